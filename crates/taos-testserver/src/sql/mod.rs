@@ -1,0 +1,1 @@
+//! TDengine SQL: lexer, parser (AST) — owned by the engine.

@@ -1,0 +1,2 @@
+//! napi-rs binding of taosjs (see docs/architecture.md).
+#![deny(clippy::all)]

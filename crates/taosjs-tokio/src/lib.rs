@@ -1,0 +1,1 @@
+//! tokio driver for taosjs-core (see docs/architecture.md).

@@ -1,0 +1,135 @@
+import test from 'ava'
+import { openConnection } from '../src/connection.js'
+import * as taos from '../src/index.js'
+import { FakeNative, field, type FakeColumn } from './helpers/fake-native.js'
+
+function numbers(n: number): FakeColumn[] {
+  return [
+    { field: field('ts', 9), values: Array.from({ length: n }, (_, i) => 1700000000000n + BigInt(i)) },
+    { field: field('v', 4, 4), values: Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : i)) },
+  ]
+}
+
+test('connect passes DSN and options to the native layer, TDENGINE_DSN when no DSN is given', async (t) => {
+  const native = new FakeNative()
+  await openConnection(native, 'ws://u:p@h:1/db', { user: 'x', port: 6042, database: 'power' })
+  t.deepEqual(native.connectCalls[0], { dsn: 'ws://u:p@h:1/db', options: { user: 'x', port: 6042, database: 'power' } })
+  const saved = process.env['TDENGINE_DSN']
+  process.env['TDENGINE_DSN'] = 'ws://env:6041'
+  try {
+    await openConnection(native, undefined)
+    t.is(native.connectCalls[1]!.dsn, 'ws://env:6041')
+  } finally {
+    if (saved === undefined) delete process.env['TDENGINE_DSN']
+    else process.env['TDENGINE_DSN'] = saved
+  }
+})
+
+test('connect rejects a bad port before touching the network', async (t) => {
+  const native = new FakeNative()
+  await t.throwsAsync(openConnection(native, undefined, { port: 70000 }), { instanceOf: taos.InterfaceError })
+  t.is(native.connectCalls.length, 0)
+})
+
+test('connect failures are ConnectionErrors without the password', async (t) => {
+  const native = new FakeNative()
+  native.connectError = new Error('ConnectionError: [0x0357] Authentication failure (user root, password hunter22)')
+  const err = await t.throwsAsync(openConnection(native, 'ws://root:hunter22@localhost:6041'), { instanceOf: taos.ConnectionError })
+  t.is(err!.errno, 855)
+  t.false(err!.message.includes('hunter22'))
+})
+
+test('execute resolves to affected rows and passes reqId as bigint', async (t) => {
+  const native = new FakeNative(() => ({ affectedRows: 3 }))
+  const conn = await openConnection(native, undefined)
+  t.is(await conn.execute('insert into t values (now, 1)(now, 2)(now, 3)', { reqId: 7 }), 3)
+  t.deepEqual(native.connections[0]!.calls[0], { method: 'query', args: ['insert into t values (now, 1)(now, 2)(now, 3)', 7n] })
+  await t.throwsAsync(conn.execute('x', { reqId: -1 }), { instanceOf: taos.InterfaceError })
+})
+
+test('query streams rows across blocks and frees nothing twice', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(10) }), 3)
+  const conn = await openConnection(native, undefined)
+  const result = await conn.query('select * from t')
+  t.is(result.fieldCount, 2)
+  t.deepEqual(result.fields.map((f) => [f.name, f.typeName]), [['ts', 'TIMESTAMP'], ['v', 'INT']])
+  t.is(result.precision, 'ms')
+  const rows = await result.toArray()
+  t.is(rows.length, 10)
+  t.is(rows[0]![1], null)
+  t.is(rows[9]![1], 9)
+  t.true(rows[3]![0] instanceof Date)
+  t.true(result.closed)
+  const fake = native.connections[0]!
+  t.deepEqual(fake.freed, [], 'an exhausted result is freed by the server, not again by us')
+  t.is(fake.calls.filter((c) => c.method === 'fetchBlock').length, 5) // 4 blocks + the end
+})
+
+test('breaking out of for-await frees the result at once', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(100) }), 10)
+  const conn = await openConnection(native, undefined)
+  const result = await conn.query('select * from t')
+  let seen = 0
+  for await (const _ of result) {
+    if (++seen === 15) break
+  }
+  const fake = native.connections[0]!
+  t.deepEqual(fake.freed, [1])
+  t.is(fake.openResults, 0)
+  t.is(fake.calls.filter((c) => c.method === 'fetchBlock').length, 2, 'only the blocks needed were fetched')
+  t.deepEqual(await result.toArray(), [])
+})
+
+test('await using frees the result', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(100) }), 10)
+  const conn = await openConnection(native, undefined)
+  {
+    await using result = await conn.query('select * from t')
+    await result[Symbol.asyncIterator]().next()
+  }
+  t.deepEqual(native.connections[0]!.freed, [1])
+})
+
+test('rowMode object and fetchAllIntoDict give objects keyed by column name', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(4) }), 3)
+  const conn = await openConnection(native, undefined, { timestampAs: 'bigint' })
+  const objects = await (await conn.query('select', { rowMode: 'object' })).toArray()
+  t.deepEqual(objects[1], { ts: 1700000000001n, v: 1 })
+  const dicts = await (await conn.query('select')).fetchAllIntoDict()
+  t.deepEqual(dicts[0], { ts: 1700000000000n, v: null })
+})
+
+test('concurrent readers of one result never see blocks out of order', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(50) }), 4)
+  const conn = await openConnection(native, undefined, { timestampAs: 'number' })
+  const cursor = conn.cursor()
+  await cursor.execute('select')
+  const batches = await Promise.all([cursor.fetchmany(10), cursor.fetchmany(10), cursor.fetchmany(10)])
+  const ts = batches.flat().map((r) => (r as number[])[0]! - 1700000000000)
+  t.deepEqual(ts, Array.from({ length: 30 }, (_, i) => i))
+})
+
+test('closing the connection closes its results; reading them then fails', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(10) }), 3)
+  const conn = await openConnection(native, undefined)
+  const result = await conn.query('select')
+  await result[Symbol.asyncIterator]().next()
+  await conn.close()
+  await conn.close()
+  t.true(native.connections[0]!.closed)
+  await t.throwsAsync(result.toArray(), { instanceOf: taos.InterfaceError, message: /connection is closed/ })
+  await t.throwsAsync(conn.query('select 1'), { instanceOf: taos.InterfaceError })
+})
+
+test('native query errors become the matching class', async (t) => {
+  const native = new FakeNative(() => new Error('QueryError: [0x2662] Table does not exist'))
+  const conn = await openConnection(native, undefined)
+  const err = await t.throwsAsync(conn.query('select * from nope'), { instanceOf: taos.QueryError })
+  t.is(err!.errno, 0x2662)
+})
+
+test('rollback is not supported, commit is a no-op', async (t) => {
+  const conn = await openConnection(new FakeNative(), undefined)
+  await t.notThrowsAsync(conn.commit())
+  await t.throwsAsync(conn.rollback(), { instanceOf: taos.NotSupportedError })
+})

@@ -1,0 +1,180 @@
+import { InterfaceError, NotSupportedError, ProgrammingError } from './errors.js'
+import type { RowArray, RowObject, RowStream } from './result.js'
+import type { ResultOptions, RowMode } from './types.js'
+
+/**
+ * A PEP-249 column description: `[name, type_code, display_size, internal_size, precision, scale,
+ * null_ok]`. `type_code` is TDengine's type id; `internal_size` its length; `precision`/`scale`
+ * are set for DECIMAL columns; `display_size` and `null_ok` are not known (`null`).
+ */
+export type ColumnDescription = [
+  name: string,
+  typeCode: number,
+  displaySize: null,
+  internalSize: number,
+  precision: number | null,
+  scale: number | null,
+  nullOk: null,
+]
+
+/** What a cursor needs from its connection. @internal */
+export interface CursorHost {
+  runStatement(sql: string, options: ResultOptions & { reqId?: number | bigint }): Promise<RowStream>
+  readonly isClosed: boolean
+}
+
+/**
+ * A PEP-249 cursor: `execute` a statement, then `fetchone`/`fetchmany`/`fetchall` its rows. Rows
+ * are streamed from the server block by block.
+ *
+ * Differences from PEP-249 are those of JavaScript: methods that talk to the server return
+ * Promises; "no more rows" is `null`.
+ *
+ * @typeParam Row - the row type (`unknown[]` by default; objects with `rowMode: 'object'`).
+ */
+export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposable {
+  /** Rows fetched by {@link Cursor.fetchmany} when no size is given. Default 1 (PEP-249). */
+  arraysize = 1
+  private stream: RowStream | null = null
+  private closed = false
+  private readonly rowMode: RowMode
+
+  /** @internal */
+  constructor(
+    private readonly host: CursorHost,
+    private readonly options: ResultOptions = {},
+  ) {
+    this.rowMode = options.rowMode ?? 'array'
+  }
+
+  /**
+   * Column descriptions of the last query (7-item tuples, see {@link ColumnDescription}); `null`
+   * before any `execute` and after statements that return no rows.
+   */
+  get description(): ColumnDescription[] | null {
+    const stream = this.stream
+    if (stream === null || stream.fields.length === 0) return null
+    return stream.fields.map((f) => {
+      const decimal = f.type === 17 || f.type === 21
+      return [f.name, f.type, null, f.bytes, decimal ? f.precision : null, decimal ? f.scale : null, null]
+    })
+  }
+
+  /**
+   * For a write (INSERT, DDL): the affected rows. For a query: the number of rows fetched so far
+   * (TDengine streams results and does not announce their size). -1 before any `execute`.
+   */
+  get rowcount(): number {
+    if (this.stream === null) return -1
+    if (this.stream.fields.length === 0) return this.stream.affectedRows
+    return this.stream.rowsRead
+  }
+
+  /** Index (0-based) of the next row in the current result set; `null` when there is none. */
+  get rownumber(): number | null {
+    const stream = this.stream
+    if (stream === null || stream.fields.length === 0) return null
+    return stream.rowsRead
+  }
+
+  /**
+   * Runs one SQL statement, replacing the previous result set. Resolves to {@link Cursor.rowcount}
+   * (the affected rows for writes, 0 for queries).
+   *
+   * Parameters (`execute(sql, params)`) are not supported yet: they arrive with prepared
+   * statements.
+   */
+  async execute(sql: string, params?: unknown, options: { reqId?: number | bigint } = {}): Promise<number> {
+    this.checkOpen()
+    if (params !== undefined && params !== null) {
+      throw new NotSupportedError(
+        'execute(sql, params) is not supported yet: parameter binding comes with prepared statements (stmt2)',
+      )
+    }
+    this.releaseResult()
+    const stream = await this.host.runStatement(sql, { ...this.options, reqId: options.reqId })
+    if (this.closed) {
+      stream.close()
+      throw new InterfaceError('the cursor was closed while the statement ran')
+    }
+    this.stream = stream
+    return this.rowcount
+  }
+
+  /** Not supported yet: comes with prepared statements. */
+  async executemany(_sql: string, _seqOfParams: unknown): Promise<never> {
+    throw new NotSupportedError('executemany is not supported yet: it comes with prepared statements (stmt2)')
+  }
+
+  /** The next row, or `null` when there are no more. */
+  async fetchone(): Promise<Row | null> {
+    const row = await this.requireStream().next(this.rowMode)
+    return row === undefined ? null : (row as Row)
+  }
+
+  /** Up to `size` rows (default {@link Cursor.arraysize}); an empty array at the end. */
+  async fetchmany(size: number = this.arraysize): Promise<Row[]> {
+    if (!Number.isInteger(size) || size < 0) {
+      throw new ProgrammingError(`fetchmany size must be a non-negative integer, got ${String(size)}`)
+    }
+    return (await this.requireStream().take(size, this.rowMode)) as Row[]
+  }
+
+  /** All remaining rows. */
+  async fetchall(): Promise<Row[]> {
+    return (await this.requireStream().take(Infinity, this.rowMode)) as Row[]
+  }
+
+  /** Stored procedures do not exist in TDengine. */
+  async callproc(name: string, _params?: unknown): Promise<never> {
+    throw new NotSupportedError(`callproc(${JSON.stringify(name)}): TDengine has no stored procedures`)
+  }
+
+  /** TDengine statements return one result set. */
+  async nextset(): Promise<never> {
+    throw new NotSupportedError('nextset: TDengine statements return a single result set')
+  }
+
+  /** PEP-249 no-op. */
+  setinputsizes(_sizes: unknown): void {}
+
+  /** PEP-249 no-op. */
+  setoutputsize(_size: number, _column?: number): void {}
+
+  /** Frees the current result set; the cursor cannot be used afterwards. Safe to call twice. */
+  async close(): Promise<void> {
+    this.closed = true
+    this.releaseResult()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  /** Iterates over the remaining rows of the current result set. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Row> {
+    for (;;) {
+      const row = await this.fetchone()
+      if (row === null) return
+      yield row
+    }
+  }
+
+  private releaseResult(): void {
+    this.stream?.close()
+    this.stream = null
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new InterfaceError('the cursor is closed')
+    if (this.host.isClosed) throw new InterfaceError('the connection is closed')
+  }
+
+  private requireStream(): RowStream {
+    this.checkOpen()
+    const stream = this.stream
+    if (stream === null) throw new ProgrammingError('no result set: call execute() first')
+    if (stream.fields.length === 0) throw new ProgrammingError('the last statement did not produce a result set')
+    return stream
+  }
+}

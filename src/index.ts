@@ -1,0 +1,58 @@
+/**
+ * taosjs: a TDengine client for Node.js over taosAdapter's WebSocket API.
+ *
+ * ```ts
+ * import { connect } from 'taosjs'
+ * await using conn = await connect('ws://root:taosdata@localhost:6041/power')
+ * const result = await conn.query('select ts, current from meters limit 10')
+ * for await (const [ts, current] of result) console.log(ts, current)
+ * ```
+ *
+ * @module
+ */
+import { openConnection, type ConnectOptions, type Connection } from './connection.js'
+import { loadNative } from './native.js'
+
+/**
+ * Opens a WebSocket connection.
+ *
+ * @param dsn - `ws://user:pass@host:6041/db?param=…` (also `wss://`, `taosws://`, several
+ *   endpoints `ws://h1:6041,h2:6042/db`). When absent, `TDENGINE_DSN` is used if set, otherwise
+ *   `ws://root:taosdata@localhost:6041`.
+ * @param options - settings that override the DSN's, and default result options.
+ * @throws ConnectionError when the server cannot be reached or refuses the credentials.
+ */
+export async function connect(dsn?: string | null, options?: ConnectOptions): Promise<Connection> {
+  return openConnection(loadNative(), dsn ?? undefined, options)
+}
+
+export { Connection, type ConnectOptions, type ExecuteOptions, type QueryOptions } from './connection.js'
+export { Cursor, type ColumnDescription } from './cursor.js'
+export { TaosResult, type RowArray, type RowObject } from './result.js'
+export type { BigintAs, Precision, ResultOptions, RowMode, TaosField, TimestampAs } from './types.js'
+export { TypeId } from './native.js'
+export {
+  ConnectionError,
+  DatabaseError,
+  DataError,
+  Error,
+  IntegrityError,
+  InterfaceError,
+  InternalError,
+  NotSupportedError,
+  OperationalError,
+  ProgrammingError,
+  QueryError,
+  ResultError,
+  SchemalessError,
+  StatementError,
+  TmqError,
+  Warning,
+} from './errors.js'
+
+/** PEP-249 module globals. */
+export const apilevel = '2.0'
+/** Threads may share the module and connections (PEP-249 level 2). */
+export const threadsafety = 2
+/** Parameter style of prepared statements (PEP-249). */
+export const paramstyle = 'qmark'

@@ -1,0 +1,278 @@
+import { callNative, InterfaceError, ResultError } from './errors.js'
+import type { NativeBlock, NativeConnection, NativeQueryResult } from './native.js'
+import {
+  cellReader,
+  precisionName,
+  toTaosField,
+  type CellReader,
+  type Precision,
+  type ResultOptions,
+  type RowMode,
+  type TaosField,
+} from './types.js'
+
+/** A row as an array of values in column order. */
+export type RowArray = unknown[]
+/** A row as an object keyed by column name. */
+export type RowObject = Record<string, unknown>
+
+/**
+ * Something that owns server-side resources and is closed together with its connection.
+ *
+ * @internal
+ */
+export interface Closable {
+  closeBecauseConnectionClosed(): void
+}
+
+/**
+ * Reads one server-side result block by block and turns blocks into rows. Shared by
+ * {@link TaosResult} and the cursor. Holds at most one block at a time.
+ *
+ * @internal
+ */
+export class RowStream implements Closable {
+  readonly fields: TaosField[]
+  readonly precision: Precision
+  private readonly readers: CellReader[]
+  private readonly keys: string[]
+  private block: NativeBlock | null = null
+  private index = 0
+  /** The server has no more data for this result (it freed it itself). */
+  private exhausted: boolean
+  private closed = false
+  private closedReason: string | undefined
+  /** Reads run one after another, so blocks are never read out of order. */
+  private queue: Promise<void> = Promise.resolve()
+  /** Rows handed out so far. */
+  rowsRead = 0
+
+  constructor(
+    private readonly native: NativeConnection,
+    private readonly reply: NativeQueryResult,
+    options: ResultOptions,
+    private readonly onClose: (stream: RowStream) => void,
+    private readonly secrets: ReadonlyArray<string | undefined>,
+  ) {
+    this.fields = reply.fields.map(toTaosField)
+    this.precision = precisionName(reply.precision)
+    this.readers = this.fields.map((f) => cellReader(f, this.precision, options))
+    this.keys = this.fields.map((f) => f.name)
+    this.exhausted = reply.resultId === 0
+  }
+
+  get resultId(): number {
+    return this.reply.resultId
+  }
+
+  get affectedRows(): number {
+    return this.reply.affectedRows
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** The next row, or undefined at the end. */
+  next(mode: RowMode): Promise<RowArray | RowObject | undefined> {
+    return this.serially(() => this.nextRow(mode))
+  }
+
+  /** Up to `count` rows (fewer at the end); concurrent calls get consecutive, disjoint runs. */
+  take(count: number, mode: RowMode): Promise<Array<RowArray | RowObject>> {
+    return this.serially(async () => {
+      const rows: Array<RowArray | RowObject> = []
+      while (rows.length < count) {
+        const row = await this.nextRow(mode)
+        if (row === undefined) break
+        rows.push(row)
+      }
+      return rows
+    })
+  }
+
+  private serially<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(op, op)
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
+  }
+
+  private async nextRow(mode: RowMode): Promise<RowArray | RowObject | undefined> {
+    for (;;) {
+      if (this.closedReason !== undefined) throw new InterfaceError(this.closedReason)
+      if (this.closed) return undefined
+      const block = this.block
+      if (block !== null && this.index < block.rows) {
+        const row = this.rowAt(block, this.index++, mode)
+        this.rowsRead++
+        return row
+      }
+      if (this.exhausted) {
+        this.close()
+        return undefined
+      }
+      await this.fetchNextBlock()
+    }
+  }
+
+  private async fetchNextBlock(): Promise<void> {
+    const next = await callNative(() => this.native.fetchBlock(this.reply.resultId), this.secrets)
+    if (this.closed) return // closed while the fetch was in flight
+    if (next === null) {
+      this.exhausted = true
+      this.block = null
+      return
+    }
+    if (next.columns.length !== this.fields.length) {
+      throw new ResultError(`block has ${next.columns.length} columns, the result has ${this.fields.length}`)
+    }
+    this.block = next
+    this.index = 0
+  }
+
+  private rowAt(block: NativeBlock, i: number, mode: RowMode): RowArray | RowObject {
+    const columns = block.columns
+    const readers = this.readers
+    if (mode === 'object') {
+      const row: RowObject = {}
+      for (let c = 0; c < columns.length; c++) {
+        const col = columns[c]!
+        row[this.keys[c]!] = col.nulls[i] !== 0 ? null : readers[c]!(col, i)
+      }
+      return row
+    }
+    const row: RowArray = new Array(columns.length)
+    for (let c = 0; c < columns.length; c++) {
+      const col = columns[c]!
+      row[c] = col.nulls[i] !== 0 ? null : readers[c]!(col, i)
+    }
+    return row
+  }
+
+  /** Frees the server-side result now (unless the server already did). Idempotent. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.block = null
+    if (!this.exhausted) {
+      try {
+        this.native.freeResult(this.reply.resultId)
+      } catch {
+        // The connection is gone; the server frees the result with the session.
+      }
+    }
+    this.onClose(this)
+  }
+
+  closeBecauseConnectionClosed(): void {
+    if (this.closed) return
+    if (!this.exhausted || (this.block !== null && this.index < this.block.rows)) this.closedReason = 'the connection is closed'
+    this.closed = true
+    this.block = null
+    this.onClose(this)
+  }
+}
+
+/**
+ * The result of {@link Connection.query}: column descriptions plus rows, streamed block by block
+ * from the server.
+ *
+ * Read it once, with `for await`, {@link TaosResult.toArray} or {@link TaosResult.fetchAllIntoDict}.
+ * The server-side result is freed when the rows are exhausted, when a `for await` loop exits early
+ * (`break`, `return`, `throw`), on {@link TaosResult.close} or `await using`, and when the
+ * connection closes.
+ *
+ * @typeParam Row - the row type (`unknown[]` by default, an object type with `rowMode: 'object'`).
+ */
+export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposable {
+  /** @internal */
+  constructor(
+    private readonly stream: RowStream,
+    private readonly rowMode: RowMode,
+  ) {}
+
+  /** The result's columns: name, type and length. Empty for statements without a result set. */
+  get fields(): TaosField[] {
+    return this.stream.fields
+  }
+
+  /** Number of columns. */
+  get fieldCount(): number {
+    return this.stream.fields.length
+  }
+
+  /** Rows written by an INSERT (0 for queries). */
+  get affectedRows(): number {
+    return this.stream.affectedRows
+  }
+
+  /** Timestamp precision of the result. */
+  get precision(): Precision {
+    return this.stream.precision
+  }
+
+  /** Rows read so far. */
+  get rowCount(): number {
+    return this.stream.rowsRead
+  }
+
+  /** Whether the server-side result has been freed. */
+  get closed(): boolean {
+    return this.stream.isClosed
+  }
+
+  /** Streams rows; only one block is held at a time. Breaking out of the loop frees the result. */
+  [Symbol.asyncIterator](): AsyncIterator<Row> {
+    const stream = this.stream
+    const mode = this.rowMode
+    return {
+      async next(): Promise<IteratorResult<Row>> {
+        try {
+          const row = await stream.next(mode)
+          if (row === undefined) return { done: true, value: undefined }
+          return { done: false, value: row as Row }
+        } catch (err) {
+          stream.close()
+          throw err
+        }
+      },
+      async return(): Promise<IteratorResult<Row>> {
+        stream.close()
+        return { done: true, value: undefined }
+      },
+    }
+  }
+
+  /** All remaining rows, in the result's row mode. */
+  async toArray(): Promise<Row[]> {
+    const rows: Row[] = []
+    for await (const row of this) rows.push(row)
+    return rows
+  }
+
+  /** All remaining rows as objects keyed by column name (like the Python connector's `fetch_all_into_dict`). */
+  async fetchAllIntoDict(): Promise<RowObject[]> {
+    const rows: RowObject[] = []
+    try {
+      for (;;) {
+        const row = await this.stream.next('object')
+        if (row === undefined) return rows
+        rows.push(row as RowObject)
+      }
+    } finally {
+      this.stream.close()
+    }
+  }
+
+  /** Frees the server-side result. Safe to call more than once. */
+  async close(): Promise<void> {
+    this.stream.close()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}

@@ -9,10 +9,17 @@ pub mod engine;
 pub mod sql;
 pub mod types;
 
+pub mod auth;
+pub mod backend;
+pub mod block;
+pub mod render;
+pub mod rest;
 pub mod server;
+pub mod ws;
 
+pub use backend::SqlBackend;
 pub use engine::{Engine, EngineConfig, SessionCtx};
-pub use server::{start, ServerConfig, ServerHandle};
+pub use server::{start, start_with_backend, ServerConfig, ServerHandle};
 
 /// What `version`, `conn` and `select server_version()` report. Real TDengine 3.3.7.5 reports
 /// "3.3.7.5.alpha"; clients compare the first four numeric parts.

@@ -1,4 +1,121 @@
+//! `taos-testserver` binary: prints `taos-testserver listening on http://HOST:PORT` once ready and
+//! exits cleanly on SIGINT/SIGTERM.
+
+use taos_testserver::{start, ServerConfig};
+
+const USAGE: &str = "usage: taos-testserver [--host H] [--port P] [--user USER:PASSWORD]... [--block-rows N] [--timezone TZ] [--max-message-bytes N]
+  --host H               address to bind (default 127.0.0.1)
+  --port P               TCP port for /ws and /rest/sql (default 6041; 0 picks a free port)
+  --user USER:PASSWORD   add a user (repeatable; root:taosdata always exists unless overridden as --user root:OTHER)
+  --block-rows N         rows per result block (default 4096)
+  --timezone TZ          server timezone (IANA name, default UTC)
+  --max-message-bytes N  largest WebSocket message accepted (default 268435456)";
+
+fn parse_args(args: &[String]) -> Result<ServerConfig, String> {
+    let mut config = ServerConfig::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        if flag == "--help" || flag == "-h" {
+            return Err(String::new());
+        }
+        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{flag} needs a value"));
+        match flag {
+            "--host" => config.host = value()?,
+            "--port" | "-P" => config.port = value()?.parse().map_err(|_| "--port: not a port number".to_string())?,
+            "--user" => {
+                let v = value()?;
+                let (u, p) = v.split_once(':').ok_or("--user expects USER:PASSWORD")?;
+                if u.is_empty() {
+                    return Err("--user: empty user name".into());
+                }
+                config.users.retain(|(name, _)| name != u);
+                config.users.push((u.to_string(), p.to_string()));
+            }
+            "--block-rows" => {
+                let n: usize = value()?.parse().map_err(|_| "--block-rows: not a number".to_string())?;
+                if n == 0 {
+                    return Err("--block-rows must be at least 1".into());
+                }
+                config.block_rows = n;
+            }
+            "--timezone" => {
+                let v = value()?;
+                config.engine.timezone =
+                    taos_testserver::rest::parse_tz(&v).ok_or_else(|| format!("--timezone: unknown time zone {v}"))?;
+            }
+            "--max-message-bytes" => {
+                config.max_message_bytes =
+                    value()?.parse().map_err(|_| "--max-message-bytes: not a number".to_string())?;
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(config)
+}
+
 fn main() {
-    eprintln!("taos-testserver: not yet implemented");
-    std::process::exit(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match parse_args(&args) {
+        Ok(c) => c,
+        Err(msg) => {
+            if msg.is_empty() {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            eprintln!("taos-testserver: {msg}\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("taos-testserver: cannot start runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(async move {
+        let server = match start(config).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("taos-testserver: cannot listen: {e}");
+                return 1;
+            }
+        };
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "taos-testserver listening on {}", server.url());
+            let _ = out.flush();
+        }
+        wait_for_signal().await;
+        server.shutdown().await;
+        0
+    });
+    std::process::exit(code);
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

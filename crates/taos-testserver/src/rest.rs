@@ -1,0 +1,395 @@
+//! REST `/rest/sql[/<db>]`, `/rest/login`, `/rest/sql/<db>/vgid` (reference §8, wire README §5.8).
+
+use crate::auth::Users;
+use crate::backend::guarded;
+use crate::engine::SessionCtx;
+use crate::render::{is_non_finite, json_string, rest_value};
+use crate::server::Shared;
+use crate::types::{code, Outcome, ResultSet};
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
+use hyper::{Request, Response, StatusCode};
+use serde::Serialize;
+use std::fmt::Write;
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+const NO_AUTH_INFO: u16 = 0x1105;
+const REQUEST_EMPTY: u16 = 0x1106;
+const NO_SQL_INPUT: u16 = 0x1107;
+const INVALID_AUTH_TYPE: u16 = 0x1122;
+const INVALID_BASIC_AUTH: u16 = 0x1124;
+const INVALID_TAOSD_AUTH: u16 = 0x1125;
+/// Largest request body read (the adapter has no limit; this keeps a client from exhausting memory).
+const MAX_BODY: usize = 256 * 1024 * 1024;
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: u16,
+    desc: &'a str,
+    timing: u64,
+}
+
+#[derive(Serialize)]
+struct LoginBody<'a> {
+    code: u16,
+    desc: &'a str,
+}
+
+fn elapsed_ns(start: Instant) -> u64 {
+    start.elapsed().as_nanos().min(u64::MAX as u128) as u64
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>, gzip: bool) -> Response<Full<Bytes>> {
+    let (body, encoded) = if gzip && !body.is_empty() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        match enc.write_all(&body).and_then(|_| enc.finish()) {
+            Ok(z) => (z, true),
+            Err(_) => (body, false),
+        }
+    } else {
+        (body, false)
+    };
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    if encoded {
+        resp.headers_mut().insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    resp
+}
+
+fn error_response(status: StatusCode, code: u16, desc: &str, start: Instant, gzip: bool) -> Response<Full<Bytes>> {
+    let body = serde_json::to_vec(&ErrorBody { code, desc, timing: elapsed_ns(start) }).unwrap_or_default();
+    json_response(status, body, gzip)
+}
+
+fn wants_gzip<T>(req: &Request<T>) -> bool {
+    req.headers()
+        .get_all(hyper::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|e| e.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("gzip")))
+}
+
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn query_params<T>(req: &Request<T>) -> Vec<(String, String)> {
+    req.uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (percent_decode(k), percent_decode(v)),
+            None => (percent_decode(p), String::new()),
+        })
+        .collect()
+}
+
+/// Go's `strconv.ParseBool`.
+fn go_parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Go's `strconv.ParseInt(s, 10, 64)` error text.
+fn go_parse_int(s: &str) -> Result<i64, String> {
+    s.parse::<i64>().map_err(|_| {
+        let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+        let why = if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) {
+            "value out of range"
+        } else {
+            "invalid syntax"
+        };
+        format!("strconv.ParseInt: parsing \"{s}\": {why}")
+    })
+}
+
+/// Who the `Authorization` header names, or the HTTP-level refusal.
+enum Auth {
+    Credentials(String, String),
+    /// `Taosd <token>` from `/rest/login`.
+    Taosd(String),
+    /// `Bearer <token>` (TDengine token auth); checked like a password.
+    Bearer(String),
+}
+
+fn check_auth<T>(req: &Request<T>) -> Result<Auth, (u16, &'static str)> {
+    let Some(h) = req.headers().get(hyper::header::AUTHORIZATION) else {
+        return Err((NO_AUTH_INFO, "no auth info input"));
+    };
+    let h = String::from_utf8_lossy(h.as_bytes()).into_owned();
+    let h = h.trim();
+    let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
+    let rest = rest.trim();
+    match scheme {
+        "Basic" => {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(rest)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            match decoded.as_deref().and_then(|d| d.split_once(':')) {
+                Some((u, p)) if !u.is_empty() && !p.is_empty() => Ok(Auth::Credentials(u.to_string(), p.to_string())),
+                _ => Err((INVALID_BASIC_AUTH, "invalid basic Authorization")),
+            }
+        }
+        "Taosd" => {
+            if rest.is_empty() {
+                Err((INVALID_TAOSD_AUTH, "invalid taosd Authorization"))
+            } else {
+                Ok(Auth::Taosd(rest.to_string()))
+            }
+        }
+        "Bearer" => Ok(Auth::Bearer(rest.to_string())),
+        _ => Err((INVALID_AUTH_TYPE, "invalid type of Authorization")),
+    }
+}
+
+pub fn login<T>(shared: &Shared, user: &str, password: &str, req: &Request<T>) -> Response<Full<Bytes>> {
+    let user = percent_decode(user);
+    let password = percent_decode(password);
+    let start = Instant::now();
+    let gzip = wants_gzip(req);
+    if shared.users.check(&user, &password).is_err() {
+        return error_response(StatusCode::OK, code::MND_AUTH_FAILURE, "Authentication failure", start, gzip);
+    }
+    let token = Users::token_for(&user, &password);
+    let body = serde_json::to_vec(&LoginBody { code: 0, desc: &token }).unwrap_or_default();
+    json_response(StatusCode::OK, body, gzip)
+}
+
+pub struct RestParams {
+    pub tz: chrono_tz::Tz,
+    pub row_with_meta: bool,
+    pub timing: bool,
+}
+
+fn parse_params<T>(req: &Request<T>, default_tz: chrono_tz::Tz) -> Result<RestParams, String> {
+    let mut p = RestParams { tz: default_tz, row_with_meta: false, timing: false };
+    let mut tz_name: Option<String> = None;
+    let mut conn_tz: Option<String> = None;
+    for (k, v) in query_params(req) {
+        match k.as_str() {
+            "req_id" if !v.is_empty() => {
+                go_parse_int(&v).map_err(|e| format!("illegal param, req_id must be numeric {e}"))?;
+            }
+            "row_with_meta" if !v.is_empty() => {
+                p.row_with_meta = go_parse_bool(&v).ok_or_else(|| {
+                    format!("illegal param, row_with_meta must be boolean strconv.ParseBool: parsing \"{v}\": invalid syntax")
+                })?;
+            }
+            "timing" if !v.is_empty() => {
+                p.timing = go_parse_bool(&v).ok_or_else(|| {
+                    format!("illegal param, timing must be boolean strconv.ParseBool: parsing \"{v}\": invalid syntax")
+                })?;
+            }
+            "tz" if !v.is_empty() => tz_name = Some(v),
+            "conn_tz" if !v.is_empty() => conn_tz = Some(v),
+            _ => {}
+        }
+    }
+    // `tz` decides rendering; `conn_tz` renders the same way when `tz` is absent.
+    for name in [conn_tz, tz_name].into_iter().flatten() {
+        p.tz = parse_tz(&name).ok_or_else(|| format!("unknown time zone {name}"))?;
+    }
+    Ok(p)
+}
+
+pub fn parse_tz(name: &str) -> Option<chrono_tz::Tz> {
+    if name == "UTC" || name.is_empty() {
+        return Some(chrono_tz::UTC);
+    }
+    name.parse::<chrono_tz::Tz>().ok()
+}
+
+pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>) -> Response<Full<Bytes>> {
+    let start = Instant::now();
+    let gzip = wants_gzip(&req);
+    let auth = match check_auth(&req) {
+        Ok(a) => a,
+        Err((code, desc)) => return error_response(StatusCode::UNAUTHORIZED, code, desc, start, gzip),
+    };
+    let params = match parse_params(&req, shared.config.engine.timezone) {
+        Ok(p) => p,
+        Err(desc) => return error_response(StatusCode::BAD_REQUEST, code::ADAPTER_GENERIC, &desc, start, gzip),
+    };
+    let body = match read_body(req).await {
+        Some(b) => b,
+        None => return error_response(StatusCode::BAD_REQUEST, REQUEST_EMPTY, "request is empty", start, gzip),
+    };
+    if body.is_empty() {
+        return error_response(StatusCode::BAD_REQUEST, REQUEST_EMPTY, "request is empty", start, gzip);
+    }
+    let sql = String::from_utf8_lossy(&body).into_owned();
+    if sql.trim().is_empty() {
+        return error_response(StatusCode::BAD_REQUEST, NO_SQL_INPUT, "no sql input", start, gzip);
+    }
+    if let Err(resp) = authorize(&shared, &auth, start, gzip) {
+        return resp;
+    }
+
+    let backend = shared.backend.clone();
+    let outcome = (move || {
+        let mut ctx = SessionCtx::default();
+        if let Some(db) = db {
+            // The adapter runs `use <db>` first and ignores its failure.
+            let _ = guarded(|| backend.execute(&mut ctx, &format!("use `{db}`")));
+        }
+        guarded(|| backend.execute(&mut ctx, &sql))
+    })();
+    match outcome {
+        Ok(Outcome::Affected(n)) => {
+            let mut s = String::with_capacity(96);
+            s.push_str(r#"{"code":0,"column_meta":[["affected_rows","INT",4]],"data":[["#);
+            let _ = write!(s, "{n}]],\"rows\":1");
+            if params.timing {
+                let _ = write!(s, ",\"timing\":{}", elapsed_ns(start));
+            }
+            s.push('}');
+            json_response(StatusCode::OK, s.into_bytes(), gzip)
+        }
+        Ok(Outcome::Rows(rs)) => match render_result(&rs, &params, start) {
+            Some(s) => json_response(StatusCode::OK, s.into_bytes(), gzip),
+            // ±Infinity cannot be written as JSON: the adapter answers 200 with an empty body.
+            None => json_response(StatusCode::OK, Vec::new(), false),
+        },
+        Err(e) => error_response(StatusCode::OK, e.code, &e.message, start, gzip),
+    }
+}
+
+/// Checks the named credentials: a bad password (or bearer token) is a TDengine error (HTTP 200,
+/// 855); a `Taosd` token the server never issued is refused at the HTTP level (401).
+#[allow(clippy::result_large_err)]
+fn authorize(shared: &Shared, auth: &Auth, start: Instant, gzip: bool) -> Result<(), Response<Full<Bytes>>> {
+    let ok = match auth {
+        Auth::Credentials(u, p) => shared.users.check(u, p).is_ok(),
+        Auth::Taosd(t) => {
+            if shared.users.user_for_token(t).is_none() {
+                return Err(error_response(
+                    StatusCode::UNAUTHORIZED,
+                    INVALID_TAOSD_AUTH,
+                    "invalid taosd Authorization",
+                    start,
+                    gzip,
+                ));
+            }
+            true
+        }
+        Auth::Bearer(t) => shared.users.user_for_token(t).is_some(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(error_response(StatusCode::OK, code::MND_AUTH_FAILURE, "Authentication failure", start, gzip))
+    }
+}
+
+async fn read_body(req: Request<Incoming>) -> Option<Bytes> {
+    let limited = http_body_util::Limited::new(req.into_body(), MAX_BODY);
+    limited.collect().await.ok().map(|c| c.to_bytes())
+}
+
+/// Renders a result set as the adapter's JSON; `None` if a value is ±Infinity/NaN.
+pub fn render_result(rs: &ResultSet, params: &RestParams, start: Instant) -> Option<String> {
+    let rows = rs.num_rows();
+    let mut s = String::with_capacity(64 + rs.fields.len() * 32 + rows * rs.fields.len() * 12);
+    s.push_str(r#"{"code":0,"column_meta":["#);
+    for (i, f) in rs.fields.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('[');
+        json_string(&mut s, &f.name);
+        s.push(',');
+        json_string(&mut s, &f.type_name());
+        let _ = write!(s, ",{}]", f.len);
+    }
+    s.push_str(r#"],"data":["#);
+    let null = crate::types::Value::Null;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push(if params.row_with_meta { '{' } else { '[' });
+        for (c, f) in rs.fields.iter().enumerate() {
+            if c > 0 {
+                s.push(',');
+            }
+            if params.row_with_meta {
+                json_string(&mut s, &f.name);
+                s.push(':');
+            }
+            let v = rs.columns.get(c).and_then(|col| col.get(r)).unwrap_or(&null);
+            if is_non_finite(v) {
+                return None;
+            }
+            rest_value(&mut s, f, v, rs.precision, &params.tz);
+        }
+        s.push(if params.row_with_meta { '}' } else { ']' });
+    }
+    let _ = write!(s, "],\"rows\":{rows}");
+    if params.timing {
+        let _ = write!(s, ",\"timing\":{}", elapsed_ns(start));
+    }
+    s.push('}');
+    Some(s)
+}
+
+
+pub async fn vgid(req: Request<Incoming>, shared: Arc<Shared>, _db: String) -> Response<Full<Bytes>> {
+    let start = Instant::now();
+    let gzip = false;
+    let auth = match check_auth(&req) {
+        Ok(a) => a,
+        Err((code, desc)) => return error_response(StatusCode::UNAUTHORIZED, code, desc, start, gzip),
+    };
+    if let Err(resp) = authorize(&shared, &auth, start, gzip) {
+        return resp;
+    }
+    let body = read_body(req).await.unwrap_or_default();
+    let Ok(names) = serde_json::from_slice::<Vec<String>>(&body) else {
+        return error_response(StatusCode::BAD_REQUEST, code::ADAPTER_GENERIC, "unmarshal json error", start, gzip);
+    };
+    // The in-memory engine has a single vgroup per database.
+    let ids: Vec<u32> = names.iter().map(|_| 2).collect();
+    let body = format!("{{\"code\":0,\"vgIDs\":{}}}", serde_json::to_string(&ids).unwrap_or_default());
+    json_response(StatusCode::OK, body.into_bytes(), gzip)
+}

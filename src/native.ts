@@ -104,7 +104,7 @@ export interface NativeConnection {
   fetchBlock(resultId: number): Promise<NativeBlock | null>
   /** Frees a server-side result; a no-op when it is already freed. */
   freeResult(resultId: number): void
-  serverVersion(): Promise<string>
+  serverVersion(): string
   close(): Promise<void>
 }
 

@@ -126,7 +126,7 @@ export class FakeConnection implements NativeConnection {
     return this.results.size
   }
 
-  async serverVersion(): Promise<string> {
+  serverVersion(): string {
     return '3.3.7.5'
   }
 

@@ -1,2 +1,10 @@
-//! napi-rs binding of taosjs (see docs/architecture.md).
+//! napi-rs binding of taosjs (see docs/architecture.md): thin `#[napi]` items over
+//! `taosjs-tokio`, one file per concept. All I/O is `async` on napi's tokio runtime; decoding
+//! is `taosjs_core::block`, and blocks cross into JS as columns (typed arrays and buffers).
 #![deny(clippy::all)]
+
+mod block;
+mod connection;
+mod error;
+#[cfg(feature = "testserver")]
+mod testserver;

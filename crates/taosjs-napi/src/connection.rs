@@ -1,0 +1,205 @@
+//! `connect` and `NativeConnection`: a thin shell over `taosjs_tokio::Client`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use napi::bindgen_prelude::BigInt;
+use napi_derive::napi;
+use taosjs_core::{decode_block_with_fields, ConnectConfig, ConnectOverrides, ErrorKind, Field};
+use taosjs_tokio::Client;
+
+use crate::block::NativeBlock;
+use crate::error::{guarded, js_error, to_js};
+
+/// Settings that override the DSN's (already validated by the TS facade).
+#[napi(object)]
+pub struct NativeConnectOptions {
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u32>,
+    pub database: Option<String>,
+    pub timezone: Option<String>,
+    pub token: Option<String>,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct NativeField {
+    pub name: String,
+    /// Wire type id.
+    #[napi(js_name = "type")]
+    pub ty: u32,
+    pub bytes: u32,
+    pub precision: u32,
+    pub scale: u32,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct NativeQueryResult {
+    /// 0 when the statement has no result set.
+    pub result_id: i64,
+    pub is_update: bool,
+    pub affected_rows: i64,
+    pub fields: Vec<NativeField>,
+    /// 0 ms, 1 us, 2 ns.
+    pub precision: u32,
+}
+
+/// Columns of the results still open on this connection, needed to decode their blocks.
+type OpenResults = Arc<Mutex<HashMap<u64, Arc<Vec<Field>>>>>;
+
+#[napi]
+pub struct NativeConnection {
+    client: Client,
+    results: OpenResults,
+}
+
+fn overrides(options: Option<NativeConnectOptions>) -> napi::Result<ConnectOverrides> {
+    let mut o = ConnectOverrides {
+        connector: Some(format!("taosjs-v{}", env!("CARGO_PKG_VERSION"))),
+        ..ConnectOverrides::default()
+    };
+    if let Some(options) = options {
+        o.user = options.user;
+        o.password = options.password;
+        o.host = options.host;
+        o.port = match options.port {
+            Some(p) => Some(
+                u16::try_from(p)
+                    .ok()
+                    .filter(|&p| p != 0)
+                    .ok_or_else(|| js_error(ErrorKind::Interface, format!("port must be 1..65535, got {p}")))?,
+            ),
+            None => None,
+        };
+        o.database = options.database;
+        o.timezone = options.timezone;
+        o.token = options.token;
+    }
+    Ok(o)
+}
+
+/// Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus overrides.
+#[napi]
+pub async fn connect(dsn: Option<String>, options: Option<NativeConnectOptions>) -> napi::Result<NativeConnection> {
+    let overrides = overrides(options)?;
+    guarded(async move {
+        let config = ConnectConfig::from_parts(dsn.as_deref(), overrides).map_err(to_js)?;
+        let client = Client::connect(config).await.map_err(to_js)?;
+        Ok(NativeConnection { client, results: Arc::default() })
+    })
+    .await
+}
+
+fn result_id(id: i64) -> napi::Result<u64> {
+    u64::try_from(id).map_err(|_| js_error(ErrorKind::Interface, format!("invalid result id {id}")))
+}
+
+#[napi]
+impl NativeConnection {
+    /// Runs one statement. `reqId` is a u64 given as a BigInt; one is generated when absent.
+    #[napi]
+    pub async fn query(&self, sql: String, req_id: Option<BigInt>) -> napi::Result<NativeQueryResult> {
+        let req_id = match req_id {
+            Some(b) => {
+                let (negative, value, lossless) = b.get_u64();
+                if negative || !lossless {
+                    return Err(js_error(ErrorKind::Interface, "reqId must be an unsigned 64-bit integer"));
+                }
+                Some(value)
+            }
+            None => None,
+        };
+        let client = self.client.clone();
+        let results = self.results.clone();
+        guarded(async move {
+            let info = client.query(&sql, req_id).await.map_err(to_js)?;
+            let fields = info
+                .fields
+                .iter()
+                .map(|f| NativeField {
+                    name: f.name.clone(),
+                    ty: u32::from(f.ty.id()),
+                    bytes: f.bytes,
+                    precision: u32::from(f.precision),
+                    scale: u32::from(f.scale),
+                })
+                .collect();
+            if info.result_id != 0 {
+                lock(&results).insert(info.result_id, Arc::new(info.fields));
+            }
+            Ok(NativeQueryResult {
+                result_id: i64::try_from(info.result_id)
+                    .map_err(|_| js_error(ErrorKind::Result, format!("result id {} out of range", info.result_id)))?,
+                is_update: info.is_update,
+                affected_rows: info.affected_rows,
+                fields,
+                precision: u32::from(info.precision.code()),
+            })
+        })
+        .await
+    }
+
+    /// The next block of a result as columns, or null once the server has no more rows (it then
+    /// freed the result itself).
+    #[napi(ts_return_type = "Promise<NativeBlock | null>")]
+    pub async fn fetch_block(&self, result_id: i64) -> napi::Result<Option<NativeBlock>> {
+        let id = self::result_id(result_id)?;
+        let client = self.client.clone();
+        let results = self.results.clone();
+        guarded(async move {
+            let fields = lock(&results).get(&id).cloned();
+            let Some(fields) = fields else {
+                return Err(js_error(ErrorKind::Result, format!("result {id} is not open on this connection")));
+            };
+            match client.fetch_block(id).await {
+                Ok(Some(raw)) => {
+                    let block = decode_block_with_fields(&raw, Some(&fields)).map_err(to_js)?;
+                    Ok(Some(NativeBlock::from(block)))
+                }
+                Ok(None) => {
+                    lock(&results).remove(&id);
+                    Ok(None)
+                }
+                Err(e) => {
+                    lock(&results).remove(&id);
+                    Err(to_js(e))
+                }
+            }
+        })
+        .await
+    }
+
+    /// Frees a result on the server now; a no-op for results already finished or freed.
+    #[napi(catch_unwind)]
+    pub fn free_result(&self, result_id: i64) -> napi::Result<()> {
+        let id = self::result_id(result_id)?;
+        lock(&self.results).remove(&id);
+        self.client.free_result(id);
+        Ok(())
+    }
+
+    /// The version the server reported when connecting.
+    #[napi(catch_unwind)]
+    pub fn server_version(&self) -> String {
+        self.client.server_version()
+    }
+
+    /// Frees open results and closes the socket.
+    #[napi]
+    pub async fn close(&self) -> napi::Result<()> {
+        let client = self.client.clone();
+        let results = self.results.clone();
+        guarded(async move {
+            client.close().await;
+            lock(&results).clear();
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// A poisoned lock only means another call panicked (already reported); the map is still usable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

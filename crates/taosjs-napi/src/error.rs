@@ -1,0 +1,40 @@
+//! The one place where Rust errors become JS errors.
+//!
+//! napi-rs async functions reject with a fixed status, so the class travels in the message:
+//! `"<Class>: [0x2600] text"` (the core's `Display` adds the code). `src/errors.ts` parses it back
+//! into the matching class with `errno`.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+use taosjs_core::{Error as CoreError, ErrorKind};
+
+pub fn to_js(err: CoreError) -> napi::Error {
+    napi::Error::new(napi::Status::GenericFailure, format!("{}: {}", err.kind.class_name(), err))
+}
+
+pub fn js_error(kind: ErrorKind, message: impl Into<String>) -> napi::Error {
+    to_js(CoreError::new(kind, message))
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_owned()
+    }
+}
+
+/// Runs a future and turns a panic inside it into an `InternalError` rejection.
+pub async fn guarded<T>(fut: impl Future<Output = napi::Result<T>>) -> napi::Result<T> {
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(result) => result,
+        Err(payload) => Err(js_error(
+            ErrorKind::Internal,
+            format!("taosjs panicked (this is a bug): {}", panic_message(payload.as_ref())),
+        )),
+    }
+}

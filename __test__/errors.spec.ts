@@ -1,0 +1,55 @@
+import test from 'ava'
+import * as taos from '../src/index.js'
+import { TestServer } from '../src/testing.js'
+import { open, useServer } from './helpers/server.js'
+
+const server = useServer(test)
+
+test('a syntax error is a QueryError with code 0x2600', async (t) => {
+  const conn = await open(t, server().dsn)
+  const err = await t.throwsAsync(conn.query('selec 1'), { instanceOf: taos.QueryError })
+  t.is(err!.errno, 0x2600)
+  t.regex(err!.message, /syntax error/)
+  t.true(err instanceof taos.ProgrammingError)
+})
+
+test('a missing table is a QueryError with code 0x2603', async (t) => {
+  const conn = await open(t, server().dsn)
+  await conn.execute('create database if not exists errs_db')
+  const err = await t.throwsAsync(conn.query('select * from errs_db.no_such_table'), { instanceOf: taos.QueryError })
+  t.is(err!.errno, 0x2603)
+  t.regex(err!.message, /Table does not exist/)
+})
+
+test('a missing database is a QueryError with code 904', async (t) => {
+  const conn = await open(t, server().dsn)
+  const err = await t.throwsAsync(conn.query('select * from no_such_db_x.t'), { instanceOf: taos.QueryError })
+  t.is(err!.errno, 904)
+})
+
+test('a wrong password is a ConnectionError with code 855 that does not show the password', async (t) => {
+  const url = new URL(server().dsn.replace(/^ws/, 'http'))
+  const err = await t.throwsAsync(taos.connect(`ws://root:s3cr3t-pw@${url.host}`), { instanceOf: taos.ConnectionError })
+  t.is(err!.errno, 855)
+  t.false(err!.message.includes('s3cr3t-pw'))
+})
+
+test('nothing listening is a ConnectionError', async (t) => {
+  const err = await t.throwsAsync(taos.connect('ws://root:taosdata@127.0.0.1:1'), { instanceOf: taos.ConnectionError })
+  t.is(err!.errno, undefined)
+})
+
+test('a server that goes away fails pending and later calls with ConnectionError', async (t) => {
+  const doomed = await TestServer.start()
+  const conn = await taos.connect(doomed.dsn)
+  t.teardown(() => conn.close())
+  t.truthy(await conn.serverVersion())
+  await doomed.close()
+  await t.throwsAsync(conn.query('select 1'), { instanceOf: taos.ConnectionError })
+})
+
+test('unsupported URL schemes and bad DSNs are reported, not thrown as crashes', async (t) => {
+  const err = await t.throwsAsync(taos.connect('http://localhost:6041'))
+  t.true(err instanceof taos.Error)
+  t.false(err instanceof taos.InternalError)
+})

@@ -1,0 +1,42 @@
+/**
+ * Every integration spec runs against its own embedded test server (taosjs/testing), or against
+ * a real TDengine when `TDENGINE_DSN` is set.
+ */
+import type { ExecutionContext, TestFn } from 'ava'
+import { connect, type Connection, type ConnectOptions } from '../../src/index.js'
+import { TestServer } from '../../src/testing.js'
+
+export interface ServerContext {
+  dsn: string
+  server: TestServer | undefined
+}
+
+/** Registers before/after hooks that start and stop a server; returns a getter for its DSN. */
+export function useServer(test: TestFn): () => ServerContext {
+  const ctx: ServerContext = { dsn: '', server: undefined }
+  test.before(async () => {
+    const external = process.env['TDENGINE_DSN']
+    if (external !== undefined && external !== '') {
+      ctx.dsn = external
+    } else {
+      ctx.server = await TestServer.start()
+      ctx.dsn = ctx.server.dsn
+    }
+  })
+  test.after.always(async () => {
+    await ctx.server?.close()
+  })
+  return () => ctx
+}
+
+/** Opens a connection that is closed when the test ends. */
+export async function open(t: ExecutionContext, dsn: string, options?: ConnectOptions): Promise<Connection> {
+  const conn = await connect(dsn, options)
+  t.teardown(() => conn.close())
+  return conn
+}
+
+/** A database name unique to one test. */
+export function dbName(prefix: string): string {
+  return `${prefix}_${process.pid}_${Math.floor(Math.random() * 1e9)}`
+}

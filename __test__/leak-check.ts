@@ -1,0 +1,42 @@
+/**
+ * Runs 10k queries (half read fully, half abandoned with break) and prints RSS after a warm-up
+ * and at the end. Run with `node --expose-gc --import=tsx __test__/leak-check.ts`.
+ */
+import { connect } from '../src/index.js'
+import { TestServer } from '../src/testing.js'
+
+const gc = globalThis.gc
+if (gc === undefined) throw new Error('run with --expose-gc')
+
+const server = await TestServer.start()
+const conn = await connect(server.dsn)
+await conn.execute('create database if not exists leak_db')
+await conn.execute('create table if not exists leak_db.t (ts timestamp, v int, s nchar(8))')
+await conn.execute(`insert into leak_db.t values ${Array.from({ length: 50 }, (_, i) => `(${1700000000000 + i}, ${i}, 'ü${i}')`).join(' ')}`)
+
+async function round(i: number): Promise<void> {
+  const result = await conn.query('select * from leak_db.t')
+  if (i % 2 === 0) {
+    await result.toArray()
+  } else {
+    for await (const _ of result) break
+  }
+}
+
+const TOTAL = 10_000
+const WARM = 1_000
+let warmRss = 0
+for (let i = 0; i < TOTAL; i++) {
+  await round(i)
+  if (i + 1 === WARM) {
+    gc()
+    warmRss = process.memoryUsage().rss
+  }
+}
+gc()
+await new Promise((r) => setTimeout(r, 100))
+gc()
+const endRss = process.memoryUsage().rss
+await conn.close()
+await server.close()
+console.log(JSON.stringify({ queries: TOTAL, warmRss, endRss }))

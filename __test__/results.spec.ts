@@ -1,0 +1,108 @@
+import test from 'ava'
+import * as taos from '../src/index.js'
+import { dbName, open, useServer } from './helpers/server.js'
+
+const server = useServer(test)
+
+const ROWS = 100_000
+const PER_INSERT = 5_000
+let db = ''
+
+test.before(async () => {
+  const conn = await taos.connect(server().dsn)
+  try {
+    db = dbName('big')
+    await conn.execute(`create database ${db}`)
+    await conn.execute(`create table ${db}.t (ts timestamp, v int, s varchar(16))`)
+    for (let start = 0; start < ROWS; start += PER_INSERT) {
+      const values: string[] = []
+      for (let i = start; i < start + PER_INSERT; i++) values.push(`(${1700000000000 + i}, ${i}, 'r${i}')`)
+      await conn.execute(`insert into ${db}.t values ${values.join(' ')}`)
+    }
+  } finally {
+    await conn.close()
+  }
+})
+
+test(`a ${ROWS}-row result streams block by block in order`, async (t) => {
+  const conn = await open(t, server().dsn)
+  const result = await conn.query(`select ts, v, s from ${db}.t order by ts`)
+  let expected = 0
+  let wrong = 0
+  for await (const [ts, v, s] of result) {
+    if (v !== expected || s !== `r${expected}` || (ts as Date).getTime() !== 1700000000000 + expected) wrong++
+    expected++
+  }
+  t.is(expected, ROWS)
+  t.is(wrong, 0)
+  t.true(result.closed)
+})
+
+test('streaming does not hold all rows: memory stays well below the materialised size', async (t) => {
+  const conn = await open(t, server().dsn)
+  globalThis.gc?.()
+  const before = process.memoryUsage().heapUsed
+  let peak = before
+  let n = 0
+  for await (const _row of await conn.query(`select ts, v, s from ${db}.t`)) {
+    if (++n % 10_000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed)
+  }
+  t.is(n, ROWS)
+  // 100k materialised rows (array + Date + string each) take well over 20 MB.
+  t.true(peak - before < 64 * 1024 * 1024, `heap grew by ${peak - before} bytes`)
+})
+
+test('breaking out of a loop frees the result and the connection stays usable', async (t) => {
+  const conn = await open(t, server().dsn)
+  const result = await conn.query(`select v from ${db}.t`)
+  let seen = 0
+  for await (const _ of result) {
+    if (++seen === 10) break
+  }
+  t.true(result.closed)
+  t.deepEqual(await result.toArray(), [])
+  t.is((await (await conn.query(`select count(*) from ${db}.t`)).toArray())[0]![0], BigInt(ROWS))
+})
+
+test('await using frees a result read halfway', async (t) => {
+  const conn = await open(t, server().dsn)
+  let kept: taos.TaosResult | undefined
+  {
+    await using result = await conn.query(`select v from ${db}.t`)
+    kept = result
+    await result[Symbol.asyncIterator]().next()
+  }
+  t.true(kept.closed)
+})
+
+test('fetchAllIntoDict returns objects; rowMode object streams objects', async (t) => {
+  const conn = await open(t, server().dsn)
+  const dicts = await (await conn.query(`select v, s from ${db}.t order by ts limit 2`)).fetchAllIntoDict()
+  t.deepEqual(dicts, [
+    { v: 0, s: 'r0' },
+    { v: 1, s: 'r1' },
+  ])
+  const objects = await (await conn.query(`select v from ${db}.t order by ts limit 1`, { rowMode: 'object' })).toArray()
+  t.deepEqual(objects, [{ v: 0 }])
+})
+
+test('closing the connection frees its open results', async (t) => {
+  const conn = await taos.connect(server().dsn)
+  const result = await conn.query(`select v from ${db}.t`)
+  await result[Symbol.asyncIterator]().next()
+  await conn.close()
+  t.true(result.closed)
+  await t.throwsAsync(result.toArray(), { instanceOf: taos.InterfaceError })
+})
+
+test('many concurrent streaming queries on one connection', async (t) => {
+  const conn = await open(t, server().dsn)
+  const counts = await Promise.all(
+    Array.from({ length: 8 }, async (_, i) => {
+      let n = 0
+      for await (const _ of await conn.query(`select v from ${db}.t where v < ${(i + 1) * 5000}`)) n++
+      return n
+    }),
+  )
+  t.deepEqual(counts, Array.from({ length: 8 }, (_, i) => (i + 1) * 5000))
+})

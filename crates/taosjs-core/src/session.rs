@@ -207,7 +207,7 @@ impl Session {
             return call;
         }
         let req_id = match req_id {
-            Some(id) if self.pending.contains_key(&id) || id == VERSION_REQ_ID && self.state == State::Connecting => {
+            Some(id) if self.pending.contains_key(&id) => {
                 self.complete(call, Err(Error::programming(format!("req_id {id} is already in use by a call in flight"))));
                 return call;
             }

@@ -211,19 +211,37 @@ impl Driver {
         while let Some(event) = self.session.poll_event() {
             let Event::Completed { call, outcome } = event else { continue };
             let Some(responder) = self.responders.remove(&call) else { continue };
-            // A dropped receiver means the caller gave up; nothing to do.
-            let _ = match (responder, outcome) {
-                (Responder::Connect(tx), Ok(Reply::Connected { server_version })) => tx.send(Ok(server_version)).map_err(drop),
-                (Responder::Query(tx), Ok(Reply::Query(info))) => tx.send(Ok(info)).map_err(drop),
-                (Responder::Fetch(tx), Ok(Reply::Block(block))) => tx.send(Ok(block)).map_err(drop),
-                (Responder::Connect(tx), Err(e)) => tx.send(Err(e)).map_err(drop),
-                (Responder::Query(tx), Err(e)) => tx.send(Err(e)).map_err(drop),
-                (Responder::Fetch(tx), Err(e)) => tx.send(Err(e)).map_err(drop),
-                (_, Ok(other)) => {
-                    debug_assert!(false, "reply {other:?} does not fit its call");
-                    Ok(())
+            match responder {
+                Responder::Connect(tx) => {
+                    let _ = tx.send(outcome.and_then(|reply| match reply {
+                        Reply::Connected { server_version } => Ok(server_version),
+                        other => Err(mismatch(&other)),
+                    }));
                 }
-            };
+                Responder::Query(tx) => {
+                    let outcome = outcome.and_then(|reply| match reply {
+                        Reply::Query(info) => Ok(info),
+                        other => Err(mismatch(&other)),
+                    });
+                    // The caller stopped waiting (its future was dropped): nobody will ever
+                    // fetch or free this result, so free it now.
+                    if let Err(Ok(info)) = tx.send(outcome) {
+                        if info.result_id != 0 {
+                            self.session.free_result(info.result_id);
+                        }
+                    }
+                }
+                Responder::Fetch(tx) => {
+                    let _ = tx.send(outcome.and_then(|reply| match reply {
+                        Reply::Block(block) => Ok(block),
+                        other => Err(mismatch(&other)),
+                    }));
+                }
+            }
         }
     }
+}
+
+fn mismatch(reply: &Reply) -> Error {
+    Error::internal(format!("the session answered a call with an unexpected reply: {reply:?}"))
 }

@@ -490,3 +490,76 @@ fn known_action(action: &str) -> &'static str {
         _ => "",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(s: &mut Session) -> Vec<(CallId, Result<Reply>)> {
+        std::iter::from_fn(|| s.poll_event()).map(|Event::Completed { call, outcome }| (call, outcome)).collect()
+    }
+
+    fn connected() -> Session {
+        let mut s = Session::new(SessionOptions { user: "root".into(), password: "taosdata".into(), ..Default::default() });
+        s.connect();
+        while s.poll_transmit().is_some() {}
+        s.handle_frame(Frame::Text(r#"{"code":0,"message":"","action":"version","req_id":0,"timing":1,"version":"3.3.7.5"}"#.into()));
+        s.handle_frame(Frame::Text(r#"{"code":0,"message":"","action":"conn","req_id":1,"timing":1,"version":"3.3.7.5"}"#.into()));
+        assert!(s.is_connected());
+        assert_eq!(s.server_version(), Some("3.3.7.5"));
+        events(&mut s);
+        s
+    }
+
+    #[test]
+    fn calls_before_connect_or_after_close_fail_with_connection_errors() {
+        let mut s = Session::new(SessionOptions::default());
+        let q = s.query("select 1", None);
+        let f = s.fetch_block(1);
+        let ev = events(&mut s);
+        assert!(matches!(&ev[0], (c, Err(e)) if *c == q && e.kind == ErrorKind::Connection && e.message.contains("not connected")));
+        assert!(matches!(&ev[1], (c, Err(e)) if *c == f && e.kind == ErrorKind::Connection));
+        assert!(s.poll_transmit().is_none());
+        let mut s = connected();
+        s.close();
+        s.query("select 1", None);
+        assert!(matches!(events(&mut s).as_slice(), [(_, Err(e))] if e.message.contains("closed")));
+    }
+
+    #[test]
+    fn connect_twice_is_a_programming_error() {
+        let mut s = connected();
+        let c = s.connect();
+        assert!(matches!(events(&mut s).as_slice(), [(call, Err(e))] if *call == c && e.kind == ErrorKind::Programming));
+        assert!(s.poll_transmit().is_none());
+    }
+
+    #[test]
+    fn a_second_concurrent_fetch_on_one_result_is_rejected() {
+        let mut s = connected();
+        s.query("select 1", None);
+        let Some(Frame::Binary(q)) = s.poll_transmit() else { panic!() };
+        let req = u64::from_le_bytes(q[0..8].try_into().unwrap());
+        s.handle_frame(Frame::Text(format!(
+            r#"{{"code":0,"message":"","action":"binary_query","req_id":{req},"timing":1,"id":7,"is_update":false,"affected_rows":0,"fields_count":1,"fields_names":["1"],"fields_types":[5],"fields_lengths":[8],"precision":0}}"#
+        )));
+        events(&mut s);
+        s.fetch_block(7);
+        let second = s.fetch_block(7);
+        assert!(matches!(events(&mut s).as_slice(), [(c, Err(e))] if *c == second && e.kind == ErrorKind::Programming));
+        assert!(s.poll_transmit().is_some());
+        assert!(s.poll_transmit().is_none(), "only one fetch went out");
+    }
+
+    #[test]
+    fn unreadable_frames_are_ignored() {
+        let mut s = connected();
+        let q = s.query("select 1", None);
+        s.handle_frame(Frame::Text("{not json".into()));
+        s.handle_frame(Frame::Binary(vec![1, 2, 3]));
+        s.handle_frame(Frame::Binary(vec![0xff; 30]));
+        assert!(events(&mut s).is_empty());
+        s.handle_disconnect("gone");
+        assert!(matches!(events(&mut s).as_slice(), [(c, Err(e))] if *c == q && e.kind == ErrorKind::Connection));
+    }
+}

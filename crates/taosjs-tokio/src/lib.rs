@@ -245,3 +245,14 @@ impl Driver {
 fn mismatch(reply: &Reply) -> Error {
     Error::internal(format!("the session answered a call with an unexpected reply: {reply:?}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_is_a_shareable_handle() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<Client>();
+    }
+}

@@ -1,0 +1,273 @@
+//! taosjs-tokio against the embedded server (`taos_testserver`), one scenario per test.
+
+use std::time::Duration;
+
+use taos_testserver::{start, ServerConfig, ServerHandle};
+use taosjs_core::block::{decode_block, DecodedBlock, DecodedColumn, FixedData};
+use taosjs_core::{ConnectConfig, ConnectOverrides, DataType, ErrorKind, Precision};
+use taosjs_tokio::Client;
+
+async fn server() -> ServerHandle {
+    start(ServerConfig { port: 0, ..Default::default() }).await.expect("test server starts")
+}
+
+fn config(server: &ServerHandle) -> ConnectConfig {
+    ConnectConfig::from_dsn(&format!("ws://root:taosdata@{}", server.addr())).unwrap()
+}
+
+/// Every call under a timeout: a hang is a failure, not a stuck test run.
+async fn within<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), f).await.expect("timed out")
+}
+
+async fn exec(c: &Client, sql: &str) -> i64 {
+    let info = within(c.query(sql, None)).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    info.affected_rows
+}
+
+/// Runs a query and reads every block.
+async fn fetch_all(c: &Client, sql: &str) -> (taosjs_core::QueryInfo, Vec<DecodedBlock>) {
+    let info = within(c.query(sql, None)).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut blocks = Vec::new();
+    while let Some(raw) = within(c.fetch_block(info.result_id)).await.unwrap() {
+        blocks.push(decode_block(&raw).unwrap());
+    }
+    (info, blocks)
+}
+
+fn text(col: &DecodedColumn, row: usize) -> Option<String> {
+    col.var_value(row).map(|b| String::from_utf8(b.to_vec()).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_and_select_server_version() {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    assert!(c.server_version().starts_with("3."), "{}", c.server_version());
+    let (info, blocks) = fetch_all(&c, "select server_version()").await;
+    assert_eq!(info.fields.len(), 1);
+    assert_eq!(info.fields[0].ty, DataType::VarChar);
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(text(&blocks[0].columns[0], 0), Some(c.server_version()));
+    c.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_is_a_connection_error_855() {
+    let s = server().await;
+    let cfg = ConnectConfig::from_parts(
+        Some(&format!("ws://root:nope@{}", s.addr())),
+        ConnectOverrides::default(),
+    )
+    .unwrap();
+    let e = within(Client::connect(cfg)).await.err().expect("must fail");
+    assert_eq!(e.kind, ErrorKind::Connection);
+    assert_eq!(e.errno, Some(855));
+    assert!(!e.message.contains("nope"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_endpoints_are_skipped_in_order() {
+    let s = server().await;
+    // A port nobody listens on: bind, read the port, drop the listener.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let cfg = ConnectConfig::from_dsn(&format!("ws://{dead},{}", s.addr())).unwrap();
+    let c = within(Client::connect(cfg)).await.unwrap();
+    exec(&c, "select 1").await;
+
+    let cfg = ConnectConfig::from_dsn(&format!("ws://{dead}")).unwrap();
+    let e = within(Client::connect(cfg)).await.err().unwrap();
+    assert_eq!(e.kind, ErrorKind::Connection);
+    assert!(e.message.contains(&dead.to_string()), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_is_reported_as_not_supported() {
+    let e = Client::connect(ConnectConfig::from_dsn("wss://localhost:1").unwrap()).await.err().unwrap();
+    assert_eq!(e.kind, ErrorKind::NotSupported);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syntax_error_is_a_query_error_with_tdengine_code() {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    let e = within(c.query("selec 1", None)).await.unwrap_err();
+    assert_eq!((e.kind, e.errno), (ErrorKind::Query, Some(9728)));
+    assert!(e.message.contains("selec"), "{e}");
+    // The connection is still usable.
+    exec(&c, "select 1").await;
+}
+
+async fn every_type(precision: &str, unit: i64) {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    let db = format!("t_{precision}");
+    exec(&c, &format!("create database {db} precision '{precision}'")).await;
+    exec(&c, &format!("use {db}")).await;
+    exec(
+        &c,
+        "create table t (ts timestamp, c_bool bool, c_i8 tinyint, c_i16 smallint, c_i32 int, c_i64 bigint, \
+         c_u8 tinyint unsigned, c_u16 smallint unsigned, c_u32 int unsigned, c_u64 bigint unsigned, \
+         c_f32 float, c_f64 double, c_vc varchar(32), c_nc nchar(16), c_vb varbinary(16), \
+         c_d64 decimal(10,2), c_d128 decimal(30,10))",
+    )
+    .await;
+    let base = 1_700_000_000_000i64 * unit;
+    let n = exec(
+        &c,
+        &format!(
+            "insert into t values ({base}, true, -128, -32768, -2147483648, -9223372036854775807, 255, 65535, \
+             4294967295, 18446744073709551615, 3.5, 2.25, 'hello', '温度°C😀', '\\x0102ff', 12.34, \
+             -12345678901234567890.0123456789) ({}, null, null, null, null, null, null, null, null, null, null, \
+             null, null, null, null, null, null)",
+            base + 1
+        ),
+    )
+    .await;
+    assert_eq!(n, 2);
+    let (info, blocks) = fetch_all(&c, "select * from t order by ts").await;
+    let want_precision = match precision {
+        "ms" => Precision::Millisecond,
+        "us" => Precision::Microsecond,
+        _ => Precision::Nanosecond,
+    };
+    assert_eq!(info.precision, want_precision);
+    assert_eq!(info.fields[16].scale, 10);
+    let b = &blocks[0];
+    assert_eq!(b.rows, 2);
+    let col = &b.columns;
+    assert_eq!(col[0], DecodedColumn::Fixed { ty: DataType::Timestamp, nulls: vec![0, 0], data: FixedData::I64(vec![base, base + 1]) });
+    for (i, c) in col.iter().enumerate().skip(1) {
+        assert_eq!(c.nulls(), &[0, 1], "column {i} ({:?})", c.ty());
+    }
+    let DecodedColumn::Fixed { data: FixedData::U64(u64s), .. } = &col[9] else { panic!("{:?}", col[9]) };
+    assert_eq!(u64s[0], u64::MAX);
+    let DecodedColumn::Fixed { data: FixedData::I64(i64s), .. } = &col[5] else { panic!() };
+    assert_eq!(i64s[0], -9223372036854775807);
+    let DecodedColumn::Fixed { data: FixedData::F32(f), .. } = &col[10] else { panic!() };
+    assert_eq!(f[0], 3.5);
+    assert_eq!(text(&col[12], 0).as_deref(), Some("hello"));
+    assert_eq!(text(&col[13], 0).as_deref(), Some("温度°C😀"));
+    assert_eq!(col[14].var_value(0), Some(&[1u8, 2, 0xff][..]));
+    assert_eq!(text(&col[15], 0).as_deref(), Some("12.34"));
+    assert_eq!(text(&col[16], 0).as_deref(), Some("-12345678901234567890.0123456789"));
+    c.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_type_in_ms() {
+    every_type("ms", 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_type_in_us() {
+    every_type("us", 1_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_type_in_ns() {
+    every_type("ns", 1_000_000).await;
+}
+
+async fn hundred_thousand_rows(c: &Client) {
+    exec(c, "create database big").await;
+    exec(c, "create table big.t (ts timestamp, v int, s varchar(12))").await;
+    let base = 1_700_000_000_000i64;
+    for chunk in 0..100 {
+        let mut sql = String::from("insert into big.t values ");
+        for i in 0..1000 {
+            let row = chunk * 1000 + i;
+            sql.push_str(&format!("({}, {row}, 'r{row}') ", base + row));
+        }
+        assert_eq!(exec(c, &sql).await, 1000);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_of_100k_rows_arrives_over_many_blocks() {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    hundred_thousand_rows(&c).await;
+    let (_, blocks) = fetch_all(&c, "select ts, v, s from big.t order by ts").await;
+    assert!(blocks.len() > 1, "{} blocks", blocks.len());
+    let mut next = 0i32;
+    for b in &blocks {
+        let DecodedColumn::Fixed { data: FixedData::I32(v), .. } = &b.columns[1] else { panic!() };
+        for (row, &x) in v.iter().enumerate() {
+            assert_eq!(x, next);
+            assert_eq!(text(&b.columns[2], row), Some(format!("r{next}")));
+            next += 1;
+        }
+    }
+    assert_eq!(next, 100_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_queries_share_one_connection() {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                let info = c.query(&format!("select {i}"), None).await.unwrap();
+                let raw = c.fetch_block(info.result_id).await.unwrap().expect("one block");
+                let b = decode_block(&raw).unwrap();
+                assert_eq!(c.fetch_block(info.result_id).await.unwrap(), None);
+                match &b.columns[0] {
+                    DecodedColumn::Fixed { data: FixedData::I64(v), .. } => v[0],
+                    DecodedColumn::Fixed { data: FixedData::I32(v), .. } => i64::from(v[0]),
+                    other => panic!("{other:?}"),
+                }
+            })
+        })
+        .collect();
+    for (i, t) in tasks.into_iter().enumerate() {
+        assert_eq!(within(t).await.unwrap(), i as i64);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn freeing_early_releases_the_result_and_the_connection_goes_on() {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    hundred_thousand_rows(&c).await;
+    let info = within(c.query("select * from big.t", None)).await.unwrap();
+    assert!(within(c.fetch_block(info.result_id)).await.unwrap().is_some());
+    c.free_result(info.result_id);
+    c.free_result(info.result_id); // idempotent
+    let e = within(c.fetch_block(info.result_id)).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Programming);
+    exec(&c, "select 1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caller_chosen_req_ids_work() {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    let info = within(c.query("select 1", Some(u64::MAX - 1))).await.unwrap();
+    assert!(info.result_id > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_close_every_call_is_a_connection_error() {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    let info = within(c.query("select 1", None)).await.unwrap();
+    within(c.close()).await;
+    within(c.close()).await; // twice is fine
+    let e = within(c.query("select 1", None)).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Connection);
+    let e = within(c.fetch_block(info.result_id)).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Connection);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_gone_is_a_connection_error() {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    exec(&c, "select 1").await;
+    within(s.shutdown()).await;
+    let e = within(c.query("select 1", None)).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Connection, "{e}");
+}

@@ -5,7 +5,7 @@ import { dbName, open, useServer } from './helpers/server.js'
 const server = useServer(test)
 let db = ''
 
-test.before(async () => {
+test.serial.before(async () => {
   const conn = await taos.connect(server().dsn)
   db = dbName('cursor')
   await conn.execute(`create database ${db}`)

@@ -2,9 +2,9 @@ import test from 'ava'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-// The leak check runs in its own process with --expose-gc (see leak-check.ts).
+// The leak check runs in its own process with --expose-gc (see leak-check.mts).
 test('RSS stays flat over 10k queries (--expose-gc child process)', async (t) => {
-  const script = fileURLToPath(new URL('./leak-check.ts', import.meta.url))
+  const script = fileURLToPath(new URL('./leak-check.mts', import.meta.url))
   const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
     execFile(
       process.execPath,

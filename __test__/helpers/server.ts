@@ -14,7 +14,7 @@ export interface ServerContext {
 /** Registers before/after hooks that start and stop a server; returns a getter for its DSN. */
 export function useServer(test: TestFn): () => ServerContext {
   const ctx: ServerContext = { dsn: '', server: undefined }
-  test.before(async () => {
+  test.serial.before(async () => {
     const external = process.env['TDENGINE_DSN']
     if (external !== undefined && external !== '') {
       ctx.dsn = external

@@ -1,6 +1,6 @@
 /**
  * Runs 10k queries (half read fully, half abandoned with break) and prints RSS after a warm-up
- * and at the end. Run with `node --expose-gc --import=tsx __test__/leak-check.ts`.
+ * and at the end. Run with `node --expose-gc --import=tsx __test__/leak-check.mts`.
  */
 import { connect } from '../src/index.js'
 import { TestServer } from '../src/testing.js'

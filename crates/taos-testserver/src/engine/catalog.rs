@@ -1,0 +1,303 @@
+//! The catalog (databases, super tables, child and normal tables) and columnar table storage.
+
+use std::collections::HashMap;
+
+use crate::types::{DataType, Field, Precision, Value};
+
+/// A column or tag definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnSchema {
+    pub name: String,
+    pub ty: DataType,
+    /// User-visible length (see [`Field::len`]).
+    pub len: u32,
+    pub precision: u8,
+    pub scale: u8,
+    pub primary_key: bool,
+}
+
+impl ColumnSchema {
+    pub fn field(&self) -> Field {
+        Field { name: self.name.clone(), ty: self.ty, len: self.len, precision: self.precision, scale: self.scale }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub keep: String,
+    pub duration: String,
+    pub buffer: i64,
+    pub cachemodel: String,
+    pub cachesize: i64,
+    pub vgroups: i64,
+    pub replica: i64,
+    pub comp: i64,
+    pub minrows: i64,
+    pub maxrows: i64,
+    pub pages: i64,
+    pub pagesize: i64,
+    pub wal_level: i64,
+    pub wal_fsync_period: i64,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            keep: "3650d,3650d,3650d".into(),
+            duration: "10d".into(),
+            buffer: 256,
+            cachemodel: "none".into(),
+            cachesize: 1,
+            vgroups: 2,
+            replica: 1,
+            comp: 2,
+            minrows: 100,
+            maxrows: 4096,
+            pages: 256,
+            pagesize: 4,
+            wal_level: 1,
+            wal_fsync_period: 3000,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Database {
+    pub name: String,
+    pub precision: Precision,
+    pub options: DbOptions,
+    pub create_time_ms: i64,
+    pub stables: HashMap<String, STable>,
+    pub tables: HashMap<String, Table>,
+    /// Creation counter: SHOW TABLES and super-table scans follow creation order.
+    pub next_seq: u64,
+}
+
+impl Database {
+    pub fn new(name: String, precision: Precision, options: DbOptions) -> Database {
+        let create_time_ms = chrono::Utc::now().timestamp_millis();
+        Database { name, precision, options, create_time_ms, stables: HashMap::new(), tables: HashMap::new(), next_seq: 0 }
+    }
+
+    pub fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    /// Tables in creation order.
+    pub fn tables_in_order(&self) -> Vec<&Table> {
+        let mut v: Vec<&Table> = self.tables.values().collect();
+        v.sort_by_key(|t| t.seq);
+        v
+    }
+
+    pub fn stables_in_order(&self) -> Vec<&STable> {
+        let mut v: Vec<&STable> = self.stables.values().collect();
+        v.sort_by_key(|t| t.seq);
+        v
+    }
+
+    /// Child tables of a super table, in creation order.
+    pub fn children_of(&self, stable: &str) -> Vec<&Table> {
+        let mut v: Vec<&Table> = self
+            .tables
+            .values()
+            .filter(|t| matches!(&t.kind, TableKind::Child { stable: s, .. } if s == stable))
+            .collect();
+        v.sort_by_key(|t| t.seq);
+        v
+    }
+
+    /// Full column list (ts first) of a normal or child table.
+    pub fn columns_of<'a>(&'a self, t: &'a Table) -> &'a [ColumnSchema] {
+        match &t.kind {
+            TableKind::Normal { columns } => columns,
+            TableKind::Child { stable, .. } => self.stables.get(stable).map(|s| &s.columns[..]).unwrap_or(&[]),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct STable {
+    pub name: String,
+    pub columns: Vec<ColumnSchema>,
+    pub tags: Vec<ColumnSchema>,
+    pub seq: u64,
+    pub create_time_ms: i64,
+}
+
+#[derive(Debug)]
+pub enum TableKind {
+    Normal { columns: Vec<ColumnSchema> },
+    /// `tags` follow the super table's tag order.
+    Child { stable: String, tags: Vec<Value> },
+}
+
+#[derive(Debug)]
+pub struct Table {
+    pub name: String,
+    pub kind: TableKind,
+    pub data: TableData,
+    pub seq: u64,
+    pub create_time_ms: i64,
+}
+
+/// Columnar rows of one table, ordered by the timestamp key. `cols` excludes the key.
+#[derive(Debug, Default, Clone)]
+pub struct TableData {
+    pub ts: Vec<i64>,
+    pub cols: Vec<Vec<Value>>,
+}
+
+/// A row waiting to be written: `vals[i]` is `None` when column `i + 1` was not given.
+#[derive(Debug, Clone)]
+pub struct PendingRow {
+    pub ts: i64,
+    pub vals: Vec<Option<Value>>,
+}
+
+impl TableData {
+    pub fn with_columns(n: usize) -> TableData {
+        TableData { ts: Vec::new(), cols: vec![Vec::new(); n] }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    /// Merges rows sharing a timestamp the way one INSERT does (later non-NULL values win, later
+    /// NULLs do not erase) and returns them sorted by ts.
+    pub fn merge_pending(mut rows: Vec<PendingRow>) -> Vec<PendingRow> {
+        let sorted = rows.windows(2).all(|w| w[0].ts < w[1].ts);
+        if sorted {
+            return rows;
+        }
+        rows.sort_by_key(|r| r.ts); // stable: keeps statement order among equal ts
+        let mut out: Vec<PendingRow> = Vec::with_capacity(rows.len());
+        for r in rows {
+            match out.last_mut() {
+                Some(last) if last.ts == r.ts => {
+                    for (dst, src) in last.vals.iter_mut().zip(r.vals) {
+                        match src {
+                            None => {}
+                            Some(Value::Null) => {
+                                if dst.is_none() {
+                                    *dst = Some(Value::Null);
+                                }
+                            }
+                            Some(v) => *dst = Some(v),
+                        }
+                    }
+                }
+                _ => out.push(r),
+            }
+        }
+        out
+    }
+
+    /// Writes merged, ts-sorted rows: an existing ts is updated (given columns replace, omitted
+    /// columns keep their values); new timestamps are inserted in order.
+    pub fn upsert(&mut self, rows: Vec<PendingRow>) {
+        if rows.is_empty() {
+            return;
+        }
+        let ncols = self.cols.len();
+        if self.ts.last().is_none_or(|&last| rows[0].ts > last) {
+            // append fast path
+            self.ts.reserve(rows.len());
+            for c in &mut self.cols {
+                c.reserve(rows.len());
+            }
+            for r in rows {
+                self.ts.push(r.ts);
+                for (c, v) in self.cols.iter_mut().zip(r.vals) {
+                    c.push(v.unwrap_or(Value::Null));
+                }
+            }
+            return;
+        }
+        // general case: merge two sorted sequences into new vectors
+        let old_ts = std::mem::take(&mut self.ts);
+        let mut old_cols: Vec<std::vec::IntoIter<Value>> =
+            std::mem::take(&mut self.cols).into_iter().map(|c| c.into_iter()).collect();
+        let total = old_ts.len() + rows.len();
+        let mut new_ts = Vec::with_capacity(total);
+        let mut new_cols: Vec<Vec<Value>> = (0..ncols).map(|_| Vec::with_capacity(total)).collect();
+        let mut oi = 0;
+        let mut rows = rows.into_iter().peekable();
+        loop {
+            let take_old = match (old_ts.get(oi), rows.peek()) {
+                (None, None) => break,
+                (Some(_), None) => Some(true),
+                (None, Some(_)) => Some(false),
+                (Some(&o), Some(r)) => {
+                    if o < r.ts {
+                        Some(true)
+                    } else if o > r.ts {
+                        Some(false)
+                    } else {
+                        None
+                    }
+                }
+            };
+            match take_old {
+                Some(true) => {
+                    new_ts.push(old_ts[oi]);
+                    for (dst, src) in new_cols.iter_mut().zip(old_cols.iter_mut()) {
+                        dst.push(src.next().unwrap_or(Value::Null));
+                    }
+                    oi += 1;
+                }
+                Some(false) => {
+                    let r = rows.next().expect("peeked");
+                    new_ts.push(r.ts);
+                    for (dst, v) in new_cols.iter_mut().zip(r.vals) {
+                        dst.push(v.unwrap_or(Value::Null));
+                    }
+                }
+                None => {
+                    let r = rows.next().expect("peeked");
+                    new_ts.push(r.ts);
+                    for ((dst, src), v) in new_cols.iter_mut().zip(old_cols.iter_mut()).zip(r.vals) {
+                        let old = src.next().unwrap_or(Value::Null);
+                        dst.push(v.unwrap_or(old));
+                    }
+                    oi += 1;
+                }
+            }
+        }
+        self.ts = new_ts;
+        self.cols = new_cols;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(ts: i64, vals: &[Option<i64>]) -> PendingRow {
+        PendingRow { ts, vals: vals.iter().map(|v| v.map(|x| if x < 0 { Value::Null } else { Value::Int(x) })).collect() }
+    }
+
+    #[test]
+    fn duplicates_in_one_insert_merge_later_non_null_wins() {
+        let merged = TableData::merge_pending(vec![row(5, &[Some(1), Some(1)]), row(5, &[Some(2), Some(-1)]), row(1, &[Some(9), None])]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].ts, 1);
+        assert_eq!(merged[1].vals, vec![Some(Value::Int(2)), Some(Value::Int(1))]);
+    }
+
+    #[test]
+    fn upsert_keeps_ts_order_and_partial_updates() {
+        let mut d = TableData::with_columns(2);
+        d.upsert(vec![row(10, &[Some(1), Some(1)]), row(20, &[Some(2), Some(2)])]);
+        d.upsert(vec![row(5, &[Some(0), None]), row(20, &[Some(7), None]), row(30, &[None, Some(3)])]);
+        assert_eq!(d.ts, vec![5, 10, 20, 30]);
+        assert_eq!(d.cols[0], vec![Value::Int(0), Value::Int(1), Value::Int(7), Value::Null]);
+        assert_eq!(d.cols[1], vec![Value::Null, Value::Int(1), Value::Int(2), Value::Int(3)]);
+    }
+}

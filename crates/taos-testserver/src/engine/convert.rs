@@ -1,0 +1,489 @@
+//! Converting INSERT/TAGS literals into stored values, with the INSERT parser's error texts
+//! (`534 syntax error near '…' (<reason>)`).
+
+use crate::sql::ast::{InsVal, InsValKind};
+use crate::sql::parser::parse_int_text;
+use crate::types::{code, DataType, Precision, TdError, Value};
+
+use super::catalog::ColumnSchema;
+use super::time;
+
+pub struct ConvCtx<'a> {
+    pub sql: &'a str,
+    pub tz: chrono_tz::Tz,
+    pub precision: Precision,
+    pub now: i64,
+}
+
+impl ConvCtx<'_> {
+    /// `syntax error near '<x>' (<reason>)`: a string value is quoted by its content, anything
+    /// else by the rest of the statement from where it starts.
+    pub fn err(&self, v: &InsVal, reason: &str) -> TdError {
+        let near = match &v.kind {
+            InsValKind::Str(s) => s.clone(),
+            _ => self.sql.get(v.pos..).unwrap_or("").trim_end().to_string(),
+        };
+        TdError::new(code::TSC_SQL_SYNTAX_ERROR, format!("syntax error near '{}' ({})", near, reason))
+    }
+
+    fn number_text<'s>(&'s self, v: &'s InsVal) -> Option<&'s str> {
+        match &v.kind {
+            InsValKind::Number { start, end } => self.sql.get(*start..*end),
+            InsValKind::Str(s) => Some(s.trim()),
+            _ => None,
+        }
+    }
+}
+
+/// A number as written: integer (decimal/hex/binary, optional sign) or float.
+#[derive(Debug, Clone, Copy)]
+pub enum Num {
+    Int(i128),
+    Float(f64),
+}
+
+pub fn parse_num(text: &str) -> Option<Num> {
+    let t = text.trim();
+    let (neg, body) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let is_radix = body.len() > 2 && (body.starts_with("0x") || body.starts_with("0X") || body.starts_with("0b") || body.starts_with("0B"));
+    if is_radix || body.bytes().all(|c| c.is_ascii_digit()) {
+        let v = parse_int_text(body).or_else(|| if body.bytes().all(|c| c.is_ascii_digit()) { Some(i128::MAX) } else { None })?;
+        return Some(Num::Int(if neg { -v } else { v }));
+    }
+    let f: f64 = body.parse().ok()?;
+    if !body.bytes().any(|c| c.is_ascii_digit()) {
+        return None; // "inf", "nan"
+    }
+    Some(Num::Float(if neg { -f } else { f }))
+}
+
+fn type_word(ty: DataType) -> &'static str {
+    match ty {
+        DataType::TinyInt => "tinyint",
+        DataType::SmallInt => "smallint",
+        DataType::Int => "int",
+        DataType::BigInt => "bigint",
+        DataType::UTinyInt => "unsigned tinyint",
+        DataType::USmallInt => "unsigned smallint",
+        DataType::UInt => "unsigned int",
+        DataType::UBigInt => "unsigned bigint",
+        _ => "",
+    }
+}
+
+fn int_range(ty: DataType) -> (i128, i128) {
+    match ty {
+        DataType::TinyInt => (i8::MIN as i128, i8::MAX as i128),
+        DataType::SmallInt => (i16::MIN as i128, i16::MAX as i128),
+        DataType::Int => (i32::MIN as i128, i32::MAX as i128),
+        DataType::BigInt => (i64::MIN as i128, i64::MAX as i128),
+        DataType::UTinyInt => (0, u8::MAX as i128),
+        DataType::USmallInt => (0, u16::MAX as i128),
+        DataType::UInt => (0, u32::MAX as i128),
+        _ => (0, u64::MAX as i128),
+    }
+}
+
+/// Converts one literal for column/tag `col` (not the primary key; see [`convert_ts`]).
+pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Value, TdError> {
+    if matches!(v.kind, InsValKind::Null) {
+        return Ok(Value::Null);
+    }
+    use DataType::*;
+    match col.ty {
+        TinyInt | SmallInt | Int | BigInt | UTinyInt | USmallInt | UInt | UBigInt => {
+            let word = type_word(col.ty);
+            let unsigned = matches!(col.ty, UTinyInt | USmallInt | UInt | UBigInt);
+            let invalid = || cx.err(v, &format!("invalid {} data", word));
+            let n: i128 = match &v.kind {
+                InsValKind::Bool(b) => *b as i128,
+                _ => match cx.number_text(v).and_then(parse_num) {
+                    Some(Num::Int(i)) => i,
+                    Some(Num::Float(f)) if f.is_finite() => {
+                        let r = f.round();
+                        if r.abs() > 1e38 {
+                            return Err(invalid());
+                        }
+                        r as i128
+                    }
+                    _ => return Err(invalid()),
+                },
+            };
+            let (lo, hi) = int_range(col.ty);
+            if n < lo || n > hi {
+                if unsigned && n < 0 {
+                    return Err(invalid());
+                }
+                return Err(match col.ty {
+                    BigInt | UBigInt => invalid(),
+                    _ => cx.err(v, &format!("{} data overflow", word)),
+                });
+            }
+            Ok(if unsigned { Value::UInt(n as u64) } else { Value::Int(n as i64) })
+        }
+        Bool => match &v.kind {
+            InsValKind::Bool(b) => Ok(Value::Bool(*b)),
+            InsValKind::Str(s) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
+            InsValKind::Str(s) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
+            _ => match cx.number_text(v).and_then(parse_num) {
+                Some(Num::Int(i)) => Ok(Value::Bool(i != 0)),
+                Some(Num::Float(f)) => Ok(Value::Bool(f != 0.0)),
+                None => Err(cx.err(v, "invalid bool data")),
+            },
+        },
+        Float | Double => {
+            let f = match &v.kind {
+                InsValKind::Bool(b) => *b as i64 as f64,
+                _ => match cx.number_text(v).and_then(parse_num) {
+                    Some(Num::Int(i)) => i as f64,
+                    Some(Num::Float(f)) => f,
+                    None => return Err(cx.err(v, "illegal float data")),
+                },
+            };
+            if !f.is_finite() || (col.ty == Float && f.abs() > f32::MAX as f64) {
+                return Err(cx.err(v, "illegal float data"));
+            }
+            Ok(if col.ty == Float { Value::Float(f as f32) } else { Value::Double(f) })
+        }
+        Timestamp => Ok(Value::Timestamp(convert_ts_inner(cx, v)?)),
+        VarChar | NChar => {
+            let s = literal_text(cx, v)?;
+            let n = if col.ty == NChar { s.chars().count() } else { s.len() };
+            if n > col.len as usize {
+                return Err(value_too_long(&col.name));
+            }
+            Ok(Value::Str(s))
+        }
+        VarBinary | Blob => {
+            let s = literal_text(cx, v)?;
+            let bytes = if let Some(h) = s.strip_prefix("\\x").or_else(|| s.strip_prefix("\\X")) {
+                decode_hex(h).ok_or_else(|| TdError::new(0x266A, "Invalid varbinary value"))?
+            } else {
+                s.into_bytes()
+            };
+            if col.ty == VarBinary && bytes.len() > col.len as usize {
+                return Err(value_too_long(&col.name));
+            }
+            Ok(Value::Bytes(bytes))
+        }
+        Geometry => {
+            let s = match &v.kind {
+                InsValKind::Str(s) => s,
+                _ => return Err(cx.err(v, "Unknown error 65535")),
+            };
+            let wkb = wkt_to_wkb(s).ok_or_else(|| cx.err(v, "Invalid function para value"))?;
+            if wkb.len() > col.len as usize {
+                return Err(value_too_long(&col.name));
+            }
+            Ok(Value::Bytes(wkb))
+        }
+        Decimal | Decimal64 => {
+            let text = match &v.kind {
+                InsValKind::Number { .. } | InsValKind::Str(_) => cx.number_text(v).unwrap_or(""),
+                _ => "0",
+            };
+            match parse_decimal(text, col.precision, col.scale) {
+                DecimalParse::Ok(x) => Ok(Value::Decimal(x)),
+                DecimalParse::Invalid => Ok(Value::Decimal(0)),
+                DecimalParse::Overflow => Err(TdError::new(code::DECIMAL_OVERFLOW, "Decimal value overflow")),
+            }
+        }
+        Json => {
+            let s = match &v.kind {
+                InsValKind::Str(s) => s,
+                _ => return Err(cx.err(v, "json error invalide value")),
+            };
+            normalize_json_tag(s).map_err(|reason| cx.err(v, reason))
+        }
+        Null => Ok(Value::Null),
+    }
+}
+
+pub fn value_too_long(col: &str) -> TdError {
+    TdError::new(code::PAR_VALUE_TOO_LONG, format!("Value too long for column/tag: {}", col))
+}
+
+fn literal_text(cx: &ConvCtx, v: &InsVal) -> Result<String, TdError> {
+    Ok(match &v.kind {
+        InsValKind::Str(s) => s.clone(),
+        InsValKind::Number { .. } => cx.number_text(v).unwrap_or("").to_string(),
+        InsValKind::Bool(b) => b.to_string(),
+        _ => return Err(cx.err(v, "invalid data")),
+    })
+}
+
+/// The primary timestamp of a row.
+pub fn convert_ts(cx: &ConvCtx, v: &InsVal, keep_days: i64) -> Result<i64, TdError> {
+    if matches!(v.kind, InsValKind::Null) {
+        return Err(TdError::new(code::TSC_INVALID_OPERATION, "Primary timestamp column should not be null"));
+    }
+    let ts = convert_ts_inner(cx, v)?;
+    let keep = time::duration_units(keep_days, 'd', cx.precision).unwrap_or(i64::MAX);
+    if ts < cx.now.saturating_sub(keep) {
+        return Err(TdError::new(code::TDB_TIMESTAMP_OUT_OF_RANGE, "Timestamp data out of range"));
+    }
+    Ok(ts)
+}
+
+fn convert_ts_inner(cx: &ConvCtx, v: &InsVal) -> Result<i64, TdError> {
+    let invalid = || cx.err(v, "invalid timestamp");
+    match &v.kind {
+        InsValKind::Now => Ok(cx.now),
+        InsValKind::Today => Ok(time::today(cx.tz, cx.precision)),
+        InsValKind::Number { .. } => match cx.number_text(v).and_then(parse_num) {
+            Some(Num::Int(i)) => i64::try_from(i).map_err(|_| invalid()),
+            _ => Err(invalid()),
+        },
+        InsValKind::Str(s) => {
+            if let Some(t) = time::parse_timestamp(s, cx.tz, cx.precision) {
+                return Ok(t);
+            }
+            match parse_num(s) {
+                Some(Num::Int(i)) => i64::try_from(i).map_err(|_| invalid()),
+                _ => Err(invalid()),
+            }
+        }
+        InsValKind::Offset { base, negative, value, unit } => {
+            let b = convert_ts_inner(cx, base).map_err(|_| invalid())?;
+            let d = time::duration_units(*value, *unit, cx.precision).ok_or_else(invalid)?;
+            Ok(if *negative { b - d } else { b + d })
+        }
+        _ => Err(invalid()),
+    }
+}
+
+pub enum DecimalParse {
+    Ok(i128),
+    Invalid,
+    Overflow,
+}
+
+/// Parses a decimal literal into an unscaled integer with `scale` digits, rounding half away
+/// from zero; more than `precision - scale` integer digits overflow.
+pub fn parse_decimal(text: &str, precision: u8, scale: u8) -> DecimalParse {
+    let t = text.trim();
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    // exponent form: go through the digits of the expanded number
+    let expanded;
+    let body = if body.contains(['e', 'E']) {
+        match body.parse::<f64>() {
+            Ok(f) if f.is_finite() => {
+                expanded = format!("{:.*}", scale as usize + 2, f);
+                expanded.as_str()
+            }
+            _ => return DecimalParse::Invalid,
+        }
+    } else {
+        body
+    };
+    let (int_part, frac_part) = match body.split_once('.') {
+        Some((a, b)) => (a, b),
+        None => (body, ""),
+    };
+    if (int_part.is_empty() && frac_part.is_empty())
+        || !int_part.bytes().all(|c| c.is_ascii_digit())
+        || !frac_part.bytes().all(|c| c.is_ascii_digit())
+    {
+        return DecimalParse::Invalid;
+    }
+    let int_digits = int_part.trim_start_matches('0');
+    let max_int_digits = precision.saturating_sub(scale) as usize;
+    let mut v: i128 = 0;
+    for c in int_digits.bytes() {
+        v = match v.checked_mul(10).and_then(|x| x.checked_add((c - b'0') as i128)) {
+            Some(x) => x,
+            None => return DecimalParse::Overflow,
+        };
+    }
+    let fb = frac_part.as_bytes();
+    for i in 0..scale as usize {
+        let d = fb.get(i).map(|c| (c - b'0') as i128).unwrap_or(0);
+        v = match v.checked_mul(10).and_then(|x| x.checked_add(d)) {
+            Some(x) => x,
+            None => return DecimalParse::Overflow,
+        };
+    }
+    if fb.get(scale as usize).is_some_and(|&c| c >= b'5') {
+        v += 1;
+    }
+    let limit = 10i128.checked_pow(max_int_digits as u32 + scale as u32).unwrap_or(i128::MAX);
+    if v >= limit {
+        return DecimalParse::Overflow;
+    }
+    DecimalParse::Ok(if neg { -v } else { v })
+}
+
+/// Renders an unscaled decimal with exactly `scale` fraction digits.
+pub fn format_decimal(v: i128, scale: u8) -> String {
+    let neg = v < 0;
+    let digits = v.unsigned_abs().to_string();
+    let s = scale as usize;
+    let body = if s == 0 {
+        digits
+    } else if digits.len() <= s {
+        format!("0.{}{}", "0".repeat(s - digits.len()), digits)
+    } else {
+        format!("{}.{}", &digits[..digits.len() - s], &digits[digits.len() - s..])
+    };
+    if neg {
+        format!("-{}", body)
+    } else {
+        body
+    }
+}
+
+fn decode_hex(h: &str) -> Option<Vec<u8>> {
+    if h.len() % 2 != 0 {
+        return None;
+    }
+    (0..h.len()).step_by(2).map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// A JSON tag: a flat object (no arrays or nested objects); `{}` is NULL. Stored as its text with
+/// keys sorted.
+fn normalize_json_tag(s: &str) -> Result<Value, &'static str> {
+    let t = s.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("null") {
+        return Ok(Value::Null);
+    }
+    let parsed: serde_json::Value = serde_json::from_str(t).map_err(|_| "json parse error")?;
+    let obj = match parsed {
+        serde_json::Value::Object(m) => m,
+        _ => return Err("json error invalide value"),
+    };
+    if obj.values().any(|v| v.is_array() || v.is_object()) {
+        return Err("invalidate json value");
+    }
+    if obj.is_empty() {
+        return Ok(Value::Null);
+    }
+    let sorted: std::collections::BTreeMap<_, _> = obj.into_iter().collect();
+    Ok(Value::Str(serde_json::to_string(&sorted).unwrap_or_default()))
+}
+
+/// WKT (`POINT`, `LINESTRING`, `POLYGON`, `MULTIPOINT`) → little-endian WKB.
+pub fn wkt_to_wkb(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    let open = s.find('(')?;
+    let kind = s[..open].trim().to_ascii_uppercase();
+    let body = s[open..].trim();
+    if !body.ends_with(')') {
+        return None;
+    }
+    let inner = &body[1..body.len() - 1];
+    let mut out = vec![1u8];
+    let point = |p: &str, out: &mut Vec<u8>| -> Option<()> {
+        let mut it = p.split_whitespace();
+        let x: f64 = it.next()?.parse().ok()?;
+        let y: f64 = it.next()?.parse().ok()?;
+        if it.next().is_some() {
+            return None;
+        }
+        out.extend_from_slice(&x.to_le_bytes());
+        out.extend_from_slice(&y.to_le_bytes());
+        Some(())
+    };
+    let points = |list: &str, out: &mut Vec<u8>| -> Option<usize> {
+        let pts: Vec<&str> = list.split(',').collect();
+        out.extend_from_slice(&(pts.len() as u32).to_le_bytes());
+        for p in &pts {
+            point(p, out)?;
+        }
+        Some(pts.len())
+    };
+    match kind.as_str() {
+        "POINT" => {
+            out.extend_from_slice(&1u32.to_le_bytes());
+            point(inner, &mut out)?;
+        }
+        "LINESTRING" => {
+            out.extend_from_slice(&2u32.to_le_bytes());
+            if points(inner, &mut out)? < 2 {
+                return None;
+            }
+        }
+        "POLYGON" => {
+            out.extend_from_slice(&3u32.to_le_bytes());
+            let rings = split_groups(inner)?;
+            out.extend_from_slice(&(rings.len() as u32).to_le_bytes());
+            for r in rings {
+                if points(r, &mut out)? < 4 {
+                    return None;
+                }
+            }
+        }
+        "MULTIPOINT" => {
+            out.extend_from_slice(&4u32.to_le_bytes());
+            let pts: Vec<&str> = inner.split(',').collect();
+            out.extend_from_slice(&(pts.len() as u32).to_le_bytes());
+            for p in pts {
+                let p = p.trim().trim_start_matches('(').trim_end_matches(')');
+                out.push(1);
+                out.extend_from_slice(&1u32.to_le_bytes());
+                point(p, &mut out)?;
+            }
+        }
+        _ => return None,
+    }
+    Some(out)
+}
+
+/// `(a), (b)` → ["a", "b"].
+fn split_groups(s: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        let r = rest.strip_prefix('(')?;
+        let close = r.find(')')?;
+        out.push(&r[..close]);
+        rest = r[close + 1..].trim_start().trim_start_matches(',').trim_start();
+    }
+    if out.is_empty() {
+        None
+    } else {
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_rounding_and_overflow() {
+        assert!(matches!(parse_decimal("12.345", 10, 2), DecimalParse::Ok(1235)));
+        assert!(matches!(parse_decimal("-1.23455", 10, 4), DecimalParse::Ok(-12346)));
+        assert!(matches!(parse_decimal("2.5", 5, 0), DecimalParse::Ok(3)));
+        assert!(matches!(parse_decimal("100000000", 10, 2), DecimalParse::Overflow));
+        assert!(matches!(parse_decimal("abc", 10, 2), DecimalParse::Invalid));
+        assert_eq!(format_decimal(-5, 3), "-0.005");
+        assert_eq!(format_decimal(15_000_000_000, 10), "1.5000000000");
+    }
+
+    #[test]
+    fn wkt_point_to_wkb() {
+        let hex: String = wkt_to_wkb("POINT(1 2)").unwrap().iter().map(|b| format!("{:02x}", b)).collect();
+        assert_eq!(hex, "0101000000000000000000f03f0000000000000040");
+        assert!(wkt_to_wkb("NOT A GEOMETRY").is_none());
+        assert_eq!(wkt_to_wkb("POLYGON((0 0, 1 0, 1 1, 0 0))").unwrap().len(), 1 + 4 + 4 + 4 + 4 * 16);
+    }
+
+    #[test]
+    fn numbers_as_written() {
+        assert!(matches!(parse_num("-0x10"), Some(Num::Int(-16))));
+        assert!(matches!(parse_num("0b101"), Some(Num::Int(5))));
+        assert!(matches!(parse_num("1.5e3"), Some(Num::Float(f)) if f == 1500.0));
+        assert!(parse_num("abc").is_none());
+    }
+}

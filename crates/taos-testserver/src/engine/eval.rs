@@ -1,0 +1,582 @@
+//! Bound expressions and their evaluation over columnar relations.
+
+use std::cmp::Ordering;
+
+use crate::sql::ast::BinOp;
+use crate::types::{DataType, Field, Precision, Value};
+
+use super::regex::Regex;
+
+/// Where a relation column's values come from in one segment (one table of a scan).
+pub enum ColSrc<'a> {
+    Vals(&'a [Value]),
+    Ts(&'a [i64]),
+    Const(Value),
+}
+
+pub struct Segment<'a> {
+    pub cols: Vec<ColSrc<'a>>,
+    pub n: usize,
+}
+
+/// A column of a relation as expressions see it.
+#[derive(Debug, Clone)]
+pub struct RelField {
+    pub field: Field,
+    /// Part of `*`.
+    pub in_star: bool,
+    pub is_tag: bool,
+    pub is_tbname: bool,
+}
+
+/// The input of a SELECT: named columns over one or more segments.
+pub struct Relation<'a> {
+    pub fields: Vec<RelField>,
+    pub segs: Vec<Segment<'a>>,
+    pub precision: Precision,
+    /// The timestamp key (first TIMESTAMP column), if any.
+    pub ts_col: Option<usize>,
+    /// Names that qualify columns (`t.i`): table name and alias.
+    pub qualifiers: Vec<String>,
+    /// The scanned table is a super table (for `tbname` partition semantics).
+    pub is_super: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowRef {
+    pub seg: u32,
+    pub idx: u32,
+}
+
+impl Relation<'_> {
+    #[inline]
+    pub fn value(&self, col: usize, r: RowRef) -> Value {
+        match &self.segs[r.seg as usize].cols[col] {
+            ColSrc::Vals(v) => v[r.idx as usize].clone(),
+            ColSrc::Ts(t) => Value::Timestamp(t[r.idx as usize]),
+            ColSrc::Const(c) => c.clone(),
+        }
+    }
+
+    #[inline]
+    pub fn is_null(&self, col: usize, r: RowRef) -> bool {
+        match &self.segs[r.seg as usize].cols[col] {
+            ColSrc::Vals(v) => v[r.idx as usize].is_null(),
+            ColSrc::Ts(_) => false,
+            ColSrc::Const(c) => c.is_null(),
+        }
+    }
+
+    pub fn ts(&self, r: RowRef) -> i64 {
+        match self.ts_col.map(|c| self.value(c, r)) {
+            Some(Value::Timestamp(t)) | Some(Value::Int(t)) => t,
+            _ => 0,
+        }
+    }
+
+    pub fn all_rows(&self) -> Vec<RowRef> {
+        let mut out = Vec::with_capacity(self.segs.iter().map(|s| s.n).sum());
+        for (si, s) in self.segs.iter().enumerate() {
+            for i in 0..s.n {
+                out.push(RowRef { seg: si as u32, idx: i as u32 });
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    Abs,
+    Ceil,
+    Floor,
+    Round,
+    Sqrt,
+    Pow,
+    Log,
+    Exp,
+    Sin,
+    Cos,
+    Tan,
+    Length,
+    CharLength,
+    Lower,
+    Upper,
+    Concat,
+    ConcatWs,
+    Substr,
+    Ltrim,
+    Rtrim,
+    Trim,
+    ToIso8601,
+    TimeTruncate,
+    ToUnixTimestamp,
+    Now,
+    Today,
+    Database,
+    ServerVersion,
+    ClientVersion,
+    Timezone,
+    CurrentUser,
+}
+
+#[derive(Debug, Clone)]
+pub enum BExpr {
+    Col(usize),
+    Lit(Value),
+    Neg(Box<BExpr>),
+    Not(Box<BExpr>),
+    Arith(BinOp, Box<BExpr>, Box<BExpr>),
+    /// TIMESTAMP ± integer units → TIMESTAMP.
+    TsArith(bool, Box<BExpr>, Box<BExpr>),
+    Cmp(BinOp, Box<BExpr>, Box<BExpr>),
+    And(Box<BExpr>, Box<BExpr>),
+    Or(Box<BExpr>, Box<BExpr>),
+    IsNull(Box<BExpr>, bool),
+    In(Box<BExpr>, Vec<BExpr>, bool),
+    Between(Box<BExpr>, Box<BExpr>, Box<BExpr>, bool),
+    Like(Box<BExpr>, String, bool),
+    Regex(Box<BExpr>, Box<Regex>, bool),
+    Func(Scalar, Vec<BExpr>),
+    Cast(Box<BExpr>, Field),
+    Case(Option<Box<BExpr>>, Vec<(BExpr, BExpr)>, Option<Box<BExpr>>),
+    Agg(usize),
+    WStart,
+    WEnd,
+    WDuration,
+}
+
+/// Group-level context: aggregate results, window bounds.
+pub struct GroupCtx<'g> {
+    pub aggs: &'g [Value],
+    pub window: Option<(i64, i64, i64)>,
+}
+
+/// Per-evaluation environment that scalar functions need.
+pub struct EvalEnv<'e> {
+    pub precision: Precision,
+    pub tz: chrono_tz::Tz,
+    pub db: Option<&'e str>,
+    pub server_version: &'e str,
+    pub now: i64,
+}
+
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        Value::UInt(u) => *u != 0,
+        Value::Float(f) => *f != 0.0,
+        Value::Double(d) => *d != 0.0,
+        Value::Timestamp(t) => *t != 0,
+        Value::Str(s) => str_to_f64(s) != 0.0,
+        _ => false,
+    }
+}
+
+/// The numeric prefix of a string (`'12abc'` → 12, `'abc'` → 0), as TDengine converts.
+pub fn str_to_f64(s: &str) -> f64 {
+    let t = s.trim_start();
+    let b = t.as_bytes();
+    let mut end = 0;
+    if end < b.len() && (b[end] == b'-' || b[end] == b'+') {
+        end += 1;
+    }
+    while end < b.len() && b[end].is_ascii_digit() {
+        end += 1;
+    }
+    if end < b.len() && b[end] == b'.' {
+        end += 1;
+        while end < b.len() && b[end].is_ascii_digit() {
+            end += 1;
+        }
+    }
+    if end < b.len() && (b[end] == b'e' || b[end] == b'E') {
+        let mut j = end + 1;
+        if j < b.len() && (b[j] == b'-' || b[j] == b'+') {
+            j += 1;
+        }
+        if j < b.len() && b[j].is_ascii_digit() {
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            end = j;
+        }
+    }
+    t[..end].parse().unwrap_or(0.0)
+}
+
+pub fn to_f64(v: &Value) -> Option<f64> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Bool(b) => *b as i64 as f64,
+        Value::Int(i) => *i as f64,
+        Value::UInt(u) => *u as f64,
+        Value::Float(f) => *f as f64,
+        Value::Double(d) => *d,
+        Value::Timestamp(t) => *t as f64,
+        Value::Str(s) => str_to_f64(s),
+        Value::Bytes(_) => 0.0,
+        Value::Decimal(d) => *d as f64,
+    })
+}
+
+fn to_i128(v: &Value) -> Option<i128> {
+    match v {
+        Value::Bool(b) => Some(*b as i128),
+        Value::Int(i) | Value::Timestamp(i) => Some(*i as i128),
+        Value::UInt(u) => Some(*u as i128),
+        _ => None,
+    }
+}
+
+/// SQL comparison of two non-NULL values (numbers numerically, strings lexically, mixed
+/// string/number through the string's numeric prefix).
+pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Null, _) | (_, Value::Null) => None,
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Bytes(x), Value::Bytes(y)) => Some(x.cmp(y)),
+        _ => {
+            if let (Some(x), Some(y)) = (to_i128(a), to_i128(b)) {
+                return Some(x.cmp(&y));
+            }
+            let x = to_f64(a)?;
+            let y = to_f64(b)?;
+            x.partial_cmp(&y)
+        }
+    }
+}
+
+/// Ordering for ORDER BY / DISTINCT (NULLs handled by the caller).
+pub fn sort_cmp(a: &Value, b: &Value) -> Ordering {
+    match (a.is_null(), b.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        _ => compare(a, b).unwrap_or(Ordering::Equal),
+    }
+}
+
+pub fn like_match(s: &str, pat: &str) -> bool {
+    super::ddl::like_match(s, pat)
+}
+
+impl BExpr {
+    pub fn contains_agg(&self) -> bool {
+        match self {
+            BExpr::Agg(_) => true,
+            BExpr::Col(_) | BExpr::Lit(_) | BExpr::WStart | BExpr::WEnd | BExpr::WDuration => false,
+            BExpr::Neg(e) | BExpr::Not(e) | BExpr::IsNull(e, _) | BExpr::Like(e, _, _) | BExpr::Regex(e, _, _) | BExpr::Cast(e, _) => e.contains_agg(),
+            BExpr::Arith(_, a, b) | BExpr::TsArith(_, a, b) | BExpr::Cmp(_, a, b) | BExpr::And(a, b) | BExpr::Or(a, b) => a.contains_agg() || b.contains_agg(),
+            BExpr::In(e, l, _) => e.contains_agg() || l.iter().any(|x| x.contains_agg()),
+            BExpr::Between(a, b, c, _) => a.contains_agg() || b.contains_agg() || c.contains_agg(),
+            BExpr::Func(_, args) => args.iter().any(|x| x.contains_agg()),
+            BExpr::Case(o, w, e) => {
+                o.as_ref().is_some_and(|x| x.contains_agg()) || w.iter().any(|(a, b)| a.contains_agg() || b.contains_agg()) || e.as_ref().is_some_and(|x| x.contains_agg())
+            }
+        }
+    }
+
+    /// Evaluates at a row (`row`, if any) inside a group (`g`, if any).
+    pub fn eval(&self, rel: &Relation, row: Option<RowRef>, g: Option<&GroupCtx>, env: &EvalEnv) -> Value {
+        match self {
+            BExpr::Col(c) => match row {
+                Some(r) => rel.value(*c, r),
+                None => Value::Null,
+            },
+            BExpr::Lit(v) => v.clone(),
+            BExpr::Neg(e) => match to_f64(&e.eval(rel, row, g, env)) {
+                Some(f) => Value::Double(-f),
+                None => Value::Null,
+            },
+            BExpr::Not(e) => Value::Bool(!truthy(&e.eval(rel, row, g, env))),
+            BExpr::Arith(op, a, b) => {
+                let (Some(x), Some(y)) = (to_f64(&a.eval(rel, row, g, env)), to_f64(&b.eval(rel, row, g, env))) else {
+                    return Value::Null;
+                };
+                let r = match op {
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => x * y,
+                    BinOp::Div => {
+                        if y == 0.0 {
+                            return Value::Null;
+                        }
+                        x / y
+                    }
+                    BinOp::Mod => {
+                        if y == 0.0 {
+                            return Value::Null;
+                        }
+                        x % y
+                    }
+                    BinOp::BitAnd => ((x as i64) & (y as i64)) as f64,
+                    BinOp::BitOr => ((x as i64) | (y as i64)) as f64,
+                    _ => return Value::Null,
+                };
+                Value::Double(r)
+            }
+            BExpr::TsArith(neg, a, b) => {
+                let av = a.eval(rel, row, g, env);
+                let bv = b.eval(rel, row, g, env);
+                match (to_i128(&av), to_i128(&bv)) {
+                    (Some(x), Some(y)) => Value::Timestamp((if *neg { x - y } else { x + y }) as i64),
+                    _ => Value::Null,
+                }
+            }
+            BExpr::Cmp(op, a, b) => {
+                let av = a.eval(rel, row, g, env);
+                let bv = b.eval(rel, row, g, env);
+                match compare(&av, &bv) {
+                    None => Value::Null,
+                    Some(o) => Value::Bool(match op {
+                        BinOp::Eq => o == Ordering::Equal,
+                        BinOp::Ne => o != Ordering::Equal,
+                        BinOp::Lt => o == Ordering::Less,
+                        BinOp::Le => o != Ordering::Greater,
+                        BinOp::Gt => o == Ordering::Greater,
+                        BinOp::Ge => o != Ordering::Less,
+                        _ => false,
+                    }),
+                }
+            }
+            BExpr::And(a, b) => Value::Bool(truthy(&a.eval(rel, row, g, env)) && truthy(&b.eval(rel, row, g, env))),
+            BExpr::Or(a, b) => Value::Bool(truthy(&a.eval(rel, row, g, env)) || truthy(&b.eval(rel, row, g, env))),
+            BExpr::IsNull(e, negated) => Value::Bool(e.eval(rel, row, g, env).is_null() != *negated),
+            BExpr::In(e, list, negated) => {
+                let v = e.eval(rel, row, g, env);
+                if v.is_null() {
+                    return Value::Null;
+                }
+                let found = list.iter().any(|x| compare(&v, &x.eval(rel, row, g, env)) == Some(Ordering::Equal));
+                Value::Bool(found != *negated)
+            }
+            BExpr::Between(e, lo, hi, negated) => {
+                let v = e.eval(rel, row, g, env);
+                let (Some(a), Some(b)) = (compare(&v, &lo.eval(rel, row, g, env)), compare(&v, &hi.eval(rel, row, g, env))) else {
+                    return Value::Null;
+                };
+                Value::Bool((a != Ordering::Less && b != Ordering::Greater) != *negated)
+            }
+            BExpr::Like(e, pat, negated) => match e.eval(rel, row, g, env) {
+                Value::Str(s) => Value::Bool(like_match(&s, pat) != *negated),
+                Value::Null => Value::Null,
+                _ => Value::Bool(false),
+            },
+            BExpr::Regex(e, re, negated) => match e.eval(rel, row, g, env) {
+                Value::Str(s) => Value::Bool(re.is_match(&s) != *negated),
+                Value::Null => Value::Null,
+                _ => Value::Bool(false),
+            },
+            BExpr::Func(f, args) => {
+                let vals: Vec<Value> = args.iter().map(|a| a.eval(rel, row, g, env)).collect();
+                eval_scalar(*f, &vals, env)
+            }
+            BExpr::Cast(e, field) => cast_value(e.eval(rel, row, g, env), field, env),
+            BExpr::Case(operand, whens, else_) => {
+                let op = operand.as_ref().map(|o| o.eval(rel, row, g, env));
+                for (c, v) in whens {
+                    let cv = c.eval(rel, row, g, env);
+                    let hit = match &op {
+                        Some(o) => compare(o, &cv) == Some(Ordering::Equal),
+                        None => truthy(&cv),
+                    };
+                    if hit {
+                        return v.eval(rel, row, g, env);
+                    }
+                }
+                else_.as_ref().map(|e| e.eval(rel, row, g, env)).unwrap_or(Value::Null)
+            }
+            BExpr::Agg(i) => g.and_then(|g| g.aggs.get(*i).cloned()).unwrap_or(Value::Null),
+            BExpr::WStart => g.and_then(|g| g.window).map(|w| Value::Timestamp(w.0)).unwrap_or(Value::Null),
+            BExpr::WEnd => g.and_then(|g| g.window).map(|w| Value::Timestamp(w.1)).unwrap_or(Value::Null),
+            BExpr::WDuration => g.and_then(|g| g.window).map(|w| Value::Int(w.2)).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// Text of a value for string functions and casts.
+pub fn value_to_string(v: &Value, env: &EvalEnv) -> Option<String> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) => format!("{}", f),
+        Value::Double(d) => format!("{}", d),
+        Value::Timestamp(t) => super::time::format_rfc3339(*t, env.precision, env.tz),
+        Value::Str(s) => s.clone(),
+        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::Decimal(d) => d.to_string(),
+    })
+}
+
+pub fn cast_value(v: Value, f: &Field, env: &EvalEnv) -> Value {
+    if v.is_null() {
+        return Value::Null;
+    }
+    use DataType::*;
+    match f.ty {
+        Bool => Value::Bool(truthy(&v)),
+        TinyInt | SmallInt | Int | BigInt => {
+            let i = match &v {
+                Value::Int(i) | Value::Timestamp(i) => *i,
+                Value::UInt(u) => *u as i64,
+                other => to_f64(other).map(|x| x as i64).unwrap_or(0),
+            };
+            let i = match f.ty {
+                TinyInt => i as i8 as i64,
+                SmallInt => i as i16 as i64,
+                Int => i as i32 as i64,
+                _ => i,
+            };
+            Value::Int(i)
+        }
+        UTinyInt | USmallInt | UInt | UBigInt => {
+            let u = match &v {
+                Value::Int(i) | Value::Timestamp(i) => *i as u64,
+                Value::UInt(u) => *u,
+                other => to_f64(other).map(|x| x as u64).unwrap_or(0),
+            };
+            let u = match f.ty {
+                UTinyInt => u as u8 as u64,
+                USmallInt => u as u16 as u64,
+                UInt => u as u32 as u64,
+                _ => u,
+            };
+            Value::UInt(u)
+        }
+        Float => Value::Float(to_f64(&v).unwrap_or(0.0) as f32),
+        Double => Value::Double(to_f64(&v).unwrap_or(0.0)),
+        Timestamp => match &v {
+            Value::Str(s) => super::time::parse_timestamp(s, env.tz, env.precision).map(Value::Timestamp).unwrap_or(Value::Null),
+            other => Value::Timestamp(to_f64(other).unwrap_or(0.0) as i64),
+        },
+        VarChar | NChar => {
+            let s = value_to_string(&v, env).unwrap_or_default();
+            let s: String = if f.ty == NChar { s.chars().take(f.len as usize).collect() } else { truncate_bytes(&s, f.len as usize) };
+            Value::Str(s)
+        }
+        VarBinary => Value::Bytes(value_to_string(&v, env).unwrap_or_default().into_bytes()),
+        _ => Value::Null,
+    }
+}
+
+fn truncate_bytes(s: &str, n: usize) -> String {
+    if s.len() <= n {
+        return s.to_string();
+    }
+    let mut end = n;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
+    use Scalar::*;
+    let num = |i: usize| a.get(i).and_then(to_f64);
+    let txt = |i: usize| a.get(i).and_then(|v| value_to_string(v, env));
+    let keep_int = |v: &Value, r: f64| match v {
+        Value::Int(_) => Value::Int(r as i64),
+        Value::UInt(_) => Value::UInt(r as u64),
+        Value::Float(_) => Value::Float(r as f32),
+        _ => Value::Double(r),
+    };
+    match f {
+        Abs | Ceil | Floor | Round => {
+            let Some(x) = num(0) else { return Value::Null };
+            let r = match f {
+                Abs => x.abs(),
+                Ceil => x.ceil(),
+                Floor => x.floor(),
+                _ => x.round(),
+            };
+            keep_int(&a[0], r)
+        }
+        Sqrt | Log | Exp | Sin | Cos | Tan | Pow => {
+            let Some(x) = num(0) else { return Value::Null };
+            let r = match f {
+                Sqrt => x.sqrt(),
+                Exp => x.exp(),
+                Sin => x.sin(),
+                Cos => x.cos(),
+                Tan => x.tan(),
+                Log => match num(1) {
+                    Some(b) if a.len() > 1 => x.ln() / b.ln(),
+                    _ => x.ln(),
+                },
+                _ => match num(1) {
+                    Some(y) => x.powf(y),
+                    None => return Value::Null,
+                },
+            };
+            if r.is_nan() {
+                Value::Null
+            } else {
+                Value::Double(r)
+            }
+        }
+        Length => match a.first() {
+            Some(Value::Str(s)) => Value::Int(s.len() as i64),
+            Some(Value::Bytes(b)) => Value::Int(b.len() as i64),
+            _ => Value::Null,
+        },
+        CharLength => match a.first() {
+            Some(Value::Str(s)) => Value::Int(s.chars().count() as i64),
+            Some(Value::Bytes(b)) => Value::Int(b.len() as i64),
+            _ => Value::Null,
+        },
+        Lower => txt(0).map(|s| Value::Str(s.to_lowercase())).unwrap_or(Value::Null),
+        Upper => txt(0).map(|s| Value::Str(s.to_uppercase())).unwrap_or(Value::Null),
+        Ltrim => txt(0).map(|s| Value::Str(s.trim_start().to_string())).unwrap_or(Value::Null),
+        Rtrim => txt(0).map(|s| Value::Str(s.trim_end().to_string())).unwrap_or(Value::Null),
+        Trim => txt(0).map(|s| Value::Str(s.trim().to_string())).unwrap_or(Value::Null),
+        Concat => {
+            let mut out = String::new();
+            for i in 0..a.len() {
+                match txt(i) {
+                    Some(s) => out.push_str(&s),
+                    None => return Value::Null,
+                }
+            }
+            Value::Str(out)
+        }
+        ConcatWs => {
+            let Some(sep) = txt(0) else { return Value::Null };
+            let parts: Vec<String> = (1..a.len()).filter_map(txt).collect();
+            Value::Str(parts.join(&sep))
+        }
+        Substr => {
+            let Some(s) = txt(0) else { return Value::Null };
+            let chars: Vec<char> = s.chars().collect();
+            let pos = num(1).unwrap_or(1.0) as i64;
+            let start = if pos > 0 { (pos - 1) as usize } else if pos < 0 { chars.len().saturating_sub((-pos) as usize) } else { 0 };
+            let len = num(2).map(|l| l.max(0.0) as usize).unwrap_or(usize::MAX);
+            Value::Str(chars.iter().skip(start).take(len).collect())
+        }
+        ToIso8601 => match a.first() {
+            Some(Value::Timestamp(t)) | Some(Value::Int(t)) => {
+                let s = super::time::format_rfc3339(*t, env.precision, env.tz);
+                let s = if s.ends_with('Z') { format!("{}+00:00", &s[..s.len() - 1]) } else { s };
+                Value::Str(s)
+            }
+            _ => Value::Null,
+        },
+        ToUnixTimestamp => match a.first() {
+            Some(Value::Str(s)) => super::time::parse_timestamp(s, env.tz, env.precision).map(Value::Int).unwrap_or(Value::Null),
+            _ => Value::Null,
+        },
+        TimeTruncate => match (a.first(), a.get(1)) {
+            (Some(Value::Timestamp(t)), Some(Value::Int(u))) if *u > 0 => Value::Timestamp(t.div_euclid(*u) * u),
+            _ => Value::Null,
+        },
+        Now => Value::Timestamp(env.now),
+        Today => Value::Timestamp(super::time::today(env.tz, env.precision)),
+        Database => env.db.map(|d| Value::Str(d.to_string())).unwrap_or(Value::Null),
+        ServerVersion | ClientVersion => Value::Str(env.server_version.to_string()),
+        Timezone => Value::Str(env.tz.name().to_string()),
+        CurrentUser => Value::Str("root@localhost".into()),
+    }
+}

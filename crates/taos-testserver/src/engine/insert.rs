@@ -1,0 +1,348 @@
+//! INSERT: validation of every table first (one failing table fails the statement), then the
+//! writes. Also the SQL-free write path used by stmt2 and schemaless.
+
+use std::collections::HashMap;
+
+use crate::sql::ast::*;
+use crate::sql::parser::insert_error;
+use crate::types::{code, DataType, TdError, Value};
+
+use super::catalog::*;
+use super::convert::{self, ConvCtx};
+use super::ddl::{create_child, keep_days, tag_values};
+use super::{db_not_exist, ecode, err, invalid_column, resolve_db_name, table_not_exist, AutoCreate, Catalog, Engine, SessionCtx};
+
+struct TableWrite {
+    db: String,
+    table: String,
+    create: Option<(String, Vec<Value>)>,
+    rows: Vec<PendingRow>,
+}
+
+#[derive(Default)]
+struct Writes {
+    list: Vec<TableWrite>,
+    index: HashMap<(String, String), usize>,
+}
+
+impl Writes {
+    fn entry(&mut self, db: &str, table: &str, create: Option<(String, Vec<Value>)>) -> &mut TableWrite {
+        let key = (db.to_string(), table.to_string());
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.list.push(TableWrite { db: db.to_string(), table: table.to_string(), create, rows: Vec::new() });
+                self.index.insert(key, self.list.len() - 1);
+                self.list.len() - 1
+            }
+        };
+        &mut self.list[i]
+    }
+
+    fn pending_create(&self, db: &str, table: &str) -> Option<&str> {
+        let i = *self.index.get(&(db.to_string(), table.to_string()))?;
+        self.list[i].create.as_ref().map(|c| c.0.as_str())
+    }
+
+    fn apply(self, cat: &mut Catalog) -> u64 {
+        let mut affected = 0;
+        for w in self.list {
+            let Some(db) = cat.dbs.get_mut(&w.db) else { continue };
+            if let Some((stable, tags)) = w.create {
+                if !db.tables.contains_key(&w.table) {
+                    create_child(db, &w.table, &stable, tags);
+                }
+            }
+            let merged = TableData::merge_pending(w.rows);
+            affected += merged.len() as u64;
+            if let Some(t) = db.tables.get_mut(&w.table) {
+                t.data.upsert(merged);
+            }
+        }
+        affected
+    }
+}
+
+pub(super) fn run_insert(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, items: &[InsertTable]) -> Result<u64, TdError> {
+    let mut writes = Writes::default();
+    let tz = engine.config().timezone;
+    for item in items {
+        let dbname = resolve_db_name(ctx, item.table.db.as_deref())?;
+        let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
+        let cx = ConvCtx { sql, tz, precision: db.precision, now: super::time::now(db.precision) };
+        let keep = keep_days(db);
+        let name = &item.table.name;
+
+        // INSERT INTO <super table> (tbname, ts, cols…, tags…) VALUES …
+        if item.using.is_none() && !db.tables.contains_key(name) && writes.pending_create(&dbname, name).is_none() {
+            if let Some(st) = db.stables.get(name) {
+                let Some(cols) = &item.columns else {
+                    return Err(insert_error_raw(sql, item.after_name, "(...tbname, ts...) bounded cols is expected for supertable insertion"));
+                };
+                insert_via_stable(&cx, db, &dbname, st, cols, item, keep, &mut writes)?;
+                continue;
+            }
+        }
+
+        let (columns, create): (Vec<ColumnSchema>, Option<(String, Vec<Value>)>) = if let Some(t) = db.tables.get(name) {
+            (db.columns_of(t).to_vec(), None)
+        } else if let Some(stname) = writes.pending_create(&dbname, name) {
+            (db.stables.get(stname).map(|s| s.columns.clone()).unwrap_or_default(), None)
+        } else if let Some(u) = &item.using {
+            let stdb = match &u.stable.db {
+                Some(d) => cat.dbs.get(d).ok_or_else(db_not_exist)?,
+                None => db,
+            };
+            let st = stdb.stables.get(&u.stable.name).ok_or_else(table_not_exist)?;
+            let tags = tag_values(&cx, st, u.tag_names.as_deref(), &u.tags)?;
+            (st.columns.clone(), Some((st.name.clone(), tags)))
+        } else {
+            return Err(table_not_exist());
+        };
+        let map = column_map(&columns, item.columns.as_deref())?;
+        let ncols = columns.len() - 1;
+        let mut rows = Vec::with_capacity(item.rows.len());
+        for row in &item.rows {
+            rows.push(convert_row(&cx, &columns, &map, row, ncols, keep)?);
+        }
+        let w = writes.entry(&dbname, name, create);
+        w.rows.extend(rows);
+    }
+    Ok(writes.apply(cat))
+}
+
+/// Like [`insert_error`] but keeps the text's leading space (TDengine quotes it verbatim here).
+fn insert_error_raw(sql: &str, at: usize, reason: &str) -> TdError {
+    let rest = sql.get(at..).unwrap_or("").trim_end();
+    TdError::new(code::TSC_SQL_SYNTAX_ERROR, format!("syntax error near '{}' ({})", rest, reason))
+}
+
+/// For each given value position: the column index (0 = ts).
+fn column_map(columns: &[ColumnSchema], names: Option<&[String]>) -> Result<Vec<usize>, TdError> {
+    match names {
+        None => Ok((0..columns.len()).collect()),
+        Some(names) => {
+            let mut out = Vec::with_capacity(names.len());
+            for n in names {
+                let i = columns.iter().position(|c| c.name == *n).ok_or_else(|| invalid_column(n))?;
+                if out.contains(&i) {
+                    return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
+                }
+                out.push(i);
+            }
+            if !out.contains(&0) {
+                return Err(err(code::TSC_INVALID_OPERATION, "Primary timestamp column should not be null"));
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn convert_row(cx: &ConvCtx, columns: &[ColumnSchema], map: &[usize], row: &InsRow, ncols: usize, keep: i64) -> Result<PendingRow, TdError> {
+    if row.vals.len() > map.len() || row.vals.is_empty() {
+        return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
+    }
+    if row.vals.len() < map.len() {
+        return Err(insert_error(cx.sql, row.close, ", expected"));
+    }
+    let mut vals: Vec<Option<Value>> = vec![None; ncols];
+    let mut ts = 0;
+    for (v, &ci) in row.vals.iter().zip(map) {
+        if ci == 0 {
+            ts = convert::convert_ts(cx, v, keep)?;
+        } else {
+            vals[ci - 1] = Some(convert::convert_value(cx, v, &columns[ci])?);
+        }
+    }
+    Ok(PendingRow { ts, vals })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_via_stable(
+    cx: &ConvCtx,
+    db: &Database,
+    dbname: &str,
+    st: &STable,
+    cols: &[String],
+    item: &InsertTable,
+    keep: i64,
+    writes: &mut Writes,
+) -> Result<(), TdError> {
+    // Split the column list into tbname, data columns and tags.
+    let mut tbname_pos = None;
+    let mut col_names = Vec::new();
+    let mut col_pos = Vec::new();
+    let mut tag_names = Vec::new();
+    let mut tag_pos = Vec::new();
+    for (i, n) in cols.iter().enumerate() {
+        if n == "tbname" {
+            tbname_pos = Some(i);
+        } else if st.columns.iter().any(|c| c.name == *n) {
+            col_names.push(n.clone());
+            col_pos.push(i);
+        } else if st.tags.iter().any(|c| c.name == *n) {
+            tag_names.push(n.clone());
+            tag_pos.push(i);
+        } else {
+            return Err(invalid_column(n));
+        }
+    }
+    let Some(tbpos) = tbname_pos else {
+        return Err(insert_error_raw(cx.sql, item.after_name, "(...tbname, ts...) bounded cols is expected for supertable insertion"));
+    };
+    let map = column_map(&st.columns, Some(&col_names))?;
+    let ncols = st.columns.len() - 1;
+    for row in &item.rows {
+        if row.vals.len() > cols.len() || row.vals.is_empty() {
+            return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
+        }
+        if row.vals.len() < cols.len() {
+            return Err(insert_error(cx.sql, row.close, ", expected"));
+        }
+        let tbname = match &row.vals[tbpos].kind {
+            InsValKind::Str(s) => s.clone(),
+            InsValKind::Number { start, end } => cx.sql[*start..*end].to_string(),
+            _ => return Err(cx.err(&row.vals[tbpos], "invalid table name")),
+        };
+        let data_row = InsRow { vals: col_pos.iter().map(|&i| row.vals[i].clone()).collect(), close: row.close };
+        let pending = convert_row(cx, &st.columns, &map, &data_row, ncols, keep)?;
+        let create = match db.tables.get(&tbname) {
+            Some(t) => {
+                if !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == st.name) {
+                    return Err(table_not_exist());
+                }
+                None
+            }
+            None => {
+                let tag_vals: Vec<InsVal> = tag_pos.iter().map(|&i| row.vals[i].clone()).collect();
+                Some((st.name.clone(), tag_values(cx, st, Some(&tag_names), &tag_vals)?))
+            }
+        };
+        writes.entry(dbname, &tbname, create).rows.push(pending);
+    }
+    Ok(())
+}
+
+/// The SQL-free write path ([`Engine::insert_rows`]).
+pub(super) fn insert_values(
+    cat: &mut Catalog,
+    dbname: &str,
+    table: &str,
+    columns: Option<&[String]>,
+    rows: Vec<Vec<Value>>,
+    create: Option<AutoCreate>,
+) -> Result<u64, TdError> {
+    let db = cat.dbs.get_mut(dbname).ok_or_else(db_not_exist)?;
+    let schema: Vec<ColumnSchema> = match db.tables.get(table) {
+        Some(t) => db.columns_of(t).to_vec(),
+        None => {
+            let Some(c) = &create else { return Err(table_not_exist()) };
+            let st = db.stables.get(&c.stable).ok_or_else(table_not_exist)?;
+            if c.tags.len() != st.tags.len() {
+                return Err(err(ecode::TAGS_NOT_MATCHED, "Tags number not matched"));
+            }
+            let mut tags = Vec::with_capacity(c.tags.len());
+            for (v, col) in c.tags.iter().zip(&st.tags) {
+                tags.push(coerce_value(v.clone(), col)?);
+            }
+            let cols = st.columns.clone();
+            let stname = st.name.clone();
+            create_child(db, table, &stname, tags);
+            cols
+        }
+    };
+    let map = column_map(&schema, columns)?;
+    let ncols = schema.len() - 1;
+    let mut pending = Vec::with_capacity(rows.len());
+    for r in rows {
+        if r.len() != map.len() {
+            return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
+        }
+        let mut vals = vec![None; ncols];
+        let mut ts = None;
+        for (v, &ci) in r.into_iter().zip(&map) {
+            if ci == 0 {
+                ts = match v {
+                    Value::Timestamp(t) | Value::Int(t) => Some(t),
+                    _ => None,
+                };
+            } else {
+                vals[ci - 1] = Some(coerce_value(v, &schema[ci])?);
+            }
+        }
+        let ts = ts.ok_or_else(|| err(code::TSC_INVALID_OPERATION, "Primary timestamp column should not be null"))?;
+        pending.push(PendingRow { ts, vals });
+    }
+    let merged = TableData::merge_pending(pending);
+    let n = merged.len() as u64;
+    if let Some(t) = db.tables.get_mut(table) {
+        t.data.upsert(merged);
+    }
+    Ok(n)
+}
+
+/// Checks a bound value against its column (range, length) and normalises its variant.
+pub fn coerce_value(v: Value, col: &ColumnSchema) -> Result<Value, TdError> {
+    use DataType::*;
+    let range_err = || err(code::TSC_VALUE_OUT_OF_RANGE, format!("value out of range for column {}", col.name));
+    Ok(match (col.ty, v) {
+        (_, Value::Null) => Value::Null,
+        (TinyInt | SmallInt | Int | BigInt, Value::Int(i)) => {
+            let ok = match col.ty {
+                TinyInt => i8::try_from(i).is_ok(),
+                SmallInt => i16::try_from(i).is_ok(),
+                Int => i32::try_from(i).is_ok(),
+                _ => true,
+            };
+            if !ok {
+                return Err(range_err());
+            }
+            Value::Int(i)
+        }
+        (UTinyInt | USmallInt | UInt | UBigInt, Value::UInt(u)) => {
+            let ok = match col.ty {
+                UTinyInt => u8::try_from(u).is_ok(),
+                USmallInt => u16::try_from(u).is_ok(),
+                UInt => u32::try_from(u).is_ok(),
+                _ => true,
+            };
+            if !ok {
+                return Err(range_err());
+            }
+            Value::UInt(u)
+        }
+        (UTinyInt | USmallInt | UInt | UBigInt, Value::Int(i)) => return coerce_value(Value::UInt(u64::try_from(i).map_err(|_| range_err())?), col),
+        (TinyInt | SmallInt | Int | BigInt, Value::UInt(u)) => return coerce_value(Value::Int(i64::try_from(u).map_err(|_| range_err())?), col),
+        (Bool, Value::Bool(b)) => Value::Bool(b),
+        (Bool, Value::Int(i)) => Value::Bool(i != 0),
+        (Float, Value::Float(f)) => Value::Float(f),
+        (Float, Value::Double(d)) => Value::Float(d as f32),
+        (Double, Value::Double(d)) => Value::Double(d),
+        (Double, Value::Float(f)) => Value::Double(f as f64),
+        (Timestamp, Value::Timestamp(t)) | (Timestamp, Value::Int(t)) => Value::Timestamp(t),
+        (VarChar | Json, Value::Str(s)) => {
+            if col.ty == VarChar && s.len() > col.len as usize {
+                return Err(convert::value_too_long(&col.name));
+            }
+            Value::Str(s)
+        }
+        (NChar, Value::Str(s)) => {
+            if s.chars().count() > col.len as usize {
+                return Err(convert::value_too_long(&col.name));
+            }
+            Value::Str(s)
+        }
+        (VarChar | NChar, Value::Bytes(b)) => return coerce_value(Value::Str(String::from_utf8_lossy(&b).into_owned()), col),
+        (VarBinary | Geometry | Blob, Value::Bytes(b)) => {
+            if col.ty != Blob && b.len() > col.len as usize {
+                return Err(convert::value_too_long(&col.name));
+            }
+            Value::Bytes(b)
+        }
+        (VarBinary | Blob, Value::Str(s)) => return coerce_value(Value::Bytes(s.into_bytes()), col),
+        (Decimal | Decimal64, Value::Decimal(d)) => Value::Decimal(d),
+        (_, other) => {
+            return Err(err(code::TSC_INVALID_OPERATION, format!("value {:?} does not match the type of column {}", other, col.name)));
+        }
+    })
+}

@@ -1,0 +1,1309 @@
+//! SELECT: binding names to relation columns, filtering, projection, aggregation (groups,
+//! partitions, INTERVAL windows), DISTINCT, ORDER BY and LIMIT.
+
+use std::collections::HashMap;
+
+use crate::sql::ast::*;
+use crate::types::{code, DataType, Field, Precision, ResultSet, TdError, Value};
+
+use super::catalog::TableKind;
+use super::eval::*;
+use super::regex::Regex;
+use super::{ddl, ecode, err, invalid_column, resolve_db, table_not_exist, time, unsupported, Catalog, Engine, SessionCtx};
+
+const AGGREGATES: &[&str] = &[
+    "count", "sum", "avg", "min", "max", "first", "last", "last_row", "spread", "stddev", "stddev_pop", "percentile",
+    "elapsed", "mode", "hyperloglog",
+];
+
+/// Functions TDengine has that this engine does not implement (→ 9728, not 884).
+const KNOWN_UNSUPPORTED: &[&str] = &[
+    "apercentile", "irate", "twa", "leastsquares", "top", "bottom", "sample", "tail", "unique", "diff", "csum",
+    "derivative", "mavg", "statecount", "stateduration", "histogram", "interp", "acos", "asin", "atan", "mod", "sign",
+    "degrees", "radians", "truncate", "trunc", "crc32", "ascii", "char", "position", "replace", "repeat",
+    "substring_index", "to_json", "to_timestamp", "to_char", "timediff", "week", "weekday", "weekofyear", "dayofweek",
+    "st_geomfromtext", "st_astext", "st_makepoint", "st_intersects", "st_equals", "st_touches", "st_covers",
+    "st_contains", "st_containsproperly", "_rowts", "_irowts", "_c0", "_qstart", "_qend", "_qduration", "_group_key",
+    "group_concat", "server_status", "rand", "pi", "ln", "cot", "greatest", "least", "std", "variance", "var_pop",
+    "stddev_samp", "var_samp", "_block_dist", "block_dist", "tbuid", "contains", "cols", "fill_forward", "ceiling",
+    "_isfilled", "_wstart", "_wend", "_wduration", "count_window", "last_value",
+];
+
+fn scalar_of(name: &str) -> Option<Scalar> {
+    use Scalar::*;
+    Some(match name {
+        "abs" => Abs,
+        "ceil" => Ceil,
+        "floor" => Floor,
+        "round" => Round,
+        "sqrt" => Sqrt,
+        "pow" => Pow,
+        "log" => Log,
+        "exp" => Exp,
+        "sin" => Sin,
+        "cos" => Cos,
+        "tan" => Tan,
+        "length" => Length,
+        "char_length" => CharLength,
+        "lower" => Lower,
+        "upper" => Upper,
+        "concat" => Concat,
+        "concat_ws" => ConcatWs,
+        "substr" | "substring" => Substr,
+        "ltrim" => Ltrim,
+        "rtrim" => Rtrim,
+        "trim" => Trim,
+        "to_iso8601" => ToIso8601,
+        "timetruncate" => TimeTruncate,
+        "to_unixtimestamp" => ToUnixTimestamp,
+        "now" => Now,
+        "today" => Today,
+        "database" => Database,
+        "server_version" => ServerVersion,
+        "client_version" => ClientVersion,
+        "timezone" => Timezone,
+        "current_user" | "user" => CurrentUser,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum AggKind {
+    CountStar,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    First,
+    Last,
+    LastRow,
+    Spread,
+    Stddev,
+    Percentile(f64),
+    Elapsed(i64),
+    Mode,
+    Hll,
+}
+
+struct AggSpec {
+    kind: AggKind,
+    arg: Option<BExpr>,
+    arg_ty: DataType,
+}
+
+impl AggKind {
+    fn is_selector(self) -> bool {
+        matches!(self, AggKind::Min | AggKind::Max | AggKind::First | AggKind::Last | AggKind::LastRow | AggKind::Mode)
+    }
+}
+
+fn vchar(name: &str, len: u32) -> Field {
+    Field::new(name, DataType::VarChar, len)
+}
+
+fn is_numeric(t: DataType) -> bool {
+    use DataType::*;
+    matches!(t, Bool | TinyInt | SmallInt | Int | BigInt | UTinyInt | USmallInt | UInt | UBigInt | Float | Double | Decimal | Decimal64)
+}
+
+fn is_string(t: DataType) -> bool {
+    matches!(t, DataType::VarChar | DataType::NChar)
+}
+
+struct Binder<'a, 'r> {
+    engine: &'a Engine,
+    ctx: &'a SessionCtx,
+    rel: &'a Relation<'r>,
+    agg_mode: bool,
+    has_window: bool,
+    aggs: Vec<AggSpec>,
+    /// Relation columns referenced outside aggregates (agg mode).
+    bare: Vec<(usize, String)>,
+    /// Window pseudo-columns used.
+    uses_window_cols: bool,
+}
+
+/// One output column: its expression and result field.
+struct OutCol {
+    expr: BExpr,
+    field: Field,
+}
+
+fn type_name_field(ty: &TypeName) -> Field {
+    match ty {
+        TypeName::Timestamp => Field::fixed("", DataType::Timestamp),
+        TypeName::Bool => Field::fixed("", DataType::Bool),
+        TypeName::TinyInt => Field::fixed("", DataType::TinyInt),
+        TypeName::SmallInt => Field::fixed("", DataType::SmallInt),
+        TypeName::Int => Field::fixed("", DataType::Int),
+        TypeName::BigInt => Field::fixed("", DataType::BigInt),
+        TypeName::UTinyInt => Field::fixed("", DataType::UTinyInt),
+        TypeName::USmallInt => Field::fixed("", DataType::USmallInt),
+        TypeName::UInt => Field::fixed("", DataType::UInt),
+        TypeName::UBigInt => Field::fixed("", DataType::UBigInt),
+        TypeName::Float => Field::fixed("", DataType::Float),
+        TypeName::Double => Field::fixed("", DataType::Double),
+        TypeName::VarChar(n) => Field::new("", DataType::VarChar, *n),
+        TypeName::NChar(n) => Field::new("", DataType::NChar, *n),
+        TypeName::Json => Field::new("", DataType::Json, 4095),
+        TypeName::VarBinary(n) => Field::new("", DataType::VarBinary, *n),
+        TypeName::Geometry(n) => Field::new("", DataType::Geometry, *n),
+        TypeName::Decimal(p, s) => Field::decimal("", *p, *s),
+        TypeName::Blob => Field::new("", DataType::Blob, 4_194_304),
+    }
+}
+
+impl<'a, 'r> Binder<'a, 'r> {
+    fn env_precision(&self) -> Precision {
+        self.rel.precision
+    }
+
+    fn find_column(&self, table: Option<&str>, name: &str) -> Result<usize, TdError> {
+        if let Some(t) = table {
+            if !self.rel.qualifiers.iter().any(|q| q == t) {
+                return Err(err(code::PAR_TABLE_NOT_EXIST, format!("Table does not exist: {}", t)));
+            }
+        }
+        let pos = self.rel.fields.iter().position(|f| f.field.name == name);
+        let pos = pos.or_else(|| self.rel.fields.iter().position(|f| f.field.name.eq_ignore_ascii_case(name)));
+        pos.ok_or_else(|| invalid_column(name))
+    }
+
+    /// Binds a row-level or group-level expression. `in_agg`: inside an aggregate's argument.
+    fn bind(&mut self, e: &Expr, in_agg: bool) -> Result<(BExpr, Field), TdError> {
+        Ok(match e {
+            Expr::Column { table, name } => {
+                let lname = name.to_ascii_lowercase();
+                if table.is_none() && matches!(lname.as_str(), "_wstart" | "_wend" | "_wduration") {
+                    if !self.has_window {
+                        return Err(err(ecode::WINDOW_PSEUDO_COLUMN, "_WSTART, _WEND and _WDURATION can only be used in window query"));
+                    }
+                    self.uses_window_cols = true;
+                    return Ok(match lname.as_str() {
+                        "_wstart" => (BExpr::WStart, Field::fixed("_wstart", DataType::Timestamp)),
+                        "_wend" => (BExpr::WEnd, Field::fixed("_wend", DataType::Timestamp)),
+                        _ => (BExpr::WDuration, Field::fixed("_wduration", DataType::BigInt)),
+                    });
+                }
+                let i = self.find_column(table.as_deref(), name)?;
+                if self.agg_mode && !in_agg {
+                    self.bare.push((i, name.clone()));
+                }
+                (BExpr::Col(i), self.rel.fields[i].field.clone())
+            }
+            Expr::Int(v) => {
+                if *v > i64::MAX as i128 {
+                    (BExpr::Lit(Value::UInt(*v as u64)), Field::fixed("", DataType::UBigInt))
+                } else if *v < i64::MIN as i128 {
+                    (BExpr::Lit(Value::Double(*v as f64)), Field::fixed("", DataType::Double))
+                } else {
+                    (BExpr::Lit(Value::Int(*v as i64)), Field::fixed("", DataType::BigInt))
+                }
+            }
+            Expr::Float(f) => (BExpr::Lit(Value::Double(*f)), Field::fixed("", DataType::Double)),
+            Expr::Str(s) => (BExpr::Lit(Value::Str(s.clone())), Field::new("", DataType::VarChar, s.len() as u32)),
+            Expr::Bool(b) => (BExpr::Lit(Value::Bool(*b)), Field::fixed("", DataType::Bool)),
+            Expr::Null => (BExpr::Lit(Value::Null), Field::new("", DataType::VarChar, 0)),
+            Expr::Duration { value, unit } => {
+                let u = time::duration_units(*value, *unit, self.env_precision()).ok_or_else(|| unsupported("duration"))?;
+                (BExpr::Lit(Value::Int(u)), Field::fixed("", DataType::BigInt))
+            }
+            Expr::Star { .. } => return Err(err(code::PAR_SYNTAX_ERROR, "syntax error near \"*\"")),
+            Expr::Neg(inner) => {
+                let (b, _) = self.bind(inner, in_agg)?;
+                (BExpr::Neg(Box::new(b)), Field::fixed("", DataType::Double))
+            }
+            Expr::Not(inner) => {
+                let (b, _) = self.bind(inner, in_agg)?;
+                (BExpr::Not(Box::new(b)), Field::fixed("", DataType::Bool))
+            }
+            Expr::Binary { op, left, right } => {
+                let (l, lf) = self.bind(left, in_agg)?;
+                let (r, rf) = self.bind(right, in_agg)?;
+                match op {
+                    BinOp::And => (BExpr::And(Box::new(l), Box::new(r)), Field::fixed("", DataType::Bool)),
+                    BinOp::Or => (BExpr::Or(Box::new(l), Box::new(r)), Field::fixed("", DataType::Bool)),
+                    o if o.is_cmp() => {
+                        let l = self.ts_literal(l, &rf)?;
+                        let r = self.ts_literal(r, &lf)?;
+                        (BExpr::Cmp(*o, Box::new(l), Box::new(r)), Field::fixed("", DataType::Bool))
+                    }
+                    o => {
+                        // `now - 1d`, `ts + 1s` stay timestamps
+                        let dur_right = matches!(right.as_ref(), Expr::Duration { .. });
+                        if lf.ty == DataType::Timestamp && dur_right && matches!(o, BinOp::Add | BinOp::Sub) {
+                            (BExpr::TsArith(*o == BinOp::Sub, Box::new(l), Box::new(r)), Field::fixed("", DataType::Timestamp))
+                        } else {
+                            (BExpr::Arith(*o, Box::new(l), Box::new(r)), Field::fixed("", DataType::Double))
+                        }
+                    }
+                }
+            }
+            Expr::IsNull { expr, negated } => {
+                let (b, _) = self.bind(expr, in_agg)?;
+                (BExpr::IsNull(Box::new(b), *negated), Field::fixed("", DataType::Bool))
+            }
+            Expr::InList { expr, list, negated } => {
+                let (b, f) = self.bind(expr, in_agg)?;
+                let mut items = Vec::new();
+                for x in list {
+                    let (xb, _) = self.bind(x, in_agg)?;
+                    items.push(self.ts_literal(xb, &f)?);
+                }
+                (BExpr::In(Box::new(b), items, *negated), Field::fixed("", DataType::Bool))
+            }
+            Expr::Between { expr, low, high, negated } => {
+                let (b, f) = self.bind(expr, in_agg)?;
+                let (lo, _) = self.bind(low, in_agg)?;
+                let (hi, _) = self.bind(high, in_agg)?;
+                let lo = self.ts_literal(lo, &f)?;
+                let hi = self.ts_literal(hi, &f)?;
+                (BExpr::Between(Box::new(b), Box::new(lo), Box::new(hi), *negated), Field::fixed("", DataType::Bool))
+            }
+            Expr::Like { expr, pattern, negated } => {
+                let (b, _) = self.bind(expr, in_agg)?;
+                let Expr::Str(p) = pattern.as_ref() else {
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+                };
+                (BExpr::Like(Box::new(b), p.clone(), *negated), Field::fixed("", DataType::Bool))
+            }
+            Expr::Match { expr, pattern, negated } => {
+                let (b, _) = self.bind(expr, in_agg)?;
+                let Expr::Str(p) = pattern.as_ref() else {
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+                };
+                let re = Regex::new(p).ok_or_else(|| unsupported(&format!("match '{}'", p)))?;
+                (BExpr::Regex(Box::new(b), Box::new(re), *negated), Field::fixed("", DataType::Bool))
+            }
+            Expr::Cast { expr, ty } => {
+                let (b, _) = self.bind(expr, in_agg)?;
+                let f = type_name_field(ty);
+                if f.ty.is_decimal() || matches!(f.ty, DataType::Json | DataType::Geometry | DataType::Blob) {
+                    return Err(unsupported("cast"));
+                }
+                (BExpr::Cast(Box::new(b), f.clone()), f)
+            }
+            Expr::Case { operand, whens, else_ } => {
+                let op = match operand {
+                    Some(o) => Some(Box::new(self.bind(o, in_agg)?.0)),
+                    None => None,
+                };
+                let mut ws = Vec::new();
+                let mut out_field = None;
+                for (c, v) in whens {
+                    let (cb, _) = self.bind(c, in_agg)?;
+                    let (vb, vf) = self.bind(v, in_agg)?;
+                    if out_field.is_none() && !matches!(v, Expr::Null) {
+                        out_field = Some(vf);
+                    }
+                    ws.push((cb, vb));
+                }
+                let el = match else_ {
+                    Some(e) => {
+                        let (eb, ef) = self.bind(e, in_agg)?;
+                        if out_field.is_none() {
+                            out_field = Some(ef);
+                        }
+                        Some(Box::new(eb))
+                    }
+                    None => None,
+                };
+                (BExpr::Case(op, ws, el), out_field.unwrap_or_else(|| vchar("", 0)))
+            }
+            Expr::JsonGet { .. } => return Err(unsupported("->")),
+            Expr::Func { name, args, .. } => return self.bind_func(name, args, in_agg),
+        })
+    }
+
+    /// A string literal compared with a TIMESTAMP becomes a timestamp (295 if unreadable).
+    fn ts_literal(&self, b: BExpr, other: &Field) -> Result<BExpr, TdError> {
+        if other.ty != DataType::Timestamp {
+            return Ok(b);
+        }
+        if let BExpr::Lit(Value::Str(s)) = &b {
+            let t = time::parse_timestamp(s, self.engine.config().timezone, self.env_precision())
+                .ok_or_else(|| err(ecode::INVALID_TIMESTAMP_FORMAT, "Invalid timestamp format"))?;
+            return Ok(BExpr::Lit(Value::Timestamp(t)));
+        }
+        Ok(b)
+    }
+
+    fn bind_func(&mut self, name: &str, args: &[Expr], in_agg: bool) -> Result<(BExpr, Field), TdError> {
+        if AGGREGATES.contains(&name) {
+            if !self.agg_mode || in_agg {
+                return Err(unsupported(name));
+            }
+            return self.bind_agg(name, args);
+        }
+        let Some(f) = scalar_of(name) else {
+            if KNOWN_UNSUPPORTED.contains(&name) {
+                return Err(unsupported(&format!("{}()", name)));
+            }
+            return Err(err(code::MND_FUNC_NOT_EXIST, "Func not exists"));
+        };
+        let mut bargs = Vec::new();
+        let mut fields = Vec::new();
+        for a in args {
+            let (b, fl) = self.bind(a, in_agg)?;
+            bargs.push(b);
+            fields.push(fl);
+        }
+        let bad_type = || err(ecode::FUNC_PARAM_TYPE, format!("Invalid parameter data type : {}", name));
+        let nparams = |lo: usize, hi: usize| {
+            if args.len() < lo || args.len() > hi {
+                Err(err(ecode::FUNC_PARAM_COUNT, format!("Invalid number of parameters : {}", name)))
+            } else {
+                Ok(())
+            }
+        };
+        use Scalar::*;
+        let out = match f {
+            Abs | Ceil | Floor | Round => {
+                nparams(1, 1)?;
+                if !is_numeric(fields[0].ty) || fields[0].ty.is_decimal() {
+                    return Err(bad_type());
+                }
+                fields[0].clone()
+            }
+            Sqrt | Exp | Sin | Cos | Tan => {
+                nparams(1, 1)?;
+                if !is_numeric(fields[0].ty) {
+                    return Err(bad_type());
+                }
+                Field::fixed("", DataType::Double)
+            }
+            Pow | Log => {
+                nparams(if f == Pow { 2 } else { 1 }, 2)?;
+                if fields.iter().any(|x| !is_numeric(x.ty)) {
+                    return Err(bad_type());
+                }
+                Field::fixed("", DataType::Double)
+            }
+            Length | CharLength => {
+                nparams(1, 1)?;
+                if !is_string(fields[0].ty) && fields[0].ty != DataType::VarBinary {
+                    return Err(bad_type());
+                }
+                Field::fixed("", DataType::BigInt)
+            }
+            Lower | Upper | Ltrim | Rtrim | Trim => {
+                nparams(1, 1)?;
+                if !is_string(fields[0].ty) {
+                    return Err(bad_type());
+                }
+                fields[0].clone()
+            }
+            Substr => {
+                nparams(2, 3)?;
+                if !is_string(fields[0].ty) {
+                    return Err(bad_type());
+                }
+                fields[0].clone()
+            }
+            Concat | ConcatWs => {
+                nparams(if f == Concat { 1 } else { 2 }, 8)?;
+                if fields.iter().any(|x| !is_string(x.ty)) {
+                    return Err(bad_type());
+                }
+                let nchar = fields.iter().any(|x| x.ty == DataType::NChar);
+                let mut len: u32 = fields.iter().map(|x| x.len).sum();
+                if f == ConcatWs {
+                    len += fields[0].len * (fields.len() as u32).saturating_sub(2);
+                }
+                Field::new("", if nchar { DataType::NChar } else { DataType::VarChar }, len)
+            }
+            ToIso8601 => {
+                nparams(1, 2)?;
+                if fields[0].ty != DataType::Timestamp && !matches!(fields[0].ty, DataType::BigInt | DataType::Int) {
+                    return Err(bad_type());
+                }
+                vchar("", 64)
+            }
+            ToUnixTimestamp => {
+                nparams(1, 2)?;
+                Field::fixed("", DataType::BigInt)
+            }
+            TimeTruncate => {
+                nparams(2, 3)?;
+                Field::fixed("", DataType::Timestamp)
+            }
+            Now | Today => Field::fixed("", DataType::Timestamp),
+            Database => vchar("", self.ctx.db.as_ref().map(|d| d.len() as u32).unwrap_or(63)),
+            ServerVersion | ClientVersion => vchar("", 8),
+            Timezone => vchar("", 64),
+            CurrentUser => vchar("", 29),
+        };
+        Ok((BExpr::Func(f, bargs), out))
+    }
+
+    fn bind_agg(&mut self, name: &str, args: &[Expr]) -> Result<(BExpr, Field), TdError> {
+        let bad_type = || err(ecode::FUNC_PARAM_TYPE, format!("Invalid parameter data type : {}", name));
+        let bad_count = || err(ecode::FUNC_PARAM_COUNT, format!("Invalid number of parameters : {}", name));
+        if name == "count" {
+            if args.len() != 1 {
+                return Err(bad_count());
+            }
+            if matches!(args[0], Expr::Star { .. }) {
+                self.aggs.push(AggSpec { kind: AggKind::CountStar, arg: None, arg_ty: DataType::BigInt });
+            } else {
+                let (b, f) = self.bind(&args[0], true)?;
+                self.aggs.push(AggSpec { kind: AggKind::Count, arg: Some(b), arg_ty: f.ty });
+            }
+            return Ok((BExpr::Agg(self.aggs.len() - 1), Field::fixed("", DataType::BigInt)));
+        }
+        let max_args = match name {
+            "percentile" | "elapsed" => 2,
+            _ => 1,
+        };
+        if args.is_empty() || args.len() > max_args || (name == "percentile" && args.len() != 2) {
+            return Err(bad_count());
+        }
+        if matches!(args[0], Expr::Star { .. }) {
+            return Err(unsupported(&format!("{}(*)", name)));
+        }
+        let (b, f) = self.bind(&args[0], true)?;
+        let (kind, out) = match name {
+            "sum" => {
+                if !is_numeric(f.ty) || f.ty == DataType::Bool {
+                    return Err(bad_type());
+                }
+                let out = match f.ty {
+                    DataType::UTinyInt | DataType::USmallInt | DataType::UInt | DataType::UBigInt => Field::fixed("", DataType::UBigInt),
+                    DataType::Float | DataType::Double => Field::fixed("", DataType::Double),
+                    DataType::Decimal | DataType::Decimal64 => Field::decimal("", 38, f.scale),
+                    _ => Field::fixed("", DataType::BigInt),
+                };
+                (AggKind::Sum, out)
+            }
+            "avg" => {
+                if !is_numeric(f.ty) || f.ty == DataType::Bool {
+                    return Err(bad_type());
+                }
+                if f.ty.is_decimal() {
+                    return Err(unsupported("avg(decimal)"));
+                }
+                (AggKind::Avg, Field::fixed("", DataType::Double))
+            }
+            "min" | "max" => {
+                if !is_numeric(f.ty) || f.ty == DataType::Bool {
+                    return Err(bad_type());
+                }
+                (if name == "min" { AggKind::Min } else { AggKind::Max }, f.clone())
+            }
+            "first" => (AggKind::First, f.clone()),
+            "last" => (AggKind::Last, f.clone()),
+            "last_row" => (AggKind::LastRow, f.clone()),
+            "mode" => (AggKind::Mode, f.clone()),
+            "spread" => {
+                if !is_numeric(f.ty) && f.ty != DataType::Timestamp {
+                    return Err(bad_type());
+                }
+                (AggKind::Spread, Field::fixed("", DataType::Double))
+            }
+            "stddev" | "stddev_pop" => {
+                if !is_numeric(f.ty) {
+                    return Err(bad_type());
+                }
+                (AggKind::Stddev, Field::fixed("", DataType::Double))
+            }
+            "hyperloglog" => (AggKind::Hll, Field::fixed("", DataType::BigInt)),
+            "percentile" => {
+                if !is_numeric(f.ty) {
+                    return Err(bad_type());
+                }
+                let p = match &args[1] {
+                    Expr::Int(i) => *i as f64,
+                    Expr::Float(x) => *x,
+                    _ => return Err(bad_type()),
+                };
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(err(ecode::FUNC_PARAM_RANGE, format!("Invalid parameter range : {}", name)));
+                }
+                (AggKind::Percentile(p), Field::fixed("", DataType::Double))
+            }
+            "elapsed" => {
+                if f.ty != DataType::Timestamp {
+                    return Err(bad_type());
+                }
+                let unit = match args.get(1) {
+                    Some(Expr::Duration { value, unit }) => time::duration_units(*value, *unit, self.env_precision()).filter(|u| *u > 0).ok_or_else(bad_type)?,
+                    Some(_) => return Err(bad_type()),
+                    None => 1,
+                };
+                (AggKind::Elapsed(unit), Field::fixed("", DataType::Double))
+            }
+            _ => return Err(unsupported(name)),
+        };
+        self.aggs.push(AggSpec { kind, arg: Some(b), arg_ty: f.ty });
+        Ok((BExpr::Agg(self.aggs.len() - 1), out))
+    }
+}
+
+/// Whether an expression calls an aggregate function.
+fn has_agg_call(e: &Expr) -> bool {
+    match e {
+        Expr::Func { name, args, .. } => AGGREGATES.contains(&name.as_str()) || args.iter().any(has_agg_call),
+        Expr::Neg(x) | Expr::Not(x) => has_agg_call(x),
+        Expr::Binary { left, right, .. } => has_agg_call(left) || has_agg_call(right),
+        Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } | Expr::JsonGet { expr, .. } => has_agg_call(expr),
+        Expr::InList { expr, list, .. } => has_agg_call(expr) || list.iter().any(has_agg_call),
+        Expr::Between { expr, low, high, .. } => has_agg_call(expr) || has_agg_call(low) || has_agg_call(high),
+        Expr::Like { expr, .. } | Expr::Match { expr, .. } => has_agg_call(expr),
+        Expr::Case { operand, whens, else_ } => {
+            operand.as_deref().is_some_and(has_agg_call) || whens.iter().any(|(a, b)| has_agg_call(a) || has_agg_call(b)) || else_.as_deref().is_some_and(has_agg_call)
+        }
+        _ => false,
+    }
+}
+
+/// Result column name: alias, else the expression as written (`t.i` → `i`), cut to 64 chars.
+fn out_name(item: &SelectItem) -> String {
+    let n = match (&item.alias, &item.expr) {
+        (Some(a), _) => a.clone(),
+        (None, Expr::Column { table, name }) if table.is_some() || item.text.starts_with('`') => name.clone(),
+        _ => item.text.clone(),
+    };
+    n.chars().take(64).collect()
+}
+
+#[derive(Hash, PartialEq, Eq, Clone)]
+enum KeyPart {
+    Null,
+    Bool(bool),
+    I(i128),
+    F(u64),
+    S(String),
+    B(Vec<u8>),
+}
+
+fn key_part(v: &Value) -> KeyPart {
+    match v {
+        Value::Null => KeyPart::Null,
+        Value::Bool(b) => KeyPart::Bool(*b),
+        Value::Int(i) | Value::Timestamp(i) => KeyPart::I(*i as i128),
+        Value::UInt(u) => KeyPart::I(*u as i128),
+        Value::Decimal(d) => KeyPart::I(*d),
+        Value::Float(f) => KeyPart::F((*f as f64).to_bits()),
+        Value::Double(d) => KeyPart::F(d.to_bits()),
+        Value::Str(s) => KeyPart::S(s.clone()),
+        Value::Bytes(b) => KeyPart::B(b.clone()),
+    }
+}
+
+pub(super) fn run_query(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, q: &Query) -> Result<ResultSet, TdError> {
+    if q.selects.len() == 1 {
+        return exec_select(engine, cat, ctx, &q.selects[0], &q.order_by, q.limit);
+    }
+    // UNION [ALL]: fields and precision come from the first SELECT
+    let mut parts = Vec::new();
+    for s in &q.selects {
+        parts.push(exec_select(engine, cat, ctx, s, &[], None)?);
+    }
+    let mut out = parts.remove(0);
+    for p in parts {
+        if p.fields.len() != out.fields.len() {
+            return Err(err(code::PAR_SYNTAX_ERROR, "syntax error near \"union\" (column counts differ)"));
+        }
+        for (c, pc) in out.columns.iter_mut().zip(p.columns) {
+            c.extend(pc);
+        }
+    }
+    let mut rows = to_rows(&out);
+    if q.union_distinct {
+        dedupe(&mut rows, out.fields.len());
+    }
+    // ORDER BY over a union can only name output columns
+    let mut keys = Vec::new();
+    for o in &q.order_by {
+        let idx = match &o.expr {
+            Expr::Int(k) if *k >= 1 && (*k as usize) <= out.fields.len() => *k as usize - 1,
+            Expr::Int(_) => return Err(err(ecode::ORDER_BY_POSITION, "ORDER BY / GROUP BY item must be the number of a SELECT-list expression")),
+            Expr::Column { name, .. } => out.fields.iter().position(|f| f.name == *name).ok_or_else(|| invalid_column(name))?,
+            _ => return Err(unsupported(&o.text)),
+        };
+        keys.push((idx, o.desc, o.nulls_first.unwrap_or(!o.desc)));
+    }
+    sort_rows(&mut rows, &keys);
+    apply_limit(&mut rows, q.limit);
+    Ok(from_rows(out.fields, out.precision, rows))
+}
+
+fn to_rows(rs: &ResultSet) -> Vec<Vec<Value>> {
+    let n = rs.num_rows();
+    (0..n).map(|r| rs.columns.iter().map(|c| c[r].clone()).collect()).collect()
+}
+
+fn from_rows(fields: Vec<Field>, precision: Precision, rows: Vec<Vec<Value>>) -> ResultSet {
+    let mut columns: Vec<Vec<Value>> = (0..fields.len()).map(|_| Vec::with_capacity(rows.len())).collect();
+    for r in rows {
+        for (c, v) in columns.iter_mut().zip(r) {
+            c.push(v);
+        }
+    }
+    ResultSet { fields, precision, columns }
+}
+
+fn dedupe(rows: &mut Vec<Vec<Value>>, visible: usize) {
+    let mut seen = std::collections::HashSet::new();
+    rows.retain(|r| seen.insert(r[..visible].iter().map(key_part).collect::<Vec<_>>()));
+}
+
+/// Sorts by (column, desc, nulls_first) keys; stable.
+fn sort_rows(rows: &mut [Vec<Value>], keys: &[(usize, bool, bool)]) {
+    if keys.is_empty() {
+        return;
+    }
+    rows.sort_by(|a, b| {
+        for &(i, desc, nulls_first) in keys {
+            let (x, y) = (&a[i], &b[i]);
+            let o = match (x.is_null(), y.is_null()) {
+                (true, true) => std::cmp::Ordering::Equal,
+                (true, false) => {
+                    if nulls_first {
+                        std::cmp::Ordering::Less
+                    } else {
+                        std::cmp::Ordering::Greater
+                    }
+                }
+                (false, true) => {
+                    if nulls_first {
+                        std::cmp::Ordering::Greater
+                    } else {
+                        std::cmp::Ordering::Less
+                    }
+                }
+                _ => {
+                    let o = sort_cmp(x, y);
+                    if desc {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                }
+            };
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+}
+
+fn apply_limit<T>(rows: &mut Vec<T>, limit: Option<(u64, u64)>) {
+    if let Some((lim, off)) = limit {
+        let off = (off as usize).min(rows.len());
+        rows.drain(..off);
+        rows.truncate(lim as usize);
+    }
+}
+
+/// Builds the relation a FROM clause names. `owned` holds a materialised subquery or system table.
+fn build_relation<'c>(cat: &'c Catalog, ctx: &SessionCtx, from: Option<&FromItem>, owned: Option<&'c ResultSet>) -> Result<Relation<'c>, TdError> {
+    if let Some(rs) = owned {
+        let fields: Vec<RelField> = rs.fields.iter().map(|f| RelField { field: f.clone(), in_star: true, is_tag: false, is_tbname: false }).collect();
+        let ts_col = rs.fields.iter().position(|f| f.ty == DataType::Timestamp);
+        let mut qualifiers = Vec::new();
+        match from {
+            Some(FromItem::Table { name, alias }) => {
+                qualifiers.push(name.name.clone());
+                qualifiers.extend(alias.clone());
+            }
+            Some(FromItem::Subquery { alias, .. }) => qualifiers.extend(alias.clone()),
+            None => {}
+        }
+        let seg = Segment { cols: rs.columns.iter().map(|c| ColSrc::Vals(&c[..])).collect(), n: rs.num_rows() };
+        return Ok(Relation { fields, segs: vec![seg], precision: rs.precision, ts_col, qualifiers, is_super: false });
+    }
+    let Some(FromItem::Table { name, alias }) = from else {
+        // SELECT without FROM: one row, no columns
+        return Ok(Relation { fields: vec![], segs: vec![Segment { cols: vec![], n: 1 }], precision: Precision::Millisecond, ts_col: None, qualifiers: vec![], is_super: false });
+    };
+    let db = resolve_db(cat, ctx, name.db.as_deref())?;
+    let mut qualifiers = vec![name.name.clone()];
+    qualifiers.extend(alias.clone());
+    let tbname_field = RelField { field: vchar("tbname", 270), in_star: false, is_tag: false, is_tbname: true };
+    if let Some(st) = db.stables.get(&name.name) {
+        let mut fields: Vec<RelField> = st.columns.iter().map(|c| RelField { field: c.field(), in_star: true, is_tag: false, is_tbname: false }).collect();
+        fields.extend(st.tags.iter().map(|c| RelField { field: c.field(), in_star: true, is_tag: true, is_tbname: false }));
+        fields.push(tbname_field);
+        let mut segs = Vec::new();
+        for t in db.children_of(&st.name) {
+            let TableKind::Child { tags, .. } = &t.kind else { continue };
+            let mut cols: Vec<ColSrc> = Vec::with_capacity(fields.len());
+            cols.push(ColSrc::Ts(&t.data.ts));
+            for c in &t.data.cols {
+                cols.push(ColSrc::Vals(&c[..]));
+            }
+            for i in 0..st.tags.len() {
+                cols.push(ColSrc::Const(tags.get(i).cloned().unwrap_or(Value::Null)));
+            }
+            cols.push(ColSrc::Const(Value::Str(t.name.clone())));
+            segs.push(Segment { cols, n: t.data.len() });
+        }
+        return Ok(Relation { fields, segs, precision: db.precision, ts_col: Some(0), qualifiers, is_super: true });
+    }
+    let t = db.tables.get(&name.name).ok_or_else(table_not_exist)?;
+    let columns = db.columns_of(t);
+    let mut fields: Vec<RelField> = columns.iter().map(|c| RelField { field: c.field(), in_star: true, is_tag: false, is_tbname: false }).collect();
+    let mut cols: Vec<ColSrc> = Vec::with_capacity(columns.len() + 1);
+    cols.push(ColSrc::Ts(&t.data.ts));
+    for c in &t.data.cols {
+        cols.push(ColSrc::Vals(&c[..]));
+    }
+    if let TableKind::Child { stable, tags } = &t.kind {
+        if let Some(st) = db.stables.get(stable) {
+            for (i, c) in st.tags.iter().enumerate() {
+                fields.push(RelField { field: c.field(), in_star: false, is_tag: true, is_tbname: false });
+                cols.push(ColSrc::Const(tags.get(i).cloned().unwrap_or(Value::Null)));
+            }
+        }
+    }
+    fields.push(tbname_field);
+    cols.push(ColSrc::Const(Value::Str(t.name.clone())));
+    Ok(Relation { fields, segs: vec![Segment { cols, n: t.data.len() }], precision: db.precision, ts_col: Some(0), qualifiers, is_super: false })
+}
+
+fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, order_by: &[OrderItem], limit: Option<(u64, u64)>) -> Result<ResultSet, TdError> {
+    if sel.join {
+        return Err(unsupported("join"));
+    }
+    // Materialise subqueries and information_schema tables first.
+    let owned: Option<ResultSet> = match &sel.from {
+        Some(FromItem::Subquery { query, .. }) => Some(run_query(engine, cat, ctx, query)?),
+        Some(FromItem::Table { name, .. }) => {
+            let dbn = name.db.as_deref().or(ctx.db.as_deref());
+            if matches!(dbn, Some("information_schema") | Some("performance_schema")) {
+                Some(ddl::system_table(cat, &name.name).ok_or_else(table_not_exist)?)
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
+    let rel = build_relation(cat, ctx, sel.from.as_ref(), owned.as_ref())?;
+    let env = EvalEnv {
+        precision: rel.precision,
+        tz: engine.config().timezone,
+        db: ctx.db.as_deref(),
+        server_version: &engine.config().server_version,
+        now: time::now(rel.precision),
+    };
+
+    let agg_mode = sel.window.is_some() || !sel.group_by.is_empty() || sel.items.iter().any(|i| has_agg_call(&i.expr));
+    let mut b = Binder { engine, ctx, rel: &rel, agg_mode: false, has_window: sel.window.is_some(), aggs: vec![], bare: vec![], uses_window_cols: false };
+
+    // WHERE
+    let mut rows = rel.all_rows();
+    if let Some(w) = &sel.where_ {
+        let (cond, _) = b.bind(w, false)?;
+        if cond.contains_agg() {
+            return Err(unsupported("aggregate in WHERE"));
+        }
+        if is_boolean(&cond) {
+            rows.retain(|&r| matches!(cond.eval(&rel, Some(r), None, &env), Value::Bool(true)));
+        } else {
+            // `where b` on a BOOL column (or a number): truthiness
+            rows.retain(|&r| truthy(&cond.eval(&rel, Some(r), None, &env)));
+        }
+    }
+
+    // Select list
+    b.agg_mode = agg_mode;
+    let keys_src: &[Expr] = if !sel.group_by.is_empty() { &sel.group_by } else { &sel.partition_by };
+    let mut outs: Vec<OutCol> = Vec::new();
+    for item in &sel.items {
+        match &item.expr {
+            Expr::Star { table } => {
+                if let Some(t) = table {
+                    if !rel.qualifiers.iter().any(|q| q == t) {
+                        return Err(err(code::PAR_TABLE_NOT_EXIST, format!("Table does not exist: {}", t)));
+                    }
+                }
+                for (i, f) in rel.fields.iter().enumerate() {
+                    if f.in_star {
+                        if agg_mode {
+                            b.bare.push((i, f.field.name.clone()));
+                        }
+                        outs.push(OutCol { expr: BExpr::Col(i), field: f.field.clone() });
+                    }
+                }
+            }
+            Expr::Func { name, args, .. }
+                if agg_mode && matches!(name.as_str(), "first" | "last" | "last_row") && (args.len() > 1 || matches!(args.first(), Some(Expr::Star { .. }))) =>
+            {
+                // first(*) / last_row(a, b): one column per argument
+                let cols: Vec<(usize, String)> = if matches!(args.first(), Some(Expr::Star { .. })) {
+                    rel.fields.iter().enumerate().filter(|(_, f)| f.in_star && !f.is_tag).map(|(i, f)| (i, f.field.name.clone())).collect()
+                } else {
+                    let mut v = Vec::new();
+                    for a in args {
+                        let Expr::Column { table, name: cn } = a else { return Err(unsupported(&item.text)) };
+                        v.push((b.find_column(table.as_deref(), cn)?, cn.clone()));
+                    }
+                    v
+                };
+                for (i, cn) in cols {
+                    let kind = match name.as_str() {
+                        "first" => AggKind::First,
+                        "last" => AggKind::Last,
+                        _ => AggKind::LastRow,
+                    };
+                    let f = rel.fields[i].field.clone();
+                    b.aggs.push(AggSpec { kind, arg: Some(BExpr::Col(i)), arg_ty: f.ty });
+                    let mut field = f;
+                    field.name = format!("{}({})", name, cn).chars().take(64).collect();
+                    outs.push(OutCol { expr: BExpr::Agg(b.aggs.len() - 1), field });
+                }
+            }
+            _ => {
+                let (e, mut f) = b.bind(&item.expr, false)?;
+                f.name = out_name(item);
+                outs.push(OutCol { expr: e, field: f });
+            }
+        }
+    }
+    let visible = outs.len();
+
+    // Group keys (bound as row-level expressions)
+    let mut key_exprs = Vec::new();
+    let mut key_cols: Vec<usize> = Vec::new();
+    {
+        let saved = b.agg_mode;
+        b.agg_mode = false;
+        for k in keys_src {
+            let (e, _) = b.bind(k, false)?;
+            if let BExpr::Col(i) = e {
+                key_cols.push(i);
+            }
+            key_exprs.push(e);
+        }
+        b.agg_mode = saved;
+    }
+
+    // ORDER BY: output positions or hidden columns
+    let mut sort_keys = Vec::new();
+    for o in order_by {
+        let idx = match &o.expr {
+            Expr::Int(k) => {
+                if *k < 1 || *k as usize > visible {
+                    return Err(err(ecode::ORDER_BY_POSITION, "ORDER BY / GROUP BY item must be the number of a SELECT-list expression"));
+                }
+                Some(*k as usize - 1)
+            }
+            Expr::Column { table: None, name } => outs[..visible].iter().position(|c| c.field.name == *name),
+            _ => {
+                let norm = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+                let t = norm(&o.text);
+                sel.items.iter().position(|i| norm(&i.text) == t && !matches!(i.expr, Expr::Star { .. })).filter(|&p| p < visible && sel.items.len() == visible)
+            }
+        };
+        let idx = match idx {
+            Some(i) => i,
+            None => {
+                let (e, f) = b.bind(&o.expr, false)?;
+                outs.push(OutCol { expr: e, field: f });
+                outs.len() - 1
+            }
+        };
+        sort_keys.push((idx, o.desc, o.nulls_first.unwrap_or(!o.desc)));
+    }
+
+    let mut out_rows: Vec<Vec<Value>> = if !agg_mode {
+        let mut v = Vec::with_capacity(rows.len());
+        for &r in &rows {
+            v.push(outs.iter().map(|c| c.expr.eval(&rel, Some(r), None, &env)).collect());
+        }
+        v
+    } else {
+        aggregate(&b, sel, &rel, &env, &rows, &outs, &key_exprs, &key_cols)?
+    };
+
+    if sel.distinct {
+        dedupe(&mut out_rows, visible);
+    }
+    sort_rows(&mut out_rows, &sort_keys);
+    apply_limit(&mut out_rows, limit);
+    let fields: Vec<Field> = outs[..visible].iter().map(|c| c.field.clone()).collect();
+    for r in &mut out_rows {
+        r.truncate(visible);
+    }
+    Ok(from_rows(fields, rel.precision, out_rows))
+}
+
+fn is_boolean(e: &BExpr) -> bool {
+    matches!(
+        e,
+        BExpr::Cmp(..) | BExpr::And(..) | BExpr::Or(..) | BExpr::Not(_) | BExpr::IsNull(..) | BExpr::In(..) | BExpr::Between(..) | BExpr::Like(..) | BExpr::Regex(..)
+    )
+}
+
+struct WindowSpec {
+    interval: i64,
+    sliding: i64,
+    offset: i64,
+}
+
+fn window_spec(sel: &Select, p: Precision) -> Result<Option<WindowSpec>, TdError> {
+    let Some(w) = &sel.window else { return Ok(None) };
+    let dur = |e: &Expr| -> Result<i64, TdError> {
+        match e {
+            Expr::Duration { value, unit } => {
+                if matches!(unit, 'n' | 'y') {
+                    return Err(unsupported("interval in months/years"));
+                }
+                if matches!((unit, p), ('b', Precision::Millisecond) | ('u', Precision::Millisecond) | ('b', Precision::Microsecond)) {
+                    return Err(err(ecode::INTERVAL_TOO_SMALL, "Interval cannot be less than 1 ms"));
+                }
+                time::duration_units(*value, *unit, p).ok_or_else(|| unsupported("interval"))
+            }
+            Expr::Int(v) => Ok(*v as i64),
+            _ => Err(unsupported("interval")),
+        }
+    };
+    match w {
+        Window::Interval { interval, offset, sliding, fill } => {
+            let iv = dur(interval)?;
+            if iv <= 0 {
+                return Err(err(ecode::INTERVAL_TOO_SMALL, "Interval cannot be less than 1 ms"));
+            }
+            let sl = match sliding {
+                Some(s) => dur(s)?,
+                None => iv,
+            };
+            if sl > iv {
+                return Err(err(ecode::SLIDING_TOO_LARGE, "sliding value no larger than the interval value"));
+            }
+            if sl <= 0 {
+                return Err(unsupported("sliding"));
+            }
+            let off = match offset {
+                Some(o) => dur(o)?,
+                None => 0,
+            };
+            match fill {
+                None | Some(Fill::None) => {}
+                Some(_) => {
+                    if sel.where_.is_none() {
+                        return Err(err(ecode::FILL_RANGE_REQUIRED, "Start(end) time of query range required or time range too large"));
+                    }
+                    return Err(unsupported("fill"));
+                }
+            }
+            Ok(Some(WindowSpec { interval: iv, sliding: sl, offset: off }))
+        }
+        Window::Session { .. } => Err(unsupported("session")),
+        Window::State { .. } => Err(unsupported("state_window")),
+        Window::Event { .. } => Err(unsupported("event_window")),
+        Window::Count { .. } => Err(unsupported("count_window")),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn aggregate(
+    b: &Binder,
+    sel: &Select,
+    rel: &Relation,
+    env: &EvalEnv,
+    rows: &[RowRef],
+    outs: &[OutCol],
+    key_exprs: &[BExpr],
+    key_cols: &[usize],
+) -> Result<Vec<Vec<Value>>, TdError> {
+    let win = window_spec(sel, rel.precision)?;
+
+    // Columns outside aggregates must be group keys, constant per group (tags/tbname when
+    // partitioned by tbname), or ride along with exactly one selector.
+    let selectors = b.aggs.iter().filter(|a| a.kind.is_selector()).count();
+    let by_tbname = key_cols.iter().any(|&c| rel.fields[c].is_tbname);
+    for (col, name) in &b.bare {
+        let f = &rel.fields[*col];
+        let allowed = key_cols.contains(col) || (by_tbname && (f.is_tag || f.is_tbname));
+        if allowed {
+            continue;
+        }
+        if win.is_some() {
+            return Err(err(ecode::INVALID_EXPR_USAGE, format!("Invalid usage of expr: {}", name)));
+        }
+        if !sel.group_by.is_empty() {
+            return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
+        }
+        if selectors != 1 {
+            return Err(err(ecode::NOT_SINGLE_GROUP, "Not a single-group group function"));
+        }
+    }
+    let selector_idx = if selectors == 1 { b.aggs.iter().position(|a| a.kind.is_selector()) } else { None };
+
+    // Group rows by key, in order of first appearance.
+    let mut groups: Vec<Vec<RowRef>> = Vec::new();
+    if key_exprs.is_empty() {
+        groups.push(rows.to_vec());
+    } else {
+        let mut index: HashMap<Vec<KeyPart>, usize> = HashMap::new();
+        for &r in rows {
+            let k: Vec<KeyPart> = key_exprs.iter().map(|e| key_part(&e.eval(rel, Some(r), None, env))).collect();
+            let gi = *index.entry(k).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[gi].push(r);
+        }
+    }
+
+    let mut out = Vec::new();
+    for g in &groups {
+        match &win {
+            None => {
+                if g.is_empty() {
+                    // zero input rows: one row only when the select list counts
+                    let counts = b.aggs.iter().any(|a| matches!(a.kind, AggKind::Count | AggKind::CountStar));
+                    if !counts || !key_exprs.is_empty() {
+                        continue;
+                    }
+                    let aggs: Vec<Value> = b.aggs.iter().map(|a| if matches!(a.kind, AggKind::Count | AggKind::CountStar) { Value::Int(0) } else { Value::Null }).collect();
+                    let gc = GroupCtx { aggs: &aggs, window: None };
+                    out.push(outs.iter().map(|c| c.expr.eval(rel, None, Some(&gc), env)).collect());
+                    continue;
+                }
+                out.push(group_row(b, rel, env, g, outs, selector_idx, None));
+            }
+            Some(w) => {
+                let mut sorted = g.clone();
+                sorted.sort_by_key(|&r| rel.ts(r));
+                let ts: Vec<i64> = sorted.iter().map(|&r| rel.ts(r)).collect();
+                // distinct window starts covering the rows, ascending
+                let mut starts: Vec<i64> = Vec::new();
+                for &t in &ts {
+                    let last_k = (t - w.offset).div_euclid(w.sliding);
+                    let mut k = (t - w.offset - w.interval).div_euclid(w.sliding) + 1;
+                    while k <= last_k {
+                        let s = k * w.sliding + w.offset;
+                        if starts.last().is_none_or(|&l| s > l) {
+                            starts.push(s);
+                        }
+                        k += 1;
+                    }
+                }
+                for s in starts {
+                    let e = s + w.interval;
+                    let lo = ts.partition_point(|&t| t < s);
+                    let hi = ts.partition_point(|&t| t < e);
+                    if lo >= hi {
+                        continue;
+                    }
+                    out.push(group_row(b, rel, env, &sorted[lo..hi], outs, selector_idx, Some((s, e, w.interval))));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn group_row(b: &Binder, rel: &Relation, env: &EvalEnv, rows: &[RowRef], outs: &[OutCol], selector_idx: Option<usize>, window: Option<(i64, i64, i64)>) -> Vec<Value> {
+    let mut aggs = Vec::with_capacity(b.aggs.len());
+    let mut rep = rows.first().copied();
+    for (i, a) in b.aggs.iter().enumerate() {
+        let (v, row) = compute_agg(a, rel, env, rows);
+        if Some(i) == selector_idx {
+            if let Some(r) = row {
+                rep = Some(r);
+            }
+        }
+        aggs.push(v);
+    }
+    let gc = GroupCtx { aggs: &aggs, window };
+    outs.iter().map(|c| c.expr.eval(rel, rep, Some(&gc), env)).collect()
+}
+
+/// One aggregate over a group's rows; also returns the row a selector picked.
+fn compute_agg(a: &AggSpec, rel: &Relation, env: &EvalEnv, rows: &[RowRef]) -> (Value, Option<RowRef>) {
+    let arg = |r: RowRef| a.arg.as_ref().map(|e| e.eval(rel, Some(r), None, env)).unwrap_or(Value::Null);
+    // fast path for plain column arguments
+    let col = match &a.arg {
+        Some(BExpr::Col(c)) => Some(*c),
+        _ => None,
+    };
+    let val = |r: RowRef| match col {
+        Some(c) => rel.value(c, r),
+        None => arg(r),
+    };
+    match a.kind {
+        AggKind::CountStar => (Value::Int(rows.len() as i64), None),
+        AggKind::Count => {
+            let n = match col {
+                Some(c) => rows.iter().filter(|&&r| !rel.is_null(c, r)).count(),
+                None => rows.iter().filter(|&&r| !arg(r).is_null()).count(),
+            };
+            (Value::Int(n as i64), None)
+        }
+        AggKind::Sum => {
+            let mut any = false;
+            match a.arg_ty {
+                DataType::Float | DataType::Double => {
+                    let mut s = 0.0;
+                    for &r in rows {
+                        if let Some(f) = to_f64(&val(r)) {
+                            s += f;
+                            any = true;
+                        }
+                    }
+                    (if any { Value::Double(s) } else { Value::Null }, None)
+                }
+                DataType::UTinyInt | DataType::USmallInt | DataType::UInt | DataType::UBigInt => {
+                    let mut s: u64 = 0;
+                    for &r in rows {
+                        if let Value::UInt(u) = val(r) {
+                            s = s.wrapping_add(u);
+                            any = true;
+                        }
+                    }
+                    (if any { Value::UInt(s) } else { Value::Null }, None)
+                }
+                DataType::Decimal | DataType::Decimal64 => {
+                    let mut s: i128 = 0;
+                    for &r in rows {
+                        if let Value::Decimal(d) = val(r) {
+                            s = s.wrapping_add(d);
+                            any = true;
+                        }
+                    }
+                    (if any { Value::Decimal(s) } else { Value::Null }, None)
+                }
+                _ => {
+                    let mut s: i64 = 0;
+                    for &r in rows {
+                        match val(r) {
+                            Value::Int(i) => {
+                                s = s.wrapping_add(i);
+                                any = true;
+                            }
+                            Value::Bool(bv) => {
+                                s += bv as i64;
+                                any = true;
+                            }
+                            _ => {}
+                        }
+                    }
+                    (if any { Value::Int(s) } else { Value::Null }, None)
+                }
+            }
+        }
+        AggKind::Avg | AggKind::Stddev => {
+            let vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if vals.is_empty() {
+                return (Value::Null, None);
+            }
+            let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+            if a.kind == AggKind::Avg {
+                return (Value::Double(mean), None);
+            }
+            let var = vals.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / vals.len() as f64;
+            (Value::Double(var.sqrt()), None)
+        }
+        AggKind::Min | AggKind::Max => {
+            let mut best: Option<(Value, RowRef)> = None;
+            for &r in rows {
+                let v = val(r);
+                if v.is_null() {
+                    continue;
+                }
+                let better = match &best {
+                    None => true,
+                    Some((bv, _)) => {
+                        let o = sort_cmp(&v, bv);
+                        if a.kind == AggKind::Min {
+                            o == std::cmp::Ordering::Less
+                        } else {
+                            o == std::cmp::Ordering::Greater
+                        }
+                    }
+                };
+                if better {
+                    best = Some((v, r));
+                }
+            }
+            match best {
+                Some((v, r)) => (v, Some(r)),
+                None => (Value::Null, None),
+            }
+        }
+        AggKind::First | AggKind::Last | AggKind::LastRow => {
+            let mut best: Option<(i64, Value, RowRef)> = None;
+            for &r in rows {
+                let v = val(r);
+                if a.kind != AggKind::LastRow && v.is_null() {
+                    continue;
+                }
+                let t = rel.ts(r);
+                let better = match &best {
+                    None => true,
+                    Some((bt, _, _)) => {
+                        if a.kind == AggKind::First {
+                            t < *bt
+                        } else {
+                            t >= *bt
+                        }
+                    }
+                };
+                if better {
+                    best = Some((t, v, r));
+                }
+            }
+            match best {
+                Some((_, v, r)) => (v, Some(r)),
+                None => (Value::Null, None),
+            }
+        }
+        AggKind::Spread => {
+            let vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if vals.is_empty() {
+                return (Value::Null, None);
+            }
+            let mx = vals.iter().cloned().fold(f64::MIN, f64::max);
+            let mn = vals.iter().cloned().fold(f64::MAX, f64::min);
+            (Value::Double(mx - mn), None)
+        }
+        AggKind::Percentile(p) => {
+            let mut vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if vals.is_empty() {
+                return (Value::Null, None);
+            }
+            vals.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
+            let pos = p / 100.0 * (vals.len() - 1) as f64;
+            let lo = pos.floor() as usize;
+            let hi = pos.ceil() as usize;
+            let v = vals[lo] + (vals[hi] - vals[lo]) * (pos - lo as f64);
+            (Value::Double(v), None)
+        }
+        AggKind::Elapsed(unit) => {
+            let ts: Vec<i64> = rows.iter().filter(|&&r| !val(r).is_null()).map(|&r| rel.ts(r)).collect();
+            match (ts.iter().min(), ts.iter().max()) {
+                (Some(mn), Some(mx)) => (Value::Double((mx - mn) as f64 / unit as f64), None),
+                _ => (Value::Null, None),
+            }
+        }
+        AggKind::Mode => {
+            let mut counts: HashMap<KeyPart, (usize, Value, RowRef)> = HashMap::new();
+            let mut best: Option<(usize, Value, RowRef)> = None;
+            for &r in rows {
+                let v = val(r);
+                if v.is_null() {
+                    continue;
+                }
+                let e = counts.entry(key_part(&v)).or_insert((0, v, r));
+                e.0 += 1;
+                if best.as_ref().is_none_or(|b| e.0 >= b.0) {
+                    best = Some(e.clone());
+                }
+            }
+            match best {
+                Some((_, v, r)) => (v, Some(r)),
+                None => (Value::Null, None),
+            }
+        }
+        AggKind::Hll => {
+            let set: std::collections::HashSet<KeyPart> = rows.iter().map(|&r| val(r)).filter(|v| !v.is_null()).map(|v| key_part(&v)).collect();
+            (Value::Int(set.len() as i64), None)
+        }
+    }
+}

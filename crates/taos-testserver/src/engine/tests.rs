@@ -1,0 +1,71 @@
+//! Engine specifications: statements in, values out.
+
+use super::*;
+use crate::types::{DataType, Value};
+
+fn run(e: &Engine, db: Option<&str>, sql: &str) -> Result<Outcome, TdError> {
+    let mut ctx = SessionCtx { db: db.map(|s| s.to_string()) };
+    e.execute(&mut ctx, sql)
+}
+
+fn rows(e: &Engine, db: &str, sql: &str) -> crate::types::ResultSet {
+    match run(e, Some(db), sql) {
+        Ok(Outcome::Rows(rs)) => rs,
+        other => panic!("{} -> {:?}", sql, other),
+    }
+}
+
+fn ok(e: &Engine, db: Option<&str>, sql: &str) -> u64 {
+    match run(e, db, sql) {
+        Ok(Outcome::Affected(n)) => n,
+        other => panic!("{} -> {:?}", sql, other),
+    }
+}
+
+fn engine_with_table() -> Engine {
+    let e = Engine::new(EngineConfig::default());
+    ok(&e, None, "create database d");
+    ok(&e, Some("d"), "create table t (ts timestamp, i int, s varchar(10))");
+    e
+}
+
+#[test]
+fn insert_then_select_round_trips_values() {
+    let e = engine_with_table();
+    let n = ok(&e, Some("d"), "insert into t values ('2024-01-01 00:00:01', 2, 'b') ('2024-01-01 00:00:00', 1, 'a')");
+    assert_eq!(n, 2);
+    let rs = rows(&e, "d", "select * from t");
+    assert_eq!(rs.fields[0].ty, DataType::Timestamp);
+    assert_eq!(rs.columns[0], vec![Value::Timestamp(1_704_067_200_000), Value::Timestamp(1_704_067_201_000)]);
+    assert_eq!(rs.columns[1], vec![Value::Int(1), Value::Int(2)]);
+}
+
+#[test]
+fn aggregates_match_reference_computation() {
+    let e = engine_with_table();
+    let mut sql = String::from("insert into t values ");
+    let vals: Vec<i64> = (0..100).map(|k| (k * 37) % 101 - 50).collect();
+    for (k, v) in vals.iter().enumerate() {
+        sql.push_str(&format!("({}, {}, 'x') ", 1_704_067_200_000i64 + k as i64, v));
+    }
+    assert_eq!(ok(&e, Some("d"), &sql), 100);
+    let rs = rows(&e, "d", "select count(*), sum(i), min(i), max(i), avg(i) from t");
+    assert_eq!(rs.columns[0][0], Value::Int(100));
+    assert_eq!(rs.columns[1][0], Value::Int(vals.iter().sum()));
+    assert_eq!(rs.columns[2][0], Value::Int(*vals.iter().min().unwrap()));
+    assert_eq!(rs.columns[3][0], Value::Int(*vals.iter().max().unwrap()));
+    assert_eq!(rs.columns[4][0], Value::Double(vals.iter().sum::<i64>() as f64 / 100.0));
+    assert_eq!(rs.fields[1].ty, DataType::BigInt);
+}
+
+#[test]
+fn errors_carry_tdengine_codes() {
+    let e = engine_with_table();
+    assert_eq!(run(&e, None, "select * from t").unwrap_err().code, 9750);
+    assert_eq!(run(&e, Some("d"), "select * from nosuch").unwrap_err().code, 9731);
+    assert_eq!(run(&e, Some("d"), "select nosuch from t").unwrap_err().message, "Invalid column name: nosuch");
+    assert_eq!(run(&e, Some("nodb"), "select * from t").unwrap_err().code, 904);
+    let e2 = run(&e, Some("d"), "insert into t values ('2024-01-01 00:00:00', 2147483648, 'x')").unwrap_err();
+    assert_eq!(e2.message, "syntax error near '2147483648, 'x')' (int data overflow)");
+    assert_eq!(run(&e, Some("d"), "insert into t values ('2024-01-01 00:00:00', 1, 'much too long')").unwrap_err().code, 9811);
+}

@@ -1,0 +1,275 @@
+//! The abstract syntax tree of the statements the engine understands.
+
+/// `[db.]name`; names are lower-cased unless they were back-quoted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableName {
+    pub db: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeName {
+    Timestamp,
+    Bool,
+    TinyInt,
+    SmallInt,
+    Int,
+    BigInt,
+    UTinyInt,
+    USmallInt,
+    UInt,
+    UBigInt,
+    Float,
+    Double,
+    VarChar(u32),
+    NChar(u32),
+    Json,
+    VarBinary(u32),
+    Geometry(u32),
+    Decimal(u8, u8),
+    Blob,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDef {
+    pub name: String,
+    pub ty: TypeName,
+    pub primary_key: bool,
+    /// Byte offset of the column's type (for error messages).
+    pub pos: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    BitAnd,
+    BitOr,
+}
+
+impl BinOp {
+    pub fn is_arith(self) -> bool {
+        matches!(self, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod)
+    }
+    pub fn is_cmp(self) -> bool {
+        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Column { table: Option<String>, name: String },
+    /// Integer literal (magnitude fits u64; larger ones become `Float`). Negative literals fold here.
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Bool(bool),
+    Null,
+    /// `10s` → value and unit character.
+    Duration { value: i64, unit: char },
+    Star { table: Option<String> },
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Binary { op: BinOp, left: Box<Expr>, right: Box<Expr> },
+    IsNull { expr: Box<Expr>, negated: bool },
+    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    Like { expr: Box<Expr>, pattern: Box<Expr>, negated: bool },
+    Match { expr: Box<Expr>, pattern: Box<Expr>, negated: bool },
+    /// Function call; `name` lower-cased. `pos` is where the name starts.
+    Func { name: String, args: Vec<Expr>, pos: usize },
+    Cast { expr: Box<Expr>, ty: TypeName },
+    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, else_: Option<Box<Expr>> },
+    JsonGet { expr: Box<Expr>, key: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectItem {
+    pub expr: Expr,
+    pub alias: Option<String>,
+    /// The expression as written (result column name).
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FromItem {
+    Table { name: TableName, alias: Option<String> },
+    Subquery { query: Box<Query>, alias: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderItem {
+    pub expr: Expr,
+    pub text: String,
+    pub desc: bool,
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fill {
+    None,
+    Null,
+    Value(Vec<Expr>),
+    Prev,
+    Next,
+    Linear,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Window {
+    Interval { interval: Expr, offset: Option<Expr>, sliding: Option<Expr>, fill: Option<Fill> },
+    Session { col: Expr, gap: Expr },
+    State { expr: Expr },
+    Event { start: Expr, end: Expr },
+    Count { count: i64, sliding: Option<i64> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Select {
+    pub distinct: bool,
+    pub items: Vec<SelectItem>,
+    pub from: Option<FromItem>,
+    /// Extra tables of a JOIN (not supported by the executor yet).
+    pub join: bool,
+    pub where_: Option<Expr>,
+    pub partition_by: Vec<Expr>,
+    pub window: Option<Window>,
+    pub group_by: Vec<Expr>,
+    pub having: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// `a UNION ALL b …` (at least one).
+    pub selects: Vec<Select>,
+    pub union_distinct: bool,
+    pub order_by: Vec<OrderItem>,
+    pub slimit: Option<(u64, u64)>,
+    /// (limit, offset)
+    pub limit: Option<(u64, u64)>,
+}
+
+/// One value in INSERT `VALUES (…)` or `TAGS (…)`; `pos` is where it starts in the statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsVal {
+    pub kind: InsValKind,
+    pub pos: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InsValKind {
+    Null,
+    Bool(bool),
+    /// A number as written (`start..end` of the statement, sign included).
+    Number { start: usize, end: usize },
+    Str(String),
+    Now,
+    Today,
+    /// `base ± duration` (base is a string, NOW, TODAY or integer).
+    Offset { base: Box<InsVal>, negative: bool, value: i64, unit: char },
+    /// `? ` placeholder (stmt).
+    Param,
+    /// Anything else (e.g. `1 + 0`): refused with `invalid …` when converted.
+    Invalid,
+}
+
+/// One `( … )` row of VALUES; `close` is the position of its `)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsRow {
+    pub vals: Vec<InsVal>,
+    pub close: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Using {
+    pub stable: TableName,
+    pub tag_names: Option<Vec<String>>,
+    pub tags: Vec<InsVal>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsertTable {
+    pub table: TableName,
+    pub using: Option<Using>,
+    pub columns: Option<Vec<String>>,
+    pub rows: Vec<InsRow>,
+    /// Position right after the table name, for "near" messages.
+    pub after_name: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateChild {
+    pub name: TableName,
+    pub if_not_exists: bool,
+    pub stable: TableName,
+    pub tag_names: Option<Vec<String>>,
+    pub tags: Vec<InsVal>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlterAction {
+    AddColumn(ColumnDef),
+    DropColumn(String),
+    ModifyColumn(ColumnDef),
+    AddTag(ColumnDef),
+    DropTag(String),
+    ModifyTag(ColumnDef),
+    RenameTag(String, String),
+    SetTag(Vec<(String, InsVal)>),
+    /// Options (comment, ttl…) accepted and ignored.
+    Options,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShowKind {
+    Databases,
+    Tables { db: Option<String>, like: Option<String>, filter: Option<bool> /* Some(true)=normal, Some(false)=child */ },
+    Stables { db: Option<String>, like: Option<String> },
+    CreateDatabase(String),
+    CreateTable(TableName),
+    CreateStable(TableName),
+    Tags(TableName),
+    TableTags { cols: Option<Vec<String>>, table: TableName },
+    Users,
+    Variables { like: Option<String> },
+    Dnodes,
+    Vgroups { db: Option<String> },
+    Topics,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DbOptVal {
+    Int(i64),
+    Str(String),
+    Duration(i64, char),
+    List(Vec<DbOptVal>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    CreateDatabase { name: String, if_not_exists: bool, options: Vec<(String, DbOptVal, usize)> },
+    AlterDatabase { name: String, options: Vec<(String, DbOptVal, usize)> },
+    DropDatabase { name: String, if_exists: bool },
+    Use { name: String },
+    CreateStable { name: TableName, if_not_exists: bool, columns: Vec<ColumnDef>, tags: Vec<ColumnDef> },
+    CreateTable { name: TableName, if_not_exists: bool, columns: Vec<ColumnDef> },
+    CreateChildren(Vec<CreateChild>),
+    DropTables { names: Vec<TableName>, if_exists: bool },
+    DropStable { name: TableName, if_exists: bool },
+    Alter { stable: bool, name: TableName, action: AlterAction },
+    Insert(Vec<InsertTable>),
+    Query(Box<Query>),
+    Show(ShowKind),
+    Describe(TableName),
+}

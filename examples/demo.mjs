@@ -24,7 +24,7 @@ try {
   const meters = [
     ['d1001', 'California.SanFrancisco', 2],
     ['d1002', 'California.LosAngeles', 3],
-    ['d1003', 'Zürich 🇨🇭', 2],
+    ['d1003', 'Zürich.Hauptbahnhof', 2],
   ]
   let written = 0
   for (const [i, [name, location, group]] of meters.entries()) {
@@ -58,7 +58,7 @@ try {
 async function printQuery(conn, sql) {
   const result = await conn.query(sql)
   const header = result.fields.map((f) => f.name)
-  const rows = (await result.toArray()).map((row) => row.map(formatValue))
+  const rows = (await result.toArray()).map((row) => row.map((v, c) => formatValue(v, result.fields[c])))
   const widths = header.map((h, c) => Math.max(width(h), ...rows.map((r) => width(r[c]))))
   const line = (cells) => '| ' + cells.map((v, c) => v + ' '.repeat(widths[c] - width(v))).join(' | ') + ' |'
   console.log(`> ${sql}`)
@@ -68,10 +68,10 @@ async function printQuery(conn, sql) {
   console.log(`(${rows.length} rows)\n`)
 }
 
-function formatValue(v) {
+function formatValue(v, field) {
   if (v === null) return 'NULL'
   if (v instanceof Date) return v.toISOString()
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2)
+  if (typeof v === 'number') return field.typeName === 'FLOAT' || field.typeName === 'DOUBLE' ? v.toFixed(2) : String(v)
   if (Buffer.isBuffer(v)) return v.toString('hex')
   return String(v)
 }

@@ -8,52 +8,75 @@ use frame::{FrameReader, FrameWriter, Message, ReadError};
 use session::{Out, Session};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+
+/// What the writer task sends.
+enum Outgoing {
+    Reply(Out),
+    Pong(Vec<u8>),
+    /// Close frame with this status, then stop.
+    Close(u16),
+}
 
 /// Serves one upgraded connection until the client leaves or the server shuts down.
+///
+/// Reading + handling and writing run as two tasks joined by a short queue, so the next block is
+/// encoded while the previous one is still being written to the socket.
 pub async fn serve_connection<S>(io: S, shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver<bool>)
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (rd, wr) = tokio::io::split(io);
     let mut reader = FrameReader::new(tokio::io::BufReader::with_capacity(64 * 1024, rd), shared.config.max_message_bytes);
-    let mut writer = FrameWriter::new(wr);
+    let (tx, mut rx) = mpsc::channel::<Outgoing>(4);
+    let writer_task = tokio::spawn(async move {
+        let mut writer = FrameWriter::new(wr);
+        while let Some(item) = rx.recv().await {
+            let result = match item {
+                Outgoing::Reply(Out::Text(t)) => writer.text(&t).await,
+                Outgoing::Reply(Out::Binary(b)) => writer.binary(&b).await,
+                Outgoing::Pong(p) => writer.pong(&p).await,
+                Outgoing::Close(code) => {
+                    let _ = writer.close(code).await;
+                    let _ = writer.flush().await;
+                    return;
+                }
+            };
+            if result.is_err() {
+                return;
+            }
+        }
+    });
     let mut session = Session::new(shared.clone());
     loop {
         let msg = tokio::select! {
             m = reader.read_message() => m,
             _ = shutdown.changed() => {
-                let _ = writer.close(1001).await;
-                let _ = writer.flush().await;
-                return;
+                let _ = tx.send(Outgoing::Close(1001)).await;
+                break;
             }
         };
-        let result = match msg {
-            Ok(Message::Text(t)) => write_out(&mut writer, session.handle_text(&t)).await,
-            Ok(Message::Binary(b)) => write_out(&mut writer, session.handle_binary(&b)).await,
-            Ok(Message::Ping(p)) => writer.pong(&p).await,
-            Ok(Message::Pong) => Ok(()),
+        let item = match msg {
+            Ok(Message::Text(t)) => session.handle_text(&t).map(Outgoing::Reply),
+            Ok(Message::Binary(b)) => session.handle_binary(&b).map(Outgoing::Reply),
+            Ok(Message::Ping(p)) => Some(Outgoing::Pong(p)),
+            Ok(Message::Pong) => None,
             Ok(Message::Close(_)) => {
-                let _ = writer.close(1000).await;
-                let _ = writer.flush().await;
-                return;
+                let _ = tx.send(Outgoing::Close(1000)).await;
+                break;
             }
             Err(ReadError::Protocol(code, _)) => {
-                let _ = writer.close(code).await;
-                let _ = writer.flush().await;
-                return;
+                let _ = tx.send(Outgoing::Close(code)).await;
+                break;
             }
-            Err(ReadError::Io(_)) => return,
+            Err(ReadError::Io(_)) => break,
         };
-        if result.is_err() {
-            return;
+        if let Some(item) = item {
+            if tx.send(item).await.is_err() {
+                break; // the writer stopped: the socket is gone
+            }
         }
     }
-}
-
-async fn write_out<W: AsyncWrite + Unpin>(w: &mut FrameWriter<W>, out: Option<Out>) -> std::io::Result<()> {
-    match out {
-        Some(Out::Text(t)) => w.text(&t).await,
-        Some(Out::Binary(b)) => w.binary(&b).await,
-        None => Ok(()),
-    }
+    drop(tx);
+    let _ = writer_task.await;
 }

@@ -86,3 +86,30 @@ test('a second server can be started and closed with await using', async (t) => 
   }
   await t.throwsAsync(taos.connect(`ws://root:taosdata@127.0.0.1:${port}`), { instanceOf: taos.ConnectionError })
 })
+
+test('taosws:// is accepted and several endpoints are tried in order', async (t) => {
+  const { host } = new URL(server().dsn.replace(/^ws/, 'http'))
+  const viaTaosws = await open(t, `taosws://root:taosdata@${host}`)
+  t.truthy(await viaTaosws.serverVersion())
+  const failover = await open(t, `ws://root:taosdata@127.0.0.1:1,${host}`)
+  t.is(await failover.execute('select 1'), 0)
+})
+
+test('the database in the DSN becomes the current database', async (t) => {
+  const { host } = new URL(server().dsn.replace(/^ws/, 'http'))
+  const setup = await open(t, server().dsn)
+  await setup.execute('create database if not exists dsn_db')
+  await setup.execute('create table if not exists dsn_db.t (ts timestamp, v int)')
+  await setup.execute('insert into dsn_db.t values (1700000000000, 5)')
+  const conn = await open(t, `ws://root:taosdata@${host}/dsn_db`)
+  t.deepEqual(await (await conn.query('select v from t')).toArray(), [[5]])
+  const viaOption = await open(t, server().dsn, { database: 'dsn_db' })
+  t.deepEqual(await (await viaOption.query('select v from t')).toArray(), [[5]])
+})
+
+test('connect(options) without a DSN', async (t) => {
+  const { hostname, port } = new URL(server().dsn.replace(/^ws/, 'http'))
+  const conn = await taos.connect({ host: hostname, port: Number(port), user: 'root', password: 'taosdata' })
+  t.teardown(() => conn.close())
+  t.truthy(await conn.serverVersion())
+})

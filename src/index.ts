@@ -18,12 +18,17 @@ import { loadNative } from './native.js'
  *
  * @param dsn - `ws://user:pass@host:6041/db?param=…` (also `wss://`, `taosws://`, several
  *   endpoints `ws://h1:6041,h2:6042/db`). When absent, `TDENGINE_DSN` is used if set, otherwise
- *   `ws://root:taosdata@localhost:6041`.
+ *   `ws://root:taosdata@localhost:6041`. May be left out: `connect({ host, port, … })`.
  * @param options - settings that override the DSN's, and default result options.
  * @throws ConnectionError when the server cannot be reached or refuses the credentials.
  */
-export async function connect(dsn?: string | null, options?: ConnectOptions): Promise<Connection> {
-  return openConnection(loadNative(), dsn ?? undefined, options)
+export async function connect(dsn?: string | null, options?: ConnectOptions): Promise<Connection>
+export async function connect(options: ConnectOptions): Promise<Connection>
+export async function connect(dsnOrOptions?: string | null | ConnectOptions, options?: ConnectOptions): Promise<Connection> {
+  if (dsnOrOptions !== null && typeof dsnOrOptions === 'object') {
+    return openConnection(loadNative(), undefined, dsnOrOptions)
+  }
+  return openConnection(loadNative(), dsnOrOptions ?? undefined, options)
 }
 
 export { Connection, type ConnectOptions, type ExecuteOptions, type QueryOptions } from './connection.js'

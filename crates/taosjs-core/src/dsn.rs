@@ -13,6 +13,8 @@ pub const DEFAULT_HOST: &str = "localhost";
 pub const DEFAULT_PORT: u16 = 6041;
 pub const DEFAULT_USER: &str = "root";
 pub const DEFAULT_PASSWORD: &str = "taosdata";
+/// The official Rust client also waits 10 s for the login.
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scheme {
@@ -90,6 +92,8 @@ pub struct ConnectConfig {
     /// Token auth (adapter ≥ 3.4), sent in `conn`.
     pub bearer_token: Option<String>,
     pub connector: Option<String>,
+    /// How long one endpoint may take to accept the WebSocket, and then the login.
+    pub connect_timeout: std::time::Duration,
     /// DSN parameters not understood above, kept for later features.
     pub params: BTreeMap<String, String>,
 }
@@ -103,6 +107,7 @@ impl fmt::Debug for ConnectConfig {
             .field("database", &self.database)
             .field("timezone", &self.timezone)
             .field("connector", &self.connector)
+            .field("connect_timeout", &self.connect_timeout)
             .field("params", &self.params)
             .finish_non_exhaustive()
     }
@@ -120,6 +125,7 @@ impl Default for ConnectConfig {
             token: None,
             bearer_token: None,
             connector: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             params: BTreeMap::new(),
         }
     }

@@ -59,17 +59,20 @@ impl Client {
         if config.endpoints.is_empty() {
             return Err(Error::interface("no endpoint to connect to"));
         }
+        let timeout = config.connect_timeout;
         let mut failures = Vec::new();
         let mut socket = None;
         for endpoint in &config.endpoints {
             let url = config.url(endpoint);
             let ws_config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
-            match tokio_tungstenite::connect_async_with_config(url.as_str(), Some(ws_config), true).await {
-                Ok((ws, _response)) => {
+            let attempt = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(ws_config), true);
+            match tokio::time::timeout(timeout, attempt).await {
+                Ok(Ok((ws, _response))) => {
                     socket = Some(ws);
                     break;
                 }
-                Err(e) => failures.push(format!("{endpoint}: {e}")),
+                Ok(Err(e)) => failures.push(format!("{endpoint}: {e}")),
+                Err(_) => failures.push(format!("{endpoint}: no answer within {timeout:?}")),
             }
         }
         let Some(ws) = socket else {
@@ -83,7 +86,11 @@ impl Client {
         let mut responders = HashMap::new();
         responders.insert(call, Responder::Connect(connected_tx));
         tokio::spawn(Driver { ws, session, responders, commands: rx, closers: Vec::new() }.run());
-        let server_version = connected_rx.await.map_err(|_| closed())??;
+        // On timeout `commands` is dropped here, which makes the driver close the socket.
+        let server_version = tokio::time::timeout(timeout, connected_rx)
+            .await
+            .map_err(|_| Error::connection(format!("the server did not answer the login within {timeout:?}")))?
+            .map_err(|_| closed())??;
         Ok(Client { inner: Arc::new(Inner { commands, server_version }) })
     }
 

@@ -271,3 +271,39 @@ async fn server_gone_is_a_connection_error() {
     let e = within(c.query("select 1", None)).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Connection, "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dsn_database_and_timezone_reach_the_server() {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    exec(&c, "create database power").await;
+    exec(&c, "create table power.m (ts timestamp, v int)").await;
+    exec(&c, "insert into power.m values (1700000000000, 5)").await;
+    c.close().await;
+
+    let cfg = ConnectConfig::from_dsn(&format!("ws://root:taosdata@{}/power?timezone=Asia/Shanghai", s.addr())).unwrap();
+    let c = within(Client::connect(cfg)).await.unwrap();
+    // No database prefix: `power` is the connection's default database.
+    let (_, blocks) = fetch_all(&c, "select v from m").await;
+    let DecodedColumn::Fixed { data: FixedData::I32(v), .. } = &blocks[0].columns[0] else { panic!() };
+    assert_eq!(v, &[5]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_the_login_times_out() {
+    // Accepts the WebSocket upgrade by hand, then stays silent.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let _ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let mut cfg = ConnectConfig::from_dsn(&format!("ws://{addr}")).unwrap();
+    cfg.connect_timeout = Duration::from_millis(300);
+    let started = std::time::Instant::now();
+    let e = within(Client::connect(cfg)).await.err().unwrap();
+    assert_eq!(e.kind, ErrorKind::Connection);
+    assert!(e.message.contains("login"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

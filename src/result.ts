@@ -16,6 +16,9 @@ export type RowArray = unknown[]
 /** A row as an object keyed by column name. */
 export type RowObject = Record<string, unknown>
 
+/** @internal */
+export const NOT_READY: unique symbol = Symbol('not ready')
+
 /**
  * Something that owns server-side resources and is closed together with its connection.
  *
@@ -44,6 +47,7 @@ export class RowStream implements Closable {
   private closedReason: string | undefined
   /** Reads run one after another, so blocks are never read out of order. */
   private queue: Promise<void> = Promise.resolve()
+  private pending = 0
   /** Rows handed out so far. */
   rowsRead = 0
 
@@ -83,6 +87,12 @@ export class RowStream implements Closable {
     return this.serially(async () => {
       const rows: Array<RowArray | RowObject> = []
       while (rows.length < count) {
+        const block = this.block
+        if (!this.closed && block !== null && this.index < block.rows) {
+          rows.push(this.rowAt(block, this.index++, mode))
+          this.rowsRead++
+          continue
+        }
         const row = await this.nextRow(mode)
         if (row === undefined) break
         rows.push(row)
@@ -91,12 +101,24 @@ export class RowStream implements Closable {
     })
   }
 
+  /**
+   * The next row if it is already in memory and no read is queued, else {@link NOT_READY}:
+   * lets iteration skip the queue for all but the first row of each block.
+   */
+  nextBuffered(mode: RowMode): RowArray | RowObject | typeof NOT_READY {
+    const block = this.block
+    if (this.pending > 0 || this.closed || block === null || this.index >= block.rows) return NOT_READY
+    this.rowsRead++
+    return this.rowAt(block, this.index++, mode)
+  }
+
   private serially<T>(op: () => Promise<T>): Promise<T> {
+    this.pending++
     const run = this.queue.then(op, op)
-    this.queue = run.then(
-      () => undefined,
-      () => undefined,
-    )
+    const settled = () => {
+      this.pending--
+    }
+    this.queue = run.then(settled, settled)
     return run
   }
 
@@ -230,6 +252,8 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
     const mode = this.rowMode
     return {
       async next(): Promise<IteratorResult<Row>> {
+        const buffered = stream.nextBuffered(mode)
+        if (buffered !== NOT_READY) return { done: false, value: buffered as Row }
         try {
           const row = await stream.next(mode)
           if (row === undefined) return { done: true, value: undefined }

@@ -40,14 +40,14 @@ def main():
             continue
 
         def meta():
-            r = client.sql(f"select * from {db}.d1")
+            r = client.sql(f"select * from {db}.stb where tbname = 'd1'")
             want = [[n, t, l] for n, _, t, l in COLUMNS] + [[n, t, l] for n, _, t, l in TAGS]
             return r["column_meta"] == want, f"{r['column_meta']}"
 
         c.run(f"[{p}] column_meta names, types and lengths", meta)
 
         def values():
-            r = client.sql(f"select * from {db}.d1 order by ts")
+            r = client.sql(f"select * from {db}.stb where tbname = 'd1' order by ts")
             rows = r["data"]
             if r["rows"] != len(ROWS) or len(rows) != len(ROWS):
                 return False, f"{r['rows']} rows"

@@ -3,13 +3,15 @@
 
 use taos_testserver::{start, ServerConfig};
 
-const USAGE: &str = "usage: taos-testserver [--host H] [--port P] [--user USER:PASSWORD]... [--block-rows N] [--timezone TZ] [--max-message-bytes N]
+const USAGE: &str = "usage: taos-testserver [--host H] [--port P] [--user USER:PASSWORD]... [--block-rows N] [--timezone TZ] [--max-message-bytes N] [--server-version V]
   --host H               address to bind (default 127.0.0.1)
   --port P               TCP port for /ws and /rest/sql (default 6041; 0 picks a free port)
   --user USER:PASSWORD   add a user (repeatable; root:taosdata always exists unless overridden as --user root:OTHER)
   --block-rows N         rows per result block (default 4096)
   --timezone TZ          server timezone (IANA name, default UTC)
-  --max-message-bytes N  largest WebSocket message accepted (default 268435456)";
+  --max-message-bytes N  largest WebSocket message accepted (default 268435456)
+  --server-version V     version reported by `version`, `conn`, get_server_info and server_version()
+                         (default 3.3.7.5; the wire recordings were made against 3.3.7.5.alpha)";
 
 fn parse_args(args: &[String]) -> Result<ServerConfig, String> {
     let mut config = ServerConfig::default();
@@ -51,6 +53,7 @@ fn parse_args(args: &[String]) -> Result<ServerConfig, String> {
                 config.max_message_bytes =
                     value()?.parse().map_err(|_| "--max-message-bytes: not a number".to_string())?;
             }
+            "--server-version" => config.engine.server_version = value()?,
             other => return Err(format!("unknown option {other}")),
         }
     }

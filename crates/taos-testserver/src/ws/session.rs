@@ -286,7 +286,10 @@ impl Session {
         }
         let action = action.as_str();
         match action {
-            "version" => self.json(action, req_id, start, VersionResp { version: crate::SERVER_VERSION }),
+            "version" => {
+                let shared = self.shared.clone();
+                self.json(action, req_id, start, VersionResp { version: shared.server_version() })
+            }
             "conn" => self.conn(args, req_id, start),
             "check_server_status" => match parse_args::<CheckStatusArgs>(args) {
                 Ok(_) => self.json(action, req_id, start, StatusResp { status: 2, details: "" }),
@@ -391,7 +394,8 @@ impl Session {
             self.ctx.db = Some(db);
         }
         self.connected = true;
-        self.json("conn", req_id, start, VersionResp { version: crate::SERVER_VERSION })
+        let shared = self.shared.clone();
+        self.json("conn", req_id, start, VersionResp { version: shared.server_version() })
     }
 
     fn query(&mut self, action: &str, sql: &str, req_id: u64, start: Instant) -> Option<Out> {

@@ -307,3 +307,36 @@ async fn a_server_that_never_answers_the_login_times_out() {
     assert!(e.message.contains("login"), "{e}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// A hand-written server that logs anyone in and then drops the socket when the first query
+/// arrives, so the query is in flight when the connection dies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_dropped_mid_query_fails_the_pending_call() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        while let Some(Ok(msg)) = ws.next().await {
+            match msg {
+                Message::Text(t) => {
+                    let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap();
+                    let action = v["action"].as_str().unwrap().to_owned();
+                    let req_id = v["args"]["req_id"].as_u64().unwrap_or(0);
+                    let reply = format!(r#"{{"code":0,"message":"","action":"{action}","req_id":{req_id},"timing":1,"version":"3.3.7.5"}}"#);
+                    ws.send(Message::text(reply)).await.unwrap();
+                }
+                Message::Binary(_) => return, // drops the socket without a Close frame
+                _ => {}
+            }
+        }
+    });
+    let c = within(Client::connect(ConnectConfig::from_dsn(&format!("ws://{addr}")).unwrap())).await.unwrap();
+    assert_eq!(c.server_version(), "3.3.7.5");
+    let e = within(c.query("select 1", None)).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Connection, "{e}");
+    let e = within(c.query("select 1", None)).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Connection, "{e}");
+}

@@ -490,3 +490,61 @@ fn timezone_is_set_with_options_connection_before_connect_completes() {
     h.session.handle_frame(Frame::Text(ok));
     assert!(matches!(h.events().as_slice(), [(c, Ok(Reply::Connected { .. }))] if *c == call));
 }
+
+#[test]
+fn mutated_server_frames_never_panic_the_session() {
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rand = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut frames: Vec<Frame> = Vec::new();
+    for f in ["b_types_ms.jsonl", "b_types_ns.jsonl", "d_errors.jsonl"] {
+        frames.extend(load(f).into_iter().map(|r| r.frame));
+    }
+    let r = load("d_errors.jsonl");
+    let mut h = connected(&r, 3, 5);
+    for round in 0..20_000 {
+        if round % 50 == 0 {
+            h.session.query("select 1", Some(rand() % 16));
+            h.session.fetch_block(rand() % 4);
+            h.drain();
+            h.events();
+        }
+        let mut f = frames[(rand() % frames.len() as u64) as usize].clone();
+        match &mut f {
+            Frame::Binary(b) if !b.is_empty() => {
+                for _ in 0..1 + rand() % 3 {
+                    let i = (rand() % b.len() as u64) as usize;
+                    b[i] = rand() as u8;
+                }
+                // Point the frame at a call that may be pending.
+                if b.len() >= 34 {
+                    b[26..34].copy_from_slice(&(rand() % 16).to_le_bytes());
+                }
+                if rand() % 3 == 0 {
+                    let n = (rand() % b.len() as u64) as usize;
+                    b.truncate(n);
+                }
+            }
+            Frame::Text(t) => {
+                let mut bytes = t.clone().into_bytes();
+                if !bytes.is_empty() {
+                    let i = (rand() % bytes.len() as u64) as usize;
+                    bytes[i] = b"{}[]\":,0123456789"[(rand() % 17) as usize];
+                }
+                *t = String::from_utf8_lossy(&bytes).replace("\"req_id\":", &format!("\"req_id\":{},\"x\":", rand() % 16));
+            }
+            _ => {}
+        }
+        h.session.handle_frame(f);
+        // Whatever arrives, each completed block must still decode or fail cleanly.
+        for (_, outcome) in h.events() {
+            if let Ok(Reply::Block(Some(b))) = outcome {
+                let _ = decode_block(&b);
+            }
+        }
+    }
+}

@@ -32,6 +32,12 @@ export declare class NativeTestServer {
   close(): Promise<void>
 }
 
+/**
+ * Panics inside the addon on purpose, so tests can check that a Rust panic reaches JS as an
+ * `InternalError` and the process lives on. Not part of the public API.
+ */
+export declare function __panicForTests(): Promise<void>
+
 /** Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus overrides. */
 export declare function connect(dsn?: string | undefined | null, options?: NativeConnectOptions | undefined | null): Promise<NativeConnection>
 

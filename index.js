@@ -837,5 +837,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeConnection = nativeBinding.NativeConnection
 module.exports.NativeTestServer = nativeBinding.NativeTestServer
+module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.connect = nativeBinding.connect
 module.exports.startTestServer = nativeBinding.startTestServer

@@ -113,3 +113,15 @@ test('connect(options) without a DSN', async (t) => {
   t.teardown(() => conn.close())
   t.truthy(await conn.serverVersion())
 })
+
+test('TestServer options: accounts and small blocks', async (t) => {
+  await using custom = await TestServer.start({ users: [{ user: 'alice', password: 'p@ss:word/1' }], blockRows: 7 })
+  t.regex(custom.dsn, /^ws:\/\/alice:p%40ss%3Aword%2F1@127\.0\.0\.1:\d+$/)
+  const conn = await open(t, custom.dsn)
+  await conn.execute('create database small_blocks')
+  await conn.execute('create table small_blocks.t (ts timestamp, v int)')
+  await conn.execute(`insert into small_blocks.t values ${Array.from({ length: 100 }, (_, i) => `(${1700000000000 + i}, ${i})`).join(' ')}`)
+  const rows = await (await conn.query('select v from small_blocks.t order by ts')).toArray()
+  t.deepEqual(rows.map((r) => r[0]), Array.from({ length: 100 }, (_, i) => i))
+  await t.throwsAsync(taos.connect(custom.url.replace('ws://', 'ws://root:taosdata@')), { instanceOf: taos.ConnectionError })
+})

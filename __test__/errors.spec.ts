@@ -53,3 +53,13 @@ test('unsupported URL schemes and bad DSNs are reported, not thrown as crashes',
   t.true(err instanceof taos.Error)
   t.false(err instanceof taos.InternalError)
 })
+
+test('a Rust panic inside the addon becomes an InternalError and the process lives on', async (t) => {
+  const { loadNative } = await import('../src/native.js')
+  const { callNative } = await import('../src/errors.js')
+  const native = loadNative() as unknown as { __panicForTests(): Promise<void> }
+  const err = await t.throwsAsync(callNative(() => native.__panicForTests()), { instanceOf: taos.InternalError })
+  t.regex(err!.message, /deliberate test panic/)
+  const conn = await open(t, server().dsn)
+  t.is(await conn.execute('select 1'), 0)
+})

@@ -38,3 +38,17 @@ pub async fn guarded<T>(fut: impl Future<Output = napi::Result<T>>) -> napi::Res
         )),
     }
 }
+
+/// Panics inside the addon on purpose, so tests can check that a Rust panic reaches JS as an
+/// `InternalError` and the process lives on. Not part of the public API.
+#[napi_derive::napi(js_name = "__panicForTests")]
+pub async fn panic_for_tests() -> napi::Result<()> {
+    guarded(async {
+        // A runtime condition keeps the compiler from treating the rest as unreachable.
+        if std::hint::black_box(true) {
+            panic!("deliberate test panic");
+        }
+        Ok(())
+    })
+    .await
+}

@@ -415,8 +415,13 @@ impl Session {
         let done = matches!(&self.connect, Some(p) if p.conn_done && !p.options_pending && p.version.is_some()
             && !self.pending.contains_key(&VERSION_REQ_ID));
         if done {
+            let version = self.connect.as_ref().and_then(|p| p.version.clone()).unwrap_or_default();
+            if !supports_binary_queries(&version) {
+                return self.fail_connect(Error::not_supported(format!(
+                    "server version {version} is too old: taosjs needs taosAdapter 3.3.2.0 or later"
+                )));
+            }
             let p = self.connect.take().expect("checked above");
-            let version = p.version.unwrap_or_default();
             self.server_version = Some(version.clone());
             self.state = State::Connected;
             self.complete(p.call, Ok(Reply::Connected { server_version: version }));
@@ -480,6 +485,22 @@ impl Session {
     }
 }
 
+/// Binary query (action 6) and `fetch_raw_block` (7) exist from 3.3.2.0 on. Versions compare by
+/// their first four numeric parts ("3.3.7.5.alpha" is 3.3.7.5); "3.x" means a current 3.x.
+fn supports_binary_queries(version: &str) -> bool {
+    if version == "3.x" {
+        return true;
+    }
+    let parts: Vec<u64> = version
+        .split(['.', '-'])
+        .take(4)
+        .map_while(|p| p.parse().ok())
+        .collect();
+    let mut v = [0u64; 4];
+    v[..parts.len()].copy_from_slice(&parts);
+    !parts.is_empty() && v >= [3, 3, 2, 0]
+}
+
 /// Maps a reply's action to the static name we wait for (unknown actions never match).
 fn known_action(action: &str) -> &'static str {
     match action {
@@ -524,6 +545,19 @@ mod tests {
         s.close();
         s.query("select 1", None);
         assert!(matches!(events(&mut s).as_slice(), [(_, Err(e))] if e.message.contains("closed")));
+    }
+
+    #[test]
+    fn servers_older_than_3_3_2_are_refused() {
+        for (v, ok) in [("3.3.7.5.alpha", true), ("3.3.2.0", true), ("3.x", true), ("3.4", true), ("3.3.1.9", false), ("2.6.0.1", false), ("", false), ("abc", false)] {
+            assert_eq!(supports_binary_queries(v), ok, "{v}");
+        }
+        let mut s = Session::new(SessionOptions::default());
+        let c = s.connect();
+        s.handle_frame(Frame::Text(r#"{"code":0,"message":"","action":"version","req_id":0,"timing":1,"version":"3.3.0.0"}"#.into()));
+        s.handle_frame(Frame::Text(r#"{"code":0,"message":"","action":"conn","req_id":1,"timing":1,"version":"3.3.0.0"}"#.into()));
+        assert!(matches!(events(&mut s).as_slice(), [(call, Err(e))] if *call == c && e.kind == ErrorKind::NotSupported && e.message.contains("3.3.0.0")));
+        assert!(s.is_closed());
     }
 
     #[test]

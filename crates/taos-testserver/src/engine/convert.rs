@@ -198,6 +198,10 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
         Json => {
             let s = match &v.kind {
                 InsValKind::Str(s) => s,
+                InsValKind::Number { start, end } => {
+                    let near = cx.sql.get(*start..*end).unwrap_or("");
+                    return Err(TdError::new(code::TSC_SQL_SYNTAX_ERROR, format!("syntax error near '{}' (json error invalide value)", near)));
+                }
                 _ => return Err(cx.err(v, "json error invalide value")),
             };
             normalize_json_tag(s).map_err(|reason| cx.err(v, reason))

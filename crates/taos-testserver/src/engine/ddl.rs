@@ -36,6 +36,9 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
             if SYSTEM_DBS.contains(&name.as_str()) {
                 return Err(err(code::TSC_INVALID_OPERATION, format!("Cannot drop system database: `{}`", name)));
             }
+            if cat.dbs.contains_key(&name) && cat.topics.values().any(|t| t.db == name) {
+                return Err(err(1005, "Topic must be dropped first"));
+            }
             if cat.dbs.remove(&name).is_none() && !if_exists {
                 return Err(db_not_exist());
             }
@@ -133,6 +136,52 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
             Ok(())
         }
         Statement::Alter { stable, name, action } => alter(engine, cat, ctx, sql, stable, &name, action),
+        Statement::CreateTopic { name, if_not_exists, source } => {
+            if cat.topics.contains_key(&name) {
+                if if_not_exists {
+                    return Ok(());
+                }
+                return Err(err(992, "Topic already exists"));
+            }
+            let (db, kind) = match &source {
+                TopicSource::Database(d) => {
+                    if !cat.dbs.contains_key(d) {
+                        return Err(db_not_exist());
+                    }
+                    (d.clone(), "db")
+                }
+                TopicSource::Stable { name: st, .. } => {
+                    let d = resolve_db(cat, ctx, st.db.as_deref())?;
+                    if !d.stables.contains_key(&st.name) {
+                        return Err(err(code::MND_STB_NOT_EXIST, "STable not exist"));
+                    }
+                    (d.name.clone(), "stable")
+                }
+                TopicSource::Query(q) => {
+                    let invalid = || err(9785, "Invalid topic query");
+                    let s = &q.selects[0];
+                    if q.selects.len() != 1 || !q.order_by.is_empty() || s.window.is_some() || !s.group_by.is_empty() || !s.partition_by.is_empty() || q.limit.is_some() {
+                        return Err(invalid());
+                    }
+                    let Some(FromItem::Table { name: tn, .. }) = &s.from else { return Err(invalid()) };
+                    let d = resolve_db(cat, ctx, tn.db.as_deref())?;
+                    super::query::run_query(engine, cat, ctx, q)?;
+                    if s.items.iter().any(|i| super::query::has_agg_call(&i.expr)) {
+                        return Err(invalid());
+                    }
+                    (d.name.clone(), "column")
+                }
+            };
+            let text = sql.trim().trim_end_matches(';').trim_end().to_string();
+            cat.topics.insert(name.clone(), super::Topic { name, db, kind, sql: text, source, create_time_ms: chrono::Utc::now().timestamp_millis() });
+            Ok(())
+        }
+        Statement::DropTopic { name, if_exists } => {
+            if cat.topics.remove(&name).is_none() && !if_exists {
+                return Err(err(993, "Topic not exist"));
+            }
+            Ok(())
+        }
         _ => Err(super::unsupported(sql.trim())),
     }
 }
@@ -652,11 +701,7 @@ pub(super) fn describe(cat: &Catalog, ctx: &SessionCtx, name: &TableName) -> Res
             ""
         };
         let (enc, comp, level) = if is_tag {
-            if c.ty == DataType::Json {
-                ("disabled", "disabled", "disabled")
-            } else {
-                ("", "", "")
-            }
+            ("disabled", "disabled", "disabled")
         } else {
             let (e, z) = encode_defaults(c.ty);
             (e, z, "medium")
@@ -816,7 +861,25 @@ pub(super) fn show(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, kind: &Show
                 .collect();
             Ok(rs(fields, rows, ms))
         }
-        ShowKind::Dnodes | ShowKind::Vgroups { .. } | ShowKind::Topics => Err(super::unsupported("show")),
+        ShowKind::Topics => {
+            let mut t: Vec<&super::Topic> = cat.topics.values().collect();
+            t.sort_by_key(|t| t.create_time_ms);
+            Ok(rs(vec![vfield("topic_name", 192)], t.into_iter().map(|t| vec![str_col(&t.name)]).collect(), ms))
+        }
+        ShowKind::Subscriptions => {
+            let fields = vec![
+                vfield("topic_name", 205),
+                vfield("consumer_group", 193),
+                Field::fixed("vgroup_id", DataType::Int),
+                vfield("consumer_id", 256),
+                vfield("user", 24),
+                vfield("fqdn", 128),
+                vfield("offset", 64),
+                Field::fixed("rows", DataType::BigInt),
+            ];
+            Ok(rs(fields, vec![], ms))
+        }
+        ShowKind::Dnodes | ShowKind::Vgroups { .. } => Err(super::unsupported("show")),
     }
 }
 
@@ -1034,6 +1097,16 @@ pub(super) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                     }
                 }
             }
+            rs(fields, rows, ms)
+        }
+        "ins_topics" => {
+            let fields = vec![vfield("topic_name", 192), vfield("db_name", 64), ts("create_time"), vfield("sql", 2048), vfield("schema", 8192), vfield("meta", 4), vfield("type", 8)];
+            let mut t: Vec<&super::Topic> = cat.topics.values().collect();
+            t.sort_by_key(|t| t.create_time_ms);
+            let rows = t
+                .into_iter()
+                .map(|t| vec![str_col(&t.name), str_col(&t.db), Value::Timestamp(t.create_time_ms), str_col(&t.sql), Value::Null, str_col("no"), str_col(t.kind)])
+                .collect();
             rs(fields, rows, ms)
         }
         _ => return None,

@@ -99,6 +99,8 @@ pub enum Scalar {
     Cos,
     Tan,
     Length,
+    /// `length()` of an NCHAR: 4 bytes per character.
+    LengthNChar,
     CharLength,
     Lower,
     Upper,
@@ -140,6 +142,10 @@ pub enum BExpr {
     Func(Scalar, Vec<BExpr>),
     Cast(Box<BExpr>, Field),
     Case(Option<Box<BExpr>>, Vec<(BExpr, BExpr)>, Option<Box<BExpr>>),
+    /// Unscaled DECIMAL → DOUBLE (for comparisons and arithmetic).
+    Unscale(Box<BExpr>, u8),
+    /// `-d` on a DECIMAL keeps the type.
+    NegDecimal(Box<BExpr>),
     Agg(usize),
     WStart,
     WEnd,
@@ -267,6 +273,7 @@ impl BExpr {
         match self {
             BExpr::Agg(_) => true,
             BExpr::Col(_) | BExpr::Lit(_) | BExpr::WStart | BExpr::WEnd | BExpr::WDuration => false,
+            BExpr::Unscale(e, _) | BExpr::NegDecimal(e) => e.contains_agg(),
             BExpr::Neg(e) | BExpr::Not(e) | BExpr::IsNull(e, _) | BExpr::Like(e, _, _) | BExpr::Regex(e, _, _) | BExpr::Cast(e, _) => e.contains_agg(),
             BExpr::Arith(_, a, b) | BExpr::TsArith(_, a, b) | BExpr::Cmp(_, a, b) | BExpr::And(a, b) | BExpr::Or(a, b) => a.contains_agg() || b.contains_agg(),
             BExpr::In(e, l, _) => e.contains_agg() || l.iter().any(|x| x.contains_agg()),
@@ -309,7 +316,8 @@ impl BExpr {
                         if y == 0.0 {
                             return Value::Null;
                         }
-                        x % y
+                        // computed in doubles as x - trunc(x / y) * y, like TDengine
+                        x - (x / y).trunc() * y
                     }
                     BinOp::BitAnd => ((x as i64) & (y as i64)) as f64,
                     BinOp::BitOr => ((x as i64) | (y as i64)) as f64,
@@ -329,7 +337,7 @@ impl BExpr {
                 let av = a.eval(rel, row, g, env);
                 let bv = b.eval(rel, row, g, env);
                 match compare(&av, &bv) {
-                    None => Value::Null,
+                    None => Value::Bool(false),
                     Some(o) => Value::Bool(match op {
                         BinOp::Eq => o == Ordering::Equal,
                         BinOp::Ne => o != Ordering::Equal,
@@ -347,7 +355,7 @@ impl BExpr {
             BExpr::In(e, list, negated) => {
                 let v = e.eval(rel, row, g, env);
                 if v.is_null() {
-                    return Value::Null;
+                    return Value::Bool(false);
                 }
                 let found = list.iter().any(|x| compare(&v, &x.eval(rel, row, g, env)) == Some(Ordering::Equal));
                 Value::Bool(found != *negated)
@@ -355,18 +363,18 @@ impl BExpr {
             BExpr::Between(e, lo, hi, negated) => {
                 let v = e.eval(rel, row, g, env);
                 let (Some(a), Some(b)) = (compare(&v, &lo.eval(rel, row, g, env)), compare(&v, &hi.eval(rel, row, g, env))) else {
-                    return Value::Null;
+                    return Value::Bool(false);
                 };
                 Value::Bool((a != Ordering::Less && b != Ordering::Greater) != *negated)
             }
             BExpr::Like(e, pat, negated) => match e.eval(rel, row, g, env) {
                 Value::Str(s) => Value::Bool(like_match(&s, pat) != *negated),
-                Value::Null => Value::Null,
+                Value::Null => Value::Bool(false),
                 _ => Value::Bool(false),
             },
             BExpr::Regex(e, re, negated) => match e.eval(rel, row, g, env) {
                 Value::Str(s) => Value::Bool(re.is_match(&s) != *negated),
-                Value::Null => Value::Null,
+                Value::Null => Value::Bool(false),
                 _ => Value::Bool(false),
             },
             BExpr::Func(f, args) => {
@@ -388,6 +396,14 @@ impl BExpr {
                 }
                 else_.as_ref().map(|e| e.eval(rel, row, g, env)).unwrap_or(Value::Null)
             }
+            BExpr::Unscale(e, scale) => match e.eval(rel, row, g, env) {
+                Value::Decimal(d) => Value::Double(d as f64 / 10f64.powi(*scale as i32)),
+                other => other,
+            },
+            BExpr::NegDecimal(e) => match e.eval(rel, row, g, env) {
+                Value::Decimal(d) => Value::Decimal(-d),
+                other => other,
+            },
             BExpr::Agg(i) => g.and_then(|g| g.aggs.get(*i).cloned()).unwrap_or(Value::Null),
             BExpr::WStart => g.and_then(|g| g.window).map(|w| Value::Timestamp(w.0)).unwrap_or(Value::Null),
             BExpr::WEnd => g.and_then(|g| g.window).map(|w| Value::Timestamp(w.1)).unwrap_or(Value::Null),
@@ -521,6 +537,10 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         Length => match a.first() {
             Some(Value::Str(s)) => Value::Int(s.len() as i64),
             Some(Value::Bytes(b)) => Value::Int(b.len() as i64),
+            _ => Value::Null,
+        },
+        LengthNChar => match a.first() {
+            Some(Value::Str(s)) => Value::Int(s.chars().count() as i64 * 4),
             _ => Value::Null,
         },
         CharLength => match a.first() {

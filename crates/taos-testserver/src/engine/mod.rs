@@ -82,6 +82,18 @@ pub struct SessionCtx {
 #[derive(Debug, Default)]
 pub struct Catalog {
     pub dbs: HashMap<String, Database>,
+    pub topics: HashMap<String, Topic>,
+}
+
+/// A TMQ topic: its database, kind (`column` | `db` | `stable`), the statement text and source.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub name: String,
+    pub db: String,
+    pub kind: &'static str,
+    pub sql: String,
+    pub source: crate::sql::ast::TopicSource,
+    pub create_time_ms: i64,
 }
 
 /// The engine handle.

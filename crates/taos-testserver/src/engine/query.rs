@@ -11,6 +11,9 @@ use super::eval::*;
 use super::regex::Regex;
 use super::{ddl, ecode, err, invalid_column, resolve_db, table_not_exist, time, unsupported, Catalog, Engine, SessionCtx};
 
+/// Functions that return several rows per group (not implemented; they make a query non-plain).
+const MULTI_ROW: &[&str] = &["top", "bottom", "diff", "csum", "sample", "tail", "unique", "derivative", "mavg", "interp", "apercentile", "irate", "twa", "leastsquares"];
+
 const AGGREGATES: &[&str] = &[
     "count", "sum", "avg", "min", "max", "first", "last", "last_row", "spread", "stddev", "stddev_pop", "percentile",
     "elapsed", "mode", "hyperloglog",
@@ -73,6 +76,8 @@ enum AggKind {
     Count,
     Sum,
     Avg,
+    /// avg of a DECIMAL(p, s): DECIMAL(38, max(s, 6)), rounded half away from zero.
+    AvgDecimal(u8),
     Min,
     Max,
     First,
@@ -211,7 +216,10 @@ impl<'a, 'r> Binder<'a, 'r> {
             }
             Expr::Star { .. } => return Err(err(code::PAR_SYNTAX_ERROR, "syntax error near \"*\"")),
             Expr::Neg(inner) => {
-                let (b, _) = self.bind(inner, in_agg)?;
+                let (b, f) = self.bind(inner, in_agg)?;
+                if f.ty.is_decimal() {
+                    return Ok((BExpr::NegDecimal(Box::new(b)), f));
+                }
                 (BExpr::Neg(Box::new(b)), Field::fixed("", DataType::Double))
             }
             Expr::Not(inner) => {
@@ -221,6 +229,11 @@ impl<'a, 'r> Binder<'a, 'r> {
             Expr::Binary { op, left, right } => {
                 let (l, lf) = self.bind(left, in_agg)?;
                 let (r, rf) = self.bind(right, in_agg)?;
+                if (lf.ty == DataType::Blob || rf.ty == DataType::Blob) && !matches!(op, BinOp::And | BinOp::Or) {
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+                }
+                let l = unscale(l, &lf);
+                let r = unscale(r, &rf);
                 match op {
                     BinOp::And => (BExpr::And(Box::new(l), Box::new(r)), Field::fixed("", DataType::Bool)),
                     BinOp::Or => (BExpr::Or(Box::new(l), Box::new(r)), Field::fixed("", DataType::Bool)),
@@ -246,6 +259,7 @@ impl<'a, 'r> Binder<'a, 'r> {
             }
             Expr::InList { expr, list, negated } => {
                 let (b, f) = self.bind(expr, in_agg)?;
+                let b = unscale(b, &f);
                 let mut items = Vec::new();
                 for x in list {
                     let (xb, _) = self.bind(x, in_agg)?;
@@ -255,6 +269,7 @@ impl<'a, 'r> Binder<'a, 'r> {
             }
             Expr::Between { expr, low, high, negated } => {
                 let (b, f) = self.bind(expr, in_agg)?;
+                let b = unscale(b, &f);
                 let (lo, _) = self.bind(low, in_agg)?;
                 let (hi, _) = self.bind(high, in_agg)?;
                 let lo = self.ts_literal(lo, &f)?;
@@ -290,21 +305,33 @@ impl<'a, 'r> Binder<'a, 'r> {
                     None => None,
                 };
                 let mut ws = Vec::new();
-                let mut out_field = None;
+                let mut out_field: Option<Field> = None;
                 for (c, v) in whens {
                     let (cb, _) = self.bind(c, in_agg)?;
                     let (vb, vf) = self.bind(v, in_agg)?;
-                    if out_field.is_none() && !matches!(v, Expr::Null) {
-                        out_field = Some(vf);
+                    if !matches!(v, Expr::Null) {
+                        out_field = Some(match out_field {
+                            Some(mut of) if of.ty.is_var() && of.ty == vf.ty => {
+                                of.len = of.len.max(vf.len);
+                                of
+                            }
+                            Some(of) => of,
+                            None => vf,
+                        });
                     }
                     ws.push((cb, vb));
                 }
                 let el = match else_ {
                     Some(e) => {
                         let (eb, ef) = self.bind(e, in_agg)?;
-                        if out_field.is_none() {
-                            out_field = Some(ef);
-                        }
+                        out_field = Some(match out_field {
+                            Some(mut of) if of.ty.is_var() && of.ty == ef.ty => {
+                                of.len = of.len.max(ef.len);
+                                of
+                            }
+                            Some(of) => of,
+                            None => ef,
+                        });
                         Some(Box::new(eb))
                     }
                     None => None,
@@ -335,6 +362,13 @@ impl<'a, 'r> Binder<'a, 'r> {
                 return Err(unsupported(name));
             }
             return self.bind_agg(name, args);
+        }
+        if name == "sample" {
+            if let Some(Expr::Int(k)) = args.get(1) {
+                if !(1..=1000).contains(k) {
+                    return Err(err(ecode::FUNC_PARAM_RANGE, "Invalid parameter range : sample"));
+                }
+            }
         }
         let Some(f) = scalar_of(name) else {
             if KNOWN_UNSUPPORTED.contains(&name) {
@@ -380,10 +414,13 @@ impl<'a, 'r> Binder<'a, 'r> {
                 }
                 Field::fixed("", DataType::Double)
             }
-            Length | CharLength => {
+            Length | CharLength | LengthNChar => {
                 nparams(1, 1)?;
-                if !is_string(fields[0].ty) && fields[0].ty != DataType::VarBinary {
+                if !is_string(fields[0].ty) && !matches!(fields[0].ty, DataType::VarBinary | DataType::Blob | DataType::Geometry) {
                     return Err(bad_type());
+                }
+                if f == Length && fields[0].ty == DataType::NChar {
+                    return Ok((BExpr::Func(LengthNChar, bargs), Field::fixed("", DataType::BigInt)));
                 }
                 Field::fixed("", DataType::BigInt)
             }
@@ -418,7 +455,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 if fields[0].ty != DataType::Timestamp && !matches!(fields[0].ty, DataType::BigInt | DataType::Int) {
                     return Err(bad_type());
                 }
-                vchar("", 64)
+                vchar("", 62)
             }
             ToUnixTimestamp => {
                 nparams(1, 2)?;
@@ -481,9 +518,10 @@ impl<'a, 'r> Binder<'a, 'r> {
                     return Err(bad_type());
                 }
                 if f.ty.is_decimal() {
-                    return Err(unsupported("avg(decimal)"));
+                    (AggKind::AvgDecimal(f.scale), Field::decimal("", 38, f.scale.max(6)))
+                } else {
+                    (AggKind::Avg, Field::fixed("", DataType::Double))
                 }
-                (AggKind::Avg, Field::fixed("", DataType::Double))
             }
             "min" | "max" => {
                 if !is_numeric(f.ty) || f.ty == DataType::Bool {
@@ -540,10 +578,19 @@ impl<'a, 'r> Binder<'a, 'r> {
     }
 }
 
+/// DECIMAL operands of comparisons and arithmetic are read as doubles.
+fn unscale(b: BExpr, f: &Field) -> BExpr {
+    if f.ty.is_decimal() {
+        BExpr::Unscale(Box::new(b), f.scale)
+    } else {
+        b
+    }
+}
+
 /// Whether an expression calls an aggregate function.
-fn has_agg_call(e: &Expr) -> bool {
+pub(super) fn has_agg_call(e: &Expr) -> bool {
     match e {
-        Expr::Func { name, args, .. } => AGGREGATES.contains(&name.as_str()) || args.iter().any(has_agg_call),
+        Expr::Func { name, args, .. } => AGGREGATES.contains(&name.as_str()) || MULTI_ROW.contains(&name.as_str()) || args.iter().any(has_agg_call),
         Expr::Neg(x) | Expr::Not(x) => has_agg_call(x),
         Expr::Binary { left, right, .. } => has_agg_call(left) || has_agg_call(right),
         Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } | Expr::JsonGet { expr, .. } => has_agg_call(expr),
@@ -808,6 +855,12 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
         }
     }
 
+    // `select distinct tbname from st` lists every child table, empty ones included
+    let only_tbname = sel.items.iter().all(|i| matches!(&i.expr, Expr::Column { name, .. } if name == "tbname"));
+    if sel.distinct && !agg_mode && rel.is_super && sel.where_.is_none() && only_tbname {
+        rows = (0..rel.segs.len()).map(|i| RowRef { seg: i as u32, idx: 0 }).collect();
+    }
+
     // Select list
     b.agg_mode = agg_mode;
     let keys_src: &[Expr] = if !sel.group_by.is_empty() { &sel.group_by } else { &sel.partition_by };
@@ -909,6 +962,23 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
         sort_keys.push((idx, o.desc, o.nulls_first.unwrap_or(!o.desc)));
     }
 
+    // HAVING: a hidden group-level column; its bare columns must be group keys
+    let mut having_col = None;
+    if let Some(h) = &sel.having {
+        if !agg_mode {
+            return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
+        }
+        let before = b.bare.len();
+        let (e, f) = b.bind(h, false)?;
+        let new_bare: Vec<usize> = b.bare[before..].iter().map(|x| x.0).collect();
+        if new_bare.iter().any(|c| !key_cols.contains(c)) {
+            return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
+        }
+        b.bare.truncate(before);
+        outs.push(OutCol { expr: e, field: f });
+        having_col = Some(outs.len() - 1);
+    }
+
     let mut out_rows: Vec<Vec<Value>> = if !agg_mode {
         let mut v = Vec::with_capacity(rows.len());
         for &r in &rows {
@@ -919,6 +989,9 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
         aggregate(&b, sel, &rel, &env, &rows, &outs, &key_exprs, &key_cols)?
     };
 
+    if let Some(h) = having_col {
+        out_rows.retain(|r| truthy(&r[h]));
+    }
     if sel.distinct {
         dedupe(&mut out_rows, visible);
     }
@@ -1187,6 +1260,25 @@ fn compute_agg(a: &AggSpec, rel: &Relation, env: &EvalEnv, rows: &[RowRef]) -> (
                     (if any { Value::Int(s) } else { Value::Null }, None)
                 }
             }
+        }
+        AggKind::AvgDecimal(scale) => {
+            let mut sum: i128 = 0;
+            let mut n: i128 = 0;
+            for &r in rows {
+                if let Value::Decimal(d) = val(r) {
+                    sum += d;
+                    n += 1;
+                }
+            }
+            if n == 0 {
+                return (Value::Null, None);
+            }
+            let out_scale = scale.max(6);
+            let num = sum * 10i128.pow((out_scale - scale) as u32);
+            let q = num / n;
+            let rem = num % n;
+            let q = if rem.abs() * 2 >= n { q + num.signum() } else { q };
+            (Value::Decimal(q), None)
         }
         AggKind::Avg | AggKind::Stddev => {
             let vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();

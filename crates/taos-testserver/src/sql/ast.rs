@@ -246,6 +246,15 @@ pub enum ShowKind {
     Dnodes,
     Vgroups { db: Option<String> },
     Topics,
+    Subscriptions,
+}
+
+/// What a topic subscribes to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TopicSource {
+    Query(Box<Query>),
+    Database(String),
+    Stable { name: TableName, where_: Option<Expr> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -272,4 +281,6 @@ pub enum Statement {
     Query(Box<Query>),
     Show(ShowKind),
     Describe(TableName),
+    CreateTopic { name: String, if_not_exists: bool, source: TopicSource },
+    DropTopic { name: String, if_exists: bool },
 }

@@ -295,6 +295,21 @@ impl<'a> Parser<'a> {
             let options = self.db_options()?;
             return Ok(Statement::CreateDatabase { name, if_not_exists, options });
         }
+        if self.eat_kw("topic") {
+            let if_not_exists = self.if_not_exists()?;
+            let name = self.ident()?;
+            self.expect_kw("as")?;
+            let source = if self.eat_kw("database") {
+                TopicSource::Database(self.ident()?)
+            } else if self.eat_kw("stable") {
+                let name = self.table_name()?;
+                let where_ = if self.eat_kw("where") { Some(self.expr()?) } else { None };
+                TopicSource::Stable { name, where_ }
+            } else {
+                TopicSource::Query(Box::new(self.query()?))
+            };
+            return Ok(Statement::CreateTopic { name, if_not_exists, source });
+        }
         if self.eat_kw("stable") {
             let if_not_exists = self.if_not_exists()?;
             let name = self.table_name()?;
@@ -519,6 +534,11 @@ impl<'a> Parser<'a> {
 
     fn drop(&mut self) -> PResult<Statement> {
         self.bump();
+        if self.eat_kw("topic") {
+            let if_exists = self.if_exists()?;
+            let name = self.ident()?;
+            return Ok(Statement::DropTopic { name, if_exists });
+        }
         if self.eat_kw("database") {
             let if_exists = self.if_exists()?;
             let name = self.ident()?;
@@ -695,6 +715,7 @@ impl<'a> Parser<'a> {
             "dnodes" => ShowKind::Dnodes,
             "vgroups" => ShowKind::Vgroups { db: None },
             "topics" => ShowKind::Topics,
+            "subscriptions" => ShowKind::Subscriptions,
             _ => return Err(incomplete()),
         };
         Ok(Statement::Show(kind))
@@ -1076,7 +1097,7 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("state_window") {
             self.expect(Tk::LParen)?;
-            let expr = self.expr()?;
+            let expr = self.additive()?;
             self.expect(Tk::RParen)?;
             return Ok(Some(Window::State { expr }));
         }
@@ -1350,11 +1371,11 @@ impl<'a> Parser<'a> {
                     }
                     _ => {}
                 }
+                if self.peek_at(1).kind == Tk::LParen && (!self.is_reserved(t) || w == "database") {
+                    return self.func_call();
+                }
                 if self.is_reserved(t) {
                     return Err(self.err_at(t));
-                }
-                if self.peek_at(1).kind == Tk::LParen {
-                    return self.func_call();
                 }
                 let name = self.ident()?;
                 self.column_rest(name)
@@ -1396,7 +1417,7 @@ impl<'a> Parser<'a> {
                     return Err(self.err_here());
                 }
             } else {
-                args.push(self.expr()?);
+                args.push(self.additive()?);
             }
             if !self.eat(Tk::Comma) {
                 break;

@@ -69,3 +69,43 @@ fn errors_carry_tdengine_codes() {
     assert_eq!(e2.message, "syntax error near '2147483648, 'x')' (int data overflow)");
     assert_eq!(run(&e, Some("d"), "insert into t values ('2024-01-01 00:00:00', 1, 'much too long')").unwrap_err().code, 9811);
 }
+
+/// Throughput check (run with `--ignored --nocapture` in release): 10k-row INSERT statements and
+/// aggregates/INTERVAL over 1M rows.
+#[test]
+#[ignore]
+fn perf_insert_and_aggregate_one_million_rows() {
+    let e = Engine::new(EngineConfig::default());
+    ok(&e, None, "create database p");
+    ok(&e, Some("p"), "create table m (ts timestamp, v double, i int, s varchar(16))");
+    let base = 1_704_067_200_000i64;
+    let stmts: Vec<String> = (0..100)
+        .map(|b| {
+            let mut sql = String::with_capacity(400_000);
+            sql.push_str("insert into m values ");
+            for k in 0..10_000 {
+                let n = b * 10_000 + k;
+                sql.push_str(&format!("({}, {}.5, {}, 'str{}') ", base + n, n % 1000, n % 77, n % 10));
+            }
+            sql
+        })
+        .collect();
+    let t0 = std::time::Instant::now();
+    for s in &stmts {
+        assert_eq!(ok(&e, Some("p"), s), 10_000);
+    }
+    let dt = t0.elapsed();
+    println!("insert: 1M rows in {:?} = {:.0} rows/s", dt, 1e6 / dt.as_secs_f64());
+    let t1 = std::time::Instant::now();
+    let rs = rows(&e, "p", "select count(*), sum(i), avg(v), max(v) from m");
+    println!("aggregate over 1M rows: {:?}", t1.elapsed());
+    assert_eq!(rs.columns[0][0], Value::Int(1_000_000));
+    let t2 = std::time::Instant::now();
+    let rs = rows(&e, "p", "select _wstart, count(*), avg(v) from m interval(10s)");
+    println!("interval(10s) over 1M rows: {:?} ({} windows)", t2.elapsed(), rs.num_rows());
+    assert_eq!(rs.num_rows(), 100);
+    let t3 = std::time::Instant::now();
+    let rs = rows(&e, "p", "select count(*) from m where i > 10 and s = 'str3'");
+    println!("filtered count over 1M rows: {:?}", t3.elapsed());
+    assert!(matches!(rs.columns[0][0], Value::Int(n) if n > 0));
+}

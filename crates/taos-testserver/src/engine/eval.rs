@@ -120,6 +120,31 @@ pub enum Scalar {
     ClientVersion,
     Timezone,
     CurrentUser,
+    Sign,
+    Truncate,
+    ModFn,
+    Ln,
+    Pi,
+    Asin,
+    Acos,
+    Atan,
+    Replace,
+    Repeat,
+    Position,
+    Ascii,
+    CharFn,
+    Greatest,
+    Least,
+    Md5,
+    Crc32,
+    ToBase64,
+    ServerStatus,
+    ToChar,
+    ToTimestamp,
+    Weekday,
+    DayOfWeek,
+    Week,
+    TimeDiff,
 }
 
 #[derive(Debug, Clone)]
@@ -501,6 +526,149 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         _ => Value::Double(r),
     };
     match f {
+        Round if a.len() > 1 => {
+            let (Some(x), Some(d)) = (num(0), num(1)) else { return Value::Null };
+            let m = 10f64.powi(d as i32);
+            Value::Double((x * m).round() / m)
+        }
+        Truncate => {
+            let (Some(x), Some(d)) = (num(0), num(1)) else { return Value::Null };
+            let m = 10f64.powi(d as i32);
+            Value::Double((x * m).trunc() / m)
+        }
+        Sign => match num(0) {
+            Some(x) => Value::Double(if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }),
+            None => Value::Null,
+        },
+        ModFn => match (num(0), num(1)) {
+            (Some(x), Some(y)) if y != 0.0 => Value::Double(x - (x / y).trunc() * y),
+            _ => Value::Null,
+        },
+        Ln => match num(0) {
+            Some(x) if x > 0.0 => Value::Double(x.ln()),
+            _ => Value::Null,
+        },
+        Pi => Value::Double(std::f64::consts::PI),
+        Asin | Acos | Atan => {
+            let Some(x) = num(0) else { return Value::Null };
+            let r = match f {
+                Asin => x.asin(),
+                Acos => x.acos(),
+                _ => x.atan(),
+            };
+            if r.is_nan() {
+                Value::Null
+            } else {
+                Value::Double(r)
+            }
+        }
+        Replace => match (txt(0), txt(1), txt(2)) {
+            (Some(s), Some(from), Some(to)) => Value::Str(if from.is_empty() { s } else { s.replace(&from, &to) }),
+            _ => Value::Null,
+        },
+        Repeat => match (txt(0), num(1)) {
+            (Some(s), Some(n)) => Value::Str(s.repeat(n.max(0.0) as usize)),
+            _ => Value::Null,
+        },
+        Position => match (txt(0), txt(1)) {
+            (Some(needle), Some(hay)) => Value::Int(hay.find(&needle).map(|b| hay[..b].chars().count() as i64 + 1).unwrap_or(0)),
+            _ => Value::Null,
+        },
+        Ascii => match txt(0) {
+            Some(s) => Value::UInt(s.bytes().next().unwrap_or(0) as u64),
+            None => Value::Null,
+        },
+        CharFn => {
+            let mut out = String::new();
+            for i in 0..a.len() {
+                if let Some(c) = num(i).and_then(|x| char::from_u32(x as u32)) {
+                    out.push(c);
+                }
+            }
+            Value::Str(out)
+        }
+        Greatest | Least => {
+            if a.iter().any(|v| v.is_null()) {
+                return Value::Null;
+            }
+            let mut best = a[0].clone();
+            for v in &a[1..] {
+                let o = compare(v, &best);
+                if (f == Greatest && o == Some(Ordering::Greater)) || (f == Least && o == Some(Ordering::Less)) {
+                    best = v.clone();
+                }
+            }
+            match best {
+                Value::Int(i) => Value::Int(i),
+                Value::UInt(u) => Value::Int(u as i64),
+                other => other,
+            }
+        }
+        Md5 => match txt(0) {
+            Some(s) => {
+                use md5::Digest;
+                let d = md5::Md5::digest(s.as_bytes());
+                Value::Str(d.iter().map(|b| format!("{:02x}", b)).collect())
+            }
+            None => Value::Null,
+        },
+        Crc32 => match txt(0) {
+            Some(s) => {
+                let mut c = flate2::Crc::new();
+                c.update(s.as_bytes());
+                Value::UInt(c.sum() as u64)
+            }
+            None => Value::Null,
+        },
+        ToBase64 => match txt(0) {
+            Some(s) => {
+                use base64::Engine as _;
+                Value::Str(base64::engine::general_purpose::STANDARD.encode(s.as_bytes()))
+            }
+            None => Value::Null,
+        },
+        ServerStatus => Value::Int(1),
+        ToChar => match (a.first(), txt(1)) {
+            (Some(Value::Timestamp(t)), Some(fmt)) => Value::Str(to_char(*t, &fmt, env)),
+            _ => Value::Null,
+        },
+        ToTimestamp => match txt(0) {
+            Some(s) => super::time::parse_timestamp(&s, env.tz, env.precision).map(Value::Timestamp).unwrap_or(Value::Null),
+            None => Value::Null,
+        },
+        Weekday | DayOfWeek | Week => match a.first() {
+            Some(Value::Timestamp(t)) => {
+                use chrono::Datelike;
+                let Some(d) = local_datetime(*t, env) else { return Value::Null };
+                let wd = d.weekday();
+                Value::Int(match f {
+                    Weekday => wd.num_days_from_monday() as i64,
+                    DayOfWeek => wd.num_days_from_sunday() as i64 + 1,
+                    _ => {
+                        let jan1 = d.date_naive().with_ordinal(1).map(|x| x.weekday().num_days_from_sunday() as i64).unwrap_or(0);
+                        (d.ordinal0() as i64 + jan1) / 7
+                    }
+                })
+            }
+            _ => Value::Null,
+        },
+        TimeDiff => {
+            let ts = |v: &Value| match v {
+                Value::Timestamp(t) | Value::Int(t) => Some(*t),
+                Value::Str(s) => super::time::parse_timestamp(s, env.tz, env.precision),
+                _ => None,
+            };
+            match (a.first().and_then(ts), a.get(1).and_then(ts)) {
+                (Some(x), Some(y)) => {
+                    let unit = match a.get(2) {
+                        Some(Value::Int(u)) if *u > 0 => *u,
+                        _ => 1,
+                    };
+                    Value::Int((x - y) / unit)
+                }
+                _ => Value::Null,
+            }
+        }
         Abs | Ceil | Floor | Round => {
             let Some(x) = num(0) else { return Value::Null };
             let r = match f {
@@ -548,8 +716,8 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             Some(Value::Bytes(b)) => Value::Int(b.len() as i64),
             _ => Value::Null,
         },
-        Lower => txt(0).map(|s| Value::Str(s.to_lowercase())).unwrap_or(Value::Null),
-        Upper => txt(0).map(|s| Value::Str(s.to_uppercase())).unwrap_or(Value::Null),
+        Lower => txt(0).map(|s| Value::Str(s.to_ascii_lowercase())).unwrap_or(Value::Null),
+        Upper => txt(0).map(|s| Value::Str(s.to_ascii_uppercase())).unwrap_or(Value::Null),
         Ltrim => txt(0).map(|s| Value::Str(s.trim_start().to_string())).unwrap_or(Value::Null),
         Rtrim => txt(0).map(|s| Value::Str(s.trim_end().to_string())).unwrap_or(Value::Null),
         Trim => txt(0).map(|s| Value::Str(s.trim().to_string())).unwrap_or(Value::Null),
@@ -578,9 +746,27 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         }
         ToIso8601 => match a.first() {
             Some(Value::Timestamp(t)) | Some(Value::Int(t)) => {
-                let s = super::time::format_rfc3339(*t, env.precision, env.tz);
-                let s = if s.ends_with('Z') { format!("{}+00:00", &s[..s.len() - 1]) } else { s };
-                Value::Str(s)
+                let per = env.precision.per_second();
+                let (secs, frac) = (t.div_euclid(per), t.rem_euclid(per));
+                let digits = match env.precision {
+                    Precision::Millisecond => 3,
+                    Precision::Microsecond => 6,
+                    Precision::Nanosecond => 9,
+                };
+                let offset_secs = match txt(1) {
+                    Some(z) => parse_offset_text(&z),
+                    None => {
+                        use chrono::Offset;
+                        chrono::DateTime::from_timestamp(secs, 0).map(|d| d.with_timezone(&env.tz).offset().fix().local_minus_utc() as i64)
+                    }
+                };
+                let Some(off) = offset_secs else { return Value::Null };
+                let Some(d) = chrono::DateTime::from_timestamp(secs + off, 0) else { return Value::Null };
+                let suffix = match txt(1) {
+                    Some(z) => z,
+                    None => format!("{}{:02}{:02}", if off < 0 { '-' } else { '+' }, off.abs() / 3600, off.abs() % 3600 / 60),
+                };
+                Value::Str(format!("{}.{:0w$}{}", d.format("%Y-%m-%dT%H:%M:%S"), frac, suffix, w = digits))
             }
             _ => Value::Null,
         },
@@ -599,4 +785,74 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         Timezone => Value::Str(env.tz.name().to_string()),
         CurrentUser => Value::Str("root@localhost".into()),
     }
+}
+
+/// `+08:00`, `-0100`, `Z` → seconds east of UTC.
+fn parse_offset_text(z: &str) -> Option<i64> {
+    if z == "Z" || z == "z" {
+        return Some(0);
+    }
+    let sign = match z.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits: String = z[1..].chars().filter(|c| c.is_ascii_digit()).collect();
+    let (h, m) = match digits.len() {
+        2 => (digits.parse::<i64>().ok()?, 0),
+        4 => (digits[..2].parse::<i64>().ok()?, digits[2..].parse::<i64>().ok()?),
+        _ => return None,
+    };
+    Some(sign * (h * 3600 + m * 60))
+}
+
+fn local_datetime(t: i64, env: &EvalEnv) -> Option<chrono::DateTime<chrono_tz::Tz>> {
+    let per = env.precision.per_second();
+    chrono::DateTime::from_timestamp(t.div_euclid(per), 0).map(|d| d.with_timezone(&env.tz))
+}
+
+/// `to_char` with TDengine's format words (yyyy, yy, mm, dd, hh24, hh12/hh, mi, ss, ms, us, ns,
+/// am/pm, month/mon, day/dy); anything else is copied.
+fn to_char(t: i64, fmt: &str, env: &EvalEnv) -> String {
+    use chrono::{Datelike, Timelike};
+    let Some(d) = local_datetime(t, env) else { return String::new() };
+    let per = env.precision.per_second();
+    let frac_ns = t.rem_euclid(per) * (1_000_000_000 / per);
+    let mut out = String::new();
+    let lower = fmt.to_ascii_lowercase();
+    let mut i = 0;
+    let tokens: &[(&str, &dyn Fn() -> String)] = &[
+        ("yyyy", &|| format!("{:04}", d.year())),
+        ("yy", &|| format!("{:02}", d.year() % 100)),
+        ("month", &|| d.format("%B").to_string()),
+        ("mon", &|| d.format("%b").to_string()),
+        ("mm", &|| format!("{:02}", d.month())),
+        ("dd", &|| format!("{:02}", d.day())),
+        ("day", &|| d.format("%A").to_string()),
+        ("dy", &|| d.format("%a").to_string()),
+        ("ddd", &|| format!("{:03}", d.ordinal())),
+        ("hh24", &|| format!("{:02}", d.hour())),
+        ("hh12", &|| format!("{:02}", (d.hour() + 11) % 12 + 1)),
+        ("hh", &|| format!("{:02}", (d.hour() + 11) % 12 + 1)),
+        ("mi", &|| format!("{:02}", d.minute())),
+        ("ss", &|| format!("{:02}", d.second())),
+        ("ms", &|| format!("{:03}", frac_ns / 1_000_000)),
+        ("us", &|| format!("{:06}", frac_ns / 1_000)),
+        ("ns", &|| format!("{:09}", frac_ns)),
+        ("am", &|| if d.hour() < 12 { "AM".into() } else { "PM".into() }),
+        ("pm", &|| if d.hour() < 12 { "AM".into() } else { "PM".into() }),
+    ];
+    'outer: while i < fmt.len() {
+        for (tok, f) in tokens {
+            if lower[i..].starts_with(tok) {
+                out.push_str(&f());
+                i += tok.len();
+                continue 'outer;
+            }
+        }
+        let c = fmt[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
 }

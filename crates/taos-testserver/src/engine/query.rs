@@ -66,6 +66,31 @@ fn scalar_of(name: &str) -> Option<Scalar> {
         "client_version" => ClientVersion,
         "timezone" => Timezone,
         "current_user" | "user" => CurrentUser,
+        "sign" => Sign,
+        "truncate" | "trunc" => Truncate,
+        "mod" => ModFn,
+        "ln" => Ln,
+        "pi" => Pi,
+        "asin" => Asin,
+        "acos" => Acos,
+        "atan" => Atan,
+        "replace" => Replace,
+        "repeat" => Repeat,
+        "position" => Position,
+        "ascii" => Ascii,
+        "char" => CharFn,
+        "greatest" => Greatest,
+        "least" => Least,
+        "md5" => Md5,
+        "crc32" => Crc32,
+        "to_base64" => ToBase64,
+        "server_status" => ServerStatus,
+        "to_char" => ToChar,
+        "to_timestamp" => ToTimestamp,
+        "weekday" => Weekday,
+        "dayofweek" => DayOfWeek,
+        "week" => Week,
+        "timediff" => TimeDiff,
         _ => return None,
     })
 }
@@ -377,7 +402,7 @@ impl<'a, 'r> Binder<'a, 'r> {
             return Err(err(code::MND_FUNC_NOT_EXIST, "Func not exists"));
         };
         let mut bargs = Vec::new();
-        let mut fields = Vec::new();
+        let mut fields: Vec<Field> = Vec::new();
         for a in args {
             let (b, fl) = self.bind(a, in_agg)?;
             bargs.push(b);
@@ -394,11 +419,112 @@ impl<'a, 'r> Binder<'a, 'r> {
         use Scalar::*;
         let out = match f {
             Abs | Ceil | Floor | Round => {
-                nparams(1, 1)?;
+                nparams(1, if f == Round { 2 } else { 1 })?;
                 if !is_numeric(fields[0].ty) || fields[0].ty.is_decimal() {
                     return Err(bad_type());
                 }
+                if args.len() > 1 {
+                    Field::fixed("", DataType::Double)
+                } else {
+                    fields[0].clone()
+                }
+            }
+            Sign | Ln | Asin | Acos | Atan => {
+                nparams(1, 1)?;
+                if !is_numeric(fields[0].ty) {
+                    return Err(bad_type());
+                }
+                Field::fixed("", DataType::Double)
+            }
+            Truncate | ModFn => {
+                nparams(2, 2)?;
+                if fields.iter().any(|x| !is_numeric(x.ty)) {
+                    return Err(bad_type());
+                }
+                Field::fixed("", DataType::Double)
+            }
+            Pi => {
+                nparams(0, 0)?;
+                Field::fixed("", DataType::Double)
+            }
+            Replace => {
+                nparams(3, 3)?;
+                if fields.iter().any(|x| !is_string(x.ty)) {
+                    return Err(bad_type());
+                }
                 fields[0].clone()
+            }
+            Repeat => {
+                nparams(2, 2)?;
+                if !is_string(fields[0].ty) {
+                    return Err(bad_type());
+                }
+                let n = match &args[1] {
+                    Expr::Int(n) => (*n).max(0) as u32,
+                    _ => 1,
+                };
+                Field::new("", fields[0].ty, ((fields[0].len + 2) * n).saturating_sub(2))
+            }
+            Position => {
+                nparams(2, 2)?;
+                if fields.iter().any(|x| !is_string(x.ty)) {
+                    return Err(bad_type());
+                }
+                Field::fixed("", DataType::BigInt)
+            }
+            Ascii => {
+                nparams(1, 1)?;
+                if !is_string(fields[0].ty) {
+                    return Err(bad_type());
+                }
+                Field::fixed("", DataType::UTinyInt)
+            }
+            CharFn => vchar("", 4 * args.len() as u32),
+            Greatest | Least => {
+                nparams(2, 64)?;
+                let ty = if fields.iter().all(|x| matches!(x.ty, DataType::TinyInt | DataType::SmallInt | DataType::Int | DataType::BigInt | DataType::UTinyInt | DataType::USmallInt | DataType::UInt)) {
+                    DataType::BigInt
+                } else if fields.iter().all(|x| is_numeric(x.ty)) {
+                    DataType::Double
+                } else {
+                    return Err(unsupported(name));
+                };
+                if ty == DataType::Double {
+                    bargs = bargs.into_iter().map(|b| BExpr::Cast(Box::new(b), Field::fixed("", DataType::Double))).collect();
+                }
+                Field::fixed("", ty)
+            }
+            Md5 => {
+                nparams(1, 1)?;
+                vchar("", 32)
+            }
+            Crc32 => {
+                nparams(1, 1)?;
+                Field::fixed("", DataType::UInt)
+            }
+            ToBase64 => {
+                nparams(1, 1)?;
+                vchar("", fields[0].len.div_ceil(3) * 4 + 2)
+            }
+            ServerStatus => Field::fixed("", DataType::Int),
+            ToChar => {
+                nparams(2, 2)?;
+                vchar("", 4094)
+            }
+            ToTimestamp => {
+                nparams(2, 2)?;
+                Field::fixed("", DataType::Timestamp)
+            }
+            Weekday | DayOfWeek | Week => {
+                nparams(1, 2)?;
+                if fields[0].ty != DataType::Timestamp {
+                    return Err(bad_type());
+                }
+                Field::fixed("", DataType::BigInt)
+            }
+            TimeDiff => {
+                nparams(2, 3)?;
+                Field::fixed("", DataType::BigInt)
             }
             Sqrt | Exp | Sin | Cos | Tan => {
                 nparams(1, 1)?;
@@ -444,10 +570,8 @@ impl<'a, 'r> Binder<'a, 'r> {
                     return Err(bad_type());
                 }
                 let nchar = fields.iter().any(|x| x.ty == DataType::NChar);
-                let mut len: u32 = fields.iter().map(|x| x.len).sum();
-                if f == ConcatWs {
-                    len += fields[0].len * (fields.len() as u32).saturating_sub(2);
-                }
+                // TDengine sums the argument sizes with their 2-byte length headers, minus one header
+                let len: u32 = fields.iter().map(|x| x.len + 2).sum::<u32>().saturating_sub(2);
                 Field::new("", if nchar { DataType::NChar } else { DataType::VarChar }, len)
             }
             ToIso8601 => {
@@ -962,6 +1086,8 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
         sort_keys.push((idx, o.desc, o.nulls_first.unwrap_or(!o.desc)));
     }
 
+    let win = if agg_mode { window_kind(sel, &mut b, &rel)? } else { None };
+
     // HAVING: a hidden group-level column; its bare columns must be group keys
     let mut having_col = None;
     if let Some(h) = &sel.having {
@@ -986,7 +1112,7 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
         }
         v
     } else {
-        aggregate(&b, sel, &rel, &env, &rows, &outs, &key_exprs, &key_cols)?
+        aggregate(&b, sel, &rel, &env, &rows, &outs, &key_exprs, &key_cols, win.as_ref())?
     };
 
     if let Some(h) = having_col {
@@ -1011,65 +1137,279 @@ fn is_boolean(e: &BExpr) -> bool {
     )
 }
 
-struct WindowSpec {
-    interval: i64,
-    sliding: i64,
-    offset: i64,
+/// The window clause, bound.
+enum WinKind {
+    /// Fixed windows; `months` > 0 for calendar units (n/y), then `interval` is unused.
+    Interval { interval: i64, sliding: i64, offset: i64, months: i64, fill: Option<FillSpec> },
+    Session { gap: i64 },
+    State { expr: BExpr },
+    Event { start: BExpr, end: BExpr },
+    Count { count: usize, sliding: usize },
 }
 
-fn window_spec(sel: &Select, p: Precision) -> Result<Option<WindowSpec>, TdError> {
+struct FillSpec {
+    mode: Fill,
+    /// Query time range [start, end) from the WHERE clause.
+    range: (i64, i64),
+}
+
+/// One window of a group: bounds for the pseudo-columns and the row range in ts order.
+struct Win {
+    start: i64,
+    end: i64,
+    duration: i64,
+    rows: std::ops::Range<usize>,
+}
+
+fn window_kind(sel: &Select, b: &mut Binder, rel: &Relation) -> Result<Option<WinKind>, TdError> {
+    let p = rel.precision;
     let Some(w) = &sel.window else { return Ok(None) };
-    let dur = |e: &Expr| -> Result<i64, TdError> {
+    let dur = |e: &Expr| -> Result<(i64, i64), TdError> {
         match e {
             Expr::Duration { value, unit } => {
-                if matches!(unit, 'n' | 'y') {
-                    return Err(unsupported("interval in months/years"));
+                if *unit == 'n' {
+                    return Ok((0, *value));
+                }
+                if *unit == 'y' {
+                    return Ok((0, value * 12));
                 }
                 if matches!((unit, p), ('b', Precision::Millisecond) | ('u', Precision::Millisecond) | ('b', Precision::Microsecond)) {
                     return Err(err(ecode::INTERVAL_TOO_SMALL, "Interval cannot be less than 1 ms"));
                 }
-                time::duration_units(*value, *unit, p).ok_or_else(|| unsupported("interval"))
+                time::duration_units(*value, *unit, p).map(|u| (u, 0)).ok_or_else(|| unsupported("interval"))
             }
-            Expr::Int(v) => Ok(*v as i64),
+            Expr::Int(v) => Ok((*v as i64, 0)),
             _ => Err(unsupported("interval")),
         }
     };
-    match w {
+    let saved = b.agg_mode;
+    b.agg_mode = false;
+    let out = match w {
         Window::Interval { interval, offset, sliding, fill } => {
-            let iv = dur(interval)?;
-            if iv <= 0 {
+            let (iv, months) = dur(interval)?;
+            if iv <= 0 && months <= 0 {
                 return Err(err(ecode::INTERVAL_TOO_SMALL, "Interval cannot be less than 1 ms"));
             }
             let sl = match sliding {
-                Some(s) => dur(s)?,
+                Some(s) => dur(s)?.0,
                 None => iv,
             };
-            if sl > iv {
+            if months == 0 && sl > iv {
                 return Err(err(ecode::SLIDING_TOO_LARGE, "sliding value no larger than the interval value"));
             }
-            if sl <= 0 {
+            if months == 0 && sl <= 0 {
                 return Err(unsupported("sliding"));
             }
             let off = match offset {
-                Some(o) => dur(o)?,
+                Some(o) => dur(o)?.0,
                 None => 0,
             };
-            match fill {
-                None | Some(Fill::None) => {}
-                Some(_) => {
-                    if sel.where_.is_none() {
+            let fill = match fill {
+                None | Some(Fill::None) => None,
+                Some(f) => {
+                    let range = where_time_range(sel.where_.as_ref(), b, rel)
+                        .ok_or_else(|| err(ecode::FILL_RANGE_REQUIRED, "Start(end) time of query range required or time range too large"))?;
+                    if months > 0 {
+                        return Err(unsupported("fill with calendar intervals"));
+                    }
+                    if (range.1 - range.0) / iv.max(1) > 10_000_000 {
                         return Err(err(ecode::FILL_RANGE_REQUIRED, "Start(end) time of query range required or time range too large"));
                     }
-                    return Err(unsupported("fill"));
+                    Some(FillSpec { mode: f.clone(), range })
+                }
+            };
+            WinKind::Interval { interval: iv, sliding: sl, offset: off, months, fill }
+        }
+        Window::Session { gap, .. } => WinKind::Session { gap: dur(gap)?.0 },
+        Window::State { expr } => WinKind::State { expr: b.bind(expr, false)?.0 },
+        Window::Event { start, end } => WinKind::Event { start: b.bind(start, false)?.0, end: b.bind(end, false)?.0 },
+        Window::Count { count, sliding } => {
+            if *count < 1 {
+                return Err(err(ecode::FUNC_PARAM_RANGE, "Invalid parameter range : count_window"));
+            }
+            WinKind::Count { count: *count as usize, sliding: sliding.unwrap_or(*count).max(1) as usize }
+        }
+    };
+    b.agg_mode = saved;
+    Ok(Some(out))
+}
+
+/// `[start, end)` of the primary timestamp from top-level AND conditions of WHERE.
+fn where_time_range(w: Option<&Expr>, b: &Binder, rel: &Relation) -> Option<(i64, i64)> {
+    let ts_name = rel.ts_col.map(|c| rel.fields[c].field.name.clone())?;
+    let mut lo: Option<i64> = None;
+    let mut hi: Option<i64> = None;
+    fn walk(e: &Expr, ts: &str, b: &Binder, lo: &mut Option<i64>, hi: &mut Option<i64>) {
+        match e {
+            Expr::Binary { op: BinOp::And, left, right } => {
+                walk(left, ts, b, lo, hi);
+                walk(right, ts, b, lo, hi);
+            }
+            Expr::Binary { op, left, right } => {
+                let Expr::Column { name, .. } = left.as_ref() else { return };
+                if name != ts {
+                    return;
+                }
+                let v = match right.as_ref() {
+                    Expr::Str(s) => time::parse_timestamp(s, b.engine.config().timezone, b.rel.precision),
+                    Expr::Int(i) => Some(*i as i64),
+                    _ => None,
+                };
+                let Some(v) = v else { return };
+                match op {
+                    BinOp::Ge => *lo = Some(v),
+                    BinOp::Gt => *lo = Some(v + 1),
+                    BinOp::Lt => *hi = Some(v),
+                    BinOp::Le => *hi = Some(v + 1),
+                    BinOp::Eq => {
+                        *lo = Some(v);
+                        *hi = Some(v + 1);
+                    }
+                    _ => {}
                 }
             }
-            Ok(Some(WindowSpec { interval: iv, sliding: sl, offset: off }))
+            Expr::Between { expr, low, high, negated: false } => {
+                if let (Expr::Column { name, .. }, Expr::Str(a), Expr::Str(z)) = (expr.as_ref(), low.as_ref(), high.as_ref()) {
+                    if name == ts {
+                        let tz = b.engine.config().timezone;
+                        *lo = time::parse_timestamp(a, tz, b.rel.precision);
+                        *hi = time::parse_timestamp(z, tz, b.rel.precision).map(|x| x + 1);
+                    }
+                }
+            }
+            _ => {}
         }
-        Window::Session { .. } => Err(unsupported("session")),
-        Window::State { .. } => Err(unsupported("state_window")),
-        Window::Event { .. } => Err(unsupported("event_window")),
-        Window::Count { .. } => Err(unsupported("count_window")),
     }
+    walk(w?, &ts_name, b, &mut lo, &mut hi);
+    Some((lo?, hi?))
+}
+
+/// Month index (year * 12 + month0) of a timestamp in the server timezone.
+fn month_index(ts: i64, p: Precision, tz: chrono_tz::Tz) -> i64 {
+    use chrono::Datelike;
+    let d = chrono::DateTime::from_timestamp(ts.div_euclid(p.per_second()), 0).unwrap_or_default().with_timezone(&tz);
+    d.year() as i64 * 12 + d.month0() as i64
+}
+
+fn month_start(idx: i64, p: Precision, tz: chrono_tz::Tz) -> i64 {
+    use chrono::TimeZone;
+    let (y, m) = (idx.div_euclid(12) as i32, idx.rem_euclid(12) as u32 + 1);
+    let naive = chrono::NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default();
+    tz.from_local_datetime(&naive).earliest().map(|d| d.timestamp()).unwrap_or(0) * p.per_second()
+}
+
+/// Windows over one group's rows (`ts` ascending), in output order.
+fn compute_windows(kind: &WinKind, rel: &Relation, env: &EvalEnv, sorted: &[RowRef], ts: &[i64]) -> Vec<Win> {
+    let mut out = Vec::new();
+    match kind {
+        WinKind::Interval { interval, sliding, offset, months, fill } => {
+            if *months > 0 {
+                let mut starts: Vec<i64> = Vec::new();
+                for &t in ts {
+                    let k = month_index(t, env.precision, env.tz).div_euclid(*months) * months;
+                    if starts.last().is_none_or(|&l| k > l) {
+                        starts.push(k);
+                    }
+                }
+                for k in starts {
+                    let (s, e) = (month_start(k, env.precision, env.tz), month_start(k + months, env.precision, env.tz));
+                    let lo = ts.partition_point(|&t| t < s);
+                    let hi = ts.partition_point(|&t| t < e);
+                    out.push(Win { start: s, end: e, duration: e - s, rows: lo..hi });
+                }
+                return out;
+            }
+            let starts: Vec<i64> = match fill {
+                Some(f) => {
+                    let first = (f.range.0 - offset).div_euclid(*sliding) * sliding + offset;
+                    let mut v = Vec::new();
+                    let mut s = first;
+                    while s < f.range.1 {
+                        v.push(s);
+                        s += sliding;
+                    }
+                    v
+                }
+                None => {
+                    let mut v: Vec<i64> = Vec::new();
+                    for &t in ts {
+                        let last_k = (t - offset).div_euclid(*sliding);
+                        let mut k = (t - offset - interval).div_euclid(*sliding) + 1;
+                        while k <= last_k {
+                            let s = k * sliding + offset;
+                            if v.last().is_none_or(|&l| s > l) {
+                                v.push(s);
+                            }
+                            k += 1;
+                        }
+                    }
+                    v
+                }
+            };
+            for s in starts {
+                let e = s + interval;
+                let lo = ts.partition_point(|&t| t < s);
+                let hi = ts.partition_point(|&t| t < e);
+                if lo < hi || fill.is_some() {
+                    out.push(Win { start: s, end: e, duration: *interval, rows: lo..hi });
+                }
+            }
+        }
+        WinKind::Session { gap } => {
+            let mut i = 0;
+            while i < ts.len() {
+                let mut j = i + 1;
+                while j < ts.len() && ts[j] - ts[j - 1] <= *gap {
+                    j += 1;
+                }
+                out.push(Win { start: ts[i], end: ts[j - 1], duration: ts[j - 1] - ts[i], rows: i..j });
+                i = j;
+            }
+        }
+        WinKind::State { expr } => {
+            let mut i = 0;
+            while i < sorted.len() {
+                let v = expr.eval(rel, Some(sorted[i]), None, env);
+                if v.is_null() {
+                    i += 1;
+                    continue;
+                }
+                let k = key_part(&v);
+                let mut j = i + 1;
+                while j < sorted.len() && key_part(&expr.eval(rel, Some(sorted[j]), None, env)) == k {
+                    j += 1;
+                }
+                out.push(Win { start: ts[i], end: ts[j - 1], duration: ts[j - 1] - ts[i], rows: i..j });
+                i = j;
+            }
+        }
+        WinKind::Event { start, end } => {
+            let mut open: Option<usize> = None;
+            for (i, &r) in sorted.iter().enumerate() {
+                if open.is_none() && truthy(&start.eval(rel, Some(r), None, env)) {
+                    open = Some(i);
+                }
+                if let Some(o) = open {
+                    if truthy(&end.eval(rel, Some(r), None, env)) {
+                        out.push(Win { start: ts[o], end: ts[i], duration: ts[i] - ts[o], rows: o..i + 1 });
+                        open = None;
+                    }
+                }
+            }
+        }
+        WinKind::Count { count, sliding } => {
+            let mut i = 0;
+            while i < ts.len() {
+                let j = (i + count).min(ts.len());
+                out.push(Win { start: ts[i], end: ts[j - 1], duration: ts[j - 1] - ts[i], rows: i..j });
+                if j == ts.len() {
+                    break;
+                }
+                i += sliding;
+            }
+        }
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1082,9 +1422,8 @@ fn aggregate(
     outs: &[OutCol],
     key_exprs: &[BExpr],
     key_cols: &[usize],
+    win: Option<&WinKind>,
 ) -> Result<Vec<Vec<Value>>, TdError> {
-    let win = window_spec(sel, rel.precision)?;
-
     // Columns outside aggregates must be group keys, constant per group (tags/tbname when
     // partitioned by tbname), or ride along with exactly one selector.
     let selectors = b.aggs.iter().filter(|a| a.kind.is_selector()).count();
@@ -1123,9 +1462,16 @@ fn aggregate(
         }
     }
 
+    let fill = match win {
+        Some(WinKind::Interval { fill: Some(f), .. }) => Some(f),
+        _ => None,
+    };
+    // output columns a FILL rewrites: those computed from aggregates
+    let fillable: Vec<usize> = (0..outs.len()).filter(|&i| outs[i].expr.contains_agg()).collect();
+
     let mut out = Vec::new();
     for g in &groups {
-        match &win {
+        match win {
             None => {
                 if g.is_empty() {
                     // zero input rows: one row only when the select list counts
@@ -1140,36 +1486,78 @@ fn aggregate(
                 }
                 out.push(group_row(b, rel, env, g, outs, selector_idx, None));
             }
-            Some(w) => {
+            Some(kind) => {
                 let mut sorted = g.clone();
                 sorted.sort_by_key(|&r| rel.ts(r));
                 let ts: Vec<i64> = sorted.iter().map(|&r| rel.ts(r)).collect();
-                // distinct window starts covering the rows, ascending
-                let mut starts: Vec<i64> = Vec::new();
-                for &t in &ts {
-                    let last_k = (t - w.offset).div_euclid(w.sliding);
-                    let mut k = (t - w.offset - w.interval).div_euclid(w.sliding) + 1;
-                    while k <= last_k {
-                        let s = k * w.sliding + w.offset;
-                        if starts.last().is_none_or(|&l| s > l) {
-                            starts.push(s);
-                        }
-                        k += 1;
-                    }
-                }
-                for s in starts {
-                    let e = s + w.interval;
-                    let lo = ts.partition_point(|&t| t < s);
-                    let hi = ts.partition_point(|&t| t < e);
-                    if lo >= hi {
+                let windows = compute_windows(kind, rel, env, &sorted, &ts);
+                let mut group_out: Vec<(i64, Option<Vec<Value>>)> = Vec::with_capacity(windows.len());
+                for w in windows {
+                    let bounds = Some((w.start, w.end, w.duration));
+                    if w.rows.is_empty() {
+                        // an empty window (FILL): window columns now, the rest filled below
+                        let aggs = vec![Value::Null; b.aggs.len()];
+                        let gc = GroupCtx { aggs: &aggs, window: bounds };
+                        let rep = sorted.first().copied();
+                        let row: Vec<Value> = outs.iter().map(|c| c.expr.eval(rel, rep, Some(&gc), env)).collect();
+                        group_out.push((w.start, None));
+                        out.push(row);
                         continue;
                     }
-                    out.push(group_row(b, rel, env, &sorted[lo..hi], outs, selector_idx, Some((s, e, w.interval))));
+                    let row = group_row(b, rel, env, &sorted[w.rows.clone()], outs, selector_idx, bounds);
+                    group_out.push((w.start, Some(row.clone())));
+                    out.push(row);
+                }
+                if let Some(f) = fill {
+                    let base = out.len() - group_out.len();
+                    apply_fill(&mut out[base..], &group_out, &fillable, &f.mode);
                 }
             }
         }
     }
     Ok(out)
+}
+
+/// FILL for the empty windows of one group (`windows[i].1` is `None` when window `i` was empty).
+fn apply_fill(rows: &mut [Vec<Value>], windows: &[(i64, Option<Vec<Value>>)], fillable: &[usize], mode: &Fill) {
+    for i in 0..rows.len() {
+        if windows[i].1.is_some() {
+            continue;
+        }
+        for (k, &c) in fillable.iter().enumerate() {
+            let prev = (0..i).rev().find_map(|j| windows[j].1.as_ref().map(|r| (windows[j].0, r[c].clone())));
+            let next = (i + 1..rows.len()).find_map(|j| windows[j].1.as_ref().map(|r| (windows[j].0, r[c].clone())));
+            rows[i][c] = match mode {
+                Fill::Null | Fill::None => Value::Null,
+                Fill::Value(vals) => match vals.get(k) {
+                    Some(Expr::Int(v)) => match &rows[i][c] {
+                        _ if matches!(windows.iter().find_map(|w| w.1.as_ref().map(|r| &r[c])), Some(Value::Double(_)) | Some(Value::Float(_))) => Value::Double(*v as f64),
+                        _ => Value::Int(*v as i64),
+                    },
+                    Some(Expr::Float(f)) => Value::Double(*f),
+                    Some(Expr::Str(s)) => Value::Str(s.clone()),
+                    _ => Value::Null,
+                },
+                Fill::Prev => prev.map(|p| p.1).unwrap_or(Value::Null),
+                Fill::Next => next.map(|n| n.1).unwrap_or(Value::Null),
+                Fill::Linear => match (prev, next) {
+                    (Some((t0, v0)), Some((t1, v1))) => match (to_f64(&v0), to_f64(&v1)) {
+                        (Some(a), Some(z)) if t1 != t0 => {
+                            let x = a + (z - a) * (windows[i].0 - t0) as f64 / (t1 - t0) as f64;
+                            match v0 {
+                                Value::Int(_) => Value::Int(x as i64),
+                                Value::UInt(_) => Value::UInt(x as u64),
+                                Value::Float(_) => Value::Float(x as f32),
+                                _ => Value::Double(x),
+                            }
+                        }
+                        _ => Value::Null,
+                    },
+                    _ => Value::Null,
+                },
+            };
+        }
+    }
 }
 
 fn group_row(b: &Binder, rel: &Relation, env: &EvalEnv, rows: &[RowRef], outs: &[OutCol], selector_idx: Option<usize>, window: Option<(i64, i64, i64)>) -> Vec<Value> {

@@ -1401,6 +1401,14 @@ impl<'a> Parser<'a> {
         let name = self.text(t).to_ascii_lowercase();
         self.expect(Tk::LParen)?;
         let mut args = Vec::new();
+        if name == "position" {
+            // position(needle IN haystack)
+            let needle = self.additive()?;
+            self.expect_kw("in")?;
+            let hay = self.additive()?;
+            self.expect(Tk::RParen)?;
+            return Ok(Expr::Func { name, args: vec![needle, hay], pos: t.start });
+        }
         if self.peek().kind == Tk::RParen {
             if !NILADIC.contains(&name.as_str()) {
                 return Err(self.err_here());

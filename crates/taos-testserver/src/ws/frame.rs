@@ -164,6 +164,20 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         Ok(())
     }
 
+    /// Sends `buf[headroom..]` as one binary frame, writing the header into the headroom
+    /// (`headroom` must be at least 10) so header and payload go out in a single write.
+    pub async fn binary_in_place(&mut self, buf: &mut [u8], headroom: usize) -> std::io::Result<()> {
+        let payload_len = buf.len().saturating_sub(headroom);
+        let (h, n) = header(OP_BINARY, payload_len);
+        if headroom < n {
+            let (_, payload) = buf.split_at(headroom.min(buf.len()));
+            return self.write_frame(OP_BINARY, &payload.to_vec()).await;
+        }
+        let at = headroom - n;
+        buf[at..headroom].copy_from_slice(&h[..n]);
+        self.inner.write_all(&buf[at..]).await
+    }
+
     pub async fn text(&mut self, payload: &[u8]) -> std::io::Result<()> {
         self.write_frame(OP_TEXT, payload).await
     }

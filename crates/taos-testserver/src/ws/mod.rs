@@ -35,6 +35,7 @@ where
             let result = match item {
                 Outgoing::Reply(Out::Text(t)) => writer.text(&t).await,
                 Outgoing::Reply(Out::Binary(b)) => writer.binary(&b).await,
+                Outgoing::Reply(Out::BinaryWithHeadroom(mut b)) => writer.binary_in_place(&mut b, session::HEADROOM).await,
                 Outgoing::Pong(p) => writer.pong(&p).await,
                 Outgoing::Close(code) => {
                     let _ = writer.close(code).await;

@@ -19,7 +19,13 @@ use std::time::Instant;
 pub enum Out {
     Text(Vec<u8>),
     Binary(Vec<u8>),
+    /// A binary message whose first [`HEADROOM`] bytes are free for the frame header, so that a
+    /// large block goes out in one write without being copied again.
+    BinaryWithHeadroom(Vec<u8>),
 }
+
+/// Room for the longest server frame header (2 + 8 bytes).
+pub const HEADROOM: usize = 10;
 
 const GENERIC: u16 = code::ADAPTER_GENERIC;
 
@@ -528,7 +534,7 @@ impl Session {
                 }
                 Err(msg) => self.json_err(GENERIC, &msg, name, req_id, start),
             },
-            BIN_FETCH_RAW_BLOCK => Some(Out::Binary(self.fetch_raw_block(b, req_id, resource_id, start))),
+            BIN_FETCH_RAW_BLOCK => Some(self.fetch_raw_block(b, req_id, resource_id, start)),
             BIN_STMT2_BIND => {
                 self.json_err_extra(GENERIC, "stmt2 is nil", name, req_id, start, StmtIdResp { stmt_id: resource_id })
             }
@@ -536,30 +542,33 @@ impl Session {
         }
     }
 
-    fn fetch_raw_block(&mut self, b: &[u8], req_id: u64, id: u64, start: Instant) -> Vec<u8> {
+    fn fetch_raw_block(&mut self, b: &[u8], req_id: u64, id: u64, start: Instant) -> Out {
         if b.len() < 26 {
-            return raw_block_error(req_id, id, GENERIC, "message length is too short", start);
+            return Out::Binary(raw_block_error(req_id, id, GENERIC, "message length is too short", start));
         }
         let version = u16::from_le_bytes([b[24], b[25]]);
         if version != 1 {
             self.results.remove(&id);
-            return raw_block_error(req_id, id, GENERIC, &format!("unknown fetch raw block version:{version}"), start);
+            let message = format!("unknown fetch raw block version:{version}");
+            return Out::Binary(raw_block_error(req_id, id, GENERIC, &message, start));
         }
         if !self.results.contains_key(&id) {
-            return raw_block_error(req_id, id, GENERIC, "result is nil", start);
+            return Out::Binary(raw_block_error(req_id, id, GENERIC, "result is nil", start));
         }
-        // Data frame: 55-byte prefix (timing patched at the end) + block.
-        let mut prefix = Vec::with_capacity(55);
+        // Data frame: 55-byte prefix (timing patched at the end) + block, after the headroom.
+        let mut prefix = Vec::with_capacity(HEADROOM + 55);
+        prefix.resize(HEADROOM, 0);
         raw_prefix(&mut prefix, req_id, 0, "", 0);
         prefix.extend_from_slice(&id.to_le_bytes());
         prefix.push(0);
         prefix.extend_from_slice(&0u32.to_le_bytes());
         match self.next_block(id, &prefix) {
             Some((_, mut frame)) => {
-                let len = (frame.len() - 55) as u32;
-                frame[51..55].copy_from_slice(&len.to_le_bytes());
-                frame[18..26].copy_from_slice(&elapsed_ns(start).to_le_bytes());
-                frame
+                let h = HEADROOM;
+                let len = (frame.len() - h - 55) as u32;
+                frame[h + 51..h + 55].copy_from_slice(&len.to_le_bytes());
+                frame[h + 18..h + 26].copy_from_slice(&elapsed_ns(start).to_le_bytes());
+                Out::BinaryWithHeadroom(frame)
             }
             None => {
                 self.results.remove(&id);
@@ -567,7 +576,7 @@ impl Session {
                 raw_prefix(&mut out, req_id, 0, "", elapsed_ns(start));
                 out.extend_from_slice(&id.to_le_bytes());
                 out.push(1);
-                out
+                Out::Binary(out)
             }
         }
     }

@@ -194,7 +194,7 @@ pub enum Frame {
 
 /// A bare-bones WebSocket client (masks its frames, reads unfragmented server frames).
 pub struct WsClient {
-    stream: TcpStream,
+    stream: tokio::io::BufReader<TcpStream>,
 }
 
 impl WsClient {
@@ -214,7 +214,8 @@ impl WsClient {
         let head = String::from_utf8(head).unwrap();
         assert!(head.starts_with("HTTP/1.1 101"), "{head}");
         assert!(head.to_ascii_lowercase().contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo="), "{head}");
-        WsClient { stream }
+        let _ = stream.set_nodelay(true);
+        WsClient { stream: tokio::io::BufReader::with_capacity(256 * 1024, stream) }
     }
 
     pub async fn send_raw_frame(&mut self, first_byte: u8, payload: &[u8]) {

@@ -63,3 +63,25 @@ test('a Rust panic inside the addon becomes an InternalError and the process liv
   const conn = await open(t, server().dsn)
   t.is(await conn.execute('select 1'), 0)
 })
+
+test('a server that goes away in the middle of a stream fails the loop with ConnectionError', async (t) => {
+  const doomed = await TestServer.start({ blockRows: 10 })
+  const conn = await taos.connect(doomed.dsn)
+  t.teardown(() => conn.close())
+  await conn.execute('create database mid_stream')
+  await conn.execute('create table mid_stream.t (ts timestamp, v int)')
+  await conn.execute(`insert into mid_stream.t values ${Array.from({ length: 100 }, (_, i) => `(${1700000000000 + i}, ${i})`).join(' ')}`)
+  const result = await conn.query('select v from mid_stream.t')
+  let seen = 0
+  const err = await t.throwsAsync(
+    (async () => {
+      for await (const _ of result) {
+        if (++seen === 5) await doomed.close()
+      }
+    })(),
+    { instanceOf: taos.ConnectionError },
+  )
+  t.truthy(err)
+  t.is(seen, 10, 'the rows of the block already received are delivered')
+  t.true(result.closed)
+})

@@ -109,7 +109,7 @@ async fn every_type(precision: &str, unit: i64) {
         "create table t (ts timestamp, c_bool bool, c_i8 tinyint, c_i16 smallint, c_i32 int, c_i64 bigint, \
          c_u8 tinyint unsigned, c_u16 smallint unsigned, c_u32 int unsigned, c_u64 bigint unsigned, \
          c_f32 float, c_f64 double, c_vc varchar(32), c_nc nchar(16), c_vb varbinary(16), \
-         c_d64 decimal(10,2), c_d128 decimal(30,10))",
+         c_d64 decimal(10,2), c_d128 decimal(30,10), c_geo geometry(64), c_blob blob)",
     )
     .await;
     let base = 1_700_000_000_000i64 * unit;
@@ -118,8 +118,8 @@ async fn every_type(precision: &str, unit: i64) {
         &format!(
             "insert into t values ({base}, true, -128, -32768, -2147483648, -9223372036854775807, 255, 65535, \
              4294967295, 18446744073709551615, 3.5, 2.25, 'hello', '温度°C😀', '\\x0102ff', 12.34, \
-             -12345678901234567890.0123456789) ({}, null, null, null, null, null, null, null, null, null, null, \
-             null, null, null, null, null, null)",
+             -12345678901234567890.0123456789, 'POINT(1.5 -2)', '\\xdeadbeef') ({}, null, null, null, null, null, \
+             null, null, null, null, null, null, null, null, null, null, null, null, null)",
             base + 1
         ),
     )
@@ -151,6 +151,22 @@ async fn every_type(precision: &str, unit: i64) {
     assert_eq!(col[14].var_value(0), Some(&[1u8, 2, 0xff][..]));
     assert_eq!(text(&col[15], 0).as_deref(), Some("12.34"));
     assert_eq!(text(&col[16], 0).as_deref(), Some("-12345678901234567890.0123456789"));
+    let mut point = vec![1u8, 1, 0, 0, 0];
+    point.extend_from_slice(&1.5f64.to_le_bytes());
+    point.extend_from_slice(&(-2f64).to_le_bytes());
+    assert_eq!(col[17].var_value(0), Some(&point[..]));
+    assert_eq!(col[18].ty(), DataType::Blob);
+    assert_eq!(col[18].var_value(0), Some(&[0xde, 0xad, 0xbe, 0xef][..]));
+
+    // JSON tags arrive as JSON text; a NULL tag is NULL.
+    exec(&c, "create stable sj (ts timestamp, v int) tags (tj json)").await;
+    exec(&c, &format!("insert into j1 using sj tags ('{{\"k\":\"中\",\"n\":1.5}}') values ({base}, 1) j2 using sj tags (null) values ({base}, 2)")).await;
+    let (_, blocks) = fetch_all(&c, "select v, tj from sj order by v").await;
+    let tj = &blocks[0].columns[1];
+    assert_eq!(tj.ty(), DataType::Json);
+    let parsed: serde_json::Value = serde_json::from_str(&text(tj, 0).unwrap()).unwrap();
+    assert_eq!(parsed, serde_json::json!({"k": "中", "n": 1.5}));
+    assert_eq!(tj.nulls()[1], 1);
     c.close().await;
 }
 

@@ -145,6 +145,11 @@ pub enum Scalar {
     DayOfWeek,
     Week,
     TimeDiff,
+    JsonContains,
+    StAsText,
+    StGeomFromText,
+    StIntersects,
+    StContains,
 }
 
 #[derive(Debug, Clone)]
@@ -171,6 +176,10 @@ pub enum BExpr {
     Unscale(Box<BExpr>, u8),
     /// `-d` on a DECIMAL keeps the type.
     NegDecimal(Box<BExpr>),
+    /// `json->'key'`: the member as a native value (string, double, bool).
+    JsonGet(Box<BExpr>, String),
+    /// A native value back to JSON text (for JSON-typed output columns).
+    ToJson(Box<BExpr>),
     Agg(usize),
     WStart,
     WEnd,
@@ -298,7 +307,7 @@ impl BExpr {
         match self {
             BExpr::Agg(_) => true,
             BExpr::Col(_) | BExpr::Lit(_) | BExpr::WStart | BExpr::WEnd | BExpr::WDuration => false,
-            BExpr::Unscale(e, _) | BExpr::NegDecimal(e) => e.contains_agg(),
+            BExpr::Unscale(e, _) | BExpr::NegDecimal(e) | BExpr::JsonGet(e, _) | BExpr::ToJson(e) => e.contains_agg(),
             BExpr::Neg(e) | BExpr::Not(e) | BExpr::IsNull(e, _) | BExpr::Like(e, _, _) | BExpr::Regex(e, _, _) | BExpr::Cast(e, _) => e.contains_agg(),
             BExpr::Arith(_, a, b) | BExpr::TsArith(_, a, b) | BExpr::Cmp(_, a, b) | BExpr::And(a, b) | BExpr::Or(a, b) => a.contains_agg() || b.contains_agg(),
             BExpr::In(e, l, _) => e.contains_agg() || l.iter().any(|x| x.contains_agg()),
@@ -427,6 +436,24 @@ impl BExpr {
             },
             BExpr::NegDecimal(e) => match e.eval(rel, row, g, env) {
                 Value::Decimal(d) => Value::Decimal(-d),
+                other => other,
+            },
+            BExpr::JsonGet(e, key) => match e.eval(rel, row, g, env) {
+                Value::Str(s) => match serde_json::from_str::<serde_json::Value>(&s) {
+                    Ok(serde_json::Value::Object(m)) => match m.get(key) {
+                        Some(serde_json::Value::String(x)) => Value::Str(x.clone()),
+                        Some(serde_json::Value::Number(n)) => Value::Double(n.as_f64().unwrap_or(0.0)),
+                        Some(serde_json::Value::Bool(b)) => Value::Bool(*b),
+                        _ => Value::Null,
+                    },
+                    _ => Value::Null,
+                },
+                _ => Value::Null,
+            },
+            BExpr::ToJson(e) => match e.eval(rel, row, g, env) {
+                Value::Str(s) => Value::Str(serde_json::Value::String(s).to_string()),
+                Value::Double(d) => Value::Str(format!("{:?}", d)),
+                Value::Bool(b) => Value::Str(b.to_string()),
                 other => other,
             },
             BExpr::Agg(i) => g.and_then(|g| g.aggs.get(*i).cloned()).unwrap_or(Value::Null),
@@ -669,6 +696,24 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
                 _ => Value::Null,
             }
         }
+        JsonContains => match (a.first(), txt(1)) {
+            (Some(Value::Str(s)), Some(k)) => {
+                Value::Bool(matches!(serde_json::from_str::<serde_json::Value>(s), Ok(serde_json::Value::Object(m)) if m.contains_key(&k)))
+            }
+            _ => Value::Bool(false),
+        },
+        StGeomFromText => match txt(0) {
+            Some(s) => super::convert::wkt_to_wkb(&s).map(Value::Bytes).unwrap_or(Value::Null),
+            None => Value::Null,
+        },
+        StAsText => match a.first() {
+            Some(Value::Bytes(b)) => super::geometry::wkb_to_wkt(b).map(Value::Str).unwrap_or(Value::Null),
+            _ => Value::Null,
+        },
+        StIntersects | StContains => match (a.first(), a.get(1)) {
+            (Some(Value::Bytes(x)), Some(Value::Bytes(y))) => super::geometry::relate(x, y, f == StContains).map(Value::Bool).unwrap_or(Value::Null),
+            _ => Value::Null,
+        },
         Abs | Ceil | Floor | Round => {
             let Some(x) = num(0) else { return Value::Null };
             let r = match f {

@@ -13,6 +13,7 @@
 pub mod catalog;
 pub mod convert;
 mod ddl;
+pub mod geometry;
 pub mod eval;
 mod insert;
 mod query;

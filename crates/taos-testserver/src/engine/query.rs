@@ -12,11 +12,11 @@ use super::regex::Regex;
 use super::{ddl, ecode, err, invalid_column, resolve_db, table_not_exist, time, unsupported, Catalog, Engine, SessionCtx};
 
 /// Functions that return several rows per group (not implemented; they make a query non-plain).
-const MULTI_ROW: &[&str] = &["top", "bottom", "diff", "csum", "sample", "tail", "unique", "derivative", "mavg", "interp", "apercentile", "irate", "twa", "leastsquares"];
+const MULTI_ROW: &[&str] = &["top", "bottom", "diff", "csum", "sample", "tail", "unique", "derivative", "mavg", "interp", "twa"];
 
 const AGGREGATES: &[&str] = &[
     "count", "sum", "avg", "min", "max", "first", "last", "last_row", "spread", "stddev", "stddev_pop", "percentile",
-    "elapsed", "mode", "hyperloglog",
+    "elapsed", "mode", "hyperloglog", "apercentile", "irate", "leastsquares",
 ];
 
 /// Functions TDengine has that this engine does not implement (→ 9728, not 884).
@@ -91,6 +91,11 @@ fn scalar_of(name: &str) -> Option<Scalar> {
         "dayofweek" => DayOfWeek,
         "week" => Week,
         "timediff" => TimeDiff,
+        "contains" => JsonContains,
+        "st_astext" | "st_aswkt" => StAsText,
+        "st_geomfromtext" => StGeomFromText,
+        "st_intersects" => StIntersects,
+        "st_contains" => StContains,
         _ => return None,
     })
 }
@@ -108,12 +113,18 @@ enum AggKind {
     First,
     Last,
     LastRow,
+    /// min/max of a BLOB: 3.3.7.5 answers an empty value.
+    BlobEmpty,
     Spread,
     Stddev,
     Percentile(f64),
     Elapsed(i64),
     Mode,
     Hll,
+    /// Nearest-rank percentile (what `apercentile` answers on small inputs).
+    APercentile(f64),
+    Irate,
+    LeastSquares(f64, f64),
 }
 
 struct AggSpec {
@@ -363,7 +374,13 @@ impl<'a, 'r> Binder<'a, 'r> {
                 };
                 (BExpr::Case(op, ws, el), out_field.unwrap_or_else(|| vchar("", 0)))
             }
-            Expr::JsonGet { .. } => return Err(unsupported("->")),
+            Expr::JsonGet { expr, key } => {
+                let (b, f) = self.bind(expr, in_agg)?;
+                if f.ty != DataType::Json {
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+                }
+                (BExpr::JsonGet(Box::new(b), key.clone()), Field::new("", DataType::Json, 4095))
+            }
             Expr::Func { name, args, .. } => return self.bind_func(name, args, in_agg),
         })
     }
@@ -526,6 +543,38 @@ impl<'a, 'r> Binder<'a, 'r> {
                 nparams(2, 3)?;
                 Field::fixed("", DataType::BigInt)
             }
+            JsonContains => {
+                nparams(2, 2)?;
+                if fields[0].ty != DataType::Json {
+                    return Err(bad_type());
+                }
+                Field::fixed("", DataType::Bool)
+            }
+            StGeomFromText => {
+                nparams(1, 1)?;
+                if !is_string(fields[0].ty) {
+                    return Err(bad_type());
+                }
+                Field::new("", DataType::Geometry, 65517)
+            }
+            StAsText => {
+                nparams(1, 1)?;
+                if fields[0].ty != DataType::Geometry {
+                    return Err(bad_type());
+                }
+                if matches!(&args[0], Expr::Func { .. }) {
+                    // what 3.3.7.5 answers for st_astext of a computed geometry
+                    return Err(err(code::ADAPTER_GENERIC, "Unknown error 65535"));
+                }
+                vchar("", fields[0].len)
+            }
+            StIntersects | StContains => {
+                nparams(2, 2)?;
+                if fields.iter().any(|x| x.ty != DataType::Geometry) {
+                    return Err(bad_type());
+                }
+                Field::fixed("", DataType::Bool)
+            }
             Sqrt | Exp | Sin | Cos | Tan => {
                 nparams(1, 1)?;
                 if !is_numeric(fields[0].ty) {
@@ -615,9 +664,15 @@ impl<'a, 'r> Binder<'a, 'r> {
         }
         let max_args = match name {
             "percentile" | "elapsed" => 2,
+            "apercentile" | "leastsquares" => 3,
             _ => 1,
         };
-        if args.is_empty() || args.len() > max_args || (name == "percentile" && args.len() != 2) {
+        let min_args = match name {
+            "percentile" | "apercentile" => 2,
+            "leastsquares" => 3,
+            _ => 1,
+        };
+        if args.len() < min_args || args.len() > max_args {
             return Err(bad_count());
         }
         if matches!(args[0], Expr::Star { .. }) {
@@ -647,6 +702,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                     (AggKind::Avg, Field::fixed("", DataType::Double))
                 }
             }
+            "min" | "max" if f.ty == DataType::Blob => (AggKind::BlobEmpty, f.clone()),
             "min" | "max" => {
                 if !is_numeric(f.ty) || f.ty == DataType::Bool {
                     return Err(bad_type());
@@ -683,6 +739,38 @@ impl<'a, 'r> Binder<'a, 'r> {
                     return Err(err(ecode::FUNC_PARAM_RANGE, format!("Invalid parameter range : {}", name)));
                 }
                 (AggKind::Percentile(p), Field::fixed("", DataType::Double))
+            }
+            "apercentile" => {
+                if !is_numeric(f.ty) {
+                    return Err(bad_type());
+                }
+                let p = match &args[1] {
+                    Expr::Int(i) => *i as f64,
+                    Expr::Float(x) => *x,
+                    _ => return Err(bad_type()),
+                };
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(err(ecode::FUNC_PARAM_RANGE, format!("Invalid parameter range : {}", name)));
+                }
+                (AggKind::APercentile(p), Field::fixed("", DataType::Double))
+            }
+            "irate" => {
+                if !is_numeric(f.ty) {
+                    return Err(bad_type());
+                }
+                (AggKind::Irate, Field::fixed("", DataType::Double))
+            }
+            "leastsquares" => {
+                if !is_numeric(f.ty) {
+                    return Err(bad_type());
+                }
+                let num = |e: &Expr| match e {
+                    Expr::Int(i) => Some(*i as f64),
+                    Expr::Float(x) => Some(*x),
+                    _ => None,
+                };
+                let (Some(start), Some(step)) = (num(&args[1]), num(&args[2])) else { return Err(bad_type()) };
+                (AggKind::LeastSquares(start, step), vchar("", 126))
             }
             "elapsed" => {
                 if f.ty != DataType::Timestamp {
@@ -961,7 +1049,13 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
         now: time::now(rel.precision),
     };
 
-    let agg_mode = sel.window.is_some() || !sel.group_by.is_empty() || sel.items.iter().any(|i| has_agg_call(&i.expr));
+    // top/bottom/diff/csum: one output row per picked input row
+    let multi = sel.items.iter().find_map(|i| match &i.expr {
+        Expr::Func { name, args, .. } if matches!(name.as_str(), "top" | "bottom" | "diff" | "csum") => Some((name.clone(), args.clone())),
+        _ => None,
+    });
+    let agg_mode = multi.is_none() && (sel.window.is_some() || !sel.group_by.is_empty() || sel.items.iter().any(|i| has_agg_call(&i.expr)));
+    let mut multi_spec: Option<(String, BExpr, i64)> = None;
     let mut b = Binder { engine, ctx, rel: &rel, agg_mode: false, has_window: sel.window.is_some(), aggs: vec![], bare: vec![], uses_window_cols: false };
 
     // WHERE
@@ -1006,6 +1100,36 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
                     }
                 }
             }
+            Expr::Func { name, args, .. } if multi.as_ref().is_some_and(|m| m.0 == *name) => {
+                if multi_spec.is_some() {
+                    return Err(unsupported(&item.text));
+                }
+                let bad_count = || err(ecode::FUNC_PARAM_COUNT, format!("Invalid number of parameters : {}", name));
+                let want = if matches!(name.as_str(), "top" | "bottom") { 2 } else { 1 };
+                if args.len() != want {
+                    return Err(bad_count());
+                }
+                let (arg, af) = b.bind(&args[0], true)?;
+                if !is_numeric(af.ty) || af.ty == DataType::Bool || af.ty.is_decimal() {
+                    return Err(err(ecode::FUNC_PARAM_TYPE, format!("Invalid parameter data type : {}", name)));
+                }
+                let k = match args.get(1) {
+                    Some(Expr::Int(k)) if (1..=100).contains(k) => *k as i64,
+                    Some(_) => return Err(err(ecode::FUNC_PARAM_RANGE, format!("Invalid parameter range : {}", name))),
+                    None => 0,
+                };
+                let unsigned = matches!(af.ty, DataType::UTinyInt | DataType::USmallInt | DataType::UInt | DataType::UBigInt);
+                let float = matches!(af.ty, DataType::Float | DataType::Double);
+                let mut field = match name.as_str() {
+                    "top" | "bottom" => af.clone(),
+                    _ if float => Field::fixed("", DataType::Double),
+                    "csum" if unsigned => Field::fixed("", DataType::UBigInt),
+                    _ => Field::fixed("", DataType::BigInt),
+                };
+                field.name = out_name(item);
+                multi_spec = Some((name.clone(), arg, k));
+                outs.push(OutCol { expr: BExpr::Agg(0), field });
+            }
             Expr::Func { name, args, .. }
                 if agg_mode && matches!(name.as_str(), "first" | "last" | "last_row") && (args.len() > 1 || matches!(args.first(), Some(Expr::Star { .. }))) =>
             {
@@ -1034,8 +1158,11 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
                 }
             }
             _ => {
-                let (e, mut f) = b.bind(&item.expr, false)?;
+                let (mut e, mut f) = b.bind(&item.expr, false)?;
                 f.name = out_name(item);
+                if matches!(e, BExpr::JsonGet(..)) {
+                    e = BExpr::ToJson(Box::new(e));
+                }
                 outs.push(OutCol { expr: e, field: f });
             }
         }
@@ -1105,7 +1232,9 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
         having_col = Some(outs.len() - 1);
     }
 
-    let mut out_rows: Vec<Vec<Value>> = if !agg_mode {
+    let mut out_rows: Vec<Vec<Value>> = if let Some((fname, arg, k)) = &multi_spec {
+        multi_rows(&rel, &env, &rows, &outs, &key_exprs, fname, arg, *k)
+    } else if !agg_mode {
         let mut v = Vec::with_capacity(rows.len());
         for &r in &rows {
             v.push(outs.iter().map(|c| c.expr.eval(&rel, Some(r), None, &env)).collect());
@@ -1560,6 +1689,86 @@ fn apply_fill(rows: &mut [Vec<Value>], windows: &[(i64, Option<Vec<Value>>)], fi
     }
 }
 
+/// top/bottom/diff/csum per group (partition): each picked row with the function's value.
+#[allow(clippy::too_many_arguments)]
+fn multi_rows(rel: &Relation, env: &EvalEnv, rows: &[RowRef], outs: &[OutCol], key_exprs: &[BExpr], fname: &str, arg: &BExpr, k: i64) -> Vec<Vec<Value>> {
+    let mut groups: Vec<Vec<RowRef>> = Vec::new();
+    let mut index: HashMap<Vec<KeyPart>, usize> = HashMap::new();
+    for &r in rows {
+        let key: Vec<KeyPart> = key_exprs.iter().map(|e| key_part(&e.eval(rel, Some(r), None, env))).collect();
+        let gi = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[gi].push(r);
+    }
+    let mut out = Vec::new();
+    for mut g in groups {
+        g.sort_by_key(|&r| rel.ts(r));
+        let vals: Vec<Value> = g.iter().map(|&r| arg.eval(rel, Some(r), None, env)).collect();
+        let mut picked: Vec<(RowRef, Value)> = Vec::new();
+        match fname {
+            "top" | "bottom" => {
+                let mut idx: Vec<usize> = (0..g.len()).filter(|&i| !vals[i].is_null()).collect();
+                idx.sort_by(|&a, &b| {
+                    let o = sort_cmp(&vals[a], &vals[b]);
+                    if fname == "top" {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                });
+                idx.truncate(k as usize);
+                idx.sort();
+                picked = idx.into_iter().map(|i| (g[i], vals[i].clone())).collect();
+            }
+            "diff" => {
+                let mut prev: Option<f64> = None;
+                let float = vals.iter().any(|v| matches!(v, Value::Float(_) | Value::Double(_)));
+                for (i, v) in vals.iter().enumerate() {
+                    match (to_f64(v), prev) {
+                        (None, Some(_)) => picked.push((g[i], Value::Null)),
+                        (None, None) => {}
+                        (Some(x), None) => prev = Some(x),
+                        (Some(x), Some(p)) => {
+                            picked.push((g[i], if float { Value::Double(x - p) } else { Value::Int((x - p) as i64) }));
+                            prev = Some(x);
+                        }
+                    }
+                }
+            }
+            _ => {
+                // csum: running sum over non-NULL values
+                let mut si: i128 = 0;
+                let mut sf: f64 = 0.0;
+                for (i, v) in vals.iter().enumerate() {
+                    match v {
+                        Value::Null => {}
+                        Value::Float(_) | Value::Double(_) => {
+                            sf += to_f64(v).unwrap_or(0.0);
+                            picked.push((g[i], Value::Double(sf)));
+                        }
+                        Value::UInt(u) => {
+                            si += *u as i128;
+                            picked.push((g[i], Value::UInt(si as u64)));
+                        }
+                        other => {
+                            si += to_f64(other).unwrap_or(0.0) as i128;
+                            picked.push((g[i], Value::Int(si as i64)));
+                        }
+                    }
+                }
+            }
+        }
+        for (r, v) in picked {
+            let aggs = [v];
+            let gc = GroupCtx { aggs: &aggs, window: None };
+            out.push(outs.iter().map(|c| c.expr.eval(rel, Some(r), Some(&gc), env)).collect());
+        }
+    }
+    out
+}
+
 fn group_row(b: &Binder, rel: &Relation, env: &EvalEnv, rows: &[RowRef], outs: &[OutCol], selector_idx: Option<usize>, window: Option<(i64, i64, i64)>) -> Vec<Value> {
     let mut aggs = Vec::with_capacity(b.aggs.len());
     let mut rep = rows.first().copied();
@@ -1590,6 +1799,7 @@ fn compute_agg(a: &AggSpec, rel: &Relation, env: &EvalEnv, rows: &[RowRef]) -> (
     };
     match a.kind {
         AggKind::CountStar => (Value::Int(rows.len() as i64), None),
+        AggKind::BlobEmpty => (Value::Bytes(Vec::new()), None),
         AggKind::Count => {
             let n = match col {
                 Some(c) => rows.iter().filter(|&&r| !rel.is_null(c, r)).count(),
@@ -1754,6 +1964,49 @@ fn compute_agg(a: &AggSpec, rel: &Relation, env: &EvalEnv, rows: &[RowRef]) -> (
             let hi = pos.ceil() as usize;
             let v = vals[lo] + (vals[hi] - vals[lo]) * (pos - lo as f64);
             (Value::Double(v), None)
+        }
+        AggKind::APercentile(p) => {
+            let mut vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if vals.is_empty() {
+                return (Value::Null, None);
+            }
+            vals.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
+            let rank = ((p / 100.0) * vals.len() as f64).ceil().max(1.0) as usize;
+            (Value::Double(vals[rank.min(vals.len()) - 1]), None)
+        }
+        AggKind::Irate => {
+            let pts: Vec<(i64, f64)> = rows.iter().filter_map(|&r| to_f64(&val(r)).map(|v| (rel.ts(r), v))).collect();
+            let mut sorted = pts;
+            sorted.sort_by_key(|p| p.0);
+            if sorted.len() < 2 {
+                return (Value::Double(0.0), None);
+            }
+            let (t1, v1) = sorted[sorted.len() - 1];
+            let (t0, v0) = sorted[sorted.len() - 2];
+            let dt = (t1 - t0) as f64 / rel.precision.per_second() as f64;
+            if dt <= 0.0 {
+                return (Value::Double(0.0), None);
+            }
+            let dv = if v1 < v0 { v1 } else { v1 - v0 };
+            (Value::Double(dv / dt), None)
+        }
+        AggKind::LeastSquares(start, step) => {
+            let ys: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if ys.len() < 2 {
+                return (Value::Null, None);
+            }
+            let n = ys.len() as f64;
+            let xs: Vec<f64> = (0..ys.len()).map(|i| start + step * i as f64).collect();
+            let (sx, sy) = (xs.iter().sum::<f64>(), ys.iter().sum::<f64>());
+            let sxx: f64 = xs.iter().map(|x| x * x).sum();
+            let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| x * y).sum();
+            let d = n * sxx - sx * sx;
+            if d == 0.0 {
+                return (Value::Null, None);
+            }
+            let slope = (n * sxy - sx * sy) / d;
+            let icpt = (sy - slope * sx) / n;
+            (Value::Str(format!("{{slop:{:.6}, intercept:{:.6}}}", slope, icpt)), None)
         }
         AggKind::Elapsed(unit) => {
             let ts: Vec<i64> = rows.iter().filter(|&&r| !val(r).is_null()).map(|&r| rel.ts(r)).collect();

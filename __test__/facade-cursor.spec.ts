@@ -101,3 +101,14 @@ test('rowMode object on a cursor', async (t) => {
   await cursor.execute('select')
   t.deepEqual(await cursor.fetchone(), { id: 0, d: '0.50' })
 })
+
+test('a failed block read is reported once with its class, then as an InterfaceError naming it', async (t) => {
+  const native = fixture(20)
+  const cursor = (await openConnection(native, undefined)).cursor()
+  await cursor.execute('select')
+  await cursor.fetchmany(3)
+  native.connections[0]!.dropResults()
+  const first = await t.throwsAsync(cursor.fetchall(), { instanceOf: taos.ResultError })
+  t.is(first!.errno, 0xffff)
+  await t.throwsAsync(cursor.fetchone(), { instanceOf: taos.InterfaceError, message: /earlier read of this result failed: \[0xFFFF\] result is nil/ })
+})

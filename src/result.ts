@@ -141,7 +141,15 @@ export class RowStream implements Closable {
   }
 
   private async fetchNextBlock(): Promise<void> {
-    const next = await callNative(() => this.native.fetchBlock(this.reply.resultId), this.secrets)
+    let next: NativeBlock | null
+    try {
+      next = await callNative(() => this.native.fetchBlock(this.reply.resultId), this.secrets)
+    } catch (err) {
+      // The result is unusable now; later reads say why instead of looking like a clean end.
+      this.closedReason ??= `an earlier read of this result failed: ${(err as Error).message}`
+      this.close()
+      throw err
+    }
     if (this.closed) return // closed while the fetch was in flight
     if (next === null) {
       this.exhausted = true

@@ -121,6 +121,11 @@ export class FakeConnection implements NativeConnection {
     this.results.delete(resultId)
   }
 
+  /** Forgets every result, as a server that restarted would. */
+  dropResults(): void {
+    this.results.clear()
+  }
+
   /** Results the server still holds. */
   get openResults(): number {
     return this.results.size

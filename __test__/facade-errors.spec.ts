@@ -45,6 +45,8 @@ test('an unknown class name or shape becomes an InternalError, napi argument err
   t.true(fromNative(new Error('FrobError: x')) instanceof taos.InternalError)
   t.true(fromNative(new TypeError('Failed to convert JavaScript value `Number 1` into rust type `String`')) instanceof taos.InterfaceError)
   t.true(fromNative('a string') instanceof taos.InternalError)
+  const napiArg = Object.assign(new Error('Failed to convert JavaScript value `Number 123 ` into rust type `String`'), { code: 'StringExpected' })
+  t.true(fromNative(napiArg) instanceof taos.InterfaceError)
 })
 
 test('passwords are removed from messages', (t) => {

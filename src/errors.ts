@@ -126,8 +126,11 @@ export function fromNative(err: unknown, secrets: ReadonlyArray<string | undefin
   if (PANIC_MESSAGE.test(message)) {
     return new InternalError(`internal error in the native addon: ${message}`)
   }
-  // A TypeError/RangeError from napi argument conversion is a misuse of the API.
-  if (err instanceof TypeError || err instanceof RangeError) {
+  // napi-rs argument conversion failures (code 'StringExpected', 'InvalidArg', …) and JS
+  // TypeErrors/RangeErrors are misuse of the API.
+  const napiCode = (err as { code?: unknown } | null)?.code
+  const badArgument = typeof napiCode === 'string' && (napiCode === 'InvalidArg' || napiCode.endsWith('Expected'))
+  if (badArgument || err instanceof TypeError || err instanceof RangeError) {
     return new InterfaceError(message)
   }
   return new InternalError(message)

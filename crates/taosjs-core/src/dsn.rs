@@ -94,6 +94,8 @@ pub struct ConnectConfig {
     pub connector: Option<String>,
     /// How long one endpoint may take to accept the WebSocket, and then the login.
     pub connect_timeout: std::time::Duration,
+    /// PEM certificates trusted for `wss://` besides the public web roots (a private CA).
+    pub tls_ca_pem: Option<String>,
     /// DSN parameters not understood above, kept for later features.
     pub params: BTreeMap<String, String>,
 }
@@ -126,6 +128,7 @@ impl Default for ConnectConfig {
             bearer_token: None,
             connector: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            tls_ca_pem: None,
             params: BTreeMap::new(),
         }
     }

@@ -2,13 +2,14 @@
 //! frames, and resolves each call's oneshot when the session reports its completion.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use taosjs_core::{CallId, ConnectConfig, Error, Event, Frame, QueryInfo, Reply, Scheme, Session};
 
@@ -25,19 +26,21 @@ enum Responder {
 
 /// The WebSocket of the first endpoint that accepts one, each tried within the connect timeout.
 pub(crate) async fn open_socket(config: &ConnectConfig) -> Result<Ws, Error> {
-    if config.scheme == Scheme::Wss {
-        return Err(Error::not_supported("wss:// (TLS) connections are not supported yet; use ws://"));
-    }
     if config.endpoints.is_empty() {
         return Err(Error::interface("no endpoint to connect to"));
     }
+    let connector = match config.scheme {
+        Scheme::Wss => Some(tls_connector(config)?),
+        Scheme::Ws => None,
+    };
     let timeout = config.connect_timeout;
     let mut failures = Vec::new();
     for endpoint in &config.endpoints {
         let url = config.url(endpoint);
         // Blocks of wide results can be large; the server sets no limit either.
         let ws_config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
-        let attempt = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(ws_config), true);
+        let attempt =
+            tokio_tungstenite::connect_async_tls_with_config(url.as_str(), Some(ws_config), true, connector.clone());
         match tokio::time::timeout(timeout, attempt).await {
             Ok(Ok((ws, _response))) => return Ok(ws),
             Ok(Err(e)) => failures.push(format!("{endpoint}: {e}")),
@@ -45,6 +48,31 @@ pub(crate) async fn open_socket(config: &ConnectConfig) -> Result<Ws, Error> {
         }
     }
     Err(Error::connection(format!("cannot connect to TDengine ({})", failures.join("; "))))
+}
+
+/// TLS settings for `wss://`: the public web roots plus the configured private CA, ring crypto.
+fn tls_connector(config: &ConnectConfig) -> Result<Connector, Error> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(pem) = &config.tls_ca_pem {
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            let cert = cert.map_err(|e| Error::interface(format!("TLS CA is not valid PEM: {e}")))?;
+            roots.add(cert).map_err(|e| Error::interface(format!("TLS CA certificate rejected: {e}")))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(Error::interface("TLS CA holds no PEM certificate"));
+        }
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::internal(format!("TLS setup failed: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Connector::Rustls(Arc::new(tls)))
 }
 
 /// Starts the task; `call` is the session's pending `connect`, answered on `connected`.

@@ -3,7 +3,8 @@
 //! wait on a oneshot each. The driver only moves frames; every protocol decision is the core's.
 //!
 //! API (stable for the napi layer): `Client::connect(ConnectConfig)`, `server_version`, `query`,
-//! `fetch_block`, `free_result`, `close`. `wss://` is not supported yet (NotSupported error).
+//! `fetch_block`, `free_result`, `close`. `wss://` uses rustls (public web roots plus
+//! `ConnectConfig::tls_ca_pem`).
 
 use std::sync::Arc;
 

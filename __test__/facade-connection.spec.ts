@@ -133,3 +133,10 @@ test('rollback is not supported, commit is a no-op', async (t) => {
   await t.notThrowsAsync(conn.commit())
   await t.throwsAsync(conn.rollback(), { instanceOf: taos.NotSupportedError })
 })
+
+test('the DSN password and token are kept out of error messages', async (t) => {
+  const native = new FakeNative()
+  native.connectError = new Error('ConnectionError: cannot log in with p%40ss and p@ss and tok123')
+  const err = await t.throwsAsync(openConnection(native, 'ws://root:p%40ss@h:6041/db?token=tok123'), { instanceOf: taos.ConnectionError })
+  t.is(err!.message, 'cannot log in with *** and *** and ***')
+})

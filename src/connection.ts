@@ -2,6 +2,7 @@ import { Cursor } from './cursor.js'
 import { callNative, InterfaceError, NotSupportedError } from './errors.js'
 import type { NativeConnectOptions, NativeConnection, NativeModule } from './native.js'
 import { RowStream, TaosResult, type RowArray, type RowObject } from './result.js'
+import { dsnSecrets, envDsn } from './dsn.js'
 import type { ResultOptions } from './types.js'
 
 /**
@@ -188,29 +189,4 @@ export async function openConnection(
   const secrets = [options.password, options.token, ...dsnSecrets(effectiveDsn)]
   const conn = await callNative(() => native.connect(effectiveDsn ?? null, nativeOptions), secrets)
   return new Connection(conn, options, secrets)
-}
-
-function envDsn(): string | undefined {
-  const value = typeof process === 'undefined' ? undefined : process.env['TDENGINE_DSN']
-  return value === undefined || value === '' ? undefined : value
-}
-
-/** The password and token inside a DSN, so that error messages can leave them out. */
-function dsnSecrets(dsn: string | undefined): string[] {
-  if (dsn === undefined) return []
-  const out: string[] = []
-  const userinfo = /^[^:]+:\/\/([^@/]*)@/.exec(dsn)?.[1]
-  const colon = userinfo?.indexOf(':') ?? -1
-  if (userinfo !== undefined && colon >= 0) {
-    const password = userinfo.slice(colon + 1)
-    out.push(password)
-    try {
-      out.push(decodeURIComponent(password))
-    } catch {
-      // not percent-encoded
-    }
-  }
-  const token = /[?&]token=([^&]*)/.exec(dsn)?.[1]
-  if (token !== undefined) out.push(token)
-  return out
 }

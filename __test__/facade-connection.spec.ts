@@ -140,3 +140,15 @@ test('the DSN password and token are kept out of error messages', async (t) => {
   const err = await t.throwsAsync(openConnection(native, 'ws://root:p%40ss@h:6041/db?token=tok123'), { instanceOf: taos.ConnectionError })
   t.is(err!.message, 'cannot log in with *** and *** and ***')
 })
+
+test('unknown result options are rejected with InterfaceError', async (t) => {
+  const native = new FakeNative(() => ({ columns: [{ field: field('v', 4, 4), values: [1] }] }))
+  const conn = await openConnection(native, undefined)
+  // @ts-expect-error deliberately wrong
+  await t.throwsAsync(conn.query('select', { timestampAs: 'iso' }), { instanceOf: taos.InterfaceError, message: /timestampAs/ })
+  // @ts-expect-error deliberately wrong
+  t.throws(() => conn.cursor({ rowMode: 'dict' }), { instanceOf: taos.InterfaceError })
+  // @ts-expect-error deliberately wrong
+  await t.throwsAsync(openConnection(native, undefined, { bigintAs: 'int' }), { instanceOf: taos.InterfaceError })
+  t.is(native.connectCalls.length, 1, 'bad options are caught before connecting')
+})

@@ -31,6 +31,21 @@ export interface ExecuteOptions {
 /** Per-query options: a request id and the shape of the values. */
 export interface QueryOptions extends ExecuteOptions, ResultOptions {}
 
+const ALLOWED: Record<'rowMode' | 'timestampAs' | 'bigintAs', readonly string[]> = {
+  rowMode: ['array', 'object'],
+  timestampAs: ['date', 'bigint', 'number', 'string'],
+  bigintAs: ['bigint', 'number', 'string'],
+}
+
+function validateResultOptions(options: ResultOptions): void {
+  for (const key of ['rowMode', 'timestampAs', 'bigintAs'] as const) {
+    const value = options[key]
+    if (value !== undefined && !ALLOWED[key].includes(value)) {
+      throw new InterfaceError(`option ${key} must be one of ${ALLOWED[key].join(', ')}; got ${JSON.stringify(value)}`)
+    }
+  }
+}
+
 function toReqId(reqId: number | bigint | undefined): bigint | null {
   if (reqId === undefined) return null
   if (typeof reqId === 'number' && (!Number.isSafeInteger(reqId) || reqId < 0)) {
@@ -147,6 +162,7 @@ export class Connection implements AsyncDisposable {
   }
 
   private merge(options: ResultOptions): ResultOptions {
+    validateResultOptions(options)
     return {
       rowMode: options.rowMode ?? this.resultOptions.rowMode,
       timestampAs: options.timestampAs ?? this.resultOptions.timestampAs,
@@ -171,6 +187,7 @@ export async function openConnection(
   dsn: string | undefined,
   options: ConnectOptions = {},
 ): Promise<Connection> {
+  validateResultOptions(options)
   const effectiveDsn = dsn ?? envDsn()
   const nativeOptions: NativeConnectOptions = {}
   for (const key of ['user', 'password', 'host', 'database', 'timezone', 'token'] as const) {

@@ -121,9 +121,13 @@ impl Driver {
                 },
             }
         }
-        // Send what close() queued (free_result), then say goodbye.
-        let _ = self.flush().await;
-        let _ = self.ws.close(None).await;
+        // Send what close() queued (free_result), then say goodbye; a peer that stopped reading
+        // must not make close() hang.
+        let goodbye = async {
+            let _ = self.flush().await;
+            let _ = self.ws.close(None).await;
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), goodbye).await;
         self.session.handle_disconnect("the connection was closed by the client");
         self.dispatch_events();
         self.commands.close();

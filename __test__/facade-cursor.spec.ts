@@ -112,3 +112,11 @@ test('a failed block read is reported once with its class, then as an InterfaceE
   t.is(first!.errno, 0xffff)
   await t.throwsAsync(cursor.fetchone(), { instanceOf: taos.InterfaceError, message: /earlier read of this result failed: \[0xFFFF\] result is nil/ })
 })
+
+test('overlapping execute() calls leave one result open, not two', async (t) => {
+  const native = fixture(20)
+  const cursor = (await openConnection(native, undefined)).cursor()
+  await Promise.all([cursor.execute('select'), cursor.execute('select')])
+  t.is(native.connections[0]!.openResults, 1)
+  t.is((await cursor.fetchall()).length, 20)
+})

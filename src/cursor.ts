@@ -97,6 +97,8 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
       stream.close()
       throw new InterfaceError('the cursor was closed while the statement ran')
     }
+    // Another execute() may have finished meanwhile: the last to finish wins, none leaks.
+    this.stream?.close()
     this.stream = stream
     return this.rowcount
   }

@@ -414,7 +414,7 @@ fn decode_var(ty: DataType, col: usize, offsets_raw: &[u8], area: &[u8]) -> Resu
 
 /// NCHAR values travel as UCS-4 little-endian code points.
 fn ucs4_to_utf8(payload: &[u8], out: &mut Vec<u8>) -> std::result::Result<(), String> {
-    if payload.len() % 4 != 0 {
+    if !payload.len().is_multiple_of(4) {
         return Err(format!("NCHAR value of {} bytes is not whole UCS-4 characters", payload.len()));
     }
     let mut buf = [0u8; 4];
@@ -554,7 +554,7 @@ mod tests {
             // Random garbage, sometimes behind a plausible header.
             let len = (rng.next() % 200) as usize;
             let mut buf: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
-            if len >= 28 && rng.next() % 2 == 0 {
+            if len >= 28 && rng.next().is_multiple_of(2) {
                 buf[0..4].copy_from_slice(&1i32.to_le_bytes());
                 buf[4..8].copy_from_slice(&(len as i32).to_le_bytes());
                 buf[8..12].copy_from_slice(&((rng.next() % 6) as i32).to_le_bytes());

@@ -22,6 +22,15 @@ impl SqlBackend for Engine {
     }
 }
 
+/// Runs a synchronous engine call. On a multi-threaded runtime (the binary, the napi addon) the
+/// worker thread is handed over first so a long statement does not stall other connections.
+pub fn run_blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// Runs a backend call, turning a panic into an adapter-style error so that one bad statement
 /// cannot take a connection (or the server) down.
 pub fn guarded<T>(f: impl FnOnce() -> Result<T, TdError>) -> Result<T, TdError> {

@@ -267,14 +267,14 @@ pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>
     }
 
     let backend = shared.backend.clone();
-    let outcome = (move || {
+    let outcome = crate::backend::run_blocking(move || {
         let mut ctx = SessionCtx::default();
         if let Some(db) = db {
             // The adapter runs `use <db>` first and ignores its failure.
             let _ = guarded(|| backend.execute(&mut ctx, &format!("use `{db}`")));
         }
         guarded(|| backend.execute(&mut ctx, &sql))
-    })();
+    });
     match outcome {
         Ok(Outcome::Affected(n)) => {
             let mut s = String::with_capacity(96);

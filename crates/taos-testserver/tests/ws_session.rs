@@ -59,6 +59,18 @@ async fn conn_checks_credentials_and_rejects_duplicates() {
 }
 
 #[tokio::test]
+async fn conn_accepts_a_login_token_as_bearer_token() {
+    let server = default_fake_server().await;
+    let login = http(server.addr(), "GET", "/rest/login/root/taosdata", &[], b"").await;
+    let token = serde_json::from_slice::<serde_json::Value>(&login.body).unwrap()["desc"].as_str().unwrap().to_string();
+    let mut c = WsClient::connect(server.addr()).await;
+    let bad = c.call(r#"{"action":"conn","args":{"req_id":1,"bearer_token":"nope"}}"#).await;
+    assert!(bad.starts_with(r#"{"code":855,"#), "{bad}");
+    let ok = c.call(&format!(r#"{{"action":"conn","args":{{"req_id":2,"bearer_token":"{token}"}}}}"#)).await;
+    assert!(ok.starts_with(r#"{"code":0,"#), "{ok}");
+}
+
+#[tokio::test]
 async fn conn_with_a_database_sets_the_current_db() {
     let server = default_fake_server().await;
     let mut c = WsClient::connect(server.addr()).await;

@@ -39,16 +39,17 @@ const OP_PONG: u8 = 0xA;
 pub struct FrameReader<R> {
     inner: R,
     max_message: usize,
+    /// A fragmented message being reassembled; survives control frames sent between fragments.
+    partial: Option<(u8, Vec<u8>)>,
 }
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
     pub fn new(inner: R, max_message: usize) -> Self {
-        FrameReader { inner, max_message }
+        FrameReader { inner, max_message, partial: None }
     }
 
     /// Reads frames until one whole message (or a control frame) is available.
     pub async fn read_message(&mut self) -> Result<Message, ReadError> {
-        let mut partial: Option<(u8, Vec<u8>)> = None;
         loop {
             let mut head = [0u8; 2];
             self.inner.read_exact(&mut head).await?;
@@ -79,7 +80,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             if is_control && (len > 125 || !fin) {
                 return Err(ReadError::Protocol(1002, "bad control frame"));
             }
-            let already = partial.as_ref().map_or(0, |(_, p)| p.len()) as u64;
+            let already = self.partial.as_ref().map_or(0, |(_, p)| p.len()) as u64;
             if !is_control && already.saturating_add(len) > self.max_message as u64 {
                 return Err(ReadError::Protocol(1009, "message too big"));
             }
@@ -98,23 +99,23 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                     return Ok(Message::Close(code));
                 }
                 OP_TEXT | OP_BINARY => {
-                    if partial.is_some() {
+                    if self.partial.is_some() {
                         return Err(ReadError::Protocol(1002, "new message inside a fragmented one"));
                     }
                     if fin {
                         return Ok(if opcode == OP_TEXT { Message::Text(payload) } else { Message::Binary(payload) });
                     }
-                    partial = Some((opcode, payload));
+                    self.partial = Some((opcode, payload));
                 }
                 OP_CONT => {
-                    let Some((op, mut data)) = partial.take() else {
+                    let Some((op, mut data)) = self.partial.take() else {
                         return Err(ReadError::Protocol(1002, "continuation without a message"));
                     };
                     data.extend_from_slice(&payload);
                     if fin {
                         return Ok(if op == OP_TEXT { Message::Text(data) } else { Message::Binary(data) });
                     }
-                    partial = Some((op, data));
+                    self.partial = Some((op, data));
                 }
                 _ => return Err(ReadError::Protocol(1002, "unknown opcode")),
             }
@@ -232,6 +233,15 @@ mod tests {
             Message::Text(t) => assert_eq!(t, b"Hello"),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn ping_between_fragments_keeps_the_message() {
+        // "ab" (text, not fin) + ping "p" + "c" (continuation, fin); unmasked for brevity.
+        let wire = [0x01, 0x02, b'a', b'b', 0x89, 0x01, b'p', 0x80, 0x01, b'c'];
+        let mut r = FrameReader::new(&wire[..], 1 << 20);
+        assert!(matches!(r.read_message().await.unwrap(), Message::Ping(p) if p == b"p"));
+        assert!(matches!(r.read_message().await.unwrap(), Message::Text(t) if t == b"abc"));
     }
 
     #[tokio::test]

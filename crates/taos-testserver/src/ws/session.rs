@@ -407,7 +407,7 @@ impl Session {
     fn query(&mut self, action: &str, sql: &str, req_id: u64, start: Instant) -> Option<Out> {
         let backend = self.shared.backend.clone();
         let ctx = &mut self.ctx;
-        match guarded(|| backend.execute(ctx, sql)) {
+        match crate::backend::run_blocking(|| guarded(|| backend.execute(ctx, sql))) {
             Ok(Outcome::Affected(n)) => self.json(
                 action,
                 req_id,

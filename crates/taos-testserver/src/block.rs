@@ -231,4 +231,52 @@ mod tests {
         .collect();
         assert_eq!(encode_block(&rs, 0, 2), expected);
     }
+
+    /// Var-length encodings and packed decimal schemas (wire README §5.2 facts 18–19).
+    #[test]
+    fn blob_nchar_decimal_and_json_layouts() {
+        let rs = ResultSet {
+            fields: vec![
+                Field::new("b", DataType::Blob, 4194304),
+                Field::new("n", DataType::NChar, 4),
+                Field::decimal("d64", 10, 2),
+                Field::decimal("d128", 30, 10),
+                Field::new("j", DataType::Json, 4095),
+            ],
+            precision: Precision::Millisecond,
+            columns: vec![
+                vec![Value::Bytes(vec![0xde, 0xad])],
+                vec![Value::Str("a😀".into())],
+                vec![Value::Decimal(-1)],
+                vec![Value::Decimal(1 << 64)],
+                vec![Value::Str("{}".into())],
+            ],
+        };
+        let b = encode_block(&rs, 0, 1);
+        let schema = &b[28..28 + 5 * 5];
+        assert_eq!(&schema[0..5], &[18, 5, 0, 0, 0], "BLOB schema bytes are 5");
+        assert_eq!(&schema[5..10], &[10, 18, 0, 0, 0], "NCHAR(4) → 4·4+2");
+        assert_eq!(&schema[10..15], &[21, 0x02, 0x0a, 0x00, 0x08], "DECIMAL(10,2) packed 0x08000A02");
+        assert_eq!(&schema[15..20], &[17, 0x0a, 0x1e, 0x00, 0x10], "DECIMAL(30,10) packed 0x10001E0A");
+        assert_eq!(&schema[20..25], &[15, 0x00, 0x40, 0, 0], "JSON 16384");
+        let lengths: Vec<i32> =
+            (0..5).map(|c| i32::from_le_bytes(b[53 + c * 4..57 + c * 4].try_into().unwrap())).collect();
+        assert_eq!(lengths, vec![4 + 2, 2 + 8, 8, 16, 2 + 2]);
+        let data = &b[73..];
+        let expected: Vec<u8> = [
+            &[0, 0, 0, 0][..],                       // blob offset 0
+            &[2, 0, 0, 0, 0xde, 0xad],               // u32 length + bytes
+            &[0, 0, 0, 0],                           // nchar offset 0
+            &[8, 0, b'a', 0, 0, 0, 0x00, 0xf6, 0x01, 0x00], // u16 8, UCS-4 'a', U+1F600
+            &[0],                                    // d64 bitmap
+            &(-1i64).to_le_bytes(),
+            &[0],                                    // d128 bitmap
+            &(1i128 << 64).to_le_bytes(),
+            &[0, 0, 0, 0],                           // json offset
+            &[2, 0, b'{', b'}'],
+        ]
+        .concat();
+        assert_eq!(data, &expected[..]);
+        assert_eq!(i32::from_le_bytes(b[4..8].try_into().unwrap()) as usize, b.len());
+    }
 }

@@ -75,7 +75,9 @@ pub fn rfc3339(ts: i64, precision: Precision, tz: &chrono_tz::Tz) -> String {
         return ts.to_string();
     };
     let offset_secs = tz.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc();
-    let local = utc.naive_utc() + chrono::Duration::seconds(offset_secs as i64);
+    let Some(local) = utc.naive_utc().checked_add_signed(chrono::Duration::seconds(offset_secs as i64)) else {
+        return ts.to_string();
+    };
     let mut s = String::with_capacity(36);
     let _ = write!(s, "{}", local.format("%Y-%m-%dT%H:%M:%S"));
     match precision {
@@ -221,5 +223,11 @@ mod tests {
         );
         assert_eq!(rfc3339(1700000000002000, Precision::Microsecond, &kol), "2023-11-15T03:43:20.002000+05:30");
         assert_eq!(rfc3339(-1, Precision::Millisecond, &utc), "1969-12-31T23:59:59.999Z");
+        // Extremes never panic.
+        for ts in [i64::MIN, i64::MAX] {
+            for p in [Precision::Millisecond, Precision::Microsecond, Precision::Nanosecond] {
+                assert!(!rfc3339(ts, p, &sh).is_empty());
+            }
+        }
     }
 }

@@ -404,3 +404,86 @@ async fn a_socket_dropped_mid_query_fails_the_pending_call() {
     let e = within(c.query("select 1", None)).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Connection, "{e}");
 }
+
+/// A WebSocket man-in-the-middle in front of `backend` that records what the client sends.
+async fn recording_proxy(backend: std::net::SocketAddr) -> (std::net::SocketAddr, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let record = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let record = record.clone();
+            tokio::spawn(async move {
+                let client = tokio_tungstenite::accept_async(tcp).await.unwrap();
+                let (server, _) = tokio_tungstenite::connect_async(format!("ws://{backend}/ws")).await.unwrap();
+                let (mut client_tx, mut client_rx) = client.split();
+                let (mut server_tx, mut server_rx) = server.split();
+                let up = async {
+                    while let Some(Ok(m)) = client_rx.next().await {
+                        if let Message::Text(t) = &m {
+                            record.lock().unwrap().push(t.as_str().to_owned());
+                        }
+                        if m.is_close() || server_tx.send(m).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                let down = async {
+                    while let Some(Ok(m)) = server_rx.next().await {
+                        if client_tx.send(m).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                tokio::select! { _ = up => {}, _ = down => {} }
+            });
+        }
+    });
+    (addr, seen)
+}
+
+fn frees(seen: &std::sync::Mutex<Vec<String>>) -> Vec<u64> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .filter_map(|t| {
+            let v: serde_json::Value = serde_json::from_str(t).ok()?;
+            (v["action"] == "free_result").then(|| v["args"]["id"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_result_is_freed_exactly_once_and_only_if_still_open() {
+    let s = server().await;
+    let (proxy, seen) = recording_proxy(s.addr()).await;
+    let cfg = ConnectConfig::from_dsn(&format!("ws://{proxy}")).unwrap();
+    let c = within(Client::connect(cfg.clone())).await.unwrap();
+    hundred_thousand_rows(&c).await;
+    let early = within(c.query("select * from big.t", None)).await.unwrap();
+    within(c.fetch_block(early.result_id)).await.unwrap().unwrap();
+    c.free_result(early.result_id);
+    c.free_result(early.result_id);
+    let (exhausted, _) = fetch_all(&c, "select 1").await;
+    c.free_result(exhausted.result_id); // the server already freed it when it finished
+    let left_open = within(c.query("select * from big.t", None)).await.unwrap();
+    within(c.close()).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(frees(&seen), vec![early.result_id, left_open.result_id]);
+
+    // Dropping the last handle closes the connection and frees what is open, too.
+    seen.lock().unwrap().clear();
+    let c = within(Client::connect(cfg)).await.unwrap();
+    let open = within(c.query("select * from big.t", None)).await.unwrap();
+    drop(c);
+    for _ in 0..50 {
+        if !frees(&seen).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(frees(&seen), vec![open.result_id]);
+}

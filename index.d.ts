@@ -65,6 +65,10 @@ export interface NativeConnectOptions {
   database?: string
   timezone?: string
   token?: string
+  /** PEM certificates to trust for `wss://` besides the public web roots. */
+  ca?: string
+  /** Per-endpoint limit for opening the WebSocket and logging in. */
+  connectTimeoutMs?: number
 }
 
 export interface NativeField {

@@ -85,3 +85,23 @@ test('a server that goes away in the middle of a stream fails the loop with Conn
   t.is(seen, 10, 'the rows of the block already received are delivered')
   t.true(result.closed)
 })
+
+test('connectTimeoutMs bounds a server that accepts TCP but never answers', async (t) => {
+  const net = await import('node:net')
+  const sockets: import('node:net').Socket[] = []
+  const silent = net.createServer((s) => void sockets.push(s))
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => {
+    sockets.forEach((s) => s.destroy())
+    silent.close()
+  })
+  const { port } = silent.address() as import('node:net').AddressInfo
+  const started = Date.now()
+  const err = await t.throwsAsync(taos.connect(`ws://127.0.0.1:${port}`, { connectTimeoutMs: 300 }), { instanceOf: taos.ConnectionError })
+  t.true(Date.now() - started < 5000)
+  t.regex(err!.message, /no answer within/)
+})
+
+test('a CA that is not PEM is an InterfaceError', async (t) => {
+  await t.throwsAsync(taos.connect('wss://127.0.0.1:1', { ca: 'not a certificate' }), { instanceOf: taos.InterfaceError, message: /PEM/ })
+})

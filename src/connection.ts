@@ -20,6 +20,10 @@ export interface ConnectOptions extends ResultOptions {
   timezone?: string
   /** TDengine Cloud token (sent as the DSN's `token` parameter). */
   token?: string
+  /** PEM certificate(s) to trust for `wss://` besides the public web roots (a private CA). */
+  ca?: string | Buffer
+  /** How long each endpoint may take to accept the WebSocket and the login, in ms. */
+  connectTimeoutMs?: number
 }
 
 /** Per-statement options. */
@@ -196,6 +200,17 @@ export async function openConnection(
       if (typeof value !== 'string') throw new InterfaceError(`option ${key} must be a string`)
       nativeOptions[key] = value
     }
+  }
+  if (options.ca !== undefined) {
+    if (typeof options.ca !== 'string' && !Buffer.isBuffer(options.ca)) throw new InterfaceError('option ca must be PEM text or a Buffer')
+    nativeOptions.ca = options.ca.toString()
+  }
+  if (options.connectTimeoutMs !== undefined) {
+    const ms = options.connectTimeoutMs
+    if (!Number.isInteger(ms) || ms <= 0 || ms > 0xffff_ffff) {
+      throw new InterfaceError(`option connectTimeoutMs must be a positive integer, got ${String(ms)}`)
+    }
+    nativeOptions.connectTimeoutMs = ms
   }
   if (options.port !== undefined) {
     if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65535) {

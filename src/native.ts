@@ -94,8 +94,8 @@ export interface NativeConnectOptions {
   database?: string
   timezone?: string
   token?: string
-  /** Remaining key=value DSN parameters. */
-  params?: Record<string, string>
+  ca?: string
+  connectTimeoutMs?: number
 }
 
 export interface NativeConnection {

@@ -21,6 +21,10 @@ pub struct NativeConnectOptions {
     pub database: Option<String>,
     pub timezone: Option<String>,
     pub token: Option<String>,
+    /// PEM certificates to trust for `wss://` besides the public web roots.
+    pub ca: Option<String>,
+    /// Per-endpoint limit for opening the WebSocket and logging in.
+    pub connect_timeout_ms: Option<u32>,
 }
 
 #[napi(object, object_from_js = false)]
@@ -82,9 +86,19 @@ fn overrides(options: Option<NativeConnectOptions>) -> napi::Result<ConnectOverr
 /// Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus overrides.
 #[napi]
 pub async fn connect(dsn: Option<String>, options: Option<NativeConnectOptions>) -> napi::Result<NativeConnection> {
+    let (ca, timeout_ms) = match &options {
+        Some(o) => (o.ca.clone(), o.connect_timeout_ms),
+        None => (None, None),
+    };
     let overrides = overrides(options)?;
     guarded(async move {
-        let config = ConnectConfig::from_parts(dsn.as_deref(), overrides).map_err(to_js)?;
+        let mut config = ConnectConfig::from_parts(dsn.as_deref(), overrides).map_err(to_js)?;
+        if ca.is_some() {
+            config.tls_ca_pem = ca;
+        }
+        if let Some(ms) = timeout_ms {
+            config.connect_timeout = std::time::Duration::from_millis(u64::from(ms));
+        }
         let client = Client::connect(config).await.map_err(to_js)?;
         Ok(NativeConnection { client, results: Arc::default() })
     })

@@ -4,7 +4,9 @@
 //!
 //! API (stable for the napi layer): `Client::connect(ConnectConfig)`, `server_version`, `query`,
 //! `fetch_block`, `free_result`, `close`. `wss://` uses rustls (public web roots plus
-//! `ConnectConfig::tls_ca_pem`).
+//! `ConnectConfig::tls_ca_pem`). `ConnectConfig::connect_timeout` (default 10 s) bounds each
+//! endpoint's upgrade and then the login. On wasm32 the crate compiles but `connect` returns
+//! NotSupported (the WASM binding will drive the Session from JS instead).
 
 use std::sync::Arc;
 

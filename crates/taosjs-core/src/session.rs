@@ -316,9 +316,14 @@ impl Session {
 
     fn handle_text(&mut self, text: &str) {
         let Ok(reply) = JsonReply::parse(text) else { return };
-        let Some(p) = self.take_pending(reply.req_id, |e| e == Expect::Json(known_action(&reply.action))) else {
-            return;
+        let action = known_action(&reply.action);
+        // Binary requests the server refuses before reading them (e.g. "server not connected")
+        // are answered in JSON under the binary action's name.
+        let fits = |e: Expect| {
+            e == Expect::Json(action)
+                || (e == Expect::Binary(message::ACTION_FETCH_RAW_BLOCK) && action == "fetch_raw_block")
         };
+        let Some(p) = self.take_pending(reply.req_id, fits) else { return };
         match p.waiting {
             Waiting::Version => self.on_version(reply),
             Waiting::Conn => self.on_conn(reply),
@@ -332,8 +337,8 @@ impl Session {
                 }
                 self.complete(call, outcome.map(Reply::Query));
             }
-            Waiting::Fetch { call, .. } => {
-                // A fetch answered in JSON is a protocol-level refusal.
+            Waiting::Fetch { call, result_id } => {
+                self.set_fetching(result_id, false);
                 let err = reply.check(ErrorKind::Query).err().unwrap_or_else(|| {
                     Error::internal("server answered fetch_raw_block with a JSON success")
                 });
@@ -508,6 +513,7 @@ fn known_action(action: &str) -> &'static str {
         "conn" => "conn",
         "options_connection" => "options_connection",
         "binary_query" => "binary_query",
+        "fetch_raw_block" => "fetch_raw_block",
         _ => "",
     }
 }
@@ -583,6 +589,21 @@ mod tests {
         assert!(matches!(events(&mut s).as_slice(), [(c, Err(e))] if *c == second && e.kind == ErrorKind::Programming));
         assert!(s.poll_transmit().is_some());
         assert!(s.poll_transmit().is_none(), "only one fetch went out");
+    }
+
+    #[test]
+    fn a_fetch_refused_in_json_fails_and_can_be_retried() {
+        let mut s = connected();
+        s.results.insert(3, ResultState::Open { fetching: false });
+        let f = s.fetch_block(3);
+        let Some(Frame::Binary(req)) = s.poll_transmit() else { panic!() };
+        let req_id = u64::from_le_bytes(req[0..8].try_into().unwrap());
+        s.handle_frame(Frame::Text(format!(
+            r#"{{"code":65535,"message":"server not connected","action":"fetch_raw_block","req_id":{req_id},"timing":1}}"#
+        )));
+        assert!(matches!(events(&mut s).as_slice(), [(c, Err(e))] if *c == f && e.errno == Some(65535)));
+        s.fetch_block(3);
+        assert!(events(&mut s).is_empty(), "not rejected as a concurrent fetch");
     }
 
     #[test]

@@ -105,3 +105,20 @@ test('connectTimeoutMs bounds a server that accepts TCP but never answers', asyn
 test('a CA that is not PEM is an InterfaceError', async (t) => {
   await t.throwsAsync(taos.connect('wss://127.0.0.1:1', { ca: 'not a certificate' }), { instanceOf: taos.InterfaceError, message: /PEM/ })
 })
+
+test('waiting on the network never blocks the event loop', async (t) => {
+  const net = await import('node:net')
+  const sockets: import('node:net').Socket[] = []
+  const silent = net.createServer((s) => void sockets.push(s))
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => {
+    sockets.forEach((s) => s.destroy())
+    silent.close()
+  })
+  const { port } = silent.address() as import('node:net').AddressInfo
+  let ticks = 0
+  const timer = setInterval(() => ticks++, 10)
+  await t.throwsAsync(taos.connect(`ws://127.0.0.1:${port}`, { connectTimeoutMs: 500 }), { instanceOf: taos.ConnectionError })
+  clearInterval(timer)
+  t.true(ticks >= 20, `only ${ticks} timer ticks during a 500 ms wait`)
+})

@@ -152,3 +152,10 @@ test('unknown result options are rejected with InterfaceError', async (t) => {
   await t.throwsAsync(openConnection(native, undefined, { bigintAs: 'int' }), { instanceOf: taos.InterfaceError })
   t.is(native.connectCalls.length, 1, 'bad options are caught before connecting')
 })
+
+test('a result with a column type taosjs does not know is a DataError and is freed at once', async (t) => {
+  const native = new FakeNative(() => ({ columns: [{ field: field('m', 99, 8), values: [1] }] }))
+  const conn = await openConnection(native, undefined)
+  await t.throwsAsync(conn.query('select'), { instanceOf: taos.DataError, message: /type id 99/ })
+  t.deepEqual(native.connections[0]!.freed, [1])
+})

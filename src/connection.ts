@@ -156,7 +156,14 @@ export class Connection implements AsyncDisposable {
     if (typeof sql !== 'string') throw new InterfaceError(`sql must be a string, got ${typeof sql}`)
     const reqId = toReqId(options.reqId)
     const reply = await callNative(() => this.native.query(sql, reqId), this.secrets)
-    const stream = new RowStream(this.native, reply, this.merge(options), (s) => this.open.delete(s), this.secrets)
+    let stream: RowStream
+    try {
+      stream = new RowStream(this.native, reply, this.merge(options), (s) => this.open.delete(s), this.secrets)
+    } catch (err) {
+      // A column we cannot read (unknown type): do not leave the result open on the server.
+      if (reply.resultId !== 0) this.native.freeResult(reply.resultId)
+      throw err
+    }
     if (this.closed) {
       stream.closeBecauseConnectionClosed()
     } else if (reply.resultId !== 0) {

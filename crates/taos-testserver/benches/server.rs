@@ -6,7 +6,6 @@
 //! `cargo bench -p taos-testserver --bench server` (results go into BENCHMARKS.md by hand).
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use common::*;

@@ -194,7 +194,7 @@ async fn server_survives_random_frames_requests_and_sql() {
                 c.send_binary(&random_binary(&mut rng, &statements)).await;
             }
             sent += 1;
-            if sent % 25 == 0 {
+            if sent.is_multiple_of(25) {
                 // `free_result`/`close` answer nothing, so sync on a sentinel request instead of
                 // counting replies: everything before it has been answered once it comes back.
                 c.send_text(r#"{"action":"version","args":{"req_id":777000777}}"#).await;

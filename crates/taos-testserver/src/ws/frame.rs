@@ -170,9 +170,9 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     pub async fn binary_in_place(&mut self, buf: &mut [u8], headroom: usize) -> std::io::Result<()> {
         let payload_len = buf.len().saturating_sub(headroom);
         let (h, n) = header(OP_BINARY, payload_len);
-        if headroom < n {
+        if headroom < n || buf.len() < headroom {
             let (_, payload) = buf.split_at(headroom.min(buf.len()));
-            return self.write_frame(OP_BINARY, &payload.to_vec()).await;
+            return self.write_frame(OP_BINARY, payload).await;
         }
         let at = headroom - n;
         buf[at..headroom].copy_from_slice(&h[..n]);

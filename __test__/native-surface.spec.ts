@@ -1,0 +1,25 @@
+/**
+ * The generated addon (index.js/index.d.ts) matches the interface the facade is written against
+ * (src/native.ts): checked by the compiler here (`npm run typecheck`) and at run time below.
+ */
+import test from 'ava'
+import { createRequire } from 'node:module'
+import type * as Generated from '../index.js'
+import type { NativeConnection, NativeModule } from '../src/native.js'
+
+type GeneratedModule = typeof Generated
+// Compile-time: the generated module can stand in for the facade's NativeModule…
+const _module = (m: GeneratedModule): NativeModule => m
+// …and its connection class for NativeConnection.
+const _connection = (c: Generated.NativeConnection): NativeConnection => c
+void _module
+void _connection
+
+test('the loaded addon has the functions and methods the facade calls', (t) => {
+  const native = createRequire(import.meta.url)('#native') as GeneratedModule
+  t.is(typeof native.connect, 'function')
+  t.is(typeof native.startTestServer, 'function')
+  for (const method of ['query', 'fetchBlock', 'freeResult', 'serverVersion', 'close'] as const) {
+    t.is(typeof native.NativeConnection.prototype[method], 'function', method)
+  }
+})

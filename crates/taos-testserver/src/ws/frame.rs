@@ -87,9 +87,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             let mut payload = vec![0u8; len as usize];
             self.inner.read_exact(&mut payload).await?;
             if masked {
-                for (i, b) in payload.iter_mut().enumerate() {
-                    *b ^= mask[i & 3];
-                }
+                unmask(&mut payload, mask);
             }
             match opcode {
                 OP_PING => return Ok(Message::Ping(payload)),
@@ -120,6 +118,22 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 _ => return Err(ReadError::Protocol(1002, "unknown opcode")),
             }
         }
+    }
+}
+
+/// XORs the client mask over a payload, eight bytes at a time (large INSERT statements arrive
+/// as masked text of hundreds of kilobytes).
+fn unmask(buf: &mut [u8], mask: [u8; 4]) {
+    let m = u64::from_ne_bytes([mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3]]);
+    let mut chunks = buf.chunks_exact_mut(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        c.copy_from_slice(&(u64::from_ne_bytes(w) ^ m).to_ne_bytes());
+    }
+    // The remainder starts at a multiple of 8, so the mask phase is 0 again.
+    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+        *b ^= mask[i & 3];
     }
 }
 
@@ -232,6 +246,18 @@ mod tests {
         match r.read_message().await.unwrap() {
             Message::Text(t) => assert_eq!(t, b"Hello"),
             other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unmask_matches_the_bytewise_definition() {
+        let mask = [0x12, 0x34, 0x56, 0x78];
+        for len in [0usize, 1, 3, 7, 8, 9, 15, 16, 17, 1000] {
+            let original: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let mut fast = original.clone();
+            unmask(&mut fast, mask);
+            let slow: Vec<u8> = original.iter().enumerate().map(|(i, b)| b ^ mask[i & 3]).collect();
+            assert_eq!(fast, slow, "len {len}");
         }
     }
 

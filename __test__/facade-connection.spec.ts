@@ -76,7 +76,7 @@ test('breaking out of for-await frees the result at once', async (t) => {
   const fake = native.connections[0]!
   t.deepEqual(fake.freed, [1])
   t.is(fake.openResults, 0)
-  t.is(fake.calls.filter((c) => c.method === 'fetchBlock').length, 2, 'only the blocks needed were fetched')
+  t.is(fake.calls.filter((c) => c.method === 'fetchBlock').length, 3, 'the two blocks needed, and one requested ahead')
   t.deepEqual(await result.toArray(), [])
 })
 
@@ -158,4 +158,19 @@ test('a result with a column type taosjs does not know is a DataError and is fre
   const conn = await openConnection(native, undefined)
   await t.throwsAsync(conn.query('select'), { instanceOf: taos.DataError, message: /type id 99/ })
   t.deepEqual(native.connections[0]!.freed, [1])
+})
+
+test('the next block is requested while the current one is read, one request at a time', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(30) }), 10)
+  const conn = await openConnection(native, undefined)
+  const result = await conn.query('select')
+  const it = result[Symbol.asyncIterator]()
+  await it.next()
+  const fetches = () => native.connections[0]!.calls.filter((c) => c.method === 'fetchBlock').length
+  t.is(fetches(), 2, 'block 2 requested as soon as block 1 arrived')
+  for (let i = 0; i < 9; i++) await it.next()
+  t.is(fetches(), 2, 'no second request while one is outstanding')
+  await it.next()
+  t.is(fetches(), 3)
+  t.is((await result.toArray()).length, 19)
 })

@@ -30,7 +30,7 @@ export interface Closable {
 
 /**
  * Reads one server-side result block by block and turns blocks into rows. Shared by
- * {@link TaosResult} and the cursor. Holds at most one block at a time.
+ * {@link TaosResult} and the cursor. Holds at most two blocks: the current and the next.
  *
  * @internal
  */
@@ -48,6 +48,8 @@ export class RowStream implements Closable {
   /** Reads run one after another, so blocks are never read out of order. */
   private queue: Promise<void> = Promise.resolve()
   private pending = 0
+  /** The request for the block after the current one, sent as soon as the current one arrived. */
+  private prefetched: Promise<NativeBlock | null> | null = null
   /** Rows handed out so far. */
   rowsRead = 0
 
@@ -141,9 +143,11 @@ export class RowStream implements Closable {
   }
 
   private async fetchNextBlock(): Promise<void> {
+    const pending = this.prefetched ?? this.requestBlock()
+    this.prefetched = null
     let next: NativeBlock | null
     try {
-      next = await callNative(() => this.native.fetchBlock(this.reply.resultId), this.secrets)
+      next = await pending
     } catch (err) {
       // The result is unusable now; later reads say why instead of looking like a clean end.
       this.closedReason ??= `an earlier read of this result failed: ${(err as Error).message}`
@@ -161,6 +165,18 @@ export class RowStream implements Closable {
     }
     this.block = next
     this.index = 0
+    // Ask for the next block while this one is turned into rows: the server's answer and the JS
+    // work overlap. One request at a time per result (the core refuses a second), at most two
+    // blocks held.
+    this.prefetched = this.requestBlock()
+  }
+
+  private requestBlock(): Promise<NativeBlock | null> {
+    const request = callNative(() => this.native.fetchBlock(this.reply.resultId), this.secrets)
+    // Errors surface when the block is awaited; a request abandoned by close() must not become
+    // an unhandled rejection.
+    request.catch(() => undefined)
+    return request
   }
 
   private rowAt(block: NativeBlock, i: number, mode: RowMode): RowArray | RowObject {
@@ -187,6 +203,7 @@ export class RowStream implements Closable {
     if (this.closed) return
     this.closed = true
     this.block = null
+    this.prefetched = null // an answer still on its way is ignored (and cannot reject unhandled)
     if (!this.exhausted) {
       try {
         this.native.freeResult(this.reply.resultId)
@@ -202,6 +219,7 @@ export class RowStream implements Closable {
     if (!this.exhausted || (this.block !== null && this.index < this.block.rows)) this.closedReason = 'the connection is closed'
     this.closed = true
     this.block = null
+    this.prefetched = null
     this.onClose(this)
   }
 }

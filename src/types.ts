@@ -176,7 +176,12 @@ function varSlice(c: NativeColumn, i: number): Buffer {
 }
 
 const readNumber: CellReader = (c, i) => (c.data as Exclude<NativeColumn['data'], BigInt64Array | BigUint64Array | Buffer>)[i]
-const readText: CellReader = (c, i) => varSlice(c, i).toString('utf8')
+// toString(enc, start, end) decodes in place, without a subarray per cell.
+const readText: CellReader = (c, i) => {
+  const offsets = c.offsets
+  if (offsets === undefined) throw new DataError('variable-length column arrived without offsets')
+  return (c.data as Buffer).toString('utf8', offsets[i]!, offsets[i + 1]!)
+}
 // A copy, so a row does not keep the whole block's buffer alive.
 const readBytes: CellReader = (c, i) => Buffer.from(varSlice(c, i))
 
@@ -205,7 +210,7 @@ export function cellReader(field: TaosField, precision: Precision, options: Resu
     case TypeId.Decimal64:
       return readText
     case TypeId.Json:
-      return options.parseJson === true ? (c, i) => parseJson(varSlice(c, i).toString('utf8')) : readText
+      return options.parseJson === true ? (c, i) => parseJson(readText(c, i) as string) : readText
     case TypeId.VarBinary:
     case TypeId.Geometry:
     case TypeId.Blob:

@@ -103,7 +103,7 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
             let unsigned = matches!(col.ty, UTinyInt | USmallInt | UInt | UBigInt);
             let invalid = || cx.err(v, &format!("invalid {} data", word));
             let n: i128 = match &v.kind {
-                InsValKind::Bool(b) => *b as i128,
+                InsValKind::Bool(_) => return Err(invalid()),
                 _ => match cx.number_text(v).and_then(parse_num) {
                     Some(Num::Int(i)) => i,
                     Some(Num::Float(f)) if f.is_finite() => {

@@ -176,6 +176,12 @@ pub enum BExpr {
     Unscale(Box<BExpr>, u8),
     /// `-d` on a DECIMAL keeps the type.
     NegDecimal(Box<BExpr>),
+    /// Exact DECIMAL arithmetic: operands as (expr, scale) (integers have scale 0), result scale.
+    DecArith(BinOp, Box<(BExpr, u8)>, Box<(BExpr, u8)>, u8),
+    /// A DECIMAL as text with its scale (casts to strings).
+    DecText(Box<BExpr>, u8),
+    /// A value cast to DECIMAL(p, s) (strings and integers; anything else is NULL).
+    ToDecimal(Box<BExpr>, u8, u8),
     /// `json->'key'`: the member as a native value (string, double, bool).
     JsonGet(Box<BExpr>, String),
     /// A native value back to JSON text (for JSON-typed output columns).
@@ -307,7 +313,8 @@ impl BExpr {
         match self {
             BExpr::Agg(_) => true,
             BExpr::Col(_) | BExpr::Lit(_) | BExpr::WStart | BExpr::WEnd | BExpr::WDuration => false,
-            BExpr::Unscale(e, _) | BExpr::NegDecimal(e) | BExpr::JsonGet(e, _) | BExpr::ToJson(e) => e.contains_agg(),
+            BExpr::Unscale(e, _) | BExpr::NegDecimal(e) | BExpr::JsonGet(e, _) | BExpr::ToJson(e) | BExpr::DecText(e, _) | BExpr::ToDecimal(e, _, _) => e.contains_agg(),
+            BExpr::DecArith(_, a, b, _) => a.0.contains_agg() || b.0.contains_agg(),
             BExpr::Neg(e) | BExpr::Not(e) | BExpr::IsNull(e, _) | BExpr::Like(e, _, _) | BExpr::Regex(e, _, _) | BExpr::Cast(e, _) => e.contains_agg(),
             BExpr::Arith(_, a, b) | BExpr::TsArith(_, a, b) | BExpr::Cmp(_, a, b) | BExpr::And(a, b) | BExpr::Or(a, b) => a.contains_agg() || b.contains_agg(),
             BExpr::In(e, l, _) => e.contains_agg() || l.iter().any(|x| x.contains_agg()),
@@ -434,6 +441,17 @@ impl BExpr {
                 Value::Decimal(d) => Value::Double(d as f64 / 10f64.powi(*scale as i32)),
                 other => other,
             },
+            BExpr::DecArith(op, a, b, out_scale) => {
+                let (Some(x), Some(y)) = (dec_operand(&a.0.eval(rel, row, g, env)), dec_operand(&b.0.eval(rel, row, g, env))) else {
+                    return Value::Null;
+                };
+                dec_arith(*op, x, a.1, y, b.1, *out_scale).map(Value::Decimal).unwrap_or(Value::Null)
+            }
+            BExpr::DecText(e, scale) => match e.eval(rel, row, g, env) {
+                Value::Decimal(d) => Value::Str(super::convert::format_decimal(d, *scale)),
+                other => other,
+            },
+            BExpr::ToDecimal(e, p, sc) => to_decimal(&e.eval(rel, row, g, env), *p, *sc).ok().flatten().map(Value::Decimal).unwrap_or(Value::Null),
             BExpr::NegDecimal(e) => match e.eval(rel, row, g, env) {
                 Value::Decimal(d) => Value::Decimal(-d),
                 other => other,
@@ -779,6 +797,9 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         ConcatWs => {
             let Some(sep) = txt(0) else { return Value::Null };
             let parts: Vec<String> = (1..a.len()).filter_map(txt).collect();
+            if parts.is_empty() {
+                return Value::Null;
+            }
             Value::Str(parts.join(&sep))
         }
         Substr => {
@@ -900,4 +921,78 @@ fn to_char(t: i64, fmt: &str, env: &EvalEnv) -> String {
         i += c.len_utf8();
     }
     out
+}
+
+fn dec_operand(v: &Value) -> Option<i128> {
+    match v {
+        Value::Decimal(d) => Some(*d),
+        Value::Int(i) => Some(*i as i128),
+        Value::UInt(u) => Some(*u as i128),
+        Value::Bool(b) => Some(*b as i128),
+        _ => None,
+    }
+}
+
+fn pow10(n: i32) -> Option<i128> {
+    if n < 0 {
+        return None;
+    }
+    10i128.checked_pow(n as u32)
+}
+
+/// `num / den` rounded half away from zero.
+fn div_round(num: i128, den: i128) -> Option<i128> {
+    if den == 0 {
+        return None;
+    }
+    let q = num / den;
+    let r = num % den;
+    Some(if r.checked_abs()?.checked_mul(2)? >= den.checked_abs()? { q + if (num < 0) != (den < 0) { -1 } else { 1 } } else { q })
+}
+
+/// Rescales an unscaled value from scale `from` to `to` (rounding when shrinking).
+fn rescale(v: i128, from: u8, to: u8) -> Option<i128> {
+    if to >= from {
+        v.checked_mul(pow10((to - from) as i32)?)
+    } else {
+        div_round(v, pow10((from - to) as i32)?)
+    }
+}
+
+/// Exact DECIMAL `+ - * /` of unscaled operands.
+pub fn dec_arith(op: BinOp, x: i128, xs: u8, y: i128, ys: u8, out: u8) -> Option<i128> {
+    match op {
+        BinOp::Add | BinOp::Sub => {
+            let m = xs.max(ys);
+            let (a, b) = (rescale(x, xs, m)?, rescale(y, ys, m)?);
+            let r = if op == BinOp::Add { a.checked_add(b)? } else { a.checked_sub(b)? };
+            rescale(r, m, out)
+        }
+        BinOp::Mul => rescale(x.checked_mul(y)?, xs + ys, out),
+        BinOp::Div => {
+            // x / y with `out` fraction digits: x * 10^(out - xs + ys) / y
+            let shift = out as i32 - xs as i32 + ys as i32;
+            let num = if shift >= 0 { x.checked_mul(pow10(shift)?)? } else { div_round(x, pow10(-shift)?)? };
+            div_round(num, y)
+        }
+        _ => None,
+    }
+}
+
+/// CAST to DECIMAL(p, s): `Err` on overflow, `Ok(None)` for values that become NULL.
+pub fn to_decimal(v: &Value, p: u8, s: u8) -> Result<Option<i128>, ()> {
+    use super::convert::{parse_decimal, DecimalParse};
+    let text = match v {
+        Value::Null | Value::Float(_) | Value::Double(_) => return Ok(None),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Bool(b) => (*b as i32).to_string(),
+        Value::Str(t) => t.clone(),
+        _ => return Ok(None),
+    };
+    match parse_decimal(&text, p, s) {
+        DecimalParse::Ok(x) => Ok(Some(x)),
+        DecimalParse::Invalid => Ok(Some(0)),
+        DecimalParse::Overflow => Err(()),
+    }
 }

@@ -102,6 +102,10 @@ pub(super) fn run_insert(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, s
         let map = column_map(&columns, item.columns.as_deref())?;
         let ncols = columns.len() - 1;
         let mut rows = Vec::with_capacity(item.rows.len());
+        if let Some(q) = &item.query {
+            let rs = super::query::run_query(engine, cat, ctx, q)?;
+            rows = rows_from_result(engine, &rs, &columns, &map, db.precision)?;
+        }
         for row in &item.rows {
             rows.push(convert_row(&cx, &columns, &map, row, ncols, keep)?);
         }
@@ -109,6 +113,41 @@ pub(super) fn run_insert(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, s
         w.rows.extend(rows);
     }
     Ok(writes.apply(cat))
+}
+
+/// `INSERT … SELECT`: result columns map to the target columns by position.
+fn rows_from_result(engine: &Engine, rs: &crate::types::ResultSet, columns: &[ColumnSchema], map: &[usize], precision: crate::types::Precision) -> Result<Vec<PendingRow>, TdError> {
+    if rs.fields.len() != map.len() {
+        return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
+    }
+    let env = super::eval::EvalEnv { precision, tz: engine.config().timezone, db: None, server_version: "", now: super::time::now(precision) };
+    let ncols = columns.len() - 1;
+    let mut out = Vec::with_capacity(rs.num_rows());
+    for r in 0..rs.num_rows() {
+        let mut vals = vec![None; ncols];
+        let mut ts = None;
+        for (c, &ci) in map.iter().enumerate() {
+            let v = rs.columns[c][r].clone();
+            if ci == 0 {
+                ts = match v {
+                    Value::Timestamp(t) => Some(super::time::convert(t, rs.precision, precision)),
+                    Value::Int(t) => Some(t),
+                    _ => None,
+                };
+            } else {
+                let col = &columns[ci];
+                let v = match (&v, col.ty) {
+                    (Value::Timestamp(t), DataType::Timestamp) => Value::Timestamp(super::time::convert(*t, rs.precision, precision)),
+                    _ if col.ty.is_decimal() => v,
+                    _ => super::eval::cast_value(v, &col.field(), &env),
+                };
+                vals[ci - 1] = Some(coerce_value(v, col)?);
+            }
+        }
+        let ts = ts.ok_or_else(|| err(code::TSC_INVALID_OPERATION, "Primary timestamp column should not be null"))?;
+        out.push(PendingRow { ts, vals });
+    }
+    Ok(out)
 }
 
 /// Like [`insert_error`] but keeps the text's leading space (TDengine quotes it verbatim here).
@@ -139,11 +178,9 @@ fn column_map(columns: &[ColumnSchema], names: Option<&[String]>) -> Result<Vec<
 }
 
 fn convert_row(cx: &ConvCtx, columns: &[ColumnSchema], map: &[usize], row: &InsRow, ncols: usize, keep: i64) -> Result<PendingRow, TdError> {
-    if row.vals.len() > map.len() || row.vals.is_empty() {
+    // values are read (and refused) in order before the count is checked, as TDengine does
+    if row.vals.is_empty() {
         return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
-    }
-    if row.vals.len() < map.len() {
-        return Err(insert_error(cx.sql, row.close, ", expected"));
     }
     let mut vals: Vec<Option<Value>> = vec![None; ncols];
     let mut ts = 0;
@@ -153,6 +190,12 @@ fn convert_row(cx: &ConvCtx, columns: &[ColumnSchema], map: &[usize], row: &InsR
         } else {
             vals[ci - 1] = Some(convert::convert_value(cx, v, &columns[ci])?);
         }
+    }
+    if row.vals.len() > map.len() {
+        return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
+    }
+    if row.vals.len() < map.len() {
+        return Err(insert_error(cx.sql, row.close, ", expected"));
     }
     Ok(PendingRow { ts, vals })
 }

@@ -163,6 +163,8 @@ struct Binder<'a, 'r> {
     bare: Vec<(usize, String)>,
     /// Window pseudo-columns used.
     uses_window_cols: bool,
+    /// An INTERP query (`_irowts` is bound).
+    interp: bool,
 }
 
 /// One output column: its expression and result field.
@@ -216,6 +218,9 @@ impl<'a, 'r> Binder<'a, 'r> {
         Ok(match e {
             Expr::Column { table, name } => {
                 let lname = name.to_ascii_lowercase();
+                if table.is_none() && lname == "_irowts" && self.interp {
+                    return Ok((BExpr::WStart, Field::fixed("_irowts", DataType::Timestamp)));
+                }
                 if table.is_none() && matches!(lname.as_str(), "_wstart" | "_wend" | "_wduration") {
                     if !self.has_window {
                         return Err(err(ecode::WINDOW_PSEUDO_COLUMN, "_WSTART, _WEND and _WDURATION can only be used in window query"));
@@ -267,6 +272,14 @@ impl<'a, 'r> Binder<'a, 'r> {
                 let (r, rf) = self.bind(right, in_agg)?;
                 if (lf.ty == DataType::Blob || rf.ty == DataType::Blob) && !matches!(op, BinOp::And | BinOp::Or) {
                     return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+                }
+                // exact DECIMAL arithmetic when the other side is an integer or a DECIMAL
+                if op.is_arith() && *op != BinOp::Mod && (lf.ty.is_decimal() || rf.ty.is_decimal()) {
+                    if let (Some((lp, ls)), Some((rp, rs))) = (dec_shape(&lf), dec_shape(&rf)) {
+                        let (p, sc) = decimal_result(*op, lp, ls, rp, rs);
+                        let f = Field::decimal("", p, sc);
+                        return Ok((BExpr::DecArith(*op, Box::new((l, ls)), Box::new((r, rs)), sc), f));
+                    }
                 }
                 let l = unscale(l, &lf);
                 let r = unscale(r, &rf);
@@ -328,11 +341,29 @@ impl<'a, 'r> Binder<'a, 'r> {
                 (BExpr::Regex(Box::new(b), Box::new(re), *negated), Field::fixed("", DataType::Bool))
             }
             Expr::Cast { expr, ty } => {
-                let (b, _) = self.bind(expr, in_agg)?;
+                let (b, src) = self.bind(expr, in_agg)?;
                 let f = type_name_field(ty);
-                if f.ty.is_decimal() || matches!(f.ty, DataType::Json | DataType::Geometry | DataType::Blob) {
+                if f.ty.is_decimal() {
+                    if let BExpr::Lit(v) = &b {
+                        // literals are converted now so that an overflow is an error
+                        if super::eval::to_decimal(v, f.precision, f.scale).is_err() {
+                            return Err(err(code::DECIMAL_OVERFLOW, "Decimal value overflow"));
+                        }
+                    }
+                    return Ok((BExpr::ToDecimal(Box::new(b), f.precision, f.scale), f));
+                }
+                if matches!(f.ty, DataType::Json | DataType::Geometry | DataType::Blob) {
                     return Err(unsupported("cast"));
                 }
+                let b = if src.ty.is_decimal() {
+                    if is_string(f.ty) {
+                        BExpr::DecText(Box::new(b), src.scale)
+                    } else {
+                        BExpr::Unscale(Box::new(b), src.scale)
+                    }
+                } else {
+                    b
+                };
                 (BExpr::Cast(Box::new(b), f.clone()), f)
             }
             Expr::Case { operand, whens, else_ } => {
@@ -640,7 +671,7 @@ impl<'a, 'r> Binder<'a, 'r> {
             }
             Now | Today => Field::fixed("", DataType::Timestamp),
             Database => vchar("", self.ctx.db.as_ref().map(|d| d.len() as u32).unwrap_or(63)),
-            ServerVersion | ClientVersion => vchar("", 8),
+            ServerVersion | ClientVersion => vchar("", self.engine.config().server_version.len() as u32),
             Timezone => vchar("", 64),
             CurrentUser => vchar("", 29),
         };
@@ -787,6 +818,40 @@ impl<'a, 'r> Binder<'a, 'r> {
         };
         self.aggs.push(AggSpec { kind, arg: Some(b), arg_ty: f.ty });
         Ok((BExpr::Agg(self.aggs.len() - 1), out))
+    }
+}
+
+/// (precision, scale) of an operand in DECIMAL arithmetic; integers count as DECIMAL(n, 0).
+fn dec_shape(f: &Field) -> Option<(u8, u8)> {
+    use DataType::*;
+    Some(match f.ty {
+        Decimal | Decimal64 => (f.precision, f.scale),
+        TinyInt | UTinyInt | Bool => (3, 0),
+        SmallInt | USmallInt => (5, 0),
+        Int | UInt => (10, 0),
+        BigInt => (19, 0),
+        UBigInt => (20, 0),
+        _ => return None,
+    })
+}
+
+/// Result (precision, scale) of DECIMAL `+ - * /`, capped at 38 digits (the scale gives way,
+/// keeping at least 6 fraction digits).
+fn decimal_result(op: BinOp, p1: u8, s1: u8, p2: u8, s2: u8) -> (u8, u8) {
+    let (p1, s1, p2, s2) = (p1 as i32, s1 as i32, p2 as i32, s2 as i32);
+    let (p, s) = match op {
+        BinOp::Add | BinOp::Sub => ((p1 - s1).max(p2 - s2) + s1.max(s2) + 1, s1.max(s2)),
+        BinOp::Mul => (p1 + p2 + 1, s1 + s2),
+        _ => {
+            let s = 6.max(s1 + p2 + 1);
+            (p1 - s1 + s2 + s, s)
+        }
+    };
+    if p > 38 {
+        let s = s.min(6).max(s - (p - 38));
+        (38, s.max(0) as u8)
+    } else {
+        (p as u8, s as u8)
     }
 }
 
@@ -1054,9 +1119,12 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
         Expr::Func { name, args, .. } if matches!(name.as_str(), "top" | "bottom" | "diff" | "csum") => Some((name.clone(), args.clone())),
         _ => None,
     });
-    let agg_mode = multi.is_none() && (sel.window.is_some() || !sel.group_by.is_empty() || sel.items.iter().any(|i| has_agg_call(&i.expr)));
+    let interp_mode = matches!(sel.window, Some(Window::Interp { .. }));
+    let mut interp_args: Vec<(BExpr, Field)> = Vec::new();
+    let agg_mode = multi.is_none() && !interp_mode && (sel.window.is_some() || !sel.group_by.is_empty() || sel.items.iter().any(|i| has_agg_call(&i.expr)));
     let mut multi_spec: Option<(String, BExpr, i64)> = None;
-    let mut b = Binder { engine, ctx, rel: &rel, agg_mode: false, has_window: sel.window.is_some(), aggs: vec![], bare: vec![], uses_window_cols: false };
+    let interp = matches!(sel.window, Some(Window::Interp { .. }));
+    let mut b = Binder { engine, ctx, rel: &rel, agg_mode: false, has_window: sel.window.is_some(), aggs: vec![], bare: vec![], uses_window_cols: false, interp };
 
     // WHERE
     let mut rows = rel.all_rows();
@@ -1099,6 +1167,15 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
                         outs.push(OutCol { expr: BExpr::Col(i), field: f.field.clone() });
                     }
                 }
+            }
+            Expr::Func { name, args, .. } if interp_mode && name == "interp" => {
+                if args.len() != 1 {
+                    return Err(err(ecode::FUNC_PARAM_COUNT, "Invalid number of parameters : interp"));
+                }
+                let (arg, mut f) = b.bind(&args[0], true)?;
+                f.name = out_name(item);
+                interp_args.push((arg, f.clone()));
+                outs.push(OutCol { expr: BExpr::Agg(interp_args.len() - 1), field: f });
             }
             Expr::Func { name, args, .. } if multi.as_ref().is_some_and(|m| m.0 == *name) => {
                 if multi_spec.is_some() {
@@ -1232,7 +1309,12 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
         having_col = Some(outs.len() - 1);
     }
 
-    let mut out_rows: Vec<Vec<Value>> = if let Some((fname, arg, k)) = &multi_spec {
+    let mut out_rows: Vec<Vec<Value>> = if let Some(Window::Interp { range, every, fill }) = &sel.window {
+        if interp_args.is_empty() {
+            return Err(unsupported("range/every without interp"));
+        }
+        interp_rows(engine, &rel, &env, &rows, &outs, &key_exprs, &interp_args, range.as_ref(), every.as_ref(), fill.as_ref())?
+    } else if let Some((fname, arg, k)) = &multi_spec {
         multi_rows(&rel, &env, &rows, &outs, &key_exprs, fname, arg, *k)
     } else if !agg_mode {
         let mut v = Vec::with_capacity(rows.len());
@@ -1352,6 +1434,7 @@ fn window_kind(sel: &Select, b: &mut Binder, rel: &Relation) -> Result<Option<Wi
         Window::Session { gap, .. } => WinKind::Session { gap: dur(gap)?.0 },
         Window::State { expr } => WinKind::State { expr: b.bind(expr, false)?.0 },
         Window::Event { start, end } => WinKind::Event { start: b.bind(start, false)?.0, end: b.bind(end, false)?.0 },
+        Window::Interp { .. } => return Err(unsupported("range/every outside interp")),
         Window::Count { count, sliding } => {
             if *count < 1 {
                 return Err(err(ecode::FUNC_PARAM_RANGE, "Invalid parameter range : count_window"));
@@ -1687,6 +1770,117 @@ fn apply_fill(rows: &mut [Vec<Value>], windows: &[(i64, Option<Vec<Value>>)], fi
             };
         }
     }
+}
+
+/// INTERP over `RANGE(start, end) EVERY(step)`: one row per time point and group.
+#[allow(clippy::too_many_arguments)]
+fn interp_rows(
+    engine: &Engine,
+    rel: &Relation,
+    env: &EvalEnv,
+    rows: &[RowRef],
+    outs: &[OutCol],
+    key_exprs: &[BExpr],
+    args: &[(BExpr, Field)],
+    range: Option<&(Expr, Expr)>,
+    every: Option<&Expr>,
+    fill: Option<&Fill>,
+) -> Result<Vec<Vec<Value>>, TdError> {
+    let ts_of = |e: &Expr| -> Option<i64> {
+        match e {
+            Expr::Int(i) => Some(*i as i64),
+            Expr::Str(s) => time::parse_timestamp(s, engine.config().timezone, rel.precision),
+            _ => None,
+        }
+    };
+    let Some((a, z)) = range else { return Err(unsupported("interp without range")) };
+    let (Some(start), Some(end)) = (ts_of(a), ts_of(z)) else { return Err(err(ecode::INVALID_TIMESTAMP_FORMAT, "Invalid timestamp format")) };
+    let step = match every {
+        Some(Expr::Duration { value, unit }) => time::duration_units(*value, *unit, rel.precision).unwrap_or(0),
+        None => 1,
+        _ => 0,
+    };
+    if step <= 0 || end < start || (end - start) / step > 10_000_000 {
+        return Err(err(ecode::FILL_RANGE_REQUIRED, "Start(end) time of query range required or time range too large"));
+    }
+    let mut groups: Vec<Vec<RowRef>> = Vec::new();
+    let mut index: HashMap<Vec<KeyPart>, usize> = HashMap::new();
+    for &r in rows {
+        let key: Vec<KeyPart> = key_exprs.iter().map(|e| key_part(&e.eval(rel, Some(r), None, env))).collect();
+        let gi = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[gi].push(r);
+    }
+    let mut out = Vec::new();
+    for mut g in groups {
+        g.sort_by_key(|&r| rel.ts(r));
+        let ts: Vec<i64> = g.iter().map(|&r| rel.ts(r)).collect();
+        let vals: Vec<Vec<Value>> = args.iter().map(|(e, _)| g.iter().map(|&r| e.eval(rel, Some(r), None, env)).collect()).collect();
+        let mut t = start;
+        while t <= end {
+            let pos = ts.partition_point(|&x| x < t);
+            let exact = pos < ts.len() && ts[pos] == t;
+            let prev = if exact { Some(pos) } else { pos.checked_sub(1) };
+            let next = if pos < ts.len() { Some(pos) } else { None };
+            let mut row_vals = Vec::with_capacity(args.len());
+            let mut skip = false;
+            for (ai, (_, f)) in args.iter().enumerate() {
+                let v = if exact {
+                    vals[ai][pos].clone()
+                } else {
+                    match fill {
+                        None | Some(Fill::None) => {
+                            skip = true;
+                            Value::Null
+                        }
+                        Some(Fill::Null) => Value::Null,
+                        Some(Fill::Value(list)) => match list.get(ai) {
+                            Some(Expr::Int(i)) => cast_value(Value::Int(*i as i64), f, env),
+                            Some(Expr::Float(x)) => cast_value(Value::Double(*x), f, env),
+                            _ => Value::Null,
+                        },
+                        Some(Fill::Prev) => match prev {
+                            Some(p) => vals[ai][p].clone(),
+                            None => {
+                                skip = true;
+                                Value::Null
+                            }
+                        },
+                        Some(Fill::Next) => match next {
+                            Some(n) => vals[ai][n].clone(),
+                            None => {
+                                skip = true;
+                                Value::Null
+                            }
+                        },
+                        Some(Fill::Linear) => match (prev, next) {
+                            (Some(p), Some(n)) => match (to_f64(&vals[ai][p]), to_f64(&vals[ai][n])) {
+                                (Some(v0), Some(v1)) => {
+                                    let x = v0 + (v1 - v0) * (t - ts[p]) as f64 / (ts[n] - ts[p]) as f64;
+                                    cast_value(Value::Double(x), f, env)
+                                }
+                                _ => Value::Null,
+                            },
+                            _ => {
+                                skip = true;
+                                Value::Null
+                            }
+                        },
+                    }
+                };
+                row_vals.push(v);
+            }
+            if !skip {
+                let gc = GroupCtx { aggs: &row_vals, window: Some((t, t, 0)) };
+                let rep = prev.or(next).map(|i| g[i]);
+                out.push(outs.iter().map(|c| c.expr.eval(rel, rep, Some(&gc), env)).collect());
+            }
+            t += step;
+        }
+    }
+    Ok(out)
 }
 
 /// top/bottom/diff/csum per group (partition): each picked row with the function's value.

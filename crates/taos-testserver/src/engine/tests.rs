@@ -109,3 +109,32 @@ fn perf_insert_and_aggregate_one_million_rows() {
     println!("filtered count over 1M rows: {:?}", t3.elapsed());
     assert!(matches!(rs.columns[0][0], Value::Int(n) if n > 0));
 }
+
+#[test]
+fn insert_select_with_interp_fills_every_point() {
+    let e = engine_with_table();
+    ok(&e, Some("d"), "create table seed (ts timestamp, v int, x double)");
+    ok(&e, Some("d"), "insert into seed values (1704067200000, 0, 0.0) (1704067200999, 999, 499.5)");
+    ok(&e, Some("d"), "create table dst (ts timestamp, v int, x double)");
+    let n = ok(&e, Some("d"), "insert into dst select _irowts, interp(v), interp(x) from seed range(1704067200000, 1704067200999) every(1a) fill(linear)");
+    assert_eq!(n, 1000);
+    let rs = rows(&e, "d", "select count(*), sum(v), sum(x) from dst");
+    assert_eq!(rs.columns[0][0], Value::Int(1000));
+    assert_eq!(rs.columns[1][0], Value::Int((0..1000).sum()));
+    assert_eq!(rs.columns[2][0], Value::Double((0..1000).map(|k| k as f64 * 0.5).sum()));
+}
+
+#[test]
+fn decimal_arithmetic_is_exact_with_tdengine_result_types() {
+    let e = Engine::new(EngineConfig::default());
+    ok(&e, None, "create database d");
+    ok(&e, Some("d"), "create table t (ts timestamp, d1 decimal(10,2), d3 decimal(20,4))");
+    ok(&e, Some("d"), "insert into t values ('2024-01-01 00:00:00', 12.34, 1.0001)");
+    let rs = rows(&e, "d", "select d1 + 1, d1 * 2, d1 / 3, d1 + d3 from t");
+    let shapes: Vec<(u8, u8)> = rs.fields.iter().map(|f| (f.precision, f.scale)).collect();
+    assert_eq!(shapes, vec![(22, 2), (30, 2), (30, 22), (21, 4)]);
+    assert_eq!(rs.columns[0][0], Value::Decimal(1334));
+    assert_eq!(rs.columns[1][0], Value::Decimal(2468));
+    assert_eq!(rs.columns[2][0], Value::Decimal(41_133_333_333_333_333_333_333));
+    assert_eq!(rs.columns[3][0], Value::Decimal(133_401));
+}

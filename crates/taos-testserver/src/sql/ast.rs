@@ -133,6 +133,8 @@ pub enum Window {
     State { expr: Expr },
     Event { start: Expr, end: Expr },
     Count { count: i64, sliding: Option<i64> },
+    /// `RANGE(start, end) EVERY(step) FILL(…)` for INTERP.
+    Interp { range: Option<(Expr, Expr)>, every: Option<Expr>, fill: Option<Fill> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -204,6 +206,8 @@ pub struct InsertTable {
     pub using: Option<Using>,
     pub columns: Option<Vec<String>>,
     pub rows: Vec<InsRow>,
+    /// `INSERT INTO t [(cols)] SELECT …`.
+    pub query: Option<Box<Query>>,
     /// Position right after the table name, for "near" messages.
     pub after_name: usize,
 }

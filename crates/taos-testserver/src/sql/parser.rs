@@ -23,7 +23,7 @@ const RESERVED: &[&str] = &[
     "by", "group", "partition", "limit", "offset", "slimit", "soffset", "interval", "sliding", "fill", "having", "union",
     "as", "case", "when", "then", "else", "end", "asc", "desc", "values", "using", "tags", "join", "on", "session",
     "state_window", "event_window", "count_window", "inner", "left", "right", "full", "true", "false", "distinct",
-    "exists", "if", "table", "stable", "database", "into", "set", "with", "contains", "nulls", "all", "cast",
+    "exists", "if", "table", "stable", "database", "into", "set", "with", "contains", "nulls", "all", "cast", "range", "every",
 ];
 
 /// Functions that may be called with `()`.
@@ -745,6 +745,11 @@ impl<'a> Parser<'a> {
                     columns = Some(self.name_list()?);
                 }
             }
+            if self.is_kw("select") && using.is_none() {
+                let q = self.query()?;
+                items.push(InsertTable { table, using, columns, rows: vec![], query: Some(Box::new(q)), after_name });
+                break;
+            }
             if !self.eat_kw("values") {
                 if self.is_kw("file") || self.is_kw("select") {
                     return Err(syntax_error_near(self.sql, self.peek().start));
@@ -759,7 +764,7 @@ impl<'a> Parser<'a> {
             if rows.is_empty() {
                 return Err(TdError::new(code::TSC_SQL_SYNTAX_ERROR, "syntax error near 'no any data points'"));
             }
-            items.push(InsertTable { table, using, columns, rows, after_name });
+            items.push(InsertTable { table, using, columns, rows, query: None, after_name });
             if !matches!(self.peek().kind, Tk::Ident | Tk::QuotedIdent) {
                 break;
             }
@@ -1047,7 +1052,55 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
+    fn fill_clause(&mut self) -> PResult<Option<Fill>> {
+        if !self.eat_kw("fill") {
+            return Ok(None);
+        }
+        self.expect(Tk::LParen)?;
+        let t = self.peek();
+        let w = self.any_ident()?;
+        let f = match w.as_str() {
+            "none" => Fill::None,
+            "null" | "null_f" => Fill::Null,
+            "prev" => Fill::Prev,
+            "next" => Fill::Next,
+            "linear" => Fill::Linear,
+            "value" | "value_f" => {
+                let mut vals = Vec::new();
+                while self.eat(Tk::Comma) {
+                    vals.push(self.unary()?);
+                }
+                Fill::Value(vals)
+            }
+            _ => return Err(self.err_at(t)),
+        };
+        self.expect(Tk::RParen)?;
+        Ok(Some(f))
+    }
+
     fn window(&mut self) -> PResult<Option<Window>> {
+        if self.is_kw("range") || self.is_kw("every") {
+            let range = if self.eat_kw("range") {
+                self.expect(Tk::LParen)?;
+                let a = self.additive()?;
+                self.expect(Tk::Comma)?;
+                let b = self.additive()?;
+                self.expect(Tk::RParen)?;
+                Some((a, b))
+            } else {
+                None
+            };
+            let every = if self.eat_kw("every") {
+                self.expect(Tk::LParen)?;
+                let e = self.additive()?;
+                self.expect(Tk::RParen)?;
+                Some(e)
+            } else {
+                None
+            };
+            let fill = self.fill_clause()?;
+            return Ok(Some(Window::Interp { range, every, fill }));
+        }
         if self.eat_kw("interval") {
             self.expect(Tk::LParen)?;
             let interval = self.expr()?;

@@ -1,5 +1,6 @@
 import { InterfaceError, NotSupportedError, ProgrammingError } from './errors.js'
-import type { RowArray, RowObject, RowStream } from './result.js'
+import { TypeId } from './native.js'
+import type { RowArray, RowStream } from './result.js'
 import type { ResultOptions, RowMode } from './types.js'
 
 /**
@@ -55,7 +56,7 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
     const stream = this.stream
     if (stream === null || stream.fields.length === 0) return null
     return stream.fields.map((f) => {
-      const decimal = f.type === 17 || f.type === 21
+      const decimal = f.type === TypeId.Decimal || f.type === TypeId.Decimal64
       return [f.name, f.type, null, f.bytes, decimal ? f.precision : null, decimal ? f.scale : null, null]
     })
   }

@@ -114,7 +114,7 @@ impl Driver {
                 },
                 message = self.ws.next() => match message {
                     Some(Ok(Message::Text(text))) => self.session.handle_frame(Frame::Text(text.as_str().to_owned())),
-                    Some(Ok(Message::Binary(bytes))) => self.session.handle_frame(Frame::Binary(bytes.to_vec())),
+                    Some(Ok(Message::Binary(bytes))) => self.session.handle_frame(Frame::Binary(Vec::from(bytes))),
                     Some(Ok(Message::Close(_))) | None => self.session.handle_disconnect("the server closed the connection"),
                     Some(Ok(_)) => {} // ping/pong: tungstenite answers pings on the next flush
                     Some(Err(e)) => self.session.handle_disconnect(&e.to_string()),

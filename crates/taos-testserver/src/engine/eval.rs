@@ -27,6 +27,8 @@ pub struct RelField {
     pub in_star: bool,
     pub is_tag: bool,
     pub is_tbname: bool,
+    /// The table (alias) this column belongs to, in a JOIN.
+    pub qualifier: Option<String>,
 }
 
 /// The input of a SELECT: named columns over one or more segments.

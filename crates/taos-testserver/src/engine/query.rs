@@ -204,6 +204,14 @@ impl<'a, 'r> Binder<'a, 'r> {
 
     fn find_column(&self, table: Option<&str>, name: &str) -> Result<usize, TdError> {
         if let Some(t) = table {
+            let joined: Vec<usize> = (0..self.rel.fields.len()).filter(|&i| self.rel.fields[i].qualifier.as_deref() == Some(t)).collect();
+            if !joined.is_empty() {
+                return joined
+                    .iter()
+                    .copied()
+                    .find(|&i| self.rel.fields[i].field.name == name || self.rel.fields[i].field.name.eq_ignore_ascii_case(name))
+                    .ok_or_else(|| invalid_column(name));
+            }
             if !self.rel.qualifiers.iter().any(|q| q == t) {
                 return Err(err(code::PAR_TABLE_NOT_EXIST, format!("Table does not exist: {}", t)));
             }
@@ -1022,10 +1030,50 @@ fn apply_limit<T>(rows: &mut Vec<T>, limit: Option<(u64, u64)>) {
     }
 }
 
+/// `left [INNER] JOIN right ON …`: rows whose timestamps are equal, as one materialised table;
+/// fields keep their table qualifier for `a.col` references.
+fn materialize_join(cat: &Catalog, ctx: &SessionCtx, left: &TableName, left_alias: Option<&str>, j: &JoinSpec) -> Result<(ResultSet, Vec<RelField>), TdError> {
+    if !j.inner {
+        return Err(unsupported("outer join"));
+    }
+    let lf = FromItem::Table { name: left.clone(), alias: left_alias.map(|s| s.to_string()) };
+    let rf = FromItem::Table { name: j.table.clone(), alias: j.alias.clone() };
+    let l = build_relation(cat, ctx, Some(&lf), None)?;
+    let r = build_relation(cat, ctx, Some(&rf), None)?;
+    let lq = left_alias.unwrap_or(&left.name).to_string();
+    let rq = j.alias.clone().unwrap_or_else(|| j.table.name.clone());
+    let mut fields: Vec<RelField> = Vec::new();
+    for f in &l.fields {
+        fields.push(RelField { qualifier: Some(lq.clone()), ..f.clone() });
+    }
+    for f in &r.fields {
+        fields.push(RelField { qualifier: Some(rq.clone()), ..f.clone() });
+    }
+    let mut by_ts: HashMap<i64, Vec<RowRef>> = HashMap::new();
+    for rr in r.all_rows() {
+        by_ts.entry(r.ts(rr)).or_default().push(rr);
+    }
+    let mut columns: Vec<Vec<Value>> = vec![Vec::new(); fields.len()];
+    let nl = l.fields.len();
+    for lr in l.all_rows() {
+        let Some(matches) = by_ts.get(&l.ts(lr)) else { continue };
+        for &rr in matches {
+            for c in 0..nl {
+                columns[c].push(l.value(c, lr));
+            }
+            for c in 0..r.fields.len() {
+                columns[nl + c].push(r.value(c, rr));
+            }
+        }
+    }
+    let rs = ResultSet { fields: fields.iter().map(|f| f.field.clone()).collect(), precision: l.precision, columns };
+    Ok((rs, fields))
+}
+
 /// Builds the relation a FROM clause names. `owned` holds a materialised subquery or system table.
 fn build_relation<'c>(cat: &'c Catalog, ctx: &SessionCtx, from: Option<&FromItem>, owned: Option<&'c ResultSet>) -> Result<Relation<'c>, TdError> {
     if let Some(rs) = owned {
-        let fields: Vec<RelField> = rs.fields.iter().map(|f| RelField { field: f.clone(), in_star: true, is_tag: false, is_tbname: false }).collect();
+        let fields: Vec<RelField> = rs.fields.iter().map(|f| RelField { field: f.clone(), in_star: true, is_tag: false, is_tbname: false, qualifier: None }).collect();
         let ts_col = rs.fields.iter().position(|f| f.ty == DataType::Timestamp);
         let mut qualifiers = Vec::new();
         match from {
@@ -1046,10 +1094,10 @@ fn build_relation<'c>(cat: &'c Catalog, ctx: &SessionCtx, from: Option<&FromItem
     let db = resolve_db(cat, ctx, name.db.as_deref())?;
     let mut qualifiers = vec![name.name.clone()];
     qualifiers.extend(alias.clone());
-    let tbname_field = RelField { field: vchar("tbname", 270), in_star: false, is_tag: false, is_tbname: true };
+    let tbname_field = RelField { field: vchar("tbname", 270), in_star: false, is_tag: false, is_tbname: true, qualifier: None };
     if let Some(st) = db.stables.get(&name.name) {
-        let mut fields: Vec<RelField> = st.columns.iter().map(|c| RelField { field: c.field(), in_star: true, is_tag: false, is_tbname: false }).collect();
-        fields.extend(st.tags.iter().map(|c| RelField { field: c.field(), in_star: true, is_tag: true, is_tbname: false }));
+        let mut fields: Vec<RelField> = st.columns.iter().map(|c| RelField { field: c.field(), in_star: true, is_tag: false, is_tbname: false, qualifier: None }).collect();
+        fields.extend(st.tags.iter().map(|c| RelField { field: c.field(), in_star: true, is_tag: true, is_tbname: false, qualifier: None }));
         fields.push(tbname_field);
         let mut segs = Vec::new();
         for t in db.children_of(&st.name) {
@@ -1069,7 +1117,7 @@ fn build_relation<'c>(cat: &'c Catalog, ctx: &SessionCtx, from: Option<&FromItem
     }
     let t = db.tables.get(&name.name).ok_or_else(table_not_exist)?;
     let columns = db.columns_of(t);
-    let mut fields: Vec<RelField> = columns.iter().map(|c| RelField { field: c.field(), in_star: true, is_tag: false, is_tbname: false }).collect();
+    let mut fields: Vec<RelField> = columns.iter().map(|c| RelField { field: c.field(), in_star: true, is_tag: false, is_tbname: false, qualifier: None }).collect();
     let mut cols: Vec<ColSrc> = Vec::with_capacity(columns.len() + 1);
     cols.push(ColSrc::Ts(&t.data.ts));
     for c in &t.data.cols {
@@ -1078,7 +1126,7 @@ fn build_relation<'c>(cat: &'c Catalog, ctx: &SessionCtx, from: Option<&FromItem
     if let TableKind::Child { stable, tags } = &t.kind {
         if let Some(st) = db.stables.get(stable) {
             for (i, c) in st.tags.iter().enumerate() {
-                fields.push(RelField { field: c.field(), in_star: false, is_tag: true, is_tbname: false });
+                fields.push(RelField { field: c.field(), in_star: false, is_tag: true, is_tbname: false, qualifier: None });
                 cols.push(ColSrc::Const(tags.get(i).cloned().unwrap_or(Value::Null)));
             }
         }
@@ -1089,11 +1137,16 @@ fn build_relation<'c>(cat: &'c Catalog, ctx: &SessionCtx, from: Option<&FromItem
 }
 
 fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, order_by: &[OrderItem], limit: Option<(u64, u64)>) -> Result<ResultSet, TdError> {
-    if sel.join {
-        return Err(unsupported("join"));
-    }
-    // Materialise subqueries and information_schema tables first.
+    // Materialise joins, subqueries and information_schema tables first.
+    let mut join_fields: Option<Vec<RelField>> = None;
     let owned: Option<ResultSet> = match &sel.from {
+        Some(FromItem::Table { name, alias }) if sel.join.is_some() => {
+            let j = sel.join.as_deref().expect("checked");
+            let (rs, fields) = materialize_join(cat, ctx, name, alias.as_deref(), j)?;
+            join_fields = Some(fields);
+            Some(rs)
+        }
+        _ if sel.join.is_some() => return Err(unsupported("join")),
         Some(FromItem::Subquery { query, .. }) => Some(run_query(engine, cat, ctx, query)?),
         Some(FromItem::Table { name, .. }) => {
             let dbn = name.db.as_deref().or(ctx.db.as_deref());
@@ -1105,7 +1158,11 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
         }
         None => None,
     };
-    let rel = build_relation(cat, ctx, sel.from.as_ref(), owned.as_ref())?;
+    let mut rel = build_relation(cat, ctx, sel.from.as_ref(), owned.as_ref())?;
+    if let Some(f) = join_fields {
+        rel.fields = f;
+        rel.ts_col = Some(0);
+    }
     let env = EvalEnv {
         precision: rel.precision,
         tz: engine.config().timezone,
@@ -1126,9 +1183,13 @@ fn exec_select(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sel: &Select, o
     let interp = matches!(sel.window, Some(Window::Interp { .. }));
     let mut b = Binder { engine, ctx, rel: &rel, agg_mode: false, has_window: sel.window.is_some(), aggs: vec![], bare: vec![], uses_window_cols: false, interp };
 
-    // WHERE
+    // WHERE (a JOIN's ON condition is applied the same way)
     let mut rows = rel.all_rows();
-    if let Some(w) = &sel.where_ {
+    let on_where = match (sel.join.as_ref().and_then(|j| j.on.clone()), sel.where_.clone()) {
+        (Some(a), Some(b)) => Some(Expr::Binary { op: BinOp::And, left: Box::new(a), right: Box::new(b) }),
+        (a, b) => a.or(b),
+    };
+    if let Some(w) = &on_where {
         let (cond, _) = b.bind(w, false)?;
         if cond.contains_agg() {
             return Err(unsupported("aggregate in WHERE"));

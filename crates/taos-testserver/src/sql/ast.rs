@@ -109,6 +109,16 @@ pub enum FromItem {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct JoinSpec {
+    /// `[INNER] JOIN` (false for LEFT/RIGHT/FULL … joins).
+    pub inner: bool,
+    pub table: TableName,
+    pub alias: Option<String>,
+    pub on: Option<Expr>,
+    pub pos: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrderItem {
     pub expr: Expr,
     pub text: String,
@@ -142,8 +152,8 @@ pub struct Select {
     pub distinct: bool,
     pub items: Vec<SelectItem>,
     pub from: Option<FromItem>,
-    /// Extra tables of a JOIN (not supported by the executor yet).
-    pub join: bool,
+    /// `JOIN table ON cond` (one join).
+    pub join: Option<Box<JoinSpec>>,
     pub where_: Option<Expr>,
     pub partition_by: Vec<Expr>,
     pub window: Option<Window>,

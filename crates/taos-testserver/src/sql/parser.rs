@@ -989,7 +989,7 @@ impl<'a> Parser<'a> {
             }
         }
         let mut from = None;
-        let mut join = false;
+        let mut join = None;
         if self.eat_kw("from") {
             let item = if self.peek().kind == Tk::LParen {
                 self.bump();
@@ -1003,18 +1003,33 @@ impl<'a> Parser<'a> {
                 FromItem::Table { name, alias }
             };
             from = Some(item);
-            // JOINs are parsed so the error can name them; the executor refuses them.
-            while self.is_kw("join") || self.is_kw("inner") || self.is_kw("left") || self.is_kw("right") || self.is_kw("full") || self.peek().kind == Tk::Comma {
-                join = true;
-                while !self.is_kw("join") && self.peek().kind != Tk::Comma {
+            // `[INNER] JOIN t [alias] ON cond` (other join kinds are refused by the executor)
+            loop {
+                let t = self.peek();
+                let inner = if self.is_kw("inner") && self.is_kw_at(1, "join") {
                     self.bump();
+                    true
+                } else if self.is_kw("join") {
+                    true
+                } else if self.is_kw("left") || self.is_kw("right") || self.is_kw("full") {
+                    false
+                } else {
+                    break;
+                };
+                // skip `left [outer|semi|anti|asof|window]` up to `join`
+                let mut guard = 0;
+                while !self.is_kw("join") {
+                    if self.peek().kind == Tk::Eof || guard > 3 {
+                        return Err(self.err_here());
+                    }
+                    self.bump();
+                    guard += 1;
                 }
                 self.bump();
-                self.table_name()?;
-                self.opt_alias()?;
-                if self.eat_kw("on") {
-                    self.expr()?;
-                }
+                let name = self.table_name()?;
+                let alias = self.opt_alias()?;
+                let on = if self.eat_kw("on") { Some(self.expr()?) } else { None };
+                join = Some(Box::new(JoinSpec { inner, table: name, alias, on, pos: t.start }));
             }
         }
         let where_ = if self.eat_kw("where") { Some(self.expr()?) } else { None };

@@ -174,3 +174,38 @@ test('the next block is requested while the current one is read, one request at 
   t.is(fetches(), 3)
   t.is((await result.toArray()).length, 19)
 })
+
+test('blocks() streams columns without per-cell conversion; value() converts like rows', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(25) }), 10)
+  const conn = await openConnection(native, undefined)
+  const result = await conn.query('select')
+  const sizes: number[] = []
+  let nonNull = 0
+  for await (const block of result.blocks()) {
+    sizes.push(block.rows)
+    const [ts, v] = block.columns
+    t.true(ts!.data instanceof BigInt64Array)
+    t.true(v!.data instanceof Int32Array)
+    t.is(ts!.field.name, 'ts')
+    for (let i = 0; i < block.rows; i++) if (v!.nulls[i] === 0) nonNull++
+    t.true(ts!.value(0) instanceof Date)
+  }
+  t.deepEqual(sizes, [10, 10, 5])
+  t.is(nonNull, 20) // every 5th value is NULL
+  t.is(result.rowCount, 25)
+  t.true(result.closed)
+})
+
+test('blocks() after reading rows one by one is refused; breaking out frees', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(25) }), 10)
+  const conn = await openConnection(native, undefined)
+  const result = await conn.query('select')
+  await result[Symbol.asyncIterator]().next()
+  await t.throwsAsync(async () => {
+    for await (const _ of result.blocks()) break
+  }, { instanceOf: taos.InterfaceError })
+  const again = await conn.query('select')
+  for await (const _ of again.blocks()) break
+  t.true(again.closed)
+  t.deepEqual(native.connections[0]!.freed, [1, 2])
+})

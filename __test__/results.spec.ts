@@ -118,3 +118,18 @@ test('many concurrent streaming queries on one connection', async (t) => {
   )
   t.deepEqual(counts, Array.from({ length: 8 }, (_, i) => (i + 1) * 5000))
 })
+
+test('blocks() sums a column of the 100k-row result without building rows', async (t) => {
+  const conn = await open(t, server().dsn)
+  const result = await conn.query(`select v, s from ${db}.t`)
+  let sum = 0
+  let rows = 0
+  for await (const block of result.blocks()) {
+    const v = block.columns[0]!.data as Int32Array
+    for (let i = 0; i < block.rows; i++) sum += v[i]!
+    rows += block.rows
+    t.is(typeof block.columns[1]!.value(0), 'string')
+  }
+  t.is(rows, ROWS)
+  t.is(sum, (ROWS * (ROWS - 1)) / 2)
+})

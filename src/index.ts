@@ -33,7 +33,7 @@ export async function connect(dsnOrOptions?: string | null | ConnectOptions, opt
 
 export { Connection, type ConnectOptions, type ExecuteOptions, type QueryOptions } from './connection.js'
 export { Cursor, type ColumnDescription } from './cursor.js'
-export { TaosResult, type RowArray, type RowObject } from './result.js'
+export { TaosResult, type ColumnBlock, type ResultColumn, type RowArray, type RowObject } from './result.js'
 export type { BigintAs, Precision, ResultOptions, RowMode, TaosField, TimestampAs } from './types.js'
 export { TypeId } from './native.js'
 export {

@@ -1,5 +1,5 @@
 import { callNative, InterfaceError, ResultError } from './errors.js'
-import type { NativeBlock, NativeConnection, NativeQueryResult } from './native.js'
+import type { NativeBlock, NativeColumn, NativeConnection, NativeQueryResult } from './native.js'
 import {
   cellReader,
   precisionName,
@@ -15,6 +15,31 @@ import {
 export type RowArray = unknown[]
 /** A row as an object keyed by column name. */
 export type RowObject = Record<string, unknown>
+
+/**
+ * One block of a result as columns, as it arrived from the server: no per-cell conversion unless
+ * {@link ResultColumn.value} is called.
+ */
+export interface ColumnBlock {
+  rows: number
+  columns: ResultColumn[]
+}
+
+/** One column of a {@link ColumnBlock}. */
+export interface ResultColumn {
+  field: TaosField
+  /** One byte per row, 1 = NULL. */
+  nulls: Uint8Array
+  /**
+   * Raw values. Fixed-width types: the matching typed array (BOOL as 0/1 in a Uint8Array,
+   * TIMESTAMP as a BigInt64Array in the result's unit, NULL slots hold 0). Variable types: one
+   * Buffer (UTF-8 for VARCHAR/NCHAR/JSON/DECIMAL text), value `i` at `offsets[i]..offsets[i + 1]`.
+   */
+  data: NativeColumn['data']
+  offsets: Int32Array | undefined
+  /** Value `row` converted exactly as in rows (`null` for NULL). */
+  value(row: number): unknown
+}
 
 /** @internal */
 export const NOT_READY: unique symbol = Symbol('not ready')
@@ -101,6 +126,44 @@ export class RowStream implements Closable {
       }
       return rows
     })
+  }
+
+  /** The next whole block (rows not yet handed out), or undefined at the end. */
+  nextBlock(): Promise<ColumnBlock | undefined> {
+    return this.serially(async () => {
+      for (;;) {
+        if (this.closedReason !== undefined) throw new InterfaceError(this.closedReason)
+        if (this.closed) return undefined
+        const block = this.block
+        if (block !== null && this.index < block.rows) {
+          if (this.index > 0) throw new InterfaceError('blocks() cannot continue a block whose rows were already read one by one')
+          this.index = block.rows
+          this.rowsRead += block.rows
+          return this.columnBlock(block)
+        }
+        if (this.exhausted) {
+          this.close()
+          return undefined
+        }
+        await this.fetchNextBlock()
+      }
+    })
+  }
+
+  private columnBlock(block: NativeBlock): ColumnBlock {
+    return {
+      rows: block.rows,
+      columns: block.columns.map((c, i) => {
+        const reader = this.readers[i]!
+        return {
+          field: this.fields[i]!,
+          nulls: c.nulls,
+          data: c.data,
+          offsets: c.offsets,
+          value: (row: number) => (c.nulls[row] !== 0 ? null : reader(c, row)),
+        }
+      }),
+    }
   }
 
   /**
@@ -272,7 +335,7 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
     return this.stream.isClosed
   }
 
-  /** Streams rows; only one block is held at a time. Breaking out of the loop frees the result. */
+  /** Streams rows; at most two blocks are held at a time. Breaking out of the loop frees the result. */
   [Symbol.asyncIterator](): AsyncIterator<Row> {
     const stream = this.stream
     const mode = this.rowMode
@@ -293,6 +356,32 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
         stream.close()
         return { done: true, value: undefined }
       },
+    }
+  }
+
+  /**
+   * Streams the result block by block as columns (typed arrays and buffers, no per-cell work):
+   * for column-wise processing or building Arrow vectors. Use it instead of row iteration, not
+   * after it. Breaking out of the loop frees the result.
+   */
+  blocks(): AsyncIterable<ColumnBlock> {
+    const stream = this.stream
+    return {
+      [Symbol.asyncIterator]: () => ({
+        async next(): Promise<IteratorResult<ColumnBlock>> {
+          try {
+            const block = await stream.nextBlock()
+            return block === undefined ? { done: true, value: undefined } : { done: false, value: block }
+          } catch (err) {
+            stream.close()
+            throw err
+          }
+        },
+        async return(): Promise<IteratorResult<ColumnBlock>> {
+          stream.close()
+          return { done: true, value: undefined }
+        },
+      }),
     }
   }
 

@@ -125,3 +125,13 @@ test('TestServer options: accounts and small blocks', async (t) => {
   t.deepEqual(rows.map((r) => r[0]), Array.from({ length: 100 }, (_, i) => i))
   await t.throwsAsync(taos.connect(custom.url.replace('ws://', 'ws://root:taosdata@')), { instanceOf: taos.ConnectionError })
 })
+
+test('10 connections × 20 concurrent queries, all answered correctly', async (t) => {
+  const conns = await Promise.all(Array.from({ length: 10 }, () => open(t, server().dsn)))
+  const answers = await Promise.all(
+    conns.flatMap((conn, c) =>
+      Array.from({ length: 20 }, async (_, q) => Number((await (await conn.query(`select ${c * 100 + q}`)).toArray())[0]![0])),
+    ),
+  )
+  t.deepEqual(answers, conns.flatMap((_, c) => Array.from({ length: 20 }, (_, q) => c * 100 + q)))
+})

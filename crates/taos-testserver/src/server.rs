@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub block_rows: usize,
     /// Largest WebSocket message accepted; a bigger one closes the connection with 1009.
     pub max_message_bytes: usize,
+    /// The server pings idle WebSocket clients at this interval (taosAdapter: 54 s); `None` = never.
+    pub ping_interval: Option<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -40,6 +42,7 @@ impl Default for ServerConfig {
             engine: crate::EngineConfig::default(),
             block_rows: 4096,
             max_message_bytes: 256 * 1024 * 1024,
+            ping_interval: Some(Duration::from_secs(54)),
         }
     }
 }

@@ -415,6 +415,26 @@ async fn ping_is_answered_with_pong_and_close_with_close() {
 }
 
 #[tokio::test]
+async fn the_server_pings_idle_clients() {
+    let server = fake_server(ServerConfig {
+        ping_interval: Some(std::time::Duration::from_millis(50)),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut c = WsClient::connect_root(server.addr()).await;
+    assert_eq!(c.recv().await, Frame::Ping(Vec::new()));
+    // Replies still flow in between.
+    c.send_text(r#"{"action":"version","args":{"req_id":5}}"#).await;
+    loop {
+        match c.recv().await {
+            Frame::Ping(_) => continue,
+            Frame::Text(t) => break assert!(t.contains(r#""req_id":5"#)),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
 async fn oversized_messages_close_the_connection_with_1009() {
     let server = fake_server(ServerConfig { max_message_bytes: 1024, ..ServerConfig::default() }).await;
     let mut c = WsClient::connect_root(server.addr()).await;

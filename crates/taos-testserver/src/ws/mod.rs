@@ -29,9 +29,25 @@ where
     let (rd, wr) = tokio::io::split(io);
     let mut reader = FrameReader::new(tokio::io::BufReader::with_capacity(64 * 1024, rd), shared.config.max_message_bytes);
     let (tx, mut rx) = mpsc::channel::<Outgoing>(4);
+    let ping_every = shared.config.ping_interval;
     let writer_task = tokio::spawn(async move {
         let mut writer = FrameWriter::new(wr);
-        while let Some(item) = rx.recv().await {
+        // Keep-alive pings like the adapter's; a client that never answers is not dropped.
+        let period = ping_every.unwrap_or(std::time::Duration::from_secs(3600 * 24 * 365));
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            let item = tokio::select! {
+                item = rx.recv() => match item {
+                    Some(item) => item,
+                    None => return,
+                },
+                _ = ticker.tick(), if ping_every.is_some() => {
+                    if writer.ping(b"").await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            };
             let result = match item {
                 Outgoing::Reply(Out::Text(t)) => writer.text(&t).await,
                 Outgoing::Reply(Out::Binary(b)) => writer.binary(&b).await,

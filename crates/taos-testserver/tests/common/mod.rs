@@ -188,6 +188,7 @@ pub fn mask_timing(s: &str) -> String {
 pub enum Frame {
     Text(String),
     Binary(Vec<u8>),
+    Ping(Vec<u8>),
     Pong(Vec<u8>),
     Close(Option<u16>),
 }
@@ -280,6 +281,7 @@ impl WsClient {
         match h[0] & 0x0f {
             1 => Frame::Text(String::from_utf8(payload).expect("server text is UTF-8")),
             2 => Frame::Binary(payload),
+            0x9 => Frame::Ping(payload),
             0xA => Frame::Pong(payload),
             8 => Frame::Close((payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]))),
             op => panic!("unexpected opcode {op}"),

@@ -591,20 +591,56 @@ fn rs(fields: Vec<Field>, rows: Vec<Vec<Value>>, precision: Precision) -> Result
     ResultSet { fields, precision, columns }
 }
 
-/// `LIKE` pattern match (`%`, `_`, `\` escapes).
+/// `LIKE` pattern match (`%`, `_`, `\` escapes), iterative with one backtrack point per `%` so
+/// patterns with many `%` stay linear-ish.
 pub fn like_match(s: &str, pat: &str) -> bool {
-    fn rec(s: &[char], p: &[char]) -> bool {
-        match p.first() {
-            None => s.is_empty(),
-            Some('%') => (0..=s.len()).any(|i| rec(&s[i..], &p[1..])),
-            Some('_') => !s.is_empty() && rec(&s[1..], &p[1..]),
-            Some('\\') if p.len() > 1 => !s.is_empty() && s[0] == p[1] && rec(&s[1..], &p[2..]),
-            Some(c) => !s.is_empty() && s[0] == *c && rec(&s[1..], &p[1..]),
+    #[derive(Clone, Copy, PartialEq)]
+    enum P {
+        Any,
+        One,
+        Lit(char),
+    }
+    let mut p: Vec<P> = Vec::with_capacity(pat.len());
+    let mut it = pat.chars();
+    while let Some(c) = it.next() {
+        p.push(match c {
+            '%' => P::Any,
+            '_' => P::One,
+            '\\' => match it.next() {
+                Some(n) => P::Lit(n),
+                None => P::Lit('\\'),
+            },
+            other => P::Lit(other),
+        });
+    }
+    let t: Vec<char> = s.chars().collect();
+    let (mut ti, mut pi) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some(P::Any) => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(P::One) => {
+                ti += 1;
+                pi += 1;
+            }
+            Some(P::Lit(c)) if *c == t[ti] => {
+                ti += 1;
+                pi += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
         }
     }
-    let s: Vec<char> = s.chars().collect();
-    let p: Vec<char> = pat.chars().collect();
-    rec(&s, &p)
+    p[pi..].iter().all(|x| *x == P::Any)
 }
 
 /// The type text of SHOW CREATE / SHOW TAGS (`VARCHAR(64)`, `DECIMAL(12,3)`, `INT`).

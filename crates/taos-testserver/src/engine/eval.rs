@@ -857,6 +857,9 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
 
 /// `+08:00`, `-0100`, `Z` → seconds east of UTC.
 fn parse_offset_text(z: &str) -> Option<i64> {
+    if !z.is_ascii() {
+        return None;
+    }
     if z == "Z" || z == "z" {
         return Some(0);
     }

@@ -9,6 +9,9 @@ use crate::types::Precision;
 /// read in `tz`. Extra fraction digits are truncated to the precision.
 pub fn parse_timestamp(s: &str, tz: chrono_tz::Tz, p: Precision) -> Option<i64> {
     let s = s.trim();
+    if !s.is_ascii() {
+        return None;
+    }
     let b = s.as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -80,6 +83,9 @@ fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
 
 /// `+08:00`, `-0100`, `+08` → seconds east of UTC.
 fn parse_offset(s: &str) -> Option<i64> {
+    if !s.is_ascii() {
+        return None;
+    }
     let sign = match s.as_bytes().first()? {
         b'+' => 1,
         b'-' => -1,

@@ -1474,6 +1474,13 @@ fn window_kind(sel: &Select, b: &mut Binder, rel: &Relation) -> Result<Option<Wi
             }
             let off = match offset {
                 Some(o) => dur(o)?.0,
+                // day-sized windows start at midnight in the server timezone
+                None if matches!(interval, Expr::Duration { unit: 'd' | 'w', .. }) => {
+                    use chrono::Offset;
+                    let tz = b.engine.config().timezone;
+                    let secs = chrono::Utc::now().with_timezone(&tz).offset().fix().local_minus_utc() as i64;
+                    (-secs * p.per_second()).rem_euclid(iv.max(1))
+                }
                 None => 0,
             };
             let fill = match fill {

@@ -206,3 +206,16 @@ fn mutated_statements_never_panic() {
         }
     }
 }
+
+#[test]
+fn day_windows_start_at_midnight_of_the_server_timezone() {
+    let e = Engine::new(EngineConfig { timezone: chrono_tz::Asia::Shanghai, ..EngineConfig::default() });
+    ok(&e, None, "create database d");
+    ok(&e, Some("d"), "create table t (ts timestamp, v int)");
+    // 2024-01-01 23:30 and 2024-01-02 00:30 Shanghai time: two different local days
+    ok(&e, Some("d"), "insert into t values ('2024-01-01 23:30:00', 1) ('2024-01-02 00:30:00', 2)");
+    let rs = rows(&e, "d", "select _wstart, count(*) from t interval(1d)");
+    assert_eq!(rs.num_rows(), 2);
+    // 2024-01-01 00:00 +08:00 = 2023-12-31T16:00:00Z
+    assert_eq!(rs.columns[0][0], Value::Timestamp(1_704_038_400_000));
+}

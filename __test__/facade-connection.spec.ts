@@ -209,3 +209,38 @@ test('blocks() after reading rows one by one is refused; breaking out frees', as
   t.true(again.closed)
   t.deepEqual(native.connections[0]!.freed, [1, 2])
 })
+
+test('an aborted query rejects at once and its late result is freed', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(5) }))
+  const conn = await openConnection(native, undefined)
+  const fake = native.connections[0]!
+  fake.queryDelayMs = 200
+  const controller = new AbortController()
+  const started = Date.now()
+  const pending = conn.query('select', { signal: controller.signal })
+  setTimeout(() => controller.abort(new Error('user gave up')), 20)
+  const err = await t.throwsAsync(pending, { instanceOf: taos.OperationalError, message: /aborted/ })
+  t.true(Date.now() - started < 150)
+  t.is((err!.cause as Error).message, 'user gave up')
+  await new Promise((r) => setTimeout(r, 250))
+  t.deepEqual(fake.freed, [1], 'the result that arrived after the abort was freed')
+  await t.throwsAsync(conn.execute('insert', { signal: AbortSignal.abort() }), { instanceOf: taos.OperationalError })
+  t.is(fake.calls.filter((c) => c.method === 'query').length, 1, 'an already aborted signal sends nothing')
+})
+
+test('a signal that is never aborted changes nothing', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(5) }))
+  const conn = await openConnection(native, undefined)
+  const cursor = conn.cursor()
+  await cursor.execute('select', undefined, { signal: new AbortController().signal })
+  t.is((await cursor.fetchall()).length, 5)
+})
+
+test('query and cursor pass reqId down as well', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(1) }))
+  const conn = await openConnection(native, undefined)
+  await conn.query('select', { reqId: 11n, rowMode: 'object' })
+  await conn.cursor().execute('select', undefined, { reqId: 12 })
+  const ids = native.connections[0]!.calls.filter((c) => c.method === 'query').map((c) => c.args[1])
+  t.deepEqual(ids, [11n, 12n])
+})

@@ -1,6 +1,6 @@
 import { Cursor } from './cursor.js'
-import { callNative, InterfaceError, NotSupportedError } from './errors.js'
-import type { NativeConnectOptions, NativeConnection, NativeModule } from './native.js'
+import { callNative, InterfaceError, NotSupportedError, OperationalError } from './errors.js'
+import type { NativeConnectOptions, NativeConnection, NativeModule, NativeQueryResult } from './native.js'
 import { RowStream, TaosResult, type RowArray, type RowObject } from './result.js'
 import { dsnSecrets, envDsn } from './dsn.js'
 import type { ResultOptions } from './types.js'
@@ -30,6 +30,11 @@ export interface ConnectOptions extends ResultOptions {
 export interface ExecuteOptions {
   /** Request id for tracing (u64); generated when absent. */
   reqId?: number | bigint
+  /**
+   * Stops waiting for the statement when aborted: the call rejects with an `OperationalError`
+   * at once, and a result that arrives later is freed. (The server still runs the statement.)
+   */
+  signal?: AbortSignal
 }
 
 /** Per-query options: a request id and the shape of the values. */
@@ -48,6 +53,10 @@ function validateResultOptions(options: ResultOptions): void {
       throw new InterfaceError(`option ${key} must be one of ${ALLOWED[key].join(', ')}; got ${JSON.stringify(value)}`)
     }
   }
+}
+
+function aborted(signal: AbortSignal): OperationalError {
+  return new OperationalError('the statement was aborted', { cause: signal.reason })
 }
 
 function toReqId(reqId: number | bigint | undefined): bigint | null {
@@ -108,7 +117,7 @@ export class Connection implements AsyncDisposable {
   query<Row = RowObject>(sql: string, options: QueryOptions & { rowMode: 'object' }): Promise<TaosResult<Row>>
   async query<Row>(sql: string, options: QueryOptions = {}): Promise<TaosResult<Row>> {
     const merged = this.merge(options)
-    const stream = await this.runStatement(sql, merged)
+    const stream = await this.runStatement(sql, { ...options, ...merged })
     return new TaosResult<Row>(stream, merged.rowMode ?? 'array')
   }
 
@@ -155,7 +164,10 @@ export class Connection implements AsyncDisposable {
     this.checkOpen()
     if (typeof sql !== 'string') throw new InterfaceError(`sql must be a string, got ${typeof sql}`)
     const reqId = toReqId(options.reqId)
-    const reply = await callNative(() => this.native.query(sql, reqId), this.secrets)
+    const signal = options.signal
+    if (signal?.aborted) throw aborted(signal)
+    const pending = callNative(() => this.native.query(sql, reqId), this.secrets)
+    const reply = signal === undefined ? await pending : await this.unlessAborted(pending, signal)
     let stream: RowStream
     try {
       stream = new RowStream(this.native, reply, this.merge(options), (s) => this.open.delete(s), this.secrets)
@@ -170,6 +182,30 @@ export class Connection implements AsyncDisposable {
       this.open.add(stream)
     }
     return stream
+  }
+
+  private unlessAborted(pending: Promise<NativeQueryResult>, signal: AbortSignal): Promise<NativeQueryResult> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        reject(aborted(signal))
+        // Nobody will read the result: free it when it arrives.
+        pending.then(
+          (reply) => reply.resultId !== 0 && this.native.freeResult(reply.resultId),
+          () => undefined,
+        )
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      pending.then(
+        (reply) => {
+          signal.removeEventListener('abort', onAbort)
+          resolve(reply)
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort)
+          reject(err)
+        },
+      )
+    })
   }
 
   private merge(options: ResultOptions): ResultOptions {

@@ -20,7 +20,7 @@ export type ColumnDescription = [
 
 /** What a cursor needs from its connection. @internal */
 export interface CursorHost {
-  runStatement(sql: string, options: ResultOptions & { reqId?: number | bigint }): Promise<RowStream>
+  runStatement(sql: string, options: ResultOptions & { reqId?: number | bigint; signal?: AbortSignal }): Promise<RowStream>
   readonly isClosed: boolean
 }
 
@@ -85,7 +85,7 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
    * Parameters (`execute(sql, params)`) are not supported yet: they arrive with prepared
    * statements.
    */
-  async execute(sql: string, params?: unknown, options: { reqId?: number | bigint } = {}): Promise<number> {
+  async execute(sql: string, params?: unknown, options: { reqId?: number | bigint; signal?: AbortSignal } = {}): Promise<number> {
     this.checkOpen()
     if (params !== undefined && params !== null) {
       throw new NotSupportedError(
@@ -93,7 +93,7 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
       )
     }
     this.releaseResult()
-    const stream = await this.host.runStatement(sql, { ...this.options, reqId: options.reqId })
+    const stream = await this.host.runStatement(sql, { ...this.options, reqId: options.reqId, signal: options.signal })
     if (this.closed) {
       stream.close()
       throw new InterfaceError('the cursor was closed while the statement ran')

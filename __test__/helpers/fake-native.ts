@@ -82,8 +82,12 @@ export class FakeConnection implements NativeConnection {
     private readonly blockRows: number,
   ) {}
 
+  /** Milliseconds every query takes. */
+  queryDelayMs = 0
+
   async query(sql: string, reqId?: bigint | null): Promise<NativeQueryResult> {
     this.calls.push({ method: 'query', args: [sql, reqId] })
+    if (this.queryDelayMs > 0) await new Promise((r) => setTimeout(r, this.queryDelayMs))
     if (this.closed) throw new Error('ConnectionError: the connection is closed')
     const answer = this.answer(sql)
     if (answer instanceof Error) throw answer

@@ -82,7 +82,8 @@ test('a server that goes away in the middle of a stream fails the loop with Conn
     { instanceOf: taos.ConnectionError },
   )
   t.truthy(err)
-  t.is(seen, 10, 'the rows of the block already received are delivered')
+  // The current block and the one requested ahead may both have arrived before the server went.
+  t.true(seen === 10 || seen === 20, `the rows of the blocks already received are delivered (saw ${seen})`)
   t.true(result.closed)
 })
 

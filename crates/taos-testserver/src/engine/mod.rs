@@ -208,6 +208,16 @@ impl Engine {
         self.database_precision(db).is_some()
     }
 
+    /// A TMQ topic by name (its database, kind, statement text and parsed source).
+    pub fn topic(&self, name: &str) -> Option<Topic> {
+        self.read().topics.get(name).cloned()
+    }
+
+    /// Names of every topic.
+    pub fn topic_names(&self) -> Vec<String> {
+        self.read().topics.keys().cloned().collect()
+    }
+
     /// The schema of a table: (columns with ts first, tags — empty for normal tables, and for a
     /// child table its current tag values). Errors: 904 / 9731.
     pub fn table_schema(&self, db: &str, table: &str) -> Result<TableSchema, TdError> {

@@ -219,3 +219,46 @@ fn day_windows_start_at_midnight_of_the_server_timezone() {
     // 2024-01-01 00:00 +08:00 = 2023-12-31T16:00:00Z
     assert_eq!(rs.columns[0][0], Value::Timestamp(1_704_038_400_000));
 }
+
+#[test]
+fn insert_rows_api_auto_creates_children_and_checks_values() {
+    let e = Engine::new(EngineConfig::default());
+    ok(&e, None, "create database d precision 'us'");
+    ok(&e, Some("d"), "create stable st (ts timestamp, v int, s nchar(3)) tags (g int)");
+    let ts = 1_704_067_200_000_000i64;
+    let cols = vec!["ts".to_string(), "v".to_string(), "s".to_string()];
+    let rows_in = vec![
+        vec![Value::Timestamp(ts + 1), Value::Int(2), Value::Str("b".into())],
+        vec![Value::Timestamp(ts), Value::Int(1), Value::Null],
+        vec![Value::Timestamp(ts + 1), Value::Null, Value::Str("c".into())],
+    ];
+    let n = e.insert_rows("d", "c1", Some(&cols), rows_in, Some(AutoCreate { stable: "st".into(), tags: vec![Value::Int(7)] })).unwrap();
+    assert_eq!(n, 2, "duplicate timestamps merge");
+    let rs = rows(&e, "d", "select ts, v, s, g from st order by ts");
+    assert_eq!(rs.precision, Precision::Microsecond);
+    assert_eq!(rs.columns[1], vec![Value::Int(1), Value::Int(2)]);
+    assert_eq!(rs.columns[2], vec![Value::Null, Value::Str("c".into())]);
+    assert_eq!(rs.columns[3], vec![Value::Int(7), Value::Int(7)]);
+    let too_long = e.insert_rows("d", "c1", Some(&cols), vec![vec![Value::Timestamp(ts + 5), Value::Int(1), Value::Str("long".into())]], None);
+    assert_eq!(too_long.unwrap_err().code, crate::types::code::PAR_VALUE_TOO_LONG);
+    let schema = e.table_schema("d", "c1").unwrap();
+    assert_eq!(schema.stable.as_deref(), Some("st"));
+    assert_eq!(schema.tag_values, Some(vec![Value::Int(7)]));
+    assert_eq!(e.table_schema("d", "nope").unwrap_err().code, 9731);
+}
+
+#[test]
+fn super_table_scan_and_partitions() {
+    let e = Engine::new(EngineConfig::default());
+    ok(&e, None, "create database d");
+    ok(&e, Some("d"), "create stable st (ts timestamp, v int) tags (site varchar(8))");
+    ok(&e, Some("d"), "insert into a using st tags ('x') values (1704067200000, 1) (1704067201000, 2) b using st tags ('y') values (1704067200500, 10)");
+    let rs = rows(&e, "d", "select tbname, v from st");
+    // grouped per child table, each in ts order
+    assert_eq!(rs.columns[1], vec![Value::Int(1), Value::Int(2), Value::Int(10)]);
+    let rs = rows(&e, "d", "select site, sum(v) from st partition by site order by site");
+    assert_eq!(rs.columns[0], vec![Value::Str("x".into()), Value::Str("y".into())]);
+    assert_eq!(rs.columns[1], vec![Value::Int(3), Value::Int(10)]);
+    let rs = rows(&e, "d", "select v from st order by ts desc limit 2");
+    assert_eq!(rs.columns[0], vec![Value::Int(2), Value::Int(10)]);
+}

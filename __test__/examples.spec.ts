@@ -30,3 +30,26 @@ for (const [file, patterns] of Object.entries(expectations)) {
     for (const pattern of patterns) t.regex(output, pattern)
   })
 }
+
+test('the CommonJS build works through require()', async (t) => {
+  if (!existsSync(`${root}/dist/index.js`)) return t.fail('dist/ is missing: run `npm run build:ts` first')
+  const script = `
+    const taos = require('taosjs')
+    const { TestServer } = require('taosjs/testing')
+    ;(async () => {
+      const server = await TestServer.start()
+      const conn = await taos.connect(server.dsn)
+      const rows = await (await conn.query('select 40 + 2')).toArray()
+      const err = await conn.query('selec').catch((e) => e)
+      console.log(JSON.stringify({ value: Number(rows[0][0]), isQueryError: err instanceof taos.QueryError, errno: err.errno }))
+      await conn.close()
+      await server.close()
+    })()
+  `
+  const output = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['-e', script], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  )
+  t.deepEqual(JSON.parse(output), { value: 42, isQueryError: true, errno: 0x2600 })
+})

@@ -78,9 +78,10 @@ for t in "$WIRE"/transcripts/*.jsonl; do
   fi
 done
 # The transcripts were recorded against 3.3.7.5.alpha; `version` is masked by the replayer but
-# `server_version()` values, their lengths and get_server_info are not, so the replay runs
-# against a second server reporting the recorded version.
-"$BIN" --port 0 --host 127.0.0.1 --server-version 3.3.7.5.alpha >"$LOG.replay" 2>&1 &
+# `server_version()` values, their lengths and the get_server_info text are not, so the replay
+# runs against a second server configured with the recorded server's identity strings.
+RECORDED_INFO=$'ver:3.3.7.5.alpha\nbuild:Linux-x64 2026-11-26 15:50:21 +0000\ngitinfo:no git commit id'
+"$BIN" --port 0 --host 127.0.0.1 --server-version 3.3.7.5.alpha --server-info "$RECORDED_INFO" >"$LOG.replay" 2>&1 &
 REPLAY_PID=$!
 REPLAY_URL=""
 for _ in $(seq 1 100); do

@@ -3,7 +3,7 @@
 
 use taos_testserver::{start, ServerConfig};
 
-const USAGE: &str = "usage: taos-testserver [--host H] [--port P] [--user USER:PASSWORD]... [--block-rows N] [--timezone TZ] [--max-message-bytes N] [--server-version V] [--ping-interval SECS]
+const USAGE: &str = "usage: taos-testserver [--host H] [--port P] [--user USER:PASSWORD]... [--block-rows N] [--timezone TZ] [--max-message-bytes N] [--server-version V] [--server-info TEXT] [--ping-interval SECS]
   --host H               address to bind (default 127.0.0.1)
   --port P               TCP port for /ws and /rest/sql (default 6041; 0 picks a free port)
   --user USER:PASSWORD   add a user (repeatable; root:taosdata always exists unless overridden as --user root:OTHER)
@@ -12,6 +12,7 @@ const USAGE: &str = "usage: taos-testserver [--host H] [--port P] [--user USER:P
   --max-message-bytes N  largest WebSocket message accepted (default 268435456)
   --server-version V     version reported by `version`, `conn`, get_server_info and server_version()
                          (default 3.3.7.5; the wire recordings were made against 3.3.7.5.alpha)
+  --server-info TEXT     text of get_server_info (default ver:<version>, build:taos-testserver, gitinfo)
   --ping-interval SECS   WebSocket keep-alive ping interval (default 54, like taosAdapter; 0 = never)";
 
 fn parse_args(args: &[String]) -> Result<ServerConfig, String> {
@@ -55,6 +56,7 @@ fn parse_args(args: &[String]) -> Result<ServerConfig, String> {
                     value()?.parse().map_err(|_| "--max-message-bytes: not a number".to_string())?;
             }
             "--server-version" => config.engine.server_version = value()?,
+            "--server-info" => config.server_info = Some(value()?),
             "--ping-interval" => {
                 let secs: u64 = value()?.parse().map_err(|_| "--ping-interval: not a number of seconds".to_string())?;
                 config.ping_interval = (secs > 0).then(|| std::time::Duration::from_secs(secs));

@@ -31,6 +31,8 @@ pub struct ServerConfig {
     pub max_message_bytes: usize,
     /// The server pings idle WebSocket clients at this interval (taosAdapter: 54 s); `None` = never.
     pub ping_interval: Option<Duration>,
+    /// Text of `get_server_info`; `None` = `ver:<version>\nbuild:taos-testserver <v>\ngitinfo:…`.
+    pub server_info: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -43,6 +45,7 @@ impl Default for ServerConfig {
             block_rows: 4096,
             max_message_bytes: 256 * 1024 * 1024,
             ping_interval: Some(Duration::from_secs(54)),
+            server_info: None,
         }
     }
 }
@@ -57,6 +60,18 @@ pub struct Shared {
 impl Shared {
     pub fn server_version(&self) -> &str {
         &self.config.engine.server_version
+    }
+
+    /// What `get_server_info` answers: TDengine's multi-line `ver:…\nbuild:…\ngitinfo:…`.
+    pub fn server_info(&self) -> String {
+        match &self.config.server_info {
+            Some(info) => info.clone(),
+            None => format!(
+                "ver:{}\nbuild:taos-testserver {}\ngitinfo:no git commit id",
+                self.server_version(),
+                env!("CARGO_PKG_VERSION")
+            ),
+        }
     }
 }
 

@@ -334,11 +334,7 @@ impl Session {
                 self.json(action, req_id, start, DbResp { db: &db })
             }
             "get_server_info" => {
-                let info = format!(
-                    "ver:{}\nbuild:taos-testserver {}\ngitinfo:no git commit id",
-                    self.shared.server_version(),
-                    env!("CARGO_PKG_VERSION")
-                );
+                let info = self.shared.server_info();
                 self.json(action, req_id, start, InfoResp { info })
             }
             "options_connection" => match parse_args::<OptionsArgs>(args) {

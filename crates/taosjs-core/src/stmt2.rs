@@ -1,0 +1,344 @@
+//! stmt2 (reference §5.2): the JSON requests and the binary `stmt2_bind` message (action 9),
+//! encoded in one pass from columnar [`BindTable`]s and checked against the placeholders
+//! `stmt2_prepare` reported before a byte is sent.
+//!
+//! Wire facts this encoder follows (wire README §5.5): strings, NCHAR and JSON are UTF-8;
+//! decimals are sent as binary unscaled integers (DECIMAL64 8-byte LE i64, DECIMAL 16-byte LE
+//! i128, `have_length` 0) because the server stores decimal text as garbage; an all-NULL
+//! fixed-width column has `buffer_length` 0; partially NULL fixed columns carry zero
+//! placeholders; query parameters are one "table" with one single-value record per `?`, each in
+//! the value's own type.
+
+use serde_json::json;
+
+use crate::bind::{self, BindColumn, BindTable, BindType, Place, StmtField, Target};
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::DataType;
+
+/// Binary action code of `stmt2_bind`.
+pub const ACTION_STMT2_BIND: u64 = 9;
+
+/// Options of `stmt2_init`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stmt2InitOptions {
+    /// Every bound table is a child table of one super table (what official clients send).
+    pub single_stb_insert: bool,
+    /// Each table is bound once per execution.
+    pub single_table_bind_once: bool,
+}
+
+impl Default for Stmt2InitOptions {
+    fn default() -> Self {
+        Stmt2InitOptions { single_stb_insert: true, single_table_bind_once: true }
+    }
+}
+
+/// What `stmt2_prepare` said about a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stmt2Prepared {
+    pub stmt_id: u64,
+    pub is_insert: bool,
+    /// Placeholders in SQL order (inserts); empty for queries (servers send `null`).
+    pub fields: Vec<StmtField>,
+    /// Number of placeholders (`?` count for queries).
+    pub fields_count: usize,
+}
+
+impl Stmt2Prepared {
+    pub fn has_table_name(&self) -> bool {
+        self.fields.iter().any(|f| f.bind_type == BindType::TableName)
+    }
+
+    pub fn tag_fields(&self) -> impl Iterator<Item = &StmtField> {
+        self.fields.iter().filter(|f| f.bind_type == BindType::Tag)
+    }
+
+    pub fn column_fields(&self) -> impl Iterator<Item = &StmtField> {
+        self.fields.iter().filter(|f| f.bind_type == BindType::Column)
+    }
+}
+
+pub fn init_request(req_id: u64, options: Stmt2InitOptions) -> String {
+    json!({"action": "stmt2_init", "args": {
+        "req_id": req_id,
+        "single_stb_insert": options.single_stb_insert,
+        "single_table_bind_once": options.single_table_bind_once,
+    }})
+    .to_string()
+}
+
+pub fn prepare_request(req_id: u64, stmt_id: u64, sql: &str) -> String {
+    json!({"action": "stmt2_prepare", "args": {"req_id": req_id, "stmt_id": stmt_id, "sql": sql, "get_fields": true}})
+        .to_string()
+}
+
+/// `stmt2_exec`, `stmt2_result` and `stmt2_close` take only the statement id.
+pub fn stmt_request(action: &str, req_id: u64, stmt_id: u64) -> String {
+    json!({"action": action, "args": {"req_id": req_id, "stmt_id": stmt_id}}).to_string()
+}
+
+/// Encodes binary action 9 for `tables` (see [`BindTable`] for inserts vs queries), after
+/// checking every table, tag, column and value against `prepared`. Errors are
+/// [`ErrorKind::Statement`] and name the table, placeholder, row and value.
+pub fn encode_bind(req_id: u64, prepared: &Stmt2Prepared, tables: &[BindTable]) -> Result<Vec<u8>> {
+    if prepared.is_insert {
+        encode_insert(req_id, prepared, tables)
+    } else {
+        encode_query(req_id, prepared, tables)
+    }
+}
+
+fn statement_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Statement, message)
+}
+
+fn header(req_id: u64, stmt_id: u64, capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity);
+    out.extend_from_slice(&req_id.to_le_bytes());
+    out.extend_from_slice(&stmt_id.to_le_bytes());
+    out.extend_from_slice(&ACTION_STMT2_BIND.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&(-1i32).to_le_bytes());
+    // Payload header (7 × u32), patched once the sections are written.
+    out.extend_from_slice(&[0; 28]);
+    out
+}
+
+const PAYLOAD: usize = 30;
+
+fn put_u32(out: &mut [u8], at: usize, v: u32) {
+    out[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+fn len_u32(n: usize, what: &str) -> Result<u32> {
+    u32::try_from(n).map_err(|_| statement_error(format!("{what} of {n} bytes is too large for one bind")))
+}
+
+fn table_label(t: &BindTable, index: usize) -> String {
+    match &t.name {
+        Some(n) => format!("table {n}"),
+        None => format!("table #{index}"),
+    }
+}
+
+fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result<Vec<u8>> {
+    let tag_fields: Vec<&StmtField> = p.tag_fields().collect();
+    let col_fields: Vec<&StmtField> = p.column_fields().collect();
+    let named = p.has_table_name();
+    if tables.is_empty() {
+        return Err(statement_error("nothing to bind: no tables given"));
+    }
+    if !named && tables.len() != 1 {
+        return Err(statement_error(format!(
+            "the statement names its table, so bind exactly one table (got {})",
+            tables.len()
+        )));
+    }
+    // Shape checks for every table first, so a bad last table fails before any encoding work.
+    for (i, t) in tables.iter().enumerate() {
+        let label = table_label(t, i);
+        match (&t.name, named) {
+            (None, true) => return Err(statement_error(format!("{label}: the statement takes a table name (`insert into ? …`) but none was given"))),
+            (Some(n), true) if n.is_empty() || n.contains('\0') => {
+                return Err(statement_error(format!("{label}: invalid table name {n:?}")))
+            }
+            (Some(n), true) if n.len() + 1 > u16::MAX as usize => {
+                return Err(statement_error(format!("{label}: table name is too long")))
+            }
+            (Some(_), false) => return Err(statement_error(format!("{label}: the statement names its table itself; do not pass a table name"))),
+            _ => {}
+        }
+        if t.tags.len() != tag_fields.len() {
+            return Err(statement_error(format!(
+                "{label}: the statement has {} tag placeholders, {} tags were given",
+                tag_fields.len(),
+                t.tags.len()
+            )));
+        }
+        if t.columns.len() != col_fields.len() {
+            return Err(statement_error(format!(
+                "{label}: the statement has {} column placeholders, {} columns were given",
+                col_fields.len(),
+                t.columns.len()
+            )));
+        }
+        for (f, tag) in tag_fields.iter().zip(&t.tags) {
+            let place = Place { table: &label, role: "tag", name: &f.name };
+            bind::check_shape(tag, 1, &place, f.ty)?;
+        }
+        if let Some(first) = t.columns.first() {
+            let rows = first.rows();
+            if rows == 0 && !col_fields.is_empty() {
+                return Err(statement_error(format!("{label}: no rows to bind")));
+            }
+            for (f, col) in col_fields.iter().zip(&t.columns) {
+                let place = Place { table: &label, role: "column", name: &f.name };
+                bind::check_shape(col, rows, &place, f.ty)?;
+            }
+        }
+    }
+
+    let mut out = header(req_id, p.stmt_id, 64 + tables.len() * 64);
+    let count = tables.len();
+    let mut names_offset = 0;
+    if named {
+        names_offset = out.len() - PAYLOAD;
+        for t in tables {
+            let n = t.name.as_deref().unwrap_or_default();
+            out.extend_from_slice(&((n.len() + 1) as u16).to_le_bytes());
+        }
+        for t in tables {
+            out.extend_from_slice(t.name.as_deref().unwrap_or_default().as_bytes());
+            out.push(0);
+        }
+    }
+    let mut tags_offset = 0;
+    if !tag_fields.is_empty() {
+        tags_offset = out.len() - PAYLOAD;
+        let lens_at = out.len();
+        out.resize(out.len() + 4 * count, 0);
+        for (i, t) in tables.iter().enumerate() {
+            let label = table_label(t, i);
+            let start = out.len();
+            for (f, tag) in tag_fields.iter().zip(&t.tags) {
+                let place = Place { table: &label, role: "tag", name: &f.name };
+                write_record(&mut out, f.ty, Target::of_field(f), tag, &place)?;
+            }
+            let len = len_u32(out.len() - start, "tags")?;
+            put_u32(&mut out, lens_at + 4 * i, len);
+        }
+    }
+    let mut cols_offset = 0;
+    if !col_fields.is_empty() {
+        cols_offset = out.len() - PAYLOAD;
+        let lens_at = out.len();
+        out.resize(out.len() + 4 * count, 0);
+        for (i, t) in tables.iter().enumerate() {
+            let label = table_label(t, i);
+            let start = out.len();
+            for (f, col) in col_fields.iter().zip(&t.columns) {
+                let place = Place { table: &label, role: "column", name: &f.name };
+                write_record(&mut out, f.ty, Target::of_field(f), col, &place)?;
+            }
+            let len = len_u32(out.len() - start, "columns")?;
+            put_u32(&mut out, lens_at + 4 * i, len);
+        }
+    }
+    finish(out, count, tag_fields.len(), col_fields.len(), names_offset, tags_offset, cols_offset)
+}
+
+fn encode_query(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result<Vec<u8>> {
+    let [t] = tables else {
+        return Err(statement_error(format!(
+            "a query statement takes its parameters as one table (got {})",
+            tables.len()
+        )));
+    };
+    if t.name.is_some() || !t.tags.is_empty() {
+        return Err(statement_error("a query statement takes no table name and no tags, only parameters"));
+    }
+    if t.columns.len() != p.fields_count {
+        return Err(statement_error(format!(
+            "the query has {} parameters, {} were given",
+            p.fields_count,
+            t.columns.len()
+        )));
+    }
+    let names: Vec<String> = (1..=t.columns.len()).map(|i| format!("#{i}")).collect();
+    for (param, name) in t.columns.iter().zip(&names) {
+        let ty = param_type(param, name)?;
+        let place = Place { table: "", role: "parameter", name };
+        bind::check_shape(param, 1, &place, ty)?;
+    }
+    let mut out = header(req_id, p.stmt_id, 64 + 32 * t.columns.len());
+    let cols_offset = out.len() - PAYLOAD;
+    let lens_at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    let start = out.len();
+    for (param, name) in t.columns.iter().zip(&names) {
+        let ty = param_type(param, name)?;
+        let place = Place { table: "", role: "parameter", name };
+        write_record(&mut out, ty, Target::natural(ty), param, &place)?;
+    }
+    let len = len_u32(out.len() - start, "parameters")?;
+    put_u32(&mut out, lens_at, len);
+    finish(out, 1, 0, t.columns.len(), 0, 0, cols_offset)
+}
+
+/// The wire type of a query parameter: the caller's choice or the values' own type.
+pub(crate) fn param_type(param: &BindColumn, name: &str) -> Result<DataType> {
+    let ty = param.ty.unwrap_or_else(|| param.values.natural_type());
+    if ty.is_decimal() {
+        return Err(statement_error(format!(
+            "parameter {name}: bind DECIMAL parameters as decimal values or strings without a DECIMAL type (no precision/scale is known for query parameters)"
+        )));
+    }
+    Ok(ty)
+}
+
+fn finish(
+    mut out: Vec<u8>,
+    count: usize,
+    tag_count: usize,
+    col_count: usize,
+    names_offset: usize,
+    tags_offset: usize,
+    cols_offset: usize,
+) -> Result<Vec<u8>> {
+    let total = len_u32(out.len() - PAYLOAD, "the bind")?;
+    for (i, v) in [total as usize, count, tag_count, col_count, names_offset, tags_offset, cols_offset]
+        .into_iter()
+        .enumerate()
+    {
+        put_u32(&mut out, PAYLOAD + 4 * i, len_u32(v, "the bind")?);
+    }
+    Ok(out)
+}
+
+/// One TAOS_STMT2_BIND record (reference §5.2.2), written in place.
+fn write_record(out: &mut Vec<u8>, wire: DataType, target: Target, col: &BindColumn, place: &Place<'_>) -> Result<()> {
+    let num = col.rows();
+    let start = out.len();
+    out.extend_from_slice(&[0; 4]); // total_length, patched below
+    out.extend_from_slice(&(wire.id() as i32).to_le_bytes());
+    out.extend_from_slice(&(num as i32).to_le_bytes());
+    match &col.nulls {
+        Some(n) => out.extend(n.iter().map(|&x| (x != 0) as u8)),
+        None => out.resize(out.len() + num, 0),
+    }
+    let nulls = out.len() - num;
+    if let Some(size) = wire.fixed_size() {
+        out.push(0); // have_length: decimals are binary too
+        let all_null = num > 0 && out[nulls..nulls + num].iter().all(|&x| x == 1);
+        let buf_len = if all_null { 0 } else { num * size };
+        out.extend_from_slice(&len_u32(buf_len, "a column")?.to_le_bytes());
+        if !all_null {
+            for row in 0..num {
+                if col.is_null(row) {
+                    out.resize(out.len() + size, 0);
+                } else {
+                    bind::fixed_bytes(target, col, row, place, out)?;
+                }
+            }
+        }
+    } else {
+        out.push(1);
+        let lengths = out.len();
+        out.resize(out.len() + 4 * num + 4, 0);
+        let buf_start = out.len();
+        for row in 0..num {
+            if col.is_null(row) {
+                continue;
+            }
+            let bytes = bind::var_bytes(target, col, row, place)?;
+            let len = len_u32(bytes.len(), "a value")?;
+            put_u32(out, lengths + 4 * row, len);
+            out.extend_from_slice(bytes);
+        }
+        let buf_len = len_u32(out.len() - buf_start, "a column")?;
+        put_u32(out, lengths + 4 * num, buf_len);
+    }
+    let total = len_u32(out.len() - start, "a column")?;
+    put_u32(out, start, total);
+    Ok(())
+}

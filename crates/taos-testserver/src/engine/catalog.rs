@@ -205,7 +205,6 @@ impl TableData {
         if rows.is_empty() {
             return;
         }
-        let ncols = self.cols.len();
         if self.ts.last().is_none_or(|&last| rows[0].ts > last) {
             // append fast path
             self.ts.reserve(rows.len());
@@ -220,13 +219,16 @@ impl TableData {
             }
             return;
         }
-        // general case: merge two sorted sequences into new vectors
-        let old_ts = std::mem::take(&mut self.ts);
-        let mut old_cols: Vec<std::vec::IntoIter<Value>> =
-            std::mem::take(&mut self.cols).into_iter().map(|c| c.into_iter()).collect();
+        // general case: rows before the first pending ts stay where they are; the tail and the
+        // pending rows (both sorted) are merged and appended
+        let split = self.ts.partition_point(|&t| t < rows[0].ts);
+        let old_ts = self.ts.split_off(split);
+        let mut old_cols: Vec<std::vec::IntoIter<Value>> = self.cols.iter_mut().map(|c| c.split_off(split).into_iter()).collect();
         let total = old_ts.len() + rows.len();
-        let mut new_ts = Vec::with_capacity(total);
-        let mut new_cols: Vec<Vec<Value>> = (0..ncols).map(|_| Vec::with_capacity(total)).collect();
+        self.ts.reserve(total);
+        for c in &mut self.cols {
+            c.reserve(total);
+        }
         let mut oi = 0;
         let mut rows = rows.into_iter().peekable();
         loop {
@@ -246,23 +248,23 @@ impl TableData {
             };
             match take_old {
                 Some(true) => {
-                    new_ts.push(old_ts[oi]);
-                    for (dst, src) in new_cols.iter_mut().zip(old_cols.iter_mut()) {
+                    self.ts.push(old_ts[oi]);
+                    for (dst, src) in self.cols.iter_mut().zip(old_cols.iter_mut()) {
                         dst.push(src.next().unwrap_or(Value::Null));
                     }
                     oi += 1;
                 }
                 Some(false) => {
                     let r = rows.next().expect("peeked");
-                    new_ts.push(r.ts);
-                    for (dst, v) in new_cols.iter_mut().zip(r.vals) {
+                    self.ts.push(r.ts);
+                    for (dst, v) in self.cols.iter_mut().zip(r.vals) {
                         dst.push(v.unwrap_or(Value::Null));
                     }
                 }
                 None => {
                     let r = rows.next().expect("peeked");
-                    new_ts.push(r.ts);
-                    for ((dst, src), v) in new_cols.iter_mut().zip(old_cols.iter_mut()).zip(r.vals) {
+                    self.ts.push(r.ts);
+                    for ((dst, src), v) in self.cols.iter_mut().zip(old_cols.iter_mut()).zip(r.vals) {
                         let old = src.next().unwrap_or(Value::Null);
                         dst.push(v.unwrap_or(old));
                     }
@@ -270,8 +272,6 @@ impl TableData {
                 }
             }
         }
-        self.ts = new_ts;
-        self.cols = new_cols;
     }
 }
 

@@ -108,6 +108,14 @@ fn perf_insert_and_aggregate_one_million_rows() {
     let rs = rows(&e, "p", "select count(*) from m where i > 10 and s = 'str3'");
     println!("filtered count over 1M rows: {:?}", t3.elapsed());
     assert!(matches!(rs.columns[0][0], Value::Int(n) if n > 0));
+    // updates near the end only rewrite the tail
+    let t4 = std::time::Instant::now();
+    for k in 0..1000 {
+        ok(&e, Some("p"), &format!("insert into m values ({}, 0.5, 1, 'u')", base + 999_000 + k));
+    }
+    println!("1000 single-row updates at the tail of 1M rows: {:?}", t4.elapsed());
+    let rs = rows(&e, "p", "select count(*) from m where s = 'u'");
+    assert_eq!(rs.columns[0][0], Value::Int(1000));
 }
 
 #[test]

@@ -94,7 +94,7 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
             // validate all first: one failing table fails the statement
             let mut prepared = Vec::new();
             for c in &children {
-                let dbname = resolve_db_name(ctx, c.name.db.as_deref())?;
+                let dbname = super::db_key(cat, &resolve_db_name(ctx, c.name.db.as_deref())?);
                 let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
                 let stname = &c.stable.name;
                 let st = db.stables.get(stname).ok_or_else(table_not_exist)?;
@@ -227,7 +227,7 @@ pub(super) fn tag_values(cx: &ConvCtx, st: &STable, names: Option<&[String]>, va
 }
 
 fn db_mut<'c>(cat: &'c mut Catalog, ctx: &SessionCtx, explicit: Option<&str>) -> Result<&'c mut Database, TdError> {
-    let name = resolve_db_name(ctx, explicit)?;
+    let name = super::db_key(cat, &resolve_db_name(ctx, explicit)?);
     cat.dbs.get_mut(&name).ok_or_else(db_not_exist)
 }
 

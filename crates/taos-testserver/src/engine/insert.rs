@@ -67,7 +67,7 @@ pub(super) fn run_insert(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, s
     let mut writes = Writes::default();
     let tz = engine.config().timezone;
     for item in items {
-        let dbname = resolve_db_name(ctx, item.table.db.as_deref())?;
+        let dbname = super::db_key(cat, &resolve_db_name(ctx, item.table.db.as_deref())?);
         let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
         let cx = ConvCtx { sql, tz, precision: db.precision, now: super::time::now(db.precision) };
         let keep = keep_days(db);
@@ -275,7 +275,8 @@ pub(super) fn insert_values(
     rows: Vec<Vec<Value>>,
     create: Option<AutoCreate>,
 ) -> Result<u64, TdError> {
-    let db = cat.dbs.get_mut(dbname).ok_or_else(db_not_exist)?;
+    let key = super::db_key(cat, dbname);
+    let db = cat.dbs.get_mut(&key).ok_or_else(db_not_exist)?;
     let schema: Vec<ColumnSchema> = match db.tables.get(table) {
         Some(t) => db.columns_of(t).to_vec(),
         None => {

@@ -200,7 +200,8 @@ impl Engine {
 
     /// The precision of a database, if it exists.
     pub fn database_precision(&self, db: &str) -> Option<Precision> {
-        self.read().dbs.get(db).map(|d| d.precision)
+        let cat = self.read();
+        cat.dbs.get(db).or_else(|| cat.dbs.get(&db.to_ascii_lowercase())).map(|d| d.precision)
     }
 
     /// Whether a database exists (used by `conn` with a `db`).
@@ -222,7 +223,7 @@ impl Engine {
     /// child table its current tag values). Errors: 904 / 9731.
     pub fn table_schema(&self, db: &str, table: &str) -> Result<TableSchema, TdError> {
         let cat = self.read();
-        let d = cat.dbs.get(db).ok_or_else(db_not_exist)?;
+        let d = cat.dbs.get(&db_key(&cat, db)).ok_or_else(db_not_exist)?;
         if let Some(st) = d.stables.get(table) {
             return Ok(TableSchema {
                 columns: st.columns.iter().map(|c| c.field()).collect(),
@@ -294,13 +295,23 @@ pub(crate) fn resolve_db<'c>(cat: &'c Catalog, ctx: &SessionCtx, explicit: Optio
         Some(n) => n,
         None => return Err(err(code::PAR_DB_NOT_SPECIFIED, "Database not specified")),
     };
-    cat.dbs.get(name).ok_or_else(db_not_exist)
+    // names given outside SQL (REST path, `conn.db`) may keep their case
+    cat.dbs.get(name).or_else(|| cat.dbs.get(&name.to_ascii_lowercase())).ok_or_else(db_not_exist)
 }
 
 pub(crate) fn resolve_db_name(ctx: &SessionCtx, explicit: Option<&str>) -> Result<String, TdError> {
     match explicit.or(ctx.db.as_deref()) {
         Some(n) => Ok(n.to_string()),
         None => Err(err(code::PAR_DB_NOT_SPECIFIED, "Database not specified")),
+    }
+}
+
+/// The catalog key of a database name (exact, else lower-cased).
+pub(crate) fn db_key(cat: &Catalog, name: &str) -> String {
+    if cat.dbs.contains_key(name) {
+        name.to_string()
+    } else {
+        name.to_ascii_lowercase()
     }
 }
 

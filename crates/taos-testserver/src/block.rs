@@ -26,7 +26,7 @@ pub fn encode_block_into(rs: &ResultSet, start: usize, end: usize, out: &mut Vec
     let cols = rs.fields.len();
     let base = out.len();
 
-    out.reserve(HEADER_LEN + cols * 9 + estimate_data_bytes(rs, start, end));
+    out.reserve(HEADER_LEN + cols * 9 + estimate_data_bytes(rs, start, end) + 1);
     out.extend_from_slice(&1i32.to_le_bytes()); // version
     out.extend_from_slice(&0i32.to_le_bytes()); // total length, patched below
     out.extend_from_slice(&(rows as i32).to_le_bytes());
@@ -48,6 +48,10 @@ pub fn encode_block_into(rs: &ResultSet, start: usize, end: usize, out: &mut Vec
         let at = lengths_at + c * 4;
         out[at..at + 4].copy_from_slice(&(data_len as i32).to_le_bytes());
     }
+
+    // Every block recorded from a real server ends with one zero byte that its length counts
+    // (all 29 data frames in the wire transcripts); the reference's §4.2 example omits it.
+    out.push(0);
 
     let total = (out.len() - base) as i32;
     out[base + 4..base + 8].copy_from_slice(&total.to_le_bytes());
@@ -197,7 +201,7 @@ mod tests {
     use super::*;
     use crate::types::Precision;
 
-    /// Reference §4.2, byte for byte.
+    /// Reference §4.2, byte for byte, plus the trailing zero byte real servers send (length 123).
     #[test]
     fn worked_example_from_reference() {
         let rs = ResultSet {
@@ -216,7 +220,7 @@ mod tests {
             ],
         };
         let expected: Vec<u8> = [
-            "01 00 00 00 7a 00 00 00 02 00 00 00 04 00 00 00",
+            "01 00 00 00 7b 00 00 00 02 00 00 00 04 00 00 00",
             "00 00 00 80 00 00 00 00 00 00 00 00 09 08 00 00",
             "00 04 04 00 00 00 08 0c 00 00 00 0a 0a 00 00 00",
             "10 00 00 00 08 00 00 00 04 00 00 00 0c 00 00 00",
@@ -224,6 +228,7 @@ mod tests {
             "00 40 07 00 00 00 00 00 00 00 00 00 00 00 ff ff",
             "ff ff 02 00 61 62 00 00 00 00 06 00 00 00 04 00",
             "e9 00 00 00 04 00 2d 4e 00 00",
+            "00",
         ]
         .join(" ")
         .split_whitespace()
@@ -274,6 +279,7 @@ mod tests {
             &(1i128 << 64).to_le_bytes(),
             &[0, 0, 0, 0],                           // json offset
             &[2, 0, b'{', b'}'],
+            &[0], // trailing byte
         ]
         .concat();
         assert_eq!(data, &expected[..]);

@@ -19,6 +19,9 @@ enum Rec {
     Close(u64),
     Send(u64, Frame),
     Expect(u64, Frame),
+    /// A run of identical `fetch_raw_block` requests cut from the recording: how many requests,
+    /// and the rows and blocks their answers carried (the last answer being `finished`).
+    Elided { conn: u64, template: Vec<u8>, requests: usize, rows: u64, blocks: u64 },
 }
 
 fn load(text: &str) -> Vec<Rec> {
@@ -29,6 +32,13 @@ fn load(text: &str) -> Vec<Rec> {
         match r["type"].as_str().unwrap() {
             "ws_open" => out.push(Rec::Open(conn)),
             "ws_close" => out.push(Rec::Close(conn)),
+            "elided" => out.push(Rec::Elided {
+                conn,
+                template: base64::engine::general_purpose::STANDARD.decode(r["template_b64"].as_str().unwrap()).unwrap(),
+                requests: r["c2s_frames"].as_u64().unwrap() as usize,
+                rows: r["rows"].as_u64().unwrap(),
+                blocks: r["blocks"].as_u64().unwrap(),
+            }),
             "ws" => {
                 let frame = match r["opcode"].as_str().unwrap() {
                     "text" => Frame::Text(r["text"].as_str().unwrap().to_string()),
@@ -189,6 +199,30 @@ async fn replay(name: &str, text: &str) -> Vec<String> {
                 clients.remove(c);
             }
             Rec::Expect(..) => {} // read after the request that precedes it
+            Rec::Elided { conn, template, requests, rows, blocks } => {
+                let client = clients.get_mut(conn).unwrap();
+                let (mut got_rows, mut got_blocks, mut finished) = (0u64, 0u64, false);
+                for _ in 0..*requests {
+                    let Frame::Binary(req) = rewrite_request(&Frame::Binary(template.clone()), &ids) else { unreachable!() };
+                    client.send_binary(&req).await;
+                    match client.recv_within(10_000).await {
+                        Some(Frame::Binary(f)) if f.len() >= 51 && f[..8] == [0xff; 8] => {
+                            let r = common::parse_raw_reply(&f);
+                            if let Some(b) = r.block {
+                                got_rows += common::block_rows(&b) as u64;
+                                got_blocks += 1;
+                            }
+                            finished = r.finished;
+                        }
+                        other => problems.push(format!("elided fetch: got {other:?}")),
+                    }
+                }
+                if (got_rows, got_blocks, finished) != (*rows, *blocks, true) {
+                    problems.push(format!(
+                        "elided fetches: {got_rows} rows in {got_blocks} blocks, finished {finished}; recorded {rows} rows in {blocks} blocks, finished"
+                    ));
+                }
+            }
             Rec::Send(c, frame) => {
                 let client = clients.get_mut(c).unwrap();
                 match rewrite_request(frame, &ids) {
@@ -199,7 +233,7 @@ async fn replay(name: &str, text: &str) -> Vec<String> {
                 // Answers recorded before the next request, per connection, paired by key.
                 let mut j = i + 1;
                 let mut expected: HashMap<u64, Vec<&Frame>> = HashMap::new();
-                while j < recs.len() && !matches!(recs[j], Rec::Send(..)) {
+                while j < recs.len() && !matches!(recs[j], Rec::Send(..) | Rec::Elided { .. }) {
                     if let Rec::Expect(ec, f) = &recs[j] {
                         expected.entry(*ec).or_default().push(f);
                     }
@@ -245,6 +279,7 @@ async fn ws_transcripts_replay_with_the_recorded_answers() {
         ("a_connect_version", include_str!("data/wire/transcripts/a_connect_version.jsonl")),
         ("b_types_ms", include_str!("data/wire/transcripts/b_types_ms.jsonl")),
         ("b_types_ns", include_str!("data/wire/transcripts/b_types_ns.jsonl")),
+        ("c_many_blocks", include_str!("data/wire/transcripts/c_many_blocks.jsonl")),
         ("d_errors", include_str!("data/wire/transcripts/d_errors.jsonl")),
     ] {
         problems.extend(replay(name, text).await);

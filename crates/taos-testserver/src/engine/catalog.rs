@@ -184,11 +184,8 @@ impl TableData {
                     for (dst, src) in last.vals.iter_mut().zip(r.vals) {
                         match src {
                             None => {}
-                            Some(Value::Null) => {
-                                if dst.is_none() {
-                                    *dst = Some(Value::Null);
-                                }
-                            }
+                            Some(Value::Null) if dst.is_none() => *dst = Some(Value::Null),
+                            Some(Value::Null) => {}
                             Some(v) => *dst = Some(v),
                         }
                     }

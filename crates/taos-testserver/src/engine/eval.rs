@@ -984,8 +984,12 @@ pub fn dec_arith(op: BinOp, x: i128, xs: u8, y: i128, ys: u8, out: u8) -> Option
     }
 }
 
+/// The value does not fit the DECIMAL's integer digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecimalOverflow;
+
 /// CAST to DECIMAL(p, s): `Err` on overflow, `Ok(None)` for values that become NULL.
-pub fn to_decimal(v: &Value, p: u8, s: u8) -> Result<Option<i128>, ()> {
+pub fn to_decimal(v: &Value, p: u8, s: u8) -> Result<Option<i128>, DecimalOverflow> {
     use super::convert::{parse_decimal, DecimalParse};
     let text = match v {
         Value::Null | Value::Float(_) | Value::Double(_) => return Ok(None),
@@ -998,6 +1002,6 @@ pub fn to_decimal(v: &Value, p: u8, s: u8) -> Result<Option<i128>, ()> {
     match parse_decimal(&text, p, s) {
         DecimalParse::Ok(x) => Ok(Some(x)),
         DecimalParse::Invalid => Ok(Some(0)),
-        DecimalParse::Overflow => Err(()),
+        DecimalParse::Overflow => Err(DecimalOverflow),
     }
 }

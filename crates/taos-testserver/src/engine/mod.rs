@@ -191,8 +191,7 @@ impl Engine {
         let stmt = crate::sql::parse(sql)?;
         if let Statement::Query(q) = stmt {
             let cat = self.read();
-            let mut c = ctx.clone();
-            query::run_query(self, &cat, &mut c, &q).map(|_| ())
+            query::run_query(self, &cat, ctx, &q).map(|_| ())
         } else {
             Ok(())
         }

@@ -1058,11 +1058,8 @@ fn materialize_join(cat: &Catalog, ctx: &SessionCtx, left: &TableName, left_alia
     for lr in l.all_rows() {
         let Some(matches) = by_ts.get(&l.ts(lr)) else { continue };
         for &rr in matches {
-            for c in 0..nl {
-                columns[c].push(l.value(c, lr));
-            }
-            for c in 0..r.fields.len() {
-                columns[nl + c].push(r.value(c, rr));
+            for (c, col) in columns.iter_mut().enumerate() {
+                col.push(if c < nl { l.value(c, lr) } else { r.value(c - nl, rr) });
             }
         }
     }

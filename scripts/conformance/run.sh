@@ -92,6 +92,9 @@ done
 # replay.py prints `PASS|FAIL <transcript> …` per transcript (plus its own summary, not counted).
 timeout 600 "$PY" "$WIRE/replay.py" --server "$REPLAY_URL" --timeout 10 "${TRANSCRIPTS[@]}" 2>&1 \
   | sed -e 's/^PASS /PASS replay: /' -e 's/^FAIL /FAIL replay: /' | tee -a "$OUT"
+# Strict mode on top: JSON text byte for byte (key order, escaping), binary frames byte for byte.
+timeout 600 "$PY" "$WIRE/replay.py" --mode strict --server "$REPLAY_URL" --timeout 10 "${TRANSCRIPTS[@]}" 2>&1 \
+  | sed -e 's/^PASS /PASS replay: /' -e 's/^FAIL /FAIL replay: /' | tee -a "$OUT"
 if ! kill -0 "$REPLAY_PID" 2>/dev/null; then
   echo "FAIL server: the replay server process died during the run" | tee -a "$OUT"
 fi

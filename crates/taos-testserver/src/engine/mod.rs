@@ -173,7 +173,7 @@ impl Engine {
             }
             Statement::Use { name } => {
                 let cat = self.read();
-                if !cat.dbs.contains_key(&name) {
+                if !cat.dbs.contains_key(&name) && !is_system_db(&name) {
                     return Err(db_not_exist());
                 }
                 ctx.db = Some(name);
@@ -199,6 +199,9 @@ impl Engine {
 
     /// The precision of a database, if it exists.
     pub fn database_precision(&self, db: &str) -> Option<Precision> {
+        if is_system_db(db) {
+            return Some(Precision::Millisecond);
+        }
         let cat = self.read();
         cat.dbs.get(db).or_else(|| cat.dbs.get(&db.to_ascii_lowercase())).map(|d| d.precision)
     }
@@ -286,6 +289,11 @@ pub struct TableSchema {
     pub stable: Option<String>,
     pub is_super: bool,
     pub precision: Precision,
+}
+
+/// `information_schema` / `performance_schema`.
+pub(crate) fn is_system_db(name: &str) -> bool {
+    name.eq_ignore_ascii_case("information_schema") || name.eq_ignore_ascii_case("performance_schema")
 }
 
 /// The database a statement addresses: the explicit `db.` prefix, else the session's.

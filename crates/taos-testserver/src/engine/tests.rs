@@ -270,3 +270,16 @@ fn super_table_scan_and_partitions() {
     let rs = rows(&e, "d", "select v from st order by ts desc limit 2");
     assert_eq!(rs.columns[0], vec![Value::Int(2), Value::Int(10)]);
 }
+
+#[test]
+fn information_schema_can_be_used_as_the_current_database() {
+    let e = engine_with_table();
+    assert!(e.database_exists("information_schema"));
+    let mut ctx = SessionCtx::default();
+    assert_eq!(e.execute(&mut ctx, "use information_schema").unwrap(), Outcome::Affected(0));
+    let rs = match e.execute(&mut ctx, "select name from ins_databases where name = 'd'").unwrap() {
+        Outcome::Rows(rs) => rs,
+        other => panic!("{:?}", other),
+    };
+    assert_eq!(rs.columns[0], vec![Value::Str("d".into())]);
+}

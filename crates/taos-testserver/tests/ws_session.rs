@@ -455,3 +455,34 @@ async fn shutdown_closes_connections_and_frees_the_port() {
     assert_eq!(c.recv().await, Frame::Close(Some(1001)));
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_connections_at_once_each_get_their_own_results() {
+    let server = fake_server(ServerConfig { block_rows: 100, ..ServerConfig::default() }).await;
+    let addr = server.addr();
+    let tasks: Vec<_> = (0..50u64)
+        .map(|n| {
+            tokio::spawn(async move {
+                let mut c = WsClient::connect_root(addr).await;
+                let rows = 50 + n as usize * 7;
+                c.send_binary(&binary_query(n, &format!("select rows {rows}"))).await;
+                let reply: serde_json::Value = serde_json::from_str(&c.recv_text().await).unwrap();
+                assert_eq!((reply["req_id"].as_u64(), reply["id"].as_u64()), (Some(n), Some(1)));
+                let mut total = 0;
+                loop {
+                    c.send_binary(&fetch_raw_block(n, 1)).await;
+                    let r = parse_raw_reply(&c.recv_binary().await);
+                    assert_eq!(r.req_id, n);
+                    match r.block {
+                        Some(b) => total += block_rows(&b) as usize,
+                        None => break,
+                    }
+                }
+                assert_eq!(total, rows);
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}

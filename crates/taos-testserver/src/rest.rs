@@ -286,11 +286,12 @@ pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>
             s.push('}');
             json_response(StatusCode::OK, s.into_bytes(), gzip)
         }
-        Ok(Outcome::Rows(rs)) => match render_result(&rs, &params, start) {
+        // Rendering (and gzip) of a large result is CPU work: off the async worker, like execution.
+        Ok(Outcome::Rows(rs)) => crate::backend::run_blocking(|| match render_result(&rs, &params, start) {
             Some(s) => json_response(StatusCode::OK, s.into_bytes(), gzip),
             // ±Infinity cannot be written as JSON: the adapter answers 200 with an empty body.
             None => json_response(StatusCode::OK, Vec::new(), false),
-        },
+        }),
         Err(e) => error_response(StatusCode::OK, e.code, &e.message, start, gzip),
     }
 }

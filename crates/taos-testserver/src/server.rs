@@ -221,7 +221,13 @@ fn upgrade_ws(
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let key = headers.get("sec-websocket-key").map(|k| k.as_bytes().to_vec());
     let (true, Some(key)) = (is_upgrade, key) else {
-        return text_response(StatusCode::BAD_REQUEST, "Bad Request");
+        // What the Go WebSocket library answers to a plain GET.
+        let mut resp = text_response(StatusCode::BAD_REQUEST, "Bad Request\n");
+        resp.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        return resp;
     };
     let on_upgrade = hyper::upgrade::on(&mut req);
     tokio::spawn(async move {

@@ -174,6 +174,8 @@ async fn ping_404_and_vgid() {
         assert_eq!((r.status, r.text()), (404, "404 page not found".to_string()), "{m} {p}");
         assert_eq!(r.header("content-type"), Some("text/plain"));
     }
+    let r = http(a, "GET", "/ws", &[], b"").await;
+    assert_eq!((r.status, r.text()), (400, "Bad Request\n".to_string()), "GET /ws without an upgrade");
     let r = http(a, "POST", "/rest/sql/db1/vgid", &[ROOT_BASIC], br#"["d1","d2"]"#).await;
     let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(v["code"], 0);

@@ -85,6 +85,18 @@ def main():
 
         c.run(f"[{p}] tz=Asia/Shanghai renders +08:00", tz)
 
+    def json_tag():
+        client.sql("create stable conf_rest_ms.sj (ts timestamp, v int) tags (info json)")
+        client.sql("insert into conf_rest_ms.j1 using conf_rest_ms.sj tags ('{\"k\":\"v\",\"n\":1.5,\"u\":\"中\"}') "
+                   f"values ({ts_value('ms', 0)}, 1)")
+        client.sql(f"insert into conf_rest_ms.j2 using conf_rest_ms.sj tags (null) values ({ts_value('ms', 0)}, 2)")
+        r = client.sql("select tbname, v, info from conf_rest_ms.sj order by tbname")
+        ok = r["column_meta"][2] == ["info", "JSON", 4095] and r["data"] == [
+            ["j1", 1, {"k": "v", "n": 1.5, "u": "中"}], ["j2", 2, None]]
+        return ok, f"{r}"
+
+    c.run("[ms] JSON tags embedded as JSON", json_tag)
+
     def affected():
         r = client.sql(f"insert into conf_rest_ms.d3 using conf_rest_ms.stb tags (1, 'a', false) (ts, c_i32) "
                        f"values ({ts_value('ms', 20)}, 5) ({ts_value('ms', 21)}, 6)")

@@ -85,6 +85,19 @@ def main():
 
         c.run(f"[{p}] column subset with NULL tags", subset)
 
+    def json_tag():
+        import json
+        conn.execute("create stable conf_ws_ms.sj (ts timestamp, v int) tags (info json)")
+        conn.execute("insert into conf_ws_ms.j1 using conf_ws_ms.sj tags ('{\"k\":\"v\",\"n\":1.5,\"u\":\"中\"}') "
+                     f"values ({ts_value('ms', 0)}, 1)")
+        conn.execute(f"insert into conf_ws_ms.j2 using conf_ws_ms.sj tags (null) values ({ts_value('ms', 0)}, 2)")
+        rows = list(conn.query("select tbname, v, info from conf_ws_ms.sj order by tbname"))
+        got = [(r[0], r[1], json.loads(r[2]) if isinstance(r[2], str) else r[2]) for r in rows]
+        want = [("j1", 1, {"k": "v", "n": 1.5, "u": "中"}), ("j2", 2, None)]
+        return got == want, f"{rows}"
+
+    c.run("[ms] JSON tags", json_tag)
+
     def many_rows():
         db = "conf_ws_many"
         conn.execute(f"drop database if exists {db}")

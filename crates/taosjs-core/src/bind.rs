@@ -254,15 +254,20 @@ pub struct BindColumn {
     /// Nonzero = NULL; `None` = no NULLs. Same length as the values.
     pub nulls: Option<Vec<u8>>,
     pub values: ColumnValues,
+    /// Scale of the target DECIMAL column when the server does not report it: taosAdapter
+    /// 3.3.7's `stmt2_prepare` gives decimals precision 0 and scale 0, so decimal values
+    /// cannot be converted to unscaled integers without it. Ignored when the server reports a
+    /// precision.
+    pub decimal_scale: Option<u8>,
 }
 
 impl BindColumn {
     pub fn new(values: ColumnValues) -> BindColumn {
-        BindColumn { ty: None, nulls: None, values }
+        BindColumn { ty: None, nulls: None, values, decimal_scale: None }
     }
 
     pub fn with_nulls(values: ColumnValues, nulls: Vec<u8>) -> BindColumn {
-        BindColumn { ty: None, nulls: Some(nulls), values }
+        BindColumn { ty: None, nulls: Some(nulls), values, decimal_scale: None }
     }
 
     pub fn rows(&self) -> usize {
@@ -449,7 +454,14 @@ pub(crate) fn fixed_bytes(
             out.extend_from_slice(&x.to_le_bytes());
         }
         DataType::Decimal64 | DataType::Decimal => {
-            let v = to_decimal(cell, t.precision, t.scale).map_err(|r| err(&r))?;
+            let (precision, scale) = match (t.precision, col.decimal_scale) {
+                (0, Some(scale)) => (if t.ty == DataType::Decimal64 { 18 } else { 38 }, scale),
+                (0, None) => {
+                    return Err(err("cannot be converted: the server did not report this DECIMAL column's scale; set the column's decimal_scale"))
+                }
+                (p, _) => (p, t.scale),
+            };
+            let v = to_decimal(cell, precision, scale).map_err(|r| err(&r))?;
             if t.ty == DataType::Decimal64 {
                 out.extend_from_slice(&(v as i64).to_le_bytes());
             } else {

@@ -121,6 +121,18 @@ pub struct JsonReply {
     pub precision: i64,
     pub fields_precisions: Option<Vec<i64>>,
     pub fields_scales: Option<Vec<i64>>,
+    /// Statement actions (stmt2 and v1).
+    pub stmt_id: u64,
+    /// `stmt2_prepare` / v1 `prepare`.
+    pub is_insert: bool,
+    /// `stmt2_prepare` placeholders, v1 `get_tag_fields`/`get_col_fields`.
+    pub fields: Option<Vec<crate::bind::RawStmtField>>,
+    /// `stmt2_exec` / v1 `exec`.
+    pub affected: i64,
+    /// v1 `use_result` (stmt2_result uses `id`).
+    pub result_id: u64,
+    /// Schemaless `insert`.
+    pub total_rows: i64,
 }
 
 impl JsonReply {

@@ -8,9 +8,13 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::bind::{BindColumn, BindTable, BindType, StmtField};
 use crate::dsn::ConnectConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, BinaryReply, ConnArgs, JsonReply, QueryInfo};
+use crate::schemaless::{self, SchemalessRequest, SchemalessResult};
+use crate::stmt;
+use crate::stmt2::{self, Stmt2InitOptions, Stmt2Prepared};
 
 /// Identifies one call until its [`Event::Completed`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,6 +72,20 @@ pub enum Reply {
     Query(QueryInfo),
     /// A raw block (decode with [`crate::block`]); `None` once the result is exhausted.
     Block(Option<Vec<u8>>),
+    /// `stmt2_init` / v1 `init`: the new statement's id.
+    StmtInit { stmt_id: u64 },
+    /// `stmt2_prepare`: the placeholders (kept by the session to check binds).
+    Stmt2Prepared(Stmt2Prepared),
+    /// v1 `prepare`.
+    StmtPrepared { stmt_id: u64, is_insert: bool },
+    /// v1 `get_tag_fields` / `get_col_fields`.
+    StmtFields(Vec<StmtField>),
+    /// `stmt2_exec` / v1 `exec`: rows written (0 for queries).
+    Affected(i64),
+    /// A statement call that returns nothing (bind, set_table_name, add_batch, close, …).
+    Done,
+    /// Schemaless `insert`.
+    Schemaless(SchemalessResult),
 }
 
 /// What the session tells its driver. Later: timer and reconnect events.
@@ -99,6 +117,40 @@ enum Waiting {
     Options,
     Query(CallId),
     Fetch { call: CallId, result_id: u64 },
+    Stmt { call: CallId, op: StmtOp },
+    Schemaless { call: CallId, lines: Vec<String> },
+}
+
+/// What a pending statement request does with its reply.
+#[derive(Debug)]
+enum StmtOp {
+    Init { v2: bool },
+    Prepare2,
+    Prepare1,
+    /// Replies with nothing but success (bind, set_table_name, set_tags, add_batch, close).
+    Done,
+    Exec,
+    /// `stmt2_result` / `use_result`.
+    Result { stmt_id: u64, v2: bool },
+    Fields { stmt_id: u64, tags: bool },
+    /// v1 insert: the placeholders were unknown; bind these values once they arrive.
+    FieldsThenBind { stmt_id: u64, tags: bool, values: Vec<BindColumn> },
+}
+
+/// A statement the server holds for us.
+#[derive(Debug)]
+enum StmtState {
+    V2 { prepared: Option<Stmt2Prepared> },
+    V1(V1State),
+}
+
+#[derive(Debug, Default)]
+struct V1State {
+    /// `None` until `prepare` answered.
+    is_insert: Option<bool>,
+    table: Option<String>,
+    tag_fields: Option<Vec<StmtField>>,
+    col_fields: Option<Vec<StmtField>>,
 }
 
 #[derive(Debug)]
@@ -132,6 +184,9 @@ pub struct Session {
     /// Keyed by `req_id`: ids are unique among calls in flight.
     pending: HashMap<u64, Pending>,
     results: HashMap<u64, ResultState>,
+    stmts: HashMap<u64, StmtState>,
+    /// Which statement a result came from: closing the statement frees it first.
+    result_owner: HashMap<u64, u64>,
     connect: Option<ConnectProgress>,
     server_version: Option<String>,
     transmit: VecDeque<Frame>,
@@ -151,6 +206,8 @@ impl Session {
             next_req_id: 1,
             pending: HashMap::new(),
             results: HashMap::new(),
+            stmts: HashMap::new(),
+            result_owner: HashMap::new(),
             connect: None,
             server_version: None,
             transmit: VecDeque::new(),
@@ -259,6 +316,7 @@ impl Session {
 
     /// Releases a result on the server unless it already finished or was freed (idempotent).
     pub fn free_result(&mut self, result_id: u64) {
+        self.result_owner.remove(&result_id);
         if let Some(ResultState::Open { .. }) = self.results.remove(&result_id) {
             if self.state == State::Connected {
                 let req_id = self.alloc_req_id();
@@ -275,7 +333,433 @@ impl Session {
             self.free_result(id);
         }
         self.results.clear();
+        let mut stmts: Vec<(u64, StmtState)> = self.stmts.drain().collect();
+        stmts.sort_by_key(|(id, _)| *id);
+        if self.state == State::Connected {
+            for (stmt_id, state) in stmts {
+                // Replies (stmt2_close answers) arrive after the socket closed or are ignored.
+                let req_id = self.alloc_req_id();
+                let text = match state {
+                    StmtState::V2 { .. } => stmt2::stmt_request("stmt2_close", req_id, stmt_id),
+                    StmtState::V1(_) => stmt::stmt_request("close", req_id, stmt_id),
+                };
+                self.transmit.push_back(Frame::Text(text));
+            }
+        }
         self.state = State::Closed;
+    }
+
+    // ----- stmt2 (reference §5.2) -----------------------------------------------------------
+
+    /// Queues `stmt2_init`; completes with [`Reply::StmtInit`]. The statement stays open until
+    /// [`Session::stmt2_close`] or the session closes (which closes it on the server).
+    pub fn stmt2_init(&mut self, options: Stmt2InitOptions) -> CallId {
+        let call = self.new_call();
+        if let Err(e) = self.check_connected() {
+            self.complete(call, Err(e));
+            return call;
+        }
+        let req_id = self.alloc_req_id();
+        let text = stmt2::init_request(req_id, options);
+        self.send_stmt(req_id, "stmt2_init", call, StmtOp::Init { v2: true }, text);
+        call
+    }
+
+    /// Queues `stmt2_prepare` (with `get_fields`); completes with [`Reply::Stmt2Prepared`],
+    /// whose placeholders the session keeps to check later binds.
+    pub fn stmt2_prepare(&mut self, stmt_id: u64, sql: &str) -> CallId {
+        let call = self.new_call();
+        if let Err(e) = self.stmt_check(stmt_id, true) {
+            self.complete(call, Err(e));
+            return call;
+        }
+        let req_id = self.alloc_req_id();
+        let text = stmt2::prepare_request(req_id, stmt_id, sql);
+        self.send_stmt(req_id, "stmt2_prepare", call, StmtOp::Prepare2, text);
+        call
+    }
+
+    /// Checks `tables` against the prepared placeholders and queues binary `stmt2_bind`
+    /// (action 9); completes with [`Reply::Done`]. Nothing is sent when a check fails: the call
+    /// completes with a Statement error naming the table, placeholder, row and value (or a
+    /// Programming error when the statement is not prepared or not open).
+    pub fn stmt2_bind(&mut self, stmt_id: u64, tables: &[BindTable]) -> CallId {
+        let call = self.new_call();
+        let req_id = self.alloc_req_id();
+        let frame = self.stmt2_prepared(stmt_id, "bind").and_then(|p| stmt2::encode_bind(req_id, p, tables));
+        match frame {
+            Ok(frame) => {
+                self.pending.insert(req_id, Pending {
+                    expect: Expect::Json("stmt2_bind"),
+                    waiting: Waiting::Stmt { call, op: StmtOp::Done },
+                });
+                self.transmit.push_back(Frame::Binary(frame));
+            }
+            Err(e) => self.complete(call, Err(e)),
+        }
+        call
+    }
+
+    /// Queues `stmt2_exec`; completes with [`Reply::Affected`] (0 for queries).
+    pub fn stmt2_exec(&mut self, stmt_id: u64) -> CallId {
+        let call = self.new_call();
+        if let Err(e) = self.stmt2_prepared(stmt_id, "execute") {
+            self.complete(call, Err(e));
+            return call;
+        }
+        let req_id = self.alloc_req_id();
+        let text = stmt2::stmt_request("stmt2_exec", req_id, stmt_id);
+        self.send_stmt(req_id, "stmt2_exec", call, StmtOp::Exec, text);
+        call
+    }
+
+    /// Queues `stmt2_result` for an executed query; completes with [`Reply::Query`] whose
+    /// `result_id` is read with [`Session::fetch_block`] and released with
+    /// [`Session::free_result`] (closing the statement frees it too). Note its `fields[].bytes`
+    /// are storage sizes (VARCHAR(32) → 34), unlike a plain query's.
+    pub fn stmt2_result(&mut self, stmt_id: u64) -> CallId {
+        let call = self.new_call();
+        let check = self.stmt2_prepared(stmt_id, "read the result of").and_then(|p| {
+            if p.is_insert {
+                Err(Error::programming(format!("statement {stmt_id} is an insert: it has no result set")))
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = check {
+            self.complete(call, Err(e));
+            return call;
+        }
+        let req_id = self.alloc_req_id();
+        let text = stmt2::stmt_request("stmt2_result", req_id, stmt_id);
+        self.send_stmt(req_id, "stmt2_result", call, StmtOp::Result { stmt_id, v2: true }, text);
+        call
+    }
+
+    /// Frees the statement's open results, then queues `stmt2_close`; completes with
+    /// [`Reply::Done`]. Later calls on `stmt_id` fail with a Programming error.
+    pub fn stmt2_close(&mut self, stmt_id: u64) -> CallId {
+        let call = self.new_call();
+        if let Err(e) = self.stmt_check(stmt_id, true) {
+            self.complete(call, Err(e));
+            return call;
+        }
+        self.forget_stmt(stmt_id);
+        let req_id = self.alloc_req_id();
+        let text = stmt2::stmt_request("stmt2_close", req_id, stmt_id);
+        self.send_stmt(req_id, "stmt2_close", call, StmtOp::Done, text);
+        call
+    }
+
+    // ----- stmt v1 (reference §5.1) ---------------------------------------------------------
+
+    /// Queues v1 `init`; completes with [`Reply::StmtInit`].
+    pub fn stmt_init(&mut self) -> CallId {
+        let call = self.new_call();
+        if let Err(e) = self.check_connected() {
+            self.complete(call, Err(e));
+            return call;
+        }
+        let req_id = self.alloc_req_id();
+        let text = stmt::init_request(req_id);
+        self.send_stmt(req_id, "init", call, StmtOp::Init { v2: false }, text);
+        call
+    }
+
+    /// Queues v1 `prepare`; completes with [`Reply::StmtPrepared`].
+    pub fn stmt_prepare(&mut self, stmt_id: u64, sql: &str) -> CallId {
+        let call = self.new_call();
+        if let Err(e) = self.stmt_check(stmt_id, false) {
+            self.complete(call, Err(e));
+            return call;
+        }
+        let req_id = self.alloc_req_id();
+        let text = stmt::prepare_request(req_id, stmt_id, sql);
+        self.send_stmt(req_id, "prepare", call, StmtOp::Prepare1, text);
+        call
+    }
+
+    /// Queues `set_table_name`; completes with [`Reply::Done`]. Forgets the cached
+    /// placeholders: another table may have another schema.
+    pub fn stmt_set_table_name(&mut self, stmt_id: u64, name: &str) -> CallId {
+        let call = self.new_call();
+        match self.v1_prepared(stmt_id, "set the table name of") {
+            Err(e) => self.complete(call, Err(e)),
+            Ok(v1) => {
+                v1.table = Some(name.to_owned());
+                v1.tag_fields = None;
+                v1.col_fields = None;
+                let req_id = self.alloc_req_id();
+                let text = stmt::set_table_name_request(req_id, stmt_id, name);
+                self.send_stmt(req_id, "set_table_name", call, StmtOp::Done, text);
+            }
+        }
+        call
+    }
+
+    /// Binds the tags (one value each) as binary `set_tags` (action 1); completes with
+    /// [`Reply::Done`]. For inserts the values are checked against `get_tag_fields`, which the
+    /// session asks for first when it does not know them yet.
+    pub fn stmt_set_tags(&mut self, stmt_id: u64, tags: Vec<BindColumn>) -> CallId {
+        self.stmt_bind_values(stmt_id, true, tags)
+    }
+
+    /// Binds columns (N rows) as binary `bind` (action 2); completes with [`Reply::Done`].
+    /// Insert values are checked against `get_col_fields` (asked for first when unknown);
+    /// query parameters are sent in their own types.
+    pub fn stmt_bind(&mut self, stmt_id: u64, columns: Vec<BindColumn>) -> CallId {
+        self.stmt_bind_values(stmt_id, false, columns)
+    }
+
+    /// Queues `add_batch`; completes with [`Reply::Done`].
+    pub fn stmt_add_batch(&mut self, stmt_id: u64) -> CallId {
+        self.v1_simple(stmt_id, "add_batch", StmtOp::Done)
+    }
+
+    /// Queues v1 `exec`; completes with [`Reply::Affected`].
+    pub fn stmt_exec(&mut self, stmt_id: u64) -> CallId {
+        self.v1_simple(stmt_id, "exec", StmtOp::Exec)
+    }
+
+    /// Queues `get_tag_fields`; completes with [`Reply::StmtFields`] (kept for checking binds).
+    pub fn stmt_get_tag_fields(&mut self, stmt_id: u64) -> CallId {
+        self.v1_simple(stmt_id, "get_tag_fields", StmtOp::Fields { stmt_id, tags: true })
+    }
+
+    /// Queues `get_col_fields`; completes with [`Reply::StmtFields`] (kept for checking binds).
+    pub fn stmt_get_col_fields(&mut self, stmt_id: u64) -> CallId {
+        self.v1_simple(stmt_id, "get_col_fields", StmtOp::Fields { stmt_id, tags: false })
+    }
+
+    /// Queues `use_result` after `exec` of a query; completes with [`Reply::Query`] (read with
+    /// [`Session::fetch_block`], release with [`Session::free_result`]).
+    pub fn stmt_use_result(&mut self, stmt_id: u64) -> CallId {
+        self.v1_simple(stmt_id, "use_result", StmtOp::Result { stmt_id, v2: false })
+    }
+
+    /// Frees the statement's open results and sends v1 `close`, which the server never answers
+    /// on success: completes at once with [`Reply::Done`].
+    pub fn stmt_close(&mut self, stmt_id: u64) -> CallId {
+        let call = self.new_call();
+        if let Err(e) = self.stmt_check(stmt_id, false) {
+            self.complete(call, Err(e));
+            return call;
+        }
+        self.forget_stmt(stmt_id);
+        let req_id = self.alloc_req_id();
+        self.transmit.push_back(Frame::Text(stmt::stmt_request("close", req_id, stmt_id)));
+        self.complete(call, Ok(Reply::Done));
+        call
+    }
+
+    /// Number of statements open on the server.
+    pub fn open_statements(&self) -> usize {
+        self.stmts.len()
+    }
+
+    // ----- schemaless (reference §6) --------------------------------------------------------
+
+    /// Queues a schemaless `insert`; completes with [`Reply::Schemaless`]. Server errors are
+    /// Schemaless errors with TDengine's code. A `req_id` given in the request must not be in
+    /// flight.
+    pub fn schemaless_insert(&mut self, request: &SchemalessRequest) -> CallId {
+        let call = self.new_call();
+        let req_id = self.check_connected().and_then(|()| self.resolve_req_id(request.req_id));
+        match req_id {
+            Err(e) => self.complete(call, Err(e)),
+            Ok(req_id) => {
+                let text = schemaless::insert_request(req_id, request);
+                let waiting = Waiting::Schemaless { call, lines: request.lines.clone() };
+                self.send_json(req_id, Expect::Json("insert"), waiting, text);
+            }
+        }
+        call
+    }
+
+    fn resolve_req_id(&mut self, req_id: Option<u64>) -> Result<u64> {
+        match req_id {
+            Some(id) if self.pending.contains_key(&id) || id == VERSION_REQ_ID => {
+                Err(Error::programming(format!("req_id {id} is already in use by a call in flight")))
+            }
+            Some(id) => Ok(id),
+            None => Ok(self.alloc_req_id()),
+        }
+    }
+
+    fn send_stmt(&mut self, req_id: u64, action: &'static str, call: CallId, op: StmtOp, text: String) {
+        self.send_json(req_id, Expect::Json(action), Waiting::Stmt { call, op }, text);
+    }
+
+    /// The statement exists and is of the right kind.
+    fn stmt_check(&self, stmt_id: u64, v2: bool) -> Result<()> {
+        self.check_connected()?;
+        match (self.stmts.get(&stmt_id), v2) {
+            (None, _) => Err(Error::programming(format!("statement {stmt_id} is not open (closed or never initialised)"))),
+            (Some(StmtState::V2 { .. }), false) => {
+                Err(Error::programming(format!("statement {stmt_id} is a stmt2 statement, not a stmt v1 one")))
+            }
+            (Some(StmtState::V1(_)), true) => {
+                Err(Error::programming(format!("statement {stmt_id} is a stmt v1 statement, not a stmt2 one")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn stmt2_prepared(&self, stmt_id: u64, what: &str) -> Result<&Stmt2Prepared> {
+        self.stmt_check(stmt_id, true)?;
+        match self.stmts.get(&stmt_id) {
+            Some(StmtState::V2 { prepared: Some(p) }) => Ok(p),
+            _ => Err(Error::programming(format!("cannot {what} statement {stmt_id}: it is not prepared yet"))),
+        }
+    }
+
+    fn v1_prepared(&mut self, stmt_id: u64, what: &str) -> Result<&mut V1State> {
+        self.stmt_check(stmt_id, false)?;
+        match self.stmts.get_mut(&stmt_id) {
+            Some(StmtState::V1(v1)) if v1.is_insert.is_some() => Ok(v1),
+            _ => Err(Error::programming(format!("cannot {what} statement {stmt_id}: it is not prepared yet"))),
+        }
+    }
+
+    fn v1_simple(&mut self, stmt_id: u64, action: &'static str, op: StmtOp) -> CallId {
+        let call = self.new_call();
+        if let Err(e) = self.v1_prepared(stmt_id, action) {
+            self.complete(call, Err(e));
+            return call;
+        }
+        let req_id = self.alloc_req_id();
+        let text = stmt::stmt_request(action, req_id, stmt_id);
+        self.send_stmt(req_id, action, call, op, text);
+        call
+    }
+
+    fn stmt_bind_values(&mut self, stmt_id: u64, tags: bool, values: Vec<BindColumn>) -> CallId {
+        let call = self.new_call();
+        let what = if tags { "set the tags of" } else { "bind" };
+        let (is_insert, known) = match self.v1_prepared(stmt_id, what) {
+            Err(e) => {
+                self.complete(call, Err(e));
+                return call;
+            }
+            Ok(v1) => (v1.is_insert == Some(true), if tags { v1.tag_fields.is_some() } else { v1.col_fields.is_some() }),
+        };
+        if is_insert && !known {
+            let req_id = self.alloc_req_id();
+            let action = if tags { "get_tag_fields" } else { "get_col_fields" };
+            let text = stmt::stmt_request(action, req_id, stmt_id);
+            self.send_stmt(req_id, action, call, StmtOp::FieldsThenBind { stmt_id, tags, values }, text);
+        } else {
+            self.send_v1_bind(call, stmt_id, tags, &values);
+        }
+        call
+    }
+
+    /// Encodes and queues binary set_tags/bind with the cached placeholders (inserts) or none
+    /// (queries); a failed check completes the call without sending anything.
+    fn send_v1_bind(&mut self, call: CallId, stmt_id: u64, tags: bool, values: &[BindColumn]) {
+        let req_id = self.alloc_req_id();
+        let (action, name, role) =
+            if tags { (stmt::ACTION_SET_TAGS, "set_tags", "tag") } else { (stmt::ACTION_BIND, "bind", "column") };
+        let frame = match self.stmts.get(&stmt_id) {
+            Some(StmtState::V1(v1)) => {
+                let fields = if v1.is_insert == Some(true) {
+                    if tags { v1.tag_fields.as_deref() } else { v1.col_fields.as_deref() }
+                } else {
+                    None
+                };
+                let role = if v1.is_insert == Some(true) { role } else { "parameter" };
+                let table = v1.table.as_ref().map(|t| format!("table {t}")).unwrap_or_default();
+                stmt::encode_bind(req_id, stmt_id, action, fields, values, role, &table)
+            }
+            _ => Err(Error::programming(format!("statement {stmt_id} was closed before its values were bound"))),
+        };
+        match frame {
+            Ok(frame) => {
+                self.pending.insert(req_id, Pending {
+                    expect: Expect::Json(name),
+                    waiting: Waiting::Stmt { call, op: StmtOp::Done },
+                });
+                self.transmit.push_back(Frame::Binary(frame));
+            }
+            Err(e) => self.complete(call, Err(e)),
+        }
+    }
+
+    /// Drops a statement locally and frees the results it produced.
+    fn forget_stmt(&mut self, stmt_id: u64) {
+        self.stmts.remove(&stmt_id);
+        let owned: Vec<u64> =
+            self.result_owner.iter().filter(|(_, &s)| s == stmt_id).map(|(&r, _)| r).collect();
+        for result_id in owned {
+            self.free_result(result_id);
+        }
+    }
+
+    fn on_stmt_reply(&mut self, call: CallId, op: StmtOp, reply: JsonReply) {
+        if let Err(e) = reply.check(ErrorKind::Statement) {
+            return self.complete(call, Err(e));
+        }
+        let outcome = match op {
+            StmtOp::Init { v2 } => {
+                let state = if v2 { StmtState::V2 { prepared: None } } else { StmtState::V1(V1State::default()) };
+                self.stmts.insert(reply.stmt_id, state);
+                Ok(Reply::StmtInit { stmt_id: reply.stmt_id })
+            }
+            StmtOp::Prepare2 => parse_stmt2_prepare(&reply).map(|p| {
+                if let Some(StmtState::V2 { prepared }) = self.stmts.get_mut(&reply.stmt_id) {
+                    *prepared = Some(p.clone());
+                }
+                Reply::Stmt2Prepared(p)
+            }),
+            StmtOp::Prepare1 => {
+                if let Some(StmtState::V1(v1)) = self.stmts.get_mut(&reply.stmt_id) {
+                    *v1 = V1State { is_insert: Some(reply.is_insert), ..V1State::default() };
+                }
+                Ok(Reply::StmtPrepared { stmt_id: reply.stmt_id, is_insert: reply.is_insert })
+            }
+            StmtOp::Done => Ok(Reply::Done),
+            StmtOp::Exec => Ok(Reply::Affected(reply.affected)),
+            StmtOp::Result { stmt_id, v2 } => {
+                let mut reply = reply;
+                if !v2 {
+                    reply.id = reply.result_id;
+                }
+                reply.query_info().map(|info| {
+                    if info.result_id != 0 {
+                        self.results.insert(info.result_id, ResultState::Open { fetching: false });
+                        self.result_owner.insert(info.result_id, stmt_id);
+                    }
+                    Reply::Query(info)
+                })
+            }
+            StmtOp::Fields { stmt_id, tags } => {
+                self.cache_v1_fields(stmt_id, tags, &reply).map(Reply::StmtFields)
+            }
+            StmtOp::FieldsThenBind { stmt_id, tags, values } => match self.cache_v1_fields(stmt_id, tags, &reply) {
+                Ok(_) => return self.send_v1_bind(call, stmt_id, tags, &values),
+                Err(e) => Err(e),
+            },
+        };
+        self.complete(call, outcome);
+    }
+
+    fn cache_v1_fields(&mut self, stmt_id: u64, tags: bool, reply: &JsonReply) -> Result<Vec<StmtField>> {
+        let bind = if tags { BindType::Tag } else { BindType::Column };
+        let fields = reply
+            .fields
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .map(|f| f.to_field(bind))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(StmtState::V1(v1)) = self.stmts.get_mut(&stmt_id) {
+            if tags {
+                v1.tag_fields = Some(fields.clone());
+            } else {
+                v1.col_fields = Some(fields.clone());
+            }
+        }
+        Ok(fields)
     }
 
     /// The next frame to send.
@@ -292,6 +776,8 @@ impl Session {
         self.state = State::Closed;
         self.transmit.clear();
         self.results.clear();
+        self.stmts.clear();
+        self.result_owner.clear();
         let mut pending: Vec<(u64, Pending)> = self.pending.drain().collect();
         pending.sort_by_key(|(id, _)| *id);
         let err = || Error::connection(format!("connection closed: {reason}"));
@@ -300,7 +786,10 @@ impl Session {
         }
         for (_, p) in pending {
             match p.waiting {
-                Waiting::Query(call) | Waiting::Fetch { call, .. } => self.complete(call, Err(err())),
+                Waiting::Query(call)
+                | Waiting::Fetch { call, .. }
+                | Waiting::Stmt { call, .. }
+                | Waiting::Schemaless { call, .. } => self.complete(call, Err(err())),
                 Waiting::Version | Waiting::Conn | Waiting::Options => {}
             }
         }
@@ -343,6 +832,18 @@ impl Session {
                     Error::internal("server answered fetch_raw_block with a JSON success")
                 });
                 self.complete(call, Err(err));
+            }
+            Waiting::Stmt { call, op } => self.on_stmt_reply(call, op, reply),
+            Waiting::Schemaless { call, lines } => {
+                let outcome = if reply.code != 0 {
+                    Err(schemaless::error(reply.code, &reply.message, &lines))
+                } else {
+                    Ok(Reply::Schemaless(SchemalessResult {
+                        affected_rows: reply.affected_rows,
+                        total_rows: reply.total_rows,
+                    }))
+                };
+                self.complete(call, outcome);
             }
         }
     }
@@ -490,6 +991,25 @@ impl Session {
     }
 }
 
+/// The placeholders of a `stmt2_prepare` reply (`fields` is `null` for queries).
+fn parse_stmt2_prepare(reply: &JsonReply) -> Result<Stmt2Prepared> {
+    let fields = reply
+        .fields
+        .as_deref()
+        .unwrap_or(&[])
+        .iter()
+        .map(|f| f.to_field(BindType::QueryParam))
+        .collect::<Result<Vec<_>>>()?;
+    let fields_count = usize::try_from(reply.fields_count).unwrap_or(0);
+    if reply.is_insert && fields.len() != fields_count {
+        return Err(Error::internal(format!(
+            "stmt2_prepare reply lists {} fields but fields_count is {fields_count}",
+            fields.len()
+        )));
+    }
+    Ok(Stmt2Prepared { stmt_id: reply.stmt_id, is_insert: reply.is_insert, fields, fields_count })
+}
+
 /// Binary query (action 6) and `fetch_raw_block` (7) exist from 3.3.2.0 on. Versions compare by
 /// their first four numeric parts ("3.3.7.5.alpha" is 3.3.7.5); "3.x" means a current 3.x.
 fn supports_binary_queries(version: &str) -> bool {
@@ -514,6 +1034,24 @@ fn known_action(action: &str) -> &'static str {
         "options_connection" => "options_connection",
         "binary_query" => "binary_query",
         "fetch_raw_block" => "fetch_raw_block",
+        "stmt2_init" => "stmt2_init",
+        "stmt2_prepare" => "stmt2_prepare",
+        "stmt2_bind" => "stmt2_bind",
+        "stmt2_exec" => "stmt2_exec",
+        "stmt2_result" => "stmt2_result",
+        "stmt2_close" => "stmt2_close",
+        "init" => "init",
+        "prepare" => "prepare",
+        "set_table_name" => "set_table_name",
+        "set_tags" => "set_tags",
+        "bind" => "bind",
+        "add_batch" => "add_batch",
+        "exec" => "exec",
+        "get_tag_fields" => "get_tag_fields",
+        "get_col_fields" => "get_col_fields",
+        "use_result" => "use_result",
+        "close" => "close",
+        "insert" => "insert",
         _ => "",
     }
 }

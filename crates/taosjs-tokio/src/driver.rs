@@ -13,7 +13,7 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use taosjs_core::{CallId, ConnectConfig, Error, Event, Frame, QueryInfo, Reply, Scheme, Session};
 
-use crate::Command;
+use crate::{mismatch, Command};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -22,6 +22,7 @@ enum Responder {
     Connect(oneshot::Sender<Result<String, Error>>),
     Query(oneshot::Sender<Result<QueryInfo, Error>>),
     Fetch(oneshot::Sender<Result<Option<Vec<u8>>, Error>>),
+    Reply(oneshot::Sender<Result<Reply, Error>>),
 }
 
 /// The WebSocket of the first endpoint that accepts one, each tried within the connect timeout.
@@ -150,6 +151,10 @@ impl Driver {
                 self.responders.insert(call, Responder::Fetch(done));
             }
             Command::Free { result_id } => self.session.free_result(result_id),
+            Command::Call { start, done } => {
+                let call = start(&mut self.session);
+                self.responders.insert(call, Responder::Reply(done));
+            }
             Command::Close { done } => {
                 self.closers.push(done);
                 self.session.close();
@@ -204,12 +209,15 @@ impl Driver {
                         other => Err(mismatch(&other)),
                     }));
                 }
+                Responder::Reply(tx) => {
+                    // As for queries: an abandoned statement result would never be freed.
+                    if let Err(Ok(Reply::Query(info))) = tx.send(outcome) {
+                        if info.result_id != 0 {
+                            self.session.free_result(info.result_id);
+                        }
+                    }
+                }
             }
         }
     }
 }
-
-fn mismatch(reply: &Reply) -> Error {
-    Error::internal(format!("the session answered a call with an unexpected reply: {reply:?}"))
-}
-

@@ -3,7 +3,9 @@
 //! wait on a oneshot each. The driver only moves frames; every protocol decision is the core's.
 //!
 //! API (stable for the napi layer): `Client::connect(ConnectConfig)`, `server_version`, `query`,
-//! `fetch_block`, `free_result`, `close`. `wss://` uses rustls (public web roots plus
+//! `fetch_block`, `free_result`, `close`; the write paths `stmt2_*` (init, prepare, bind, exec,
+//! result, close), stmt v1 `stmt_*` and `schemaless_insert` (see each method; the bind input
+//! model is [`taosjs_core::bind`]). `wss://` uses rustls (public web roots plus
 //! `ConnectConfig::tls_ca_pem`). `ConnectConfig::connect_timeout` (default 10 s) bounds each
 //! endpoint's upgrade and then the login. On wasm32 the crate compiles but `connect` returns
 //! NotSupported (the WASM binding will drive the Session from JS instead).
@@ -12,9 +14,14 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-pub use taosjs_core::{ConnectConfig, Error, ErrorKind, QueryInfo};
+pub use taosjs_core::{
+    BindColumn, BindTable, BindType, ColumnValues, ConnectConfig, DataType, Error, ErrorKind, QueryInfo,
+    SchemalessPrecision, SchemalessProtocol, SchemalessRequest, SchemalessResult, Stmt2InitOptions, Stmt2Prepared,
+    StmtField, VarData,
+};
+use taosjs_core::{CallId, Reply, Session};
 #[cfg(not(target_family = "wasm"))]
-use taosjs_core::{Session, SessionOptions};
+use taosjs_core::SessionOptions;
 
 #[cfg(not(target_family = "wasm"))]
 mod driver;
@@ -36,6 +43,9 @@ pub(crate) enum Command {
     Query { sql: String, req_id: Option<u64>, done: oneshot::Sender<Result<QueryInfo, Error>> },
     Fetch { result_id: u64, done: oneshot::Sender<Result<Option<Vec<u8>>, Error>> },
     Free { result_id: u64 },
+    /// Any other session call (statements, schemaless): `start` queues it on the session, the
+    /// reply goes back untouched and the typed method unpacks it.
+    Call { start: Box<dyn FnOnce(&mut Session) -> CallId + Send>, done: oneshot::Sender<Result<Reply, Error>> },
     Close { done: oneshot::Sender<()> },
 }
 
@@ -103,9 +113,204 @@ impl Client {
         }
     }
 
+    // ----- stmt2 (prepared statements, reference §5.2) ---------------------------------------
+
+    /// Opens a stmt2 statement on the server and returns its id. It stays open until
+    /// [`Client::stmt2_close`] or until the connection closes (which closes it on the server).
+    /// `Stmt2InitOptions::default()` is what official clients send (single super table, each
+    /// table bound once per execution).
+    pub async fn stmt2_init(&self, options: Stmt2InitOptions) -> Result<u64, Error> {
+        match self.call(move |s| s.stmt2_init(options)).await? {
+            Reply::StmtInit { stmt_id } => Ok(stmt_id),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    /// Prepares `sql` (`insert into ? using stb tags(?,?) values(?,?)`, `select … where c > ?`).
+    /// The answer lists the placeholders in SQL order with their `bind_type` (table name, tag,
+    /// column; empty for queries, whose `fields_count` is the number of `?`); the connection keeps
+    /// it to check every later [`Client::stmt2_bind`].
+    pub async fn stmt2_prepare(&self, stmt_id: u64, sql: &str) -> Result<Stmt2Prepared, Error> {
+        let sql = sql.to_owned();
+        match self.call(move |s| s.stmt2_prepare(stmt_id, &sql)).await? {
+            Reply::Stmt2Prepared(p) => Ok(p),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    /// Binds values (one binary `stmt2_bind` message). Inserts: one [`BindTable`] per child
+    /// table, with its name when the SQL has `?` as table name, one single-row tag per tag
+    /// placeholder and one column per column placeholder (all columns of a table equally long).
+    /// Queries: one table without name or tags whose columns are the parameters, one value each
+    /// (sent in the values' own type, or `BindColumn::ty`). Every value is checked against the
+    /// prepared placeholders before anything is sent: a mismatch fails with
+    /// [`ErrorKind::Statement`] naming the table, placeholder, row and value; binding an
+    /// unprepared or closed statement is [`ErrorKind::Programming`].
+    pub async fn stmt2_bind(&self, stmt_id: u64, tables: Vec<BindTable>) -> Result<(), Error> {
+        match self.call(move |s| s.stmt2_bind(stmt_id, &tables)).await? {
+            Reply::Done => Ok(()),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    /// Executes what was bound; returns the rows written (0 for a query, whose rows are then
+    /// read through [`Client::stmt2_result`]).
+    pub async fn stmt2_exec(&self, stmt_id: u64) -> Result<i64, Error> {
+        match self.call(move |s| s.stmt2_exec(stmt_id)).await? {
+            Reply::Affected(n) => Ok(n),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    /// The result set of an executed query statement: read it with [`Client::fetch_block`],
+    /// release it with [`Client::free_result`] (closing the statement frees it too). Its
+    /// `fields[].bytes` are storage sizes (VARCHAR(32) → 34), unlike a plain query's.
+    pub async fn stmt2_result(&self, stmt_id: u64) -> Result<QueryInfo, Error> {
+        let reply = self.call(move |s| s.stmt2_result(stmt_id)).await?;
+        query_info(reply)
+    }
+
+    /// Frees the statement's open results and closes it on the server; later calls on the id
+    /// fail with [`ErrorKind::Programming`].
+    pub async fn stmt2_close(&self, stmt_id: u64) -> Result<(), Error> {
+        match self.call(move |s| s.stmt2_close(stmt_id)).await? {
+            Reply::Done => Ok(()),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    // ----- stmt v1 (reference §5.1) --------------------------------------------------------
+
+    /// Opens a stmt v1 statement and returns its id.
+    pub async fn stmt_init(&self) -> Result<u64, Error> {
+        match self.call(|s| s.stmt_init()).await? {
+            Reply::StmtInit { stmt_id } => Ok(stmt_id),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    /// Prepares `sql`; returns whether it is an insert (its tags and columns are then checked
+    /// against `get_tag_fields`/`get_col_fields`, which the connection asks for when needed).
+    pub async fn stmt_prepare(&self, stmt_id: u64, sql: &str) -> Result<bool, Error> {
+        let sql = sql.to_owned();
+        match self.call(move |s| s.stmt_prepare(stmt_id, &sql)).await? {
+            Reply::StmtPrepared { is_insert, .. } => Ok(is_insert),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    /// Sets the table of an `insert into ? …` statement.
+    pub async fn stmt_set_table_name(&self, stmt_id: u64, name: &str) -> Result<(), Error> {
+        let name = name.to_owned();
+        self.done(move |s| s.stmt_set_table_name(stmt_id, &name)).await
+    }
+
+    /// Binds the tags, one single-value [`BindColumn`] per tag placeholder (binary `set_tags`).
+    pub async fn stmt_set_tags(&self, stmt_id: u64, tags: Vec<BindColumn>) -> Result<(), Error> {
+        self.done(move |s| s.stmt_set_tags(stmt_id, tags)).await
+    }
+
+    /// Binds rows, one [`BindColumn`] per column placeholder (binary `bind`); for a query, one
+    /// single-value column per parameter. Checked like [`Client::stmt2_bind`].
+    pub async fn stmt_bind(&self, stmt_id: u64, columns: Vec<BindColumn>) -> Result<(), Error> {
+        self.done(move |s| s.stmt_bind(stmt_id, columns)).await
+    }
+
+    /// Adds the bound rows to the batch executed by [`Client::stmt_exec`].
+    pub async fn stmt_add_batch(&self, stmt_id: u64) -> Result<(), Error> {
+        self.done(move |s| s.stmt_add_batch(stmt_id)).await
+    }
+
+    /// Executes the batch; returns the rows written.
+    pub async fn stmt_exec(&self, stmt_id: u64) -> Result<i64, Error> {
+        match self.call(move |s| s.stmt_exec(stmt_id)).await? {
+            Reply::Affected(n) => Ok(n),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    /// The tag placeholders of a prepared insert (after `set_table_name`).
+    pub async fn stmt_get_tag_fields(&self, stmt_id: u64) -> Result<Vec<StmtField>, Error> {
+        self.fields(move |s| s.stmt_get_tag_fields(stmt_id)).await
+    }
+
+    /// The column placeholders of a prepared insert.
+    pub async fn stmt_get_col_fields(&self, stmt_id: u64) -> Result<Vec<StmtField>, Error> {
+        self.fields(move |s| s.stmt_get_col_fields(stmt_id)).await
+    }
+
+    /// The result set of an executed query statement (read and free it as for
+    /// [`Client::stmt2_result`]).
+    pub async fn stmt_use_result(&self, stmt_id: u64) -> Result<QueryInfo, Error> {
+        let reply = self.call(move |s| s.stmt_use_result(stmt_id)).await?;
+        query_info(reply)
+    }
+
+    /// Frees the statement's results and closes it (the server does not answer a successful
+    /// v1 `close`, so this returns once the request is queued).
+    pub async fn stmt_close(&self, stmt_id: u64) -> Result<(), Error> {
+        self.done(move |s| s.stmt_close(stmt_id)).await
+    }
+
+    // ----- schemaless (reference §6) -------------------------------------------------------
+
+    /// Writes `lines` (InfluxDB line protocol, OpenTSDB telnet lines, or for
+    /// [`SchemalessProtocol::Json`] the JSON text) with the `insert` action. `precision` is the
+    /// timestamp unit of the data ([`SchemalessPrecision::parse`] reads `""`, `h`, `m`, `s`,
+    /// `ms`, `u`/`us`, `ns`; microseconds go out as `"u"`), `ttl` the days to keep created
+    /// tables (0 = forever), `req_id` an optional request id (must not be in flight),
+    /// `table_name_key` the tag whose value names the child table. Server refusals are
+    /// [`ErrorKind::Schemaless`] errors with TDengine's code.
+    pub async fn schemaless_insert(
+        &self,
+        lines: Vec<String>,
+        protocol: SchemalessProtocol,
+        precision: SchemalessPrecision,
+        ttl: i32,
+        req_id: Option<u64>,
+        table_name_key: Option<String>,
+    ) -> Result<SchemalessResult, Error> {
+        let request = SchemalessRequest { lines, protocol, precision, ttl, req_id, table_name_key };
+        match self.call(move |s| s.schemaless_insert(&request)).await? {
+            Reply::Schemaless(r) => Ok(r),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    async fn call(&self, start: impl FnOnce(&mut Session) -> CallId + Send + 'static) -> Result<Reply, Error> {
+        let (done, rx) = oneshot::channel();
+        self.send(Command::Call { start: Box::new(start), done })?;
+        rx.await.map_err(|_| closed())?
+    }
+
+    async fn done(&self, start: impl FnOnce(&mut Session) -> CallId + Send + 'static) -> Result<(), Error> {
+        match self.call(start).await? {
+            Reply::Done => Ok(()),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    async fn fields(&self, start: impl FnOnce(&mut Session) -> CallId + Send + 'static) -> Result<Vec<StmtField>, Error> {
+        match self.call(start).await? {
+            Reply::StmtFields(f) => Ok(f),
+            other => Err(mismatch(&other)),
+        }
+    }
+
     fn send(&self, command: Command) -> Result<(), Error> {
         self.inner.commands.send(command).map_err(|_| closed())
     }
+}
+
+fn query_info(reply: Reply) -> Result<QueryInfo, Error> {
+    match reply {
+        Reply::Query(info) => Ok(info),
+        other => Err(mismatch(&other)),
+    }
+}
+
+pub(crate) fn mismatch(reply: &Reply) -> Error {
+    Error::internal(format!("the session answered a call with an unexpected reply: {reply:?}"))
 }
 
 #[cfg(test)]

@@ -385,6 +385,21 @@ pub fn coerce_value(v: Value, col: &ColumnSchema) -> Result<Value, TdError> {
         }
         (VarBinary | Blob, Value::Str(s)) => return coerce_value(Value::Bytes(s.into_bytes()), col),
         (Decimal | Decimal64, Value::Decimal(d)) => Value::Decimal(d),
+        // stmt2 sends decimals as text
+        (Decimal | Decimal64, Value::Str(s)) => match convert::parse_decimal(&s, col.precision, col.scale) {
+            convert::DecimalParse::Ok(d) => Value::Decimal(d),
+            convert::DecimalParse::Invalid => Value::Decimal(0),
+            convert::DecimalParse::Overflow => return Err(err(code::DECIMAL_OVERFLOW, "Decimal value overflow")),
+        },
+        (Decimal | Decimal64, Value::Int(i)) => return coerce_value(Value::Str(i.to_string()), col),
+        (Float | Double, Value::Int(i)) => return coerce_value(Value::Double(i as f64), col),
+        (Float | Double, Value::UInt(u)) => return coerce_value(Value::Double(u as f64), col),
+        (Bool, Value::UInt(u)) => Value::Bool(u != 0),
+        (Json, Value::Bytes(b)) => return coerce_value(Value::Str(String::from_utf8_lossy(&b).into_owned()), col),
+        (Geometry, Value::Str(s)) => match convert::wkt_to_wkb(&s) {
+            Some(w) => return coerce_value(Value::Bytes(w), col),
+            None => return Err(err(code::TSC_INVALID_OPERATION, format!("invalid geometry for column {}", col.name))),
+        },
         (_, other) => {
             return Err(err(code::TSC_INVALID_OPERATION, format!("value {:?} does not match the type of column {}", other, col.name)));
         }

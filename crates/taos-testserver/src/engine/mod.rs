@@ -7,8 +7,10 @@
 //!   [`TdError`] carrying TDengine's code and message. It never panics on any input.
 //! - `SessionCtx` is per connection (WebSocket) or per request (REST).
 //!
-//! Beside SQL, [`Engine::insert_rows`] writes rows into a table without SQL text (for stmt2
-//! binds and schemaless writes), and [`Engine::table_schema`] describes a table.
+//! Beside SQL: [`Engine::insert_rows`] writes rows into a table without SQL text (stmt2 binds,
+//! schemaless); [`Engine::table_schema`] describes a table; [`Engine::prepare`] +
+//! [`Engine::execute_insert_bind`] / [`Engine::execute_query_bind`] run stmt2 statements;
+//! [`Engine::topic`] looks up a TMQ topic.
 
 pub mod catalog;
 pub mod convert;
@@ -18,6 +20,7 @@ pub mod eval;
 mod insert;
 mod query;
 mod regex;
+pub mod stmt;
 pub mod time;
 
 use std::collections::HashMap;
@@ -27,6 +30,7 @@ use crate::sql::ast::Statement;
 use crate::types::{code, Field, Outcome, Precision, TdError, Value};
 
 pub use catalog::{ColumnSchema, Database, PendingRow, STable, Table, TableData, TableKind};
+pub use stmt::{BindType, BoundTable, PreparedStmt, StmtField};
 
 /// Error codes the engine produces beyond `types::code` (low 16 bits, from the recordings).
 pub mod ecode {

@@ -264,6 +264,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 (BExpr::Lit(Value::Int(u)), Field::fixed("", DataType::BigInt))
             }
             Expr::Star { .. } => return Err(err(code::PAR_SYNTAX_ERROR, "syntax error near \"*\"")),
+            Expr::Param(_) => return Err(err(code::TSC_STMT_API_ERROR, "no value bound for ? placeholder")),
             Expr::Neg(inner) => {
                 let (b, f) = self.bind(inner, in_agg)?;
                 if f.ty.is_decimal() {

@@ -283,3 +283,49 @@ fn information_schema_can_be_used_as_the_current_database() {
     };
     assert_eq!(rs.columns[0], vec![Value::Str("d".into())]);
 }
+
+#[test]
+fn stmt2_prepare_describes_placeholders_and_binds_rows() {
+    use crate::engine::stmt::BindType;
+    let e = Engine::new(EngineConfig::default());
+    ok(&e, None, "create database power");
+    ok(&e, Some("power"), "create stable meters (ts timestamp, current float, location varchar(24)) tags (groupid int, site nchar(8))");
+    let ctx = SessionCtx { db: Some("power".into()) };
+    let p = e.prepare(&ctx, "insert into ? using power.meters tags(?, ?) values(?, ?, ?)").unwrap();
+    assert!(p.is_insert);
+    let kinds: Vec<(String, BindType, u32)> = p.fields.iter().map(|f| (f.field.name.clone(), f.bind_type, f.bytes)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("tbname".into(), BindType::TableName, 271),
+            ("groupid".into(), BindType::Tag, 4),
+            ("site".into(), BindType::Tag, 34),
+            ("ts".into(), BindType::Column, 8),
+            ("current".into(), BindType::Column, 4),
+            ("location".into(), BindType::Column, 26),
+        ]
+    );
+    let t = crate::engine::BoundTable {
+        name: Some("d1".into()),
+        tags: vec![Value::Int(3), Value::Str("north".into())],
+        columns: vec![
+            vec![Value::Timestamp(1_704_067_200_000), Value::Timestamp(1_704_067_201_000)],
+            vec![Value::Float(1.5), Value::Null],
+            vec![Value::Str("a".into()), Value::Str("b".into())],
+        ],
+    };
+    assert_eq!(e.execute_insert_bind(&p, vec![t]).unwrap(), 2);
+    let q = e.prepare(&ctx, "select tbname, groupid, location from meters where ts > ? and groupid = ?").unwrap();
+    assert_eq!((q.is_insert, q.param_count), (false, 2));
+    let rs = e.execute_query_bind(&ctx, &q, &[Value::Timestamp(1_704_067_200_000), Value::Int(3)]).unwrap();
+    assert_eq!(rs.columns[0], vec![Value::Str("d1".into())]);
+    assert_eq!(rs.columns[2], vec![Value::Str("b".into())]);
+    // a fixed normal table with one literal column
+    ok(&e, Some("power"), "create table n (ts timestamp, v int, s varchar(4))");
+    let p = e.prepare(&ctx, "insert into n (ts, v, s) values (?, ?, 'x')").unwrap();
+    assert_eq!(p.fields.len(), 2);
+    let t = crate::engine::BoundTable { name: None, tags: vec![], columns: vec![vec![Value::Timestamp(1_704_067_200_000)], vec![Value::Int(9)]] };
+    assert_eq!(e.execute_insert_bind(&p, vec![t]).unwrap(), 1);
+    let rs = rows(&e, "power", "select v, s from n");
+    assert_eq!((rs.columns[0][0].clone(), rs.columns[1][0].clone()), (Value::Int(9), Value::Str("x".into())));
+}

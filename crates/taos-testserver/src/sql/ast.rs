@@ -92,6 +92,8 @@ pub enum Expr {
     Cast { expr: Box<Expr>, ty: TypeName },
     Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, else_: Option<Box<Expr>> },
     JsonGet { expr: Box<Expr>, key: String },
+    /// The n-th `?` placeholder of a prepared query (0-based).
+    Param(usize),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -36,13 +36,15 @@ pub struct Parser<'a> {
     pub sql: &'a str,
     toks: Vec<Token>,
     pos: usize,
+    /// `?` placeholders seen in expressions so far (their indexes).
+    params: usize,
 }
 
 type PResult<T> = Result<T, TdError>;
 
 impl<'a> Parser<'a> {
     pub fn new(sql: &'a str) -> Parser<'a> {
-        Parser { sql, toks: tokenize(sql), pos: 0 }
+        Parser { sql, toks: tokenize(sql), pos: 0, params: 0 }
     }
 
     fn peek(&self) -> Token {
@@ -728,7 +730,13 @@ impl<'a> Parser<'a> {
         self.expect_kw("into")?;
         let mut items = Vec::new();
         loop {
-            let table = self.table_name()?;
+            let table = if self.peek().kind == Tk::Question {
+                // `insert into ? …` (stmt): the name comes with the bound data
+                self.bump();
+                TableName { db: None, name: "?".to_string() }
+            } else {
+                self.table_name()?
+            };
             let after_name = self.toks[self.pos - 1].end;
             let mut using = None;
             let mut columns = None;
@@ -1401,6 +1409,11 @@ impl<'a> Parser<'a> {
             Tk::Star => {
                 self.bump();
                 Ok(Expr::Star { table: None })
+            }
+            Tk::Question => {
+                self.bump();
+                self.params += 1;
+                Ok(Expr::Param(self.params - 1))
             }
             Tk::LParen => {
                 self.bump();

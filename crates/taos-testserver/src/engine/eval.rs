@@ -850,7 +850,14 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         Today => Value::Timestamp(super::time::today(env.tz, env.precision)),
         Database => env.db.map(|d| Value::Str(d.to_string())).unwrap_or(Value::Null),
         ServerVersion | ClientVersion => Value::Str(env.server_version.to_string()),
-        Timezone => Value::Str(env.tz.name().to_string()),
+        Timezone => {
+            // "Asia/Shanghai (CST, +0800)", as `show variables like 'timezone'`
+            use chrono::Offset;
+            let now = chrono::Utc::now().with_timezone(&env.tz);
+            let secs = now.offset().fix().local_minus_utc();
+            let sign = if secs < 0 { '-' } else { '+' };
+            Value::Str(format!("{} ({}, {}{:02}{:02})", env.tz.name(), now.format("%Z"), sign, secs.abs() / 3600, secs.abs() % 3600 / 60))
+        }
         CurrentUser => Value::Str("root@localhost".into()),
     }
 }

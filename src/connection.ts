@@ -1,7 +1,10 @@
 import { Cursor } from './cursor.js'
-import { callNative, InterfaceError, NotSupportedError, OperationalError } from './errors.js'
+import { callNative, InterfaceError, NotSupportedError, OperationalError, ProgrammingError } from './errors.js'
 import type { NativeConnectOptions, NativeConnection, NativeModule, NativeQueryResult } from './native.js'
 import { RowStream, TaosResult, type RowArray, type RowObject } from './result.js'
+import { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
+import { insertTables, queryParams, Stmt, Stmt2, type BindTableData, type StatementHost, type TaosStmt2Option } from './statement.js'
+import { StatementError } from './errors.js'
 import { dsnSecrets, envDsn } from './dsn.js'
 import type { ResultOptions } from './types.js'
 
@@ -73,7 +76,7 @@ function toReqId(reqId: number | bigint | undefined): bigint | null {
  * A WebSocket connection to TDengine (through taosAdapter). Many queries may run on it
  * concurrently. Close it with {@link Connection.close} or `await using`.
  */
-export class Connection implements AsyncDisposable {
+export class Connection implements AsyncDisposable, StatementHost {
   private closed = false
   private readonly open = new Set<RowStream>()
   private readonly resultOptions: ResultOptions
@@ -82,7 +85,8 @@ export class Connection implements AsyncDisposable {
   constructor(
     private readonly native: NativeConnection,
     options: ResultOptions,
-    private readonly secrets: ReadonlyArray<string | undefined>,
+    /** @internal */
+    readonly secrets: ReadonlyArray<string | undefined>,
   ) {
     this.resultOptions = {
       rowMode: options.rowMode,
@@ -125,6 +129,89 @@ export class Connection implements AsyncDisposable {
   cursor<Row = RowArray>(options: ResultOptions = {}): Cursor<Row> {
     if (this.closed) throw new InterfaceError('the connection is closed')
     return new Cursor<Row>(this, this.merge(options))
+  }
+
+  /**
+   * Opens a stmt2 prepared statement, prepared with `sql` when given (Python's
+   * `conn.statement2(sql, option)`). Close it with {@link Stmt2.close} or `await using`.
+   */
+  async statement2(sql?: string | null, option: TaosStmt2Option = {}): Promise<Stmt2> {
+    this.checkOpen()
+    const reqId = toReqId(option.reqId)
+    const native = await callNative(
+      () => this.native.stmt2Init(reqId, option.singleStbInsert ?? true, option.singleTableBindOnce ?? true),
+      this.secrets,
+    )
+    const stmt = new Stmt2(native, this)
+    if (sql !== undefined && sql !== null) {
+      try {
+        await stmt.prepare(sql)
+      } catch (err) {
+        await stmt.close().catch(() => undefined)
+        throw err
+      }
+    }
+    return stmt
+  }
+
+  /** Opens a stmt v1 prepared statement (call {@link Stmt.prepare} next). */
+  async statement(): Promise<Stmt> {
+    this.checkOpen()
+    return new Stmt(await callNative(() => this.native.stmtInit(), this.secrets), this)
+  }
+
+  /**
+   * Writes lines in InfluxDB line, OpenTSDB telnet or OpenTSDB JSON format, creating tables as
+   * needed; resolves to the rows written. A malformed line is a `SchemalessError`.
+   */
+  async schemalessInsert(
+    lines: string | readonly string[],
+    protocol: SmlProtocol,
+    precision: SmlPrecision = SmlPrecision.NOT_CONFIGURED,
+    options: SchemalessOptions = {},
+  ): Promise<number> {
+    this.checkOpen()
+    const list = typeof lines === 'string' ? [lines] : lines
+    if (!Array.isArray(list) || list.some((l) => typeof l !== 'string')) {
+      throw new InterfaceError('schemalessInsert: lines must be a string or an array of strings')
+    }
+    if (!Object.values(SmlProtocol).includes(protocol)) {
+      throw new InterfaceError(`schemalessInsert: unknown protocol ${String(protocol)} (use SmlProtocol)`)
+    }
+    if (!(Object.values(SmlPrecision) as string[]).includes(precision)) {
+      throw new InterfaceError(`schemalessInsert: unknown precision ${JSON.stringify(precision)} (use SmlPrecision)`)
+    }
+    const ttl = options.ttl ?? 0
+    if (!Number.isInteger(ttl) || ttl < 0 || ttl > 0x7fff_ffff) throw new InterfaceError(`schemalessInsert: ttl must be a non-negative integer, got ${ttl}`)
+    const reqId = toReqId(options.reqId)
+    return callNative(
+      () =>
+        this.native.schemalessInsert([...list], {
+          protocol,
+          precision,
+          ttl,
+          reqId,
+          ...(options.tableNameKey === undefined ? {} : { tableNameKey: options.tableNameKey }),
+        }),
+      this.secrets,
+    )
+  }
+
+  /** @internal */
+  wrapResult<Row>(reply: NativeQueryResult, options: ResultOptions, onClose?: () => void): TaosResult<Row> {
+    const merged = this.merge(options)
+    const stream = new RowStream(
+      this.native,
+      reply,
+      merged,
+      (s) => {
+        this.open.delete(s)
+        onClose?.()
+      },
+      this.secrets,
+    )
+    if (reply.resultId !== 0) this.open.add(stream)
+    return new TaosResult<Row>(stream, merged.rowMode ?? 'array')
   }
 
   /** The server's version text, e.g. `'3.3.7.5'`. */
@@ -182,6 +269,51 @@ export class Connection implements AsyncDisposable {
       this.open.add(stream)
     }
     return stream
+  }
+
+  /**
+   * Runs `sql` with `?` parameters through stmt2: one row for a query or an insert, or many rows
+   * for an insert (all bound at once, grouped by child table). @internal
+   */
+  async runPrepared(sql: string, rows: ReadonlyArray<readonly unknown[]>, options: QueryOptions): Promise<RowStream> {
+    this.checkOpen()
+    if (typeof sql !== 'string') throw new InterfaceError(`sql must be a string, got ${typeof sql}`)
+    const reqId = toReqId(options.reqId)
+    const merged = this.merge(options)
+    const stmt = await callNative(() => this.native.stmt2Init(reqId, false, false), this.secrets)
+    let handedOver = false
+    try {
+      const prepared = await callNative(() => stmt.prepare(sql), this.secrets)
+      let stream: RowStream
+      if (prepared.isInsert) {
+        await callNative(() => stmt.bind(insertTables(prepared.fields, rowsToTables(prepared.fields, rows))), this.secrets)
+        const affected = await callNative(() => stmt.exec(), this.secrets)
+        stream = new RowStream(this.native, { resultId: 0, isUpdate: true, affectedRows: affected, fields: [], precision: 0 }, merged, () => undefined, this.secrets)
+      } else {
+        if (rows.length !== 1) throw new ProgrammingError('executemany runs writes; run a query with execute(sql, params)')
+        await callNative(() => stmt.bind([queryParams(prepared.fieldsCount, rows[0]!)]), this.secrets)
+        await callNative(() => stmt.exec(), this.secrets)
+        const reply = await callNative(() => stmt.result(), this.secrets)
+        // The result belongs to the statement: close the statement once the rows are done.
+        stream = new RowStream(
+          this.native,
+          reply,
+          merged,
+          (s) => {
+            this.open.delete(s)
+            void stmt.close().catch(() => undefined)
+          },
+          this.secrets,
+        )
+        if (reply.resultId !== 0) {
+          this.open.add(stream)
+          handedOver = true
+        }
+      }
+      return stream
+    } finally {
+      if (!handedOver) await stmt.close().catch(() => undefined)
+    }
   }
 
   private unlessAborted(pending: Promise<NativeQueryResult>, signal: AbortSignal): Promise<NativeQueryResult> {
@@ -264,4 +396,39 @@ export async function openConnection(
   const secrets = [options.password, options.token, ...dsnSecrets(effectiveDsn)]
   const conn = await callNative(() => native.connect(effectiveDsn ?? null, nativeOptions), secrets)
   return new Connection(conn, options, secrets)
+}
+
+/**
+ * Rows of positional parameters (one per `?`, in SQL order) → tables for stmt2: the table name
+ * and tag values come from the row's table-name and tag placeholders; rows of the same table
+ * are bound together.
+ */
+function rowsToTables(fields: ReadonlyArray<{ bindType: number; name: string }>, rows: ReadonlyArray<readonly unknown[]>): BindTableData[] {
+  const byName = new Map<string, { name: string | null; tags: unknown[]; columns: unknown[][] }>()
+  const colCount = fields.filter((f) => f.bindType === 1).length
+  rows.forEach((row, r) => {
+    if (!Array.isArray(row)) throw new StatementError(`row ${r}: parameters must be an array, got ${String(row)}`)
+    if (row.length !== fields.length) {
+      throw new StatementError(`row ${r}: the statement has ${fields.length} placeholders, ${row.length} parameters were given`)
+    }
+    let name: string | null = null
+    const tags: unknown[] = []
+    const values: unknown[] = []
+    fields.forEach((f, k) => {
+      if (f.bindType === 4) {
+        if (typeof row[k] !== 'string') throw new StatementError(`row ${r}: the table name must be a string, got ${String(row[k])}`)
+        name = row[k] as string
+      } else if (f.bindType === 2) tags.push(row[k])
+      else values.push(row[k])
+    })
+    const key = name ?? ''
+    let table = byName.get(key)
+    if (table === undefined) {
+      table = { name, tags, columns: Array.from({ length: colCount }, () => []) }
+      byName.set(key, table)
+    }
+    values.forEach((v, c) => table.columns[c]!.push(v))
+  })
+  if (byName.size === 0) throw new StatementError('nothing to bind: no rows given')
+  return [...byName.values()]
 }

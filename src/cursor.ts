@@ -21,6 +21,7 @@ export type ColumnDescription = [
 /** What a cursor needs from its connection. @internal */
 export interface CursorHost {
   runStatement(sql: string, options: ResultOptions & { reqId?: number | bigint; signal?: AbortSignal }): Promise<RowStream>
+  runPrepared(sql: string, rows: ReadonlyArray<readonly unknown[]>, options: ResultOptions & { reqId?: number | bigint }): Promise<RowStream>
   readonly isClosed: boolean
 }
 
@@ -82,18 +83,34 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
    * Runs one SQL statement, replacing the previous result set. Resolves to {@link Cursor.rowcount}
    * (the affected rows for writes, 0 for queries).
    *
-   * Parameters (`execute(sql, params)`) are not supported yet: they arrive with prepared
-   * statements.
+   * With `params` (an array, one value per `?`, PEP-249 qmark style) the statement runs as a
+   * stmt2 prepared statement: values are sent as typed data, never spliced into the SQL text.
    */
-  async execute(sql: string, params?: unknown, options: { reqId?: number | bigint; signal?: AbortSignal } = {}): Promise<number> {
+  async execute(sql: string, params?: readonly unknown[] | null, options: { reqId?: number | bigint; signal?: AbortSignal } = {}): Promise<number> {
     this.checkOpen()
-    if (params !== undefined && params !== null) {
-      throw new NotSupportedError(
-        'execute(sql, params) is not supported yet: parameter binding comes with prepared statements (stmt2)',
-      )
+    if (params !== undefined && params !== null && !Array.isArray(params)) {
+      throw new ProgrammingError(`execute(sql, params): params must be an array (one value per ?), got ${typeof params}`)
     }
     this.releaseResult()
-    const stream = await this.host.runStatement(sql, { ...this.options, reqId: options.reqId, signal: options.signal })
+    const stream =
+      params === undefined || params === null
+        ? await this.host.runStatement(sql, { ...this.options, reqId: options.reqId, signal: options.signal })
+        : await this.host.runPrepared(sql, [params], { ...this.options, reqId: options.reqId })
+    return this.adopt(stream)
+  }
+
+  /**
+   * Runs a write once per row of `seqOfParams`, all rows bound in one stmt2 bind (rows with the
+   * same child table name are grouped). Resolves to the rows written.
+   */
+  async executemany(sql: string, seqOfParams: ReadonlyArray<readonly unknown[]>, options: { reqId?: number | bigint } = {}): Promise<number> {
+    this.checkOpen()
+    if (!Array.isArray(seqOfParams)) throw new ProgrammingError('executemany(sql, seqOfParams): seqOfParams must be an array of rows')
+    this.releaseResult()
+    return this.adopt(await this.host.runPrepared(sql, seqOfParams, { ...this.options, reqId: options.reqId }))
+  }
+
+  private adopt(stream: RowStream): number {
     if (this.closed) {
       stream.close()
       throw new InterfaceError('the cursor was closed while the statement ran')
@@ -102,11 +119,6 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
     this.stream?.close()
     this.stream = stream
     return this.rowcount
-  }
-
-  /** Not supported yet: comes with prepared statements. */
-  async executemany(_sql: string, _seqOfParams: unknown): Promise<never> {
-    throw new NotSupportedError('executemany is not supported yet: it comes with prepared statements (stmt2)')
   }
 
   /** The next row, or `null` when there are no more. */

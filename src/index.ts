@@ -33,6 +33,9 @@ export async function connect(dsnOrOptions?: string | null | ConnectOptions, opt
 
 export { Connection, type ConnectOptions, type ExecuteOptions, type QueryOptions } from './connection.js'
 export { Cursor, type ColumnDescription } from './cursor.js'
+export { BindTable, Stmt, Stmt2, type BindTableData, type StmtField, type TaosStmt2Option } from './statement.js'
+export type { ColumnInput, TypedColumn } from './bind.js'
+export { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
 export { TaosResult, type ColumnBlock, type ResultColumn, type RowArray, type RowObject } from './result.js'
 export type { BigintAs, Precision, ResultOptions, RowMode, TaosField, TimestampAs } from './types.js'
 export { TypeId } from './native.js'

@@ -106,6 +106,105 @@ export interface NativeConnection {
   freeResult(resultId: number): void
   serverVersion(): string
   close(): Promise<void>
+  stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean): Promise<NativeStmt2>
+  stmtInit(): Promise<NativeStmt>
+  /** Resolves to the affected rows. */
+  schemalessInsert(lines: string[], options: NativeSchemalessOptions): Promise<number>
+}
+
+/**
+ * How the bytes of a {@link NativeBindColumn} are read: fixed kinds are little-endian values of
+ * that width (`ts` = i64 epoch counts in the statement's precision); `str` (UTF-8) and `bytes`
+ * are concatenated values cut by `offsets`.
+ */
+export type NativeBindKind =
+  | 'bool'
+  | 'i8'
+  | 'i16'
+  | 'i32'
+  | 'i64'
+  | 'u8'
+  | 'u16'
+  | 'u32'
+  | 'u64'
+  | 'f32'
+  | 'f64'
+  | 'ts'
+  | 'str'
+  | 'bytes'
+
+/** The values for one placeholder, columnar: one typed view crosses per column, never per cell. */
+export interface NativeBindColumn {
+  kind: NativeBindKind
+  /** The values' bytes (a view over the caller's typed array where possible). */
+  data: Uint8Array
+  /** `rows + 1` byte offsets into `data` for `str`/`bytes`. */
+  offsets?: Uint32Array
+  /** 1 = NULL, one byte per row; absent = no NULLs. */
+  nulls?: Uint8Array
+  /** Wire type to send a query parameter as; absent = the kind's own type. */
+  type?: number
+  /** Scale of a DECIMAL target the server did not describe. */
+  decimalScale?: number
+}
+
+export interface NativeBindTable {
+  name?: string
+  tags: NativeBindColumn[]
+  columns: NativeBindColumn[]
+}
+
+/** A placeholder as `stmt2_prepare` (or stmt v1 `get_*_fields`) describes it. */
+export interface NativeStmtField {
+  name: string
+  type: number
+  /** Timestamp precision (0 ms, 1 us, 2 ns) for TIMESTAMP; decimal precision for decimals. */
+  precision: number
+  scale: number
+  /** Storage size including the length prefix. */
+  bytes: number
+  /** 1 column, 2 tag, 3 query parameter, 4 table name. */
+  bindType: number
+}
+
+export interface NativeStmt2Prepared {
+  isInsert: boolean
+  fields: NativeStmtField[]
+  /** Number of `?` in the statement. */
+  fieldsCount: number
+}
+
+export interface NativeStmt2 {
+  prepare(sql: string): Promise<NativeStmt2Prepared>
+  /** Checks and encodes every value against the prepared placeholders, then sends the bind. */
+  bind(tables: NativeBindTable[]): Promise<void>
+  exec(): Promise<number>
+  result(): Promise<NativeQueryResult>
+  close(): Promise<void>
+}
+
+export interface NativeStmt {
+  prepare(sql: string): Promise<boolean>
+  setTableName(name: string): Promise<void>
+  setTags(tags: NativeBindColumn[]): Promise<void>
+  bind(columns: NativeBindColumn[]): Promise<void>
+  addBatch(): Promise<void>
+  exec(): Promise<number>
+  /** The placeholders of an insert: tags, then columns. */
+  tagFields(): Promise<NativeStmtField[]>
+  colFields(): Promise<NativeStmtField[]>
+  useResult(): Promise<NativeQueryResult>
+  close(): Promise<void>
+}
+
+export interface NativeSchemalessOptions {
+  /** 1 line, 2 telnet, 3 JSON. */
+  protocol: number
+  /** Wire precision: '', 'h', 'm', 's', 'ms', 'u', 'ns'. */
+  precision: string
+  ttl?: number
+  reqId?: bigint | null
+  tableNameKey?: string
 }
 
 export interface NativeTestServerOptions {

@@ -66,7 +66,8 @@ export interface TaosField {
   scale: number
 }
 
-const TYPE_NAMES: Record<number, string> = {
+/** @internal */
+export const TYPE_NAMES: Record<number, string> = {
   [TypeId.Null]: 'NULL',
   [TypeId.Bool]: 'BOOL',
   [TypeId.TinyInt]: 'TINYINT',

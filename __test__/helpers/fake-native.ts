@@ -3,6 +3,13 @@
  * `blockRows` at a time, and every call is recorded so specs can check what the facade asked for.
  */
 import type {
+  NativeBindColumn,
+  NativeBindTable,
+  NativeSchemalessOptions,
+  NativeStmt,
+  NativeStmt2,
+  NativeStmt2Prepared,
+  NativeStmtField,
   NativeBlock,
   NativeColumn,
   NativeConnectOptions,
@@ -70,6 +77,153 @@ export interface FakeCall {
   args: unknown[]
 }
 
+/** A placeholder as the server would describe it (bindType 1 column, 2 tag, 4 table name). */
+export function stmtField(name: string, type: number, bindType = 1, precision = 0, bytes = 8, scale = 0): NativeStmtField {
+  return { name, type, precision, scale, bytes, bindType }
+}
+
+/** How the fake server answers `prepare`: placeholders for inserts, a `?` count for queries. */
+export type FakePrepare = (sql: string) => NativeStmt2Prepared | Error
+
+/** Records what the facade sends to a statement; answers like a server would. */
+export class FakeStmt2 implements NativeStmt2 {
+  readonly binds: NativeBindTable[][] = []
+  readonly calls: string[] = []
+  closed = false
+  private prepared: NativeStmt2Prepared | null = null
+  private rows = 0
+
+  constructor(private readonly conn: FakeConnection) {}
+
+  async prepare(sql: string): Promise<NativeStmt2Prepared> {
+    this.calls.push(`prepare ${sql}`)
+    const p = this.conn.prepareAnswer(sql)
+    if (p instanceof Error) throw p
+    this.prepared = p
+    return p
+  }
+
+  async bind(tables: NativeBindTable[]): Promise<void> {
+    this.calls.push('bind')
+    if (this.closed) throw new Error('ProgrammingError: the statement is closed')
+    this.binds.push(tables)
+    for (const t of tables) this.rows += t.columns.length === 0 ? 0 : rowsOf(t.columns[0]!)
+  }
+
+  async exec(): Promise<number> {
+    this.calls.push('exec')
+    const n = this.prepared?.isInsert ? this.rows : 0
+    this.rows = 0
+    return n
+  }
+
+  async result(): Promise<NativeQueryResult> {
+    this.calls.push('result')
+    return this.conn.query(`stmt2 result ${this.calls[0] ?? ''}`)
+  }
+
+  async close(): Promise<void> {
+    this.calls.push('close')
+    this.closed = true
+  }
+}
+
+/** Rows in a bind column, from its bytes and kind. */
+export function rowsOf(c: NativeBindColumn): number {
+  if (c.offsets !== undefined) return c.offsets.length - 1
+  const width: Record<string, number> = { bool: 1, i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, f32: 4, i64: 8, u64: 8, f64: 8, ts: 8 }
+  return c.data.byteLength / width[c.kind]!
+}
+
+/** Decodes a bind column back to JS values (null for NULL), for assertions. */
+export function bindValues(c: NativeBindColumn): unknown[] {
+  const n = rowsOf(c)
+  const out: unknown[] = []
+  const view = new DataView(c.data.buffer, c.data.byteOffset, c.data.byteLength)
+  for (let i = 0; i < n; i++) {
+    if (c.nulls?.[i]) {
+      out.push(null)
+      continue
+    }
+    switch (c.kind) {
+      case 'bool': out.push(view.getUint8(i) !== 0); break
+      case 'i8': out.push(view.getInt8(i)); break
+      case 'u8': out.push(view.getUint8(i)); break
+      case 'i16': out.push(view.getInt16(2 * i, true)); break
+      case 'u16': out.push(view.getUint16(2 * i, true)); break
+      case 'i32': out.push(view.getInt32(4 * i, true)); break
+      case 'u32': out.push(view.getUint32(4 * i, true)); break
+      case 'f32': out.push(view.getFloat32(4 * i, true)); break
+      case 'f64': out.push(view.getFloat64(8 * i, true)); break
+      case 'i64': case 'ts': out.push(view.getBigInt64(8 * i, true)); break
+      case 'u64': out.push(view.getBigUint64(8 * i, true)); break
+      case 'str': out.push(Buffer.from(c.data.subarray(c.offsets![i]!, c.offsets![i + 1]!)).toString('utf8')); break
+      case 'bytes': out.push(Buffer.from(c.data.subarray(c.offsets![i]!, c.offsets![i + 1]!))); break
+    }
+  }
+  return out
+}
+
+export class FakeStmt implements NativeStmt {
+  readonly calls: Array<{ method: string; args: unknown[] }> = []
+  closed = false
+  private isInsert = false
+  private rows = 0
+  private batch = 0
+
+  constructor(private readonly conn: FakeConnection) {}
+
+  private record(method: string, ...args: unknown[]): void {
+    if (this.closed) throw new Error('ProgrammingError: the statement is closed')
+    this.calls.push({ method, args })
+  }
+
+  async prepare(sql: string): Promise<boolean> {
+    this.record('prepare', sql)
+    const p = this.conn.prepareAnswer(sql)
+    if (p instanceof Error) throw p
+    this.isInsert = p.isInsert
+    return p.isInsert
+  }
+  async setTableName(name: string): Promise<void> {
+    this.record('setTableName', name)
+  }
+  async setTags(tags: NativeBindColumn[]): Promise<void> {
+    this.record('setTags', tags)
+  }
+  async bind(columns: NativeBindColumn[]): Promise<void> {
+    this.record('bind', columns)
+    this.batch += columns.length === 0 ? 0 : rowsOf(columns[0]!)
+  }
+  async addBatch(): Promise<void> {
+    this.record('addBatch')
+    this.rows += this.batch
+    this.batch = 0
+  }
+  async exec(): Promise<number> {
+    this.record('exec')
+    const n = this.isInsert ? this.rows : 0
+    this.rows = 0
+    return n
+  }
+  async tagFields(): Promise<NativeStmtField[]> {
+    this.record('tagFields')
+    return this.conn.v1Fields.filter((f) => f.bindType === 2)
+  }
+  async colFields(): Promise<NativeStmtField[]> {
+    this.record('colFields')
+    return this.conn.v1Fields.filter((f) => f.bindType === 1)
+  }
+  async useResult(): Promise<NativeQueryResult> {
+    this.record('useResult')
+    return this.conn.query('stmt result')
+  }
+  async close(): Promise<void> {
+    this.calls.push({ method: 'close', args: [] })
+    this.closed = true
+  }
+}
+
 export class FakeConnection implements NativeConnection {
   readonly calls: FakeCall[] = []
   readonly freed: number[] = []
@@ -81,6 +235,36 @@ export class FakeConnection implements NativeConnection {
     private readonly answer: (sql: string) => FakeAnswer,
     private readonly blockRows: number,
   ) {}
+
+  /** Statements opened on this connection, in order. */
+  readonly stmt2s: FakeStmt2[] = []
+  readonly stmts: FakeStmt[] = []
+  readonly schemaless: Array<{ lines: string[]; options: NativeSchemalessOptions }> = []
+  /** Answer to `prepare` (stmt2 and v1). */
+  prepareAnswer: FakePrepare = () => ({ isInsert: false, fields: [], fieldsCount: 0 })
+  /** Placeholders stmt v1 reports (bindType 2 tags, 1 columns). */
+  v1Fields: NativeStmtField[] = []
+
+  async stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean): Promise<NativeStmt2> {
+    this.calls.push({ method: 'stmt2Init', args: [reqId, singleStbInsert, singleTableBindOnce] })
+    const s = new FakeStmt2(this)
+    this.stmt2s.push(s)
+    return s
+  }
+
+  async stmtInit(): Promise<NativeStmt> {
+    this.calls.push({ method: 'stmtInit', args: [] })
+    const s = new FakeStmt(this)
+    this.stmts.push(s)
+    return s
+  }
+
+  async schemalessInsert(lines: string[], options: NativeSchemalessOptions): Promise<number> {
+    this.schemaless.push({ lines, options })
+    const bad = lines.findIndex((l) => !/\s/.test(l))
+    if (bad >= 0) throw new Error(`SchemalessError: [0x3000] SML invalid data (line ${bad + 1}: ${lines[bad]})`)
+    return lines.length
+  }
 
   /** Milliseconds every query takes. */
   queryDelayMs = 0

@@ -1,0 +1,282 @@
+/**
+ * The write paths of the facade against the fake addon: how JS values become columns, which
+ * mistakes are caught before anything is sent, and what statements, cursors and schemaless
+ * writes ask the addon for.
+ */
+import test from 'ava'
+import { openConnection } from '../src/connection.js'
+import * as taos from '../src/index.js'
+import { TypeId } from '../src/native.js'
+import { bindValues, FakeNative, field, stmtField, type FakeConnection } from './helpers/fake-native.js'
+
+const T = TypeId
+
+/** `insert into ? using st tags (?, …) values (?, …)` with these tags and columns. */
+function insertFields(tags: ReturnType<typeof stmtField>[], columns: ReturnType<typeof stmtField>[]) {
+  return [stmtField('tbname', T.VarChar, 4, 0, 194), ...tags, ...columns]
+}
+
+async function setup(fields: ReturnType<typeof stmtField>[], isInsert = true) {
+  const native = new FakeNative((sql) =>
+    sql.startsWith('stmt') ? { columns: [{ field: field('v', T.Int, 4), values: [7] }] } : { affectedRows: 0 },
+  )
+  const conn = await openConnection(native, undefined)
+  const fake = native.connections[0] as FakeConnection
+  fake.prepareAnswer = () => ({ isInsert, fields, fieldsCount: isInsert ? fields.length : 2 })
+  return { conn, fake }
+}
+
+const ALL_COLUMNS = [
+  stmtField('ts', T.Timestamp),
+  stmtField('b', T.Bool),
+  stmtField('i8', T.TinyInt),
+  stmtField('i16', T.SmallInt),
+  stmtField('i32', T.Int),
+  stmtField('i64', T.BigInt),
+  stmtField('u8', T.UTinyInt),
+  stmtField('u16', T.USmallInt),
+  stmtField('u32', T.UInt),
+  stmtField('u64', T.UBigInt),
+  stmtField('f', T.Float),
+  stmtField('d', T.Double),
+  stmtField('s', T.VarChar, 1, 0, 22),
+  stmtField('n', T.NChar, 1, 0, 82),
+  stmtField('vb', T.VarBinary, 1, 0, 22),
+  stmtField('g', T.Geometry, 1, 0, 102),
+  stmtField('bl', T.Blob, 1, 0, 5),
+  stmtField('dec', T.Decimal, 1, 20, 16, 4),
+  stmtField('dec64', T.Decimal64, 1, 10, 8, 2),
+]
+
+test('every type binds from plain arrays, NULL from null and undefined', async (t) => {
+  const { conn, fake } = await setup(insertFields([stmtField('t_json', T.Json, 2, 0, 4096)], ALL_COLUMNS))
+  const stmt = await conn.statement2('insert into ? using st tags (?) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)')
+  const wkb = Buffer.from('0101000000000000000000f03f0000000000000040', 'hex')
+  await stmt.bindParam(
+    ['d1'],
+    [[{ site: 'x', n: 1 }]],
+    [
+      [
+        [new Date(1700000000123), 1700000000124n],
+        [true, null],
+        [-128, undefined],
+        [32767, null],
+        [-2147483648, null],
+        [2n ** 63n - 1n, -5],
+        [255, null],
+        [65535, null],
+        [4294967295, null],
+        [2n ** 64n - 1n, 0],
+        [1.5, null],
+        [Math.PI, null],
+        ['hello', null],
+        ['数据', null],
+        [Buffer.from([0, 1, 2]), 'text'],
+        [wkb, null],
+        [new Uint8Array([9, 9]), null],
+        ['-12.3456', 7n],
+        [12.5, null],
+      ],
+    ],
+  )
+  const [table] = fake.stmt2s[0]!.binds[0]!
+  t.is(table!.name, 'd1')
+  t.deepEqual(bindValues(table!.tags[0]!), ['{"site":"x","n":1}'])
+  const got = table!.columns.map(bindValues)
+  t.deepEqual(got, [
+    [1700000000123n, 1700000000124n],
+    [true, null],
+    [-128, null],
+    [32767, null],
+    [-2147483648, null],
+    [2n ** 63n - 1n, -5n],
+    [255, null],
+    [65535, null],
+    [4294967295, null],
+    [2n ** 64n - 1n, 0n],
+    [1.5, null],
+    [Math.PI, null],
+    ['hello', null],
+    ['数据', null],
+    [Buffer.from([0, 1, 2]), Buffer.from('text')],
+    [wkb, null],
+    [Buffer.from([9, 9]), null],
+    ['-12.3456', '7'],
+    ['12.5', null],
+  ])
+  t.deepEqual(stmt.fields.map((f) => f.bindType), ['tbname', 'tag', ...ALL_COLUMNS.map(() => 'column')])
+  t.is(stmt.fields[15]!.typeName, 'NCHAR(20)')
+  t.is(await stmt.execute(), 2)
+})
+
+test('timestamps from Date, bigint, number and ISO text follow the statement precision', async (t) => {
+  for (const [precision, expected] of [
+    [0, [1700000000123n, 1700000000123n, 5n, 1700000000123n]],
+    [1, [1700000000123000n, 1700000000123456n, 5n, 1700000000123456n]],
+    [2, [1700000000123000000n, 1700000000123456789n, 5n, 1700000000123456789n]],
+  ] as const) {
+    const { conn, fake } = await setup([stmtField('ts', T.Timestamp, 1, precision)])
+    const stmt = await conn.statement2('insert into t values (?)')
+    const asBigint = [1700000000123n, 1700000000123456n, 1700000000123456789n][precision]
+    await stmt.bindParam(null, null, [[[new Date(1700000000123), asBigint, 5, '2023-11-14T22:13:20.123456789Z']]])
+    t.deepEqual(bindValues(fake.stmt2s[0]!.binds[0]![0]!.columns[0]!), [...expected], `precision ${precision}`)
+  }
+})
+
+test('typed arrays cross as views of their own memory (no per-cell conversion)', async (t) => {
+  const { conn, fake } = await setup([stmtField('ts', T.Timestamp), stmtField('v', T.Double), stmtField('i', T.Int)])
+  const stmt = await conn.statement2('insert into t values (?,?,?)')
+  const ts = BigInt64Array.from([1n, 2n, 3n])
+  const v = Float64Array.from([0.5, 1.5, 2.5])
+  const i = Int32Array.from([1, 2, 3])
+  await stmt.bindParamWithTables([new taos.BindTable().addColData(ts).addColData(v).addColData(i)])
+  const cols = fake.stmt2s[0]!.binds[0]![0]!.columns
+  t.deepEqual(cols.map((c) => c.kind), ['ts', 'f64', 'i32'])
+  t.is(cols[0]!.data.buffer, ts.buffer)
+  t.is(cols[1]!.data.buffer, v.buffer)
+  t.deepEqual(bindValues(cols[1]!), [0.5, 1.5, 2.5])
+})
+
+async function bindError(t: import('ava').ExecutionContext, columns: unknown[][], fields = [stmtField('ts', T.Timestamp), stmtField('c_i8', T.TinyInt), stmtField('c_int', T.Int)]) {
+  const { conn, fake } = await setup(insertFields([stmtField('loc', T.VarChar, 2, 0, 12)], fields))
+  const stmt = await conn.statement2('insert into ? using st tags (?) values (?,?,?)')
+  const err = await t.throwsAsync(stmt.bindParam(['d7'], [['x']], [columns]), { instanceOf: taos.StatementError })
+  t.deepEqual(fake.stmt2s[0]!.binds, [], 'nothing was sent')
+  return err!.message
+}
+
+test('a value that does not fit names the table, the column and the row', async (t) => {
+  t.regex(await bindError(t, [[1, 2, 3], [1, 300, 2], [1, 2, 3]]), /^table d7, column c_i8 \(TINYINT\), row 1: 300 is out of range \[-128, 127\]$/)
+  t.regex(await bindError(t, [[1, 2], [1, 2], [1, 'x']]), /table d7, column c_int \(INT\), row 1: "x" is not an integer/)
+  t.regex(await bindError(t, [[1, NaN], [1, 2], [1, 2]]), /table d7, column ts \(TIMESTAMP\), row 1: NaN is not an integer timestamp/)
+  t.regex(await bindError(t, [[new Date('nope')], [1], [1]]), /column ts \(TIMESTAMP\), row 0: .*invalid Date/)
+  t.regex(await bindError(t, [[1], [1.5], [1]]), /column c_i8 \(TINYINT\), row 0: 1.5 is not an integer \(it has a fraction\)/)
+})
+
+test('shape mistakes are StatementErrors before anything is sent', async (t) => {
+  t.regex(await bindError(t, [[1, 2, 3], [1, 2], [1, 2, 3]]), /table d7, column c_i8 \(TINYINT\): has 2 values, expected 3/)
+  t.regex(await bindError(t, [[1], [1]]), /table d7: the statement has 3 column placeholders, 2 columns were given/)
+  const { conn, fake } = await setup(insertFields([stmtField('loc', T.VarChar, 2, 0, 12)], [stmtField('ts', T.Timestamp)]))
+  const stmt = await conn.statement2('insert into ? using st tags (?) values (?)')
+  await t.throwsAsync(stmt.bindParam(['d1'], [['a', 'b']], [[[1]]]), { instanceOf: taos.StatementError, message: /table d1: the statement has 1 tag placeholders, 2 tags were given/ })
+  await t.throwsAsync(stmt.bindParam([null], [['a']], [[[1]]]), { instanceOf: taos.StatementError, message: /table #0: the statement takes a table name/ })
+  await t.throwsAsync(stmt.bindParam(['d1'], [['a']], [[[]]]), { instanceOf: taos.StatementError, message: /table d1: no rows to bind/ })
+  t.deepEqual(fake.stmt2s[0]!.binds, [])
+})
+
+test('misuse is a ProgrammingError: bind before prepare, execute after close, execute without bind', async (t) => {
+  const { conn, fake } = await setup([stmtField('ts', T.Timestamp)])
+  const stmt = await conn.statement2()
+  await t.throwsAsync(stmt.bindParam(null, null, [[[1]]]), { instanceOf: taos.ProgrammingError, message: /not prepared/ })
+  await stmt.prepare('insert into t values (?)')
+  await t.throwsAsync(stmt.execute(), { instanceOf: taos.ProgrammingError, message: /nothing was bound/ })
+  await stmt.close()
+  await stmt.close()
+  await t.throwsAsync(stmt.execute(), { instanceOf: taos.ProgrammingError, message: /closed/ })
+  t.deepEqual(fake.stmt2s[0]!.calls, ['prepare insert into t values (?)', 'close'])
+})
+
+test('statement2 options reach stmt2_init; a failed prepare closes the statement', async (t) => {
+  const { conn, fake } = await setup([])
+  await conn.statement2(null, { reqId: 42, singleStbInsert: false })
+  t.deepEqual(fake.calls.at(-1), { method: 'stmt2Init', args: [42n, false, true] })
+  fake.prepareAnswer = () => new Error('StatementError: [0x2600] syntax error near "x"')
+  await t.throwsAsync(conn.statement2('x'), { instanceOf: taos.StatementError, message: /syntax error/ })
+  t.true(fake.stmt2s[1]!.closed)
+})
+
+test('a query statement binds parameters in their own types and returns its rows', async (t) => {
+  const { conn, fake } = await setup([], false)
+  const stmt = await conn.statement2('select * from t where v > ? and s = ?')
+  t.false(stmt.isInsert)
+  await stmt.bindParam(null, null, [[[5], ['x']]])
+  t.is(await stmt.execute(), 0)
+  const rows = await (await stmt.result()).toArray()
+  t.deepEqual(rows, [[7]])
+  const cols = fake.stmt2s[0]!.binds[0]![0]!.columns
+  t.deepEqual(cols.map((c) => [c.kind, c.type]), [['i64', T.BigInt], ['str', T.VarChar]])
+  await t.throwsAsync(stmt.bindParams([1]), { instanceOf: taos.StatementError, message: /has 2 parameters, 1 were given/ })
+  await stmt.close()
+})
+
+test('cursor.execute with params binds through stmt2; hostile text is data', async (t) => {
+  const { conn, fake } = await setup([stmtField('ts', T.Timestamp), stmtField('s', T.VarChar, 1, 0, 102)])
+  const cursor = conn.cursor()
+  const hostile = `it's "quoted" \\ back; DROP DATABASE x; --`
+  t.is(await cursor.execute('insert into t values (?, ?)', [1, hostile]), 1)
+  t.is(cursor.rowcount, 1)
+  t.deepEqual(fake.calls.filter((c) => c.method === 'query'), [], 'no SQL text was sent')
+  const s = fake.stmt2s[0]!
+  t.deepEqual(bindValues(s.binds[0]![0]!.columns[1]!), [hostile])
+  t.true(s.closed)
+})
+
+test('cursor.executemany binds all rows at once, grouped by table', async (t) => {
+  const { conn, fake } = await setup(insertFields([stmtField('loc', T.VarChar, 2, 0, 12)], [stmtField('ts', T.Timestamp), stmtField('v', T.Int)]))
+  const cursor = conn.cursor()
+  const n = await cursor.executemany('insert into ? using st tags (?) values (?, ?)', [
+    ['d1', 'a', 1, 10],
+    ['d2', 'b', 2, 20],
+    ['d1', 'a', 3, 30],
+  ])
+  t.is(n, 3)
+  const s = fake.stmt2s[0]!
+  t.is(s.binds.length, 1)
+  t.deepEqual(
+    s.binds[0]!.map((tb) => [tb.name, bindValues(tb.tags[0]!), tb.columns.map(bindValues)]),
+    [
+      ['d1', ['a'], [[1n, 3n], [10, 30]]],
+      ['d2', ['b'], [[2n], [20]]],
+    ],
+  )
+  await t.throwsAsync(cursor.executemany('insert into ? using st tags (?) values (?, ?)', [['d1', 'a', 1]]), {
+    instanceOf: taos.StatementError,
+    message: /row 0: the statement has 4 placeholders, 3 parameters were given/,
+  })
+})
+
+test('cursor.execute with params on a query reads the rows and closes the statement after', async (t) => {
+  const { conn, fake } = await setup([], false)
+  const cursor = conn.cursor()
+  await cursor.execute('select v from t where a = ? and b = ?', ['x', null])
+  t.deepEqual(await cursor.fetchall(), [[7]])
+  await cursor.close()
+  t.true(fake.stmt2s[0]!.closed)
+  await t.throwsAsync(conn.cursor().execute('select 1', 'nope' as never), { instanceOf: taos.ProgrammingError })
+})
+
+test('stmt v1: table name, tags, rows, batches', async (t) => {
+  const { conn, fake } = await setup([])
+  fake.prepareAnswer = () => ({ isInsert: true, fields: [], fieldsCount: 0 })
+  fake.v1Fields = [stmtField('loc', T.NChar, 2, 0, 42), stmtField('ts', T.Timestamp, 1), stmtField('v', T.Float, 1)]
+  const stmt = await conn.statement()
+  await t.throwsAsync(stmt.setTbname('d1'), { instanceOf: taos.ProgrammingError })
+  await stmt.prepare('insert into ? using st tags (?) values (?, ?)')
+  await stmt.setTbname('d1')
+  await stmt.setTags(['北京'])
+  await stmt.bindParam([[1, 2], [1.5, null]])
+  await stmt.addBatch()
+  await stmt.setTbname('d2')
+  await stmt.setTags(['x'])
+  await t.throwsAsync(stmt.bindParam([[1, 2], [1.5]]), { instanceOf: taos.StatementError, message: /table d2, column v \(FLOAT\): has 1 values, expected 2/ })
+  await t.throwsAsync(stmt.setTags([]), { instanceOf: taos.StatementError, message: /1 tag placeholders, 0 tags/ })
+  await stmt.bindParam([[3], [4]])
+  t.is(await stmt.execute(), 3)
+  t.is(stmt.affectedRows, 3)
+  const calls = fake.stmts[0]!.calls.map((c) => c.method)
+  t.deepEqual(calls, ['prepare', 'setTableName', 'tagFields', 'setTags', 'colFields', 'bind', 'addBatch', 'setTableName', 'setTags', 'bind', 'addBatch', 'exec'])
+  await stmt.close()
+  await t.throwsAsync(stmt.execute(), { instanceOf: taos.ProgrammingError })
+})
+
+test('schemalessInsert passes protocol, precision, ttl and reqId; errors are SchemalessErrors', async (t) => {
+  const { conn, fake } = await setup([])
+  t.is(await conn.schemalessInsert(['m,t=a v=1 1'], taos.SmlProtocol.LINE, taos.SmlPrecision.MICRO_SECONDS, { ttl: 3, reqId: 9 }), 1)
+  t.deepEqual(fake.schemaless[0], { lines: ['m,t=a v=1 1'], options: { protocol: 1, precision: 'u', ttl: 3, reqId: 9n } })
+  const err = await t.throwsAsync(conn.schemalessInsert(['ok 1', 'broken'], taos.SmlProtocol.TELNET, taos.SmlPrecision.NOT_CONFIGURED), {
+    instanceOf: taos.SchemalessError,
+  })
+  t.regex(err!.message, /line 2: broken/)
+  await t.throwsAsync(conn.schemalessInsert(['x'], 7 as taos.SmlProtocol), { instanceOf: taos.InterfaceError })
+  await t.throwsAsync(conn.schemalessInsert(['x'], taos.SmlProtocol.LINE, 'us' as taos.SmlPrecision), { instanceOf: taos.InterfaceError })
+})

@@ -23,6 +23,35 @@ const expectations: Record<string, RegExp[]> = {
   'examples/handle-exception.mjs': [/ConnectionError errno=855/, /QueryError errno=0x2600/],
 }
 
+// The write-path examples (issue 4). The embedded server does not serve stmt2, stmt v1 and
+// schemaless yet, so they run as test.failing until it does.
+const writeExpectations: Record<string, RegExp[]> = {
+  'examples/bind-multi.mjs': [/bind_multi: inserted 6 rows into 2 tables/, /d1001: 3 rows/, /d1002: 3 rows/],
+  'examples/bind-row.mjs': [/bind_row: affected rows 3/, /d1001 has 3 rows/],
+  'examples/insert-lines.mjs': [/line protocol: 2 rows/, /telnet: 1 rows/, /json: 1 rows/, /malformed line: SchemalessError errno=\d+/, /meters has 2 rows/],
+  'examples/json-tag.mjs': [/json_tag: inserted 2 rows/, /t1 "v1" \{"k1":"v1"\}/, /t2 null \{"k2":"v2","n":3\}/],
+  'examples/native-all-type-stmt.mjs': [
+    /all types: inserted 2 rows/,
+    /2026-01-01T00:00:00\.000001Z \| 1 \| 1\.1 \| true \| binary_value \| nchar_value \| 0x98f46e \| 0x0101000000000000000000f03f0000000000000040 \| 12\.34 \| 1 \|/,
+    /2026-01-01T00:00:00\.000002Z \| null \| null \| null \| null \| null \| null \| null \| null \|/,
+  ],
+  'examples/test-stmt2.mjs': [
+    /placeholders: tbname:tbname location:tag ts:column current:column voltage:column/,
+    /stmt2 insert: 3 rows/,
+    /rejected before sending: table d3, column voltage \(INT\), row 0: "not a number" is not an integer/,
+    /query: d1 11\.5/,
+    /cursor: 0 rows for a hostile parameter/,
+  ],
+}
+
+for (const [file, patterns] of Object.entries(writeExpectations)) {
+  test.failing(`${file} runs (failing until the embedded server serves the write actions)`, async (t) => {
+    if (!existsSync(`${root}/dist/index.mjs`)) return t.fail('dist/ is missing: run `npm run build:ts` first')
+    const output = await run(file)
+    for (const pattern of patterns) t.regex(output, pattern)
+  })
+}
+
 for (const [file, patterns] of Object.entries(expectations)) {
   test(`${file} runs`, async (t) => {
     if (!existsSync(`${root}/dist/index.mjs`)) return t.fail('dist/ is missing: run `npm run build:ts` first')

@@ -280,3 +280,24 @@ test('schemalessInsert passes protocol, precision, ttl and reqId; errors are Sch
   await t.throwsAsync(conn.schemalessInsert(['x'], 7 as taos.SmlProtocol), { instanceOf: taos.InterfaceError })
   await t.throwsAsync(conn.schemalessInsert(['x'], taos.SmlProtocol.LINE, 'us' as taos.SmlPrecision), { instanceOf: taos.InterfaceError })
 })
+
+test('DECIMAL placeholders described without a scale get it from DESCRIBE of the target table', async (t) => {
+  const native = new FakeNative((sql) =>
+    sql === 'describe db.st'
+      ? {
+          columns: [
+            { field: field('field', T.VarChar, 64), values: ['ts', 'd', 'loc'] },
+            { field: field('type', T.VarChar, 32), values: ['TIMESTAMP', 'DECIMAL(10, 3)', 'VARCHAR(8)'] },
+          ],
+        }
+      : { affectedRows: 0 },
+  )
+  const conn = await openConnection(native, undefined)
+  const fake = native.connections[0] as FakeConnection
+  fake.prepareAnswer = () => ({ isInsert: true, fields: insertFields([stmtField('loc', T.VarChar, 2, 0, 10)], [stmtField('ts', T.Timestamp), stmtField('d', T.Decimal64, 1, 0, 8, 0)]), fieldsCount: 4 })
+  const stmt = await conn.statement2('insert into ? using db.st tags (?) values (?, ?)')
+  await stmt.bindParam(['d1'], [['x']], [[[1], ['1.5']]])
+  t.is(fake.stmt2s[0]!.binds[0]![0]!.columns[1]!.decimalScale, 3)
+  t.is(fake.stmt2s[0]!.binds[0]![0]!.columns[0]!.decimalScale, undefined)
+  t.true(fake.calls.some((c) => c.method === 'query' && c.args[0] === 'describe db.st'))
+})

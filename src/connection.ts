@@ -1,9 +1,9 @@
 import { Cursor } from './cursor.js'
 import { callNative, InterfaceError, NotSupportedError, OperationalError, ProgrammingError } from './errors.js'
-import type { NativeConnectOptions, NativeConnection, NativeModule, NativeQueryResult } from './native.js'
+import { TypeId, type NativeConnectOptions, type NativeConnection, type NativeModule, type NativeQueryResult } from './native.js'
 import { RowStream, TaosResult, type RowArray, type RowObject } from './result.js'
 import { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
-import { insertTables, queryParams, Stmt, Stmt2, type BindTableData, type StatementHost, type TaosStmt2Option } from './statement.js'
+import { insertTables, insertTarget, queryParams, Stmt, Stmt2, type BindTableData, type StatementHost, type TaosStmt2Option } from './statement.js'
 import { StatementError } from './errors.js'
 import { dsnSecrets, envDsn } from './dsn.js'
 import type { ResultOptions } from './types.js'
@@ -198,6 +198,17 @@ export class Connection implements AsyncDisposable, StatementHost {
   }
 
   /** @internal */
+  async decimalScales(table: string): Promise<Map<string, number>> {
+    const scales = new Map<string, number>()
+    const rows = await (await this.query(`describe ${table}`)).toArray()
+    for (const [name, type] of rows) {
+      const m = /^DECIMAL\(\s*\d+\s*,\s*(\d+)\s*\)$/i.exec(String(type))
+      if (m !== null) scales.set(String(name), Number(m[1]))
+    }
+    return scales
+  }
+
+  /** @internal */
   wrapResult<Row>(reply: NativeQueryResult, options: ResultOptions, onClose?: () => void): TaosResult<Row> {
     const merged = this.merge(options)
     const stream = new RowStream(
@@ -286,7 +297,10 @@ export class Connection implements AsyncDisposable, StatementHost {
       const prepared = await callNative(() => stmt.prepare(sql), this.secrets)
       let stream: RowStream
       if (prepared.isInsert) {
-        await callNative(() => stmt.bind(insertTables(prepared.fields, rowsToTables(prepared.fields, rows))), this.secrets)
+        const undescribed = prepared.fields.some((f) => (f.type === TypeId.Decimal || f.type === TypeId.Decimal64) && f.precision === 0)
+        const target = undescribed ? insertTarget(sql) : undefined
+        const scales = target === undefined ? undefined : await this.decimalScales(target)
+        await callNative(() => stmt.bind(insertTables(prepared.fields, rowsToTables(prepared.fields, rows), scales)), this.secrets)
         const affected = await callNative(() => stmt.exec(), this.secrets)
         stream = new RowStream(this.native, { resultId: 0, isUpdate: true, affectedRows: affected, fields: [], precision: 0 }, merged, () => undefined, this.secrets)
       } else {

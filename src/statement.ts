@@ -14,7 +14,7 @@ import {
   type Place,
 } from './bind.js'
 import { callNative, ProgrammingError, StatementError } from './errors.js'
-import type { NativeBindColumn, NativeBindTable, NativeQueryResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
+import { TypeId, type NativeBindColumn, type NativeBindTable, type NativeQueryResult, type NativeStmt, type NativeStmt2, type NativeStmtField } from './native.js'
 import type { TaosResult } from './result.js'
 import type { ResultOptions } from './types.js'
 
@@ -85,6 +85,8 @@ export class BindTable implements BindTableData {
 /** What a statement needs from its connection. @internal */
 export interface StatementHost {
   readonly secrets: ReadonlyArray<string | undefined>
+  /** DECIMAL scales of a table's columns, from DESCRIBE (name → scale). */
+  decimalScales(table: string): Promise<Map<string, number>>
   /** Wraps a statement's result; `onClose` runs when the result is closed or exhausted. */
   wrapResult<Row>(reply: NativeQueryResult, options: ResultOptions, onClose?: () => void): TaosResult<Row>
 }
@@ -96,7 +98,11 @@ const label = (name: string | null | undefined, index: number): string => (name 
  * lengths like the Rust encoder does, so mistakes surface here with a stack in the caller.
  * @internal
  */
-export function insertTables(fields: readonly NativeStmtField[], tables: readonly BindTableData[]): NativeBindTable[] {
+export function insertTables(
+  fields: readonly NativeStmtField[],
+  tables: readonly BindTableData[],
+  decimalScales?: ReadonlyMap<string, number>,
+): NativeBindTable[] {
   const named = fields.some((f) => f.bindType === 4)
   const tagFields = fields.filter((f) => f.bindType === 2)
   const colFields = fields.filter((f) => f.bindType === 1)
@@ -135,13 +141,22 @@ export function insertTables(fields: readonly NativeStmtField[], tables: readonl
       if (values.length !== rows) {
         throw statementError(place, fieldTypeName(f), `has ${values.length} values, expected ${rows} (as many as column ${colFields[0]!.name})`)
       }
-      return toBindColumn(values, f, place)
+      const col = toBindColumn(values, f, place)
+      const scale = decimalScales?.get(f.name)
+      return scale === undefined ? col : { ...col, decimalScale: scale }
     })
     const nativeTags = tagFields.map((f, k) => toBindColumn([tags[k]], f, { table: where, role: 'tag', name: f.name }))
     const out: NativeBindTable = { tags: nativeTags, columns: nativeColumns }
     if (named) out.name = name!
     return out
   })
+}
+
+/** The table an insert writes to (`… using stb …`, or `insert into tb …`); undefined for `?`. */
+export function insertTarget(sql: string): string | undefined {
+  const using = /\busing\s+([\w.`]+)/i.exec(sql)
+  const into = /^\s*insert\s+into\s+([\w.`]+)/i.exec(sql)
+  return using?.[1] ?? into?.[1]
 }
 
 /** Query parameters: one value per `?`, each sent in its own type. @internal */
@@ -164,7 +179,7 @@ export function queryParams(count: number, params: readonly unknown[]): NativeBi
  * ```
  */
 export class Stmt2 implements AsyncDisposable {
-  private prepared: { isInsert: boolean; fields: NativeStmtField[]; count: number } | null = null
+  private prepared: { isInsert: boolean; fields: NativeStmtField[]; count: number; scales?: Map<string, number> } | null = null
   private closed = false
   private bound = false
   private openResult: TaosResult<unknown> | null = null
@@ -192,6 +207,11 @@ export class Stmt2 implements AsyncDisposable {
     const p = await callNative(() => this.native.prepare(sql), this.host.secrets)
     this.prepared = { isInsert: p.isInsert, fields: p.fields, count: p.fieldsCount }
     this.bound = false
+    // taosAdapter 3.3.7 describes DECIMAL placeholders without precision and scale; values can
+    // only be scaled with the column's scale, so read it from the target table.
+    const undescribed = p.fields.some((f) => (f.type === TypeId.Decimal || f.type === TypeId.Decimal64) && f.precision === 0)
+    const table = undescribed ? insertTarget(sql) : undefined
+    if (table !== undefined) this.prepared.scales = await this.host.decimalScales(table)
   }
 
   /**
@@ -218,7 +238,7 @@ export class Stmt2 implements AsyncDisposable {
     for (let i = 0; i < n; i++) {
       tables.push({ name: tbnames?.[i] ?? null, tags: tags?.[i] ?? null, columns: datas[i] ?? [] })
     }
-    await this.send(insertTables(p.fields, tables))
+    await this.send(insertTables(p.fields, tables, p.scales))
   }
 
   /** Binds data organised by table ({@link BindTable} or `{ name, tags, columns }`). */
@@ -229,7 +249,7 @@ export class Stmt2 implements AsyncDisposable {
       const columns = tables[0]?.columns ?? []
       return this.bindQuery(columns.map((c: ColumnInput) => (c as readonly unknown[])[0]))
     }
-    await this.send(insertTables(p.fields, tables))
+    await this.send(insertTables(p.fields, tables, p.scales))
   }
 
   /** Binds the parameters of a query statement, one value per `?`. */
@@ -286,7 +306,7 @@ export class Stmt2 implements AsyncDisposable {
     if (this.closed) throw new ProgrammingError('the statement is closed')
   }
 
-  private requirePrepared(): { isInsert: boolean; fields: NativeStmtField[]; count: number } {
+  private requirePrepared(): { isInsert: boolean; fields: NativeStmtField[]; count: number; scales?: Map<string, number> } {
     this.checkOpen()
     if (this.prepared === null) throw new ProgrammingError('the statement is not prepared: call prepare(sql) first')
     return this.prepared

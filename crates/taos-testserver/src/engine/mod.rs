@@ -10,6 +10,7 @@
 //! Beside SQL: [`Engine::insert_rows`] writes rows into a table without SQL text (stmt2 binds,
 //! schemaless); [`Engine::table_schema`] describes a table; [`Engine::prepare`] +
 //! [`Engine::execute_insert_bind`] / [`Engine::execute_query_bind`] run stmt2 statements;
+//! [`Engine::schemaless_insert`] writes InfluxDB line / OpenTSDB telnet / OpenTSDB JSON data;
 //! [`Engine::topic`] looks up a TMQ topic.
 
 pub mod catalog;
@@ -20,6 +21,7 @@ pub mod eval;
 mod insert;
 mod query;
 mod regex;
+pub mod schemaless;
 pub mod stmt;
 pub mod time;
 
@@ -30,6 +32,7 @@ use crate::sql::ast::Statement;
 use crate::types::{code, Field, Outcome, Precision, TdError, Value};
 
 pub use catalog::{ColumnSchema, Database, PendingRow, STable, Table, TableData, TableKind};
+pub use schemaless::SmlProtocol;
 pub use stmt::{BindType, BoundTable, PreparedStmt, StmtField};
 
 /// Error codes the engine produces beyond `types::code` (low 16 bits, from the recordings).

@@ -1,0 +1,564 @@
+//! Schemaless writes: InfluxDB line protocol (1), OpenTSDB telnet (2) and OpenTSDB JSON (3).
+//! Super tables, child tables, columns and tags are created or widened as the data needs them:
+//! the timestamp column is `_ts`, OpenTSDB values go to `_value`, tags are NCHAR.
+
+use crate::types::{code, DataType, TdError, Value};
+
+use super::catalog::{ColumnSchema, Database, PendingRow, STable, TableData, TableKind};
+use super::{db_key, db_not_exist, err, Engine};
+
+/// SML error codes (low 16 bits).
+const SML_INVALID_DATA: u16 = 0x3002;
+const INVALID_TIMESTAMP: u16 = 295;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmlProtocol {
+    Line = 1,
+    Telnet = 2,
+    Json = 3,
+}
+
+impl SmlProtocol {
+    pub fn from_code(c: i64) -> Option<SmlProtocol> {
+        match c {
+            1 => Some(SmlProtocol::Line),
+            2 => Some(SmlProtocol::Telnet),
+            3 => Some(SmlProtocol::Json),
+            _ => None,
+        }
+    }
+}
+
+/// One parsed point.
+#[derive(Debug, Clone)]
+struct Point {
+    stable: String,
+    tags: Vec<(String, String)>,
+    fields: Vec<(String, SmlValue)>,
+    /// Nanoseconds since the epoch (`None` = now).
+    ts_ns: Option<i128>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum SmlValue {
+    Typed(DataType, Value),
+    VarChar(String),
+    NChar(String),
+}
+
+impl SmlValue {
+    fn ty(&self) -> DataType {
+        match self {
+            SmlValue::Typed(t, _) => *t,
+            SmlValue::VarChar(_) => DataType::VarChar,
+            SmlValue::NChar(_) => DataType::NChar,
+        }
+    }
+    /// Length a VARCHAR/NCHAR column needs (bytes / characters).
+    fn var_len(&self) -> usize {
+        match self {
+            SmlValue::VarChar(s) => s.len(),
+            SmlValue::NChar(s) => s.chars().count(),
+            _ => 0,
+        }
+    }
+    fn value(&self) -> Value {
+        match self {
+            SmlValue::Typed(_, v) => v.clone(),
+            SmlValue::VarChar(s) | SmlValue::NChar(s) => Value::Str(s.clone()),
+        }
+    }
+}
+
+fn sml_err(msg: impl Into<String>) -> TdError {
+    err(SML_INVALID_DATA, msg)
+}
+
+/// Nanoseconds per unit of a schemaless precision string (`""` = not configured).
+fn unit_ns(precision: &str) -> Option<i128> {
+    Some(match precision {
+        "h" => 3_600_000_000_000,
+        "m" => 60_000_000_000,
+        "s" => 1_000_000_000,
+        "ms" => 1_000_000,
+        "u" | "μ" => 1_000,
+        "ns" => 1,
+        _ => return None,
+    })
+}
+
+/// Splits on `sep` outside double quotes, honouring backslash escapes.
+fn split_unescaped(s: &str, sep: char) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            c if c == sep && !quoted => {
+                out.push(&s[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+fn unescape_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An InfluxDB field value: `1.5`, `2i`, `3i32`, `4u8`, `5f32`, `t`, `"text"`, `L"text"`.
+fn parse_line_value(v: &str) -> Option<SmlValue> {
+    if let Some(body) = v.strip_prefix("L\"").and_then(|b| b.strip_suffix('"')) {
+        return Some(SmlValue::NChar(unescape_key(body)));
+    }
+    if let Some(body) = v.strip_prefix('"').and_then(|b| b.strip_suffix('"')) {
+        return Some(SmlValue::VarChar(unescape_key(body)));
+    }
+    match v {
+        "t" | "T" | "true" | "True" | "TRUE" => return Some(SmlValue::Typed(DataType::Bool, Value::Bool(true))),
+        "f" | "F" | "false" | "False" | "FALSE" => return Some(SmlValue::Typed(DataType::Bool, Value::Bool(false))),
+        _ => {}
+    }
+    let suffixes: [(&str, DataType); 12] = [
+        ("i64", DataType::BigInt),
+        ("i32", DataType::Int),
+        ("i16", DataType::SmallInt),
+        ("i8", DataType::TinyInt),
+        ("u64", DataType::UBigInt),
+        ("u32", DataType::UInt),
+        ("u16", DataType::USmallInt),
+        ("u8", DataType::UTinyInt),
+        ("f64", DataType::Double),
+        ("f32", DataType::Float),
+        ("i", DataType::BigInt),
+        ("u", DataType::UBigInt),
+    ];
+    for (suf, ty) in suffixes {
+        if let Some(num) = v.strip_suffix(suf) {
+            return typed_number(num, ty);
+        }
+    }
+    typed_number(v, DataType::Double)
+}
+
+fn typed_number(num: &str, ty: DataType) -> Option<SmlValue> {
+    use DataType::*;
+    let v = match ty {
+        Double => Value::Double(num.parse::<f64>().ok().filter(|f| f.is_finite())?),
+        Float => Value::Float(num.parse::<f32>().ok().filter(|f| f.is_finite())?),
+        TinyInt => Value::Int(num.parse::<i8>().ok()? as i64),
+        SmallInt => Value::Int(num.parse::<i16>().ok()? as i64),
+        Int => Value::Int(num.parse::<i32>().ok()? as i64),
+        BigInt => Value::Int(num.parse::<i64>().ok()?),
+        UTinyInt => Value::UInt(num.parse::<u8>().ok()? as u64),
+        USmallInt => Value::UInt(num.parse::<u16>().ok()? as u64),
+        UInt => Value::UInt(num.parse::<u32>().ok()? as u64),
+        UBigInt => Value::UInt(num.parse::<u64>().ok()?),
+        _ => return None,
+    };
+    Some(SmlValue::Typed(ty, v))
+}
+
+fn parse_line(line: &str, unit: i128) -> Result<Point, TdError> {
+    let parts = split_unescaped(line, ' ');
+    let parts: Vec<&str> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    if parts.len() < 2 {
+        return Err(sml_err("SML line cols is empty"));
+    }
+    let head = split_unescaped(parts[0], ',');
+    let stable = unescape_key(head[0]);
+    if stable.is_empty() {
+        return Err(sml_err("SML line invalid data: measure is empty"));
+    }
+    let mut tags = Vec::new();
+    for kv in &head[1..] {
+        let (k, v) = kv.split_once('=').ok_or_else(|| sml_err("SML line invalid data: tag is invalid"))?;
+        tags.push((unescape_key(k), unescape_key(v)));
+    }
+    let mut fields = Vec::new();
+    for kv in split_unescaped(parts[1], ',') {
+        let Some((k, v)) = kv.split_once('=') else {
+            return Err(sml_err("SML line invalid data: without fields"));
+        };
+        let val = parse_line_value(v).ok_or_else(|| sml_err(format!("SML line invalid data: invalid value {}", v)))?;
+        fields.push((unescape_key(k), val));
+    }
+    let ts_ns = match parts.get(2) {
+        Some(t) => Some(t.parse::<i128>().map_err(|_| err(INVALID_TIMESTAMP, "Invalid timestamp format"))? * unit),
+        None => None,
+    };
+    Ok(Point { stable, tags, fields, ts_ns })
+}
+
+/// Telnet/JSON timestamps without a configured precision: 10 digits are seconds, 13 milliseconds.
+fn infer_ts_ns(raw: i128, unit: Option<i128>) -> Option<i128> {
+    match unit {
+        Some(u) => Some(raw * u),
+        None => {
+            let digits = raw.abs().to_string().len();
+            match digits {
+                0..=10 => Some(raw * 1_000_000_000),
+                11..=13 => Some(raw * 1_000_000),
+                14..=16 => Some(raw * 1_000),
+                _ => Some(raw),
+            }
+        }
+    }
+}
+
+fn telnet_value(v: &str) -> Option<SmlValue> {
+    parse_line_value(v)
+}
+
+fn parse_telnet(line: &str, unit: Option<i128>) -> Result<Point, TdError> {
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    if parts.len() < 3 {
+        return Err(sml_err("SML telnet invalid data"));
+    }
+    let raw: i128 = parts[1].parse().map_err(|_| err(INVALID_TIMESTAMP, format!("SML telnet parse timestamp failed: {}", parts[2..].join(" "))))?;
+    let ts_ns = infer_ts_ns(raw, unit).filter(|ns| valid_ns(*ns)).ok_or_else(|| err(INVALID_TIMESTAMP, format!("SML telnet parse timestamp failed: {}", parts[2..].join(" "))))?;
+    let value = telnet_value(parts[2]).ok_or_else(|| sml_err(format!("SML telnet invalid value: {}", parts[2])))?;
+    let mut tags = Vec::new();
+    for kv in &parts[3..] {
+        let (k, v) = kv.split_once('=').ok_or_else(|| sml_err("SML telnet invalid tag"))?;
+        tags.push((k.to_string(), v.to_string()));
+    }
+    Ok(Point { stable: parts[0].to_string(), tags, fields: vec![("_value".into(), value)], ts_ns: Some(ts_ns) })
+}
+
+/// Timestamps that fit the nanosecond range (the recorded server refuses the others).
+fn valid_ns(ns: i128) -> bool {
+    ns >= 0 && ns <= i64::MAX as i128
+}
+
+fn json_points(doc: &serde_json::Value, unit: Option<i128>) -> Result<Vec<Point>, TdError> {
+    let items: Vec<&serde_json::Value> = match doc {
+        serde_json::Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = Vec::new();
+    for it in items {
+        let metric = it.get("metric").and_then(|m| m.as_str()).ok_or_else(|| sml_err("SML json invalid data: metric"))?;
+        let ts_raw = match it.get("timestamp") {
+            Some(serde_json::Value::Number(n)) => n.as_i64().map(|x| x as i128),
+            Some(serde_json::Value::Object(o)) => o.get("value").and_then(|v| v.as_i64()).map(|x| x as i128),
+            _ => None,
+        }
+        .ok_or_else(|| err(INVALID_TIMESTAMP, "Invalid timestamp format"))?;
+        let ts_ns = if ts_raw == 0 { None } else { Some(infer_ts_ns(ts_raw, unit).filter(|n| valid_ns(*n)).ok_or_else(|| err(INVALID_TIMESTAMP, "Invalid timestamp format"))?) };
+        let value = match it.get("value") {
+            Some(serde_json::Value::Number(n)) => SmlValue::Typed(DataType::Double, Value::Double(n.as_f64().unwrap_or(0.0))),
+            Some(serde_json::Value::Bool(b)) => SmlValue::Typed(DataType::Bool, Value::Bool(*b)),
+            Some(serde_json::Value::String(s)) => SmlValue::VarChar(s.clone()),
+            Some(serde_json::Value::Object(o)) => match (o.get("value"), o.get("type").and_then(|t| t.as_str())) {
+                (Some(v), Some(t)) => json_typed(v, t).ok_or_else(|| sml_err("SML json invalid value"))?,
+                _ => return Err(sml_err("SML json invalid value")),
+            },
+            _ => return Err(sml_err("SML json invalid value")),
+        };
+        let mut tags = Vec::new();
+        if let Some(serde_json::Value::Object(t)) = it.get("tags") {
+            for (k, v) in t {
+                let s = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Object(o) => o.get("value").map(|x| x.to_string().trim_matches('"').to_string()).unwrap_or_default(),
+                    other => other.to_string(),
+                };
+                tags.push((k.clone(), s));
+            }
+        }
+        out.push(Point { stable: metric.to_string(), tags, fields: vec![("_value".into(), value)], ts_ns });
+    }
+    Ok(out)
+}
+
+fn json_typed(v: &serde_json::Value, t: &str) -> Option<SmlValue> {
+    let text = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match t {
+        "bool" => Some(SmlValue::Typed(DataType::Bool, Value::Bool(v.as_bool()?))),
+        "binary" | "varchar" => Some(SmlValue::VarChar(text)),
+        "nchar" => Some(SmlValue::NChar(text)),
+        "tinyint" => typed_number(&text, DataType::TinyInt),
+        "smallint" => typed_number(&text, DataType::SmallInt),
+        "int" => typed_number(&text, DataType::Int),
+        "bigint" => typed_number(&text, DataType::BigInt),
+        "float" => typed_number(&text, DataType::Float),
+        "double" => typed_number(&text, DataType::Double),
+        _ => None,
+    }
+}
+
+/// Initial/widened length of a VARCHAR/NCHAR column created by schemaless (room to grow).
+fn sml_len(needed: usize) -> u32 {
+    ((needed + 1).next_power_of_two()).clamp(1, 65517) as u32
+}
+
+/// Child table name: the `table_name_key` tag's value, else `t_` + md5 of the sorted tags.
+fn child_name(p: &Point, table_name_key: Option<&str>) -> String {
+    if let Some(k) = table_name_key.filter(|k| !k.is_empty()) {
+        if let Some((_, v)) = p.tags.iter().find(|(tk, _)| tk == k) {
+            return v.clone();
+        }
+    }
+    let mut tags = p.tags.clone();
+    tags.sort();
+    let mut key = p.stable.clone();
+    for (k, v) in &tags {
+        key.push(',');
+        key.push_str(k);
+        key.push('=');
+        key.push_str(v);
+    }
+    use md5::Digest;
+    let d = md5::Md5::digest(key.as_bytes());
+    format!("t_{}", d.iter().map(|b| format!("{:02x}", b)).collect::<String>())
+}
+
+/// Makes the super table able to hold a point: creates it, adds missing columns/tags, widens
+/// strings. Returns an error on a type conflict.
+fn ensure_stable(db: &mut Database, p: &Point) -> Result<(), TdError> {
+    let tag_col = |k: &str, len: usize| ColumnSchema { name: k.to_string(), ty: DataType::NChar, len: sml_len(len), precision: 0, scale: 0, primary_key: false };
+    let field_col = |k: &str, v: &SmlValue| {
+        let ty = v.ty();
+        let len = match ty {
+            DataType::VarChar | DataType::NChar => sml_len(v.var_len()),
+            t => t.fixed_size().unwrap_or(8) as u32,
+        };
+        ColumnSchema { name: k.to_string(), ty, len, precision: 0, scale: 0, primary_key: false }
+    };
+    if !db.stables.contains_key(&p.stable) {
+        if db.tables.contains_key(&p.stable) {
+            return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
+        }
+        let mut columns = vec![ColumnSchema { name: "_ts".into(), ty: DataType::Timestamp, len: 8, precision: 0, scale: 0, primary_key: false }];
+        columns.extend(p.fields.iter().map(|(k, v)| field_col(k, v)));
+        let mut tags: Vec<ColumnSchema> = p.tags.iter().map(|(k, v)| tag_col(k, v.chars().count())).collect();
+        if tags.is_empty() {
+            // a super table needs a tag
+            tags.push(tag_col("_tag_null", 0));
+        }
+        let seq = db.seq();
+        let now = chrono::Utc::now().timestamp_millis();
+        db.stables.insert(p.stable.clone(), STable { name: p.stable.clone(), columns, tags, seq, create_time_ms: now });
+        return Ok(());
+    }
+    let stname = p.stable.clone();
+    let st = db.stables.get_mut(&stname).ok_or_else(super::table_not_exist)?;
+    let mut new_cols = 0;
+    for (k, v) in &p.fields {
+        match st.columns.iter_mut().find(|c| c.name == *k) {
+            Some(c) => {
+                if c.ty != v.ty() {
+                    return Err(sml_err(format!("SML data type mismatch for column {}", k)));
+                }
+                if c.ty.is_var() && (v.var_len() as u32) > c.len {
+                    c.len = sml_len(v.var_len());
+                }
+            }
+            None => {
+                st.columns.push(field_col(k, v));
+                new_cols += 1;
+            }
+        }
+    }
+    let mut new_tags = 0;
+    for (k, v) in &p.tags {
+        match st.tags.iter_mut().find(|c| c.name == *k) {
+            Some(c) => {
+                let n = v.chars().count() as u32;
+                if n > c.len {
+                    c.len = sml_len(n as usize);
+                }
+            }
+            None => {
+                st.tags.push(tag_col(k, v.chars().count()));
+                new_tags += 1;
+            }
+        }
+    }
+    if new_cols > 0 || new_tags > 0 {
+        for t in db.tables.values_mut() {
+            if let TableKind::Child { stable, tags } = &mut t.kind {
+                if *stable == stname {
+                    let n = t.data.len();
+                    for _ in 0..new_cols {
+                        t.data.cols.push(vec![Value::Null; n]);
+                    }
+                    tags.extend(std::iter::repeat_n(Value::Null, new_tags));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// A schemaless write into `db`. `precision` is the adapter's string (`""`, `h`, `m`, `s`,
+    /// `ms`, `u`/`μ`, `ns`; anything else = not configured). Returns (rows written, rows parsed).
+    pub fn schemaless_insert(&self, db: &str, protocol: SmlProtocol, precision: &str, data: &str, table_name_key: Option<&str>) -> Result<(u64, u64), TdError> {
+        let unit = unit_ns(precision);
+        let (points, total) = match protocol {
+            SmlProtocol::Line => {
+                let mut v = Vec::new();
+                for line in data.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+                    v.push(parse_line(line, unit.unwrap_or(1))?);
+                }
+                let n = v.len() as u64;
+                (v, n)
+            }
+            SmlProtocol::Telnet => {
+                let mut v = Vec::new();
+                for line in data.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                    v.push(parse_telnet(line, unit)?);
+                }
+                let n = v.len() as u64;
+                (v, n)
+            }
+            SmlProtocol::Json => {
+                let doc: serde_json::Value = serde_json::from_str(data).map_err(|_| sml_err("SML json parse error"))?;
+                (json_points(&doc, unit)?, 1)
+            }
+        };
+        let mut cat = self.write();
+        let key = db_key(&cat, db);
+        let dbm: &mut Database = cat.dbs.get_mut(&key).ok_or_else(db_not_exist)?;
+        let now_ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) as i128;
+        let per_ns: i128 = match dbm.precision {
+            crate::types::Precision::Millisecond => 1_000_000,
+            crate::types::Precision::Microsecond => 1_000,
+            crate::types::Precision::Nanosecond => 1,
+        };
+        // schema first (so every point of the batch fits), then the rows per child table
+        for p in &points {
+            ensure_stable(dbm, p)?;
+        }
+        let mut per_table: Vec<(String, Vec<PendingRow>)> = Vec::new();
+        for p in &points {
+            let name = child_name(p, table_name_key);
+            let st = dbm.stables.get(&p.stable).cloned().ok_or_else(super::table_not_exist)?;
+            match dbm.tables.get(&name) {
+                Some(t) => {
+                    if !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == p.stable) {
+                        return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
+                    }
+                }
+                None => {
+                    let tags: Vec<Value> = st.tags.iter().map(|c| p.tags.iter().find(|(k, _)| *k == c.name).map(|(_, v)| Value::Str(v.clone())).unwrap_or(Value::Null)).collect();
+                    super::ddl::create_child(dbm, &name, &st.name, tags);
+                }
+            }
+            let ts = (p.ts_ns.unwrap_or(now_ns) / per_ns) as i64;
+            let mut vals = vec![None; st.columns.len() - 1];
+            for (k, v) in &p.fields {
+                if let Some(i) = st.columns.iter().position(|c| c.name == *k) {
+                    if i > 0 {
+                        vals[i - 1] = Some(v.value());
+                    }
+                }
+            }
+            match per_table.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, rows)) => rows.push(PendingRow { ts, vals }),
+                None => per_table.push((name, vec![PendingRow { ts, vals }])),
+            }
+        }
+        let mut affected = 0;
+        for (name, rows) in per_table {
+            let merged = TableData::merge_pending(rows);
+            affected += merged.len() as u64;
+            if let Some(t) = dbm.tables.get_mut(&name) {
+                t.data.upsert(merged);
+            }
+        }
+        Ok((affected, total))
+    }
+}
+
+/// Parses a line-protocol batch without writing (exposed for tests).
+#[cfg(test)]
+fn parse_lines(data: &str) -> Result<usize, TdError> {
+    let mut n = 0;
+    for l in data.lines().filter(|l| !l.trim().is_empty()) {
+        parse_line(l, 1)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{EngineConfig, SessionCtx};
+    use crate::types::Outcome;
+
+    #[test]
+    fn line_protocol_creates_schema_and_rows() {
+        let e = Engine::new(EngineConfig::default());
+        let mut ctx = SessionCtx::default();
+        e.execute(&mut ctx, "create database sml").unwrap();
+        let data = "gauges,location=SF,groupid=2 current=11.7,voltage=219i32,ok=t,name=\"温度\" 1710000000000\ngauges,location=LA,groupid=3 current=12.6,voltage=218i32,ok=f,name=\"x\" 1710000000000";
+        assert_eq!(e.schemaless_insert("sml", SmlProtocol::Line, "ms", data, None).unwrap(), (2, 2));
+        let mut ctx = SessionCtx { db: Some("sml".into()) };
+        let Outcome::Rows(rs) = e.execute(&mut ctx, "select * from gauges order by location").unwrap() else { panic!() };
+        let shape: Vec<(String, DataType, u32)> = rs.fields.iter().map(|f| (f.name.clone(), f.ty, f.len)).collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("_ts".into(), DataType::Timestamp, 8),
+                ("current".into(), DataType::Double, 8),
+                ("voltage".into(), DataType::Int, 4),
+                ("ok".into(), DataType::Bool, 1),
+                ("name".into(), DataType::VarChar, 8),
+                ("location".into(), DataType::NChar, 4),
+                ("groupid".into(), DataType::NChar, 2),
+            ]
+        );
+        assert_eq!(rs.columns[2], vec![Value::Int(218), Value::Int(219)]);
+        // a new field widens the super table; old rows read NULL
+        e.schemaless_insert("sml", SmlProtocol::Line, "ms", "gauges,location=SF,groupid=2 extra=1i 1710000000001", None).unwrap();
+        let Outcome::Rows(rs) = e.execute(&mut ctx, "select count(*), count(extra) from gauges").unwrap() else { panic!() };
+        assert_eq!(rs.columns[0][0], Value::Int(3));
+        assert_eq!(rs.columns[1][0], Value::Int(1));
+    }
+
+    #[test]
+    fn telnet_json_and_errors() {
+        let e = Engine::new(EngineConfig::default());
+        let mut ctx = SessionCtx::default();
+        e.execute(&mut ctx, "create database sml precision 'us'").unwrap();
+        assert_eq!(e.schemaless_insert("sml", SmlProtocol::Telnet, "ms", "tel 1710000000000 4 host=h0", None).unwrap(), (1, 1));
+        let bad = e.schemaless_insert("sml", SmlProtocol::Telnet, "ms", "tel 1710000000000000 4 host=h0", None).unwrap_err();
+        assert_eq!(bad.code, 295);
+        let js = r#"[{"metric":"js","timestamp":1710000000000,"value":1,"tags":{"t":"a"}},{"metric":"js","timestamp":1710000000001,"value":2,"tags":{"t":"a"}}]"#;
+        assert_eq!(e.schemaless_insert("sml", SmlProtocol::Json, "ms", js, None).unwrap(), (2, 1));
+        assert_eq!(parse_lines("bad").unwrap_err().message, "SML line cols is empty");
+        assert_eq!(parse_lines("bad line without fields").unwrap_err().message, "SML line invalid data: without fields");
+        e.schemaless_insert("sml", SmlProtocol::Line, "ms", "k,t=1,tbn=child_a v=1i 1710000000002", Some("tbn")).unwrap();
+        let mut ctx = SessionCtx { db: Some("sml".into()) };
+        let Outcome::Rows(rs) = e.execute(&mut ctx, "select tbname, v from k").unwrap() else { panic!() };
+        assert_eq!(rs.columns[0], vec![Value::Str("child_a".into())]);
+    }
+}

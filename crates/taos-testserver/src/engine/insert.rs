@@ -64,6 +64,17 @@ impl Writes {
 }
 
 pub(super) fn run_insert(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, items: &[InsertTable]) -> Result<u64, TdError> {
+    let writes = plan_insert(engine, cat, ctx, sql, items)?;
+    Ok(writes.apply(cat))
+}
+
+/// Checks an INSERT without writing anything (`validate_sql`).
+pub(super) fn check_insert(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sql: &str, items: &[InsertTable]) -> Result<(), TdError> {
+    plan_insert(engine, cat, ctx, sql, items).map(|_| ())
+}
+
+/// Every row of the statement converted and merged per table; nothing written yet.
+fn plan_insert(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sql: &str, items: &[InsertTable]) -> Result<Writes, TdError> {
     let mut writes = Writes::default();
     let tz = engine.config().timezone;
     for item in items {
@@ -112,7 +123,7 @@ pub(super) fn run_insert(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, s
         let w = writes.entry(&dbname, name, create);
         w.rows.extend(rows);
     }
-    Ok(writes.apply(cat))
+    Ok(writes)
 }
 
 /// `INSERT … SELECT`: result columns map to the target columns by position.

@@ -196,11 +196,11 @@ impl Engine {
     /// Parses and checks a statement without running it (`validate_sql`).
     pub fn validate(&self, ctx: &SessionCtx, sql: &str) -> Result<(), TdError> {
         let stmt = crate::sql::parse(sql)?;
-        if let Statement::Query(q) = stmt {
-            let cat = self.read();
-            query::run_query(self, &cat, ctx, &q).map(|_| ())
-        } else {
-            Ok(())
+        let cat = self.read();
+        match stmt {
+            Statement::Query(q) => query::run_query(self, &cat, ctx, &q).map(|_| ()),
+            Statement::Insert(items) => insert::check_insert(self, &cat, ctx, sql, &items),
+            _ => Ok(()),
         }
     }
 

@@ -329,3 +329,15 @@ fn stmt2_prepare_describes_placeholders_and_binds_rows() {
     let rs = rows(&e, "power", "select v, s from n");
     assert_eq!((rs.columns[0][0].clone(), rs.columns[1][0].clone()), (Value::Int(9), Value::Str("x".into())));
 }
+
+#[test]
+fn validate_checks_inserts_without_writing() {
+    let e = engine_with_table();
+    let ctx = SessionCtx { db: Some("d".into()) };
+    assert!(e.validate(&ctx, "insert into t values ('2024-01-01 00:00:00', 1, 'a')").is_ok());
+    assert_eq!(e.validate(&ctx, "insert into t values ('2024-01-01 00:00:00', 'x', 'a')").unwrap_err().code, 534);
+    assert_eq!(e.validate(&ctx, "insert into nosuch values (now, 1)").unwrap_err().code, 9731);
+    assert_eq!(e.validate(&ctx, "select nosuch from t").unwrap_err().code, 9730);
+    let rs = rows(&e, "d", "select count(*) from t");
+    assert_eq!(rs.columns[0][0], Value::Int(0));
+}

@@ -19,9 +19,42 @@ export declare class NativeConnection {
   fetchBlock(resultId: number): Promise<NativeBlock | null>
   /** Frees a result on the server now; a no-op for results already finished or freed. */
   freeResult(resultId: number): void
+  /** Opens a stmt2 statement on the server. */
+  stmt2Init(reqId: bigint | undefined | null, singleStbInsert: boolean, singleTableBindOnce: boolean): Promise<NativeStmt2>
+  /** Opens a stmt v1 statement on the server. */
+  stmtInit(): Promise<NativeStmt>
+  /** Schemaless write; resolves to the affected rows. */
+  schemalessInsert(lines: Array<string>, options: NativeSchemalessOptions): Promise<number>
   /** The version the server reported when connecting. */
   serverVersion(): string
   /** Frees open results and closes the socket. */
+  close(): Promise<void>
+}
+
+/** A stmt v1 statement on the server. */
+export declare class NativeStmt {
+  /** Resolves to whether the statement is an insert. */
+  prepare(sql: string): Promise<boolean>
+  setTableName(name: string): Promise<void>
+  setTags(tags: Array<NativeBindColumn>): Promise<void>
+  bind(columns: Array<NativeBindColumn>): Promise<void>
+  addBatch(): Promise<void>
+  exec(): Promise<number>
+  tagFields(): Promise<Array<NativeStmtField>>
+  colFields(): Promise<Array<NativeStmtField>>
+  useResult(): Promise<NativeQueryResult>
+  close(): Promise<void>
+}
+
+/** A stmt2 statement on the server. */
+export declare class NativeStmt2 {
+  prepare(sql: string): Promise<NativeStmt2Prepared>
+  /** Checks every value against the prepared placeholders and sends one `stmt2_bind`. */
+  bind(tables: Array<NativeBindTable>): Promise<void>
+  /** Executes what was bound; resolves to the rows written. */
+  exec(): Promise<number>
+  /** The result set of an executed query (fetch it with `NativeConnection.fetchBlock`). */
+  result(): Promise<NativeQueryResult>
   close(): Promise<void>
 }
 
@@ -40,6 +73,27 @@ export declare function __panicForTests(): Promise<void>
 
 /** Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus overrides. */
 export declare function connect(dsn?: string | undefined | null, options?: NativeConnectOptions | undefined | null): Promise<NativeConnection>
+
+/** The values for one placeholder (see `src/native.ts` for the layout). */
+export interface NativeBindColumn {
+  /** bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, ts, str, bytes. */
+  kind: string
+  /** Little-endian values, or the concatenated bytes of `str`/`bytes` values. */
+  data: Uint8Array
+  /** `rows + 1` offsets into `data` for `str`/`bytes`. */
+  offsets?: Uint32Array
+  /** Nonzero = NULL. */
+  nulls?: Uint8Array
+  /** Wire type to send a query parameter as. */
+  type?: number
+  decimalScale?: number
+}
+
+export interface NativeBindTable {
+  name?: string
+  tags: Array<NativeBindColumn>
+  columns: Array<NativeBindColumn>
+}
 
 export interface NativeBlock {
   rows: number
@@ -88,6 +142,33 @@ export interface NativeQueryResult {
   fields: Array<NativeField>
   /** 0 ms, 1 us, 2 ns. */
   precision: number
+}
+
+/** Options of `schemalessInsert`. */
+export interface NativeSchemalessOptions {
+  /** 1 line, 2 telnet, 3 JSON. */
+  protocol: number
+  /** '', 'h', 'm', 's', 'ms', 'u', 'ns'. */
+  precision: string
+  ttl?: number
+  reqId?: bigint
+  tableNameKey?: string
+}
+
+export interface NativeStmt2Prepared {
+  isInsert: boolean
+  fields: Array<NativeStmtField>
+  fieldsCount: number
+}
+
+export interface NativeStmtField {
+  name: string
+  type: number
+  precision: number
+  scale: number
+  bytes: number
+  /** 1 column, 2 tag, 3 query parameter, 4 table name. */
+  bindType: number
 }
 
 export interface NativeTestServerOptions {

@@ -836,6 +836,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeConnection = nativeBinding.NativeConnection
+module.exports.NativeStmt = nativeBinding.NativeStmt
+module.exports.NativeStmt2 = nativeBinding.NativeStmt2
 module.exports.NativeTestServer = nativeBinding.NativeTestServer
 module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.connect = nativeBinding.connect

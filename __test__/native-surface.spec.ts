@@ -5,21 +5,31 @@
 import test from 'ava'
 import { createRequire } from 'node:module'
 import type * as Generated from '../index.js'
-import type { NativeConnection, NativeModule } from '../src/native.js'
+import type { NativeConnection, NativeModule, NativeStmt, NativeStmt2 } from '../src/native.js'
 
 type GeneratedModule = typeof Generated
 // Compile-time: the generated module can stand in for the facade's NativeModule…
 const _module = (m: GeneratedModule): NativeModule => m
-// …and its connection class for NativeConnection.
+// …and its connection class for NativeConnection, its statements for NativeStmt2/NativeStmt.
 const _connection = (c: Generated.NativeConnection): NativeConnection => c
+const _stmt2 = (s: Generated.NativeStmt2): NativeStmt2 => s
+const _stmt = (s: Generated.NativeStmt): NativeStmt => s
 void _module
 void _connection
+void _stmt2
+void _stmt
 
 test('the loaded addon has the functions and methods the facade calls', (t) => {
   const native = createRequire(import.meta.url)('#native') as GeneratedModule
   t.is(typeof native.connect, 'function')
   t.is(typeof native.startTestServer, 'function')
-  for (const method of ['query', 'fetchBlock', 'freeResult', 'serverVersion', 'close'] as const) {
+  for (const method of ['query', 'fetchBlock', 'freeResult', 'serverVersion', 'close', 'stmt2Init', 'stmtInit', 'schemalessInsert'] as const) {
     t.is(typeof native.NativeConnection.prototype[method], 'function', method)
+  }
+  for (const method of ['prepare', 'bind', 'exec', 'result', 'close'] as const) {
+    t.is(typeof native.NativeStmt2.prototype[method], 'function', `NativeStmt2.${method}`)
+  }
+  for (const method of ['prepare', 'setTableName', 'setTags', 'bind', 'addBatch', 'exec', 'tagFields', 'colFields', 'useResult', 'close'] as const) {
+    t.is(typeof native.NativeStmt.prototype[method], 'function', `NativeStmt.${method}`)
   }
 })

@@ -190,7 +190,7 @@ export class Connection implements AsyncDisposable, StatementHost {
           protocol,
           precision,
           ttl,
-          reqId,
+          ...(reqId === null ? {} : { reqId }),
           ...(options.tableNameKey === undefined ? {} : { tableNameKey: options.tableNameKey }),
         }),
       this.secrets,

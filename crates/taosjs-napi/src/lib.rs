@@ -6,5 +6,6 @@
 mod block;
 mod connection;
 mod error;
+mod statement;
 #[cfg(feature = "testserver")]
 mod testserver;

@@ -1,0 +1,282 @@
+//! Prepared statements (`NativeStmt2`, `NativeStmt`): thin shells over the `Client::stmt2_*` and
+//! `stmt_*` calls. Values arrive columnar, one `NativeBindColumn` (a byte view plus offsets and
+//! a null mask) per placeholder, and become the core's `BindColumn`s with one copy per column;
+//! the core checks every value and encodes the bind message in one pass.
+
+use napi::bindgen_prelude::{Uint32Array, Uint8Array};
+use napi_derive::napi;
+use taosjs_core::{BindColumn, BindTable, ColumnValues, DataType, ErrorKind, StmtField, VarData};
+use taosjs_tokio::Client;
+
+use crate::connection::{register_result, NativeQueryResult, OpenResults};
+use crate::error::{guarded, js_error, to_js};
+
+/// The values for one placeholder (see `src/native.ts` for the layout).
+#[napi(object, object_to_js = false)]
+pub struct NativeBindColumn {
+    /// bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, ts, str, bytes.
+    pub kind: String,
+    /// Little-endian values, or the concatenated bytes of `str`/`bytes` values.
+    pub data: Uint8Array,
+    /// `rows + 1` offsets into `data` for `str`/`bytes`.
+    pub offsets: Option<Uint32Array>,
+    /// Nonzero = NULL.
+    pub nulls: Option<Uint8Array>,
+    /// Wire type to send a query parameter as.
+    #[napi(js_name = "type")]
+    pub ty: Option<u32>,
+    pub decimal_scale: Option<u32>,
+}
+
+#[napi(object, object_to_js = false)]
+pub struct NativeBindTable {
+    pub name: Option<String>,
+    pub tags: Vec<NativeBindColumn>,
+    pub columns: Vec<NativeBindColumn>,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct NativeStmtField {
+    pub name: String,
+    #[napi(js_name = "type")]
+    pub ty: u32,
+    pub precision: u32,
+    pub scale: u32,
+    pub bytes: u32,
+    /// 1 column, 2 tag, 3 query parameter, 4 table name.
+    pub bind_type: u32,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct NativeStmt2Prepared {
+    pub is_insert: bool,
+    pub fields: Vec<NativeStmtField>,
+    pub fields_count: u32,
+}
+
+fn field(f: &StmtField) -> NativeStmtField {
+    NativeStmtField {
+        name: f.name.clone(),
+        ty: u32::from(f.ty.id()),
+        precision: u32::from(f.precision),
+        scale: u32::from(f.scale),
+        bytes: f.bytes,
+        bind_type: f.bind_type as u32,
+    }
+}
+
+fn bad(message: String) -> napi::Error {
+    js_error(ErrorKind::Interface, message)
+}
+
+/// Reads `data` as little-endian values of `N` bytes.
+fn values<const N: usize, T>(data: &[u8], kind: &str, from: fn([u8; N]) -> T) -> napi::Result<Vec<T>> {
+    if !data.len().is_multiple_of(N) {
+        return Err(bad(format!("a {kind} column needs a multiple of {N} bytes, got {}", data.len())));
+    }
+    Ok(data.chunks_exact(N).map(|c| from(c.try_into().unwrap_or([0; N]))).collect())
+}
+
+fn to_core_column(c: &NativeBindColumn) -> napi::Result<BindColumn> {
+    let data: &[u8] = &c.data;
+    let var = |c: &NativeBindColumn| -> napi::Result<VarData> {
+        let offsets: Vec<u32> = c.offsets.as_ref().map(|o| o.to_vec()).unwrap_or_default();
+        if offsets.is_empty() {
+            return Err(bad(format!("a {} column needs rows + 1 offsets", c.kind)));
+        }
+        Ok(VarData { data: data.to_vec(), offsets })
+    };
+    let values = match c.kind.as_str() {
+        "bool" => ColumnValues::Bool(data.to_vec()),
+        "u8" => ColumnValues::U8(data.to_vec()),
+        "i8" => ColumnValues::I8(data.iter().map(|&b| b as i8).collect()),
+        "i16" => ColumnValues::I16(values(data, "i16", i16::from_le_bytes)?),
+        "u16" => ColumnValues::U16(values(data, "u16", u16::from_le_bytes)?),
+        "i32" => ColumnValues::I32(values(data, "i32", i32::from_le_bytes)?),
+        "u32" => ColumnValues::U32(values(data, "u32", u32::from_le_bytes)?),
+        "i64" => ColumnValues::I64(values(data, "i64", i64::from_le_bytes)?),
+        "u64" => ColumnValues::U64(values(data, "u64", u64::from_le_bytes)?),
+        "f32" => ColumnValues::F32(values(data, "f32", f32::from_le_bytes)?),
+        "f64" => ColumnValues::F64(values(data, "f64", f64::from_le_bytes)?),
+        "ts" => ColumnValues::Timestamp(values(data, "ts", i64::from_le_bytes)?),
+        "str" => ColumnValues::Str(var(c)?),
+        "bytes" => ColumnValues::Bytes(var(c)?),
+        other => return Err(bad(format!("unknown bind column kind {other:?}"))),
+    };
+    let ty = match c.ty {
+        Some(id) => Some(
+            u8::try_from(id).ok().and_then(DataType::from_id).ok_or_else(|| bad(format!("unknown type id {id}")))?,
+        ),
+        None => None,
+    };
+    let decimal_scale = match c.decimal_scale {
+        Some(s) => Some(u8::try_from(s).map_err(|_| bad(format!("decimal scale {s} is out of range")))?),
+        None => None,
+    };
+    Ok(BindColumn { ty, nulls: c.nulls.as_ref().map(|n| n.to_vec()), values, decimal_scale })
+}
+
+fn to_core_columns(columns: &[NativeBindColumn]) -> napi::Result<Vec<BindColumn>> {
+    columns.iter().map(to_core_column).collect()
+}
+
+/// A stmt2 statement on the server.
+#[napi]
+pub struct NativeStmt2 {
+    client: Client,
+    stmt_id: u64,
+    results: OpenResults,
+}
+
+impl NativeStmt2 {
+    pub(crate) fn new(client: Client, stmt_id: u64, results: OpenResults) -> Self {
+        NativeStmt2 { client, stmt_id, results }
+    }
+}
+
+#[napi]
+impl NativeStmt2 {
+    #[napi]
+    pub async fn prepare(&self, sql: String) -> napi::Result<NativeStmt2Prepared> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move {
+            let p = client.stmt2_prepare(id, &sql).await.map_err(to_js)?;
+            Ok(NativeStmt2Prepared {
+                is_insert: p.is_insert,
+                fields: p.fields.iter().map(field).collect(),
+                fields_count: u32::try_from(p.fields_count).unwrap_or(u32::MAX),
+            })
+        })
+        .await
+    }
+
+    /// Checks every value against the prepared placeholders and sends one `stmt2_bind`.
+    #[napi]
+    pub async fn bind(&self, tables: Vec<NativeBindTable>) -> napi::Result<()> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move {
+            let tables = tables
+                .iter()
+                .map(|t| {
+                    Ok(BindTable { name: t.name.clone(), tags: to_core_columns(&t.tags)?, columns: to_core_columns(&t.columns)? })
+                })
+                .collect::<napi::Result<Vec<_>>>()?;
+            client.stmt2_bind(id, tables).await.map_err(to_js)
+        })
+        .await
+    }
+
+    /// Executes what was bound; resolves to the rows written.
+    #[napi]
+    pub async fn exec(&self) -> napi::Result<i64> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move { client.stmt2_exec(id).await.map_err(to_js) }).await
+    }
+
+    /// The result set of an executed query (fetch it with `NativeConnection.fetchBlock`).
+    #[napi]
+    pub async fn result(&self) -> napi::Result<NativeQueryResult> {
+        let (client, id, results) = (self.client.clone(), self.stmt_id, self.results.clone());
+        guarded(async move {
+            let info = client.stmt2_result(id).await.map_err(to_js)?;
+            register_result(info, &results, true)
+        })
+        .await
+    }
+
+    #[napi]
+    pub async fn close(&self) -> napi::Result<()> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move { client.stmt2_close(id).await.map_err(to_js) }).await
+    }
+}
+
+/// A stmt v1 statement on the server.
+#[napi]
+pub struct NativeStmt {
+    client: Client,
+    stmt_id: u64,
+    results: OpenResults,
+}
+
+impl NativeStmt {
+    pub(crate) fn new(client: Client, stmt_id: u64, results: OpenResults) -> Self {
+        NativeStmt { client, stmt_id, results }
+    }
+}
+
+#[napi]
+impl NativeStmt {
+    /// Resolves to whether the statement is an insert.
+    #[napi]
+    pub async fn prepare(&self, sql: String) -> napi::Result<bool> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move { client.stmt_prepare(id, &sql).await.map_err(to_js) }).await
+    }
+
+    #[napi]
+    pub async fn set_table_name(&self, name: String) -> napi::Result<()> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move { client.stmt_set_table_name(id, &name).await.map_err(to_js) }).await
+    }
+
+    #[napi]
+    pub async fn set_tags(&self, tags: Vec<NativeBindColumn>) -> napi::Result<()> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move {
+            let tags = to_core_columns(&tags)?;
+            client.stmt_set_tags(id, tags).await.map_err(to_js)
+        })
+        .await
+    }
+
+    #[napi]
+    pub async fn bind(&self, columns: Vec<NativeBindColumn>) -> napi::Result<()> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move {
+            let columns = to_core_columns(&columns)?;
+            client.stmt_bind(id, columns).await.map_err(to_js)
+        })
+        .await
+    }
+
+    #[napi]
+    pub async fn add_batch(&self) -> napi::Result<()> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move { client.stmt_add_batch(id).await.map_err(to_js) }).await
+    }
+
+    #[napi]
+    pub async fn exec(&self) -> napi::Result<i64> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move { client.stmt_exec(id).await.map_err(to_js) }).await
+    }
+
+    #[napi]
+    pub async fn tag_fields(&self) -> napi::Result<Vec<NativeStmtField>> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move { Ok(client.stmt_get_tag_fields(id).await.map_err(to_js)?.iter().map(field).collect()) }).await
+    }
+
+    #[napi]
+    pub async fn col_fields(&self) -> napi::Result<Vec<NativeStmtField>> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move { Ok(client.stmt_get_col_fields(id).await.map_err(to_js)?.iter().map(field).collect()) }).await
+    }
+
+    #[napi]
+    pub async fn use_result(&self) -> napi::Result<NativeQueryResult> {
+        let (client, id, results) = (self.client.clone(), self.stmt_id, self.results.clone());
+        guarded(async move {
+            let info = client.stmt_use_result(id).await.map_err(to_js)?;
+            register_result(info, &results, true)
+        })
+        .await
+    }
+
+    #[napi]
+    pub async fn close(&self) -> napi::Result<()> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
+        guarded(async move { client.stmt_close(id).await.map_err(to_js) }).await
+    }
+}

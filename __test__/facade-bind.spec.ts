@@ -179,7 +179,7 @@ test('misuse is a ProgrammingError: bind before prepare, execute after close, ex
 test('statement2 options reach stmt2_init; a failed prepare closes the statement', async (t) => {
   const { conn, fake } = await setup([])
   await conn.statement2(null, { reqId: 42, singleStbInsert: false })
-  t.deepEqual(fake.calls.at(-1), { method: 'stmt2Init', args: [42n, false, true] })
+  t.deepEqual(fake.calls.at(-1), { method: 'stmt2Init', args: [42n, false, false] })
   fake.prepareAnswer = () => new Error('StatementError: [0x2600] syntax error near "x"')
   await t.throwsAsync(conn.statement2('x'), { instanceOf: taos.StatementError, message: /syntax error/ })
   t.true(fake.stmt2s[1]!.closed)
@@ -197,6 +197,17 @@ test('a query statement binds parameters in their own types and returns its rows
   t.deepEqual(cols.map((c) => [c.kind, c.type]), [['i64', T.BigInt], ['str', T.VarChar]])
   await t.throwsAsync(stmt.bindParams([1]), { instanceOf: taos.StatementError, message: /has 2 parameters, 1 were given/ })
   await stmt.close()
+})
+
+test('a query without placeholders executes without a bind; closing after the connection is quiet', async (t) => {
+  const { conn, fake } = await setup([], false)
+  fake.prepareAnswer = () => ({ isInsert: false, fields: [], fieldsCount: 0 })
+  const stmt = await conn.statement2('select v from t')
+  t.is(await stmt.execute(), 0)
+  t.deepEqual(await (await stmt.result()).toArray(), [[7]])
+  await conn.close()
+  await stmt.close()
+  t.deepEqual(fake.stmt2s[0]!.calls, ['prepare select v from t', 'exec', 'result'])
 })
 
 test('cursor.execute with params binds through stmt2; hostile text is data', async (t) => {

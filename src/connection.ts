@@ -139,7 +139,7 @@ export class Connection implements AsyncDisposable, StatementHost {
     this.checkOpen()
     const reqId = toReqId(option.reqId)
     const native = await callNative(
-      () => this.native.stmt2Init(reqId, option.singleStbInsert ?? true, option.singleTableBindOnce ?? true),
+      () => this.native.stmt2Init(reqId, option.singleStbInsert ?? true, option.singleTableBindOnce ?? false),
       this.secrets,
     )
     const stmt = new Stmt2(native, this)

@@ -24,7 +24,7 @@ export interface TaosStmt2Option {
   reqId?: number | bigint
   /** Every bound table is a child table of one super table. Default true. */
   singleStbInsert?: boolean
-  /** Each table is bound once per execution. Default true. */
+  /** Each table is bound at most once per execution. Default false (bind a table as often as needed). */
   singleTableBindOnce?: boolean
 }
 
@@ -84,6 +84,7 @@ export class BindTable implements BindTableData {
 
 /** What a statement needs from its connection. @internal */
 export interface StatementHost {
+  readonly isClosed: boolean
   readonly secrets: ReadonlyArray<string | undefined>
   /** DECIMAL scales of a table's columns, from DESCRIBE (name → scale). */
   decimalScales(table: string): Promise<Map<string, number>>
@@ -261,8 +262,9 @@ export class Stmt2 implements AsyncDisposable {
 
   /** Runs what was bound; resolves to the rows written (0 for queries). */
   async execute(): Promise<number> {
-    this.requirePrepared()
-    if (!this.bound) throw new ProgrammingError('execute: nothing was bound since prepare/execute')
+    const p = this.requirePrepared()
+    // A query without placeholders needs no bind.
+    if (!this.bound && (p.isInsert || p.count > 0)) throw new ProgrammingError('execute: nothing was bound since prepare/execute')
     const n = await callNative(() => this.native.exec(), this.host.secrets)
     this.bound = false
     return n
@@ -285,6 +287,8 @@ export class Stmt2 implements AsyncDisposable {
     if (this.closed) return
     this.closed = true
     await this.openResult?.close()
+    // A closed connection took its statements with it.
+    if (this.host.isClosed) return
     await callNative(() => this.native.close(), this.host.secrets)
   }
 
@@ -426,6 +430,7 @@ export class Stmt implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.host.isClosed) return
     await callNative(() => this.native.close(), this.host.secrets)
   }
 

@@ -8,6 +8,19 @@ pub trait SqlBackend: Send + Sync + 'static {
     fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError>;
     fn validate(&self, ctx: &SessionCtx, sql: &str) -> Result<(), TdError>;
     fn database_exists(&self, db: &str) -> bool;
+
+    /// Schemaless write (`insert` on `/ws`): protocol 1 line, 2 telnet, 3 JSON into the session's
+    /// database; answers (affected rows, total rows). Backends without it refuse the action.
+    fn schemaless_insert(
+        &self,
+        _ctx: &SessionCtx,
+        _protocol: i64,
+        _precision: &str,
+        _data: &str,
+        _table_name_key: Option<&str>,
+    ) -> Result<(u64, u64), TdError> {
+        Err(TdError::new(code::ADAPTER_GENERIC, "unknown action insert"))
+    }
 }
 
 impl SqlBackend for Engine {
@@ -19,6 +32,22 @@ impl SqlBackend for Engine {
     }
     fn database_exists(&self, db: &str) -> bool {
         Engine::database_exists(self, db)
+    }
+    fn schemaless_insert(
+        &self,
+        ctx: &SessionCtx,
+        protocol: i64,
+        precision: &str,
+        data: &str,
+        table_name_key: Option<&str>,
+    ) -> Result<(u64, u64), TdError> {
+        let Some(protocol) = crate::engine::SmlProtocol::from_code(protocol) else {
+            return Err(TdError::new(0x3000, "Invalid line protocol type"));
+        };
+        let Some(db) = ctx.db.as_deref() else {
+            return Err(TdError::new(code::TSC_DB_NOT_SELECTED, "Database not specified or available"));
+        };
+        Engine::schemaless_insert(self, db, protocol, precision, data, table_name_key)
     }
 }
 

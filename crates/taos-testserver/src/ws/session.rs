@@ -152,6 +152,22 @@ struct NumFieldsArgs {
 }
 
 #[derive(Deserialize, Default)]
+#[allow(dead_code)] // ttl is accepted and ignored: nothing expires in memory
+struct InsertArgs {
+    protocol: Option<i64>,
+    precision: Option<String>,
+    data: Option<String>,
+    ttl: Option<i64>,
+    table_name_key: Option<String>,
+}
+
+#[derive(Serialize)]
+struct InsertResp {
+    affected_rows: u64,
+    total_rows: u64,
+}
+
+#[derive(Deserialize, Default)]
 struct StmtArgs {
     stmt_id: Option<u64>,
 }
@@ -190,6 +206,7 @@ fn is_known_action(action: &str) -> bool {
             | "get_current_db"
             | "get_server_info"
             | "options_connection"
+            | "insert"
     ) || stmt1_action(action)
         || stmt2_action(action)
         || action == "close"
@@ -344,6 +361,10 @@ impl Session {
                 }
                 Err(()) => self.unmarshal_err(action, req_id, start),
             },
+            "insert" => match parse_args::<InsertArgs>(args) {
+                Ok(a) => self.schemaless(a, req_id, start),
+                Err(()) => self.unmarshal_err(action, req_id, start),
+            },
             "close" => None,
             "stmt2_close" => {
                 let stmt_id = parse_args::<StmtArgs>(args).ok().and_then(|a| a.stmt_id).unwrap_or(0);
@@ -363,6 +384,26 @@ impl Session {
 
     fn unmarshal_err(&self, action: &str, req_id: u64, start: Instant) -> Option<Out> {
         self.json_err(GENERIC, &format!("unmarshal {action} request error"), action, req_id, start)
+    }
+
+    fn schemaless(&mut self, a: InsertArgs, req_id: u64, start: Instant) -> Option<Out> {
+        let protocol = a.protocol.unwrap_or(0);
+        if protocol == 0 {
+            return self.json_err(GENERIC, "schemaless write protocol is null", "insert", req_id, start);
+        }
+        let backend = self.shared.backend.clone();
+        let ctx = &self.ctx;
+        let (precision, data) = (a.precision.unwrap_or_default(), a.data.unwrap_or_default());
+        let key = a.table_name_key.filter(|k| !k.is_empty());
+        let result = crate::backend::run_blocking(|| {
+            guarded(|| backend.schemaless_insert(ctx, protocol, &precision, &data, key.as_deref()))
+        });
+        match result {
+            Ok((affected_rows, total_rows)) => {
+                self.json("insert", req_id, start, InsertResp { affected_rows, total_rows })
+            }
+            Err(e) => self.json_err(e.code, &e.message, "insert", req_id, start),
+        }
     }
 
     fn conn(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {

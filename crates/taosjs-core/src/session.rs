@@ -557,6 +557,24 @@ impl Session {
         self.stmts.len()
     }
 
+    /// Closes a statement of either kind without reporting back: for drivers whose caller went
+    /// away after `stmt2_init`/`stmt_init` completed (nobody else knows the id). Frees its
+    /// results like the close calls; unknown ids are ignored.
+    pub fn abandon_statement(&mut self, stmt_id: u64) {
+        let Some(state) = self.stmts.get(&stmt_id) else { return };
+        let v2 = matches!(state, StmtState::V2 { .. });
+        self.forget_stmt(stmt_id);
+        if self.state == State::Connected {
+            let req_id = self.alloc_req_id();
+            let text = if v2 {
+                stmt2::stmt_request("stmt2_close", req_id, stmt_id)
+            } else {
+                stmt::stmt_request("close", req_id, stmt_id)
+            };
+            self.transmit.push_back(Frame::Text(text));
+        }
+    }
+
     // ----- schemaless (reference §6) --------------------------------------------------------
 
     /// Queues a schemaless `insert`; completes with [`Reply::Schemaless`]. Server errors are

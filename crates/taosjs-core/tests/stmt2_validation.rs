@@ -386,3 +386,19 @@ fn closing_the_session_closes_open_statements() {
     assert!(sent[0].contains(r#""action":"stmt2_close""#) && sent[0].contains(r#""stmt_id":4"#), "{}", sent[0]);
     assert!(sent[1].contains(r#""action":"close""#) && sent[1].contains(r#""stmt_id":5"#), "{}", sent[1]);
 }
+
+#[test]
+fn an_abandoned_statement_is_closed_with_its_own_kind_of_close() {
+    let mut s = connected_session();
+    s.stmt_init();
+    reply_to_last(&mut s, r#","stmt_id":6"#).unwrap();
+    s.abandon_statement(6);
+    s.abandon_statement(6); // already gone: nothing more
+    let sent: Vec<Frame> = std::iter::from_fn(|| s.poll_transmit()).collect();
+    assert_eq!(sent.len(), 1);
+    let Frame::Text(t) = &sent[0] else { panic!() };
+    assert!(t.contains(r#""action":"close""#) && t.contains(r#""stmt_id":6"#), "{t}");
+    assert_eq!(s.open_statements(), 0);
+    s.stmt_exec(6);
+    assert_eq!(last_outcome(&mut s).unwrap_err().kind, ErrorKind::Programming);
+}

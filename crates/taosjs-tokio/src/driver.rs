@@ -210,11 +210,12 @@ impl Driver {
                     }));
                 }
                 Responder::Reply(tx) => {
-                    // As for queries: an abandoned statement result would never be freed.
-                    if let Err(Ok(Reply::Query(info))) = tx.send(outcome) {
-                        if info.result_id != 0 {
-                            self.session.free_result(info.result_id);
-                        }
+                    // As for queries: the caller stopped waiting, so nobody will ever use (or
+                    // release) the result or statement it would have received.
+                    match tx.send(outcome) {
+                        Err(Ok(Reply::Query(info))) if info.result_id != 0 => self.session.free_result(info.result_id),
+                        Err(Ok(Reply::StmtInit { stmt_id })) => self.session.abandon_statement(stmt_id),
+                        _ => {}
                     }
                 }
             }

@@ -18,7 +18,13 @@ pub struct ColumnSchema {
 
 impl ColumnSchema {
     pub fn field(&self) -> Field {
-        Field { name: self.name.clone(), ty: self.ty, len: self.len, precision: self.precision, scale: self.scale }
+        Field {
+            name: self.name.clone(),
+            ty: self.ty,
+            len: self.len,
+            precision: self.precision,
+            scale: self.scale,
+        }
     }
 }
 
@@ -76,7 +82,15 @@ pub struct Database {
 impl Database {
     pub fn new(name: String, precision: Precision, options: DbOptions) -> Database {
         let create_time_ms = chrono::Utc::now().timestamp_millis();
-        Database { name, precision, options, create_time_ms, stables: HashMap::new(), tables: HashMap::new(), next_seq: 0 }
+        Database {
+            name,
+            precision,
+            options,
+            create_time_ms,
+            stables: HashMap::new(),
+            tables: HashMap::new(),
+            next_seq: 0,
+        }
     }
 
     pub fn seq(&mut self) -> u64 {
@@ -112,7 +126,11 @@ impl Database {
     pub fn columns_of<'a>(&'a self, t: &'a Table) -> &'a [ColumnSchema] {
         match &t.kind {
             TableKind::Normal { columns } => columns,
-            TableKind::Child { stable, .. } => self.stables.get(stable).map(|s| &s.columns[..]).unwrap_or(&[]),
+            TableKind::Child { stable, .. } => self
+                .stables
+                .get(stable)
+                .map(|s| &s.columns[..])
+                .unwrap_or(&[]),
         }
     }
 }
@@ -128,9 +146,14 @@ pub struct STable {
 
 #[derive(Debug)]
 pub enum TableKind {
-    Normal { columns: Vec<ColumnSchema> },
+    Normal {
+        columns: Vec<ColumnSchema>,
+    },
     /// `tags` follow the super table's tag order.
-    Child { stable: String, tags: Vec<Value> },
+    Child {
+        stable: String,
+        tags: Vec<Value>,
+    },
 }
 
 #[derive(Debug)]
@@ -158,7 +181,10 @@ pub struct PendingRow {
 
 impl TableData {
     pub fn with_columns(n: usize) -> TableData {
-        TableData { ts: Vec::new(), cols: vec![Vec::new(); n] }
+        TableData {
+            ts: Vec::new(),
+            cols: vec![Vec::new(); n],
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -220,7 +246,11 @@ impl TableData {
         // pending rows (both sorted) are merged and appended
         let split = self.ts.partition_point(|&t| t < rows[0].ts);
         let old_ts = self.ts.split_off(split);
-        let mut old_cols: Vec<std::vec::IntoIter<Value>> = self.cols.iter_mut().map(|c| c.split_off(split).into_iter()).collect();
+        let mut old_cols: Vec<std::vec::IntoIter<Value>> = self
+            .cols
+            .iter_mut()
+            .map(|c| c.split_off(split).into_iter())
+            .collect();
         let total = old_ts.len() + rows.len();
         self.ts.reserve(total);
         for c in &mut self.cols {
@@ -261,7 +291,8 @@ impl TableData {
                 None => {
                     let r = rows.next().expect("peeked");
                     self.ts.push(r.ts);
-                    for ((dst, src), v) in self.cols.iter_mut().zip(old_cols.iter_mut()).zip(r.vals) {
+                    for ((dst, src), v) in self.cols.iter_mut().zip(old_cols.iter_mut()).zip(r.vals)
+                    {
                         let old = src.next().unwrap_or(Value::Null);
                         dst.push(v.unwrap_or(old));
                     }
@@ -277,24 +308,50 @@ mod tests {
     use super::*;
 
     fn row(ts: i64, vals: &[Option<i64>]) -> PendingRow {
-        PendingRow { ts, vals: vals.iter().map(|v| v.map(|x| if x < 0 { Value::Null } else { Value::Int(x) })).collect() }
+        PendingRow {
+            ts,
+            vals: vals
+                .iter()
+                .map(|v| v.map(|x| if x < 0 { Value::Null } else { Value::Int(x) }))
+                .collect(),
+        }
     }
 
     #[test]
     fn duplicates_in_one_insert_merge_later_non_null_wins() {
-        let merged = TableData::merge_pending(vec![row(5, &[Some(1), Some(1)]), row(5, &[Some(2), Some(-1)]), row(1, &[Some(9), None])]);
+        let merged = TableData::merge_pending(vec![
+            row(5, &[Some(1), Some(1)]),
+            row(5, &[Some(2), Some(-1)]),
+            row(1, &[Some(9), None]),
+        ]);
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0].ts, 1);
-        assert_eq!(merged[1].vals, vec![Some(Value::Int(2)), Some(Value::Int(1))]);
+        assert_eq!(
+            merged[1].vals,
+            vec![Some(Value::Int(2)), Some(Value::Int(1))]
+        );
     }
 
     #[test]
     fn upsert_keeps_ts_order_and_partial_updates() {
         let mut d = TableData::with_columns(2);
-        d.upsert(vec![row(10, &[Some(1), Some(1)]), row(20, &[Some(2), Some(2)])]);
-        d.upsert(vec![row(5, &[Some(0), None]), row(20, &[Some(7), None]), row(30, &[None, Some(3)])]);
+        d.upsert(vec![
+            row(10, &[Some(1), Some(1)]),
+            row(20, &[Some(2), Some(2)]),
+        ]);
+        d.upsert(vec![
+            row(5, &[Some(0), None]),
+            row(20, &[Some(7), None]),
+            row(30, &[None, Some(3)]),
+        ]);
         assert_eq!(d.ts, vec![5, 10, 20, 30]);
-        assert_eq!(d.cols[0], vec![Value::Int(0), Value::Int(1), Value::Int(7), Value::Null]);
-        assert_eq!(d.cols[1], vec![Value::Null, Value::Int(1), Value::Int(2), Value::Int(3)]);
+        assert_eq!(
+            d.cols[0],
+            vec![Value::Int(0), Value::Int(1), Value::Int(7), Value::Null]
+        );
+        assert_eq!(
+            d.cols[1],
+            vec![Value::Null, Value::Int(1), Value::Int(2), Value::Int(3)]
+        );
     }
 }

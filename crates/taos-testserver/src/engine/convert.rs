@@ -23,7 +23,10 @@ impl ConvCtx<'_> {
             InsValKind::Str(s) => s.clone(),
             _ => self.sql.get(v.pos..).unwrap_or("").trim_end().to_string(),
         };
-        TdError::new(code::TSC_SQL_SYNTAX_ERROR, format!("syntax error near '{}' ({})", near, reason))
+        TdError::new(
+            code::TSC_SQL_SYNTAX_ERROR,
+            format!("syntax error near '{}' ({})", near, reason),
+        )
     }
 
     fn number_text<'s>(&'s self, v: &'s InsVal) -> Option<&'s str> {
@@ -52,9 +55,19 @@ pub fn parse_num(text: &str) -> Option<Num> {
     if body.is_empty() {
         return None;
     }
-    let is_radix = body.len() > 2 && (body.starts_with("0x") || body.starts_with("0X") || body.starts_with("0b") || body.starts_with("0B"));
+    let is_radix = body.len() > 2
+        && (body.starts_with("0x")
+            || body.starts_with("0X")
+            || body.starts_with("0b")
+            || body.starts_with("0B"));
     if is_radix || body.bytes().all(|c| c.is_ascii_digit()) {
-        let v = parse_int_text(body).or_else(|| if body.bytes().all(|c| c.is_ascii_digit()) { Some(i128::MAX) } else { None })?;
+        let v = parse_int_text(body).or_else(|| {
+            if body.bytes().all(|c| c.is_ascii_digit()) {
+                Some(i128::MAX)
+            } else {
+                None
+            }
+        })?;
         return Some(Num::Int(if neg { -v } else { v }));
     }
     let f: f64 = body.parse().ok()?;
@@ -126,7 +139,11 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
                     _ => cx.err(v, &format!("{} data overflow", word)),
                 });
             }
-            Ok(if unsigned { Value::UInt(n as u64) } else { Value::Int(n as i64) })
+            Ok(if unsigned {
+                Value::UInt(n as u64)
+            } else {
+                Value::Int(n as i64)
+            })
         }
         Bool => match &v.kind {
             InsValKind::Bool(b) => Ok(Value::Bool(*b)),
@@ -150,12 +167,20 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
             if !f.is_finite() || (col.ty == Float && f.abs() > f32::MAX as f64) {
                 return Err(cx.err(v, "illegal float data"));
             }
-            Ok(if col.ty == Float { Value::Float(f as f32) } else { Value::Double(f) })
+            Ok(if col.ty == Float {
+                Value::Float(f as f32)
+            } else {
+                Value::Double(f)
+            })
         }
         Timestamp => Ok(Value::Timestamp(convert_ts_inner(cx, v)?)),
         VarChar | NChar => {
             let s = literal_text(cx, v)?;
-            let n = if col.ty == NChar { s.chars().count() } else { s.len() };
+            let n = if col.ty == NChar {
+                s.chars().count()
+            } else {
+                s.len()
+            };
             if n > col.len as usize {
                 return Err(value_too_long(&col.name));
             }
@@ -192,7 +217,10 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
             match parse_decimal(text, col.precision, col.scale) {
                 DecimalParse::Ok(x) => Ok(Value::Decimal(x)),
                 DecimalParse::Invalid => Ok(Value::Decimal(0)),
-                DecimalParse::Overflow => Err(TdError::new(code::DECIMAL_OVERFLOW, "Decimal value overflow")),
+                DecimalParse::Overflow => Err(TdError::new(
+                    code::DECIMAL_OVERFLOW,
+                    "Decimal value overflow",
+                )),
             }
         }
         Json => {
@@ -200,7 +228,10 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
                 InsValKind::Str(s) => s,
                 InsValKind::Number { start, end } => {
                     let near = cx.sql.get(*start..*end).unwrap_or("");
-                    return Err(TdError::new(code::TSC_SQL_SYNTAX_ERROR, format!("syntax error near '{}' (json error invalide value)", near)));
+                    return Err(TdError::new(
+                        code::TSC_SQL_SYNTAX_ERROR,
+                        format!("syntax error near '{}' (json error invalide value)", near),
+                    ));
                 }
                 _ => return Err(cx.err(v, "json error invalide value")),
             };
@@ -211,7 +242,10 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
 }
 
 pub fn value_too_long(col: &str) -> TdError {
-    TdError::new(code::PAR_VALUE_TOO_LONG, format!("Value too long for column/tag: {}", col))
+    TdError::new(
+        code::PAR_VALUE_TOO_LONG,
+        format!("Value too long for column/tag: {}", col),
+    )
 }
 
 fn literal_text(cx: &ConvCtx, v: &InsVal) -> Result<String, TdError> {
@@ -226,12 +260,18 @@ fn literal_text(cx: &ConvCtx, v: &InsVal) -> Result<String, TdError> {
 /// The primary timestamp of a row.
 pub fn convert_ts(cx: &ConvCtx, v: &InsVal, keep_days: i64) -> Result<i64, TdError> {
     if matches!(v.kind, InsValKind::Null) {
-        return Err(TdError::new(code::TSC_INVALID_OPERATION, "Primary timestamp column should not be null"));
+        return Err(TdError::new(
+            code::TSC_INVALID_OPERATION,
+            "Primary timestamp column should not be null",
+        ));
     }
     let ts = convert_ts_inner(cx, v)?;
     let keep = time::duration_units(keep_days, 'd', cx.precision).unwrap_or(i64::MAX);
     if ts < cx.now.saturating_sub(keep) {
-        return Err(TdError::new(code::TDB_TIMESTAMP_OUT_OF_RANGE, "Timestamp data out of range"));
+        return Err(TdError::new(
+            code::TDB_TIMESTAMP_OUT_OF_RANGE,
+            "Timestamp data out of range",
+        ));
     }
     Ok(ts)
 }
@@ -254,7 +294,12 @@ fn convert_ts_inner(cx: &ConvCtx, v: &InsVal) -> Result<i64, TdError> {
                 _ => Err(invalid()),
             }
         }
-        InsValKind::Offset { base, negative, value, unit } => {
+        InsValKind::Offset {
+            base,
+            negative,
+            value,
+            unit,
+        } => {
             let b = convert_ts_inner(cx, base).map_err(|_| invalid())?;
             let d = time::duration_units(*value, *unit, cx.precision).ok_or_else(invalid)?;
             Ok(if *negative { b - d } else { b + d })
@@ -305,7 +350,10 @@ pub fn parse_decimal(text: &str, precision: u8, scale: u8) -> DecimalParse {
     let max_int_digits = precision.saturating_sub(scale) as usize;
     let mut v: i128 = 0;
     for c in int_digits.bytes() {
-        v = match v.checked_mul(10).and_then(|x| x.checked_add((c - b'0') as i128)) {
+        v = match v
+            .checked_mul(10)
+            .and_then(|x| x.checked_add((c - b'0') as i128))
+        {
             Some(x) => x,
             None => return DecimalParse::Overflow,
         };
@@ -321,7 +369,9 @@ pub fn parse_decimal(text: &str, precision: u8, scale: u8) -> DecimalParse {
     if fb.get(scale as usize).is_some_and(|&c| c >= b'5') {
         v += 1;
     }
-    let limit = 10i128.checked_pow(max_int_digits as u32 + scale as u32).unwrap_or(i128::MAX);
+    let limit = 10i128
+        .checked_pow(max_int_digits as u32 + scale as u32)
+        .unwrap_or(i128::MAX);
     if v >= limit {
         return DecimalParse::Overflow;
     }
@@ -338,7 +388,11 @@ pub fn format_decimal(v: i128, scale: u8) -> String {
     } else if digits.len() <= s {
         format!("0.{}{}", "0".repeat(s - digits.len()), digits)
     } else {
-        format!("{}.{}", &digits[..digits.len() - s], &digits[digits.len() - s..])
+        format!(
+            "{}.{}",
+            &digits[..digits.len() - s],
+            &digits[digits.len() - s..]
+        )
     };
     if neg {
         format!("-{}", body)
@@ -351,7 +405,10 @@ fn decode_hex(h: &str) -> Option<Vec<u8>> {
     if !h.len().is_multiple_of(2) {
         return None;
     }
-    (0..h.len()).step_by(2).map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok()).collect()
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// A JSON tag: a flat object (no arrays or nested objects); `{}` is NULL. Stored as its text with
@@ -373,7 +430,9 @@ fn normalize_json_tag(s: &str) -> Result<Value, &'static str> {
         return Ok(Value::Null);
     }
     let sorted: std::collections::BTreeMap<_, _> = obj.into_iter().collect();
-    Ok(Value::Str(serde_json::to_string(&sorted).unwrap_or_default()))
+    Ok(Value::Str(
+        serde_json::to_string(&sorted).unwrap_or_default(),
+    ))
 }
 
 /// WKT (`POINT`, `LINESTRING`, `POLYGON`, `MULTIPOINT`) → little-endian WKB.
@@ -451,7 +510,10 @@ fn split_groups(s: &str) -> Option<Vec<&str>> {
         let r = rest.strip_prefix('(')?;
         let close = r.find(')')?;
         out.push(&r[..close]);
-        rest = r[close + 1..].trim_start().trim_start_matches(',').trim_start();
+        rest = r[close + 1..]
+            .trim_start()
+            .trim_start_matches(',')
+            .trim_start();
     }
     if out.is_empty() {
         None
@@ -466,10 +528,19 @@ mod tests {
 
     #[test]
     fn decimal_rounding_and_overflow() {
-        assert!(matches!(parse_decimal("12.345", 10, 2), DecimalParse::Ok(1235)));
-        assert!(matches!(parse_decimal("-1.23455", 10, 4), DecimalParse::Ok(-12346)));
+        assert!(matches!(
+            parse_decimal("12.345", 10, 2),
+            DecimalParse::Ok(1235)
+        ));
+        assert!(matches!(
+            parse_decimal("-1.23455", 10, 4),
+            DecimalParse::Ok(-12346)
+        ));
         assert!(matches!(parse_decimal("2.5", 5, 0), DecimalParse::Ok(3)));
-        assert!(matches!(parse_decimal("100000000", 10, 2), DecimalParse::Overflow));
+        assert!(matches!(
+            parse_decimal("100000000", 10, 2),
+            DecimalParse::Overflow
+        ));
         assert!(matches!(parse_decimal("abc", 10, 2), DecimalParse::Invalid));
         assert_eq!(format_decimal(-5, 3), "-0.005");
         assert_eq!(format_decimal(15_000_000_000, 10), "1.5000000000");
@@ -477,10 +548,17 @@ mod tests {
 
     #[test]
     fn wkt_point_to_wkb() {
-        let hex: String = wkt_to_wkb("POINT(1 2)").unwrap().iter().map(|b| format!("{:02x}", b)).collect();
+        let hex: String = wkt_to_wkb("POINT(1 2)")
+            .unwrap()
+            .iter()
+            .map(|b| format!("{:02x}", b))
+            .collect();
         assert_eq!(hex, "0101000000000000000000f03f0000000000000040");
         assert!(wkt_to_wkb("NOT A GEOMETRY").is_none());
-        assert_eq!(wkt_to_wkb("POLYGON((0 0, 1 0, 1 1, 0 0))").unwrap().len(), 1 + 4 + 4 + 4 + 4 * 16);
+        assert_eq!(
+            wkt_to_wkb("POLYGON((0 0, 1 0, 1 1, 0 0))").unwrap().len(),
+            1 + 4 + 4 + 4 + 4 * 16
+        );
     }
 
     #[test]

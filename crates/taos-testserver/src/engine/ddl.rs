@@ -6,15 +6,31 @@ use crate::types::{code, DataType, Field, Precision, ResultSet, TdError, Value};
 
 use super::catalog::*;
 use super::convert::{self, ConvCtx};
-use super::{db_not_exist, ecode, err, invalid_column, resolve_db, resolve_db_name, table_not_exist, Catalog, Engine, SessionCtx};
+use super::{
+    db_not_exist, ecode, err, invalid_column, resolve_db, resolve_db_name, table_not_exist,
+    Catalog, Engine, SessionCtx,
+};
 
 const SYSTEM_DBS: [&str; 2] = ["information_schema", "performance_schema"];
 
-pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, stmt: Statement) -> Result<(), TdError> {
+pub(super) fn run_ddl(
+    engine: &Engine,
+    cat: &mut Catalog,
+    ctx: &SessionCtx,
+    sql: &str,
+    stmt: Statement,
+) -> Result<(), TdError> {
     match stmt {
-        Statement::CreateDatabase { name, if_not_exists, options } => {
+        Statement::CreateDatabase {
+            name,
+            if_not_exists,
+            options,
+        } => {
             if SYSTEM_DBS.contains(&name.as_str()) {
-                return Err(err(code::TSC_INVALID_OPERATION, format!("Cannot create system database: `{}`", name)));
+                return Err(err(
+                    code::TSC_INVALID_OPERATION,
+                    format!("Cannot create system database: `{}`", name),
+                ));
             }
             let (precision, opts) = db_options(&options, DbOptions::default())?;
             if cat.dbs.contains_key(&name) {
@@ -23,7 +39,10 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
                 }
                 return Err(err(code::MND_DB_ALREADY_EXIST, "Database already exists"));
             }
-            cat.dbs.insert(name.clone(), Database::new(name, precision.unwrap_or_default(), opts));
+            cat.dbs.insert(
+                name.clone(),
+                Database::new(name, precision.unwrap_or_default(), opts),
+            );
             Ok(())
         }
         Statement::AlterDatabase { name, options } => {
@@ -34,7 +53,10 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
         }
         Statement::DropDatabase { name, if_exists } => {
             if SYSTEM_DBS.contains(&name.as_str()) {
-                return Err(err(code::TSC_INVALID_OPERATION, format!("Cannot drop system database: `{}`", name)));
+                return Err(err(
+                    code::TSC_INVALID_OPERATION,
+                    format!("Cannot drop system database: `{}`", name),
+                ));
             }
             if cat.dbs.contains_key(&name) && cat.topics.values().any(|t| t.db == name) {
                 return Err(err(1005, "Topic must be dropped first"));
@@ -44,7 +66,12 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
             }
             Ok(())
         }
-        Statement::CreateStable { name, if_not_exists, columns, tags } => {
+        Statement::CreateStable {
+            name,
+            if_not_exists,
+            columns,
+            tags,
+        } => {
             let db = db_mut(cat, ctx, name.db.as_deref())?;
             let cols = column_schemas(&columns, false)?;
             let tags = column_schemas(&tags, true)?;
@@ -63,10 +90,23 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
             }
             let seq = db.seq();
             let now = chrono::Utc::now().timestamp_millis();
-            db.stables.insert(name.name.clone(), STable { name: name.name, columns: cols, tags, seq, create_time_ms: now });
+            db.stables.insert(
+                name.name.clone(),
+                STable {
+                    name: name.name,
+                    columns: cols,
+                    tags,
+                    seq,
+                    create_time_ms: now,
+                },
+            );
             Ok(())
         }
-        Statement::CreateTable { name, if_not_exists, columns } => {
+        Statement::CreateTable {
+            name,
+            if_not_exists,
+            columns,
+        } => {
             let db = db_mut(cat, ctx, name.db.as_deref())?;
             let cols = column_schemas(&columns, false)?;
             check_table_shape(&cols, None)?;
@@ -98,7 +138,12 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
                 let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
                 let stname = &c.stable.name;
                 let st = db.stables.get(stname).ok_or_else(table_not_exist)?;
-                let cx = ConvCtx { sql, tz: engine.config().timezone, precision: db.precision, now: super::time::now(db.precision) };
+                let cx = ConvCtx {
+                    sql,
+                    tz: engine.config().timezone,
+                    precision: db.precision,
+                    now: super::time::now(db.precision),
+                };
                 let tags = tag_values(&cx, st, c.tag_names.as_deref(), &c.tags)?;
                 if db.tables.contains_key(&c.name.name) || db.stables.contains_key(&c.name.name) {
                     if c.if_not_exists {
@@ -132,11 +177,21 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
                 }
                 return Err(err(code::MND_STB_NOT_EXIST, "STable not exist"));
             }
-            db.tables.retain(|_, t| !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == name.name));
+            db.tables.retain(
+                |_, t| !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == name.name),
+            );
             Ok(())
         }
-        Statement::Alter { stable, name, action } => alter(engine, cat, ctx, sql, stable, &name, action),
-        Statement::CreateTopic { name, if_not_exists, source } => {
+        Statement::Alter {
+            stable,
+            name,
+            action,
+        } => alter(engine, cat, ctx, sql, stable, &name, action),
+        Statement::CreateTopic {
+            name,
+            if_not_exists,
+            source,
+        } => {
             if cat.topics.contains_key(&name) {
                 if if_not_exists {
                     return Ok(());
@@ -160,10 +215,18 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
                 TopicSource::Query(q) => {
                     let invalid = || err(9785, "Invalid topic query");
                     let s = &q.selects[0];
-                    if q.selects.len() != 1 || !q.order_by.is_empty() || s.window.is_some() || !s.group_by.is_empty() || !s.partition_by.is_empty() || q.limit.is_some() {
+                    if q.selects.len() != 1
+                        || !q.order_by.is_empty()
+                        || s.window.is_some()
+                        || !s.group_by.is_empty()
+                        || !s.partition_by.is_empty()
+                        || q.limit.is_some()
+                    {
                         return Err(invalid());
                     }
-                    let Some(FromItem::Table { name: tn, .. }) = &s.from else { return Err(invalid()) };
+                    let Some(FromItem::Table { name: tn, .. }) = &s.from else {
+                        return Err(invalid());
+                    };
                     let d = resolve_db(cat, ctx, tn.db.as_deref())?;
                     super::query::run_query(engine, cat, ctx, q)?;
                     if s.items.iter().any(|i| super::query::has_agg_call(&i.expr)) {
@@ -173,7 +236,17 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
                 }
             };
             let text = sql.trim().trim_end_matches(';').trim_end().to_string();
-            cat.topics.insert(name.clone(), super::Topic { name, db, kind, sql: text, source, create_time_ms: chrono::Utc::now().timestamp_millis() });
+            cat.topics.insert(
+                name.clone(),
+                super::Topic {
+                    name,
+                    db,
+                    kind,
+                    sql: text,
+                    source,
+                    create_time_ms: chrono::Utc::now().timestamp_millis(),
+                },
+            );
             Ok(())
         }
         Statement::DropTopic { name, if_exists } => {
@@ -187,13 +260,20 @@ pub(super) fn run_ddl(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql:
 }
 
 pub(super) fn create_child(db: &mut Database, name: &str, stable: &str, tags: Vec<Value>) {
-    let ncols = db.stables.get(stable).map(|s| s.columns.len() - 1).unwrap_or(0);
+    let ncols = db
+        .stables
+        .get(stable)
+        .map(|s| s.columns.len() - 1)
+        .unwrap_or(0);
     let seq = db.seq();
     db.tables.insert(
         name.to_string(),
         Table {
             name: name.to_string(),
-            kind: TableKind::Child { stable: stable.to_string(), tags },
+            kind: TableKind::Child {
+                stable: stable.to_string(),
+                tags,
+            },
             data: TableData::with_columns(ncols),
             seq,
             create_time_ms: chrono::Utc::now().timestamp_millis(),
@@ -202,7 +282,12 @@ pub(super) fn create_child(db: &mut Database, name: &str, stable: &str, tags: Ve
 }
 
 /// Tag values for a new child table, in the super table's tag order (unnamed tags are NULL).
-pub(super) fn tag_values(cx: &ConvCtx, st: &STable, names: Option<&[String]>, vals: &[InsVal]) -> Result<Vec<Value>, TdError> {
+pub(super) fn tag_values(
+    cx: &ConvCtx,
+    st: &STable,
+    names: Option<&[String]>,
+    vals: &[InsVal],
+) -> Result<Vec<Value>, TdError> {
     let mut out = vec![Value::Null; st.tags.len()];
     match names {
         None => {
@@ -218,7 +303,11 @@ pub(super) fn tag_values(cx: &ConvCtx, st: &STable, names: Option<&[String]>, va
                 return Err(err(ecode::TAGS_NOT_MATCHED, "Tags number not matched"));
             }
             for (n, v) in names.iter().zip(vals) {
-                let i = st.tags.iter().position(|t| t.name == *n).ok_or_else(|| invalid_column(n))?;
+                let i = st
+                    .tags
+                    .iter()
+                    .position(|t| t.name == *n)
+                    .ok_or_else(|| invalid_column(n))?;
                 out[i] = convert::convert_value(cx, v, &st.tags[i])?;
             }
         }
@@ -226,7 +315,11 @@ pub(super) fn tag_values(cx: &ConvCtx, st: &STable, names: Option<&[String]>, va
     Ok(out)
 }
 
-fn db_mut<'c>(cat: &'c mut Catalog, ctx: &SessionCtx, explicit: Option<&str>) -> Result<&'c mut Database, TdError> {
+fn db_mut<'c>(
+    cat: &'c mut Catalog,
+    ctx: &SessionCtx,
+    explicit: Option<&str>,
+) -> Result<&'c mut Database, TdError> {
     let name = super::db_key(cat, &resolve_db_name(ctx, explicit)?);
     cat.dbs.get_mut(&name).ok_or_else(db_not_exist)
 }
@@ -272,14 +365,20 @@ fn fmt_minutes(m: i64) -> String {
     }
 }
 
-fn db_options(options: &[(String, DbOptVal, usize)], mut o: DbOptions) -> Result<(Option<Precision>, DbOptions), TdError> {
+fn db_options(
+    options: &[(String, DbOptVal, usize)],
+    mut o: DbOptions,
+) -> Result<(Option<Precision>, DbOptions), TdError> {
     let mut precision = None;
     let invalid = |m: String| err(ecode::INVALID_OPTION, m);
     for (name, v, _) in options {
         match name.as_str() {
             "precision" => {
                 let s = opt_text(v);
-                precision = Some(Precision::from_str_opt(&s).ok_or_else(|| invalid(format!("Invalid option precision: {}", s)))?);
+                precision = Some(
+                    Precision::from_str_opt(&s)
+                        .ok_or_else(|| invalid(format!("Invalid option precision: {}", s)))?,
+                );
             }
             "keep" => {
                 let list: Vec<DbOptVal> = match v {
@@ -292,16 +391,29 @@ fn db_options(options: &[(String, DbOptVal, usize)], mut o: DbOptions) -> Result
                     2 => (mins[0], mins[1], mins[1]),
                     _ => (mins[0], mins[1], mins[2]),
                 };
-                if [a, b, c].iter().any(|&m| !(1440..=525_600_000).contains(&m)) {
-                    return Err(invalid(format!("Invalid option keep: {}, {}, {} valid range: [1440m, 525600000m]", a, b, c)));
+                if [a, b, c]
+                    .iter()
+                    .any(|&m| !(1440..=525_600_000).contains(&m))
+                {
+                    return Err(invalid(format!(
+                        "Invalid option keep: {}, {}, {} valid range: [1440m, 525600000m]",
+                        a, b, c
+                    )));
                 }
                 o.keep = format!("{},{},{}", fmt_minutes(a), fmt_minutes(b), fmt_minutes(c));
             }
-            "duration" => o.duration = opt_minutes(v).map(fmt_minutes).unwrap_or_else(|| opt_text(v)),
+            "duration" => {
+                o.duration = opt_minutes(v)
+                    .map(fmt_minutes)
+                    .unwrap_or_else(|| opt_text(v))
+            }
             "vgroups" => {
                 let n = opt_int(v).unwrap_or(0);
                 if !(1..=1024).contains(&n) {
-                    return Err(invalid(format!("Invalid option vgroups: {}, valid range: [1, 1024]", n)));
+                    return Err(invalid(format!(
+                        "Invalid option vgroups: {}, valid range: [1, 1024]",
+                        n
+                    )));
                 }
                 o.vgroups = n;
             }
@@ -337,7 +449,9 @@ fn db_options(options: &[(String, DbOptVal, usize)], mut o: DbOptions) -> Result
 /// Keep-days of a database (first KEEP value).
 pub(super) fn keep_days(db: &Database) -> i64 {
     let first = db.options.keep.split(',').next().unwrap_or("3650d");
-    let n: i64 = first[..first.len().saturating_sub(1)].parse().unwrap_or(3650);
+    let n: i64 = first[..first.len().saturating_sub(1)]
+        .parse()
+        .unwrap_or(3650);
     match first.chars().last() {
         Some('m') => n / 1440,
         Some('h') => n / 24,
@@ -346,7 +460,12 @@ pub(super) fn keep_days(db: &Database) -> i64 {
 }
 
 pub(super) fn column_schema(c: &ColumnDef, is_tag: bool) -> Result<ColumnSchema, TdError> {
-    let bad_len = || err(ecode::INVALID_VAR_LEN, "Invalid binary/nchar column/tag length");
+    let bad_len = || {
+        err(
+            ecode::INVALID_VAR_LEN,
+            "Invalid binary/nchar column/tag length",
+        )
+    };
     let (ty, len, precision, scale) = match c.ty {
         TypeName::Timestamp => (DataType::Timestamp, 8, 0, 0),
         TypeName::Bool => (DataType::Bool, 1, 0, 0),
@@ -393,19 +512,42 @@ pub(super) fn column_schema(c: &ColumnDef, is_tag: bool) -> Result<ColumnSchema,
         TypeName::Blob => (DataType::Blob, 4_194_304, 0, 0),
         TypeName::Decimal(p, s) => {
             if is_tag {
-                return Err(err(code::PAR_INVALID_COLUMN, "Decimal type is not allowed for tag"));
+                return Err(err(
+                    code::PAR_INVALID_COLUMN,
+                    "Decimal type is not allowed for tag",
+                ));
             }
             if p == 0 || p > 38 || s > p {
-                return Err(err(code::PAR_INVALID_COLUMN, format!("Invalid column type DECIMAL({},{}) , invalid precision or scale", p, s)));
+                return Err(err(
+                    code::PAR_INVALID_COLUMN,
+                    format!(
+                        "Invalid column type DECIMAL({},{}) , invalid precision or scale",
+                        p, s
+                    ),
+                ));
             }
-            let ty = if p <= 18 { DataType::Decimal64 } else { DataType::Decimal };
+            let ty = if p <= 18 {
+                DataType::Decimal64
+            } else {
+                DataType::Decimal
+            };
             (ty, ty.fixed_size().unwrap_or(8) as u32, p, s)
         }
     };
     if c.name.chars().count() > 192 {
-        return Err(err(ecode::NAME_TOO_LONG, "The identifier length cannot exceed 192"));
+        return Err(err(
+            ecode::NAME_TOO_LONG,
+            "The identifier length cannot exceed 192",
+        ));
     }
-    Ok(ColumnSchema { name: c.name.clone(), ty, len, precision, scale, primary_key: c.primary_key })
+    Ok(ColumnSchema {
+        name: c.name.clone(),
+        ty,
+        len,
+        precision,
+        scale,
+        primary_key: c.primary_key,
+    })
 }
 
 fn column_schemas(defs: &[ColumnDef], is_tag: bool) -> Result<Vec<ColumnSchema>, TdError> {
@@ -414,7 +556,10 @@ fn column_schemas(defs: &[ColumnDef], is_tag: bool) -> Result<Vec<ColumnSchema>,
 
 fn check_table_shape(cols: &[ColumnSchema], tags: Option<&[ColumnSchema]>) -> Result<(), TdError> {
     if cols.first().map(|c| c.ty) != Some(DataType::Timestamp) {
-        return Err(err(ecode::FIRST_COLUMN_TS, "The first column must be timestamp"));
+        return Err(err(
+            ecode::FIRST_COLUMN_TS,
+            "The first column must be timestamp",
+        ));
     }
     if cols.len() < 2 {
         return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
@@ -431,7 +576,10 @@ fn check_table_shape(cols: &[ColumnSchema], tags: Option<&[ColumnSchema]>) -> Re
             return Err(err(ecode::TOO_MANY_TAGS, "Too many tags"));
         }
         if tags.iter().any(|t| t.ty == DataType::Json) && tags.len() > 1 {
-            return Err(err(ecode::ONLY_ONE_JSON_TAG, "Only one tag if there is a json tag"));
+            return Err(err(
+                ecode::ONLY_ONE_JSON_TAG,
+                "Only one tag if there is a json tag",
+            ));
         }
         names.extend(tags.iter().map(|c| c.name.to_ascii_lowercase()));
     }
@@ -443,16 +591,34 @@ fn check_table_shape(cols: &[ColumnSchema], tags: Option<&[ColumnSchema]>) -> Re
     Ok(())
 }
 
-fn alter(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, is_stable: bool, name: &TableName, action: AlterAction) -> Result<(), TdError> {
+fn alter(
+    engine: &Engine,
+    cat: &mut Catalog,
+    ctx: &SessionCtx,
+    sql: &str,
+    is_stable: bool,
+    name: &TableName,
+    action: AlterAction,
+) -> Result<(), TdError> {
     let db = db_mut(cat, ctx, name.db.as_deref())?;
     let precision = db.precision;
-    if is_stable || (db.stables.contains_key(&name.name) && !matches!(action, AlterAction::SetTag(_))) {
-        let st = db.stables.get_mut(&name.name).ok_or_else(|| err(code::MND_STB_NOT_EXIST, "STable not exist"))?;
+    if is_stable
+        || (db.stables.contains_key(&name.name) && !matches!(action, AlterAction::SetTag(_)))
+    {
+        let st = db
+            .stables
+            .get_mut(&name.name)
+            .ok_or_else(|| err(code::MND_STB_NOT_EXIST, "STable not exist"))?;
         let stname = st.name.clone();
         match action {
             AlterAction::AddColumn(c) => {
                 let cs = column_schema(&c, false)?;
-                if st.columns.iter().chain(st.tags.iter()).any(|x| x.name.eq_ignore_ascii_case(&cs.name)) {
+                if st
+                    .columns
+                    .iter()
+                    .chain(st.tags.iter())
+                    .any(|x| x.name.eq_ignore_ascii_case(&cs.name))
+                {
                     return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
                 }
                 st.columns.push(cs);
@@ -464,7 +630,11 @@ fn alter(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, is_sta
                 }
             }
             AlterAction::DropColumn(c) => {
-                let i = st.columns.iter().position(|x| x.name == c).ok_or_else(|| invalid_column(&c))?;
+                let i = st
+                    .columns
+                    .iter()
+                    .position(|x| x.name == c)
+                    .ok_or_else(|| invalid_column(&c))?;
                 if i == 0 {
                     return Err(err(ecode::STB_ALTER_OPTION, "Invalid stable alter options"));
                 }
@@ -478,13 +648,25 @@ fn alter(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, is_sta
             AlterAction::ModifyColumn(c) | AlterAction::ModifyTag(c) => {
                 let is_tag = st.tags.iter().any(|x| x.name == c.name);
                 let cs = column_schema(&c, is_tag)?;
-                let list = if is_tag { &mut st.tags } else { &mut st.columns };
-                let x = list.iter_mut().find(|x| x.name == c.name).ok_or_else(|| invalid_column(&c.name))?;
+                let list = if is_tag {
+                    &mut st.tags
+                } else {
+                    &mut st.columns
+                };
+                let x = list
+                    .iter_mut()
+                    .find(|x| x.name == c.name)
+                    .ok_or_else(|| invalid_column(&c.name))?;
                 widen(x, &cs)?;
             }
             AlterAction::AddTag(c) => {
                 let cs = column_schema(&c, true)?;
-                if st.columns.iter().chain(st.tags.iter()).any(|x| x.name.eq_ignore_ascii_case(&cs.name)) {
+                if st
+                    .columns
+                    .iter()
+                    .chain(st.tags.iter())
+                    .any(|x| x.name.eq_ignore_ascii_case(&cs.name))
+                {
                     return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
                 }
                 st.tags.push(cs);
@@ -497,7 +679,11 @@ fn alter(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, is_sta
                 }
             }
             AlterAction::DropTag(c) => {
-                let i = st.tags.iter().position(|x| x.name == c).ok_or_else(|| invalid_column(&c))?;
+                let i = st
+                    .tags
+                    .iter()
+                    .position(|x| x.name == c)
+                    .ok_or_else(|| invalid_column(&c))?;
                 st.tags.remove(i);
                 for t in db.tables.values_mut() {
                     if let TableKind::Child { stable, tags } = &mut t.kind {
@@ -508,11 +694,17 @@ fn alter(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, is_sta
                 }
             }
             AlterAction::RenameTag(a, b) => {
-                let x = st.tags.iter_mut().find(|x| x.name == a).ok_or_else(|| invalid_column(&a))?;
+                let x = st
+                    .tags
+                    .iter_mut()
+                    .find(|x| x.name == a)
+                    .ok_or_else(|| invalid_column(&a))?;
                 x.name = b;
             }
             AlterAction::Options => {}
-            AlterAction::SetTag(_) => return Err(err(ecode::STB_ALTER_OPTION, "Invalid stable alter options")),
+            AlterAction::SetTag(_) => {
+                return Err(err(ecode::STB_ALTER_OPTION, "Invalid stable alter options"))
+            }
         }
         return Ok(());
     }
@@ -521,9 +713,18 @@ fn alter(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, is_sta
     match (&mut t.kind, action) {
         (TableKind::Child { stable, tags }, AlterAction::SetTag(sets)) => {
             let st = stables.get(stable).ok_or_else(table_not_exist)?;
-            let cx = ConvCtx { sql, tz: engine.config().timezone, precision, now: super::time::now(precision) };
+            let cx = ConvCtx {
+                sql,
+                tz: engine.config().timezone,
+                precision,
+                now: super::time::now(precision),
+            };
             for (n, v) in sets {
-                let i = st.tags.iter().position(|x| x.name == n).ok_or_else(|| invalid_column(&n))?;
+                let i = st
+                    .tags
+                    .iter()
+                    .position(|x| x.name == n)
+                    .ok_or_else(|| invalid_column(&n))?;
                 let val = convert::convert_value(&cx, &v, &st.tags[i])?;
                 if i < tags.len() {
                     tags[i] = val;
@@ -533,7 +734,10 @@ fn alter(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, is_sta
         }
         (TableKind::Normal { columns }, AlterAction::AddColumn(c)) => {
             let cs = column_schema(&c, false)?;
-            if columns.iter().any(|x| x.name.eq_ignore_ascii_case(&cs.name)) {
+            if columns
+                .iter()
+                .any(|x| x.name.eq_ignore_ascii_case(&cs.name))
+            {
                 return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
             }
             columns.push(cs);
@@ -542,7 +746,10 @@ fn alter(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, is_sta
             Ok(())
         }
         (TableKind::Normal { columns }, AlterAction::DropColumn(c)) => {
-            let i = columns.iter().position(|x| x.name == c).ok_or_else(|| invalid_column(&c))?;
+            let i = columns
+                .iter()
+                .position(|x| x.name == c)
+                .ok_or_else(|| invalid_column(&c))?;
             if i == 0 {
                 return Err(err(ecode::STB_ALTER_OPTION, "Invalid stable alter options"));
             }
@@ -552,7 +759,10 @@ fn alter(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, is_sta
         }
         (TableKind::Normal { columns }, AlterAction::ModifyColumn(c)) => {
             let cs = column_schema(&c, false)?;
-            let x = columns.iter_mut().find(|x| x.name == c.name).ok_or_else(|| invalid_column(&c.name))?;
+            let x = columns
+                .iter_mut()
+                .find(|x| x.name == c.name)
+                .ok_or_else(|| invalid_column(&c.name))?;
             widen(x, &cs)
         }
         (_, AlterAction::Options) => Ok(()),
@@ -562,7 +772,10 @@ fn alter(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, is_sta
 
 fn widen(x: &mut ColumnSchema, new: &ColumnSchema) -> Result<(), TdError> {
     let ok = x.ty == new.ty
-        && matches!(x.ty, DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry)
+        && matches!(
+            x.ty,
+            DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry
+        )
         && new.len > x.len;
     if !ok {
         return Err(err(ecode::MODIFY_COLUMN, "Only binary/nchar/geometry column length could be modified, and the length can only be increased, not decreased"));
@@ -588,7 +801,11 @@ fn rs(fields: Vec<Field>, rows: Vec<Vec<Value>>, precision: Precision) -> Result
             c.push(v);
         }
     }
-    ResultSet { fields, precision, columns }
+    ResultSet {
+        fields,
+        precision,
+        columns,
+    }
 }
 
 /// `LIKE` pattern match (`%`, `_`, `\` escapes), iterative with one backtrack point per `%` so
@@ -646,7 +863,9 @@ pub fn like_match(s: &str, pat: &str) -> bool {
 /// The type text of SHOW CREATE / SHOW TAGS (`VARCHAR(64)`, `DECIMAL(12,3)`, `INT`).
 pub(super) fn type_text(c: &ColumnSchema) -> String {
     match c.ty {
-        DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry => format!("{}({})", c.ty.name(), c.len),
+        DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry => {
+            format!("{}({})", c.ty.name(), c.len)
+        }
         DataType::Decimal | DataType::Decimal64 => format!("DECIMAL({},{})", c.precision, c.scale),
         DataType::Json => "JSON".into(),
         _ => c.ty.name().to_string(),
@@ -697,19 +916,28 @@ fn encode_defaults(ty: DataType) -> (&'static str, &'static str) {
     }
 }
 
-pub(super) fn describe(cat: &Catalog, ctx: &SessionCtx, name: &TableName) -> Result<ResultSet, TdError> {
+pub(super) fn describe(
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    name: &TableName,
+) -> Result<ResultSet, TdError> {
     let db = resolve_db(cat, ctx, name.db.as_deref())?;
-    let (cols, tags): (Vec<ColumnSchema>, Vec<ColumnSchema>) = if let Some(st) = db.stables.get(&name.name) {
-        (st.columns.clone(), st.tags.clone())
-    } else {
-        let t = db.tables.get(&name.name).ok_or_else(table_not_exist)?;
-        let cols = db.columns_of(t).to_vec();
-        let tags = match &t.kind {
-            TableKind::Child { stable, .. } => db.stables.get(stable).map(|s| s.tags.clone()).unwrap_or_default(),
-            _ => vec![],
+    let (cols, tags): (Vec<ColumnSchema>, Vec<ColumnSchema>) =
+        if let Some(st) = db.stables.get(&name.name) {
+            (st.columns.clone(), st.tags.clone())
+        } else {
+            let t = db.tables.get(&name.name).ok_or_else(table_not_exist)?;
+            let cols = db.columns_of(t).to_vec();
+            let tags = match &t.kind {
+                TableKind::Child { stable, .. } => db
+                    .stables
+                    .get(stable)
+                    .map(|s| s.tags.clone())
+                    .unwrap_or_default(),
+                _ => vec![],
+            };
+            (cols, tags)
         };
-        (cols, tags)
-    };
     let fields = vec![
         vfield("field", 325),
         vfield("type", 20),
@@ -720,9 +948,15 @@ pub(super) fn describe(cat: &Catalog, ctx: &SessionCtx, name: &TableName) -> Res
         vfield("level", 12),
     ];
     let mut rows = Vec::new();
-    for (c, is_tag) in cols.iter().map(|c| (c, false)).chain(tags.iter().map(|c| (c, true))) {
+    for (c, is_tag) in cols
+        .iter()
+        .map(|c| (c, false))
+        .chain(tags.iter().map(|c| (c, true)))
+    {
         let ty = match c.ty {
-            DataType::Decimal | DataType::Decimal64 => format!("DECIMAL({}, {})", c.precision, c.scale),
+            DataType::Decimal | DataType::Decimal64 => {
+                format!("DECIMAL({}, {})", c.precision, c.scale)
+            }
             t => t.name().to_string(),
         };
         let len = match c.ty {
@@ -742,18 +976,34 @@ pub(super) fn describe(cat: &Catalog, ctx: &SessionCtx, name: &TableName) -> Res
             let (e, z) = encode_defaults(c.ty);
             (e, z, "medium")
         };
-        rows.push(vec![str_col(&c.name), str_col(ty), Value::Int(len), str_col(note), str_col(enc), str_col(comp), str_col(level)]);
+        rows.push(vec![
+            str_col(&c.name),
+            str_col(ty),
+            Value::Int(len),
+            str_col(note),
+            str_col(enc),
+            str_col(comp),
+            str_col(level),
+        ]);
     }
     Ok(rs(fields, rows, Precision::Millisecond))
 }
 
-pub(super) fn show(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, kind: &ShowKind) -> Result<ResultSet, TdError> {
+pub(super) fn show(
+    engine: &Engine,
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    kind: &ShowKind,
+) -> Result<ResultSet, TdError> {
     let ms = Precision::Millisecond;
     match kind {
         ShowKind::Databases => {
             let mut names: Vec<&Database> = cat.dbs.values().collect();
             names.sort_by_key(|d| d.create_time_ms);
-            let mut rows = vec![vec![str_col("information_schema")], vec![str_col("performance_schema")]];
+            let mut rows = vec![
+                vec![str_col("information_schema")],
+                vec![str_col("performance_schema")],
+            ];
             rows.extend(names.iter().map(|d| vec![str_col(&d.name)]));
             Ok(rs(vec![vfield("name", 64)], rows, ms))
         }
@@ -789,29 +1039,61 @@ pub(super) fn show(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, kind: &Show
                 "CREATE DATABASE `{}` BUFFER {} CACHESIZE {} CACHEMODEL '{}' COMP {} DURATION {} WAL_FSYNC_PERIOD {} MAXROWS {} MINROWS {} STT_TRIGGER 2 KEEP {} PAGES {} PAGESIZE {} PRECISION '{}' REPLICA {} WAL_LEVEL {} VGROUPS {} SINGLE_STABLE 0 TABLE_PREFIX 0 TABLE_SUFFIX 0 TSDB_PAGESIZE 4 WAL_RETENTION_PERIOD 3600 WAL_RETENTION_SIZE 0 KEEP_TIME_OFFSET 0 ENCRYPT_ALGORITHM 'none' SS_CHUNKPAGES 131072 SS_KEEPLOCAL 525600m SS_COMPACT 1 COMPACT_INTERVAL 0d COMPACT_TIME_RANGE 0d,0d COMPACT_TIME_OFFSET 0h",
                 d.name, o.buffer, o.cachesize, o.cachemodel, o.comp, o.duration, o.wal_fsync_period, o.maxrows, o.minrows, o.keep, o.pages, o.pagesize, d.precision.as_str(), o.replica, o.wal_level, o.vgroups
             );
-            Ok(rs(vec![vfield("Database", 63), vfield("Create Database", 65517)], vec![vec![str_col(&d.name), str_col(text)]], ms))
+            Ok(rs(
+                vec![vfield("Database", 63), vfield("Create Database", 65517)],
+                vec![vec![str_col(&d.name), str_col(text)]],
+                ms,
+            ))
         }
         ShowKind::CreateTable(name) | ShowKind::CreateStable(name) => {
             let d = resolve_db(cat, ctx, name.db.as_deref())?;
-            let cols_text = |cols: &[ColumnSchema]| cols.iter().map(|c| format!("`{}` {}", c.name, type_text(c))).collect::<Vec<_>>().join(", ");
+            let cols_text = |cols: &[ColumnSchema]| {
+                cols.iter()
+                    .map(|c| format!("`{}` {}", c.name, type_text(c)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             let text = if let Some(st) = d.stables.get(&name.name) {
-                format!("CREATE STABLE `{}` ({}) TAGS ({})", st.name, cols_text(&st.columns), cols_text(&st.tags))
+                format!(
+                    "CREATE STABLE `{}` ({}) TAGS ({})",
+                    st.name,
+                    cols_text(&st.columns),
+                    cols_text(&st.tags)
+                )
             } else {
                 if matches!(kind, ShowKind::CreateStable(_)) {
                     return Err(table_not_exist());
                 }
                 let t = d.tables.get(&name.name).ok_or_else(table_not_exist)?;
                 match &t.kind {
-                    TableKind::Normal { columns } => format!("CREATE TABLE `{}` ({})", t.name, cols_text(columns)),
+                    TableKind::Normal { columns } => {
+                        format!("CREATE TABLE `{}` ({})", t.name, cols_text(columns))
+                    }
                     TableKind::Child { stable, tags } => {
                         let st = d.stables.get(stable).ok_or_else(table_not_exist)?;
-                        let names = st.tags.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ");
-                        let vals = tags.iter().map(|v| value_text(v, true).unwrap_or_else(|| "NULL".into())).collect::<Vec<_>>().join(", ");
-                        format!("CREATE TABLE `{}` USING `{}` ({}) TAGS ({})", t.name, stable, names, vals)
+                        let names = st
+                            .tags
+                            .iter()
+                            .map(|c| format!("`{}`", c.name))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let vals = tags
+                            .iter()
+                            .map(|v| value_text(v, true).unwrap_or_else(|| "NULL".into()))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        format!(
+                            "CREATE TABLE `{}` USING `{}` ({}) TAGS ({})",
+                            t.name, stable, names, vals
+                        )
                     }
                 }
             };
-            Ok(rs(vec![vfield("Table", 193), vfield("Create Table", 3_145_726)], vec![vec![str_col(&name.name), str_col(text)]], ms))
+            Ok(rs(
+                vec![vfield("Table", 193), vfield("Create Table", 3_145_726)],
+                vec![vec![str_col(&name.name), str_col(text)]],
+                ms,
+            ))
         }
         ShowKind::Tags(name) => {
             let d = resolve_db(cat, ctx, name.db.as_deref())?;
@@ -845,13 +1127,31 @@ pub(super) fn show(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, kind: &Show
             let d = resolve_db(cat, ctx, table.db.as_deref())?;
             let st = d.stables.get(&table.name).ok_or_else(table_not_exist)?;
             let idx: Vec<Option<usize>> = match cols {
-                None => std::iter::once(None).chain((0..st.tags.len()).map(Some)).collect(),
+                None => std::iter::once(None)
+                    .chain((0..st.tags.len()).map(Some))
+                    .collect(),
                 Some(names) => names
                     .iter()
-                    .map(|n| if n == "tbname" { Ok(None) } else { st.tags.iter().position(|t| t.name == *n).map(Some).ok_or_else(|| invalid_column(n)) })
+                    .map(|n| {
+                        if n == "tbname" {
+                            Ok(None)
+                        } else {
+                            st.tags
+                                .iter()
+                                .position(|t| t.name == *n)
+                                .map(Some)
+                                .ok_or_else(|| invalid_column(n))
+                        }
+                    })
                     .collect::<Result<_, _>>()?,
             };
-            let fields = idx.iter().map(|i| i.map(|i| st.tags[i].field()).unwrap_or_else(|| vfield("tbname", 270))).collect();
+            let fields = idx
+                .iter()
+                .map(|i| {
+                    i.map(|i| st.tags[i].field())
+                        .unwrap_or_else(|| vfield("tbname", 270))
+                })
+                .collect();
             let rows = d
                 .children_of(&st.name)
                 .into_iter()
@@ -860,7 +1160,12 @@ pub(super) fn show(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, kind: &Show
                         TableKind::Child { tags, .. } => tags.clone(),
                         _ => vec![],
                     };
-                    idx.iter().map(|i| i.map(|i| tags.get(i).cloned().unwrap_or(Value::Null)).unwrap_or_else(|| str_col(&t.name))).collect()
+                    idx.iter()
+                        .map(|i| {
+                            i.map(|i| tags.get(i).cloned().unwrap_or(Value::Null))
+                                .unwrap_or_else(|| str_col(&t.name))
+                        })
+                        .collect()
                 })
                 .collect();
             Ok(rs(fields, rows, ms))
@@ -875,32 +1180,70 @@ pub(super) fn show(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, kind: &Show
                 Field::fixed("create_time", DataType::Timestamp),
                 vfield("allowed_host", 49152),
             ];
-            let row = vec![str_col("root"), Value::Int(1), Value::Int(1), Value::Int(1), Value::Int(1), Value::Timestamp(0), str_col("127.0.0.1/32,::1/128")];
+            let row = vec![
+                str_col("root"),
+                Value::Int(1),
+                Value::Int(1),
+                Value::Int(1),
+                Value::Int(1),
+                Value::Timestamp(0),
+                str_col("127.0.0.1/32,::1/128"),
+            ];
             Ok(rs(fields, vec![row], ms))
         }
         ShowKind::Variables { like } => {
-            let fields = vec![vfield("name", 30), vfield("value", 4094), vfield("scope", 6), vfield("category", 6), vfield("info", 62)];
+            let fields = vec![
+                vfield("name", 30),
+                vfield("value", 4094),
+                vfield("scope", 6),
+                vfield("category", 6),
+                vfield("info", 62),
+            ];
             let tz = engine.config().timezone;
             let offset = {
                 use chrono::{Offset, TimeZone};
                 let now = chrono::Utc::now().naive_utc();
                 let secs = tz.offset_from_utc_datetime(&now).fix().local_minus_utc();
                 let sign = if secs < 0 { '-' } else { '+' };
-                format!("{}{:02}{:02}", sign, secs.abs() / 3600, secs.abs() % 3600 / 60)
+                format!(
+                    "{}{:02}{:02}",
+                    sign,
+                    secs.abs() / 3600,
+                    secs.abs() % 3600 / 60
+                )
             };
-            let abbr = chrono::Utc::now().with_timezone(&tz).format("%Z").to_string();
-            let vars = vec![("timezone", format!("{} ({}, {})", tz.name(), abbr, offset)), ("locale", "C.UTF-8".into()), ("charset", "UTF-8".into())];
+            let abbr = chrono::Utc::now()
+                .with_timezone(&tz)
+                .format("%Z")
+                .to_string();
+            let vars = vec![
+                ("timezone", format!("{} ({}, {})", tz.name(), abbr, offset)),
+                ("locale", "C.UTF-8".into()),
+                ("charset", "UTF-8".into()),
+            ];
             let rows = vars
                 .into_iter()
                 .filter(|(n, _)| like.as_ref().is_none_or(|p| like_match(n, p)))
-                .map(|(n, v)| vec![str_col(n), str_col(v), str_col("both"), str_col("global"), str_col("")])
+                .map(|(n, v)| {
+                    vec![
+                        str_col(n),
+                        str_col(v),
+                        str_col("both"),
+                        str_col("global"),
+                        str_col(""),
+                    ]
+                })
                 .collect();
             Ok(rs(fields, rows, ms))
         }
         ShowKind::Topics => {
             let mut t: Vec<&super::Topic> = cat.topics.values().collect();
             t.sort_by_key(|t| t.create_time_ms);
-            Ok(rs(vec![vfield("topic_name", 192)], t.into_iter().map(|t| vec![str_col(&t.name)]).collect(), ms))
+            Ok(rs(
+                vec![vfield("topic_name", 192)],
+                t.into_iter().map(|t| vec![str_col(&t.name)]).collect(),
+                ms,
+            ))
         }
         ShowKind::Subscriptions => {
             let fields = vec![
@@ -962,9 +1305,28 @@ pub(super) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
             let mut rows = Vec::new();
             for sys in SYSTEM_DBS {
                 rows.push(vec![
-                    str_col(sys), Value::Null, Value::Null, Value::Int(0), Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, Value::Null,
-                    Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, str_col("ready"), Value::Null, Value::Null, Value::Null, Value::Null,
-                    Value::Null, Value::Null,
+                    str_col(sys),
+                    Value::Null,
+                    Value::Null,
+                    Value::Int(0),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    str_col("ready"),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
                 ]);
             }
             for d in dbs {
@@ -1086,12 +1448,26 @@ pub(super) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
             let mut push = |table: &str, db: &str, ty: &str, cols: &[ColumnSchema]| {
                 for c in cols {
                     let (t, len) = match c.ty {
-                        DataType::VarChar | DataType::NChar => (format!("{}({})", c.ty.name(), c.len), c.len),
-                        DataType::VarBinary | DataType::Geometry => (c.ty.name().to_string(), c.len + 2),
+                        DataType::VarChar | DataType::NChar => {
+                            (format!("{}({})", c.ty.name(), c.len), c.len)
+                        }
+                        DataType::VarBinary | DataType::Geometry => {
+                            (c.ty.name().to_string(), c.len + 2)
+                        }
                         DataType::Decimal | DataType::Decimal64 => (type_text(c), c.len),
                         _ => (c.ty.name().to_string(), c.len),
                     };
-                    rows.push(vec![str_col(table), str_col(db), str_col(ty), str_col(&c.name), str_col(t), Value::Int(len as i64), Value::Int(c.precision as i64), Value::Int(c.scale as i64), Value::Null]);
+                    rows.push(vec![
+                        str_col(table),
+                        str_col(db),
+                        str_col(ty),
+                        str_col(&c.name),
+                        str_col(t),
+                        Value::Int(len as i64),
+                        Value::Int(c.precision as i64),
+                        Value::Int(c.scale as i64),
+                        Value::Null,
+                    ]);
                 }
             };
             for d in &dbs {
@@ -1099,7 +1475,11 @@ pub(super) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                     push(&st.name, &d.name, "SUPER_TABLE", &st.columns);
                 }
                 for t in d.tables_in_order() {
-                    let ty = if matches!(t.kind, TableKind::Child { .. }) { "CHILD_TABLE" } else { "NORMAL_TABLE" };
+                    let ty = if matches!(t.kind, TableKind::Child { .. }) {
+                        "CHILD_TABLE"
+                    } else {
+                        "NORMAL_TABLE"
+                    };
                     push(&t.name, &d.name, ty, d.columns_of(t));
                 }
             }
@@ -1136,12 +1516,30 @@ pub(super) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
             rs(fields, rows, ms)
         }
         "ins_topics" => {
-            let fields = vec![vfield("topic_name", 192), vfield("db_name", 64), ts("create_time"), vfield("sql", 2048), vfield("schema", 8192), vfield("meta", 4), vfield("type", 8)];
+            let fields = vec![
+                vfield("topic_name", 192),
+                vfield("db_name", 64),
+                ts("create_time"),
+                vfield("sql", 2048),
+                vfield("schema", 8192),
+                vfield("meta", 4),
+                vfield("type", 8),
+            ];
             let mut t: Vec<&super::Topic> = cat.topics.values().collect();
             t.sort_by_key(|t| t.create_time_ms);
             let rows = t
                 .into_iter()
-                .map(|t| vec![str_col(&t.name), str_col(&t.db), Value::Timestamp(t.create_time_ms), str_col(&t.sql), Value::Null, str_col("no"), str_col(t.kind)])
+                .map(|t| {
+                    vec![
+                        str_col(&t.name),
+                        str_col(&t.db),
+                        Value::Timestamp(t.create_time_ms),
+                        str_col(&t.sql),
+                        Value::Null,
+                        str_col("no"),
+                        str_col(t.kind),
+                    ]
+                })
                 .collect();
             rs(fields, rows, ms)
         }

@@ -80,7 +80,10 @@ impl Relation<'_> {
         let mut out = Vec::with_capacity(self.segs.iter().map(|s| s.n).sum());
         for (si, s) in self.segs.iter().enumerate() {
             for i in 0..s.n {
-                out.push(RowRef { seg: si as u32, idx: i as u32 });
+                out.push(RowRef {
+                    seg: si as u32,
+                    idx: i as u32,
+                });
             }
         }
         out
@@ -315,21 +318,43 @@ impl BExpr {
         match self {
             BExpr::Agg(_) => true,
             BExpr::Col(_) | BExpr::Lit(_) | BExpr::WStart | BExpr::WEnd | BExpr::WDuration => false,
-            BExpr::Unscale(e, _) | BExpr::NegDecimal(e) | BExpr::JsonGet(e, _) | BExpr::ToJson(e) | BExpr::DecText(e, _) | BExpr::ToDecimal(e, _, _) => e.contains_agg(),
+            BExpr::Unscale(e, _)
+            | BExpr::NegDecimal(e)
+            | BExpr::JsonGet(e, _)
+            | BExpr::ToJson(e)
+            | BExpr::DecText(e, _)
+            | BExpr::ToDecimal(e, _, _) => e.contains_agg(),
             BExpr::DecArith(_, a, b, _) => a.0.contains_agg() || b.0.contains_agg(),
-            BExpr::Neg(e) | BExpr::Not(e) | BExpr::IsNull(e, _) | BExpr::Like(e, _, _) | BExpr::Regex(e, _, _) | BExpr::Cast(e, _) => e.contains_agg(),
-            BExpr::Arith(_, a, b) | BExpr::TsArith(_, a, b) | BExpr::Cmp(_, a, b) | BExpr::And(a, b) | BExpr::Or(a, b) => a.contains_agg() || b.contains_agg(),
+            BExpr::Neg(e)
+            | BExpr::Not(e)
+            | BExpr::IsNull(e, _)
+            | BExpr::Like(e, _, _)
+            | BExpr::Regex(e, _, _)
+            | BExpr::Cast(e, _) => e.contains_agg(),
+            BExpr::Arith(_, a, b)
+            | BExpr::TsArith(_, a, b)
+            | BExpr::Cmp(_, a, b)
+            | BExpr::And(a, b)
+            | BExpr::Or(a, b) => a.contains_agg() || b.contains_agg(),
             BExpr::In(e, l, _) => e.contains_agg() || l.iter().any(|x| x.contains_agg()),
             BExpr::Between(a, b, c, _) => a.contains_agg() || b.contains_agg() || c.contains_agg(),
             BExpr::Func(_, args) => args.iter().any(|x| x.contains_agg()),
             BExpr::Case(o, w, e) => {
-                o.as_ref().is_some_and(|x| x.contains_agg()) || w.iter().any(|(a, b)| a.contains_agg() || b.contains_agg()) || e.as_ref().is_some_and(|x| x.contains_agg())
+                o.as_ref().is_some_and(|x| x.contains_agg())
+                    || w.iter().any(|(a, b)| a.contains_agg() || b.contains_agg())
+                    || e.as_ref().is_some_and(|x| x.contains_agg())
             }
         }
     }
 
     /// Evaluates at a row (`row`, if any) inside a group (`g`, if any).
-    pub fn eval(&self, rel: &Relation, row: Option<RowRef>, g: Option<&GroupCtx>, env: &EvalEnv) -> Value {
+    pub fn eval(
+        &self,
+        rel: &Relation,
+        row: Option<RowRef>,
+        g: Option<&GroupCtx>,
+        env: &EvalEnv,
+    ) -> Value {
         match self {
             BExpr::Col(c) => match row {
                 Some(r) => rel.value(*c, r),
@@ -342,7 +367,10 @@ impl BExpr {
             },
             BExpr::Not(e) => Value::Bool(!truthy(&e.eval(rel, row, g, env))),
             BExpr::Arith(op, a, b) => {
-                let (Some(x), Some(y)) = (to_f64(&a.eval(rel, row, g, env)), to_f64(&b.eval(rel, row, g, env))) else {
+                let (Some(x), Some(y)) = (
+                    to_f64(&a.eval(rel, row, g, env)),
+                    to_f64(&b.eval(rel, row, g, env)),
+                ) else {
                     return Value::Null;
                 };
                 let r = match op {
@@ -372,7 +400,9 @@ impl BExpr {
                 let av = a.eval(rel, row, g, env);
                 let bv = b.eval(rel, row, g, env);
                 match (to_i128(&av), to_i128(&bv)) {
-                    (Some(x), Some(y)) => Value::Timestamp((if *neg { x - y } else { x + y }) as i64),
+                    (Some(x), Some(y)) => {
+                        Value::Timestamp((if *neg { x - y } else { x + y }) as i64)
+                    }
                     _ => Value::Null,
                 }
             }
@@ -392,20 +422,31 @@ impl BExpr {
                     }),
                 }
             }
-            BExpr::And(a, b) => Value::Bool(truthy(&a.eval(rel, row, g, env)) && truthy(&b.eval(rel, row, g, env))),
-            BExpr::Or(a, b) => Value::Bool(truthy(&a.eval(rel, row, g, env)) || truthy(&b.eval(rel, row, g, env))),
-            BExpr::IsNull(e, negated) => Value::Bool(e.eval(rel, row, g, env).is_null() != *negated),
+            BExpr::And(a, b) => {
+                Value::Bool(truthy(&a.eval(rel, row, g, env)) && truthy(&b.eval(rel, row, g, env)))
+            }
+            BExpr::Or(a, b) => {
+                Value::Bool(truthy(&a.eval(rel, row, g, env)) || truthy(&b.eval(rel, row, g, env)))
+            }
+            BExpr::IsNull(e, negated) => {
+                Value::Bool(e.eval(rel, row, g, env).is_null() != *negated)
+            }
             BExpr::In(e, list, negated) => {
                 let v = e.eval(rel, row, g, env);
                 if v.is_null() {
                     return Value::Bool(false);
                 }
-                let found = list.iter().any(|x| compare(&v, &x.eval(rel, row, g, env)) == Some(Ordering::Equal));
+                let found = list
+                    .iter()
+                    .any(|x| compare(&v, &x.eval(rel, row, g, env)) == Some(Ordering::Equal));
                 Value::Bool(found != *negated)
             }
             BExpr::Between(e, lo, hi, negated) => {
                 let v = e.eval(rel, row, g, env);
-                let (Some(a), Some(b)) = (compare(&v, &lo.eval(rel, row, g, env)), compare(&v, &hi.eval(rel, row, g, env))) else {
+                let (Some(a), Some(b)) = (
+                    compare(&v, &lo.eval(rel, row, g, env)),
+                    compare(&v, &hi.eval(rel, row, g, env)),
+                ) else {
                     return Value::Bool(false);
                 };
                 Value::Bool((a != Ordering::Less && b != Ordering::Greater) != *negated)
@@ -437,23 +478,35 @@ impl BExpr {
                         return v.eval(rel, row, g, env);
                     }
                 }
-                else_.as_ref().map(|e| e.eval(rel, row, g, env)).unwrap_or(Value::Null)
+                else_
+                    .as_ref()
+                    .map(|e| e.eval(rel, row, g, env))
+                    .unwrap_or(Value::Null)
             }
             BExpr::Unscale(e, scale) => match e.eval(rel, row, g, env) {
                 Value::Decimal(d) => Value::Double(d as f64 / 10f64.powi(*scale as i32)),
                 other => other,
             },
             BExpr::DecArith(op, a, b, out_scale) => {
-                let (Some(x), Some(y)) = (dec_operand(&a.0.eval(rel, row, g, env)), dec_operand(&b.0.eval(rel, row, g, env))) else {
+                let (Some(x), Some(y)) = (
+                    dec_operand(&a.0.eval(rel, row, g, env)),
+                    dec_operand(&b.0.eval(rel, row, g, env)),
+                ) else {
                     return Value::Null;
                 };
-                dec_arith(*op, x, a.1, y, b.1, *out_scale).map(Value::Decimal).unwrap_or(Value::Null)
+                dec_arith(*op, x, a.1, y, b.1, *out_scale)
+                    .map(Value::Decimal)
+                    .unwrap_or(Value::Null)
             }
             BExpr::DecText(e, scale) => match e.eval(rel, row, g, env) {
                 Value::Decimal(d) => Value::Str(super::convert::format_decimal(d, *scale)),
                 other => other,
             },
-            BExpr::ToDecimal(e, p, sc) => to_decimal(&e.eval(rel, row, g, env), *p, *sc).ok().flatten().map(Value::Decimal).unwrap_or(Value::Null),
+            BExpr::ToDecimal(e, p, sc) => to_decimal(&e.eval(rel, row, g, env), *p, *sc)
+                .ok()
+                .flatten()
+                .map(Value::Decimal)
+                .unwrap_or(Value::Null),
             BExpr::NegDecimal(e) => match e.eval(rel, row, g, env) {
                 Value::Decimal(d) => Value::Decimal(-d),
                 other => other,
@@ -462,7 +515,9 @@ impl BExpr {
                 Value::Str(s) => match serde_json::from_str::<serde_json::Value>(&s) {
                     Ok(serde_json::Value::Object(m)) => match m.get(key) {
                         Some(serde_json::Value::String(x)) => Value::Str(x.clone()),
-                        Some(serde_json::Value::Number(n)) => Value::Double(n.as_f64().unwrap_or(0.0)),
+                        Some(serde_json::Value::Number(n)) => {
+                            Value::Double(n.as_f64().unwrap_or(0.0))
+                        }
                         Some(serde_json::Value::Bool(b)) => Value::Bool(*b),
                         _ => Value::Null,
                     },
@@ -476,10 +531,21 @@ impl BExpr {
                 Value::Bool(b) => Value::Str(b.to_string()),
                 other => other,
             },
-            BExpr::Agg(i) => g.and_then(|g| g.aggs.get(*i).cloned()).unwrap_or(Value::Null),
-            BExpr::WStart => g.and_then(|g| g.window).map(|w| Value::Timestamp(w.0)).unwrap_or(Value::Null),
-            BExpr::WEnd => g.and_then(|g| g.window).map(|w| Value::Timestamp(w.1)).unwrap_or(Value::Null),
-            BExpr::WDuration => g.and_then(|g| g.window).map(|w| Value::Int(w.2)).unwrap_or(Value::Null),
+            BExpr::Agg(i) => g
+                .and_then(|g| g.aggs.get(*i).cloned())
+                .unwrap_or(Value::Null),
+            BExpr::WStart => g
+                .and_then(|g| g.window)
+                .map(|w| Value::Timestamp(w.0))
+                .unwrap_or(Value::Null),
+            BExpr::WEnd => g
+                .and_then(|g| g.window)
+                .map(|w| Value::Timestamp(w.1))
+                .unwrap_or(Value::Null),
+            BExpr::WDuration => g
+                .and_then(|g| g.window)
+                .map(|w| Value::Int(w.2))
+                .unwrap_or(Value::Null),
         }
     }
 }
@@ -538,12 +604,18 @@ pub fn cast_value(v: Value, f: &Field, env: &EvalEnv) -> Value {
         Float => Value::Float(to_f64(&v).unwrap_or(0.0) as f32),
         Double => Value::Double(to_f64(&v).unwrap_or(0.0)),
         Timestamp => match &v {
-            Value::Str(s) => super::time::parse_timestamp(s, env.tz, env.precision).map(Value::Timestamp).unwrap_or(Value::Null),
+            Value::Str(s) => super::time::parse_timestamp(s, env.tz, env.precision)
+                .map(Value::Timestamp)
+                .unwrap_or(Value::Null),
             other => Value::Timestamp(to_f64(other).unwrap_or(0.0) as i64),
         },
         VarChar | NChar => {
             let s = value_to_string(&v, env).unwrap_or_default();
-            let s: String = if f.ty == NChar { s.chars().take(f.len as usize).collect() } else { truncate_bytes(&s, f.len as usize) };
+            let s: String = if f.ty == NChar {
+                s.chars().take(f.len as usize).collect()
+            } else {
+                truncate_bytes(&s, f.len as usize)
+            };
             Value::Str(s)
         }
         VarBinary => Value::Bytes(value_to_string(&v, env).unwrap_or_default().into_bytes()),
@@ -574,17 +646,27 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
     };
     match f {
         Round if a.len() > 1 => {
-            let (Some(x), Some(d)) = (num(0), num(1)) else { return Value::Null };
+            let (Some(x), Some(d)) = (num(0), num(1)) else {
+                return Value::Null;
+            };
             let m = 10f64.powi(d as i32);
             Value::Double((x * m).round() / m)
         }
         Truncate => {
-            let (Some(x), Some(d)) = (num(0), num(1)) else { return Value::Null };
+            let (Some(x), Some(d)) = (num(0), num(1)) else {
+                return Value::Null;
+            };
             let m = 10f64.powi(d as i32);
             Value::Double((x * m).trunc() / m)
         }
         Sign => match num(0) {
-            Some(x) => Value::Double(if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }),
+            Some(x) => Value::Double(if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }),
             None => Value::Null,
         },
         ModFn => match (num(0), num(1)) {
@@ -610,7 +692,11 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             }
         }
         Replace => match (txt(0), txt(1), txt(2)) {
-            (Some(s), Some(from), Some(to)) => Value::Str(if from.is_empty() { s } else { s.replace(&from, &to) }),
+            (Some(s), Some(from), Some(to)) => Value::Str(if from.is_empty() {
+                s
+            } else {
+                s.replace(&from, &to)
+            }),
             _ => Value::Null,
         },
         Repeat => match (txt(0), num(1)) {
@@ -618,7 +704,11 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             _ => Value::Null,
         },
         Position => match (txt(0), txt(1)) {
-            (Some(needle), Some(hay)) => Value::Int(hay.find(&needle).map(|b| hay[..b].chars().count() as i64 + 1).unwrap_or(0)),
+            (Some(needle), Some(hay)) => Value::Int(
+                hay.find(&needle)
+                    .map(|b| hay[..b].chars().count() as i64 + 1)
+                    .unwrap_or(0),
+            ),
             _ => Value::Null,
         },
         Ascii => match txt(0) {
@@ -641,7 +731,9 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             let mut best = a[0].clone();
             for v in &a[1..] {
                 let o = compare(v, &best);
-                if (f == Greatest && o == Some(Ordering::Greater)) || (f == Least && o == Some(Ordering::Less)) {
+                if (f == Greatest && o == Some(Ordering::Greater))
+                    || (f == Least && o == Some(Ordering::Less))
+                {
                     best = v.clone();
                 }
             }
@@ -680,19 +772,27 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             _ => Value::Null,
         },
         ToTimestamp => match txt(0) {
-            Some(s) => super::time::parse_timestamp(&s, env.tz, env.precision).map(Value::Timestamp).unwrap_or(Value::Null),
+            Some(s) => super::time::parse_timestamp(&s, env.tz, env.precision)
+                .map(Value::Timestamp)
+                .unwrap_or(Value::Null),
             None => Value::Null,
         },
         Weekday | DayOfWeek | Week => match a.first() {
             Some(Value::Timestamp(t)) => {
                 use chrono::Datelike;
-                let Some(d) = local_datetime(*t, env) else { return Value::Null };
+                let Some(d) = local_datetime(*t, env) else {
+                    return Value::Null;
+                };
                 let wd = d.weekday();
                 Value::Int(match f {
                     Weekday => wd.num_days_from_monday() as i64,
                     DayOfWeek => wd.num_days_from_sunday() as i64 + 1,
                     _ => {
-                        let jan1 = d.date_naive().with_ordinal(1).map(|x| x.weekday().num_days_from_sunday() as i64).unwrap_or(0);
+                        let jan1 = d
+                            .date_naive()
+                            .with_ordinal(1)
+                            .map(|x| x.weekday().num_days_from_sunday() as i64)
+                            .unwrap_or(0);
                         (d.ordinal0() as i64 + jan1) / 7
                     }
                 })
@@ -717,21 +817,29 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             }
         }
         JsonContains => match (a.first(), txt(1)) {
-            (Some(Value::Str(s)), Some(k)) => {
-                Value::Bool(matches!(serde_json::from_str::<serde_json::Value>(s), Ok(serde_json::Value::Object(m)) if m.contains_key(&k)))
-            }
+            (Some(Value::Str(s)), Some(k)) => Value::Bool(
+                matches!(serde_json::from_str::<serde_json::Value>(s), Ok(serde_json::Value::Object(m)) if m.contains_key(&k)),
+            ),
             _ => Value::Bool(false),
         },
         StGeomFromText => match txt(0) {
-            Some(s) => super::convert::wkt_to_wkb(&s).map(Value::Bytes).unwrap_or(Value::Null),
+            Some(s) => super::convert::wkt_to_wkb(&s)
+                .map(Value::Bytes)
+                .unwrap_or(Value::Null),
             None => Value::Null,
         },
         StAsText => match a.first() {
-            Some(Value::Bytes(b)) => super::geometry::wkb_to_wkt(b).map(Value::Str).unwrap_or(Value::Null),
+            Some(Value::Bytes(b)) => super::geometry::wkb_to_wkt(b)
+                .map(Value::Str)
+                .unwrap_or(Value::Null),
             _ => Value::Null,
         },
         StIntersects | StContains => match (a.first(), a.get(1)) {
-            (Some(Value::Bytes(x)), Some(Value::Bytes(y))) => super::geometry::relate(x, y, f == StContains).map(Value::Bool).unwrap_or(Value::Null),
+            (Some(Value::Bytes(x)), Some(Value::Bytes(y))) => {
+                super::geometry::relate(x, y, f == StContains)
+                    .map(Value::Bool)
+                    .unwrap_or(Value::Null)
+            }
             _ => Value::Null,
         },
         Abs | Ceil | Floor | Round => {
@@ -781,11 +889,21 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             Some(Value::Bytes(b)) => Value::Int(b.len() as i64),
             _ => Value::Null,
         },
-        Lower => txt(0).map(|s| Value::Str(s.to_ascii_lowercase())).unwrap_or(Value::Null),
-        Upper => txt(0).map(|s| Value::Str(s.to_ascii_uppercase())).unwrap_or(Value::Null),
-        Ltrim => txt(0).map(|s| Value::Str(s.trim_start().to_string())).unwrap_or(Value::Null),
-        Rtrim => txt(0).map(|s| Value::Str(s.trim_end().to_string())).unwrap_or(Value::Null),
-        Trim => txt(0).map(|s| Value::Str(s.trim().to_string())).unwrap_or(Value::Null),
+        Lower => txt(0)
+            .map(|s| Value::Str(s.to_ascii_lowercase()))
+            .unwrap_or(Value::Null),
+        Upper => txt(0)
+            .map(|s| Value::Str(s.to_ascii_uppercase()))
+            .unwrap_or(Value::Null),
+        Ltrim => txt(0)
+            .map(|s| Value::Str(s.trim_start().to_string()))
+            .unwrap_or(Value::Null),
+        Rtrim => txt(0)
+            .map(|s| Value::Str(s.trim_end().to_string()))
+            .unwrap_or(Value::Null),
+        Trim => txt(0)
+            .map(|s| Value::Str(s.trim().to_string()))
+            .unwrap_or(Value::Null),
         Concat => {
             let mut out = String::new();
             for i in 0..a.len() {
@@ -797,7 +915,9 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             Value::Str(out)
         }
         ConcatWs => {
-            let Some(sep) = txt(0) else { return Value::Null };
+            let Some(sep) = txt(0) else {
+                return Value::Null;
+            };
             let parts: Vec<String> = (1..a.len()).filter_map(txt).collect();
             if parts.is_empty() {
                 return Value::Null;
@@ -808,7 +928,13 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             let Some(s) = txt(0) else { return Value::Null };
             let chars: Vec<char> = s.chars().collect();
             let pos = num(1).unwrap_or(1.0) as i64;
-            let start = if pos > 0 { (pos - 1) as usize } else if pos < 0 { chars.len().saturating_sub((-pos) as usize) } else { 0 };
+            let start = if pos > 0 {
+                (pos - 1) as usize
+            } else if pos < 0 {
+                chars.len().saturating_sub((-pos) as usize)
+            } else {
+                0
+            };
             let len = num(2).map(|l| l.max(0.0) as usize).unwrap_or(usize::MAX);
             Value::Str(chars.iter().skip(start).take(len).collect())
         }
@@ -825,30 +951,54 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
                     Some(z) => parse_offset_text(&z),
                     None => {
                         use chrono::Offset;
-                        chrono::DateTime::from_timestamp(secs, 0).map(|d| d.with_timezone(&env.tz).offset().fix().local_minus_utc() as i64)
+                        chrono::DateTime::from_timestamp(secs, 0).map(|d| {
+                            d.with_timezone(&env.tz).offset().fix().local_minus_utc() as i64
+                        })
                     }
                 };
-                let Some(off) = offset_secs else { return Value::Null };
-                let Some(d) = chrono::DateTime::from_timestamp(secs + off, 0) else { return Value::Null };
+                let Some(off) = offset_secs else {
+                    return Value::Null;
+                };
+                let Some(d) = chrono::DateTime::from_timestamp(secs + off, 0) else {
+                    return Value::Null;
+                };
                 let suffix = match txt(1) {
                     Some(z) => z,
-                    None => format!("{}{:02}{:02}", if off < 0 { '-' } else { '+' }, off.abs() / 3600, off.abs() % 3600 / 60),
+                    None => format!(
+                        "{}{:02}{:02}",
+                        if off < 0 { '-' } else { '+' },
+                        off.abs() / 3600,
+                        off.abs() % 3600 / 60
+                    ),
                 };
-                Value::Str(format!("{}.{:0w$}{}", d.format("%Y-%m-%dT%H:%M:%S"), frac, suffix, w = digits))
+                Value::Str(format!(
+                    "{}.{:0w$}{}",
+                    d.format("%Y-%m-%dT%H:%M:%S"),
+                    frac,
+                    suffix,
+                    w = digits
+                ))
             }
             _ => Value::Null,
         },
         ToUnixTimestamp => match a.first() {
-            Some(Value::Str(s)) => super::time::parse_timestamp(s, env.tz, env.precision).map(Value::Int).unwrap_or(Value::Null),
+            Some(Value::Str(s)) => super::time::parse_timestamp(s, env.tz, env.precision)
+                .map(Value::Int)
+                .unwrap_or(Value::Null),
             _ => Value::Null,
         },
         TimeTruncate => match (a.first(), a.get(1)) {
-            (Some(Value::Timestamp(t)), Some(Value::Int(u))) if *u > 0 => Value::Timestamp(t.div_euclid(*u) * u),
+            (Some(Value::Timestamp(t)), Some(Value::Int(u))) if *u > 0 => {
+                Value::Timestamp(t.div_euclid(*u) * u)
+            }
             _ => Value::Null,
         },
         Now => Value::Timestamp(env.now),
         Today => Value::Timestamp(super::time::today(env.tz, env.precision)),
-        Database => env.db.map(|d| Value::Str(d.to_string())).unwrap_or(Value::Null),
+        Database => env
+            .db
+            .map(|d| Value::Str(d.to_string()))
+            .unwrap_or(Value::Null),
         ServerVersion | ClientVersion => Value::Str(env.server_version.to_string()),
         Timezone => {
             // "Asia/Shanghai (CST, +0800)", as `show variables like 'timezone'`
@@ -856,7 +1006,14 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             let now = chrono::Utc::now().with_timezone(&env.tz);
             let secs = now.offset().fix().local_minus_utc();
             let sign = if secs < 0 { '-' } else { '+' };
-            Value::Str(format!("{} ({}, {}{:02}{:02})", env.tz.name(), now.format("%Z"), sign, secs.abs() / 3600, secs.abs() % 3600 / 60))
+            Value::Str(format!(
+                "{} ({}, {}{:02}{:02})",
+                env.tz.name(),
+                now.format("%Z"),
+                sign,
+                secs.abs() / 3600,
+                secs.abs() % 3600 / 60
+            ))
         }
         CurrentUser => Value::Str("root@localhost".into()),
     }
@@ -878,7 +1035,10 @@ fn parse_offset_text(z: &str) -> Option<i64> {
     let digits: String = z[1..].chars().filter(|c| c.is_ascii_digit()).collect();
     let (h, m) = match digits.len() {
         2 => (digits.parse::<i64>().ok()?, 0),
-        4 => (digits[..2].parse::<i64>().ok()?, digits[2..].parse::<i64>().ok()?),
+        4 => (
+            digits[..2].parse::<i64>().ok()?,
+            digits[2..].parse::<i64>().ok()?,
+        ),
         _ => return None,
     };
     Some(sign * (h * 3600 + m * 60))
@@ -893,7 +1053,9 @@ fn local_datetime(t: i64, env: &EvalEnv) -> Option<chrono::DateTime<chrono_tz::T
 /// am/pm, month/mon, day/dy); anything else is copied.
 fn to_char(t: i64, fmt: &str, env: &EvalEnv) -> String {
     use chrono::{Datelike, Timelike};
-    let Some(d) = local_datetime(t, env) else { return String::new() };
+    let Some(d) = local_datetime(t, env) else {
+        return String::new();
+    };
     let per = env.precision.per_second();
     let frac_ns = t.rem_euclid(per) * (1_000_000_000 / per);
     let mut out = String::new();
@@ -917,8 +1079,20 @@ fn to_char(t: i64, fmt: &str, env: &EvalEnv) -> String {
         ("ms", &|| format!("{:03}", frac_ns / 1_000_000)),
         ("us", &|| format!("{:06}", frac_ns / 1_000)),
         ("ns", &|| format!("{:09}", frac_ns)),
-        ("am", &|| if d.hour() < 12 { "AM".into() } else { "PM".into() }),
-        ("pm", &|| if d.hour() < 12 { "AM".into() } else { "PM".into() }),
+        ("am", &|| {
+            if d.hour() < 12 {
+                "AM".into()
+            } else {
+                "PM".into()
+            }
+        }),
+        ("pm", &|| {
+            if d.hour() < 12 {
+                "AM".into()
+            } else {
+                "PM".into()
+            }
+        }),
     ];
     'outer: while i < fmt.len() {
         for (tok, f) in tokens {
@@ -959,7 +1133,11 @@ fn div_round(num: i128, den: i128) -> Option<i128> {
     }
     let q = num / den;
     let r = num % den;
-    Some(if r.checked_abs()?.checked_mul(2)? >= den.checked_abs()? { q + if (num < 0) != (den < 0) { -1 } else { 1 } } else { q })
+    Some(if r.checked_abs()?.checked_mul(2)? >= den.checked_abs()? {
+        q + if (num < 0) != (den < 0) { -1 } else { 1 }
+    } else {
+        q
+    })
 }
 
 /// Rescales an unscaled value from scale `from` to `to` (rounding when shrinking).
@@ -977,14 +1155,22 @@ pub fn dec_arith(op: BinOp, x: i128, xs: u8, y: i128, ys: u8, out: u8) -> Option
         BinOp::Add | BinOp::Sub => {
             let m = xs.max(ys);
             let (a, b) = (rescale(x, xs, m)?, rescale(y, ys, m)?);
-            let r = if op == BinOp::Add { a.checked_add(b)? } else { a.checked_sub(b)? };
+            let r = if op == BinOp::Add {
+                a.checked_add(b)?
+            } else {
+                a.checked_sub(b)?
+            };
             rescale(r, m, out)
         }
         BinOp::Mul => rescale(x.checked_mul(y)?, xs + ys, out),
         BinOp::Div => {
             // x / y with `out` fraction digits: x * 10^(out - xs + ys) / y
             let shift = out as i32 - xs as i32 + ys as i32;
-            let num = if shift >= 0 { x.checked_mul(pow10(shift)?)? } else { div_round(x, pow10(-shift)?)? };
+            let num = if shift >= 0 {
+                x.checked_mul(pow10(shift)?)?
+            } else {
+                div_round(x, pow10(-shift)?)?
+            };
             div_round(num, y)
         }
         _ => None,

@@ -72,7 +72,10 @@ pub fn decode(b: &[u8]) -> Option<Geom> {
 }
 
 fn coords(pts: &[(f64, f64)]) -> String {
-    pts.iter().map(|(x, y)| format!("{:.6} {:.6}", x, y)).collect::<Vec<_>>().join(", ")
+    pts.iter()
+        .map(|(x, y)| format!("{:.6} {:.6}", x, y))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// WKT as `st_astext` prints it (6 decimals, a space before the parenthesis).
@@ -80,8 +83,21 @@ pub fn wkb_to_wkt(b: &[u8]) -> Option<String> {
     Some(match decode(b)? {
         Geom::Point(x, y) => format!("POINT ({:.6} {:.6})", x, y),
         Geom::Line(p) => format!("LINESTRING ({})", coords(&p)),
-        Geom::Polygon(rings) => format!("POLYGON ({})", rings.iter().map(|r| format!("({})", coords(r))).collect::<Vec<_>>().join(", ")),
-        Geom::MultiPoint(p) => format!("MULTIPOINT ({})", p.iter().map(|(x, y)| format!("({:.6} {:.6})", x, y)).collect::<Vec<_>>().join(", ")),
+        Geom::Polygon(rings) => format!(
+            "POLYGON ({})",
+            rings
+                .iter()
+                .map(|r| format!("({})", coords(r)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Geom::MultiPoint(p) => format!(
+            "MULTIPOINT ({})",
+            p.iter()
+                .map(|(x, y)| format!("({:.6} {:.6})", x, y))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     })
 }
 
@@ -90,7 +106,10 @@ fn on_segment(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> bool {
     if cross.abs() > 1e-12 {
         return false;
     }
-    p.0 >= a.0.min(b.0) - 1e-12 && p.0 <= a.0.max(b.0) + 1e-12 && p.1 >= a.1.min(b.1) - 1e-12 && p.1 <= a.1.max(b.1) + 1e-12
+    p.0 >= a.0.min(b.0) - 1e-12
+        && p.0 <= a.0.max(b.0) + 1e-12
+        && p.1 >= a.1.min(b.1) - 1e-12
+        && p.1 <= a.1.max(b.1) + 1e-12
 }
 
 fn in_ring(p: (f64, f64), ring: &[(f64, f64)]) -> bool {
@@ -113,7 +132,10 @@ fn covers_point(g: &Geom, p: (f64, f64)) -> bool {
         Geom::Point(x, y) => (*x, *y) == p,
         Geom::MultiPoint(pts) => pts.contains(&p),
         Geom::Line(pts) => pts.windows(2).any(|w| on_segment(p, w[0], w[1])),
-        Geom::Polygon(rings) => rings.first().is_some_and(|outer| in_ring(p, outer)) && !rings[1..].iter().any(|hole| in_ring(p, hole)),
+        Geom::Polygon(rings) => {
+            rings.first().is_some_and(|outer| in_ring(p, outer))
+                && !rings[1..].iter().any(|hole| in_ring(p, hole))
+        }
     }
 }
 

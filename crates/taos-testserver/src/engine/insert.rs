@@ -10,7 +10,10 @@ use crate::types::{code, DataType, TdError, Value};
 use super::catalog::*;
 use super::convert::{self, ConvCtx};
 use super::ddl::{create_child, keep_days, tag_values};
-use super::{db_not_exist, ecode, err, invalid_column, resolve_db_name, table_not_exist, AutoCreate, Catalog, Engine, SessionCtx};
+use super::{
+    db_not_exist, ecode, err, invalid_column, resolve_db_name, table_not_exist, AutoCreate,
+    Catalog, Engine, SessionCtx,
+};
 
 struct TableWrite {
     db: String,
@@ -26,12 +29,22 @@ struct Writes {
 }
 
 impl Writes {
-    fn entry(&mut self, db: &str, table: &str, create: Option<(String, Vec<Value>)>) -> &mut TableWrite {
+    fn entry(
+        &mut self,
+        db: &str,
+        table: &str,
+        create: Option<(String, Vec<Value>)>,
+    ) -> &mut TableWrite {
         let key = (db.to_string(), table.to_string());
         let i = match self.index.get(&key) {
             Some(&i) => i,
             None => {
-                self.list.push(TableWrite { db: db.to_string(), table: table.to_string(), create, rows: Vec::new() });
+                self.list.push(TableWrite {
+                    db: db.to_string(),
+                    table: table.to_string(),
+                    create,
+                    rows: Vec::new(),
+                });
                 self.index.insert(key, self.list.len() - 1);
                 self.list.len() - 1
             }
@@ -47,7 +60,9 @@ impl Writes {
     fn apply(self, cat: &mut Catalog) -> u64 {
         let mut affected = 0;
         for w in self.list {
-            let Some(db) = cat.dbs.get_mut(&w.db) else { continue };
+            let Some(db) = cat.dbs.get_mut(&w.db) else {
+                continue;
+            };
             if let Some((stable, tags)) = w.create {
                 if !db.tables.contains_key(&w.table) {
                     create_child(db, &w.table, &stable, tags);
@@ -63,53 +78,93 @@ impl Writes {
     }
 }
 
-pub(super) fn run_insert(engine: &Engine, cat: &mut Catalog, ctx: &SessionCtx, sql: &str, items: &[InsertTable]) -> Result<u64, TdError> {
+pub(super) fn run_insert(
+    engine: &Engine,
+    cat: &mut Catalog,
+    ctx: &SessionCtx,
+    sql: &str,
+    items: &[InsertTable],
+) -> Result<u64, TdError> {
     let writes = plan_insert(engine, cat, ctx, sql, items)?;
     Ok(writes.apply(cat))
 }
 
 /// Checks an INSERT without writing anything (`validate_sql`).
-pub(super) fn check_insert(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sql: &str, items: &[InsertTable]) -> Result<(), TdError> {
+pub(super) fn check_insert(
+    engine: &Engine,
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    sql: &str,
+    items: &[InsertTable],
+) -> Result<(), TdError> {
     plan_insert(engine, cat, ctx, sql, items).map(|_| ())
 }
 
 /// Every row of the statement converted and merged per table; nothing written yet.
-fn plan_insert(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sql: &str, items: &[InsertTable]) -> Result<Writes, TdError> {
+fn plan_insert(
+    engine: &Engine,
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    sql: &str,
+    items: &[InsertTable],
+) -> Result<Writes, TdError> {
     let mut writes = Writes::default();
     let tz = engine.config().timezone;
     for item in items {
         let dbname = super::db_key(cat, &resolve_db_name(ctx, item.table.db.as_deref())?);
         let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
-        let cx = ConvCtx { sql, tz, precision: db.precision, now: super::time::now(db.precision) };
+        let cx = ConvCtx {
+            sql,
+            tz,
+            precision: db.precision,
+            now: super::time::now(db.precision),
+        };
         let keep = keep_days(db);
         let name = &item.table.name;
 
         // INSERT INTO <super table> (tbname, ts, cols…, tags…) VALUES …
-        if item.using.is_none() && !db.tables.contains_key(name) && writes.pending_create(&dbname, name).is_none() {
+        if item.using.is_none()
+            && !db.tables.contains_key(name)
+            && writes.pending_create(&dbname, name).is_none()
+        {
             if let Some(st) = db.stables.get(name) {
                 let Some(cols) = &item.columns else {
-                    return Err(insert_error_raw(sql, item.after_name, "(...tbname, ts...) bounded cols is expected for supertable insertion"));
+                    return Err(insert_error_raw(
+                        sql,
+                        item.after_name,
+                        "(...tbname, ts...) bounded cols is expected for supertable insertion",
+                    ));
                 };
                 insert_via_stable(&cx, db, &dbname, st, cols, item, keep, &mut writes)?;
                 continue;
             }
         }
 
-        let (columns, create): (Vec<ColumnSchema>, Option<(String, Vec<Value>)>) = if let Some(t) = db.tables.get(name) {
-            (db.columns_of(t).to_vec(), None)
-        } else if let Some(stname) = writes.pending_create(&dbname, name) {
-            (db.stables.get(stname).map(|s| s.columns.clone()).unwrap_or_default(), None)
-        } else if let Some(u) = &item.using {
-            let stdb = match &u.stable.db {
-                Some(d) => cat.dbs.get(d).ok_or_else(db_not_exist)?,
-                None => db,
+        let (columns, create): (Vec<ColumnSchema>, Option<(String, Vec<Value>)>) =
+            if let Some(t) = db.tables.get(name) {
+                (db.columns_of(t).to_vec(), None)
+            } else if let Some(stname) = writes.pending_create(&dbname, name) {
+                (
+                    db.stables
+                        .get(stname)
+                        .map(|s| s.columns.clone())
+                        .unwrap_or_default(),
+                    None,
+                )
+            } else if let Some(u) = &item.using {
+                let stdb = match &u.stable.db {
+                    Some(d) => cat.dbs.get(d).ok_or_else(db_not_exist)?,
+                    None => db,
+                };
+                let st = stdb
+                    .stables
+                    .get(&u.stable.name)
+                    .ok_or_else(table_not_exist)?;
+                let tags = tag_values(&cx, st, u.tag_names.as_deref(), &u.tags)?;
+                (st.columns.clone(), Some((st.name.clone(), tags)))
+            } else {
+                return Err(table_not_exist());
             };
-            let st = stdb.stables.get(&u.stable.name).ok_or_else(table_not_exist)?;
-            let tags = tag_values(&cx, st, u.tag_names.as_deref(), &u.tags)?;
-            (st.columns.clone(), Some((st.name.clone(), tags)))
-        } else {
-            return Err(table_not_exist());
-        };
         let map = column_map(&columns, item.columns.as_deref())?;
         let ncols = columns.len() - 1;
         let mut rows = Vec::with_capacity(item.rows.len());
@@ -127,11 +182,23 @@ fn plan_insert(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sql: &str, item
 }
 
 /// `INSERT … SELECT`: result columns map to the target columns by position.
-fn rows_from_result(engine: &Engine, rs: &crate::types::ResultSet, columns: &[ColumnSchema], map: &[usize], precision: crate::types::Precision) -> Result<Vec<PendingRow>, TdError> {
+fn rows_from_result(
+    engine: &Engine,
+    rs: &crate::types::ResultSet,
+    columns: &[ColumnSchema],
+    map: &[usize],
+    precision: crate::types::Precision,
+) -> Result<Vec<PendingRow>, TdError> {
     if rs.fields.len() != map.len() {
         return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
     }
-    let env = super::eval::EvalEnv { precision, tz: engine.config().timezone, db: None, server_version: "", now: super::time::now(precision) };
+    let env = super::eval::EvalEnv {
+        precision,
+        tz: engine.config().timezone,
+        db: None,
+        server_version: "",
+        now: super::time::now(precision),
+    };
     let ncols = columns.len() - 1;
     let mut out = Vec::with_capacity(rs.num_rows());
     for r in 0..rs.num_rows() {
@@ -148,14 +215,21 @@ fn rows_from_result(engine: &Engine, rs: &crate::types::ResultSet, columns: &[Co
             } else {
                 let col = &columns[ci];
                 let v = match (&v, col.ty) {
-                    (Value::Timestamp(t), DataType::Timestamp) => Value::Timestamp(super::time::convert(*t, rs.precision, precision)),
+                    (Value::Timestamp(t), DataType::Timestamp) => {
+                        Value::Timestamp(super::time::convert(*t, rs.precision, precision))
+                    }
                     _ if col.ty.is_decimal() => v,
                     _ => super::eval::cast_value(v, &col.field(), &env),
                 };
                 vals[ci - 1] = Some(coerce_value(v, col)?);
             }
         }
-        let ts = ts.ok_or_else(|| err(code::TSC_INVALID_OPERATION, "Primary timestamp column should not be null"))?;
+        let ts = ts.ok_or_else(|| {
+            err(
+                code::TSC_INVALID_OPERATION,
+                "Primary timestamp column should not be null",
+            )
+        })?;
         out.push(PendingRow { ts, vals });
     }
     Ok(out)
@@ -164,7 +238,10 @@ fn rows_from_result(engine: &Engine, rs: &crate::types::ResultSet, columns: &[Co
 /// Like [`insert_error`] but keeps the text's leading space (TDengine quotes it verbatim here).
 fn insert_error_raw(sql: &str, at: usize, reason: &str) -> TdError {
     let rest = sql.get(at..).unwrap_or("").trim_end();
-    TdError::new(code::TSC_SQL_SYNTAX_ERROR, format!("syntax error near '{}' ({})", rest, reason))
+    TdError::new(
+        code::TSC_SQL_SYNTAX_ERROR,
+        format!("syntax error near '{}' ({})", rest, reason),
+    )
 }
 
 /// For each given value position: the column index (0 = ts).
@@ -174,21 +251,34 @@ fn column_map(columns: &[ColumnSchema], names: Option<&[String]>) -> Result<Vec<
         Some(names) => {
             let mut out = Vec::with_capacity(names.len());
             for n in names {
-                let i = columns.iter().position(|c| c.name == *n).ok_or_else(|| invalid_column(n))?;
+                let i = columns
+                    .iter()
+                    .position(|c| c.name == *n)
+                    .ok_or_else(|| invalid_column(n))?;
                 if out.contains(&i) {
                     return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
                 }
                 out.push(i);
             }
             if !out.contains(&0) {
-                return Err(err(code::TSC_INVALID_OPERATION, "Primary timestamp column should not be null"));
+                return Err(err(
+                    code::TSC_INVALID_OPERATION,
+                    "Primary timestamp column should not be null",
+                ));
             }
             Ok(out)
         }
     }
 }
 
-fn convert_row(cx: &ConvCtx, columns: &[ColumnSchema], map: &[usize], row: &InsRow, ncols: usize, keep: i64) -> Result<PendingRow, TdError> {
+fn convert_row(
+    cx: &ConvCtx,
+    columns: &[ColumnSchema],
+    map: &[usize],
+    row: &InsRow,
+    ncols: usize,
+    keep: i64,
+) -> Result<PendingRow, TdError> {
     // values are read (and refused) in order before the count is checked, as TDengine does
     if row.vals.is_empty() {
         return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
@@ -242,7 +332,11 @@ fn insert_via_stable(
         }
     }
     let Some(tbpos) = tbname_pos else {
-        return Err(insert_error_raw(cx.sql, item.after_name, "(...tbname, ts...) bounded cols is expected for supertable insertion"));
+        return Err(insert_error_raw(
+            cx.sql,
+            item.after_name,
+            "(...tbname, ts...) bounded cols is expected for supertable insertion",
+        ));
     };
     let map = column_map(&st.columns, Some(&col_names))?;
     let ncols = st.columns.len() - 1;
@@ -258,7 +352,10 @@ fn insert_via_stable(
             InsValKind::Number { start, end } => cx.sql[*start..*end].to_string(),
             _ => return Err(cx.err(&row.vals[tbpos], "invalid table name")),
         };
-        let data_row = InsRow { vals: col_pos.iter().map(|&i| row.vals[i].clone()).collect(), close: row.close };
+        let data_row = InsRow {
+            vals: col_pos.iter().map(|&i| row.vals[i].clone()).collect(),
+            close: row.close,
+        };
         let pending = convert_row(cx, &st.columns, &map, &data_row, ncols, keep)?;
         let create = match db.tables.get(&tbname) {
             Some(t) => {
@@ -269,7 +366,10 @@ fn insert_via_stable(
             }
             None => {
                 let tag_vals: Vec<InsVal> = tag_pos.iter().map(|&i| row.vals[i].clone()).collect();
-                Some((st.name.clone(), tag_values(cx, st, Some(&tag_names), &tag_vals)?))
+                Some((
+                    st.name.clone(),
+                    tag_values(cx, st, Some(&tag_names), &tag_vals)?,
+                ))
             }
         };
         writes.entry(dbname, &tbname, create).rows.push(pending);
@@ -291,7 +391,9 @@ pub(super) fn insert_values(
     let schema: Vec<ColumnSchema> = match db.tables.get(table) {
         Some(t) => db.columns_of(t).to_vec(),
         None => {
-            let Some(c) = &create else { return Err(table_not_exist()) };
+            let Some(c) = &create else {
+                return Err(table_not_exist());
+            };
             let st = db.stables.get(&c.stable).ok_or_else(table_not_exist)?;
             if c.tags.len() != st.tags.len() {
                 return Err(err(ecode::TAGS_NOT_MATCHED, "Tags number not matched"));
@@ -325,7 +427,12 @@ pub(super) fn insert_values(
                 vals[ci - 1] = Some(coerce_value(v, &schema[ci])?);
             }
         }
-        let ts = ts.ok_or_else(|| err(code::TSC_INVALID_OPERATION, "Primary timestamp column should not be null"))?;
+        let ts = ts.ok_or_else(|| {
+            err(
+                code::TSC_INVALID_OPERATION,
+                "Primary timestamp column should not be null",
+            )
+        })?;
         pending.push(PendingRow { ts, vals });
     }
     let merged = TableData::merge_pending(pending);
@@ -339,7 +446,12 @@ pub(super) fn insert_values(
 /// Checks a bound value against its column (range, length) and normalises its variant.
 pub fn coerce_value(v: Value, col: &ColumnSchema) -> Result<Value, TdError> {
     use DataType::*;
-    let range_err = || err(code::TSC_VALUE_OUT_OF_RANGE, format!("value out of range for column {}", col.name));
+    let range_err = || {
+        err(
+            code::TSC_VALUE_OUT_OF_RANGE,
+            format!("value out of range for column {}", col.name),
+        )
+    };
     Ok(match (col.ty, v) {
         (_, Value::Null) => Value::Null,
         (TinyInt | SmallInt | Int | BigInt, Value::Int(i)) => {
@@ -366,8 +478,12 @@ pub fn coerce_value(v: Value, col: &ColumnSchema) -> Result<Value, TdError> {
             }
             Value::UInt(u)
         }
-        (UTinyInt | USmallInt | UInt | UBigInt, Value::Int(i)) => return coerce_value(Value::UInt(u64::try_from(i).map_err(|_| range_err())?), col),
-        (TinyInt | SmallInt | Int | BigInt, Value::UInt(u)) => return coerce_value(Value::Int(i64::try_from(u).map_err(|_| range_err())?), col),
+        (UTinyInt | USmallInt | UInt | UBigInt, Value::Int(i)) => {
+            return coerce_value(Value::UInt(u64::try_from(i).map_err(|_| range_err())?), col)
+        }
+        (TinyInt | SmallInt | Int | BigInt, Value::UInt(u)) => {
+            return coerce_value(Value::Int(i64::try_from(u).map_err(|_| range_err())?), col)
+        }
         (Bool, Value::Bool(b)) => Value::Bool(b),
         (Bool, Value::Int(i)) => Value::Bool(i != 0),
         (Float, Value::Float(f)) => Value::Float(f),
@@ -387,32 +503,55 @@ pub fn coerce_value(v: Value, col: &ColumnSchema) -> Result<Value, TdError> {
             }
             Value::Str(s)
         }
-        (VarChar | NChar, Value::Bytes(b)) => return coerce_value(Value::Str(String::from_utf8_lossy(&b).into_owned()), col),
+        (VarChar | NChar, Value::Bytes(b)) => {
+            return coerce_value(Value::Str(String::from_utf8_lossy(&b).into_owned()), col)
+        }
         (VarBinary | Geometry | Blob, Value::Bytes(b)) => {
             if col.ty != Blob && b.len() > col.len as usize {
                 return Err(convert::value_too_long(&col.name));
             }
             Value::Bytes(b)
         }
-        (VarBinary | Blob, Value::Str(s)) => return coerce_value(Value::Bytes(s.into_bytes()), col),
+        (VarBinary | Blob, Value::Str(s)) => {
+            return coerce_value(Value::Bytes(s.into_bytes()), col)
+        }
         (Decimal | Decimal64, Value::Decimal(d)) => Value::Decimal(d),
         // stmt2 sends decimals as text
-        (Decimal | Decimal64, Value::Str(s)) => match convert::parse_decimal(&s, col.precision, col.scale) {
-            convert::DecimalParse::Ok(d) => Value::Decimal(d),
-            convert::DecimalParse::Invalid => Value::Decimal(0),
-            convert::DecimalParse::Overflow => return Err(err(code::DECIMAL_OVERFLOW, "Decimal value overflow")),
-        },
-        (Decimal | Decimal64, Value::Int(i)) => return coerce_value(Value::Str(i.to_string()), col),
+        (Decimal | Decimal64, Value::Str(s)) => {
+            match convert::parse_decimal(&s, col.precision, col.scale) {
+                convert::DecimalParse::Ok(d) => Value::Decimal(d),
+                convert::DecimalParse::Invalid => Value::Decimal(0),
+                convert::DecimalParse::Overflow => {
+                    return Err(err(code::DECIMAL_OVERFLOW, "Decimal value overflow"))
+                }
+            }
+        }
+        (Decimal | Decimal64, Value::Int(i)) => {
+            return coerce_value(Value::Str(i.to_string()), col)
+        }
         (Float | Double, Value::Int(i)) => return coerce_value(Value::Double(i as f64), col),
         (Float | Double, Value::UInt(u)) => return coerce_value(Value::Double(u as f64), col),
         (Bool, Value::UInt(u)) => Value::Bool(u != 0),
-        (Json, Value::Bytes(b)) => return coerce_value(Value::Str(String::from_utf8_lossy(&b).into_owned()), col),
+        (Json, Value::Bytes(b)) => {
+            return coerce_value(Value::Str(String::from_utf8_lossy(&b).into_owned()), col)
+        }
         (Geometry, Value::Str(s)) => match convert::wkt_to_wkb(&s) {
             Some(w) => return coerce_value(Value::Bytes(w), col),
-            None => return Err(err(code::TSC_INVALID_OPERATION, format!("invalid geometry for column {}", col.name))),
+            None => {
+                return Err(err(
+                    code::TSC_INVALID_OPERATION,
+                    format!("invalid geometry for column {}", col.name),
+                ))
+            }
         },
         (_, other) => {
-            return Err(err(code::TSC_INVALID_OPERATION, format!("value {:?} does not match the type of column {}", other, col.name)));
+            return Err(err(
+                code::TSC_INVALID_OPERATION,
+                format!(
+                    "value {:?} does not match the type of column {}",
+                    other, col.name
+                ),
+            ));
         }
     })
 }

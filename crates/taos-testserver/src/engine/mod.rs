@@ -16,8 +16,8 @@
 pub mod catalog;
 pub mod convert;
 mod ddl;
-pub mod geometry;
 pub mod eval;
+pub mod geometry;
 mod insert;
 mod query;
 mod regex;
@@ -76,7 +76,10 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { timezone: chrono_tz::UTC, server_version: crate::SERVER_VERSION.to_string() }
+        EngineConfig {
+            timezone: chrono_tz::UTC,
+            server_version: crate::SERVER_VERSION.to_string(),
+        }
     }
 }
 
@@ -124,17 +127,29 @@ pub(crate) fn table_not_exist() -> TdError {
 }
 
 pub(crate) fn invalid_column(name: &str) -> TdError {
-    err(code::PAR_INVALID_COLUMN, format!("Invalid column name: {}", name))
+    err(
+        code::PAR_INVALID_COLUMN,
+        format!("Invalid column name: {}", name),
+    )
 }
 
 /// `9728` for anything this engine does not implement, naming the part.
 pub(crate) fn unsupported(what: &str) -> TdError {
-    err(code::PAR_SYNTAX_ERROR, format!("syntax error near \"{}\" (not supported by taos-testserver)", what))
+    err(
+        code::PAR_SYNTAX_ERROR,
+        format!(
+            "syntax error near \"{}\" (not supported by taos-testserver)",
+            what
+        ),
+    )
 }
 
 impl Engine {
     pub fn new(config: EngineConfig) -> Engine {
-        Engine { config: Arc::new(config), state: Arc::new(RwLock::new(Catalog::default())) }
+        Engine {
+            config: Arc::new(config),
+            state: Arc::new(RwLock::new(Catalog::default())),
+        }
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -153,9 +168,14 @@ impl Engine {
     /// statement of a multi-statement text runs, as in TDengine's REST).
     pub fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {
         // A bug must not take the server down: report it as an error instead.
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.execute_inner(ctx, sql))) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.execute_inner(ctx, sql)
+        })) {
             Ok(r) => r,
-            Err(_) => Err(err(code::PAR_SYNTAX_ERROR, format!("syntax error near \"{}\" (internal error)", sql.trim()))),
+            Err(_) => Err(err(
+                code::PAR_SYNTAX_ERROR,
+                format!("syntax error near \"{}\" (internal error)", sql.trim()),
+            )),
         }
     }
 
@@ -210,7 +230,10 @@ impl Engine {
             return Some(Precision::Millisecond);
         }
         let cat = self.read();
-        cat.dbs.get(db).or_else(|| cat.dbs.get(&db.to_ascii_lowercase())).map(|d| d.precision)
+        cat.dbs
+            .get(db)
+            .or_else(|| cat.dbs.get(&db.to_ascii_lowercase()))
+            .map(|d| d.precision)
     }
 
     /// Whether a database exists (used by `conn` with a `db`).
@@ -246,12 +269,21 @@ impl Engine {
         let t = d.tables.get(table).ok_or_else(table_not_exist)?;
         let columns = d.columns_of(t).iter().map(|c| c.field()).collect();
         Ok(match &t.kind {
-            TableKind::Normal { .. } => {
-                TableSchema { columns, tags: vec![], tag_values: None, stable: None, is_super: false, precision: d.precision }
-            }
+            TableKind::Normal { .. } => TableSchema {
+                columns,
+                tags: vec![],
+                tag_values: None,
+                stable: None,
+                is_super: false,
+                precision: d.precision,
+            },
             TableKind::Child { stable, tags } => TableSchema {
                 columns,
-                tags: d.stables.get(stable).map(|s| s.tags.iter().map(|c| c.field()).collect()).unwrap_or_default(),
+                tags: d
+                    .stables
+                    .get(stable)
+                    .map(|s| s.tags.iter().map(|c| c.field()).collect())
+                    .unwrap_or_default(),
                 tag_values: Some(tags.clone()),
                 stable: Some(stable.clone()),
                 is_super: false,
@@ -300,17 +332,25 @@ pub struct TableSchema {
 
 /// `information_schema` / `performance_schema`.
 pub(crate) fn is_system_db(name: &str) -> bool {
-    name.eq_ignore_ascii_case("information_schema") || name.eq_ignore_ascii_case("performance_schema")
+    name.eq_ignore_ascii_case("information_schema")
+        || name.eq_ignore_ascii_case("performance_schema")
 }
 
 /// The database a statement addresses: the explicit `db.` prefix, else the session's.
-pub(crate) fn resolve_db<'c>(cat: &'c Catalog, ctx: &SessionCtx, explicit: Option<&str>) -> Result<&'c Database, TdError> {
+pub(crate) fn resolve_db<'c>(
+    cat: &'c Catalog,
+    ctx: &SessionCtx,
+    explicit: Option<&str>,
+) -> Result<&'c Database, TdError> {
     let name = match explicit.or(ctx.db.as_deref()) {
         Some(n) => n,
         None => return Err(err(code::PAR_DB_NOT_SPECIFIED, "Database not specified")),
     };
     // names given outside SQL (REST path, `conn.db`) may keep their case
-    cat.dbs.get(name).or_else(|| cat.dbs.get(&name.to_ascii_lowercase())).ok_or_else(db_not_exist)
+    cat.dbs
+        .get(name)
+        .or_else(|| cat.dbs.get(&name.to_ascii_lowercase()))
+        .ok_or_else(db_not_exist)
 }
 
 pub(crate) fn resolve_db_name(ctx: &SessionCtx, explicit: Option<&str>) -> Result<String, TdError> {

@@ -6,7 +6,10 @@
 enum Atom {
     Char(char),
     Any,
-    Class { neg: bool, ranges: Vec<(char, char)> },
+    Class {
+        neg: bool,
+        ranges: Vec<(char, char)>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -49,9 +52,18 @@ impl Regex {
                     let n = *chars.get(i + 1)?;
                     i += 2;
                     match n {
-                        'd' => Atom::Class { neg: false, ranges: vec![('0', '9')] },
-                        'w' => Atom::Class { neg: false, ranges: vec![('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')] },
-                        's' => Atom::Class { neg: false, ranges: vec![(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')] },
+                        'd' => Atom::Class {
+                            neg: false,
+                            ranges: vec![('0', '9')],
+                        },
+                        'w' => Atom::Class {
+                            neg: false,
+                            ranges: vec![('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')],
+                        },
+                        's' => Atom::Class {
+                            neg: false,
+                            ranges: vec![(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')],
+                        },
                         other => Atom::Char(other),
                     }
                 }
@@ -70,7 +82,9 @@ impl Regex {
                             break;
                         }
                         first = false;
-                        if chars.get(i + 1) == Some(&'-') && chars.get(i + 2).is_some_and(|&e| e != ']') {
+                        if chars.get(i + 1) == Some(&'-')
+                            && chars.get(i + 2).is_some_and(|&e| e != ']')
+                        {
                             ranges.push((c, chars[i + 2]));
                             i += 3;
                         } else {
@@ -104,7 +118,11 @@ impl Regex {
             };
             pieces.push(Piece { atom, min, max });
         }
-        Some(Regex { pieces, start_anchor, end_anchor })
+        Some(Regex {
+            pieces,
+            start_anchor,
+            end_anchor,
+        })
     }
 
     pub fn is_match(&self, text: &str) -> bool {

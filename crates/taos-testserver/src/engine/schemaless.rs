@@ -136,8 +136,12 @@ fn parse_line_value(v: &str) -> Option<SmlValue> {
         return Some(SmlValue::VarChar(unescape_key(body)));
     }
     match v {
-        "t" | "T" | "true" | "True" | "TRUE" => return Some(SmlValue::Typed(DataType::Bool, Value::Bool(true))),
-        "f" | "F" | "false" | "False" | "FALSE" => return Some(SmlValue::Typed(DataType::Bool, Value::Bool(false))),
+        "t" | "T" | "true" | "True" | "TRUE" => {
+            return Some(SmlValue::Typed(DataType::Bool, Value::Bool(true)))
+        }
+        "f" | "F" | "false" | "False" | "FALSE" => {
+            return Some(SmlValue::Typed(DataType::Bool, Value::Bool(false)))
+        }
         _ => {}
     }
     let suffixes: [(&str, DataType); 12] = [
@@ -193,7 +197,9 @@ fn parse_line(line: &str, unit: i128) -> Result<Point, TdError> {
     }
     let mut tags = Vec::new();
     for kv in &head[1..] {
-        let (k, v) = kv.split_once('=').ok_or_else(|| sml_err("SML line invalid data: tag is invalid"))?;
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| sml_err("SML line invalid data: tag is invalid"))?;
         tags.push((unescape_key(k), unescape_key(v)));
     }
     let mut fields = Vec::new();
@@ -201,14 +207,24 @@ fn parse_line(line: &str, unit: i128) -> Result<Point, TdError> {
         let Some((k, v)) = kv.split_once('=') else {
             return Err(sml_err("SML line invalid data: without fields"));
         };
-        let val = parse_line_value(v).ok_or_else(|| sml_err(format!("SML line invalid data: invalid value {}", v)))?;
+        let val = parse_line_value(v)
+            .ok_or_else(|| sml_err(format!("SML line invalid data: invalid value {}", v)))?;
         fields.push((unescape_key(k), val));
     }
     let ts_ns = match parts.get(2) {
-        Some(t) => Some(t.parse::<i128>().map_err(|_| err(INVALID_TIMESTAMP, "Invalid timestamp format"))? * unit),
+        Some(t) => Some(
+            t.parse::<i128>()
+                .map_err(|_| err(INVALID_TIMESTAMP, "Invalid timestamp format"))?
+                * unit,
+        ),
         None => None,
     };
-    Ok(Point { stable, tags, fields, ts_ns })
+    Ok(Point {
+        stable,
+        tags,
+        fields,
+        ts_ns,
+    })
 }
 
 /// Telnet/JSON timestamps without a configured precision: 10 digits are seconds, 13 milliseconds.
@@ -236,15 +252,41 @@ fn parse_telnet(line: &str, unit: Option<i128>) -> Result<Point, TdError> {
     if parts.len() < 3 {
         return Err(sml_err("SML telnet invalid data"));
     }
-    let raw: i128 = parts[1].parse().map_err(|_| err(INVALID_TIMESTAMP, format!("SML telnet parse timestamp failed: {}", parts[2..].join(" "))))?;
-    let ts_ns = infer_ts_ns(raw, unit).filter(|ns| valid_ns(*ns)).ok_or_else(|| err(INVALID_TIMESTAMP, format!("SML telnet parse timestamp failed: {}", parts[2..].join(" "))))?;
-    let value = telnet_value(parts[2]).ok_or_else(|| sml_err(format!("SML telnet invalid value: {}", parts[2])))?;
+    let raw: i128 = parts[1].parse().map_err(|_| {
+        err(
+            INVALID_TIMESTAMP,
+            format!(
+                "SML telnet parse timestamp failed: {}",
+                parts[2..].join(" ")
+            ),
+        )
+    })?;
+    let ts_ns = infer_ts_ns(raw, unit)
+        .filter(|ns| valid_ns(*ns))
+        .ok_or_else(|| {
+            err(
+                INVALID_TIMESTAMP,
+                format!(
+                    "SML telnet parse timestamp failed: {}",
+                    parts[2..].join(" ")
+                ),
+            )
+        })?;
+    let value = telnet_value(parts[2])
+        .ok_or_else(|| sml_err(format!("SML telnet invalid value: {}", parts[2])))?;
     let mut tags = Vec::new();
     for kv in &parts[3..] {
-        let (k, v) = kv.split_once('=').ok_or_else(|| sml_err("SML telnet invalid tag"))?;
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| sml_err("SML telnet invalid tag"))?;
         tags.push((k.to_string(), v.to_string()));
     }
-    Ok(Point { stable: parts[0].to_string(), tags, fields: vec![("_value".into(), value)], ts_ns: Some(ts_ns) })
+    Ok(Point {
+        stable: parts[0].to_string(),
+        tags,
+        fields: vec![("_value".into(), value)],
+        ts_ns: Some(ts_ns),
+    })
 }
 
 /// Timestamps that fit the nanosecond range (the recorded server refuses the others).
@@ -259,22 +301,41 @@ fn json_points(doc: &serde_json::Value, unit: Option<i128>) -> Result<Vec<Point>
     };
     let mut out = Vec::new();
     for it in items {
-        let metric = it.get("metric").and_then(|m| m.as_str()).ok_or_else(|| sml_err("SML json invalid data: metric"))?;
+        let metric = it
+            .get("metric")
+            .and_then(|m| m.as_str())
+            .ok_or_else(|| sml_err("SML json invalid data: metric"))?;
         let ts_raw = match it.get("timestamp") {
             Some(serde_json::Value::Number(n)) => n.as_i64().map(|x| x as i128),
-            Some(serde_json::Value::Object(o)) => o.get("value").and_then(|v| v.as_i64()).map(|x| x as i128),
+            Some(serde_json::Value::Object(o)) => {
+                o.get("value").and_then(|v| v.as_i64()).map(|x| x as i128)
+            }
             _ => None,
         }
         .ok_or_else(|| err(INVALID_TIMESTAMP, "Invalid timestamp format"))?;
-        let ts_ns = if ts_raw == 0 { None } else { Some(infer_ts_ns(ts_raw, unit).filter(|n| valid_ns(*n)).ok_or_else(|| err(INVALID_TIMESTAMP, "Invalid timestamp format"))?) };
+        let ts_ns = if ts_raw == 0 {
+            None
+        } else {
+            Some(
+                infer_ts_ns(ts_raw, unit)
+                    .filter(|n| valid_ns(*n))
+                    .ok_or_else(|| err(INVALID_TIMESTAMP, "Invalid timestamp format"))?,
+            )
+        };
         let value = match it.get("value") {
-            Some(serde_json::Value::Number(n)) => SmlValue::Typed(DataType::Double, Value::Double(n.as_f64().unwrap_or(0.0))),
+            Some(serde_json::Value::Number(n)) => {
+                SmlValue::Typed(DataType::Double, Value::Double(n.as_f64().unwrap_or(0.0)))
+            }
             Some(serde_json::Value::Bool(b)) => SmlValue::Typed(DataType::Bool, Value::Bool(*b)),
             Some(serde_json::Value::String(s)) => SmlValue::VarChar(s.clone()),
-            Some(serde_json::Value::Object(o)) => match (o.get("value"), o.get("type").and_then(|t| t.as_str())) {
-                (Some(v), Some(t)) => json_typed(v, t).ok_or_else(|| sml_err("SML json invalid value"))?,
-                _ => return Err(sml_err("SML json invalid value")),
-            },
+            Some(serde_json::Value::Object(o)) => {
+                match (o.get("value"), o.get("type").and_then(|t| t.as_str())) {
+                    (Some(v), Some(t)) => {
+                        json_typed(v, t).ok_or_else(|| sml_err("SML json invalid value"))?
+                    }
+                    _ => return Err(sml_err("SML json invalid value")),
+                }
+            }
             _ => return Err(sml_err("SML json invalid value")),
         };
         let mut tags = Vec::new();
@@ -282,13 +343,21 @@ fn json_points(doc: &serde_json::Value, unit: Option<i128>) -> Result<Vec<Point>
             for (k, v) in t {
                 let s = match v {
                     serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Object(o) => o.get("value").map(|x| x.to_string().trim_matches('"').to_string()).unwrap_or_default(),
+                    serde_json::Value::Object(o) => o
+                        .get("value")
+                        .map(|x| x.to_string().trim_matches('"').to_string())
+                        .unwrap_or_default(),
                     other => other.to_string(),
                 };
                 tags.push((k.clone(), s));
             }
         }
-        out.push(Point { stable: metric.to_string(), tags, fields: vec![("_value".into(), value)], ts_ns });
+        out.push(Point {
+            stable: metric.to_string(),
+            tags,
+            fields: vec![("_value".into(), value)],
+            ts_ns,
+        });
     }
     Ok(out)
 }
@@ -335,39 +404,79 @@ fn child_name(p: &Point, table_name_key: Option<&str>) -> String {
     }
     use md5::Digest;
     let d = md5::Md5::digest(key.as_bytes());
-    format!("t_{}", d.iter().map(|b| format!("{:02x}", b)).collect::<String>())
+    format!(
+        "t_{}",
+        d.iter().map(|b| format!("{:02x}", b)).collect::<String>()
+    )
 }
 
 /// Makes the super table able to hold a point: creates it, adds missing columns/tags, widens
 /// strings. Returns an error on a type conflict.
 fn ensure_stable(db: &mut Database, p: &Point) -> Result<(), TdError> {
-    let tag_col = |k: &str, len: usize| ColumnSchema { name: k.to_string(), ty: DataType::NChar, len: sml_len(len), precision: 0, scale: 0, primary_key: false };
+    let tag_col = |k: &str, len: usize| ColumnSchema {
+        name: k.to_string(),
+        ty: DataType::NChar,
+        len: sml_len(len),
+        precision: 0,
+        scale: 0,
+        primary_key: false,
+    };
     let field_col = |k: &str, v: &SmlValue| {
         let ty = v.ty();
         let len = match ty {
             DataType::VarChar | DataType::NChar => sml_len(v.var_len()),
             t => t.fixed_size().unwrap_or(8) as u32,
         };
-        ColumnSchema { name: k.to_string(), ty, len, precision: 0, scale: 0, primary_key: false }
+        ColumnSchema {
+            name: k.to_string(),
+            ty,
+            len,
+            precision: 0,
+            scale: 0,
+            primary_key: false,
+        }
     };
     if !db.stables.contains_key(&p.stable) {
         if db.tables.contains_key(&p.stable) {
             return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
         }
-        let mut columns = vec![ColumnSchema { name: "_ts".into(), ty: DataType::Timestamp, len: 8, precision: 0, scale: 0, primary_key: false }];
+        let mut columns = vec![ColumnSchema {
+            name: "_ts".into(),
+            ty: DataType::Timestamp,
+            len: 8,
+            precision: 0,
+            scale: 0,
+            primary_key: false,
+        }];
         columns.extend(p.fields.iter().map(|(k, v)| field_col(k, v)));
-        let mut tags: Vec<ColumnSchema> = p.tags.iter().map(|(k, v)| tag_col(k, v.chars().count())).collect();
+        let mut tags: Vec<ColumnSchema> = p
+            .tags
+            .iter()
+            .map(|(k, v)| tag_col(k, v.chars().count()))
+            .collect();
         if tags.is_empty() {
             // a super table needs a tag
             tags.push(tag_col("_tag_null", 0));
         }
         let seq = db.seq();
         let now = chrono::Utc::now().timestamp_millis();
-        db.stables.insert(p.stable.clone(), STable { name: p.stable.clone(), columns, tags, seq, create_time_ms: now });
+        db.stables.insert(
+            p.stable.clone(),
+            STable {
+                name: p.stable.clone(),
+                columns,
+                tags,
+                seq,
+                create_time_ms: now,
+            },
+        );
         return Ok(());
     }
     let stname = p.stable.clone();
-    let st = db.stables.get_mut(&stname).ok_or_else(super::table_not_exist)?;
+    let st = db
+        .stables
+        .get_mut(&stname)
+        .ok_or_else(super::table_not_exist)?;
     let mut new_cols = 0;
     for (k, v) in &p.fields {
         match st.columns.iter_mut().find(|c| c.name == *k) {
@@ -419,12 +528,23 @@ fn ensure_stable(db: &mut Database, p: &Point) -> Result<(), TdError> {
 impl Engine {
     /// A schemaless write into `db`. `precision` is the adapter's string (`""`, `h`, `m`, `s`,
     /// `ms`, `u`/`μ`, `ns`; anything else = not configured). Returns (rows written, rows parsed).
-    pub fn schemaless_insert(&self, db: &str, protocol: SmlProtocol, precision: &str, data: &str, table_name_key: Option<&str>) -> Result<(u64, u64), TdError> {
+    pub fn schemaless_insert(
+        &self,
+        db: &str,
+        protocol: SmlProtocol,
+        precision: &str,
+        data: &str,
+        table_name_key: Option<&str>,
+    ) -> Result<(u64, u64), TdError> {
         let unit = unit_ns(precision);
         let (points, total) = match protocol {
             SmlProtocol::Line => {
                 let mut v = Vec::new();
-                for line in data.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+                for line in data
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                {
                     v.push(parse_line(line, unit.unwrap_or(1))?);
                 }
                 let n = v.len() as u64;
@@ -439,7 +559,8 @@ impl Engine {
                 (v, n)
             }
             SmlProtocol::Json => {
-                let doc: serde_json::Value = serde_json::from_str(data).map_err(|_| sml_err("SML json parse error"))?;
+                let doc: serde_json::Value =
+                    serde_json::from_str(data).map_err(|_| sml_err("SML json parse error"))?;
                 (json_points(&doc, unit)?, 1)
             }
         };
@@ -459,7 +580,11 @@ impl Engine {
         let mut per_table: Vec<(String, Vec<PendingRow>)> = Vec::new();
         for p in &points {
             let name = child_name(p, table_name_key);
-            let st = dbm.stables.get(&p.stable).cloned().ok_or_else(super::table_not_exist)?;
+            let st = dbm
+                .stables
+                .get(&p.stable)
+                .cloned()
+                .ok_or_else(super::table_not_exist)?;
             match dbm.tables.get(&name) {
                 Some(t) => {
                     if !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == p.stable) {
@@ -467,7 +592,17 @@ impl Engine {
                     }
                 }
                 None => {
-                    let tags: Vec<Value> = st.tags.iter().map(|c| p.tags.iter().find(|(k, _)| *k == c.name).map(|(_, v)| Value::Str(v.clone())).unwrap_or(Value::Null)).collect();
+                    let tags: Vec<Value> = st
+                        .tags
+                        .iter()
+                        .map(|c| {
+                            p.tags
+                                .iter()
+                                .find(|(k, _)| *k == c.name)
+                                .map(|(_, v)| Value::Str(v.clone()))
+                                .unwrap_or(Value::Null)
+                        })
+                        .collect();
                     super::ddl::create_child(dbm, &name, &st.name, tags);
                 }
             }
@@ -520,10 +655,25 @@ mod tests {
         let mut ctx = SessionCtx::default();
         e.execute(&mut ctx, "create database sml").unwrap();
         let data = "gauges,location=SF,groupid=2 current=11.7,voltage=219i32,ok=t,name=\"温度\" 1710000000000\ngauges,location=LA,groupid=3 current=12.6,voltage=218i32,ok=f,name=\"x\" 1710000000000";
-        assert_eq!(e.schemaless_insert("sml", SmlProtocol::Line, "ms", data, None).unwrap(), (2, 2));
-        let mut ctx = SessionCtx { db: Some("sml".into()) };
-        let Outcome::Rows(rs) = e.execute(&mut ctx, "select * from gauges order by location").unwrap() else { panic!() };
-        let shape: Vec<(String, DataType, u32)> = rs.fields.iter().map(|f| (f.name.clone(), f.ty, f.len)).collect();
+        assert_eq!(
+            e.schemaless_insert("sml", SmlProtocol::Line, "ms", data, None)
+                .unwrap(),
+            (2, 2)
+        );
+        let mut ctx = SessionCtx {
+            db: Some("sml".into()),
+        };
+        let Outcome::Rows(rs) = e
+            .execute(&mut ctx, "select * from gauges order by location")
+            .unwrap()
+        else {
+            panic!()
+        };
+        let shape: Vec<(String, DataType, u32)> = rs
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.ty, f.len))
+            .collect();
         assert_eq!(
             shape,
             vec![
@@ -538,8 +688,20 @@ mod tests {
         );
         assert_eq!(rs.columns[2], vec![Value::Int(218), Value::Int(219)]);
         // a new field widens the super table; old rows read NULL
-        e.schemaless_insert("sml", SmlProtocol::Line, "ms", "gauges,location=SF,groupid=2 extra=1i 1710000000001", None).unwrap();
-        let Outcome::Rows(rs) = e.execute(&mut ctx, "select count(*), count(extra) from gauges").unwrap() else { panic!() };
+        e.schemaless_insert(
+            "sml",
+            SmlProtocol::Line,
+            "ms",
+            "gauges,location=SF,groupid=2 extra=1i 1710000000001",
+            None,
+        )
+        .unwrap();
+        let Outcome::Rows(rs) = e
+            .execute(&mut ctx, "select count(*), count(extra) from gauges")
+            .unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(rs.columns[0][0], Value::Int(3));
         assert_eq!(rs.columns[1][0], Value::Int(1));
     }
@@ -548,17 +710,57 @@ mod tests {
     fn telnet_json_and_errors() {
         let e = Engine::new(EngineConfig::default());
         let mut ctx = SessionCtx::default();
-        e.execute(&mut ctx, "create database sml precision 'us'").unwrap();
-        assert_eq!(e.schemaless_insert("sml", SmlProtocol::Telnet, "ms", "tel 1710000000000 4 host=h0", None).unwrap(), (1, 1));
-        let bad = e.schemaless_insert("sml", SmlProtocol::Telnet, "ms", "tel 1710000000000000 4 host=h0", None).unwrap_err();
+        e.execute(&mut ctx, "create database sml precision 'us'")
+            .unwrap();
+        assert_eq!(
+            e.schemaless_insert(
+                "sml",
+                SmlProtocol::Telnet,
+                "ms",
+                "tel 1710000000000 4 host=h0",
+                None
+            )
+            .unwrap(),
+            (1, 1)
+        );
+        let bad = e
+            .schemaless_insert(
+                "sml",
+                SmlProtocol::Telnet,
+                "ms",
+                "tel 1710000000000000 4 host=h0",
+                None,
+            )
+            .unwrap_err();
         assert_eq!(bad.code, 295);
         let js = r#"[{"metric":"js","timestamp":1710000000000,"value":1,"tags":{"t":"a"}},{"metric":"js","timestamp":1710000000001,"value":2,"tags":{"t":"a"}}]"#;
-        assert_eq!(e.schemaless_insert("sml", SmlProtocol::Json, "ms", js, None).unwrap(), (2, 1));
-        assert_eq!(parse_lines("bad").unwrap_err().message, "SML line cols is empty");
-        assert_eq!(parse_lines("bad line without fields").unwrap_err().message, "SML line invalid data: without fields");
-        e.schemaless_insert("sml", SmlProtocol::Line, "ms", "k,t=1,tbn=child_a v=1i 1710000000002", Some("tbn")).unwrap();
-        let mut ctx = SessionCtx { db: Some("sml".into()) };
-        let Outcome::Rows(rs) = e.execute(&mut ctx, "select tbname, v from k").unwrap() else { panic!() };
+        assert_eq!(
+            e.schemaless_insert("sml", SmlProtocol::Json, "ms", js, None)
+                .unwrap(),
+            (2, 1)
+        );
+        assert_eq!(
+            parse_lines("bad").unwrap_err().message,
+            "SML line cols is empty"
+        );
+        assert_eq!(
+            parse_lines("bad line without fields").unwrap_err().message,
+            "SML line invalid data: without fields"
+        );
+        e.schemaless_insert(
+            "sml",
+            SmlProtocol::Line,
+            "ms",
+            "k,t=1,tbn=child_a v=1i 1710000000002",
+            Some("tbn"),
+        )
+        .unwrap();
+        let mut ctx = SessionCtx {
+            db: Some("sml".into()),
+        };
+        let Outcome::Rows(rs) = e.execute(&mut ctx, "select tbname, v from k").unwrap() else {
+            panic!()
+        };
         assert_eq!(rs.columns[0], vec![Value::Str("child_a".into())]);
     }
 }

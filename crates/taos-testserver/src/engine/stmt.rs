@@ -7,7 +7,10 @@ use crate::types::{code, DataType, Field, Outcome, Precision, ResultSet, TdError
 
 use super::catalog::{ColumnSchema, TableKind};
 use super::convert::{self, ConvCtx};
-use super::{db_key, db_not_exist, err, invalid_column, resolve_db_name, table_not_exist, AutoCreate, Catalog, Engine, SessionCtx};
+use super::{
+    db_key, db_not_exist, err, invalid_column, resolve_db_name, table_not_exist, AutoCreate,
+    Catalog, Engine, SessionCtx,
+};
 
 /// What a placeholder binds (the wire's `bind_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,11 +95,23 @@ fn stmt_field(c: &ColumnSchema, bind_type: BindType, db_precision: Precision) ->
         _ => c.precision,
     };
     let bytes = field.storage_bytes();
-    StmtField { field, bind_type, precision, scale: c.scale, bytes }
+    StmtField {
+        field,
+        bind_type,
+        precision,
+        scale: c.scale,
+        bytes,
+    }
 }
 
 fn tbname_field() -> StmtField {
-    StmtField { field: Field::new("tbname", DataType::VarChar, 271), bind_type: BindType::TableName, precision: 0, scale: 0, bytes: 271 }
+    StmtField {
+        field: Field::new("tbname", DataType::VarChar, 271),
+        bind_type: BindType::TableName,
+        precision: 0,
+        scale: 0,
+        bytes: 271,
+    }
 }
 
 fn stmt_error(msg: impl Into<String>) -> TdError {
@@ -112,11 +127,19 @@ impl Engine {
             Statement::Query(q) => {
                 let param_count = count_params(&q);
                 let precision = query_precision(&cat, ctx, &q);
-                Ok(PreparedStmt { is_insert: false, fields: vec![], param_count, precision, plan: Plan::Query(q) })
+                Ok(PreparedStmt {
+                    is_insert: false,
+                    fields: vec![],
+                    param_count,
+                    precision,
+                    plan: Plan::Query(q),
+                })
             }
             Statement::Insert(items) => {
                 if items.len() != 1 || items[0].query.is_some() {
-                    return Err(stmt_error("only one table per prepared insert is supported"));
+                    return Err(stmt_error(
+                        "only one table per prepared insert is supported",
+                    ));
                 }
                 prepare_insert(self, &cat, ctx, sql, &items[0])
             }
@@ -125,8 +148,14 @@ impl Engine {
     }
 
     /// Runs a prepared INSERT with bound tables; returns the rows written.
-    pub fn execute_insert_bind(&self, stmt: &PreparedStmt, tables: Vec<BoundTable>) -> Result<u64, TdError> {
-        let Plan::Insert(plan) = &stmt.plan else { return Err(stmt_error("statement is not an insert")) };
+    pub fn execute_insert_bind(
+        &self,
+        stmt: &PreparedStmt,
+        tables: Vec<BoundTable>,
+    ) -> Result<u64, TdError> {
+        let Plan::Insert(plan) = &stmt.plan else {
+            return Err(stmt_error("statement is not an insert"));
+        };
         let mut total = 0;
         for t in tables {
             let (db, name) = match (&plan.table, &t.name) {
@@ -166,12 +195,24 @@ impl Engine {
         Ok(total)
     }
 
-    fn write_bound(&self, plan: &InsertPlan, db: &str, name: &str, t: &BoundTable, rows: &[usize]) -> Result<u64, TdError> {
+    fn write_bound(
+        &self,
+        plan: &InsertPlan,
+        db: &str,
+        name: &str,
+        t: &BoundTable,
+        rows: &[usize],
+    ) -> Result<u64, TdError> {
         let row = |r: usize| -> Result<Vec<Value>, TdError> {
             plan.col_slots
                 .iter()
                 .map(|s| match s {
-                    Slot::Param(k) => t.columns.get(*k).and_then(|c| c.get(r)).cloned().ok_or_else(|| stmt_error("column not bound")),
+                    Slot::Param(k) => t
+                        .columns
+                        .get(*k)
+                        .and_then(|c| c.get(r))
+                        .cloned()
+                        .ok_or_else(|| stmt_error("column not bound")),
                     Slot::Fixed(v) => Ok(v.clone()),
                 })
                 .collect()
@@ -180,7 +221,12 @@ impl Engine {
         for &r in rows {
             let mut v = row(r)?;
             if let Some(tb) = plan.tbname_slot {
-                v.remove(plan.col_slots.iter().position(|s| matches!(s, Slot::Param(k) if *k == tb)).unwrap_or(0));
+                v.remove(
+                    plan.col_slots
+                        .iter()
+                        .position(|s| matches!(s, Slot::Param(k) if *k == tb))
+                        .unwrap_or(0),
+                );
             }
             values.push(v);
         }
@@ -200,10 +246,21 @@ impl Engine {
     }
 
     /// Runs a prepared query with one value per `?`.
-    pub fn execute_query_bind(&self, ctx: &SessionCtx, stmt: &PreparedStmt, params: &[Value]) -> Result<ResultSet, TdError> {
-        let Plan::Query(q) = &stmt.plan else { return Err(stmt_error("statement is not a query")) };
+    pub fn execute_query_bind(
+        &self,
+        ctx: &SessionCtx,
+        stmt: &PreparedStmt,
+        params: &[Value],
+    ) -> Result<ResultSet, TdError> {
+        let Plan::Query(q) = &stmt.plan else {
+            return Err(stmt_error("statement is not a query"));
+        };
         if params.len() != stmt.param_count {
-            return Err(stmt_error(format!("expected {} parameters, got {}", stmt.param_count, params.len())));
+            return Err(stmt_error(format!(
+                "expected {} parameters, got {}",
+                stmt.param_count,
+                params.len()
+            )));
         }
         let mut q = (**q).clone();
         subst_query(&mut q, params);
@@ -212,11 +269,19 @@ impl Engine {
     }
 
     /// Runs a prepared statement the generic way (queries → rows, inserts → affected).
-    pub fn execute_prepared(&self, ctx: &SessionCtx, stmt: &PreparedStmt, tables: Vec<BoundTable>, params: &[Value]) -> Result<Outcome, TdError> {
+    pub fn execute_prepared(
+        &self,
+        ctx: &SessionCtx,
+        stmt: &PreparedStmt,
+        tables: Vec<BoundTable>,
+        params: &[Value],
+    ) -> Result<Outcome, TdError> {
         if stmt.is_insert {
-            self.execute_insert_bind(stmt, tables).map(Outcome::Affected)
+            self.execute_insert_bind(stmt, tables)
+                .map(Outcome::Affected)
         } else {
-            self.execute_query_bind(ctx, stmt, params).map(Outcome::Rows)
+            self.execute_query_bind(ctx, stmt, params)
+                .map(Outcome::Rows)
         }
     }
 }
@@ -226,37 +291,63 @@ fn query_precision(cat: &Catalog, ctx: &SessionCtx, q: &Query) -> Precision {
         Some(FromItem::Table { name, .. }) => name.db.clone().or_else(|| ctx.db.clone()),
         _ => ctx.db.clone(),
     };
-    db.and_then(|d| cat.dbs.get(&db_key(cat, &d)).map(|x| x.precision)).unwrap_or_default()
+    db.and_then(|d| cat.dbs.get(&db_key(cat, &d)).map(|x| x.precision))
+        .unwrap_or_default()
 }
 
-fn prepare_insert(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sql: &str, item: &InsertTable) -> Result<PreparedStmt, TdError> {
+fn prepare_insert(
+    engine: &Engine,
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    sql: &str,
+    item: &InsertTable,
+) -> Result<PreparedStmt, TdError> {
     let table_param = item.table.name == "?";
-    let db_explicit = item.table.db.clone().or_else(|| item.using.as_ref().and_then(|u| u.stable.db.clone()));
+    let db_explicit = item
+        .table
+        .db
+        .clone()
+        .or_else(|| item.using.as_ref().and_then(|u| u.stable.db.clone()));
     let dbname = db_key(cat, &resolve_db_name(ctx, db_explicit.as_deref())?);
     let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
-    let cx = ConvCtx { sql, tz: engine.config().timezone, precision: db.precision, now: super::time::now(db.precision) };
+    let cx = ConvCtx {
+        sql,
+        tz: engine.config().timezone,
+        precision: db.precision,
+        now: super::time::now(db.precision),
+    };
     let mut fields = Vec::new();
     if table_param {
         fields.push(tbname_field());
     }
     // the target's columns and, for auto-creation, its super table
-    let (columns, stable): (Vec<ColumnSchema>, Option<&super::STable>) = if let Some(u) = &item.using {
-        let st = db.stables.get(&u.stable.name).ok_or_else(table_not_exist)?;
-        (st.columns.clone(), Some(st))
-    } else if !table_param && db.stables.contains_key(&item.table.name) {
-        let st = db.stables.get(&item.table.name).ok_or_else(table_not_exist)?;
-        (st.columns.clone(), Some(st))
-    } else if !table_param {
-        let t = db.tables.get(&item.table.name).ok_or_else(table_not_exist)?;
-        let st = match &t.kind {
-            TableKind::Child { stable, .. } => db.stables.get(stable),
-            TableKind::Normal { .. } => None,
+    let (columns, stable): (Vec<ColumnSchema>, Option<&super::STable>) =
+        if let Some(u) = &item.using {
+            let st = db.stables.get(&u.stable.name).ok_or_else(table_not_exist)?;
+            (st.columns.clone(), Some(st))
+        } else if !table_param && db.stables.contains_key(&item.table.name) {
+            let st = db
+                .stables
+                .get(&item.table.name)
+                .ok_or_else(table_not_exist)?;
+            (st.columns.clone(), Some(st))
+        } else if !table_param {
+            let t = db
+                .tables
+                .get(&item.table.name)
+                .ok_or_else(table_not_exist)?;
+            let st = match &t.kind {
+                TableKind::Child { stable, .. } => db.stables.get(stable),
+                TableKind::Normal { .. } => None,
+            };
+            (db.columns_of(t).to_vec(), st)
+        } else {
+            return Err(stmt_error(
+                "insert into ? needs USING <super table> (or a fixed table name)",
+            ));
         };
-        (db.columns_of(t).to_vec(), st)
-    } else {
-        return Err(stmt_error("insert into ? needs USING <super table> (or a fixed table name)"));
-    };
-    let is_stable_target = !table_param && item.using.is_none() && db.stables.contains_key(&item.table.name);
+    let is_stable_target =
+        !table_param && item.using.is_none() && db.stables.contains_key(&item.table.name);
 
     // tags
     let mut tag_slots: Vec<Option<Slot>> = vec![None; stable.map_or(0, |s| s.tags.len())];
@@ -267,10 +358,17 @@ fn prepare_insert(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sql: &str, i
             None => st.tags.iter().map(|t| t.name.clone()).collect(),
         };
         if names.len() != u.tags.len() {
-            return Err(err(super::ecode::TAGS_NOT_MATCHED, "Tags number not matched"));
+            return Err(err(
+                super::ecode::TAGS_NOT_MATCHED,
+                "Tags number not matched",
+            ));
         }
         for (n, v) in names.iter().zip(&u.tags) {
-            let i = st.tags.iter().position(|t| t.name == *n).ok_or_else(|| invalid_column(n))?;
+            let i = st
+                .tags
+                .iter()
+                .position(|t| t.name == *n)
+                .ok_or_else(|| invalid_column(n))?;
             tag_slots[i] = Some(if matches!(v.kind, InsValKind::Param) {
                 fields.push(stmt_field(&st.tags[i], BindType::Tag, db.precision));
                 tag_params += 1;
@@ -291,9 +389,15 @@ fn prepare_insert(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sql: &str, i
             columns.iter().map(|c| c.name.clone()).collect()
         }
     };
-    let row = item.rows.first().ok_or_else(|| stmt_error("no VALUES in prepared insert"))?;
+    let row = item
+        .rows
+        .first()
+        .ok_or_else(|| stmt_error("no VALUES in prepared insert"))?;
     if row.vals.len() != names.len() {
-        return Err(err(super::ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
+        return Err(err(
+            super::ecode::ILLEGAL_COLUMNS,
+            "Illegal number of columns",
+        ));
     }
     let mut col_names = Vec::new();
     let mut col_slots = Vec::new();
@@ -316,31 +420,51 @@ fn prepare_insert(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sql: &str, i
                 if let Some(i) = st.tags.iter().position(|t| t.name == *n) {
                     // a tag inside the column list: bound per row, used for auto-creation
                     if !is_param {
-                        tag_slots[i] = Some(Slot::Fixed(convert::convert_value(&cx, v, &st.tags[i])?));
+                        tag_slots[i] =
+                            Some(Slot::Fixed(convert::convert_value(&cx, v, &st.tags[i])?));
                         continue;
                     }
-                    return Err(stmt_error("tags of `insert into <super table> (tbname, …)` must be literals"));
+                    return Err(stmt_error(
+                        "tags of `insert into <super table> (tbname, …)` must be literals",
+                    ));
                 }
             }
         }
-        let c = columns.iter().find(|c| c.name == *n).ok_or_else(|| invalid_column(n))?;
+        let c = columns
+            .iter()
+            .find(|c| c.name == *n)
+            .ok_or_else(|| invalid_column(n))?;
         col_names.push(n.clone());
         if is_param {
             fields.push(stmt_field(c, BindType::Column, db.precision));
             col_slots.push(Slot::Param(col_params));
             col_params += 1;
         } else if c.ty == DataType::Timestamp && columns.first().map(|f| &f.name) == Some(n) {
-            col_slots.push(Slot::Fixed(Value::Timestamp(convert::convert_ts(&cx, v, super::ddl::keep_days(db))?)));
+            col_slots.push(Slot::Fixed(Value::Timestamp(convert::convert_ts(
+                &cx,
+                v,
+                super::ddl::keep_days(db),
+            )?)));
         } else {
             col_slots.push(Slot::Fixed(convert::convert_value(&cx, v, c)?));
         }
     }
-    if !col_names.iter().any(|n| Some(n) == columns.first().map(|c| &c.name)) {
-        return Err(err(code::TSC_INVALID_OPERATION, "Primary timestamp column should not be null"));
+    if !col_names
+        .iter()
+        .any(|n| Some(n) == columns.first().map(|c| &c.name))
+    {
+        return Err(err(
+            code::TSC_INVALID_OPERATION,
+            "Primary timestamp column should not be null",
+        ));
     }
     let plan = InsertPlan {
         db: dbname,
-        table: if table_param || is_stable_target { None } else { Some(item.table.name.clone()) },
+        table: if table_param || is_stable_target {
+            None
+        } else {
+            Some(item.table.name.clone())
+        },
         stable: stable.map(|s| s.name.clone()),
         tag_slots,
         columns: col_names,
@@ -348,7 +472,13 @@ fn prepare_insert(engine: &Engine, cat: &Catalog, ctx: &SessionCtx, sql: &str, i
         tbname_slot,
     };
     let param_count = fields.len();
-    Ok(PreparedStmt { is_insert: true, fields, param_count, precision: db.precision, plan: Plan::Insert(plan) })
+    Ok(PreparedStmt {
+        is_insert: true,
+        fields,
+        param_count,
+        precision: db.precision,
+        plan: Plan::Insert(plan),
+    })
 }
 
 fn count_params(q: &Query) -> usize {
@@ -397,7 +527,13 @@ fn walk_query(q: &mut Query, f: &mut dyn FnMut(&mut Expr)) {
                 walk_expr(on, f);
             }
         }
-        for e in s.where_.iter_mut().chain(s.having.iter_mut()).chain(s.partition_by.iter_mut()).chain(s.group_by.iter_mut()) {
+        for e in s
+            .where_
+            .iter_mut()
+            .chain(s.having.iter_mut())
+            .chain(s.partition_by.iter_mut())
+            .chain(s.group_by.iter_mut())
+        {
             walk_expr(e, f);
         }
     }
@@ -413,14 +549,18 @@ fn walk_expr(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
             walk_expr(left, f);
             walk_expr(right, f);
         }
-        Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } | Expr::JsonGet { expr, .. } => walk_expr(expr, f),
+        Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } | Expr::JsonGet { expr, .. } => {
+            walk_expr(expr, f)
+        }
         Expr::InList { expr, list, .. } => {
             walk_expr(expr, f);
             for x in list {
                 walk_expr(x, f);
             }
         }
-        Expr::Between { expr, low, high, .. } => {
+        Expr::Between {
+            expr, low, high, ..
+        } => {
             walk_expr(expr, f);
             walk_expr(low, f);
             walk_expr(high, f);
@@ -434,7 +574,11 @@ fn walk_expr(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
                 walk_expr(a, f);
             }
         }
-        Expr::Case { operand, whens, else_ } => {
+        Expr::Case {
+            operand,
+            whens,
+            else_,
+        } => {
             if let Some(o) = operand {
                 walk_expr(o, f);
             }

@@ -4,7 +4,9 @@ use super::*;
 use crate::types::{DataType, Value};
 
 fn run(e: &Engine, db: Option<&str>, sql: &str) -> Result<Outcome, TdError> {
-    let mut ctx = SessionCtx { db: db.map(|s| s.to_string()) };
+    let mut ctx = SessionCtx {
+        db: db.map(|s| s.to_string()),
+    };
     e.execute(&mut ctx, sql)
 }
 
@@ -25,18 +27,32 @@ fn ok(e: &Engine, db: Option<&str>, sql: &str) -> u64 {
 fn engine_with_table() -> Engine {
     let e = Engine::new(EngineConfig::default());
     ok(&e, None, "create database d");
-    ok(&e, Some("d"), "create table t (ts timestamp, i int, s varchar(10))");
+    ok(
+        &e,
+        Some("d"),
+        "create table t (ts timestamp, i int, s varchar(10))",
+    );
     e
 }
 
 #[test]
 fn insert_then_select_round_trips_values() {
     let e = engine_with_table();
-    let n = ok(&e, Some("d"), "insert into t values ('2024-01-01 00:00:01', 2, 'b') ('2024-01-01 00:00:00', 1, 'a')");
+    let n = ok(
+        &e,
+        Some("d"),
+        "insert into t values ('2024-01-01 00:00:01', 2, 'b') ('2024-01-01 00:00:00', 1, 'a')",
+    );
     assert_eq!(n, 2);
     let rs = rows(&e, "d", "select * from t");
     assert_eq!(rs.fields[0].ty, DataType::Timestamp);
-    assert_eq!(rs.columns[0], vec![Value::Timestamp(1_704_067_200_000), Value::Timestamp(1_704_067_201_000)]);
+    assert_eq!(
+        rs.columns[0],
+        vec![
+            Value::Timestamp(1_704_067_200_000),
+            Value::Timestamp(1_704_067_201_000)
+        ]
+    );
     assert_eq!(rs.columns[1], vec![Value::Int(1), Value::Int(2)]);
 }
 
@@ -46,15 +62,26 @@ fn aggregates_match_reference_computation() {
     let mut sql = String::from("insert into t values ");
     let vals: Vec<i64> = (0..100).map(|k| (k * 37) % 101 - 50).collect();
     for (k, v) in vals.iter().enumerate() {
-        sql.push_str(&format!("({}, {}, 'x') ", 1_704_067_200_000i64 + k as i64, v));
+        sql.push_str(&format!(
+            "({}, {}, 'x') ",
+            1_704_067_200_000i64 + k as i64,
+            v
+        ));
     }
     assert_eq!(ok(&e, Some("d"), &sql), 100);
-    let rs = rows(&e, "d", "select count(*), sum(i), min(i), max(i), avg(i) from t");
+    let rs = rows(
+        &e,
+        "d",
+        "select count(*), sum(i), min(i), max(i), avg(i) from t",
+    );
     assert_eq!(rs.columns[0][0], Value::Int(100));
     assert_eq!(rs.columns[1][0], Value::Int(vals.iter().sum()));
     assert_eq!(rs.columns[2][0], Value::Int(*vals.iter().min().unwrap()));
     assert_eq!(rs.columns[3][0], Value::Int(*vals.iter().max().unwrap()));
-    assert_eq!(rs.columns[4][0], Value::Double(vals.iter().sum::<i64>() as f64 / 100.0));
+    assert_eq!(
+        rs.columns[4][0],
+        Value::Double(vals.iter().sum::<i64>() as f64 / 100.0)
+    );
     assert_eq!(rs.fields[1].ty, DataType::BigInt);
 }
 
@@ -62,12 +89,40 @@ fn aggregates_match_reference_computation() {
 fn errors_carry_tdengine_codes() {
     let e = engine_with_table();
     assert_eq!(run(&e, None, "select * from t").unwrap_err().code, 9750);
-    assert_eq!(run(&e, Some("d"), "select * from nosuch").unwrap_err().code, 9731);
-    assert_eq!(run(&e, Some("d"), "select nosuch from t").unwrap_err().message, "Invalid column name: nosuch");
-    assert_eq!(run(&e, Some("nodb"), "select * from t").unwrap_err().code, 904);
-    let e2 = run(&e, Some("d"), "insert into t values ('2024-01-01 00:00:00', 2147483648, 'x')").unwrap_err();
-    assert_eq!(e2.message, "syntax error near '2147483648, 'x')' (int data overflow)");
-    assert_eq!(run(&e, Some("d"), "insert into t values ('2024-01-01 00:00:00', 1, 'much too long')").unwrap_err().code, 9811);
+    assert_eq!(
+        run(&e, Some("d"), "select * from nosuch").unwrap_err().code,
+        9731
+    );
+    assert_eq!(
+        run(&e, Some("d"), "select nosuch from t")
+            .unwrap_err()
+            .message,
+        "Invalid column name: nosuch"
+    );
+    assert_eq!(
+        run(&e, Some("nodb"), "select * from t").unwrap_err().code,
+        904
+    );
+    let e2 = run(
+        &e,
+        Some("d"),
+        "insert into t values ('2024-01-01 00:00:00', 2147483648, 'x')",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e2.message,
+        "syntax error near '2147483648, 'x')' (int data overflow)"
+    );
+    assert_eq!(
+        run(
+            &e,
+            Some("d"),
+            "insert into t values ('2024-01-01 00:00:00', 1, 'much too long')"
+        )
+        .unwrap_err()
+        .code,
+        9811
+    );
 }
 
 /// Throughput check (run with `--ignored --nocapture` in release): 10k-row INSERT statements and
@@ -77,7 +132,11 @@ fn errors_carry_tdengine_codes() {
 fn perf_insert_and_aggregate_one_million_rows() {
     let e = Engine::new(EngineConfig::default());
     ok(&e, None, "create database p");
-    ok(&e, Some("p"), "create table m (ts timestamp, v double, i int, s varchar(16))");
+    ok(
+        &e,
+        Some("p"),
+        "create table m (ts timestamp, v double, i int, s varchar(16))",
+    );
     let base = 1_704_067_200_000i64;
     let stmts: Vec<String> = (0..100)
         .map(|b| {
@@ -85,7 +144,13 @@ fn perf_insert_and_aggregate_one_million_rows() {
             sql.push_str("insert into m values ");
             for k in 0..10_000 {
                 let n = b * 10_000 + k;
-                sql.push_str(&format!("({}, {}.5, {}, 'str{}') ", base + n, n % 1000, n % 77, n % 10));
+                sql.push_str(&format!(
+                    "({}, {}.5, {}, 'str{}') ",
+                    base + n,
+                    n % 1000,
+                    n % 77,
+                    n % 10
+                ));
             }
             sql
         })
@@ -95,25 +160,48 @@ fn perf_insert_and_aggregate_one_million_rows() {
         assert_eq!(ok(&e, Some("p"), s), 10_000);
     }
     let dt = t0.elapsed();
-    println!("insert: 1M rows in {:?} = {:.0} rows/s", dt, 1e6 / dt.as_secs_f64());
+    println!(
+        "insert: 1M rows in {:?} = {:.0} rows/s",
+        dt,
+        1e6 / dt.as_secs_f64()
+    );
     let t1 = std::time::Instant::now();
     let rs = rows(&e, "p", "select count(*), sum(i), avg(v), max(v) from m");
     println!("aggregate over 1M rows: {:?}", t1.elapsed());
     assert_eq!(rs.columns[0][0], Value::Int(1_000_000));
     let t2 = std::time::Instant::now();
-    let rs = rows(&e, "p", "select _wstart, count(*), avg(v) from m interval(10s)");
-    println!("interval(10s) over 1M rows: {:?} ({} windows)", t2.elapsed(), rs.num_rows());
+    let rs = rows(
+        &e,
+        "p",
+        "select _wstart, count(*), avg(v) from m interval(10s)",
+    );
+    println!(
+        "interval(10s) over 1M rows: {:?} ({} windows)",
+        t2.elapsed(),
+        rs.num_rows()
+    );
     assert_eq!(rs.num_rows(), 100);
     let t3 = std::time::Instant::now();
-    let rs = rows(&e, "p", "select count(*) from m where i > 10 and s = 'str3'");
+    let rs = rows(
+        &e,
+        "p",
+        "select count(*) from m where i > 10 and s = 'str3'",
+    );
     println!("filtered count over 1M rows: {:?}", t3.elapsed());
     assert!(matches!(rs.columns[0][0], Value::Int(n) if n > 0));
     // updates near the end only rewrite the tail
     let t4 = std::time::Instant::now();
     for k in 0..1000 {
-        ok(&e, Some("p"), &format!("insert into m values ({}, 0.5, 1, 'u')", base + 999_000 + k));
+        ok(
+            &e,
+            Some("p"),
+            &format!("insert into m values ({}, 0.5, 1, 'u')", base + 999_000 + k),
+        );
     }
-    println!("1000 single-row updates at the tail of 1M rows: {:?}", t4.elapsed());
+    println!(
+        "1000 single-row updates at the tail of 1M rows: {:?}",
+        t4.elapsed()
+    );
     let rs = rows(&e, "p", "select count(*) from m where s = 'u'");
     assert_eq!(rs.columns[0][0], Value::Int(1000));
 }
@@ -121,29 +209,55 @@ fn perf_insert_and_aggregate_one_million_rows() {
 #[test]
 fn insert_select_with_interp_fills_every_point() {
     let e = engine_with_table();
-    ok(&e, Some("d"), "create table seed (ts timestamp, v int, x double)");
-    ok(&e, Some("d"), "insert into seed values (1704067200000, 0, 0.0) (1704067200999, 999, 499.5)");
-    ok(&e, Some("d"), "create table dst (ts timestamp, v int, x double)");
+    ok(
+        &e,
+        Some("d"),
+        "create table seed (ts timestamp, v int, x double)",
+    );
+    ok(
+        &e,
+        Some("d"),
+        "insert into seed values (1704067200000, 0, 0.0) (1704067200999, 999, 499.5)",
+    );
+    ok(
+        &e,
+        Some("d"),
+        "create table dst (ts timestamp, v int, x double)",
+    );
     let n = ok(&e, Some("d"), "insert into dst select _irowts, interp(v), interp(x) from seed range(1704067200000, 1704067200999) every(1a) fill(linear)");
     assert_eq!(n, 1000);
     let rs = rows(&e, "d", "select count(*), sum(v), sum(x) from dst");
     assert_eq!(rs.columns[0][0], Value::Int(1000));
     assert_eq!(rs.columns[1][0], Value::Int((0..1000).sum()));
-    assert_eq!(rs.columns[2][0], Value::Double((0..1000).map(|k| k as f64 * 0.5).sum()));
+    assert_eq!(
+        rs.columns[2][0],
+        Value::Double((0..1000).map(|k| k as f64 * 0.5).sum())
+    );
 }
 
 #[test]
 fn decimal_arithmetic_is_exact_with_tdengine_result_types() {
     let e = Engine::new(EngineConfig::default());
     ok(&e, None, "create database d");
-    ok(&e, Some("d"), "create table t (ts timestamp, d1 decimal(10,2), d3 decimal(20,4))");
-    ok(&e, Some("d"), "insert into t values ('2024-01-01 00:00:00', 12.34, 1.0001)");
+    ok(
+        &e,
+        Some("d"),
+        "create table t (ts timestamp, d1 decimal(10,2), d3 decimal(20,4))",
+    );
+    ok(
+        &e,
+        Some("d"),
+        "insert into t values ('2024-01-01 00:00:00', 12.34, 1.0001)",
+    );
     let rs = rows(&e, "d", "select d1 + 1, d1 * 2, d1 / 3, d1 + d3 from t");
     let shapes: Vec<(u8, u8)> = rs.fields.iter().map(|f| (f.precision, f.scale)).collect();
     assert_eq!(shapes, vec![(22, 2), (30, 2), (30, 22), (21, 4)]);
     assert_eq!(rs.columns[0][0], Value::Decimal(1334));
     assert_eq!(rs.columns[1][0], Value::Decimal(2468));
-    assert_eq!(rs.columns[2][0], Value::Decimal(41_133_333_333_333_333_333_333));
+    assert_eq!(
+        rs.columns[2][0],
+        Value::Decimal(41_133_333_333_333_333_333_333)
+    );
     assert_eq!(rs.columns[3][0], Value::Decimal(133_401));
 }
 
@@ -177,7 +291,10 @@ fn mutated_statements_never_panic() {
     }
     assert!(sqls.len() > 800, "corpus statements: {}", sqls.len());
     let e = Engine::new(EngineConfig::default());
-    let rounds: u32 = std::env::var("ENGINE_FUZZ_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
+    let rounds: u32 = std::env::var("ENGINE_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = || {
         seed ^= seed << 13;
@@ -185,7 +302,26 @@ fn mutated_statements_never_panic() {
         seed ^= seed << 17;
         seed
     };
-    let junk = ["(", ")", ",", "'", "`", "*", "-", "null", "select", "1e400", "0x", "->", "%", "now", "1d", ";", "interval(1b)", "\u{00e9}"];
+    let junk = [
+        "(",
+        ")",
+        ",",
+        "'",
+        "`",
+        "*",
+        "-",
+        "null",
+        "select",
+        "1e400",
+        "0x",
+        "->",
+        "%",
+        "now",
+        "1d",
+        ";",
+        "interval(1b)",
+        "\u{00e9}",
+    ];
     for round in 0..rounds {
         for (sql, db) in &sqls {
             let mut m = sql.clone();
@@ -209,7 +345,9 @@ fn mutated_statements_never_panic() {
                 _ => {}
             }
             let mut ctx = SessionCtx { db: db.clone() };
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| e.execute_inner(&mut ctx, &m)));
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                e.execute_inner(&mut ctx, &m)
+            }));
             assert!(r.is_ok(), "panic on: {}", m);
         }
     }
@@ -217,11 +355,18 @@ fn mutated_statements_never_panic() {
 
 #[test]
 fn day_windows_start_at_midnight_of_the_server_timezone() {
-    let e = Engine::new(EngineConfig { timezone: chrono_tz::Asia::Shanghai, ..EngineConfig::default() });
+    let e = Engine::new(EngineConfig {
+        timezone: chrono_tz::Asia::Shanghai,
+        ..EngineConfig::default()
+    });
     ok(&e, None, "create database d");
     ok(&e, Some("d"), "create table t (ts timestamp, v int)");
     // 2024-01-01 23:30 and 2024-01-02 00:30 Shanghai time: two different local days
-    ok(&e, Some("d"), "insert into t values ('2024-01-01 23:30:00', 1) ('2024-01-02 00:30:00', 2)");
+    ok(
+        &e,
+        Some("d"),
+        "insert into t values ('2024-01-01 23:30:00', 1) ('2024-01-02 00:30:00', 2)",
+    );
     let rs = rows(&e, "d", "select _wstart, count(*) from t interval(1d)");
     assert_eq!(rs.num_rows(), 2);
     // 2024-01-01 00:00 +08:00 = 2023-12-31T16:00:00Z
@@ -232,23 +377,59 @@ fn day_windows_start_at_midnight_of_the_server_timezone() {
 fn insert_rows_api_auto_creates_children_and_checks_values() {
     let e = Engine::new(EngineConfig::default());
     ok(&e, None, "create database d precision 'us'");
-    ok(&e, Some("d"), "create stable st (ts timestamp, v int, s nchar(3)) tags (g int)");
+    ok(
+        &e,
+        Some("d"),
+        "create stable st (ts timestamp, v int, s nchar(3)) tags (g int)",
+    );
     let ts = 1_704_067_200_000_000i64;
     let cols = vec!["ts".to_string(), "v".to_string(), "s".to_string()];
     let rows_in = vec![
-        vec![Value::Timestamp(ts + 1), Value::Int(2), Value::Str("b".into())],
+        vec![
+            Value::Timestamp(ts + 1),
+            Value::Int(2),
+            Value::Str("b".into()),
+        ],
         vec![Value::Timestamp(ts), Value::Int(1), Value::Null],
-        vec![Value::Timestamp(ts + 1), Value::Null, Value::Str("c".into())],
+        vec![
+            Value::Timestamp(ts + 1),
+            Value::Null,
+            Value::Str("c".into()),
+        ],
     ];
-    let n = e.insert_rows("d", "c1", Some(&cols), rows_in, Some(AutoCreate { stable: "st".into(), tags: vec![Value::Int(7)] })).unwrap();
+    let n = e
+        .insert_rows(
+            "d",
+            "c1",
+            Some(&cols),
+            rows_in,
+            Some(AutoCreate {
+                stable: "st".into(),
+                tags: vec![Value::Int(7)],
+            }),
+        )
+        .unwrap();
     assert_eq!(n, 2, "duplicate timestamps merge");
     let rs = rows(&e, "d", "select ts, v, s, g from st order by ts");
     assert_eq!(rs.precision, Precision::Microsecond);
     assert_eq!(rs.columns[1], vec![Value::Int(1), Value::Int(2)]);
     assert_eq!(rs.columns[2], vec![Value::Null, Value::Str("c".into())]);
     assert_eq!(rs.columns[3], vec![Value::Int(7), Value::Int(7)]);
-    let too_long = e.insert_rows("d", "c1", Some(&cols), vec![vec![Value::Timestamp(ts + 5), Value::Int(1), Value::Str("long".into())]], None);
-    assert_eq!(too_long.unwrap_err().code, crate::types::code::PAR_VALUE_TOO_LONG);
+    let too_long = e.insert_rows(
+        "d",
+        "c1",
+        Some(&cols),
+        vec![vec![
+            Value::Timestamp(ts + 5),
+            Value::Int(1),
+            Value::Str("long".into()),
+        ]],
+        None,
+    );
+    assert_eq!(
+        too_long.unwrap_err().code,
+        crate::types::code::PAR_VALUE_TOO_LONG
+    );
     let schema = e.table_schema("d", "c1").unwrap();
     assert_eq!(schema.stable.as_deref(), Some("st"));
     assert_eq!(schema.tag_values, Some(vec![Value::Int(7)]));
@@ -259,13 +440,27 @@ fn insert_rows_api_auto_creates_children_and_checks_values() {
 fn super_table_scan_and_partitions() {
     let e = Engine::new(EngineConfig::default());
     ok(&e, None, "create database d");
-    ok(&e, Some("d"), "create stable st (ts timestamp, v int) tags (site varchar(8))");
+    ok(
+        &e,
+        Some("d"),
+        "create stable st (ts timestamp, v int) tags (site varchar(8))",
+    );
     ok(&e, Some("d"), "insert into a using st tags ('x') values (1704067200000, 1) (1704067201000, 2) b using st tags ('y') values (1704067200500, 10)");
     let rs = rows(&e, "d", "select tbname, v from st");
     // grouped per child table, each in ts order
-    assert_eq!(rs.columns[1], vec![Value::Int(1), Value::Int(2), Value::Int(10)]);
-    let rs = rows(&e, "d", "select site, sum(v) from st partition by site order by site");
-    assert_eq!(rs.columns[0], vec![Value::Str("x".into()), Value::Str("y".into())]);
+    assert_eq!(
+        rs.columns[1],
+        vec![Value::Int(1), Value::Int(2), Value::Int(10)]
+    );
+    let rs = rows(
+        &e,
+        "d",
+        "select site, sum(v) from st partition by site order by site",
+    );
+    assert_eq!(
+        rs.columns[0],
+        vec![Value::Str("x".into()), Value::Str("y".into())]
+    );
     assert_eq!(rs.columns[1], vec![Value::Int(3), Value::Int(10)]);
     let rs = rows(&e, "d", "select v from st order by ts desc limit 2");
     assert_eq!(rs.columns[0], vec![Value::Int(2), Value::Int(10)]);
@@ -276,8 +471,14 @@ fn information_schema_can_be_used_as_the_current_database() {
     let e = engine_with_table();
     assert!(e.database_exists("information_schema"));
     let mut ctx = SessionCtx::default();
-    assert_eq!(e.execute(&mut ctx, "use information_schema").unwrap(), Outcome::Affected(0));
-    let rs = match e.execute(&mut ctx, "select name from ins_databases where name = 'd'").unwrap() {
+    assert_eq!(
+        e.execute(&mut ctx, "use information_schema").unwrap(),
+        Outcome::Affected(0)
+    );
+    let rs = match e
+        .execute(&mut ctx, "select name from ins_databases where name = 'd'")
+        .unwrap()
+    {
         Outcome::Rows(rs) => rs,
         other => panic!("{:?}", other),
     };
@@ -290,10 +491,21 @@ fn stmt2_prepare_describes_placeholders_and_binds_rows() {
     let e = Engine::new(EngineConfig::default());
     ok(&e, None, "create database power");
     ok(&e, Some("power"), "create stable meters (ts timestamp, current float, location varchar(24)) tags (groupid int, site nchar(8))");
-    let ctx = SessionCtx { db: Some("power".into()) };
-    let p = e.prepare(&ctx, "insert into ? using power.meters tags(?, ?) values(?, ?, ?)").unwrap();
+    let ctx = SessionCtx {
+        db: Some("power".into()),
+    };
+    let p = e
+        .prepare(
+            &ctx,
+            "insert into ? using power.meters tags(?, ?) values(?, ?, ?)",
+        )
+        .unwrap();
     assert!(p.is_insert);
-    let kinds: Vec<(String, BindType, u32)> = p.fields.iter().map(|f| (f.field.name.clone(), f.bind_type, f.bytes)).collect();
+    let kinds: Vec<(String, BindType, u32)> = p
+        .fields
+        .iter()
+        .map(|f| (f.field.name.clone(), f.bind_type, f.bytes))
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -309,35 +521,85 @@ fn stmt2_prepare_describes_placeholders_and_binds_rows() {
         name: Some("d1".into()),
         tags: vec![Value::Int(3), Value::Str("north".into())],
         columns: vec![
-            vec![Value::Timestamp(1_704_067_200_000), Value::Timestamp(1_704_067_201_000)],
+            vec![
+                Value::Timestamp(1_704_067_200_000),
+                Value::Timestamp(1_704_067_201_000),
+            ],
             vec![Value::Float(1.5), Value::Null],
             vec![Value::Str("a".into()), Value::Str("b".into())],
         ],
     };
     assert_eq!(e.execute_insert_bind(&p, vec![t]).unwrap(), 2);
-    let q = e.prepare(&ctx, "select tbname, groupid, location from meters where ts > ? and groupid = ?").unwrap();
+    let q = e
+        .prepare(
+            &ctx,
+            "select tbname, groupid, location from meters where ts > ? and groupid = ?",
+        )
+        .unwrap();
     assert_eq!((q.is_insert, q.param_count), (false, 2));
-    let rs = e.execute_query_bind(&ctx, &q, &[Value::Timestamp(1_704_067_200_000), Value::Int(3)]).unwrap();
+    let rs = e
+        .execute_query_bind(
+            &ctx,
+            &q,
+            &[Value::Timestamp(1_704_067_200_000), Value::Int(3)],
+        )
+        .unwrap();
     assert_eq!(rs.columns[0], vec![Value::Str("d1".into())]);
     assert_eq!(rs.columns[2], vec![Value::Str("b".into())]);
     // a fixed normal table with one literal column
-    ok(&e, Some("power"), "create table n (ts timestamp, v int, s varchar(4))");
-    let p = e.prepare(&ctx, "insert into n (ts, v, s) values (?, ?, 'x')").unwrap();
+    ok(
+        &e,
+        Some("power"),
+        "create table n (ts timestamp, v int, s varchar(4))",
+    );
+    let p = e
+        .prepare(&ctx, "insert into n (ts, v, s) values (?, ?, 'x')")
+        .unwrap();
     assert_eq!(p.fields.len(), 2);
-    let t = crate::engine::BoundTable { name: None, tags: vec![], columns: vec![vec![Value::Timestamp(1_704_067_200_000)], vec![Value::Int(9)]] };
+    let t = crate::engine::BoundTable {
+        name: None,
+        tags: vec![],
+        columns: vec![
+            vec![Value::Timestamp(1_704_067_200_000)],
+            vec![Value::Int(9)],
+        ],
+    };
     assert_eq!(e.execute_insert_bind(&p, vec![t]).unwrap(), 1);
     let rs = rows(&e, "power", "select v, s from n");
-    assert_eq!((rs.columns[0][0].clone(), rs.columns[1][0].clone()), (Value::Int(9), Value::Str("x".into())));
+    assert_eq!(
+        (rs.columns[0][0].clone(), rs.columns[1][0].clone()),
+        (Value::Int(9), Value::Str("x".into()))
+    );
 }
 
 #[test]
 fn validate_checks_inserts_without_writing() {
     let e = engine_with_table();
-    let ctx = SessionCtx { db: Some("d".into()) };
-    assert!(e.validate(&ctx, "insert into t values ('2024-01-01 00:00:00', 1, 'a')").is_ok());
-    assert_eq!(e.validate(&ctx, "insert into t values ('2024-01-01 00:00:00', 'x', 'a')").unwrap_err().code, 534);
-    assert_eq!(e.validate(&ctx, "insert into nosuch values (now, 1)").unwrap_err().code, 9731);
-    assert_eq!(e.validate(&ctx, "select nosuch from t").unwrap_err().code, 9730);
+    let ctx = SessionCtx {
+        db: Some("d".into()),
+    };
+    assert!(e
+        .validate(&ctx, "insert into t values ('2024-01-01 00:00:00', 1, 'a')")
+        .is_ok());
+    assert_eq!(
+        e.validate(
+            &ctx,
+            "insert into t values ('2024-01-01 00:00:00', 'x', 'a')"
+        )
+        .unwrap_err()
+        .code,
+        534
+    );
+    assert_eq!(
+        e.validate(&ctx, "insert into nosuch values (now, 1)")
+            .unwrap_err()
+            .code,
+        9731
+    );
+    assert_eq!(
+        e.validate(&ctx, "select nosuch from t").unwrap_err().code,
+        9730
+    );
     let rs = rows(&e, "d", "select count(*) from t");
     assert_eq!(rs.columns[0][0], Value::Int(0));
 }

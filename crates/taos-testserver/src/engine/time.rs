@@ -50,7 +50,12 @@ pub fn parse_timestamp(s: &str, tz: chrono_tz::Tz, p: Precision) -> Option<i64> 
             };
             let mut v = 0i64;
             for i in 0..digits_wanted {
-                let d = f.as_bytes().get(i).filter(|c| c.is_ascii_digit()).map(|c| (c - b'0') as i64).unwrap_or(0);
+                let d = f
+                    .as_bytes()
+                    .get(i)
+                    .filter(|c| c.is_ascii_digit())
+                    .map(|c| (c - b'0') as i64)
+                    .unwrap_or(0);
                 v = v * 10 + d;
             }
             frac_units = v;
@@ -95,7 +100,9 @@ fn parse_offset(s: &str) -> Option<i64> {
     let (h, m) = match body.len() {
         2 => (digits::<i64>(body)?, 0),
         4 => (digits::<i64>(&body[0..2])?, digits::<i64>(&body[2..4])?),
-        5 if body.as_bytes()[2] == b':' => (digits::<i64>(&body[0..2])?, digits::<i64>(&body[3..5])?),
+        5 if body.as_bytes()[2] == b':' => {
+            (digits::<i64>(&body[0..2])?, digits::<i64>(&body[3..5])?)
+        }
         _ => return None,
     };
     if h > 14 || m > 59 {
@@ -177,7 +184,11 @@ pub fn format_rfc3339(ts: i64, p: Precision, tz: chrono_tz::Tz) -> String {
         Precision::Nanosecond => format!("{:09}", frac),
     };
     let off = dt.format("%:z").to_string();
-    let off = if off == "+00:00" { "Z".to_string() } else { off };
+    let off = if off == "+00:00" {
+        "Z".to_string()
+    } else {
+        off
+    };
     format!("{}.{}{}", base, frac_s, off)
 }
 
@@ -190,25 +201,62 @@ mod tests {
     fn parses_literal_forms() {
         let ms = Precision::Millisecond;
         let base = 1_704_067_200_000i64;
-        assert_eq!(parse_timestamp("2024-01-01 00:00:00.000", UTC, ms), Some(base));
+        assert_eq!(
+            parse_timestamp("2024-01-01 00:00:00.000", UTC, ms),
+            Some(base)
+        );
         assert_eq!(parse_timestamp("2024-01-01", UTC, ms), Some(base));
-        assert_eq!(parse_timestamp("2024-01-01T08:00:10.000+08:00", UTC, ms), Some(base + 10_000));
-        assert_eq!(parse_timestamp("2024-01-01T00:00:09.000Z", UTC, ms), Some(base + 9_000));
-        assert_eq!(parse_timestamp("2024-01-01 00:00:12.5", UTC, ms), Some(base + 12_500));
-        assert_eq!(parse_timestamp("2024-01-01 01:00:00+0100", UTC, ms), Some(base));
-        assert_eq!(parse_timestamp("2024-01-01 00:00:01.1234567", UTC, Precision::Microsecond), Some((base + 1000) * 1000 + 123_456));
+        assert_eq!(
+            parse_timestamp("2024-01-01T08:00:10.000+08:00", UTC, ms),
+            Some(base + 10_000)
+        );
+        assert_eq!(
+            parse_timestamp("2024-01-01T00:00:09.000Z", UTC, ms),
+            Some(base + 9_000)
+        );
+        assert_eq!(
+            parse_timestamp("2024-01-01 00:00:12.5", UTC, ms),
+            Some(base + 12_500)
+        );
+        assert_eq!(
+            parse_timestamp("2024-01-01 01:00:00+0100", UTC, ms),
+            Some(base)
+        );
+        assert_eq!(
+            parse_timestamp("2024-01-01 00:00:01.1234567", UTC, Precision::Microsecond),
+            Some((base + 1000) * 1000 + 123_456)
+        );
         assert_eq!(parse_timestamp("2024-01-01 15:00", UTC, ms), None);
         assert_eq!(parse_timestamp("2024/01/01 00:00:00", UTC, ms), None);
         assert_eq!(parse_timestamp("2024-02-30 00:00:00", UTC, ms), None);
         assert_eq!(parse_timestamp("2024-01-01 25:00:00", UTC, ms), None);
-        assert_eq!(parse_timestamp("2024-01-01 08:00:00", chrono_tz::Asia::Shanghai, ms), Some(base));
+        assert_eq!(
+            parse_timestamp("2024-01-01 08:00:00", chrono_tz::Asia::Shanghai, ms),
+            Some(base)
+        );
     }
 
     #[test]
     fn durations_and_rendering() {
-        assert_eq!(duration_units(10, 's', Precision::Millisecond), Some(10_000));
-        assert_eq!(duration_units(1, 'd', Precision::Microsecond), Some(86_400_000_000));
-        assert_eq!(format_rfc3339(1_704_067_200_123, Precision::Millisecond, UTC), "2024-01-01T00:00:00.123Z");
-        assert_eq!(format_rfc3339(1_704_067_200_000_000, Precision::Microsecond, chrono_tz::Asia::Shanghai), "2024-01-01T08:00:00.000000+08:00");
+        assert_eq!(
+            duration_units(10, 's', Precision::Millisecond),
+            Some(10_000)
+        );
+        assert_eq!(
+            duration_units(1, 'd', Precision::Microsecond),
+            Some(86_400_000_000)
+        );
+        assert_eq!(
+            format_rfc3339(1_704_067_200_123, Precision::Millisecond, UTC),
+            "2024-01-01T00:00:00.123Z"
+        );
+        assert_eq!(
+            format_rfc3339(
+                1_704_067_200_000_000,
+                Precision::Microsecond,
+                chrono_tz::Asia::Shanghai
+            ),
+            "2024-01-01T08:00:00.000000+08:00"
+        );
     }
 }

@@ -60,16 +60,25 @@ pub enum BinOp {
 
 impl BinOp {
     pub fn is_arith(self) -> bool {
-        matches!(self, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod)
+        matches!(
+            self,
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
+        )
     }
     pub fn is_cmp(self) -> bool {
-        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+        matches!(
+            self,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+        )
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
-    Column { table: Option<String>, name: String },
+    Column {
+        table: Option<String>,
+        name: String,
+    },
     /// Integer literal (magnitude fits u64; larger ones become `Float`). Negative literals fold here.
     Int(i128),
     Float(f64),
@@ -77,21 +86,64 @@ pub enum Expr {
     Bool(bool),
     Null,
     /// `10s` → value and unit character.
-    Duration { value: i64, unit: char },
-    Star { table: Option<String> },
+    Duration {
+        value: i64,
+        unit: char,
+    },
+    Star {
+        table: Option<String>,
+    },
     Neg(Box<Expr>),
     Not(Box<Expr>),
-    Binary { op: BinOp, left: Box<Expr>, right: Box<Expr> },
-    IsNull { expr: Box<Expr>, negated: bool },
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
-    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
-    Like { expr: Box<Expr>, pattern: Box<Expr>, negated: bool },
-    Match { expr: Box<Expr>, pattern: Box<Expr>, negated: bool },
+    Binary {
+        op: BinOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+    },
+    Match {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+    },
     /// Function call; `name` lower-cased. `pos` is where the name starts.
-    Func { name: String, args: Vec<Expr>, pos: usize },
-    Cast { expr: Box<Expr>, ty: TypeName },
-    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, else_: Option<Box<Expr>> },
-    JsonGet { expr: Box<Expr>, key: String },
+    Func {
+        name: String,
+        args: Vec<Expr>,
+        pos: usize,
+    },
+    Cast {
+        expr: Box<Expr>,
+        ty: TypeName,
+    },
+    Case {
+        operand: Option<Box<Expr>>,
+        whens: Vec<(Expr, Expr)>,
+        else_: Option<Box<Expr>>,
+    },
+    JsonGet {
+        expr: Box<Expr>,
+        key: String,
+    },
     /// The n-th `?` placeholder of a prepared query (0-based).
     Param(usize),
 }
@@ -106,8 +158,14 @@ pub struct SelectItem {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum FromItem {
-    Table { name: TableName, alias: Option<String> },
-    Subquery { query: Box<Query>, alias: Option<String> },
+    Table {
+        name: TableName,
+        alias: Option<String>,
+    },
+    Subquery {
+        query: Box<Query>,
+        alias: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -140,13 +198,33 @@ pub enum Fill {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Window {
-    Interval { interval: Expr, offset: Option<Expr>, sliding: Option<Expr>, fill: Option<Fill> },
-    Session { col: Expr, gap: Expr },
-    State { expr: Expr },
-    Event { start: Expr, end: Expr },
-    Count { count: i64, sliding: Option<i64> },
+    Interval {
+        interval: Expr,
+        offset: Option<Expr>,
+        sliding: Option<Expr>,
+        fill: Option<Fill>,
+    },
+    Session {
+        col: Expr,
+        gap: Expr,
+    },
+    State {
+        expr: Expr,
+    },
+    Event {
+        start: Expr,
+        end: Expr,
+    },
+    Count {
+        count: i64,
+        sliding: Option<i64>,
+    },
     /// `RANGE(start, end) EVERY(step) FILL(…)` for INTERP.
-    Interp { range: Option<(Expr, Expr)>, every: Option<Expr>, fill: Option<Fill> },
+    Interp {
+        range: Option<(Expr, Expr)>,
+        every: Option<Expr>,
+        fill: Option<Fill>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -186,12 +264,20 @@ pub enum InsValKind {
     Null,
     Bool(bool),
     /// A number as written (`start..end` of the statement, sign included).
-    Number { start: usize, end: usize },
+    Number {
+        start: usize,
+        end: usize,
+    },
     Str(String),
     Now,
     Today,
     /// `base ± duration` (base is a string, NOW, TODAY or integer).
-    Offset { base: Box<InsVal>, negative: bool, value: i64, unit: char },
+    Offset {
+        base: Box<InsVal>,
+        negative: bool,
+        value: i64,
+        unit: char,
+    },
     /// `? ` placeholder (stmt).
     Param,
     /// Anything else (e.g. `1 + 0`): refused with `invalid …` when converted.
@@ -250,17 +336,31 @@ pub enum AlterAction {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShowKind {
     Databases,
-    Tables { db: Option<String>, like: Option<String>, filter: Option<bool> /* Some(true)=normal, Some(false)=child */ },
-    Stables { db: Option<String>, like: Option<String> },
+    Tables {
+        db: Option<String>,
+        like: Option<String>,
+        filter: Option<bool>, /* Some(true)=normal, Some(false)=child */
+    },
+    Stables {
+        db: Option<String>,
+        like: Option<String>,
+    },
     CreateDatabase(String),
     CreateTable(TableName),
     CreateStable(TableName),
     Tags(TableName),
-    TableTags { cols: Option<Vec<String>>, table: TableName },
+    TableTags {
+        cols: Option<Vec<String>>,
+        table: TableName,
+    },
     Users,
-    Variables { like: Option<String> },
+    Variables {
+        like: Option<String>,
+    },
     Dnodes,
-    Vgroups { db: Option<String> },
+    Vgroups {
+        db: Option<String>,
+    },
     Topics,
     Subscriptions,
 }
@@ -270,7 +370,10 @@ pub enum ShowKind {
 pub enum TopicSource {
     Query(Box<Query>),
     Database(String),
-    Stable { name: TableName, where_: Option<Expr> },
+    Stable {
+        name: TableName,
+        where_: Option<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -283,20 +386,58 @@ pub enum DbOptVal {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
-    CreateDatabase { name: String, if_not_exists: bool, options: Vec<(String, DbOptVal, usize)> },
-    AlterDatabase { name: String, options: Vec<(String, DbOptVal, usize)> },
-    DropDatabase { name: String, if_exists: bool },
-    Use { name: String },
-    CreateStable { name: TableName, if_not_exists: bool, columns: Vec<ColumnDef>, tags: Vec<ColumnDef> },
-    CreateTable { name: TableName, if_not_exists: bool, columns: Vec<ColumnDef> },
+    CreateDatabase {
+        name: String,
+        if_not_exists: bool,
+        options: Vec<(String, DbOptVal, usize)>,
+    },
+    AlterDatabase {
+        name: String,
+        options: Vec<(String, DbOptVal, usize)>,
+    },
+    DropDatabase {
+        name: String,
+        if_exists: bool,
+    },
+    Use {
+        name: String,
+    },
+    CreateStable {
+        name: TableName,
+        if_not_exists: bool,
+        columns: Vec<ColumnDef>,
+        tags: Vec<ColumnDef>,
+    },
+    CreateTable {
+        name: TableName,
+        if_not_exists: bool,
+        columns: Vec<ColumnDef>,
+    },
     CreateChildren(Vec<CreateChild>),
-    DropTables { names: Vec<TableName>, if_exists: bool },
-    DropStable { name: TableName, if_exists: bool },
-    Alter { stable: bool, name: TableName, action: AlterAction },
+    DropTables {
+        names: Vec<TableName>,
+        if_exists: bool,
+    },
+    DropStable {
+        name: TableName,
+        if_exists: bool,
+    },
+    Alter {
+        stable: bool,
+        name: TableName,
+        action: AlterAction,
+    },
     Insert(Vec<InsertTable>),
     Query(Box<Query>),
     Show(ShowKind),
     Describe(TableName),
-    CreateTopic { name: String, if_not_exists: bool, source: TopicSource },
-    DropTopic { name: String, if_exists: bool },
+    CreateTopic {
+        name: String,
+        if_not_exists: bool,
+        source: TopicSource,
+    },
+    DropTopic {
+        name: String,
+        if_exists: bool,
+    },
 }

@@ -64,7 +64,28 @@ fn is_ident_char(c: u8) -> bool {
 
 /// Time units TDengine accepts after an integer: b(ns) u(us) a(ms) s m h d w n(month) y.
 pub fn is_duration_unit(s: &str) -> bool {
-    matches!(s, "b" | "u" | "a" | "s" | "m" | "h" | "d" | "w" | "n" | "y" | "B" | "U" | "A" | "S" | "M" | "H" | "D" | "W" | "N" | "Y")
+    matches!(
+        s,
+        "b" | "u"
+            | "a"
+            | "s"
+            | "m"
+            | "h"
+            | "d"
+            | "w"
+            | "n"
+            | "y"
+            | "B"
+            | "U"
+            | "A"
+            | "S"
+            | "M"
+            | "H"
+            | "D"
+            | "W"
+            | "N"
+            | "Y"
+    )
 }
 
 /// Splits `sql` into tokens; the last token is always `Eof`.
@@ -189,9 +210,17 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
                 }
             }
         };
-        out.push(Token { kind, start, end: i });
+        out.push(Token {
+            kind,
+            start,
+            end: i,
+        });
     }
-    out.push(Token { kind: Tk::Eof, start: n, end: n });
+    out.push(Token {
+        kind: Tk::Eof,
+        start: n,
+        end: n,
+    });
     out
 }
 
@@ -201,7 +230,13 @@ fn lex_number(b: &[u8], i: &mut usize) -> Tk {
     if b[start] == b'0' && start + 1 < n && matches!(b[start + 1], b'x' | b'X' | b'b' | b'B') {
         let hex = matches!(b[start + 1], b'x' | b'X');
         let mut j = start + 2;
-        while j < n && (if hex { b[j].is_ascii_hexdigit() } else { b[j] == b'0' || b[j] == b'1' }) {
+        while j < n
+            && (if hex {
+                b[j].is_ascii_hexdigit()
+            } else {
+                b[j] == b'0' || b[j] == b'1'
+            })
+        {
             j += 1;
         }
         if j > start + 2 && !(j < n && is_ident_char(b[j])) {
@@ -293,8 +328,32 @@ mod tests {
 
     #[test]
     fn lexes_numbers_durations_and_operators() {
-        assert_eq!(kinds("10s 1.5 1e3 0x10 0b101 12"), vec![Tk::Duration, Tk::Float, Tk::Float, Tk::Int, Tk::Int, Tk::Int, Tk::Eof]);
-        assert_eq!(kinds("a<>b != <= >= -> ="), vec![Tk::Ident, Tk::Ne, Tk::Ident, Tk::Ne, Tk::Le, Tk::Ge, Tk::Arrow, Tk::Eq, Tk::Eof]);
+        assert_eq!(
+            kinds("10s 1.5 1e3 0x10 0b101 12"),
+            vec![
+                Tk::Duration,
+                Tk::Float,
+                Tk::Float,
+                Tk::Int,
+                Tk::Int,
+                Tk::Int,
+                Tk::Eof
+            ]
+        );
+        assert_eq!(
+            kinds("a<>b != <= >= -> ="),
+            vec![
+                Tk::Ident,
+                Tk::Ne,
+                Tk::Ident,
+                Tk::Ne,
+                Tk::Le,
+                Tk::Ge,
+                Tk::Arrow,
+                Tk::Eq,
+                Tk::Eof
+            ]
+        );
         assert_eq!(kinds("1corpus_bad"), vec![Tk::Bad, Tk::Eof]);
     }
 

@@ -19,17 +19,92 @@ pub fn parse(sql: &str) -> Result<Statement, TdError> {
 }
 
 const RESERVED: &[&str] = &[
-    "select", "from", "where", "and", "or", "not", "in", "is", "null", "like", "match", "nmatch", "between", "order",
-    "by", "group", "partition", "limit", "offset", "slimit", "soffset", "interval", "sliding", "fill", "having", "union",
-    "as", "case", "when", "then", "else", "end", "asc", "desc", "values", "using", "tags", "join", "on", "session",
-    "state_window", "event_window", "count_window", "inner", "left", "right", "full", "true", "false", "distinct",
-    "exists", "if", "table", "stable", "database", "into", "set", "with", "contains", "nulls", "all", "cast", "range", "every",
+    "select",
+    "from",
+    "where",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "null",
+    "like",
+    "match",
+    "nmatch",
+    "between",
+    "order",
+    "by",
+    "group",
+    "partition",
+    "limit",
+    "offset",
+    "slimit",
+    "soffset",
+    "interval",
+    "sliding",
+    "fill",
+    "having",
+    "union",
+    "as",
+    "case",
+    "when",
+    "then",
+    "else",
+    "end",
+    "asc",
+    "desc",
+    "values",
+    "using",
+    "tags",
+    "join",
+    "on",
+    "session",
+    "state_window",
+    "event_window",
+    "count_window",
+    "inner",
+    "left",
+    "right",
+    "full",
+    "true",
+    "false",
+    "distinct",
+    "exists",
+    "if",
+    "table",
+    "stable",
+    "database",
+    "into",
+    "set",
+    "with",
+    "contains",
+    "nulls",
+    "all",
+    "cast",
+    "range",
+    "every",
 ];
 
 /// Functions that may be called with `()`.
 const NILADIC: &[&str] = &[
-    "now", "today", "database", "server_version", "client_version", "server_status", "timezone", "current_user",
-    "user", "pi", "rand", "_wstart", "_wend", "_wduration", "_qstart", "_qend", "_qduration", "_irowts",
+    "now",
+    "today",
+    "database",
+    "server_version",
+    "client_version",
+    "server_status",
+    "timezone",
+    "current_user",
+    "user",
+    "pi",
+    "rand",
+    "_wstart",
+    "_wend",
+    "_wduration",
+    "_qstart",
+    "_qend",
+    "_qduration",
+    "_irowts",
 ];
 
 pub struct Parser<'a> {
@@ -44,7 +119,12 @@ type PResult<T> = Result<T, TdError>;
 
 impl<'a> Parser<'a> {
     pub fn new(sql: &'a str) -> Parser<'a> {
-        Parser { sql, toks: tokenize(sql), pos: 0, params: 0 }
+        Parser {
+            sql,
+            toks: tokenize(sql),
+            pos: 0,
+            params: 0,
+        }
     }
 
     fn peek(&self) -> Token {
@@ -131,7 +211,10 @@ impl<'a> Parser<'a> {
     }
 
     fn is_reserved(&self, t: Token) -> bool {
-        t.kind == Tk::Ident && RESERVED.iter().any(|k| self.text(t).eq_ignore_ascii_case(k))
+        t.kind == Tk::Ident
+            && RESERVED
+                .iter()
+                .any(|k| self.text(t).eq_ignore_ascii_case(k))
     }
 
     /// An identifier: lower-cased when plain, verbatim when back-quoted.
@@ -171,9 +254,15 @@ impl<'a> Parser<'a> {
         if self.peek().kind == Tk::Dot {
             self.bump();
             let name = self.ident()?;
-            Ok(TableName { db: Some(first), name })
+            Ok(TableName {
+                db: Some(first),
+                name,
+            })
         } else {
-            Ok(TableName { db: None, name: first })
+            Ok(TableName {
+                db: None,
+                name: first,
+            })
         }
     }
 
@@ -231,12 +320,40 @@ impl<'a> Parser<'a> {
 
     fn db_options(&mut self) -> PResult<Vec<(String, DbOptVal, usize)>> {
         const KNOWN: &[&str] = &[
-            "precision", "keep", "duration", "buffer", "wal_level", "cachemodel", "cachesize", "vgroups", "comp",
-            "minrows", "maxrows", "pages", "pagesize", "replica", "wal_fsync_period", "strict", "single_stable",
-            "stt_trigger", "tsdb_pagesize", "wal_retention_period", "wal_retention_size", "wal_roll_period",
-            "wal_segment_size", "table_prefix", "table_suffix", "keep_time_offset", "encrypt_algorithm",
-            "s3_chunkpages", "s3_keeplocal", "s3_compact", "compact_interval", "compact_time_range",
-            "compact_time_offset", "dnodes",
+            "precision",
+            "keep",
+            "duration",
+            "buffer",
+            "wal_level",
+            "cachemodel",
+            "cachesize",
+            "vgroups",
+            "comp",
+            "minrows",
+            "maxrows",
+            "pages",
+            "pagesize",
+            "replica",
+            "wal_fsync_period",
+            "strict",
+            "single_stable",
+            "stt_trigger",
+            "tsdb_pagesize",
+            "wal_retention_period",
+            "wal_retention_size",
+            "wal_roll_period",
+            "wal_segment_size",
+            "table_prefix",
+            "table_suffix",
+            "keep_time_offset",
+            "encrypt_algorithm",
+            "s3_chunkpages",
+            "s3_keeplocal",
+            "s3_compact",
+            "compact_interval",
+            "compact_time_range",
+            "compact_time_offset",
+            "dnodes",
         ];
         let mut out = Vec::new();
         while self.peek().kind == Tk::Ident {
@@ -252,7 +369,11 @@ impl<'a> Parser<'a> {
                 self.bump();
                 vals.push(self.db_opt_value()?);
             }
-            let v = if vals.len() == 1 { vals.pop().unwrap() } else { DbOptVal::List(vals) };
+            let v = if vals.len() == 1 {
+                vals.pop().unwrap()
+            } else {
+                DbOptVal::List(vals)
+            };
             out.push((name, v, t.start));
         }
         Ok(out)
@@ -262,14 +383,18 @@ impl<'a> Parser<'a> {
         let t = self.peek();
         match t.kind {
             Tk::Int => {
-                let v = parse_int_text(self.text(t)).and_then(|v| i64::try_from(v).ok()).ok_or_else(|| self.err_at(t))?;
+                let v = parse_int_text(self.text(t))
+                    .and_then(|v| i64::try_from(v).ok())
+                    .ok_or_else(|| self.err_at(t))?;
                 self.bump();
                 Ok(DbOptVal::Int(v))
             }
             Tk::Minus if self.peek_at(1).kind == Tk::Int => {
                 self.bump();
                 let t2 = self.bump();
-                let v = parse_int_text(self.text(t2)).and_then(|v| i64::try_from(v).ok()).ok_or_else(|| self.err_at(t2))?;
+                let v = parse_int_text(self.text(t2))
+                    .and_then(|v| i64::try_from(v).ok())
+                    .ok_or_else(|| self.err_at(t2))?;
                 Ok(DbOptVal::Int(-v))
             }
             Tk::Str => {
@@ -295,7 +420,11 @@ impl<'a> Parser<'a> {
             let if_not_exists = self.if_not_exists()?;
             let name = self.ident()?;
             let options = self.db_options()?;
-            return Ok(Statement::CreateDatabase { name, if_not_exists, options });
+            return Ok(Statement::CreateDatabase {
+                name,
+                if_not_exists,
+                options,
+            });
         }
         if self.eat_kw("topic") {
             let if_not_exists = self.if_not_exists()?;
@@ -305,12 +434,20 @@ impl<'a> Parser<'a> {
                 TopicSource::Database(self.ident()?)
             } else if self.eat_kw("stable") {
                 let name = self.table_name()?;
-                let where_ = if self.eat_kw("where") { Some(self.expr()?) } else { None };
+                let where_ = if self.eat_kw("where") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
                 TopicSource::Stable { name, where_ }
             } else {
                 TopicSource::Query(Box::new(self.query()?))
             };
-            return Ok(Statement::CreateTopic { name, if_not_exists, source });
+            return Ok(Statement::CreateTopic {
+                name,
+                if_not_exists,
+                source,
+            });
         }
         if self.eat_kw("stable") {
             let if_not_exists = self.if_not_exists()?;
@@ -319,7 +456,12 @@ impl<'a> Parser<'a> {
             self.expect_kw("tags")?;
             let tags = self.column_defs()?;
             self.table_options()?;
-            return Ok(Statement::CreateStable { name, if_not_exists, columns, tags });
+            return Ok(Statement::CreateStable {
+                name,
+                if_not_exists,
+                columns,
+                tags,
+            });
         }
         if self.eat_kw("table") {
             let if_not_exists = self.if_not_exists()?;
@@ -338,10 +480,19 @@ impl<'a> Parser<'a> {
             if self.eat_kw("tags") {
                 let tags = self.column_defs()?;
                 self.table_options()?;
-                return Ok(Statement::CreateStable { name, if_not_exists, columns, tags });
+                return Ok(Statement::CreateStable {
+                    name,
+                    if_not_exists,
+                    columns,
+                    tags,
+                });
             }
             self.table_options()?;
-            return Ok(Statement::CreateTable { name, if_not_exists, columns });
+            return Ok(Statement::CreateTable {
+                name,
+                if_not_exists,
+                columns,
+            });
         }
         Err(self.err_here())
     }
@@ -349,11 +500,21 @@ impl<'a> Parser<'a> {
     fn create_child_rest(&mut self, name: TableName, if_not_exists: bool) -> PResult<CreateChild> {
         self.expect_kw("using")?;
         let stable = self.table_name()?;
-        let tag_names = if self.peek().kind == Tk::LParen { Some(self.name_list()?) } else { None };
+        let tag_names = if self.peek().kind == Tk::LParen {
+            Some(self.name_list()?)
+        } else {
+            None
+        };
         self.expect_kw("tags")?;
         let tags = self.value_row()?.vals;
         self.table_options()?;
-        Ok(CreateChild { name, if_not_exists, stable, tag_names, tags })
+        Ok(CreateChild {
+            name,
+            if_not_exists,
+            stable,
+            tag_names,
+            tags,
+        })
     }
 
     /// Table options (`comment 'x'`, `ttl 10`, …) are accepted and ignored.
@@ -365,7 +526,8 @@ impl<'a> Parser<'a> {
             }
             let w = self.text(t).to_ascii_lowercase();
             match w.as_str() {
-                "comment" | "ttl" | "watermark" | "max_delay" | "delete_mark" | "sma" | "rollup" => {
+                "comment" | "ttl" | "watermark" | "max_delay" | "delete_mark" | "sma"
+                | "rollup" => {
                     self.bump();
                     if self.peek().kind == Tk::LParen {
                         self.skip_parens()?;
@@ -374,7 +536,9 @@ impl<'a> Parser<'a> {
                         if matches!(v.kind, Tk::Eof) {
                             return Err(self.err_at(v));
                         }
-                        while self.peek().kind == Tk::Comma && matches!(self.peek_at(1).kind, Tk::Int | Tk::Duration) {
+                        while self.peek().kind == Tk::Comma
+                            && matches!(self.peek_at(1).kind, Tk::Int | Tk::Duration)
+                        {
                             self.bump();
                             self.bump();
                         }
@@ -447,7 +611,11 @@ impl<'a> Parser<'a> {
         let ty = self.type_name()?;
         let mut primary_key = false;
         loop {
-            if self.eat_kw("encode") || self.eat_kw("compress") || self.eat_kw("level") || self.eat_kw("comment") {
+            if self.eat_kw("encode")
+                || self.eat_kw("compress")
+                || self.eat_kw("level")
+                || self.eat_kw("comment")
+            {
                 self.string()?;
             } else if self.is_kw("primary") && self.is_kw_at(1, "key") {
                 self.bump();
@@ -460,7 +628,12 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        Ok(ColumnDef { name, ty, primary_key, pos })
+        Ok(ColumnDef {
+            name,
+            ty,
+            primary_key,
+            pos,
+        })
     }
 
     fn paren_len(&mut self) -> PResult<u32> {
@@ -569,7 +742,11 @@ impl<'a> Parser<'a> {
             let t = self.peek();
             let options = self.db_options()?;
             if options.is_empty() || options.iter().any(|(n, _, _)| n == "precision") {
-                let at = options.iter().find(|(n, _, _)| n == "precision").map(|o| o.2).unwrap_or(t.start);
+                let at = options
+                    .iter()
+                    .find(|(n, _, _)| n == "precision")
+                    .map(|o| o.2)
+                    .unwrap_or(t.start);
                 return Err(syntax_error_near(self.sql, at));
             }
             return Ok(Statement::AlterDatabase { name, options });
@@ -582,7 +759,11 @@ impl<'a> Parser<'a> {
         };
         let name = self.table_name()?;
         let t = self.peek();
-        let w = if t.kind == Tk::Ident { self.text(t).to_ascii_lowercase() } else { String::new() };
+        let w = if t.kind == Tk::Ident {
+            self.text(t).to_ascii_lowercase()
+        } else {
+            String::new()
+        };
         let action = match w.as_str() {
             "add" | "drop" | "modify" | "rename" => {
                 self.bump();
@@ -631,7 +812,11 @@ impl<'a> Parser<'a> {
             }
             _ => return Err(self.err_at(t)),
         };
-        Ok(Statement::Alter { stable, name, action })
+        Ok(Statement::Alter {
+            stable,
+            name,
+            action,
+        })
     }
 
     fn show(&mut self) -> PResult<Statement> {
@@ -645,10 +830,20 @@ impl<'a> Parser<'a> {
         if self.peek_at(1).kind == Tk::Dot {
             let db = self.ident()?;
             self.bump();
-            let like = |p: &mut Self| -> PResult<Option<String>> { if p.eat_kw("like") { Ok(Some(p.string()?)) } else { Ok(None) } };
+            let like = |p: &mut Self| -> PResult<Option<String>> {
+                if p.eat_kw("like") {
+                    Ok(Some(p.string()?))
+                } else {
+                    Ok(None)
+                }
+            };
             if self.eat_kw("tables") {
                 let like = like(self)?;
-                return Ok(Statement::Show(ShowKind::Tables { db: Some(db), like, filter: None }));
+                return Ok(Statement::Show(ShowKind::Tables {
+                    db: Some(db),
+                    like,
+                    filter: None,
+                }));
             }
             if self.eat_kw("stables") {
                 let like = like(self)?;
@@ -661,14 +856,31 @@ impl<'a> Parser<'a> {
         }
         let w = self.text(t).to_ascii_lowercase();
         self.bump();
-        let like = |p: &mut Self| -> PResult<Option<String>> { if p.eat_kw("like") { Ok(Some(p.string()?)) } else { Ok(None) } };
+        let like = |p: &mut Self| -> PResult<Option<String>> {
+            if p.eat_kw("like") {
+                Ok(Some(p.string()?))
+            } else {
+                Ok(None)
+            }
+        };
         let kind = match w.as_str() {
             "databases" => ShowKind::Databases,
-            "tables" => ShowKind::Tables { db: None, like: like(self)?, filter: None },
-            "stables" => ShowKind::Stables { db: None, like: like(self)? },
+            "tables" => ShowKind::Tables {
+                db: None,
+                like: like(self)?,
+                filter: None,
+            },
+            "stables" => ShowKind::Stables {
+                db: None,
+                like: like(self)?,
+            },
             "normal" | "child" => {
                 self.expect_kw("tables")?;
-                ShowKind::Tables { db: None, like: like(self)?, filter: Some(w == "normal") }
+                ShowKind::Tables {
+                    db: None,
+                    like: like(self)?,
+                    filter: Some(w == "normal"),
+                }
             }
             "create" => {
                 if self.eat_kw("database") {
@@ -733,7 +945,10 @@ impl<'a> Parser<'a> {
             let table = if self.peek().kind == Tk::Question {
                 // `insert into ? …` (stmt): the name comes with the bound data
                 self.bump();
-                TableName { db: None, name: "?".to_string() }
+                TableName {
+                    db: None,
+                    name: "?".to_string(),
+                }
             } else {
                 self.table_name()?
             };
@@ -745,17 +960,32 @@ impl<'a> Parser<'a> {
             }
             if self.eat_kw("using") {
                 let stable = self.table_name()?;
-                let tag_names = if self.peek().kind == Tk::LParen { Some(self.name_list()?) } else { None };
+                let tag_names = if self.peek().kind == Tk::LParen {
+                    Some(self.name_list()?)
+                } else {
+                    None
+                };
                 self.expect_kw("tags")?;
                 let tags = self.value_row()?.vals;
-                using = Some(Using { stable, tag_names, tags });
+                using = Some(Using {
+                    stable,
+                    tag_names,
+                    tags,
+                });
                 if columns.is_none() && self.peek().kind == Tk::LParen {
                     columns = Some(self.name_list()?);
                 }
             }
             if self.is_kw("select") && using.is_none() {
                 let q = self.query()?;
-                items.push(InsertTable { table, using, columns, rows: vec![], query: Some(Box::new(q)), after_name });
+                items.push(InsertTable {
+                    table,
+                    using,
+                    columns,
+                    rows: vec![],
+                    query: Some(Box::new(q)),
+                    after_name,
+                });
                 break;
             }
             if !self.eat_kw("values") {
@@ -770,9 +1000,19 @@ impl<'a> Parser<'a> {
                 self.eat(Tk::Comma);
             }
             if rows.is_empty() {
-                return Err(TdError::new(code::TSC_SQL_SYNTAX_ERROR, "syntax error near 'no any data points'"));
+                return Err(TdError::new(
+                    code::TSC_SQL_SYNTAX_ERROR,
+                    "syntax error near 'no any data points'",
+                ));
             }
-            items.push(InsertTable { table, using, columns, rows, query: None, after_name });
+            items.push(InsertTable {
+                table,
+                using,
+                columns,
+                rows,
+                query: None,
+                after_name,
+            });
             if !matches!(self.peek().kind, Tk::Ident | Tk::QuotedIdent) {
                 break;
             }
@@ -796,7 +1036,10 @@ impl<'a> Parser<'a> {
                 }
                 Tk::RParen => {
                     self.bump();
-                    return Ok(InsRow { vals, close: t.start });
+                    return Ok(InsRow {
+                        vals,
+                        close: t.start,
+                    });
                 }
                 _ => return Err(insert_error(self.sql, t.start, "syntax error")),
             }
@@ -813,12 +1056,18 @@ impl<'a> Parser<'a> {
             }
             Tk::Int | Tk::Float => {
                 self.bump();
-                InsValKind::Number { start: t.start, end: t.end }
+                InsValKind::Number {
+                    start: t.start,
+                    end: t.end,
+                }
             }
             Tk::Minus | Tk::Plus if matches!(self.peek_at(1).kind, Tk::Int | Tk::Float) => {
                 self.bump();
                 let n = self.bump();
-                InsValKind::Number { start: t.start, end: n.end }
+                InsValKind::Number {
+                    start: t.start,
+                    end: n.end,
+                }
             }
             Tk::Question => {
                 self.bump();
@@ -849,14 +1098,20 @@ impl<'a> Parser<'a> {
                     }
                     _ => {
                         self.skip_value();
-                        return Ok(InsVal { kind: InsValKind::Invalid, pos });
+                        return Ok(InsVal {
+                            kind: InsValKind::Invalid,
+                            pos,
+                        });
                     }
                 }
             }
             Tk::Eof => return Err(self.err_at(t)),
             _ => {
                 self.skip_value();
-                return Ok(InsVal { kind: InsValKind::Invalid, pos });
+                return Ok(InsVal {
+                    kind: InsValKind::Invalid,
+                    pos,
+                });
             }
         };
         // `'…' + 14s`, `now - 1d`
@@ -878,7 +1133,10 @@ impl<'a> Parser<'a> {
                 });
             }
             self.skip_value();
-            return Ok(InsVal { kind: InsValKind::Invalid, pos });
+            return Ok(InsVal {
+                kind: InsValKind::Invalid,
+                pos,
+            });
         }
         Ok(InsVal { kind: base, pos })
     }
@@ -933,7 +1191,12 @@ impl<'a> Parser<'a> {
                         nulls_first = Some(false);
                     }
                 }
-                order_by.push(OrderItem { expr, text, desc, nulls_first });
+                order_by.push(OrderItem {
+                    expr,
+                    text,
+                    desc,
+                    nulls_first,
+                });
                 if !self.eat(Tk::Comma) {
                     break;
                 }
@@ -948,7 +1211,13 @@ impl<'a> Parser<'a> {
                 limit = Some(self.limit_values("offset")?);
             }
         }
-        Ok(Query { selects, union_distinct, order_by, slimit, limit })
+        Ok(Query {
+            selects,
+            union_distinct,
+            order_by,
+            slimit,
+            limit,
+        })
     }
 
     fn limit_values(&mut self, offset_kw: &str) -> PResult<(u64, u64)> {
@@ -1004,7 +1273,10 @@ impl<'a> Parser<'a> {
                 let q = self.query()?;
                 self.expect(Tk::RParen)?;
                 let alias = self.opt_alias()?;
-                FromItem::Subquery { query: Box::new(q), alias }
+                FromItem::Subquery {
+                    query: Box::new(q),
+                    alias,
+                }
             } else {
                 let name = self.table_name()?;
                 let alias = self.opt_alias()?;
@@ -1036,11 +1308,25 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let name = self.table_name()?;
                 let alias = self.opt_alias()?;
-                let on = if self.eat_kw("on") { Some(self.expr()?) } else { None };
-                join = Some(Box::new(JoinSpec { inner, table: name, alias, on, pos: t.start }));
+                let on = if self.eat_kw("on") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                join = Some(Box::new(JoinSpec {
+                    inner,
+                    table: name,
+                    alias,
+                    on,
+                    pos: t.start,
+                }));
             }
         }
-        let where_ = if self.eat_kw("where") { Some(self.expr()?) } else { None };
+        let where_ = if self.eat_kw("where") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
         let mut partition_by = Vec::new();
         if self.eat_kw("partition") {
             self.expect_kw("by")?;
@@ -1052,8 +1338,22 @@ impl<'a> Parser<'a> {
             self.expect_kw("by")?;
             group_by = self.expr_list()?;
         }
-        let having = if self.eat_kw("having") { Some(self.expr()?) } else { None };
-        Ok(Select { distinct, items, from, join, where_, partition_by, window, group_by, having })
+        let having = if self.eat_kw("having") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        Ok(Select {
+            distinct,
+            items,
+            from,
+            join,
+            where_,
+            partition_by,
+            window,
+            group_by,
+            having,
+        })
     }
 
     fn opt_alias(&mut self) -> PResult<Option<String>> {
@@ -1127,7 +1427,11 @@ impl<'a> Parser<'a> {
         if self.eat_kw("interval") {
             self.expect(Tk::LParen)?;
             let interval = self.expr()?;
-            let offset = if self.eat(Tk::Comma) { Some(self.expr()?) } else { None };
+            let offset = if self.eat(Tk::Comma) {
+                Some(self.expr()?)
+            } else {
+                None
+            };
             self.expect(Tk::RParen)?;
             let sliding = if self.eat_kw("sliding") {
                 self.expect(Tk::LParen)?;
@@ -1161,7 +1465,12 @@ impl<'a> Parser<'a> {
             } else {
                 None
             };
-            return Ok(Some(Window::Interval { interval, offset, sliding, fill }));
+            return Ok(Some(Window::Interval {
+                interval,
+                offset,
+                sliding,
+                fill,
+            }));
         }
         if self.eat_kw("session") {
             self.expect(Tk::LParen)?;
@@ -1189,7 +1498,11 @@ impl<'a> Parser<'a> {
         if self.eat_kw("count_window") {
             self.expect(Tk::LParen)?;
             let count = self.uint()? as i64;
-            let sliding = if self.eat(Tk::Comma) { Some(self.uint()? as i64) } else { None };
+            let sliding = if self.eat(Tk::Comma) {
+                Some(self.uint()? as i64)
+            } else {
+                None
+            };
             self.expect(Tk::RParen)?;
             return Ok(Some(Window::Count { count, sliding }));
         }
@@ -1202,7 +1515,11 @@ impl<'a> Parser<'a> {
         let mut left = self.and_expr()?;
         while self.eat_kw("or") {
             let right = self.and_expr()?;
-            left = Expr::Binary { op: BinOp::Or, left: Box::new(left), right: Box::new(right) };
+            left = Expr::Binary {
+                op: BinOp::Or,
+                left: Box::new(left),
+                right: Box::new(right),
+            };
         }
         Ok(left)
     }
@@ -1211,7 +1528,11 @@ impl<'a> Parser<'a> {
         let mut left = self.not_expr()?;
         while self.eat_kw("and") {
             let right = self.not_expr()?;
-            left = Expr::Binary { op: BinOp::And, left: Box::new(left), right: Box::new(right) };
+            left = Expr::Binary {
+                op: BinOp::And,
+                left: Box::new(left),
+                right: Box::new(right),
+            };
         }
         Ok(left)
     }
@@ -1251,7 +1572,10 @@ impl<'a> Parser<'a> {
                 Tk::Eof => return false,
                 Tk::Ident if depth == 1 => {
                     let w = self.text(t);
-                    if w.eq_ignore_ascii_case("and") || w.eq_ignore_ascii_case("or") || w.eq_ignore_ascii_case("select") {
+                    if w.eq_ignore_ascii_case("and")
+                        || w.eq_ignore_ascii_case("or")
+                        || w.eq_ignore_ascii_case("select")
+                    {
                         return !w.eq_ignore_ascii_case("select");
                     }
                 }
@@ -1276,14 +1600,23 @@ impl<'a> Parser<'a> {
         if let Some(op) = cmp {
             self.bump();
             let right = self.additive()?;
-            return Ok(Expr::Binary { op, left: Box::new(left), right: Box::new(right) });
+            return Ok(Expr::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            });
         }
         if self.eat_kw("is") {
             let negated = self.eat_kw("not");
             self.expect_kw("null")?;
-            return Ok(Expr::IsNull { expr: Box::new(left), negated });
+            return Ok(Expr::IsNull {
+                expr: Box::new(left),
+                negated,
+            });
         }
-        let negated = if self.is_kw("not") && (self.is_kw_at(1, "in") || self.is_kw_at(1, "between") || self.is_kw_at(1, "like")) {
+        let negated = if self.is_kw("not")
+            && (self.is_kw_at(1, "in") || self.is_kw_at(1, "between") || self.is_kw_at(1, "like"))
+        {
             self.bump();
             true
         } else {
@@ -1296,26 +1629,49 @@ impl<'a> Parser<'a> {
                 list.push(self.additive()?);
             }
             self.expect(Tk::RParen)?;
-            return Ok(Expr::InList { expr: Box::new(left), list, negated });
+            return Ok(Expr::InList {
+                expr: Box::new(left),
+                list,
+                negated,
+            });
         }
         if self.eat_kw("between") {
             let low = self.additive()?;
             self.expect_kw("and")?;
             let high = self.additive()?;
-            return Ok(Expr::Between { expr: Box::new(left), low: Box::new(low), high: Box::new(high), negated });
+            return Ok(Expr::Between {
+                expr: Box::new(left),
+                low: Box::new(low),
+                high: Box::new(high),
+                negated,
+            });
         }
         if self.eat_kw("like") {
             let pattern = self.additive()?;
-            return Ok(Expr::Like { expr: Box::new(left), pattern: Box::new(pattern), negated });
+            return Ok(Expr::Like {
+                expr: Box::new(left),
+                pattern: Box::new(pattern),
+                negated,
+            });
         }
         if self.eat_kw("match") || self.eat_kw("nmatch") {
-            let neg = self.text(self.toks[self.pos - 1]).eq_ignore_ascii_case("nmatch");
+            let neg = self
+                .text(self.toks[self.pos - 1])
+                .eq_ignore_ascii_case("nmatch");
             let pattern = self.additive()?;
-            return Ok(Expr::Match { expr: Box::new(left), pattern: Box::new(pattern), negated: neg });
+            return Ok(Expr::Match {
+                expr: Box::new(left),
+                pattern: Box::new(pattern),
+                negated: neg,
+            });
         }
         if self.eat_kw("contains") {
             let key = self.additive()?;
-            return Ok(Expr::Func { name: "contains".into(), args: vec![left, key], pos: t.start });
+            return Ok(Expr::Func {
+                name: "contains".into(),
+                args: vec![left, key],
+                pos: t.start,
+            });
         }
         if required {
             return Err(self.err_here());
@@ -1335,7 +1691,11 @@ impl<'a> Parser<'a> {
             };
             self.bump();
             let right = self.multiplicative()?;
-            left = Expr::Binary { op, left: Box::new(left), right: Box::new(right) };
+            left = Expr::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            };
         }
     }
 
@@ -1350,7 +1710,11 @@ impl<'a> Parser<'a> {
             };
             self.bump();
             let right = self.unary()?;
-            left = Expr::Binary { op, left: Box::new(left), right: Box::new(right) };
+            left = Expr::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            };
         }
     }
 
@@ -1378,7 +1742,10 @@ impl<'a> Parser<'a> {
         while self.peek().kind == Tk::Arrow {
             self.bump();
             let key = self.string()?;
-            e = Expr::JsonGet { expr: Box::new(e), key };
+            e = Expr::JsonGet {
+                expr: Box::new(e),
+                key,
+            };
         }
         Ok(e)
     }
@@ -1390,12 +1757,17 @@ impl<'a> Parser<'a> {
                 self.bump();
                 match parse_int_text(self.text(t)) {
                     Some(v) if v <= u64::MAX as i128 => Ok(Expr::Int(v)),
-                    _ => Ok(Expr::Float(self.text(t).parse::<f64>().unwrap_or(f64::INFINITY))),
+                    _ => Ok(Expr::Float(
+                        self.text(t).parse::<f64>().unwrap_or(f64::INFINITY),
+                    )),
                 }
             }
             Tk::Float => {
                 self.bump();
-                self.text(t).parse::<f64>().map(Expr::Float).map_err(|_| self.err_at(t))
+                self.text(t)
+                    .parse::<f64>()
+                    .map(Expr::Float)
+                    .map_err(|_| self.err_at(t))
             }
             Tk::Str => {
                 self.bump();
@@ -1444,11 +1816,18 @@ impl<'a> Parser<'a> {
                         self.expect_kw("as")?;
                         let ty = self.type_name()?;
                         self.expect(Tk::RParen)?;
-                        return Ok(Expr::Cast { expr: Box::new(e), ty });
+                        return Ok(Expr::Cast {
+                            expr: Box::new(e),
+                            ty,
+                        });
                     }
                     "now" | "today" if self.peek_at(1).kind != Tk::LParen => {
                         self.bump();
-                        return Ok(Expr::Func { name: w, args: vec![], pos: t.start });
+                        return Ok(Expr::Func {
+                            name: w,
+                            args: vec![],
+                            pos: t.start,
+                        });
                     }
                     _ => {}
                 }
@@ -1472,9 +1851,15 @@ impl<'a> Parser<'a> {
                 return Ok(Expr::Star { table: Some(first) });
             }
             let name = self.any_ident()?;
-            return Ok(Expr::Column { table: Some(first), name });
+            return Ok(Expr::Column {
+                table: Some(first),
+                name,
+            });
         }
-        Ok(Expr::Column { table: None, name: first })
+        Ok(Expr::Column {
+            table: None,
+            name: first,
+        })
     }
 
     fn func_call(&mut self) -> PResult<Expr> {
@@ -1488,14 +1873,22 @@ impl<'a> Parser<'a> {
             self.expect_kw("in")?;
             let hay = self.additive()?;
             self.expect(Tk::RParen)?;
-            return Ok(Expr::Func { name, args: vec![needle, hay], pos: t.start });
+            return Ok(Expr::Func {
+                name,
+                args: vec![needle, hay],
+                pos: t.start,
+            });
         }
         if self.peek().kind == Tk::RParen {
             if !NILADIC.contains(&name.as_str()) {
                 return Err(self.err_here());
             }
             self.bump();
-            return Ok(Expr::Func { name, args, pos: t.start });
+            return Ok(Expr::Func {
+                name,
+                args,
+                pos: t.start,
+            });
         }
         loop {
             if self.peek().kind == Tk::Star {
@@ -1513,12 +1906,20 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect(Tk::RParen)?;
-        Ok(Expr::Func { name, args, pos: t.start })
+        Ok(Expr::Func {
+            name,
+            args,
+            pos: t.start,
+        })
     }
 
     fn case_expr(&mut self) -> PResult<Expr> {
         self.bump();
-        let operand = if self.is_kw("when") { None } else { Some(Box::new(self.expr()?)) };
+        let operand = if self.is_kw("when") {
+            None
+        } else {
+            Some(Box::new(self.expr()?))
+        };
         let mut whens = Vec::new();
         while self.eat_kw("when") {
             let c = self.expr()?;
@@ -1529,9 +1930,17 @@ impl<'a> Parser<'a> {
         if whens.is_empty() {
             return Err(self.err_here());
         }
-        let else_ = if self.eat_kw("else") { Some(Box::new(self.expr()?)) } else { None };
+        let else_ = if self.eat_kw("else") {
+            Some(Box::new(self.expr()?))
+        } else {
+            None
+        };
         self.expect_kw("end")?;
-        Ok(Expr::Case { operand, whens, else_ })
+        Ok(Expr::Case {
+            operand,
+            whens,
+            else_,
+        })
     }
 }
 
@@ -1539,13 +1948,19 @@ impl<'a> Parser<'a> {
 pub fn syntax_error_near(sql: &str, at: usize) -> TdError {
     let rest = sql.get(at..).unwrap_or("").trim_end();
     let rest = rest.trim_end_matches(';').trim_end();
-    TdError::new(code::PAR_SYNTAX_ERROR, format!("syntax error near \"{}\"", rest))
+    TdError::new(
+        code::PAR_SYNTAX_ERROR,
+        format!("syntax error near \"{}\"", rest),
+    )
 }
 
 /// `534 syntax error near '<rest>' (<reason>)` as TDengine's INSERT parser words it.
 pub fn insert_error(sql: &str, at: usize, reason: &str) -> TdError {
     let rest = sql.get(at..).unwrap_or("").trim_end();
-    TdError::new(code::TSC_SQL_SYNTAX_ERROR, format!("syntax error near '{}' ({})", rest, reason))
+    TdError::new(
+        code::TSC_SQL_SYNTAX_ERROR,
+        format!("syntax error near '{}' ({})", rest, reason),
+    )
 }
 
 /// Parses a decimal, `0x` or `0b` integer (no sign).
@@ -1577,19 +1992,52 @@ mod tests {
 
     #[test]
     fn syntax_errors_quote_the_rest_of_the_statement() {
-        assert_eq!(err("selec * from n").message, "syntax error near \"selec * from n\"");
-        assert_eq!(err("select * form n").message, "syntax error near \"form n\"");
+        assert_eq!(
+            err("selec * from n").message,
+            "syntax error near \"selec * from n\""
+        );
+        assert_eq!(
+            err("select * form n").message,
+            "syntax error near \"form n\""
+        );
         assert_eq!(err("select * from").code, code::PAR_INCOMPLETE_SQL);
         assert_eq!(err("select from n").message, "syntax error near \"from n\"");
-        assert_eq!(err("select * from n limit -1").message, "syntax error near \"-1\"");
-        assert_eq!(err("select (1 + from n").message, "syntax error near \"from n\"");
-        assert_eq!(err("select 'unterminated from n").message, "unrecognized token: \"'unterminated from n\"");
-        assert_eq!(err("select count(*, v) from n").message, "syntax error near \", v) from n\"");
-        assert_eq!(err("select sum() from n").message, "syntax error near \") from n\"");
-        assert_eq!(err("select * from mixed case").message, "syntax error near \"case\"");
-        assert_eq!(err("select ts, b from ti where not b order by ts").message, "syntax error near \"order by ts\"");
-        assert_eq!(err("select b, b and true from ti").message, "syntax error near \"and true from ti\"");
-        assert_eq!(err("create database x nosuchoption 1").message, "syntax error near \"nosuchoption 1\"");
+        assert_eq!(
+            err("select * from n limit -1").message,
+            "syntax error near \"-1\""
+        );
+        assert_eq!(
+            err("select (1 + from n").message,
+            "syntax error near \"from n\""
+        );
+        assert_eq!(
+            err("select 'unterminated from n").message,
+            "unrecognized token: \"'unterminated from n\""
+        );
+        assert_eq!(
+            err("select count(*, v) from n").message,
+            "syntax error near \", v) from n\""
+        );
+        assert_eq!(
+            err("select sum() from n").message,
+            "syntax error near \") from n\""
+        );
+        assert_eq!(
+            err("select * from mixed case").message,
+            "syntax error near \"case\""
+        );
+        assert_eq!(
+            err("select ts, b from ti where not b order by ts").message,
+            "syntax error near \"order by ts\""
+        );
+        assert_eq!(
+            err("select b, b and true from ti").message,
+            "syntax error near \"and true from ti\""
+        );
+        assert_eq!(
+            err("create database x nosuchoption 1").message,
+            "syntax error near \"nosuchoption 1\""
+        );
         assert_eq!(err("show nosuch").code, code::PAR_INCOMPLETE_SQL);
         assert_eq!(err("use").code, code::PAR_INCOMPLETE_SQL);
     }
@@ -1597,11 +2045,15 @@ mod tests {
     #[test]
     fn parses_select_with_clauses() {
         let st = parse("select i as x, count(*) from db.t where i > 1 and s like 'a%' partition by tbname interval(10s) sliding(5s) order by 1 desc nulls last limit 3, 2").unwrap();
-        let Statement::Query(q) = st else { panic!("not a query") };
+        let Statement::Query(q) = st else {
+            panic!("not a query")
+        };
         let s = &q.selects[0];
         assert_eq!(s.items[0].alias.as_deref(), Some("x"));
         assert_eq!(s.items[1].text, "count(*)");
-        assert!(matches!(s.from, Some(FromItem::Table { ref name, .. }) if name.db.as_deref() == Some("db")));
+        assert!(
+            matches!(s.from, Some(FromItem::Table { ref name, .. }) if name.db.as_deref() == Some("db"))
+        );
         assert!(matches!(s.window, Some(Window::Interval { .. })));
         assert_eq!(q.limit, Some((2, 3)));
         assert!(q.order_by[0].desc);
@@ -1611,11 +2063,26 @@ mod tests {
     #[test]
     fn parses_multi_table_insert() {
         let sql = "insert into c1 values ('2024-01-01 00:00:00', 1) (now, -2) c2 using st (t) tags (3) values ('2024-01-01' + 14s, null)";
-        let Statement::Insert(items) = parse(sql).unwrap() else { panic!() };
+        let Statement::Insert(items) = parse(sql).unwrap() else {
+            panic!()
+        };
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].rows.len(), 2);
-        assert!(matches!(items[0].rows[1].vals[1].kind, InsValKind::Number { .. }));
-        assert!(matches!(items[1].rows[0].vals[0].kind, InsValKind::Offset { value: 14, unit: 's', .. }));
-        assert_eq!(items[1].using.as_ref().unwrap().tag_names.as_deref(), Some(&["t".to_string()][..]));
+        assert!(matches!(
+            items[0].rows[1].vals[1].kind,
+            InsValKind::Number { .. }
+        ));
+        assert!(matches!(
+            items[1].rows[0].vals[0].kind,
+            InsValKind::Offset {
+                value: 14,
+                unit: 's',
+                ..
+            }
+        ));
+        assert_eq!(
+            items[1].using.as_ref().unwrap().tag_names.as_deref(),
+            Some(&["t".to_string()][..])
+        );
     }
 }

@@ -1,0 +1,1214 @@
+//! Grouping: windows (INTERVAL, SESSION, STATE, EVENT, COUNT, FILL), aggregation per group and
+//! window, INTERP and the multi-row functions (top/bottom/diff/csum).
+
+use super::*;
+
+/// The window clause, bound.
+pub(super) enum WinKind {
+    /// Fixed windows; `months` > 0 for calendar units (n/y), then `interval` is unused.
+    Interval {
+        interval: i64,
+        sliding: i64,
+        offset: i64,
+        months: i64,
+        fill: Option<FillSpec>,
+    },
+    Session {
+        gap: i64,
+    },
+    State {
+        expr: BExpr,
+    },
+    Event {
+        start: BExpr,
+        end: BExpr,
+    },
+    Count {
+        count: usize,
+        sliding: usize,
+    },
+}
+
+pub(super) struct FillSpec {
+    mode: Fill,
+    /// Query time range [start, end) from the WHERE clause.
+    range: (i64, i64),
+}
+
+/// One window of a group: bounds for the pseudo-columns and the row range in ts order.
+pub(super) struct Win {
+    start: i64,
+    end: i64,
+    duration: i64,
+    rows: std::ops::Range<usize>,
+}
+
+pub(super) fn window_kind(
+    sel: &Select,
+    b: &mut Binder,
+    rel: &Relation,
+) -> Result<Option<WinKind>, TdError> {
+    let p = rel.precision;
+    let Some(w) = &sel.window else {
+        return Ok(None);
+    };
+    let dur = |e: &Expr| -> Result<(i64, i64), TdError> {
+        match e {
+            Expr::Duration { value, unit } => {
+                if *unit == 'n' {
+                    return Ok((0, *value));
+                }
+                if *unit == 'y' {
+                    return Ok((0, value * 12));
+                }
+                if matches!(
+                    (unit, p),
+                    ('b', Precision::Millisecond)
+                        | ('u', Precision::Millisecond)
+                        | ('b', Precision::Microsecond)
+                ) {
+                    return Err(err(
+                        ecode::INTERVAL_TOO_SMALL,
+                        "Interval cannot be less than 1 ms",
+                    ));
+                }
+                time::duration_units(*value, *unit, p)
+                    .map(|u| (u, 0))
+                    .ok_or_else(|| unsupported("interval"))
+            }
+            Expr::Int(v) => Ok((*v as i64, 0)),
+            _ => Err(unsupported("interval")),
+        }
+    };
+    let saved = b.agg_mode;
+    b.agg_mode = false;
+    let out = match w {
+        Window::Interval {
+            interval,
+            offset,
+            sliding,
+            fill,
+        } => {
+            let (iv, months) = dur(interval)?;
+            if iv <= 0 && months <= 0 {
+                return Err(err(
+                    ecode::INTERVAL_TOO_SMALL,
+                    "Interval cannot be less than 1 ms",
+                ));
+            }
+            let sl = match sliding {
+                Some(s) => dur(s)?.0,
+                None => iv,
+            };
+            if months == 0 && sl > iv {
+                return Err(err(
+                    ecode::SLIDING_TOO_LARGE,
+                    "sliding value no larger than the interval value",
+                ));
+            }
+            if months == 0 && sl <= 0 {
+                return Err(unsupported("sliding"));
+            }
+            let off = match offset {
+                Some(o) => dur(o)?.0,
+                // day-sized windows start at midnight in the server timezone
+                None if matches!(
+                    interval,
+                    Expr::Duration {
+                        unit: 'd' | 'w',
+                        ..
+                    }
+                ) =>
+                {
+                    use chrono::Offset;
+                    let tz = b.engine.config().timezone;
+                    let secs = chrono::Utc::now()
+                        .with_timezone(&tz)
+                        .offset()
+                        .fix()
+                        .local_minus_utc() as i64;
+                    (-secs * p.per_second()).rem_euclid(iv.max(1))
+                }
+                None => 0,
+            };
+            let fill = match fill {
+                None | Some(Fill::None) => None,
+                Some(f) => {
+                    let range = where_time_range(sel.where_.as_ref(), b, rel).ok_or_else(|| {
+                        err(
+                            ecode::FILL_RANGE_REQUIRED,
+                            "Start(end) time of query range required or time range too large",
+                        )
+                    })?;
+                    if months > 0 {
+                        return Err(unsupported("fill with calendar intervals"));
+                    }
+                    if (range.1 - range.0) / iv.max(1) > 10_000_000 {
+                        return Err(err(
+                            ecode::FILL_RANGE_REQUIRED,
+                            "Start(end) time of query range required or time range too large",
+                        ));
+                    }
+                    Some(FillSpec {
+                        mode: f.clone(),
+                        range,
+                    })
+                }
+            };
+            WinKind::Interval {
+                interval: iv,
+                sliding: sl,
+                offset: off,
+                months,
+                fill,
+            }
+        }
+        Window::Session { gap, .. } => WinKind::Session { gap: dur(gap)?.0 },
+        Window::State { expr } => WinKind::State {
+            expr: b.bind(expr, false)?.0,
+        },
+        Window::Event { start, end } => WinKind::Event {
+            start: b.bind(start, false)?.0,
+            end: b.bind(end, false)?.0,
+        },
+        Window::Interp { .. } => return Err(unsupported("range/every outside interp")),
+        Window::Count { count, sliding } => {
+            if *count < 1 {
+                return Err(err(
+                    ecode::FUNC_PARAM_RANGE,
+                    "Invalid parameter range : count_window",
+                ));
+            }
+            WinKind::Count {
+                count: *count as usize,
+                sliding: sliding.unwrap_or(*count).max(1) as usize,
+            }
+        }
+    };
+    b.agg_mode = saved;
+    Ok(Some(out))
+}
+
+/// `[start, end)` of the primary timestamp from top-level AND conditions of WHERE.
+pub(super) fn where_time_range(w: Option<&Expr>, b: &Binder, rel: &Relation) -> Option<(i64, i64)> {
+    let ts_name = rel.ts_col.map(|c| rel.fields[c].field.name.clone())?;
+    let mut lo: Option<i64> = None;
+    let mut hi: Option<i64> = None;
+    fn walk(e: &Expr, ts: &str, b: &Binder, lo: &mut Option<i64>, hi: &mut Option<i64>) {
+        match e {
+            Expr::Binary {
+                op: BinOp::And,
+                left,
+                right,
+            } => {
+                walk(left, ts, b, lo, hi);
+                walk(right, ts, b, lo, hi);
+            }
+            Expr::Binary { op, left, right } => {
+                let Expr::Column { name, .. } = left.as_ref() else {
+                    return;
+                };
+                if name != ts {
+                    return;
+                }
+                let v = match right.as_ref() {
+                    Expr::Str(s) => {
+                        time::parse_timestamp(s, b.engine.config().timezone, b.rel.precision)
+                    }
+                    Expr::Int(i) => Some(*i as i64),
+                    _ => None,
+                };
+                let Some(v) = v else { return };
+                match op {
+                    BinOp::Ge => *lo = Some(v),
+                    BinOp::Gt => *lo = Some(v + 1),
+                    BinOp::Lt => *hi = Some(v),
+                    BinOp::Le => *hi = Some(v + 1),
+                    BinOp::Eq => {
+                        *lo = Some(v);
+                        *hi = Some(v + 1);
+                    }
+                    _ => {}
+                }
+            }
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated: false,
+            } => {
+                if let (Expr::Column { name, .. }, Expr::Str(a), Expr::Str(z)) =
+                    (expr.as_ref(), low.as_ref(), high.as_ref())
+                {
+                    if name == ts {
+                        let tz = b.engine.config().timezone;
+                        *lo = time::parse_timestamp(a, tz, b.rel.precision);
+                        *hi = time::parse_timestamp(z, tz, b.rel.precision).map(|x| x + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(w?, &ts_name, b, &mut lo, &mut hi);
+    Some((lo?, hi?))
+}
+
+/// Month index (year * 12 + month0) of a timestamp in the server timezone.
+pub(super) fn month_index(ts: i64, p: Precision, tz: chrono_tz::Tz) -> i64 {
+    use chrono::Datelike;
+    let d = chrono::DateTime::from_timestamp(ts.div_euclid(p.per_second()), 0)
+        .unwrap_or_default()
+        .with_timezone(&tz);
+    d.year() as i64 * 12 + d.month0() as i64
+}
+
+pub(super) fn month_start(idx: i64, p: Precision, tz: chrono_tz::Tz) -> i64 {
+    use chrono::TimeZone;
+    let (y, m) = (idx.div_euclid(12) as i32, idx.rem_euclid(12) as u32 + 1);
+    let naive = chrono::NaiveDate::from_ymd_opt(y, m, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|d| d.timestamp())
+        .unwrap_or(0)
+        * p.per_second()
+}
+
+/// Windows over one group's rows (`ts` ascending), in output order.
+pub(super) fn compute_windows(
+    kind: &WinKind,
+    rel: &Relation,
+    env: &EvalEnv,
+    sorted: &[RowRef],
+    ts: &[i64],
+) -> Vec<Win> {
+    let mut out = Vec::new();
+    match kind {
+        WinKind::Interval {
+            interval,
+            sliding,
+            offset,
+            months,
+            fill,
+        } => {
+            if *months > 0 {
+                let mut starts: Vec<i64> = Vec::new();
+                for &t in ts {
+                    let k = month_index(t, env.precision, env.tz).div_euclid(*months) * months;
+                    if starts.last().is_none_or(|&l| k > l) {
+                        starts.push(k);
+                    }
+                }
+                for k in starts {
+                    let (s, e) = (
+                        month_start(k, env.precision, env.tz),
+                        month_start(k + months, env.precision, env.tz),
+                    );
+                    let lo = ts.partition_point(|&t| t < s);
+                    let hi = ts.partition_point(|&t| t < e);
+                    out.push(Win {
+                        start: s,
+                        end: e,
+                        duration: e - s,
+                        rows: lo..hi,
+                    });
+                }
+                return out;
+            }
+            let starts: Vec<i64> = match fill {
+                Some(f) => {
+                    let first = (f.range.0 - offset).div_euclid(*sliding) * sliding + offset;
+                    let mut v = Vec::new();
+                    let mut s = first;
+                    while s < f.range.1 {
+                        v.push(s);
+                        s += sliding;
+                    }
+                    v
+                }
+                None => {
+                    let mut v: Vec<i64> = Vec::new();
+                    for &t in ts {
+                        let last_k = (t - offset).div_euclid(*sliding);
+                        let mut k = (t - offset - interval).div_euclid(*sliding) + 1;
+                        while k <= last_k {
+                            let s = k * sliding + offset;
+                            if v.last().is_none_or(|&l| s > l) {
+                                v.push(s);
+                            }
+                            k += 1;
+                        }
+                    }
+                    v
+                }
+            };
+            for s in starts {
+                let e = s + interval;
+                let lo = ts.partition_point(|&t| t < s);
+                let hi = ts.partition_point(|&t| t < e);
+                if lo < hi || fill.is_some() {
+                    out.push(Win {
+                        start: s,
+                        end: e,
+                        duration: *interval,
+                        rows: lo..hi,
+                    });
+                }
+            }
+        }
+        WinKind::Session { gap } => {
+            let mut i = 0;
+            while i < ts.len() {
+                let mut j = i + 1;
+                while j < ts.len() && ts[j] - ts[j - 1] <= *gap {
+                    j += 1;
+                }
+                out.push(Win {
+                    start: ts[i],
+                    end: ts[j - 1],
+                    duration: ts[j - 1] - ts[i],
+                    rows: i..j,
+                });
+                i = j;
+            }
+        }
+        WinKind::State { expr } => {
+            let mut i = 0;
+            while i < sorted.len() {
+                let v = expr.eval(rel, Some(sorted[i]), None, env);
+                if v.is_null() {
+                    i += 1;
+                    continue;
+                }
+                let k = key_part(&v);
+                let mut j = i + 1;
+                while j < sorted.len() && key_part(&expr.eval(rel, Some(sorted[j]), None, env)) == k
+                {
+                    j += 1;
+                }
+                out.push(Win {
+                    start: ts[i],
+                    end: ts[j - 1],
+                    duration: ts[j - 1] - ts[i],
+                    rows: i..j,
+                });
+                i = j;
+            }
+        }
+        WinKind::Event { start, end } => {
+            let mut open: Option<usize> = None;
+            for (i, &r) in sorted.iter().enumerate() {
+                if open.is_none() && truthy(&start.eval(rel, Some(r), None, env)) {
+                    open = Some(i);
+                }
+                if let Some(o) = open {
+                    if truthy(&end.eval(rel, Some(r), None, env)) {
+                        out.push(Win {
+                            start: ts[o],
+                            end: ts[i],
+                            duration: ts[i] - ts[o],
+                            rows: o..i + 1,
+                        });
+                        open = None;
+                    }
+                }
+            }
+        }
+        WinKind::Count { count, sliding } => {
+            let mut i = 0;
+            while i < ts.len() {
+                let j = (i + count).min(ts.len());
+                out.push(Win {
+                    start: ts[i],
+                    end: ts[j - 1],
+                    duration: ts[j - 1] - ts[i],
+                    rows: i..j,
+                });
+                if j == ts.len() {
+                    break;
+                }
+                i += sliding;
+            }
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn aggregate(
+    b: &Binder,
+    sel: &Select,
+    rel: &Relation,
+    env: &EvalEnv,
+    rows: &[RowRef],
+    outs: &[OutCol],
+    key_exprs: &[BExpr],
+    key_cols: &[usize],
+    win: Option<&WinKind>,
+) -> Result<Vec<Vec<Value>>, TdError> {
+    // Columns outside aggregates must be group keys, constant per group (tags/tbname when
+    // partitioned by tbname), or ride along with exactly one selector.
+    let selectors = b.aggs.iter().filter(|a| a.kind.is_selector()).count();
+    let by_tbname = key_cols.iter().any(|&c| rel.fields[c].is_tbname);
+    for (col, name) in &b.bare {
+        let f = &rel.fields[*col];
+        let allowed = key_cols.contains(col) || (by_tbname && (f.is_tag || f.is_tbname));
+        if allowed {
+            continue;
+        }
+        if win.is_some() {
+            return Err(err(
+                ecode::INVALID_EXPR_USAGE,
+                format!("Invalid usage of expr: {}", name),
+            ));
+        }
+        if !sel.group_by.is_empty() {
+            return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
+        }
+        if selectors != 1 {
+            return Err(err(
+                ecode::NOT_SINGLE_GROUP,
+                "Not a single-group group function",
+            ));
+        }
+    }
+    let selector_idx = if selectors == 1 {
+        b.aggs.iter().position(|a| a.kind.is_selector())
+    } else {
+        None
+    };
+
+    // Group rows by key, in order of first appearance.
+    let mut groups: Vec<Vec<RowRef>> = Vec::new();
+    if key_exprs.is_empty() {
+        groups.push(rows.to_vec());
+    } else {
+        let mut index: HashMap<Vec<KeyPart>, usize> = HashMap::new();
+        for &r in rows {
+            let k: Vec<KeyPart> = key_exprs
+                .iter()
+                .map(|e| key_part(&e.eval(rel, Some(r), None, env)))
+                .collect();
+            let gi = *index.entry(k).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[gi].push(r);
+        }
+    }
+
+    let fill = match win {
+        Some(WinKind::Interval { fill: Some(f), .. }) => Some(f),
+        _ => None,
+    };
+    // output columns a FILL rewrites: those computed from aggregates
+    let fillable: Vec<usize> = (0..outs.len())
+        .filter(|&i| outs[i].expr.contains_agg())
+        .collect();
+
+    let mut out = Vec::new();
+    for g in &groups {
+        match win {
+            None => {
+                if g.is_empty() {
+                    // zero input rows: one row only when the select list counts
+                    let counts = b
+                        .aggs
+                        .iter()
+                        .any(|a| matches!(a.kind, AggKind::Count | AggKind::CountStar));
+                    if !counts || !key_exprs.is_empty() {
+                        continue;
+                    }
+                    let aggs: Vec<Value> = b
+                        .aggs
+                        .iter()
+                        .map(|a| {
+                            if matches!(a.kind, AggKind::Count | AggKind::CountStar) {
+                                Value::Int(0)
+                            } else {
+                                Value::Null
+                            }
+                        })
+                        .collect();
+                    let gc = GroupCtx {
+                        aggs: &aggs,
+                        window: None,
+                    };
+                    out.push(
+                        outs.iter()
+                            .map(|c| c.expr.eval(rel, None, Some(&gc), env))
+                            .collect(),
+                    );
+                    continue;
+                }
+                out.push(group_row(b, rel, env, g, outs, selector_idx, None));
+            }
+            Some(kind) => {
+                let mut sorted = g.clone();
+                sorted.sort_by_key(|&r| rel.ts(r));
+                let ts: Vec<i64> = sorted.iter().map(|&r| rel.ts(r)).collect();
+                let windows = compute_windows(kind, rel, env, &sorted, &ts);
+                let mut group_out: Vec<(i64, Option<Vec<Value>>)> =
+                    Vec::with_capacity(windows.len());
+                for w in windows {
+                    let bounds = Some((w.start, w.end, w.duration));
+                    if w.rows.is_empty() {
+                        // an empty window (FILL): window columns now, the rest filled below
+                        let aggs = vec![Value::Null; b.aggs.len()];
+                        let gc = GroupCtx {
+                            aggs: &aggs,
+                            window: bounds,
+                        };
+                        let rep = sorted.first().copied();
+                        let row: Vec<Value> = outs
+                            .iter()
+                            .map(|c| c.expr.eval(rel, rep, Some(&gc), env))
+                            .collect();
+                        group_out.push((w.start, None));
+                        out.push(row);
+                        continue;
+                    }
+                    let row = group_row(
+                        b,
+                        rel,
+                        env,
+                        &sorted[w.rows.clone()],
+                        outs,
+                        selector_idx,
+                        bounds,
+                    );
+                    group_out.push((w.start, Some(row.clone())));
+                    out.push(row);
+                }
+                if let Some(f) = fill {
+                    let base = out.len() - group_out.len();
+                    apply_fill(&mut out[base..], &group_out, &fillable, &f.mode);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// FILL for the empty windows of one group (`windows[i].1` is `None` when window `i` was empty).
+pub(super) fn apply_fill(
+    rows: &mut [Vec<Value>],
+    windows: &[(i64, Option<Vec<Value>>)],
+    fillable: &[usize],
+    mode: &Fill,
+) {
+    for i in 0..rows.len() {
+        if windows[i].1.is_some() {
+            continue;
+        }
+        for (k, &c) in fillable.iter().enumerate() {
+            let prev = (0..i)
+                .rev()
+                .find_map(|j| windows[j].1.as_ref().map(|r| (windows[j].0, r[c].clone())));
+            let next = (i + 1..rows.len())
+                .find_map(|j| windows[j].1.as_ref().map(|r| (windows[j].0, r[c].clone())));
+            rows[i][c] = match mode {
+                Fill::Null | Fill::None => Value::Null,
+                Fill::Value(vals) => match vals.get(k) {
+                    Some(Expr::Int(v)) => match &rows[i][c] {
+                        _ if matches!(
+                            windows.iter().find_map(|w| w.1.as_ref().map(|r| &r[c])),
+                            Some(Value::Double(_)) | Some(Value::Float(_))
+                        ) =>
+                        {
+                            Value::Double(*v as f64)
+                        }
+                        _ => Value::Int(*v as i64),
+                    },
+                    Some(Expr::Float(f)) => Value::Double(*f),
+                    Some(Expr::Str(s)) => Value::Str(s.clone()),
+                    _ => Value::Null,
+                },
+                Fill::Prev => prev.map(|p| p.1).unwrap_or(Value::Null),
+                Fill::Next => next.map(|n| n.1).unwrap_or(Value::Null),
+                Fill::Linear => match (prev, next) {
+                    (Some((t0, v0)), Some((t1, v1))) => match (to_f64(&v0), to_f64(&v1)) {
+                        (Some(a), Some(z)) if t1 != t0 => {
+                            let x = a + (z - a) * (windows[i].0 - t0) as f64 / (t1 - t0) as f64;
+                            match v0 {
+                                Value::Int(_) => Value::Int(x as i64),
+                                Value::UInt(_) => Value::UInt(x as u64),
+                                Value::Float(_) => Value::Float(x as f32),
+                                _ => Value::Double(x),
+                            }
+                        }
+                        _ => Value::Null,
+                    },
+                    _ => Value::Null,
+                },
+            };
+        }
+    }
+}
+
+/// INTERP over `RANGE(start, end) EVERY(step)`: one row per time point and group.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn interp_rows(
+    engine: &Engine,
+    rel: &Relation,
+    env: &EvalEnv,
+    rows: &[RowRef],
+    outs: &[OutCol],
+    key_exprs: &[BExpr],
+    args: &[(BExpr, Field)],
+    range: Option<&(Expr, Expr)>,
+    every: Option<&Expr>,
+    fill: Option<&Fill>,
+) -> Result<Vec<Vec<Value>>, TdError> {
+    let ts_of = |e: &Expr| -> Option<i64> {
+        match e {
+            Expr::Int(i) => Some(*i as i64),
+            Expr::Str(s) => time::parse_timestamp(s, engine.config().timezone, rel.precision),
+            _ => None,
+        }
+    };
+    let Some((a, z)) = range else {
+        return Err(unsupported("interp without range"));
+    };
+    let (Some(start), Some(end)) = (ts_of(a), ts_of(z)) else {
+        return Err(err(
+            ecode::INVALID_TIMESTAMP_FORMAT,
+            "Invalid timestamp format",
+        ));
+    };
+    let step = match every {
+        Some(Expr::Duration { value, unit }) => {
+            time::duration_units(*value, *unit, rel.precision).unwrap_or(0)
+        }
+        None => 1,
+        _ => 0,
+    };
+    if step <= 0 || end < start || (end - start) / step > 10_000_000 {
+        return Err(err(
+            ecode::FILL_RANGE_REQUIRED,
+            "Start(end) time of query range required or time range too large",
+        ));
+    }
+    let mut groups: Vec<Vec<RowRef>> = Vec::new();
+    let mut index: HashMap<Vec<KeyPart>, usize> = HashMap::new();
+    for &r in rows {
+        let key: Vec<KeyPart> = key_exprs
+            .iter()
+            .map(|e| key_part(&e.eval(rel, Some(r), None, env)))
+            .collect();
+        let gi = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[gi].push(r);
+    }
+    let mut out = Vec::new();
+    for mut g in groups {
+        g.sort_by_key(|&r| rel.ts(r));
+        let ts: Vec<i64> = g.iter().map(|&r| rel.ts(r)).collect();
+        let vals: Vec<Vec<Value>> = args
+            .iter()
+            .map(|(e, _)| g.iter().map(|&r| e.eval(rel, Some(r), None, env)).collect())
+            .collect();
+        let mut t = start;
+        while t <= end {
+            let pos = ts.partition_point(|&x| x < t);
+            let exact = pos < ts.len() && ts[pos] == t;
+            let prev = if exact { Some(pos) } else { pos.checked_sub(1) };
+            let next = if pos < ts.len() { Some(pos) } else { None };
+            let mut row_vals = Vec::with_capacity(args.len());
+            let mut skip = false;
+            for (ai, (_, f)) in args.iter().enumerate() {
+                let v = if exact {
+                    vals[ai][pos].clone()
+                } else {
+                    match fill {
+                        None | Some(Fill::None) => {
+                            skip = true;
+                            Value::Null
+                        }
+                        Some(Fill::Null) => Value::Null,
+                        Some(Fill::Value(list)) => match list.get(ai) {
+                            Some(Expr::Int(i)) => cast_value(Value::Int(*i as i64), f, env),
+                            Some(Expr::Float(x)) => cast_value(Value::Double(*x), f, env),
+                            _ => Value::Null,
+                        },
+                        Some(Fill::Prev) => match prev {
+                            Some(p) => vals[ai][p].clone(),
+                            None => {
+                                skip = true;
+                                Value::Null
+                            }
+                        },
+                        Some(Fill::Next) => match next {
+                            Some(n) => vals[ai][n].clone(),
+                            None => {
+                                skip = true;
+                                Value::Null
+                            }
+                        },
+                        Some(Fill::Linear) => match (prev, next) {
+                            (Some(p), Some(n)) => {
+                                match (to_f64(&vals[ai][p]), to_f64(&vals[ai][n])) {
+                                    (Some(v0), Some(v1)) => {
+                                        let x = v0
+                                            + (v1 - v0) * (t - ts[p]) as f64
+                                                / (ts[n] - ts[p]) as f64;
+                                        cast_value(Value::Double(x), f, env)
+                                    }
+                                    _ => Value::Null,
+                                }
+                            }
+                            _ => {
+                                skip = true;
+                                Value::Null
+                            }
+                        },
+                    }
+                };
+                row_vals.push(v);
+            }
+            if !skip {
+                let gc = GroupCtx {
+                    aggs: &row_vals,
+                    window: Some((t, t, 0)),
+                };
+                let rep = prev.or(next).map(|i| g[i]);
+                out.push(
+                    outs.iter()
+                        .map(|c| c.expr.eval(rel, rep, Some(&gc), env))
+                        .collect(),
+                );
+            }
+            t += step;
+        }
+    }
+    Ok(out)
+}
+
+/// top/bottom/diff/csum per group (partition): each picked row with the function's value.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn multi_rows(
+    rel: &Relation,
+    env: &EvalEnv,
+    rows: &[RowRef],
+    outs: &[OutCol],
+    key_exprs: &[BExpr],
+    fname: &str,
+    arg: &BExpr,
+    k: i64,
+) -> Vec<Vec<Value>> {
+    let mut groups: Vec<Vec<RowRef>> = Vec::new();
+    let mut index: HashMap<Vec<KeyPart>, usize> = HashMap::new();
+    for &r in rows {
+        let key: Vec<KeyPart> = key_exprs
+            .iter()
+            .map(|e| key_part(&e.eval(rel, Some(r), None, env)))
+            .collect();
+        let gi = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[gi].push(r);
+    }
+    let mut out = Vec::new();
+    for mut g in groups {
+        g.sort_by_key(|&r| rel.ts(r));
+        let vals: Vec<Value> = g
+            .iter()
+            .map(|&r| arg.eval(rel, Some(r), None, env))
+            .collect();
+        let mut picked: Vec<(RowRef, Value)> = Vec::new();
+        match fname {
+            "top" | "bottom" => {
+                let mut idx: Vec<usize> = (0..g.len()).filter(|&i| !vals[i].is_null()).collect();
+                idx.sort_by(|&a, &b| {
+                    let o = sort_cmp(&vals[a], &vals[b]);
+                    if fname == "top" {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                });
+                idx.truncate(k as usize);
+                idx.sort();
+                picked = idx.into_iter().map(|i| (g[i], vals[i].clone())).collect();
+            }
+            "diff" => {
+                let mut prev: Option<f64> = None;
+                let float = vals
+                    .iter()
+                    .any(|v| matches!(v, Value::Float(_) | Value::Double(_)));
+                for (i, v) in vals.iter().enumerate() {
+                    match (to_f64(v), prev) {
+                        (None, Some(_)) => picked.push((g[i], Value::Null)),
+                        (None, None) => {}
+                        (Some(x), None) => prev = Some(x),
+                        (Some(x), Some(p)) => {
+                            picked.push((
+                                g[i],
+                                if float {
+                                    Value::Double(x - p)
+                                } else {
+                                    Value::Int((x - p) as i64)
+                                },
+                            ));
+                            prev = Some(x);
+                        }
+                    }
+                }
+            }
+            _ => {
+                // csum: running sum over non-NULL values
+                let mut si: i128 = 0;
+                let mut sf: f64 = 0.0;
+                for (i, v) in vals.iter().enumerate() {
+                    match v {
+                        Value::Null => {}
+                        Value::Float(_) | Value::Double(_) => {
+                            sf += to_f64(v).unwrap_or(0.0);
+                            picked.push((g[i], Value::Double(sf)));
+                        }
+                        Value::UInt(u) => {
+                            si += *u as i128;
+                            picked.push((g[i], Value::UInt(si as u64)));
+                        }
+                        other => {
+                            si += to_f64(other).unwrap_or(0.0) as i128;
+                            picked.push((g[i], Value::Int(si as i64)));
+                        }
+                    }
+                }
+            }
+        }
+        for (r, v) in picked {
+            let aggs = [v];
+            let gc = GroupCtx {
+                aggs: &aggs,
+                window: None,
+            };
+            out.push(
+                outs.iter()
+                    .map(|c| c.expr.eval(rel, Some(r), Some(&gc), env))
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+pub(super) fn group_row(
+    b: &Binder,
+    rel: &Relation,
+    env: &EvalEnv,
+    rows: &[RowRef],
+    outs: &[OutCol],
+    selector_idx: Option<usize>,
+    window: Option<(i64, i64, i64)>,
+) -> Vec<Value> {
+    let mut aggs = Vec::with_capacity(b.aggs.len());
+    let mut rep = rows.first().copied();
+    for (i, a) in b.aggs.iter().enumerate() {
+        let (v, row) = compute_agg(a, rel, env, rows);
+        if Some(i) == selector_idx {
+            if let Some(r) = row {
+                rep = Some(r);
+            }
+        }
+        aggs.push(v);
+    }
+    let gc = GroupCtx {
+        aggs: &aggs,
+        window,
+    };
+    outs.iter()
+        .map(|c| c.expr.eval(rel, rep, Some(&gc), env))
+        .collect()
+}
+
+/// One aggregate over a group's rows; also returns the row a selector picked.
+pub(super) fn compute_agg(
+    a: &AggSpec,
+    rel: &Relation,
+    env: &EvalEnv,
+    rows: &[RowRef],
+) -> (Value, Option<RowRef>) {
+    let arg = |r: RowRef| {
+        a.arg
+            .as_ref()
+            .map(|e| e.eval(rel, Some(r), None, env))
+            .unwrap_or(Value::Null)
+    };
+    // fast path for plain column arguments
+    let col = match &a.arg {
+        Some(BExpr::Col(c)) => Some(*c),
+        _ => None,
+    };
+    let val = |r: RowRef| match col {
+        Some(c) => rel.value(c, r),
+        None => arg(r),
+    };
+    match a.kind {
+        AggKind::CountStar => (Value::Int(rows.len() as i64), None),
+        AggKind::BlobEmpty => (Value::Bytes(Vec::new()), None),
+        AggKind::Count => {
+            let n = match col {
+                Some(c) => rows.iter().filter(|&&r| !rel.is_null(c, r)).count(),
+                None => rows.iter().filter(|&&r| !arg(r).is_null()).count(),
+            };
+            (Value::Int(n as i64), None)
+        }
+        AggKind::Sum => {
+            let mut any = false;
+            match a.arg_ty {
+                DataType::Float | DataType::Double => {
+                    let mut s = 0.0;
+                    for &r in rows {
+                        if let Some(f) = to_f64(&val(r)) {
+                            s += f;
+                            any = true;
+                        }
+                    }
+                    (if any { Value::Double(s) } else { Value::Null }, None)
+                }
+                DataType::UTinyInt | DataType::USmallInt | DataType::UInt | DataType::UBigInt => {
+                    let mut s: u64 = 0;
+                    for &r in rows {
+                        if let Value::UInt(u) = val(r) {
+                            s = s.wrapping_add(u);
+                            any = true;
+                        }
+                    }
+                    (if any { Value::UInt(s) } else { Value::Null }, None)
+                }
+                DataType::Decimal | DataType::Decimal64 => {
+                    let mut s: i128 = 0;
+                    for &r in rows {
+                        if let Value::Decimal(d) = val(r) {
+                            s = s.wrapping_add(d);
+                            any = true;
+                        }
+                    }
+                    (if any { Value::Decimal(s) } else { Value::Null }, None)
+                }
+                _ => {
+                    let mut s: i64 = 0;
+                    for &r in rows {
+                        match val(r) {
+                            Value::Int(i) => {
+                                s = s.wrapping_add(i);
+                                any = true;
+                            }
+                            Value::Bool(bv) => {
+                                s += bv as i64;
+                                any = true;
+                            }
+                            _ => {}
+                        }
+                    }
+                    (if any { Value::Int(s) } else { Value::Null }, None)
+                }
+            }
+        }
+        AggKind::AvgDecimal(scale) => {
+            let mut sum: i128 = 0;
+            let mut n: i128 = 0;
+            for &r in rows {
+                if let Value::Decimal(d) = val(r) {
+                    sum += d;
+                    n += 1;
+                }
+            }
+            if n == 0 {
+                return (Value::Null, None);
+            }
+            let out_scale = scale.max(6);
+            let num = sum * 10i128.pow((out_scale - scale) as u32);
+            let q = num / n;
+            let rem = num % n;
+            let q = if rem.abs() * 2 >= n {
+                q + num.signum()
+            } else {
+                q
+            };
+            (Value::Decimal(q), None)
+        }
+        AggKind::Avg | AggKind::Stddev => {
+            let vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if vals.is_empty() {
+                return (Value::Null, None);
+            }
+            let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+            if a.kind == AggKind::Avg {
+                return (Value::Double(mean), None);
+            }
+            let var = vals.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / vals.len() as f64;
+            (Value::Double(var.sqrt()), None)
+        }
+        AggKind::Min | AggKind::Max => {
+            let mut best: Option<(Value, RowRef)> = None;
+            for &r in rows {
+                let v = val(r);
+                if v.is_null() {
+                    continue;
+                }
+                let better = match &best {
+                    None => true,
+                    Some((bv, _)) => {
+                        let o = sort_cmp(&v, bv);
+                        if a.kind == AggKind::Min {
+                            o == std::cmp::Ordering::Less
+                        } else {
+                            o == std::cmp::Ordering::Greater
+                        }
+                    }
+                };
+                if better {
+                    best = Some((v, r));
+                }
+            }
+            match best {
+                Some((v, r)) => (v, Some(r)),
+                None => (Value::Null, None),
+            }
+        }
+        AggKind::First | AggKind::Last | AggKind::LastRow => {
+            let mut best: Option<(i64, Value, RowRef)> = None;
+            for &r in rows {
+                let v = val(r);
+                if a.kind != AggKind::LastRow && v.is_null() {
+                    continue;
+                }
+                let t = rel.ts(r);
+                let better = match &best {
+                    None => true,
+                    Some((bt, _, _)) => {
+                        if a.kind == AggKind::First {
+                            t < *bt
+                        } else {
+                            t >= *bt
+                        }
+                    }
+                };
+                if better {
+                    best = Some((t, v, r));
+                }
+            }
+            match best {
+                Some((_, v, r)) => (v, Some(r)),
+                None => (Value::Null, None),
+            }
+        }
+        AggKind::Spread => {
+            let vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if vals.is_empty() {
+                return (Value::Null, None);
+            }
+            let mx = vals.iter().cloned().fold(f64::MIN, f64::max);
+            let mn = vals.iter().cloned().fold(f64::MAX, f64::min);
+            (Value::Double(mx - mn), None)
+        }
+        AggKind::Percentile(p) => {
+            let mut vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if vals.is_empty() {
+                return (Value::Null, None);
+            }
+            vals.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
+            let pos = p / 100.0 * (vals.len() - 1) as f64;
+            let lo = pos.floor() as usize;
+            let hi = pos.ceil() as usize;
+            let v = vals[lo] + (vals[hi] - vals[lo]) * (pos - lo as f64);
+            (Value::Double(v), None)
+        }
+        AggKind::APercentile(p) => {
+            let mut vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if vals.is_empty() {
+                return (Value::Null, None);
+            }
+            vals.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
+            let rank = ((p / 100.0) * vals.len() as f64).ceil().max(1.0) as usize;
+            (Value::Double(vals[rank.min(vals.len()) - 1]), None)
+        }
+        AggKind::Irate => {
+            let pts: Vec<(i64, f64)> = rows
+                .iter()
+                .filter_map(|&r| to_f64(&val(r)).map(|v| (rel.ts(r), v)))
+                .collect();
+            let mut sorted = pts;
+            sorted.sort_by_key(|p| p.0);
+            if sorted.len() < 2 {
+                return (Value::Double(0.0), None);
+            }
+            let (t1, v1) = sorted[sorted.len() - 1];
+            let (t0, v0) = sorted[sorted.len() - 2];
+            let dt = (t1 - t0) as f64 / rel.precision.per_second() as f64;
+            if dt <= 0.0 {
+                return (Value::Double(0.0), None);
+            }
+            let dv = if v1 < v0 { v1 } else { v1 - v0 };
+            (Value::Double(dv / dt), None)
+        }
+        AggKind::LeastSquares(start, step) => {
+            let ys: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if ys.len() < 2 {
+                return (Value::Null, None);
+            }
+            let n = ys.len() as f64;
+            let xs: Vec<f64> = (0..ys.len()).map(|i| start + step * i as f64).collect();
+            let (sx, sy) = (xs.iter().sum::<f64>(), ys.iter().sum::<f64>());
+            let sxx: f64 = xs.iter().map(|x| x * x).sum();
+            let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| x * y).sum();
+            let d = n * sxx - sx * sx;
+            if d == 0.0 {
+                return (Value::Null, None);
+            }
+            let slope = (n * sxy - sx * sy) / d;
+            let icpt = (sy - slope * sx) / n;
+            (
+                Value::Str(format!("{{slop:{:.6}, intercept:{:.6}}}", slope, icpt)),
+                None,
+            )
+        }
+        AggKind::Elapsed(unit) => {
+            let ts: Vec<i64> = rows
+                .iter()
+                .filter(|&&r| !val(r).is_null())
+                .map(|&r| rel.ts(r))
+                .collect();
+            match (ts.iter().min(), ts.iter().max()) {
+                (Some(mn), Some(mx)) => (Value::Double((mx - mn) as f64 / unit as f64), None),
+                _ => (Value::Null, None),
+            }
+        }
+        AggKind::Mode => {
+            let mut counts: HashMap<KeyPart, (usize, Value, RowRef)> = HashMap::new();
+            let mut best: Option<(usize, Value, RowRef)> = None;
+            for &r in rows {
+                let v = val(r);
+                if v.is_null() {
+                    continue;
+                }
+                let e = counts.entry(key_part(&v)).or_insert((0, v, r));
+                e.0 += 1;
+                if best.as_ref().is_none_or(|b| e.0 >= b.0) {
+                    best = Some(e.clone());
+                }
+            }
+            match best {
+                Some((_, v, r)) => (v, Some(r)),
+                None => (Value::Null, None),
+            }
+        }
+        AggKind::Hll => {
+            let set: std::collections::HashSet<KeyPart> = rows
+                .iter()
+                .map(|&r| val(r))
+                .filter(|v| !v.is_null())
+                .map(|v| key_part(&v))
+                .collect();
+            (Value::Int(set.len() as i64), None)
+        }
+    }
+}

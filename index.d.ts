@@ -36,6 +36,7 @@ export declare class NativeStmt {
   /** Resolves to whether the statement is an insert. */
   prepare(sql: string): Promise<boolean>
   setTableName(name: string): Promise<void>
+  /** Values are copied out of JS memory before the call returns (see `NativeStmt2::bind`). */
   setTags(tags: Array<NativeBindColumn>): Promise<void>
   bind(columns: Array<NativeBindColumn>): Promise<void>
   addBatch(): Promise<void>
@@ -49,7 +50,11 @@ export declare class NativeStmt {
 /** A stmt2 statement on the server. */
 export declare class NativeStmt2 {
   prepare(sql: string): Promise<NativeStmt2Prepared>
-  /** Checks every value against the prepared placeholders and sends one `stmt2_bind`. */
+  /**
+   * Copies the values out of JS memory now (so later changes to the caller's arrays cannot
+   * race the send), then checks every value against the prepared placeholders and sends one
+   * `stmt2_bind`.
+   */
   bind(tables: Array<NativeBindTable>): Promise<void>
   /** Executes what was bound; resolves to the rows written. */
   exec(): Promise<number>

@@ -3,7 +3,8 @@
 //! a null mask) per placeholder, and become the core's `BindColumn`s with one copy per column;
 //! the core checks every value and encodes the bind message in one pass.
 
-use napi::bindgen_prelude::{Uint32Array, Uint8Array};
+use napi::bindgen_prelude::{PromiseRaw, Uint32Array, Uint8Array};
+use napi::Env;
 use napi_derive::napi;
 use taosjs_core::{BindColumn, BindTable, ColumnValues, DataType, ErrorKind, StmtField, VarData};
 use taosjs_tokio::Client;
@@ -150,20 +151,17 @@ impl NativeStmt2 {
         .await
     }
 
-    /// Checks every value against the prepared placeholders and sends one `stmt2_bind`.
-    #[napi]
-    pub async fn bind(&self, tables: Vec<NativeBindTable>) -> napi::Result<()> {
+    /// Copies the values out of JS memory now (so later changes to the caller's arrays cannot
+    /// race the send), then checks every value against the prepared placeholders and sends one
+    /// `stmt2_bind`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn bind<'env>(&self, env: &'env Env, tables: Vec<NativeBindTable>) -> napi::Result<PromiseRaw<'env, ()>> {
+        let tables = tables
+            .iter()
+            .map(|t| Ok(BindTable { name: t.name.clone(), tags: to_core_columns(&t.tags)?, columns: to_core_columns(&t.columns)? }))
+            .collect::<napi::Result<Vec<_>>>()?;
         let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move {
-            let tables = tables
-                .iter()
-                .map(|t| {
-                    Ok(BindTable { name: t.name.clone(), tags: to_core_columns(&t.tags)?, columns: to_core_columns(&t.columns)? })
-                })
-                .collect::<napi::Result<Vec<_>>>()?;
-            client.stmt2_bind(id, tables).await.map_err(to_js)
-        })
-        .await
+        env.spawn_future(guarded(async move { client.stmt2_bind(id, tables).await.map_err(to_js) }))
     }
 
     /// Executes what was bound; resolves to the rows written.
@@ -220,24 +218,19 @@ impl NativeStmt {
         guarded(async move { client.stmt_set_table_name(id, &name).await.map_err(to_js) }).await
     }
 
-    #[napi]
-    pub async fn set_tags(&self, tags: Vec<NativeBindColumn>) -> napi::Result<()> {
+    /// Values are copied out of JS memory before the call returns (see `NativeStmt2::bind`).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn set_tags<'env>(&self, env: &'env Env, tags: Vec<NativeBindColumn>) -> napi::Result<PromiseRaw<'env, ()>> {
+        let tags = to_core_columns(&tags)?;
         let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move {
-            let tags = to_core_columns(&tags)?;
-            client.stmt_set_tags(id, tags).await.map_err(to_js)
-        })
-        .await
+        env.spawn_future(guarded(async move { client.stmt_set_tags(id, tags).await.map_err(to_js) }))
     }
 
-    #[napi]
-    pub async fn bind(&self, columns: Vec<NativeBindColumn>) -> napi::Result<()> {
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn bind<'env>(&self, env: &'env Env, columns: Vec<NativeBindColumn>) -> napi::Result<PromiseRaw<'env, ()>> {
+        let columns = to_core_columns(&columns)?;
         let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move {
-            let columns = to_core_columns(&columns)?;
-            client.stmt_bind(id, columns).await.map_err(to_js)
-        })
-        .await
+        env.spawn_future(guarded(async move { client.stmt_bind(id, columns).await.map_err(to_js) }))
     }
 
     #[napi]

@@ -83,3 +83,29 @@ test('schemaless: insert carries protocol, precision "u", ttl and the lines', as
   adapter.replies['insert'] = { code: 12290, message: 'SML line cols is empty' }
   await t.throwsAsync(conn.schemalessInsert(['bad'], SmlProtocol.LINE, SmlPrecision.MILLI_SECONDS), { instanceOf: SchemalessError })
 })
+
+test('cursor parameters travel in a bind frame, never in SQL text', async (t) => {
+  const { adapter, conn } = await setup(t)
+  adapter.replies['stmt2_prepare'] = { is_insert: true, fields: [field('ts', 9, 1, 8), field('s', 8, 1, 66)], fields_count: 2 }
+  adapter.replies['stmt2_exec'] = { affected: 1 }
+  const hostile = `x'); DROP DATABASE power; --\\`
+  const cursor = conn.cursor()
+  t.is(await cursor.execute('insert into t values (?, ?)', [1700000000000, hostile]), 1)
+  const [frame] = adapter.binaries(9n)
+  t.true(frame!.includes(Buffer.from(hostile)))
+  t.false(adapter.binaries(6n).some((f) => f.includes(Buffer.from('DROP'))), 'no query carries the value')
+  t.deepEqual(adapter.actions('stmt2_prepare').map((a) => (a['args'] as Record<string, unknown>)['sql']), ['insert into t values (?, ?)'])
+  t.is(adapter.actions('stmt2_close').length, 1, 'the statement is closed after the write')
+})
+
+test('a query statement sends its parameters in their own types', async (t) => {
+  const { adapter, conn } = await setup(t)
+  adapter.replies['stmt2_prepare'] = { is_insert: false, fields: null, fields_count: 3 }
+  const stmt = await conn.statement2('select * from t where a > ? and b = ? and c = ?')
+  await stmt.bindParams([5, 'text', true])
+  const [frame] = adapter.binaries(9n)
+  t.truthy(frame)
+  t.true(frame!.includes(Buffer.from('text')))
+  await t.throwsAsync(stmt.bindParams([5]), { instanceOf: StatementError, message: /3 parameters, 1 were given/ })
+  t.is(adapter.binaries(9n).length, 1)
+})

@@ -822,7 +822,10 @@ impl Session {
     }
 
     fn handle_text(&mut self, text: &str) {
-        let Ok(reply) = JsonReply::parse(text) else { return };
+        let reply = match JsonReply::parse(text) {
+            Ok(reply) => reply,
+            Err(e) => return self.fail_unreadable(text, e),
+        };
         let action = known_action(&reply.action);
         // Binary requests the server refuses before reading them (e.g. "server not connected")
         // are answered in JSON under the binary action's name.
@@ -957,6 +960,30 @@ impl Session {
         self.state = State::Closed;
         if let Some(p) = self.connect.take() {
             self.complete(p.call, Err(error));
+        }
+    }
+
+    /// A JSON reply whose fields have unexpected types (say a negative id): the call it answers
+    /// fails with the parse error instead of waiting forever. Replies without a readable
+    /// `req_id` and `action` cannot be matched and are dropped.
+    fn fail_unreadable(&mut self, text: &str, error: Error) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return };
+        let (Some(req_id), Some(action)) = (v["req_id"].as_u64(), v["action"].as_str()) else { return };
+        let action = known_action(action);
+        let fits = |e: Expect| {
+            e == Expect::Json(action)
+                || (e == Expect::Binary(message::ACTION_FETCH_RAW_BLOCK) && action == "fetch_raw_block")
+        };
+        let Some(p) = self.take_pending(req_id, fits) else { return };
+        match p.waiting {
+            Waiting::Version | Waiting::Conn | Waiting::Options => self.fail_connect(error),
+            Waiting::Fetch { call, result_id } => {
+                self.set_fetching(result_id, false);
+                self.complete(call, Err(error));
+            }
+            Waiting::Query(call) | Waiting::Stmt { call, .. } | Waiting::Schemaless { call, .. } => {
+                self.complete(call, Err(error))
+            }
         }
     }
 

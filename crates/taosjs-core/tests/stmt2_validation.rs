@@ -402,3 +402,34 @@ fn an_abandoned_statement_is_closed_with_its_own_kind_of_close() {
     s.stmt_exec(6);
     assert_eq!(last_outcome(&mut s).unwrap_err().kind, ErrorKind::Programming);
 }
+
+/// Server replies with wrong types, unknown ids or impossible field lists: the call they answer
+/// completes with an error (never a panic, never a call left waiting).
+#[test]
+fn garbled_statement_replies_fail_the_call() {
+    let prepare_body = |fields: &str, count: i64| {
+        format!(r#","stmt_id":1,"is_insert":true,"fields_count":{count},"fields":{fields}"#)
+    };
+    let garbled = [
+        prepare_body(r#"[{"name":"x","field_type":255,"bytes":4,"bind_type":1}]"#, 1),
+        prepare_body(r#"[{"name":"x","field_type":4,"bytes":4,"bind_type":9}]"#, 1),
+        prepare_body(r#"[{"name":"x","field_type":4,"bytes":4,"bind_type":1}]"#, 3),
+        prepare_body(r#"[{"name":"x","field_type":"INT"}]"#, 1),
+        prepare_body(r#"{"not":"a list"}"#, 1),
+        r#","stmt_id":-1"#.to_string(),
+        r#","stmt_id":1,"is_insert":"yes""#.to_string(),
+    ];
+    for body in garbled {
+        let mut s = connected_session();
+        s.stmt2_init(Stmt2InitOptions::default());
+        reply_to_last(&mut s, r#","stmt_id":1"#).unwrap();
+        s.stmt2_prepare(1, "insert into t values (?)");
+        let e = reply_to_last(&mut s, &body).expect_err(&body);
+        assert!(matches!(e.kind, ErrorKind::Internal | ErrorKind::NotSupported), "{body}: {e}");
+    }
+    // A garbled stmt2_init reply fails the init too.
+    let mut s = connected_session();
+    s.stmt2_init(Stmt2InitOptions::default());
+    assert!(reply_to_last(&mut s, r#","stmt_id":"one""#).is_err());
+    assert_eq!(s.open_statements(), 0);
+}

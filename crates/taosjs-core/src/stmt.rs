@@ -68,7 +68,12 @@ pub fn encode_bind(
     for (i, col) in columns.iter().enumerate() {
         let target = match fields {
             Some(f) => Target::of_field(&f[i]),
-            None => Target::natural(crate::stmt2::param_type(col, &names[i])?),
+            // taosAdapter refuses TIMESTAMP columns in a query's bind block ("unsupported data
+            // type 9", reference §5.1); the same epoch count as BIGINT compares with timestamps.
+            None => match crate::stmt2::param_type(col, &names[i])? {
+                DataType::Timestamp => Target::natural(DataType::BigInt),
+                ty => Target::natural(ty),
+            },
         };
         let place = Place { table, role, name: &names[i] };
         bind::check_shape(col, rows, &place, target.ty)?;

@@ -263,3 +263,16 @@ fn a_v1_call_on_a_stmt2_id_is_a_programming_error() {
     assert!(e.message.contains("not prepared"), "{}", e.message);
     assert!(h.drain().is_empty());
 }
+
+#[test]
+fn a_timestamp_query_parameter_goes_out_as_bigint() {
+    // The adapter refuses TIMESTAMP columns in a query statement's bind block.
+    let columns = vec![BindColumn::new(ColumnValues::Timestamp(vec![1_710_000_000_000]))];
+    let frame = stmt::encode_bind(1, 3, stmt::ACTION_BIND, None, &columns, "parameter", "").unwrap();
+    let block = decode_block(&frame[24..]).unwrap();
+    assert_eq!(block.columns[0].ty(), DataType::BigInt);
+    let taosjs_core::block::DecodedColumn::Fixed { data: taosjs_core::FixedData::I64(v), .. } = &block.columns[0] else {
+        panic!("{:?}", block.columns[0])
+    };
+    assert_eq!(v, &[1_710_000_000_000]);
+}

@@ -7,6 +7,31 @@
 //! cell by cell only where the input type differs from the placeholder's type, and every value
 //! is checked before anything is sent: a failed check is an [`ErrorKind::Statement`] error that
 //! names the table, the column, the row and the value.
+//!
+//! One insert of two rows into child table `d1` of
+//! `insert into ? using stb tags (?) values (?, ?)` (a VARCHAR column with one NULL):
+//!
+//! ```
+//! use taosjs_core::bind::{BindColumn, BindTable, ColumnValues, VarData};
+//! let table = BindTable {
+//!     name: Some("d1".into()),
+//!     tags: vec![BindColumn::new(ColumnValues::I32(vec![7]))],
+//!     columns: vec![
+//!         BindColumn::new(ColumnValues::Timestamp(vec![1_700_000_000_000, 1_700_000_000_001])),
+//!         BindColumn::with_nulls(
+//!             ColumnValues::Str(VarData::from_values([Some("a"), None])),
+//!             vec![0, 1],
+//!         ),
+//!     ],
+//! };
+//! assert_eq!(table.columns[1].rows(), 2);
+//! ```
+//!
+//! A query statement (`select … where a > ? and b = ?`) takes one `BindTable` without name or
+//! tags whose columns are the parameters, one value each. DECIMAL placeholders: taosAdapter
+//! 3.3.7 reports them with precision and scale 0, so set [`BindColumn::decimal_scale`] to the
+//! column's declared scale (values are then sent as unscaled integers, the only form the server
+//! stores correctly).
 
 use std::fmt::Write as _;
 

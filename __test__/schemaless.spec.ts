@@ -56,5 +56,7 @@ test('a malformed line is a SchemalessError with TDengine’s code, naming the l
   )
   t.is(err!.errno, 295)
   t.regex(err!.message, /line 2: tel_metric/)
-  await t.throwsAsync(conn.schemalessInsert(['nofields'], SmlProtocol.LINE, SmlPrecision.MILLI_SECONDS), { instanceOf: taos.SchemalessError })
+  const single = await t.throwsAsync(conn.schemalessInsert(['nofields'], SmlProtocol.LINE, SmlPrecision.MILLI_SECONDS), { instanceOf: taos.SchemalessError })
+  t.regex(single!.message, /\(line 1: nofields\)$/)
+  t.is(typeof single!.errno, 'number')
 })

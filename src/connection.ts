@@ -1,5 +1,5 @@
 import { Cursor } from './cursor.js'
-import { callNative, InterfaceError, NotSupportedError, OperationalError, ProgrammingError } from './errors.js'
+import { callNative, InterfaceError, NotSupportedError, OperationalError, ProgrammingError, SchemalessError } from './errors.js'
 import { TypeId, type NativeConnectOptions, type NativeConnection, type NativeModule, type NativeQueryResult } from './native.js'
 import { RowStream, TaosResult, type RowArray, type RowObject } from './result.js'
 import { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
@@ -184,17 +184,26 @@ export class Connection implements AsyncDisposable, StatementHost {
     const ttl = options.ttl ?? 0
     if (!Number.isInteger(ttl) || ttl < 0 || ttl > 0x7fff_ffff) throw new InterfaceError(`schemalessInsert: ttl must be a non-negative integer, got ${ttl}`)
     const reqId = toReqId(options.reqId)
-    return callNative(
-      () =>
-        this.native.schemalessInsert([...list], {
-          protocol,
-          precision,
-          ttl,
-          ...(reqId === null ? {} : { reqId }),
-          ...(options.tableNameKey === undefined ? {} : { tableNameKey: options.tableNameKey }),
-        }),
-      this.secrets,
-    )
+    try {
+      return await callNative(
+        () =>
+          this.native.schemalessInsert([...list], {
+            protocol,
+            precision,
+            ttl,
+            ...(reqId === null ? {} : { reqId }),
+            ...(options.tableNameKey === undefined ? {} : { tableNameKey: options.tableNameKey }),
+          }),
+        this.secrets,
+      )
+    } catch (err) {
+      // The server names the offending line only when several were sent and it quotes one.
+      if (err instanceof SchemalessError && list.length === 1 && !/\(line \d+: /.test(err.message)) {
+        const line = list[0]!.length > 120 ? `${list[0]!.slice(0, 120)}…` : list[0]!
+        throw new SchemalessError(`${err.message} (line 1: ${line})`, { errno: err.errno, cause: err })
+      }
+      throw err
+    }
   }
 
   /** @internal */

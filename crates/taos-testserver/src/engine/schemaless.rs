@@ -212,10 +212,12 @@ fn parse_line(line: &str, unit: i128) -> Result<Point, TdError> {
         fields.push((unescape_key(k), val));
     }
     let ts_ns = match parts.get(2) {
+        // beyond the range: saturates at the largest nanosecond timestamp, as the recorded server does
         Some(t) => Some(
-            t.parse::<i128>()
+            (t.parse::<i128>()
                 .map_err(|_| err(INVALID_TIMESTAMP, "Invalid timestamp format"))?
-                * unit,
+                * unit)
+                .min(i64::MAX as i128),
         ),
         None => None,
     };
@@ -252,7 +254,10 @@ fn parse_telnet(line: &str, unit: Option<i128>) -> Result<Point, TdError> {
     if parts.len() < 3 {
         return Err(sml_err("SML telnet invalid data"));
     }
-    let raw: i128 = parts[1].parse().map_err(|_| {
+    // the recorded server reads only 10-digit (seconds) and 13-digit (milliseconds) timestamps
+    // here, whatever precision the request names
+    let _ = unit;
+    let ts_err = || {
         err(
             INVALID_TIMESTAMP,
             format!(
@@ -260,18 +265,13 @@ fn parse_telnet(line: &str, unit: Option<i128>) -> Result<Point, TdError> {
                 parts[2..].join(" ")
             ),
         )
-    })?;
-    let ts_ns = infer_ts_ns(raw, unit)
-        .filter(|ns| valid_ns(*ns))
-        .ok_or_else(|| {
-            err(
-                INVALID_TIMESTAMP,
-                format!(
-                    "SML telnet parse timestamp failed: {}",
-                    parts[2..].join(" ")
-                ),
-            )
-        })?;
+    };
+    let raw: i128 = parts[1].parse().map_err(|_| ts_err())?;
+    let ts_ns = match parts[1].trim_start_matches('-').len() {
+        10 => raw * 1_000_000_000,
+        13 => raw * 1_000_000,
+        _ => return Err(ts_err()),
+    };
     let value = telnet_value(parts[2])
         .ok_or_else(|| sml_err(format!("SML telnet invalid value: {}", parts[2])))?;
     let mut tags = Vec::new();
@@ -712,6 +712,41 @@ mod tests {
         let mut ctx = SessionCtx::default();
         e.execute(&mut ctx, "create database sml precision 'us'")
             .unwrap();
+        let bad = e.schemaless_insert(
+            "sml",
+            SmlProtocol::Telnet,
+            "ms",
+            "tel 1710000000000000 4 host=h0",
+            None,
+        );
+        assert_eq!(
+            bad.unwrap_err().message,
+            "SML telnet parse timestamp failed: 4 host=h0"
+        );
+        let bad = e.schemaless_insert(
+            "sml",
+            SmlProtocol::Telnet,
+            "ns",
+            "tel 1710000000000000000 4 host=h0",
+            None,
+        );
+        assert_eq!(bad.unwrap_err().code, 295);
+        // line protocol: a timestamp beyond the range saturates
+        e.schemaless_insert(
+            "sml",
+            SmlProtocol::Line,
+            "ms",
+            "far v=1i 1710000000000000",
+            None,
+        )
+        .unwrap();
+        let mut c = SessionCtx {
+            db: Some("sml".into()),
+        };
+        let Outcome::Rows(rs) = e.execute(&mut c, "select _ts from far").unwrap() else {
+            panic!()
+        };
+        assert_eq!(rs.columns[0][0], Value::Timestamp(i64::MAX / 1000));
         assert_eq!(
             e.schemaless_insert(
                 "sml",

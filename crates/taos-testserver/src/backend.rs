@@ -2,7 +2,8 @@
 //! benches can plug in a small fake (e.g. one that serves a prepared result set).
 
 use crate::engine::{Engine, SessionCtx};
-use crate::types::{code, Outcome, TdError};
+use crate::engine::stmt::{BoundTable, PreparedStmt};
+use crate::types::{code, Outcome, TdError, Value};
 
 pub trait SqlBackend: Send + Sync + 'static {
     fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError>;
@@ -20,6 +21,22 @@ pub trait SqlBackend: Send + Sync + 'static {
         _table_name_key: Option<&str>,
     ) -> Result<(u64, u64), TdError> {
         Err(TdError::new(code::ADAPTER_GENERIC, "unknown action insert"))
+    }
+
+    /// `stmt2_prepare`: parse a statement with `?` placeholders and describe them.
+    fn prepare(&self, _ctx: &SessionCtx, _sql: &str) -> Result<PreparedStmt, TdError> {
+        Err(TdError::new(code::TSC_STMT_API_ERROR, "Stmt API usage error"))
+    }
+
+    /// `stmt2_exec`: inserts → `Affected`, queries → `Rows`.
+    fn execute_prepared(
+        &self,
+        _ctx: &SessionCtx,
+        _stmt: &PreparedStmt,
+        _tables: Vec<BoundTable>,
+        _params: &[Value],
+    ) -> Result<Outcome, TdError> {
+        Err(TdError::new(code::TSC_STMT_API_ERROR, "Stmt API usage error"))
     }
 }
 
@@ -48,6 +65,18 @@ impl SqlBackend for Engine {
             return Err(TdError::new(code::TSC_DB_NOT_SELECTED, "Database not specified or available"));
         };
         Engine::schemaless_insert(self, db, protocol, precision, data, table_name_key)
+    }
+    fn prepare(&self, ctx: &SessionCtx, sql: &str) -> Result<PreparedStmt, TdError> {
+        Engine::prepare(self, ctx, sql)
+    }
+    fn execute_prepared(
+        &self,
+        ctx: &SessionCtx,
+        stmt: &PreparedStmt,
+        tables: Vec<BoundTable>,
+        params: &[Value],
+    ) -> Result<Outcome, TdError> {
+        Engine::execute_prepared(self, ctx, stmt, tables, params)
     }
 }
 

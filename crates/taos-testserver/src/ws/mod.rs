@@ -2,6 +2,7 @@
 
 pub mod frame;
 pub mod session;
+pub mod stmt2;
 
 use crate::server::Shared;
 use frame::{FrameReader, FrameWriter, Message, ReadError};

@@ -47,12 +47,25 @@ struct OpenResult {
     fetched_block: Option<Vec<u8>>,
 }
 
+/// A stmt2 statement of this connection.
+#[derive(Default)]
+struct Stmt2 {
+    prepared: Option<crate::engine::stmt::PreparedStmt>,
+    /// Tables bound since the last exec (inserts); query parameters are the first table's columns.
+    bound: Vec<crate::engine::stmt::BoundTable>,
+    /// Rows of the last executed query, until `stmt2_result` turns them into a result.
+    rows: Option<ResultSet>,
+}
+
 pub struct Session {
     shared: Arc<Shared>,
     connected: bool,
     ctx: SessionCtx,
     next_result_id: u64,
     results: HashMap<u64, OpenResult>,
+    /// Statement ids are their own per-connection counter (wire README fact 11).
+    next_stmt_id: u64,
+    stmts: HashMap<u64, Stmt2>,
 }
 
 #[derive(Serialize)]
@@ -168,6 +181,57 @@ struct InsertResp {
 }
 
 #[derive(Deserialize, Default)]
+#[allow(dead_code)] // accepted for compatibility; every statement behaves the same here
+struct Stmt2InitArgs {
+    single_stb_insert: Option<bool>,
+    single_table_bind_once: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+struct Stmt2PrepareArgs {
+    stmt_id: Option<u64>,
+    sql: Option<String>,
+    get_fields: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Stmt2Field {
+    name: String,
+    field_type: u8,
+    precision: u8,
+    scale: u8,
+    bytes: u32,
+    bind_type: u8,
+}
+
+#[derive(Serialize)]
+struct Stmt2PrepareResp {
+    stmt_id: u64,
+    is_insert: bool,
+    fields: Option<Vec<Stmt2Field>>,
+    fields_count: usize,
+}
+
+#[derive(Serialize)]
+struct Stmt2ExecResp {
+    stmt_id: u64,
+    affected: u64,
+}
+
+#[derive(Serialize)]
+struct Stmt2ResultResp {
+    stmt_id: u64,
+    id: u64,
+    fields_count: usize,
+    fields_names: Vec<String>,
+    fields_types: Vec<u8>,
+    fields_lengths: Vec<u32>,
+    precision: u8,
+    fields_precisions: Vec<u8>,
+    fields_scales: Vec<u8>,
+}
+
+#[derive(Deserialize, Default)]
 struct StmtArgs {
     stmt_id: Option<u64>,
 }
@@ -233,7 +297,7 @@ fn stmt1_action(action: &str) -> bool {
 }
 
 fn stmt2_action(action: &str) -> bool {
-    matches!(action, "stmt2_prepare" | "stmt2_exec" | "stmt2_result")
+    matches!(action, "stmt2_init" | "stmt2_prepare" | "stmt2_exec" | "stmt2_result")
 }
 
 fn elapsed_ns(start: Instant) -> u64 {
@@ -253,7 +317,15 @@ fn le_u64_partial(b: &[u8], at: usize) -> u64 {
 
 impl Session {
     pub fn new(shared: Arc<Shared>) -> Session {
-        Session { shared, connected: false, ctx: SessionCtx::default(), next_result_id: 1, results: HashMap::new() }
+        Session {
+            shared,
+            connected: false,
+            ctx: SessionCtx::default(),
+            next_result_id: 1,
+            results: HashMap::new(),
+            next_stmt_id: 1,
+            stmts: HashMap::new(),
+        }
     }
 
     fn json<T: Serialize>(&self, action: &str, req_id: u64, start: Instant, extra: T) -> Option<Out> {
@@ -368,8 +440,30 @@ impl Session {
             "close" => None,
             "stmt2_close" => {
                 let stmt_id = parse_args::<StmtArgs>(args).ok().and_then(|a| a.stmt_id).unwrap_or(0);
+                self.stmts.remove(&stmt_id);
                 self.json(action, req_id, start, StmtIdResp { stmt_id })
             }
+            "stmt2_init" => match parse_args::<Stmt2InitArgs>(args) {
+                Ok(_) => {
+                    let stmt_id = self.next_stmt_id;
+                    self.next_stmt_id += 1;
+                    self.stmts.insert(stmt_id, Stmt2::default());
+                    self.json(action, req_id, start, StmtIdResp { stmt_id })
+                }
+                Err(()) => self.unmarshal_err(action, req_id, start),
+            },
+            "stmt2_prepare" => match parse_args::<Stmt2PrepareArgs>(args) {
+                Ok(a) => self.stmt2_prepare(a, req_id, start),
+                Err(()) => self.unmarshal_err(action, req_id, start),
+            },
+            "stmt2_exec" => match parse_args::<StmtArgs>(args) {
+                Ok(a) => self.stmt2_exec(a.stmt_id.unwrap_or(0), req_id, start),
+                Err(()) => self.unmarshal_err(action, req_id, start),
+            },
+            "stmt2_result" => match parse_args::<StmtArgs>(args) {
+                Ok(a) => self.stmt2_result(a.stmt_id.unwrap_or(0), req_id, start),
+                Err(()) => self.unmarshal_err(action, req_id, start),
+            },
             a if stmt1_action(a) || stmt2_action(a) => match parse_args::<StmtArgs>(args) {
                 Ok(s) => {
                     let msg = if stmt2_action(a) { "stmt2 is nil" } else { "stmt is nil" };
@@ -384,6 +478,131 @@ impl Session {
 
     fn unmarshal_err(&self, action: &str, req_id: u64, start: Instant) -> Option<Out> {
         self.json_err(GENERIC, &format!("unmarshal {action} request error"), action, req_id, start)
+    }
+
+    fn stmt_err(&self, code: u16, message: &str, action: &str, req_id: u64, start: Instant, stmt_id: u64) -> Option<Out> {
+        self.json_err_extra(code, message, action, req_id, start, StmtIdResp { stmt_id })
+    }
+
+    fn stmt2_prepare(&mut self, a: Stmt2PrepareArgs, req_id: u64, start: Instant) -> Option<Out> {
+        let action = "stmt2_prepare";
+        let stmt_id = a.stmt_id.unwrap_or(0);
+        if !self.stmts.contains_key(&stmt_id) {
+            return self.stmt_err(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+        }
+        let backend = self.shared.backend.clone();
+        let ctx = &self.ctx;
+        let sql = a.sql.unwrap_or_default();
+        match crate::backend::run_blocking(|| guarded(|| backend.prepare(ctx, &sql))) {
+            Ok(prepared) => {
+                let fields = (prepared.is_insert && a.get_fields.unwrap_or(false)).then(|| {
+                    prepared
+                        .fields
+                        .iter()
+                        .map(|f| Stmt2Field {
+                            name: f.field.name.clone(),
+                            field_type: f.field.ty.id(),
+                            precision: f.precision,
+                            scale: f.scale,
+                            bytes: f.bytes,
+                            bind_type: f.bind_type as u8,
+                        })
+                        .collect()
+                });
+                let resp = Stmt2PrepareResp {
+                    stmt_id,
+                    is_insert: prepared.is_insert,
+                    fields,
+                    fields_count: if prepared.is_insert { prepared.fields.len() } else { prepared.param_count },
+                };
+                if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                    *s = Stmt2 { prepared: Some(prepared), ..Stmt2::default() };
+                }
+                self.json(action, req_id, start, resp)
+            }
+            Err(e) => self.stmt_err(e.code, &e.message, action, req_id, start, stmt_id),
+        }
+    }
+
+    fn stmt2_bind(&mut self, b: &[u8], req_id: u64, stmt_id: u64, start: Instant) -> Option<Out> {
+        let action = "stmt2_bind";
+        let Some(stmt) = self.stmts.get_mut(&stmt_id) else {
+            return self.stmt_err(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+        };
+        if b.len() < 30 {
+            return self.stmt_err(GENERIC, "message length is too short", action, req_id, start, stmt_id);
+        }
+        let version = u16::from_le_bytes([b[24], b[25]]);
+        if version != 1 {
+            return self.stmt_err(GENERIC, "unknown stmt2 bind version", action, req_id, start, stmt_id);
+        }
+        match super::stmt2::parse_bind(&b[30..]) {
+            Ok(tables) => {
+                stmt.bound.extend(tables);
+                self.json(action, req_id, start, StmtIdResp { stmt_id })
+            }
+            Err(msg) => self.stmt_err(GENERIC, &msg, action, req_id, start, stmt_id),
+        }
+    }
+
+    fn stmt2_exec(&mut self, stmt_id: u64, req_id: u64, start: Instant) -> Option<Out> {
+        let action = "stmt2_exec";
+        let Some(stmt) = self.stmts.get_mut(&stmt_id) else {
+            return self.stmt_err(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+        };
+        let Some(prepared) = stmt.prepared.clone() else {
+            return self.stmt_err(code::TSC_STMT_API_ERROR, "Stmt API usage error", action, req_id, start, stmt_id);
+        };
+        let tables = std::mem::take(&mut stmt.bound);
+        // Query parameters: one value per `?`, from the first bound "table"'s columns.
+        let params: Vec<crate::types::Value> = tables
+            .first()
+            .map(|t| t.columns.iter().map(|c| c.first().cloned().unwrap_or(crate::types::Value::Null)).collect())
+            .unwrap_or_default();
+        let backend = self.shared.backend.clone();
+        let ctx = &self.ctx;
+        let outcome = crate::backend::run_blocking(|| {
+            guarded(|| backend.execute_prepared(ctx, &prepared, tables, &params))
+        });
+        match outcome {
+            Ok(Outcome::Affected(affected)) => self.json(action, req_id, start, Stmt2ExecResp { stmt_id, affected }),
+            Ok(Outcome::Rows(rs)) => {
+                if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                    s.rows = Some(rs);
+                }
+                self.json(action, req_id, start, Stmt2ExecResp { stmt_id, affected: 0 })
+            }
+            Err(e) => self.stmt_err(e.code, &e.message, action, req_id, start, stmt_id),
+        }
+    }
+
+    fn stmt2_result(&mut self, stmt_id: u64, req_id: u64, start: Instant) -> Option<Out> {
+        let action = "stmt2_result";
+        let Some(stmt) = self.stmts.get_mut(&stmt_id) else {
+            return self.stmt_err(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+        };
+        if stmt.prepared.as_ref().is_some_and(|p| p.is_insert) {
+            return self.stmt_err(GENERIC, "stmt is insert, no result set", action, req_id, start, stmt_id);
+        }
+        let Some(rs) = stmt.rows.take() else {
+            return self.stmt_err(GENERIC, "result is nil", action, req_id, start, stmt_id);
+        };
+        let id = self.next_result_id;
+        self.next_result_id += 1;
+        // stmt2_result reports storage sizes, unlike binary_query (wire README fact 13).
+        let resp = Stmt2ResultResp {
+            stmt_id,
+            id,
+            fields_count: rs.fields.len(),
+            fields_names: rs.fields.iter().map(|f| f.name.clone()).collect(),
+            fields_types: rs.fields.iter().map(|f| f.ty.id()).collect(),
+            fields_lengths: rs.fields.iter().map(|f| f.storage_bytes()).collect(),
+            precision: rs.precision.code(),
+            fields_precisions: rs.fields.iter().map(|f| f.precision).collect(),
+            fields_scales: rs.fields.iter().map(|f| f.scale).collect(),
+        };
+        self.results.insert(id, OpenResult { rs, next_row: 0, fetched_block: None });
+        self.json(action, req_id, start, resp)
     }
 
     fn schemaless(&mut self, a: InsertArgs, req_id: u64, start: Instant) -> Option<Out> {
@@ -572,9 +791,7 @@ impl Session {
                 Err(msg) => self.json_err(GENERIC, &msg, name, req_id, start),
             },
             BIN_FETCH_RAW_BLOCK => Some(self.fetch_raw_block(b, req_id, resource_id, start)),
-            BIN_STMT2_BIND => {
-                self.json_err_extra(GENERIC, "stmt2 is nil", name, req_id, start, StmtIdResp { stmt_id: resource_id })
-            }
+            BIN_STMT2_BIND => self.stmt2_bind(b, req_id, resource_id, start),
             _ => self.json_err_extra(GENERIC, "stmt is nil", name, req_id, start, StmtIdResp { stmt_id: resource_id }),
         }
     }

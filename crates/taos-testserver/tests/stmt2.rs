@@ -1,0 +1,120 @@
+//! stmt2 over `/ws` against the real engine: init, prepare (fields), binary bind (action 9),
+//! exec, result + fetch, close — shapes as in `e_stmt2.jsonl` and reference §5.2.
+
+mod common;
+
+use common::*;
+use taos_testserver::{start, ServerConfig};
+
+/// Reference §5.2.3 example payload (table `d1`, tag INT 1, ts × 2, VARCHAR ["a", NULL]).
+fn example_bind(req_id: u64, stmt_id: u64) -> Vec<u8> {
+    let body: Vec<u8> = [
+        "01 00 ff ff ff ff 7e 00",
+        "00 00 01 00 00 00 01 00 00 00 02 00 00 00 1c 00",
+        "00 00 21 00 00 00 3b 00 00 00 03 00 64 31 00 16",
+        "00 00 00 16 00 00 00 04 00 00 00 01 00 00 00 00",
+        "00 04 00 00 00 01 00 00 00 3f 00 00 00 23 00 00",
+        "00 09 00 00 00 02 00 00 00 00 00 00 10 00 00 00",
+        "00 68 e5 cf 8b 01 00 00 e8 6b e5 cf 8b 01 00 00",
+        "1c 00 00 00 08 00 00 00 02 00 00 00 00 01 01 01",
+        "00 00 00 00 00 00 00 01 00 00 00 61",
+    ]
+    .join(" ")
+    .split_whitespace()
+    .map(|h| u8::from_str_radix(h, 16).unwrap())
+    .collect();
+    bin_request(req_id, stmt_id, 9, &body)
+}
+
+#[tokio::test]
+async fn stmt2_insert_then_query_with_parameters() {
+    let server = start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
+    let mut c = WsClient::connect_root(server.addr()).await;
+    for sql in ["create database st2 precision 'ms'", "create stable st2.stb (ts timestamp, v varchar(8)) tags (t int)", "use st2"] {
+        c.send_binary(&binary_query(1, sql)).await;
+        assert!(c.recv_text().await.contains(r#""code":0"#));
+    }
+    assert_eq!(
+        c.call(r#"{"action":"stmt2_init","args":{"req_id":2,"single_stb_insert":true,"single_table_bind_once":true}}"#).await,
+        r#"{"code":0,"message":"","action":"stmt2_init","req_id":2,"timing":0,"stmt_id":1}"#
+    );
+    assert_eq!(
+        c.call(r#"{"action":"stmt2_prepare","args":{"req_id":3,"stmt_id":1,"sql":"insert into ? using st2.stb tags(?) values(?,?)","get_fields":true}}"#).await,
+        concat!(
+            r#"{"code":0,"message":"","action":"stmt2_prepare","req_id":3,"timing":0,"stmt_id":1,"is_insert":true,"fields":["#,
+            r#"{"name":"tbname","field_type":8,"precision":0,"scale":0,"bytes":271,"bind_type":4},"#,
+            r#"{"name":"t","field_type":4,"precision":0,"scale":0,"bytes":4,"bind_type":2},"#,
+            r#"{"name":"ts","field_type":9,"precision":0,"scale":0,"bytes":8,"bind_type":1},"#,
+            r#"{"name":"v","field_type":8,"precision":0,"scale":0,"bytes":10,"bind_type":1}],"fields_count":4}"#
+        )
+    );
+    c.send_binary(&example_bind(0xabc, 1)).await;
+    assert_eq!(
+        mask_timing(&c.recv_text().await),
+        r#"{"code":0,"message":"","action":"stmt2_bind","req_id":2748,"timing":0,"stmt_id":1}"#
+    );
+    assert_eq!(
+        c.call(r#"{"action":"stmt2_exec","args":{"req_id":4,"stmt_id":1}}"#).await,
+        r#"{"code":0,"message":"","action":"stmt2_exec","req_id":4,"timing":0,"stmt_id":1,"affected":2}"#
+    );
+    assert_eq!(
+        c.call(r#"{"action":"stmt2_result","args":{"req_id":5,"stmt_id":1}}"#).await,
+        r#"{"code":65535,"message":"stmt is insert, no result set","action":"stmt2_result","req_id":5,"timing":0,"stmt_id":1}"#
+    );
+    let r = rest_sql(server.addr(), "/rest/sql", "select tbname, t, ts, v from st2.stb order by ts").await;
+    assert_eq!(
+        r.text(),
+        r#"{"code":0,"column_meta":[["tbname","VARCHAR",270],["t","INT",4],["ts","TIMESTAMP",8],["v","VARCHAR",8]],"data":[["d1",1,"2023-11-14T22:13:20.000Z","a"],["d1",1,"2023-11-14T22:13:21.000Z",null]],"rows":2}"#
+    );
+
+    // A query with one parameter: a BIGINT bound as one "table" with one column of one value.
+    c.call(r#"{"action":"stmt2_init","args":{"req_id":6}}"#).await;
+    assert_eq!(
+        c.call(r#"{"action":"stmt2_prepare","args":{"req_id":7,"stmt_id":2,"sql":"select ts, v from st2.stb where ts > ? order by ts","get_fields":true}}"#).await,
+        r#"{"code":0,"message":"","action":"stmt2_prepare","req_id":7,"timing":0,"stmt_id":2,"is_insert":false,"fields":null,"fields_count":1}"#
+    );
+    let mut field = Vec::new();
+    field.extend_from_slice(&26u32.to_le_bytes()); // total: 17 + 1 null flag + 8 value bytes
+    field.extend_from_slice(&5i32.to_le_bytes()); // BIGINT
+    field.extend_from_slice(&1i32.to_le_bytes());
+    field.push(0); // not null
+    field.push(0); // no lengths
+    field.extend_from_slice(&8u32.to_le_bytes());
+    field.extend_from_slice(&1700000000000i64.to_le_bytes());
+    let mut payload = Vec::new();
+    let total = 28 + 4 + field.len();
+    for v in [total as u32, 1, 0, 1, 0, 0, 28] {
+        payload.extend_from_slice(&v.to_le_bytes());
+    }
+    payload.extend_from_slice(&(field.len() as u32).to_le_bytes());
+    payload.extend_from_slice(&field);
+    let mut body = vec![1, 0, 0xff, 0xff, 0xff, 0xff];
+    body.extend_from_slice(&payload);
+    c.send_binary(&bin_request(8, 2, 9, &body)).await;
+    assert!(c.recv_text().await.contains(r#""code":0"#));
+    assert_eq!(
+        c.call(r#"{"action":"stmt2_exec","args":{"req_id":9,"stmt_id":2}}"#).await,
+        r#"{"code":0,"message":"","action":"stmt2_exec","req_id":9,"timing":0,"stmt_id":2,"affected":0}"#
+    );
+    assert_eq!(
+        c.call(r#"{"action":"stmt2_result","args":{"req_id":10,"stmt_id":2}}"#).await,
+        r#"{"code":0,"message":"","action":"stmt2_result","req_id":10,"timing":0,"stmt_id":2,"id":1,"fields_count":2,"fields_names":["ts","v"],"fields_types":[9,8],"fields_lengths":[8,10],"precision":0,"fields_precisions":[0,0],"fields_scales":[0,0]}"#
+    );
+    c.send_binary(&fetch_raw_block(11, 1)).await;
+    let raw = parse_raw_reply(&c.recv_binary().await);
+    assert_eq!(block_rows(&raw.block.expect("one block")), 1, "only the row after the bound ts");
+    assert_eq!(
+        c.call(r#"{"action":"stmt2_close","args":{"req_id":12,"stmt_id":2}}"#).await,
+        r#"{"code":0,"message":"","action":"stmt2_close","req_id":12,"timing":0,"stmt_id":2}"#
+    );
+    assert_eq!(
+        c.call(r#"{"action":"stmt2_exec","args":{"req_id":13,"stmt_id":2}}"#).await,
+        r#"{"code":65535,"message":"stmt2 is nil","action":"stmt2_exec","req_id":13,"timing":0,"stmt_id":2}"#
+    );
+    // A malformed bind is an error answer, and the connection goes on.
+    c.call(r#"{"action":"stmt2_init","args":{"req_id":14}}"#).await;
+    c.send_binary(&bin_request(15, 3, 9, &[1, 0, 0xff, 0xff, 0xff, 0xff, 9, 9, 9])).await;
+    let r = mask_timing(&c.recv_text().await);
+    assert!(r.starts_with(r#"{"code":65535,"#) && r.contains(r#""action":"stmt2_bind""#) && r.ends_with(r#""stmt_id":3}"#), "{r}");
+    server.shutdown().await;
+}

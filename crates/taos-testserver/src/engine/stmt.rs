@@ -27,9 +27,10 @@ pub struct StmtField {
     /// Name, type and user-visible length of the column/tag (`tbname` VARCHAR for the table name).
     pub field: Field,
     pub bind_type: BindType,
-    /// What stmt2 reports as `precision`: the database precision code for TIMESTAMP, the decimal
-    /// precision for DECIMAL, else 0.
+    /// What stmt2 reports as `precision`: the database precision code for TIMESTAMP, else 0
+    /// (DECIMAL too: its precision and scale are in `field`).
     pub precision: u8,
+    /// What stmt2 reports as `scale` (always 0 in the recordings).
     pub scale: u8,
     /// What stmt2 reports as `bytes` (storage size incl. length prefix; 271 for the table name).
     pub bytes: u32,
@@ -90,16 +91,18 @@ pub struct BoundTable {
 
 fn stmt_field(c: &ColumnSchema, bind_type: BindType, db_precision: Precision) -> StmtField {
     let field = c.field();
-    let precision = match c.ty {
-        DataType::Timestamp => db_precision.code(),
-        _ => c.precision,
+    // as recorded: TIMESTAMP carries the database precision; DECIMAL reports neither precision
+    // nor scale, and its plain width (8 or 16) as bytes
+    let (precision, bytes) = match c.ty {
+        DataType::Timestamp => (db_precision.code(), 8),
+        DataType::Decimal | DataType::Decimal64 => (0, c.ty.fixed_size().unwrap_or(8) as u32),
+        _ => (0, field.storage_bytes()),
     };
-    let bytes = field.storage_bytes();
     StmtField {
         field,
         bind_type,
         precision,
-        scale: c.scale,
+        scale: 0,
         bytes,
     }
 }

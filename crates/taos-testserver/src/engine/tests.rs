@@ -603,3 +603,50 @@ fn validate_checks_inserts_without_writing() {
     let rs = rows(&e, "d", "select count(*) from t");
     assert_eq!(rs.columns[0][0], Value::Int(0));
 }
+
+#[test]
+fn stmt2_decimal_and_json_fields_report_like_the_recording() {
+    let e = Engine::new(EngineConfig::default());
+    ok(&e, None, "create database w precision 'us'");
+    ok(
+        &e,
+        Some("w"),
+        "create stable stb (ts timestamp, d64 decimal(10,2), d128 decimal(30,4)) tags (tj json)",
+    );
+    let p = e
+        .prepare(
+            &SessionCtx::default(),
+            "insert into ? using w.stb tags (?) values (?,?,?)",
+        )
+        .unwrap();
+    let got: Vec<(u8, u8, u8, u32)> = p
+        .fields
+        .iter()
+        .map(|f| (f.field.ty.id(), f.precision, f.scale, f.bytes))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (8, 0, 0, 271),
+            (15, 0, 0, 16384),
+            (9, 1, 0, 8),
+            (21, 0, 0, 8),
+            (17, 0, 0, 16)
+        ]
+    );
+    let t = crate::engine::BoundTable {
+        name: Some("c1".into()),
+        tags: vec![Value::Str("{\"k\":1}".into())],
+        columns: vec![
+            vec![Value::Timestamp(1_704_067_200_000_000)],
+            vec![Value::Str("12.345".into())],
+            vec![Value::Str("-1.5".into())],
+        ],
+    };
+    assert_eq!(e.execute_insert_bind(&p, vec![t]).unwrap(), 1);
+    let rs = rows(&e, "w", "select d64, d128 from stb");
+    assert_eq!(
+        (rs.columns[0][0].clone(), rs.columns[1][0].clone()),
+        (Value::Decimal(1235), Value::Decimal(-15000))
+    );
+}

@@ -103,13 +103,19 @@ fn random_json(rng: &mut Rng) -> Vec<u8> {
     const ACTIONS: &[&str] = &[
         "version", "conn", "query", "fetch", "fetch_block", "free_result", "num_fields", "get_current_db",
         "get_server_info", "options_connection", "check_server_status", "stmt2_init", "stmt2_prepare", "init",
-        "close", "stmt2_close", "insert", "", "x",
+        "close", "stmt2_close", "stmt2_exec", "stmt2_result", "insert", "", "x",
     ];
     const VALUES: &[&str] = &[
+        "\"insert into ? using fz.stb tags(?) values(?,?)\"",
+        "\"select * from fz.stb where ts > ?\"",
+        "\"fz\"",
         "0", "1", "-1", "18446744073709551615", "18446744073709551616", "1.5", "null", "true", "\"\"",
         "\"select 1\"", "[]", "{}", "[{\"option\":1,\"value\":null}]", "\"root\"", "\"taosdata\"",
     ];
-    const KEYS: &[&str] = &["req_id", "id", "sql", "user", "password", "db", "options", "result_id", "stmt_id", "mode"];
+    const KEYS: &[&str] = &[
+        "req_id", "id", "sql", "user", "password", "db", "options", "result_id", "stmt_id", "mode", "get_fields",
+        "protocol", "precision", "data",
+    ];
     let action = ACTIONS[rng.below(ACTIONS.len())];
     let mut args = String::from("{");
     for i in 0..rng.below(5) {
@@ -133,7 +139,24 @@ fn random_json(rng: &mut Rng) -> Vec<u8> {
     text
 }
 
+/// The reference §5.2.3 stmt2 bind body (after the 24-byte header).
+const STMT2_BIND_BODY: &str = "01 00 ff ff ff ff 7e 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 1c 00 00 00 21 00 00 00 3b 00 00 00 03 00 64 31 00 16 00 00 00 16 00 00 00 04 00 00 00 01 00 00 00 00 00 04 00 00 00 01 00 00 00 3f 00 00 00 23 00 00 00 09 00 00 00 02 00 00 00 00 00 00 10 00 00 00 00 68 e5 cf 8b 01 00 00 e8 6b e5 cf 8b 01 00 00 1c 00 00 00 08 00 00 00 02 00 00 00 00 01 01 01 00 00 00 00 00 00 00 01 00 00 00 61";
+
 fn random_binary(rng: &mut Rng, statements: &[String]) -> Vec<u8> {
+    if rng.chance(15) {
+        // A stmt2 bind, intact or with a few bytes changed, for one of the first statements.
+        let mut body: Vec<u8> =
+            STMT2_BIND_BODY.split_whitespace().map(|h| u8::from_str_radix(h, 16).unwrap()).collect();
+        for _ in 0..rng.below(4) {
+            let at = rng.below(body.len());
+            body[at] = rng.next() as u8;
+        }
+        if rng.chance(20) {
+            let keep = rng.below(body.len());
+            body.truncate(keep);
+        }
+        return bin_request(rng.next(), 1 + rng.below(4) as u64, 9, &body);
+    }
     match rng.below(5) {
         0 => {
             let n = rng.below(64);
@@ -183,6 +206,15 @@ async fn server_survives_random_frames_requests_and_sql() {
         let mut c = WsClient::connect(addr).await;
         if rng.chance(80) {
             c.call(r#"{"action":"conn","args":{"req_id":1,"user":"root","password":"taosdata"}}"#).await;
+            // Something for stmt2 and schemaless frames to work on.
+            for sql in ["create database if not exists fz", "create stable if not exists fz.stb (ts timestamp, v varchar(8)) tags (t int)", "use fz"] {
+                c.send_binary(&binary_query(1, sql)).await;
+                c.recv_text().await;
+            }
+            for _ in 0..2 {
+                c.call(r#"{"action":"stmt2_init","args":{"req_id":2}}"#).await;
+            }
+            c.call(r#"{"action":"stmt2_prepare","args":{"req_id":3,"stmt_id":1,"sql":"insert into ? using fz.stb tags(?) values(?,?)","get_fields":true}}"#).await;
         }
         for _ in 0..400 {
             if Instant::now() > deadline {

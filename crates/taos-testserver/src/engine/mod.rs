@@ -2,16 +2,29 @@
 //! storage ordered by the timestamp key, and the executor of parsed SQL.
 //!
 //! CONTRACT (used by the protocol front ends; keep these signatures stable):
-//! - `Engine` is cheap to clone and shared by every connection (interior locking).
+//! - `Engine` is cheap to clone and shared by every connection (one `RwLock` inside: queries
+//!   share it, writes and DDL take it alone).
 //! - `Engine::execute` runs one statement for one session and returns an [`Outcome`] or a
 //!   [`TdError`] carrying TDengine's code and message. It never panics on any input.
 //! - `SessionCtx` is per connection (WebSocket) or per request (REST).
 //!
-//! Beside SQL: [`Engine::insert_rows`] writes rows into a table without SQL text (stmt2 binds,
-//! schemaless); [`Engine::table_schema`] describes a table; [`Engine::prepare`] +
-//! [`Engine::execute_insert_bind`] / [`Engine::execute_query_bind`] run stmt2 statements;
-//! [`Engine::schemaless_insert`] writes InfluxDB line / OpenTSDB telnet / OpenTSDB JSON data;
-//! [`Engine::topic`] looks up a TMQ topic.
+//! Beside SQL:
+//! - [`Engine::insert_rows`] writes rows into a table without SQL text (auto-creating a child
+//!   table when asked); [`Engine::table_schema`] describes a table;
+//! - [`Engine::prepare`] + [`Engine::execute_insert_bind`] / [`Engine::execute_query_bind`] run
+//!   stmt2 statements ([`PreparedStmt::fields`] is what `stmt2_prepare` reports);
+//! - [`Engine::schemaless_insert`] writes InfluxDB line / OpenTSDB telnet / OpenTSDB JSON data;
+//! - [`Engine::validate`] checks a query or an INSERT without running/writing it;
+//! - [`Engine::topic`] / [`Engine::topic_names`] look up TMQ topics.
+//!
+//! Layout: `crate::sql` turns text into an AST (hand-written lexer, recursive-descent parser with
+//! TDengine's error texts); `catalog` holds databases and per-table columns (`TableData`: a `ts`
+//! vector plus one `Vec<Value>` per column, kept sorted by ts, appends on the fast path);
+//! `insert`/`convert` turn literals into typed values (534 errors); `ddl` runs DDL, SHOW,
+//! DESCRIBE and builds `information_schema` tables; `query` binds names (`eval::BExpr`) and
+//! executes SELECT, with windows and aggregation in `query::grouping`.
+//! The recorded TDengine answers in `tests/data/sql-corpus` are replayed by
+//! `tests/corpus_engine.rs` (`CORPUS_VERBOSE=1` prints every difference).
 
 pub mod catalog;
 pub mod convert;

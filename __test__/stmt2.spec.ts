@@ -9,9 +9,6 @@ import { dbName, open, useServer } from './helpers/server.js'
 
 const server = useServer(test)
 
-// The embedded server does not serve the stmt2_* actions yet (issue 4, server side in progress):
-// until it does these specs run as test.failing; against a real TDengine they are plain tests.
-const served = process.env['TDENGINE_DSN'] ? test : test.failing
 
 async function database(t: import('ava').ExecutionContext, prefix: string, precision = 'ms') {
   const conn = await open(t, server().dsn, { timestampAs: 'bigint' })
@@ -21,7 +18,7 @@ async function database(t: import('ava').ExecutionContext, prefix: string, preci
   return { conn, db }
 }
 
-served('bindParam writes several child tables in one bind, creating them from the tags', async (t) => {
+test('bindParam writes several child tables in one bind, creating them from the tags', async (t) => {
   const { conn, db } = await database(t, 'stmt2_multi')
   await conn.execute(`create stable ${db}.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))`)
   await using stmt = await conn.statement2(`insert into ? using ${db}.meters tags (?, ?) values (?, ?, ?, ?)`)
@@ -45,7 +42,7 @@ served('bindParam writes several child tables in one bind, creating them from th
   ])
 })
 
-served('bindParamWithTables with BindTable and typed-array columns', async (t) => {
+test('bindParamWithTables with BindTable and typed-array columns', async (t) => {
   const { conn, db } = await database(t, 'stmt2_tables')
   await conn.execute(`create stable ${db}.st (ts timestamp, v double, n int) tags (t int)`)
   await using stmt = await conn.statement2(`insert into ? using ${db}.st tags (?) values (?, ?, ?)`)
@@ -85,7 +82,7 @@ const TYPES = [
   ['c_blob', 'blob', [Buffer.from([0, 255]), Buffer.from('x')]],
 ] as const
 
-served('every type binds in columns and tags, with NULL rows and NULL tags', async (t) => {
+test('every type binds in columns and tags, with NULL rows and NULL tags', async (t) => {
   const { conn, db } = await database(t, 'stmt2_types')
   // TDengine has no DECIMAL or BLOB tags.
   const tagged = ([, ty]: (typeof TYPES)[number]) => ty !== 'blob' && !ty.startsWith('decimal')
@@ -113,7 +110,7 @@ served('every type binds in columns and tags, with NULL rows and NULL tags', asy
   t.deepEqual(nullTags[0], tagValues.map(() => null))
 })
 
-served('timestamps from Date, number, bigint and ISO text keep sub-millisecond digits', async (t) => {
+test('timestamps from Date, number, bigint and ISO text keep sub-millisecond digits', async (t) => {
   for (const precision of ['ms', 'us', 'ns'] as const) {
     const { conn, db } = await database(t, `stmt2_ts_${precision}`, precision)
     await conn.execute(`create table ${db}.t (ts timestamp, k int)`)
@@ -134,7 +131,7 @@ served('timestamps from Date, number, bigint and ISO text keep sub-millisecond d
   }
 })
 
-served('a JSON tag binds from an object or from text; DECIMAL from string, number and bigint', async (t) => {
+test('a JSON tag binds from an object or from text; DECIMAL from string, number and bigint', async (t) => {
   const { conn, db } = await database(t, 'stmt2_json')
   await conn.execute(`create stable ${db}.st (ts timestamp, d decimal(12,3)) tags (j json)`)
   await using stmt = await conn.statement2(`insert into ? using ${db}.st tags (?) values (?, ?)`)
@@ -149,7 +146,7 @@ served('a JSON tag binds from an object or from text; DECIMAL from string, numbe
   ])
 })
 
-served('a query statement binds parameters and returns its rows', async (t) => {
+test('a query statement binds parameters and returns its rows', async (t) => {
   const { conn, db } = await database(t, 'stmt2_query')
   await conn.execute(`create table ${db}.t (ts timestamp, v int, s varchar(10))`)
   await conn.execute(`insert into ${db}.t values (1700000000000, 1, 'a') (1700000000001, 2, 'b') (1700000000002, 3, 'c')`)
@@ -163,7 +160,7 @@ served('a query statement binds parameters and returns its rows', async (t) => {
   t.deepEqual(await (await stmt.result({ rowMode: 'object' })).toArray(), [{ v: 1, s: 'a' }, { v: 2, s: 'b' }, { v: 3, s: 'c' }])
 })
 
-served('bad input is a StatementError naming table, column and row; nothing is written and the statement stays usable', async (t) => {
+test('bad input is a StatementError naming table, column and row; nothing is written and the statement stays usable', async (t) => {
   const { conn, db } = await database(t, 'stmt2_bad')
   await conn.execute(`create stable ${db}.st (ts timestamp, c_i8 tinyint, c_int int) tags (loc varchar(8))`)
   await using stmt = await conn.statement2(`insert into ? using ${db}.st tags (?) values (?, ?, ?)`)
@@ -186,7 +183,7 @@ served('bad input is a StatementError naming table, column and row; nothing is w
   t.deepEqual(await (await conn.query(`select count(*) from ${db}.st`)).toArray(), [[1n]])
 })
 
-served('misuse: execute before bind and anything after close are ProgrammingErrors', async (t) => {
+test('misuse: execute before bind and anything after close are ProgrammingErrors', async (t) => {
   const { conn, db } = await database(t, 'stmt2_misuse')
   await conn.execute(`create table ${db}.t (ts timestamp, v int)`)
   const stmt = await conn.statement2()

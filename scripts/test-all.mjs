@@ -5,13 +5,19 @@
 // Suites: Rust (cargo test, release profile shared with the addon build so Rust compiles once),
 // the WASM build of the sans-IO core, the official Python clients against the embedded server,
 // and the ava specs of the Node package.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
+
+// `napi build --platform` compiles for an explicit `--target <host triple>`; cargo test does the
+// same so that both share target/<triple>/release and Rust compiles once per run.
+const host = execFileSync('rustc', ['-vV'], { encoding: 'utf8' }).match(/^host: (\S+)$/m)[1];
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, 'target');
+const testserverBin = join(targetDir, host, 'release', 'taos-testserver');
 
 /** Runs a command, echoing its output, and resolves with { code, output }. */
 function run(cmd, args, env = {}) {
@@ -58,7 +64,7 @@ const suites = [
   {
     name: 'rust',
     cmd: 'cargo',
-    args: ['test', '--release', '--workspace', '--', '--test-threads=2'],
+    args: ['test', '--release', '--workspace', '--target', host, '--', '--test-threads=2'],
     count: countCargo,
   },
   {
@@ -72,6 +78,7 @@ const suites = [
     name: 'conformance',
     cmd: 'bash',
     args: ['scripts/conformance/run.sh'],
+    env: { TESTSERVER_BIN: testserverBin },
     enabled: () => existsSync(join(root, 'scripts/conformance/run.sh')),
     count: countPlain,
   },
@@ -93,7 +100,7 @@ for (const suite of suites) {
   }
   console.log(`\n=== ${suite.name}: ${suite.cmd} ${suite.args.join(' ')}`);
   const started = Date.now();
-  const { code, output } = await run(suite.cmd, suite.args);
+  const { code, output } = await run(suite.cmd, suite.args, suite.env);
   let c = suite.count(output, code);
   // A suite that failed without reporting counts (build error, crash) is one failure, never silence.
   if (!c || (code !== 0 && c.failed === 0)) c = { passed: c?.passed ?? 0, failed: (c?.failed ?? 0) + 1, skipped: c?.skipped ?? 0 };

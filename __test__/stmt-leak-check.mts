@@ -1,0 +1,52 @@
+/**
+ * Runs 4k stmt2 cycles (inserts closed after execute; queries half read, half abandoned and
+ * closed with their result open; every 4th statement left to the connection) and prints RSS after
+ * a warm-up and at the end. Run with `node --expose-gc --import=tsx __test__/stmt-leak-check.mts`.
+ */
+import { connect } from '../src/index.js'
+import { TestServer } from '../src/testing.js'
+
+const gc = globalThis.gc
+if (gc === undefined) throw new Error('run with --expose-gc')
+
+const server = await TestServer.start({ blockRows: 50 })
+const conn = await connect(server.dsn)
+await conn.execute('create database if not exists stmt_leak')
+await conn.execute('create table if not exists stmt_leak.t (ts timestamp, v int, s nchar(8))')
+await conn.execute(`insert into stmt_leak.t values ${Array.from({ length: 300 }, (_, i) => `(${1700000000000 + i}, ${i}, 'ü${i % 100}')`).join(' ')}`)
+
+const ts = BigInt64Array.from({ length: 100 }, (_, i) => 1700000001000n + BigInt(i))
+async function round(i: number): Promise<void> {
+  if (i % 2 === 0) {
+    const stmt = await conn.statement2('insert into stmt_leak.t values (?, ?, ?)')
+    await stmt.bindParam(null, null, [[ts, Int32Array.from({ length: 100 }, (_, k) => k + i), Array.from({ length: 100 }, () => 'ab')]])
+    await stmt.execute()
+    await stmt.close()
+  } else {
+    const stmt = await conn.statement2('select * from stmt_leak.t where v > ?')
+    await stmt.bindParams([i % 50])
+    await stmt.execute()
+    const result = await stmt.result()
+    if (i % 4 === 1) await result.toArray()
+    else for await (const _ of result) break
+    await stmt.close()
+  }
+}
+
+const TOTAL = Number(process.env.STMT_LEAK_TOTAL ?? 4_000)
+const WARM = 500
+let warmRss = 0
+for (let i = 0; i < TOTAL; i++) {
+  await round(i)
+  if (i + 1 === WARM) {
+    gc()
+    warmRss = process.memoryUsage().rss
+  }
+}
+gc()
+await new Promise((r) => setTimeout(r, 100))
+gc()
+const endRss = process.memoryUsage().rss
+await conn.close()
+await server.close()
+console.log(JSON.stringify({ statements: TOTAL, warmRss, endRss }))

@@ -65,3 +65,47 @@ served('a query statement binds its parameters and returns rows', async (t) => {
   await stmt.execute()
   t.deepEqual(await (await stmt.result()).toArray(), [[2]])
 })
+
+const TYPES = [
+  ['c_bool', 'bool', [true, null]],
+  ['c_i8', 'tinyint', [-128, null]],
+  ['c_i16', 'smallint', [32767, null]],
+  ['c_i32', 'int', [-2147483648, null]],
+  ['c_i64', 'bigint', [9223372036854775807n, null]],
+  ['c_u8', 'tinyint unsigned', [255, null]],
+  ['c_u16', 'smallint unsigned', [65535, null]],
+  ['c_u32', 'int unsigned', [4294967295, null]],
+  ['c_u64', 'bigint unsigned', [18446744073709551614n, null]],
+  ['c_f32', 'float', [1.5, null]],
+  ['c_f64', 'double', [Math.E, null]],
+  ['c_vc', 'varchar(16)', ['hello', null]],
+  ['c_nc', 'nchar(8)', ['温度😀', null]],
+  ['c_vb', 'varbinary(8)', [Buffer.from([1, 2]), null]],
+  ['c_geo', 'geometry(64)', [Buffer.from('0101000000000000000000f03f0000000000000040', 'hex'), null]],
+  ['c_d64', 'decimal(10,2)', ['-12.34', null]],
+  ['c_d128', 'decimal(30,10)', ['1.0000000001', null]],
+] as const
+
+served('every type binds in columns and tags, with NULLs', async (t) => {
+  const { conn, db } = await database(t, 'stmt_v1_types')
+  const tagged = ([, ty]: (typeof TYPES)[number]) => !ty.startsWith('decimal')
+  const tagDefs = TYPES.filter(tagged).map(([n, ty]) => `t${n.slice(1)} ${ty}`)
+  await conn.execute(`create stable ${db}.st (ts timestamp, ${TYPES.map(([n, ty]) => `${n} ${ty}`).join(', ')}) tags (${tagDefs.join(', ')})`)
+  await using stmt = await conn.statement()
+  const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ')
+  await stmt.prepare(`insert into ? using ${db}.st tags (${marks(tagDefs.length)}) values (?, ${marks(TYPES.length)})`)
+  const tagValues = TYPES.filter(tagged).map(([, , v]) => v[0])
+  await stmt.setTbname('d_full')
+  await stmt.setTags(tagValues)
+  await stmt.bindParam([[1700000000000n, 1700000000001n], ...TYPES.map(([, , v]) => [...v])])
+  await stmt.addBatch()
+  await stmt.setTbname('d_null')
+  await stmt.setTags(tagValues.map(() => null))
+  await stmt.bindParam([[1700000000000n], ...TYPES.map(() => [null])])
+  t.is(await stmt.execute(), 3)
+  const rows = await (await conn.query(`select * from ${db}.d_full order by ts`)).toArray()
+  t.deepEqual(rows.map((r) => r.slice(1)), [TYPES.map(([, , v]) => v[0]), TYPES.map(() => null)])
+  const cols = tagDefs.map((d) => d.split(' ')[0]).join(', ')
+  t.deepEqual((await (await conn.query(`select ${cols} from ${db}.st where tbname = 'd_full' limit 1`)).toArray())[0], tagValues)
+  t.deepEqual((await (await conn.query(`select ${cols} from ${db}.st where tbname = 'd_null' limit 1`)).toArray())[0], tagValues.map(() => null))
+})

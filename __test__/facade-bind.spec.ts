@@ -312,3 +312,14 @@ test('DECIMAL placeholders described without a scale get it from DESCRIBE of the
   t.is(fake.stmt2s[0]!.binds[0]![0]!.columns[0]!.decimalScale, undefined)
   t.true(fake.calls.some((c) => c.method === 'query' && c.args[0] === 'describe db.st'))
 })
+
+test('executemany on a query, text that is no date-time and unbindable parameters are refused', async (t) => {
+  const { conn, fake } = await setup([], false)
+  await t.throwsAsync(conn.cursor().executemany('select * from t where v = ?', [[1], [2]]), { instanceOf: taos.ProgrammingError, message: /executemany runs writes/ })
+  t.true(fake.stmt2s[0]!.closed, 'the statement is closed after the refusal')
+  await t.throwsAsync(conn.cursor().execute('select * from t where v = ? and w = ?', [{ a: 1 }, 1]), { instanceOf: taos.StatementError, message: /parameter #1: \{"a":1\} cannot be sent/ })
+  fake.prepareAnswer = () => ({ isInsert: true, fields: [stmtField('ts', T.Timestamp)], fieldsCount: 1 })
+  const stmt = await conn.statement2('insert into t values (?)')
+  await t.throwsAsync(stmt.bindParam(null, null, [[['yesterday']]]), { instanceOf: taos.StatementError, message: /column ts \(TIMESTAMP\), row 0: "yesterday" is not a date-time text/ })
+  await t.throwsAsync(stmt.bindParam(null, null, [[[true]]]), { instanceOf: taos.StatementError, message: /row 0: true is not a timestamp/ })
+})

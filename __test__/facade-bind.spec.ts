@@ -303,7 +303,8 @@ test('DECIMAL placeholders described without a scale get it from DESCRIBE of the
         }
       : { affectedRows: 0 },
   )
-  const conn = await openConnection(native, undefined)
+  // Rows as objects by default must not confuse the DESCRIBE lookup.
+  const conn = await openConnection(native, undefined, { rowMode: 'object' })
   const fake = native.connections[0] as FakeConnection
   fake.prepareAnswer = () => ({ isInsert: true, fields: insertFields([stmtField('loc', T.VarChar, 2, 0, 10)], [stmtField('ts', T.Timestamp), stmtField('d', T.Decimal64, 1, 0, 8, 0)]), fieldsCount: 4 })
   const stmt = await conn.statement2('insert into ? using db.st tags (?) values (?, ?)')

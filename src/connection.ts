@@ -209,7 +209,7 @@ export class Connection implements AsyncDisposable, StatementHost {
   /** @internal */
   async decimalScales(table: string): Promise<Map<string, number>> {
     const scales = new Map<string, number>()
-    const rows = await (await this.query(`describe ${table}`)).toArray()
+    const rows = await (await this.query(`describe ${table}`, { rowMode: 'array' })).toArray()
     for (const [name, type] of rows) {
       const m = /^DECIMAL\(\s*\d+\s*,\s*(\d+)\s*\)$/i.exec(String(type))
       if (m !== null) scales.set(String(name), Number(m[1]))

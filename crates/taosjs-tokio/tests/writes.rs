@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use taos_testserver::{start, ServerConfig, ServerHandle};
-use taosjs_core::block::{decode_block, DecodedBlock, DecodedColumn, FixedData};
+use taosjs_core::block::{decode_block_with_fields, DecodedBlock, DecodedColumn, FixedData};
 use taosjs_tokio::{
     BindColumn, BindTable, BindType, Client, ColumnValues, ConnectConfig, DataType, ErrorKind, SchemalessPrecision,
     SchemalessProtocol, Stmt2InitOptions, VarData,
@@ -28,10 +28,10 @@ async fn exec(c: &Client, sql: &str) {
     within(c.query(sql, None)).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-async fn read_all(c: &Client, result_id: u64) -> Vec<DecodedBlock> {
+async fn read_all(c: &Client, info: &taosjs_core::QueryInfo) -> Vec<DecodedBlock> {
     let mut blocks = Vec::new();
-    while let Some(raw) = within(c.fetch_block(result_id)).await.unwrap() {
-        blocks.push(decode_block(&raw).unwrap());
+    while let Some(raw) = within(c.fetch_block(info.result_id)).await.unwrap() {
+        blocks.push(decode_block_with_fields(&raw, Some(&info.fields)).unwrap());
     }
     blocks
 }
@@ -40,7 +40,7 @@ async fn read_all(c: &Client, result_id: u64) -> Vec<DecodedBlock> {
 async fn rows(c: &Client, sql: &str) -> Vec<Vec<String>> {
     let info = within(c.query(sql, None)).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     let mut out = Vec::new();
-    for block in read_all(c, info.result_id).await {
+    for block in read_all(c, &info).await {
         for row in 0..block.rows {
             out.push(block.columns.iter().map(|col| cell(col, row)).collect());
         }
@@ -96,7 +96,6 @@ async fn setup(c: &Client, db: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server: stmt2 not yet served"]
 async fn stmt2_inserts_two_child_tables_and_reads_them_back() {
     let s = server().await;
     let c = client(&s).await;
@@ -125,7 +124,6 @@ async fn stmt2_inserts_two_child_tables_and_reads_them_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server: stmt2 not yet served"]
 async fn stmt2_query_with_parameters_returns_a_result_set() {
     let s = server().await;
     let c = client(&s).await;
@@ -142,7 +140,7 @@ async fn stmt2_query_with_parameters_returns_a_result_set() {
     assert_eq!(within(c.stmt2_exec(id)).await.unwrap(), 0);
     let info = within(c.stmt2_result(id)).await.unwrap();
     assert_eq!(info.fields.len(), 1);
-    let blocks = read_all(&c, info.result_id).await;
+    let blocks = read_all(&c, &info).await;
     let values: Vec<String> = blocks.iter().flat_map(|b| (0..b.rows).map(|r| cell(&b.columns[0], r))).collect();
     assert_eq!(values, ["7"]);
     within(c.stmt2_close(id)).await.unwrap();
@@ -150,7 +148,6 @@ async fn stmt2_query_with_parameters_returns_a_result_set() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server: stmt2 not yet served"]
 async fn stmt2_bad_values_are_refused_before_sending_and_the_statement_stays_usable() {
     let s = server().await;
     let c = client(&s).await;
@@ -222,7 +219,7 @@ async fn stmt_v1_insert_then_query() {
     within(c.stmt_add_batch(q)).await.unwrap();
     within(c.stmt_exec(q)).await.unwrap();
     let info = within(c.stmt_use_result(q)).await.unwrap();
-    let blocks = read_all(&c, info.result_id).await;
+    let blocks = read_all(&c, &info).await;
     let values: Vec<String> = blocks.iter().flat_map(|b| (0..b.rows).map(|r| cell(&b.columns[0], r))).collect();
     assert_eq!(values, ["2"]);
     within(c.stmt_close(q)).await.unwrap();
@@ -289,5 +286,47 @@ async fn schemaless_line_telnet_and_json() {
     .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Schemaless);
     assert!(e.errno.is_some_and(|n| n != 0), "{e}");
+    c.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stmt2_decimals_numbers_and_bytes_round_trip() {
+    let s = server().await;
+    let c = client(&s).await;
+    exec(&c, "create database if not exists w2d").await;
+    exec(
+        &c,
+        "create stable w2d.stb (ts timestamp, d64 decimal(10,2), d128 decimal(30,10), u8 tinyint unsigned, \
+         f float, b bool, vb varbinary(8)) tags (g int)",
+    )
+    .await;
+    let id = within(c.stmt2_init(Stmt2InitOptions::default())).await.unwrap();
+    let p = within(c.stmt2_prepare(id, "insert into ? using w2d.stb tags (?) values (?,?,?,?,?,?,?)")).await.unwrap();
+    assert_eq!(p.fields.len(), 9);
+    let mut d64 = BindColumn::with_nulls(ColumnValues::Decimal(vec!["12.34".into(), String::new()]), vec![0, 1]);
+    d64.decimal_scale = Some(2);
+    let mut d128 = BindColumn::new(ColumnValues::Decimal(vec!["-12345678901234567890.0123456789".into(), "1e-10".into()]));
+    d128.decimal_scale = Some(10);
+    let t = BindTable {
+        name: Some("e1".into()),
+        tags: vec![BindColumn::new(ColumnValues::I32(vec![1]))],
+        columns: vec![
+            BindColumn::new(ColumnValues::Timestamp(vec![1_700_000_000_000, 1_700_000_000_001])),
+            d64,
+            d128,
+            BindColumn::new(ColumnValues::I32(vec![255, 0])),
+            BindColumn::new(ColumnValues::F64(vec![1.5, -2.25])),
+            BindColumn::new(ColumnValues::Bool(vec![1, 0])),
+            BindColumn::new(ColumnValues::Bytes(VarData::from_values([Some(&b"ab"[..]), Some(&[0xff][..])]))),
+        ],
+    };
+    within(c.stmt2_bind(id, vec![t])).await.unwrap();
+    assert_eq!(within(c.stmt2_exec(id)).await.unwrap(), 2);
+    within(c.stmt2_close(id)).await.unwrap();
+    let got = rows(&c, "select d64, d128, u8, f, b from w2d.stb order by ts").await;
+    assert_eq!(got, [
+        ["12.34", "-12345678901234567890.0123456789", "255", "1.5", "true"],
+        ["NULL", "0.0000000001", "0", "-2.25", "false"],
+    ]);
     c.close().await;
 }

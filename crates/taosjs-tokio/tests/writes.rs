@@ -330,3 +330,47 @@ async fn stmt2_decimals_numbers_and_bytes_round_trip() {
     ]);
     c.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_queries_and_schemaless_interleave_on_one_connection() {
+    let s = server().await;
+    let c = client(&s).await;
+    setup(&c, "w2c").await;
+    exec(&c, "use w2c").await;
+    let insert_through_stmt2 = |name: &'static str, tag: i32| {
+        let c = c.clone();
+        async move {
+            let id = within(c.stmt2_init(Stmt2InitOptions::default())).await.unwrap();
+            within(c.stmt2_prepare(id, "insert into ? using w2c.stb tags (?, ?) values (?, ?, ?)")).await.unwrap();
+            let ts: Vec<i64> = (0..50).map(|i| 1_700_000_000_000 + i).collect();
+            let v: Vec<i32> = (0..50).map(|i| tag * 1000 + i).collect();
+            let s: Vec<Option<&str>> = (0..50).map(|_| Some("s")).collect();
+            within(c.stmt2_bind(id, vec![table(name, tag, ts, v, &s)])).await.unwrap();
+            let n = within(c.stmt2_exec(id)).await.unwrap();
+            within(c.stmt2_close(id)).await.unwrap();
+            n
+        }
+    };
+    let sml = within(c.schemaless_insert(
+        vec!["sm,h=a v=1i 1700000000000".into()],
+        SchemalessProtocol::Line,
+        SchemalessPrecision::Milliseconds,
+        0,
+        None,
+        None,
+    ));
+    let (a, b, q, sml) = tokio::join!(
+        insert_through_stmt2("ca", 1),
+        insert_through_stmt2("cb", 2),
+        rows(&c, "select 1"),
+        sml
+    );
+    assert_eq!((a, b), (50, 50));
+    assert_eq!(q, [["1"]]);
+    assert_eq!(sml.unwrap().affected_rows, 1);
+    assert_eq!(rows(&c, "select tbname, count(*) from w2c.stb partition by tbname order by tbname").await, [
+        ["ca", "50"],
+        ["cb", "50"]
+    ]);
+    c.close().await;
+}

@@ -562,11 +562,12 @@ pub fn value_to_string(v: &Value, env: &EvalEnv) -> Option<String> {
         // `2024-01-01 08:00:00.000` in the server timezone, as casts to strings print it
         Value::Timestamp(t) => {
             let iso = super::time::format_rfc3339(*t, env.precision, env.tz);
-            let digits = 20 + match env.precision {
-                Precision::Millisecond => 3,
-                Precision::Microsecond => 6,
-                Precision::Nanosecond => 9,
-            };
+            let digits = 20
+                + match env.precision {
+                    Precision::Millisecond => 3,
+                    Precision::Microsecond => 6,
+                    Precision::Nanosecond => 9,
+                };
             iso.get(..digits).unwrap_or(&iso).replacen('T', " ", 1)
         }
         Value::Str(s) => s.clone(),

@@ -15,7 +15,8 @@
 //!   stmt2 statements ([`PreparedStmt::fields`] is what `stmt2_prepare` reports);
 //! - [`Engine::schemaless_insert`] writes InfluxDB line / OpenTSDB telnet / OpenTSDB JSON data;
 //! - [`Engine::validate`] checks a query or an INSERT without running/writing it;
-//! - [`Engine::topic`] / [`Engine::topic_names`] look up TMQ topics.
+//! - [`Engine::topic`] / [`Engine::topic_names`] look up TMQ topics; [`Engine::topic_rows`] gives
+//!   a topic's rows per table after given timestamps (what a consumer has not seen yet).
 //!
 //! Layout: `crate::sql` turns text into an AST (hand-written lexer, recursive-descent parser with
 //! TDengine's error texts); `catalog` holds databases and per-table columns (`TableData`: a `ts`
@@ -37,6 +38,7 @@ mod regex;
 pub mod schemaless;
 pub mod stmt;
 pub mod time;
+pub mod topic;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -47,6 +49,7 @@ use crate::types::{code, Field, Outcome, Precision, TdError, Value};
 pub use catalog::{ColumnSchema, Database, PendingRow, STable, Table, TableData, TableKind};
 pub use schemaless::SmlProtocol;
 pub use stmt::{BindType, BoundTable, PreparedStmt, StmtField};
+pub use topic::TopicBatch;
 
 /// Error codes the engine produces beyond `types::code` (low 16 bits, from the recordings).
 pub mod ecode {

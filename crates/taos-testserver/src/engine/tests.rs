@@ -650,3 +650,77 @@ fn stmt2_decimal_and_json_fields_report_like_the_recording() {
         (Value::Decimal(1235), Value::Decimal(-15000))
     );
 }
+
+#[test]
+fn topic_rows_follow_the_topic_definition_and_resume_after_a_timestamp() {
+    let e = Engine::new(EngineConfig::default());
+    ok(&e, None, "create database d");
+    ok(
+        &e,
+        Some("d"),
+        "create stable meters (ts timestamp, current float, voltage int) tags (groupid int)",
+    );
+    ok(&e, Some("d"), "insert into a using meters tags (1) values (1704067200000, 1.5, 220) (1704067201000, 2.5, 190) b using meters tags (2) values (1704067200000, 9.5, 230)");
+    ok(
+        &e,
+        Some("d"),
+        "create topic q as select ts, current * 2 as c2, groupid from meters where voltage > 200",
+    );
+    ok(
+        &e,
+        Some("d"),
+        "create topic s as stable meters where groupid = 2",
+    );
+    let batches = e
+        .topic_rows("q", &std::collections::HashMap::new(), 100)
+        .unwrap();
+    let got: Vec<(String, usize)> = batches
+        .iter()
+        .map(|b| (b.table.clone(), b.rows.num_rows()))
+        .collect();
+    // `a` has one row above 200 volts, `b` one
+    assert_eq!(got, vec![("a".to_string(), 1), ("b".to_string(), 1)]);
+    assert_eq!(batches[0].rows.fields[1].name, "c2");
+    assert_eq!(batches[0].rows.columns[1][0], Value::Double(3.0));
+    assert_eq!(batches[0].last_ts, 1_704_067_201_000);
+    // resume: nothing new for `a` after its last timestamp
+    let after: std::collections::HashMap<String, i64> = batches
+        .iter()
+        .map(|b| (b.table.clone(), b.last_ts))
+        .collect();
+    assert!(e
+        .topic_rows("q", &after, 100)
+        .unwrap()
+        .iter()
+        .all(|b| b.rows.num_rows() == 0));
+    ok(
+        &e,
+        Some("d"),
+        "insert into a values (1704067202000, 3.5, 240)",
+    );
+    let next: Vec<_> = e
+        .topic_rows("q", &after, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.rows.num_rows() > 0)
+        .collect();
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        next[0].rows.columns[0],
+        vec![Value::Timestamp(1_704_067_202_000)]
+    );
+    // stable topic with a tag filter: every column of the matching child tables
+    let s = e
+        .topic_rows("s", &std::collections::HashMap::new(), 100)
+        .unwrap();
+    let rows: usize = s.iter().map(|b| b.rows.num_rows()).sum();
+    assert_eq!(
+        (
+            rows,
+            s.iter()
+                .find(|b| b.rows.num_rows() > 0)
+                .map(|b| b.rows.fields.len())
+        ),
+        (1, Some(3))
+    );
+}

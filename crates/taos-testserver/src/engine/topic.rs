@@ -1,0 +1,196 @@
+//! Data of TMQ topics: the rows a consumer has not seen yet, per table, computed from the
+//! topic's definition (`AS SELECT`, `AS DATABASE`, `AS STABLE … [WHERE]`).
+
+use std::collections::HashMap;
+
+use crate::sql::ast::*;
+use crate::types::{ResultSet, TdError};
+
+use super::catalog::TableKind;
+use super::{err, Engine, SessionCtx};
+
+/// New rows of one table of a topic.
+#[derive(Debug, Clone)]
+pub struct TopicBatch {
+    pub db: String,
+    /// The child or normal table the rows belong to.
+    pub table: String,
+    /// Its super table, for child tables.
+    pub stable: Option<String>,
+    /// The rows: the topic's projection (`AS SELECT`) or every column (`AS DATABASE/STABLE`),
+    /// in timestamp order, in the database precision.
+    pub rows: ResultSet,
+    /// Largest timestamp of the table this batch covered (pass it back in `after` to continue);
+    /// `rows` may be empty when the topic's filter dropped them all.
+    pub last_ts: i64,
+}
+
+impl Engine {
+    /// Rows of `topic` with a timestamp greater than `after[table]` (every row of a table that
+    /// has no entry), table by table, at most about `max_rows` in total.
+    pub fn topic_rows(
+        &self,
+        topic: &str,
+        after: &HashMap<String, i64>,
+        max_rows: usize,
+    ) -> Result<Vec<TopicBatch>, TdError> {
+        let t = self
+            .topic(topic)
+            .ok_or_else(|| err(993, "Topic not exist"))?;
+        let cat = self.read();
+        let db = cat.dbs.get(&t.db).ok_or_else(super::db_not_exist)?;
+        // (table, stable, base select) for every table the topic covers
+        let mut plans: Vec<(String, Option<String>, Select, Vec<OrderItem>)> = Vec::new();
+        let star = |name: &str, where_: Option<Expr>| Select {
+            distinct: false,
+            items: vec![SelectItem {
+                expr: Expr::Star { table: None },
+                alias: None,
+                text: "*".into(),
+            }],
+            from: Some(FromItem::Table {
+                name: TableName {
+                    db: Some(t.db.clone()),
+                    name: name.to_string(),
+                },
+                alias: None,
+            }),
+            join: None,
+            where_,
+            partition_by: vec![],
+            window: None,
+            group_by: vec![],
+            having: None,
+        };
+        let children = |st: &str| -> Vec<String> {
+            db.children_of(st)
+                .into_iter()
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        match &t.source {
+            TopicSource::Database(_) => {
+                for tb in db.tables_in_order() {
+                    let st = match &tb.kind {
+                        TableKind::Child { stable, .. } => Some(stable.clone()),
+                        TableKind::Normal { .. } => None,
+                    };
+                    plans.push((tb.name.clone(), st, star(&tb.name, None), vec![]));
+                }
+            }
+            TopicSource::Stable { name, where_ } => {
+                for c in children(&name.name) {
+                    plans.push((
+                        c.clone(),
+                        Some(name.name.clone()),
+                        star(&c, where_.clone()),
+                        vec![],
+                    ));
+                }
+            }
+            TopicSource::Query(q) => {
+                let Some(sel) = q.selects.first() else {
+                    return Ok(vec![]);
+                };
+                let Some(FromItem::Table { name, .. }) = &sel.from else {
+                    return Ok(vec![]);
+                };
+                let tables: Vec<(String, Option<String>)> = if db.stables.contains_key(&name.name) {
+                    children(&name.name)
+                        .into_iter()
+                        .map(|c| (c, Some(name.name.clone())))
+                        .collect()
+                } else {
+                    vec![(name.name.clone(), None)]
+                };
+                for (tb, st) in tables {
+                    let mut s = sel.clone();
+                    s.from = Some(FromItem::Table {
+                        name: TableName {
+                            db: Some(t.db.clone()),
+                            name: tb.clone(),
+                        },
+                        alias: None,
+                    });
+                    plans.push((tb, st, s, vec![]));
+                }
+            }
+        }
+        let ctx = SessionCtx {
+            db: Some(t.db.clone()),
+        };
+        let mut out = Vec::new();
+        let mut budget = max_rows.max(1);
+        for (table, stable, mut sel, order_by) in plans {
+            if budget == 0 {
+                break;
+            }
+            let Some(tbl) = db.tables.get(&table) else {
+                continue;
+            };
+            let ts_name = db
+                .columns_of(tbl)
+                .first()
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| "ts".into());
+            let ts_data = &tbl.data.ts;
+            let from = after.get(&table).copied();
+            let pending = match from {
+                Some(a) => ts_data.len() - ts_data.partition_point(|&x| x <= a),
+                None => ts_data.len(),
+            };
+            if pending == 0 {
+                continue;
+            }
+            // only the next `budget` timestamps of this table
+            let start = ts_data.len() - pending;
+            let end = (start + budget).min(ts_data.len());
+            let (lo, hi) = (ts_data[start], ts_data[end - 1]);
+            let col = || {
+                Box::new(Expr::Column {
+                    table: None,
+                    name: ts_name.clone(),
+                })
+            };
+            let range = Expr::Binary {
+                op: BinOp::And,
+                left: Box::new(Expr::Binary {
+                    op: BinOp::Ge,
+                    left: col(),
+                    right: Box::new(Expr::Int(lo as i128)),
+                }),
+                right: Box::new(Expr::Binary {
+                    op: BinOp::Le,
+                    left: col(),
+                    right: Box::new(Expr::Int(hi as i128)),
+                }),
+            };
+            sel.where_ = Some(match sel.where_.take() {
+                Some(w) => Expr::Binary {
+                    op: BinOp::And,
+                    left: Box::new(w),
+                    right: Box::new(range),
+                },
+                None => range,
+            });
+            let q = Query {
+                selects: vec![sel],
+                union_distinct: false,
+                order_by,
+                slimit: None,
+                limit: None,
+            };
+            let rows = super::query::run_query(self, &cat, &ctx, &q)?;
+            budget = budget.saturating_sub(end - start);
+            // a batch whose rows were all filtered out still reports the progress (`last_ts`)
+            out.push(TopicBatch {
+                db: t.db.clone(),
+                table,
+                stable,
+                rows,
+                last_ts: hi,
+            });
+        }
+        Ok(out)
+    }
+}

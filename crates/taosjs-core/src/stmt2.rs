@@ -237,6 +237,10 @@ fn encode_query(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result<
     if t.name.is_some() || !t.tags.is_empty() {
         return Err(statement_error("a query statement takes no table name and no tags, only parameters"));
     }
+    if p.fields_count == 0 {
+        // The server wants at least one record per table; there is nothing to bind anyway.
+        return Err(statement_error("the query has no parameters: execute it without binding"));
+    }
     if t.columns.len() != p.fields_count {
         return Err(statement_error(format!(
             "the query has {} parameters, {} were given",

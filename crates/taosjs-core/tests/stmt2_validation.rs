@@ -433,3 +433,11 @@ fn garbled_statement_replies_fail_the_call() {
     assert!(reply_to_last(&mut s, r#","stmt_id":"one""#).is_err());
     assert_eq!(s.open_statements(), 0);
 }
+
+#[test]
+fn a_query_without_parameters_takes_no_bind() {
+    let p = Stmt2Prepared { stmt_id: 1, is_insert: false, fields: vec![], fields_count: 0 };
+    let e = stmt2::encode_bind(1, &p, &[BindTable::default()]).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Statement);
+    assert_names(&e, &["no parameters"]);
+}

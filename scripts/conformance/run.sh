@@ -15,7 +15,6 @@ VENV="${VENV:-$ROOT/.venv}"
 # final line stays honest. Remove a name when it replays clean.
 EXPECTED_FAILURES=(
   "e_stmt2_decimal_jsontag.jsonl:engine - stmt2 DECIMAL field descriptions and JSON-tag value checks"
-  "f2_stmt_v1.jsonl:stmt v1 is a later issue"
   "g2_schemaless.jsonl:engine - schemaless timestamp overflow/telnet edge cases"
   "h3_tmq_poll_before_subscribe.jsonl:TMQ is a later issue"
   "h_tmq.jsonl:TMQ is a later issue"

@@ -88,6 +88,8 @@ fn main() {
         }
     };
     let code = runtime.block_on(async move {
+        // Handlers first: a signal sent as soon as the ready line is read must not kill us.
+        let signals = Signals::install();
         let server = match start(config).await {
             Ok(s) => s,
             Err(e) => {
@@ -101,31 +103,45 @@ fn main() {
             let _ = writeln!(out, "taos-testserver listening on {}", server.url());
             let _ = out.flush();
         }
-        wait_for_signal().await;
+        signals.wait().await;
         server.shutdown().await;
         0
     });
     std::process::exit(code);
 }
 
-async fn wait_for_signal() {
+/// SIGINT/SIGTERM listeners, registered before the server announces itself.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let streams = match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+                (Ok(int), Ok(term)) => Some((int, term)),
+                _ => None,
+            };
+            Signals { streams }
+        }
+        #[cfg(not(unix))]
+        {
+            Signals {}
         }
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut int, mut term)) = self.streams {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }

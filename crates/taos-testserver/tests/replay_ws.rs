@@ -281,6 +281,8 @@ async fn ws_transcripts_replay_with_the_recorded_answers() {
         ("b_types_ns", include_str!("data/wire/transcripts/b_types_ns.jsonl")),
         ("c_many_blocks", include_str!("data/wire/transcripts/c_many_blocks.jsonl")),
         ("d_errors", include_str!("data/wire/transcripts/d_errors.jsonl")),
+        ("e_stmt2", include_str!("data/wire/transcripts/e_stmt2.jsonl")),
+        ("f2_stmt_v1", include_str!("data/wire/transcripts/f2_stmt_v1.jsonl")),
     ] {
         problems.extend(replay(name, text).await);
     }

@@ -2,6 +2,7 @@
 
 pub mod frame;
 pub mod session;
+pub mod stmt1;
 pub mod stmt2;
 
 use crate::server::Shared;

@@ -47,9 +47,14 @@ struct OpenResult {
     fetched_block: Option<Vec<u8>>,
 }
 
-/// A stmt2 statement of this connection.
+/// A prepared statement of this connection (stmt2, or stmt v1 when `v1`).
 #[derive(Default)]
 struct Stmt2 {
+    v1: bool,
+    /// v1: what `set_table_name`/`set_tags`/`bind` collected for the batch being built.
+    table_name: Option<String>,
+    tags: Vec<crate::types::Value>,
+    columns: Vec<Vec<crate::types::Value>>,
     prepared: Option<crate::engine::stmt::PreparedStmt>,
     /// Tables bound since the last exec (inserts); query parameters are the first table's columns.
     bound: Vec<crate::engine::stmt::BoundTable>,
@@ -232,6 +237,64 @@ struct Stmt2ResultResp {
 }
 
 #[derive(Deserialize, Default)]
+struct Stmt1Args {
+    stmt_id: Option<u64>,
+    sql: Option<String>,
+    name: Option<String>,
+    tags: Option<Vec<Json>>,
+    columns: Option<Vec<Json>>,
+    index: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Stmt1PrepareResp {
+    stmt_id: u64,
+    is_insert: bool,
+}
+
+#[derive(Serialize)]
+struct Stmt1Field {
+    name: String,
+    field_type: u8,
+    precision: u8,
+    scale: u8,
+    bytes: u32,
+}
+
+#[derive(Serialize)]
+struct Stmt1FieldsResp {
+    stmt_id: u64,
+    fields: Vec<Stmt1Field>,
+}
+
+#[derive(Serialize)]
+struct NumParamsResp {
+    stmt_id: u64,
+    num_params: usize,
+}
+
+#[derive(Serialize)]
+struct GetParamResp {
+    stmt_id: u64,
+    index: i64,
+    data_type: u8,
+    length: u32,
+}
+
+#[derive(Serialize)]
+struct UseResultResp {
+    stmt_id: u64,
+    result_id: u64,
+    fields_count: usize,
+    fields_names: Vec<String>,
+    fields_types: Vec<u8>,
+    fields_lengths: Vec<u32>,
+    precision: u8,
+    fields_precisions: Vec<u8>,
+    fields_scales: Vec<u8>,
+}
+
+#[derive(Deserialize, Default)]
 struct StmtArgs {
     stmt_id: Option<u64>,
 }
@@ -282,7 +345,8 @@ fn is_known_action(action: &str) -> bool {
 fn stmt1_action(action: &str) -> bool {
     matches!(
         action,
-        "prepare"
+        "init"
+            | "prepare"
             | "set_table_name"
             | "set_tags"
             | "bind"
@@ -437,7 +501,15 @@ impl Session {
                 Ok(a) => self.schemaless(a, req_id, start),
                 Err(()) => self.unmarshal_err(action, req_id, start),
             },
-            "close" => None,
+            "close" => {
+                if let Ok(a) = parse_args::<StmtArgs>(args) {
+                    let id = a.stmt_id.unwrap_or(0);
+                    if self.stmts.get(&id).is_some_and(|s| s.v1) {
+                        self.stmts.remove(&id);
+                    }
+                }
+                None
+            }
             "stmt2_close" => {
                 let stmt_id = parse_args::<StmtArgs>(args).ok().and_then(|a| a.stmt_id).unwrap_or(0);
                 self.stmts.remove(&stmt_id);
@@ -464,6 +536,13 @@ impl Session {
                 Ok(a) => self.stmt2_result(a.stmt_id.unwrap_or(0), req_id, start),
                 Err(()) => self.unmarshal_err(action, req_id, start),
             },
+            "init" => {
+                let stmt_id = self.next_stmt_id;
+                self.next_stmt_id += 1;
+                self.stmts.insert(stmt_id, Stmt2 { v1: true, ..Stmt2::default() });
+                self.json(action, req_id, start, StmtIdResp { stmt_id })
+            }
+            a if stmt1_action(a) => self.stmt1(a, args, req_id, start),
             a if stmt1_action(a) || stmt2_action(a) => match parse_args::<StmtArgs>(args) {
                 Ok(s) => {
                     let msg = if stmt2_action(a) { "stmt2 is nil" } else { "stmt is nil" };
@@ -487,7 +566,7 @@ impl Session {
     fn stmt2_prepare(&mut self, a: Stmt2PrepareArgs, req_id: u64, start: Instant) -> Option<Out> {
         let action = "stmt2_prepare";
         let stmt_id = a.stmt_id.unwrap_or(0);
-        if !self.stmts.contains_key(&stmt_id) {
+        if !self.stmts.get(&stmt_id).is_some_and(|s| !s.v1) {
             return self.stmt_err(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
         }
         let backend = self.shared.backend.clone();
@@ -526,7 +605,7 @@ impl Session {
 
     fn stmt2_bind(&mut self, b: &[u8], req_id: u64, stmt_id: u64, start: Instant) -> Option<Out> {
         let action = "stmt2_bind";
-        let Some(stmt) = self.stmts.get_mut(&stmt_id) else {
+        let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| !s.v1) else {
             return self.stmt_err(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
         };
         if b.len() < 30 {
@@ -547,7 +626,7 @@ impl Session {
 
     fn stmt2_exec(&mut self, stmt_id: u64, req_id: u64, start: Instant) -> Option<Out> {
         let action = "stmt2_exec";
-        let Some(stmt) = self.stmts.get_mut(&stmt_id) else {
+        let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| !s.v1) else {
             return self.stmt_err(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
         };
         let Some(prepared) = stmt.prepared.clone() else {
@@ -578,7 +657,7 @@ impl Session {
 
     fn stmt2_result(&mut self, stmt_id: u64, req_id: u64, start: Instant) -> Option<Out> {
         let action = "stmt2_result";
-        let Some(stmt) = self.stmts.get_mut(&stmt_id) else {
+        let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| !s.v1) else {
             return self.stmt_err(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
         };
         if stmt.prepared.as_ref().is_some_and(|p| p.is_insert) {
@@ -603,6 +682,202 @@ impl Session {
         };
         self.results.insert(id, OpenResult { rs, next_row: 0, fetched_block: None });
         self.json(action, req_id, start, resp)
+    }
+
+    /// stmt v1 JSON actions (reference §5.1).
+    fn stmt1(&mut self, action: &str, args: Json, req_id: u64, start: Instant) -> Option<Out> {
+        use crate::engine::stmt::BindType;
+        let Ok(a) = parse_args::<Stmt1Args>(args) else {
+            return self.unmarshal_err(action, req_id, start);
+        };
+        let stmt_id = a.stmt_id.unwrap_or(0);
+        if !self.stmts.get(&stmt_id).is_some_and(|s| s.v1) {
+            return self.stmt_err(GENERIC, "stmt is nil", action, req_id, start, stmt_id);
+        }
+        let ok = |this: &Self| this.json(action, req_id, start, StmtIdResp { stmt_id });
+        let usage = |this: &Self| this.stmt_err(code::TSC_STMT_API_ERROR, "Stmt API usage error", action, req_id, start, stmt_id);
+        match action {
+            "prepare" => {
+                let backend = self.shared.backend.clone();
+                let ctx = &self.ctx;
+                let sql = a.sql.unwrap_or_default();
+                match crate::backend::run_blocking(|| guarded(|| backend.prepare(ctx, &sql))) {
+                    Ok(prepared) => {
+                        let is_insert = prepared.is_insert;
+                        if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                            *s = Stmt2 { v1: true, prepared: Some(prepared), ..Stmt2::default() };
+                        }
+                        self.json(action, req_id, start, Stmt1PrepareResp { stmt_id, is_insert })
+                    }
+                    Err(e) => self.stmt_err(e.code, &e.message, action, req_id, start, stmt_id),
+                }
+            }
+            "set_table_name" => {
+                if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                    s.table_name = a.name;
+                }
+                ok(self)
+            }
+            "set_tags" | "bind" => {
+                let stmt = self.stmts.get(&stmt_id)?;
+                let Some(prepared) = stmt.prepared.as_ref().filter(|p| p.is_insert) else {
+                    return usage(self);
+                };
+                let want = if action == "set_tags" { BindType::Tag } else { BindType::Column };
+                let fields: Vec<_> = prepared.fields.iter().filter(|f| f.bind_type == want).collect();
+                let precision = prepared.precision;
+                let converted: Result<Vec<Vec<crate::types::Value>>, String> = if action == "set_tags" {
+                    let tags = a.tags.unwrap_or_default();
+                    tags.iter()
+                        .zip(&fields)
+                        .map(|(v, f)| super::stmt1::json_to_value(v, f.field.ty, precision).map(|v| vec![v]))
+                        .collect()
+                } else {
+                    let cols = a.columns.unwrap_or_default();
+                    cols.iter()
+                        .zip(&fields)
+                        .map(|(col, f)| match col {
+                            Json::Array(vals) => {
+                                vals.iter().map(|v| super::stmt1::json_to_value(v, f.field.ty, precision)).collect()
+                            }
+                            _ => Err("wrong row length".to_string()),
+                        })
+                        .collect()
+                };
+                match converted {
+                    Ok(values) => {
+                        let s = self.stmts.get_mut(&stmt_id)?;
+                        if action == "set_tags" {
+                            s.tags = values.into_iter().flatten().collect();
+                        } else {
+                            s.columns = values;
+                        }
+                        ok(self)
+                    }
+                    Err(msg) => self.stmt_err(GENERIC, &msg, action, req_id, start, stmt_id),
+                }
+            }
+            "add_batch" => {
+                let s = self.stmts.get_mut(&stmt_id)?;
+                if s.prepared.as_ref().is_some_and(|p| p.is_insert) {
+                    let table = crate::engine::stmt::BoundTable {
+                        name: s.table_name.clone(),
+                        tags: s.tags.clone(),
+                        columns: std::mem::take(&mut s.columns),
+                    };
+                    s.bound.push(table);
+                }
+                ok(self)
+            }
+            "exec" => {
+                let s = self.stmts.get_mut(&stmt_id)?;
+                let Some(prepared) = s.prepared.clone() else {
+                    return usage(self);
+                };
+                let tables = std::mem::take(&mut s.bound);
+                let params: Vec<crate::types::Value> =
+                    std::mem::take(&mut s.columns).into_iter().map(|c| c.into_iter().next().unwrap_or(crate::types::Value::Null)).collect();
+                let backend = self.shared.backend.clone();
+                let ctx = &self.ctx;
+                let outcome = crate::backend::run_blocking(|| {
+                    guarded(|| backend.execute_prepared(ctx, &prepared, tables, &params))
+                });
+                match outcome {
+                    Ok(Outcome::Affected(affected)) => self.json(action, req_id, start, Stmt2ExecResp { stmt_id, affected }),
+                    Ok(Outcome::Rows(rs)) => {
+                        if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                            s.rows = Some(rs);
+                        }
+                        self.json(action, req_id, start, Stmt2ExecResp { stmt_id, affected: 0 })
+                    }
+                    Err(e) => self.stmt_err(e.code, &e.message, action, req_id, start, stmt_id),
+                }
+            }
+            "use_result" => {
+                let Some(rs) = self.stmts.get_mut(&stmt_id).and_then(|s| s.rows.take()) else {
+                    return self.stmt_err(GENERIC, "result is nil", action, req_id, start, stmt_id);
+                };
+                let result_id = self.next_result_id;
+                self.next_result_id += 1;
+                let resp = UseResultResp {
+                    stmt_id,
+                    result_id,
+                    fields_count: rs.fields.len(),
+                    fields_names: rs.fields.iter().map(|f| f.name.clone()).collect(),
+                    fields_types: rs.fields.iter().map(|f| f.ty.id()).collect(),
+                    fields_lengths: rs.fields.iter().map(|f| f.storage_bytes()).collect(),
+                    precision: rs.precision.code(),
+                    fields_precisions: rs.fields.iter().map(|f| f.precision).collect(),
+                    fields_scales: rs.fields.iter().map(|f| f.scale).collect(),
+                };
+                self.results.insert(result_id, OpenResult { rs, next_row: 0, fetched_block: None });
+                self.json(action, req_id, start, resp)
+            }
+            "get_tag_fields" | "get_col_fields" => {
+                let want = if action == "get_tag_fields" { BindType::Tag } else { BindType::Column };
+                let fields: Vec<Stmt1Field> = self.stmts[&stmt_id]
+                    .prepared
+                    .iter()
+                    .flat_map(|p| p.fields.iter())
+                    .filter(|f| f.bind_type == want)
+                    .map(|f| Stmt1Field {
+                        name: f.field.name.clone(),
+                        field_type: f.field.ty.id(),
+                        precision: f.precision,
+                        scale: f.scale,
+                        bytes: f.bytes,
+                    })
+                    .collect();
+                self.json(action, req_id, start, Stmt1FieldsResp { stmt_id, fields })
+            }
+            "stmt_num_params" => {
+                let n = self.stmts[&stmt_id].prepared.as_ref().map_or(0, |p| {
+                    if p.is_insert {
+                        p.fields.iter().filter(|f| f.bind_type == BindType::Column).count()
+                    } else {
+                        p.param_count
+                    }
+                });
+                self.json(action, req_id, start, NumParamsResp { stmt_id, num_params: n })
+            }
+            "stmt_get_param" => {
+                let index = a.index.unwrap_or(0);
+                let field = self.stmts[&stmt_id].prepared.as_ref().and_then(|p| {
+                    p.fields.iter().filter(|f| f.bind_type == BindType::Column).nth(index.max(0) as usize).cloned()
+                });
+                match field {
+                    Some(f) => self.json(
+                        action,
+                        req_id,
+                        start,
+                        GetParamResp { stmt_id, index, data_type: f.field.ty.id(), length: f.bytes },
+                    ),
+                    None => usage(self),
+                }
+            }
+            _ => self.stmt_err(GENERIC, "stmt is nil", action, req_id, start, stmt_id),
+        }
+    }
+
+    /// Binary 1 (`set_tags`) and 2 (`bind`): a raw block of tag values (one row) or column values.
+    fn stmt1_binary(&mut self, action: u64, b: &[u8], req_id: u64, stmt_id: u64, start: Instant) -> Option<Out> {
+        let name = if action == BIN_SET_TAGS { "set_tags" } else { "bind" };
+        let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| s.v1) else {
+            return self.stmt_err(GENERIC, "stmt is nil", name, req_id, start, stmt_id);
+        };
+        let cols = match super::stmt1::decode_raw_block(b.get(24..).unwrap_or(&[])) {
+            Ok(c) => c,
+            Err(msg) => return self.stmt_err(GENERIC, &msg, name, req_id, start, stmt_id),
+        };
+        if action == BIN_SET_TAGS {
+            if cols.iter().any(|(_, v)| v.len() != 1) {
+                return self.stmt_err(GENERIC, "rows not equal 1", name, req_id, start, stmt_id);
+            }
+            stmt.tags = cols.into_iter().flat_map(|(_, v)| v).collect();
+        } else {
+            stmt.columns = cols.into_iter().map(|(_, v)| v).collect();
+        }
+        self.json(name, req_id, start, StmtIdResp { stmt_id })
     }
 
     fn schemaless(&mut self, a: InsertArgs, req_id: u64, start: Instant) -> Option<Out> {
@@ -792,7 +1067,7 @@ impl Session {
             },
             BIN_FETCH_RAW_BLOCK => Some(self.fetch_raw_block(b, req_id, resource_id, start)),
             BIN_STMT2_BIND => self.stmt2_bind(b, req_id, resource_id, start),
-            _ => self.json_err_extra(GENERIC, "stmt is nil", name, req_id, start, StmtIdResp { stmt_id: resource_id }),
+            _ => self.stmt1_binary(action, b, req_id, resource_id, start),
         }
     }
 

@@ -566,7 +566,7 @@ impl Session {
     fn stmt2_prepare(&mut self, a: Stmt2PrepareArgs, req_id: u64, start: Instant) -> Option<Out> {
         let action = "stmt2_prepare";
         let stmt_id = a.stmt_id.unwrap_or(0);
-        if !self.stmts.get(&stmt_id).is_some_and(|s| !s.v1) {
+        if self.stmts.get(&stmt_id).is_none_or(|s| s.v1) {
             return self.stmt_err(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
         }
         let backend = self.shared.backend.clone();

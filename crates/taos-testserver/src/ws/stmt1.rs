@@ -56,7 +56,7 @@ pub fn json_to_value(v: &Json, ty: DataType, precision: Precision) -> Result<Val
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.strip_prefix("\\x").unwrap_or(s);
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()

@@ -724,3 +724,19 @@ fn topic_rows_follow_the_topic_definition_and_resume_after_a_timestamp() {
         (1, Some(3))
     );
 }
+
+#[test]
+fn tiny_sliding_is_refused_instead_of_enumerating_windows() {
+    let e = engine_with_table();
+    ok(
+        &e,
+        Some("d"),
+        "insert into t values ('2024-01-01 00:00:00', 1, 'a')",
+    );
+    let r = run(
+        &e,
+        Some("d"),
+        "select _wstart, count(*) from t interval(365d) sliding(1a)",
+    );
+    assert_eq!(r.unwrap_err().code, 9778);
+}

@@ -109,6 +109,13 @@ pub(super) fn window_kind(
             if months == 0 && sl <= 0 {
                 return Err(unsupported("sliding"));
             }
+            // TDengine's bound (it also keeps the number of overlapping windows per row small)
+            if months == 0 && sl.saturating_mul(100) < iv {
+                return Err(err(
+                    9778,
+                    "sliding value can not less than 1% of interval value",
+                ));
+            }
             let off = match offset {
                 Some(o) => dur(o)?.0,
                 // day-sized windows start at midnight in the server timezone

@@ -21,6 +21,7 @@ const expectations: Record<string, RegExp[]> = {
   'examples/query.mjs': [/inserted 2 rows/, /fields: ts TIMESTAMP\(8\), current FLOAT\(4\), location VARCHAR\(24\)/],
   'examples/cursor.mjs': [/rowcount after insert: 3/, /rowcount after reading: 3 fetchone at the end: null/],
   'examples/handle-exception.mjs': [/ConnectionError errno=855/, /QueryError errno=0x2600/],
+  'examples/bind-row.mjs': [/bind_row: affected rows 3/, /d1001 has 3 rows/],
   'examples/bind-multi.mjs': [/bind_multi: inserted 6 rows into 2 tables/, /d1001: 3 rows/, /d1002: 3 rows/],
   'examples/json-tag.mjs': [/json_tag: inserted 2 rows/, /t1 "v1" \{"k1":"v1"\}/, /t2 null \{"k2":"v2","n":3\}/],
   'examples/native-all-type-stmt.mjs': [
@@ -36,20 +37,6 @@ const expectations: Record<string, RegExp[]> = {
     /cursor: 0 rows for a hostile parameter/,
   ],
   'examples/insert-lines.mjs': [/line protocol: 2 rows/, /telnet: 1 rows/, /json: 1 rows/, /malformed line: SchemalessError errno=12290/, /meters has 2 rows/],
-}
-
-// The write-path examples (issue 4) that need stmt v1, which the embedded server does not serve
-// yet: test.failing until it does.
-const writeExpectations: Record<string, RegExp[]> = {
-  'examples/bind-row.mjs': [/bind_row: affected rows 3/, /d1001 has 3 rows/],
-}
-
-for (const [file, patterns] of Object.entries(writeExpectations)) {
-  test.failing(`${file} runs (failing until the embedded server serves stmt v1)`, async (t) => {
-    if (!existsSync(`${root}/dist/index.mjs`)) return t.fail('dist/ is missing: run `npm run build:ts` first')
-    const output = await run(file)
-    for (const pattern of patterns) t.regex(output, pattern)
-  })
 }
 
 for (const [file, patterns] of Object.entries(expectations)) {

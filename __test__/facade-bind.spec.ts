@@ -254,6 +254,11 @@ test('cursor.execute with params on a query reads the rows and closes the statem
   await cursor.close()
   t.true(fake.stmt2s[0]!.closed)
   await t.throwsAsync(conn.cursor().execute('select 1', 'nope' as never), { instanceOf: taos.ProgrammingError })
+  fake.prepareAnswer = () => ({ isInsert: false, fields: [], fieldsCount: 0 })
+  const plain = conn.cursor()
+  await plain.execute('select v from t', [])
+  t.deepEqual(await plain.fetchall(), [[7]])
+  t.deepEqual(fake.stmt2s.at(-1)!.calls.slice(0, 3), ['prepare select v from t', 'exec', 'result'], 'no bind without placeholders')
 })
 
 test('stmt v1: table name, tags, rows, batches', async (t) => {

@@ -5,9 +5,6 @@ import { dbName, open, useServer } from './helpers/server.js'
 
 const server = useServer(test)
 
-// The embedded server does not serve the stmt v1 actions (init, prepare, set_table_name, …) yet:
-// until it does these specs run as test.failing; against a real TDengine they are plain tests.
-const served = process.env['TDENGINE_DSN'] ? test : test.failing
 
 async function database(t: import('ava').ExecutionContext, prefix: string) {
   const conn = await open(t, server().dsn, { timestampAs: 'bigint' })
@@ -17,7 +14,7 @@ async function database(t: import('ava').ExecutionContext, prefix: string) {
   return { conn, db }
 }
 
-served('setTbname, setTags, bindParam and addBatch per table, then one execute', async (t) => {
+test('setTbname, setTags, bindParam and addBatch per table, then one execute', async (t) => {
   const { conn, db } = await database(t, 'stmt_v1')
   await conn.execute(`create stable ${db}.meters (ts timestamp, current float, voltage int, note nchar(10)) tags (groupid int, location varchar(24))`)
   await using stmt = await conn.statement()
@@ -40,7 +37,7 @@ served('setTbname, setTags, bindParam and addBatch per table, then one execute',
   ])
 })
 
-served('bad values and shapes are StatementErrors naming table, column and row', async (t) => {
+test('bad values and shapes are StatementErrors naming table, column and row', async (t) => {
   const { conn, db } = await database(t, 'stmt_v1_bad')
   await conn.execute(`create table ${db}.t (ts timestamp, c_i8 tinyint)`)
   await using stmt = await conn.statement()
@@ -55,7 +52,7 @@ served('bad values and shapes are StatementErrors naming table, column and row',
   await t.throwsAsync(stmt.execute(), { instanceOf: taos.ProgrammingError, message: /closed/ })
 })
 
-served('a query statement binds its parameters and returns rows', async (t) => {
+test('a query statement binds its parameters and returns rows', async (t) => {
   const { conn, db } = await database(t, 'stmt_v1_query')
   await conn.execute(`create table ${db}.t (ts timestamp, v int)`)
   await conn.execute(`insert into ${db}.t values (1700000000000, 1) (1700000000001, 2)`)
@@ -86,7 +83,7 @@ const TYPES = [
   ['c_d128', 'decimal(30,10)', ['1.0000000001', null]],
 ] as const
 
-served('every type binds in columns and tags, with NULLs', async (t) => {
+test('every type binds in columns and tags, with NULLs', async (t) => {
   const { conn, db } = await database(t, 'stmt_v1_types')
   const tagged = ([, ty]: (typeof TYPES)[number]) => !ty.startsWith('decimal')
   const tagDefs = TYPES.filter(tagged).map(([n, ty]) => `t${n.slice(1)} ${ty}`)

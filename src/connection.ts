@@ -314,7 +314,9 @@ export class Connection implements AsyncDisposable, StatementHost {
         stream = new RowStream(this.native, { resultId: 0, isUpdate: true, affectedRows: affected, fields: [], precision: 0 }, merged, () => undefined, this.secrets)
       } else {
         if (rows.length !== 1) throw new ProgrammingError('executemany runs writes; run a query with execute(sql, params)')
-        await callNative(() => stmt.bind([queryParams(prepared.fieldsCount, rows[0]!)]), this.secrets)
+        const params = queryParams(prepared.fieldsCount, rows[0]!)
+        // A query without placeholders is executed without a bind (the server wants none).
+        if (prepared.fieldsCount > 0) await callNative(() => stmt.bind([params]), this.secrets)
         await callNative(() => stmt.exec(), this.secrets)
         const reply = await callNative(() => stmt.result(), this.secrets)
         // The result belongs to the statement: close the statement once the rows are done.

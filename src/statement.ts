@@ -327,6 +327,8 @@ export class Stmt implements AsyncDisposable {
   private tagFields: NativeStmtField[] | null = null
   private colFields: NativeStmtField[] | null = null
   private table = ''
+  private sql = ''
+  private scales: Map<string, number> | undefined
   private affected = 0
   private batches = 0
   private boundSinceBatch = false
@@ -349,6 +351,8 @@ export class Stmt implements AsyncDisposable {
     this.tagFields = null
     this.colFields = null
     this.table = ''
+    this.sql = sql
+    this.scales = undefined
   }
 
   /** Sets the child table for the next rows (`insert into ? …`). */
@@ -391,7 +395,9 @@ export class Stmt implements AsyncDisposable {
         const values = params[c] as ColumnInput
         if (!Array.isArray(values) && !isTypedColumn(values)) throw statementError(place, fieldTypeName(f), 'values must be an array or a typed array')
         if (values.length !== rows) throw statementError(place, fieldTypeName(f), `has ${values.length} values, expected ${rows} (as many as column ${fields[0]!.name})`)
-        return toBindColumn(values, f, place)
+        const col = toBindColumn(values, f, place)
+        const scale = this.scales?.get(f.name)
+        return scale === undefined ? col : { ...col, decimalScale: scale }
       })
     } else {
       columns = params.map((v, i) => toParamColumn(v, { table: '', role: 'parameter', name: `#${i + 1}` }))
@@ -443,7 +449,14 @@ export class Stmt implements AsyncDisposable {
       this.tagFields ??= await callNative(() => this.native.tagFields(), this.host.secrets)
       return this.tagFields
     }
-    this.colFields ??= await callNative(() => this.native.colFields(), this.host.secrets)
+    if (this.colFields === null) {
+      const fields = await callNative(() => this.native.colFields(), this.host.secrets)
+      // As with stmt2: DECIMAL columns described without their scale get it from DESCRIBE.
+      const undescribed = fields.some((f) => (f.type === TypeId.Decimal || f.type === TypeId.Decimal64) && f.precision === 0)
+      const target = undescribed ? (insertTarget(this.sql) ?? (this.table || undefined)) : undefined
+      if (target !== undefined) this.scales = await this.host.decimalScales(target)
+      this.colFields = fields
+    }
     return this.colFields
   }
 

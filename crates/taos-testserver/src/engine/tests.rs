@@ -740,3 +740,108 @@ fn tiny_sliding_is_refused_instead_of_enumerating_windows() {
     );
     assert_eq!(r.unwrap_err().code, 9778);
 }
+
+/// Mutated schemaless payloads and prepared statements never panic.
+#[test]
+fn mutated_schemaless_and_prepare_never_panic() {
+    use crate::engine::SmlProtocol;
+    let e = Engine::new(EngineConfig::default());
+    ok(&e, None, "create database s");
+    ok(
+        &e,
+        Some("s"),
+        "create stable st (ts timestamp, v int, d decimal(10,2)) tags (g int)",
+    );
+    let seeds: [(SmlProtocol, &str); 4] = [
+        (
+            SmlProtocol::Line,
+            "m,t=1,u=x\\ y v=1i,s=\"a\\\"b\",f=1.5,b=t,n=L\"中\" 1710000000000",
+        ),
+        (SmlProtocol::Telnet, "tel 1710000000000 4.5 host=h0 if=eth0"),
+        (
+            SmlProtocol::Json,
+            r#"[{"metric":"js","timestamp":{"value":1710000000000,"type":"ms"},"value":{"value":1,"type":"int"},"tags":{"t":{"value":"a","type":"nchar"}}}]"#,
+        ),
+        (SmlProtocol::Line, "m2 v=1u8 0"),
+    ];
+    let sqls = [
+        "insert into ? using st tags (?) values (?, ?, ?)",
+        "insert into st (tbname, ts, v, g) values (?, ?, ?, 1)",
+        "select * from st where ts > ? and v in (?, ?)",
+        "insert into c1 using st (g) tags (?) (ts, v) values (?, ?)",
+    ];
+    let mut seed: u64 = 42;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let junk = [
+        "=",
+        ",",
+        " ",
+        "\"",
+        "\\",
+        "{",
+        "}",
+        "[",
+        "?",
+        "(",
+        ")",
+        "9999999999999999999999",
+        "-",
+        "中",
+    ];
+    let mutate = |s: &str, r1: u64, r2: u64| -> String {
+        let mut m = s.to_string();
+        if m.is_empty() {
+            return m;
+        }
+        let mut at = (r1 as usize) % m.len();
+        while !m.is_char_boundary(at) {
+            at -= 1;
+        }
+        if r2 % 2 == 0 {
+            m.truncate(at);
+        } else {
+            m.insert_str(at, junk[(r2 as usize / 2) % junk.len()]);
+        }
+        m
+    };
+    for _ in 0..400 {
+        for (proto, data) in &seeds {
+            let m = mutate(data, next(), next());
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                e.schemaless_insert("s", *proto, "ms", &m, Some("t"))
+            }));
+            assert!(r.is_ok(), "schemaless panic on {}", m);
+        }
+        for sql in &sqls {
+            let m = mutate(sql, next(), next());
+            let ctx = SessionCtx {
+                db: Some("s".into()),
+            };
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if let Ok(p) = e.prepare(&ctx, &m) {
+                    let t = crate::engine::BoundTable {
+                        name: Some("c9".into()),
+                        tags: vec![Value::Int(1)],
+                        columns: vec![
+                            vec![Value::Timestamp(1_710_000_000_000)],
+                            vec![Value::Int(1)],
+                            vec![Value::Str("1.5".into())],
+                        ],
+                    };
+                    let _ = e.execute_prepared(
+                        &ctx,
+                        &p,
+                        vec![t],
+                        &[Value::Int(1), Value::Int(2), Value::Int(3)],
+                    );
+                }
+            }));
+            assert!(r.is_ok(), "prepare panic on {}", m);
+        }
+    }
+}

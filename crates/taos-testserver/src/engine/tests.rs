@@ -802,7 +802,7 @@ fn mutated_schemaless_and_prepare_never_panic() {
         while !m.is_char_boundary(at) {
             at -= 1;
         }
-        if r2 % 2 == 0 {
+        if r2.is_multiple_of(2) {
             m.truncate(at);
         } else {
             m.insert_str(at, junk[(r2 as usize / 2) % junk.len()]);

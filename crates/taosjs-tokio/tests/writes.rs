@@ -181,7 +181,6 @@ async fn statements_that_were_never_opened_are_programming_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server: stmt v1 not yet served"]
 async fn stmt_v1_insert_then_query() {
     let s = server().await;
     let c = client(&s).await;
@@ -372,5 +371,44 @@ async fn statements_queries_and_schemaless_interleave_on_one_connection() {
         ["ca", "50"],
         ["cb", "50"]
     ]);
+    c.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stmt_v1_timestamp_parameters_and_refused_values() {
+    let s = server().await;
+    let c = client(&s).await;
+    setup(&c, "w1t").await;
+    exec(&c, "insert into w1t.t1 using w1t.stb tags (1, 'a') values (1700000000000, 1, 'x') (1700000000005, 2, 'y')").await;
+
+    // A TIMESTAMP parameter of a query statement (sent as BIGINT, which the adapter accepts).
+    let q = within(c.stmt_init()).await.unwrap();
+    within(c.stmt_prepare(q, "select v from w1t.stb where ts >= ?")).await.unwrap();
+    within(c.stmt_bind(q, vec![BindColumn::new(ColumnValues::Timestamp(vec![1_700_000_000_003]))])).await.unwrap();
+    within(c.stmt_add_batch(q)).await.unwrap();
+    within(c.stmt_exec(q)).await.unwrap();
+    let info = within(c.stmt_use_result(q)).await.unwrap();
+    let blocks = read_all(&c, &info).await;
+    let values: Vec<String> = blocks.iter().flat_map(|b| (0..b.rows).map(|r| cell(&b.columns[0], r))).collect();
+    assert_eq!(values, ["2"]);
+    within(c.stmt_close(q)).await.unwrap();
+
+    // An insert value that does not fit is refused before sending, naming table, column, row.
+    let id = within(c.stmt_init()).await.unwrap();
+    within(c.stmt_prepare(id, "insert into ? using w1t.stb tags (?, ?) values (?, ?, ?)")).await.unwrap();
+    within(c.stmt_set_table_name(id, "t2")).await.unwrap();
+    let e = within(c.stmt_bind(
+        id,
+        vec![
+            BindColumn::new(ColumnValues::Timestamp(vec![1_700_000_000_000])),
+            BindColumn::new(ColumnValues::I64(vec![1 << 40])),
+            BindColumn::new(strs(&[Some("z")])),
+        ],
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Statement);
+    assert!(e.message.contains("table t2") && e.message.contains("column v") && e.message.contains("row 0"), "{e}");
+    within(c.stmt_close(id)).await.unwrap();
     c.close().await;
 }

@@ -1,7 +1,8 @@
 //! What the protocol side needs from a SQL engine. The real [`Engine`] implements it; tests and
 //! benches can plug in a small fake (e.g. one that serves a prepared result set).
 
-use crate::engine::{Engine, SessionCtx};
+use crate::engine::{Engine, SessionCtx, TopicBatch};
+use std::collections::HashMap;
 use crate::engine::stmt::{BoundTable, PreparedStmt};
 use crate::types::{code, Outcome, TdError, Value};
 
@@ -38,9 +39,35 @@ pub trait SqlBackend: Send + Sync + 'static {
     ) -> Result<Outcome, TdError> {
         Err(TdError::new(code::TSC_STMT_API_ERROR, "Stmt API usage error"))
     }
+
+    /// Whether a TMQ topic exists (`subscribe`).
+    fn topic_exists(&self, _topic: &str) -> bool {
+        false
+    }
+
+    /// TMQ: rows of `topic` after the per-table timestamps in `after` (see [`Engine::topic_rows`]).
+    fn topic_rows(
+        &self,
+        _topic: &str,
+        _after: &HashMap<String, i64>,
+        _max_rows: usize,
+    ) -> Result<Vec<TopicBatch>, TdError> {
+        Err(TdError::new(code::MND_TOPIC_NOT_EXIST, "Topic not exist"))
+    }
 }
 
 impl SqlBackend for Engine {
+    fn topic_exists(&self, topic: &str) -> bool {
+        Engine::topic(self, topic).is_some()
+    }
+    fn topic_rows(
+        &self,
+        topic: &str,
+        after: &HashMap<String, i64>,
+        max_rows: usize,
+    ) -> Result<Vec<TopicBatch>, TdError> {
+        guarded(|| Engine::topic_rows(self, topic, after, max_rows))
+    }
     fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {
         Engine::execute(self, ctx, sql)
     }

@@ -15,6 +15,7 @@ pub mod block;
 pub mod render;
 pub mod rest;
 pub mod server;
+pub mod tmq;
 pub mod ws;
 
 pub use backend::SqlBackend;

@@ -55,6 +55,8 @@ pub struct Shared {
     pub config: ServerConfig,
     pub users: Users,
     pub backend: Arc<dyn SqlBackend>,
+    /// TMQ consumer groups' committed offsets (shared by every `/rest/tmq` connection).
+    pub tmq: crate::tmq::TmqGroups,
 }
 
 impl Shared {
@@ -128,7 +130,12 @@ pub async fn start(config: ServerConfig) -> std::io::Result<ServerHandle> {
 pub async fn start_with_backend(config: ServerConfig, backend: Arc<dyn SqlBackend>) -> std::io::Result<ServerHandle> {
     let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
     let addr = listener.local_addr()?;
-    let shared = Arc::new(Shared { users: Users::new(config.users.clone()), config, backend });
+    let shared = Arc::new(Shared {
+        users: Users::new(config.users.clone()),
+        config,
+        backend,
+        tmq: Default::default(),
+    });
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let live = Arc::new(());
     let accept_task = tokio::spawn(accept_loop(listener, shared, shutdown_rx, live.clone()));
@@ -192,7 +199,8 @@ async fn route(
     let method = req.method().clone();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (method.as_str(), segments.as_slice()) {
-        ("GET", ["ws"]) => upgrade_ws(req, shared, shutdown, live),
+        ("GET", ["ws"]) => upgrade_ws(req, shared, shutdown, live, false),
+        ("GET", ["rest", "tmq"]) => upgrade_ws(req, shared, shutdown, live, true),
         ("GET" | "HEAD", ["-", "ping"]) => text_response(StatusCode::OK, ""),
         ("GET", ["rest", "login", user, password]) => crate::rest::login(&shared, user, password, &req),
         ("POST", ["rest", "sql"]) => crate::rest::sql(req, shared, None).await,
@@ -213,6 +221,7 @@ fn upgrade_ws(
     shared: Arc<Shared>,
     shutdown: watch::Receiver<bool>,
     live: Arc<()>,
+    tmq: bool,
 ) -> Response<Full<Bytes>> {
     let headers = req.headers();
     let is_upgrade = headers
@@ -233,7 +242,11 @@ fn upgrade_ws(
     tokio::spawn(async move {
         let _live = live;
         if let Ok(upgraded) = on_upgrade.await {
-            crate::ws::serve_connection(TokioIo::new(upgraded), shared, shutdown).await;
+            if tmq {
+                crate::tmq::serve_tmq_connection(TokioIo::new(upgraded), shared, shutdown).await;
+            } else {
+                crate::ws::serve_connection(TokioIo::new(upgraded), shared, shutdown).await;
+            }
         }
     });
     let mut resp = Response::new(Full::new(Bytes::new()));

@@ -1,0 +1,724 @@
+//! TMQ over WebSocket `/rest/tmq` (reference §7, corrected by wire README §5.7).
+//!
+//! One consumer per connection. Every topic lives in one vgroup ([`VGROUP_ID`]); an offset is the
+//! number of the topic's rows a consumer has been handed, so `begin` is 0 and `end` the topic's
+//! row count. Committed offsets belong to the consumer group and live in [`TmqGroups`], shared by
+//! every connection of the server.
+
+use crate::engine::TopicBatch;
+use crate::server::Shared;
+use crate::types::{DataType, TdError, Value};
+use crate::ws::frame::{FrameReader, FrameWriter, Message, ReadError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// The vgroup every topic's data comes from (REST `vgid` answers the same single vgroup).
+pub const VGROUP_ID: i32 = 2;
+/// `committed` for a vgroup without a committed offset.
+const NO_COMMITTED_OFFSET: i64 = -2147467247;
+/// Rows handed out per poll, at most (about).
+const MAX_POLL_ROWS: usize = 4096;
+
+/// Committed offsets by (group id, topic), shared by every connection.
+#[derive(Default)]
+pub struct TmqGroups {
+    committed: Mutex<HashMap<(String, String), i64>>,
+}
+
+impl TmqGroups {
+    fn get(&self, group: &str, topic: &str) -> Option<i64> {
+        self.committed.lock().ok()?.get(&(group.to_string(), topic.to_string())).copied()
+    }
+    fn set(&self, group: &str, topic: &str, offset: i64) {
+        if let Ok(mut m) = self.committed.lock() {
+            m.insert((group.to_string(), topic.to_string()), offset);
+        }
+    }
+}
+
+/// Consumer options TDengine knows; any other key in `config` fails the subscribe (65534).
+const KNOWN_CONFIG_KEYS: &[&str] = &[
+    "group.id",
+    "client.id",
+    "td.connect.ip",
+    "td.connect.port",
+    "td.connect.user",
+    "td.connect.pass",
+    "td.connect.db",
+    "td.connect.token",
+    "enable.auto.commit",
+    "auto.commit.interval.ms",
+    "auto.offset.reset",
+    "msg.with.table.name",
+    "experimental.snapshot.enable",
+    "msg.enable.batchmeta",
+    "msg.consume.excluded",
+    "msg.consume.rawdata",
+    "session.timeout.ms",
+    "max.poll.interval.ms",
+    "enable.replay",
+    "fetch.max.wait.ms",
+    "min.poll.rows",
+];
+
+#[derive(Serialize)]
+struct Envelope<'a, T: Serialize> {
+    code: u16,
+    message: &'a str,
+    action: &'a str,
+    req_id: u64,
+    timing: u64,
+    #[serde(flatten)]
+    extra: T,
+}
+
+#[derive(Serialize)]
+struct NoExtra {}
+
+#[derive(Serialize)]
+struct PollReply<'a> {
+    have_message: bool,
+    topic: &'a str,
+    database: &'a str,
+    vgroup_id: i32,
+    message_type: i32,
+    message_id: u64,
+    offset: i64,
+}
+
+#[derive(Serialize)]
+struct CommitOffsetReply<'a> {
+    topic: &'a str,
+    vgroup_id: i64,
+    offset: i64,
+}
+
+#[derive(Serialize)]
+struct MessageIdExtra {
+    message_id: u64,
+}
+
+#[derive(Serialize)]
+struct Assignment {
+    vgroup_id: i32,
+    offset: i64,
+    begin: i64,
+    end: i64,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SubscribeArgs {
+    user: Option<String>,
+    password: Option<String>,
+    group_id: Option<String>,
+    client_id: Option<String>,
+    offset_rest: Option<String>,
+    offset_reset: Option<String>,
+    topics: Option<Vec<String>>,
+    auto_commit: Option<String>,
+    config: Option<HashMap<String, Json>>,
+}
+
+#[derive(Deserialize)]
+struct TopicVgroup {
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    vgroup_id: i64,
+}
+
+/// Where a consumer is in one topic.
+#[derive(Default, Clone)]
+struct Position {
+    /// Rows handed out so far (the offset).
+    offset: i64,
+    /// Last timestamp handed out, per table (what [`crate::SqlBackend::topic_rows`] resumes from).
+    after: HashMap<String, i64>,
+}
+
+struct Consumer {
+    group: String,
+    topics: Vec<String>,
+    auto_commit: bool,
+    positions: HashMap<String, Position>,
+}
+
+/// The message a poll handed out, kept until the next poll that returns one.
+struct Held {
+    id: u64,
+    batches: Vec<TopicBatch>,
+    /// Next batch for the legacy `fetch` path, and the `fetch` req_id `fetch_block` echoes.
+    fetch_next: usize,
+    fetch_req_id: u64,
+}
+
+/// A `poll` that arrived before `subscribe`: answered after the next successful subscribe.
+struct QueuedPoll {
+    req_id: u64,
+    blocking_ms: u64,
+    start: Instant,
+}
+
+enum Reply {
+    Text(Vec<u8>),
+    Binary(Vec<u8>),
+    /// Poll (req_id, blocking time in ms, when the request arrived): waits for data in the
+    /// connection loop, without holding a thread.
+    Poll(u64, u64, Instant),
+}
+
+struct TmqSession {
+    shared: Arc<Shared>,
+    consumer: Option<Consumer>,
+    ever_subscribed: bool,
+    /// Per connection: continues across unsubscribe/subscribe (wire README §5.7 #48).
+    last_message_id: u64,
+    held: Option<Held>,
+    queued_poll: Option<QueuedPoll>,
+}
+
+fn elapsed_ns(start: Instant) -> u64 {
+    start.elapsed().as_nanos().min(u64::MAX as u128) as u64
+}
+
+fn json<T: Serialize>(code: u16, message: &str, action: &str, req_id: u64, start: Instant, extra: T) -> Reply {
+    let env = Envelope { code, message, action, req_id, timing: elapsed_ns(start), extra };
+    Reply::Text(serde_json::to_vec(&env).unwrap_or_default())
+}
+
+fn ok<T: Serialize>(action: &str, req_id: u64, start: Instant, extra: T) -> Reply {
+    json(0, "", action, req_id, start, extra)
+}
+
+fn err(code: u16, message: &str, action: &str, req_id: u64, start: Instant) -> Reply {
+    json(code, message, action, req_id, start, NoExtra {})
+}
+
+fn empty_poll(req_id: u64, start: Instant) -> Reply {
+    ok(
+        "poll",
+        req_id,
+        start,
+        PollReply { have_message: false, topic: "", database: "", vgroup_id: 0, message_type: 0, message_id: 0, offset: 0 },
+    )
+}
+
+/// Action-8 frame (reference §7.5): header, code, message, message id, then the raw part.
+fn action8_frame(req_id: u64, code: u16, message: &str, message_id: u64, start: Instant, raw: Option<(u16, &[u8])>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + raw.map_or(0, |r| r.1.len()));
+    out.extend_from_slice(&u64::MAX.to_le_bytes());
+    out.extend_from_slice(&8u64.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&elapsed_ns(start).to_le_bytes());
+    out.extend_from_slice(&req_id.to_le_bytes());
+    out.extend_from_slice(&(code as u32).to_le_bytes());
+    out.extend_from_slice(&(message.len() as u32).to_le_bytes());
+    out.extend_from_slice(message.as_bytes());
+    out.extend_from_slice(&message_id.to_le_bytes());
+    if let Some((raw_type, bytes)) = raw {
+        out.extend_from_slice(&raw_type.to_le_bytes());
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7F) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn put_zvarint(out: &mut Vec<u8>, v: i64) {
+    put_varint(out, ((v << 1) ^ (v >> 63)) as u64);
+}
+
+fn put_cstr(out: &mut Vec<u8>, s: &str) {
+    put_varint(out, s.len() as u64 + 1);
+    out.extend_from_slice(s.as_bytes());
+    out.push(0);
+}
+
+/// A raw block as data messages carry it: same layout as `fetch_raw_block`'s, version field 2.
+fn version2_block(rs: &crate::types::ResultSet) -> Vec<u8> {
+    let mut b = crate::block::encode_block(rs, 0, rs.num_rows());
+    if b.len() >= 4 {
+        b[..4].copy_from_slice(&2i32.to_le_bytes());
+    }
+    b
+}
+
+/// The bytes of a data message (reference §7.6; as recorded: no table names, schema included).
+fn encode_data_message(batches: &[TopicBatch], offset_before: i64, offset_after: i64) -> Vec<u8> {
+    let mut out = vec![100u8];
+    out.extend_from_slice(&18i32.to_le_bytes());
+    for off in [offset_before, offset_after] {
+        out.push(0x11); // log offset: a WAL version follows
+        out.extend_from_slice(&off.to_le_bytes());
+    }
+    out.extend_from_slice(&(batches.len() as i32).to_le_bytes());
+    if !batches.is_empty() {
+        out.push(0); // with_tbname: the recorded server sends none even when asked
+        out.push(1); // with_schema
+        for batch in batches {
+            let rs = &batch.rows;
+            let raw = version2_block(rs);
+            let mut block = Vec::with_capacity(18 + raw.len());
+            block.extend_from_slice(&1i64.to_le_bytes());
+            block.extend_from_slice(&(rs.num_rows() as i64).to_be_bytes());
+            block.push(0); // not compressed
+            block.push(rs.precision.code());
+            block.extend_from_slice(&raw);
+            put_varint(&mut out, block.len() as u64);
+            out.extend_from_slice(&block);
+            put_zvarint(&mut out, rs.fields.len() as i64);
+            put_zvarint(&mut out, 0); // schema version
+            for (i, f) in rs.fields.iter().enumerate() {
+                out.push(f.ty.id());
+                out.push(0);
+                put_zvarint(&mut out, f.storage_bytes() as i64);
+                put_zvarint(&mut out, i as i64 + 1);
+                put_cstr(&mut out, &f.name);
+            }
+        }
+    }
+    out.extend_from_slice(&0i64.to_le_bytes()); // sleep time
+    out
+}
+
+fn rows_in(batches: &[TopicBatch]) -> i64 {
+    batches.iter().map(|b| b.rows.num_rows() as i64).sum()
+}
+
+/// Timestamp of row `r` (the first timestamp column), for resuming inside a table.
+fn row_ts(rs: &crate::types::ResultSet, r: usize) -> Option<i64> {
+    let c = rs.fields.iter().position(|f| f.ty == DataType::Timestamp)?;
+    match rs.columns.get(c)?.get(r)? {
+        Value::Timestamp(t) => Some(*t),
+        _ => None,
+    }
+}
+
+impl TmqSession {
+    fn new(shared: Arc<Shared>) -> Self {
+        TmqSession { shared, consumer: None, ever_subscribed: false, last_message_id: 0, held: None, queued_poll: None }
+    }
+
+    /// Every row of a topic from the beginning, table by table.
+    fn all_rows(&self, topic: &str) -> Result<Vec<TopicBatch>, TdError> {
+        let mut after = HashMap::new();
+        let mut all = Vec::new();
+        loop {
+            let batches = self.shared.backend.topic_rows(topic, &after, MAX_POLL_ROWS)?;
+            if batches.is_empty() {
+                return Ok(all);
+            }
+            let mut progressed = false;
+            for b in batches {
+                if after.get(&b.table) != Some(&b.last_ts) {
+                    progressed = true;
+                }
+                after.insert(b.table.clone(), b.last_ts);
+                if b.rows.num_rows() > 0 {
+                    all.push(b);
+                }
+            }
+            if !progressed {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// The position after the first `offset` rows of a topic.
+    fn position_at(&self, topic: &str, offset: i64) -> Position {
+        let mut pos = Position { offset: 0, after: HashMap::new() };
+        let Ok(all) = self.all_rows(topic) else { return pos };
+        for b in all {
+            let n = b.rows.num_rows() as i64;
+            let left = offset - pos.offset;
+            if left <= 0 {
+                break;
+            }
+            if n <= left {
+                pos.after.insert(b.table.clone(), b.last_ts);
+                pos.offset += n;
+            } else if let Some(ts) = row_ts(&b.rows, left as usize - 1) {
+                pos.after.insert(b.table.clone(), ts);
+                pos.offset += left;
+            }
+        }
+        pos
+    }
+
+    fn topic_end(&self, topic: &str) -> i64 {
+        self.all_rows(topic).map(|a| rows_in(&a)).unwrap_or(0)
+    }
+
+    fn handle_text(&mut self, bytes: &[u8]) -> Vec<Reply> {
+        let start = Instant::now();
+        // Unparsable requests and unknown actions get no reply at all on /rest/tmq.
+        let Ok(req) = serde_json::from_slice::<Json>(bytes) else { return vec![] };
+        let Some(action) = req.get("action").and_then(|a| a.as_str()).map(str::to_string) else { return vec![] };
+        let args = req.get("args").cloned().unwrap_or(Json::Null);
+        let req_id = args.get("req_id").and_then(|r| r.as_u64()).unwrap_or(0);
+        let message_id = args.get("message_id").and_then(|m| m.as_u64()).unwrap_or(0);
+        match action.as_str() {
+            "version" => vec![ok("version", req_id, start, serde_json::json!({"version": self.shared.server_version()}))],
+            "subscribe" => self.subscribe(args, req_id, start),
+            "poll" => {
+                let blocking_ms = args.get("blocking_time").and_then(|b| b.as_u64()).unwrap_or(0);
+                if self.consumer.is_none() && !self.ever_subscribed {
+                    // Queued in the one-slot poll queue until a subscribe succeeds.
+                    self.queued_poll = Some(QueuedPoll { req_id, blocking_ms, start });
+                    return vec![];
+                }
+                vec![Reply::Poll(req_id, blocking_ms, start)]
+            }
+            "unsubscribe" => {
+                self.consumer = None;
+                self.held = None;
+                vec![ok("unsubscribe", req_id, start, NoExtra {})]
+            }
+            "list_topics" | "assignment" | "committed" | "position" | "seek" | "commit" | "commit_offset"
+            | "fetch" | "fetch_block" | "fetch_raw" | "fetch_raw_data" | "fetch_json_meta" => {
+                if self.consumer.is_none() {
+                    return match action.as_str() {
+                        "fetch_raw_data" => {
+                            vec![Reply::Binary(action8_frame(req_id, 0xFFFF, "tmq not init", message_id, start, None))]
+                        }
+                        _ => vec![err(0xFFFF, "tmq not init", &action, req_id, start)],
+                    };
+                }
+                vec![self.consumer_action(&action, &args, req_id, message_id, start)]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn subscribe(&mut self, args: Json, req_id: u64, start: Instant) -> Vec<Reply> {
+        let Ok(a) = serde_json::from_value::<SubscribeArgs>(args) else {
+            return vec![err(0xFFFF, "unmarshal subscribe request error", "subscribe", req_id, start)];
+        };
+        if self.consumer.is_some() {
+            return vec![err(0xFFFF, "tmq should have unsubscribed first", "subscribe", req_id, start)];
+        }
+        let mut group = a.group_id.clone().unwrap_or_default();
+        let mut reset = a.offset_reset.clone().or(a.offset_rest.clone()).unwrap_or_else(|| "earliest".into());
+        let mut auto_commit = a.auto_commit.as_deref().map(|v| v != "false").unwrap_or(true);
+        if let Some(config) = &a.config {
+            for (k, v) in config {
+                if !KNOWN_CONFIG_KEYS.contains(&k.as_str()) {
+                    return vec![err(0xFFFE, "Unknown error 65534", "subscribe", req_id, start)];
+                }
+                let v = v.as_str().unwrap_or_default();
+                match k.as_str() {
+                    "group.id" => group = v.to_string(),
+                    "auto.offset.reset" => reset = v.to_string(),
+                    "enable.auto.commit" => auto_commit = v != "false",
+                    _ => {}
+                }
+            }
+        }
+        let user = a.user.unwrap_or_default();
+        let password = a.password.unwrap_or_default();
+        if self.shared.users.check(&user, &password).is_err() {
+            return vec![err(0xFFFF, "init tscObj failed", "subscribe", req_id, start)];
+        }
+        let topics = a.topics.unwrap_or_default();
+        for t in &topics {
+            if !self.shared.backend.topic_exists(t) {
+                return vec![err(0x03E1, "Topic not exist", "subscribe", req_id, start)];
+            }
+        }
+        let _ = a.client_id;
+        let mut positions = HashMap::new();
+        for t in &topics {
+            let pos = match self.shared.tmq.get(&group, t) {
+                Some(committed) => self.position_at(t, committed),
+                None if reset == "latest" => self.position_at(t, i64::MAX),
+                None => Position::default(),
+            };
+            positions.insert(t.clone(), pos);
+        }
+        self.consumer = Some(Consumer { group, topics, auto_commit, positions });
+        self.ever_subscribed = true;
+        let mut out = vec![ok("subscribe", req_id, start, serde_json::json!({"version": self.shared.server_version()}))];
+        if let Some(q) = self.queued_poll.take() {
+            out.push(Reply::Poll(q.req_id, q.blocking_ms, q.start));
+        }
+        out
+    }
+
+    /// One poll attempt: a message with the next rows of the first subscribed topic that has
+    /// any, or `None`.
+    fn try_poll(&mut self, req_id: u64, start: Instant) -> Option<Reply> {
+        let consumer = self.consumer.as_mut()?;
+        if consumer.auto_commit {
+            for (t, p) in &consumer.positions {
+                self.shared.tmq.set(&consumer.group, t, p.offset);
+            }
+        }
+        for topic in consumer.topics.clone() {
+            let pos = consumer.positions.entry(topic.clone()).or_default();
+            let Ok(batches) = self.shared.backend.topic_rows(&topic, &pos.after, MAX_POLL_ROWS) else { continue };
+            for b in &batches {
+                pos.after.insert(b.table.clone(), b.last_ts);
+            }
+            let batches: Vec<TopicBatch> = batches.into_iter().filter(|b| b.rows.num_rows() > 0).collect();
+            if batches.is_empty() {
+                continue;
+            }
+            let offset = pos.offset;
+            pos.offset += rows_in(&batches);
+            let db = batches[0].db.clone();
+            self.last_message_id += 1;
+            let id = self.last_message_id;
+            self.held = Some(Held { id, batches, fetch_next: 0, fetch_req_id: 0 });
+            return Some(ok(
+                "poll",
+                req_id,
+                start,
+                PollReply {
+                    have_message: true,
+                    topic: &topic,
+                    database: &db,
+                    vgroup_id: VGROUP_ID,
+                    message_type: 1,
+                    message_id: id,
+                    offset,
+                },
+            ));
+        }
+        None
+    }
+
+    fn consumer_action(&mut self, action: &str, args: &Json, req_id: u64, message_id: u64, start: Instant) -> Reply {
+        let Some(consumer) = self.consumer.as_ref() else {
+            return err(0xFFFF, "tmq not init", action, req_id, start);
+        };
+        let group = consumer.group.clone();
+        let topics = consumer.topics.clone();
+        let topic_arg = args.get("topic").and_then(|t| t.as_str()).unwrap_or_default().to_string();
+        let vgroup_arg = args.get("vgroup_id").and_then(|v| v.as_i64()).unwrap_or(0);
+        let offset_arg = args.get("offset").and_then(|v| v.as_i64()).unwrap_or(0);
+        let check_vgroup = |topic: &str, vgroup: i64| -> Result<(), (u16, &'static str)> {
+            if !topics.iter().any(|t| t == topic) {
+                return Err((0x4009, "Topic does not belong to this consumer"));
+            }
+            if vgroup != VGROUP_ID as i64 {
+                return Err((0x4008, "VgId does not belong to this consumer"));
+            }
+            Ok(())
+        };
+        match action {
+            "list_topics" => ok(action, req_id, start, serde_json::json!({"topics": topics})),
+            "assignment" => {
+                if !topics.contains(&topic_arg) {
+                    return err(0x4009, "Topic does not belong to this consumer", action, req_id, start);
+                }
+                let offset = consumer.positions.get(&topic_arg).map_or(0, |p| p.offset);
+                let end = self.topic_end(&topic_arg);
+                let a = vec![Assignment { vgroup_id: VGROUP_ID, offset, begin: 0, end }];
+                ok(action, req_id, start, serde_json::json!({ "assignment": a }))
+            }
+            "committed" | "position" => {
+                let pairs: Vec<TopicVgroup> = args
+                    .get("topic_vgroup_ids")
+                    .cloned()
+                    .and_then(|v| serde_json::from_value(v).ok())
+                    .unwrap_or_default();
+                let mut values = Vec::with_capacity(pairs.len());
+                for p in &pairs {
+                    if let Err((code, msg)) = check_vgroup(&p.topic, p.vgroup_id) {
+                        return err(code, msg, action, req_id, start);
+                    }
+                    values.push(if action == "committed" {
+                        self.shared.tmq.get(&group, &p.topic).unwrap_or(NO_COMMITTED_OFFSET)
+                    } else {
+                        consumer.positions.get(&p.topic).map_or(0, |p| p.offset)
+                    });
+                }
+                ok(action, req_id, start, serde_json::json!({ action: values }))
+            }
+            "seek" => {
+                if let Err((code, msg)) = check_vgroup(&topic_arg, vgroup_arg) {
+                    return err(code, msg, action, req_id, start);
+                }
+                let pos = self.position_at(&topic_arg, offset_arg);
+                if let Some(c) = self.consumer.as_mut() {
+                    c.positions.insert(topic_arg, pos);
+                }
+                ok(action, req_id, start, NoExtra {})
+            }
+            "commit" => {
+                for (t, p) in &consumer.positions {
+                    self.shared.tmq.set(&group, t, p.offset);
+                }
+                ok(action, req_id, start, MessageIdExtra { message_id })
+            }
+            "commit_offset" => {
+                if let Err((code, msg)) = check_vgroup(&topic_arg, vgroup_arg) {
+                    return err(code, msg, action, req_id, start);
+                }
+                self.shared.tmq.set(&group, &topic_arg, offset_arg);
+                ok(action, req_id, start, CommitOffsetReply { topic: &topic_arg, vgroup_id: vgroup_arg, offset: offset_arg })
+            }
+            _ => self.fetch_action(action, req_id, message_id, start),
+        }
+    }
+
+    /// The data paths on the held message.
+    fn fetch_action(&mut self, action: &str, req_id: u64, message_id: u64, start: Instant) -> Reply {
+        let held = match self.held.as_mut() {
+            Some(h) if h.id == message_id => h,
+            _ => {
+                let text = if action == "fetch" { "message ID are not equal" } else { "message ID is not equal" };
+                return match action {
+                    "fetch_raw_data" => Reply::Binary(action8_frame(req_id, 0xFFFF, text, message_id, start, None)),
+                    _ => json(0xFFFF, text, action, req_id, start, MessageIdExtra { message_id }),
+                };
+            }
+        };
+        match action {
+            "fetch_raw_data" => {
+                let raw = encode_data_message(&held.batches, 0, rows_in(&held.batches));
+                Reply::Binary(action8_frame(req_id, 0, "", message_id, start, Some((2, &raw))))
+            }
+            "fetch_raw" => {
+                let raw = encode_data_message(&held.batches, 0, rows_in(&held.batches));
+                let mut out = Vec::with_capacity(38 + raw.len());
+                out.extend_from_slice(&elapsed_ns(start).to_le_bytes());
+                out.extend_from_slice(&req_id.to_le_bytes());
+                out.extend_from_slice(&message_id.to_le_bytes());
+                out.extend_from_slice(&3u64.to_le_bytes());
+                out.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+                out.extend_from_slice(&2u16.to_le_bytes());
+                out.extend_from_slice(&raw);
+                Reply::Binary(out)
+            }
+            "fetch_json_meta" => json(0xFFFF, "message type can not get meta, type: 1", action, req_id, start, MessageIdExtra { message_id }),
+            "fetch" => {
+                held.fetch_req_id = req_id;
+                let Some(b) = held.batches.get(held.fetch_next) else {
+                    // After the last block: completed, no timing, null arrays (wire README §5.7 #51).
+                    let body = serde_json::json!({
+                        "code": 0, "message": "", "action": "fetch", "req_id": req_id, "timing": 0,
+                        "message_id": message_id, "completed": true, "table_name": "", "rows": 0,
+                        "fields_count": 0, "fields_names": null, "fields_types": null,
+                        "fields_lengths": null, "precision": 0,
+                    });
+                    return Reply::Text(serde_json::to_vec(&body).unwrap_or_default());
+                };
+                let rs = &b.rows;
+                let extra = serde_json::json!({
+                    "message_id": message_id, "completed": false, "table_name": "",
+                    "rows": rs.num_rows(), "fields_count": rs.fields.len(),
+                    "fields_names": rs.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+                    "fields_types": rs.fields.iter().map(|f| f.ty.id()).collect::<Vec<_>>(),
+                    "fields_lengths": rs.fields.iter().map(|f| f.len).collect::<Vec<_>>(),
+                    "precision": rs.precision.code(),
+                });
+                ok(action, req_id, start, extra)
+            }
+            "fetch_block" => {
+                let idx = held.fetch_next;
+                let Some(b) = held.batches.get(idx) else {
+                    return err(0xFFFF, "no fetch data", action, req_id, start);
+                };
+                let block = version2_block(&b.rows);
+                held.fetch_next += 1;
+                let mut out = Vec::with_capacity(24 + block.len());
+                out.extend_from_slice(&elapsed_ns(start).to_le_bytes());
+                out.extend_from_slice(&held.fetch_req_id.to_le_bytes());
+                out.extend_from_slice(&message_id.to_le_bytes());
+                out.extend_from_slice(&block);
+                Reply::Binary(out)
+            }
+            _ => err(0xFFFF, "unknown action", action, req_id, start),
+        }
+    }
+}
+
+/// Serves one upgraded `/rest/tmq` connection. Requests are handled one at a time, like the
+/// adapter's consumer loop; closing the socket closes the consumer.
+pub async fn serve_tmq_connection<S>(io: S, shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (rd, wr) = tokio::io::split(io);
+    let mut reader = FrameReader::new(tokio::io::BufReader::new(rd), shared.config.max_message_bytes);
+    let mut writer = FrameWriter::new(wr);
+    let mut session = TmqSession::new(shared);
+    loop {
+        let msg = tokio::select! {
+            m = reader.read_message() => m,
+            _ = shutdown.changed() => {
+                let _ = writer.close(1001).await;
+                let _ = writer.flush().await;
+                return;
+            }
+        };
+        let replies = match msg {
+            Ok(Message::Text(t)) => crate::backend::run_blocking(|| session.handle_text(&t)),
+            // The adapter reads only JSON on this endpoint.
+            Ok(Message::Binary(_)) | Ok(Message::Pong) => vec![],
+            Ok(Message::Ping(p)) => {
+                if writer.pong(&p).await.is_err() {
+                    return;
+                }
+                vec![]
+            }
+            Ok(Message::Close(_)) => {
+                let _ = writer.close(1000).await;
+                let _ = writer.flush().await;
+                return;
+            }
+            Err(ReadError::Protocol(code, _)) => {
+                let _ = writer.close(code).await;
+                let _ = writer.flush().await;
+                return;
+            }
+            Err(ReadError::Io(_)) => return,
+        };
+        for r in replies {
+            let res = match r {
+                Reply::Text(t) => writer.text(&t).await,
+                Reply::Binary(b) => writer.binary(&b).await,
+                Reply::Poll(req_id, blocking_ms, start) => {
+                    let deadline = start + Duration::from_millis(blocking_ms);
+                    let reply = loop {
+                        if let Some(Reply::Text(t)) = crate::backend::run_blocking(|| session.try_poll(req_id, start)) {
+                            break t;
+                        }
+                        let now = Instant::now();
+                        if now >= deadline {
+                            match empty_poll(req_id, start) {
+                                Reply::Text(t) => break t,
+                                _ => break Vec::new(),
+                            }
+                        }
+                        tokio::time::sleep((deadline - now).min(Duration::from_millis(20))).await;
+                    };
+                    writer.text(&reply).await
+                }
+            };
+            if res.is_err() {
+                return;
+            }
+        }
+        if writer.flush().await.is_err() {
+            return;
+        }
+    }
+}

@@ -26,16 +26,21 @@ const MAX_POLL_ROWS: usize = 4096;
 /// Committed offsets by (group id, topic), shared by every connection.
 #[derive(Default)]
 pub struct TmqGroups {
-    committed: Mutex<HashMap<(String, String), i64>>,
+    /// The offset, and the exact position when it was committed from one (rows inserted later
+    /// into tables already consumed must not shift it).
+    committed: Mutex<HashMap<(String, String), (i64, Option<Position>)>>,
 }
 
 impl TmqGroups {
     fn get(&self, group: &str, topic: &str) -> Option<i64> {
-        self.committed.lock().ok()?.get(&(group.to_string(), topic.to_string())).copied()
+        self.entry(group, topic).map(|e| e.0)
     }
-    fn set(&self, group: &str, topic: &str, offset: i64) {
+    fn entry(&self, group: &str, topic: &str) -> Option<(i64, Option<Position>)> {
+        self.committed.lock().ok()?.get(&(group.to_string(), topic.to_string())).cloned()
+    }
+    fn set(&self, group: &str, topic: &str, offset: i64, position: Option<Position>) {
         if let Ok(mut m) = self.committed.lock() {
-            m.insert((group.to_string(), topic.to_string()), offset);
+            m.insert((group.to_string(), topic.to_string()), (offset, position));
         }
     }
 }
@@ -134,7 +139,7 @@ struct TopicVgroup {
 
 /// Where a consumer is in one topic.
 #[derive(Default, Clone)]
-struct Position {
+pub struct Position {
     /// Rows handed out so far (the offset).
     offset: i64,
     /// Last timestamp handed out, per table (what [`crate::SqlBackend::topic_rows`] resumes from).
@@ -444,8 +449,9 @@ impl TmqSession {
         let _ = a.client_id;
         let mut positions = HashMap::new();
         for t in &topics {
-            let pos = match self.shared.tmq.get(&group, t) {
-                Some(committed) => self.position_at(t, committed),
+            let pos = match self.shared.tmq.entry(&group, t) {
+                Some((_, Some(exact))) => exact,
+                Some((committed, None)) => self.position_at(t, committed),
                 None if reset == "latest" => self.position_at(t, i64::MAX),
                 None => Position::default(),
             };
@@ -466,7 +472,7 @@ impl TmqSession {
         let consumer = self.consumer.as_mut()?;
         if consumer.auto_commit {
             for (t, p) in &consumer.positions {
-                self.shared.tmq.set(&consumer.group, t, p.offset);
+                self.shared.tmq.set(&consumer.group, t, p.offset, Some(p.clone()));
             }
         }
         for topic in consumer.topics.clone() {
@@ -563,7 +569,7 @@ impl TmqSession {
             }
             "commit" => {
                 for (t, p) in &consumer.positions {
-                    self.shared.tmq.set(&group, t, p.offset);
+                    self.shared.tmq.set(&group, t, p.offset, Some(p.clone()));
                 }
                 ok(action, req_id, start, MessageIdExtra { message_id })
             }
@@ -571,7 +577,7 @@ impl TmqSession {
                 if let Err((code, msg)) = check_vgroup(&topic_arg, vgroup_arg) {
                     return err(code, msg, action, req_id, start);
                 }
-                self.shared.tmq.set(&group, &topic_arg, offset_arg);
+                self.shared.tmq.set(&group, &topic_arg, offset_arg, None);
                 ok(action, req_id, start, CommitOffsetReply { topic: &topic_arg, vgroup_id: vgroup_arg, offset: offset_arg })
             }
             _ => self.fetch_action(action, req_id, message_id, start),

@@ -200,9 +200,14 @@ pub struct WsClient {
 
 impl WsClient {
     pub async fn connect(addr: std::net::SocketAddr) -> WsClient {
+        WsClient::connect_path(addr, "/ws").await
+    }
+
+    /// Opens a WebSocket on another endpoint (`/rest/tmq`).
+    pub async fn connect_path(addr: std::net::SocketAddr, path: &str) -> WsClient {
         let mut stream = TcpStream::connect(addr).await.expect("tcp connect");
         let req = format!(
-            "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         );
         stream.write_all(req.as_bytes()).await.unwrap();

@@ -1,0 +1,292 @@
+//! TMQ over `/rest/tmq` against the real engine: the flows and error answers recorded in
+//! `h_tmq.jsonl` / `h3_tmq_poll_before_subscribe.jsonl` (wire README §5.7) and the reference §7.
+
+mod common;
+
+use common::{Frame, WsClient};
+use serde_json::Value as J;
+use taos_testserver::{start, ServerConfig, ServerHandle};
+
+async fn server_with_topic() -> ServerHandle {
+    let server = start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
+    let mut ws = WsClient::connect_root(server.addr()).await;
+    for sql in [
+        "create database tq vgroups 1",
+        "create stable tq.stb (ts timestamp, v int, s nchar(8), d double) tags (g int, name varchar(16))",
+        "insert into tq.t1 using tq.stb tags (1, 'one') values (1700000000000, 1, '一', 1.5) (1700000000001, 2, null, null) \
+         tq.t2 using tq.stb tags (2, 'two') values (1700000000000, 3, 'x', 2.5)",
+        "create topic tp as select ts, v, s, d, g, name from tq.stb",
+    ] {
+        let r = ws.call(&serde_json::json!({"action":"query","args":{"req_id":1,"sql":sql}}).to_string()).await;
+        assert!(r.starts_with(r#"{"code":0,"#), "{sql}: {r}");
+    }
+    server
+}
+
+async fn insert(server: &ServerHandle, sql: &str) {
+    let mut ws = WsClient::connect_root(server.addr()).await;
+    let r = ws.call(&serde_json::json!({"action":"query","args":{"req_id":1,"sql":sql}}).to_string()).await;
+    assert!(r.starts_with(r#"{"code":0,"#), "{sql}: {r}");
+}
+
+async fn call(c: &mut WsClient, req: J) -> J {
+    c.send_text(&req.to_string()).await;
+    match c.recv().await {
+        Frame::Text(t) => serde_json::from_str(&t).unwrap(),
+        other => panic!("expected JSON, got {other:?}"),
+    }
+}
+
+fn subscribe_req(req_id: u64, group: &str, extra: J) -> J {
+    let mut args = serde_json::json!({"req_id":req_id,"user":"root","password":"taosdata","db":"","group_id":group,
+        "client_id":"c1","offset_rest":"earliest","topics":["tp"],"auto_commit":"false","with_table_name":"true"});
+    if let (J::Object(a), J::Object(e)) = (&mut args, extra) {
+        a.extend(e);
+    }
+    serde_json::json!({"action":"subscribe","args":args})
+}
+
+async fn consumer(server: &ServerHandle, group: &str) -> WsClient {
+    let mut c = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let r = call(&mut c, subscribe_req(1, group, serde_json::json!({}))).await;
+    assert_eq!(r["code"], 0, "{r}");
+    assert_eq!(r["action"], "subscribe");
+    c
+}
+
+fn poll(req_id: u64, blocking_ms: u64) -> J {
+    serde_json::json!({"action":"poll","args":{"req_id":req_id,"blocking_time":blocking_ms,"message_id":0}})
+}
+
+fn varint(b: &[u8], i: &mut usize) -> u64 {
+    let (mut v, mut shift) = (0u64, 0);
+    loop {
+        let x = b[*i];
+        *i += 1;
+        v |= ((x & 0x7f) as u64) << shift;
+        shift += 7;
+        if x < 0x80 {
+            return v;
+        }
+    }
+}
+
+fn zvarint(b: &[u8], i: &mut usize) -> i64 {
+    let v = varint(b, i);
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// (rows, precision, column names) of every block of a §7.6 data message.
+fn parse_data_message(p: &[u8]) -> Vec<(i64, u8, Vec<String>)> {
+    assert_eq!(p[0], 100, "payload version");
+    let off_len = i32::from_le_bytes(p[1..5].try_into().unwrap()) as usize;
+    let mut i = 5 + off_len;
+    let block_num = i32::from_le_bytes(p[i..i + 4].try_into().unwrap());
+    i += 4;
+    let mut out = Vec::new();
+    if block_num == 0 {
+        return out;
+    }
+    let with_tbname = p[i];
+    assert_eq!(p[i + 1], 1, "with_schema");
+    i += 2;
+    for _ in 0..block_num {
+        let len = varint(p, &mut i) as usize;
+        let block = &p[i..i + len];
+        i += len;
+        assert_eq!(i64::from_le_bytes(block[0..8].try_into().unwrap()), 1);
+        let rows = i64::from_be_bytes(block[8..16].try_into().unwrap());
+        let precision = block[17];
+        assert_eq!(i32::from_le_bytes(block[18..22].try_into().unwrap()), 2, "raw block version");
+        assert_eq!(i32::from_le_bytes(block[22..26].try_into().unwrap()) as usize, len - 18, "raw block length");
+        let ncols = zvarint(p, &mut i);
+        let _schema_version = zvarint(p, &mut i);
+        let mut names = Vec::new();
+        for _ in 0..ncols {
+            i += 2; // type, flags
+            zvarint(p, &mut i);
+            zvarint(p, &mut i);
+            let n = varint(p, &mut i) as usize;
+            names.push(String::from_utf8(p[i..i + n - 1].to_vec()).unwrap());
+            i += n;
+        }
+        if with_tbname != 0 {
+            let n = varint(p, &mut i) as usize;
+            i += n;
+        }
+        out.push((rows, precision, names));
+    }
+    assert_eq!(p.len(), i + 8, "trailing sleep time");
+    out
+}
+
+/// The raw part of an action-8 `fetch_raw_data` frame.
+fn raw_data(frame: &[u8], req_id: u64) -> Vec<u8> {
+    assert_eq!(&frame[..8], &[0xff; 8]);
+    assert_eq!(u64::from_le_bytes(frame[8..16].try_into().unwrap()), 8);
+    assert_eq!(u64::from_le_bytes(frame[26..34].try_into().unwrap()), req_id);
+    assert_eq!(u32::from_le_bytes(frame[34..38].try_into().unwrap()), 0, "code");
+    let n = u32::from_le_bytes(frame[38..42].try_into().unwrap()) as usize;
+    let p = 50 + n;
+    assert_eq!(u16::from_le_bytes(frame[p..p + 2].try_into().unwrap()), 2, "raw_type");
+    let len = u32::from_le_bytes(frame[p + 2..p + 6].try_into().unwrap()) as usize;
+    assert_eq!(frame.len(), p + 6 + len);
+    frame[p + 6..].to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_polls_fetches_commits_and_seeks() {
+    let server = server_with_topic().await;
+    let mut c = consumer(&server, "g1").await;
+    let a = call(&mut c, serde_json::json!({"action":"assignment","args":{"req_id":2,"topic":"tp"}})).await;
+    assert_eq!(a["assignment"][0]["offset"], 0, "{a}");
+    assert_eq!(a["assignment"][0]["begin"], 0);
+    assert_eq!(a["assignment"][0]["end"], 3);
+    let vgroup = a["assignment"][0]["vgroup_id"].clone();
+
+    let p = call(&mut c, poll(3, 500)).await;
+    assert_eq!(p["have_message"], true, "{p}");
+    assert_eq!((p["topic"].as_str(), p["database"].as_str(), p["message_type"].as_i64()), (Some("tp"), Some("tq"), Some(1)));
+    assert_eq!(p["vgroup_id"], vgroup);
+    assert_eq!(p["message_id"], 1);
+
+    c.send_text(r#"{"action":"fetch_raw_data","args":{"req_id":4,"message_id":1}}"#).await;
+    let blocks = parse_data_message(&raw_data(&c.recv_binary().await, 4));
+    let names: Vec<String> = ["ts", "v", "s", "d", "g", "name"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(blocks, vec![(2, 0, names.clone()), (1, 0, names)]);
+
+    let none = call(&mut c, serde_json::json!({"action":"committed","args":{"req_id":5,"topic_vgroup_ids":[{"topic":"tp","vgroup_id":vgroup}]}})).await;
+    assert_eq!(none["committed"], serde_json::json!([-2147467247]), "{none}");
+    let r = call(&mut c, serde_json::json!({"action":"commit","args":{"req_id":6,"message_id":1}})).await;
+    assert_eq!((r["code"].as_i64(), r["message_id"].as_i64()), (Some(0), Some(1)), "{r}");
+    let tv = serde_json::json!([{"topic":"tp","vgroup_id":vgroup}]);
+    let r = call(&mut c, serde_json::json!({"action":"committed","args":{"req_id":7,"topic_vgroup_ids":tv}})).await;
+    assert_eq!(r["committed"], serde_json::json!([3]), "{r}");
+    let r = call(&mut c, serde_json::json!({"action":"position","args":{"req_id":8,"topic_vgroup_ids":tv}})).await;
+    assert_eq!(r["position"], serde_json::json!([3]), "{r}");
+
+    // Nothing new: an empty poll after its blocking time.
+    let started = std::time::Instant::now();
+    let p = call(&mut c, poll(9, 200)).await;
+    assert!(started.elapsed() >= std::time::Duration::from_millis(190));
+    assert_eq!(p["have_message"], false, "{p}");
+    assert_eq!(p["message_id"], 0);
+
+    // Seek back to the start: the same rows again, under the next message id.
+    let r = call(&mut c, serde_json::json!({"action":"seek","args":{"req_id":10,"topic":"tp","vgroup_id":vgroup,"offset":0}})).await;
+    assert_eq!(r["code"], 0, "{r}");
+    assert!(r.get("offset").is_none(), "seek has no extra keys: {r}");
+    let p = call(&mut c, poll(11, 500)).await;
+    assert_eq!((p["have_message"].as_bool(), p["message_id"].as_i64()), (Some(true), Some(2)), "{p}");
+    c.send_text(r#"{"action":"fetch_raw_data","args":{"req_id":12,"message_id":2}}"#).await;
+    let blocks = parse_data_message(&raw_data(&c.recv_binary().await, 12));
+    assert_eq!(blocks.iter().map(|b| b.0).sum::<i64>(), 3);
+
+    let r = call(&mut c, serde_json::json!({"action":"commit_offset","args":{"req_id":13,"topic":"tp","vgroup_id":vgroup,"offset":1}})).await;
+    assert_eq!((r["topic"].as_str(), r["offset"].as_i64()), (Some("tp"), Some(1)), "{r}");
+    let r = call(&mut c, serde_json::json!({"action":"list_topics","args":{"req_id":14}})).await;
+    assert_eq!(r["topics"], serde_json::json!(["tp"]));
+
+    // New rows reach the live consumer.
+    insert(&server, "insert into tq.t2 values (1700000000005, 9, 'n', 0)").await;
+    let p = call(&mut c, poll(15, 2000)).await;
+    assert_eq!((p["have_message"].as_bool(), p["message_id"].as_i64()), (Some(true), Some(3)), "{p}");
+    c.send_text(r#"{"action":"fetch_raw_data","args":{"req_id":16,"message_id":3}}"#).await;
+    let blocks = parse_data_message(&raw_data(&c.recv_binary().await, 16));
+    assert_eq!(blocks.iter().map(|b| b.0).collect::<Vec<_>>(), vec![1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribe_errors_are_the_recorded_ones() {
+    let server = server_with_topic().await;
+    let mut c = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let r = call(&mut c, serde_json::json!({"action":"version"})).await;
+    assert_eq!((r["code"].as_i64(), r["action"].as_str()), (Some(0), Some("version")));
+    assert!(r["version"].is_string());
+
+    let r = call(&mut c, subscribe_req(1, "g", serde_json::json!({"config":{"no.such.key":"1"}}))).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(65534), Some("Unknown error 65534")), "{r}");
+    let r = call(&mut c, subscribe_req(2, "g", serde_json::json!({"password":"wrong"}))).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(65535), Some("init tscObj failed")), "{r}");
+    let r = call(&mut c, subscribe_req(3, "g", serde_json::json!({"topics":["nope"]}))).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(993), Some("Topic not exist")), "{r}");
+
+    // Unparsable requests and unknown actions get no answer at all.
+    c.send_text("{not json").await;
+    c.send_text(r#"{"action":"no_such_action","args":{"req_id":4}}"#).await;
+    assert_eq!(c.recv_within(300).await, None);
+
+    let r = call(&mut c, subscribe_req(5, "g", serde_json::json!({"config":{"session.timeout.ms":"12000"}}))).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let r = call(&mut c, subscribe_req(6, "g", serde_json::json!({}))).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(65535), Some("tmq should have unsubscribed first")), "{r}");
+
+    let r = call(&mut c, serde_json::json!({"action":"committed","args":{"req_id":7,"topic_vgroup_ids":[{"topic":"other","vgroup_id":2}]}})).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(16393), Some("Topic does not belong to this consumer")), "{r}");
+    let r = call(&mut c, serde_json::json!({"action":"seek","args":{"req_id":8,"topic":"tp","vgroup_id":999999,"offset":0}})).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(16392), Some("VgId does not belong to this consumer")), "{r}");
+
+    // Fetching a message that is not held.
+    let r = call(&mut c, serde_json::json!({"action":"fetch_json_meta","args":{"req_id":9,"message_id":42}})).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str(), r["message_id"].as_i64()), (Some(65535), Some("message ID is not equal"), Some(42)), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poll_before_subscribe_waits_and_message_ids_continue_across_resubscribe() {
+    let server = server_with_topic().await;
+    let mut c = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    c.send_text(&poll(1001, 100).to_string()).await;
+    assert_eq!(c.recv_within(400).await, None, "a poll before subscribe is not answered yet");
+    c.send_text(&subscribe_req(1002, "g5", serde_json::json!({})).to_string()).await;
+    let first: J = match c.recv().await {
+        Frame::Text(t) => serde_json::from_str(&t).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((first["action"].as_str(), first["req_id"].as_i64()), (Some("subscribe"), Some(1002)));
+    let queued: J = match c.recv().await {
+        Frame::Text(t) => serde_json::from_str(&t).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((queued["action"].as_str(), queued["req_id"].as_i64()), (Some("poll"), Some(1001)));
+    assert_eq!((queued["have_message"].as_bool(), queued["message_id"].as_i64()), (Some(true), Some(1)), "{queued}");
+
+    let r = call(&mut c, serde_json::json!({"action":"unsubscribe","args":{"req_id":1003}})).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let p = call(&mut c, poll(1004, 100)).await;
+    assert_eq!((p["code"].as_i64(), p["have_message"].as_bool()), (Some(0), Some(false)), "poll after unsubscribe: {p}");
+
+    // A fresh group starts from the earliest row again; the id counter goes on.
+    let r = call(&mut c, subscribe_req(1005, "g6", serde_json::json!({}))).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let p = call(&mut c, poll(1006, 500)).await;
+    assert_eq!((p["have_message"].as_bool(), p["message_id"].as_i64()), (Some(true), Some(2)), "{p}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn committed_offsets_belong_to_the_group_across_connections() {
+    let server = server_with_topic().await;
+    let mut a = consumer(&server, "shared").await;
+    let p = call(&mut a, poll(2, 500)).await;
+    assert_eq!(p["have_message"], true, "{p}");
+    let r = call(&mut a, serde_json::json!({"action":"commit","args":{"req_id":3,"message_id":1}})).await;
+    assert_eq!(r["code"], 0);
+    drop(a); // closing the socket closes the consumer
+
+    insert(&server, "insert into tq.t1 values (1700000000009, 7, 'z', 1)").await;
+    let mut b = consumer(&server, "shared").await;
+    let tv = serde_json::json!([{"topic":"tp","vgroup_id":p["vgroup_id"]}]);
+    let r = call(&mut b, serde_json::json!({"action":"committed","args":{"req_id":2,"topic_vgroup_ids":tv}})).await;
+    assert_eq!(r["committed"], serde_json::json!([3]), "{r}");
+    let p = call(&mut b, poll(3, 500)).await;
+    assert_eq!(p["have_message"], true, "{p}");
+    b.send_text(&serde_json::json!({"action":"fetch_raw_data","args":{"req_id":4,"message_id":p["message_id"]}}).to_string()).await;
+    let blocks = parse_data_message(&raw_data(&b.recv_binary().await, 4));
+    assert_eq!(blocks.iter().map(|b| b.0).sum::<i64>(), 1, "only the row after the group's committed offset");
+
+    // Another group sees everything.
+    let mut c = consumer(&server, "other").await;
+    let p = call(&mut c, poll(2, 500)).await;
+    c.send_text(&serde_json::json!({"action":"fetch_raw_data","args":{"req_id":3,"message_id":p["message_id"]}}).to_string()).await;
+    let blocks = parse_data_message(&raw_data(&c.recv_binary().await, 3));
+    assert_eq!(blocks.iter().map(|b| b.0).sum::<i64>(), 4);
+}

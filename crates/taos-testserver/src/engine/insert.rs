@@ -491,6 +491,17 @@ pub fn coerce_value(v: Value, col: &ColumnSchema) -> Result<Value, TdError> {
         (Double, Value::Double(d)) => Value::Double(d),
         (Double, Value::Float(f)) => Value::Double(f as f64),
         (Timestamp, Value::Timestamp(t)) | (Timestamp, Value::Int(t)) => Value::Timestamp(t),
+        // A bound JSON tag must be an object: a JSON string (e.g. an object's text quoted once
+        // more) or number is refused the way taosd refuses it in SQL.
+        (Json, Value::Str(s))
+            if serde_json::from_str::<serde_json::Value>(s.trim())
+                .is_ok_and(|j| !j.is_object() && !j.is_null()) =>
+        {
+            return Err(err(
+                code::TSC_SQL_SYNTAX_ERROR,
+                format!("syntax error near '{s}' (json error invalide value)"),
+            ));
+        }
         (VarChar | Json, Value::Str(s)) => {
             if col.ty == VarChar && s.len() > col.len as usize {
                 return Err(convert::value_too_long(&col.name));

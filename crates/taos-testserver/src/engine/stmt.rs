@@ -150,6 +150,33 @@ impl Engine {
         }
     }
 
+    /// Checks bound tag values of a prepared INSERT against the super table's tag types without
+    /// writing anything: what taosd refuses at `stmt2_bind` (e.g. a JSON tag that is not an
+    /// object → 534 `syntax error near '…' (json error invalide value)`), before `stmt2_exec`.
+    pub fn check_insert_bind(&self, stmt: &PreparedStmt, tables: &[BoundTable]) -> Result<(), TdError> {
+        let Plan::Insert(plan) = &stmt.plan else {
+            return Ok(());
+        };
+        let Some(stable) = &plan.stable else {
+            return Ok(());
+        };
+        let cat = self.read();
+        let Some(st) = cat.dbs.get(&plan.db).and_then(|d| d.stables.get(stable)) else {
+            return Ok(());
+        };
+        for t in tables {
+            for (col, slot) in st.tags.iter().zip(&plan.tag_slots) {
+                // Only JSON tags: the other types' bind-time checks are not recorded yet.
+                if let (Some(Slot::Param(k)), DataType::Json) = (slot, col.ty) {
+                    if let Some(v) = t.tags.get(*k) {
+                        super::insert::coerce_value(v.clone(), col)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Runs a prepared INSERT with bound tables; returns the rows written.
     pub fn execute_insert_bind(
         &self,

@@ -40,9 +40,10 @@ pub trait SqlBackend: Send + Sync + 'static {
         Err(TdError::new(code::TSC_STMT_API_ERROR, "Stmt API usage error"))
     }
 
-    /// Whether a TMQ topic exists (`subscribe`).
-    fn topic_exists(&self, _topic: &str) -> bool {
-        false
+    /// When a TMQ topic was created (ms), `None` if it does not exist. Tells a re-created topic
+    /// from the dropped one, whose consumer groups' offsets went with it.
+    fn topic_created(&self, _topic: &str) -> Option<i64> {
+        None
     }
 
     /// TMQ: rows of `topic` after the per-table timestamps in `after` (see [`Engine::topic_rows`]).
@@ -57,8 +58,8 @@ pub trait SqlBackend: Send + Sync + 'static {
 }
 
 impl SqlBackend for Engine {
-    fn topic_exists(&self, topic: &str) -> bool {
-        Engine::topic(self, topic).is_some()
+    fn topic_created(&self, topic: &str) -> Option<i64> {
+        Engine::topic(self, topic).map(|t| t.create_time_ms)
     }
     fn topic_rows(
         &self,

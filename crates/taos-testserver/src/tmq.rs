@@ -26,21 +26,23 @@ const MAX_POLL_ROWS: usize = 4096;
 /// Committed offsets by (group id, topic), shared by every connection.
 #[derive(Default)]
 pub struct TmqGroups {
-    /// The offset, and the exact position when it was committed from one (rows inserted later
-    /// into tables already consumed must not shift it).
-    committed: Mutex<HashMap<(String, String), (i64, Option<Position>)>>,
+    /// By (group, topic): when the topic was created (dropping a topic drops its groups' offsets,
+    /// so entries of an earlier topic of the same name are ignored), the offset, and the exact
+    /// position when it was committed from one (rows inserted later into tables already consumed
+    /// must not shift it).
+    committed: Mutex<HashMap<(String, String), (i64, i64, Option<Position>)>>,
 }
 
 impl TmqGroups {
-    fn get(&self, group: &str, topic: &str) -> Option<i64> {
-        self.entry(group, topic).map(|e| e.0)
+    fn entry(&self, group: &str, topic: &str, created: Option<i64>) -> Option<(i64, Option<Position>)> {
+        let m = self.committed.lock().ok()?;
+        let (at, offset, pos) = m.get(&(group.to_string(), topic.to_string()))?;
+        (Some(*at) == created).then(|| (*offset, pos.clone()))
     }
-    fn entry(&self, group: &str, topic: &str) -> Option<(i64, Option<Position>)> {
-        self.committed.lock().ok()?.get(&(group.to_string(), topic.to_string())).cloned()
-    }
-    fn set(&self, group: &str, topic: &str, offset: i64, position: Option<Position>) {
+    fn set(&self, group: &str, topic: &str, created: Option<i64>, offset: i64, position: Option<Position>) {
+        let Some(created) = created else { return };
         if let Ok(mut m) = self.committed.lock() {
-            m.insert((group.to_string(), topic.to_string()), (offset, position));
+            m.insert((group.to_string(), topic.to_string()), (created, offset, position));
         }
     }
 }
@@ -142,6 +144,9 @@ struct TopicVgroup {
 pub struct Position {
     /// Rows handed out so far (the offset).
     offset: i64,
+    /// Where the last message began, or where subscribe/seek put the consumer: what `assignment`
+    /// reports as `offset` (recorded: still 0 after a message of 3 rows was polled and committed).
+    begin: i64,
     /// Last timestamp handed out, per table (what [`crate::SqlBackend::topic_rows`] resumes from).
     after: HashMap<String, i64>,
 }
@@ -347,7 +352,7 @@ impl TmqSession {
 
     /// The position after the first `offset` rows of a topic.
     fn position_at(&self, topic: &str, offset: i64) -> Position {
-        let mut pos = Position { offset: 0, after: HashMap::new() };
+        let mut pos = Position::default();
         let Ok(all) = self.all_rows(topic) else { return pos };
         for b in all {
             let n = b.rows.num_rows() as i64;
@@ -363,6 +368,7 @@ impl TmqSession {
                 pos.offset += left;
             }
         }
+        pos.begin = pos.offset;
         pos
     }
 
@@ -442,14 +448,14 @@ impl TmqSession {
         }
         let topics = a.topics.unwrap_or_default();
         for t in &topics {
-            if !self.shared.backend.topic_exists(t) {
+            if self.shared.backend.topic_created(t).is_none() {
                 return vec![err(0x03E1, "Topic not exist", "subscribe", req_id, start)];
             }
         }
         let _ = a.client_id;
         let mut positions = HashMap::new();
         for t in &topics {
-            let pos = match self.shared.tmq.entry(&group, t) {
+            let pos = match self.shared.tmq.entry(&group, t, self.shared.backend.topic_created(t)) {
                 Some((_, Some(exact))) => exact,
                 Some((committed, None)) => self.position_at(t, committed),
                 None if reset == "latest" => self.position_at(t, i64::MAX),
@@ -472,7 +478,8 @@ impl TmqSession {
         let consumer = self.consumer.as_mut()?;
         if consumer.auto_commit {
             for (t, p) in &consumer.positions {
-                self.shared.tmq.set(&consumer.group, t, p.offset, Some(p.clone()));
+                let created = self.shared.backend.topic_created(t);
+                self.shared.tmq.set(&consumer.group, t, created, p.offset, Some(p.clone()));
             }
         }
         for topic in consumer.topics.clone() {
@@ -486,6 +493,7 @@ impl TmqSession {
                 continue;
             }
             let offset = pos.offset;
+            pos.begin = offset;
             pos.offset += rows_in(&batches);
             let db = batches[0].db.clone();
             self.last_message_id += 1;
@@ -533,7 +541,7 @@ impl TmqSession {
                 if !topics.contains(&topic_arg) {
                     return err(0x4009, "Topic does not belong to this consumer", action, req_id, start);
                 }
-                let offset = consumer.positions.get(&topic_arg).map_or(0, |p| p.offset);
+                let offset = consumer.positions.get(&topic_arg).map_or(0, |p| p.begin);
                 let end = self.topic_end(&topic_arg);
                 let a = vec![Assignment { vgroup_id: VGROUP_ID, offset, begin: 0, end }];
                 ok(action, req_id, start, serde_json::json!({ "assignment": a }))
@@ -550,7 +558,8 @@ impl TmqSession {
                         return err(code, msg, action, req_id, start);
                     }
                     values.push(if action == "committed" {
-                        self.shared.tmq.get(&group, &p.topic).unwrap_or(NO_COMMITTED_OFFSET)
+                        let created = self.shared.backend.topic_created(&p.topic);
+                        self.shared.tmq.entry(&group, &p.topic, created).map_or(NO_COMMITTED_OFFSET, |e| e.0)
                     } else {
                         consumer.positions.get(&p.topic).map_or(0, |p| p.offset)
                     });
@@ -569,7 +578,8 @@ impl TmqSession {
             }
             "commit" => {
                 for (t, p) in &consumer.positions {
-                    self.shared.tmq.set(&group, t, p.offset, Some(p.clone()));
+                    let created = self.shared.backend.topic_created(t);
+                    self.shared.tmq.set(&group, t, created, p.offset, Some(p.clone()));
                 }
                 ok(action, req_id, start, MessageIdExtra { message_id })
             }
@@ -577,7 +587,8 @@ impl TmqSession {
                 if let Err((code, msg)) = check_vgroup(&topic_arg, vgroup_arg) {
                     return err(code, msg, action, req_id, start);
                 }
-                self.shared.tmq.set(&group, &topic_arg, offset_arg, None);
+                let created = self.shared.backend.topic_created(&topic_arg);
+                self.shared.tmq.set(&group, &topic_arg, created, offset_arg, None);
                 ok(action, req_id, start, CommitOffsetReply { topic: &topic_arg, vgroup_id: vgroup_arg, offset: offset_arg })
             }
             _ => self.fetch_action(action, req_id, message_id, start),

@@ -164,6 +164,9 @@ async fn consumer_polls_fetches_commits_and_seeks() {
     assert_eq!(r["committed"], serde_json::json!([3]), "{r}");
     let r = call(&mut c, serde_json::json!({"action":"position","args":{"req_id":8,"topic_vgroup_ids":tv}})).await;
     assert_eq!(r["position"], serde_json::json!([3]), "{r}");
+    // assignment's offset is where the last message began (as recorded), not the position.
+    let a = call(&mut c, serde_json::json!({"action":"assignment","args":{"req_id":8,"topic":"tp"}})).await;
+    assert_eq!((a["assignment"][0]["offset"].as_i64(), a["assignment"][0]["end"].as_i64()), (Some(0), Some(3)), "{a}");
 
     // Nothing new: an empty poll after its blocking time.
     let started = std::time::Instant::now();
@@ -289,4 +292,25 @@ async fn committed_offsets_belong_to_the_group_across_connections() {
     c.send_text(&serde_json::json!({"action":"fetch_raw_data","args":{"req_id":3,"message_id":p["message_id"]}}).to_string()).await;
     let blocks = parse_data_message(&raw_data(&c.recv_binary().await, 3));
     assert_eq!(blocks.iter().map(|b| b.0).sum::<i64>(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_topic_forgets_its_committed_offsets() {
+    let server = server_with_topic().await;
+    let mut a = consumer(&server, "g").await;
+    let p = call(&mut a, poll(2, 500)).await;
+    assert_eq!(p["have_message"], true, "{p}");
+    call(&mut a, serde_json::json!({"action":"commit","args":{"req_id":3,"message_id":1}})).await;
+    drop(a);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    insert(&server, "drop topic tp").await;
+    // Topics are told apart by their creation time in ms.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    insert(&server, "create topic tp as select ts, v, s, d, g, name from tq.stb").await;
+    let mut b = consumer(&server, "g").await;
+    let tv = serde_json::json!([{"topic":"tp","vgroup_id":p["vgroup_id"]}]);
+    let r = call(&mut b, serde_json::json!({"action":"committed","args":{"req_id":2,"topic_vgroup_ids":tv}})).await;
+    assert_eq!(r["committed"], serde_json::json!([-2147467247]), "{r}");
+    let p = call(&mut b, poll(3, 500)).await;
+    assert_eq!(p["have_message"], true, "the re-created topic starts from the earliest row: {p}");
 }

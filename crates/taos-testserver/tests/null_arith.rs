@@ -42,7 +42,10 @@ fn arithmetic_with_null_literal_is_null_per_row_typed_double() {
     // The engine keeps answering after it.
     match engine.execute(&mut ctx, "select i + 1 from t") {
         Ok(Outcome::Rows(rs)) => {
-            assert_eq!(rs.columns[0], vec![Value::Double(2.0), Value::Null, Value::Double(4.0)])
+            assert_eq!(
+                rs.columns[0],
+                vec![Value::Double(2.0), Value::Null, Value::Double(4.0)]
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -50,9 +53,13 @@ fn arithmetic_with_null_literal_is_null_per_row_typed_double() {
 
 #[tokio::test]
 async fn rest_answers_null_arithmetic_and_keeps_serving() {
-    let server = taos_testserver::start(ServerConfig::default()).await.unwrap();
+    let server = taos_testserver::start(ServerConfig::default())
+        .await
+        .unwrap();
     for sql in SETUP.iter().filter(|s| !s.starts_with("use")) {
-        let sql = sql.replace(" t ", " na.t ").replace("into t ", "into na.t ");
+        let sql = sql
+            .replace(" t ", " na.t ")
+            .replace("into t ", "into na.t ");
         let r = rest_sql(server.addr(), "/rest/sql", &sql).await;
         assert!(r.text().starts_with(r#"{"code":0"#), "{sql}: {}", r.text());
     }

@@ -153,7 +153,11 @@ impl Engine {
     /// Checks bound tag values of a prepared INSERT against the super table's tag types without
     /// writing anything: what taosd refuses at `stmt2_bind` (e.g. a JSON tag that is not an
     /// object → 534 `syntax error near '…' (json error invalide value)`), before `stmt2_exec`.
-    pub fn check_insert_bind(&self, stmt: &PreparedStmt, tables: &[BoundTable]) -> Result<(), TdError> {
+    pub fn check_insert_bind(
+        &self,
+        stmt: &PreparedStmt,
+        tables: &[BoundTable],
+    ) -> Result<(), TdError> {
         let Plan::Insert(plan) = &stmt.plan else {
             return Ok(());
         };

@@ -852,19 +852,42 @@ fn mutated_schemaless_and_prepare_never_panic() {
 fn stmt2_json_tag_quoted_twice_is_refused_at_bind() {
     let e = Engine::new(EngineConfig::default());
     ok(&e, None, "create database j");
-    ok(&e, Some("j"), "create stable stb (ts timestamp, v int) tags (tj json)");
-    let ctx = SessionCtx { db: Some("j".into()) };
-    let p = e.prepare(&ctx, "insert into ? using j.stb tags (?) values (?, ?)").unwrap();
+    ok(
+        &e,
+        Some("j"),
+        "create stable stb (ts timestamp, v int) tags (tj json)",
+    );
+    let ctx = SessionCtx {
+        db: Some("j".into()),
+    };
+    let p = e
+        .prepare(&ctx, "insert into ? using j.stb tags (?) values (?, ?)")
+        .unwrap();
     let bound = |tag: &str| crate::engine::BoundTable {
         name: Some("d1".into()),
         tags: vec![Value::Str(tag.into())],
-        columns: vec![vec![Value::Timestamp(1_704_067_200_000)], vec![Value::Int(1)]],
+        columns: vec![
+            vec![Value::Timestamp(1_704_067_200_000)],
+            vec![Value::Int(1)],
+        ],
     };
     let quoted = r#""{\"a\":1}""#;
     let err = e.check_insert_bind(&p, &[bound(quoted)]).unwrap_err();
     assert_eq!(err.code, 534);
-    assert_eq!(err.message, format!("syntax error near '{quoted}' (json error invalide value)"));
-    assert_eq!(e.execute_insert_bind(&p, vec![bound(quoted)]).unwrap_err().code, 534);
+    assert_eq!(
+        err.message,
+        format!("syntax error near '{quoted}' (json error invalide value)")
+    );
+    assert_eq!(
+        e.execute_insert_bind(&p, vec![bound(quoted)])
+            .unwrap_err()
+            .code,
+        534
+    );
     e.check_insert_bind(&p, &[bound(r#"{"a":1}"#)]).unwrap();
-    assert_eq!(e.execute_insert_bind(&p, vec![bound(r#"{"a":1}"#)]).unwrap(), 1);
+    assert_eq!(
+        e.execute_insert_bind(&p, vec![bound(r#"{"a":1}"#)])
+            .unwrap(),
+        1
+    );
 }

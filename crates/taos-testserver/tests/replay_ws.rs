@@ -3,7 +3,10 @@
 //! re-sent in recorded order; every recorded server frame must come back: JSON compared as values
 //! (`timing` and `version` masked), `fetch_raw_block`/`fetch_block` frames byte for byte with the
 //! timing zeroed. Result ids go through a recorded→actual mapping, also when client frames carry
-//! them. (The Python `replay.py` does the same, plus stmt/TMQ, in `scripts/conformance/run.sh`.)
+//! them. TMQ connections (`/rest/tmq`) are replayed too: offsets (WAL versions on the real server,
+//! row counts here) are masked, vgroup ids mapped like result ids, and `fetch_raw_data` payloads
+//! compared byte for byte after their offset section. (The Python `replay.py` does the same in
+//! `scripts/conformance/run.sh`.)
 
 mod common;
 
@@ -15,7 +18,8 @@ use taos_testserver::{start, EngineConfig, ServerConfig};
 
 #[derive(Debug)]
 enum Rec {
-    Open(u64),
+    /// Connection number and path (`/ws`, `/rest/tmq`).
+    Open(u64, String),
     Close(u64),
     Send(u64, Frame),
     Expect(u64, Frame),
@@ -30,7 +34,7 @@ fn load(text: &str) -> Vec<Rec> {
         let r: J = serde_json::from_str(line).unwrap();
         let conn = r["conn"].as_u64().unwrap_or(0);
         match r["type"].as_str().unwrap() {
-            "ws_open" => out.push(Rec::Open(conn)),
+            "ws_open" => out.push(Rec::Open(conn, r["path"].as_str().unwrap_or("/ws").to_string())),
             "ws_close" => out.push(Rec::Close(conn)),
             "elided" => out.push(Rec::Elided {
                 conn,
@@ -70,13 +74,23 @@ impl Ids {
     }
 }
 
-fn rewrite_request(frame: &Frame, ids: &Ids) -> Frame {
+fn rewrite_request(frame: &Frame, ids: &Ids, vgroups: &Ids) -> Frame {
     match frame {
         Frame::Text(t) => match serde_json::from_str::<J>(t) {
             Ok(mut v) => {
                 for key in ["id", "result_id"] {
                     if let Some(id) = v["args"][key].as_u64() {
                         v["args"][key] = J::from(ids.map(id));
+                    }
+                }
+                if let Some(vg) = v["args"]["vgroup_id"].as_u64() {
+                    v["args"]["vgroup_id"] = J::from(vgroups.map(vg));
+                }
+                if let Some(pairs) = v.get_mut("args").and_then(|a| a.get_mut("topic_vgroup_ids")).and_then(J::as_array_mut) {
+                    for p in pairs {
+                        if let Some(vg) = p["vgroup_id"].as_u64() {
+                            p["vgroup_id"] = J::from(vgroups.map(vg));
+                        }
                     }
                 }
                 Frame::Text(v.to_string())
@@ -118,11 +132,46 @@ fn key(f: &Frame) -> String {
     }
 }
 
-fn compare(want: &Frame, got: &Frame, ids: &mut Ids, problems: &mut Vec<String>) {
+/// TMQ reply keys holding offsets: WAL versions on the real server, row counts on ours.
+const TMQ_OFFSET_KEYS: [&str; 5] = ["offset", "begin", "end", "committed", "position"];
+
+/// Removes offset keys and maps vgroup ids (recorded → ours), at any depth.
+fn mask_tmq(w: &mut J, g: &mut J, vgroups: &mut Ids, problems: &mut Vec<String>, what: &str) {
+    match (w, g) {
+        (J::Object(wm), J::Object(gm)) => {
+            for k in TMQ_OFFSET_KEYS {
+                wm.remove(k);
+                gm.remove(k);
+            }
+            if let (Some(wv), Some(gv)) = (wm.get("vgroup_id").and_then(J::as_u64), gm.get("vgroup_id").and_then(J::as_u64)) {
+                if wv != 0 {
+                    vgroups.learn(wv, gv, problems, what);
+                    gm.insert("vgroup_id".into(), J::from(wv));
+                }
+            }
+            for (k, wv) in wm.iter_mut() {
+                if let Some(gv) = gm.get_mut(k) {
+                    mask_tmq(wv, gv, vgroups, problems, what);
+                }
+            }
+        }
+        (J::Array(wa), J::Array(ga)) => {
+            for (wv, gv) in wa.iter_mut().zip(ga.iter_mut()) {
+                mask_tmq(wv, gv, vgroups, problems, what);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn compare(want: &Frame, got: &Frame, ids: &mut Ids, vgroups: &mut Ids, tmq: bool, problems: &mut Vec<String>) {
     let what = key(want);
     match (want, got) {
         (Frame::Text(w), Frame::Text(g)) => {
             let (mut w, mut g): (J, J) = (serde_json::from_str(w).unwrap(), serde_json::from_str(g).unwrap());
+            if tmq {
+                mask_tmq(&mut w, &mut g, vgroups, problems, &what);
+            }
             for v in [&mut w, &mut g] {
                 if let J::Object(m) = v {
                     m.remove("timing");
@@ -152,6 +201,15 @@ fn compare(want: &Frame, got: &Frame, ids: &mut Ids, problems: &mut Vec<String>)
             let gid = u64::from_le_bytes(g[42 + n..50 + n].try_into().unwrap());
             ids.learn(wid, gid, problems, &what);
             g[42 + n..50 + n].copy_from_slice(&wid.to_le_bytes());
+            // TMQ data payload (raw type, length, then version 100, offset length, offsets):
+            // the offsets are masked like the JSON ones.
+            let payload = 50 + n + 6;
+            if tmq && w.len() > payload + 5 && w[payload] == 100 && g[payload] == 100 {
+                let len = i32::from_le_bytes(w[payload + 1..payload + 5].try_into().unwrap()).max(0) as usize;
+                let end = (payload + 5 + len).min(w.len());
+                w[payload + 5..end].fill(0);
+                g[payload + 5..end].fill(0);
+            }
             if w != g {
                 problems.push(format!("{what}: frame differs\n   got {}\n  want {}", hex(&g), hex(&w)));
             }
@@ -187,13 +245,18 @@ async fn replay(name: &str, text: &str) -> Vec<String> {
     .unwrap();
     let recs = load(text);
     let mut clients: HashMap<u64, WsClient> = HashMap::new();
+    let mut tmq_conns = std::collections::HashSet::new();
     let mut ids = Ids::default();
+    let mut vgroups = Ids::default();
     let mut problems = Vec::new();
     let mut i = 0;
     while i < recs.len() {
         match &recs[i] {
-            Rec::Open(c) => {
-                clients.insert(*c, WsClient::connect(server.addr()).await);
+            Rec::Open(c, path) => {
+                if path.ends_with("/tmq") {
+                    tmq_conns.insert(*c);
+                }
+                clients.insert(*c, WsClient::connect_path(server.addr(), path).await);
             }
             Rec::Close(c) => {
                 clients.remove(c);
@@ -203,7 +266,7 @@ async fn replay(name: &str, text: &str) -> Vec<String> {
                 let client = clients.get_mut(conn).unwrap();
                 let (mut got_rows, mut got_blocks, mut finished) = (0u64, 0u64, false);
                 for _ in 0..*requests {
-                    let Frame::Binary(req) = rewrite_request(&Frame::Binary(template.clone()), &ids) else { unreachable!() };
+                    let Frame::Binary(req) = rewrite_request(&Frame::Binary(template.clone()), &ids, &vgroups) else { unreachable!() };
                     client.send_binary(&req).await;
                     match client.recv_within(10_000).await {
                         Some(Frame::Binary(f)) if f.len() >= 51 && f[..8] == [0xff; 8] => {
@@ -225,7 +288,7 @@ async fn replay(name: &str, text: &str) -> Vec<String> {
             }
             Rec::Send(c, frame) => {
                 let client = clients.get_mut(c).unwrap();
-                match rewrite_request(frame, &ids) {
+                match rewrite_request(frame, &ids, &vgroups) {
                     Frame::Text(t) => client.send_text(&t).await,
                     Frame::Binary(b) => client.send_binary(&b).await,
                     _ => {}
@@ -252,7 +315,7 @@ async fn replay(name: &str, text: &str) -> Vec<String> {
                         match got.iter().position(|g| key(g) == key(want)) {
                             Some(p) => {
                                 let g = got.remove(p);
-                                compare(want, &g, &mut ids, &mut problems);
+                                compare(want, &g, &mut ids, &mut vgroups, tmq_conns.contains(&ec), &mut problems);
                             }
                             None => problems.push(format!("{}: never answered (got {:?})", key(want), got.iter().map(key).collect::<Vec<_>>())),
                         }
@@ -283,6 +346,8 @@ async fn ws_transcripts_replay_with_the_recorded_answers() {
         ("d_errors", include_str!("data/wire/transcripts/d_errors.jsonl")),
         ("e_stmt2", include_str!("data/wire/transcripts/e_stmt2.jsonl")),
         ("f2_stmt_v1", include_str!("data/wire/transcripts/f2_stmt_v1.jsonl")),
+        ("h_tmq", include_str!("data/wire/transcripts/h_tmq.jsonl")),
+        ("h3_tmq_poll_before_subscribe", include_str!("data/wire/transcripts/h3_tmq_poll_before_subscribe.jsonl")),
     ] {
         problems.extend(replay(name, text).await);
     }

@@ -713,7 +713,8 @@ where
                 Reply::Text(t) => writer.text(&t).await,
                 Reply::Binary(b) => writer.binary(&b).await,
                 Reply::Poll(req_id, blocking_ms, start) => {
-                    let deadline = start + Duration::from_millis(blocking_ms);
+                    // A client may ask for any blocking time; an absurd one must not overflow.
+                    let deadline = start.checked_add(Duration::from_millis(blocking_ms)).unwrap_or(start + Duration::from_secs(86_400));
                     let reply = loop {
                         if let Some(Reply::Text(t)) = crate::backend::run_blocking(|| session.try_poll(req_id, start)) {
                             break t;

@@ -314,3 +314,64 @@ async fn dropping_a_topic_forgets_its_committed_offsets() {
     let p = call(&mut b, poll(3, 500)).await;
     assert_eq!(p["have_message"], true, "the re-created topic starts from the earliest row: {p}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_survives_malformed_and_random_requests() {
+    let server = server_with_topic().await;
+    let mut c = consumer(&server, "fuzz").await;
+    // An absurd blocking time must not overflow the deadline (data is there, so it answers now).
+    let p = call(&mut c, serde_json::json!({"action":"poll","args":{"req_id":2,"blocking_time":u64::MAX}})).await;
+    assert_eq!(p["have_message"], true, "{p}");
+
+    let actions = [
+        "version", "subscribe", "poll", "fetch", "fetch_block", "fetch_raw", "fetch_raw_data", "fetch_json_meta", "commit",
+        "commit_offset", "seek", "assignment", "committed", "position", "list_topics", "unsubscribe", "bogus",
+    ];
+    let values = [
+        J::Null,
+        J::from(-1),
+        J::from(i64::MIN),
+        J::from(u64::MAX),
+        J::from(0),
+        J::from(1),
+        J::from(2),
+        J::from("tp"),
+        J::from(""),
+        serde_json::json!([{"topic":"tp","vgroup_id":-7}, 3, null]),
+        serde_json::json!({"x":[]}),
+    ];
+    let keys = ["req_id", "message_id", "topic", "vgroup_id", "offset", "topic_vgroup_ids", "blocking_time", "topics", "config", "user"];
+    let mut seed: u64 = 0x9e3779b97f4a7c15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for i in 0..400u64 {
+        let mut args = serde_json::Map::new();
+        for _ in 0..next(5) {
+            args.insert(keys[next(keys.len())].into(), values[next(values.len())].clone());
+        }
+        if args.contains_key("blocking_time") {
+            args.insert("blocking_time".into(), J::from(next(3)));
+        }
+        let action = actions[next(actions.len())];
+        let text = match next(10) {
+            0 => format!("{{\"action\":\"{action}\",\"args\":"), // truncated JSON
+            1 => serde_json::json!([action, args]).to_string(),
+            _ => serde_json::json!({"action": action, "args": J::Object(args)}).to_string(),
+        };
+        c.send_text(&text).await;
+        // Drain whatever came back (possibly nothing) without waiting long.
+        while c.recv_within(if i % 50 == 0 { 50 } else { 5 }).await.is_some() {}
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    while c.recv_within(50).await.is_some() {}
+    let r = call(&mut c, serde_json::json!({"action":"version","args":{"req_id":77}})).await;
+    assert_eq!((r["code"].as_i64(), r["req_id"].as_i64()), (Some(0), Some(77)), "{r}");
+    // And the server still serves new consumers.
+    let mut d = consumer(&server, "after-fuzz").await;
+    let p = call(&mut d, poll(2, 500)).await;
+    assert_eq!(p["have_message"], true, "{p}");
+}

@@ -24,13 +24,16 @@ const NO_COMMITTED_OFFSET: i64 = -2147467247;
 const MAX_POLL_ROWS: usize = 4096;
 
 /// Committed offsets by (group id, topic), shared by every connection.
+/// (when the topic was created, committed offset, exact position if committed from one).
+type Committed = (i64, i64, Option<Position>);
+
 #[derive(Default)]
 pub struct TmqGroups {
     /// By (group, topic): when the topic was created (dropping a topic drops its groups' offsets,
     /// so entries of an earlier topic of the same name are ignored), the offset, and the exact
     /// position when it was committed from one (rows inserted later into tables already consumed
     /// must not shift it).
-    committed: Mutex<HashMap<(String, String), (i64, i64, Option<Position>)>>,
+    committed: Mutex<HashMap<(String, String), Committed>>,
 }
 
 impl TmqGroups {

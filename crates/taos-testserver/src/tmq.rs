@@ -729,7 +729,15 @@ where
                                 _ => break Vec::new(),
                             }
                         }
-                        tokio::time::sleep((deadline - now).min(Duration::from_millis(20))).await;
+                        tokio::select! {
+                            _ = tokio::time::sleep((deadline - now).min(Duration::from_millis(20))) => {}
+                            // A server shutting down does not wait for a long poll.
+                            _ = shutdown.changed() => {
+                                let _ = writer.close(1001).await;
+                                let _ = writer.flush().await;
+                                return;
+                            }
+                        }
                     };
                     writer.text(&reply).await
                 }

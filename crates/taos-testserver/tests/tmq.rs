@@ -375,3 +375,17 @@ async fn consumer_survives_malformed_and_random_requests() {
     let p = call(&mut d, poll(2, 500)).await;
     assert_eq!(p["have_message"], true, "{p}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_does_not_wait_for_a_long_poll() {
+    let server = server_with_topic().await;
+    let mut c = consumer(&server, "g").await;
+    let p = call(&mut c, poll(2, 500)).await;
+    assert_eq!(p["have_message"], true, "{p}");
+    c.send_text(&poll(3, 60_000).to_string()).await; // nothing new: would block for a minute
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    tokio::time::timeout(std::time::Duration::from_secs(5), server.shutdown()).await.expect("shutdown in time");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(c.recv_within(1000).await, Some(Frame::Close(Some(1001))));
+}

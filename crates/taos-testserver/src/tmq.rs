@@ -131,6 +131,7 @@ struct SubscribeArgs {
     offset_reset: Option<String>,
     topics: Option<Vec<String>>,
     auto_commit: Option<String>,
+    auto_commit_interval_ms: Option<String>,
     config: Option<HashMap<String, Json>>,
 }
 
@@ -158,6 +159,9 @@ struct Consumer {
     group: String,
     topics: Vec<String>,
     auto_commit: bool,
+    /// The adapter emulates auto-commit: a poll commits the position once this much time passed.
+    auto_commit_every: Duration,
+    last_auto_commit: Instant,
     positions: HashMap<String, Position>,
 }
 
@@ -430,6 +434,7 @@ impl TmqSession {
         let mut group = a.group_id.clone().unwrap_or_default();
         let mut reset = a.offset_reset.clone().or(a.offset_rest.clone()).unwrap_or_else(|| "earliest".into());
         let mut auto_commit = a.auto_commit.as_deref().map(|v| v != "false").unwrap_or(true);
+        let mut interval_ms = a.auto_commit_interval_ms.as_deref().and_then(|v| v.parse::<u64>().ok()).unwrap_or(5000);
         if let Some(config) = &a.config {
             for (k, v) in config {
                 if !KNOWN_CONFIG_KEYS.contains(&k.as_str()) {
@@ -440,6 +445,7 @@ impl TmqSession {
                     "group.id" => group = v.to_string(),
                     "auto.offset.reset" => reset = v.to_string(),
                     "enable.auto.commit" => auto_commit = v != "false",
+                    "auto.commit.interval.ms" => interval_ms = v.parse().unwrap_or(interval_ms),
                     _ => {}
                 }
             }
@@ -466,7 +472,14 @@ impl TmqSession {
             };
             positions.insert(t.clone(), pos);
         }
-        self.consumer = Some(Consumer { group, topics, auto_commit, positions });
+        self.consumer = Some(Consumer {
+            group,
+            topics,
+            auto_commit,
+            auto_commit_every: Duration::from_millis(interval_ms),
+            last_auto_commit: Instant::now(),
+            positions,
+        });
         self.ever_subscribed = true;
         let mut out = vec![ok("subscribe", req_id, start, serde_json::json!({"version": self.shared.server_version()}))];
         if let Some(q) = self.queued_poll.take() {
@@ -479,7 +492,8 @@ impl TmqSession {
     /// any, or `None`.
     fn try_poll(&mut self, req_id: u64, start: Instant) -> Option<Reply> {
         let consumer = self.consumer.as_mut()?;
-        if consumer.auto_commit {
+        if consumer.auto_commit && consumer.last_auto_commit.elapsed() >= consumer.auto_commit_every {
+            consumer.last_auto_commit = Instant::now();
             for (t, p) in &consumer.positions {
                 let created = self.shared.backend.topic_created(t);
                 self.shared.tmq.set(&consumer.group, t, created, p.offset, Some(p.clone()));

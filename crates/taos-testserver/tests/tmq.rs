@@ -389,3 +389,21 @@ async fn shutdown_does_not_wait_for_a_long_poll() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     assert_eq!(c.recv_within(1000).await, Some(Frame::Close(Some(1001))));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_commit_commits_at_a_poll_after_the_interval() {
+    let server = server_with_topic().await;
+    let mut c = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let r = call(&mut c, subscribe_req(1, "auto", serde_json::json!({"auto_commit":"true","auto_commit_interval_ms":"100"}))).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let p = call(&mut c, poll(2, 500)).await;
+    assert_eq!(p["have_message"], true, "{p}");
+    let tv = serde_json::json!([{"topic":"tp","vgroup_id":p["vgroup_id"]}]);
+    let r = call(&mut c, serde_json::json!({"action":"committed","args":{"req_id":3,"topic_vgroup_ids":tv}})).await;
+    assert_eq!(r["committed"], serde_json::json!([-2147467247]), "nothing committed before the interval: {r}");
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let p = call(&mut c, poll(4, 50)).await;
+    assert_eq!(p["have_message"], false, "{p}");
+    let r = call(&mut c, serde_json::json!({"action":"committed","args":{"req_id":5,"topic_vgroup_ids":tv}})).await;
+    assert_eq!(r["committed"], serde_json::json!([3]), "{r}");
+}

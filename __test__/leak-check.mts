@@ -4,9 +4,7 @@
  */
 import { connect } from '../src/index.js'
 import { TestServer } from '../src/testing.js'
-
-const gc = globalThis.gc
-if (gc === undefined) throw new Error('run with --expose-gc')
+import { rssAcross } from './helpers/rss.mjs'
 
 // Small blocks: an abandoned result leaves most of its rows on the server unless it is freed.
 const server = await TestServer.start({ blockRows: 100 })
@@ -26,18 +24,7 @@ async function round(i: number): Promise<void> {
 
 const TOTAL = 10_000
 const WARM = 1_000
-let warmRss = 0
-for (let i = 0; i < TOTAL; i++) {
-  await round(i)
-  if (i + 1 === WARM) {
-    gc()
-    warmRss = process.memoryUsage().rss
-  }
-}
-gc()
-await new Promise((r) => setTimeout(r, 100))
-gc()
-const endRss = process.memoryUsage().rss
+const { warmRss, endRss } = await rssAcross(TOTAL, WARM, round)
 await conn.close()
 await server.close()
 console.log(JSON.stringify({ queries: TOTAL, warmRss, endRss }))

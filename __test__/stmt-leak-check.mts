@@ -5,9 +5,7 @@
  */
 import { connect } from '../src/index.js'
 import { TestServer } from '../src/testing.js'
-
-const gc = globalThis.gc
-if (gc === undefined) throw new Error('run with --expose-gc')
+import { rssAcross } from './helpers/rss.mjs'
 
 const server = await TestServer.start({ blockRows: 50 })
 const conn = await connect(server.dsn)
@@ -35,18 +33,7 @@ async function round(i: number): Promise<void> {
 
 const TOTAL = Number(process.env.STMT_LEAK_TOTAL ?? 4_000)
 const WARM = 500
-let warmRss = 0
-for (let i = 0; i < TOTAL; i++) {
-  await round(i)
-  if (i + 1 === WARM) {
-    gc()
-    warmRss = process.memoryUsage().rss
-  }
-}
-gc()
-await new Promise((r) => setTimeout(r, 100))
-gc()
-const endRss = process.memoryUsage().rss
+const { warmRss, endRss } = await rssAcross(TOTAL, WARM, round)
 await conn.close()
 await server.close()
 console.log(JSON.stringify({ statements: TOTAL, warmRss, endRss }))

@@ -66,6 +66,7 @@ cd "$HERE"
 timeout 300 "$PY" ws_scenario.py "$URL" 2>&1 | tee -a "$OUT"
 timeout 300 "$PY" rest_scenario.py "$URL" 2>&1 | tee -a "$OUT"
 timeout 300 "$PY" tmq_scenario.py "$URL" 2>&1 | tee -a "$OUT"
+timeout 300 "$PY" writes_scenario.py "$URL" 2>&1 | tee -a "$OUT"
 
 TRANSCRIPTS=()
 SKIPPED=0

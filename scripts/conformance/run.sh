@@ -14,7 +14,6 @@ VENV="${VENV:-$ROOT/.venv}"
 # transcript differ although its actions are served): not replayed, counted as skipped so the
 # final line stays honest. Remove a name when it replays clean.
 EXPECTED_FAILURES=(
-  "e_stmt2_decimal_jsontag.jsonl:engine - stmt2 DECIMAL field descriptions and JSON-tag value checks"
 )
 
 # Transcripts that replay clean semantically but keep a known difference in strict mode (named in

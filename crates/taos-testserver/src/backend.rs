@@ -29,6 +29,12 @@ pub trait SqlBackend: Send + Sync + 'static {
         Err(TdError::new(code::TSC_STMT_API_ERROR, "Stmt API usage error"))
     }
 
+    /// `stmt2_bind`: the checks taosd makes on bound values before `stmt2_exec` (e.g. a JSON tag
+    /// that is not an object). Nothing is written.
+    fn check_bind(&self, _stmt: &PreparedStmt, _tables: &[BoundTable]) -> Result<(), TdError> {
+        Ok(())
+    }
+
     /// `stmt2_exec`: inserts → `Affected`, queries → `Rows`.
     fn execute_prepared(
         &self,
@@ -105,6 +111,9 @@ impl SqlBackend for Engine {
         params: &[Value],
     ) -> Result<Outcome, TdError> {
         Engine::execute_prepared(self, ctx, stmt, tables, params)
+    }
+    fn check_bind(&self, stmt: &PreparedStmt, tables: &[BoundTable]) -> Result<(), TdError> {
+        Engine::check_insert_bind(self, stmt, tables)
     }
 }
 

@@ -345,6 +345,7 @@ async fn ws_transcripts_replay_with_the_recorded_answers() {
         ("c_many_blocks", include_str!("data/wire/transcripts/c_many_blocks.jsonl")),
         ("d_errors", include_str!("data/wire/transcripts/d_errors.jsonl")),
         ("e_stmt2", include_str!("data/wire/transcripts/e_stmt2.jsonl")),
+        ("e_stmt2_decimal_jsontag", include_str!("data/wire/transcripts/e_stmt2_decimal_jsontag.jsonl")),
         ("f2_stmt_v1", include_str!("data/wire/transcripts/f2_stmt_v1.jsonl")),
         ("h_tmq", include_str!("data/wire/transcripts/h_tmq.jsonl")),
         ("h3_tmq_poll_before_subscribe", include_str!("data/wire/transcripts/h3_tmq_poll_before_subscribe.jsonl")),

@@ -617,6 +617,15 @@ impl Session {
         }
         match super::stmt2::parse_bind(&b[30..]) {
             Ok(tables) => {
+                if let Some(prepared) = stmt.prepared.clone() {
+                    let backend = self.shared.backend.clone();
+                    if let Err(e) = guarded(|| backend.check_bind(&prepared, &tables)) {
+                        return self.stmt_err(e.code, &e.message, action, req_id, start, stmt_id);
+                    }
+                }
+                let Some(stmt) = self.stmts.get_mut(&stmt_id) else {
+                    return self.stmt_err(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+                };
                 stmt.bound.extend(tables);
                 self.json(action, req_id, start, StmtIdResp { stmt_id })
             }

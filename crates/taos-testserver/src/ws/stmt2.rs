@@ -80,6 +80,31 @@ fn read_field(r: &mut Reader<'_>, table: usize, field: usize) -> Result<Vec<Valu
     }
 
     let mut values = Vec::with_capacity(num);
+    if have_length && matches!(ty, DataType::Decimal | DataType::Decimal64) {
+        // Bug-compatible with taosAdapter 3.3.7.5 (recorded in e_stmt2_decimal_jsontag): DECIMAL
+        // bound as text (taos-ws-py sends "12.34") is accepted but the lengths are ignored and
+        // the buffer is read as fixed-width unscaled integers, row r from bytes
+        // [r*size, (r+1)*size), past the buffer's end into the rest of the payload, then zeros.
+        // The recording stores these values as they are, with no precision check.
+        let size = ty.fixed_size().unwrap_or(16);
+        let rest = &r.b[r.pos..];
+        let byte_at = |i: usize| {
+            if i < buffer.len() {
+                buffer[i]
+            } else {
+                rest.get(i - buffer.len()).copied().unwrap_or(0)
+            }
+        };
+        for (i, &null) in is_null.iter().enumerate() {
+            if null != 0 {
+                values.push(Value::Null);
+                continue;
+            }
+            let b: Vec<u8> = (i * size..(i + 1) * size).map(byte_at).collect();
+            values.push(Value::Decimal(le_int(&b)));
+        }
+        return Ok(values);
+    }
     if have_length {
         let mut off = 0usize;
         for i in 0..num {
@@ -95,8 +120,6 @@ fn read_field(r: &mut Reader<'_>, table: usize, field: usize) -> Result<Vec<Valu
                 DataType::VarChar | DataType::NChar | DataType::Json => {
                     Value::Str(String::from_utf8_lossy(bytes).into_owned())
                 }
-                // Decimals as text (what taos-ws-py sends) are handed over as text.
-                DataType::Decimal | DataType::Decimal64 => Value::Str(String::from_utf8_lossy(bytes).into_owned()),
                 _ => Value::Bytes(bytes.to_vec()),
             });
         }
@@ -227,5 +250,68 @@ mod tests {
         for cut in 0..frame.len() - 30 {
             assert!(parse_bind(&frame[30..30 + cut]).is_err(), "cut {cut}");
         }
+    }
+
+    /// taosAdapter 3.3.7.5 reads DECIMAL bound as text as fixed-width integers, past the end of
+    /// the buffer (recorded in e_stmt2_decimal_jsontag: taos-ws-py binding d64 ["12.34", None,
+    /// "-0.01"] and d128 [long text, long text, None]; the values below are the ones read back).
+    #[test]
+    fn decimal_bound_as_text_is_read_as_fixed_width_integers_like_the_adapter() {
+        let frame: Vec<u8> = [
+            "1000f323a3f62fc9030000000000000009000000000000000100ffffffffda00",
+            "00000100000001000000030000001c000000210000003b000000030065310016",
+            "000000160000000400000001000000000004000000010000009b0000002c0000",
+            "00090000000300000000000000180000000068e5cf8b0100000168e5cf8b0100",
+            "000268e5cf8b0100002a00000015000000030000000001000105000000000000",
+            "00050000000a00000031322e33342d302e303145000000110000000300000000",
+            "000101200000000500000000000000250000002d313233343536373839303132",
+            "33343536373839302e3031323334353637383930452d3130",
+        ]
+        .concat()
+        .as_bytes()
+        .chunks(2)
+        .map(|h| u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap())
+        .collect();
+        let tables = parse_bind(&frame[30..]).unwrap();
+        let d64 = &tables[0].columns[1];
+        let d128 = &tables[0].columns[2];
+        assert_eq!(
+            d64,
+            &vec![
+                Value::Decimal(i64::from_le_bytes(*b"12.34-0.") as i128),
+                Value::Null,
+                // bytes 16..24: past the 10-byte buffer, into the next field record's header
+                Value::Decimal(0x30000),
+            ]
+        );
+        assert_eq!(
+            d128,
+            &vec![
+                Value::Decimal(i128::from_le_bytes(*b"-123456789012345")),
+                Value::Decimal(i128::from_le_bytes(*b"67890.0123456789")),
+                Value::Null,
+            ]
+        );
+    }
+
+    /// Past the end of the frame the adapter's read finds zeros; here that must not panic.
+    #[test]
+    fn decimal_text_read_past_the_end_of_the_payload_is_zero_filled() {
+        let field: Vec<u8> = [
+            &28u32.to_le_bytes()[..],
+            &21i32.to_le_bytes(),
+            &2i32.to_le_bytes(),
+            &[0, 0, 1],
+            &1i32.to_le_bytes(),
+            &0i32.to_le_bytes(),
+            &1u32.to_le_bytes(),
+            b"1",
+        ]
+        .concat();
+        let header: Vec<u8> = [60u32, 1, 0, 1, 0, 0, 28, 28].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let payload = [header, field].concat();
+        assert_eq!(payload.len(), 60);
+        let tables = parse_bind(&payload).unwrap();
+        assert_eq!(tables[0].columns, vec![vec![Value::Decimal(0x31), Value::Decimal(0)]]);
     }
 }

@@ -613,14 +613,7 @@ fn alter(
         match action {
             AlterAction::AddColumn(c) => {
                 let cs = column_schema(&c, false)?;
-                if st
-                    .columns
-                    .iter()
-                    .chain(st.tags.iter())
-                    .any(|x| x.name.eq_ignore_ascii_case(&cs.name))
-                {
-                    return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
-                }
+                reject_duplicate_name(st.columns.iter().chain(st.tags.iter()), &cs.name)?;
                 st.columns.push(cs);
                 for t in db.tables.values_mut() {
                     if matches!(&t.kind, TableKind::Child { stable, .. } if *stable == stname) {
@@ -661,14 +654,7 @@ fn alter(
             }
             AlterAction::AddTag(c) => {
                 let cs = column_schema(&c, true)?;
-                if st
-                    .columns
-                    .iter()
-                    .chain(st.tags.iter())
-                    .any(|x| x.name.eq_ignore_ascii_case(&cs.name))
-                {
-                    return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
-                }
+                reject_duplicate_name(st.columns.iter().chain(st.tags.iter()), &cs.name)?;
                 st.tags.push(cs);
                 for t in db.tables.values_mut() {
                     if let TableKind::Child { stable, tags } = &mut t.kind {
@@ -734,12 +720,7 @@ fn alter(
         }
         (TableKind::Normal { columns }, AlterAction::AddColumn(c)) => {
             let cs = column_schema(&c, false)?;
-            if columns
-                .iter()
-                .any(|x| x.name.eq_ignore_ascii_case(&cs.name))
-            {
-                return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
-            }
+            reject_duplicate_name(columns.iter(), &cs.name)?;
             columns.push(cs);
             let n = t.data.len();
             t.data.cols.push(vec![Value::Null; n]);
@@ -1545,4 +1526,15 @@ pub(super) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
         }
         _ => return None,
     })
+}
+
+/// ALTER … ADD COLUMN/TAG: names are unique among columns and tags, case-insensitively.
+fn reject_duplicate_name<'a>(
+    existing: impl IntoIterator<Item = &'a ColumnSchema>,
+    name: &str,
+) -> Result<(), TdError> {
+    if existing.into_iter().any(|x| x.name.eq_ignore_ascii_case(name)) {
+        return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
+    }
+    Ok(())
 }

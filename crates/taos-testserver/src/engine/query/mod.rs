@@ -1110,7 +1110,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 (AggKind::Stddev, Field::fixed("", DataType::Double))
             }
             "hyperloglog" => (AggKind::Hll, Field::fixed("", DataType::BigInt)),
-            "percentile" => {
+            "percentile" | "apercentile" => {
                 if !is_numeric(f.ty) {
                     return Err(bad_type());
                 }
@@ -1125,24 +1125,12 @@ impl<'a, 'r> Binder<'a, 'r> {
                         format!("Invalid parameter range : {}", name),
                     ));
                 }
-                (AggKind::Percentile(p), Field::fixed("", DataType::Double))
-            }
-            "apercentile" => {
-                if !is_numeric(f.ty) {
-                    return Err(bad_type());
-                }
-                let p = match &args[1] {
-                    Expr::Int(i) => *i as f64,
-                    Expr::Float(x) => *x,
-                    _ => return Err(bad_type()),
+                let kind = if name == "percentile" {
+                    AggKind::Percentile(p)
+                } else {
+                    AggKind::APercentile(p)
                 };
-                if !(0.0..=100.0).contains(&p) {
-                    return Err(err(
-                        ecode::FUNC_PARAM_RANGE,
-                        format!("Invalid parameter range : {}", name),
-                    ));
-                }
-                (AggKind::APercentile(p), Field::fixed("", DataType::Double))
+                (kind, Field::fixed("", DataType::Double))
             }
             "irate" => {
                 if !is_numeric(f.ty) {

@@ -227,6 +227,14 @@ struct Stmt2ExecResp {
 struct Stmt2ResultResp {
     stmt_id: u64,
     id: u64,
+    #[serde(flatten)]
+    fields: StmtResultFields,
+}
+
+/// The field description of a statement's result set (`stmt2_result`, v1 `use_result`). Lengths
+/// are storage sizes including the length prefix, unlike `binary_query` (wire README fact 13).
+#[derive(Serialize)]
+struct StmtResultFields {
     fields_count: usize,
     fields_names: Vec<String>,
     fields_types: Vec<u8>,
@@ -234,6 +242,20 @@ struct Stmt2ResultResp {
     precision: u8,
     fields_precisions: Vec<u8>,
     fields_scales: Vec<u8>,
+}
+
+impl StmtResultFields {
+    fn of(rs: &ResultSet) -> StmtResultFields {
+        StmtResultFields {
+            fields_count: rs.fields.len(),
+            fields_names: rs.fields.iter().map(|f| f.name.clone()).collect(),
+            fields_types: rs.fields.iter().map(|f| f.ty.id()).collect(),
+            fields_lengths: rs.fields.iter().map(|f| f.storage_bytes()).collect(),
+            precision: rs.precision.code(),
+            fields_precisions: rs.fields.iter().map(|f| f.precision).collect(),
+            fields_scales: rs.fields.iter().map(|f| f.scale).collect(),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -285,13 +307,8 @@ struct GetParamResp {
 struct UseResultResp {
     stmt_id: u64,
     result_id: u64,
-    fields_count: usize,
-    fields_names: Vec<String>,
-    fields_types: Vec<u8>,
-    fields_lengths: Vec<u32>,
-    precision: u8,
-    fields_precisions: Vec<u8>,
-    fields_scales: Vec<u8>,
+    #[serde(flatten)]
+    fields: StmtResultFields,
 }
 
 #[derive(Deserialize, Default)]
@@ -681,13 +698,7 @@ impl Session {
         let resp = Stmt2ResultResp {
             stmt_id,
             id,
-            fields_count: rs.fields.len(),
-            fields_names: rs.fields.iter().map(|f| f.name.clone()).collect(),
-            fields_types: rs.fields.iter().map(|f| f.ty.id()).collect(),
-            fields_lengths: rs.fields.iter().map(|f| f.storage_bytes()).collect(),
-            precision: rs.precision.code(),
-            fields_precisions: rs.fields.iter().map(|f| f.precision).collect(),
-            fields_scales: rs.fields.iter().map(|f| f.scale).collect(),
+            fields: StmtResultFields::of(&rs),
         };
         self.results.insert(id, OpenResult { rs, next_row: 0, fetched_block: None });
         self.json(action, req_id, start, resp)
@@ -811,13 +822,7 @@ impl Session {
                 let resp = UseResultResp {
                     stmt_id,
                     result_id,
-                    fields_count: rs.fields.len(),
-                    fields_names: rs.fields.iter().map(|f| f.name.clone()).collect(),
-                    fields_types: rs.fields.iter().map(|f| f.ty.id()).collect(),
-                    fields_lengths: rs.fields.iter().map(|f| f.storage_bytes()).collect(),
-                    precision: rs.precision.code(),
-                    fields_precisions: rs.fields.iter().map(|f| f.precision).collect(),
-                    fields_scales: rs.fields.iter().map(|f| f.scale).collect(),
+                    fields: StmtResultFields::of(&rs),
                 };
                 self.results.insert(result_id, OpenResult { rs, next_row: 0, fetched_block: None });
                 self.json(action, req_id, start, resp)

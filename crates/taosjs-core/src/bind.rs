@@ -28,10 +28,10 @@
 //! ```
 //!
 //! A query statement (`select … where a > ? and b = ?`) takes one `BindTable` without name or
-//! tags whose columns are the parameters, one value each. DECIMAL placeholders: taosAdapter
-//! 3.3.7 reports them with precision and scale 0, so set [`BindColumn::decimal_scale`] to the
-//! column's declared scale (values are then sent as unscaled integers, the only form the server
-//! stores correctly).
+//! tags whose columns are the parameters, one value each. DECIMAL values are sent as unscaled
+//! integers at the placeholder's declared scale (the only form the server stores correctly)
+//! and checked against its declared precision; the session fills in both when the server leaves
+//! them out (see `session/describe.rs`).
 
 use std::fmt::Write as _;
 
@@ -68,16 +68,28 @@ impl StmtField {
     /// The largest value this placeholder takes, in bytes (characters for NCHAR); `None` when
     /// unlimited or unknown.
     pub fn max_len(&self) -> Option<usize> {
-        let bytes = self.bytes as usize;
         match self.ty {
-            DataType::VarChar | DataType::VarBinary | DataType::Geometry | DataType::Json if bytes > 2 => {
-                Some(bytes - 2)
+            DataType::VarChar | DataType::VarBinary | DataType::Geometry | DataType::Json | DataType::NChar
+                if self.bytes > 2 =>
+            {
+                Some(self.user_len() as usize)
             }
-            DataType::NChar if bytes > 2 => Some((bytes - 2) / 4),
             // The 5 bytes reported for BLOB are not its limit (reference wire facts 13, 18).
             DataType::Blob => Some(4 * 1024 * 1024),
             _ => None,
         }
+    }
+
+    /// The length a user declared (VARCHAR(20) → 20, NCHAR(20) → 20 characters).
+    pub fn user_len(&self) -> u32 {
+        self.ty.user_len(self.bytes)
+    }
+
+    /// `VARCHAR(20)`, `DECIMAL(10,2)`, `TIMESTAMP`, … as in error messages.
+    pub fn type_name(&self) -> String {
+        let precision = if self.ty.is_decimal() { self.precision } else { 0 };
+        let len = if self.bytes > 2 { self.user_len() } else { 0 };
+        self.ty.full_name(len, precision, self.scale)
     }
 }
 
@@ -279,20 +291,15 @@ pub struct BindColumn {
     /// Nonzero = NULL; `None` = no NULLs. Same length as the values.
     pub nulls: Option<Vec<u8>>,
     pub values: ColumnValues,
-    /// Scale of the target DECIMAL column when the server does not report it: taosAdapter
-    /// 3.3.7's `stmt2_prepare` gives decimals precision 0 and scale 0, so decimal values
-    /// cannot be converted to unscaled integers without it. Ignored when the server reports a
-    /// precision.
-    pub decimal_scale: Option<u8>,
 }
 
 impl BindColumn {
     pub fn new(values: ColumnValues) -> BindColumn {
-        BindColumn { ty: None, nulls: None, values, decimal_scale: None }
+        BindColumn { ty: None, nulls: None, values }
     }
 
     pub fn with_nulls(values: ColumnValues, nulls: Vec<u8>) -> BindColumn {
-        BindColumn { ty: None, nulls: Some(nulls), values, decimal_scale: None }
+        BindColumn { ty: None, nulls: Some(nulls), values }
     }
 
     pub fn rows(&self) -> usize {
@@ -479,14 +486,17 @@ pub(crate) fn fixed_bytes(
             out.extend_from_slice(&x.to_le_bytes());
         }
         DataType::Decimal64 | DataType::Decimal => {
-            let (precision, scale) = match (t.precision, col.decimal_scale) {
-                (0, Some(scale)) => (if t.ty == DataType::Decimal64 { 18 } else { 38 }, scale),
-                (0, None) => {
-                    return Err(err("cannot be converted: the server did not report this DECIMAL column's scale; set the column's decimal_scale"))
+            if t.precision == 0 {
+                return Err(err("cannot be converted: neither the server nor DESCRIBE of the target table gave this DECIMAL column's precision and scale"));
+            }
+            let v = to_decimal(cell, t.precision, t.scale).map_err(|r| match r {
+                DecimalError::Overflow(reason) => {
+                    // As SQL refuses it: TDengine's 0x013D "Decimal value overflow".
+                    let e = err(&format!("{reason} (Decimal value overflow)"));
+                    Error { errno: Some(DECIMAL_OVERFLOW), ..e }
                 }
-                (p, _) => (p, t.scale),
-            };
-            let v = to_decimal(cell, precision, scale).map_err(|r| err(&r))?;
+                DecimalError::Invalid(reason) => err(&reason),
+            })?;
             if t.ty == DataType::Decimal64 {
                 out.extend_from_slice(&(v as i64).to_le_bytes());
             } else {
@@ -567,9 +577,18 @@ fn to_float(cell: Cell<'_>) -> std::result::Result<f64, String> {
     }
 }
 
+/// TDengine's "Decimal value overflow" (TSDB_CODE_DECIMAL_OVERFLOW), as SQL answers a value
+/// that does not fit the column's DECIMAL(p,s).
+pub const DECIMAL_OVERFLOW: i32 = 0x013D;
+
+enum DecimalError {
+    Invalid(String),
+    Overflow(String),
+}
+
 /// The unscaled integer of a decimal at `scale`, rounding extra digits half away from zero,
 /// checked against `precision` digits.
-fn to_decimal(cell: Cell<'_>, precision: u8, scale: u8) -> std::result::Result<i128, String> {
+fn to_decimal(cell: Cell<'_>, precision: u8, scale: u8) -> std::result::Result<i128, DecimalError> {
     let text;
     let s: &str = match cell {
         Cell::Str(s) => s.trim(),
@@ -582,18 +601,35 @@ fn to_decimal(cell: Cell<'_>, precision: u8, scale: u8) -> std::result::Result<i
             text = if is_f32 { format!("{}", x as f32) } else { format!("{x}") };
             &text
         }
-        Cell::Invalid(why) => return Err(why.into()),
-        _ => return Err("is not a decimal number".into()),
+        Cell::Invalid(why) => return Err(DecimalError::Invalid(why.into())),
+        _ => return Err(DecimalError::Invalid("is not a decimal number".into())),
     };
-    let v = parse_decimal(s, scale as u32).ok_or_else(|| "is not a decimal number".to_string())?;
-    let limit = 10i128.checked_pow(precision.max(1) as u32);
-    match limit {
-        Some(limit) if v.abs() >= limit => {
-            Err(format!("does not fit DECIMAL({precision},{scale})"))
-        }
-        None => Err(format!("does not fit DECIMAL({precision},{scale})")),
-        _ => Ok(v),
+    let overflow = || DecimalError::Overflow(format!("does not fit DECIMAL({precision},{scale})"));
+    if !is_decimal_text(s) {
+        return Err(DecimalError::Invalid("is not a decimal number".into()));
     }
+    // Valid text that does not fit 128 bits does not fit any DECIMAL either.
+    let v = parse_decimal(s, scale as u32).ok_or_else(overflow)?;
+    match 10i128.checked_pow(precision.max(1) as u32) {
+        Some(limit) if v.abs() < limit => Ok(v),
+        _ => Err(overflow()),
+    }
+}
+
+/// `[-+]digits[.digits][e[-+]digits]` (at least one digit in the mantissa).
+fn is_decimal_text(s: &str) -> bool {
+    let rest = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exp) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let exp_ok = exp.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    !(int_part.is_empty() && frac_part.is_empty()) && digits(int_part) && digits(frac_part) && exp_ok
 }
 
 /// Parses `[-+]digits[.digits][e[-+]digits]` into an unscaled integer at `scale`.

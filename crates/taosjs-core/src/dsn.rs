@@ -211,14 +211,17 @@ fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
     };
     let mut config = ConnectConfig { scheme, ..ConnectConfig::default() };
 
-    let (before_query, query) = match rest.split_once('?') {
-        Some((a, q)) => (a, Some(q)),
-        None => (rest, None),
+    // The credentials end at the last '@', found before anything else is split off: a raw '@',
+    // '?', '#' or '/' inside a password must neither be parsed as a host, database or parameter
+    // nor ever be repeated in an error (errors quote only what follows the credentials).
+    let (userinfo, after_userinfo) = match rest.rfind('@') {
+        Some(i) => (Some(&rest[..i]), &rest[i + 1..]),
+        None => (None, rest),
     };
-    // The last '@' ends the credentials, so a raw '@' inside a password still parses.
-    let (userinfo, hostpart) = match before_query.rfind('@') {
-        Some(i) => (Some(&before_query[..i]), &before_query[i + 1..]),
-        None => (None, before_query),
+    let after_userinfo = after_userinfo.split_once('#').map_or(after_userinfo, |(a, _fragment)| a);
+    let (hostpart, query) = match after_userinfo.split_once('?') {
+        Some((a, q)) => (a, Some(q)),
+        None => (after_userinfo, None),
     };
     let (hosts, path) = match hostpart.split_once('/') {
         Some((h, p)) => (h, Some(p)),
@@ -390,6 +393,28 @@ mod tests {
         assert_eq!(c.url(&c.endpoints[0]), "ws://h1:7000/ws?token=a%20b");
         let c = ConnectConfig::from_parts(None, ConnectOverrides { host: Some("x".into()), ..Default::default() }).unwrap();
         assert_eq!(c.endpoints, vec![ep("x", 6041)]);
+    }
+
+    #[test]
+    fn raw_question_marks_hashes_and_slashes_in_a_password_stay_in_the_password() {
+        for password in ["Secret?x", "Se#cret", "Se/cret", "a?b#c/d@e", "?"] {
+            let c = ConnectConfig::from_dsn(&format!("ws://alice:{password}@db.example:6042/power?timezone=UTC")).unwrap();
+            assert_eq!((c.user.as_str(), c.password.as_str()), ("alice", password));
+            assert_eq!(c.endpoints, vec![ep("db.example", 6042)]);
+            assert_eq!(c.database.as_deref(), Some("power"));
+            assert_eq!(c.timezone.as_deref(), Some("UTC"));
+        }
+        let c = ConnectConfig::from_dsn("ws://alice:Secret?x@host").unwrap();
+        assert_eq!((c.password.as_str(), c.endpoints[0].host.as_str()), ("Secret?x", "host"));
+    }
+
+    #[test]
+    fn errors_never_repeat_what_stands_before_the_last_at() {
+        for dsn in ["ws://alice:Secret?x@host:notaport", "ws://alice:Se#cret@[::1", "ws://alice:Se/cret@h:0/a/b", "ws://alice:S%zzecret@h"] {
+            let e = ConnectConfig::from_dsn(dsn).unwrap_err();
+            assert!(!e.message.contains("ecret"), "{dsn}: {}", e.message);
+            assert!(!e.to_string().contains("ecret"), "{dsn}: {e}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod message;
 pub mod schemaless;
 pub mod session;
+pub mod sql;
 pub mod stmt;
 pub mod stmt2;
 pub mod types;
@@ -19,7 +20,7 @@ pub use block::{decode_block, decode_block_with_fields, DecodedBlock, DecodedCol
 pub use dsn::{ConnectConfig, ConnectOverrides, Endpoint, Scheme};
 pub use error::{Error, ErrorKind, Result};
 pub use message::QueryInfo;
-pub use session::{CallId, Event, Frame, Reply, Session, SessionOptions};
+pub use session::{Action, CallId, Event, FetchedBlock, Frame, Instant, Reply, Session, SessionOptions, Timer};
 pub use schemaless::{SchemalessPrecision, SchemalessProtocol, SchemalessRequest, SchemalessResult};
 pub use stmt2::{Stmt2InitOptions, Stmt2Prepared};
 pub use types::{DataType, Field, Precision};

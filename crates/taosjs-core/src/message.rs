@@ -64,6 +64,13 @@ pub fn free_result_request(req_id: u64, result_id: u64) -> String {
     json!({"action": "free_result", "args": {"req_id": req_id, "id": result_id}}).to_string()
 }
 
+/// A statement request that carries only the statement id: `stmt2_exec`, `stmt2_result`,
+/// `stmt2_close`; v1 `add_batch`, `exec`, `get_tag_fields`, `get_col_fields`, `use_result`,
+/// `close`.
+pub fn stmt_request(action: &str, req_id: u64, stmt_id: u64) -> String {
+    json!({"action": action, "args": {"req_id": req_id, "stmt_id": stmt_id}}).to_string()
+}
+
 /// `options_connection` with `(option id, value)` pairs; `None` resets that option.
 pub fn options_connection_request(req_id: u64, options: &[(i32, Option<&str>)]) -> String {
     let options: Vec<_> =

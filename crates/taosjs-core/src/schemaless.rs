@@ -101,11 +101,15 @@ pub fn insert_request(req_id: u64, r: &SchemalessRequest) -> String {
     .to_string()
 }
 
-/// A schemaless error with TDengine's code; names the line number when the server's message
-/// quotes (part of) one of the lines.
+/// A schemaless error with TDengine's code; names the line: the one the server's message quotes
+/// (part of) when several were sent, the only one (shortened) when one was sent.
 pub fn error(code: i64, message: &str, lines: &[String]) -> Error {
     let mut text = message.to_owned();
-    if lines.len() > 1 {
+    if let [line] = lines {
+        let shown: String = line.chars().take(120).collect();
+        let more = if shown.len() < line.len() { "…" } else { "" };
+        text = format!("{message} (line 1: {shown}{more})");
+    } else if lines.len() > 1 {
         let quoted = message.rsplit_once(": ").map(|(_, tail)| tail.trim()).filter(|t| t.len() >= 3);
         if let Some(tail) = quoted {
             if let Some(i) = lines.iter().position(|l| l.contains(tail)) {
@@ -139,5 +143,7 @@ mod tests {
         assert!(e.message.contains("line 2"), "{}", e.message);
         let e = error(12290, "SML line cols is empty", &lines);
         assert_eq!(e.message, "SML line cols is empty");
+        let e = error(12290, "SML line cols is empty", &lines[..1]);
+        assert_eq!(e.message, "SML line cols is empty (line 1: ok 1 2 host=a)");
     }
 }

@@ -26,10 +26,6 @@ pub fn set_table_name_request(req_id: u64, stmt_id: u64, name: &str) -> String {
     json!({"action": "set_table_name", "args": {"req_id": req_id, "stmt_id": stmt_id, "name": name}}).to_string()
 }
 
-/// `add_batch`, `exec`, `get_tag_fields`, `get_col_fields`, `use_result`, `close`.
-pub fn stmt_request(action: &str, req_id: u64, stmt_id: u64) -> String {
-    json!({"action": action, "args": {"req_id": req_id, "stmt_id": stmt_id}}).to_string()
-}
 
 /// `u64 req_id | u64 stmt_id | u64 action | raw block` with one column per value set.
 /// `fields` are the placeholders (insert statements) or `None` (query parameters, sent in

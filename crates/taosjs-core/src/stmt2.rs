@@ -58,6 +58,25 @@ impl Stmt2Prepared {
     }
 }
 
+/// The placeholders of a `stmt2_prepare` reply (`fields` is `null` for queries).
+pub fn parse_prepare_reply(reply: &crate::message::JsonReply) -> Result<Stmt2Prepared> {
+    let fields = reply
+        .fields
+        .as_deref()
+        .unwrap_or(&[])
+        .iter()
+        .map(|f| f.to_field(BindType::QueryParam))
+        .collect::<Result<Vec<_>>>()?;
+    let fields_count = usize::try_from(reply.fields_count).unwrap_or(0);
+    if reply.is_insert && fields.len() != fields_count {
+        return Err(Error::internal(format!(
+            "stmt2_prepare reply lists {} fields but fields_count is {fields_count}",
+            fields.len()
+        )));
+    }
+    Ok(Stmt2Prepared { stmt_id: reply.stmt_id, is_insert: reply.is_insert, fields, fields_count })
+}
+
 pub fn init_request(req_id: u64, options: Stmt2InitOptions) -> String {
     json!({"action": "stmt2_init", "args": {
         "req_id": req_id,
@@ -72,10 +91,6 @@ pub fn prepare_request(req_id: u64, stmt_id: u64, sql: &str) -> String {
         .to_string()
 }
 
-/// `stmt2_exec`, `stmt2_result` and `stmt2_close` take only the statement id.
-pub fn stmt_request(action: &str, req_id: u64, stmt_id: u64) -> String {
-    json!({"action": action, "args": {"req_id": req_id, "stmt_id": stmt_id}}).to_string()
-}
 
 /// Encodes binary action 9 for `tables` (see [`BindTable`] for inserts vs queries), after
 /// checking every table, tag, column and value against `prepared`. Errors are

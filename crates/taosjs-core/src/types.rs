@@ -80,6 +80,30 @@ impl DataType {
         matches!(self, DataType::Decimal | DataType::Decimal64)
     }
 
+    /// The user-visible length of a column whose storage size (length prefix included) is
+    /// `storage_bytes`: VARCHAR(n) → n, NCHAR(n) → n characters, fixed types their size.
+    pub fn user_len(self, storage_bytes: u32) -> u32 {
+        match self {
+            DataType::VarChar | DataType::VarBinary | DataType::Geometry | DataType::Json => {
+                storage_bytes.saturating_sub(2)
+            }
+            DataType::NChar => storage_bytes.saturating_sub(2) / 4,
+            _ => storage_bytes,
+        }
+    }
+
+    /// The full type name of a column of this type: `VARCHAR(20)`, `DECIMAL(10,2)`, `INT`.
+    /// `len` is the user length (0 = unknown), `precision`/`scale` matter for decimals only.
+    pub fn full_name(self, len: u32, precision: u8, scale: u8) -> String {
+        match self {
+            DataType::Decimal | DataType::Decimal64 if precision > 0 => format!("DECIMAL({precision},{scale})"),
+            DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry if len > 0 => {
+                format!("{}({len})", self.name())
+            }
+            _ => self.name().to_owned(),
+        }
+    }
+
     /// The type name TDengine uses (REST `column_meta`), without decimal precision/scale.
     pub fn name(self) -> &'static str {
         use DataType::*;

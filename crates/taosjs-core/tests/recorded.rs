@@ -249,6 +249,7 @@ impl Harness {
                 b[26..34].copy_from_slice(&req_id.to_le_bytes());
                 Frame::Binary(b)
             }
+            Frame::Close => Frame::Close,
         };
         self.session.handle_frame(frame);
     }
@@ -261,6 +262,7 @@ fn request_id(f: &Frame) -> u64 {
             v["args"]["req_id"].as_u64().unwrap_or(0)
         }
         Frame::Binary(b) => u64::from_le_bytes(b[0..8].try_into().unwrap()),
+        Frame::Close => 0,
     }
 }
 
@@ -277,7 +279,7 @@ fn root() -> SessionOptions {
 
 fn connected(r: &[Recorded], version_seq: u64, conn_seq: u64) -> Harness {
     let mut h = Harness::new(root());
-    let call = h.session.connect();
+    let call = h.session.connect(taosjs_core::Instant::ZERO);
     let sent = h.drain();
     assert_eq!(json(&sent[0]), serde_json::json!({"action": "version"}));
     assert_eq!(json(&sent[1])["action"], "conn");
@@ -316,7 +318,7 @@ fn query_fetch_to_the_end_then_free_sends_nothing() {
     let (call, outcome) = h.events().pop().unwrap();
     assert_eq!(call, f);
     let Ok(Reply::Block(Some(block))) = outcome else { panic!("{outcome:?}") };
-    check_stb_all(&block);
+    check_stb_all(&block.raw);
 
     let f = h.session.fetch_block(1);
     let sent = h.drain();
@@ -331,7 +333,7 @@ fn query_fetch_to_the_end_then_free_sends_nothing() {
     assert!(h.drain().is_empty());
     let f = h.session.fetch_block(1);
     let (call, Err(e)) = h.events().pop().unwrap() else { panic!() };
-    assert_eq!((call, e.kind), (f, ErrorKind::Programming));
+    assert_eq!((call, e.kind), (f, ErrorKind::Result));
 }
 
 fn fetch_template(r: &[Recorded], seq: u64) -> Vec<u8> {
@@ -358,10 +360,11 @@ fn free_before_the_end_sends_free_result_once_and_close_frees_the_rest() {
     assert_eq!(sent.len(), 1, "freed exactly once");
     assert_eq!(json(&sent[0])["action"], "free_result");
     assert_eq!(json(&sent[0])["args"]["id"], 1);
-    h.session.close();
+    h.session.close(taosjs_core::Instant::ZERO);
     let sent = h.drain();
-    assert_eq!(sent.len(), 1);
+    assert_eq!(sent.len(), 2, "the last free, then the goodbye");
     assert_eq!(json(&sent[0])["args"]["id"], 2);
+    assert_eq!(sent[1], Frame::Close);
     let q = h.session.query("select 1", None);
     let (call, Err(e)) = h.events().pop().unwrap() else { panic!() };
     assert_eq!((call, e.kind), (q, ErrorKind::Connection));
@@ -371,7 +374,7 @@ fn free_before_the_end_sends_free_result_once_and_close_frees_the_rest() {
 fn wrong_password_fails_connect_with_855() {
     let r = load("d_errors.jsonl");
     let mut h = Harness::new(SessionOptions { password: "wrongpass".into(), ..root() });
-    let call = h.session.connect();
+    let call = h.session.connect(taosjs_core::Instant::ZERO);
     let sent = h.drain();
     h.answer(&sent[0], frame(&r, 31));
     h.answer(&sent[1], frame(&r, 33));
@@ -476,7 +479,7 @@ fn disconnect_fails_every_pending_call_with_connection_error() {
 fn timezone_is_set_with_options_connection_before_connect_completes() {
     let r = load("d_errors.jsonl");
     let mut h = Harness::new(SessionOptions { timezone: Some("Asia/Shanghai".into()), db: Some("power".into()), ..root() });
-    let call = h.session.connect();
+    let call = h.session.connect(taosjs_core::Instant::ZERO);
     let sent = h.drain();
     assert_eq!(json(&sent[1])["args"]["db"], "power");
     h.answer(&sent[0], frame(&r, 3));
@@ -543,7 +546,7 @@ fn mutated_server_frames_never_panic_the_session() {
         // Whatever arrives, each completed block must still decode or fail cleanly.
         for (_, outcome) in h.events() {
             if let Ok(Reply::Block(Some(b))) = outcome {
-                let _ = decode_block(&b);
+                let _ = b.decode();
             }
         }
     }

@@ -141,5 +141,5 @@ fn refusals_are_schemaless_errors_with_tdengine_codes_naming_the_line() {
     let sent = h.one_sent();
     h.answer(&sent, at(&r, 93));
     let e = h.outcome(call).unwrap_err();
-    assert_eq!((e.kind, e.errno, e.message.as_str()), (ErrorKind::Schemaless, Some(12290), "SML line cols is empty"));
+    assert_eq!((e.kind, e.errno, e.message.as_str()), (ErrorKind::Schemaless, Some(12290), "SML line cols is empty (line 1: bad)"));
 }

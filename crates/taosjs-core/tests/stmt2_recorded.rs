@@ -245,8 +245,9 @@ fn a_parameter_of_every_bindable_type_matches_the_recorded_frame() {
     let call = h.session.stmt2_result(p.stmt_id);
     let Ok(Reply::Query(info)) = h.round_trip(call, &r, 77) else { panic!("stmt2_result") };
     assert_eq!(info.result_id, 2);
-    // stmt2_result reports storage sizes: tbname VARCHAR(270) is 272 here.
-    assert_eq!(info.fields[0].bytes, 272);
+    // stmt2_result reports storage sizes (tbname VARCHAR(270) is 272 on the wire); the session
+    // shows user lengths for every result.
+    assert_eq!(info.fields[0].bytes, 270);
 }
 
 #[test]
@@ -254,13 +255,12 @@ fn decimals_are_sent_as_binary_unscaled_integers() {
     let r = load("e_stmt2_decimal_jsontag.jsonl");
     let mut h = Harness::connected(&r, 15, 17);
     let p = h.init_and_prepare(&r, 69, 71, "insert into ? using wire_stmt2d.stb2 tags (?) values (?,?,?)");
-    // taosAdapter 3.3.7 reports DECIMAL(10,2) and DECIMAL(30,10) with precision and scale 0.
-    assert_eq!((p.fields[3].ty, p.fields[3].precision, p.fields[3].scale), (DataType::Decimal64, 0, 0));
-    let mut d64 = col(ColumnValues::Decimal(vec!["12.34".into(), "-0.01".into()]));
-    d64.decimal_scale = Some(2);
-    let mut d128 =
-        col(ColumnValues::Decimal(vec!["-12345678901234567890.0123456789".into(), "0.0000000005".into()]));
-    d128.decimal_scale = Some(10);
+    // taosAdapter 3.3.7 reports DECIMAL(10,2) and DECIMAL(30,10) with precision and scale 0;
+    // the session read them with DESCRIBE before completing the prepare.
+    assert_eq!((p.fields[3].ty, p.fields[3].precision, p.fields[3].scale), (DataType::Decimal64, 10, 2));
+    assert_eq!((p.fields[4].precision, p.fields[4].scale), (30, 10));
+    let d64 = col(ColumnValues::Decimal(vec!["12.34".into(), "-0.01".into()]));
+    let d128 = col(ColumnValues::Decimal(vec!["-12345678901234567890.0123456789".into(), "0.0000000005".into()]));
     let table = BindTable {
         name: Some("bin".into()),
         tags: vec![col(ColumnValues::I32(vec![9]))],
@@ -276,10 +276,8 @@ fn server_refusals_are_statement_errors_with_tdengine_codes() {
     let r = load("e_stmt2_decimal_jsontag.jsonl");
     let mut h = Harness::connected(&r, 15, 17);
     let p = h.init_and_prepare(&r, 21, 23, "insert into ? using wire_stmt2d.stb tags (?) values (?,?,?)");
-    let mut d64 = col(ColumnValues::Decimal(vec!["1".into()]));
-    d64.decimal_scale = Some(2);
-    let mut d128 = col(ColumnValues::Decimal(vec!["1".into()]));
-    d128.decimal_scale = Some(10);
+    let d64 = col(ColumnValues::Decimal(vec!["1".into()]));
+    let d128 = col(ColumnValues::Decimal(vec!["1".into()]));
     let table = BindTable {
         name: Some("j0".into()),
         tags: vec![col(strs(&[Some("\"{\\\"a\\\":1}\"")]))],

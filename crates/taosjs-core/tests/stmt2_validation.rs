@@ -179,9 +179,22 @@ fn a_decimal_column_without_a_known_scale() {
     p.fields[9].precision = 0;
     p.fields[9].scale = 0;
     let e = stmt2::encode_bind(1, &p, &[good()]).unwrap_err();
-    assert_names(&e, &["column c_dec", "decimal_scale"]);
+    assert_names(&e, &["column c_dec", "precision and scale"]);
+}
+
+#[test]
+fn a_decimal_beyond_the_declared_precision_is_tdengines_decimal_overflow() {
+    // As SQL answers `insert … values (123456789012.34)` into DECIMAL(10,2): 0x013D.
+    let mut p = prepared();
+    p.fields[9].precision = 10;
+    p.fields[9].scale = 2;
     let mut t = good();
-    t.columns[6].decimal_scale = Some(2);
+    t.columns[6] = c(ColumnValues::Decimal(vec!["123456789012.34".into(), "1".into()]));
+    let e = stmt2::encode_bind(1, &p, &[t]).unwrap_err();
+    assert_eq!(e.errno, Some(0x013D));
+    assert_names(&e, &["column c_dec", "row 0", "123456789012.34", "DECIMAL(10,2)", "Decimal value overflow"]);
+    let mut t = good();
+    t.columns[6] = c(ColumnValues::Decimal(vec!["99999999.99".into(), "-99999999.99".into()]));
     stmt2::encode_bind(1, &p, &[t]).unwrap();
 }
 
@@ -275,7 +288,7 @@ fn a_query_parameter_with_two_values() {
 
 fn connected_session() -> Session {
     let mut s = Session::new(SessionOptions { user: "root".into(), password: "taosdata".into(), ..Default::default() });
-    s.connect();
+    s.connect(taosjs_core::Instant::ZERO);
     let sent: Vec<Frame> = std::iter::from_fn(|| s.poll_transmit()).collect();
     let conn_req = match &sent[1] {
         Frame::Text(t) => serde_json::from_str::<serde_json::Value>(t).unwrap()["args"]["req_id"].as_u64().unwrap(),
@@ -375,10 +388,11 @@ fn closing_the_session_closes_open_statements() {
     s.stmt_init();
     reply_to_last(&mut s, r#","stmt_id":5"#).unwrap();
     assert_eq!(s.open_statements(), 2);
-    s.close();
+    s.close(taosjs_core::Instant::ZERO);
     let sent: Vec<String> = std::iter::from_fn(|| s.poll_transmit())
-        .map(|f| match f {
-            Frame::Text(t) => t,
+        .filter_map(|f| match f {
+            Frame::Text(t) => Some(t),
+            Frame::Close => None,
             _ => panic!("binary on close"),
         })
         .collect();

@@ -234,7 +234,7 @@ fn query_flow_binds_parameters_in_their_own_types_and_reads_the_result() {
 
     let call = h.session.fetch_block(info.result_id);
     let Ok(Reply::Block(Some(block))) = h.round_trip(call, &r, 104) else { panic!("fetch") };
-    assert_eq!(decode_block(&block).unwrap().rows, 3);
+    assert_eq!(block.decode().unwrap().rows, 3);
     let call = h.session.fetch_block(info.result_id);
     assert_eq!(h.round_trip(call, &r, 106), Ok(Reply::Block(None)));
     // Fetched to the end: closing frees nothing, it only closes.

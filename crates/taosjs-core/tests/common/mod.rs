@@ -40,6 +40,7 @@ pub fn request_id(f: &Frame) -> u64 {
     match f {
         Frame::Text(t) => serde_json::from_str::<Value>(t).unwrap()["args"]["req_id"].as_u64().unwrap_or(0),
         Frame::Binary(b) => u64::from_le_bytes(b[0..8].try_into().unwrap()),
+        Frame::Close => 0,
     }
 }
 
@@ -60,7 +61,7 @@ impl Harness {
         let mut h = Harness {
             session: Session::new(SessionOptions { user: "root".into(), password: "taosdata".into(), ..Default::default() }),
         };
-        let call = h.session.connect();
+        let call = h.session.connect(taosjs_core::Instant::ZERO);
         let sent = h.drain();
         h.answer(&sent[1], at(r, conn_seq));
         h.answer(&sent[0], at(r, version_seq));
@@ -92,6 +93,7 @@ impl Harness {
                 b[26..34].copy_from_slice(&req_id.to_le_bytes());
                 Frame::Binary(b)
             }
+            Frame::Close => Frame::Close,
         };
         self.session.handle_frame(frame);
     }
@@ -113,6 +115,21 @@ impl Harness {
         self.outcome(call)
     }
 
+    /// Answers the `DESCRIBE` the session runs for DECIMAL placeholders the server described
+    /// without precision and scale: one block of (field, type) rows, then the end.
+    pub fn answer_describe(&mut self, rows: &[(&str, &str)]) {
+        let query = self.one_sent();
+        let Frame::Binary(q) = &query else { panic!("describe is a binary query, got {query:?}") };
+        assert!(String::from_utf8_lossy(&q[30..]).starts_with("describe "), "{:?}", String::from_utf8_lossy(&q[30..]));
+        self.answer(&query, Frame::Text(
+            r#"{"code":0,"message":"","action":"binary_query","req_id":0,"timing":1,"id":99,"is_update":false,"affected_rows":0,"fields_count":2,"fields_names":["field","type"],"fields_types":[8,8],"fields_lengths":[64,32],"precision":0}"#.into(),
+        ));
+        let fetch = self.one_sent();
+        self.answer(&fetch, Frame::Binary(fetch_reply(Some(&var_block(rows)))));
+        let fetch = self.one_sent();
+        self.answer(&fetch, Frame::Binary(fetch_reply(None)));
+    }
+
     pub fn init_and_prepare(&mut self, r: &[(u64, Frame)], init_seq: u64, prepare_seq: u64, sql: &str) -> Stmt2Prepared {
         let call = self.session.stmt2_init(Stmt2InitOptions::default());
         let Ok(Reply::StmtInit { stmt_id }) = self.round_trip(call, r, init_seq) else { panic!("init failed") };
@@ -121,6 +138,10 @@ impl Harness {
         assert_eq!(json(&sent)["args"]["get_fields"], true);
         assert_eq!(json(&sent)["args"]["sql"], sql);
         self.answer(&sent, at(r, prepare_seq));
+        if sql.contains("wire_stmt2d.") {
+            // The recording's DECIMAL(10,2) and DECIMAL(30,10) placeholders come without them.
+            self.answer_describe(&[("ts", "TIMESTAMP"), ("d64", "DECIMAL(10, 2)"), ("d128", "DECIMAL(30, 10)")]);
+        }
         match self.outcome(call) {
             Ok(Reply::Stmt2Prepared(p)) => p,
             other => panic!("prepare: {other:?}"),
@@ -153,3 +174,59 @@ pub fn assert_frames_equal(ours: &[u8], expected: &[u8]) {
     }
 }
 
+
+/// A raw block of two VARCHAR columns.
+pub fn var_block(rows: &[(&str, &str)]) -> Vec<u8> {
+    let mut cols: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    let mut offsets: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    for (a, b) in rows {
+        for (c, v) in [a, b].into_iter().enumerate() {
+            offsets[c].extend_from_slice(&(cols[c].len() as i32).to_le_bytes());
+            cols[c].extend_from_slice(&(v.len() as u16).to_le_bytes());
+            cols[c].extend_from_slice(v.as_bytes());
+        }
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(&1i32.to_le_bytes());
+    out.extend_from_slice(&0i32.to_le_bytes());
+    out.extend_from_slice(&(rows.len() as i32).to_le_bytes());
+    out.extend_from_slice(&2i32.to_le_bytes());
+    out.extend_from_slice(&0x8000_0000u32.to_le_bytes());
+    out.extend_from_slice(&0u64.to_le_bytes());
+    for _ in 0..2 {
+        out.push(8);
+        out.extend_from_slice(&66i32.to_le_bytes());
+    }
+    for c in &cols {
+        out.extend_from_slice(&(c.len() as i32).to_le_bytes());
+    }
+    for c in 0..2 {
+        out.extend_from_slice(&offsets[c]);
+        out.extend_from_slice(&cols[c]);
+    }
+    let len = out.len() as i32;
+    out[4..8].copy_from_slice(&len.to_le_bytes());
+    out
+}
+
+/// A `fetch_raw_block` reply carrying `block` (or the end of the result).
+pub fn fetch_reply(block: Option<&[u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&u64::MAX.to_le_bytes());
+    out.extend_from_slice(&7u64.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&0u64.to_le_bytes());
+    out.extend_from_slice(&0u64.to_le_bytes()); // req_id, patched by answer()
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&99u64.to_le_bytes());
+    match block {
+        Some(b) => {
+            out.push(0);
+            out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+            out.extend_from_slice(b);
+        }
+        None => out.push(1),
+    }
+    out
+}

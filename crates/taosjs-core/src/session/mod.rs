@@ -1,0 +1,598 @@
+//! The `/ws` session as a sans-IO state machine (quinn-proto style): callers queue requests and
+//! get a [`CallId`]; the driver moves [`Frame`]s with [`Session::poll_transmit`] /
+//! [`Session::handle_frame`], moves time with [`Session::poll_timeout`] /
+//! [`Session::handle_timeout`], and reads completions from [`Session::poll_event`].
+//!
+//! This file owns what every request shares: call ids, request ids, the table of pending calls
+//! and the routing of replies to them (JSON replies by `(action, req_id)`, binary replies by
+//! `(action, req_id @ 26)`), cancellation, timers and disconnects. One file per conversation:
+//! [`connect`] (login, close and goodbye), [`query`] (queries and their open results), [`stmt2`]
+//! and [`stmt1`] (with the statement states they share in [`statement`], and [`describe`] for
+//! DECIMAL placeholders the server leaves undescribed), [`schemaless`]; time is [`timer`].
+
+mod connect;
+mod describe;
+mod query;
+mod schemaless;
+mod statement;
+mod stmt1;
+mod stmt2;
+mod timer;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Duration;
+
+use crate::dsn::ConnectConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::message::{self, JsonReply};
+
+pub use query::FetchedBlock;
+pub use timer::{Instant, Timer};
+
+use query::OpenResult;
+use statement::{StmtOp, StmtState};
+use timer::TimerTable;
+
+/// Identifies one call until its [`Event::Completed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallId(pub u64);
+
+/// What the driver sends or receives on the WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    Text(String),
+    Binary(Vec<u8>),
+    /// Send a WebSocket close (only ever transmitted, after [`Session::close`]).
+    Close,
+}
+
+/// How long the goodbye after [`Session::close`] may take before the session gives up on a
+/// peer that does not answer (or does not read).
+pub const DEFAULT_GOODBYE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Settings the session needs (credentials travel in `conn` and nowhere else).
+#[derive(Clone)]
+pub struct SessionOptions {
+    pub user: String,
+    pub password: String,
+    pub db: Option<String>,
+    /// Sent with `options_connection` after `conn` when set.
+    pub timezone: Option<String>,
+    pub connector: Option<String>,
+    pub bearer_token: Option<String>,
+    /// The login must be answered within this time after [`Session::connect`].
+    pub connect_timeout: Duration,
+    /// See [`DEFAULT_GOODBYE_TIMEOUT`].
+    pub goodbye_timeout: Duration,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            user: String::new(),
+            password: String::new(),
+            db: None,
+            timezone: None,
+            connector: None,
+            bearer_token: None,
+            connect_timeout: crate::dsn::DEFAULT_CONNECT_TIMEOUT,
+            goodbye_timeout: DEFAULT_GOODBYE_TIMEOUT,
+        }
+    }
+}
+
+impl std::fmt::Debug for SessionOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionOptions")
+            .field("user", &self.user)
+            .field("db", &self.db)
+            .field("timezone", &self.timezone)
+            .field("connector", &self.connector)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<&ConnectConfig> for SessionOptions {
+    fn from(c: &ConnectConfig) -> Self {
+        SessionOptions {
+            user: c.user.clone(),
+            password: c.password.clone(),
+            db: c.database.clone(),
+            timezone: c.timezone.clone(),
+            connector: c.connector.clone(),
+            bearer_token: c.bearer_token.clone(),
+            connect_timeout: c.connect_timeout,
+            goodbye_timeout: DEFAULT_GOODBYE_TIMEOUT,
+        }
+    }
+}
+
+/// A successful outcome. Later issues add variants (TMQ), hence `non_exhaustive`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Reply {
+    /// `connect` finished; the version the server reported.
+    Connected { server_version: String },
+    /// A statement ran. With `result_id != 0` the session holds the open result (its fields
+    /// decode its blocks) until it is read to the end or freed. Field lengths are user lengths
+    /// for every kind of result (VARCHAR(32) → 32).
+    Query(crate::message::QueryInfo),
+    /// The next block of a result, with the fields to decode it; `None` once it is exhausted.
+    Block(Option<FetchedBlock>),
+    /// `stmt2_init` / v1 `init`: the new statement's id.
+    StmtInit { stmt_id: u64 },
+    /// `stmt2_prepare`: the placeholders (kept by the session to check binds).
+    Stmt2Prepared(crate::stmt2::Stmt2Prepared),
+    /// v1 `prepare`.
+    StmtPrepared { stmt_id: u64, is_insert: bool },
+    /// v1 `get_tag_fields` / `get_col_fields`.
+    StmtFields(Vec<crate::bind::StmtField>),
+    /// `stmt2_exec` / v1 `exec`: rows written (0 for queries).
+    Affected(i64),
+    /// A call that returns nothing (bind, set_table_name, add_batch, close, …).
+    Done,
+    /// Schemaless `insert`.
+    Schemaless(crate::schemaless::SchemalessResult),
+}
+
+/// What the session tells its driver. Later: reconnect and TMQ events.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    Completed { call: CallId, outcome: Result<Reply> },
+}
+
+/// The requests of taosAdapter's `/ws` protocol that the session sends, by the `action` name
+/// their JSON replies carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Version,
+    Conn,
+    OptionsConnection,
+    BinaryQuery,
+    FetchRawBlock,
+    FreeResult,
+    Stmt2Init,
+    Stmt2Prepare,
+    Stmt2Bind,
+    Stmt2Exec,
+    Stmt2Result,
+    Stmt2Close,
+    StmtInit,
+    StmtPrepare,
+    StmtSetTableName,
+    StmtSetTags,
+    StmtBind,
+    StmtAddBatch,
+    StmtExec,
+    StmtGetTagFields,
+    StmtGetColFields,
+    StmtUseResult,
+    StmtClose,
+    SchemalessInsert,
+}
+
+impl Action {
+    const ALL: [Action; 24] = [
+        Action::Version,
+        Action::Conn,
+        Action::OptionsConnection,
+        Action::BinaryQuery,
+        Action::FetchRawBlock,
+        Action::FreeResult,
+        Action::Stmt2Init,
+        Action::Stmt2Prepare,
+        Action::Stmt2Bind,
+        Action::Stmt2Exec,
+        Action::Stmt2Result,
+        Action::Stmt2Close,
+        Action::StmtInit,
+        Action::StmtPrepare,
+        Action::StmtSetTableName,
+        Action::StmtSetTags,
+        Action::StmtBind,
+        Action::StmtAddBatch,
+        Action::StmtExec,
+        Action::StmtGetTagFields,
+        Action::StmtGetColFields,
+        Action::StmtUseResult,
+        Action::StmtClose,
+        Action::SchemalessInsert,
+    ];
+
+    /// The name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Version => "version",
+            Action::Conn => "conn",
+            Action::OptionsConnection => "options_connection",
+            Action::BinaryQuery => "binary_query",
+            Action::FetchRawBlock => "fetch_raw_block",
+            Action::FreeResult => "free_result",
+            Action::Stmt2Init => "stmt2_init",
+            Action::Stmt2Prepare => "stmt2_prepare",
+            Action::Stmt2Bind => "stmt2_bind",
+            Action::Stmt2Exec => "stmt2_exec",
+            Action::Stmt2Result => "stmt2_result",
+            Action::Stmt2Close => "stmt2_close",
+            Action::StmtInit => "init",
+            Action::StmtPrepare => "prepare",
+            Action::StmtSetTableName => "set_table_name",
+            Action::StmtSetTags => "set_tags",
+            Action::StmtBind => "bind",
+            Action::StmtAddBatch => "add_batch",
+            Action::StmtExec => "exec",
+            Action::StmtGetTagFields => "get_tag_fields",
+            Action::StmtGetColFields => "get_col_fields",
+            Action::StmtUseResult => "use_result",
+            Action::StmtClose => "close",
+            Action::SchemalessInsert => "insert",
+        }
+    }
+
+    /// The action a reply names; `None` for actions we never send.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Idle,
+    Connecting,
+    Connected,
+    /// `close` was called: the goodbye is being sent; every call fails.
+    Closing,
+    /// The socket is gone (or the goodbye timed out).
+    Closed,
+}
+
+/// Which reply a pending request waits for: a JSON reply with this action, or a binary reply
+/// (a JSON error reply under the same action also matches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Json(Action),
+    Binary(Action),
+}
+
+impl Expect {
+    fn fits_json(self, action: Action) -> bool {
+        match self {
+            Expect::Json(a) | Expect::Binary(a) => a == action,
+        }
+    }
+}
+
+/// What a pending request does with its reply.
+#[derive(Debug)]
+enum Waiting {
+    Version,
+    Conn,
+    Options,
+    Query(CallId),
+    Fetch { call: CallId, result_id: u64 },
+    Stmt { call: CallId, op: StmtOp },
+    Schemaless { call: CallId, lines: Vec<String> },
+    /// A `DESCRIBE` the session runs itself for `call` (see [`describe`]): the query while
+    /// `result_id` is `None`, then its fetches.
+    Describe { call: CallId, job: Box<describe::DescribeJob>, result_id: Option<u64> },
+}
+
+impl Waiting {
+    fn call(&self) -> Option<CallId> {
+        match self {
+            Waiting::Version | Waiting::Conn | Waiting::Options => None,
+            Waiting::Query(call)
+            | Waiting::Fetch { call, .. }
+            | Waiting::Stmt { call, .. }
+            | Waiting::Schemaless { call, .. }
+            | Waiting::Describe { call, .. } => Some(*call),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Pending {
+    expect: Expect,
+    waiting: Waiting,
+}
+
+/// The client side of one `/ws` connection.
+#[derive(Debug)]
+pub struct Session {
+    options: SessionOptions,
+    state: State,
+    next_call: u64,
+    next_req_id: u64,
+    /// Keyed by `req_id`: ids are unique among calls in flight.
+    pending: HashMap<u64, Pending>,
+    /// Calls whose caller went away: their completion is dropped and what they produce is freed.
+    cancelled: HashSet<CallId>,
+    results: HashMap<u64, OpenResult>,
+    stmts: HashMap<u64, StmtState>,
+    connect: Option<connect::ConnectProgress>,
+    server_version: Option<String>,
+    timers: TimerTable,
+    transmit: VecDeque<Frame>,
+    events: VecDeque<Event>,
+}
+
+/// `version` is sent without args, so its reply comes back with `req_id` 0; the counter for
+/// everything else starts at 1 and never hands out 0.
+const VERSION_REQ_ID: u64 = 0;
+
+impl Session {
+    pub fn new(options: SessionOptions) -> Session {
+        Session {
+            options,
+            state: State::Idle,
+            next_call: 1,
+            next_req_id: 1,
+            pending: HashMap::new(),
+            cancelled: HashSet::new(),
+            results: HashMap::new(),
+            stmts: HashMap::new(),
+            connect: None,
+            server_version: None,
+            timers: TimerTable::default(),
+            transmit: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The server's version once `version` was answered.
+    pub fn server_version(&self) -> Option<&str> {
+        self.server_version.as_deref()
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.state == State::Connected
+    }
+
+    /// No call can be made any more: `close` was called or the connection is gone.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closing | State::Closed)
+    }
+
+    /// The driver can drop the socket: the goodbye is over (or timed out) or the peer is gone.
+    pub fn is_finished(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// The next frame to send.
+    pub fn poll_transmit(&mut self) -> Option<Frame> {
+        self.transmit.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When the driver must call [`Session::handle_timeout`] next (`None`: no timer armed).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    /// Runs the timers due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(timer) = self.timers.pop_expired(now) {
+            match timer {
+                Timer::Connect => self.connect_timed_out(),
+                Timer::Goodbye => self.finish("the server did not acknowledge the close in time"),
+                Timer::Call(_) => {}
+            }
+        }
+    }
+
+    /// The caller of `call` went away. A pending call's completion is dropped, and whatever its
+    /// reply produces on the server (a result, a statement) is freed when the reply arrives. A
+    /// call that already completed is not affected (see [`Session::discard`]).
+    pub fn cancel(&mut self, call: CallId) {
+        let pending = self.pending.values().any(|p| p.waiting.call() == Some(call));
+        if pending {
+            self.cancelled.insert(call);
+        }
+    }
+
+    /// A completion nobody will read (its caller went away after the session completed it):
+    /// frees on the server what it produced, exactly as [`Session::cancel`] would have.
+    pub fn discard(&mut self, outcome: Result<Reply>) {
+        match outcome {
+            Ok(Reply::Query(info)) if info.result_id != 0 => self.free_result(info.result_id),
+            Ok(Reply::StmtInit { stmt_id }) => self.abandon_statement(stmt_id),
+            _ => {}
+        }
+    }
+
+    /// Number of results the server still holds for us.
+    pub fn open_results(&self) -> usize {
+        self.results.values().filter(|r| r.is_open()).count()
+    }
+
+    /// Number of statements open on the server.
+    pub fn open_statements(&self) -> usize {
+        self.stmts.len()
+    }
+
+    /// The socket is gone: every pending call fails with a Connection error.
+    pub fn handle_disconnect(&mut self, reason: &str) {
+        let err = Error::connection(format!("connection closed: {reason}"));
+        self.fail_everything(err);
+    }
+
+    fn fail_everything(&mut self, err: Error) {
+        self.state = State::Closed;
+        self.transmit.clear();
+        self.results.clear();
+        self.stmts.clear();
+        self.timers.clear();
+        let mut pending: Vec<(u64, Pending)> = self.pending.drain().collect();
+        pending.sort_by_key(|(id, _)| *id);
+        if let Some(progress) = self.connect.take() {
+            self.complete(progress.call, Err(err.clone()));
+        }
+        for (_, p) in pending {
+            if let Some(call) = p.waiting.call() {
+                self.complete(call, Err(err.clone()));
+            }
+        }
+        self.cancelled.clear();
+    }
+
+    /// A frame from the server. Frames that match no pending call are ignored.
+    pub fn handle_frame(&mut self, frame: Frame) {
+        match frame {
+            Frame::Text(text) => self.handle_text(&text),
+            Frame::Binary(bytes) => self.handle_binary(&bytes),
+            Frame::Close => self.handle_disconnect("the server closed the connection"),
+        }
+    }
+
+    fn handle_text(&mut self, text: &str) {
+        let reply = match JsonReply::parse(text) {
+            Ok(reply) => reply,
+            Err(e) => return self.fail_unreadable(text, e),
+        };
+        // Binary requests the server refuses before reading them (e.g. "server not connected")
+        // are answered in JSON under the binary action's name.
+        let Some(action) = Action::from_name(&reply.action) else { return };
+        let Some(p) = self.take_pending(reply.req_id, |e| e.fits_json(action)) else { return };
+        match p.waiting {
+            Waiting::Version => self.on_version(reply),
+            Waiting::Conn => self.on_conn(reply),
+            Waiting::Options => self.on_options(reply),
+            Waiting::Query(call) => self.on_query(call, reply),
+            Waiting::Fetch { call, result_id } => self.on_fetch_refused(call, result_id, reply),
+            Waiting::Stmt { call, op } => self.on_stmt_reply(call, op, reply),
+            Waiting::Schemaless { call, lines } => self.on_schemaless(call, &lines, reply),
+            Waiting::Describe { call, job, result_id: None } => self.on_describe_query(call, job, reply),
+            Waiting::Describe { call, result_id: Some(_), .. } => {
+                let err = reply
+                    .check(ErrorKind::Statement)
+                    .err()
+                    .unwrap_or_else(|| Error::internal("server answered fetch_raw_block with a JSON success"));
+                self.complete(call, Err(err));
+            }
+        }
+    }
+
+    fn handle_binary(&mut self, bytes: &[u8]) {
+        let Some((action, req_id)) = message::binary_reply_key(bytes) else { return };
+        let expected = match action {
+            message::ACTION_FETCH_RAW_BLOCK => Action::FetchRawBlock,
+            _ => return,
+        };
+        let Some(p) = self.take_pending(req_id, |e| e == Expect::Binary(expected)) else { return };
+        match p.waiting {
+            Waiting::Fetch { call, result_id } => self.on_block(call, result_id, bytes),
+            Waiting::Describe { call, job, result_id: Some(result_id) } => {
+                self.on_describe_block(call, job, result_id, bytes)
+            }
+            _ => {}
+        }
+    }
+
+    /// A JSON reply whose fields have unexpected types (say a negative id): the call it answers
+    /// fails with the parse error instead of waiting forever. Replies without a readable
+    /// `req_id` and `action` cannot be matched and are dropped.
+    fn fail_unreadable(&mut self, text: &str, error: Error) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return };
+        let (Some(req_id), Some(action)) = (v["req_id"].as_u64(), v["action"].as_str()) else { return };
+        let Some(action) = Action::from_name(action) else { return };
+        let Some(p) = self.take_pending(req_id, |e| e.fits_json(action)) else { return };
+        match p.waiting {
+            Waiting::Version | Waiting::Conn | Waiting::Options => self.fail_connect(error),
+            Waiting::Fetch { call, result_id } => {
+                self.set_fetching(result_id, false);
+                self.complete(call, Err(error));
+            }
+            Waiting::Query(call)
+            | Waiting::Stmt { call, .. }
+            | Waiting::Schemaless { call, .. }
+            | Waiting::Describe { call, .. } => self.complete(call, Err(error)),
+        }
+    }
+
+    fn take_pending(&mut self, req_id: u64, matches: impl Fn(Expect) -> bool) -> Option<Pending> {
+        if matches(self.pending.get(&req_id)?.expect) {
+            self.pending.remove(&req_id)
+        } else {
+            None
+        }
+    }
+
+    fn check_connected(&self) -> Result<()> {
+        match self.state {
+            State::Connected => Ok(()),
+            State::Idle | State::Connecting => Err(Error::connection("not connected yet")),
+            State::Closing | State::Closed => Err(Error::connection("connection is closed")),
+        }
+    }
+
+    /// A new call that fails at once when the session is not connected.
+    fn start_call(&mut self) -> (CallId, Result<()>) {
+        let call = self.new_call();
+        (call, self.check_connected())
+    }
+
+    fn send(&mut self, req_id: u64, expect: Expect, waiting: Waiting, frame: Frame) {
+        self.pending.insert(req_id, Pending { expect, waiting });
+        self.transmit.push_back(frame);
+    }
+
+    fn send_json(&mut self, req_id: u64, action: Action, waiting: Waiting, text: String) {
+        self.send(req_id, Expect::Json(action), waiting, Frame::Text(text));
+    }
+
+    /// A request nobody waits for (free_result, close of an abandoned statement).
+    fn send_unanswered(&mut self, text: String) {
+        if self.state == State::Connected || self.state == State::Closing {
+            self.transmit.push_back(Frame::Text(text));
+        }
+    }
+
+    fn new_call(&mut self) -> CallId {
+        let id = CallId(self.next_call);
+        self.next_call += 1;
+        id
+    }
+
+    /// Next id from the counter, skipping 0 and ids a caller chose that are still in flight.
+    fn alloc_req_id(&mut self) -> u64 {
+        loop {
+            let id = self.next_req_id;
+            self.next_req_id = self.next_req_id.wrapping_add(1);
+            if id != VERSION_REQ_ID && !self.pending.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// A caller's `req_id` (must not be in flight), or a fresh one.
+    fn resolve_req_id(&mut self, req_id: Option<u64>) -> Result<u64> {
+        match req_id {
+            Some(id) if self.pending.contains_key(&id) || id == VERSION_REQ_ID => {
+                Err(Error::programming(format!("req_id {id} is already in use by a call in flight")))
+            }
+            Some(id) => Ok(id),
+            None => Ok(self.alloc_req_id()),
+        }
+    }
+
+    fn complete(&mut self, call: CallId, outcome: Result<Reply>) {
+        if self.cancelled.remove(&call) {
+            // Nobody waits: free what the reply produced instead of handing it out.
+            return self.discard(outcome);
+        }
+        self.events.push_back(Event::Completed { call, outcome });
+    }
+}
+
+/// The error of a call made in the wrong state of the session or a statement.
+fn programming(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Programming, message)
+}
+
+#[cfg(test)]
+mod tests;

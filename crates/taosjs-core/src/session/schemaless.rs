@@ -1,0 +1,32 @@
+//! Schemaless writes (reference §6): one `insert` request per call.
+
+use super::{Action, CallId, Reply, Session, Waiting};
+use crate::message::JsonReply;
+use crate::schemaless::{self, SchemalessRequest, SchemalessResult};
+
+impl Session {
+    /// Queues a schemaless `insert`; completes with [`Reply::Schemaless`]. Server errors are
+    /// Schemaless errors with TDengine's code. A `req_id` given in the request must not be in
+    /// flight.
+    pub fn schemaless_insert(&mut self, request: &SchemalessRequest) -> CallId {
+        let (call, ready) = self.start_call();
+        match ready.and_then(|()| self.resolve_req_id(request.req_id)) {
+            Err(e) => self.complete(call, Err(e)),
+            Ok(req_id) => {
+                let text = schemaless::insert_request(req_id, request);
+                let waiting = Waiting::Schemaless { call, lines: request.lines.clone() };
+                self.send_json(req_id, Action::SchemalessInsert, waiting, text);
+            }
+        }
+        call
+    }
+
+    pub(super) fn on_schemaless(&mut self, call: CallId, lines: &[String], reply: JsonReply) {
+        let outcome = if reply.code != 0 {
+            Err(schemaless::error(reply.code, &reply.message, lines))
+        } else {
+            Ok(Reply::Schemaless(SchemalessResult { affected_rows: reply.affected_rows, total_rows: reply.total_rows }))
+        };
+        self.complete(call, outcome);
+    }
+}

@@ -1,7 +1,9 @@
 //! The per-connection task: owns the WebSocket and the `Session`, applies commands, moves
-//! frames, and resolves each call's oneshot when the session reports its completion.
+//! frames and time (the session's clock is the time since the task started), and resolves each
+//! call's oneshot when the session reports its completion.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
@@ -11,19 +13,11 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-use taosjs_core::{CallId, ConnectConfig, Error, Event, Frame, QueryInfo, Reply, Scheme, Session};
+use taosjs_core::{CallId, ConnectConfig, Error, Event, Frame, Instant, Reply, Scheme, Session};
 
 use crate::{mismatch, Command};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Whom to tell when a call completes.
-enum Responder {
-    Connect(oneshot::Sender<Result<String, Error>>),
-    Query(oneshot::Sender<Result<QueryInfo, Error>>),
-    Fetch(oneshot::Sender<Result<Option<Vec<u8>>, Error>>),
-    Reply(oneshot::Sender<Result<Reply, Error>>),
-}
 
 /// The WebSocket of the first endpoint that accepts one, each tried within the connect timeout.
 pub(crate) async fn open_socket(config: &ConnectConfig) -> Result<Ws, Error> {
@@ -76,42 +70,85 @@ fn tls_connector(config: &ConnectConfig) -> Result<Connector, Error> {
     Ok(Connector::Rustls(Arc::new(tls)))
 }
 
-/// Starts the task; `call` is the session's pending `connect`, answered on `connected`.
+/// Starts the task: logs in (the session bounds the login), answers on `connected`.
 pub(crate) fn spawn(
     ws: Ws,
     session: Session,
-    call: CallId,
     connected: oneshot::Sender<Result<String, Error>>,
     commands: mpsc::UnboundedReceiver<Command>,
+    closed: Arc<AtomicBool>,
 ) {
-    let mut responders = HashMap::new();
-    responders.insert(call, Responder::Connect(connected));
-    tokio::spawn(Driver { ws, session, responders, commands, closers: Vec::new() }.run());
+    let mut driver = Driver {
+        ws,
+        session,
+        origin: tokio::time::Instant::now(),
+        responders: HashMap::new(),
+        tickets: HashMap::new(),
+        connected: Some(connected),
+        connect_call: None,
+        commands,
+        closers: Vec::new(),
+        closed,
+    };
+    let now = driver.now();
+    driver.connect_call = Some(driver.session.connect(now));
+    tokio::spawn(driver.run());
+}
+
+/// A caller waiting for its call.
+struct Responder {
+    ticket: u64,
+    done: oneshot::Sender<Result<Reply, Error>>,
 }
 
 struct Driver {
     ws: Ws,
     session: Session,
+    /// The session's clock is the time since this instant.
+    origin: tokio::time::Instant,
     responders: HashMap<CallId, Responder>,
+    tickets: HashMap<u64, CallId>,
+    connected: Option<oneshot::Sender<Result<String, Error>>>,
+    connect_call: Option<CallId>,
     commands: mpsc::UnboundedReceiver<Command>,
     closers: Vec<oneshot::Sender<()>>,
+    closed: Arc<AtomicBool>,
 }
 
 impl Driver {
+    fn now(&self) -> Instant {
+        Instant::from_origin(self.origin.elapsed())
+    }
+
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        self.session.poll_timeout().map(|at| self.origin + at.since_origin())
+    }
+
     async fn run(mut self) {
         loop {
-            if let Err(e) = self.flush().await {
-                self.session.handle_disconnect(&e);
-            }
+            self.flush().await;
             self.dispatch_events();
             if self.session.is_closed() {
+                self.closed.store(true, Ordering::Release);
+            }
+            if self.session.is_finished() {
                 break;
             }
+            let deadline = self.deadline();
+            let timer = async move {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 command = self.commands.recv() => match command {
                     Some(command) => self.apply(command),
                     // Every handle is gone: nobody can use the results any more.
-                    None => self.session.close(),
+                    None => {
+                        let now = self.now();
+                        self.session.close(now);
+                    }
                 },
                 message = self.ws.next() => match message {
                     Some(Ok(Message::Text(text))) => self.session.handle_frame(Frame::Text(text.as_str().to_owned())),
@@ -120,16 +157,13 @@ impl Driver {
                     Some(Ok(_)) => {} // ping/pong: tungstenite answers pings on the next flush
                     Some(Err(e)) => self.session.handle_disconnect(&e.to_string()),
                 },
+                () = timer => {
+                    let now = self.now();
+                    self.session.handle_timeout(now);
+                }
             }
         }
-        // Send what close() queued (free_result), then say goodbye; a peer that stopped reading
-        // must not make close() hang.
-        let goodbye = async {
-            let _ = self.flush().await;
-            let _ = self.ws.close(None).await;
-        };
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), goodbye).await;
-        self.session.handle_disconnect("the connection was closed by the client");
+        self.closed.store(true, Ordering::Release);
         self.dispatch_events();
         self.commands.close();
         while let Ok(command) = self.commands.try_recv() {
@@ -142,83 +176,94 @@ impl Driver {
 
     fn apply(&mut self, command: Command) {
         match command {
-            Command::Query { sql, req_id, done } => {
-                let call = self.session.query(&sql, req_id);
-                self.responders.insert(call, Responder::Query(done));
-            }
-            Command::Fetch { result_id, done } => {
-                let call = self.session.fetch_block(result_id);
-                self.responders.insert(call, Responder::Fetch(done));
-            }
-            Command::Free { result_id } => self.session.free_result(result_id),
-            Command::Call { start, done } => {
+            Command::Call { ticket, start, done } => {
                 let call = start(&mut self.session);
-                self.responders.insert(call, Responder::Reply(done));
+                self.responders.insert(call, Responder { ticket, done });
+                self.tickets.insert(ticket, call);
             }
+            Command::Cancel { ticket } => {
+                if let Some(call) = self.tickets.remove(&ticket) {
+                    self.responders.remove(&call);
+                    self.session.cancel(call);
+                }
+            }
+            Command::Discard(outcome) => self.session.discard(outcome),
+            Command::Free { result_id } => self.session.free_result(result_id),
             Command::Close { done } => {
                 self.closers.push(done);
-                self.session.close();
+                let now = self.now();
+                self.session.close(now);
             }
         }
         self.dispatch_events();
     }
 
-    async fn flush(&mut self) -> Result<(), String> {
-        let mut sent = false;
-        while let Some(frame) = self.session.poll_transmit() {
-            let message = match frame {
-                Frame::Text(t) => Message::text(t),
-                Frame::Binary(b) => Message::binary(b),
-            };
-            self.ws.feed(message).await.map_err(|e| e.to_string())?;
-            sent = true;
+    /// Sends what the session queued. The session's next deadline bounds the sending: a peer
+    /// that stops reading cannot hold the connection past it (every timer armed today ends the
+    /// session when it fires, so frames not sent by then are not needed).
+    async fn flush(&mut self) {
+        let deadline = self.deadline();
+        let result = match deadline {
+            Some(at) => match tokio::time::timeout_at(at, send_all(&mut self.ws, &mut self.session)).await {
+                Ok(result) => result,
+                Err(_) => {
+                    let now = self.now();
+                    self.session.handle_timeout(now);
+                    Ok(())
+                }
+            },
+            None => send_all(&mut self.ws, &mut self.session).await,
+        };
+        if let Err(e) = result {
+            self.session.handle_disconnect(&e);
         }
-        if sent {
-            self.ws.flush().await.map_err(|e| e.to_string())?;
-        }
-        Ok(())
     }
 
     fn dispatch_events(&mut self) {
         while let Some(event) = self.session.poll_event() {
             let Event::Completed { call, outcome } = event else { continue };
-            let Some(responder) = self.responders.remove(&call) else { continue };
-            match responder {
-                Responder::Connect(tx) => {
-                    let _ = tx.send(outcome.and_then(|reply| match reply {
-                        Reply::Connected { server_version } => Ok(server_version),
-                        other => Err(mismatch(&other)),
-                    }));
+            if Some(call) == self.connect_call {
+                self.connect_call = None;
+                let version = outcome.and_then(|reply| match reply {
+                    Reply::Connected { server_version } => Ok(server_version),
+                    other => Err(mismatch(&other)),
+                });
+                if let Some(tx) = self.connected.take() {
+                    let _ = tx.send(version);
                 }
-                Responder::Query(tx) => {
-                    let outcome = outcome.and_then(|reply| match reply {
-                        Reply::Query(info) => Ok(info),
-                        other => Err(mismatch(&other)),
-                    });
-                    // The caller stopped waiting (its future was dropped): nobody will ever
-                    // fetch or free this result, so free it now.
-                    if let Err(Ok(info)) = tx.send(outcome) {
-                        if info.result_id != 0 {
-                            self.session.free_result(info.result_id);
-                        }
-                    }
-                }
-                Responder::Fetch(tx) => {
-                    let _ = tx.send(outcome.and_then(|reply| match reply {
-                        Reply::Block(block) => Ok(block),
-                        other => Err(mismatch(&other)),
-                    }));
-                }
-                Responder::Reply(tx) => {
-                    // As for queries: the caller stopped waiting, so nobody will ever use (or
-                    // release) the result or statement it would have received.
-                    match tx.send(outcome) {
-                        Err(Ok(Reply::Query(info))) if info.result_id != 0 => self.session.free_result(info.result_id),
-                        Err(Ok(Reply::StmtInit { stmt_id })) => self.session.abandon_statement(stmt_id),
-                        _ => {}
-                    }
-                }
+                continue;
+            }
+            let Some(responder) = self.responders.remove(&call) else {
+                // The caller went away: the session frees what the reply produced.
+                self.session.discard(outcome);
+                continue;
+            };
+            self.tickets.remove(&responder.ticket);
+            if let Err(outcome) = responder.done.send(outcome) {
+                self.session.discard(outcome);
             }
         }
     }
+}
+
+/// Feeds every queued frame, then flushes; [`Frame::Close`] becomes the WebSocket close.
+async fn send_all(ws: &mut Ws, session: &mut Session) -> Result<(), String> {
+    let mut sent = false;
+    while let Some(frame) = session.poll_transmit() {
+        let message = match frame {
+            Frame::Text(t) => Message::text(t),
+            Frame::Binary(b) => Message::binary(b),
+            Frame::Close => {
+                ws.close(None).await.map_err(|e| e.to_string())?;
+                sent = false;
+                continue;
+            }
+        };
+        ws.feed(message).await.map_err(|e| e.to_string())?;
+        sent = true;
+    }
+    if sent {
+        ws.flush().await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

@@ -1,21 +1,26 @@
 //! tokio driver for taosjs-core (see docs/architecture.md): one task per connection owns the
 //! WebSocket and the sans-IO [`Session`]; [`Client`] handles send it commands over a channel and
-//! wait on a oneshot each. The driver only moves frames; every protocol decision is the core's.
+//! wait on a oneshot each. The driver only moves frames and time; every protocol decision —
+//! request ids, results, statements, the login timeout, the goodbye, what an abandoned call
+//! frees — is the core's.
 //!
-//! API (stable for the napi layer): `Client::connect(ConnectConfig)`, `server_version`, `query`,
-//! `fetch_block`, `free_result`, `close`; the write paths `stmt2_*` (init, prepare, bind, exec,
-//! result, close), stmt v1 `stmt_*` and `schemaless_insert` (see each method; the bind input
-//! model is [`taosjs_core::bind`]). `wss://` uses rustls (public web roots plus
-//! `ConnectConfig::tls_ca_pem`). `ConnectConfig::connect_timeout` (default 10 s) bounds each
-//! endpoint's upgrade and then the login. On wasm32 the crate compiles but `connect` returns
-//! NotSupported (the WASM binding will drive the Session from JS instead).
+//! API (stable for the napi layer): `Client::connect(ConnectConfig)`, `server_version`,
+//! `is_closed`, `query`, `fetch_block`, `free_result`, `close`; the write paths `stmt2_*` (init,
+//! prepare, bind, exec, result, close), stmt v1 `stmt_*` and `schemaless_insert` (see each
+//! method; the bind input model is [`taosjs_core::bind`]). `wss://` uses rustls (public web roots
+//! plus `ConnectConfig::tls_ca_pem`). `ConnectConfig::connect_timeout` (default 10 s) bounds each
+//! endpoint's upgrade here and the login in the session. Dropping the future of a call cancels it
+//! through the session ([`Session::cancel`]): what its reply produces is freed on the server. On
+//! wasm32 the crate compiles but `connect` returns NotSupported (the WASM binding will drive the
+//! Session from JS instead).
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
 pub use taosjs_core::{
-    BindColumn, BindTable, BindType, ColumnValues, ConnectConfig, DataType, Error, ErrorKind, QueryInfo,
+    BindColumn, BindTable, BindType, ColumnValues, ConnectConfig, DataType, Error, ErrorKind, FetchedBlock, QueryInfo,
     SchemalessPrecision, SchemalessProtocol, SchemalessRequest, SchemalessResult, Stmt2InitOptions, Stmt2Prepared,
     StmtField, VarData,
 };
@@ -36,16 +41,23 @@ pub struct Client {
 struct Inner {
     commands: mpsc::UnboundedSender<Command>,
     server_version: String,
+    /// Set by the driver once the session accepts no more calls (closed, or the peer is gone).
+    closed: Arc<AtomicBool>,
+    next_ticket: AtomicU64,
 }
+
+/// The starting half of a session call, run in the driver task.
+pub(crate) type Start = Box<dyn FnOnce(&mut Session) -> CallId + Send>;
 
 #[cfg_attr(target_family = "wasm", allow(dead_code))]
 pub(crate) enum Command {
-    Query { sql: String, req_id: Option<u64>, done: oneshot::Sender<Result<QueryInfo, Error>> },
-    Fetch { result_id: u64, done: oneshot::Sender<Result<Option<Vec<u8>>, Error>> },
+    /// A session call; `ticket` names it for a later `Cancel`.
+    Call { ticket: u64, start: Start, done: oneshot::Sender<Result<Reply, Error>> },
+    /// The caller of `ticket` went away before its completion arrived.
+    Cancel { ticket: u64 },
+    /// A completion that reached a caller who had already gone away.
+    Discard(Result<Reply, Error>),
     Free { result_id: u64 },
-    /// Any other session call (statements, schemaless): `start` queues it on the session, the
-    /// reply goes back untouched and the typed method unpacks it.
-    Call { start: Box<dyn FnOnce(&mut Session) -> CallId + Send>, done: oneshot::Sender<Result<Reply, Error>> },
     Close { done: oneshot::Sender<()> },
 }
 
@@ -53,23 +65,40 @@ pub(crate) fn closed() -> Error {
     Error::connection("connection is closed")
 }
 
+/// Cancels its call through the session when dropped before the completion was taken.
+struct CallGuard {
+    ticket: u64,
+    rx: Option<oneshot::Receiver<Result<Reply, Error>>>,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        let Some(mut rx) = self.rx.take() else { return };
+        rx.close();
+        let command = match rx.try_recv() {
+            // Completed, but nobody read it: the session frees what it produced.
+            Ok(outcome) => Command::Discard(outcome),
+            Err(_) => Command::Cancel { ticket: self.ticket },
+        };
+        let _ = self.commands.send(command);
+    }
+}
+
 impl Client {
     /// Opens the WebSocket to the first endpoint that accepts it and logs in.
     #[cfg(not(target_family = "wasm"))]
     pub async fn connect(config: ConnectConfig) -> Result<Client, Error> {
         let ws = driver::open_socket(&config).await?;
-        let mut session = Session::new(SessionOptions::from(&config));
+        let session = Session::new(SessionOptions::from(&config));
         let (commands, rx) = mpsc::unbounded_channel();
         let (connected_tx, connected_rx) = oneshot::channel();
-        let call = session.connect();
-        driver::spawn(ws, session, call, connected_tx, rx);
-        // On timeout `commands` is dropped here, which makes the driver close the socket.
-        let timeout = config.connect_timeout;
-        let server_version = tokio::time::timeout(timeout, connected_rx)
-            .await
-            .map_err(|_| Error::connection(format!("the server did not answer the login within {timeout:?}")))?
-            .map_err(|_| closed())??;
-        Ok(Client { inner: Arc::new(Inner { commands, server_version }) })
+        let is_closed = Arc::new(AtomicBool::new(false));
+        driver::spawn(ws, session, connected_tx, rx, Arc::clone(&is_closed));
+        // The session bounds the login (`connect_timeout`) and answers in any case.
+        let server_version = connected_rx.await.map_err(|_| closed())??;
+        let inner = Inner { commands, server_version, closed: is_closed, next_ticket: AtomicU64::new(1) };
+        Ok(Client { inner: Arc::new(inner) })
     }
 
     /// WASM has no sockets here: there the JS `WebSocket` will drive `taosjs_core::Session`
@@ -85,19 +114,25 @@ impl Client {
         self.inner.server_version.clone()
     }
 
+    /// Whether the connection accepts no more calls: `close` was called, or the server went away.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
     /// Runs one SQL statement (binary query). A result set stays open until fetched to the end
     /// or freed.
     pub async fn query(&self, sql: &str, req_id: Option<u64>) -> Result<QueryInfo, Error> {
-        let (done, rx) = oneshot::channel();
-        self.send(Command::Query { sql: sql.to_owned(), req_id, done })?;
-        rx.await.map_err(|_| closed())?
+        let sql = sql.to_owned();
+        query_info(self.call(move |s| s.query(&sql, req_id)).await?)
     }
 
-    /// The next raw block of a result (decode with `taosjs_core::block`); `None` when exhausted.
-    pub async fn fetch_block(&self, result_id: u64) -> Result<Option<Vec<u8>>, Error> {
-        let (done, rx) = oneshot::channel();
-        self.send(Command::Fetch { result_id, done })?;
-        rx.await.map_err(|_| closed())?
+    /// The next raw block of a result with its fields (decode it with
+    /// [`FetchedBlock::decode`]); `None` when exhausted.
+    pub async fn fetch_block(&self, result_id: u64) -> Result<Option<FetchedBlock>, Error> {
+        match self.call(move |s| s.fetch_block(result_id)).await? {
+            Reply::Block(block) => Ok(block),
+            other => Err(mismatch(&other)),
+        }
     }
 
     /// Releases a result on the server (no-op if it already finished or was freed).
@@ -105,7 +140,8 @@ impl Client {
         let _ = self.inner.commands.send(Command::Free { result_id });
     }
 
-    /// Frees open results and closes the socket; later calls fail with a Connection error.
+    /// Frees open results, closes statements and says goodbye (bounded in time by the session);
+    /// later calls fail with a Connection error.
     pub async fn close(&self) {
         let (done, rx) = oneshot::channel();
         if self.inner.commands.send(Command::Close { done }).is_ok() {
@@ -278,9 +314,16 @@ impl Client {
     }
 
     async fn call(&self, start: impl FnOnce(&mut Session) -> CallId + Send + 'static) -> Result<Reply, Error> {
+        let ticket = self.inner.next_ticket.fetch_add(1, Ordering::Relaxed);
         let (done, rx) = oneshot::channel();
-        self.send(Command::Call { start: Box::new(start), done })?;
-        rx.await.map_err(|_| closed())?
+        self.send(Command::Call { ticket, start: Box::new(start), done })?;
+        let mut guard = CallGuard { ticket, rx: Some(rx), commands: self.inner.commands.clone() };
+        let outcome = match guard.rx.as_mut() {
+            Some(rx) => rx.await,
+            None => return Err(closed()),
+        };
+        guard.rx = None; // taken: nothing to cancel
+        outcome.map_err(|_| closed())?
     }
 
     async fn done(&self, start: impl FnOnce(&mut Session) -> CallId + Send + 'static) -> Result<(), Error> {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use taos_testserver::{start, ServerConfig, ServerHandle};
-use taosjs_core::block::{decode_block, DecodedBlock, DecodedColumn, FixedData};
+use taosjs_core::block::{DecodedBlock, DecodedColumn, FixedData};
 use taosjs_core::{ConnectConfig, ConnectOverrides, DataType, ErrorKind, Precision};
 use taosjs_tokio::Client;
 
@@ -30,7 +30,7 @@ async fn fetch_all(c: &Client, sql: &str) -> (taosjs_core::QueryInfo, Vec<Decode
     let info = within(c.query(sql, None)).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     let mut blocks = Vec::new();
     while let Some(raw) = within(c.fetch_block(info.result_id)).await.unwrap() {
-        blocks.push(decode_block(&raw).unwrap());
+        blocks.push(raw.decode().unwrap());
     }
     (info, blocks)
 }
@@ -276,7 +276,7 @@ async fn fifty_concurrent_queries_share_one_connection() {
             tokio::spawn(async move {
                 let info = c.query(&format!("select {i}"), None).await.unwrap();
                 let raw = c.fetch_block(info.result_id).await.unwrap().expect("one block");
-                let b = decode_block(&raw).unwrap();
+                let b = raw.decode().unwrap();
                 assert_eq!(c.fetch_block(info.result_id).await.unwrap(), None);
                 match &b.columns[0] {
                     DecodedColumn::Fixed { data: FixedData::I64(v), .. } => v[0],
@@ -301,7 +301,7 @@ async fn freeing_early_releases_the_result_and_the_connection_goes_on() {
     c.free_result(info.result_id);
     c.free_result(info.result_id); // idempotent
     let e = within(c.fetch_block(info.result_id)).await.unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Programming);
+    assert_eq!(e.kind, ErrorKind::Result);
     exec(&c, "select 1").await;
 }
 

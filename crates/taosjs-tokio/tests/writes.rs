@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use taos_testserver::{start, ServerConfig, ServerHandle};
-use taosjs_core::block::{decode_block_with_fields, DecodedBlock, DecodedColumn, FixedData};
+use taosjs_core::block::{DecodedBlock, DecodedColumn, FixedData};
 use taosjs_tokio::{
     BindColumn, BindTable, BindType, Client, ColumnValues, ConnectConfig, DataType, ErrorKind, SchemalessPrecision,
     SchemalessProtocol, Stmt2InitOptions, VarData,
@@ -31,7 +31,7 @@ async fn exec(c: &Client, sql: &str) {
 async fn read_all(c: &Client, info: &taosjs_core::QueryInfo) -> Vec<DecodedBlock> {
     let mut blocks = Vec::new();
     while let Some(raw) = within(c.fetch_block(info.result_id)).await.unwrap() {
-        blocks.push(decode_block_with_fields(&raw, Some(&info.fields)).unwrap());
+        blocks.push(raw.decode().unwrap());
     }
     blocks
 }
@@ -302,10 +302,27 @@ async fn stmt2_decimals_numbers_and_bytes_round_trip() {
     let id = within(c.stmt2_init(Stmt2InitOptions::default())).await.unwrap();
     let p = within(c.stmt2_prepare(id, "insert into ? using w2d.stb tags (?) values (?,?,?,?,?,?,?)")).await.unwrap();
     assert_eq!(p.fields.len(), 9);
-    let mut d64 = BindColumn::with_nulls(ColumnValues::Decimal(vec!["12.34".into(), String::new()]), vec![0, 1]);
-    d64.decimal_scale = Some(2);
-    let mut d128 = BindColumn::new(ColumnValues::Decimal(vec!["-12345678901234567890.0123456789".into(), "1e-10".into()]));
-    d128.decimal_scale = Some(10);
+    // The connection read the declared DECIMAL(p,s) the server did not report.
+    let decimals: Vec<(u8, u8)> = p.fields[3..5].iter().map(|f| (f.precision, f.scale)).collect();
+    assert_eq!(decimals, [(10, 2), (30, 10)]);
+    let d64 = BindColumn::with_nulls(ColumnValues::Decimal(vec!["12.34".into(), String::new()]), vec![0, 1]);
+    let d128 = BindColumn::new(ColumnValues::Decimal(vec!["-12345678901234567890.0123456789".into(), "1e-10".into()]));
+    // A value beyond DECIMAL(10,2) is refused as SQL refuses it (0x013D), before anything is sent.
+    let too_big = BindTable {
+        name: Some("e1".into()),
+        tags: vec![BindColumn::new(ColumnValues::I32(vec![1]))],
+        columns: vec![
+            BindColumn::new(ColumnValues::Timestamp(vec![1_700_000_000_000])),
+            BindColumn::new(ColumnValues::Decimal(vec!["123456789012.34".into()])),
+            BindColumn::new(ColumnValues::Decimal(vec!["1".into()])),
+            BindColumn::new(ColumnValues::I32(vec![1])),
+            BindColumn::new(ColumnValues::F64(vec![1.0])),
+            BindColumn::new(ColumnValues::Bool(vec![1])),
+            BindColumn::new(ColumnValues::Bytes(VarData::from_values([Some(&b"a"[..])]))),
+        ],
+    };
+    let e = within(c.stmt2_bind(id, vec![too_big])).await.unwrap_err();
+    assert_eq!(e.errno, Some(0x013D), "{e}");
     let t = BindTable {
         name: Some("e1".into()),
         tags: vec![BindColumn::new(ColumnValues::I32(vec![1]))],

@@ -9,26 +9,55 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * Created by the facade for a call with an `AbortSignal` (`NativeConnection.newAbort`);
+ * `abort()` when the signal fires.
+ */
+export declare class NativeAbort {
+  /** Stops waiting for the call; idempotent. */
+  abort(): void
+}
+
 export declare class NativeConnection {
-  /** Runs one statement. `reqId` is a u64 given as a BigInt; one is generated when absent. */
-  query(sql: string, reqId?: bigint | undefined | null): Promise<NativeQueryResult>
   /**
-   * The next block of a result as columns, or null once the server has no more rows (it then
-   * freed the result itself).
+   * Runs one statement. `reqId` is a u64 given as a BigInt; one is generated when absent.
+   * With `abort`, aborting stops waiting and frees on the server whatever the statement
+   * produces.
    */
-  fetchBlock(resultId: number): Promise<NativeBlock | null>
-  /** Frees a result on the server now; a no-op for results already finished or freed. */
-  freeResult(resultId: number): void
+  query(sql: string, reqId?: bigint | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeResult>
   /** Opens a stmt2 statement on the server. */
   stmt2Init(reqId: bigint | undefined | null, singleStbInsert: boolean, singleTableBindOnce: boolean): Promise<NativeStmt2>
   /** Opens a stmt v1 statement on the server. */
   stmtInit(): Promise<NativeStmt>
   /** Schemaless write; resolves to the affected rows. */
   schemalessInsert(lines: Array<string>, options: NativeSchemalessOptions): Promise<number>
+  /** The number of `?` placeholders in `sql` (outside quotes and comments); no I/O. */
+  placeholders(sql: string): number
+  /** A handle to give up on a later call (`query(sql, reqId, abort)`). */
+  newAbort(): NativeAbort
   /** The version the server reported when connecting. */
   serverVersion(): string
-  /** Frees open results and closes the socket. */
+  /** Whether the connection accepts no more calls: closed, or the server went away. */
+  get isClosed(): boolean
+  /** Frees open results, closes statements and the socket. */
   close(): Promise<void>
+}
+
+/** What a statement produced: an affected-row count, or rows to stream. */
+export declare class NativeResult {
+  /** Whether the statement produced rows to read. */
+  get hasRows(): boolean
+  get affectedRows(): number
+  /** Timestamp precision of the rows. */
+  get precision(): Precision
+  get fields(): Array<NativeField>
+  /**
+   * The next block as columns, or null once the server has no more rows (it then freed the
+   * result itself). One fetch at a time; after `close` a fetch is a ResultError.
+   */
+  fetchBlock(): Promise<NativeBlock | null>
+  /** Frees the result on the server now, unless the server already did. Idempotent. */
+  close(): void
 }
 
 /** A stmt v1 statement on the server. */
@@ -43,7 +72,8 @@ export declare class NativeStmt {
   exec(): Promise<number>
   tagFields(): Promise<Array<NativeStmtField>>
   colFields(): Promise<Array<NativeStmtField>>
-  useResult(): Promise<NativeQueryResult>
+  /** The rows of an executed query (closing the statement frees them too). */
+  useResult(): Promise<NativeResult>
   close(): Promise<void>
 }
 
@@ -58,8 +88,8 @@ export declare class NativeStmt2 {
   bind(tables: Array<NativeBindTable>): Promise<void>
   /** Executes what was bound; resolves to the rows written. */
   exec(): Promise<number>
-  /** The result set of an executed query (fetch it with `NativeConnection.fetchBlock`). */
-  result(): Promise<NativeQueryResult>
+  /** The rows of an executed query (closing the statement frees them too). */
+  result(): Promise<NativeResult>
   close(): Promise<void>
 }
 
@@ -76,13 +106,42 @@ export declare class NativeTestServer {
  */
 export declare function __panicForTests(): Promise<void>
 
+/**
+ * How the bytes of a bind column are read: fixed kinds are little-endian values of that width
+ * (`ts`: i64 epoch counts in the statement's precision); `str` (UTF-8) and `bytes` are
+ * concatenated values cut by offsets (decimals travel as `str` text).
+ */
+export declare const enum BindKind {
+  Bool = 'bool',
+  I8 = 'i8',
+  I16 = 'i16',
+  I32 = 'i32',
+  I64 = 'i64',
+  U8 = 'u8',
+  U16 = 'u16',
+  U32 = 'u32',
+  U64 = 'u64',
+  F32 = 'f32',
+  F64 = 'f64',
+  Ts = 'ts',
+  Str = 'str',
+  Bytes = 'bytes',
+}
+
+/** What a statement's `?` stands for. */
+export declare const enum BindType {
+  Column = 'column',
+  Tag = 'tag',
+  Parameter = 'parameter',
+  TableName = 'tbname',
+}
+
 /** Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus overrides. */
 export declare function connect(dsn?: string | undefined | null, options?: NativeConnectOptions | undefined | null): Promise<NativeConnection>
 
 /** The values for one placeholder (see `src/native.ts` for the layout). */
 export interface NativeBindColumn {
-  /** bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, ts, str, bytes. */
-  kind: string
+  kind: BindKind
   /** Little-endian values, or the concatenated bytes of `str`/`bytes` values. */
   data: Uint8Array
   /** `rows + 1` offsets into `data` for `str`/`bytes`. */
@@ -90,8 +149,7 @@ export interface NativeBindColumn {
   /** Nonzero = NULL. */
   nulls?: Uint8Array
   /** Wire type to send a query parameter as. */
-  type?: number
-  decimalScale?: number
+  type?: TypeId
 }
 
 export interface NativeBindTable {
@@ -126,35 +184,28 @@ export interface NativeConnectOptions {
   token?: string
   /** PEM certificates to trust for `wss://` besides the public web roots. */
   ca?: string
-  /** Per-endpoint limit for opening the WebSocket and logging in. */
+  /** Per-endpoint limit for opening the WebSocket, and the limit for the login. */
   connectTimeoutMs?: number
 }
 
+/** One column of a result. */
 export interface NativeField {
   name: string
-  /** Wire type id. */
-  type: number
+  type: TypeId
+  /** TDengine's type name: `VARCHAR`, `DECIMAL(10,2)`, … */
+  typeName: string
+  /** User-visible length: the type size, n for VARCHAR(n)/NCHAR(n). */
   bytes: number
+  /** Decimal precision (0 for other types). */
   precision: number
+  /** Decimal scale (0 for other types). */
   scale: number
-}
-
-export interface NativeQueryResult {
-  /** 0 when the statement has no result set. */
-  resultId: number
-  isUpdate: boolean
-  affectedRows: number
-  fields: Array<NativeField>
-  /** 0 ms, 1 us, 2 ns. */
-  precision: number
 }
 
 /** Options of `schemalessInsert`. */
 export interface NativeSchemalessOptions {
-  /** 1 line, 2 telnet, 3 JSON. */
-  protocol: number
-  /** '', 'h', 'm', 's', 'ms', 'u', 'ns'. */
-  precision: string
+  protocol: SmlProtocol
+  precision: SmlPrecision
   ttl?: number
   reqId?: bigint
   tableNameKey?: string
@@ -168,12 +219,17 @@ export interface NativeStmt2Prepared {
 
 export interface NativeStmtField {
   name: string
-  type: number
+  type: TypeId
+  /** `VARCHAR(20)`, `DECIMAL(10,2)`, `TIMESTAMP`, … */
+  typeName: string
+  /** Timestamp precision (0 ms, 1 us, 2 ns) for TIMESTAMP; decimal precision for decimals. */
   precision: number
   scale: number
+  /** Storage size including the length prefix. */
   bytes: number
-  /** 1 column, 2 tag, 3 query parameter, 4 table name. */
-  bindType: number
+  /** The length the user declared: n for VARCHAR(n) and NCHAR(n), the size of fixed types. */
+  length: number
+  bindType: BindType
 }
 
 export interface NativeTestServerOptions {
@@ -188,4 +244,58 @@ export interface NativeUser {
   password: string
 }
 
+/** Timestamp precision of a result. */
+export declare const enum Precision {
+  Milliseconds = 'ms',
+  Microseconds = 'us',
+  Nanoseconds = 'ns',
+}
+
+/** Timestamp unit of schemaless data (the wire's words). */
+export declare const enum SmlPrecision {
+  NotConfigured = '',
+  Hours = 'h',
+  Minutes = 'm',
+  Seconds = 's',
+  MilliSeconds = 'ms',
+  MicroSeconds = 'u',
+  NanoSeconds = 'ns',
+}
+
+/** Schemaless line format. */
+export declare const enum SmlProtocol {
+  /** InfluxDB line protocol. */
+  Line = 1,
+  /** OpenTSDB telnet lines. */
+  Telnet = 2,
+  /** OpenTSDB JSON. */
+  Json = 3,
+}
+
 export declare function startTestServer(options?: NativeTestServerOptions | undefined | null): Promise<NativeTestServer>
+
+/** TDengine wire type ids (protocol reference §4.1). */
+export declare const enum TypeId {
+  Null = 0,
+  Bool = 1,
+  TinyInt = 2,
+  SmallInt = 3,
+  Int = 4,
+  BigInt = 5,
+  Float = 6,
+  Double = 7,
+  VarChar = 8,
+  Timestamp = 9,
+  NChar = 10,
+  UTinyInt = 11,
+  USmallInt = 12,
+  UInt = 13,
+  UBigInt = 14,
+  Json = 15,
+  VarBinary = 16,
+  Decimal = 17,
+  Blob = 18,
+  MediumBlob = 19,
+  Geometry = 20,
+  Decimal64 = 21,
+}

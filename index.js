@@ -835,10 +835,18 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeAbort = nativeBinding.NativeAbort
 module.exports.NativeConnection = nativeBinding.NativeConnection
+module.exports.NativeResult = nativeBinding.NativeResult
 module.exports.NativeStmt = nativeBinding.NativeStmt
 module.exports.NativeStmt2 = nativeBinding.NativeStmt2
 module.exports.NativeTestServer = nativeBinding.NativeTestServer
 module.exports.__panicForTests = nativeBinding.__panicForTests
+module.exports.BindKind = nativeBinding.BindKind
+module.exports.BindType = nativeBinding.BindType
 module.exports.connect = nativeBinding.connect
+module.exports.Precision = nativeBinding.Precision
+module.exports.SmlPrecision = nativeBinding.SmlPrecision
+module.exports.SmlProtocol = nativeBinding.SmlProtocol
 module.exports.startTestServer = nativeBinding.startTestServer
+module.exports.TypeId = nativeBinding.TypeId

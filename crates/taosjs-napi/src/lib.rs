@@ -3,9 +3,12 @@
 //! is `taosjs_core::block`, and blocks cross into JS as columns (typed arrays and buffers).
 #![deny(clippy::all)]
 
+mod abort;
 mod block;
 mod connection;
 mod error;
+mod result;
 mod statement;
 #[cfg(feature = "testserver")]
 mod testserver;
+mod vocabulary;

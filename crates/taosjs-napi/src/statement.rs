@@ -1,22 +1,23 @@
 //! Prepared statements (`NativeStmt2`, `NativeStmt`): thin shells over the `Client::stmt2_*` and
 //! `stmt_*` calls. Values arrive columnar, one `NativeBindColumn` (a byte view plus offsets and
 //! a null mask) per placeholder, and become the core's `BindColumn`s with one copy per column;
-//! the core checks every value and encodes the bind message in one pass.
+//! the core checks every shape, range, length and type, and encodes the bind message in one
+//! pass. The placeholders come back described by the core (type name, user length).
 
 use napi::bindgen_prelude::{PromiseRaw, Uint32Array, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
-use taosjs_core::{BindColumn, BindTable, ColumnValues, DataType, ErrorKind, StmtField, VarData};
+use taosjs_core::{BindColumn, BindTable, ColumnValues, ErrorKind, StmtField, VarData};
 use taosjs_tokio::Client;
 
-use crate::connection::{register_result, NativeQueryResult, OpenResults};
 use crate::error::{guarded, js_error, to_js};
+use crate::result::NativeResult;
+use crate::vocabulary::{BindKind, BindType, TypeId};
 
 /// The values for one placeholder (see `src/native.ts` for the layout).
 #[napi(object, object_to_js = false)]
 pub struct NativeBindColumn {
-    /// bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, ts, str, bytes.
-    pub kind: String,
+    pub kind: BindKind,
     /// Little-endian values, or the concatenated bytes of `str`/`bytes` values.
     pub data: Uint8Array,
     /// `rows + 1` offsets into `data` for `str`/`bytes`.
@@ -25,8 +26,7 @@ pub struct NativeBindColumn {
     pub nulls: Option<Uint8Array>,
     /// Wire type to send a query parameter as.
     #[napi(js_name = "type")]
-    pub ty: Option<u32>,
-    pub decimal_scale: Option<u32>,
+    pub ty: Option<TypeId>,
 }
 
 #[napi(object, object_to_js = false)]
@@ -40,12 +40,17 @@ pub struct NativeBindTable {
 pub struct NativeStmtField {
     pub name: String,
     #[napi(js_name = "type")]
-    pub ty: u32,
+    pub ty: TypeId,
+    /// `VARCHAR(20)`, `DECIMAL(10,2)`, `TIMESTAMP`, …
+    pub type_name: String,
+    /// Timestamp precision (0 ms, 1 us, 2 ns) for TIMESTAMP; decimal precision for decimals.
     pub precision: u32,
     pub scale: u32,
+    /// Storage size including the length prefix.
     pub bytes: u32,
-    /// 1 column, 2 tag, 3 query parameter, 4 table name.
-    pub bind_type: u32,
+    /// The length the user declared: n for VARCHAR(n) and NCHAR(n), the size of fixed types.
+    pub length: u32,
+    pub bind_type: BindType,
 }
 
 #[napi(object, object_from_js = false)]
@@ -58,11 +63,13 @@ pub struct NativeStmt2Prepared {
 fn field(f: &StmtField) -> NativeStmtField {
     NativeStmtField {
         name: f.name.clone(),
-        ty: u32::from(f.ty.id()),
+        ty: f.ty.into(),
+        type_name: f.type_name(),
         precision: u32::from(f.precision),
         scale: u32::from(f.scale),
         bytes: f.bytes,
-        bind_type: f.bind_type as u32,
+        length: f.user_len(),
+        bind_type: f.bind_type.into(),
     }
 }
 
@@ -80,41 +87,34 @@ fn values<const N: usize, T>(data: &[u8], kind: &str, from: fn([u8; N]) -> T) ->
 
 fn to_core_column(c: &NativeBindColumn) -> napi::Result<BindColumn> {
     let data: &[u8] = &c.data;
-    let var = |c: &NativeBindColumn| -> napi::Result<VarData> {
+    let var = |c: &NativeBindColumn, kind: &str| -> napi::Result<VarData> {
         let offsets: Vec<u32> = c.offsets.as_ref().map(|o| o.to_vec()).unwrap_or_default();
         if offsets.is_empty() {
-            return Err(bad(format!("a {} column needs rows + 1 offsets", c.kind)));
+            return Err(bad(format!("a {kind} column needs rows + 1 offsets")));
         }
         Ok(VarData { data: data.to_vec(), offsets })
     };
-    let values = match c.kind.as_str() {
-        "bool" => ColumnValues::Bool(data.to_vec()),
-        "u8" => ColumnValues::U8(data.to_vec()),
-        "i8" => ColumnValues::I8(data.iter().map(|&b| b as i8).collect()),
-        "i16" => ColumnValues::I16(values(data, "i16", i16::from_le_bytes)?),
-        "u16" => ColumnValues::U16(values(data, "u16", u16::from_le_bytes)?),
-        "i32" => ColumnValues::I32(values(data, "i32", i32::from_le_bytes)?),
-        "u32" => ColumnValues::U32(values(data, "u32", u32::from_le_bytes)?),
-        "i64" => ColumnValues::I64(values(data, "i64", i64::from_le_bytes)?),
-        "u64" => ColumnValues::U64(values(data, "u64", u64::from_le_bytes)?),
-        "f32" => ColumnValues::F32(values(data, "f32", f32::from_le_bytes)?),
-        "f64" => ColumnValues::F64(values(data, "f64", f64::from_le_bytes)?),
-        "ts" => ColumnValues::Timestamp(values(data, "ts", i64::from_le_bytes)?),
-        "str" => ColumnValues::Str(var(c)?),
-        "bytes" => ColumnValues::Bytes(var(c)?),
-        other => return Err(bad(format!("unknown bind column kind {other:?}"))),
+    let values = match c.kind {
+        BindKind::Bool => ColumnValues::Bool(data.to_vec()),
+        BindKind::U8 => ColumnValues::U8(data.to_vec()),
+        BindKind::I8 => ColumnValues::I8(data.iter().map(|&b| b as i8).collect()),
+        BindKind::I16 => ColumnValues::I16(values(data, "i16", i16::from_le_bytes)?),
+        BindKind::U16 => ColumnValues::U16(values(data, "u16", u16::from_le_bytes)?),
+        BindKind::I32 => ColumnValues::I32(values(data, "i32", i32::from_le_bytes)?),
+        BindKind::U32 => ColumnValues::U32(values(data, "u32", u32::from_le_bytes)?),
+        BindKind::I64 => ColumnValues::I64(values(data, "i64", i64::from_le_bytes)?),
+        BindKind::U64 => ColumnValues::U64(values(data, "u64", u64::from_le_bytes)?),
+        BindKind::F32 => ColumnValues::F32(values(data, "f32", f32::from_le_bytes)?),
+        BindKind::F64 => ColumnValues::F64(values(data, "f64", f64::from_le_bytes)?),
+        BindKind::Ts => ColumnValues::Timestamp(values(data, "ts", i64::from_le_bytes)?),
+        BindKind::Str => ColumnValues::Str(var(c, "str")?),
+        BindKind::Bytes => ColumnValues::Bytes(var(c, "bytes")?),
     };
     let ty = match c.ty {
-        Some(id) => Some(
-            u8::try_from(id).ok().and_then(DataType::from_id).ok_or_else(|| bad(format!("unknown type id {id}")))?,
-        ),
+        Some(id) => Some(id.data_type().ok_or_else(|| bad(format!("type id {} cannot be bound", id as u8)))?),
         None => None,
     };
-    let decimal_scale = match c.decimal_scale {
-        Some(s) => Some(u8::try_from(s).map_err(|_| bad(format!("decimal scale {s} is out of range")))?),
-        None => None,
-    };
-    Ok(BindColumn { ty, nulls: c.nulls.as_ref().map(|n| n.to_vec()), values, decimal_scale })
+    Ok(BindColumn { ty, nulls: c.nulls.as_ref().map(|n| n.to_vec()), values })
 }
 
 fn to_core_columns(columns: &[NativeBindColumn]) -> napi::Result<Vec<BindColumn>> {
@@ -126,12 +126,11 @@ fn to_core_columns(columns: &[NativeBindColumn]) -> napi::Result<Vec<BindColumn>
 pub struct NativeStmt2 {
     client: Client,
     stmt_id: u64,
-    results: OpenResults,
 }
 
 impl NativeStmt2 {
-    pub(crate) fn new(client: Client, stmt_id: u64, results: OpenResults) -> Self {
-        NativeStmt2 { client, stmt_id, results }
+    pub(crate) fn new(client: Client, stmt_id: u64) -> Self {
+        NativeStmt2 { client, stmt_id }
     }
 }
 
@@ -171,13 +170,13 @@ impl NativeStmt2 {
         guarded(async move { client.stmt2_exec(id).await.map_err(to_js) }).await
     }
 
-    /// The result set of an executed query (fetch it with `NativeConnection.fetchBlock`).
+    /// The rows of an executed query (closing the statement frees them too).
     #[napi]
-    pub async fn result(&self) -> napi::Result<NativeQueryResult> {
-        let (client, id, results) = (self.client.clone(), self.stmt_id, self.results.clone());
+    pub async fn result(&self) -> napi::Result<NativeResult> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
         guarded(async move {
             let info = client.stmt2_result(id).await.map_err(to_js)?;
-            register_result(info, &results, true)
+            Ok(NativeResult::new(client, info))
         })
         .await
     }
@@ -194,12 +193,11 @@ impl NativeStmt2 {
 pub struct NativeStmt {
     client: Client,
     stmt_id: u64,
-    results: OpenResults,
 }
 
 impl NativeStmt {
-    pub(crate) fn new(client: Client, stmt_id: u64, results: OpenResults) -> Self {
-        NativeStmt { client, stmt_id, results }
+    pub(crate) fn new(client: Client, stmt_id: u64) -> Self {
+        NativeStmt { client, stmt_id }
     }
 }
 
@@ -257,12 +255,13 @@ impl NativeStmt {
         guarded(async move { Ok(client.stmt_get_col_fields(id).await.map_err(to_js)?.iter().map(field).collect()) }).await
     }
 
+    /// The rows of an executed query (closing the statement frees them too).
     #[napi]
-    pub async fn use_result(&self) -> napi::Result<NativeQueryResult> {
-        let (client, id, results) = (self.client.clone(), self.stmt_id, self.results.clone());
+    pub async fn use_result(&self) -> napi::Result<NativeResult> {
+        let (client, id) = (self.client.clone(), self.stmt_id);
         guarded(async move {
             let info = client.stmt_use_result(id).await.map_err(to_js)?;
-            register_result(info, &results, true)
+            Ok(NativeResult::new(client, info))
         })
         .await
     }

@@ -49,12 +49,6 @@ test('an unknown class name or shape becomes an InternalError, napi argument err
   t.true(fromNative(napiArg) instanceof taos.InterfaceError)
 })
 
-test('passwords are removed from messages', (t) => {
-  const err = fromNative(new Error('ConnectionError: [0x0357] Authentication failure for secretpw'), ['secretpw'])
-  t.false(err.message.includes('secretpw'))
-  t.is(err.errno, 855)
-})
-
 test('errors already converted pass through unchanged', (t) => {
   const original = new taos.DataError('bad')
   t.is(fromNative(original), original)

@@ -5,7 +5,9 @@
 import test from 'ava'
 import { createRequire } from 'node:module'
 import type * as Generated from '../index.js'
-import type { NativeConnection, NativeModule, NativeStmt, NativeStmt2 } from '../src/native.js'
+import type { NativeConnection, NativeModule, NativeResult, NativeStmt, NativeStmt2 } from '../src/native.js'
+import { SmlPrecision, SmlProtocol } from '../src/schemaless.js'
+import { TypeId } from '../src/types.js'
 
 type GeneratedModule = typeof Generated
 // Compile-time: the generated module can stand in for the facade's NativeModule…
@@ -14,17 +16,22 @@ const _module = (m: GeneratedModule): NativeModule => m
 const _connection = (c: Generated.NativeConnection): NativeConnection => c
 const _stmt2 = (s: Generated.NativeStmt2): NativeStmt2 => s
 const _stmt = (s: Generated.NativeStmt): NativeStmt => s
+const _result = (r: Generated.NativeResult): NativeResult => r
 void _module
 void _connection
 void _stmt2
 void _stmt
+void _result
 
 test('the loaded addon has the functions and methods the facade calls', (t) => {
   const native = createRequire(import.meta.url)('#native') as GeneratedModule
   t.is(typeof native.connect, 'function')
   t.is(typeof native.startTestServer, 'function')
-  for (const method of ['query', 'fetchBlock', 'freeResult', 'serverVersion', 'close', 'stmt2Init', 'stmtInit', 'schemalessInsert'] as const) {
+  for (const method of ['query', 'placeholders', 'newAbort', 'serverVersion', 'close', 'stmt2Init', 'stmtInit', 'schemalessInsert'] as const) {
     t.is(typeof native.NativeConnection.prototype[method], 'function', method)
+  }
+  for (const method of ['fetchBlock', 'close'] as const) {
+    t.is(typeof native.NativeResult.prototype[method], 'function', `NativeResult.${method}`)
   }
   for (const method of ['prepare', 'bind', 'exec', 'result', 'close'] as const) {
     t.is(typeof native.NativeStmt2.prototype[method], 'function', `NativeStmt2.${method}`)
@@ -32,4 +39,14 @@ test('the loaded addon has the functions and methods the facade calls', (t) => {
   for (const method of ['prepare', 'setTableName', 'setTags', 'bind', 'addBatch', 'exec', 'tagFields', 'colFields', 'useResult', 'close'] as const) {
     t.is(typeof native.NativeStmt.prototype[method], 'function', `NativeStmt.${method}`)
   }
+})
+
+test('the public enums carry the words the addon defines', (t) => {
+  const native = createRequire(import.meta.url)('#native') as Record<string, Record<string, unknown>>
+  const numeric = (e: object) => Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'number'))
+  t.deepEqual(numeric(TypeId), native['TypeId'])
+  t.deepEqual(Object.values(numeric(SmlProtocol)).sort(), Object.values(native['SmlProtocol']!).sort())
+  t.deepEqual(Object.values(SmlPrecision).sort(), Object.values(native['SmlPrecision']!).sort())
+  t.deepEqual(Object.values(native['BindType']!).sort(), ['column', 'parameter', 'tag', 'tbname'])
+  t.deepEqual(Object.values(native['Precision']!).sort(), ['ms', 'ns', 'us'])
 })

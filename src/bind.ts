@@ -1,14 +1,16 @@
 /**
- * JS values → columns for prepared statements. Plain arrays are converted cell by cell here,
- * checked against the placeholder's type (a {@link StatementError} naming table, column and row
- * before anything is sent); typed arrays pass through as a view of their bytes (the Rust core
- * checks their ranges). Either way one object crosses into native code per column.
+ * JS values → columns for prepared statements. This file only turns JavaScript values into one
+ * column per placeholder (typed arrays pass through as a view of their bytes) and reports what
+ * only JavaScript can get wrong: a value of the wrong JavaScript type for the column (a string for
+ * an INT, an object for a VARCHAR), or a number that JavaScript cannot hold exactly. Every shape,
+ * range, length and type check against the placeholder — and the error that names table, column,
+ * row and value — is the Rust core's, done once before anything is sent.
  *
  * @internal
  */
 import { StatementError } from './errors.js'
-import { TypeId, type NativeBindColumn, type NativeBindKind, type NativeStmtField } from './native.js'
-import { TYPE_NAMES } from './types.js'
+import type { NativeBindColumn, NativeBindKind, NativeStmtField } from './native.js'
+import { TypeId } from './types.js'
 
 /** Typed arrays accepted as whole columns (zero conversion). */
 export type TypedColumn =
@@ -35,9 +37,8 @@ export interface Place {
   name: string
 }
 
-function describe(place: Place, typeName: string): string {
-  return `${place.table === '' ? '' : `${place.table}, `}${place.role} ${place.name} (${typeName})`
-}
+/** The placeholder a column is converted for: its type, and its name in messages. */
+export type BindTarget = Pick<NativeStmtField, 'type' | 'typeName' | 'precision'>
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
@@ -54,29 +55,13 @@ function show(value: unknown): string {
   return String(value)
 }
 
-export function fieldTypeName(f: NativeStmtField): string {
-  const base = TYPE_NAMES[f.type] ?? `UNKNOWN(${f.type})`
-  if (f.type === TypeId.Decimal || f.type === TypeId.Decimal64) return f.precision > 0 ? `${base}(${f.precision},${f.scale})` : base
-  if (f.type === TypeId.VarChar || f.type === TypeId.VarBinary || f.type === TypeId.Geometry) return f.bytes > 2 ? `${base}(${f.bytes - 2})` : base
-  if (f.type === TypeId.NChar) return f.bytes > 2 ? `${base}(${(f.bytes - 2) / 4})` : base
-  return base
+function where(place: Place, typeName: string): string {
+  return `${place.table === '' ? '' : `${place.table}, `}${place.role} ${place.name} (${typeName})`
 }
 
-export function statementError(place: Place, typeName: string, message: string): StatementError {
-  return new StatementError(`${describe(place, typeName)}: ${message}`)
-}
-
-function cellError(place: Place, typeName: string, row: number, value: unknown, reason: string): StatementError {
-  return new StatementError(`${describe(place, typeName)}, row ${row}: ${show(value)} ${reason}`)
-}
-
-const INT_RANGES: Partial<Record<number, { kind: NativeBindKind; lo: number; hi: number; Array: new (n: number) => TypedColumn }>> = {
-  [TypeId.TinyInt]: { kind: 'i8', lo: -128, hi: 127, Array: Int8Array },
-  [TypeId.SmallInt]: { kind: 'i16', lo: -32768, hi: 32767, Array: Int16Array },
-  [TypeId.Int]: { kind: 'i32', lo: -2147483648, hi: 2147483647, Array: Int32Array },
-  [TypeId.UTinyInt]: { kind: 'u8', lo: 0, hi: 255, Array: Uint8Array },
-  [TypeId.USmallInt]: { kind: 'u16', lo: 0, hi: 65535, Array: Uint16Array },
-  [TypeId.UInt]: { kind: 'u32', lo: 0, hi: 4294967295, Array: Uint32Array },
+/** A value of the wrong JavaScript type for its column. */
+function jsTypeError(place: Place, typeName: string, row: number, value: unknown, reason: string): StatementError {
+  return new StatementError(`${where(place, typeName)}, row ${row}: ${show(value)} ${reason}`)
 }
 
 const I64_MIN = -(2n ** 63n)
@@ -135,8 +120,6 @@ export function toTimestamp(value: unknown, code: number): bigint | string {
   return 'is not a timestamp (Date, bigint, number or ISO text)'
 }
 
-const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
-
 /** Packs strings or byte strings into one buffer with offsets. */
 function packVar(parts: Array<Uint8Array | string | null>, kind: 'str' | 'bytes', nulls: Uint8Array | undefined): NativeBindColumn {
   const offsets = new Uint32Array(parts.length + 1)
@@ -155,92 +138,104 @@ function packVar(parts: Array<Uint8Array | string | null>, kind: 'str' | 'bytes'
 }
 
 /**
- * Converts a column (or a single tag/parameter as a one-value column) for a placeholder of
- * type `field`. Throws a {@link StatementError} naming the place and row of the first value
- * that does not fit.
+ * An integer column: numbers as f64 (exact up to 2^53; the core refuses fractions and values out
+ * of the column's range), bigints as i64/u64 when they fit, else as decimal text for the core
+ * to refuse with the value.
  */
-export function toBindColumn(values: ColumnInput, field: NativeStmtField, place: Place): NativeBindColumn {
-  const typeName = fieldTypeName(field)
-  const ty = field.type
+function integerColumn(
+  values: readonly unknown[],
+  wide: boolean,
+  fail: (i: number, reason: string) => never,
+  nulls: () => Uint8Array | undefined,
+): NativeBindColumn {
+  let hasBigint = false
+  values.forEach((v, i) => {
+    if (v === null || v === undefined) return
+    if (typeof v === 'bigint') hasBigint = true
+    else if (typeof v !== 'number') fail(i, 'is not an integer')
+    // A 64-bit value JavaScript rounded is not the value the caller meant.
+    else if (wide && Number.isInteger(v) && !Number.isSafeInteger(v)) fail(i, 'is beyond 2^53 as a number: use a bigint')
+  })
+  const withNulls = (col: NativeBindColumn): NativeBindColumn => {
+    const n = nulls()
+    return n === undefined ? col : { ...col, nulls: n }
+  }
+  if (!hasBigint) {
+    return withNulls({ kind: 'f64', data: bytesOf(Float64Array.from(values, (v) => (typeof v === 'number' ? v : 0))) })
+  }
+  const ints = values.map((v) => (typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : null))
+  const exact = values.every((v, i) => v === null || v === undefined || ints[i] !== null)
+  if (exact && ints.every((x) => x === null || (x >= I64_MIN && x <= I64_MAX))) {
+    return withNulls({ kind: 'i64', data: bytesOf(BigInt64Array.from(ints, (x) => x ?? 0n)) })
+  }
+  if (exact && ints.every((x) => x === null || (x >= 0n && x <= U64_MAX))) {
+    return withNulls({ kind: 'u64', data: bytesOf(BigUint64Array.from(ints, (x) => x ?? 0n)) })
+  }
+  return packVar(values.map((v) => (v === null || v === undefined ? null : String(v))), 'str', nulls())
+}
+
+/**
+ * Converts a column (or a single tag/parameter as a one-value column) for a placeholder of
+ * type `target`. Throws a {@link StatementError} naming the place and row of the first value of
+ * the wrong JavaScript type; everything else is checked by the core.
+ */
+export function toBindColumn(values: ColumnInput, target: BindTarget, place: Place): NativeBindColumn {
+  const ty = target.type
   if (isTypedColumn(values)) {
     return { kind: typedKind(values, ty), data: bytesOf(values) }
   }
   if (!Array.isArray(values)) {
-    throw statementError(place, typeName, `values must be an array or a typed array, got ${show(values)}`)
+    throw new StatementError(`${where(place, target.typeName)}: values must be an array or a typed array, got ${show(values)}`)
   }
   const n = values.length
-  let nulls: Uint8Array | undefined
-  const isNull = (v: unknown, i: number): boolean => {
-    if (v !== null && v !== undefined) return false
-    nulls ??= new Uint8Array(n)
-    nulls[i] = 1
-    return true
-  }
+  let nullMask: Uint8Array | undefined
+  values.forEach((v, i) => {
+    if (v !== null && v !== undefined) return
+    nullMask ??= new Uint8Array(n)
+    nullMask[i] = 1
+  })
+  const isNull = (v: unknown): boolean => v === null || v === undefined
   const fail = (i: number, reason: string): never => {
-    throw cellError(place, typeName, i, values[i], reason)
+    throw jsTypeError(place, target.typeName, i, values[i], reason)
   }
-  const withNulls = (col: NativeBindColumn): NativeBindColumn => (nulls === undefined ? col : { ...col, nulls })
+  const withNulls = (col: NativeBindColumn): NativeBindColumn => (nullMask === undefined ? col : { ...col, nulls: nullMask })
 
-  const intRange = INT_RANGES[ty]
-  if (intRange !== undefined) {
-    const out = new intRange.Array(n) as unknown as number[]
-    values.forEach((v, i) => {
-      if (isNull(v, i)) return
-      const x = typeof v === 'bigint' && v >= BigInt(intRange.lo) && v <= BigInt(intRange.hi) ? Number(v) : v
-      if (typeof x === 'bigint') fail(i, `is out of range [${intRange.lo}, ${intRange.hi}]`)
-      if (typeof x !== 'number') fail(i, 'is not an integer')
-      const num = x as number
-      if (!Number.isInteger(num)) fail(i, Number.isFinite(num) ? 'is not an integer (it has a fraction)' : 'is not an integer')
-      if (num < intRange.lo || num > intRange.hi) fail(i, `is out of range [${intRange.lo}, ${intRange.hi}]`)
-      out[i] = num
-    })
-    return withNulls({ kind: intRange.kind, data: bytesOf(out as unknown as TypedColumn) })
-  }
   switch (ty) {
+    case TypeId.TinyInt:
+    case TypeId.SmallInt:
+    case TypeId.Int:
+    case TypeId.UTinyInt:
+    case TypeId.USmallInt:
+    case TypeId.UInt:
+    case TypeId.BigInt:
+    case TypeId.UBigInt:
+      return integerColumn(values, ty === TypeId.BigInt || ty === TypeId.UBigInt, fail, () => nullMask)
     case TypeId.Bool: {
       const out = new Uint8Array(n)
       values.forEach((v, i) => {
-        if (isNull(v, i)) return
+        if (isNull(v)) return
         if (typeof v === 'boolean') out[i] = v ? 1 : 0
         else if (v === 0 || v === 1) out[i] = v
         else fail(i, 'is not a boolean')
       })
       return withNulls({ kind: 'bool', data: out })
     }
-    case TypeId.BigInt:
-    case TypeId.UBigInt: {
-      const unsigned = ty === TypeId.UBigInt
-      const out = unsigned ? new BigUint64Array(n) : new BigInt64Array(n)
-      const [lo, hi] = unsigned ? [0n, U64_MAX] : [I64_MIN, I64_MAX]
-      values.forEach((v, i) => {
-        if (isNull(v, i)) return
-        let x: bigint
-        if (typeof v === 'bigint') x = v
-        else if (typeof v === 'number' && Number.isSafeInteger(v)) x = BigInt(v)
-        else if (typeof v === 'number' && Number.isInteger(v)) return fail(i, 'is beyond 2^53 as a number: use a bigint')
-        else return fail(i, 'is not an integer')
-        if (x < lo || x > hi) fail(i, `is out of range [${lo}, ${hi}]`)
-        out[i] = x
-      })
-      return withNulls({ kind: unsigned ? 'u64' : 'i64', data: bytesOf(out) })
-    }
     case TypeId.Float:
     case TypeId.Double: {
       const out = new Float64Array(n)
       values.forEach((v, i) => {
-        if (isNull(v, i)) return
+        if (isNull(v)) return
         if (typeof v === 'number') out[i] = v
         else if (typeof v === 'bigint') out[i] = Number(v)
         else fail(i, 'is not a number')
-        if (ty === TypeId.Float && Number.isFinite(out[i]!) && Math.abs(out[i]!) > 3.4028234663852886e38) fail(i, 'is out of range for FLOAT')
       })
       return withNulls({ kind: 'f64', data: bytesOf(out) })
     }
     case TypeId.Timestamp: {
       const out = new BigInt64Array(n)
       values.forEach((v, i) => {
-        if (isNull(v, i)) return
-        const t = toTimestamp(v, field.precision)
+        if (isNull(v)) return
+        const t = toTimestamp(v, target.precision)
         if (typeof t === 'string') fail(i, t)
         out[i] = t as bigint
       })
@@ -250,7 +245,7 @@ export function toBindColumn(values: ColumnInput, field: NativeStmtField, place:
     case TypeId.NChar:
     case TypeId.Json: {
       const parts = values.map((v, i) => {
-        if (isNull(v, i)) return null
+        if (isNull(v)) return null
         if (typeof v === 'string') return v
         if (ty === TypeId.Json && typeof v === 'object' && !(v instanceof Uint8Array)) {
           try {
@@ -261,33 +256,34 @@ export function toBindColumn(values: ColumnInput, field: NativeStmtField, place:
         }
         return fail(i, ty === TypeId.Json ? 'is not JSON text or an object' : 'is not a string')
       })
-      return packVar(parts, 'str', nulls)
+      return packVar(parts, 'str', nullMask)
     }
     case TypeId.VarBinary:
     case TypeId.Blob:
     case TypeId.MediumBlob:
     case TypeId.Geometry: {
       const parts = values.map((v, i) => {
-        if (isNull(v, i)) return null
+        if (isNull(v)) return null
         if (v instanceof Uint8Array) return v
         if (v instanceof ArrayBuffer) return new Uint8Array(v)
         if (typeof v === 'string' && ty !== TypeId.Geometry) return Buffer.from(v, 'utf8')
         return fail(i, ty === TypeId.Geometry ? 'is not WKB bytes (Buffer or Uint8Array)' : 'is not a Buffer or Uint8Array')
       })
-      return packVar(parts, 'bytes', nulls)
+      return packVar(parts, 'bytes', nullMask)
     }
     case TypeId.Decimal:
     case TypeId.Decimal64: {
+      // Decimal text; whether it is a number and fits DECIMAL(p,s) is the core's check.
       const parts = values.map((v, i) => {
-        if (isNull(v, i)) return null
-        const text = typeof v === 'string' ? v.trim() : typeof v === 'bigint' ? v.toString() : typeof v === 'number' && Number.isFinite(v) ? String(v) : null
-        if (text === null || !DECIMAL_TEXT.test(text)) return fail(i, 'is not a decimal number (string, number or bigint)')
-        return text
+        if (isNull(v)) return null
+        if (typeof v === 'string') return v.trim()
+        if (typeof v === 'bigint' || typeof v === 'number') return String(v)
+        return fail(i, 'is not a decimal number (string, number or bigint)')
       })
-      return packVar(parts, 'str', nulls)
+      return packVar(parts, 'str', nullMask)
     }
     default:
-      throw statementError(place, typeName, 'this type cannot be bound')
+      throw new StatementError(`${where(place, target.typeName)}: this type cannot be bound`)
   }
 }
 
@@ -296,7 +292,7 @@ export function toBindColumn(values: ColumnInput, field: NativeStmtField, place:
  * numbers and bigints as BIGINT, other numbers as DOUBLE, strings as VARCHAR, booleans as BOOL,
  * Dates as millisecond TIMESTAMP, Buffers as VARBINARY). NULL travels as a NULL VARCHAR.
  */
-export function paramType(value: unknown, place: Place): number {
+function paramType(value: unknown, place: Place): number {
   if (value === null || value === undefined || typeof value === 'string') return TypeId.VarChar
   if (typeof value === 'boolean') return TypeId.Bool
   if (typeof value === 'bigint') return TypeId.BigInt
@@ -306,14 +302,21 @@ export function paramType(value: unknown, place: Place): number {
   throw new StatementError(`${place.role} ${place.name}: ${show(value)} cannot be sent as a parameter`)
 }
 
-/** A one-value column for a query parameter, typed by its value. */
-export function toParamColumn(value: unknown, place: Place): NativeBindColumn {
-  const type = paramType(value, place)
-  const field: NativeStmtField = { name: place.name, type, precision: 0, scale: 0, bytes: 0, bindType: 3 }
-  return { ...toBindColumn([value], field, place), type }
+const PARAM_NAMES: Record<number, string> = {
+  [TypeId.VarChar]: 'VARCHAR',
+  [TypeId.Bool]: 'BOOL',
+  [TypeId.BigInt]: 'BIGINT',
+  [TypeId.Double]: 'DOUBLE',
+  [TypeId.Timestamp]: 'TIMESTAMP',
+  [TypeId.VarBinary]: 'VARBINARY',
 }
 
-/** Rows in a column input. */
-export function columnLength(values: ColumnInput): number {
-  return values.length
+/**
+ * A query parameter as a column typed by its (first non-NULL) value: normally one value; the
+ * core refuses a parameter that is not exactly one value.
+ */
+export function toParamColumn(values: readonly unknown[], place: Place): NativeBindColumn {
+  const type = paramType(values.find((v) => v !== null && v !== undefined), place)
+  const target: BindTarget = { type, typeName: PARAM_NAMES[type]!, precision: 0 }
+  return { ...toBindColumn(values, target, place), type }
 }

@@ -1,11 +1,10 @@
 import { Cursor } from './cursor.js'
-import { callNative, InterfaceError, NotSupportedError, OperationalError, ProgrammingError, SchemalessError } from './errors.js'
-import { TypeId, type NativeConnectOptions, type NativeConnection, type NativeModule, type NativeQueryResult } from './native.js'
+import { callNative, ConnectionError, InterfaceError, NotSupportedError, OperationalError, ProgrammingError, StatementError } from './errors.js'
+import type { NativeAbort, NativeConnectOptions, NativeConnection, NativeModule, NativeResult, NativeStmtField } from './native.js'
 import { RowStream, TaosResult, type RowArray, type RowObject } from './result.js'
 import { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
-import { insertTables, insertTarget, queryParams, Stmt, Stmt2, type BindTableData, type StatementHost, type TaosStmt2Option } from './statement.js'
-import { StatementError } from './errors.js'
-import { dsnSecrets, envDsn } from './dsn.js'
+import { insertTables, queryParams, Stmt, Stmt2, type BindTableData, type StatementHost, type TaosStmt2Option } from './statement.js'
+import { envDsn } from './dsn.js'
 import type { ResultOptions } from './types.js'
 
 /**
@@ -35,7 +34,8 @@ export interface ExecuteOptions {
   reqId?: number | bigint
   /**
    * Stops waiting for the statement when aborted: the call rejects with an `OperationalError`
-   * at once, and a result that arrives later is freed. (The server still runs the statement.)
+   * at once, and whatever the statement produces later (a result) is freed. (The server still
+   * runs the statement.)
    */
   signal?: AbortSignal
 }
@@ -72,9 +72,18 @@ function toReqId(reqId: number | bigint | undefined): bigint | null {
   return id
 }
 
+/** What a finished write reports: no rows, an affected-row count. */
+function affectedOnly(affectedRows: number): NativeResult {
+  return { hasRows: false, affectedRows, precision: 'ms', fields: [], fetchBlock: async () => null, close: () => undefined }
+}
+
 /**
  * A WebSocket connection to TDengine (through taosAdapter). Many queries may run on it
  * concurrently. Close it with {@link Connection.close} or `await using`.
+ *
+ * The connection holds no credentials in JavaScript: they live in the native session only, so
+ * neither `util.inspect` nor `JSON.stringify` of a connection, cursor, statement or result can
+ * show them.
  */
 export class Connection implements AsyncDisposable, StatementHost {
   private closed = false
@@ -85,8 +94,6 @@ export class Connection implements AsyncDisposable, StatementHost {
   constructor(
     private readonly native: NativeConnection,
     options: ResultOptions,
-    /** @internal */
-    readonly secrets: ReadonlyArray<string | undefined>,
   ) {
     this.resultOptions = {
       rowMode: options.rowMode,
@@ -96,9 +103,9 @@ export class Connection implements AsyncDisposable, StatementHost {
     }
   }
 
-  /** Whether {@link Connection.close} was called. */
+  /** Whether the connection is closed: {@link Connection.close} was called, or the server went away. */
   get isClosed(): boolean {
-    return this.closed
+    return this.closed || this.native.isClosed
   }
 
   /** Runs a statement that returns no rows (INSERT, CREATE, …) and resolves to the affected rows. */
@@ -127,7 +134,7 @@ export class Connection implements AsyncDisposable, StatementHost {
 
   /** A PEP-249 cursor on this connection. */
   cursor<Row = RowArray>(options: ResultOptions = {}): Cursor<Row> {
-    if (this.closed) throw new InterfaceError('the connection is closed')
+    this.checkOpen()
     return new Cursor<Row>(this, this.merge(options))
   }
 
@@ -138,10 +145,7 @@ export class Connection implements AsyncDisposable, StatementHost {
   async statement2(sql?: string | null, option: TaosStmt2Option = {}): Promise<Stmt2> {
     this.checkOpen()
     const reqId = toReqId(option.reqId)
-    const native = await callNative(
-      () => this.native.stmt2Init(reqId, option.singleStbInsert ?? true, option.singleTableBindOnce ?? false),
-      this.secrets,
-    )
+    const native = await callNative(() => this.native.stmt2Init(reqId, option.singleStbInsert ?? true, option.singleTableBindOnce ?? false))
     const stmt = new Stmt2(native, this)
     if (sql !== undefined && sql !== null) {
       try {
@@ -157,12 +161,12 @@ export class Connection implements AsyncDisposable, StatementHost {
   /** Opens a stmt v1 prepared statement (call {@link Stmt.prepare} next). */
   async statement(): Promise<Stmt> {
     this.checkOpen()
-    return new Stmt(await callNative(() => this.native.stmtInit(), this.secrets), this)
+    return new Stmt(await callNative(() => this.native.stmtInit()), this)
   }
 
   /**
    * Writes lines in InfluxDB line, OpenTSDB telnet or OpenTSDB JSON format, creating tables as
-   * needed; resolves to the rows written. A malformed line is a `SchemalessError`.
+   * needed; resolves to the rows written. A malformed line is a `SchemalessError` naming it.
    */
   async schemalessInsert(
     lines: string | readonly string[],
@@ -184,60 +188,27 @@ export class Connection implements AsyncDisposable, StatementHost {
     const ttl = options.ttl ?? 0
     if (!Number.isInteger(ttl) || ttl < 0 || ttl > 0x7fff_ffff) throw new InterfaceError(`schemalessInsert: ttl must be a non-negative integer, got ${ttl}`)
     const reqId = toReqId(options.reqId)
-    try {
-      return await callNative(
-        () =>
-          this.native.schemalessInsert([...list], {
-            protocol,
-            precision,
-            ttl,
-            ...(reqId === null ? {} : { reqId }),
-            ...(options.tableNameKey === undefined ? {} : { tableNameKey: options.tableNameKey }),
-          }),
-        this.secrets,
-      )
-    } catch (err) {
-      // The server names the offending line only when several were sent and it quotes one.
-      if (err instanceof SchemalessError && list.length === 1 && !/\(line \d+: /.test(err.message)) {
-        const line = list[0]!.length > 120 ? `${list[0]!.slice(0, 120)}…` : list[0]!
-        throw new SchemalessError(`${err.message} (line 1: ${line})`, { errno: err.errno, cause: err })
-      }
-      throw err
-    }
-  }
-
-  /** @internal */
-  async decimalScales(table: string): Promise<Map<string, number>> {
-    const scales = new Map<string, number>()
-    const rows = await (await this.query(`describe ${table}`, { rowMode: 'array' })).toArray()
-    for (const [name, type] of rows) {
-      const m = /^DECIMAL\(\s*\d+\s*,\s*(\d+)\s*\)$/i.exec(String(type))
-      if (m !== null) scales.set(String(name), Number(m[1]))
-    }
-    return scales
-  }
-
-  /** @internal */
-  wrapResult<Row>(reply: NativeQueryResult, options: ResultOptions, onClose?: () => void): TaosResult<Row> {
-    const merged = this.merge(options)
-    const stream = new RowStream(
-      this.native,
-      reply,
-      merged,
-      (s) => {
-        this.open.delete(s)
-        onClose?.()
-      },
-      this.secrets,
+    return callNative(() =>
+      this.native.schemalessInsert([...list], {
+        protocol,
+        precision,
+        ttl,
+        ...(reqId === null ? {} : { reqId }),
+        ...(options.tableNameKey === undefined ? {} : { tableNameKey: options.tableNameKey }),
+      }),
     )
-    if (reply.resultId !== 0) this.open.add(stream)
-    return new TaosResult<Row>(stream, merged.rowMode ?? 'array')
+  }
+
+  /** @internal */
+  openResult<Row>(native: NativeResult, options: ResultOptions, onClose?: () => void): TaosResult<Row> {
+    const merged = this.merge(options)
+    return new TaosResult<Row>(this.openStream(native, merged, onClose), merged.rowMode ?? 'array')
   }
 
   /** The server's version text, e.g. `'3.3.7.5'`. */
   async serverVersion(): Promise<string> {
     this.checkOpen()
-    return callNative(() => this.native.serverVersion(), this.secrets)
+    return callNative(() => this.native.serverVersion())
   }
 
   /** PEP-249: TDengine has no transactions, so there is nothing to commit. */
@@ -259,11 +230,18 @@ export class Connection implements AsyncDisposable, StatementHost {
     this.closed = true
     for (const stream of [...this.open]) stream.closeBecauseConnectionClosed()
     this.open.clear()
-    await callNative(() => this.native.close(), this.secrets)
+    await callNative(() => this.native.close())
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+
+  /** The number of `?` placeholders in `sql`. @internal */
+  placeholders(sql: string): number {
+    this.checkOpen()
+    if (typeof sql !== 'string') throw new InterfaceError(`sql must be a string, got ${typeof sql}`)
+    return this.native.placeholders(sql)
   }
 
   /** @internal */
@@ -273,22 +251,11 @@ export class Connection implements AsyncDisposable, StatementHost {
     const reqId = toReqId(options.reqId)
     const signal = options.signal
     if (signal?.aborted) throw aborted(signal)
-    const pending = callNative(() => this.native.query(sql, reqId), this.secrets)
-    const reply = signal === undefined ? await pending : await this.unlessAborted(pending, signal)
-    let stream: RowStream
-    try {
-      stream = new RowStream(this.native, reply, this.merge(options), (s) => this.open.delete(s), this.secrets)
-    } catch (err) {
-      // A column we cannot read (unknown type): do not leave the result open on the server.
-      if (reply.resultId !== 0) this.native.freeResult(reply.resultId)
-      throw err
-    }
-    if (this.closed) {
-      stream.closeBecauseConnectionClosed()
-    } else if (reply.resultId !== 0) {
-      this.open.add(stream)
-    }
-    return stream
+    const abort = signal === undefined ? null : this.native.newAbort()
+    const pending = callNative(() => this.native.query(sql, reqId, abort))
+    // An abort cancels the call in the session, which frees what it produces.
+    const native = signal === undefined ? await pending : await unlessAborted(pending, signal, abort)
+    return this.openStream(native, this.merge(options))
   }
 
   /**
@@ -299,70 +266,52 @@ export class Connection implements AsyncDisposable, StatementHost {
     this.checkOpen()
     if (typeof sql !== 'string') throw new InterfaceError(`sql must be a string, got ${typeof sql}`)
     const reqId = toReqId(options.reqId)
-    const merged = this.merge(options)
-    const stmt = await callNative(() => this.native.stmt2Init(reqId, false, false), this.secrets)
+    const signal = options.signal
+    if (signal?.aborted) throw aborted(signal)
+    const running = this.prepared(sql, rows, reqId, this.merge(options))
+    if (signal === undefined) return running
+    // Nobody reads what the statement produces after an abort: free it when it arrives.
+    return unlessAborted(running, signal, null, (stream) => stream.close())
+  }
+
+  private async prepared(sql: string, rows: ReadonlyArray<readonly unknown[]>, reqId: bigint | null, options: ResultOptions): Promise<RowStream> {
+    const stmt = await callNative(() => this.native.stmt2Init(reqId, false, false))
     let handedOver = false
     try {
-      const prepared = await callNative(() => stmt.prepare(sql), this.secrets)
-      let stream: RowStream
+      const prepared = await callNative(() => stmt.prepare(sql))
       if (prepared.isInsert) {
-        const undescribed = prepared.fields.some((f) => (f.type === TypeId.Decimal || f.type === TypeId.Decimal64) && f.precision === 0)
-        const target = undescribed ? insertTarget(sql) : undefined
-        const scales = target === undefined ? undefined : await this.decimalScales(target)
-        await callNative(() => stmt.bind(insertTables(prepared.fields, rowsToTables(prepared.fields, rows), scales)), this.secrets)
-        const affected = await callNative(() => stmt.exec(), this.secrets)
-        stream = new RowStream(this.native, { resultId: 0, isUpdate: true, affectedRows: affected, fields: [], precision: 0 }, merged, () => undefined, this.secrets)
-      } else {
-        if (rows.length !== 1) throw new ProgrammingError('executemany runs writes; run a query with execute(sql, params)')
-        const params = queryParams(prepared.fieldsCount, rows[0]!)
-        // A query without placeholders is executed without a bind (the server wants none).
-        if (prepared.fieldsCount > 0) await callNative(() => stmt.bind([params]), this.secrets)
-        await callNative(() => stmt.exec(), this.secrets)
-        const reply = await callNative(() => stmt.result(), this.secrets)
-        // The result belongs to the statement: close the statement once the rows are done.
-        stream = new RowStream(
-          this.native,
-          reply,
-          merged,
-          (s) => {
-            this.open.delete(s)
-            void stmt.close().catch(() => undefined)
-          },
-          this.secrets,
-        )
-        if (reply.resultId !== 0) {
-          this.open.add(stream)
-          handedOver = true
-        }
+        await callNative(() => stmt.bind(insertTables(prepared.fields, rowsToTables(prepared.fields, rows))))
+        return this.openStream(affectedOnly(await callNative(() => stmt.exec())), options)
       }
-      return stream
+      if (rows.length !== 1) throw new ProgrammingError('executemany runs writes; run a query with execute(sql, params)')
+      await callNative(() => stmt.bind([queryParams(rows[0]!)]))
+      await callNative(() => stmt.exec())
+      const native = await callNative(() => stmt.result())
+      // The result belongs to the statement: close the statement once the rows are done.
+      handedOver = true
+      return this.openStream(native, options, () => void stmt.close().catch(() => undefined))
     } finally {
       if (!handedOver) await stmt.close().catch(() => undefined)
     }
   }
 
-  private unlessAborted(pending: Promise<NativeQueryResult>, signal: AbortSignal): Promise<NativeQueryResult> {
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        reject(aborted(signal))
-        // Nobody will read the result: free it when it arrives.
-        pending.then(
-          (reply) => reply.resultId !== 0 && this.native.freeResult(reply.resultId),
-          () => undefined,
-        )
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      pending.then(
-        (reply) => {
-          signal.removeEventListener('abort', onAbort)
-          resolve(reply)
-        },
-        (err: unknown) => {
-          signal.removeEventListener('abort', onAbort)
-          reject(err)
-        },
-      )
-    })
+  /** The one place a result becomes a {@link RowStream}: tracked, and closed with the connection. */
+  private openStream(native: NativeResult, options: ResultOptions, onClose?: () => void): RowStream {
+    let stream: RowStream
+    try {
+      stream = new RowStream(native, options, (s) => {
+        this.open.delete(s)
+        onClose?.()
+      })
+    } catch (err) {
+      // A column we cannot read (unknown type): do not leave the result open on the server.
+      native.close()
+      onClose?.()
+      throw err
+    }
+    if (this.closed) stream.closeBecauseConnectionClosed()
+    else if (native.hasRows) this.open.add(stream)
+    return stream
   }
 
   private merge(options: ResultOptions): ResultOptions {
@@ -377,7 +326,36 @@ export class Connection implements AsyncDisposable, StatementHost {
 
   private checkOpen(): void {
     if (this.closed) throw new InterfaceError('the connection is closed')
+    if (this.native.isClosed) throw new ConnectionError('connection is closed: the server went away')
   }
+}
+
+/**
+ * `pending`, unless `signal` fires first: then the call rejects at once, `abort` (if any) cancels
+ * it natively, and `late` receives what still arrives.
+ */
+function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal, abort: NativeAbort | null, late?: (value: T) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(aborted(signal))
+      abort?.abort()
+      pending.then(
+        (value) => late?.(value),
+        () => undefined,
+      )
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
 }
 
 /**
@@ -418,9 +396,8 @@ export async function openConnection(
     }
     nativeOptions.port = options.port
   }
-  const secrets = [options.password, options.token, ...dsnSecrets(effectiveDsn)]
-  const conn = await callNative(() => native.connect(effectiveDsn ?? null, nativeOptions), secrets)
-  return new Connection(conn, options, secrets)
+  const conn = await callNative(() => native.connect(effectiveDsn ?? null, nativeOptions))
+  return new Connection(conn, options)
 }
 
 /**
@@ -428,9 +405,9 @@ export async function openConnection(
  * and tag values come from the row's table-name and tag placeholders; rows of the same table
  * are bound together.
  */
-function rowsToTables(fields: ReadonlyArray<{ bindType: number; name: string }>, rows: ReadonlyArray<readonly unknown[]>): BindTableData[] {
+function rowsToTables(fields: readonly NativeStmtField[], rows: ReadonlyArray<readonly unknown[]>): BindTableData[] {
   const byName = new Map<string, { name: string | null; tags: unknown[]; columns: unknown[][] }>()
-  const colCount = fields.filter((f) => f.bindType === 1).length
+  const colCount = fields.filter((f) => f.bindType === 'column').length
   rows.forEach((row, r) => {
     if (!Array.isArray(row)) throw new StatementError(`row ${r}: parameters must be an array, got ${String(row)}`)
     if (row.length !== fields.length) {
@@ -440,10 +417,10 @@ function rowsToTables(fields: ReadonlyArray<{ bindType: number; name: string }>,
     const tags: unknown[] = []
     const values: unknown[] = []
     fields.forEach((f, k) => {
-      if (f.bindType === 4) {
+      if (f.bindType === 'tbname') {
         if (typeof row[k] !== 'string') throw new StatementError(`row ${r}: the table name must be a string, got ${String(row[k])}`)
         name = row[k] as string
-      } else if (f.bindType === 2) tags.push(row[k])
+      } else if (f.bindType === 'tag') tags.push(row[k])
       else values.push(row[k])
     })
     const key = name ?? ''
@@ -454,6 +431,5 @@ function rowsToTables(fields: ReadonlyArray<{ bindType: number; name: string }>,
     }
     values.forEach((v, c) => table.columns[c]!.push(v))
   })
-  if (byName.size === 0) throw new StatementError('nothing to bind: no rows given')
   return [...byName.values()]
 }

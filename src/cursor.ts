@@ -1,7 +1,6 @@
 import { InterfaceError, NotSupportedError, ProgrammingError } from './errors.js'
-import { TypeId } from './native.js'
 import type { RowArray, RowStream } from './result.js'
-import type { ResultOptions, RowMode } from './types.js'
+import { TypeId, type ResultOptions, type RowMode } from './types.js'
 
 /**
  * A PEP-249 column description: `[name, type_code, display_size, internal_size, precision, scale,
@@ -21,7 +20,9 @@ export type ColumnDescription = [
 /** What a cursor needs from its connection. @internal */
 export interface CursorHost {
   runStatement(sql: string, options: ResultOptions & { reqId?: number | bigint; signal?: AbortSignal }): Promise<RowStream>
-  runPrepared(sql: string, rows: ReadonlyArray<readonly unknown[]>, options: ResultOptions & { reqId?: number | bigint }): Promise<RowStream>
+  runPrepared(sql: string, rows: ReadonlyArray<readonly unknown[]>, options: ResultOptions & { reqId?: number | bigint; signal?: AbortSignal }): Promise<RowStream>
+  /** The number of `?` placeholders in `sql` (no I/O). */
+  placeholders(sql: string): number
   readonly isClosed: boolean
 }
 
@@ -84,18 +85,23 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
    * (the affected rows for writes, 0 for queries).
    *
    * With `params` (an array, one value per `?`, PEP-249 qmark style) the statement runs as a
-   * stmt2 prepared statement: values are sent as typed data, never spliced into the SQL text.
+   * stmt2 prepared statement: values are sent as typed data, never spliced into the SQL text. A
+   * statement without `?` runs as plain SQL with no or empty `params`; with parameters it is a
+   * `ProgrammingError` before anything is sent.
    */
   async execute(sql: string, params?: readonly unknown[] | null, options: { reqId?: number | bigint; signal?: AbortSignal } = {}): Promise<number> {
     this.checkOpen()
     if (params !== undefined && params !== null && !Array.isArray(params)) {
       throw new ProgrammingError(`execute(sql, params): params must be an array (one value per ?), got ${typeof params}`)
     }
+    const hasParams = params !== undefined && params !== null
+    const placeholders = hasParams ? this.host.placeholders(sql) : 0
+    if (hasParams && placeholders === 0 && params.length > 0) {
+      throw new ProgrammingError(`execute(sql, params): the statement has no ? placeholders, but ${params.length} parameters were given`)
+    }
     this.releaseResult()
-    const stream =
-      params === undefined || params === null
-        ? await this.host.runStatement(sql, { ...this.options, reqId: options.reqId, signal: options.signal })
-        : await this.host.runPrepared(sql, [params], { ...this.options, reqId: options.reqId })
+    const run = { ...this.options, reqId: options.reqId, signal: options.signal }
+    const stream = placeholders === 0 ? await this.host.runStatement(sql, run) : await this.host.runPrepared(sql, [params!], run)
     return this.adopt(stream)
   }
 
@@ -106,6 +112,9 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
   async executemany(sql: string, seqOfParams: ReadonlyArray<readonly unknown[]>, options: { reqId?: number | bigint } = {}): Promise<number> {
     this.checkOpen()
     if (!Array.isArray(seqOfParams)) throw new ProgrammingError('executemany(sql, seqOfParams): seqOfParams must be an array of rows')
+    if (this.host.placeholders(sql) === 0) {
+      throw new ProgrammingError('executemany(sql, seqOfParams): the statement has no ? placeholders; run it with execute(sql)')
+    }
     this.releaseResult()
     return this.adopt(await this.host.runPrepared(sql, seqOfParams, { ...this.options, reqId: options.reqId }))
   }

@@ -105,15 +105,14 @@ const PANIC_MESSAGE = /panic/i
 
 /**
  * Converts anything the native addon threw into the matching taosjs error class. This is the
- * only place where native errors are interpreted. `secrets` (passwords, tokens) are removed from
- * the message in case a lower layer echoed them.
+ * only place where native errors are interpreted. (Credentials never reach it: the Rust side
+ * never puts them in an error.)
  *
  * @internal
  */
-export function fromNative(err: unknown, secrets: ReadonlyArray<string | undefined> = []): Error {
+export function fromNative(err: unknown): Error {
   if (err instanceof Error) return err
-  const raw = err instanceof JsError ? err.message : String(err)
-  const message = redact(raw, secrets)
+  const message = err instanceof JsError ? err.message : String(err)
   const parsed = NATIVE_MESSAGE.exec(message)
   if (parsed !== null) {
     const [, className, hex, text] = parsed
@@ -136,24 +135,15 @@ export function fromNative(err: unknown, secrets: ReadonlyArray<string | undefin
   return new InternalError(message)
 }
 
-function redact(message: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = message
-  for (const secret of secrets) {
-    // Very short secrets would garble every message; TDengine's own passwords are longer.
-    if (secret !== undefined && secret.length >= 3) out = out.split(secret).join('***')
-  }
-  return out
-}
-
 /**
  * Runs a native call and converts whatever it throws or rejects with.
  *
  * @internal
  */
-export async function callNative<T>(fn: () => Promise<T> | T, secrets?: ReadonlyArray<string | undefined>): Promise<T> {
+export async function callNative<T>(fn: () => Promise<T> | T): Promise<T> {
   try {
     return await fn()
   } catch (err) {
-    throw fromNative(err, secrets)
+    throw fromNative(err)
   }
 }

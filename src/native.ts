@@ -6,38 +6,28 @@
  * @internal
  */
 import { createRequire } from 'node:module'
+import type * as Generated from '../index.js'
 import { InterfaceError } from './errors.js'
 
-/** TDengine wire type ids (protocol reference §4.1). */
-export enum TypeId {
-  Null = 0,
-  Bool = 1,
-  TinyInt = 2,
-  SmallInt = 3,
-  Int = 4,
-  BigInt = 5,
-  Float = 6,
-  Double = 7,
-  VarChar = 8,
-  Timestamp = 9,
-  NChar = 10,
-  UTinyInt = 11,
-  USmallInt = 12,
-  UInt = 13,
-  UBigInt = 14,
-  Json = 15,
-  VarBinary = 16,
-  Decimal = 17,
-  Blob = 18,
-  MediumBlob = 19,
-  Geometry = 20,
-  Decimal64 = 21,
-}
+/**
+ * The shared vocabulary is defined in Rust (`crates/taosjs-napi/src/vocabulary.rs`) and generated
+ * into `index.d.ts`. The public enums (`TypeId` in `types.ts`, `SmlProtocol`/`SmlPrecision` in
+ * `schemaless.ts`) mirror it so that importing the facade never loads the addon; each file fails
+ * to compile (`npm run typecheck`) when its mirror drifts, and a spec compares them at run time.
+ */
+export type SameWords<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+
+/** Timestamp precision of a result: `'ms'`, `'us'` or `'ns'`. */
+export type NativePrecision = `${Generated.Precision}`
+/** What a statement's `?` stands for: `'column'`, `'tag'`, `'parameter'` or `'tbname'`. */
+export type NativeBindType = `${Generated.BindType}`
 
 export interface NativeField {
   name: string
-  /** Wire type id. */
+  /** Wire type id ({@link TypeId}). */
   type: number
+  /** TDengine's type name (`'INT'`, `'DECIMAL(10,2)'`). */
+  typeName: string
   /** User-visible length (VARCHAR(n) → n, fixed types → their size). */
   bytes: number
   /** Decimal precision, 0 for other types. */
@@ -75,15 +65,25 @@ export interface NativeBlock {
   columns: NativeColumn[]
 }
 
-/** The reply to a query: a result to fetch (`resultId` > 0) or an affected-row count. */
-export interface NativeQueryResult {
-  /** Server-side result id; 0 when the statement produced no result set. */
-  resultId: number
-  isUpdate: boolean
-  affectedRows: number
-  fields: NativeField[]
-  /** 0 ms, 1 us, 2 ns. */
-  precision: number
+/**
+ * What a statement produced, one native object per result: an affected-row count, or rows to
+ * stream block by block. The session owns the result; `close` frees it on the server once.
+ */
+export interface NativeResult {
+  /** Whether there are rows to read (a SELECT, SHOW, …). */
+  readonly hasRows: boolean
+  readonly affectedRows: number
+  readonly precision: NativePrecision
+  readonly fields: NativeField[]
+  /** The next block, or null once the result is exhausted (the server freed it). */
+  fetchBlock(): Promise<NativeBlock | null>
+  /** Frees the result on the server unless it already is; idempotent. */
+  close(): void
+}
+
+/** Lets a call be given up: `abort()` cancels it in the session, which frees what it produces. */
+export interface NativeAbort {
+  abort(): void
 }
 
 export interface NativeConnectOptions {
@@ -99,11 +99,13 @@ export interface NativeConnectOptions {
 }
 
 export interface NativeConnection {
-  query(sql: string, reqId?: bigint | null): Promise<NativeQueryResult>
-  /** The next block of a result, or null once the result is exhausted (the server freed it). */
-  fetchBlock(resultId: number): Promise<NativeBlock | null>
-  /** Frees a server-side result; a no-op when it is already freed. */
-  freeResult(resultId: number): void
+  query(sql: string, reqId?: bigint | null, abort?: NativeAbort | null): Promise<NativeResult>
+  /** The number of `?` placeholders outside quotes and comments (no I/O). */
+  placeholders(sql: string): number
+  /** A handle that gives up on a call it is passed to. */
+  newAbort(): NativeAbort
+  /** Closed by the client, or the server went away. */
+  readonly isClosed: boolean
   serverVersion(): string
   close(): Promise<void>
   stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean): Promise<NativeStmt2>
@@ -114,24 +116,10 @@ export interface NativeConnection {
 
 /**
  * How the bytes of a {@link NativeBindColumn} are read: fixed kinds are little-endian values of
- * that width (`ts` = i64 epoch counts in the statement's precision); `str` (UTF-8) and `bytes`
- * are concatenated values cut by `offsets`.
+ * that width (`ts` = i64 epoch counts in the statement's precision); `str` (UTF-8, also decimal
+ * text) and `bytes` are concatenated values cut by `offsets`.
  */
-export type NativeBindKind =
-  | 'bool'
-  | 'i8'
-  | 'i16'
-  | 'i32'
-  | 'i64'
-  | 'u8'
-  | 'u16'
-  | 'u32'
-  | 'u64'
-  | 'f32'
-  | 'f64'
-  | 'ts'
-  | 'str'
-  | 'bytes'
+export type NativeBindKind = `${Generated.BindKind}`
 
 /** The values for one placeholder, columnar: one typed view crosses per column, never per cell. */
 export interface NativeBindColumn {
@@ -144,8 +132,6 @@ export interface NativeBindColumn {
   nulls?: Uint8Array
   /** Wire type to send a query parameter as; absent = the kind's own type. */
   type?: number
-  /** Scale of a DECIMAL target the server did not describe. */
-  decimalScale?: number
 }
 
 export interface NativeBindTable {
@@ -154,17 +140,23 @@ export interface NativeBindTable {
   columns: NativeBindColumn[]
 }
 
-/** A placeholder as `stmt2_prepare` (or stmt v1 `get_*_fields`) describes it. */
+/**
+ * A placeholder as `stmt2_prepare` (or stmt v1 `get_*_fields`) describes it, DECIMAL precision
+ * and scale included (the core reads them when the server leaves them out).
+ */
 export interface NativeStmtField {
   name: string
   type: number
+  /** `'VARCHAR(20)'`, `'DECIMAL(10,2)'`, `'TIMESTAMP'`, … */
+  typeName: string
   /** Timestamp precision (0 ms, 1 us, 2 ns) for TIMESTAMP; decimal precision for decimals. */
   precision: number
   scale: number
   /** Storage size including the length prefix. */
   bytes: number
-  /** 1 column, 2 tag, 3 query parameter, 4 table name. */
-  bindType: number
+  /** The declared length: n for VARCHAR(n)/NCHAR(n), the size of fixed types. */
+  length: number
+  bindType: NativeBindType
 }
 
 export interface NativeStmt2Prepared {
@@ -178,8 +170,9 @@ export interface NativeStmt2 {
   prepare(sql: string): Promise<NativeStmt2Prepared>
   /** Checks and encodes every value against the prepared placeholders, then sends the bind. */
   bind(tables: NativeBindTable[]): Promise<void>
+  /** Refused unless a bind was accepted since the prepare or the last exec. */
   exec(): Promise<number>
-  result(): Promise<NativeQueryResult>
+  result(): Promise<NativeResult>
   close(): Promise<void>
 }
 
@@ -189,18 +182,19 @@ export interface NativeStmt {
   setTags(tags: NativeBindColumn[]): Promise<void>
   bind(columns: NativeBindColumn[]): Promise<void>
   addBatch(): Promise<void>
+  /** Adds a batch for rows bound since the last one, then executes. */
   exec(): Promise<number>
-  /** The placeholders of an insert: tags, then columns. */
+  /** The placeholders of an insert (kept by the core: asked once per table). */
   tagFields(): Promise<NativeStmtField[]>
   colFields(): Promise<NativeStmtField[]>
-  useResult(): Promise<NativeQueryResult>
+  useResult(): Promise<NativeResult>
   close(): Promise<void>
 }
 
 export interface NativeSchemalessOptions {
-  /** 1 line, 2 telnet, 3 JSON. */
+  /** An {@link SmlProtocol} (the addon's `SmlProtocol`: 1 line, 2 telnet, 3 JSON). */
   protocol: number
-  /** Wire precision: '', 'h', 'm', 's', 'ms', 'u', 'ns'. */
+  /** An {@link SmlPrecision} (the addon's `SmlPrecision`: '', 'h', 'm', 's', 'ms', 'u', 'ns'). */
   precision: string
   ttl?: number
   reqId?: bigint | null

@@ -1,8 +1,7 @@
 import { callNative, InterfaceError, ResultError } from './errors.js'
-import type { NativeBlock, NativeColumn, NativeConnection, NativeQueryResult } from './native.js'
+import type { NativeBlock, NativeColumn, NativeResult } from './native.js'
 import {
   cellReader,
-  precisionName,
   toTaosField,
   type CellReader,
   type Precision,
@@ -54,8 +53,9 @@ export interface Closable {
 }
 
 /**
- * Reads one server-side result block by block and turns blocks into rows. Shared by
- * {@link TaosResult} and the cursor. Holds at most two blocks: the current and the next.
+ * Reads one result (a {@link NativeResult}) block by block and turns blocks into rows. Shared by
+ * {@link TaosResult} and the cursor; built only by `Connection.openStream`. Holds at most two
+ * blocks: the current and the next.
  *
  * @internal
  */
@@ -79,25 +79,24 @@ export class RowStream implements Closable {
   rowsRead = 0
 
   constructor(
-    private readonly native: NativeConnection,
-    private readonly reply: NativeQueryResult,
+    private readonly native: NativeResult,
     options: ResultOptions,
     private readonly onClose: (stream: RowStream) => void,
-    private readonly secrets: ReadonlyArray<string | undefined>,
   ) {
-    this.fields = reply.fields.map(toTaosField)
-    this.precision = precisionName(reply.precision)
+    this.fields = native.fields.map(toTaosField)
+    this.precision = native.precision
     this.readers = this.fields.map((f) => cellReader(f, this.precision, options))
     this.keys = this.fields.map((f) => f.name)
-    this.exhausted = reply.resultId === 0
+    this.exhausted = !native.hasRows
   }
 
-  get resultId(): number {
-    return this.reply.resultId
+  /** Whether the statement produced rows (still open on the server or not). */
+  get hasRows(): boolean {
+    return this.native.hasRows
   }
 
   get affectedRows(): number {
-    return this.reply.affectedRows
+    return this.native.affectedRows
   }
 
   get isClosed(): boolean {
@@ -142,7 +141,7 @@ export class RowStream implements Closable {
           return this.columnBlock(block)
         }
         if (this.exhausted) {
-          this.close()
+          this.finish()
           return undefined
         }
         await this.fetchNextBlock()
@@ -198,7 +197,7 @@ export class RowStream implements Closable {
         return row
       }
       if (this.exhausted) {
-        this.close()
+        this.finish()
         return undefined
       }
       await this.fetchNextBlock()
@@ -235,7 +234,7 @@ export class RowStream implements Closable {
   }
 
   private requestBlock(): Promise<NativeBlock | null> {
-    const request = callNative(() => this.native.fetchBlock(this.reply.resultId), this.secrets)
+    const request = callNative(() => this.native.fetchBlock())
     // Errors surface when the block is awaited; a request abandoned by close() must not become
     // an unhandled rejection.
     request.catch(() => undefined)
@@ -261,19 +260,32 @@ export class RowStream implements Closable {
     return row
   }
 
-  /** Frees the server-side result now (unless the server already did). Idempotent. */
+  /**
+   * Frees the server-side result now (unless the server already did). Idempotent. Rows not read
+   * yet are gone: reading afterwards throws instead of looking like the end.
+   */
   close(): void {
     if (this.closed) return
+    if (!this.exhausted || (this.block !== null && this.index < this.block.rows)) this.closedReason ??= 'the result is closed'
     this.closed = true
     this.block = null
     this.prefetched = null // an answer still on its way is ignored (and cannot reject unhandled)
     if (!this.exhausted) {
       try {
-        this.native.freeResult(this.reply.resultId)
+        this.native.close()
       } catch {
         // The connection is gone; the server frees the result with the session.
       }
     }
+    this.onClose(this)
+  }
+
+  /** Reached the end: frees nothing (the server already did) and later reads find no rows. */
+  private finish(): void {
+    if (this.closed) return
+    this.closed = true
+    this.block = null
+    this.prefetched = null
     this.onClose(this)
   }
 

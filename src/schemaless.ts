@@ -1,4 +1,9 @@
-/** Schemaless writes: the line formats and timestamp units of {@link Connection.schemalessInsert}. */
+/**
+ * Schemaless writes: the line formats and timestamp units of {@link Connection.schemalessInsert}
+ * (the same words as the native addon's, checked at compile time).
+ */
+import type * as Generated from '../index.js'
+import type { SameWords } from './native.js'
 
 /** Line format of schemaless data. */
 export enum SmlProtocol {
@@ -31,3 +36,9 @@ export interface SchemalessOptions {
   /** Tag whose value names the child table. */
   tableNameKey?: string
 }
+
+/** Compiles only while the enums carry the addon's words. @internal */
+export const SCHEMALESS_WORDS_MATCH_THE_ADDON: [
+  SameWords<`${SmlProtocol}`, `${Generated.SmlProtocol}`>,
+  SameWords<`${SmlPrecision}`, `${Generated.SmlPrecision}`>,
+] = [true, true]

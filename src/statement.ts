@@ -1,20 +1,13 @@
 /**
  * Prepared statements: {@link Stmt2} (TDengine's stmt2, one bind message for many tables) and
- * {@link Stmt} (the older stmt v1 API). Values are converted and checked in `bind.ts` before
- * anything is sent; the Rust core encodes the bind message in one pass.
+ * {@link Stmt} (the older stmt v1 API). `bind.ts` turns JS values into columns; the Rust core
+ * checks every table, placeholder, row and value, encodes the bind message in one pass, and
+ * keeps each statement's state: it never executes a statement whose prepare failed or that has
+ * nothing bound (sequences that crash taosAdapter 3.3.7.5).
  */
-import {
-  columnLength,
-  fieldTypeName,
-  isTypedColumn,
-  statementError,
-  toBindColumn,
-  toParamColumn,
-  type ColumnInput,
-  type Place,
-} from './bind.js'
+import { isTypedColumn, toBindColumn, toParamColumn, type BindTarget, type ColumnInput, type Place } from './bind.js'
 import { callNative, ProgrammingError, StatementError } from './errors.js'
-import { TypeId, type NativeBindColumn, type NativeBindTable, type NativeQueryResult, type NativeStmt, type NativeStmt2, type NativeStmtField } from './native.js'
+import type { NativeBindColumn, NativeBindTable, NativeBindType, NativeResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
 import type { TaosResult } from './result.js'
 import type { ResultOptions } from './types.js'
 
@@ -33,28 +26,21 @@ export interface StmtField {
   name: string
   /** Wire type id ({@link TypeId}). */
   type: number
-  /** e.g. `'TIMESTAMP'`, `'VARCHAR(20)'`. */
+  /** e.g. `'TIMESTAMP'`, `'VARCHAR(20)'`, `'DECIMAL(10,2)'`. */
   typeName: string
   /** TIMESTAMP: 0 ms, 1 us, 2 ns; DECIMAL: digits. */
   precision: number
   scale: number
+  /** Storage size, length prefix included (VARCHAR(20) → 22). */
   bytes: number
+  /** The declared length: 20 for VARCHAR(20) and NCHAR(20), the size of fixed types. */
+  length: number
   /** What the `?` stands for. */
-  bindType: 'column' | 'tag' | 'parameter' | 'tbname'
+  bindType: NativeBindType
 }
 
-const BIND_TYPES = { 1: 'column', 2: 'tag', 3: 'parameter', 4: 'tbname' } as const
-
 function toStmtField(f: NativeStmtField): StmtField {
-  return {
-    name: f.name,
-    type: f.type,
-    typeName: fieldTypeName(f),
-    precision: f.precision,
-    scale: f.scale,
-    bytes: f.bytes,
-    bindType: BIND_TYPES[f.bindType as 1 | 2 | 3 | 4] ?? 'column',
-  }
+  return { name: f.name, type: f.type, typeName: f.typeName, precision: f.precision, scale: f.scale, bytes: f.bytes, length: f.length, bindType: f.bindType }
 }
 
 /** One table's data for {@link Stmt2.bindParamWithTables}. */
@@ -85,87 +71,51 @@ export class BindTable implements BindTableData {
 /** What a statement needs from its connection. @internal */
 export interface StatementHost {
   readonly isClosed: boolean
-  readonly secrets: ReadonlyArray<string | undefined>
-  /** DECIMAL scales of a table's columns, from DESCRIBE (name → scale). */
-  decimalScales(table: string): Promise<Map<string, number>>
   /** Wraps a statement's result; `onClose` runs when the result is closed or exhausted. */
-  wrapResult<Row>(reply: NativeQueryResult, options: ResultOptions, onClose?: () => void): TaosResult<Row>
+  openResult<Row>(native: NativeResult, options: ResultOptions, onClose?: () => void): TaosResult<Row>
 }
 
-const label = (name: string | null | undefined, index: number): string => (name ? `table ${name}` : `table #${index}`)
+/** An entry beyond the placeholders: the core refuses the count before it looks at values. */
+const SURPLUS: NativeBindColumn = { kind: 'u8', data: new Uint8Array(0) }
+
+function tableLabel(name: unknown, index: number): string {
+  return typeof name === 'string' && name !== '' ? `table ${name}` : `table #${index}`
+}
+
+/** A column for `field`, or a surplus entry when there is no such placeholder. */
+function columnFor(values: unknown, field: BindTarget | undefined, place: Place): NativeBindColumn {
+  if (field === undefined) return SURPLUS
+  return toBindColumn(values as ColumnInput, field, place)
+}
 
 /**
- * Converts tables for an insert statement, checking names, tag and column counts and column
- * lengths like the Rust encoder does, so mistakes surface here with a stack in the caller.
- * @internal
+ * Converts tables for an insert statement: each table's name, one value per tag and one column
+ * per column placeholder. The counts, names and row counts are the core's to check. @internal
  */
-export function insertTables(
-  fields: readonly NativeStmtField[],
-  tables: readonly BindTableData[],
-  decimalScales?: ReadonlyMap<string, number>,
-): NativeBindTable[] {
-  const named = fields.some((f) => f.bindType === 4)
-  const tagFields = fields.filter((f) => f.bindType === 2)
-  const colFields = fields.filter((f) => f.bindType === 1)
-  if (tables.length === 0) throw new StatementError('nothing to bind: no tables given')
-  if (!named && tables.length !== 1) {
-    throw new StatementError(`the statement names its table, so bind exactly one table (got ${tables.length})`)
-  }
+export function insertTables(fields: readonly NativeStmtField[], tables: readonly BindTableData[]): NativeBindTable[] {
+  const tagFields = fields.filter((f) => f.bindType === 'tag')
+  const colFields = fields.filter((f) => f.bindType === 'column')
   return tables.map((t, i) => {
     if (t === null || typeof t !== 'object') throw new StatementError(`table #${i}: expected { name, tags, columns }, got ${String(t)}`)
-    const where = label(t.name, i)
+    const label = tableLabel(t.name, i)
     const name = t.name ?? undefined
-    if (named && (typeof name !== 'string' || name === '')) {
-      throw new StatementError(`${where}: the statement takes a table name (\`insert into ? …\`) but none was given`)
-    }
-    if (!named && name !== undefined) {
-      throw new StatementError(`${where}: the statement names its table itself; do not pass a table name`)
-    }
+    if (name !== undefined && typeof name !== 'string') throw new StatementError(`${label}: the table name must be a string, got ${typeof name}`)
     const tags = t.tags ?? []
-    if (!Array.isArray(tags) || tags.length !== tagFields.length) {
-      throw new StatementError(`${where}: the statement has ${tagFields.length} tag placeholders, ${Array.isArray(tags) ? tags.length : 'no array of'} tags were given`)
-    }
+    if (!Array.isArray(tags)) throw new StatementError(`${label}: tags must be an array (one value per tag placeholder)`)
     const columns = t.columns ?? []
-    if (!Array.isArray(columns) || columns.length !== colFields.length) {
-      throw new StatementError(
-        `${where}: the statement has ${colFields.length} column placeholders, ${Array.isArray(columns) ? columns.length : 'no array of'} columns were given`,
-      )
+    if (!Array.isArray(columns)) throw new StatementError(`${label}: columns must be an array (one array per column placeholder)`)
+    const out: NativeBindTable = {
+      tags: tags.map((v, k) => columnFor([v], tagFields[k], { table: label, role: 'tag', name: tagFields[k]?.name ?? '' })),
+      columns: columns.map((c, k) => columnFor(c, colFields[k], { table: label, role: 'column', name: colFields[k]?.name ?? '' })),
     }
-    const rows = columns.length === 0 ? 0 : columnLength(columns[0]!)
-    if (colFields.length > 0 && rows === 0) throw new StatementError(`${where}: no rows to bind`)
-    const nativeColumns = colFields.map((f, c) => {
-      const place: Place = { table: where, role: 'column', name: f.name }
-      const values = columns[c]!
-      if (!Array.isArray(values) && !isTypedColumn(values)) {
-        throw statementError(place, fieldTypeName(f), 'values must be an array or a typed array')
-      }
-      if (values.length !== rows) {
-        throw statementError(place, fieldTypeName(f), `has ${values.length} values, expected ${rows} (as many as column ${colFields[0]!.name})`)
-      }
-      const col = toBindColumn(values, f, place)
-      const scale = decimalScales?.get(f.name)
-      return scale === undefined ? col : { ...col, decimalScale: scale }
-    })
-    const nativeTags = tagFields.map((f, k) => toBindColumn([tags[k]], f, { table: where, role: 'tag', name: f.name }))
-    const out: NativeBindTable = { tags: nativeTags, columns: nativeColumns }
-    if (named) out.name = name!
+    if (name !== undefined) out.name = name
     return out
   })
 }
 
-/** The table an insert writes to (`… using stb …`, or `insert into tb …`); undefined for `?`. */
-export function insertTarget(sql: string): string | undefined {
-  const using = /\busing\s+([\w.`]+)/i.exec(sql)
-  const into = /^\s*insert\s+into\s+([\w.`]+)/i.exec(sql)
-  return using?.[1] ?? into?.[1]
-}
-
 /** Query parameters: one value per `?`, each sent in its own type. @internal */
-export function queryParams(count: number, params: readonly unknown[]): NativeBindTable {
-  if (params.length !== count) {
-    throw new StatementError(`the statement has ${count} parameters, ${params.length} were given`)
-  }
-  return { tags: [], columns: params.map((v, i) => toParamColumn(v, { table: '', role: 'parameter', name: `#${i + 1}` })) }
+export function queryParams(params: readonly unknown[]): NativeBindTable {
+  return { tags: [], columns: params.map((v, i) => toParamColumn([v], { table: '', role: 'parameter', name: `#${i + 1}` })) }
 }
 
 /**
@@ -180,9 +130,8 @@ export function queryParams(count: number, params: readonly unknown[]): NativeBi
  * ```
  */
 export class Stmt2 implements AsyncDisposable {
-  private prepared: { isInsert: boolean; fields: NativeStmtField[]; count: number; scales?: Map<string, number> } | null = null
+  private prepared: { isInsert: boolean; fields: NativeStmtField[] } | null = null
   private closed = false
-  private bound = false
   private openResult: TaosResult<unknown> | null = null
 
   /** @internal */
@@ -205,14 +154,9 @@ export class Stmt2 implements AsyncDisposable {
   async prepare(sql: string): Promise<void> {
     this.checkOpen()
     if (typeof sql !== 'string' || sql.trim() === '') throw new ProgrammingError('prepare(sql): sql must be a non-empty string')
-    const p = await callNative(() => this.native.prepare(sql), this.host.secrets)
-    this.prepared = { isInsert: p.isInsert, fields: p.fields, count: p.fieldsCount }
-    this.bound = false
-    // taosAdapter 3.3.7 describes DECIMAL placeholders without precision and scale; values can
-    // only be scaled with the column's scale, so read it from the target table.
-    const undescribed = p.fields.some((f) => (f.type === TypeId.Decimal || f.type === TypeId.Decimal64) && f.precision === 0)
-    const table = undescribed ? insertTarget(sql) : undefined
-    if (table !== undefined) this.prepared.scales = await this.host.decimalScales(table)
+    this.prepared = null
+    const p = await callNative(() => this.native.prepare(sql))
+    this.prepared = { isInsert: p.isInsert, fields: p.fields }
   }
 
   /**
@@ -227,55 +171,45 @@ export class Stmt2 implements AsyncDisposable {
   ): Promise<void> {
     const p = this.requirePrepared()
     if (!Array.isArray(datas)) throw new ProgrammingError('bindParam: datas must be an array with one entry per table')
-    if (!p.isInsert) {
-      const columns: readonly ColumnInput[] = datas[0] ?? []
-      return this.bindQuery(columns.map((c: ColumnInput, i: number) => {
-        if (!(Array.isArray(c) || isTypedColumn(c)) || c.length !== 1) throw new StatementError(`parameter #${i + 1}: expected a one-value array, got ${String(c)}`)
-        return c[0]
-      }))
-    }
+    if (!p.isInsert) return this.bindQueryColumns(datas[0] ?? [])
     const n = Math.max(datas.length, tbnames?.length ?? 0, tags?.length ?? 0)
     const tables: BindTableData[] = []
     for (let i = 0; i < n; i++) {
       tables.push({ name: tbnames?.[i] ?? null, tags: tags?.[i] ?? null, columns: datas[i] ?? [] })
     }
-    await this.send(insertTables(p.fields, tables, p.scales))
+    await this.send(insertTables(p.fields, tables))
   }
 
   /** Binds data organised by table ({@link BindTable} or `{ name, tags, columns }`). */
   async bindParamWithTables(tables: ReadonlyArray<BindTableData>): Promise<void> {
     const p = this.requirePrepared()
     if (!Array.isArray(tables)) throw new ProgrammingError('bindParamWithTables: tables must be an array')
-    if (!p.isInsert) {
-      const columns = tables[0]?.columns ?? []
-      return this.bindQuery(columns.map((c: ColumnInput) => (c as readonly unknown[])[0]))
-    }
-    await this.send(insertTables(p.fields, tables, p.scales))
+    if (!p.isInsert) return this.bindQueryColumns(tables[0]?.columns ?? [])
+    await this.send(insertTables(p.fields, tables))
   }
 
   /** Binds the parameters of a query statement, one value per `?`. */
   async bindParams(params: readonly unknown[]): Promise<void> {
     const p = this.requirePrepared()
     if (p.isInsert) throw new ProgrammingError('bindParams is for query statements; use bindParam or bindParamWithTables for inserts')
-    await this.bindQuery(params)
+    if (!Array.isArray(params)) throw new ProgrammingError('bindParams: params must be an array (one value per ?)')
+    await this.send([queryParams(params)])
   }
 
-  /** Runs what was bound; resolves to the rows written (0 for queries). */
+  /**
+   * Runs what was bound; resolves to the rows written (0 for queries). A `ProgrammingError` when
+   * nothing was bound since `prepare` or the last `execute`.
+   */
   async execute(): Promise<number> {
-    const p = this.requirePrepared()
-    // A query without placeholders needs no bind.
-    if (!this.bound && (p.isInsert || p.count > 0)) throw new ProgrammingError('execute: nothing was bound since prepare/execute')
-    const n = await callNative(() => this.native.exec(), this.host.secrets)
-    this.bound = false
-    return n
+    this.requirePrepared()
+    return callNative(() => this.native.exec())
   }
 
   /** The rows of an executed query statement. */
   async result<Row = unknown[]>(options: ResultOptions = {}): Promise<TaosResult<Row>> {
-    const p = this.requirePrepared()
-    if (p.isInsert) throw new ProgrammingError('result: the statement is an insert; it has no result set')
-    const reply = await callNative(() => this.native.result(), this.host.secrets)
-    const result = this.host.wrapResult<Row>(reply, options, () => {
+    this.requirePrepared()
+    const native = await callNative(() => this.native.result())
+    const result = this.host.openResult<Row>(native, options, () => {
       if (this.openResult === result) this.openResult = null
     })
     this.openResult = result as TaosResult<unknown>
@@ -289,28 +223,33 @@ export class Stmt2 implements AsyncDisposable {
     await this.openResult?.close()
     // A closed connection took its statements with it.
     if (this.host.isClosed) return
-    await callNative(() => this.native.close(), this.host.secrets)
+    await callNative(() => this.native.close())
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
 
-  private async bindQuery(params: readonly unknown[]): Promise<void> {
-    const p = this.requirePrepared()
-    await this.send([queryParams(p.count, params)])
+  /** A query's parameters given as columns of one value each. */
+  private async bindQueryColumns(columns: readonly ColumnInput[]): Promise<void> {
+    if (!Array.isArray(columns)) throw new StatementError('a query statement takes its parameters as an array of one-value arrays')
+    const params = columns.map((c: unknown, i: number) => {
+      const place = { table: '', role: 'parameter', name: `#${i + 1}` }
+      if (!Array.isArray(c) && !isTypedColumn(c)) throw new StatementError(`parameter #${i + 1}: expected a one-value array, got ${String(c)}`)
+      return toParamColumn(Array.from(c as ArrayLike<unknown>), place)
+    })
+    await this.send([{ tags: [], columns: params }])
   }
 
   private async send(tables: NativeBindTable[]): Promise<void> {
-    await callNative(() => this.native.bind(tables), this.host.secrets)
-    this.bound = true
+    await callNative(() => this.native.bind(tables))
   }
 
   private checkOpen(): void {
     if (this.closed) throw new ProgrammingError('the statement is closed')
   }
 
-  private requirePrepared(): { isInsert: boolean; fields: NativeStmtField[]; count: number; scales?: Map<string, number> } {
+  private requirePrepared(): { isInsert: boolean; fields: NativeStmtField[] } {
     this.checkOpen()
     if (this.prepared === null) throw new ProgrammingError('the statement is not prepared: call prepare(sql) first')
     return this.prepared
@@ -324,14 +263,9 @@ export class Stmt2 implements AsyncDisposable {
 export class Stmt implements AsyncDisposable {
   private closed = false
   private isInsert: boolean | null = null
-  private tagFields: NativeStmtField[] | null = null
-  private colFields: NativeStmtField[] | null = null
+  /** For messages only: the table of the rows being bound. */
   private table = ''
-  private sql = ''
-  private scales: Map<string, number> | undefined
   private affected = 0
-  private batches = 0
-  private boundSinceBatch = false
 
   /** @internal */
   constructor(
@@ -347,32 +281,27 @@ export class Stmt implements AsyncDisposable {
   async prepare(sql: string): Promise<void> {
     this.checkOpen()
     if (typeof sql !== 'string' || sql.trim() === '') throw new ProgrammingError('prepare(sql): sql must be a non-empty string')
-    this.isInsert = await callNative(() => this.native.prepare(sql), this.host.secrets)
-    this.tagFields = null
-    this.colFields = null
+    this.isInsert = null
+    this.isInsert = await callNative(() => this.native.prepare(sql))
     this.table = ''
-    this.sql = sql
-    this.scales = undefined
   }
 
   /** Sets the child table for the next rows (`insert into ? …`). */
   async setTbname(name: string): Promise<void> {
     this.requirePrepared()
-    if (typeof name !== 'string' || name === '') throw new StatementError('setTbname: the table name must be a non-empty string')
-    await callNative(() => this.native.setTableName(name), this.host.secrets)
+    if (typeof name !== 'string') throw new StatementError(`setTbname: the table name must be a string, got ${typeof name}`)
+    await callNative(() => this.native.setTableName(name))
     this.table = name
   }
 
   /** Sets the tag values of the current table, one per tag placeholder. */
   async setTags(tags: readonly unknown[]): Promise<void> {
     this.requirePrepared()
-    const fields = await this.fieldsOf('tag')
-    const where = this.table === '' ? '' : `table ${this.table}`
-    if (!Array.isArray(tags) || tags.length !== fields.length) {
-      throw new StatementError(`${where ? `${where}: ` : ''}the statement has ${fields.length} tag placeholders, ${Array.isArray(tags) ? tags.length : 'no array of'} tags were given`)
-    }
-    const columns = fields.map((f, i) => toBindColumn([tags[i]], f, { table: where, role: 'tag', name: f.name }))
-    await callNative(() => this.native.setTags(columns), this.host.secrets)
+    if (!Array.isArray(tags)) throw new StatementError('setTags: tags must be an array (one value per tag placeholder)')
+    const fields = await callNative(() => this.native.tagFields())
+    const table = this.table === '' ? '' : `table ${this.table}`
+    const columns = tags.map((v, i) => columnFor([v], fields[i], { table, role: 'tag', name: fields[i]?.name ?? '' }))
+    await callNative(() => this.native.setTags(columns))
   }
 
   /**
@@ -384,80 +313,47 @@ export class Stmt implements AsyncDisposable {
     if (!Array.isArray(params)) throw new ProgrammingError('bindParam: expected an array')
     let columns: NativeBindColumn[]
     if (this.isInsert) {
-      const fields = await this.fieldsOf('column')
-      const where = this.table === '' ? '' : `table ${this.table}`
-      if (params.length !== fields.length) {
-        throw new StatementError(`${where ? `${where}: ` : ''}the statement has ${fields.length} column placeholders, ${params.length} columns were given`)
-      }
-      const rows = columnLength(params[0] as ColumnInput)
-      columns = fields.map((f, c) => {
-        const place: Place = { table: where, role: 'column', name: f.name }
-        const values = params[c] as ColumnInput
-        if (!Array.isArray(values) && !isTypedColumn(values)) throw statementError(place, fieldTypeName(f), 'values must be an array or a typed array')
-        if (values.length !== rows) throw statementError(place, fieldTypeName(f), `has ${values.length} values, expected ${rows} (as many as column ${fields[0]!.name})`)
-        const col = toBindColumn(values, f, place)
-        const scale = this.scales?.get(f.name)
-        return scale === undefined ? col : { ...col, decimalScale: scale }
-      })
+      const fields = await callNative(() => this.native.colFields())
+      const table = this.table === '' ? '' : `table ${this.table}`
+      columns = params.map((c, k) => columnFor(c, fields[k], { table, role: 'column', name: fields[k]?.name ?? '' }))
     } else {
-      columns = params.map((v, i) => toParamColumn(v, { table: '', role: 'parameter', name: `#${i + 1}` }))
+      columns = queryParams(params).columns
     }
-    await callNative(() => this.native.bind(columns), this.host.secrets)
-    this.boundSinceBatch = true
+    await callNative(() => this.native.bind(columns))
   }
 
   /** Ends the rows of the current table (call before switching tables and before execute). */
   async addBatch(): Promise<void> {
     this.requirePrepared()
-    if (!this.boundSinceBatch) throw new ProgrammingError('addBatch: nothing was bound since the last batch')
-    await callNative(() => this.native.addBatch(), this.host.secrets)
-    this.batches++
-    this.boundSinceBatch = false
+    await callNative(() => this.native.addBatch())
   }
 
-  /** Writes the batches; resolves to (and remembers in {@link Stmt.affectedRows}) the rows written. */
+  /**
+   * Writes the batches (rows bound since the last `addBatch` included); resolves to (and
+   * remembers in {@link Stmt.affectedRows}) the rows written.
+   */
   async execute(): Promise<number> {
     this.requirePrepared()
-    if (this.boundSinceBatch) await this.addBatch()
-    if (this.batches === 0) throw new ProgrammingError('execute: nothing was bound')
-    this.affected = await callNative(() => this.native.exec(), this.host.secrets)
-    this.batches = 0
+    this.affected = await callNative(() => this.native.exec())
     return this.affected
   }
 
   /** The rows of an executed query statement. */
   async result<Row = unknown[]>(options: ResultOptions = {}): Promise<TaosResult<Row>> {
     this.requirePrepared()
-    if (this.isInsert) throw new ProgrammingError('result: the statement is an insert; it has no result set')
-    const reply = await callNative(() => this.native.useResult(), this.host.secrets)
-    return this.host.wrapResult<Row>(reply, options)
+    const native = await callNative(() => this.native.useResult())
+    return this.host.openResult<Row>(native, options)
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     if (this.host.isClosed) return
-    await callNative(() => this.native.close(), this.host.secrets)
+    await callNative(() => this.native.close())
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
-  }
-
-  private async fieldsOf(kind: 'tag' | 'column'): Promise<NativeStmtField[]> {
-    if (kind === 'tag') {
-      this.tagFields ??= await callNative(() => this.native.tagFields(), this.host.secrets)
-      return this.tagFields
-    }
-    if (this.colFields === null) {
-      const fields = await callNative(() => this.native.colFields(), this.host.secrets)
-      // As with stmt2: DECIMAL columns described without their scale get it from DESCRIBE.
-      const undescribed = fields.some((f) => (f.type === TypeId.Decimal || f.type === TypeId.Decimal64) && f.precision === 0)
-      const target = undescribed ? (insertTarget(this.sql) ?? (this.table || undefined)) : undefined
-      if (target !== undefined) this.scales = await this.host.decimalScales(target)
-      this.colFields = fields
-    }
-    return this.colFields
   }
 
   private checkOpen(): void {

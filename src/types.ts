@@ -15,8 +15,41 @@
  *
  * @module
  */
+import type * as Generated from '../index.js'
 import { DataError } from './errors.js'
-import { TypeId, type NativeColumn, type NativeField } from './native.js'
+import type { NativeColumn, NativeField, NativePrecision, SameWords } from './native.js'
+
+/**
+ * TDengine wire type ids (protocol reference §4.1), as in `TaosField.type` and cursor
+ * descriptions. The same words as the native addon's (checked at compile time).
+ */
+export enum TypeId {
+  Null = 0,
+  Bool = 1,
+  TinyInt = 2,
+  SmallInt = 3,
+  Int = 4,
+  BigInt = 5,
+  Float = 6,
+  Double = 7,
+  VarChar = 8,
+  Timestamp = 9,
+  NChar = 10,
+  UTinyInt = 11,
+  USmallInt = 12,
+  UInt = 13,
+  UBigInt = 14,
+  Json = 15,
+  VarBinary = 16,
+  Decimal = 17,
+  Blob = 18,
+  MediumBlob = 19,
+  Geometry = 20,
+  Decimal64 = 21,
+}
+
+/** Compiles only while {@link TypeId} carries the addon's words. @internal */
+export const TYPE_IDS_MATCH_THE_ADDON: SameWords<`${TypeId}`, `${Generated.TypeId}`> = true
 
 /**
  * How TIMESTAMP values are returned.
@@ -47,9 +80,7 @@ export interface ResultOptions {
 }
 
 /** A timestamp precision. */
-export type Precision = 'ms' | 'us' | 'ns'
-
-export const PRECISIONS: readonly Precision[] = ['ms', 'us', 'ns']
+export type Precision = NativePrecision
 
 /** One column of a result. */
 export interface TaosField {
@@ -67,50 +98,8 @@ export interface TaosField {
 }
 
 /** @internal */
-export const TYPE_NAMES: Record<number, string> = {
-  [TypeId.Null]: 'NULL',
-  [TypeId.Bool]: 'BOOL',
-  [TypeId.TinyInt]: 'TINYINT',
-  [TypeId.SmallInt]: 'SMALLINT',
-  [TypeId.Int]: 'INT',
-  [TypeId.BigInt]: 'BIGINT',
-  [TypeId.Float]: 'FLOAT',
-  [TypeId.Double]: 'DOUBLE',
-  [TypeId.VarChar]: 'VARCHAR',
-  [TypeId.Timestamp]: 'TIMESTAMP',
-  [TypeId.NChar]: 'NCHAR',
-  [TypeId.UTinyInt]: 'TINYINT UNSIGNED',
-  [TypeId.USmallInt]: 'SMALLINT UNSIGNED',
-  [TypeId.UInt]: 'INT UNSIGNED',
-  [TypeId.UBigInt]: 'BIGINT UNSIGNED',
-  [TypeId.Json]: 'JSON',
-  [TypeId.VarBinary]: 'VARBINARY',
-  [TypeId.Decimal]: 'DECIMAL',
-  [TypeId.Blob]: 'BLOB',
-  [TypeId.MediumBlob]: 'MEDIUMBLOB',
-  [TypeId.Geometry]: 'GEOMETRY',
-  [TypeId.Decimal64]: 'DECIMAL',
-}
-
-/** @internal */
 export function toTaosField(f: NativeField): TaosField {
-  const base = TYPE_NAMES[f.type] ?? `UNKNOWN(${f.type})`
-  const isDecimal = f.type === TypeId.Decimal || f.type === TypeId.Decimal64
-  return {
-    name: f.name,
-    type: f.type,
-    typeName: isDecimal ? `${base}(${f.precision},${f.scale})` : base,
-    bytes: f.bytes,
-    precision: f.precision,
-    scale: f.scale,
-  }
-}
-
-/** @internal */
-export function precisionName(code: number): Precision {
-  const p = PRECISIONS[code]
-  if (p === undefined) throw new DataError(`unknown timestamp precision code ${code}`)
-  return p
+  return { name: f.name, type: f.type, typeName: f.typeName, bytes: f.bytes, precision: f.precision, scale: f.scale }
 }
 
 /** Reads value `row` of a column; NULLs are handled by the caller. @internal */

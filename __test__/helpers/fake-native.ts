@@ -3,6 +3,7 @@
  * `blockRows` at a time, and every call is recorded so specs can check what the facade asked for.
  */
 import type {
+  NativeAbort,
   NativeBindColumn,
   NativeBindTable,
   NativeSchemalessOptions,
@@ -16,7 +17,8 @@ import type {
   NativeConnection,
   NativeField,
   NativeModule,
-  NativeQueryResult,
+  NativeResult,
+  NativeStmtField as StmtFieldShape,
   NativeTestServer,
   NativeTestServerOptions,
 } from '../../src/native.js'
@@ -35,9 +37,20 @@ export interface FakeResultSpec {
 
 export type FakeAnswer = FakeResultSpec | Error
 
-export function field(name: string, type: number, bytes = 8, precision = 0, scale = 0): NativeField {
-  return { name, type, bytes, precision, scale }
+/** TDengine's type names by wire id, as the addon reports them. */
+export const TYPE_NAMES: Record<number, string> = {
+  0: 'NULL', 1: 'BOOL', 2: 'TINYINT', 3: 'SMALLINT', 4: 'INT', 5: 'BIGINT', 6: 'FLOAT', 7: 'DOUBLE', 8: 'VARCHAR',
+  9: 'TIMESTAMP', 10: 'NCHAR', 11: 'TINYINT UNSIGNED', 12: 'SMALLINT UNSIGNED', 13: 'INT UNSIGNED', 14: 'BIGINT UNSIGNED',
+  15: 'JSON', 16: 'VARBINARY', 17: 'DECIMAL', 18: 'BLOB', 19: 'MEDIUMBLOB', 20: 'GEOMETRY', 21: 'DECIMAL',
 }
+
+export function field(name: string, type: number, bytes = 8, precision = 0, scale = 0): NativeField {
+  const base = TYPE_NAMES[type] ?? `UNKNOWN(${type})`
+  const typeName = type === 17 || type === 21 ? `${base}(${precision},${scale})` : base
+  return { name, type, typeName, bytes, precision, scale }
+}
+
+const PRECISIONS = ['ms', 'us', 'ns'] as const
 
 const ARRAY_FOR_TYPE: Record<number, new (n: number) => NativeColumn['data']> = {
   1: Int8Array,
@@ -77,9 +90,80 @@ export interface FakeCall {
   args: unknown[]
 }
 
-/** A placeholder as the server would describe it (bindType 1 column, 2 tag, 4 table name). */
-export function stmtField(name: string, type: number, bindType = 1, precision = 0, bytes = 8, scale = 0): NativeStmtField {
-  return { name, type, precision, scale, bytes, bindType }
+const BIND_TYPES = { 1: 'column', 2: 'tag', 3: 'parameter', 4: 'tbname' } as const
+
+/** A placeholder as the core would describe it (bindType 1 column, 2 tag, 4 table name). */
+export function stmtField(name: string, type: number, bindType: 1 | 2 | 3 | 4 = 1, precision = 0, bytes = 8, scale = 0): StmtFieldShape {
+  const base = TYPE_NAMES[type] ?? `UNKNOWN(${type})`
+  const length = type === 10 ? Math.max(0, (bytes - 2) / 4) : [8, 16, 20, 15].includes(type) ? Math.max(0, bytes - 2) : bytes
+  const typeName =
+    type === 17 || type === 21 ? (precision > 0 ? `${base}(${precision},${scale})` : base) : [8, 10, 16, 20].includes(type) && bytes > 2 ? `${base}(${length})` : base
+  return { name, type, typeName, precision, scale, bytes, length, bindType: BIND_TYPES[bindType] }
+}
+
+/** A result as the addon hands it out: described columns, blocks cut `blockRows` at a time. */
+export class FakeResult implements NativeResult {
+  closed = false
+  private offset = 0
+
+  constructor(
+    readonly id: number,
+    private readonly conn: FakeConnection,
+    private readonly columns: FakeColumn[],
+    readonly affectedRows: number,
+    private readonly precisionCode: number,
+  ) {}
+
+  get hasRows(): boolean {
+    return this.columns.length > 0
+  }
+
+  get precision(): NativeResult['precision'] {
+    return PRECISIONS[this.precisionCode]!
+  }
+
+  get fields(): NativeField[] {
+    return this.columns.map((c) => c.field)
+  }
+
+  /** Whether the server still holds it. */
+  get open(): boolean {
+    return this.conn.results.has(this.id)
+  }
+
+  async fetchBlock(): Promise<NativeBlock | null> {
+    this.conn.calls.push({ method: 'fetchBlock', args: [this.id] })
+    await new Promise((r) => setImmediate(r))
+    if (!this.hasRows) return null
+    if (this.closed) throw new Error('ResultError: the result is closed')
+    if (!this.conn.results.has(this.id)) throw new Error('ResultError: [0xFFFF] result is nil')
+    const total = this.columns[0]!.values.length
+    if (this.offset >= total) {
+      this.conn.results.delete(this.id) // the server frees an exhausted result itself
+      return null
+    }
+    const end = Math.min(total, this.offset + this.conn.blockRows)
+    const block: NativeBlock = {
+      rows: end - this.offset,
+      columns: this.columns.map((c) => encodeColumn(c.field.type, c.values.slice(this.offset, end))),
+    }
+    this.offset = end
+    return block
+  }
+
+  close(): void {
+    if (this.closed || !this.hasRows) return
+    this.closed = true
+    this.conn.calls.push({ method: 'freeResult', args: [this.id] })
+    if (this.conn.results.delete(this.id)) this.conn.freed.push(this.id)
+  }
+}
+
+class FakeAbort implements NativeAbort {
+  aborted = false
+  abort(): void {
+    this.aborted = true
+  }
 }
 
 /** How the fake server answers `prepare`: placeholders for inserts, a `?` count for queries. */
@@ -92,11 +176,13 @@ export class FakeStmt2 implements NativeStmt2 {
   closed = false
   private prepared: NativeStmt2Prepared | null = null
   private rows = 0
+  private bound = false
 
   constructor(private readonly conn: FakeConnection) {}
 
   async prepare(sql: string): Promise<NativeStmt2Prepared> {
     this.calls.push(`prepare ${sql}`)
+    this.prepared = null
     const p = this.conn.prepareAnswer(sql)
     if (p instanceof Error) throw p
     this.prepared = p
@@ -106,18 +192,24 @@ export class FakeStmt2 implements NativeStmt2 {
   async bind(tables: NativeBindTable[]): Promise<void> {
     this.calls.push('bind')
     if (this.closed) throw new Error('ProgrammingError: the statement is closed')
+    const bad = this.conn.bindError?.(tables)
+    if (bad !== undefined) throw bad
     this.binds.push(tables)
+    this.bound = true
     for (const t of tables) this.rows += t.columns.length === 0 ? 0 : rowsOf(t.columns[0]!)
   }
 
+  /** As the core: one exec per accepted bind. */
   async exec(): Promise<number> {
     this.calls.push('exec')
+    if (!this.bound) throw new Error('ProgrammingError: cannot execute statement 1: nothing was bound since it was prepared or last executed')
+    this.bound = false
     const n = this.prepared?.isInsert ? this.rows : 0
     this.rows = 0
     return n
   }
 
-  async result(): Promise<NativeQueryResult> {
+  async result(): Promise<NativeResult> {
     this.calls.push('result')
     return this.conn.query(`stmt2 result ${this.calls[0] ?? ''}`)
   }
@@ -170,6 +262,7 @@ export class FakeStmt implements NativeStmt {
   private isInsert = false
   private rows = 0
   private batch = 0
+  private batches = 0
 
   constructor(private readonly conn: FakeConnection) {}
 
@@ -197,24 +290,34 @@ export class FakeStmt implements NativeStmt {
   }
   async addBatch(): Promise<void> {
     this.record('addBatch')
+    if (this.batch === 0) throw new Error('ProgrammingError: cannot add a batch to statement 1: nothing was bound since the last batch')
     this.rows += this.batch
     this.batch = 0
+    this.batches++
   }
+  /** As the core: a batch for rows bound since the last one, then exec; nothing bound is refused. */
   async exec(): Promise<number> {
     this.record('exec')
+    if (this.batch > 0) {
+      this.rows += this.batch
+      this.batch = 0
+      this.batches++
+    }
+    if (this.batches === 0) throw new Error('ProgrammingError: cannot execute statement 1: nothing was bound since it was prepared or last executed')
+    this.batches = 0
     const n = this.isInsert ? this.rows : 0
     this.rows = 0
     return n
   }
   async tagFields(): Promise<NativeStmtField[]> {
     this.record('tagFields')
-    return this.conn.v1Fields.filter((f) => f.bindType === 2)
+    return this.conn.v1Fields.filter((f) => f.bindType === 'tag')
   }
   async colFields(): Promise<NativeStmtField[]> {
     this.record('colFields')
-    return this.conn.v1Fields.filter((f) => f.bindType === 1)
+    return this.conn.v1Fields.filter((f) => f.bindType === 'column')
   }
-  async useResult(): Promise<NativeQueryResult> {
+  async useResult(): Promise<NativeResult> {
     this.record('useResult')
     return this.conn.query('stmt result')
   }
@@ -227,14 +330,34 @@ export class FakeStmt implements NativeStmt {
 export class FakeConnection implements NativeConnection {
   readonly calls: FakeCall[] = []
   readonly freed: number[] = []
+  readonly aborts: FakeAbort[] = []
   closed = false
+  /** The server went away (the session says so through `isClosed`). */
+  gone = false
   private nextId = 1
-  private readonly results = new Map<number, { columns: FakeColumn[]; offset: number }>()
+  /** Results the server holds, by id. */
+  readonly results = new Map<number, FakeResult>()
+  /** Refuses a stmt2 bind (as the core's checks would) when it returns an error. */
+  bindError: ((tables: NativeBindTable[]) => Error | undefined) | undefined
 
   constructor(
     private readonly answer: (sql: string) => FakeAnswer,
-    private readonly blockRows: number,
+    readonly blockRows: number,
   ) {}
+
+  get isClosed(): boolean {
+    return this.closed || this.gone
+  }
+
+  placeholders(sql: string): number {
+    return sql.split('?').length - 1
+  }
+
+  newAbort(): NativeAbort {
+    const a = new FakeAbort()
+    this.aborts.push(a)
+    return a
+  }
 
   /** Statements opened on this connection, in order. */
   readonly stmt2s: FakeStmt2[] = []
@@ -269,44 +392,18 @@ export class FakeConnection implements NativeConnection {
   /** Milliseconds every query takes. */
   queryDelayMs = 0
 
-  async query(sql: string, reqId?: bigint | null): Promise<NativeQueryResult> {
-    this.calls.push({ method: 'query', args: [sql, reqId] })
+  async query(sql: string, reqId?: bigint | null, abort?: NativeAbort | null): Promise<NativeResult> {
+    this.calls.push({ method: 'query', args: abort ? [sql, reqId, 'abort'] : [sql, reqId] })
     if (this.queryDelayMs > 0) await new Promise((r) => setTimeout(r, this.queryDelayMs))
     if (this.closed) throw new Error('ConnectionError: the connection is closed')
     const answer = this.answer(sql)
     if (answer instanceof Error) throw answer
     const columns = answer.columns ?? []
-    if (columns.length === 0) {
-      return { resultId: 0, isUpdate: true, affectedRows: answer.affectedRows ?? 0, fields: [], precision: 0 }
-    }
-    const id = this.nextId++
-    this.results.set(id, { columns, offset: 0 })
-    return { resultId: id, isUpdate: false, affectedRows: 0, fields: columns.map((c) => c.field), precision: answer.precision ?? 0 }
-  }
-
-  async fetchBlock(resultId: number): Promise<NativeBlock | null> {
-    this.calls.push({ method: 'fetchBlock', args: [resultId] })
-    await new Promise((r) => setImmediate(r))
-    const r = this.results.get(resultId)
-    if (r === undefined) throw new Error('ResultError: [0xFFFF] result is nil')
-    const total = r.columns[0]!.values.length
-    if (r.offset >= total) {
-      this.results.delete(resultId) // the server frees an exhausted result itself
-      return null
-    }
-    const end = Math.min(total, r.offset + this.blockRows)
-    const block: NativeBlock = {
-      rows: end - r.offset,
-      columns: r.columns.map((c) => encodeColumn(c.field.type, c.values.slice(r.offset, end))),
-    }
-    r.offset = end
-    return block
-  }
-
-  freeResult(resultId: number): void {
-    this.calls.push({ method: 'freeResult', args: [resultId] })
-    this.freed.push(resultId)
-    this.results.delete(resultId)
+    const id = columns.length === 0 ? 0 : this.nextId++
+    const result = new FakeResult(id, this, columns, columns.length === 0 ? (answer.affectedRows ?? 0) : 0, answer.precision ?? 0)
+    if (id !== 0) this.results.set(id, result)
+    if ((abort as FakeAbort | null | undefined)?.aborted) result.close() // as the session frees a cancelled call's result
+    return result
   }
 
   /** Forgets every result, as a server that restarted would. */

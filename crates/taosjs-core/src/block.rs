@@ -489,7 +489,7 @@ mod tests {
         let bytes = hex(EXAMPLE);
         for n in 0..bytes.len() {
             let err = decode_block(&bytes[..n]).unwrap_err();
-            assert_eq!(err.kind, crate::ErrorKind::Result, "prefix of {n} bytes");
+            assert_eq!(err.kind, crate::error::ErrorKind::Result, "prefix of {n} bytes");
         }
     }
 

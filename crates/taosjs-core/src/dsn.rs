@@ -426,7 +426,7 @@ mod tests {
         let e = ConnectConfig::from_dsn("ws://root:s3cret@h:99999").unwrap_err();
         assert!(e.message.contains("99999") && !e.message.contains("s3cret"), "{e}");
         let e = ConnectConfig::from_dsn("http://h").unwrap_err();
-        assert_eq!(e.kind, crate::ErrorKind::NotSupported);
+        assert_eq!(e.kind, crate::error::ErrorKind::NotSupported);
         assert!(ConnectConfig::from_dsn("localhost:6041").is_err());
         let c = ConnectConfig::from_dsn("ws://root:s3cret@h").unwrap();
         assert!(!format!("{c:?}").contains("s3cret"));

@@ -150,7 +150,7 @@ impl JsonReply {
     }
 
     /// `Err` with TDengine's code and text when `code != 0`.
-    pub fn check(&self, kind: crate::ErrorKind) -> Result<()> {
+    pub fn check(&self, kind: crate::error::ErrorKind) -> Result<()> {
         if self.code == 0 {
             Ok(())
         } else {

@@ -16,7 +16,9 @@ const TOKEN = 'tok-0123456789-secret'
 test.serial.before(async () => {
   const conn = await taos.connect(server().dsn)
   await conn.execute(`create database ${db}`)
-  await conn.execute(`create table ${db}.t (ts timestamp, v int)`)
+  // One table per test: the tests of a file run at the same time.
+  for (const table of ['t', 'stmts', 'signal', 'closed']) await conn.execute(`create table ${db}.${table} (ts timestamp, v int)`)
+  await conn.execute(`insert into ${db}.closed values (1700000000000, 1)`)
   await conn.execute(`create table ${db}.d (ts timestamp, d decimal(10,2))`)
   await conn.close()
 })
@@ -42,12 +44,12 @@ test('bug 1: execute(sql, []) without placeholders runs the SQL; parameters with
 test('bug 1: the sequences that kill taosAdapter cannot be expressed through Stmt2', async (t) => {
   const conn = await open(t, server().dsn)
   // A statement without placeholders: nothing can be bound or executed.
-  const none = await conn.statement2(`insert into ${db}.t values (1700000000100, 100)`)
+  const none = await conn.statement2(`insert into ${db}.stmts values (1700000000100, 100)`)
   await t.throwsAsync(none.bindParam(null, null, [[]]), { instanceOf: taos.ProgrammingError, message: /no placeholders/ })
   await t.throwsAsync(none.execute(), { instanceOf: taos.ProgrammingError, message: /nothing was bound/ })
   await none.close()
   // A prepare without a bind.
-  const unbound = await conn.statement2(`insert into ${db}.t values (?, ?)`)
+  const unbound = await conn.statement2(`insert into ${db}.stmts values (?, ?)`)
   await t.throwsAsync(unbound.execute(), { instanceOf: taos.ProgrammingError, message: /nothing was bound/ })
   await unbound.close()
   // A failed prepare.
@@ -55,7 +57,7 @@ test('bug 1: the sequences that kill taosAdapter cannot be expressed through Stm
   await t.throwsAsync(failed.prepare(`insert into ${db}.no_such_table values (?, ?)`), { instanceOf: taos.StatementError })
   await t.throwsAsync(failed.execute(), { instanceOf: taos.ProgrammingError, message: /not prepared/ })
   await failed.close()
-  t.is(await count(conn, 't'), 1n, 'nothing was written')
+  t.is(await count(conn, 'stmts'), 0n, 'nothing was written')
   t.is(await conn.execute('select 1'), 0, 'the connection is fine')
 })
 
@@ -77,25 +79,25 @@ test('bug 2: a DECIMAL bound through stmt2 is checked against the declared preci
 test('bug 3: execute(sql, params, { signal }) honours the signal', async (t) => {
   const conn = await open(t, server().dsn)
   const cursor = conn.cursor()
-  await t.throwsAsync(cursor.execute(`insert into ${db}.t values (?, ?)`, [1700000000200, 7], { signal: AbortSignal.abort() }), {
+  await t.throwsAsync(cursor.execute(`insert into ${db}.signal values (?, ?)`, [1700000000200, 7], { signal: AbortSignal.abort() }), {
     instanceOf: taos.OperationalError,
     message: /aborted/,
   })
   const controller = new AbortController()
-  const pending = cursor.execute(`select * from ${db}.t where v > ?`, [0], { signal: controller.signal })
+  const pending = cursor.execute(`select * from ${db}.signal where v > ?`, [0], { signal: controller.signal })
   controller.abort(new Error('user gave up'))
   const err = await t.throwsAsync(pending, { instanceOf: taos.OperationalError, message: /aborted/ })
   t.is((err!.cause as Error).message, 'user gave up')
-  t.is(await count(conn, 't'), 1n, 'the aborted insert wrote nothing')
+  t.is(await count(conn, 'signal'), 0n, 'the aborted insert wrote nothing')
 })
 
 test('bug 4: reading a closed result is an error, not an empty result', async (t) => {
   const conn = await open(t, server().dsn)
-  const result = await conn.query(`select * from ${db}.t`)
+  const result = await conn.query(`select * from ${db}.closed`)
   await result.close()
   await t.throwsAsync(result.toArray(), { instanceOf: taos.InterfaceError, message: /the result is closed/ })
   // A result read to its end stays readable as empty.
-  const done = await conn.query(`select * from ${db}.t`)
+  const done = await conn.query(`select * from ${db}.closed`)
   t.is((await done.toArray()).length, 1)
   t.deepEqual(await done.toArray(), [])
 })

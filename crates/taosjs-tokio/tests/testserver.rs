@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use taos_testserver::{start, ServerConfig, ServerHandle};
 use taosjs_core::block::{DecodedBlock, DecodedColumn, FixedData};
-use taosjs_core::{ConnectConfig, ConnectOverrides, DataType, ErrorKind, Precision};
+use taosjs_core::{ConnectConfig, ConnectOverrides, DataType, ErrorKind, Precision, Stmt2InitOptions};
 use taosjs_tokio::Client;
 
 async fn server() -> ServerHandle {
@@ -486,4 +486,40 @@ async fn each_result_is_freed_exactly_once_and_only_if_still_open() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(frees(&seen), vec![open.result_id]);
+}
+
+/// The actions the client sent (text frames only).
+fn actions(seen: &std::sync::Mutex<Vec<String>>) -> Vec<String> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .filter_map(|t| serde_json::from_str::<serde_json::Value>(t).ok()?["action"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_whose_caller_went_away_frees_on_the_server_what_it_produced() {
+    let s = server().await;
+    let (proxy, seen) = recording_proxy(s.addr()).await;
+    let c = within(Client::connect(ConnectConfig::from_dsn(&format!("ws://{proxy}")).unwrap())).await.unwrap();
+    exec(&c, "create database gone").await;
+    exec(&c, "create table gone.t (ts timestamp, v int)").await;
+    exec(&c, "insert into gone.t values (1700000000000, 1)").await;
+    // The callers stop waiting right after their requests went out: each future is polled once
+    // (which sends the request) and dropped before any reply can arrive.
+    use futures_util::FutureExt;
+    assert!(c.query("select * from gone.t", None).now_or_never().is_none());
+    assert!(c.stmt2_init(Stmt2InitOptions::default()).now_or_never().is_none());
+    for _ in 0..100 {
+        let sent = actions(&seen);
+        if sent.contains(&"free_result".to_owned()) && sent.contains(&"stmt2_close".to_owned()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let sent = actions(&seen);
+    assert_eq!(frees(&seen).len(), 1, "the abandoned result was freed once: {sent:?}");
+    assert!(sent.contains(&"stmt2_close".to_owned()), "the abandoned statement was closed: {sent:?}");
+    exec(&c, "select 1").await;
+    c.close().await;
 }

@@ -25,8 +25,11 @@ export declare class NativeConnection {
    * produces.
    */
   query(sql: string, reqId?: bigint | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeResult>
-  /** Opens a stmt2 statement on the server. */
-  stmt2Init(reqId: bigint | undefined | null, singleStbInsert: boolean, singleTableBindOnce: boolean): Promise<NativeStmt2>
+  /**
+   * Opens a stmt2 statement on the server. With `abort`, aborting gives up on this call and
+   * on the statement's later calls (each cancelled in the session).
+   */
+  stmt2Init(reqId: bigint | undefined | null, singleStbInsert: boolean, singleTableBindOnce: boolean, abort?: NativeAbort | undefined | null): Promise<NativeStmt2>
   /** Opens a stmt v1 statement on the server. */
   stmtInit(): Promise<NativeStmt>
   /** Schemaless write; resolves to the affected rows. */

@@ -268,14 +268,22 @@ export class Connection implements AsyncDisposable, StatementHost {
     const reqId = toReqId(options.reqId)
     const signal = options.signal
     if (signal?.aborted) throw aborted(signal)
-    const running = this.prepared(sql, rows, reqId, this.merge(options))
+    // An abort cancels the statement's call in flight in the session (which frees what it
+    // produces); a result already handed over when the signal fires is closed here.
+    const abort = signal === undefined ? null : this.native.newAbort()
+    const running = this.prepared(sql, rows, reqId, this.merge(options), abort)
     if (signal === undefined) return running
-    // Nobody reads what the statement produces after an abort: free it when it arrives.
-    return unlessAborted(running, signal, null, (stream) => stream.close())
+    return unlessAborted(running, signal, abort, (stream) => stream.close())
   }
 
-  private async prepared(sql: string, rows: ReadonlyArray<readonly unknown[]>, reqId: bigint | null, options: ResultOptions): Promise<RowStream> {
-    const stmt = await callNative(() => this.native.stmt2Init(reqId, false, false))
+  private async prepared(
+    sql: string,
+    rows: ReadonlyArray<readonly unknown[]>,
+    reqId: bigint | null,
+    options: ResultOptions,
+    abort: NativeAbort | null,
+  ): Promise<RowStream> {
+    const stmt = await callNative(() => this.native.stmt2Init(reqId, false, false, abort))
     let handedOver = false
     try {
       const prepared = await callNative(() => stmt.prepare(sql))

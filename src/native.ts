@@ -108,7 +108,8 @@ export interface NativeConnection {
   readonly isClosed: boolean
   serverVersion(): string
   close(): Promise<void>
-  stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean): Promise<NativeStmt2>
+  /** With `abort`, aborting gives up on this call and on the statement's later ones (not `close`). */
+  stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean, abort?: NativeAbort | null): Promise<NativeStmt2>
   stmtInit(): Promise<NativeStmt>
   /** Resolves to the affected rows. */
   schemalessInsert(lines: string[], options: NativeSchemalessOptions): Promise<number>

@@ -368,7 +368,7 @@ export class FakeConnection implements NativeConnection {
   /** Placeholders stmt v1 reports (bindType 2 tags, 1 columns). */
   v1Fields: NativeStmtField[] = []
 
-  async stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean): Promise<NativeStmt2> {
+  async stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean, _abort?: NativeAbort | null): Promise<NativeStmt2> {
     this.calls.push({ method: 'stmt2Init', args: [reqId, singleStbInsert, singleTableBindOnce] })
     const s = new FakeStmt2(this)
     this.stmt2s.push(s)

@@ -126,23 +126,26 @@ impl NativeConnection {
         }))
     }
 
-    /// Opens a stmt2 statement on the server.
-    #[napi]
-    pub async fn stmt2_init(
+    /// Opens a stmt2 statement on the server. With `abort`, aborting gives up on this call and
+    /// on the statement's later calls (each cancelled in the session).
+    #[napi(ts_return_type = "Promise<NativeStmt2>")]
+    pub fn stmt2_init<'env>(
         &self,
+        env: &'env Env,
         req_id: Option<BigInt>,
         single_stb_insert: bool,
         single_table_bind_once: bool,
-    ) -> napi::Result<NativeStmt2> {
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, NativeStmt2>> {
         // Checked for the caller's sake; stmt2_init requests use the session's own ids.
         let _ = req_id_of(req_id)?;
         let client = self.client.clone();
-        guarded(async move {
+        let abort = AbortHandle::of(abort);
+        env.spawn_future(guarded(async move {
             let options = Stmt2InitOptions { single_stb_insert, single_table_bind_once };
-            let stmt_id = client.stmt2_init(options).await.map_err(to_js)?;
-            Ok(NativeStmt2::new(client, stmt_id))
-        })
-        .await
+            let stmt_id = abort.run(async { client.stmt2_init(options).await.map_err(to_js) }).await?;
+            Ok(NativeStmt2::new(client, stmt_id, abort))
+        }))
     }
 
     /// Opens a stmt v1 statement on the server.

@@ -10,6 +10,7 @@ use napi_derive::napi;
 use taosjs_core::{BindColumn, BindTable, ColumnValues, ErrorKind, StmtField, VarData};
 use taosjs_tokio::Client;
 
+use crate::abort::AbortHandle;
 use crate::error::{guarded, js_error, to_js};
 use crate::result::NativeResult;
 use crate::vocabulary::{BindKind, BindType, TypeId};
@@ -126,11 +127,14 @@ fn to_core_columns(columns: &[NativeBindColumn]) -> napi::Result<Vec<BindColumn>
 pub struct NativeStmt2 {
     client: Client,
     stmt_id: u64,
+    /// Gives up on the statement's calls (prepare, bind, exec, result; not close): each is then
+    /// cancelled in the session, which frees what it produces.
+    abort: AbortHandle,
 }
 
 impl NativeStmt2 {
-    pub(crate) fn new(client: Client, stmt_id: u64) -> Self {
-        NativeStmt2 { client, stmt_id }
+    pub(crate) fn new(client: Client, stmt_id: u64, abort: AbortHandle) -> Self {
+        NativeStmt2 { client, stmt_id, abort }
     }
 }
 
@@ -138,9 +142,9 @@ impl NativeStmt2 {
 impl NativeStmt2 {
     #[napi]
     pub async fn prepare(&self, sql: String) -> napi::Result<NativeStmt2Prepared> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
+        let (client, id, abort) = (self.client.clone(), self.stmt_id, self.abort.clone());
         guarded(async move {
-            let p = client.stmt2_prepare(id, &sql).await.map_err(to_js)?;
+            let p = abort.run(async { client.stmt2_prepare(id, &sql).await.map_err(to_js) }).await?;
             Ok(NativeStmt2Prepared {
                 is_insert: p.is_insert,
                 fields: p.fields.iter().map(field).collect(),
@@ -159,23 +163,23 @@ impl NativeStmt2 {
             .iter()
             .map(|t| Ok(BindTable { name: t.name.clone(), tags: to_core_columns(&t.tags)?, columns: to_core_columns(&t.columns)? }))
             .collect::<napi::Result<Vec<_>>>()?;
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        env.spawn_future(guarded(async move { client.stmt2_bind(id, tables).await.map_err(to_js) }))
+        let (client, id, abort) = (self.client.clone(), self.stmt_id, self.abort.clone());
+        env.spawn_future(guarded(async move { abort.run(async { client.stmt2_bind(id, tables).await.map_err(to_js) }).await }))
     }
 
     /// Executes what was bound; resolves to the rows written.
     #[napi]
     pub async fn exec(&self) -> napi::Result<i64> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move { client.stmt2_exec(id).await.map_err(to_js) }).await
+        let (client, id, abort) = (self.client.clone(), self.stmt_id, self.abort.clone());
+        guarded(async move { abort.run(async { client.stmt2_exec(id).await.map_err(to_js) }).await }).await
     }
 
     /// The rows of an executed query (closing the statement frees them too).
     #[napi]
     pub async fn result(&self) -> napi::Result<NativeResult> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
+        let (client, id, abort) = (self.client.clone(), self.stmt_id, self.abort.clone());
         guarded(async move {
-            let info = client.stmt2_result(id).await.map_err(to_js)?;
+            let info = abort.run(async { client.stmt2_result(id).await.map_err(to_js) }).await?;
             Ok(NativeResult::new(client, info))
         })
         .await

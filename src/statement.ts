@@ -7,7 +7,7 @@
  */
 import { isTypedColumn, toBindColumn, toParamColumn, type BindTarget, type ColumnInput, type Place } from './bind.js'
 import { callNative, ProgrammingError, StatementError } from './errors.js'
-import type { NativeBindColumn, NativeBindTable, NativeBindType, NativeResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
+import type { NativeBindColumn, NativeBindTable, NativeResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
 import type { TaosResult } from './result.js'
 import type { ResultOptions } from './types.js'
 
@@ -21,27 +21,14 @@ export interface TaosStmt2Option {
   singleTableBindOnce?: boolean
 }
 
-/** What a statement's placeholder is, as `prepare` reported it. */
-export interface StmtField {
-  name: string
-  /** Wire type id ({@link TypeId}). */
-  type: number
-  /** e.g. `'TIMESTAMP'`, `'VARCHAR(20)'`, `'DECIMAL(10,2)'`. */
-  typeName: string
-  /** TIMESTAMP: 0 ms, 1 us, 2 ns; DECIMAL: digits. */
-  precision: number
-  scale: number
-  /** Storage size, length prefix included (VARCHAR(20) → 22). */
-  bytes: number
-  /** The declared length: 20 for VARCHAR(20) and NCHAR(20), the size of fixed types. */
-  length: number
-  /** What the `?` stands for. */
-  bindType: NativeBindType
-}
-
-function toStmtField(f: NativeStmtField): StmtField {
-  return { name: f.name, type: f.type, typeName: f.typeName, precision: f.precision, scale: f.scale, bytes: f.bytes, length: f.length, bindType: f.bindType }
-}
+/**
+ * What a statement's placeholder is, as `prepare` reported it (and the core completed: DECIMAL
+ * precision and scale, the declared length): `name`, `type` ({@link TypeId}), `typeName`
+ * (`'VARCHAR(20)'`, `'DECIMAL(10,2)'`), `precision` (TIMESTAMP: 0 ms, 1 us, 2 ns; DECIMAL: digits),
+ * `scale`, `bytes` (storage size, length prefix included), `length` (20 for VARCHAR(20)) and
+ * `bindType` (`'tbname'`, `'tag'`, `'column'` or `'parameter'`).
+ */
+export type StmtField = NativeStmtField
 
 /** One table's data for {@link Stmt2.bindParamWithTables}. */
 export interface BindTableData {
@@ -142,7 +129,7 @@ export class Stmt2 implements AsyncDisposable {
 
   /** The placeholders of the prepared insert (empty for queries and before `prepare`). */
   get fields(): StmtField[] {
-    return (this.prepared?.fields ?? []).map(toStmtField)
+    return (this.prepared?.fields ?? []).map((f) => ({ ...f }))
   }
 
   /** Whether the prepared statement writes (`insert`); `null` before `prepare`. */

@@ -5,9 +5,8 @@
  *
  * @internal
  */
-import { createRequire } from 'node:module'
 import type * as Generated from '../index.js'
-import { InterfaceError } from './errors.js'
+import { loadAddon } from './load-native.js'
 
 /**
  * The shared vocabulary is defined in Rust (`crates/taosjs-napi/src/vocabulary.rs`) and generated
@@ -225,15 +224,7 @@ let loaded: NativeModule | undefined
 /** Loads the addon on first use, so that importing the facade never needs the binary. */
 export function loadNative(): NativeModule {
   if (loaded === undefined) {
-    const require = createRequire(import.meta.url)
-    try {
-      loaded = require('#native') as NativeModule
-    } catch (err) {
-      throw new InterfaceError(
-        `the taosjs native addon could not be loaded (build it with \`npm run build:native\`): ${(err as Error).message}`,
-        { cause: err },
-      )
-    }
+    loaded = loadAddon<NativeModule>()
   }
   return loaded
 }

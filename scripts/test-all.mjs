@@ -2,16 +2,25 @@
 // `npm test`: every suite of the project, one after the other, then one closing line
 // `N passed, N failed[, N skipped]` summed over all of them (CI reads that line).
 //
-// Suites: Rust (cargo test, release profile shared with the addon build so Rust compiles once),
-// the WASM build of the sans-IO core, the official Python clients against the embedded server,
-// and the ava specs of the Node package.
+// Suites: Rust (cargo test, release profile shared with the developer's addon build, so Rust
+// compiles once), the WASM build of the sans-IO core, the official Python clients against the
+// embedded server, and the ava specs of the Node package. Opt-in suites run only when named
+// (`npm test -- --with packaging`, or `node scripts/test-all.mjs packaging`): the packaging test
+// installs the packed tarballs on five runtimes it downloads, so it is CI's (.ci/run), not every
+// developer's.
+//
+// What a suite needs beyond README's prerequisites it installs itself: the WASM suite adds the
+// Rust target `wasm32-wasip1-threads` with rustup when it is missing.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const only = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const withAt = argv.indexOf('--with');
+const extra = withAt >= 0 ? (argv[withAt + 1] ?? '').split(',') : [];
+const only = withAt >= 0 ? argv.filter((_, i) => i !== withAt && i !== withAt + 1) : argv;
 
 // `napi build --platform` compiles for an explicit `--target <host triple>`; cargo test does the
 // same so that both share target/<triple>/release and Rust compiles once per run.
@@ -33,6 +42,25 @@ function run(cmd, args, env = {}) {
     child.on('error', (err) => resolve({ code: 127, output: output + String(err) }));
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
+}
+
+const WASM_TARGET = 'wasm32-wasip1-threads';
+
+/**
+ * The WASM suite needs the Rust standard library for its target. rustup (README's way to install
+ * Rust) adds it; a toolchain without rustup must already have it.
+ */
+async function ensureRustTarget() {
+  const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { encoding: 'utf8' }).trim();
+  if (existsSync(join(sysroot, 'lib', 'rustlib', WASM_TARGET))) return { code: 0, output: '' };
+  console.log(`the Rust target ${WASM_TARGET} is missing: rustup target add ${WASM_TARGET}`);
+  const added = await run('rustup', ['target', 'add', WASM_TARGET]);
+  if (added.code === 127) {
+    const message = `the Rust target ${WASM_TARGET} is missing and there is no rustup to add it: install Rust with rustup, or add the target to this toolchain`;
+    console.error(message);
+    return { code: 1, output: message };
+  }
+  return added;
 }
 
 /** cargo's libtest lines: `test result: ok. 12 passed; 0 failed; 1 ignored; …`. */
@@ -70,7 +98,8 @@ const suites = [
   {
     name: 'wasm',
     cmd: 'cargo',
-    args: ['build', '--release', '-p', 'taosjs-core', '--target', 'wasm32-wasip1-threads'],
+    args: ['build', '--release', '-p', 'taosjs-core', '--target', WASM_TARGET],
+    prepare: ensureRustTarget,
     // One check: the sans-IO core builds for WebAssembly.
     count: (_out, code) => ({ passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0 }),
   },
@@ -88,19 +117,28 @@ const suites = [
     args: ['run', '--silent', 'test:ava', '--', '--tap'],
     count: countTap,
   },
+  {
+    name: 'packaging',
+    cmd: process.execPath,
+    args: ['scripts/test-packaging.mjs'],
+    optIn: true,
+    count: countPlain,
+  },
 ];
 
 const total = { passed: 0, failed: 0, skipped: 0 };
 const summary = [];
 for (const suite of suites) {
-  if (only.length && !only.includes(suite.name)) continue;
+  const named = only.includes(suite.name) || extra.includes(suite.name);
+  if (!(only.length ? named : !suite.optIn || named)) continue;
   if (suite.enabled && !suite.enabled()) {
     summary.push(`${suite.name}: not present`);
     continue;
   }
   console.log(`\n=== ${suite.name}: ${suite.cmd} ${suite.args.join(' ')}`);
   const started = Date.now();
-  const { code, output } = await run(suite.cmd, suite.args, suite.env);
+  const prepared = suite.prepare ? await suite.prepare() : { code: 0, output: '' };
+  const { code, output } = prepared.code === 0 ? await run(suite.cmd, suite.args, suite.env) : prepared;
   let c = suite.count(output, code);
   // A suite that failed without reporting counts (build error, crash) is one failure, never silence.
   if (!c || (code !== 0 && c.failed === 0)) c = { passed: c?.passed ?? 0, failed: (c?.failed ?? 0) + 1, skipped: c?.skipped ?? 0 };

@@ -15,7 +15,7 @@
 // The runtimes, publint and attw come from npm (scripts/packaging/tools, linux-x64 only; cached in
 // ~/.cache/taosjs). `--runtimes host` uses only the `node` running this script (the release
 // workflow's native runners). --binary: the .node to ship; default npm/<platform>/ (put there by
-// `npm run build:release`), else the one `npm install` built in the repository, stripped.
+// `npm run build:release`) or, when newer, the one `npm install` built in the repository, stripped.
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -148,16 +148,19 @@ const work = mkdtempSync(join(tmpdir(), 'taosjs-packaging-'))
 console.log(`packaging test for ${platform} in ${work}`)
 
 try {
-  // The binary to ship: a dist build if `npm run build:release` made one, else the repository's
-  // (release profile) build, stripped as the dist profile strips.
+  // The binary to ship: the dist build `npm run build:release` put in npm/<platform>/, unless the
+  // repository's own build is newer (a stale dist binary would not match the facade); that one
+  // (release profile unless CI built dist) is stripped as the dist profile strips.
   let binary = args.binary
   let binaryKind = 'given'
-  if (!binary && existsSync(join(root, 'npm', platform, binaryFile))) {
-    binary = join(root, 'npm', platform, binaryFile)
+  const dist = join(root, 'npm', platform, binaryFile)
+  const built = join(root, binaryFile)
+  const mtime = (file) => (existsSync(file) ? statSync(file).mtimeMs : -1)
+  if (!binary && mtime(dist) >= 0 && mtime(dist) >= mtime(built)) {
+    binary = dist
     binaryKind = 'dist profile'
   }
   if (!binary) {
-    const built = join(root, binaryFile)
     if (!existsSync(built)) throw new Error(`no ${binaryFile}: run \`npm install\` (or \`npm run build:release\`) first`)
     binary = join(work, binaryFile)
     const r = await run('strip', ['--strip-all', '-o', binary, built])
@@ -340,17 +343,23 @@ try {
   else await loadError('Node.js 20.2 (Node-API 8)', ['Node-API 9', 'v20.2.0', 'upgrade Node.js'], { command: [join(tools, 'node_modules', 'node20-napi8', 'bin', 'node'), 'load-error.cjs'] })
 
   // Budget: require('taosjs') and loading the addon (what the first connect() does), no connection.
-  const timing = `const t = performance.now(); require('taosjs'); require(${JSON.stringify(loader)}); console.log(performance.now() - t)`
-  const samples = []
+  // Checked on CPU time, which a busy machine leaves alone; wall time is reported beside it.
+  const timing = `const c = process.cpuUsage(), t = performance.now(); require('taosjs'); require(${JSON.stringify(loader)}); const u = process.cpuUsage(c); console.log(performance.now() - t, (u.user + u.system) / 1000)`
+  const wall = []
+  const cpu = []
   for (let i = 0; i < 7; i++) {
     const r = await run(node, ['-e', timing], { cwd: app, env })
-    if (r.code === 0) samples.push(Number(r.stdout.trim()))
+    const [w, c] = r.stdout.trim().split(' ').map(Number)
+    if (r.code === 0 && c > 0) {
+      wall.push(w)
+      cpu.push(c)
+    }
   }
-  const ms = median(samples)
-  const timed = `require('taosjs') + loading the addon ≤ ${BUDGET.requireMs} ms (median of 7, ${await version([node])})`
+  const timed = `require('taosjs') + loading the addon ≤ ${BUDGET.requireMs} ms CPU (median of 7, ${await version([node])})`
+  const figures = `${median(cpu)?.toFixed(1)} ms CPU, ${median(wall)?.toFixed(1)} ms wall`
   // The budget is set for Node 22 on Linux x64; other runners report their figure.
-  if (hostOnly) console.log(`info ${timed}: ${ms?.toFixed(1)} ms`)
-  else check(timed, samples.length === 7 && ms <= BUDGET.requireMs, `${ms?.toFixed(1)} ms`)
+  if (hostOnly) console.log(`info ${timed}: ${figures}`)
+  else check(timed, cpu.length === 7 && median(cpu) <= BUDGET.requireMs, figures)
 } catch (err) {
   check('packaging test ran to the end', false, err.message)
 } finally {

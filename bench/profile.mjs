@@ -6,6 +6,10 @@
 //    frames have names): self time per thread kind and per symbol, Rust and V8 included.
 //
 //   node bench/profile.mjs rows [--quick] [--perf] [--top 25] [--keep DIR]
+//   node bench/profile.mjs cells [--quick] [--runs 3]
+// `cells` reads bench.wide one column at a time, as rows and as blocks, with taosjs and
+// taos-ws-py: (rows − blocks) per row is what turning one cell of that type into a JS value
+// costs, plus the per-row overhead that the cheapest column (c_int) shows.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,9 +23,16 @@ const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
-  options: { quick: { type: 'boolean', default: false }, perf: { type: 'boolean', default: false }, top: { type: 'string', default: '25' }, keep: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    perf: { type: 'boolean', default: false },
+    top: { type: 'string', default: '25' },
+    keep: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+  },
 })
-const workload = WORKLOADS.find((w) => w.id === (positionals[0] ?? 'rows'))
+const cells = positionals[0] === 'cells'
+const workload = WORKLOADS.find((w) => w.id === (cells ? 'rows' : (positionals[0] ?? 'rows')))
 if (!workload) throw new Error(`no workload ${positionals[0]} (have ${WORKLOADS.map((w) => w.id).join(', ')})`)
 const scale = opts.quick ? 'quick' : 'full'
 const top = Number(opts.top)
@@ -33,6 +44,53 @@ try {
   const wide = workload.sql?.includes('wide') ? workload.size[scale] : 0
   const big = workload.sql?.includes('big') ? workload.size[scale] : 0
   execFileSync(process.execPath, [join(here, 'lib', 'setup.mjs'), JSON.stringify({ ...base, wide, big })], { stdio: 'inherit' })
+  if (cells) {
+    perCell(base)
+  } else {
+    profileOne(base)
+  }
+} finally {
+  await server.close()
+  if (!opts.keep) rmSync(dir, { recursive: true, force: true })
+  else console.log(`\nprofiles kept in ${dir} (open the .cpuprofile in Chrome DevTools; perf report -i ${join(dir, 'perf.data')})`)
+}
+
+/** One run of a client on one job; its RESULT figures. */
+function measure(script, job, runner = process.execPath) {
+  const r = spawnSync(runner, [join(here, 'clients', script), JSON.stringify(job)], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(here, 'clients') } })
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '))
+  if (r.status !== 0 || !line) throw new Error(`${script}: ${r.stderr}`)
+  const res = JSON.parse(line.slice(7))
+  return ((res.cpuUserMs + res.cpuSysMs) * 1000) / res.units
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[s.length >> 1]
+}
+
+function perCell(base) {
+  const python = join(process.env.VENV ?? join(root, '.venv'), 'bin', 'python')
+  const runs = Number(opts.runs)
+  const columns = ['ts', 'c_bool', 'c_tiny', 'c_int', 'c_big', 'c_uint', 'c_float', 'c_double', 'c_str', 'c_nchar', '*']
+  console.log(`\nper column, µs CPU per row, median of ${runs} (${workload.size[scale]} rows):`)
+  console.log('| column | taosjs rows | taosjs blocks | taosjs rows − blocks | taos-ws-py rows |')
+  console.log('|---|---:|---:|---:|---:|')
+  for (const col of columns) {
+    const sql = `select ${col} from bench.wide`
+    const job = (id, w) => ({ ...jobFor(WORKLOADS.find((x) => x.id === w), scale, base, id), sql })
+    const fig = { rows: [], blocks: [], py: [] }
+    for (let i = 0; i < runs; i++) {
+      fig.rows.push(measure('taosjs.mjs', job('taosjs', 'rows')))
+      fig.blocks.push(measure('taosjs.mjs', job('taosjs', 'blocks')))
+      fig.py.push(measure('taosws_client.py', job('taos-ws-py', 'rows'), python))
+    }
+    const [r, b, p] = [median(fig.rows), median(fig.blocks), median(fig.py)]
+    console.log(`| ${col === '*' ? 'all 10' : col} | ${r.toFixed(3)} | ${b.toFixed(3)} | ${(r - b).toFixed(3)} | ${p.toFixed(3)} |`)
+  }
+}
+
+function profileOne(base) {
   const job = JSON.stringify(jobFor(workload, scale, base, 'profile'))
   const client = join(here, 'clients', 'taosjs.mjs')
 
@@ -50,10 +108,6 @@ try {
     perfReport(data, ['--sort', 'dso'], 'by binary')
     perfReport(data, ['--sort', 'comm,dso,sym'], 'by symbol')
   }
-} finally {
-  await server.close()
-  if (!opts.keep) rmSync(dir, { recursive: true, force: true })
-  else console.log(`\nprofiles kept in ${dir} (open the .cpuprofile in Chrome DevTools; perf report -i ${join(dir, 'perf.data')})`)
 }
 
 /** Self time per function of a V8 .cpuprofile (the main thread only), largest first. */
@@ -72,6 +126,7 @@ function summarizeCpuProfile(path) {
   })
   const idle = self.get('(idle)') ?? 0
   console.log(`\nnode --cpu-prof, main thread: ${(total / 1000).toFixed(0)} ms sampled, ${((total - idle) / 1000).toFixed(0)} ms busy; self time per function:`)
+  self.delete('(idle)')
   for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     console.log(`${((100 * us) / (total - idle || 1)).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(1).padStart(8)} ms  ${key}`)
   }

@@ -91,6 +91,15 @@ const base = { root, host: server.host, port: server.port, user: 'root', passwor
 const started = new Date()
 const load = [loadavg()[0]]
 const results = [] // one entry per (workload, client, run)
+const live = new Set() // worker processes now running
+// Interrupted (Ctrl-C, kill): stop the workers and the server instead of leaving them behind.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    for (const child of live) child.kill('SIGKILL')
+    await server.close()
+    process.exit(130)
+  })
+}
 try {
   // ---- data, once
   const size = (id) => (workloads.some((w) => w.id === id) ? WORKLOADS.find((w) => w.id === id).size[scale] : 0)
@@ -122,6 +131,7 @@ try {
         log(`  ${w.id.padEnd(13)} run ${run + 1}/${runs} ${id.padEnd(14)} ${describe(entry, w)}`)
       }
     }
+    writeReport() // after each workload, so a long run that dies keeps what it measured
   }
 } finally {
   load.push(loadavg()[0])
@@ -129,24 +139,7 @@ try {
 }
 
 // ---- report
-const machine = {
-  cpu: `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`,
-  memoryGiB: Math.round(totalmem() / 2 ** 30),
-  freeGiBAtEnd: Math.round(freemem() / 2 ** 30),
-  loadAverage: load.map((l) => l.toFixed(1)),
-  node: process.version,
-  commit: git(['rev-parse', '--short', 'HEAD']),
-  dirty: git(['status', '--porcelain', '--', 'src', 'crates', 'bench']) !== '',
-}
-const command = `npm run bench${opts.quick ? ' -- --quick' : ''}${only ? ` --only ${only.join(',')}` : ''}${wantClients ? ` --clients ${wantClients.join(',')}` : ''}${opts.runs ? ` --runs ${runs}` : ''}`
-const meta = { date: started.toISOString(), scale, runs, command, server: server.kind, machine, versions }
-const summary = aggregate(results, workloads, CLIENTS)
-mkdirSync(outDir, { recursive: true })
-writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ meta, summary, results }, null, 1)}\n`)
-const chart = svgChart(summary, workloads, CLIENTS, meta)
-writeFileSync(join(outDir, 'chart.svg'), chart)
-const md = markdown(summary, workloads, CLIENTS, meta, relative(root, join(outDir, 'chart.svg')))
-writeFileSync(join(outDir, 'results.md'), md)
+const md = writeReport()
 console.log(md)
 if (opts['write-benchmarks']) {
   updateBenchmarks(join(root, 'BENCHMARKS.md'), md)
@@ -160,16 +153,40 @@ if (failed.length > 0) {
   process.exit(1)
 }
 
+/** Writes results.json, chart.svg and results.md for what was measured so far; returns the markdown. */
+function writeReport() {
+  const machine = {
+    cpu: `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    freeGiBAtEnd: Math.round(freemem() / 2 ** 30),
+    loadAverage: [load[0], load[1] ?? loadavg()[0]].map((l) => l.toFixed(1)),
+    node: process.version,
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    dirty: git(['status', '--porcelain', '--', 'src', 'crates', 'bench']) !== '',
+  }
+  const command = `${peerNodeDir ? 'PEER_NODE_DIR=… ' : ''}npm run bench${opts.quick ? ' -- --quick' : ''}${only ? ` --only ${only.join(',')}` : ''}${wantClients ? ` --clients ${wantClients.join(',')}` : ''}${opts.runs ? ` --runs ${runs}` : ''}`
+  const meta = { date: started.toISOString(), scale, runs, command, server: server.kind, machine, versions }
+  const summary = aggregate(results, workloads)
+  mkdirSync(outDir, { recursive: true })
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ meta, summary, results }, null, 1)}\n`)
+  writeFileSync(join(outDir, 'chart.svg'), svgChart(summary, workloads, CLIENTS, meta))
+  const md = markdown(summary, workloads, CLIENTS, meta, relative(root, join(outDir, 'chart.svg')))
+  writeFileSync(join(outDir, 'results.md'), md)
+  return md
+}
+
 /** Runs a worker; resolves with its RESULT (or { error }). */
 function runChild([cmd, args], measured) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: here, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONPATH: join(here, 'clients') } })
+    live.add(child)
     let out = ''
     let err = ''
     child.stdout.on('data', (c) => (out += c))
     child.stderr.on('data', (c) => (err += c))
     const timer = setTimeout(() => child.kill('SIGKILL'), Number(opts['worker-timeout']) * 1000)
     child.on('close', (code, signal) => {
+      live.delete(child)
       clearTimeout(timer)
       const line = out.split('\n').find((l) => l.startsWith('RESULT '))
       if (code !== 0 || (measured && line === undefined)) {

@@ -1,7 +1,8 @@
 // @tdengine/websocket (the official WebSocket client for Node) running one benchmark workload in
 // its own process. It is not on the npm registry this project can reach: give a built copy of
 // the package directory with PEER_NODE_DIR=/path/to/nodejs (its package.json's main is loaded).
-// Written against its 3.x API (sqlConnect/WSConfig, WSRows.next/getData, stmtInit, schemalessInsert).
+// Uses its 3.x API (sqlConnect/WSConfig, WSRows.next/getData, stmtInit → stmt2, schemalessInsert);
+// run here with 3.5.0 built from its public sources.
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { STABLE_SQL, STMT2_SQL, lineBatches, plainColumns, stmt2Batches } from '../lib/data.mjs'
@@ -75,9 +76,9 @@ async function stmt2() {
       datas[t].forEach((values, c) => params[setters[c]](values))
       await stmt.bind(params)
       await stmt.batch()
-      n += datas[t][0].length
     }
     await stmt.exec()
+    n += stmt.getLastAffected() ?? 0
   }
   w.stop(n)
   await stmt.close()

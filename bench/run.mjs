@@ -6,6 +6,8 @@
 //   npm run bench -- --only rows,latency   some workloads;  --clients taosjs,taos-ws-py  some clients
 //   npm run bench -- --runs 7              more runs;       --out DIR  where results go
 //   npm run bench -- --write-benchmarks    also replace the generated section of BENCHMARKS.md
+//   npm run bench -- --resume              keep the workloads the output directory's results.json
+//                                          measured completely; run only the others
 //   PEER_NODE_DIR=/path/to/built/@tdengine/websocket npm run bench   adds that client
 //
 // The server starts once, in its own process; the data is loaded once; then every (workload,
@@ -35,6 +37,7 @@ const { values: opts } = parseArgs({
     out: { type: 'string' },
     'write-benchmarks': { type: 'boolean', default: false },
     'worker-timeout': { type: 'string', default: '900' },
+    resume: { type: 'boolean', default: false },
   },
 })
 const scale = opts.quick ? 'quick' : 'full'
@@ -91,6 +94,22 @@ const base = { root, host: server.host, port: server.port, user: 'root', passwor
 const started = new Date()
 const load = [loadavg()[0]]
 const results = [] // one entry per (workload, client, run)
+// --resume: a workload measured before with every run succeeding (or n/a) is kept, not rerun.
+const kept = new Set()
+let resumedFrom
+if (opts.resume && existsSync(join(outDir, 'results.json'))) {
+  const before = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'))
+  for (const w of workloads) {
+    const mine = before.results.filter((r) => r.workload === w.id)
+    const complete = clientsOf(w).every((c) => CLIENTS[c].skip || mine.filter((r) => r.client === c && !r.error).length === runs || mine.some((r) => r.client === c && r.unsupported))
+    if (before.meta.scale === scale && before.meta.runs === runs && mine.length > 0 && complete) {
+      kept.add(w.id)
+      results.push(...mine)
+    }
+  }
+  resumedFrom = before.meta.resumedFrom ?? before.meta.date
+  log(`bench: --resume keeps ${[...kept].join(', ') || 'nothing'} from ${resumedFrom}`)
+}
 const live = new Set() // worker processes now running
 // Interrupted (Ctrl-C, kill): stop the workers and the server instead of leaving them behind.
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -102,7 +121,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 try {
   // ---- data, once
-  const size = (id) => (workloads.some((w) => w.id === id) ? WORKLOADS.find((w) => w.id === id).size[scale] : 0)
+  const size = (id) => (workloads.some((w) => w.id === id && !kept.has(id)) ? WORKLOADS.find((w) => w.id === id).size[scale] : 0)
   const wide = Math.max(size('rows'), size('objects'), size('blocks'), size('columns'), size('arrow'))
   const big = size('stream')
   const t0 = Date.now()
@@ -113,6 +132,7 @@ try {
 
   // ---- the runs: workload by workload, clients alternating order from run to run
   for (const w of workloads) {
+    if (kept.has(w.id)) continue
     const ids = clientsOf(w)
     for (let run = 0; run < runs; run++) {
       const order = ids.map((_, i) => ids[(i + run) % ids.length])
@@ -165,7 +185,7 @@ function writeReport() {
     dirty: git(['status', '--porcelain', '--', 'src', 'crates', 'bench']) !== '',
   }
   const command = `${peerNodeDir ? 'PEER_NODE_DIR=… ' : ''}npm run bench${opts.quick ? ' -- --quick' : ''}${only ? ` --only ${only.join(',')}` : ''}${wantClients ? ` --clients ${wantClients.join(',')}` : ''}${opts.runs ? ` --runs ${runs}` : ''}`
-  const meta = { date: started.toISOString(), scale, runs, command, server: server.kind, machine, versions }
+  const meta = { date: (resumedFrom ?? started.toISOString()), resumedAt: resumedFrom ? started.toISOString() : undefined, resumedFrom, scale, runs, command, server: server.kind, machine, versions }
   const summary = aggregate(results, workloads)
   mkdirSync(outDir, { recursive: true })
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ meta, summary, results }, null, 1)}\n`)

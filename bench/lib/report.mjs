@@ -106,7 +106,7 @@ export function markdown(summary, workloads, clients, meta, chartPath) {
   lines.push('### Side-by-side results')
   lines.push('')
   lines.push(
-    `Measured ${meta.date.slice(0, 16).replace('T', ' ')} UTC, ${meta.scale} scale, median of ${meta.runs} alternating run(s) per figure, with \`${meta.command}\` ` +
+    `Measured ${meta.date.slice(0, 16).replace('T', ' ')} UTC${meta.resumedAt ? ` (the workloads that had not completed measured again ${meta.resumedAt.slice(0, 16).replace('T', ' ')} UTC with \`--resume\`)` : ''}, ${meta.scale} scale, median of ${meta.runs} alternating run(s) per figure, with \`${meta.command}\` ` +
       `(taosjs ${m.commit}${m.dirty ? ' + local changes' : ''}). Machine: ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}` +
       `${meta.versions.python ? `, Python ${meta.versions.python}` : ''}; load average ${m.loadAverage.join(' → ')} (a shared VM: other engineers' builds ran at the same time, so read absolute figures as noisy and the ratios, measured side by side in the same run, as the result). ` +
       `Server: ${meta.server}, started once in its own process. Clients: ${shown.map((c) => `${clients[c].label}${meta.versions[c] && c !== 'taosjs' ? ` ${meta.versions[c]}` : ''}`).join(', ')}; each run is its own process.` +

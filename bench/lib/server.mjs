@@ -23,7 +23,11 @@ export async function startServer(root) {
   const [cmd, args, kind] = bin
     ? [bin, ['--host', '127.0.0.1', '--port', '0'], `taos-testserver binary (${bin.slice(root.length + 1)})`]
     : [process.execPath, [join(root, 'bench', 'lib', 'testserver.mjs')], 'TestServer of dist/testing.mjs']
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  // The server materialises a whole result while serving it (≈ 0.35 KB a row of bench.wide), and
+  // glibc keeps freed memory per thread arena: after a few 10M-row queries it held 23 GB and the
+  // kernel killed it. Two arenas keep it near one result's size.
+  const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' }
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env })
   const url = await new Promise((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => reject(new Error(`the server did not start within 30 s: ${out}`)), 30_000)

@@ -3,7 +3,8 @@
 // (as `npm run bench` does), then runs the taosjs client of that workload once
 //  - under `node --cpu-prof`: the main JS thread's self time per function (JS, GC, native calls);
 //  - with --perf, also under `perf record` (cpu-clock, all threads, --perf-basic-prof so JIT
-//    frames have names): self time per thread kind and per symbol, Rust and V8 included.
+//    frames have names; V8's isolate logs land in the profile directory): self time per thread
+//    kind and per symbol, Rust and V8 included.
 //
 //   node bench/profile.mjs rows [--quick] [--perf] [--top 25] [--keep DIR]
 //   node bench/profile.mjs cells [--quick] [--runs 3]
@@ -101,7 +102,7 @@ function profileOne(base) {
 
   if (opts.perf) {
     const data = join(dir, 'perf.data')
-    const rec = spawnSync('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-o', data, '--', process.execPath, '--perf-basic-prof', client, job], { encoding: 'utf8' })
+    const rec = spawnSync('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-o', data, '--', process.execPath, '--perf-basic-prof', client, job], { encoding: 'utf8', cwd: dir })
     if (rec.status !== 0) throw new Error(rec.stderr)
     console.log(`\nperf (all threads of the client process): ${rec.stdout.trim()}`)
     perfReport(data, ['--sort', 'comm'], 'by thread')

@@ -210,7 +210,7 @@ function runChild([cmd, args], measured) {
       clearTimeout(timer)
       const line = out.split('\n').find((l) => l.startsWith('RESULT '))
       if (code !== 0 || (measured && line === undefined)) {
-        const why = signal ? `killed by ${signal}` : `exit ${code}`
+        const why = signal ? `killed by ${signal}` : code === 0 ? 'exited 0 without a RESULT line (the client library ended the process: see its log)' : `exit ${code}`
         resolve({ error: `${why}: ${firstError(err || out)}` })
         return
       }

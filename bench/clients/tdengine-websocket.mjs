@@ -13,6 +13,9 @@ const taos = createRequire(join(job.peerNodeDir, 'package.json'))(job.peerNodeDi
 const conf = new taos.WSConfig(`ws://${job.host}:${job.port}`)
 conf.setUser(job.user)
 conf.setPwd(job.password)
+// Its default 60 s per message is shorter than the embedded server takes to answer the 10M-row
+// query on a loaded machine (it materialises the result first); the other clients wait longer.
+conf.setTimeOut(600_000)
 const sql = await taos.sqlConnect(conf)
 const w = new Window()
 

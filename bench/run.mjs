@@ -182,7 +182,7 @@ function writeReport() {
     loadAverage: [load[0], load[1] ?? loadavg()[0]].map((l) => l.toFixed(1)),
     node: process.version,
     commit: git(['rev-parse', '--short', 'HEAD']),
-    dirty: git(['status', '--porcelain', '--', 'src', 'crates', 'bench']) !== '',
+    dirty: git(['status', '--porcelain', '--', 'src', 'crates', 'bench', ':!bench/results']) !== '',
   }
   const command = `${peerNodeDir ? 'PEER_NODE_DIR=… ' : ''}npm run bench${opts.quick ? ' -- --quick' : ''}${only ? ` --only ${only.join(',')}` : ''}${wantClients ? ` --clients ${wantClients.join(',')}` : ''}${opts.runs ? ` --runs ${runs}` : ''}`
   const meta = { date: (resumedFrom ?? started.toISOString()), resumedAt: resumedFrom ? started.toISOString() : undefined, resumedFrom, scale, runs, command, server: server.kind, machine, versions }

@@ -204,7 +204,7 @@ export function svgChart(summary, workloads, clients, meta) {
         `<text x="${x(g).toFixed(1)}" y="40" text-anchor="middle" fill="#57606a">${g === 1 / 3 ? '⅓' : g}</text>`,
     )
     .join('')
-  const title = `Each client relative to taos-ws-py (= 1, log scale, lower is better): CPU per unit, p50 latency, peak RSS — ${meta.scale} scale, median of ${meta.runs} run(s), ${meta.date.slice(0, 10)}`
+  const title = `Relative to taos-ws-py (= 1; log scale; lower is better): CPU per unit, p50, peak RSS — ${meta.scale}, median of ${meta.runs}, ${meta.date.slice(0, 10)}`
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y + 10}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="white"/>
 <text x="8" y="18" font-size="13" font-weight="bold">${esc(title)}</text>

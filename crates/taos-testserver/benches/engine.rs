@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use taos_testserver::engine::{Engine, EngineConfig, SessionCtx};
-use taos_testserver::types::{Outcome, ResultSet};
+use taos_sqlengine::{Engine, EngineConfig, SessionCtx};
+use taos_sqlengine::types::{Outcome, ResultSet};
 
 const RUNS: usize = 5;
 const BASE_TS: i64 = 1_704_067_200_000;
@@ -95,7 +95,7 @@ fn main() {
 
     // Insert: a fresh database per run.
     let mut times = Vec::new();
-    let e = Engine::new(EngineConfig::default());
+    let e = Engine::new(EngineConfig::new(taos_testserver::SERVER_VERSION));
     let mut ctx = SessionCtx::default();
     for _ in 0..RUNS {
         fresh(&e, &mut ctx);
@@ -167,7 +167,7 @@ fn main() {
     let corpus = corpus();
     let times = (0..RUNS)
         .map(|_| {
-            let e = Engine::new(EngineConfig::default());
+            let e = Engine::new(EngineConfig::new(taos_testserver::SERVER_VERSION));
             let t = Instant::now();
             for (db, sql) in &corpus {
                 let mut ctx = SessionCtx { db: db.clone() };

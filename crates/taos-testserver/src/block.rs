@@ -4,7 +4,7 @@
 //! Values whose variant does not match the column type are coerced (or written as zeros) rather
 //! than rejected: the engine owns typing, the encoder must never panic.
 
-use crate::types::{DataType, Field, ResultSet, Value};
+use taos_sqlengine::types::{DataType, Field, ResultSet, Value};
 
 const HEADER_LEN: usize = 28;
 /// taosd writes this flag ("has column segment"); readers ignore it.
@@ -199,7 +199,7 @@ pub fn fetch_length(f: &Field) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::Precision;
+    use taos_sqlengine::types::Precision;
 
     /// Reference §4.2, byte for byte, plus the trailing zero byte real servers send (length 123).
     #[test]

@@ -1,7 +1,7 @@
 //! Text renderings the adapter produces: REST JSON values (Go-style floats, RFC 3339 timestamps
 //! in a zone, lowercase hex, decimals with their full scale).
 
-use crate::types::{DataType, Field, Precision, Value};
+use taos_sqlengine::types::{DataType, Field, Precision, Value};
 use chrono::{Offset, TimeZone};
 use std::fmt::Write;
 

@@ -1,11 +1,12 @@
 //! REST `/rest/sql[/<db>]`, `/rest/login`, `/rest/sql/<db>/vgid` (reference §8, wire README §5.8).
 
 use crate::auth::Users;
-use crate::backend::guarded;
-use crate::engine::SessionCtx;
+use crate::backend_call::{guarded, run_blocking};
 use crate::render::{is_non_finite, json_string, rest_value};
-use crate::server::Shared;
-use crate::types::{code, Outcome, ResultSet};
+use crate::envelope::timing_ns;
+use crate::shared::Shared;
+use taos_sqlengine::types::{code, Outcome, ResultSet, Value};
+use taos_sqlengine::SessionCtx;
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -41,10 +42,6 @@ struct LoginBody<'a> {
     desc: &'a str,
 }
 
-fn elapsed_ns(start: Instant) -> u64 {
-    start.elapsed().as_nanos().min(u64::MAX as u128) as u64
-}
-
 fn json_response(status: StatusCode, body: Vec<u8>, gzip: bool) -> Response<Full<Bytes>> {
     let (body, encoded) = if gzip && !body.is_empty() {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -65,7 +62,7 @@ fn json_response(status: StatusCode, body: Vec<u8>, gzip: bool) -> Response<Full
 }
 
 fn error_response(status: StatusCode, code: u16, desc: &str, start: Instant, gzip: bool) -> Response<Full<Bytes>> {
-    let body = serde_json::to_vec(&ErrorBody { code, desc, timing: elapsed_ns(start) }).unwrap_or_default();
+    let body = serde_json::to_vec(&ErrorBody { code, desc, timing: timing_ns(start) }).unwrap_or_default();
     json_response(status, body, gzip)
 }
 
@@ -267,7 +264,7 @@ pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>
     }
 
     let backend = shared.backend.clone();
-    let outcome = crate::backend::run_blocking(move || {
+    let outcome = run_blocking(move || {
         let mut ctx = SessionCtx::default();
         if let Some(db) = db {
             // The adapter runs `use <db>` first and ignores its failure.
@@ -281,13 +278,13 @@ pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>
             s.push_str(r#"{"code":0,"column_meta":[["affected_rows","INT",4]],"data":[["#);
             let _ = write!(s, "{n}]],\"rows\":1");
             if params.timing {
-                let _ = write!(s, ",\"timing\":{}", elapsed_ns(start));
+                let _ = write!(s, ",\"timing\":{}", timing_ns(start));
             }
             s.push('}');
             json_response(StatusCode::OK, s.into_bytes(), gzip)
         }
         // Rendering (and gzip) of a large result is CPU work: off the async worker, like execution.
-        Ok(Outcome::Rows(rs)) => crate::backend::run_blocking(|| match render_result(&rs, &params, start) {
+        Ok(Outcome::Rows(rs)) => run_blocking(|| match render_result(&rs, &params, start) {
             Some(s) => json_response(StatusCode::OK, s.into_bytes(), gzip),
             // ±Infinity cannot be written as JSON: the adapter answers 200 with an empty body.
             None => json_response(StatusCode::OK, Vec::new(), false),
@@ -344,7 +341,7 @@ pub fn render_result(rs: &ResultSet, params: &RestParams, start: Instant) -> Opt
         let _ = write!(s, ",{}]", f.len);
     }
     s.push_str(r#"],"data":["#);
-    let null = crate::types::Value::Null;
+    let null = Value::Null;
     for r in 0..rows {
         if r > 0 {
             s.push(',');
@@ -368,7 +365,7 @@ pub fn render_result(rs: &ResultSet, params: &RestParams, start: Instant) -> Opt
     }
     let _ = write!(s, "],\"rows\":{rows}");
     if params.timing {
-        let _ = write!(s, ",\"timing\":{}", elapsed_ns(start));
+        let _ = write!(s, ",\"timing\":{}", timing_ns(start));
     }
     s.push('}');
     Some(s)

@@ -1,8 +1,8 @@
 //! Listener: one TCP port serving WebSocket `/ws` and HTTP `/rest/sql`, `/rest/login`, `/-/ping`.
 
 use crate::auth::Users;
-use crate::backend::SqlBackend;
-use crate::engine::Engine;
+use crate::config::ServerConfig;
+use crate::shared::Shared;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -16,66 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
-/// Server settings.
-#[derive(Debug, Clone)]
-pub struct ServerConfig {
-    pub host: String,
-    /// 0 picks a free port.
-    pub port: u16,
-    /// (user, password) pairs; root/taosdata by default.
-    pub users: Vec<(String, String)>,
-    pub engine: crate::EngineConfig,
-    /// Rows per result block served by `fetch_raw_block`/`fetch`.
-    pub block_rows: usize,
-    /// Largest WebSocket message accepted; a bigger one closes the connection with 1009.
-    pub max_message_bytes: usize,
-    /// The server pings idle WebSocket clients at this interval (taosAdapter: 54 s); `None` = never.
-    pub ping_interval: Option<Duration>,
-    /// Text of `get_server_info`; `None` = `ver:<version>\nbuild:taos-testserver <v>\ngitinfo:…`.
-    pub server_info: Option<String>,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        ServerConfig {
-            host: "127.0.0.1".into(),
-            port: 6041,
-            users: vec![("root".into(), "taosdata".into())],
-            engine: crate::EngineConfig::default(),
-            block_rows: 4096,
-            max_message_bytes: 256 * 1024 * 1024,
-            ping_interval: Some(Duration::from_secs(54)),
-            server_info: None,
-        }
-    }
-}
-
-/// State shared by every connection.
-pub struct Shared {
-    pub config: ServerConfig,
-    pub users: Users,
-    pub backend: Arc<dyn SqlBackend>,
-    /// TMQ consumer groups' committed offsets (shared by every `/rest/tmq` connection).
-    pub tmq: crate::tmq::TmqGroups,
-}
-
-impl Shared {
-    pub fn server_version(&self) -> &str {
-        &self.config.engine.server_version
-    }
-
-    /// What `get_server_info` answers: TDengine's multi-line `ver:…\nbuild:…\ngitinfo:…`.
-    pub fn server_info(&self) -> String {
-        match &self.config.server_info {
-            Some(info) => info.clone(),
-            None => format!(
-                "ver:{}\nbuild:taos-testserver {}\ngitinfo:no git commit id",
-                self.server_version(),
-                env!("CARGO_PKG_VERSION")
-            ),
-        }
-    }
-}
+use taos_sqlengine::{Engine, SqlBackend};
 
 /// A running server. Dropping it stops the server too (without waiting).
 pub struct ServerHandle {

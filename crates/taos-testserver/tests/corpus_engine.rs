@@ -10,9 +10,9 @@
 use std::collections::HashSet;
 
 use serde_json::{json, Value as J};
-use taos_testserver::engine::{Engine, EngineConfig, SessionCtx};
+use taos_sqlengine::{Engine, EngineConfig, SessionCtx};
 use taos_testserver::render::rest_value;
-use taos_testserver::types::{Outcome, TdError};
+use taos_sqlengine::types::{Outcome, TdError};
 
 /// Matching statements per scenario at the last ratchet (total 829 statements; 829 match).
 const MINIMUM: &[(&str, usize)] = &[
@@ -355,7 +355,7 @@ fn run_scenario(path: &std::path::Path) -> (usize, usize, Vec<String>) {
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect();
     let (dbs, topics) = owned_names(&records);
-    let engine = Engine::new(EngineConfig::default());
+    let engine = Engine::new(EngineConfig::new(taos_testserver::SERVER_VERSION));
     let mut passed = 0;
     let mut diffs = Vec::new();
     for (i, rec) in records.iter().enumerate() {

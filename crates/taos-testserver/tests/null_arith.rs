@@ -4,8 +4,8 @@
 mod common;
 
 use common::rest_sql;
-use taos_testserver::engine::{Engine, EngineConfig, SessionCtx};
-use taos_testserver::types::{DataType, Outcome, Value};
+use taos_sqlengine::{Engine, EngineConfig, SessionCtx};
+use taos_sqlengine::types::{DataType, Outcome, Value};
 use taos_testserver::ServerConfig;
 
 const SETUP: &[&str] = &[
@@ -17,7 +17,7 @@ const SETUP: &[&str] = &[
 
 #[test]
 fn arithmetic_with_null_literal_is_null_per_row_typed_double() {
-    let engine = Engine::new(EngineConfig::default());
+    let engine = Engine::new(EngineConfig::new(taos_testserver::SERVER_VERSION));
     let mut ctx = SessionCtx::default();
     for sql in SETUP {
         engine.execute(&mut ctx, sql).unwrap();

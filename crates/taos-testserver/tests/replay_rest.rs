@@ -25,7 +25,7 @@ fn without_timing(mut v: J) -> J {
 async fn rest_transcript_replays_with_the_recorded_answers() {
     let server = start(ServerConfig {
         port: 0,
-        engine: EngineConfig { server_version: "3.3.7.5.alpha".into(), ..EngineConfig::default() },
+        engine: EngineConfig::new("3.3.7.5.alpha"),
         ..ServerConfig::default()
     })
     .await

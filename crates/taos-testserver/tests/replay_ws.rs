@@ -237,7 +237,7 @@ fn hex(b: &[u8]) -> String {
 async fn replay(name: &str, text: &str) -> Vec<String> {
     let server = start(ServerConfig {
         port: 0,
-        engine: EngineConfig { server_version: "3.3.7.5.alpha".into(), ..EngineConfig::default() },
+        engine: EngineConfig::new("3.3.7.5.alpha"),
         server_info: Some("ver:3.3.7.5.alpha\nbuild:Linux-x64 2026-11-26 15:50:21 +0000\ngitinfo:no git commit id".into()),
         ..ServerConfig::default()
     })

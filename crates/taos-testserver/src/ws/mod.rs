@@ -5,7 +5,7 @@ pub mod session;
 pub mod stmt1;
 pub mod stmt2;
 
-use crate::server::Shared;
+use crate::shared::Shared;
 use frame::{FrameReader, FrameWriter, Message, ReadError};
 use session::{Out, Session};
 use std::sync::Arc;

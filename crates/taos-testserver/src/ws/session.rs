@@ -2,11 +2,11 @@
 //! one outgoing message (`free_result` and v1 `close` answer nothing), with the adapter's reply
 //! shapes, codes and messages (reference §3, wire README §5).
 
-use crate::backend::guarded;
+use crate::backend_call::{guarded, run_blocking};
 use crate::block::{encode_block_into, fetch_length};
-use crate::engine::SessionCtx;
-use crate::server::Shared;
-use crate::types::{code, Outcome, ResultSet};
+use crate::shared::Shared;
+use taos_sqlengine::types::{code, Outcome, ResultSet, Value};
+use taos_sqlengine::{BindType, BoundTable, PreparedStmt, SessionCtx};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -53,11 +53,11 @@ struct Stmt2 {
     v1: bool,
     /// v1: what `set_table_name`/`set_tags`/`bind` collected for the batch being built.
     table_name: Option<String>,
-    tags: Vec<crate::types::Value>,
-    columns: Vec<Vec<crate::types::Value>>,
-    prepared: Option<crate::engine::stmt::PreparedStmt>,
+    tags: Vec<Value>,
+    columns: Vec<Vec<Value>>,
+    prepared: Option<PreparedStmt>,
     /// Tables bound since the last exec (inserts); query parameters are the first table's columns.
-    bound: Vec<crate::engine::stmt::BoundTable>,
+    bound: Vec<BoundTable>,
     /// Rows of the last executed query, until `stmt2_result` turns them into a result.
     rows: Option<ResultSet>,
 }
@@ -589,7 +589,7 @@ impl Session {
         let backend = self.shared.backend.clone();
         let ctx = &self.ctx;
         let sql = a.sql.unwrap_or_default();
-        match crate::backend::run_blocking(|| guarded(|| backend.prepare(ctx, &sql))) {
+        match run_blocking(|| guarded(|| backend.prepare(ctx, &sql))) {
             Ok(prepared) => {
                 let fields = (prepared.is_insert && a.get_fields.unwrap_or(false)).then(|| {
                     prepared
@@ -660,13 +660,13 @@ impl Session {
         };
         let tables = std::mem::take(&mut stmt.bound);
         // Query parameters: one value per `?`, from the first bound "table"'s columns.
-        let params: Vec<crate::types::Value> = tables
+        let params: Vec<Value> = tables
             .first()
-            .map(|t| t.columns.iter().map(|c| c.first().cloned().unwrap_or(crate::types::Value::Null)).collect())
+            .map(|t| t.columns.iter().map(|c| c.first().cloned().unwrap_or(Value::Null)).collect())
             .unwrap_or_default();
         let backend = self.shared.backend.clone();
         let ctx = &self.ctx;
-        let outcome = crate::backend::run_blocking(|| {
+        let outcome = run_blocking(|| {
             guarded(|| backend.execute_prepared(ctx, &prepared, tables, &params))
         });
         match outcome {
@@ -706,7 +706,6 @@ impl Session {
 
     /// stmt v1 JSON actions (reference §5.1).
     fn stmt1(&mut self, action: &str, args: Json, req_id: u64, start: Instant) -> Option<Out> {
-        use crate::engine::stmt::BindType;
         let Ok(a) = parse_args::<Stmt1Args>(args) else {
             return self.unmarshal_err(action, req_id, start);
         };
@@ -721,7 +720,7 @@ impl Session {
                 let backend = self.shared.backend.clone();
                 let ctx = &self.ctx;
                 let sql = a.sql.unwrap_or_default();
-                match crate::backend::run_blocking(|| guarded(|| backend.prepare(ctx, &sql))) {
+                match run_blocking(|| guarded(|| backend.prepare(ctx, &sql))) {
                     Ok(prepared) => {
                         let is_insert = prepared.is_insert;
                         if let Some(s) = self.stmts.get_mut(&stmt_id) {
@@ -746,7 +745,7 @@ impl Session {
                 let want = if action == "set_tags" { BindType::Tag } else { BindType::Column };
                 let fields: Vec<_> = prepared.fields.iter().filter(|f| f.bind_type == want).collect();
                 let precision = prepared.precision;
-                let converted: Result<Vec<Vec<crate::types::Value>>, String> = if action == "set_tags" {
+                let converted: Result<Vec<Vec<Value>>, String> = if action == "set_tags" {
                     let tags = a.tags.unwrap_or_default();
                     tags.iter()
                         .zip(&fields)
@@ -780,7 +779,7 @@ impl Session {
             "add_batch" => {
                 let s = self.stmts.get_mut(&stmt_id)?;
                 if s.prepared.as_ref().is_some_and(|p| p.is_insert) {
-                    let table = crate::engine::stmt::BoundTable {
+                    let table = BoundTable {
                         name: s.table_name.clone(),
                         tags: s.tags.clone(),
                         columns: std::mem::take(&mut s.columns),
@@ -795,11 +794,11 @@ impl Session {
                     return usage(self);
                 };
                 let tables = std::mem::take(&mut s.bound);
-                let params: Vec<crate::types::Value> =
-                    std::mem::take(&mut s.columns).into_iter().map(|c| c.into_iter().next().unwrap_or(crate::types::Value::Null)).collect();
+                let params: Vec<Value> =
+                    std::mem::take(&mut s.columns).into_iter().map(|c| c.into_iter().next().unwrap_or(Value::Null)).collect();
                 let backend = self.shared.backend.clone();
                 let ctx = &self.ctx;
-                let outcome = crate::backend::run_blocking(|| {
+                let outcome = run_blocking(|| {
                     guarded(|| backend.execute_prepared(ctx, &prepared, tables, &params))
                 });
                 match outcome {
@@ -903,7 +902,7 @@ impl Session {
         let ctx = &self.ctx;
         let (precision, data) = (a.precision.unwrap_or_default(), a.data.unwrap_or_default());
         let key = a.table_name_key.filter(|k| !k.is_empty());
-        let result = crate::backend::run_blocking(|| {
+        let result = run_blocking(|| {
             guarded(|| backend.schemaless_insert(ctx, protocol, &precision, &data, key.as_deref()))
         });
         match result {
@@ -952,7 +951,7 @@ impl Session {
     fn query(&mut self, action: &str, sql: &str, req_id: u64, start: Instant) -> Option<Out> {
         let backend = self.shared.backend.clone();
         let ctx = &mut self.ctx;
-        match crate::backend::run_blocking(|| guarded(|| backend.execute(ctx, sql))) {
+        match run_blocking(|| guarded(|| backend.execute(ctx, sql))) {
             Ok(Outcome::Affected(n)) => self.json(
                 action,
                 req_id,

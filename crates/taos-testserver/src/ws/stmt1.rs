@@ -1,7 +1,7 @@
 //! stmt v1 value decoding: JSON values of `set_tags`/`bind` (reference §5.1) and the raw blocks of
 //! binary actions 1/2 (the block's length field is not trusted: columns are walked).
 
-use crate::types::{DataType, Precision, Value};
+use taos_sqlengine::types::{DataType, Precision, Value};
 use serde_json::Value as Json;
 
 /// A JSON value for a tag/column of type `ty` (timestamps as integers in `precision` or RFC 3339
@@ -166,7 +166,7 @@ pub fn decode_raw_block(b: &[u8]) -> Result<Vec<(DataType, Vec<Value>)>, String>
 mod tests {
     use super::*;
     use crate::block::encode_block;
-    use crate::types::{Field, ResultSet};
+    use taos_sqlengine::types::{Field, ResultSet};
 
     #[test]
     fn raw_blocks_decode_back_to_their_values() {

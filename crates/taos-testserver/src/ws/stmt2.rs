@@ -1,8 +1,8 @@
 //! Decoding of the stmt2 bind payload (binary action 9, reference §5.2.2–5.2.3) into bound tables.
 //! Every length and offset is checked before use: a malformed payload is an error, never a panic.
 
-use crate::engine::stmt::BoundTable;
-use crate::types::{DataType, Value};
+use taos_sqlengine::BoundTable;
+use taos_sqlengine::types::{DataType, Value};
 
 struct Reader<'a> {
     b: &'a [u8],

@@ -3,27 +3,13 @@
 
 use std::collections::HashMap;
 
+use crate::session::SessionCtx;
 use crate::sql::ast::*;
-use crate::types::{ResultSet, TdError};
+use crate::topic::TopicBatch;
+use crate::types::TdError;
 
 use super::catalog::TableKind;
-use super::{err, Engine, SessionCtx};
-
-/// New rows of one table of a topic.
-#[derive(Debug, Clone)]
-pub struct TopicBatch {
-    pub db: String,
-    /// The child or normal table the rows belong to.
-    pub table: String,
-    /// Its super table, for child tables.
-    pub stable: Option<String>,
-    /// The rows: the topic's projection (`AS SELECT`) or every column (`AS DATABASE/STABLE`),
-    /// in timestamp order, in the database precision.
-    pub rows: ResultSet,
-    /// Largest timestamp of the table this batch covered (pass it back in `after` to continue);
-    /// `rows` may be empty when the topic's filter dropped them all.
-    pub last_ts: i64,
-}
+use super::{err, Engine};
 
 impl Engine {
     /// Rows of `topic` with a timestamp greater than `after[table]` (every row of a table that

@@ -191,10 +191,6 @@ impl TableData {
         self.ts.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ts.is_empty()
-    }
-
     /// Merges rows sharing a timestamp the way one INSERT does (later non-NULL values win, later
     /// NULLs do not erase) and returns them sorted by ts.
     pub fn merge_pending(mut rows: Vec<PendingRow>) -> Vec<PendingRow> {

@@ -27,6 +27,7 @@
 //! The recorded TDengine answers in `tests/data/sql-corpus` are replayed by
 //! `tests/corpus_engine.rs` (`CORPUS_VERBOSE=1` prints every difference).
 
+mod backend;
 pub mod catalog;
 pub mod convert;
 mod ddl;
@@ -43,13 +44,12 @@ pub mod topic;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::session::SessionCtx;
 use crate::sql::ast::Statement;
 use crate::types::{code, Field, Outcome, Precision, TdError, Value};
 
-pub use catalog::{ColumnSchema, Database, PendingRow, STable, Table, TableData, TableKind};
+pub use catalog::{Database, STable, TableKind};
 pub use schemaless::SmlProtocol;
-pub use stmt::{BindType, BoundTable, PreparedStmt, StmtField};
-pub use topic::TopicBatch;
 
 /// Error codes the engine produces beyond `types::code` (low 16 bits, from the recordings).
 pub mod ecode {
@@ -78,10 +78,9 @@ pub mod ecode {
     pub const FUNC_PARAM_RANGE: u16 = 10257;
     pub const ONE_BLOB: u16 = 25350;
     pub const NAME_TOO_LONG: u16 = 9751;
-    pub const DUPLICATED_COLUMN: u16 = 9788;
 }
 
-/// Engine-wide settings.
+/// Engine-wide settings. The server's identity comes from whoever runs the engine.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// The server timezone: string timestamp literals without an offset are read in it.
@@ -90,19 +89,14 @@ pub struct EngineConfig {
     pub server_version: String,
 }
 
-impl Default for EngineConfig {
-    fn default() -> Self {
+impl EngineConfig {
+    /// A UTC engine that reports `server_version`.
+    pub fn new(server_version: impl Into<String>) -> EngineConfig {
         EngineConfig {
             timezone: chrono_tz::UTC,
-            server_version: crate::SERVER_VERSION.to_string(),
+            server_version: server_version.into(),
         }
     }
-}
-
-/// Per-session state: the current database (`USE db`, `conn.db`, `/rest/sql/<db>`).
-#[derive(Debug, Clone, Default)]
-pub struct SessionCtx {
-    pub db: Option<String>,
 }
 
 /// Every database, by name.

@@ -646,12 +646,13 @@ fn parse_lines(data: &str) -> Result<usize, TdError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{EngineConfig, SessionCtx};
+    use crate::engine::EngineConfig;
+    use crate::session::SessionCtx;
     use crate::types::Outcome;
 
     #[test]
     fn line_protocol_creates_schema_and_rows() {
-        let e = Engine::new(EngineConfig::default());
+        let e = Engine::new(EngineConfig::new("3.3.7.5"));
         let mut ctx = SessionCtx::default();
         e.execute(&mut ctx, "create database sml").unwrap();
         let data = "gauges,location=SF,groupid=2 current=11.7,voltage=219i32,ok=t,name=\"温度\" 1710000000000\ngauges,location=LA,groupid=3 current=12.6,voltage=218i32,ok=f,name=\"x\" 1710000000000";
@@ -708,7 +709,7 @@ mod tests {
 
     #[test]
     fn telnet_json_and_errors() {
-        let e = Engine::new(EngineConfig::default());
+        let e = Engine::new(EngineConfig::new("3.3.7.5"));
         let mut ctx = SessionCtx::default();
         e.execute(&mut ctx, "create database sml precision 'us'")
             .unwrap();

@@ -2,52 +2,17 @@
 //! tags, columns, in SQL order) or counts those of a query; the bound values then run without SQL
 //! text (inserts go through the same write path as [`Engine::insert_rows`]).
 
+use crate::session::SessionCtx;
 use crate::sql::ast::*;
+use crate::statement::{BindType, BoundTable, PreparedStmt, StmtField, StmtPlan};
 use crate::types::{code, DataType, Field, Outcome, Precision, ResultSet, TdError, Value};
 
 use super::catalog::{ColumnSchema, TableKind};
 use super::convert::{self, ConvCtx};
 use super::{
     db_key, db_not_exist, err, invalid_column, resolve_db_name, table_not_exist, AutoCreate,
-    Catalog, Engine, SessionCtx,
+    Catalog, Engine,
 };
-
-/// What a placeholder binds (the wire's `bind_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BindType {
-    Column = 1,
-    Tag = 2,
-    Query = 3,
-    TableName = 4,
-}
-
-/// One placeholder of a prepared INSERT.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StmtField {
-    /// Name, type and user-visible length of the column/tag (`tbname` VARCHAR for the table name).
-    pub field: Field,
-    pub bind_type: BindType,
-    /// What stmt2 reports as `precision`: the database precision code for TIMESTAMP, else 0
-    /// (DECIMAL too: its precision and scale are in `field`).
-    pub precision: u8,
-    /// What stmt2 reports as `scale` (always 0 in the recordings).
-    pub scale: u8,
-    /// What stmt2 reports as `bytes` (storage size incl. length prefix; 271 for the table name).
-    pub bytes: u32,
-}
-
-/// A parsed and checked statement, ready for bound values.
-#[derive(Debug, Clone)]
-pub struct PreparedStmt {
-    pub is_insert: bool,
-    /// INSERT: the placeholders in SQL order. Query: empty.
-    pub fields: Vec<StmtField>,
-    /// Number of `?` in the statement.
-    pub param_count: usize,
-    /// Precision of the database the statement addresses (timestamps are bound in it).
-    pub precision: Precision,
-    plan: Plan,
-}
 
 #[derive(Debug, Clone)]
 enum Plan {
@@ -76,17 +41,6 @@ struct InsertPlan {
     col_slots: Vec<Slot>,
     /// Position of `tbname` among the VALUES placeholders (`insert into st (tbname, …)`).
     tbname_slot: Option<usize>,
-}
-
-/// The values bound for one table of a prepared INSERT.
-#[derive(Debug, Clone, Default)]
-pub struct BoundTable {
-    /// The table name when the statement has `insert into ? …` (may be `db.name`).
-    pub name: Option<String>,
-    /// One value per tag placeholder, in placeholder order.
-    pub tags: Vec<Value>,
-    /// One column of values per column placeholder, in placeholder order (all the same length).
-    pub columns: Vec<Vec<Value>>,
 }
 
 fn stmt_field(c: &ColumnSchema, bind_type: BindType, db_precision: Precision) -> StmtField {
@@ -135,7 +89,7 @@ impl Engine {
                     fields: vec![],
                     param_count,
                     precision,
-                    plan: Plan::Query(q),
+                    plan: StmtPlan::new(Plan::Query(q)),
                 })
             }
             Statement::Insert(items) => {
@@ -158,7 +112,7 @@ impl Engine {
         stmt: &PreparedStmt,
         tables: &[BoundTable],
     ) -> Result<(), TdError> {
-        let Plan::Insert(plan) = &stmt.plan else {
+        let Some(Plan::Insert(plan)) = stmt.plan.get::<Plan>() else {
             return Ok(());
         };
         let Some(stable) = &plan.stable else {
@@ -187,7 +141,7 @@ impl Engine {
         stmt: &PreparedStmt,
         tables: Vec<BoundTable>,
     ) -> Result<u64, TdError> {
-        let Plan::Insert(plan) = &stmt.plan else {
+        let Some(Plan::Insert(plan)) = stmt.plan.get::<Plan>() else {
             return Err(stmt_error("statement is not an insert"));
         };
         let mut total = 0;
@@ -286,7 +240,7 @@ impl Engine {
         stmt: &PreparedStmt,
         params: &[Value],
     ) -> Result<ResultSet, TdError> {
-        let Plan::Query(q) = &stmt.plan else {
+        let Some(Plan::Query(q)) = stmt.plan.get::<Plan>() else {
             return Err(stmt_error("statement is not a query"));
         };
         if params.len() != stmt.param_count {
@@ -511,7 +465,7 @@ fn prepare_insert(
         fields,
         param_count,
         precision: db.precision,
-        plan: Plan::Insert(plan),
+        plan: StmtPlan::new(Plan::Insert(plan)),
     })
 }
 

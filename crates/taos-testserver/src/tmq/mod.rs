@@ -2,17 +2,22 @@
 //!
 //! One consumer per connection. Every topic lives in one vgroup ([`VGROUP_ID`]); an offset is the
 //! number of the topic's rows a consumer has been handed, so `begin` is 0 and `end` the topic's
-//! row count. Committed offsets belong to the consumer group and live in [`TmqGroups`], shared by
+//! row count. Committed offsets belong to the consumer group and live in [`offsets::TmqGroups`], shared by
 //! every connection of the server.
 
-use crate::engine::TopicBatch;
-use crate::server::Shared;
-use crate::types::{DataType, TdError, Value};
+pub mod offsets;
+
+use crate::backend_call::{guarded, run_blocking};
+use crate::envelope::{reply_json, timing_ns, NoExtra};
+use crate::shared::Shared;
 use crate::ws::frame::{FrameReader, FrameWriter, Message, ReadError};
+use offsets::Position;
+use taos_sqlengine::types::{DataType, ResultSet, TdError, Value};
+use taos_sqlengine::TopicBatch;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -22,33 +27,6 @@ pub const VGROUP_ID: i32 = 2;
 const NO_COMMITTED_OFFSET: i64 = -2147467247;
 /// Rows handed out per poll, at most (about).
 const MAX_POLL_ROWS: usize = 4096;
-
-/// Committed offsets by (group id, topic), shared by every connection.
-/// (when the topic was created, committed offset, exact position if committed from one).
-type Committed = (i64, i64, Option<Position>);
-
-#[derive(Default)]
-pub struct TmqGroups {
-    /// By (group, topic): when the topic was created (dropping a topic drops its groups' offsets,
-    /// so entries of an earlier topic of the same name are ignored), the offset, and the exact
-    /// position when it was committed from one (rows inserted later into tables already consumed
-    /// must not shift it).
-    committed: Mutex<HashMap<(String, String), Committed>>,
-}
-
-impl TmqGroups {
-    fn entry(&self, group: &str, topic: &str, created: Option<i64>) -> Option<(i64, Option<Position>)> {
-        let m = self.committed.lock().ok()?;
-        let (at, offset, pos) = m.get(&(group.to_string(), topic.to_string()))?;
-        (Some(*at) == created).then(|| (*offset, pos.clone()))
-    }
-    fn set(&self, group: &str, topic: &str, created: Option<i64>, offset: i64, position: Option<Position>) {
-        let Some(created) = created else { return };
-        if let Ok(mut m) = self.committed.lock() {
-            m.insert((group.to_string(), topic.to_string()), (created, offset, position));
-        }
-    }
-}
 
 /// Consumer options TDengine knows; any other key in `config` fails the subscribe (65534).
 const KNOWN_CONFIG_KEYS: &[&str] = &[
@@ -75,19 +53,6 @@ const KNOWN_CONFIG_KEYS: &[&str] = &[
     "min.poll.rows",
 ];
 
-#[derive(Serialize)]
-struct Envelope<'a, T: Serialize> {
-    code: u16,
-    message: &'a str,
-    action: &'a str,
-    req_id: u64,
-    timing: u64,
-    #[serde(flatten)]
-    extra: T,
-}
-
-#[derive(Serialize)]
-struct NoExtra {}
 
 #[derive(Serialize)]
 struct PollReply<'a> {
@@ -143,18 +108,6 @@ struct TopicVgroup {
     vgroup_id: i64,
 }
 
-/// Where a consumer is in one topic.
-#[derive(Default, Clone)]
-pub struct Position {
-    /// Rows handed out so far (the offset).
-    offset: i64,
-    /// Where the last message began, or where subscribe/seek put the consumer: what `assignment`
-    /// reports as `offset` (recorded: still 0 after a message of 3 rows was polled and committed).
-    begin: i64,
-    /// Last timestamp handed out, per table (what [`crate::SqlBackend::topic_rows`] resumes from).
-    after: HashMap<String, i64>,
-}
-
 struct Consumer {
     group: String,
     topics: Vec<String>,
@@ -199,13 +152,8 @@ struct TmqSession {
     queued_poll: Option<QueuedPoll>,
 }
 
-fn elapsed_ns(start: Instant) -> u64 {
-    start.elapsed().as_nanos().min(u64::MAX as u128) as u64
-}
-
 fn json<T: Serialize>(code: u16, message: &str, action: &str, req_id: u64, start: Instant, extra: T) -> Reply {
-    let env = Envelope { code, message, action, req_id, timing: elapsed_ns(start), extra };
-    Reply::Text(serde_json::to_vec(&env).unwrap_or_default())
+    Reply::Text(reply_json(code, message, action, req_id, start, extra))
 }
 
 fn ok<T: Serialize>(action: &str, req_id: u64, start: Instant, extra: T) -> Reply {
@@ -231,7 +179,7 @@ fn action8_frame(req_id: u64, code: u16, message: &str, message_id: u64, start: 
     out.extend_from_slice(&u64::MAX.to_le_bytes());
     out.extend_from_slice(&8u64.to_le_bytes());
     out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&elapsed_ns(start).to_le_bytes());
+    out.extend_from_slice(&timing_ns(start).to_le_bytes());
     out.extend_from_slice(&req_id.to_le_bytes());
     out.extend_from_slice(&(code as u32).to_le_bytes());
     out.extend_from_slice(&(message.len() as u32).to_le_bytes());
@@ -268,7 +216,7 @@ fn put_cstr(out: &mut Vec<u8>, s: &str) {
 }
 
 /// A raw block as data messages carry it: same layout as `fetch_raw_block`'s, version field 2.
-fn version2_block(rs: &crate::types::ResultSet) -> Vec<u8> {
+fn version2_block(rs: &ResultSet) -> Vec<u8> {
     let mut b = crate::block::encode_block(rs, 0, rs.num_rows());
     if b.len() >= 4 {
         b[..4].copy_from_slice(&2i32.to_le_bytes());
@@ -319,7 +267,7 @@ fn rows_in(batches: &[TopicBatch]) -> i64 {
 }
 
 /// Timestamp of row `r` (the first timestamp column), for resuming inside a table.
-fn row_ts(rs: &crate::types::ResultSet, r: usize) -> Option<i64> {
+fn row_ts(rs: &ResultSet, r: usize) -> Option<i64> {
     let c = rs.fields.iter().position(|f| f.ty == DataType::Timestamp)?;
     match rs.columns.get(c)?.get(r)? {
         Value::Timestamp(t) => Some(*t),
@@ -337,7 +285,7 @@ impl TmqSession {
         let mut after = HashMap::new();
         let mut all = Vec::new();
         loop {
-            let batches = self.shared.backend.topic_rows(topic, &after, MAX_POLL_ROWS)?;
+            let batches = guarded(|| self.shared.backend.topic_rows(topic, &after, MAX_POLL_ROWS))?;
             if batches.is_empty() {
                 return Ok(all);
             }
@@ -501,7 +449,7 @@ impl TmqSession {
         }
         for topic in consumer.topics.clone() {
             let pos = consumer.positions.entry(topic.clone()).or_default();
-            let Ok(batches) = self.shared.backend.topic_rows(&topic, &pos.after, MAX_POLL_ROWS) else { continue };
+            let Ok(batches) = guarded(|| self.shared.backend.topic_rows(&topic, &pos.after, MAX_POLL_ROWS)) else { continue };
             for b in &batches {
                 pos.after.insert(b.table.clone(), b.last_ts);
             }
@@ -632,7 +580,7 @@ impl TmqSession {
             "fetch_raw" => {
                 let raw = encode_data_message(&held.batches, 0, rows_in(&held.batches));
                 let mut out = Vec::with_capacity(38 + raw.len());
-                out.extend_from_slice(&elapsed_ns(start).to_le_bytes());
+                out.extend_from_slice(&timing_ns(start).to_le_bytes());
                 out.extend_from_slice(&req_id.to_le_bytes());
                 out.extend_from_slice(&message_id.to_le_bytes());
                 out.extend_from_slice(&3u64.to_le_bytes());
@@ -673,7 +621,7 @@ impl TmqSession {
                 let block = version2_block(&b.rows);
                 held.fetch_next += 1;
                 let mut out = Vec::with_capacity(24 + block.len());
-                out.extend_from_slice(&elapsed_ns(start).to_le_bytes());
+                out.extend_from_slice(&timing_ns(start).to_le_bytes());
                 out.extend_from_slice(&held.fetch_req_id.to_le_bytes());
                 out.extend_from_slice(&message_id.to_le_bytes());
                 out.extend_from_slice(&block);
@@ -704,7 +652,7 @@ where
             }
         };
         let replies = match msg {
-            Ok(Message::Text(t)) => crate::backend::run_blocking(|| session.handle_text(&t)),
+            Ok(Message::Text(t)) => run_blocking(|| session.handle_text(&t)),
             // The adapter reads only JSON on this endpoint.
             Ok(Message::Binary(_)) | Ok(Message::Pong) => vec![],
             Ok(Message::Ping(p)) => {
@@ -733,7 +681,7 @@ where
                     // A client may ask for any blocking time; an absurd one must not overflow.
                     let deadline = start.checked_add(Duration::from_millis(blocking_ms)).unwrap_or(start + Duration::from_secs(86_400));
                     let reply = loop {
-                        if let Some(Reply::Text(t)) = crate::backend::run_blocking(|| session.try_poll(req_id, start)) {
+                        if let Some(Reply::Text(t)) = run_blocking(|| session.try_poll(req_id, start)) {
                             break t;
                         }
                         let now = Instant::now();

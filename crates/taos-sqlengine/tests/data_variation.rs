@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use taos_testserver::engine::{Engine, EngineConfig, SessionCtx};
-use taos_testserver::types::{Outcome, ResultSet, Value};
+use taos_sqlengine::types::{Outcome, ResultSet, Value};
+use taos_sqlengine::{Engine, EngineConfig, SessionCtx};
 
 /// xorshift64*: deterministic data without a dependency.
 struct Rng(u64);
@@ -76,7 +76,7 @@ fn lit<T: ToString>(v: &Option<T>, quote: bool) -> String {
 }
 
 fn load(rows: &[Row]) -> (Engine, SessionCtx) {
-    let engine = Engine::new(EngineConfig::default());
+    let engine = Engine::new(EngineConfig::new("3.3.7.5"));
     let mut ctx = SessionCtx::default();
     for sql in [
         "create database dv",

@@ -144,7 +144,7 @@ impl<'a> Parser<'a> {
     }
 
     fn text(&self, t: Token) -> &'a str {
-        &self.sql[t.start..t.end]
+        t.text(self.sql)
     }
 
     /// The syntax error TDengine reports at the current token.

@@ -1,0 +1,66 @@
+//! What the protocol side needs from a SQL engine. The real [`Engine`](crate::Engine) implements
+//! it; tests and benches can plug in a small fake (e.g. one that serves a prepared result set).
+
+use std::collections::HashMap;
+
+use crate::session::SessionCtx;
+use crate::statement::{BoundTable, PreparedStmt};
+use crate::topic::TopicBatch;
+use crate::types::{code, Outcome, TdError, Value};
+
+pub trait SqlBackend: Send + Sync + 'static {
+    fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError>;
+    fn validate(&self, ctx: &SessionCtx, sql: &str) -> Result<(), TdError>;
+    fn database_exists(&self, db: &str) -> bool;
+
+    /// Schemaless write (`insert` on `/ws`): protocol 1 line, 2 telnet, 3 JSON into the session's
+    /// database; answers (affected rows, total rows). Backends without it refuse the action.
+    fn schemaless_insert(
+        &self,
+        _ctx: &SessionCtx,
+        _protocol: i64,
+        _precision: &str,
+        _data: &str,
+        _table_name_key: Option<&str>,
+    ) -> Result<(u64, u64), TdError> {
+        Err(TdError::new(code::ADAPTER_GENERIC, "unknown action insert"))
+    }
+
+    /// `stmt2_prepare`: parse a statement with `?` placeholders and describe them.
+    fn prepare(&self, _ctx: &SessionCtx, _sql: &str) -> Result<PreparedStmt, TdError> {
+        Err(TdError::new(code::TSC_STMT_API_ERROR, "Stmt API usage error"))
+    }
+
+    /// `stmt2_bind`: the checks taosd makes on bound values before `stmt2_exec` (e.g. a JSON tag
+    /// that is not an object). Nothing is written.
+    fn check_bind(&self, _stmt: &PreparedStmt, _tables: &[BoundTable]) -> Result<(), TdError> {
+        Ok(())
+    }
+
+    /// `stmt2_exec`: inserts → `Affected`, queries → `Rows`.
+    fn execute_prepared(
+        &self,
+        _ctx: &SessionCtx,
+        _stmt: &PreparedStmt,
+        _tables: Vec<BoundTable>,
+        _params: &[Value],
+    ) -> Result<Outcome, TdError> {
+        Err(TdError::new(code::TSC_STMT_API_ERROR, "Stmt API usage error"))
+    }
+
+    /// When a TMQ topic was created (ms), `None` if it does not exist. Tells a re-created topic
+    /// from the dropped one, whose consumer groups' offsets went with it.
+    fn topic_created(&self, _topic: &str) -> Option<i64> {
+        None
+    }
+
+    /// TMQ: rows of `topic` after the per-table timestamps in `after` (see `Engine::topic_rows`).
+    fn topic_rows(
+        &self,
+        _topic: &str,
+        _after: &HashMap<String, i64>,
+        _max_rows: usize,
+    ) -> Result<Vec<TopicBatch>, TdError> {
+        Err(TdError::new(code::MND_TOPIC_NOT_EXIST, "Topic not exist"))
+    }
+}

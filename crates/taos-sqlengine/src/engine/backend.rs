@@ -1,0 +1,65 @@
+//! The engine as the protocol side sees it: [`SqlBackend`] over [`Engine`].
+
+use std::collections::HashMap;
+
+use crate::backend::SqlBackend;
+use crate::session::SessionCtx;
+use crate::statement::{BoundTable, PreparedStmt};
+use crate::topic::TopicBatch;
+use crate::types::{code, Outcome, TdError, Value};
+
+use super::{Engine, SmlProtocol};
+
+impl SqlBackend for Engine {
+    fn topic_created(&self, topic: &str) -> Option<i64> {
+        Engine::topic(self, topic).map(|t| t.create_time_ms)
+    }
+    fn topic_rows(
+        &self,
+        topic: &str,
+        after: &HashMap<String, i64>,
+        max_rows: usize,
+    ) -> Result<Vec<TopicBatch>, TdError> {
+        Engine::topic_rows(self, topic, after, max_rows)
+    }
+    fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {
+        Engine::execute(self, ctx, sql)
+    }
+    fn validate(&self, ctx: &SessionCtx, sql: &str) -> Result<(), TdError> {
+        Engine::validate(self, ctx, sql)
+    }
+    fn database_exists(&self, db: &str) -> bool {
+        Engine::database_exists(self, db)
+    }
+    fn schemaless_insert(
+        &self,
+        ctx: &SessionCtx,
+        protocol: i64,
+        precision: &str,
+        data: &str,
+        table_name_key: Option<&str>,
+    ) -> Result<(u64, u64), TdError> {
+        let Some(protocol) = SmlProtocol::from_code(protocol) else {
+            return Err(TdError::new(0x3000, "Invalid line protocol type"));
+        };
+        let Some(db) = ctx.db.as_deref() else {
+            return Err(TdError::new(code::TSC_DB_NOT_SELECTED, "Database not specified or available"));
+        };
+        Engine::schemaless_insert(self, db, protocol, precision, data, table_name_key)
+    }
+    fn prepare(&self, ctx: &SessionCtx, sql: &str) -> Result<PreparedStmt, TdError> {
+        Engine::prepare(self, ctx, sql)
+    }
+    fn execute_prepared(
+        &self,
+        ctx: &SessionCtx,
+        stmt: &PreparedStmt,
+        tables: Vec<BoundTable>,
+        params: &[Value],
+    ) -> Result<Outcome, TdError> {
+        Engine::execute_prepared(self, ctx, stmt, tables, params)
+    }
+    fn check_bind(&self, stmt: &PreparedStmt, tables: &[BoundTable]) -> Result<(), TdError> {
+        Engine::check_insert_bind(self, stmt, tables)
+    }
+}

@@ -1,0 +1,39 @@
+//! How a server is set up: address, users, the engine's settings, block size and limits.
+
+use std::time::Duration;
+
+use taos_sqlengine::EngineConfig;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// (user, password) pairs; root/taosdata by default.
+    pub users: Vec<(String, String)>,
+    pub engine: EngineConfig,
+    /// Rows per result block served by `fetch_raw_block`/`fetch`.
+    pub block_rows: usize,
+    /// Largest WebSocket message accepted; a bigger one closes the connection with 1009.
+    pub max_message_bytes: usize,
+    /// The server pings idle WebSocket clients at this interval (taosAdapter: 54 s); `None` = never.
+    pub ping_interval: Option<Duration>,
+    /// Text of `get_server_info`; `None` = `ver:<version>\nbuild:taos-testserver <v>\ngitinfo:…`.
+    pub server_info: Option<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            host: "127.0.0.1".into(),
+            port: 6041,
+            users: vec![("root".into(), "taosdata".into())],
+            engine: EngineConfig::new(crate::SERVER_VERSION),
+            block_rows: 4096,
+            max_message_bytes: 256 * 1024 * 1024,
+            ping_interval: Some(Duration::from_secs(54)),
+            server_info: None,
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! What every connection of one server shares: its configuration, users, SQL backend and the TMQ
+//! consumer groups' committed offsets.
+
+use std::sync::Arc;
+
+use taos_sqlengine::SqlBackend;
+
+use crate::auth::Users;
+use crate::config::ServerConfig;
+use crate::tmq::offsets::TmqGroups;
+
+/// State shared by every connection.
+pub struct Shared {
+    pub config: ServerConfig,
+    pub users: Users,
+    pub backend: Arc<dyn SqlBackend>,
+    /// TMQ consumer groups' committed offsets (shared by every `/rest/tmq` connection).
+    pub tmq: TmqGroups,
+}
+
+impl Shared {
+    pub fn server_version(&self) -> &str {
+        &self.config.engine.server_version
+    }
+
+    /// What `get_server_info` answers: TDengine's multi-line `ver:…\nbuild:…\ngitinfo:…`.
+    pub fn server_info(&self) -> String {
+        match &self.config.server_info {
+            Some(info) => info.clone(),
+            None => format!(
+                "ver:{}\nbuild:taos-testserver {}\ngitinfo:no git commit id",
+                self.server_version(),
+                env!("CARGO_PKG_VERSION")
+            ),
+        }
+    }
+}

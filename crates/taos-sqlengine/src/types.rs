@@ -257,6 +257,17 @@ pub struct ResultSet {
 }
 
 impl ResultSet {
+    /// A result set from rows, each holding one value per field.
+    pub fn from_rows(fields: Vec<Field>, precision: Precision, rows: Vec<Vec<Value>>) -> ResultSet {
+        let mut columns: Vec<Vec<Value>> = (0..fields.len()).map(|_| Vec::with_capacity(rows.len())).collect();
+        for r in rows {
+            for (c, v) in columns.iter_mut().zip(r) {
+                c.push(v);
+            }
+        }
+        ResultSet { fields, precision, columns }
+    }
+
     pub fn num_rows(&self) -> usize {
         self.columns.first().map_or(0, |c| c.len())
     }

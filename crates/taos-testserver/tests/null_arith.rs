@@ -53,7 +53,7 @@ fn arithmetic_with_null_literal_is_null_per_row_typed_double() {
 
 #[tokio::test]
 async fn rest_answers_null_arithmetic_and_keeps_serving() {
-    let server = taos_testserver::start(ServerConfig::default())
+    let server = taos_testserver::start(ServerConfig { port: 0, ..ServerConfig::default() })
         .await
         .unwrap();
     for sql in SETUP.iter().filter(|s| !s.starts_with("use")) {

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use crate::sql::ast::BinOp;
 use crate::types::{DataType, Field, Precision, Value};
 
-use super::regex::Regex;
+use super::pattern::{like_match, Regex};
 
 /// Where a relation column's values come from in one segment (one table of a scan).
 pub enum ColSrc<'a> {
@@ -307,10 +307,6 @@ pub fn sort_cmp(a: &Value, b: &Value) -> Ordering {
         (false, true) => Ordering::Greater,
         _ => compare(a, b).unwrap_or(Ordering::Equal),
     }
-}
-
-pub fn like_match(s: &str, pat: &str) -> bool {
-    super::ddl::like_match(s, pat)
 }
 
 impl BExpr {

@@ -9,7 +9,8 @@ use crate::types::{code, DataType, TdError, Value};
 
 use super::catalog::*;
 use super::convert::{self, ConvCtx};
-use super::ddl::{create_child, keep_days, tag_values};
+use super::ddl::database::keep_days;
+use super::ddl::table::{create_child, tag_values};
 use super::{
     db_not_exist, ecode, err, invalid_column, resolve_db_name, table_not_exist, AutoCreate,
     Catalog, Engine, SessionCtx,

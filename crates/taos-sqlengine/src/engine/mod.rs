@@ -34,8 +34,9 @@ mod ddl;
 pub mod eval;
 pub mod geometry;
 mod insert;
+mod meta;
 mod query;
-mod regex;
+mod pattern;
 pub mod schemaless;
 pub mod stmt;
 pub mod time;
@@ -202,11 +203,11 @@ impl Engine {
             }
             Statement::Show(kind) => {
                 let cat = self.read();
-                ddl::show(self, &cat, ctx, &kind).map(Outcome::Rows)
+                meta::show::show(self, &cat, ctx, &kind).map(Outcome::Rows)
             }
             Statement::Describe(name) => {
                 let cat = self.read();
-                ddl::describe(&cat, ctx, &name).map(Outcome::Rows)
+                meta::describe::describe(&cat, ctx, &name).map(Outcome::Rows)
             }
             Statement::Use { name } => {
                 let cat = self.read();
@@ -340,10 +341,11 @@ pub struct TableSchema {
     pub precision: Precision,
 }
 
-/// `information_schema` / `performance_schema`.
+/// The system databases: `information_schema`, `performance_schema`.
+pub(crate) const SYSTEM_DBS: [&str; 2] = ["information_schema", "performance_schema"];
+
 pub(crate) fn is_system_db(name: &str) -> bool {
-    name.eq_ignore_ascii_case("information_schema")
-        || name.eq_ignore_ascii_case("performance_schema")
+    SYSTEM_DBS.iter().any(|s| name.eq_ignore_ascii_case(s))
 }
 
 /// The database a statement addresses: the explicit `db.` prefix, else the session's.

@@ -603,7 +603,7 @@ impl Engine {
                                 .unwrap_or(Value::Null)
                         })
                         .collect();
-                    super::ddl::create_child(dbm, &name, &st.name, tags);
+                    super::ddl::table::create_child(dbm, &name, &st.name, tags);
                 }
             }
             let ts = (p.ts_ns.unwrap_or(now_ns) / per_ns) as i64;

@@ -431,7 +431,7 @@ fn prepare_insert(
             col_slots.push(Slot::Fixed(Value::Timestamp(convert::convert_ts(
                 &cx,
                 v,
-                super::ddl::keep_days(db),
+                super::ddl::database::keep_days(db),
             )?)));
         } else {
             col_slots.push(Slot::Fixed(convert::convert_value(&cx, v, c)?));

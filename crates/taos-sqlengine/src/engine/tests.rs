@@ -263,7 +263,7 @@ fn decimal_arithmetic_is_exact_with_tdengine_result_types() {
 
 #[test]
 fn like_patterns() {
-    use super::ddl::like_match;
+    use super::pattern::like_match;
     assert!(like_match("alpha", "%a"));
     assert!(like_match("beta", "_eta"));
     assert!(!like_match("epsilon", "%a%"));

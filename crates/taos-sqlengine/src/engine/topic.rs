@@ -1,15 +1,17 @@
-//! Data of TMQ topics: the rows a consumer has not seen yet, per table, computed from the
-//! topic's definition (`AS SELECT`, `AS DATABASE`, `AS STABLE … [WHERE]`).
+//! TMQ topics: `CREATE TOPIC` / `DROP TOPIC`, and their data — the rows a consumer has not seen
+//! yet, per table, computed from the topic's definition (`AS SELECT`, `AS DATABASE`,
+//! `AS STABLE … [WHERE]`).
 
 use std::collections::HashMap;
 
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::topic::TopicBatch;
-use crate::types::TdError;
+use crate::types::{code, TdError};
 
 use super::catalog::TableKind;
-use super::{err, Engine};
+use super::query::{has_agg_call, run_query};
+use super::{db_not_exist, err, resolve_db, Catalog, Engine, Topic};
 
 impl Engine {
     /// Rows of `topic` with a timestamp greater than `after[table]` (every row of a table that
@@ -24,7 +26,7 @@ impl Engine {
             .topic(topic)
             .ok_or_else(|| err(993, "Topic not exist"))?;
         let cat = self.read();
-        let db = cat.dbs.get(&t.db).ok_or_else(super::db_not_exist)?;
+        let db = cat.dbs.get(&t.db).ok_or_else(db_not_exist)?;
         // (table, stable, base select) for every table the topic covers
         let mut plans: Vec<(String, Option<String>, Select, Vec<OrderItem>)> = Vec::new();
         let star = |name: &str, where_: Option<Expr>| Select {
@@ -166,7 +168,7 @@ impl Engine {
                 slimit: None,
                 limit: None,
             };
-            let rows = super::query::run_query(self, &cat, &ctx, &q)?;
+            let rows = run_query(self, &cat, &ctx, &q)?;
             budget = budget.saturating_sub(end - start);
             // a batch whose rows were all filtered out still reports the progress (`last_ts`)
             out.push(TopicBatch {
@@ -179,4 +181,81 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// `CREATE TOPIC`: a topic on a database, a super table (optionally filtered) or a plain
+/// projection query (aggregates, windows, grouping, ordering and limits are refused with 9785).
+pub(super) fn create_topic(
+    engine: &Engine,
+    cat: &mut Catalog,
+    ctx: &SessionCtx,
+    sql: &str,
+    name: String,
+    if_not_exists: bool,
+    source: TopicSource,
+) -> Result<(), TdError> {
+    if cat.topics.contains_key(&name) {
+        if if_not_exists {
+            return Ok(());
+        }
+        return Err(err(992, "Topic already exists"));
+    }
+    let (db, kind) = match &source {
+        TopicSource::Database(d) => {
+            if !cat.dbs.contains_key(d) {
+                return Err(db_not_exist());
+            }
+            (d.clone(), "db")
+        }
+        TopicSource::Stable { name: st, .. } => {
+            let d = resolve_db(cat, ctx, st.db.as_deref())?;
+            if !d.stables.contains_key(&st.name) {
+                return Err(err(code::MND_STB_NOT_EXIST, "STable not exist"));
+            }
+            (d.name.clone(), "stable")
+        }
+        TopicSource::Query(q) => {
+            let invalid = || err(9785, "Invalid topic query");
+            let s = &q.selects[0];
+            if q.selects.len() != 1
+                || !q.order_by.is_empty()
+                || s.window.is_some()
+                || !s.group_by.is_empty()
+                || !s.partition_by.is_empty()
+                || q.limit.is_some()
+            {
+                return Err(invalid());
+            }
+            let Some(FromItem::Table { name: tn, .. }) = &s.from else {
+                return Err(invalid());
+            };
+            let d = resolve_db(cat, ctx, tn.db.as_deref())?;
+            run_query(engine, cat, ctx, q)?;
+            if s.items.iter().any(|i| has_agg_call(&i.expr)) {
+                return Err(invalid());
+            }
+            (d.name.clone(), "column")
+        }
+    };
+    let text = sql.trim().trim_end_matches(';').trim_end().to_string();
+    cat.topics.insert(
+        name.clone(),
+        Topic {
+            name,
+            db,
+            kind,
+            sql: text,
+            source,
+            create_time_ms: chrono::Utc::now().timestamp_millis(),
+        },
+    );
+    Ok(())
+}
+
+/// `DROP TOPIC`.
+pub(super) fn drop_topic(cat: &mut Catalog, name: &str, if_exists: bool) -> Result<(), TdError> {
+    if cat.topics.remove(name).is_none() && !if_exists {
+        return Err(err(993, "Topic not exist"));
+    }
+    Ok(())
 }

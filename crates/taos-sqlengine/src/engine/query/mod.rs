@@ -7,10 +7,11 @@ use crate::sql::ast::*;
 use crate::types::{code, DataType, Field, Precision, ResultSet, TdError, Value};
 
 use super::catalog::TableKind;
+use super::meta::system_tables::system_table;
 use super::eval::*;
-use super::regex::Regex;
+use super::pattern::Regex;
 use super::{
-    ddl, ecode, err, invalid_column, resolve_db, table_not_exist, time, unsupported, Catalog,
+    ecode, err, invalid_column, resolve_db, table_not_exist, time, unsupported, Catalog,
     Engine, SessionCtx,
 };
 
@@ -1342,7 +1343,7 @@ pub(super) fn run_query(
     }
     sort_rows(&mut rows, &keys);
     apply_limit(&mut rows, q.limit);
-    Ok(from_rows(out.fields, out.precision, rows))
+    Ok(ResultSet::from_rows(out.fields, out.precision, rows))
 }
 
 fn to_rows(rs: &ResultSet) -> Vec<Vec<Value>> {
@@ -1350,22 +1351,6 @@ fn to_rows(rs: &ResultSet) -> Vec<Vec<Value>> {
     (0..n)
         .map(|r| rs.columns.iter().map(|c| c[r].clone()).collect())
         .collect()
-}
-
-fn from_rows(fields: Vec<Field>, precision: Precision, rows: Vec<Vec<Value>>) -> ResultSet {
-    let mut columns: Vec<Vec<Value>> = (0..fields.len())
-        .map(|_| Vec::with_capacity(rows.len()))
-        .collect();
-    for r in rows {
-        for (c, v) in columns.iter_mut().zip(r) {
-            c.push(v);
-        }
-    }
-    ResultSet {
-        fields,
-        precision,
-        columns,
-    }
 }
 
 fn dedupe(rows: &mut Vec<Vec<Value>>, visible: usize) {
@@ -1666,7 +1651,7 @@ fn exec_select(
         Some(FromItem::Table { name, .. }) => {
             let dbn = name.db.as_deref().or(ctx.db.as_deref());
             if matches!(dbn, Some("information_schema") | Some("performance_schema")) {
-                Some(ddl::system_table(cat, &name.name).ok_or_else(table_not_exist)?)
+                Some(system_table(cat, &name.name).ok_or_else(table_not_exist)?)
             } else {
                 None
             }
@@ -2046,7 +2031,7 @@ fn exec_select(
     for r in &mut out_rows {
         r.truncate(visible);
     }
-    Ok(from_rows(fields, rel.precision, out_rows))
+    Ok(ResultSet::from_rows(fields, rel.precision, out_rows))
 }
 
 fn is_boolean(e: &BExpr) -> bool {

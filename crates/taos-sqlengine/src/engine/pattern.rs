@@ -1,6 +1,59 @@
-//! A small POSIX-style regular-expression matcher for MATCH/NMATCH: literals, `.`, bracket
-//! classes (`[a-e]`, `[^0-9]`), anchors `^`/`$`, quantifiers `*`, `+`, `?`, and `\` escapes.
-//! Unanchored patterns match anywhere in the text.
+//! Pattern matching: `LIKE` patterns ([`like_match`]) and a small POSIX-style regular-expression
+//! matcher for MATCH/NMATCH ([`Regex`]: literals, `.`, bracket classes (`[a-e]`, `[^0-9]`),
+//! anchors `^`/`$`, quantifiers `*`, `+`, `?`, and `\` escapes; unanchored patterns match
+//! anywhere in the text).
+
+/// `LIKE` pattern match (`%`, `_`, `\` escapes), iterative with one backtrack point per `%` so
+/// patterns with many `%` stay linear-ish.
+pub fn like_match(s: &str, pat: &str) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum P {
+        Any,
+        One,
+        Lit(char),
+    }
+    let mut p: Vec<P> = Vec::with_capacity(pat.len());
+    let mut it = pat.chars();
+    while let Some(c) = it.next() {
+        p.push(match c {
+            '%' => P::Any,
+            '_' => P::One,
+            '\\' => match it.next() {
+                Some(n) => P::Lit(n),
+                None => P::Lit('\\'),
+            },
+            other => P::Lit(other),
+        });
+    }
+    let t: Vec<char> = s.chars().collect();
+    let (mut ti, mut pi) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some(P::Any) => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(P::One) => {
+                ti += 1;
+                pi += 1;
+            }
+            Some(P::Lit(c)) if *c == t[ti] => {
+                ti += 1;
+                pi += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|x| *x == P::Any)
+}
 
 #[derive(Debug, Clone)]
 enum Atom {

@@ -1,0 +1,215 @@
+//! DDL: `CREATE/ALTER/DROP DATABASE`, `CREATE/DROP STABLE/TABLE` (child tables too), `ALTER`;
+//! topics are created in [`crate::engine::topic`].
+
+mod alter;
+pub(super) mod database;
+pub(super) mod table;
+
+use crate::sql::ast::*;
+use crate::types::{code, TdError};
+
+use crate::engine::catalog::*;
+use crate::engine::convert::ConvCtx;
+use alter::alter;
+use database::*;
+use table::*;
+use crate::engine::{
+    SYSTEM_DBS,
+    db_not_exist, err, resolve_db_name, table_not_exist,
+    Catalog, Engine, SessionCtx,
+};
+
+pub(crate) fn run_ddl(
+    engine: &Engine,
+    cat: &mut Catalog,
+    ctx: &SessionCtx,
+    sql: &str,
+    stmt: Statement,
+) -> Result<(), TdError> {
+    match stmt {
+        Statement::CreateDatabase {
+            name,
+            if_not_exists,
+            options,
+        } => {
+            if SYSTEM_DBS.contains(&name.as_str()) {
+                return Err(err(
+                    code::TSC_INVALID_OPERATION,
+                    format!("Cannot create system database: `{}`", name),
+                ));
+            }
+            let (precision, opts) = db_options(&options, DbOptions::default())?;
+            if cat.dbs.contains_key(&name) {
+                if if_not_exists {
+                    return Ok(());
+                }
+                return Err(err(code::MND_DB_ALREADY_EXIST, "Database already exists"));
+            }
+            cat.dbs.insert(
+                name.clone(),
+                Database::new(name, precision.unwrap_or_default(), opts),
+            );
+            Ok(())
+        }
+        Statement::AlterDatabase { name, options } => {
+            let db = cat.dbs.get_mut(&name).ok_or_else(db_not_exist)?;
+            let (_, opts) = db_options(&options, db.options.clone())?;
+            db.options = opts;
+            Ok(())
+        }
+        Statement::DropDatabase { name, if_exists } => {
+            if SYSTEM_DBS.contains(&name.as_str()) {
+                return Err(err(
+                    code::TSC_INVALID_OPERATION,
+                    format!("Cannot drop system database: `{}`", name),
+                ));
+            }
+            if cat.dbs.contains_key(&name) && cat.topics.values().any(|t| t.db == name) {
+                return Err(err(1005, "Topic must be dropped first"));
+            }
+            if cat.dbs.remove(&name).is_none() && !if_exists {
+                return Err(db_not_exist());
+            }
+            Ok(())
+        }
+        Statement::CreateStable {
+            name,
+            if_not_exists,
+            columns,
+            tags,
+        } => {
+            let db = db_mut(cat, ctx, name.db.as_deref())?;
+            let cols = column_schemas(&columns, false)?;
+            let tags = column_schemas(&tags, true)?;
+            check_table_shape(&cols, Some(&tags))?;
+            if db.stables.contains_key(&name.name) {
+                if if_not_exists {
+                    return Ok(());
+                }
+                return Err(err(code::MND_STB_ALREADY_EXIST, "STable already exists"));
+            }
+            if db.tables.contains_key(&name.name) {
+                if if_not_exists {
+                    return Ok(());
+                }
+                return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
+            }
+            let seq = db.seq();
+            let now = chrono::Utc::now().timestamp_millis();
+            db.stables.insert(
+                name.name.clone(),
+                STable {
+                    name: name.name,
+                    columns: cols,
+                    tags,
+                    seq,
+                    create_time_ms: now,
+                },
+            );
+            Ok(())
+        }
+        Statement::CreateTable {
+            name,
+            if_not_exists,
+            columns,
+        } => {
+            let db = db_mut(cat, ctx, name.db.as_deref())?;
+            let cols = column_schemas(&columns, false)?;
+            check_table_shape(&cols, None)?;
+            if db.tables.contains_key(&name.name) || db.stables.contains_key(&name.name) {
+                if if_not_exists {
+                    return Ok(());
+                }
+                return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
+            }
+            let seq = db.seq();
+            let n = cols.len() - 1;
+            db.tables.insert(
+                name.name.clone(),
+                Table {
+                    name: name.name,
+                    kind: TableKind::Normal { columns: cols },
+                    data: TableData::with_columns(n),
+                    seq,
+                    create_time_ms: chrono::Utc::now().timestamp_millis(),
+                },
+            );
+            Ok(())
+        }
+        Statement::CreateChildren(children) => {
+            // validate all first: one failing table fails the statement
+            let mut prepared = Vec::new();
+            for c in &children {
+                let dbname = crate::engine::db_key(cat, &resolve_db_name(ctx, c.name.db.as_deref())?);
+                let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
+                let stname = &c.stable.name;
+                let st = db.stables.get(stname).ok_or_else(table_not_exist)?;
+                let cx = ConvCtx {
+                    sql,
+                    tz: engine.config().timezone,
+                    precision: db.precision,
+                    now: crate::engine::time::now(db.precision),
+                };
+                let tags = tag_values(&cx, st, c.tag_names.as_deref(), &c.tags)?;
+                if db.tables.contains_key(&c.name.name) || db.stables.contains_key(&c.name.name) {
+                    if c.if_not_exists {
+                        continue;
+                    }
+                    return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
+                }
+                prepared.push((dbname, c.name.name.clone(), stname.clone(), tags));
+            }
+            for (dbname, name, stable, tags) in prepared {
+                if let Some(db) = cat.dbs.get_mut(&dbname) {
+                    create_child(db, &name, &stable, tags);
+                }
+            }
+            Ok(())
+        }
+        Statement::DropTables { names, if_exists } => {
+            for n in &names {
+                let db = db_mut(cat, ctx, n.db.as_deref())?;
+                if db.tables.remove(&n.name).is_none() && !if_exists {
+                    return Err(table_not_exist());
+                }
+            }
+            Ok(())
+        }
+        Statement::DropStable { name, if_exists } => {
+            let db = db_mut(cat, ctx, name.db.as_deref())?;
+            if db.stables.remove(&name.name).is_none() {
+                if if_exists {
+                    return Ok(());
+                }
+                return Err(err(code::MND_STB_NOT_EXIST, "STable not exist"));
+            }
+            db.tables.retain(
+                |_, t| !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == name.name),
+            );
+            Ok(())
+        }
+        Statement::Alter {
+            stable,
+            name,
+            action,
+        } => alter(engine, cat, ctx, sql, stable, &name, action),
+        Statement::CreateTopic {
+            name,
+            if_not_exists,
+            source,
+        } => crate::engine::topic::create_topic(engine, cat, ctx, sql, name, if_not_exists, source),
+        Statement::DropTopic { name, if_exists } => crate::engine::topic::drop_topic(cat, &name, if_exists),
+        _ => Err(crate::engine::unsupported(sql.trim())),
+    }
+}
+
+pub(crate) fn db_mut<'c>(
+    cat: &'c mut Catalog,
+    ctx: &SessionCtx,
+    explicit: Option<&str>,
+) -> Result<&'c mut Database, TdError> {
+    let name = crate::engine::db_key(cat, &resolve_db_name(ctx, explicit)?);
+    cat.dbs.get_mut(&name).ok_or_else(db_not_exist)
+}
+
+// ---------------------------------------------------------------------- SHOW / DESCRIBE

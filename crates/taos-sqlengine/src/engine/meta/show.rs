@@ -1,0 +1,284 @@
+//! `SHOW …`: databases, tables, super tables, tags, topics, subscriptions, `SHOW CREATE …`.
+
+use crate::session::SessionCtx;
+use crate::types::{DataType, Field, Precision, ResultSet, TdError, Value};
+
+use crate::engine::pattern::like_match;
+use super::*;
+use crate::engine::{
+    db_not_exist, invalid_column, resolve_db, table_not_exist,
+    Catalog, Engine,
+};
+
+pub(crate) fn show(
+    engine: &Engine,
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    kind: &ShowKind,
+) -> Result<ResultSet, TdError> {
+    let ms = Precision::Millisecond;
+    match kind {
+        ShowKind::Databases => {
+            let mut names: Vec<&Database> = cat.dbs.values().collect();
+            names.sort_by_key(|d| d.create_time_ms);
+            let mut rows = vec![
+                vec![str_col("information_schema")],
+                vec![str_col("performance_schema")],
+            ];
+            rows.extend(names.iter().map(|d| vec![str_col(&d.name)]));
+            Ok(ResultSet::from_rows(vec![vfield("name", 64)], ms, rows))
+        }
+        ShowKind::Tables { db, like, filter } => {
+            let d = resolve_db(cat, ctx, db.as_deref())?;
+            let rows = d
+                .tables_in_order()
+                .into_iter()
+                .filter(|t| match filter {
+                    Some(true) => matches!(t.kind, TableKind::Normal { .. }),
+                    Some(false) => matches!(t.kind, TableKind::Child { .. }),
+                    None => true,
+                })
+                .filter(|t| like.as_ref().is_none_or(|p| like_match(&t.name, p)))
+                .map(|t| vec![str_col(&t.name)])
+                .collect();
+            Ok(ResultSet::from_rows(vec![vfield("table_name", 192)], ms, rows))
+        }
+        ShowKind::Stables { db, like } => {
+            let d = resolve_db(cat, ctx, db.as_deref())?;
+            let rows = d
+                .stables_in_order()
+                .into_iter()
+                .filter(|t| like.as_ref().is_none_or(|p| like_match(&t.name, p)))
+                .map(|t| vec![str_col(&t.name)])
+                .collect();
+            Ok(ResultSet::from_rows(vec![vfield("stable_name", 192)], ms, rows))
+        }
+        ShowKind::CreateDatabase(name) => {
+            let d = cat.dbs.get(name).ok_or_else(db_not_exist)?;
+            let o = &d.options;
+            let text = format!(
+                "CREATE DATABASE `{}` BUFFER {} CACHESIZE {} CACHEMODEL '{}' COMP {} DURATION {} WAL_FSYNC_PERIOD {} MAXROWS {} MINROWS {} STT_TRIGGER 2 KEEP {} PAGES {} PAGESIZE {} PRECISION '{}' REPLICA {} WAL_LEVEL {} VGROUPS {} SINGLE_STABLE 0 TABLE_PREFIX 0 TABLE_SUFFIX 0 TSDB_PAGESIZE 4 WAL_RETENTION_PERIOD 3600 WAL_RETENTION_SIZE 0 KEEP_TIME_OFFSET 0 ENCRYPT_ALGORITHM 'none' SS_CHUNKPAGES 131072 SS_KEEPLOCAL 525600m SS_COMPACT 1 COMPACT_INTERVAL 0d COMPACT_TIME_RANGE 0d,0d COMPACT_TIME_OFFSET 0h",
+                d.name, o.buffer, o.cachesize, o.cachemodel, o.comp, o.duration, o.wal_fsync_period, o.maxrows, o.minrows, o.keep, o.pages, o.pagesize, d.precision.as_str(), o.replica, o.wal_level, o.vgroups
+            );
+            Ok(ResultSet::from_rows(
+                vec![vfield("Database", 63), vfield("Create Database", 65517)],
+                ms,
+                vec![vec![str_col(&d.name), str_col(text)]],
+            ))
+        }
+        ShowKind::CreateTable(name) | ShowKind::CreateStable(name) => {
+            let d = resolve_db(cat, ctx, name.db.as_deref())?;
+            let cols_text = |cols: &[ColumnSchema]| {
+                cols.iter()
+                    .map(|c| format!("`{}` {}", c.name, type_text(c)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let text = if let Some(st) = d.stables.get(&name.name) {
+                format!(
+                    "CREATE STABLE `{}` ({}) TAGS ({})",
+                    st.name,
+                    cols_text(&st.columns),
+                    cols_text(&st.tags)
+                )
+            } else {
+                if matches!(kind, ShowKind::CreateStable(_)) {
+                    return Err(table_not_exist());
+                }
+                let t = d.tables.get(&name.name).ok_or_else(table_not_exist)?;
+                match &t.kind {
+                    TableKind::Normal { columns } => {
+                        format!("CREATE TABLE `{}` ({})", t.name, cols_text(columns))
+                    }
+                    TableKind::Child { stable, tags } => {
+                        let st = d.stables.get(stable).ok_or_else(table_not_exist)?;
+                        let names = st
+                            .tags
+                            .iter()
+                            .map(|c| format!("`{}`", c.name))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let vals = tags
+                            .iter()
+                            .map(|v| value_text(v, true).unwrap_or_else(|| "NULL".into()))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        format!(
+                            "CREATE TABLE `{}` USING `{}` ({}) TAGS ({})",
+                            t.name, stable, names, vals
+                        )
+                    }
+                }
+            };
+            Ok(ResultSet::from_rows(
+                vec![vfield("Table", 193), vfield("Create Table", 3_145_726)],
+                ms,
+                vec![vec![str_col(&name.name), str_col(text)]],
+            ))
+        }
+        ShowKind::Tags(name) => {
+            let d = resolve_db(cat, ctx, name.db.as_deref())?;
+            let t = d.tables.get(&name.name).ok_or_else(table_not_exist)?;
+            let fields = vec![
+                vfield("table_name", 192),
+                vfield("db_name", 64),
+                vfield("stable_name", 192),
+                vfield("tag_name", 64),
+                vfield("tag_type", 32),
+                vfield("tag_value", 16384),
+            ];
+            let mut rows = Vec::new();
+            if let TableKind::Child { stable, tags } = &t.kind {
+                if let Some(st) = d.stables.get(stable) {
+                    for (c, v) in st.tags.iter().zip(tags) {
+                        rows.push(vec![
+                            str_col(&t.name),
+                            str_col(&d.name),
+                            str_col(stable),
+                            str_col(&c.name),
+                            str_col(tag_type_text(c)),
+                            value_text(v, false).map(Value::Str).unwrap_or(Value::Null),
+                        ]);
+                    }
+                }
+            }
+            Ok(ResultSet::from_rows(fields, ms, rows))
+        }
+        ShowKind::TableTags { cols, table } => {
+            let d = resolve_db(cat, ctx, table.db.as_deref())?;
+            let st = d.stables.get(&table.name).ok_or_else(table_not_exist)?;
+            let idx: Vec<Option<usize>> = match cols {
+                None => std::iter::once(None)
+                    .chain((0..st.tags.len()).map(Some))
+                    .collect(),
+                Some(names) => names
+                    .iter()
+                    .map(|n| {
+                        if n == "tbname" {
+                            Ok(None)
+                        } else {
+                            st.tags
+                                .iter()
+                                .position(|t| t.name == *n)
+                                .map(Some)
+                                .ok_or_else(|| invalid_column(n))
+                        }
+                    })
+                    .collect::<Result<_, _>>()?,
+            };
+            let fields = idx
+                .iter()
+                .map(|i| {
+                    i.map(|i| st.tags[i].field())
+                        .unwrap_or_else(|| vfield("tbname", 270))
+                })
+                .collect();
+            let rows = d
+                .children_of(&st.name)
+                .into_iter()
+                .map(|t| {
+                    let tags = match &t.kind {
+                        TableKind::Child { tags, .. } => tags.clone(),
+                        _ => vec![],
+                    };
+                    idx.iter()
+                        .map(|i| {
+                            i.map(|i| tags.get(i).cloned().unwrap_or(Value::Null))
+                                .unwrap_or_else(|| str_col(&t.name))
+                        })
+                        .collect()
+                })
+                .collect();
+            Ok(ResultSet::from_rows(fields, ms, rows))
+        }
+        ShowKind::Users => {
+            let fields = vec![
+                vfield("name", 24),
+                Field::fixed("super", DataType::TinyInt),
+                Field::fixed("enable", DataType::TinyInt),
+                Field::fixed("sysinfo", DataType::TinyInt),
+                Field::fixed("createdb", DataType::TinyInt),
+                Field::fixed("create_time", DataType::Timestamp),
+                vfield("allowed_host", 49152),
+            ];
+            let row = vec![
+                str_col("root"),
+                Value::Int(1),
+                Value::Int(1),
+                Value::Int(1),
+                Value::Int(1),
+                Value::Timestamp(0),
+                str_col("127.0.0.1/32,::1/128"),
+            ];
+            Ok(ResultSet::from_rows(fields, ms, vec![row]))
+        }
+        ShowKind::Variables { like } => {
+            let fields = vec![
+                vfield("name", 30),
+                vfield("value", 4094),
+                vfield("scope", 6),
+                vfield("category", 6),
+                vfield("info", 62),
+            ];
+            let tz = engine.config().timezone;
+            let offset = {
+                use chrono::{Offset, TimeZone};
+                let now = chrono::Utc::now().naive_utc();
+                let secs = tz.offset_from_utc_datetime(&now).fix().local_minus_utc();
+                let sign = if secs < 0 { '-' } else { '+' };
+                format!(
+                    "{}{:02}{:02}",
+                    sign,
+                    secs.abs() / 3600,
+                    secs.abs() % 3600 / 60
+                )
+            };
+            let abbr = chrono::Utc::now()
+                .with_timezone(&tz)
+                .format("%Z")
+                .to_string();
+            let vars = vec![
+                ("timezone", format!("{} ({}, {})", tz.name(), abbr, offset)),
+                ("locale", "C.UTF-8".into()),
+                ("charset", "UTF-8".into()),
+            ];
+            let rows = vars
+                .into_iter()
+                .filter(|(n, _)| like.as_ref().is_none_or(|p| like_match(n, p)))
+                .map(|(n, v)| {
+                    vec![
+                        str_col(n),
+                        str_col(v),
+                        str_col("both"),
+                        str_col("global"),
+                        str_col(""),
+                    ]
+                })
+                .collect();
+            Ok(ResultSet::from_rows(fields, ms, rows))
+        }
+        ShowKind::Topics => {
+            let mut t: Vec<&crate::engine::Topic> = cat.topics.values().collect();
+            t.sort_by_key(|t| t.create_time_ms);
+            Ok(ResultSet::from_rows(
+                vec![vfield("topic_name", 192)],
+                ms,
+                t.into_iter().map(|t| vec![str_col(&t.name)]).collect(),
+            ))
+        }
+        ShowKind::Subscriptions => {
+            let fields = vec![
+                vfield("topic_name", 205),
+                vfield("consumer_group", 193),
+                Field::fixed("vgroup_id", DataType::Int),
+                vfield("consumer_id", 256),
+                vfield("user", 24),
+                vfield("fqdn", 128),
+                vfield("offset", 64),
+                Field::fixed("rows", DataType::BigInt),
+            ];
+            Ok(ResultSet::from_rows(fields, ms, vec![]))
+        }
+        ShowKind::Dnodes | ShowKind::Vgroups { .. } => Err(crate::engine::unsupported("show")),
+    }
+}

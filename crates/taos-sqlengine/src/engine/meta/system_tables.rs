@@ -1,0 +1,287 @@
+//! The `information_schema` and `performance_schema` tables a query can read.
+
+use crate::types::{DataType, Field, Precision, ResultSet, Value};
+
+use super::*;
+use crate::engine::{
+    SYSTEM_DBS,
+    Catalog,
+};
+
+/// `information_schema.<name>` as a result set (all columns), or `None` if unknown.
+pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
+    let ms = Precision::Millisecond;
+    let ts = |name: &str| Field::fixed(name, DataType::Timestamp);
+    let int = |name: &str| Field::fixed(name, DataType::Int);
+    let mut dbs: Vec<&Database> = cat.dbs.values().collect();
+    dbs.sort_by(|a, b| a.name.cmp(&b.name));
+    Some(match name {
+        "ins_databases" => {
+            let fields = vec![
+                vfield("name", 64),
+                ts("create_time"),
+                Field::fixed("vgroups", DataType::SmallInt),
+                Field::fixed("ntables", DataType::BigInt),
+                Field::fixed("replica", DataType::TinyInt),
+                vfield("strict", 4),
+                vfield("duration", 10),
+                vfield("keep", 32),
+                int("buffer"),
+                int("pagesize"),
+                int("pages"),
+                int("minrows"),
+                int("maxrows"),
+                Field::fixed("comp", DataType::TinyInt),
+                vfield("precision", 2),
+                vfield("status", 10),
+                vfield("retentions", 60),
+                Field::fixed("single_stable", DataType::Bool),
+                vfield("cachemodel", 11),
+                int("cachesize"),
+                Field::fixed("wal_level", DataType::TinyInt),
+                int("wal_fsync_period"),
+            ];
+            let mut rows = Vec::new();
+            for sys in SYSTEM_DBS {
+                rows.push(vec![
+                    str_col(sys),
+                    Value::Null,
+                    Value::Null,
+                    Value::Int(0),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    str_col("ready"),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                ]);
+            }
+            for d in dbs {
+                let o = &d.options;
+                rows.push(vec![
+                    str_col(&d.name),
+                    Value::Timestamp(d.create_time_ms),
+                    Value::Int(o.vgroups),
+                    Value::Int(d.tables.len() as i64),
+                    Value::Int(o.replica),
+                    str_col("off"),
+                    str_col(&o.duration),
+                    str_col(&o.keep),
+                    Value::Int(o.buffer),
+                    Value::Int(o.pagesize),
+                    Value::Int(o.pages),
+                    Value::Int(o.minrows),
+                    Value::Int(o.maxrows),
+                    Value::Int(o.comp),
+                    str_col(d.precision.as_str()),
+                    str_col("ready"),
+                    Value::Null,
+                    Value::Bool(false),
+                    str_col(&o.cachemodel),
+                    Value::Int(o.cachesize),
+                    Value::Int(o.wal_level),
+                    Value::Int(o.wal_fsync_period),
+                ]);
+            }
+            ResultSet::from_rows(fields, ms, rows)
+        }
+        "ins_stables" => {
+            let fields = vec![
+                vfield("stable_name", 192),
+                vfield("db_name", 64),
+                ts("create_time"),
+                int("columns"),
+                int("tags"),
+                ts("last_update"),
+                vfield("table_comment", 1024),
+                vfield("watermark", 64),
+                vfield("max_delay", 64),
+                vfield("rollup", 128),
+                Field::fixed("uid", DataType::BigInt),
+                Field::fixed("isvirtual", DataType::Bool),
+                Field::fixed("keep", DataType::BigInt),
+            ];
+            let mut rows = Vec::new();
+            for d in dbs {
+                for st in d.stables_in_order() {
+                    rows.push(vec![
+                        str_col(&st.name),
+                        str_col(&d.name),
+                        Value::Timestamp(st.create_time_ms),
+                        Value::Int(st.columns.len() as i64),
+                        Value::Int(st.tags.len() as i64),
+                        Value::Timestamp(st.create_time_ms),
+                        Value::Null,
+                        str_col("5000a,5000a"),
+                        str_col("-1a,-1a"),
+                        str_col(""),
+                        Value::Int(st.seq as i64),
+                        Value::Bool(false),
+                        Value::Int(-1),
+                    ]);
+                }
+            }
+            ResultSet::from_rows(fields, ms, rows)
+        }
+        "ins_tables" => {
+            let fields = vec![
+                vfield("table_name", 192),
+                vfield("db_name", 64),
+                ts("create_time"),
+                int("columns"),
+                vfield("stable_name", 192),
+                Field::fixed("uid", DataType::BigInt),
+                Field::fixed("vgroup_id", DataType::Int),
+                int("ttl"),
+                vfield("table_comment", 1024),
+                vfield("type", 21),
+            ];
+            let mut rows = Vec::new();
+            for d in dbs {
+                for t in d.tables_in_order() {
+                    let (stable, ty) = match &t.kind {
+                        TableKind::Child { stable, .. } => (str_col(stable), "CHILD_TABLE"),
+                        TableKind::Normal { .. } => (Value::Null, "NORMAL_TABLE"),
+                    };
+                    rows.push(vec![
+                        str_col(&t.name),
+                        str_col(&d.name),
+                        Value::Timestamp(t.create_time_ms),
+                        Value::Int(d.columns_of(t).len() as i64),
+                        stable,
+                        Value::Int(t.seq as i64),
+                        Value::Int(2),
+                        Value::Int(0),
+                        Value::Null,
+                        str_col(ty),
+                    ]);
+                }
+            }
+            ResultSet::from_rows(fields, ms, rows)
+        }
+        "ins_columns" => {
+            let fields = vec![
+                vfield("table_name", 192),
+                vfield("db_name", 64),
+                vfield("table_type", 21),
+                vfield("col_name", 64),
+                vfield("col_type", 32),
+                int("col_length"),
+                Field::fixed("col_precision", DataType::TinyInt),
+                Field::fixed("col_scale", DataType::TinyInt),
+                vfield("col_nullable", 4),
+            ];
+            let mut rows = Vec::new();
+            let mut push = |table: &str, db: &str, ty: &str, cols: &[ColumnSchema]| {
+                for c in cols {
+                    let (t, len) = match c.ty {
+                        DataType::VarChar | DataType::NChar => {
+                            (format!("{}({})", c.ty.name(), c.len), c.len)
+                        }
+                        DataType::VarBinary | DataType::Geometry => {
+                            (c.ty.name().to_string(), c.len + 2)
+                        }
+                        DataType::Decimal | DataType::Decimal64 => (type_text(c), c.len),
+                        _ => (c.ty.name().to_string(), c.len),
+                    };
+                    rows.push(vec![
+                        str_col(table),
+                        str_col(db),
+                        str_col(ty),
+                        str_col(&c.name),
+                        str_col(t),
+                        Value::Int(len as i64),
+                        Value::Int(c.precision as i64),
+                        Value::Int(c.scale as i64),
+                        Value::Null,
+                    ]);
+                }
+            };
+            for d in &dbs {
+                for st in d.stables_in_order() {
+                    push(&st.name, &d.name, "SUPER_TABLE", &st.columns);
+                }
+                for t in d.tables_in_order() {
+                    let ty = if matches!(t.kind, TableKind::Child { .. }) {
+                        "CHILD_TABLE"
+                    } else {
+                        "NORMAL_TABLE"
+                    };
+                    push(&t.name, &d.name, ty, d.columns_of(t));
+                }
+            }
+            ResultSet::from_rows(fields, ms, rows)
+        }
+        "ins_tags" => {
+            let fields = vec![
+                vfield("table_name", 192),
+                vfield("db_name", 64),
+                vfield("stable_name", 192),
+                vfield("tag_name", 64),
+                vfield("tag_type", 32),
+                vfield("tag_value", 16384),
+            ];
+            let mut rows = Vec::new();
+            for d in dbs {
+                for t in d.tables_in_order() {
+                    if let TableKind::Child { stable, tags } = &t.kind {
+                        if let Some(st) = d.stables.get(stable) {
+                            for (c, v) in st.tags.iter().zip(tags) {
+                                rows.push(vec![
+                                    str_col(&t.name),
+                                    str_col(&d.name),
+                                    str_col(stable),
+                                    str_col(&c.name),
+                                    str_col(tag_type_text(c)),
+                                    value_text(v, false).map(Value::Str).unwrap_or(Value::Null),
+                                ]);
+                            }
+                        }
+                    }
+                }
+            }
+            ResultSet::from_rows(fields, ms, rows)
+        }
+        "ins_topics" => {
+            let fields = vec![
+                vfield("topic_name", 192),
+                vfield("db_name", 64),
+                ts("create_time"),
+                vfield("sql", 2048),
+                vfield("schema", 8192),
+                vfield("meta", 4),
+                vfield("type", 8),
+            ];
+            let mut t: Vec<&crate::engine::Topic> = cat.topics.values().collect();
+            t.sort_by_key(|t| t.create_time_ms);
+            let rows = t
+                .into_iter()
+                .map(|t| {
+                    vec![
+                        str_col(&t.name),
+                        str_col(&t.db),
+                        Value::Timestamp(t.create_time_ms),
+                        str_col(&t.sql),
+                        Value::Null,
+                        str_col("no"),
+                        str_col(t.kind),
+                    ]
+                })
+                .collect();
+            ResultSet::from_rows(fields, ms, rows)
+        }
+        _ => return None,
+    })
+}

@@ -1,17 +1,14 @@
 //! `ALTER TABLE` / `ALTER STABLE`: add, drop, modify and rename columns and tags, `SET TAG`.
 
+use crate::engine::catalog::*;
+use crate::engine::convert::{self, ConvCtx};
+use crate::engine::{ecode, err, invalid_column, table_not_exist, Catalog, Engine};
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{code, DataType, TdError, Value};
 
-use crate::engine::catalog::*;
-use crate::engine::convert::{self, ConvCtx};
-use super::table::*;
 use super::db_mut;
-use crate::engine::{
-    ecode, err, invalid_column, table_not_exist,
-    Catalog, Engine,
-};
+use super::table::*;
 
 pub(crate) fn alter(
     engine: &Engine,

@@ -1,13 +1,10 @@
 //! Database options: reading `CREATE/ALTER DATABASE` options into [`DbOptions`] with TDengine's
 //! ranges and codes, and printing them back (`SHOW CREATE DATABASE`, `ins_databases`).
 
+use crate::engine::catalog::*;
+use crate::engine::{ecode, err};
 use crate::sql::ast::*;
 use crate::types::{code, Precision, TdError};
-
-use crate::engine::catalog::*;
-use crate::engine::{
-    ecode, err,
-};
 
 pub(crate) fn opt_int(v: &DbOptVal) -> Option<i64> {
     match v {

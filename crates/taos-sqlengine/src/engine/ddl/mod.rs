@@ -5,19 +5,17 @@ mod alter;
 pub(super) mod database;
 pub(super) mod table;
 
+use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{code, TdError};
 
-use crate::engine::catalog::*;
-use crate::engine::convert::ConvCtx;
+use super::catalog::*;
+use super::convert::ConvCtx;
+use super::{db_not_exist, err, resolve_db_name, table_not_exist, Catalog, Engine, SYSTEM_DBS};
+
 use alter::alter;
 use database::*;
 use table::*;
-use crate::engine::{
-    SYSTEM_DBS,
-    db_not_exist, err, resolve_db_name, table_not_exist,
-    Catalog, Engine, SessionCtx,
-};
 
 pub(crate) fn run_ddl(
     engine: &Engine,

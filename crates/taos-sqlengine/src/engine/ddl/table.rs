@@ -1,14 +1,11 @@
 //! Table definitions: column and tag schemas from `CREATE` clauses, the shape checks TDengine
 //! makes (first column a timestamp, limits, duplicate names), and child tables with their tags.
 
-use crate::sql::ast::*;
-use crate::types::{code, DataType, TdError, Value};
-
 use crate::engine::catalog::*;
 use crate::engine::convert::{self, ConvCtx};
-use crate::engine::{
-    ecode, err, invalid_column,
-};
+use crate::engine::{ecode, err, invalid_column};
+use crate::sql::ast::*;
+use crate::types::{code, DataType, TdError, Value};
 
 pub(crate) fn create_child(db: &mut Database, name: &str, stable: &str, tags: Vec<Value>) {
     let ncols = db

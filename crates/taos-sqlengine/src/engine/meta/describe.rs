@@ -1,13 +1,12 @@
 //! `DESCRIBE table`: columns then tags, with TDengine's encode/compress/level defaults.
 
+use crate::engine::catalog::{ColumnSchema, TableKind};
+use crate::engine::{resolve_db, table_not_exist, Catalog};
 use crate::session::SessionCtx;
+use crate::sql::ast::TableName;
 use crate::types::{DataType, Field, Precision, ResultSet, TdError, Value};
 
-use super::*;
-use crate::engine::{
-    resolve_db, table_not_exist,
-    Catalog,
-};
+use super::{encode_defaults, str_col, vfield};
 
 pub(crate) fn describe(
     cat: &Catalog,

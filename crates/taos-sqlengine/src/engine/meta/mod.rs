@@ -1,14 +1,13 @@
 //! Metadata views: `SHOW` ([`show`]), `DESCRIBE` ([`describe`]) and the `information_schema` /
 //! `performance_schema` tables ([`system_tables`]), with the texts they print types and values in.
 
-use crate::sql::ast::*;
-use crate::types::{DataType, Field, Value};
-
-use crate::engine::catalog::*;
-
 pub(super) mod describe;
 pub(super) mod show;
 pub(super) mod system_tables;
+
+use crate::types::{DataType, Field, Value};
+
+use super::catalog::*;
 
 pub(crate) fn vfield(name: &str, len: u32) -> Field {
     Field::new(name, DataType::VarChar, len)

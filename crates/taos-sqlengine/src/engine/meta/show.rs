@@ -1,14 +1,13 @@
 //! `SHOW …`: databases, tables, super tables, tags, topics, subscriptions, `SHOW CREATE …`.
 
+use crate::engine::catalog::{ColumnSchema, Database, TableKind};
+use crate::engine::pattern::like_match;
+use crate::engine::{db_not_exist, invalid_column, resolve_db, table_not_exist, Catalog, Engine};
 use crate::session::SessionCtx;
+use crate::sql::ast::ShowKind;
 use crate::types::{DataType, Field, Precision, ResultSet, TdError, Value};
 
-use crate::engine::pattern::like_match;
-use super::*;
-use crate::engine::{
-    db_not_exist, invalid_column, resolve_db, table_not_exist,
-    Catalog, Engine,
-};
+use super::{str_col, tag_type_text, type_text, value_text, vfield};
 
 pub(crate) fn show(
     engine: &Engine,

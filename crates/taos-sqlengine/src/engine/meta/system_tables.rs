@@ -1,12 +1,10 @@
 //! The `information_schema` and `performance_schema` tables a query can read.
 
+use crate::engine::catalog::{ColumnSchema, Database, TableKind};
+use crate::engine::{Catalog, SYSTEM_DBS};
 use crate::types::{DataType, Field, Precision, ResultSet, Value};
 
-use super::*;
-use crate::engine::{
-    SYSTEM_DBS,
-    Catalog,
-};
+use super::{str_col, tag_type_text, type_text, value_text, vfield};
 
 /// `information_schema.<name>` as a result set (all columns), or `None` if unknown.
 pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {

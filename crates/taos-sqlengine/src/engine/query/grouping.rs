@@ -1,7 +1,18 @@
 //! Grouping: windows (INTERVAL, SESSION, STATE, EVENT, COUNT, FILL), aggregation per group and
 //! window, INTERP and the multi-row functions (top/bottom/diff/csum).
 
-use super::*;
+use std::collections::HashMap;
+
+use crate::engine::eval::{
+    cast_value, sort_cmp, to_f64, truthy, BExpr, EvalEnv, GroupCtx, Relation, RowRef,
+};
+use crate::engine::{ecode, err, time, unsupported, Engine};
+use crate::sql::ast::*;
+use crate::types::{DataType, Field, Precision, TdError, Value};
+
+use super::binder::{Binder, OutCol};
+use super::functions::{AggKind, AggSpec};
+use super::rows::{key_part, KeyPart};
 
 /// The window clause, bound.
 pub(super) enum WinKind {

@@ -1,0 +1,193 @@
+//! Binding an aggregate or selector call (`count`, `sum`, `first`, `percentile`, …): argument
+//! checks and result types.
+
+use crate::engine::eval::BExpr;
+use crate::engine::query::functions::{AggKind, AggSpec};
+use crate::engine::{ecode, err, time, unsupported};
+use crate::sql::ast::*;
+use crate::types::{DataType, Field, TdError};
+
+use super::{is_numeric, vchar, Binder};
+
+impl<'a, 'r> Binder<'a, 'r> {
+    pub(crate) fn bind_agg(&mut self, name: &str, args: &[Expr]) -> Result<(BExpr, Field), TdError> {
+        let bad_type = || {
+            err(
+                ecode::FUNC_PARAM_TYPE,
+                format!("Invalid parameter data type : {}", name),
+            )
+        };
+        let bad_count = || {
+            err(
+                ecode::FUNC_PARAM_COUNT,
+                format!("Invalid number of parameters : {}", name),
+            )
+        };
+        if name == "count" {
+            if args.len() != 1 {
+                return Err(bad_count());
+            }
+            if matches!(args[0], Expr::Star { .. }) {
+                self.aggs.push(AggSpec {
+                    kind: AggKind::CountStar,
+                    arg: None,
+                    arg_ty: DataType::BigInt,
+                });
+            } else {
+                let (b, f) = self.bind(&args[0], true)?;
+                self.aggs.push(AggSpec {
+                    kind: AggKind::Count,
+                    arg: Some(b),
+                    arg_ty: f.ty,
+                });
+            }
+            return Ok((
+                BExpr::Agg(self.aggs.len() - 1),
+                Field::fixed("", DataType::BigInt),
+            ));
+        }
+        let max_args = match name {
+            "percentile" | "elapsed" => 2,
+            "apercentile" | "leastsquares" => 3,
+            _ => 1,
+        };
+        let min_args = match name {
+            "percentile" | "apercentile" => 2,
+            "leastsquares" => 3,
+            _ => 1,
+        };
+        if args.len() < min_args || args.len() > max_args {
+            return Err(bad_count());
+        }
+        if matches!(args[0], Expr::Star { .. }) {
+            return Err(unsupported(&format!("{}(*)", name)));
+        }
+        let (b, f) = self.bind(&args[0], true)?;
+        let (kind, out) = match name {
+            "sum" => {
+                if !is_numeric(f.ty) || f.ty == DataType::Bool {
+                    return Err(bad_type());
+                }
+                let out = match f.ty {
+                    DataType::UTinyInt
+                    | DataType::USmallInt
+                    | DataType::UInt
+                    | DataType::UBigInt => Field::fixed("", DataType::UBigInt),
+                    DataType::Float | DataType::Double => Field::fixed("", DataType::Double),
+                    DataType::Decimal | DataType::Decimal64 => Field::decimal("", 38, f.scale),
+                    _ => Field::fixed("", DataType::BigInt),
+                };
+                (AggKind::Sum, out)
+            }
+            "avg" => {
+                if !is_numeric(f.ty) || f.ty == DataType::Bool {
+                    return Err(bad_type());
+                }
+                if f.ty.is_decimal() {
+                    (
+                        AggKind::AvgDecimal(f.scale),
+                        Field::decimal("", 38, f.scale.max(6)),
+                    )
+                } else {
+                    (AggKind::Avg, Field::fixed("", DataType::Double))
+                }
+            }
+            "min" | "max" if f.ty == DataType::Blob => (AggKind::BlobEmpty, f.clone()),
+            "min" | "max" => {
+                if !is_numeric(f.ty) || f.ty == DataType::Bool {
+                    return Err(bad_type());
+                }
+                (
+                    if name == "min" {
+                        AggKind::Min
+                    } else {
+                        AggKind::Max
+                    },
+                    f.clone(),
+                )
+            }
+            "first" => (AggKind::First, f.clone()),
+            "last" => (AggKind::Last, f.clone()),
+            "last_row" => (AggKind::LastRow, f.clone()),
+            "mode" => (AggKind::Mode, f.clone()),
+            "spread" => {
+                if !is_numeric(f.ty) && f.ty != DataType::Timestamp {
+                    return Err(bad_type());
+                }
+                (AggKind::Spread, Field::fixed("", DataType::Double))
+            }
+            "stddev" | "stddev_pop" => {
+                if !is_numeric(f.ty) {
+                    return Err(bad_type());
+                }
+                (AggKind::Stddev, Field::fixed("", DataType::Double))
+            }
+            "hyperloglog" => (AggKind::Hll, Field::fixed("", DataType::BigInt)),
+            "percentile" | "apercentile" => {
+                if !is_numeric(f.ty) {
+                    return Err(bad_type());
+                }
+                let p = match &args[1] {
+                    Expr::Int(i) => *i as f64,
+                    Expr::Float(x) => *x,
+                    _ => return Err(bad_type()),
+                };
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(err(
+                        ecode::FUNC_PARAM_RANGE,
+                        format!("Invalid parameter range : {}", name),
+                    ));
+                }
+                let kind = if name == "percentile" {
+                    AggKind::Percentile(p)
+                } else {
+                    AggKind::APercentile(p)
+                };
+                (kind, Field::fixed("", DataType::Double))
+            }
+            "irate" => {
+                if !is_numeric(f.ty) {
+                    return Err(bad_type());
+                }
+                (AggKind::Irate, Field::fixed("", DataType::Double))
+            }
+            "leastsquares" => {
+                if !is_numeric(f.ty) {
+                    return Err(bad_type());
+                }
+                let num = |e: &Expr| match e {
+                    Expr::Int(i) => Some(*i as f64),
+                    Expr::Float(x) => Some(*x),
+                    _ => None,
+                };
+                let (Some(start), Some(step)) = (num(&args[1]), num(&args[2])) else {
+                    return Err(bad_type());
+                };
+                (AggKind::LeastSquares(start, step), vchar("", 126))
+            }
+            "elapsed" => {
+                if f.ty != DataType::Timestamp {
+                    return Err(bad_type());
+                }
+                let unit = match args.get(1) {
+                    Some(Expr::Duration { value, unit }) => {
+                        time::duration_units(*value, *unit, self.env_precision())
+                            .filter(|u| *u > 0)
+                            .ok_or_else(bad_type)?
+                    }
+                    Some(_) => return Err(bad_type()),
+                    None => 1,
+                };
+                (AggKind::Elapsed(unit), Field::fixed("", DataType::Double))
+            }
+            _ => return Err(unsupported(name)),
+        };
+        self.aggs.push(AggSpec {
+            kind,
+            arg: Some(b),
+            arg_ty: f.ty,
+        });
+        Ok((BExpr::Agg(self.aggs.len() - 1), out))
+    }
+
+}

@@ -1,0 +1,492 @@
+//! Binding: a parsed expression over a relation becomes a [`BExpr`] with resolved columns and
+//! result types (TDengine's typing rules for literals, operators, CAST and DECIMAL arithmetic);
+//! function calls are bound in [`call`] and aggregates in [`aggregate`].
+
+mod aggregate;
+mod call;
+
+use crate::engine::eval::{BExpr, Relation};
+use crate::engine::pattern::Regex;
+use crate::engine::{ecode, err, invalid_column, time, unsupported, Engine};
+use crate::session::SessionCtx;
+use crate::sql::ast::*;
+use crate::types::{code, DataType, Field, Precision, TdError, Value};
+
+use super::functions::AggSpec;
+
+pub(crate) fn vchar(name: &str, len: u32) -> Field {
+    Field::new(name, DataType::VarChar, len)
+}
+
+pub(crate) fn is_numeric(t: DataType) -> bool {
+    use DataType::*;
+    matches!(
+        t,
+        Bool | TinyInt
+            | SmallInt
+            | Int
+            | BigInt
+            | UTinyInt
+            | USmallInt
+            | UInt
+            | UBigInt
+            | Float
+            | Double
+            | Decimal
+            | Decimal64
+    )
+}
+
+pub(crate) fn is_string(t: DataType) -> bool {
+    matches!(t, DataType::VarChar | DataType::NChar)
+}
+
+pub(crate) struct Binder<'a, 'r> {
+    pub(crate) engine: &'a Engine,
+    pub(crate) ctx: &'a SessionCtx,
+    pub(crate) rel: &'a Relation<'r>,
+    pub(crate) agg_mode: bool,
+    pub(crate) has_window: bool,
+    pub(crate) aggs: Vec<AggSpec>,
+    /// Relation columns referenced outside aggregates (agg mode).
+    pub(crate) bare: Vec<(usize, String)>,
+    /// Window pseudo-columns used.
+    pub(crate) uses_window_cols: bool,
+    /// An INTERP query (`_irowts` is bound).
+    pub(crate) interp: bool,
+}
+
+/// One output column: its expression and result field.
+pub(crate) struct OutCol {
+    pub(crate) expr: BExpr,
+    pub(crate) field: Field,
+}
+
+pub(crate) fn type_name_field(ty: &TypeName) -> Field {
+    match ty {
+        TypeName::Timestamp => Field::fixed("", DataType::Timestamp),
+        TypeName::Bool => Field::fixed("", DataType::Bool),
+        TypeName::TinyInt => Field::fixed("", DataType::TinyInt),
+        TypeName::SmallInt => Field::fixed("", DataType::SmallInt),
+        TypeName::Int => Field::fixed("", DataType::Int),
+        TypeName::BigInt => Field::fixed("", DataType::BigInt),
+        TypeName::UTinyInt => Field::fixed("", DataType::UTinyInt),
+        TypeName::USmallInt => Field::fixed("", DataType::USmallInt),
+        TypeName::UInt => Field::fixed("", DataType::UInt),
+        TypeName::UBigInt => Field::fixed("", DataType::UBigInt),
+        TypeName::Float => Field::fixed("", DataType::Float),
+        TypeName::Double => Field::fixed("", DataType::Double),
+        TypeName::VarChar(n) => Field::new("", DataType::VarChar, *n),
+        TypeName::NChar(n) => Field::new("", DataType::NChar, *n),
+        TypeName::Json => Field::new("", DataType::Json, 4095),
+        TypeName::VarBinary(n) => Field::new("", DataType::VarBinary, *n),
+        TypeName::Geometry(n) => Field::new("", DataType::Geometry, *n),
+        TypeName::Decimal(p, s) => Field::decimal("", *p, *s),
+        TypeName::Blob => Field::new("", DataType::Blob, 4_194_304),
+    }
+}
+
+impl<'a, 'r> Binder<'a, 'r> {
+    pub(crate) fn env_precision(&self) -> Precision {
+        self.rel.precision
+    }
+
+    pub(crate) fn find_column(&self, table: Option<&str>, name: &str) -> Result<usize, TdError> {
+        if let Some(t) = table {
+            let joined: Vec<usize> = (0..self.rel.fields.len())
+                .filter(|&i| self.rel.fields[i].qualifier.as_deref() == Some(t))
+                .collect();
+            if !joined.is_empty() {
+                return joined
+                    .iter()
+                    .copied()
+                    .find(|&i| {
+                        self.rel.fields[i].field.name == name
+                            || self.rel.fields[i].field.name.eq_ignore_ascii_case(name)
+                    })
+                    .ok_or_else(|| invalid_column(name));
+            }
+            if !self.rel.qualifiers.iter().any(|q| q == t) {
+                return Err(err(
+                    code::PAR_TABLE_NOT_EXIST,
+                    format!("Table does not exist: {}", t),
+                ));
+            }
+        }
+        let pos = self.rel.fields.iter().position(|f| f.field.name == name);
+        let pos = pos.or_else(|| {
+            self.rel
+                .fields
+                .iter()
+                .position(|f| f.field.name.eq_ignore_ascii_case(name))
+        });
+        pos.ok_or_else(|| invalid_column(name))
+    }
+
+    /// Binds a row-level or group-level expression. `in_agg`: inside an aggregate's argument.
+    pub(crate) fn bind(&mut self, e: &Expr, in_agg: bool) -> Result<(BExpr, Field), TdError> {
+        Ok(match e {
+            Expr::Column { table, name } => {
+                let lname = name.to_ascii_lowercase();
+                if table.is_none() && lname == "_irowts" && self.interp {
+                    return Ok((BExpr::WStart, Field::fixed("_irowts", DataType::Timestamp)));
+                }
+                if table.is_none() && matches!(lname.as_str(), "_wstart" | "_wend" | "_wduration") {
+                    if !self.has_window {
+                        return Err(err(
+                            ecode::WINDOW_PSEUDO_COLUMN,
+                            "_WSTART, _WEND and _WDURATION can only be used in window query",
+                        ));
+                    }
+                    self.uses_window_cols = true;
+                    return Ok(match lname.as_str() {
+                        "_wstart" => (BExpr::WStart, Field::fixed("_wstart", DataType::Timestamp)),
+                        "_wend" => (BExpr::WEnd, Field::fixed("_wend", DataType::Timestamp)),
+                        _ => (
+                            BExpr::WDuration,
+                            Field::fixed("_wduration", DataType::BigInt),
+                        ),
+                    });
+                }
+                let i = self.find_column(table.as_deref(), name)?;
+                if self.agg_mode && !in_agg {
+                    self.bare.push((i, name.clone()));
+                }
+                (BExpr::Col(i), self.rel.fields[i].field.clone())
+            }
+            Expr::Int(v) => {
+                if *v > i64::MAX as i128 {
+                    (
+                        BExpr::Lit(Value::UInt(*v as u64)),
+                        Field::fixed("", DataType::UBigInt),
+                    )
+                } else if *v < i64::MIN as i128 {
+                    (
+                        BExpr::Lit(Value::Double(*v as f64)),
+                        Field::fixed("", DataType::Double),
+                    )
+                } else {
+                    (
+                        BExpr::Lit(Value::Int(*v as i64)),
+                        Field::fixed("", DataType::BigInt),
+                    )
+                }
+            }
+            Expr::Float(f) => (
+                BExpr::Lit(Value::Double(*f)),
+                Field::fixed("", DataType::Double),
+            ),
+            Expr::Str(s) => (
+                BExpr::Lit(Value::Str(s.clone())),
+                Field::new("", DataType::VarChar, s.len() as u32),
+            ),
+            Expr::Bool(b) => (
+                BExpr::Lit(Value::Bool(*b)),
+                Field::fixed("", DataType::Bool),
+            ),
+            Expr::Null => (
+                BExpr::Lit(Value::Null),
+                Field::new("", DataType::VarChar, 0),
+            ),
+            Expr::Duration { value, unit } => {
+                let u = time::duration_units(*value, *unit, self.env_precision())
+                    .ok_or_else(|| unsupported("duration"))?;
+                (
+                    BExpr::Lit(Value::Int(u)),
+                    Field::fixed("", DataType::BigInt),
+                )
+            }
+            Expr::Star { .. } => {
+                return Err(err(code::PAR_SYNTAX_ERROR, "syntax error near \"*\""))
+            }
+            Expr::Param(_) => {
+                return Err(err(
+                    code::TSC_STMT_API_ERROR,
+                    "no value bound for ? placeholder",
+                ))
+            }
+            Expr::Neg(inner) => {
+                let (b, f) = self.bind(inner, in_agg)?;
+                if f.ty.is_decimal() {
+                    return Ok((BExpr::NegDecimal(Box::new(b)), f));
+                }
+                (BExpr::Neg(Box::new(b)), Field::fixed("", DataType::Double))
+            }
+            Expr::Not(inner) => {
+                let (b, _) = self.bind(inner, in_agg)?;
+                (BExpr::Not(Box::new(b)), Field::fixed("", DataType::Bool))
+            }
+            Expr::Binary { op, left, right } => {
+                let (l, lf) = self.bind(left, in_agg)?;
+                let (r, rf) = self.bind(right, in_agg)?;
+                if (lf.ty == DataType::Blob || rf.ty == DataType::Blob)
+                    && !matches!(op, BinOp::And | BinOp::Or)
+                {
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+                }
+                // exact DECIMAL arithmetic when the other side is an integer or a DECIMAL
+                if op.is_arith() && *op != BinOp::Mod && (lf.ty.is_decimal() || rf.ty.is_decimal())
+                {
+                    if let (Some((lp, ls)), Some((rp, rs))) = (dec_shape(&lf), dec_shape(&rf)) {
+                        let (p, sc) = decimal_result(*op, lp, ls, rp, rs);
+                        let f = Field::decimal("", p, sc);
+                        return Ok((
+                            BExpr::DecArith(*op, Box::new((l, ls)), Box::new((r, rs)), sc),
+                            f,
+                        ));
+                    }
+                }
+                let l = unscale(l, &lf);
+                let r = unscale(r, &rf);
+                match op {
+                    BinOp::And => (
+                        BExpr::And(Box::new(l), Box::new(r)),
+                        Field::fixed("", DataType::Bool),
+                    ),
+                    BinOp::Or => (
+                        BExpr::Or(Box::new(l), Box::new(r)),
+                        Field::fixed("", DataType::Bool),
+                    ),
+                    o if o.is_cmp() => {
+                        let l = self.ts_literal(l, &rf)?;
+                        let r = self.ts_literal(r, &lf)?;
+                        (
+                            BExpr::Cmp(*o, Box::new(l), Box::new(r)),
+                            Field::fixed("", DataType::Bool),
+                        )
+                    }
+                    o => {
+                        // `now - 1d`, `ts + 1s` stay timestamps
+                        let dur_right = matches!(right.as_ref(), Expr::Duration { .. });
+                        if lf.ty == DataType::Timestamp
+                            && dur_right
+                            && matches!(o, BinOp::Add | BinOp::Sub)
+                        {
+                            (
+                                BExpr::TsArith(*o == BinOp::Sub, Box::new(l), Box::new(r)),
+                                Field::fixed("", DataType::Timestamp),
+                            )
+                        } else {
+                            (
+                                BExpr::Arith(*o, Box::new(l), Box::new(r)),
+                                Field::fixed("", DataType::Double),
+                            )
+                        }
+                    }
+                }
+            }
+            Expr::IsNull { expr, negated } => {
+                let (b, _) = self.bind(expr, in_agg)?;
+                (
+                    BExpr::IsNull(Box::new(b), *negated),
+                    Field::fixed("", DataType::Bool),
+                )
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let (b, f) = self.bind(expr, in_agg)?;
+                let b = unscale(b, &f);
+                let mut items = Vec::new();
+                for x in list {
+                    let (xb, _) = self.bind(x, in_agg)?;
+                    items.push(self.ts_literal(xb, &f)?);
+                }
+                (
+                    BExpr::In(Box::new(b), items, *negated),
+                    Field::fixed("", DataType::Bool),
+                )
+            }
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
+                let (b, f) = self.bind(expr, in_agg)?;
+                let b = unscale(b, &f);
+                let (lo, _) = self.bind(low, in_agg)?;
+                let (hi, _) = self.bind(high, in_agg)?;
+                let lo = self.ts_literal(lo, &f)?;
+                let hi = self.ts_literal(hi, &f)?;
+                (
+                    BExpr::Between(Box::new(b), Box::new(lo), Box::new(hi), *negated),
+                    Field::fixed("", DataType::Bool),
+                )
+            }
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+            } => {
+                let (b, _) = self.bind(expr, in_agg)?;
+                let Expr::Str(p) = pattern.as_ref() else {
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+                };
+                (
+                    BExpr::Like(Box::new(b), p.clone(), *negated),
+                    Field::fixed("", DataType::Bool),
+                )
+            }
+            Expr::Match {
+                expr,
+                pattern,
+                negated,
+            } => {
+                let (b, _) = self.bind(expr, in_agg)?;
+                let Expr::Str(p) = pattern.as_ref() else {
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+                };
+                let re = Regex::new(p).ok_or_else(|| unsupported(&format!("match '{}'", p)))?;
+                (
+                    BExpr::Regex(Box::new(b), Box::new(re), *negated),
+                    Field::fixed("", DataType::Bool),
+                )
+            }
+            Expr::Cast { expr, ty } => {
+                let (b, src) = self.bind(expr, in_agg)?;
+                let f = type_name_field(ty);
+                if f.ty.is_decimal() {
+                    if let BExpr::Lit(v) = &b {
+                        // literals are converted now so that an overflow is an error
+                        if crate::engine::eval::to_decimal(v, f.precision, f.scale).is_err() {
+                            return Err(err(code::DECIMAL_OVERFLOW, "Decimal value overflow"));
+                        }
+                    }
+                    return Ok((BExpr::ToDecimal(Box::new(b), f.precision, f.scale), f));
+                }
+                if matches!(f.ty, DataType::Json | DataType::Geometry | DataType::Blob) {
+                    return Err(unsupported("cast"));
+                }
+                let b = if src.ty.is_decimal() {
+                    if is_string(f.ty) {
+                        BExpr::DecText(Box::new(b), src.scale)
+                    } else {
+                        BExpr::Unscale(Box::new(b), src.scale)
+                    }
+                } else {
+                    b
+                };
+                (BExpr::Cast(Box::new(b), f.clone()), f)
+            }
+            Expr::Case {
+                operand,
+                whens,
+                else_,
+            } => {
+                let op = match operand {
+                    Some(o) => Some(Box::new(self.bind(o, in_agg)?.0)),
+                    None => None,
+                };
+                let mut ws = Vec::new();
+                let mut out_field: Option<Field> = None;
+                for (c, v) in whens {
+                    let (cb, _) = self.bind(c, in_agg)?;
+                    let (vb, vf) = self.bind(v, in_agg)?;
+                    if !matches!(v, Expr::Null) {
+                        out_field = Some(match out_field {
+                            Some(mut of) if of.ty.is_var() && of.ty == vf.ty => {
+                                of.len = of.len.max(vf.len);
+                                of
+                            }
+                            Some(of) => of,
+                            None => vf,
+                        });
+                    }
+                    ws.push((cb, vb));
+                }
+                let el = match else_ {
+                    Some(e) => {
+                        let (eb, ef) = self.bind(e, in_agg)?;
+                        out_field = Some(match out_field {
+                            Some(mut of) if of.ty.is_var() && of.ty == ef.ty => {
+                                of.len = of.len.max(ef.len);
+                                of
+                            }
+                            Some(of) => of,
+                            None => ef,
+                        });
+                        Some(Box::new(eb))
+                    }
+                    None => None,
+                };
+                (
+                    BExpr::Case(op, ws, el),
+                    out_field.unwrap_or_else(|| vchar("", 0)),
+                )
+            }
+            Expr::JsonGet { expr, key } => {
+                let (b, f) = self.bind(expr, in_agg)?;
+                if f.ty != DataType::Json {
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+                }
+                (
+                    BExpr::JsonGet(Box::new(b), key.clone()),
+                    Field::new("", DataType::Json, 4095),
+                )
+            }
+            Expr::Func { name, args, .. } => return self.bind_func(name, args, in_agg),
+        })
+    }
+
+    /// A string literal compared with a TIMESTAMP becomes a timestamp (295 if unreadable).
+    pub(crate) fn ts_literal(&self, b: BExpr, other: &Field) -> Result<BExpr, TdError> {
+        if other.ty != DataType::Timestamp {
+            return Ok(b);
+        }
+        if let BExpr::Lit(Value::Str(s)) = &b {
+            let t = time::parse_timestamp(s, self.engine.config().timezone, self.env_precision())
+                .ok_or_else(|| {
+                err(ecode::INVALID_TIMESTAMP_FORMAT, "Invalid timestamp format")
+            })?;
+            return Ok(BExpr::Lit(Value::Timestamp(t)));
+        }
+        Ok(b)
+    }
+
+}
+
+/// (precision, scale) of an operand in DECIMAL arithmetic; integers count as DECIMAL(n, 0).
+pub(crate) fn dec_shape(f: &Field) -> Option<(u8, u8)> {
+    use DataType::*;
+    Some(match f.ty {
+        Decimal | Decimal64 => (f.precision, f.scale),
+        TinyInt | UTinyInt | Bool => (3, 0),
+        SmallInt | USmallInt => (5, 0),
+        Int | UInt => (10, 0),
+        BigInt => (19, 0),
+        UBigInt => (20, 0),
+        _ => return None,
+    })
+}
+
+/// Result (precision, scale) of DECIMAL `+ - * /`, capped at 38 digits (the scale gives way,
+/// keeping at least 6 fraction digits).
+pub(crate) fn decimal_result(op: BinOp, p1: u8, s1: u8, p2: u8, s2: u8) -> (u8, u8) {
+    let (p1, s1, p2, s2) = (p1 as i32, s1 as i32, p2 as i32, s2 as i32);
+    let (p, s) = match op {
+        BinOp::Add | BinOp::Sub => ((p1 - s1).max(p2 - s2) + s1.max(s2) + 1, s1.max(s2)),
+        BinOp::Mul => (p1 + p2 + 1, s1 + s2),
+        _ => {
+            let s = 6.max(s1 + p2 + 1);
+            (p1 - s1 + s2 + s, s)
+        }
+    };
+    if p > 38 {
+        let s = s.min(6).max(s - (p - 38));
+        (38, s.max(0) as u8)
+    } else {
+        (p as u8, s as u8)
+    }
+}
+
+/// DECIMAL operands of comparisons and arithmetic are read as doubles.
+pub(crate) fn unscale(b: BExpr, f: &Field) -> BExpr {
+    if f.ty.is_decimal() {
+        BExpr::Unscale(Box::new(b), f.scale)
+    } else {
+        b
+    }
+}

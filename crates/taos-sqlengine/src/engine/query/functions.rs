@@ -1,0 +1,278 @@
+//! The functions TDengine has, as the binder sees them: which are aggregates, which return several
+//! rows, which this engine does not implement (answered with 9728, not 884), and the scalar
+//! function a name denotes.
+
+use crate::engine::eval::{BExpr, Scalar};
+use crate::sql::ast::*;
+use crate::types::DataType;
+
+/// Functions that return several rows per group (not implemented; they make a query non-plain).
+pub(crate) const MULTI_ROW: &[&str] = &[
+    "top",
+    "bottom",
+    "diff",
+    "csum",
+    "sample",
+    "tail",
+    "unique",
+    "derivative",
+    "mavg",
+    "interp",
+    "twa",
+];
+
+pub(crate) const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "first",
+    "last",
+    "last_row",
+    "spread",
+    "stddev",
+    "stddev_pop",
+    "percentile",
+    "elapsed",
+    "mode",
+    "hyperloglog",
+    "apercentile",
+    "irate",
+    "leastsquares",
+];
+
+/// Functions TDengine has that this engine does not implement (→ 9728, not 884).
+pub(crate) const KNOWN_UNSUPPORTED: &[&str] = &[
+    "apercentile",
+    "irate",
+    "twa",
+    "leastsquares",
+    "top",
+    "bottom",
+    "sample",
+    "tail",
+    "unique",
+    "diff",
+    "csum",
+    "derivative",
+    "mavg",
+    "statecount",
+    "stateduration",
+    "histogram",
+    "interp",
+    "acos",
+    "asin",
+    "atan",
+    "mod",
+    "sign",
+    "degrees",
+    "radians",
+    "truncate",
+    "trunc",
+    "crc32",
+    "ascii",
+    "char",
+    "position",
+    "replace",
+    "repeat",
+    "substring_index",
+    "to_json",
+    "to_timestamp",
+    "to_char",
+    "timediff",
+    "week",
+    "weekday",
+    "weekofyear",
+    "dayofweek",
+    "st_geomfromtext",
+    "st_astext",
+    "st_makepoint",
+    "st_intersects",
+    "st_equals",
+    "st_touches",
+    "st_covers",
+    "st_contains",
+    "st_containsproperly",
+    "_rowts",
+    "_irowts",
+    "_c0",
+    "_qstart",
+    "_qend",
+    "_qduration",
+    "_group_key",
+    "group_concat",
+    "server_status",
+    "rand",
+    "pi",
+    "ln",
+    "cot",
+    "greatest",
+    "least",
+    "std",
+    "variance",
+    "var_pop",
+    "stddev_samp",
+    "var_samp",
+    "_block_dist",
+    "block_dist",
+    "tbuid",
+    "contains",
+    "cols",
+    "fill_forward",
+    "ceiling",
+    "_isfilled",
+    "_wstart",
+    "_wend",
+    "_wduration",
+    "count_window",
+    "last_value",
+];
+
+pub(crate) fn scalar_of(name: &str) -> Option<Scalar> {
+    use Scalar::*;
+    Some(match name {
+        "abs" => Abs,
+        "ceil" => Ceil,
+        "floor" => Floor,
+        "round" => Round,
+        "sqrt" => Sqrt,
+        "pow" => Pow,
+        "log" => Log,
+        "exp" => Exp,
+        "sin" => Sin,
+        "cos" => Cos,
+        "tan" => Tan,
+        "length" => Length,
+        "char_length" => CharLength,
+        "lower" => Lower,
+        "upper" => Upper,
+        "concat" => Concat,
+        "concat_ws" => ConcatWs,
+        "substr" | "substring" => Substr,
+        "ltrim" => Ltrim,
+        "rtrim" => Rtrim,
+        "trim" => Trim,
+        "to_iso8601" => ToIso8601,
+        "timetruncate" => TimeTruncate,
+        "to_unixtimestamp" => ToUnixTimestamp,
+        "now" => Now,
+        "today" => Today,
+        "database" => Database,
+        "server_version" => ServerVersion,
+        "client_version" => ClientVersion,
+        "timezone" => Timezone,
+        "current_user" | "user" => CurrentUser,
+        "sign" => Sign,
+        "truncate" | "trunc" => Truncate,
+        "mod" => ModFn,
+        "ln" => Ln,
+        "pi" => Pi,
+        "asin" => Asin,
+        "acos" => Acos,
+        "atan" => Atan,
+        "replace" => Replace,
+        "repeat" => Repeat,
+        "position" => Position,
+        "ascii" => Ascii,
+        "char" => CharFn,
+        "greatest" => Greatest,
+        "least" => Least,
+        "md5" => Md5,
+        "crc32" => Crc32,
+        "to_base64" => ToBase64,
+        "server_status" => ServerStatus,
+        "to_char" => ToChar,
+        "to_timestamp" => ToTimestamp,
+        "weekday" => Weekday,
+        "dayofweek" => DayOfWeek,
+        "week" => Week,
+        "timediff" => TimeDiff,
+        "contains" => JsonContains,
+        "st_astext" | "st_aswkt" => StAsText,
+        "st_geomfromtext" => StGeomFromText,
+        "st_intersects" => StIntersects,
+        "st_contains" => StContains,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum AggKind {
+    CountStar,
+    Count,
+    Sum,
+    Avg,
+    /// avg of a DECIMAL(p, s): DECIMAL(38, max(s, 6)), rounded half away from zero.
+    AvgDecimal(u8),
+    Min,
+    Max,
+    First,
+    Last,
+    LastRow,
+    /// min/max of a BLOB: 3.3.7.5 answers an empty value.
+    BlobEmpty,
+    Spread,
+    Stddev,
+    Percentile(f64),
+    Elapsed(i64),
+    Mode,
+    Hll,
+    /// Nearest-rank percentile (what `apercentile` answers on small inputs).
+    APercentile(f64),
+    Irate,
+    LeastSquares(f64, f64),
+}
+
+pub(crate) struct AggSpec {
+    pub(crate) kind: AggKind,
+    pub(crate) arg: Option<BExpr>,
+    pub(crate) arg_ty: DataType,
+}
+
+impl AggKind {
+    pub(crate) fn is_selector(self) -> bool {
+        matches!(
+            self,
+            AggKind::Min
+                | AggKind::Max
+                | AggKind::First
+                | AggKind::Last
+                | AggKind::LastRow
+                | AggKind::Mode
+        )
+    }
+}
+
+/// Whether an expression calls an aggregate function.
+pub(crate) fn has_agg_call(e: &Expr) -> bool {
+    match e {
+        Expr::Func { name, args, .. } => {
+            AGGREGATES.contains(&name.as_str())
+                || MULTI_ROW.contains(&name.as_str())
+                || args.iter().any(has_agg_call)
+        }
+        Expr::Neg(x) | Expr::Not(x) => has_agg_call(x),
+        Expr::Binary { left, right, .. } => has_agg_call(left) || has_agg_call(right),
+        Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } | Expr::JsonGet { expr, .. } => {
+            has_agg_call(expr)
+        }
+        Expr::InList { expr, list, .. } => has_agg_call(expr) || list.iter().any(has_agg_call),
+        Expr::Between {
+            expr, low, high, ..
+        } => has_agg_call(expr) || has_agg_call(low) || has_agg_call(high),
+        Expr::Like { expr, .. } | Expr::Match { expr, .. } => has_agg_call(expr),
+        Expr::Case {
+            operand,
+            whens,
+            else_,
+        } => {
+            operand.as_deref().is_some_and(has_agg_call)
+                || whens
+                    .iter()
+                    .any(|(a, b)| has_agg_call(a) || has_agg_call(b))
+                || else_.as_deref().is_some_and(has_agg_call)
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,448 @@
+//! One SELECT, stage by stage: relation, WHERE, grouping / windows / aggregation, projection,
+//! HAVING, DISTINCT, ORDER BY and LIMIT.
+
+use crate::engine::eval::{truthy, BExpr, EvalEnv, RelField, RowRef};
+use crate::engine::meta::system_tables::system_table;
+use crate::engine::{ecode, err, table_not_exist, time, unsupported, Catalog, Engine};
+use crate::session::SessionCtx;
+use crate::sql::ast::*;
+use crate::types::{code, DataType, Field, ResultSet, TdError, Value};
+
+use super::binder::{is_numeric, Binder, OutCol};
+use super::functions::{has_agg_call, AggKind, AggSpec};
+use super::grouping::{aggregate, interp_rows, multi_rows, window_kind};
+use super::relation::{build_relation, materialize_join};
+use super::rows::{apply_limit, dedupe, sort_rows};
+use super::run_query;
+
+/// Result column name: alias, else the expression as written (`t.i` → `i`), cut to 64 chars.
+pub(crate) fn out_name(item: &SelectItem) -> String {
+    let n = match (&item.alias, &item.expr) {
+        (Some(a), _) => a.clone(),
+        (None, Expr::Column { table, name }) if table.is_some() || item.text.starts_with('`') => {
+            name.clone()
+        }
+        _ => item.text.clone(),
+    };
+    n.chars().take(64).collect()
+}
+
+pub(crate) fn exec_select(
+    engine: &Engine,
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    sel: &Select,
+    order_by: &[OrderItem],
+    limit: Option<(u64, u64)>,
+) -> Result<ResultSet, TdError> {
+    // Materialise joins, subqueries and information_schema tables first.
+    let mut join_fields: Option<Vec<RelField>> = None;
+    let owned: Option<ResultSet> = match &sel.from {
+        Some(FromItem::Table { name, alias }) if sel.join.is_some() => {
+            let j = sel.join.as_deref().expect("checked");
+            let (rs, fields) = materialize_join(cat, ctx, name, alias.as_deref(), j)?;
+            join_fields = Some(fields);
+            Some(rs)
+        }
+        _ if sel.join.is_some() => return Err(unsupported("join")),
+        Some(FromItem::Subquery { query, .. }) => Some(run_query(engine, cat, ctx, query)?),
+        Some(FromItem::Table { name, .. }) => {
+            let dbn = name.db.as_deref().or(ctx.db.as_deref());
+            if matches!(dbn, Some("information_schema") | Some("performance_schema")) {
+                Some(system_table(cat, &name.name).ok_or_else(table_not_exist)?)
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
+    let mut rel = build_relation(cat, ctx, sel.from.as_ref(), owned.as_ref())?;
+    if let Some(f) = join_fields {
+        rel.fields = f;
+        rel.ts_col = Some(0);
+    }
+    let env = EvalEnv {
+        precision: rel.precision,
+        tz: engine.config().timezone,
+        db: ctx.db.as_deref(),
+        server_version: &engine.config().server_version,
+        now: time::now(rel.precision),
+    };
+
+    // top/bottom/diff/csum: one output row per picked input row
+    let multi = sel.items.iter().find_map(|i| match &i.expr {
+        Expr::Func { name, args, .. }
+            if matches!(name.as_str(), "top" | "bottom" | "diff" | "csum") =>
+        {
+            Some((name.clone(), args.clone()))
+        }
+        _ => None,
+    });
+    let interp_mode = matches!(sel.window, Some(Window::Interp { .. }));
+    let mut interp_args: Vec<(BExpr, Field)> = Vec::new();
+    let agg_mode = multi.is_none()
+        && !interp_mode
+        && (sel.window.is_some()
+            || !sel.group_by.is_empty()
+            || sel.items.iter().any(|i| has_agg_call(&i.expr)));
+    let mut multi_spec: Option<(String, BExpr, i64)> = None;
+    let interp = matches!(sel.window, Some(Window::Interp { .. }));
+    let mut b = Binder {
+        engine,
+        ctx,
+        rel: &rel,
+        agg_mode: false,
+        has_window: sel.window.is_some(),
+        aggs: vec![],
+        bare: vec![],
+        uses_window_cols: false,
+        interp,
+    };
+
+    // WHERE (a JOIN's ON condition is applied the same way)
+    let mut rows = rel.all_rows();
+    let on_where = match (
+        sel.join.as_ref().and_then(|j| j.on.clone()),
+        sel.where_.clone(),
+    ) {
+        (Some(a), Some(b)) => Some(Expr::Binary {
+            op: BinOp::And,
+            left: Box::new(a),
+            right: Box::new(b),
+        }),
+        (a, b) => a.or(b),
+    };
+    if let Some(w) = &on_where {
+        let (cond, _) = b.bind(w, false)?;
+        if cond.contains_agg() {
+            return Err(unsupported("aggregate in WHERE"));
+        }
+        if is_boolean(&cond) {
+            rows.retain(|&r| matches!(cond.eval(&rel, Some(r), None, &env), Value::Bool(true)));
+        } else {
+            // `where b` on a BOOL column (or a number): truthiness
+            rows.retain(|&r| truthy(&cond.eval(&rel, Some(r), None, &env)));
+        }
+    }
+
+    // `select distinct tbname from st` lists every child table, empty ones included
+    let only_tbname = sel
+        .items
+        .iter()
+        .all(|i| matches!(&i.expr, Expr::Column { name, .. } if name == "tbname"));
+    if sel.distinct && !agg_mode && rel.is_super && sel.where_.is_none() && only_tbname {
+        rows = (0..rel.segs.len())
+            .map(|i| RowRef {
+                seg: i as u32,
+                idx: 0,
+            })
+            .collect();
+    }
+
+    // Select list
+    b.agg_mode = agg_mode;
+    let keys_src: &[Expr] = if !sel.group_by.is_empty() {
+        &sel.group_by
+    } else {
+        &sel.partition_by
+    };
+    let mut outs: Vec<OutCol> = Vec::new();
+    for item in &sel.items {
+        match &item.expr {
+            Expr::Star { table } => {
+                if let Some(t) = table {
+                    if !rel.qualifiers.iter().any(|q| q == t) {
+                        return Err(err(
+                            code::PAR_TABLE_NOT_EXIST,
+                            format!("Table does not exist: {}", t),
+                        ));
+                    }
+                }
+                for (i, f) in rel.fields.iter().enumerate() {
+                    if f.in_star {
+                        if agg_mode {
+                            b.bare.push((i, f.field.name.clone()));
+                        }
+                        outs.push(OutCol {
+                            expr: BExpr::Col(i),
+                            field: f.field.clone(),
+                        });
+                    }
+                }
+            }
+            Expr::Func { name, args, .. } if interp_mode && name == "interp" => {
+                if args.len() != 1 {
+                    return Err(err(
+                        ecode::FUNC_PARAM_COUNT,
+                        "Invalid number of parameters : interp",
+                    ));
+                }
+                let (arg, mut f) = b.bind(&args[0], true)?;
+                f.name = out_name(item);
+                interp_args.push((arg, f.clone()));
+                outs.push(OutCol {
+                    expr: BExpr::Agg(interp_args.len() - 1),
+                    field: f,
+                });
+            }
+            Expr::Func { name, args, .. } if multi.as_ref().is_some_and(|m| m.0 == *name) => {
+                if multi_spec.is_some() {
+                    return Err(unsupported(&item.text));
+                }
+                let bad_count = || {
+                    err(
+                        ecode::FUNC_PARAM_COUNT,
+                        format!("Invalid number of parameters : {}", name),
+                    )
+                };
+                let want = if matches!(name.as_str(), "top" | "bottom") {
+                    2
+                } else {
+                    1
+                };
+                if args.len() != want {
+                    return Err(bad_count());
+                }
+                let (arg, af) = b.bind(&args[0], true)?;
+                if !is_numeric(af.ty) || af.ty == DataType::Bool || af.ty.is_decimal() {
+                    return Err(err(
+                        ecode::FUNC_PARAM_TYPE,
+                        format!("Invalid parameter data type : {}", name),
+                    ));
+                }
+                let k = match args.get(1) {
+                    Some(Expr::Int(k)) if (1..=100).contains(k) => *k as i64,
+                    Some(_) => {
+                        return Err(err(
+                            ecode::FUNC_PARAM_RANGE,
+                            format!("Invalid parameter range : {}", name),
+                        ))
+                    }
+                    None => 0,
+                };
+                let unsigned = matches!(
+                    af.ty,
+                    DataType::UTinyInt | DataType::USmallInt | DataType::UInt | DataType::UBigInt
+                );
+                let float = matches!(af.ty, DataType::Float | DataType::Double);
+                let mut field = match name.as_str() {
+                    "top" | "bottom" => af.clone(),
+                    _ if float => Field::fixed("", DataType::Double),
+                    "csum" if unsigned => Field::fixed("", DataType::UBigInt),
+                    _ => Field::fixed("", DataType::BigInt),
+                };
+                field.name = out_name(item);
+                multi_spec = Some((name.clone(), arg, k));
+                outs.push(OutCol {
+                    expr: BExpr::Agg(0),
+                    field,
+                });
+            }
+            Expr::Func { name, args, .. }
+                if agg_mode
+                    && matches!(name.as_str(), "first" | "last" | "last_row")
+                    && (args.len() > 1 || matches!(args.first(), Some(Expr::Star { .. }))) =>
+            {
+                // first(*) / last_row(a, b): one column per argument
+                let cols: Vec<(usize, String)> = if matches!(args.first(), Some(Expr::Star { .. }))
+                {
+                    rel.fields
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| f.in_star && !f.is_tag)
+                        .map(|(i, f)| (i, f.field.name.clone()))
+                        .collect()
+                } else {
+                    let mut v = Vec::new();
+                    for a in args {
+                        let Expr::Column { table, name: cn } = a else {
+                            return Err(unsupported(&item.text));
+                        };
+                        v.push((b.find_column(table.as_deref(), cn)?, cn.clone()));
+                    }
+                    v
+                };
+                for (i, cn) in cols {
+                    let kind = match name.as_str() {
+                        "first" => AggKind::First,
+                        "last" => AggKind::Last,
+                        _ => AggKind::LastRow,
+                    };
+                    let f = rel.fields[i].field.clone();
+                    b.aggs.push(AggSpec {
+                        kind,
+                        arg: Some(BExpr::Col(i)),
+                        arg_ty: f.ty,
+                    });
+                    let mut field = f;
+                    field.name = format!("{}({})", name, cn).chars().take(64).collect();
+                    outs.push(OutCol {
+                        expr: BExpr::Agg(b.aggs.len() - 1),
+                        field,
+                    });
+                }
+            }
+            _ => {
+                let (mut e, mut f) = b.bind(&item.expr, false)?;
+                f.name = out_name(item);
+                if matches!(e, BExpr::JsonGet(..)) {
+                    e = BExpr::ToJson(Box::new(e));
+                }
+                outs.push(OutCol { expr: e, field: f });
+            }
+        }
+    }
+    let visible = outs.len();
+
+    // Group keys (bound as row-level expressions)
+    let mut key_exprs = Vec::new();
+    let mut key_cols: Vec<usize> = Vec::new();
+    {
+        let saved = b.agg_mode;
+        b.agg_mode = false;
+        for k in keys_src {
+            let (e, _) = b.bind(k, false)?;
+            if let BExpr::Col(i) = e {
+                key_cols.push(i);
+            }
+            key_exprs.push(e);
+        }
+        b.agg_mode = saved;
+    }
+
+    // ORDER BY: output positions or hidden columns
+    let mut sort_keys = Vec::new();
+    for o in order_by {
+        let idx = match &o.expr {
+            Expr::Int(k) => {
+                if *k < 1 || *k as usize > visible {
+                    return Err(err(
+                        ecode::ORDER_BY_POSITION,
+                        "ORDER BY / GROUP BY item must be the number of a SELECT-list expression",
+                    ));
+                }
+                Some(*k as usize - 1)
+            }
+            Expr::Column { table: None, name } => {
+                outs[..visible].iter().position(|c| c.field.name == *name)
+            }
+            _ => {
+                let norm = |s: &str| {
+                    s.chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect::<String>()
+                        .to_ascii_lowercase()
+                };
+                let t = norm(&o.text);
+                sel.items
+                    .iter()
+                    .position(|i| norm(&i.text) == t && !matches!(i.expr, Expr::Star { .. }))
+                    .filter(|&p| p < visible && sel.items.len() == visible)
+            }
+        };
+        let idx = match idx {
+            Some(i) => i,
+            None => {
+                let (e, f) = b.bind(&o.expr, false)?;
+                outs.push(OutCol { expr: e, field: f });
+                outs.len() - 1
+            }
+        };
+        sort_keys.push((idx, o.desc, o.nulls_first.unwrap_or(!o.desc)));
+    }
+
+    let win = if agg_mode {
+        window_kind(sel, &mut b, &rel)?
+    } else {
+        None
+    };
+
+    // HAVING: a hidden group-level column; its bare columns must be group keys
+    let mut having_col = None;
+    if let Some(h) = &sel.having {
+        if !agg_mode {
+            return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
+        }
+        let before = b.bare.len();
+        let (e, f) = b.bind(h, false)?;
+        let new_bare: Vec<usize> = b.bare[before..].iter().map(|x| x.0).collect();
+        if new_bare.iter().any(|c| !key_cols.contains(c)) {
+            return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
+        }
+        b.bare.truncate(before);
+        outs.push(OutCol { expr: e, field: f });
+        having_col = Some(outs.len() - 1);
+    }
+
+    let mut out_rows: Vec<Vec<Value>> =
+        if let Some(Window::Interp { range, every, fill }) = &sel.window {
+            if interp_args.is_empty() {
+                return Err(unsupported("range/every without interp"));
+            }
+            interp_rows(
+                engine,
+                &rel,
+                &env,
+                &rows,
+                &outs,
+                &key_exprs,
+                &interp_args,
+                range.as_ref(),
+                every.as_ref(),
+                fill.as_ref(),
+            )?
+        } else if let Some((fname, arg, k)) = &multi_spec {
+            multi_rows(&rel, &env, &rows, &outs, &key_exprs, fname, arg, *k)
+        } else if !agg_mode {
+            let mut v = Vec::with_capacity(rows.len());
+            for &r in &rows {
+                v.push(
+                    outs.iter()
+                        .map(|c| c.expr.eval(&rel, Some(r), None, &env))
+                        .collect(),
+                );
+            }
+            v
+        } else {
+            aggregate(
+                &b,
+                sel,
+                &rel,
+                &env,
+                &rows,
+                &outs,
+                &key_exprs,
+                &key_cols,
+                win.as_ref(),
+            )?
+        };
+
+    if let Some(h) = having_col {
+        out_rows.retain(|r| truthy(&r[h]));
+    }
+    if sel.distinct {
+        dedupe(&mut out_rows, visible);
+    }
+    sort_rows(&mut out_rows, &sort_keys);
+    apply_limit(&mut out_rows, limit);
+    let fields: Vec<Field> = outs[..visible].iter().map(|c| c.field.clone()).collect();
+    for r in &mut out_rows {
+        r.truncate(visible);
+    }
+    Ok(ResultSet::from_rows(fields, rel.precision, out_rows))
+}
+
+pub(crate) fn is_boolean(e: &BExpr) -> bool {
+    matches!(
+        e,
+        BExpr::Cmp(..)
+            | BExpr::And(..)
+            | BExpr::Or(..)
+            | BExpr::Not(_)
+            | BExpr::IsNull(..)
+            | BExpr::In(..)
+            | BExpr::Between(..)
+            | BExpr::Like(..)
+            | BExpr::Regex(..)
+    )
+}

@@ -1,0 +1,510 @@
+//! CREATE / DROP / ALTER of databases, tables, super tables and topics: options, column
+//! definitions and type names.
+
+use crate::sql::ast::*;
+use crate::sql::lexer::{unescape, Tk};
+
+use super::{parse_int_text, split_duration, syntax_error_near, Parser, PResult};
+
+impl<'a> Parser<'a> {
+    pub(super) fn db_options(&mut self) -> PResult<Vec<(String, DbOptVal, usize)>> {
+        const KNOWN: &[&str] = &[
+            "precision",
+            "keep",
+            "duration",
+            "buffer",
+            "wal_level",
+            "cachemodel",
+            "cachesize",
+            "vgroups",
+            "comp",
+            "minrows",
+            "maxrows",
+            "pages",
+            "pagesize",
+            "replica",
+            "wal_fsync_period",
+            "strict",
+            "single_stable",
+            "stt_trigger",
+            "tsdb_pagesize",
+            "wal_retention_period",
+            "wal_retention_size",
+            "wal_roll_period",
+            "wal_segment_size",
+            "table_prefix",
+            "table_suffix",
+            "keep_time_offset",
+            "encrypt_algorithm",
+            "s3_chunkpages",
+            "s3_keeplocal",
+            "s3_compact",
+            "compact_interval",
+            "compact_time_range",
+            "compact_time_offset",
+            "dnodes",
+        ];
+        let mut out = Vec::new();
+        while self.peek().kind == Tk::Ident {
+            let t = self.peek();
+            let name = self.text(t).to_ascii_lowercase();
+            if !KNOWN.contains(&name.as_str()) {
+                return Err(self.err_at(t));
+            }
+            self.bump();
+            self.eat(Tk::Eq);
+            let mut vals = vec![self.db_opt_value()?];
+            while self.peek().kind == Tk::Comma {
+                self.bump();
+                vals.push(self.db_opt_value()?);
+            }
+            let v = if vals.len() == 1 {
+                vals.pop().unwrap()
+            } else {
+                DbOptVal::List(vals)
+            };
+            out.push((name, v, t.start));
+        }
+        Ok(out)
+    }
+
+    pub(super) fn db_opt_value(&mut self) -> PResult<DbOptVal> {
+        let t = self.peek();
+        match t.kind {
+            Tk::Int => {
+                let v = parse_int_text(self.text(t))
+                    .and_then(|v| i64::try_from(v).ok())
+                    .ok_or_else(|| self.err_at(t))?;
+                self.bump();
+                Ok(DbOptVal::Int(v))
+            }
+            Tk::Minus if self.peek_at(1).kind == Tk::Int => {
+                self.bump();
+                let t2 = self.bump();
+                let v = parse_int_text(self.text(t2))
+                    .and_then(|v| i64::try_from(v).ok())
+                    .ok_or_else(|| self.err_at(t2))?;
+                Ok(DbOptVal::Int(-v))
+            }
+            Tk::Str => {
+                self.bump();
+                Ok(DbOptVal::Str(unescape(self.text(t))))
+            }
+            Tk::Duration => {
+                self.bump();
+                let (v, u) = split_duration(self.text(t)).ok_or_else(|| self.err_at(t))?;
+                Ok(DbOptVal::Duration(v, u))
+            }
+            Tk::Ident => {
+                self.bump();
+                Ok(DbOptVal::Str(self.text(t).to_string()))
+            }
+            _ => Err(self.err_at(t)),
+        }
+    }
+
+    pub(super) fn create(&mut self) -> PResult<Statement> {
+        self.bump(); // create
+        if self.eat_kw("database") {
+            let if_not_exists = self.if_not_exists()?;
+            let name = self.ident()?;
+            let options = self.db_options()?;
+            return Ok(Statement::CreateDatabase {
+                name,
+                if_not_exists,
+                options,
+            });
+        }
+        if self.eat_kw("topic") {
+            let if_not_exists = self.if_not_exists()?;
+            let name = self.ident()?;
+            self.expect_kw("as")?;
+            let source = if self.eat_kw("database") {
+                TopicSource::Database(self.ident()?)
+            } else if self.eat_kw("stable") {
+                let name = self.table_name()?;
+                let where_ = if self.eat_kw("where") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                TopicSource::Stable { name, where_ }
+            } else {
+                TopicSource::Query(Box::new(self.query()?))
+            };
+            return Ok(Statement::CreateTopic {
+                name,
+                if_not_exists,
+                source,
+            });
+        }
+        if self.eat_kw("stable") {
+            let if_not_exists = self.if_not_exists()?;
+            let name = self.table_name()?;
+            let columns = self.column_defs()?;
+            self.expect_kw("tags")?;
+            let tags = self.column_defs()?;
+            self.table_options()?;
+            return Ok(Statement::CreateStable {
+                name,
+                if_not_exists,
+                columns,
+                tags,
+            });
+        }
+        if self.eat_kw("table") {
+            let if_not_exists = self.if_not_exists()?;
+            let name = self.table_name()?;
+            if self.is_kw("using") {
+                let mut out = vec![self.create_child_rest(name, if_not_exists)?];
+                // `create table a using st tags (…) [if not exists] b using st tags (…)`
+                while matches!(self.peek().kind, Tk::Ident | Tk::QuotedIdent) {
+                    let ine = self.if_not_exists()?;
+                    let n = self.table_name()?;
+                    out.push(self.create_child_rest(n, ine)?);
+                }
+                return Ok(Statement::CreateChildren(out));
+            }
+            let columns = self.column_defs()?;
+            if self.eat_kw("tags") {
+                let tags = self.column_defs()?;
+                self.table_options()?;
+                return Ok(Statement::CreateStable {
+                    name,
+                    if_not_exists,
+                    columns,
+                    tags,
+                });
+            }
+            self.table_options()?;
+            return Ok(Statement::CreateTable {
+                name,
+                if_not_exists,
+                columns,
+            });
+        }
+        Err(self.err_here())
+    }
+
+    pub(super) fn create_child_rest(&mut self, name: TableName, if_not_exists: bool) -> PResult<CreateChild> {
+        self.expect_kw("using")?;
+        let stable = self.table_name()?;
+        let tag_names = if self.peek().kind == Tk::LParen {
+            Some(self.name_list()?)
+        } else {
+            None
+        };
+        self.expect_kw("tags")?;
+        let tags = self.value_row()?.vals;
+        self.table_options()?;
+        Ok(CreateChild {
+            name,
+            if_not_exists,
+            stable,
+            tag_names,
+            tags,
+        })
+    }
+
+    /// Table options (`comment 'x'`, `ttl 10`, …) are accepted and ignored.
+    pub(super) fn table_options(&mut self) -> PResult<()> {
+        loop {
+            let t = self.peek();
+            if t.kind != Tk::Ident {
+                return Ok(());
+            }
+            let w = self.text(t).to_ascii_lowercase();
+            match w.as_str() {
+                "comment" | "ttl" | "watermark" | "max_delay" | "delete_mark" | "sma"
+                | "rollup" => {
+                    self.bump();
+                    if self.peek().kind == Tk::LParen {
+                        self.skip_parens()?;
+                    } else {
+                        let v = self.bump();
+                        if matches!(v.kind, Tk::Eof) {
+                            return Err(self.err_at(v));
+                        }
+                        while self.peek().kind == Tk::Comma
+                            && matches!(self.peek_at(1).kind, Tk::Int | Tk::Duration)
+                        {
+                            self.bump();
+                            self.bump();
+                        }
+                    }
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    pub(super) fn skip_parens(&mut self) -> PResult<()> {
+        self.expect(Tk::LParen)?;
+        let mut depth = 1;
+        while depth > 0 {
+            let t = self.bump();
+            match t.kind {
+                Tk::LParen => depth += 1,
+                Tk::RParen => depth -= 1,
+                Tk::Eof => return Err(self.err_at(t)),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn if_not_exists(&mut self) -> PResult<bool> {
+        if self.is_kw("if") {
+            self.bump();
+            self.expect_kw("not")?;
+            self.expect_kw("exists")?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    pub(super) fn if_exists(&mut self) -> PResult<bool> {
+        if self.is_kw("if") {
+            self.bump();
+            self.expect_kw("exists")?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    pub(super) fn name_list(&mut self) -> PResult<Vec<String>> {
+        self.expect(Tk::LParen)?;
+        let mut out = vec![self.any_ident()?];
+        while self.eat(Tk::Comma) {
+            out.push(self.any_ident()?);
+        }
+        self.expect(Tk::RParen)?;
+        Ok(out)
+    }
+
+    pub(super) fn column_defs(&mut self) -> PResult<Vec<ColumnDef>> {
+        self.expect(Tk::LParen)?;
+        let mut out = vec![self.column_def()?];
+        while self.eat(Tk::Comma) {
+            out.push(self.column_def()?);
+        }
+        self.expect(Tk::RParen)?;
+        Ok(out)
+    }
+
+    pub(super) fn column_def(&mut self) -> PResult<ColumnDef> {
+        let name = self.ident()?;
+        let pos = self.peek().start;
+        let ty = self.type_name()?;
+        let mut primary_key = false;
+        loop {
+            if self.eat_kw("encode")
+                || self.eat_kw("compress")
+                || self.eat_kw("level")
+                || self.eat_kw("comment")
+            {
+                self.string()?;
+            } else if self.is_kw("primary") && self.is_kw_at(1, "key") {
+                self.bump();
+                self.bump();
+                primary_key = true;
+            } else if self.eat_kw("composite") {
+                self.expect_kw("key")?;
+                primary_key = true;
+            } else {
+                break;
+            }
+        }
+        Ok(ColumnDef {
+            name,
+            ty,
+            primary_key,
+            pos,
+        })
+    }
+
+    pub(super) fn paren_len(&mut self) -> PResult<u32> {
+        self.expect(Tk::LParen)?;
+        let t = self.peek();
+        let v = self.uint()?;
+        let v = u32::try_from(v).map_err(|_| self.err_at(t))?;
+        self.expect(Tk::RParen)?;
+        Ok(v)
+    }
+
+    pub(super) fn type_name(&mut self) -> PResult<TypeName> {
+        let t = self.peek();
+        if t.kind != Tk::Ident {
+            return Err(self.err_at(t));
+        }
+        let w = self.text(t).to_ascii_lowercase();
+        self.bump();
+        let unsigned = |p: &mut Self| p.eat_kw("unsigned");
+        Ok(match w.as_str() {
+            "timestamp" => TypeName::Timestamp,
+            "bool" => TypeName::Bool,
+            "tinyint" => {
+                if unsigned(self) {
+                    TypeName::UTinyInt
+                } else {
+                    TypeName::TinyInt
+                }
+            }
+            "smallint" => {
+                if unsigned(self) {
+                    TypeName::USmallInt
+                } else {
+                    TypeName::SmallInt
+                }
+            }
+            "int" | "integer" => {
+                if unsigned(self) {
+                    TypeName::UInt
+                } else {
+                    TypeName::Int
+                }
+            }
+            "bigint" => {
+                if unsigned(self) {
+                    TypeName::UBigInt
+                } else {
+                    TypeName::BigInt
+                }
+            }
+            "float" => TypeName::Float,
+            "double" => TypeName::Double,
+            "binary" | "varchar" => TypeName::VarChar(self.paren_len()?),
+            "nchar" => TypeName::NChar(self.paren_len()?),
+            "json" => TypeName::Json,
+            "varbinary" => TypeName::VarBinary(self.paren_len()?),
+            "geometry" => TypeName::Geometry(self.paren_len()?),
+            "blob" => TypeName::Blob,
+            "decimal" => {
+                self.expect(Tk::LParen)?;
+                let pt = self.peek();
+                let p = self.uint()?;
+                let s = if self.eat(Tk::Comma) { self.uint()? } else { 0 };
+                self.expect(Tk::RParen)?;
+                if p > 255 || s > 255 {
+                    return Err(self.err_at(pt));
+                }
+                TypeName::Decimal(p as u8, s as u8)
+            }
+            _ => return Err(self.err_at(t)),
+        })
+    }
+
+    pub(super) fn drop(&mut self) -> PResult<Statement> {
+        self.bump();
+        if self.eat_kw("topic") {
+            let if_exists = self.if_exists()?;
+            let name = self.ident()?;
+            return Ok(Statement::DropTopic { name, if_exists });
+        }
+        if self.eat_kw("database") {
+            let if_exists = self.if_exists()?;
+            let name = self.ident()?;
+            return Ok(Statement::DropDatabase { name, if_exists });
+        }
+        if self.eat_kw("stable") {
+            let if_exists = self.if_exists()?;
+            let name = self.table_name()?;
+            return Ok(Statement::DropStable { name, if_exists });
+        }
+        if self.eat_kw("table") {
+            let if_exists = self.if_exists()?;
+            let mut names = vec![self.table_name()?];
+            while self.eat(Tk::Comma) {
+                names.push(self.table_name()?);
+            }
+            return Ok(Statement::DropTables { names, if_exists });
+        }
+        Err(self.err_here())
+    }
+
+    pub(super) fn alter(&mut self) -> PResult<Statement> {
+        self.bump();
+        if self.eat_kw("database") {
+            let name = self.ident()?;
+            let t = self.peek();
+            let options = self.db_options()?;
+            if options.is_empty() || options.iter().any(|(n, _, _)| n == "precision") {
+                let at = options
+                    .iter()
+                    .find(|(n, _, _)| n == "precision")
+                    .map(|o| o.2)
+                    .unwrap_or(t.start);
+                return Err(syntax_error_near(self.sql, at));
+            }
+            return Ok(Statement::AlterDatabase { name, options });
+        }
+        let stable = if self.eat_kw("stable") {
+            true
+        } else {
+            self.expect_kw("table")?;
+            false
+        };
+        let name = self.table_name()?;
+        let t = self.peek();
+        let w = if t.kind == Tk::Ident {
+            self.text(t).to_ascii_lowercase()
+        } else {
+            String::new()
+        };
+        let action = match w.as_str() {
+            "add" | "drop" | "modify" | "rename" => {
+                self.bump();
+                let what = self.peek();
+                let is_tag = if self.eat_kw("tag") {
+                    true
+                } else if self.eat_kw("column") {
+                    false
+                } else {
+                    return Err(self.err_at(what));
+                };
+                match (w.as_str(), is_tag) {
+                    ("add", false) => AlterAction::AddColumn(self.column_def()?),
+                    ("add", true) => AlterAction::AddTag(self.column_def()?),
+                    ("drop", false) => AlterAction::DropColumn(self.ident()?),
+                    ("drop", true) => AlterAction::DropTag(self.ident()?),
+                    ("modify", false) => AlterAction::ModifyColumn(self.column_def()?),
+                    ("modify", true) => AlterAction::ModifyTag(self.column_def()?),
+                    ("rename", true) => {
+                        let a = self.ident()?;
+                        let b = self.ident()?;
+                        AlterAction::RenameTag(a, b)
+                    }
+                    _ => return Err(self.err_at(what)),
+                }
+            }
+            "set" => {
+                self.bump();
+                self.expect_kw("tag")?;
+                let mut sets = Vec::new();
+                loop {
+                    let n = self.ident()?;
+                    self.expect(Tk::Eq)?;
+                    let v = self.ins_value()?;
+                    sets.push((n, v));
+                    if !self.eat(Tk::Comma) {
+                        break;
+                    }
+                    self.eat_kw("tag");
+                }
+                AlterAction::SetTag(sets)
+            }
+            "comment" | "ttl" => {
+                self.table_options()?;
+                AlterAction::Options
+            }
+            _ => return Err(self.err_at(t)),
+        };
+        Ok(Statement::Alter {
+            stable,
+            name,
+            action,
+        })
+    }
+}

@@ -1,0 +1,464 @@
+//! Expressions, by precedence: OR, AND, NOT, predicates (comparison, IN, BETWEEN, LIKE, MATCH,
+//! IS NULL, CONTAINS), arithmetic, unary operators, primaries (literals, columns, function calls,
+//! CASE, CAST, subqueries).
+
+use crate::sql::ast::*;
+use crate::sql::lexer::{unescape, Tk};
+
+use super::{parse_int_text, split_duration, Parser, PResult};
+
+/// Functions that may be called with `()`.
+const NILADIC: &[&str] = &[
+    "now",
+    "today",
+    "database",
+    "server_version",
+    "client_version",
+    "server_status",
+    "timezone",
+    "current_user",
+    "user",
+    "pi",
+    "rand",
+    "_wstart",
+    "_wend",
+    "_wduration",
+    "_qstart",
+    "_qend",
+    "_qduration",
+    "_irowts",
+];
+
+impl<'a> Parser<'a> {
+    pub(super) fn expr(&mut self) -> PResult<Expr> {
+        let mut left = self.and_expr()?;
+        while self.eat_kw("or") {
+            let right = self.and_expr()?;
+            left = Expr::Binary {
+                op: BinOp::Or,
+                left: Box::new(left),
+                right: Box::new(right),
+            };
+        }
+        Ok(left)
+    }
+
+    pub(super) fn and_expr(&mut self) -> PResult<Expr> {
+        let mut left = self.not_expr()?;
+        while self.eat_kw("and") {
+            let right = self.not_expr()?;
+            left = Expr::Binary {
+                op: BinOp::And,
+                left: Box::new(left),
+                right: Box::new(right),
+            };
+        }
+        Ok(left)
+    }
+
+    pub(super) fn not_expr(&mut self) -> PResult<Expr> {
+        if self.eat_kw("not") {
+            // TDengine only negates predicates: `not b` alone is a syntax error at what follows
+            let operand = self.additive()?;
+            let pred = self.predicate_rest(operand, true)?;
+            return Ok(Expr::Not(Box::new(pred)));
+        }
+        if self.peek().kind == Tk::LParen && self.paren_is_boolean() {
+            // `(a or b) and c`
+            self.bump();
+            let e = self.expr()?;
+            self.expect(Tk::RParen)?;
+            return self.predicate_rest(e, false);
+        }
+        let operand = self.additive()?;
+        self.predicate_rest(operand, false)
+    }
+
+    /// Whether the parenthesis at the cursor holds a boolean (AND/OR) expression.
+    pub(super) fn paren_is_boolean(&self) -> bool {
+        let mut depth = 0;
+        let mut i = self.pos;
+        while i < self.toks.len() {
+            let t = self.toks[i];
+            match t.kind {
+                Tk::LParen => depth += 1,
+                Tk::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return false;
+                    }
+                }
+                Tk::Eof => return false,
+                Tk::Ident if depth == 1 => {
+                    let w = self.text(t);
+                    if w.eq_ignore_ascii_case("and")
+                        || w.eq_ignore_ascii_case("or")
+                        || w.eq_ignore_ascii_case("select")
+                    {
+                        return !w.eq_ignore_ascii_case("select");
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        false
+    }
+
+    pub(super) fn predicate_rest(&mut self, left: Expr, required: bool) -> PResult<Expr> {
+        let t = self.peek();
+        let cmp = match t.kind {
+            Tk::Eq => Some(BinOp::Eq),
+            Tk::Ne => Some(BinOp::Ne),
+            Tk::Lt => Some(BinOp::Lt),
+            Tk::Le => Some(BinOp::Le),
+            Tk::Gt => Some(BinOp::Gt),
+            Tk::Ge => Some(BinOp::Ge),
+            _ => None,
+        };
+        if let Some(op) = cmp {
+            self.bump();
+            let right = self.additive()?;
+            return Ok(Expr::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            });
+        }
+        if self.eat_kw("is") {
+            let negated = self.eat_kw("not");
+            self.expect_kw("null")?;
+            return Ok(Expr::IsNull {
+                expr: Box::new(left),
+                negated,
+            });
+        }
+        let negated = if self.is_kw("not")
+            && (self.is_kw_at(1, "in") || self.is_kw_at(1, "between") || self.is_kw_at(1, "like"))
+        {
+            self.bump();
+            true
+        } else {
+            false
+        };
+        if self.eat_kw("in") {
+            self.expect(Tk::LParen)?;
+            let mut list = vec![self.additive()?];
+            while self.eat(Tk::Comma) {
+                list.push(self.additive()?);
+            }
+            self.expect(Tk::RParen)?;
+            return Ok(Expr::InList {
+                expr: Box::new(left),
+                list,
+                negated,
+            });
+        }
+        if self.eat_kw("between") {
+            let low = self.additive()?;
+            self.expect_kw("and")?;
+            let high = self.additive()?;
+            return Ok(Expr::Between {
+                expr: Box::new(left),
+                low: Box::new(low),
+                high: Box::new(high),
+                negated,
+            });
+        }
+        if self.eat_kw("like") {
+            let pattern = self.additive()?;
+            return Ok(Expr::Like {
+                expr: Box::new(left),
+                pattern: Box::new(pattern),
+                negated,
+            });
+        }
+        if self.eat_kw("match") || self.eat_kw("nmatch") {
+            let neg = self
+                .text(self.toks[self.pos - 1])
+                .eq_ignore_ascii_case("nmatch");
+            let pattern = self.additive()?;
+            return Ok(Expr::Match {
+                expr: Box::new(left),
+                pattern: Box::new(pattern),
+                negated: neg,
+            });
+        }
+        if self.eat_kw("contains") {
+            let key = self.additive()?;
+            return Ok(Expr::Func {
+                name: "contains".into(),
+                args: vec![left, key],
+                pos: t.start,
+            });
+        }
+        if required {
+            return Err(self.err_here());
+        }
+        Ok(left)
+    }
+
+    pub(super) fn additive(&mut self) -> PResult<Expr> {
+        let mut left = self.multiplicative()?;
+        loop {
+            let op = match self.peek().kind {
+                Tk::Plus => BinOp::Add,
+                Tk::Minus => BinOp::Sub,
+                Tk::BitAnd => BinOp::BitAnd,
+                Tk::BitOr => BinOp::BitOr,
+                _ => return Ok(left),
+            };
+            self.bump();
+            let right = self.multiplicative()?;
+            left = Expr::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            };
+        }
+    }
+
+    pub(super) fn multiplicative(&mut self) -> PResult<Expr> {
+        let mut left = self.unary()?;
+        loop {
+            let op = match self.peek().kind {
+                Tk::Star => BinOp::Mul,
+                Tk::Slash => BinOp::Div,
+                Tk::Percent => BinOp::Mod,
+                _ => return Ok(left),
+            };
+            self.bump();
+            let right = self.unary()?;
+            left = Expr::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            };
+        }
+    }
+
+    pub(super) fn unary(&mut self) -> PResult<Expr> {
+        let t = self.peek();
+        if t.kind == Tk::Minus {
+            self.bump();
+            let n = self.peek();
+            if n.kind == Tk::Int || n.kind == Tk::Float {
+                let e = self.primary()?;
+                return Ok(match e {
+                    Expr::Int(v) => Expr::Int(-v),
+                    Expr::Float(f) => Expr::Float(-f),
+                    other => Expr::Neg(Box::new(other)),
+                });
+            }
+            let e = self.unary()?;
+            return Ok(Expr::Neg(Box::new(e)));
+        }
+        if t.kind == Tk::Plus {
+            self.bump();
+            return self.unary();
+        }
+        let mut e = self.primary()?;
+        while self.peek().kind == Tk::Arrow {
+            self.bump();
+            let key = self.string()?;
+            e = Expr::JsonGet {
+                expr: Box::new(e),
+                key,
+            };
+        }
+        Ok(e)
+    }
+
+    pub(super) fn primary(&mut self) -> PResult<Expr> {
+        let t = self.peek();
+        match t.kind {
+            Tk::Int => {
+                self.bump();
+                match parse_int_text(self.text(t)) {
+                    Some(v) if v <= u64::MAX as i128 => Ok(Expr::Int(v)),
+                    _ => Ok(Expr::Float(
+                        self.text(t).parse::<f64>().unwrap_or(f64::INFINITY),
+                    )),
+                }
+            }
+            Tk::Float => {
+                self.bump();
+                self.text(t)
+                    .parse::<f64>()
+                    .map(Expr::Float)
+                    .map_err(|_| self.err_at(t))
+            }
+            Tk::Str => {
+                self.bump();
+                Ok(Expr::Str(unescape(self.text(t))))
+            }
+            Tk::Duration => {
+                self.bump();
+                let (value, unit) = split_duration(self.text(t)).ok_or_else(|| self.err_at(t))?;
+                Ok(Expr::Duration { value, unit })
+            }
+            Tk::Star => {
+                self.bump();
+                Ok(Expr::Star { table: None })
+            }
+            Tk::Question => {
+                self.bump();
+                self.params += 1;
+                Ok(Expr::Param(self.params - 1))
+            }
+            Tk::LParen => {
+                self.bump();
+                let e = self.expr()?;
+                self.expect(Tk::RParen)?;
+                Ok(e)
+            }
+            Tk::QuotedIdent => {
+                let name = self.ident()?;
+                self.column_rest(name)
+            }
+            Tk::Ident => {
+                let w = self.text(t).to_ascii_lowercase();
+                match w.as_str() {
+                    "null" => {
+                        self.bump();
+                        return Ok(Expr::Null);
+                    }
+                    "true" | "false" => {
+                        self.bump();
+                        return Ok(Expr::Bool(w == "true"));
+                    }
+                    "case" => return self.case_expr(),
+                    "cast" if self.peek_at(1).kind == Tk::LParen => {
+                        self.bump();
+                        self.bump();
+                        let e = self.expr()?;
+                        self.expect_kw("as")?;
+                        let ty = self.type_name()?;
+                        self.expect(Tk::RParen)?;
+                        return Ok(Expr::Cast {
+                            expr: Box::new(e),
+                            ty,
+                        });
+                    }
+                    "now" | "today" if self.peek_at(1).kind != Tk::LParen => {
+                        self.bump();
+                        return Ok(Expr::Func {
+                            name: w,
+                            args: vec![],
+                            pos: t.start,
+                        });
+                    }
+                    _ => {}
+                }
+                if self.peek_at(1).kind == Tk::LParen && (!self.is_reserved(t) || w == "database") {
+                    return self.func_call();
+                }
+                if self.is_reserved(t) {
+                    return Err(self.err_at(t));
+                }
+                let name = self.ident()?;
+                self.column_rest(name)
+            }
+            _ => Err(self.err_at(t)),
+        }
+    }
+
+    pub(super) fn column_rest(&mut self, first: String) -> PResult<Expr> {
+        if self.peek().kind == Tk::Dot {
+            self.bump();
+            if self.eat(Tk::Star) {
+                return Ok(Expr::Star { table: Some(first) });
+            }
+            let name = self.any_ident()?;
+            return Ok(Expr::Column {
+                table: Some(first),
+                name,
+            });
+        }
+        Ok(Expr::Column {
+            table: None,
+            name: first,
+        })
+    }
+
+    pub(super) fn func_call(&mut self) -> PResult<Expr> {
+        let t = self.bump();
+        let name = self.text(t).to_ascii_lowercase();
+        self.expect(Tk::LParen)?;
+        let mut args = Vec::new();
+        if name == "position" {
+            // position(needle IN haystack)
+            let needle = self.additive()?;
+            self.expect_kw("in")?;
+            let hay = self.additive()?;
+            self.expect(Tk::RParen)?;
+            return Ok(Expr::Func {
+                name,
+                args: vec![needle, hay],
+                pos: t.start,
+            });
+        }
+        if self.peek().kind == Tk::RParen {
+            if !NILADIC.contains(&name.as_str()) {
+                return Err(self.err_here());
+            }
+            self.bump();
+            return Ok(Expr::Func {
+                name,
+                args,
+                pos: t.start,
+            });
+        }
+        loop {
+            if self.peek().kind == Tk::Star {
+                self.bump();
+                args.push(Expr::Star { table: None });
+                // `count(*, v)`: a star stands alone
+                if self.peek().kind != Tk::RParen {
+                    return Err(self.err_here());
+                }
+            } else {
+                args.push(self.additive()?);
+            }
+            if !self.eat(Tk::Comma) {
+                break;
+            }
+        }
+        self.expect(Tk::RParen)?;
+        Ok(Expr::Func {
+            name,
+            args,
+            pos: t.start,
+        })
+    }
+
+    pub(super) fn case_expr(&mut self) -> PResult<Expr> {
+        self.bump();
+        let operand = if self.is_kw("when") {
+            None
+        } else {
+            Some(Box::new(self.expr()?))
+        };
+        let mut whens = Vec::new();
+        while self.eat_kw("when") {
+            let c = self.expr()?;
+            self.expect_kw("then")?;
+            let v = self.expr()?;
+            whens.push((c, v));
+        }
+        if whens.is_empty() {
+            return Err(self.err_here());
+        }
+        let else_ = if self.eat_kw("else") {
+            Some(Box::new(self.expr()?))
+        } else {
+            None
+        };
+        self.expect_kw("end")?;
+        Ok(Expr::Case {
+            operand,
+            whens,
+            else_,
+        })
+    }
+}

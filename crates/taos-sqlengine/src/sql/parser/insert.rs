@@ -1,0 +1,230 @@
+//! INSERT: target tables (with `USING … TAGS` and column lists), VALUES rows, `INSERT … SELECT`.
+
+use crate::sql::ast::*;
+use crate::sql::lexer::{unescape, Tk};
+use crate::types::{code, TdError};
+
+use super::{insert_error, split_duration, syntax_error_near, Parser, PResult};
+
+impl<'a> Parser<'a> {
+    pub(super) fn insert(&mut self) -> PResult<Statement> {
+        self.bump();
+        self.expect_kw("into")?;
+        let mut items = Vec::new();
+        loop {
+            let table = if self.peek().kind == Tk::Question {
+                // `insert into ? …` (stmt): the name comes with the bound data
+                self.bump();
+                TableName {
+                    db: None,
+                    name: "?".to_string(),
+                }
+            } else {
+                self.table_name()?
+            };
+            let after_name = self.toks[self.pos - 1].end;
+            let mut using = None;
+            let mut columns = None;
+            if self.peek().kind == Tk::LParen {
+                columns = Some(self.name_list()?);
+            }
+            if self.eat_kw("using") {
+                let stable = self.table_name()?;
+                let tag_names = if self.peek().kind == Tk::LParen {
+                    Some(self.name_list()?)
+                } else {
+                    None
+                };
+                self.expect_kw("tags")?;
+                let tags = self.value_row()?.vals;
+                using = Some(Using {
+                    stable,
+                    tag_names,
+                    tags,
+                });
+                if columns.is_none() && self.peek().kind == Tk::LParen {
+                    columns = Some(self.name_list()?);
+                }
+            }
+            if self.is_kw("select") && using.is_none() {
+                let q = self.query()?;
+                items.push(InsertTable {
+                    table,
+                    using,
+                    columns,
+                    rows: vec![],
+                    query: Some(Box::new(q)),
+                    after_name,
+                });
+                break;
+            }
+            if !self.eat_kw("values") {
+                if self.is_kw("file") || self.is_kw("select") {
+                    return Err(syntax_error_near(self.sql, self.peek().start));
+                }
+                return Err(self.err_here());
+            }
+            let mut rows = Vec::new();
+            while self.peek().kind == Tk::LParen {
+                rows.push(self.value_row()?);
+                self.eat(Tk::Comma);
+            }
+            if rows.is_empty() {
+                return Err(TdError::new(
+                    code::TSC_SQL_SYNTAX_ERROR,
+                    "syntax error near 'no any data points'",
+                ));
+            }
+            items.push(InsertTable {
+                table,
+                using,
+                columns,
+                rows,
+                query: None,
+                after_name,
+            });
+            if !matches!(self.peek().kind, Tk::Ident | Tk::QuotedIdent) {
+                break;
+            }
+        }
+        Ok(Statement::Insert(items))
+    }
+
+    pub(super) fn value_row(&mut self) -> PResult<InsRow> {
+        self.expect(Tk::LParen)?;
+        let mut vals = Vec::new();
+        if self.peek().kind == Tk::RParen {
+            let close = self.bump().start;
+            return Ok(InsRow { vals, close });
+        }
+        loop {
+            vals.push(self.ins_value()?);
+            let t = self.peek();
+            match t.kind {
+                Tk::Comma => {
+                    self.bump();
+                }
+                Tk::RParen => {
+                    self.bump();
+                    return Ok(InsRow {
+                        vals,
+                        close: t.start,
+                    });
+                }
+                _ => return Err(insert_error(self.sql, t.start, "syntax error")),
+            }
+        }
+    }
+
+    pub(super) fn ins_value(&mut self) -> PResult<InsVal> {
+        let t = self.peek();
+        let pos = t.start;
+        let base = match t.kind {
+            Tk::Str => {
+                self.bump();
+                InsValKind::Str(unescape(self.text(t)))
+            }
+            Tk::Int | Tk::Float => {
+                self.bump();
+                InsValKind::Number {
+                    start: t.start,
+                    end: t.end,
+                }
+            }
+            Tk::Minus | Tk::Plus if matches!(self.peek_at(1).kind, Tk::Int | Tk::Float) => {
+                self.bump();
+                let n = self.bump();
+                InsValKind::Number {
+                    start: t.start,
+                    end: n.end,
+                }
+            }
+            Tk::Question => {
+                self.bump();
+                InsValKind::Param
+            }
+            Tk::Ident => {
+                let w = self.text(t).to_ascii_lowercase();
+                match w.as_str() {
+                    "null" => {
+                        self.bump();
+                        InsValKind::Null
+                    }
+                    "true" | "false" => {
+                        self.bump();
+                        InsValKind::Bool(w == "true")
+                    }
+                    "now" | "today" => {
+                        self.bump();
+                        if self.peek().kind == Tk::LParen && self.peek_at(1).kind == Tk::RParen {
+                            self.bump();
+                            self.bump();
+                        }
+                        if w == "now" {
+                            InsValKind::Now
+                        } else {
+                            InsValKind::Today
+                        }
+                    }
+                    _ => {
+                        self.skip_value();
+                        return Ok(InsVal {
+                            kind: InsValKind::Invalid,
+                            pos,
+                        });
+                    }
+                }
+            }
+            Tk::Eof => return Err(self.err_at(t)),
+            _ => {
+                self.skip_value();
+                return Ok(InsVal {
+                    kind: InsValKind::Invalid,
+                    pos,
+                });
+            }
+        };
+        // `'…' + 14s`, `now - 1d`
+        let op = self.peek();
+        if matches!(op.kind, Tk::Plus | Tk::Minus) {
+            let d = self.peek_at(1);
+            if d.kind == Tk::Duration && !matches!(base, InsValKind::Bool(_) | InsValKind::Null) {
+                self.bump();
+                self.bump();
+                let (value, unit) = split_duration(self.text(d)).ok_or_else(|| self.err_at(d))?;
+                return Ok(InsVal {
+                    kind: InsValKind::Offset {
+                        base: Box::new(InsVal { kind: base, pos }),
+                        negative: op.kind == Tk::Minus,
+                        value,
+                        unit,
+                    },
+                    pos,
+                });
+            }
+            self.skip_value();
+            return Ok(InsVal {
+                kind: InsValKind::Invalid,
+                pos,
+            });
+        }
+        Ok(InsVal { kind: base, pos })
+    }
+
+    /// Skips the tokens of one value (up to `,` or `)` at depth 0).
+    pub(super) fn skip_value(&mut self) {
+        let mut depth = 0i32;
+        loop {
+            let t = self.peek();
+            match t.kind {
+                Tk::Eof => return,
+                Tk::LParen => depth += 1,
+                Tk::RParen if depth == 0 => return,
+                Tk::RParen => depth -= 1,
+                Tk::Comma if depth == 0 => return,
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+}

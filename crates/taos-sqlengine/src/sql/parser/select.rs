@@ -1,0 +1,358 @@
+//! SELECT and its clauses: FROM, JOIN, WHERE, PARTITION/GROUP BY, windows, FILL, HAVING,
+//! ORDER BY, LIMIT/SLIMIT, UNION.
+
+use crate::sql::ast::*;
+use crate::sql::lexer::Tk;
+
+use super::{Parser, PResult};
+
+impl<'a> Parser<'a> {
+    pub(super) fn query(&mut self) -> PResult<Query> {
+        let mut selects = vec![self.select_core()?];
+        let mut union_distinct = false;
+        while self.eat_kw("union") {
+            if !self.eat_kw("all") {
+                union_distinct = true;
+            }
+            selects.push(self.select_core()?);
+        }
+        let mut order_by = Vec::new();
+        if self.eat_kw("order") {
+            self.expect_kw("by")?;
+            loop {
+                let start = self.peek().start;
+                let expr = self.expr()?;
+                let text = self.sql[start..self.toks[self.pos - 1].end].to_string();
+                let mut desc = false;
+                if self.eat_kw("desc") {
+                    desc = true;
+                } else {
+                    self.eat_kw("asc");
+                }
+                let mut nulls_first = None;
+                if self.eat_kw("nulls") {
+                    if self.eat_kw("first") {
+                        nulls_first = Some(true);
+                    } else {
+                        self.expect_kw("last")?;
+                        nulls_first = Some(false);
+                    }
+                }
+                order_by.push(OrderItem {
+                    expr,
+                    text,
+                    desc,
+                    nulls_first,
+                });
+                if !self.eat(Tk::Comma) {
+                    break;
+                }
+            }
+        }
+        let mut slimit = None;
+        let mut limit = None;
+        for _ in 0..2 {
+            if self.eat_kw("slimit") {
+                slimit = Some(self.limit_values("soffset")?);
+            } else if self.eat_kw("limit") {
+                limit = Some(self.limit_values("offset")?);
+            }
+        }
+        Ok(Query {
+            selects,
+            union_distinct,
+            order_by,
+            slimit,
+            limit,
+        })
+    }
+
+    pub(super) fn limit_values(&mut self, offset_kw: &str) -> PResult<(u64, u64)> {
+        let a = self.uint()?;
+        if self.eat(Tk::Comma) {
+            let b = self.uint()?;
+            return Ok((b, a));
+        }
+        if self.eat_kw(offset_kw) {
+            let o = self.uint()?;
+            return Ok((a, o));
+        }
+        Ok((a, 0))
+    }
+
+    pub(super) fn select_core(&mut self) -> PResult<Select> {
+        if self.peek().kind == Tk::LParen {
+            // `(select …) union all (select …)`: only the simple form is supported
+            return Err(self.err_here());
+        }
+        self.expect_kw("select")?;
+        let distinct = self.eat_kw("distinct");
+        if self.is_kw("from") {
+            return Err(self.err_here());
+        }
+        let mut items = Vec::new();
+        loop {
+            let start = self.peek().start;
+            let expr = self.not_expr()?;
+            let end = self.toks[self.pos - 1].end;
+            let text = self.sql[start..end].to_string();
+            let mut alias = None;
+            if matches!(expr, Expr::Star { .. }) {
+                // `*` takes no alias
+            } else if self.eat_kw("as") {
+                alias = Some(self.ident()?);
+            } else {
+                let t = self.peek();
+                if (t.kind == Tk::Ident && !self.is_reserved(t)) || t.kind == Tk::QuotedIdent {
+                    alias = Some(self.ident()?);
+                }
+            }
+            items.push(SelectItem { expr, alias, text });
+            if !self.eat(Tk::Comma) {
+                break;
+            }
+        }
+        let mut from = None;
+        let mut join = None;
+        if self.eat_kw("from") {
+            let item = if self.peek().kind == Tk::LParen {
+                self.bump();
+                let q = self.query()?;
+                self.expect(Tk::RParen)?;
+                let alias = self.opt_alias()?;
+                FromItem::Subquery {
+                    query: Box::new(q),
+                    alias,
+                }
+            } else {
+                let name = self.table_name()?;
+                let alias = self.opt_alias()?;
+                FromItem::Table { name, alias }
+            };
+            from = Some(item);
+            // `[INNER] JOIN t [alias] ON cond` (other join kinds are refused by the executor)
+            loop {
+                let t = self.peek();
+                let inner = if self.is_kw("inner") && self.is_kw_at(1, "join") {
+                    self.bump();
+                    true
+                } else if self.is_kw("join") {
+                    true
+                } else if self.is_kw("left") || self.is_kw("right") || self.is_kw("full") {
+                    false
+                } else {
+                    break;
+                };
+                // skip `left [outer|semi|anti|asof|window]` up to `join`
+                let mut guard = 0;
+                while !self.is_kw("join") {
+                    if self.peek().kind == Tk::Eof || guard > 3 {
+                        return Err(self.err_here());
+                    }
+                    self.bump();
+                    guard += 1;
+                }
+                self.bump();
+                let name = self.table_name()?;
+                let alias = self.opt_alias()?;
+                let on = if self.eat_kw("on") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                join = Some(Box::new(JoinSpec {
+                    inner,
+                    table: name,
+                    alias,
+                    on,
+                    pos: t.start,
+                }));
+            }
+        }
+        let where_ = if self.eat_kw("where") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        let mut partition_by = Vec::new();
+        if self.eat_kw("partition") {
+            self.expect_kw("by")?;
+            partition_by = self.expr_list()?;
+        }
+        let window = self.window()?;
+        let mut group_by = Vec::new();
+        if self.eat_kw("group") {
+            self.expect_kw("by")?;
+            group_by = self.expr_list()?;
+        }
+        let having = if self.eat_kw("having") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        Ok(Select {
+            distinct,
+            items,
+            from,
+            join,
+            where_,
+            partition_by,
+            window,
+            group_by,
+            having,
+        })
+    }
+
+    pub(super) fn opt_alias(&mut self) -> PResult<Option<String>> {
+        if self.eat_kw("as") {
+            return Ok(Some(self.ident()?));
+        }
+        let t = self.peek();
+        if (t.kind == Tk::Ident && !self.is_reserved(t)) || t.kind == Tk::QuotedIdent {
+            return Ok(Some(self.ident()?));
+        }
+        Ok(None)
+    }
+
+    pub(super) fn expr_list(&mut self) -> PResult<Vec<Expr>> {
+        let mut out = vec![self.expr()?];
+        while self.eat(Tk::Comma) {
+            out.push(self.expr()?);
+        }
+        Ok(out)
+    }
+
+    pub(super) fn fill_clause(&mut self) -> PResult<Option<Fill>> {
+        if !self.eat_kw("fill") {
+            return Ok(None);
+        }
+        self.expect(Tk::LParen)?;
+        let t = self.peek();
+        let w = self.any_ident()?;
+        let f = match w.as_str() {
+            "none" => Fill::None,
+            "null" | "null_f" => Fill::Null,
+            "prev" => Fill::Prev,
+            "next" => Fill::Next,
+            "linear" => Fill::Linear,
+            "value" | "value_f" => {
+                let mut vals = Vec::new();
+                while self.eat(Tk::Comma) {
+                    vals.push(self.unary()?);
+                }
+                Fill::Value(vals)
+            }
+            _ => return Err(self.err_at(t)),
+        };
+        self.expect(Tk::RParen)?;
+        Ok(Some(f))
+    }
+
+    pub(super) fn window(&mut self) -> PResult<Option<Window>> {
+        if self.is_kw("range") || self.is_kw("every") {
+            let range = if self.eat_kw("range") {
+                self.expect(Tk::LParen)?;
+                let a = self.additive()?;
+                self.expect(Tk::Comma)?;
+                let b = self.additive()?;
+                self.expect(Tk::RParen)?;
+                Some((a, b))
+            } else {
+                None
+            };
+            let every = if self.eat_kw("every") {
+                self.expect(Tk::LParen)?;
+                let e = self.additive()?;
+                self.expect(Tk::RParen)?;
+                Some(e)
+            } else {
+                None
+            };
+            let fill = self.fill_clause()?;
+            return Ok(Some(Window::Interp { range, every, fill }));
+        }
+        if self.eat_kw("interval") {
+            self.expect(Tk::LParen)?;
+            let interval = self.expr()?;
+            let offset = if self.eat(Tk::Comma) {
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            self.expect(Tk::RParen)?;
+            let sliding = if self.eat_kw("sliding") {
+                self.expect(Tk::LParen)?;
+                let s = self.expr()?;
+                self.expect(Tk::RParen)?;
+                Some(s)
+            } else {
+                None
+            };
+            let fill = if self.eat_kw("fill") {
+                self.expect(Tk::LParen)?;
+                let t = self.peek();
+                let w = self.any_ident()?;
+                let f = match w.as_str() {
+                    "none" => Fill::None,
+                    "null" | "null_f" => Fill::Null,
+                    "prev" => Fill::Prev,
+                    "next" => Fill::Next,
+                    "linear" => Fill::Linear,
+                    "value" | "value_f" => {
+                        let mut vals = Vec::new();
+                        while self.eat(Tk::Comma) {
+                            vals.push(self.unary()?);
+                        }
+                        Fill::Value(vals)
+                    }
+                    _ => return Err(self.err_at(t)),
+                };
+                self.expect(Tk::RParen)?;
+                Some(f)
+            } else {
+                None
+            };
+            return Ok(Some(Window::Interval {
+                interval,
+                offset,
+                sliding,
+                fill,
+            }));
+        }
+        if self.eat_kw("session") {
+            self.expect(Tk::LParen)?;
+            let col = self.expr()?;
+            self.expect(Tk::Comma)?;
+            let gap = self.expr()?;
+            self.expect(Tk::RParen)?;
+            return Ok(Some(Window::Session { col, gap }));
+        }
+        if self.eat_kw("state_window") {
+            self.expect(Tk::LParen)?;
+            let expr = self.additive()?;
+            self.expect(Tk::RParen)?;
+            return Ok(Some(Window::State { expr }));
+        }
+        if self.eat_kw("event_window") {
+            self.expect_kw("start")?;
+            self.expect_kw("with")?;
+            let start = self.expr()?;
+            self.expect_kw("end")?;
+            self.expect_kw("with")?;
+            let end = self.expr()?;
+            return Ok(Some(Window::Event { start, end }));
+        }
+        if self.eat_kw("count_window") {
+            self.expect(Tk::LParen)?;
+            let count = self.uint()? as i64;
+            let sliding = if self.eat(Tk::Comma) {
+                Some(self.uint()? as i64)
+            } else {
+                None
+            };
+            self.expect(Tk::RParen)?;
+            return Ok(Some(Window::Count { count, sliding }));
+        }
+        Ok(None)
+    }
+}

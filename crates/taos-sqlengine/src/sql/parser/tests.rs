@@ -1,0 +1,101 @@
+use super::*;
+
+fn err(sql: &str) -> TdError {
+    parse(sql).unwrap_err()
+}
+
+#[test]
+fn syntax_errors_quote_the_rest_of_the_statement() {
+    assert_eq!(
+        err("selec * from n").message,
+        "syntax error near \"selec * from n\""
+    );
+    assert_eq!(
+        err("select * form n").message,
+        "syntax error near \"form n\""
+    );
+    assert_eq!(err("select * from").code, code::PAR_INCOMPLETE_SQL);
+    assert_eq!(err("select from n").message, "syntax error near \"from n\"");
+    assert_eq!(
+        err("select * from n limit -1").message,
+        "syntax error near \"-1\""
+    );
+    assert_eq!(
+        err("select (1 + from n").message,
+        "syntax error near \"from n\""
+    );
+    assert_eq!(
+        err("select 'unterminated from n").message,
+        "unrecognized token: \"'unterminated from n\""
+    );
+    assert_eq!(
+        err("select count(*, v) from n").message,
+        "syntax error near \", v) from n\""
+    );
+    assert_eq!(
+        err("select sum() from n").message,
+        "syntax error near \") from n\""
+    );
+    assert_eq!(
+        err("select * from mixed case").message,
+        "syntax error near \"case\""
+    );
+    assert_eq!(
+        err("select ts, b from ti where not b order by ts").message,
+        "syntax error near \"order by ts\""
+    );
+    assert_eq!(
+        err("select b, b and true from ti").message,
+        "syntax error near \"and true from ti\""
+    );
+    assert_eq!(
+        err("create database x nosuchoption 1").message,
+        "syntax error near \"nosuchoption 1\""
+    );
+    assert_eq!(err("show nosuch").code, code::PAR_INCOMPLETE_SQL);
+    assert_eq!(err("use").code, code::PAR_INCOMPLETE_SQL);
+}
+
+#[test]
+fn parses_select_with_clauses() {
+    let st = parse("select i as x, count(*) from db.t where i > 1 and s like 'a%' partition by tbname interval(10s) sliding(5s) order by 1 desc nulls last limit 3, 2").unwrap();
+    let Statement::Query(q) = st else {
+        panic!("not a query")
+    };
+    let s = &q.selects[0];
+    assert_eq!(s.items[0].alias.as_deref(), Some("x"));
+    assert_eq!(s.items[1].text, "count(*)");
+    assert!(
+        matches!(s.from, Some(FromItem::Table { ref name, .. }) if name.db.as_deref() == Some("db"))
+    );
+    assert!(matches!(s.window, Some(Window::Interval { .. })));
+    assert_eq!(q.limit, Some((2, 3)));
+    assert!(q.order_by[0].desc);
+    assert_eq!(q.order_by[0].nulls_first, Some(false));
+}
+
+#[test]
+fn parses_multi_table_insert() {
+    let sql = "insert into c1 values ('2024-01-01 00:00:00', 1) (now, -2) c2 using st (t) tags (3) values ('2024-01-01' + 14s, null)";
+    let Statement::Insert(items) = parse(sql).unwrap() else {
+        panic!()
+    };
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].rows.len(), 2);
+    assert!(matches!(
+        items[0].rows[1].vals[1].kind,
+        InsValKind::Number { .. }
+    ));
+    assert!(matches!(
+        items[1].rows[0].vals[0].kind,
+        InsValKind::Offset {
+            value: 14,
+            unit: 's',
+            ..
+        }
+    ));
+    assert_eq!(
+        items[1].using.as_ref().unwrap().tag_names.as_deref(),
+        Some(&["t".to_string()][..])
+    );
+}

@@ -1,16 +1,25 @@
-//! WebSocket `/ws`: RFC 6455 framing ([`frame`]) and the SQL session ([`session`]).
+//! WebSocket `/ws`: RFC 6455 framing ([`frame`]), the SQL session of a connection ([`session`]:
+//! its state and the action dispatch), and one module per family of actions with its wire
+//! messages beside their handlers: [`connection`], [`query`], [`schemaless`], [`stmt`].
 
+mod connection;
 pub mod frame;
-pub mod session;
-pub mod stmt1;
-pub mod stmt2;
+mod query;
+mod reply;
+mod schemaless;
+mod session;
+mod stmt;
 
-use crate::shared::Shared;
-use frame::{FrameReader, FrameWriter, Message, ReadError};
-use session::{Out, Session};
 use std::sync::Arc;
+
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
+
+use crate::shared::Shared;
+
+use frame::{FrameReader, FrameWriter, Message, ReadError};
+use reply::{Out, HEADROOM};
+use session::Session;
 
 /// What the writer task sends.
 enum Outgoing {
@@ -53,7 +62,7 @@ where
             let result = match item {
                 Outgoing::Reply(Out::Text(t)) => writer.text(&t).await,
                 Outgoing::Reply(Out::Binary(b)) => writer.binary(&b).await,
-                Outgoing::Reply(Out::BinaryWithHeadroom(mut b)) => writer.binary_in_place(&mut b, session::HEADROOM).await,
+                Outgoing::Reply(Out::BinaryWithHeadroom(mut b)) => writer.binary_in_place(&mut b, HEADROOM).await,
                 Outgoing::Pong(p) => writer.pong(&p).await,
                 Outgoing::Close(code) => {
                     let _ = writer.close(code).await;

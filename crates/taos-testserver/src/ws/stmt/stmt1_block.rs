@@ -1,8 +1,8 @@
 //! stmt v1 value decoding: JSON values of `set_tags`/`bind` (reference §5.1) and the raw blocks of
 //! binary actions 1/2 (the block's length field is not trusted: columns are walked).
 
-use taos_sqlengine::types::{DataType, Precision, Value};
 use serde_json::Value as Json;
+use taos_sqlengine::types::{DataType, Precision, Value};
 
 /// A JSON value for a tag/column of type `ty` (timestamps as integers in `precision` or RFC 3339
 /// text; VARBINARY/GEOMETRY as hex).

@@ -1,0 +1,191 @@
+//! stmt2: `stmt2_init`, `stmt2_prepare`, binary 9 `stmt2_bind`, `stmt2_exec`, `stmt2_result`,
+//! `stmt2_close` (reference §5.2).
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use taos_sqlengine::types::{code, Value};
+
+use crate::backend_call::{guarded, run_blocking};
+use crate::ws::reply::{ok, parse_args, unmarshal_error, Out, GENERIC};
+use crate::ws::session::{OpenResult, Session, Statement};
+
+use super::{stmt_error, StmtArgs, StmtIdResp, StmtResultFields};
+
+#[derive(Deserialize, Default)]
+#[allow(dead_code)] // accepted for compatibility; every statement behaves the same here
+struct Stmt2InitArgs {
+    single_stb_insert: Option<bool>,
+    single_table_bind_once: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+struct Stmt2PrepareArgs {
+    stmt_id: Option<u64>,
+    sql: Option<String>,
+    get_fields: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Stmt2Field {
+    name: String,
+    field_type: u8,
+    precision: u8,
+    scale: u8,
+    bytes: u32,
+    bind_type: u8,
+}
+
+#[derive(Serialize)]
+struct Stmt2PrepareResp {
+    stmt_id: u64,
+    is_insert: bool,
+    fields: Option<Vec<Stmt2Field>>,
+    fields_count: usize,
+}
+
+#[derive(Serialize)]
+struct Stmt2ResultResp {
+    stmt_id: u64,
+    id: u64,
+    #[serde(flatten)]
+    fields: StmtResultFields,
+}
+
+impl Session {
+    pub(crate) fn stmt2_init(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {
+        if parse_args::<Stmt2InitArgs>(args).is_err() {
+            return unmarshal_error("stmt2_init", req_id, start);
+        }
+        let stmt_id = self.new_statement(Statement::default());
+        ok("stmt2_init", req_id, start, StmtIdResp { stmt_id })
+    }
+
+    pub(crate) fn stmt2_prepare(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {
+        let action = "stmt2_prepare";
+        let Ok(a) = parse_args::<Stmt2PrepareArgs>(args) else {
+            return unmarshal_error(action, req_id, start);
+        };
+        let stmt_id = a.stmt_id.unwrap_or(0);
+        if self.stmts.get(&stmt_id).is_none_or(|s| s.v1) {
+            return stmt_error(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+        }
+        let backend = self.shared.backend.clone();
+        let ctx = &self.ctx;
+        let sql = a.sql.unwrap_or_default();
+        match run_blocking(|| guarded(|| backend.prepare(ctx, &sql))) {
+            Ok(prepared) => {
+                let fields = (prepared.is_insert && a.get_fields.unwrap_or(false)).then(|| {
+                    prepared
+                        .fields
+                        .iter()
+                        .map(|f| Stmt2Field {
+                            name: f.field.name.clone(),
+                            field_type: f.field.ty.id(),
+                            precision: f.precision,
+                            scale: f.scale,
+                            bytes: f.bytes,
+                            bind_type: f.bind_type as u8,
+                        })
+                        .collect()
+                });
+                let resp = Stmt2PrepareResp {
+                    stmt_id,
+                    is_insert: prepared.is_insert,
+                    fields,
+                    fields_count: if prepared.is_insert { prepared.fields.len() } else { prepared.param_count },
+                };
+                if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                    *s = Statement { prepared: Some(prepared), ..Statement::default() };
+                }
+                ok(action, req_id, start, resp)
+            }
+            Err(e) => stmt_error(e.code, &e.message, action, req_id, start, stmt_id),
+        }
+    }
+
+    pub(crate) fn stmt2_close(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {
+        let stmt_id = parse_args::<StmtArgs>(args).ok().and_then(|a| a.stmt_id).unwrap_or(0);
+        self.stmts.remove(&stmt_id);
+        ok("stmt2_close", req_id, start, StmtIdResp { stmt_id })
+    }
+
+    pub(crate) fn stmt2_bind(&mut self, b: &[u8], req_id: u64, stmt_id: u64, start: Instant) -> Option<Out> {
+        let action = "stmt2_bind";
+        let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| !s.v1) else {
+            return stmt_error(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+        };
+        if b.len() < 30 {
+            return stmt_error(GENERIC, "message length is too short", action, req_id, start, stmt_id);
+        }
+        let version = u16::from_le_bytes([b[24], b[25]]);
+        if version != 1 {
+            return stmt_error(GENERIC, "unknown stmt2 bind version", action, req_id, start, stmt_id);
+        }
+        match super::stmt2_bind::parse_bind(&b[30..]) {
+            Ok(tables) => {
+                if let Some(prepared) = stmt.prepared.clone() {
+                    let backend = self.shared.backend.clone();
+                    if let Err(e) = guarded(|| backend.check_bind(&prepared, &tables)) {
+                        return stmt_error(e.code, &e.message, action, req_id, start, stmt_id);
+                    }
+                }
+                let Some(stmt) = self.stmts.get_mut(&stmt_id) else {
+                    return stmt_error(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+                };
+                stmt.bound.extend(tables);
+                ok(action, req_id, start, StmtIdResp { stmt_id })
+            }
+            Err(msg) => stmt_error(GENERIC, &msg, action, req_id, start, stmt_id),
+        }
+    }
+
+    pub(crate) fn stmt2_exec(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {
+        let action = "stmt2_exec";
+        let Ok(a) = parse_args::<StmtArgs>(args) else {
+            return unmarshal_error(action, req_id, start);
+        };
+        let stmt_id = a.stmt_id.unwrap_or(0);
+        let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| !s.v1) else {
+            return stmt_error(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+        };
+        let Some(prepared) = stmt.prepared.clone() else {
+            return stmt_error(code::TSC_STMT_API_ERROR, "Stmt API usage error", action, req_id, start, stmt_id);
+        };
+        let tables = std::mem::take(&mut stmt.bound);
+        // Query parameters: one value per `?`, from the first bound "table"'s columns.
+        let params: Vec<Value> = tables
+            .first()
+            .map(|t| t.columns.iter().map(|c| c.first().cloned().unwrap_or(Value::Null)).collect())
+            .unwrap_or_default();
+        self.execute_statement(action, stmt_id, &prepared, tables, &params, req_id, start)
+    }
+
+    pub(crate) fn stmt2_result(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {
+        let action = "stmt2_result";
+        let Ok(a) = parse_args::<StmtArgs>(args) else {
+            return unmarshal_error(action, req_id, start);
+        };
+        let stmt_id = a.stmt_id.unwrap_or(0);
+        let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| !s.v1) else {
+            return stmt_error(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+        };
+        if stmt.prepared.as_ref().is_some_and(|p| p.is_insert) {
+            return stmt_error(GENERIC, "stmt is insert, no result set", action, req_id, start, stmt_id);
+        }
+        let Some(rs) = stmt.rows.take() else {
+            return stmt_error(GENERIC, "result is nil", action, req_id, start, stmt_id);
+        };
+        let id = self.next_result_id;
+        self.next_result_id += 1;
+        // stmt2_result reports storage sizes, unlike binary_query (wire README fact 13).
+        let resp = Stmt2ResultResp {
+            stmt_id,
+            id,
+            fields: StmtResultFields::of(&rs),
+        };
+        self.results.insert(id, OpenResult { rs, next_row: 0, fetched_block: None });
+        ok(action, req_id, start, resp)
+    }
+}

@@ -13,7 +13,7 @@ use crate::block::{encode_block_into, fetch_length};
 use crate::envelope::timing_ns;
 
 use super::reply::{error, ok, parse_args, unmarshal_error, Out, GENERIC, HEADROOM};
-use super::session::{OpenResult, Session, BIN_FETCH_RAW_BLOCK};
+use super::session::{Session, BIN_FETCH_RAW_BLOCK};
 
 /// Marker that starts every new-style binary reply.
 const RAW_MARKER: u64 = u64::MAX;
@@ -88,10 +88,8 @@ impl Session {
                 },
             ),
             Ok(Outcome::Rows(rs)) => {
-                let id = self.next_result_id;
-                self.next_result_id += 1;
-                let resp = QueryResp {
-                    id,
+                let mut resp = QueryResp {
+                    id: 0,
                     is_update: false,
                     affected_rows: 0,
                     fields_count: rs.fields.len(),
@@ -102,7 +100,7 @@ impl Session {
                     fields_precisions: Some(rs.fields.iter().map(|f| f.precision).collect()),
                     fields_scales: Some(rs.fields.iter().map(|f| f.scale).collect()),
                 };
-                self.results.insert(id, OpenResult { rs, next_row: 0, fetched_block: None });
+                resp.id = self.open_result(rs);
                 ok(action, req_id, start, resp)
             }
             Err(e) => error(e.code, &e.message, action, req_id, start),

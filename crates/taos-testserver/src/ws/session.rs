@@ -113,6 +113,14 @@ fn le_u64_partial(b: &[u8], at: usize) -> u64 {
 }
 
 impl Session {
+    /// Keeps a result set open under the next result id, for `fetch_raw_block` / `fetch`.
+    pub(super) fn open_result(&mut self, rs: ResultSet) -> u64 {
+        let id = self.next_result_id;
+        self.next_result_id += 1;
+        self.results.insert(id, OpenResult { rs, next_row: 0, fetched_block: None });
+        id
+    }
+
     pub fn new(shared: Arc<Shared>) -> Session {
         Session {
             shared,

@@ -11,7 +11,7 @@ use taos_sqlengine::{BindType, BoundTable};
 
 use crate::backend_call::{guarded, run_blocking};
 use crate::ws::reply::{ok, parse_args, unmarshal_error, Out, GENERIC};
-use crate::ws::session::{OpenResult, Session, Statement, BIN_SET_TAGS};
+use crate::ws::session::{Session, Statement, BIN_SET_TAGS};
 
 use super::{stmt_error, StmtArgs, StmtIdResp, StmtResultFields};
 
@@ -184,15 +184,9 @@ impl Session {
                 let Some(rs) = self.stmts.get_mut(&stmt_id).and_then(|s| s.rows.take()) else {
                     return stmt_error(GENERIC, "result is nil", action, req_id, start, stmt_id);
                 };
-                let result_id = self.next_result_id;
-                self.next_result_id += 1;
-                let resp = UseResultResp {
-                    stmt_id,
-                    result_id,
-                    fields: StmtResultFields::of(&rs),
-                };
-                self.results.insert(result_id, OpenResult { rs, next_row: 0, fetched_block: None });
-                ok(action, req_id, start, resp)
+                let fields = StmtResultFields::of(&rs);
+                let result_id = self.open_result(rs);
+                ok(action, req_id, start, UseResultResp { stmt_id, result_id, fields })
             }
             "get_tag_fields" | "get_col_fields" => {
                 let want = if action == "get_tag_fields" { BindType::Tag } else { BindType::Column };

@@ -9,7 +9,7 @@ use taos_sqlengine::types::{code, Value};
 
 use crate::backend_call::{guarded, run_blocking};
 use crate::ws::reply::{ok, parse_args, unmarshal_error, Out, GENERIC};
-use crate::ws::session::{OpenResult, Session, Statement};
+use crate::ws::session::{Session, Statement};
 
 use super::{stmt_error, StmtArgs, StmtIdResp, StmtResultFields};
 
@@ -141,14 +141,23 @@ impl Session {
         }
     }
 
-    pub(crate) fn stmt2_exec(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {
-        let action = "stmt2_exec";
+    /// The stmt2 statement `args` names (`stmt_id`), or the answer that ends the action.
+    fn stmt2_named(&mut self, action: &str, args: Json, req_id: u64, start: Instant) -> Result<(u64, &mut Statement), Option<Out>> {
         let Ok(a) = parse_args::<StmtArgs>(args) else {
-            return unmarshal_error(action, req_id, start);
+            return Err(unmarshal_error(action, req_id, start));
         };
         let stmt_id = a.stmt_id.unwrap_or(0);
-        let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| !s.v1) else {
-            return stmt_error(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+        match self.stmts.get_mut(&stmt_id).filter(|s| !s.v1) {
+            Some(stmt) => Ok((stmt_id, stmt)),
+            None => Err(stmt_error(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id)),
+        }
+    }
+
+    pub(crate) fn stmt2_exec(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {
+        let action = "stmt2_exec";
+        let (stmt_id, stmt) = match self.stmt2_named(action, args, req_id, start) {
+            Ok(named) => named,
+            Err(answer) => return answer,
         };
         let Some(prepared) = stmt.prepared.clone() else {
             return stmt_error(code::TSC_STMT_API_ERROR, "Stmt API usage error", action, req_id, start, stmt_id);
@@ -164,12 +173,9 @@ impl Session {
 
     pub(crate) fn stmt2_result(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {
         let action = "stmt2_result";
-        let Ok(a) = parse_args::<StmtArgs>(args) else {
-            return unmarshal_error(action, req_id, start);
-        };
-        let stmt_id = a.stmt_id.unwrap_or(0);
-        let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| !s.v1) else {
-            return stmt_error(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
+        let (stmt_id, stmt) = match self.stmt2_named(action, args, req_id, start) {
+            Ok(named) => named,
+            Err(answer) => return answer,
         };
         if stmt.prepared.as_ref().is_some_and(|p| p.is_insert) {
             return stmt_error(GENERIC, "stmt is insert, no result set", action, req_id, start, stmt_id);
@@ -177,15 +183,9 @@ impl Session {
         let Some(rs) = stmt.rows.take() else {
             return stmt_error(GENERIC, "result is nil", action, req_id, start, stmt_id);
         };
-        let id = self.next_result_id;
-        self.next_result_id += 1;
         // stmt2_result reports storage sizes, unlike binary_query (wire README fact 13).
-        let resp = Stmt2ResultResp {
-            stmt_id,
-            id,
-            fields: StmtResultFields::of(&rs),
-        };
-        self.results.insert(id, OpenResult { rs, next_row: 0, fetched_block: None });
-        ok(action, req_id, start, resp)
+        let fields = StmtResultFields::of(&rs);
+        let id = self.open_result(rs);
+        ok(action, req_id, start, Stmt2ResultResp { stmt_id, id, fields })
     }
 }

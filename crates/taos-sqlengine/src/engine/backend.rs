@@ -8,7 +8,8 @@ use crate::statement::{BoundTable, PreparedStmt};
 use crate::topic::TopicBatch;
 use crate::types::{code, Outcome, TdError, Value};
 
-use super::{Engine, SmlProtocol};
+use super::schemaless::SmlProtocol;
+use super::Engine;
 
 impl SqlBackend for Engine {
     fn topic_created(&self, topic: &str) -> Option<i64> {

@@ -1,8 +1,70 @@
-//! The catalog (databases, super tables, child and normal tables) and columnar table storage.
+//! The catalog (databases, super tables, child and normal tables, topics), how a statement finds
+//! its database, and columnar table storage.
 
 use std::collections::HashMap;
 
-use crate::types::{DataType, Field, Precision, Value};
+use crate::session::SessionCtx;
+use crate::types::{code, DataType, Field, Precision, TdError, Value};
+
+use super::errors::{db_not_exist, err};
+
+/// Every database, by name.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub dbs: HashMap<String, Database>,
+    pub topics: HashMap<String, Topic>,
+}
+
+/// A TMQ topic: its database, kind (`column` | `db` | `stable`), the statement text and source.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub name: String,
+    pub db: String,
+    pub kind: &'static str,
+    pub sql: String,
+    pub source: crate::sql::ast::TopicSource,
+    pub create_time_ms: i64,
+}
+
+/// The system databases: `information_schema`, `performance_schema`.
+pub(crate) const SYSTEM_DBS: [&str; 2] = ["information_schema", "performance_schema"];
+
+pub(crate) fn is_system_db(name: &str) -> bool {
+    SYSTEM_DBS.iter().any(|s| name.eq_ignore_ascii_case(s))
+}
+
+/// The database a statement addresses: the explicit `db.` prefix, else the session's.
+pub(crate) fn resolve_db<'c>(
+    cat: &'c Catalog,
+    ctx: &SessionCtx,
+    explicit: Option<&str>,
+) -> Result<&'c Database, TdError> {
+    let name = match explicit.or(ctx.db.as_deref()) {
+        Some(n) => n,
+        None => return Err(err(code::PAR_DB_NOT_SPECIFIED, "Database not specified")),
+    };
+    // names given outside SQL (REST path, `conn.db`) may keep their case
+    cat.dbs
+        .get(name)
+        .or_else(|| cat.dbs.get(&name.to_ascii_lowercase()))
+        .ok_or_else(db_not_exist)
+}
+
+pub(crate) fn resolve_db_name(ctx: &SessionCtx, explicit: Option<&str>) -> Result<String, TdError> {
+    match explicit.or(ctx.db.as_deref()) {
+        Some(n) => Ok(n.to_string()),
+        None => Err(err(code::PAR_DB_NOT_SPECIFIED, "Database not specified")),
+    }
+}
+
+/// The catalog key of a database name (exact, else lower-cased).
+pub(crate) fn db_key(cat: &Catalog, name: &str) -> String {
+    if cat.dbs.contains_key(name) {
+        name.to_string()
+    } else {
+        name.to_ascii_lowercase()
+    }
+}
 
 /// A column or tag definition.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::sql::parser::insert_error;
 use crate::types::{code, DataType, TdError, Value};
@@ -11,10 +12,8 @@ use super::catalog::*;
 use super::convert::{self, ConvCtx};
 use super::ddl::database::keep_days;
 use super::ddl::table::{create_child, tag_values};
-use super::{
-    db_not_exist, ecode, err, invalid_column, resolve_db_name, table_not_exist, AutoCreate,
-    Catalog, Engine, SessionCtx,
-};
+use super::errors::{db_not_exist, ecode, err, invalid_column, table_not_exist};
+use super::{AutoCreate, Engine};
 
 struct TableWrite {
     db: String,
@@ -112,7 +111,7 @@ fn plan_insert(
     let mut writes = Writes::default();
     let tz = engine.config().timezone;
     for item in items {
-        let dbname = super::db_key(cat, &resolve_db_name(ctx, item.table.db.as_deref())?);
+        let dbname = super::catalog::db_key(cat, &resolve_db_name(ctx, item.table.db.as_deref())?);
         let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
         let cx = ConvCtx {
             sql,
@@ -387,7 +386,7 @@ pub(super) fn insert_values(
     rows: Vec<Vec<Value>>,
     create: Option<AutoCreate>,
 ) -> Result<u64, TdError> {
-    let key = super::db_key(cat, dbname);
+    let key = super::catalog::db_key(cat, dbname);
     let db = cat.dbs.get_mut(&key).ok_or_else(db_not_exist)?;
     let schema: Vec<ColumnSchema> = match db.tables.get(table) {
         Some(t) => db.columns_of(t).to_vec(),

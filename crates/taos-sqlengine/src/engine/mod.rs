@@ -1,85 +1,56 @@
 //! The in-memory time-series engine: catalog (databases, super/child/normal tables), columnar
 //! storage ordered by the timestamp key, and the executor of parsed SQL.
 //!
-//! CONTRACT (used by the protocol front ends; keep these signatures stable):
+//! The protocol front ends see it only as a [`SqlBackend`](crate::SqlBackend) (`backend.rs`):
 //! - `Engine` is cheap to clone and shared by every connection (one `RwLock` inside: queries
 //!   share it, writes and DDL take it alone).
 //! - `Engine::execute` runs one statement for one session and returns an [`Outcome`] or a
 //!   [`TdError`] carrying TDengine's code and message. It never panics on any input.
 //! - `SessionCtx` is per connection (WebSocket) or per request (REST).
 //!
-//! Beside SQL:
-//! - [`Engine::insert_rows`] writes rows into a table without SQL text (auto-creating a child
-//!   table when asked); [`Engine::table_schema`] describes a table;
-//! - [`Engine::prepare`] + [`Engine::execute_insert_bind`] / [`Engine::execute_query_bind`] run
-//!   stmt2 statements ([`PreparedStmt::fields`] is what `stmt2_prepare` reports);
-//! - [`Engine::schemaless_insert`] writes InfluxDB line / OpenTSDB telnet / OpenTSDB JSON data;
-//! - [`Engine::validate`] checks a query or an INSERT without running/writing it;
-//! - [`Engine::topic`] / [`Engine::topic_names`] look up TMQ topics; [`Engine::topic_rows`] gives
-//!   a topic's rows per table after given timestamps (what a consumer has not seen yet).
+//! Beside SQL: `insert_rows` writes rows without SQL text (auto-creating a child table when
+//! asked) and `table_schema` describes a table; `prepare` + `execute_prepared` run prepared
+//! statements (`stmt.rs`); `schemaless_insert` writes InfluxDB line / OpenTSDB telnet / JSON
+//! (`schemaless.rs`); `validate` checks a query or an INSERT without running it; `topic_rows`
+//! gives a TMQ topic's rows per table after given timestamps (`topic.rs`).
 //!
 //! Layout: `crate::sql` turns text into an AST (hand-written lexer, recursive-descent parser with
-//! TDengine's error texts); `catalog` holds databases and per-table columns (`TableData`: a `ts`
-//! vector plus one `Vec<Value>` per column, kept sorted by ts, appends on the fast path);
-//! `insert`/`convert` turn literals into typed values (534 errors); `ddl` runs DDL, SHOW,
-//! DESCRIBE and builds `information_schema` tables; `query` binds names (`eval::BExpr`) and
-//! executes SELECT, with windows and aggregation in `query::grouping`.
-//! The recorded TDengine answers in `tests/data/sql-corpus` are replayed by
-//! `tests/corpus_engine.rs` (`CORPUS_VERBOSE=1` prints every difference).
+//! TDengine's error texts). This file dispatches a parsed statement: INSERT to `insert`
+//! (`convert` turns literals into typed values, 534 errors), SELECT to `query` (binding in
+//! `query::binder`, expressions evaluated by `eval`, windows and aggregation in
+//! `query::grouping`), DDL to `ddl` (topics to `topic`), SHOW / DESCRIBE and the system tables
+//! to `meta`. `catalog` holds databases, tables and topics (`TableData`: a `ts` vector plus one
+//! `Vec<Value>` per column, kept sorted by ts, appends on the fast path) and how a statement
+//! finds its database; `errors` holds the codes and the one way to refuse what is not
+//! implemented (`unsupported`, 9728); `time`, `pattern` (LIKE, MATCH) and `geometry` are leaves.
+//! The recorded TDengine answers in `crates/taos-testserver/tests/data/sql-corpus` are replayed
+//! by `crates/taos-testserver/tests/corpus_engine.rs` (`CORPUS_VERBOSE=1` prints every
+//! difference).
 
 mod backend;
-pub mod catalog;
-pub mod convert;
+mod catalog;
+mod convert;
 mod ddl;
-pub mod eval;
-pub mod geometry;
+mod errors;
+mod eval;
+mod geometry;
 mod insert;
 mod meta;
-mod query;
 mod pattern;
-pub mod schemaless;
-pub mod stmt;
-pub mod time;
-pub mod topic;
+mod query;
+mod schemaless;
+mod stmt;
+mod time;
+mod topic;
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::session::SessionCtx;
 use crate::sql::ast::Statement;
 use crate::types::{code, Field, Outcome, Precision, TdError, Value};
 
-pub use catalog::{Database, STable, TableKind};
-pub use schemaless::SmlProtocol;
-
-/// Error codes the engine produces beyond `types::code` (low 16 bits, from the recordings).
-pub mod ecode {
-    pub const INVALID_TIMESTAMP_FORMAT: u16 = 295;
-    pub const STB_ALTER_OPTION: u16 = 962;
-    pub const INTERVAL_TOO_SMALL: u16 = 9749;
-    pub const INVALID_OPTION: u16 = 9753;
-    pub const ORDER_BY_POSITION: u16 = 9737;
-    pub const NOT_GROUP_BY_EXPR: u16 = 9738;
-    pub const NOT_SINGLE_GROUP: u16 = 9740;
-    pub const TAGS_NOT_MATCHED: u16 = 9741;
-    pub const SLIDING_TOO_LARGE: u16 = 9777;
-    pub const ONLY_ONE_JSON_TAG: u16 = 9779;
-    pub const FILL_RANGE_REQUIRED: u16 = 9787;
-    pub const ILLEGAL_COLUMNS: u16 = 9791;
-    pub const FIRST_COLUMN_TS: u16 = 9793;
-    pub const INVALID_VAR_LEN: u16 = 9794;
-    pub const TOO_MANY_COLUMNS: u16 = 9792;
-    pub const TOO_MANY_TAGS: u16 = 9795;
-    pub const MODIFY_COLUMN: u16 = 9803;
-    pub const ONLY_TAG_JSON: u16 = 9810;
-    pub const WINDOW_PSEUDO_COLUMN: u16 = 9816;
-    pub const INVALID_EXPR_USAGE: u16 = 9831;
-    pub const FUNC_PARAM_COUNT: u16 = 10241;
-    pub const FUNC_PARAM_TYPE: u16 = 10242;
-    pub const FUNC_PARAM_RANGE: u16 = 10257;
-    pub const ONE_BLOB: u16 = 25350;
-    pub const NAME_TOO_LONG: u16 = 9751;
-}
+use catalog::{db_key, is_system_db, Catalog, TableKind, Topic};
+use errors::{db_not_exist, err, table_not_exist};
 
 /// Engine-wide settings. The server's identity comes from whoever runs the engine.
 #[derive(Debug, Clone)]
@@ -100,59 +71,11 @@ impl EngineConfig {
     }
 }
 
-/// Every database, by name.
-#[derive(Debug, Default)]
-pub struct Catalog {
-    pub dbs: HashMap<String, Database>,
-    pub topics: HashMap<String, Topic>,
-}
-
-/// A TMQ topic: its database, kind (`column` | `db` | `stable`), the statement text and source.
-#[derive(Debug, Clone)]
-pub struct Topic {
-    pub name: String,
-    pub db: String,
-    pub kind: &'static str,
-    pub sql: String,
-    pub source: crate::sql::ast::TopicSource,
-    pub create_time_ms: i64,
-}
-
 /// The engine handle.
 #[derive(Clone)]
 pub struct Engine {
     config: Arc<EngineConfig>,
     state: Arc<RwLock<Catalog>>,
-}
-
-pub(crate) fn err(code: u16, msg: impl Into<String>) -> TdError {
-    TdError::new(code, msg)
-}
-
-pub(crate) fn db_not_exist() -> TdError {
-    err(code::MND_DB_NOT_EXIST, "Database not exist")
-}
-
-pub(crate) fn table_not_exist() -> TdError {
-    err(code::PAR_TABLE_NOT_EXIST, "Table does not exist")
-}
-
-pub(crate) fn invalid_column(name: &str) -> TdError {
-    err(
-        code::PAR_INVALID_COLUMN,
-        format!("Invalid column name: {}", name),
-    )
-}
-
-/// `9728` for anything this engine does not implement, naming the part.
-pub(crate) fn unsupported(what: &str) -> TdError {
-    err(
-        code::PAR_SYNTAX_ERROR,
-        format!(
-            "syntax error near \"{}\" (not supported by taos-testserver)",
-            what
-        ),
-    )
 }
 
 impl Engine {
@@ -339,46 +262,6 @@ pub struct TableSchema {
     pub stable: Option<String>,
     pub is_super: bool,
     pub precision: Precision,
-}
-
-/// The system databases: `information_schema`, `performance_schema`.
-pub(crate) const SYSTEM_DBS: [&str; 2] = ["information_schema", "performance_schema"];
-
-pub(crate) fn is_system_db(name: &str) -> bool {
-    SYSTEM_DBS.iter().any(|s| name.eq_ignore_ascii_case(s))
-}
-
-/// The database a statement addresses: the explicit `db.` prefix, else the session's.
-pub(crate) fn resolve_db<'c>(
-    cat: &'c Catalog,
-    ctx: &SessionCtx,
-    explicit: Option<&str>,
-) -> Result<&'c Database, TdError> {
-    let name = match explicit.or(ctx.db.as_deref()) {
-        Some(n) => n,
-        None => return Err(err(code::PAR_DB_NOT_SPECIFIED, "Database not specified")),
-    };
-    // names given outside SQL (REST path, `conn.db`) may keep their case
-    cat.dbs
-        .get(name)
-        .or_else(|| cat.dbs.get(&name.to_ascii_lowercase()))
-        .ok_or_else(db_not_exist)
-}
-
-pub(crate) fn resolve_db_name(ctx: &SessionCtx, explicit: Option<&str>) -> Result<String, TdError> {
-    match explicit.or(ctx.db.as_deref()) {
-        Some(n) => Ok(n.to_string()),
-        None => Err(err(code::PAR_DB_NOT_SPECIFIED, "Database not specified")),
-    }
-}
-
-/// The catalog key of a database name (exact, else lower-cased).
-pub(crate) fn db_key(cat: &Catalog, name: &str) -> String {
-    if cat.dbs.contains_key(name) {
-        name.to_string()
-    } else {
-        name.to_ascii_lowercase()
-    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 
 use crate::types::{code, DataType, TdError, Value};
 
-use super::catalog::{ColumnSchema, Database, PendingRow, STable, TableData, TableKind};
-use super::{db_key, db_not_exist, err, Engine};
+use super::catalog::{db_key, ColumnSchema, Database, PendingRow, STable, TableData, TableKind};
+use super::errors::{db_not_exist, err};
+use super::Engine;
 
 /// SML error codes (low 16 bits).
 const SML_INVALID_DATA: u16 = 0x3002;
@@ -476,7 +477,7 @@ fn ensure_stable(db: &mut Database, p: &Point) -> Result<(), TdError> {
     let st = db
         .stables
         .get_mut(&stname)
-        .ok_or_else(super::table_not_exist)?;
+        .ok_or_else(super::errors::table_not_exist)?;
     let mut new_cols = 0;
     for (k, v) in &p.fields {
         match st.columns.iter_mut().find(|c| c.name == *k) {
@@ -584,7 +585,7 @@ impl Engine {
                 .stables
                 .get(&p.stable)
                 .cloned()
-                .ok_or_else(super::table_not_exist)?;
+                .ok_or_else(super::errors::table_not_exist)?;
             match dbm.tables.get(&name) {
                 Some(t) => {
                     if !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == p.stable) {

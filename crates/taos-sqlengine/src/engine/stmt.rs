@@ -7,12 +7,10 @@ use crate::sql::ast::*;
 use crate::statement::{BindType, BoundTable, PreparedStmt, StmtField, StmtPlan};
 use crate::types::{code, DataType, Field, Outcome, Precision, ResultSet, TdError, Value};
 
-use super::catalog::{ColumnSchema, TableKind};
+use super::catalog::{db_key, resolve_db_name, Catalog, ColumnSchema, TableKind};
 use super::convert::{self, ConvCtx};
-use super::{
-    db_key, db_not_exist, err, invalid_column, resolve_db_name, table_not_exist, AutoCreate,
-    Catalog, Engine,
-};
+use super::errors::{db_not_exist, err, invalid_column, table_not_exist};
+use super::{AutoCreate, Engine};
 
 #[derive(Debug, Clone)]
 enum Plan {
@@ -309,7 +307,7 @@ fn prepare_insert(
         fields.push(tbname_field());
     }
     // the target's columns and, for auto-creation, its super table
-    let (columns, stable): (Vec<ColumnSchema>, Option<&super::STable>) =
+    let (columns, stable): (Vec<ColumnSchema>, Option<&super::catalog::STable>) =
         if let Some(u) = &item.using {
             let st = db.stables.get(&u.stable.name).ok_or_else(table_not_exist)?;
             (st.columns.clone(), Some(st))
@@ -347,7 +345,7 @@ fn prepare_insert(
         };
         if names.len() != u.tags.len() {
             return Err(err(
-                super::ecode::TAGS_NOT_MATCHED,
+                super::errors::ecode::TAGS_NOT_MATCHED,
                 "Tags number not matched",
             ));
         }
@@ -383,7 +381,7 @@ fn prepare_insert(
         .ok_or_else(|| stmt_error("no VALUES in prepared insert"))?;
     if row.vals.len() != names.len() {
         return Err(err(
-            super::ecode::ILLEGAL_COLUMNS,
+            super::errors::ecode::ILLEGAL_COLUMNS,
             "Illegal number of columns",
         ));
     }

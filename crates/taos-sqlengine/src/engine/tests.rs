@@ -745,7 +745,7 @@ fn tiny_sliding_is_refused_instead_of_enumerating_windows() {
 /// Mutated schemaless payloads and prepared statements never panic.
 #[test]
 fn mutated_schemaless_and_prepare_never_panic() {
-    use crate::engine::SmlProtocol;
+    use crate::engine::schemaless::SmlProtocol;
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
     ok(&e, None, "create database s");
     ok(

@@ -9,9 +9,10 @@ use crate::sql::ast::*;
 use crate::topic::TopicBatch;
 use crate::types::{code, TdError};
 
-use super::catalog::TableKind;
+use super::catalog::{resolve_db, Catalog, TableKind, Topic};
+use super::errors::{db_not_exist, err};
 use super::query::{has_agg_call, run_query};
-use super::{db_not_exist, err, resolve_db, Catalog, Engine, Topic};
+use super::Engine;
 
 impl Engine {
     /// Rows of `topic` with a timestamp greater than `after[table]` (every row of a table that

@@ -1,7 +1,7 @@
 //! TDengine SQL: lexer, parser (AST) — owned by the engine.
 
-pub mod ast;
-pub mod lexer;
-pub mod parser;
+pub(crate) mod ast;
+pub(crate) mod lexer;
+pub(crate) mod parser;
 
 pub use parser::parse;

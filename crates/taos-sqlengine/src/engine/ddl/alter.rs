@@ -1,14 +1,16 @@
 //! `ALTER TABLE` / `ALTER STABLE`: add, drop, modify and rename columns and tags, `SET TAG`.
 
+use crate::engine::Engine;
 use crate::engine::catalog::*;
-use crate::engine::convert::{self, ConvCtx};
-use crate::engine::{ecode, err, invalid_column, table_not_exist, Catalog, Engine};
+use crate::engine::convert::ConvCtx;
+use crate::engine::errors::{ecode, err, invalid_column, table_not_exist};
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{code, DataType, TdError, Value};
 
 use super::db_mut;
 use super::table::*;
+use crate::engine::convert;
 
 pub(crate) fn alter(
     engine: &Engine,
@@ -166,7 +168,7 @@ pub(crate) fn alter(
             widen(x, &cs)
         }
         (_, AlterAction::Options) => Ok(()),
-        _ => Err(crate::engine::unsupported(sql.trim())),
+        _ => Err(crate::engine::errors::unsupported(sql.trim())),
     }
 }
 

@@ -2,7 +2,7 @@
 //! ranges and codes, and printing them back (`SHOW CREATE DATABASE`, `ins_databases`).
 
 use crate::engine::catalog::*;
-use crate::engine::{ecode, err};
+use crate::engine::errors::{ecode, err};
 use crate::sql::ast::*;
 use crate::types::{code, Precision, TdError};
 

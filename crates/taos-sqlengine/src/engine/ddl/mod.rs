@@ -11,7 +11,8 @@ use crate::types::{code, TdError};
 
 use super::catalog::*;
 use super::convert::ConvCtx;
-use super::{db_not_exist, err, resolve_db_name, table_not_exist, Catalog, Engine, SYSTEM_DBS};
+use super::errors::{db_not_exist, err, table_not_exist};
+use super::Engine;
 
 use alter::alter;
 use database::*;
@@ -138,7 +139,7 @@ pub(crate) fn run_ddl(
             // validate all first: one failing table fails the statement
             let mut prepared = Vec::new();
             for c in &children {
-                let dbname = crate::engine::db_key(cat, &resolve_db_name(ctx, c.name.db.as_deref())?);
+                let dbname = crate::engine::catalog::db_key(cat, &resolve_db_name(ctx, c.name.db.as_deref())?);
                 let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
                 let stname = &c.stable.name;
                 let st = db.stables.get(stname).ok_or_else(table_not_exist)?;
@@ -197,7 +198,7 @@ pub(crate) fn run_ddl(
             source,
         } => crate::engine::topic::create_topic(engine, cat, ctx, sql, name, if_not_exists, source),
         Statement::DropTopic { name, if_exists } => crate::engine::topic::drop_topic(cat, &name, if_exists),
-        _ => Err(crate::engine::unsupported(sql.trim())),
+        _ => Err(crate::engine::errors::unsupported(sql.trim())),
     }
 }
 
@@ -206,7 +207,7 @@ pub(crate) fn db_mut<'c>(
     ctx: &SessionCtx,
     explicit: Option<&str>,
 ) -> Result<&'c mut Database, TdError> {
-    let name = crate::engine::db_key(cat, &resolve_db_name(ctx, explicit)?);
+    let name = crate::engine::catalog::db_key(cat, &resolve_db_name(ctx, explicit)?);
     cat.dbs.get_mut(&name).ok_or_else(db_not_exist)
 }
 

@@ -2,10 +2,11 @@
 //! makes (first column a timestamp, limits, duplicate names), and child tables with their tags.
 
 use crate::engine::catalog::*;
-use crate::engine::convert::{self, ConvCtx};
-use crate::engine::{ecode, err, invalid_column};
+use crate::engine::convert::ConvCtx;
+use crate::engine::errors::{ecode, err, invalid_column};
 use crate::sql::ast::*;
 use crate::types::{code, DataType, TdError, Value};
+use crate::engine::convert;
 
 pub(crate) fn create_child(db: &mut Database, name: &str, stable: &str, tags: Vec<Value>) {
     let ncols = db

@@ -1,7 +1,7 @@
 //! `DESCRIBE table`: columns then tags, with TDengine's encode/compress/level defaults.
 
-use crate::engine::catalog::{ColumnSchema, TableKind};
-use crate::engine::{resolve_db, table_not_exist, Catalog};
+use crate::engine::catalog::{resolve_db, Catalog, ColumnSchema, TableKind};
+use crate::engine::errors::table_not_exist;
 use crate::session::SessionCtx;
 use crate::sql::ast::TableName;
 use crate::types::{DataType, Field, Precision, ResultSet, TdError, Value};

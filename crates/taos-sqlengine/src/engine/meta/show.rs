@@ -1,8 +1,9 @@
 //! `SHOW …`: databases, tables, super tables, tags, topics, subscriptions, `SHOW CREATE …`.
 
-use crate::engine::catalog::{ColumnSchema, Database, TableKind};
+use crate::engine::Engine;
+use crate::engine::catalog::{resolve_db, Catalog, ColumnSchema, Database, TableKind};
+use crate::engine::errors::{db_not_exist, invalid_column, table_not_exist};
 use crate::engine::pattern::like_match;
-use crate::engine::{db_not_exist, invalid_column, resolve_db, table_not_exist, Catalog, Engine};
 use crate::session::SessionCtx;
 use crate::sql::ast::ShowKind;
 use crate::types::{DataType, Field, Precision, ResultSet, TdError, Value};
@@ -257,7 +258,7 @@ pub(crate) fn show(
             Ok(ResultSet::from_rows(fields, ms, rows))
         }
         ShowKind::Topics => {
-            let mut t: Vec<&crate::engine::Topic> = cat.topics.values().collect();
+            let mut t: Vec<&crate::engine::catalog::Topic> = cat.topics.values().collect();
             t.sort_by_key(|t| t.create_time_ms);
             Ok(ResultSet::from_rows(
                 vec![vfield("topic_name", 192)],
@@ -278,6 +279,6 @@ pub(crate) fn show(
             ];
             Ok(ResultSet::from_rows(fields, ms, vec![]))
         }
-        ShowKind::Dnodes | ShowKind::Vgroups { .. } => Err(crate::engine::unsupported("show")),
+        ShowKind::Dnodes | ShowKind::Vgroups { .. } => Err(crate::engine::errors::unsupported("show")),
     }
 }

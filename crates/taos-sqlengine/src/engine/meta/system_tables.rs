@@ -1,7 +1,6 @@
 //! The `information_schema` and `performance_schema` tables a query can read.
 
-use crate::engine::catalog::{ColumnSchema, Database, TableKind};
-use crate::engine::{Catalog, SYSTEM_DBS};
+use crate::engine::catalog::{Catalog, ColumnSchema, Database, SYSTEM_DBS, TableKind};
 use crate::types::{DataType, Field, Precision, ResultSet, Value};
 
 use super::{str_col, tag_type_text, type_text, value_text, vfield};
@@ -262,7 +261,7 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                 vfield("meta", 4),
                 vfield("type", 8),
             ];
-            let mut t: Vec<&crate::engine::Topic> = cat.topics.values().collect();
+            let mut t: Vec<&crate::engine::catalog::Topic> = cat.topics.values().collect();
             t.sort_by_key(|t| t.create_time_ms);
             let rows = t
                 .into_iter()

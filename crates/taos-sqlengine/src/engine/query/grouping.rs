@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 
+use crate::engine::errors::{ecode, err, unsupported};
 use crate::engine::eval::{
     cast_value, sort_cmp, to_f64, truthy, BExpr, EvalEnv, GroupCtx, Relation, RowRef,
 };
-use crate::engine::{ecode, err, time, unsupported, Engine};
+use crate::engine::{time, Engine};
 use crate::sql::ast::*;
 use crate::types::{DataType, Field, Precision, TdError, Value};
 

@@ -16,7 +16,9 @@ use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{code, ResultSet, TdError};
 
-use super::{ecode, err, invalid_column, unsupported, Catalog, Engine};
+use super::catalog::Catalog;
+use super::errors::{ecode, err, invalid_column, unsupported};
+use super::Engine;
 
 use rows::{apply_limit, dedupe, sort_rows, to_rows};
 use select::exec_select;

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::engine::catalog::TableKind;
+use crate::engine::catalog::{resolve_db, Catalog, TableKind};
+use crate::engine::errors::{table_not_exist, unsupported};
 use crate::engine::eval::{ColSrc, Relation, RelField, RowRef, Segment};
-use crate::engine::{resolve_db, table_not_exist, unsupported, Catalog};
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{DataType, Precision, ResultSet, TdError, Value};

@@ -1,9 +1,11 @@
 //! One SELECT, stage by stage: relation, WHERE, grouping / windows / aggregation, projection,
 //! HAVING, DISTINCT, ORDER BY and LIMIT.
 
+use crate::engine::catalog::Catalog;
+use crate::engine::errors::{ecode, err, table_not_exist, unsupported};
 use crate::engine::eval::{truthy, BExpr, EvalEnv, RelField, RowRef};
 use crate::engine::meta::system_tables::system_table;
-use crate::engine::{ecode, err, table_not_exist, time, unsupported, Catalog, Engine};
+use crate::engine::{time, Engine};
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{code, DataType, Field, ResultSet, TdError, Value};

@@ -1,9 +1,10 @@
 //! Binding an aggregate or selector call (`count`, `sum`, `first`, `percentile`, …): argument
 //! checks and result types.
 
+use crate::engine::errors::{ecode, err, unsupported};
 use crate::engine::eval::BExpr;
 use crate::engine::query::functions::{AggKind, AggSpec};
-use crate::engine::{ecode, err, time, unsupported};
+use crate::engine::time;
 use crate::sql::ast::*;
 use crate::types::{DataType, Field, TdError};
 

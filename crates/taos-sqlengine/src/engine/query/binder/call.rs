@@ -1,8 +1,8 @@
 //! Binding a scalar function call: arity, argument types and the result type of each function.
 
+use crate::engine::errors::{ecode, err, unsupported};
 use crate::engine::eval::{BExpr, Scalar};
 use crate::engine::query::functions::{scalar_of, AGGREGATES, KNOWN_UNSUPPORTED};
-use crate::engine::{ecode, err, unsupported};
 use crate::sql::ast::*;
 use crate::types::{code, DataType, Field, TdError};
 

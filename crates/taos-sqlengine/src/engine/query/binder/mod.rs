@@ -5,9 +5,10 @@
 mod aggregate;
 mod call;
 
+use crate::engine::errors::{ecode, err, invalid_column, unsupported};
 use crate::engine::eval::{BExpr, Relation};
 use crate::engine::pattern::Regex;
-use crate::engine::{ecode, err, invalid_column, time, unsupported, Engine};
+use crate::engine::{time, Engine};
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{code, DataType, Field, Precision, TdError, Value};

@@ -1,0 +1,64 @@
+//! The errors the engine answers with: TDengine's codes (beyond `types::code`) and the messages
+//! that go with them, and the one way to refuse what this engine does not implement
+//! ([`unsupported`]: 9728 naming the unsupported part).
+
+use crate::types::{code, TdError};
+
+/// Error codes the engine produces beyond `types::code` (low 16 bits, from the recordings).
+pub mod ecode {
+    pub const INVALID_TIMESTAMP_FORMAT: u16 = 295;
+    pub const STB_ALTER_OPTION: u16 = 962;
+    pub const INTERVAL_TOO_SMALL: u16 = 9749;
+    pub const INVALID_OPTION: u16 = 9753;
+    pub const ORDER_BY_POSITION: u16 = 9737;
+    pub const NOT_GROUP_BY_EXPR: u16 = 9738;
+    pub const NOT_SINGLE_GROUP: u16 = 9740;
+    pub const TAGS_NOT_MATCHED: u16 = 9741;
+    pub const SLIDING_TOO_LARGE: u16 = 9777;
+    pub const ONLY_ONE_JSON_TAG: u16 = 9779;
+    pub const FILL_RANGE_REQUIRED: u16 = 9787;
+    pub const ILLEGAL_COLUMNS: u16 = 9791;
+    pub const FIRST_COLUMN_TS: u16 = 9793;
+    pub const INVALID_VAR_LEN: u16 = 9794;
+    pub const TOO_MANY_COLUMNS: u16 = 9792;
+    pub const TOO_MANY_TAGS: u16 = 9795;
+    pub const MODIFY_COLUMN: u16 = 9803;
+    pub const ONLY_TAG_JSON: u16 = 9810;
+    pub const WINDOW_PSEUDO_COLUMN: u16 = 9816;
+    pub const INVALID_EXPR_USAGE: u16 = 9831;
+    pub const FUNC_PARAM_COUNT: u16 = 10241;
+    pub const FUNC_PARAM_TYPE: u16 = 10242;
+    pub const FUNC_PARAM_RANGE: u16 = 10257;
+    pub const ONE_BLOB: u16 = 25350;
+    pub const NAME_TOO_LONG: u16 = 9751;
+}
+
+pub(crate) fn err(code: u16, msg: impl Into<String>) -> TdError {
+    TdError::new(code, msg)
+}
+
+pub(crate) fn db_not_exist() -> TdError {
+    err(code::MND_DB_NOT_EXIST, "Database not exist")
+}
+
+pub(crate) fn table_not_exist() -> TdError {
+    err(code::PAR_TABLE_NOT_EXIST, "Table does not exist")
+}
+
+pub(crate) fn invalid_column(name: &str) -> TdError {
+    err(
+        code::PAR_INVALID_COLUMN,
+        format!("Invalid column name: {}", name),
+    )
+}
+
+/// `9728` for anything this engine does not implement, naming the part.
+pub(crate) fn unsupported(what: &str) -> TdError {
+    err(
+        code::PAR_SYNTAX_ERROR,
+        format!(
+            "syntax error near \"{}\" (not supported by taos-testserver)",
+            what
+        ),
+    )
+}

@@ -1,8 +1,14 @@
-//! How a server is set up: address, users, the engine's settings, block size and limits.
+//! How a server is set up: its identity, address, users, the engine's settings, block size and
+//! limits.
 
 use std::time::Duration;
 
 use taos_sqlengine::EngineConfig;
+
+/// What `version`, `conn` and `select server_version()` report (passed to the engine through
+/// [`EngineConfig`]). Real TDengine 3.3.7.5 reports "3.3.7.5.alpha"; clients compare the first
+/// four numeric parts.
+pub const SERVER_VERSION: &str = "3.3.7.5";
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -29,7 +35,7 @@ impl Default for ServerConfig {
             host: "127.0.0.1".into(),
             port: 6041,
             users: vec![("root".into(), "taosdata".into())],
-            engine: EngineConfig::new(crate::SERVER_VERSION),
+            engine: EngineConfig::new(SERVER_VERSION),
             block_rows: 4096,
             max_message_bytes: 256 * 1024 * 1024,
             ping_interval: Some(Duration::from_secs(54)),

@@ -21,11 +21,6 @@ mod config;
 mod envelope;
 mod shared;
 
-pub use config::ServerConfig;
+pub use config::{ServerConfig, SERVER_VERSION};
 pub use server::{start, start_with_backend, ServerHandle};
 pub use taos_sqlengine::{types, Engine, EngineConfig, SessionCtx, SqlBackend};
-
-/// What `version`, `conn` and `select server_version()` report (passed to the engine through
-/// [`EngineConfig`]). Real TDengine 3.3.7.5 reports "3.3.7.5.alpha"; clients compare the first
-/// four numeric parts.
-pub const SERVER_VERSION: &str = "3.3.7.5";

@@ -9,7 +9,7 @@ use crate::topic::TopicBatch;
 use crate::types::{code, Outcome, TdError, Value};
 
 use super::schemaless::SmlProtocol;
-use super::Engine;
+use super::state::Engine;
 
 impl SqlBackend for Engine {
     fn topic_created(&self, topic: &str) -> Option<i64> {

@@ -13,7 +13,14 @@ use super::convert::{self, ConvCtx};
 use super::ddl::database::keep_days;
 use super::ddl::table::{create_child, tag_values};
 use super::errors::{db_not_exist, ecode, err, invalid_column, table_not_exist};
-use super::{AutoCreate, Engine};
+use super::state::Engine;
+
+/// A child table to create on first write (see `Engine::insert_rows`).
+#[derive(Debug, Clone)]
+pub struct AutoCreate {
+    pub stable: String,
+    pub tags: Vec<Value>,
+}
 
 struct TableWrite {
     db: String,

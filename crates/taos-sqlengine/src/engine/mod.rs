@@ -39,65 +39,22 @@ mod meta;
 mod pattern;
 mod query;
 mod schemaless;
+mod state;
 mod stmt;
 mod time;
 mod topic;
-
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::session::SessionCtx;
 use crate::sql::ast::Statement;
 use crate::types::{code, Field, Outcome, Precision, TdError, Value};
 
-use catalog::{db_key, is_system_db, Catalog, TableKind, Topic};
+use catalog::{db_key, is_system_db, TableKind, Topic};
 use errors::{db_not_exist, err, table_not_exist};
+use insert::AutoCreate;
 
-/// Engine-wide settings. The server's identity comes from whoever runs the engine.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// The server timezone: string timestamp literals without an offset are read in it.
-    pub timezone: chrono_tz::Tz,
-    /// Text returned by `select server_version()` (e.g. "3.3.7.5").
-    pub server_version: String,
-}
-
-impl EngineConfig {
-    /// A UTC engine that reports `server_version`.
-    pub fn new(server_version: impl Into<String>) -> EngineConfig {
-        EngineConfig {
-            timezone: chrono_tz::UTC,
-            server_version: server_version.into(),
-        }
-    }
-}
-
-/// The engine handle.
-#[derive(Clone)]
-pub struct Engine {
-    config: Arc<EngineConfig>,
-    state: Arc<RwLock<Catalog>>,
-}
+pub use state::{Engine, EngineConfig};
 
 impl Engine {
-    pub fn new(config: EngineConfig) -> Engine {
-        Engine {
-            config: Arc::new(config),
-            state: Arc::new(RwLock::new(Catalog::default())),
-        }
-    }
-
-    pub fn config(&self) -> &EngineConfig {
-        &self.config
-    }
-
-    fn read(&self) -> RwLockReadGuard<'_, Catalog> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Catalog> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Runs one SQL statement (a trailing `;` or several `;` are allowed; only the first
     /// statement of a multi-statement text runs, as in TDengine's REST).
     pub fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {
@@ -244,13 +201,6 @@ impl Engine {
         let mut cat = self.write();
         insert::insert_values(&mut cat, db, table, columns, rows, create)
     }
-}
-
-/// A child table to create on first write (see [`Engine::insert_rows`]).
-#[derive(Debug, Clone)]
-pub struct AutoCreate {
-    pub stable: String,
-    pub tags: Vec<Value>,
 }
 
 /// What [`Engine::table_schema`] returns.

@@ -6,7 +6,7 @@ use crate::types::{code, DataType, TdError, Value};
 
 use super::catalog::{db_key, ColumnSchema, Database, PendingRow, STable, TableData, TableKind};
 use super::errors::{db_not_exist, err};
-use super::Engine;
+use super::state::Engine;
 
 /// SML error codes (low 16 bits).
 const SML_INVALID_DATA: u16 = 0x3002;

@@ -10,7 +10,8 @@ use crate::types::{code, DataType, Field, Outcome, Precision, ResultSet, TdError
 use super::catalog::{db_key, resolve_db_name, Catalog, ColumnSchema, TableKind};
 use super::convert::{self, ConvCtx};
 use super::errors::{db_not_exist, err, invalid_column, table_not_exist};
-use super::{AutoCreate, Engine};
+use super::insert::AutoCreate;
+use super::state::Engine;
 
 #[derive(Debug, Clone)]
 enum Plan {

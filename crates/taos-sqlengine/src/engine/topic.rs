@@ -12,7 +12,7 @@ use crate::types::{code, TdError};
 use super::catalog::{resolve_db, Catalog, TableKind, Topic};
 use super::errors::{db_not_exist, err};
 use super::query::{has_agg_call, run_query};
-use super::Engine;
+use super::state::Engine;
 
 impl Engine {
     /// Rows of `topic` with a timestamp greater than `after[table]` (every row of a table that

@@ -1,6 +1,6 @@
 //! `ALTER TABLE` / `ALTER STABLE`: add, drop, modify and rename columns and tags, `SET TAG`.
 
-use crate::engine::Engine;
+use crate::engine::state::Engine;
 use crate::engine::catalog::*;
 use crate::engine::convert::ConvCtx;
 use crate::engine::errors::{ecode, err, invalid_column, table_not_exist};

@@ -12,7 +12,7 @@ use crate::types::{code, TdError};
 use super::catalog::*;
 use super::convert::ConvCtx;
 use super::errors::{db_not_exist, err, table_not_exist};
-use super::Engine;
+use crate::engine::state::Engine;
 
 use alter::alter;
 use database::*;

@@ -1,6 +1,6 @@
 //! `SHOW …`: databases, tables, super tables, tags, topics, subscriptions, `SHOW CREATE …`.
 
-use crate::engine::Engine;
+use crate::engine::state::Engine;
 use crate::engine::catalog::{resolve_db, Catalog, ColumnSchema, Database, TableKind};
 use crate::engine::errors::{db_not_exist, invalid_column, table_not_exist};
 use crate::engine::pattern::like_match;

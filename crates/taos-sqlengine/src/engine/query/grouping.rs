@@ -7,7 +7,8 @@ use crate::engine::errors::{ecode, err, unsupported};
 use crate::engine::eval::{
     cast_value, sort_cmp, to_f64, truthy, BExpr, EvalEnv, GroupCtx, Relation, RowRef,
 };
-use crate::engine::{time, Engine};
+use crate::engine::state::Engine;
+use crate::engine::time;
 use crate::sql::ast::*;
 use crate::types::{DataType, Field, Precision, TdError, Value};
 

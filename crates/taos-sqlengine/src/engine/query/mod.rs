@@ -18,7 +18,7 @@ use crate::types::{code, ResultSet, TdError};
 
 use super::catalog::Catalog;
 use super::errors::{ecode, err, invalid_column, unsupported};
-use super::Engine;
+use crate::engine::state::Engine;
 
 use rows::{apply_limit, dedupe, sort_rows, to_rows};
 use select::exec_select;

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod block;
+pub mod faults;
 pub mod render;
 pub mod rest;
 pub mod server;
@@ -22,5 +23,6 @@ mod envelope;
 mod shared;
 
 pub use config::{ServerConfig, SERVER_VERSION};
+pub use faults::Faults;
 pub use server::{start, start_with_backend, ServerHandle};
 pub use taos_sqlengine::{types, Engine, EngineConfig, SessionCtx, SqlBackend};

@@ -2,6 +2,7 @@
 
 use crate::auth::Users;
 use crate::config::ServerConfig;
+use crate::faults::Faults;
 use crate::shared::Shared;
 use bytes::Bytes;
 use http_body_util::Full;
@@ -19,12 +20,25 @@ use tokio::task::{JoinHandle, JoinSet};
 use taos_sqlengine::{Engine, SqlBackend};
 
 /// A running server. Dropping it stops the server too (without waiting).
+///
+/// Besides [`shutdown`](Self::shutdown), a test can break it on purpose: [`stop`](Self::stop) and
+/// [`start`](Self::start) the listener, [`restart`](Self::restart) it, and through
+/// [`faults`](Self::faults) add latency or drop every connection. The data lives on through all of
+/// them, as when taosAdapter restarts while taosd keeps running.
 pub struct ServerHandle {
     addr: SocketAddr,
-    shutdown_tx: watch::Sender<bool>,
-    accept_task: Option<JoinHandle<()>>,
-    /// One clone per live WebSocket connection; used to wait for them on shutdown.
+    shared: Arc<Shared>,
+    /// `None` while stopped.
+    listening: Option<Listening>,
+    /// One clone per live connection (HTTP or WebSocket); used to wait for them on shutdown.
     live: Arc<()>,
+}
+
+/// The accept loop of one listening period.
+struct Listening {
+    /// `true` asks the accept loop and every connection to end gracefully (close frame 1001).
+    shutdown_tx: watch::Sender<bool>,
+    accept_task: JoinHandle<()>,
 }
 
 impl ServerHandle {
@@ -37,11 +51,51 @@ impl ServerHandle {
         format!("http://{}", self.addr)
     }
 
+    /// The faults this server injects (latency, dropping every connection); shareable, so a
+    /// test can inject them while another task holds the handle.
+    pub fn faults(&self) -> &Arc<Faults> {
+        &self.shared.faults
+    }
+
+    /// Whether the server accepts connections (false after [`stop`](Self::stop)).
+    pub fn is_listening(&self) -> bool {
+        self.listening.is_some()
+    }
+
+    /// Stops listening and drops every open connection at once, without a close frame (as when
+    /// the adapter's process dies); the data stays. Clients get "connection refused" until
+    /// [`start`](Self::start). Stopping a stopped server does nothing.
+    pub async fn stop(&mut self) {
+        if let Some(listening) = self.listening.take() {
+            listening.accept_task.abort();
+            let _ = listening.accept_task.await; // the listening socket is closed once it returns
+        }
+        self.shared.faults.drop_connections().await;
+    }
+
+    /// Listens again on the same address and port, serving the same data. Starting a server that
+    /// listens does nothing. Fails if the port has been taken meanwhile.
+    pub async fn start(&mut self) -> std::io::Result<()> {
+        if self.listening.is_none() {
+            let listener = TcpListener::bind(self.addr).await?;
+            self.listening = Some(listen(listener, self.shared.clone(), self.live.clone()));
+        }
+        Ok(())
+    }
+
+    /// [`stop`](Self::stop) then [`start`](Self::start): every connection is dropped, the server
+    /// listens again on the same port and keeps all its data — taosAdapter restarting while taosd
+    /// keeps running.
+    pub async fn restart(&mut self) -> std::io::Result<()> {
+        self.stop().await;
+        self.start().await
+    }
+
     /// Stops accepting, closes every connection, and waits (briefly) until they are gone.
     pub async fn shutdown(mut self) {
-        let _ = self.shutdown_tx.send(true);
-        if let Some(task) = self.accept_task.take() {
-            let _ = task.await;
+        if let Some(listening) = self.listening.take() {
+            let _ = listening.shutdown_tx.send(true);
+            let _ = listening.accept_task.await;
         }
         for _ in 0..200 {
             if Arc::strong_count(&self.live) <= 1 {
@@ -54,9 +108,9 @@ impl ServerHandle {
 
 impl Drop for ServerHandle {
     fn drop(&mut self) {
-        let _ = self.shutdown_tx.send(true);
-        if let Some(task) = self.accept_task.take() {
-            task.abort();
+        if let Some(listening) = self.listening.take() {
+            let _ = listening.shutdown_tx.send(true);
+            listening.accept_task.abort();
         }
     }
 }
@@ -76,11 +130,17 @@ pub async fn start_with_backend(config: ServerConfig, backend: Arc<dyn SqlBacken
         config,
         backend,
         tmq: Default::default(),
+        faults: Arc::default(),
     });
-    let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let live = Arc::new(());
-    let accept_task = tokio::spawn(accept_loop(listener, shared, shutdown_rx, live.clone()));
-    Ok(ServerHandle { addr, shutdown_tx, accept_task: Some(accept_task), live })
+    let listening = listen(listener, shared.clone(), live.clone());
+    Ok(ServerHandle { addr, shared, listening: Some(listening), live })
+}
+
+fn listen(listener: TcpListener, shared: Arc<Shared>, live: Arc<()>) -> Listening {
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let accept_task = tokio::spawn(accept_loop(listener, shared, shutdown_rx, live));
+    Listening { shutdown_tx, accept_task }
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>, live: Arc<()>) {
@@ -102,16 +162,20 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut shutdown: w
         let shutdown = shutdown.clone();
         let live = live.clone();
         connections.spawn(async move {
+            let mut membership = shared.faults.enter();
             let service = hyper::service::service_fn(move |req| {
                 let shared = shared.clone();
                 let shutdown = shutdown.clone();
                 let live = live.clone();
                 async move { Ok::<_, Infallible>(route(req, shared, shutdown, live).await) }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
+            let serve = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades()
-                .await;
+                .with_upgrades();
+            tokio::select! {
+                _ = serve => {}
+                _ = membership.dropped() => {}
+            }
         });
     }
     connections.shutdown().await;
@@ -139,6 +203,8 @@ async fn route(
     let path = req.uri().path().to_string();
     let method = req.method().clone();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // The upgrade handshake too: with latency, opening a connection takes longer as well.
+    shared.faults.delay_reply().await;
     match (method.as_str(), segments.as_slice()) {
         ("GET", ["ws"]) => upgrade_ws(req, shared, shutdown, live, false),
         ("GET", ["rest", "tmq"]) => upgrade_ws(req, shared, shutdown, live, true),
@@ -182,12 +248,20 @@ fn upgrade_ws(
     let on_upgrade = hyper::upgrade::on(&mut req);
     tokio::spawn(async move {
         let _live = live;
-        if let Ok(upgraded) = on_upgrade.await {
-            if tmq {
-                crate::tmq::serve_tmq_connection(TokioIo::new(upgraded), shared, shutdown).await;
-            } else {
-                crate::ws::serve_connection(TokioIo::new(upgraded), shared, shutdown).await;
+        let mut membership = shared.faults.enter();
+        let serve = async move {
+            if let Ok(upgraded) = on_upgrade.await {
+                if tmq {
+                    crate::tmq::serve_tmq_connection(TokioIo::new(upgraded), shared, shutdown).await;
+                } else {
+                    crate::ws::serve_connection(TokioIo::new(upgraded), shared, shutdown).await;
+                }
             }
+        };
+        // A dropped connection ends here: its socket is closed without a close frame.
+        tokio::select! {
+            _ = serve => {}
+            _ = membership.dropped() => {}
         }
     });
     let mut resp = Response::new(Full::new(Bytes::new()));

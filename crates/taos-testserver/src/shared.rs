@@ -1,5 +1,6 @@
-//! What every connection of one server shares: its configuration, users, SQL backend and the TMQ
-//! consumer groups' committed offsets.
+//! What every connection of one server shares: its configuration, users, SQL backend, the TMQ
+//! consumer groups' committed offsets and the faults it is told to inject. It outlives the
+//! listener: a restarted server serves the same data.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use taos_sqlengine::SqlBackend;
 
 use crate::auth::Users;
 use crate::config::ServerConfig;
+use crate::faults::Faults;
 use crate::tmq::offsets::TmqGroups;
 
 /// State shared by every connection.
@@ -16,6 +18,7 @@ pub struct Shared {
     pub backend: Arc<dyn SqlBackend>,
     /// TMQ consumer groups' committed offsets (shared by every `/rest/tmq` connection).
     pub tmq: TmqGroups,
+    pub faults: Arc<Faults>,
 }
 
 impl Shared {

@@ -641,6 +641,7 @@ where
     let (rd, wr) = tokio::io::split(io);
     let mut reader = FrameReader::new(tokio::io::BufReader::new(rd), shared.config.max_message_bytes);
     let mut writer = FrameWriter::new(wr);
+    let server = shared.clone();
     let mut session = TmqSession::new(shared);
     loop {
         let msg = tokio::select! {
@@ -673,6 +674,9 @@ where
             }
             Err(ReadError::Io(_)) => return,
         };
+        if !replies.is_empty() {
+            server.faults.delay_reply().await;
+        }
         for r in replies {
             let res = match r {
                 Reply::Text(t) => writer.text(&t).await,

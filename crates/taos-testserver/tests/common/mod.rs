@@ -293,6 +293,15 @@ impl WsClient {
         }
     }
 
+    /// True if the server closed the socket without a close frame (EOF or reset) within `ms`.
+    pub async fn vanished_within(&mut self, ms: u64) -> bool {
+        let mut b = [0u8; 1];
+        matches!(
+            tokio::time::timeout(Duration::from_millis(ms), self.stream.read(&mut b)).await,
+            Ok(Ok(0)) | Ok(Err(_))
+        )
+    }
+
     pub async fn recv_text(&mut self) -> String {
         match self.recv().await {
             Frame::Text(t) => t,

@@ -99,6 +99,20 @@ export declare class NativeStmt2 {
 export declare class NativeTestServer {
   get host(): string
   get port(): number
+  /** Drops every connection and listens again on the same port, keeping all data. */
+  restart(): Promise<void>
+  /** Stops listening and drops every connection, keeping all data. Safe to call twice. */
+  stop(): Promise<void>
+  /** Listens again on the same port after `stop`. Does nothing while listening. */
+  start(): Promise<void>
+  /** Whether the server accepts connections (false after `stop` and `close`). */
+  get listening(): boolean
+  /** Delay added to every reply, in milliseconds (fractions allowed; 0 = none). */
+  setLatency(ms: number): void
+  /** The delay added to every reply, in milliseconds. */
+  get latency(): number
+  /** Ends every open connection without a close frame; resolves once they are gone. */
+  dropConnections(): Promise<void>
   /** Stops accepting connections and drops the open ones. Safe to call twice. */
   close(): Promise<void>
 }

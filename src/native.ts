@@ -211,6 +211,13 @@ export interface NativeTestServerOptions {
 export interface NativeTestServer {
   readonly host: string
   readonly port: number
+  readonly listening: boolean
+  readonly latency: number
+  restart(): Promise<void>
+  stop(): Promise<void>
+  start(): Promise<void>
+  setLatency(ms: number): void
+  dropConnections(): Promise<void>
   close(): Promise<void>
 }
 

@@ -9,9 +9,14 @@
  * await using conn = await connect(server.dsn)
  * ```
  *
+ * The server can also be broken on purpose, to test how an application copes with a database
+ * that restarts, vanishes or answers slowly: {@link TestServer.restart},
+ * {@link TestServer.stop} / {@link TestServer.start}, {@link TestServer.setLatency} and
+ * {@link TestServer.dropConnections}. Its data survives all of them.
+ *
  * @module
  */
-import { callNative } from './errors.js'
+import { callNative, fromNative, ProgrammingError } from './errors.js'
 import { loadNative, type NativeModule, type NativeTestServer } from './native.js'
 
 /** Options of {@link TestServer.start}. */
@@ -26,7 +31,14 @@ export interface TestServerOptions {
   blockRows?: number
 }
 
-/** A running embedded server. Stop it with {@link TestServer.close} or `await using`. */
+/**
+ * A running embedded server. Stop it with {@link TestServer.close} or `await using`.
+ *
+ * Fault injection: {@link restart}, {@link stop}, {@link start}, {@link setLatency} and
+ * {@link dropConnections} act on the listener and the connections, never on the data — as when
+ * taosAdapter restarts or the network fails while taosd keeps running. A dropped connection is
+ * closed without a WebSocket close frame, as when the adapter's process dies.
+ */
 export class TestServer implements AsyncDisposable {
   private closed = false
 
@@ -71,6 +83,68 @@ export class TestServer implements AsyncDisposable {
   private hostForUrl(): string {
     const host = this.native.host === '0.0.0.0' ? '127.0.0.1' : this.native.host
     return host.includes(':') ? `[${host}]` : host
+  }
+
+  /**
+   * Drops every open connection and listens again on the same port, keeping all data: what a
+   * client sees when taosAdapter restarts while taosd keeps running. Resolves once the server
+   * accepts connections again.
+   */
+  async restart(): Promise<void> {
+    await callNative(() => this.native.restart())
+  }
+
+  /**
+   * Stops listening and drops every open connection, keeping all data: connecting fails with
+   * "connection refused" until {@link start}. Stopping a stopped server does nothing.
+   */
+  async stop(): Promise<void> {
+    await callNative(() => this.native.stop())
+  }
+
+  /**
+   * Listens again on the same port after {@link stop}, serving the same data. Rejects with an
+   * `OperationalError` if the port was taken meanwhile; does nothing while listening.
+   */
+  async start(): Promise<void> {
+    await callNative(() => this.native.start())
+  }
+
+  /** Whether the server accepts connections: false after {@link stop} and {@link close}. */
+  get listening(): boolean {
+    return this.native.listening
+  }
+
+  /**
+   * Delays every reply by `ms` milliseconds from now on (WebSocket, REST and TMQ; the
+   * WebSocket handshake too), as a slow network would; 0 removes the delay. Requests in flight
+   * on one connection are delayed side by side, not one after another.
+   *
+   * @throws ProgrammingError if `ms` is not a finite number ≥ 0.
+   */
+  setLatency(ms: number): void {
+    if (typeof ms !== 'number') {
+      throw new ProgrammingError(`setLatency expects a number of milliseconds, got ${typeof ms}`)
+    }
+    try {
+      this.native.setLatency(ms)
+    } catch (err) {
+      throw fromNative(err)
+    }
+  }
+
+  /** The delay added to every reply, in milliseconds (see {@link setLatency}). */
+  get latency(): number {
+    return this.native.latency
+  }
+
+  /**
+   * Ends every open connection at once (WebSocket, TMQ and REST keep-alive), without a close
+   * frame; resolves once they are gone. The server keeps listening and new connections are
+   * served as usual.
+   */
+  async dropConnections(): Promise<void> {
+    await callNative(() => this.native.dropConnections())
   }
 
   /** Stops the server; open connections are dropped. Safe to call twice. */

@@ -445,13 +445,30 @@ export class FakeNative implements NativeModule {
   }
 
   async startTestServer(options: NativeTestServerOptions): Promise<NativeTestServer> {
-    let closed = false
+    let listening = true
+    let latency = 0
     return {
       host: options.host ?? '127.0.0.1',
       port: options.port || 40123,
+      get listening() {
+        return listening
+      },
+      get latency() {
+        return latency
+      },
+      setLatency(ms: number) {
+        latency = ms
+      },
+      async restart() {},
+      async stop() {
+        listening = false
+      },
+      async start() {
+        listening = true
+      },
+      async dropConnections() {},
       async close() {
-        closed = true
-        void closed
+        listening = false
       },
     }
   }

@@ -1,11 +1,14 @@
 //! `startTestServer`: the embedded taos-testserver behind `taosjs/testing`, running on napi's
-//! tokio runtime inside the Node process.
+//! tokio runtime inside the Node process, with its fault injection (restart, stop/start,
+//! latency, dropped connections).
 
-use std::sync::Mutex;
+use std::sync::Arc;
+use std::time::Duration;
 
 use napi_derive::napi;
-use taos_testserver::{ServerConfig, ServerHandle};
+use taos_testserver::{Faults, ServerConfig, ServerHandle};
 use taosjs_core::ErrorKind;
+use tokio::sync::Mutex;
 
 use crate::error::{guarded, js_error};
 
@@ -25,7 +28,10 @@ pub struct NativeTestServerOptions {
 
 #[napi]
 pub struct NativeTestServer {
-    handle: Mutex<Option<ServerHandle>>,
+    /// `None` once closed. An async lock: restart holds it across its awaits.
+    handle: Arc<Mutex<Option<ServerHandle>>>,
+    /// Held apart from the handle so latency and drops work while a restart is under way.
+    faults: Arc<Faults>,
     host: String,
     port: u32,
 }
@@ -56,9 +62,29 @@ pub async fn start_test_server(options: Option<NativeTestServerOptions>) -> napi
             .await
             .map_err(|e| js_error(ErrorKind::Operational, format!("cannot start the test server: {e}")))?;
         let addr = handle.addr();
-        Ok(NativeTestServer { host: addr.ip().to_string(), port: u32::from(addr.port()), handle: Mutex::new(Some(handle)) })
+        Ok(NativeTestServer {
+            host: addr.ip().to_string(),
+            port: u32::from(addr.port()),
+            faults: handle.faults().clone(),
+            handle: Arc::new(Mutex::new(Some(handle))),
+        })
     })
     .await
+}
+
+/// Runs `act` on the server's handle; an error if the server was closed.
+async fn with_handle<F>(handle: &Mutex<Option<ServerHandle>>, what: &str, act: F) -> napi::Result<()>
+where
+    F: for<'a> FnOnce(&'a mut ServerHandle) -> futures_util::future::BoxFuture<'a, std::io::Result<()>>,
+{
+    let mut guard = handle.lock().await;
+    let Some(server) = guard.as_mut() else {
+        return Err(js_error(ErrorKind::Interface, format!("cannot {what}: the test server is closed")));
+    };
+    let port = server.addr().port();
+    act(server)
+        .await
+        .map_err(|e| js_error(ErrorKind::Operational, format!("cannot {what} the test server on port {port}: {e}")))
 }
 
 #[napi]
@@ -73,10 +99,76 @@ impl NativeTestServer {
         self.port
     }
 
+    /// Drops every connection and listens again on the same port, keeping all data.
+    #[napi]
+    pub async fn restart(&self) -> napi::Result<()> {
+        let handle = self.handle.clone();
+        guarded(async move { with_handle(&handle, "restart", |s| Box::pin(s.restart())).await }).await
+    }
+
+    /// Stops listening and drops every connection, keeping all data. Safe to call twice.
+    #[napi]
+    pub async fn stop(&self) -> napi::Result<()> {
+        let handle = self.handle.clone();
+        guarded(async move {
+            with_handle(&handle, "stop", |s| {
+                Box::pin(async move {
+                    s.stop().await;
+                    Ok(())
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    /// Listens again on the same port after `stop`. Does nothing while listening.
+    #[napi]
+    pub async fn start(&self) -> napi::Result<()> {
+        let handle = self.handle.clone();
+        guarded(async move { with_handle(&handle, "start", |s| Box::pin(s.start())).await }).await
+    }
+
+    /// Whether the server accepts connections (false after `stop` and `close`).
+    #[napi(getter)]
+    pub fn listening(&self) -> bool {
+        match self.handle.try_lock() {
+            Ok(guard) => guard.as_ref().is_some_and(ServerHandle::is_listening),
+            Err(_) => false, // a restart, stop or start is under way
+        }
+    }
+
+    /// Delay added to every reply, in milliseconds (fractions allowed; 0 = none).
+    #[napi]
+    pub fn set_latency(&self, ms: f64) -> napi::Result<()> {
+        if !ms.is_finite() || ms < 0.0 {
+            return Err(js_error(ErrorKind::Programming, format!("latency must be a finite number of milliseconds >= 0, got {ms}")));
+        }
+        self.faults.set_latency(Duration::from_secs_f64(ms / 1000.0));
+        Ok(())
+    }
+
+    /// The delay added to every reply, in milliseconds.
+    #[napi(getter)]
+    pub fn latency(&self) -> f64 {
+        self.faults.latency().as_secs_f64() * 1000.0
+    }
+
+    /// Ends every open connection without a close frame; resolves once they are gone.
+    #[napi]
+    pub async fn drop_connections(&self) -> napi::Result<()> {
+        let faults = self.faults.clone();
+        guarded(async move {
+            faults.drop_connections().await;
+            Ok(())
+        })
+        .await
+    }
+
     /// Stops accepting connections and drops the open ones. Safe to call twice.
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
-        let handle = self.handle.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let handle = self.handle.lock().await.take();
         if let Some(handle) = handle {
             guarded(async move {
                 handle.shutdown().await;

@@ -10,6 +10,7 @@ pub mod ecode {
     pub const STB_ALTER_OPTION: u16 = 962;
     pub const INTERVAL_TOO_SMALL: u16 = 9749;
     pub const INVALID_OPTION: u16 = 9753;
+    pub const AMBIGUOUS_COLUMN: u16 = 9732;
     pub const ORDER_BY_POSITION: u16 = 9737;
     pub const NOT_GROUP_BY_EXPR: u16 = 9738;
     pub const NOT_SINGLE_GROUP: u16 = 9740;
@@ -23,6 +24,7 @@ pub mod ecode {
     pub const TOO_MANY_COLUMNS: u16 = 9792;
     pub const TOO_MANY_TAGS: u16 = 9795;
     pub const MODIFY_COLUMN: u16 = 9803;
+    pub const INVALID_TBNAME: u16 = 9804;
     pub const ONLY_TAG_JSON: u16 = 9810;
     pub const WINDOW_PSEUDO_COLUMN: u16 = 9816;
     pub const INVALID_EXPR_USAGE: u16 = 9831;

@@ -42,6 +42,9 @@ pub struct Relation<'a> {
     pub qualifiers: Vec<String>,
     /// The scanned table is a super table (for `tbname` partition semantics).
     pub is_super: bool,
+    /// Primary timestamp columns of the scanned tables: never NULL for TDengine, so `IS NULL`
+    /// on them is false (even where an outer join left them empty).
+    pub pk_cols: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -506,13 +506,8 @@ fn walk_query(q: &mut Query, f: &mut dyn FnMut(&mut Expr)) {
         for i in &mut s.items {
             walk_expr(&mut i.expr, f);
         }
-        if let Some(FromItem::Subquery { query, .. }) = &mut s.from {
-            walk_query(query, f);
-        }
-        if let Some(j) = &mut s.join {
-            if let Some(on) = &mut j.on {
-                walk_expr(on, f);
-            }
+        if let Some(from) = &mut s.from {
+            walk_from(from, f);
         }
         for e in s
             .where_
@@ -526,6 +521,20 @@ fn walk_query(q: &mut Query, f: &mut dyn FnMut(&mut Expr)) {
     }
     for o in &mut q.order_by {
         walk_expr(&mut o.expr, f);
+    }
+}
+
+fn walk_from(from: &mut FromItem, f: &mut dyn FnMut(&mut Expr)) {
+    match from {
+        FromItem::Table { .. } => {}
+        FromItem::Subquery { query, .. } => walk_query(query, f),
+        FromItem::Join(j) => {
+            walk_from(&mut j.left, f);
+            walk_from(&mut j.right, f);
+            if let Some(on) = &mut j.on {
+                walk_expr(on, f);
+            }
+        }
     }
 }
 

@@ -44,7 +44,6 @@ impl Engine {
                 },
                 alias: None,
             }),
-            join: None,
             where_,
             partition_by: vec![],
             window: None,

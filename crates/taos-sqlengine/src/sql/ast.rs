@@ -166,15 +166,48 @@ pub enum FromItem {
         query: Box<Query>,
         alias: Option<String>,
     },
+    Join(Box<Join>),
 }
 
+impl FromItem {
+    pub fn is_join(&self) -> bool {
+        matches!(self, FromItem::Join(_))
+    }
+}
+
+/// Which side a join keeps (TDengine's join type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinType {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+/// How a join matches (TDengine's join sub-type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinSub {
+    /// `[INNER] JOIN` and the comma join.
+    None,
+    Outer,
+    Semi,
+    Anti,
+    Asof,
+    Window,
+}
+
+/// `left <kind> JOIN right [ON cond] [WINDOW_OFFSET(a, b)] [JLIMIT n]`, or `left, right`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JoinSpec {
-    /// `[INNER] JOIN` (false for LEFT/RIGHT/FULL … joins).
-    pub inner: bool,
-    pub table: TableName,
-    pub alias: Option<String>,
+pub struct Join {
+    pub kind: JoinType,
+    pub sub: JoinSub,
+    pub left: FromItem,
+    pub right: FromItem,
     pub on: Option<Expr>,
+    /// WINDOW join: offsets as (value, unit) as written (sign included).
+    pub window_offset: Option<((i64, char), (i64, char))>,
+    pub jlimit: Option<u64>,
+    /// Where the join keyword (or comma) is, for messages.
     pub pos: usize,
 }
 
@@ -232,8 +265,6 @@ pub struct Select {
     pub distinct: bool,
     pub items: Vec<SelectItem>,
     pub from: Option<FromItem>,
-    /// `JOIN table ON cond` (one join).
-    pub join: Option<Box<JoinSpec>>,
     pub where_: Option<Expr>,
     pub partition_by: Vec<Expr>,
     pub window: Option<Window>,

@@ -6,6 +6,7 @@
 mod binder;
 mod functions;
 mod grouping;
+mod join;
 mod relation;
 mod rows;
 mod select;

@@ -1,81 +1,14 @@
 //! Relations: what a FROM clause reads — a table or super table (with tags and `tbname`), a
-//! system table, a subquery, or a join of two tables on their timestamps.
-
-use std::collections::HashMap;
+//! system table or a subquery (joins are materialised in [`super::join`]).
 
 use crate::engine::catalog::{resolve_db, Catalog, TableKind};
-use crate::engine::errors::{table_not_exist, unsupported};
-use crate::engine::eval::{ColSrc, Relation, RelField, RowRef, Segment};
+use crate::engine::errors::table_not_exist;
+use crate::engine::eval::{ColSrc, Relation, RelField, Segment};
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{DataType, Precision, ResultSet, TdError, Value};
 
 use super::binder::vchar;
-
-/// `left [INNER] JOIN right ON …`: rows whose timestamps are equal, as one materialised table;
-/// fields keep their table qualifier for `a.col` references.
-pub(crate) fn materialize_join(
-    cat: &Catalog,
-    ctx: &SessionCtx,
-    left: &TableName,
-    left_alias: Option<&str>,
-    j: &JoinSpec,
-) -> Result<(ResultSet, Vec<RelField>), TdError> {
-    if !j.inner {
-        return Err(unsupported("outer join"));
-    }
-    let lf = FromItem::Table {
-        name: left.clone(),
-        alias: left_alias.map(|s| s.to_string()),
-    };
-    let rf = FromItem::Table {
-        name: j.table.clone(),
-        alias: j.alias.clone(),
-    };
-    let l = build_relation(cat, ctx, Some(&lf), None)?;
-    let r = build_relation(cat, ctx, Some(&rf), None)?;
-    let lq = left_alias.unwrap_or(&left.name).to_string();
-    let rq = j.alias.clone().unwrap_or_else(|| j.table.name.clone());
-    let mut fields: Vec<RelField> = Vec::new();
-    for f in &l.fields {
-        fields.push(RelField {
-            qualifier: Some(lq.clone()),
-            ..f.clone()
-        });
-    }
-    for f in &r.fields {
-        fields.push(RelField {
-            qualifier: Some(rq.clone()),
-            ..f.clone()
-        });
-    }
-    let mut by_ts: HashMap<i64, Vec<RowRef>> = HashMap::new();
-    for rr in r.all_rows() {
-        by_ts.entry(r.ts(rr)).or_default().push(rr);
-    }
-    let mut columns: Vec<Vec<Value>> = vec![Vec::new(); fields.len()];
-    let nl = l.fields.len();
-    for lr in l.all_rows() {
-        let Some(matches) = by_ts.get(&l.ts(lr)) else {
-            continue;
-        };
-        for &rr in matches {
-            for (c, col) in columns.iter_mut().enumerate() {
-                col.push(if c < nl {
-                    l.value(c, lr)
-                } else {
-                    r.value(c - nl, rr)
-                });
-            }
-        }
-    }
-    let rs = ResultSet {
-        fields: fields.iter().map(|f| f.field.clone()).collect(),
-        precision: l.precision,
-        columns,
-    };
-    Ok((rs, fields))
-}
 
 /// Builds the relation a FROM clause names. `owned` holds a materialised subquery or system table.
 pub(crate) fn build_relation<'c>(
@@ -100,11 +33,10 @@ pub(crate) fn build_relation<'c>(
         let mut qualifiers = Vec::new();
         match from {
             Some(FromItem::Table { name, alias }) => {
-                qualifiers.push(name.name.clone());
-                qualifiers.extend(alias.clone());
+                qualifiers.push(alias.clone().unwrap_or_else(|| name.name.clone()));
             }
             Some(FromItem::Subquery { alias, .. }) => qualifiers.extend(alias.clone()),
-            None => {}
+            Some(FromItem::Join(_)) | None => {}
         }
         let seg = Segment {
             cols: rs.columns.iter().map(|c| ColSrc::Vals(&c[..])).collect(),
@@ -117,6 +49,7 @@ pub(crate) fn build_relation<'c>(
             ts_col,
             qualifiers,
             is_super: false,
+            pk_cols: vec![],
         });
     }
     let Some(FromItem::Table { name, alias }) = from else {
@@ -128,11 +61,12 @@ pub(crate) fn build_relation<'c>(
             ts_col: None,
             qualifiers: vec![],
             is_super: false,
+            pk_cols: vec![],
         });
     };
     let db = resolve_db(cat, ctx, name.db.as_deref())?;
-    let mut qualifiers = vec![name.name.clone()];
-    qualifiers.extend(alias.clone());
+    // a table with an alias is known by its alias only
+    let qualifiers = vec![alias.clone().unwrap_or_else(|| name.name.clone())];
     let tbname_field = RelField {
         field: vchar("tbname", 270),
         in_star: false,
@@ -186,6 +120,7 @@ pub(crate) fn build_relation<'c>(
             ts_col: Some(0),
             qualifiers,
             is_super: true,
+            pk_cols: vec![0],
         });
     }
     let t = db.tables.get(&name.name).ok_or_else(table_not_exist)?;
@@ -231,5 +166,6 @@ pub(crate) fn build_relation<'c>(
         ts_col: Some(0),
         qualifiers,
         is_super: false,
+        pk_cols: vec![0],
     })
 }

@@ -3,7 +3,7 @@
 
 use crate::engine::catalog::Catalog;
 use crate::engine::errors::{ecode, err, table_not_exist, unsupported};
-use crate::engine::eval::{truthy, BExpr, EvalEnv, RelField, RowRef};
+use crate::engine::eval::{truthy, BExpr, EvalEnv, RowRef};
 use crate::engine::meta::system_tables::system_table;
 use crate::engine::state::Engine;
 use crate::engine::time;
@@ -14,7 +14,8 @@ use crate::types::{code, DataType, Field, ResultSet, TdError, Value};
 use super::binder::{is_numeric, Binder, OutCol};
 use super::functions::{has_agg_call, AggKind, AggSpec};
 use super::grouping::{aggregate, interp_rows, multi_rows, window_kind};
-use super::relation::{build_relation, materialize_join};
+use super::join::{self, Joined};
+use super::relation::build_relation;
 use super::rows::{apply_limit, dedupe, sort_rows};
 use super::run_query;
 
@@ -39,15 +40,15 @@ pub(crate) fn exec_select(
     limit: Option<(u64, u64)>,
 ) -> Result<ResultSet, TdError> {
     // Materialise joins, subqueries and information_schema tables first.
-    let mut join_fields: Option<Vec<RelField>> = None;
+    let mut joined: Option<Joined> = None;
     let owned: Option<ResultSet> = match &sel.from {
-        Some(FromItem::Table { name, alias }) if sel.join.is_some() => {
-            let j = sel.join.as_deref().expect("checked");
-            let (rs, fields) = materialize_join(cat, ctx, name, alias.as_deref(), j)?;
-            join_fields = Some(fields);
+        Some(FromItem::Join(j)) => {
+            let mut jn = join::materialize(engine, cat, ctx, j, sel)?;
+            let empty = ResultSet::from_rows(vec![], jn.rs.precision, vec![]);
+            let rs = std::mem::replace(&mut jn.rs, empty);
+            joined = Some(jn);
             Some(rs)
         }
-        _ if sel.join.is_some() => return Err(unsupported("join")),
         Some(FromItem::Subquery { query, .. }) => Some(run_query(engine, cat, ctx, query)?),
         Some(FromItem::Table { name, .. }) => {
             let dbn = name.db.as_deref().or(ctx.db.as_deref());
@@ -60,9 +61,11 @@ pub(crate) fn exec_select(
         None => None,
     };
     let mut rel = build_relation(cat, ctx, sel.from.as_ref(), owned.as_ref())?;
-    if let Some(f) = join_fields {
-        rel.fields = f;
-        rel.ts_col = Some(0);
+    if let Some(jn) = &mut joined {
+        rel.fields = std::mem::take(&mut jn.fields);
+        rel.ts_col = Some(jn.ts_col);
+        rel.pk_cols = jn.pk_cols.clone();
+        rel.qualifiers = jn.qualifiers.clone();
     }
     let env = EvalEnv {
         precision: rel.precision,
@@ -102,19 +105,9 @@ pub(crate) fn exec_select(
         interp,
     };
 
-    // WHERE (a JOIN's ON condition is applied the same way)
+    // WHERE (a join's ON conditions were applied when it was materialised)
     let mut rows = rel.all_rows();
-    let on_where = match (
-        sel.join.as_ref().and_then(|j| j.on.clone()),
-        sel.where_.clone(),
-    ) {
-        (Some(a), Some(b)) => Some(Expr::Binary {
-            op: BinOp::And,
-            left: Box::new(a),
-            right: Box::new(b),
-        }),
-        (a, b) => a.or(b),
-    };
+    let on_where = sel.where_.clone();
     if let Some(w) = &on_where {
         let (cond, _) = b.bind(w, false)?;
         if cond.contains_agg() {
@@ -162,7 +155,12 @@ pub(crate) fn exec_select(
                     }
                 }
                 for (i, f) in rel.fields.iter().enumerate() {
-                    if f.in_star {
+                    // `t.*` in a join: the columns of `t` only
+                    let of_table = match (table, &f.qualifier) {
+                        (Some(t), Some(q)) => q == t,
+                        _ => true,
+                    };
+                    if f.in_star && of_table {
                         if agg_mode {
                             b.bare.push((i, f.field.name.clone()));
                         }
@@ -312,6 +310,14 @@ pub(crate) fn exec_select(
         }
         b.agg_mode = saved;
     }
+    // a WINDOW join aggregates per driving row, whose columns may be selected beside aggregates
+    if let Some((c, driving)) = joined.as_ref().and_then(|j| j.window_rows.clone()) {
+        if agg_mode {
+            key_exprs.push(BExpr::Col(c));
+            key_cols.push(c);
+            key_cols.extend(driving);
+        }
+    }
 
     // ORDER BY: output positions or hidden columns
     let mut sort_keys = Vec::new();
@@ -377,6 +383,9 @@ pub(crate) fn exec_select(
         having_col = Some(outs.len() - 1);
     }
 
+    if let Some(e) = joined.as_mut().and_then(|j| j.deferred.take()) {
+        return Err(e);
+    }
     let mut out_rows: Vec<Vec<Value>> =
         if let Some(Window::Interp { range, every, fill }) = &sel.window {
             if interp_args.is_empty() {
@@ -428,6 +437,9 @@ pub(crate) fn exec_select(
     }
     sort_rows(&mut out_rows, &sort_keys);
     apply_limit(&mut out_rows, limit);
+    if joined.as_ref().is_some_and(|j| j.empty) {
+        out_rows.clear();
+    }
     let fields: Vec<Field> = outs[..visible].iter().map(|c| c.field.clone()).collect();
     for r in &mut out_rows {
         r.truncate(visible);

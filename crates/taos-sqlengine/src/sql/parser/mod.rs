@@ -94,6 +94,13 @@ const RESERVED: &[&str] = &[
     "cast",
     "range",
     "every",
+    "outer",
+    "semi",
+    "anti",
+    "asof",
+    "window",
+    "window_offset",
+    "jlimit",
 ];
 
 pub struct Parser<'a> {

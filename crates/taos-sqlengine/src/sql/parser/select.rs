@@ -112,63 +112,11 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        let mut from = None;
-        let mut join = None;
-        if self.eat_kw("from") {
-            let item = if self.peek().kind == Tk::LParen {
-                self.bump();
-                let q = self.query()?;
-                self.expect(Tk::RParen)?;
-                let alias = self.opt_alias()?;
-                FromItem::Subquery {
-                    query: Box::new(q),
-                    alias,
-                }
-            } else {
-                let name = self.table_name()?;
-                let alias = self.opt_alias()?;
-                FromItem::Table { name, alias }
-            };
-            from = Some(item);
-            // `[INNER] JOIN t [alias] ON cond` (other join kinds are refused by the executor)
-            loop {
-                let t = self.peek();
-                let inner = if self.is_kw("inner") && self.is_kw_at(1, "join") {
-                    self.bump();
-                    true
-                } else if self.is_kw("join") {
-                    true
-                } else if self.is_kw("left") || self.is_kw("right") || self.is_kw("full") {
-                    false
-                } else {
-                    break;
-                };
-                // skip `left [outer|semi|anti|asof|window]` up to `join`
-                let mut guard = 0;
-                while !self.is_kw("join") {
-                    if self.peek().kind == Tk::Eof || guard > 3 {
-                        return Err(self.err_here());
-                    }
-                    self.bump();
-                    guard += 1;
-                }
-                self.bump();
-                let name = self.table_name()?;
-                let alias = self.opt_alias()?;
-                let on = if self.eat_kw("on") {
-                    Some(self.expr()?)
-                } else {
-                    None
-                };
-                join = Some(Box::new(JoinSpec {
-                    inner,
-                    table: name,
-                    alias,
-                    on,
-                    pos: t.start,
-                }));
-            }
-        }
+        let from = if self.eat_kw("from") {
+            Some(self.table_reference_list()?)
+        } else {
+            None
+        };
         let where_ = if self.eat_kw("where") {
             Some(self.expr()?)
         } else {
@@ -194,13 +142,162 @@ impl<'a> Parser<'a> {
             distinct,
             items,
             from,
-            join,
             where_,
             partition_by,
             window,
             group_by,
             having,
         })
+    }
+
+    /// `table_reference [, table_reference]…`: a comma is an inner join whose condition is
+    /// found in WHERE.
+    fn table_reference_list(&mut self) -> PResult<FromItem> {
+        let mut left = self.table_reference()?;
+        while self.peek().kind == Tk::Comma {
+            let pos = self.bump().start;
+            let right = self.table_reference()?;
+            left = FromItem::Join(Box::new(Join {
+                kind: JoinType::Inner,
+                sub: JoinSub::None,
+                left,
+                right,
+                on: None,
+                window_offset: None,
+                jlimit: None,
+                pos,
+            }));
+        }
+        Ok(left)
+    }
+
+    /// A table primary followed by any number of joins (left-associative).
+    fn table_reference(&mut self) -> PResult<FromItem> {
+        let mut left = self.table_primary()?;
+        while let Some((kind, sub, pos)) = self.join_keywords()? {
+            let right = self.table_primary()?;
+            // ON is required for outer, semi and anti joins, optional for the others
+            let on = if self.eat_kw("on") {
+                Some(self.expr()?)
+            } else if matches!(sub, JoinSub::Outer | JoinSub::Semi | JoinSub::Anti) {
+                return Err(self.err_here());
+            } else {
+                None
+            };
+            let window_offset = if sub == JoinSub::Window {
+                self.expect_kw("window_offset")?;
+                self.expect(Tk::LParen)?;
+                let a = self.window_offset_literal()?;
+                self.expect(Tk::Comma)?;
+                let b = self.window_offset_literal()?;
+                self.expect(Tk::RParen)?;
+                Some((a, b))
+            } else {
+                None
+            };
+            let jlimit = if matches!(sub, JoinSub::Asof | JoinSub::Window) && self.eat_kw("jlimit")
+            {
+                Some(self.uint()?)
+            } else {
+                None
+            };
+            left = FromItem::Join(Box::new(Join {
+                kind,
+                sub,
+                left,
+                right,
+                on,
+                window_offset,
+                jlimit,
+                pos,
+            }));
+        }
+        Ok(left)
+    }
+
+    /// The keywords of a join (`LEFT ASOF JOIN`, `FULL OUTER JOIN`, …), or None when no join follows.
+    fn join_keywords(&mut self) -> PResult<Option<(JoinType, JoinSub, usize)>> {
+        let pos = self.peek().start;
+        if self.eat_kw("join") {
+            return Ok(Some((JoinType::Inner, JoinSub::None, pos)));
+        }
+        if self.is_kw("inner") {
+            self.bump();
+            self.expect_kw("join")?;
+            return Ok(Some((JoinType::Inner, JoinSub::None, pos)));
+        }
+        let kind = if self.is_kw("left") {
+            JoinType::Left
+        } else if self.is_kw("right") {
+            JoinType::Right
+        } else if self.is_kw("full") {
+            JoinType::Full
+        } else {
+            return Ok(None);
+        };
+        self.bump();
+        let sub = if self.eat_kw("outer") {
+            JoinSub::Outer
+        } else if kind != JoinType::Full && self.eat_kw("semi") {
+            JoinSub::Semi
+        } else if kind != JoinType::Full && self.eat_kw("anti") {
+            JoinSub::Anti
+        } else if kind != JoinType::Full && self.eat_kw("asof") {
+            JoinSub::Asof
+        } else if kind != JoinType::Full && self.eat_kw("window") {
+            JoinSub::Window
+        } else {
+            JoinSub::Outer
+        };
+        self.expect_kw("join")?;
+        Ok(Some((kind, sub, pos)))
+    }
+
+    /// `1s`, `-1s` in WINDOW_OFFSET.
+    fn window_offset_literal(&mut self) -> PResult<(i64, char)> {
+        let neg = self.eat(Tk::Minus);
+        let t = self.peek();
+        if t.kind != Tk::Duration {
+            return Err(self.err_at(t));
+        }
+        self.bump();
+        let (v, u) = super::split_duration(self.text(t)).ok_or_else(|| self.err_at(t))?;
+        Ok((if neg { -v } else { v }, u))
+    }
+
+    /// A table (`[db.]name [alias]`), a subquery (`(select …) [alias]`) or a parenthesised join.
+    fn table_primary(&mut self) -> PResult<FromItem> {
+        if self.peek().kind == Tk::LParen {
+            if self.is_kw_at(1, "select") || self.peek_at(1).kind == Tk::LParen && !self.paren_join_ahead() {
+                self.bump();
+                let q = self.query()?;
+                self.expect(Tk::RParen)?;
+                let alias = self.opt_alias()?;
+                return Ok(FromItem::Subquery {
+                    query: Box::new(q),
+                    alias,
+                });
+            }
+            self.bump();
+            let inner = self.table_reference()?;
+            if !inner.is_join() {
+                return Err(self.err_here());
+            }
+            self.expect(Tk::RParen)?;
+            return Ok(inner);
+        }
+        let name = self.table_name()?;
+        let alias = self.opt_alias()?;
+        Ok(FromItem::Table { name, alias })
+    }
+
+    /// After `((`: is this a parenthesised join rather than a parenthesised query?
+    fn paren_join_ahead(&self) -> bool {
+        let mut n = 1;
+        while self.peek_at(n).kind == Tk::LParen {
+            n += 1;
+        }
+        !self.is_kw_at(n, "select")
     }
 
     pub(super) fn opt_alias(&mut self) -> PResult<Option<String>> {

@@ -115,14 +115,29 @@ impl<'a, 'r> Binder<'a, 'r> {
                 ));
             }
         }
-        let pos = self.rel.fields.iter().position(|f| f.field.name == name);
-        let pos = pos.or_else(|| {
-            self.rel
-                .fields
-                .iter()
-                .position(|f| f.field.name.eq_ignore_ascii_case(name))
-        });
-        pos.ok_or_else(|| invalid_column(name))
+        let mut hits: Vec<usize> = (0..self.rel.fields.len())
+            .filter(|&i| self.rel.fields[i].field.name == name)
+            .collect();
+        if hits.is_empty() {
+            hits = (0..self.rel.fields.len())
+                .filter(|&i| self.rel.fields[i].field.name.eq_ignore_ascii_case(name))
+                .collect();
+        }
+        let Some(&first) = hits.first() else {
+            return Err(invalid_column(name));
+        };
+        // in a join, an unqualified name must belong to one table only
+        let q = &self.rel.fields[first].qualifier;
+        if q.is_some() && hits.iter().any(|&i| self.rel.fields[i].qualifier != *q) {
+            if self.rel.fields[first].is_tbname {
+                return Err(err(ecode::INVALID_TBNAME, "Invalid tbname pseudo column"));
+            }
+            return Err(err(
+                ecode::AMBIGUOUS_COLUMN,
+                format!("Column ambiguously defined: {}", name),
+            ));
+        }
+        Ok(first)
     }
 
     /// Binds a row-level or group-level expression. `in_agg`: inside an aggregate's argument.
@@ -279,6 +294,13 @@ impl<'a, 'r> Binder<'a, 'r> {
             }
             Expr::IsNull { expr, negated } => {
                 let (b, _) = self.bind(expr, in_agg)?;
+                if matches!(b, BExpr::Col(i) if self.rel.pk_cols.contains(&i)) {
+                    // a primary timestamp is never NULL for TDengine
+                    return Ok((
+                        BExpr::Lit(Value::Bool(*negated)),
+                        Field::fixed("", DataType::Bool),
+                    ));
+                }
                 (
                     BExpr::IsNull(Box::new(b), *negated),
                     Field::fixed("", DataType::Bool),

@@ -11,8 +11,10 @@ pub mod ecode {
     pub const INTERVAL_TOO_SMALL: u16 = 9749;
     pub const INVALID_OPTION: u16 = 9753;
     pub const AMBIGUOUS_COLUMN: u16 = 9732;
+    pub const ILLEGAL_USE_AGG: u16 = 9736;
     pub const ORDER_BY_POSITION: u16 = 9737;
     pub const NOT_GROUP_BY_EXPR: u16 = 9738;
+    pub const NOT_SELECTED_EXPRESSION: u16 = 9739;
     pub const NOT_SINGLE_GROUP: u16 = 9740;
     pub const TAGS_NOT_MATCHED: u16 = 9741;
     pub const SLIDING_TOO_LARGE: u16 = 9777;
@@ -23,6 +25,9 @@ pub mod ecode {
     pub const INVALID_VAR_LEN: u16 = 9794;
     pub const TOO_MANY_COLUMNS: u16 = 9792;
     pub const TOO_MANY_TAGS: u16 = 9795;
+    pub const INCORRECT_NUM_OF_COL: u16 = 9780;
+    pub const SLIMIT_LEAK_PARTITION: u16 = 9784;
+    pub const ORDERBY_UNKNOWN_EXPR: u16 = 9845;
     pub const MODIFY_COLUMN: u16 = 9803;
     pub const INVALID_TBNAME: u16 = 9804;
     pub const ONLY_TAG_JSON: u16 = 9810;

@@ -56,9 +56,13 @@ pub struct RowRef {
 impl Relation<'_> {
     #[inline]
     pub fn value(&self, col: usize, r: RowRef) -> Value {
+        // a row past the end (the stand-in row of a table with no rows left) reads NULL
         match &self.segs[r.seg as usize].cols[col] {
-            ColSrc::Vals(v) => v[r.idx as usize].clone(),
-            ColSrc::Ts(t) => Value::Timestamp(t[r.idx as usize]),
+            ColSrc::Vals(v) => v.get(r.idx as usize).cloned().unwrap_or(Value::Null),
+            ColSrc::Ts(t) => t
+                .get(r.idx as usize)
+                .map(|&x| Value::Timestamp(x))
+                .unwrap_or(Value::Null),
             ColSrc::Const(c) => c.clone(),
         }
     }

@@ -148,6 +148,110 @@ pub enum Expr {
     Param(usize),
 }
 
+impl Expr {
+    /// Visits this expression and every sub-expression (pre-order).
+    pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Neg(x) | Expr::Not(x) => x.walk(f),
+            Expr::Binary { left, right, .. } => {
+                left.walk(f);
+                right.walk(f);
+            }
+            Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } | Expr::JsonGet { expr, .. } => {
+                expr.walk(f)
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.walk(f);
+                list.iter().for_each(|x| x.walk(f));
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                expr.walk(f);
+                low.walk(f);
+                high.walk(f);
+            }
+            Expr::Like { expr, pattern, .. } | Expr::Match { expr, pattern, .. } => {
+                expr.walk(f);
+                pattern.walk(f);
+            }
+            Expr::Func { args, .. } => args.iter().for_each(|x| x.walk(f)),
+            Expr::Case {
+                operand,
+                whens,
+                else_,
+            } => {
+                if let Some(o) = operand {
+                    o.walk(f);
+                }
+                for (w, t) in whens {
+                    w.walk(f);
+                    t.walk(f);
+                }
+                if let Some(x) = else_ {
+                    x.walk(f);
+                }
+            }
+            Expr::Column { .. }
+            | Expr::Int(_)
+            | Expr::Float(_)
+            | Expr::Str(_)
+            | Expr::Bool(_)
+            | Expr::Null
+            | Expr::Duration { .. }
+            | Expr::Star { .. }
+            | Expr::Param(_) => {}
+        }
+    }
+
+    /// The same expression, written anywhere (positions ignored): `group by abs(v)` matches
+    /// `select abs(v)`.
+    pub fn same_as(&self, other: &Expr) -> bool {
+        fn shape(e: &Expr) -> Vec<(std::mem::Discriminant<Expr>, String)> {
+            let mut out = Vec::new();
+            e.walk(&mut |x| {
+                // the variant and its own scalars (children are visited next)
+                let own = match x {
+                    Expr::Func { name, args, .. } => format!("{}({})", name, args.len()),
+                    Expr::Column { table, name } => format!("{:?}.{}", table, name),
+                    Expr::Int(v) => v.to_string(),
+                    Expr::Float(v) => v.to_string(),
+                    Expr::Str(v) => format!("{:?}", v),
+                    Expr::Bool(v) => v.to_string(),
+                    Expr::Duration { value, unit } => format!("{}{}", value, unit),
+                    Expr::Binary { op, .. } => format!("{:?}", op),
+                    Expr::IsNull { negated, .. }
+                    | Expr::InList { negated, .. }
+                    | Expr::Between { negated, .. }
+                    | Expr::Like { negated, .. }
+                    | Expr::Match { negated, .. } => negated.to_string(),
+                    Expr::Cast { ty, .. } => format!("{:?}", ty),
+                    Expr::JsonGet { key, .. } => key.clone(),
+                    Expr::Case {
+                        operand,
+                        whens,
+                        else_,
+                    } => format!("{} {} {}", operand.is_some(), whens.len(), else_.is_some()),
+                    Expr::Star { table } => format!("{:?}", table),
+                    Expr::Param(i) => i.to_string(),
+                    Expr::Null | Expr::Neg(_) | Expr::Not(_) => String::new(),
+                };
+                out.push((std::mem::discriminant(x), own));
+            });
+            out
+        }
+        shape(self) == shape(other)
+    }
+
+    /// Does this expression or a sub-expression satisfy `pred`?
+    pub fn any(&self, pred: &dyn Fn(&Expr) -> bool) -> bool {
+        let mut hit = false;
+        self.walk(&mut |x| hit |= pred(x));
+        hit
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SelectItem {
     pub expr: Expr,

@@ -467,6 +467,7 @@ pub(super) fn aggregate(
     key_exprs: &[BExpr],
     key_cols: &[usize],
     win: Option<&WinKind>,
+    seeds: &[RowRef],
 ) -> Result<Vec<Vec<Value>>, TdError> {
     // Columns outside aggregates must be group keys, constant per group (tags/tbname when
     // partitioned by tbname), or ride along with exactly one selector.
@@ -483,6 +484,10 @@ pub(super) fn aggregate(
                 ecode::INVALID_EXPR_USAGE,
                 format!("Invalid usage of expr: {}", name),
             ));
+        }
+        // one selector carries other columns along, with or without GROUP BY
+        if selectors == 1 {
+            continue;
         }
         if !sel.group_by.is_empty() {
             return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
@@ -502,10 +507,23 @@ pub(super) fn aggregate(
 
     // Group rows by key, in order of first appearance.
     let mut groups: Vec<Vec<RowRef>> = Vec::new();
+    // a seeded group answers even with no rows: its stand-in row gives the key
+    let mut seed_of: Vec<Option<RowRef>> = Vec::new();
     if key_exprs.is_empty() {
         groups.push(rows.to_vec());
     } else {
         let mut index: HashMap<Vec<KeyPart>, usize> = HashMap::new();
+        for &r in seeds {
+            let k: Vec<KeyPart> = key_exprs
+                .iter()
+                .map(|e| key_part(&e.eval(rel, Some(r), None, env)))
+                .collect();
+            index.entry(k).or_insert_with(|| {
+                groups.push(Vec::new());
+                seed_of.push(Some(r));
+                groups.len() - 1
+            });
+        }
         for &r in rows {
             let k: Vec<KeyPart> = key_exprs
                 .iter()
@@ -513,6 +531,7 @@ pub(super) fn aggregate(
                 .collect();
             let gi = *index.entry(k).or_insert_with(|| {
                 groups.push(Vec::new());
+                seed_of.push(None);
                 groups.len() - 1
             });
             groups[gi].push(r);
@@ -529,16 +548,18 @@ pub(super) fn aggregate(
         .collect();
 
     let mut out = Vec::new();
-    for g in &groups {
+    for (gi, g) in groups.iter().enumerate() {
         match win {
             None => {
                 if g.is_empty() {
-                    // zero input rows: one row only when the select list counts
+                    // zero input rows: one row only when the select list counts (or, grouped,
+                    // for a seeded group)
                     let counts = b
                         .aggs
                         .iter()
                         .any(|a| matches!(a.kind, AggKind::Count | AggKind::CountStar));
-                    if !counts || !key_exprs.is_empty() {
+                    let seed = seed_of.get(gi).copied().flatten();
+                    if !counts || !key_exprs.is_empty() && seed.is_none() {
                         continue;
                     }
                     let aggs: Vec<Value> = b
@@ -558,7 +579,7 @@ pub(super) fn aggregate(
                     };
                     out.push(
                         outs.iter()
-                            .map(|c| c.expr.eval(rel, None, Some(&gc), env))
+                            .map(|c| c.expr.eval(rel, seed, Some(&gc), env))
                             .collect(),
                     );
                     continue;

@@ -196,6 +196,7 @@ pub(crate) fn materialize(
         bare: vec![],
         uses_window_cols: false,
         interp: false,
+        group_keys: vec![],
     };
 
     let on_conjuncts: Vec<&Expr> = j.on.as_ref().map(conjuncts).unwrap_or_default();
@@ -648,10 +649,14 @@ fn conjuncts(e: &Expr) -> Vec<&Expr> {
 /// (reads the left side, reads the right side); resolves every column name.
 fn sides_of(e: &Expr, b: &mut Binder, nl: usize) -> Result<(bool, bool), TdError> {
     let mut cols = Vec::new();
-    column_refs(e, &mut cols);
+    e.walk(&mut |x| {
+        if let Expr::Column { table, name } = x {
+            cols.push((table.clone(), name.clone()));
+        }
+    });
     let (mut l, mut r) = (false, false);
     for (t, n) in cols {
-        let i = b.find_column(t.as_deref(), n)?;
+        let i = b.find_column(t.as_deref(), &n)?;
         if i < nl {
             l = true;
         } else {
@@ -659,53 +664,6 @@ fn sides_of(e: &Expr, b: &mut Binder, nl: usize) -> Result<(bool, bool), TdError
         }
     }
     Ok((l, r))
-}
-
-fn column_refs<'e>(e: &'e Expr, out: &mut Vec<(&'e Option<String>, &'e String)>) {
-    match e {
-        Expr::Column { table, name } => out.push((table, name)),
-        Expr::Neg(x) | Expr::Not(x) => column_refs(x, out),
-        Expr::Binary { left, right, .. } => {
-            column_refs(left, out);
-            column_refs(right, out);
-        }
-        Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } | Expr::JsonGet { expr, .. } => {
-            column_refs(expr, out)
-        }
-        Expr::InList { expr, list, .. } => {
-            column_refs(expr, out);
-            list.iter().for_each(|x| column_refs(x, out));
-        }
-        Expr::Between {
-            expr, low, high, ..
-        } => {
-            column_refs(expr, out);
-            column_refs(low, out);
-            column_refs(high, out);
-        }
-        Expr::Like { expr, pattern, .. } | Expr::Match { expr, pattern, .. } => {
-            column_refs(expr, out);
-            column_refs(pattern, out);
-        }
-        Expr::Func { args, .. } => args.iter().for_each(|x| column_refs(x, out)),
-        Expr::Case {
-            operand,
-            whens,
-            else_,
-        } => {
-            if let Some(o) = operand {
-                column_refs(o, out);
-            }
-            for (w, t) in whens {
-                column_refs(w, out);
-                column_refs(t, out);
-            }
-            if let Some(x) = else_ {
-                column_refs(x, out);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// One input of a join, materialised with its columns qualified by its name or alias.

@@ -15,10 +15,11 @@ pub(crate) use functions::has_agg_call;
 
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
-use crate::types::{code, ResultSet, TdError};
+use crate::types::{ResultSet, TdError};
 
 use super::catalog::Catalog;
-use super::errors::{ecode, err, invalid_column, unsupported};
+use super::errors::{ecode, err};
+use super::eval::cast_value;
 use crate::engine::state::Engine;
 
 use rows::{apply_limit, dedupe, sort_rows, to_rows};
@@ -31,31 +32,64 @@ pub(crate) fn run_query(
     q: &Query,
 ) -> Result<ResultSet, TdError> {
     if q.selects.len() == 1 {
-        return exec_select(engine, cat, ctx, &q.selects[0], &q.order_by, q.limit);
+        return exec_select(
+            engine,
+            cat,
+            ctx,
+            &q.selects[0],
+            &q.order_by,
+            q.limit,
+            q.slimit,
+        );
     }
-    // UNION [ALL]: fields and precision come from the first SELECT
+    // UNION [ALL]: types, names and precision come from the first SELECT; a variable-length
+    // column takes the longest length; later values are cast to the first SELECT's types
     let mut parts = Vec::new();
     for s in &q.selects {
-        parts.push(exec_select(engine, cat, ctx, s, &[], None)?);
+        parts.push(exec_select(engine, cat, ctx, s, &[], None, None)?);
     }
     let mut out = parts.remove(0);
-    for p in parts {
+    for p in &parts {
         if p.fields.len() != out.fields.len() {
             return Err(err(
-                code::PAR_SYNTAX_ERROR,
-                "syntax error near \"union\" (column counts differ)",
+                ecode::INCORRECT_NUM_OF_COL,
+                "Query block has incorrect number of result columns",
             ));
         }
-        for (c, pc) in out.columns.iter_mut().zip(p.columns) {
-            c.extend(pc);
+        for (f, pf) in out.fields.iter_mut().zip(&p.fields) {
+            if f.ty.is_var() && pf.ty.is_var() {
+                f.len = f.len.max(pf.len);
+            }
+        }
+    }
+    let env = crate::engine::eval::EvalEnv {
+        precision: out.precision,
+        tz: engine.config().timezone,
+        db: ctx.db.as_deref(),
+        server_version: &engine.config().server_version,
+        now: crate::engine::time::now(out.precision),
+    };
+    for p in parts {
+        for ((c, pc), (f, pf)) in out
+            .columns
+            .iter_mut()
+            .zip(p.columns)
+            .zip(out.fields.iter().zip(&p.fields))
+        {
+            if f.ty == pf.ty {
+                c.extend(pc);
+            } else {
+                c.extend(pc.into_iter().map(|v| cast_value(v, f, &env)));
+            }
         }
     }
     let mut rows = to_rows(&out);
     if q.union_distinct {
         dedupe(&mut rows, out.fields.len());
     }
-    // ORDER BY over a union can only name output columns
+    // ORDER BY over a union names the first SELECT's columns or positions; a constant is ignored
     let mut keys = Vec::new();
+    let unknown = || err(ecode::ORDERBY_UNKNOWN_EXPR, "Invalid expr in order by clause");
     for o in &q.order_by {
         let idx = match &o.expr {
             Expr::Int(k) if *k >= 1 && (*k as usize) <= out.fields.len() => *k as usize - 1,
@@ -65,12 +99,13 @@ pub(crate) fn run_query(
                     "ORDER BY / GROUP BY item must be the number of a SELECT-list expression",
                 ))
             }
-            Expr::Column { name, .. } => out
+            Expr::Str(_) | Expr::Float(_) | Expr::Bool(_) | Expr::Null => continue,
+            Expr::Column { table: None, name } => out
                 .fields
                 .iter()
                 .position(|f| f.name == *name)
-                .ok_or_else(|| invalid_column(name))?,
-            _ => return Err(unsupported(&o.text)),
+                .ok_or_else(unknown)?,
+            _ => return Err(unknown()),
         };
         keys.push((idx, o.desc, o.nulls_first.unwrap_or(!o.desc)));
     }

@@ -3,7 +3,7 @@
 
 use crate::engine::catalog::Catalog;
 use crate::engine::errors::{ecode, err, table_not_exist, unsupported};
-use crate::engine::eval::{truthy, BExpr, EvalEnv, RowRef};
+use crate::engine::eval::{truthy, BExpr, EvalEnv, Relation, RowRef};
 use crate::engine::meta::system_tables::system_table;
 use crate::engine::state::Engine;
 use crate::engine::time;
@@ -16,7 +16,7 @@ use super::functions::{has_agg_call, AggKind, AggSpec};
 use super::grouping::{aggregate, interp_rows, multi_rows, window_kind};
 use super::join::{self, Joined};
 use super::relation::build_relation;
-use super::rows::{apply_limit, dedupe, sort_rows};
+use super::rows::{apply_limit, dedupe, key_part, sort_rows, KeyPart};
 use super::run_query;
 
 /// Result column name: alias, else the expression as written (`t.i` → `i`), cut to 64 chars.
@@ -38,7 +38,18 @@ pub(crate) fn exec_select(
     sel: &Select,
     order_by: &[OrderItem],
     limit: Option<(u64, u64)>,
+    slimit: Option<(u64, u64)>,
 ) -> Result<ResultSet, TdError> {
+    let grouped = !sel.group_by.is_empty() || !sel.partition_by.is_empty();
+    if slimit.is_some() && !grouped {
+        return Err(err(
+            ecode::SLIMIT_LEAK_PARTITION,
+            "slimit/soffset only available for PARTITION/GROUP BY query",
+        ));
+    }
+    if sel.having.is_some() && !grouped && sel.window.is_none() {
+        return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
+    }
     // Materialise joins, subqueries and information_schema tables first.
     let mut joined: Option<Joined> = None;
     let owned: Option<ResultSet> = match &sel.from {
@@ -90,7 +101,8 @@ pub(crate) fn exec_select(
         && !interp_mode
         && (sel.window.is_some()
             || !sel.group_by.is_empty()
-            || sel.items.iter().any(|i| has_agg_call(&i.expr)));
+            || sel.items.iter().any(|i| has_agg_call(&i.expr))
+            || sel.having.as_ref().is_some_and(has_agg_call));
     let mut multi_spec: Option<(String, BExpr, i64)> = None;
     let interp = matches!(sel.window, Some(Window::Interp { .. }));
     let mut b = Binder {
@@ -103,6 +115,7 @@ pub(crate) fn exec_select(
         bare: vec![],
         uses_window_cols: false,
         interp,
+        group_keys: vec![],
     };
 
     // WHERE (a join's ON conditions were applied when it was materialised)
@@ -137,11 +150,9 @@ pub(crate) fn exec_select(
 
     // Select list
     b.agg_mode = agg_mode;
-    let keys_src: &[Expr] = if !sel.group_by.is_empty() {
-        &sel.group_by
-    } else {
-        &sel.partition_by
-    };
+    let keys_src = group_keys(sel, &b)?;
+    let keys_src = &keys_src[..];
+    b.group_keys = keys_src.to_vec();
     let mut outs: Vec<OutCol> = Vec::new();
     for item in &sel.items {
         match &item.expr {
@@ -351,6 +362,9 @@ pub(crate) fn exec_select(
         };
         let idx = match idx {
             Some(i) => i,
+            None if sel.distinct => {
+                return Err(err(ecode::NOT_SELECTED_EXPRESSION, "Not SELECTed expression"));
+            }
             None => {
                 let (e, f) = b.bind(&o.expr, false)?;
                 outs.push(OutCol { expr: e, field: f });
@@ -382,6 +396,25 @@ pub(crate) fn exec_select(
         outs.push(OutCol { expr: e, field: f });
         having_col = Some(outs.len() - 1);
     }
+
+    // the group keys as hidden columns: LIMIT and SLIMIT count per group
+    let key_out = outs.len();
+    for e in &key_exprs {
+        outs.push(OutCol {
+            expr: e.clone(),
+            field: Field::fixed("", DataType::BigInt),
+        });
+    }
+    // grouped by tags/tbname of a super table: a table whose rows WHERE removed still forms its
+    // group (count 0), unless a condition on the tags excluded it
+    let seeds = if agg_mode && win.is_none() && rel.is_super && !key_cols.is_empty()
+        && key_cols.len() == key_exprs.len()
+        && key_cols.iter().all(|&c| rel.fields[c].is_tag || rel.fields[c].is_tbname)
+    {
+        tag_survivors(sel.where_.as_ref(), &mut b, &rel, &env)?
+    } else {
+        vec![]
+    };
 
     if let Some(e) = joined.as_mut().and_then(|j| j.deferred.take()) {
         return Err(e);
@@ -426,6 +459,7 @@ pub(crate) fn exec_select(
                 &key_exprs,
                 &key_cols,
                 win.as_ref(),
+                &seeds,
             )?
         };
 
@@ -436,7 +470,19 @@ pub(crate) fn exec_select(
         dedupe(&mut out_rows, visible);
     }
     sort_rows(&mut out_rows, &sort_keys);
-    apply_limit(&mut out_rows, limit);
+    if sel.from.is_none() {
+        // SELECT without FROM answers its one row whatever the LIMIT
+    } else if key_exprs.is_empty() || !order_by.is_empty() {
+        // one group: ORDER BY merges the partitions (SLIMIT then sees a single group)
+        apply_limit(&mut out_rows, limit);
+        if let Some((n, off)) = slimit {
+            if n == 0 || off > 0 {
+                out_rows.clear();
+            }
+        }
+    } else {
+        out_rows = limit_per_group(out_rows, key_out..key_out + key_exprs.len(), limit, slimit);
+    }
     if joined.as_ref().is_some_and(|j| j.empty) {
         out_rows.clear();
     }
@@ -445,6 +491,131 @@ pub(crate) fn exec_select(
         r.truncate(visible);
     }
     Ok(ResultSet::from_rows(fields, rel.precision, out_rows))
+}
+
+/// GROUP BY (else PARTITION BY) keys as expressions: a position names a select item, a name
+/// that is no column names a select alias; aggregates are refused (9736).
+fn group_keys(sel: &Select, b: &Binder) -> Result<Vec<Expr>, TdError> {
+    let src = if !sel.group_by.is_empty() {
+        &sel.group_by
+    } else {
+        &sel.partition_by
+    };
+    let no_agg = || err(ecode::ILLEGAL_USE_AGG, "There mustn't be aggregation");
+    let mut out = Vec::with_capacity(src.len());
+    for k in src {
+        let e = match k {
+            // a positive integer is a position; `-1` is a constant expression
+            Expr::Int(p) if *p >= 0 => {
+                let item = usize::try_from(*p)
+                    .ok()
+                    .filter(|&p| p >= 1)
+                    .and_then(|p| sel.items.get(p - 1))
+                    .filter(|i| !matches!(i.expr, Expr::Star { .. }))
+                    .ok_or_else(|| {
+                        err(
+                            ecode::ORDER_BY_POSITION,
+                            "ORDER BY / GROUP BY item must be the number of a SELECT-list expression",
+                        )
+                    })?;
+                item.expr.clone()
+            }
+            Expr::Column { table: None, name } if b.find_column(None, name).is_err() => {
+                match sel.items.iter().find(|i| i.alias.as_deref() == Some(name.as_str())) {
+                    Some(i) => i.expr.clone(),
+                    None => k.clone(),
+                }
+            }
+            _ => k.clone(),
+        };
+        if has_agg_call(&e) {
+            return Err(no_agg());
+        }
+        out.push(e);
+    }
+    Ok(out)
+}
+
+/// A stand-in row of every table of a super table that the tag-only conditions of WHERE keep.
+fn tag_survivors(
+    where_: Option<&Expr>,
+    b: &mut Binder,
+    rel: &Relation,
+    env: &EvalEnv,
+) -> Result<Vec<RowRef>, TdError> {
+    let mut conds = Vec::new();
+    if let Some(w) = where_ {
+        let mut stack = vec![w];
+        while let Some(e) = stack.pop() {
+            if let Expr::Binary {
+                op: BinOp::And,
+                left,
+                right,
+            } = e
+            {
+                stack.push(left);
+                stack.push(right);
+                continue;
+            }
+            let mut tags_only = true;
+            let mut refs = Vec::new();
+            e.walk(&mut |x| {
+                if let Expr::Column { table, name } = x {
+                    refs.push((table.clone(), name.clone()));
+                }
+            });
+            for (t, n) in refs {
+                match b.find_column(t.as_deref(), &n) {
+                    Ok(i) if rel.fields[i].is_tag || rel.fields[i].is_tbname => {}
+                    _ => tags_only = false,
+                }
+            }
+            if tags_only {
+                let saved = b.agg_mode;
+                b.agg_mode = false;
+                let c = b.bind(e, false);
+                b.agg_mode = saved;
+                conds.push(c?.0);
+            }
+        }
+    }
+    Ok((0..rel.segs.len())
+        .map(|i| RowRef {
+            seg: i as u32,
+            idx: 0,
+        })
+        .filter(|&r| {
+            conds
+                .iter()
+                .all(|c| matches!(c.eval(rel, Some(r), None, env), Value::Bool(true)))
+        })
+        .collect())
+}
+
+/// LIMIT per group and SLIMIT/SOFFSET over groups, groups told apart by the key columns.
+fn limit_per_group(
+    rows: Vec<Vec<Value>>,
+    keys: std::ops::Range<usize>,
+    limit: Option<(u64, u64)>,
+    slimit: Option<(u64, u64)>,
+) -> Vec<Vec<Value>> {
+    let mut index: std::collections::HashMap<Vec<KeyPart>, usize> = Default::default();
+    let mut groups: Vec<Vec<Vec<Value>>> = Vec::new();
+    for r in rows {
+        let k: Vec<KeyPart> = r[keys.clone()].iter().map(key_part).collect();
+        let gi = *index.entry(k).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[gi].push(r);
+    }
+    apply_limit(&mut groups, slimit);
+    let mut out = Vec::new();
+    for mut g in groups {
+        apply_limit(&mut g, limit);
+        out.extend(g);
+    }
+    out
 }
 
 pub(crate) fn is_boolean(e: &BExpr) -> bool {

@@ -21,7 +21,8 @@ impl<'a> Parser<'a> {
             self.expect_kw("by")?;
             loop {
                 let start = self.peek().start;
-                let expr = self.expr()?;
+                // a sort key is an expression, not a predicate (`order by v is null` is refused)
+                let expr = self.additive()?;
                 let text = self.sql[start..self.toks[self.pos - 1].end].to_string();
                 let mut desc = false;
                 if self.eat_kw("desc") {
@@ -49,15 +50,17 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        let mut slimit = None;
-        let mut limit = None;
-        for _ in 0..2 {
-            if self.eat_kw("slimit") {
-                slimit = Some(self.limit_values("soffset")?);
-            } else if self.eat_kw("limit") {
-                limit = Some(self.limit_values("offset")?);
-            }
-        }
+        // SLIMIT comes before LIMIT
+        let slimit = if self.eat_kw("slimit") {
+            Some(self.limit_values("soffset")?)
+        } else {
+            None
+        };
+        let limit = if self.eat_kw("limit") {
+            Some(self.limit_values("offset")?)
+        } else {
+            None
+        };
         Ok(Query {
             selects,
             union_distinct,
@@ -82,8 +85,29 @@ impl<'a> Parser<'a> {
 
     pub(super) fn select_core(&mut self) -> PResult<Select> {
         if self.peek().kind == Tk::LParen {
-            // `(select …) union all (select …)`: only the simple form is supported
-            return Err(self.err_here());
+            // `(query) union all (query) …`: a parenthesised member (with its own ORDER BY and
+            // LIMIT) reads like `select * from (query)`
+            let open = self.bump();
+            let query = self.query()?;
+            self.expect(Tk::RParen)?;
+            let text = self.sql[open.start..self.toks[self.pos - 1].end].to_string();
+            return Ok(Select {
+                distinct: false,
+                items: vec![SelectItem {
+                    expr: Expr::Star { table: None },
+                    alias: None,
+                    text,
+                }],
+                from: Some(FromItem::Subquery {
+                    query: Box::new(query),
+                    alias: None,
+                }),
+                where_: None,
+                partition_by: vec![],
+                window: None,
+                group_by: vec![],
+                having: None,
+            });
         }
         self.expect_kw("select")?;
         let distinct = self.eat_kw("distinct");
@@ -125,13 +149,13 @@ impl<'a> Parser<'a> {
         let mut partition_by = Vec::new();
         if self.eat_kw("partition") {
             self.expect_kw("by")?;
-            partition_by = self.expr_list()?;
+            partition_by = self.key_list()?;
         }
         let window = self.window()?;
         let mut group_by = Vec::new();
         if self.eat_kw("group") {
             self.expect_kw("by")?;
-            group_by = self.expr_list()?;
+            group_by = self.key_list()?;
         }
         let having = if self.eat_kw("having") {
             Some(self.expr()?)
@@ -311,10 +335,11 @@ impl<'a> Parser<'a> {
         Ok(None)
     }
 
-    pub(super) fn expr_list(&mut self) -> PResult<Vec<Expr>> {
-        let mut out = vec![self.expr()?];
+    /// GROUP BY / PARTITION BY keys: expressions, not predicates (`partition by v > 5` is refused).
+    fn key_list(&mut self) -> PResult<Vec<Expr>> {
+        let mut out = vec![self.additive()?];
         while self.eat(Tk::Comma) {
-            out.push(self.expr()?);
+            out.push(self.additive()?);
         }
         Ok(out)
     }

@@ -56,6 +56,9 @@ pub(crate) struct Binder<'a, 'r> {
     pub(crate) uses_window_cols: bool,
     /// An INTERP query (`_irowts` is bound).
     pub(crate) interp: bool,
+    /// GROUP BY / PARTITION BY expressions: where the select list repeats one, it reads the
+    /// group's key (`select v % 2, count(*) … group by v % 2`).
+    pub(crate) group_keys: Vec<Expr>,
 }
 
 /// One output column: its expression and result field.
@@ -124,6 +127,10 @@ impl<'a, 'r> Binder<'a, 'r> {
                 .collect();
         }
         let Some(&first) = hits.first() else {
+            if name.eq_ignore_ascii_case("tbname") {
+                // a subquery or system table that did not select tbname
+                return Err(err(ecode::INVALID_TBNAME, "Invalid tbname pseudo column"));
+            }
             return Err(invalid_column(name));
         };
         // in a join, an unqualified name must belong to one table only
@@ -142,6 +149,16 @@ impl<'a, 'r> Binder<'a, 'r> {
 
     /// Binds a row-level or group-level expression. `in_agg`: inside an aggregate's argument.
     pub(crate) fn bind(&mut self, e: &Expr, in_agg: bool) -> Result<(BExpr, Field), TdError> {
+        if self.agg_mode
+            && !in_agg
+            && !matches!(e, Expr::Column { .. })
+            && self.group_keys.iter().any(|k| k.same_as(e))
+        {
+            self.agg_mode = false;
+            let r = self.bind(e, false);
+            self.agg_mode = true;
+            return r;
+        }
         Ok(match e {
             Expr::Column { table, name } => {
                 let lname = name.to_ascii_lowercase();

@@ -215,9 +215,9 @@ fn parse_line(line: &str, unit: i128) -> Result<Point, TdError> {
     let ts_ns = match parts.get(2) {
         // beyond the range: saturates at the largest nanosecond timestamp, as the recorded server does
         Some(t) => Some(
-            (t.parse::<i128>()
+            t.parse::<i128>()
                 .map_err(|_| err(INVALID_TIMESTAMP, "Invalid timestamp format"))?
-                * unit)
+                .saturating_mul(unit)
                 .min(i64::MAX as i128),
         ),
         None => None,

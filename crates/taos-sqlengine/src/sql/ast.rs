@@ -347,14 +347,19 @@ pub enum Window {
     },
     State {
         expr: Expr,
+        /// `TRUE_FOR(d)`: only windows lasting at least `d`.
+        true_for: Option<Expr>,
     },
     Event {
         start: Expr,
         end: Expr,
+        true_for: Option<Expr>,
     },
     Count {
         count: i64,
         sliding: Option<i64>,
+        /// `count_window(n, c1, c2)`: only rows where one of the columns is not NULL count.
+        cols: Vec<String>,
     },
     /// `RANGE(start, end) EVERY(step) FILL(…)` for INTERP.
     Interp {

@@ -12,7 +12,7 @@ use crate::engine::time;
 use crate::sql::ast::*;
 use crate::types::{DataType, Field, Precision, TdError, Value};
 
-use super::binder::{Binder, OutCol};
+use super::binder::{is_numeric, Binder, OutCol};
 use super::functions::{AggKind, AggSpec};
 use super::rows::{key_part, KeyPart};
 
@@ -24,6 +24,8 @@ pub(super) enum WinKind {
         sliding: i64,
         offset: i64,
         months: i64,
+        /// A calendar offset of a calendar interval (`interval(1y, 1n)`), in months.
+        month_offset: i64,
         fill: Option<FillSpec>,
     },
     Session {
@@ -31,15 +33,26 @@ pub(super) enum WinKind {
     },
     State {
         expr: BExpr,
+        true_for: i64,
     },
     Event {
         start: BExpr,
         end: BExpr,
+        true_for: i64,
     },
     Count {
         count: usize,
         sliding: usize,
+        /// Only rows where one of these columns is not NULL count (none: every row).
+        cols: Vec<usize>,
     },
+}
+
+fn session_col() -> TdError {
+    err(
+        ecode::INTER_SESSION_COL,
+        "Only support SESSION on primary timestamp column",
+    )
 }
 
 pub(super) struct FillSpec {
@@ -64,6 +77,36 @@ pub(super) fn window_kind(
     let p = rel.precision;
     let Some(w) = &sel.window else {
         return Ok(None);
+    };
+    if !sel.group_by.is_empty() {
+        return Err(err(
+            ecode::GROUPBY_WINDOW_COEXIST,
+            "GROUP BY and WINDOW-clause can't be used together",
+        ));
+    }
+    // a window needs a primary timestamp to run over (a subquery may not have one)
+    if rel.ts_col.is_none() && !matches!(w, Window::Interp { .. }) {
+        if let Window::Session { .. } = w {
+            return Err(session_col());
+        }
+        return Err(err(
+            ecode::NOT_ALLOWED_WIN_QUERY,
+            "Window query not supported, since not valid primary timestamp column as input",
+        ));
+    }
+    let calendar = |e: &Expr| matches!(e, Expr::Duration { unit: 'n' | 'y', .. });
+    let true_for = |t: &Option<Expr>| -> Result<i64, TdError> {
+        match t {
+            None => Ok(0),
+            Some(e) if calendar(e) => Err(err(
+                ecode::TRUE_FOR_UNIT,
+                "Cannot use 'year' or 'month' as true_for duration",
+            )),
+            Some(Expr::Duration { value, unit }) => time::duration_units(*value, *unit, p)
+                .ok_or_else(|| unsupported("true_for")),
+            Some(Expr::Int(v)) => Ok(*v as i64),
+            Some(_) => Err(unsupported("true_for")),
+        }
     };
     let dur = |e: &Expr| -> Result<(i64, i64), TdError> {
         match e {
@@ -109,6 +152,44 @@ pub(super) fn window_kind(
                     "Interval cannot be less than 1 ms",
                 ));
             }
+            // the offset: shorter than the interval; a month interval takes no year offset
+            let (off_units, off_months) = match offset {
+                Some(o) => {
+                    if matches!(interval, Expr::Duration { unit: 'n', .. })
+                        && matches!(o, Expr::Duration { unit: 'y', .. })
+                    {
+                        return Err(err(
+                            ecode::INTER_OFFSET_UNIT,
+                            "Cannot use 'year' as offset when interval is 'month'",
+                        ));
+                    }
+                    let (ou, om) = dur(o)?;
+                    let too_big = if months == 0 && om == 0 {
+                        ou >= iv
+                    } else {
+                        // compared in months (a fixed offset is counted in 30-day months)
+                        let per_month = 30 * 86_400 * p.per_second();
+                        om as f64 + ou as f64 / per_month as f64
+                            > (months as f64 + iv.max(0) as f64 / per_month as f64)
+                    };
+                    if too_big {
+                        return Err(err(
+                            ecode::INTER_OFFSET_TOO_BIG,
+                            "Interval offset should be shorter than interval",
+                        ));
+                    }
+                    (ou, om)
+                }
+                None => (0, 0),
+            };
+            if let Some(s) = sliding {
+                if calendar(s) {
+                    return Err(err(
+                        ecode::INTER_SLIDING_UNIT,
+                        "Does not support sliding when interval is natural month/year",
+                    ));
+                }
+            }
             let sl = match sliding {
                 Some(s) => dur(s)?.0,
                 None => iv,
@@ -130,7 +211,7 @@ pub(super) fn window_kind(
                 ));
             }
             let off = match offset {
-                Some(o) => dur(o)?.0,
+                Some(_) => off_units,
                 // day-sized windows start at midnight in the server timezone
                 None if matches!(
                     interval,
@@ -180,28 +261,85 @@ pub(super) fn window_kind(
                 sliding: sl,
                 offset: off,
                 months,
+                month_offset: off_months,
                 fill,
             }
         }
-        Window::Session { gap, .. } => WinKind::Session { gap: dur(gap)?.0 },
-        Window::State { expr } => WinKind::State {
-            expr: b.bind(expr, false)?.0,
-        },
-        Window::Event { start, end } => WinKind::Event {
+        Window::Session { col, gap } => {
+            let gap_units = if calendar(gap) { 0 } else { dur(gap)?.0 };
+            if gap_units <= 0 {
+                return Err(err(
+                    ecode::INTER_SESSION_GAP,
+                    "SESSION gap should be fixed time window, and greater than 0",
+                ));
+            }
+            let Expr::Column { table, name } = col else {
+                return Err(session_col());
+            };
+            let c = b.find_column(table.as_deref(), name)?;
+            if Some(c) != rel.ts_col {
+                return Err(session_col());
+            }
+            WinKind::Session { gap: gap_units }
+        }
+        Window::State { expr, true_for: tf } => {
+            let (e, f) = b.bind(expr, false)?;
+            let integer = is_numeric(f.ty) && !matches!(f.ty, DataType::Float | DataType::Double)
+                && !f.ty.is_decimal();
+            if !(integer || f.ty.is_var() && f.ty != DataType::Json) || f.ty == DataType::Timestamp {
+                return Err(err(
+                    ecode::INVALID_STATE_WIN_TYPE,
+                    "Only support STATE_WINDOW on integer/bool/varchar column",
+                ));
+            }
+            if matches!(e, BExpr::Col(i) if rel.fields[i].is_tag) {
+                return Err(err(
+                    ecode::INVALID_STATE_WIN_COL,
+                    "Not support STATE_WINDOW on tag column",
+                ));
+            }
+            WinKind::State {
+                expr: e,
+                true_for: true_for(tf)?,
+            }
+        }
+        Window::Event {
+            start,
+            end,
+            true_for: tf,
+        } => WinKind::Event {
             start: b.bind(start, false)?.0,
             end: b.bind(end, false)?.0,
+            true_for: true_for(tf)?,
         },
         Window::Interp { .. } => return Err(unsupported("range/every outside interp")),
-        Window::Count { count, sliding } => {
-            if *count < 1 {
-                return Err(err(
-                    ecode::FUNC_PARAM_RANGE,
-                    "Invalid parameter range : count_window",
-                ));
+        Window::Count {
+            count,
+            sliding,
+            cols,
+        } => {
+            let bad = |m: &str| err(ecode::INVALID_STREAM_QUERY, m.to_string());
+            let sliding = sliding.unwrap_or(*count);
+            if *count < 2 {
+                return Err(bad("Size of Count window must exceed 1."));
+            }
+            if sliding < 1 {
+                return Err(bad("Size of Count window must exceed 0."));
+            }
+            if sliding > *count {
+                return Err(bad("sliding value no larger than the count value."));
+            }
+            if *count >= i32::MAX as i64 {
+                return Err(bad("Size of Count window must less than 2147483647(INT32_MAX)."));
+            }
+            let mut filter = Vec::new();
+            for c in cols {
+                filter.push(b.find_column(None, c)?);
             }
             WinKind::Count {
                 count: *count as usize,
-                sliding: sliding.unwrap_or(*count).max(1) as usize,
+                sliding: sliding as usize,
+                cols: filter,
             }
         }
     };
@@ -311,21 +449,32 @@ pub(super) fn compute_windows(
             sliding,
             offset,
             months,
+            month_offset,
             fill,
         } => {
             if *months > 0 {
+                // calendar windows start at a multiple of the interval in months, shifted by the
+                // offset (months, then fixed units)
+                let start_of = |k: i64| {
+                    month_start(k + month_offset, env.precision, env.tz) + offset
+                };
                 let mut starts: Vec<i64> = Vec::new();
                 for &t in ts {
-                    let k = month_index(t, env.precision, env.tz).div_euclid(*months) * months;
+                    let mut k = (month_index(t - offset, env.precision, env.tz) - month_offset)
+                        .div_euclid(*months)
+                        * months;
+                    while start_of(k) > t {
+                        k -= months;
+                    }
+                    while start_of(k + months) <= t {
+                        k += months;
+                    }
                     if starts.last().is_none_or(|&l| k > l) {
                         starts.push(k);
                     }
                 }
                 for k in starts {
-                    let (s, e) = (
-                        month_start(k, env.precision, env.tz),
-                        month_start(k + months, env.precision, env.tz),
-                    );
+                    let (s, e) = (start_of(k), start_of(k + months));
                     let lo = ts.partition_point(|&t| t < s);
                     let hi = ts.partition_point(|&t| t < e);
                     out.push(Win {
@@ -339,7 +488,9 @@ pub(super) fn compute_windows(
             }
             let starts: Vec<i64> = match fill {
                 Some(f) => {
-                    let first = (f.range.0 - offset).div_euclid(*sliding) * sliding + offset;
+                    // every window that overlaps the query range
+                    let first =
+                        ((f.range.0 - offset - interval).div_euclid(*sliding) + 1) * sliding + offset;
                     let mut v = Vec::new();
                     let mut s = first;
                     while s < f.range.1 {
@@ -394,7 +545,7 @@ pub(super) fn compute_windows(
                 i = j;
             }
         }
-        WinKind::State { expr } => {
+        WinKind::State { expr, .. } => {
             let mut i = 0;
             while i < sorted.len() {
                 let v = expr.eval(rel, Some(sorted[i]), None, env);
@@ -417,7 +568,7 @@ pub(super) fn compute_windows(
                 i = j;
             }
         }
-        WinKind::Event { start, end } => {
+        WinKind::Event { start, end, .. } => {
             let mut open: Option<usize> = None;
             for (i, &r) in sorted.iter().enumerate() {
                 if open.is_none() && truthy(&start.eval(rel, Some(r), None, env)) {
@@ -436,7 +587,8 @@ pub(super) fn compute_windows(
                 }
             }
         }
-        WinKind::Count { count, sliding } => {
+        WinKind::Count { count, sliding, .. } => {
+            // a window starts every `sliding` rows; the last ones may be partial
             let mut i = 0;
             while i < ts.len() {
                 let j = (i + count).min(ts.len());
@@ -446,12 +598,16 @@ pub(super) fn compute_windows(
                     duration: ts[j - 1] - ts[i],
                     rows: i..j,
                 });
-                if j == ts.len() {
+                if j == ts.len() && *sliding >= *count {
                     break;
                 }
                 i += sliding;
             }
         }
+    }
+    // TRUE_FOR: only windows that last long enough
+    if let WinKind::State { true_for, .. } | WinKind::Event { true_for, .. } = kind {
+        out.retain(|w| w.duration >= *true_for);
     }
     out
 }
@@ -468,6 +624,7 @@ pub(super) fn aggregate(
     key_cols: &[usize],
     win: Option<&WinKind>,
     seeds: &[RowRef],
+    visible: usize,
 ) -> Result<Vec<Vec<Value>>, TdError> {
     // Columns outside aggregates must be group keys, constant per group (tags/tbname when
     // partitioned by tbname), or ride along with exactly one selector.
@@ -498,6 +655,13 @@ pub(super) fn aggregate(
                 "Not a single-group group function",
             ));
         }
+    }
+    // a window query must compute something per window
+    if win.is_some() && !outs[..visible].iter().any(|c| c.expr.contains_agg()) {
+        return Err(err(
+            ecode::NO_VALID_FUNC_IN_WIN,
+            "No valid function in window query",
+        ));
     }
     let selector_idx = if selectors == 1 {
         b.aggs.iter().position(|a| a.kind.is_selector())
@@ -588,6 +752,11 @@ pub(super) fn aggregate(
             }
             Some(kind) => {
                 let mut sorted = g.clone();
+                if let WinKind::Count { cols, .. } = kind {
+                    if !cols.is_empty() {
+                        sorted.retain(|&r| cols.iter().any(|&c| !rel.is_null(c, r)));
+                    }
+                }
                 sorted.sort_by_key(|&r| rel.ts(r));
                 let ts: Vec<i64> = sorted.iter().map(|&r| rel.ts(r)).collect();
                 let windows = compute_windows(kind, rel, env, &sorted, &ts);

@@ -100,7 +100,7 @@ pub(crate) fn run_query(
                 ))
             }
             Expr::Str(_) | Expr::Float(_) | Expr::Bool(_) | Expr::Null => continue,
-            Expr::Column { table: None, name } => out
+            Expr::Column { name, .. } => out
                 .fields
                 .iter()
                 .position(|f| f.name == *name)

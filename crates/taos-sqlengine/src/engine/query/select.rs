@@ -13,7 +13,7 @@ use crate::types::{code, DataType, Field, ResultSet, TdError, Value};
 
 use super::binder::{is_numeric, Binder, OutCol};
 use super::functions::{has_agg_call, AggKind, AggSpec};
-use super::grouping::{aggregate, interp_rows, multi_rows, window_kind};
+use super::grouping::{aggregate, interp_rows, multi_rows, window_kind, WinKind};
 use super::join::{self, Joined};
 use super::relation::build_relation;
 use super::rows::{apply_limit, dedupe, key_part, sort_rows, KeyPart};
@@ -121,6 +121,24 @@ pub(crate) fn exec_select(
     // WHERE (a join's ON conditions were applied when it was materialised)
     let mut rows = rel.all_rows();
     let on_where = sel.where_.clone();
+    if let (Some(w), Some(_)) = (&on_where, &sel.window) {
+        // window pseudo-columns exist only after the window: not in WHERE
+        let mut pseudo = None;
+        w.walk(&mut |x| {
+            if let Expr::Column { table: None, name } = x {
+                let n = name.to_ascii_lowercase();
+                if pseudo.is_none() && matches!(n.as_str(), "_wstart" | "_wend" | "_wduration") {
+                    pseudo = Some(n);
+                }
+            }
+        });
+        if let Some(n) = pseudo {
+            return Err(err(
+                ecode::WINDOW_PSEUDO_COLUMN,
+                format!("There mustn't be {}", n),
+            ));
+        }
+    }
     if let Some(w) = &on_where {
         let (cond, _) = b.bind(w, false)?;
         if cond.contains_agg() {
@@ -200,6 +218,13 @@ pub(crate) fn exec_select(
             Expr::Func { name, args, .. } if multi.as_ref().is_some_and(|m| m.0 == *name) => {
                 if multi_spec.is_some() {
                     return Err(unsupported(&item.text));
+                }
+                if rel.ts_col.is_none() {
+                    // diff/csum/top/bottom run in timestamp order
+                    return Err(err(
+                        ecode::VALID_PRIM_TS_REQUIRED,
+                        "Valid primary timestamp required",
+                    ));
                 }
                 let bad_count = || {
                     err(
@@ -379,6 +404,27 @@ pub(crate) fn exec_select(
     } else {
         None
     };
+    // the state of a STATE_WINDOW is constant per window: it may be selected
+    if let Some(WinKind::State {
+        expr: BExpr::Col(i),
+        ..
+    }) = &win
+    {
+        key_cols.push(*i);
+    }
+    if let Some(Window::Interval {
+        fill: Some(Fill::Value(vals)),
+        ..
+    }) = &sel.window
+    {
+        let fillable = outs[..visible]
+            .iter()
+            .filter(|c| c.expr.contains_agg())
+            .count();
+        if vals.len() != fillable {
+            return Err(err(ecode::WRONG_VALUE_TYPE, "Filled values number mismatch"));
+        }
+    }
 
     // HAVING: a hidden group-level column; its bare columns must be group keys
     let mut having_col = None;
@@ -460,6 +506,7 @@ pub(crate) fn exec_select(
                 &key_cols,
                 win.as_ref(),
                 &seeds,
+                visible,
             )?
         };
 

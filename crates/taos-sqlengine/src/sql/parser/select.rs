@@ -344,6 +344,58 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
+    /// A window length/offset: `10s`, `'10s'` or an integer in the database precision (never
+    /// negative: `interval(10s, -1s)` is a syntax error).
+    fn duration_literal(&mut self) -> PResult<Expr> {
+        let t = self.peek();
+        match t.kind {
+            Tk::Duration | Tk::Int => self.primary(),
+            Tk::Str => {
+                self.bump();
+                let text = crate::sql::lexer::unescape(self.text(t));
+                super::split_duration(text.trim())
+                    .map(|(value, unit)| Expr::Duration { value, unit })
+                    .ok_or_else(|| self.err_at(t))
+            }
+            _ => Err(self.err_at(t)),
+        }
+    }
+
+    /// `TRUE_FOR(duration)` after a state or event window.
+    fn true_for(&mut self) -> PResult<Option<Expr>> {
+        if !self.eat_kw("true_for") {
+            return Ok(None);
+        }
+        self.expect(Tk::LParen)?;
+        let d = self.duration_literal()?;
+        self.expect(Tk::RParen)?;
+        Ok(Some(d))
+    }
+
+    /// `[table.]column`.
+    fn column_reference(&mut self) -> PResult<Expr> {
+        let first = self.ident()?;
+        if self.eat(Tk::Dot) {
+            let name = self.any_ident()?;
+            return Ok(Expr::Column {
+                table: Some(first),
+                name,
+            });
+        }
+        Ok(Expr::Column {
+            table: None,
+            name: first,
+        })
+    }
+
+    fn column_names(&mut self) -> PResult<Vec<String>> {
+        let mut out = vec![self.ident()?];
+        while self.eat(Tk::Comma) {
+            out.push(self.ident()?);
+        }
+        Ok(out)
+    }
+
     pub(super) fn fill_clause(&mut self) -> PResult<Option<Fill>> {
         if !self.eat_kw("fill") {
             return Ok(None);
@@ -358,7 +410,8 @@ impl<'a> Parser<'a> {
             "next" => Fill::Next,
             "linear" => Fill::Linear,
             "value" | "value_f" => {
-                let mut vals = Vec::new();
+                self.expect(Tk::Comma)?;
+                let mut vals = vec![self.unary()?];
                 while self.eat(Tk::Comma) {
                     vals.push(self.unary()?);
                 }
@@ -395,45 +448,22 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("interval") {
             self.expect(Tk::LParen)?;
-            let interval = self.expr()?;
+            let interval = self.duration_literal()?;
             let offset = if self.eat(Tk::Comma) {
-                Some(self.expr()?)
+                Some(self.duration_literal()?)
             } else {
                 None
             };
             self.expect(Tk::RParen)?;
             let sliding = if self.eat_kw("sliding") {
                 self.expect(Tk::LParen)?;
-                let s = self.expr()?;
+                let s = self.duration_literal()?;
                 self.expect(Tk::RParen)?;
                 Some(s)
             } else {
                 None
             };
-            let fill = if self.eat_kw("fill") {
-                self.expect(Tk::LParen)?;
-                let t = self.peek();
-                let w = self.any_ident()?;
-                let f = match w.as_str() {
-                    "none" => Fill::None,
-                    "null" | "null_f" => Fill::Null,
-                    "prev" => Fill::Prev,
-                    "next" => Fill::Next,
-                    "linear" => Fill::Linear,
-                    "value" | "value_f" => {
-                        let mut vals = Vec::new();
-                        while self.eat(Tk::Comma) {
-                            vals.push(self.unary()?);
-                        }
-                        Fill::Value(vals)
-                    }
-                    _ => return Err(self.err_at(t)),
-                };
-                self.expect(Tk::RParen)?;
-                Some(f)
-            } else {
-                None
-            };
+            let fill = self.fill_clause()?;
             return Ok(Some(Window::Interval {
                 interval,
                 offset,
@@ -443,9 +473,9 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("session") {
             self.expect(Tk::LParen)?;
-            let col = self.expr()?;
+            let col = self.column_reference()?;
             self.expect(Tk::Comma)?;
-            let gap = self.expr()?;
+            let gap = self.duration_literal()?;
             self.expect(Tk::RParen)?;
             return Ok(Some(Window::Session { col, gap }));
         }
@@ -453,7 +483,8 @@ impl<'a> Parser<'a> {
             self.expect(Tk::LParen)?;
             let expr = self.additive()?;
             self.expect(Tk::RParen)?;
-            return Ok(Some(Window::State { expr }));
+            let true_for = self.true_for()?;
+            return Ok(Some(Window::State { expr, true_for }));
         }
         if self.eat_kw("event_window") {
             self.expect_kw("start")?;
@@ -462,18 +493,35 @@ impl<'a> Parser<'a> {
             self.expect_kw("end")?;
             self.expect_kw("with")?;
             let end = self.expr()?;
-            return Ok(Some(Window::Event { start, end }));
+            let true_for = self.true_for()?;
+            return Ok(Some(Window::Event {
+                start,
+                end,
+                true_for,
+            }));
         }
         if self.eat_kw("count_window") {
+            // COUNT_WINDOW(n [, sliding] [, col …])
             self.expect(Tk::LParen)?;
             let count = self.uint()? as i64;
-            let sliding = if self.eat(Tk::Comma) {
-                Some(self.uint()? as i64)
-            } else {
-                None
-            };
+            let mut sliding = None;
+            let mut cols = Vec::new();
+            if self.eat(Tk::Comma) {
+                if self.peek().kind == Tk::Int {
+                    sliding = Some(self.uint()? as i64);
+                    if self.eat(Tk::Comma) {
+                        cols = self.column_names()?;
+                    }
+                } else {
+                    cols = self.column_names()?;
+                }
+            }
             self.expect(Tk::RParen)?;
-            return Ok(Some(Window::Count { count, sliding }));
+            return Ok(Some(Window::Count {
+                count,
+                sliding,
+                cols,
+            }));
         }
         Ok(None)
     }

@@ -40,6 +40,7 @@ pub mod ecode {
     pub const MODIFY_COLUMN: u16 = 9803;
     pub const INVALID_STREAM_QUERY: u16 = 9797;
     pub const INVALID_TBNAME: u16 = 9804;
+    pub const NOT_ALLOWED_FUNC: u16 = 9807;
     pub const NOT_ALLOWED_WIN_QUERY: u16 = 9808;
     pub const ONLY_TAG_JSON: u16 = 9810;
     pub const WINDOW_PSEUDO_COLUMN: u16 = 9816;
@@ -50,6 +51,7 @@ pub mod ecode {
     pub const FUNC_PARAM_COUNT: u16 = 10241;
     pub const FUNC_PARAM_TYPE: u16 = 10242;
     pub const FUNC_PARAM_RANGE: u16 = 10257;
+    pub const DUP_TIMESTAMP: u16 = 10245;
     pub const ONE_BLOB: u16 = 25350;
     pub const NAME_TOO_LONG: u16 = 9751;
 }

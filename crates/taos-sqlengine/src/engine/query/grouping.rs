@@ -1009,7 +1009,7 @@ pub(super) fn multi_rows(
     fname: &str,
     arg: &BExpr,
     k: i64,
-) -> Vec<Vec<Value>> {
+) -> Result<Vec<Vec<Value>>, TdError> {
     let mut groups: Vec<Vec<RowRef>> = Vec::new();
     let mut index: HashMap<Vec<KeyPart>, usize> = HashMap::new();
     for &r in rows {
@@ -1026,6 +1026,14 @@ pub(super) fn multi_rows(
     let mut out = Vec::new();
     for mut g in groups {
         g.sort_by_key(|&r| rel.ts(r));
+        // diff and csum follow one time line: two rows at one instant (tables merged into
+        // one group) are refused
+        if matches!(fname, "diff" | "csum") && g.windows(2).any(|w| rel.ts(w[0]) == rel.ts(w[1])) {
+            return Err(err(
+                ecode::DUP_TIMESTAMP,
+                "Duplicate timestamps not allowed in function",
+            ));
+        }
         let vals: Vec<Value> = g
             .iter()
             .map(|&r| arg.eval(rel, Some(r), None, env))
@@ -1106,7 +1114,7 @@ pub(super) fn multi_rows(
             );
         }
     }
-    out
+    Ok(out)
 }
 
 pub(super) fn group_row(

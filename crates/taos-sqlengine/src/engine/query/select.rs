@@ -219,6 +219,14 @@ pub(crate) fn exec_select(
                 if multi_spec.is_some() {
                     return Err(unsupported(&item.text));
                 }
+                if matches!(&sel.from, Some(FromItem::Subquery { query, .. }) if query.selects.len() > 1)
+                {
+                    // a UNION has no single time line
+                    return Err(err(
+                        ecode::NOT_ALLOWED_FUNC,
+                        format!("{} function requires valid time series input", name),
+                    ));
+                }
                 if rel.ts_col.is_none() {
                     // diff/csum/top/bottom run in timestamp order
                     return Err(err(
@@ -483,7 +491,7 @@ pub(crate) fn exec_select(
                 fill.as_ref(),
             )?
         } else if let Some((fname, arg, k)) = &multi_spec {
-            multi_rows(&rel, &env, &rows, &outs, &key_exprs, fname, arg, *k)
+            multi_rows(&rel, &env, &rows, &outs, &key_exprs, fname, arg, *k)?
         } else if !agg_mode {
             let mut v = Vec::with_capacity(rows.len());
             for &r in &rows {

@@ -94,7 +94,15 @@ pub(super) fn window_kind(
             "Window query not supported, since not valid primary timestamp column as input",
         ));
     }
-    let calendar = |e: &Expr| matches!(e, Expr::Duration { unit: 'n' | 'y', .. });
+    let calendar = |e: &Expr| {
+        matches!(
+            e,
+            Expr::Duration {
+                unit: 'n' | 'y',
+                ..
+            }
+        )
+    };
     let true_for = |t: &Option<Expr>| -> Result<i64, TdError> {
         match t {
             None => Ok(0),
@@ -102,8 +110,9 @@ pub(super) fn window_kind(
                 ecode::TRUE_FOR_UNIT,
                 "Cannot use 'year' or 'month' as true_for duration",
             )),
-            Some(Expr::Duration { value, unit }) => time::duration_units(*value, *unit, p)
-                .ok_or_else(|| unsupported("true_for")),
+            Some(Expr::Duration { value, unit }) => {
+                time::duration_units(*value, *unit, p).ok_or_else(|| unsupported("true_for"))
+            }
             Some(Expr::Int(v)) => Ok(*v as i64),
             Some(_) => Err(unsupported("true_for")),
         }
@@ -284,9 +293,11 @@ pub(super) fn window_kind(
         }
         Window::State { expr, true_for: tf } => {
             let (e, f) = b.bind(expr, false)?;
-            let integer = is_numeric(f.ty) && !matches!(f.ty, DataType::Float | DataType::Double)
+            let integer = is_numeric(f.ty)
+                && !matches!(f.ty, DataType::Float | DataType::Double)
                 && !f.ty.is_decimal();
-            if !(integer || f.ty.is_var() && f.ty != DataType::Json) || f.ty == DataType::Timestamp {
+            if !(integer || f.ty.is_var() && f.ty != DataType::Json) || f.ty == DataType::Timestamp
+            {
                 return Err(err(
                     ecode::INVALID_STATE_WIN_TYPE,
                     "Only support STATE_WINDOW on integer/bool/varchar column",
@@ -330,7 +341,9 @@ pub(super) fn window_kind(
                 return Err(bad("sliding value no larger than the count value."));
             }
             if *count >= i32::MAX as i64 {
-                return Err(bad("Size of Count window must less than 2147483647(INT32_MAX)."));
+                return Err(bad(
+                    "Size of Count window must less than 2147483647(INT32_MAX).",
+                ));
             }
             let mut filter = Vec::new();
             for c in cols {
@@ -455,9 +468,8 @@ pub(super) fn compute_windows(
             if *months > 0 {
                 // calendar windows start at a multiple of the interval in months, shifted by the
                 // offset (months, then fixed units)
-                let start_of = |k: i64| {
-                    month_start(k + month_offset, env.precision, env.tz) + offset
-                };
+                let start_of =
+                    |k: i64| month_start(k + month_offset, env.precision, env.tz) + offset;
                 let mut starts: Vec<i64> = Vec::new();
                 for &t in ts {
                     let mut k = (month_index(t - offset, env.precision, env.tz) - month_offset)
@@ -489,8 +501,9 @@ pub(super) fn compute_windows(
             let starts: Vec<i64> = match fill {
                 Some(f) => {
                     // every window that overlaps the query range
-                    let first =
-                        ((f.range.0 - offset - interval).div_euclid(*sliding) + 1) * sliding + offset;
+                    let first = ((f.range.0 - offset - interval).div_euclid(*sliding) + 1)
+                        * sliding
+                        + offset;
                     let mut v = Vec::new();
                     let mut s = first;
                     while s < f.range.1 {

@@ -130,14 +130,18 @@ pub(crate) fn materialize(
     if timeline
         && !(matches!(j.left, FromItem::Table { .. }) && matches!(j.right, FromItem::Table { .. }))
     {
-        return Err(not_supported("Only support ASOF/WINDOW join between tables"));
+        return Err(not_supported(
+            "Only support ASOF/WINDOW join between tables",
+        ));
     }
     let left = side(engine, cat, ctx, &j.left, sel)?;
     let right = side(engine, cat, ctx, &j.right, sel)?;
     let mut win = None;
     if let Some(((sv, su), (ev, eu))) = offsets {
         if left.precision != right.precision {
-            return Err(not_supported("Same database precision required in WINDOW join"));
+            return Err(not_supported(
+                "Same database precision required in WINDOW join",
+            ));
         }
         for u in [su, eu] {
             let bad = match left.precision {
@@ -210,245 +214,28 @@ pub(crate) fn materialize(
         left: &left.pk_cols,
         right: &right.pk_cols,
     };
-    let ts_key = |e: &Expr, b: &mut Binder| pks.ts_key(e, b);
     // TDengine's planner checks (cross join, conditions) come after the whole statement was
     // translated: their errors are handed back with the schema, to be raised after the select
     // list was bound (`select a.ts from a natural join b` → 9731 for `a`, not 9986).
-    let planned = (|| -> Result<(bool, Vec<(Option<usize>, Option<usize>, usize)>), TdError> {
-    Ok(match j.sub {
-        JoinSub::Asof | JoinSub::Window => {
-            // every ON conjunct: a comparison of columns/functions; non-timestamp columns only `=`
-            if matches!(j.on, Some(Expr::Binary { op: BinOp::Or, .. })) {
-                return Err(bad_on());
-            }
-            let mut ts_cond: Option<BinOp> = None;
-            let mut keys: Vec<(BExpr, BExpr)> = Vec::new();
-            for (c, sides) in on_conjuncts.iter().zip(&on_sides) {
-                let Expr::Binary { op, left: l, right: r } = c else {
-                    return Err(bad_on());
-                };
-                if !op.is_cmp() || *op == BinOp::Ne {
-                    return Err(bad_on());
-                }
-                for operand in [l.as_ref(), r.as_ref()] {
-                    let ok = match operand {
-                        Expr::Column { .. } => {
-                            *op == BinOp::Eq || ts_key(operand, &mut b)?.is_some()
-                        }
-                        Expr::Func { name, args, .. } if name == "timetruncate" => {
-                            matches!(args.first(), Some(Expr::Column { .. }))
-                                && ts_key(operand, &mut b)?.is_some()
-                        }
-                        Expr::Func { .. } | Expr::JsonGet { .. } => true,
-                        _ => false,
-                    };
-                    if !ok {
-                        return Err(bad_on());
-                    }
-                }
-                let (lk, rk) = (ts_key(l, &mut b)?, ts_key(r, &mut b)?);
-                match (lk, rk) {
-                    (Some(x), Some(y)) if x != y => {
-                        if j.sub == JoinSub::Window || ts_cond.is_some() {
-                            return Err(bad_conditions());
-                        }
-                        // normalise to `left.ts OP right.ts`
-                        ts_cond = Some(if x { *op } else { flip(*op) });
-                    }
-                    _ => {
-                        // an equality between the two sides groups the rows; anything else is a
-                        // filter TDengine does not run for these joins
-                        let (ls, rs) = (sides_of(l, &mut b, nl)?, sides_of(r, &mut b, nl)?);
-                        let (le, re) = match (ls, rs) {
-                            ((true, false), (false, true)) => (l, r),
-                            ((false, true), (true, false)) => (r, l),
-                            _ => return Err(bad_conditions()),
-                        };
-                        if *op != BinOp::Eq || !(sides.0 && sides.1) {
-                            return Err(bad_conditions());
-                        }
-                        keys.push((b.bind(le, false)?.0, b.bind(re, false)?.0));
-                    }
-                }
-            }
-            let probe_left = j.kind == JoinType::Left;
-            let (probe, build, pview, bview) = if probe_left {
-                (&left, &right, &lrel, &rrel)
-            } else {
-                (&right, &left, &rrel, &lrel)
-            };
-            let (pkeys, bkeys): (Vec<&BExpr>, Vec<&BExpr>) = if probe_left {
-                keys.iter().map(|(l, r)| (l, r)).unzip()
-            } else {
-                keys.iter().map(|(l, r)| (r, l)).unzip()
-            };
-            let pts = |i: usize| ts_of(probe, i);
-            // candidates of the build side per key, in timestamp order
-            let mut groups: HashMap<Vec<KeyPart>, Vec<usize>> = HashMap::new();
-            for i in 0..build.n {
-                let k = eval_key(&bkeys, bview, i, &env);
-                if let Some(k) = k {
-                    groups.entry(k).or_default().push(i);
-                }
-            }
-            for g in groups.values_mut() {
-                g.sort_by_key(|&i| ts_of(build, i));
-            }
-            let mut out: Vec<(Option<usize>, Option<usize>, usize)> = Vec::new();
-            let limit = j.jlimit.map(|n| n as usize);
-            for pi in 0..probe.n {
-                let t = pts(pi);
-                let cands: &[usize] = match eval_key(&pkeys, pview, pi, &env) {
-                    Some(k) => groups.get(&k).map(|v| &v[..]).unwrap_or(&[]),
-                    None => &[],
-                };
-                let picked: Vec<usize> = if let Some((s, e)) = win {
-                    let lo = cands.partition_point(|&i| ts_of(build, i) < t + s);
-                    let hi = cands.partition_point(|&i| ts_of(build, i) <= t + e);
-                    let n = limit.unwrap_or(usize::MAX);
-                    cands[lo..hi].iter().take(n).copied().collect()
-                } else {
-                    // the condition as `candidate REL probe`
-                    let op = ts_cond.unwrap_or(if probe_left { BinOp::Ge } else { BinOp::Le });
-                    let rel = if probe_left { flip(op) } else { op };
-                    let n = limit.unwrap_or(1);
-                    asof_pick(cands, |i| ts_of(build, i), t, rel, n)
-                };
-                if picked.is_empty() {
-                    out.push(pair(probe_left, Some(pi), None, pi));
-                } else {
-                    for bi in picked {
-                        out.push(pair(probe_left, Some(pi), Some(bi), pi));
-                    }
-                }
-            }
-            (probe_left, out)
-        }
-        _ => {
-            // the primary-timestamp equality: in ON, else (inner joins) in WHERE
-            let mut key: Option<(usize, &Expr, &Expr)> = None;
-                        let inner = j.kind == JoinType::Inner;
-            if j.on.is_none() && (!inner || sel.where_.is_none()) {
-                return Err(err(CROSS_JOIN, "not support cross join"));
-            }
-            if let Some(on) = &j.on {
-                if matches!(on, Expr::Binary { op: BinOp::Or, .. }) && !(inner && sel.where_.is_some()) {
-                    return Err(bad_conditions());
-                }
-                key = pks.find_key(&on_conjuncts, &mut b)?;
-            }
-            let mut residual: Vec<&Expr> = on_conjuncts.clone();
-            match key {
-                Some((i, _, _)) => {
-                    residual.remove(i);
-                }
-                None if inner && sel.where_.is_some() => {
-                    let w = sel.where_.as_ref().expect("checked");
-                    if matches!(w, Expr::Binary { op: BinOp::Or, .. }) {
-                        return Err(bad_conditions());
-                    }
-                    let wc = conjuncts(w);
-                    for c in &wc {
-                        sides_of(c, &mut b, nl)?;
-                    }
-                    // WHERE runs again after the join: only the key is taken from it here
-                    key = pks.find_key(&wc, &mut b)?;
-                }
-                None => {}
-            }
-            let Some((_, lkey, rkey)) = key else {
-                return Err(no_ts_equal());
-            };
-            if left.ts.is_none() || right.ts.is_none() {
-                return Err(no_ts_equal());
-            }
-            let lk = b.bind(lkey, false)?.0;
-            let rk = b.bind(rkey, false)?.0;
-            let mut residual_b = Vec::new();
-            for c in residual {
-                residual_b.push(b.bind(c, false)?.0);
-            }
-            let probe_left = j.kind != JoinType::Right;
-            let (probe, build, pview, bview, pk, bk) = if probe_left {
-                (&left, &right, &lrel, &rrel, &lk, &rk)
-            } else {
-                (&right, &left, &rrel, &lrel, &rk, &lk)
-            };
-            let mut index: HashMap<KeyPart, Vec<usize>> = HashMap::new();
-            for i in 0..build.n {
-                let v = bk.eval(bview, Some(row(i)), None, &env);
-                if !v.is_null() {
-                    index.entry(key_part(&v)).or_default().push(i);
-                }
-            }
-            // candidate pairs on the timestamp, then the rest of ON over them
-            let mut cands: Vec<(usize, usize)> = Vec::new();
-            for pi in 0..probe.n {
-                let v = pk.eval(pview, Some(row(pi)), None, &env);
-                if v.is_null() {
-                    continue;
-                }
-                if let Some(bs) = index.get(&key_part(&v)) {
-                    cands.extend(bs.iter().map(|&bi| (pi, bi)));
-                }
-            }
-            let pairs: Vec<(Option<usize>, Option<usize>, usize)> = cands
-                .iter()
-                .map(|&(pi, bi)| pair(probe_left, Some(pi), Some(bi), pi))
-                .collect();
-            let cand_rs = assemble(&left, &right, &pairs);
-            let cand_rel = rel_over(&fields, &qualifiers, &pk_cols, &cand_rs);
-            let pass: Vec<bool> = (0..cands.len())
-                .map(|i| {
-                    residual_b
-                        .iter()
-                        .all(|c| truthy(&c.eval(&cand_rel, Some(row(i)), None, &env)))
-                })
-                .collect();
-            let mut matched_build = vec![false; build.n];
-            let mut out = Vec::new();
-            let mut ci = 0;
-            for pi in 0..probe.n {
-                let start = ci;
-                while ci < cands.len() && cands[ci].0 == pi {
-                    ci += 1;
-                }
-                let passing: Vec<usize> = (start..ci).filter(|&k| pass[k]).map(|k| cands[k].1).collect();
-                for &bi in &passing {
-                    matched_build[bi] = true;
-                }
-                match j.sub {
-                    JoinSub::Semi => {
-                        if let Some(&bi) = passing.first() {
-                            out.push(pair(probe_left, Some(pi), Some(bi), pi));
-                        }
-                    }
-                    JoinSub::Anti => {
-                        if passing.is_empty() {
-                            out.push(pair(probe_left, Some(pi), None, pi));
-                        }
-                    }
-                    _ => {
-                        for &bi in &passing {
-                            out.push(pair(probe_left, Some(pi), Some(bi), pi));
-                        }
-                        if passing.is_empty() && !inner {
-                            out.push(pair(probe_left, Some(pi), None, pi));
-                        }
-                    }
-                }
-            }
-            if j.kind == JoinType::Full {
-                for (bi, m) in matched_build.iter().enumerate() {
-                    if !m {
-                        out.push((None, Some(bi), usize::MAX));
-                    }
-                }
-            }
-            (probe_left, out)
-        }
-    })
-    })();
+    let inputs = Inputs {
+        j,
+        sel,
+        left: &left,
+        right: &right,
+        lrel: &lrel,
+        rrel: &rrel,
+        env: &env,
+        on_conjuncts: &on_conjuncts,
+        on_sides: &on_sides,
+        pks: &pks,
+        fields: &fields,
+        qualifiers: &qualifiers,
+        pk_cols: &pk_cols,
+    };
+    let planned = match j.sub {
+        JoinSub::Asof | JoinSub::Window => timeline_join(&inputs, &mut b, win),
+        _ => equi_join(&inputs, &mut b),
+    };
     let (probe_left, rows, deferred) = match planned {
         Ok((p, r)) => (p, r, None),
         Err(e) if matches!(e.code, NOT_SUPPORT_JOIN | CROSS_JOIN | JOIN_COND) => {
@@ -456,23 +243,30 @@ pub(crate) fn materialize(
         }
         Err(e) => return Err(e),
     };
-    let deferred = left.deferred.clone().or(right.deferred.clone()).or(deferred);
+    let deferred = left
+        .deferred
+        .clone()
+        .or(right.deferred.clone())
+        .or(deferred);
 
     let mut rs = assemble(&left, &right, &rows);
-    let mut fields = fields;
     let mut window_rows = None;
     if j.sub == JoinSub::Window {
         // the driving row of each output row, for aggregates per driving row
         let c = fields.len();
         fields.push(RelField {
-            field: crate::types::Field::fixed("\u{0}window_join_row", crate::types::DataType::BigInt),
+            field: crate::types::Field::fixed(
+                "\u{0}window_join_row",
+                crate::types::DataType::BigInt,
+            ),
             in_star: false,
             is_tag: false,
             is_tbname: false,
             qualifier: Some("\u{0}".into()),
         });
         rs.fields.push(fields[c].field.clone());
-        rs.columns.push(rows.iter().map(|r| Value::Int(r.2 as i64)).collect());
+        rs.columns
+            .push(rows.iter().map(|r| Value::Int(r.2 as i64)).collect());
         let driving = if probe_left { 0..nl } else { nl..c };
         window_rows = Some((c, driving));
     }
@@ -491,6 +285,309 @@ pub(crate) fn materialize(
         empty: j.jlimit == Some(0),
         deferred,
     })
+}
+
+/// (left row, right row, driving row) of one output row; a missing side is NULL.
+type Pair = (Option<usize>, Option<usize>, usize);
+/// (the left input drives, the output rows).
+type Planned = (bool, Vec<Pair>);
+
+/// What both join algorithms read.
+#[derive(Clone, Copy)]
+struct Inputs<'a, 'r> {
+    j: &'a Join,
+    sel: &'a Select,
+    left: &'a Side,
+    right: &'a Side,
+    /// The combined schema with only the left (right) input's values.
+    lrel: &'a Relation<'r>,
+    rrel: &'a Relation<'r>,
+    env: &'a EvalEnv<'a>,
+    on_conjuncts: &'a [&'a Expr],
+    /// Which inputs each ON conjunct reads (left, right).
+    on_sides: &'a [(bool, bool)],
+    pks: &'a Pks<'a>,
+    fields: &'a [RelField],
+    qualifiers: &'a [String],
+    pk_cols: &'a [usize],
+}
+
+/// ASOF and WINDOW joins: for each row of the driving side (LEFT: the left input), the closest
+/// rows of the other side (ASOF) or those within the window offsets (WINDOW), at most JLIMIT,
+/// among rows with equal ON keys; no match keeps the row with NULLs.
+fn timeline_join(
+    inp: &Inputs,
+    b: &mut Binder,
+    win: Option<(i64, i64)>,
+) -> Result<Planned, TdError> {
+    let Inputs {
+        j,
+        left,
+        right,
+        lrel,
+        rrel,
+        env,
+        on_conjuncts,
+        on_sides,
+        pks,
+        ..
+    } = *inp;
+    let nl = pks.nl;
+    let ts_key = |e: &Expr, b: &mut Binder| pks.ts_key(e, b);
+    // every ON conjunct: a comparison of columns/functions; non-timestamp columns only `=`
+    if matches!(j.on, Some(Expr::Binary { op: BinOp::Or, .. })) {
+        return Err(bad_on());
+    }
+    let mut ts_cond: Option<BinOp> = None;
+    let mut keys: Vec<(BExpr, BExpr)> = Vec::new();
+    for (c, sides) in on_conjuncts.iter().zip(on_sides) {
+        let Expr::Binary {
+            op,
+            left: l,
+            right: r,
+        } = c
+        else {
+            return Err(bad_on());
+        };
+        if !op.is_cmp() || *op == BinOp::Ne {
+            return Err(bad_on());
+        }
+        for operand in [l.as_ref(), r.as_ref()] {
+            let ok = match operand {
+                Expr::Column { .. } => *op == BinOp::Eq || ts_key(operand, b)?.is_some(),
+                Expr::Func { name, args, .. } if name == "timetruncate" => {
+                    matches!(args.first(), Some(Expr::Column { .. }))
+                        && ts_key(operand, b)?.is_some()
+                }
+                Expr::Func { .. } | Expr::JsonGet { .. } => true,
+                _ => false,
+            };
+            if !ok {
+                return Err(bad_on());
+            }
+        }
+        let (lk, rk) = (ts_key(l, b)?, ts_key(r, b)?);
+        match (lk, rk) {
+            (Some(x), Some(y)) if x != y => {
+                if j.sub == JoinSub::Window || ts_cond.is_some() {
+                    return Err(bad_conditions());
+                }
+                // normalise to `left.ts OP right.ts`
+                ts_cond = Some(if x { *op } else { flip(*op) });
+            }
+            _ => {
+                // an equality between the two sides groups the rows; anything else is a
+                // filter TDengine does not run for these joins
+                let (ls, rs) = (sides_of(l, b, nl)?, sides_of(r, b, nl)?);
+                let (le, re) = match (ls, rs) {
+                    ((true, false), (false, true)) => (l, r),
+                    ((false, true), (true, false)) => (r, l),
+                    _ => return Err(bad_conditions()),
+                };
+                if *op != BinOp::Eq || !(sides.0 && sides.1) {
+                    return Err(bad_conditions());
+                }
+                keys.push((b.bind(le, false)?.0, b.bind(re, false)?.0));
+            }
+        }
+    }
+    let probe_left = j.kind == JoinType::Left;
+    let (probe, build, pview, bview) = if probe_left {
+        (&left, &right, &lrel, &rrel)
+    } else {
+        (&right, &left, &rrel, &lrel)
+    };
+    let (pkeys, bkeys): (Vec<&BExpr>, Vec<&BExpr>) = if probe_left {
+        keys.iter().map(|(l, r)| (l, r)).unzip()
+    } else {
+        keys.iter().map(|(l, r)| (r, l)).unzip()
+    };
+    let pts = |i: usize| ts_of(probe, i);
+    // candidates of the build side per key, in timestamp order
+    let mut groups: HashMap<Vec<KeyPart>, Vec<usize>> = HashMap::new();
+    for i in 0..build.n {
+        let k = eval_key(&bkeys, bview, i, env);
+        if let Some(k) = k {
+            groups.entry(k).or_default().push(i);
+        }
+    }
+    for g in groups.values_mut() {
+        g.sort_by_key(|&i| ts_of(build, i));
+    }
+    let mut out: Vec<(Option<usize>, Option<usize>, usize)> = Vec::new();
+    let limit = j.jlimit.map(|n| n as usize);
+    for pi in 0..probe.n {
+        let t = pts(pi);
+        let cands: &[usize] = match eval_key(&pkeys, pview, pi, env) {
+            Some(k) => groups.get(&k).map(|v| &v[..]).unwrap_or(&[]),
+            None => &[],
+        };
+        let picked: Vec<usize> = if let Some((s, e)) = win {
+            let lo = cands.partition_point(|&i| ts_of(build, i) < t + s);
+            let hi = cands.partition_point(|&i| ts_of(build, i) <= t + e);
+            let n = limit.unwrap_or(usize::MAX);
+            cands[lo..hi].iter().take(n).copied().collect()
+        } else {
+            // the condition as `candidate REL probe`
+            let op = ts_cond.unwrap_or(if probe_left { BinOp::Ge } else { BinOp::Le });
+            let rel = if probe_left { flip(op) } else { op };
+            let n = limit.unwrap_or(1);
+            asof_pick(cands, |i| ts_of(build, i), t, rel, n)
+        };
+        if picked.is_empty() {
+            out.push(pair(probe_left, Some(pi), None, pi));
+        } else {
+            for bi in picked {
+                out.push(pair(probe_left, Some(pi), Some(bi), pi));
+            }
+        }
+    }
+    Ok((probe_left, out))
+}
+
+/// Inner, outer, semi and anti joins: pairs with equal primary timestamps (a hash join) that
+/// also pass the rest of ON; outer sides keep their unmatched rows with NULLs.
+fn equi_join(inp: &Inputs, b: &mut Binder) -> Result<Planned, TdError> {
+    let Inputs {
+        j,
+        sel,
+        left,
+        right,
+        lrel,
+        rrel,
+        env,
+        on_conjuncts,
+        pks,
+        fields,
+        qualifiers,
+        pk_cols,
+        ..
+    } = *inp;
+    let nl = pks.nl;
+    // the primary-timestamp equality: in ON, else (inner joins) in WHERE
+    let mut key: Option<(usize, &Expr, &Expr)> = None;
+    let inner = j.kind == JoinType::Inner;
+    if j.on.is_none() && (!inner || sel.where_.is_none()) {
+        return Err(err(CROSS_JOIN, "not support cross join"));
+    }
+    if let Some(on) = &j.on {
+        if matches!(on, Expr::Binary { op: BinOp::Or, .. }) && !(inner && sel.where_.is_some()) {
+            return Err(bad_conditions());
+        }
+        key = pks.find_key(on_conjuncts, b)?;
+    }
+    let mut residual: Vec<&Expr> = on_conjuncts.to_vec();
+    match key {
+        Some((i, _, _)) => {
+            residual.remove(i);
+        }
+        None if inner && sel.where_.is_some() => {
+            let w = sel.where_.as_ref().expect("checked");
+            if matches!(w, Expr::Binary { op: BinOp::Or, .. }) {
+                return Err(bad_conditions());
+            }
+            let wc = conjuncts(w);
+            for c in &wc {
+                sides_of(c, b, nl)?;
+            }
+            // WHERE runs again after the join: only the key is taken from it here
+            key = pks.find_key(&wc, b)?;
+        }
+        None => {}
+    }
+    let Some((_, lkey, rkey)) = key else {
+        return Err(no_ts_equal());
+    };
+    if left.ts.is_none() || right.ts.is_none() {
+        return Err(no_ts_equal());
+    }
+    let lk = b.bind(lkey, false)?.0;
+    let rk = b.bind(rkey, false)?.0;
+    let mut residual_b = Vec::new();
+    for c in residual {
+        residual_b.push(b.bind(c, false)?.0);
+    }
+    let probe_left = j.kind != JoinType::Right;
+    let (probe, build, pview, bview, pk, bk) = if probe_left {
+        (&left, &right, &lrel, &rrel, &lk, &rk)
+    } else {
+        (&right, &left, &rrel, &lrel, &rk, &lk)
+    };
+    let mut index: HashMap<KeyPart, Vec<usize>> = HashMap::new();
+    for i in 0..build.n {
+        let v = bk.eval(bview, Some(row(i)), None, env);
+        if !v.is_null() {
+            index.entry(key_part(&v)).or_default().push(i);
+        }
+    }
+    // candidate pairs on the timestamp, then the rest of ON over them
+    let mut cands: Vec<(usize, usize)> = Vec::new();
+    for pi in 0..probe.n {
+        let v = pk.eval(pview, Some(row(pi)), None, env);
+        if v.is_null() {
+            continue;
+        }
+        if let Some(bs) = index.get(&key_part(&v)) {
+            cands.extend(bs.iter().map(|&bi| (pi, bi)));
+        }
+    }
+    let pairs: Vec<(Option<usize>, Option<usize>, usize)> = cands
+        .iter()
+        .map(|&(pi, bi)| pair(probe_left, Some(pi), Some(bi), pi))
+        .collect();
+    let cand_rs = assemble(left, right, &pairs);
+    let cand_rel = rel_over(fields, qualifiers, pk_cols, &cand_rs);
+    let pass: Vec<bool> = (0..cands.len())
+        .map(|i| {
+            residual_b
+                .iter()
+                .all(|c| truthy(&c.eval(&cand_rel, Some(row(i)), None, env)))
+        })
+        .collect();
+    let mut matched_build = vec![false; build.n];
+    let mut out = Vec::new();
+    let mut ci = 0;
+    for pi in 0..probe.n {
+        let start = ci;
+        while ci < cands.len() && cands[ci].0 == pi {
+            ci += 1;
+        }
+        let passing: Vec<usize> = (start..ci)
+            .filter(|&k| pass[k])
+            .map(|k| cands[k].1)
+            .collect();
+        for &bi in &passing {
+            matched_build[bi] = true;
+        }
+        match j.sub {
+            JoinSub::Semi => {
+                if let Some(&bi) = passing.first() {
+                    out.push(pair(probe_left, Some(pi), Some(bi), pi));
+                }
+            }
+            JoinSub::Anti => {
+                if passing.is_empty() {
+                    out.push(pair(probe_left, Some(pi), None, pi));
+                }
+            }
+            _ => {
+                for &bi in &passing {
+                    out.push(pair(probe_left, Some(pi), Some(bi), pi));
+                }
+                if passing.is_empty() && !inner {
+                    out.push(pair(probe_left, Some(pi), None, pi));
+                }
+            }
+        }
+    }
+    if j.kind == JoinType::Full {
+        for (bi, m) in matched_build.iter().enumerate() {
+            if !m {
+                out.push((None, Some(bi), usize::MAX));
+            }
+        }
+    }
+    Ok((probe_left, out))
 }
 
 /// The primary timestamp columns of both inputs, to recognise the join's timestamp condition.
@@ -544,7 +641,10 @@ impl Pks<'_> {
 }
 
 fn offset_unit(u: char) -> TdError {
-    err(WIN_OFFSET_UNIT, format!("Invalid WINDOW_OFFSET unit \"{}\"", u))
+    err(
+        WIN_OFFSET_UNIT,
+        format!("Invalid WINDOW_OFFSET unit \"{}\"", u),
+    )
 }
 
 /// (left row, right row, driving row) from (probe row, build row).

@@ -2,7 +2,6 @@
 //! Each SELECT runs in [`select`] over a [`relation`], with expressions bound by [`binder`];
 //! groups, partitions and windows are in [`grouping`].
 
-
 mod binder;
 mod functions;
 mod grouping;
@@ -10,6 +9,9 @@ mod join;
 mod relation;
 mod rows;
 mod select;
+
+#[cfg(test)]
+mod tests;
 
 pub(crate) use functions::has_agg_call;
 
@@ -89,7 +91,12 @@ pub(crate) fn run_query(
     }
     // ORDER BY over a union names the first SELECT's columns or positions; a constant is ignored
     let mut keys = Vec::new();
-    let unknown = || err(ecode::ORDERBY_UNKNOWN_EXPR, "Invalid expr in order by clause");
+    let unknown = || {
+        err(
+            ecode::ORDERBY_UNKNOWN_EXPR,
+            "Invalid expr in order by clause",
+        )
+    };
     for o in &q.order_by {
         let idx = match &o.expr {
             Expr::Int(k) if *k >= 1 && (*k as usize) <= out.fields.len() => *k as usize - 1,

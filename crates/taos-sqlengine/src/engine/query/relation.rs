@@ -3,7 +3,7 @@
 
 use crate::engine::catalog::{resolve_db, Catalog, TableKind};
 use crate::engine::errors::table_not_exist;
-use crate::engine::eval::{ColSrc, Relation, RelField, Segment};
+use crate::engine::eval::{ColSrc, RelField, Relation, Segment};
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{DataType, Precision, ResultSet, TdError, Value};

@@ -396,7 +396,10 @@ pub(crate) fn exec_select(
         let idx = match idx {
             Some(i) => i,
             None if sel.distinct => {
-                return Err(err(ecode::NOT_SELECTED_EXPRESSION, "Not SELECTed expression"));
+                return Err(err(
+                    ecode::NOT_SELECTED_EXPRESSION,
+                    "Not SELECTed expression",
+                ));
             }
             None => {
                 let (e, f) = b.bind(&o.expr, false)?;
@@ -430,7 +433,10 @@ pub(crate) fn exec_select(
             .filter(|c| c.expr.contains_agg())
             .count();
         if vals.len() != fillable {
-            return Err(err(ecode::WRONG_VALUE_TYPE, "Filled values number mismatch"));
+            return Err(err(
+                ecode::WRONG_VALUE_TYPE,
+                "Filled values number mismatch",
+            ));
         }
     }
 
@@ -461,9 +467,14 @@ pub(crate) fn exec_select(
     }
     // grouped by tags/tbname of a super table: a table whose rows WHERE removed still forms its
     // group (count 0), unless a condition on the tags excluded it
-    let seeds = if agg_mode && win.is_none() && rel.is_super && !key_cols.is_empty()
+    let seeds = if agg_mode
+        && win.is_none()
+        && rel.is_super
+        && !key_cols.is_empty()
         && key_cols.len() == key_exprs.len()
-        && key_cols.iter().all(|&c| rel.fields[c].is_tag || rel.fields[c].is_tbname)
+        && key_cols
+            .iter()
+            .all(|&c| rel.fields[c].is_tag || rel.fields[c].is_tbname)
     {
         tag_survivors(sel.where_.as_ref(), &mut b, &rel, &env)?
     } else {
@@ -576,7 +587,11 @@ fn group_keys(sel: &Select, b: &Binder) -> Result<Vec<Expr>, TdError> {
                 item.expr.clone()
             }
             Expr::Column { table: None, name } if b.find_column(None, name).is_err() => {
-                match sel.items.iter().find(|i| i.alias.as_deref() == Some(name.as_str())) {
+                match sel
+                    .items
+                    .iter()
+                    .find(|i| i.alias.as_deref() == Some(name.as_str()))
+                {
                     Some(i) => i.expr.clone(),
                     None => k.clone(),
                 }

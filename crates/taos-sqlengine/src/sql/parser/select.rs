@@ -4,7 +4,7 @@
 use crate::sql::ast::*;
 use crate::sql::lexer::Tk;
 
-use super::{Parser, PResult};
+use super::{PResult, Parser};
 
 impl<'a> Parser<'a> {
     pub(super) fn query(&mut self) -> PResult<Query> {
@@ -292,7 +292,9 @@ impl<'a> Parser<'a> {
     /// A table (`[db.]name [alias]`), a subquery (`(select …) [alias]`) or a parenthesised join.
     fn table_primary(&mut self) -> PResult<FromItem> {
         if self.peek().kind == Tk::LParen {
-            if self.is_kw_at(1, "select") || self.peek_at(1).kind == Tk::LParen && !self.paren_join_ahead() {
+            if self.is_kw_at(1, "select")
+                || self.peek_at(1).kind == Tk::LParen && !self.paren_join_ahead()
+            {
                 self.bump();
                 let q = self.query()?;
                 self.expect(Tk::RParen)?;

@@ -31,6 +31,19 @@ pub struct RelField {
     pub qualifier: Option<String>,
 }
 
+impl RelField {
+    /// A column of a materialised result (subquery, system table): part of `*`, no tag.
+    pub fn of_result(field: &Field, qualifier: Option<String>) -> RelField {
+        RelField {
+            field: field.clone(),
+            in_star: true,
+            is_tag: false,
+            is_tbname: false,
+            qualifier,
+        }
+    }
+}
+
 /// The input of a SELECT: named columns over one or more segments.
 pub struct Relation<'a> {
     pub fields: Vec<RelField>,

@@ -244,6 +244,22 @@ impl Expr {
         shape(self) == shape(other)
     }
 
+    /// The operands of top-level ANDs (`a and (b and c)` → a, b, c).
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Binary {
+                op: BinOp::And,
+                left,
+                right,
+            } => {
+                let mut v = left.conjuncts();
+                v.extend(right.conjuncts());
+                v
+            }
+            _ => vec![self],
+        }
+    }
+
     /// Does this expression or a sub-expression satisfy `pred`?
     pub fn any(&self, pred: &dyn Fn(&Expr) -> bool) -> bool {
         let mut hit = false;

@@ -19,7 +19,7 @@ use crate::types::{code, Precision, ResultSet, TdError, Value};
 use super::binder::Binder;
 use super::relation::build_relation;
 use super::rows::{key_part, KeyPart};
-use super::run_query;
+use super::{eval_env, run_query};
 
 /// `Not supported join since '…'` (TSDB_CODE_PAR_NOT_SUPPORT_JOIN).
 const NOT_SUPPORT_JOIN: u16 = 9828;
@@ -183,13 +183,7 @@ pub(crate) fn materialize(
     pk_cols.extend(right.pk_cols.iter().map(|c| c + nl));
     let lrel = side_view(&fields, &qualifiers, &pk_cols, &left, &right, true);
     let rrel = side_view(&fields, &qualifiers, &pk_cols, &left, &right, false);
-    let env = EvalEnv {
-        precision: left.precision,
-        tz: engine.config().timezone,
-        db: ctx.db.as_deref(),
-        server_version: &engine.config().server_version,
-        now: time::now(left.precision),
-    };
+    let env = eval_env(engine, ctx, left.precision);
     let mut b = Binder {
         engine,
         ctx,
@@ -203,7 +197,7 @@ pub(crate) fn materialize(
         group_keys: vec![],
     };
 
-    let on_conjuncts: Vec<&Expr> = j.on.as_ref().map(conjuncts).unwrap_or_default();
+    let on_conjuncts: Vec<&Expr> = j.on.as_ref().map(Expr::conjuncts).unwrap_or_default();
     // which side each ON conjunct reads (resolving every name now: unknown tables/columns)
     let mut on_sides = Vec::new();
     for c in &on_conjuncts {
@@ -486,7 +480,7 @@ fn equi_join(inp: &Inputs, b: &mut Binder) -> Result<Planned, TdError> {
             if matches!(w, Expr::Binary { op: BinOp::Or, .. }) {
                 return Err(bad_conditions());
             }
-            let wc = conjuncts(w);
+            let wc = w.conjuncts();
             for c in &wc {
                 sides_of(c, b, nl)?;
             }
@@ -730,22 +724,6 @@ fn eval_key(keys: &[&BExpr], rel: &Relation, i: usize, env: &EvalEnv) -> Option<
     Some(out)
 }
 
-/// Top-level AND conjuncts.
-fn conjuncts(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::Binary {
-            op: BinOp::And,
-            left,
-            right,
-        } => {
-            let mut v = conjuncts(left);
-            v.extend(conjuncts(right));
-            v
-        }
-        _ => vec![e],
-    }
-}
-
 /// (reads the left side, reads the right side); resolves every column name.
 fn sides_of(e: &Expr, b: &mut Binder, nl: usize) -> Result<(bool, bool), TdError> {
     let mut cols = Vec::new();
@@ -814,13 +792,7 @@ fn side(
                 fields: rs
                     .fields
                     .iter()
-                    .map(|f| RelField {
-                        field: f.clone(),
-                        in_star: true,
-                        is_tag: false,
-                        is_tbname: false,
-                        qualifier: alias.clone(),
-                    })
+                    .map(|f| RelField::of_result(f, alias.clone()))
                     .collect(),
                 n: rs.num_rows(),
                 cols: rs.columns,

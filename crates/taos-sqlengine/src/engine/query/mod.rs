@@ -17,15 +17,31 @@ pub(crate) use functions::has_agg_call;
 
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
-use crate::types::{ResultSet, TdError};
+use crate::types::{Precision, ResultSet, TdError};
 
 use super::catalog::Catalog;
 use super::errors::{ecode, err};
-use super::eval::cast_value;
+use super::eval::{cast_value, EvalEnv};
 use crate::engine::state::Engine;
 
 use rows::{apply_limit, dedupe, sort_rows, to_rows};
 use select::exec_select;
+
+/// What expressions of a query see: the precision, the server's zone and identity, the session's
+/// database, the time now.
+pub(crate) fn eval_env<'e>(
+    engine: &'e Engine,
+    ctx: &'e SessionCtx,
+    precision: Precision,
+) -> EvalEnv<'e> {
+    EvalEnv {
+        precision,
+        tz: engine.config().timezone,
+        db: ctx.db.as_deref(),
+        server_version: &engine.config().server_version,
+        now: crate::engine::time::now(precision),
+    }
+}
 
 pub(crate) fn run_query(
     engine: &Engine,
@@ -64,13 +80,7 @@ pub(crate) fn run_query(
             }
         }
     }
-    let env = crate::engine::eval::EvalEnv {
-        precision: out.precision,
-        tz: engine.config().timezone,
-        db: ctx.db.as_deref(),
-        server_version: &engine.config().server_version,
-        now: crate::engine::time::now(out.precision),
-    };
+    let env = eval_env(engine, ctx, out.precision);
     for p in parts {
         for ((c, pc), (f, pf)) in out
             .columns

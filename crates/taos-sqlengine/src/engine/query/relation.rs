@@ -21,13 +21,7 @@ pub(crate) fn build_relation<'c>(
         let fields: Vec<RelField> = rs
             .fields
             .iter()
-            .map(|f| RelField {
-                field: f.clone(),
-                in_star: true,
-                is_tag: false,
-                is_tbname: false,
-                qualifier: None,
-            })
+            .map(|f| RelField::of_result(f, None))
             .collect();
         let ts_col = rs.fields.iter().position(|f| f.ty == DataType::Timestamp);
         let mut qualifiers = Vec::new();

@@ -6,7 +6,6 @@ use crate::engine::errors::{ecode, err, table_not_exist, unsupported};
 use crate::engine::eval::{truthy, BExpr, EvalEnv, Relation, RowRef};
 use crate::engine::meta::system_tables::system_table;
 use crate::engine::state::Engine;
-use crate::engine::time;
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{code, DataType, Field, ResultSet, TdError, Value};
@@ -17,7 +16,7 @@ use super::grouping::{aggregate, interp_rows, multi_rows, window_kind, WinKind};
 use super::join::{self, Joined};
 use super::relation::build_relation;
 use super::rows::{apply_limit, dedupe, key_part, sort_rows, KeyPart};
-use super::run_query;
+use super::{eval_env, run_query};
 
 /// Result column name: alias, else the expression as written (`t.i` → `i`), cut to 64 chars.
 pub(crate) fn out_name(item: &SelectItem) -> String {
@@ -78,13 +77,7 @@ pub(crate) fn exec_select(
         rel.pk_cols = jn.pk_cols.clone();
         rel.qualifiers = jn.qualifiers.clone();
     }
-    let env = EvalEnv {
-        precision: rel.precision,
-        tz: engine.config().timezone,
-        db: ctx.db.as_deref(),
-        server_version: &engine.config().server_version,
-        now: time::now(rel.precision),
-    };
+    let env = eval_env(engine, ctx, rel.precision);
 
     // top/bottom/diff/csum: one output row per picked input row
     let multi = sel.items.iter().find_map(|i| match &i.expr {
@@ -614,39 +607,26 @@ fn tag_survivors(
     env: &EvalEnv,
 ) -> Result<Vec<RowRef>, TdError> {
     let mut conds = Vec::new();
-    if let Some(w) = where_ {
-        let mut stack = vec![w];
-        while let Some(e) = stack.pop() {
-            if let Expr::Binary {
-                op: BinOp::And,
-                left,
-                right,
-            } = e
-            {
-                stack.push(left);
-                stack.push(right);
-                continue;
+    for e in where_.map(Expr::conjuncts).unwrap_or_default() {
+        let mut tags_only = true;
+        let mut refs = Vec::new();
+        e.walk(&mut |x| {
+            if let Expr::Column { table, name } = x {
+                refs.push((table.clone(), name.clone()));
             }
-            let mut tags_only = true;
-            let mut refs = Vec::new();
-            e.walk(&mut |x| {
-                if let Expr::Column { table, name } = x {
-                    refs.push((table.clone(), name.clone()));
-                }
-            });
-            for (t, n) in refs {
-                match b.find_column(t.as_deref(), &n) {
-                    Ok(i) if rel.fields[i].is_tag || rel.fields[i].is_tbname => {}
-                    _ => tags_only = false,
-                }
+        });
+        for (t, n) in refs {
+            match b.find_column(t.as_deref(), &n) {
+                Ok(i) if rel.fields[i].is_tag || rel.fields[i].is_tbname => {}
+                _ => tags_only = false,
             }
-            if tags_only {
-                let saved = b.agg_mode;
-                b.agg_mode = false;
-                let c = b.bind(e, false);
-                b.agg_mode = saved;
-                conds.push(c?.0);
-            }
+        }
+        if tags_only {
+            let saved = b.agg_mode;
+            b.agg_mode = false;
+            let c = b.bind(e, false);
+            b.agg_mode = saved;
+            conds.push(c?.0);
         }
     }
     Ok((0..rel.segs.len())

@@ -376,18 +376,12 @@ impl<'a> Parser<'a> {
 
     /// `[table.]column`.
     fn column_reference(&mut self) -> PResult<Expr> {
+        let t = self.peek();
         let first = self.ident()?;
-        if self.eat(Tk::Dot) {
-            let name = self.any_ident()?;
-            return Ok(Expr::Column {
-                table: Some(first),
-                name,
-            });
+        match self.column_rest(first)? {
+            Expr::Star { .. } => Err(self.err_at(t)),
+            col => Ok(col),
         }
-        Ok(Expr::Column {
-            table: None,
-            name: first,
-        })
     }
 
     fn column_names(&mut self) -> PResult<Vec<String>> {

@@ -110,6 +110,7 @@ pub(crate) fn run_query(
     for o in &q.order_by {
         let idx = match &o.expr {
             Expr::Int(k) if *k >= 1 && (*k as usize) <= out.fields.len() => *k as usize - 1,
+            Expr::Int(k) if *k < 0 => continue,
             Expr::Int(_) => {
                 return Err(err(
                     ecode::ORDER_BY_POSITION,

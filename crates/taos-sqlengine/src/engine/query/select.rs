@@ -95,7 +95,9 @@ pub(crate) fn exec_select(
         && (sel.window.is_some()
             || !sel.group_by.is_empty()
             || sel.items.iter().any(|i| has_agg_call(&i.expr))
-            || sel.having.as_ref().is_some_and(has_agg_call));
+            || sel.having.as_ref().is_some_and(has_agg_call)
+            // `order by max(v)` makes the query an aggregation too
+            || order_by.iter().any(|o| has_agg_call(&o.expr)));
     let mut multi_spec: Option<(String, BExpr, i64)> = None;
     let interp = matches!(sel.window, Some(Window::Interp { .. }));
     let mut b = Binder {
@@ -360,6 +362,8 @@ pub(crate) fn exec_select(
     let mut sort_keys = Vec::new();
     for o in order_by {
         let idx = match &o.expr {
+            // a negative number is a constant, not a position: it orders nothing
+            Expr::Int(k) if *k < 0 => continue,
             Expr::Int(k) => {
                 if *k < 1 || *k as usize > visible {
                     return Err(err(

@@ -153,7 +153,9 @@ pub(crate) fn materialize(
                 return Err(offset_unit(u));
             }
         }
-        let p = left.precision;
+        // TDengine 3.3.7.5 reads the offsets in milliseconds (truncated) and applies that number
+        // as units of the database precision: in a us database `1s` spans 1000 us (verified)
+        let p = Precision::Millisecond;
         let to_units = |v: i64, u: char| {
             time::duration_units(v.abs(), u, p)
                 .map(|x| if v < 0 { -x } else { x })
@@ -480,10 +482,13 @@ fn equi_join(inp: &Inputs, b: &mut Binder) -> Result<Planned, TdError> {
             if matches!(w, Expr::Binary { op: BinOp::Or, .. }) {
                 return Err(bad_conditions());
             }
-            let wc = w.conjuncts();
-            for c in &wc {
-                sides_of(c, b, nl)?;
-            }
+            // the conjuncts about this join's tables (in `a, b, c` the first join does not see c;
+            // names that resolve nowhere are reported when WHERE itself is bound)
+            let wc: Vec<&Expr> = w
+                .conjuncts()
+                .into_iter()
+                .filter(|c| sides_of(c, b, nl).is_ok())
+                .collect();
             // WHERE runs again after the join: only the key is taken from it here
             key = pks.find_key(&wc, b)?;
         }

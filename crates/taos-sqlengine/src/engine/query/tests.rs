@@ -77,9 +77,8 @@ fn check(e: &Engine, cases: &[(&str, &str)]) {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-#[test]
-fn joins_answer_like_tdengine() {
-    let e = setup(&[
+fn joins_data() -> Engine {
+    setup(&[
         "create table a (ts timestamp, v int, k varchar(4))",
         "create table b (ts timestamp, w int, k varchar(4))",
         "insert into a values ('2024-01-01 00:00:00', 1, 'x') ('2024-01-01 00:00:01', 2, 'y') ('2024-01-01 00:00:02', 3, 'x') ('2024-01-01 00:00:03', null, 'z') ('2024-01-01 00:00:05', 5, null)",
@@ -90,7 +89,12 @@ fn joins_answer_like_tdengine() {
         "insert into m2 using m tags (2, 'south') values ('2024-01-01 00:00:00', 21) ('2024-01-01 00:00:02', 23)",
         "insert into e1 using e tags (1, 'north') values ('2024-01-01 00:00:00', 100) ('2024-01-01 00:00:02', 102)",
         "insert into e2 using e tags (2, 'south') values ('2024-01-01 00:00:01', 201) ('2024-01-01 00:00:02', 202)",
-    ]);
+    ])
+}
+
+#[test]
+fn joins_answer_like_tdengine() {
+    let e = joins_data();
     check(
         &e,
         &[
@@ -118,6 +122,58 @@ fn joins_answer_like_tdengine() {
             ("select a.ts from a, b where a.v = b.w", "error 9828"),
             ("select tbname from m join e on m.ts = e.ts", "error 9804"),
             ("select a.v from a x", "error 9731"),
+        ],
+    );
+}
+
+#[test]
+fn comma_joins_of_three_tables_take_each_key_from_where() {
+    let e = joins_data();
+    check(
+        &e,
+        &[
+            (
+                "select a.ts, b.w, m1.v from a, b, m1 where a.ts = b.ts and b.ts = m1.ts order by a.ts",
+                "00:00:00|10|11; 00:00:02|30|13",
+            ),
+            (
+                "select a.ts, b.w, m1.v from a, b, m1 where a.ts = b.ts order by a.ts",
+                "error 9828",
+            ),
+        ],
+    );
+}
+
+/// TDengine 3.3.7.5 reads WINDOW_OFFSET in milliseconds and applies the number as units of the
+/// database precision (in a us database `2a` spans 2 us, `1s` 1000 us).
+#[test]
+fn window_offsets_are_milliseconds_applied_as_precision_units() {
+    let e = setup(&[
+        "create database u precision 'us'",
+        "create table u.x (ts timestamp, v int)",
+        "create table u.y (ts timestamp, w int)",
+        "insert into u.x values ('2024-01-01 00:00:00', 1) ('2024-01-01 00:00:00.000005', 2) ('2024-01-01 00:00:01', 3)",
+        "insert into u.y values ('2024-01-01 00:00:00.000003', 10) ('2024-01-01 00:00:01', 30)",
+    ]);
+    check(
+        &e,
+        &[
+            (
+                "select x.v, y.w from u.x x left window join u.y y window_offset(-5u, 5u) order by x.ts",
+                "1|NULL; 2|NULL; 3|30",
+            ),
+            (
+                "select x.v, y.w from u.x x left window join u.y y window_offset(-2a, 2a) order by x.ts",
+                "1|NULL; 2|10; 3|30",
+            ),
+            (
+                "select x.v, y.w from u.x x left window join u.y y window_offset(-1s, 0s) order by x.ts",
+                "1|NULL; 2|10; 3|30",
+            ),
+            (
+                "select x.v, y.w from u.x x left window join u.y y window_offset(-1b, 0s)",
+                "error 9843",
+            ),
         ],
     );
 }

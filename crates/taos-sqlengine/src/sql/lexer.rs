@@ -117,15 +117,21 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
             lex_number(b, &mut i)
         } else {
             match c {
-                b'\'' | b'"' => {
+                b'\'' | b'"' | b'`' => {
+                    // TDengine's tokenizer: a backslash escapes the next byte in strings (not in
+                    // quoted identifiers), and a doubled delimiter stands for itself.
                     i += 1;
                     let mut closed = false;
                     while i < n {
-                        if b[i] == b'\\' {
+                        if c != b'`' && b[i] == b'\\' {
                             i += 2;
                             continue;
                         }
                         if b[i] == c {
+                            if i + 1 < n && b[i + 1] == c {
+                                i += 2;
+                                continue;
+                            }
                             i += 1;
                             closed = true;
                             break;
@@ -133,21 +139,13 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
                         i += 1;
                     }
                     if closed {
-                        Tk::Str
+                        if c == b'`' {
+                            Tk::QuotedIdent
+                        } else {
+                            Tk::Str
+                        }
                     } else {
                         i = n;
-                        Tk::Bad
-                    }
-                }
-                b'`' => {
-                    i += 1;
-                    while i < n && b[i] != b'`' {
-                        i += 1;
-                    }
-                    if i < n {
-                        i += 1;
-                        Tk::QuotedIdent
-                    } else {
                         Tk::Bad
                     }
                 }
@@ -286,33 +284,40 @@ fn lex_number(b: &[u8], i: &mut usize) -> Tk {
     }
 }
 
-/// The content of a string token with escapes resolved. Unknown escapes keep their backslash
-/// (so `'\x616263'` still reads as hex input for VARBINARY).
+/// The content of a string token as TDengine reads it (its `trimString`): a doubled delimiter
+/// is one delimiter; `\n \r \t \f \b \\ \' \"` are escapes; `\%`, `\_` and `\x` keep
+/// their backslash (LIKE patterns and VARBINARY hex read them later); any other escaped character
+/// stands for itself (`\0` is `0`, `\z` is `z`).
 pub fn unescape(tok_text: &str) -> String {
+    let delim = tok_text.chars().next().unwrap_or('\'');
     let inner = &tok_text[1..tok_text.len() - 1];
-    if !inner.contains('\\') {
+    if !inner.contains('\\') && !inner.contains(delim) {
         return inner.to_string();
     }
     let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
+    let mut chars = inner.chars().peekable();
     while let Some(c) = chars.next() {
+        if c == delim && chars.peek() == Some(&delim) {
+            chars.next();
+            out.push(delim);
+            continue;
+        }
         if c != '\\' {
             out.push(c);
             continue;
         }
         match chars.next() {
-            Some('\'') => out.push('\''),
-            Some('"') => out.push('"'),
-            Some('\\') => out.push('\\'),
             Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
             Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some(o) => {
+            Some('t') => out.push('\t'),
+            Some('f') => out.push('\u{0c}'),
+            Some('b') => out.push('\u{08}'),
+            Some(o @ ('%' | '_' | 'x')) => {
                 out.push('\\');
                 out.push(o);
             }
-            None => out.push('\\'),
+            Some(o) => out.push(o),
+            None => {}
         }
     }
     out
@@ -367,5 +372,11 @@ mod tests {
         assert_eq!(t[2].kind, Tk::Str);
         assert_eq!(kinds("'unterminated"), vec![Tk::Bad, Tk::Eof]);
         assert_eq!(unescape("'\\x61'"), "\\x61");
+        let doubled = "'it''s' x";
+        let t = tokenize(doubled);
+        assert_eq!((t[0].kind, t[1].kind), (Tk::Str, Tk::Ident));
+        assert_eq!(unescape(t[0].text(doubled)), "it's");
+        assert_eq!(unescape(r#""say ""hi""""#), r#"say "hi""#);
+        assert_eq!(unescape(r"'\0\z\%\_\b'"), "0z\\%\\_\u{08}");
     }
 }

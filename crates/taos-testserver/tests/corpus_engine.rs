@@ -448,7 +448,12 @@ fn listed_line(scenario: &str, number: usize, category: &str, sql: &str) -> Stri
 fn guess_category(scenario: &str, sql: &str) -> &'static str {
     let s = sql.to_lowercase();
     let has = |w: &str| has_word(&s, &w.split(' ').collect::<Vec<_>>());
-    if has("join") || scenario.starts_with("s27") {
+    let select = s.trim_start().starts_with("select");
+    if select && (scenario.starts_with("s22") || scenario.starts_with("s24")) {
+        "functions"
+    } else if select && scenario.starts_with("s33") {
+        "json"
+    } else if has("join") || scenario.starts_with("s27") {
         "joins"
     } else if has("session") || has("state_window") || has("event_window") || has("count_window")
         || has("interval") || has("fill") || scenario.starts_with("s26")

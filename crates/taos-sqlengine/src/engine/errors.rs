@@ -52,6 +52,10 @@ pub mod ecode {
     pub const FUNC_PARAM_TYPE: u16 = 10242;
     pub const FUNC_PARAM_RANGE: u16 = 10257;
     pub const DUP_TIMESTAMP: u16 = 10245;
+    pub const FUNC_PARAM_VALUE: u16 = 10243;
+    pub const TIME_UNIT_INVALID: u16 = 10250;
+    pub const FUNC_RESULT_TOO_LONG: u16 = 10254;
+    pub const TIME_UNIT_TOO_SMALL: u16 = 10251;
     pub const ONE_BLOB: u16 = 25350;
     pub const NAME_TOO_LONG: u16 = 9751;
 }

@@ -134,7 +134,15 @@ pub enum Scalar {
     Substr,
     Ltrim,
     Rtrim,
+    /// `trim([both] [chars] from s)`, `trim(s)`.
     Trim,
+    /// `trim(leading [chars] from s)`.
+    TrimLeading,
+    /// `trim(trailing [chars] from s)`.
+    TrimTrailing,
+    SubstringIndex,
+    /// `crc32()` of an NCHAR: computed over its UCS-4LE storage.
+    Crc32NChar,
     ToIso8601,
     TimeTruncate,
     ToUnixTimestamp,
@@ -742,14 +750,35 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             None => Value::Null,
         },
         CharFn => {
-            let mut out = String::new();
-            for i in 0..a.len() {
-                if let Some(c) = num(i).and_then(|x| char::from_u32(x as u32)) {
-                    out.push(c);
-                }
+            // each argument is a code written as its big-endian bytes, leading zero bytes left
+            // out (`char(20320)` = "O`"); NULLs are skipped
+            let mut out = Vec::new();
+            for v in a.iter() {
+                let code = match v {
+                    Value::Null => continue,
+                    Value::Str(s) => leading_int(s) as u32,
+                    other => to_f64(other).map(|x| x as i64 as u32).unwrap_or(0),
+                };
+                let bytes = code.to_be_bytes();
+                let first = bytes.iter().position(|&b| b != 0).unwrap_or(3);
+                out.extend_from_slice(&bytes[first..]);
             }
-            Value::Str(out)
+            Value::Str(String::from_utf8_lossy(&out).into_owned())
         }
+        SubstringIndex => match (txt(0), txt(1), num(2)) {
+            (Some(s), Some(delim), Some(count)) => Value::Str(substring_index(&s, &delim, count as i64)),
+            _ => Value::Null,
+        },
+        Crc32NChar => match txt(0) {
+            Some(s) => {
+                let mut c = flate2::Crc::new();
+                for ch in s.chars() {
+                    c.update(&(ch as u32).to_le_bytes());
+                }
+                Value::UInt(c.sum() as u64)
+            }
+            None => Value::Null,
+        },
         Greatest | Least => {
             if a.iter().any(|v| v.is_null()) {
                 return Value::Null;
@@ -922,14 +951,43 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             .map(|s| Value::Str(s.to_ascii_uppercase()))
             .unwrap_or(Value::Null),
         Ltrim => txt(0)
-            .map(|s| Value::Str(s.trim_start().to_string()))
+            .map(|s| Value::Str(s.trim_start_matches(is_trim_space).to_string()))
             .unwrap_or(Value::Null),
         Rtrim => txt(0)
-            .map(|s| Value::Str(s.trim_end().to_string()))
+            .map(|s| Value::Str(s.trim_end_matches(is_trim_space).to_string()))
             .unwrap_or(Value::Null),
-        Trim => txt(0)
-            .map(|s| Value::Str(s.trim().to_string()))
-            .unwrap_or(Value::Null),
+        Trim | TrimLeading | TrimTrailing => {
+            let (left, right) = (f != TrimTrailing, f != TrimLeading);
+            if a.len() == 1 {
+                let Some(s) = txt(0) else { return Value::Null };
+                let mut t = s.as_str();
+                if left {
+                    t = t.trim_start_matches(is_trim_space);
+                }
+                if right {
+                    t = t.trim_end_matches(is_trim_space);
+                }
+                return Value::Str(t.to_string());
+            }
+            let (Some(chars), Some(s)) = (txt(0), txt(1)) else {
+                return Value::Null;
+            };
+            // the whole `chars` string, removed as many times as it repeats at each end
+            let mut t = s.as_str();
+            if !chars.is_empty() {
+                if left {
+                    while let Some(r) = t.strip_prefix(chars.as_str()) {
+                        t = r;
+                    }
+                }
+                if right {
+                    while let Some(r) = t.strip_suffix(chars.as_str()) {
+                        t = r;
+                    }
+                }
+            }
+            Value::Str(t.to_string())
+        }
         Concat => {
             let mut out = String::new();
             for i in 0..a.len() {
@@ -954,6 +1012,9 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             let Some(s) = txt(0) else { return Value::Null };
             let chars: Vec<char> = s.chars().collect();
             let pos = num(1).unwrap_or(1.0) as i64;
+            if pos == 0 {
+                return Value::Str(String::new());
+            }
             let start = if pos > 0 {
                 (pos - 1) as usize
             } else if pos < 0 {
@@ -1009,7 +1070,13 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         },
         ToUnixTimestamp => match a.first() {
             Some(Value::Str(s)) => super::time::parse_timestamp(s, env.tz, env.precision)
-                .map(Value::Int)
+                .map(|t| {
+                    if matches!(a.get(1), Some(Value::Int(1))) {
+                        Value::Timestamp(t)
+                    } else {
+                        Value::Int(t)
+                    }
+                })
                 .unwrap_or(Value::Null),
             _ => Value::Null,
         },
@@ -1042,6 +1109,49 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             ))
         }
         CurrentUser => Value::Str("root@localhost".into()),
+    }
+}
+
+/// What TDengine's trim functions remove without a trim string: C `isspace`.
+fn is_trim_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{0b}' | '\u{0c}')
+}
+
+/// The integer a string starts with, as C's `atoi` reads it (`'65'` → 65, `'A'` → 0).
+fn leading_int(s: &str) -> i64 {
+    let t = s.trim_start();
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits: String = body.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let v = digits.parse::<i64>().unwrap_or(0);
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+/// `substring_index(s, delim, count)`: what precedes the count-th `delim` from the left
+/// (count > 0) or follows it from the right (count < 0); all of `s` when there are fewer.
+fn substring_index(s: &str, delim: &str, count: i64) -> String {
+    if count == 0 || delim.is_empty() {
+        return String::new();
+    }
+    if count > 0 {
+        match s.match_indices(delim).nth(count as usize - 1) {
+            Some((i, _)) => s[..i].to_string(),
+            None => s.to_string(),
+        }
+    } else {
+        let hits: Vec<usize> = s.match_indices(delim).map(|(i, _)| i).collect();
+        let n = (-count) as usize;
+        if hits.len() < n {
+            return s.to_string();
+        }
+        s[hits[hits.len() - n] + delim.len()..].to_string()
     }
 }
 

@@ -9,6 +9,7 @@ mod join;
 mod relation;
 mod rows;
 mod select;
+mod signature;
 
 #[cfg(test)]
 mod tests;

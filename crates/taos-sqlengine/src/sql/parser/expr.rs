@@ -398,6 +398,27 @@ impl<'a> Parser<'a> {
                 pos: t.start,
             });
         }
+        if name == "trim" {
+            return self.trim_args(t.start);
+        }
+        if name == "substr" || name == "substring" {
+            // substring(s FROM pos [FOR len]) as well as substring(s, pos[, len])
+            let s = self.additive()?;
+            if self.eat_kw("from") {
+                let mut args = vec![s, self.additive()?];
+                if self.eat_kw("for") {
+                    args.push(self.additive()?);
+                }
+                self.expect(Tk::RParen)?;
+                return Ok(Expr::Func { name, args, pos: t.start });
+            }
+            args.push(s);
+            while self.eat(Tk::Comma) {
+                args.push(self.additive()?);
+            }
+            self.expect(Tk::RParen)?;
+            return Ok(Expr::Func { name, args, pos: t.start });
+        }
         if self.peek().kind == Tk::RParen {
             if !NILADIC.contains(&name.as_str()) {
                 return Err(self.err_here());
@@ -430,6 +451,37 @@ impl<'a> Parser<'a> {
             args,
             pos: t.start,
         })
+    }
+
+    /// `trim(s)`, `trim([both|leading|trailing] [chars] from s)`: the side becomes the internal
+    /// name (`trim leading`, which no statement can spell), the arguments `[chars,] s`.
+    fn trim_args(&mut self, pos: usize) -> PResult<Expr> {
+        let side = ["both", "leading", "trailing"]
+            .into_iter()
+            .find(|w| self.is_kw(w));
+        if side.is_some() {
+            self.bump();
+        }
+        let name = match side {
+            Some("leading") => "trim leading",
+            Some("trailing") => "trim trailing",
+            _ => "trim",
+        }
+        .to_string();
+        let args = if side.is_some() && self.eat_kw("from") {
+            vec![self.additive()?]
+        } else {
+            let first = self.additive()?;
+            if self.eat_kw("from") {
+                vec![first, self.additive()?]
+            } else if side.is_some() {
+                return Err(self.err_here());
+            } else {
+                vec![first]
+            }
+        };
+        self.expect(Tk::RParen)?;
+        Ok(Expr::Func { name, args, pos })
     }
 
     pub(super) fn case_expr(&mut self) -> PResult<Expr> {

@@ -3,10 +3,11 @@
 use crate::engine::errors::{ecode, err, unsupported};
 use crate::engine::eval::{BExpr, Scalar};
 use crate::engine::query::functions::{scalar_of, AGGREGATES, KNOWN_UNSUPPORTED};
+use crate::engine::query::signature::{self, bytes_of, len_of};
 use crate::sql::ast::*;
 use crate::types::{code, DataType, Field, TdError};
 
-use super::{is_numeric, is_string, vchar, Binder};
+use super::{is_numeric, vchar, Binder};
 
 impl<'a, 'r> Binder<'a, 'r> {
     pub(crate) fn bind_func(
@@ -44,29 +45,20 @@ impl<'a, 'r> Binder<'a, 'r> {
             bargs.push(b);
             fields.push(fl);
         }
+        if let Some(sig) = signature::signature(name) {
+            // `trim(leading … from …)` reports errors as trim's
+            let shown = name.split(' ').next().unwrap_or(name);
+            signature::check(shown, &sig, args, &fields, self.env_precision())?;
+        }
         let bad_type = || {
             err(
                 ecode::FUNC_PARAM_TYPE,
                 format!("Invalid parameter data type : {}", name),
             )
         };
-        let nparams = |lo: usize, hi: usize| {
-            if args.len() < lo || args.len() > hi {
-                Err(err(
-                    ecode::FUNC_PARAM_COUNT,
-                    format!("Invalid number of parameters : {}", name),
-                ))
-            } else {
-                Ok(())
-            }
-        };
         use Scalar::*;
         let out = match f {
             Abs | Ceil | Floor | Round => {
-                nparams(1, if f == Round { 2 } else { 1 })?;
-                if !is_numeric(fields[0].ty) || fields[0].ty.is_decimal() {
-                    return Err(bad_type());
-                }
                 if args.len() > 1 {
                     Field::fixed("", DataType::Double)
                 } else {
@@ -74,62 +66,43 @@ impl<'a, 'r> Binder<'a, 'r> {
                 }
             }
             Sign | Ln | Asin | Acos | Atan => {
-                nparams(1, 1)?;
-                if !is_numeric(fields[0].ty) {
-                    return Err(bad_type());
-                }
                 Field::fixed("", DataType::Double)
             }
             Truncate | ModFn => {
-                nparams(2, 2)?;
-                if fields.iter().any(|x| !is_numeric(x.ty)) {
-                    return Err(bad_type());
-                }
                 Field::fixed("", DataType::Double)
             }
             Pi => {
-                nparams(0, 0)?;
                 Field::fixed("", DataType::Double)
             }
             Replace => {
-                nparams(3, 3)?;
-                if fields.iter().any(|x| !is_string(x.ty)) {
-                    return Err(bad_type());
+                // the catalog's estimate of the longest result, in bytes
+                let (org, mut from, mut to) =
+                    (bytes_of(&fields[0]), bytes_of(&fields[1]), bytes_of(&fields[2]));
+                if fields[0].ty == DataType::VarBinary && fields[1].ty != fields[0].ty {
+                    from /= 4;
                 }
-                fields[0].clone()
+                if fields[0].ty == DataType::NChar && fields[2].ty != fields[0].ty {
+                    to *= 4;
+                }
+                let bytes = org.max(org + org / from.max(1) * (to - from));
+                Field::new("", fields[0].ty, len_of(fields[0].ty, bytes))
             }
             Repeat => {
-                nparams(2, 2)?;
-                if !is_string(fields[0].ty) {
-                    return Err(bad_type());
-                }
-                let n = match &args[1] {
-                    Expr::Int(n) => (*n).max(0) as u32,
-                    _ => 1,
+                let bytes = match literal_i64(&args[1]) {
+                    Some(n) => {
+                        if bytes_of(&fields[0]) * n + 2 > MAX_BINARY_BYTES {
+                            return Err(err(ecode::FUNC_RESULT_TOO_LONG, "Function result exceed max length"));
+                        }
+                        bytes_of(&fields[0]) * n.clamp(1, i32::MAX as i64)
+                    }
+                    None => MAX_BINARY_BYTES,
                 };
-                Field::new(
-                    "",
-                    fields[0].ty,
-                    ((fields[0].len + 2) * n).saturating_sub(2),
-                )
+                Field::new("", fields[0].ty, len_of(fields[0].ty, bytes))
             }
-            Position => {
-                nparams(2, 2)?;
-                if fields.iter().any(|x| !is_string(x.ty)) {
-                    return Err(bad_type());
-                }
-                Field::fixed("", DataType::BigInt)
-            }
-            Ascii => {
-                nparams(1, 1)?;
-                if !is_string(fields[0].ty) {
-                    return Err(bad_type());
-                }
-                Field::fixed("", DataType::UTinyInt)
-            }
+            Position => Field::fixed("", DataType::BigInt),
+            Ascii => Field::fixed("", DataType::UTinyInt),
             CharFn => vchar("", 4 * args.len() as u32),
             Greatest | Least => {
-                nparams(2, 64)?;
                 let ty = if fields.iter().all(|x| {
                     matches!(
                         x.ty,
@@ -156,57 +129,41 @@ impl<'a, 'r> Binder<'a, 'r> {
                 }
                 Field::fixed("", ty)
             }
-            Md5 => {
-                nparams(1, 1)?;
-                vchar("", 32)
-            }
-            Crc32 => {
-                nparams(1, 1)?;
+            Md5 => vchar("", 32),
+            Crc32 | Crc32NChar => {
+                if fields[0].ty == DataType::NChar {
+                    return Ok((BExpr::Func(Crc32NChar, bargs), Field::fixed("", DataType::UInt)));
+                }
                 Field::fixed("", DataType::UInt)
             }
             ToBase64 => {
-                nparams(1, 1)?;
-                vchar("", fields[0].len.div_ceil(3) * 4 + 2)
+                // base64 of the whole storage size, header included
+                let bytes = (bytes_of(&fields[0]) + 2) / 3 * 4;
+                vchar("", len_of(DataType::VarChar, bytes))
             }
             ServerStatus => Field::fixed("", DataType::Int),
             ToChar => {
-                nparams(2, 2)?;
                 vchar("", 4094)
             }
             ToTimestamp => {
-                nparams(2, 2)?;
                 Field::fixed("", DataType::Timestamp)
             }
             Weekday | DayOfWeek | Week => {
-                nparams(1, 2)?;
-                if fields[0].ty != DataType::Timestamp {
-                    return Err(bad_type());
-                }
                 Field::fixed("", DataType::BigInt)
             }
             TimeDiff => {
-                nparams(2, 3)?;
                 Field::fixed("", DataType::BigInt)
             }
             JsonContains => {
-                nparams(2, 2)?;
                 if fields[0].ty != DataType::Json {
                     return Err(bad_type());
                 }
                 Field::fixed("", DataType::Bool)
             }
             StGeomFromText => {
-                nparams(1, 1)?;
-                if !is_string(fields[0].ty) {
-                    return Err(bad_type());
-                }
                 Field::new("", DataType::Geometry, 65517)
             }
             StAsText => {
-                nparams(1, 1)?;
-                if fields[0].ty != DataType::Geometry {
-                    return Err(bad_type());
-                }
                 if matches!(&args[0], Expr::Func { .. }) {
                     // what 3.3.7.5 answers for st_astext of a computed geometry
                     return Err(err(code::ADAPTER_GENERIC, "Unknown error 65535"));
@@ -214,36 +171,15 @@ impl<'a, 'r> Binder<'a, 'r> {
                 vchar("", fields[0].len)
             }
             StIntersects | StContains => {
-                nparams(2, 2)?;
-                if fields.iter().any(|x| x.ty != DataType::Geometry) {
-                    return Err(bad_type());
-                }
                 Field::fixed("", DataType::Bool)
             }
             Sqrt | Exp | Sin | Cos | Tan => {
-                nparams(1, 1)?;
-                if !is_numeric(fields[0].ty) {
-                    return Err(bad_type());
-                }
                 Field::fixed("", DataType::Double)
             }
             Pow | Log => {
-                nparams(if f == Pow { 2 } else { 1 }, 2)?;
-                if fields.iter().any(|x| !is_numeric(x.ty)) {
-                    return Err(bad_type());
-                }
                 Field::fixed("", DataType::Double)
             }
             Length | CharLength | LengthNChar => {
-                nparams(1, 1)?;
-                if !is_string(fields[0].ty)
-                    && !matches!(
-                        fields[0].ty,
-                        DataType::VarBinary | DataType::Blob | DataType::Geometry
-                    )
-                {
-                    return Err(bad_type());
-                }
                 if f == Length && fields[0].ty == DataType::NChar {
                     return Ok((
                         BExpr::Func(LengthNChar, bargs),
@@ -252,57 +188,59 @@ impl<'a, 'r> Binder<'a, 'r> {
                 }
                 Field::fixed("", DataType::BigInt)
             }
-            Lower | Upper | Ltrim | Rtrim | Trim => {
-                nparams(1, 1)?;
-                if !is_string(fields[0].ty) {
-                    return Err(bad_type());
-                }
-                fields[0].clone()
+            Lower | Upper | Substr | SubstringIndex => fields[0].clone(),
+            Ltrim | Rtrim => {
+                // a constant argument's trailing spaces are not part of the result size
+                let spaces = match &args[0] {
+                    Expr::Str(v) => {
+                        let t = if f == Ltrim { v.trim_start_matches(' ') } else { v.trim_end_matches(' ') };
+                        (v.len() - t.len()) as i64
+                    }
+                    _ => 0,
+                };
+                let bytes = bytes_of(&fields[0]) - spaces;
+                Field::new("", fields[0].ty, len_of(fields[0].ty, bytes))
             }
-            Substr => {
-                nparams(2, 3)?;
-                if !is_string(fields[0].ty) {
-                    return Err(bad_type());
+            Trim | TrimLeading | TrimTrailing => {
+                // the catalog sizes trim by the trimmed string, NCHAR counted four times
+                let src = fields.last().unwrap_or(&fields[0]);
+                let mut bytes = bytes_of(src);
+                if src.ty == DataType::NChar {
+                    bytes *= 4;
                 }
-                fields[0].clone()
+                Field::new("", src.ty, len_of(src.ty, bytes))
             }
             Concat | ConcatWs => {
-                nparams(if f == Concat { 1 } else { 2 }, 8)?;
-                if fields.iter().any(|x| !is_string(x.ty)) {
-                    return Err(bad_type());
-                }
                 let nchar = fields.iter().any(|x| x.ty == DataType::NChar);
-                // TDengine sums the argument sizes with their 2-byte length headers, minus one header
-                let len: u32 = fields
-                    .iter()
-                    .map(|x| x.len + 2)
-                    .sum::<u32>()
-                    .saturating_sub(2);
-                Field::new(
-                    "",
-                    if nchar {
-                        DataType::NChar
+                let ty = if nchar { DataType::NChar } else { DataType::VarChar };
+                let widened = |x: &Field| {
+                    if nchar && x.ty == DataType::VarChar {
+                        bytes_of(x) * 4
                     } else {
-                        DataType::VarChar
-                    },
-                    len,
-                )
+                        bytes_of(x)
+                    }
+                };
+                let bytes = if args.iter().any(|a| matches!(a, Expr::Null)) {
+                    // a NULL argument: the result is NULL, typed VARCHAR of no bytes
+                    return Ok((BExpr::Func(f, bargs), Field::new("", DataType::VarChar, len_of(DataType::VarChar, 0))));
+                } else {
+                    let sum: i64 = fields.iter().map(widened).sum();
+                    let seps = if f == ConcatWs { widened(&fields[0]) * (args.len() as i64 - 3) } else { 0 };
+                    sum + seps
+                };
+                Field::new("", ty, len_of(ty, bytes))
             }
             ToIso8601 => {
-                nparams(1, 2)?;
-                if fields[0].ty != DataType::Timestamp
-                    && !matches!(fields[0].ty, DataType::BigInt | DataType::Int)
-                {
-                    return Err(bad_type());
-                }
                 vchar("", 62)
             }
             ToUnixTimestamp => {
-                nparams(1, 2)?;
-                Field::fixed("", DataType::BigInt)
+                if args.get(1).and_then(literal_i64) == Some(1) {
+                    Field::fixed("", DataType::Timestamp)
+                } else {
+                    Field::fixed("", DataType::BigInt)
+                }
             }
             TimeTruncate => {
-                nparams(2, 3)?;
                 Field::fixed("", DataType::Timestamp)
             }
             Now | Today => Field::fixed("", DataType::Timestamp),
@@ -319,4 +257,16 @@ impl<'a, 'r> Binder<'a, 'r> {
         Ok((BExpr::Func(f, bargs), out))
     }
 
+}
+
+/// The longest variable-length value TDengine sizes a result by (`TSDB_MAX_BINARY_LEN`).
+const MAX_BINARY_BYTES: i64 = 65519;
+
+/// The integer a literal argument holds (`2`, `-1`).
+fn literal_i64(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Int(v) => i64::try_from(*v).ok(),
+        Expr::Neg(x) => literal_i64(x).map(|v| -v),
+        _ => None,
+    }
 }

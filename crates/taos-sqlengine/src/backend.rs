@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::session::SessionCtx;
 use crate::statement::{BoundTable, PreparedStmt};
-use crate::topic::TopicBatch;
+use crate::topic::{TmqConsumer, TopicBatch};
 use crate::types::{code, Outcome, TdError, Value};
 
 pub trait SqlBackend: Send + Sync + 'static {
@@ -53,6 +53,19 @@ pub trait SqlBackend: Send + Sync + 'static {
     fn topic_created(&self, _topic: &str) -> Option<i64> {
         None
     }
+
+    /// A topic's kind: `column` (AS SELECT), `db` (AS DATABASE) or `stable` (AS STABLE); `None`
+    /// if it does not exist. Messages of `db` and `stable` topics may carry table names.
+    fn topic_kind(&self, _topic: &str) -> Option<&'static str> {
+        None
+    }
+
+    /// TMQ: `consumer` subscribed (or subscribed again, replacing its registration).
+    fn tmq_subscribed(&self, _consumer: TmqConsumer) {}
+
+    /// TMQ: consumer `id` unsubscribed, or (`closed`) its socket closed: then TDengine rebalances
+    /// its topics for a moment, and `drop topic` answers 1007 meanwhile.
+    fn tmq_unsubscribed(&self, _id: u64, _closed: bool) {}
 
     /// TMQ: rows of `topic` after the per-table timestamps in `after` (see `Engine::topic_rows`).
     fn topic_rows(

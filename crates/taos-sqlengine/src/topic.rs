@@ -1,4 +1,5 @@
-//! What a TMQ consumer is handed: a topic's new rows, table by table.
+//! What a TMQ consumer is handed (a topic's new rows, table by table), and what the engine
+//! knows of live consumers (`show consumers`, `show subscriptions`, `drop topic` refusals).
 
 use crate::types::ResultSet;
 
@@ -16,4 +17,24 @@ pub struct TopicBatch {
     /// Largest timestamp of the table this batch covered (pass it back in `after` to continue);
     /// `rows` may be empty when the topic's filter dropped them all.
     pub last_ts: i64,
+}
+
+/// A live TMQ consumer: the protocol side registers it when it subscribes
+/// ([`crate::SqlBackend::tmq_subscribed`]) and removes it when it unsubscribes or its socket
+/// closes. While it is registered, its topics cannot be dropped (1003).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TmqConsumer {
+    /// Unique per server (`show consumers` prints it as `0x…`).
+    pub id: u64,
+    pub group: String,
+    pub client_id: String,
+    pub user: String,
+    pub topics: Vec<String>,
+    /// The vgroups assigned in each topic (what `show subscriptions` lists, one row each).
+    pub vgroups: Vec<i32>,
+    /// As TDengine prints them: `tbname:1,commit:0,interval:5000ms,reset:latest`.
+    pub parameters: String,
+    /// When the consumer connected and when it subscribed (epoch ms).
+    pub up_time_ms: i64,
+    pub subscribe_time_ms: i64,
 }

@@ -309,6 +309,7 @@ impl std::error::Error for TdError {}
 
 /// TDengine error codes (low 16 bits) the server produces. Names follow `taoserror.h`.
 pub mod code {
+    pub const OPS_NOT_SUPPORT: u16 = 0x0100;
     pub const INVALID_PARA: u16 = 0x0118;
     pub const TSC_INVALID_OPERATION: u16 = 0x0200;
     pub const TSC_SQL_SYNTAX_ERROR: u16 = 0x0216;
@@ -326,6 +327,8 @@ pub mod code {
     pub const MND_DB_NOT_EXIST: u16 = 0x0388;
     pub const MND_FUNC_NOT_EXIST: u16 = 0x0374;
     pub const MND_TOPIC_NOT_EXIST: u16 = 0x03E1;
+    pub const MND_TOPIC_SUBSCRIBED: u16 = 0x03EB;
+    pub const MND_TOPIC_REBALANCING: u16 = 0x03EF;
     pub const TDB_TABLE_ALREADY_EXIST: u16 = 0x0603;
     pub const TDB_TIMESTAMP_OUT_OF_RANGE: u16 = 0x060B;
     pub const TDB_TABLE_NOT_EXIST: u16 = 0x0618;

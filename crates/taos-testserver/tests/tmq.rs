@@ -29,6 +29,27 @@ async fn insert(server: &ServerHandle, sql: &str) {
     assert!(r.starts_with(r#"{"code":0,"#), "{sql}: {r}");
 }
 
+async fn sql(server: &ServerHandle, sql: &str) -> J {
+    let mut ws = WsClient::connect_root(server.addr()).await;
+    serde_json::from_str(&ws.call(&serde_json::json!({"action":"query","args":{"req_id":1,"sql":sql}}).to_string()).await).unwrap()
+}
+
+/// `drop topic`, retried while TDengine still counts a consumer (1003) or rebalances after one
+/// closed (1007); every refusal must be one of those two.
+async fn drop_topic_when_free(server: &ServerHandle, topic: &str) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let r = sql(server, &format!("drop topic {topic}")).await;
+        match r["code"].as_i64() {
+            Some(0) => return,
+            Some(1003 | 1007) if std::time::Instant::now() < until => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await
+            }
+            _ => panic!("drop topic {topic}: {r}"),
+        }
+    }
+}
+
 async fn call(c: &mut WsClient, req: J) -> J {
     c.send_text(&req.to_string()).await;
     match c.recv().await {
@@ -55,7 +76,7 @@ async fn consumer(server: &ServerHandle, group: &str) -> WsClient {
 }
 
 fn poll(req_id: u64, blocking_ms: u64) -> J {
-    serde_json::json!({"action":"poll","args":{"req_id":req_id,"blocking_time":blocking_ms,"message_id":0}})
+    serde_json::json!({"action":"poll","args":{"req_id":req_id,"blocking_time":blocking_ms}})
 }
 
 fn varint(b: &[u8], i: &mut usize) -> u64 {
@@ -78,6 +99,16 @@ fn zvarint(b: &[u8], i: &mut usize) -> i64 {
 
 /// (rows, precision, column names) of every block of a §7.6 data message.
 fn parse_data_message(p: &[u8]) -> Vec<(i64, u8, Vec<String>)> {
+    parse_blocks(p).into_iter().map(|(rows, precision, names, _)| (rows, precision, names)).collect()
+}
+
+/// The table name of each block (`with_tbname`), in order.
+fn table_names(p: &[u8]) -> Vec<String> {
+    parse_blocks(p).into_iter().filter_map(|b| b.3).collect()
+}
+
+/// Each block's rows, precision, column names and table name (when the message carries them).
+fn parse_blocks(p: &[u8]) -> Vec<(i64, u8, Vec<String>, Option<String>)> {
     assert_eq!(p[0], 100, "payload version");
     let off_len = i32::from_le_bytes(p[1..5].try_into().unwrap()) as usize;
     let mut i = 5 + off_len;
@@ -110,11 +141,13 @@ fn parse_data_message(p: &[u8]) -> Vec<(i64, u8, Vec<String>)> {
             names.push(String::from_utf8(p[i..i + n - 1].to_vec()).unwrap());
             i += n;
         }
+        let mut table = None;
         if with_tbname != 0 {
             let n = varint(p, &mut i) as usize;
+            table = Some(String::from_utf8(p[i..i + n - 1].to_vec()).unwrap());
             i += n;
         }
-        out.push((rows, precision, names));
+        out.push((rows, precision, names, table));
     }
     assert_eq!(p.len(), i + 8, "trailing sleep time");
     out
@@ -302,8 +335,7 @@ async fn dropping_a_topic_forgets_its_committed_offsets() {
     assert_eq!(p["have_message"], true, "{p}");
     call(&mut a, serde_json::json!({"action":"commit","args":{"req_id":3,"message_id":1}})).await;
     drop(a);
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    insert(&server, "drop topic tp").await;
+    drop_topic_when_free(&server, "tp").await;
     // Topics are told apart by their creation time in ms.
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     insert(&server, "create topic tp as select ts, v, s, d, g, name from tq.stb").await;
@@ -406,4 +438,98 @@ async fn auto_commit_commits_at_a_poll_after_the_interval() {
     assert_eq!(p["have_message"], false, "{p}");
     let r = call(&mut c, serde_json::json!({"action":"committed","args":{"req_id":5,"topic_vgroup_ids":tv}})).await;
     assert_eq!(r["committed"], serde_json::json!([3]), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_naming_another_message_gets_the_held_one_again() {
+    let server = server_with_topic().await;
+    let mut c = consumer(&server, "again").await;
+    let named = |req_id: u64, id: u64| serde_json::json!({"action":"poll","args":{"req_id":req_id,"blocking_time":100,"message_id":id}});
+    let first = call(&mut c, named(2, 0)).await;
+    assert_eq!((first["have_message"].as_bool(), first["message_id"].as_i64()), (Some(true), Some(1)), "{first}");
+    // The client did not get message 1 (it says 0): the server hands it out again, unchanged.
+    let again = call(&mut c, named(3, 0)).await;
+    assert_eq!(again["message_id"], 1, "{again}");
+    for key in ["topic", "database", "vgroup_id", "message_type", "offset"] {
+        assert_eq!(again[key], first[key], "{key}");
+    }
+    // Naming the held message polls on: nothing new.
+    let next = call(&mut c, named(4, 1)).await;
+    assert_eq!(next["have_message"], false, "{next}");
+    // A poll without `message_id` just polls, whatever is held.
+    let plain = call(&mut c, poll(5, 50)).await;
+    assert_eq!(plain["have_message"], false, "{plain}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribed_topics_cannot_be_dropped_and_consumers_are_listed() {
+    let server = server_with_topic().await;
+    insert(&server, "create topic tp_db as database tq").await;
+    let mut c = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let r = call(&mut c, subscribe_req(1, "listed", serde_json::json!({"client_id":"cl9","topics":["tp","tp_db"],"auto_commit":"true"}))).await;
+    assert_eq!(r["code"], 0, "{r}");
+
+    let consumers = sql(&server, "show consumers").await;
+    let names: Vec<&str> = consumers["fields_names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert_eq!(names, ["consumer_id", "consumer_group", "client_id", "user", "fqdn", "status", "topics", "up_time", "subscribe_time", "rebalance_time", "parameters", "poll_time"]);
+    let subs = sql(&server, "select topic_name, consumer_group, consumer_id from information_schema.ins_subscriptions").await;
+    assert_eq!(subs["code"], 0, "{subs}");
+    let perf = sql(&server, "select consumer_group, client_id, topics, status, parameters from performance_schema.perf_consumers order by topics").await;
+    assert_eq!(perf["code"], 0, "{perf}");
+
+    let refused = sql(&server, "drop topic tp").await;
+    assert_eq!((refused["code"].as_i64(), refused["message"].as_str()), (Some(1003), Some("Topic subscribed cannot be dropped")), "{refused}");
+    let refused = sql(&server, "drop database tq").await;
+    assert_eq!((refused["code"].as_i64(), refused["message"].as_str()), (Some(1005), Some("Topic must be dropped first")), "{refused}");
+
+    // After an explicit unsubscribe the topic can go at once.
+    let r = call(&mut c, serde_json::json!({"action":"unsubscribe","args":{"req_id":2}})).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let ok = sql(&server, "drop topic tp").await;
+    assert_eq!(ok["code"], 0, "{ok}");
+
+    // After a subscribed consumer's socket closes, TDengine rebalances for a moment: 1007.
+    let r = call(&mut c, subscribe_req(3, "listed", serde_json::json!({"topics":["tp_db"]}))).await;
+    assert_eq!(r["code"], 0, "{r}");
+    drop(c);
+    // (1003 until the server has seen the socket close)
+    let mut refused = sql(&server, "drop topic tp_db").await;
+    for _ in 0..50 {
+        if refused["code"] != 1003 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        refused = sql(&server, "drop topic tp_db").await;
+    }
+    assert_eq!((refused["code"].as_i64(), refused["message"].as_str()), (Some(1007), Some("Topic being rebalanced")), "{refused}");
+    drop_topic_when_free(&server, "tp_db").await;
+    let none = sql(&server, "show consumers").await;
+    assert_eq!(none["code"], 0, "{none}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_and_stable_topics_name_each_blocks_table_and_the_default_start_is_latest() {
+    let server = server_with_topic().await;
+    insert(&server, "create topic tp_st as stable tq.stb").await;
+    let mut c = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let r = call(&mut c, subscribe_req(1, "named", serde_json::json!({"topics":["tp_st"]}))).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let p = call(&mut c, poll(2, 500)).await;
+    assert_eq!(p["have_message"], true, "{p}");
+    c.send_text(&serde_json::json!({"action":"fetch_raw_data","args":{"req_id":3,"message_id":p["message_id"]}}).to_string()).await;
+    let raw = raw_data(&c.recv_binary().await, 3);
+    let names = table_names(&raw);
+    assert_eq!(names, ["t1", "t2"], "one name per block");
+
+    // Without `offset_rest`, a new group starts at the end (TDengine's default is `latest`).
+    let mut d = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let mut req = subscribe_req(1, "fresh", serde_json::json!({"topics":["tp_st"]}));
+    req["args"].as_object_mut().unwrap().remove("offset_rest");
+    let r = call(&mut d, req).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let p = call(&mut d, poll(2, 200)).await;
+    assert_eq!(p["have_message"], false, "nothing old for a latest consumer: {p}");
+    insert(&server, "insert into tq.t1 values (1700000009000, 9, 'n', 9.5)").await;
+    let p = call(&mut d, poll(3, 2000)).await;
+    assert_eq!(p["have_message"], true, "new rows arrive: {p}");
 }

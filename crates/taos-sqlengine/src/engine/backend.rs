@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::backend::SqlBackend;
 use crate::session::SessionCtx;
 use crate::statement::{BoundTable, PreparedStmt};
-use crate::topic::TopicBatch;
+use crate::topic::{TmqConsumer, TopicBatch};
 use crate::types::{code, Outcome, TdError, Value};
 
 use super::schemaless::SmlProtocol;
@@ -22,6 +22,15 @@ impl SqlBackend for Engine {
         max_rows: usize,
     ) -> Result<Vec<TopicBatch>, TdError> {
         Engine::topic_rows(self, topic, after, max_rows)
+    }
+    fn topic_kind(&self, topic: &str) -> Option<&'static str> {
+        Engine::topic(self, topic).map(|t| t.kind)
+    }
+    fn tmq_subscribed(&self, consumer: TmqConsumer) {
+        Engine::tmq_subscribed(self, consumer)
+    }
+    fn tmq_unsubscribed(&self, id: u64, closed: bool) {
+        Engine::tmq_unsubscribed(self, id, closed)
     }
     fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {
         Engine::execute(self, ctx, sql)

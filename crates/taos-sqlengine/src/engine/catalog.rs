@@ -13,6 +13,10 @@ use super::errors::{db_not_exist, err};
 pub struct Catalog {
     pub dbs: HashMap<String, Database>,
     pub topics: HashMap<String, Topic>,
+    /// Live TMQ consumers by id.
+    pub consumers: std::collections::BTreeMap<u64, crate::topic::TmqConsumer>,
+    /// Topics whose consumer's socket just closed: being rebalanced until this time (epoch ms).
+    pub rebalancing: HashMap<String, i64>,
 }
 
 /// A TMQ topic: its database, kind (`column` | `db` | `stable`), the statement text and source.

@@ -892,3 +892,36 @@ fn stmt2_json_tag_quoted_twice_is_refused_at_bind() {
         1
     );
 }
+
+#[test]
+fn topics_with_meta_are_refused_by_name_and_live_consumers_guard_their_topics() {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    ok(&e, None, "create database d");
+    ok(&e, Some("d"), "create stable st (ts timestamp, v int) tags (g int)");
+    for sql in ["create topic m with meta as database d", "create topic m only meta as stable d.st"] {
+        let err = run(&e, None, sql).unwrap_err();
+        assert_eq!(err.code, crate::types::code::OPS_NOT_SUPPORT, "{sql}");
+        assert!(err.message.contains("META"), "{}", err.message);
+    }
+    ok(&e, None, "create topic t as database d");
+    e.tmq_subscribed(crate::topic::TmqConsumer {
+        id: 0x2a,
+        group: "g".into(),
+        client_id: "c".into(),
+        user: "root".into(),
+        topics: vec!["t".into()],
+        vgroups: vec![2],
+        parameters: "tbname:1,commit:1,interval:5000ms,reset:latest".into(),
+        up_time_ms: 1,
+        subscribe_time_ms: 2,
+    });
+    let consumers = rows(&e, "d", "show consumers");
+    assert_eq!((consumers.columns[0][0].clone(), consumers.columns[6][0].clone()), (Value::Str("0x2a".into()), Value::Str("t".into())));
+    let subs = rows(&e, "d", "show subscriptions");
+    assert_eq!((subs.num_rows(), subs.columns[2][0].clone()), (1, Value::Int(2)));
+    assert_eq!(run(&e, None, "drop topic t").unwrap_err().code, 1003);
+    assert_eq!(run(&e, None, "drop database d").unwrap_err().code, 1005);
+    e.tmq_unsubscribed(0x2a, false);
+    assert_eq!(rows(&e, "d", "show consumers").num_rows(), 0);
+    ok(&e, None, "drop topic t");
+}

@@ -11,6 +11,7 @@ use crate::types::{code, TdError};
 
 use super::catalog::{resolve_db, Catalog, TableKind, Topic};
 use super::errors::{db_not_exist, err};
+use crate::topic::TmqConsumer;
 use super::query::{has_agg_call, run_query};
 use super::state::Engine;
 
@@ -183,8 +184,37 @@ impl Engine {
     }
 }
 
+/// How long `drop topic` answers 1007 after a subscribed consumer's socket closed (TDengine
+/// rebalances its vgroups; recorded: 1–3 s, sometimes not at all).
+const REBALANCE_MS: i64 = 2_000;
+
+impl Engine {
+    /// Registers a live consumer (replacing its earlier registration).
+    pub fn tmq_subscribed(&self, consumer: TmqConsumer) {
+        let mut cat = self.write();
+        for t in &consumer.topics {
+            cat.rebalancing.remove(t);
+        }
+        cat.consumers.insert(consumer.id, consumer);
+    }
+
+    /// Removes a consumer; when its socket `closed`, its topics are being rebalanced for a moment.
+    pub fn tmq_unsubscribed(&self, id: u64, closed: bool) {
+        let mut cat = self.write();
+        let Some(c) = cat.consumers.remove(&id) else { return };
+        if closed {
+            let until = chrono::Utc::now().timestamp_millis() + REBALANCE_MS;
+            for t in c.topics {
+                cat.rebalancing.insert(t, until);
+            }
+        }
+    }
+}
+
 /// `CREATE TOPIC`: a topic on a database, a super table (optionally filtered) or a plain
 /// projection query (aggregates, windows, grouping, ordering and limits are refused with 9785).
+/// Topics `WITH META` / `ONLY META` are refused (0x0100): this server delivers no meta messages.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn create_topic(
     engine: &Engine,
     cat: &mut Catalog,
@@ -192,8 +222,15 @@ pub(super) fn create_topic(
     sql: &str,
     name: String,
     if_not_exists: bool,
+    meta: Option<&'static str>,
     source: TopicSource,
 ) -> Result<(), TdError> {
+    if let Some(meta) = meta {
+        return Err(err(
+            code::OPS_NOT_SUPPORT,
+            format!("Operation not supported: topics {meta} (meta messages) are not served by the embedded test server"),
+        ));
+    }
     if cat.topics.contains_key(&name) {
         if if_not_exists {
             return Ok(());
@@ -252,8 +289,19 @@ pub(super) fn create_topic(
     Ok(())
 }
 
-/// `DROP TOPIC`.
+/// `DROP TOPIC`: refused while a consumer is subscribed (1003) and for a moment after one's
+/// socket closed (1007), as TDengine does.
 pub(super) fn drop_topic(cat: &mut Catalog, name: &str, if_exists: bool) -> Result<(), TdError> {
+    if cat.topics.contains_key(name) {
+        if cat.consumers.values().any(|c| c.topics.iter().any(|t| t == name)) {
+            return Err(err(code::MND_TOPIC_SUBSCRIBED, "Topic subscribed cannot be dropped"));
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        if cat.rebalancing.get(name).is_some_and(|&until| now < until) {
+            return Err(err(code::MND_TOPIC_REBALANCING, "Topic being rebalanced"));
+        }
+    }
+    cat.rebalancing.remove(name);
     if cat.topics.remove(name).is_none() && !if_exists {
         return Err(err(993, "Topic not exist"));
     }

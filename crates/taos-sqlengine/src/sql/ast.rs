@@ -518,6 +518,7 @@ pub enum ShowKind {
         db: Option<String>,
     },
     Topics,
+    Consumers,
     Subscriptions,
 }
 
@@ -590,6 +591,8 @@ pub enum Statement {
     CreateTopic {
         name: String,
         if_not_exists: bool,
+        /// `WITH META` / `ONLY META`, as written (`None`: data only).
+        meta: Option<&'static str>,
         source: TopicSource,
     },
     DropTopic {

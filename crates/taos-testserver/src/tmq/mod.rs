@@ -13,10 +13,11 @@ use crate::shared::Shared;
 use crate::ws::frame::{FrameReader, FrameWriter, Message, ReadError};
 use offsets::Position;
 use taos_sqlengine::types::{DataType, ResultSet, TdError, Value};
-use taos_sqlengine::TopicBatch;
+use taos_sqlengine::{TmqConsumer, TopicBatch};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -54,11 +55,14 @@ const KNOWN_CONFIG_KEYS: &[&str] = &[
 ];
 
 
-#[derive(Serialize)]
-struct PollReply<'a> {
+/// Consumer ids, unique per server process (`show consumers` prints them).
+static NEXT_CONSUMER_ID: AtomicU64 = AtomicU64::new(0x2b0c_1000);
+
+#[derive(Serialize, Clone)]
+struct PollReply {
     have_message: bool,
-    topic: &'a str,
-    database: &'a str,
+    topic: String,
+    database: String,
     vgroup_id: i32,
     message_type: i32,
     message_id: u64,
@@ -94,6 +98,7 @@ struct SubscribeArgs {
     client_id: Option<String>,
     offset_rest: Option<String>,
     offset_reset: Option<String>,
+    with_table_name: Option<String>,
     topics: Option<Vec<String>>,
     auto_commit: Option<String>,
     auto_commit_interval_ms: Option<String>,
@@ -109,6 +114,11 @@ struct TopicVgroup {
 }
 
 struct Consumer {
+    /// Registered with the engine while subscribed (`show consumers`, `drop topic` → 1003).
+    id: u64,
+    /// `with_table_name` / `msg.with.table.name`: blocks of stable and database topics carry
+    /// their table's name.
+    with_table_names: bool,
     group: String,
     topics: Vec<String>,
     auto_commit: bool,
@@ -121,6 +131,11 @@ struct Consumer {
 /// The message a poll handed out, kept until the next poll that returns one.
 struct Held {
     id: u64,
+    /// What the poll answered: a poll carrying another message id gets it again (the
+    /// adapter's recovery rule: a message whose poll reply was lost is not lost).
+    reply: PollReply,
+    /// The blocks carry their table's name (stable and database topics, `with_table_name`).
+    with_table_names: bool,
     batches: Vec<TopicBatch>,
     /// Next batch for the legacy `fetch` path, and the `fetch` req_id `fetch_block` echoes.
     fetch_next: usize,
@@ -144,6 +159,8 @@ enum Reply {
 
 struct TmqSession {
     shared: Arc<Shared>,
+    /// When the connection opened (`show consumers` `up_time`).
+    opened_ms: i64,
     consumer: Option<Consumer>,
     ever_subscribed: bool,
     /// Per connection: continues across unsubscribe/subscribe (wire README §5.7 #48).
@@ -169,7 +186,15 @@ fn empty_poll(req_id: u64, start: Instant) -> Reply {
         "poll",
         req_id,
         start,
-        PollReply { have_message: false, topic: "", database: "", vgroup_id: 0, message_type: 0, message_id: 0, offset: 0 },
+        PollReply {
+            have_message: false,
+            topic: String::new(),
+            database: String::new(),
+            vgroup_id: 0,
+            message_type: 0,
+            message_id: 0,
+            offset: 0,
+        },
     )
 }
 
@@ -224,8 +249,9 @@ fn version2_block(rs: &ResultSet) -> Vec<u8> {
     b
 }
 
-/// The bytes of a data message (reference §7.6; as recorded: no table names, schema included).
-fn encode_data_message(batches: &[TopicBatch], offset_before: i64, offset_after: i64) -> Vec<u8> {
+/// The bytes of a data message (reference §7.6; schema included; table names as recorded: for
+/// stable and database topics whose consumer asked for them, none for query topics).
+fn encode_data_message(batches: &[TopicBatch], with_table_names: bool, offset_before: i64, offset_after: i64) -> Vec<u8> {
     let mut out = vec![100u8];
     out.extend_from_slice(&18i32.to_le_bytes());
     for off in [offset_before, offset_after] {
@@ -234,7 +260,7 @@ fn encode_data_message(batches: &[TopicBatch], offset_before: i64, offset_after:
     }
     out.extend_from_slice(&(batches.len() as i32).to_le_bytes());
     if !batches.is_empty() {
-        out.push(0); // with_tbname: the recorded server sends none even when asked
+        out.push(u8::from(with_table_names));
         out.push(1); // with_schema
         for batch in batches {
             let rs = &batch.rows;
@@ -255,6 +281,9 @@ fn encode_data_message(batches: &[TopicBatch], offset_before: i64, offset_after:
                 put_zvarint(&mut out, f.storage_bytes() as i64);
                 put_zvarint(&mut out, i as i64 + 1);
                 put_cstr(&mut out, &f.name);
+            }
+            if with_table_names {
+                put_cstr(&mut out, &batch.table);
             }
         }
     }
@@ -277,7 +306,15 @@ fn row_ts(rs: &ResultSet, r: usize) -> Option<i64> {
 
 impl TmqSession {
     fn new(shared: Arc<Shared>) -> Self {
-        TmqSession { shared, consumer: None, ever_subscribed: false, last_message_id: 0, held: None, queued_poll: None }
+        let opened_ms = chrono::Utc::now().timestamp_millis();
+        TmqSession { shared, opened_ms, consumer: None, ever_subscribed: false, last_message_id: 0, held: None, queued_poll: None }
+    }
+
+    /// The consumer leaves (an `unsubscribe`, or its socket `closed`): the engine forgets it.
+    fn leave(&mut self, closed: bool) {
+        if let Some(c) = self.consumer.take() {
+            self.shared.backend.tmq_unsubscribed(c.id, closed);
+        }
     }
 
     /// Every row of a topic from the beginning, table by table.
@@ -349,10 +386,17 @@ impl TmqSession {
                     self.queued_poll = Some(QueuedPoll { req_id, blocking_ms, start });
                     return vec![];
                 }
+                // The recovery rule (taosAdapter's checkPollMessageID, checked on TDengine
+                // 3.3.7.5): a poll that names another message than the one held gets the held
+                // message again; a poll without `message_id` just polls.
+                let named = args.get("message_id").and_then(|m| m.as_u64());
+                if let Some(held) = self.held.as_ref().filter(|h| named.is_some_and(|id| id != h.id) && self.consumer.is_some()) {
+                    return vec![ok("poll", req_id, start, held.reply.clone())];
+                }
                 vec![Reply::Poll(req_id, blocking_ms, start)]
             }
             "unsubscribe" => {
-                self.consumer = None;
+                self.leave(false);
                 self.held = None;
                 vec![ok("unsubscribe", req_id, start, NoExtra {})]
             }
@@ -380,7 +424,9 @@ impl TmqSession {
             return vec![err(0xFFFF, "tmq should have unsubscribed first", "subscribe", req_id, start)];
         }
         let mut group = a.group_id.clone().unwrap_or_default();
-        let mut reset = a.offset_reset.clone().or(a.offset_rest.clone()).unwrap_or_else(|| "earliest".into());
+        // TDengine's default is `latest`: a group without committed offsets sees only new data.
+        let mut reset = a.offset_reset.clone().or(a.offset_rest.clone()).filter(|r| !r.is_empty()).unwrap_or_else(|| "latest".into());
+        let mut with_table_names = a.with_table_name.as_deref() == Some("true");
         let mut auto_commit = a.auto_commit.as_deref().map(|v| v != "false").unwrap_or(true);
         let mut interval_ms = a.auto_commit_interval_ms.as_deref().and_then(|v| v.parse::<u64>().ok()).unwrap_or(5000);
         if let Some(config) = &a.config {
@@ -394,6 +440,7 @@ impl TmqSession {
                     "auto.offset.reset" => reset = v.to_string(),
                     "enable.auto.commit" => auto_commit = v != "false",
                     "auto.commit.interval.ms" => interval_ms = v.parse().unwrap_or(interval_ms),
+                    "msg.with.table.name" => with_table_names = v == "true",
                     _ => {}
                 }
             }
@@ -409,7 +456,6 @@ impl TmqSession {
                 return vec![err(0x03E1, "Topic not exist", "subscribe", req_id, start)];
             }
         }
-        let _ = a.client_id;
         let mut positions = HashMap::new();
         for t in &topics {
             let pos = match self.shared.tmq.entry(&group, t, self.shared.backend.topic_created(t)) {
@@ -420,7 +466,27 @@ impl TmqSession {
             };
             positions.insert(t.clone(), pos);
         }
+        let id = NEXT_CONSUMER_ID.fetch_add(1, Ordering::Relaxed);
+        self.shared.backend.tmq_subscribed(TmqConsumer {
+            id,
+            group: group.clone(),
+            client_id: a.client_id.unwrap_or_default(),
+            user,
+            topics: topics.clone(),
+            vgroups: vec![VGROUP_ID],
+            parameters: format!(
+                "tbname:{},commit:{},interval:{}ms,reset:{}",
+                u8::from(with_table_names),
+                u8::from(auto_commit),
+                interval_ms,
+                reset
+            ),
+            up_time_ms: self.opened_ms,
+            subscribe_time_ms: chrono::Utc::now().timestamp_millis(),
+        });
         self.consumer = Some(Consumer {
+            id,
+            with_table_names,
             group,
             topics,
             auto_commit,
@@ -461,23 +527,21 @@ impl TmqSession {
             pos.begin = offset;
             pos.offset += rows_in(&batches);
             let db = batches[0].db.clone();
+            let with_table_names =
+                consumer.with_table_names && matches!(self.shared.backend.topic_kind(&topic), Some("db" | "stable"));
             self.last_message_id += 1;
             let id = self.last_message_id;
-            self.held = Some(Held { id, batches, fetch_next: 0, fetch_req_id: 0 });
-            return Some(ok(
-                "poll",
-                req_id,
-                start,
-                PollReply {
-                    have_message: true,
-                    topic: &topic,
-                    database: &db,
-                    vgroup_id: VGROUP_ID,
-                    message_type: 1,
-                    message_id: id,
-                    offset,
-                },
-            ));
+            let reply = PollReply {
+                have_message: true,
+                topic,
+                database: db,
+                vgroup_id: VGROUP_ID,
+                message_type: 1,
+                message_id: id,
+                offset,
+            };
+            self.held = Some(Held { id, reply: reply.clone(), with_table_names, batches, fetch_next: 0, fetch_req_id: 0 });
+            return Some(ok("poll", req_id, start, reply));
         }
         None
     }
@@ -574,11 +638,11 @@ impl TmqSession {
         };
         match action {
             "fetch_raw_data" => {
-                let raw = encode_data_message(&held.batches, 0, rows_in(&held.batches));
+                let raw = encode_data_message(&held.batches, held.with_table_names, 0, rows_in(&held.batches));
                 Reply::Binary(action8_frame(req_id, 0, "", message_id, start, Some((2, &raw))))
             }
             "fetch_raw" => {
-                let raw = encode_data_message(&held.batches, 0, rows_in(&held.batches));
+                let raw = encode_data_message(&held.batches, held.with_table_names, 0, rows_in(&held.batches));
                 let mut out = Vec::with_capacity(38 + raw.len());
                 out.extend_from_slice(&timing_ns(start).to_le_bytes());
                 out.extend_from_slice(&req_id.to_le_bytes());
@@ -603,8 +667,9 @@ impl TmqSession {
                     return Reply::Text(serde_json::to_vec(&body).unwrap_or_default());
                 };
                 let rs = &b.rows;
+                let table_name = if held.with_table_names { b.table.as_str() } else { "" };
                 let extra = serde_json::json!({
-                    "message_id": message_id, "completed": false, "table_name": "",
+                    "message_id": message_id, "completed": false, "table_name": table_name,
                     "rows": rs.num_rows(), "fields_count": rs.fields.len(),
                     "fields_names": rs.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
                     "fields_types": rs.fields.iter().map(|f| f.ty.id()).collect::<Vec<_>>(),
@@ -641,8 +706,29 @@ where
     let (rd, wr) = tokio::io::split(io);
     let mut reader = FrameReader::new(tokio::io::BufReader::new(rd), shared.config.max_message_bytes);
     let mut writer = FrameWriter::new(wr);
-    let server = shared.clone();
     let mut session = TmqSession::new(shared);
+    serve_session(&mut reader, &mut writer, &mut session, &mut shutdown).await
+}
+
+impl Drop for TmqSession {
+    /// However the connection ended (closed, dropped by a fault, the server stopping), a
+    /// subscribed consumer is gone: TDengine rebalances its topics for a moment (`drop topic` →
+    /// 1007 meanwhile).
+    fn drop(&mut self) {
+        self.leave(true);
+    }
+}
+
+/// The request loop of one connection.
+async fn serve_session<R, W>(
+    reader: &mut FrameReader<R>,
+    writer: &mut FrameWriter<W>,
+    session: &mut TmqSession,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
     loop {
         let msg = tokio::select! {
             m = reader.read_message() => m,
@@ -675,7 +761,7 @@ where
             Err(ReadError::Io(_)) => return,
         };
         if !replies.is_empty() {
-            server.faults.delay_reply().await;
+            session.shared.faults.delay_reply().await;
         }
         for r in replies {
             let res = match r {

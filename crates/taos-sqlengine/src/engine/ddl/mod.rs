@@ -195,8 +195,9 @@ pub(crate) fn run_ddl(
         Statement::CreateTopic {
             name,
             if_not_exists,
+            meta,
             source,
-        } => crate::engine::topic::create_topic(engine, cat, ctx, sql, name, if_not_exists, source),
+        } => crate::engine::topic::create_topic(engine, cat, ctx, sql, name, if_not_exists, meta, source),
         Statement::DropTopic { name, if_exists } => crate::engine::topic::drop_topic(cat, &name, if_exists),
         _ => Err(crate::engine::errors::unsupported(sql.trim())),
     }

@@ -4,6 +4,7 @@
 pub(super) mod describe;
 pub(super) mod show;
 pub(super) mod system_tables;
+pub(super) mod tmq;
 
 use crate::types::{DataType, Field, Value};
 

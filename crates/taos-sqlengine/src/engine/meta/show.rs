@@ -266,19 +266,8 @@ pub(crate) fn show(
                 t.into_iter().map(|t| vec![str_col(&t.name)]).collect(),
             ))
         }
-        ShowKind::Subscriptions => {
-            let fields = vec![
-                vfield("topic_name", 205),
-                vfield("consumer_group", 193),
-                Field::fixed("vgroup_id", DataType::Int),
-                vfield("consumer_id", 256),
-                vfield("user", 24),
-                vfield("fqdn", 128),
-                vfield("offset", 64),
-                Field::fixed("rows", DataType::BigInt),
-            ];
-            Ok(ResultSet::from_rows(fields, ms, vec![]))
-        }
+        ShowKind::Consumers => Ok(super::tmq::consumers(cat)),
+        ShowKind::Subscriptions => Ok(super::tmq::subscriptions(cat)),
         ShowKind::Dnodes | ShowKind::Vgroups { .. } => Err(crate::engine::errors::unsupported("show")),
     }
 }

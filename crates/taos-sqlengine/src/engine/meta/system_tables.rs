@@ -251,6 +251,8 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
             }
             ResultSet::from_rows(fields, ms, rows)
         }
+        "ins_subscriptions" => super::tmq::subscriptions(cat),
+        "perf_consumers" => super::tmq::consumers(cat),
         "ins_topics" => {
             let fields = vec![
                 vfield("topic_name", 192),

@@ -118,6 +118,15 @@ impl<'a> Parser<'a> {
         if self.eat_kw("topic") {
             let if_not_exists = self.if_not_exists()?;
             let name = self.ident()?;
+            let meta = if self.eat_kw("with") {
+                self.expect_kw("meta")?;
+                Some("WITH META")
+            } else if self.eat_kw("only") {
+                self.expect_kw("meta")?;
+                Some("ONLY META")
+            } else {
+                None
+            };
             self.expect_kw("as")?;
             let source = if self.eat_kw("database") {
                 TopicSource::Database(self.ident()?)
@@ -135,6 +144,7 @@ impl<'a> Parser<'a> {
             return Ok(Statement::CreateTopic {
                 name,
                 if_not_exists,
+                meta,
                 source,
             });
         }

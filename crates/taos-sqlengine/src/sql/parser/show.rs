@@ -118,6 +118,7 @@ impl<'a> Parser<'a> {
             "vgroups" => ShowKind::Vgroups { db: None },
             "topics" => ShowKind::Topics,
             "subscriptions" => ShowKind::Subscriptions,
+            "consumers" => ShowKind::Consumers,
             _ => return Err(incomplete()),
         };
         Ok(Statement::Show(kind))

@@ -5,11 +5,11 @@
 //   node scripts/build-native.mjs [--profile release|dist] [--target TRIPLE] [-- NAPI_BUILD_FLAGS…]
 //
 // `release` (`npm run build:native`, and `npm install` through `prepare`) is the developing build:
-// `cargo test --release` shares its artefacts, so Rust compiles once. `dist` (`npm run
-// build:release`) is what ships: LTO, one codegen unit, stripped; the binary is also copied into
-// npm/<platform>/, from where scripts/stage-packages.mjs packs it. TAOSJS_NATIVE_PROFILE picks the
-// profile when no --profile is given (CI builds dist, and tests that binary). Flags after `--` go
-// to `napi build` (the release workflow's cross-compiling `--use-napi-cross` or `-x`).
+// `cargo test --release --workspace` shares its artefacts, so Rust compiles once (see below). `dist`
+// (`npm run build:release`) is what ships: LTO, one codegen unit, stripped; the binary is also
+// copied into npm/<platform>/, from where scripts/stage-packages.mjs packs it.
+// TAOSJS_NATIVE_PROFILE picks the profile when no --profile is given. Flags after `--` go to `napi
+// build` (the release workflow's cross-compiling `--use-napi-cross` or `-x`).
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -42,11 +42,20 @@ if (!target) {
   process.exit(1)
 }
 
+// Cargo compiles a crate once per feature set, and resolves features per command: for
+// `-p taosjs-napi` alone it enables fewer features of serde, syn, chrono… than for `cargo test
+// --workspace`, which adds every member and the dev-dependencies; each difference recompiles the
+// crate and everything above it (the whole graph, for syn and serde). So the developing build
+// resolves as the tests do: every member of the workspace, and a dev target (`--examples`; cargo
+// activates dev-dependencies for it, and `cargo test` builds the examples anyway). What it builds
+// besides the addon is the members' libraries, which the tests need, and one small example. The
+// shipping build resolves for the addon alone: nothing a test needs goes into it.
+const shareWithTests = args.profile === 'release' ? ['--', '--workspace', '--lib', '--examples'] : []
 const napi = join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js')
 run(process.execPath, [
   napi, 'build', '--platform', '--profile', args.profile, '--target', target,
   '--manifest-path', 'crates/taosjs-napi/Cargo.toml', '--output-dir', '.',
-  ...napiFlags,
+  ...napiFlags, ...shareWithTests,
 ])
 
 if (args.profile === 'dist') {

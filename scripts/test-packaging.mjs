@@ -150,7 +150,7 @@ console.log(`packaging test for ${platform} in ${work}`)
 try {
   // The binary to ship: the dist build `npm run build:release` put in npm/<platform>/, unless the
   // repository's own build is newer (a stale dist binary would not match the facade); that one
-  // (release profile unless CI built dist) is stripped as the dist profile strips.
+  // (release profile; CI's too) is stripped as the dist profile strips.
   let binary = args.binary
   let binaryKind = 'given'
   const dist = join(root, 'npm', platform, binaryFile)

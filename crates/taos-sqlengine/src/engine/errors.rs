@@ -44,6 +44,7 @@ pub mod ecode {
     pub const NOT_ALLOWED_WIN_QUERY: u16 = 9808;
     pub const ONLY_TAG_JSON: u16 = 9810;
     pub const WINDOW_PSEUDO_COLUMN: u16 = 9816;
+    pub const INVALID_INTERP_CLAUSE: u16 = 9821;
     pub const NO_VALID_FUNC_IN_WIN: u16 = 9822;
     pub const INVALID_EXPR_USAGE: u16 = 9831;
     pub const VALID_PRIM_TS_REQUIRED: u16 = 9844;

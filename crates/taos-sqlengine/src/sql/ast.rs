@@ -346,6 +346,8 @@ pub enum Fill {
     Value(Vec<Expr>),
     Prev,
     Next,
+    /// INTERP only: the nearer of the previous and next rows (the previous one on a tie).
+    Near,
     Linear,
 }
 
@@ -377,11 +379,13 @@ pub enum Window {
         /// `count_window(n, c1, c2)`: only rows where one of the columns is not NULL count.
         cols: Vec<String>,
     },
-    /// `RANGE(start, end) EVERY(step) FILL(…)` for INTERP.
+    /// `RANGE(start[, end]) EVERY(step) FILL(…)` for INTERP.
     Interp {
-        range: Option<(Expr, Expr)>,
+        range: Option<(Expr, Option<Expr>)>,
         every: Option<Expr>,
         fill: Option<Fill>,
+        /// `FILL(PREV|NEXT|NEAR, values…)`: values given to a mode that takes none.
+        fill_values_misplaced: bool,
     },
 }
 

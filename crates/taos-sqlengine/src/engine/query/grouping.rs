@@ -833,7 +833,8 @@ pub(super) fn apply_fill(
             let next = (i + 1..rows.len())
                 .find_map(|j| windows[j].1.as_ref().map(|r| (windows[j].0, r[c].clone())));
             rows[i][c] = match mode {
-                Fill::Null | Fill::None => Value::Null,
+                // NEAR is INTERP's; the parser refuses it for windows
+                Fill::Null | Fill::None | Fill::Near => Value::Null,
                 Fill::Value(vals) => match vals.get(k) {
                     Some(Expr::Int(v)) => match &rows[i][c] {
                         _ if matches!(
@@ -881,7 +882,7 @@ pub(super) fn interp_rows(
     outs: &[OutCol],
     key_exprs: &[BExpr],
     args: &[(BExpr, Field)],
-    range: Option<&(Expr, Expr)>,
+    range: Option<&(Expr, Option<Expr>)>,
     every: Option<&Expr>,
     fill: Option<&Fill>,
 ) -> Result<Vec<Vec<Value>>, TdError> {
@@ -895,7 +896,8 @@ pub(super) fn interp_rows(
     let Some((a, z)) = range else {
         return Err(unsupported("interp without range"));
     };
-    let (Some(start), Some(end)) = (ts_of(a), ts_of(z)) else {
+    // RANGE(t) is the single point t
+    let (Some(start), Some(end)) = (ts_of(a), z.as_ref().map_or(ts_of(a), ts_of)) else {
         return Err(err(
             ecode::INVALID_TIMESTAMP_FORMAT,
             "Invalid timestamp format",
@@ -972,6 +974,21 @@ pub(super) fn interp_rows(
                                 Value::Null
                             }
                         },
+                        Some(Fill::Near) => {
+                            // the nearer row; the previous one on a tie
+                            let near = match (prev, next) {
+                                (Some(p), Some(n)) if ts[n] - t < t - ts[p] => Some(n),
+                                (Some(p), _) => Some(p),
+                                (None, n) => n,
+                            };
+                            match near {
+                                Some(i) => vals[ai][i].clone(),
+                                None => {
+                                    skip = true;
+                                    Value::Null
+                                }
+                            }
+                        }
                         Some(Fill::Linear) => match (prev, next) {
                             (Some(p), Some(n)) => {
                                 match (to_f64(&vals[ai][p]), to_f64(&vals[ai][n])) {
@@ -994,9 +1011,10 @@ pub(super) fn interp_rows(
                 row_vals.push(v);
             }
             if !skip {
+                // the duration slot carries `_isfilled` (1: no row at exactly t)
                 let gc = GroupCtx {
                     aggs: &row_vals,
-                    window: Some((t, t, 0)),
+                    window: Some((t, t, i64::from(!exact))),
                 };
                 let rep = prev.or(next).map(|i| g[i]);
                 out.push(

@@ -46,6 +46,7 @@ pub(crate) fn exec_select(
             "slimit/soffset only available for PARTITION/GROUP BY query",
         ));
     }
+    check_interp_clauses(sel)?;
     if sel.having.is_some() && !grouped && sel.window.is_none() {
         return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
     }
@@ -203,6 +204,12 @@ pub(crate) fn exec_select(
                     ));
                 }
                 let (arg, mut f) = b.bind(&args[0], true)?;
+                if !is_numeric(f.ty) || f.ty.is_decimal() {
+                    return Err(err(
+                        ecode::FUNC_PARAM_TYPE,
+                        "Invalid parameter data type : interp",
+                    ));
+                }
                 f.name = out_name(item);
                 interp_args.push((arg, f.clone()));
                 outs.push(OutCol {
@@ -482,10 +489,10 @@ pub(crate) fn exec_select(
         return Err(e);
     }
     let mut out_rows: Vec<Vec<Value>> =
-        if let Some(Window::Interp { range, every, fill }) = &sel.window {
-            if interp_args.is_empty() {
-                return Err(unsupported("range/every without interp"));
-            }
+        if let Some(Window::Interp {
+            range, every, fill, ..
+        }) = &sel.window
+        {
             interp_rows(
                 engine,
                 &rel,
@@ -554,6 +561,52 @@ pub(crate) fn exec_select(
         r.truncate(visible);
     }
     Ok(ResultSet::from_rows(fields, rel.precision, out_rows))
+}
+
+/// INTERP needs RANGE, EVERY and FILL (a single-point RANGE needs no EVERY); those clauses
+/// need INTERP; PREV/NEXT/NEAR take no fill values.
+fn check_interp_clauses(sel: &Select) -> Result<(), TdError> {
+    let has_interp = sel
+        .items
+        .iter()
+        .any(|i| i.expr.any(&|e| matches!(e, Expr::Func { name, .. } if name == "interp")));
+    let missing = || {
+        err(
+            ecode::INVALID_INTERP_CLAUSE,
+            "Missing RANGE clause, EVERY clause or FILL clause",
+        )
+    };
+    match &sel.window {
+        Some(Window::Interp {
+            range,
+            every,
+            fill,
+            fill_values_misplaced,
+        }) => {
+            if !has_interp {
+                return Err(err(
+                    ecode::INVALID_INTERP_CLAUSE,
+                    "Invalid usage of RANGE clause, EVERY clause or FILL clause",
+                ));
+            }
+            let single_point = matches!(range, Some((_, None))) && every.is_none();
+            if (range.is_none() || every.is_none() || fill.is_none()) && !single_point {
+                return Err(missing());
+            }
+            if matches!(fill, None | Some(Fill::None)) {
+                return Err(err(ecode::WRONG_VALUE_TYPE, "Unsupported fill type"));
+            }
+            if *fill_values_misplaced {
+                return Err(err(
+                    ecode::WRONG_VALUE_TYPE,
+                    "Invalid value type: Can't specify fill values",
+                ));
+            }
+            Ok(())
+        }
+        _ if has_interp => Err(missing()),
+        _ => Ok(()),
+    }
 }
 
 /// GROUP BY (else PARTITION BY) keys as expressions: a position names a select item, a name

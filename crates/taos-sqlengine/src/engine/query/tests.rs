@@ -178,14 +178,18 @@ fn window_offsets_are_milliseconds_applied_as_precision_units() {
     );
 }
 
-#[test]
-fn windows_answer_like_tdengine() {
-    let e = setup(&[
+fn windows_data() -> Engine {
+    setup(&[
         "create stable st (ts timestamp, v int, s varchar(8), b bool) tags (g int, site varchar(8))",
         "insert into c1 using st tags (1, 'north') values ('2024-01-01 00:00:00', 1, 'a', true) ('2024-01-01 00:00:04', 2, 'a', true) ('2024-01-01 00:00:09', 7, 'b', false) ('2024-01-01 00:00:20', 8, 'b', false) ('2024-01-01 00:00:21', null, null, null) ('2024-01-01 00:00:23', 3, 'a', true) ('2024-01-01 00:00:40', 9, 'c', true) ('2024-01-01 00:00:41', 1, 'c', false)",
         "insert into c2 using st tags (2, 'north') values ('2024-01-01 00:00:02', 5, 'x', true) ('2024-01-01 00:00:12', 6, 'x', true) ('2024-01-01 00:00:13', 2, 'y', false)",
         "insert into c3 using st tags (3, 'south') values ('2024-01-01 00:00:30', 4, 'z', true)",
-    ]);
+    ])
+}
+
+#[test]
+fn windows_answer_like_tdengine() {
+    let e = windows_data();
     check(
         &e,
         &[
@@ -214,6 +218,26 @@ fn windows_answer_like_tdengine() {
             ("select _wstart, v from c1 interval(10s)", "error 9831"),
             ("select _wstart, count(*), count(*) + 1 from c1 where ts >= '2024-01-01 00:00:00' and ts < '2024-01-01 00:00:40' interval(10s) fill(value, 1)", "error 9733"),
             ("select _wstart, count(*) from c1 interval(10s) group by v", "error 9764"),
+        ],
+    );
+}
+
+#[test]
+fn interp_answers_like_tdengine() {
+    let e = windows_data();
+    check(
+        &e,
+        &[
+            ("select _irowts, interp(v) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:10') every(2s) fill(near)", "00:00:00|1; 00:00:02|1; 00:00:04|2; 00:00:06|2; 00:00:08|7; 00:00:10|7"),
+            ("select _irowts, _isfilled, interp(v) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:05') every(1s) fill(linear)", "00:00:00|false|1; 00:00:01|true|1; 00:00:02|true|1; 00:00:03|true|1; 00:00:04|false|2; 00:00:05|true|3"),
+            ("select _irowts, interp(v) from c1 range('2024-01-01 00:00:04') fill(prev)", "00:00:04|2"),
+            ("select _irowts, interp(v) from c1 range('2024-01-01 00:00:42', '2024-01-01 00:00:44') every(1s) fill(near)", "00:00:42|1; 00:00:43|1; 00:00:44|1"),
+            ("select interp(v) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:10') every(2s)", "error 9821"),
+            ("select _irowts, interp(v) from c1 range('2024-01-01 00:00:05')", "error 9733"),
+            ("select count(*) from c1 fill(prev)", "error 9821"),
+            ("select _irowts, interp(v) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:10') every(2s) fill(prev, 5)", "error 9733"),
+            ("select _irowts, interp(s) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:04') every(1s) fill(prev)", "error 10242"),
+            ("select _wstart, count(*) from c1 interval(10s) fill(near)", "error 9728"),
         ],
     );
 }

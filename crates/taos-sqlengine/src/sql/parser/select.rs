@@ -392,7 +392,8 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
-    pub(super) fn fill_clause(&mut self) -> PResult<Option<Fill>> {
+    /// `FILL(mode[, values])`; NEAR only for INTERP.
+    pub(super) fn fill_clause(&mut self, interp: bool) -> PResult<Option<Fill>> {
         if !self.eat_kw("fill") {
             return Ok(None);
         }
@@ -405,6 +406,7 @@ impl<'a> Parser<'a> {
             "prev" => Fill::Prev,
             "next" => Fill::Next,
             "linear" => Fill::Linear,
+            "near" if interp => Fill::Near,
             "value" | "value_f" => {
                 self.expect(Tk::Comma)?;
                 let mut vals = vec![self.unary()?];
@@ -420,12 +422,16 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn window(&mut self) -> PResult<Option<Window>> {
-        if self.is_kw("range") || self.is_kw("every") {
+        if self.is_kw("range") || self.is_kw("every") || self.is_kw("fill") {
+            // INTERP's clauses: RANGE(start[, end]) EVERY(step) FILL(mode[, values])
             let range = if self.eat_kw("range") {
                 self.expect(Tk::LParen)?;
                 let a = self.additive()?;
-                self.expect(Tk::Comma)?;
-                let b = self.additive()?;
+                let b = if self.eat(Tk::Comma) {
+                    Some(self.additive()?)
+                } else {
+                    None
+                };
                 self.expect(Tk::RParen)?;
                 Some((a, b))
             } else {
@@ -433,14 +439,42 @@ impl<'a> Parser<'a> {
             };
             let every = if self.eat_kw("every") {
                 self.expect(Tk::LParen)?;
-                let e = self.additive()?;
+                let e = self.duration_literal()?;
                 self.expect(Tk::RParen)?;
                 Some(e)
             } else {
                 None
             };
-            let fill = self.fill_clause()?;
-            return Ok(Some(Window::Interp { range, every, fill }));
+            let mut fill_values_misplaced = false;
+            let fill = if self.is_kw("fill")
+                && ["prev", "next", "near"]
+                    .iter()
+                    .any(|m| self.is_kw_at(2, m))
+                && self.peek_at(3).kind == Tk::Comma
+            {
+                // `fill(prev, 1)`: parsed, refused when translated
+                self.bump();
+                self.bump();
+                let mode = self.any_ident()?;
+                while self.eat(Tk::Comma) {
+                    self.unary()?;
+                }
+                self.expect(Tk::RParen)?;
+                fill_values_misplaced = true;
+                Some(match mode.as_str() {
+                    "prev" => Fill::Prev,
+                    "next" => Fill::Next,
+                    _ => Fill::Near,
+                })
+            } else {
+                self.fill_clause(true)?
+            };
+            return Ok(Some(Window::Interp {
+                range,
+                every,
+                fill,
+                fill_values_misplaced,
+            }));
         }
         if self.eat_kw("interval") {
             self.expect(Tk::LParen)?;
@@ -459,7 +493,7 @@ impl<'a> Parser<'a> {
             } else {
                 None
             };
-            let fill = self.fill_clause()?;
+            let fill = self.fill_clause(false)?;
             return Ok(Some(Window::Interval {
                 interval,
                 offset,

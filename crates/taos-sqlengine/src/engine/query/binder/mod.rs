@@ -165,6 +165,11 @@ impl<'a, 'r> Binder<'a, 'r> {
                 if table.is_none() && lname == "_irowts" && self.interp {
                     return Ok((BExpr::WStart, Field::fixed("_irowts", DataType::Timestamp)));
                 }
+                if table.is_none() && lname == "_isfilled" && self.interp {
+                    // INTERP keeps "was this point filled" in the window's duration slot
+                    let f = Field::fixed("_isfilled", DataType::Bool);
+                    return Ok((BExpr::Cast(Box::new(BExpr::WDuration), f.clone()), f));
+                }
                 if table.is_none() && matches!(lname.as_str(), "_wstart" | "_wend" | "_wduration") {
                     if !self.has_window {
                         return Err(err(

@@ -361,3 +361,98 @@ fn write_record(out: &mut Vec<u8>, wire: DataType, target: Target, col: &BindCol
     put_u32(out, start, total);
     Ok(())
 }
+
+/// One `TAOS_STMT2_BIND` record of an encoded bind, borrowed from the message. The binary
+/// `stmt2_bind` body is libtaos's `TAOS_STMT2_BINDV` serialised (taosAdapter points the C
+/// structure into it); the native transport reads it back with [`bind_records`] to hand the
+/// same checked values to `taos_stmt2_bind_param` itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BindRecord<'a> {
+    /// TDengine's type id.
+    pub buffer_type: i32,
+    pub num: usize,
+    /// One byte per row, 1 = NULL.
+    pub is_null: &'a [u8],
+    /// `num` little-endian i32 value lengths (variable-length types only).
+    pub lengths: Option<&'a [u8]>,
+    /// Fixed-width values back to back, or the variable-length values concatenated; empty when
+    /// every row is NULL.
+    pub buffer: &'a [u8],
+}
+
+/// The records of one table of an encoded bind.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BindTableRecords<'a> {
+    /// The table name without its NUL, when the statement takes one.
+    pub name: Option<&'a [u8]>,
+    pub tags: Vec<BindRecord<'a>>,
+    pub columns: Vec<BindRecord<'a>>,
+}
+
+/// Reads back a message made by [`encode_bind`] (header included).
+pub fn bind_records(message: &[u8]) -> Result<Vec<BindTableRecords<'_>>> {
+    let bad = |what: &str| Error::internal(format!("stmt2 bind message is malformed: {what}"));
+    let payload = message.get(PAYLOAD..).ok_or_else(|| bad("no payload"))?;
+    let u32_at = |at: usize| -> Result<usize> {
+        payload
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .ok_or_else(|| bad("header"))
+    };
+    let count = u32_at(4)?;
+    let (tag_count, col_count) = (u32_at(8)?, u32_at(12)?);
+    let (names_offset, tags_offset, cols_offset) = (u32_at(16)?, u32_at(20)?, u32_at(24)?);
+    let mut tables = vec![BindTableRecords::default(); count];
+    if names_offset != 0 {
+        let lens = payload.get(names_offset..names_offset + 2 * count).ok_or_else(|| bad("name lengths"))?;
+        let mut at = names_offset + 2 * count;
+        for (i, t) in tables.iter_mut().enumerate() {
+            let len = u16::from_le_bytes([lens[2 * i], lens[2 * i + 1]]) as usize;
+            let name = payload.get(at..at + len).ok_or_else(|| bad("table name"))?;
+            t.name = Some(name.strip_suffix(&[0]).unwrap_or(name));
+            at += len;
+        }
+    }
+    for (offset, per_table, is_tags) in [(tags_offset, tag_count, true), (cols_offset, col_count, false)] {
+        if offset == 0 || per_table == 0 {
+            continue;
+        }
+        let mut at = offset + 4 * count;
+        for t in tables.iter_mut() {
+            for _ in 0..per_table {
+                let (record, next) = read_record(payload, at).ok_or_else(|| bad("record"))?;
+                if is_tags {
+                    t.tags.push(record);
+                } else {
+                    t.columns.push(record);
+                }
+                at = next;
+            }
+        }
+    }
+    Ok(tables)
+}
+
+fn read_record(p: &[u8], start: usize) -> Option<(BindRecord<'_>, usize)> {
+    let u32_at = |at: usize| p.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let total = u32_at(start)? as usize;
+    let buffer_type = u32_at(start + 4)? as i32;
+    let num = u32_at(start + 8)? as usize;
+    let mut at = start + 12;
+    let is_null = p.get(at..at + num)?;
+    at += num;
+    let have_length = *p.get(at)? != 0;
+    at += 1;
+    let lengths = if have_length {
+        let l = p.get(at..at + 4 * num)?;
+        at += 4 * num;
+        Some(l)
+    } else {
+        None
+    };
+    let buffer_len = u32_at(at)? as usize;
+    at += 4;
+    let buffer = p.get(at..at + buffer_len)?;
+    at += buffer_len;
+    (at - start == total).then_some((BindRecord { buffer_type, num, is_null, lengths, buffer }, at))
+}

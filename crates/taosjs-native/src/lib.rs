@@ -1,0 +1,47 @@
+//! The native (`taos://`) transport of taosjs: TDengine's own client library (libtaos),
+//! loaded at run time — nothing is linked at build time, and nothing native is loaded until
+//! the first native connection (WebSocket users never load it).
+//!
+//! Why not the published `taos` crate's native path (`taos-optin`): against a real TDengine
+//! 3.3.7.5 client it aborts the process on a DECIMAL(10,2) column, panics on DECIMAL(30,5) and
+//! BLOB, segfaults inside libtaos on a parameterised SELECT through stmt v1, has no stmt2, and
+//! blocks runtime threads in connect and TMQ (docs/architecture.md has the measurements). This
+//! crate keeps its good idea — the callback API (`taos_query_a`, `taos_fetch_raw_block_a`), so
+//! no query blocks a thread — and otherwise reuses the core: raw blocks are decoded by
+//! `taosjs_core::block` (the format taosAdapter forwards), binds are checked and converted by
+//! `taosjs_core::stmt2`, errors are `taosjs_core::Error` with TDengine's code.
+//!
+//! Threads: queries and fetches answer on libtaos's own threads through C callbacks (which
+//! never unwind into C); calls that only exist in blocking form (connect, stmt2, stmt v1,
+//! schemaless, TMQ) run on tokio's blocking pool, never on a runtime worker or Node's main
+//! thread; releases from callbacks and `Drop` go to one release thread.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), taosjs_core::Error> {
+//! use taosjs_core::{decode_block_with_fields, ConnectConfig};
+//! let config = ConnectConfig::from_dsn("ws://root:taosdata@localhost:6030/db")?; // taos:// in the facade
+//! let client = taosjs_native::NativeClient::connect(&config).await?;
+//! let outcome = client.query("select * from meters", None).await?;
+//! if let Some(rows) = outcome.rows {
+//!     while let Some(raw) = rows.fetch_block().await? {
+//!         let block = decode_block_with_fields(&raw, Some(rows.fields()))?;
+//!         println!("{} rows", block.rows);
+//!     }
+//! }
+//! client.close().await;
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod bindv;
+mod client;
+mod library;
+mod ptr;
+mod reaper;
+mod result;
+mod stmt2;
+
+pub use client::{NativeClient, QueryOutcome};
+pub use library::{check_file, candidates, Candidate, Library, DRIVER_NAME, LIBRARY_NAME, LIBRARY_PATH_ENV};
+pub use result::ResultSet;
+pub use stmt2::NativeStmt2;

@@ -1,5 +1,5 @@
-//! Connection settings from a DSN (`ws://user:pass@h1:6041,h2:6042/db?timezone=UTC`) plus
-//! explicit overrides.
+//! Connection settings from a DSN (`ws://user:pass@h1:6041,h2:6042/db?timezone=UTC`, or
+//! `taos://user:pass@host:6030/db` for the native client library) plus explicit overrides.
 //!
 //! We parse DSNs ourselves instead of with `mdsn`: its errors echo the whole input (password
 //! included) and it panics on a bad percent escape in an address.
@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 
 pub const DEFAULT_HOST: &str = "localhost";
 pub const DEFAULT_PORT: u16 = 6041;
+/// taosd's own port, which the native client library (`taos://`) talks to.
+pub const DEFAULT_NATIVE_PORT: u16 = 6030;
 pub const DEFAULT_USER: &str = "root";
 pub const DEFAULT_PASSWORD: &str = "taosdata";
 /// The official Rust client also waits 10 s for the login.
@@ -21,6 +23,9 @@ pub enum Scheme {
     #[default]
     Ws,
     Wss,
+    /// `taos://`: TDengine's client library (libtaos) talking to taosd directly. A DSN without
+    /// a host leaves the endpoints empty: the library then uses `firstEp` of its `taos.cfg`.
+    Native,
 }
 
 impl Scheme {
@@ -28,6 +33,15 @@ impl Scheme {
         match self {
             Scheme::Ws => "ws",
             Scheme::Wss => "wss",
+            Scheme::Native => "taos",
+        }
+    }
+
+    /// The port of an endpoint written without one.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Ws | Scheme::Wss => DEFAULT_PORT,
+            Scheme::Native => DEFAULT_NATIVE_PORT,
         }
     }
 }
@@ -159,7 +173,7 @@ impl ConnectConfig {
         }
         match (o.host, o.port) {
             (Some(host), port) => {
-                self.endpoints = vec![Endpoint { host, port: port.unwrap_or(DEFAULT_PORT) }];
+                self.endpoints = vec![Endpoint { host, port: port.unwrap_or(self.scheme.default_port()) }];
             }
             (None, Some(port)) => self.endpoints.iter_mut().for_each(|e| e.port = port),
             (None, None) => {}
@@ -203,13 +217,18 @@ fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
     let scheme = match scheme_str.to_ascii_lowercase().as_str() {
         "ws" | "taosws" => Scheme::Ws,
         "wss" | "taoswss" => Scheme::Wss,
+        "taos" => Scheme::Native,
         other => {
             return Err(Error::not_supported(format!(
-                "DSN scheme `{other}` is not supported (use ws://, wss:// or taosws://)"
+                "DSN scheme `{other}` is not supported (use ws://, wss:// or taosws:// through taosAdapter, or taos:// for the native client library)"
             )))
         }
     };
     let mut config = ConnectConfig { scheme, ..ConnectConfig::default() };
+    if scheme == Scheme::Native {
+        // No host in the DSN: the client library's taos.cfg (firstEp) decides.
+        config.endpoints.clear();
+    }
 
     // The credentials end at the last '@', found before anything else is split off: a raw '@',
     // '?', '#' or '/' inside a password must neither be parsed as a host, database or parameter
@@ -247,7 +266,7 @@ fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
             if item.is_empty() {
                 continue;
             }
-            endpoints.push(parse_endpoint(item)?);
+            endpoints.push(parse_endpoint(item, scheme.default_port())?);
         }
         if !endpoints.is_empty() {
             config.endpoints = endpoints;
@@ -281,7 +300,7 @@ fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
     Ok(config)
 }
 
-fn parse_endpoint(item: &str) -> Result<Endpoint> {
+fn parse_endpoint(item: &str, default_port: u16) -> Result<Endpoint> {
     let (host, port) = if let Some(rest) = item.strip_prefix('[') {
         let (h, after) = rest.split_once(']').ok_or_else(|| invalid(format!("address `{item}` lacks ']'")))?;
         (h.to_string(), after.strip_prefix(':'))
@@ -292,7 +311,7 @@ fn parse_endpoint(item: &str) -> Result<Endpoint> {
         }
     };
     let port = match port {
-        None | Some("") => DEFAULT_PORT,
+        None | Some("") => default_port,
         Some(p) => p
             .parse::<u16>()
             .ok()
@@ -430,5 +449,21 @@ mod tests {
         assert!(ConnectConfig::from_dsn("localhost:6041").is_err());
         let c = ConnectConfig::from_dsn("ws://root:s3cret@h").unwrap();
         assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn taos_dsns_name_the_native_library_with_taosd_s_port_or_its_taos_cfg() {
+        let c = ConnectConfig::from_dsn("taos://alice:p%40ss@db1.example:6031,db2.example/power?timezone=UTC").unwrap();
+        assert_eq!(c.scheme, Scheme::Native);
+        assert_eq!(c.endpoints, vec![ep("db1.example", 6031), ep("db2.example", 6030)]);
+        assert_eq!((c.user.as_str(), c.password.as_str()), ("alice", "p@ss"));
+        assert_eq!(c.database.as_deref(), Some("power"));
+        assert_eq!(c.timezone.as_deref(), Some("UTC"));
+        // No host: the library's taos.cfg (firstEp) decides.
+        let c = ConnectConfig::from_dsn("taos://root:taosdata@/db").unwrap();
+        assert!(c.endpoints.is_empty());
+        assert_eq!(ConnectConfig::from_dsn("taos://").unwrap().endpoints, vec![]);
+        let o = ConnectOverrides { host: Some("h".into()), ..Default::default() };
+        assert_eq!(ConnectConfig::from_parts(Some("taos://"), o).unwrap().endpoints, vec![ep("h", 6030)]);
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod bind;
 pub mod block;
+pub mod decimals;
 pub mod dsn;
 pub mod error;
 pub mod message;

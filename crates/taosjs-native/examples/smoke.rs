@@ -1,4 +1,4 @@
-use taosjs_core::{decode_block_with_fields, ConnectConfig, Endpoint};
+use taosjs_core::{ConnectConfig, Endpoint};
 #[tokio::main]
 async fn main() {
     let mut config = ConnectConfig::default();
@@ -12,7 +12,7 @@ async fn main() {
                 println!("{sql}: {:?}", o.info);
                 if let Some(rows) = o.rows {
                     while let Some(raw) = rows.fetch_block().await.unwrap() {
-                        println!("raw {} bytes: {:?}", raw.len(), decode_block_with_fields(&raw, Some(rows.fields())));
+                        println!("raw {} bytes: {:?}", raw.raw.len(), raw.decode());
                     }
                 }
             }

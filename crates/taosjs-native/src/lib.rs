@@ -18,13 +18,13 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), taosjs_core::Error> {
-//! use taosjs_core::{decode_block_with_fields, ConnectConfig};
-//! let config = ConnectConfig::from_dsn("ws://root:taosdata@localhost:6030/db")?; // taos:// in the facade
+//! use taosjs_core::ConnectConfig;
+//! let config = ConnectConfig::from_dsn("taos://root:taosdata@localhost:6030/db")?;
 //! let client = taosjs_native::NativeClient::connect(&config).await?;
 //! let outcome = client.query("select * from meters", None).await?;
 //! if let Some(rows) = outcome.rows {
-//!     while let Some(raw) = rows.fetch_block().await? {
-//!         let block = decode_block_with_fields(&raw, Some(rows.fields()))?;
+//!     while let Some(fetched) = rows.fetch_block().await? {
+//!         let block = fetched.decode()?;
 //!         println!("{} rows", block.rows);
 //!     }
 //! }

@@ -11,7 +11,7 @@
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
-use taosjs_core::{DataType, Error, ErrorKind, Field, Precision, QueryInfo};
+use taosjs_core::{DataType, Error, ErrorKind, FetchedBlock, Field, Precision, QueryInfo};
 use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 
 use crate::api;
@@ -215,10 +215,15 @@ impl ResultSet {
         self.precision
     }
 
-    /// The next raw block (decode it with [`taosjs_core::decode_block_with_fields`] and
-    /// [`ResultSet::fields`]), or `None` once every row was read (the result is then
+    /// The next raw block with the result's fields (decode it with [`FetchedBlock::decode`],
+    /// on the caller's thread), or `None` once every row was read (the result is then
     /// released). Errors from the server are Query errors with TDengine's code.
-    pub async fn fetch_block(&self) -> Result<Option<Vec<u8>>, Error> {
+    pub async fn fetch_block(&self) -> Result<Option<FetchedBlock>, Error> {
+        let raw = self.fetch_raw_block().await?;
+        Ok(raw.map(|raw| FetchedBlock { raw, fields: Arc::clone(&self.fields) }))
+    }
+
+    async fn fetch_raw_block(&self) -> Result<Option<Vec<u8>>, Error> {
         match &self.holder {
             Holder::Query(state) => {
                 let guard = Arc::clone(state).try_lock_owned().map_err(|_| {

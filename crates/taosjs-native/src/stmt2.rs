@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use taosjs_core::bind::{BindTable, BindType, RawStmtField};
 use taosjs_core::stmt2::{self, Stmt2InitOptions, Stmt2Prepared};
-use taosjs_core::{Error, ErrorKind, QueryInfo};
+use taosjs_core::{decimals, Error, ErrorKind, QueryInfo};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::api::{self, TaosStmt2Option};
@@ -115,6 +115,75 @@ fn stmt_error(lib: &Library, stmt: Ptr, code: c_int) -> Error {
     coded(ErrorKind::Statement, code, if text.is_empty() { format!("stmt2 call failed with code {code}") } else { text })
 }
 
+type PrepareFns = (
+    unsafe extern "C" fn(*mut std::ffi::c_void, *const std::ffi::c_char, std::ffi::c_ulong) -> c_int,
+    unsafe extern "C" fn(*mut std::ffi::c_void, *mut c_int) -> c_int,
+    unsafe extern "C" fn(*mut std::ffi::c_void, *mut c_int, *mut *mut crate::api::TaosFieldAll) -> c_int,
+    unsafe extern "C" fn(*mut std::ffi::c_void, *mut crate::api::TaosFieldAll),
+);
+
+/// `taos_stmt2_prepare`, then what the statement is and its placeholders.
+fn prepare_now(lib: &Library, stmt: Ptr, sql: &std::ffi::CStr, id: u64, f: PrepareFns) -> Result<Stmt2Prepared, Error> {
+    let (prepare, is_insert, get_fields, free_fields) = f;
+    // SAFETY: open statement, used only under its lock; the SQL lives for the call.
+    let code = unsafe { prepare(stmt.raw(), sql.as_ptr(), sql.to_bytes().len() as std::ffi::c_ulong) };
+    if code != 0 {
+        return Err(stmt_error(lib, stmt, code));
+    }
+    let mut insert: c_int = 0;
+    // SAFETY: as above.
+    let code = unsafe { is_insert(stmt.raw(), &mut insert) };
+    if code != 0 {
+        return Err(stmt_error(lib, stmt, code));
+    }
+    let mut count: c_int = 0;
+    let mut raw = std::ptr::null_mut();
+    // SAFETY: as above; `raw` is released with taos_stmt2_free_fields below.
+    let code = unsafe { get_fields(stmt.raw(), &mut count, &mut raw) };
+    if code != 0 {
+        return Err(stmt_error(lib, stmt, code));
+    }
+    let mut fields = Vec::new();
+    let mut failure = None;
+    if insert != 0 && !raw.is_null() {
+        // SAFETY: libtaos returned `count` entries.
+        let list = unsafe { std::slice::from_raw_parts(raw, usize::try_from(count).unwrap_or(0)) };
+        for f in list {
+            let raw_field = RawStmtField {
+                name: api::field_name(&f.name),
+                field_type: i64::from(f.ty),
+                precision: i64::from(f.precision),
+                scale: i64::from(f.scale),
+                bytes: i64::from(f.bytes),
+                bind_type: Some(i64::from(f.field_type)),
+            };
+            match raw_field.to_field(BindType::Column) {
+                Ok(field) => fields.push(field),
+                Err(e) => failure = failure.or(Some(e)),
+            }
+        }
+    }
+    if !raw.is_null() {
+        // SAFETY: fields from taos_stmt2_get_fields on this statement.
+        unsafe { free_fields(stmt.raw(), raw) };
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    Ok(Stmt2Prepared { stmt_id: id, is_insert: insert != 0, fields, fields_count: usize::try_from(count).unwrap_or(0) })
+}
+
+/// Reads `DESCRIBE table` into the DECIMAL placeholders among `fields`.
+pub(crate) async fn describe_into(client: &NativeClient, table: &str, fields: &mut [taosjs_core::StmtField]) -> Result<(), Error> {
+    let outcome = client.query(&format!("describe {table}"), None).await?;
+    if let Some(rows) = outcome.rows {
+        while let Some(block) = rows.fetch_block().await? {
+            decimals::apply_describe_block(fields, &block.decode()?);
+        }
+    }
+    Ok(())
+}
+
 fn programming(message: String) -> Error {
     Error::programming(message)
 }
@@ -189,63 +258,22 @@ impl NativeStmt2 {
         s.generation += 1;
         s.result = Done::Finished;
         let id = self.id;
-        blocking(move || {
-            let stmt = s.stmt;
-            // SAFETY: open statement, used only under its lock; the SQL lives for the call.
-            let code = unsafe { prepare(stmt.raw(), csql.as_ptr(), csql.as_bytes().len() as std::ffi::c_ulong) };
-            if code != 0 {
-                return Err(stmt_error(lib, stmt, code));
-            }
-            let mut insert: c_int = 0;
-            // SAFETY: as above.
-            let code = unsafe { is_insert(stmt.raw(), &mut insert) };
-            if code != 0 {
-                return Err(stmt_error(lib, stmt, code));
-            }
-            let mut count: c_int = 0;
-            let mut raw = std::ptr::null_mut();
-            // SAFETY: as above; `raw` is released with taos_stmt2_free_fields below.
-            let code = unsafe { get_fields(stmt.raw(), &mut count, &mut raw) };
-            if code != 0 {
-                return Err(stmt_error(lib, stmt, code));
-            }
-            let mut fields = Vec::new();
-            let mut failure = None;
-            if insert != 0 && !raw.is_null() {
-                // SAFETY: libtaos returned `count` entries.
-                let list = unsafe { std::slice::from_raw_parts(raw, usize::try_from(count).unwrap_or(0)) };
-                for f in list {
-                    let raw_field = RawStmtField {
-                        name: api::field_name(&f.name),
-                        field_type: i64::from(f.ty),
-                        precision: i64::from(f.precision),
-                        scale: i64::from(f.scale),
-                        bytes: i64::from(f.bytes),
-                        bind_type: Some(i64::from(f.field_type)),
-                    };
-                    match raw_field.to_field(BindType::Column) {
-                        Ok(field) => fields.push(field),
-                        Err(e) => failure = failure.or(Some(e)),
-                    }
-                }
-            }
-            if !raw.is_null() {
-                // SAFETY: fields from taos_stmt2_get_fields on this statement.
-                unsafe { free_fields(stmt.raw(), raw) };
-            }
-            if let Some(e) = failure {
-                return Err(e);
-            }
-            let prepared = Stmt2Prepared {
-                stmt_id: id,
-                is_insert: insert != 0,
-                fields,
-                fields_count: usize::try_from(count).unwrap_or(0),
-            };
-            s.prepared = Some(prepared.clone());
-            Ok(prepared)
+        let (mut s, prepared) = blocking(move || {
+            let outcome = prepare_now(lib, s.stmt, &csql, id, (prepare, is_insert, get_fields, free_fields));
+            (s, outcome)
         })
-        .await?
+        .await?;
+        let mut prepared = prepared?;
+        // libtaos describes DECIMAL placeholders without precision and scale, as taosAdapter
+        // does: read them from the target table, as the WebSocket session does.
+        if decimals::needs_describe(&prepared.fields) {
+            if let Some(table) = decimals::insert_target(sql) {
+                let client = NativeClient { conn: Arc::clone(&s.conn) };
+                describe_into(&client, &table, &mut prepared.fields).await.map_err(|e| decimals::describe_failed(Some(&table), e))?;
+            }
+        }
+        s.prepared = Some(prepared.clone());
+        Ok(prepared)
     }
 
     /// Binds values: checked against the prepared placeholders by the core (Statement errors

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use taosjs_core::bind::{BindColumn, BindTable, ColumnValues, VarData};
-use taosjs_core::block::{decode_block_with_fields, DecodedBlock, DecodedColumn};
+use taosjs_core::block::{DecodedBlock, DecodedColumn};
 use taosjs_core::{ConnectConfig, DataType, Endpoint, ErrorKind, Field, SchemalessPrecision, SchemalessProtocol, SchemalessRequest, Stmt2InitOptions};
 use taosjs_native::NativeClient;
 use taosjs_tokio::Client;
@@ -57,7 +57,7 @@ async fn native_rows(c: &NativeClient, sql: &str) -> (Vec<Field>, Vec<DecodedBlo
     let rows = o.rows.expect("a result set");
     let mut blocks = Vec::new();
     while let Some(raw) = within(rows.fetch_block()).await.unwrap() {
-        blocks.push(decode_block_with_fields(&raw, Some(rows.fields())).unwrap());
+        blocks.push(raw.decode().unwrap());
     }
     (o.info.fields, blocks)
 }
@@ -66,7 +66,7 @@ async fn ws_rows(c: &Client, sql: &str) -> (Vec<Field>, Vec<DecodedBlock>) {
     let info = within(c.query(sql, None)).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     let mut blocks = Vec::new();
     while let Some(raw) = within(c.fetch_block(info.result_id)).await.unwrap() {
-        blocks.push(decode_block_with_fields(&raw, Some(&info.fields)).unwrap());
+        blocks.push(raw.decode().unwrap());
     }
     (info.fields, blocks)
 }
@@ -321,7 +321,7 @@ async fn stmt2_inserts_and_queries_with_the_same_checks_as_websocket() {
     let rows = outcome.rows.unwrap();
     let mut blocks = Vec::new();
     while let Some(raw) = within(rows.fetch_block()).await.unwrap() {
-        blocks.push(decode_block_with_fields(&raw, Some(rows.fields())).unwrap());
+        blocks.push(raw.decode().unwrap());
     }
     let native_cols = columns(&blocks);
     assert_eq!(native_cols[0], vec![Some(b"d2".to_vec()); 3]);
@@ -384,4 +384,48 @@ async fn schemaless_writes_in_all_three_protocols() {
     assert!(e.errno.is_some(), "{e}");
     exec(&n, &format!("drop database {db}")).await;
     n.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stmt2_decimals_are_checked_against_the_declared_type_and_stored_exactly() {
+    if !enabled() {
+        return;
+    }
+    let (n, w) = (native().await, ws().await);
+    let db = db_name("dec");
+    exec(&n, &format!("create database {db}")).await;
+    exec(&n, &format!("use {db}")).await;
+    exec(&n, &format!("create table {db}.t (ts timestamp, d64 decimal(10,2), d128 decimal(30,5), b blob)")).await;
+    let stmt = within(n.stmt2_init(Stmt2InitOptions::default())).await.unwrap();
+    let p = within(stmt.prepare(&format!("insert into {db}.t values (?, ?, ?, ?)"))).await.unwrap();
+    // libtaos leaves DECIMAL precision 0; DESCRIBE filled it in.
+    let d: Vec<_> = p.fields.iter().filter(|f| f.ty.is_decimal()).map(|f| (f.precision, f.scale)).collect();
+    assert_eq!(d, vec![(10, 2), (30, 5)]);
+    let row = |d64: &str, d128: &str| BindTable {
+        name: None,
+        tags: vec![],
+        columns: vec![
+            BindColumn::new(ColumnValues::Timestamp(vec![1_700_000_000_000, 1_700_000_000_001])),
+            BindColumn::with_nulls(ColumnValues::Decimal(vec![d64.into(), "0".into()]), vec![0, 1]),
+            BindColumn::new(ColumnValues::Decimal(vec![d128.into(), "-0.00001".into()])),
+            BindColumn::new(ColumnValues::Bytes(VarData::from_values([Some(&b"\x00blob"[..]), Some(b"")]))),
+        ],
+    };
+    // SQL refuses this value with 0x013D; so does the bind, before libtaos sees it.
+    let e = within(stmt.bind(vec![row("123456789012.34", "1")])).await.unwrap_err();
+    assert_eq!((e.kind, e.errno), (ErrorKind::Statement, Some(0x013D)), "{e}");
+    within(stmt.bind(vec![row("-12345678.91", "1234567890123456789012345.12345")])).await.unwrap();
+    assert_eq!(within(stmt.exec()).await.unwrap(), 2);
+    stmt.close().await;
+    let sql = format!("select d64, d128, b from {db}.t order by ts");
+    let (_, nb) = native_rows(&n, &sql).await;
+    let (_, wb) = ws_rows(&w, &sql).await;
+    let cols = columns(&nb);
+    assert_eq!(cols, columns(&wb));
+    assert_eq!(cols[0], vec![Some(b"-12345678.91".to_vec()), None]);
+    assert_eq!(cols[1], vec![Some(b"1234567890123456789012345.12345".to_vec()), Some(b"-0.00001".to_vec())]);
+    assert_eq!(cols[2], vec![Some(b"\x00blob".to_vec()), Some(Vec::new())]);
+    exec(&n, &format!("drop database {db}")).await;
+    n.close().await;
+    w.close().await;
 }

@@ -27,6 +27,9 @@ pub(crate) async fn open_socket(config: &ConnectConfig) -> Result<Ws, Error> {
     let connector = match config.scheme {
         Scheme::Wss => Some(tls_connector(config)?),
         Scheme::Ws => None,
+        Scheme::Native => {
+            return Err(Error::interface("taos:// is the native client library's transport (taosjs-native), not a WebSocket"))
+        }
     };
     let timeout = config.connect_timeout;
     let mut failures = Vec::new();

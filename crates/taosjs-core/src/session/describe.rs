@@ -6,7 +6,7 @@
 
 use super::{Action, CallId, Expect, Frame, Session, Waiting};
 use crate::bind::StmtField;
-use crate::block::DecodedColumn;
+use crate::decimals::{self, describe_failed, insert_target};
 use crate::error::{Error, ErrorKind};
 use crate::message::{self, BinaryReply, JsonReply};
 use crate::stmt2::Stmt2Prepared;
@@ -27,7 +27,7 @@ impl DescribeFor {
     }
 
     fn needs_describe(&mut self) -> bool {
-        self.fields_mut().iter().any(|f| f.ty.is_decimal() && f.precision == 0)
+        decimals::needs_describe(self.fields_mut())
     }
 }
 
@@ -44,16 +44,6 @@ impl DescribeJob {
         DescribeJob { target, table }
     }
 
-    /// Fills precision and scale from one `DESCRIBE` row (`name`, `DECIMAL(p, s)`).
-    fn apply_row(&mut self, name: &str, type_text: &str) {
-        let Some((precision, scale)) = parse_decimal_type(type_text) else { return };
-        for f in self.target.fields_mut() {
-            if f.ty.is_decimal() && f.precision == 0 && f.name == name {
-                f.precision = precision;
-                f.scale = scale;
-            }
-        }
-    }
 }
 
 impl Session {
@@ -102,15 +92,7 @@ impl Session {
             Ok(BinaryReply { code: 0, finished: false, block: Some(raw), .. }) => {
                 match crate::block::decode_block(&raw) {
                     Ok(block) => {
-                        if let [DecodedColumn::Var { .. }, DecodedColumn::Var { .. }, ..] = block.columns.as_slice() {
-                            for row in 0..block.rows {
-                                let text = |c: &DecodedColumn| {
-                                    c.var_value(row).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
-                                };
-                                let (name, ty) = (text(&block.columns[0]), text(&block.columns[1]));
-                                job.apply_row(&name, &ty);
-                            }
-                        }
+                        decimals::apply_describe_block(job.target.fields_mut(), &block);
                         self.describe_fetch(call, job, result_id);
                     }
                     Err(e) => {
@@ -134,52 +116,3 @@ impl Session {
     }
 }
 
-fn describe_failed(table: Option<&str>, e: Error) -> Error {
-    let table = table.unwrap_or("?");
-    Error { message: format!("cannot read the DECIMAL precision and scale of {table}: {}", e.message), ..e }
-}
-
-/// `DECIMAL(10, 2)` → (10, 2).
-fn parse_decimal_type(text: &str) -> Option<(u8, u8)> {
-    let upper = text.trim().to_ascii_uppercase();
-    let inner = upper.strip_prefix("DECIMAL")?.trim_start().strip_prefix('(')?.strip_suffix(')')?;
-    let (p, s) = inner.split_once(',')?;
-    Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
-}
-
-/// The table an insert writes to: `… using <stb> …`, else `insert into <table> …`; `None` for
-/// `insert into ? …` without `using` (and for anything that is not an insert).
-pub(super) fn insert_target(sql: &str) -> Option<String> {
-    let words: Vec<&str> = sql.split_whitespace().collect();
-    let ident = |w: &str| -> Option<String> {
-        let end = w.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '`')).unwrap_or(w.len());
-        let name = &w[..end];
-        (!name.is_empty()).then(|| name.to_owned())
-    };
-    if let Some(i) = words.iter().position(|w| w.eq_ignore_ascii_case("using")) {
-        return words.get(i + 1).and_then(|w| ident(w));
-    }
-    match words.as_slice() {
-        [insert, into, target, ..] if insert.eq_ignore_ascii_case("insert") && into.eq_ignore_ascii_case("into") => {
-            ident(target)
-        }
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn insert_targets_and_decimal_types_are_read() {
-        assert_eq!(insert_target("insert into ? using db.stb tags (?) values (?)"), Some("db.stb".into()));
-        assert_eq!(insert_target("INSERT INTO t1 VALUES (?, ?)"), Some("t1".into()));
-        assert_eq!(insert_target("insert into t1(ts, v) values (?, ?)"), Some("t1".into()));
-        assert_eq!(insert_target("insert into ? values (?, ?)"), None);
-        assert_eq!(insert_target("select * from t where v > ?"), None);
-        assert_eq!(parse_decimal_type("DECIMAL(10, 2)"), Some((10, 2)));
-        assert_eq!(parse_decimal_type("decimal(38,10)"), Some((38, 10)));
-        assert_eq!(parse_decimal_type("DOUBLE"), None);
-    }
-}

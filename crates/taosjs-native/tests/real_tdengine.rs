@@ -429,3 +429,60 @@ async fn stmt2_decimals_are_checked_against_the_declared_type_and_stored_exactly
     n.close().await;
     w.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stmt_v1_inserts_and_refuses_queries_before_they_can_crash_libtaos() {
+    if !enabled() {
+        return;
+    }
+    let (n, w) = (native().await, ws().await);
+    let db = db_name("v1");
+    exec(&n, &format!("create database {db}")).await;
+    exec(&n, &format!("use {db}")).await;
+    exec(&n, &format!("create stable {db}.st (ts timestamp, v int, s nchar(8), d decimal(10,2)) tags (t int, g varchar(10))")).await;
+    let stmt = within(n.stmt_init()).await.unwrap();
+    // The parameterised SELECT that segfaults libtaos is refused after prepare, before any bind.
+    let e = within(stmt.prepare(&format!("select * from {db}.st where v > ?"))).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotSupported, "{e}");
+    assert!(e.message.contains("stmt2"), "{e}");
+    assert_eq!(within(stmt.bind(vec![BindColumn::new(ColumnValues::I32(vec![1]))])).await.unwrap_err().kind, ErrorKind::Programming);
+    assert_eq!(within(stmt.exec()).await.unwrap_err().kind, ErrorKind::Programming);
+
+    assert!(within(stmt.prepare(&format!("insert into ? using {db}.st tags (?, ?) values (?, ?, ?, ?)"))).await.unwrap());
+    assert_eq!(within(stmt.exec()).await.unwrap_err().kind, ErrorKind::Programming, "nothing bound");
+    within(stmt.set_table_name("v1_d1")).await.unwrap();
+    let tags = within(stmt.get_tag_fields()).await.unwrap();
+    assert_eq!(tags.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["t", "g"]);
+    let cols = within(stmt.get_col_fields()).await.unwrap();
+    assert_eq!((cols[3].ty, cols[3].precision, cols[3].scale), (DataType::Decimal64, 10, 2));
+    within(stmt.set_tags(vec![
+        BindColumn::new(ColumnValues::I32(vec![5])),
+        BindColumn::new(ColumnValues::Str(VarData::from_values([Some("gg")]))),
+    ]))
+    .await
+    .unwrap();
+    let rows = |base: i64| {
+        vec![
+            BindColumn::new(ColumnValues::Timestamp(vec![base, base + 1])),
+            BindColumn::with_nulls(ColumnValues::I32(vec![7, 0]), vec![0, 1]),
+            BindColumn::new(ColumnValues::Str(VarData::from_values([Some("日本"), Some("longer")]))),
+            BindColumn::with_nulls(ColumnValues::Decimal(vec!["12.34".into(), "0".into()]), vec![0, 1]),
+        ]
+    };
+    within(stmt.bind(rows(1_700_000_000_000))).await.unwrap();
+    within(stmt.add_batch()).await.unwrap();
+    within(stmt.bind(rows(1_700_000_000_010))).await.unwrap();
+    assert_eq!(within(stmt.exec()).await.unwrap(), 4);
+    stmt.close().await;
+    let sql = format!("select tbname, t, g, ts, v, s, d from {db}.st order by ts");
+    let (_, nb) = native_rows(&n, &sql).await;
+    let (_, wb) = ws_rows(&w, &sql).await;
+    let c = columns(&nb);
+    assert_eq!(c, columns(&wb));
+    assert_eq!(c[5][0].as_deref(), Some("日本".as_bytes()));
+    assert_eq!(c[6][0].as_deref(), Some(&b"12.34"[..]));
+    assert_eq!(c[4][1], None);
+    exec(&n, &format!("drop database {db}")).await;
+    n.close().await;
+    w.close().await;
+}

@@ -153,7 +153,10 @@ export declare const enum BindType {
   TableName = 'tbname',
 }
 
-/** Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus overrides. */
+/**
+ * Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`; `taos://…`
+ * loads TDengine's client library) plus overrides.
+ */
 export declare function connect(dsn?: string | undefined | null, options?: NativeConnectOptions | undefined | null): Promise<NativeConnection>
 
 /** The values for one placeholder (see `src/native.ts` for the layout). */

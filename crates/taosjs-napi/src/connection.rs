@@ -1,16 +1,17 @@
-//! `connect` and `NativeConnection`: a thin shell over `taosjs_tokio::Client`. Results and
-//! statements are native objects of their own (`result.rs`, `statement.rs`).
+//! `connect` and `NativeConnection`: a thin shell over a [`Transport`] (taosAdapter's WebSocket
+//! or the native client library, chosen by the DSN's scheme). Results and statements are
+//! native objects of their own (`result.rs`, `statement.rs`).
 
 use napi::bindgen_prelude::{BigInt, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
-use taosjs_core::{ConnectConfig, ConnectOverrides, ErrorKind, Stmt2InitOptions};
-use taosjs_tokio::Client;
+use taosjs_core::{ConnectConfig, ConnectOverrides, ErrorKind, SchemalessRequest, Stmt2InitOptions};
 
 use crate::abort::{AbortHandle, NativeAbort};
 use crate::error::{guarded, js_error, to_js};
 use crate::result::NativeResult;
 use crate::statement::{NativeStmt, NativeStmt2};
+use crate::transport::Transport;
 use crate::vocabulary::{SmlPrecision, SmlProtocol};
 
 /// Settings that override the DSN's (already validated by the TS facade).
@@ -41,7 +42,7 @@ pub struct NativeSchemalessOptions {
 
 #[napi]
 pub struct NativeConnection {
-    client: Client,
+    client: Transport,
 }
 
 fn overrides(options: Option<NativeConnectOptions>) -> napi::Result<ConnectOverrides> {
@@ -69,7 +70,8 @@ fn overrides(options: Option<NativeConnectOptions>) -> napi::Result<ConnectOverr
     Ok(o)
 }
 
-/// Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus overrides.
+/// Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`; `taos://…`
+/// loads TDengine's client library) plus overrides.
 #[napi]
 pub async fn connect(dsn: Option<String>, options: Option<NativeConnectOptions>) -> napi::Result<NativeConnection> {
     let (ca, timeout_ms) = match &options {
@@ -85,7 +87,7 @@ pub async fn connect(dsn: Option<String>, options: Option<NativeConnectOptions>)
         if let Some(ms) = timeout_ms {
             config.connect_timeout = std::time::Duration::from_millis(u64::from(ms));
         }
-        let client = Client::connect(config).await.map_err(to_js)?;
+        let client = Transport::connect(config).await.map_err(to_js)?;
         Ok(NativeConnection { client })
     })
     .await
@@ -121,8 +123,8 @@ impl NativeConnection {
         let client = self.client.clone();
         let abort = AbortHandle::of(abort);
         env.spawn_future(guarded(async move {
-            let info = abort.run(async { client.query(&sql, req_id).await.map_err(to_js) }).await?;
-            Ok(NativeResult::new(client, info))
+            let (info, rows) = abort.run(async { client.query(&sql, req_id).await.map_err(to_js) }).await?;
+            Ok(NativeResult::new(rows, info))
         }))
     }
 
@@ -143,8 +145,8 @@ impl NativeConnection {
         let abort = AbortHandle::of(abort);
         env.spawn_future(guarded(async move {
             let options = Stmt2InitOptions { single_stb_insert, single_table_bind_once };
-            let stmt_id = abort.run(async { client.stmt2_init(options).await.map_err(to_js) }).await?;
-            Ok(NativeStmt2::new(client, stmt_id, abort))
+            let stmt = abort.run(async { client.stmt2_init(options).await.map_err(to_js) }).await?;
+            Ok(NativeStmt2::new(stmt, abort))
         }))
     }
 
@@ -153,8 +155,7 @@ impl NativeConnection {
     pub async fn stmt_init(&self) -> napi::Result<NativeStmt> {
         let client = self.client.clone();
         guarded(async move {
-            let stmt_id = client.stmt_init().await.map_err(to_js)?;
-            Ok(NativeStmt::new(client, stmt_id))
+            Ok(NativeStmt::new(client.stmt_init().await.map_err(to_js)?))
         })
         .await
     }
@@ -167,10 +168,8 @@ impl NativeConnection {
         let client = self.client.clone();
         let (protocol, precision) = (options.protocol.into(), options.precision.into());
         guarded(async move {
-            let r = client
-                .schemaless_insert(lines, protocol, precision, ttl, req_id, options.table_name_key)
-                .await
-                .map_err(to_js)?;
+            let request = SchemalessRequest { lines, protocol, precision, ttl, req_id, table_name_key: options.table_name_key };
+            let r = client.schemaless_insert(request).await.map_err(to_js)?;
             Ok(r.affected_rows)
         })
         .await

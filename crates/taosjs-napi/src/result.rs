@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use napi_derive::napi;
 use taosjs_core::{ErrorKind, QueryInfo};
-use taosjs_tokio::Client;
 
 use crate::block::NativeBlock;
 use crate::error::{guarded, js_error, to_js};
+use crate::transport::Rows;
 use crate::vocabulary::TypeId;
 
 /// One column of a result.
@@ -31,16 +31,14 @@ pub struct NativeField {
 /// What a statement produced: an affected-row count, or rows to stream.
 #[napi]
 pub struct NativeResult {
-    client: Client,
-    /// 0 when the statement has no result set.
-    result_id: u64,
+    rows: std::sync::Arc<Rows>,
     info: QueryInfo,
     closed: AtomicBool,
 }
 
 impl NativeResult {
-    pub(crate) fn new(client: Client, info: QueryInfo) -> NativeResult {
-        NativeResult { client, result_id: info.result_id, info, closed: AtomicBool::new(false) }
+    pub(crate) fn new(rows: Rows, info: QueryInfo) -> NativeResult {
+        NativeResult { rows: std::sync::Arc::new(rows), info, closed: AtomicBool::new(false) }
     }
 }
 
@@ -49,7 +47,7 @@ impl NativeResult {
     /// Whether the statement produced rows to read.
     #[napi(getter)]
     pub fn has_rows(&self) -> bool {
-        self.result_id != 0
+        self.rows.has_rows()
     }
 
     #[napi(getter)]
@@ -83,15 +81,15 @@ impl NativeResult {
     /// result itself). One fetch at a time; after `close` a fetch is a ResultError.
     #[napi(ts_return_type = "Promise<NativeBlock | null>")]
     pub async fn fetch_block(&self) -> napi::Result<Option<NativeBlock>> {
-        if self.result_id == 0 {
+        if !self.rows.has_rows() {
             return Ok(None);
         }
         if self.closed.load(Ordering::Acquire) {
             return Err(js_error(ErrorKind::Result, "the result is closed"));
         }
-        let (client, id) = (self.client.clone(), self.result_id);
+        let rows = std::sync::Arc::clone(&self.rows);
         guarded(async move {
-            match client.fetch_block(id).await.map_err(to_js)? {
+            match rows.fetch_block().await.map_err(to_js)? {
                 Some(block) => Ok(Some(NativeBlock::from(block.decode().map_err(to_js)?))),
                 None => Ok(None),
             }
@@ -102,8 +100,8 @@ impl NativeResult {
     /// Frees the result on the server now, unless the server already did. Idempotent.
     #[napi(catch_unwind)]
     pub fn close(&self) {
-        if self.result_id != 0 && !self.closed.swap(true, Ordering::AcqRel) {
-            self.client.free_result(self.result_id);
+        if self.rows.has_rows() && !self.closed.swap(true, Ordering::AcqRel) {
+            self.rows.close();
         }
     }
 }

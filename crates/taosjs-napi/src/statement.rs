@@ -1,5 +1,5 @@
-//! Prepared statements (`NativeStmt2`, `NativeStmt`): thin shells over the `Client::stmt2_*` and
-//! `stmt_*` calls. Values arrive columnar, one `NativeBindColumn` (a byte view plus offsets and
+//! Prepared statements (`NativeStmt2`, `NativeStmt`): thin shells over the transport's
+//! statements (`transport::Stmt2`, `transport::Stmt`). Values arrive columnar, one `NativeBindColumn` (a byte view plus offsets and
 //! a null mask) per placeholder, and become the core's `BindColumn`s with one copy per column;
 //! the core checks every shape, range, length and type, and encodes the bind message in one
 //! pass. The placeholders come back described by the core (type name, user length).
@@ -8,11 +8,11 @@ use napi::bindgen_prelude::{PromiseRaw, Uint32Array, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
 use taosjs_core::{BindColumn, BindTable, ColumnValues, ErrorKind, StmtField, VarData};
-use taosjs_tokio::Client;
 
 use crate::abort::AbortHandle;
 use crate::error::{guarded, js_error, to_js};
 use crate::result::NativeResult;
+use crate::transport::{Stmt, Stmt2};
 use crate::vocabulary::{BindKind, BindType, TypeId};
 
 /// The values for one placeholder (see `src/native.ts` for the layout).
@@ -125,16 +125,15 @@ fn to_core_columns(columns: &[NativeBindColumn]) -> napi::Result<Vec<BindColumn>
 /// A stmt2 statement on the server.
 #[napi]
 pub struct NativeStmt2 {
-    client: Client,
-    stmt_id: u64,
+    stmt: std::sync::Arc<Stmt2>,
     /// Gives up on the statement's calls (prepare, bind, exec, result; not close): each is then
     /// cancelled in the session, which frees what it produces.
     abort: AbortHandle,
 }
 
 impl NativeStmt2 {
-    pub(crate) fn new(client: Client, stmt_id: u64, abort: AbortHandle) -> Self {
-        NativeStmt2 { client, stmt_id, abort }
+    pub(crate) fn new(stmt: Stmt2, abort: AbortHandle) -> Self {
+        NativeStmt2 { stmt: std::sync::Arc::new(stmt), abort }
     }
 }
 
@@ -142,9 +141,9 @@ impl NativeStmt2 {
 impl NativeStmt2 {
     #[napi]
     pub async fn prepare(&self, sql: String) -> napi::Result<NativeStmt2Prepared> {
-        let (client, id, abort) = (self.client.clone(), self.stmt_id, self.abort.clone());
+        let (stmt, abort) = (std::sync::Arc::clone(&self.stmt), self.abort.clone());
         guarded(async move {
-            let p = abort.run(async { client.stmt2_prepare(id, &sql).await.map_err(to_js) }).await?;
+            let p = abort.run(async { stmt.prepare(&sql).await.map_err(to_js) }).await?;
             Ok(NativeStmt2Prepared {
                 is_insert: p.is_insert,
                 fields: p.fields.iter().map(field).collect(),
@@ -163,45 +162,44 @@ impl NativeStmt2 {
             .iter()
             .map(|t| Ok(BindTable { name: t.name.clone(), tags: to_core_columns(&t.tags)?, columns: to_core_columns(&t.columns)? }))
             .collect::<napi::Result<Vec<_>>>()?;
-        let (client, id, abort) = (self.client.clone(), self.stmt_id, self.abort.clone());
-        env.spawn_future(guarded(async move { abort.run(async { client.stmt2_bind(id, tables).await.map_err(to_js) }).await }))
+        let (stmt, abort) = (std::sync::Arc::clone(&self.stmt), self.abort.clone());
+        env.spawn_future(guarded(async move { abort.run(async { stmt.bind(tables).await.map_err(to_js) }).await }))
     }
 
     /// Executes what was bound; resolves to the rows written.
     #[napi]
     pub async fn exec(&self) -> napi::Result<i64> {
-        let (client, id, abort) = (self.client.clone(), self.stmt_id, self.abort.clone());
-        guarded(async move { abort.run(async { client.stmt2_exec(id).await.map_err(to_js) }).await }).await
+        let (stmt, abort) = (std::sync::Arc::clone(&self.stmt), self.abort.clone());
+        guarded(async move { abort.run(async { stmt.exec().await.map_err(to_js) }).await }).await
     }
 
     /// The rows of an executed query (closing the statement frees them too).
     #[napi]
     pub async fn result(&self) -> napi::Result<NativeResult> {
-        let (client, id, abort) = (self.client.clone(), self.stmt_id, self.abort.clone());
+        let (stmt, abort) = (std::sync::Arc::clone(&self.stmt), self.abort.clone());
         guarded(async move {
-            let info = abort.run(async { client.stmt2_result(id).await.map_err(to_js) }).await?;
-            Ok(NativeResult::new(client, info))
+            let (info, rows) = abort.run(async { stmt.result().await.map_err(to_js) }).await?;
+            Ok(NativeResult::new(rows, info))
         })
         .await
     }
 
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move { client.stmt2_close(id).await.map_err(to_js) }).await
+        let stmt = std::sync::Arc::clone(&self.stmt);
+        guarded(async move { stmt.close().await.map_err(to_js) }).await
     }
 }
 
 /// A stmt v1 statement on the server.
 #[napi]
 pub struct NativeStmt {
-    client: Client,
-    stmt_id: u64,
+    stmt: std::sync::Arc<Stmt>,
 }
 
 impl NativeStmt {
-    pub(crate) fn new(client: Client, stmt_id: u64) -> Self {
-        NativeStmt { client, stmt_id }
+    pub(crate) fn new(stmt: Stmt) -> Self {
+        NativeStmt { stmt: std::sync::Arc::new(stmt) }
     }
 }
 
@@ -210,69 +208,69 @@ impl NativeStmt {
     /// Resolves to whether the statement is an insert.
     #[napi]
     pub async fn prepare(&self, sql: String) -> napi::Result<bool> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move { client.stmt_prepare(id, &sql).await.map_err(to_js) }).await
+        let stmt = std::sync::Arc::clone(&self.stmt);
+        guarded(async move { stmt.prepare(&sql).await.map_err(to_js) }).await
     }
 
     #[napi]
     pub async fn set_table_name(&self, name: String) -> napi::Result<()> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move { client.stmt_set_table_name(id, &name).await.map_err(to_js) }).await
+        let stmt = std::sync::Arc::clone(&self.stmt);
+        guarded(async move { stmt.set_table_name(&name).await.map_err(to_js) }).await
     }
 
     /// Values are copied out of JS memory before the call returns (see `NativeStmt2::bind`).
     #[napi(ts_return_type = "Promise<void>")]
     pub fn set_tags<'env>(&self, env: &'env Env, tags: Vec<NativeBindColumn>) -> napi::Result<PromiseRaw<'env, ()>> {
         let tags = to_core_columns(&tags)?;
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        env.spawn_future(guarded(async move { client.stmt_set_tags(id, tags).await.map_err(to_js) }))
+        let stmt = std::sync::Arc::clone(&self.stmt);
+        env.spawn_future(guarded(async move { stmt.set_tags(tags).await.map_err(to_js) }))
     }
 
     #[napi(ts_return_type = "Promise<void>")]
     pub fn bind<'env>(&self, env: &'env Env, columns: Vec<NativeBindColumn>) -> napi::Result<PromiseRaw<'env, ()>> {
         let columns = to_core_columns(&columns)?;
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        env.spawn_future(guarded(async move { client.stmt_bind(id, columns).await.map_err(to_js) }))
+        let stmt = std::sync::Arc::clone(&self.stmt);
+        env.spawn_future(guarded(async move { stmt.bind(columns).await.map_err(to_js) }))
     }
 
     #[napi]
     pub async fn add_batch(&self) -> napi::Result<()> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move { client.stmt_add_batch(id).await.map_err(to_js) }).await
+        let stmt = std::sync::Arc::clone(&self.stmt);
+        guarded(async move { stmt.add_batch().await.map_err(to_js) }).await
     }
 
     #[napi]
     pub async fn exec(&self) -> napi::Result<i64> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move { client.stmt_exec(id).await.map_err(to_js) }).await
+        let stmt = std::sync::Arc::clone(&self.stmt);
+        guarded(async move { stmt.exec().await.map_err(to_js) }).await
     }
 
     #[napi]
     pub async fn tag_fields(&self) -> napi::Result<Vec<NativeStmtField>> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move { Ok(client.stmt_get_tag_fields(id).await.map_err(to_js)?.iter().map(field).collect()) }).await
+        let stmt = std::sync::Arc::clone(&self.stmt);
+        guarded(async move { Ok(stmt.tag_fields().await.map_err(to_js)?.iter().map(field).collect()) }).await
     }
 
     #[napi]
     pub async fn col_fields(&self) -> napi::Result<Vec<NativeStmtField>> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move { Ok(client.stmt_get_col_fields(id).await.map_err(to_js)?.iter().map(field).collect()) }).await
+        let stmt = std::sync::Arc::clone(&self.stmt);
+        guarded(async move { Ok(stmt.col_fields().await.map_err(to_js)?.iter().map(field).collect()) }).await
     }
 
     /// The rows of an executed query (closing the statement frees them too).
     #[napi]
     pub async fn use_result(&self) -> napi::Result<NativeResult> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
+        let stmt = std::sync::Arc::clone(&self.stmt);
         guarded(async move {
-            let info = client.stmt_use_result(id).await.map_err(to_js)?;
-            Ok(NativeResult::new(client, info))
+            let (info, rows) = stmt.use_result().await.map_err(to_js)?;
+            Ok(NativeResult::new(rows, info))
         })
         .await
     }
 
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
-        let (client, id) = (self.client.clone(), self.stmt_id);
-        guarded(async move { client.stmt_close(id).await.map_err(to_js) }).await
+        let stmt = std::sync::Arc::clone(&self.stmt);
+        guarded(async move { stmt.close().await.map_err(to_js) }).await
     }
 }

@@ -41,9 +41,11 @@ mod reaper;
 mod result;
 mod stmt;
 mod stmt2;
+mod tmq;
 
 pub use client::{NativeClient, QueryOutcome};
 pub use library::{check_file, candidates, Candidate, Library, DRIVER_NAME, LIBRARY_NAME, LIBRARY_PATH_ENV};
 pub use result::ResultSet;
 pub use stmt::NativeStmt;
 pub use stmt2::NativeStmt2;
+pub use tmq::{NativeConsumer, TmqAssignment, TmqBlock, TmqMessage};

@@ -1,0 +1,129 @@
+/**
+ * `taos://` against a real TDengine through its client library, beside a WebSocket connection to
+ * the same server (taosAdapter and taosd share their data): rows written through one transport
+ * are read through both and compared value by value, and the same API works on both.
+ *
+ * Runs when TAOS_LIBRARY_PATH points to a TDengine client library; taosd at TAOSJS_NATIVE_DSN
+ * (default taos://root:taosdata@localhost:6030), taosAdapter at TDENGINE_DSN (default
+ * ws://root:taosdata@localhost:6041). Otherwise every test is skipped, with a message saying so.
+ */
+import test from 'ava'
+import { connect, NotSupportedError, QueryError, SmlPrecision, SmlProtocol, StatementError, type Connection } from '../src/index.js'
+import { dbName } from './helpers/server.js'
+
+const enabled = (process.env['TAOS_LIBRARY_PATH'] ?? '') !== ''
+const nativeDsn = process.env['TAOSJS_NATIVE_DSN'] ?? 'taos://root:taosdata@localhost:6030'
+const wsDsn = process.env['TDENGINE_DSN'] || 'ws://root:taosdata@localhost:6041'
+const it = enabled ? test.serial : test.serial.skip
+if (!enabled) {
+  console.log('native-transport.spec: SKIPPED — TAOS_LIBRARY_PATH is not set (point it to libtaos.so of a TDengine 3.x client to run the taos:// tests against a real server)')
+}
+
+async function both(t: import('ava').ExecutionContext): Promise<[Connection, Connection]> {
+  const native = await connect(nativeDsn)
+  const ws = await connect(wsDsn)
+  t.teardown(async () => {
+    await native.close()
+    await ws.close()
+  })
+  return [native, ws]
+}
+
+const TABLE = `(ts timestamp, c_bool bool, c_i8 tinyint, c_i16 smallint, c_i32 int, c_i64 bigint,
+  c_u8 tinyint unsigned, c_u16 smallint unsigned, c_u32 int unsigned, c_u64 bigint unsigned,
+  c_f32 float, c_f64 double, c_vc varchar(32), c_nc nchar(16), c_vb varbinary(32), c_geo geometry(64),
+  c_d64 decimal(10,2), c_d128 decimal(30,10), c_blob blob)`
+
+const ROWS = [
+  "true, 127, 32767, 2147483647, 9223372036854775807, 254, 65534, 4294967294, 18446744073709551614, 0.1, 1e-7, 'a\"b', 'ü😀', '\\x00ff10', 'LINESTRING(0 0, 1 1)', 99999999.99, -0.0000000001, 'blob'",
+  "false, -127, -32767, -2147483647, -9223372036854775807, 0, 0, 0, 0, 16777216, -12500000000, '', '', '\\x', 'POINT(-1.5 2.25)', 0, 0, ''",
+  Array.from({ length: 18 }, () => 'null').join(', '),
+]
+
+for (const precision of ['ms', 'us', 'ns'] as const) {
+  it(`every type in ${precision} precision reads the same through taos:// and ws://`, async (t) => {
+    const [native, ws] = await both(t)
+    const db = dbName(`native_${precision}`)
+    await ws.execute(`create database ${db} precision '${precision}'`)
+    t.teardown(() => ws.execute(`drop database if exists ${db}`).then(() => undefined))
+    await native.execute(`create stable ${db}.st ${TABLE} tags (t_json json)`)
+    const unit = { ms: 1n, us: 1000n, ns: 1000000n }[precision]
+    const values = (base: bigint) => ROWS.map((r, i) => `(${(base + BigInt(i)) * unit + 7n}, ${r})`).join(' ')
+    // One child table written through each transport.
+    await ws.execute(`insert into ${db}.d_ws using ${db}.st tags ('{"k":"ws","n":1}') values ${values(1700000000000n)}`)
+    t.is(await native.execute(`insert into ${db}.d_native using ${db}.st tags ('{"k":"日本"}') values ${values(1700000100000n)}`), 3)
+    for (const sql of [
+      `select * from ${db}.st order by ts`,
+      `select tbname, t_json, t_json->'k', c_d128 from ${db}.st order by ts`,
+      `select count(*), sum(c_d64), max(c_u64), last(c_nc) from ${db}.st`,
+    ]) {
+      const [n, w] = [await native.query(sql), await ws.query(sql)]
+      t.deepEqual(n.fields, w.fields, `${sql}: fields`)
+      const [nr, wr] = [await n.toArray(), await w.toArray()]
+      t.true(nr.length > 0, sql)
+      t.deepEqual(nr, wr, `${sql}: rows`)
+    }
+    const [row] = await (await native.query(`select c_i64, c_u64, c_nc, c_vb, c_d64, c_blob from ${db}.d_native order by ts limit 1`)).toArray()
+    t.deepEqual(row, [9223372036854775807n, 18446744073709551614n, 'ü😀', Buffer.from('00ff10', 'hex'), '99999999.99', Buffer.from('blob')])
+  })
+}
+
+it('the same surface: execute with reqId, cursor parameters, stmt2, stmt v1, schemaless, errors', async (t) => {
+  const [native, ws] = await both(t)
+  const db = dbName('native_api')
+  await native.execute(`create database ${db}`)
+  t.teardown(() => ws.execute(`drop database if exists ${db}`).then(() => undefined))
+  await native.execute(`use ${db}`)
+  await native.execute(`create stable st (ts timestamp, v int, s nchar(8), d decimal(10,2)) tags (loc varchar(16))`)
+  t.is(await native.execute(`insert into d0 using st tags ('x') values (1700000000000, 1, 'a', 1.5)`, { reqId: 4242n }), 1)
+
+  // Cursor parameters run through stmt2.
+  const cursor = native.cursor()
+  await cursor.execute(`insert into ? using st tags (?) values (?, ?, ?, ?)`, ['d1', 'y', 1700000000001n, 2, '日本', '12.34'])
+  t.is(cursor.rowcount, 1)
+  await cursor.execute(`select v, s, d from st where v >= ? order by ts`, [2])
+  t.deepEqual(await cursor.fetchall(), [[2, '日本', '12.34']])
+
+  // stmt2 insert into two tables, then a query with parameters.
+  const stmt = await native.statement2(`insert into ? using st tags (?) values (?, ?, ?, ?)`)
+  await stmt.bindParam(['d2', 'd3'], [['p'], ['q']], [
+    [[1700000000002n, 1700000000003n], [3, null], ['x', 'y'], ['1.25', null]],
+    [[1700000000004n], [4], [null], ['-99999999.99']],
+  ])
+  t.is(await stmt.execute(), 3)
+  await t.throwsAsync(stmt.bindParam(['d4'], [['r']], [[[1700000000005n], [5], ['z'], ['123456789012.34']]]), {
+    instanceOf: StatementError,
+    message: /DECIMAL\(10,2\)/,
+  })
+  await stmt.close()
+  const q = await native.statement2(`select tbname, v, d from st where v > ? order by ts`)
+  await q.bindParams([2])
+  await q.execute()
+  t.deepEqual(await (await q.result()).toArray(), [['d2', 3, '1.25'], ['d3', 4, '-99999999.99']])
+  await q.close()
+
+  // stmt v1: inserts; a parameterised query is refused (libtaos crashes binding it).
+  const v1 = await native.statement()
+  await v1.prepare(`insert into ? using st tags (?) values (?, ?, ?, ?)`)
+  await v1.setTbname('d5')
+  await v1.setTags(['v1'])
+  await v1.bindParam([[1700000000006n, 1700000000007n], [6, 7], ['s6', null], ['0.06', '0.07']])
+  await v1.addBatch()
+  t.is(await v1.execute(), 2)
+  await t.throwsAsync(v1.prepare(`select * from st where v > ?`), { instanceOf: NotSupportedError, message: /stmt2/ })
+  await v1.close()
+
+  // Schemaless.
+  t.is(await native.schemalessInsert(['sml,host=a v=1i32 1700000000000'], SmlProtocol.LINE, SmlPrecision.MILLI_SECONDS), 1)
+
+  // Everything written natively reads the same over WebSocket.
+  const sql = `select tbname, ts, v, s, d from ${db}.st order by ts`
+  t.deepEqual(await (await native.query(sql)).toArray(), await (await ws.query(sql)).toArray())
+
+  // Errors carry TDengine's code and leave the connection usable.
+  const e = await t.throwsAsync(native.execute('selec 1'), { instanceOf: QueryError })
+  t.is(e!.errno, 0x2600)
+  t.is(await native.serverVersion(), await ws.serverVersion())
+  await native.close()
+  t.true(native.isClosed)
+})

@@ -1,0 +1,256 @@
+//! The two ways a `NativeConnection` reaches TDengine, behind one interface: taosAdapter's
+//! WebSocket (`ws://`, `wss://`: `taosjs_tokio::Client`) and TDengine's client library
+//! (`taos://`: `taosjs_native::NativeClient`, loaded only when such a DSN is used). The napi
+//! classes above are transport-blind: results, binds and errors are the core's types either
+//! way (`QueryInfo`, `FetchedBlock`, `BindTable`, `Error`), so nothing is decided twice here —
+//! each arm only forwards.
+
+use std::sync::Arc;
+
+use taosjs_core::{
+    BindColumn, BindTable, ConnectConfig, Error, FetchedBlock, QueryInfo, Scheme, SchemalessRequest, SchemalessResult,
+    Stmt2InitOptions, Stmt2Prepared, StmtField,
+};
+use taosjs_native::{NativeClient, NativeStmt as LibStmt, NativeStmt2 as LibStmt2, ResultSet};
+use taosjs_tokio::Client;
+
+#[derive(Clone)]
+pub(crate) enum Transport {
+    Ws(Client),
+    Native(NativeClient),
+}
+
+/// The rows of one result, wherever they live.
+pub(crate) enum Rows {
+    None,
+    Ws { client: Client, result_id: u64 },
+    Native(Arc<ResultSet>),
+}
+
+pub(crate) enum Stmt2 {
+    Ws { client: Client, stmt_id: u64 },
+    Native(Arc<LibStmt2>),
+}
+
+pub(crate) enum Stmt {
+    Ws { client: Client, stmt_id: u64 },
+    Native(Arc<LibStmt>),
+}
+
+fn native_rows(outcome: taosjs_native::QueryOutcome) -> (QueryInfo, Rows) {
+    let rows = outcome.rows.map_or(Rows::None, |r| Rows::Native(Arc::new(r)));
+    (outcome.info, rows)
+}
+
+fn ws_rows(client: &Client, info: QueryInfo) -> (QueryInfo, Rows) {
+    let rows = if info.result_id == 0 { Rows::None } else { Rows::Ws { client: client.clone(), result_id: info.result_id } };
+    (info, rows)
+}
+
+impl Transport {
+    /// `taos://` loads the client library (once per process) and connects natively; anything
+    /// else is a WebSocket.
+    pub async fn connect(config: ConnectConfig) -> Result<Transport, Error> {
+        match config.scheme {
+            Scheme::Native => NativeClient::connect(&config).await.map(Transport::Native),
+            _ => Client::connect(config).await.map(Transport::Ws),
+        }
+    }
+
+    pub fn server_version(&self) -> String {
+        match self {
+            Transport::Ws(c) => c.server_version(),
+            Transport::Native(c) => c.server_version(),
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Transport::Ws(c) => c.is_closed(),
+            Transport::Native(c) => c.is_closed(),
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Transport::Ws(c) => c.close().await,
+            Transport::Native(c) => c.close().await,
+        }
+    }
+
+    pub async fn query(&self, sql: &str, req_id: Option<u64>) -> Result<(QueryInfo, Rows), Error> {
+        match self {
+            Transport::Ws(c) => Ok(ws_rows(c, c.query(sql, req_id).await?)),
+            Transport::Native(c) => Ok(native_rows(c.query(sql, req_id).await?)),
+        }
+    }
+
+    pub async fn stmt2_init(&self, options: Stmt2InitOptions) -> Result<Stmt2, Error> {
+        match self {
+            Transport::Ws(c) => Ok(Stmt2::Ws { client: c.clone(), stmt_id: c.stmt2_init(options).await? }),
+            Transport::Native(c) => Ok(Stmt2::Native(Arc::new(c.stmt2_init(options).await?))),
+        }
+    }
+
+    pub async fn stmt_init(&self) -> Result<Stmt, Error> {
+        match self {
+            Transport::Ws(c) => Ok(Stmt::Ws { client: c.clone(), stmt_id: c.stmt_init().await? }),
+            Transport::Native(c) => Ok(Stmt::Native(Arc::new(c.stmt_init().await?))),
+        }
+    }
+
+    pub async fn schemaless_insert(&self, request: SchemalessRequest) -> Result<SchemalessResult, Error> {
+        match self {
+            Transport::Ws(c) => {
+                let SchemalessRequest { lines, protocol, precision, ttl, req_id, table_name_key } = request;
+                c.schemaless_insert(lines, protocol, precision, ttl, req_id, table_name_key).await
+            }
+            Transport::Native(c) => c.schemaless_insert(request).await,
+        }
+    }
+}
+
+impl Rows {
+    pub fn has_rows(&self) -> bool {
+        !matches!(self, Rows::None)
+    }
+
+    pub async fn fetch_block(&self) -> Result<Option<FetchedBlock>, Error> {
+        match self {
+            Rows::None => Ok(None),
+            Rows::Ws { client, result_id } => client.fetch_block(*result_id).await,
+            Rows::Native(r) => r.fetch_block().await,
+        }
+    }
+
+    /// Releases the rows now (in the background for native results, which wait for a fetch
+    /// in progress).
+    pub fn close(&self) {
+        match self {
+            Rows::None => {}
+            Rows::Ws { client, result_id } => client.free_result(*result_id),
+            Rows::Native(r) => {
+                let r = Arc::clone(r);
+                napi::bindgen_prelude::spawn(async move { r.close().await });
+            }
+        }
+    }
+}
+
+impl Stmt2 {
+    pub async fn prepare(&self, sql: &str) -> Result<Stmt2Prepared, Error> {
+        match self {
+            Stmt2::Ws { client, stmt_id } => client.stmt2_prepare(*stmt_id, sql).await,
+            Stmt2::Native(s) => s.prepare(sql).await,
+        }
+    }
+
+    pub async fn bind(&self, tables: Vec<BindTable>) -> Result<(), Error> {
+        match self {
+            Stmt2::Ws { client, stmt_id } => client.stmt2_bind(*stmt_id, tables).await,
+            Stmt2::Native(s) => s.bind(tables).await,
+        }
+    }
+
+    pub async fn exec(&self) -> Result<i64, Error> {
+        match self {
+            Stmt2::Ws { client, stmt_id } => client.stmt2_exec(*stmt_id).await,
+            Stmt2::Native(s) => s.exec().await,
+        }
+    }
+
+    pub async fn result(&self) -> Result<(QueryInfo, Rows), Error> {
+        match self {
+            Stmt2::Ws { client, stmt_id } => Ok(ws_rows(client, client.stmt2_result(*stmt_id).await?)),
+            Stmt2::Native(s) => Ok(native_rows(s.result().await?)),
+        }
+    }
+
+    pub async fn close(&self) -> Result<(), Error> {
+        match self {
+            Stmt2::Ws { client, stmt_id } => client.stmt2_close(*stmt_id).await,
+            Stmt2::Native(s) => {
+                s.close().await;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Stmt {
+    pub async fn prepare(&self, sql: &str) -> Result<bool, Error> {
+        match self {
+            Stmt::Ws { client, stmt_id } => client.stmt_prepare(*stmt_id, sql).await,
+            Stmt::Native(s) => s.prepare(sql).await,
+        }
+    }
+
+    pub async fn set_table_name(&self, name: &str) -> Result<(), Error> {
+        match self {
+            Stmt::Ws { client, stmt_id } => client.stmt_set_table_name(*stmt_id, name).await,
+            Stmt::Native(s) => s.set_table_name(name).await,
+        }
+    }
+
+    pub async fn set_tags(&self, tags: Vec<BindColumn>) -> Result<(), Error> {
+        match self {
+            Stmt::Ws { client, stmt_id } => client.stmt_set_tags(*stmt_id, tags).await,
+            Stmt::Native(s) => s.set_tags(tags).await,
+        }
+    }
+
+    pub async fn bind(&self, columns: Vec<BindColumn>) -> Result<(), Error> {
+        match self {
+            Stmt::Ws { client, stmt_id } => client.stmt_bind(*stmt_id, columns).await,
+            Stmt::Native(s) => s.bind(columns).await,
+        }
+    }
+
+    pub async fn add_batch(&self) -> Result<(), Error> {
+        match self {
+            Stmt::Ws { client, stmt_id } => client.stmt_add_batch(*stmt_id).await,
+            Stmt::Native(s) => s.add_batch().await,
+        }
+    }
+
+    pub async fn exec(&self) -> Result<i64, Error> {
+        match self {
+            Stmt::Ws { client, stmt_id } => client.stmt_exec(*stmt_id).await,
+            Stmt::Native(s) => s.exec().await,
+        }
+    }
+
+    pub async fn tag_fields(&self) -> Result<Vec<StmtField>, Error> {
+        match self {
+            Stmt::Ws { client, stmt_id } => client.stmt_get_tag_fields(*stmt_id).await,
+            Stmt::Native(s) => s.get_tag_fields().await,
+        }
+    }
+
+    pub async fn col_fields(&self) -> Result<Vec<StmtField>, Error> {
+        match self {
+            Stmt::Ws { client, stmt_id } => client.stmt_get_col_fields(*stmt_id).await,
+            Stmt::Native(s) => s.get_col_fields().await,
+        }
+    }
+
+    pub async fn use_result(&self) -> Result<(QueryInfo, Rows), Error> {
+        match self {
+            Stmt::Ws { client, stmt_id } => Ok(ws_rows(client, client.stmt_use_result(*stmt_id).await?)),
+            // Only inserts can be prepared natively through stmt v1 (see taosjs_native::NativeStmt).
+            Stmt::Native(_) => Err(Error::not_supported(
+                "stmt v1 statements on the native transport are inserts only: they have no result set; use stmt2 for queries",
+            )),
+        }
+    }
+
+    pub async fn close(&self) -> Result<(), Error> {
+        match self {
+            Stmt::Ws { client, stmt_id } => client.stmt_close(*stmt_id).await,
+            Stmt::Native(s) => {
+                s.close().await;
+                Ok(())
+            }
+        }
+    }
+}

@@ -157,7 +157,6 @@ api! {
         taos_fetch_fields: fn(*mut TaosRes) -> *mut TaosField;
         taos_result_precision: fn(*mut TaosRes) -> c_int;
         taos_affected_rows64: fn(*mut TaosRes) -> i64;
-        taos_is_update_query: fn(*mut TaosRes) -> bool;
     }
     optional {
         taos_query_a_with_reqid: fn(*mut Taos, *const c_char, AsyncFn, *mut c_void, i64);

@@ -32,6 +32,13 @@
 //! # Ok(()) }
 //! ```
 
+/// The optional library function `$f`, or a NotSupported error naming it and the client version.
+macro_rules! need {
+    ($lib:expr, $f:ident) => {
+        $lib.api.$f.ok_or_else(|| $crate::library::missing($lib, stringify!($f)))?
+    };
+}
+
 mod api;
 mod bindv;
 mod client;

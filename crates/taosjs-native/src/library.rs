@@ -154,6 +154,14 @@ fn load_first(candidates: &[Candidate]) -> Result<&'static Library, Error> {
     Err(not_loaded(&tried))
 }
 
+/// A library function this client version does not have.
+pub(crate) fn missing(lib: &Library, function: &str) -> Error {
+    Error::not_supported(format!(
+        "{function} is not available in TDengine client {}: this feature needs a newer TDengine client",
+        lib.version()
+    ))
+}
+
 /// Why one candidate failed.
 #[derive(Debug)]
 enum Failure {

@@ -88,15 +88,7 @@ impl Child for Mutex<StmtState> {
     }
 }
 
-fn missing(lib: &Library, what: &str) -> Error {
-    Error::not_supported(format!("{what} is not available in TDengine client {}", lib.version()))
-}
 
-macro_rules! need {
-    ($lib:expr, $f:ident) => {
-        $lib.api.$f.ok_or_else(|| missing($lib, stringify!($f)))?
-    };
-}
 
 fn stmt_error(lib: &Library, stmt: Ptr, code: c_int) -> Error {
     let text = match lib.api.taos_stmt_errstr {
@@ -309,41 +301,41 @@ impl NativeStmt {
     /// Binds the tags: one single-value column per tag placeholder.
     pub async fn set_tags(&self, tags: Vec<BindColumn>) -> Result<(), Error> {
         let s = self.prepared("set the tags of").await?;
-        let lib = s.conn.lib;
-        let set = need!(lib, taos_stmt_set_tags);
-        let (s, fields) = self.fields_of(s, true).await?;
-        let table = BindTable { name: None, tags, columns: vec![] };
-        let message = encode(fields, BindType::Tag, table)?;
-        let (_, outcome) = blocking(move || {
-            let outcome = stmt2::bind_records(&message).and_then(|t| {
-                let mut binds = MultiBinds::new(t.first().map_or(&[][..], |t| &t.tags))?;
-                // SAFETY: prepared statement under its lock; `binds` owns what it points to.
-                let code = unsafe { set(s.stmt.raw(), binds.binds.as_mut_ptr()) };
-                if code != 0 {
-                    Err(stmt_error(lib, s.stmt, code))
-                } else {
-                    Ok(())
-                }
-            });
-            (s, outcome)
-        })
-        .await?;
-        outcome
+        let set = need!(s.conn.lib, taos_stmt_set_tags);
+        self.send_binds(s, BindType::Tag, tags, set).await.map(drop)
     }
 
     /// Binds rows: one column per column placeholder, checked like stmt2 binds.
     pub async fn bind(&self, columns: Vec<BindColumn>) -> Result<(), Error> {
         let s = self.prepared("bind").await?;
+        let bind = need!(s.conn.lib, taos_stmt_bind_param_batch);
+        let mut s = self.send_binds(s, BindType::Column, columns, bind).await?;
+        s.bound = true;
+        Ok(())
+    }
+
+    /// Checks `values` against the tag or column placeholders (the core's stmt2 encoder) and
+    /// hands them to `call` (`taos_stmt_set_tags` / `taos_stmt_bind_param_batch`).
+    async fn send_binds(
+        &self,
+        s: OwnedMutexGuard<StmtState>,
+        role: BindType,
+        values: Vec<BindColumn>,
+        call: unsafe extern "C" fn(*mut std::ffi::c_void, *mut crate::api::TaosMultiBind) -> c_int,
+    ) -> Result<OwnedMutexGuard<StmtState>, Error> {
         let lib = s.conn.lib;
-        let bind = need!(lib, taos_stmt_bind_param_batch);
-        let (s, fields) = self.fields_of(s, false).await?;
-        let table = BindTable { name: None, tags: vec![], columns };
-        let message = encode(fields, BindType::Column, table)?;
-        let (mut s, outcome) = blocking(move || {
+        let (s, fields) = self.fields_of(s, role == BindType::Tag).await?;
+        let table = match role {
+            BindType::Tag => BindTable { name: None, tags: values, columns: vec![] },
+            _ => BindTable { name: None, tags: vec![], columns: values },
+        };
+        let message = encode(fields, role, table)?;
+        let (s, outcome) = blocking(move || {
             let outcome = stmt2::bind_records(&message).and_then(|t| {
-                let mut binds = MultiBinds::new(t.first().map_or(&[][..], |t| &t.columns))?;
+                let records = t.first().map_or(&[][..], |t| if role == BindType::Tag { &t.tags } else { &t.columns });
+                let mut binds = MultiBinds::new(records)?;
                 // SAFETY: prepared statement under its lock; `binds` owns what it points to.
-                let code = unsafe { bind(s.stmt.raw(), binds.binds.as_mut_ptr()) };
+                let code = unsafe { call(s.stmt.raw(), binds.binds.as_mut_ptr()) };
                 if code != 0 {
                     Err(stmt_error(lib, s.stmt, code))
                 } else {
@@ -353,9 +345,7 @@ impl NativeStmt {
             (s, outcome)
         })
         .await?;
-        outcome?;
-        s.bound = true;
-        Ok(())
+        outcome.map(|()| s)
     }
 
     /// Adds the rows bound since the last batch to the batch.

@@ -95,15 +95,7 @@ fn close_now(mut s: OwnedMutexGuard<Stmt2State>) {
     }
 }
 
-fn missing(lib: &Library, what: &str) -> Error {
-    Error::not_supported(format!("{what} is not available in TDengine client {} (stmt2 needs 3.3.5 or newer)", lib.version()))
-}
 
-macro_rules! need {
-    ($lib:expr, $f:ident) => {
-        $lib.api.$f.ok_or_else(|| missing($lib, stringify!($f)))?
-    };
-}
 
 /// The statement's last error as a Statement error with TDengine's code.
 fn stmt_error(lib: &Library, stmt: Ptr, code: c_int) -> Error {
@@ -400,7 +392,7 @@ pub(crate) async fn fetch(state: &Arc<Mutex<Stmt2State>>, generation: u64, id: u
         return s.result.answer(id);
     }
     let lib = s.conn.lib;
-    let Some(result) = lib.api.taos_stmt2_result else { return Err(missing(lib, "taos_stmt2_result")) };
+    let Some(result) = lib.api.taos_stmt2_result else { return Err(crate::library::missing(lib, "taos_stmt2_result")) };
     // SAFETY: as in `NativeStmt2::result`.
     let res = Ptr(unsafe { result(s.stmt.raw()) });
     let (mut s, block) = fetch_raw(lib, res, s).await;

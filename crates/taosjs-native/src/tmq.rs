@@ -78,15 +78,7 @@ impl Drop for Owned {
     }
 }
 
-fn missing(lib: &Library, what: &str) -> Error {
-    Error::not_supported(format!("{what} is not available in TDengine client {}", lib.version()))
-}
 
-macro_rules! need {
-    ($lib:expr, $f:ident) => {
-        $lib.api.$f.ok_or_else(|| missing($lib, stringify!($f)))?
-    };
-}
 
 fn tmq_error(lib: &Library, code: i32, what: &str) -> Error {
     let text = match lib.api.tmq_err2str {

@@ -61,11 +61,19 @@ pub(crate) fn run_query(
             q.slimit,
         );
     }
-    // UNION [ALL]: types, names and precision come from the first SELECT; a variable-length
-    // column takes the longest length; later values are cast to the first SELECT's types
+    // UNION [ALL]: names and precision come from the first SELECT, types from the first SELECT
+    // whose column is not a bare NULL; a variable-length column takes the longest length; other
+    // values are cast to those types
     let mut parts = Vec::new();
+    let mut null_typed: Vec<Vec<bool>> = Vec::new();
     for s in &q.selects {
-        parts.push(exec_select(engine, cat, ctx, s, &[], None, None)?);
+        let rs = exec_select(engine, cat, ctx, s, &[], None, None)?;
+        null_typed.push(if s.items.len() == rs.fields.len() {
+            s.items.iter().map(|i| i.expr == Expr::Null).collect()
+        } else {
+            vec![false; rs.fields.len()]
+        });
+        parts.push(rs);
     }
     let mut out = parts.remove(0);
     for p in &parts {
@@ -75,7 +83,19 @@ pub(crate) fn run_query(
                 "Query block has incorrect number of result columns",
             ));
         }
-        for (f, pf) in out.fields.iter_mut().zip(&p.fields) {
+    }
+    for c in 0..out.fields.len() {
+        if let Some(k) = (0..null_typed.len()).find(|&k| !null_typed[k][c]) {
+            if k > 0 {
+                let name = std::mem::take(&mut out.fields[c].name);
+                out.fields[c] = crate::types::Field {
+                    name,
+                    ..parts[k - 1].fields[c].clone()
+                };
+            }
+        }
+        for p in &parts {
+            let (f, pf) = (&mut out.fields[c], &p.fields[c]);
             if f.ty.is_var() && pf.ty.is_var() {
                 f.len = f.len.max(pf.len);
             }

@@ -362,7 +362,19 @@ pub(super) fn window_kind(
 
 /// `[start, end)` of the primary timestamp from top-level AND conditions of WHERE.
 pub(super) fn where_time_range(w: Option<&Expr>, b: &Binder, rel: &Relation) -> Option<(i64, i64)> {
-    let ts_name = rel.ts_col.map(|c| rel.fields[c].field.name.clone())?;
+    let (lo, hi) = where_time_bounds(w, b, rel);
+    Some((lo?, hi?))
+}
+
+/// The bounds WHERE puts on the primary timestamp: `[start, end)`, each side if it has one.
+pub(super) fn where_time_bounds(
+    w: Option<&Expr>,
+    b: &Binder,
+    rel: &Relation,
+) -> (Option<i64>, Option<i64>) {
+    let Some(ts_name) = rel.ts_col.map(|c| rel.fields[c].field.name.clone()) else {
+        return (None, None);
+    };
     let mut lo: Option<i64> = None;
     let mut hi: Option<i64> = None;
     fn walk(e: &Expr, ts: &str, b: &Binder, lo: &mut Option<i64>, hi: &mut Option<i64>) {
@@ -421,8 +433,10 @@ pub(super) fn where_time_range(w: Option<&Expr>, b: &Binder, rel: &Relation) -> 
             _ => {}
         }
     }
-    walk(w?, &ts_name, b, &mut lo, &mut hi);
-    Some((lo?, hi?))
+    if let Some(w) = w {
+        walk(w, &ts_name, b, &mut lo, &mut hi);
+    }
+    (lo, hi)
 }
 
 /// Month index (year * 12 + month0) of a timestamp in the server timezone.

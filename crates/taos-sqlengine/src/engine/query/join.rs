@@ -197,6 +197,7 @@ pub(crate) fn materialize(
         uses_window_cols: false,
         interp: false,
         group_keys: vec![],
+        query_range: (None, None),
     };
 
     let on_conjuncts: Vec<&Expr> = j.on.as_ref().map(Expr::conjuncts).unwrap_or_default();

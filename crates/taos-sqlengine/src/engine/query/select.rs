@@ -12,7 +12,9 @@ use crate::types::{code, DataType, Field, ResultSet, TdError, Value};
 
 use super::binder::{is_numeric, Binder, OutCol};
 use super::functions::{has_agg_call, AggKind, AggSpec};
-use super::grouping::{aggregate, interp_rows, multi_rows, window_kind, WinKind};
+use super::grouping::{
+    aggregate, interp_rows, multi_rows, where_time_bounds, window_kind, WinKind,
+};
 use super::join::{self, Joined};
 use super::relation::build_relation;
 use super::rows::{apply_limit, dedupe, key_part, sort_rows, KeyPart};
@@ -112,7 +114,10 @@ pub(crate) fn exec_select(
         uses_window_cols: false,
         interp,
         group_keys: vec![],
+        query_range: (None, None),
     };
+
+    b.query_range = where_time_bounds(sel.where_.as_ref(), &b, &rel);
 
     // WHERE (a join's ON conditions were applied when it was materialised)
     let mut rows = rel.all_rows();

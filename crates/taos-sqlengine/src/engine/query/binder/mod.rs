@@ -59,6 +59,8 @@ pub(crate) struct Binder<'a, 'r> {
     /// GROUP BY / PARTITION BY expressions: where the select list repeats one, it reads the
     /// group's key (`select v % 2, count(*) … group by v % 2`).
     pub(crate) group_keys: Vec<Expr>,
+    /// `[start, end)` of the primary timestamp in WHERE, for `_qstart`, `_qend`, `_qduration`.
+    pub(crate) query_range: (Option<i64>, Option<i64>),
 }
 
 /// One output column: its expression and result field.
@@ -164,6 +166,27 @@ impl<'a, 'r> Binder<'a, 'r> {
                 let lname = name.to_ascii_lowercase();
                 if table.is_none() && lname == "_irowts" && self.interp {
                     return Ok((BExpr::WStart, Field::fixed("_irowts", DataType::Timestamp)));
+                }
+                if table.is_none() && matches!(lname.as_str(), "_qstart" | "_qend" | "_qduration") {
+                    // the query's time range from WHERE; NULL where it has no bound
+                    let (lo, hi) = self.query_range;
+                    return Ok(match lname.as_str() {
+                        "_qstart" => (
+                            BExpr::Lit(lo.map_or(Value::Null, Value::Timestamp)),
+                            Field::fixed("_qstart", DataType::Timestamp),
+                        ),
+                        "_qend" => (
+                            BExpr::Lit(hi.map_or(Value::Null, |h| Value::Timestamp(h - 1))),
+                            Field::fixed("_qend", DataType::Timestamp),
+                        ),
+                        _ => (
+                            BExpr::Lit(match (lo, hi) {
+                                (Some(l), Some(h)) => Value::Int(h - l),
+                                _ => Value::Null,
+                            }),
+                            Field::fixed("_qduration", DataType::BigInt),
+                        ),
+                    });
                 }
                 if table.is_none() && lname == "_isfilled" && self.interp {
                     // INTERP keeps "was this point filled" in the window's duration slot

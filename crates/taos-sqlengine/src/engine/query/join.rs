@@ -31,6 +31,8 @@ const JOIN_COND: u16 = 9987;
 const INVALID_JOIN_ON: u16 = 1843;
 /// TSDB_CODE_PAR_INVALID_WIN_OFFSET_UNIT.
 const WIN_OFFSET_UNIT: u16 = 9843;
+/// TSDB_CODE_PAR_NOT_UNIQUE_TABLE_ALIAS.
+const NOT_UNIQUE_TABLE_ALIAS: u16 = 9827;
 /// JLIMIT's upper bound (JOIN_JLIMIT_MAX_VALUE).
 const JLIMIT_MAX: u64 = 1024;
 
@@ -180,6 +182,12 @@ pub(crate) fn materialize(
     let mut fields = left.fields.clone();
     fields.extend(right.fields.iter().cloned());
     let mut qualifiers = left.qualifiers.clone();
+    if let Some(q) = right.qualifiers.iter().find(|q| qualifiers.contains(q)) {
+        return Err(err(
+            NOT_UNIQUE_TABLE_ALIAS,
+            format!("Not unique table/alias: '{}'", q),
+        ));
+    }
     qualifiers.extend(right.qualifiers.iter().cloned());
     let mut pk_cols = left.pk_cols.clone();
     pk_cols.extend(right.pk_cols.iter().map(|c| c + nl));

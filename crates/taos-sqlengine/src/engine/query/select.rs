@@ -49,8 +49,19 @@ pub(crate) fn exec_select(
         ));
     }
     check_interp_clauses(sel)?;
-    if sel.having.is_some() && !grouped && sel.window.is_none() {
-        return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
+    let window_join = matches!(&sel.from, Some(FromItem::Join(j)) if j.sub == JoinSub::Window);
+    if let Some(h) = &sel.having {
+        if window_join {
+            // a WINDOW join groups per driving row; its HAVING must filter on an aggregate
+            if !has_agg_call(h) {
+                return Err(err(
+                    ecode::INVALID_WJOIN_HAVING_EXPR,
+                    "Not supported window join having expr",
+                ));
+            }
+        } else if !grouped && sel.window.is_none() {
+            return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
+        }
     }
     // Materialise joins, subqueries and information_schema tables first.
     let mut joined: Option<Joined> = None;

@@ -122,6 +122,15 @@ fn joins_answer_like_tdengine() {
             ("select a.ts from a, b where a.v = b.w", "error 9828"),
             ("select tbname from m join e on m.ts = e.ts", "error 9804"),
             ("select a.v from a x", "error 9731"),
+            ("select a.ts from a join a on a.ts = a.ts", "error 9827"),
+            (
+                "select a.ts, count(b.w) from a left window join b window_offset(-1s, 1s) having count(b.w) > 1",
+                "00:00:01|2; 00:00:02|2; 00:00:03|3; 00:00:05|2",
+            ),
+            (
+                "select a.ts, count(b.w) c from a left window join b window_offset(-1s, 1s) having c > 1",
+                "error 9842",
+            ),
         ],
     );
 }

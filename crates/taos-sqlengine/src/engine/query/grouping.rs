@@ -250,10 +250,7 @@ pub(super) fn window_kind(
                             "Start(end) time of query range required or time range too large",
                         )
                     })?;
-                    if months > 0 {
-                        return Err(unsupported("fill with calendar intervals"));
-                    }
-                    if (range.1 - range.0) / iv.max(1) > 10_000_000 {
+                    if months == 0 && (range.1 - range.0) / iv.max(1) > 10_000_000 {
                         return Err(err(
                             ecode::FILL_RANGE_REQUIRED,
                             "Start(end) time of query range required or time range too large",
@@ -484,8 +481,8 @@ pub(super) fn compute_windows(
                 // offset (months, then fixed units)
                 let start_of =
                     |k: i64| month_start(k + month_offset, env.precision, env.tz) + offset;
-                let mut starts: Vec<i64> = Vec::new();
-                for &t in ts {
+                // the window holding instant t
+                let window_of = |t: i64| {
                     let mut k = (month_index(t - offset, env.precision, env.tz) - month_offset)
                         .div_euclid(*months)
                         * months;
@@ -495,8 +492,22 @@ pub(super) fn compute_windows(
                     while start_of(k + months) <= t {
                         k += months;
                     }
-                    if starts.last().is_none_or(|&l| k > l) {
+                    k
+                };
+                let mut starts: Vec<i64> = Vec::new();
+                if let Some(f) = fill {
+                    // FILL: every window of the query range
+                    let mut k = window_of(f.range.0);
+                    while start_of(k) < f.range.1 {
                         starts.push(k);
+                        k += months;
+                    }
+                } else {
+                    for &t in ts {
+                        let k = window_of(t);
+                        if starts.last().is_none_or(|&l| k > l) {
+                            starts.push(k);
+                        }
                     }
                 }
                 for k in starts {
@@ -821,7 +832,7 @@ pub(super) fn aggregate(
                 }
                 if let Some(f) = fill {
                     let base = out.len() - group_out.len();
-                    apply_fill(&mut out[base..], &group_out, &fillable, &f.mode);
+                    apply_fill(&mut out[base..], &group_out, &fillable, &f.mode, outs, env);
                 }
             }
         }
@@ -835,6 +846,8 @@ pub(super) fn apply_fill(
     windows: &[(i64, Option<Vec<Value>>)],
     fillable: &[usize],
     mode: &Fill,
+    outs: &[OutCol],
+    env: &EvalEnv,
 ) {
     for i in 0..rows.len() {
         if windows[i].1.is_some() {
@@ -849,23 +862,14 @@ pub(super) fn apply_fill(
             rows[i][c] = match mode {
                 // NEAR is INTERP's; the parser refuses it for windows
                 Fill::Null | Fill::None | Fill::Near => Value::Null,
-                Fill::Value(vals) => match vals.get(k) {
-                    Some(Expr::Int(v)) => match &rows[i][c] {
-                        _ if matches!(
-                            windows.iter().find_map(|w| w.1.as_ref().map(|r| &r[c])),
-                            Some(Value::Double(_)) | Some(Value::Float(_))
-                        ) =>
-                        {
-                            Value::Double(*v as f64)
-                        }
-                        _ => Value::Int(*v as i64),
-                    },
-                    Some(Expr::Float(f)) => Value::Double(*f),
-                    Some(Expr::Str(s)) => Value::Str(s.clone()),
-                    _ => Value::Null,
+                // a fill value takes the column's type (1.5 into an INT column is 1, 'x' is 0)
+                Fill::Value(vals) => match vals.get(k).and_then(fill_literal) {
+                    Some(v) => cast_value(v, &outs[c].field, env),
+                    None => Value::Null,
                 },
                 Fill::Prev => prev.map(|p| p.1).unwrap_or(Value::Null),
                 Fill::Next => next.map(|n| n.1).unwrap_or(Value::Null),
+                Fill::Linear if !is_numeric(outs[c].field.ty) => Value::Null,
                 Fill::Linear => match (prev, next) {
                     (Some((t0, v0)), Some((t1, v1))) => match (to_f64(&v0), to_f64(&v1)) {
                         (Some(a), Some(z)) if t1 != t0 => {
@@ -884,6 +888,22 @@ pub(super) fn apply_fill(
             };
         }
     }
+}
+
+/// A FILL(VALUE, …) literal as a value (`-1.5` included).
+fn fill_literal(e: &Expr) -> Option<Value> {
+    Some(match e {
+        Expr::Int(v) => Value::Int(i64::try_from(*v).ok()?),
+        Expr::Float(f) => Value::Double(*f),
+        Expr::Str(s) => Value::Str(s.clone()),
+        Expr::Bool(b) => Value::Bool(*b),
+        Expr::Neg(x) => match fill_literal(x)? {
+            Value::Int(v) => Value::Int(-v),
+            Value::Double(f) => Value::Double(-f),
+            _ => return None,
+        },
+        _ => return None,
+    })
 }
 
 /// INTERP over `RANGE(start, end) EVERY(step)`: one row per time point and group.

@@ -9,6 +9,7 @@
 //! instead of silently skipping rows.
 
 use std::ffi::{c_int, c_void};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use taosjs_core::{DataType, Error, ErrorKind, FetchedBlock, Field, Precision, QueryInfo};
@@ -106,7 +107,7 @@ pub(crate) fn outcome(conn: &Arc<Conn>, res: ResGuard, _reserved: Option<()>) ->
     let state = Arc::new(Mutex::new(QueryRes { res: Some(res), conn: Arc::clone(conn), done: Done::Open }));
     let as_child: Arc<dyn Child> = state.clone();
     conn.adopt(Arc::downgrade(&as_child));
-    let rows = ResultSet { id, fields: fields.into(), precision, holder: Holder::Query(state) };
+    let rows = ResultSet { id, fields: fields.into(), precision, holder: Holder::Query(state), fetch_abandoned: AtomicBool::new(false) };
     Ok(QueryOutcome { info, rows: Some(rows) })
 }
 
@@ -183,6 +184,23 @@ pub struct ResultSet {
     fields: Arc<[Field]>,
     precision: Precision,
     holder: Holder,
+    /// A fetch's caller went away while libtaos was reading: the fetch still holds the result
+    /// until the library answers.
+    fetch_abandoned: AtomicBool,
+}
+
+/// Marks the result's fetch abandoned if the caller drops it before libtaos answered.
+struct AbandonOnDrop<'a> {
+    flag: &'a AtomicBool,
+    armed: bool,
+}
+
+impl Drop for AbandonOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.flag.store(true, Ordering::Release);
+        }
+    }
 }
 
 impl std::fmt::Debug for ResultSet {
@@ -199,7 +217,7 @@ impl ResultSet {
         stmt: Arc<Mutex<Stmt2State>>,
         generation: u64,
     ) -> ResultSet {
-        ResultSet { id, fields: fields.into(), precision, holder: Holder::Stmt2 { stmt, generation } }
+        ResultSet { id, fields: fields.into(), precision, holder: Holder::Stmt2 { stmt, generation }, fetch_abandoned: AtomicBool::new(false) }
     }
 
     /// Nonzero id, unique on its connection.
@@ -226,15 +244,21 @@ impl ResultSet {
     async fn fetch_raw_block(&self) -> Result<Option<Vec<u8>>, Error> {
         match &self.holder {
             Holder::Query(state) => {
-                let guard = Arc::clone(state).try_lock_owned().map_err(|_| {
-                    Error::programming(format!("a fetch on result {} is already in progress", self.id))
-                })?;
+                let guard = match Arc::clone(state).try_lock_owned() {
+                    Ok(guard) => guard,
+                    // An abandoned fetch holds the result until libtaos answers: wait for it, then
+                    // say what became of its block (a Result error: lost), not "in progress".
+                    Err(_) if self.fetch_abandoned.load(Ordering::Acquire) => Arc::clone(state).lock_owned().await,
+                    Err(_) => return Err(Error::programming(format!("a fetch on result {} is already in progress", self.id))),
+                };
                 if guard.done != Done::Open {
                     return guard.done.answer(self.id);
                 }
                 guard.conn.check_open()?;
                 let (lib, res) = (guard.conn.lib, guard.res.as_ref().map(ResGuard::ptr).unwrap_or(Ptr::NULL));
+                let mut abandon = AbandonOnDrop { flag: &self.fetch_abandoned, armed: true };
                 let (mut guard, block) = fetch_raw(lib, res, guard).await;
+                abandon.armed = false;
                 if !matches!(block, Ok(Some(_))) {
                     // Read to the end or failed: libtaos keeps nothing more worth holding.
                     guard.res = None;

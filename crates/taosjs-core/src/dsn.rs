@@ -4,8 +4,8 @@
 //! We parse DSNs ourselves instead of with `mdsn`: its errors echo the whole input (password
 //! included) and it panics on a bad percent escape in an address.
 
-use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 
@@ -16,7 +16,26 @@ pub const DEFAULT_NATIVE_PORT: u16 = 6030;
 pub const DEFAULT_USER: &str = "root";
 pub const DEFAULT_PASSWORD: &str = "taosdata";
 /// The official Rust client also waits 10 s for the login.
-pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a call may wait for its answer unless it says otherwise (`requestTimeoutMs`):
+/// long enough for heavy analytical queries, short enough that nothing waits forever.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+/// An idle connection pings the server after this long (`keepaliveMs`; 0 = off). A dead peer is
+/// noticed within three intervals.
+pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(10);
+/// Reconnect attempts after a connection is lost (`retries`; 0 = never reconnect).
+pub const DEFAULT_RETRIES: u32 = 5;
+/// Wait before the second reconnect attempt (the first is immediate); doubled each attempt
+/// (`retryBackoffMs`) up to [`DEFAULT_RETRY_BACKOFF_MAX`] (`retryBackoffMaxMs`).
+pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(200);
+pub const DEFAULT_RETRY_BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// Results a connection may hold open on the server at once (`maxOpenResults`).
+pub const DEFAULT_MAX_OPEN_RESULTS: u32 = 1000;
+
+/// The connection settings that are numbers, by the name they have as a connect option and a
+/// DSN parameter. Integers ≥ 0; what each accepts is checked by [`ConnectConfig::set_number`].
+pub const NUMERIC_SETTINGS: [&str; 7] =
+    ["connectTimeoutMs", "requestTimeoutMs", "keepaliveMs", "retries", "retryBackoffMs", "retryBackoffMaxMs", "maxOpenResults"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scheme {
@@ -76,6 +95,15 @@ pub struct ConnectOverrides {
     pub token: Option<String>,
     pub bearer_token: Option<String>,
     pub connector: Option<String>,
+    /// Settings of [`NUMERIC_SETTINGS`] by name (checked like DSN parameters).
+    pub numbers: Vec<(String, u64)>,
+    /// PEM certificates trusted for `wss://` besides the system's (`ca`).
+    pub tls_ca_pem: Option<String>,
+    /// Client certificate chain and key for `wss://` (`cert`, `key`).
+    pub tls_cert_pem: Option<String>,
+    pub tls_key_pem: Option<String>,
+    /// `rejectUnauthorized`.
+    pub tls_verify: Option<bool>,
 }
 
 impl fmt::Debug for ConnectOverrides {
@@ -87,6 +115,7 @@ impl fmt::Debug for ConnectOverrides {
             .field("database", &self.database)
             .field("timezone", &self.timezone)
             .field("connector", &self.connector)
+            .field("numbers", &self.numbers)
             .finish_non_exhaustive()
     }
 }
@@ -107,11 +136,24 @@ pub struct ConnectConfig {
     pub bearer_token: Option<String>,
     pub connector: Option<String>,
     /// How long one endpoint may take to accept the WebSocket, and then the login.
-    pub connect_timeout: std::time::Duration,
-    /// PEM certificates trusted for `wss://` besides the public web roots (a private CA).
+    pub connect_timeout: Duration,
+    /// The deadline of a call that sets none.
+    pub request_timeout: Duration,
+    /// Keepalive ping cadence; `None` = off.
+    pub keepalive: Option<Duration>,
+    /// Reconnect attempts after a lost connection (0 = off).
+    pub retries: u32,
+    pub retry_backoff: Duration,
+    pub retry_backoff_max: Duration,
+    pub max_open_results: u32,
+    /// PEM certificates trusted for `wss://` besides the system's roots (a private CA, or the
+    /// server's own self-signed certificate).
     pub tls_ca_pem: Option<String>,
-    /// DSN parameters not understood above, kept for later features.
-    pub params: BTreeMap<String, String>,
+    /// PEM client certificate chain and private key, for servers that ask for one.
+    pub tls_cert_pem: Option<String>,
+    pub tls_key_pem: Option<String>,
+    /// Verify the server's certificate (`rejectUnauthorized`, default true).
+    pub tls_verify: bool,
 }
 
 impl fmt::Debug for ConnectConfig {
@@ -124,7 +166,13 @@ impl fmt::Debug for ConnectConfig {
             .field("timezone", &self.timezone)
             .field("connector", &self.connector)
             .field("connect_timeout", &self.connect_timeout)
-            .field("params", &self.params)
+            .field("request_timeout", &self.request_timeout)
+            .field("keepalive", &self.keepalive)
+            .field("retries", &self.retries)
+            .field("retry_backoff", &self.retry_backoff)
+            .field("retry_backoff_max", &self.retry_backoff_max)
+            .field("max_open_results", &self.max_open_results)
+            .field("tls_verify", &self.tls_verify)
             .finish_non_exhaustive()
     }
 }
@@ -142,8 +190,16 @@ impl Default for ConnectConfig {
             bearer_token: None,
             connector: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            keepalive: Some(DEFAULT_KEEPALIVE),
+            retries: DEFAULT_RETRIES,
+            retry_backoff: DEFAULT_RETRY_BACKOFF,
+            retry_backoff_max: DEFAULT_RETRY_BACKOFF_MAX,
+            max_open_results: DEFAULT_MAX_OPEN_RESULTS,
             tls_ca_pem: None,
-            params: BTreeMap::new(),
+            tls_cert_pem: None,
+            tls_key_pem: None,
+            tls_verify: true,
         }
     }
 }
@@ -151,7 +207,9 @@ impl Default for ConnectConfig {
 impl ConnectConfig {
     /// Parses a DSN; the defaults fill what it leaves out.
     pub fn from_dsn(dsn: &str) -> Result<ConnectConfig> {
-        parse_dsn(dsn)
+        let c = parse_dsn(dsn)?;
+        c.check()?;
+        Ok(c)
     }
 
     /// A DSN (optional) with overrides applied on top.
@@ -160,11 +218,52 @@ impl ConnectConfig {
             Some(d) => parse_dsn(d)?,
             None => ConnectConfig::default(),
         };
-        c.apply(overrides);
+        c.apply(overrides)?;
+        c.check()?;
         Ok(c)
     }
 
-    pub fn apply(&mut self, o: ConnectOverrides) {
+    /// Sets one of [`NUMERIC_SETTINGS`]; the error names the setting and the value.
+    pub fn set_number(&mut self, name: &str, value: u64) -> Result<()> {
+        let ms = Duration::from_millis(value);
+        let positive = |what: &str| -> Result<Duration> {
+            if value == 0 {
+                Err(Error::programming(format!("{name} must be a positive number of milliseconds ({what}), got 0")))
+            } else {
+                Ok(ms)
+            }
+        };
+        match name {
+            "connectTimeoutMs" => self.connect_timeout = positive("the time one endpoint may take to connect and log in")?,
+            "requestTimeoutMs" => self.request_timeout = positive("how long a call may wait for its answer")?,
+            "keepaliveMs" => self.keepalive = (value != 0).then_some(ms),
+            "retries" => self.retries = u32::try_from(value).unwrap_or(u32::MAX),
+            "retryBackoffMs" => self.retry_backoff = ms,
+            "retryBackoffMaxMs" => self.retry_backoff_max = ms,
+            "maxOpenResults" => {
+                self.max_open_results = u32::try_from(value)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| Error::programming(format!("maxOpenResults must be between 1 and 4294967295, got {value}")))?
+            }
+            other => return Err(unknown_setting(other)),
+        }
+        Ok(())
+    }
+
+    /// Checks what no single setting can: backoff bounds in order.
+    fn check(&self) -> Result<()> {
+        if self.retry_backoff_max < self.retry_backoff {
+            return Err(Error::programming(format!(
+                "retryBackoffMaxMs ({} ms) must not be less than retryBackoffMs ({} ms)",
+                self.retry_backoff_max.as_millis(),
+                self.retry_backoff.as_millis()
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn apply(&mut self, o: ConnectOverrides) -> Result<()> {
         if let Some(v) = o.user {
             self.user = v;
         }
@@ -173,6 +272,7 @@ impl ConnectConfig {
         }
         match (o.host, o.port) {
             (Some(host), port) => {
+                check_host(&host).map_err(|e| Error::programming(format!("option host: {e}")))?;
                 self.endpoints = vec![Endpoint { host, port: port.unwrap_or(self.scheme.default_port()) }];
             }
             (None, Some(port)) => self.endpoints.iter_mut().for_each(|e| e.port = port),
@@ -193,6 +293,25 @@ impl ConnectConfig {
         if o.connector.is_some() {
             self.connector = o.connector;
         }
+        for (name, value) in &o.numbers {
+            self.set_number(name, *value)?;
+        }
+        if o.tls_ca_pem.is_some() {
+            self.tls_ca_pem = o.tls_ca_pem;
+        }
+        if o.tls_cert_pem.is_some() {
+            self.tls_cert_pem = o.tls_cert_pem;
+        }
+        if o.tls_key_pem.is_some() {
+            self.tls_key_pem = o.tls_key_pem;
+        }
+        if let Some(verify) = o.tls_verify {
+            self.tls_verify = verify;
+        }
+        if self.tls_cert_pem.is_some() != self.tls_key_pem.is_some() {
+            return Err(Error::programming("options cert and key go together: give both or neither"));
+        }
+        Ok(())
     }
 
     /// The upgrade URL for one endpoint (`ws://host:port/ws[?token=…]`).
@@ -207,7 +326,18 @@ impl ConnectConfig {
 }
 
 fn invalid(detail: impl fmt::Display) -> Error {
-    Error::interface(format!("invalid DSN: {detail}"))
+    Error::programming(format!("invalid DSN: {detail}"))
+}
+
+/// DSN parameters besides [`NUMERIC_SETTINGS`].
+const TEXT_PARAMETERS: [&str; 5] = ["timezone", "tz", "token", "bearer_token", "connector"];
+
+fn unknown_setting(name: &str) -> Error {
+    Error::programming(format!(
+        "unknown DSN parameter `{name}` (known: {}, {})",
+        TEXT_PARAMETERS.join(", "),
+        NUMERIC_SETTINGS.join(", ")
+    ))
 }
 
 fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
@@ -264,7 +394,7 @@ fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
         let mut endpoints = Vec::new();
         for item in hosts.split(',') {
             if item.is_empty() {
-                continue;
+                return Err(invalid(format!("the endpoint list `{hosts}` has an empty entry")));
             }
             endpoints.push(parse_endpoint(item, scheme.default_port())?);
         }
@@ -291,9 +421,13 @@ fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
                 "token" => config.token = Some(v),
                 "bearer_token" => config.bearer_token = Some(v),
                 "connector" => config.connector = Some(v),
-                _ => {
-                    config.params.insert(k, v);
+                name if NUMERIC_SETTINGS.contains(&name) => {
+                    let n = v.trim().parse::<u64>().map_err(|_| {
+                        Error::programming(format!("DSN parameter {name} must be a non-negative integer, got `{v}`"))
+                    })?;
+                    config.set_number(name, n)?;
                 }
+                other => return Err(unknown_setting(other)),
             }
         }
     }
@@ -303,6 +437,12 @@ fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
 fn parse_endpoint(item: &str, default_port: u16) -> Result<Endpoint> {
     let (host, port) = if let Some(rest) = item.strip_prefix('[') {
         let (h, after) = rest.split_once(']').ok_or_else(|| invalid(format!("address `{item}` lacks ']'")))?;
+        if h.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(invalid(format!("`[{h}]` in `{item}` is not an IPv6 address")));
+        }
+        if !(after.is_empty() || after.starts_with(':')) {
+            return Err(invalid(format!("address `{item}` has `{after}` after ']' (expected :port)")));
+        }
         (h.to_string(), after.strip_prefix(':'))
     } else {
         match item.rsplit_once(':') {
@@ -319,10 +459,27 @@ fn parse_endpoint(item: &str, default_port: u16) -> Result<Endpoint> {
             .ok_or_else(|| invalid(format!("port `{p}` of `{item}` is not a number in 1..65535")))?,
     };
     let host = if host.is_empty() { DEFAULT_HOST.to_string() } else { host };
-    if host.chars().any(|c| c.is_whitespace() || "/?#@".contains(c)) {
-        return Err(invalid(format!("host `{host}` contains an invalid character")));
+    if !item.starts_with('[') {
+        check_host(&host).map_err(|e| invalid(format!("endpoint `{item}`: {e}")))?;
     }
     Ok(Endpoint { host, port })
+}
+
+/// A host name or an IP address; what a URL would refuse is refused here, before any I/O.
+pub fn check_host(host: &str) -> std::result::Result<(), String> {
+    if host.is_empty() {
+        return Err("the host is empty".into());
+    }
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    if let Some(c) = host.chars().find(|c| !(c.is_ascii_alphanumeric() || "-._".contains(*c))) {
+        return Err(format!("host `{host}` contains {c:?}, which no host name or address may contain"));
+    }
+    if host.split('.').any(|label| label.is_empty() || label.starts_with('-') || label.ends_with('-')) {
+        return Err(format!("host `{host}` is not a valid host name (empty label, or one that starts or ends with '-')"));
+    }
+    Ok(())
 }
 
 fn percent_decode(s: &str) -> std::result::Result<String, String> {
@@ -368,14 +525,14 @@ mod tests {
 
     #[test]
     fn full_dsn() {
-        let c = ConnectConfig::from_dsn("ws://alice:p%40ss%3Aw@db.example:6042/power?timezone=Asia/Shanghai&x=1").unwrap();
+        let c = ConnectConfig::from_dsn("ws://alice:p%40ss%3Aw@db.example:6042/power?timezone=Asia/Shanghai&retries=3").unwrap();
         assert_eq!(c.scheme, Scheme::Ws);
         assert_eq!(c.user, "alice");
         assert_eq!(c.password, "p@ss:w");
         assert_eq!(c.endpoints, vec![ep("db.example", 6042)]);
         assert_eq!(c.database.as_deref(), Some("power"));
         assert_eq!(c.timezone.as_deref(), Some("Asia/Shanghai"));
-        assert_eq!(c.params.get("x").map(String::as_str), Some("1"));
+        assert_eq!(c.retries, 3);
     }
 
     #[test]
@@ -465,5 +622,50 @@ mod tests {
         assert_eq!(ConnectConfig::from_dsn("taos://").unwrap().endpoints, vec![]);
         let o = ConnectOverrides { host: Some("h".into()), ..Default::default() };
         assert_eq!(ConnectConfig::from_parts(Some("taos://"), o).unwrap().endpoints, vec![ep("h", 6030)]);
+    }
+
+    #[test]
+    fn resilience_settings_come_from_the_dsn_and_the_options() {
+        let c = ConnectConfig::from_dsn("ws://h/db?connectTimeoutMs=1500&requestTimeoutMs=9000&keepaliveMs=0&retries=0&retryBackoffMs=50&retryBackoffMaxMs=400&maxOpenResults=7").unwrap();
+        assert_eq!(c.connect_timeout, Duration::from_millis(1500));
+        assert_eq!(c.request_timeout, Duration::from_secs(9));
+        assert_eq!(c.keepalive, None);
+        assert_eq!((c.retries, c.retry_backoff, c.retry_backoff_max), (0, Duration::from_millis(50), Duration::from_millis(400)));
+        assert_eq!(c.max_open_results, 7);
+        let o = ConnectOverrides { numbers: vec![("retries".into(), 9), ("keepaliveMs".into(), 250)], ..Default::default() };
+        let c = ConnectConfig::from_parts(Some("ws://h?retries=1"), o).unwrap();
+        assert_eq!((c.retries, c.keepalive), (9, Some(Duration::from_millis(250))));
+        let d = ConnectConfig::default();
+        assert_eq!((d.retries, d.request_timeout, d.keepalive), (DEFAULT_RETRIES, DEFAULT_REQUEST_TIMEOUT, Some(DEFAULT_KEEPALIVE)));
+    }
+
+    #[test]
+    fn unknown_or_bad_settings_are_programming_errors_naming_them() {
+        use crate::error::ErrorKind::Programming;
+        for (dsn, words) in [
+            ("ws://h?timeout=5", "unknown DSN parameter `timeout`"),
+            ("ws://h?requestTimeoutMs=-1", "requestTimeoutMs must be a non-negative integer, got `-1`"),
+            ("ws://h?connectTimeoutMs=abc", "connectTimeoutMs"),
+            ("ws://h?requestTimeoutMs=0", "requestTimeoutMs must be a positive number"),
+            ("ws://h?maxOpenResults=0", "maxOpenResults"),
+            ("ws://h?retryBackoffMs=500&retryBackoffMaxMs=100", "retryBackoffMaxMs (100 ms) must not be less than retryBackoffMs (500 ms)"),
+            ("ws://h1,,h2", "empty entry"),
+            ("ws://h1,bad host:6041", "contains ' '"),
+            ("ws://h1,ex_ample..com", "not a valid host name"),
+            ("ws://[not-v6]:6041", "not an IPv6 address"),
+            ("ws://h1,-h2", "not a valid host name"),
+        ] {
+            let e = ConnectConfig::from_dsn(dsn).unwrap_err();
+            assert_eq!(e.kind, Programming, "{dsn}");
+            assert!(e.message.contains(words), "{dsn}: {e}");
+        }
+        let o = ConnectOverrides { host: Some("a b".into()), ..Default::default() };
+        assert!(ConnectConfig::from_parts(None, o).unwrap_err().message.contains("option host"));
+        let o = ConnectOverrides { tls_cert_pem: Some("x".into()), ..Default::default() };
+        assert!(ConnectConfig::from_parts(None, o).unwrap_err().message.contains("cert and key"));
+        // The value of an unknown parameter is never repeated (it could be a secret).
+        let e = ConnectConfig::from_dsn("ws://h?password=hunter2").unwrap_err();
+        assert!(!e.message.contains("hunter2"), "{e}");
+        assert!(ConnectConfig::from_dsn("ws://[::1]:7000,127.0.0.1,db-1.example.com").is_ok());
     }
 }

@@ -19,6 +19,10 @@ pub enum ErrorKind {
     Result,
     Schemaless,
     Tmq,
+    /// A call got no answer within its deadline (`timeoutMs`, `requestTimeoutMs`).
+    Timeout,
+    /// The caller gave up on a call (an `AbortSignal`).
+    Aborted,
 }
 
 impl ErrorKind {
@@ -39,6 +43,8 @@ impl ErrorKind {
             ErrorKind::Result => "ResultError",
             ErrorKind::Schemaless => "SchemalessError",
             ErrorKind::Tmq => "TmqError",
+            ErrorKind::Timeout => "TimeoutError",
+            ErrorKind::Aborted => "AbortError",
         }
     }
 }
@@ -84,6 +90,14 @@ impl Error {
 
     pub fn internal(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Internal, message)
+    }
+
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Timeout, message)
+    }
+
+    pub fn aborted(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Aborted, message)
     }
 
     /// A TDengine error reported by the server for a statement.

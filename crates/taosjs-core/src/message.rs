@@ -145,7 +145,7 @@ pub struct JsonReply {
 impl JsonReply {
     pub fn parse(text: &str) -> Result<JsonReply> {
         serde_json::from_str(text).map_err(|e| {
-            Error::internal(format!("unreadable JSON reply from the server ({e}): {}", preview(text)))
+            Error::internal(format!("a reply that is not taosAdapter's JSON ({e}): {}", preview(text)))
         })
     }
 
@@ -270,10 +270,23 @@ pub fn parse_binary_reply(frame: &[u8]) -> Result<BinaryReply> {
 }
 
 /// First characters of a frame for error messages (frames from the server carry no secrets).
-fn preview(text: &str) -> String {
+/// The start of a text frame, quoted, for an error message.
+pub fn preview(text: &str) -> String {
     let mut s: String = text.chars().take(120).collect();
     if s.len() < text.len() {
         s.push('…');
+    }
+    format!("{s:?}")
+}
+
+/// The first bytes of a binary frame in hex, for an error message.
+pub fn hex_preview(bytes: &[u8]) -> String {
+    let mut s: String = bytes.iter().take(48).map(|b| format!("{b:02x}")).collect();
+    if bytes.len() > 48 {
+        s.push('…');
+    }
+    if s.is_empty() {
+        s.push_str("empty");
     }
     s
 }

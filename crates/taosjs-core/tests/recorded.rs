@@ -249,7 +249,7 @@ impl Harness {
                 b[26..34].copy_from_slice(&req_id.to_le_bytes());
                 Frame::Binary(b)
             }
-            Frame::Close => Frame::Close,
+            other => other,
         };
         self.session.handle_frame(frame);
     }
@@ -262,7 +262,7 @@ fn request_id(f: &Frame) -> u64 {
             v["args"]["req_id"].as_u64().unwrap_or(0)
         }
         Frame::Binary(b) => u64::from_le_bytes(b[0..8].try_into().unwrap()),
-        Frame::Close => 0,
+        Frame::Close | Frame::Ping(_) | Frame::Pong(_) => 0,
     }
 }
 

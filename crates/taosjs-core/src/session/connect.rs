@@ -26,6 +26,7 @@ impl Session {
         self.state = State::Connecting;
         self.connect = Some(ConnectProgress { call, version: None, conn_done: false, options_pending: false });
         self.timers.set(Timer::Connect, now + self.options.connect_timeout);
+        self.start_keepalive(now);
         self.send_json(VERSION_REQ_ID, Action::Version, Waiting::Version, message::version_request());
         let req_id = self.alloc_req_id();
         let args = ConnArgs {
@@ -159,6 +160,7 @@ impl Session {
     pub(super) fn fail_connect(&mut self, error: Error) {
         self.pending.retain(|_, p| !matches!(p.waiting, Waiting::Version | Waiting::Conn | Waiting::Options));
         self.timers.stop(Timer::Connect);
+        self.timers.stop(Timer::Keepalive);
         self.state = State::Closed;
         if let Some(p) = self.connect.take() {
             self.complete(p.call, Err(error));

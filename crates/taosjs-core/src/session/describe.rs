@@ -106,7 +106,7 @@ impl Session {
                 let e = Error::with_code(ErrorKind::Statement, (code & 0xFFFF) as i32, message);
                 self.complete(call, Err(describe_failed(job.table.as_deref(), e)))
             }
-            Err(e) => self.complete(call, Err(describe_failed(job.table.as_deref(), e))),
+            Err(e) => self.unreadable_binary(call, e),
         }
     }
 

@@ -44,11 +44,19 @@ pub enum Frame {
     Binary(Vec<u8>),
     /// Send a WebSocket close (only ever transmitted, after [`Session::close`]).
     Close,
+    /// A WebSocket ping: the session sends them for keepalive; a ping from the server is
+    /// reported too (it counts as life; the WebSocket library answers it).
+    Ping(Vec<u8>),
+    /// A WebSocket pong: the answer to a keepalive ping (reported by the driver).
+    Pong(Vec<u8>),
 }
 
 /// How long the goodbye after [`Session::close`] may take before the session gives up on a
 /// peer that does not answer (or does not read).
-pub const DEFAULT_GOODBYE_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The payload of keepalive pings (the official Rust client sends the same).
+pub const KEEPALIVE_PAYLOAD: &[u8] = b"TAOS";
 
 /// Settings the session needs (credentials travel in `conn` and nowhere else).
 #[derive(Clone)]
@@ -64,6 +72,12 @@ pub struct SessionOptions {
     pub connect_timeout: Duration,
     /// See [`DEFAULT_GOODBYE_TIMEOUT`].
     pub goodbye_timeout: Duration,
+    /// The deadline of a call whose driver gives none ([`Session::set_deadline`]).
+    pub request_timeout: Duration,
+    /// Ping cadence of an idle connection; `None` turns keepalive off.
+    pub keepalive: Option<Duration>,
+    /// Results the server may hold for us at once (queries in flight count too).
+    pub max_open_results: usize,
 }
 
 impl Default for SessionOptions {
@@ -77,6 +91,9 @@ impl Default for SessionOptions {
             bearer_token: None,
             connect_timeout: crate::dsn::DEFAULT_CONNECT_TIMEOUT,
             goodbye_timeout: DEFAULT_GOODBYE_TIMEOUT,
+            request_timeout: crate::dsn::DEFAULT_REQUEST_TIMEOUT,
+            keepalive: Some(crate::dsn::DEFAULT_KEEPALIVE),
+            max_open_results: crate::dsn::DEFAULT_MAX_OPEN_RESULTS as usize,
         }
     }
 }
@@ -89,6 +106,8 @@ impl std::fmt::Debug for SessionOptions {
             .field("timezone", &self.timezone)
             .field("connector", &self.connector)
             .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("keepalive", &self.keepalive)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +123,9 @@ impl From<&ConnectConfig> for SessionOptions {
             bearer_token: c.bearer_token.clone(),
             connect_timeout: c.connect_timeout,
             goodbye_timeout: DEFAULT_GOODBYE_TIMEOUT,
+            request_timeout: c.request_timeout,
+            keepalive: c.keepalive,
+            max_open_results: c.max_open_results as usize,
         }
     }
 }
@@ -257,6 +279,12 @@ enum Expect {
 }
 
 impl Expect {
+    fn action(self) -> Action {
+        match self {
+            Expect::Json(a) | Expect::Binary(a) => a,
+        }
+    }
+
     fn fits_json(self, action: Action) -> bool {
         match self {
             Expect::Json(a) | Expect::Binary(a) => a == action,
@@ -307,8 +335,17 @@ pub struct Session {
     next_req_id: u64,
     /// Keyed by `req_id`: ids are unique among calls in flight.
     pending: HashMap<u64, Pending>,
-    /// Calls whose caller went away: their completion is dropped and what they produce is freed.
+    /// Calls not completed yet.
+    live: HashSet<CallId>,
+    /// Calls whose caller went away (or that timed out): their completion is dropped and what
+    /// they produce is freed.
     cancelled: HashSet<CallId>,
+    /// The timeout of each call with a deadline ([`Timer::Call`]), to say it in the error.
+    deadlines: HashMap<CallId, Duration>,
+    /// Something arrived since the last keepalive tick.
+    heard: bool,
+    /// A keepalive ping is unanswered.
+    ping_outstanding: bool,
     results: HashMap<u64, OpenResult>,
     stmts: HashMap<u64, StmtState>,
     connect: Option<connect::ConnectProgress>,
@@ -330,7 +367,11 @@ impl Session {
             next_call: 1,
             next_req_id: 1,
             pending: HashMap::new(),
+            live: HashSet::new(),
             cancelled: HashSet::new(),
+            deadlines: HashMap::new(),
+            heard: false,
+            ping_outstanding: false,
             results: HashMap::new(),
             stmts: HashMap::new(),
             connect: None,
@@ -380,19 +421,108 @@ impl Session {
             match timer {
                 Timer::Connect => self.connect_timed_out(),
                 Timer::Goodbye => self.finish("the server did not acknowledge the close in time"),
-                Timer::Call(_) => {}
+                Timer::Call(call) => self.call_timed_out(call),
+                Timer::Keepalive => self.keepalive_tick(now),
+                Timer::Backoff => {}
             }
         }
     }
 
-    /// The caller of `call` went away. A pending call's completion is dropped, and whatever its
-    /// reply produces on the server (a result, a statement) is freed when the reply arrives. A
-    /// call that already completed is not affected (see [`Session::discard`]).
-    pub fn cancel(&mut self, call: CallId) {
-        let pending = self.pending.values().any(|p| p.waiting.call() == Some(call));
-        if pending {
-            self.cancelled.insert(call);
+    /// `call` must complete within `timeout` after `now` (`None`: the session's
+    /// `request_timeout`); otherwise it completes with an [`ErrorKind::Timeout`] error and what
+    /// it holds on the server is freed as for [`Session::cancel`]. The driver calls it right
+    /// after starting the call; a call that already completed is not affected.
+    pub fn set_deadline(&mut self, call: CallId, now: Instant, timeout: Option<Duration>) {
+        if !self.live.contains(&call) {
+            return;
         }
+        let timeout = timeout.unwrap_or(self.options.request_timeout);
+        self.deadlines.insert(call, timeout);
+        self.timers.set(Timer::Call(call), now + timeout);
+    }
+
+    /// The caller of `call` went away. A pending call's completion is dropped, and whatever its
+    /// reply produces on the server (a result, a statement) is freed when the reply arrives; a
+    /// result whose block fetch is cancelled is freed at once (its rows can no longer be read
+    /// in order). A call that already completed is not affected (see [`Session::discard`]).
+    pub fn cancel(&mut self, call: CallId) {
+        self.give_up(call, None);
+    }
+
+    fn call_timed_out(&mut self, call: CallId) {
+        let Some(timeout) = self.deadlines.remove(&call) else { return };
+        let what = self
+            .pending
+            .values()
+            .find(|p| p.waiting.call() == Some(call))
+            .map_or("the call", |p| p.expect.action().name());
+        let err = Error::timeout(format!("{what} got no answer within {} ms", timeout.as_millis()));
+        self.give_up(call, Some(err));
+    }
+
+    /// Stops waiting for `call`: its caller learns `tell` now (a timeout) or nothing (an
+    /// abort); its reply, when it comes, is discarded and what it produced is freed.
+    fn give_up(&mut self, call: CallId, tell: Option<Error>) {
+        if !self.live.contains(&call) || self.cancelled.contains(&call) {
+            return;
+        }
+        let fetching = self.pending.values().find_map(|p| match p.waiting {
+            Waiting::Fetch { call: c, result_id } if c == call => Some(result_id),
+            _ => None,
+        });
+        if let Some(err) = tell {
+            self.settle(call);
+            self.events.push_back(Event::Completed { call, outcome: Err(err) });
+        }
+        self.cancelled.insert(call);
+        if let Some(result_id) = fetching {
+            self.free_result(result_id);
+        }
+    }
+
+    /// One tick of keepalive (every `keepalive` interval): a connection that heard nothing for
+    /// an interval pings; one whose ping stays unanswered for another interval is dead. A dead
+    /// peer is thus detected at most three intervals after it fell silent.
+    fn keepalive_tick(&mut self, now: Instant) {
+        let Some(interval) = self.options.keepalive else { return };
+        match self.state {
+            State::Connected => {}
+            // The login has its own timer; the goodbye too.
+            State::Idle | State::Connecting => {
+                self.timers.set(Timer::Keepalive, now + interval);
+                return;
+            }
+            State::Closing | State::Closed => return,
+        }
+        if self.heard {
+            self.heard = false;
+            self.ping_outstanding = false;
+        } else if self.ping_outstanding {
+            let ms = interval.as_millis();
+            return self.handle_disconnect(&format!(
+                "the server went silent: it answered no keepalive ping within {ms} ms (keepaliveMs)"
+            ));
+        } else {
+            self.transmit.push_back(Frame::Ping(KEEPALIVE_PAYLOAD.to_vec()));
+            self.ping_outstanding = true;
+        }
+        self.timers.set(Timer::Keepalive, now + interval);
+    }
+
+    /// Arms keepalive for a new socket.
+    fn start_keepalive(&mut self, now: Instant) {
+        self.heard = false;
+        self.ping_outstanding = false;
+        if let Some(interval) = self.options.keepalive {
+            self.timers.set(Timer::Keepalive, now + interval);
+        }
+    }
+
+    /// The server sent something that is not taosAdapter's protocol: nothing it says can be
+    /// trusted any more (which reply belongs to which call?), so every call in flight fails at
+    /// once and the socket is dropped.
+    fn protocol_violation(&mut self, what: String) {
+        self.handle_disconnect(&format!("protocol violation: the server sent {what}"));
     }
 
     /// A completion nobody will read (its caller went away after the session completed it):
@@ -427,6 +557,7 @@ impl Session {
         self.results.clear();
         self.stmts.clear();
         self.timers.clear();
+        self.deadlines.clear();
         let mut pending: Vec<(u64, Pending)> = self.pending.drain().collect();
         pending.sort_by_key(|(id, _)| *id);
         if let Some(progress) = self.connect.take() {
@@ -440,19 +571,23 @@ impl Session {
         self.cancelled.clear();
     }
 
-    /// A frame from the server. Frames that match no pending call are ignored.
+    /// A frame from the server. Well-formed replies that match no pending call are ignored; a
+    /// frame that is not taosAdapter's protocol is a protocol violation.
     pub fn handle_frame(&mut self, frame: Frame) {
+        self.heard = true;
         match frame {
             Frame::Text(text) => self.handle_text(&text),
             Frame::Binary(bytes) => self.handle_binary(&bytes),
             Frame::Close => self.handle_disconnect("the server closed the connection"),
+            Frame::Ping(_) | Frame::Pong(_) => {}
         }
     }
 
     fn handle_text(&mut self, text: &str) {
         let reply = match JsonReply::parse(text) {
-            Ok(reply) => reply,
-            Err(e) => return self.fail_unreadable(text, e),
+            Ok(reply) if !reply.action.is_empty() => reply,
+            Ok(_) => return self.protocol_violation(format!("a JSON reply without an action: {}", message::preview(text))),
+            Err(e) => return self.protocol_violation(e.message),
         };
         // Binary requests the server refuses before reading them (e.g. "server not connected")
         // are answered in JSON under the binary action's name.
@@ -478,7 +613,13 @@ impl Session {
     }
 
     fn handle_binary(&mut self, bytes: &[u8]) {
-        let Some((action, req_id)) = message::binary_reply_key(bytes) else { return };
+        let Some((action, req_id)) = message::binary_reply_key(bytes) else {
+            return self.protocol_violation(format!(
+                "a binary frame of {} bytes that is no reply ({})",
+                bytes.len(),
+                message::hex_preview(bytes)
+            ));
+        };
         let expected = match action {
             message::ACTION_FETCH_RAW_BLOCK => Action::FetchRawBlock,
             _ => return,
@@ -490,27 +631,6 @@ impl Session {
                 self.on_describe_block(call, job, result_id, bytes)
             }
             _ => {}
-        }
-    }
-
-    /// A JSON reply whose fields have unexpected types (say a negative id): the call it answers
-    /// fails with the parse error instead of waiting forever. Replies without a readable
-    /// `req_id` and `action` cannot be matched and are dropped.
-    fn fail_unreadable(&mut self, text: &str, error: Error) {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return };
-        let (Some(req_id), Some(action)) = (v["req_id"].as_u64(), v["action"].as_str()) else { return };
-        let Some(action) = Action::from_name(action) else { return };
-        let Some(p) = self.take_pending(req_id, |e| e.fits_json(action)) else { return };
-        match p.waiting {
-            Waiting::Version | Waiting::Conn | Waiting::Options => self.fail_connect(error),
-            Waiting::Fetch { call, result_id } => {
-                self.set_fetching(result_id, false);
-                self.complete(call, Err(error));
-            }
-            Waiting::Query(call)
-            | Waiting::Stmt { call, .. }
-            | Waiting::Schemaless { call, .. }
-            | Waiting::Describe { call, .. } => self.complete(call, Err(error)),
         }
     }
 
@@ -555,6 +675,7 @@ impl Session {
     fn new_call(&mut self) -> CallId {
         let id = CallId(self.next_call);
         self.next_call += 1;
+        self.live.insert(id);
         id
     }
 
@@ -585,7 +706,16 @@ impl Session {
             // Nobody waits: free what the reply produced instead of handing it out.
             return self.discard(outcome);
         }
+        self.settle(call);
         self.events.push_back(Event::Completed { call, outcome });
+    }
+
+    /// `call` is answered (or given up): its deadline no longer matters.
+    fn settle(&mut self, call: CallId) {
+        self.live.remove(&call);
+        if self.deadlines.remove(&call).is_some() {
+            self.timers.stop(Timer::Call(call));
+        }
     }
 }
 
@@ -596,3 +726,5 @@ fn programming(message: impl Into<String>) -> Error {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_resilience;

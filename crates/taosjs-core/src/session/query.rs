@@ -51,7 +51,7 @@ impl Session {
     /// Queues a binary query (action 6). A `req_id` given by the caller must not be in flight.
     pub fn query(&mut self, sql: &str, req_id: Option<u64>) -> CallId {
         let (call, ready) = self.start_call();
-        let started = ready.and_then(|()| self.resolve_req_id(req_id)).and_then(|req_id| {
+        let started = ready.and_then(|()| self.check_result_room()).and_then(|()| self.resolve_req_id(req_id)).and_then(|req_id| {
             message::binary_query_request(req_id, sql).map(|frame| (req_id, frame))
         });
         match started {
@@ -94,6 +94,21 @@ impl Session {
         call
     }
 
+    /// Refuses a statement that could open one result too many (`maxOpenResults`): results the
+    /// server holds for us plus queries in flight, which may each open one.
+    pub(super) fn check_result_room(&self) -> Result<()> {
+        let max = self.options.max_open_results;
+        let in_flight = self.pending.values().filter(|p| matches!(p.waiting, Waiting::Query(_))).count();
+        let open = self.open_results();
+        if open + in_flight >= max {
+            return Err(programming(format!(
+                "too many open results: the server holds {open} results for this connection and {in_flight} queries are \
+                 in flight (maxOpenResults is {max}); read results to the end or close them before running more queries"
+            )));
+        }
+        Ok(())
+    }
+
     /// Releases a result on the server unless it already finished or was freed (idempotent).
     pub fn free_result(&mut self, result_id: u64) {
         if let Some(r) = self.results.remove(&result_id) {
@@ -134,11 +149,7 @@ impl Session {
 
     pub(super) fn on_block(&mut self, call: CallId, result_id: u64, bytes: &[u8]) {
         let outcome = match message::parse_binary_reply(bytes) {
-            Err(e) => {
-                // We cannot tell whether the server still holds the result; keep it open.
-                self.set_fetching(result_id, false);
-                Err(e)
-            }
+            Err(e) => return self.unreadable_binary(call, e),
             Ok(BinaryReply { code: 0, finished: false, block: Some(raw), .. }) => {
                 self.set_fetching(result_id, false);
                 match self.results.get(&result_id) {
@@ -160,6 +171,13 @@ impl Session {
             }
         };
         self.complete(call, outcome);
+    }
+
+    /// A binary reply we matched but cannot read: the call it answers fails with the rest.
+    pub(super) fn unreadable_binary(&mut self, call: CallId, e: Error) {
+        let what = format!("a binary reply that cannot be read: {}", e.message);
+        self.complete(call, Err(Error::connection(format!("protocol violation: the server sent {what}"))));
+        self.protocol_violation(what);
     }
 
     pub(super) fn set_fetching(&mut self, result_id: u64, value: bool) {

@@ -136,7 +136,8 @@ impl Session {
     /// [`Session::fetch_block`], release with [`Session::free_result`]).
     pub fn stmt_use_result(&mut self, stmt_id: u64) -> CallId {
         let call = self.new_call();
-        let check = self.v1_prepared(stmt_id, "read the result of").and_then(|v1| {
+        let room = self.check_result_room();
+        let check = room.and_then(|()| self.v1_prepared(stmt_id, "read the result of")).and_then(|v1| {
             if v1.is_insert == Some(true) {
                 Err(programming(format!("statement {stmt_id} is an insert: it has no result set")))
             } else if !v1.executed_query {

@@ -89,7 +89,8 @@ impl Session {
     /// whose result is read with [`Session::fetch_block`] and released with
     /// [`Session::free_result`] (closing the statement frees it too).
     pub fn stmt2_result(&mut self, stmt_id: u64) -> CallId {
-        let check = self.v2_prepared(stmt_id, "read the result of").and_then(|v2| {
+        let room = self.check_result_room();
+        let check = room.and_then(|()| self.v2_prepared(stmt_id, "read the result of")).and_then(|v2| {
             let p = v2.prepared.as_ref().expect("checked by v2_prepared");
             if p.is_insert {
                 Err(programming(format!("statement {stmt_id} is an insert: it has no result set")))

@@ -2,9 +2,8 @@
 //! driver passes [`Instant`]s in, asks [`super::Session::poll_timeout`] when to wake up next and
 //! calls [`super::Session::handle_timeout`] then; tests drive the same session with a fake clock.
 //!
-//! Each [`Timer`] is armed at most once at a time. The table is ordered by deadline, so adding
-//! per-call deadlines, keepalive pings or reconnect backoff (later issues) is one more variant,
-//! not a new mechanism.
+//! Each [`Timer`] is armed at most once at a time. The table is ordered by deadline: per-call
+//! deadlines, keepalive pings and reconnect backoff are variants, not mechanisms of their own.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Add;
@@ -52,8 +51,12 @@ pub enum Timer {
     /// After `close`, the goodbye (frees, statement closes, the WebSocket close) may take this
     /// long; then the session gives up on the peer.
     Goodbye,
-    /// A deadline of one call (reserved for per-call timeouts).
+    /// The deadline of one call ([`super::Session::set_deadline`]).
     Call(CallId),
+    /// The keepalive tick: ping an idle connection, declare a silent one dead.
+    Keepalive,
+    /// The next reconnect attempt.
+    Backoff,
 }
 
 /// Armed timers, ordered by deadline.
@@ -75,6 +78,11 @@ impl TimerTable {
         if let Some(at) = self.deadline_of.remove(&timer) {
             self.by_deadline.remove(&(at, timer));
         }
+    }
+
+    #[cfg(test)]
+    pub fn is_armed(&self, timer: Timer) -> bool {
+        self.deadline_of.contains_key(&timer)
     }
 
     /// The earliest deadline.

@@ -40,7 +40,7 @@ pub fn request_id(f: &Frame) -> u64 {
     match f {
         Frame::Text(t) => serde_json::from_str::<Value>(t).unwrap()["args"]["req_id"].as_u64().unwrap_or(0),
         Frame::Binary(b) => u64::from_le_bytes(b[0..8].try_into().unwrap()),
-        Frame::Close => 0,
+        Frame::Close | Frame::Ping(_) | Frame::Pong(_) => 0,
     }
 }
 
@@ -93,7 +93,7 @@ impl Harness {
                 b[26..34].copy_from_slice(&req_id.to_le_bytes());
                 Frame::Binary(b)
             }
-            Frame::Close => Frame::Close,
+            other => other,
         };
         self.session.handle_frame(frame);
     }

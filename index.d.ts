@@ -19,30 +19,26 @@ export declare class NativeAbort {
 }
 
 export declare class NativeConnection {
-  /**
-   * Runs one statement. `reqId` is a u64 given as a BigInt; one is generated when absent.
-   * With `abort`, aborting stops waiting and frees on the server whatever the statement
-   * produces.
-   */
-  query(sql: string, reqId?: bigint | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeResult>
-  /**
-   * Opens a stmt2 statement on the server. With `abort`, aborting gives up on this call and
-   * on the statement's later calls (each cancelled in the session).
-   */
-  stmt2Init(reqId: bigint | undefined | null, singleStbInsert: boolean, singleTableBindOnce: boolean, abort?: NativeAbort | undefined | null): Promise<NativeStmt2>
+  /** Runs one statement. `reqId` is a u64 given as a BigInt; one is generated when absent. */
+  query(sql: string, reqId?: bigint | undefined | null, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeResult>
+  /** Opens a stmt2 statement on the server. */
+  stmt2Init(reqId: bigint | undefined | null, singleStbInsert: boolean, singleTableBindOnce: boolean, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeStmt2>
   /** Opens a stmt v1 statement on the server. */
-  stmtInit(): Promise<NativeStmt>
+  stmtInit(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeStmt>
   /** Schemaless write; resolves to the affected rows. */
-  schemalessInsert(lines: Array<string>, options: NativeSchemalessOptions): Promise<number>
+  schemalessInsert(lines: Array<string>, options: NativeSchemalessOptions, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<number>
   /** The number of `?` placeholders in `sql` (outside quotes and comments); no I/O. */
   placeholders(sql: string): number
-  /** A handle to give up on a later call (`query(sql, reqId, abort)`). */
+  /** A handle to give up on a later call (the last argument of every call). */
   newAbort(): NativeAbort
   /** The version the server reported when connecting. */
   serverVersion(): string
   /** Whether the connection accepts no more calls: closed, or the server went away. */
   get isClosed(): boolean
-  /** Frees open results, closes statements and the socket. */
+  /**
+   * Frees open results, closes statements and the socket; settles within the session's
+   * goodbye bound whatever the socket does.
+   */
   close(): Promise<void>
 }
 
@@ -56,44 +52,48 @@ export declare class NativeResult {
   get fields(): Array<NativeField>
   /**
    * The next block as columns, or null once the server has no more rows (it then freed the
-   * result itself). One fetch at a time; after `close` a fetch is a ResultError.
+   * result itself). One fetch at a time; after `close` a fetch is a ResultError. A fetch that
+   * times out or is aborted frees the result (its rows can no longer be read in order).
    */
-  fetchBlock(): Promise<NativeBlock | null>
+  fetchBlock(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeBlock | null>
   /** Frees the result on the server now, unless the server already did. Idempotent. */
   close(): void
 }
 
-/** A stmt v1 statement on the server. */
+/** A stmt v1 statement on the server. Every call takes `timeoutMs` and `abort` last. */
 export declare class NativeStmt {
   /** Resolves to whether the statement is an insert. */
-  prepare(sql: string): Promise<boolean>
-  setTableName(name: string): Promise<void>
+  prepare(sql: string, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<boolean>
+  setTableName(name: string, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
   /** Values are copied out of JS memory before the call returns (see `NativeStmt2::bind`). */
-  setTags(tags: Array<NativeBindColumn>): Promise<void>
-  bind(columns: Array<NativeBindColumn>): Promise<void>
-  addBatch(): Promise<void>
-  exec(): Promise<number>
-  tagFields(): Promise<Array<NativeStmtField>>
-  colFields(): Promise<Array<NativeStmtField>>
+  setTags(tags: Array<NativeBindColumn>, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  bind(columns: Array<NativeBindColumn>, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  addBatch(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  exec(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<number>
+  tagFields(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<Array<NativeStmtField>>
+  colFields(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<Array<NativeStmtField>>
   /** The rows of an executed query (closing the statement frees them too). */
-  useResult(): Promise<NativeResult>
-  close(): Promise<void>
+  useResult(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeResult>
+  close(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
 }
 
-/** A stmt2 statement on the server. */
+/**
+ * A stmt2 statement on the server. Every call takes `timeoutMs` and `abort` last (see
+ * `NativeConnection`).
+ */
 export declare class NativeStmt2 {
-  prepare(sql: string): Promise<NativeStmt2Prepared>
+  prepare(sql: string, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeStmt2Prepared>
   /**
    * Copies the values out of JS memory now (so later changes to the caller's arrays cannot
    * race the send), then checks every value against the prepared placeholders and sends one
    * `stmt2_bind`.
    */
-  bind(tables: Array<NativeBindTable>): Promise<void>
+  bind(tables: Array<NativeBindTable>, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
   /** Executes what was bound; resolves to the rows written. */
-  exec(): Promise<number>
+  exec(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<number>
   /** The rows of an executed query (closing the statement frees them too). */
-  result(): Promise<NativeResult>
-  close(): Promise<void>
+  result(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeResult>
+  close(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
 }
 
 export declare class NativeTestServer {
@@ -154,8 +154,8 @@ export declare const enum BindType {
 }
 
 /**
- * Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`; `taos://…`
- * loads TDengine's client library) plus overrides.
+ * Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus
+ * overrides, both checked before any I/O (a bad one throws at once).
  */
 export declare function connect(dsn?: string | undefined | null, options?: NativeConnectOptions | undefined | null): Promise<NativeConnection>
 
@@ -193,7 +193,10 @@ export interface NativeColumn {
   offsets?: Int32Array
 }
 
-/** Settings that override the DSN's (already validated by the TS facade). */
+/**
+ * Settings that override the DSN's (their JavaScript types checked by the TS facade; their
+ * meaning and ranges by the core, which names the option in its error).
+ */
 export interface NativeConnectOptions {
   user?: string
   password?: string
@@ -202,10 +205,23 @@ export interface NativeConnectOptions {
   database?: string
   timezone?: string
   token?: string
-  /** PEM certificates to trust for `wss://` besides the public web roots. */
+  /** PEM certificates to trust for `wss://` besides the system's roots. */
   ca?: string
+  /** PEM client certificate chain and key, for servers that ask for one. */
+  cert?: string
+  key?: string
+  /** `false` accepts any server certificate (tests only). */
+  rejectUnauthorized?: boolean
   /** Per-endpoint limit for opening the WebSocket, and the limit for the login. */
   connectTimeoutMs?: number
+  requestTimeoutMs?: number
+  /** 0 turns keepalive off. */
+  keepaliveMs?: number
+  /** 0 turns reconnecting off; 4294967295 retries (practically) forever. */
+  retries?: number
+  retryBackoffMs?: number
+  retryBackoffMaxMs?: number
+  maxOpenResults?: number
 }
 
 /** One column of a result. */

@@ -1,10 +1,13 @@
-//! `NativeAbort`: lets JS give up on a call. Aborting drops the call's future, which cancels the
-//! call through the session (`Session::cancel`): whatever its reply produces on the server (a
-//! result, a statement) is freed when it arrives.
+//! How a JS call is bounded: `NativeAbort` lets JS give up on a call, and a call's own
+//! `timeoutMs` becomes its deadline in the session. Aborting drops the call's future, which
+//! cancels the call through the session (`Session::cancel`): whatever its reply produces on the
+//! server (a result, a statement) is freed when it arrives. Deadlines are the session's
+//! (`Session::set_deadline`); nothing is timed here.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use napi_derive::napi;
 use taosjs_core::ErrorKind;
@@ -42,18 +45,32 @@ impl NativeAbort {
     }
 }
 
-/// What a native call keeps of its `NativeAbort`.
+/// What a native call keeps of its `timeoutMs` and `NativeAbort`.
 #[derive(Clone, Default)]
-pub(crate) struct AbortHandle(Option<Arc<State>>);
+pub(crate) struct CallLimits {
+    timeout: Option<Duration>,
+    abort: Option<Arc<State>>,
+}
 
-impl AbortHandle {
-    pub fn of(abort: Option<&NativeAbort>) -> AbortHandle {
-        AbortHandle(abort.map(|a| Arc::clone(&a.state)))
+impl CallLimits {
+    /// `timeout_ms` is checked by the facade (an integer ≥ 1); `None` leaves the connection's
+    /// request timeout in force.
+    pub fn of(timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> CallLimits {
+        CallLimits {
+            timeout: timeout_ms.map(|ms| Duration::from_millis(u64::from(ms))),
+            abort: abort.map(|a| Arc::clone(&a.state)),
+        }
+    }
+
+    /// The call's own deadline (`None`: the connection's request timeout); the transport
+    /// carries it into the session (`Transport::within`).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     /// Runs `call` unless aborted first; an abort drops it (and so cancels it in the session).
-    pub async fn run<T>(&self, call: impl Future<Output = napi::Result<T>>) -> napi::Result<T> {
-        let Some(state) = &self.0 else { return call.await };
+    pub async fn run<T>(self, call: impl Future<Output = napi::Result<T>>) -> napi::Result<T> {
+        let Some(state) = &self.abort else { return call.await };
         let aborted = async {
             let notified = state.notify.notified();
             tokio::pin!(notified);
@@ -64,7 +81,7 @@ impl AbortHandle {
         };
         tokio::select! {
             biased;
-            () = aborted => Err(js_error(ErrorKind::Operational, "the call was aborted")),
+            () = aborted => Err(js_error(ErrorKind::Aborted, "the call was aborted")),
             result = call => result,
         }
     }

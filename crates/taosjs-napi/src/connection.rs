@@ -7,14 +7,15 @@ use napi::Env;
 use napi_derive::napi;
 use taosjs_core::{ConnectConfig, ConnectOverrides, ErrorKind, SchemalessRequest, Stmt2InitOptions};
 
-use crate::abort::{AbortHandle, NativeAbort};
+use crate::abort::{CallLimits, NativeAbort};
 use crate::error::{guarded, js_error, to_js};
 use crate::result::NativeResult;
 use crate::statement::{NativeStmt, NativeStmt2};
 use crate::transport::Transport;
 use crate::vocabulary::{SmlPrecision, SmlProtocol};
 
-/// Settings that override the DSN's (already validated by the TS facade).
+/// Settings that override the DSN's (their JavaScript types checked by the TS facade; their
+/// meaning and ranges by the core, which names the option in its error).
 #[napi(object)]
 pub struct NativeConnectOptions {
     pub user: Option<String>,
@@ -24,10 +25,23 @@ pub struct NativeConnectOptions {
     pub database: Option<String>,
     pub timezone: Option<String>,
     pub token: Option<String>,
-    /// PEM certificates to trust for `wss://` besides the public web roots.
+    /// PEM certificates to trust for `wss://` besides the system's roots.
     pub ca: Option<String>,
+    /// PEM client certificate chain and key, for servers that ask for one.
+    pub cert: Option<String>,
+    pub key: Option<String>,
+    /// `false` accepts any server certificate (tests only).
+    pub reject_unauthorized: Option<bool>,
     /// Per-endpoint limit for opening the WebSocket, and the limit for the login.
     pub connect_timeout_ms: Option<u32>,
+    pub request_timeout_ms: Option<u32>,
+    /// 0 turns keepalive off.
+    pub keepalive_ms: Option<u32>,
+    /// 0 turns reconnecting off; 4294967295 retries (practically) forever.
+    pub retries: Option<u32>,
+    pub retry_backoff_ms: Option<u32>,
+    pub retry_backoff_max_ms: Option<u32>,
+    pub max_open_results: Option<u32>,
 }
 
 /// Options of `schemalessInsert`.
@@ -59,38 +73,41 @@ fn overrides(options: Option<NativeConnectOptions>) -> napi::Result<ConnectOverr
                 u16::try_from(p)
                     .ok()
                     .filter(|&p| p != 0)
-                    .ok_or_else(|| js_error(ErrorKind::Interface, format!("port must be 1..65535, got {p}")))?,
+                    .ok_or_else(|| js_error(ErrorKind::Programming, format!("option port must be 1..65535, got {p}")))?,
             ),
             None => None,
         };
         o.database = options.database;
         o.timezone = options.timezone;
         o.token = options.token;
+        o.tls_ca_pem = options.ca;
+        o.tls_cert_pem = options.cert;
+        o.tls_key_pem = options.key;
+        o.tls_verify = options.reject_unauthorized;
+        let numbers = [
+            ("connectTimeoutMs", options.connect_timeout_ms),
+            ("requestTimeoutMs", options.request_timeout_ms),
+            ("keepaliveMs", options.keepalive_ms),
+            ("retries", options.retries),
+            ("retryBackoffMs", options.retry_backoff_ms),
+            ("retryBackoffMaxMs", options.retry_backoff_max_ms),
+            ("maxOpenResults", options.max_open_results),
+        ];
+        o.numbers = numbers.iter().filter_map(|(name, v)| v.map(|v| ((*name).to_owned(), u64::from(v)))).collect();
     }
     Ok(o)
 }
 
-/// Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`; `taos://…`
-/// loads TDengine's client library) plus overrides.
-#[napi]
-pub async fn connect(dsn: Option<String>, options: Option<NativeConnectOptions>) -> napi::Result<NativeConnection> {
-    let (ca, timeout_ms) = match &options {
-        Some(o) => (o.ca.clone(), o.connect_timeout_ms),
-        None => (None, None),
-    };
+/// Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus
+/// overrides, both checked before any I/O (a bad one throws at once).
+#[napi(ts_return_type = "Promise<NativeConnection>")]
+pub fn connect(env: &Env, dsn: Option<String>, options: Option<NativeConnectOptions>) -> napi::Result<PromiseRaw<'_, NativeConnection>> {
     let overrides = overrides(options)?;
-    guarded(async move {
-        let mut config = ConnectConfig::from_parts(dsn.as_deref(), overrides).map_err(to_js)?;
-        if ca.is_some() {
-            config.tls_ca_pem = ca;
-        }
-        if let Some(ms) = timeout_ms {
-            config.connect_timeout = std::time::Duration::from_millis(u64::from(ms));
-        }
+    let config = ConnectConfig::from_parts(dsn.as_deref(), overrides).map_err(to_js)?;
+    env.spawn_future(guarded(async move {
         let client = Transport::connect(config).await.map_err(to_js)?;
         Ok(NativeConnection { client })
-    })
-    .await
+    }))
 }
 
 pub(crate) fn req_id_of(req_id: Option<BigInt>) -> napi::Result<Option<u64>> {
@@ -106,73 +123,94 @@ pub(crate) fn req_id_of(req_id: Option<BigInt>) -> napi::Result<Option<u64>> {
     }
 }
 
+/// Runs a call bounded by `limits` on napi's runtime; resolves its promise.
+pub(crate) fn spawn<'env, T, F>(env: &'env Env, limits: CallLimits, call: F) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
+    F: std::future::Future<Output = napi::Result<T>> + Send + 'static,
+{
+    env.spawn_future(guarded(limits.run(call)))
+}
+
+/// Every call that talks to the server takes `timeoutMs` (its deadline; default the
+/// connection's `requestTimeoutMs`) and `abort` (a `NativeAbort` that gives up on it).
 #[napi]
 impl NativeConnection {
     /// Runs one statement. `reqId` is a u64 given as a BigInt; one is generated when absent.
-    /// With `abort`, aborting stops waiting and frees on the server whatever the statement
-    /// produces.
     #[napi(ts_return_type = "Promise<NativeResult>")]
     pub fn query<'env>(
         &self,
         env: &'env Env,
         sql: String,
         req_id: Option<BigInt>,
+        timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, NativeResult>> {
         let req_id = req_id_of(req_id)?;
-        let client = self.client.clone();
-        let abort = AbortHandle::of(abort);
-        env.spawn_future(guarded(async move {
-            let (info, rows) = abort.run(async { client.query(&sql, req_id).await.map_err(to_js) }).await?;
+        let limits = CallLimits::of(timeout_ms, abort);
+        let client = self.client.within(limits.timeout());
+        spawn(env, limits, async move {
+            let (info, rows) = client.query(&sql, req_id).await.map_err(to_js)?;
             Ok(NativeResult::new(rows, info))
-        }))
+        })
     }
 
-    /// Opens a stmt2 statement on the server. With `abort`, aborting gives up on this call and
-    /// on the statement's later calls (each cancelled in the session).
+    /// Opens a stmt2 statement on the server.
     #[napi(ts_return_type = "Promise<NativeStmt2>")]
+    #[allow(clippy::too_many_arguments)]
     pub fn stmt2_init<'env>(
         &self,
         env: &'env Env,
         req_id: Option<BigInt>,
         single_stb_insert: bool,
         single_table_bind_once: bool,
+        timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, NativeStmt2>> {
         // Checked for the caller's sake; stmt2_init requests use the session's own ids.
         let _ = req_id_of(req_id)?;
-        let client = self.client.clone();
-        let abort = AbortHandle::of(abort);
-        env.spawn_future(guarded(async move {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let client = self.client.within(limits.timeout());
+        spawn(env, limits, async move {
             let options = Stmt2InitOptions { single_stb_insert, single_table_bind_once };
-            let stmt = abort.run(async { client.stmt2_init(options).await.map_err(to_js) }).await?;
-            Ok(NativeStmt2::new(stmt, abort))
-        }))
+            let stmt = client.stmt2_init(options).await.map_err(to_js)?;
+            Ok(NativeStmt2::new(stmt))
+        })
     }
 
     /// Opens a stmt v1 statement on the server.
-    #[napi]
-    pub async fn stmt_init(&self) -> napi::Result<NativeStmt> {
-        let client = self.client.clone();
-        guarded(async move {
-            Ok(NativeStmt::new(client.stmt_init().await.map_err(to_js)?))
-        })
-        .await
+    #[napi(ts_return_type = "Promise<NativeStmt>")]
+    pub fn stmt_init<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, NativeStmt>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let client = self.client.within(limits.timeout());
+        spawn(env, limits, async move { Ok(NativeStmt::new(client.stmt_init().await.map_err(to_js)?)) })
     }
 
     /// Schemaless write; resolves to the affected rows.
-    #[napi]
-    pub async fn schemaless_insert(&self, lines: Vec<String>, options: NativeSchemalessOptions) -> napi::Result<i64> {
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn schemaless_insert<'env>(
+        &self,
+        env: &'env Env,
+        lines: Vec<String>,
+        options: NativeSchemalessOptions,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, i64>> {
         let req_id = req_id_of(options.req_id)?;
         let ttl = options.ttl.unwrap_or(0);
-        let client = self.client.clone();
+        let limits = CallLimits::of(timeout_ms, abort);
+        let client = self.client.within(limits.timeout());
         let (protocol, precision) = (options.protocol.into(), options.precision.into());
-        guarded(async move {
+        spawn(env, limits, async move {
             let request = SchemalessRequest { lines, protocol, precision, ttl, req_id, table_name_key: options.table_name_key };
             let r = client.schemaless_insert(request).await.map_err(to_js)?;
             Ok(r.affected_rows)
         })
-        .await
     }
 
     /// The number of `?` placeholders in `sql` (outside quotes and comments); no I/O.
@@ -181,7 +219,7 @@ impl NativeConnection {
         u32::try_from(taosjs_core::sql::placeholders(&sql)).unwrap_or(u32::MAX)
     }
 
-    /// A handle to give up on a later call (`query(sql, reqId, abort)`).
+    /// A handle to give up on a later call (the last argument of every call).
     #[napi(catch_unwind)]
     pub fn new_abort(&self) -> NativeAbort {
         NativeAbort::new()
@@ -199,7 +237,8 @@ impl NativeConnection {
         self.client.is_closed()
     }
 
-    /// Frees open results, closes statements and the socket.
+    /// Frees open results, closes statements and the socket; settles within the session's
+    /// goodbye bound whatever the socket does.
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
         let client = self.client.clone();

@@ -7,8 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use napi_derive::napi;
 use taosjs_core::{ErrorKind, QueryInfo};
 
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
+
+use crate::abort::{CallLimits, NativeAbort};
 use crate::block::NativeBlock;
-use crate::error::{guarded, js_error, to_js};
+use crate::connection::spawn;
+use crate::error::{js_error, to_js};
 use crate::transport::Rows;
 use crate::vocabulary::TypeId;
 
@@ -78,23 +83,30 @@ impl NativeResult {
     }
 
     /// The next block as columns, or null once the server has no more rows (it then freed the
-    /// result itself). One fetch at a time; after `close` a fetch is a ResultError.
+    /// result itself). One fetch at a time; after `close` a fetch is a ResultError. A fetch that
+    /// times out or is aborted frees the result (its rows can no longer be read in order).
     #[napi(ts_return_type = "Promise<NativeBlock | null>")]
-    pub async fn fetch_block(&self) -> napi::Result<Option<NativeBlock>> {
-        if !self.rows.has_rows() {
-            return Ok(None);
-        }
-        if self.closed.load(Ordering::Acquire) {
-            return Err(js_error(ErrorKind::Result, "the result is closed"));
-        }
-        let rows = std::sync::Arc::clone(&self.rows);
-        guarded(async move {
-            match rows.fetch_block().await.map_err(to_js)? {
+    pub fn fetch_block<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, Option<NativeBlock>>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let (rows, timeout) = (std::sync::Arc::clone(&self.rows), limits.timeout());
+        let closed = self.closed.load(Ordering::Acquire);
+        spawn(env, limits, async move {
+            if !rows.has_rows() {
+                return Ok(None);
+            }
+            if closed {
+                return Err(js_error(ErrorKind::Result, "the result is closed"));
+            }
+            match rows.fetch_block(timeout).await.map_err(to_js)? {
                 Some(block) => Ok(Some(NativeBlock::from(block.decode().map_err(to_js)?))),
                 None => Ok(None),
             }
         })
-        .await
     }
 
     /// Frees the result on the server now, unless the server already did. Idempotent.

@@ -9,8 +9,9 @@ use napi::Env;
 use napi_derive::napi;
 use taosjs_core::{BindColumn, BindTable, ColumnValues, ErrorKind, StmtField, VarData};
 
-use crate::abort::AbortHandle;
-use crate::error::{guarded, js_error, to_js};
+use crate::abort::{CallLimits, NativeAbort};
+use crate::connection::spawn;
+use crate::error::{js_error, to_js};
 use crate::result::NativeResult;
 use crate::transport::{Stmt, Stmt2};
 use crate::vocabulary::{BindKind, BindType, TypeId};
@@ -122,155 +123,221 @@ fn to_core_columns(columns: &[NativeBindColumn]) -> napi::Result<Vec<BindColumn>
     columns.iter().map(to_core_column).collect()
 }
 
-/// A stmt2 statement on the server.
+/// A stmt2 statement on the server. Every call takes `timeoutMs` and `abort` last (see
+/// `NativeConnection`).
 #[napi]
 pub struct NativeStmt2 {
-    stmt: std::sync::Arc<Stmt2>,
-    /// Gives up on the statement's calls (prepare, bind, exec, result; not close): each is then
-    /// cancelled in the session, which frees what it produces.
-    abort: AbortHandle,
+    stmt: Stmt2,
 }
 
 impl NativeStmt2 {
-    pub(crate) fn new(stmt: Stmt2, abort: AbortHandle) -> Self {
-        NativeStmt2 { stmt: std::sync::Arc::new(stmt), abort }
+    pub(crate) fn new(stmt: Stmt2) -> Self {
+        NativeStmt2 { stmt }
     }
 }
 
 #[napi]
 impl NativeStmt2 {
-    #[napi]
-    pub async fn prepare(&self, sql: String) -> napi::Result<NativeStmt2Prepared> {
-        let (stmt, abort) = (std::sync::Arc::clone(&self.stmt), self.abort.clone());
-        guarded(async move {
-            let p = abort.run(async { stmt.prepare(&sql).await.map_err(to_js) }).await?;
+    #[napi(ts_return_type = "Promise<NativeStmt2Prepared>")]
+    pub fn prepare<'env>(
+        &self,
+        env: &'env Env,
+        sql: String,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, NativeStmt2Prepared>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move {
+            let p = stmt.prepare(&sql).await.map_err(to_js)?;
             Ok(NativeStmt2Prepared {
                 is_insert: p.is_insert,
                 fields: p.fields.iter().map(field).collect(),
                 fields_count: u32::try_from(p.fields_count).unwrap_or(u32::MAX),
             })
         })
-        .await
     }
 
     /// Copies the values out of JS memory now (so later changes to the caller's arrays cannot
     /// race the send), then checks every value against the prepared placeholders and sends one
     /// `stmt2_bind`.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn bind<'env>(&self, env: &'env Env, tables: Vec<NativeBindTable>) -> napi::Result<PromiseRaw<'env, ()>> {
+    pub fn bind<'env>(
+        &self,
+        env: &'env Env,
+        tables: Vec<NativeBindTable>,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
         let tables = tables
             .iter()
             .map(|t| Ok(BindTable { name: t.name.clone(), tags: to_core_columns(&t.tags)?, columns: to_core_columns(&t.columns)? }))
             .collect::<napi::Result<Vec<_>>>()?;
-        let (stmt, abort) = (std::sync::Arc::clone(&self.stmt), self.abort.clone());
-        env.spawn_future(guarded(async move { abort.run(async { stmt.bind(tables).await.map_err(to_js) }).await }))
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { stmt.bind(tables).await.map_err(to_js) })
     }
 
     /// Executes what was bound; resolves to the rows written.
-    #[napi]
-    pub async fn exec(&self) -> napi::Result<i64> {
-        let (stmt, abort) = (std::sync::Arc::clone(&self.stmt), self.abort.clone());
-        guarded(async move { abort.run(async { stmt.exec().await.map_err(to_js) }).await }).await
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn exec<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, i64>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { stmt.exec().await.map_err(to_js) })
     }
 
     /// The rows of an executed query (closing the statement frees them too).
-    #[napi]
-    pub async fn result(&self) -> napi::Result<NativeResult> {
-        let (stmt, abort) = (std::sync::Arc::clone(&self.stmt), self.abort.clone());
-        guarded(async move {
-            let (info, rows) = abort.run(async { stmt.result().await.map_err(to_js) }).await?;
+    #[napi(ts_return_type = "Promise<NativeResult>")]
+    pub fn result<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, NativeResult>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move {
+            let (info, rows) = stmt.result().await.map_err(to_js)?;
             Ok(NativeResult::new(rows, info))
         })
-        .await
     }
 
-    #[napi]
-    pub async fn close(&self) -> napi::Result<()> {
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        guarded(async move { stmt.close().await.map_err(to_js) }).await
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, ()>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { stmt.close().await.map_err(to_js) })
     }
 }
 
-/// A stmt v1 statement on the server.
+/// A stmt v1 statement on the server. Every call takes `timeoutMs` and `abort` last.
 #[napi]
 pub struct NativeStmt {
-    stmt: std::sync::Arc<Stmt>,
+    stmt: Stmt,
 }
 
 impl NativeStmt {
     pub(crate) fn new(stmt: Stmt) -> Self {
-        NativeStmt { stmt: std::sync::Arc::new(stmt) }
+        NativeStmt { stmt }
     }
 }
 
 #[napi]
 impl NativeStmt {
     /// Resolves to whether the statement is an insert.
-    #[napi]
-    pub async fn prepare(&self, sql: String) -> napi::Result<bool> {
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        guarded(async move { stmt.prepare(&sql).await.map_err(to_js) }).await
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn prepare<'env>(
+        &self,
+        env: &'env Env,
+        sql: String,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, bool>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { stmt.prepare(&sql).await.map_err(to_js) })
     }
 
-    #[napi]
-    pub async fn set_table_name(&self, name: String) -> napi::Result<()> {
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        guarded(async move { stmt.set_table_name(&name).await.map_err(to_js) }).await
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn set_table_name<'env>(
+        &self,
+        env: &'env Env,
+        name: String,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { stmt.set_table_name(&name).await.map_err(to_js) })
     }
 
     /// Values are copied out of JS memory before the call returns (see `NativeStmt2::bind`).
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn set_tags<'env>(&self, env: &'env Env, tags: Vec<NativeBindColumn>) -> napi::Result<PromiseRaw<'env, ()>> {
+    pub fn set_tags<'env>(
+        &self,
+        env: &'env Env,
+        tags: Vec<NativeBindColumn>,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
         let tags = to_core_columns(&tags)?;
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        env.spawn_future(guarded(async move { stmt.set_tags(tags).await.map_err(to_js) }))
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { stmt.set_tags(tags).await.map_err(to_js) })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn bind<'env>(&self, env: &'env Env, columns: Vec<NativeBindColumn>) -> napi::Result<PromiseRaw<'env, ()>> {
+    pub fn bind<'env>(
+        &self,
+        env: &'env Env,
+        columns: Vec<NativeBindColumn>,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
         let columns = to_core_columns(&columns)?;
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        env.spawn_future(guarded(async move { stmt.bind(columns).await.map_err(to_js) }))
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { stmt.bind(columns).await.map_err(to_js) })
     }
 
-    #[napi]
-    pub async fn add_batch(&self) -> napi::Result<()> {
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        guarded(async move { stmt.add_batch().await.map_err(to_js) }).await
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn add_batch<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, ()>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { stmt.add_batch().await.map_err(to_js) })
     }
 
-    #[napi]
-    pub async fn exec(&self) -> napi::Result<i64> {
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        guarded(async move { stmt.exec().await.map_err(to_js) }).await
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn exec<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, i64>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { stmt.exec().await.map_err(to_js) })
     }
 
-    #[napi]
-    pub async fn tag_fields(&self) -> napi::Result<Vec<NativeStmtField>> {
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        guarded(async move { Ok(stmt.tag_fields().await.map_err(to_js)?.iter().map(field).collect()) }).await
+    #[napi(ts_return_type = "Promise<Array<NativeStmtField>>")]
+    pub fn tag_fields<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, Vec<NativeStmtField>>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { Ok(stmt.tag_fields().await.map_err(to_js)?.iter().map(field).collect()) })
     }
 
-    #[napi]
-    pub async fn col_fields(&self) -> napi::Result<Vec<NativeStmtField>> {
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        guarded(async move { Ok(stmt.col_fields().await.map_err(to_js)?.iter().map(field).collect()) }).await
+    #[napi(ts_return_type = "Promise<Array<NativeStmtField>>")]
+    pub fn col_fields<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, Vec<NativeStmtField>>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { Ok(stmt.col_fields().await.map_err(to_js)?.iter().map(field).collect()) })
     }
 
     /// The rows of an executed query (closing the statement frees them too).
-    #[napi]
-    pub async fn use_result(&self) -> napi::Result<NativeResult> {
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        guarded(async move {
+    #[napi(ts_return_type = "Promise<NativeResult>")]
+    pub fn use_result<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, NativeResult>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move {
             let (info, rows) = stmt.use_result().await.map_err(to_js)?;
             Ok(NativeResult::new(rows, info))
         })
-        .await
     }
 
-    #[napi]
-    pub async fn close(&self) -> napi::Result<()> {
-        let stmt = std::sync::Arc::clone(&self.stmt);
-        guarded(async move { stmt.close().await.map_err(to_js) }).await
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, ()>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let stmt = self.stmt.within(limits.timeout());
+        spawn(env, limits, async move { stmt.close().await.map_err(to_js) })
     }
 }

@@ -6,6 +6,7 @@
 //! each arm only forwards.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use taosjs_core::{
     BindColumn, BindTable, ConnectConfig, Error, FetchedBlock, QueryInfo, Scheme, SchemalessRequest, SchemalessResult,
@@ -54,6 +55,16 @@ impl Transport {
         match config.scheme {
             Scheme::Native => NativeClient::connect(&config).await.map(Transport::Native),
             _ => Client::connect(config).await.map(Transport::Ws),
+        }
+    }
+
+    /// The same transport whose calls carry `timeout` as their deadline (`None`: the
+    /// connection's `requestTimeoutMs`). The native library has no per-call deadlines: its calls
+    /// are bounded by the library (an abort still gives up on them).
+    pub fn within(&self, timeout: Option<Duration>) -> Transport {
+        match self {
+            Transport::Ws(c) => Transport::Ws(c.with_timeout(timeout)),
+            Transport::Native(c) => Transport::Native(c.clone()),
         }
     }
 
@@ -115,10 +126,11 @@ impl Rows {
         !matches!(self, Rows::None)
     }
 
-    pub async fn fetch_block(&self) -> Result<Option<FetchedBlock>, Error> {
+    /// The next block, within `timeout` (`None`: the connection's request timeout).
+    pub async fn fetch_block(&self, timeout: Option<Duration>) -> Result<Option<FetchedBlock>, Error> {
         match self {
             Rows::None => Ok(None),
-            Rows::Ws { client, result_id } => client.fetch_block(*result_id).await,
+            Rows::Ws { client, result_id } => client.with_timeout(timeout).fetch_block(*result_id).await,
             Rows::Native(r) => r.fetch_block().await,
         }
     }
@@ -138,6 +150,14 @@ impl Rows {
 }
 
 impl Stmt2 {
+    /// The same statement whose calls carry `timeout` (see [`Transport::within`]).
+    pub fn within(&self, timeout: Option<Duration>) -> Stmt2 {
+        match self {
+            Stmt2::Ws { client, stmt_id } => Stmt2::Ws { client: client.with_timeout(timeout), stmt_id: *stmt_id },
+            Stmt2::Native(s) => Stmt2::Native(Arc::clone(s)),
+        }
+    }
+
     pub async fn prepare(&self, sql: &str) -> Result<Stmt2Prepared, Error> {
         match self {
             Stmt2::Ws { client, stmt_id } => client.stmt2_prepare(*stmt_id, sql).await,
@@ -178,6 +198,14 @@ impl Stmt2 {
 }
 
 impl Stmt {
+    /// The same statement whose calls carry `timeout` (see [`Transport::within`]).
+    pub fn within(&self, timeout: Option<Duration>) -> Stmt {
+        match self {
+            Stmt::Ws { client, stmt_id } => Stmt::Ws { client: client.with_timeout(timeout), stmt_id: *stmt_id },
+            Stmt::Native(s) => Stmt::Native(Arc::clone(s)),
+        }
+    }
+
     pub async fn prepare(&self, sql: &str) -> Result<bool, Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_prepare(*stmt_id, sql).await,

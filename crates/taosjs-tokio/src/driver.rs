@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -52,6 +53,9 @@ pub(crate) async fn open_socket(config: &ConnectConfig) -> Result<Ws, Error> {
 fn tls_connector(config: &ConnectConfig) -> Result<Connector, Error> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
+    if config.tls_cert_pem.is_some() || !config.tls_verify {
+        return Err(Error::not_supported("TLS options cert, key and rejectUnauthorized are not supported yet"));
+    }
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(pem) = &config.tls_ca_pem {
@@ -81,8 +85,12 @@ pub(crate) fn spawn(
     commands: mpsc::UnboundedReceiver<Command>,
     closed: Arc<AtomicBool>,
 ) {
+    let (sink, reader) = ws.split();
+    let (writer, write_failed) = Writer::spawn(sink);
     let mut driver = Driver {
-        ws,
+        reader,
+        writer,
+        write_failed,
         session,
         origin: tokio::time::Instant::now(),
         responders: HashMap::new(),
@@ -104,8 +112,55 @@ struct Responder {
     done: oneshot::Sender<Result<Reply, Error>>,
 }
 
+/// The sending half of the socket, in a task of its own: a peer that stops reading blocks only
+/// this task, never the loop that reads replies, runs the timers and takes commands. Dropping
+/// the `Writer` ends the task (and drops the socket's sending half).
+struct Writer {
+    frames: mpsc::UnboundedSender<Message>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Writer {
+    /// The writer and the channel on which it reports why it stopped writing.
+    fn spawn(mut sink: SplitSink<Ws, Message>) -> (Writer, mpsc::UnboundedReceiver<String>) {
+        let (frames, mut queued) = mpsc::unbounded_channel::<Message>();
+        let (failed_tx, failed) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Some(first) = queued.recv().await {
+                // Feed everything queued, then flush once.
+                let mut next = Some(first);
+                while let Some(message) = next.take() {
+                    if let Err(e) = sink.feed(message).await {
+                        let _ = failed_tx.send(e.to_string());
+                        return;
+                    }
+                    next = queued.try_recv().ok();
+                }
+                if let Err(e) = sink.flush().await {
+                    let _ = failed_tx.send(e.to_string());
+                    return;
+                }
+            }
+        });
+        (Writer { frames, task }, failed)
+    }
+
+    fn send(&self, message: Message) {
+        // A closed channel means the task already reported its failure.
+        let _ = self.frames.send(message);
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 struct Driver {
-    ws: Ws,
+    reader: SplitStream<Ws>,
+    writer: Writer,
+    write_failed: mpsc::UnboundedReceiver<String>,
     session: Session,
     /// The session's clock is the time since this instant.
     origin: tokio::time::Instant,
@@ -129,7 +184,7 @@ impl Driver {
 
     async fn run(mut self) {
         loop {
-            self.flush().await;
+            self.transmit();
             self.dispatch_events();
             if self.session.is_closed() {
                 self.closed.store(true, Ordering::Release);
@@ -153,13 +208,17 @@ impl Driver {
                         self.session.close(now);
                     }
                 },
-                message = self.ws.next() => match message {
+                message = self.reader.next() => match message {
                     Some(Ok(Message::Text(text))) => self.session.handle_frame(Frame::Text(text.as_str().to_owned())),
                     Some(Ok(Message::Binary(bytes))) => self.session.handle_frame(Frame::Binary(Vec::from(bytes))),
+                    // tungstenite answers pings itself; both count as life.
+                    Some(Ok(Message::Ping(p))) => self.session.handle_frame(Frame::Ping(Vec::from(p))),
+                    Some(Ok(Message::Pong(p))) => self.session.handle_frame(Frame::Pong(Vec::from(p))),
                     Some(Ok(Message::Close(_))) | None => self.session.handle_disconnect("the server closed the connection"),
-                    Some(Ok(_)) => {} // ping/pong: tungstenite answers pings on the next flush
+                    Some(Ok(Message::Frame(_))) => {}
                     Some(Err(e)) => self.session.handle_disconnect(&e.to_string()),
                 },
+                Some(reason) = self.write_failed.recv() => self.session.handle_disconnect(&reason),
                 () = timer => {
                     let now = self.now();
                     self.session.handle_timeout(now);
@@ -179,8 +238,10 @@ impl Driver {
 
     fn apply(&mut self, command: Command) {
         match command {
-            Command::Call { ticket, start, done } => {
+            Command::Call { ticket, start, timeout, done } => {
                 let call = start(&mut self.session);
+                let now = self.now();
+                self.session.set_deadline(call, now, timeout);
                 self.responders.insert(call, Responder { ticket, done });
                 self.tickets.insert(ticket, call);
             }
@@ -201,24 +262,16 @@ impl Driver {
         self.dispatch_events();
     }
 
-    /// Sends what the session queued. The session's next deadline bounds the sending: a peer
-    /// that stops reading cannot hold the connection past it (every timer armed today ends the
-    /// session when it fires, so frames not sent by then are not needed).
-    async fn flush(&mut self) {
-        let deadline = self.deadline();
-        let result = match deadline {
-            Some(at) => match tokio::time::timeout_at(at, send_all(&mut self.ws, &mut self.session)).await {
-                Ok(result) => result,
-                Err(_) => {
-                    let now = self.now();
-                    self.session.handle_timeout(now);
-                    Ok(())
-                }
-            },
-            None => send_all(&mut self.ws, &mut self.session).await,
-        };
-        if let Err(e) = result {
-            self.session.handle_disconnect(&e);
+    /// Hands what the session queued to the writer task (never waits for the peer).
+    fn transmit(&mut self) {
+        while let Some(frame) = self.session.poll_transmit() {
+            self.writer.send(match frame {
+                Frame::Text(t) => Message::text(t),
+                Frame::Binary(b) => Message::binary(b),
+                Frame::Ping(p) => Message::Ping(p.into()),
+                Frame::Pong(p) => Message::Pong(p.into()),
+                Frame::Close => Message::Close(None),
+            });
         }
     }
 
@@ -247,26 +300,4 @@ impl Driver {
             }
         }
     }
-}
-
-/// Feeds every queued frame, then flushes; [`Frame::Close`] becomes the WebSocket close.
-async fn send_all(ws: &mut Ws, session: &mut Session) -> Result<(), String> {
-    let mut sent = false;
-    while let Some(frame) = session.poll_transmit() {
-        let message = match frame {
-            Frame::Text(t) => Message::text(t),
-            Frame::Binary(b) => Message::binary(b),
-            Frame::Close => {
-                ws.close(None).await.map_err(|e| e.to_string())?;
-                sent = false;
-                continue;
-            }
-        };
-        ws.feed(message).await.map_err(|e| e.to_string())?;
-        sent = true;
-    }
-    if sent {
-        ws.flush().await.map_err(|e| e.to_string())?;
-    }
-    Ok(())
 }

@@ -16,6 +16,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -36,6 +37,8 @@ mod driver;
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// The deadline of this handle's calls; `None`: the connection's `request_timeout`.
+    timeout: Option<Duration>,
 }
 
 struct Inner {
@@ -51,8 +54,9 @@ pub(crate) type Start = Box<dyn FnOnce(&mut Session) -> CallId + Send>;
 
 #[cfg_attr(target_family = "wasm", allow(dead_code))]
 pub(crate) enum Command {
-    /// A session call; `ticket` names it for a later `Cancel`.
-    Call { ticket: u64, start: Start, done: oneshot::Sender<Result<Reply, Error>> },
+    /// A session call; `ticket` names it for a later `Cancel`; `timeout` bounds it (`None`:
+    /// the session's request timeout).
+    Call { ticket: u64, start: Start, timeout: Option<Duration>, done: oneshot::Sender<Result<Reply, Error>> },
     /// The caller of `ticket` went away before its completion arrived.
     Cancel { ticket: u64 },
     /// A completion that reached a caller who had already gone away.
@@ -98,7 +102,14 @@ impl Client {
         // The session bounds the login (`connect_timeout`) and answers in any case.
         let server_version = connected_rx.await.map_err(|_| closed())??;
         let inner = Inner { commands, server_version, closed: is_closed, next_ticket: AtomicU64::new(1) };
-        Ok(Client { inner: Arc::new(inner) })
+        Ok(Client { inner: Arc::new(inner), timeout: None })
+    }
+
+    /// The same connection, whose calls must each complete within `timeout` (else they fail with
+    /// [`ErrorKind::Timeout`] and the session frees what they hold); `None` restores the
+    /// connection's request timeout.
+    pub fn with_timeout(&self, timeout: Option<Duration>) -> Client {
+        Client { inner: Arc::clone(&self.inner), timeout }
     }
 
     /// WASM has no sockets here: there the JS `WebSocket` will drive `taosjs_core::Session`
@@ -316,7 +327,7 @@ impl Client {
     async fn call(&self, start: impl FnOnce(&mut Session) -> CallId + Send + 'static) -> Result<Reply, Error> {
         let ticket = self.inner.next_ticket.fetch_add(1, Ordering::Relaxed);
         let (done, rx) = oneshot::channel();
-        self.send(Command::Call { ticket, start: Box::new(start), done })?;
+        self.send(Command::Call { ticket, start: Box::new(start), timeout: self.timeout, done })?;
         let mut guard = CallGuard { ticket, rx: Some(rx), commands: self.inner.commands.clone() };
         let outcome = match guard.rx.as_mut() {
             Some(rx) => rx.await,

@@ -27,7 +27,7 @@ test('connect passes DSN and options to the native layer, TDENGINE_DSN when no D
 
 test('connect rejects a bad port before touching the network', async (t) => {
   const native = new FakeNative()
-  await t.throwsAsync(openConnection(native, undefined, { port: 70000 }), { instanceOf: taos.InterfaceError })
+  await t.throwsAsync(openConnection(native, undefined, { port: 70000 }), { instanceOf: taos.ProgrammingError, message: /port/ })
   t.is(native.connectCalls.length, 0)
 })
 

@@ -1,5 +1,6 @@
+import { abortError, CallLimits, checkMs, checkSignal, MAX_MS, unlessAborted, type CallOptions } from './call.js'
 import { Cursor } from './cursor.js'
-import { callNative, ConnectionError, InterfaceError, NotSupportedError, OperationalError, ProgrammingError, StatementError } from './errors.js'
+import { callNative, ConnectionError, InterfaceError, NotSupportedError, ProgrammingError, StatementError } from './errors.js'
 import type { NativeAbort, NativeConnectOptions, NativeConnection, NativeModule, NativeResult, NativeStmtField } from './native.js'
 import { RowStream, TaosResult, type RowArray, type RowObject } from './result.js'
 import { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
@@ -22,22 +23,48 @@ export interface ConnectOptions extends ResultOptions {
   timezone?: string
   /** TDengine Cloud token (sent as the DSN's `token` parameter). */
   token?: string
-  /** PEM certificate(s) to trust for `wss://` besides the public web roots (a private CA). */
+  /**
+   * PEM certificate(s) to trust for `wss://` besides the system's roots: a private CA, or the
+   * server's own self-signed certificate.
+   */
   ca?: string | Buffer
-  /** How long each endpoint may take to accept the WebSocket and the login, in ms. */
+  /** PEM client certificate chain for `wss://` servers that ask for one (with `key`). */
+  cert?: string | Buffer
+  /** PEM private key of `cert`. */
+  key?: string | Buffer
+  /**
+   * `false` accepts any server certificate (as Node's `tls`): the connection is encrypted but
+   * not authenticated. For tests only. Default `true`.
+   */
+  rejectUnauthorized?: boolean
+  /** How long each endpoint may take to accept the WebSocket and the login, in ms. Default 10000. */
   connectTimeoutMs?: number
+  /**
+   * How long a request may wait for its answer unless the call says otherwise (`timeoutMs`), in
+   * ms. Default 300000 (5 minutes).
+   */
+  requestTimeoutMs?: number
+  /**
+   * An idle connection pings the server after this many ms; a peer that answers nothing is
+   * declared dead within three intervals. 0 turns it off. Default 10000.
+   */
+  keepaliveMs?: number
+  /** Reconnect attempts after the connection is lost; 0 never reconnects, `Infinity` never gives up. Default 5. */
+  retries?: number
+  /** Wait before the second reconnect attempt (the first is immediate), doubled each time. Default 200. */
+  retryBackoffMs?: number
+  /** Longest wait between reconnect attempts. Default 2000. */
+  retryBackoffMaxMs?: number
+  /** Results the connection may hold open on the server at once; more is refused. Default 1000. */
+  maxOpenResults?: number
+  /** Gives up on connecting (rejects with an `AbortError`). */
+  signal?: AbortSignal
 }
 
 /** Per-statement options. */
-export interface ExecuteOptions {
+export interface ExecuteOptions extends CallOptions {
   /** Request id for tracing (u64); generated when absent. */
   reqId?: number | bigint
-  /**
-   * Stops waiting for the statement when aborted: the call rejects with an `OperationalError`
-   * at once, and whatever the statement produces later (a result) is freed. (The server still
-   * runs the statement.)
-   */
-  signal?: AbortSignal
 }
 
 /** Per-query options: a request id and the shape of the values. */
@@ -58,10 +85,6 @@ function validateResultOptions(options: ResultOptions): void {
   }
 }
 
-function aborted(signal: AbortSignal): OperationalError {
-  return new OperationalError('the statement was aborted', { cause: signal.reason })
-}
-
 function toReqId(reqId: number | bigint | undefined): bigint | null {
   if (reqId === undefined) return null
   if (typeof reqId === 'number' && (!Number.isSafeInteger(reqId) || reqId < 0)) {
@@ -75,6 +98,13 @@ function toReqId(reqId: number | bigint | undefined): bigint | null {
 /** What a finished write reports: no rows, an affected-row count. */
 function affectedOnly(affectedRows: number): NativeResult {
   return { hasRows: false, affectedRows, precision: 'ms', fields: [], fetchBlock: async () => null, close: () => undefined }
+}
+
+/** Checks that `options` is an object; a ProgrammingError names `what` otherwise. */
+function optionsObject<T extends object>(options: T | undefined | null, what: string): T {
+  if (options === undefined || options === null) return {} as T
+  if (typeof options !== 'object') throw new ProgrammingError(`${what} must be an object, got ${typeof options}`)
+  return options
 }
 
 /**
@@ -142,14 +172,21 @@ export class Connection implements AsyncDisposable, StatementHost {
    * Opens a stmt2 prepared statement, prepared with `sql` when given (Python's
    * `conn.statement2(sql, option)`). Close it with {@link Stmt2.close} or `await using`.
    */
-  async statement2(sql?: string | null, option: TaosStmt2Option = {}): Promise<Stmt2> {
+  async statement2(sql?: string | null, option: TaosStmt2Option & CallOptions = {}): Promise<Stmt2> {
     this.checkOpen()
+    option = optionsObject(option, 'statement2 options')
     const reqId = toReqId(option.reqId)
-    const native = await callNative(() => this.native.stmt2Init(reqId, option.singleStbInsert ?? true, option.singleTableBindOnce ?? false))
+    const limits = CallLimits.of(option)
+    const closeLate = (s: { close(): Promise<void> }) => void s.close().catch(() => undefined)
+    const native = await limits.run(
+      this.newAbort,
+      (ms, abort) => this.native.stmt2Init(reqId, option.singleStbInsert ?? true, option.singleTableBindOnce ?? false, ms, abort),
+      closeLate,
+    )
     const stmt = new Stmt2(native, this)
     if (sql !== undefined && sql !== null) {
       try {
-        await stmt.prepare(sql)
+        await stmt.prepare(sql, { timeoutMs: limits.timeoutMs, signal: limits.signal })
       } catch (err) {
         await stmt.close().catch(() => undefined)
         throw err
@@ -159,9 +196,11 @@ export class Connection implements AsyncDisposable, StatementHost {
   }
 
   /** Opens a stmt v1 prepared statement (call {@link Stmt.prepare} next). */
-  async statement(): Promise<Stmt> {
+  async statement(options: CallOptions = {}): Promise<Stmt> {
     this.checkOpen()
-    return new Stmt(await callNative(() => this.native.stmtInit()), this)
+    const limits = CallLimits.of(options)
+    const closeLate = (s: { close(): Promise<void> }) => void s.close().catch(() => undefined)
+    return new Stmt(await limits.run(this.newAbort, (ms, abort) => this.native.stmtInit(ms, abort), closeLate), this)
   }
 
   /**
@@ -172,9 +211,10 @@ export class Connection implements AsyncDisposable, StatementHost {
     lines: string | readonly string[],
     protocol: SmlProtocol,
     precision: SmlPrecision = SmlPrecision.NOT_CONFIGURED,
-    options: SchemalessOptions = {},
+    options: SchemalessOptions & CallOptions = {},
   ): Promise<number> {
     this.checkOpen()
+    options = optionsObject(options, 'schemalessInsert options')
     const list = typeof lines === 'string' ? [lines] : lines
     if (!Array.isArray(list) || list.some((l) => typeof l !== 'string')) {
       throw new InterfaceError('schemalessInsert: lines must be a string or an array of strings')
@@ -188,21 +228,21 @@ export class Connection implements AsyncDisposable, StatementHost {
     const ttl = options.ttl ?? 0
     if (!Number.isInteger(ttl) || ttl < 0 || ttl > 0x7fff_ffff) throw new InterfaceError(`schemalessInsert: ttl must be a non-negative integer, got ${ttl}`)
     const reqId = toReqId(options.reqId)
-    return callNative(() =>
-      this.native.schemalessInsert([...list], {
-        protocol,
-        precision,
-        ttl,
-        ...(reqId === null ? {} : { reqId }),
-        ...(options.tableNameKey === undefined ? {} : { tableNameKey: options.tableNameKey }),
-      }),
-    )
+    const limits = CallLimits.of(options)
+    const native = {
+      protocol,
+      precision,
+      ttl,
+      ...(reqId === null ? {} : { reqId }),
+      ...(options.tableNameKey === undefined ? {} : { tableNameKey: options.tableNameKey }),
+    }
+    return limits.run(this.newAbort, (ms, abort) => this.native.schemalessInsert([...list], native, ms, abort))
   }
 
   /** @internal */
-  openResult<Row>(native: NativeResult, options: ResultOptions, onClose?: () => void): TaosResult<Row> {
+  openResult<Row>(native: NativeResult, options: ResultOptions, onClose?: () => void, limits: CallLimits = CallLimits.NONE): TaosResult<Row> {
     const merged = this.merge(options)
-    return new TaosResult<Row>(this.openStream(native, merged, onClose), merged.rowMode ?? 'array')
+    return new TaosResult<Row>(this.openStream(native, merged, onClose, limits), merged.rowMode ?? 'array')
   }
 
   /** The server's version text, e.g. `'3.3.7.5'`. */
@@ -249,13 +289,10 @@ export class Connection implements AsyncDisposable, StatementHost {
     this.checkOpen()
     if (typeof sql !== 'string') throw new InterfaceError(`sql must be a string, got ${typeof sql}`)
     const reqId = toReqId(options.reqId)
-    const signal = options.signal
-    if (signal?.aborted) throw aborted(signal)
-    const abort = signal === undefined ? null : this.native.newAbort()
-    const pending = callNative(() => this.native.query(sql, reqId, abort))
+    const limits = CallLimits.of(options)
     // An abort cancels the call in the session, which frees what it produces.
-    const native = signal === undefined ? await pending : await unlessAborted(pending, signal, abort)
-    return this.openStream(native, this.merge(options))
+    const native = await limits.run(this.newAbort, (timeoutMs, abort) => this.native.query(sql, reqId, timeoutMs, abort))
+    return this.openStream(native, this.merge(options), undefined, limits)
   }
 
   /**
@@ -266,51 +303,48 @@ export class Connection implements AsyncDisposable, StatementHost {
     this.checkOpen()
     if (typeof sql !== 'string') throw new InterfaceError(`sql must be a string, got ${typeof sql}`)
     const reqId = toReqId(options.reqId)
-    const signal = options.signal
-    if (signal?.aborted) throw aborted(signal)
-    // An abort cancels the statement's call in flight in the session (which frees what it
-    // produces); a result already handed over when the signal fires is closed here.
-    const abort = signal === undefined ? null : this.native.newAbort()
-    const running = this.prepared(sql, rows, reqId, this.merge(options), abort)
-    if (signal === undefined) return running
-    return unlessAborted(running, signal, abort, (stream) => stream.close())
+    const limits = CallLimits.of(options)
+    return this.prepared(sql, rows, reqId, this.merge(options), limits)
   }
 
-  private async prepared(
-    sql: string,
-    rows: ReadonlyArray<readonly unknown[]>,
-    reqId: bigint | null,
-    options: ResultOptions,
-    abort: NativeAbort | null,
-  ): Promise<RowStream> {
-    const stmt = await callNative(() => this.native.stmt2Init(reqId, false, false, abort))
+  private async prepared(sql: string, rows: ReadonlyArray<readonly unknown[]>, reqId: bigint | null, options: ResultOptions, limits: CallLimits): Promise<RowStream> {
+    const closeLate = (s: { close(): Promise<void> }) => void s.close().catch(() => undefined)
+    const stmt = await limits.run(this.newAbort, (ms, abort) => this.native.stmt2Init(reqId, false, false, ms, abort), closeLate)
     let handedOver = false
     try {
-      const prepared = await callNative(() => stmt.prepare(sql))
+      const prepared = await limits.run(this.newAbort, (ms, abort) => stmt.prepare(sql, ms, abort))
       if (prepared.isInsert) {
-        await callNative(() => stmt.bind(insertTables(prepared.fields, rowsToTables(prepared.fields, rows))))
-        return this.openStream(affectedOnly(await callNative(() => stmt.exec())), options)
+        const tables = insertTables(prepared.fields, rowsToTables(prepared.fields, rows))
+        await limits.run(this.newAbort, (ms, abort) => stmt.bind(tables, ms, abort))
+        return this.openStream(affectedOnly(await limits.run(this.newAbort, (ms, abort) => stmt.exec(ms, abort))), options)
       }
       if (rows.length !== 1) throw new ProgrammingError('executemany runs writes; run a query with execute(sql, params)')
-      await callNative(() => stmt.bind([queryParams(rows[0]!)]))
-      await callNative(() => stmt.exec())
-      const native = await callNative(() => stmt.result())
+      const params = [queryParams(rows[0]!)]
+      await limits.run(this.newAbort, (ms, abort) => stmt.bind(params, ms, abort))
+      await limits.run(this.newAbort, (ms, abort) => stmt.exec(ms, abort))
+      const native = await limits.run(this.newAbort, (ms, abort) => stmt.result(ms, abort), (r) => r.close())
       // The result belongs to the statement: close the statement once the rows are done.
       handedOver = true
-      return this.openStream(native, options, () => void stmt.close().catch(() => undefined))
+      return this.openStream(native, options, () => void stmt.close().catch(() => undefined), limits)
     } finally {
       if (!handedOver) await stmt.close().catch(() => undefined)
     }
   }
 
-  /** The one place a result becomes a {@link RowStream}: tracked, and closed with the connection. */
-  private openStream(native: NativeResult, options: ResultOptions, onClose?: () => void): RowStream {
+  /** A native abort handle (for {@link CallLimits.run}). @internal */
+  readonly newAbort = (): NativeAbort => this.native.newAbort()
+
+  /**
+   * The one place a result becomes a {@link RowStream}: tracked, and closed with the connection.
+   * `limits` (the statement's) also govern reading its rows.
+   */
+  private openStream(native: NativeResult, options: ResultOptions, onClose?: () => void, limits: CallLimits = CallLimits.NONE): RowStream {
     let stream: RowStream
     try {
       stream = new RowStream(native, options, (s) => {
         this.open.delete(s)
         onClose?.()
-      })
+      }, limits)
     } catch (err) {
       // A column we cannot read (unknown type): do not leave the result open on the server.
       native.close()
@@ -339,34 +373,6 @@ export class Connection implements AsyncDisposable, StatementHost {
 }
 
 /**
- * `pending`, unless `signal` fires first: then the call rejects at once, `abort` (if any) cancels
- * it natively, and `late` receives what still arrives.
- */
-function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal, abort: NativeAbort | null, late?: (value: T) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      reject(aborted(signal))
-      abort?.abort()
-      pending.then(
-        (value) => late?.(value),
-        () => undefined,
-      )
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    pending.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
-  })
-}
-
-/**
  * Opens a connection through the given native module. `connect()` in the package entry point
  * passes the real addon; tests pass a fake.
  *
@@ -377,35 +383,76 @@ export async function openConnection(
   dsn: string | undefined,
   options: ConnectOptions = {},
 ): Promise<Connection> {
+  options = optionsObject(options, 'connect options')
+  const nativeOptions = connectOptions(options)
   validateResultOptions(options)
+  const signal = checkSignal(options.signal)
+  if (signal?.aborted) throw abortError(signal)
   const effectiveDsn = dsn ?? envDsn()
-  const nativeOptions: NativeConnectOptions = {}
-  for (const key of ['user', 'password', 'host', 'database', 'timezone', 'token'] as const) {
+  const pending = callNative(() => native.connect(effectiveDsn ?? null, nativeOptions))
+  // An abort gives up waiting; a connection that opens anyway is closed.
+  const conn = signal === undefined ? await pending : await unlessAborted(pending, signal, null, (late) => void late.close().catch(() => undefined))
+  return new Connection(conn, options)
+}
+
+/** Every option `connect` knows, by kind. */
+const STRING_OPTIONS = ['user', 'password', 'host', 'database', 'timezone', 'token'] as const
+const PEM_OPTIONS = ['ca', 'cert', 'key'] as const
+const MS_OPTIONS = ['connectTimeoutMs', 'requestTimeoutMs', 'keepaliveMs', 'retryBackoffMs', 'retryBackoffMaxMs', 'maxOpenResults'] as const
+const KNOWN_OPTIONS = new Set<string>([
+  ...STRING_OPTIONS,
+  ...PEM_OPTIONS,
+  ...MS_OPTIONS,
+  'port',
+  'retries',
+  'rejectUnauthorized',
+  'signal',
+  'rowMode',
+  'timestampAs',
+  'bigintAs',
+  'parseJson',
+])
+
+/**
+ * The options the native layer takes, checked for their JavaScript type (a ProgrammingError
+ * names the option); what the values mean — ranges, hosts, certificates — is checked in Rust.
+ */
+function connectOptions(options: ConnectOptions): NativeConnectOptions {
+  const unknown = Object.keys(options).filter((k) => !KNOWN_OPTIONS.has(k) && (options as Record<string, unknown>)[k] !== undefined)
+  if (unknown.length > 0) {
+    throw new ProgrammingError(`unknown connection option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...KNOWN_OPTIONS].join(', ')})`)
+  }
+  const out: NativeConnectOptions = {}
+  for (const key of STRING_OPTIONS) {
     const value = options[key]
     if (value !== undefined) {
-      if (typeof value !== 'string') throw new InterfaceError(`option ${key} must be a string`)
-      nativeOptions[key] = value
+      if (typeof value !== 'string') throw new ProgrammingError(`option ${key} must be a string, got ${typeof value}`)
+      out[key] = value
     }
   }
-  if (options.ca !== undefined) {
-    if (typeof options.ca !== 'string' && !Buffer.isBuffer(options.ca)) throw new InterfaceError('option ca must be PEM text or a Buffer')
-    nativeOptions.ca = options.ca.toString()
-  }
-  if (options.connectTimeoutMs !== undefined) {
-    const ms = options.connectTimeoutMs
-    if (!Number.isInteger(ms) || ms <= 0 || ms > 0xffff_ffff) {
-      throw new InterfaceError(`option connectTimeoutMs must be a positive integer, got ${String(ms)}`)
+  for (const key of PEM_OPTIONS) {
+    const value = options[key]
+    if (value !== undefined) {
+      if (typeof value !== 'string' && !Buffer.isBuffer(value)) throw new ProgrammingError(`option ${key} must be PEM text or a Buffer, got ${typeof value}`)
+      out[key] = value.toString()
     }
-    nativeOptions.connectTimeoutMs = ms
+  }
+  for (const key of MS_OPTIONS) {
+    const value = options[key]
+    if (value !== undefined) out[key] = checkMs(key, value, key === 'keepaliveMs' || key.startsWith('retry') ? 0 : 1)
+  }
+  if (options.retries !== undefined) out.retries = options.retries === Infinity ? MAX_MS : checkMs('retries', options.retries, 0)
+  if (options.rejectUnauthorized !== undefined) {
+    if (typeof options.rejectUnauthorized !== 'boolean') throw new ProgrammingError(`option rejectUnauthorized must be a boolean, got ${typeof options.rejectUnauthorized}`)
+    out.rejectUnauthorized = options.rejectUnauthorized
   }
   if (options.port !== undefined) {
     if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65535) {
-      throw new InterfaceError(`option port must be an integer between 1 and 65535, got ${String(options.port)}`)
+      throw new ProgrammingError(`option port must be an integer between 1 and 65535, got ${String(options.port)}`)
     }
-    nativeOptions.port = options.port
+    out.port = options.port
   }
-  const conn = await callNative(() => native.connect(effectiveDsn ?? null, nativeOptions))
-  return new Connection(conn, options)
+  return out
 }
 
 /**

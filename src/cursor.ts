@@ -1,3 +1,4 @@
+import { CallLimits, type CallOptions } from './call.js'
 import { InterfaceError, NotSupportedError, ProgrammingError } from './errors.js'
 import type { RowArray, RowStream } from './result.js'
 import { TypeId, type ResultOptions, type RowMode } from './types.js'
@@ -19,11 +20,17 @@ export type ColumnDescription = [
 
 /** What a cursor needs from its connection. @internal */
 export interface CursorHost {
-  runStatement(sql: string, options: ResultOptions & { reqId?: number | bigint; signal?: AbortSignal }): Promise<RowStream>
-  runPrepared(sql: string, rows: ReadonlyArray<readonly unknown[]>, options: ResultOptions & { reqId?: number | bigint; signal?: AbortSignal }): Promise<RowStream>
+  runStatement(sql: string, options: ResultOptions & CursorExecuteOptions): Promise<RowStream>
+  runPrepared(sql: string, rows: ReadonlyArray<readonly unknown[]>, options: ResultOptions & CursorExecuteOptions): Promise<RowStream>
   /** The number of `?` placeholders in `sql` (no I/O). */
   placeholders(sql: string): number
   readonly isClosed: boolean
+}
+
+/** Options of {@link Cursor.execute} and {@link Cursor.executemany}. */
+export interface CursorExecuteOptions extends CallOptions {
+  /** Request id for tracing (u64); generated when absent. */
+  reqId?: number | bigint
 }
 
 /**
@@ -89,8 +96,9 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
    * statement without `?` runs as plain SQL with no or empty `params`; with parameters it is a
    * `ProgrammingError` before anything is sent.
    */
-  async execute(sql: string, params?: readonly unknown[] | null, options: { reqId?: number | bigint; signal?: AbortSignal } = {}): Promise<number> {
+  async execute(sql: string, params?: readonly unknown[] | null, options: CursorExecuteOptions = {}): Promise<number> {
     this.checkOpen()
+    CallLimits.of(options)
     if (params !== undefined && params !== null && !Array.isArray(params)) {
       throw new ProgrammingError(`execute(sql, params): params must be an array (one value per ?), got ${typeof params}`)
     }
@@ -100,7 +108,7 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
       throw new ProgrammingError(`execute(sql, params): the statement has no ? placeholders, but ${params.length} parameters were given`)
     }
     this.releaseResult()
-    const run = { ...this.options, reqId: options.reqId, signal: options.signal }
+    const run = { ...this.options, reqId: options.reqId, signal: options.signal, timeoutMs: options.timeoutMs }
     const stream = placeholders === 0 ? await this.host.runStatement(sql, run) : await this.host.runPrepared(sql, [params!], run)
     return this.adopt(stream)
   }
@@ -109,14 +117,16 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
    * Runs a write once per row of `seqOfParams`, all rows bound in one stmt2 bind (rows with the
    * same child table name are grouped). Resolves to the rows written.
    */
-  async executemany(sql: string, seqOfParams: ReadonlyArray<readonly unknown[]>, options: { reqId?: number | bigint } = {}): Promise<number> {
+  async executemany(sql: string, seqOfParams: ReadonlyArray<readonly unknown[]>, options: CursorExecuteOptions = {}): Promise<number> {
     this.checkOpen()
+    CallLimits.of(options)
     if (!Array.isArray(seqOfParams)) throw new ProgrammingError('executemany(sql, seqOfParams): seqOfParams must be an array of rows')
     if (this.host.placeholders(sql) === 0) {
       throw new ProgrammingError('executemany(sql, seqOfParams): the statement has no ? placeholders; run it with execute(sql)')
     }
     this.releaseResult()
-    return this.adopt(await this.host.runPrepared(sql, seqOfParams, { ...this.options, reqId: options.reqId }))
+    const run = { ...this.options, reqId: options.reqId, signal: options.signal, timeoutMs: options.timeoutMs }
+    return this.adopt(await this.host.runPrepared(sql, seqOfParams, run))
   }
 
   private adopt(stream: RowStream): number {
@@ -131,22 +141,25 @@ export class Cursor<Row = RowArray> implements AsyncIterable<Row>, AsyncDisposab
   }
 
   /** The next row, or `null` when there are no more. */
-  async fetchone(): Promise<Row | null> {
-    const row = await this.requireStream().next(this.rowMode)
+  async fetchone(options: CallOptions = {}): Promise<Row | null> {
+    const call = CallLimits.of(options)
+    const row = await this.requireStream().next(this.rowMode, call)
     return row === undefined ? null : (row as Row)
   }
 
   /** Up to `size` rows (default {@link Cursor.arraysize}); an empty array at the end. */
-  async fetchmany(size: number = this.arraysize): Promise<Row[]> {
+  async fetchmany(size: number = this.arraysize, options: CallOptions = {}): Promise<Row[]> {
     if (!Number.isInteger(size) || size < 0) {
       throw new ProgrammingError(`fetchmany size must be a non-negative integer, got ${String(size)}`)
     }
-    return (await this.requireStream().take(size, this.rowMode)) as Row[]
+    const call = CallLimits.of(options)
+    return (await this.requireStream().take(size, this.rowMode, call)) as Row[]
   }
 
   /** All remaining rows. */
-  async fetchall(): Promise<Row[]> {
-    return (await this.requireStream().take(Infinity, this.rowMode)) as Row[]
+  async fetchall(options: CallOptions = {}): Promise<Row[]> {
+    const call = CallLimits.of(options)
+    return (await this.requireStream().take(Infinity, this.rowMode, call)) as Row[]
   }
 
   /** Stored procedures do not exist in TDengine. */

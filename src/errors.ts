@@ -10,7 +10,9 @@
  * └── DatabaseError
  *     ├── DataError
  *     ├── OperationalError
- *     │   └── ConnectionError
+ *     │   ├── ConnectionError
+ *     │   ├── TimeoutError
+ *     │   └── AbortError
  *     ├── IntegrityError
  *     ├── InternalError
  *     ├── ProgrammingError
@@ -64,6 +66,13 @@ export class ProgrammingError extends DatabaseError {}
 export class NotSupportedError extends DatabaseError {}
 /** Connecting failed, or the connection was lost or closed. */
 export class ConnectionError extends OperationalError {}
+/**
+ * A call got no answer within its `timeoutMs` (or the connection's `requestTimeoutMs`). What it
+ * held on the server is freed; the connection stays usable.
+ */
+export class TimeoutError extends OperationalError {}
+/** The call's `AbortSignal` fired. What it held on the server is freed; the connection stays usable. */
+export class AbortError extends OperationalError {}
 /** TDengine rejected an SQL statement. */
 export class QueryError extends ProgrammingError {}
 /** A prepared-statement (stmt/stmt2) operation failed. */
@@ -87,6 +96,8 @@ const classesByName: Record<string, new (message: string, options?: { errno?: nu
   ProgrammingError,
   NotSupportedError,
   ConnectionError,
+  TimeoutError,
+  AbortError,
   QueryError,
   StatementError,
   ResultError,

@@ -32,13 +32,15 @@ export async function connect(dsnOrOptions?: string | null | ConnectOptions, opt
 }
 
 export { Connection, type ConnectOptions, type ExecuteOptions, type QueryOptions } from './connection.js'
-export { Cursor, type ColumnDescription } from './cursor.js'
+export { Cursor, type ColumnDescription, type CursorExecuteOptions } from './cursor.js'
+export type { CallOptions } from './call.js'
 export { BindTable, Stmt, Stmt2, type BindTableData, type StmtField, type TaosStmt2Option } from './statement.js'
 export type { ColumnInput, TypedColumn } from './bind.js'
 export { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
 export { TaosResult, type ColumnBlock, type ResultColumn, type RowArray, type RowObject } from './result.js'
 export { TypeId, type BigintAs, type Precision, type ResultOptions, type RowMode, type TaosField, type TimestampAs } from './types.js'
 export {
+  AbortError,
   ConnectionError,
   DatabaseError,
   DataError,
@@ -53,6 +55,7 @@ export {
   ResultError,
   SchemalessError,
   StatementError,
+  TimeoutError,
   TmqError,
   Warning,
 } from './errors.js'

@@ -74,8 +74,11 @@ export interface NativeResult {
   readonly affectedRows: number
   readonly precision: NativePrecision
   readonly fields: NativeField[]
-  /** The next block, or null once the result is exhausted (the server freed it). */
-  fetchBlock(): Promise<NativeBlock | null>
+  /**
+   * The next block, or null once the result is exhausted (the server freed it). A fetch that
+   * times out or is aborted frees the result.
+   */
+  fetchBlock(timeoutMs?: Ms, abort?: Abort): Promise<NativeBlock | null>
   /** Frees the result on the server unless it already is; idempotent. */
   close(): void
 }
@@ -84,6 +87,13 @@ export interface NativeResult {
 export interface NativeAbort {
   abort(): void
 }
+
+/**
+ * The last two arguments of every native call that talks to the server: its deadline (ms, an
+ * integer ≥ 1; absent = the connection's `requestTimeoutMs`) and an abort handle.
+ */
+export type Ms = number | null | undefined
+export type Abort = NativeAbort | null | undefined
 
 export interface NativeConnectOptions {
   user?: string
@@ -94,11 +104,20 @@ export interface NativeConnectOptions {
   timezone?: string
   token?: string
   ca?: string
+  cert?: string
+  key?: string
+  rejectUnauthorized?: boolean
   connectTimeoutMs?: number
+  requestTimeoutMs?: number
+  keepaliveMs?: number
+  retries?: number
+  retryBackoffMs?: number
+  retryBackoffMaxMs?: number
+  maxOpenResults?: number
 }
 
 export interface NativeConnection {
-  query(sql: string, reqId?: bigint | null, abort?: NativeAbort | null): Promise<NativeResult>
+  query(sql: string, reqId?: bigint | null, timeoutMs?: Ms, abort?: Abort): Promise<NativeResult>
   /** The number of `?` placeholders outside quotes and comments (no I/O). */
   placeholders(sql: string): number
   /** A handle that gives up on a call it is passed to. */
@@ -106,12 +125,12 @@ export interface NativeConnection {
   /** Closed by the client, or the server went away. */
   readonly isClosed: boolean
   serverVersion(): string
+  /** Settles within a bound whatever the socket does. */
   close(): Promise<void>
-  /** With `abort`, aborting gives up on this call and on the statement's later ones (not `close`). */
-  stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean, abort?: NativeAbort | null): Promise<NativeStmt2>
-  stmtInit(): Promise<NativeStmt>
+  stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean, timeoutMs?: Ms, abort?: Abort): Promise<NativeStmt2>
+  stmtInit(timeoutMs?: Ms, abort?: Abort): Promise<NativeStmt>
   /** Resolves to the affected rows. */
-  schemalessInsert(lines: string[], options: NativeSchemalessOptions): Promise<number>
+  schemalessInsert(lines: string[], options: NativeSchemalessOptions, timeoutMs?: Ms, abort?: Abort): Promise<number>
 }
 
 /**
@@ -167,28 +186,28 @@ export interface NativeStmt2Prepared {
 }
 
 export interface NativeStmt2 {
-  prepare(sql: string): Promise<NativeStmt2Prepared>
+  prepare(sql: string, timeoutMs?: Ms, abort?: Abort): Promise<NativeStmt2Prepared>
   /** Checks and encodes every value against the prepared placeholders, then sends the bind. */
-  bind(tables: NativeBindTable[]): Promise<void>
+  bind(tables: NativeBindTable[], timeoutMs?: Ms, abort?: Abort): Promise<void>
   /** Refused unless a bind was accepted since the prepare or the last exec. */
-  exec(): Promise<number>
-  result(): Promise<NativeResult>
-  close(): Promise<void>
+  exec(timeoutMs?: Ms, abort?: Abort): Promise<number>
+  result(timeoutMs?: Ms, abort?: Abort): Promise<NativeResult>
+  close(timeoutMs?: Ms, abort?: Abort): Promise<void>
 }
 
 export interface NativeStmt {
-  prepare(sql: string): Promise<boolean>
-  setTableName(name: string): Promise<void>
-  setTags(tags: NativeBindColumn[]): Promise<void>
-  bind(columns: NativeBindColumn[]): Promise<void>
-  addBatch(): Promise<void>
+  prepare(sql: string, timeoutMs?: Ms, abort?: Abort): Promise<boolean>
+  setTableName(name: string, timeoutMs?: Ms, abort?: Abort): Promise<void>
+  setTags(tags: NativeBindColumn[], timeoutMs?: Ms, abort?: Abort): Promise<void>
+  bind(columns: NativeBindColumn[], timeoutMs?: Ms, abort?: Abort): Promise<void>
+  addBatch(timeoutMs?: Ms, abort?: Abort): Promise<void>
   /** Adds a batch for rows bound since the last one, then executes. */
-  exec(): Promise<number>
+  exec(timeoutMs?: Ms, abort?: Abort): Promise<number>
   /** The placeholders of an insert (kept by the core: asked once per table). */
-  tagFields(): Promise<NativeStmtField[]>
-  colFields(): Promise<NativeStmtField[]>
-  useResult(): Promise<NativeResult>
-  close(): Promise<void>
+  tagFields(timeoutMs?: Ms, abort?: Abort): Promise<NativeStmtField[]>
+  colFields(timeoutMs?: Ms, abort?: Abort): Promise<NativeStmtField[]>
+  useResult(timeoutMs?: Ms, abort?: Abort): Promise<NativeResult>
+  close(timeoutMs?: Ms, abort?: Abort): Promise<void>
 }
 
 export interface NativeSchemalessOptions {
@@ -222,6 +241,7 @@ export interface NativeTestServer {
 }
 
 export interface NativeModule {
+  /** Checks the DSN and options before any I/O (throws synchronously). */
   connect(dsn: string | null | undefined, options: NativeConnectOptions): Promise<NativeConnection>
   startTestServer(options: NativeTestServerOptions): Promise<NativeTestServer>
 }

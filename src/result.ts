@@ -1,4 +1,5 @@
-import { callNative, InterfaceError, ResultError } from './errors.js'
+import { CallLimits, unlessAborted, type CallOptions } from './call.js'
+import { AbortError, callNative, InterfaceError, ResultError } from './errors.js'
 import type { NativeBlock, NativeColumn, NativeResult } from './native.js'
 import {
   cellReader,
@@ -82,6 +83,8 @@ export class RowStream implements Closable {
     private readonly native: NativeResult,
     options: ResultOptions,
     private readonly onClose: (stream: RowStream) => void,
+    /** The statement's limits: they govern every block fetch too. */
+    private readonly limits: CallLimits = CallLimits.NONE,
   ) {
     this.fields = native.fields.map(toTaosField)
     this.precision = native.precision
@@ -103,13 +106,13 @@ export class RowStream implements Closable {
     return this.closed
   }
 
-  /** The next row, or undefined at the end. */
-  next(mode: RowMode): Promise<RowArray | RowObject | undefined> {
-    return this.serially(() => this.nextRow(mode))
+  /** The next row, or undefined at the end. `call`: the limits of the caller's call. */
+  next(mode: RowMode, call: CallLimits = CallLimits.NONE): Promise<RowArray | RowObject | undefined> {
+    return this.serially(() => this.nextRow(mode, call))
   }
 
   /** Up to `count` rows (fewer at the end); concurrent calls get consecutive, disjoint runs. */
-  take(count: number, mode: RowMode): Promise<Array<RowArray | RowObject>> {
+  take(count: number, mode: RowMode, call: CallLimits = CallLimits.NONE): Promise<Array<RowArray | RowObject>> {
     return this.serially(async () => {
       const rows: Array<RowArray | RowObject> = []
       while (rows.length < count) {
@@ -119,7 +122,7 @@ export class RowStream implements Closable {
           this.rowsRead++
           continue
         }
-        const row = await this.nextRow(mode)
+        const row = await this.nextRow(mode, call)
         if (row === undefined) break
         rows.push(row)
       }
@@ -128,7 +131,7 @@ export class RowStream implements Closable {
   }
 
   /** The next whole block (rows not yet handed out), or undefined at the end. */
-  nextBlock(): Promise<ColumnBlock | undefined> {
+  nextBlock(call: CallLimits = CallLimits.NONE): Promise<ColumnBlock | undefined> {
     return this.serially(async () => {
       for (;;) {
         if (this.closedReason !== undefined) throw new InterfaceError(this.closedReason)
@@ -144,7 +147,7 @@ export class RowStream implements Closable {
           this.finish()
           return undefined
         }
-        await this.fetchNextBlock()
+        await this.fetchNextBlock(call)
       }
     })
   }
@@ -186,7 +189,7 @@ export class RowStream implements Closable {
     return run
   }
 
-  private async nextRow(mode: RowMode): Promise<RowArray | RowObject | undefined> {
+  private async nextRow(mode: RowMode, call: CallLimits): Promise<RowArray | RowObject | undefined> {
     for (;;) {
       if (this.closedReason !== undefined) throw new InterfaceError(this.closedReason)
       if (this.closed) return undefined
@@ -200,17 +203,25 @@ export class RowStream implements Closable {
         this.finish()
         return undefined
       }
-      await this.fetchNextBlock()
+      await this.fetchNextBlock(call)
     }
   }
 
-  private async fetchNextBlock(): Promise<void> {
-    const pending = this.prefetched ?? this.requestBlock()
+  private async fetchNextBlock(call: CallLimits): Promise<void> {
+    const limits = this.limits.or(call)
+    const pending = this.prefetched ?? this.requestBlock(limits)
     this.prefetched = null
     let next: NativeBlock | null
     try {
-      next = await pending
+      limits.throwIfAborted()
+      next = await (limits.signal === undefined ? pending : unlessAborted(pending, limits.signal, null))
     } catch (err) {
+      if (err instanceof AbortError) {
+        // The rows cannot be read in order any more: free the result now.
+        this.closedReason ??= 'reading this result was aborted'
+        this.close()
+        throw err
+      }
       // The result is unusable now; later reads say why instead of looking like a clean end.
       this.closedReason ??= `an earlier read of this result failed: ${(err as Error).message}`
       this.close()
@@ -230,11 +241,11 @@ export class RowStream implements Closable {
     // Ask for the next block while this one is turned into rows: the server's answer and the JS
     // work overlap. One request at a time per result (the core refuses a second), at most two
     // blocks held.
-    this.prefetched = this.requestBlock()
+    this.prefetched = this.requestBlock(limits)
   }
 
-  private requestBlock(): Promise<NativeBlock | null> {
-    const request = callNative(() => this.native.fetchBlock())
+  private requestBlock(limits: CallLimits): Promise<NativeBlock | null> {
+    const request = callNative(() => this.native.fetchBlock(limits.timeoutMs ?? null, null))
     // Errors surface when the block is awaited; a request abandoned by close() must not become
     // an unhandled rejection.
     request.catch(() => undefined)
@@ -347,8 +358,25 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
     return this.stream.isClosed
   }
 
-  /** Streams rows; at most two blocks are held at a time. Breaking out of the loop frees the result. */
+  /**
+   * Streams rows; at most two blocks are held at a time. Breaking out of the loop frees the
+   * result. The query's `timeoutMs` and `signal` govern each block fetch; {@link TaosResult.rows}
+   * takes other ones.
+   */
   [Symbol.asyncIterator](): AsyncIterator<Row> {
+    return this.iterate(CallLimits.NONE)
+  }
+
+  /**
+   * Streams rows like `for await (const row of result)`, with `timeoutMs` for each block fetch
+   * and a `signal` that stops reading (the loop throws an `AbortError`; the result is freed).
+   */
+  rows(options: CallOptions = {}): AsyncIterable<Row> {
+    const limits = CallLimits.of(options)
+    return { [Symbol.asyncIterator]: () => this.iterate(limits) }
+  }
+
+  private iterate(call: CallLimits): AsyncIterator<Row> {
     const stream = this.stream
     const mode = this.rowMode
     return {
@@ -356,7 +384,7 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
         const buffered = stream.nextBuffered(mode)
         if (buffered !== NOT_READY) return { done: false, value: buffered as Row }
         try {
-          const row = await stream.next(mode)
+          const row = await stream.next(mode, call)
           if (row === undefined) return { done: true, value: undefined }
           return { done: false, value: row as Row }
         } catch (err) {
@@ -374,15 +402,16 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
   /**
    * Streams the result block by block as columns (typed arrays and buffers, no per-cell work):
    * for column-wise processing or building Arrow vectors. Use it instead of row iteration, not
-   * after it. Breaking out of the loop frees the result.
+   * after it. Breaking out of the loop frees the result. `options` govern each block fetch.
    */
-  blocks(): AsyncIterable<ColumnBlock> {
+  blocks(options: CallOptions = {}): AsyncIterable<ColumnBlock> {
     const stream = this.stream
+    const call = CallLimits.of(options)
     return {
       [Symbol.asyncIterator]: () => ({
         async next(): Promise<IteratorResult<ColumnBlock>> {
           try {
-            const block = await stream.nextBlock()
+            const block = await stream.nextBlock(call)
             return block === undefined ? { done: true, value: undefined } : { done: false, value: block }
           } catch (err) {
             stream.close()
@@ -398,18 +427,19 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
   }
 
   /** All remaining rows, in the result's row mode. */
-  async toArray(): Promise<Row[]> {
+  async toArray(options: CallOptions = {}): Promise<Row[]> {
     const rows: Row[] = []
-    for await (const row of this) rows.push(row)
+    for await (const row of this.rows(options)) rows.push(row)
     return rows
   }
 
   /** All remaining rows as objects keyed by column name (like the Python connector's `fetch_all_into_dict`). */
-  async fetchAllIntoDict(): Promise<RowObject[]> {
+  async fetchAllIntoDict(options: CallOptions = {}): Promise<RowObject[]> {
+    const call = CallLimits.of(options)
     const rows: RowObject[] = []
     try {
       for (;;) {
-        const row = await this.stream.next('object')
+        const row = await this.stream.next('object', call)
         if (row === undefined) return rows
         rows.push(row as RowObject)
       }

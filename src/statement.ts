@@ -6,7 +6,8 @@
  * nothing bound (sequences that crash taosAdapter 3.3.7.5).
  */
 import { isTypedColumn, toBindColumn, toParamColumn, type BindTarget, type ColumnInput, type Place } from './bind.js'
-import { callNative, ProgrammingError, StatementError } from './errors.js'
+import { CallLimits, type AbortFactory, type CallOptions } from './call.js'
+import { ProgrammingError, StatementError } from './errors.js'
 import type { NativeBindColumn, NativeBindTable, NativeResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
 import type { TaosResult } from './result.js'
 import type { ResultOptions } from './types.js'
@@ -59,7 +60,8 @@ export class BindTable implements BindTableData {
 export interface StatementHost {
   readonly isClosed: boolean
   /** Wraps a statement's result; `onClose` runs when the result is closed or exhausted. */
-  openResult<Row>(native: NativeResult, options: ResultOptions, onClose?: () => void): TaosResult<Row>
+  openResult<Row>(native: NativeResult, options: ResultOptions, onClose?: () => void, limits?: CallLimits): TaosResult<Row>
+  readonly newAbort: AbortFactory
 }
 
 /** An entry beyond the placeholders: the core refuses the count before it looks at values. */
@@ -138,11 +140,12 @@ export class Stmt2 implements AsyncDisposable {
   }
 
   /** Prepares `sql` with `?` placeholders. Throws `StatementError` when the server refuses it. */
-  async prepare(sql: string): Promise<void> {
+  async prepare(sql: string, options: CallOptions = {}): Promise<void> {
     this.checkOpen()
     if (typeof sql !== 'string' || sql.trim() === '') throw new ProgrammingError('prepare(sql): sql must be a non-empty string')
+    const limits = CallLimits.of(options)
     this.prepared = null
-    const p = await callNative(() => this.native.prepare(sql))
+    const p = await limits.run(this.host.newAbort, (ms, abort) => this.native.prepare(sql, ms, abort))
     this.prepared = { isInsert: p.isInsert, fields: p.fields }
   }
 
@@ -155,62 +158,68 @@ export class Stmt2 implements AsyncDisposable {
     tbnames: ReadonlyArray<string | null | undefined> | null | undefined,
     tags: ReadonlyArray<readonly unknown[] | null | undefined> | null | undefined,
     datas: ReadonlyArray<readonly ColumnInput[]>,
+    options: CallOptions = {},
   ): Promise<void> {
     const p = this.requirePrepared()
+    const limits = CallLimits.of(options)
     if (!Array.isArray(datas)) throw new ProgrammingError('bindParam: datas must be an array with one entry per table')
-    if (!p.isInsert) return this.bindQueryColumns(datas[0] ?? [])
+    if (!p.isInsert) return this.bindQueryColumns(datas[0] ?? [], limits)
     const n = Math.max(datas.length, tbnames?.length ?? 0, tags?.length ?? 0)
     const tables: BindTableData[] = []
     for (let i = 0; i < n; i++) {
       tables.push({ name: tbnames?.[i] ?? null, tags: tags?.[i] ?? null, columns: datas[i] ?? [] })
     }
-    await this.send(insertTables(p.fields, tables))
+    await this.send(insertTables(p.fields, tables), limits)
   }
 
   /** Binds data organised by table ({@link BindTable} or `{ name, tags, columns }`). */
-  async bindParamWithTables(tables: ReadonlyArray<BindTableData>): Promise<void> {
+  async bindParamWithTables(tables: ReadonlyArray<BindTableData>, options: CallOptions = {}): Promise<void> {
     const p = this.requirePrepared()
+    const limits = CallLimits.of(options)
     if (!Array.isArray(tables)) throw new ProgrammingError('bindParamWithTables: tables must be an array')
-    if (!p.isInsert) return this.bindQueryColumns(tables[0]?.columns ?? [])
-    await this.send(insertTables(p.fields, tables))
+    if (!p.isInsert) return this.bindQueryColumns(tables[0]?.columns ?? [], limits)
+    await this.send(insertTables(p.fields, tables), limits)
   }
 
   /** Binds the parameters of a query statement, one value per `?`. */
-  async bindParams(params: readonly unknown[]): Promise<void> {
+  async bindParams(params: readonly unknown[], options: CallOptions = {}): Promise<void> {
     const p = this.requirePrepared()
+    const limits = CallLimits.of(options)
     if (p.isInsert) throw new ProgrammingError('bindParams is for query statements; use bindParam or bindParamWithTables for inserts')
     if (!Array.isArray(params)) throw new ProgrammingError('bindParams: params must be an array (one value per ?)')
-    await this.send([queryParams(params)])
+    await this.send([queryParams(params)], limits)
   }
 
   /**
    * Runs what was bound; resolves to the rows written (0 for queries). A `ProgrammingError` when
    * nothing was bound since `prepare` or the last `execute`.
    */
-  async execute(): Promise<number> {
+  async execute(options: CallOptions = {}): Promise<number> {
     this.requirePrepared()
-    return callNative(() => this.native.exec())
+    const limits = CallLimits.of(options)
+    return limits.run(this.host.newAbort, (ms, abort) => this.native.exec(ms, abort))
   }
 
-  /** The rows of an executed query statement. */
-  async result<Row = unknown[]>(options: ResultOptions = {}): Promise<TaosResult<Row>> {
+  /** The rows of an executed query statement; `timeoutMs` and `signal` also govern reading them. */
+  async result<Row = unknown[]>(options: ResultOptions & CallOptions = {}): Promise<TaosResult<Row>> {
     this.requirePrepared()
-    const native = await callNative(() => this.native.result())
+    const limits = CallLimits.of(options)
+    const native = await limits.run(this.host.newAbort, (ms, abort) => this.native.result(ms, abort), (late) => late.close())
     const result = this.host.openResult<Row>(native, options, () => {
       if (this.openResult === result) this.openResult = null
-    })
+    }, limits)
     this.openResult = result as TaosResult<unknown>
     return result
   }
 
-  /** Closes the statement on the server (and its open result). Safe to call twice. */
+  /** Closes the statement on the server (and its open result). Safe to call twice; settles within the connection's bounds. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     await this.openResult?.close()
     // A closed connection took its statements with it.
     if (this.host.isClosed) return
-    await callNative(() => this.native.close())
+    await CallLimits.NONE.run(this.host.newAbort, (ms, abort) => this.native.close(ms, abort))
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -218,18 +227,18 @@ export class Stmt2 implements AsyncDisposable {
   }
 
   /** A query's parameters given as columns of one value each. */
-  private async bindQueryColumns(columns: readonly ColumnInput[]): Promise<void> {
+  private async bindQueryColumns(columns: readonly ColumnInput[], limits: CallLimits): Promise<void> {
     if (!Array.isArray(columns)) throw new StatementError('a query statement takes its parameters as an array of one-value arrays')
     const params = columns.map((c: unknown, i: number) => {
       const place = { table: '', role: 'parameter', name: `#${i + 1}` }
       if (!Array.isArray(c) && !isTypedColumn(c)) throw new StatementError(`parameter #${i + 1}: expected a one-value array, got ${String(c)}`)
       return toParamColumn(Array.from(c as ArrayLike<unknown>), place)
     })
-    await this.send([{ tags: [], columns: params }])
+    await this.send([{ tags: [], columns: params }], limits)
   }
 
-  private async send(tables: NativeBindTable[]): Promise<void> {
-    await callNative(() => this.native.bind(tables))
+  private async send(tables: NativeBindTable[], limits: CallLimits): Promise<void> {
+    await limits.run(this.host.newAbort, (ms, abort) => this.native.bind(tables, ms, abort))
   }
 
   private checkOpen(): void {
@@ -265,78 +274,86 @@ export class Stmt implements AsyncDisposable {
     return this.affected
   }
 
-  async prepare(sql: string): Promise<void> {
+  async prepare(sql: string, options: CallOptions = {}): Promise<void> {
     this.checkOpen()
     if (typeof sql !== 'string' || sql.trim() === '') throw new ProgrammingError('prepare(sql): sql must be a non-empty string')
+    const limits = CallLimits.of(options)
     this.isInsert = null
-    this.isInsert = await callNative(() => this.native.prepare(sql))
+    this.isInsert = await limits.run(this.host.newAbort, (ms, abort) => this.native.prepare(sql, ms, abort))
     this.table = ''
   }
 
   /** Sets the child table for the next rows (`insert into ? …`). */
-  async setTbname(name: string): Promise<void> {
+  async setTbname(name: string, options: CallOptions = {}): Promise<void> {
     this.requirePrepared()
+    const limits = CallLimits.of(options)
     if (typeof name !== 'string') throw new StatementError(`setTbname: the table name must be a string, got ${typeof name}`)
-    await callNative(() => this.native.setTableName(name))
+    await limits.run(this.host.newAbort, (ms, abort) => this.native.setTableName(name, ms, abort))
     this.table = name
   }
 
   /** Sets the tag values of the current table, one per tag placeholder. */
-  async setTags(tags: readonly unknown[]): Promise<void> {
+  async setTags(tags: readonly unknown[], options: CallOptions = {}): Promise<void> {
     this.requirePrepared()
+    const limits = CallLimits.of(options)
     if (!Array.isArray(tags)) throw new StatementError('setTags: tags must be an array (one value per tag placeholder)')
-    const fields = await callNative(() => this.native.tagFields())
+    const fields = await limits.run(this.host.newAbort, (ms, abort) => this.native.tagFields(ms, abort))
     const table = this.table === '' ? '' : `table ${this.table}`
     const columns = tags.map((v, i) => columnFor([v], fields[i], { table, role: 'tag', name: fields[i]?.name ?? '' }))
-    await callNative(() => this.native.setTags(columns))
+    await limits.run(this.host.newAbort, (ms, abort) => this.native.setTags(columns, ms, abort))
   }
 
   /**
    * Binds rows: for an insert, one array (or typed array) per column placeholder, all of the
    * same length; for a query, one value per `?`.
    */
-  async bindParam(params: readonly ColumnInput[] | readonly unknown[]): Promise<void> {
+  async bindParam(params: readonly ColumnInput[] | readonly unknown[], options: CallOptions = {}): Promise<void> {
     this.requirePrepared()
+    const limits = CallLimits.of(options)
     if (!Array.isArray(params)) throw new ProgrammingError('bindParam: expected an array')
     let columns: NativeBindColumn[]
     if (this.isInsert) {
-      const fields = await callNative(() => this.native.colFields())
+      const fields = await limits.run(this.host.newAbort, (ms, abort) => this.native.colFields(ms, abort))
       const table = this.table === '' ? '' : `table ${this.table}`
       columns = params.map((c, k) => columnFor(c, fields[k], { table, role: 'column', name: fields[k]?.name ?? '' }))
     } else {
       columns = queryParams(params).columns
     }
-    await callNative(() => this.native.bind(columns))
+    await limits.run(this.host.newAbort, (ms, abort) => this.native.bind(columns, ms, abort))
   }
 
   /** Ends the rows of the current table (call before switching tables and before execute). */
-  async addBatch(): Promise<void> {
+  async addBatch(options: CallOptions = {}): Promise<void> {
     this.requirePrepared()
-    await callNative(() => this.native.addBatch())
+    const limits = CallLimits.of(options)
+    await limits.run(this.host.newAbort, (ms, abort) => this.native.addBatch(ms, abort))
   }
 
   /**
    * Writes the batches (rows bound since the last `addBatch` included); resolves to (and
    * remembers in {@link Stmt.affectedRows}) the rows written.
    */
-  async execute(): Promise<number> {
+  async execute(options: CallOptions = {}): Promise<number> {
     this.requirePrepared()
-    this.affected = await callNative(() => this.native.exec())
+    const limits = CallLimits.of(options)
+    this.affected = await limits.run(this.host.newAbort, (ms, abort) => this.native.exec(ms, abort))
     return this.affected
   }
 
-  /** The rows of an executed query statement. */
-  async result<Row = unknown[]>(options: ResultOptions = {}): Promise<TaosResult<Row>> {
+  /** The rows of an executed query statement; `timeoutMs` and `signal` also govern reading them. */
+  async result<Row = unknown[]>(options: ResultOptions & CallOptions = {}): Promise<TaosResult<Row>> {
     this.requirePrepared()
-    const native = await callNative(() => this.native.useResult())
-    return this.host.openResult<Row>(native, options)
+    const limits = CallLimits.of(options)
+    const native = await limits.run(this.host.newAbort, (ms, abort) => this.native.useResult(ms, abort), (late) => late.close())
+    return this.host.openResult<Row>(native, options, undefined, limits)
   }
 
+  /** Closes the statement on the server. Safe to call twice; settles within the connection's bounds. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     if (this.host.isClosed) return
-    await callNative(() => this.native.close())
+    await CallLimits.NONE.run(this.host.newAbort, (ms, abort) => this.native.close(ms, abort))
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

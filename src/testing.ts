@@ -12,11 +12,14 @@
  * The server can also be broken on purpose, to test how an application copes with a database
  * that restarts, vanishes or answers slowly: {@link TestServer.restart},
  * {@link TestServer.stop} / {@link TestServer.start}, {@link TestServer.setLatency} and
- * {@link TestServer.dropConnections}. Its data survives all of them.
+ * {@link TestServer.dropConnections}. Its data survives all of them. {@link TestProxy} sits
+ * between a client and a server and breaks the connection on command (cut, silence, a peer that
+ * stops reading, latency, garbage, a reset mid-frame).
  *
  * @module
  */
 import { callNative, fromNative, ProgrammingError } from './errors.js'
+export { TestProxy, type Corruption, type ProxyTarget, type TestProxyOptions } from './proxy.js'
 import { loadNative, type NativeModule, type NativeTestServer } from './native.js'
 
 /** Options of {@link TestServer.start}. */

@@ -368,7 +368,7 @@ export class FakeConnection implements NativeConnection {
   /** Placeholders stmt v1 reports (bindType 2 tags, 1 columns). */
   v1Fields: NativeStmtField[] = []
 
-  async stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean, _abort?: NativeAbort | null): Promise<NativeStmt2> {
+  async stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean, _timeoutMs?: number | null, _abort?: NativeAbort | null): Promise<NativeStmt2> {
     this.calls.push({ method: 'stmt2Init', args: [reqId, singleStbInsert, singleTableBindOnce] })
     const s = new FakeStmt2(this)
     this.stmt2s.push(s)
@@ -392,8 +392,9 @@ export class FakeConnection implements NativeConnection {
   /** Milliseconds every query takes. */
   queryDelayMs = 0
 
-  async query(sql: string, reqId?: bigint | null, abort?: NativeAbort | null): Promise<NativeResult> {
-    this.calls.push({ method: 'query', args: abort ? [sql, reqId, 'abort'] : [sql, reqId] })
+  async query(sql: string, reqId?: bigint | null, timeoutMs?: number | null, abort?: NativeAbort | null): Promise<NativeResult> {
+    const limits = [...(timeoutMs == null ? [] : [`timeout ${timeoutMs}`]), ...(abort ? ['abort'] : [])]
+    this.calls.push({ method: 'query', args: [sql, reqId, ...limits] })
     if (this.queryDelayMs > 0) await new Promise((r) => setTimeout(r, this.queryDelayMs))
     if (this.closed) throw new Error('ConnectionError: the connection is closed')
     const answer = this.answer(sql)

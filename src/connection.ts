@@ -416,8 +416,11 @@ const KNOWN_OPTIONS = new Set<string>([
 /**
  * The options the native layer takes, checked for their JavaScript type (a ProgrammingError
  * names the option); what the values mean — ranges, hosts, certificates — is checked in Rust.
+ * (The pool checks its connection options with it before any I/O.)
+ *
+ * @internal
  */
-function connectOptions(options: ConnectOptions): NativeConnectOptions {
+export function connectOptions(options: ConnectOptions): NativeConnectOptions {
   const unknown = Object.keys(options).filter((k) => !KNOWN_OPTIONS.has(k) && (options as Record<string, unknown>)[k] !== undefined)
   if (unknown.length > 0) {
     throw new ProgrammingError(`unknown connection option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...KNOWN_OPTIONS].join(', ')})`)

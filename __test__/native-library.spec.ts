@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
-import { connect, InterfaceError, NotSupportedError } from '../src/index.js'
+import { connect, InterfaceError, NotSupportedError, ProgrammingError } from '../src/index.js'
 
 const LIB = process.platform === 'win32' ? 'taos.dll' : process.platform === 'darwin' ? 'libtaos.dylib' : 'libtaos.so'
 const dir = mkdtempSync(join(tmpdir(), 'taosjs-native-'))
@@ -69,6 +69,7 @@ if (process.platform === 'linux') {
 
 test.serial('the connection still works for WebSocket users afterwards, and bad DSNs are named', async (t) => {
   process.env['TAOS_LIBRARY_PATH'] = join(dir, 'nowhere', LIB)
-  await t.throwsAsync(connect('taos://localhost:99999'), { instanceOf: InterfaceError, message: /port `99999`/ })
+  // A bad DSN is a ProgrammingError naming it, before any I/O (as for every option).
+  await t.throwsAsync(connect('taos://localhost:99999'), { instanceOf: ProgrammingError, message: /port `99999`/ })
   await t.throwsAsync(connect('gopher://localhost'), { instanceOf: NotSupportedError, message: /taos:\/\// })
 })

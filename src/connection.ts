@@ -384,8 +384,7 @@ export async function openConnection(
   options: ConnectOptions = {},
 ): Promise<Connection> {
   options = optionsObject(options, 'connect options')
-  const nativeOptions = connectOptions(options)
-  validateResultOptions(options)
+  const nativeOptions = checkConnectOptions(options)
   const signal = checkSignal(options.signal)
   if (signal?.aborted) throw abortError(signal)
   const effectiveDsn = dsn ?? envDsn()
@@ -393,6 +392,18 @@ export async function openConnection(
   // An abort gives up waiting; a connection that opens anyway is closed.
   const conn = signal === undefined ? await pending : await unlessAborted(pending, signal, null, (late) => void late.close().catch(() => undefined))
   return new Connection(conn, options)
+}
+
+/**
+ * Checks connection options without any I/O (a pool checks them when it is created) and returns
+ * what the native layer takes.
+ *
+ * @internal
+ */
+export function checkConnectOptions(options: ConnectOptions): NativeConnectOptions {
+  const nativeOptions = connectOptions(options)
+  validateResultOptions(options)
+  return nativeOptions
 }
 
 /** Every option `connect` knows, by kind. */

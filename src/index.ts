@@ -34,6 +34,7 @@ export async function connect(dsnOrOptions?: string | null | ConnectOptions, opt
 export { Connection, type ConnectOptions, type ExecuteOptions, type QueryOptions } from './connection.js'
 export { Cursor, type ColumnDescription, type CursorExecuteOptions } from './cursor.js'
 export type { CallOptions } from './call.js'
+export { createPool, Pool, PoolLease, type AcquireOptions, type EndOptions, type PoolEvents, type PoolOptions } from './pool.js'
 export { BindTable, Stmt, Stmt2, type BindTableData, type StmtField, type TaosStmt2Option } from './statement.js'
 export type { ColumnInput, TypedColumn } from './bind.js'
 export { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'

@@ -78,6 +78,8 @@ export class RowStream implements Closable {
   private prefetched: Promise<NativeBlock | null> | null = null
   /** Rows handed out so far. */
   rowsRead = 0
+  /** Callbacks of {@link RowStream.whenDetached}, run once. */
+  private detachedCallbacks: Array<() => void> | null = []
 
   constructor(
     private readonly native: NativeResult,
@@ -104,6 +106,23 @@ export class RowStream implements Closable {
 
   get isClosed(): boolean {
     return this.closed
+  }
+
+  /**
+   * Runs `done` once the result needs its connection no longer: the server has sent its last
+   * block (or there were no rows), or the result is closed. Rows still buffered are readable
+   * afterwards. (A pool returns the connection of `pool.query` then.)
+   */
+  whenDetached(done: () => void): void {
+    if (this.detachedCallbacks === null || this.exhausted || this.closed) done()
+    else this.detachedCallbacks.push(done)
+  }
+
+  private detached(): void {
+    const callbacks = this.detachedCallbacks
+    if (callbacks === null) return
+    this.detachedCallbacks = null
+    for (const done of callbacks) done()
   }
 
   /** The next row, or undefined at the end. `call`: the limits of the caller's call. */
@@ -231,6 +250,7 @@ export class RowStream implements Closable {
     if (next === null) {
       this.exhausted = true
       this.block = null
+      this.detached()
       return
     }
     if (next.columns.length !== this.fields.length) {
@@ -289,6 +309,7 @@ export class RowStream implements Closable {
       }
     }
     this.onClose(this)
+    this.detached()
   }
 
   /** Reached the end: frees nothing (the server already did) and later reads find no rows. */
@@ -298,6 +319,7 @@ export class RowStream implements Closable {
     this.block = null
     this.prefetched = null
     this.onClose(this)
+    this.detached()
   }
 
   closeBecauseConnectionClosed(): void {
@@ -307,6 +329,7 @@ export class RowStream implements Closable {
     this.block = null
     this.prefetched = null
     this.onClose(this)
+    this.detached()
   }
 }
 
@@ -356,6 +379,11 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
   /** Whether the server-side result has been freed. */
   get closed(): boolean {
     return this.stream.isClosed
+  }
+
+  /** See {@link RowStream.whenDetached}. @internal */
+  whenDetached(done: () => void): void {
+    this.stream.whenDetached(done)
   }
 
   /**

@@ -36,6 +36,7 @@ const expectations: Record<string, RegExp[]> = {
     /query: d1 11\.5/,
     /cursor: 0 rows for a hostile parameter/,
   ],
+  'examples/pool.mjs': [/pool: wrote 100 rows with at most 4 connections/, /lease: stmt2 wrote 2 rows/, /meters has 102 rows; total [1-4], idle [1-4], waiting 0/, /all leased: TimeoutError: no pooled connection became available within 50 ms/],
   'examples/insert-lines.mjs': [/line protocol: 2 rows/, /telnet: 1 rows/, /json: 1 rows/, /malformed line: SchemalessError errno=12290/, /meters has 2 rows/],
 }
 

@@ -363,7 +363,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       const timer = setTimeout(() => {
         waiter.reject(
           new TimeoutError(
-            `no pooled connection became available within ${timeoutMs} ms (max ${this.settings.max}, ${this.slots.size - this.idleSlots.length} leased, ${this.waiters.length} waiting)`,
+            `no pooled connection became available within ${timeoutMs} ms (max ${this.settings.max}: ${this.slots.size - this.idleSlots.length} leased, ${this.opening} opening)`,
           ),
         )
       }, timeoutMs)

@@ -1,6 +1,7 @@
 /** The pool against the embedded server (or a real TDengine with TDENGINE_DSN). */
 import test from 'ava'
 import * as taos from '../src/index.js'
+import { TestServer } from '../src/testing.js'
 import { dbName, open, useServer } from './helpers/server.js'
 
 const server = useServer(test)
@@ -67,4 +68,27 @@ test('a pool of a server that is not there rejects the caller with a ConnectionE
   await t.throwsAsync(pool.execute('select 1'), { instanceOf: taos.ConnectionError })
   t.true(Date.now() - started < 2500)
   t.is(pool.total, 0)
+})
+
+test('a pool outlives a server restart: the connections it dropped are replaced (or come back) and every later query is answered', async (t) => {
+  await using own = await TestServer.start()
+  await using pool = taos.createPool({ dsn: own.dsn, max: 3 })
+  await Promise.all(Array.from({ length: 3 }, () => pool.execute('select 1')))
+  t.is(pool.total, 3)
+  await own.restart()
+  await new Promise((resolve) => setTimeout(resolve, 200)) // the clients notice the dropped sockets
+  const answers = await Promise.all(Array.from({ length: 20 }, async (_, i) => Number((await (await pool.query(`select ${i}`)).toArray())[0]![0])))
+  t.deepEqual(answers, Array.from({ length: 20 }, (_, i) => i))
+  t.true(pool.total <= 3)
+})
+
+test('setLatency: 100 concurrent queries through a pool of 4 all succeed, never more than 4 connections', async (t) => {
+  await using own = await TestServer.start()
+  own.setLatency(5)
+  await using pool = taos.createPool({ dsn: own.dsn, max: 4 })
+  let peak = 0
+  pool.on('acquire', () => (peak = Math.max(peak, pool.total)))
+  const answers = await Promise.all(Array.from({ length: 100 }, async (_, i) => Number((await (await pool.query(`select ${i}`)).toArray())[0]![0])))
+  t.deepEqual(answers, Array.from({ length: 100 }, (_, i) => i))
+  t.true(peak <= 4, `peak ${peak}`)
 })

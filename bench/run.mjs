@@ -4,6 +4,7 @@
 //   npm run bench                          full scale, 5 alternating runs, every workload
 //   npm run bench -- --quick               small sizes, 1 run (a smoke run; also BENCH_QUICK=1)
 //   npm run bench -- --only rows,latency   some workloads;  --clients taosjs,taos-ws-py  some clients
+//   npm run bench -- --only resilience     the resilience figures of issue 21 (run apart; see below)
 //   npm run bench -- --runs 7              more runs;       --out DIR  where results go
 //   npm run bench -- --write-benchmarks    also replace the generated section of BENCHMARKS.md
 //   npm run bench -- --resume              keep the workloads the output directory's results.json
@@ -15,7 +16,7 @@
 // threads, ru_maxrss for peak RSS) and prints one RESULT line. Runs alternate the clients' order,
 // and the report gives medians and ratios measured in the same run. Writes results.json,
 // results.md and chart.svg to the output directory.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
 import { dirname, join, relative } from 'node:path'
@@ -48,6 +49,23 @@ const wantClients = opts.clients?.split(',')
 const venv = process.env.VENV ?? join(root, '.venv')
 const python = join(venv, 'bin', 'python')
 const peerNodeDir = process.env.PEER_NODE_DIR
+
+// The resilience figures of issue 21 (bench/resilience-*.mjs): taosjs alone against a server of
+// their own that they restart, drop and slow down, so they run apart from the side-by-side
+// workloads, only when named: `--only resilience` (all four) or `--only resilience-pool,…`.
+const RESILIENCE = ['resilience-soak', 'resilience-reconnect', 'resilience-pool', 'resilience-leak']
+if (only?.some((id) => id === 'resilience' || RESILIENCE.includes(id))) {
+  const strangers = only.filter((id) => id !== 'resilience' && !RESILIENCE.includes(id))
+  if (strangers.length > 0) fail(`--only: run ${strangers.join(', ')} apart from the resilience figures`)
+  let failed = 0
+  for (const id of only.includes('resilience') ? RESILIENCE : only) {
+    const flags = [...(id === 'resilience-leak' ? ['--expose-gc'] : []), join(here, `${id}.mjs`), ...(opts.quick ? ['--quick'] : [])]
+    log(`bench: node ${flags.map((f) => (f.startsWith('/') ? relative(root, f) : f)).join(' ')}`)
+    const { status } = spawnSync(process.execPath, flags, { stdio: 'inherit' })
+    if (status !== 0) failed++
+  }
+  process.exit(failed > 0 ? 1 : 0)
+}
 
 const CLIENTS = allClients({ root, python, peerNodeDir })
 for (const id of [...(only ?? [])]) if (!WORKLOADS.some((w) => w.id === id)) fail(`--only: no workload ${id} (have ${WORKLOADS.map((w) => w.id).join(', ')})`)

@@ -1,7 +1,8 @@
-// Issue 21 figure: 10k queries and 1k reconnects leave RSS and open handles flat. Samples after a
+// Issue 21 figure: 10k queries and 1k reconnects leave RSS and open handles flat (10k execute()s,
+// then 10k query() + toArray(), then 1k reconnects). Samples after a
 // full GC (run with --expose-gc; `npm run bench -- --only resilience-leak` does) every tenth of
 // the way; reports the first and last samples after a warm-up tenth, and the growth between them.
-//   node --expose-gc bench/resilience-leak.mjs [--quick]
+//   node --expose-gc bench/resilience-leak.mjs [--quick] [--queries N]
 import { driverReconnects, load, quick, report, sample } from './lib/resilience.mjs'
 import { startServerProcess } from './lib/server-process.mjs'
 
@@ -10,7 +11,8 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(2)
 }
 const taosjs = await load()
-const QUERIES = quick ? 2_000 : 10_000
+const at = process.argv.indexOf('--queries')
+const QUERIES = at > 0 ? Number(process.argv[at + 1]) : quick ? 2_000 : 10_000
 const RECONNECTS = quick ? 200 : 1_000
 
 const server = await startServerProcess()
@@ -29,6 +31,11 @@ async function phase(n, step) {
 }
 
 const conn = await taosjs.connect(server.dsn)
+// Statements without a result first, then queries whose rows are read: a difference between the
+// two is the cost of a result.
+const executes = await phase(QUERIES, async (i) => {
+  await conn.execute(`select ${i}`)
+})
 const queries = await phase(QUERIES, async (i) => {
   const rows = await (await conn.query(`select ${i}`)).toArray()
   if (Number(rows[0][0]) !== i) throw new Error(`query ${i} answered ${rows[0][0]}`)
@@ -60,4 +67,8 @@ await server.close()
 const line = (what, p) =>
   `${what}: RSS ${p.from.rssMb} → ${p.to.rssMb} MB (${p.rssGrowthMb >= 0 ? '+' : ''}${p.rssGrowthMb} MB), heap ${p.from.heapMb} → ${p.to.heapMb} MB, handles ${p.from.handles} → ${p.to.handles}, fds ${p.from.fds} → ${p.to.fds}`
 const strip = (p) => ({ ...p, samples: p.samples.map((s) => s.rssMb) })
-report('resilience-leak', [line(`${QUERIES} queries`, queries), mode, line(`${RECONNECTS} reconnects`, reconnects)], { queries: strip(queries), reconnects: { mode, ...strip(reconnects) } })
+report(
+  'resilience-leak',
+  [line(`${QUERIES} execute()s`, executes), line(`${QUERIES} query() + toArray()`, queries), mode, line(`${RECONNECTS} reconnects`, reconnects)],
+  { executes: strip(executes), queries: strip(queries), reconnects: { mode, ...strip(reconnects) } },
+)

@@ -257,6 +257,16 @@ fn literal_text(cx: &ConvCtx, v: &InsVal) -> Result<String, TdError> {
     })
 }
 
+/// The latest timestamp a table stores, per precision: 2970-01-01 00:00:00 in ms and us,
+/// 2262-01-01 00:00:00 in ns (TDengine's storage bound; later rows are out of range).
+fn max_key(p: Precision) -> i64 {
+    match p {
+        Precision::Millisecond => 31_556_995_200_000,
+        Precision::Microsecond => 31_556_995_200_000_000,
+        Precision::Nanosecond => 9_214_646_400_000_000_000,
+    }
+}
+
 /// The primary timestamp of a row.
 pub fn convert_ts(cx: &ConvCtx, v: &InsVal, keep_days: i64) -> Result<i64, TdError> {
     if matches!(v.kind, InsValKind::Null) {
@@ -267,7 +277,7 @@ pub fn convert_ts(cx: &ConvCtx, v: &InsVal, keep_days: i64) -> Result<i64, TdErr
     }
     let ts = convert_ts_inner(cx, v)?;
     let keep = time::duration_units(keep_days, 'd', cx.precision).unwrap_or(i64::MAX);
-    if ts < cx.now.saturating_sub(keep) {
+    if ts < cx.now.saturating_sub(keep) || ts > max_key(cx.precision) {
         return Err(TdError::new(
             code::TDB_TIMESTAMP_OUT_OF_RANGE,
             "Timestamp data out of range",

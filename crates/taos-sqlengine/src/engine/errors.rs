@@ -50,6 +50,7 @@ pub mod ecode {
     pub const INVALID_WJOIN_HAVING_EXPR: u16 = 9842;
     pub const VALID_PRIM_TS_REQUIRED: u16 = 9844;
     pub const TRUE_FOR_UNIT: u16 = 9864;
+    pub const FUNC_ERROR: u16 = 10240;
     pub const FUNC_PARAM_COUNT: u16 = 10241;
     pub const FUNC_PARAM_TYPE: u16 = 10242;
     pub const FUNC_PARAM_RANGE: u16 = 10257;

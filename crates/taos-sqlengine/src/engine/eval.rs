@@ -194,6 +194,8 @@ pub enum BExpr {
     Arith(BinOp, Box<BExpr>, Box<BExpr>),
     /// TIMESTAMP ± integer units → TIMESTAMP.
     TsArith(bool, Box<BExpr>, Box<BExpr>),
+    /// TIMESTAMP moved by calendar months (`ts + 1n`, `ts - 1y`).
+    TsAddMonths(Box<BExpr>, i64),
     Cmp(BinOp, Box<BExpr>, Box<BExpr>),
     And(Box<BExpr>, Box<BExpr>),
     Or(Box<BExpr>, Box<BExpr>),
@@ -347,7 +349,8 @@ impl BExpr {
             | BExpr::JsonGet(e, _)
             | BExpr::ToJson(e)
             | BExpr::DecText(e, _)
-            | BExpr::ToDecimal(e, _, _) => e.contains_agg(),
+            | BExpr::ToDecimal(e, _, _)
+            | BExpr::TsAddMonths(e, _) => e.contains_agg(),
             BExpr::DecArith(_, a, b, _) => a.0.contains_agg() || b.0.contains_agg(),
             BExpr::Neg(e)
             | BExpr::Not(e)
@@ -420,6 +423,12 @@ impl BExpr {
                 };
                 Value::Double(r)
             }
+            BExpr::TsAddMonths(a, months) => match a.eval(rel, row, g, env) {
+                Value::Timestamp(t) | Value::Int(t) => super::time::add_months(t, *months, env.tz, env.precision)
+                    .map(Value::Timestamp)
+                    .unwrap_or(Value::Null),
+                _ => Value::Null,
+            },
             BExpr::TsArith(neg, a, b) => {
                 let av = a.eval(rel, row, g, env);
                 let bv = b.eval(rel, row, g, env);

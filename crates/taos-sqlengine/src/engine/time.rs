@@ -140,6 +140,22 @@ pub fn duration_units(value: i64, unit: char, p: Precision) -> Option<i64> {
     i64::try_from(total / per_unit_ns).ok()
 }
 
+/// `t` (in `p`) moved by `months` calendar months in zone `tz` (the day clamped to the month's
+/// last day, as TDengine's calendar arithmetic does).
+pub fn add_months(t: i64, months: i64, tz: chrono_tz::Tz, p: Precision) -> Option<i64> {
+    use chrono::TimeZone;
+    let per = p.per_second();
+    let (secs, frac) = (t.div_euclid(per), t.rem_euclid(per));
+    let local = chrono::DateTime::from_timestamp(secs, 0)?.with_timezone(&tz).naive_local();
+    let moved = if months >= 0 {
+        local.checked_add_months(chrono::Months::new(months as u32))?
+    } else {
+        local.checked_sub_months(chrono::Months::new((-months) as u32))?
+    };
+    let back = tz.from_local_datetime(&moved).earliest()?.timestamp();
+    back.checked_mul(per)?.checked_add(frac)
+}
+
 /// The current time in `p`.
 pub fn now(p: Precision) -> i64 {
     let now = chrono::Utc::now();

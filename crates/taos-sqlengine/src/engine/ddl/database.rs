@@ -52,6 +52,7 @@ pub(crate) fn db_options(
     mut o: DbOptions,
 ) -> Result<(Option<Precision>, DbOptions), TdError> {
     let mut precision = None;
+    let mut keep = None;
     let invalid = |m: String| err(ecode::INVALID_OPTION, m);
     for (name, v, _) in options {
         match name.as_str() {
@@ -73,15 +74,7 @@ pub(crate) fn db_options(
                     2 => (mins[0], mins[1], mins[1]),
                     _ => (mins[0], mins[1], mins[2]),
                 };
-                if [a, b, c]
-                    .iter()
-                    .any(|&m| !(1440..=525_600_000).contains(&m))
-                {
-                    return Err(invalid(format!(
-                        "Invalid option keep: {}, {}, {} valid range: [1440m, 525600000m]",
-                        a, b, c
-                    )));
-                }
+                keep = Some((a, b, c));
                 o.keep = format!("{},{},{}", fmt_minutes(a), fmt_minutes(b), fmt_minutes(c));
             }
             "duration" => {
@@ -123,6 +116,17 @@ pub(crate) fn db_options(
             "wal_level" => o.wal_level = opt_int(v).unwrap_or(o.wal_level),
             "wal_fsync_period" => o.wal_fsync_period = opt_int(v).unwrap_or(o.wal_fsync_period),
             _ => {}
+        }
+    }
+    if let Some((a, b, c)) = keep {
+        // KEEP is at most 365000 days, or 292 years in a nanosecond database (the precision
+        // may be given after KEEP, so this is checked once all options are read)
+        let max = if precision == Some(Precision::Nanosecond) { 365 * 292 * 1440 } else { 525_600_000 };
+        if [a, b, c].iter().any(|&m| !(1440..=max).contains(&m)) {
+            return Err(invalid(format!(
+                "Invalid option keep: {}, {}, {} valid range: [1440m, {}m]",
+                a, b, c, max
+            )));
         }
     }
     Ok((precision, o))

@@ -260,3 +260,36 @@ pub(crate) fn len_of(ty: DataType, bytes: i64) -> u32 {
         _ => bytes as u32,
     }
 }
+
+/// The zones `to_iso8601` accepts: `z`/`Z`, `±hh`, `±hhmm`, `±hh:mm` with hours 0–12 and
+/// minutes 00 (or 30 for `+03`/`+05`).
+pub(crate) fn iso8601_zone_ok(z: &str) -> bool {
+    let b = z.as_bytes();
+    if b == b"z" || b == b"Z" {
+        return true;
+    }
+    if b.is_empty() || !matches!(b[0], b'+' | b'-') {
+        return false;
+    }
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    let (hh, mm) = match b.len() {
+        3 => (&b[1..3], None),
+        5 => (&b[1..3], Some(&b[3..5])),
+        6 if b[3] == b':' => (&b[1..3], Some(&b[4..6])),
+        _ => return false,
+    };
+    if !digits(hh) || !mm.is_none_or(digits) {
+        return false;
+    }
+    let hour = (hh[0] - b'0') * 10 + (hh[1] - b'0');
+    if hour > 12 {
+        return false;
+    }
+    match mm {
+        None => true,
+        Some(m) => {
+            let minute = (m[0] - b'0') * 10 + (m[1] - b'0');
+            minute == 0 || (minute == 30 && matches!(hour, 3 | 5) && b[0] == b'+')
+        }
+    }
+}

@@ -333,11 +333,34 @@ impl<'a> Parser<'a> {
                         self.bump();
                         let e = self.expr()?;
                         self.expect_kw("as")?;
-                        let ty = self.type_name()?;
+                        // a string type without a length takes the longest one
+                        let word = self.text(self.peek()).to_ascii_lowercase();
+                        let ty = if self.peek_at(1).kind != Tk::LParen
+                            && matches!(word.as_str(), "binary" | "varchar" | "nchar" | "varbinary")
+                        {
+                            self.bump();
+                            match word.as_str() {
+                                "nchar" => TypeName::NChar(MAX_VAR_LEN / 4),
+                                "varbinary" => TypeName::VarBinary(MAX_VAR_LEN),
+                                _ => TypeName::VarChar(MAX_VAR_LEN),
+                            }
+                        } else {
+                            self.type_name()?
+                        };
                         self.expect(Tk::RParen)?;
                         return Ok(Expr::Cast {
                             expr: Box::new(e),
                             ty,
+                        });
+                    }
+                    "timestamp" if self.peek_at(1).kind == Tk::Str => {
+                        // `timestamp '2024-01-01 00:00:00'`: a TIMESTAMP literal
+                        self.bump();
+                        let lit = self.bump();
+                        let text = crate::sql::lexer::unescape(self.text(lit));
+                        return Ok(Expr::Cast {
+                            expr: Box::new(Expr::Str(text)),
+                            ty: TypeName::Timestamp,
                         });
                     }
                     "now" | "today" if self.peek_at(1).kind != Tk::LParen => {
@@ -514,3 +537,7 @@ impl<'a> Parser<'a> {
         })
     }
 }
+
+/// The longest VARCHAR (in bytes, without the length header) a value may have:
+/// `cast(x as varchar)` takes it, `nchar` a quarter of it.
+const MAX_VAR_LEN: u32 = 65517;

@@ -231,6 +231,11 @@ impl<'a, 'r> Binder<'a, 'r> {
                 Field::new("", ty, len_of(ty, bytes))
             }
             ToIso8601 => {
+                if let Some(Expr::Str(zone)) = args.get(1) {
+                    if !signature::iso8601_zone_ok(zone) {
+                        return Err(err(ecode::FUNC_ERROR, "Invalid timzone format"));
+                    }
+                }
                 vchar("", 62)
             }
             ToUnixTimestamp => {

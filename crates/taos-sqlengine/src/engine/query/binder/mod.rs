@@ -39,6 +39,11 @@ pub(crate) fn is_numeric(t: DataType) -> bool {
     )
 }
 
+pub(crate) fn is_integer(t: DataType) -> bool {
+    use DataType::*;
+    matches!(t, TinyInt | SmallInt | Int | BigInt | UTinyInt | USmallInt | UInt | UBigInt)
+}
+
 pub(crate) fn is_string(t: DataType) -> bool {
     matches!(t, DataType::VarChar | DataType::NChar)
 }
@@ -69,6 +74,35 @@ pub(crate) struct OutCol {
     pub(crate) field: Field,
 }
 
+/// What TDengine checks of a CAST before running it: the source type (VARBINARY cannot be
+/// cast), the target length (0 < bytes ≤ 65517), JSON targets (the adapter answers 65535), and
+/// which sources a VARBINARY target takes (only VARCHAR: the others fail when converted).
+fn check_cast(src: &Field, to: &Field) -> Result<(), TdError> {
+    if src.ty == DataType::VarBinary {
+        return Err(err(ecode::FUNC_PARAM_TYPE, "Invalid parameter data type : cast"));
+    }
+    let bytes = match to.ty {
+        DataType::NChar => to.len as i64 * 4,
+        t if t.is_var() && t != DataType::Json && t != DataType::Blob => to.len as i64,
+        _ => 1,
+    };
+    if bytes <= 0 || bytes > 65517 {
+        let msg = if to.ty == DataType::NChar {
+            "CAST function converted length should be in range (0, 16379] NCHARS"
+        } else {
+            "CAST function converted length should be in range (0, 65517] bytes"
+        };
+        return Err(err(ecode::FUNC_ERROR, msg));
+    }
+    if to.ty == DataType::Json {
+        return Err(err(code::ADAPTER_GENERIC, "Unknown error 65535"));
+    }
+    if to.ty == DataType::VarBinary && !matches!(src.ty, DataType::VarChar | DataType::Null) {
+        return Err(err(ecode::FUNC_PARAM_TYPE, "Invalid function para type"));
+    }
+    Ok(())
+}
+
 pub(crate) fn type_name_field(ty: &TypeName) -> Field {
     match ty {
         TypeName::Timestamp => Field::fixed("", DataType::Timestamp),
@@ -94,6 +128,50 @@ pub(crate) fn type_name_field(ty: &TypeName) -> Field {
 }
 
 impl<'a, 'r> Binder<'a, 'r> {
+    /// `+ - * / %` as TDengine types them: TIMESTAMP ± an integer (or BOOL, or a duration) is a
+    /// TIMESTAMP, calendar durations (`1n`, `1y`) move by months; two timestamps, a timestamp
+    /// and a string, or a VARBINARY are an invalid operation; anything else is DOUBLE.
+    fn bind_arith(
+        &mut self,
+        op: BinOp,
+        (l, lf): (BExpr, Field),
+        (r, rf): (BExpr, Field),
+        right: &Expr,
+    ) -> Result<(BExpr, Field), TdError> {
+        let ts = DataType::Timestamp;
+        let invalid = (lf.ty == ts && rf.ty == ts)
+            || lf.ty == DataType::VarBinary
+            || rf.ty == DataType::VarBinary
+            || (lf.ty == ts && rf.ty.is_var())
+            || (rf.ty == ts && lf.ty.is_var());
+        if invalid {
+            return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+        }
+        let moves_ts = |t: DataType| {
+            t == DataType::Bool || (is_integer(t) && t != DataType::UBigInt)
+        };
+        let add_sub = matches!(op, BinOp::Add | BinOp::Sub);
+        let stamp = Field::fixed("", ts);
+        if add_sub && lf.ty == ts && moves_ts(rf.ty) {
+            if let Expr::Duration { value, unit } = right {
+                let months = match unit.to_ascii_lowercase() {
+                    'n' => Some(*value),
+                    'y' => Some(*value * 12),
+                    _ => None,
+                };
+                if let Some(m) = months {
+                    let m = if op == BinOp::Sub { -m } else { m };
+                    return Ok((BExpr::TsAddMonths(Box::new(l), m), stamp));
+                }
+            }
+            return Ok((BExpr::TsArith(op == BinOp::Sub, Box::new(l), Box::new(r)), stamp));
+        }
+        if add_sub && rf.ty == ts && moves_ts(lf.ty) {
+            return Ok((BExpr::TsArith(op == BinOp::Sub, Box::new(l), Box::new(r)), stamp));
+        }
+        Ok((BExpr::Arith(op, Box::new(l), Box::new(r)), Field::fixed("", DataType::Double)))
+    }
+
     pub(crate) fn env_precision(&self) -> Precision {
         self.rel.precision
     }
@@ -317,24 +395,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                             Field::fixed("", DataType::Bool),
                         )
                     }
-                    o => {
-                        // `now - 1d`, `ts + 1s` stay timestamps
-                        let dur_right = matches!(right.as_ref(), Expr::Duration { .. });
-                        if lf.ty == DataType::Timestamp
-                            && dur_right
-                            && matches!(o, BinOp::Add | BinOp::Sub)
-                        {
-                            (
-                                BExpr::TsArith(*o == BinOp::Sub, Box::new(l), Box::new(r)),
-                                Field::fixed("", DataType::Timestamp),
-                            )
-                        } else {
-                            (
-                                BExpr::Arith(*o, Box::new(l), Box::new(r)),
-                                Field::fixed("", DataType::Double),
-                            )
-                        }
-                    }
+                    o => self.bind_arith(*o, (l, lf), (r, rf), right)?,
                 }
             }
             Expr::IsNull { expr, negated } => {
@@ -417,6 +478,7 @@ impl<'a, 'r> Binder<'a, 'r> {
             Expr::Cast { expr, ty } => {
                 let (b, src) = self.bind(expr, in_agg)?;
                 let f = type_name_field(ty);
+                check_cast(&src, &f)?;
                 if f.ty.is_decimal() {
                     if let BExpr::Lit(v) = &b {
                         // literals are converted now so that an overflow is an error
@@ -426,7 +488,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                     }
                     return Ok((BExpr::ToDecimal(Box::new(b), f.precision, f.scale), f));
                 }
-                if matches!(f.ty, DataType::Json | DataType::Geometry | DataType::Blob) {
+                if matches!(f.ty, DataType::Geometry | DataType::Blob) {
                     return Err(unsupported("cast"));
                 }
                 let b = if src.ty.is_decimal() {

@@ -106,7 +106,7 @@ fn int_range(ty: DataType) -> (i128, i128) {
 
 /// Converts one literal for column/tag `col` (not the primary key; see [`convert_ts`]).
 pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Value, TdError> {
-    if matches!(v.kind, InsValKind::Null) {
+    if is_null_value(v, col.ty) {
         return Ok(Value::Null);
     }
     use DataType::*;
@@ -267,13 +267,26 @@ fn max_key(p: Precision) -> i64 {
     }
 }
 
+/// NULL as the INSERT parser reads it: the keyword, or the string `'null'` (any case) for a
+/// column that is not a string type (into VARCHAR/NCHAR/VARBINARY it is the text `null`).
+fn is_null_value(v: &InsVal, ty: DataType) -> bool {
+    match &v.kind {
+        InsValKind::Null => true,
+        InsValKind::Str(s) => {
+            s.eq_ignore_ascii_case("null")
+                && !matches!(
+                    ty,
+                    DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry | DataType::Blob
+                )
+        }
+        _ => false,
+    }
+}
+
 /// The primary timestamp of a row.
 pub fn convert_ts(cx: &ConvCtx, v: &InsVal, keep_days: i64) -> Result<i64, TdError> {
-    if matches!(v.kind, InsValKind::Null) {
-        return Err(TdError::new(
-            code::TSC_INVALID_OPERATION,
-            "Primary timestamp column should not be null",
-        ));
+    if is_null_value(v, DataType::Timestamp) {
+        return Err(cx.err(v, "Primary timestamp column should not be null"));
     }
     let ts = convert_ts_inner(cx, v)?;
     let keep = time::duration_units(keep_days, 'd', cx.precision).unwrap_or(i64::MAX);

@@ -1011,11 +1011,12 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             let Some(sep) = txt(0) else {
                 return Value::Null;
             };
-            let parts: Vec<String> = (1..a.len()).filter_map(txt).collect();
-            if parts.is_empty() {
-                return Value::Null;
+            // any NULL argument makes the result NULL
+            let parts: Option<Vec<String>> = (1..a.len()).map(txt).collect();
+            match parts {
+                Some(p) => Value::Str(p.join(&sep)),
+                None => Value::Null,
             }
-            Value::Str(parts.join(&sep))
         }
         Substr => {
             let Some(s) = txt(0) else { return Value::Null };

@@ -95,7 +95,11 @@ impl<'a, 'r> Binder<'a, 'r> {
             }
             "min" | "max" if f.ty == DataType::Blob => (AggKind::BlobEmpty, f.clone()),
             "min" | "max" => {
-                if !is_numeric(f.ty) || f.ty == DataType::Bool {
+                // the catalog: numbers, strings (VARCHAR, NCHAR, VARBINARY; compared by code
+                // point / byte) and decimals — not BOOL or TIMESTAMP
+                let comparable = (is_numeric(f.ty) && f.ty != DataType::Bool)
+                    || matches!(f.ty, DataType::VarChar | DataType::NChar | DataType::VarBinary);
+                if !comparable {
                     return Err(bad_type());
                 }
                 (

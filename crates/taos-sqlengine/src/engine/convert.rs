@@ -2,7 +2,7 @@
 //! (`534 syntax error near '…' (<reason>)`).
 
 use crate::sql::ast::{InsVal, InsValKind};
-use crate::sql::parser::parse_int_text;
+use crate::sql::parser::{insert_syntax_error, parse_int_text};
 use crate::types::{code, DataType, Precision, TdError, Value};
 
 use super::catalog::ColumnSchema;
@@ -23,10 +23,7 @@ impl ConvCtx<'_> {
             InsValKind::Str(s) => s.clone(),
             _ => self.sql.get(v.pos..).unwrap_or("").trim_end().to_string(),
         };
-        TdError::new(
-            code::TSC_SQL_SYNTAX_ERROR,
-            format!("syntax error near '{}' ({})", near, reason),
-        )
+        insert_syntax_error(&near, reason)
     }
 
     fn number_text<'s>(&'s self, v: &'s InsVal) -> Option<&'s str> {
@@ -235,7 +232,14 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
                 }
                 _ => return Err(cx.err(v, "json error invalide value")),
             };
-            normalize_json_tag(s).map_err(|reason| cx.err(v, reason))
+            // the tag text is limited to what fits 16384 bytes of UCS-4
+            if s.len() > 4095 {
+                return Err(cx.err(v, "json string too long than 4095"));
+            }
+            normalize_json_tag(s).map_err(|e| match e.near {
+                Some(near) => insert_syntax_error(&near, e.reason),
+                None => cx.err(v, e.reason),
+            })
         }
         Null => Ok(Value::Null),
     }
@@ -434,28 +438,87 @@ fn decode_hex(h: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// A JSON tag: a flat object (no arrays or nested objects); `{}` is NULL. Stored as its text with
+/// Why a JSON tag is refused, and what the message quotes (the key, for key errors; else the
+/// whole text).
+pub struct JsonTagError {
+    pub reason: &'static str,
+    pub near: Option<String>,
+}
+
+/// The members of a JSON object in the order written (duplicates kept), so that the first of
+/// two equal keys can win as in TDengine.
+struct Members(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Members, A::Error> {
+                let mut out = Vec::new();
+                while let Some(kv) = m.next_entry::<String, serde_json::Value>()? {
+                    out.push(kv);
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A JSON tag as TDengine's tag parser reads it: `null`, `''` or blanks are NULL; the first JSON
+/// value of the text is read and the rest ignored; it must be an object whose keys are printable
+/// ASCII of at most 256 bytes (empty keys are dropped, the first of duplicate keys wins) and whose
+/// values are strings, finite numbers, booleans or null; `{}` is NULL. Stored as its text with
 /// keys sorted.
-fn normalize_json_tag(s: &str) -> Result<Value, &'static str> {
+pub fn normalize_json_tag(s: &str) -> Result<Value, JsonTagError> {
+    let fail = |reason, near: Option<&str>| JsonTagError { reason, near: near.map(str::to_string) };
     let t = s.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("null") {
         return Ok(Value::Null);
     }
-    let parsed: serde_json::Value = serde_json::from_str(t).map_err(|_| "json parse error")?;
-    let obj = match parsed {
-        serde_json::Value::Object(m) => m,
-        _ => return Err("json error invalide value"),
+    let first = |text: &str| {
+        serde_json::Deserializer::from_str(text)
+            .into_iter::<serde_json::Value>()
+            .next()
     };
-    if obj.values().any(|v| v.is_array() || v.is_object()) {
-        return Err("invalidate json value");
+    match first(t) {
+        Some(Ok(serde_json::Value::Object(_))) => {}
+        Some(Ok(_)) => return Err(fail("json error invalide value", None)),
+        Some(Err(e)) if e.to_string().contains("number out of range") => {
+            return Err(fail("json value number is illegal", None))
+        }
+        _ => return Err(fail("json parse error", None)),
     }
-    if obj.is_empty() {
+    let members = serde_json::Deserializer::from_str(t)
+        .into_iter::<Members>()
+        .next()
+        .and_then(Result::ok)
+        .map(|m| m.0)
+        .unwrap_or_default();
+    let mut kept = std::collections::BTreeMap::new();
+    for (k, v) in members {
+        if !k.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return Err(fail("json key not validate", Some(&k)));
+        }
+        if k.len() > 256 {
+            return Err(fail("json key too long, more than 256", Some(&k)));
+        }
+        if v.is_array() || v.is_object() {
+            return Err(fail("invalidate json value", None));
+        }
+        if k.is_empty() || kept.contains_key(&k) {
+            continue;
+        }
+        kept.insert(k, v);
+    }
+    if kept.is_empty() {
         return Ok(Value::Null);
     }
-    let sorted: std::collections::BTreeMap<_, _> = obj.into_iter().collect();
-    Ok(Value::Str(
-        serde_json::to_string(&sorted).unwrap_or_default(),
-    ))
+    Ok(Value::Str(serde_json::to_string(&kept).unwrap_or_default()))
 }
 
 /// WKT (`POINT`, `LINESTRING`, `POLYGON`, `MULTIPOINT`) → little-endian WKB.

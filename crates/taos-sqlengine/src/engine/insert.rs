@@ -245,10 +245,7 @@ fn rows_from_result(
 /// Like [`insert_error`] but keeps the text's leading space (TDengine quotes it verbatim here).
 fn insert_error_raw(sql: &str, at: usize, reason: &str) -> TdError {
     let rest = sql.get(at..).unwrap_or("").trim_end();
-    TdError::new(
-        code::TSC_SQL_SYNTAX_ERROR,
-        format!("syntax error near '{}' ({})", rest, reason),
-    )
+    crate::sql::parser::insert_syntax_error(rest, reason)
 }
 
 /// For each given value position: the column index (0 = ts).

@@ -327,9 +327,18 @@ pub fn syntax_error_near(sql: &str, at: usize) -> TdError {
 /// `534 syntax error near '<rest>' (<reason>)` as TDengine's INSERT parser words it.
 pub fn insert_error(sql: &str, at: usize, reason: &str) -> TdError {
     let rest = sql.get(at..).unwrap_or("").trim_end();
+    insert_syntax_error(rest, reason)
+}
+
+/// `534 syntax error near '<near>' (<reason>)`: TDengine quotes at most 63 bytes of `near`.
+pub fn insert_syntax_error(near: &str, reason: &str) -> TdError {
+    let mut end = near.len().min(63);
+    while !near.is_char_boundary(end) {
+        end -= 1;
+    }
     TdError::new(
         code::TSC_SQL_SYNTAX_ERROR,
-        format!("syntax error near '{}' ({})", rest, reason),
+        format!("syntax error near '{}' ({})", &near[..end], reason),
     )
 }
 

@@ -123,6 +123,34 @@ test('timestamps from Date, bigint, number and ISO text follow the statement pre
   }
 })
 
+test('timestamps before 1970 and beyond 2^32 units keep every bit; invalid Dates are refused', async (t) => {
+  const { conn, fake } = await setup([stmtField('ts', T.Timestamp, 1, 1)])
+  const stmt = await conn.statement2('insert into t values (?)')
+  const values = [-1, -4294967297, 2 ** 53 - 1, -(2 ** 53) + 1, new Date(-1), new Date(8.64e15), 0, null]
+  await stmt.bindParam(null, null, [[values]])
+  t.deepEqual(bindValues(fake.stmt2s[0]!.binds[0]![0]!.columns[0]!), [-1n, -4294967297n, 2n ** 53n - 1n, -(2n ** 53n) + 1n, -1000n, 8640000000000000000n, 0n, null])
+  await t.throwsAsync(stmt.bindParam(null, null, [[[new Date(NaN)]]]), { instanceOf: taos.StatementError, message: /invalid Date/ })
+})
+
+test('string columns are encoded once per column, each value keeping its own UTF-8 bytes', async (t) => {
+  const { conn, fake } = await setup([stmtField('s', T.NChar, 1, 0, 20)])
+  const stmt = await conn.statement2('insert into t values (?)')
+  const columns = [
+    ['ascii', '', null, 'x'],
+    ['ü', 'aé😀b', null, '温度', ''],
+    // A lone high surrogate before a value that starts with a lone low one: each is its own
+    // (replacement) character, not one pair across the two values.
+    ['a\uD83D', '\uDE00b', '\uD83D\uDE00'],
+  ]
+  for (const column of columns) {
+    fake.stmt2s[0]!.binds.length = 0
+    await stmt.bindParam(null, null, [[column]])
+    const bound = fake.stmt2s[0]!.binds[0]![0]!.columns[0]!
+    t.deepEqual(bindValues(bound), column.map((v) => (v === null ? null : Buffer.from(v).toString('utf8'))))
+    t.is(bound.offsets!.at(-1), column.reduce((n, v) => n + (v === null ? 0 : Buffer.byteLength(v)), 0))
+  }
+})
+
 test('typed arrays cross as views of their own memory (no per-cell conversion)', async (t) => {
   const { conn, fake } = await setup([stmtField('ts', T.Timestamp), stmtField('v', T.Double), stmtField('i', T.Int)])
   const stmt = await conn.statement2('insert into t values (?,?,?)')

@@ -92,6 +92,8 @@ export function isTypedColumn(values: unknown): values is TypedColumn {
 }
 
 const NS_PER_UNIT = [1_000_000n, 1_000n, 1n] as const
+/** Units per millisecond for precision codes whose Date values stay exact as doubles (ms, us). */
+const MS_SCALE: readonly (number | undefined)[] = [1, 1000]
 
 /** Epoch count of `value` in precision `code` (0 ms, 1 us, 2 ns), or a reason it is not one. */
 export function toTimestamp(value: unknown, code: number): bigint | string {
@@ -120,21 +122,61 @@ export function toTimestamp(value: unknown, code: number): bigint | string {
   return 'is not a timestamp (Date, bigint, number or ISO text)'
 }
 
-/** Packs strings or byte strings into one buffer with offsets. */
-function packVar(parts: Array<Uint8Array | string | null>, kind: 'str' | 'bytes', nulls: Uint8Array | undefined): NativeBindColumn {
+/** UTF-8 length of `s` as `Buffer.from(s)` encodes it (a lone surrogate becomes 3 bytes). */
+function utf8Length(s: string): number {
+  let n = s.length
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) n += 1
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2 // a pair: 2 units, 4 bytes
+      i++
+    } else n += 2
+  }
+  return n
+}
+
+/**
+ * Strings as one UTF-8 buffer with offsets, encoded in ONE call for the whole column (a call
+ * per value costs more than the value); the offsets come from the JS lengths when the column is
+ * ASCII, else from each value's UTF-8 length counted in JS.
+ */
+function packStrings(parts: Array<string | null>, nulls: Uint8Array | undefined): NativeBindColumn {
+  const joined = parts.join('') // null joins as ''
+  let data = Buffer.from(joined, 'utf8')
+  const ascii = data.length === joined.length
+  const offsets = new Uint32Array(parts.length + 1)
+  let total = 0
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]
+    if (p !== null && p !== undefined) total += ascii ? p.length : utf8Length(p)
+    offsets[i + 1] = total
+  }
+  if (total !== data.length) {
+    // Halves of a surrogate pair in two neighbouring values joined into one character: encode
+    // value by value so that each keeps its own bytes.
+    data = Buffer.allocUnsafe(total)
+    parts.forEach((p, i) => {
+      if (p !== null && p !== undefined) data.write(p, offsets[i]!, 'utf8')
+    })
+  }
+  return nulls === undefined ? { kind: 'str', data, offsets } : { kind: 'str', data, offsets, nulls }
+}
+
+/** Byte strings packed into one buffer with offsets. */
+function packBytes(parts: Array<Uint8Array | null>, nulls: Uint8Array | undefined): NativeBindColumn {
   const offsets = new Uint32Array(parts.length + 1)
   let total = 0
   parts.forEach((p, i) => {
-    total += p === null ? 0 : typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length
+    total += p === null ? 0 : p.length
     offsets[i + 1] = total
   })
   const data = Buffer.allocUnsafe(total)
   parts.forEach((p, i) => {
-    if (p === null) return
-    if (typeof p === 'string') data.write(p, offsets[i]!, 'utf8')
-    else data.set(p, offsets[i]!)
+    if (p !== null) data.set(p, offsets[i]!)
   })
-  return nulls === undefined ? { kind, data, offsets } : { kind, data, offsets, nulls }
+  return nulls === undefined ? { kind: 'bytes', data, offsets } : { kind: 'bytes', data, offsets, nulls }
 }
 
 /**
@@ -171,7 +213,7 @@ function integerColumn(
   if (exact && ints.every((x) => x === null || (x >= 0n && x <= U64_MAX))) {
     return withNulls({ kind: 'u64', data: bytesOf(BigUint64Array.from(ints, (x) => x ?? 0n)) })
   }
-  return packVar(values.map((v) => (v === null || v === undefined ? null : String(v))), 'str', nulls())
+  return packStrings(values.map((v) => (v === null || v === undefined ? null : String(v))), nulls())
 }
 
 /**
@@ -233,8 +275,17 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
     }
     case TypeId.Timestamp: {
       const out = new BigInt64Array(n)
+      // Integer numbers and millisecond Dates are written as two 32-bit halves, without a BigInt.
+      const words = new Int32Array(out.buffer)
+      const perMs = MS_SCALE[target.precision]
       values.forEach((v, i) => {
         if (isNull(v)) return
+        const units = typeof v === 'number' && Number.isSafeInteger(v) ? v : v instanceof Date && perMs !== undefined ? v.getTime() * perMs : NaN
+        if (Number.isSafeInteger(units)) {
+          words[2 * i] = units | 0
+          words[2 * i + 1] = Math.floor(units / 4294967296)
+          return
+        }
         const t = toTimestamp(v, target.precision)
         if (typeof t === 'string') fail(i, t)
         out[i] = t as bigint
@@ -256,7 +307,7 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
         }
         return fail(i, ty === TypeId.Json ? 'is not JSON text or an object' : 'is not a string')
       })
-      return packVar(parts, 'str', nullMask)
+      return packStrings(parts, nullMask)
     }
     case TypeId.VarBinary:
     case TypeId.Blob:
@@ -269,7 +320,7 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
         if (typeof v === 'string' && ty !== TypeId.Geometry) return Buffer.from(v, 'utf8')
         return fail(i, ty === TypeId.Geometry ? 'is not WKB bytes (Buffer or Uint8Array)' : 'is not a Buffer or Uint8Array')
       })
-      return packVar(parts, 'bytes', nullMask)
+      return packBytes(parts, nullMask)
     }
     case TypeId.Decimal:
     case TypeId.Decimal64: {
@@ -280,7 +331,7 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
         if (typeof v === 'bigint' || typeof v === 'number') return String(v)
         return fail(i, 'is not a decimal number (string, number or bigint)')
       })
-      return packVar(parts, 'str', nullMask)
+      return packStrings(parts, nullMask)
     }
     default:
       throw new StatementError(`${where(place, target.typeName)}: this type cannot be bound`)

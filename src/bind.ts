@@ -190,21 +190,25 @@ function integerColumn(
   fail: (i: number, reason: string) => never,
   nulls: () => Uint8Array | undefined,
 ): NativeBindColumn {
+  // Plain loops: forEach closures and TypedArray.from with a map function cost more per value
+  // than the value's conversion.
+  const n = values.length
+  const out = new Float64Array(n)
   let hasBigint = false
-  values.forEach((v, i) => {
-    if (v === null || v === undefined) return
-    if (typeof v === 'bigint') hasBigint = true
-    else if (typeof v !== 'number') fail(i, 'is not an integer')
-    // A 64-bit value JavaScript rounded is not the value the caller meant.
-    else if (wide && Number.isInteger(v) && !Number.isSafeInteger(v)) fail(i, 'is beyond 2^53 as a number: use a bigint')
-  })
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (typeof v === 'number') {
+      // A 64-bit value JavaScript rounded is not the value the caller meant.
+      if (wide && !Number.isSafeInteger(v) && Number.isInteger(v)) fail(i, 'is beyond 2^53 as a number: use a bigint')
+      out[i] = v
+    } else if (typeof v === 'bigint') hasBigint = true
+    else if (v !== null && v !== undefined) fail(i, 'is not an integer')
+  }
   const withNulls = (col: NativeBindColumn): NativeBindColumn => {
     const n = nulls()
     return n === undefined ? col : { ...col, nulls: n }
   }
-  if (!hasBigint) {
-    return withNulls({ kind: 'f64', data: bytesOf(Float64Array.from(values, (v) => (typeof v === 'number' ? v : 0))) })
-  }
+  if (!hasBigint) return withNulls({ kind: 'f64', data: bytesOf(out) })
   const ints = values.map((v) => (typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : null))
   const exact = values.every((v, i) => v === null || v === undefined || ints[i] !== null)
   if (exact && ints.every((x) => x === null || (x >= I64_MIN && x <= I64_MAX))) {
@@ -231,11 +235,12 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
   }
   const n = values.length
   let nullMask: Uint8Array | undefined
-  values.forEach((v, i) => {
-    if (v !== null && v !== undefined) return
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (v !== null && v !== undefined) continue
     nullMask ??= new Uint8Array(n)
     nullMask[i] = 1
-  })
+  }
   const isNull = (v: unknown): boolean => v === null || v === undefined
   const fail = (i: number, reason: string): never => {
     throw jsTypeError(place, target.typeName, i, values[i], reason)
@@ -254,23 +259,23 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
       return integerColumn(values, ty === TypeId.BigInt || ty === TypeId.UBigInt, fail, () => nullMask)
     case TypeId.Bool: {
       const out = new Uint8Array(n)
-      values.forEach((v, i) => {
-        if (isNull(v)) return
+      for (let i = 0; i < n; i++) {
+        const v = values[i]
         if (typeof v === 'boolean') out[i] = v ? 1 : 0
         else if (v === 0 || v === 1) out[i] = v
-        else fail(i, 'is not a boolean')
-      })
+        else if (!isNull(v)) fail(i, 'is not a boolean')
+      }
       return withNulls({ kind: 'bool', data: out })
     }
     case TypeId.Float:
     case TypeId.Double: {
       const out = new Float64Array(n)
-      values.forEach((v, i) => {
-        if (isNull(v)) return
+      for (let i = 0; i < n; i++) {
+        const v = values[i]
         if (typeof v === 'number') out[i] = v
         else if (typeof v === 'bigint') out[i] = Number(v)
-        else fail(i, 'is not a number')
-      })
+        else if (!isNull(v)) fail(i, 'is not a number')
+      }
       return withNulls({ kind: 'f64', data: bytesOf(out) })
     }
     case TypeId.Timestamp: {
@@ -278,18 +283,19 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
       // Integer numbers and millisecond Dates are written as two 32-bit halves, without a BigInt.
       const words = new Int32Array(out.buffer)
       const perMs = MS_SCALE[target.precision]
-      values.forEach((v, i) => {
-        if (isNull(v)) return
+      for (let i = 0; i < n; i++) {
+        const v = values[i]
+        if (isNull(v)) continue
         const units = typeof v === 'number' && Number.isSafeInteger(v) ? v : v instanceof Date && perMs !== undefined ? v.getTime() * perMs : NaN
         if (Number.isSafeInteger(units)) {
           words[2 * i] = units | 0
           words[2 * i + 1] = Math.floor(units / 4294967296)
-          return
+          continue
         }
         const t = toTimestamp(v, target.precision)
         if (typeof t === 'string') fail(i, t)
         out[i] = t as bigint
-      })
+      }
       return withNulls({ kind: 'ts', data: bytesOf(out) })
     }
     case TypeId.VarChar:

@@ -1,5 +1,6 @@
 //! Connection settings from a DSN (`ws://user:pass@h1:6041,h2:6042/db?timezone=UTC`, or
-//! `taos://user:pass@host:6030/db` for the native client library) plus explicit overrides.
+//! `taos://user:pass@host:6030/db` for the native client library, `http://user:pass@host:6041/db`
+//! for taosAdapter's REST API) plus explicit overrides.
 //!
 //! We parse DSNs ourselves instead of with `mdsn`: its errors echo the whole input (password
 //! included) and it panics on a bad percent escape in an address.
@@ -31,11 +32,21 @@ pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(200);
 pub const DEFAULT_RETRY_BACKOFF_MAX: Duration = Duration::from_secs(2);
 /// Results a connection may hold open on the server at once (`maxOpenResults`).
 pub const DEFAULT_MAX_OPEN_RESULTS: u32 = 1000;
+/// REST: sockets a connection keeps open at once, busy or idle (`maxSockets`).
+pub const DEFAULT_MAX_SOCKETS: u32 = 10;
 
 /// The connection settings that are numbers, by the name they have as a connect option and a
 /// DSN parameter. Integers ≥ 0; what each accepts is checked by [`ConnectConfig::set_number`].
-pub const NUMERIC_SETTINGS: [&str; 7] =
-    ["connectTimeoutMs", "requestTimeoutMs", "keepaliveMs", "retries", "retryBackoffMs", "retryBackoffMaxMs", "maxOpenResults"];
+pub const NUMERIC_SETTINGS: [&str; 8] = [
+    "connectTimeoutMs",
+    "requestTimeoutMs",
+    "keepaliveMs",
+    "retries",
+    "retryBackoffMs",
+    "retryBackoffMaxMs",
+    "maxOpenResults",
+    "maxSockets",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scheme {
@@ -45,6 +56,10 @@ pub enum Scheme {
     /// `taos://`: TDengine's client library (libtaos) talking to taosd directly. A DSN without
     /// a host leaves the endpoints empty: the library then uses `firstEp` of its `taos.cfg`.
     Native,
+    /// taosAdapter's REST API (`/rest/sql`): stateless SQL over HTTP.
+    Http,
+    /// REST over TLS.
+    Https,
 }
 
 impl Scheme {
@@ -53,15 +68,27 @@ impl Scheme {
             Scheme::Ws => "ws",
             Scheme::Wss => "wss",
             Scheme::Native => "taos",
+            Scheme::Http => "http",
+            Scheme::Https => "https",
         }
     }
 
     /// The port of an endpoint written without one.
     pub fn default_port(self) -> u16 {
         match self {
-            Scheme::Ws | Scheme::Wss => DEFAULT_PORT,
+            Scheme::Ws | Scheme::Wss | Scheme::Http | Scheme::Https => DEFAULT_PORT,
             Scheme::Native => DEFAULT_NATIVE_PORT,
         }
+    }
+
+    /// Whether this is the REST API (no WebSocket: no statements, schemaless or TMQ).
+    pub fn is_rest(self) -> bool {
+        matches!(self, Scheme::Http | Scheme::Https)
+    }
+
+    /// Whether the connection uses TLS.
+    pub fn is_tls(self) -> bool {
+        matches!(self, Scheme::Wss | Scheme::Https)
     }
 }
 
@@ -146,6 +173,8 @@ pub struct ConnectConfig {
     pub retry_backoff: Duration,
     pub retry_backoff_max: Duration,
     pub max_open_results: u32,
+    /// REST (`http://`, `https://`): sockets open at once; more requests wait for one.
+    pub max_sockets: u32,
     /// PEM certificates trusted for `wss://` besides the system's roots (a private CA, or the
     /// server's own self-signed certificate).
     pub tls_ca_pem: Option<String>,
@@ -172,6 +201,7 @@ impl fmt::Debug for ConnectConfig {
             .field("retry_backoff", &self.retry_backoff)
             .field("retry_backoff_max", &self.retry_backoff_max)
             .field("max_open_results", &self.max_open_results)
+            .field("max_sockets", &self.max_sockets)
             .field("tls_verify", &self.tls_verify)
             .finish_non_exhaustive()
     }
@@ -196,6 +226,7 @@ impl Default for ConnectConfig {
             retry_backoff: DEFAULT_RETRY_BACKOFF,
             retry_backoff_max: DEFAULT_RETRY_BACKOFF_MAX,
             max_open_results: DEFAULT_MAX_OPEN_RESULTS,
+            max_sockets: DEFAULT_MAX_SOCKETS,
             tls_ca_pem: None,
             tls_cert_pem: None,
             tls_key_pem: None,
@@ -210,6 +241,27 @@ impl ConnectConfig {
         let c = parse_dsn(dsn)?;
         c.check()?;
         Ok(c)
+    }
+
+    /// A REST URL (`http://[user:pass@]host[:port][/db]`, also `https://`) with overrides applied
+    /// on top: unlike a DSN, it must name its host and use a REST scheme.
+    pub fn from_rest_url(url: &str, overrides: ConnectOverrides) -> Result<ConnectConfig> {
+        let url = url.trim();
+        let parts = split_dsn(url).map_err(|_| Error::interface("invalid REST URL: expected http://host:6041 or https://host:6041"))?;
+        if parts.hosts.split(',').all(|h| h.is_empty() || h.starts_with(':')) {
+            return Err(Error::interface(format!(
+                "invalid REST URL: no host after `{}://` (expected e.g. {}://localhost:6041)",
+                parts.scheme, parts.scheme
+            )));
+        }
+        let config = ConnectConfig::from_parts(Some(url), overrides)?;
+        if !config.scheme.is_rest() {
+            return Err(Error::interface(format!(
+                "a REST URL starts with http:// or https://, not {}:// (use connect() for WebSocket)",
+                config.scheme.as_str()
+            )));
+        }
+        Ok(config)
     }
 
     /// A DSN (optional) with overrides applied on top.
@@ -245,6 +297,12 @@ impl ConnectConfig {
                     .ok()
                     .filter(|&n| n > 0)
                     .ok_or_else(|| Error::programming(format!("maxOpenResults must be between 1 and 4294967295, got {value}")))?
+            }
+            "maxSockets" => {
+                self.max_sockets = u32::try_from(value)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| Error::programming(format!("maxSockets must be between 1 and 4294967295, got {value}")))?
             }
             other => return Err(unknown_setting(other)),
         }
@@ -314,6 +372,25 @@ impl ConnectConfig {
         Ok(())
     }
 
+    /// The same server and database as a WebSocket DSN, without credentials (`ws://host:6041/db`):
+    /// what to use for the features REST does not have.
+    pub fn websocket_alternative(&self) -> String {
+        let scheme = if self.scheme.is_tls() { "wss" } else { "ws" };
+        let hosts: Vec<String> = self.endpoints.iter().map(Endpoint::to_string).collect();
+        let mut dsn = format!("{scheme}://{}", hosts.join(","));
+        if let Some(db) = &self.database {
+            dsn.push('/');
+            dsn.push_str(&percent_encode(db));
+        }
+        dsn
+    }
+
+    /// The error for a feature REST does not have: NotSupported, naming the WebSocket DSN to
+    /// use instead (never the credentials).
+    pub fn rest_lacks(&self, feature: &str) -> Error {
+        rest_lacks(feature, self.scheme, &self.websocket_alternative())
+    }
+
     /// The upgrade URL for one endpoint (`ws://host:port/ws[?token=…]`).
     pub fn url(&self, endpoint: &Endpoint) -> String {
         let mut url = format!("{}://{}/ws", self.scheme.as_str(), endpoint);
@@ -323,6 +400,14 @@ impl ConnectConfig {
         }
         url
     }
+}
+
+/// What REST cannot do, and the DSN that can (see [`ConnectConfig::rest_lacks`]).
+pub(crate) fn rest_lacks(feature: &str, scheme: Scheme, websocket_dsn: &str) -> Error {
+    Error::not_supported(format!(
+        "{feature} is not available over REST ({}://…): connect with {websocket_dsn} (WebSocket) instead",
+        scheme.as_str()
+    ))
 }
 
 fn invalid(detail: impl fmt::Display) -> Error {
@@ -340,26 +425,18 @@ fn unknown_setting(name: &str) -> Error {
     ))
 }
 
-fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
-    let dsn = dsn.trim();
-    let (scheme_str, rest) =
-        dsn.split_once("://").ok_or_else(|| invalid("expected <scheme>://…, e.g. ws://localhost:6041"))?;
-    let scheme = match scheme_str.to_ascii_lowercase().as_str() {
-        "ws" | "taosws" => Scheme::Ws,
-        "wss" | "taoswss" => Scheme::Wss,
-        "taos" => Scheme::Native,
-        other => {
-            return Err(Error::not_supported(format!(
-                "DSN scheme `{other}` is not supported (use ws://, wss:// or taosws:// through taosAdapter, or taos:// for the native client library)"
-            )))
-        }
-    };
-    let mut config = ConnectConfig { scheme, ..ConnectConfig::default() };
-    if scheme == Scheme::Native {
-        // No host in the DSN: the client library's taos.cfg (firstEp) decides.
-        config.endpoints.clear();
-    }
+/// A DSN cut at its seams: `scheme://[userinfo@]hosts[/path][?query][#fragment]`.
+struct DsnParts<'a> {
+    scheme: &'a str,
+    userinfo: Option<&'a str>,
+    hosts: &'a str,
+    path: Option<&'a str>,
+    query: Option<&'a str>,
+}
 
+fn split_dsn(dsn: &str) -> Result<DsnParts<'_>> {
+    let (scheme, rest) =
+        dsn.split_once("://").ok_or_else(|| invalid("expected <scheme>://…, e.g. ws://localhost:6041"))?;
     // The credentials end at the last '@', found before anything else is split off: a raw '@',
     // '?', '#' or '/' inside a password must neither be parsed as a host, database or parameter
     // nor ever be repeated in an error (errors quote only what follows the credentials).
@@ -376,6 +453,30 @@ fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
         Some((h, p)) => (h, Some(p)),
         None => (hostpart, None),
     };
+    Ok(DsnParts { scheme, userinfo, hosts, path, query })
+}
+
+fn parse_dsn(dsn: &str) -> Result<ConnectConfig> {
+    let dsn = dsn.trim();
+    let DsnParts { scheme: scheme_str, userinfo, hosts, path, query } = split_dsn(dsn)?;
+    let scheme = match scheme_str.to_ascii_lowercase().as_str() {
+        "ws" | "taosws" => Scheme::Ws,
+        "wss" | "taoswss" => Scheme::Wss,
+        "taos" => Scheme::Native,
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        other => {
+            return Err(Error::not_supported(format!(
+                "DSN scheme `{other}` is not supported (use ws://, wss:// or taosws:// for WebSocket, http:// or https:// for REST, taos:// for the native client library)"
+            )))
+        }
+    };
+    let mut config = ConnectConfig { scheme, ..ConnectConfig::default() };
+    if scheme == Scheme::Native {
+        // No host in the DSN: the client library's taos.cfg (firstEp) decides.
+        config.endpoints.clear();
+    }
+
     if let Some(info) = userinfo {
         let (user, password) = match info.split_once(':') {
             Some((u, p)) => (u, Some(p)),
@@ -503,7 +604,7 @@ fn percent_decode(s: &str) -> std::result::Result<String, String> {
     String::from_utf8(out).map_err(|_| "percent escapes do not form UTF-8".to_string())
 }
 
-fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
@@ -601,27 +702,12 @@ mod tests {
         assert!(!e.message.contains("s3cr"), "{e}");
         let e = ConnectConfig::from_dsn("ws://root:s3cret@h:99999").unwrap_err();
         assert!(e.message.contains("99999") && !e.message.contains("s3cret"), "{e}");
-        let e = ConnectConfig::from_dsn("http://h").unwrap_err();
+        let e = ConnectConfig::from_dsn("mysql://h").unwrap_err();
         assert_eq!(e.kind, crate::error::ErrorKind::NotSupported);
+        assert!(e.message.contains("`mysql`") && e.message.contains("http://"), "{e}");
         assert!(ConnectConfig::from_dsn("localhost:6041").is_err());
         let c = ConnectConfig::from_dsn("ws://root:s3cret@h").unwrap();
         assert!(!format!("{c:?}").contains("s3cret"));
-    }
-
-    #[test]
-    fn taos_dsns_name_the_native_library_with_taosd_s_port_or_its_taos_cfg() {
-        let c = ConnectConfig::from_dsn("taos://alice:p%40ss@db1.example:6031,db2.example/power?timezone=UTC").unwrap();
-        assert_eq!(c.scheme, Scheme::Native);
-        assert_eq!(c.endpoints, vec![ep("db1.example", 6031), ep("db2.example", 6030)]);
-        assert_eq!((c.user.as_str(), c.password.as_str()), ("alice", "p@ss"));
-        assert_eq!(c.database.as_deref(), Some("power"));
-        assert_eq!(c.timezone.as_deref(), Some("UTC"));
-        // No host: the library's taos.cfg (firstEp) decides.
-        let c = ConnectConfig::from_dsn("taos://root:taosdata@/db").unwrap();
-        assert!(c.endpoints.is_empty());
-        assert_eq!(ConnectConfig::from_dsn("taos://").unwrap().endpoints, vec![]);
-        let o = ConnectOverrides { host: Some("h".into()), ..Default::default() };
-        assert_eq!(ConnectConfig::from_parts(Some("taos://"), o).unwrap().endpoints, vec![ep("h", 6030)]);
     }
 
     #[test]
@@ -667,5 +753,46 @@ mod tests {
         let e = ConnectConfig::from_dsn("ws://h?password=hunter2").unwrap_err();
         assert!(!e.message.contains("hunter2"), "{e}");
         assert!(ConnectConfig::from_dsn("ws://[::1]:7000,127.0.0.1,db-1.example.com").is_ok());
+    }
+
+    #[test]
+    fn taos_dsns_name_the_native_library_with_taosd_s_port_or_its_taos_cfg() {
+        let c = ConnectConfig::from_dsn("taos://alice:p%40ss@db1.example:6031,db2.example/power?timezone=UTC").unwrap();
+        assert_eq!(c.scheme, Scheme::Native);
+        assert_eq!(c.endpoints, vec![ep("db1.example", 6031), ep("db2.example", 6030)]);
+        assert_eq!((c.user.as_str(), c.password.as_str()), ("alice", "p@ss"));
+        assert_eq!(c.database.as_deref(), Some("power"));
+        assert_eq!(c.timezone.as_deref(), Some("UTC"));
+        // No host: the library's taos.cfg (firstEp) decides.
+        let c = ConnectConfig::from_dsn("taos://root:taosdata@/db").unwrap();
+        assert!(c.endpoints.is_empty());
+        assert_eq!(ConnectConfig::from_dsn("taos://").unwrap().endpoints, vec![]);
+        let o = ConnectOverrides { host: Some("h".into()), ..Default::default() };
+        assert_eq!(ConnectConfig::from_parts(Some("taos://"), o).unwrap().endpoints, vec![ep("h", 6030)]);
+    }
+
+    #[test]
+    fn http_dsns_are_rest_with_the_websocket_dsn_as_the_way_to_the_rest() {
+        let c = ConnectConfig::from_dsn("http://alice:s3cret@db.example:6042/power?timezone=Asia/Shanghai").unwrap();
+        assert_eq!(c.scheme, Scheme::Http);
+        assert!(c.scheme.is_rest() && !c.scheme.is_tls());
+        assert_eq!((c.user.as_str(), c.password.as_str()), ("alice", "s3cret"));
+        assert_eq!(c.endpoints, vec![ep("db.example", 6042)]);
+        assert_eq!(c.database.as_deref(), Some("power"));
+        assert_eq!(c.websocket_alternative(), "ws://db.example:6042/power");
+        let e = c.rest_lacks("stmt2");
+        assert_eq!(e.kind, crate::error::ErrorKind::NotSupported);
+        assert!(e.message.contains("stmt2") && e.message.contains("ws://db.example:6042/power"), "{e}");
+        assert!(!e.message.contains("s3cret") && !e.message.contains("alice"), "{e}");
+        for no_host in ["http://", "http:///db", "https://u:p@", "http://root:s3cret@:6041/db", "http://?timezone=UTC"] {
+            let e = ConnectConfig::from_rest_url(no_host, ConnectOverrides::default()).unwrap_err();
+            assert_eq!(e.kind, crate::error::ErrorKind::Interface, "{no_host}");
+            assert!(e.message.contains("no host") && !e.message.contains("s3cret"), "{no_host}: {e}");
+        }
+        assert_eq!(ConnectConfig::from_rest_url("ws://h:6041", ConnectOverrides::default()).unwrap_err().kind, crate::error::ErrorKind::Interface);
+        assert_eq!(ConnectConfig::from_rest_url(" http://u:p@h:7000/db ", ConnectOverrides::default()).unwrap().endpoints, vec![ep("h", 7000)]);
+        let c = ConnectConfig::from_dsn("HTTPS://h").unwrap();
+        assert_eq!((c.scheme, c.endpoints.clone()), (Scheme::Https, vec![ep("h", 6041)]));
+        assert_eq!(c.websocket_alternative(), "wss://h:6041");
     }
 }

@@ -1,5 +1,5 @@
 //! Sans-IO protocol core of taosjs (see docs/architecture.md): DSN parsing, taosAdapter
-//! messages, the raw block decoder, the write paths (stmt2 and stmt v1 binds, schemaless) and the
+//! messages, the raw block decoder, the REST request/answer codec, the write paths (stmt2 and stmt v1 binds, schemaless) and the
 //! [`Session`] state machine. No sockets, no tokio, no
 //! napi, so it also builds for `wasm32-wasip1-threads`.
 
@@ -9,6 +9,7 @@ pub mod decimals;
 pub mod dsn;
 pub mod error;
 pub mod message;
+pub mod rest;
 pub mod schemaless;
 pub mod session;
 pub mod sql;

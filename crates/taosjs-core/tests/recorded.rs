@@ -7,6 +7,9 @@ use taosjs_core::block::{decode_block, DecodedColumn, FixedData};
 use taosjs_core::message::{parse_binary_reply, JsonReply};
 use taosjs_core::{CallId, DataType, ErrorKind, Event, Frame, Precision, Reply, Session, SessionOptions};
 
+mod common;
+use common::cell;
+
 struct Recorded {
     seq: u64,
     frame: Frame,
@@ -126,27 +129,6 @@ fn check_stb_all(block: &[u8]) {
     assert_eq!(v[0], 1_700_000_000_000);
 }
 
-/// One cell as text, for comparing blocks row by row.
-fn cell(col: &DecodedColumn, row: usize) -> String {
-    if col.nulls()[row] == 1 {
-        return "NULL".into();
-    }
-    match col {
-        DecodedColumn::Var { .. } => format!("{:?}", col.var_value(row).unwrap()),
-        DecodedColumn::Fixed { data, .. } => match data {
-            FixedData::Bool(v) | FixedData::U8(v) => v[row].to_string(),
-            FixedData::I8(v) => v[row].to_string(),
-            FixedData::I16(v) => v[row].to_string(),
-            FixedData::I32(v) => v[row].to_string(),
-            FixedData::I64(v) => v[row].to_string(),
-            FixedData::U16(v) => v[row].to_string(),
-            FixedData::U32(v) => v[row].to_string(),
-            FixedData::U64(v) => v[row].to_string(),
-            FixedData::F32(v) => v[row].to_string(),
-            FixedData::F64(v) => v[row].to_string(),
-        },
-    }
-}
 
 #[test]
 fn every_type_in_a_millisecond_block() {

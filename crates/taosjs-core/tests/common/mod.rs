@@ -4,6 +4,7 @@
 use base64::Engine as _;
 use serde_json::Value;
 use taosjs_core::bind::BindTable;
+use taosjs_core::block::{DecodedColumn, FixedData};
 use taosjs_core::stmt2::{Stmt2InitOptions, Stmt2Prepared};
 use taosjs_core::{CallId, Event, Frame, Reply, Session, SessionOptions};
 
@@ -229,4 +230,27 @@ pub fn fetch_reply(block: Option<&[u8]>) -> Vec<u8> {
         None => out.push(1),
     }
     out
+}
+
+/// One cell in a comparable form: "NULL", the integer, the bit pattern of a float, the bytes of
+/// a variable value. For comparing blocks row by row, whatever path decoded them.
+pub fn cell(col: &DecodedColumn, row: usize) -> String {
+    if col.nulls()[row] == 1 {
+        return "NULL".into();
+    }
+    match col {
+        DecodedColumn::Var { .. } => format!("{:?}", col.var_value(row).unwrap()),
+        DecodedColumn::Fixed { data, .. } => match data {
+            FixedData::Bool(v) | FixedData::U8(v) => v[row].to_string(),
+            FixedData::I8(v) => v[row].to_string(),
+            FixedData::I16(v) => v[row].to_string(),
+            FixedData::I32(v) => v[row].to_string(),
+            FixedData::I64(v) => v[row].to_string(),
+            FixedData::U16(v) => v[row].to_string(),
+            FixedData::U32(v) => v[row].to_string(),
+            FixedData::U64(v) => v[row].to_string(),
+            FixedData::F32(v) => format!("{:#x}", v[row].to_bits()),
+            FixedData::F64(v) => format!("{:#x}", v[row].to_bits()),
+        },
+    }
 }

@@ -31,6 +31,8 @@ pub(crate) async fn open_socket(config: &ConnectConfig) -> Result<Ws, Error> {
         Scheme::Native => {
             return Err(Error::interface("taos:// is the native client library's transport (taosjs-native), not a WebSocket"))
         }
+        // Statements, schemaless and TMQ need the WebSocket API.
+        Scheme::Http | Scheme::Https => return Err(config.rest_lacks("a WebSocket session")),
     };
     let timeout = config.connect_timeout;
     let mut failures = Vec::new();
@@ -49,32 +51,9 @@ pub(crate) async fn open_socket(config: &ConnectConfig) -> Result<Ws, Error> {
     Err(Error::connection(format!("cannot connect to TDengine ({})", failures.join("; "))))
 }
 
-/// TLS settings for `wss://`: the public web roots plus the configured private CA, ring crypto.
+/// TLS settings for `wss://` (see [`crate::tls`]).
 fn tls_connector(config: &ConnectConfig) -> Result<Connector, Error> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-    if config.tls_cert_pem.is_some() || !config.tls_verify {
-        return Err(Error::not_supported("TLS options cert, key and rejectUnauthorized are not supported yet"));
-    }
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(pem) = &config.tls_ca_pem {
-        let mut added = 0;
-        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-            let cert = cert.map_err(|e| Error::interface(format!("TLS CA is not valid PEM: {e}")))?;
-            roots.add(cert).map_err(|e| Error::interface(format!("TLS CA certificate rejected: {e}")))?;
-            added += 1;
-        }
-        if added == 0 {
-            return Err(Error::interface("TLS CA holds no PEM certificate"));
-        }
-    }
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::internal(format!("TLS setup failed: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Connector::Rustls(Arc::new(tls)))
+    Ok(Connector::Rustls(Arc::new(crate::tls::client_config(config)?)))
 }
 
 /// Starts the task: logs in (the session bounds the login), answers on `connected`.

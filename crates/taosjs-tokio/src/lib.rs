@@ -13,6 +13,9 @@
 //! through the session ([`Session::cancel`]): what its reply produces is freed on the server. On
 //! wasm32 the crate compiles but `connect` returns NotSupported (the WASM binding will drive the
 //! Session from JS instead).
+//!
+//! REST (`http://`, `https://`) is [`RestClient`] (module `rest`): one HTTP request per statement,
+//! the request and the decoding of the answer from `taosjs_core::rest`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -31,6 +34,13 @@ use taosjs_core::SessionOptions;
 
 #[cfg(not(target_family = "wasm"))]
 mod driver;
+#[cfg(not(target_family = "wasm"))]
+pub mod rest;
+#[cfg(not(target_family = "wasm"))]
+mod tls;
+
+#[cfg(not(target_family = "wasm"))]
+pub use rest::RestClient;
 
 /// A connection handle: cheap to clone, usable from many tasks at once. The connection closes
 /// when `close` is called or the last handle is dropped.

@@ -7,6 +7,9 @@ use taosjs_core::block::{DecodedBlock, DecodedColumn, FixedData};
 use taosjs_core::{ConnectConfig, ConnectOverrides, DataType, ErrorKind, Precision, Stmt2InitOptions};
 use taosjs_tokio::Client;
 
+mod common;
+use common::{tls_proxy, TEST_CA};
+
 async fn server() -> ServerHandle {
     start(ServerConfig { port: 0, ..Default::default() }).await.expect("test server starts")
 }
@@ -81,44 +84,13 @@ async fn unreachable_endpoints_are_skipped_in_order() {
     assert!(e.message.contains(&dead.to_string()), "{e}");
 }
 
-/// A TLS front for the test server (certificates in tests/data), like a TLS-terminating proxy.
-async fn tls_proxy(backend: std::net::SocketAddr) -> std::net::SocketAddr {
-    use tokio_rustls::rustls;
-    use tokio_rustls::rustls::pki_types::pem::PemObject;
-    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(format!("{data}/server.pem")).unwrap().map(Result::unwrap).collect();
-    let key = PrivateKeyDer::from_pem_file(format!("{data}/server.key")).unwrap();
-    let tls = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(tls));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                let mut plain = tokio::net::TcpStream::connect(backend).await.unwrap();
-                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-            });
-        }
-    });
-    addr
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wss_works_with_a_trusted_ca_and_fails_without() {
     let s = server().await;
     let proxy = tls_proxy(s.addr()).await;
     let dsn = format!("wss://root:taosdata@localhost:{}", proxy.port());
     let mut cfg = ConnectConfig::from_dsn(&dsn).unwrap();
-    cfg.tls_ca_pem = Some(std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ca.pem")).unwrap());
+    cfg.tls_ca_pem = Some(TEST_CA.to_owned());
     let c = within(Client::connect(cfg)).await.unwrap();
     let (_, blocks) = fetch_all(&c, "select server_version()").await;
     assert_eq!(text(&blocks[0].columns[0], 0), Some(c.server_version()));

@@ -27,6 +27,11 @@ export declare class NativeConnection {
   stmtInit(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeStmt>
   /** Schemaless write; resolves to the affected rows. */
   schemalessInsert(lines: Array<string>, options: NativeSchemalessOptions, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<number>
+  /**
+   * REST: the token `GET /rest/login/<user>/<password>` answers, for
+   * `Authorization: Taosd <token>`.
+   */
+  restToken(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<string>
   /** The number of `?` placeholders in `sql` (outside quotes and comments); no I/O. */
   placeholders(sql: string): number
   /** A handle to give up on a later call (the last argument of every call). */
@@ -37,7 +42,8 @@ export declare class NativeConnection {
   get isClosed(): boolean
   /**
    * Frees open results, closes statements and the socket; settles within the session's
-   * goodbye bound whatever the socket does.
+   * goodbye bound whatever the socket does (REST: drops the idle sockets; requests in flight
+   * fail).
    */
   close(): Promise<void>
 }
@@ -155,7 +161,9 @@ export declare const enum BindType {
 
 /**
  * Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus
- * overrides, both checked before any I/O (a bad one throws at once).
+ * overrides, both checked before any I/O (a bad one throws at once). `taos://…` loads
+ * TDengine's client library; `http://`/`https://` use REST, checked with
+ * `select server_version()` as a WebSocket login would check the connection.
  */
 export declare function connect(dsn?: string | undefined | null, options?: NativeConnectOptions | undefined | null): Promise<NativeConnection>
 
@@ -222,6 +230,8 @@ export interface NativeConnectOptions {
   retryBackoffMs?: number
   retryBackoffMaxMs?: number
   maxOpenResults?: number
+  /** REST: sockets open at once (busy or idle). */
+  maxSockets?: number
 }
 
 /** One column of a result. */
@@ -286,6 +296,12 @@ export declare const enum Precision {
   Microseconds = 'us',
   Nanoseconds = 'ns',
 }
+
+/**
+ * A REST client for `url` (`http://host:6041`, `https://…`, which must name the host), without
+ * any I/O: nothing is checked until its first statement.
+ */
+export declare function restClient(url: string, options?: NativeConnectOptions | undefined | null): NativeConnection
 
 /** Timestamp unit of schemaless data (the wire's words). */
 export declare const enum SmlPrecision {

@@ -846,6 +846,7 @@ module.exports.BindKind = nativeBinding.BindKind
 module.exports.BindType = nativeBinding.BindType
 module.exports.connect = nativeBinding.connect
 module.exports.Precision = nativeBinding.Precision
+module.exports.restClient = nativeBinding.restClient
 module.exports.SmlPrecision = nativeBinding.SmlPrecision
 module.exports.SmlProtocol = nativeBinding.SmlProtocol
 module.exports.startTestServer = nativeBinding.startTestServer

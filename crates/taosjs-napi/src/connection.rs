@@ -1,11 +1,13 @@
-//! `connect` and `NativeConnection`: a thin shell over a [`Transport`] (taosAdapter's WebSocket
-//! or the native client library, chosen by the DSN's scheme). Results and statements are
-//! native objects of their own (`result.rs`, `statement.rs`).
+//! `connect`, `restClient` and `NativeConnection`: a thin shell over a [`Transport`]
+//! (taosAdapter's WebSocket or REST API, or the native client library, chosen by the DSN's
+//! scheme). Results and statements are native objects of their own (`result.rs`,
+//! `statement.rs`).
 
 use napi::bindgen_prelude::{BigInt, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
 use taosjs_core::{ConnectConfig, ConnectOverrides, ErrorKind, SchemalessRequest, Stmt2InitOptions};
+use taosjs_tokio::RestClient;
 
 use crate::abort::{CallLimits, NativeAbort};
 use crate::error::{guarded, js_error, to_js};
@@ -42,6 +44,8 @@ pub struct NativeConnectOptions {
     pub retry_backoff_ms: Option<u32>,
     pub retry_backoff_max_ms: Option<u32>,
     pub max_open_results: Option<u32>,
+    /// REST: sockets open at once (busy or idle).
+    pub max_sockets: Option<u32>,
 }
 
 /// Options of `schemalessInsert`.
@@ -92,6 +96,7 @@ fn overrides(options: Option<NativeConnectOptions>) -> napi::Result<ConnectOverr
             ("retryBackoffMs", options.retry_backoff_ms),
             ("retryBackoffMaxMs", options.retry_backoff_max_ms),
             ("maxOpenResults", options.max_open_results),
+            ("maxSockets", options.max_sockets),
         ];
         o.numbers = numbers.iter().filter_map(|(name, v)| v.map(|v| ((*name).to_owned(), u64::from(v)))).collect();
     }
@@ -99,7 +104,9 @@ fn overrides(options: Option<NativeConnectOptions>) -> napi::Result<ConnectOverr
 }
 
 /// Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus
-/// overrides, both checked before any I/O (a bad one throws at once).
+/// overrides, both checked before any I/O (a bad one throws at once). `taos://…` loads
+/// TDengine's client library; `http://`/`https://` use REST, checked with
+/// `select server_version()` as a WebSocket login would check the connection.
 #[napi(ts_return_type = "Promise<NativeConnection>")]
 pub fn connect(env: &Env, dsn: Option<String>, options: Option<NativeConnectOptions>) -> napi::Result<PromiseRaw<'_, NativeConnection>> {
     let overrides = overrides(options)?;
@@ -108,6 +115,15 @@ pub fn connect(env: &Env, dsn: Option<String>, options: Option<NativeConnectOpti
         let client = Transport::connect(config).await.map_err(to_js)?;
         Ok(NativeConnection { client })
     }))
+}
+
+/// A REST client for `url` (`http://host:6041`, `https://…`, which must name the host), without
+/// any I/O: nothing is checked until its first statement.
+#[napi(catch_unwind)]
+pub fn rest_client(url: String, options: Option<NativeConnectOptions>) -> napi::Result<NativeConnection> {
+    let config = ConnectConfig::from_rest_url(&url, overrides(options)?).map_err(to_js)?;
+    let client = RestClient::new(&config).map_err(to_js)?;
+    Ok(NativeConnection { client: Transport::Rest(client) })
 }
 
 pub(crate) fn req_id_of(req_id: Option<BigInt>) -> napi::Result<Option<u64>> {
@@ -213,6 +229,15 @@ impl NativeConnection {
         })
     }
 
+    /// REST: the token `GET /rest/login/<user>/<password>` answers, for
+    /// `Authorization: Taosd <token>`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn rest_token<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, String>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let rest = self.client.within(limits.timeout());
+        spawn(env, limits, async move { rest.rest("the /rest/login token").map_err(to_js)?.login().await.map_err(to_js) })
+    }
+
     /// The number of `?` placeholders in `sql` (outside quotes and comments); no I/O.
     #[napi(catch_unwind)]
     pub fn placeholders(&self, sql: String) -> u32 {
@@ -238,7 +263,8 @@ impl NativeConnection {
     }
 
     /// Frees open results, closes statements and the socket; settles within the session's
-    /// goodbye bound whatever the socket does.
+    /// goodbye bound whatever the socket does (REST: drops the idle sockets; requests in flight
+    /// fail).
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
         let client = self.client.clone();

@@ -1,5 +1,5 @@
 //! napi-rs binding of taosjs (see docs/architecture.md): thin `#[napi]` items over
-//! `taosjs-tokio` (WebSocket) or `taosjs-native` (libtaos), one file per concept. All I/O is `async` on napi's tokio runtime; decoding
+//! `taosjs-tokio` (WebSocket, REST) or `taosjs-native` (libtaos) behind `transport.rs`, one file per concept. All I/O is `async` on napi's tokio runtime; decoding
 //! is `taosjs_core::block`, and blocks cross into JS as columns (typed arrays and buffers).
 #![deny(clippy::all)]
 

@@ -1,6 +1,7 @@
 //! `NativeResult`: one native object per statement outcome (LanceDB's `RecordBatchIterator` is
-//! the model). It describes the columns and, when the statement produced rows, streams their
-//! blocks; the session keeps the result's fields, decodes nothing twice and frees it once.
+//! the model), whatever the transport (`transport::Rows`). It describes the columns and, when the
+//! statement produced rows, streams their blocks: fetched one by one over WebSocket and libtaos
+//! (decoded once, freed once), already decoded from the answer over REST.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -102,10 +103,7 @@ impl NativeResult {
             if closed {
                 return Err(js_error(ErrorKind::Result, "the result is closed"));
             }
-            match rows.fetch_block(timeout).await.map_err(to_js)? {
-                Some(block) => Ok(Some(NativeBlock::from(block.decode().map_err(to_js)?))),
-                None => Ok(None),
-            }
+            Ok(rows.fetch_block(timeout).await.map_err(to_js)?.map(NativeBlock::from))
         })
     }
 

@@ -1,24 +1,32 @@
-//! The two ways a `NativeConnection` reaches TDengine, behind one interface: taosAdapter's
-//! WebSocket (`ws://`, `wss://`: `taosjs_tokio::Client`) and TDengine's client library
-//! (`taos://`: `taosjs_native::NativeClient`, loaded only when such a DSN is used). The napi
-//! classes above are transport-blind: results, binds and errors are the core's types either
-//! way (`QueryInfo`, `FetchedBlock`, `BindTable`, `Error`), so nothing is decided twice here —
-//! each arm only forwards.
+//! The three ways a `NativeConnection` reaches TDengine, behind one interface, chosen by the
+//! DSN's scheme: taosAdapter's WebSocket (`ws://`, `wss://`: `taosjs_tokio::Client`), its REST
+//! API (`http://`, `https://`: `taosjs_tokio::RestClient`, one HTTP request per statement) and
+//! TDengine's client library (`taos://`: `taosjs_native::NativeClient`, loaded only when such a
+//! DSN is used). The napi classes above are transport-blind: results, binds and errors are the
+//! core's types whichever arm (`QueryInfo`, `DecodedBlock`, `BindTable`, `Error`), so nothing is
+//! decided twice here — each arm only forwards. What a transport lacks (REST: statements,
+//! schemaless) is a NotSupported error naming the DSN that has it.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use taosjs_core::rest::RestAnswer;
 use taosjs_core::{
-    BindColumn, BindTable, ConnectConfig, Error, FetchedBlock, QueryInfo, Scheme, SchemalessRequest, SchemalessResult,
+    BindColumn, BindTable, ConnectConfig, DecodedBlock, Error, QueryInfo, Scheme, SchemalessRequest, SchemalessResult,
     Stmt2InitOptions, Stmt2Prepared, StmtField,
 };
 use taosjs_native::{NativeClient, NativeStmt as LibStmt, NativeStmt2 as LibStmt2, ResultSet};
-use taosjs_tokio::Client;
+use taosjs_tokio::{Client, RestClient};
 
 #[derive(Clone)]
 pub(crate) enum Transport {
+    /// `ws://`, `wss://`: one WebSocket session, every feature.
     Ws(Client),
+    /// `taos://`: libtaos, every feature the library has.
     Native(NativeClient),
+    /// `http://`, `https://`: one HTTP request per statement; SQL only.
+    Rest(RestClient),
 }
 
 /// The rows of one result, wherever they live.
@@ -26,6 +34,8 @@ pub(crate) enum Rows {
     None,
     Ws { client: Client, result_id: u64 },
     Native(Arc<ResultSet>),
+    /// Decoded from a REST answer, handed out in order.
+    Decoded(Mutex<VecDeque<DecodedBlock>>),
 }
 
 pub(crate) enum Stmt2 {
@@ -48,13 +58,29 @@ fn ws_rows(client: &Client, info: QueryInfo) -> (QueryInfo, Rows) {
     (info, rows)
 }
 
+fn rest_rows(answer: RestAnswer) -> (QueryInfo, Rows) {
+    let RestAnswer { has_rows, affected_rows, fields, precision, blocks } = answer;
+    let rows = if has_rows { Rows::Decoded(Mutex::new(blocks.into())) } else { Rows::None };
+    (QueryInfo { result_id: 0, is_update: !has_rows, affected_rows, fields, precision }, rows)
+}
+
 impl Transport {
-    /// `taos://` loads the client library (once per process) and connects natively; anything
-    /// else is a WebSocket.
+    /// `taos://` loads the client library (once per process) and connects natively;
+    /// `http(s)://` checks the server with `select server_version()`, as a login would; the rest
+    /// is a WebSocket.
     pub async fn connect(config: ConnectConfig) -> Result<Transport, Error> {
         match config.scheme {
             Scheme::Native => NativeClient::connect(&config).await.map(Transport::Native),
-            _ => Client::connect(config).await.map(Transport::Ws),
+            Scheme::Http | Scheme::Https => RestClient::connect(&config).await.map(Transport::Rest),
+            Scheme::Ws | Scheme::Wss => Client::connect(config).await.map(Transport::Ws),
+        }
+    }
+
+    /// The REST client for `feature` (the `/rest/login` token), or NotSupported.
+    pub fn rest(&self, feature: &str) -> Result<&RestClient, Error> {
+        match self {
+            Transport::Rest(client) => Ok(client),
+            _ => Err(Error::not_supported(format!("{feature} exists only over REST (http:// or https://)"))),
         }
     }
 
@@ -65,6 +91,7 @@ impl Transport {
         match self {
             Transport::Ws(c) => Transport::Ws(c.with_timeout(timeout)),
             Transport::Native(c) => Transport::Native(c.clone()),
+            Transport::Rest(c) => Transport::Rest(c.with_timeout(timeout)),
         }
     }
 
@@ -72,6 +99,7 @@ impl Transport {
         match self {
             Transport::Ws(c) => c.server_version(),
             Transport::Native(c) => c.server_version(),
+            Transport::Rest(c) => c.server_version(),
         }
     }
 
@@ -79,6 +107,7 @@ impl Transport {
         match self {
             Transport::Ws(c) => c.is_closed(),
             Transport::Native(c) => c.is_closed(),
+            Transport::Rest(c) => c.is_closed(),
         }
     }
 
@@ -86,6 +115,7 @@ impl Transport {
         match self {
             Transport::Ws(c) => c.close().await,
             Transport::Native(c) => c.close().await,
+            Transport::Rest(c) => c.close(),
         }
     }
 
@@ -93,6 +123,7 @@ impl Transport {
         match self {
             Transport::Ws(c) => Ok(ws_rows(c, c.query(sql, req_id).await?)),
             Transport::Native(c) => Ok(native_rows(c.query(sql, req_id).await?)),
+            Transport::Rest(c) => Ok(rest_rows(c.sql(sql, req_id).await?)),
         }
     }
 
@@ -100,6 +131,7 @@ impl Transport {
         match self {
             Transport::Ws(c) => Ok(Stmt2::Ws { client: c.clone(), stmt_id: c.stmt2_init(options).await? }),
             Transport::Native(c) => Ok(Stmt2::Native(Arc::new(c.stmt2_init(options).await?))),
+            Transport::Rest(c) => Err(c.lacks("stmt2 (prepared statements and parameters)")),
         }
     }
 
@@ -107,6 +139,7 @@ impl Transport {
         match self {
             Transport::Ws(c) => Ok(Stmt::Ws { client: c.clone(), stmt_id: c.stmt_init().await? }),
             Transport::Native(c) => Ok(Stmt::Native(Arc::new(c.stmt_init().await?))),
+            Transport::Rest(c) => Err(c.lacks("stmt (prepared statements)")),
         }
     }
 
@@ -117,6 +150,7 @@ impl Transport {
                 c.schemaless_insert(lines, protocol, precision, ttl, req_id, table_name_key).await
             }
             Transport::Native(c) => c.schemaless_insert(request).await,
+            Transport::Rest(c) => Err(c.lacks("schemaless writing")),
         }
     }
 }
@@ -126,13 +160,16 @@ impl Rows {
         !matches!(self, Rows::None)
     }
 
-    /// The next block, within `timeout` (`None`: the connection's request timeout).
-    pub async fn fetch_block(&self, timeout: Option<Duration>) -> Result<Option<FetchedBlock>, Error> {
-        match self {
-            Rows::None => Ok(None),
-            Rows::Ws { client, result_id } => client.with_timeout(timeout).fetch_block(*result_id).await,
-            Rows::Native(r) => r.fetch_block().await,
-        }
+    /// The next block, decoded, within `timeout` (`None`: the connection's request timeout);
+    /// `None` once there are no more rows.
+    pub async fn fetch_block(&self, timeout: Option<Duration>) -> Result<Option<DecodedBlock>, Error> {
+        let fetched = match self {
+            Rows::None => return Ok(None),
+            Rows::Ws { client, result_id } => client.with_timeout(timeout).fetch_block(*result_id).await?,
+            Rows::Native(r) => r.fetch_block().await?,
+            Rows::Decoded(blocks) => return Ok(blocks.lock().unwrap_or_else(|p| p.into_inner()).pop_front()),
+        };
+        fetched.map(|block| block.decode()).transpose()
     }
 
     /// Releases the rows now (in the background for native results, which wait for a fetch
@@ -141,6 +178,7 @@ impl Rows {
         match self {
             Rows::None => {}
             Rows::Ws { client, result_id } => client.free_result(*result_id),
+            Rows::Decoded(blocks) => blocks.lock().unwrap_or_else(|p| p.into_inner()).clear(),
             Rows::Native(r) => {
                 let r = Arc::clone(r);
                 napi::bindgen_prelude::spawn(async move { r.close().await });

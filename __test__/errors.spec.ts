@@ -49,9 +49,11 @@ test('a server that goes away fails pending and later calls with ConnectionError
 })
 
 test('unsupported URL schemes and bad DSNs are reported, not thrown as crashes', async (t) => {
-  const err = await t.throwsAsync(taos.connect('http://localhost:6041'))
-  t.true(err instanceof taos.Error)
-  t.false(err instanceof taos.InternalError)
+  const err = await t.throwsAsync(taos.connect('mysql://localhost:3306'), { instanceOf: taos.NotSupportedError })
+  t.regex(err!.message, /`mysql` is not supported.*ws:\/\/.*http:\/\//)
+  const bad = await t.throwsAsync(taos.connect('ws://root:pw@host:notaport'))
+  t.true(bad instanceof taos.ProgrammingError)
+  t.false(bad!.message.includes('pw@'))
 })
 
 test('a Rust panic inside the addon becomes an InternalError and the process lives on', async (t) => {

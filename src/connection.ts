@@ -19,12 +19,19 @@ export interface ConnectOptions extends ResultOptions {
   port?: number
   /** Database to use (like `use <db>`). */
   database?: string
-  /** Timezone of the connection (IANA name, e.g. `'Asia/Shanghai'`). */
+  /**
+   * Timezone of the connection (IANA name, e.g. `'Asia/Shanghai'`): SQL such as
+   * `'2023-11-15 00:00:00'` or `today()` is read in it. (REST sends it as `conn_tz`.)
+   */
   timezone?: string
-  /** TDengine Cloud token (sent as the DSN's `token` parameter). */
+  /**
+   * WebSocket: a TDengine Cloud token (sent as the DSN's `token` parameter). REST: a token from
+   * `/rest/login` (see `RestClient.login`), sent as `Authorization: Taosd <token>` instead of the
+   * user and password.
+   */
   token?: string
   /**
-   * PEM certificate(s) to trust for `wss://` besides the system's roots: a private CA, or the
+   * PEM certificate(s) to trust for `wss://`/`https://` besides the system's roots: a private CA, or the
    * server's own self-signed certificate.
    */
   ca?: string | Buffer
@@ -37,11 +44,16 @@ export interface ConnectOptions extends ResultOptions {
    * not authenticated. For tests only. Default `true`.
    */
   rejectUnauthorized?: boolean
-  /** How long each endpoint may take to accept the WebSocket and the login, in ms. Default 10000. */
+  /**
+   * How long each endpoint may take to connect, in ms: WebSocket, to accept the WebSocket and the
+   * login; REST, to open the socket (and, in `connect`, to answer `select server_version()`).
+   * Default 10000.
+   */
   connectTimeoutMs?: number
   /**
    * How long a request may wait for its answer unless the call says otherwise (`timeoutMs`), in
-   * ms. Default 300000 (5 minutes).
+   * ms: a `TimeoutError` then. Default 300000 (5 minutes). The same for every transport (REST:
+   * the HTTP request, answer included; `taos://`: the library's call).
    */
   requestTimeoutMs?: number
   /**
@@ -57,6 +69,8 @@ export interface ConnectOptions extends ResultOptions {
   retryBackoffMaxMs?: number
   /** Results the connection may hold open on the server at once; more is refused. Default 1000. */
   maxOpenResults?: number
+  /** REST: sockets open at once (keep-alive, reused); more statements wait their turn. Default 10. */
+  maxSockets?: number
   /** Gives up on connecting (rejects with an `AbortError`). */
   signal?: AbortSignal
 }
@@ -108,8 +122,14 @@ function optionsObject<T extends object>(options: T | undefined | null, what: st
 }
 
 /**
- * A WebSocket connection to TDengine (through taosAdapter). Many queries may run on it
- * concurrently. Close it with {@link Connection.close} or `await using`.
+ * A connection to TDengine, the same API whichever the DSN's scheme: taosAdapter's WebSocket
+ * (`ws://`, `wss://`) or REST API (`http://`, `https://`), or TDengine's client library
+ * (`taos://`). Many queries may run on it concurrently. Close it with {@link Connection.close}
+ * or `await using`.
+ *
+ * Over REST every statement is one HTTP request and there is no session: prepared statements
+ * (`statement2`, `statement`, `cursor.execute` with parameters) and schemaless writes reject with
+ * a `NotSupportedError` that names the `ws://` DSN to use instead.
  *
  * The connection holds no credentials in JavaScript: they live in the native session only, so
  * neither `util.inspect` nor `JSON.stringify` of a connection, cursor, statement or result can
@@ -409,7 +429,7 @@ export function checkConnectOptions(options: ConnectOptions): NativeConnectOptio
 /** Every option `connect` knows, by kind. */
 const STRING_OPTIONS = ['user', 'password', 'host', 'database', 'timezone', 'token'] as const
 const PEM_OPTIONS = ['ca', 'cert', 'key'] as const
-const MS_OPTIONS = ['connectTimeoutMs', 'requestTimeoutMs', 'keepaliveMs', 'retryBackoffMs', 'retryBackoffMaxMs', 'maxOpenResults'] as const
+const MS_OPTIONS = ['connectTimeoutMs', 'requestTimeoutMs', 'keepaliveMs', 'retryBackoffMs', 'retryBackoffMaxMs', 'maxOpenResults', 'maxSockets'] as const
 const KNOWN_OPTIONS = new Set<string>([
   ...STRING_OPTIONS,
   ...PEM_OPTIONS,
@@ -427,7 +447,7 @@ const KNOWN_OPTIONS = new Set<string>([
 /**
  * The options the native layer takes, checked for their JavaScript type (a ProgrammingError
  * names the option); what the values mean — ranges, hosts, certificates — is checked in Rust.
- * (The pool checks its connection options with it before any I/O.)
+ * (The pool checks its connection options with it before any I/O, and `RestClient` its own.)
  *
  * @internal
  */

@@ -114,6 +114,8 @@ export interface NativeConnectOptions {
   retryBackoffMs?: number
   retryBackoffMaxMs?: number
   maxOpenResults?: number
+  /** REST: sockets open at once. */
+  maxSockets?: number
 }
 
 export interface NativeConnection {
@@ -131,6 +133,8 @@ export interface NativeConnection {
   stmtInit(timeoutMs?: Ms, abort?: Abort): Promise<NativeStmt>
   /** Resolves to the affected rows. */
   schemalessInsert(lines: string[], options: NativeSchemalessOptions, timeoutMs?: Ms, abort?: Abort): Promise<number>
+  /** REST: the token `/rest/login` gives for the connection's user and password. */
+  restToken(timeoutMs?: Ms, abort?: Abort): Promise<string>
 }
 
 /**
@@ -243,6 +247,8 @@ export interface NativeTestServer {
 export interface NativeModule {
   /** Checks the DSN and options before any I/O (throws synchronously). */
   connect(dsn: string | null | undefined, options: NativeConnectOptions): Promise<NativeConnection>
+  /** A REST client for `url` (must be http(s) and name its host); no I/O. */
+  restClient(url: string, options: NativeConnectOptions): NativeConnection
   startTestServer(options: NativeTestServerOptions): Promise<NativeTestServer>
 }
 

@@ -1,6 +1,7 @@
 /**
  * `taosjs/testing`: an embedded TDengine-compatible server (taosAdapter's WebSocket and REST API
- * over an in-memory engine) for tests and demos. No TDengine installation needed.
+ * over an in-memory engine) for tests and demos. No TDengine installation needed. `server.dsn`
+ * connects over WebSocket, `server.restDsn` over REST.
  *
  * ```ts
  * import { connect } from 'taosjs'
@@ -81,6 +82,11 @@ export class TestServer implements AsyncDisposable {
   /** A DSN for `connect()`, with the first account's credentials. */
   get dsn(): string {
     return `ws://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@${this.hostForUrl()}:${this.port}`
+  }
+
+  /** `http://user:pass@host:port`: the same server over REST, for `connect()` or `RestClient`. */
+  get restDsn(): string {
+    return `http://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@${this.hostForUrl()}:${this.port}`
   }
 
   private hostForUrl(): string {

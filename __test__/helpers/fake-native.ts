@@ -382,6 +382,11 @@ export class FakeConnection implements NativeConnection {
     return s
   }
 
+  async restToken(): Promise<string> {
+    this.calls.push({ method: 'restToken', args: [] })
+    return 'fake-token'
+  }
+
   async schemalessInsert(lines: string[], options: NativeSchemalessOptions): Promise<number> {
     this.schemaless.push({ lines, options })
     const bad = lines.findIndex((l) => !/\s/.test(l))
@@ -439,6 +444,14 @@ export class FakeNative implements NativeModule {
 
   async connect(dsn: string | null | undefined, options: NativeConnectOptions): Promise<NativeConnection> {
     this.connectCalls.push({ dsn, options })
+    if (this.connectError !== undefined) throw this.connectError
+    const c = new FakeConnection((sql) => this.answer(sql), this.blockRows)
+    this.connections.push(c)
+    return c
+  }
+
+  restClient(url: string, options: NativeConnectOptions): NativeConnection {
+    this.connectCalls.push({ dsn: url, options })
     if (this.connectError !== undefined) throw this.connectError
     const c = new FakeConnection((sql) => this.answer(sql), this.blockRows)
     this.connections.push(c)

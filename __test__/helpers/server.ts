@@ -36,6 +36,11 @@ export async function open(t: ExecutionContext, dsn: string, options?: ConnectOp
   return conn
 }
 
+/** The same server over REST: `ws://…` → `http://…`, `wss://…` → `https://…`. */
+export function restDsn(dsn: string): string {
+  return dsn.replace(/^(taos)?ws(s?):\/\//i, (_m, _taos, tls: string) => `http${tls}://`)
+}
+
 /** A database name unique to one test. */
 export function dbName(prefix: string): string {
   return `${prefix}_${process.pid}_${Math.floor(Math.random() * 1e9)}`

@@ -9,11 +9,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
 use napi_derive::napi;
 use taosjs_core::ErrorKind;
 use tokio::sync::Notify;
 
-use crate::error::js_error;
+use crate::error::{guarded, js_error};
 
 #[derive(Default)]
 struct State {
@@ -85,4 +87,13 @@ impl CallLimits {
             result = call => result,
         }
     }
+}
+
+/// Runs a call bounded by `limits` on napi's runtime; resolves its promise.
+pub(crate) fn spawn<'env, T, F>(env: &'env Env, limits: CallLimits, call: F) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
+    F: std::future::Future<Output = napi::Result<T>> + Send + 'static,
+{
+    env.spawn_future(guarded(limits.run(call)))
 }

@@ -9,7 +9,7 @@ use napi_derive::napi;
 use taosjs_core::{ConnectConfig, ConnectOverrides, ErrorKind, SchemalessRequest, Stmt2InitOptions};
 use taosjs_tokio::RestClient;
 
-use crate::abort::{CallLimits, NativeAbort};
+use crate::abort::{spawn, CallLimits, NativeAbort};
 use crate::error::{guarded, js_error, to_js};
 use crate::result::NativeResult;
 use crate::statement::{NativeStmt, NativeStmt2};
@@ -137,15 +137,6 @@ pub(crate) fn req_id_of(req_id: Option<BigInt>) -> napi::Result<Option<u64>> {
         }
         None => Ok(None),
     }
-}
-
-/// Runs a call bounded by `limits` on napi's runtime; resolves its promise.
-pub(crate) fn spawn<'env, T, F>(env: &'env Env, limits: CallLimits, call: F) -> napi::Result<PromiseRaw<'env, T>>
-where
-    T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
-    F: std::future::Future<Output = napi::Result<T>> + Send + 'static,
-{
-    env.spawn_future(guarded(limits.run(call)))
 }
 
 /// Every call that talks to the server takes `timeoutMs` (its deadline; default the

@@ -11,9 +11,8 @@ use taosjs_core::{ErrorKind, QueryInfo};
 use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 
-use crate::abort::{CallLimits, NativeAbort};
+use crate::abort::{spawn, CallLimits, NativeAbort};
 use crate::block::NativeBlock;
-use crate::connection::spawn;
 use crate::error::{js_error, to_js};
 use crate::transport::Rows;
 use crate::vocabulary::TypeId;

@@ -9,8 +9,7 @@ use napi::Env;
 use napi_derive::napi;
 use taosjs_core::{BindColumn, BindTable, ColumnValues, ErrorKind, StmtField, VarData};
 
-use crate::abort::{CallLimits, NativeAbort};
-use crate::connection::spawn;
+use crate::abort::{spawn, CallLimits, NativeAbort};
 use crate::error::{js_error, to_js};
 use crate::result::NativeResult;
 use crate::transport::{Stmt, Stmt2};

@@ -48,6 +48,17 @@ pub fn version_request() -> String {
     r#"{"action":"version"}"#.to_string()
 }
 
+/// Result and statement ids the session hands out carry the connection's generation above
+/// these bits (see `session::reconnect`): a handle from before a reconnect never reaches a
+/// result or statement of the new connection that the server happened to number the same.
+/// The server sees only the low bits.
+pub const WIRE_ID_BITS: u32 = 48;
+
+/// The server's id within a session id (see [`WIRE_ID_BITS`]).
+pub fn wire_id(id: u64) -> u64 {
+    id & ((1 << WIRE_ID_BITS) - 1)
+}
+
 pub fn conn_request(args: &ConnArgs) -> String {
     json!({"action": "conn", "args": args}).to_string()
 }
@@ -57,18 +68,18 @@ pub fn query_request(req_id: u64, sql: &str) -> String {
 }
 
 pub fn fetch_request(req_id: u64, result_id: u64) -> String {
-    json!({"action": "fetch", "args": {"req_id": req_id, "id": result_id}}).to_string()
+    json!({"action": "fetch", "args": {"req_id": req_id, "id": wire_id(result_id)}}).to_string()
 }
 
 pub fn free_result_request(req_id: u64, result_id: u64) -> String {
-    json!({"action": "free_result", "args": {"req_id": req_id, "id": result_id}}).to_string()
+    json!({"action": "free_result", "args": {"req_id": req_id, "id": wire_id(result_id)}}).to_string()
 }
 
 /// A statement request that carries only the statement id: `stmt2_exec`, `stmt2_result`,
 /// `stmt2_close`; v1 `add_batch`, `exec`, `get_tag_fields`, `get_col_fields`, `use_result`,
 /// `close`.
 pub fn stmt_request(action: &str, req_id: u64, stmt_id: u64) -> String {
-    json!({"action": action, "args": {"req_id": req_id, "stmt_id": stmt_id}}).to_string()
+    json!({"action": action, "args": {"req_id": req_id, "stmt_id": wire_id(stmt_id)}}).to_string()
 }
 
 /// `options_connection` with `(option id, value)` pairs; `None` resets that option.
@@ -100,7 +111,7 @@ pub fn binary_query_request(req_id: u64, sql: &str) -> Result<Vec<u8>> {
 
 /// Action 7: `u64 req_id | u64 result_id | u64 7 | u16 1`.
 pub fn fetch_raw_block_request(req_id: u64, result_id: u64) -> Vec<u8> {
-    let mut v = binary_header(req_id, result_id, ACTION_FETCH_RAW_BLOCK, 26);
+    let mut v = binary_header(req_id, wire_id(result_id), ACTION_FETCH_RAW_BLOCK, 26);
     v.extend_from_slice(&1u16.to_le_bytes());
     v
 }

@@ -120,9 +120,88 @@ pub fn error(code: i64, message: &str, lines: &[String]) -> Error {
     Error::with_code(ErrorKind::Schemaless, code as i32, text)
 }
 
+
+/// Why writing `r` a second time could write different rows, or `None` when every line carries
+/// its own timestamp (TDengine then overwrites the same rows: repeating it after a reconnect is
+/// harmless). A line without a timestamp, or with 0, gets the server's current time.
+pub fn replay_hazard(r: &SchemalessRequest) -> Option<&'static str> {
+    let timestamped = match r.protocol {
+        SchemalessProtocol::Line => lines_of(r).all(|l| explicit(line_timestamp(l))),
+        SchemalessProtocol::Telnet => lines_of(r).all(|l| explicit(l.split_whitespace().nth(1))),
+        SchemalessProtocol::Json => r.lines.iter().all(|text| json_timestamped(text)),
+    };
+    (!timestamped).then_some("some of its lines carry no timestamp of their own")
+}
+
+/// The lines of line and telnet data (a string may hold several), without blank lines and
+/// `#` comments.
+fn lines_of(r: &SchemalessRequest) -> impl Iterator<Item = &str> {
+    r.lines.iter().flat_map(|l| l.lines()).map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+fn explicit(ts: Option<&str>) -> bool {
+    ts.is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && t.bytes().any(|b| b != b'0'))
+}
+
+/// The third space-separated part of an InfluxDB line (`measurement,tags fields timestamp`):
+/// spaces escaped with `\` or inside double-quoted field values do not separate.
+fn line_timestamp(line: &str) -> Option<&str> {
+    let b = line.as_bytes();
+    let (mut parts, mut start, mut quoted, mut i) = (Vec::new(), 0, false, 0);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'"' => quoted = !quoted,
+            b' ' if !quoted => {
+                if i > start {
+                    parts.push(&line[start..i]);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < b.len() {
+        parts.push(&line[start..]);
+    }
+    if parts.len() == 3 { Some(parts[2]) } else { None }
+}
+
+/// Every point of OpenTSDB JSON text has a non-zero `timestamp` (a number, or `{"value": n}`).
+fn json_timestamped(text: &str) -> bool {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return false };
+    let points = match &value {
+        serde_json::Value::Array(points) => points.iter().collect::<Vec<_>>(),
+        point => vec![point],
+    };
+    let nonzero = |v: &serde_json::Value| v.as_f64().is_some_and(|n| n != 0.0);
+    !points.is_empty()
+        && points.iter().all(|p| match p.get("timestamp") {
+            Some(ts @ serde_json::Value::Number(_)) => nonzero(ts),
+            Some(serde_json::Value::Object(o)) => o.get("value").is_some_and(nonzero),
+            _ => false,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_lines_that_all_carry_timestamps_may_be_written_again() {
+        let req = |p, lines: &[&str]| SchemalessRequest::new(lines.iter().map(|l| l.to_string()).collect(), p, SchemalessPrecision::Milliseconds);
+        use SchemalessProtocol::*;
+        assert_eq!(replay_hazard(&req(Line, &["m,t=a v=1i 1700000000000", "m,t=b s=\"x y\" 1700000000001\nm v=2 1700000000002"])), None);
+        assert!(replay_hazard(&req(Line, &["m,t=a v=1i 1700000000000", "m,t=a v=2i"])).is_some());
+        assert!(replay_hazard(&req(Line, &["m,t=a v=1i 0"])).is_some(), "0 means the server's time");
+        assert_eq!(replay_hazard(&req(Line, &["m,t=a\\ b v=1i 17"])), None, "an escaped space does not separate");
+        assert_eq!(replay_hazard(&req(Telnet, &["sys.cpu 1700000000 18 host=a"])), None);
+        assert!(replay_hazard(&req(Telnet, &["sys.cpu 0 18 host=a"])).is_some());
+        assert_eq!(replay_hazard(&req(Json, &[r#"[{"metric":"m","timestamp":1700000000,"value":1,"tags":{}}]"#])), None);
+        assert_eq!(replay_hazard(&req(Json, &[r#"{"metric":"m","timestamp":{"value":17,"type":"s"},"value":1,"tags":{}}"#])), None);
+        assert!(replay_hazard(&req(Json, &[r#"{"metric":"m","timestamp":0,"value":1,"tags":{}}"#])).is_some());
+    }
 
     #[test]
     fn microseconds_are_u_on_the_wire() {

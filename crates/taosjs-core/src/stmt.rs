@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::bind::{self, BindColumn, Place, StmtField, Target};
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::DataType;
+use crate::message::wire_id;
 
 pub const ACTION_SET_TAGS: u64 = 1;
 pub const ACTION_BIND: u64 = 2;
@@ -19,11 +20,11 @@ pub fn init_request(req_id: u64) -> String {
 }
 
 pub fn prepare_request(req_id: u64, stmt_id: u64, sql: &str) -> String {
-    json!({"action": "prepare", "args": {"req_id": req_id, "stmt_id": stmt_id, "sql": sql}}).to_string()
+    json!({"action": "prepare", "args": {"req_id": req_id, "stmt_id": wire_id(stmt_id), "sql": sql}}).to_string()
 }
 
 pub fn set_table_name_request(req_id: u64, stmt_id: u64, name: &str) -> String {
-    json!({"action": "set_table_name", "args": {"req_id": req_id, "stmt_id": stmt_id, "name": name}}).to_string()
+    json!({"action": "set_table_name", "args": {"req_id": req_id, "stmt_id": wire_id(stmt_id), "name": name}}).to_string()
 }
 
 
@@ -79,7 +80,7 @@ pub fn encode_bind(
     let cols = columns.len();
     let mut out = Vec::with_capacity(24 + 28 + 9 * cols + 16 * rows * cols);
     out.extend_from_slice(&req_id.to_le_bytes());
-    out.extend_from_slice(&stmt_id.to_le_bytes());
+    out.extend_from_slice(&wire_id(stmt_id).to_le_bytes());
     out.extend_from_slice(&action.to_le_bytes());
     let block = out.len();
     out.extend_from_slice(&1i32.to_le_bytes());

@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::bind::{self, BindColumn, BindTable, BindType, Place, StmtField, Target};
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::DataType;
+use crate::message::wire_id;
 
 /// Binary action code of `stmt2_bind`.
 pub const ACTION_STMT2_BIND: u64 = 9;
@@ -87,7 +88,7 @@ pub fn init_request(req_id: u64, options: Stmt2InitOptions) -> String {
 }
 
 pub fn prepare_request(req_id: u64, stmt_id: u64, sql: &str) -> String {
-    json!({"action": "stmt2_prepare", "args": {"req_id": req_id, "stmt_id": stmt_id, "sql": sql, "get_fields": true}})
+    json!({"action": "stmt2_prepare", "args": {"req_id": req_id, "stmt_id": wire_id(stmt_id), "sql": sql, "get_fields": true}})
         .to_string()
 }
 
@@ -110,7 +111,7 @@ fn statement_error(message: impl Into<String>) -> Error {
 fn header(req_id: u64, stmt_id: u64, capacity: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(capacity);
     out.extend_from_slice(&req_id.to_le_bytes());
-    out.extend_from_slice(&stmt_id.to_le_bytes());
+    out.extend_from_slice(&wire_id(stmt_id).to_le_bytes());
     out.extend_from_slice(&ACTION_STMT2_BIND.to_le_bytes());
     out.extend_from_slice(&1u16.to_le_bytes());
     out.extend_from_slice(&(-1i32).to_le_bytes());

@@ -8,7 +8,8 @@ use crate::message::{self, ConnArgs, JsonReply};
 
 #[derive(Debug)]
 pub(super) struct ConnectProgress {
-    pub call: CallId,
+    /// The caller's `connect`; `None` for the login of a reconnect.
+    pub call: Option<CallId>,
     version: Option<String>,
     conn_done: bool,
     options_pending: bool,
@@ -24,6 +25,14 @@ impl Session {
             return call;
         }
         self.state = State::Connecting;
+        self.clock = now;
+        self.login(now, Some(call));
+        call
+    }
+
+    /// Logs in on a new socket (the first, or a reconnect's: `call` is `None`) with the
+    /// database the connection last selected.
+    pub(super) fn login(&mut self, now: Instant, call: Option<CallId>) {
         self.connect = Some(ConnectProgress { call, version: None, conn_done: false, options_pending: false });
         self.timers.set(Timer::Connect, now + self.options.connect_timeout);
         self.start_keepalive(now);
@@ -33,12 +42,11 @@ impl Session {
             req_id,
             user: self.options.user.clone(),
             password: self.options.password.clone(),
-            db: self.options.db.clone().unwrap_or_default(),
+            db: self.current_db.clone().or_else(|| self.options.db.clone()).unwrap_or_default(),
             connector: self.options.connector.clone(),
             bearer_token: self.options.bearer_token.clone(),
         };
         self.send_json(req_id, Action::Conn, Waiting::Conn, message::conn_request(&args));
-        call
     }
 
     /// Frees every open result and closes every statement on the server, then says goodbye
@@ -54,6 +62,14 @@ impl Session {
             }
             State::Connecting => {
                 self.fail_connect(Error::connection("the connection was closed while logging in"));
+                return;
+            }
+            State::Reconnecting => {
+                // Nothing on the server to free: drop the attempt, fail what waited.
+                self.reconnect = None;
+                self.socket.push_back(super::SocketCommand::Close);
+                self.fail_everything(Error::connection("connection closed: the connection was closed by the client"));
+                self.events.push_back(super::Event::Closed { error: None });
                 return;
             }
             State::Connected => {}
@@ -93,7 +109,7 @@ impl Session {
     }
 
     pub(super) fn connect_timed_out(&mut self) {
-        if self.state == State::Connecting {
+        if self.connect.is_some() && matches!(self.state, State::Connecting | State::Reconnecting) {
             let timeout = self.options.connect_timeout;
             self.fail_connect(Error::connection(format!("the server did not answer the login within {timeout:?}")));
         }
@@ -153,17 +169,23 @@ impl Session {
             self.timers.stop(Timer::Connect);
             self.server_version = Some(version.clone());
             self.state = State::Connected;
-            self.complete(p.call, Ok(Reply::Connected { server_version: version }));
+            match p.call {
+                Some(call) => self.complete(call, Ok(Reply::Connected { server_version: version })),
+                None => self.reconnected(self.clock),
+            }
         }
     }
 
     pub(super) fn fail_connect(&mut self, error: Error) {
+        if self.state == State::Reconnecting {
+            return self.login_failed(error);
+        }
         self.pending.retain(|_, p| !matches!(p.waiting, Waiting::Version | Waiting::Conn | Waiting::Options));
         self.timers.stop(Timer::Connect);
         self.timers.stop(Timer::Keepalive);
         self.state = State::Closed;
-        if let Some(p) = self.connect.take() {
-            self.complete(p.call, Err(error));
+        if let Some(call) = self.connect.take().and_then(|p| p.call) {
+            self.complete(call, Err(error));
         }
     }
 }

@@ -13,6 +13,7 @@
 mod connect;
 mod describe;
 mod query;
+mod reconnect;
 mod schemaless;
 mod statement;
 mod stmt1;
@@ -20,6 +21,7 @@ mod stmt2;
 mod timer;
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::dsn::ConnectConfig;
@@ -27,9 +29,11 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, JsonReply};
 
 pub use query::FetchedBlock;
+pub use reconnect::SocketCommand;
 pub use timer::{Instant, Timer};
 
 use query::OpenResult;
+use reconnect::Replay;
 use statement::{StmtOp, StmtState};
 use timer::TimerTable;
 
@@ -78,6 +82,15 @@ pub struct SessionOptions {
     pub keepalive: Option<Duration>,
     /// Results the server may hold for us at once (queries in flight count too).
     pub max_open_results: usize,
+    /// Reconnect attempts after the connection is lost; 0 (the default here) never reconnects
+    /// (see [`reconnect`]).
+    pub retries: u32,
+    /// The wait before the second attempt, doubled for each later one ...
+    pub retry_backoff: Duration,
+    /// ... up to this.
+    pub retry_backoff_max: Duration,
+    /// How many endpoints the driver can open ([`SocketCommand::Open`] names them by index).
+    pub endpoints: usize,
 }
 
 impl Default for SessionOptions {
@@ -94,6 +107,12 @@ impl Default for SessionOptions {
             request_timeout: crate::dsn::DEFAULT_REQUEST_TIMEOUT,
             keepalive: Some(crate::dsn::DEFAULT_KEEPALIVE),
             max_open_results: crate::dsn::DEFAULT_MAX_OPEN_RESULTS as usize,
+            // A driver opts in (it must obey `poll_socket`); `ConnectConfig` defaults to
+            // `dsn::DEFAULT_RETRIES`.
+            retries: 0,
+            retry_backoff: crate::dsn::DEFAULT_RETRY_BACKOFF,
+            retry_backoff_max: crate::dsn::DEFAULT_RETRY_BACKOFF_MAX,
+            endpoints: 1,
         }
     }
 }
@@ -108,6 +127,8 @@ impl std::fmt::Debug for SessionOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("keepalive", &self.keepalive)
+            .field("retries", &self.retries)
+            .field("endpoints", &self.endpoints)
             .finish_non_exhaustive()
     }
 }
@@ -126,6 +147,10 @@ impl From<&ConnectConfig> for SessionOptions {
             request_timeout: c.request_timeout,
             keepalive: c.keepalive,
             max_open_results: c.max_open_results as usize,
+            retries: c.retries,
+            retry_backoff: c.retry_backoff,
+            retry_backoff_max: c.retry_backoff_max,
+            endpoints: c.endpoints.len().max(1),
         }
     }
 }
@@ -158,11 +183,19 @@ pub enum Reply {
     Schemaless(crate::schemaless::SchemalessResult),
 }
 
-/// What the session tells its driver. Later: reconnect and TMQ events.
+/// What the session tells its driver: completions, and the connection's life (for the
+/// application: lost and retrying, restored, closed for good).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
     Completed { call: CallId, outcome: Result<Reply> },
+    /// The connection is lost (or an attempt failed): attempt `attempt` starts after `delay`.
+    Reconnecting { attempt: u32, delay: Duration, reason: String },
+    /// Logged in again through endpoint `endpoint` (index) at attempt `attempt`.
+    Reconnected { attempt: u32, endpoint: usize },
+    /// Closed for good: by [`Session::close`] (`error: None`) or because the connection was
+    /// lost and could not be restored.
+    Closed { error: Option<Error> },
 }
 
 /// The requests of taosAdapter's `/ws` protocol that the session sends, by the `action` name
@@ -264,6 +297,9 @@ enum State {
     Idle,
     Connecting,
     Connected,
+    /// The socket was lost; the session is getting a new one (see [`reconnect`]). Calls are
+    /// accepted and wait for it.
+    Reconnecting,
     /// `close` was called: the goodbye is being sent; every call fails.
     Closing,
     /// The socket is gone (or the goodbye timed out).
@@ -298,7 +334,10 @@ enum Waiting {
     Version,
     Conn,
     Options,
-    Query(CallId),
+    /// A query; with its SQL when it only reads (its result can be re-run after a reconnect).
+    Query(CallId, Option<Arc<str>>),
+    /// The query of result `result` run again after a reconnect (see [`reconnect`]).
+    Rerun { result: u64 },
     Fetch { call: CallId, result_id: u64 },
     Stmt { call: CallId, op: StmtOp },
     Schemaless { call: CallId, lines: Vec<String> },
@@ -310,8 +349,8 @@ enum Waiting {
 impl Waiting {
     fn call(&self) -> Option<CallId> {
         match self {
-            Waiting::Version | Waiting::Conn | Waiting::Options => None,
-            Waiting::Query(call)
+            Waiting::Version | Waiting::Conn | Waiting::Options | Waiting::Rerun { .. } => None,
+            Waiting::Query(call, _)
             | Waiting::Fetch { call, .. }
             | Waiting::Stmt { call, .. }
             | Waiting::Schemaless { call, .. }
@@ -320,10 +359,22 @@ impl Waiting {
     }
 }
 
+impl Waiting {
+    /// Whether running the request may have changed data.
+    fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Waiting::Query(..) | Waiting::Schemaless { .. } | Waiting::Stmt { op: StmtOp::Exec { .. } | StmtOp::BatchThenExec { .. }, .. }
+        )
+    }
+}
+
 #[derive(Debug)]
 struct Pending {
     expect: Expect,
     waiting: Waiting,
+    /// Whether it may be sent again on a new socket.
+    replay: Replay,
 }
 
 /// The client side of one `/ws` connection.
@@ -353,6 +404,18 @@ pub struct Session {
     timers: TimerTable,
     transmit: VecDeque<Frame>,
     events: VecDeque<Event>,
+    /// What the driver must do with its socket.
+    socket: VecDeque<SocketCommand>,
+    /// The reconnect attempt in progress.
+    reconnect: Option<reconnect::Progress>,
+    /// Connections lost so far: the generation in result and statement ids.
+    epoch: u64,
+    /// Results and statements lost with a connection, and what to say when they are used.
+    lost: HashMap<u64, String>,
+    /// The database of the last successful `use` (the login of a new socket selects it).
+    current_db: Option<String>,
+    /// The latest time the driver told (for timers started by frames, which carry none).
+    clock: Instant,
 }
 
 /// `version` is sent without args, so its reply comes back with `req_id` 0; the counter for
@@ -379,6 +442,12 @@ impl Session {
             timers: TimerTable::default(),
             transmit: VecDeque::new(),
             events: VecDeque::new(),
+            socket: VecDeque::new(),
+            reconnect: None,
+            epoch: 0,
+            lost: HashMap::new(),
+            current_db: None,
+            clock: Instant::ZERO,
         }
     }
 
@@ -391,7 +460,8 @@ impl Session {
         self.state == State::Connected
     }
 
-    /// No call can be made any more: `close` was called or the connection is gone.
+    /// No call can be made any more: `close` was called, or the connection is gone for good
+    /// (not while reconnecting).
     pub fn is_closed(&self) -> bool {
         matches!(self.state, State::Closing | State::Closed)
     }
@@ -417,13 +487,14 @@ impl Session {
 
     /// Runs the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.clock = now;
         while let Some(timer) = self.timers.pop_expired(now) {
             match timer {
                 Timer::Connect => self.connect_timed_out(),
                 Timer::Goodbye => self.finish("the server did not acknowledge the close in time"),
                 Timer::Call(call) => self.call_timed_out(call),
                 Timer::Keepalive => self.keepalive_tick(now),
-                Timer::Backoff => {}
+                Timer::Backoff => self.backoff_expired(),
             }
         }
     }
@@ -433,6 +504,7 @@ impl Session {
     /// it holds on the server is freed as for [`Session::cancel`]. The driver calls it right
     /// after starting the call; a call that already completed is not affected.
     pub fn set_deadline(&mut self, call: CallId, now: Instant, timeout: Option<Duration>) {
+        self.clock = self.clock.max(now);
         if !self.live.contains(&call) {
             return;
         }
@@ -488,7 +560,7 @@ impl Session {
         match self.state {
             State::Connected => {}
             // The login has its own timer; the goodbye too.
-            State::Idle | State::Connecting => {
+            State::Idle | State::Connecting | State::Reconnecting => {
                 self.timers.set(Timer::Keepalive, now + interval);
                 return;
             }
@@ -520,9 +592,25 @@ impl Session {
 
     /// The server sent something that is not taosAdapter's protocol: nothing it says can be
     /// trusted any more (which reply belongs to which call?), so every call in flight fails at
-    /// once and the socket is dropped.
+    /// once — none is sent again — and the socket is dropped (then reconnected, see
+    /// [`reconnect`]).
     fn protocol_violation(&mut self, what: String) {
-        self.handle_disconnect(&format!("protocol violation: the server sent {what}"));
+        let reason = format!("protocol violation: the server sent {what}");
+        if self.state == State::Connected {
+            let err = Error::connection(format!("connection closed: {reason}"));
+            let mut pending: Vec<(u64, Pending)> = self.pending.drain().collect();
+            pending.sort_by_key(|(id, _)| *id);
+            for (req_id, p) in pending {
+                match p.waiting.call() {
+                    Some(call) => self.complete(call, Err(err.clone())),
+                    // The login's own requests (none while connected) and re-runs stay.
+                    None => {
+                        self.pending.insert(req_id, p);
+                    }
+                }
+            }
+        }
+        self.handle_disconnect(&reason);
     }
 
     /// A completion nobody will read (its caller went away after the session completed it):
@@ -545,14 +633,33 @@ impl Session {
         self.stmts.len()
     }
 
-    /// The socket is gone: every pending call fails with a Connection error.
+    /// The socket is gone. A connected session with `retries > 0` reconnects (see
+    /// [`reconnect`]); otherwise every pending call fails with a Connection error and the
+    /// session is closed for good.
     pub fn handle_disconnect(&mut self, reason: &str) {
-        let err = Error::connection(format!("connection closed: {reason}"));
-        self.fail_everything(err);
+        match self.state {
+            State::Connected if self.options.retries > 0 => self.start_reconnect(reason),
+            State::Reconnecting => self.attempt_failed(reason),
+            State::Closed => {}
+            State::Closing => {
+                self.fail_everything(Error::connection(format!("connection closed: {reason}")));
+                self.events.push_back(Event::Closed { error: None });
+            }
+            State::Idle | State::Connecting | State::Connected => {
+                let err = Error::connection(format!("connection closed: {reason}"));
+                self.fail_everything(err.clone());
+                self.events.push_back(Event::Closed { error: Some(err) });
+            }
+        }
     }
 
     fn fail_everything(&mut self, err: Error) {
+        let waiting_reruns = self.fetches_waiting_for_reruns();
+        for call in waiting_reruns {
+            self.complete(call, Err(err.clone()));
+        }
         self.state = State::Closed;
+        self.reconnect = None;
         self.transmit.clear();
         self.results.clear();
         self.stmts.clear();
@@ -560,8 +667,8 @@ impl Session {
         self.deadlines.clear();
         let mut pending: Vec<(u64, Pending)> = self.pending.drain().collect();
         pending.sort_by_key(|(id, _)| *id);
-        if let Some(progress) = self.connect.take() {
-            self.complete(progress.call, Err(err.clone()));
+        if let Some(call) = self.connect.take().and_then(|p| p.call) {
+            self.complete(call, Err(err.clone()));
         }
         for (_, p) in pending {
             if let Some(call) = p.waiting.call() {
@@ -597,7 +704,8 @@ impl Session {
             Waiting::Version => self.on_version(reply),
             Waiting::Conn => self.on_conn(reply),
             Waiting::Options => self.on_options(reply),
-            Waiting::Query(call) => self.on_query(call, reply),
+            Waiting::Query(call, sql) => self.on_query(call, sql, reply),
+            Waiting::Rerun { result } => self.on_rerun(result, reply),
             Waiting::Fetch { call, result_id } => self.on_fetch_refused(call, result_id, reply),
             Waiting::Stmt { call, op } => self.on_stmt_reply(call, op, reply),
             Waiting::Schemaless { call, lines } => self.on_schemaless(call, &lines, reply),
@@ -644,7 +752,8 @@ impl Session {
 
     fn check_connected(&self) -> Result<()> {
         match self.state {
-            State::Connected => Ok(()),
+            // While reconnecting, calls wait for the new socket (bounded by their deadline).
+            State::Connected | State::Reconnecting => Ok(()),
             State::Idle | State::Connecting => Err(Error::connection("not connected yet")),
             State::Closing | State::Closed => Err(Error::connection("connection is closed")),
         }
@@ -656,9 +765,24 @@ impl Session {
         (call, self.check_connected())
     }
 
+    /// Sends a request that must not be repeated on a new socket once sent (see [`reconnect`]).
     fn send(&mut self, req_id: u64, expect: Expect, waiting: Waiting, frame: Frame) {
-        self.pending.insert(req_id, Pending { expect, waiting });
-        self.transmit.push_back(frame);
+        let why = match waiting {
+            Waiting::Stmt { .. } | Waiting::Describe { .. } => "prepared statements do not survive a reconnect",
+            Waiting::Fetch { .. } => "the result it reads was lost",
+            _ => "it may not be repeated",
+        };
+        let replay = self.replay_for(&frame, Some(why));
+        self.send_with(req_id, expect, waiting, frame, replay);
+    }
+
+    /// Sends a request, or holds it while reconnecting (the login's own requests excepted).
+    fn send_with(&mut self, req_id: u64, expect: Expect, waiting: Waiting, frame: Frame, replay: Replay) {
+        let hold = self.state == State::Reconnecting && waiting.call().is_some() && matches!(replay, Replay::Held(..));
+        self.pending.insert(req_id, Pending { expect, waiting, replay });
+        if !hold {
+            self.transmit.push_back(frame);
+        }
     }
 
     fn send_json(&mut self, req_id: u64, action: Action, waiting: Waiting, text: String) {
@@ -667,6 +791,7 @@ impl Session {
 
     /// A request nobody waits for (free_result, close of an abandoned statement).
     fn send_unanswered(&mut self, text: String) {
+        // While reconnecting there is nothing to free: the server forgot it with the socket.
         if self.state == State::Connected || self.state == State::Closing {
             self.transmit.push_back(Frame::Text(text));
         }
@@ -728,3 +853,5 @@ fn programming(message: impl Into<String>) -> Error {
 mod tests;
 #[cfg(test)]
 mod tests_resilience;
+#[cfg(test)]
+mod tests_reconnect;

@@ -1,6 +1,6 @@
 //! Schemaless writes (reference §6): one `insert` request per call.
 
-use super::{Action, CallId, Reply, Session, Waiting};
+use super::{Action, CallId, Expect, Frame, Reply, Session, Waiting};
 use crate::message::JsonReply;
 use crate::schemaless::{self, SchemalessRequest, SchemalessResult};
 
@@ -13,9 +13,10 @@ impl Session {
         match ready.and_then(|()| self.resolve_req_id(request.req_id)) {
             Err(e) => self.complete(call, Err(e)),
             Ok(req_id) => {
-                let text = schemaless::insert_request(req_id, request);
+                let frame = Frame::Text(schemaless::insert_request(req_id, request));
                 let waiting = Waiting::Schemaless { call, lines: request.lines.clone() };
-                self.send_json(req_id, Action::SchemalessInsert, waiting, text);
+                let replay = self.replay_for(&frame, schemaless::replay_hazard(request));
+                self.send_with(req_id, Expect::Json(Action::SchemalessInsert), waiting, frame, replay);
             }
         }
         call

@@ -158,6 +158,11 @@ impl Session {
     /// on success: completes at once with [`Reply::Done`].
     pub fn stmt_close(&mut self, stmt_id: u64) -> CallId {
         let call = self.new_call();
+        if self.lost.remove(&stmt_id).is_some() {
+            // Lost with a connection: nothing left to close.
+            self.complete(call, Ok(Reply::Done));
+            return call;
+        }
         if let Err(e) = self.v1_mut(stmt_id).map(|_| ()) {
             self.complete(call, Err(e));
             return call;
@@ -170,6 +175,7 @@ impl Session {
     /// Closes a statement of either kind without reporting back (its owner went away, or the
     /// session closes). Frees its results like the close calls; unknown ids are ignored.
     pub fn abandon_statement(&mut self, stmt_id: u64) {
+        self.lost.remove(&stmt_id);
         let Some(state) = self.stmts.get(&stmt_id) else { return };
         let action = match state {
             StmtState::V2(_) => Action::Stmt2Close,
@@ -203,6 +209,9 @@ impl Session {
 
     fn v1_mut(&mut self, stmt_id: u64) -> Result<&mut V1State> {
         self.check_connected()?;
+        if let Some(e) = self.lost_error(stmt_id) {
+            return Err(e);
+        }
         match self.stmts.get_mut(&stmt_id) {
             Some(StmtState::V1(v1)) => Ok(v1),
             Some(StmtState::V2(_)) => {
@@ -295,8 +304,9 @@ impl Session {
         let outcome = match op {
             StmtOp::Init { v2 } => {
                 let state = if v2 { StmtState::V2(V2State::default()) } else { StmtState::V1(V1State::default()) };
-                self.stmts.insert(reply.stmt_id, state);
-                Ok(Reply::StmtInit { stmt_id: reply.stmt_id })
+                let stmt_id = self.session_id(reply.stmt_id);
+                self.stmts.insert(stmt_id, state);
+                Ok(Reply::StmtInit { stmt_id })
             }
             StmtOp::Prepare2 { stmt_id } => match stmt2::parse_prepare_reply(&reply) {
                 Ok(p) => return self.prepared2(call, stmt_id, p),
@@ -346,7 +356,7 @@ impl Session {
                     for f in &mut info.fields {
                         f.bytes = f.ty.user_len(f.bytes);
                     }
-                    self.open_result(&info, Some(stmt_id));
+                    self.open_result(&mut info, Some(stmt_id), None);
                     Reply::Query(info)
                 })
             }

@@ -108,6 +108,12 @@ impl Session {
     /// Frees the statement's open results, then queues `stmt2_close`; completes with
     /// [`super::Reply::Done`]. Later calls on `stmt_id` fail with a Programming error.
     pub fn stmt2_close(&mut self, stmt_id: u64) -> CallId {
+        if self.lost.remove(&stmt_id).is_some() {
+            // Lost with a connection: nothing left to close.
+            let call = self.new_call();
+            self.complete(call, Ok(super::Reply::Done));
+            return call;
+        }
         let open = self.v2_mut(stmt_id).map(|_| ());
         self.checked_call(open, |s, call| {
             s.forget_stmt(stmt_id);
@@ -117,6 +123,9 @@ impl Session {
 
     fn v2_mut(&mut self, stmt_id: u64) -> Result<&mut V2State> {
         self.check_connected()?;
+        if let Some(e) = self.lost_error(stmt_id) {
+            return Err(e);
+        }
         match self.stmts.get_mut(&stmt_id) {
             Some(StmtState::V2(v2)) => Ok(v2),
             Some(StmtState::V1(_)) => {

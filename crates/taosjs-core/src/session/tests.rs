@@ -7,7 +7,17 @@ use crate::bind::{BindColumn, BindTable, ColumnValues};
 use crate::stmt2::Stmt2InitOptions;
 
 pub(super) fn events(s: &mut Session) -> Vec<(CallId, Result<Reply>)> {
-    std::iter::from_fn(|| s.poll_event()).map(|Event::Completed { call, outcome }| (call, outcome)).collect()
+    // Lifecycle events stay queued for the tests that read them.
+    let mut completed = Vec::new();
+    let mut other = VecDeque::new();
+    while let Some(e) = s.poll_event() {
+        match e {
+            Event::Completed { call, outcome } => completed.push((call, outcome)),
+            e => other.push_back(e),
+        }
+    }
+    s.events = other;
+    completed
 }
 
 pub(super) fn drain(s: &mut Session) -> Vec<Frame> {

@@ -36,6 +36,11 @@ export declare class NativeConnection {
   placeholders(sql: string): number
   /** A handle to give up on a later call (the last argument of every call). */
   newAbort(): NativeAbort
+  /**
+   * Calls `callback` with each event of the connection's life, from the event loop. The
+   * callback does not keep the process alive. Once per connection.
+   */
+  onEvent(callback: (arg: NativeEvent) => void): void
   /** The version the server reported when connecting. */
   serverVersion(): string
   /** Whether the connection accepts no more calls: closed, or the server went away. */
@@ -232,6 +237,24 @@ export interface NativeConnectOptions {
   maxOpenResults?: number
   /** REST: sockets open at once (busy or idle). */
   maxSockets?: number
+}
+
+/** One event of the connection's life (`ConnectionEvent` in the tokio driver). */
+export interface NativeEvent {
+  /** `'reconnecting'`, `'reconnected'` or `'close'`. */
+  kind: string
+  attempt?: number
+  /** Wait before the attempt, in ms (`'reconnecting'`). */
+  delayMs?: number
+  /** Why the connection was lost or the attempt failed (`'reconnecting'`). */
+  reason?: string
+  /** `host:port` of the endpoint now in use (`'reconnected'`). */
+  endpoint?: string
+  /**
+   * Why it closed for good, encoded as the addon encodes errors (`"<Class>: text"`);
+   * absent when closed by `close()`.
+   */
+  error?: string
 }
 
 /** One column of a result. */

@@ -1,7 +1,9 @@
+import { EventEmitter } from 'node:events'
+
 import { abortError, CallLimits, checkMs, checkSignal, MAX_MS, unlessAborted, type CallOptions } from './call.js'
 import { Cursor } from './cursor.js'
-import { callNative, ConnectionError, InterfaceError, NotSupportedError, ProgrammingError, StatementError } from './errors.js'
-import type { NativeAbort, NativeConnectOptions, NativeConnection, NativeModule, NativeResult, NativeStmtField } from './native.js'
+import { callNative, ConnectionError, fromNative, InterfaceError, NotSupportedError, ProgrammingError, StatementError } from './errors.js'
+import type { NativeAbort, NativeConnectOptions, NativeConnection, NativeEvent, NativeModule, NativeResult, NativeStmtField } from './native.js'
 import { RowStream, TaosResult, type RowArray, type RowObject } from './result.js'
 import { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
 import { insertTables, queryParams, Stmt, Stmt2, type BindTableData, type StatementHost, type TaosStmt2Option } from './statement.js'
@@ -61,11 +63,15 @@ export interface ConnectOptions extends ResultOptions {
    * declared dead within three intervals. 0 turns it off. Default 10000.
    */
   keepaliveMs?: number
-  /** Reconnect attempts after the connection is lost; 0 never reconnects, `Infinity` never gives up. Default 5. */
+  /**
+   * Reconnect attempts after the connection is lost (each tries every endpoint of the DSN in
+   * order); 0 never reconnects, `Infinity` never gives up. Default 5. See README, Resilience,
+   * for what is sent again after a reconnect.
+   */
   retries?: number
-  /** Wait before the second reconnect attempt (the first is immediate), doubled each time. Default 200. */
+  /** Wait before the second reconnect attempt (the first is immediate), doubled each time, in ms. Default 200. */
   retryBackoffMs?: number
-  /** Longest wait between reconnect attempts. Default 2000. */
+  /** Longest wait between reconnect attempts, in ms. Default 2000. */
   retryBackoffMaxMs?: number
   /** Results the connection may hold open on the server at once; more is refused. Default 1000. */
   maxOpenResults?: number
@@ -121,6 +127,31 @@ function optionsObject<T extends object>(options: T | undefined | null, what: st
   return options
 }
 
+/** `'reconnecting'`: the connection was lost (or an attempt failed); attempt `attempt` starts in `delayMs`. */
+export interface ReconnectingEvent {
+  attempt: number
+  delayMs: number
+  /** What was lost or why the previous attempt failed. */
+  reason: string
+}
+
+/** `'reconnected'`: logged in again (session state restored, safe requests sent again). */
+export interface ReconnectedEvent {
+  attempt: number
+  /** `host:port` of the endpoint in use now. */
+  endpoint: string
+}
+
+/** The events of a {@link Connection}, with their arguments. */
+export interface ConnectionEvents {
+  reconnecting: [event: ReconnectingEvent]
+  reconnected: [event: ReconnectedEvent]
+  /** The connection was lost and could not be restored (only emitted when someone listens). */
+  error: [error: Error]
+  /** Closed for good: by {@link Connection.close} (no error) or lost for good (the error). */
+  close: [error: Error | undefined]
+}
+
 /**
  * A connection to TDengine, the same API whichever the DSN's scheme: taosAdapter's WebSocket
  * (`ws://`, `wss://`) or REST API (`http://`, `https://`), or TDengine's client library
@@ -131,12 +162,17 @@ function optionsObject<T extends object>(options: T | undefined | null, what: st
  * (`statement2`, `statement`, `cursor.execute` with parameters) and schemaless writes reject with
  * a `NotSupportedError` that names the `ws://` DSN to use instead.
  *
+ * A connection that is lost reconnects (`retries`, see README, Resilience) and tells its
+ * listeners: it is an `EventEmitter` with `'reconnecting'`, `'reconnected'`, `'error'` and
+ * `'close'` (see {@link ConnectionEvents}).
+ *
  * The connection holds no credentials in JavaScript: they live in the native session only, so
  * neither `util.inspect` nor `JSON.stringify` of a connection, cursor, statement or result can
  * show them.
  */
-export class Connection implements AsyncDisposable, StatementHost {
+export class Connection extends EventEmitter<ConnectionEvents> implements AsyncDisposable, StatementHost {
   private closed = false
+  private closeEmitted = false
   private readonly open = new Set<RowStream>()
   private readonly resultOptions: ResultOptions
 
@@ -145,6 +181,8 @@ export class Connection implements AsyncDisposable, StatementHost {
     private readonly native: NativeConnection,
     options: ResultOptions,
   ) {
+    super()
+    native.onEvent((event) => this.onNativeEvent(event))
     this.resultOptions = {
       rowMode: options.rowMode,
       timestampAs: options.timestampAs,
@@ -153,9 +191,36 @@ export class Connection implements AsyncDisposable, StatementHost {
     }
   }
 
-  /** Whether the connection is closed: {@link Connection.close} was called, or the server went away. */
+  /**
+   * Whether the connection is closed for good: {@link Connection.close} was called, or it was
+   * lost and could not be restored. A connection that is reconnecting is not closed.
+   */
   get isClosed(): boolean {
     return this.closed || this.native.isClosed
+  }
+
+  private onNativeEvent(event: NativeEvent): void {
+    switch (event.kind) {
+      case 'reconnecting':
+        this.emit('reconnecting', { attempt: event.attempt ?? 0, delayMs: event.delayMs ?? 0, reason: event.reason ?? '' })
+        break
+      case 'reconnected':
+        this.emit('reconnected', { attempt: event.attempt ?? 0, endpoint: event.endpoint ?? '' })
+        break
+      case 'close': {
+        const error = event.error === undefined || event.error === null ? undefined : fromNative(event.error)
+        this.emitClose(error)
+        break
+      }
+    }
+  }
+
+  /** `'error'` (when listened to) then `'close'`, once. */
+  private emitClose(error: Error | undefined): void {
+    if (this.closeEmitted) return
+    this.closeEmitted = true
+    if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error)
+    this.emit('close', error)
   }
 
   /** Runs a statement that returns no rows (INSERT, CREATE, …) and resolves to the affected rows. */
@@ -291,6 +356,7 @@ export class Connection implements AsyncDisposable, StatementHost {
     for (const stream of [...this.open]) stream.closeBecauseConnectionClosed()
     this.open.clear()
     await callNative(() => this.native.close())
+    this.emitClose(undefined)
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -388,7 +454,7 @@ export class Connection implements AsyncDisposable, StatementHost {
 
   private checkOpen(): void {
     if (this.closed) throw new InterfaceError('the connection is closed')
-    if (this.native.isClosed) throw new ConnectionError('connection is closed: the server went away')
+    if (this.native.isClosed) throw new ConnectionError('connection is closed: it was lost and could not be restored')
   }
 }
 

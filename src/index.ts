@@ -35,7 +35,7 @@ export async function connect(dsnOrOptions?: string | null | ConnectOptions, opt
   return openConnection(loadNative(), dsnOrOptions ?? undefined, options)
 }
 
-export { Connection, type ConnectOptions, type ExecuteOptions, type QueryOptions } from './connection.js'
+export { Connection, type ConnectionEvents, type ConnectOptions, type ExecuteOptions, type QueryOptions, type ReconnectedEvent, type ReconnectingEvent } from './connection.js'
 export { RestClient, type RestClientOptions, type RestColumnMeta, type RestResponse, type RestSqlOptions } from './rest.js'
 export { Cursor, type ColumnDescription, type CursorExecuteOptions } from './cursor.js'
 export type { CallOptions } from './call.js'

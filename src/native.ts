@@ -118,14 +118,27 @@ export interface NativeConnectOptions {
   maxSockets?: number
 }
 
+/** An event of a connection's life. */
+export interface NativeEvent {
+  kind: 'reconnecting' | 'reconnected' | 'close' | (string & {})
+  attempt?: number
+  delayMs?: number
+  reason?: string
+  endpoint?: string
+  /** Why it closed for good, encoded like native errors (`"<Class>: text"`). */
+  error?: string
+}
+
 export interface NativeConnection {
   query(sql: string, reqId?: bigint | null, timeoutMs?: Ms, abort?: Abort): Promise<NativeResult>
   /** The number of `?` placeholders outside quotes and comments (no I/O). */
   placeholders(sql: string): number
   /** A handle that gives up on a call it is passed to. */
   newAbort(): NativeAbort
-  /** Closed by the client, or the server went away. */
+  /** Closed by the client, or lost and not restored (not while reconnecting). */
   readonly isClosed: boolean
+  /** Calls `callback` with each event of the connection's life; once per connection. */
+  onEvent(callback: (event: NativeEvent) => void): void
   serverVersion(): string
   /** Settles within a bound whatever the socket does. */
   close(): Promise<void>

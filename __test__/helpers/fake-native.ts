@@ -15,6 +15,7 @@ import type {
   NativeColumn,
   NativeConnectOptions,
   NativeConnection,
+  NativeEvent,
   NativeField,
   NativeModule,
   NativeResult,
@@ -347,6 +348,13 @@ export class FakeConnection implements NativeConnection {
 
   get isClosed(): boolean {
     return this.closed || this.gone
+  }
+
+  /** The connection's listener for lifecycle events (tests call it to play the driver). */
+  eventListener: ((event: NativeEvent) => void) | undefined
+
+  onEvent(callback: (event: NativeEvent) => void): void {
+    this.eventListener = callback
   }
 
   placeholders(sql: string): number {

@@ -3,11 +3,13 @@
 //! scheme). Results and statements are native objects of their own (`result.rs`,
 //! `statement.rs`).
 
-use napi::bindgen_prelude::{BigInt, PromiseRaw};
+use napi::bindgen_prelude::{BigInt, Function, PromiseRaw};
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
 use napi_derive::napi;
 use taosjs_core::{ConnectConfig, ConnectOverrides, ErrorKind, SchemalessRequest, Stmt2InitOptions};
 use taosjs_tokio::RestClient;
+use taosjs_tokio::ConnectionEvent;
 
 use crate::abort::{spawn, CallLimits, NativeAbort};
 use crate::error::{guarded, js_error, to_js};
@@ -56,6 +58,44 @@ pub struct NativeSchemalessOptions {
     pub ttl: Option<i32>,
     pub req_id: Option<BigInt>,
     pub table_name_key: Option<String>,
+}
+
+/// One event of the connection's life (`ConnectionEvent` in the tokio driver).
+#[napi(object)]
+pub struct NativeEvent {
+    /// `'reconnecting'`, `'reconnected'` or `'close'`.
+    pub kind: String,
+    pub attempt: Option<u32>,
+    /// Wait before the attempt, in ms (`'reconnecting'`).
+    pub delay_ms: Option<f64>,
+    /// Why the connection was lost or the attempt failed (`'reconnecting'`).
+    pub reason: Option<String>,
+    /// `host:port` of the endpoint now in use (`'reconnected'`).
+    pub endpoint: Option<String>,
+    /// Why it closed for good, encoded as the addon encodes errors (`"<Class>: text"`);
+    /// absent when closed by `close()`.
+    pub error: Option<String>,
+}
+
+impl From<ConnectionEvent> for NativeEvent {
+    fn from(e: ConnectionEvent) -> Self {
+        let none = NativeEvent { kind: String::new(), attempt: None, delay_ms: None, reason: None, endpoint: None, error: None };
+        match e {
+            ConnectionEvent::Reconnecting { attempt, delay, reason } => NativeEvent {
+                kind: "reconnecting".into(),
+                attempt: Some(attempt),
+                delay_ms: Some(delay.as_secs_f64() * 1000.0),
+                reason: Some(reason),
+                ..none
+            },
+            ConnectionEvent::Reconnected { attempt, endpoint } => {
+                NativeEvent { kind: "reconnected".into(), attempt: Some(attempt), endpoint: Some(endpoint), ..none }
+            }
+            ConnectionEvent::Closed { error } => {
+                NativeEvent { kind: "close".into(), error: error.map(|e| to_js(e).reason), ..none }
+            }
+        }
+    }
 }
 
 #[napi]
@@ -239,6 +279,21 @@ impl NativeConnection {
     #[napi(catch_unwind)]
     pub fn new_abort(&self) -> NativeAbort {
         NativeAbort::new()
+    }
+
+    /// Calls `callback` with each event of the connection's life, from the event loop. The
+    /// callback does not keep the process alive. Once per connection.
+    #[napi]
+    pub fn on_event(&self, callback: Function<'_, NativeEvent, ()>) -> napi::Result<()> {
+        // The native library reconnects by itself and tells nothing: no events there.
+        let Some(mut events) = self.client.events() else { return Ok(()) };
+        let tsfn = callback.build_threadsafe_function::<NativeEvent>().weak::<true>().callee_handled::<false>().build()?;
+        napi::bindgen_prelude::spawn(async move {
+            while let Some(event) = events.recv().await {
+                tsfn.call(NativeEvent::from(event), ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        });
+        Ok(())
     }
 
     /// The version the server reported when connecting.

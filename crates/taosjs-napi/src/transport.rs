@@ -95,6 +95,16 @@ impl Transport {
         }
     }
 
+    /// The connection's life (reconnecting, reconnected, closed for good), once. Only the
+    /// WebSocket session reconnects in the driver: the native library reconnects by itself and
+    /// tells nothing, and REST holds no session (every statement is a request of its own).
+    pub fn events(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<taosjs_tokio::ConnectionEvent>> {
+        match self {
+            Transport::Ws(c) => c.events(),
+            Transport::Native(_) | Transport::Rest(_) => None,
+        }
+    }
+
     pub fn server_version(&self) -> String {
         match self {
             Transport::Ws(c) => c.server_version(),

@@ -1,8 +1,11 @@
 //! The per-connection task: owns the WebSocket and the `Session`, applies commands, moves
-//! frames and time (the session's clock is the time since the task started), and resolves each
-//! call's oneshot when the session reports its completion.
+//! frames and time (the session's clock is the time since the task started), resolves each
+//! call's oneshot when the session reports its completion, and opens or drops sockets when the
+//! session says so (reconnects are the session's decisions: `SocketCommand`).
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -14,9 +17,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-use taosjs_core::{CallId, ConnectConfig, Error, Event, Frame, Instant, Reply, Scheme, Session};
+use taosjs_core::{CallId, ConnectConfig, Error, Event, Frame, Instant, Reply, Scheme, Session, SocketCommand};
 
-use crate::{mismatch, Command};
+use crate::{mismatch, Command, ConnectionEvent};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -25,51 +28,61 @@ pub(crate) async fn open_socket(config: &ConnectConfig) -> Result<Ws, Error> {
     if config.endpoints.is_empty() {
         return Err(Error::interface("no endpoint to connect to"));
     }
-    let connector = match config.scheme {
-        Scheme::Wss => Some(tls_connector(config)?),
+    let connector = connector(config)?;
+    let mut failures = Vec::new();
+    for index in 0..config.endpoints.len() {
+        match open_endpoint(config, index, connector.clone()).await {
+            Ok(ws) => return Ok(ws),
+            Err(e) => failures.push(e),
+        }
+    }
+    Err(Error::connection(format!("cannot connect to TDengine ({})", failures.join("; "))))
+}
+
+/// The WebSocket connector: TLS settings for `wss://` (see [`crate::tls`]), none for `ws://`.
+fn connector(config: &ConnectConfig) -> Result<Option<Connector>, Error> {
+    Ok(match config.scheme {
+        Scheme::Wss => Some(Connector::Rustls(Arc::new(crate::tls::client_config(config)?))),
         Scheme::Ws => None,
         Scheme::Native => {
             return Err(Error::interface("taos:// is the native client library's transport (taosjs-native), not a WebSocket"))
         }
         // Statements, schemaless and TMQ need the WebSocket API.
         Scheme::Http | Scheme::Https => return Err(config.rest_lacks("a WebSocket session")),
-    };
+    })
+}
+
+/// The WebSocket of endpoint `index`, within the connect timeout; the error names the endpoint.
+async fn open_endpoint(config: &ConnectConfig, index: usize, connector: Option<Connector>) -> Result<Ws, String> {
+    let endpoint = &config.endpoints[index];
+    let url = config.url(endpoint);
     let timeout = config.connect_timeout;
-    let mut failures = Vec::new();
-    for endpoint in &config.endpoints {
-        let url = config.url(endpoint);
-        // Blocks of wide results can be large; the server sets no limit either.
-        let ws_config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
-        let attempt =
-            tokio_tungstenite::connect_async_tls_with_config(url.as_str(), Some(ws_config), true, connector.clone());
-        match tokio::time::timeout(timeout, attempt).await {
-            Ok(Ok((ws, _response))) => return Ok(ws),
-            Ok(Err(e)) => failures.push(format!("{endpoint}: {e}")),
-            Err(_) => failures.push(format!("{endpoint}: no answer within {timeout:?}")),
-        }
+    // Blocks of wide results can be large; the server sets no limit either.
+    let ws_config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
+    let attempt = tokio_tungstenite::connect_async_tls_with_config(url.as_str(), Some(ws_config), true, connector);
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(Ok((ws, _response))) => Ok(ws),
+        Ok(Err(e)) => Err(format!("{endpoint}: {}", crate::tls::explain(&e).unwrap_or_else(|| e.to_string()))),
+        Err(_) => Err(format!("{endpoint}: no answer within {timeout:?}")),
     }
-    Err(Error::connection(format!("cannot connect to TDengine ({})", failures.join("; "))))
 }
 
-/// TLS settings for `wss://` (see [`crate::tls`]).
-fn tls_connector(config: &ConnectConfig) -> Result<Connector, Error> {
-    Ok(Connector::Rustls(Arc::new(crate::tls::client_config(config)?)))
-}
-
-/// Starts the task: logs in (the session bounds the login), answers on `connected`.
+/// Starts the task: logs in (the session bounds the login), answers on `connected`; reports
+/// the connection's life on `lifecycle`.
 pub(crate) fn spawn(
     ws: Ws,
+    config: ConnectConfig,
     session: Session,
     connected: oneshot::Sender<Result<String, Error>>,
     commands: mpsc::UnboundedReceiver<Command>,
     closed: Arc<AtomicBool>,
+    lifecycle: mpsc::UnboundedSender<ConnectionEvent>,
 ) {
-    let (sink, reader) = ws.split();
-    let (writer, write_failed) = Writer::spawn(sink);
     let mut driver = Driver {
-        reader,
-        writer,
-        write_failed,
+        socket: Some(Socket::new(ws)),
+        opening: None,
+        config: Arc::new(config),
+        lifecycle,
         session,
         origin: tokio::time::Instant::now(),
         responders: HashMap::new(),
@@ -136,10 +149,52 @@ impl Drop for Writer {
     }
 }
 
-struct Driver {
+/// An open WebSocket: the reading half, and the writer task with its failure report.
+struct Socket {
     reader: SplitStream<Ws>,
     writer: Writer,
     write_failed: mpsc::UnboundedReceiver<String>,
+}
+
+/// What happened on the socket.
+enum SocketEvent {
+    Message(Option<Result<Message, tokio_tungstenite::tungstenite::Error>>),
+    WriteFailed(String),
+}
+
+impl Socket {
+    fn new(ws: Ws) -> Socket {
+        let (sink, reader) = ws.split();
+        let (writer, write_failed) = Writer::spawn(sink);
+        Socket { reader, writer, write_failed }
+    }
+
+    /// The next thing that happens on `socket`; never, without one.
+    async fn next(socket: &mut Option<Socket>) -> SocketEvent {
+        let Some(s) = socket else { return std::future::pending().await };
+        tokio::select! {
+            message = s.reader.next() => SocketEvent::Message(message),
+            Some(reason) = s.write_failed.recv() => SocketEvent::WriteFailed(reason),
+        }
+    }
+}
+
+type Opening = Pin<Box<dyn Future<Output = Result<Ws, String>> + Send>>;
+
+/// The socket being opened; never, without one.
+async fn opened(opening: &mut Option<Opening>) -> Result<Ws, String> {
+    match opening {
+        Some(f) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+struct Driver {
+    socket: Option<Socket>,
+    /// A socket the session asked for, being opened.
+    opening: Option<Opening>,
+    config: Arc<ConnectConfig>,
+    lifecycle: mpsc::UnboundedSender<ConnectionEvent>,
     session: Session,
     /// The session's clock is the time since this instant.
     origin: tokio::time::Instant,
@@ -164,6 +219,7 @@ impl Driver {
     async fn run(mut self) {
         loop {
             self.transmit();
+            self.obey_socket_commands();
             self.dispatch_events();
             if self.session.is_closed() {
                 self.closed.store(true, Ordering::Release);
@@ -187,17 +243,37 @@ impl Driver {
                         self.session.close(now);
                     }
                 },
-                message = self.reader.next() => match message {
-                    Some(Ok(Message::Text(text))) => self.session.handle_frame(Frame::Text(text.as_str().to_owned())),
-                    Some(Ok(Message::Binary(bytes))) => self.session.handle_frame(Frame::Binary(Vec::from(bytes))),
+                event = Socket::next(&mut self.socket) => match event {
+                    SocketEvent::Message(Some(Ok(Message::Text(text)))) => self.session.handle_frame(Frame::Text(text.as_str().to_owned())),
+                    SocketEvent::Message(Some(Ok(Message::Binary(bytes)))) => self.session.handle_frame(Frame::Binary(Vec::from(bytes))),
                     // tungstenite answers pings itself; both count as life.
-                    Some(Ok(Message::Ping(p))) => self.session.handle_frame(Frame::Ping(Vec::from(p))),
-                    Some(Ok(Message::Pong(p))) => self.session.handle_frame(Frame::Pong(Vec::from(p))),
-                    Some(Ok(Message::Close(_))) | None => self.session.handle_disconnect("the server closed the connection"),
-                    Some(Ok(Message::Frame(_))) => {}
-                    Some(Err(e)) => self.session.handle_disconnect(&e.to_string()),
+                    SocketEvent::Message(Some(Ok(Message::Ping(p)))) => self.session.handle_frame(Frame::Ping(Vec::from(p))),
+                    SocketEvent::Message(Some(Ok(Message::Pong(p)))) => self.session.handle_frame(Frame::Pong(Vec::from(p))),
+                    SocketEvent::Message(Some(Ok(Message::Close(_))) | None) => {
+                        self.socket = None;
+                        self.session.handle_disconnect("the server closed the connection");
+                    }
+                    SocketEvent::Message(Some(Ok(Message::Frame(_)))) => {}
+                    SocketEvent::Message(Some(Err(e))) => {
+                        self.socket = None;
+                        self.session.handle_disconnect(&e.to_string());
+                    }
+                    SocketEvent::WriteFailed(reason) => {
+                        self.socket = None;
+                        self.session.handle_disconnect(&reason);
+                    }
                 },
-                Some(reason) = self.write_failed.recv() => self.session.handle_disconnect(&reason),
+                result = opened(&mut self.opening) => {
+                    self.opening = None;
+                    let now = self.now();
+                    match result {
+                        Ok(ws) => {
+                            self.socket = Some(Socket::new(ws));
+                            self.session.handle_socket_opened(now);
+                        }
+                        Err(reason) => self.session.handle_socket_failed(now, &reason),
+                    }
+                },
                 () = timer => {
                     let now = self.now();
                     self.session.handle_timeout(now);
@@ -241,10 +317,27 @@ impl Driver {
         self.dispatch_events();
     }
 
+    /// Opens and drops sockets as the session says.
+    fn obey_socket_commands(&mut self) {
+        while let Some(command) = self.session.poll_socket() {
+            self.socket = None;
+            self.opening = None;
+            if let SocketCommand::Open { endpoint } = command {
+                let config = Arc::clone(&self.config);
+                self.opening = Some(Box::pin(async move {
+                    let connector = connector(&config).map_err(|e| e.message)?;
+                    open_endpoint(&config, endpoint, connector).await
+                }));
+            }
+        }
+    }
+
     /// Hands what the session queued to the writer task (never waits for the peer).
     fn transmit(&mut self) {
         while let Some(frame) = self.session.poll_transmit() {
-            self.writer.send(match frame {
+            // Without a socket there is nobody to send to (the session holds what matters).
+            let Some(socket) = &self.socket else { continue };
+            socket.writer.send(match frame {
                 Frame::Text(t) => Message::text(t),
                 Frame::Binary(b) => Message::binary(b),
                 Frame::Ping(p) => Message::Ping(p.into()),
@@ -256,7 +349,23 @@ impl Driver {
 
     fn dispatch_events(&mut self) {
         while let Some(event) = self.session.poll_event() {
-            let Event::Completed { call, outcome } = event else { continue };
+            let (call, outcome) = match event {
+                Event::Completed { call, outcome } => (call, outcome),
+                Event::Reconnecting { attempt, delay, reason } => {
+                    let _ = self.lifecycle.send(ConnectionEvent::Reconnecting { attempt, delay, reason });
+                    continue;
+                }
+                Event::Reconnected { attempt, endpoint } => {
+                    let endpoint = self.config.endpoints.get(endpoint).map(ToString::to_string).unwrap_or_default();
+                    let _ = self.lifecycle.send(ConnectionEvent::Reconnected { attempt, endpoint });
+                    continue;
+                }
+                Event::Closed { error } => {
+                    let _ = self.lifecycle.send(ConnectionEvent::Closed { error });
+                    continue;
+                }
+                _ => continue,
+            };
             if Some(call) == self.connect_call {
                 self.connect_call = None;
                 let version = outcome.and_then(|reply| match reply {

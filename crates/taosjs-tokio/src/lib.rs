@@ -5,10 +5,11 @@
 //! frees — is the core's.
 //!
 //! API (stable for the napi layer): `Client::connect(ConnectConfig)`, `server_version`,
-//! `is_closed`, `query`, `fetch_block`, `free_result`, `close`; the write paths `stmt2_*` (init,
+//! `is_closed`, `events` (the connection's [`ConnectionEvent`]: reconnecting, reconnected, closed),
+//! `query`, `fetch_block`, `free_result`, `close`; the write paths `stmt2_*` (init,
 //! prepare, bind, exec, result, close), stmt v1 `stmt_*` and `schemaless_insert` (see each
-//! method; the bind input model is [`taosjs_core::bind`]). `wss://` uses rustls (public web roots
-//! plus `ConnectConfig::tls_ca_pem`). `ConnectConfig::connect_timeout` (default 10 s) bounds each
+//! method; the bind input model is [`taosjs_core::bind`]). `wss://` uses rustls with Node's
+//! `tls` options (`tls.rs`: `ca`, `cert`/`key`, `rejectUnauthorized`). `ConnectConfig::connect_timeout` (default 10 s) bounds each
 //! endpoint's upgrade here and the login in the session. Dropping the future of a call cancels it
 //! through the session ([`Session::cancel`]): what its reply produces is freed on the server. On
 //! wasm32 the crate compiles but `connect` returns NotSupported (the WASM binding will drive the
@@ -51,8 +52,23 @@ pub struct Client {
     timeout: Option<Duration>,
 }
 
+/// What happens to a connection besides its calls (the session decides; see
+/// `taosjs_core::session::reconnect`).
+#[derive(Debug, Clone)]
+pub enum ConnectionEvent {
+    /// The connection is lost (or a reconnect attempt failed): attempt `attempt` starts after
+    /// `delay`.
+    Reconnecting { attempt: u32, delay: Duration, reason: String },
+    /// Logged in again through `endpoint` (`host:port`).
+    Reconnected { attempt: u32, endpoint: String },
+    /// Closed for good: by `close` (`None`) or because it could not be restored.
+    Closed { error: Option<Error> },
+}
+
 struct Inner {
     commands: mpsc::UnboundedSender<Command>,
+    /// Taken by the first caller of [`Client::events`].
+    lifecycle: std::sync::Mutex<Option<mpsc::UnboundedReceiver<ConnectionEvent>>>,
     server_version: String,
     /// Set by the driver once the session accepts no more calls (closed, or the peer is gone).
     closed: Arc<AtomicBool>,
@@ -107,11 +123,18 @@ impl Client {
         let session = Session::new(SessionOptions::from(&config));
         let (commands, rx) = mpsc::unbounded_channel();
         let (connected_tx, connected_rx) = oneshot::channel();
+        let (lifecycle_tx, lifecycle_rx) = mpsc::unbounded_channel();
         let is_closed = Arc::new(AtomicBool::new(false));
-        driver::spawn(ws, session, connected_tx, rx, Arc::clone(&is_closed));
+        driver::spawn(ws, config, session, connected_tx, rx, Arc::clone(&is_closed), lifecycle_tx);
         // The session bounds the login (`connect_timeout`) and answers in any case.
         let server_version = connected_rx.await.map_err(|_| closed())??;
-        let inner = Inner { commands, server_version, closed: is_closed, next_ticket: AtomicU64::new(1) };
+        let inner = Inner {
+            commands,
+            lifecycle: std::sync::Mutex::new(Some(lifecycle_rx)),
+            server_version,
+            closed: is_closed,
+            next_ticket: AtomicU64::new(1),
+        };
         Ok(Client { inner: Arc::new(inner), timeout: None })
     }
 
@@ -130,12 +153,19 @@ impl Client {
         Err(Error::not_supported("connections are not available in the WebAssembly build yet"))
     }
 
+    /// The connection's life (reconnecting, reconnected, closed for good), for the first
+    /// caller only (`None` afterwards). The channel ends when the connection is closed for good.
+    pub fn events(&self) -> Option<mpsc::UnboundedReceiver<ConnectionEvent>> {
+        self.inner.lifecycle.lock().ok()?.take()
+    }
+
     /// The version the server reported when connecting.
     pub fn server_version(&self) -> String {
         self.inner.server_version.clone()
     }
 
-    /// Whether the connection accepts no more calls: `close` was called, or the server went away.
+    /// Whether the connection accepts no more calls: `close` was called, or it was lost and
+    /// could not be restored (a connection that is reconnecting is not closed).
     pub fn is_closed(&self) -> bool {
         self.inner.closed.load(Ordering::Acquire)
     }

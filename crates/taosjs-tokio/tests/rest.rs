@@ -9,7 +9,7 @@ use taosjs_core::{ConnectConfig, ErrorKind};
 use taosjs_tokio::{Client, RestClient};
 
 mod common;
-use common::{tls_proxy, TEST_CA};
+use common::{tls_data, tls_proxy, tls_proxy_with, TEST_CA};
 
 async fn server() -> ServerHandle {
     start(ServerConfig { port: 0, ..Default::default() }).await.expect("test server starts")
@@ -98,4 +98,34 @@ async fn https_works_with_a_trusted_ca_and_fails_without() {
     let e = within(RestClient::connect(&ConnectConfig::from_dsn(&dsn).unwrap())).await.err().unwrap();
     assert_eq!(e.kind, ErrorKind::Connection);
     assert!(e.message.to_lowercase().contains("certificate"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_takes_the_same_tls_options_as_wss() {
+    let s = server().await;
+    let proxy = tls_proxy_with(s.addr(), "self-signed", None).await;
+    let dsn = format!("https://root:taosdata@localhost:{}", proxy.port());
+    // Refused in words, naming the option that would trust it.
+    let e = within(RestClient::connect(&ConnectConfig::from_dsn(&dsn).unwrap())).await.err().unwrap();
+    assert_eq!(e.kind, ErrorKind::Connection);
+    assert!(e.message.contains("TLS: the server") && e.message.contains("option ca"), "{e}");
+    // A self-signed certificate given as `ca` is trusted.
+    let cfg = ConnectConfig { tls_ca_pem: Some(tls_data("self-signed.pem")), ..ConnectConfig::from_dsn(&dsn).unwrap() };
+    let rest = within(RestClient::connect(&cfg)).await.unwrap();
+    assert_eq!(within(rest.sql("select 1", None)).await.unwrap().blocks[0].rows, 1);
+    // rejectUnauthorized: false accepts it too.
+    let cfg = ConnectConfig { tls_verify: false, ..ConnectConfig::from_dsn(&dsn).unwrap() };
+    let rest = within(RestClient::connect(&cfg)).await.unwrap();
+    assert_eq!(within(rest.sql("select 1", None)).await.unwrap().blocks[0].rows, 1);
+    // A client certificate is sent when the server asks for one.
+    let proxy = tls_proxy_with(s.addr(), "server", Some("client-ca.pem")).await;
+    let dsn = format!("https://root:taosdata@localhost:{}", proxy.port());
+    let cfg = ConnectConfig {
+        tls_ca_pem: Some(tls_data("ca.pem")),
+        tls_cert_pem: Some(tls_data("client.pem")),
+        tls_key_pem: Some(tls_data("client.key")),
+        ..ConnectConfig::from_dsn(&dsn).unwrap()
+    };
+    let rest = within(RestClient::connect(&cfg)).await.unwrap();
+    assert_eq!(within(rest.sql("select 1", None)).await.unwrap().blocks[0].rows, 1);
 }

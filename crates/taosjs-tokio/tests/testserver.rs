@@ -5,10 +5,10 @@ use std::time::Duration;
 use taos_testserver::{start, ServerConfig, ServerHandle};
 use taosjs_core::block::{DecodedBlock, DecodedColumn, FixedData};
 use taosjs_core::{ConnectConfig, ConnectOverrides, DataType, ErrorKind, Precision, Stmt2InitOptions};
-use taosjs_tokio::Client;
+use taosjs_tokio::{Client, ConnectionEvent};
 
 mod common;
-use common::{tls_proxy, TEST_CA};
+use common::{tls_data, tls_proxy, tls_proxy_with, TEST_CA};
 
 async fn server() -> ServerHandle {
     start(ServerConfig { port: 0, ..Default::default() }).await.expect("test server starts")
@@ -105,6 +105,59 @@ async fn wss_works_with_a_trusted_ca_and_fails_without() {
     cfg.tls_ca_pem = Some("not a certificate".into());
     let e = within(Client::connect(cfg)).await.err().unwrap();
     assert_eq!(e.kind, ErrorKind::Interface);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_signed_certificate_is_trusted_when_given_as_ca_and_refused_in_words_otherwise() {
+    let s = server().await;
+    let proxy = tls_proxy_with(s.addr(), "self-signed", None).await;
+    let dsn = format!("wss://root:taosdata@localhost:{}", proxy.port());
+    let e = within(Client::connect(ConnectConfig::from_dsn(&dsn).unwrap())).await.err().unwrap();
+    assert_eq!(e.kind, ErrorKind::Connection);
+    assert!(e.message.contains("TLS: the server") && e.message.contains("option ca"), "{e}");
+
+    let cfg = ConnectConfig { tls_ca_pem: Some(tls_data("self-signed.pem")), ..ConnectConfig::from_dsn(&dsn).unwrap() };
+    let c = within(Client::connect(cfg)).await.unwrap();
+    exec(&c, "select 1").await;
+    c.close().await;
+
+    // Trusted for its own names only.
+    let other = format!("wss://root:taosdata@127.0.0.2:{}", proxy.port());
+    let cfg = ConnectConfig { tls_ca_pem: Some(tls_data("self-signed.pem")), ..ConnectConfig::from_dsn(&other).unwrap() };
+    if let Err(e) = within(Client::connect(cfg)).await {
+        assert!(e.message.contains("not for"), "{e}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reject_unauthorized_false_accepts_any_certificate() {
+    let s = server().await;
+    let proxy = tls_proxy(s.addr()).await;
+    let dsn = format!("wss://root:taosdata@localhost:{}", proxy.port());
+    let cfg = ConnectConfig { tls_verify: false, ..ConnectConfig::from_dsn(&dsn).unwrap() };
+    let c = within(Client::connect(cfg)).await.unwrap();
+    exec(&c, "select 1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_certificate_is_sent_when_the_server_asks_for_one() {
+    let s = server().await;
+    let proxy = tls_proxy_with(s.addr(), "server", Some("client-ca.pem")).await;
+    let dsn = format!("wss://root:taosdata@localhost:{}", proxy.port());
+    let trusted = || ConnectConfig { tls_ca_pem: Some(tls_data("ca.pem")), retries: 0, ..ConnectConfig::from_dsn(&dsn).unwrap() };
+    let cfg = ConnectConfig { tls_cert_pem: Some(tls_data("client.pem")), tls_key_pem: Some(tls_data("client.key")), ..trusted() };
+    let c = within(Client::connect(cfg)).await.unwrap();
+    exec(&c, "select 1").await;
+    c.close().await;
+
+    let e = within(Client::connect(trusted())).await.err().unwrap();
+    assert_eq!(e.kind, ErrorKind::Connection);
+    assert!(e.message.contains("cert"), "{e}");
+
+    let cfg = ConnectConfig { tls_cert_pem: Some(tls_data("client.pem")), ..trusted() };
+    let e = within(Client::connect(cfg)).await.err().unwrap();
+    assert_eq!(e.kind, ErrorKind::Interface);
+    assert!(e.message.contains("cert and key go together"), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,13 +352,42 @@ async fn after_close_every_call_is_a_connection_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_gone_is_a_connection_error() {
+async fn server_gone_without_retries_is_a_connection_error() {
     let s = server().await;
-    let c = within(Client::connect(config(&s))).await.unwrap();
+    let c = within(Client::connect(ConnectConfig { retries: 0, ..config(&s) })).await.unwrap();
     exec(&c, "select 1").await;
     within(s.shutdown()).await;
     let e = within(c.query("select 1", None)).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Connection, "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restarted_on_the_same_port_is_reconnected_to_and_calls_go_on() {
+    let s = server().await;
+    let port = s.addr().port();
+    let c = within(Client::connect(ConnectConfig { retry_backoff: Duration::from_millis(50), ..config(&s) })).await.unwrap();
+    let mut events = c.events().expect("first caller");
+    assert!(c.events().is_none(), "once");
+    exec(&c, "select 1").await;
+    within(s.shutdown()).await;
+    let _s = start(ServerConfig { port, ..Default::default() }).await.expect("the port is free again");
+    // Waits for the new connection, then runs there.
+    exec(&c, "select 1").await;
+    assert!(!c.is_closed());
+    let first = within(events.recv()).await.unwrap();
+    assert!(matches!(&first, ConnectionEvent::Reconnecting { attempt: 1, reason, .. } if reason.contains("connection lost")), "{first:?}");
+    loop {
+        match within(events.recv()).await.unwrap() {
+            ConnectionEvent::Reconnecting { .. } => continue,
+            ConnectionEvent::Reconnected { endpoint, .. } => {
+                assert_eq!(endpoint, format!("127.0.0.1:{port}"));
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    c.close().await;
+    assert!(matches!(within(events.recv()).await, Some(ConnectionEvent::Closed { error: None })));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -369,7 +451,8 @@ async fn a_socket_dropped_mid_query_fails_the_pending_call() {
             }
         }
     });
-    let c = within(Client::connect(ConnectConfig::from_dsn(&format!("ws://{addr}")).unwrap())).await.unwrap();
+    let config = ConnectConfig { retries: 0, ..ConnectConfig::from_dsn(&format!("ws://{addr}")).unwrap() };
+    let c = within(Client::connect(config)).await.unwrap();
     assert_eq!(c.server_version(), "3.3.7.5");
     let e = within(c.query("select 1", None)).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Connection, "{e}");

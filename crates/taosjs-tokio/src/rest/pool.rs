@@ -63,7 +63,10 @@ impl Connector {
                 let tls = tokio::time::timeout(limit, connector.connect(name.clone(), tcp))
                     .await
                     .map_err(|_| within("TLS handshake"))?
-                    .map_err(|e| Error::connection(format!("TLS with {base} failed: {e}")))?;
+                    .map_err(|e| {
+                        let why = crate::tls::explain_io(&e).unwrap_or_else(|| e.to_string());
+                        Error::connection(format!("TLS with {base} failed: {why}"))
+                    })?;
                 handshake(TokioIo::new(tls), base).await
             }
         }

@@ -66,11 +66,15 @@ impl ServerHandle {
     /// the adapter's process dies); the data stays. Clients get "connection refused" until
     /// [`start`](Self::start). Stopping a stopped server does nothing.
     pub async fn stop(&mut self) {
-        if let Some(listening) = self.listening.take() {
+        let mut listening = self.listening.take();
+        if let Some(listening) = listening.as_mut() {
             listening.accept_task.abort();
-            let _ = listening.accept_task.await; // the listening socket is closed once it returns
+            let _ = (&mut listening.accept_task).await; // the listening socket is closed once it returns
         }
         self.shared.faults.drop_connections().await;
+        // Only now: a dropped shutdown sender reads as "shut down gracefully" to a connection,
+        // which would then send a close frame (1001) instead of vanishing.
+        drop(listening);
     }
 
     /// Listens again on the same address and port, serving the same data. Starting a server that

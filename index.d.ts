@@ -43,6 +43,8 @@ export declare class NativeConnection {
   onEvent(callback: (arg: NativeEvent) => void): void
   /** The version the server reported when connecting. */
   serverVersion(): string
+  /** The timezone the connection was opened with (DSN or options), if any. */
+  timezone(): string | null
   /** Whether the connection accepts no more calls: closed, or the server went away. */
   get isClosed(): boolean
   /**
@@ -55,18 +57,18 @@ export declare class NativeConnection {
 
 /** What a statement produced: an affected-row count, or rows to stream. */
 export declare class NativeResult {
-  /** Whether the statement produced rows to read. */
-  get hasRows(): boolean
-  get affectedRows(): number
-  /** Timestamp precision of the rows. */
-  get precision(): Precision
-  get fields(): Array<NativeField>
   /**
-   * The next block as columns, or null once the server has no more rows (it then freed the
-   * result itself). One fetch at a time; after `close` a fetch is a ResultError. A fetch that
-   * times out or is aborted frees the result (its rows can no longer be read in order).
+   * The packed description (affected rows, precision, fields) and the blocks that came with
+   * it; null after the first call.
    */
-  fetchBlock(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeBlock | null>
+  take(): Buffer | null
+  /**
+   * The next blocks, packed (at least one unless flagged finished: the server has no more
+   * rows and freed the result itself). One fetch at a time; after `close` a fetch is a
+   * ResultError. A fetch that times out or is aborted frees the result (its rows can no
+   * longer be read in order).
+   */
+  fetchBatch(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<Buffer>
   /** Frees the result on the server now, unless the server already did. Idempotent. */
   close(): void
 }
@@ -191,21 +193,6 @@ export interface NativeBindTable {
   columns: Array<NativeBindColumn>
 }
 
-export interface NativeBlock {
-  rows: number
-  columns: Array<NativeColumn>
-}
-
-/**
- * One column: `nulls[i] == 1` marks NULL; fixed types as the matching typed array; variable
- * types as one Buffer where row `i` is `data[offsets[i]..offsets[i + 1]]`.
- */
-export interface NativeColumn {
-  nulls: Uint8Array
-  data: Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array | Buffer
-  offsets?: Int32Array
-}
-
 /**
  * Settings that override the DSN's (their JavaScript types checked by the TS facade; their
  * meaning and ranges by the core, which names the option in its error).
@@ -255,20 +242,6 @@ export interface NativeEvent {
    * absent when closed by `close()`.
    */
   error?: string
-}
-
-/** One column of a result. */
-export interface NativeField {
-  name: string
-  type: TypeId
-  /** TDengine's type name: `VARCHAR`, `DECIMAL(10,2)`, … */
-  typeName: string
-  /** User-visible length: the type size, n for VARCHAR(n)/NCHAR(n). */
-  bytes: number
-  /** Decimal precision (0 for other types). */
-  precision: number
-  /** Decimal scale (0 for other types). */
-  scale: number
 }
 
 /** Options of `schemalessInsert`. */

@@ -84,8 +84,9 @@ test('a server that goes away in the middle of a stream fails the loop with Conn
     { instanceOf: taos.ConnectionError },
   )
   t.truthy(err)
-  // The current block and the one requested ahead may both have arrived before the server went.
-  t.true(seen === 10 || seen === 20, `the rows of the blocks already received are delivered (saw ${seen})`)
+  // Blocks read ahead (by the native session and the stream) may have arrived before the server
+  // went; they are delivered, whole, and then the loop fails.
+  t.true(seen % 10 === 0 && seen >= 10 && seen <= 60, `the rows of the blocks already received are delivered (saw ${seen})`)
   t.true(result.closed)
 })
 

@@ -61,7 +61,7 @@ test('query streams rows across blocks and frees nothing twice', async (t) => {
   t.true(result.closed)
   const fake = native.connections[0]!
   t.deepEqual(fake.freed, [], 'an exhausted result is freed by the server, not again by us')
-  t.is(fake.calls.filter((c) => c.method === 'fetchBlock').length, 5) // 4 blocks + the end
+  t.is(fake.calls.filter((c) => c.method === 'fetchBatch').length, 5) // 4 blocks + the end
 })
 
 test('breaking out of for-await frees the result at once', async (t) => {
@@ -75,7 +75,7 @@ test('breaking out of for-await frees the result at once', async (t) => {
   const fake = native.connections[0]!
   t.deepEqual(fake.freed, [1])
   t.is(fake.openResults, 0)
-  t.is(fake.calls.filter((c) => c.method === 'fetchBlock').length, 3, 'the two blocks needed, and one requested ahead')
+  t.is(fake.calls.filter((c) => c.method === 'fetchBatch').length, 3, 'the two blocks needed, and one requested ahead')
   await t.throwsAsync(result.toArray(), { instanceOf: taos.InterfaceError, message: /the result is closed/ })
 })
 
@@ -152,19 +152,32 @@ test('a result with a column type taosjs does not know is a DataError and is fre
   t.deepEqual(native.connections[0]!.freed, [1])
 })
 
-test('the next block is requested while the current one is read, one request at a time', async (t) => {
-  const native = new FakeNative(() => ({ columns: numbers(30) }), 10)
+test('the next blocks are requested while the current one is read, one request at a time', async (t) => {
+  const native = new FakeNative(() => ({ columns: numbers(50) }), 10)
   const conn = await openConnection(native, undefined)
   const result = await conn.query('select')
   const it = result[Symbol.asyncIterator]()
   await it.next()
-  const fetches = () => native.connections[0]!.calls.filter((c) => c.method === 'fetchBlock').length
+  const fake = native.connections[0]!
+  const server = fake.results.get(1)!
+  const fetches = () => fake.calls.filter((c) => c.method === 'fetchBatch').length
+  // Until no request is in flight and the stream has taken in the answers (not a fixed sleep:
+  // a loaded machine may take longer).
+  const settled = async () => {
+    for (let turn = 0; turn < 5 || server.inFlight > 0; turn++) await new Promise((r) => setImmediate(r))
+  }
   t.is(fetches(), 2, 'block 2 requested as soon as block 1 arrived')
+  await settled()
+  t.is(fetches(), 3, 'while block 1 is read, blocks 2 and 3 come: two blocks wait at most')
   for (let i = 0; i < 9; i++) await it.next()
-  t.is(fetches(), 2, 'no second request while one is outstanding')
+  await settled()
+  t.is(fetches(), 3, 'nothing more while two blocks wait')
   await it.next()
-  t.is(fetches(), 3)
-  t.is((await result.toArray()).length, 19)
+  t.is(fetches(), 4, 'reading block 2 asks for block 4')
+  t.is((await result.toArray()).length, 39)
+  t.is(fake.results.size, 0)
+  t.is(fetches(), 6, '5 blocks and the end')
+  t.is(server.maxInFlight, 1, 'one request at a time')
 })
 
 test('blocks() streams columns without per-cell conversion; value() converts like rows', async (t) => {
@@ -186,6 +199,22 @@ test('blocks() streams columns without per-cell conversion; value() converts lik
   t.is(nonNull, 20) // every 5th value is NULL
   t.is(result.rowCount, 25)
   t.true(result.closed)
+})
+
+test('toColumns joins blocks of any size: validity and NULL bytes line up row by row', async (t) => {
+  for (const blockRows of [10, 8, 25]) {
+    const native = new FakeNative(() => ({ columns: numbers(53) }), blockRows)
+    const conn = await openConnection(native, undefined)
+    const cols = await (await conn.query('select')).toColumns()
+    const v = cols.columns[1]!
+    t.is(cols.rows, 53)
+    t.is(v.nullCount, 11)
+    for (let i = 0; i < 53; i++) {
+      t.is(v.nulls[i], i % 5 === 0 ? 1 : 0)
+      t.is((v.validity[i >> 3]! >> (i & 7)) & 1, i % 5 === 0 ? 0 : 1, `row ${i} of blocks of ${blockRows}`)
+      t.is(v.value(i), i % 5 === 0 ? null : i)
+    }
+  }
 })
 
 test('blocks() after reading rows one by one is refused; breaking out frees', async (t) => {

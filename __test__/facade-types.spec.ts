@@ -1,12 +1,14 @@
 import test from 'ava'
-import { cellReader, formatTimestamp, toTaosField, type ResultOptions } from '../src/types.js'
+import { formatTimestamp, toTaosField, type ResultOptions } from '../src/types.js'
+import { columnReader } from '../src/values.js'
 import { encodeColumn, field } from './helpers/fake-native.js'
 
 function read(type: number, values: unknown[], options: ResultOptions = {}, precision: 'ms' | 'us' | 'ns' = 'ms') {
   const f = toTaosField(field('c', type))
-  const reader = cellReader(f, precision, options)
+  const reader = columnReader(f, precision, options)
   const col = encodeColumn(type, values)
-  return values.map((_, i) => (col.nulls[i] ? null : reader(col, i)))
+  const view = reader.prepare(col)
+  return values.map((_, i) => (col.nulls[i] ? null : reader.read(view, i)))
 }
 
 test('millisecond timestamps are Dates by default', (t) => {

@@ -27,10 +27,10 @@ test('the loaded addon has the functions and methods the facade calls', (t) => {
   const native = createRequire(import.meta.url)('#native') as GeneratedModule
   t.is(typeof native.connect, 'function')
   t.is(typeof native.startTestServer, 'function')
-  for (const method of ['query', 'placeholders', 'newAbort', 'serverVersion', 'close', 'stmt2Init', 'stmtInit', 'schemalessInsert'] as const) {
+  for (const method of ['query', 'placeholders', 'newAbort', 'serverVersion', 'timezone', 'close', 'stmt2Init', 'stmtInit', 'schemalessInsert'] as const) {
     t.is(typeof native.NativeConnection.prototype[method], 'function', method)
   }
-  for (const method of ['fetchBlock', 'close'] as const) {
+  for (const method of ['take', 'fetchBatch', 'close'] as const) {
     t.is(typeof native.NativeResult.prototype[method], 'function', `NativeResult.${method}`)
   }
   for (const method of ['prepare', 'bind', 'exec', 'result', 'close'] as const) {

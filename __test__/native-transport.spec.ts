@@ -58,6 +58,23 @@ for (const precision of ['ms', 'us', 'ns'] as const) {
     }
     const [row] = await (await native.query(`select c_i64, c_u64, c_nc, c_vb, c_d64, c_blob from ${db}.d_native order by ts limit 1`)).toArray()
     t.deepEqual(row, [9223372036854775807n, 18446744073709551614n, 'ü😀', Buffer.from('00ff10', 'hex'), '99999999.99', Buffer.from('blob')])
+    // Columns and Arrow: the same buffers, masks and values through both transports.
+    const all = `select * from ${db}.st order by ts`
+    const [nc, wc] = [await (await native.query(all)).toColumns(), await (await ws.query(all)).toColumns()]
+    t.is(nc.rows, wc.rows)
+    for (let c = 0; c < wc.columns.length; c++) {
+      const [n, w] = [nc.columns[c]!, wc.columns[c]!]
+      t.is(n.data.constructor.name, w.data.constructor.name, `${w.field.name}: kind`)
+      t.deepEqual([...n.validity], [...w.validity], `${w.field.name}: validity`)
+      t.deepEqual(
+        Array.from({ length: nc.rows }, (_, r) => n.value(r)),
+        Array.from({ length: wc.rows }, (_, r) => w.value(r)),
+        `${w.field.name}: values`,
+      )
+    }
+    const [na, wa] = [await (await native.query(all)).toArrow(), await (await ws.query(all)).toArrow()]
+    t.deepEqual(na.schema.fields.map(String), wa.schema.fields.map(String))
+    t.deepEqual(na.toArray().map((r) => r.toJSON()), wa.toArray().map((r) => r.toJSON()))
   })
 }
 

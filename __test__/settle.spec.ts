@@ -110,6 +110,22 @@ const METHODS: Record<string, Setup> = {
     const r = await conn.query(`select * from ${db}.t`)
     return () => r.blocks()[Symbol.asyncIterator]().next()
   },
+  'TaosResult.rowBatches': async ({ conn }) => {
+    const r = await conn.query(`select * from ${db}.t`)
+    return () => r.rowBatches()[Symbol.asyncIterator]().next()
+  },
+  'TaosResult.toColumns': async ({ conn }) => {
+    const r = await conn.query(`select * from ${db}.t`)
+    return () => r.toColumns()
+  },
+  'TaosResult.toArrow': async ({ conn }) => {
+    const r = await conn.query(`select * from ${db}.t`)
+    return () => r.toArrow()
+  },
+  'TaosResult.arrowBatches': async ({ conn }) => {
+    const r = await conn.query(`select * from ${db}.t`)
+    return () => r.arrowBatches()[Symbol.asyncIterator]().next()
+  },
   'Stmt2.prepare': async (rig) => {
     const s = await rig.conn.statement2()
     return () => s.prepare(`insert into ${db}.t values (?, ?)`)

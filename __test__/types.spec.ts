@@ -1,69 +1,18 @@
 import test from 'ava'
-import type { Precision } from '../src/index.js'
+import { BASE, EVERY_TYPE_NAMES, everyTypeTable, POINT_1_2 } from './helpers/every-type.js'
 import { dbName, open, useServer } from './helpers/server.js'
 
 const server = useServer(test)
 
-const COLUMNS = [
-  'ts timestamp',
-  'c_bool bool',
-  'c_i8 tinyint',
-  'c_i16 smallint',
-  'c_i32 int',
-  'c_i64 bigint',
-  'c_u8 tinyint unsigned',
-  'c_u16 smallint unsigned',
-  'c_u32 int unsigned',
-  'c_u64 bigint unsigned',
-  'c_f32 float',
-  'c_f64 double',
-  'c_vc varchar(32)',
-  'c_nc nchar(16)',
-  'c_vb varbinary(32)',
-  'c_geo geometry(64)',
-  'c_d64 decimal(10,2)',
-  'c_d128 decimal(30,10)',
-  'c_blob blob',
-].join(', ')
-
-const VALUES = [
-  'true', '-128', '-32768', '-2147483648', '-9223372036854775807',
-  '255', '65535', '4294967295', '18446744073709551614',
-  '3.14', '-1.5e300', "'hello'", "'温度°C😀'", "'\\x010203'", "'POINT(1 2)'",
-  '-12.34', '123456789.0123456789', "'\\x00ff'",
-].join(', ')
-
-const NULLS = Array.from({ length: 18 }, () => 'null').join(', ')
-
-/** 2023-11-14T22:13:20.123456789Z in each precision's unit. */
-const BASE: Record<Precision, bigint> = {
-  ms: 1700000000123n,
-  us: 1700000000123456n,
-  ns: 1700000000123456789n,
-}
-
-const POINT_1_2 = Buffer.from('0101000000000000000000f03f0000000000000040', 'hex')
-
 for (const precision of ['ms', 'us', 'ns'] as const) {
   test(`every type round-trips with NULLs in ${precision} precision`, async (t) => {
     const conn = await open(t, server().dsn)
-    const db = dbName(`types_${precision}`)
-    await conn.execute(`create database ${db} precision '${precision}'`)
-    t.teardown(() => conn.execute(`drop database if exists ${db}`).then(() => undefined))
-    await conn.execute(`create table ${db}.t (${COLUMNS})`)
+    const table = await everyTypeTable(t, conn, 'types', precision)
     const ts = BASE[precision]
-    t.is(await conn.execute(`insert into ${db}.t values (${ts}, ${VALUES}) (${ts + 1n}, ${NULLS})`), 2)
 
-    const result = await conn.query(`select * from ${db}.t order by ts`)
+    const result = await conn.query(`select * from ${table} order by ts`)
     t.is(result.precision, precision)
-    t.deepEqual(
-      result.fields.map((f) => f.typeName),
-      [
-        'TIMESTAMP', 'BOOL', 'TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'TINYINT UNSIGNED', 'SMALLINT UNSIGNED',
-        'INT UNSIGNED', 'BIGINT UNSIGNED', 'FLOAT', 'DOUBLE', 'VARCHAR', 'NCHAR', 'VARBINARY', 'GEOMETRY',
-        'DECIMAL(10,2)', 'DECIMAL(30,10)', 'BLOB',
-      ],
-    )
+    t.deepEqual(result.fields.map((f) => f.typeName), EVERY_TYPE_NAMES)
     t.deepEqual(result.fields.map((f) => f.bytes).slice(12, 16), [32, 16, 32, 64])
     const [full, empty] = await result.toArray()
 

@@ -175,6 +175,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
   private closeEmitted = false
   private readonly open = new Set<RowStream>()
   private readonly resultOptions: ResultOptions
+  /** The connection's timezone (for Arrow timestamps). */
+  private readonly timezone: string | undefined
 
   /** @internal */
   constructor(
@@ -183,6 +185,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
   ) {
     super()
     native.onEvent((event) => this.onNativeEvent(event))
+    this.timezone = native.timezone?.() ?? undefined
     this.resultOptions = {
       rowMode: options.rowMode,
       timestampAs: options.timestampAs,
@@ -244,7 +247,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
   async query<Row>(sql: string, options: QueryOptions = {}): Promise<TaosResult<Row>> {
     const merged = this.merge(options)
     const stream = await this.runStatement(sql, { ...options, ...merged })
-    return new TaosResult<Row>(stream, merged.rowMode ?? 'array')
+    return new TaosResult<Row>(stream, merged.rowMode ?? 'array', this.timezone)
   }
 
   /** A PEP-249 cursor on this connection. */
@@ -327,7 +330,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
   /** @internal */
   openResult<Row>(native: NativeResult, options: ResultOptions, onClose?: () => void, limits: CallLimits = CallLimits.NONE): TaosResult<Row> {
     const merged = this.merge(options)
-    return new TaosResult<Row>(this.openStream(native, merged, onClose, limits), merged.rowMode ?? 'array')
+    return new TaosResult<Row>(this.openStream(native, merged, onClose, limits), merged.rowMode ?? 'array', this.timezone)
   }
 
   /** The server's version text, e.g. `'3.3.7.5'`. */
@@ -438,7 +441,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
       throw err
     }
     if (this.closed) stream.closeBecauseConnectionClosed()
-    else if (native.hasRows) this.open.add(stream)
+    else if (stream.hasRows) this.open.add(stream)
     return stream
   }
 

@@ -6,6 +6,7 @@
  * @internal
  */
 import type * as Generated from '../index.js'
+import { InterfaceError } from './errors.js'
 import { loadAddon } from './load-native.js'
 
 /**
@@ -48,6 +49,13 @@ export type FixedData =
   | Float64Array
 
 /**
+ * How the bytes of a variable column become JS strings: 0 bytes (VARBINARY, GEOMETRY, BLOB);
+ * 1 ASCII text (byte offsets are string offsets); 2 UTF-8 text, cut by `utf16Offsets`; 3 text
+ * that is not valid UTF-8 (decoded value by value).
+ */
+export type TextKind = 0 | 1 | 2 | 3
+
+/**
  * One column of a block. Fixed-width columns: `data` is the matching typed array. Variable
  * columns (VARCHAR, NCHAR as UTF-8, JSON, VARBINARY, GEOMETRY, BLOB, DECIMAL as text): `data` is
  * one Buffer and value `i` is `data[offsets[i] .. offsets[i + 1]]`.
@@ -57,6 +65,14 @@ export interface NativeColumn {
   nulls: Uint8Array
   data: FixedData | Buffer
   offsets?: Int32Array
+  /** Arrow's validity bitmap: bit `i % 8` of byte `i / 8`, 1 = a value. */
+  validity?: Uint8Array
+  /** Rows that are NULL. */
+  nullCount?: number
+  /** Variable columns: how to make strings (absent: per value, as UTF-8). */
+  text?: TextKind
+  /** `text === 2`: `rows + 1` offsets into the column's decoded string. */
+  utf16Offsets?: Int32Array
 }
 
 export interface NativeBlock {
@@ -64,11 +80,46 @@ export interface NativeBlock {
   columns: NativeColumn[]
 }
 
+/** What a result is, as its first batch describes it. */
+export interface NativeResultInfo {
+  /** Whether there are rows to read (a SELECT, SHOW, …). */
+  hasRows: boolean
+  affectedRows: number
+  precision: NativePrecision
+  fields: NativeField[]
+}
+
+/** Blocks as one native call brings them. */
+export interface NativeBatch {
+  /** In the first batch of a result only. */
+  info?: NativeResultInfo
+  blocks: NativeBlock[]
+  /** No block follows these (the server freed the result). */
+  finished: boolean
+}
+
 /**
- * What a statement produced, one native object per result: an affected-row count, or rows to
- * stream block by block. The session owns the result; `close` frees it on the server once.
+ * What a statement produced, as the addon hands it over: a description and the blocks that came
+ * with it (all of them over REST), then the next blocks batch by batch, each batch packed in one
+ * buffer ({@link unpackBatch}). The session owns the result; `close` frees it on the server once.
  */
-export interface NativeResult {
+export interface PackedResult {
+  /** The packed description and the blocks that came with it; null after the first call. */
+  take(): Buffer | null
+  /**
+   * The next packed blocks (at least one, unless finished). One call at a time. A fetch that
+   * times out or is aborted frees the result.
+   */
+  fetchBatch(timeoutMs?: Ms, abort?: Abort): Promise<Buffer>
+  /** Frees the result on the server unless it already is; idempotent. */
+  close(): void
+}
+
+/**
+ * A result described by properties and read block by block, as a TypeScript driver (the
+ * WebAssembly build's) or a fake hands it over.
+ */
+export interface BlockResult {
   /** Whether there are rows to read (a SELECT, SHOW, …). */
   readonly hasRows: boolean
   readonly affectedRows: number
@@ -81,6 +132,109 @@ export interface NativeResult {
   fetchBlock(timeoutMs?: Ms, abort?: Abort): Promise<NativeBlock | null>
   /** Frees the result on the server unless it already is; idempotent. */
   close(): void
+}
+
+/** What a statement produced, one native object per result (see each kind). */
+export type NativeResult = PackedResult | BlockResult
+
+/** The description and the blocks a result starts with. */
+export function firstBatch(native: NativeResult): NativeBatch {
+  if (!('take' in native)) {
+    const { hasRows, affectedRows, precision, fields } = native
+    return { info: { hasRows, affectedRows, precision, fields }, blocks: [], finished: !hasRows }
+  }
+  const packed = native.take()
+  if (packed === null) throw new InterfaceError('a result was read twice from the start')
+  return unpackBatch(packed)
+}
+
+/** The next blocks of a result, within `timeoutMs`, given up on with `abort`. */
+export async function nextBatch(native: NativeResult, timeoutMs: Ms, abort: Abort): Promise<NativeBatch> {
+  if ('take' in native) return unpackBatch(await native.fetchBatch(timeoutMs, abort))
+  const block = await native.fetchBlock(timeoutMs, abort)
+  return block === null ? { blocks: [], finished: true } : { blocks: [block], finished: false }
+}
+
+/** The layout of `crates/taosjs-napi/src/block.rs` (the other half of this function). */
+const FORMAT = 1
+const FINISHED = 1
+const INFO = 2
+const PRECISIONS: readonly NativePrecision[] = ['ms', 'us', 'ns']
+const TYPED: Array<(b: ArrayBuffer, offset: number, length: number) => FixedData> = [
+  () => new Uint8Array(0),
+  (b, o, n) => new Int8Array(b, o, n),
+  (b, o, n) => new Uint8Array(b, o, n),
+  (b, o, n) => new Int16Array(b, o, n),
+  (b, o, n) => new Uint16Array(b, o, n),
+  (b, o, n) => new Int32Array(b, o, n),
+  (b, o, n) => new Uint32Array(b, o, n),
+  (b, o, n) => new BigInt64Array(b, o, n),
+  (b, o, n) => new BigUint64Array(b, o, n),
+  (b, o, n) => new Float32Array(b, o, n),
+  (b, o, n) => new Float64Array(b, o, n),
+]
+const KIND_VAR = 11
+
+/** Reads a packed batch: typed-array views over its one buffer, no copy. */
+export function unpackBatch(packed: Buffer): NativeBatch {
+  // Views need 8-byte alignment; a buffer that lacks it (never the addon's) is copied once.
+  const buf = packed.byteOffset % 8 === 0 ? packed : Buffer.from(new Uint8Array(packed))
+  const ab = buf.buffer as ArrayBuffer
+  const base = buf.byteOffset
+  const words = new Uint32Array(ab, base, 4)
+  if (words[0] !== FORMAT) throw new InterfaceError(`the native addon sent a batch in format ${words[0]}; this facade reads ${FORMAT} (rebuild the addon)`)
+  const flags = words[1]!
+  const blockCount = words[2]!
+  const dir = new Uint32Array(ab, base, words[3]!)
+  let w = 4
+  let info: NativeResultInfo | undefined
+  if ((flags & INFO) !== 0) {
+    const affected = (dir[w + 1]! | 0) * 4294967296 + dir[w]!
+    const fieldCount = dir[w + 4]!
+    const stringsOff = dir[w + 5]!
+    const stringsLen = dir[w + 6]!
+    const strings = buf.toString(dir[w + 7] === 1 ? 'latin1' : 'utf8', stringsOff, stringsOff + stringsLen)
+    const precision = PRECISIONS[dir[w + 3]!] ?? 'ms'
+    const hasRows = dir[w + 2] === 1
+    w += 8
+    const fields: NativeField[] = new Array(fieldCount)
+    for (let f = 0; f < fieldCount; f++, w += 8) {
+      fields[f] = {
+        name: strings.slice(dir[w + 4]!, dir[w + 5]!),
+        type: dir[w]!,
+        typeName: strings.slice(dir[w + 6]!, dir[w + 7]!),
+        bytes: dir[w + 1]!,
+        precision: dir[w + 2]!,
+        scale: dir[w + 3]!,
+      }
+    }
+    info = { hasRows, affectedRows: affected, precision, fields }
+  }
+  const blocks: NativeBlock[] = new Array(blockCount)
+  for (let b = 0; b < blockCount; b++) {
+    const rows = dir[w]!
+    const cols = dir[w + 1]!
+    w += 2
+    const columns: NativeColumn[] = new Array(cols)
+    for (let c = 0; c < cols; c++, w += 9) {
+      const kind = dir[w]!
+      const column: NativeColumn = {
+        nulls: new Uint8Array(ab, base + dir[w + 2]!, rows),
+        data: kind === KIND_VAR ? buf.subarray(dir[w + 4]!, dir[w + 4]! + dir[w + 5]!) : TYPED[kind]!(ab, base + dir[w + 4]!, rows),
+        validity: new Uint8Array(ab, base + dir[w + 3]!, (rows + 7) >>> 3),
+        nullCount: dir[w + 1]!,
+      }
+      if (kind === KIND_VAR) {
+        column.offsets = new Int32Array(ab, base + dir[w + 6]!, rows + 1)
+        const text = dir[w + 7]! as TextKind
+        column.text = text
+        if (text === 2) column.utf16Offsets = new Int32Array(ab, base + dir[w + 8]!, rows + 1)
+      }
+      columns[c] = column
+    }
+    blocks[b] = { rows, columns }
+  }
+  return info === undefined ? { blocks, finished: (flags & FINISHED) !== 0 } : { info, blocks, finished: (flags & FINISHED) !== 0 }
 }
 
 /** Lets a call be given up: `abort()` cancels it in the session, which frees what it produces. */
@@ -140,6 +294,8 @@ export interface NativeConnection {
   /** Calls `callback` with each event of the connection's life; once per connection. */
   onEvent(callback: (event: NativeEvent) => void): void
   serverVersion(): string
+  /** The timezone the connection was opened with (DSN or options), if any. */
+  timezone?(): string | null
   /** Settles within a bound whatever the socket does. */
   close(): Promise<void>
   stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean, timeoutMs?: Ms, abort?: Abort): Promise<NativeStmt2>

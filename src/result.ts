@@ -1,45 +1,18 @@
+import { columnBlock, concatBlocks, type ColumnBlock } from './columns.js'
+import { arrowSchema, loadArrow, recordBatch, type ArrowModule, type ArrowRecordBatch, type ArrowSchema, type ArrowTable } from './arrow.js'
 import { CallLimits, unlessAborted, type CallOptions } from './call.js'
 import { AbortError, callNative, InterfaceError, ResultError } from './errors.js'
-import type { NativeBlock, NativeColumn, NativeResult } from './native.js'
-import {
-  cellReader,
-  toTaosField,
-  type CellReader,
-  type Precision,
-  type ResultOptions,
-  type RowMode,
-  type TaosField,
-} from './types.js'
+import { firstBatch, nextBatch, type NativeBatch, type NativeBlock, type NativeResult } from './native.js'
+import { rowReader, type RowReader } from './rows.js'
+import { toTaosField, type Precision, type ResultOptions, type RowMode, type TaosField } from './types.js'
+import { columnReader, type ColumnReader } from './values.js'
+
+export type { ColumnBlock, ResultColumn } from './columns.js'
 
 /** A row as an array of values in column order. */
 export type RowArray = unknown[]
 /** A row as an object keyed by column name. */
 export type RowObject = Record<string, unknown>
-
-/**
- * One block of a result as columns, as it arrived from the server: no per-cell conversion unless
- * {@link ResultColumn.value} is called.
- */
-export interface ColumnBlock {
-  rows: number
-  columns: ResultColumn[]
-}
-
-/** One column of a {@link ColumnBlock}. */
-export interface ResultColumn {
-  field: TaosField
-  /** One byte per row, 1 = NULL. */
-  nulls: Uint8Array
-  /**
-   * Raw values. Fixed-width types: the matching typed array (BOOL as 0/1 in a Uint8Array,
-   * TIMESTAMP as a BigInt64Array in the result's unit, NULL slots hold 0). Variable types: one
-   * Buffer (UTF-8 for VARCHAR/NCHAR/JSON/DECIMAL text), value `i` at `offsets[i]..offsets[i + 1]`.
-   */
-  data: NativeColumn['data']
-  offsets: Int32Array | undefined
-  /** Value `row` converted exactly as in rows (`null` for NULL). */
-  value(row: number): unknown
-}
 
 /** @internal */
 export const NOT_READY: unique symbol = Symbol('not ready')
@@ -53,55 +26,70 @@ export interface Closable {
   closeBecauseConnectionClosed(): void
 }
 
+/** Blocks the stream keeps ahead of its reader. */
+const QUEUED_BLOCKS = 2
+
 /**
- * Reads one result (a {@link NativeResult}) block by block and turns blocks into rows. Shared by
- * {@link TaosResult} and the cursor; built only by `Connection.openStream`. Holds at most two
- * blocks: the current and the next.
+ * Reads one result (a {@link NativeResult}) block by block and turns blocks into rows: each
+ * column prepared once per block (`values.ts`), each row read from those views by a row function
+ * compiled for the result's columns (`rows.ts`). Shared by
+ * {@link TaosResult} and the cursor; built only by `Connection.openStream`. Holds at most a few
+ * blocks: the one being read, {@link QUEUED_BLOCKS} queued and one request in flight.
  *
  * @internal
  */
 export class RowStream implements Closable {
   readonly fields: TaosField[]
   readonly precision: Precision
-  private readonly readers: CellReader[]
+  readonly hasRows: boolean
+  readonly affectedRows: number
+  private readonly readers: ColumnReader[]
   private readonly keys: string[]
-  private block: NativeBlock | null = null
+  /** Row readers by mode, made on first use; `loaded` is the block each has loaded. */
+  private readonly rowReaders: Partial<Record<RowMode, { reader: RowReader; loaded: NativeBlock | null }>> = {}
+  /** Blocks that arrived and are not read yet. */
+  private readonly queue: NativeBlock[]
+  /** The block being read as rows, and the next row of it. */
+  private current: NativeBlock | null = null
   private index = 0
-  /** The server has no more data for this result (it freed it itself). */
+  /** The server has no more blocks (it freed the result itself). */
   private exhausted: boolean
   private closed = false
   private closedReason: string | undefined
   /** Reads run one after another, so blocks are never read out of order. */
-  private queue: Promise<void> = Promise.resolve()
+  private serial: Promise<void> = Promise.resolve()
   private pending = 0
-  /** The request for the block after the current one, sent as soon as the current one arrived. */
-  private prefetched: Promise<NativeBlock | null> | null = null
+  /** The request for more blocks, sent while the queued ones are read. */
+  private request: Promise<NativeBatch> | null = null
+  /** The limits of the read in progress: a request sent ahead carries them too. */
+  private reading: CallLimits
   /** Rows handed out so far. */
   rowsRead = 0
   /** Callbacks of {@link RowStream.whenDetached}, run once. */
   private detachedCallbacks: Array<() => void> | null = []
 
+  /**
+   * @param native - the result's native object; its description and first blocks are read now
+   * @param limits - the statement's: they govern every block fetch too
+   */
   constructor(
     private readonly native: NativeResult,
     options: ResultOptions,
     private readonly onClose: (stream: RowStream) => void,
-    /** The statement's limits: they govern every block fetch too. */
     private readonly limits: CallLimits = CallLimits.NONE,
   ) {
-    this.fields = native.fields.map(toTaosField)
-    this.precision = native.precision
-    this.readers = this.fields.map((f) => cellReader(f, this.precision, options))
+    this.reading = limits
+    const first = firstBatch(native)
+    const info = first.info
+    if (info === undefined) throw new InterfaceError('a result arrived without its description')
+    this.fields = info.fields.map(toTaosField)
+    this.precision = info.precision
+    this.hasRows = info.hasRows
+    this.affectedRows = info.affectedRows
+    this.readers = this.fields.map((f) => columnReader(f, this.precision, options))
     this.keys = this.fields.map((f) => f.name)
-    this.exhausted = !native.hasRows
-  }
-
-  /** Whether the statement produced rows (still open on the server or not). */
-  get hasRows(): boolean {
-    return this.native.hasRows
-  }
-
-  get affectedRows(): number {
-    return this.native.affectedRows
+    this.queue = first.blocks
+    this.exhausted = first.finished || !info.hasRows
   }
 
   get isClosed(): boolean {
@@ -125,170 +113,235 @@ export class RowStream implements Closable {
     for (const done of callbacks) done()
   }
 
+  /** What `JSON.stringify` shows: the description, not the blocks held. */
+  toJSON(): object {
+    return { fields: this.fields, precision: this.precision, affectedRows: this.affectedRows, rowsRead: this.rowsRead, closed: this.closed }
+  }
+
   /** The next row, or undefined at the end. `call`: the limits of the caller's call. */
   next(mode: RowMode, call: CallLimits = CallLimits.NONE): Promise<RowArray | RowObject | undefined> {
-    return this.serially(() => this.nextRow(mode, call))
+    return this.serially(call, async () => {
+      for (;;) {
+        const row = this.rowNow(mode)
+        if (row !== NOT_READY) return row
+        if (!(await this.more())) return undefined
+      }
+    })
   }
 
   /** Up to `count` rows (fewer at the end); concurrent calls get consecutive, disjoint runs. */
   take(count: number, mode: RowMode, call: CallLimits = CallLimits.NONE): Promise<Array<RowArray | RowObject>> {
-    return this.serially(async () => {
+    return this.serially(call, async () => {
       const rows: Array<RowArray | RowObject> = []
       while (rows.length < count) {
-        const block = this.block
-        if (!this.closed && block !== null && this.index < block.rows) {
-          rows.push(this.rowAt(block, this.index++, mode))
-          this.rowsRead++
+        const row = this.rowNow(mode)
+        if (row !== NOT_READY) {
+          rows.push(row)
           continue
         }
-        const row = await this.nextRow(mode, call)
-        if (row === undefined) break
-        rows.push(row)
+        if (!(await this.more())) break
       }
       return rows
     })
   }
 
-  /** The next whole block (rows not yet handed out), or undefined at the end. */
-  nextBlock(call: CallLimits = CallLimits.NONE): Promise<ColumnBlock | undefined> {
-    return this.serially(async () => {
+  /** The rest of the current block, or the next block's rows; an empty array at the end. */
+  nextRows(mode: RowMode, call: CallLimits = CallLimits.NONE): Promise<Array<RowArray | RowObject>> {
+    return this.serially(call, async () => {
       for (;;) {
-        if (this.closedReason !== undefined) throw new InterfaceError(this.closedReason)
-        if (this.closed) return undefined
-        const block = this.block
+        const block = this.current
         if (block !== null && this.index < block.rows) {
-          if (this.index > 0) throw new InterfaceError('blocks() cannot continue a block whose rows were already read one by one')
-          this.index = block.rows
-          this.rowsRead += block.rows
-          return this.columnBlock(block)
+          const reader = this.rowReader(mode, block)
+          const rows: Array<RowArray | RowObject> = new Array(block.rows - this.index)
+          for (let r = 0; r < rows.length; r++) rows[r] = reader.row(this.index++) as RowArray | RowObject
+          this.rowsRead += rows.length
+          return rows
         }
-        if (this.exhausted) {
-          this.finish()
-          return undefined
-        }
-        await this.fetchNextBlock(call)
+        if (this.loadNext()) continue
+        if (!(await this.more())) return []
       }
     })
   }
 
-  private columnBlock(block: NativeBlock): ColumnBlock {
-    return {
-      rows: block.rows,
-      columns: block.columns.map((c, i) => {
-        const reader = this.readers[i]!
-        return {
-          field: this.fields[i]!,
-          nulls: c.nulls,
-          data: c.data,
-          offsets: c.offsets,
-          value: (row: number) => (c.nulls[row] !== 0 ? null : reader(c, row)),
-        }
-      }),
-    }
+  /** The next whole block (rows not yet handed out), or undefined at the end. */
+  nextBlock(call: CallLimits = CallLimits.NONE): Promise<ColumnBlock | undefined> {
+    return this.serially(call, async () => {
+      const block = await this.nextRawBlock()
+      return block === undefined ? undefined : columnBlock(block, this.fields, this.readers)
+    })
+  }
+
+  /** Every remaining row as one block of columns (copied once when there are several blocks). */
+  allBlocks(call: CallLimits = CallLimits.NONE): Promise<ColumnBlock> {
+    return this.serially(call, async () => {
+      const blocks: NativeBlock[] = []
+      for (;;) {
+        const block = await this.nextRawBlock()
+        if (block === undefined) break
+        blocks.push(block)
+      }
+      const whole = blocks.length === 0 ? this.emptyBlock() : concatBlocks(blocks, this.fields.length)
+      return columnBlock(whole, this.fields, this.readers)
+    })
+  }
+
+  /** The next block as it arrived, not converted (for Arrow). */
+  nextNativeBlock(call: CallLimits = CallLimits.NONE): Promise<NativeBlock | undefined> {
+    return this.serially(call, () => this.nextRawBlock())
   }
 
   /**
    * The next row if it is already in memory and no read is queued, else {@link NOT_READY}:
-   * lets iteration skip the queue for all but the first row of each block.
+   * lets iteration skip the queue for all but the first row of each batch.
    */
   nextBuffered(mode: RowMode): RowArray | RowObject | typeof NOT_READY {
-    const block = this.block
-    if (this.pending > 0 || this.closed || block === null || this.index >= block.rows) return NOT_READY
+    if (this.pending > 0) return NOT_READY
+    return this.rowNow(mode)
+  }
+
+  /** The next row from blocks in memory (starting on the next block if needed), or NOT_READY. */
+  private rowNow(mode: RowMode): RowArray | RowObject | typeof NOT_READY {
+    if (this.closed) return NOT_READY
+    let block = this.current
+    if (block === null || this.index >= block.rows) {
+      if (!this.loadNext()) return NOT_READY
+      block = this.current!
+    }
     this.rowsRead++
-    return this.rowAt(block, this.index++, mode)
+    return this.rowReader(mode, block).row(this.index++) as RowArray | RowObject
   }
 
-  private serially<T>(op: () => Promise<T>): Promise<T> {
-    this.pending++
-    const run = this.queue.then(op, op)
-    const settled = () => {
-      this.pending--
+  /** The row reader of `mode`, with `block` loaded. */
+  private rowReader(mode: RowMode, block: NativeBlock): RowReader {
+    const r = (this.rowReaders[mode] ??= { reader: rowReader(this.readers, mode, this.keys), loaded: null })
+    if (r.loaded !== block) {
+      r.reader.load(block.columns)
+      r.loaded = block
     }
-    this.queue = run.then(settled, settled)
-    return run
+    return r.reader
   }
 
-  private async nextRow(mode: RowMode, call: CallLimits): Promise<RowArray | RowObject | undefined> {
+  /** Starts on the next queued block; false when none is queued. */
+  private loadNext(): boolean {
+    if (this.closed) return false
+    const block = this.queue.shift()
+    if (block === undefined) return false
+    this.checkShape(block)
+    this.current = block
+    this.index = 0
+    this.maybeRequest()
+    return true
+  }
+
+  private async nextRawBlock(): Promise<NativeBlock | undefined> {
     for (;;) {
-      if (this.closedReason !== undefined) throw new InterfaceError(this.closedReason)
-      if (this.closed) return undefined
-      const block = this.block
-      if (block !== null && this.index < block.rows) {
-        const row = this.rowAt(block, this.index++, mode)
-        this.rowsRead++
-        return row
+      if (this.current !== null && this.index < this.current.rows) {
+        throw new InterfaceError('blocks cannot continue a block whose rows were already read one by one')
       }
-      if (this.exhausted) {
-        this.finish()
-        return undefined
+      if (!this.closed) {
+        const block = this.queue.shift()
+        if (block !== undefined) {
+          this.checkShape(block)
+          this.rowsRead += block.rows
+          this.maybeRequest()
+          return block
+        }
       }
-      await this.fetchNextBlock(call)
+      if (!(await this.more())) return undefined
     }
   }
 
-  private async fetchNextBlock(call: CallLimits): Promise<void> {
-    const limits = this.limits.or(call)
-    const pending = this.prefetched ?? this.requestBlock(limits)
-    this.prefetched = null
-    let next: NativeBlock | null
+  private emptyBlock(): NativeBlock {
+    const columns = this.fields.map(() => ({ nulls: new Uint8Array(0), data: new Uint8Array(0), offsets: new Int32Array(1) }))
+    return { rows: 0, columns }
+  }
+
+  private checkShape(block: NativeBlock): void {
+    if (block.columns.length !== this.fields.length) {
+      throw new ResultError(`block has ${block.columns.length} columns, the result has ${this.fields.length}`)
+    }
+  }
+
+  /**
+   * Waits for more blocks. False at the end (the result is then finished, or closed); throws
+   * when the result was closed with rows left or a read failed.
+   */
+  private async more(): Promise<boolean> {
+    if (this.closedReason !== undefined) throw new InterfaceError(this.closedReason)
+    if (this.closed) return false
+    if (this.queue.length > 0) return true
+    if (this.exhausted) {
+      this.finish()
+      return false
+    }
+    this.maybeRequest()
+    const limits = this.reading
     try {
       limits.throwIfAborted()
-      next = await (limits.signal === undefined ? pending : unlessAborted(pending, limits.signal, null))
+      // The request's own continuation queues what it brought.
+      const request = this.request!
+      await (limits.signal === undefined ? request : unlessAborted(request, limits.signal, null))
     } catch (err) {
-      if (err instanceof AbortError) {
-        // The rows cannot be read in order any more: free the result now.
-        this.closedReason ??= 'reading this result was aborted'
-        this.close()
-        throw err
-      }
-      // The result is unusable now; later reads say why instead of looking like a clean end.
-      this.closedReason ??= `an earlier read of this result failed: ${(err as Error).message}`
+      // The rows cannot be read in order any more, or the result is unusable: free it now;
+      // later reads say why instead of looking like a clean end.
+      this.closedReason ??= err instanceof AbortError ? 'reading this result was aborted' : `an earlier read of this result failed: ${(err as Error).message}`
       this.close()
       throw err
     }
-    if (this.closed) return // closed while the fetch was in flight
-    if (next === null) {
-      this.exhausted = true
-      this.block = null
-      this.detached()
-      return
-    }
-    if (next.columns.length !== this.fields.length) {
-      throw new ResultError(`block has ${next.columns.length} columns, the result has ${this.fields.length}`)
-    }
-    this.block = next
-    this.index = 0
-    // Ask for the next block while this one is turned into rows: the server's answer and the JS
-    // work overlap. One request at a time per result (the core refuses a second), at most two
-    // blocks held.
-    this.prefetched = this.requestBlock(limits)
+    if (this.closed) return this.more() // closed while the request was in flight
+    return true
   }
 
-  private requestBlock(limits: CallLimits): Promise<NativeBlock | null> {
-    const request = callNative(() => this.native.fetchBlock(limits.timeoutMs ?? null, null))
-    // Errors surface when the block is awaited; a request abandoned by close() must not become
-    // an unhandled rejection.
-    request.catch(() => undefined)
-    return request
-  }
-
-  private rowAt(block: NativeBlock, i: number, mode: RowMode): RowArray | RowObject {
-    const columns = block.columns
-    const readers = this.readers
-    if (mode === 'object') {
-      const row: RowObject = {}
-      for (let c = 0; c < columns.length; c++) {
-        const col = columns[c]!
-        row[this.keys[c]!] = col.nulls[i] !== 0 ? null : readers[c]!(col, i)
+  /** Asks for more blocks when few are queued and none are on their way. */
+  private maybeRequest(): void {
+    if (this.request !== null || this.exhausted || this.closed) return
+    if (this.queue.length >= QUEUED_BLOCKS) return
+    const native = this.native
+    const timeoutMs = this.reading.timeoutMs ?? null
+    const request = callNative(() => nextBatch(native, timeoutMs, null)).then((batch) => {
+      if (this.request === request && !this.closed) {
+        this.request = null
+        this.queue.push(...batch.blocks)
+        if (batch.finished) {
+          this.exhausted = true
+          this.detached()
+        }
+        this.maybeRequest()
       }
-      return row
+      return batch
+    })
+    // Errors surface when the request is awaited; one abandoned by close() must not become an
+    // unhandled rejection.
+    request.catch(() => undefined)
+    this.request = request
+  }
+
+  /** Runs `op` after the reads before it, under the statement's limits and `call`'s. */
+  private serially<T>(call: CallLimits, op: () => Promise<T>): Promise<T> {
+    this.pending++
+    const read = () => {
+      this.reading = this.limits.or(call)
+      return op()
     }
-    const row: RowArray = new Array(columns.length)
-    for (let c = 0; c < columns.length; c++) {
-      const col = columns[c]!
-      row[c] = col.nulls[i] !== 0 ? null : readers[c]!(col, i)
+    const run = this.serial.then(read, read)
+    const settled = () => {
+      this.pending--
     }
-    return row
+    this.serial = run.then(settled, settled)
+    return run
+  }
+
+  private hasUnread(): boolean {
+    return !this.exhausted || this.queue.length > 0 || (this.current !== null && this.index < this.current.rows)
+  }
+
+  private release(): void {
+    this.closed = true
+    this.current = null
+    this.queue.length = 0
+    this.request = null // an answer still on its way is ignored (and cannot reject unhandled)
+    this.onClose(this)
+    this.detached()
   }
 
   /**
@@ -297,39 +350,27 @@ export class RowStream implements Closable {
    */
   close(): void {
     if (this.closed) return
-    if (!this.exhausted || (this.block !== null && this.index < this.block.rows)) this.closedReason ??= 'the result is closed'
-    this.closed = true
-    this.block = null
-    this.prefetched = null // an answer still on its way is ignored (and cannot reject unhandled)
-    if (!this.exhausted) {
+    if (this.hasUnread()) this.closedReason ??= 'the result is closed'
+    const onServer = !this.exhausted
+    this.release()
+    if (onServer) {
       try {
         this.native.close()
       } catch {
         // The connection is gone; the server frees the result with the session.
       }
     }
-    this.onClose(this)
-    this.detached()
   }
 
   /** Reached the end: frees nothing (the server already did) and later reads find no rows. */
   private finish(): void {
-    if (this.closed) return
-    this.closed = true
-    this.block = null
-    this.prefetched = null
-    this.onClose(this)
-    this.detached()
+    if (!this.closed) this.release()
   }
 
   closeBecauseConnectionClosed(): void {
     if (this.closed) return
-    if (!this.exhausted || (this.block !== null && this.index < this.block.rows)) this.closedReason = 'the connection is closed'
-    this.closed = true
-    this.block = null
-    this.prefetched = null
-    this.onClose(this)
-    this.detached()
+    if (this.hasUnread()) this.closedReason = 'the connection is closed'
+    this.release()
   }
 }
 
@@ -349,6 +390,8 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
   constructor(
     private readonly stream: RowStream,
     private readonly rowMode: RowMode,
+    /** The connection's timezone, for Arrow timestamps. */
+    private readonly timezone: string | undefined = undefined,
   ) {}
 
   /** The result's columns: name, type and length. Empty for statements without a result set. */
@@ -387,12 +430,14 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
   }
 
   /**
-   * Streams rows; at most two blocks are held at a time. Breaking out of the loop frees the
-   * result. The query's `timeoutMs` and `signal` govern each block fetch; {@link TaosResult.rows}
-   * takes other ones.
+   * Streams rows. Each block's columns are prepared once and rows handed out from memory; a few
+   * blocks are held at a time while the next ones are on their way. Breaking out of the loop
+   * frees the result. The query's `timeoutMs` and `signal` govern each block fetch;
+   * {@link TaosResult.rows} takes other ones, and {@link TaosResult.rowBatches} avoids even the
+   * one promise per row that `for await` costs.
    */
   [Symbol.asyncIterator](): AsyncIterator<Row> {
-    return this.iterate(CallLimits.NONE)
+    return this.iterateRows(CallLimits.NONE)
   }
 
   /**
@@ -401,10 +446,10 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
    */
   rows(options: CallOptions = {}): AsyncIterable<Row> {
     const limits = CallLimits.of(options)
-    return { [Symbol.asyncIterator]: () => this.iterate(limits) }
+    return { [Symbol.asyncIterator]: () => this.iterateRows(limits) }
   }
 
-  private iterate(call: CallLimits): AsyncIterator<Row> {
+  private iterateRows(call: CallLimits): AsyncIterator<Row> {
     const stream = this.stream
     const mode = this.rowMode
     return {
@@ -428,49 +473,116 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
   }
 
   /**
-   * Streams the result block by block as columns (typed arrays and buffers, no per-cell work):
-   * for column-wise processing or building Arrow vectors. Use it instead of row iteration, not
-   * after it. Breaking out of the loop frees the result. `options` govern each block fetch.
+   * Streams the rows a block at a time, as arrays of rows in the result's row mode: one promise
+   * per block instead of one per row. `options` govern each block fetch.
+   *
+   * ```ts
+   * for await (const rows of result.rowBatches()) for (const [ts, v] of rows) total += v
+   * ```
+   */
+  rowBatches(options: CallOptions = {}): AsyncIterable<Row[]> {
+    const stream = this.stream
+    const mode = this.rowMode
+    const call = CallLimits.of(options)
+    return iterate(stream, async () => {
+      const rows = await stream.nextRows(mode, call)
+      return rows.length === 0 ? undefined : (rows as Row[])
+    })
+  }
+
+  /**
+   * Streams the result block by block as columns (typed arrays and buffers, no per-cell work
+   * unless a value is asked for): for column-wise processing. Use it instead of row iteration,
+   * not after it. Breaking out of the loop frees the result. `options` govern each block fetch.
    */
   blocks(options: CallOptions = {}): AsyncIterable<ColumnBlock> {
     const stream = this.stream
     const call = CallLimits.of(options)
-    return {
-      [Symbol.asyncIterator]: () => ({
-        async next(): Promise<IteratorResult<ColumnBlock>> {
-          try {
-            const block = await stream.nextBlock(call)
-            return block === undefined ? { done: true, value: undefined } : { done: false, value: block }
-          } catch (err) {
-            stream.close()
-            throw err
-          }
-        },
-        async return(): Promise<IteratorResult<ColumnBlock>> {
-          stream.close()
-          return { done: true, value: undefined }
-        },
-      }),
+    return iterate(stream, () => stream.nextBlock(call))
+  }
+
+  /**
+   * Every remaining row as columns: one typed array per fixed-width column (BigInt64Array for
+   * BIGINT and TIMESTAMP, Float64Array for DOUBLE, Uint8Array for BOOL, …), one buffer with
+   * offsets per variable column, a NULL mask and Arrow's validity bitmap each (see
+   * {@link ResultColumn}). The blocks are copied once into whole columns (not at all when the
+   * result is one block). Frees the result.
+   */
+  async toColumns(options: CallOptions = {}): Promise<ColumnBlock> {
+    const call = CallLimits.of(options)
+    try {
+      return await this.stream.allBlocks(call)
+    } finally {
+      this.stream.close()
     }
+  }
+
+  /**
+   * Every remaining row as an Apache Arrow `Table` (one record batch per block), built from the
+   * blocks' buffers without converting cells: timestamps as Arrow timestamps in the result's unit
+   * (UTC, or the connection's `timezone`), BIGINT UNSIGNED as uint64, NCHAR/VARCHAR/JSON as utf8,
+   * VARBINARY/GEOMETRY/BLOB as binary, DECIMAL as Arrow decimals, NULLs as Arrow nulls. Needs the
+   * optional `apache-arrow` package (`npm install apache-arrow`). Frees the result.
+   */
+  async toArrow(options: CallOptions = {}): Promise<ArrowTable> {
+    const call = CallLimits.of(options)
+    const batches: ArrowRecordBatch[] = []
+    let arrow: ArrowModule
+    try {
+      arrow = await loadArrow('toArrow')
+      for (;;) {
+        const block = await this.stream.nextNativeBlock(call)
+        if (block === undefined) break
+        batches.push(recordBatch(arrow, block, this.arrowSchema(arrow)))
+      }
+    } finally {
+      this.stream.close()
+    }
+    return new arrow.Table(this.arrowSchema(arrow), batches)
+  }
+
+  /**
+   * Streams the result as Apache Arrow record batches, one per block (see
+   * {@link TaosResult.toArrow}). Breaking out of the loop frees the result.
+   */
+  arrowBatches(options: CallOptions = {}): AsyncIterable<ArrowRecordBatch> {
+    const stream = this.stream
+    const call = CallLimits.of(options)
+    let arrow: ArrowModule | undefined
+    return iterate(stream, async () => {
+      arrow ??= await loadArrow('arrowBatches')
+      const block = await stream.nextNativeBlock(call)
+      return block === undefined ? undefined : recordBatch(arrow, block, this.arrowSchema(arrow))
+    })
+  }
+
+  private schema: ArrowSchema | undefined
+
+  private arrowSchema(arrow: ArrowModule): ArrowSchema {
+    return (this.schema ??= arrowSchema(arrow, this.stream.fields, this.stream.precision, this.timezone))
   }
 
   /** All remaining rows, in the result's row mode. */
   async toArray(options: CallOptions = {}): Promise<Row[]> {
+    const call = CallLimits.of(options)
     const rows: Row[] = []
-    for await (const row of this.rows(options)) rows.push(row)
-    return rows
+    try {
+      for (;;) {
+        const batch = await this.stream.nextRows(this.rowMode, call)
+        if (batch.length === 0) return rows
+        for (let i = 0; i < batch.length; i++) rows.push(batch[i] as Row)
+      }
+    } catch (err) {
+      this.stream.close()
+      throw err
+    }
   }
 
   /** All remaining rows as objects keyed by column name (like the Python connector's `fetch_all_into_dict`). */
   async fetchAllIntoDict(options: CallOptions = {}): Promise<RowObject[]> {
     const call = CallLimits.of(options)
-    const rows: RowObject[] = []
     try {
-      for (;;) {
-        const row = await this.stream.next('object', call)
-        if (row === undefined) return rows
-        rows.push(row as RowObject)
-      }
+      return (await this.stream.take(Infinity, 'object', call)) as RowObject[]
     } finally {
       this.stream.close()
     }
@@ -483,5 +595,26 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+}
+
+/** An async iterable over `next()` results that frees the stream on errors and early exits. */
+function iterate<T>(stream: RowStream, next: () => Promise<T | undefined>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next(): Promise<IteratorResult<T>> {
+        try {
+          const value = await next()
+          return value === undefined ? { done: true, value: undefined } : { done: false, value }
+        } catch (err) {
+          stream.close()
+          throw err
+        }
+      },
+      async return(): Promise<IteratorResult<T>> {
+        stream.close()
+        return { done: true, value: undefined }
+      },
+    }),
   }
 }

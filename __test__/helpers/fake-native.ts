@@ -19,6 +19,7 @@ import type {
   NativeField,
   NativeModule,
   NativeResult,
+  PackedResult,
   NativeStmtField as StmtFieldShape,
   NativeTestServer,
   NativeTestServerOptions,
@@ -50,8 +51,6 @@ export function field(name: string, type: number, bytes = 8, precision = 0, scal
   const typeName = type === 17 || type === 21 ? `${base}(${precision},${scale})` : base
   return { name, type, typeName, bytes, precision, scale }
 }
-
-const PRECISIONS = ['ms', 'us', 'ns'] as const
 
 const ARRAY_FOR_TYPE: Record<number, new (n: number) => NativeColumn['data']> = {
   1: Int8Array,
@@ -103,9 +102,10 @@ export function stmtField(name: string, type: number, bindType: 1 | 2 | 3 | 4 = 
 }
 
 /** A result as the addon hands it out: described columns, blocks cut `blockRows` at a time. */
-export class FakeResult implements NativeResult {
+export class FakeResult implements PackedResult {
   closed = false
   private offset = 0
+  private taken = false
 
   constructor(
     readonly id: number,
@@ -119,10 +119,6 @@ export class FakeResult implements NativeResult {
     return this.columns.length > 0
   }
 
-  get precision(): NativeResult['precision'] {
-    return PRECISIONS[this.precisionCode]!
-  }
-
   get fields(): NativeField[] {
     return this.columns.map((c) => c.field)
   }
@@ -132,16 +128,38 @@ export class FakeResult implements NativeResult {
     return this.conn.results.has(this.id)
   }
 
-  async fetchBlock(): Promise<NativeBlock | null> {
-    this.conn.calls.push({ method: 'fetchBlock', args: [this.id] })
-    await new Promise((r) => setImmediate(r))
-    if (!this.hasRows) return null
+  /** The description (no block: the fake sends every block through `fetchBatch`). */
+  take(): Buffer | null {
+    if (this.taken) return null
+    this.taken = true
+    const info = { hasRows: this.hasRows, affectedRows: this.affectedRows, precision: this.precisionCode, fields: this.fields }
+    return packBatch({ info, blocks: [], finished: !this.hasRows })
+  }
+
+  /** Calls of `fetchBatch` not answered yet, and the most there ever were at once. */
+  inFlight = 0
+  maxInFlight = 0
+
+  /** One block per call, then the end. */
+  async fetchBatch(): Promise<Buffer> {
+    this.conn.calls.push({ method: 'fetchBatch', args: [this.id] })
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight)
+    try {
+      await new Promise((r) => setImmediate(r))
+      return this.nextBatch()
+    } finally {
+      this.inFlight--
+    }
+  }
+
+  private nextBatch(): Buffer {
+    if (!this.hasRows) return packBatch({ blocks: [], finished: true })
     if (this.closed) throw new Error('ResultError: the result is closed')
     if (!this.conn.results.has(this.id)) throw new Error('ResultError: [0xFFFF] result is nil')
     const total = this.columns[0]!.values.length
     if (this.offset >= total) {
       this.conn.results.delete(this.id) // the server frees an exhausted result itself
-      return null
+      return packBatch({ blocks: [], finished: true })
     }
     const end = Math.min(total, this.offset + this.conn.blockRows)
     const block: NativeBlock = {
@@ -149,7 +167,7 @@ export class FakeResult implements NativeResult {
       columns: this.columns.map((c) => encodeColumn(c.field.type, c.values.slice(this.offset, end))),
     }
     this.offset = end
-    return block
+    return packBatch({ blocks: [block], finished: false })
   }
 
   close(): void {
@@ -158,6 +176,75 @@ export class FakeResult implements NativeResult {
     this.conn.calls.push({ method: 'freeResult', args: [this.id] })
     if (this.conn.results.delete(this.id)) this.conn.freed.push(this.id)
   }
+}
+
+const TYPED_KINDS = ['', 'Int8Array', 'Uint8Array', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'BigInt64Array', 'BigUint64Array', 'Float32Array', 'Float64Array']
+
+/**
+ * Packs a batch as the addon does (crates/taosjs-napi/src/block.rs), written again from the
+ * layout so that the facade's unpacker is checked against an independent writer.
+ */
+export function packBatch(batch: {
+  info?: { hasRows: boolean; affectedRows: number; precision: number; fields: NativeField[] }
+  blocks: NativeBlock[]
+  finished: boolean
+}): Buffer {
+  const dir: number[] = [1, (batch.finished ? 1 : 0) | (batch.info ? 2 : 0), batch.blocks.length, 0]
+  const parts: Uint8Array[] = []
+  const offsets: number[] = []
+  const placeholders: Array<{ at: number; part: number }> = []
+  const add = (part: Uint8Array): number => {
+    parts.push(part)
+    return parts.length - 1
+  }
+  const ref = (part: number) => {
+    placeholders.push({ at: dir.length, part })
+    dir.push(0)
+  }
+  if (batch.info) {
+    const i = batch.info
+    let strings = ''
+    const bounds: number[] = []
+    for (const f of i.fields) {
+      for (const t of [f.name, f.typeName]) {
+        bounds.push(strings.length, strings.length + t.length)
+        strings += t
+      }
+    }
+    dir.push(i.affectedRows >>> 0, Math.floor(i.affectedRows / 4294967296), i.hasRows ? 1 : 0, i.precision, i.fields.length)
+    ref(add(Buffer.from(strings, 'utf8')))
+    dir.push(Buffer.byteLength(strings), 0)
+    i.fields.forEach((f, k) => dir.push(f.type, f.bytes, f.precision, f.scale, ...bounds.slice(k * 4, k * 4 + 4)))
+  }
+  for (const b of batch.blocks) {
+    dir.push(b.rows, b.columns.length)
+    for (const c of b.columns) {
+      const kind = c.offsets === undefined ? TYPED_KINDS.indexOf((c.data as Uint8Array)[Symbol.toStringTag]) : 11
+      const validity = new Uint8Array((b.rows + 7) >> 3)
+      c.nulls.forEach((n, r) => {
+        if (n === 0) validity[r >> 3]! |= 1 << (r & 7)
+      })
+      dir.push(kind, c.nulls.reduce((a, n) => a + n, 0))
+      ref(add(c.nulls))
+      ref(add(validity))
+      ref(add(new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength)))
+      dir.push(c.data.byteLength)
+      if (c.offsets !== undefined) ref(add(new Uint8Array(c.offsets.buffer, c.offsets.byteOffset, c.offsets.byteLength)))
+      else dir.push(0)
+      dir.push(0, 0) // text 0: the facade decodes value by value (the fake's text is always UTF-8)
+    }
+  }
+  dir[3] = dir.length
+  let cursor = Math.ceil((dir.length * 4) / 8) * 8
+  for (const p of parts) {
+    offsets.push(cursor)
+    cursor = Math.ceil((cursor + p.byteLength) / 8) * 8
+  }
+  for (const { at, part } of placeholders) dir[at] = offsets[part]!
+  const out = Buffer.alloc(cursor)
+  new Uint32Array(out.buffer, out.byteOffset, dir.length).set(dir)
+  parts.forEach((p, k) => out.set(p, offsets[k]!))
+  return out
 }
 
 class FakeAbort implements NativeAbort {
@@ -432,6 +519,10 @@ export class FakeConnection implements NativeConnection {
 
   serverVersion(): string {
     return '3.3.7.5'
+  }
+
+  timezone(): string | null {
+    return null
   }
 
   async close(): Promise<void> {

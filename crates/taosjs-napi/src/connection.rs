@@ -101,6 +101,8 @@ impl From<ConnectionEvent> for NativeEvent {
 #[napi]
 pub struct NativeConnection {
     client: Transport,
+    /// The timezone of the DSN or the options, if one was set (results' Arrow timestamps).
+    timezone: Option<String>,
 }
 
 fn overrides(options: Option<NativeConnectOptions>) -> napi::Result<ConnectOverrides> {
@@ -151,9 +153,10 @@ fn overrides(options: Option<NativeConnectOptions>) -> napi::Result<ConnectOverr
 pub fn connect(env: &Env, dsn: Option<String>, options: Option<NativeConnectOptions>) -> napi::Result<PromiseRaw<'_, NativeConnection>> {
     let overrides = overrides(options)?;
     let config = ConnectConfig::from_parts(dsn.as_deref(), overrides).map_err(to_js)?;
+    let timezone = config.timezone.clone();
     env.spawn_future(guarded(async move {
         let client = Transport::connect(config).await.map_err(to_js)?;
-        Ok(NativeConnection { client })
+        Ok(NativeConnection { client, timezone })
     }))
 }
 
@@ -163,7 +166,7 @@ pub fn connect(env: &Env, dsn: Option<String>, options: Option<NativeConnectOpti
 pub fn rest_client(url: String, options: Option<NativeConnectOptions>) -> napi::Result<NativeConnection> {
     let config = ConnectConfig::from_rest_url(&url, overrides(options)?).map_err(to_js)?;
     let client = RestClient::new(&config).map_err(to_js)?;
-    Ok(NativeConnection { client: Transport::Rest(client) })
+    Ok(NativeConnection { client: Transport::Rest(client), timezone: config.timezone.clone() })
 }
 
 pub(crate) fn req_id_of(req_id: Option<BigInt>) -> napi::Result<Option<u64>> {
@@ -198,7 +201,7 @@ impl NativeConnection {
         let client = self.client.within(limits.timeout());
         spawn(env, limits, async move {
             let (info, rows) = client.query(&sql, req_id).await.map_err(to_js)?;
-            Ok(NativeResult::new(rows, info))
+            NativeResult::new(rows, info)
         })
     }
 
@@ -300,6 +303,12 @@ impl NativeConnection {
     #[napi(catch_unwind)]
     pub fn server_version(&self) -> String {
         self.client.server_version()
+    }
+
+    /// The timezone the connection was opened with (DSN or options), if any.
+    #[napi(catch_unwind)]
+    pub fn timezone(&self) -> Option<String> {
+        self.timezone.clone()
     }
 
     /// Whether the connection accepts no more calls: closed, or the server went away.

@@ -1,6 +1,6 @@
 //! napi-rs binding of taosjs (see docs/architecture.md): thin `#[napi]` items over
 //! `taosjs-tokio` (WebSocket, REST) or `taosjs-native` (libtaos) behind `transport.rs`, one file per concept. All I/O is `async` on napi's tokio runtime; decoding
-//! is `taosjs_core::block`, and blocks cross into JS as columns (typed arrays and buffers).
+//! is `taosjs_core::block`, and a batch of blocks crosses into JS as one packed buffer (`block.rs`).
 #![deny(clippy::all)]
 
 mod abort;

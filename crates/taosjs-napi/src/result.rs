@@ -1,108 +1,72 @@
 //! `NativeResult`: one native object per statement outcome (LanceDB's `RecordBatchIterator` is
-//! the model), whatever the transport (`transport::Rows`). It describes the columns and, when the
-//! statement produced rows, streams their blocks: fetched one by one over WebSocket and libtaos
-//! (decoded once, freed once), already decoded from the answer over REST.
+//! the model), whatever the transport (`transport::Rows`). Its description and the blocks that
+//! came with it (all of them for REST) cross packed into one buffer (`block.rs`) that `take()`
+//! hands over; `fetchBatch()` brings the next blocks, packed the same way: one N-API value per
+//! batch whatever its rows and columns. Fetched over WebSocket and libtaos (decoded once, freed
+//! once), already decoded from the answer over REST.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
+use napi::bindgen_prelude::{Buffer, PromiseRaw};
+use napi::Env;
 use napi_derive::napi;
 use taosjs_core::{ErrorKind, QueryInfo};
 
-use napi::bindgen_prelude::PromiseRaw;
-use napi::Env;
-
 use crate::abort::{spawn, CallLimits, NativeAbort};
-use crate::block::NativeBlock;
+use crate::block::{pack, Info};
 use crate::error::{js_error, to_js};
 use crate::transport::Rows;
-use crate::vocabulary::TypeId;
-
-/// One column of a result.
-#[napi(object, object_from_js = false)]
-pub struct NativeField {
-    pub name: String,
-    #[napi(js_name = "type")]
-    pub ty: TypeId,
-    /// TDengine's type name: `VARCHAR`, `DECIMAL(10,2)`, …
-    pub type_name: String,
-    /// User-visible length: the type size, n for VARCHAR(n)/NCHAR(n).
-    pub bytes: u32,
-    /// Decimal precision (0 for other types).
-    pub precision: u32,
-    /// Decimal scale (0 for other types).
-    pub scale: u32,
-}
 
 /// What a statement produced: an affected-row count, or rows to stream.
 #[napi]
 pub struct NativeResult {
-    rows: std::sync::Arc<Rows>,
-    info: QueryInfo,
+    rows: Arc<Rows>,
+    /// The packed description and first blocks, until `take()`.
+    first: Mutex<Option<Vec<u8>>>,
     closed: AtomicBool,
 }
 
 impl NativeResult {
-    pub(crate) fn new(rows: Rows, info: QueryInfo) -> NativeResult {
-        NativeResult { rows: std::sync::Arc::new(rows), info, closed: AtomicBool::new(false) }
+    /// A result described by `info`; the rows that are already here (REST's) go with the
+    /// description.
+    pub(crate) fn new(rows: Rows, info: QueryInfo) -> napi::Result<NativeResult> {
+        let described = Info { affected_rows: info.affected_rows, has_rows: rows.has_rows(), precision: info.precision, fields: &info.fields };
+        let (blocks, finished) = rows.already_here();
+        let first = pack(Some(&described), &blocks, finished)?;
+        Ok(NativeResult { rows: Arc::new(rows), first: Mutex::new(Some(first)), closed: AtomicBool::new(false) })
     }
 }
 
 #[napi]
 impl NativeResult {
-    /// Whether the statement produced rows to read.
-    #[napi(getter)]
-    pub fn has_rows(&self) -> bool {
-        self.rows.has_rows()
+    /// The packed description (affected rows, precision, fields) and the blocks that came with
+    /// it; null after the first call.
+    #[napi(catch_unwind)]
+    pub fn take(&self) -> Option<Buffer> {
+        self.first.lock().unwrap_or_else(|p| p.into_inner()).take().map(Buffer::from)
     }
 
-    #[napi(getter)]
-    pub fn affected_rows(&self) -> i64 {
-        self.info.affected_rows
-    }
-
-    /// Timestamp precision of the rows.
-    #[napi(getter)]
-    pub fn precision(&self) -> crate::vocabulary::Precision {
-        self.info.precision.into()
-    }
-
-    #[napi(getter)]
-    pub fn fields(&self) -> Vec<NativeField> {
-        self.info
-            .fields
-            .iter()
-            .map(|f| NativeField {
-                name: f.name.clone(),
-                ty: f.ty.into(),
-                type_name: f.ty.full_name(0, f.precision, f.scale),
-                bytes: f.bytes,
-                precision: u32::from(f.precision),
-                scale: u32::from(f.scale),
-            })
-            .collect()
-    }
-
-    /// The next block as columns, or null once the server has no more rows (it then freed the
-    /// result itself). One fetch at a time; after `close` a fetch is a ResultError. A fetch that
-    /// times out or is aborted frees the result (its rows can no longer be read in order).
-    #[napi(ts_return_type = "Promise<NativeBlock | null>")]
-    pub fn fetch_block<'env>(
+    /// The next blocks, packed (at least one unless flagged finished: the server has no more
+    /// rows and freed the result itself). One fetch at a time; after `close` a fetch is a
+    /// ResultError. A fetch that times out or is aborted frees the result (its rows can no
+    /// longer be read in order).
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn fetch_batch<'env>(
         &self,
         env: &'env Env,
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
-    ) -> napi::Result<PromiseRaw<'env, Option<NativeBlock>>> {
+    ) -> napi::Result<PromiseRaw<'env, Buffer>> {
         let limits = CallLimits::of(timeout_ms, abort);
-        let (rows, timeout) = (std::sync::Arc::clone(&self.rows), limits.timeout());
+        let (rows, timeout) = (Arc::clone(&self.rows), limits.timeout());
         let closed = self.closed.load(Ordering::Acquire);
         spawn(env, limits, async move {
-            if !rows.has_rows() {
-                return Ok(None);
-            }
-            if closed {
+            if closed && rows.has_rows() {
                 return Err(js_error(ErrorKind::Result, "the result is closed"));
             }
-            Ok(rows.fetch_block(timeout).await.map_err(to_js)?.map(NativeBlock::from))
+            let (blocks, finished) = rows.fetch_batch(timeout).await.map_err(to_js)?;
+            pack(None, &blocks, finished).map(Buffer::from)
         })
     }
 

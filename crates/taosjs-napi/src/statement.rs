@@ -197,7 +197,7 @@ impl NativeStmt2 {
         let stmt = self.stmt.within(limits.timeout());
         spawn(env, limits, async move {
             let (info, rows) = stmt.result().await.map_err(to_js)?;
-            Ok(NativeResult::new(rows, info))
+            NativeResult::new(rows, info)
         })
     }
 
@@ -329,7 +329,7 @@ impl NativeStmt {
         let stmt = self.stmt.within(limits.timeout());
         spawn(env, limits, async move {
             let (info, rows) = stmt.use_result().await.map_err(to_js)?;
-            Ok(NativeResult::new(rows, info))
+            NativeResult::new(rows, info)
         })
     }
 

@@ -182,6 +182,28 @@ impl Rows {
         fetched.map(|block| block.decode()).transpose()
     }
 
+    /// The blocks a batch reader gets at once, within `timeout`, and whether they are the last:
+    /// one block per request over WebSocket and libtaos, everything left over REST.
+    pub async fn fetch_batch(&self, timeout: Option<Duration>) -> Result<(Vec<DecodedBlock>, bool), Error> {
+        if let Rows::Decoded(_) | Rows::None = self {
+            return Ok(self.already_here());
+        }
+        Ok(match self.fetch_block(timeout).await? {
+            Some(block) => (vec![block], false),
+            None => (Vec::new(), true),
+        })
+    }
+
+    /// The blocks already in memory (REST's answer, handed over whole) and whether no block
+    /// follows them.
+    pub fn already_here(&self) -> (Vec<DecodedBlock>, bool) {
+        match self {
+            Rows::None => (Vec::new(), true),
+            Rows::Decoded(blocks) => (blocks.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect(), true),
+            Rows::Ws { .. } | Rows::Native(_) => (Vec::new(), false),
+        }
+    }
+
     /// Releases the rows now (in the background for native results, which wait for a fetch
     /// in progress).
     pub fn close(&self) {

@@ -15,6 +15,7 @@ use napi_derive::napi;
 use taosjs_core::ErrorKind;
 use tokio::sync::Notify;
 
+use crate::completion;
 use crate::error::{guarded, js_error};
 
 #[derive(Default)]
@@ -89,11 +90,14 @@ impl CallLimits {
     }
 }
 
-/// Runs a call bounded by `limits` on napi's runtime; resolves its promise.
+/// Runs a call bounded by `limits` on napi's runtime; its promise settles through the
+/// environment's one thread-safe function (`completion.rs`), not one made per call.
 pub(crate) fn spawn<'env, T, F>(env: &'env Env, limits: CallLimits, call: F) -> napi::Result<PromiseRaw<'env, T>>
 where
     T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
     F: std::future::Future<Output = napi::Result<T>> + Send + 'static,
 {
-    env.spawn_future(guarded(limits.run(call)))
+    let (promise, settle) = completion::promise(env)?;
+    napi::bindgen_prelude::spawn(async move { settle.settle(guarded(limits.run(call)).await) });
+    Ok(promise)
 }

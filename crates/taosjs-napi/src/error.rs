@@ -18,7 +18,7 @@ pub fn js_error(kind: ErrorKind, message: impl Into<String>) -> napi::Error {
     to_js(CoreError::new(kind, message))
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

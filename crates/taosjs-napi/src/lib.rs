@@ -5,6 +5,7 @@
 
 mod abort;
 mod block;
+mod completion;
 mod connection;
 mod error;
 mod result;

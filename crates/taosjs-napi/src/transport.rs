@@ -8,6 +8,7 @@
 //! schemaless) is a NotSupported error naming the DSN that has it.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,7 +33,9 @@ pub(crate) enum Transport {
 /// The rows of one result, wherever they live.
 pub(crate) enum Rows {
     None,
-    Ws { client: Client, result_id: u64 },
+    /// `released`: the session was told to forget it (`free_result`), which also frees it on
+    /// the server unless the server already did.
+    Ws { client: Client, result_id: u64, released: AtomicBool },
     Native(Arc<ResultSet>),
     /// Decoded from a REST answer, handed out in order.
     Decoded(Mutex<VecDeque<DecodedBlock>>),
@@ -54,7 +57,11 @@ fn native_rows(outcome: taosjs_native::QueryOutcome) -> (QueryInfo, Rows) {
 }
 
 fn ws_rows(client: &Client, info: QueryInfo) -> (QueryInfo, Rows) {
-    let rows = if info.result_id == 0 { Rows::None } else { Rows::Ws { client: client.clone(), result_id: info.result_id } };
+    let rows = if info.result_id == 0 {
+        Rows::None
+    } else {
+        Rows::Ws { client: client.clone(), result_id: info.result_id, released: AtomicBool::new(false) }
+    };
     (info, rows)
 }
 
@@ -165,7 +172,26 @@ impl Transport {
     }
 }
 
+/// A WebSocket result is forgotten by the session when nothing can read it any more, even one
+/// the server already finished: the session keeps a finished result (its fields, its state)
+/// until told, so a result read to the end and then dropped would otherwise stay in it until
+/// the connection closes.
+impl Drop for Rows {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
 impl Rows {
+    /// Tells the session to forget a WebSocket result, once.
+    fn release(&self) {
+        if let Rows::Ws { client, result_id, released } = self {
+            if !released.swap(true, Ordering::AcqRel) {
+                client.free_result(*result_id);
+            }
+        }
+    }
+
     pub fn has_rows(&self) -> bool {
         !matches!(self, Rows::None)
     }
@@ -175,7 +201,7 @@ impl Rows {
     pub async fn fetch_block(&self, timeout: Option<Duration>) -> Result<Option<DecodedBlock>, Error> {
         let fetched = match self {
             Rows::None => return Ok(None),
-            Rows::Ws { client, result_id } => client.with_timeout(timeout).fetch_block(*result_id).await?,
+            Rows::Ws { client, result_id, .. } => client.with_timeout(timeout).fetch_block(*result_id).await?,
             Rows::Native(r) => r.fetch_block().await?,
             Rows::Decoded(blocks) => return Ok(blocks.lock().unwrap_or_else(|p| p.into_inner()).pop_front()),
         };
@@ -209,7 +235,7 @@ impl Rows {
     pub fn close(&self) {
         match self {
             Rows::None => {}
-            Rows::Ws { client, result_id } => client.free_result(*result_id),
+            Rows::Ws { .. } => self.release(),
             Rows::Decoded(blocks) => blocks.lock().unwrap_or_else(|p| p.into_inner()).clear(),
             Rows::Native(r) => {
                 let r = Arc::clone(r);

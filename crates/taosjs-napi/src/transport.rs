@@ -30,6 +30,11 @@ pub(crate) enum Transport {
     Rest(RestClient),
 }
 
+/// Blocks one `fetch_batch` reads over WebSocket and libtaos when the result goes on: a result
+/// of one block comes with its end in one batch (one crossing into JS instead of two), a larger
+/// one two blocks at a time.
+const BATCH_BLOCKS: usize = 2;
+
 /// The rows of one result, wherever they live.
 pub(crate) enum Rows {
     None,
@@ -209,15 +214,21 @@ impl Rows {
     }
 
     /// The blocks a batch reader gets at once, within `timeout`, and whether they are the last:
-    /// one block per request over WebSocket and libtaos, everything left over REST.
+    /// up to [`BATCH_BLOCKS`] over WebSocket and libtaos (fetched when the reader asks, so a
+    /// result nothing was read from stays unread for the session's reconnect), everything left
+    /// over REST.
     pub async fn fetch_batch(&self, timeout: Option<Duration>) -> Result<(Vec<DecodedBlock>, bool), Error> {
         if let Rows::Decoded(_) | Rows::None = self {
             return Ok(self.already_here());
         }
-        Ok(match self.fetch_block(timeout).await? {
-            Some(block) => (vec![block], false),
-            None => (Vec::new(), true),
-        })
+        let mut blocks = Vec::new();
+        while blocks.len() < BATCH_BLOCKS {
+            match self.fetch_block(timeout).await? {
+                Some(block) => blocks.push(block),
+                None => return Ok((blocks, true)),
+            }
+        }
+        Ok((blocks, false))
     }
 
     /// The blocks already in memory (REST's answer, handed over whole) and whether no block

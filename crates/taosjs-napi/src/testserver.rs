@@ -2,7 +2,7 @@
 //! tokio runtime inside the Node process, with its fault injection (restart, stop/start,
 //! latency, dropped connections).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use napi_derive::napi;
@@ -36,6 +36,31 @@ pub struct NativeTestServer {
     port: u32,
 }
 
+/// The runtime the embedded servers run on, apart from the one client calls run on: the engine
+/// runs each statement with `block_in_place`, which on the client's one-worker runtime would
+/// hand the client's tasks to a new thread for every statement.
+fn server_runtime() -> napi::Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .thread_name("taosjs-testserver")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| js_error(ErrorKind::Internal, format!("cannot start the test server's runtime: {e}")))
+}
+
+/// Runs `work` (and every task it spawns) on the servers' runtime.
+async fn on_server_runtime<T: Send + 'static>(
+    work: impl std::future::Future<Output = napi::Result<T>> + Send + 'static,
+) -> napi::Result<T> {
+    let task = server_runtime()?.spawn(guarded(work));
+    task.await.map_err(|e| js_error(ErrorKind::Internal, format!("the test server's task ended abnormally: {e}")))?
+}
+
 #[napi]
 pub async fn start_test_server(options: Option<NativeTestServerOptions>) -> napi::Result<NativeTestServer> {
     let mut config = ServerConfig { port: 0, ..ServerConfig::default() };
@@ -57,7 +82,7 @@ pub async fn start_test_server(options: Option<NativeTestServerOptions>) -> napi
             config.block_rows = rows as usize;
         }
     }
-    guarded(async move {
+    on_server_runtime(async move {
         let handle = taos_testserver::start(config)
             .await
             .map_err(|e| js_error(ErrorKind::Operational, format!("cannot start the test server: {e}")))?;
@@ -103,14 +128,14 @@ impl NativeTestServer {
     #[napi]
     pub async fn restart(&self) -> napi::Result<()> {
         let handle = self.handle.clone();
-        guarded(async move { with_handle(&handle, "restart", |s| Box::pin(s.restart())).await }).await
+        on_server_runtime(async move { with_handle(&handle, "restart", |s| Box::pin(s.restart())).await }).await
     }
 
     /// Stops listening and drops every connection, keeping all data. Safe to call twice.
     #[napi]
     pub async fn stop(&self) -> napi::Result<()> {
         let handle = self.handle.clone();
-        guarded(async move {
+        on_server_runtime(async move {
             with_handle(&handle, "stop", |s| {
                 Box::pin(async move {
                     s.stop().await;
@@ -126,7 +151,7 @@ impl NativeTestServer {
     #[napi]
     pub async fn start(&self) -> napi::Result<()> {
         let handle = self.handle.clone();
-        guarded(async move { with_handle(&handle, "start", |s| Box::pin(s.start())).await }).await
+        on_server_runtime(async move { with_handle(&handle, "start", |s| Box::pin(s.start())).await }).await
     }
 
     /// Whether the server accepts connections (false after `stop` and `close`).
@@ -158,7 +183,7 @@ impl NativeTestServer {
     #[napi]
     pub async fn drop_connections(&self) -> napi::Result<()> {
         let faults = self.faults.clone();
-        guarded(async move {
+        on_server_runtime(async move {
             faults.drop_connections().await;
             Ok(())
         })
@@ -170,7 +195,7 @@ impl NativeTestServer {
     pub async fn close(&self) -> napi::Result<()> {
         let handle = self.handle.lock().await.take();
         if let Some(handle) = handle {
-            guarded(async move {
+            on_server_runtime(async move {
                 handle.shutdown().await;
                 Ok(())
             })

@@ -2,6 +2,9 @@ import test from 'ava'
 import type * as Arrow from 'apache-arrow'
 import { loadArrow } from '../src/arrow.js'
 import type { ColumnBlock } from '../src/index.js'
+import type { NativeResult } from '../src/native.js'
+import { RowStream, TaosResult } from '../src/result.js'
+import { encodeColumn, field } from './helpers/fake-native.js'
 import { BASE, EVERY_TYPE_NAMES, everyTypeTable, POINT_1_2 } from './helpers/every-type.js'
 import { dbName, open, restDsn, useServer } from './helpers/server.js'
 
@@ -238,3 +241,36 @@ for (const precision of ['ms', 'us', 'ns'] as const) {
     t.deepEqual(blocks, [2], 'REST hands its one answer over as one block')
   })
 }
+
+test('a result read block by block (a TypeScript driver, no packed batches) gives the same rows, columns and Arrow NULLs', async (t) => {
+  const fields = [field('ts', 9), field('v', 4), field('s', 8, 18)]
+  const values = [[1700000000000n, 1700000000001n, 1700000000002n], [1, null, 3], ['a', 'ü', null]]
+  const blockResult = () => {
+    let sent = false
+    const native: NativeResult = {
+      hasRows: true,
+      affectedRows: 0,
+      precision: 'ms',
+      fields,
+      fetchBlock: async () => {
+        if (sent) return null
+        sent = true
+        return { rows: 3, columns: fields.map((f, c) => encodeColumn(f.type, values[c]!)) }
+      },
+      close: () => undefined,
+    }
+    return new TaosResult(new RowStream(native, {}, () => undefined), 'array')
+  }
+  t.deepEqual(await blockResult().toArray(), [
+    [new Date(1700000000000), 1, 'a'],
+    [new Date(1700000000001), null, 'ü'],
+    [new Date(1700000000002), 3, null],
+  ])
+  const cols = await blockResult().toColumns()
+  t.deepEqual([...cols.columns[1]!.validity], [0b101])
+  t.is(cols.columns[2]!.nullCount, 1)
+  const table = await blockResult().toArrow()
+  t.deepEqual(table.getChild('v')!.toArray().length, 3)
+  t.deepEqual([0, 1, 2].map((r) => table.getChild('v')!.get(r)), [1, null, 3])
+  t.deepEqual([0, 1, 2].map((r) => table.getChild('s')!.get(r)), ['a', 'ü', null])
+})

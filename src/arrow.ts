@@ -8,6 +8,7 @@
  * @internal
  */
 import type * as Arrow from 'apache-arrow'
+import { countNulls, validityOf } from './columns.js'
 import { InterfaceError } from './errors.js'
 import type { NativeBlock, NativeColumn } from './native.js'
 import { TypeId, type Precision, type TaosField } from './types.js'
@@ -119,8 +120,9 @@ function decimalWords(column: NativeColumn, rows: number): Uint32Array {
 }
 
 function columnData(arrow: ArrowModule, type: Arrow.DataType, column: NativeColumn, rows: number): Arrow.Data {
-  const nullCount = column.nullCount ?? column.nulls.reduce((n, x) => n + x, 0)
-  const nullBitmap = nullCount > 0 ? column.validity : undefined
+  const nullCount = column.nullCount ?? countNulls(column.nulls)
+  // Blocks of a TypeScript driver (the WebAssembly build's) come without a bitmap.
+  const nullBitmap = nullCount > 0 ? (column.validity ?? validityOf(column.nulls)) : undefined
   const common = { type, length: rows, nullCount, nullBitmap }
   if (arrow.DataType.isNull(type)) return arrow.makeData({ type, length: rows })
   if (arrow.DataType.isBool(type)) return arrow.makeData({ ...common, data: packBooleans(column.data as Uint8Array) } as never)

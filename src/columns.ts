@@ -77,14 +77,15 @@ function resultColumn(c: NativeColumn, field: TaosField, reader: ColumnReader, r
   }
 }
 
-function countNulls(nulls: Uint8Array): number {
+/** Rows that are NULL in a NULL mask. @internal */
+export function countNulls(nulls: Uint8Array): number {
   let n = 0
   for (let i = 0; i < nulls.length; i++) n += nulls[i]!
   return n
 }
 
-/** Arrow's validity bitmap from one byte per row (1 = NULL). */
-function validityOf(nulls: Uint8Array): Uint8Array {
+/** Arrow's validity bitmap from one byte per row (1 = NULL). @internal */
+export function validityOf(nulls: Uint8Array): Uint8Array {
   const bits = new Uint8Array((nulls.length + 7) >>> 3)
   for (let i = 0; i < nulls.length; i++) if (nulls[i] === 0) bits[i >>> 3]! |= 1 << (i & 7)
   return bits

@@ -177,6 +177,30 @@ pub fn parse_header(block: &[u8]) -> Result<BlockHeader> {
     })
 }
 
+/// Each column's type and schema bytes (for DECIMAL the packed `(size << 24) | (precision << 8)
+/// | scale`), without decoding the data.
+pub fn column_schema(block: &[u8]) -> Result<Vec<(DataType, i32)>> {
+    let header = parse_header(block)?;
+    let mut r = Reader { bytes: &block[..header.length], pos: HEADER_LEN };
+    let cols = header.cols;
+    if cols.checked_mul(SCHEMA_ENTRY_LEN).is_none_or(|n| n > header.length - HEADER_LEN) {
+        return Err(malformed(format!("{cols} columns do not fit in {} bytes", header.length)));
+    }
+    read_schema(&mut r, cols)
+}
+
+fn read_schema(r: &mut Reader<'_>, cols: usize) -> Result<Vec<(DataType, i32)>> {
+    let mut schema = Vec::with_capacity(cols);
+    for c in 0..cols {
+        let id = r.u8("column schema")?;
+        let b = r.take(4, "column schema")?;
+        let bytes = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let ty = DataType::from_id(id).ok_or_else(|| malformed(format!("column {c} has unknown type id {id}")))?;
+        schema.push((ty, bytes));
+    }
+    Ok(schema)
+}
+
 /// Decodes a raw block. DECIMAL precision/scale come from the packed schema bytes.
 pub fn decode_block(block: &[u8]) -> Result<DecodedBlock> {
     decode_block_with_fields(block, None)
@@ -203,15 +227,7 @@ pub fn decode_block_with_fields(block: &[u8], fields: Option<&[Field]>) -> Resul
             )));
         }
     }
-    let mut schema = Vec::with_capacity(cols);
-    for c in 0..cols {
-        let id = r.u8("column schema")?;
-        let b = r.take(4, "column schema")?;
-        let bytes = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        let ty = DataType::from_id(id)
-            .ok_or_else(|| malformed(format!("column {c} has unknown type id {id}")))?;
-        schema.push((ty, bytes));
-    }
+    let schema = read_schema(&mut r, cols)?;
     let mut lengths = Vec::with_capacity(cols);
     for c in 0..cols {
         let len = r.i32("column lengths")?;

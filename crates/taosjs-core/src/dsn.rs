@@ -391,9 +391,14 @@ impl ConnectConfig {
         rest_lacks(feature, self.scheme, &self.websocket_alternative())
     }
 
-    /// The upgrade URL for one endpoint (`ws://host:port/ws[?token=…]`).
+    /// The upgrade URL of the SQL session for one endpoint (`ws://host:port/ws[?token=…]`).
     pub fn url(&self, endpoint: &Endpoint) -> String {
-        let mut url = format!("{}://{}/ws", self.scheme.as_str(), endpoint);
+        self.url_for(endpoint, "/ws")
+    }
+
+    /// The upgrade URL of `path` (`/ws`, `/rest/tmq`) on one endpoint, with the cloud token.
+    pub fn url_for(&self, endpoint: &Endpoint, path: &str) -> String {
+        let mut url = format!("{}://{}{}", self.scheme.as_str(), endpoint, path);
         if let Some(token) = &self.token {
             url.push_str("?token=");
             url.push_str(&percent_encode(token));
@@ -583,7 +588,7 @@ pub fn check_host(host: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn percent_decode(s: &str) -> std::result::Result<String, String> {
+pub(crate) fn percent_decode(s: &str) -> std::result::Result<String, String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -34,7 +34,7 @@ impl Session {
     /// database the connection last selected.
     pub(super) fn login(&mut self, now: Instant, call: Option<CallId>) {
         self.connect = Some(ConnectProgress { call, version: None, conn_done: false, options_pending: false });
-        self.timers.set(Timer::Connect, now + self.options.connect_timeout);
+        self.calls.timers.set(Timer::Connect, now + self.options.connect_timeout);
         self.start_keepalive(now);
         self.send_json(VERSION_REQ_ID, Action::Version, Waiting::Version, message::version_request());
         let req_id = self.alloc_req_id();
@@ -69,7 +69,7 @@ impl Session {
                 self.reconnect = None;
                 self.socket.push_back(super::SocketCommand::Close);
                 self.fail_everything(Error::connection("connection closed: the connection was closed by the client"));
-                self.events.push_back(super::Event::Closed { error: None });
+                self.calls.push_event(super::Event::Closed { error: None });
                 return;
             }
             State::Connected => {}
@@ -86,17 +86,15 @@ impl Session {
             // Replies (stmt2_close answers) arrive after the socket closed or are ignored.
             self.abandon_statement(stmt_id);
         }
-        self.transmit.push_back(Frame::Close);
-        self.timers.set(Timer::Goodbye, now + self.options.goodbye_timeout);
+        self.calls.push_frame(Frame::Close);
+        self.calls.timers.set(Timer::Goodbye, now + self.options.goodbye_timeout);
         // Calls still waiting for the server are not answered any more.
         self.fail_pending(Error::connection("connection closed: the connection was closed by the client"));
     }
 
     /// Fails the calls still waiting for a reply (the goodbye carries on).
     fn fail_pending(&mut self, err: Error) {
-        let mut pending: Vec<(u64, super::Pending)> = self.pending.drain().collect();
-        pending.sort_by_key(|(id, _)| *id);
-        for (_, p) in pending {
+        for p in self.calls.take_all() {
             if let Some(call) = p.waiting.call() {
                 self.complete(call, Err(err.clone()));
             }
@@ -157,7 +155,7 @@ impl Session {
 
     fn maybe_finish_connect(&mut self) {
         let done = matches!(&self.connect, Some(p) if p.conn_done && !p.options_pending && p.version.is_some()
-            && !self.pending.contains_key(&VERSION_REQ_ID));
+            && !self.calls.is_pending(VERSION_REQ_ID));
         if done {
             let version = self.connect.as_ref().and_then(|p| p.version.clone()).unwrap_or_default();
             if !supports_binary_queries(&version) {
@@ -166,7 +164,7 @@ impl Session {
                 )));
             }
             let p = self.connect.take().expect("checked above");
-            self.timers.stop(Timer::Connect);
+            self.calls.timers.stop(Timer::Connect);
             self.server_version = Some(version.clone());
             self.state = State::Connected;
             match p.call {
@@ -180,9 +178,9 @@ impl Session {
         if self.state == State::Reconnecting {
             return self.login_failed(error);
         }
-        self.pending.retain(|_, p| !matches!(p.waiting, Waiting::Version | Waiting::Conn | Waiting::Options));
-        self.timers.stop(Timer::Connect);
-        self.timers.stop(Timer::Keepalive);
+        self.calls.retain(|p| !matches!(p.waiting, Waiting::Version | Waiting::Conn | Waiting::Options));
+        self.calls.timers.stop(Timer::Connect);
+        self.calls.timers.stop(Timer::Keepalive);
         self.state = State::Closed;
         if let Some(call) = self.connect.take().and_then(|p| p.call) {
             self.complete(call, Err(error));
@@ -192,7 +190,7 @@ impl Session {
 
 /// Binary query (action 6) and `fetch_raw_block` (7) exist from 3.3.2.0 on. Versions compare by
 /// their first four numeric parts ("3.3.7.5.alpha" is 3.3.7.5); "3.x" means a current 3.x.
-pub(super) fn supports_binary_queries(version: &str) -> bool {
+pub(crate) fn supports_binary_queries(version: &str) -> bool {
     if version == "3.x" {
         return true;
     }

@@ -8,9 +8,12 @@
 //! `(action, req_id @ 26)`), cancellation, timers and disconnects. One file per conversation:
 //! [`connect`] (login, close and goodbye), [`query`] (queries and their open results), [`stmt2`]
 //! and [`stmt1`] (with the statement states they share in [`statement`], and [`describe`] for
-//! DECIMAL placeholders the server leaves undescribed), [`schemaless`]; time is [`timer`].
+//! DECIMAL placeholders the server leaves undescribed), [`schemaless`]; time is [`timer`]. The
+//! machinery of calls that the TMQ consumer shares (ids, pending requests, deadlines, keepalive)
+//! is [`calls`].
 
-mod connect;
+pub(crate) mod calls;
+pub(crate) mod connect;
 mod describe;
 mod query;
 mod reconnect;
@@ -20,7 +23,7 @@ mod stmt1;
 mod stmt2;
 mod timer;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,14 +31,15 @@ use crate::dsn::ConnectConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, JsonReply};
 
+pub use calls::Conversation;
 pub use query::FetchedBlock;
 pub use reconnect::SocketCommand;
 pub use timer::{Instant, Timer};
 
+use calls::{Calls, Lifecycle as State, Waiter, VERSION_REQ_ID};
 use query::OpenResult;
 use reconnect::Replay;
 use statement::{StmtOp, StmtState};
-use timer::TimerTable;
 
 /// Identifies one call until its [`Event::Completed`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -181,6 +185,15 @@ pub enum Reply {
     Done,
     /// Schemaless `insert`.
     Schemaless(crate::schemaless::SchemalessResult),
+    /// TMQ `poll`: a message with everything it carries, or `None` when the poll's time ran out
+    /// without one.
+    TmqMessage(Option<Box<crate::tmq::TmqMessage>>),
+    /// TMQ `assignment` of the topics asked for.
+    TmqAssignment(Vec<crate::tmq::TopicAssignment>),
+    /// TMQ `committed` / `position`: one offset per partition asked (`None`: nothing committed).
+    TmqOffsets(Vec<Option<i64>>),
+    /// TMQ `list_topics`.
+    TmqTopics(Vec<String>),
 }
 
 /// What the session tells its driver: completions, and the connection's life (for the
@@ -292,20 +305,6 @@ impl Action {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Idle,
-    Connecting,
-    Connected,
-    /// The socket was lost; the session is getting a new one (see [`reconnect`]). Calls are
-    /// accepted and wait for it.
-    Reconnecting,
-    /// `close` was called: the goodbye is being sent; every call fails.
-    Closing,
-    /// The socket is gone (or the goodbye timed out).
-    Closed,
-}
-
 /// Which reply a pending request waits for: a JSON reply with this action, or a binary reply
 /// (a JSON error reply under the same action also matches).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -377,35 +376,26 @@ struct Pending {
     replay: Replay,
 }
 
+impl Waiter for Pending {
+    fn call(&self) -> Option<CallId> {
+        self.waiting.call()
+    }
+}
+
 /// The client side of one `/ws` connection.
 #[derive(Debug)]
 pub struct Session {
     options: SessionOptions,
     state: State,
-    next_call: u64,
-    next_req_id: u64,
-    /// Keyed by `req_id`: ids are unique among calls in flight.
-    pending: HashMap<u64, Pending>,
-    /// Calls not completed yet.
-    live: HashSet<CallId>,
-    /// Calls whose caller went away (or that timed out): their completion is dropped and what
-    /// they produce is freed.
-    cancelled: HashSet<CallId>,
-    /// The timeout of each call with a deadline ([`Timer::Call`]), to say it in the error.
-    deadlines: HashMap<CallId, Duration>,
-    /// Something arrived since the last keepalive tick.
-    heard: bool,
-    /// A keepalive ping is unanswered.
-    ping_outstanding: bool,
+    /// Requests in flight, cancellations, deadlines, keepalive, completions, frames to send,
+    /// timers.
+    calls: Calls<Pending>,
     results: HashMap<u64, OpenResult>,
     stmts: HashMap<u64, StmtState>,
     connect: Option<connect::ConnectProgress>,
     server_version: Option<String>,
-    timers: TimerTable,
-    transmit: VecDeque<Frame>,
-    events: VecDeque<Event>,
     /// What the driver must do with its socket.
-    socket: VecDeque<SocketCommand>,
+    socket: std::collections::VecDeque<SocketCommand>,
     /// The reconnect attempt in progress.
     reconnect: Option<reconnect::Progress>,
     /// Connections lost so far: the generation in result and statement ids.
@@ -418,31 +408,17 @@ pub struct Session {
     clock: Instant,
 }
 
-/// `version` is sent without args, so its reply comes back with `req_id` 0; the counter for
-/// everything else starts at 1 and never hands out 0.
-const VERSION_REQ_ID: u64 = 0;
-
 impl Session {
     pub fn new(options: SessionOptions) -> Session {
         Session {
+            calls: Calls::new(options.keepalive),
             options,
             state: State::Idle,
-            next_call: 1,
-            next_req_id: 1,
-            pending: HashMap::new(),
-            live: HashSet::new(),
-            cancelled: HashSet::new(),
-            deadlines: HashMap::new(),
-            heard: false,
-            ping_outstanding: false,
             results: HashMap::new(),
             stmts: HashMap::new(),
             connect: None,
             server_version: None,
-            timers: TimerTable::default(),
-            transmit: VecDeque::new(),
-            events: VecDeque::new(),
-            socket: VecDeque::new(),
+            socket: std::collections::VecDeque::new(),
             reconnect: None,
             epoch: 0,
             lost: HashMap::new(),
@@ -473,22 +449,22 @@ impl Session {
 
     /// The next frame to send.
     pub fn poll_transmit(&mut self) -> Option<Frame> {
-        self.transmit.pop_front()
+        self.calls.poll_transmit()
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.calls.poll_event()
     }
 
     /// When the driver must call [`Session::handle_timeout`] next (`None`: no timer armed).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next()
+        self.calls.timers.next()
     }
 
     /// Runs the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.clock = now;
-        while let Some(timer) = self.timers.pop_expired(now) {
+        while let Some(timer) = self.calls.timers.pop_expired(now) {
             match timer {
                 Timer::Connect => self.connect_timed_out(),
                 Timer::Goodbye => self.finish("the server did not acknowledge the close in time"),
@@ -505,12 +481,8 @@ impl Session {
     /// after starting the call; a call that already completed is not affected.
     pub fn set_deadline(&mut self, call: CallId, now: Instant, timeout: Option<Duration>) {
         self.clock = self.clock.max(now);
-        if !self.live.contains(&call) {
-            return;
-        }
         let timeout = timeout.unwrap_or(self.options.request_timeout);
-        self.deadlines.insert(call, timeout);
-        self.timers.set(Timer::Call(call), now + timeout);
+        self.calls.set_deadline(call, now, timeout);
     }
 
     /// The caller of `call` went away. A pending call's completion is dropped, and whatever its
@@ -522,12 +494,8 @@ impl Session {
     }
 
     fn call_timed_out(&mut self, call: CallId) {
-        let Some(timeout) = self.deadlines.remove(&call) else { return };
-        let what = self
-            .pending
-            .values()
-            .find(|p| p.waiting.call() == Some(call))
-            .map_or("the call", |p| p.expect.action().name());
+        let Some(timeout) = self.calls.timed_out(call) else { return };
+        let what = self.calls.request_of(call).map_or("the call", |p| p.expect.action().name());
         let err = Error::timeout(format!("{what} got no answer within {} ms", timeout.as_millis()));
         self.give_up(call, Some(err));
     }
@@ -535,59 +503,27 @@ impl Session {
     /// Stops waiting for `call`: its caller learns `tell` now (a timeout) or nothing (an
     /// abort); its reply, when it comes, is discarded and what it produced is freed.
     fn give_up(&mut self, call: CallId, tell: Option<Error>) {
-        if !self.live.contains(&call) || self.cancelled.contains(&call) {
-            return;
-        }
-        let fetching = self.pending.values().find_map(|p| match p.waiting {
-            Waiting::Fetch { call: c, result_id } if c == call => Some(result_id),
+        let fetching = match self.calls.request_of(call).map(|p| &p.waiting) {
+            Some(Waiting::Fetch { result_id, .. }) => Some(*result_id),
             _ => None,
-        });
-        if let Some(err) = tell {
-            self.settle(call);
-            self.events.push_back(Event::Completed { call, outcome: Err(err) });
-        }
-        self.cancelled.insert(call);
-        if let Some(result_id) = fetching {
-            self.free_result(result_id);
+        };
+        if self.calls.give_up(call, tell) {
+            if let Some(result_id) = fetching {
+                self.free_result(result_id);
+            }
         }
     }
 
-    /// One tick of keepalive (every `keepalive` interval): a connection that heard nothing for
-    /// an interval pings; one whose ping stays unanswered for another interval is dead. A dead
-    /// peer is thus detected at most three intervals after it fell silent.
+    /// One tick of keepalive ([`Calls::keepalive_tick`]): a silent peer is a dropped socket.
     fn keepalive_tick(&mut self, now: Instant) {
-        let Some(interval) = self.options.keepalive else { return };
-        match self.state {
-            State::Connected => {}
-            // The login has its own timer; the goodbye too.
-            State::Idle | State::Connecting | State::Reconnecting => {
-                self.timers.set(Timer::Keepalive, now + interval);
-                return;
-            }
-            State::Closing | State::Closed => return,
+        if let Some(reason) = self.calls.keepalive_tick(now, self.state) {
+            self.handle_disconnect(&reason);
         }
-        if self.heard {
-            self.heard = false;
-            self.ping_outstanding = false;
-        } else if self.ping_outstanding {
-            let ms = interval.as_millis();
-            return self.handle_disconnect(&format!(
-                "the server went silent: it answered no keepalive ping within {ms} ms (keepaliveMs)"
-            ));
-        } else {
-            self.transmit.push_back(Frame::Ping(KEEPALIVE_PAYLOAD.to_vec()));
-            self.ping_outstanding = true;
-        }
-        self.timers.set(Timer::Keepalive, now + interval);
     }
 
     /// Arms keepalive for a new socket.
     fn start_keepalive(&mut self, now: Instant) {
-        self.heard = false;
-        self.ping_outstanding = false;
-        if let Some(interval) = self.options.keepalive {
-            self.timers.set(Timer::Keepalive, now + interval);
-        }
+        self.calls.start_keepalive(now);
     }
 
     /// The server sent something that is not taosAdapter's protocol: nothing it says can be
@@ -598,15 +534,11 @@ impl Session {
         let reason = format!("protocol violation: the server sent {what}");
         if self.state == State::Connected {
             let err = Error::connection(format!("connection closed: {reason}"));
-            let mut pending: Vec<(u64, Pending)> = self.pending.drain().collect();
-            pending.sort_by_key(|(id, _)| *id);
-            for (req_id, p) in pending {
+            for (req_id, p) in self.calls.take_all_keyed() {
                 match p.waiting.call() {
                     Some(call) => self.complete(call, Err(err.clone())),
                     // The login's own requests (none while connected) and re-runs stay.
-                    None => {
-                        self.pending.insert(req_id, p);
-                    }
+                    None => self.calls.hold(req_id, p),
                 }
             }
         }
@@ -643,45 +575,40 @@ impl Session {
             State::Closed => {}
             State::Closing => {
                 self.fail_everything(Error::connection(format!("connection closed: {reason}")));
-                self.events.push_back(Event::Closed { error: None });
+                self.calls.push_event(Event::Closed { error: None });
             }
             State::Idle | State::Connecting | State::Connected => {
                 let err = Error::connection(format!("connection closed: {reason}"));
                 self.fail_everything(err.clone());
-                self.events.push_back(Event::Closed { error: Some(err) });
+                self.calls.push_event(Event::Closed { error: Some(err) });
             }
         }
     }
 
     fn fail_everything(&mut self, err: Error) {
-        let waiting_reruns = self.fetches_waiting_for_reruns();
-        for call in waiting_reruns {
+        for call in self.fetches_waiting_for_reruns() {
             self.complete(call, Err(err.clone()));
         }
         self.state = State::Closed;
         self.reconnect = None;
-        self.transmit.clear();
         self.results.clear();
         self.stmts.clear();
-        self.timers.clear();
-        self.deadlines.clear();
-        let mut pending: Vec<(u64, Pending)> = self.pending.drain().collect();
-        pending.sort_by_key(|(id, _)| *id);
+        let pending = self.calls.take_all();
         if let Some(call) = self.connect.take().and_then(|p| p.call) {
             self.complete(call, Err(err.clone()));
         }
-        for (_, p) in pending {
+        for p in pending {
             if let Some(call) = p.waiting.call() {
                 self.complete(call, Err(err.clone()));
             }
         }
-        self.cancelled.clear();
+        self.calls.reset();
     }
 
     /// A frame from the server. Well-formed replies that match no pending call are ignored; a
     /// frame that is not taosAdapter's protocol is a protocol violation.
     pub fn handle_frame(&mut self, frame: Frame) {
-        self.heard = true;
+        self.calls.heard();
         match frame {
             Frame::Text(text) => self.handle_text(&text),
             Frame::Binary(bytes) => self.handle_binary(&bytes),
@@ -743,11 +670,7 @@ impl Session {
     }
 
     fn take_pending(&mut self, req_id: u64, matches: impl Fn(Expect) -> bool) -> Option<Pending> {
-        if matches(self.pending.get(&req_id)?.expect) {
-            self.pending.remove(&req_id)
-        } else {
-            None
-        }
+        self.calls.take(req_id, |p| matches(p.expect))
     }
 
     fn check_connected(&self) -> Result<()> {
@@ -779,9 +702,11 @@ impl Session {
     /// Sends a request, or holds it while reconnecting (the login's own requests excepted).
     fn send_with(&mut self, req_id: u64, expect: Expect, waiting: Waiting, frame: Frame, replay: Replay) {
         let hold = self.state == State::Reconnecting && waiting.call().is_some() && matches!(replay, Replay::Held(..));
-        self.pending.insert(req_id, Pending { expect, waiting, replay });
-        if !hold {
-            self.transmit.push_back(frame);
+        let pending = Pending { expect, waiting, replay };
+        if hold {
+            self.calls.hold(req_id, pending);
+        } else {
+            self.calls.send(req_id, pending, frame);
         }
     }
 
@@ -793,54 +718,78 @@ impl Session {
     fn send_unanswered(&mut self, text: String) {
         // While reconnecting there is nothing to free: the server forgot it with the socket.
         if self.state == State::Connected || self.state == State::Closing {
-            self.transmit.push_back(Frame::Text(text));
+            self.calls.push_frame(Frame::Text(text));
         }
     }
 
     fn new_call(&mut self) -> CallId {
-        let id = CallId(self.next_call);
-        self.next_call += 1;
-        self.live.insert(id);
-        id
+        self.calls.new_call()
     }
 
-    /// Next id from the counter, skipping 0 and ids a caller chose that are still in flight.
     fn alloc_req_id(&mut self) -> u64 {
-        loop {
-            let id = self.next_req_id;
-            self.next_req_id = self.next_req_id.wrapping_add(1);
-            if id != VERSION_REQ_ID && !self.pending.contains_key(&id) {
-                return id;
-            }
-        }
+        self.calls.alloc_req_id()
     }
 
-    /// A caller's `req_id` (must not be in flight), or a fresh one.
     fn resolve_req_id(&mut self, req_id: Option<u64>) -> Result<u64> {
-        match req_id {
-            Some(id) if self.pending.contains_key(&id) || id == VERSION_REQ_ID => {
-                Err(Error::programming(format!("req_id {id} is already in use by a call in flight")))
-            }
-            Some(id) => Ok(id),
-            None => Ok(self.alloc_req_id()),
-        }
+        self.calls.resolve_req_id(req_id)
     }
 
     fn complete(&mut self, call: CallId, outcome: Result<Reply>) {
-        if self.cancelled.remove(&call) {
+        if let Some(abandoned) = self.calls.complete(call, outcome) {
             // Nobody waits: free what the reply produced instead of handing it out.
-            return self.discard(outcome);
+            self.discard(abandoned);
         }
-        self.settle(call);
-        self.events.push_back(Event::Completed { call, outcome });
     }
+}
 
-    /// `call` is answered (or given up): its deadline no longer matters.
-    fn settle(&mut self, call: CallId) {
-        self.live.remove(&call);
-        if self.deadlines.remove(&call).is_some() {
-            self.timers.stop(Timer::Call(call));
-        }
+impl Conversation for Session {
+    fn connect(&mut self, now: Instant) -> CallId {
+        Session::connect(self, now)
+    }
+    fn set_deadline(&mut self, call: CallId, now: Instant, timeout: Option<Duration>) {
+        Session::set_deadline(self, call, now, timeout)
+    }
+    fn close(&mut self, now: Instant) {
+        Session::close(self, now)
+    }
+    fn cancel(&mut self, call: CallId) {
+        Session::cancel(self, call)
+    }
+    fn discard(&mut self, outcome: Result<Reply>) {
+        Session::discard(self, outcome)
+    }
+    fn poll_transmit(&mut self) -> Option<Frame> {
+        Session::poll_transmit(self)
+    }
+    fn handle_frame(&mut self, frame: Frame, _now: Instant) {
+        Session::handle_frame(self, frame)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Session::poll_timeout(self)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Session::handle_timeout(self, now)
+    }
+    fn handle_disconnect(&mut self, reason: &str, _now: Instant) {
+        Session::handle_disconnect(self, reason)
+    }
+    fn poll_event(&mut self) -> Option<Event> {
+        Session::poll_event(self)
+    }
+    fn is_closed(&self) -> bool {
+        Session::is_closed(self)
+    }
+    fn is_finished(&self) -> bool {
+        Session::is_finished(self)
+    }
+    fn poll_socket(&mut self) -> Option<SocketCommand> {
+        Session::poll_socket(self)
+    }
+    fn handle_socket_opened(&mut self, now: Instant) {
+        Session::handle_socket_opened(self, now)
+    }
+    fn handle_socket_failed(&mut self, now: Instant, reason: &str) {
+        Session::handle_socket_failed(self, now, reason)
     }
 }
 

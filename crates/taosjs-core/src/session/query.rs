@@ -124,7 +124,7 @@ impl Session {
     /// server holds for us plus queries in flight, which may each open one.
     pub(super) fn check_result_room(&self) -> Result<()> {
         let max = self.options.max_open_results;
-        let in_flight = self.pending.values().filter(|p| matches!(p.waiting, Waiting::Query(..))).count();
+        let in_flight = self.calls.count(|p| matches!(p.waiting, Waiting::Query(..)));
         let open = self.open_results();
         if open + in_flight >= max {
             return Err(programming(format!(

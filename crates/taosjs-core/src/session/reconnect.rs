@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use super::query::ResultState;
 use super::{Event, Frame, Instant, Pending, Session, State, Timer, Waiting};
+
 use crate::error::{Error, ErrorKind};
 use crate::message::{self, WIRE_ID_BITS};
 
@@ -113,15 +114,15 @@ impl Session {
     pub(super) fn start_reconnect(&mut self, reason: &str) {
         self.state = State::Reconnecting;
         self.epoch += 1;
-        self.transmit.clear();
+        self.calls.drop_queued_frames();
         self.connect = None;
         for t in [Timer::Keepalive, Timer::Connect, Timer::Goodbye, Timer::Backoff] {
-            self.timers.stop(t);
+            self.calls.timers.stop(t);
         }
         let lost = format!("connection lost: {reason}");
         self.keep_what_survives(&lost);
         self.reconnect = Some(Progress { attempt: 1, endpoint: 0 });
-        self.events.push_back(Event::Reconnecting { attempt: 1, delay: Duration::ZERO, reason: lost });
+        self.calls.push_event(Event::Reconnecting { attempt: 1, delay: Duration::ZERO, reason: lost });
         self.socket.push_back(SocketCommand::Close);
         self.socket.push_back(SocketCommand::Open { endpoint: 0 });
     }
@@ -155,9 +156,7 @@ impl Session {
             self.stmts.remove(&id);
             self.lost.insert(id, format!("statement {id} was lost with the connection ({lost}); open and prepare it again"));
         }
-        let mut pending: Vec<(u64, Pending)> = self.pending.drain().collect();
-        pending.sort_by_key(|(id, _)| *id);
-        for (req_id, p) in pending {
+        for (req_id, p) in self.calls.take_all_keyed() {
             match (p.waiting, p.replay) {
                 (Waiting::Version | Waiting::Conn | Waiting::Options | Waiting::Rerun { .. }, _) => {}
                 (Waiting::Fetch { call, result_id }, _) => match self.results.get_mut(&result_id) {
@@ -170,7 +169,7 @@ impl Session {
                     }
                 },
                 (waiting, replay @ (Replay::Safe(_) | Replay::Held(..))) => {
-                    self.pending.insert(req_id, Pending { expect: p.expect, waiting, replay });
+                    self.calls.hold(req_id, Pending { expect: p.expect, waiting, replay });
                 }
                 (waiting, Replay::No(why)) => {
                     let Some(call) = waiting.call() else { continue };
@@ -189,36 +188,29 @@ impl Session {
     /// Logged in again: tell, then send what waited.
     pub(super) fn reconnected(&mut self, now: Instant) {
         let Some(progress) = self.reconnect.take() else { return };
-        self.events.push_back(Event::Reconnected { attempt: progress.attempt, endpoint: progress.endpoint });
+        self.calls.push_event(Event::Reconnected { attempt: progress.attempt, endpoint: progress.endpoint });
         self.start_keepalive(now);
-        let mut ids: Vec<u64> = self.pending.keys().copied().collect();
-        ids.sort_unstable();
-        for req_id in ids {
-            let Some(p) = self.pending.get(&req_id) else { continue };
-            if let Some(call) = p.waiting.call() {
-                if self.cancelled.remove(&call) {
+        for req_id in self.calls.pending_ids() {
+            let call = self.calls.get_mut(req_id).and_then(|p| p.waiting.call());
+            if let Some(call) = call {
+                if self.calls.is_cancelled(call) {
                     // Given up while waiting for the new socket: never sent, nothing to free.
-                    self.pending.remove(&req_id);
-                    self.settle(call);
+                    self.calls.take(req_id, |_| true);
+                    self.calls.forget(call);
                     continue;
                 }
             }
-            let p = self.pending.get_mut(&req_id).expect("listed");
-            let replay = std::mem::replace(&mut p.replay, Replay::No(""));
-            p.replay = match replay {
-                Replay::Safe(frame) => {
-                    self.transmit.push_back(frame.clone());
-                    Replay::Safe(frame)
-                }
-                Replay::Held(frame, why) => {
-                    self.transmit.push_back(frame.clone());
-                    match why {
-                        None => Replay::Safe(frame),
-                        Some(why) => Replay::No(why),
-                    }
-                }
-                no @ Replay::No(_) => no,
+            let Some(p) = self.calls.get_mut(req_id) else { continue };
+            let (replay, frame) = match std::mem::replace(&mut p.replay, Replay::No("")) {
+                Replay::Safe(frame) => (Replay::Safe(frame.clone()), Some(frame)),
+                Replay::Held(frame, None) => (Replay::Safe(frame.clone()), Some(frame)),
+                Replay::Held(frame, Some(why)) => (Replay::No(why), Some(frame)),
+                no @ Replay::No(_) => (no, None),
             };
+            p.replay = replay;
+            if let Some(frame) = frame {
+                self.calls.push_frame(frame);
+            }
         }
         let mut reruns: Vec<(u64, Arc<str>)> = self
             .results
@@ -235,10 +227,10 @@ impl Session {
     /// One attempt failed (socket, login, or the new socket dropped during the login).
     pub(super) fn attempt_failed(&mut self, reason: &str) {
         self.connect = None;
-        self.timers.stop(Timer::Connect);
-        self.timers.stop(Timer::Keepalive);
-        self.pending.retain(|_, p| !matches!(p.waiting, Waiting::Version | Waiting::Conn | Waiting::Options));
-        self.transmit.clear();
+        self.calls.timers.stop(Timer::Connect);
+        self.calls.timers.stop(Timer::Keepalive);
+        self.calls.retain(|p| !matches!(p.waiting, Waiting::Version | Waiting::Conn | Waiting::Options));
+        self.calls.drop_queued_frames();
         self.socket.push_back(SocketCommand::Close);
         let endpoints = self.options.endpoints.max(1);
         let retries = self.options.retries;
@@ -259,8 +251,8 @@ impl Session {
         p.endpoint = 0;
         let attempt = p.attempt;
         let delay = self.backoff(attempt);
-        self.timers.set(Timer::Backoff, self.clock + delay);
-        self.events.push_back(Event::Reconnecting { attempt, delay, reason: reason.to_owned() });
+        self.calls.timers.set(Timer::Backoff, self.clock + delay);
+        self.calls.push_event(Event::Reconnecting { attempt, delay, reason: reason.to_owned() });
     }
 
     /// The wait before `attempt` (≥ 2): the base doubled per attempt, capped.
@@ -292,7 +284,7 @@ impl Session {
         self.reconnect = None;
         self.socket.push_back(SocketCommand::Close);
         self.fail_everything(error.clone());
-        self.events.push_back(Event::Closed { error: Some(error) });
+        self.calls.push_event(Event::Closed { error: Some(error) });
     }
 
     /// Runs the query of a result nothing was read from again; its fetch (if one waits)

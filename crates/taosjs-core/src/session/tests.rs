@@ -9,14 +9,16 @@ use crate::stmt2::Stmt2InitOptions;
 pub(super) fn events(s: &mut Session) -> Vec<(CallId, Result<Reply>)> {
     // Lifecycle events stay queued for the tests that read them.
     let mut completed = Vec::new();
-    let mut other = VecDeque::new();
+    let mut other = Vec::new();
     while let Some(e) = s.poll_event() {
         match e {
             Event::Completed { call, outcome } => completed.push((call, outcome)),
-            e => other.push_back(e),
+            e => other.push(e),
         }
     }
-    s.events = other;
+    for e in other {
+        s.calls.push_event(e);
+    }
     completed
 }
 
@@ -67,7 +69,7 @@ pub(super) fn connected_with(options: SessionOptions) -> Session {
     s.handle_frame(Frame::Text(r#"{"code":0,"message":"","action":"conn","req_id":1,"timing":1,"version":"3.3.7.5"}"#.into()));
     assert!(s.is_connected());
     assert_eq!(s.server_version(), Some("3.3.7.5"));
-    assert!(!s.timers.is_armed(Timer::Connect), "the login timer stops once logged in");
+    assert!(!s.calls.timers.is_armed(Timer::Connect), "the login timer stops once logged in");
     events(&mut s);
     s
 }

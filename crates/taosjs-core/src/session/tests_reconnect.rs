@@ -10,14 +10,16 @@ use crate::stmt2::Stmt2InitOptions;
 fn lifecycle(s: &mut Session) -> Vec<Event> {
     // Completions are read by `events`; this keeps the rest, in order.
     let mut out = Vec::new();
-    let mut rest = VecDeque::new();
+    let mut rest = Vec::new();
     while let Some(e) = s.poll_event() {
         match e {
-            Event::Completed { .. } => rest.push_back(e),
+            Event::Completed { .. } => rest.push(e),
             other => out.push(other),
         }
     }
-    s.events = rest;
+    for e in rest {
+        s.calls.push_event(e);
+    }
     out
 }
 

@@ -1,7 +1,9 @@
-//! The per-connection task: owns the WebSocket and the `Session`, applies commands, moves
-//! frames and time (the session's clock is the time since the task started), resolves each
-//! call's oneshot when the session reports its completion, and opens or drops sockets when the
-//! session says so (reconnects are the session's decisions: `SocketCommand`).
+//! The per-connection task: owns the WebSocket and the conversation (the SQL `Session` on `/ws`,
+//! the TMQ `Consumer` on `/rest/tmq`: anything that is a [`Conversation`]), applies commands,
+//! moves frames and time (the conversation's clock is the time since the task started),
+//! resolves each call's oneshot when the conversation reports its completion, and opens or drops
+//! sockets when the conversation says so (reconnects are the session's decisions:
+//! `SocketCommand`).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -17,21 +19,22 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-use taosjs_core::{CallId, ConnectConfig, Error, Event, Frame, Instant, Reply, Scheme, Session, SocketCommand};
+use taosjs_core::{CallId, ConnectConfig, Conversation, Error, Event, Frame, Instant, Reply, Scheme, SocketCommand};
 
 use crate::{mismatch, Command, ConnectionEvent};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// The WebSocket of the first endpoint that accepts one, each tried within the connect timeout.
-pub(crate) async fn open_socket(config: &ConnectConfig) -> Result<Ws, Error> {
+/// The WebSocket at `path` (`/ws`, `/rest/tmq`) of the first endpoint that accepts one, each
+/// tried within the connect timeout.
+pub(crate) async fn open_socket(config: &ConnectConfig, path: &str) -> Result<Ws, Error> {
     if config.endpoints.is_empty() {
         return Err(Error::interface("no endpoint to connect to"));
     }
     let connector = connector(config)?;
     let mut failures = Vec::new();
     for index in 0..config.endpoints.len() {
-        match open_endpoint(config, index, connector.clone()).await {
+        match open_endpoint(config, path, index, connector.clone()).await {
             Ok(ws) => return Ok(ws),
             Err(e) => failures.push(e),
         }
@@ -52,10 +55,11 @@ fn connector(config: &ConnectConfig) -> Result<Option<Connector>, Error> {
     })
 }
 
-/// The WebSocket of endpoint `index`, within the connect timeout; the error names the endpoint.
-async fn open_endpoint(config: &ConnectConfig, index: usize, connector: Option<Connector>) -> Result<Ws, String> {
+/// The WebSocket at `path` of endpoint `index`, within the connect timeout; the error names the
+/// endpoint (and says in words what a refused TLS handshake means).
+async fn open_endpoint(config: &ConnectConfig, path: &str, index: usize, connector: Option<Connector>) -> Result<Ws, String> {
     let endpoint = &config.endpoints[index];
-    let url = config.url(endpoint);
+    let url = config.url_for(endpoint, path);
     let timeout = config.connect_timeout;
     // Blocks of wide results can be large; the server sets no limit either.
     let ws_config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
@@ -67,22 +71,30 @@ async fn open_endpoint(config: &ConnectConfig, index: usize, connector: Option<C
     }
 }
 
-/// Starts the task: logs in (the session bounds the login), answers on `connected`; reports
-/// the connection's life on `lifecycle`.
-pub(crate) fn spawn(
+/// What the driver needs to open a socket again (a conversation that reconnects asks for it).
+pub(crate) struct Reopen {
+    pub config: ConnectConfig,
+    /// `/ws`, `/rest/tmq`.
+    pub path: &'static str,
+}
+
+/// Starts the task: logs in (the conversation bounds the login), answers on `connected`;
+/// reports the connection's life on `events`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn spawn<P: Conversation>(
     ws: Ws,
-    config: ConnectConfig,
-    session: Session,
+    reopen: Reopen,
+    session: P,
     connected: oneshot::Sender<Result<String, Error>>,
-    commands: mpsc::UnboundedReceiver<Command>,
+    commands: mpsc::UnboundedReceiver<Command<P>>,
     closed: Arc<AtomicBool>,
-    lifecycle: mpsc::UnboundedSender<ConnectionEvent>,
+    events: mpsc::UnboundedSender<ConnectionEvent>,
 ) {
     let mut driver = Driver {
         socket: Some(Socket::new(ws)),
         opening: None,
-        config: Arc::new(config),
-        lifecycle,
+        reopen: Arc::new(reopen),
+        events,
         session,
         origin: tokio::time::Instant::now(),
         responders: HashMap::new(),
@@ -189,25 +201,25 @@ async fn opened(opening: &mut Option<Opening>) -> Result<Ws, String> {
     }
 }
 
-struct Driver {
+struct Driver<P: Conversation> {
     socket: Option<Socket>,
-    /// A socket the session asked for, being opened.
+    /// A socket the conversation asked for, being opened.
     opening: Option<Opening>,
-    config: Arc<ConnectConfig>,
-    lifecycle: mpsc::UnboundedSender<ConnectionEvent>,
-    session: Session,
+    reopen: Arc<Reopen>,
+    events: mpsc::UnboundedSender<ConnectionEvent>,
+    session: P,
     /// The session's clock is the time since this instant.
     origin: tokio::time::Instant,
     responders: HashMap<CallId, Responder>,
     tickets: HashMap<u64, CallId>,
     connected: Option<oneshot::Sender<Result<String, Error>>>,
     connect_call: Option<CallId>,
-    commands: mpsc::UnboundedReceiver<Command>,
+    commands: mpsc::UnboundedReceiver<Command<P>>,
     closers: Vec<oneshot::Sender<()>>,
     closed: Arc<AtomicBool>,
 }
 
-impl Driver {
+impl<P: Conversation> Driver<P> {
     fn now(&self) -> Instant {
         Instant::from_origin(self.origin.elapsed())
     }
@@ -243,24 +255,27 @@ impl Driver {
                         self.session.close(now);
                     }
                 },
-                event = Socket::next(&mut self.socket) => match event {
-                    SocketEvent::Message(Some(Ok(Message::Text(text)))) => self.session.handle_frame(Frame::Text(text.as_str().to_owned())),
-                    SocketEvent::Message(Some(Ok(Message::Binary(bytes)))) => self.session.handle_frame(Frame::Binary(Vec::from(bytes))),
-                    // tungstenite answers pings itself; both count as life.
-                    SocketEvent::Message(Some(Ok(Message::Ping(p)))) => self.session.handle_frame(Frame::Ping(Vec::from(p))),
-                    SocketEvent::Message(Some(Ok(Message::Pong(p)))) => self.session.handle_frame(Frame::Pong(Vec::from(p))),
-                    SocketEvent::Message(Some(Ok(Message::Close(_))) | None) => {
-                        self.socket = None;
-                        self.session.handle_disconnect("the server closed the connection");
-                    }
-                    SocketEvent::Message(Some(Ok(Message::Frame(_)))) => {}
-                    SocketEvent::Message(Some(Err(e))) => {
-                        self.socket = None;
-                        self.session.handle_disconnect(&e.to_string());
-                    }
-                    SocketEvent::WriteFailed(reason) => {
-                        self.socket = None;
-                        self.session.handle_disconnect(&reason);
+                event = Socket::next(&mut self.socket) => {
+                    let now = self.now();
+                    match event {
+                        SocketEvent::Message(Some(Ok(Message::Text(text)))) => self.session.handle_frame(Frame::Text(text.as_str().to_owned()), now),
+                        SocketEvent::Message(Some(Ok(Message::Binary(bytes)))) => self.session.handle_frame(Frame::Binary(Vec::from(bytes)), now),
+                        // tungstenite answers pings itself; both count as life.
+                        SocketEvent::Message(Some(Ok(Message::Ping(p)))) => self.session.handle_frame(Frame::Ping(Vec::from(p)), now),
+                        SocketEvent::Message(Some(Ok(Message::Pong(p)))) => self.session.handle_frame(Frame::Pong(Vec::from(p)), now),
+                        SocketEvent::Message(Some(Ok(Message::Close(_))) | None) => {
+                            self.socket = None;
+                            self.session.handle_disconnect("the server closed the connection", now);
+                        }
+                        SocketEvent::Message(Some(Ok(Message::Frame(_)))) => {}
+                        SocketEvent::Message(Some(Err(e))) => {
+                            self.socket = None;
+                            self.session.handle_disconnect(&e.to_string(), now);
+                        }
+                        SocketEvent::WriteFailed(reason) => {
+                            self.socket = None;
+                            self.session.handle_disconnect(&reason, now);
+                        }
                     }
                 },
                 result = opened(&mut self.opening) => {
@@ -291,11 +306,11 @@ impl Driver {
         }
     }
 
-    fn apply(&mut self, command: Command) {
+    fn apply(&mut self, command: Command<P>) {
         match command {
             Command::Call { ticket, start, timeout, done } => {
-                let call = start(&mut self.session);
                 let now = self.now();
+                let call = start(&mut self.session, now);
                 self.session.set_deadline(call, now, timeout);
                 self.responders.insert(call, Responder { ticket, done });
                 self.tickets.insert(ticket, call);
@@ -307,7 +322,10 @@ impl Driver {
                 }
             }
             Command::Discard(outcome) => self.session.discard(outcome),
-            Command::Free { result_id } => self.session.free_result(result_id),
+            Command::Do(action) => {
+                let now = self.now();
+                action(&mut self.session, now);
+            }
             Command::Close { done } => {
                 self.closers.push(done);
                 let now = self.now();
@@ -317,16 +335,16 @@ impl Driver {
         self.dispatch_events();
     }
 
-    /// Opens and drops sockets as the session says.
+    /// Opens and drops sockets as the conversation says.
     fn obey_socket_commands(&mut self) {
         while let Some(command) = self.session.poll_socket() {
             self.socket = None;
             self.opening = None;
             if let SocketCommand::Open { endpoint } = command {
-                let config = Arc::clone(&self.config);
+                let reopen = Arc::clone(&self.reopen);
                 self.opening = Some(Box::pin(async move {
-                    let connector = connector(&config).map_err(|e| e.message)?;
-                    open_endpoint(&config, endpoint, connector).await
+                    let connector = connector(&reopen.config).map_err(|e| e.message)?;
+                    open_endpoint(&reopen.config, reopen.path, endpoint, connector).await
                 }));
             }
         }
@@ -352,16 +370,16 @@ impl Driver {
             let (call, outcome) = match event {
                 Event::Completed { call, outcome } => (call, outcome),
                 Event::Reconnecting { attempt, delay, reason } => {
-                    let _ = self.lifecycle.send(ConnectionEvent::Reconnecting { attempt, delay, reason });
+                    let _ = self.events.send(ConnectionEvent::Reconnecting { attempt, delay, reason });
                     continue;
                 }
                 Event::Reconnected { attempt, endpoint } => {
-                    let endpoint = self.config.endpoints.get(endpoint).map(ToString::to_string).unwrap_or_default();
-                    let _ = self.lifecycle.send(ConnectionEvent::Reconnected { attempt, endpoint });
+                    let endpoint = self.reopen.config.endpoints.get(endpoint).map(ToString::to_string).unwrap_or_default();
+                    let _ = self.events.send(ConnectionEvent::Reconnected { attempt, endpoint });
                     continue;
                 }
                 Event::Closed { error } => {
-                    let _ = self.lifecycle.send(ConnectionEvent::Closed { error });
+                    let _ = self.events.send(ConnectionEvent::Closed { error });
                     continue;
                 }
                 _ => continue,

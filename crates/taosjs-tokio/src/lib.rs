@@ -1,22 +1,25 @@
 //! tokio driver for taosjs-core (see docs/architecture.md): one task per connection owns the
-//! WebSocket and the sans-IO [`Session`]; [`Client`] handles send it commands over a channel and
-//! wait on a oneshot each. The driver only moves frames and time; every protocol decision —
-//! request ids, results, statements, the login timeout, the goodbye, what an abandoned call
-//! frees — is the core's.
+//! WebSocket and a sans-IO conversation — the SQL [`Session`] behind [`Client`], the TMQ
+//! consumer behind [`Consumer`]; handles send it commands over a channel and wait on a oneshot
+//! each. The driver only moves frames and time; every protocol decision — request ids, results,
+//! statements, messages, offsets, the login timeout, per-call deadlines, the goodbye, what an
+//! abandoned call frees — is the core's.
 //!
 //! API (stable for the napi layer): `Client::connect(ConnectConfig)`, `server_version`,
-//! `is_closed`, `events` (the connection's [`ConnectionEvent`]: reconnecting, reconnected, closed),
-//! `query`, `fetch_block`, `free_result`, `close`; the write paths `stmt2_*` (init,
-//! prepare, bind, exec, result, close), stmt v1 `stmt_*` and `schemaless_insert` (see each
-//! method; the bind input model is [`taosjs_core::bind`]). `wss://` uses rustls with Node's
-//! `tls` options (`tls.rs`: `ca`, `cert`/`key`, `rejectUnauthorized`). `ConnectConfig::connect_timeout` (default 10 s) bounds each
-//! endpoint's upgrade here and the login in the session. Dropping the future of a call cancels it
-//! through the session ([`Session::cancel`]): what its reply produces is freed on the server. On
-//! wasm32 the crate compiles but `connect` returns NotSupported (the WASM binding will drive the
-//! Session from JS instead).
+//! `is_closed`, `events` (reconnecting, reconnected, closed: [`ConnectionEvent`]), `query`,
+//! `fetch_block`, `free_result`, `close`; the write paths `stmt2_*` (init, prepare, bind, exec,
+//! result, close), stmt v1 `stmt_*` and `schemaless_insert` (see each method; the bind input
+//! model is [`taosjs_core::bind`]); the consumer in [`consumer`]. A lost connection is
+//! reconnected when the session says so (`SocketCommand`). `wss://` uses rustls with the
+//! options of Node's `tls` (`tls.rs`: `ca`, `cert`/`key`, `rejectUnauthorized`).
+//! `ConnectConfig::connect_timeout` (default 10 s) bounds each endpoint's upgrade here and the
+//! login in the session. Dropping the future of a call cancels it through the conversation
+//! ([`Conversation::cancel`]): what its reply produces is freed on the server. On wasm32 the crate
+//! compiles but `connect` returns NotSupported (the WASM binding will drive the core from JS).
 //!
 //! REST (`http://`, `https://`) is [`RestClient`] (module `rest`): one HTTP request per statement,
-//! the request and the decoding of the answer from `taosjs_core::rest`.
+//! the request and the decoding of the answer from `taosjs_core::rest`. TLS for `wss://` and
+//! `https://` is one rustls configuration (`tls::client_config`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,10 +32,11 @@ pub use taosjs_core::{
     SchemalessPrecision, SchemalessProtocol, SchemalessRequest, SchemalessResult, Stmt2InitOptions, Stmt2Prepared,
     StmtField, VarData,
 };
-use taosjs_core::{CallId, Reply, Session};
+use taosjs_core::{CallId, Conversation, Instant, Reply, Session};
 #[cfg(not(target_family = "wasm"))]
 use taosjs_core::SessionOptions;
 
+pub mod consumer;
 #[cfg(not(target_family = "wasm"))]
 mod driver;
 #[cfg(not(target_family = "wasm"))]
@@ -40,6 +44,7 @@ pub mod rest;
 #[cfg(not(target_family = "wasm"))]
 mod tls;
 
+pub use consumer::Consumer;
 #[cfg(not(target_family = "wasm"))]
 pub use rest::RestClient;
 
@@ -47,7 +52,8 @@ pub use rest::RestClient;
 /// when `close` is called or the last handle is dropped.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    handle: Arc<Handle<Session>>,
+    server_version: Arc<str>,
     /// The deadline of this handle's calls; `None`: the connection's `request_timeout`.
     timeout: Option<Duration>,
 }
@@ -65,29 +71,30 @@ pub enum ConnectionEvent {
     Closed { error: Option<Error> },
 }
 
-struct Inner {
-    commands: mpsc::UnboundedSender<Command>,
-    /// Taken by the first caller of [`Client::events`].
-    lifecycle: std::sync::Mutex<Option<mpsc::UnboundedReceiver<ConnectionEvent>>>,
-    server_version: String,
-    /// Set by the driver once the session accepts no more calls (closed, or the peer is gone).
+/// The caller's end of one connection task: sends it calls, cancels and closes.
+pub(crate) struct Handle<P> {
+    commands: mpsc::UnboundedSender<Command<P>>,
+    /// Set by the driver once the conversation accepts no more calls (closed for good).
     closed: Arc<AtomicBool>,
     next_ticket: AtomicU64,
+    /// Taken by the first caller of [`Client::events`].
+    events: std::sync::Mutex<Option<mpsc::UnboundedReceiver<ConnectionEvent>>>,
 }
 
-/// The starting half of a session call, run in the driver task.
-pub(crate) type Start = Box<dyn FnOnce(&mut Session) -> CallId + Send>;
+/// The starting half of a call, run in the driver task with the time.
+pub(crate) type Start<P> = Box<dyn FnOnce(&mut P, Instant) -> CallId + Send>;
 
 #[cfg_attr(target_family = "wasm", allow(dead_code))]
-pub(crate) enum Command {
-    /// A session call; `ticket` names it for a later `Cancel`; `timeout` bounds it (`None`:
-    /// the session's request timeout).
-    Call { ticket: u64, start: Start, timeout: Option<Duration>, done: oneshot::Sender<Result<Reply, Error>> },
+pub(crate) enum Command<P> {
+    /// A call; `ticket` names it for a later `Cancel`; `timeout` bounds it (`None`: the
+    /// conversation's request timeout).
+    Call { ticket: u64, start: Start<P>, timeout: Option<Duration>, done: oneshot::Sender<Result<Reply, Error>> },
     /// The caller of `ticket` went away before its completion arrived.
     Cancel { ticket: u64 },
     /// A completion that reached a caller who had already gone away.
     Discard(Result<Reply, Error>),
-    Free { result_id: u64 },
+    /// Something nobody waits for (free a result).
+    Do(Box<dyn FnOnce(&mut P, Instant) + Send>),
     Close { done: oneshot::Sender<()> },
 }
 
@@ -95,19 +102,19 @@ pub(crate) fn closed() -> Error {
     Error::connection("connection is closed")
 }
 
-/// Cancels its call through the session when dropped before the completion was taken.
-struct CallGuard {
+/// Cancels its call through the conversation when dropped before the completion was taken.
+struct CallGuard<P> {
     ticket: u64,
     rx: Option<oneshot::Receiver<Result<Reply, Error>>>,
-    commands: mpsc::UnboundedSender<Command>,
+    commands: mpsc::UnboundedSender<Command<P>>,
 }
 
-impl Drop for CallGuard {
+impl<P> Drop for CallGuard<P> {
     fn drop(&mut self) {
         let Some(mut rx) = self.rx.take() else { return };
         rx.close();
         let command = match rx.try_recv() {
-            // Completed, but nobody read it: the session frees what it produced.
+            // Completed, but nobody read it: the conversation frees what it produced.
             Ok(outcome) => Command::Discard(outcome),
             Err(_) => Command::Cancel { ticket: self.ticket },
         };
@@ -115,34 +122,81 @@ impl Drop for CallGuard {
     }
 }
 
+impl<P: Conversation> Handle<P> {
+    /// Opens the socket at `path`, starts the task and waits for the login.
+    #[cfg(not(target_family = "wasm"))]
+    pub(crate) async fn open(config: &ConnectConfig, path: &'static str, conversation: P) -> Result<(Handle<P>, String), Error> {
+        let ws = driver::open_socket(config, path).await?;
+        let (commands, rx) = mpsc::unbounded_channel();
+        let (connected_tx, connected_rx) = oneshot::channel();
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let is_closed = Arc::new(AtomicBool::new(false));
+        let reopen = driver::Reopen { config: config.clone(), path };
+        driver::spawn(ws, reopen, conversation, connected_tx, rx, Arc::clone(&is_closed), events_tx);
+        // The conversation bounds the login and answers in any case.
+        let server_version = connected_rx.await.map_err(|_| closed())??;
+        let events = std::sync::Mutex::new(Some(events_rx));
+        Ok((Handle { commands, closed: is_closed, next_ticket: AtomicU64::new(1), events }, server_version))
+    }
+
+    /// The connection's life, for the first caller only.
+    pub(crate) fn events(&self) -> Option<mpsc::UnboundedReceiver<ConnectionEvent>> {
+        self.events.lock().ok()?.take()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Runs a call; `timeout` bounds it (`None`: the conversation's request timeout).
+    pub(crate) async fn call(
+        &self,
+        timeout: Option<Duration>,
+        start: impl FnOnce(&mut P, Instant) -> CallId + Send + 'static,
+    ) -> Result<Reply, Error> {
+        let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
+        let (done, rx) = oneshot::channel();
+        self.send(Command::Call { ticket, start: Box::new(start), timeout, done })?;
+        let mut guard = CallGuard { ticket, rx: Some(rx), commands: self.commands.clone() };
+        let outcome = match guard.rx.as_mut() {
+            Some(rx) => rx.await,
+            None => return Err(closed()),
+        };
+        guard.rx = None; // taken: nothing to cancel
+        outcome.map_err(|_| closed())?
+    }
+
+    /// Runs `action` in the task; nobody waits for it.
+    pub(crate) fn run(&self, action: impl FnOnce(&mut P, Instant) + Send + 'static) {
+        let _ = self.commands.send(Command::Do(Box::new(action)));
+    }
+
+    pub(crate) async fn close(&self) {
+        let (done, rx) = oneshot::channel();
+        if self.commands.send(Command::Close { done }).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    fn send(&self, command: Command<P>) -> Result<(), Error> {
+        self.commands.send(command).map_err(|_| closed())
+    }
+}
+
 impl Client {
     /// Opens the WebSocket to the first endpoint that accepts it and logs in.
     #[cfg(not(target_family = "wasm"))]
     pub async fn connect(config: ConnectConfig) -> Result<Client, Error> {
-        let ws = driver::open_socket(&config).await?;
         let session = Session::new(SessionOptions::from(&config));
-        let (commands, rx) = mpsc::unbounded_channel();
-        let (connected_tx, connected_rx) = oneshot::channel();
-        let (lifecycle_tx, lifecycle_rx) = mpsc::unbounded_channel();
-        let is_closed = Arc::new(AtomicBool::new(false));
-        driver::spawn(ws, config, session, connected_tx, rx, Arc::clone(&is_closed), lifecycle_tx);
-        // The session bounds the login (`connect_timeout`) and answers in any case.
-        let server_version = connected_rx.await.map_err(|_| closed())??;
-        let inner = Inner {
-            commands,
-            lifecycle: std::sync::Mutex::new(Some(lifecycle_rx)),
-            server_version,
-            closed: is_closed,
-            next_ticket: AtomicU64::new(1),
-        };
-        Ok(Client { inner: Arc::new(inner), timeout: None })
+        let (handle, server_version) = Handle::open(&config, "/ws", session).await?;
+        Ok(Client { handle: Arc::new(handle), server_version: server_version.into(), timeout: None })
     }
 
     /// The same connection, whose calls must each complete within `timeout` (else they fail with
     /// [`ErrorKind::Timeout`] and the session frees what they hold); `None` restores the
     /// connection's request timeout.
     pub fn with_timeout(&self, timeout: Option<Duration>) -> Client {
-        Client { inner: Arc::clone(&self.inner), timeout }
+        Client { handle: Arc::clone(&self.handle), server_version: Arc::clone(&self.server_version), timeout }
     }
 
     /// WASM has no sockets here: there the JS `WebSocket` will drive `taosjs_core::Session`
@@ -153,21 +207,21 @@ impl Client {
         Err(Error::not_supported("connections are not available in the WebAssembly build yet"))
     }
 
-    /// The connection's life (reconnecting, reconnected, closed for good), for the first
-    /// caller only (`None` afterwards). The channel ends when the connection is closed for good.
-    pub fn events(&self) -> Option<mpsc::UnboundedReceiver<ConnectionEvent>> {
-        self.inner.lifecycle.lock().ok()?.take()
-    }
-
     /// The version the server reported when connecting.
     pub fn server_version(&self) -> String {
-        self.inner.server_version.clone()
+        self.server_version.to_string()
     }
 
     /// Whether the connection accepts no more calls: `close` was called, or it was lost and
     /// could not be restored (a connection that is reconnecting is not closed).
     pub fn is_closed(&self) -> bool {
-        self.inner.closed.load(Ordering::Acquire)
+        self.handle.is_closed()
+    }
+
+    /// The connection's life (reconnecting, reconnected, closed for good), for the first
+    /// caller only (`None` afterwards). The channel ends when the connection is closed for good.
+    pub fn events(&self) -> Option<mpsc::UnboundedReceiver<ConnectionEvent>> {
+        self.handle.events()
     }
 
     /// Runs one SQL statement (binary query). A result set stays open until fetched to the end
@@ -188,16 +242,13 @@ impl Client {
 
     /// Releases a result on the server (no-op if it already finished or was freed).
     pub fn free_result(&self, result_id: u64) {
-        let _ = self.inner.commands.send(Command::Free { result_id });
+        self.handle.run(move |s, _| s.free_result(result_id));
     }
 
     /// Frees open results, closes statements and says goodbye (bounded in time by the session);
     /// later calls fail with a Connection error.
     pub async fn close(&self) {
-        let (done, rx) = oneshot::channel();
-        if self.inner.commands.send(Command::Close { done }).is_ok() {
-            let _ = rx.await;
-        }
+        self.handle.close().await
     }
 
     // ----- stmt2 (prepared statements, reference §5.2) ---------------------------------------
@@ -365,16 +416,7 @@ impl Client {
     }
 
     async fn call(&self, start: impl FnOnce(&mut Session) -> CallId + Send + 'static) -> Result<Reply, Error> {
-        let ticket = self.inner.next_ticket.fetch_add(1, Ordering::Relaxed);
-        let (done, rx) = oneshot::channel();
-        self.send(Command::Call { ticket, start: Box::new(start), timeout: self.timeout, done })?;
-        let mut guard = CallGuard { ticket, rx: Some(rx), commands: self.inner.commands.clone() };
-        let outcome = match guard.rx.as_mut() {
-            Some(rx) => rx.await,
-            None => return Err(closed()),
-        };
-        guard.rx = None; // taken: nothing to cancel
-        outcome.map_err(|_| closed())?
+        self.handle.call(self.timeout, move |s, _now| start(s)).await
     }
 
     async fn done(&self, start: impl FnOnce(&mut Session) -> CallId + Send + 'static) -> Result<(), Error> {
@@ -391,9 +433,6 @@ impl Client {
         }
     }
 
-    fn send(&self, command: Command) -> Result<(), Error> {
-        self.inner.commands.send(command).map_err(|_| closed())
-    }
 }
 
 fn query_info(reply: Reply) -> Result<QueryInfo, Error> {

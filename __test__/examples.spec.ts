@@ -37,6 +37,12 @@ const expectations: Record<string, RegExp[]> = {
     /cursor: 0 rows for a hostile parameter/,
   ],
   'examples/pool.mjs': [/pool: wrote 100 rows with at most 4 connections/, /lease: stmt2 wrote 2 rows/, /meters has 102 rows; total [1-4], idle [1-4], waiting 0/, /all leased: TimeoutError: no pooled connection became available within 50 ms/],
+  'examples/tmq-consumer.mjs': [
+    /subscribed: tmq_test_topic \(vgroup \d+: offsets \d+\.\.\d+/,
+    /message: topic tmq_test_topic, database tmq_test, data, \d rows/,
+    /row: c1=1 c2=1 c3=tmq test \(Date\)\nrow: c1=2 c2=2 c3=tmq test \(Date\)\nrow: c1=3 c2=3 c3=tmq test \(Date\)/,
+    /committed offset of vgroup \d+: \d+/,
+  ],
   'examples/insert-lines.mjs': [/line protocol: 2 rows/, /telnet: 1 rows/, /json: 1 rows/, /malformed line: SchemalessError errno=12290/, /meters has 2 rows/],
 }
 

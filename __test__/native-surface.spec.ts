@@ -5,7 +5,7 @@
 import test from 'ava'
 import { createRequire } from 'node:module'
 import type * as Generated from '../index.js'
-import type { NativeConnection, NativeModule, NativeResult, NativeStmt, NativeStmt2 } from '../src/native.js'
+import type { NativeConnection, NativeConsumer, NativeConsumerConfig, NativeMessage, NativeModule, NativeResult, NativeStmt, NativeStmt2 } from '../src/native.js'
 import { SmlPrecision, SmlProtocol } from '../src/schemaless.js'
 import { TypeId } from '../src/types.js'
 
@@ -17,6 +17,12 @@ const _connection = (c: Generated.NativeConnection): NativeConnection => c
 const _stmt2 = (s: Generated.NativeStmt2): NativeStmt2 => s
 const _stmt = (s: Generated.NativeStmt): NativeStmt => s
 const _result = (r: Generated.NativeResult): NativeResult => r
+const _consumerConfig = (c: Generated.NativeConsumerConfig): NativeConsumerConfig => c
+const _consumer = (c: Generated.NativeConsumer): NativeConsumer => c
+const _message = (m: Generated.NativeMessage): NativeMessage => m
+void _consumerConfig
+void _consumer
+void _message
 void _module
 void _connection
 void _stmt2
@@ -39,6 +45,15 @@ test('the loaded addon has the functions and methods the facade calls', (t) => {
   for (const method of ['prepare', 'setTableName', 'setTags', 'bind', 'addBatch', 'exec', 'tagFields', 'colFields', 'useResult', 'close'] as const) {
     t.is(typeof native.NativeStmt.prototype[method], 'function', `NativeStmt.${method}`)
   }
+  t.is(typeof native.consumerConfig, 'function')
+  t.is(typeof native.NativeConsumerConfig.prototype.connect, 'function')
+  for (const method of [
+    'subscribe', 'unsubscribe', 'poll', 'newAbort', 'commit', 'commitMessage', 'commitOffsets', 'seek', 'seekToEdge',
+    'assignment', 'committed', 'position', 'listTopics', 'serverVersion', 'close',
+  ] as const) {
+    t.is(typeof native.NativeConsumer.prototype[method], 'function', `NativeConsumer.${method}`)
+  }
+  t.is(typeof native.NativeMessage.prototype.block, 'function')
 })
 
 test('the public enums carry the words the addon defines', (t) => {

@@ -96,7 +96,7 @@ const ALLOWED: Record<'rowMode' | 'timestampAs' | 'bigintAs', readonly string[]>
   bigintAs: ['bigint', 'number', 'string'],
 }
 
-function validateResultOptions(options: ResultOptions): void {
+export function validateResultOptions(options: ResultOptions): void {
   for (const key of ['rowMode', 'timestampAs', 'bigintAs'] as const) {
     const value = options[key]
     if (value !== undefined && !ALLOWED[key].includes(value)) {

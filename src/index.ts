@@ -35,6 +35,21 @@ export async function connect(dsnOrOptions?: string | null | ConnectOptions, opt
   return openConnection(loadNative(), dsnOrOptions ?? undefined, options)
 }
 
+export {
+  Consumer,
+  Message,
+  tmqConnect,
+  type ConsumerConfig,
+  type ConsumerOptions,
+  type MessageBlock,
+  type MessagesOptions,
+  type MessageType,
+  type PartitionOffset,
+  type PollOptions,
+  type TopicAssignment,
+  type TopicOffset,
+  type TopicPartition,
+} from './consumer.js'
 export { Connection, type ConnectionEvents, type ConnectOptions, type ExecuteOptions, type QueryOptions, type ReconnectedEvent, type ReconnectingEvent } from './connection.js'
 export { RestClient, type RestClientOptions, type RestColumnMeta, type RestResponse, type RestSqlOptions } from './rest.js'
 export { Cursor, type ColumnDescription, type CursorExecuteOptions } from './cursor.js'

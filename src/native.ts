@@ -413,11 +413,81 @@ export interface NativeTestServer {
   close(): Promise<void>
 }
 
+/** One consumer configuration key with its value as text. */
+export interface NativeConfigEntry {
+  key: string
+  value: string
+}
+
+export interface NativePartition {
+  topic: string
+  vgroupId: number
+}
+
+export interface NativeTopicOffset extends NativePartition {
+  offset: bigint
+}
+
+export interface NativeAssignment extends NativePartition {
+  offset: bigint
+  begin: bigint
+  end: bigint
+}
+
+/** A checked consumer configuration (nothing sent yet). */
+export interface NativeConsumerConfig {
+  readonly groupId: string
+  /** Opens `/rest/tmq`. */
+  connect(): Promise<NativeConsumer>
+}
+
+/**
+ * A polled message with everything it holds: its meta as JSON text, its blocks (each read as a
+ * {@link NativeResult} through `block(i)`, any number of times).
+ */
+export interface NativeMessage {
+  readonly topic: string
+  readonly database: string
+  readonly vgroupId: number
+  readonly offset: bigint
+  readonly endOffset: bigint | null
+  readonly type: 'data' | 'meta' | 'data+meta' | 'raw'
+  readonly meta: string | null | undefined
+  readonly tableNames: Array<string | null | undefined>
+  readonly blockRows: number[]
+  block(index: number): NativeResult
+}
+
+export interface NativeConsumer {
+  subscribe(topics: string[], timeoutMs?: Ms, abort?: Abort): Promise<void>
+  unsubscribe(timeoutMs?: Ms, abort?: Abort): Promise<void>
+  /**
+   * The next message within `waitMs`, or null; `timeoutMs` bounds the answer after that wait;
+   * `abort` gives up (the message is delivered by the next poll).
+   */
+  poll(waitMs: number, timeoutMs?: Ms, abort?: Abort): Promise<NativeMessage | null>
+  newAbort(): NativeAbort
+  commit(timeoutMs?: Ms, abort?: Abort): Promise<void>
+  commitMessage(message: NativeMessage, timeoutMs?: Ms, abort?: Abort): Promise<void>
+  commitOffsets(offsets: NativeTopicOffset[], timeoutMs?: Ms, abort?: Abort): Promise<void>
+  seek(topic: string, vgroupId: number, offset: bigint, timeoutMs?: Ms, abort?: Abort): Promise<void>
+  seekToEdge(partitions: NativePartition[] | null, toEnd: boolean, timeoutMs?: Ms, abort?: Abort): Promise<void>
+  assignment(topic: string | null, timeoutMs?: Ms, abort?: Abort): Promise<NativeAssignment[]>
+  committed(partitions: NativePartition[], timeoutMs?: Ms, abort?: Abort): Promise<Array<bigint | null>>
+  position(partitions: NativePartition[], timeoutMs?: Ms, abort?: Abort): Promise<Array<bigint | null>>
+  listTopics(timeoutMs?: Ms, abort?: Abort): Promise<string[]>
+  serverVersion(): string
+  readonly isClosed: boolean
+  close(): Promise<void>
+}
+
 export interface NativeModule {
   /** Checks the DSN and options before any I/O (throws synchronously). */
   connect(dsn: string | null | undefined, options: NativeConnectOptions): Promise<NativeConnection>
   /** A REST client for `url` (must be http(s) and name its host); no I/O. */
   restClient(url: string, options: NativeConnectOptions): NativeConnection
+  /** Checks a consumer configuration; throws a TmqError naming the key (no I/O). */
+  consumerConfig(entries: NativeConfigEntry[], dsn: string | null): NativeConsumerConfig
   startTestServer(options: NativeTestServerOptions): Promise<NativeTestServer>
 }
 

@@ -33,7 +33,9 @@ const QUEUED_BLOCKS = 2
  * Reads one result (a {@link NativeResult}) block by block and turns blocks into rows: each
  * column prepared once per block (`values.ts`), each row read from those views by a row function
  * compiled for the result's columns (`rows.ts`). Shared by
- * {@link TaosResult} and the cursor; built only by `Connection.openStream`. Holds at most a few
+ * {@link TaosResult}, the cursor and TMQ messages; built by `Connection.openStream` (results the
+ * server holds, tracked by their connection) and by `Message` (a message block in memory,
+ * nothing to free). Holds at most a few
  * blocks: the one being read, {@link QUEUED_BLOCKS} queued and one request in flight.
  *
  * @internal

@@ -3,6 +3,8 @@
  * `blockRows` at a time, and every call is recorded so specs can check what the facade asked for.
  */
 import type {
+  Abort,
+  Ms,
   NativeAbort,
   NativeBindColumn,
   NativeBindTable,
@@ -23,6 +25,13 @@ import type {
   NativeStmtField as StmtFieldShape,
   NativeTestServer,
   NativeTestServerOptions,
+  NativeAssignment,
+  NativeConfigEntry,
+  NativeConsumer,
+  NativeConsumerConfig,
+  NativeMessage,
+  NativePartition,
+  NativeTopicOffset,
 } from '../../src/native.js'
 
 export interface FakeColumn {
@@ -557,6 +566,23 @@ export class FakeNative implements NativeModule {
     return c
   }
 
+  readonly consumerConfigs: Array<{ entries: NativeConfigEntry[]; dsn: string | null }> = []
+  readonly consumers: FakeConsumer[] = []
+
+  consumerConfig(entries: NativeConfigEntry[], dsn: string | null): NativeConsumerConfig {
+    this.consumerConfigs.push({ entries, dsn })
+    const group = entries.find((e) => e.key === 'group.id')?.value
+    if (group === undefined) throw new Error('TmqError: `group.id` is required (the consumer group to consume as)')
+    return {
+      groupId: group,
+      connect: async () => {
+        const c = new FakeConsumer()
+        this.consumers.push(c)
+        return c
+      },
+    }
+  }
+
   async startTestServer(options: NativeTestServerOptions): Promise<NativeTestServer> {
     let listening = true
     let latency = 0
@@ -584,5 +610,128 @@ export class FakeNative implements NativeModule {
         listening = false
       },
     }
+  }
+}
+
+/** One block of a fake message: a table and its columns. */
+export interface FakeMessageBlock {
+  tableName?: string | null
+  columns: FakeColumn[]
+  precision?: number
+}
+
+/** A message as the addon hands it out, its blocks readable any number of times. */
+export function fakeMessage(spec: {
+  topic?: string
+  database?: string
+  vgroupId?: number
+  offset?: bigint
+  endOffset?: bigint | null
+  type?: NativeMessage['type']
+  meta?: string | null
+  blocks?: FakeMessageBlock[]
+}): NativeMessage {
+  const blocks = spec.blocks ?? []
+  return {
+    topic: spec.topic ?? 't1',
+    database: spec.database ?? 'db1',
+    vgroupId: spec.vgroupId ?? 2,
+    offset: spec.offset ?? 0n,
+    endOffset: spec.endOffset ?? null,
+    type: spec.type ?? 'data',
+    meta: spec.meta ?? null,
+    tableNames: blocks.map((b) => b.tableName ?? null),
+    blockRows: blocks.map((b) => b.columns[0]?.values.length ?? 0),
+    block(index: number): NativeResult {
+      const b = blocks[index]
+      if (b === undefined) throw new Error(`TmqError: the message has no block ${index}`)
+      let read = false
+      return {
+        hasRows: true,
+        affectedRows: 0,
+        precision: PRECISIONS[b.precision ?? 0]!,
+        fields: b.columns.map((c) => c.field),
+        async fetchBlock() {
+          if (read) return null
+          read = true
+          return { rows: b.columns[0]?.values.length ?? 0, columns: b.columns.map((c) => encodeColumn(c.field.type, c.values)) }
+        },
+        close() {},
+      }
+    },
+  }
+}
+
+/**
+ * Records what the facade asks of a consumer (`calls`: the arguments; `limits`: each call's
+ * `timeoutMs` and whether it carried an abort handle); answers polls from `messages`.
+ */
+export class FakeConsumer implements NativeConsumer {
+  readonly calls: FakeCall[] = []
+  readonly limits: Array<{ method: string; timeoutMs: number | null; abort: boolean }> = []
+  readonly messages: Array<NativeMessage | Error> = []
+  /** How long a poll takes to answer. */
+  pollDelayMs = 1
+  isClosed = false
+
+  private record(method: string, args: unknown[], timeoutMs?: Ms, abort?: Abort): void {
+    this.calls.push({ method, args })
+    this.limits.push({ method, timeoutMs: timeoutMs ?? null, abort: abort !== undefined && abort !== null })
+  }
+
+  async subscribe(topics: string[], timeoutMs?: Ms, abort?: Abort): Promise<void> {
+    this.record('subscribe', [topics], timeoutMs, abort)
+  }
+  async unsubscribe(timeoutMs?: Ms, abort?: Abort): Promise<void> {
+    this.record('unsubscribe', [], timeoutMs, abort)
+  }
+  async poll(waitMs: number, timeoutMs?: Ms, abort?: Abort): Promise<NativeMessage | null> {
+    this.record('poll', [waitMs], timeoutMs, abort)
+    await new Promise((r) => setTimeout(r, this.pollDelayMs))
+    if (this.isClosed) throw new Error('TmqError: the consumer is closed')
+    const next = this.messages.shift()
+    if (next instanceof Error) throw next
+    return next ?? null
+  }
+  newAbort(): NativeAbort {
+    return new FakeAbort()
+  }
+  async commit(timeoutMs?: Ms, abort?: Abort): Promise<void> {
+    this.record('commit', [], timeoutMs, abort)
+  }
+  async commitMessage(message: NativeMessage, timeoutMs?: Ms, abort?: Abort): Promise<void> {
+    this.record('commitMessage', [message], timeoutMs, abort)
+  }
+  async commitOffsets(offsets: NativeTopicOffset[], timeoutMs?: Ms, abort?: Abort): Promise<void> {
+    this.record('commitOffsets', [offsets], timeoutMs, abort)
+  }
+  async seek(topic: string, vgroupId: number, offset: bigint, timeoutMs?: Ms, abort?: Abort): Promise<void> {
+    this.record('seek', [topic, vgroupId, offset], timeoutMs, abort)
+  }
+  async seekToEdge(partitions: NativePartition[] | null, toEnd: boolean, timeoutMs?: Ms, abort?: Abort): Promise<void> {
+    this.record('seekToEdge', [partitions, toEnd], timeoutMs, abort)
+  }
+  async assignment(topic: string | null, timeoutMs?: Ms, abort?: Abort): Promise<NativeAssignment[]> {
+    this.record('assignment', [topic], timeoutMs, abort)
+    return [{ topic: topic ?? 't1', vgroupId: 2, offset: 0n, begin: 0n, end: 9_007_199_254_740_993n }]
+  }
+  async committed(partitions: NativePartition[], timeoutMs?: Ms, abort?: Abort): Promise<Array<bigint | null>> {
+    this.record('committed', [partitions], timeoutMs, abort)
+    return partitions.map((_, i) => (i === 0 ? null : 4n))
+  }
+  async position(partitions: NativePartition[], timeoutMs?: Ms, abort?: Abort): Promise<Array<bigint | null>> {
+    this.record('position', [partitions], timeoutMs, abort)
+    return partitions.map(() => 4n)
+  }
+  async listTopics(timeoutMs?: Ms, abort?: Abort): Promise<string[]> {
+    this.record('listTopics', [], timeoutMs, abort)
+    return ['t1']
+  }
+  serverVersion(): string {
+    return '3.3.7.5'
+  }
+  async close(): Promise<void> {
+    this.calls.push({ method: 'close', args: [] })
+    this.isClosed = true
   }
 }

@@ -1,8 +1,9 @@
 //! How a JS call is bounded: `NativeAbort` lets JS give up on a call, and a call's own
-//! `timeoutMs` becomes its deadline in the session. Aborting drops the call's future, which
-//! cancels the call through the session (`Session::cancel`): whatever its reply produces on the
-//! server (a result, a statement) is freed when it arrives. Deadlines are the session's
-//! (`Session::set_deadline`); nothing is timed here.
+//! `timeoutMs` becomes its deadline in the session (or the TMQ consumer). Aborting drops the
+//! call's future, which cancels the call through its conversation (`Conversation::cancel`):
+//! whatever its reply produces on the server (a result, a statement) is freed when it arrives
+//! (a poll's message is delivered by the next poll). Deadlines are the core's
+//! (`Conversation::set_deadline`); nothing is timed here.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +14,7 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 use taosjs_core::ErrorKind;
+use taosjs_tokio::Consumer;
 use tokio::sync::Notify;
 
 use crate::completion;
@@ -69,6 +71,11 @@ impl CallLimits {
     /// carries it into the session (`Transport::within`).
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    /// The same for a TMQ consumer (a poll's deadline counts after its blocking time).
+    pub fn consumer(&self, consumer: &Consumer) -> Consumer {
+        consumer.with_timeout(self.timeout)
     }
 
     /// Runs `call` unless aborted first; an abort drops it (and so cancels it in the session).

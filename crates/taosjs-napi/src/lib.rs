@@ -7,6 +7,7 @@ mod abort;
 mod block;
 mod completion;
 mod connection;
+mod consumer;
 mod error;
 mod result;
 mod statement;

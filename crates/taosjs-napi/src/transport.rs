@@ -42,7 +42,8 @@ pub(crate) enum Rows {
     /// the server unless the server already did.
     Ws { client: Client, result_id: u64, released: AtomicBool },
     Native(Arc<ResultSet>),
-    /// Decoded from a REST answer, handed out in order.
+    /// Already decoded, handed out in order: a REST answer's blocks, or a block of a polled TMQ
+    /// message.
     Decoded(Mutex<VecDeque<DecodedBlock>>),
 }
 

@@ -1,0 +1,398 @@
+//! TMQ: `consumerConfig` (checks a configuration, no I/O), `NativeConsumerConfig.connect`,
+//! `NativeConsumer` and `NativeMessage`, thin shells over `taosjs_tokio::Consumer`. A message's
+//! blocks are read through `NativeResult`, like a query's.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::{BigInt, PromiseRaw};
+use napi::Env;
+use napi_derive::napi;
+use taosjs_core::tmq::{ConsumerConfig, TmqMessage, TopicAssignment};
+use taosjs_core::ErrorKind;
+use taosjs_tokio::Consumer;
+
+use crate::abort::{CallLimits, NativeAbort};
+use crate::connection::spawn;
+use crate::error::{guarded, js_error, to_js};
+use crate::result::NativeResult;
+
+/// One configuration key and its value as text.
+#[napi(object, object_to_js = false)]
+pub struct NativeConfigEntry {
+    pub key: String,
+    pub value: String,
+}
+
+/// A `(topic, vgroup)` pair.
+#[napi(object)]
+pub struct NativePartition {
+    pub topic: String,
+    pub vgroup_id: i32,
+}
+
+/// A partition with an offset (`commitOffsets`).
+#[napi(object, object_to_js = false)]
+pub struct NativeTopicOffset {
+    pub topic: String,
+    pub vgroup_id: i32,
+    pub offset: BigInt,
+}
+
+/// One vgroup assigned to the consumer.
+#[napi(object, object_from_js = false)]
+pub struct NativeAssignment {
+    pub topic: String,
+    pub vgroup_id: i32,
+    pub offset: BigInt,
+    pub begin: BigInt,
+    pub end: BigInt,
+}
+
+impl From<TopicAssignment> for NativeAssignment {
+    fn from(a: TopicAssignment) -> Self {
+        NativeAssignment {
+            topic: a.topic,
+            vgroup_id: a.vgroup_id,
+            offset: a.offset.into(),
+            begin: a.begin.into(),
+            end: a.end.into(),
+        }
+    }
+}
+
+fn offset_of(b: &BigInt, what: &str) -> napi::Result<i64> {
+    let (value, lossless) = b.get_i64();
+    if !lossless {
+        return Err(js_error(ErrorKind::Tmq, format!("{what} must fit in a signed 64-bit integer")));
+    }
+    Ok(value)
+}
+
+fn pairs(partitions: Vec<NativePartition>) -> Vec<(String, i32)> {
+    partitions.into_iter().map(|p| (p.topic, p.vgroup_id)).collect()
+}
+
+fn offsets(values: Vec<Option<i64>>) -> Vec<Option<BigInt>> {
+    values.into_iter().map(|v| v.map(BigInt::from)).collect()
+}
+
+/// A checked configuration: every key known, every value of the right kind (a TmqError naming
+/// the key otherwise). Nothing is sent until `connect`.
+#[napi]
+pub struct NativeConsumerConfig {
+    config: ConsumerConfig,
+}
+
+/// Checks a consumer configuration (no I/O): `entries` are TDengine's consumer keys with text
+/// values, `dsn` may carry the endpoint and credentials.
+#[napi(catch_unwind)]
+pub fn consumer_config(entries: Vec<NativeConfigEntry>, dsn: Option<String>) -> napi::Result<NativeConsumerConfig> {
+    let entries: Vec<(String, String)> = entries.into_iter().map(|e| (e.key, e.value)).collect();
+    let mut config = ConsumerConfig::parse(&entries, dsn.as_deref()).map_err(to_js)?;
+    config.options.connector = Some(format!("taosjs-v{}", env!("CARGO_PKG_VERSION")));
+    Ok(NativeConsumerConfig { config })
+}
+
+#[napi]
+impl NativeConsumerConfig {
+    /// The consumer group.
+    #[napi(getter)]
+    pub fn group_id(&self) -> String {
+        self.config.options.group_id.clone()
+    }
+
+    /// Opens `/rest/tmq` and checks the server's version.
+    #[napi]
+    pub async fn connect(&self) -> napi::Result<NativeConsumer> {
+        let config = self.config.clone();
+        guarded(async move {
+            let consumer = Consumer::connect(config).await.map_err(to_js)?;
+            Ok(NativeConsumer { consumer })
+        })
+        .await
+    }
+}
+
+#[napi]
+pub struct NativeConsumer {
+    consumer: Consumer,
+}
+
+/// Every call that talks to the server takes `timeoutMs` (its bound; a poll's is counted after
+/// its blocking time; default the consumer's `request.timeout.ms`) and `abort` (a `NativeAbort`
+/// that gives up on it) — the same limits as every connection call.
+#[napi]
+impl NativeConsumer {
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn subscribe<'env>(
+        &self,
+        env: &'env Env,
+        topics: Vec<String>,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move { c.subscribe(topics).await.map_err(to_js) })
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn unsubscribe<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move { c.unsubscribe().await.map_err(to_js) })
+    }
+
+    /// The next message within `waitMs`, or null. Aborting stops waiting; a message the server
+    /// handed out meanwhile is delivered by the next poll.
+    #[napi(ts_return_type = "Promise<NativeMessage | null>")]
+    pub fn poll<'env>(
+        &self,
+        env: &'env Env,
+        wait_ms: f64,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, Option<NativeMessage>>> {
+        if !wait_ms.is_finite() || wait_ms < 0.0 {
+            return Err(js_error(ErrorKind::Tmq, format!("poll timeout must be a non-negative number of ms, got {wait_ms}")));
+        }
+        let wait = Duration::from_secs_f64((wait_ms / 1000.0).min(86_400.0 * 365.0));
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move {
+            let message = c.poll(wait).await.map_err(to_js)?;
+            Ok(message.map(|m| NativeMessage { message: Arc::from(m) }))
+        })
+    }
+
+    /// A handle to give up on a later call (the last argument of every call).
+    #[napi(catch_unwind)]
+    pub fn new_abort(&self) -> NativeAbort {
+        NativeAbort::new()
+    }
+
+    /// Commits everything polled so far.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn commit<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move { c.commit().await.map_err(to_js) })
+    }
+
+    /// Commits one message: its vgroup's committed offset becomes where it ends.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn commit_message<'env>(
+        &self,
+        env: &'env Env,
+        message: &NativeMessage,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        let m = Arc::clone(&message.message);
+        spawn(env, limits, async move { c.commit_message(m).await.map_err(to_js) })
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn commit_offsets<'env>(
+        &self,
+        env: &'env Env,
+        offsets: Vec<NativeTopicOffset>,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let mut list = Vec::with_capacity(offsets.len());
+        for o in offsets {
+            let offset = offset_of(&o.offset, "offset")?;
+            list.push((o.topic, o.vgroup_id, offset));
+        }
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move { c.commit_offsets(list).await.map_err(to_js) })
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn seek<'env>(
+        &self,
+        env: &'env Env,
+        topic: String,
+        vgroup_id: i32,
+        offset: BigInt,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let offset = offset_of(&offset, "offset")?;
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move { c.seek(topic, vgroup_id, offset).await.map_err(to_js) })
+    }
+
+    /// Seeks partitions (every assigned one when null) to the beginning or the end.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn seek_to_edge<'env>(
+        &self,
+        env: &'env Env,
+        partitions: Option<Vec<NativePartition>>,
+        to_end: bool,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move { c.seek_to_edge(partitions.map(pairs), to_end).await.map_err(to_js) })
+    }
+
+    #[napi(ts_return_type = "Promise<Array<NativeAssignment>>")]
+    pub fn assignment<'env>(
+        &self,
+        env: &'env Env,
+        topic: Option<String>,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, Vec<NativeAssignment>>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move { Ok(c.assignment(topic).await.map_err(to_js)?.into_iter().map(Into::into).collect()) })
+    }
+
+    /// Committed offsets, null where nothing was committed.
+    #[napi(ts_return_type = "Promise<Array<bigint | null>>")]
+    pub fn committed<'env>(
+        &self,
+        env: &'env Env,
+        partitions: Vec<NativePartition>,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, Vec<Option<BigInt>>>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move { Ok(offsets(c.committed(pairs(partitions)).await.map_err(to_js)?)) })
+    }
+
+    #[napi(ts_return_type = "Promise<Array<bigint | null>>")]
+    pub fn position<'env>(
+        &self,
+        env: &'env Env,
+        partitions: Vec<NativePartition>,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, Vec<Option<BigInt>>>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move { Ok(offsets(c.position(pairs(partitions)).await.map_err(to_js)?)) })
+    }
+
+    #[napi(ts_return_type = "Promise<Array<string>>")]
+    pub fn list_topics<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<u32>,
+        abort: Option<&NativeAbort>,
+    ) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
+        let limits = CallLimits::of(timeout_ms, abort);
+        let c = limits.consumer(&self.consumer);
+        spawn(env, limits, async move { c.list_topics().await.map_err(to_js) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn server_version(&self) -> String {
+        self.consumer.server_version()
+    }
+
+    /// Closed by the client, or the server went away.
+    #[napi(getter)]
+    pub fn is_closed(&self) -> bool {
+        self.consumer.is_closed()
+    }
+
+    /// Closes the socket; the server closes the consumer. Bounded by the goodbye timeout.
+    #[napi]
+    pub async fn close(&self) -> napi::Result<()> {
+        let c = self.consumer.clone();
+        guarded(async move {
+            c.close().await;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// A polled message: where it comes from, its meta (JSON text) and its blocks, each read as a
+/// `NativeResult`.
+#[napi]
+pub struct NativeMessage {
+    message: Arc<TmqMessage>,
+}
+
+#[napi]
+impl NativeMessage {
+    #[napi(getter)]
+    pub fn topic(&self) -> String {
+        self.message.topic.clone()
+    }
+
+    #[napi(getter)]
+    pub fn database(&self) -> String {
+        self.message.database.clone()
+    }
+
+    #[napi(getter)]
+    pub fn vgroup_id(&self) -> i32 {
+        self.message.vgroup_id
+    }
+
+    /// The offset the server reports for the message.
+    #[napi(getter)]
+    pub fn offset(&self) -> BigInt {
+        self.message.offset.into()
+    }
+
+    /// Where the message ends in its vgroup (what committing it commits); null when unknown.
+    #[napi(getter)]
+    pub fn end_offset(&self) -> Option<BigInt> {
+        self.message.end_offset.map(BigInt::from)
+    }
+
+    /// `'data'`, `'meta'`, `'data+meta'` or `'raw'`.
+    #[napi(getter, js_name = "type", ts_return_type = "'data' | 'meta' | 'data+meta' | 'raw'")]
+    pub fn kind(&self) -> String {
+        self.message.kind.as_str().to_owned()
+    }
+
+    /// The meta as JSON text, for meta and data+meta messages.
+    #[napi(getter)]
+    pub fn meta(&self) -> Option<String> {
+        self.message.meta.clone()
+    }
+
+    /// The table of each block (null when the server sent no table names).
+    #[napi(getter)]
+    pub fn table_names(&self) -> Vec<Option<String>> {
+        self.message.blocks.iter().map(|b| b.table_name.clone()).collect()
+    }
+
+    /// Rows in each block.
+    #[napi(getter)]
+    pub fn block_rows(&self) -> Vec<u32> {
+        self.message.blocks.iter().map(|b| u32::try_from(b.rows).unwrap_or(u32::MAX)).collect()
+    }
+
+    /// Block `index` as a result (its fields, precision, one block to fetch).
+    #[napi(catch_unwind)]
+    pub fn block(&self, index: u32) -> napi::Result<NativeResult> {
+        NativeResult::of_message_block(&self.message, index as usize)?
+            .ok_or_else(|| js_error(ErrorKind::Tmq, format!("the message has no block {index}")))
+    }
+}

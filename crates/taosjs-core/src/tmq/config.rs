@@ -328,6 +328,10 @@ impl ConsumerConfig {
         if connect.endpoints.is_empty() {
             connect.endpoints = vec![Endpoint { host: DEFAULT_HOST.into(), port: DEFAULT_PORT }];
         }
+        if matches!(connect.scheme, Scheme::Http | Scheme::Https) {
+            // REST has no TMQ: the same server's WebSocket has.
+            return Err(connect.rest_lacks("TMQ (a consumer)"));
+        }
         connect.user = options.user.clone();
         connect.password = options.password.clone();
         options.connect_timeout = connect.connect_timeout;
@@ -346,6 +350,17 @@ mod tests {
 
     fn err(pairs: &[(&str, &str)]) -> Error {
         ConsumerConfig::parse(&entries(pairs), None).unwrap_err()
+    }
+
+    #[test]
+    fn a_rest_dsn_is_not_supported_and_names_the_websocket_dsn() {
+        let group = entries(&[("group.id", "g")]);
+        for dsn in ["http://root:taosdata@db.example:6041/power", "https://root:taosdata@db.example:6041/power"] {
+            let e = ConsumerConfig::parse(&group, Some(dsn)).unwrap_err();
+            assert_eq!(e.kind, crate::ErrorKind::NotSupported, "{e}");
+            assert!(e.message.contains("TMQ") && e.message.contains("ws") && e.message.contains("://db.example:6041/power"), "{e}");
+            assert!(!e.message.contains("taosdata"), "never the password: {e}");
+        }
     }
 
     #[test]

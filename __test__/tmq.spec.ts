@@ -4,7 +4,7 @@
  */
 import test, { type ExecutionContext } from 'ava'
 import * as taos from '../src/index.js'
-import { Consumer, tmqConnect, TmqError, type Connection, type ConsumerConfig, type Message } from '../src/index.js'
+import { Consumer, NotSupportedError, tmqConnect, TmqError, type Connection, type ConsumerConfig, type Message } from '../src/index.js'
 import { TestServer } from '../src/testing.js'
 import { dbName, open, useServer } from './helpers/server.js'
 
@@ -201,6 +201,51 @@ test('bad configuration values and unknown keys are TmqErrors naming the key, be
   t.false(secret!.message.includes('xxxx'), 'a password is never repeated')
   // Text booleans are parsed, never taken as truthy text.
   t.notThrows(() => new Consumer({ 'group.id': 'g', 'enable.auto.commit': 'false', 'msg.with.table.name': 'FALSE' }))
+})
+
+test('REST has no TMQ: an http(s) DSN is a NotSupportedError naming the ws:// DSN, before any I/O', (t) => {
+  for (const dsn of ['http://root:taosdata@db.example:6041/power', 'https://root:taosdata@db.example:6041/power']) {
+    const err = t.throws(() => new Consumer({ 'group.id': 'g' }, dsn), { instanceOf: NotSupportedError })
+    t.regex(err!.message, /TMQ.*REST.*wss?:\/\/db\.example:6041\/power/)
+    t.false(err!.message.includes('taosdata'), 'never the password')
+  }
+})
+
+test('a consumer whose socket drops is closed for good; a new consumer of the group resumes at the committed offset', async (t) => {
+  const local = await TestServer.start()
+  t.teardown(() => local.close())
+  const admin = await taos.connect(local.dsn)
+  t.teardown(() => admin.close())
+  await admin.execute('create database tmq_dropped vgroups 1')
+  await admin.execute('create table tmq_dropped.t (ts timestamp, v int)')
+  await admin.execute('insert into tmq_dropped.t values (1700000000000, 0) (1700000000001, 1) (1700000000002, 2)')
+  await admin.execute('create topic tmq_dropped_topic as select ts, v from tmq_dropped.t')
+  const c = await tmqConnect(config('tmq_dropped_g'), local.dsn)
+  await c.subscribe(['tmq_dropped_topic'])
+  const first = await c.poll(5000)
+  t.truthy(first)
+  const seen: number[] = []
+  for await (const row of first!) seen.push(row[1] as number)
+  await c.commit(first!)
+  // The server restarts (the adapter's process died): the connection is lost, the data stays.
+  const poll = c.poll(30_000)
+  await local.restart()
+  const err = await t.throwsAsync(poll, { instanceOf: TmqError })
+  t.regex(err!.message, /connection|closed/)
+  t.true(c.isClosed, 'closed for good: a consumer does not reconnect')
+  const again = await t.throwsAsync(c.poll(10), { instanceOf: TmqError })
+  t.regex(again!.message, /closed/)
+  await c.close()
+  await admin.execute('insert into tmq_dropped.t values (1700000000003, 3)')
+  const next = await tmqConnect(config('tmq_dropped_g'), local.dsn)
+  t.teardown(() => next.close())
+  await next.subscribe(['tmq_dropped_topic'])
+  const rest: number[] = []
+  for (let i = 0; i < 10 && rest.length < 4 - seen.length; i++) {
+    const m = await next.poll(1000)
+    if (m !== null) for await (const row of m) rest.push(row[1] as number)
+  }
+  t.deepEqual([...seen, ...rest].sort(), [0, 1, 2, 3], 'nothing committed is read twice, nothing is lost')
 })
 
 test('a server killed mid-poll makes the poll reject with a TmqError at once, never hang', async (t) => {

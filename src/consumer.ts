@@ -20,7 +20,7 @@
 import { CallLimits, type CallOptions } from './call.js'
 import { validateResultOptions } from './connection.js'
 import { envDsn } from './dsn.js'
-import { AbortError, fromNative, TmqError, type Error } from './errors.js'
+import { AbortError, fromNative, NotSupportedError, TmqError, type Error } from './errors.js'
 import { loadNative, type NativeAbort, type NativeConfigEntry, type NativeConsumer, type NativeConsumerConfig, type NativeMessage, type NativeModule } from './native.js'
 import { NOT_READY, RowStream, type ColumnBlock, type RowArray, type RowObject } from './result.js'
 import { type Precision, type ResultOptions, type RowMode, type TaosField } from './types.js'
@@ -173,6 +173,8 @@ export class Consumer<Row = RowArray> implements AsyncIterable<Message<Row>>, As
   private readonly config: NativeConsumerConfig
   private readonly resultOptions: ResultOptions
   private opening: Promise<NativeConsumer> | null = null
+  /** The native consumer once connected (its `isClosed` says when the server went away). */
+  private opened: NativeConsumer | null = null
   private closed = false
 
   /**
@@ -208,7 +210,7 @@ export class Consumer<Row = RowArray> implements AsyncIterable<Message<Row>>, As
   /** @internal */
   static withNative<Row>(native: NativeModule, config: ConsumerConfig, dsn?: string | null, options: ConsumerOptions = {}): Consumer<Row> {
     const consumer = Object.create(Consumer.prototype) as Consumer<Row>
-    Object.assign(consumer, { config: Consumer.checkConfig(native, config, dsn, options), resultOptions: { ...options }, opening: null, closed: false })
+    Object.assign(consumer, { config: Consumer.checkConfig(native, config, dsn, options), resultOptions: { ...options }, opening: null, opened: null, closed: false })
     return consumer
   }
 
@@ -217,9 +219,12 @@ export class Consumer<Row = RowArray> implements AsyncIterable<Message<Row>>, As
     return this.config.groupId
   }
 
-  /** Whether {@link Consumer.close} was called or the server went away. */
+  /**
+   * Whether {@link Consumer.close} was called or the connection was lost: a consumer does not
+   * reconnect (open a new one with the same `group.id`; it resumes at the committed offsets).
+   */
   get isClosed(): boolean {
-    return this.closed
+    return this.closed || (this.opened?.isClosed ?? false)
   }
 
   /** Connects now (the first call of the consumer does it otherwise). @internal */
@@ -393,9 +398,15 @@ export class Consumer<Row = RowArray> implements AsyncIterable<Message<Row>>, As
   private native(): Promise<NativeConsumer> {
     if (this.closed) return Promise.reject(new TmqError('the consumer is closed'))
     if (this.opening === null) {
-      const opening = this.config.connect().catch((err: unknown) => {
-        throw asTmq(err)
-      })
+      const opening = this.config.connect().then(
+        (native) => {
+          this.opened = native
+          return native
+        },
+        (err: unknown) => {
+          throw asTmq(err)
+        },
+      )
       this.opening = opening
       // A failed connection can be retried by the next call.
       opening.catch(() => {
@@ -590,6 +601,7 @@ export class Message<Row = RowArray> implements AsyncIterable<Row> {
  */
 function asTmq(err: unknown): Error {
   const e = fromNative(err)
-  if (e instanceof TmqError || e instanceof AbortError) return e
+  // NotSupportedError keeps its class: what is missing is a transport, not a consumer failure.
+  if (e instanceof TmqError || e instanceof AbortError || e instanceof NotSupportedError) return e
   return new TmqError(e.message, { errno: e.errno, cause: e })
 }

@@ -41,7 +41,10 @@ export function restDsn(dsn: string): string {
   return dsn.replace(/^(taos)?ws(s?):\/\//i, (_m, _taos, tls: string) => `http${tls}://`)
 }
 
-/** A database name unique to one test. */
+/**
+ * A database name unique to one test. `TAOSJS_TEST_DB_PREFIX` goes in front (on a shared real
+ * TDengine, so one developer's databases, topics and groups are told apart from another's).
+ */
 export function dbName(prefix: string): string {
-  return `${prefix}_${process.pid}_${Math.floor(Math.random() * 1e9)}`
+  return `${process.env.TAOSJS_TEST_DB_PREFIX ?? ''}${prefix}_${process.pid}_${Math.floor(Math.random() * 1e9)}`
 }

@@ -12,8 +12,7 @@ use taosjs_core::tmq::{ConsumerConfig, TmqMessage, TopicAssignment};
 use taosjs_core::ErrorKind;
 use taosjs_tokio::Consumer;
 
-use crate::abort::{CallLimits, NativeAbort};
-use crate::connection::spawn;
+use crate::abort::{spawn, CallLimits, NativeAbort};
 use crate::error::{guarded, js_error, to_js};
 use crate::result::NativeResult;
 

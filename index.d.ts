@@ -55,6 +55,71 @@ export declare class NativeConnection {
   close(): Promise<void>
 }
 
+export declare class NativeConsumer {
+  subscribe(topics: Array<string>, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  unsubscribe(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  /**
+   * The next message within `waitMs`, or null. Aborting stops waiting; a message the server
+   * handed out meanwhile is delivered by the next poll.
+   */
+  poll(waitMs: number, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeMessage | null>
+  /** A handle to give up on a later call (the last argument of every call). */
+  newAbort(): NativeAbort
+  /** Commits everything polled so far. */
+  commit(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  /** Commits one message: its vgroup's committed offset becomes where it ends. */
+  commitMessage(message: NativeMessage, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  commitOffsets(offsets: Array<NativeTopicOffset>, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  seek(topic: string, vgroupId: number, offset: bigint, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  /** Seeks partitions (every assigned one when null) to the beginning or the end. */
+  seekToEdge(partitions: Array<NativePartition> | undefined | null, toEnd: boolean, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  assignment(topic?: string | undefined | null, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<Array<NativeAssignment>>
+  /** Committed offsets, null where nothing was committed. */
+  committed(partitions: Array<NativePartition>, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<Array<bigint | null>>
+  position(partitions: Array<NativePartition>, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<Array<bigint | null>>
+  listTopics(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<Array<string>>
+  serverVersion(): string
+  /** Closed by the client, or the server went away. */
+  get isClosed(): boolean
+  /** Closes the socket; the server closes the consumer. Bounded by the goodbye timeout. */
+  close(): Promise<void>
+}
+
+/**
+ * A checked configuration: every key known, every value of the right kind (a TmqError naming
+ * the key otherwise). Nothing is sent until `connect`.
+ */
+export declare class NativeConsumerConfig {
+  /** The consumer group. */
+  get groupId(): string
+  /** Opens `/rest/tmq` and checks the server's version. */
+  connect(): Promise<NativeConsumer>
+}
+
+/**
+ * A polled message: where it comes from, its meta (JSON text) and its blocks, each read as a
+ * `NativeResult`.
+ */
+export declare class NativeMessage {
+  get topic(): string
+  get database(): string
+  get vgroupId(): number
+  /** The offset the server reports for the message. */
+  get offset(): bigint
+  /** Where the message ends in its vgroup (what committing it commits); null when unknown. */
+  get endOffset(): bigint | null
+  /** `'data'`, `'meta'`, `'data+meta'` or `'raw'`. */
+  get type(): 'data' | 'meta' | 'data+meta' | 'raw'
+  /** The meta as JSON text, for meta and data+meta messages. */
+  get meta(): string | null
+  /** The table of each block (null when the server sent no table names). */
+  get tableNames(): Array<string | undefined | null>
+  /** Rows in each block. */
+  get blockRows(): Array<number>
+  /** Block `index` as a result (its fields, precision, one block to fetch). */
+  block(index: number): NativeResult
+}
+
 /** What a statement produced: an affected-row count, or rows to stream. */
 export declare class NativeResult {
   /**
@@ -174,6 +239,21 @@ export declare const enum BindType {
  */
 export declare function connect(dsn?: string | undefined | null, options?: NativeConnectOptions | undefined | null): Promise<NativeConnection>
 
+/**
+ * Checks a consumer configuration (no I/O): `entries` are TDengine's consumer keys with text
+ * values, `dsn` may carry the endpoint and credentials.
+ */
+export declare function consumerConfig(entries: Array<NativeConfigEntry>, dsn?: string | undefined | null): NativeConsumerConfig
+
+/** One vgroup assigned to the consumer. */
+export interface NativeAssignment {
+  topic: string
+  vgroupId: number
+  offset: bigint
+  begin: bigint
+  end: bigint
+}
+
 /** The values for one placeholder (see `src/native.ts` for the layout). */
 export interface NativeBindColumn {
   kind: BindKind
@@ -191,6 +271,12 @@ export interface NativeBindTable {
   name?: string
   tags: Array<NativeBindColumn>
   columns: Array<NativeBindColumn>
+}
+
+/** One configuration key and its value as text. */
+export interface NativeConfigEntry {
+  key: string
+  value: string
 }
 
 /**
@@ -244,6 +330,12 @@ export interface NativeEvent {
   error?: string
 }
 
+/** A `(topic, vgroup)` pair. */
+export interface NativePartition {
+  topic: string
+  vgroupId: number
+}
+
 /** Options of `schemalessInsert`. */
 export interface NativeSchemalessOptions {
   protocol: SmlProtocol
@@ -279,6 +371,13 @@ export interface NativeTestServerOptions {
   port?: number
   users?: Array<NativeUser>
   blockRows?: number
+}
+
+/** A partition with an offset (`commitOffsets`). */
+export interface NativeTopicOffset {
+  topic: string
+  vgroupId: number
+  offset: bigint
 }
 
 export interface NativeUser {

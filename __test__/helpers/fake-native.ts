@@ -645,16 +645,19 @@ export function fakeMessage(spec: {
     block(index: number): NativeResult {
       const b = blocks[index]
       if (b === undefined) throw new Error(`TmqError: the message has no block ${index}`)
-      let read = false
+      // As the addon does: the one block comes with the description (`take`), nothing follows.
+      let taken = false
+      const rows = b.columns[0]?.values.length ?? 0
       return {
-        hasRows: true,
-        affectedRows: 0,
-        precision: PRECISIONS[b.precision ?? 0]!,
-        fields: b.columns.map((c) => c.field),
-        async fetchBlock() {
-          if (read) return null
-          read = true
-          return { rows: b.columns[0]?.values.length ?? 0, columns: b.columns.map((c) => encodeColumn(c.field.type, c.values)) }
+        take() {
+          if (taken) return null
+          taken = true
+          const info = { hasRows: true, affectedRows: 0, precision: b.precision ?? 0, fields: b.columns.map((c) => c.field) }
+          const block: NativeBlock = { rows, columns: b.columns.map((c) => encodeColumn(c.field.type, c.values)) }
+          return packBatch({ info, blocks: [block], finished: true })
+        },
+        async fetchBatch() {
+          return packBatch({ blocks: [], finished: true })
         },
         close() {},
       }

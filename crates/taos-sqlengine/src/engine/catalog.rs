@@ -17,6 +17,7 @@ pub struct Catalog {
     pub consumers: std::collections::BTreeMap<u64, crate::topic::TmqConsumer>,
     /// Topics whose consumer's socket just closed: being rebalanced until this time (epoch ms).
     pub rebalancing: HashMap<String, i64>,
+    pub users: super::users::UserCatalog,
 }
 
 /// A TMQ topic: its database, kind (`column` | `db` | `stable`), the statement text and source.
@@ -208,6 +209,27 @@ pub struct STable {
     pub tags: Vec<ColumnSchema>,
     pub seq: u64,
     pub create_time_ms: i64,
+    pub comment: Option<String>,
+    /// KEEP in minutes, when set on the super table.
+    pub keep: Option<i64>,
+    /// Columns added by ALTER: TDengine keeps no SMA for them, and SHOW CREATE STABLE then lists
+    /// the columns that have one.
+    pub no_sma: Vec<String>,
+}
+
+impl STable {
+    pub fn new(name: String, columns: Vec<ColumnSchema>, tags: Vec<ColumnSchema>, seq: u64) -> STable {
+        STable {
+            name,
+            columns,
+            tags,
+            seq,
+            create_time_ms: chrono::Utc::now().timestamp_millis(),
+            comment: None,
+            keep: None,
+            no_sma: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -229,13 +251,31 @@ pub struct Table {
     pub data: TableData,
     pub seq: u64,
     pub create_time_ms: i64,
+    pub comment: Option<String>,
+    /// TTL in days (0: none); kept and shown, tables do not expire here.
+    pub ttl: i64,
 }
 
-/// Columnar rows of one table, ordered by the timestamp key. `cols` excludes the key.
+/// Columnar rows of one table, ordered by the timestamp key. `cols` excludes the key. With a
+/// composite primary key (`composite_key`: the second column is `PRIMARY KEY`), rows are
+/// ordered and identified by (timestamp, `cols[0]`).
 #[derive(Debug, Default, Clone)]
 pub struct TableData {
     pub ts: Vec<i64>,
     pub cols: Vec<Vec<Value>>,
+    pub composite_key: bool,
+}
+
+/// Order of composite-key values (INT/BIGINT signed or unsigned, VARCHAR by bytes).
+fn key_cmp(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Some(Value::Int(x)), Some(Value::Int(y))) => x.cmp(y),
+        (Some(Value::UInt(x)), Some(Value::UInt(y))) => x.cmp(y),
+        (Some(Value::Str(x)), Some(Value::Str(y))) => x.as_bytes().cmp(y.as_bytes()),
+        (Some(Value::Bytes(x)), Some(Value::Bytes(y))) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
 }
 
 /// A row waiting to be written: `vals[i]` is `None` when column `i + 1` was not given.
@@ -250,7 +290,15 @@ impl TableData {
         TableData {
             ts: Vec::new(),
             cols: vec![Vec::new(); n],
+            composite_key: false,
         }
+    }
+
+    /// Storage for a table with these columns (ts first).
+    pub fn for_columns(columns: &[ColumnSchema]) -> TableData {
+        let mut d = TableData::with_columns(columns.len().saturating_sub(1));
+        d.composite_key = columns.get(1).is_some_and(|c| c.primary_key);
+        d
     }
 
     pub fn len(&self) -> usize {
@@ -259,16 +307,29 @@ impl TableData {
 
     /// Merges rows sharing a timestamp the way one INSERT does (later non-NULL values win, later
     /// NULLs do not erase) and returns them sorted by ts.
-    pub fn merge_pending(mut rows: Vec<PendingRow>) -> Vec<PendingRow> {
-        let sorted = rows.windows(2).all(|w| w[0].ts < w[1].ts);
+    /// With `composite_key`, rows are identified by (ts, first column).
+    pub fn merge_pending(mut rows: Vec<PendingRow>, composite_key: bool) -> Vec<PendingRow> {
+        let cmp = |a: &PendingRow, b: &PendingRow| {
+            a.ts.cmp(&b.ts).then_with(|| {
+                if composite_key {
+                    key_cmp(
+                        a.vals.first().and_then(|v| v.as_ref()),
+                        b.vals.first().and_then(|v| v.as_ref()),
+                    )
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+        };
+        let sorted = rows.windows(2).all(|w| cmp(&w[0], &w[1]).is_lt());
         if sorted {
             return rows;
         }
-        rows.sort_by_key(|r| r.ts); // stable: keeps statement order among equal ts
+        rows.sort_by(cmp); // stable: keeps statement order among equal keys
         let mut out: Vec<PendingRow> = Vec::with_capacity(rows.len());
         for r in rows {
             match out.last_mut() {
-                Some(last) if last.ts == r.ts => {
+                Some(last) if cmp(last, &r).is_eq() => {
                     for (dst, src) in last.vals.iter_mut().zip(r.vals) {
                         match src {
                             None => {}
@@ -289,6 +350,9 @@ impl TableData {
     pub fn upsert(&mut self, rows: Vec<PendingRow>) {
         if rows.is_empty() {
             return;
+        }
+        if self.composite_key {
+            return self.upsert_composite(rows);
         }
         if self.ts.last().is_none_or(|&last| rows[0].ts > last) {
             // append fast path
@@ -365,9 +429,84 @@ impl TableData {
     }
 }
 
+impl TableData {
+    /// `upsert` keyed by (ts, first column): the whole table is merged with the rows.
+    fn upsert_composite(&mut self, rows: Vec<PendingRow>) {
+        let old_ts = std::mem::take(&mut self.ts);
+        let mut old_cols: Vec<std::vec::IntoIter<Value>> = std::mem::take(&mut self.cols)
+            .into_iter()
+            .map(|c| c.into_iter())
+            .collect();
+        let ncols = old_cols.len();
+        self.cols = vec![Vec::with_capacity(old_ts.len() + rows.len()); ncols];
+        let mut old = old_ts.into_iter().map(|ts| PendingRow {
+            ts,
+            vals: old_cols.iter_mut().map(|c| c.next()).collect(),
+        });
+        let mut next_old = old.next();
+        let mut rows = rows.into_iter().peekable();
+        let key = |r: &PendingRow| (r.ts, r.vals.first().cloned().flatten());
+        loop {
+            let order = match (&next_old, rows.peek()) {
+                (None, None) => break,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(o), Some(r)) => {
+                    let (ko, kr) = (key(o), key(r));
+                    ko.0.cmp(&kr.0).then_with(|| key_cmp(ko.1.as_ref(), kr.1.as_ref()))
+                }
+            };
+            let row = match order {
+                std::cmp::Ordering::Less => next_old.take().map(|o| {
+                    next_old = old.next();
+                    o
+                }),
+                std::cmp::Ordering::Greater => rows.next(),
+                std::cmp::Ordering::Equal => {
+                    let mut o = next_old.take().expect("compared");
+                    next_old = old.next();
+                    let r = rows.next().expect("compared");
+                    for (dst, src) in o.vals.iter_mut().zip(r.vals) {
+                        if src.is_some() {
+                            *dst = src;
+                        }
+                    }
+                    Some(o)
+                }
+            };
+            if let Some(r) = row {
+                self.ts.push(r.ts);
+                for (c, v) in self.cols.iter_mut().zip(r.vals) {
+                    c.push(v.unwrap_or(Value::Null));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_composite_key_identifies_rows_by_timestamp_and_key() {
+        let mut d = TableData::with_columns(2);
+        d.composite_key = true;
+        let merged = TableData::merge_pending(
+            vec![
+                row(0, &[Some(1), Some(10)]),
+                row(0, &[Some(2), Some(20)]),
+                row(0, &[Some(1), Some(30)]),
+            ],
+            true,
+        );
+        assert_eq!(merged.len(), 2);
+        d.upsert(merged);
+        d.upsert(vec![row(0, &[Some(2), Some(-1)]), row(1, &[Some(0), None])]);
+        assert_eq!(d.ts, vec![0, 0, 1]);
+        assert_eq!(d.cols[0], vec![Value::Int(1), Value::Int(2), Value::Int(0)]);
+        assert_eq!(d.cols[1], vec![Value::Int(30), Value::Null, Value::Null]);
+    }
 
     fn row(ts: i64, vals: &[Option<i64>]) -> PendingRow {
         PendingRow {
@@ -385,7 +524,7 @@ mod tests {
             row(5, &[Some(1), Some(1)]),
             row(5, &[Some(2), Some(-1)]),
             row(1, &[Some(9), None]),
-        ]);
+        ], false);
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0].ts, 1);
         assert_eq!(

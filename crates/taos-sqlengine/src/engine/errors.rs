@@ -7,7 +7,6 @@ use crate::types::{code, TdError};
 /// Error codes the engine produces beyond `types::code` (low 16 bits, from the recordings).
 pub mod ecode {
     pub const INVALID_TIMESTAMP_FORMAT: u16 = 295;
-    pub const STB_ALTER_OPTION: u16 = 962;
     pub const INTERVAL_TOO_SMALL: u16 = 9749;
     pub const INVALID_OPTION: u16 = 9753;
     pub const AMBIGUOUS_COLUMN: u16 = 9732;
@@ -60,7 +59,6 @@ pub mod ecode {
     pub const FUNC_RESULT_TOO_LONG: u16 = 10254;
     pub const TIME_UNIT_TOO_SMALL: u16 = 10251;
     pub const ONE_BLOB: u16 = 25350;
-    pub const NAME_TOO_LONG: u16 = 9751;
 }
 
 pub(crate) fn err(code: u16, msg: impl Into<String>) -> TdError {

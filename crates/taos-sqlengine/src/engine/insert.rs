@@ -72,12 +72,12 @@ impl Writes {
             };
             if let Some((stable, tags)) = w.create {
                 if !db.tables.contains_key(&w.table) {
-                    create_child(db, &w.table, &stable, tags);
+                    create_child(db, &w.table, &stable, tags, &Default::default());
                 }
             }
-            let merged = TableData::merge_pending(w.rows);
-            affected += merged.len() as u64;
             if let Some(t) = db.tables.get_mut(&w.table) {
+                let merged = TableData::merge_pending(w.rows, t.data.composite_key);
+                affected += merged.len() as u64;
                 t.data.upsert(merged);
             }
         }
@@ -237,9 +237,21 @@ fn rows_from_result(
                 "Primary timestamp column should not be null",
             )
         })?;
-        out.push(PendingRow { ts, vals });
+        let row = PendingRow { ts, vals };
+        check_key(columns, &row)?;
+        out.push(row);
     }
     Ok(out)
+}
+
+/// A composite primary key is never NULL (9851).
+fn check_key(columns: &[ColumnSchema], row: &PendingRow) -> Result<(), TdError> {
+    if columns.get(1).is_some_and(|c| c.primary_key)
+        && !matches!(row.vals.first(), Some(Some(v)) if *v != Value::Null)
+    {
+        return Err(err(9851, "Primary key column should not be null"));
+    }
+    Ok(())
 }
 
 /// Like [`insert_error`] but keeps the text's leading space (TDengine quotes it verbatim here).
@@ -302,7 +314,9 @@ fn convert_row(
     if row.vals.len() < map.len() {
         return Err(insert_error(cx.sql, row.close, ", expected"));
     }
-    Ok(PendingRow { ts, vals })
+    let row = PendingRow { ts, vals };
+    check_key(columns, &row)?;
+    Ok(row)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -408,7 +422,7 @@ pub(super) fn insert_values(
             }
             let cols = st.columns.clone();
             let stname = st.name.clone();
-            create_child(db, table, &stname, tags);
+            create_child(db, table, &stname, tags, &Default::default());
             cols
         }
     };
@@ -437,11 +451,14 @@ pub(super) fn insert_values(
                 "Primary timestamp column should not be null",
             )
         })?;
-        pending.push(PendingRow { ts, vals });
+        let row = PendingRow { ts, vals };
+        check_key(&schema, &row)?;
+        pending.push(row);
     }
-    let merged = TableData::merge_pending(pending);
-    let n = merged.len() as u64;
+    let mut n = 0;
     if let Some(t) = db.tables.get_mut(table) {
+        let merged = TableData::merge_pending(pending, t.data.composite_key);
+        n = merged.len() as u64;
         t.data.upsert(merged);
     }
     Ok(n)

@@ -43,6 +43,7 @@ mod state;
 mod stmt;
 mod time;
 mod topic;
+mod users;
 
 use crate::session::SessionCtx;
 use crate::sql::ast::Statement;

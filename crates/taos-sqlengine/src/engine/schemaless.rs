@@ -460,17 +460,8 @@ fn ensure_stable(db: &mut Database, p: &Point) -> Result<(), TdError> {
             tags.push(tag_col("_tag_null", 0));
         }
         let seq = db.seq();
-        let now = chrono::Utc::now().timestamp_millis();
-        db.stables.insert(
-            p.stable.clone(),
-            STable {
-                name: p.stable.clone(),
-                columns,
-                tags,
-                seq,
-                create_time_ms: now,
-            },
-        );
+        db.stables
+            .insert(p.stable.clone(), STable::new(p.stable.clone(), columns, tags, seq));
         return Ok(());
     }
     let stname = p.stable.clone();
@@ -604,7 +595,7 @@ impl Engine {
                                 .unwrap_or(Value::Null)
                         })
                         .collect();
-                    super::ddl::table::create_child(dbm, &name, &st.name, tags);
+                    super::ddl::table::create_child(dbm, &name, &st.name, tags, &Default::default());
                 }
             }
             let ts = (p.ts_ns.unwrap_or(now_ns) / per_ns) as i64;
@@ -623,7 +614,7 @@ impl Engine {
         }
         let mut affected = 0;
         for (name, rows) in per_table {
-            let merged = TableData::merge_pending(rows);
+            let merged = TableData::merge_pending(rows, false);
             affected += merged.len() as u64;
             if let Some(t) = dbm.tables.get_mut(&name) {
                 t.data.upsert(merged);

@@ -477,6 +477,19 @@ pub struct CreateChild {
     pub stable: TableName,
     pub tag_names: Option<Vec<String>>,
     pub tags: Vec<InsVal>,
+    pub options: TableOptions,
+}
+
+/// Table options of CREATE / ALTER TABLE and STABLE. The comment is kept as written between its
+/// quotes (TDengine stores it unescaped: `'it''s'` stays `it''s`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableOptions {
+    pub comment: Option<String>,
+    pub ttl: Option<i64>,
+    /// KEEP in minutes (super tables only).
+    pub keep: Option<i64>,
+    /// Options this engine accepts without keeping them (`watermark`, `max_delay`, …), as named.
+    pub ignored: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -488,9 +501,10 @@ pub enum AlterAction {
     DropTag(String),
     ModifyTag(ColumnDef),
     RenameTag(String, String),
+    RenameColumn(String, String),
     SetTag(Vec<(String, InsVal)>),
-    /// Options (comment, ttl…) accepted and ignored.
-    Options,
+    /// COMMENT / TTL / KEEP.
+    Options(TableOptions),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -514,6 +528,17 @@ pub enum ShowKind {
         table: TableName,
     },
     Users,
+    UserPrivileges,
+    Qnodes,
+    Mnodes,
+    Cluster,
+    Grants,
+    /// `SHOW DNODE n VARIABLES [LIKE]`.
+    DnodeVariables { like: Option<String> },
+    /// `SHOW LOCAL VARIABLES [LIKE]`.
+    LocalVariables { like: Option<String> },
+    Indexes(TableName),
+    Distributed(TableName),
     Variables {
         like: Option<String>,
     },
@@ -568,11 +593,13 @@ pub enum Statement {
         if_not_exists: bool,
         columns: Vec<ColumnDef>,
         tags: Vec<ColumnDef>,
+        options: TableOptions,
     },
     CreateTable {
         name: TableName,
         if_not_exists: bool,
         columns: Vec<ColumnDef>,
+        options: TableOptions,
     },
     CreateChildren(Vec<CreateChild>),
     DropTables {
@@ -603,4 +630,46 @@ pub enum Statement {
         name: String,
         if_exists: bool,
     },
+    CreateUser {
+        name: String,
+        pass: String,
+        sysinfo: i64,
+        createdb: i64,
+        hosts: Vec<String>,
+    },
+    AlterUser {
+        name: String,
+        change: UserChange,
+    },
+    DropUser {
+        name: String,
+    },
+    /// GRANT (`revoke: false`) or REVOKE.
+    Grant {
+        revoke: bool,
+        privileges: Vec<&'static str>,
+        level: PrivLevel,
+        cond: Option<Expr>,
+        user: String,
+    },
+}
+
+/// What ALTER USER changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserChange {
+    Pass(String),
+    Enable(i64),
+    Sysinfo(i64),
+    Createdb(i64),
+    AddHosts(Vec<String>),
+    DropHosts(Vec<String>),
+}
+
+/// What a privilege is on: `*.*`, `db.*`, `db.table`, or a topic.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrivLevel {
+    All,
+    Db(String),
+    Table(String, String),
+    Topic(String),
 }

@@ -1,16 +1,41 @@
-//! `ALTER TABLE` / `ALTER STABLE`: add, drop, modify and rename columns and tags, `SET TAG`.
+//! `ALTER TABLE` / `ALTER STABLE`: add, drop, modify and rename columns and tags, `SET TAG`,
+//! COMMENT / TTL / KEEP — with the checks and codes of TDengine's translator (parser errors
+//! 98xx) and of its mnode (87x for names that already exist).
 
-use crate::engine::state::Engine;
 use crate::engine::catalog::*;
 use crate::engine::convert::ConvCtx;
 use crate::engine::errors::{ecode, err, invalid_column, table_not_exist};
+use crate::engine::state::Engine;
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::types::{code, DataType, TdError, Value};
 
-use super::db_mut;
 use super::table::*;
+use super::{check_stable_keep, db_mut};
 use crate::engine::convert;
+
+fn invalid_alter(msg: &str) -> TdError {
+    err(9801, msg)
+}
+
+fn pk_op() -> TdError {
+    err(9850, "composite primary key column can not be added, modified, and dropped")
+}
+
+fn cannot_drop() -> TdError {
+    err(9809, "No columns can be dropped")
+}
+
+/// The mnode's answer to a name that is already a column or a tag of a super table.
+fn name_taken(st: &STable, name: &str) -> Result<(), TdError> {
+    if st.tags.iter().any(|t| t.name == name) {
+        return Err(err(0x0369, "Tag already exists"));
+    }
+    if st.columns.iter().any(|c| c.name == name) {
+        return Err(err(0x036B, "Column already exists"));
+    }
+    Ok(())
+}
 
 pub(crate) fn alter(
     engine: &Engine,
@@ -22,157 +47,348 @@ pub(crate) fn alter(
     action: AlterAction,
 ) -> Result<(), TdError> {
     let db = db_mut(cat, ctx, name.db.as_deref())?;
-    let precision = db.precision;
-    if is_stable
-        || (db.stables.contains_key(&name.name) && !matches!(action, AlterAction::SetTag(_)))
-    {
-        let st = db
-            .stables
-            .get_mut(&name.name)
-            .ok_or_else(|| err(code::MND_STB_NOT_EXIST, "STable not exist"))?;
-        let stname = st.name.clone();
-        match action {
-            AlterAction::AddColumn(c) => {
-                let cs = column_schema(&c, false)?;
-                reject_duplicate_name(st.columns.iter().chain(st.tags.iter()), &cs.name)?;
-                st.columns.push(cs);
-                for t in db.tables.values_mut() {
-                    if matches!(&t.kind, TableKind::Child { stable, .. } if *stable == stname) {
-                        let n = t.data.len();
-                        t.data.cols.push(vec![Value::Null; n]);
-                    }
-                }
-            }
-            AlterAction::DropColumn(c) => {
-                let i = st
-                    .columns
-                    .iter()
-                    .position(|x| x.name == c)
-                    .ok_or_else(|| invalid_column(&c))?;
-                if i == 0 {
-                    return Err(err(ecode::STB_ALTER_OPTION, "Invalid stable alter options"));
-                }
-                st.columns.remove(i);
-                for t in db.tables.values_mut() {
-                    if matches!(&t.kind, TableKind::Child { stable, .. } if *stable == stname) {
-                        t.data.cols.remove(i - 1);
-                    }
-                }
-            }
-            AlterAction::ModifyColumn(c) | AlterAction::ModifyTag(c) => {
-                let is_tag = st.tags.iter().any(|x| x.name == c.name);
-                let cs = column_schema(&c, is_tag)?;
-                let list = if is_tag {
-                    &mut st.tags
-                } else {
-                    &mut st.columns
-                };
-                let x = list
-                    .iter_mut()
-                    .find(|x| x.name == c.name)
-                    .ok_or_else(|| invalid_column(&c.name))?;
-                widen(x, &cs)?;
-            }
-            AlterAction::AddTag(c) => {
-                let cs = column_schema(&c, true)?;
-                reject_duplicate_name(st.columns.iter().chain(st.tags.iter()), &cs.name)?;
-                st.tags.push(cs);
-                for t in db.tables.values_mut() {
-                    if let TableKind::Child { stable, tags } = &mut t.kind {
-                        if *stable == stname {
-                            tags.push(Value::Null);
-                        }
-                    }
-                }
-            }
-            AlterAction::DropTag(c) => {
-                let i = st
-                    .tags
-                    .iter()
-                    .position(|x| x.name == c)
-                    .ok_or_else(|| invalid_column(&c))?;
-                st.tags.remove(i);
-                for t in db.tables.values_mut() {
-                    if let TableKind::Child { stable, tags } = &mut t.kind {
-                        if *stable == stname && i < tags.len() {
-                            tags.remove(i);
-                        }
-                    }
-                }
-            }
-            AlterAction::RenameTag(a, b) => {
-                let x = st
-                    .tags
-                    .iter_mut()
-                    .find(|x| x.name == a)
-                    .ok_or_else(|| invalid_column(&a))?;
-                x.name = b;
-            }
-            AlterAction::Options => {}
-            AlterAction::SetTag(_) => {
-                return Err(err(ecode::STB_ALTER_OPTION, "Invalid stable alter options"))
+    if db.stables.contains_key(&name.name) {
+        return alter_stable(db, &name.name, action);
+    }
+    if is_stable {
+        return Err(err(code::MND_STB_NOT_EXIST, "STable not exist"));
+    }
+    alter_table(engine, db, sql, &name.name, action)
+}
+
+fn alter_stable(db: &mut Database, stname: &str, action: AlterAction) -> Result<(), TdError> {
+    let children: Vec<String> = db
+        .tables
+        .values()
+        .filter(|t| matches!(&t.kind, TableKind::Child { stable, .. } if stable == stname))
+        .map(|t| t.name.clone())
+        .collect();
+    let keep_check = match &action {
+        AlterAction::Options(o) => o.keep,
+        _ => None,
+    };
+    if let Some(k) = keep_check {
+        check_stable_keep(db, k)?;
+    }
+    let st = db.stables.get_mut(stname).ok_or_else(table_not_exist)?;
+    let child_data = |db_tables: &mut std::collections::HashMap<String, Table>,
+                          f: &dyn Fn(&mut Table)| {
+        for n in &children {
+            if let Some(t) = db_tables.get_mut(n) {
+                f(t);
             }
         }
-        return Ok(());
+    };
+    match action {
+        AlterAction::SetTag(_) => {
+            Err(invalid_alter("Set tag value only available for child table"))
+        }
+        AlterAction::RenameColumn(..) => {
+            Err(invalid_alter("Rename column only available for normal table"))
+        }
+        AlterAction::Options(o) => {
+            if o.ttl.is_some() {
+                return Err(invalid_alter("Invalid alter table statement"));
+            }
+            if o.comment.is_some() {
+                st.comment = o.comment;
+            }
+            if o.keep.is_some() {
+                st.keep = o.keep;
+            }
+            Ok(())
+        }
+        AlterAction::AddColumn(c) => {
+            if c.ty == TypeName::Json {
+                return Err(err(ecode::ONLY_TAG_JSON, "Only tag can be json type"));
+            }
+            let cs = column_schema(&c, false)?;
+            if st.columns.len() >= MAX_COLUMNS {
+                return Err(err(ecode::TOO_MANY_COLUMNS, "Too many columns"));
+            }
+            if row_bytes(&st.columns) + type_bytes(&cs) > MAX_ROW_BYTES {
+                return Err(row_too_long());
+            }
+            if cs.ty == DataType::Blob && st.columns.iter().any(|x| x.ty == DataType::Blob) {
+                return Err(err(ecode::ONE_BLOB, "only one blob column allowed"));
+            }
+            name_taken(st, &cs.name)?;
+            st.no_sma.push(cs.name.clone());
+            st.columns.push(cs);
+            child_data(&mut db.tables, &|t| {
+                let n = t.data.len();
+                t.data.cols.push(vec![Value::Null; n]);
+            });
+            Ok(())
+        }
+        AlterAction::AddTag(c) => {
+            if c.ty == TypeName::Json {
+                return Err(err(ecode::ONLY_ONE_JSON_TAG, "Only one tag if there is a json tag"));
+            }
+            if st.tags.len() == 1 && st.tags[0].ty == DataType::Json {
+                return Err(err(ecode::ONLY_ONE_JSON_TAG, "Only one tag if there is a json tag"));
+            }
+            let cs = column_schema(&c, true)?;
+            if st.tags.len() >= MAX_TAGS {
+                return Err(too_many_tags());
+            }
+            if row_bytes(&st.tags) + type_bytes(&cs) > MAX_TAGS_LEN {
+                return Err(tags_too_long());
+            }
+            name_taken(st, &cs.name)?;
+            st.tags.push(cs);
+            child_data(&mut db.tables, &|t| {
+                if let TableKind::Child { tags, .. } = &mut t.kind {
+                    tags.push(Value::Null);
+                }
+            });
+            Ok(())
+        }
+        AlterAction::DropColumn(c) => {
+            let i = st
+                .columns
+                .iter()
+                .position(|x| x.name == c)
+                .ok_or_else(|| invalid_column(&c))?;
+            if st.columns[i].primary_key {
+                return Err(pk_op());
+            }
+            if i == 0 {
+                return Err(err(0x03C2, "Invalid stable alter options"));
+            }
+            if st.columns.len() <= 2 {
+                return Err(cannot_drop());
+            }
+            st.columns.remove(i);
+            st.no_sma.retain(|n| *n != c);
+            child_data(&mut db.tables, &|t| {
+                t.data.cols.remove(i - 1);
+            });
+            Ok(())
+        }
+        AlterAction::DropTag(c) => {
+            if st.tags.len() == 1 && st.tags[0].ty == DataType::Json {
+                return Err(err(ecode::ONLY_ONE_JSON_TAG, "Only one tag if there is a json tag"));
+            }
+            let i = st
+                .tags
+                .iter()
+                .position(|x| x.name == c)
+                .ok_or_else(|| err(9742, format!("Invalid tag name: {}", c)))?;
+            if st.tags.len() == 1 {
+                return Err(invalid_alter("the only tag cannot be dropped"));
+            }
+            st.tags.remove(i);
+            child_data(&mut db.tables, &|t| {
+                if let TableKind::Child { tags, .. } = &mut t.kind {
+                    if i < tags.len() {
+                        tags.remove(i);
+                    }
+                }
+            });
+            Ok(())
+        }
+        AlterAction::ModifyColumn(c) => {
+            let cs = column_schema(&c, false)?;
+            let i = st
+                .columns
+                .iter()
+                .position(|x| x.name == c.name)
+                .ok_or_else(|| invalid_column(&c.name))?;
+            if st.columns[i].primary_key {
+                return Err(pk_op());
+            }
+            check_widen(&st.columns[i], &cs)?;
+            let row = row_bytes(&st.columns) - type_bytes(&st.columns[i]) + type_bytes(&cs);
+            if row > MAX_ROW_BYTES {
+                return Err(row_too_long());
+            }
+            st.columns[i].len = cs.len;
+            Ok(())
+        }
+        AlterAction::ModifyTag(c) => {
+            if st.tags.len() == 1 && st.tags[0].ty == DataType::Json {
+                return Err(err(ecode::ONLY_ONE_JSON_TAG, "Only one tag if there is a json tag"));
+            }
+            let i = st
+                .tags
+                .iter()
+                .position(|x| x.name == c.name)
+                .ok_or_else(|| err(9742, format!("Invalid tag name: {}", c.name)))?;
+            let cs = column_schema(&c, true)?;
+            check_widen(&st.tags[i], &cs)?;
+            let len = row_bytes(&st.tags) - type_bytes(&st.tags[i]) + type_bytes(&cs);
+            if len > MAX_TAGS_LEN {
+                return Err(tags_too_long());
+            }
+            st.tags[i].len = cs.len;
+            Ok(())
+        }
+        AlterAction::RenameTag(a, b) => {
+            let i = st
+                .tags
+                .iter()
+                .position(|x| x.name == a)
+                .ok_or_else(|| err(0x036A, "Tag does not exist"))?;
+            name_taken(st, &b)?;
+            st.tags[i].name = b;
+            Ok(())
+        }
     }
-    let stables = db.stables.clone();
-    let t = db.tables.get_mut(&name.name).ok_or_else(table_not_exist)?;
-    match (&mut t.kind, action) {
-        (TableKind::Child { stable, tags }, AlterAction::SetTag(sets)) => {
-            let st = stables.get(stable).ok_or_else(table_not_exist)?;
+}
+
+fn alter_table(
+    engine: &Engine,
+    db: &mut Database,
+    sql: &str,
+    name: &str,
+    action: AlterAction,
+) -> Result<(), TdError> {
+    let precision = db.precision;
+    let stables = &db.stables;
+    let t = db.tables.get_mut(name).ok_or_else(table_not_exist)?;
+    let is_child = matches!(t.kind, TableKind::Child { .. });
+    if let AlterAction::Options(o) = &action {
+        if o.keep.is_some() {
+            return Err(err(9754, "only super table can alter keep duration"));
+        }
+    }
+    let columns: Vec<ColumnSchema> = match &t.kind {
+        TableKind::Normal { columns } => columns.clone(),
+        TableKind::Child { stable, .. } => stables
+            .get(stable)
+            .map(|s| s.columns.clone())
+            .unwrap_or_default(),
+    };
+    let target = match &action {
+        AlterAction::DropColumn(c) | AlterAction::RenameColumn(c, _) => Some(c.as_str()),
+        AlterAction::ModifyColumn(c) => Some(c.name.as_str()),
+        _ => None,
+    };
+    if let Some(n) = target {
+        if columns.iter().any(|c| c.name == n && c.primary_key) {
+            return Err(pk_op());
+        }
+    }
+    match action {
+        AlterAction::AddTag(_)
+        | AlterAction::DropTag(_)
+        | AlterAction::RenameTag(..)
+        | AlterAction::ModifyTag(_) => Err(invalid_alter("Invalid alter table statement")),
+        AlterAction::Options(o) => {
+            if o.comment.is_some() {
+                t.comment = o.comment;
+            }
+            if let Some(ttl) = o.ttl {
+                t.ttl = ttl;
+            }
+            Ok(())
+        }
+        AlterAction::SetTag(sets) => {
+            let TableKind::Child { stable, tags } = &mut t.kind else {
+                let first = sets.first().map(|s| s.0.as_str()).unwrap_or("");
+                return Err(invalid_alter(&format!("Invalid tag name: {}", first)));
+            };
+            let st = stables.get(stable.as_str()).ok_or_else(table_not_exist)?;
             let cx = ConvCtx {
                 sql,
                 tz: engine.config().timezone,
                 precision,
                 now: crate::engine::time::now(precision),
             };
-            for (n, v) in sets {
+            // all values are checked before any is written
+            let mut new_vals: Vec<(usize, Value)> = Vec::new();
+            for (n, v) in &sets {
                 let i = st
                     .tags
                     .iter()
-                    .position(|x| x.name == n)
-                    .ok_or_else(|| invalid_column(&n))?;
-                let val = convert::convert_value(&cx, &v, &st.tags[i])?;
+                    .position(|x| x.name == *n)
+                    .filter(|i| !new_vals.iter().any(|(j, _)| j == i))
+                    .ok_or_else(|| invalid_alter(&format!("Invalid tag name: {}", n)))?;
+                new_vals.push((i, convert::convert_value(&cx, v, &st.tags[i])?));
+            }
+            for (i, v) in new_vals {
                 if i < tags.len() {
-                    tags[i] = val;
+                    tags[i] = v;
                 }
             }
             Ok(())
         }
-        (TableKind::Normal { columns }, AlterAction::AddColumn(c)) => {
+        _ if is_child => Err(invalid_alter("Invalid alter table statement")),
+        AlterAction::AddColumn(c) => {
+            if c.ty == TypeName::Json {
+                return Err(err(ecode::ONLY_TAG_JSON, "Only tag can be json type"));
+            }
+            if columns.iter().any(|x| x.name == c.name) {
+                return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
+            }
             let cs = column_schema(&c, false)?;
-            reject_duplicate_name(columns.iter(), &cs.name)?;
-            columns.push(cs);
+            if columns.len() >= MAX_COLUMNS {
+                return Err(err(ecode::TOO_MANY_COLUMNS, "Too many columns"));
+            }
+            if row_bytes(&columns) + type_bytes(&cs) > MAX_ROW_BYTES {
+                return Err(row_too_long());
+            }
+            if cs.ty == DataType::Blob && columns.iter().any(|x| x.ty == DataType::Blob) {
+                return Err(err(ecode::ONE_BLOB, "only one blob column allowed"));
+            }
+            if let TableKind::Normal { columns } = &mut t.kind {
+                columns.push(cs);
+            }
             let n = t.data.len();
             t.data.cols.push(vec![Value::Null; n]);
             Ok(())
         }
-        (TableKind::Normal { columns }, AlterAction::DropColumn(c)) => {
+        AlterAction::DropColumn(c) => {
+            if columns.len() <= 2 {
+                return Err(cannot_drop());
+            }
             let i = columns
                 .iter()
                 .position(|x| x.name == c)
                 .ok_or_else(|| invalid_column(&c))?;
             if i == 0 {
-                return Err(err(ecode::STB_ALTER_OPTION, "Invalid stable alter options"));
+                return Err(err(0x2623, "Primary timestamp column cannot be dropped"));
             }
-            columns.remove(i);
+            if let TableKind::Normal { columns } = &mut t.kind {
+                columns.remove(i);
+            }
             t.data.cols.remove(i - 1);
             Ok(())
         }
-        (TableKind::Normal { columns }, AlterAction::ModifyColumn(c)) => {
+        AlterAction::ModifyColumn(c) => {
             let cs = column_schema(&c, false)?;
-            let x = columns
-                .iter_mut()
-                .find(|x| x.name == c.name)
+            let i = columns
+                .iter()
+                .position(|x| x.name == c.name)
                 .ok_or_else(|| invalid_column(&c.name))?;
-            widen(x, &cs)
+            check_widen(&columns[i], &cs)?;
+            if row_bytes(&columns) - type_bytes(&columns[i]) + type_bytes(&cs) > MAX_ROW_BYTES {
+                return Err(row_too_long());
+            }
+            if let TableKind::Normal { columns } = &mut t.kind {
+                columns[i].len = cs.len;
+            }
+            Ok(())
         }
-        (_, AlterAction::Options) => Ok(()),
-        _ => Err(crate::engine::errors::unsupported(sql.trim())),
+        AlterAction::RenameColumn(a, b) => {
+            let i = columns
+                .iter()
+                .position(|x| x.name == a)
+                .ok_or_else(|| invalid_column(&a))?;
+            if columns.iter().any(|x| x.name == b) {
+                return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
+            }
+            if let TableKind::Normal { columns } = &mut t.kind {
+                columns[i].name = b;
+            }
+            Ok(())
+        }
     }
 }
 
-pub(crate) fn widen(x: &mut ColumnSchema, new: &ColumnSchema) -> Result<(), TdError> {
+/// MODIFY COLUMN / TAG only lengthens a string type (9803), within the type's limit (9794).
+pub(crate) fn check_widen(x: &ColumnSchema, new: &ColumnSchema) -> Result<(), TdError> {
     let ok = x.ty == new.ty
         && matches!(
             x.ty,
@@ -180,8 +396,7 @@ pub(crate) fn widen(x: &mut ColumnSchema, new: &ColumnSchema) -> Result<(), TdEr
         )
         && new.len > x.len;
     if !ok {
-        return Err(err(ecode::MODIFY_COLUMN, "Only binary/nchar/geometry column length could be modified, and the length can only be increased, not decreased"));
+        return Err(err(ecode::MODIFY_COLUMN, "Only varbinary/binary/nchar/geometry column length could be modified, and the length can only be increased, not decreased"));
     }
-    x.len = new.len;
     Ok(())
 }

@@ -132,6 +132,20 @@ pub(crate) fn db_options(
     Ok((precision, o))
 }
 
+/// A database's three KEEP values in minutes.
+pub(crate) fn keep_minutes(db: &Database) -> [i64; 3] {
+    let mut out = [3650 * 1440; 3];
+    for (i, part) in db.options.keep.split(',').take(3).enumerate() {
+        let n: i64 = part[..part.len().saturating_sub(1)].parse().unwrap_or(3650);
+        out[i] = match part.chars().last() {
+            Some('m') => n,
+            Some('h') => n * 60,
+            _ => n * 1440,
+        };
+    }
+    out
+}
+
 /// Keep-days of a database (first KEEP value).
 pub(crate) fn keep_days(db: &Database) -> i64 {
     let first = db.options.keep.split(',').next().unwrap_or("3650d");

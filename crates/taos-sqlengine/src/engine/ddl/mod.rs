@@ -13,6 +13,7 @@ use super::catalog::*;
 use super::convert::ConvCtx;
 use super::errors::{db_not_exist, err, table_not_exist};
 use crate::engine::state::Engine;
+use crate::engine::users;
 
 use alter::alter;
 use database::*;
@@ -69,6 +70,7 @@ pub(crate) fn run_ddl(
             if cat.dbs.remove(&name).is_none() && !if_exists {
                 return Err(db_not_exist());
             }
+            users::forget(cat, &name, None);
             Ok(())
         }
         Statement::CreateStable {
@@ -76,11 +78,21 @@ pub(crate) fn run_ddl(
             if_not_exists,
             columns,
             tags,
+            options,
         } => {
             let db = db_mut(cat, ctx, name.db.as_deref())?;
             let cols = column_schemas(&columns, false)?;
             let tags = column_schemas(&tags, true)?;
             check_table_shape(&cols, Some(&tags))?;
+            if options.ttl.is_some() {
+                return Err(err(
+                    9754,
+                    "Only supported for create non-super table in databases configured with the 'TTL' option",
+                ));
+            }
+            if let Some(k) = options.keep {
+                check_stable_keep(db, k)?;
+            }
             if db.stables.contains_key(&name.name) {
                 if if_not_exists {
                     return Ok(());
@@ -94,27 +106,24 @@ pub(crate) fn run_ddl(
                 return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
             }
             let seq = db.seq();
-            let now = chrono::Utc::now().timestamp_millis();
-            db.stables.insert(
-                name.name.clone(),
-                STable {
-                    name: name.name,
-                    columns: cols,
-                    tags,
-                    seq,
-                    create_time_ms: now,
-                },
-            );
+            let mut st = STable::new(name.name.clone(), cols, tags, seq);
+            st.comment = options.comment;
+            st.keep = options.keep;
+            db.stables.insert(name.name, st);
             Ok(())
         }
         Statement::CreateTable {
             name,
             if_not_exists,
             columns,
+            options,
         } => {
             let db = db_mut(cat, ctx, name.db.as_deref())?;
             let cols = column_schemas(&columns, false)?;
             check_table_shape(&cols, None)?;
+            if options.keep.is_some() {
+                return Err(err(9754, "KEEP parameter is not allowed when creating normal table"));
+            }
             if db.tables.contains_key(&name.name) || db.stables.contains_key(&name.name) {
                 if if_not_exists {
                     return Ok(());
@@ -122,15 +131,16 @@ pub(crate) fn run_ddl(
                 return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
             }
             let seq = db.seq();
-            let n = cols.len() - 1;
             db.tables.insert(
                 name.name.clone(),
                 Table {
                     name: name.name,
-                    kind: TableKind::Normal { columns: cols },
-                    data: TableData::with_columns(n),
+                    kind: TableKind::Normal { columns: cols.clone() },
+                    data: TableData::for_columns(&cols),
                     seq,
                     create_time_ms: chrono::Utc::now().timestamp_millis(),
+                    comment: options.comment,
+                    ttl: options.ttl.unwrap_or(0),
                 },
             );
             Ok(())
@@ -156,11 +166,11 @@ pub(crate) fn run_ddl(
                     }
                     return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
                 }
-                prepared.push((dbname, c.name.name.clone(), stname.clone(), tags));
+                prepared.push((dbname, c.name.name.clone(), stname.clone(), tags, &c.options));
             }
-            for (dbname, name, stable, tags) in prepared {
+            for (dbname, name, stable, tags, options) in prepared {
                 if let Some(db) = cat.dbs.get_mut(&dbname) {
-                    create_child(db, &name, &stable, tags);
+                    create_child(db, &name, &stable, tags, options);
                 }
             }
             Ok(())
@@ -168,8 +178,21 @@ pub(crate) fn run_ddl(
         Statement::DropTables { names, if_exists } => {
             for n in &names {
                 let db = db_mut(cat, ctx, n.db.as_deref())?;
-                if db.tables.remove(&n.name).is_none() && !if_exists {
-                    return Err(table_not_exist());
+                let dbname = db.name.clone();
+                // DROP TABLE drops a super table too (with its children), as TDengine does
+                if db.stables.remove(&n.name).is_some() {
+                    db.tables.retain(
+                        |_, t| !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == n.name),
+                    );
+                    users::forget(cat, &dbname, Some(&n.name));
+                    continue;
+                }
+                if db.tables.remove(&n.name).is_none() {
+                    if !if_exists {
+                        return Err(table_not_exist());
+                    }
+                } else {
+                    users::forget(cat, &dbname, Some(&n.name));
                 }
             }
             Ok(())
@@ -185,6 +208,8 @@ pub(crate) fn run_ddl(
             db.tables.retain(
                 |_, t| !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == name.name),
             );
+            let dbname = db.name.clone();
+            users::forget(cat, &dbname, Some(&name.name));
             Ok(())
         }
         Statement::Alter {
@@ -199,8 +224,48 @@ pub(crate) fn run_ddl(
             source,
         } => crate::engine::topic::create_topic(engine, cat, ctx, sql, name, if_not_exists, meta, source),
         Statement::DropTopic { name, if_exists } => crate::engine::topic::drop_topic(cat, &name, if_exists),
+        Statement::CreateUser {
+            name,
+            pass,
+            sysinfo,
+            createdb,
+            hosts,
+        } => users::create_user(cat, name, pass, sysinfo, createdb, &hosts),
+        Statement::AlterUser { name, change } => users::alter_user(cat, &name, change),
+        Statement::DropUser { name } => users::drop_user(cat, &name),
+        Statement::Grant {
+            revoke,
+            privileges,
+            level,
+            cond,
+            user,
+        } => users::grant(cat, revoke, &privileges, &level, cond.as_ref(), &user),
         _ => Err(crate::engine::errors::unsupported(sql.trim())),
     }
+}
+
+/// A super table's KEEP (minutes): one day to 365000 days, and no more than the database keeps.
+pub(crate) fn check_stable_keep(db: &Database, minutes: i64) -> Result<(), TdError> {
+    if !(1440..=365_000 * 1440).contains(&minutes) {
+        return Err(err(
+            code::TSC_VALUE_OUT_OF_RANGE,
+            format!(
+                "Invalid option keep value: {}, should be in range [1440, 525600000]",
+                minutes
+            ),
+        ));
+    }
+    let keep2 = keep_minutes(db)[2];
+    if minutes > keep2 {
+        return Err(err(
+            code::TSC_VALUE_OUT_OF_RANGE,
+            format!(
+                "Invalid option keep value: {}, should less than db config daysToKeep2: {}",
+                minutes, keep2
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn db_mut<'c>(

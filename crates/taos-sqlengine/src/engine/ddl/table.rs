@@ -6,14 +6,21 @@ use crate::engine::convert::ConvCtx;
 use crate::engine::errors::{ecode, err, invalid_column};
 use crate::sql::ast::*;
 use crate::types::{code, DataType, TdError, Value};
+use crate::sql::ast::TableOptions;
 use crate::engine::convert;
 
-pub(crate) fn create_child(db: &mut Database, name: &str, stable: &str, tags: Vec<Value>) {
-    let ncols = db
+pub(crate) fn create_child(
+    db: &mut Database,
+    name: &str,
+    stable: &str,
+    tags: Vec<Value>,
+    options: &TableOptions,
+) {
+    let data = db
         .stables
         .get(stable)
-        .map(|s| s.columns.len() - 1)
-        .unwrap_or(0);
+        .map(|s| TableData::for_columns(&s.columns))
+        .unwrap_or_default();
     let seq = db.seq();
     db.tables.insert(
         name.to_string(),
@@ -23,9 +30,11 @@ pub(crate) fn create_child(db: &mut Database, name: &str, stable: &str, tags: Ve
                 stable: stable.to_string(),
                 tags,
             },
-            data: TableData::with_columns(ncols),
+            data,
             seq,
             create_time_ms: chrono::Utc::now().timestamp_millis(),
+            comment: options.comment.clone(),
+            ttl: options.ttl.unwrap_or(0),
         },
     );
 }
@@ -65,12 +74,7 @@ pub(crate) fn tag_values(
 }
 
 pub(crate) fn column_schema(c: &ColumnDef, is_tag: bool) -> Result<ColumnSchema, TdError> {
-    let bad_len = || {
-        err(
-            ecode::INVALID_VAR_LEN,
-            "Invalid binary/nchar column/tag length",
-        )
-    };
+    let bad_len = || err(ecode::INVALID_VAR_LEN, "Invalid column length for var length type");
     let (ty, len, precision, scale) = match c.ty {
         TypeName::Timestamp => (DataType::Timestamp, 8, 0, 0),
         TypeName::Bool => (DataType::Bool, 1, 0, 0),
@@ -84,29 +88,19 @@ pub(crate) fn column_schema(c: &ColumnDef, is_tag: bool) -> Result<ColumnSchema,
         TypeName::UBigInt => (DataType::UBigInt, 8, 0, 0),
         TypeName::Float => (DataType::Float, 4, 0, 0),
         TypeName::Double => (DataType::Double, 8, 0, 0),
-        TypeName::VarChar(n) => {
-            if n == 0 || n > 65517 {
+        TypeName::VarChar(n) | TypeName::NChar(n) | TypeName::VarBinary(n) | TypeName::Geometry(n) => {
+            let ty = match c.ty {
+                TypeName::VarChar(_) => DataType::VarChar,
+                TypeName::NChar(_) => DataType::NChar,
+                TypeName::VarBinary(_) => DataType::VarBinary,
+                _ => DataType::Geometry,
+            };
+            // a column holds at most 65519 bytes, a tag 16384 (header included)
+            let max = if is_tag { MAX_TAGS_LEN } else { MAX_FIELD_LEN };
+            if n == 0 || var_bytes(ty, n) > max {
                 return Err(bad_len());
             }
-            (DataType::VarChar, n, 0, 0)
-        }
-        TypeName::NChar(n) => {
-            if n == 0 || n > 16379 {
-                return Err(bad_len());
-            }
-            (DataType::NChar, n, 0, 0)
-        }
-        TypeName::VarBinary(n) => {
-            if n == 0 || n > 65517 {
-                return Err(bad_len());
-            }
-            (DataType::VarBinary, n, 0, 0)
-        }
-        TypeName::Geometry(n) => {
-            if n == 0 || n > 65517 {
-                return Err(bad_len());
-            }
-            (DataType::Geometry, n, 0, 0)
+            (ty, n, 0, 0)
         }
         TypeName::Json => {
             if !is_tag {
@@ -139,12 +133,6 @@ pub(crate) fn column_schema(c: &ColumnDef, is_tag: bool) -> Result<ColumnSchema,
             (ty, ty.fixed_size().unwrap_or(8) as u32, p, s)
         }
     };
-    if c.name.chars().count() > 192 {
-        return Err(err(
-            ecode::NAME_TOO_LONG,
-            "The identifier length cannot exceed 192",
-        ));
-    }
     Ok(ColumnSchema {
         name: c.name.clone(),
         ty,
@@ -159,50 +147,105 @@ pub(crate) fn column_schemas(defs: &[ColumnDef], is_tag: bool) -> Result<Vec<Col
     defs.iter().map(|d| column_schema(d, is_tag)).collect()
 }
 
+/// TDengine's limits on a table's shape (`tdef.h`).
+pub(crate) const MAX_COLUMNS: usize = 4096;
+pub(crate) const MAX_TAGS: usize = 128;
+pub(crate) const MAX_ROW_BYTES: u32 = 65531;
+pub(crate) const MAX_TAGS_LEN: u32 = 16384;
+pub(crate) const MAX_FIELD_LEN: u32 = 65519;
+
+/// Bytes a string type of declared length `n` takes in a row (TDengine's `calcTypeBytes`: two
+/// bytes of length header, four bytes per NCHAR character).
+pub(crate) fn var_bytes(ty: DataType, n: u32) -> u32 {
+    match ty {
+        DataType::NChar => n.saturating_mul(4).saturating_add(2),
+        _ => n.saturating_add(2),
+    }
+}
+
+/// Bytes a column or tag takes in a row.
+pub(crate) fn type_bytes(c: &ColumnSchema) -> u32 {
+    match c.ty {
+        DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry => {
+            var_bytes(c.ty, c.len)
+        }
+        DataType::Json => MAX_TAGS_LEN,
+        DataType::Blob => 4 + 4,
+        t => t.fixed_size().unwrap_or(8) as u32,
+    }
+}
+
+pub(crate) fn row_bytes(cols: &[ColumnSchema]) -> u32 {
+    cols.iter().map(type_bytes).sum()
+}
+
+pub(crate) fn row_too_long() -> TdError {
+    err(9790, format!("Row length exceeds max length {}", MAX_ROW_BYTES))
+}
+
+pub(crate) fn tags_too_long() -> TdError {
+    err(9789, format!("Tags length exceeds max length {}", MAX_TAGS_LEN))
+}
+
+pub(crate) fn too_many_tags() -> TdError {
+    err(ecode::TOO_MANY_TAGS, "Invalid number of tag columns")
+}
+
+/// The checks TDengine's translator makes on CREATE TABLE / STABLE, in its order: tags first
+/// (count, duplicates, one JSON tag, total length), then columns (count with the tags, first a
+/// timestamp, a composite key second and of an integer or VARCHAR type, duplicates, row length).
 pub(crate) fn check_table_shape(cols: &[ColumnSchema], tags: Option<&[ColumnSchema]>) -> Result<(), TdError> {
-    if cols.first().map(|c| c.ty) != Some(DataType::Timestamp) {
-        return Err(err(
-            ecode::FIRST_COLUMN_TS,
-            "The first column must be timestamp",
-        ));
+    let mut seen: Vec<&str> = Vec::new();
+    let tags = tags.unwrap_or(&[]);
+    if tags.len() > MAX_TAGS {
+        return Err(too_many_tags());
+    }
+    for t in tags {
+        if seen.contains(&t.name.as_str()) {
+            return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
+        }
+        if t.ty == DataType::Json && tags.len() > 1 {
+            return Err(err(ecode::ONLY_ONE_JSON_TAG, "Only one tag if there is a json tag"));
+        }
+        seen.push(&t.name);
+    }
+    if row_bytes(tags) > MAX_TAGS_LEN {
+        return Err(tags_too_long());
     }
     if cols.len() < 2 {
         return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
     }
-    if cols.len() > 4096 {
+    if cols.len() + tags.len() > MAX_COLUMNS {
         return Err(err(ecode::TOO_MANY_COLUMNS, "Too many columns"));
+    }
+    for (i, c) in cols.iter().enumerate() {
+        if i == 0 && c.ty != DataType::Timestamp {
+            return Err(err(ecode::FIRST_COLUMN_TS, "First column must be timestamp"));
+        }
+        if c.primary_key && i != 1 {
+            return Err(err(9848, "composite primary key column must be second column"));
+        }
+        if c.primary_key
+            && !matches!(
+                c.ty,
+                DataType::Int | DataType::UInt | DataType::BigInt | DataType::UBigInt | DataType::VarChar
+            )
+        {
+            return Err(err(
+                9849,
+                "composite primary key column must be of type int, uint, bigint, ubigint, and varchar",
+            ));
+        }
+        if seen.contains(&c.name.as_str()) {
+            return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
+        }
+        seen.push(&c.name);
     }
     if cols.iter().filter(|c| c.ty == DataType::Blob).count() > 1 {
         return Err(err(ecode::ONE_BLOB, "only one blob column allowed"));
     }
-    let mut names: Vec<String> = cols.iter().map(|c| c.name.to_ascii_lowercase()).collect();
-    if let Some(tags) = tags {
-        if tags.len() > 128 {
-            return Err(err(ecode::TOO_MANY_TAGS, "Too many tags"));
-        }
-        if tags.iter().any(|t| t.ty == DataType::Json) && tags.len() > 1 {
-            return Err(err(
-                ecode::ONLY_ONE_JSON_TAG,
-                "Only one tag if there is a json tag",
-            ));
-        }
-        names.extend(tags.iter().map(|c| c.name.to_ascii_lowercase()));
-    }
-    let mut sorted = names.clone();
-    sorted.sort();
-    if sorted.windows(2).any(|w| w[0] == w[1]) {
-        return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
-    }
-    Ok(())
-}
-
-/// ALTER … ADD COLUMN/TAG: names are unique among columns and tags, case-insensitively.
-pub(crate) fn reject_duplicate_name<'a>(
-    existing: impl IntoIterator<Item = &'a ColumnSchema>,
-    name: &str,
-) -> Result<(), TdError> {
-    if existing.into_iter().any(|x| x.name.eq_ignore_ascii_case(name)) {
-        return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
+    if row_bytes(cols) > MAX_ROW_BYTES {
+        return Err(row_too_long());
     }
     Ok(())
 }

@@ -1,10 +1,12 @@
 //! Metadata views: `SHOW` ([`show`]), `DESCRIBE` ([`describe`]) and the `information_schema` /
 //! `performance_schema` tables ([`system_tables`]), with the texts they print types and values in.
 
+pub(super) mod cluster;
 pub(super) mod describe;
 pub(super) mod show;
 pub(super) mod system_tables;
 pub(super) mod tmq;
+pub(super) mod variables;
 
 use crate::types::{DataType, Field, Value};
 

@@ -2,7 +2,7 @@
 
 use crate::engine::state::Engine;
 use crate::engine::catalog::{resolve_db, Catalog, ColumnSchema, Database, TableKind};
-use crate::engine::errors::{db_not_exist, invalid_column, table_not_exist};
+use crate::engine::errors::{db_not_exist, err, invalid_column, table_not_exist};
 use crate::engine::pattern::like_match;
 use crate::session::SessionCtx;
 use crate::sql::ast::ShowKind;
@@ -38,7 +38,7 @@ pub(crate) fn show(
                     Some(false) => matches!(t.kind, TableKind::Child { .. }),
                     None => true,
                 })
-                .filter(|t| like.as_ref().is_none_or(|p| like_match(&t.name, p)))
+                .filter(|t| like.as_ref().is_none_or(|p| show_like(&t.name, p)))
                 .map(|t| vec![str_col(&t.name)])
                 .collect();
             Ok(ResultSet::from_rows(vec![vfield("table_name", 192)], ms, rows))
@@ -48,7 +48,7 @@ pub(crate) fn show(
             let rows = d
                 .stables_in_order()
                 .into_iter()
-                .filter(|t| like.as_ref().is_none_or(|p| like_match(&t.name, p)))
+                .filter(|t| like.as_ref().is_none_or(|p| show_like(&t.name, p)))
                 .map(|t| vec![str_col(&t.name)])
                 .collect();
             Ok(ResultSet::from_rows(vec![vfield("stable_name", 192)], ms, rows))
@@ -75,18 +75,45 @@ pub(crate) fn show(
                     .join(", ")
             };
             let text = if let Some(st) = d.stables.get(&name.name) {
-                format!(
+                let mut text = format!(
                     "CREATE STABLE `{}` ({}) TAGS ({})",
                     st.name,
                     cols_text(&st.columns),
                     cols_text(&st.tags)
-                )
-            } else {
-                if matches!(kind, ShowKind::CreateStable(_)) {
-                    return Err(table_not_exist());
+                );
+                if let Some(c) = &st.comment {
+                    text.push_str(&format!(" COMMENT '{}'", c));
                 }
+                if let Some(k) = st.keep {
+                    text.push_str(&format!(" KEEP {}m", k));
+                }
+                if !st.no_sma.is_empty() {
+                    // columns added by ALTER have no SMA: the others are listed
+                    let sma: Vec<String> = st
+                        .columns
+                        .iter()
+                        .filter(|c| !st.no_sma.contains(&c.name))
+                        .map(|c| format!("`{}`", c.name))
+                        .collect();
+                    text.push_str(&format!(" SMA({})", sma.join(",")));
+                }
+                text
+            } else {
                 let t = d.tables.get(&name.name).ok_or_else(table_not_exist)?;
-                match &t.kind {
+                if matches!(kind, ShowKind::CreateStable(_)) {
+                    return Err(err(0x022F, "Table is not a super table"));
+                }
+                let options = {
+                    let mut o = String::new();
+                    if let Some(c) = &t.comment {
+                        o.push_str(&format!(" COMMENT '{}'", c));
+                    }
+                    if t.ttl != 0 {
+                        o.push_str(&format!(" TTL {}", t.ttl));
+                    }
+                    o
+                };
+                let text = match &t.kind {
                     TableKind::Normal { columns } => {
                         format!("CREATE TABLE `{}` ({})", t.name, cols_text(columns))
                     }
@@ -108,7 +135,8 @@ pub(crate) fn show(
                             t.name, stable, names, vals
                         )
                     }
-                }
+                };
+                text + &options
             };
             Ok(ResultSet::from_rows(
                 vec![vfield("Table", 193), vfield("Create Table", 3_145_726)],
@@ -191,26 +219,77 @@ pub(crate) fn show(
                 .collect();
             Ok(ResultSet::from_rows(fields, ms, rows))
         }
-        ShowKind::Users => {
+        ShowKind::Users => Ok(crate::engine::users::users_table(cat)),
+        ShowKind::UserPrivileges => Ok(crate::engine::users::privileges_table(cat)),
+        ShowKind::Dnodes => Ok(super::cluster::dnodes(cat)),
+        ShowKind::Mnodes => Ok(super::cluster::mnodes(cat)),
+        ShowKind::Qnodes => Ok(super::cluster::qnodes()),
+        ShowKind::Cluster => Ok(super::cluster::cluster(cat)),
+        ShowKind::Grants => Ok(super::cluster::grants()),
+        ShowKind::Vgroups { db } => {
+            let d = match resolve_db(cat, ctx, db.as_deref()) {
+                Err(e) if e.code == crate::types::code::PAR_DB_NOT_SPECIFIED => {
+                    return Err(err(crate::types::code::PAR_SYNTAX_ERROR, "database not specified"))
+                }
+                r => r?,
+            };
+            Ok(super::cluster::vgroups(cat, Some(d)))
+        }
+        ShowKind::Indexes(name) => {
+            let d = resolve_db(cat, ctx, name.db.as_deref())?;
+            if !d.stables.contains_key(&name.name) && !d.tables.contains_key(&name.name) {
+                return Err(table_not_exist());
+            }
+            Ok(super::cluster::indexes(cat, Some(&d.name), Some(&name.name)))
+        }
+        ShowKind::Distributed(name) => {
+            let d = resolve_db(cat, ctx, name.db.as_deref())?;
+            if let Some(st) = d.stables.get(&name.name) {
+                let children = d.children_of(&st.name);
+                let rows = children.iter().map(|t| t.data.len()).sum();
+                let vg = d.options.vgroups;
+                return Ok(super::cluster::distributed(
+                    children.len(),
+                    rows,
+                    vg,
+                    (children.len() as i64).min(vg),
+                ));
+            }
+            let t = d.tables.get(&name.name).ok_or_else(table_not_exist)?;
+            Ok(super::cluster::distributed(1, t.data.len(), 1, 1))
+        }
+        ShowKind::LocalVariables { like } => {
             let fields = vec![
-                vfield("name", 24),
-                Field::fixed("super", DataType::TinyInt),
-                Field::fixed("enable", DataType::TinyInt),
-                Field::fixed("sysinfo", DataType::TinyInt),
-                Field::fixed("createdb", DataType::TinyInt),
-                Field::fixed("create_time", DataType::Timestamp),
-                vfield("allowed_host", 49152),
+                vfield("name", 30),
+                vfield("value", 4094),
+                vfield("scope", 6),
+                vfield("category", 6),
+                vfield("info", 62),
             ];
-            let row = vec![
-                str_col("root"),
-                Value::Int(1),
-                Value::Int(1),
-                Value::Int(1),
-                Value::Int(1),
-                Value::Timestamp(0),
-                str_col("127.0.0.1/32,::1/128"),
+            let rows = variables(engine, super::variables::LOCAL)
+                .into_iter()
+                .filter(|v| like.as_ref().is_none_or(|p| show_like(&v.0, p)))
+                .map(|(n, v, s, c)| vec![str_col(n), str_col(v), str_col(s), str_col(c), str_col("")])
+                .collect();
+            Ok(ResultSet::from_rows(fields, ms, rows))
+        }
+        ShowKind::DnodeVariables { like } => {
+            let fields = vec![
+                Field::fixed("dnode_id", DataType::Int),
+                vfield("name", 32),
+                vfield("value", 4096),
+                vfield("scope", 8),
+                vfield("category", 8),
+                vfield("info", 64),
             ];
-            Ok(ResultSet::from_rows(fields, ms, vec![row]))
+            let rows = variables(engine, super::variables::SERVER)
+                .into_iter()
+                .filter(|v| like.as_ref().is_none_or(|p| show_like(&v.0, p)))
+                .map(|(n, v, s, c)| {
+                    vec![Value::Int(1), str_col(n), str_col(v), str_col(s), str_col(c), str_col("")]
+                })
+                .collect();
+            Ok(ResultSet::from_rows(fields, ms, rows))
         }
         ShowKind::Variables { like } => {
             let fields = vec![
@@ -220,40 +299,10 @@ pub(crate) fn show(
                 vfield("category", 6),
                 vfield("info", 62),
             ];
-            let tz = engine.config().timezone;
-            let offset = {
-                use chrono::{Offset, TimeZone};
-                let now = chrono::Utc::now().naive_utc();
-                let secs = tz.offset_from_utc_datetime(&now).fix().local_minus_utc();
-                let sign = if secs < 0 { '-' } else { '+' };
-                format!(
-                    "{}{:02}{:02}",
-                    sign,
-                    secs.abs() / 3600,
-                    secs.abs() % 3600 / 60
-                )
-            };
-            let abbr = chrono::Utc::now()
-                .with_timezone(&tz)
-                .format("%Z")
-                .to_string();
-            let vars = vec![
-                ("timezone", format!("{} ({}, {})", tz.name(), abbr, offset)),
-                ("locale", "C.UTF-8".into()),
-                ("charset", "UTF-8".into()),
-            ];
-            let rows = vars
+            let rows = variables(engine, super::variables::SERVER)
                 .into_iter()
-                .filter(|(n, _)| like.as_ref().is_none_or(|p| like_match(n, p)))
-                .map(|(n, v)| {
-                    vec![
-                        str_col(n),
-                        str_col(v),
-                        str_col("both"),
-                        str_col("global"),
-                        str_col(""),
-                    ]
-                })
+                .filter(|v| like.as_ref().is_none_or(|p| show_like(&v.0, p)))
+                .map(|(n, v, s, c)| vec![str_col(n), str_col(v), str_col(s), str_col(c), str_col("")])
                 .collect();
             Ok(ResultSet::from_rows(fields, ms, rows))
         }
@@ -268,6 +317,32 @@ pub(crate) fn show(
         }
         ShowKind::Consumers => Ok(super::tmq::consumers(cat)),
         ShowKind::Subscriptions => Ok(super::tmq::subscriptions(cat)),
-        ShowKind::Dnodes | ShowKind::Vgroups { .. } => Err(crate::engine::errors::unsupported("show")),
     }
+}
+
+/// A variable list with the engine's timezone in place of the recorded one.
+fn variables(
+    engine: &Engine,
+    list: &[(&str, &str, &str, &str)],
+) -> Vec<(String, String, String, String)> {
+    let tz = engine.config().timezone;
+    let timezone = {
+        use chrono::{Offset, TimeZone};
+        let now = chrono::Utc::now().naive_utc();
+        let secs = tz.offset_from_utc_datetime(&now).fix().local_minus_utc();
+        let sign = if secs < 0 { '-' } else { '+' };
+        let abbr = chrono::Utc::now().with_timezone(&tz).format("%Z").to_string();
+        format!("{} ({}, {}{:02}{:02})", tz.name(), abbr, sign, secs.abs() / 3600, secs.abs() % 3600 / 60)
+    };
+    list.iter()
+        .map(|(n, v, s, c)| {
+            let v = if *n == "timezone" { timezone.clone() } else { v.to_string() };
+            (n.to_string(), v, s.to_string(), c.to_string())
+        })
+        .collect()
+}
+
+/// SHOW … LIKE matches names regardless of case (`'C%'` lists `c1`, `'up%'` lists `Upper`).
+fn show_like(name: &str, pattern: &str) -> bool {
+    like_match(&name.to_lowercase(), &pattern.to_lowercase())
 }

@@ -120,13 +120,13 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                         Value::Int(st.columns.len() as i64),
                         Value::Int(st.tags.len() as i64),
                         Value::Timestamp(st.create_time_ms),
-                        Value::Null,
+                        st.comment.clone().map(Value::Str).unwrap_or(Value::Null),
                         str_col("5000a,5000a"),
                         str_col("-1a,-1a"),
                         str_col(""),
                         Value::Int(st.seq as i64),
                         Value::Bool(false),
-                        Value::Int(-1),
+                        Value::Int(st.keep.unwrap_or(-1)),
                     ]);
                 }
             }
@@ -160,8 +160,8 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                         stable,
                         Value::Int(t.seq as i64),
                         Value::Int(2),
-                        Value::Int(0),
-                        Value::Null,
+                        Value::Int(t.ttl),
+                        t.comment.clone().map(Value::Str).unwrap_or(Value::Null),
                         str_col(ty),
                     ]);
                 }
@@ -252,6 +252,15 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
             ResultSet::from_rows(fields, ms, rows)
         }
         "ins_subscriptions" => super::tmq::subscriptions(cat),
+        "ins_users" => crate::engine::users::users_table(cat),
+        "ins_user_privileges" => crate::engine::users::privileges_table(cat),
+        "ins_dnodes" => super::cluster::dnodes(cat),
+        "ins_mnodes" => super::cluster::mnodes(cat),
+        "ins_qnodes" => super::cluster::qnodes(),
+        "ins_cluster" => super::cluster::cluster(cat),
+        "ins_grants" => super::cluster::grants(),
+        "ins_vgroups" => super::cluster::vgroups(cat, None),
+        "ins_indexes" => super::cluster::indexes(cat, None, None),
         "perf_consumers" => super::tmq::consumers(cat),
         "ins_topics" => {
             let fields = vec![

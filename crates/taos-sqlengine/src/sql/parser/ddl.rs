@@ -5,6 +5,7 @@ use crate::sql::ast::*;
 use crate::sql::lexer::{unescape, Tk};
 
 use super::{parse_int_text, split_duration, syntax_error_near, Parser, PResult};
+use crate::types::TdError;
 
 impl<'a> Parser<'a> {
     pub(super) fn db_options(&mut self) -> PResult<Vec<(String, DbOptVal, usize)>> {
@@ -105,9 +106,12 @@ impl<'a> Parser<'a> {
 
     pub(super) fn create(&mut self) -> PResult<Statement> {
         self.bump(); // create
+        if self.eat_kw("user") {
+            return self.create_user();
+        }
         if self.eat_kw("database") {
             let if_not_exists = self.if_not_exists()?;
-            let name = self.ident()?;
+            let name = self.def_ident(65)?;
             let options = self.db_options()?;
             return Ok(Statement::CreateDatabase {
                 name,
@@ -150,27 +154,28 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("stable") {
             let if_not_exists = self.if_not_exists()?;
-            let name = self.table_name()?;
+            let name = self.def_table_name()?;
             let columns = self.column_defs()?;
             self.expect_kw("tags")?;
             let tags = self.column_defs()?;
-            self.table_options()?;
+            let options = self.table_options()?;
             return Ok(Statement::CreateStable {
                 name,
                 if_not_exists,
                 columns,
                 tags,
+                options,
             });
         }
         if self.eat_kw("table") {
             let if_not_exists = self.if_not_exists()?;
-            let name = self.table_name()?;
+            let name = self.def_table_name()?;
             if self.is_kw("using") {
                 let mut out = vec![self.create_child_rest(name, if_not_exists)?];
                 // `create table a using st tags (…) [if not exists] b using st tags (…)`
                 while matches!(self.peek().kind, Tk::Ident | Tk::QuotedIdent) {
                     let ine = self.if_not_exists()?;
-                    let n = self.table_name()?;
+                    let n = self.def_table_name()?;
                     out.push(self.create_child_rest(n, ine)?);
                 }
                 return Ok(Statement::CreateChildren(out));
@@ -178,19 +183,21 @@ impl<'a> Parser<'a> {
             let columns = self.column_defs()?;
             if self.eat_kw("tags") {
                 let tags = self.column_defs()?;
-                self.table_options()?;
+                let options = self.table_options()?;
                 return Ok(Statement::CreateStable {
                     name,
                     if_not_exists,
                     columns,
                     tags,
+                    options,
                 });
             }
-            self.table_options()?;
+            let options = self.table_options()?;
             return Ok(Statement::CreateTable {
                 name,
                 if_not_exists,
                 columns,
+                options,
             });
         }
         Err(self.err_here())
@@ -206,28 +213,77 @@ impl<'a> Parser<'a> {
         };
         self.expect_kw("tags")?;
         let tags = self.value_row()?.vals;
-        self.table_options()?;
+        let options = self.table_options()?;
         Ok(CreateChild {
             name,
             if_not_exists,
             stable,
             tag_names,
             tags,
+            options,
         })
     }
 
-    /// Table options (`comment 'x'`, `ttl 10`, …) are accepted and ignored.
-    pub(super) fn table_options(&mut self) -> PResult<()> {
+    /// Table options: COMMENT, TTL and KEEP are kept; WATERMARK, MAX_DELAY, DELETE_MARK, SMA and
+    /// ROLLUP are read and ignored (they shape streams and rollups, which this engine has not).
+    pub(super) fn table_options(&mut self) -> PResult<TableOptions> {
+        let mut o = TableOptions::default();
         loop {
             let t = self.peek();
             if t.kind != Tk::Ident {
-                return Ok(());
+                return Ok(o);
             }
             let w = self.text(t).to_ascii_lowercase();
             match w.as_str() {
-                "comment" | "ttl" | "watermark" | "max_delay" | "delete_mark" | "sma"
-                | "rollup" => {
+                "comment" => {
                     self.bump();
+                    let c = self.peek();
+                    if c.kind != Tk::Str {
+                        return Err(self.err_at(c));
+                    }
+                    self.bump();
+                    // TDengine measures the token with its quotes: 1025 + 2 bytes is too long
+                    if c.end - c.start >= 1025 + 2 {
+                        return Err(TdError::new(9806, "Comment too long"));
+                    }
+                    o.comment = Some(self.sql[c.start + 1..c.end - 1].to_string());
+                }
+                "ttl" => {
+                    self.bump();
+                    let v = self.peek();
+                    let n = self.uint()?;
+                    o.ttl = Some(i64::try_from(n).map_err(|_| self.err_at(v))?);
+                }
+                "keep" => {
+                    self.bump();
+                    let v = self.peek();
+                    let minutes = match v.kind {
+                        Tk::Int => self.uint()?.saturating_mul(1440) as i64,
+                        Tk::Duration => {
+                            self.bump();
+                            let (n, u) = split_duration(self.text(v)).ok_or_else(|| self.err_at(v))?;
+                            match u {
+                                'm' => n,
+                                'h' => n * 60,
+                                'd' => n * 1440,
+                                _ => {
+                                    return Err(TdError::new(
+                                        0x2619,
+                                        format!(
+                                            "Invalid option keep unit: {}, only d, h, m allowed",
+                                            u
+                                        ),
+                                    ))
+                                }
+                            }
+                        }
+                        _ => return Err(self.err_at(v)),
+                    };
+                    o.keep = Some(minutes);
+                }
+                "watermark" | "max_delay" | "delete_mark" | "sma" | "rollup" => {
+                    self.bump();
+                    o.ignored.push(w);
                     if self.peek().kind == Tk::LParen {
                         self.skip_parens()?;
                     } else {
@@ -243,7 +299,7 @@ impl<'a> Parser<'a> {
                         }
                     }
                 }
-                _ => return Ok(()),
+                _ => return Ok(o),
             }
         }
     }
@@ -305,7 +361,7 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn column_def(&mut self) -> PResult<ColumnDef> {
-        let name = self.ident()?;
+        let name = self.def_ident(65)?;
         let pos = self.peek().start;
         let ty = self.type_name()?;
         let mut primary_key = false;
@@ -408,6 +464,9 @@ impl<'a> Parser<'a> {
 
     pub(super) fn drop(&mut self) -> PResult<Statement> {
         self.bump();
+        if self.eat_kw("user") {
+            return self.drop_user();
+        }
         if self.eat_kw("topic") {
             let if_exists = self.if_exists()?;
             let name = self.ident()?;
@@ -436,6 +495,9 @@ impl<'a> Parser<'a> {
 
     pub(super) fn alter(&mut self) -> PResult<Statement> {
         self.bump();
+        if self.eat_kw("user") {
+            return self.alter_user();
+        }
         if self.eat_kw("database") {
             let name = self.ident()?;
             let t = self.peek();
@@ -483,8 +545,13 @@ impl<'a> Parser<'a> {
                     ("modify", true) => AlterAction::ModifyTag(self.column_def()?),
                     ("rename", true) => {
                         let a = self.ident()?;
-                        let b = self.ident()?;
+                        let b = self.def_ident(65)?;
                         AlterAction::RenameTag(a, b)
+                    }
+                    ("rename", false) => {
+                        let a = self.ident()?;
+                        let b = self.def_ident(65)?;
+                        AlterAction::RenameColumn(a, b)
                     }
                     _ => return Err(self.err_at(what)),
                 }
@@ -505,10 +572,7 @@ impl<'a> Parser<'a> {
                 }
                 AlterAction::SetTag(sets)
             }
-            "comment" | "ttl" => {
-                self.table_options()?;
-                AlterAction::Options
-            }
+            "comment" | "ttl" | "keep" => AlterAction::Options(self.table_options()?),
             _ => return Err(self.err_at(t)),
         };
         Ok(Statement::Alter {

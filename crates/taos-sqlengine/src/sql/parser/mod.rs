@@ -14,6 +14,7 @@ mod expr;
 mod insert;
 mod select;
 mod show;
+mod user;
 
 use crate::sql::ast::*;
 use crate::sql::lexer::{tokenize, unescape, Tk, Token};
@@ -101,6 +102,58 @@ const RESERVED: &[&str] = &[
     "window",
     "window_offset",
     "jlimit",
+];
+
+/// TDengine's keywords (its tokenizer's table), less the few its grammar lets fall back to an
+/// identifier: unquoted, none of these names a database, table or column in a definition
+/// (`create table t (ts timestamp, value int)` is 9728 near `value int)`). Sorted.
+const KEYWORDS: &[&str] = &[
+    "_c0", "_fhigh", "_flow", "_frowts", "_irowts", "_irowts_origin", "_isfilled", "_qduration",
+    "_qend", "_qstart", "_rowts", "_tags", "_tcurrent_ts", "_tgrpid", "_tlocaltime",
+    "_tnext_localtime", "_tnext_ts", "_tprev_localtime", "_tprev_ts", "_twduration", "_twend",
+    "_twrownum", "_twstart", "_wduration", "_wend", "_wstart", "account", "accounts", "add",
+    "aggregate", "alive", "all", "alter", "analyze", "and", "anode", "anodes", "anomaly_window",
+    "anti", "any", "apps", "arbgroups", "as", "asc", "asof", "assign", "auto", "balance",
+    "batch_scan", "between", "bigint", "binary", "blob", "bnode", "bnodes", "bool", "both",
+    "buffer", "bufsize", "bwlimit", "by", "cache", "cachemodel", "cachesize", "calc_notify_only",
+    "case", "cast", "child", "client_version", "cluster", "cols", "column", "comment", "comp",
+    "compact", "compact_interval", "compact_time_offset", "compact_time_range", "compacts",
+    "composite", "connection", "connections", "conns", "consumer", "consumers", "contains",
+    "count", "count_window", "create", "createdb", "current_user", "database", "databases", "dbs",
+    "decimal", "delete", "delete_mark", "delete_output_table", "delete_recalc", "desc",
+    "describe", "disk_info", "distinct", "distributed", "dnode", "dnodes", "double", "drop",
+    "duration", "else", "enable", "encrypt_algorithm", "encrypt_key", "encryptions", "event_type",
+    "event_window", "every", "exists", "expired_time", "explain", "fill", "fill_history",
+    "fill_history_first", "first", "float", "flush", "force", "force_output", "from", "full",
+    "function", "functions", "geometry", "grant", "grants", "group", "hash_join", "having",
+    "host", "if", "ignore", "ignore_disorder", "ignore_nodata_trigger", "in", "index", "indexes",
+    "inner", "insert", "int", "integer", "interval", "into", "is", "is_import", "jlimit", "join",
+    "json", "keep", "keep_time_offset", "kill", "language", "last", "last_row", "leader",
+    "leading", "left", "licences", "like", "limit", "linear", "local", "logs", "low_latency_calc",
+    "machines", "match", "max_delay", "maxrows", "mediumblob", "merge", "meta", "meta_only",
+    "minrows", "minus", "mnode", "mnodes", "modify", "mount", "mounts", "nchar", "near", "next",
+    "nmatch", "no_batch_scan", "none", "normal", "not", "notify", "notify_history",
+    "notify_options", "now", "null", "null_f", "nulls", "offset", "on", "only", "or", "order",
+    "outer", "output_subtable", "outputtype", "pages", "pagesize", "para_tables_sort",
+    "partition", "partition_first", "pass", "period", "pi", "port", "position", "pps",
+    "pre_filter", "precision", "prev", "primary", "privileges", "qnode", "qnodes", "qtime",
+    "queries", "query", "rand", "range", "ratio", "read", "recalculate", "recursive",
+    "redistribute", "regexp", "rename", "replace", "replica", "replicas", "reset", "restore",
+    "retentions", "revoke", "right", "rollup", "schemaless", "scores", "select", "server_status",
+    "server_version", "session", "set", "show", "single_stable", "skip_tsma", "sliding", "slimit",
+    "sma", "smalldata_ts_sort", "smallint", "snode", "snodes", "soffset", "sort_for_group",
+    "split", "ss_chunkpages", "ss_compact", "ss_keeplocal", "ssmigrate", "stable", "stables",
+    "start", "state", "state_window", "stop", "storage", "stream", "stream_options", "streams",
+    "stt_trigger", "subscribe", "subscriptions", "substr", "substring", "sysinfo", "system",
+    "table", "table_prefix", "table_suffix", "tables", "tag", "tags", "tbname", "then",
+    "timestamp", "timezone", "tinyint", "to", "today", "topic", "topics", "trailing",
+    "transaction", "transactions", "trim", "trows", "true_for", "tsdb_pagesize", "tseries",
+    "tsma", "tsmas", "ttl", "union", "unsafe", "unsigned", "untreated", "update", "use", "user",
+    "users", "using", "value", "value_f", "varbinary", "varchar", "variables", "verbose",
+    "vgroup", "vgroups", "views", "virtual", "vnode", "vnodes", "vtable", "vtables",
+    "wal_fsync_period", "wal_level", "wal_retention_period", "wal_retention_size",
+    "wal_roll_period", "wal_segment_size", "watermark", "when", "where", "window", "window_close",
+    "window_offset", "window_open", "with", "write",
 ];
 
 pub struct Parser<'a> {
@@ -245,16 +298,70 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A name being defined (database, table, column, tag): not a keyword when unquoted, non-empty
+    /// and shorter than `max_bytes` (TDengine's buffer sizes: 65 for databases and columns, 193
+    /// for tables), else 9751 quoting the statement from the name on.
+    fn def_ident(&mut self, max_bytes: usize) -> PResult<String> {
+        let t = self.peek();
+        if t.kind == Tk::Ident
+            && KEYWORDS
+                .binary_search(&self.text(t).to_ascii_lowercase().as_str())
+                .is_ok()
+        {
+            return Err(self.err_at(t));
+        }
+        let name = self.ident()?;
+        self.check_name_len(t, &name, max_bytes)?;
+        Ok(name)
+    }
+
+    fn check_name_len(&self, t: Token, name: &str, max_bytes: usize) -> PResult<()> {
+        if name.is_empty() || name.len() >= max_bytes {
+            let at = if t.kind == Tk::QuotedIdent { t.start + 1 } else { t.start };
+            return Err(TdError::new(
+                9751,
+                format!("Invalid identifier name: {}", self.sql[at..].trim_end()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The name of a table being created: as [`Self::def_ident`], and without a `.`.
+    fn def_table_name(&mut self) -> PResult<TableName> {
+        let name = if self.peek_at(1).kind == Tk::Dot {
+            let db = self.def_ident(65)?;
+            self.bump();
+            TableName {
+                db: Some(db),
+                name: self.def_ident(193)?,
+            }
+        } else {
+            TableName {
+                db: None,
+                name: self.def_ident(193)?,
+            }
+        };
+        if name.name.contains('.') {
+            return Err(TdError::new(9751, "The table name cannot contain '.'"));
+        }
+        Ok(name)
+    }
+
     fn table_name(&mut self) -> PResult<TableName> {
+        let t = self.peek();
         let first = self.ident()?;
         if self.peek().kind == Tk::Dot {
+            self.check_name_len(t, &first, 65)?;
             self.bump();
+            let t2 = self.peek();
             let name = self.ident()?;
+            self.check_name_len(t2, &name, 193)?;
             Ok(TableName {
                 db: Some(first),
                 name,
             })
         } else {
+            self.check_name_len(t, &first, 193)?;
             Ok(TableName {
                 db: None,
                 name: first,
@@ -309,6 +416,10 @@ impl<'a> Parser<'a> {
                 Ok(Statement::Describe(self.table_name()?))
             }
             "alter" => self.alter(),
+            "grant" | "revoke" => {
+                self.bump();
+                self.grant(kw == "revoke")
+            }
             _ => Err(self.err_at(t)),
         }
     }

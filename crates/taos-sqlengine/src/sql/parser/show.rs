@@ -89,6 +89,10 @@ impl<'a> Parser<'a> {
                 }
                 ShowKind::Tags(tn)
             }
+            "table" if self.is_kw("distributed") => {
+                self.bump();
+                ShowKind::Distributed(self.table_name()?)
+            }
             "table" => {
                 self.expect_kw("tags")?;
                 let cols = if self.is_kw("from") {
@@ -108,11 +112,31 @@ impl<'a> Parser<'a> {
                 ShowKind::TableTags { cols, table: tn }
             }
             "users" => ShowKind::Users,
-            "variables" | "local" => {
-                if w == "local" {
-                    self.expect_kw("variables")?;
+            "user" => {
+                self.expect_kw("privileges")?;
+                ShowKind::UserPrivileges
+            }
+            "qnodes" => ShowKind::Qnodes,
+            "mnodes" => ShowKind::Mnodes,
+            "cluster" => ShowKind::Cluster,
+            "grants" => ShowKind::Grants,
+            "variables" => ShowKind::Variables { like: like(self)? },
+            "local" => {
+                self.expect_kw("variables")?;
+                ShowKind::LocalVariables { like: like(self)? }
+            }
+            "dnode" => {
+                self.uint()?;
+                self.expect_kw("variables")?;
+                ShowKind::DnodeVariables { like: like(self)? }
+            }
+            "indexes" | "index" => {
+                self.expect_kw("from")?;
+                let mut tn = self.table_name()?;
+                if self.eat_kw("from") {
+                    tn.db = Some(self.ident()?);
                 }
-                ShowKind::Variables { like: like(self)? }
+                ShowKind::Indexes(tn)
             }
             "dnodes" => ShowKind::Dnodes,
             "vgroups" => ShowKind::Vgroups { db: None },

@@ -1,0 +1,412 @@
+//! Users and privileges: CREATE / ALTER / DROP USER, GRANT / REVOKE, and what
+//! `information_schema.ins_users` / `ins_user_privileges` (and SHOW USERS / SHOW USER
+//! PRIVILEGES) list — with the codes TDengine's translator and mnode answer.
+//!
+//! Privileges are recorded as TDengine records them (database-level READ/WRITE, table-level
+//! READ/WRITE/ALTER with an optional tag condition, topic SUBSCRIBE). Sessions here are all the
+//! super user, so nothing is enforced yet: a user created here cannot log in.
+
+use std::collections::BTreeMap;
+
+use crate::sql::ast::{BinOp, Expr, PrivLevel, UserChange};
+use crate::types::{code, DataType, Field, Precision, ResultSet, TdError, Value};
+
+use super::catalog::{Catalog, TableKind};
+use super::errors::{db_not_exist, err, invalid_column, table_not_exist};
+use super::meta::{str_col, vfield};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub pass: String,
+    pub is_super: bool,
+    pub enable: i64,
+    pub sysinfo: i64,
+    pub createdb: i64,
+    pub create_time_ms: i64,
+    pub hosts: Vec<String>,
+    pub privileges: Vec<Privilege>,
+}
+
+/// One row of `ins_user_privileges`: `table` is empty for a database-level privilege, `db` is
+/// the topic for SUBSCRIBE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Privilege {
+    pub kind: &'static str,
+    pub db: String,
+    pub table: String,
+    pub cond: String,
+}
+
+#[derive(Debug)]
+pub struct UserCatalog {
+    pub users: BTreeMap<String, User>,
+}
+
+const DEFAULT_HOSTS: &str = "127.0.0.1/32,::1/128";
+
+impl Default for UserCatalog {
+    fn default() -> Self {
+        let mut users = BTreeMap::new();
+        users.insert(
+            "root".to_string(),
+            User {
+                name: "root".into(),
+                pass: "taosdata".into(),
+                is_super: true,
+                enable: 1,
+                sysinfo: 1,
+                createdb: 1,
+                create_time_ms: chrono::Utc::now().timestamp_millis(),
+                hosts: Vec::new(),
+                privileges: Vec::new(),
+            },
+        );
+        UserCatalog { users }
+    }
+}
+
+fn invalid_user() -> TdError {
+    err(0x0351, "Invalid user")
+}
+
+fn range_option(name: &str, v: i64) -> Result<(), TdError> {
+    if !(0..=1).contains(&v) {
+        return Err(err(
+            0x011A,
+            format!("Invalid option {}: {}, valid range: [0, 1]", name, v),
+        ));
+    }
+    Ok(())
+}
+
+/// `a.b.c.d[/n]` or an IPv6 address with an optional prefix.
+fn check_ip_range(r: &str) -> Result<String, TdError> {
+    let bad = || err(9835, format!("Invalid IP range {}", r));
+    let (addr, prefix) = match r.split_once('/') {
+        Some((a, p)) => (a, Some(p.parse::<u8>().map_err(|_| bad())?)),
+        None => (r, None),
+    };
+    match addr.parse::<std::net::IpAddr>().map_err(|_| bad())? {
+        std::net::IpAddr::V4(_) => {
+            let p = prefix.unwrap_or(32);
+            if p > 32 {
+                return Err(bad());
+            }
+            Ok(format!("{}/{}", addr, p))
+        }
+        std::net::IpAddr::V6(_) => {
+            let p = prefix.unwrap_or(128);
+            if p > 128 {
+                return Err(bad());
+            }
+            Ok(format!("{}/{}", addr, p))
+        }
+    }
+}
+
+pub(crate) fn create_user(
+    cat: &mut Catalog,
+    name: String,
+    pass: String,
+    sysinfo: i64,
+    createdb: i64,
+    hosts: &[String],
+) -> Result<(), TdError> {
+    range_option("sysinfo", sysinfo)?;
+    let hosts = hosts
+        .iter()
+        .map(|h| check_ip_range(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    if cat.users.users.contains_key(&name) {
+        return Err(err(0x0350, "User already exists"));
+    }
+    cat.users.users.insert(
+        name.clone(),
+        User {
+            name,
+            pass,
+            is_super: false,
+            enable: 1,
+            sysinfo,
+            createdb: createdb.clamp(0, 1),
+            create_time_ms: chrono::Utc::now().timestamp_millis(),
+            hosts,
+            privileges: Vec::new(),
+        },
+    );
+    Ok(())
+}
+
+pub(crate) fn alter_user(cat: &mut Catalog, name: &str, change: UserChange) -> Result<(), TdError> {
+    match &change {
+        UserChange::Enable(v) => range_option("enable", *v)?,
+        UserChange::Sysinfo(v) => range_option("sysinfo", *v)?,
+        UserChange::Createdb(v) => range_option("createdb", *v)?,
+        _ => {}
+    }
+    let u = cat.users.users.get_mut(name).ok_or_else(invalid_user)?;
+    match change {
+        UserChange::Pass(p) => u.pass = p,
+        UserChange::Enable(v) => u.enable = v,
+        UserChange::Sysinfo(v) => u.sysinfo = v,
+        UserChange::Createdb(v) => u.createdb = v,
+        UserChange::AddHosts(h) => {
+            for r in h {
+                let r = check_ip_range(&r)?;
+                if !u.hosts.contains(&r) {
+                    u.hosts.push(r);
+                }
+            }
+        }
+        UserChange::DropHosts(h) => {
+            for r in h {
+                let r = check_ip_range(&r)?;
+                u.hosts.retain(|x| *x != r);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn drop_user(cat: &mut Catalog, name: &str) -> Result<(), TdError> {
+    match cat.users.users.get(name) {
+        None => Err(invalid_user()),
+        Some(u) if u.is_super => Err(err(9796, "Permission denied or target object not exist")),
+        Some(_) => {
+            cat.users.users.remove(name);
+            Ok(())
+        }
+    }
+}
+
+/// A tag condition as TDengine prints it: columns fully qualified, every operation in
+/// parentheses. Forms beyond comparisons, AND/OR/NOT, IS [NOT] NULL and literals are refused.
+fn cond_text(e: &Expr, db: &str, table: &str, names: &[String]) -> Result<String, TdError> {
+    let rec = |x: &Expr| cond_text(x, db, table, names);
+    Ok(match e {
+        Expr::Column { name, .. } => {
+            if !names.contains(name) {
+                return Err(invalid_column(name));
+            }
+            format!("`{}`.`{}`.`{}`", db, table, name)
+        }
+        Expr::Int(i) => i.to_string(),
+        Expr::Float(f) => f.to_string(),
+        Expr::Str(s) => format!("'{}'", s),
+        Expr::Bool(b) => b.to_string(),
+        Expr::Binary { op, left, right } => {
+            let o = match op {
+                BinOp::Eq => "=",
+                BinOp::Ne => "<>",
+                BinOp::Lt => "<",
+                BinOp::Le => "<=",
+                BinOp::Gt => ">",
+                BinOp::Ge => ">=",
+                BinOp::And => "AND",
+                BinOp::Or => "OR",
+                _ => return Err(super::errors::unsupported("GRANT … WITH arithmetic")),
+            };
+            format!("({} {} {})", rec(left)?, o, rec(right)?)
+        }
+        Expr::IsNull { expr, negated } => {
+            format!("({} IS {}NULL)", rec(expr)?, if *negated { "NOT " } else { "" })
+        }
+        _ => return Err(super::errors::unsupported("GRANT … WITH of this form")),
+    })
+}
+
+pub(crate) fn grant(
+    cat: &mut Catalog,
+    revoke: bool,
+    privileges: &[&'static str],
+    level: &PrivLevel,
+    cond: Option<&Expr>,
+    user: &str,
+) -> Result<(), TdError> {
+    // the translator's checks: table-level privileges name a super or normal table that exists,
+    // and only they take a tag condition
+    let mut cond_str = String::new();
+    match level {
+        PrivLevel::Table(db, table) => {
+            let d = cat.dbs.get(db).ok_or_else(db_not_exist)?;
+            let names: Vec<String> = if let Some(st) = d.stables.get(table) {
+                st.columns.iter().chain(&st.tags).map(|c| c.name.clone()).collect()
+            } else {
+                let t = d.tables.get(table).ok_or_else(table_not_exist)?;
+                if matches!(t.kind, TableKind::Child { .. }) {
+                    return Err(err(
+                        code::PAR_SYNTAX_ERROR,
+                        "Only supertable and normal table can be granted",
+                    ));
+                }
+                d.columns_of(t).iter().map(|c| c.name.clone()).collect()
+            };
+            if let Some(c) = cond {
+                cond_str = cond_text(c, db, table, &names)?;
+            }
+        }
+        _ if cond.is_some() => {
+            return Err(err(
+                code::PAR_SYNTAX_ERROR,
+                "The With clause can only be used for table level privilege",
+            ))
+        }
+        _ => {}
+    }
+    let dbs: Vec<String> = cat.dbs.keys().cloned().collect();
+    let topic_exists = |t: &str| cat.topics.contains_key(t);
+    cat.users.users.get(user).ok_or_else(invalid_user)?;
+    let targets: Vec<(String, String)> = match level {
+        PrivLevel::All => dbs.into_iter().map(|d| (d, String::new())).collect(),
+        PrivLevel::Db(db) => {
+            if privileges == ["subscribe"] {
+                return Err(err(code::MND_TOPIC_NOT_EXIST, "Topic not exist"));
+            }
+            if !cat.dbs.contains_key(db) {
+                return Err(db_not_exist());
+            }
+            vec![(db.clone(), String::new())]
+        }
+        PrivLevel::Table(db, t) => vec![(db.clone(), t.clone())],
+        PrivLevel::Topic(t) => {
+            if privileges != ["subscribe"] || !topic_exists(t) {
+                return Err(err(code::MND_TOPIC_NOT_EXIST, "Topic not exist"));
+            }
+            vec![(t.clone(), String::new())]
+        }
+    };
+    let u = cat.users.users.get_mut(user).ok_or_else(invalid_user)?;
+    // database level: READ and WRITE are recorded (ALTER of a database is not listed)
+    let kinds: Vec<&'static str> = privileges
+        .iter()
+        .copied()
+        .filter(|k| {
+            !(matches!(level, PrivLevel::Db(_) | PrivLevel::All) && *k == "alter")
+        })
+        .collect();
+    if revoke {
+        if matches!(level, PrivLevel::Db(_))
+            && !u.privileges.iter().any(|p| {
+                kinds.contains(&p.kind) && targets.iter().any(|(d, t)| p.db == *d && p.table == *t)
+            })
+        {
+            return Err(err(code::INVALID_PARA, "Invalid parameters"));
+        }
+        let all = matches!(level, PrivLevel::All);
+        u.privileges.retain(|p| {
+            !(kinds.contains(&p.kind)
+                && if all {
+                    p.table.is_empty()
+                } else {
+                    targets.iter().any(|(d, t)| p.db == *d && p.table == *t)
+                })
+        });
+        return Ok(());
+    }
+    if !cond_str.is_empty()
+        && u.privileges.iter().any(|p| {
+            kinds.contains(&p.kind) && targets.iter().any(|(d, t)| p.db == *d && p.table == *t)
+        })
+    {
+        return Err(err(0x0359, "User already have this priviledge"));
+    }
+    for (db, table) in targets {
+        for k in &kinds {
+            match u
+                .privileges
+                .iter_mut()
+                .find(|p| p.kind == *k && p.db == db && p.table == table)
+            {
+                Some(p) => p.cond = cond_str.clone(),
+                None => u.privileges.push(Privilege {
+                    kind: k,
+                    db: db.clone(),
+                    table: table.clone(),
+                    cond: cond_str.clone(),
+                }),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A table or a database went away: so do the privileges on it.
+pub(crate) fn forget(cat: &mut Catalog, db: &str, table: Option<&str>) {
+    for u in cat.users.users.values_mut() {
+        u.privileges
+            .retain(|p| !(p.db == db && table.is_none_or(|t| p.table == t)));
+    }
+}
+
+pub(crate) fn users_table(cat: &Catalog) -> ResultSet {
+    let fields = vec![
+        vfield("name", 24),
+        Field::fixed("super", DataType::TinyInt),
+        Field::fixed("enable", DataType::TinyInt),
+        Field::fixed("sysinfo", DataType::TinyInt),
+        Field::fixed("createdb", DataType::TinyInt),
+        Field::fixed("create_time", DataType::Timestamp),
+        vfield("allowed_host", 49152),
+    ];
+    let rows = cat
+        .users
+        .users
+        .values()
+        .map(|u| {
+            let hosts = if u.hosts.is_empty() {
+                DEFAULT_HOSTS.to_string()
+            } else {
+                // the given ranges, then the loopback TDengine always allows
+                let mut h = u.hosts.clone();
+                h.push("127.0.0.1/32".into());
+                h.join(",")
+            };
+            vec![
+                str_col(&u.name),
+                Value::Int(u.is_super as i64),
+                Value::Int(u.enable),
+                Value::Int(u.sysinfo),
+                Value::Int(u.createdb),
+                Value::Timestamp(u.create_time_ms),
+                str_col(hosts),
+            ]
+        })
+        .collect();
+    ResultSet::from_rows(fields, Precision::Millisecond, rows)
+}
+
+pub(crate) fn privileges_table(cat: &Catalog) -> ResultSet {
+    let fields = vec![
+        vfield("user_name", 24),
+        vfield("privilege", 10),
+        vfield("db_name", 65),
+        vfield("table_name", 193),
+        vfield("condition", 49152),
+        vfield("notes", 64),
+    ];
+    let mut rows = Vec::new();
+    for u in cat.users.users.values() {
+        if u.is_super {
+            rows.push(vec![
+                str_col(&u.name),
+                str_col("all"),
+                str_col("all"),
+                str_col(""),
+                str_col(""),
+                str_col(""),
+            ]);
+        }
+        for p in &u.privileges {
+            rows.push(vec![
+                str_col(&u.name),
+                str_col(p.kind),
+                str_col(&p.db),
+                str_col(&p.table),
+                str_col(&p.cond),
+                str_col(""),
+            ]);
+        }
+    }
+    ResultSet::from_rows(fields, Precision::Millisecond, rows)
+}

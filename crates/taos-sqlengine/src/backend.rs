@@ -13,6 +13,12 @@ pub trait SqlBackend: Send + Sync + 'static {
     fn validate(&self, ctx: &SessionCtx, sql: &str) -> Result<(), TdError>;
     fn database_exists(&self, db: &str) -> bool;
 
+    /// Whether `user` is a user created by SQL (CREATE USER) whose password is `password`: the
+    /// front end then runs the session as that user (`SessionCtx::user`).
+    fn login(&self, _user: &str, _password: &str) -> bool {
+        false
+    }
+
     /// Schemaless write (`insert` on `/ws`): protocol 1 line, 2 telnet, 3 JSON into the session's
     /// database; answers (affected rows, total rows). Backends without it refuse the action.
     fn schemaless_insert(

@@ -176,7 +176,7 @@ fn main() {
             let e = Engine::new(EngineConfig::new(taos_testserver::SERVER_VERSION));
             let t = Instant::now();
             for (db, sql) in &corpus {
-                let mut ctx = SessionCtx { db: db.clone() };
+                let mut ctx = SessionCtx { db: db.clone(), ..Default::default() };
                 let _ = std::hint::black_box(e.execute(&mut ctx, sql));
             }
             t.elapsed()

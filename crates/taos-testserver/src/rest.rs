@@ -259,13 +259,17 @@ pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>
     if sql.trim().is_empty() {
         return error_response(StatusCode::BAD_REQUEST, NO_SQL_INPUT, "no sql input", start, gzip);
     }
-    if let Err(resp) = authorize(&shared, &auth, start, gzip) {
-        return resp;
-    }
+    let user = match authorize(&shared, &auth, start, gzip) {
+        Ok(u) => u,
+        Err(resp) => return resp,
+    };
 
     let backend = shared.backend.clone();
     let outcome = run_blocking(move || {
-        let mut ctx = SessionCtx::default();
+        let mut ctx = SessionCtx {
+            user,
+            ..SessionCtx::default()
+        };
         if let Some(db) = db {
             // The adapter runs `use <db>` first and ignores its failure.
             let _ = guarded(|| backend.execute(&mut ctx, &format!("use `{db}`")));
@@ -296,9 +300,22 @@ pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>
 /// Checks the named credentials: a bad password (or bearer token) is a TDengine error (HTTP 200,
 /// 855); a `Taosd` token the server never issued is refused at the HTTP level (401).
 #[allow(clippy::result_large_err)]
-fn authorize(shared: &Shared, auth: &Auth, start: Instant, gzip: bool) -> Result<(), Response<Full<Bytes>>> {
+fn authorize(
+    shared: &Shared,
+    auth: &Auth,
+    start: Instant,
+    gzip: bool,
+) -> Result<Option<String>, Response<Full<Bytes>>> {
+    let mut sql_user = None;
     let ok = match auth {
-        Auth::Credentials(u, p) => shared.users.check(u, p).is_ok(),
+        Auth::Credentials(u, p) => match shared.login(u, p) {
+            Some(crate::shared::Login::Sql(name)) => {
+                sql_user = Some(name);
+                true
+            }
+            Some(crate::shared::Login::Configured) => true,
+            None => false,
+        },
         Auth::Taosd(t) => {
             if shared.users.user_for_token(t).is_none() {
                 return Err(error_response(
@@ -314,7 +331,7 @@ fn authorize(shared: &Shared, auth: &Auth, start: Instant, gzip: bool) -> Result
         Auth::Bearer(t) => shared.users.user_for_token(t).is_some(),
     };
     if ok {
-        Ok(())
+        Ok(sql_user)
     } else {
         Err(error_response(StatusCode::OK, code::MND_AUTH_FAILURE, "Authentication failure", start, gzip))
     }

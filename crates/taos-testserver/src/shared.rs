@@ -21,7 +21,27 @@ pub struct Shared {
     pub faults: Arc<Faults>,
 }
 
+/// Who a password login is: a user of the server's configuration (a super user), or a user
+/// created by SQL (`CREATE USER`), whose sessions run as that user.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Login {
+    Configured,
+    Sql(String),
+}
+
 impl Shared {
+    /// Checks a user name and password against the configured users, then the SQL-created ones.
+    pub fn login(&self, user: &str, password: &str) -> Option<Login> {
+        if self.users.check(user, password).is_ok() {
+            return Some(Login::Configured);
+        }
+        let backend = self.backend.clone();
+        let (u, p) = (user.to_string(), password.to_string());
+        crate::backend_call::guarded(|| Ok(backend.login(&u, &p)))
+            .unwrap_or(false)
+            .then(|| Login::Sql(user.to_string()))
+    }
+
     pub fn server_version(&self) -> &str {
         &self.config.engine.server_version
     }

@@ -367,6 +367,7 @@ fn run_scenario(path: &std::path::Path) -> (usize, Vec<Difference>) {
         let sql = rec["sql"].as_str().unwrap_or("");
         let mut ctx = SessionCtx {
             db: rec["db"].as_str().map(|s| s.to_string()),
+            ..Default::default()
         };
         let tz: chrono_tz::Tz = rec["tz"]
             .as_str()

@@ -41,6 +41,9 @@ impl SqlBackend for Engine {
     fn database_exists(&self, db: &str) -> bool {
         Engine::database_exists(self, db)
     }
+    fn login(&self, user: &str, password: &str) -> bool {
+        Engine::login(self, user, password)
+    }
     fn schemaless_insert(
         &self,
         ctx: &SessionCtx,

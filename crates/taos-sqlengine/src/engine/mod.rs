@@ -73,6 +73,7 @@ impl Engine {
 
     fn execute_inner(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {
         let stmt = crate::sql::parse(sql)?;
+        users::authorize(&self.read(), ctx, &stmt)?;
         match stmt {
             Statement::Query(q) => {
                 let cat = self.read();
@@ -126,6 +127,16 @@ impl Engine {
             .get(db)
             .or_else(|| cat.dbs.get(&db.to_ascii_lowercase()))
             .map(|d| d.precision)
+    }
+
+    /// Whether `user` is a user created by SQL with this password (the configured users, root
+    /// among them, are the server's business).
+    pub fn login(&self, user: &str, password: &str) -> bool {
+        self.read()
+            .users
+            .users
+            .get(user)
+            .is_some_and(|u| !u.is_super && u.pass == password)
     }
 
     /// Whether a database exists (used by `conn` with a `db`).

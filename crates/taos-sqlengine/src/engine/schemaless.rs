@@ -655,6 +655,7 @@ mod tests {
         );
         let mut ctx = SessionCtx {
             db: Some("sml".into()),
+            ..Default::default()
         };
         let Outcome::Rows(rs) = e
             .execute(&mut ctx, "select * from gauges order by location")
@@ -735,6 +736,7 @@ mod tests {
         .unwrap();
         let mut c = SessionCtx {
             db: Some("sml".into()),
+            ..Default::default()
         };
         let Outcome::Rows(rs) = e.execute(&mut c, "select _ts from far").unwrap() else {
             panic!()
@@ -785,6 +787,7 @@ mod tests {
         .unwrap();
         let mut ctx = SessionCtx {
             db: Some("sml".into()),
+            ..Default::default()
         };
         let Outcome::Rows(rs) = e.execute(&mut ctx, "select tbname, v from k").unwrap() else {
             panic!()

@@ -6,6 +6,7 @@ use crate::types::{DataType, Value};
 fn run(e: &Engine, db: Option<&str>, sql: &str) -> Result<Outcome, TdError> {
     let mut ctx = SessionCtx {
         db: db.map(|s| s.to_string()),
+        ..Default::default()
     };
     e.execute(&mut ctx, sql)
 }
@@ -345,7 +346,7 @@ fn mutated_statements_never_panic() {
                 (2, _) => m = format!("{} {}", m, m),
                 _ => {}
             }
-            let mut ctx = SessionCtx { db: db.clone() };
+            let mut ctx = SessionCtx { db: db.clone(), ..Default::default() };
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 e.execute_inner(&mut ctx, &m)
             }));
@@ -494,6 +495,7 @@ fn stmt2_prepare_describes_placeholders_and_binds_rows() {
     ok(&e, Some("power"), "create stable meters (ts timestamp, current float, location varchar(24)) tags (groupid int, site nchar(8))");
     let ctx = SessionCtx {
         db: Some("power".into()),
+        ..Default::default()
     };
     let p = e
         .prepare(
@@ -578,6 +580,7 @@ fn validate_checks_inserts_without_writing() {
     let e = engine_with_table();
     let ctx = SessionCtx {
         db: Some("d".into()),
+        ..Default::default()
     };
     assert!(e
         .validate(&ctx, "insert into t values ('2024-01-01 00:00:00', 1, 'a')")
@@ -822,6 +825,7 @@ fn mutated_schemaless_and_prepare_never_panic() {
             let m = mutate(sql, next(), next());
             let ctx = SessionCtx {
                 db: Some("s".into()),
+                ..Default::default()
             };
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 if let Ok(p) = e.prepare(&ctx, &m) {
@@ -860,6 +864,7 @@ fn stmt2_json_tag_quoted_twice_is_refused_at_bind() {
     );
     let ctx = SessionCtx {
         db: Some("j".into()),
+        ..Default::default()
     };
     let p = e
         .prepare(&ctx, "insert into ? using j.stb tags (?) values (?, ?)")

@@ -107,6 +107,7 @@ impl Engine {
         }
         let ctx = SessionCtx {
             db: Some(t.db.clone()),
+            ..Default::default()
         };
         let mut out = Vec::new();
         let mut budget = max_rows.max(1);

@@ -3,12 +3,15 @@
 //! PRIVILEGES) list — with the codes TDengine's translator and mnode answer.
 //!
 //! Privileges are recorded as TDengine records them (database-level READ/WRITE, table-level
-//! READ/WRITE/ALTER with an optional tag condition, topic SUBSCRIBE). Sessions here are all the
-//! super user, so nothing is enforced yet: a user created here cannot log in.
+//! READ/WRITE/ALTER with an optional tag condition, topic SUBSCRIBE). What TDengine 3.3.7.5's
+//! community edition enforces is enforced ([`authorize`]): only a super user drops users, and a
+//! user without SYSINFO cannot see the cluster's system tables; granted privileges and tag
+//! conditions restrict nothing there (verified: a user with no grant reads, writes and alters).
 
 use std::collections::BTreeMap;
 
-use crate::sql::ast::{BinOp, Expr, PrivLevel, UserChange};
+use crate::session::SessionCtx;
+use crate::sql::ast::{BinOp, Expr, FromItem, PrivLevel, Query, ShowKind, Statement, UserChange};
 use crate::types::{code, DataType, Field, Precision, ResultSet, TdError, Value};
 
 use super::catalog::{Catalog, TableKind};
@@ -410,3 +413,103 @@ pub(crate) fn privileges_table(cat: &Catalog) -> ResultSet {
     }
     ResultSet::from_rows(fields, Precision::Millisecond, rows)
 }
+
+/// `information_schema` tables only users with SYSINFO may read (TDengine's `systable.c`).
+const SYSINFO_TABLES: &[&str] = &[
+    "ins_dnodes",
+    "ins_mnodes",
+    "ins_modules",
+    "ins_qnodes",
+    "ins_snodes",
+    "ins_bnodes",
+    "ins_cluster",
+    "ins_users",
+    "ins_users_full",
+    "ins_grants",
+    "ins_vgroups",
+    "ins_dnode_variables",
+    "ins_vnodes",
+    "ins_user_privileges",
+    "ins_grants_full",
+    "ins_grants_logs",
+    "ins_machines",
+    "ins_arbgroups",
+    "ins_encryptions",
+    "ins_anodes",
+    "ins_anodes_full",
+    "ins_mounts",
+];
+
+fn permission_denied() -> TdError {
+    err(9796, "Permission denied or target object not exist")
+}
+
+/// What a session's user may not do, checked before a statement runs.
+pub(crate) fn authorize(cat: &Catalog, ctx: &SessionCtx, stmt: &Statement) -> Result<(), TdError> {
+    let Some(name) = ctx.user.as_deref() else {
+        return Ok(());
+    };
+    let Some(user) = cat.users.users.get(name) else {
+        // dropped while connected
+        return Err(err(0x0351, "Invalid user"));
+    };
+    if user.is_super {
+        return Ok(());
+    }
+    if matches!(stmt, Statement::DropUser { .. }) {
+        return Err(permission_denied());
+    }
+    if user.sysinfo == 0 {
+        let denied = match stmt {
+            Statement::Show(k) => matches!(
+                k,
+                ShowKind::Dnodes
+                    | ShowKind::Mnodes
+                    | ShowKind::Qnodes
+                    | ShowKind::Cluster
+                    | ShowKind::Users
+                    | ShowKind::UserPrivileges
+                    | ShowKind::Grants
+                    | ShowKind::Vgroups { .. }
+                    | ShowKind::DnodeVariables { .. }
+            ),
+            Statement::Query(q) => {
+                let mut tables = Vec::new();
+                query_tables(q, &mut tables);
+                tables.iter().any(|(db, t)| {
+                    db.or(ctx.db.as_deref())
+                        .is_some_and(|d| d.eq_ignore_ascii_case("information_schema"))
+                        && SYSINFO_TABLES.contains(&t.as_str())
+                })
+            }
+            _ => false,
+        };
+        if denied {
+            return Err(permission_denied());
+        }
+    }
+    Ok(())
+}
+
+/// Every table a query reads: (database as written, table).
+fn query_tables<'q>(q: &'q Query, out: &mut Vec<(Option<&'q str>, &'q String)>) {
+    fn from<'q>(f: &'q FromItem, out: &mut Vec<(Option<&'q str>, &'q String)>) {
+        match f {
+            FromItem::Table { name, .. } => out.push((name.db.as_deref(), &name.name)),
+            FromItem::Subquery { query, .. } => query_tables(query, out),
+            FromItem::Join(j) => {
+                from(&j.left, out);
+                from(&j.right, out);
+            }
+        }
+    }
+    for s in &q.selects {
+        if let Some(f) = &s.from {
+            from(f, out);
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "users_tests.rs"]
+mod tests;

@@ -107,7 +107,8 @@ impl Session {
         }
         let user = a.user.unwrap_or_default();
         let password = a.password.unwrap_or_default();
-        let by_password = self.shared.users.check(&user, &password).is_ok();
+        let login = self.shared.login(&user, &password);
+        let by_password = login.is_some();
         let by_token = a
             .bearer_token
             .as_deref()
@@ -115,6 +116,9 @@ impl Session {
             .is_some_and(|t| self.shared.users.user_for_token(t).is_some());
         if !by_password && !by_token {
             return error(code::MND_AUTH_FAILURE, "Authentication failure", "conn", req_id, start);
+        }
+        if let Some(crate::shared::Login::Sql(u)) = login {
+            self.ctx.user = Some(u);
         }
         let db = a.db.unwrap_or_default();
         if !db.is_empty() {

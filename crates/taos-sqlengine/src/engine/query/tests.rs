@@ -8,7 +8,7 @@ use crate::types::{Outcome, ResultSet, Value};
 
 fn setup(stmts: &[&str]) -> Engine {
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
-    let mut ctx = SessionCtx { db: None };
+    let mut ctx = SessionCtx { db: None, ..Default::default() };
     e.execute(&mut ctx, "create database q")
         .expect("create database");
     ctx.db = Some("q".into());
@@ -23,6 +23,7 @@ fn setup(stmts: &[&str]) -> Engine {
 fn answer(e: &Engine, sql: &str) -> String {
     let mut ctx = SessionCtx {
         db: Some("q".into()),
+        ..Default::default()
     };
     let rs: ResultSet = match e.execute(&mut ctx, sql) {
         Ok(Outcome::Rows(rs)) => rs,

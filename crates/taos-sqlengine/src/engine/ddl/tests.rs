@@ -1,0 +1,174 @@
+//! DDL specifications: each answer here was checked against TDengine 3.3.7.5.
+
+use crate::engine::{Engine, EngineConfig};
+use crate::session::SessionCtx;
+use crate::types::{Outcome, Value};
+
+fn engine() -> Engine {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    e.execute(&mut SessionCtx::default(), "create database d").unwrap();
+    e
+}
+
+fn exec(e: &Engine, sql: &str) -> Result<Outcome, (u16, String)> {
+    let mut ctx = SessionCtx {
+        db: Some("d".into()),
+        ..Default::default()
+    };
+    e.execute(&mut ctx, sql).map_err(|x| (x.code, x.message))
+}
+
+fn ok(e: &Engine, sql: &str) {
+    if let Err(x) = exec(e, sql) {
+        panic!("{} -> {:?}", sql, x);
+    }
+}
+
+fn code(e: &Engine, sql: &str) -> (u16, String) {
+    match exec(e, sql) {
+        Err(x) => x,
+        Ok(o) => panic!("{} was accepted: {:?}", sql, o),
+    }
+}
+
+fn first_text(e: &Engine, sql: &str) -> String {
+    match exec(e, sql) {
+        Ok(Outcome::Rows(rs)) => match &rs.columns[1][0] {
+            Value::Str(s) => s.clone(),
+            v => panic!("{:?}", v),
+        },
+        other => panic!("{} -> {:?}", sql, other),
+    }
+}
+
+#[test]
+fn create_table_checks_shape_in_tdengines_order() {
+    let e = engine();
+    assert_eq!(code(&e, "create table t (ts timestamp)").0, 9791);
+    assert_eq!(code(&e, "create table t (v int, ts timestamp)"), (9793, "First column must be timestamp".into()));
+    assert_eq!(code(&e, "create table t (ts timestamp, v int, v int)").0, 9788);
+    assert_eq!(code(&e, "create table t (ts timestamp, j json)").0, 9810);
+    assert_eq!(code(&e, "create stable s (ts timestamp, v int) tags (j json, k int)").0, 9779);
+    // backquoted names keep their case: `V` and v are two columns
+    ok(&e, "create table t2 (ts timestamp, `V` int, v int)");
+}
+
+#[test]
+fn string_lengths_are_counted_in_bytes_with_their_header() {
+    let e = engine();
+    let bad = (9794, "Invalid column length for var length type".to_string());
+    ok(&e, "create table n1 (ts timestamp, n nchar(16379))");
+    assert_eq!(code(&e, "create table n2 (ts timestamp, n nchar(16380))"), bad);
+    assert_eq!(code(&e, "create table n3 (ts timestamp, b binary(0))"), bad);
+    assert_eq!(code(&e, "create stable s1 (ts timestamp, v int) tags (t varchar(16383))"), bad);
+    ok(&e, "create table r1 (ts timestamp, a varchar(65000), b varchar(519))");
+    assert_eq!(
+        code(&e, "create table r2 (ts timestamp, a varchar(65000), b varchar(520))"),
+        (9790, "Row length exceeds max length 65531".into())
+    );
+    ok(&e, "create table bl (ts timestamp, a varchar(65500), b blob)");
+    ok(&e, "create stable tl (ts timestamp, v int) tags (t varchar(16382))");
+    assert_eq!(
+        code(&e, "alter stable tl add tag t2 int"),
+        (9789, "Tags length exceeds max length 16384".into())
+    );
+}
+
+#[test]
+fn names_follow_the_parser_limits() {
+    let e = engine();
+    let long = "x".repeat(193);
+    let (c, m) = code(&e, &format!("create table {} (ts timestamp, v int)", long));
+    assert_eq!(c, 9751);
+    assert!(m.starts_with(&format!("Invalid identifier name: {} (ts", long)), "{}", m);
+    ok(&e, &format!("create table {} (ts timestamp, v int)", &long[..192]));
+    assert_eq!(code(&e, "create table `` (ts timestamp, v int)").1, "Invalid identifier name: ` (ts timestamp, v int)");
+    assert_eq!(code(&e, "create table `a.b` (ts timestamp, v int)"), (9751, "The table name cannot contain '.'".into()));
+    assert_eq!(code(&e, "create table tr (ts timestamp, value int)").1, "syntax error near \"value int)\"");
+    ok(&e, "create table `select` (ts timestamp, `from` int, `value` int)");
+}
+
+#[test]
+fn alter_forms_depend_on_the_kind_of_table() {
+    let e = engine();
+    ok(&e, "create stable st (ts timestamp, v int, s varchar(4)) tags (t1 int)");
+    ok(&e, "create table c1 using st tags (1)");
+    ok(&e, "create table nt (ts timestamp, v int)");
+    assert_eq!(code(&e, "alter stable c1 add column x int"), (866, "STable not exist".into()));
+    assert_eq!(code(&e, "alter table c1 add column x int").0, 9801);
+    assert_eq!(code(&e, "alter table nt add tag t int").0, 9801);
+    assert_eq!(code(&e, "alter table st ttl 5"), (9801, "Invalid alter table statement".into()));
+    assert_eq!(code(&e, "alter table st set tag t1 = 5").1, "Set tag value only available for child table");
+    assert_eq!(code(&e, "alter stable st rename column v v2").1, "Rename column only available for normal table");
+    assert_eq!(code(&e, "alter table nt set tag t = 1"), (9801, "Invalid tag name: t".into()));
+    assert_eq!(code(&e, "alter table c1 set tag t1 = 3, t1 = 4"), (9801, "Invalid tag name: t1".into()));
+    assert_eq!(code(&e, "alter table nt keep 5d").0, 9754);
+    assert_eq!(code(&e, "alter table nt drop column v"), (9809, "No columns can be dropped".into()));
+    assert_eq!(code(&e, "alter table st drop tag t1").1, "the only tag cannot be dropped");
+    assert_eq!(code(&e, "alter stable st modify tag zz varchar(3)"), (9742, "Invalid tag name: zz".into()));
+    assert_eq!(code(&e, "alter stable st rename tag zz yy"), (874, "Tag does not exist".into()));
+    assert_eq!(code(&e, "alter stable st add tag v int"), (875, "Column already exists".into()));
+    assert_eq!(code(&e, "alter table nt modify column v int").0, 9803);
+    assert_eq!(code(&e, "alter table nt rename column zz yy"), (9730, "Invalid column name: zz".into()));
+    assert_eq!(code(&e, "alter table nt rename column v v").0, 9788);
+    ok(&e, "alter table nt rename column ts ts2");
+    ok(&e, "alter table nt add column ts timestamp");
+    ok(&e, "alter table st add tag t2 int");
+    ok(&e, "alter table st rename tag t2 t3");
+    ok(&e, "alter table st drop tag t1");
+}
+
+#[test]
+fn table_options_are_kept_and_shown() {
+    let e = engine();
+    ok(&e, "create stable st (ts timestamp, v int, s varchar(4)) tags (t1 int)");
+    ok(&e, "alter stable st add column w int");
+    assert_eq!(
+        first_text(&e, "show create stable st"),
+        "CREATE STABLE `st` (`ts` TIMESTAMP, `v` INT, `s` VARCHAR(4), `w` INT) TAGS (`t1` INT) SMA(`ts`,`v`,`s`)"
+    );
+    ok(&e, "create stable st2 (ts timestamp, v int) tags (t1 int) comment 'x' keep 30d");
+    assert_eq!(
+        first_text(&e, "show create stable st2"),
+        "CREATE STABLE `st2` (`ts` TIMESTAMP, `v` INT) TAGS (`t1` INT) COMMENT 'x' KEEP 43200m"
+    );
+    ok(&e, "create table c2 using st tags (2) ttl 5");
+    assert_eq!(first_text(&e, "show create table c2"), "CREATE TABLE `c2` USING `st` (`t1`) TAGS (2) TTL 5");
+    ok(&e, "create table nt (ts timestamp, v int) ttl 7 comment 'abc'");
+    assert_eq!(first_text(&e, "show create table nt"), "CREATE TABLE `nt` (`ts` TIMESTAMP, `v` INT) COMMENT 'abc' TTL 7");
+    assert_eq!(code(&e, "create table nt2 (ts timestamp, v int) keep 3d").1, "KEEP parameter is not allowed when creating normal table");
+    assert_eq!(code(&e, "create stable st4 (ts timestamp, v int) tags (t int) keep 1h").0, 548);
+    assert_eq!(code(&e, "create stable st3 (ts timestamp, v int) tags (t int) keep 100000d").0, 548);
+    assert_eq!(code(&e, "create stable st5 (ts timestamp, v int) tags (t int) ttl 3").0, 9754);
+}
+
+#[test]
+fn drop_table_drops_a_super_table_and_its_children() {
+    let e = engine();
+    ok(&e, "create stable st (ts timestamp, v int) tags (t int)");
+    ok(&e, "create table c1 using st tags (1)");
+    ok(&e, "drop table st");
+    assert_eq!(code(&e, "select * from c1").0, 0x2603);
+}
+
+#[test]
+fn a_composite_primary_key_is_second_typed_and_never_null() {
+    let e = engine();
+    assert_eq!(code(&e, "create table p1 (ts timestamp, v int, id int primary key)").0, 9848);
+    assert_eq!(code(&e, "create table p2 (ts timestamp, id double primary key, v int)").0, 9849);
+    ok(&e, "create table pk (ts timestamp, id varchar(8) primary key, v int)");
+    match exec(&e, "insert into pk values ('2024-01-01', 'a', 1) ('2024-01-01', 'b', 2) ('2024-01-01', 'a', 3)") {
+        Ok(Outcome::Affected(n)) => assert_eq!(n, 2),
+        other => panic!("{:?}", other),
+    }
+    assert_eq!(code(&e, "insert into pk values ('2024-01-02', null, 1)"), (9851, "Primary key column should not be null".into()));
+    assert_eq!(code(&e, "alter table pk rename column id id2").0, 9850);
+    assert_eq!(code(&e, "alter table pk drop column id").0, 9850);
+    match exec(&e, "select id, v from pk order by ts, id") {
+        Ok(Outcome::Rows(rs)) => {
+            assert_eq!(rs.columns[0], vec![Value::Str("a".into()), Value::Str("b".into())]);
+            assert_eq!(rs.columns[1], vec![Value::Int(3), Value::Int(2)]);
+        }
+        other => panic!("{:?}", other),
+    }
+}

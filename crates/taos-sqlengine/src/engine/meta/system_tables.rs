@@ -17,7 +17,7 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
             let fields = vec![
                 vfield("name", 64),
                 ts("create_time"),
-                Field::fixed("vgroups", DataType::SmallInt),
+                int("vgroups"),
                 Field::fixed("ntables", DataType::BigInt),
                 Field::fixed("replica", DataType::TinyInt),
                 vfield("strict", 4),
@@ -37,33 +37,36 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                 int("cachesize"),
                 Field::fixed("wal_level", DataType::TinyInt),
                 int("wal_fsync_period"),
+                int("wal_retention_period"),
+                Field::fixed("wal_retention_size", DataType::BigInt),
+                Field::fixed("stt_trigger", DataType::SmallInt),
+                Field::fixed("table_prefix", DataType::SmallInt),
+                Field::fixed("table_suffix", DataType::SmallInt),
+                int("tsdb_pagesize"),
+                int("keep_time_offset"),
+                int("ss_chunkpages"),
+                vfield("ss_keeplocal", 10),
+                Field::fixed("ss_compact", DataType::TinyInt),
+                Field::fixed("with_arbitrator", DataType::TinyInt),
+                vfield("encrypt_algorithm", 16),
+                vfield("compact_interval", 12),
+                vfield("compact_time_range", 24),
+                vfield("compact_time_offset", 4),
             ];
+            // the system databases list their table counts and nothing else
+            let system_tables = |sys: &str| -> i64 {
+                if sys == "information_schema" { 42 } else { 5 }
+            };
             let mut rows = Vec::new();
+            let first_ms = cat.users.users.get("root").map(|u| u.create_time_ms).unwrap_or(0);
             for sys in SYSTEM_DBS {
-                rows.push(vec![
-                    str_col(sys),
-                    Value::Null,
-                    Value::Null,
-                    Value::Int(0),
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    str_col("ready"),
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                ]);
+                let mut row = vec![Value::Null; fields.len()];
+                row[0] = str_col(sys);
+                row[1] = Value::Timestamp(first_ms);
+                row[3] = Value::Int(system_tables(sys));
+                row[14] = str_col("ms");
+                row[15] = str_col("ready");
+                rows.push(row);
             }
             for d in dbs {
                 let o = &d.options;
@@ -73,7 +76,7 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                     Value::Int(o.vgroups),
                     Value::Int(d.tables.len() as i64),
                     Value::Int(o.replica),
-                    str_col("off"),
+                    str_col("on"),
                     str_col(&o.duration),
                     str_col(&o.keep),
                     Value::Int(o.buffer),
@@ -90,6 +93,21 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                     Value::Int(o.cachesize),
                     Value::Int(o.wal_level),
                     Value::Int(o.wal_fsync_period),
+                    Value::Int(3600),
+                    Value::Int(0),
+                    Value::Int(2),
+                    Value::Int(0),
+                    Value::Int(0),
+                    Value::Int(4),
+                    Value::Int(0),
+                    Value::Int(131072),
+                    str_col("525600m"),
+                    Value::Int(1),
+                    Value::Int(0),
+                    str_col("none"),
+                    str_col("0d"),
+                    str_col("0d,0d"),
+                    str_col("0h"),
                 ]);
             }
             ResultSet::from_rows(fields, ms, rows)
@@ -176,13 +194,15 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                 vfield("col_name", 64),
                 vfield("col_type", 32),
                 int("col_length"),
-                Field::fixed("col_precision", DataType::TinyInt),
-                Field::fixed("col_scale", DataType::TinyInt),
-                vfield("col_nullable", 4),
+                int("col_precision"),
+                int("col_scale"),
+                int("col_nullable"),
+                vfield("col_source", 258),
+                Field::fixed("col_id", DataType::SmallInt),
             ];
             let mut rows = Vec::new();
             let mut push = |table: &str, db: &str, ty: &str, cols: &[ColumnSchema]| {
-                for c in cols {
+                for (i, c) in cols.iter().enumerate() {
                     let (t, len) = match c.ty {
                         DataType::VarChar | DataType::NChar => {
                             (format!("{}({})", c.ty.name(), c.len), c.len)
@@ -200,9 +220,12 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                         str_col(&c.name),
                         str_col(t),
                         Value::Int(len as i64),
-                        Value::Int(c.precision as i64),
-                        Value::Int(c.scale as i64),
+                        // precision and scale are a DECIMAL's; NULL for other types
+                        if c.ty.is_decimal() { Value::Int(c.precision as i64) } else { Value::Null },
+                        if c.ty.is_decimal() { Value::Int(c.scale as i64) } else { Value::Null },
                         Value::Null,
+                        Value::Null,
+                        Value::Int(i as i64 + 1),
                     ]);
                 }
             };

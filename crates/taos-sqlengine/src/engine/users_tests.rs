@@ -77,7 +77,7 @@ fn passwords_must_be_strong_and_names_short() {
     assert_eq!(code(&e, "drop user root").0, 9796);
     ok(&e, "create user Upper pass \"Abcdef12!\" sysinfo 0 createdb 1");
     ok(&e, "create user hosted pass 'Abcdef12!' host '10.0.0.0/8'");
-    let rs = rows(&e, "select name, sysinfo, createdb, allowed_host from information_schema.ins_users where name in ('upper', 'hosted') order by name");
+    let rs = rows(&e, "select name, `sysinfo`, `createdb`, allowed_host from information_schema.ins_users where name in ('upper', 'hosted') order by name");
     assert_eq!(
         texts(&rs),
         vec![

@@ -376,7 +376,14 @@ impl<'a> Parser<'a> {
                 if self.peek_at(1).kind == Tk::LParen && (!self.is_reserved(t) || w == "database") {
                     return self.func_call();
                 }
-                if self.is_reserved(t) {
+                // TDengine's keywords are no column names (`select sysinfo from …` is 9728);
+                // pseudo columns (`tbname`, `_wstart`, …) are keywords that stand alone
+                if self.is_reserved(t)
+                    || (self.is_keyword(t)
+                        && !w.starts_with('_')
+                        && w != "tbname"
+                        && self.peek_at(1).kind != Tk::Dot)
+                {
                     return Err(self.err_at(t));
                 }
                 let name = self.ident()?;

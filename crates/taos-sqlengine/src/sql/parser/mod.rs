@@ -298,6 +298,14 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether an unquoted word is one of TDengine's keywords.
+    fn is_keyword(&self, t: Token) -> bool {
+        t.kind == Tk::Ident
+            && KEYWORDS
+                .binary_search(&self.text(t).to_ascii_lowercase().as_str())
+                .is_ok()
+    }
+
     /// A name being defined (database, table, column, tag): not a keyword when unquoted, non-empty
     /// and shorter than `max_bytes` (TDengine's buffer sizes: 65 for databases and columns, 193
     /// for tables), else 9751 quoting the statement from the name on.
@@ -426,13 +434,42 @@ impl<'a> Parser<'a> {
 }
 
 /// `9728 syntax error near "<rest>"`.
+/// TDengine lower-cases the statement outside quotes before parsing, so the rest it quotes is
+/// lower case except inside '…', "…" and `…` (checked on 3.3.7.5: `Ghi 'XyZ' Jkl` → `ghi 'XyZ' jkl`).
 pub fn syntax_error_near(sql: &str, at: usize) -> TdError {
     let rest = sql.get(at..).unwrap_or("").trim_end();
     let rest = rest.trim_end_matches(';').trim_end();
     TdError::new(
         code::PAR_SYNTAX_ERROR,
-        format!("syntax error near \"{}\"", rest),
+        format!("syntax error near \"{}\"", lower_outside_quotes(rest)),
     )
+}
+
+fn lower_outside_quotes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in s.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+                out.push(c);
+            }
+            None => {
+                if matches!(c, '\'' | '"' | '`') {
+                    quote = Some(c);
+                }
+                out.push(c.to_ascii_lowercase());
+            }
+        }
+    }
+    out
 }
 
 /// `534 syntax error near '<rest>' (<reason>)` as TDengine's INSERT parser words it.

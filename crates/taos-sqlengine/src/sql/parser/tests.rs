@@ -99,3 +99,21 @@ fn parses_multi_table_insert() {
         Some(&["t".to_string()][..])
     );
 }
+
+#[test]
+fn syntax_errors_quote_the_rest_lower_cased_outside_quotes() {
+    assert_eq!(
+        err("select 1 Fr `AbC` 'XyZ' \"QqQ\" Om").message,
+        "syntax error near \"`AbC` 'XyZ' \"QqQ\" om\""
+    );
+    assert_eq!(err("select 'AbC' Def Ghi Jkl").message, "syntax error near \"ghi jkl\"");
+}
+
+#[test]
+fn keywords_are_no_column_names_but_pseudo_columns_are() {
+    assert_eq!(
+        err("select name, sysinfo from information_schema.ins_users").message,
+        "syntax error near \"sysinfo from information_schema.ins_users\""
+    );
+    assert!(crate::sql::parse("select tbname, _wstart, `sysinfo` from t").is_ok());
+}

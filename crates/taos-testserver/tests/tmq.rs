@@ -474,7 +474,7 @@ async fn subscribed_topics_cannot_be_dropped_and_consumers_are_listed() {
     assert_eq!(names, ["consumer_id", "consumer_group", "client_id", "user", "fqdn", "status", "topics", "up_time", "subscribe_time", "rebalance_time", "parameters", "poll_time"]);
     let subs = sql(&server, "select topic_name, consumer_group, consumer_id from information_schema.ins_subscriptions").await;
     assert_eq!(subs["code"], 0, "{subs}");
-    let perf = sql(&server, "select consumer_group, client_id, topics, status, parameters from performance_schema.perf_consumers order by topics").await;
+    let perf = sql(&server, "select consumer_group, client_id, `topics`, status, parameters from performance_schema.perf_consumers order by `topics`").await;
     assert_eq!(perf["code"], 0, "{perf}");
 
     let refused = sql(&server, "drop topic tp").await;

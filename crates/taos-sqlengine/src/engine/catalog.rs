@@ -111,6 +111,15 @@ pub struct DbOptions {
     pub pagesize: i64,
     pub wal_level: i64,
     pub wal_fsync_period: i64,
+    /// Further options as given (`stt_trigger`, `table_prefix`, …), shown instead of defaults.
+    pub extra: std::collections::BTreeMap<String, String>,
+}
+
+impl DbOptions {
+    /// An option kept in `extra`, else TDengine's default for it.
+    pub fn extra_or(&self, name: &str, default: &str) -> String {
+        self.extra.get(name).cloned().unwrap_or_else(|| default.to_string())
+    }
 }
 
 impl Default for DbOptions {
@@ -130,6 +139,7 @@ impl Default for DbOptions {
             pagesize: 4,
             wal_level: 1,
             wal_fsync_period: 3000,
+            extra: Default::default(),
         }
     }
 }

@@ -47,6 +47,20 @@ pub(crate) fn fmt_minutes(m: i64) -> String {
     }
 }
 
+/// `Invalid option <name>: <v>, valid range: [lo, hi]` (9753), TDengine's wording.
+fn check_range(name: &str, v: i64, lo: i64, hi: i64) -> Result<i64, TdError> {
+    if !(lo..=hi).contains(&v) {
+        return Err(err(
+            ecode::INVALID_OPTION,
+            format!("Invalid option {}: {}, valid range: [{}, {}]", name, v, lo, hi),
+        ));
+    }
+    Ok(v)
+}
+
+/// Reads CREATE / ALTER DATABASE options over `o` with the ranges and messages of TDengine's
+/// translator (9753) and mnode (898 minrows > maxrows, 820 for three replicas on one dnode).
+/// `new_db` says whether the precision and the relation checks apply as for a new database.
 pub(crate) fn db_options(
     options: &[(String, DbOptVal, usize)],
     mut o: DbOptions,
@@ -54,6 +68,7 @@ pub(crate) fn db_options(
     let mut precision = None;
     let mut keep = None;
     let invalid = |m: String| err(ecode::INVALID_OPTION, m);
+    let int = |v: &DbOptVal| opt_int(v).unwrap_or(0);
     for (name, v, _) in options {
         match name.as_str() {
             "precision" => {
@@ -68,7 +83,18 @@ pub(crate) fn db_options(
                     DbOptVal::List(l) => l.clone(),
                     other => vec![other.clone()],
                 };
-                let mins: Vec<i64> = list.iter().map(|x| opt_minutes(x).unwrap_or(0)).collect();
+                let mut mins = Vec::new();
+                for x in &list {
+                    if let DbOptVal::Duration(_, u) = x {
+                        if !matches!(u, 'm' | 'h' | 'd') {
+                            return Err(invalid(format!(
+                                "Invalid option keep unit: {}, only m, h, d allowed",
+                                u
+                            )));
+                        }
+                    }
+                    mins.push(opt_minutes(x).unwrap_or(0));
+                }
                 let (a, b, c) = match mins.len() {
                     1 => (mins[0], mins[0], mins[0]),
                     2 => (mins[0], mins[1], mins[1]),
@@ -78,24 +104,26 @@ pub(crate) fn db_options(
                 o.keep = format!("{},{},{}", fmt_minutes(a), fmt_minutes(b), fmt_minutes(c));
             }
             "duration" => {
-                o.duration = opt_minutes(v)
-                    .map(fmt_minutes)
-                    .unwrap_or_else(|| opt_text(v))
-            }
-            "vgroups" => {
-                let n = opt_int(v).unwrap_or(0);
-                if !(1..=1024).contains(&n) {
-                    return Err(invalid(format!(
-                        "Invalid option vgroups: {}, valid range: [1, 1024]",
-                        n
-                    )));
+                if let DbOptVal::Duration(_, u) = v {
+                    if !matches!(u, 'm' | 'h' | 'd') {
+                        return Err(invalid(format!(
+                            "Invalid option duration unit: {}, only m, h, d allowed",
+                            u
+                        )));
+                    }
                 }
-                o.vgroups = n;
+                let m = opt_minutes(v).unwrap_or(0);
+                check_range("daysPerFile", m, 60, 5_256_000)?;
+                o.duration = fmt_minutes(m);
             }
+            "vgroups" => o.vgroups = check_range("vgroups", int(v), 1, 1024)?,
             "replica" => {
-                let n = opt_int(v).unwrap_or(0);
-                if n != 1 {
+                let n = check_range("replications", int(v), 1, 3)?;
+                if n == 2 {
                     return Err(err(code::MND_INVALID_DB_OPTION, "Invalid database options"));
+                }
+                if n == 3 {
+                    return Err(err(0x0334, "Out of dnodes"));
                 }
                 o.replica = n;
             }
@@ -106,19 +134,87 @@ pub(crate) fn db_options(
                 }
                 o.cachemodel = s;
             }
-            "buffer" => o.buffer = opt_int(v).unwrap_or(o.buffer),
-            "cachesize" => o.cachesize = opt_int(v).unwrap_or(o.cachesize),
-            "comp" => o.comp = opt_int(v).unwrap_or(o.comp),
-            "minrows" => o.minrows = opt_int(v).unwrap_or(o.minrows),
-            "maxrows" => o.maxrows = opt_int(v).unwrap_or(o.maxrows),
-            "pages" => o.pages = opt_int(v).unwrap_or(o.pages),
-            "pagesize" => o.pagesize = opt_int(v).unwrap_or(o.pagesize),
-            "wal_level" => o.wal_level = opt_int(v).unwrap_or(o.wal_level),
-            "wal_fsync_period" => o.wal_fsync_period = opt_int(v).unwrap_or(o.wal_fsync_period),
+            "buffer" => o.buffer = check_range("buffer", int(v), 3, 16384)?,
+            "cachesize" => o.cachesize = check_range("cacheSize", int(v), 1, 65536)?,
+            "comp" => o.comp = check_range("compression", int(v), 0, 2)?,
+            "minrows" => o.minrows = check_range("minRowsPerBlock", int(v), 10, 1_000_000)?,
+            "maxrows" => o.maxrows = check_range("maxRowsPerBlock", int(v), 200, 10_000_000)?,
+            "pages" => o.pages = check_range("pages", int(v), 64, 2_147_483_646)?,
+            "pagesize" => o.pagesize = check_range("pagesize", int(v), 1, 16384)?,
+            "wal_fsync_period" => {
+                o.wal_fsync_period = check_range("fsyncPeriod", int(v), 0, 180_000)?
+            }
+            "wal_level" => {
+                let n = int(v);
+                if !(0..=2).contains(&n) {
+                    return Err(invalid(format!(
+                        "Invalid option walLevel: {}, only 0, 1, 2 allowed",
+                        n
+                    )));
+                }
+                o.wal_level = n;
+            }
+            "stt_trigger" => {
+                let n = check_range("sstTrigger", int(v), 1, 16)?;
+                o.extra.insert("stt_trigger".into(), n.to_string());
+            }
+            "tsdb_pagesize" => {
+                let n = check_range("tsdbPagesize", int(v), 1, 16384)?;
+                o.extra.insert("tsdb_pagesize".into(), n.to_string());
+            }
+            "single_stable" => {
+                let n = int(v);
+                if !(0..=1).contains(&n) {
+                    return Err(invalid(format!(
+                        "Invalid option singleStable: {}, only 1, 0 allowed",
+                        n
+                    )));
+                }
+                o.extra.insert("single_stable".into(), n.to_string());
+            }
+            "table_prefix" | "table_suffix" => {
+                let n = int(v);
+                if !(-191..=191).contains(&n) {
+                    return Err(invalid(format!(
+                        "Invalid option {}: {} valid range: [-191, 191]",
+                        name, n
+                    )));
+                }
+                o.extra.insert(name.clone(), n.to_string());
+            }
+            "keep_time_offset" => {
+                let n = int(v);
+                if !(0..=23).contains(&n) {
+                    return Err(invalid(format!(
+                        "Invalid option keep_time_offset: {} valid range: [0, 23]",
+                        n
+                    )));
+                }
+                o.extra.insert("keep_time_offset".into(), n.to_string());
+            }
+            "wal_retention_period" | "wal_retention_size" => {
+                // -1 keeps the WAL forever; below that TDengine keeps its default
+                if int(v) >= -1 {
+                    o.extra.insert(name.clone(), int(v).to_string());
+                }
+            }
+            "retentions" => return Err(crate::engine::errors::unsupported("retentions")),
+            // accepted and shown as TDengine's defaults: storage tiers, compaction, encryption
             _ => {}
         }
     }
-    if let Some((a, b, c)) = keep {
+    let prefix = o.extra.get("table_prefix").map(|v| v != "0").unwrap_or(false);
+    let suffix = o.extra.get("table_suffix").map(|v| v != "0").unwrap_or(false);
+    if prefix && suffix {
+        return Err(invalid(
+            "Invalid option table_prefix & table_suffix: mixed usage not allowed".into(),
+        ));
+    }
+    let (a, b, c) = keep.unwrap_or_else(|| {
+        let k = keep_list(&o.keep);
+        (k[0], k[1], k[2])
+    });
+    if keep.is_some() {
         // KEEP is at most 365000 days, or 292 years in a nanosecond database (the precision
         // may be given after KEEP, so this is checked once all options are read)
         let max = if precision == Some(Precision::Nanosecond) { 365 * 292 * 1440 } else { 525_600_000 };
@@ -128,8 +224,34 @@ pub(crate) fn db_options(
                 a, b, c, max
             )));
         }
+        if !(a <= b && b <= c) {
+            return Err(invalid("Invalid keep value, should be keep0 <= keep1 <= keep2".into()));
+        }
+    }
+    let duration = keep_list(&o.duration)[0];
+    if a < 3 * duration {
+        return Err(invalid(
+            "Invalid duration value, should be keep2 >= keep1 >= keep0 >= 3 * duration".into(),
+        ));
+    }
+    if o.minrows > o.maxrows {
+        return Err(err(code::MND_INVALID_DB_OPTION, "Invalid database options"));
     }
     Ok((precision, o))
+}
+
+/// Minutes of each comma-separated duration (`10d,1h` → [14400, 60]; `m`/`h`/`d` units).
+fn keep_list(text: &str) -> Vec<i64> {
+    text.split(',')
+        .map(|part| {
+            let n: i64 = part[..part.len().saturating_sub(1)].parse().unwrap_or(0);
+            match part.chars().last() {
+                Some('m') => n,
+                Some('h') => n * 60,
+                _ => n * 1440,
+            }
+        })
+        .collect()
 }
 
 /// A database's three KEEP values in minutes.

@@ -172,3 +172,35 @@ fn a_composite_primary_key_is_second_typed_and_never_null() {
         other => panic!("{:?}", other),
     }
 }
+
+#[test]
+fn database_options_have_tdengines_ranges() {
+    let e = engine();
+    let c = |sql: &str| code(&e, sql);
+    assert_eq!(c("create database g buffer 2").1, "Invalid option buffer: 2, valid range: [3, 16384]");
+    assert_eq!(c("create database g cachesize 0").1, "Invalid option cacheSize: 0, valid range: [1, 65536]");
+    assert_eq!(c("create database g comp 3").1, "Invalid option compression: 3, valid range: [0, 2]");
+    assert_eq!(c("create database g minrows 9").1, "Invalid option minRowsPerBlock: 9, valid range: [10, 1000000]");
+    assert_eq!(c("create database g minrows 1000 maxrows 500"), (898, "Invalid database options".into()));
+    assert_eq!(c("create database g wal_level 3").1, "Invalid option walLevel: 3, only 0, 1, 2 allowed");
+    assert_eq!(c("create database g duration 59m").1, "Invalid option daysPerFile: 59, valid range: [60, 5256000]");
+    assert_eq!(c("create database g duration 10s").1, "Invalid option duration unit: s, only m, h, d allowed");
+    assert_eq!(c("create database g keep 5d duration 10d").1, "Invalid duration value, should be keep2 >= keep1 >= keep0 >= 3 * duration");
+    assert_eq!(c("create database g keep 30d,20d,40d").1, "Invalid keep value, should be keep0 <= keep1 <= keep2");
+    assert_eq!(c("create database g replica 2"), (898, "Invalid database options".into()));
+    assert_eq!(c("create database g replica 3"), (820, "Out of dnodes".into()));
+    assert_eq!(c("create database g replica 4").1, "Invalid option replications: 4, valid range: [1, 3]");
+    assert_eq!(c("create database g strict 'off'").1, "syntax error near \"strict 'off'\"");
+    assert_eq!(c("create database g buffer '3'").1, "syntax error near \"'3'\"");
+    assert_eq!(c("create database g precision ms").1, "syntax error near \"ms\"");
+    assert_eq!(c("create database g table_prefix -5 table_suffix 3").1, "Invalid option table_prefix & table_suffix: mixed usage not allowed");
+    assert_eq!(c("create database g keep_time_offset 24").1, "Invalid option keep_time_offset: 24 valid range: [0, 23]");
+    ok(&e, "create database g stt_trigger 4 table_prefix -5 single_stable 1 tsdb_pagesize 8 wal_retention_period 100 wal_retention_size 10 keep_time_offset 2 wal_level 2 duration 60m keep 1d comp 0 buffer 3");
+    assert!(first_text(&e, "show create database g").starts_with(
+        "CREATE DATABASE `g` BUFFER 3 CACHESIZE 1 CACHEMODEL 'none' COMP 0 DURATION 1h WAL_FSYNC_PERIOD 3000 MAXROWS 4096 MINROWS 100 STT_TRIGGER 4 KEEP 1d,1d,1d PAGES 256 PAGESIZE 4 PRECISION 'ms' REPLICA 1 WAL_LEVEL 2 VGROUPS 2 SINGLE_STABLE 1 TABLE_PREFIX -5 TABLE_SUFFIX 0 TSDB_PAGESIZE 8 WAL_RETENTION_PERIOD 100 WAL_RETENTION_SIZE 10 KEEP_TIME_OFFSET 2 "
+    ));
+    assert_eq!(c("alter database g duration 2d").1, "syntax error near \"duration 2d\"");
+    assert_eq!(c("alter database g buffer 2").0, 9753);
+    ok(&e, "alter database g minrows 20");
+    assert_eq!(c("alter database nosuch buffer 10").0, 904);
+}

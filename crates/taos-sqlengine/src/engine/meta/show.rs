@@ -57,8 +57,31 @@ pub(crate) fn show(
             let d = cat.dbs.get(name).ok_or_else(db_not_exist)?;
             let o = &d.options;
             let text = format!(
-                "CREATE DATABASE `{}` BUFFER {} CACHESIZE {} CACHEMODEL '{}' COMP {} DURATION {} WAL_FSYNC_PERIOD {} MAXROWS {} MINROWS {} STT_TRIGGER 2 KEEP {} PAGES {} PAGESIZE {} PRECISION '{}' REPLICA {} WAL_LEVEL {} VGROUPS {} SINGLE_STABLE 0 TABLE_PREFIX 0 TABLE_SUFFIX 0 TSDB_PAGESIZE 4 WAL_RETENTION_PERIOD 3600 WAL_RETENTION_SIZE 0 KEEP_TIME_OFFSET 0 ENCRYPT_ALGORITHM 'none' SS_CHUNKPAGES 131072 SS_KEEPLOCAL 525600m SS_COMPACT 1 COMPACT_INTERVAL 0d COMPACT_TIME_RANGE 0d,0d COMPACT_TIME_OFFSET 0h",
-                d.name, o.buffer, o.cachesize, o.cachemodel, o.comp, o.duration, o.wal_fsync_period, o.maxrows, o.minrows, o.keep, o.pages, o.pagesize, d.precision.as_str(), o.replica, o.wal_level, o.vgroups
+                "CREATE DATABASE `{}` BUFFER {} CACHESIZE {} CACHEMODEL '{}' COMP {} DURATION {} WAL_FSYNC_PERIOD {} MAXROWS {} MINROWS {} STT_TRIGGER {} KEEP {} PAGES {} PAGESIZE {} PRECISION '{}' REPLICA {} WAL_LEVEL {} VGROUPS {} SINGLE_STABLE {} TABLE_PREFIX {} TABLE_SUFFIX {} TSDB_PAGESIZE {} WAL_RETENTION_PERIOD {} WAL_RETENTION_SIZE {} KEEP_TIME_OFFSET {} ENCRYPT_ALGORITHM 'none' SS_CHUNKPAGES 131072 SS_KEEPLOCAL 525600m SS_COMPACT 1 COMPACT_INTERVAL 0d COMPACT_TIME_RANGE 0d,0d COMPACT_TIME_OFFSET 0h",
+                d.name,
+                o.buffer,
+                o.cachesize,
+                o.cachemodel,
+                o.comp,
+                o.duration,
+                o.wal_fsync_period,
+                o.maxrows,
+                o.minrows,
+                o.extra_or("stt_trigger", "2"),
+                o.keep,
+                o.pages,
+                o.pagesize,
+                d.precision.as_str(),
+                o.replica,
+                o.wal_level,
+                o.vgroups,
+                o.extra_or("single_stable", "0"),
+                o.extra_or("table_prefix", "0"),
+                o.extra_or("table_suffix", "0"),
+                o.extra_or("tsdb_pagesize", "4"),
+                o.extra_or("wal_retention_period", "3600"),
+                o.extra_or("wal_retention_size", "0"),
+                o.extra_or("keep_time_offset", "0"),
             );
             Ok(ResultSet::from_rows(
                 vec![vfield("Database", 63), vfield("Create Database", 65517)],

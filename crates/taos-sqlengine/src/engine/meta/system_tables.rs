@@ -70,6 +70,9 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
             }
             for d in dbs {
                 let o = &d.options;
+                let extra_int = |name: &str, default: i64| {
+                    Value::Int(o.extra.get(name).and_then(|v| v.parse().ok()).unwrap_or(default))
+                };
                 rows.push(vec![
                     str_col(&d.name),
                     Value::Timestamp(d.create_time_ms),
@@ -88,18 +91,18 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                     str_col(d.precision.as_str()),
                     str_col("ready"),
                     Value::Null,
-                    Value::Bool(false),
+                    Value::Bool(o.extra_or("single_stable", "0") == "1"),
                     str_col(&o.cachemodel),
                     Value::Int(o.cachesize),
                     Value::Int(o.wal_level),
                     Value::Int(o.wal_fsync_period),
-                    Value::Int(3600),
-                    Value::Int(0),
-                    Value::Int(2),
-                    Value::Int(0),
-                    Value::Int(0),
-                    Value::Int(4),
-                    Value::Int(0),
+                    extra_int("wal_retention_period", 3600),
+                    extra_int("wal_retention_size", 0),
+                    extra_int("stt_trigger", 2),
+                    extra_int("table_prefix", 0),
+                    extra_int("table_suffix", 0),
+                    extra_int("tsdb_pagesize", 4),
+                    extra_int("keep_time_offset", 0),
                     Value::Int(131072),
                     str_col("525600m"),
                     Value::Int(1),

@@ -8,62 +8,90 @@ use super::{parse_int_text, split_duration, syntax_error_near, Parser, PResult};
 use crate::types::TdError;
 
 impl<'a> Parser<'a> {
-    pub(super) fn db_options(&mut self) -> PResult<Vec<(String, DbOptVal, usize)>> {
-        const KNOWN: &[&str] = &[
-            "precision",
-            "keep",
-            "duration",
-            "buffer",
-            "wal_level",
-            "cachemodel",
-            "cachesize",
-            "vgroups",
-            "comp",
-            "minrows",
-            "maxrows",
-            "pages",
-            "pagesize",
-            "replica",
-            "wal_fsync_period",
-            "strict",
-            "single_stable",
-            "stt_trigger",
-            "tsdb_pagesize",
-            "wal_retention_period",
-            "wal_retention_size",
-            "wal_roll_period",
-            "wal_segment_size",
-            "table_prefix",
-            "table_suffix",
-            "keep_time_offset",
-            "encrypt_algorithm",
-            "s3_chunkpages",
-            "s3_keeplocal",
-            "s3_compact",
-            "compact_interval",
-            "compact_time_range",
-            "compact_time_offset",
-            "dnodes",
+    /// Database options as TDengine's grammar takes them: each option with the kind of value it
+    /// allows (an integer, a string, an integer or a duration, a list, a signed integer); a word
+    /// that is not an option, or one ALTER DATABASE cannot change, is a syntax error there.
+    pub(super) fn db_options(&mut self, alter: bool) -> PResult<Vec<(String, DbOptVal, usize)>> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Kind {
+            Int,
+            Str,
+            IntOrDuration,
+            List,
+            Signed,
+        }
+        use Kind::*;
+        const OPTIONS: &[(&str, Kind, bool)] = &[
+            // (name, value kind, alterable)
+            ("buffer", Int, true),
+            ("cachemodel", Str, true),
+            ("cachesize", Int, true),
+            ("comp", Int, false),
+            ("duration", IntOrDuration, false),
+            ("maxrows", Int, false),
+            ("minrows", Int, true),
+            ("keep", List, true),
+            ("pages", Int, true),
+            ("pagesize", Int, false),
+            ("tsdb_pagesize", Int, false),
+            ("precision", Str, false),
+            ("replica", Int, true),
+            ("replicas", Int, true),
+            ("vgroups", Int, false),
+            ("single_stable", Int, false),
+            ("retentions", List, false),
+            ("schemaless", Int, false),
+            ("wal_level", Int, true),
+            ("wal_fsync_period", Int, true),
+            ("wal_retention_period", Signed, true),
+            ("wal_retention_size", Signed, true),
+            ("wal_roll_period", Int, false),
+            ("wal_segment_size", Int, false),
+            ("stt_trigger", Int, true),
+            ("table_prefix", Signed, false),
+            ("table_suffix", Signed, false),
+            ("ss_chunkpages", Int, false),
+            ("ss_keeplocal", IntOrDuration, true),
+            ("ss_compact", Int, true),
+            ("keep_time_offset", IntOrDuration, true),
+            ("encrypt_algorithm", Str, true),
+            ("dnodes", Str, false),
+            ("compact_interval", IntOrDuration, true),
+            ("compact_time_range", List, true),
+            ("compact_time_offset", IntOrDuration, true),
         ];
         let mut out = Vec::new();
         while self.peek().kind == Tk::Ident {
             let t = self.peek();
             let name = self.text(t).to_ascii_lowercase();
-            if !KNOWN.contains(&name.as_str()) {
+            let Some(&(_, kind, alterable)) = OPTIONS.iter().find(|o| o.0 == name) else {
+                return Err(self.err_at(t));
+            };
+            if alter && !alterable {
                 return Err(self.err_at(t));
             }
             self.bump();
-            self.eat(Tk::Eq);
-            let mut vals = vec![self.db_opt_value()?];
-            while self.peek().kind == Tk::Comma {
-                self.bump();
-                vals.push(self.db_opt_value()?);
-            }
-            let v = if vals.len() == 1 {
-                vals.pop().unwrap()
-            } else {
-                DbOptVal::List(vals)
+            let vt = self.peek();
+            let v = match kind {
+                Int if vt.kind == Tk::Int => self.db_opt_value()?,
+                Str if vt.kind == Tk::Str => self.db_opt_value()?,
+                IntOrDuration if matches!(vt.kind, Tk::Int | Tk::Duration) => self.db_opt_value()?,
+                Signed if matches!(vt.kind, Tk::Int | Tk::Minus) => self.db_opt_value()?,
+                List if !matches!(vt.kind, Tk::Eof | Tk::Semi) => {
+                    let mut vals = vec![self.db_opt_value()?];
+                    while self.peek().kind == Tk::Comma {
+                        self.bump();
+                        vals.push(self.db_opt_value()?);
+                    }
+                    if vals.len() == 1 {
+                        vals.pop().unwrap()
+                    } else {
+                        DbOptVal::List(vals)
+                    }
+                }
+                _ => return Err(self.err_at(vt)),
             };
+            let name = if name == "replicas" { "replica".to_string() } else { name };
             out.push((name, v, t.start));
         }
         Ok(out)
@@ -112,7 +140,7 @@ impl<'a> Parser<'a> {
         if self.eat_kw("database") {
             let if_not_exists = self.if_not_exists()?;
             let name = self.def_ident(65)?;
-            let options = self.db_options()?;
+            let options = self.db_options(false)?;
             return Ok(Statement::CreateDatabase {
                 name,
                 if_not_exists,
@@ -501,14 +529,9 @@ impl<'a> Parser<'a> {
         if self.eat_kw("database") {
             let name = self.ident()?;
             let t = self.peek();
-            let options = self.db_options()?;
-            if options.is_empty() || options.iter().any(|(n, _, _)| n == "precision") {
-                let at = options
-                    .iter()
-                    .find(|(n, _, _)| n == "precision")
-                    .map(|o| o.2)
-                    .unwrap_or(t.start);
-                return Err(syntax_error_near(self.sql, at));
+            let options = self.db_options(true)?;
+            if options.is_empty() {
+                return Err(syntax_error_near(self.sql, t.start));
             }
             return Ok(Statement::AlterDatabase { name, options });
         }

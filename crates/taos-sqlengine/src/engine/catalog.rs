@@ -225,19 +225,28 @@ pub struct STable {
     /// Columns added by ALTER: TDengine keeps no SMA for them, and SHOW CREATE STABLE then lists
     /// the columns that have one.
     pub no_sma: Vec<String>,
+    /// Tag indexes: (index name, tag, created ms). A new super table has one on its first tag,
+    /// named `<tag>_<stable>`.
+    pub indexes: Vec<(String, String, i64)>,
 }
 
 impl STable {
     pub fn new(name: String, columns: Vec<ColumnSchema>, tags: Vec<ColumnSchema>, seq: u64) -> STable {
+        let now = chrono::Utc::now().timestamp_millis();
+        let indexes = tags
+            .first()
+            .map(|t| vec![(format!("{}_{}", t.name, name), t.name.clone(), now)])
+            .unwrap_or_default();
         STable {
             name,
             columns,
             tags,
             seq,
-            create_time_ms: chrono::Utc::now().timestamp_millis(),
+            create_time_ms: now,
             comment: None,
             keep: None,
             no_sma: Vec::new(),
+            indexes,
         }
     }
 }

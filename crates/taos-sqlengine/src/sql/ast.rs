@@ -538,6 +538,12 @@ pub enum ShowKind {
     /// `SHOW LOCAL VARIABLES [LIKE]`.
     LocalVariables { like: Option<String> },
     Indexes(TableName),
+    Views {
+        db: Option<String>,
+    },
+    /// Streams and user functions: none exist here.
+    Streams,
+    Functions,
     Distributed(TableName),
     Variables {
         like: Option<String>,
@@ -629,6 +635,20 @@ pub enum Statement {
     DropTopic {
         name: String,
         if_exists: bool,
+    },
+    /// `CREATE INDEX name ON stable (tag, …)`.
+    CreateIndex {
+        name: String,
+        table: TableName,
+        columns: Vec<String>,
+    },
+    DropIndex {
+        name: String,
+        if_exists: bool,
+    },
+    /// CREATE / DROP / SHOW CREATE VIEW: the community edition has no views.
+    View {
+        db: Option<String>,
     },
     CreateUser {
         name: String,

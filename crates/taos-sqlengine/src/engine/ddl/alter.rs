@@ -178,7 +178,8 @@ fn alter_stable(db: &mut Database, stname: &str, action: AlterAction) -> Result<
             if st.tags.len() == 1 {
                 return Err(invalid_alter("the only tag cannot be dropped"));
             }
-            st.tags.remove(i);
+            let dropped = st.tags.remove(i);
+            st.indexes.retain(|(_, tag, _)| *tag != dropped.name);
             child_data(&mut db.tables, &|t| {
                 if let TableKind::Child { tags, .. } = &mut t.kind {
                     if i < tags.len() {
@@ -231,6 +232,9 @@ fn alter_stable(db: &mut Database, stname: &str, action: AlterAction) -> Result<
                 .position(|x| x.name == a)
                 .ok_or_else(|| err(0x036A, "Tag does not exist"))?;
             name_taken(st, &b)?;
+            for idx in st.indexes.iter_mut().filter(|x| x.1 == a) {
+                idx.1 = b.clone();
+            }
             st.tags[i].name = b;
             Ok(())
         }

@@ -224,6 +224,30 @@ pub(crate) fn run_ddl(
             source,
         } => crate::engine::topic::create_topic(engine, cat, ctx, sql, name, if_not_exists, meta, source),
         Statement::DropTopic { name, if_exists } => crate::engine::topic::drop_topic(cat, &name, if_exists),
+        Statement::CreateIndex {
+            name,
+            table,
+            columns,
+        } => create_index(cat, ctx, &name, &table, &columns),
+        Statement::DropIndex { name, if_exists } => {
+            let dbname = resolve_db_name(ctx, None)?;
+            let db = cat.dbs.get_mut(&db_key(cat, &dbname)).ok_or_else(db_not_exist)?;
+            let mut found = false;
+            for st in db.stables.values_mut() {
+                let before = st.indexes.len();
+                st.indexes.retain(|(n, _, _)| *n != name);
+                found |= st.indexes.len() != before;
+            }
+            if !found && !if_exists {
+                return Err(err(0x0484, "index not exist"));
+            }
+            Ok(())
+        }
+        Statement::View { db } => {
+            resolve_db_name(ctx, db.as_deref())?;
+            // TDengine's community edition has no views
+            Err(err(code::OPS_NOT_SUPPORT, "Operation not supported"))
+        }
         Statement::CreateUser {
             name,
             pass,
@@ -242,6 +266,44 @@ pub(crate) fn run_ddl(
         } => users::grant(cat, revoke, &privileges, &level, cond.as_ref(), &user),
         _ => Err(crate::engine::errors::unsupported(sql.trim())),
     }
+}
+
+/// CREATE INDEX: one tag of a super table, an index name and a tag not yet indexed in the database.
+fn create_index(
+    cat: &mut Catalog,
+    ctx: &SessionCtx,
+    name: &str,
+    table: &TableName,
+    columns: &[String],
+) -> Result<(), TdError> {
+    if columns.len() > 1 {
+        return Err(err(9795, "Only one tag is allowed"));
+    }
+    let db = db_mut(cat, ctx, table.db.as_deref())?;
+    let tag = &columns[0];
+    let Some(st) = db.stables.get(&table.name) else {
+        if db.tables.contains_key(&table.name) {
+            return Err(err(9742, format!("Invalid tag name: {}", tag)));
+        }
+        return Err(table_not_exist());
+    };
+    if !st.tags.iter().any(|t| t.name == *tag) {
+        return Err(err(9742, format!("Invalid tag name: {}", tag)));
+    }
+    let taken = db
+        .stables
+        .values()
+        .flat_map(|s| s.indexes.iter())
+        .any(|(n, _, _)| n == name)
+        || st.indexes.iter().any(|(_, t, _)| t == tag);
+    if taken {
+        return Err(err(0x0483, "index already exists in db"));
+    }
+    if let Some(st) = db.stables.get_mut(&table.name) {
+        st.indexes
+            .push((name.to_string(), tag.clone(), chrono::Utc::now().timestamp_millis()));
+    }
+    Ok(())
 }
 
 /// A super table's KEEP (minutes): one day to 365000 days, and no more than the database keeps.

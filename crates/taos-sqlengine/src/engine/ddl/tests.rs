@@ -204,3 +204,45 @@ fn database_options_have_tdengines_ranges() {
     ok(&e, "alter database g minrows 20");
     assert_eq!(c("alter database nosuch buffer 10").0, 904);
 }
+
+#[test]
+fn tag_indexes_one_per_tag_with_unique_names() {
+    let e = engine();
+    ok(&e, "create stable st (ts timestamp, v int) tags (t int, u varchar(4), w int)");
+    ok(&e, "create table nt (ts timestamp, v int)");
+    ok(&e, "create index ix1 on st (u)");
+    assert_eq!(code(&e, "create index ix1 on st (w)"), (1155, "index already exists in db".into()));
+    assert_eq!(code(&e, "create index ix2 on st (u)").0, 1155);
+    assert_eq!(code(&e, "create index ix3 on st (t)").0, 1155, "t has the default index");
+    assert_eq!(code(&e, "create index ix4 on st (v)"), (9742, "Invalid tag name: v".into()));
+    assert_eq!(code(&e, "create index ix5 on nt (v)").0, 9742);
+    assert_eq!(code(&e, "create index ix7 on st (u, w)"), (9795, "Only one tag is allowed".into()));
+    match exec(&e, "show indexes from st") {
+        Ok(Outcome::Rows(rs)) => assert_eq!(rs.columns[0], vec![Value::Str("ix1".into()), Value::Str("t_st".into())]),
+        other => panic!("{:?}", other),
+    }
+    ok(&e, "drop index ix1");
+    assert_eq!(code(&e, "drop index ix1"), (1156, "index not exist".into()));
+    ok(&e, "drop index if exists ix1");
+    ok(&e, "drop index t_st");
+    match exec(&e, "show indexes from st") {
+        Ok(Outcome::Rows(rs)) => assert_eq!(rs.num_rows(), 0),
+        other => panic!("{:?}", other),
+    }
+}
+
+#[test]
+fn views_are_not_in_the_community_edition() {
+    let e = engine();
+    assert_eq!(code(&e, "create view v1 as select 1"), (256, "Operation not supported".into()));
+    assert_eq!(code(&e, "create or replace view v1 as select 1").0, 256);
+    assert_eq!(code(&e, "drop view if exists v1").0, 256);
+    assert_eq!(code(&e, "show create view v1").0, 256);
+    match exec(&e, "show views") {
+        Ok(Outcome::Rows(rs)) => assert_eq!((rs.fields.len(), rs.num_rows()), (9, 0)),
+        other => panic!("{:?}", other),
+    }
+    let mut no_db = SessionCtx::default();
+    assert_eq!(e.execute(&mut no_db, "create view v1 as select 1").unwrap_err().code, 9750);
+    assert_eq!(e.execute(&mut no_db, "show views").unwrap_err().message, "database not specified");
+}

@@ -175,7 +175,7 @@ pub(crate) fn vgroups(cat: &Catalog, only: Option<&Database>) -> ResultSet {
     ResultSet::from_rows(fields, Precision::Millisecond, rows)
 }
 
-/// Every super table has an index on its first tag, named `<tag>_<stable>`.
+/// The tag indexes of the super tables (each has one on its first tag unless dropped).
 pub(crate) fn indexes(cat: &Catalog, db: Option<&str>, table: Option<&str>) -> ResultSet {
     let fields = vec![
         vfield("index_name", 192),
@@ -197,20 +197,37 @@ pub(crate) fn indexes(cat: &Catalog, db: Option<&str>, table: Option<&str>) -> R
             if table.is_some_and(|t| t != st.name) {
                 continue;
             }
-            if let Some(tag) = st.tags.first() {
+            let mut idx: Vec<&(String, String, i64)> = st.indexes.iter().collect();
+            idx.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, tag, created) in idx {
                 rows.push(vec![
-                    str_col(format!("{}_{}", tag.name, st.name)),
+                    str_col(name),
                     str_col(&d.name),
                     str_col(&st.name),
                     Value::Null,
-                    Value::Timestamp(st.create_time_ms),
-                    str_col(&tag.name),
+                    Value::Timestamp(*created),
+                    str_col(tag),
                     str_col("tag_index"),
                 ]);
             }
         }
     }
     ResultSet::from_rows(fields, Precision::Millisecond, rows)
+}
+
+pub(crate) fn views() -> ResultSet {
+    let fields = vec![
+        vfield("view_name", 192),
+        vfield("db_name", 64),
+        vfield("effective_user", 24),
+        ts("create_time"),
+        vfield("type", 128),
+        vfield("query_sql", 2048),
+        vfield("parameters", 2048),
+        vfield("default_values", 2048),
+        vfield("target_table", 192),
+    ];
+    ResultSet::from_rows(fields, Precision::Millisecond, vec![])
 }
 
 /// `SHOW TABLE DISTRIBUTED`: this engine keeps rows in memory, so every row is "in memory"

@@ -258,6 +258,21 @@ pub(crate) fn show(
             };
             Ok(super::cluster::vgroups(cat, Some(d)))
         }
+        ShowKind::Streams => Ok(ResultSet::from_rows(
+            vec![vfield("stream_name", 192), vfield("status", 20), vfield("message", 256)],
+            ms,
+            vec![],
+        )),
+        ShowKind::Functions => Ok(ResultSet::from_rows(vec![vfield("name", 64)], ms, vec![])),
+        ShowKind::Views { db } => {
+            match resolve_db(cat, ctx, db.as_deref()) {
+                Err(e) if e.code == crate::types::code::PAR_DB_NOT_SPECIFIED => {
+                    return Err(err(crate::types::code::PAR_SYNTAX_ERROR, "database not specified"))
+                }
+                r => r?,
+            };
+            Ok(super::cluster::views())
+        }
         ShowKind::Indexes(name) => {
             let d = resolve_db(cat, ctx, name.db.as_deref())?;
             if !d.stables.contains_key(&name.name) && !d.tables.contains_key(&name.name) {

@@ -134,8 +134,32 @@ impl<'a> Parser<'a> {
 
     pub(super) fn create(&mut self) -> PResult<Statement> {
         self.bump(); // create
+        if let Some(e) = self.unsupported_object("CREATE") {
+            return Err(e);
+        }
         if self.eat_kw("user") {
             return self.create_user();
+        }
+        if self.eat_kw("index") {
+            let name = self.def_ident(193)?;
+            self.expect_kw("on")?;
+            let table = self.table_name()?;
+            let columns = self.name_list()?;
+            return Ok(Statement::CreateIndex {
+                name,
+                table,
+                columns,
+            });
+        }
+        if self.is_kw("view") || (self.is_kw("or") && self.is_kw_at(1, "replace")) {
+            if self.eat_kw("or") {
+                self.expect_kw("replace")?;
+            }
+            self.expect_kw("view")?;
+            let name = self.table_name()?;
+            self.expect_kw("as")?;
+            self.query()?;
+            return Ok(Statement::View { db: name.db });
         }
         if self.eat_kw("database") {
             let if_not_exists = self.if_not_exists()?;
@@ -492,8 +516,21 @@ impl<'a> Parser<'a> {
 
     pub(super) fn drop(&mut self) -> PResult<Statement> {
         self.bump();
+        if let Some(e) = self.unsupported_object("DROP") {
+            return Err(e);
+        }
         if self.eat_kw("user") {
             return self.drop_user();
+        }
+        if self.eat_kw("index") {
+            let if_exists = self.if_exists()?;
+            let name = self.ident()?;
+            return Ok(Statement::DropIndex { name, if_exists });
+        }
+        if self.eat_kw("view") {
+            self.if_exists()?;
+            let name = self.table_name()?;
+            return Ok(Statement::View { db: name.db });
         }
         if self.eat_kw("topic") {
             let if_exists = self.if_exists()?;

@@ -40,6 +40,9 @@ impl<'a> Parser<'a> {
             if self.eat_kw("vgroups") {
                 return Ok(Statement::Show(ShowKind::Vgroups { db: Some(db) }));
             }
+            if self.eat_kw("views") {
+                return Ok(Statement::Show(ShowKind::Views { db: Some(db) }));
+            }
             return Err(incomplete());
         }
         let w = self.text(t).to_ascii_lowercase();
@@ -69,6 +72,14 @@ impl<'a> Parser<'a> {
                     like: like(self)?,
                     filter: Some(w == "normal"),
                 }
+            }
+            "views" => ShowKind::Views { db: None },
+            "streams" => ShowKind::Streams,
+            "functions" => ShowKind::Functions,
+            "create" if self.is_kw("view") => {
+                self.bump();
+                let name = self.table_name()?;
+                return Ok(Statement::View { db: name.db });
             }
             "create" => {
                 if self.eat_kw("database") {

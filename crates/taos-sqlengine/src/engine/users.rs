@@ -468,6 +468,7 @@ pub(crate) fn authorize(cat: &Catalog, ctx: &SessionCtx, stmt: &Statement) -> Re
                     | ShowKind::Qnodes
                     | ShowKind::Cluster
                     | ShowKind::Users
+                    | ShowKind::UsersFull
                     | ShowKind::UserPrivileges
                     | ShowKind::Grants
                     | ShowKind::Vgroups { .. }

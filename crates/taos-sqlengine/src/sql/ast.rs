@@ -528,6 +528,8 @@ pub enum ShowKind {
         table: TableName,
     },
     Users,
+    /// `SHOW USERS FULL`: 3.3.7.5's community edition lists nothing.
+    UsersFull,
     UserPrivileges,
     Qnodes,
     Mnodes,

@@ -157,6 +157,12 @@ fn a_composite_primary_key_is_second_typed_and_never_null() {
     assert_eq!(code(&e, "create table p1 (ts timestamp, v int, id int primary key)").0, 9848);
     assert_eq!(code(&e, "create table p2 (ts timestamp, id double primary key, v int)").0, 9849);
     ok(&e, "create table pk (ts timestamp, id varchar(8) primary key, v int)");
+    assert_eq!(
+        first_text(&e, "show create table pk"),
+        "CREATE TABLE `pk` (`ts` TIMESTAMP, `id` VARCHAR(8) COMPOSITE KEY, `v` INT)"
+    );
+    assert_eq!(code(&e, "alter table pk add column id2 int primary key").1, "not support alter column with option except compress");
+    assert_eq!(code(&e, "create stable bad (ts timestamp, v int) tags (t int primary key)").1, "syntax error near \"primary key)\"");
     match exec(&e, "insert into pk values ('2024-01-01', 'a', 1) ('2024-01-01', 'b', 2) ('2024-01-01', 'a', 3)") {
         Ok(Outcome::Affected(n)) => assert_eq!(n, 2),
         other => panic!("{:?}", other),

@@ -93,7 +93,10 @@ pub(crate) fn show(
             let d = resolve_db(cat, ctx, name.db.as_deref())?;
             let cols_text = |cols: &[ColumnSchema]| {
                 cols.iter()
-                    .map(|c| format!("`{}` {}", c.name, type_text(c)))
+                    .map(|c| {
+                        let key = if c.primary_key { " COMPOSITE KEY" } else { "" };
+                        format!("`{}` {}{}", c.name, type_text(c), key)
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             };
@@ -244,6 +247,19 @@ pub(crate) fn show(
         }
         ShowKind::Users => Ok(crate::engine::users::users_table(cat)),
         ShowKind::UserPrivileges => Ok(crate::engine::users::privileges_table(cat)),
+        ShowKind::UsersFull => Ok(ResultSet::from_rows(
+            vec![
+                vfield("name", 24),
+                Field::fixed("super", DataType::TinyInt),
+                Field::fixed("enable", DataType::TinyInt),
+                Field::fixed("sysinfo", DataType::TinyInt),
+                Field::fixed("createdb", DataType::TinyInt),
+                vfield("encrypted_pass", 32),
+                vfield("allowed_host", 49152),
+            ],
+            ms,
+            vec![],
+        )),
         ShowKind::Dnodes => Ok(super::cluster::dnodes(cat)),
         ShowKind::Mnodes => Ok(super::cluster::mnodes(cat)),
         ShowKind::Qnodes => Ok(super::cluster::qnodes()),

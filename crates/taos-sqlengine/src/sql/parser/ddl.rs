@@ -209,7 +209,7 @@ impl<'a> Parser<'a> {
             let name = self.def_table_name()?;
             let columns = self.column_defs()?;
             self.expect_kw("tags")?;
-            let tags = self.column_defs()?;
+            let tags = self.tag_defs()?;
             let options = self.table_options()?;
             return Ok(Statement::CreateStable {
                 name,
@@ -234,7 +234,7 @@ impl<'a> Parser<'a> {
             }
             let columns = self.column_defs()?;
             if self.eat_kw("tags") {
-                let tags = self.column_defs()?;
+                let tags = self.tag_defs()?;
                 let options = self.table_options()?;
                 return Ok(Statement::CreateStable {
                     name,
@@ -407,6 +407,31 @@ impl<'a> Parser<'a> {
         let mut out = vec![self.column_def()?];
         while self.eat(Tk::Comma) {
             out.push(self.column_def()?);
+        }
+        self.expect(Tk::RParen)?;
+        Ok(out)
+    }
+
+    /// Tag definitions: as columns, but a tag is never a key (`primary key` is a syntax error).
+    pub(super) fn tag_defs(&mut self) -> PResult<Vec<ColumnDef>> {
+        self.expect(Tk::LParen)?;
+        let mut out = Vec::new();
+        loop {
+            let name = self.def_ident(65)?;
+            let pos = self.peek().start;
+            let ty = self.type_name()?;
+            while self.eat_kw("comment") {
+                self.string()?;
+            }
+            out.push(ColumnDef {
+                name,
+                ty,
+                primary_key: false,
+                pos,
+            });
+            if !self.eat(Tk::Comma) {
+                break;
+            }
         }
         self.expect(Tk::RParen)?;
         Ok(out)
@@ -597,7 +622,16 @@ impl<'a> Parser<'a> {
                     return Err(self.err_at(what));
                 };
                 match (w.as_str(), is_tag) {
-                    ("add", false) => AlterAction::AddColumn(self.column_def()?),
+                    ("add", false) => {
+                        let c = self.column_def()?;
+                        if c.primary_key {
+                            return Err(TdError::new(
+                                9728,
+                                "not support alter column with option except compress",
+                            ));
+                        }
+                        AlterAction::AddColumn(c)
+                    }
                     ("add", true) => AlterAction::AddTag(self.column_def()?),
                     ("drop", false) => AlterAction::DropColumn(self.ident()?),
                     ("drop", true) => AlterAction::DropTag(self.ident()?),

@@ -122,6 +122,10 @@ impl<'a> Parser<'a> {
                 }
                 ShowKind::TableTags { cols, table: tn }
             }
+            "users" if self.is_kw("full") => {
+                self.bump();
+                ShowKind::UsersFull
+            }
             "users" => ShowKind::Users,
             "user" => {
                 self.expect_kw("privileges")?;

@@ -46,7 +46,8 @@ pub struct UserCatalog {
     pub users: BTreeMap<String, User>,
 }
 
-const DEFAULT_HOSTS: &str = "127.0.0.1/32,::1/128";
+/// The loopback ranges every user may connect from; they cannot be dropped.
+const LOOPBACK: [&str; 2] = ["127.0.0.1/32", "::1/128"];
 
 impl Default for UserCatalog {
     fn default() -> Self {
@@ -61,7 +62,7 @@ impl Default for UserCatalog {
                 sysinfo: 1,
                 createdb: 1,
                 create_time_ms: chrono::Utc::now().timestamp_millis(),
-                hosts: Vec::new(),
+                hosts: LOOPBACK.iter().map(|h| h.to_string()).collect(),
                 privileges: Vec::new(),
             },
         );
@@ -117,10 +118,16 @@ pub(crate) fn create_user(
     hosts: &[String],
 ) -> Result<(), TdError> {
     range_option("sysinfo", sysinfo)?;
-    let hosts = hosts
+    let mut hosts = hosts
         .iter()
         .map(|h| check_ip_range(h))
         .collect::<Result<Vec<_>, _>>()?;
+    // without a white list a user may connect from the loopback; with one, from it and 127.0.0.1
+    if hosts.is_empty() {
+        hosts.extend(LOOPBACK.iter().map(|h| h.to_string()));
+    } else if !hosts.iter().any(|h| h == LOOPBACK[0]) {
+        hosts.push(LOOPBACK[0].to_string());
+    }
     if cat.users.users.contains_key(&name) {
         return Err(err(0x0350, "User already exists"));
     }
@@ -155,18 +162,21 @@ pub(crate) fn alter_user(cat: &mut Catalog, name: &str, change: UserChange) -> R
         UserChange::Sysinfo(v) => u.sysinfo = v,
         UserChange::Createdb(v) => u.createdb = v,
         UserChange::AddHosts(h) => {
-            for r in h {
-                let r = check_ip_range(&r)?;
-                if !u.hosts.contains(&r) {
-                    u.hosts.push(r);
-                }
+            let ranges = h.iter().map(|r| check_ip_range(r)).collect::<Result<Vec<_>, _>>()?;
+            if ranges.iter().any(|r| u.hosts.contains(r)) {
+                return Err(err(0x035A, "Host already exist in ip white list"));
             }
+            u.hosts.extend(ranges);
         }
         UserChange::DropHosts(h) => {
-            for r in h {
-                let r = check_ip_range(&r)?;
-                u.hosts.retain(|x| *x != r);
+            let ranges = h.iter().map(|r| check_ip_range(r)).collect::<Result<Vec<_>, _>>()?;
+            if ranges.iter().any(|r| LOOPBACK.contains(&r.as_str())) {
+                return Err(err(0x035D, "Host can not be dropped"));
             }
+            if ranges.iter().any(|r| !u.hosts.contains(r)) {
+                return Err(err(0x035B, "Host not exist in ip white list"));
+            }
+            u.hosts.retain(|x| !ranges.contains(x));
         }
     }
     Ok(())
@@ -272,11 +282,18 @@ pub(crate) fn grant(
             vec![(db.clone(), String::new())]
         }
         PrivLevel::Table(db, t) => vec![(db.clone(), t.clone())],
-        PrivLevel::Topic(t) => {
-            if privileges != ["subscribe"] || !topic_exists(t) {
+        PrivLevel::Topic(t) if privileges == ["subscribe"] => {
+            if !topic_exists(t) {
                 return Err(err(code::MND_TOPIC_NOT_EXIST, "Topic not exist"));
             }
             vec![(t.clone(), String::new())]
+        }
+        // `grant read on name`: a database
+        PrivLevel::Topic(db) => {
+            if !cat.dbs.contains_key(db) {
+                return Err(db_not_exist());
+            }
+            vec![(db.clone(), String::new())]
         }
     };
     let u = cat.users.users.get_mut(user).ok_or_else(invalid_user)?;
@@ -285,7 +302,7 @@ pub(crate) fn grant(
         .iter()
         .copied()
         .filter(|k| {
-            !(matches!(level, PrivLevel::Db(_) | PrivLevel::All) && *k == "alter")
+            !(matches!(level, PrivLevel::Db(_) | PrivLevel::All | PrivLevel::Topic(_)) && *k == "alter")
         })
         .collect();
     if revoke {
@@ -357,14 +374,7 @@ pub(crate) fn users_table(cat: &Catalog) -> ResultSet {
         .users
         .values()
         .map(|u| {
-            let hosts = if u.hosts.is_empty() {
-                DEFAULT_HOSTS.to_string()
-            } else {
-                // the given ranges, then the loopback TDengine always allows
-                let mut h = u.hosts.clone();
-                h.push("127.0.0.1/32".into());
-                h.join(",")
-            };
+            let hosts = u.hosts.join(",");
             vec![
                 str_col(&u.name),
                 Value::Int(u.is_super as i64),

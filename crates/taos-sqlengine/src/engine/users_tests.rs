@@ -88,6 +88,20 @@ fn passwords_must_be_strong_and_names_short() {
 }
 
 #[test]
+fn white_lists_keep_the_loopback() {
+    let e = engine();
+    ok(&e, "alter user u1 add host '192.168.1.0/24'");
+    assert_eq!(code(&e, "alter user u1 add host '192.168.1.0/24'"), (858, "Host already exist in ip white list".into()));
+    assert_eq!(code(&e, "alter user u1 add host '192.168.1.0/33'").0, 9835);
+    ok(&e, "alter user u1 add host '10.2.3.4'");
+    let rs = rows(&e, "select allowed_host from information_schema.ins_users where name = 'u1'");
+    assert_eq!(rs.columns[0][0], Value::Str("127.0.0.1/32,::1/128,192.168.1.0/24,10.2.3.4/32".into()));
+    ok(&e, "alter user u1 drop host '10.2.3.4'");
+    assert_eq!(code(&e, "alter user u1 drop host '10.9.9.9'"), (859, "Host not exist in ip white list".into()));
+    assert_eq!(code(&e, "alter user u1 drop host '127.0.0.1'"), (861, "Host can not be dropped".into()));
+}
+
+#[test]
 fn grants_are_listed_as_tdengine_lists_them() {
     let e = engine();
     ok(&e, "create user u2 pass 'Abcdef12!'");

@@ -73,7 +73,7 @@ def main():
             "sml_line,host=h2,region=eu cpu=0.75,mem=2048i64,ok=false 1700000000001",
         ]
         conn.schemaless_insert(lines, taosws.PySchemalessProtocol.Line, taosws.PySchemalessPrecision.Millisecond, 0, 1)
-        rows = list(conn.query("select host, cpu, mem, ok from sml_line order by host"))
+        rows = list(conn.query("select `host`, cpu, mem, ok from sml_line order by `host`"))
         return rows == [("h1", 0.5, 1024, True), ("h2", 0.75, 2048, False)], f"rows {rows}"
 
     c.run("schemaless line protocol creates the table and reads back", schemaless_line)
@@ -89,7 +89,7 @@ def main():
     def schemaless_json():
         doc = '[{"metric":"sml_json","timestamp":1700000000000,"value":7,"tags":{"host":"h9"}}]'
         conn.schemaless_insert([doc], taosws.PySchemalessProtocol.Json, taosws.PySchemalessPrecision.Millisecond, 0, 3)
-        rows = list(conn.query("select _value, host from sml_json"))
+        rows = list(conn.query("select _value, `host` from sml_json"))
         return rows == [(7.0, "h9")], f"rows {rows}"
 
     c.run("schemaless OpenTSDB JSON", schemaless_json)

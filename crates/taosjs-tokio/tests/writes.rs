@@ -247,7 +247,7 @@ async fn schemaless_line_telnet_and_json() {
     assert_eq!((r.affected_rows, r.total_rows), (2, 2));
     // Microseconds reached the server as microseconds, and the tag named the child table
     // (schemaless tables name their timestamp column `_ts`).
-    assert_eq!(rows(&c, "select tbname, _ts from wsml.m where host = 'a'").await, [["child_a", "1700000000000001"]]);
+    assert_eq!(rows(&c, "select tbname, _ts from wsml.m where `host` = 'a'").await, [["child_a", "1700000000000001"]]);
 
     let r = within(c.schemaless_insert(
         vec!["tel 1700000000 1.5 host=a".into()],

@@ -227,4 +227,6 @@ pub struct TableSchema {
 }
 
 #[cfg(test)]
+mod spec;
+#[cfg(test)]
 mod tests;

@@ -1,45 +1,20 @@
 //! Users, privileges and SHOW specifications: each answer was checked against TDengine 3.3.7.5.
 
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::spec::{code, ok, rows, Spec};
 use crate::session::SessionCtx;
-use crate::types::{Outcome, ResultSet, Value};
+use crate::types::{ResultSet, Value};
 
-fn engine() -> Engine {
-    let e = Engine::new(EngineConfig::new("3.3.7.5"));
-    for s in [
-        "create database d",
-        "create stable d.st (ts timestamp, v int) tags (t int)",
-        "create table d.c1 using d.st tags (1)",
-        "create table d.n (ts timestamp, v int)",
-        "create user u1 pass 'Abcdef12!'",
-    ] {
-        e.execute(&mut SessionCtx::default(), s).unwrap();
-    }
-    e
-}
-
-fn exec(e: &Engine, sql: &str) -> Result<Outcome, (u16, String)> {
-    e.execute(&mut SessionCtx::default(), sql).map_err(|x| (x.code, x.message))
-}
-
-fn ok(e: &Engine, sql: &str) {
-    if let Err(x) = exec(e, sql) {
-        panic!("{} -> {:?}", sql, x);
-    }
-}
-
-fn code(e: &Engine, sql: &str) -> (u16, String) {
-    match exec(e, sql) {
-        Err(x) => x,
-        Ok(o) => panic!("{} was accepted: {:?}", sql, o),
-    }
-}
-
-fn rows(e: &Engine, sql: &str) -> ResultSet {
-    match exec(e, sql) {
-        Ok(Outcome::Rows(rs)) => rs,
-        other => panic!("{} -> {:?}", sql, other),
-    }
+fn engine() -> Spec {
+    Spec::new(
+        None,
+        &[
+            "create database d",
+            "create stable d.st (ts timestamp, v int) tags (t int)",
+            "create table d.c1 using d.st tags (1)",
+            "create table d.n (ts timestamp, v int)",
+            "create user u1 pass 'Abcdef12!'",
+        ],
+    )
 }
 
 fn texts(rs: &ResultSet) -> Vec<Vec<String>> {

@@ -1,44 +1,11 @@
 //! DDL specifications: each answer here was checked against TDengine 3.3.7.5.
 
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::spec::{code, exec, first_text, ok, Spec};
 use crate::session::SessionCtx;
 use crate::types::{Outcome, Value};
 
-fn engine() -> Engine {
-    let e = Engine::new(EngineConfig::new("3.3.7.5"));
-    e.execute(&mut SessionCtx::default(), "create database d").unwrap();
-    e
-}
-
-fn exec(e: &Engine, sql: &str) -> Result<Outcome, (u16, String)> {
-    let mut ctx = SessionCtx {
-        db: Some("d".into()),
-        ..Default::default()
-    };
-    e.execute(&mut ctx, sql).map_err(|x| (x.code, x.message))
-}
-
-fn ok(e: &Engine, sql: &str) {
-    if let Err(x) = exec(e, sql) {
-        panic!("{} -> {:?}", sql, x);
-    }
-}
-
-fn code(e: &Engine, sql: &str) -> (u16, String) {
-    match exec(e, sql) {
-        Err(x) => x,
-        Ok(o) => panic!("{} was accepted: {:?}", sql, o),
-    }
-}
-
-fn first_text(e: &Engine, sql: &str) -> String {
-    match exec(e, sql) {
-        Ok(Outcome::Rows(rs)) => match &rs.columns[1][0] {
-            Value::Str(s) => s.clone(),
-            v => panic!("{:?}", v),
-        },
-        other => panic!("{} -> {:?}", sql, other),
-    }
+fn engine() -> Spec {
+    Spec::new(Some("d"), &["create database d"])
 }
 
 #[test]

@@ -313,52 +313,13 @@ pub(crate) fn show(
             Ok(super::cluster::distributed(1, t.data.len(), 1, 1))
         }
         ShowKind::LocalVariables { like } => {
-            let fields = vec![
-                vfield("name", 30),
-                vfield("value", 4094),
-                vfield("scope", 6),
-                vfield("category", 6),
-                vfield("info", 62),
-            ];
-            let rows = variables(engine, super::variables::LOCAL)
-                .into_iter()
-                .filter(|v| like.as_ref().is_none_or(|p| show_like(&v.0, p)))
-                .map(|(n, v, s, c)| vec![str_col(n), str_col(v), str_col(s), str_col(c), str_col("")])
-                .collect();
-            Ok(ResultSet::from_rows(fields, ms, rows))
+            Ok(variables_result(engine, super::variables::LOCAL, like.as_deref(), false))
         }
         ShowKind::DnodeVariables { like } => {
-            let fields = vec![
-                Field::fixed("dnode_id", DataType::Int),
-                vfield("name", 32),
-                vfield("value", 4096),
-                vfield("scope", 8),
-                vfield("category", 8),
-                vfield("info", 64),
-            ];
-            let rows = variables(engine, super::variables::SERVER)
-                .into_iter()
-                .filter(|v| like.as_ref().is_none_or(|p| show_like(&v.0, p)))
-                .map(|(n, v, s, c)| {
-                    vec![Value::Int(1), str_col(n), str_col(v), str_col(s), str_col(c), str_col("")]
-                })
-                .collect();
-            Ok(ResultSet::from_rows(fields, ms, rows))
+            Ok(variables_result(engine, super::variables::SERVER, like.as_deref(), true))
         }
         ShowKind::Variables { like } => {
-            let fields = vec![
-                vfield("name", 30),
-                vfield("value", 4094),
-                vfield("scope", 6),
-                vfield("category", 6),
-                vfield("info", 62),
-            ];
-            let rows = variables(engine, super::variables::SERVER)
-                .into_iter()
-                .filter(|v| like.as_ref().is_none_or(|p| show_like(&v.0, p)))
-                .map(|(n, v, s, c)| vec![str_col(n), str_col(v), str_col(s), str_col(c), str_col("")])
-                .collect();
-            Ok(ResultSet::from_rows(fields, ms, rows))
+            Ok(variables_result(engine, super::variables::SERVER, like.as_deref(), false))
         }
         ShowKind::Topics => {
             let mut t: Vec<&crate::engine::catalog::Topic> = cat.topics.values().collect();
@@ -372,6 +333,33 @@ pub(crate) fn show(
         ShowKind::Consumers => Ok(super::tmq::consumers(cat)),
         ShowKind::Subscriptions => Ok(super::tmq::subscriptions(cat)),
     }
+}
+
+/// SHOW [LOCAL | DNODE n] VARIABLES: `dnode` adds the dnode id and the server's column widths.
+fn variables_result(
+    engine: &Engine,
+    list: &[(&str, &str, &str, &str)],
+    like: Option<&str>,
+    dnode: bool,
+) -> ResultSet {
+    let widths: [u32; 5] = if dnode { [32, 4096, 8, 8, 64] } else { [30, 4094, 6, 6, 62] };
+    let mut fields = Vec::new();
+    if dnode {
+        fields.push(Field::fixed("dnode_id", DataType::Int));
+    }
+    for (name, w) in ["name", "value", "scope", "category", "info"].iter().zip(widths) {
+        fields.push(vfield(name, w));
+    }
+    let rows = variables(engine, list)
+        .into_iter()
+        .filter(|v| like.is_none_or(|p| show_like(&v.0, p)))
+        .map(|(n, v, s, c)| {
+            let mut row = if dnode { vec![Value::Int(1)] } else { Vec::new() };
+            row.extend([str_col(n), str_col(v), str_col(s), str_col(c), str_col("")]);
+            row
+        })
+        .collect();
+    ResultSet::from_rows(fields, Precision::Millisecond, rows)
 }
 
 /// A variable list with the engine's timezone in place of the recorded one.

@@ -182,8 +182,9 @@ export class Consumer<Row = RowArray> implements AsyncIterable<Message<Row>>, As
    * first use. Use {@link tmqConnect} to connect at once.
    *
    * @param config - TDengine's consumer keys ({@link ConsumerConfig}); `group.id` is required.
-   * @param dsn - `ws://user:pass@host:port` (also `wss://`); may carry the endpoint and
-   *   credentials. When absent, `TDENGINE_DSN` is used if set. Configuration keys win over it.
+   * @param dsn - `ws://user:pass@host:port` (also `wss://`, or `taos://` for the native client
+   *   library's consumer); may carry the endpoint and credentials. When absent, `TDENGINE_DSN` is
+   *   used if set. Configuration keys win over it. REST (`http(s)://`) has no TMQ.
    * @param options - how message rows look (`rowMode`, `timestampAs`, `bigintAs`, `parseJson`).
    */
   constructor(config: ConsumerConfig, dsn?: string | null, options: ConsumerOptions = {}) {

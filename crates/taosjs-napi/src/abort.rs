@@ -14,7 +14,6 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 use taosjs_core::ErrorKind;
-use taosjs_tokio::Consumer;
 use tokio::sync::Notify;
 
 use crate::completion;
@@ -71,11 +70,6 @@ impl CallLimits {
     /// carries it into the session (`Transport::within`).
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
-    }
-
-    /// The same for a TMQ consumer (a poll's deadline counts after its blocking time).
-    pub fn consumer(&self, consumer: &Consumer) -> Consumer {
-        consumer.with_timeout(self.timeout)
     }
 
     /// Runs `call` unless aborted first; an abort drops it (and so cancels it in the session).

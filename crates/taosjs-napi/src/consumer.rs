@@ -1,6 +1,7 @@
 //! TMQ: `consumerConfig` (checks a configuration, no I/O), `NativeConsumerConfig.connect`,
-//! `NativeConsumer` and `NativeMessage`, thin shells over `taosjs_tokio::Consumer`. A message's
-//! blocks are read through `NativeResult`, like a query's.
+//! `NativeConsumer` and `NativeMessage`, thin shells over a [`ConsumerBackend`] (`/rest/tmq` over
+//! WebSocket, or the client library's consumer for `taos://`). A message's blocks are read
+//! through `NativeResult`, like a query's.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +11,9 @@ use napi::Env;
 use napi_derive::napi;
 use taosjs_core::tmq::{ConsumerConfig, TmqMessage, TopicAssignment};
 use taosjs_core::ErrorKind;
-use taosjs_tokio::Consumer;
 
 use crate::abort::{spawn, CallLimits, NativeAbort};
+use crate::consumer_backend::ConsumerBackend;
 use crate::error::{guarded, js_error, to_js};
 use crate::result::NativeResult;
 
@@ -101,13 +102,14 @@ impl NativeConsumerConfig {
         self.config.options.group_id.clone()
     }
 
-    /// Opens `/rest/tmq` and checks the server's version.
+    /// Opens `/rest/tmq` and checks the server's version (`ws://`, `wss://`), or creates the
+    /// client library's consumer (`taos://`).
     #[napi]
     pub async fn connect(&self) -> napi::Result<NativeConsumer> {
         let config = self.config.clone();
         guarded(async move {
-            let consumer = Consumer::connect(config).await.map_err(to_js)?;
-            Ok(NativeConsumer { consumer })
+            let backend = ConsumerBackend::connect(config).await.map_err(to_js)?;
+            Ok(NativeConsumer { backend })
         })
         .await
     }
@@ -115,7 +117,7 @@ impl NativeConsumerConfig {
 
 #[napi]
 pub struct NativeConsumer {
-    consumer: Consumer,
+    backend: ConsumerBackend,
 }
 
 /// Every call that talks to the server takes `timeoutMs` (its bound; a poll's is counted after
@@ -132,7 +134,7 @@ impl NativeConsumer {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move { c.subscribe(topics).await.map_err(to_js) })
     }
 
@@ -144,7 +146,7 @@ impl NativeConsumer {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move { c.unsubscribe().await.map_err(to_js) })
     }
 
@@ -163,7 +165,7 @@ impl NativeConsumer {
         }
         let wait = Duration::from_secs_f64((wait_ms / 1000.0).min(86_400.0 * 365.0));
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move {
             let message = c.poll(wait).await.map_err(to_js)?;
             Ok(message.map(|m| NativeMessage { message: Arc::from(m) }))
@@ -185,7 +187,7 @@ impl NativeConsumer {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move { c.commit().await.map_err(to_js) })
     }
 
@@ -199,7 +201,7 @@ impl NativeConsumer {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         let m = Arc::clone(&message.message);
         spawn(env, limits, async move { c.commit_message(m).await.map_err(to_js) })
     }
@@ -218,7 +220,7 @@ impl NativeConsumer {
             list.push((o.topic, o.vgroup_id, offset));
         }
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move { c.commit_offsets(list).await.map_err(to_js) })
     }
 
@@ -234,7 +236,7 @@ impl NativeConsumer {
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let offset = offset_of(&offset, "offset")?;
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move { c.seek(topic, vgroup_id, offset).await.map_err(to_js) })
     }
 
@@ -249,7 +251,7 @@ impl NativeConsumer {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move { c.seek_to_edge(partitions.map(pairs), to_end).await.map_err(to_js) })
     }
 
@@ -262,7 +264,7 @@ impl NativeConsumer {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, Vec<NativeAssignment>>> {
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move { Ok(c.assignment(topic).await.map_err(to_js)?.into_iter().map(Into::into).collect()) })
     }
 
@@ -276,7 +278,7 @@ impl NativeConsumer {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, Vec<Option<BigInt>>>> {
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move { Ok(offsets(c.committed(pairs(partitions)).await.map_err(to_js)?)) })
     }
 
@@ -289,7 +291,7 @@ impl NativeConsumer {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, Vec<Option<BigInt>>>> {
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move { Ok(offsets(c.position(pairs(partitions)).await.map_err(to_js)?)) })
     }
 
@@ -301,25 +303,25 @@ impl NativeConsumer {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
         let limits = CallLimits::of(timeout_ms, abort);
-        let c = limits.consumer(&self.consumer);
+        let c = self.backend.within(limits.timeout());
         spawn(env, limits, async move { c.list_topics().await.map_err(to_js) })
     }
 
     #[napi(catch_unwind)]
     pub fn server_version(&self) -> String {
-        self.consumer.server_version()
+        self.backend.server_version()
     }
 
     /// Closed by the client, or the server went away.
     #[napi(getter)]
     pub fn is_closed(&self) -> bool {
-        self.consumer.is_closed()
+        self.backend.is_closed()
     }
 
     /// Closes the socket; the server closes the consumer. Bounded by the goodbye timeout.
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
-        let c = self.consumer.clone();
+        let c = self.backend.clone();
         guarded(async move {
             c.close().await;
             Ok(())

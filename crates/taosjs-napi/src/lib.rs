@@ -8,6 +8,7 @@ mod block;
 mod completion;
 mod connection;
 mod consumer;
+mod consumer_backend;
 mod error;
 mod result;
 mod statement;

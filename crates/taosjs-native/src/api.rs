@@ -103,6 +103,8 @@ pub const OPTION_CONNECTION_USER_APP: c_int = 3;
 
 /// `tmq_res_t`: a message with rows.
 pub const TMQ_RES_DATA: c_int = 1;
+/// `tmq_res_t`: a message with table metadata only (create, alter, drop).
+pub const TMQ_RES_TABLE_META: c_int = 2;
 /// `tmq_res_t`: a message with rows and table metadata.
 pub const TMQ_RES_METADATA: c_int = 3;
 
@@ -221,6 +223,8 @@ api! {
         tmq_get_db_name: fn(*mut TaosRes) -> *const c_char;
         tmq_get_vgroup_id: fn(*mut TaosRes) -> i32;
         tmq_get_vgroup_offset: fn(*mut TaosRes) -> i64;
+        tmq_get_json_meta: fn(*mut TaosRes) -> *mut c_char;
+        tmq_free_json_meta: fn(*mut c_char);
         tmq_err2str: fn(i32) -> *const c_char;
     }
 }

@@ -2,7 +2,7 @@
 //! blocking form (subscribe, poll with a timeout, commit, seek), so every call runs on the
 //! blocking pool, one at a time per consumer. A polled message's blocks are copied out and its
 //! result released at once; commits go by topic/vgroup/offset, so no library object outlives
-//! the poll. Ready for the facade's consumer (issue 19), which is not built yet.
+//! the poll. The facade's consumer uses it for `taos://` DSNs (napi `consumer.rs`).
 
 use std::ffi::{c_char, c_int, CString};
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use taosjs_core::{ConnectConfig, Error, ErrorKind, FetchedBlock, Precision};
 use tokio::sync::Mutex;
 
-use crate::api::{self, TmqTopicAssignment, TMQ_RES_DATA, TMQ_RES_METADATA};
+use crate::api::{self, TmqTopicAssignment, TMQ_RES_DATA, TMQ_RES_METADATA, TMQ_RES_TABLE_META};
 use crate::client::{blocking, c_string};
 use crate::library::Library;
 use crate::ptr::Ptr;
@@ -35,6 +35,13 @@ pub struct TmqMessage {
     pub vgroup_id: i32,
     /// The message's offset in its vgroup (what `commit_offset`/`seek` take).
     pub offset: i64,
+    /// Where the consumer stands in the vgroup after this message (`tmq_position`): what
+    /// committing the message commits; `None` when the library does not say.
+    pub end_offset: Option<i64>,
+    /// `tmq_res_t`: 1 data, 2 table meta, 3 data with meta, 4 raw.
+    pub kind: i32,
+    /// The schema change as JSON text (`tmq_get_json_meta`), for kinds 2 and 3.
+    pub meta: Option<String>,
     /// Empty for messages that only carry metadata.
     pub blocks: Vec<TmqBlock>,
 }
@@ -255,8 +262,25 @@ impl NativeConsumer {
                     database: api::text(db(res)),
                     vgroup_id: vgroup(res),
                     offset: offset(res),
+                    end_offset: None,
+                    kind,
+                    meta: None,
                     blocks: Vec::new(),
                 };
+                if let Some(position) = lib.api.tmq_position {
+                    // The topic's name as the library gave it (no NUL inside).
+                    let at = position(tmq.raw(), topic(res), message.vgroup_id);
+                    message.end_offset = (at >= 0).then_some(at);
+                }
+                if kind == TMQ_RES_TABLE_META || kind == TMQ_RES_METADATA {
+                    if let (Some(get), Some(free)) = (lib.api.tmq_get_json_meta, lib.api.tmq_free_json_meta) {
+                        let json = get(res);
+                        if !json.is_null() {
+                            message.meta = Some(api::text(json));
+                            free(json);
+                        }
+                    }
+                }
                 if kind == TMQ_RES_DATA || kind == TMQ_RES_METADATA {
                     loop {
                         let mut rows: c_int = 0;

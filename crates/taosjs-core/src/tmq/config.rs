@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use crate::dsn::{ConnectConfig, Endpoint, Scheme, DEFAULT_HOST, DEFAULT_PORT};
+use crate::dsn::{ConnectConfig, Endpoint, Scheme, DEFAULT_HOST};
 use crate::error::{Error, ErrorKind, Result};
 
 /// How long a request may wait for its answer (on top of a poll's own timeout).
@@ -320,13 +320,13 @@ impl ConsumerConfig {
         };
         match (host, port) {
             (Some((_, h)), p) => {
-                connect.endpoints = vec![Endpoint { host: h, port: p.map_or(DEFAULT_PORT, |(_, p)| p) }];
+                connect.endpoints = vec![Endpoint { host: h, port: p.map_or(connect.scheme.default_port(), |(_, p)| p) }];
             }
             (None, Some((_, p))) => connect.endpoints.iter_mut().for_each(|e| e.port = p),
             (None, None) => {}
         }
         if connect.endpoints.is_empty() {
-            connect.endpoints = vec![Endpoint { host: DEFAULT_HOST.into(), port: DEFAULT_PORT }];
+            connect.endpoints = vec![Endpoint { host: DEFAULT_HOST.into(), port: connect.scheme.default_port() }];
         }
         if matches!(connect.scheme, Scheme::Http | Scheme::Https) {
             // REST has no TMQ: the same server's WebSocket has.
@@ -337,6 +337,40 @@ impl ConsumerConfig {
         options.connect_timeout = connect.connect_timeout;
         options.keepalive = connect.keepalive;
         Ok(ConsumerConfig { connect, options })
+    }
+
+    /// The settings of this configuration under TDengine's own keys, as the client library's
+    /// `tmq_conf_set` takes them (`taos://`); the endpoint and credentials go separately. Keys
+    /// left to the server's default are not set.
+    pub fn library_settings(&self) -> Vec<(String, String)> {
+        let o = &self.options;
+        let mut s: Vec<(&str, String)> = vec![("group.id", o.group_id.clone())];
+        if let Some(id) = &o.client_id {
+            s.push(("client.id", id.clone()));
+        }
+        if let Some(db) = &o.db {
+            s.push(("td.connect.db", db.clone()));
+        }
+        if let Some(reset) = o.offset_reset {
+            s.push(("auto.offset.reset", reset.as_str().to_owned()));
+        }
+        s.push(("enable.auto.commit", o.auto_commit.to_string()));
+        s.push(("auto.commit.interval.ms", o.auto_commit_interval.as_millis().to_string()));
+        s.push(("msg.with.table.name", o.with_table_name.to_string()));
+        let flags = [
+            ("experimental.snapshot.enable", o.snapshot_enable),
+            ("msg.enable.batchmeta", o.batch_meta),
+            ("msg.consume.excluded", o.consume_excluded),
+            ("msg.consume.rawdata", o.consume_rawdata),
+        ];
+        s.extend(flags.into_iter().filter_map(|(k, v)| v.map(|v| (k, v.to_string()))));
+        if let Some(ms) = o.session_timeout_ms {
+            s.push(("session.timeout.ms", ms.to_string()));
+        }
+        if let Some(ms) = o.max_poll_interval_ms {
+            s.push(("max.poll.interval.ms", ms.to_string()));
+        }
+        s.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
 }
 
@@ -350,6 +384,27 @@ mod tests {
 
     fn err(pairs: &[(&str, &str)]) -> Error {
         ConsumerConfig::parse(&entries(pairs), None).unwrap_err()
+    }
+
+    #[test]
+    fn a_native_dsn_takes_port_6030_and_the_library_gets_tdengine_s_keys() {
+        let c = ConsumerConfig::parse(
+            &entries(&[("group.id", "g"), ("client.id", "c"), ("auto.offset.reset", "earliest"), ("enable.auto.commit", "false")]),
+            Some("taos://bob:pw@h1"),
+        )
+        .unwrap();
+        assert_eq!(c.connect.scheme, Scheme::Native);
+        assert_eq!(c.connect.endpoints[0].to_string(), "h1:6030");
+        let s = c.library_settings();
+        let get = |k: &str| s.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("group.id"), Some("g"));
+        assert_eq!(get("client.id"), Some("c"));
+        assert_eq!(get("auto.offset.reset"), Some("earliest"));
+        assert_eq!(get("enable.auto.commit"), Some("false"));
+        assert_eq!(get("msg.with.table.name"), Some("true"));
+        assert_eq!(get("td.connect.pass"), None, "credentials go separately");
+        let c = ConsumerConfig::parse(&entries(&[("group.id", "g"), ("host", "h2")]), Some("taos://localhost")).unwrap();
+        assert_eq!(c.connect.endpoints[0].to_string(), "h2:6030");
     }
 
     #[test]

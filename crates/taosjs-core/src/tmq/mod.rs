@@ -49,7 +49,8 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    fn from_type(t: i32) -> Option<MessageKind> {
+    /// The kind of a message of type `t` (TDengine's `tmq_res_t`), `None` for an unknown one.
+    pub fn from_type(t: i32) -> Option<MessageKind> {
         match t {
             1 => Some(MessageKind::Data),
             2 => Some(MessageKind::Meta),

@@ -92,7 +92,10 @@ export declare class NativeConsumer {
 export declare class NativeConsumerConfig {
   /** The consumer group. */
   get groupId(): string
-  /** Opens `/rest/tmq` and checks the server's version. */
+  /**
+   * Opens `/rest/tmq` and checks the server's version (`ws://`, `wss://`), or creates the
+   * client library's consumer (`taos://`).
+   */
   connect(): Promise<NativeConsumer>
 }
 

@@ -57,7 +57,7 @@ test('unsupported URL schemes and bad DSNs are reported, not thrown as crashes',
 })
 
 test('a Rust panic inside the addon becomes an InternalError and the process lives on', async (t) => {
-  const { loadNative } = await import('../src/native.js')
+  const { loadNative } = await import('../src/load-native.js')
   const { callNative } = await import('../src/errors.js')
   const native = loadNative() as unknown as { __panicForTests(): Promise<void> }
   const err = await t.throwsAsync(callNative(() => native.__panicForTests()), { instanceOf: taos.InternalError })

@@ -70,7 +70,9 @@ for (const platform of platforms) {
   if (manifest.name !== `${main.name}-${platform}`) fail(`npm/${platform} is named ${manifest.name}, not ${main.name}-${platform}`)
   if (manifest.version !== main.version) fail(`${manifest.name} is at ${manifest.version}, taosjs at ${main.version}: run \`npx napi version\``)
   if (!manifest.files?.includes(manifest.main)) fail(`${manifest.name}: "files" must list "main"`)
-  if (!manifest.cpu?.length) fail(`${manifest.name} has no "cpu"`)
+  // The WebAssembly build runs on every CPU (napi.wasm.cpu = false): npm installs it everywhere, so
+  // that the loader can fall back to it wherever no native binary loads.
+  if (!manifest.cpu?.length && platform !== 'wasm32-wasi') fail(`${manifest.name} has no "cpu"`)
   optionalDependencies[manifest.name] = main.version
   // Each of "files" comes from npm/<platform>/, the native binary from --platform when given.
   const binaryFile = `${binaryName}.${platform}.node`

@@ -3,14 +3,17 @@
 // `N passed, N failed[, N skipped]` summed over all of them (CI reads that line).
 //
 // Suites: Rust (cargo test, release profile shared with the developer's addon build, so Rust
-// compiles once), the WASM build of the sans-IO core, the official Python clients against the
-// embedded server, and the ava specs of the Node package. Opt-in suites run only when named
-// (`npm test -- --with packaging`, or `node scripts/test-all.mjs packaging`): the packaging test
-// installs the packed tarballs on five runtimes it downloads, so it is CI's (.ci/run), not every
-// developer's.
+// compiles once), the WebAssembly build of the addon (scripts/build-wasm.mjs), the official Python
+// clients against the embedded server, the ava specs of the Node package, the same core specs again
+// on the WebAssembly build (`NAPI_RS_FORCE_WASI=1`: connection, every type, results, columns and
+// Arrow, cursors, stmt2, stmt, schemaless, errors, call options, settling, reconnect), and the
+// browser test (headless Chromium). Opt-in suites run only when named (`npm test -- --with
+// packaging`, or `node scripts/test-all.mjs packaging`): the packaging test installs the packed
+// tarballs on five runtimes it downloads, so it is CI's (.ci/run), not every developer's.
 //
-// What a suite needs beyond README's prerequisites it installs itself: the WASM suite adds the
-// Rust target `wasm32-wasip1-threads` with rustup when it is missing.
+// What a suite needs beyond README's prerequisites it installs itself: the WASM build adds the
+// Rust target `wasm32-wasip1-threads` with rustup when it is missing; the browser test installs
+// Debian's chromium with apt when there is no Chromium.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,24 +47,12 @@ function run(cmd, args, env = {}) {
   });
 }
 
-const WASM_TARGET = 'wasm32-wasip1-threads';
-
-/**
- * The WASM suite needs the Rust standard library for its target. rustup (README's way to install
- * Rust) adds it; a toolchain without rustup must already have it.
- */
-async function ensureRustTarget() {
-  const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { encoding: 'utf8' }).trim();
-  if (existsSync(join(sysroot, 'lib', 'rustlib', WASM_TARGET))) return { code: 0, output: '' };
-  console.log(`the Rust target ${WASM_TARGET} is missing: rustup target add ${WASM_TARGET}`);
-  const added = await run('rustup', ['target', 'add', WASM_TARGET]);
-  if (added.code === 127) {
-    const message = `the Rust target ${WASM_TARGET} is missing and there is no rustup to add it: install Rust with rustup, or add the target to this toolchain`;
-    console.error(message);
-    return { code: 1, output: message };
-  }
-  return added;
-}
+/** The core specs that run a second time on the WebAssembly build. */
+// call-options, settle and reconnect check what the session decides and the JavaScript driver must
+// carry out: per-call deadlines, aborts, keepalive, protocol violations, every call settling when
+// the server vanishes, goes silent, stops reading or sends garbage, reconnects; wasm what the build
+// cannot do (taos://, REST) and says so.
+const WASM_SPECS = ['connection', 'types', 'results', 'columns', 'cursor', 'stmt2', 'stmt', 'schemaless', 'errors', 'call-options', 'settle', 'reconnect', 'wasm'].map((name) => `__test__/${name}.spec.ts`);
 
 /** cargo's libtest lines: `test result: ok. 12 passed; 0 failed; 1 ignored; …`. */
 function countCargo(output) {
@@ -97,10 +88,11 @@ const suites = [
   },
   {
     name: 'wasm',
-    cmd: 'cargo',
-    args: ['build', '--release', '-p', 'taosjs-core', '--target', WASM_TARGET],
-    prepare: ensureRustTarget,
-    // One check: the sans-IO core builds for WebAssembly.
+    cmd: process.execPath,
+    // The release profile, as the native addon's (the dist profile, LTO and one codegen unit, is
+    // the release workflow's: it costs minutes here and tests nothing more).
+    args: ['scripts/build-wasm.mjs', '--profile', 'release'],
+    // One check: the addon builds for WebAssembly (the sans-IO core inside it).
     count: (_out, code) => ({ passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0 }),
   },
   {
@@ -116,6 +108,20 @@ const suites = [
     cmd: 'npm',
     args: ['run', '--silent', 'test:ava', '--', '--tap'],
     count: countTap,
+  },
+  {
+    name: 'ava-wasm',
+    cmd: 'npm',
+    args: ['run', '--silent', 'test:ava', '--', '--tap', ...WASM_SPECS],
+    env: { NAPI_RS_FORCE_WASI: '1' },
+    count: countTap,
+  },
+  {
+    name: 'browser',
+    cmd: process.execPath,
+    args: ['scripts/test-browser.mjs'],
+    enabled: () => existsSync(join(root, 'scripts/test-browser.mjs')),
+    count: countPlain,
   },
   {
     name: 'packaging',

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // The packaging test: what a user gets from `npm install taosjs`, proven from packed tarballs.
 //
-// Stages and packs the main package and this machine's platform package (scripts/stage-packages.mjs),
-// checks the tarballs (contents, sizes, no install scripts, publint, attw), installs both into a
-// fresh project outside the repository with no Rust toolchain on PATH, and there, on each runtime:
-// `require('taosjs')` and `import('taosjs')` with a round trip against `TestServer`; then a
-// TypeScript type-check of a consumer file (moduleResolution node16 and bundler), the errors of bad
-// installs (damaged, missing, wrong-libc binary, too old a Node-API) and the time `require` takes.
-// Ends with `N passed, N failed, N skipped`.
+// Stages and packs the main package, this machine's platform package and the WebAssembly package
+// (scripts/stage-packages.mjs), checks the tarballs (contents, sizes, no install scripts, publint,
+// attw, the browser build's imports), installs them into a fresh project outside the repository
+// with no Rust toolchain on PATH, and there, on each runtime: `require('taosjs')` and
+// `import('taosjs')` with a round trip against `TestServer`, and the round trip again on the
+// WebAssembly build (`NAPI_RS_FORCE_WASI=1`); the fallback to WebAssembly when the platform package
+// is missing; a TypeScript type-check of a consumer file (moduleResolution node16 and bundler), the
+// errors of bad installs (damaged, missing, wrong-libc binary, too old a Node-API; without the
+// WebAssembly package, which would take over) and the time `require` takes. Ends with
+// `N passed, N failed, N skipped`.
 //
 //   node scripts/test-packaging.mjs [--runtimes node20,node22,node24,bun,deno|host] [--binary FILE]
 //                                   [--max-glibc 2.17] [--keep]
@@ -18,6 +21,7 @@
 // `npm run build:release`) or, when newer, the one `npm install` built in the repository, stripped.
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { gzipSync } from 'node:zlib'
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
@@ -35,8 +39,11 @@ const { values: args } = parseArgs({
   },
 })
 
-/** Budgets (README, "Install"): packed main package, the platform binary, require() on Node 22. */
-const BUDGET = { mainPackedBytes: 300_000, binaryBytes: 15_000_000, requireMs: 50 }
+/** Budgets (README, "Install"): packed main package, the platform binary, require() on Node 22, the gzipped .wasm. */
+/** Optional peer dependencies the facade loads with `import()` when a feature needs them. */
+const OPTIONAL_PEERS = new Set(['apache-arrow'])
+const BUDGET = { mainPackedBytes: 400_000, binaryBytes: 15_000_000, requireMs: 50, wasmGzipBytes: 2_000_000 }
+const WASM_PKG = 'taosjs-wasm32-wasi'
 /** The consumer's TypeScript toolchain, as a user's project would have it. */
 const CONSUMER_DEV_DEPENDENCIES = ['typescript@5.9.3', '@types/node@20.19.43']
 
@@ -177,7 +184,9 @@ try {
   const tarballs = join(work, 'tarballs')
   mkdirSync(tarballs)
   const packed = {}
-  for (const name of ['taosjs', pkg]) {
+  const withWasm = existsSync(join(stage, WASM_PKG))
+  if (!withWasm) skip(`${WASM_PKG}`, 'not built: run `npm run build:wasm`')
+  for (const name of ['taosjs', pkg, ...(withWasm ? [WASM_PKG] : [])]) {
     const r = await run('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: join(stage, name), env: userEnv() })
     if (r.code !== 0) throw new Error(`npm pack ${name} failed:\n${tail(r.stdout + r.stderr)}`)
     const [info] = JSON.parse(r.stdout)
@@ -199,6 +208,49 @@ try {
   check(`${pkg}: its binary alone`, JSON.stringify(platformFiles) === JSON.stringify(expected), platformFiles.join(', '))
   const binaryBytes = statSync(binary).size
   check(`${pkg}: ${binaryFile} ≤ ${BUDGET.binaryBytes / 1e6} MB`, binaryBytes <= BUDGET.binaryBytes, `${(binaryBytes / 1e6).toFixed(2)} MB (${binaryKind}), tarball ${(packed[pkg].size / 1e6).toFixed(2)} MB`)
+  if (withWasm) {
+    const wasmFiles = packed[WASM_PKG].files.map((f) => f.path).sort()
+    const listed = JSON.parse(readFileSync(join(root, 'npm', 'wasm32-wasi', 'package.json'), 'utf8')).files
+    const wanted = ['LICENSE', 'README.md', 'package.json', ...listed].sort()
+    check(`${WASM_PKG}: the module, its loaders and the browser entry`, JSON.stringify(wasmFiles) === JSON.stringify(wanted), wasmFiles.join(', '))
+    const wasm = readFileSync(join(stage, WASM_PKG, 'taosjs.wasm32-wasi.wasm'))
+    const gz = gzipSync(wasm, { level: 9 }).length
+    check(`${WASM_PKG}: .wasm ≤ ${BUDGET.wasmGzipBytes / 1e6} MB gzipped`, gz <= BUDGET.wasmGzipBytes, `${(wasm.length / 1e3).toFixed(0)} kB raw, ${(gz / 1e3).toFixed(0)} kB gzipped; tarball ${(packed[WASM_PKG].size / 1e3).toFixed(0)} kB`)
+    // Parsed by esbuild (a text search would take an error message quoting an import for one):
+    // every import of the entry, resolved or not, is listed in its metafile (`<runtime>` is
+    // esbuild's own helpers).
+    const { build } = await import('esbuild')
+    const parsed = await build({
+      entryPoints: [join(stage, WASM_PKG, 'taosjs.browser.js')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: 'esm',
+      platform: 'neutral',
+      logLevel: 'silent',
+      plugins: [{ name: 'every-import-external', setup: (b) => b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'entry-point' ? undefined : { path: a.path, external: true })) }],
+    })
+    const bare = Object.values(parsed.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external && i.path !== '<runtime>').map((i) => i.path))
+    check(`${WASM_PKG}: the browser entry imports nothing`, bare.length === 0, bare.join(', '))
+  }
+  // The browser build (taosjs/browser and the `browser` condition): no Node.js built-ins anywhere
+  // in its module graph; its bare imports are the WebAssembly package and the optional peer
+  // apache-arrow, loaded by `import()` only when toArrow() is called (listed in package.json).
+  {
+    const seen = new Set()
+    const nodeImports = []
+    const visit = (file) => {
+      if (seen.has(file)) return
+      seen.add(file)
+      const text = readFileSync(join(stage, 'taosjs', 'dist', file), 'utf8')
+      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["']([^"']+)["']/g)) {
+        if (m[1].startsWith('./')) visit(m[1].slice(2))
+        else if (m[1] !== WASM_PKG && !(m[0].startsWith('import') && OPTIONAL_PEERS.has(m[1]))) nodeImports.push(`${file}: ${m[1]}`)
+      }
+    }
+    for (const entry of ['browser.mjs', 'testing-browser.mjs']) visit(entry)
+    check('the browser build imports no Node.js built-ins', nodeImports.length === 0, nodeImports.length ? nodeImports.join(', ') : `${seen.size} modules`)
+  }
   const symbols = elfHasSymbols(binary)
   if (symbols === null) skip(`${pkg}: binary stripped`, 'no readelf here')
   else check(`${pkg}: binary stripped`, !symbols)
@@ -208,7 +260,7 @@ try {
     if (args['max-glibc']) check(`${pkg}: runs on glibc ${args['max-glibc']}`, needed !== null && older(needed, args['max-glibc']), `needs glibc ${needed}`)
     else console.log(`info ${pkg}: needs glibc ≥ ${needed} (release builds cross-compile against 2.17)`)
   }
-  for (const name of ['taosjs', pkg]) {
+  for (const name of ['taosjs', pkg, ...(withWasm ? [WASM_PKG] : [])]) {
     const scripts = JSON.parse(readFileSync(join(stage, name, 'package.json'), 'utf8')).scripts ?? {}
     check(`${name}: no scripts at all (nothing runs at install)`, Object.keys(scripts).length === 0, Object.keys(scripts).join(', '))
   }
@@ -235,9 +287,10 @@ try {
   const env = userEnv()
   const cargo = await run('cargo', ['--version'], { env })
   check('the project has no Rust toolchain on PATH', cargo.code !== 0, cargo.code === 0 ? cargo.stdout.trim() : '')
-  const install = await run('npm', ['install', '--no-audit', '--no-fund', packed.taosjs.tarball, packed[pkg].tarball, ...CONSUMER_DEV_DEPENDENCIES], { cwd: app, env, timeoutMs: 300_000 })
+  const tarballsToInstall = [packed.taosjs.tarball, packed[pkg].tarball, ...(withWasm ? [packed[WASM_PKG].tarball] : [])]
+  const install = await run('npm', ['install', '--no-audit', '--no-fund', ...tarballsToInstall, ...CONSUMER_DEV_DEPENDENCIES], { cwd: app, env, timeoutMs: 300_000 })
   const installLog = install.stdout + install.stderr
-  check('npm install of the two tarballs', install.code === 0, tail(installLog, install.code === 0 ? 1 : 15))
+  check(`npm install of the ${tarballsToInstall.length} tarballs`, install.code === 0, tail(installLog, install.code === 0 ? 1 : 15))
   check('npm reports no install script of taosjs', !/install-scripts[^\n]*taosjs/.test(installLog), tail(installLog.split('\n').filter((l) => /install-scripts/.test(l)).join('\n'), 4))
   const loader = join(app, 'node_modules', 'taosjs', 'index.js')
 
@@ -275,9 +328,38 @@ try {
       const r = await run(command[0], [...command.slice(1), file], { cwd: app, env: runtimeEnv, timeoutMs: 90_000 })
       check(`${label}: ${what} + TestServer round trip`, r.code === 0 && /round trip ok/.test(r.stdout), r.code === 0 ? '' : `exit ${r.code ?? r.signal}\n${tail(r.stdout + r.stderr)}`)
     }
+    if (!withWasm) continue
+    // The WebAssembly build (the embedded server still comes from the native addon).
+    const what = "NAPI_RS_FORCE_WASI=1 require('taosjs') + TestServer round trip"
+    if (name === 'bun') {
+      // napi-rs's Node.js loader runs the module with node:wasi, whose initialize() Bun lacks.
+      skip(`${label}: ${what}`, "Bun has no node:wasi initialize(); Bun loads the native addon (README, WebAssembly)")
+      continue
+    }
+    const r = await run(command[0], [...command.slice(1), 'require.cjs'], { cwd: app, env: { ...runtimeEnv, NAPI_RS_FORCE_WASI: '1' }, timeoutMs: 120_000 })
+    check(`${label}: ${what}`, r.code === 0 && /round trip ok/.test(r.stdout), r.code === 0 ? '' : `exit ${r.code ?? r.signal}\n${tail(r.stdout + r.stderr)}`)
   }
 
-  // Bad installs: each gives one InterfaceError naming cause and fix, and the process lives.
+  // No platform package (a platform taosjs ships no binary for): the loader falls back to WebAssembly.
+  if (withWasm) {
+    const aside = join(work, 'platform-aside')
+    renameSync(join(app, 'node_modules', pkg), aside)
+    const server = await (await import(join(root, 'dist', 'testing.mjs'))).TestServer.start()
+    try {
+      const script = `require('taosjs').connect(process.env.DSN).then(async (c) => { const r = await c.query('select server_version()'); const rows = await r.toArray(); await c.close(); console.log('fallback ok', rows[0][0]) }).catch((e) => { console.error(e); process.exit(1) })`
+      const node = hostOnly ? process.execPath : runtimes.node22[0]
+      const r = await run(node, ['-e', script], { cwd: app, env: { ...runtimeEnv, DSN: server.dsn }, timeoutMs: 60_000 })
+      check(`no ${pkg} installed: the loader falls back to ${WASM_PKG}`, r.code === 0 && /fallback ok/.test(r.stdout), r.code === 0 ? r.stdout.trim() : tail(r.stdout + r.stderr))
+    } finally {
+      await server.close()
+      renameSync(aside, join(app, 'node_modules', pkg))
+    }
+  }
+
+  // Bad installs: each gives one InterfaceError naming cause and fix, and the process lives. The
+  // WebAssembly package would take over from a broken native addon, so it is put aside meanwhile.
+  const wasmAside = join(work, 'wasm-aside')
+  if (withWasm) renameSync(join(app, 'node_modules', WASM_PKG), wasmAside)
   const node = hostOnly ? process.execPath : runtimes.node22[0]
   const installed = join(app, 'node_modules', pkg, binaryFile)
   const good = join(work, 'good.node')
@@ -341,6 +423,10 @@ try {
   }
   if (hostOnly) skip('bad install, Node-API 8 (Node.js 20.2)', '--runtimes host')
   else await loadError('Node.js 20.2 (Node-API 8)', ['Node-API 9', 'v20.2.0', 'upgrade Node.js'], { command: [join(tools, 'node_modules', 'node20-napi8', 'bin', 'node'), 'load-error.cjs'] })
+  if (process.platform !== 'win32') await loadError(`NAPI_RS_FORCE_WASI=1 without ${WASM_PKG}`, ['WebAssembly', 'NAPI_RS_FORCE_WASI=1', WASM_PKG, 'npm install'], {
+    command: ['env', 'NAPI_RS_FORCE_WASI=1', node, '-e', "require('taosjs').connect('ws://127.0.0.1:1').then(() => console.log(JSON.stringify({ loaded: true })), (err) => console.log(JSON.stringify({ loaded: false, name: err.name, isTaosjsError: err instanceof require('taosjs').Error, message: err.message })))"],
+  })
+  if (withWasm) renameSync(wasmAside, join(app, 'node_modules', WASM_PKG))
 
   // Budget: require('taosjs') and loading the addon (what the first connect() does), no connection.
   // Checked on CPU time, which a busy machine leaves alone; wall time is reported beside it.

@@ -8,6 +8,7 @@
  * @internal
  */
 import type * as Arrow from 'apache-arrow'
+import { asciiSlice } from './bytes.js'
 import { countNulls, validityOf } from './columns.js'
 import { InterfaceError } from './errors.js'
 import type { NativeBlock, NativeColumn } from './native.js'
@@ -107,11 +108,11 @@ const TWO_64 = 1n << 64n
 /** DECIMAL text (exactly `scale` fraction digits) as Arrow's little-endian 128-bit integers. */
 function decimalWords(column: NativeColumn, rows: number): Uint32Array {
   const words = new BigUint64Array(rows * 2)
-  const data = column.data as Buffer
+  const data = column.data as Uint8Array
   const o = column.offsets!
   for (let i = 0; i < rows; i++) {
     if (column.nulls[i] !== 0) continue
-    let v = BigInt(data.toString('latin1', o[i]!, o[i + 1]!).replace('.', ''))
+    let v = BigInt(asciiSlice(data, o[i]!, o[i + 1]!).replace('.', ''))
     if (v < 0n) v += TWO_64 * TWO_64
     words[2 * i] = v & (TWO_64 - 1n)
     words[2 * i + 1] = v >> 64n
@@ -128,7 +129,7 @@ function columnData(arrow: ArrowModule, type: Arrow.DataType, column: NativeColu
   if (arrow.DataType.isBool(type)) return arrow.makeData({ ...common, data: packBooleans(column.data as Uint8Array) } as never)
   if (arrow.DataType.isDecimal(type)) return arrow.makeData({ ...common, data: decimalWords(column, rows) } as never)
   if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type)) {
-    const data = column.data as Buffer
+    const data = column.data as Uint8Array
     return arrow.makeData({ ...common, valueOffsets: column.offsets!, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) } as never)
   }
   return arrow.makeData({ ...common, data: column.data } as never)

@@ -8,6 +8,7 @@
  *
  * @internal
  */
+import { allocBytes, isBuffer, utf8Bytes, utf8Length, utf8Write } from './bytes.js'
 import { StatementError } from './errors.js'
 import type { NativeBindColumn, NativeBindKind, NativeStmtField } from './native.js'
 import { TypeId } from './types.js'
@@ -88,7 +89,7 @@ function bytesOf(values: TypedColumn): Uint8Array {
 }
 
 export function isTypedColumn(values: unknown): values is TypedColumn {
-  return ArrayBuffer.isView(values) && !(values instanceof DataView) && !Buffer.isBuffer(values)
+  return ArrayBuffer.isView(values) && !(values instanceof DataView) && !isBuffer(values)
 }
 
 const NS_PER_UNIT = [1_000_000n, 1_000n, 1n] as const
@@ -122,21 +123,6 @@ export function toTimestamp(value: unknown, code: number): bigint | string {
   return 'is not a timestamp (Date, bigint, number or ISO text)'
 }
 
-/** UTF-8 length of `s` as `Buffer.from(s)` encodes it (a lone surrogate becomes 3 bytes). */
-function utf8Length(s: string): number {
-  let n = s.length
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) continue
-    if (c < 0x800) n += 1
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2 // a pair: 2 units, 4 bytes
-      i++
-    } else n += 2
-  }
-  return n
-}
-
 /**
  * Strings as one UTF-8 buffer with offsets, encoded in ONE call for the whole column (a call
  * per value costs more than the value); the offsets come from the JS lengths when the column is
@@ -144,7 +130,7 @@ function utf8Length(s: string): number {
  */
 function packStrings(parts: Array<string | null>, nulls: Uint8Array | undefined): NativeBindColumn {
   const joined = parts.join('') // null joins as ''
-  let data = Buffer.from(joined, 'utf8')
+  let data = utf8Bytes(joined)
   const ascii = data.length === joined.length
   const offsets = new Uint32Array(parts.length + 1)
   let total = 0
@@ -156,9 +142,9 @@ function packStrings(parts: Array<string | null>, nulls: Uint8Array | undefined)
   if (total !== data.length) {
     // Halves of a surrogate pair in two neighbouring values joined into one character: encode
     // value by value so that each keeps its own bytes.
-    data = Buffer.allocUnsafe(total)
+    data = allocBytes(total)
     parts.forEach((p, i) => {
-      if (p !== null && p !== undefined) data.write(p, offsets[i]!, 'utf8')
+      if (p !== null && p !== undefined) utf8Write(p, data, offsets[i]!)
     })
   }
   return nulls === undefined ? { kind: 'str', data, offsets } : { kind: 'str', data, offsets, nulls }
@@ -172,7 +158,7 @@ function packBytes(parts: Array<Uint8Array | null>, nulls: Uint8Array | undefine
     total += p === null ? 0 : p.length
     offsets[i + 1] = total
   })
-  const data = Buffer.allocUnsafe(total)
+  const data = allocBytes(total)
   parts.forEach((p, i) => {
     if (p !== null) data.set(p, offsets[i]!)
   })
@@ -323,7 +309,7 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
         if (isNull(v)) return null
         if (v instanceof Uint8Array) return v
         if (v instanceof ArrayBuffer) return new Uint8Array(v)
-        if (typeof v === 'string' && ty !== TypeId.Geometry) return Buffer.from(v, 'utf8')
+        if (typeof v === 'string' && ty !== TypeId.Geometry) return utf8Bytes(v)
         return fail(i, ty === TypeId.Geometry ? 'is not WKB bytes (Buffer or Uint8Array)' : 'is not a Buffer or Uint8Array')
       })
       return packBytes(parts, nullMask)

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from './bytes.js'
 import type { FixedData, NativeBlock, NativeColumn, TextKind } from './native.js'
 import type { TaosField } from './types.js'
 import type { ColumnReader } from './values.js'
@@ -150,7 +151,7 @@ function concatFixed(parts: FixedData[], rows: number, sample: FixedData | undef
 }
 
 function concatVar(parts: NativeColumn[], blocks: readonly NativeBlock[], rows: number): Partial<NativeColumn> {
-  const data = Buffer.concat(parts.map((p, b) => (p.data as Buffer).subarray(p.offsets![0]!, p.offsets![blocks[b]!.rows]!)))
+  const data = concatBytes(parts.map((p, b) => (p.data as Uint8Array).subarray(p.offsets![0]!, p.offsets![blocks[b]!.rows]!)))
   const offsets = new Int32Array(rows + 1)
   const texts = parts.map((p) => p.text)
   // The text kind of the whole: invalid if any part is, ASCII if all are, else UTF-8.

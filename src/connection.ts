@@ -1,5 +1,6 @@
-import { EventEmitter } from 'node:events'
+import { EventEmitter } from './emitter.js'
 
+import { utf8Slice } from './bytes.js'
 import { abortError, CallLimits, checkMs, checkSignal, MAX_MS, unlessAborted, type CallOptions } from './call.js'
 import { Cursor } from './cursor.js'
 import { callNative, ConnectionError, fromNative, InterfaceError, NotSupportedError, ProgrammingError, StatementError } from './errors.js'
@@ -36,11 +37,11 @@ export interface ConnectOptions extends ResultOptions {
    * PEM certificate(s) to trust for `wss://`/`https://` besides the system's roots: a private CA, or the
    * server's own self-signed certificate.
    */
-  ca?: string | Buffer
+  ca?: string | Uint8Array
   /** PEM client certificate chain for `wss://` servers that ask for one (with `key`). */
-  cert?: string | Buffer
+  cert?: string | Uint8Array
   /** PEM private key of `cert`. */
-  key?: string | Buffer
+  key?: string | Uint8Array
   /**
    * `false` accepts any server certificate (as Node's `tls`): the connection is encrypted but
    * not authenticated. For tests only. Default `true`.
@@ -536,8 +537,8 @@ export function connectOptions(options: ConnectOptions): NativeConnectOptions {
   for (const key of PEM_OPTIONS) {
     const value = options[key]
     if (value !== undefined) {
-      if (typeof value !== 'string' && !Buffer.isBuffer(value)) throw new ProgrammingError(`option ${key} must be PEM text or a Buffer, got ${typeof value}`)
-      out[key] = value.toString()
+      if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw new ProgrammingError(`option ${key} must be PEM text or a Buffer, got ${typeof value}`)
+      out[key] = typeof value === 'string' ? value : utf8Slice(value, 0, value.length)
     }
   }
   for (const key of MS_OPTIONS) {

@@ -12,7 +12,7 @@
  * @module
  */
 import { openConnection, type ConnectOptions, type Connection } from './connection.js'
-import { loadNative } from './native.js'
+import { loadNative } from './load-native.js'
 
 /**
  * Opens a connection: WebSocket, REST or the native client library, chosen by the DSN's scheme.
@@ -35,6 +35,7 @@ export async function connect(dsnOrOptions?: string | null | ConnectOptions, opt
   return openConnection(loadNative(), dsnOrOptions ?? undefined, options)
 }
 
+export * from './api.js'
 export {
   Consumer,
   Message,
@@ -50,40 +51,7 @@ export {
   type TopicOffset,
   type TopicPartition,
 } from './consumer.js'
-export { Connection, type ConnectionEvents, type ConnectOptions, type ExecuteOptions, type QueryOptions, type ReconnectedEvent, type ReconnectingEvent } from './connection.js'
+// Node.js, Bun and Deno only (for now): REST goes through the native addon's HTTP client, the
+// pool is an EventEmitter of node:events, and TMQ consumers are the native addon's.
 export { RestClient, type RestClientOptions, type RestColumnMeta, type RestResponse, type RestSqlOptions } from './rest.js'
-export { Cursor, type ColumnDescription, type CursorExecuteOptions } from './cursor.js'
-export type { CallOptions } from './call.js'
 export { createPool, Pool, PoolLease, type AcquireOptions, type EndOptions, type PoolEvents, type PoolOptions } from './pool.js'
-export { BindTable, Stmt, Stmt2, type BindTableData, type StmtField, type TaosStmt2Option } from './statement.js'
-export type { ColumnInput, TypedColumn } from './bind.js'
-export { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
-export { TaosResult, type ColumnBlock, type ResultColumn, type RowArray, type RowObject } from './result.js'
-export { TypeId, type BigintAs, type Precision, type ResultOptions, type RowMode, type TaosField, type TimestampAs } from './types.js'
-export {
-  AbortError,
-  ConnectionError,
-  DatabaseError,
-  DataError,
-  Error,
-  IntegrityError,
-  InterfaceError,
-  InternalError,
-  NotSupportedError,
-  OperationalError,
-  ProgrammingError,
-  QueryError,
-  ResultError,
-  SchemalessError,
-  StatementError,
-  TimeoutError,
-  TmqError,
-  Warning,
-} from './errors.js'
-
-/** PEP-249 module globals. */
-export const apilevel = '2.0'
-/** Threads may share the module and connections (PEP-249 level 2). */
-export const threadsafety = 2
-/** Parameter style of prepared statements (PEP-249). */
-export const paramstyle = 'qmark'

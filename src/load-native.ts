@@ -1,20 +1,30 @@
 /**
- * Loading the native addon, and saying clearly why it did not load.
+ * Loading the addon on Node.js, Bun and Deno, and saying clearly why it did not load.
  *
  * The generated loader (`index.js`, reached through the private `#native` import) picks the
  * binary: `NAPI_RS_NATIVE_LIBRARY_PATH` when set, else a `taosjs.<platform>.node` built in the
  * repository, else the platform package `taosjs-<platform>` that npm installed as an optional
- * dependency. When none loads, its error is a chain of raw `require`/`dlopen` messages; some bad
- * files crash the process instead. This module checks what can crash before loading, and turns a
- * failure into one {@link InterfaceError} naming the platform, the package or file, the cause and
- * the fix; the raw chain stays in `cause` for a bug report.
+ * dependency; when none loads, the WebAssembly build (`taosjs.wasi.cjs` built in the repository,
+ * or the package `taosjs-wasm32-wasi`). `NAPI_RS_FORCE_WASI` chooses the WebAssembly build first:
+ * `1` or `error` load only it, `true` prefers it and falls back to the native addon (napi-rs's
+ * meaning). When nothing loads, the loader's error is a chain of raw `require`/`dlopen` messages;
+ * some bad files crash the process instead. This module checks what can crash before loading,
+ * and turns a failure into one {@link InterfaceError} naming the platform, the package or file,
+ * the cause and the fix; the raw chain stays in `cause` for a bug report.
+ *
+ * The WebAssembly build exports the sans-IO session, not connections: {@link loadNative} puts the
+ * JavaScript driver (`session-driver.ts`) on top of it, so the facade sees the same interface.
  *
  * @internal
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { InterfaceError } from './errors.js'
+import { InterfaceError, NotSupportedError } from './errors.js'
+import type { NativeModule, NativeTestServer, NativeTestServerOptions } from './native.js'
+import { openNodeSocket } from './node-socket.js'
+import { runtimeName } from './runtime.js'
+import { sessionDriven, type SessionBinding } from './session-driver.js'
 
 /** The addon is built with napi-rs's `napi9` feature (crates/taosjs-napi): Node-API 9 or later. */
 const NODE_API_VERSION = 9
@@ -23,17 +33,86 @@ const NODE_API_FIRST_NODE = '20.3.0'
 
 type Require = ReturnType<typeof createRequire>
 
+/** What either build exports: connections (native) or the session (WebAssembly). */
+type Binding = Partial<NativeModule> & Partial<SessionBinding> & { __napiBindingTarget?: string }
+
+let loaded: NativeModule | undefined
+let warned = false
+
+/** Loads the addon on first use, so that importing the facade never needs the binary. */
+export function loadNative(): NativeModule {
+  if (loaded === undefined) {
+    const binding = loadAddon<Binding>()
+    loaded =
+      typeof binding.connect === 'function' && typeof binding.startTestServer === 'function'
+        ? (binding as NativeModule)
+        : sessionDriven(binding as SessionBinding, openNodeSocket, nativeTestServer)
+  }
+  return loaded
+}
+
+/** Which build {@link loadNative} loaded: `'native'` or `'wasm32-wasi'`. */
+export function loadedBuild(): string {
+  const binding = loadAddon<Binding>()
+  return binding.__napiBindingTarget ?? 'native'
+}
+
+/** `NAPI_RS_FORCE_WASI` as napi-rs's loader reads it: `1` means the same as `error` (WASM only). */
+function forcedWasi(): string | undefined {
+  const value = process.env.NAPI_RS_FORCE_WASI
+  return value === '1' ? 'error' : value === 'true' || value === 'error' ? value : undefined
+}
+
 /** Loads the addon (`require` caches it); throws one {@link InterfaceError} when it cannot. */
 export function loadAddon<T>(): T {
   const require = createRequire(import.meta.url)
-  checkNodeApi()
   const target = new Target(require)
-  target.checkNotTruncated()
-  try {
-    return require('#native') as T
-  } catch (err) {
-    throw target.explain(err)
+  const forced = forcedWasi()
+  if (forced === undefined) {
+    checkNodeApi()
+    target.checkNotTruncated()
   }
+  const given = process.env.NAPI_RS_FORCE_WASI
+  try {
+    // The generated loader reads the variable once, when it first runs.
+    if (forced !== undefined) process.env.NAPI_RS_FORCE_WASI = forced
+    const binding = require('#native') as T & { __napiBindingTarget?: string }
+    // A native addon that is there but did not load (damaged, another platform's): the WebAssembly
+    // build took over, which works but is slower; say so once.
+    const native = target.nativeFile()
+    if (forced === undefined && binding.__napiBindingTarget === 'wasm32-wasi' && native !== undefined && !warned) {
+      warned = true
+      process.emitWarning(`taosjs runs as WebAssembly: its native addon ${native} is installed but did not load (check with \`node -e "require('${native.replace(/\\/g, '/')}')"\`). Fix: reinstall taosjs on this machine`, { code: 'TAOSJS_WASM_FALLBACK' })
+    }
+    return binding
+  } catch (err) {
+    throw forced === 'error' ? target.explainWasm(err, given ?? forced) : target.explain(err)
+  } finally {
+    if (given === undefined) delete process.env.NAPI_RS_FORCE_WASI
+    else process.env.NAPI_RS_FORCE_WASI = given
+  }
+}
+
+/**
+ * `TestServer` under the WebAssembly build: the embedded server lives in the native addon only,
+ * so it is loaded on its own when it can be (`NAPI_RS_FORCE_WASI` on a platform with a binary).
+ */
+async function nativeTestServer(options: NativeTestServerOptions): Promise<NativeTestServer> {
+  const require = createRequire(import.meta.url)
+  const file = new Target(require).nativeFile()
+  let addon: Partial<NativeModule>
+  try {
+    if (file === undefined) throw new Error('no native addon is installed for this platform')
+    addon = require(file) as Partial<NativeModule>
+  } catch (err) {
+    throw new NotSupportedError(
+      `TestServer needs the native addon, which did not load in ${runtimeName()} (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); ` +
+        'taosjs runs as WebAssembly here, which has no embedded server. Fix: run the tests where the native addon loads, or start the standalone taos-testserver and connect to its ws:// DSN',
+      { cause: err },
+    )
+  }
+  if (typeof addon.startTestServer !== 'function') throw new NotSupportedError(`${file} has no embedded server`)
+  return addon.startTestServer(options)
 }
 
 /** An older Node-API fails later, at the first call of a newer function, by killing the process. */
@@ -67,6 +146,29 @@ class Target {
 
   private get local(): string | undefined {
     return this.root && join(this.root, this.fileName)
+  }
+
+  /** The native addon's file, when there is one to load (an override, a local build, the package's). */
+  nativeFile(): string | undefined {
+    const file = this.candidate()
+    return file !== undefined && existsSync(file) ? file : undefined
+  }
+
+  /** The loader found no WebAssembly build it could load, and the native addon was not wanted. */
+  explainWasm(err: unknown, asked: string): InterfaceError {
+    const loadErrors = chainMessages(err).filter((m) => !/^(Cannot find (module|native binding)|Failed to load native binding)/.test(m))
+    const local = this.root && join(this.root, 'taosjs.wasi.cjs')
+    const installed = this.packageDir('taosjs-wasm32-wasi')
+    const where = local && existsSync(local) ? local : installed
+    const detail = loadErrors.map(firstLine).find((m) => m.length > 0)
+    const cause = where
+      ? `${where} failed to load${detail ? ` (${detail})` : ''}`
+      : 'the package taosjs-wasm32-wasi (an optional dependency of taosjs) is not installed'
+    return new InterfaceError(
+      `taosjs cannot load its WebAssembly build, which NAPI_RS_FORCE_WASI=${asked} asks for (${runtimeName()}): ${cause}. ` +
+        'Fix: `npm install taosjs-wasm32-wasi` (in this repository: `npm run build:wasm`), or unset NAPI_RS_FORCE_WASI to use the native addon',
+      { cause: err },
+    )
   }
 
   /** The file the loader tries first, in its order: the override, a local build, the package's. */
@@ -235,12 +337,6 @@ function firstLine(message: string): string {
   return message.split('\n')[0]!.trim()
 }
 
-function runtimeName(): string {
-  const versions = process.versions as Record<string, string | undefined>
-  if (versions.bun) return `Bun ${versions.bun}`
-  if (versions.deno) return `Deno ${versions.deno}`
-  return `Node.js ${process.version}`
-}
 
 function tryOr<T, U>(f: () => T, fallback: U): T | U {
   try {

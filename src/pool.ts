@@ -11,7 +11,8 @@ import { EventEmitter } from 'node:events'
 import { checkConnectOptions, openConnection, type Connection, type ConnectOptions, type ExecuteOptions, type QueryOptions } from './connection.js'
 import { checkSignal } from './call.js'
 import { AbortError, InterfaceError, ProgrammingError, TimeoutError } from './errors.js'
-import { loadNative, type NativeModule } from './native.js'
+import { loadNative } from './load-native.js'
+import type { NativeModule } from './native.js'
 import type { RowArray, RowObject, TaosResult } from './result.js'
 
 /**

@@ -9,7 +9,8 @@
 import { CallLimits, type CallOptions } from './call.js'
 import { connectOptions, Connection, type ConnectOptions } from './connection.js'
 import { fromNative, ProgrammingError } from './errors.js'
-import { loadNative, type NativeConnection, type NativeModule } from './native.js'
+import { loadNative } from './load-native.js'
+import type { NativeConnection, NativeModule } from './native.js'
 
 /** Options of {@link RestClient}: those of `connect()` that REST uses. Values given here override the URL's. */
 export interface RestClientOptions

@@ -21,7 +21,8 @@
  */
 import { callNative, fromNative, ProgrammingError } from './errors.js'
 export { TestProxy, type Corruption, type ProxyTarget, type TestProxyOptions } from './proxy.js'
-import { loadNative, type NativeModule, type NativeTestServer } from './native.js'
+import { loadNative } from './load-native.js'
+import type { NativeModule, NativeTestServer } from './native.js'
 
 /** Options of {@link TestServer.start}. */
 export interface TestServerOptions {

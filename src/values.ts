@@ -11,6 +11,7 @@
  *
  * @internal
  */
+import { asciiSlice, copyBytes, utf8Slice } from './bytes.js'
 import { DataError } from './errors.js'
 import type { NativeColumn } from './native.js'
 import { formatTimestamp, TypeId, type Precision, type ResultOptions, type TaosField } from './types.js'
@@ -118,26 +119,26 @@ interface Text {
   offsets: Int32Array
   /** Where `whole` starts in `offsets`' units. */
   base: number
-  bytes: Buffer
+  bytes: Uint8Array
 }
 
 function text(c: NativeColumn): Text {
-  const bytes = c.data as Buffer
+  const bytes = c.data as Uint8Array
   const offsets = c.offsets!
   const n = offsets.length - 1
   if (c.text === 1 || c.text === 2) {
     const cut = c.text === 1 ? offsets : c.utf16Offsets!
-    return { whole: bytes.toString(c.text === 1 ? 'latin1' : 'utf8', offsets[0]!, offsets[n]!), offsets: cut, base: cut[0]!, bytes }
+    return { whole: (c.text === 1 ? asciiSlice : utf8Slice)(bytes, offsets[0]!, offsets[n]!), offsets: cut, base: cut[0]!, bytes }
   }
   return { whole: null, offsets, base: 0, bytes }
 }
 
 export const readText = reader('text', text, (v: Text, i) =>
-  v.whole !== null ? v.whole.slice(v.offsets[i]! - v.base, v.offsets[i + 1]! - v.base) : v.bytes.toString('utf8', v.offsets[i]!, v.offsets[i + 1]!),
+  v.whole !== null ? v.whole.slice(v.offsets[i]! - v.base, v.offsets[i + 1]! - v.base) : utf8Slice(v.bytes, v.offsets[i]!, v.offsets[i + 1]!),
 )
 const readJson = reader('json', text, (v: Text, i) => parseJson(readText.read(v, i) as string))
 // Each a copy: a row must not keep the whole block's buffer alive.
-const readBytes = reader('bytes', (c) => c, (c: NativeColumn, i) => Buffer.from((c.data as Buffer).subarray(c.offsets![i]!, c.offsets![i + 1]!)))
+const readBytes = reader('bytes', (c) => c, (c: NativeColumn, i) => copyBytes((c.data as Uint8Array).subarray(c.offsets![i]!, c.offsets![i + 1]!)))
 const readNull = reader('null', () => null, () => null)
 
 /** How to read the cells of one column of a result. */

@@ -4,6 +4,7 @@
  */
 import type { ExecutionContext, TestFn } from 'ava'
 import { connect, type Connection, type ConnectOptions } from '../../src/index.js'
+import { loadedBuild } from '../../src/load-native.js'
 import { TestServer } from '../../src/testing.js'
 
 export interface ServerContext {
@@ -15,6 +16,10 @@ export interface ServerContext {
 export function useServer(test: TestFn): () => ServerContext {
   const ctx: ServerContext = { dsn: '', server: undefined }
   test.serial.before(async () => {
+    // The WebAssembly rerun (npm test's ava-wasm) must not pass on the native addon by accident.
+    if (process.env['NAPI_RS_FORCE_WASI'] === '1' && loadedBuild() !== 'wasm32-wasi') {
+      throw new Error(`NAPI_RS_FORCE_WASI=1, but the ${loadedBuild()} build was loaded`)
+    }
     const external = process.env['TDENGINE_DSN']
     if (external !== undefined && external !== '') {
       ctx.dsn = external

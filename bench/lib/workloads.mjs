@@ -11,6 +11,8 @@ export function clients({ root, python, peerNodeDir }) {
   const py = (script) => (job) => [python, [join(root, 'bench', 'clients', script), JSON.stringify(job)]]
   return {
     taosjs: { label: 'taosjs', command: node('taosjs.mjs'), needs: [] },
+    // The same client on the WebAssembly build (NAPI_RS_FORCE_WASI=1; `npm run build:wasm` first).
+    'taosjs-wasm': { label: 'taosjs (WASM)', command: node('taosjs-wasm.mjs'), needs: [] },
     'taos-ws-py': { label: 'taos-ws-py', command: py('taosws_client.py'), needs: ['python'] },
     'taospy-rest': { label: 'taospy REST', command: py('taosrest_client.py'), needs: ['python'] },
     'tdengine-rest': { label: '@tdengine/rest', command: node('tdengine-rest.mjs'), needs: ['bench-npm'] },
@@ -38,10 +40,10 @@ export function jobFor(w, scale, base, clientId) {
   }
 }
 
-const FETCHERS = ['taosjs', 'taos-ws-py', 'taospy-rest', 'tdengine-rest', 'tdengine-ws']
+const FETCHERS = ['taosjs', 'taosjs-wasm', 'taos-ws-py', 'taospy-rest', 'tdengine-rest', 'tdengine-ws']
 /** The small queries, measured for CPU (small-query) and for latency. */
 const SMALL = { unit: 'query', warmup: 50, sql: 'select * from bench.one', clients: [...FETCHERS, 'floor'] }
-const WS_WRITERS = ['taosjs', 'taos-ws-py', 'tdengine-ws']
+const WS_WRITERS = ['taosjs', 'taosjs-wasm', 'taos-ws-py', 'tdengine-ws']
 
 /**
  * The workloads, in report order. `size` is the count of units (rows, queries or lines) at full

@@ -23,7 +23,7 @@ pub use block::{decode_block, decode_block_with_fields, DecodedBlock, DecodedCol
 pub use dsn::{ConnectConfig, ConnectOverrides, Endpoint, Scheme};
 pub use error::{Error, ErrorKind, Result};
 pub use message::QueryInfo;
-pub use session::{Action, CallId, Conversation, Event, FetchedBlock, Frame, Instant, Reply, Session, SessionOptions, SocketCommand, Timer};
+pub use session::{Action, CallId, Conversation, Event, FetchedBlock, Frame, Instant, KeepaliveProbe, Reply, Session, SessionOptions, SocketCommand, Timer};
 pub use schemaless::{SchemalessPrecision, SchemalessProtocol, SchemalessRequest, SchemalessResult};
 pub use stmt2::{Stmt2InitOptions, Stmt2Prepared};
 pub use types::{DataType, Field, Precision};

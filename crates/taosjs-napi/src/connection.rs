@@ -7,58 +7,16 @@ use napi::bindgen_prelude::{BigInt, Function, PromiseRaw};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
 use napi_derive::napi;
-use taosjs_core::{ConnectConfig, ConnectOverrides, ErrorKind, SchemalessRequest, Stmt2InitOptions};
+use taosjs_core::Stmt2InitOptions;
 use taosjs_tokio::RestClient;
 use taosjs_tokio::ConnectionEvent;
 
 use crate::abort::{spawn, CallLimits, NativeAbort};
-use crate::error::{guarded, js_error, to_js};
+use crate::error::{guarded, to_js};
+use crate::options::{connect_config, req_id_of, rest_config, schemaless_request, NativeConnectOptions, NativeSchemalessOptions};
 use crate::result::NativeResult;
 use crate::statement::{NativeStmt, NativeStmt2};
 use crate::transport::Transport;
-use crate::vocabulary::{SmlPrecision, SmlProtocol};
-
-/// Settings that override the DSN's (their JavaScript types checked by the TS facade; their
-/// meaning and ranges by the core, which names the option in its error).
-#[napi(object)]
-pub struct NativeConnectOptions {
-    pub user: Option<String>,
-    pub password: Option<String>,
-    pub host: Option<String>,
-    pub port: Option<u32>,
-    pub database: Option<String>,
-    pub timezone: Option<String>,
-    pub token: Option<String>,
-    /// PEM certificates to trust for `wss://` besides the system's roots.
-    pub ca: Option<String>,
-    /// PEM client certificate chain and key, for servers that ask for one.
-    pub cert: Option<String>,
-    pub key: Option<String>,
-    /// `false` accepts any server certificate (tests only).
-    pub reject_unauthorized: Option<bool>,
-    /// Per-endpoint limit for opening the WebSocket, and the limit for the login.
-    pub connect_timeout_ms: Option<u32>,
-    pub request_timeout_ms: Option<u32>,
-    /// 0 turns keepalive off.
-    pub keepalive_ms: Option<u32>,
-    /// 0 turns reconnecting off; 4294967295 retries (practically) forever.
-    pub retries: Option<u32>,
-    pub retry_backoff_ms: Option<u32>,
-    pub retry_backoff_max_ms: Option<u32>,
-    pub max_open_results: Option<u32>,
-    /// REST: sockets open at once (busy or idle).
-    pub max_sockets: Option<u32>,
-}
-
-/// Options of `schemalessInsert`.
-#[napi(object, object_to_js = false)]
-pub struct NativeSchemalessOptions {
-    pub protocol: SmlProtocol,
-    pub precision: SmlPrecision,
-    pub ttl: Option<i32>,
-    pub req_id: Option<BigInt>,
-    pub table_name_key: Option<String>,
-}
 
 /// One event of the connection's life (`ConnectionEvent` in the tokio driver).
 #[napi(object)]
@@ -105,54 +63,13 @@ pub struct NativeConnection {
     timezone: Option<String>,
 }
 
-fn overrides(options: Option<NativeConnectOptions>) -> napi::Result<ConnectOverrides> {
-    let mut o = ConnectOverrides {
-        connector: Some(format!("taosjs-v{}", env!("CARGO_PKG_VERSION"))),
-        ..ConnectOverrides::default()
-    };
-    if let Some(options) = options {
-        o.user = options.user;
-        o.password = options.password;
-        o.host = options.host;
-        o.port = match options.port {
-            Some(p) => Some(
-                u16::try_from(p)
-                    .ok()
-                    .filter(|&p| p != 0)
-                    .ok_or_else(|| js_error(ErrorKind::Programming, format!("option port must be 1..65535, got {p}")))?,
-            ),
-            None => None,
-        };
-        o.database = options.database;
-        o.timezone = options.timezone;
-        o.token = options.token;
-        o.tls_ca_pem = options.ca;
-        o.tls_cert_pem = options.cert;
-        o.tls_key_pem = options.key;
-        o.tls_verify = options.reject_unauthorized;
-        let numbers = [
-            ("connectTimeoutMs", options.connect_timeout_ms),
-            ("requestTimeoutMs", options.request_timeout_ms),
-            ("keepaliveMs", options.keepalive_ms),
-            ("retries", options.retries),
-            ("retryBackoffMs", options.retry_backoff_ms),
-            ("retryBackoffMaxMs", options.retry_backoff_max_ms),
-            ("maxOpenResults", options.max_open_results),
-            ("maxSockets", options.max_sockets),
-        ];
-        o.numbers = numbers.iter().filter_map(|(name, v)| v.map(|v| ((*name).to_owned(), u64::from(v)))).collect();
-    }
-    Ok(o)
-}
-
 /// Opens a connection: DSN (optional; defaults `ws://root:taosdata@localhost:6041`) plus
 /// overrides, both checked before any I/O (a bad one throws at once). `taos://…` loads
 /// TDengine's client library; `http://`/`https://` use REST, checked with
 /// `select server_version()` as a WebSocket login would check the connection.
 #[napi(ts_return_type = "Promise<NativeConnection>")]
 pub fn connect(env: &Env, dsn: Option<String>, options: Option<NativeConnectOptions>) -> napi::Result<PromiseRaw<'_, NativeConnection>> {
-    let overrides = overrides(options)?;
-    let config = ConnectConfig::from_parts(dsn.as_deref(), overrides).map_err(to_js)?;
+    let config = connect_config(dsn.as_deref(), options)?;
     let timezone = config.timezone.clone();
     env.spawn_future(guarded(async move {
         let client = Transport::connect(config).await.map_err(to_js)?;
@@ -164,22 +81,9 @@ pub fn connect(env: &Env, dsn: Option<String>, options: Option<NativeConnectOpti
 /// any I/O: nothing is checked until its first statement.
 #[napi(catch_unwind)]
 pub fn rest_client(url: String, options: Option<NativeConnectOptions>) -> napi::Result<NativeConnection> {
-    let config = ConnectConfig::from_rest_url(&url, overrides(options)?).map_err(to_js)?;
+    let config = rest_config(&url, options)?;
     let client = RestClient::new(&config).map_err(to_js)?;
     Ok(NativeConnection { client: Transport::Rest(client), timezone: config.timezone.clone() })
-}
-
-pub(crate) fn req_id_of(req_id: Option<BigInt>) -> napi::Result<Option<u64>> {
-    match req_id {
-        Some(b) => {
-            let (negative, value, lossless) = b.get_u64();
-            if negative || !lossless {
-                return Err(js_error(ErrorKind::Interface, "reqId must be an unsigned 64-bit integer"));
-            }
-            Ok(Some(value))
-        }
-        None => Ok(None),
-    }
 }
 
 /// Every call that talks to the server takes `timeoutMs` (its deadline; default the
@@ -251,13 +155,10 @@ impl NativeConnection {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, i64>> {
-        let req_id = req_id_of(options.req_id)?;
-        let ttl = options.ttl.unwrap_or(0);
+        let request = schemaless_request(lines, options)?;
         let limits = CallLimits::of(timeout_ms, abort);
         let client = self.client.within(limits.timeout());
-        let (protocol, precision) = (options.protocol.into(), options.precision.into());
         spawn(env, limits, async move {
-            let request = SchemalessRequest { lines, protocol, precision, ttl, req_id, table_name_key: options.table_name_key };
             let r = client.schemaless_insert(request).await.map_err(to_js)?;
             Ok(r.affected_rows)
         })

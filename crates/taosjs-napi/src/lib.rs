@@ -1,21 +1,43 @@
-//! napi-rs binding of taosjs (see docs/architecture.md): thin `#[napi]` items over
-//! `taosjs-tokio` (WebSocket, REST) or `taosjs-native` (libtaos) behind `transport.rs`, one file per concept. All I/O is `async` on napi's tokio runtime; decoding
-//! is `taosjs_core::block`, and a batch of blocks crosses into JS as one packed buffer (`block.rs`).
+//! napi-rs binding of taosjs (see docs/architecture.md), one file per concept, for two builds:
+//!
+//! - the native addon (default features): connections driven inside the addon (`connection`,
+//!   `result`, `statement`, `abort`, `completion` over a `transport`: `taosjs-tokio` for WebSocket
+//!   and REST, `taosjs-native` for libtaos; `consumer` for TMQ) and the embedded test server
+//!   (`testserver`);
+//! - the WebAssembly build (`wasm32-wasip1-threads`, no default features): no tokio and no
+//!   sockets; `session` hands the sans-IO session to a driver written in JavaScript.
+//!
+//! Both share what crosses the N-API line the same way: options, bind columns, placeholders,
+//! a batch of blocks as one packed buffer (`block`), errors and the shared vocabulary. The native
+//! addon contains `session` too, so one generated `index.d.ts` describes both.
 #![deny(clippy::all)]
 
-mod abort;
+mod bind;
 mod block;
-mod completion;
-mod connection;
-mod consumer;
-mod consumer_backend;
 mod error;
+mod fields;
+mod options;
+mod session;
+mod vocabulary;
+
+#[cfg(feature = "tokio-driver")]
+mod abort;
+#[cfg(feature = "tokio-driver")]
+mod completion;
+#[cfg(feature = "tokio-driver")]
+mod connection;
+#[cfg(feature = "tokio-driver")]
+mod consumer;
+#[cfg(feature = "tokio-driver")]
+mod consumer_backend;
+#[cfg(feature = "tokio-driver")]
 mod result;
+#[cfg(feature = "tokio-driver")]
 mod statement;
 #[cfg(feature = "testserver")]
 mod testserver;
+#[cfg(feature = "tokio-driver")]
 mod transport;
-mod vocabulary;
 
 /// The runtime native calls and connection tasks run on: ONE worker thread, unless
 /// `TAOSJS_WORKER_THREADS` asks for more (tokio's default is one per core). A Node process feeds
@@ -24,6 +46,7 @@ mod vocabulary;
 /// context switches of a small query and reads large results as fast, since making the JS values
 /// on the JS thread is the slower side (BENCHMARKS.md). libtaos's blocking calls run on the
 /// blocking pool, and the embedded test server on a runtime of its own (`testserver.rs`).
+#[cfg(feature = "tokio-driver")]
 #[napi_derive::module_init]
 fn init() {
     let workers = std::env::var("TAOSJS_WORKER_THREADS")

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use super::timer::TimerTable;
-use super::{CallId, Event, Frame, Instant, Reply, Timer, KEEPALIVE_PAYLOAD};
+use super::{CallId, Event, Frame, Instant, KeepaliveProbe, Reply, Timer, KEEPALIVE_PAYLOAD};
 use crate::error::{Error, Result};
 
 /// A conversation as its driver sees it (quinn-proto's `Connection` is the model): the driver
@@ -107,8 +107,10 @@ struct Keepalive {
     interval: Option<Duration>,
     /// Something arrived since the last tick.
     heard: bool,
-    /// A keepalive ping is unanswered.
+    /// A keepalive probe is unanswered.
     ping_outstanding: bool,
+    /// What the probe is.
+    probe: KeepaliveProbe,
 }
 
 impl<W> Calls<W> {
@@ -121,7 +123,7 @@ impl<W> Calls<W> {
             live: HashSet::new(),
             cancelled: HashSet::new(),
             deadlines: HashMap::new(),
-            keepalive: Keepalive { interval: keepalive, heard: false, ping_outstanding: false },
+            keepalive: Keepalive { interval: keepalive, heard: false, ping_outstanding: false, probe: KeepaliveProbe::Ping },
             timers: TimerTable::default(),
             transmit: VecDeque::new(),
             events: VecDeque::new(),
@@ -308,6 +310,11 @@ impl<W: Waiter> Calls<W> {
 
     // ----- keepalive ----------------------------------------------------------------------------
 
+    /// What keepalive sends (a WebSocket ping unless the driver cannot send one).
+    pub fn set_keepalive_probe(&mut self, probe: KeepaliveProbe) {
+        self.keepalive.probe = probe;
+    }
+
     /// Arms keepalive for a new socket.
     pub fn start_keepalive(&mut self, now: Instant) {
         self.keepalive.heard = false;
@@ -343,9 +350,13 @@ impl<W: Waiter> Calls<W> {
             k.ping_outstanding = false;
         } else if k.ping_outstanding {
             let ms = interval.as_millis();
-            return Some(format!("the server went silent: it answered no keepalive ping within {ms} ms (keepaliveMs)"));
+            return Some(format!("the server went silent: it answered no keepalive probe within {ms} ms (keepaliveMs)"));
         } else {
-            self.transmit.push_back(Frame::Ping(KEEPALIVE_PAYLOAD.to_vec()));
+            self.transmit.push_back(match k.probe {
+                KeepaliveProbe::Ping => Frame::Ping(KEEPALIVE_PAYLOAD.to_vec()),
+                // Its answer matches no pending request and is dropped; arriving, it counts.
+                KeepaliveProbe::Version => Frame::Text(crate::message::version_request()),
+            });
             k.ping_outstanding = true;
         }
         self.timers.set(Timer::Keepalive, now + interval);

@@ -66,6 +66,18 @@ pub const DEFAULT_GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The payload of keepalive pings (the official Rust client sends the same).
 pub const KEEPALIVE_PAYLOAD: &[u8] = b"TAOS";
 
+/// What an idle connection sends to learn whether the server is still there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeepaliveProbe {
+    /// A WebSocket ping, answered by a pong (drivers whose WebSocket can send one).
+    #[default]
+    Ping,
+    /// taosAdapter's `version` request, answered at any time with no side effect (req_id 0, which
+    /// no call uses once logged in): for drivers that cannot ping, such as a browser's
+    /// `WebSocket`.
+    Version,
+}
+
 /// Settings the session needs (credentials travel in `conn` and nowhere else).
 #[derive(Clone)]
 pub struct SessionOptions {
@@ -84,6 +96,8 @@ pub struct SessionOptions {
     pub request_timeout: Duration,
     /// Ping cadence of an idle connection; `None` turns keepalive off.
     pub keepalive: Option<Duration>,
+    /// What the keepalive sends.
+    pub keepalive_probe: KeepaliveProbe,
     /// Results the server may hold for us at once (queries in flight count too).
     pub max_open_results: usize,
     /// Reconnect attempts after the connection is lost; 0 (the default here) never reconnects
@@ -110,6 +124,7 @@ impl Default for SessionOptions {
             goodbye_timeout: DEFAULT_GOODBYE_TIMEOUT,
             request_timeout: crate::dsn::DEFAULT_REQUEST_TIMEOUT,
             keepalive: Some(crate::dsn::DEFAULT_KEEPALIVE),
+            keepalive_probe: KeepaliveProbe::Ping,
             max_open_results: crate::dsn::DEFAULT_MAX_OPEN_RESULTS as usize,
             // A driver opts in (it must obey `poll_socket`); `ConnectConfig` defaults to
             // `dsn::DEFAULT_RETRIES`.
@@ -131,6 +146,7 @@ impl std::fmt::Debug for SessionOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("keepalive", &self.keepalive)
+            .field("keepalive_probe", &self.keepalive_probe)
             .field("retries", &self.retries)
             .field("endpoints", &self.endpoints)
             .finish_non_exhaustive()
@@ -150,6 +166,7 @@ impl From<&ConnectConfig> for SessionOptions {
             goodbye_timeout: DEFAULT_GOODBYE_TIMEOUT,
             request_timeout: c.request_timeout,
             keepalive: c.keepalive,
+            keepalive_probe: KeepaliveProbe::Ping,
             max_open_results: c.max_open_results as usize,
             retries: c.retries,
             retry_backoff: c.retry_backoff,
@@ -410,8 +427,10 @@ pub struct Session {
 
 impl Session {
     pub fn new(options: SessionOptions) -> Session {
+        let mut calls = Calls::new(options.keepalive);
+        calls.set_keepalive_probe(options.keepalive_probe);
         Session {
-            calls: Calls::new(options.keepalive),
+            calls,
             options,
             state: State::Idle,
             results: HashMap::new(),

@@ -143,6 +143,24 @@ fn an_idle_connection_pings_and_a_pong_keeps_it_alive() {
 }
 
 #[test]
+fn a_driver_that_cannot_ping_probes_with_version_and_any_answer_keeps_it_alive() {
+    let options = SessionOptions { keepalive: Some(Duration::from_millis(100)), keepalive_probe: KeepaliveProbe::Version, ..Default::default() };
+    let mut s = connected_with(options);
+    s.handle_timeout(at(100));
+    s.handle_timeout(at(200));
+    assert_eq!(drain(&mut s), [Frame::Text(r#"{"action":"version"}"#.into())]);
+    // taosAdapter answers `version` at any time, with req_id 0: no call waits for it.
+    s.handle_frame(Frame::Text(r#"{"code":0,"message":"","action":"version","req_id":0,"version":"3.3.7.5"}"#.into()));
+    assert!(events(&mut s).is_empty());
+    s.handle_timeout(at(300));
+    s.handle_timeout(at(400));
+    assert_eq!(drain(&mut s), [Frame::Text(r#"{"action":"version"}"#.into())], "idle again: one more probe");
+    // Unanswered, the peer is dead one interval later.
+    s.handle_timeout(at(500));
+    assert!(s.is_closed());
+}
+
+#[test]
 fn a_busy_connection_sends_no_pings() {
     let mut s = with_keepalive(100);
     for tick in 1..=5 {

@@ -141,6 +141,100 @@ export declare class NativeResult {
   close(): void
 }
 
+export declare class NativeSession {
+  /**
+   * A session for the DSN (default `ws://root:taosdata@localhost:6041`) with `options` over
+   * it. `runtime` names where the driver runs (`Chromium 140`, `Node.js v20.20.2`), for the
+   * errors of what it cannot do. `canPing`: the driver's WebSocket can send pings (Node.js's
+   * `ws`); otherwise (a browser's `WebSocket`) keepalive probes with taosAdapter's `version`
+   * request instead.
+   */
+  constructor(dsn: string | undefined | null, options: NativeConnectOptions | undefined | null, runtime: string, canPing: boolean)
+  /** The WebSocket URL of each endpoint, in the order to try them. */
+  get urls(): Array<string>
+  /** How long opening each endpoint's WebSocket may take (the login is the session's own timer). */
+  get connectTimeoutMs(): number
+  /** The PEM CA given in the options (`wss://` with a private CA), for a driver that can use it. */
+  get tlsCa(): string | null
+  /**
+   * The PEM client certificate chain and key given in the options, for a driver that can use
+   * them.
+   */
+  get tlsCert(): string | null
+  get tlsKey(): string | null
+  /** `false` when the options accept any server certificate (`rejectUnauthorized: false`). */
+  get tlsVerify(): boolean
+  /** The timezone of the DSN or the options, if one was set (results' Arrow timestamps). */
+  get timezone(): string | null
+  /** No call can be made any more: closed, or the server went away. */
+  get isClosed(): boolean
+  /** The driver can drop the socket: the goodbye is over, or the peer is gone. */
+  get isFinished(): boolean
+  /** Logs in on the open socket; completes with `Connected`. */
+  connect(nowMs: number): number
+  /** Frees open results, closes statements and queues the goodbye (bounded by a timer). */
+  close(nowMs: number): void
+  /**
+   * `call` must complete within `timeoutMs` (absent: the connection's `requestTimeoutMs`) of
+   * `nowMs`, or it completes with a TimeoutError and what it holds on the server is freed.
+   * The driver calls it right after starting the call.
+   */
+  setDeadline(call: number, nowMs: number, timeoutMs?: number | undefined | null): void
+  /** The caller went away: whatever the call's reply produces is freed when it arrives. */
+  cancel(call: number): void
+  pollTransmit(): NativeFrame | null
+  handleText(text: string): void
+  handleBinary(data: Uint8Array): void
+  /** The answer to a keepalive ping arrived. */
+  handlePong(data: Uint8Array): void
+  /** The socket is gone: every pending call fails with a ConnectionError naming `reason`. */
+  handleDisconnect(reason: string): void
+  /** When `handleTimeout` is due next (ms since the driver's origin); null when no timer is armed. */
+  pollTimeout(): number | null
+  handleTimeout(nowMs: number): void
+  /** The next completion or event, or null. */
+  pollEvent(): NativeSessionEvent | null
+  /** The next thing the driver must do with its socket (reconnects are the session's decisions). */
+  pollSocket(): NativeSocketCommand | null
+  /** The socket asked for with `Open` is open: the session logs in on it. */
+  handleSocketOpened(nowMs: number): void
+  /**
+   * The socket asked for could not be opened: the session tries the next endpoint, backs off,
+   * or gives up.
+   */
+  handleSocketFailed(nowMs: number, reason: string): void
+  /**
+   * Panics on purpose, so tests can check what a panic inside the module does to a connection
+   * (in the WebAssembly build: a trap that closes it). Not part of the public API.
+   */
+  __panicForTests(): void
+  /** The number of `?` placeholders in `sql` (outside quotes and comments); no I/O. */
+  placeholders(sql: string): number
+  get serverVersion(): string
+  query(sql: string, reqId?: bigint | undefined | null): number
+  fetchBlock(resultId: bigint): number
+  freeResult(resultId: bigint): void
+  stmt2Init(singleStbInsert: boolean, singleTableBindOnce: boolean): number
+  stmt2Prepare(stmtId: bigint, sql: string): number
+  /** Values are read out of JS memory now; the session checks them against the placeholders. */
+  stmt2Bind(stmtId: bigint, tables: Array<NativeBindTable>): number
+  stmt2Exec(stmtId: bigint): number
+  stmt2Result(stmtId: bigint): number
+  stmt2Close(stmtId: bigint): number
+  stmtInit(): number
+  stmtPrepare(stmtId: bigint, sql: string): number
+  stmtSetTableName(stmtId: bigint, name: string): number
+  stmtSetTags(stmtId: bigint, tags: Array<NativeBindColumn>): number
+  stmtBind(stmtId: bigint, columns: Array<NativeBindColumn>): number
+  stmtAddBatch(stmtId: bigint): number
+  stmtExec(stmtId: bigint): number
+  stmtTagFields(stmtId: bigint): number
+  stmtColFields(stmtId: bigint): number
+  stmtUseResult(stmtId: bigint): number
+  stmtClose(stmtId: bigint): number
+  schemalessInsert(lines: Array<string>, options: NativeSchemalessOptions): number
+}
+
 /** A stmt v1 statement on the server. Every call takes `timeoutMs` and `abort` last. */
 export declare class NativeStmt {
   /** Resolves to whether the statement is an insert. */
@@ -333,11 +427,31 @@ export interface NativeEvent {
   error?: string
 }
 
+/** A frame for the driver to send. */
+export type NativeFrame =
+  | { kind: 'Text'; text: string }
+  | { kind: 'Binary'; data: Uint8Array }
+  | { kind: 'Close' }
+  | { kind: 'Ping'; data: Uint8Array }
+
 /** A `(topic, vgroup)` pair. */
 export interface NativePartition {
   topic: string
   vgroupId: number
 }
+
+/** What a completed call produced. */
+export type NativeReply =
+  | { kind: 'Connected'; serverVersion: string }
+  | { kind: 'Query'; resultId: bigint; hasRows: boolean; packed: Uint8Array }
+  | { kind: 'Batch'; packed: Uint8Array }
+  | { kind: 'StmtInit'; stmtId: bigint }
+  | { kind: 'Stmt2Prepared'; prepared: NativeStmt2Prepared }
+  | { kind: 'StmtPrepared'; isInsert: boolean }
+  | { kind: 'StmtFields'; fields: Array<NativeStmtField> }
+  | { kind: 'Affected'; rows: number }
+  | { kind: 'Done' }
+  | { kind: 'Schemaless'; affectedRows: number }
 
 /** Options of `schemalessInsert`. */
 export interface NativeSchemalessOptions {
@@ -347,6 +461,22 @@ export interface NativeSchemalessOptions {
   reqId?: bigint
   tableNameKey?: string
 }
+
+/**
+ * What the session reports: a call's completion (`reply`, or `error` as `"<Class>: [0xCODE]
+ * text"`, what the tokio-driven classes reject with, parsed by `src/errors.ts`), or an event of
+ * the connection's life (the same as the tokio driver's `NativeEvent`s).
+ */
+export type NativeSessionEvent =
+  | { kind: 'Completed'; call: number; reply?: NativeReply; error?: string }
+  | { kind: 'Reconnecting'; attempt: number; delayMs: number; reason: string }
+  | { kind: 'Reconnected'; attempt: number; endpoint: string }
+  | { kind: 'Closed'; error?: string }
+
+/** What the session asks of the driver's socket. */
+export type NativeSocketCommand =
+  | { kind: 'Open'; url: string }
+  | { kind: 'Close' }
 
 export interface NativeStmt2Prepared {
   isInsert: boolean
@@ -423,6 +553,9 @@ export declare const enum SmlProtocol {
 }
 
 export declare function startTestServer(options?: NativeTestServerOptions | undefined | null): Promise<NativeTestServer>
+
+/** The message of the last Rust panic (then forgotten), for the driver's error after a trap. */
+export declare function takePanicMessage(): string | null
 
 /** TDengine wire type ids (protocol reference §4.1). */
 export declare const enum TypeId {

@@ -67,6 +67,11 @@ export function sessionDriven(
     restClient: () => {
       throw restUnavailable()
     },
+    consumerConfig: () => {
+      throw new NotSupportedError(
+        `TMQ consumers are not available in ${runtimeName()}, where taosjs runs as WebAssembly: the JavaScript driver carries queries, statements and schemaless writes, not yet a consumer's /rest/tmq conversation. Use the native addon where it loads`,
+      )
+    },
     startTestServer,
     // As the addon's `__panicForTests`: what a Rust panic inside the module becomes (not public).
     __panicForTests: async () => {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::session::SessionCtx;
 use crate::statement::{BoundTable, PreparedStmt};
-use crate::topic::{TmqConsumer, TopicBatch};
+use crate::topic::{TmqConsumer, TopicBatch, TopicLogMessage};
 use crate::types::{code, Outcome, TdError, Value};
 
 pub trait SqlBackend: Send + Sync + 'static {
@@ -63,6 +63,23 @@ pub trait SqlBackend: Send + Sync + 'static {
     /// A topic's kind: `column` (AS SELECT), `db` (AS DATABASE) or `stable` (AS STABLE); `None`
     /// if it does not exist. Messages of `db` and `stable` topics may carry table names.
     fn topic_kind(&self, _topic: &str) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether a topic was created `WITH META` (its messages come from the database's log,
+    /// [`SqlBackend::topic_log`]; its offsets are log versions).
+    fn topic_with_meta(&self, _topic: &str) -> bool {
+        false
+    }
+
+    /// TMQ, topics `WITH META`: the next message from log version `from` on (see
+    /// `Engine::topic_log`).
+    fn topic_log(&self, _topic: &str, _from: i64, _batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
+        Err(TdError::new(code::MND_TOPIC_NOT_EXIST, "Topic not exist"))
+    }
+
+    /// TMQ, topics `WITH META`: the version the log's next entry will get (`None`: no topic).
+    fn topic_log_end(&self, _topic: &str) -> Option<i64> {
         None
     }
 

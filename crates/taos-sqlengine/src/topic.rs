@@ -38,3 +38,23 @@ pub struct TmqConsumer {
     pub up_time_ms: i64,
     pub subscribe_time_ms: i64,
 }
+
+/// A message of a topic `WITH META`: what `Engine::topic_log` hands out.
+#[derive(Debug, Clone)]
+pub struct TopicLogMessage {
+    pub db: String,
+    /// Log version of its first entry, and the version after its last (where the consumer
+    /// goes on).
+    pub version: i64,
+    pub next: i64,
+    pub body: TopicLogBody,
+}
+
+#[derive(Debug, Clone)]
+pub enum TopicLogBody {
+    /// Metadata changes (message type 2), each as `fetch_json_meta` shows it.
+    Meta(Vec<serde_json::Value>),
+    /// Rows (message type 1), with the JSON meta of the child tables the statements that
+    /// wrote them created: the first child and a `createList` of all (message type 3).
+    Data { batches: Vec<TopicBatch>, created: Option<serde_json::Value> },
+}

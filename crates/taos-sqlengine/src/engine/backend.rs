@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::backend::SqlBackend;
 use crate::session::SessionCtx;
 use crate::statement::{BoundTable, PreparedStmt};
-use crate::topic::{TmqConsumer, TopicBatch};
+use crate::topic::{TmqConsumer, TopicBatch, TopicLogMessage};
 use crate::types::{code, Outcome, TdError, Value};
 
 use super::schemaless::SmlProtocol;
@@ -22,6 +22,15 @@ impl SqlBackend for Engine {
         max_rows: usize,
     ) -> Result<Vec<TopicBatch>, TdError> {
         Engine::topic_rows(self, topic, after, max_rows)
+    }
+    fn topic_with_meta(&self, topic: &str) -> bool {
+        Engine::topic(self, topic).is_some_and(|t| t.with_meta)
+    }
+    fn topic_log(&self, topic: &str, from: i64, batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
+        Engine::topic_log(self, topic, from, batch_meta)
+    }
+    fn topic_log_end(&self, topic: &str) -> Option<i64> {
+        Engine::topic_log_end(self, topic)
     }
     fn topic_kind(&self, topic: &str) -> Option<&'static str> {
         Engine::topic(self, topic).map(|t| t.kind)

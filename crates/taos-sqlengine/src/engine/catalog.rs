@@ -29,6 +29,8 @@ pub struct Topic {
     pub sql: String,
     pub source: crate::sql::ast::TopicSource,
     pub create_time_ms: i64,
+    /// `WITH META`: the topic delivers the database's log, metadata changes included.
+    pub with_meta: bool,
 }
 
 /// The system databases: `information_schema`, `performance_schema`.
@@ -154,6 +156,8 @@ pub struct Database {
     pub tables: HashMap<String, Table>,
     /// Creation counter: SHOW TABLES and super-table scans follow creation order.
     pub next_seq: u64,
+    /// The vgroup's write-ahead log: what topics `WITH META` deliver.
+    pub wal: super::wal::Wal,
 }
 
 impl Database {
@@ -167,6 +171,7 @@ impl Database {
             stables: HashMap::new(),
             tables: HashMap::new(),
             next_seq: 0,
+            wal: Default::default(),
         }
     }
 

@@ -66,19 +66,37 @@ impl Writes {
 
     fn apply(self, cat: &mut Catalog) -> u64 {
         let mut affected = 0;
+        // what the statement logs, per database: tables written (ts range) and children created
+        let mut logged: Vec<(String, Vec<(String, i64, i64)>, Vec<serde_json::Value>)> = Vec::new();
         for w in self.list {
             let Some(db) = cat.dbs.get_mut(&w.db) else {
                 continue;
             };
+            let li = match logged.iter().position(|l| l.0 == w.db) {
+                Some(i) => i,
+                None => {
+                    logged.push((w.db.clone(), Vec::new(), Vec::new()));
+                    logged.len() - 1
+                }
+            };
             if let Some((stable, tags)) = w.create {
                 if !db.tables.contains_key(&w.table) {
                     create_child(db, &w.table, &stable, tags, &Default::default());
+                    logged[li].2.extend(crate::engine::wal::child_item(db, &w.table));
                 }
             }
             if let Some(t) = db.tables.get_mut(&w.table) {
                 let merged = TableData::merge_pending(w.rows, t.data.composite_key);
                 affected += merged.len() as u64;
+                if let (Some(first), Some(last)) = (merged.first(), merged.last()) {
+                    logged[li].1.push((w.table.clone(), first.ts, last.ts));
+                }
                 t.data.upsert(merged);
+            }
+        }
+        for (db, tables, created) in logged {
+            if let Some(db) = cat.dbs.get_mut(&db) {
+                db.log_rows(tables, created);
             }
         }
         affected
@@ -406,6 +424,7 @@ pub(super) fn insert_values(
 ) -> Result<u64, TdError> {
     let key = super::catalog::db_key(cat, dbname);
     let db = cat.dbs.get_mut(&key).ok_or_else(db_not_exist)?;
+    let mut created = Vec::new();
     let schema: Vec<ColumnSchema> = match db.tables.get(table) {
         Some(t) => db.columns_of(t).to_vec(),
         None => {
@@ -423,6 +442,7 @@ pub(super) fn insert_values(
             let cols = st.columns.clone();
             let stname = st.name.clone();
             create_child(db, table, &stname, tags, &Default::default());
+            created.extend(crate::engine::wal::child_item(db, table));
             cols
         }
     };
@@ -456,11 +476,14 @@ pub(super) fn insert_values(
         pending.push(row);
     }
     let mut n = 0;
+    let mut range = None;
     if let Some(t) = db.tables.get_mut(table) {
         let merged = TableData::merge_pending(pending, t.data.composite_key);
         n = merged.len() as u64;
+        range = merged.first().zip(merged.last()).map(|(a, b)| (table.to_string(), a.ts, b.ts));
         t.data.upsert(merged);
     }
+    db.log_rows(range.into_iter().collect(), created);
     Ok(n)
 }
 

@@ -44,6 +44,7 @@ mod stmt;
 mod time;
 mod topic;
 mod users;
+mod wal;
 
 use crate::session::SessionCtx;
 use crate::sql::ast::Statement;

@@ -570,6 +570,7 @@ impl Engine {
             ensure_stable(dbm, p)?;
         }
         let mut per_table: Vec<(String, Vec<PendingRow>)> = Vec::new();
+        let mut created = Vec::new();
         for p in &points {
             let name = child_name(p, table_name_key);
             let st = dbm
@@ -596,6 +597,7 @@ impl Engine {
                         })
                         .collect();
                     super::ddl::table::create_child(dbm, &name, &st.name, tags, &Default::default());
+                    created.extend(super::wal::child_item(dbm, &name));
                 }
             }
             let ts = (p.ts_ns.unwrap_or(now_ns) / per_ns) as i64;
@@ -613,13 +615,18 @@ impl Engine {
             }
         }
         let mut affected = 0;
+        let mut logged = Vec::new();
         for (name, rows) in per_table {
             let merged = TableData::merge_pending(rows, false);
             affected += merged.len() as u64;
+            if let (Some(a), Some(b)) = (merged.first(), merged.last()) {
+                logged.push((name.clone(), a.ts, b.ts));
+            }
             if let Some(t) = dbm.tables.get_mut(&name) {
                 t.data.upsert(merged);
             }
         }
+        dbm.log_rows(logged, created);
         Ok((affected, total))
     }
 }

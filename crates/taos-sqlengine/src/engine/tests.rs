@@ -899,11 +899,11 @@ fn stmt2_json_tag_quoted_twice_is_refused_at_bind() {
 }
 
 #[test]
-fn topics_with_meta_are_refused_by_name_and_live_consumers_guard_their_topics() {
+fn topics_only_meta_are_refused_by_name_and_live_consumers_guard_their_topics() {
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
     ok(&e, None, "create database d");
     ok(&e, Some("d"), "create stable st (ts timestamp, v int) tags (g int)");
-    for sql in ["create topic m with meta as database d", "create topic m only meta as stable d.st"] {
+    for sql in ["create topic m only meta as stable d.st", "create topic m with meta as select * from d.st"] {
         let err = run(&e, None, sql).unwrap_err();
         assert_eq!(err.code, crate::types::code::OPS_NOT_SUPPORT, "{sql}");
         assert!(err.message.contains("META"), "{}", err.message);
@@ -929,4 +929,79 @@ fn topics_with_meta_are_refused_by_name_and_live_consumers_guard_their_topics() 
     e.tmq_unsubscribed(0x2a, false);
     assert_eq!(rows(&e, "d", "show consumers").num_rows(), 0);
     ok(&e, None, "drop topic t");
+}
+
+/// Reads a topic `WITH META` message by message: (message type, JSON meta, tables and row counts).
+fn read_log(e: &Engine, topic: &str, batch_meta: bool) -> Vec<(u8, Option<serde_json::Value>, Vec<(String, usize, usize)>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(m) = e.topic_log(topic, at, batch_meta).unwrap() {
+        assert!(m.version >= at && m.next > m.version);
+        at = m.next;
+        out.push(match m.body {
+            crate::topic::TopicLogBody::Meta(metas) => (2, Some(serde_json::Value::Array(metas)), vec![]),
+            crate::topic::TopicLogBody::Data { batches, created } => (
+                if created.is_some() { 3 } else { 1 },
+                created,
+                batches.iter().map(|b| (b.table.clone(), b.rows.num_rows(), b.rows.fields.len())).collect(),
+            ),
+        });
+    }
+    out
+}
+
+#[test]
+fn topics_with_meta_deliver_the_database_log_in_order() {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    ok(&e, None, "create database d");
+    ok(&e, Some("d"), "create stable stb (ts timestamp, v int) tags (t int)");
+    ok(&e, None, "create topic dt with meta as database d");
+    ok(&e, None, "create topic st with meta as stable d.stb");
+    for sql in [
+        "create table d.ct1 using d.stb tags (1)",
+        "insert into d.ct1 values (1700000000000, 1) (1700000000001, 2)",
+        "alter stable d.stb add column w varchar(8)",
+        "insert into d.ct1 values (1700000000002, 3, 'x')",
+        "create table d.nt (ts timestamp, a int)",
+        "insert into d.nt values (1700000000000, 100)",
+        "create table d.ct9 using d.stb tags (9)",
+        "drop table d.ct9",
+        "drop table d.nt",
+        "insert into d.ca using d.stb tags (1) values (1700000000000, 1, 'a') (1700000000001, 2, 'b')",
+        "insert into d.cb using d.stb tags (2) values (1700000000000, 1, 'a') d.cc using d.stb tags (3) values (1700000000000, 1, 'a')",
+    ] {
+        ok(&e, None, sql);
+    }
+    let types = |log: &[(u8, Option<serde_json::Value>, Vec<(String, usize, usize)>)]| log.iter().map(|m| m.0).collect::<Vec<_>>();
+    // one meta per message; the rows of `nt`, dropped before being read, are skipped
+    let log = read_log(&e, "dt", false);
+    assert_eq!(types(&log), [2, 2, 1, 2, 1, 2, 2, 2, 2, 3]);
+    let meta = |i: usize| log[i].1.as_ref().unwrap()[0].clone();
+    assert_eq!(meta(0)["tableType"], "super");
+    assert_eq!(meta(0)["columns"][0], serde_json::json!({"name": "ts", "type": 9, "isPrimarykey": false, "encode": "delta-i", "compress": "lz4", "level": "medium"}));
+    assert_eq!(meta(0)["tags"], serde_json::json!([{"name": "t", "type": 4}]));
+    assert_eq!(meta(1), serde_json::json!({"type": "create", "tableType": "child", "tableName": "ct1", "using": "stb", "tagNum": 1, "tags": [{"name": "t", "type": 4, "value": 1}], "createList": []}));
+    assert_eq!(log[2].2, [("ct1".to_string(), 2, 2)], "rows keep the columns they were written with");
+    assert_eq!(meta(3), serde_json::json!({"type": "alter", "tableType": "super", "tableName": "stb", "alterType": 5, "colName": "w", "colType": 8, "colLength": 8}));
+    assert_eq!(log[4].2, [("ct1".to_string(), 1, 3)]);
+    assert_eq!(meta(5)["tableType"], "normal");
+    assert_eq!(meta(5)["tags"], serde_json::json!([]));
+    assert_eq!(meta(7), serde_json::json!({"type": "drop", "tableNameList": ["ct9"]}));
+    assert_eq!(meta(8), serde_json::json!({"type": "drop", "tableNameList": ["nt"]}));
+    // both auto-create inserts make one data+meta message: the first child, and all three
+    let created = log[9].1.as_ref().unwrap();
+    assert_eq!(created["tableName"], "ca");
+    let list: Vec<_> = created["createList"].as_array().unwrap().iter().map(|c| c["tableName"].clone()).collect();
+    assert_eq!(list, ["ca", "cb", "cc"]);
+    assert_eq!(log[9].2.iter().map(|b| (b.0.as_str(), b.1)).collect::<Vec<_>>(), [("ca", 2), ("cb", 1), ("cc", 1)]);
+    // batched: consecutive metas in one message; a skipped insert still ends a batch
+    let batched = read_log(&e, "dt", true);
+    assert_eq!(types(&batched), [2, 1, 2, 1, 2, 2, 3]);
+    assert_eq!(batched[0].1.as_ref().unwrap().as_array().unwrap().len(), 2);
+    assert_eq!(batched[5].1.as_ref().unwrap().as_array().unwrap().len(), 3);
+    // the stable topic: no normal table
+    let stable = read_log(&e, "st", true);
+    assert_eq!(types(&stable), [2, 1, 2, 1, 2, 3]);
+    assert_eq!(e.topic_log_end("dt"), Some(12));
+    assert!(e.topic_log("dt", 12, true).unwrap().is_none());
 }

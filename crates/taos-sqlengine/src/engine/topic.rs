@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
-use crate::topic::TopicBatch;
+use crate::topic::{TopicBatch, TopicLogBody, TopicLogMessage};
+
+use super::wal::{LoggedRows, WalItem};
 use crate::types::{code, TdError};
 
 use super::catalog::{resolve_db, Catalog, TableKind, Topic};
@@ -23,6 +25,33 @@ impl Engine {
         topic: &str,
         after: &HashMap<String, i64>,
         max_rows: usize,
+    ) -> Result<Vec<TopicBatch>, TdError> {
+        let mut budget = max_rows.max(1);
+        self.topic_batches(topic, &mut |table, ts_data| {
+            if budget == 0 {
+                return None;
+            }
+            let pending = match after.get(table) {
+                Some(&a) => ts_data.len() - ts_data.partition_point(|&x| x <= a),
+                None => ts_data.len(),
+            };
+            if pending == 0 {
+                return None;
+            }
+            // only the next `budget` timestamps of this table
+            let start = ts_data.len() - pending;
+            let end = (start + budget).min(ts_data.len());
+            budget = budget.saturating_sub(end - start);
+            Some((start, end))
+        })
+    }
+
+    /// The topic's rows of each table it covers (in creation order) whose timestamps
+    /// `pick(table, timestamps)` selects (as an index range), run through the topic's query.
+    fn topic_batches(
+        &self,
+        topic: &str,
+        pick: &mut dyn FnMut(&str, &[i64]) -> Option<(usize, usize)>,
     ) -> Result<Vec<TopicBatch>, TdError> {
         let t = self
             .topic(topic)
@@ -110,11 +139,7 @@ impl Engine {
             ..Default::default()
         };
         let mut out = Vec::new();
-        let mut budget = max_rows.max(1);
         for (table, stable, mut sel, order_by) in plans {
-            if budget == 0 {
-                break;
-            }
             let Some(tbl) = db.tables.get(&table) else {
                 continue;
             };
@@ -124,17 +149,9 @@ impl Engine {
                 .map(|c| c.name.clone())
                 .unwrap_or_else(|| "ts".into());
             let ts_data = &tbl.data.ts;
-            let from = after.get(&table).copied();
-            let pending = match from {
-                Some(a) => ts_data.len() - ts_data.partition_point(|&x| x <= a),
-                None => ts_data.len(),
-            };
-            if pending == 0 {
+            let Some((start, end)) = pick(&table, ts_data).filter(|(a, b)| a < b) else {
                 continue;
-            }
-            // only the next `budget` timestamps of this table
-            let start = ts_data.len() - pending;
-            let end = (start + budget).min(ts_data.len());
+            };
             let (lo, hi) = (ts_data[start], ts_data[end - 1]);
             let col = || {
                 Box::new(Expr::Column {
@@ -171,7 +188,6 @@ impl Engine {
                 limit: None,
             };
             let rows = run_query(self, &cat, &ctx, &q)?;
-            budget = budget.saturating_sub(end - start);
             // a batch whose rows were all filtered out still reports the progress (`last_ts`)
             out.push(TopicBatch {
                 db: t.db.clone(),
@@ -184,6 +200,103 @@ impl Engine {
         Ok(out)
     }
 }
+
+impl Engine {
+    /// The next message of a topic `WITH META` from log version `from` on: consecutive
+    /// metadata changes (all of them with `batch_meta`, else one), or the rows of consecutive
+    /// statements (with the child tables they created). Rows of tables dropped since are
+    /// skipped, as TDengine does; a stable topic sees only its super table and children.
+    /// `None` when nothing is left to deliver.
+    pub fn topic_log(&self, topic: &str, from: i64, batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
+        let t = self.topic(topic).ok_or_else(|| err(993, "Topic not exist"))?;
+        let only_stable = match &t.source {
+            TopicSource::Stable { name, .. } => Some(name.name.clone()),
+            _ => None,
+        };
+        let concerns = |stable: Option<&str>| only_stable.as_deref().is_none_or(|s| stable == Some(s));
+        let mut metas = Vec::new();
+        // per table: timestamp range, and the fewest columns its rows were written with
+        let mut ranges: HashMap<String, (i64, i64, usize)> = HashMap::new();
+        let mut created = Vec::new();
+        let mut first = None;
+        let mut next = from;
+        {
+            let cat = self.read();
+            let db = cat.dbs.get(&t.db).ok_or_else(db_not_exist)?;
+            for e in db.wal.since(from) {
+                match &e.item {
+                    WalItem::Meta { stable, json } => {
+                        if !ranges.is_empty() {
+                            break;
+                        }
+                        next = e.version + 1;
+                        if concerns(stable.as_deref()) {
+                            first.get_or_insert(e.version);
+                            metas.push(json.clone());
+                            if !batch_meta {
+                                break;
+                            }
+                        }
+                    }
+                    WalItem::Rows { tables, created: made } => {
+                        if !metas.is_empty() || ranges.len() >= MAX_LOG_TABLES {
+                            break;
+                        }
+                        next = e.version + 1;
+                        let live: Vec<&LoggedRows> = tables
+                            .iter()
+                            .filter(|w| db.tables.contains_key(&w.table) && concerns(db.stable_of(&w.table).as_deref()))
+                            .collect();
+                        if live.is_empty() {
+                            continue;
+                        }
+                        first.get_or_insert(e.version);
+                        for w in live {
+                            let r = ranges.entry(w.table.clone()).or_insert((w.lo, w.hi, w.columns));
+                            *r = (r.0.min(w.lo), r.1.max(w.hi), r.2.min(w.columns));
+                        }
+                        created.extend(made.iter().filter(|c| concerns(c["using"].as_str())).cloned());
+                    }
+                }
+            }
+        }
+        let Some(version) = first else { return Ok(None) };
+        let body = if !metas.is_empty() {
+            TopicLogBody::Meta(metas)
+        } else {
+            let batches = self.topic_batches(topic, &mut |table, ts| {
+                let &(lo, hi, _) = ranges.get(table)?;
+                Some((ts.partition_point(|&x| x < lo), ts.partition_point(|&x| x <= hi)))
+            })?;
+            let mut batches: Vec<TopicBatch> = batches.into_iter().filter(|b| b.rows.num_rows() > 0).collect();
+            // rows carry the columns their table had when they were written
+            for b in &mut batches {
+                if let Some(&(.., n)) = ranges.get(&b.table) {
+                    if n > 0 && n < b.rows.fields.len() {
+                        b.rows.fields.truncate(n);
+                        b.rows.columns.truncate(n);
+                    }
+                }
+            }
+            if batches.is_empty() && created.is_empty() {
+                return Ok(None);
+            }
+            let created = created.first().map(|c| super::wal::create_child_json(c, created.clone()));
+            TopicLogBody::Data { batches, created }
+        };
+        Ok(Some(TopicLogMessage { db: t.db, version, next, body }))
+    }
+
+    /// Where a topic's log ends (the version its next entry will get), `None` if the topic
+    /// does not exist.
+    pub fn topic_log_end(&self, topic: &str) -> Option<i64> {
+        let t = self.topic(topic)?;
+        Some(self.read().dbs.get(&t.db)?.wal.end())
+    }
+}
+
+/// Tables whose rows one data message of a topic `WITH META` carries, at most.
+const MAX_LOG_TABLES: usize = 1024;
 
 /// How long `drop topic` answers 1007 after a subscribed consumer's socket closed (TDengine
 /// rebalances its vgroups; recorded: 1–3 s, sometimes not at all).
@@ -214,7 +327,8 @@ impl Engine {
 
 /// `CREATE TOPIC`: a topic on a database, a super table (optionally filtered) or a plain
 /// projection query (aggregates, windows, grouping, ordering and limits are refused with 9785).
-/// Topics `WITH META` / `ONLY META` are refused (0x0100): this server delivers no meta messages.
+/// Topics `WITH META` deliver the database's log ([`Engine::topic_log`]); `ONLY META` is
+/// refused (0x0100).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn create_topic(
     engine: &Engine,
@@ -226,10 +340,10 @@ pub(super) fn create_topic(
     meta: Option<&'static str>,
     source: TopicSource,
 ) -> Result<(), TdError> {
-    if let Some(meta) = meta {
+    if meta == Some("ONLY META") {
         return Err(err(
             code::OPS_NOT_SUPPORT,
-            format!("Operation not supported: topics {meta} (meta messages) are not served by the embedded test server"),
+            "Operation not supported: topics ONLY META are not served by the embedded test server",
         ));
     }
     if cat.topics.contains_key(&name) {
@@ -251,6 +365,12 @@ pub(super) fn create_topic(
                 return Err(err(code::MND_STB_NOT_EXIST, "STable not exist"));
             }
             (d.name.clone(), "stable")
+        }
+        TopicSource::Query(_) if meta.is_some() => {
+            return Err(err(
+                code::OPS_NOT_SUPPORT,
+                "Operation not supported: topics WITH META on a query (TDengine takes them on a database or a super table)",
+            ));
         }
         TopicSource::Query(q) => {
             let invalid = || err(9785, "Invalid topic query");
@@ -285,6 +405,7 @@ pub(super) fn create_topic(
             sql: text,
             source,
             create_time_ms: chrono::Utc::now().timestamp_millis(),
+            with_meta: meta.is_some(),
         },
     );
     Ok(())

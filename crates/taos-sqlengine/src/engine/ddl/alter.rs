@@ -113,6 +113,7 @@ fn alter_stable(db: &mut Database, stname: &str, action: AlterAction) -> Result<
                 return Err(err(ecode::ONE_BLOB, "only one blob column allowed"));
             }
             name_taken(st, &cs.name)?;
+            db.wal.meta(Some(stname), crate::engine::wal::add_column_json("super", stname, &cs));
             st.no_sma.push(cs.name.clone());
             st.columns.push(cs);
             child_data(&mut db.tables, &|t| {
@@ -336,9 +337,11 @@ fn alter_table(
             if cs.ty == DataType::Blob && columns.iter().any(|x| x.ty == DataType::Blob) {
                 return Err(err(ecode::ONE_BLOB, "only one blob column allowed"));
             }
+            let logged = crate::engine::wal::add_column_json("normal", name, &cs);
             if let TableKind::Normal { columns } = &mut t.kind {
                 columns.push(cs);
             }
+            db.wal.meta(None, logged);
             let n = t.data.len();
             t.data.cols.push(vec![Value::Null; n]);
             Ok(())

@@ -106,6 +106,7 @@ pub(crate) fn run_ddl(
                 return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
             }
             let seq = db.seq();
+            db.wal.meta(Some(&name.name), crate::engine::wal::create_table_json("super", &name.name, &cols, &tags));
             let mut st = STable::new(name.name.clone(), cols, tags, seq);
             st.comment = options.comment;
             st.keep = options.keep;
@@ -131,6 +132,7 @@ pub(crate) fn run_ddl(
                 return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
             }
             let seq = db.seq();
+            db.wal.meta(None, crate::engine::wal::create_table_json("normal", &name.name, &cols, &[]));
             db.tables.insert(
                 name.name.clone(),
                 Table {
@@ -171,6 +173,7 @@ pub(crate) fn run_ddl(
             for (dbname, name, stable, tags, options) in prepared {
                 if let Some(db) = cat.dbs.get_mut(&dbname) {
                     create_child(db, &name, &stable, tags, options);
+                    db.log_child_created(&name);
                 }
             }
             Ok(())
@@ -184,14 +187,17 @@ pub(crate) fn run_ddl(
                     db.tables.retain(
                         |_, t| !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == n.name),
                     );
+                    db.wal.meta(Some(&n.name), crate::engine::wal::drop_stable_json(&n.name));
                     users::forget(cat, &dbname, Some(&n.name));
                     continue;
                 }
+                let stable = db.stable_of(&n.name);
                 if db.tables.remove(&n.name).is_none() {
                     if !if_exists {
                         return Err(table_not_exist());
                     }
                 } else {
+                    db.wal.meta(stable.as_deref(), crate::engine::wal::drop_table_json(&n.name));
                     users::forget(cat, &dbname, Some(&n.name));
                 }
             }
@@ -208,6 +214,7 @@ pub(crate) fn run_ddl(
             db.tables.retain(
                 |_, t| !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == name.name),
             );
+            db.wal.meta(Some(&name.name), crate::engine::wal::drop_stable_json(&name.name));
             let dbname = db.name.clone();
             users::forget(cat, &dbname, Some(&name.name));
             Ok(())

@@ -1,0 +1,178 @@
+//! A database's write-ahead log (one vgroup per database here): versioned metadata changes and
+//! the rows each statement wrote, in the order they were applied. Topics `WITH META` read it;
+//! a log version is their offset.
+
+use serde_json::{json, Value as Json};
+
+use super::catalog::{ColumnSchema, Database, TableKind};
+use super::meta::encode_defaults;
+use crate::types::{DataType, Value};
+
+#[derive(Debug, Default)]
+pub struct Wal {
+    entries: Vec<WalEntry>,
+    next: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct WalEntry {
+    pub version: i64,
+    pub item: WalItem,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum WalItem {
+    /// A metadata change as `fetch_json_meta` shows it, and the super table it concerns.
+    Meta { stable: Option<String>, json: Json },
+    /// The rows one statement wrote, per table; and the child tables the statement created
+    /// on the way (`createList` items).
+    Rows { tables: Vec<LoggedRows>, created: Vec<Json> },
+}
+
+/// Rows one statement wrote into one table.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedRows {
+    pub table: String,
+    /// Smallest and largest timestamp written.
+    pub lo: i64,
+    pub hi: i64,
+    /// How many columns the table had then: a column added later is not in these rows.
+    pub columns: usize,
+}
+
+impl Wal {
+    /// The version the next entry gets (a topic's `end`).
+    pub fn end(&self) -> i64 {
+        self.next
+    }
+
+    /// Entries from `version` on.
+    pub(crate) fn since(&self, version: i64) -> &[WalEntry] {
+        let i = self.entries.partition_point(|e| e.version < version);
+        &self.entries[i..]
+    }
+
+    fn push(&mut self, item: WalItem) {
+        self.entries.push(WalEntry { version: self.next, item });
+        self.next += 1;
+    }
+
+    pub(crate) fn meta(&mut self, stable: Option<&str>, json: Json) {
+        self.push(WalItem::Meta { stable: stable.map(str::to_string), json });
+    }
+
+
+}
+
+/// Bytes a variable-length column declares (`length` in JSON meta).
+fn declared_length(c: &ColumnSchema) -> Option<u32> {
+    matches!(c.ty, DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry)
+        .then_some(c.len)
+}
+
+fn column_json(c: &ColumnSchema) -> Json {
+    let (encode, compress) = encode_defaults(c.ty);
+    let mut o = json!({"name": c.name, "type": c.ty.id(), "isPrimarykey": c.primary_key,
+        "encode": encode, "compress": compress, "level": "medium"});
+    if let Some(n) = declared_length(c) {
+        o["length"] = json!(n);
+    }
+    o
+}
+
+fn tag_json(c: &ColumnSchema, value: Option<&Value>) -> Json {
+    let mut o = json!({"name": c.name, "type": c.ty.id()});
+    if let Some(n) = declared_length(c) {
+        o["length"] = json!(n);
+    }
+    if let Some(v) = value {
+        o["value"] = match v {
+            Value::Null => Json::Null,
+            Value::Bool(b) => json!(b),
+            Value::Int(i) | Value::Timestamp(i) => json!(i),
+            Value::UInt(u) => json!(u),
+            Value::Float(f) => json!(f),
+            Value::Double(d) => json!(d),
+            Value::Str(s) => json!(s),
+            other => json!(super::meta::value_text(other, false)),
+        };
+    }
+    o
+}
+
+/// `create stable` / `create table` (normal).
+pub(crate) fn create_table_json(table_type: &str, name: &str, columns: &[ColumnSchema], tags: &[ColumnSchema]) -> Json {
+    json!({"type": "create", "tableType": table_type, "tableName": name,
+        "columns": columns.iter().map(column_json).collect::<Vec<_>>(),
+        "tags": tags.iter().map(|t| tag_json(t, None)).collect::<Vec<_>>()})
+}
+
+/// A child table as a `createList` item (no `type`/`tableType`), `None` if `name` is not one.
+pub(crate) fn child_item(db: &Database, name: &str) -> Option<Json> {
+    let t = db.tables.get(name)?;
+    let TableKind::Child { stable, tags } = &t.kind else { return None };
+    let st = db.stables.get(stable)?;
+    Some(json!({"tableName": name, "using": stable, "tagNum": st.tags.len(),
+        "tags": st.tags.iter().zip(tags).map(|(c, v)| tag_json(c, Some(v))).collect::<Vec<_>>()}))
+}
+
+/// `create table … using`: the child, with the `createList` given.
+pub(crate) fn create_child_json(item: &Json, create_list: Vec<Json>) -> Json {
+    let mut o = json!({"type": "create", "tableType": "child"});
+    if let Some(fields) = item.as_object() {
+        for (k, v) in fields {
+            o[k] = v.clone();
+        }
+    }
+    o["createList"] = Json::Array(create_list);
+    o
+}
+
+/// `alter … add column`.
+pub(crate) fn add_column_json(table_type: &str, table: &str, c: &ColumnSchema) -> Json {
+    json!({"type": "alter", "tableType": table_type, "tableName": table, "alterType": 5,
+        "colName": c.name, "colType": c.ty.id(), "colLength": c.len})
+}
+
+/// `drop table` (one entry per table, as TDengine logs them).
+pub(crate) fn drop_table_json(name: &str) -> Json {
+    json!({"type": "drop", "tableNameList": [name]})
+}
+
+/// `drop stable`.
+pub(crate) fn drop_stable_json(name: &str) -> Json {
+    json!({"type": "drop", "tableType": "super", "tableName": name})
+}
+
+impl Database {
+    /// Logs the creation of child `name` (an explicit `create table … using`).
+    pub(crate) fn log_child_created(&mut self, name: &str) {
+        let Some(item) = child_item(self, name) else { return };
+        let stable = item["using"].as_str().map(str::to_string);
+        self.wal.meta(stable.as_deref(), create_child_json(&item, vec![]));
+    }
+
+    /// Logs the rows one statement wrote, per table (smallest and largest timestamp), and the
+    /// children it created; nothing when it wrote no row and created no table.
+    pub(crate) fn log_rows(&mut self, written: Vec<(String, i64, i64)>, created: Vec<Json>) {
+        if written.is_empty() && created.is_empty() {
+            return;
+        }
+        let tables = written
+            .into_iter()
+            .map(|(table, lo, hi)| {
+                let columns = self.tables.get(&table).map_or(0, |t| self.columns_of(t).len());
+                LoggedRows { table, lo, hi, columns }
+            })
+            .collect();
+        self.wal.push(WalItem::Rows { tables, created });
+    }
+
+    /// The super table of `table`, if it is a child.
+    pub(crate) fn stable_of(&self, table: &str) -> Option<String> {
+        match &self.tables.get(table)?.kind {
+            TableKind::Child { stable, .. } => Some(stable.clone()),
+            TableKind::Normal { .. } => None,
+        }
+    }
+}

@@ -53,16 +53,18 @@ fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
 }
 
 fn completer(env: &Env) -> napi::Result<&'static Completer> {
-    if let Some(c) = env.get_instance_data::<Box<Completer>>()? {
-        return Ok(&**c);
+    if let Some(c) = env.get_instance_data::<&'static Completer>()? {
+        return Ok(*c);
     }
     let mut name = ptr::null_mut();
     check(
         unsafe { sys::napi_create_string_utf8(env.raw(), c"taosjs".as_ptr().cast(), 6, &mut name) },
         "naming the completion queue",
     )?;
-    let boxed = Box::new(Completer { tsfn: ptr::null_mut(), in_flight: Cell::new(0) });
-    let context = (&*boxed as *const Completer).cast_mut().cast::<c_void>();
+    // Leaked on purpose (one small struct per environment): `call_js` may still run while the
+    // environment tears down, after instance data is gone.
+    let completer: &'static mut Completer = Box::leak(Box::new(Completer { tsfn: ptr::null_mut(), in_flight: Cell::new(0) }));
+    let context = (completer as *const Completer).cast_mut().cast::<c_void>();
     let mut tsfn = ptr::null_mut();
     check(
         unsafe {
@@ -83,18 +85,13 @@ fn completer(env: &Env) -> napi::Result<&'static Completer> {
         "creating the completion queue",
     )?;
     check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) }, "unref of the completion queue")?;
-    let mut boxed = boxed;
-    boxed.tsfn = tsfn;
-    // The environment's teardown releases the queue (queued items then arrive with a null env
-    // and are dropped); the box lives until then, so `context` stays valid.
-    env.set_instance_data(boxed, (), |ctx| {
-        let c: &Box<Completer> = &ctx.value;
-        unsafe { sys::napi_release_threadsafe_function(c.tsfn, sys::ThreadsafeFunctionReleaseMode::abort) };
-    })?;
-    match env.get_instance_data::<Box<Completer>>()? {
-        Some(c) => Ok(&**c),
-        None => Err(napi::Error::from_reason("the completion queue was not stored")),
-    }
+    completer.tsfn = tsfn;
+    let completer: &'static Completer = completer;
+    // No release at teardown: Node closes every thread-safe function of an environment itself,
+    // and Node 24 runs instance-data finalizers while it holds the queue's lock, so releasing it
+    // there deadlocks the exiting process (it printed its output and never exited).
+    env.set_instance_data(completer, (), |_| {})?;
+    Ok(completer)
 }
 
 /// A new promise for a native call and the handle that settles it from any thread.

@@ -73,7 +73,7 @@ for (const precision of ['ms', 'us', 'ns'] as const) {
     const conn = await open(t, server().dsn)
     const sql = `select * from ${await everyTypeTable(t, conn, 'cols', precision)} order by ts`
     const result = await conn.query(sql)
-    const table = await result.toArrow()
+    const table = await result.toArrow<Arrow.Table>()
     t.true(result.closed, 'toArrow frees the result')
     t.true(table instanceof arrow.Table)
     t.is(table.numRows, 2)
@@ -173,7 +173,7 @@ test('toColumns over several blocks: columns joined once, offsets rebased, text 
 
   // Arrow: one record batch per block, the same values.
   const batches: Arrow.RecordBatch[] = []
-  for await (const batch of (await conn.query(sql)).arrowBatches()) batches.push(batch)
+  for await (const batch of (await conn.query(sql)).arrowBatches<Arrow.RecordBatch>()) batches.push(batch)
   t.is(batches.length, blocks)
   const table = new arrow.Table(batches)
   t.is(table.numRows, total)
@@ -190,7 +190,7 @@ test('an empty result: toColumns has zero rows, toArrow an empty table with the 
   const cols = await (await conn.query(`select * from ${db}.t`)).toColumns()
   t.is(cols.rows, 0)
   t.deepEqual(cols.columns.map((c) => c.field.name), ['ts', 'v', 's'])
-  const table = await (await conn.query(`select * from ${db}.t`)).toArrow()
+  const table = await (await conn.query(`select * from ${db}.t`)).toArrow<Arrow.Table>()
   t.is(table.numRows, 0)
   t.deepEqual(table.schema.fields.map((f) => f.name), ['ts', 'v', 's'])
 })
@@ -202,7 +202,7 @@ test("Arrow timestamps carry the connection's timezone; JSON is utf8", async (t)
   t.teardown(() => conn.execute(`drop database if exists ${db}`).then(() => undefined))
   await conn.execute(`create stable ${db}.st (ts timestamp, v int) tags (j json)`)
   await conn.execute(`insert into ${db}.c1 using ${db}.st tags ('{"k":"ü"}') values (1700000000000, 1)`)
-  const table = await (await conn.query(`select ts, j from ${db}.st`)).toArrow()
+  const table = await (await conn.query(`select ts, j from ${db}.st`)).toArrow<Arrow.Table>()
   t.is((table.schema.fields[0]!.type as Arrow.Timestamp).timezone, 'Asia/Shanghai')
   t.is(String(table.schema.fields[1]!.type), 'Utf8')
   t.deepEqual(JSON.parse(table.getChild('j')!.get(0) as string), { k: 'ü' })
@@ -237,7 +237,7 @@ for (const precision of ['ms', 'us', 'ns'] as const) {
       'the same typed-array kinds',
     )
     t.deepEqual(await (await rest.query(sql)).toArray(), await (await ws.query(sql)).toArray())
-    const [wsTable, restTable] = [await (await ws.query(sql)).toArrow(), await (await rest.query(sql)).toArrow()]
+    const [wsTable, restTable] = [await (await ws.query(sql)).toArrow<Arrow.Table>(), await (await rest.query(sql)).toArrow<Arrow.Table>()]
     t.deepEqual(restTable.schema.fields.map(String), wsTable.schema.fields.map(String))
     t.deepEqual(restTable.toArray().map((r) => r.toJSON()), wsTable.toArray().map((r) => r.toJSON()))
     const blocks = []
@@ -273,7 +273,7 @@ test('a result read block by block (a TypeScript driver, no packed batches) give
   const cols = await blockResult().toColumns()
   t.deepEqual([...cols.columns[1]!.validity], [0b101])
   t.is(cols.columns[2]!.nullCount, 1)
-  const table = await blockResult().toArrow()
+  const table = await blockResult().toArrow<Arrow.Table>()
   t.deepEqual(table.getChild('v')!.toArray().length, 3)
   t.deepEqual([0, 1, 2].map((r) => table.getChild('v')!.get(r)), [1, null, 3])
   t.deepEqual([0, 1, 2].map((r) => table.getChild('s')!.get(r)), ['a', 'ü', null])

@@ -8,6 +8,7 @@
  * ws://root:taosdata@localhost:6041). Otherwise every test is skipped, with a message saying so.
  */
 import test from 'ava'
+import type * as Arrow from 'apache-arrow'
 import { connect, Consumer, NotSupportedError, QueryError, SmlPrecision, SmlProtocol, StatementError, type Connection } from '../src/index.js'
 import { dbName } from './helpers/server.js'
 import { EVERY_TYPE_COLUMNS, EVERY_TYPE_ROWS } from './helpers/every-type.js'
@@ -72,7 +73,7 @@ for (const precision of ['ms', 'us', 'ns'] as const) {
         `${w.field.name}: values`,
       )
     }
-    const [na, wa] = [await (await native.query(all)).toArrow(), await (await ws.query(all)).toArrow()]
+    const [na, wa] = [await (await native.query(all)).toArrow<Arrow.Table>(), await (await ws.query(all)).toArrow<Arrow.Table>()]
     t.deepEqual(na.schema.fields.map(String), wa.schema.fields.map(String))
     t.deepEqual(na.toArray().map((r) => r.toJSON()), wa.toArray().map((r) => r.toJSON()))
   })

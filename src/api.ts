@@ -13,6 +13,7 @@ export { BindTable, Stmt, Stmt2, type BindTableData, type StmtField, type TaosSt
 export type { ColumnInput, TypedColumn } from './bind.js'
 export { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
 export { TaosResult, type ColumnBlock, type ResultColumn, type RowArray, type RowObject } from './result.js'
+export type { ArrowRecordBatchLike, ArrowTableLike } from './arrow-types.js'
 export { TypeId, type BigintAs, type Precision, type ResultOptions, type RowMode, type TaosField, type TimestampAs } from './types.js'
 export {
   AbortError,

@@ -1,5 +1,6 @@
 import { columnBlock, concatBlocks, type ColumnBlock } from './columns.js'
-import { arrowSchema, loadArrow, recordBatch, type ArrowModule, type ArrowRecordBatch, type ArrowSchema, type ArrowTable } from './arrow.js'
+import { arrowSchema, loadArrow, recordBatch, type ArrowModule, type ArrowRecordBatch, type ArrowSchema } from './arrow.js'
+import type { ArrowRecordBatchLike, ArrowTableLike } from './arrow-types.js'
 import { CallLimits, unlessAborted, type CallOptions } from './call.js'
 import { AbortError, callNative, InterfaceError, ResultError } from './errors.js'
 import { firstBatch, nextBatch, type NativeBatch, type NativeBlock, type NativeResult } from './native.js'
@@ -525,8 +526,11 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
    * (UTC, or the connection's `timezone`), BIGINT UNSIGNED as uint64, NCHAR/VARCHAR/JSON as utf8,
    * VARBINARY/GEOMETRY/BLOB as binary, DECIMAL as Arrow decimals, NULLs as Arrow nulls. Needs the
    * optional `apache-arrow` package (`npm install apache-arrow`). Frees the result.
+   *
+   * The value is an `apache-arrow` `Table`; name it to get its full type, e.g.
+   * `await result.toArrow<Table>()` (taosjs's own types compile without `apache-arrow`).
    */
-  async toArrow(options: CallOptions = {}): Promise<ArrowTable> {
+  async toArrow<Table = ArrowTableLike>(options: CallOptions = {}): Promise<Table> {
     const call = CallLimits.of(options)
     const batches: ArrowRecordBatch[] = []
     let arrow: ArrowModule
@@ -540,21 +544,22 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
     } finally {
       this.stream.close()
     }
-    return new arrow.Table(this.arrowSchema(arrow), batches)
+    return new arrow.Table(this.arrowSchema(arrow), batches) as unknown as Table
   }
 
   /**
    * Streams the result as Apache Arrow record batches, one per block (see
-   * {@link TaosResult.toArrow}). Breaking out of the loop frees the result.
+   * {@link TaosResult.toArrow}); name the batch type to get it, e.g.
+   * `result.arrowBatches<RecordBatch>()`. Breaking out of the loop frees the result.
    */
-  arrowBatches(options: CallOptions = {}): AsyncIterable<ArrowRecordBatch> {
+  arrowBatches<Batch = ArrowRecordBatchLike>(options: CallOptions = {}): AsyncIterable<Batch> {
     const stream = this.stream
     const call = CallLimits.of(options)
     let arrow: ArrowModule | undefined
     return iterate(stream, async () => {
       arrow ??= await loadArrow('arrowBatches')
       const block = await stream.nextNativeBlock(call)
-      return block === undefined ? undefined : recordBatch(arrow, block, this.arrowSchema(arrow))
+      return block === undefined ? undefined : (recordBatch(arrow, block, this.arrowSchema(arrow)) as unknown as Batch)
     })
   }
 

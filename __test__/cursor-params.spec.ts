@@ -11,6 +11,8 @@ async function database(t: import('ava').ExecutionContext, prefix: string) {
   const db = dbName(prefix)
   await conn.execute(`create database ${db}`)
   t.teardown(() => conn.execute(`drop database if exists ${db}`).then(() => undefined))
+  // `insert into ? …` (a table named per bind) needs a current database on TDengine
+  await conn.execute(`use ${db}`)
   return { conn, db }
 }
 
@@ -28,7 +30,9 @@ test('hostile strings in parameters are stored verbatim', async (t) => {
   const { conn, db } = await database(t, 'cp_hostile')
   await conn.execute(`create table ${db}.t (ts timestamp, s varchar(64), n nchar(64))`)
   const cursor = conn.cursor()
-  for (const [i, s] of HOSTILE.entries()) {
+  // one bind for all rows: a bind whose NCHAR column holds only '' is refused (next spec)
+  t.is(await cursor.executemany(`insert into ${db}.t values (?, ?, ?)`, HOSTILE.map((s, i) => [1700000000000 + i, s, s])), HOSTILE.length)
+  for (const [i, s] of HOSTILE.slice(0, -1).entries()) {
     t.is(await cursor.execute(`insert into ${db}.t values (?, ?, ?)`, [1700000000000 + i, s, s]), 1)
   }
   await cursor.execute(`select s, n from ${db}.t order by ts`)
@@ -36,6 +40,20 @@ test('hostile strings in parameters are stored verbatim', async (t) => {
   await cursor.execute(`select count(*) from ${db}.t where s = ?`, [HOSTILE[3]])
   t.deepEqual(await cursor.fetchone(), [1n])
   t.deepEqual(await (await conn.query(`show databases`)).toArray().then((r) => r.some((row) => row[0] === db)), true)
+})
+
+test('a bind whose NCHAR column holds only empty strings is refused with 0x0216, as TDengine refuses it; VARCHAR is fine', async (t) => {
+  const { conn, db } = await database(t, 'cp_empty')
+  await conn.execute(`create table ${db}.t (ts timestamp, s varchar(8), n nchar(8))`)
+  const cursor = conn.cursor()
+  t.is(await cursor.execute(`insert into ${db}.t (ts, s) values (?, ?)`, [1700000000000, '']), 1)
+  const err = await t.throwsAsync(cursor.execute(`insert into ${db}.t (ts, n) values (?, ?)`, [1700000000001, '']), { instanceOf: taos.StatementError })
+  t.is(err!.errno, 0x0216)
+  t.regex(err!.message, /Unknown error -2147483368/)
+  await t.throwsAsync(cursor.executemany(`insert into ${db}.t (ts, n) values (?, ?)`, [[1700000000002, ''], [1700000000003, null]]), { instanceOf: taos.StatementError })
+  t.is(await cursor.executemany(`insert into ${db}.t (ts, n) values (?, ?)`, [[1700000000004, ''], [1700000000005, 'a']]), 2)
+  await cursor.execute(`select s, n from ${db}.t order by ts`)
+  t.deepEqual(await cursor.fetchall(), [['', null], [null, ''], [null, 'a']])
 })
 
 test('executemany binds every row in one bind, grouped by child table', async (t) => {

@@ -1,10 +1,12 @@
 /** Schemaless writes end to end: InfluxDB line, OpenTSDB telnet and JSON, precisions, errors. */
+import { createHash } from 'node:crypto'
 import test from 'ava'
 import * as taos from '../src/index.js'
 import { SmlPrecision, SmlProtocol } from '../src/index.js'
 import { dbName, open, useServer } from './helpers/server.js'
 
 const server = useServer(test)
+const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex')
 
 
 async function database(t: import('ava').ExecutionContext, prefix: string, precision = 'ns') {
@@ -44,8 +46,19 @@ test('OpenTSDB telnet and JSON', async (t) => {
   t.is(await conn.schemalessInsert(['meters.current 1648432611249 10.3 location=California.SanFrancisco groupid=2'], SmlProtocol.TELNET, SmlPrecision.MILLI_SECONDS), 1)
   const json = JSON.stringify([{ metric: 'meters.voltage', timestamp: 1648432611250, value: 219, tags: { location: 'California.LosAngeles', groupid: 1 } }])
   t.is(await conn.schemalessInsert(json, SmlProtocol.JSON, SmlPrecision.MILLI_SECONDS), 1)
-  t.deepEqual(await (await conn.query(`select _ts, _value from ${db}.\`meters.current\``)).toArray(), [[1648432611249n, 10.3]])
-  t.deepEqual(await (await conn.query(`select _ts, _value from ${db}.\`meters.voltage\``)).toArray(), [[1648432611250n, 219]])
+  // dots in a metric become underscores in the super table's name, as TDengine names it
+  t.deepEqual(await (await conn.query(`select _ts, _value from ${db}.meters_current`)).toArray(), [[1648432611249n, 10.3]])
+  t.deepEqual(await (await conn.query(`select _ts, _value from ${db}.meters_voltage`)).toArray(), [[1648432611250n, 219]])
+  // child tables are `t_` + md5 of the super table's name and the tags sorted by key; a JSON
+  // number tag is a DOUBLE and enters the digest as its 8 bytes
+  const double = Buffer.alloc(8)
+  double.writeDoubleLE(1)
+  const children = await (await conn.query(`select stable_name, table_name from information_schema.ins_tables where db_name = '${db}' order by stable_name`)).toArray()
+  t.deepEqual(children, [
+    ['meters_current', `t_${md5('meters_current,groupid=2,location=California.SanFrancisco')}`],
+    ['meters_voltage', `t_${md5(Buffer.concat([Buffer.from('meters_voltage,groupid='), double, Buffer.from(',location=California.LosAngeles')]))}`],
+  ])
+  t.deepEqual(children[0]![1], 't_e71c6cf63cfcabb0e261886adea02274')
 })
 
 test('a malformed line is a SchemalessError with TDengine’s code, naming the line', async (t) => {

@@ -11,6 +11,8 @@ async function database(t: import('ava').ExecutionContext, prefix: string) {
   const db = dbName(prefix)
   await conn.execute(`create database ${db}`)
   t.teardown(() => conn.execute(`drop database if exists ${db}`).then(() => undefined))
+  // `insert into ? …` (a table named per bind) needs a current database on TDengine
+  await conn.execute(`use ${db}`)
   return { conn, db }
 }
 
@@ -35,6 +37,27 @@ test('setTbname, setTags, bindParam and addBatch per table, then one execute', a
     ['d1', 1, 'California.SanFrancisco', 1700000000001n, null, 220, null],
     ['d2', 2, null, 1700000000000n, 12.5, 221, 'x'],
   ])
+})
+
+test('without a current database setTbname needs a qualified name (0x0200 db is not specified), as on TDengine', async (t) => {
+  const conn = await open(t, server().dsn, { timestampAs: 'bigint' })
+  const db = dbName('stmt_v1_nodb')
+  await conn.execute(`create database ${db}`)
+  t.teardown(() => conn.execute(`drop database if exists ${db}`).then(() => undefined))
+  await conn.execute(`create stable ${db}.st (ts timestamp, v int) tags (t int)`)
+  await using bare = await conn.statement()
+  await bare.prepare(`insert into ? using ${db}.st tags (?) values (?, ?)`)
+  const err = await t.throwsAsync(bare.setTbname('d1'), { instanceOf: taos.StatementError })
+  t.is(err!.errno, 0x0200)
+  t.regex(err!.message, /db is not specified/)
+  await using qualified = await conn.statement()
+  await qualified.prepare(`insert into ? using ${db}.st tags (?) values (?, ?)`)
+  await qualified.setTbname(`${db}.d2`)
+  await qualified.setTags([2])
+  await qualified.bindParam([[1700000000000], [5]])
+  await qualified.addBatch()
+  t.is(await qualified.execute(), 1)
+  t.deepEqual(await (await conn.query(`select tbname, t, v from ${db}.st`)).toArray(), [['d2', 2, 5]])
 })
 
 test('bad values and shapes are StatementErrors naming table, column and row', async (t) => {

@@ -15,6 +15,8 @@ async function database(t: import('ava').ExecutionContext, prefix: string, preci
   const db = dbName(prefix)
   await conn.execute(`create database ${db} precision '${precision}'`)
   t.teardown(() => conn.execute(`drop database if exists ${db}`).then(() => undefined))
+  // `insert into ? …` (a table named per bind) needs a current database on TDengine
+  await conn.execute(`use ${db}`)
   return { conn, db }
 }
 
@@ -181,6 +183,22 @@ test('bad input is a StatementError naming table, column and row; nothing is wri
   await bind([[1700000000000], [1], [1]])
   t.is(await stmt.execute(), 1)
   t.deepEqual(await (await conn.query(`select count(*) from ${db}.st`)).toArray(), [[1n]])
+})
+
+test('without a current database a table named per bind is refused at prepare (0x0200), as on TDengine; a qualified fixed name works', async (t) => {
+  const conn = await open(t, server().dsn, { timestampAs: 'bigint' })
+  const db = dbName('stmt2_nodb')
+  await conn.execute(`create database ${db}`)
+  t.teardown(() => conn.execute(`drop database if exists ${db}`).then(() => undefined))
+  await conn.execute(`create stable ${db}.st (ts timestamp, v int) tags (t int)`)
+  const err = await t.throwsAsync(conn.statement2(`insert into ? using ${db}.st tags (?) values (?, ?)`), { instanceOf: taos.StatementError })
+  t.is(err!.errno, 0x0200)
+  t.regex(err!.message, /Invalid operation/)
+  await using stmt = await conn.statement2(`insert into ${db}.c1 using ${db}.st tags (?) values (?, ?)`)
+  t.deepEqual(stmt.fields.map((f) => f.name), ['t', 'ts', 'v'])
+  await stmt.bindParam(null, [[7]], [[[1700000000000], [5]]])
+  t.is(await stmt.execute(), 1)
+  t.deepEqual(await (await conn.query(`select tbname, t, v from ${db}.st`)).toArray(), [['c1', 7, 5]])
 })
 
 test('misuse: execute before bind and anything after close are ProgrammingErrors', async (t) => {

@@ -8,7 +8,9 @@ const server = process.env.TDENGINE_DSN ? undefined : await TestServer.start()
 try {
   const conn = await connect(process.env.TDENGINE_DSN ?? server.dsn)
   await conn.execute('create database if not exists bind_multi')
-  await conn.execute('create stable bind_multi.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))')
+  // a table named per bind (`insert into ? …`) belongs to the current database
+  await conn.execute('use bind_multi')
+  await conn.execute('create stable if not exists bind_multi.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))')
 
   const stmt = await conn.statement2('insert into ? using bind_multi.meters tags (?, ?) values (?, ?, ?, ?)')
   const start = 1700000000000n

@@ -8,7 +8,9 @@ const server = process.env.TDENGINE_DSN ? undefined : await TestServer.start()
 try {
   const conn = await connect(process.env.TDENGINE_DSN ?? server.dsn)
   await conn.execute('create database if not exists bind_row')
-  await conn.execute('create stable bind_row.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))')
+  // a table named per bind (`insert into ? …`) belongs to the current database
+  await conn.execute('use bind_row')
+  await conn.execute('create stable if not exists bind_row.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))')
 
   const stmt = await conn.statement()
   await stmt.prepare('insert into ? using bind_row.meters tags (?, ?) values (?, ?, ?, ?)')

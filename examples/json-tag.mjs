@@ -8,7 +8,9 @@ const server = process.env.TDENGINE_DSN ? undefined : await TestServer.start()
 try {
   const conn = await connect(process.env.TDENGINE_DSN ?? server.dsn)
   await conn.execute('create database if not exists json_tag')
-  await conn.execute('create stable json_tag.s1 (ts timestamp, v1 int) tags (info json)')
+  // a table named per bind (`insert into ? …`) belongs to the current database
+  await conn.execute('use json_tag')
+  await conn.execute('create stable if not exists json_tag.s1 (ts timestamp, v1 int) tags (info json)')
 
   const stmt = await conn.statement2('insert into ? using json_tag.s1 tags (?) values (?, ?)')
   await stmt.bindParam(

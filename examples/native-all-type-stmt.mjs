@@ -8,8 +8,10 @@ const server = process.env.TDENGINE_DSN ? undefined : await TestServer.start()
 try {
   const conn = await connect(process.env.TDENGINE_DSN ?? server.dsn, { timestampAs: 'string' })
   await conn.execute('create database if not exists all_types precision \'us\'')
+  // a table named per bind (`insert into ? …`) belongs to the current database
+  await conn.execute('use all_types')
   await conn.execute(
-    'create stable all_types.stb (ts timestamp, int_col int, double_col double, bool_col bool, binary_col binary(100), nchar_col nchar(100), ' +
+    'create stable if not exists all_types.stb (ts timestamp, int_col int, double_col double, bool_col bool, binary_col binary(100), nchar_col nchar(100), ' +
       'varbinary_col varbinary(100), geometry_col geometry(100), decimal_col decimal(10,2)) ' +
       'tags (int_tag int, double_tag double, bool_tag bool, binary_tag binary(100), nchar_tag nchar(100), varbinary_tag varbinary(100), geometry_tag geometry(100))',
   )

@@ -21,6 +21,7 @@ try {
   // A lease keeps one connection for several calls (a statement, a cursor, `use`).
   const lease = await pool.connect()
   try {
+    await lease.execute('use pool_demo') // `insert into ? …` needs a current database
     const stmt = await lease.statement2('insert into ? using pool_demo.meters tags (?) values (?, ?)')
     await stmt.bindParam(['d10'], [['room 10']], [[[start, start + 1], [1.5, 2.5]]])
     console.log(`lease: stmt2 wrote ${await stmt.execute()} rows`)

@@ -8,7 +8,9 @@ const server = process.env.TDENGINE_DSN ? undefined : await TestServer.start()
 try {
   const conn = await connect(process.env.TDENGINE_DSN ?? server.dsn)
   await conn.execute('create database if not exists stmt2_demo')
-  await conn.execute('create stable stmt2_demo.meters (ts timestamp, current float, voltage int) tags (location varchar(24))')
+  // a table named per bind (`insert into ? …`) belongs to the current database
+  await conn.execute('use stmt2_demo')
+  await conn.execute('create stable if not exists stmt2_demo.meters (ts timestamp, current float, voltage int) tags (location varchar(24))')
 
   // Option: { reqId, singleStbInsert, singleTableBindOnce } (Python's TaosStmt2Option).
   const stmt = await conn.statement2('insert into ? using stmt2_demo.meters tags (?) values (?, ?, ?)', { singleStbInsert: true })

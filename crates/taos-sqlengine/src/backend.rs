@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::session::SessionCtx;
+use crate::session::{ConnectionInfo, SessionCtx};
 use crate::statement::{BoundTable, PreparedStmt};
 use crate::topic::{TmqConsumer, TopicBatch, TopicLogMessage};
 use crate::types::{code, Outcome, TdError, Value};
@@ -19,6 +19,11 @@ pub trait SqlBackend: Send + Sync + 'static {
         false
     }
 
+    /// Whether a user created by SQL has this name (a wrong password is 855, an unknown user 849).
+    fn user_exists(&self, _user: &str) -> bool {
+        false
+    }
+
     /// Schemaless write (`insert` on `/ws`): protocol 1 line, 2 telnet, 3 JSON into the session's
     /// database; answers (affected rows, total rows). Backends without it refuse the action.
     fn schemaless_insert(
@@ -27,13 +32,26 @@ pub trait SqlBackend: Send + Sync + 'static {
         _protocol: i64,
         _precision: &str,
         _data: &str,
+        _ttl: i64,
         _table_name_key: Option<&str>,
     ) -> Result<(u64, u64), TdError> {
         Err(TdError::new(code::ADAPTER_GENERIC, "unknown action insert"))
     }
 
+    /// A client connection logged in, or changed its options (`perf_connections`).
+    fn connection_changed(&self, _info: ConnectionInfo) {}
+
+    /// A client connection closed.
+    fn connection_closed(&self, _conn_id: u32) {}
+
     /// `stmt2_prepare`: parse a statement with `?` placeholders and describe them.
     fn prepare(&self, _ctx: &SessionCtx, _sql: &str) -> Result<PreparedStmt, TdError> {
+        Err(TdError::new(code::TSC_STMT_API_ERROR, "Stmt API usage error"))
+    }
+
+    /// stmt v1 `set_table_name` of a qualified `db.child` on a connection without a current
+    /// database, for a statement prepared as `insert into ? …`: the table's database is `table_db`.
+    fn prepare_for_table(&self, _ctx: &SessionCtx, _sql: &str, _table_db: &str) -> Result<PreparedStmt, TdError> {
         Err(TdError::new(code::TSC_STMT_API_ERROR, "Stmt API usage error"))
     }
 

@@ -312,10 +312,12 @@ pub mod code {
     pub const OPS_NOT_SUPPORT: u16 = 0x0100;
     pub const INVALID_PARA: u16 = 0x0118;
     pub const TSC_INVALID_OPERATION: u16 = 0x0200;
+    pub const TSC_INVALID_PASS_LENGTH: u16 = 0x0208;
     pub const TSC_SQL_SYNTAX_ERROR: u16 = 0x0216;
     pub const TSC_DB_NOT_SELECTED: u16 = 0x0217;
     pub const TSC_VALUE_OUT_OF_RANGE: u16 = 0x0224;
     pub const TSC_STMT_API_ERROR: u16 = 0x022A;
+    pub const TSC_STMT_TBNAME_ERROR: u16 = 0x022B;
     pub const DECIMAL_OVERFLOW: u16 = 0x013D;
     pub const MND_USER_NOT_EXIST: u16 = 0x0351;
     pub const MND_AUTH_FAILURE: u16 = 0x0357;

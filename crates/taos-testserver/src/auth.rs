@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use md5::{Digest, Md5};
+use taos_sqlengine::types::code;
 
 /// The token the real adapter returns from `/rest/login/root/taosdata`.
 const ROOT_TAOSDATA_TOKEN: &str = "/KfeAzX/f9na8qdtNZmtONryp201ma04bEl8LcvLUd7a8qdtNZmtONryp201ma04";
@@ -12,11 +13,28 @@ pub struct Users {
     users: Vec<(String, String)>,
 }
 
-/// Why a login was refused (mapped to TDengine codes by the caller).
+/// Why a login was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthError {
-    /// Unknown user or wrong password: 855 `Authentication failure`.
-    Failed,
+    /// No such user: 849 `Invalid user` (0x0351).
+    UnknownUser,
+    /// Wrong password: 855 `Authentication failure` (0x0357).
+    WrongPassword,
+}
+
+impl AuthError {
+    pub fn code(self) -> u16 {
+        match self {
+            AuthError::UnknownUser => code::MND_USER_NOT_EXIST,
+            AuthError::WrongPassword => code::MND_AUTH_FAILURE,
+        }
+    }
+    pub fn message(self) -> &'static str {
+        match self {
+            AuthError::UnknownUser => "Invalid user",
+            AuthError::WrongPassword => "Authentication failure",
+        }
+    }
 }
 
 impl Users {
@@ -25,10 +43,10 @@ impl Users {
     }
 
     pub fn check(&self, user: &str, password: &str) -> Result<(), AuthError> {
-        if self.users.iter().any(|(u, p)| u == user && p == password) {
-            Ok(())
-        } else {
-            Err(AuthError::Failed)
+        match self.users.iter().find(|(u, _)| u == user) {
+            None => Err(AuthError::UnknownUser),
+            Some((_, p)) if p == password => Ok(()),
+            Some(_) => Err(AuthError::WrongPassword),
         }
     }
 
@@ -48,6 +66,15 @@ impl Users {
             bytes.extend_from_slice(&h.finalize());
         }
         base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    /// Whether a `Taosd` token has the shape of one the adapter issues (base64 of at least 48
+    /// bytes, a multiple of 8): taosAdapter refuses other shapes at the HTTP level (401, 4389)
+    /// and treats a well-formed token it cannot map to a user as an unknown user (849).
+    pub fn token_well_formed(token: &str) -> bool {
+        base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .is_ok_and(|b| b.len() >= 48 && b.len() % 8 == 0)
     }
 
     /// The user a token (from `/rest/login`) belongs to.
@@ -72,6 +99,10 @@ mod tests {
         assert_eq!(users.user_for_token(&t), Some("u1"));
         assert_eq!(users.user_for_token(&Users::token_for("u1", "wrong")), None);
         assert!(users.check("u1", "p1").is_ok());
-        assert_eq!(users.check("u1", "p2"), Err(AuthError::Failed));
+        assert_eq!(users.check("u1", "p2"), Err(AuthError::WrongPassword));
+        assert_eq!(users.check("nobody", "p1"), Err(AuthError::UnknownUser));
+        assert!(Users::token_well_formed(ROOT_TAOSDATA_TOKEN));
+        assert!(Users::token_well_formed("AAAAAzX/f9na8qdtNZmtONryp201ma04bEl8LcvLUd7a8qdtNZmtONryp201ma04"));
+        assert!(!Users::token_well_formed("abc"));
     }
 }

@@ -1,11 +1,12 @@
 //! REST `/rest/sql[/<db>]`, `/rest/login`, `/rest/sql/<db>/vgid` (reference §8, wire README §5.8).
 
-use crate::auth::Users;
+use crate::auth::{AuthError, Users};
 use crate::backend_call::{guarded, run_blocking};
 use crate::render::{is_non_finite, json_string, rest_value};
 use crate::envelope::timing_ns;
 use crate::shared::Shared;
 use taos_sqlengine::types::{code, Outcome, ResultSet, Value};
+use taos_sqlengine::session::SessionTz;
 use taos_sqlengine::SessionCtx;
 use base64::Engine as _;
 use bytes::Bytes;
@@ -26,6 +27,11 @@ const NO_SQL_INPUT: u16 = 0x1107;
 const INVALID_AUTH_TYPE: u16 = 0x1122;
 const INVALID_BASIC_AUTH: u16 = 0x1124;
 const INVALID_TAOSD_AUTH: u16 = 0x1125;
+/// 0x0219: a statement longer than [`MAX_SQL_LEN`] bytes.
+const SQL_TOO_LONG: u16 = 0x0219;
+const MAX_SQL_LEN: usize = 1024 * 1024;
+/// `/rest/login` with a wrong password or an unknown user (HTTP 401).
+const LOGIN_FAILED: u16 = 3;
 /// Largest request body read (the adapter has no limit; this keeps a client from exhausting memory).
 const MAX_BODY: usize = 256 * 1024 * 1024;
 
@@ -145,8 +151,6 @@ enum Auth {
     Credentials(String, String),
     /// `Taosd <token>` from `/rest/login`.
     Taosd(String),
-    /// `Bearer <token>` (TDengine token auth); checked like a password.
-    Bearer(String),
 }
 
 fn check_auth<T>(req: &Request<T>) -> Result<Auth, (u16, &'static str)> {
@@ -175,7 +179,7 @@ fn check_auth<T>(req: &Request<T>) -> Result<Auth, (u16, &'static str)> {
                 Ok(Auth::Taosd(rest.to_string()))
             }
         }
-        "Bearer" => Ok(Auth::Bearer(rest.to_string())),
+        // `Bearer` tokens came after 3.3.7.5: refused like any unknown scheme
         _ => Err((INVALID_AUTH_TYPE, "invalid type of Authorization")),
     }
 }
@@ -186,7 +190,8 @@ pub fn login<T>(shared: &Shared, user: &str, password: &str, req: &Request<T>) -
     let start = Instant::now();
     let gzip = wants_gzip(req);
     if shared.users.check(&user, &password).is_err() {
-        return error_response(StatusCode::OK, code::MND_AUTH_FAILURE, "Authentication failure", start, gzip);
+        // unknown user or wrong password alike (m_session_options)
+        return error_response(StatusCode::UNAUTHORIZED, LOGIN_FAILED, "Authentication failure", start, gzip);
     }
     let token = Users::token_for(&user, &password);
     let body = serde_json::to_vec(&LoginBody { code: 0, desc: &token }).unwrap_or_default();
@@ -195,12 +200,13 @@ pub fn login<T>(shared: &Shared, user: &str, password: &str, req: &Request<T>) -
 
 pub struct RestParams {
     pub tz: chrono_tz::Tz,
+    pub conn_tz: Option<SessionTz>,
     pub row_with_meta: bool,
     pub timing: bool,
 }
 
 fn parse_params<T>(req: &Request<T>, default_tz: chrono_tz::Tz) -> Result<RestParams, String> {
-    let mut p = RestParams { tz: default_tz, row_with_meta: false, timing: false };
+    let mut p = RestParams { tz: default_tz, conn_tz: None, row_with_meta: false, timing: false };
     let mut tz_name: Option<String> = None;
     let mut conn_tz: Option<String> = None;
     for (k, v) in query_params(req) {
@@ -224,9 +230,11 @@ fn parse_params<T>(req: &Request<T>, default_tz: chrono_tz::Tz) -> Result<RestPa
         }
     }
     // `tz` decides rendering; `conn_tz` renders the same way when `tz` is absent.
-    for name in [conn_tz, tz_name].into_iter().flatten() {
+    for name in [conn_tz.clone(), tz_name].into_iter().flatten() {
         p.tz = parse_tz(&name).ok_or_else(|| format!("unknown time zone {name}"))?;
     }
+    // `conn_tz` is also the request's session zone (literals, to_iso8601, timezone())
+    p.conn_tz = conn_tz.map(|n| SessionTz::named(&n));
     Ok(p)
 }
 
@@ -263,13 +271,15 @@ pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>
         Ok(u) => u,
         Err(resp) => return resp,
     };
+    // taosc's limit on one statement, counted after trailing blanks (n_rest_variants)
+    if sql.trim_end().len() > MAX_SQL_LEN {
+        return error_response(StatusCode::OK, SQL_TOO_LONG, "SQL statement too long", start, gzip);
+    }
 
     let backend = shared.backend.clone();
+    let session_tz = params.conn_tz.clone();
     let outcome = run_blocking(move || {
-        let mut ctx = SessionCtx {
-            user,
-            ..SessionCtx::default()
-        };
+        let mut ctx = SessionCtx { user, tz: session_tz, ..SessionCtx::default() };
         if let Some(db) = db {
             // The adapter runs `use <db>` first and ignores its failure.
             let _ = guarded(|| backend.execute(&mut ctx, &format!("use `{db}`")));
@@ -279,8 +289,12 @@ pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>
     match outcome {
         Ok(Outcome::Affected(n)) => {
             let mut s = String::with_capacity(96);
-            s.push_str(r#"{"code":0,"column_meta":[["affected_rows","INT",4]],"data":[["#);
-            let _ = write!(s, "{n}]],\"rows\":1");
+            s.push_str(r#"{"code":0,"column_meta":[["affected_rows","INT",4]],"data":["#);
+            if params.row_with_meta {
+                let _ = write!(s, "{{\"affected_rows\":{n}}}],\"rows\":1");
+            } else {
+                let _ = write!(s, "[{n}]],\"rows\":1");
+            }
             if params.timing {
                 let _ = write!(s, ",\"timing\":{}", timing_ns(start));
             }
@@ -297,8 +311,9 @@ pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>
     }
 }
 
-/// Checks the named credentials: a bad password (or bearer token) is a TDengine error (HTTP 200,
-/// 855); a `Taosd` token the server never issued is refused at the HTTP level (401).
+/// Checks the named credentials: an unknown user (849) or a bad password (855) is a TDengine
+/// error (HTTP 200); a `Taosd` token not shaped like one is refused at the HTTP level (401,
+/// 4389), a well-formed one the server never issued names no user (849, n_rest_variants).
 #[allow(clippy::result_large_err)]
 fn authorize(
     shared: &Shared,
@@ -306,34 +321,22 @@ fn authorize(
     start: Instant,
     gzip: bool,
 ) -> Result<Option<String>, Response<Full<Bytes>>> {
-    let mut sql_user = None;
-    let ok = match auth {
+    let refused = |e: AuthError| Err(error_response(StatusCode::OK, e.code(), e.message(), start, gzip));
+    match auth {
         Auth::Credentials(u, p) => match shared.login(u, p) {
-            Some(crate::shared::Login::Sql(name)) => {
-                sql_user = Some(name);
-                true
-            }
-            Some(crate::shared::Login::Configured) => true,
-            None => false,
+            Ok(crate::shared::Login::Sql(name)) => Ok(Some(name)),
+            Ok(crate::shared::Login::Configured) => Ok(None),
+            Err(e) => refused(e),
         },
-        Auth::Taosd(t) => {
-            if shared.users.user_for_token(t).is_none() {
-                return Err(error_response(
-                    StatusCode::UNAUTHORIZED,
-                    INVALID_TAOSD_AUTH,
-                    "invalid taosd Authorization",
-                    start,
-                    gzip,
-                ));
-            }
-            true
-        }
-        Auth::Bearer(t) => shared.users.user_for_token(t).is_some(),
-    };
-    if ok {
-        Ok(sql_user)
-    } else {
-        Err(error_response(StatusCode::OK, code::MND_AUTH_FAILURE, "Authentication failure", start, gzip))
+        Auth::Taosd(t) if shared.users.user_for_token(t).is_some() => Ok(None),
+        Auth::Taosd(t) if Users::token_well_formed(t) => refused(AuthError::UnknownUser),
+        Auth::Taosd(_) => Err(error_response(
+            StatusCode::UNAUTHORIZED,
+            INVALID_TAOSD_AUTH,
+            "invalid taosd Authorization",
+            start,
+            gzip,
+        )),
     }
 }
 

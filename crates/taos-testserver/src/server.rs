@@ -135,6 +135,7 @@ pub async fn start_with_backend(config: ServerConfig, backend: Arc<dyn SqlBacken
         backend,
         tmq: Default::default(),
         faults: Arc::default(),
+        next_conn_id: std::sync::atomic::AtomicU32::new(1),
     });
     let live = Arc::new(());
     let listening = listen(listener, shared.clone(), live.clone());

@@ -2,6 +2,7 @@
 //! consumer groups' committed offsets and the faults it is told to inject. It outlives the
 //! listener: a restarted server serves the same data.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use taos_sqlengine::SqlBackend;
@@ -19,6 +20,8 @@ pub struct Shared {
     /// TMQ consumer groups' committed offsets (shared by every `/rest/tmq` connection).
     pub tmq: TmqGroups,
     pub faults: Arc<Faults>,
+    /// Ids of client connections (`perf_connections.conn_id`).
+    pub next_conn_id: AtomicU32,
 }
 
 /// Who a password login is: a user of the server's configuration (a super user), or a user
@@ -30,16 +33,28 @@ pub enum Login {
 }
 
 impl Shared {
-    /// Checks a user name and password against the configured users, then the SQL-created ones.
-    pub fn login(&self, user: &str, password: &str) -> Option<Login> {
-        if self.users.check(user, password).is_ok() {
-            return Some(Login::Configured);
+    /// Checks a user name and password against the configured users, then the SQL-created ones:
+    /// an unknown user is 849, a wrong password 855.
+    pub fn login(&self, user: &str, password: &str) -> Result<Login, crate::auth::AuthError> {
+        let configured = self.users.check(user, password);
+        if configured.is_ok() {
+            return Ok(Login::Configured);
         }
         let backend = self.backend.clone();
         let (u, p) = (user.to_string(), password.to_string());
-        crate::backend_call::guarded(|| Ok(backend.login(&u, &p)))
-            .unwrap_or(false)
-            .then(|| Login::Sql(user.to_string()))
+        if crate::backend_call::guarded(|| Ok(backend.login(&u, &p))).unwrap_or(false) {
+            return Ok(Login::Sql(user.to_string()));
+        }
+        let known = crate::backend_call::guarded(|| Ok(backend.user_exists(&u))).unwrap_or(false);
+        match configured {
+            Err(crate::auth::AuthError::UnknownUser) if known => Err(crate::auth::AuthError::WrongPassword),
+            Err(e) => Err(e),
+            Ok(()) => Ok(Login::Configured),
+        }
+    }
+
+    pub fn new_conn_id(&self) -> u32 {
+        self.next_conn_id.fetch_add(1, Ordering::Relaxed)
     }
 
     pub fn server_version(&self) -> &str {

@@ -9,9 +9,9 @@ use taos_testserver::{start, ServerConfig};
 async fn schemaless_insert_over_ws() {
     let server = start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
     let mut c = WsClient::connect_root(server.addr()).await;
-    // No database selected yet.
+    // No database selected yet: 0x2616, as in j_stmt_without_db.
     let r = c.call(r#"{"action":"insert","args":{"req_id":1,"protocol":1,"precision":"ms","data":"m,t=1 v=1i 1710000000000"}}"#).await;
-    assert!(r.starts_with(r#"{"code":535,"#), "{r}");
+    assert!(r.starts_with(r#"{"code":9750,"message":"Database not specified","#), "{r}");
     for sql in ["create database sml_ws precision 'ms'", "use sml_ws"] {
         c.send_binary(&binary_query(2, sql)).await;
         assert!(c.recv_text().await.contains(r#""code":0"#));

@@ -118,3 +118,58 @@ async fn stmt2_insert_then_query_with_parameters() {
     assert!(r.starts_with(r#"{"code":65535,"#) && r.contains(r#""action":"stmt2_bind""#) && r.ends_with(r#""stmt_id":3}"#), "{r}");
     server.shutdown().await;
 }
+
+/// What TDengine 3.3.7.5 + taosAdapter answer (checked on the real server), and the sequences
+/// that kill the real adapter (`*_CRASHED_*` transcripts), which a compatible server refuses.
+#[tokio::test]
+async fn stmt2_prepare_answers_like_the_adapter_and_exec_refuses_what_kills_it() {
+    let server = start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
+    let mut c = WsClient::connect_root(server.addr()).await;
+    for sql in ["create database sr", "create table sr.t (ts timestamp, v int)", "create stable sr.st (ts timestamp, v int) tags (g int)"] {
+        c.send_binary(&binary_query(1, sql)).await;
+        assert!(c.recv_text().await.contains(r#""code":0"#));
+    }
+    let mut stmt = 0;
+    let mut prepare = async |c: &mut WsClient, sql: &str, get_fields: bool| {
+        stmt += 1;
+        c.call(&format!(r#"{{"action":"stmt2_init","args":{{"req_id":1}}}}"#)).await;
+        let answer = c.call(&format!(r#"{{"action":"stmt2_prepare","args":{{"req_id":2,"stmt_id":{stmt},"sql":"{sql}","get_fields":{get_fields}}}}}"#)).await;
+        (stmt, answer)
+    };
+    let exec = |stmt: u64| format!(r#"{{"action":"stmt2_exec","args":{{"req_id":3,"stmt_id":{stmt}}}}}"#);
+
+    // a table named per bind needs a current database, even with a qualified super table
+    let (id, answer) = prepare(&mut c, "insert into ? using sr.st tags (?) values (?, ?)", true).await;
+    assert!(answer.starts_with(r#"{"code":512,"message":"Invalid operation","#), "{answer}");
+    // exec after the failed prepare (the real adapter dies): the prepare's error again
+    let answer = c.call(&exec(id)).await;
+    assert!(answer.starts_with(r#"{"code":512,"message":"Invalid operation","action":"stmt2_exec""#), "{answer}");
+
+    // an unknown target table: 555
+    let (_, answer) = prepare(&mut c, "insert into sr.nope values (?, ?)", true).await;
+    assert!(answer.starts_with(r#"{"code":555,"message":"Table does not exist","#), "{answer}");
+
+    // no placeholders: no fields; its exec is refused (the real adapter dies)
+    let (id, answer) = prepare(&mut c, "insert into sr.t values (1700000000000, 1)", true).await;
+    assert!(answer.ends_with(r#""is_insert":true,"fields":null,"fields_count":0}"#), "{answer}");
+    let answer = c.call(&exec(id)).await;
+    assert!(answer.starts_with(r#"{"code":554,"#), "{answer}");
+
+    // exec without a bind (the real adapter dies): refused
+    let (id, answer) = prepare(&mut c, "insert into sr.t values (?, ?)", true).await;
+    assert!(answer.ends_with(r#""fields_count":2}"#), "{answer}");
+    let answer = c.call(&exec(id)).await;
+    assert!(answer.starts_with(r#"{"code":554,"#) && answer.contains("without stmt2_bind"), "{answer}");
+
+    // without get_fields: neither fields nor their count
+    let (_, answer) = prepare(&mut c, "insert into sr.t values (?, ?)", false).await;
+    assert!(answer.ends_with(r#""is_insert":true,"fields":null,"fields_count":0}"#), "{answer}");
+    let (_, answer) = prepare(&mut c, "select * from sr.t where v > ?", false).await;
+    assert!(answer.ends_with(r#""is_insert":false,"fields":null,"fields_count":0}"#), "{answer}");
+    // a query without placeholders cannot describe them: 9728
+    let (_, answer) = prepare(&mut c, "select * from sr.t", true).await;
+    assert!(answer.starts_with(r#"{"code":9728,"#), "{answer}");
+    let (_, answer) = prepare(&mut c, "select * from sr.t where v > ?", true).await;
+    assert!(answer.ends_with(r#""is_insert":false,"fields":null,"fields_count":1}"#), "{answer}");
+    server.shutdown().await;
+}

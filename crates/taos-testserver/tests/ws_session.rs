@@ -59,15 +59,20 @@ async fn conn_checks_credentials_and_rejects_duplicates() {
 }
 
 #[tokio::test]
-async fn conn_accepts_a_login_token_as_bearer_token() {
+async fn conn_has_no_token_login_in_3_3_7_5() {
+    // m_session_options: a REST login token as `bearer_token` without a password is refused, and
+    // with a password a bogus `bearer_token` is ignored
     let server = default_fake_server().await;
     let login = http(server.addr(), "GET", "/rest/login/root/taosdata", &[], b"").await;
     let token = serde_json::from_slice::<serde_json::Value>(&login.body).unwrap()["desc"].as_str().unwrap().to_string();
     let mut c = WsClient::connect(server.addr()).await;
-    let bad = c.call(r#"{"action":"conn","args":{"req_id":1,"bearer_token":"nope"}}"#).await;
-    assert!(bad.starts_with(r#"{"code":855,"#), "{bad}");
-    let ok = c.call(&format!(r#"{{"action":"conn","args":{{"req_id":2,"bearer_token":"{token}"}}}}"#)).await;
+    let refused = c.call(&format!(r#"{{"action":"conn","args":{{"req_id":1,"user":"root","bearer_token":"{token}"}}}}"#)).await;
+    assert!(refused.starts_with(r#"{"code":520,"message":"Invalid password length","#), "{refused}");
+    let ok = c.call(r#"{"action":"conn","args":{"req_id":2,"user":"root","password":"taosdata","bearer_token":"bogus"}}"#).await;
     assert!(ok.starts_with(r#"{"code":0,"#), "{ok}");
+    let mut unknown = WsClient::connect(server.addr()).await;
+    let nobody = unknown.call(r#"{"action":"conn","args":{"req_id":3,"user":"nobody","password":"x"}}"#).await;
+    assert!(nobody.starts_with(r#"{"code":849,"message":"Invalid user","#), "{nobody}");
 }
 
 #[tokio::test]
@@ -485,4 +490,40 @@ async fn many_connections_at_once_each_get_their_own_results() {
     for t in tasks {
         t.await.unwrap();
     }
+}
+
+/// m_session_options: `conn`'s `app`/`ip` and `options_connection` (2 = ip, 3 = app) are what
+/// `performance_schema.perf_connections` shows as `user_app`/`user_ip` (`app` is the adapter's);
+/// an unknown option is 280, and a closed connection leaves the view.
+#[tokio::test]
+async fn connection_options_show_in_perf_connections() {
+    let server = taos_testserver::start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
+    let addr = server.addr();
+    let mut a = WsClient::connect(addr).await;
+    let r = a.call(r#"{"action":"conn","args":{"req_id":1,"user":"root","password":"taosdata","tz":"America/New_York","app":"app_a","ip":"10.1.2.3"}}"#).await;
+    assert!(r.starts_with(r#"{"code":0,"#), "{r}");
+    let mut b = WsClient::connect(addr).await;
+    assert!(b.call(r#"{"action":"conn","args":{"req_id":1,"user":"root","password":"taosdata"}}"#).await.starts_with(r#"{"code":0,"#));
+    let r = b.call(r#"{"action":"options_connection","args":{"req_id":2,"options":[{"option":2,"value":"10.0.0.1"},{"option":3,"value":"app_b"},{"option":0,"value":"UTF-8"}]}}"#).await;
+    assert!(r.starts_with(r#"{"code":0,"#), "{r}");
+    let r = b.call(r#"{"action":"options_connection","args":{"req_id":3,"options":[{"option":9,"value":"x"}]}}"#).await;
+    assert!(r.starts_with(r#"{"code":280,"message":"Invalid parameters","#), "{r}");
+    let sql = "select `user`, app, user_app, user_ip from performance_schema.perf_connections order by user_app";
+    let r = rest_sql(addr, "/rest/sql", sql).await;
+    assert!(
+        r.text().contains(r#""data":[["root","taosadapter","app_a","10.1.2.3"],["root","taosadapter","app_b","10.0.0.1"]]"#),
+        "{}",
+        r.text()
+    );
+    drop(a);
+    let mut left = String::new();
+    for _ in 0..50 {
+        left = rest_sql(addr, "/rest/sql", sql).await.text();
+        if !left.contains("app_a") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(left.contains(r#""data":[["root","taosadapter","app_b","10.0.0.1"]]"#), "{left}");
+    server.shutdown().await;
 }

@@ -35,6 +35,12 @@ impl SqlBackend for Engine {
     fn topic_kind(&self, topic: &str) -> Option<&'static str> {
         Engine::topic(self, topic).map(|t| t.kind)
     }
+    fn connection_changed(&self, info: crate::session::ConnectionInfo) {
+        self.write().connections.insert(info.conn_id, info);
+    }
+    fn connection_closed(&self, conn_id: u32) {
+        self.write().connections.remove(&conn_id);
+    }
     fn tmq_subscribed(&self, consumer: TmqConsumer) {
         Engine::tmq_subscribed(self, consumer)
     }
@@ -53,24 +59,32 @@ impl SqlBackend for Engine {
     fn login(&self, user: &str, password: &str) -> bool {
         Engine::login(self, user, password)
     }
+    fn user_exists(&self, user: &str) -> bool {
+        self.read().users.users.contains_key(user)
+    }
     fn schemaless_insert(
         &self,
         ctx: &SessionCtx,
         protocol: i64,
         precision: &str,
         data: &str,
+        ttl: i64,
         table_name_key: Option<&str>,
     ) -> Result<(u64, u64), TdError> {
         let Some(protocol) = SmlProtocol::from_code(protocol) else {
             return Err(TdError::new(0x3000, "Invalid line protocol type"));
         };
         let Some(db) = ctx.db.as_deref() else {
-            return Err(TdError::new(code::TSC_DB_NOT_SELECTED, "Database not specified or available"));
+            // j_stmt_without_db: 0x2616, as the parser says it
+            return Err(TdError::new(code::PAR_DB_NOT_SPECIFIED, "Database not specified"));
         };
-        Engine::schemaless_insert(self, db, protocol, precision, data, table_name_key)
+        Engine::schemaless_insert_ttl(self, db, protocol, precision, data, table_name_key, ttl)
     }
     fn prepare(&self, ctx: &SessionCtx, sql: &str) -> Result<PreparedStmt, TdError> {
         Engine::prepare(self, ctx, sql)
+    }
+    fn prepare_for_table(&self, ctx: &SessionCtx, sql: &str, table_db: &str) -> Result<PreparedStmt, TdError> {
+        Engine::prepare_for_table(self, ctx, sql, table_db)
     }
     fn execute_prepared(
         &self,

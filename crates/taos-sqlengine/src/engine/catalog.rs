@@ -18,6 +18,8 @@ pub struct Catalog {
     /// Topics whose consumer's socket just closed: being rebalanced until this time (epoch ms).
     pub rebalancing: HashMap<String, i64>,
     pub users: super::users::UserCatalog,
+    /// Live client connections by id (`perf_connections`).
+    pub connections: std::collections::BTreeMap<u32, crate::session::ConnectionInfo>,
 }
 
 /// A TMQ topic: its database, kind (`column` | `db` | `stable`), the statement text and source.

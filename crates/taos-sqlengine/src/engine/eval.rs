@@ -236,7 +236,12 @@ pub struct GroupCtx<'g> {
 /// Per-evaluation environment that scalar functions need.
 pub struct EvalEnv<'e> {
     pub precision: Precision,
+    /// The session's time zone: literals, to_iso8601, timetruncate, timezone().
     pub tz: chrono_tz::Tz,
+    /// The name the session gave its zone (`timezone()` shows it even when unknown).
+    pub tz_label: Option<&'e str>,
+    /// The server's zone: `to_char` renders in it whatever the session's zone (m_session_options).
+    pub server_tz: chrono_tz::Tz,
     pub db: Option<&'e str>,
     pub server_version: &'e str,
     pub now: i64,
@@ -653,7 +658,11 @@ pub fn cast_value(v: Value, f: &Field, env: &EvalEnv) -> Value {
             other => Value::Timestamp(to_f64(other).unwrap_or(0.0) as i64),
         },
         VarChar | NChar => {
-            let s = value_to_string(&v, env).unwrap_or_default();
+            // a timestamp casts to its integer (m_session_options: '1704110400000')
+            let s = match &v {
+                Value::Timestamp(t) => t.to_string(),
+                v => value_to_string(v, env).unwrap_or_default(),
+            };
             let s: String = if f.ty == NChar {
                 s.chars().take(f.len as usize).collect()
             } else {
@@ -1092,7 +1101,16 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         },
         TimeTruncate => match (a.first(), a.get(1)) {
             (Some(Value::Timestamp(t)), Some(Value::Int(u))) if *u > 0 => {
-                Value::Timestamp(t.div_euclid(*u) * u)
+                // whole days are truncated to the session's local midnight
+                let per_day = 86_400 * env.precision.per_second();
+                let off = if u % per_day == 0 {
+                    use chrono::Offset;
+                    in_zone(*t, env.precision, env.tz)
+                        .map_or(0, |d| d.offset().fix().local_minus_utc() as i64 * env.precision.per_second())
+                } else {
+                    0
+                };
+                Value::Timestamp((t + off).div_euclid(*u) * u - off)
             }
             _ => Value::Null,
         },
@@ -1103,21 +1121,7 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             .map(|d| Value::Str(d.to_string()))
             .unwrap_or(Value::Null),
         ServerVersion | ClientVersion => Value::Str(env.server_version.to_string()),
-        Timezone => {
-            // "Asia/Shanghai (CST, +0800)", as `show variables like 'timezone'`
-            use chrono::Offset;
-            let now = chrono::Utc::now().with_timezone(&env.tz);
-            let secs = now.offset().fix().local_minus_utc();
-            let sign = if secs < 0 { '-' } else { '+' };
-            Value::Str(format!(
-                "{} ({}, {}{:02}{:02})",
-                env.tz.name(),
-                now.format("%Z"),
-                sign,
-                secs.abs() / 3600,
-                secs.abs() % 3600 / 60
-            ))
-        }
+        Timezone => Value::Str(timezone_label(env.tz, env.tz_label)),
         CurrentUser => Value::Str("root@localhost".into()),
     }
 }
@@ -1190,16 +1194,37 @@ fn parse_offset_text(z: &str) -> Option<i64> {
     Some(sign * (h * 3600 + m * 60))
 }
 
+/// `timezone()`: "Asia/Shanghai (CST, +0800)", as `show variables like 'timezone'`; `label` is
+/// the name the session gave (an unknown one reads as UTC but keeps its name).
+pub(crate) fn timezone_label(tz: chrono_tz::Tz, label: Option<&str>) -> String {
+    use chrono::Offset;
+    let now = chrono::Utc::now().with_timezone(&tz);
+    let secs = now.offset().fix().local_minus_utc();
+    let sign = if secs < 0 { '-' } else { '+' };
+    format!(
+        "{} ({}, {}{:02}{:02})",
+        label.unwrap_or(tz.name()),
+        now.format("%Z"),
+        sign,
+        secs.abs() / 3600,
+        secs.abs() % 3600 / 60
+    )
+}
+
 fn local_datetime(t: i64, env: &EvalEnv) -> Option<chrono::DateTime<chrono_tz::Tz>> {
-    let per = env.precision.per_second();
-    chrono::DateTime::from_timestamp(t.div_euclid(per), 0).map(|d| d.with_timezone(&env.tz))
+    in_zone(t, env.precision, env.tz)
+}
+
+fn in_zone(t: i64, p: Precision, tz: chrono_tz::Tz) -> Option<chrono::DateTime<chrono_tz::Tz>> {
+    let per = p.per_second();
+    chrono::DateTime::from_timestamp(t.div_euclid(per), 0).map(|d| d.with_timezone(&tz))
 }
 
 /// `to_char` with TDengine's format words (yyyy, yy, mm, dd, hh24, hh12/hh, mi, ss, ms, us, ns,
 /// am/pm, month/mon, day/dy); anything else is copied.
 fn to_char(t: i64, fmt: &str, env: &EvalEnv) -> String {
     use chrono::{Datelike, Timelike};
-    let Some(d) = local_datetime(t, env) else {
+    let Some(d) = in_zone(t, env.precision, env.server_tz) else {
         return String::new();
     };
     let per = env.precision.per_second();

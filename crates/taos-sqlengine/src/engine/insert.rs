@@ -134,8 +134,13 @@ fn plan_insert(
     items: &[InsertTable],
 ) -> Result<Writes, TdError> {
     let mut writes = Writes::default();
-    let tz = engine.config().timezone;
+    let tz = engine.session_tz(ctx);
     for item in items {
+        // taosc's insert parser names the missing database differently from the query parser
+        let unqualified_stable = item.using.as_ref().is_some_and(|u| u.stable.db.is_none());
+        if ctx.db.is_none() && (item.table.db.is_none() || unqualified_stable) {
+            return Err(err(code::TSC_INVALID_OPERATION, "db is not specified"));
+        }
         let dbname = super::catalog::db_key(cat, &resolve_db_name(ctx, item.table.db.as_deref())?);
         let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
         let cx = ConvCtx {
@@ -220,6 +225,8 @@ fn rows_from_result(
     let env = super::eval::EvalEnv {
         precision,
         tz: engine.config().timezone,
+        tz_label: None,
+        server_tz: engine.config().timezone,
         db: None,
         server_version: "",
         now: super::time::now(precision),

@@ -57,6 +57,11 @@ use insert::AutoCreate;
 pub use state::{Engine, EngineConfig};
 
 impl Engine {
+    /// The time zone a session reads and writes local times in: its own, else the server's.
+    pub(crate) fn session_tz(&self, ctx: &SessionCtx) -> chrono_tz::Tz {
+        ctx.tz.as_ref().map_or(self.config().timezone, |t| t.zone)
+    }
+
     /// Runs one SQL statement (a trailing `;` or several `;` are allowed; only the first
     /// statement of a multi-statement text runs, as in TDengine's REST).
     pub fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {

@@ -34,7 +34,8 @@ impl SmlProtocol {
 #[derive(Debug, Clone)]
 struct Point {
     stable: String,
-    tags: Vec<(String, String)>,
+    /// Line and telnet tags are NCHAR; JSON string tags VARCHAR, number tags DOUBLE.
+    tags: Vec<(String, SmlValue)>,
     fields: Vec<(String, SmlValue)>,
     /// Nanoseconds since the epoch (`None` = now).
     ts_ns: Option<i128>,
@@ -59,8 +60,33 @@ impl SmlValue {
     fn var_len(&self) -> usize {
         match self {
             SmlValue::VarChar(s) => s.len(),
-            SmlValue::NChar(s) => s.chars().count(),
+            // taosc sizes NCHAR from the UTF-8 bytes too (`u=L"ü€"` → NCHAR(8))
+            SmlValue::NChar(s) => s.len(),
             _ => 0,
+        }
+    }
+    /// Text of a tag used as a child table name (`table_name_key`).
+    fn text(&self) -> String {
+        match self {
+            SmlValue::VarChar(s) | SmlValue::NChar(s) => s.clone(),
+            SmlValue::Typed(_, Value::Double(d)) => d.to_string(),
+            SmlValue::Typed(_, Value::Float(f)) => f.to_string(),
+            SmlValue::Typed(_, Value::Int(i)) => i.to_string(),
+            SmlValue::Typed(_, Value::UInt(u)) => u.to_string(),
+            SmlValue::Typed(_, Value::Bool(b)) => b.to_string(),
+            SmlValue::Typed(_, v) => format!("{v:?}"),
+        }
+    }
+    /// The bytes taosc's `buildChildTableName` hashes for a tag value.
+    fn digest_bytes(&self) -> Vec<u8> {
+        match self {
+            SmlValue::VarChar(s) | SmlValue::NChar(s) => s.as_bytes().to_vec(),
+            SmlValue::Typed(_, Value::Double(d)) => d.to_le_bytes().to_vec(),
+            SmlValue::Typed(_, Value::Float(f)) => f.to_le_bytes().to_vec(),
+            SmlValue::Typed(_, Value::Bool(b)) => vec![u8::from(*b)],
+            SmlValue::Typed(t, Value::Int(i)) => i.to_le_bytes()[..t.fixed_size().unwrap_or(8)].to_vec(),
+            SmlValue::Typed(t, Value::UInt(u)) => u.to_le_bytes()[..t.fixed_size().unwrap_or(8)].to_vec(),
+            SmlValue::Typed(_, v) => format!("{v:?}").into_bytes(),
         }
     }
     fn value(&self) -> Value {
@@ -201,7 +227,7 @@ fn parse_line(line: &str, unit: i128) -> Result<Point, TdError> {
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| sml_err("SML line invalid data: tag is invalid"))?;
-        tags.push((unescape_key(k), unescape_key(v)));
+        tags.push((unescape_key(k), SmlValue::NChar(unescape_key(v))));
     }
     let mut fields = Vec::new();
     for kv in split_unescaped(parts[1], ',') {
@@ -280,7 +306,7 @@ fn parse_telnet(line: &str, unit: Option<i128>) -> Result<Point, TdError> {
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| sml_err("SML telnet invalid tag"))?;
-        tags.push((k.to_string(), v.to_string()));
+        tags.push((k.to_string(), SmlValue::NChar(v.to_string())));
     }
     Ok(Point {
         stable: parts[0].to_string(),
@@ -295,13 +321,54 @@ fn valid_ns(ns: i128) -> bool {
     ns >= 0 && ns <= i64::MAX as i128
 }
 
-fn json_points(doc: &serde_json::Value, unit: Option<i128>) -> Result<Vec<Point>, TdError> {
+/// The tag keys of each JSON point in the order they were written (taosc keeps it, so a new
+/// super table's tags are in that order); `serde_json::Map` would sort them.
+fn json_tag_order(data: &str) -> Vec<Vec<String>> {
+    struct Keys(Vec<String>);
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Keys, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some((k, _)) = m.next_entry::<String, serde::de::IgnoredAny>()? {
+                        keys.push(k);
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct Item {
+        tags: Option<Keys>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Doc {
+        Many(Vec<Item>),
+        One(Item),
+    }
+    let items = match serde_json::from_str::<Doc>(data) {
+        Ok(Doc::Many(v)) => v,
+        Ok(Doc::One(i)) => vec![i],
+        Err(_) => return Vec::new(),
+    };
+    items.into_iter().map(|i| i.tags.map(|k| k.0).unwrap_or_default()).collect()
+}
+
+fn json_points(doc: &serde_json::Value, tag_order: &[Vec<String>], unit: Option<i128>) -> Result<Vec<Point>, TdError> {
     let items: Vec<&serde_json::Value> = match doc {
         serde_json::Value::Array(a) => a.iter().collect(),
         other => vec![other],
     };
     let mut out = Vec::new();
-    for it in items {
+    for (n, it) in items.into_iter().enumerate() {
         let metric = it
             .get("metric")
             .and_then(|m| m.as_str())
@@ -342,15 +409,26 @@ fn json_points(doc: &serde_json::Value, unit: Option<i128>) -> Result<Vec<Point>
         let mut tags = Vec::new();
         if let Some(serde_json::Value::Object(t)) = it.get("tags") {
             for (k, v) in t {
-                let s = match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Object(o) => o
-                        .get("value")
-                        .map(|x| x.to_string().trim_matches('"').to_string())
-                        .unwrap_or_default(),
-                    other => other.to_string(),
+                let tag = match v {
+                    serde_json::Value::String(s) => SmlValue::VarChar(s.clone()),
+                    serde_json::Value::Number(n) => {
+                        SmlValue::Typed(DataType::Double, Value::Double(n.as_f64().unwrap_or(0.0)))
+                    }
+                    serde_json::Value::Bool(b) => SmlValue::Typed(DataType::Bool, Value::Bool(*b)),
+                    serde_json::Value::Object(o) => {
+                        match (o.get("value"), o.get("type").and_then(|t| t.as_str())) {
+                            (Some(v), Some(t)) => {
+                                json_typed(v, t).ok_or_else(|| sml_err("SML json invalid tag"))?
+                            }
+                            _ => return Err(sml_err("SML json invalid tag")),
+                        }
+                    }
+                    _ => return Err(sml_err("SML json invalid tag")),
                 };
-                tags.push((k.clone(), s));
+                tags.push((k.clone(), tag));
+            }
+            if let Some(order) = tag_order.get(n) {
+                tags.sort_by_key(|(k, _)| order.iter().position(|o| o == k).unwrap_or(usize::MAX));
             }
         }
         out.push(Point {
@@ -387,24 +465,35 @@ fn sml_len(needed: usize) -> u32 {
     ((needed + 1).next_power_of_two()).clamp(1, 65517) as u32
 }
 
-/// Child table name: the `table_name_key` tag's value, else `t_` + md5 of the sorted tags.
+/// taosc's `smlDot2Underline` (on by default): dots in super and child table names become
+/// underscores, so the telnet metric `meters.current` writes the super table `meters_current`.
+fn dot_to_underscore(name: &str) -> String {
+    name.replace('.', "_")
+}
+
+/// Child table name: the `table_name_key` tag's value, else `t_` + md5 of the super table name
+/// and the tags sorted by key (case-insensitively, as taosc's `buildChildTableName`).
 fn child_name(p: &Point, table_name_key: Option<&str>) -> String {
     if let Some(k) = table_name_key.filter(|k| !k.is_empty()) {
         if let Some((_, v)) = p.tags.iter().find(|(tk, _)| tk == k) {
-            return v.clone();
+            return dot_to_underscore(&v.text());
         }
     }
     let mut tags = p.tags.clone();
-    tags.sort();
-    let mut key = p.stable.clone();
+    tags.sort_by(|(a, _), (b, _)| {
+        let n = a.len().min(b.len());
+        a.as_bytes()[..n].to_ascii_lowercase().cmp(&b.as_bytes()[..n].to_ascii_lowercase()).then(a.len().cmp(&b.len()))
+    });
+    // string tags enter the digest as their text, typed tags as their little-endian bytes
+    let mut key = p.stable.clone().into_bytes();
     for (k, v) in &tags {
-        key.push(',');
-        key.push_str(k);
-        key.push('=');
-        key.push_str(v);
+        key.push(b',');
+        key.extend_from_slice(k.as_bytes());
+        key.push(b'=');
+        key.extend_from_slice(&v.digest_bytes());
     }
     use md5::Digest;
-    let d = md5::Md5::digest(key.as_bytes());
+    let d = md5::Md5::digest(&key);
     format!(
         "t_{}",
         d.iter().map(|b| format!("{:02x}", b)).collect::<String>()
@@ -414,14 +503,6 @@ fn child_name(p: &Point, table_name_key: Option<&str>) -> String {
 /// Makes the super table able to hold a point: creates it, adds missing columns/tags, widens
 /// strings. Returns an error on a type conflict.
 fn ensure_stable(db: &mut Database, p: &Point) -> Result<(), TdError> {
-    let tag_col = |k: &str, len: usize| ColumnSchema {
-        name: k.to_string(),
-        ty: DataType::NChar,
-        len: sml_len(len),
-        precision: 0,
-        scale: 0,
-        primary_key: false,
-    };
     let field_col = |k: &str, v: &SmlValue| {
         let ty = v.ty();
         let len = match ty {
@@ -450,14 +531,10 @@ fn ensure_stable(db: &mut Database, p: &Point) -> Result<(), TdError> {
             primary_key: false,
         }];
         columns.extend(p.fields.iter().map(|(k, v)| field_col(k, v)));
-        let mut tags: Vec<ColumnSchema> = p
-            .tags
-            .iter()
-            .map(|(k, v)| tag_col(k, v.chars().count()))
-            .collect();
+        let mut tags: Vec<ColumnSchema> = p.tags.iter().map(|(k, v)| field_col(k, v)).collect();
         if tags.is_empty() {
             // a super table needs a tag
-            tags.push(tag_col("_tag_null", 0));
+            tags.push(field_col("_tag_null", &SmlValue::NChar(String::new())));
         }
         let seq = db.seq();
         db.stables
@@ -490,13 +567,13 @@ fn ensure_stable(db: &mut Database, p: &Point) -> Result<(), TdError> {
     for (k, v) in &p.tags {
         match st.tags.iter_mut().find(|c| c.name == *k) {
             Some(c) => {
-                let n = v.chars().count() as u32;
-                if n > c.len {
+                let n = v.var_len() as u32;
+                if c.ty.is_var() && n > c.len {
                     c.len = sml_len(n as usize);
                 }
             }
             None => {
-                st.tags.push(tag_col(k, v.chars().count()));
+                st.tags.push(field_col(k, v));
                 new_tags += 1;
             }
         }
@@ -528,6 +605,19 @@ impl Engine {
         data: &str,
         table_name_key: Option<&str>,
     ) -> Result<(u64, u64), TdError> {
+        self.schemaless_insert_ttl(db, protocol, precision, data, table_name_key, 0)
+    }
+
+    /// [`Engine::schemaless_insert`] whose new child tables get `ttl` (days; existing ones keep theirs).
+    pub fn schemaless_insert_ttl(
+        &self,
+        db: &str,
+        protocol: SmlProtocol,
+        precision: &str,
+        data: &str,
+        table_name_key: Option<&str>,
+        ttl: i64,
+    ) -> Result<(u64, u64), TdError> {
         let unit = unit_ns(precision);
         let (points, total) = match protocol {
             SmlProtocol::Line => {
@@ -553,9 +643,13 @@ impl Engine {
             SmlProtocol::Json => {
                 let doc: serde_json::Value =
                     serde_json::from_str(data).map_err(|_| sml_err("SML json parse error"))?;
-                (json_points(&doc, unit)?, 1)
+                (json_points(&doc, &json_tag_order(data), unit)?, 1)
             }
         };
+        let points: Vec<Point> = points
+            .into_iter()
+            .map(|p| Point { stable: dot_to_underscore(&p.stable), ..p })
+            .collect();
         let mut cat = self.write();
         let key = db_key(&cat, db);
         let dbm: &mut Database = cat.dbs.get_mut(&key).ok_or_else(db_not_exist)?;
@@ -585,18 +679,23 @@ impl Engine {
                     }
                 }
                 None => {
+                    // the tag that names the child (`table_name_key`) is taken out of its tags
+                    let naming_tag = table_name_key.filter(|k| p.tags.iter().any(|(t, _)| t == k));
                     let tags: Vec<Value> = st
                         .tags
                         .iter()
                         .map(|c| {
                             p.tags
                                 .iter()
-                                .find(|(k, _)| *k == c.name)
-                                .map(|(_, v)| Value::Str(v.clone()))
+                                .find(|(k, _)| *k == c.name && Some(k.as_str()) != naming_tag)
+                                .map(|(_, v)| v.value())
                                 .unwrap_or(Value::Null)
                         })
                         .collect();
                     super::ddl::table::create_child(dbm, &name, &st.name, tags, &Default::default());
+                    if let Some(t) = dbm.tables.get_mut(&name) {
+                        t.ttl = ttl;
+                    }
                     created.extend(super::wal::child_item(dbm, &name));
                 }
             }

@@ -70,13 +70,33 @@ fn tbname_field() -> StmtField {
     }
 }
 
+/// What stmt2's prepare answers for an INSERT whose target table it cannot find
+/// (`insert into ? values …` without USING, or an unknown fixed name): 0x022B.
+fn stmt_table_not_exist() -> TdError {
+    err(code::TSC_STMT_TBNAME_ERROR, "Table does not exist")
+}
+
 fn stmt_error(msg: impl Into<String>) -> TdError {
     err(code::TSC_STMT_API_ERROR, msg)
 }
 
 impl Engine {
-    /// `stmt2_prepare`: parses `sql` and describes its placeholders.
+    /// `stmt2_prepare`: parses `sql` and describes its placeholders. Like taosc's stmt2, it
+    /// resolves every name now: `insert into ? …` (a table named per bind) needs a current
+    /// database, else 0x0200 `Invalid operation` (even when the super table is qualified).
     pub fn prepare(&self, ctx: &SessionCtx, sql: &str) -> Result<PreparedStmt, TdError> {
+        self.prepare_in(ctx, sql, None)
+    }
+
+    /// stmt v1's `prepare` + `set_table_name` of a qualified name (`db.child`) on a connection
+    /// without a current database: the table's database comes from the name, while any other
+    /// unqualified name (the super table of `using stb`) still needs a current database
+    /// (0x0200 `db is not specified`, j_stmt_without_db).
+    pub fn prepare_for_table(&self, ctx: &SessionCtx, sql: &str, table_db: &str) -> Result<PreparedStmt, TdError> {
+        self.prepare_in(ctx, sql, Some(table_db))
+    }
+
+    fn prepare_in(&self, ctx: &SessionCtx, sql: &str, table_db: Option<&str>) -> Result<PreparedStmt, TdError> {
         let stmt = crate::sql::parse(sql)?;
         let cat = self.read();
         match stmt {
@@ -97,7 +117,7 @@ impl Engine {
                         "only one table per prepared insert is supported",
                     ));
                 }
-                prepare_insert(self, &cat, ctx, sql, &items[0])
+                prepare_insert(self, &cat, ctx, sql, &items[0], table_db)
             }
             _ => Err(stmt_error("stmt only supports insert and select")),
         }
@@ -288,18 +308,27 @@ fn prepare_insert(
     ctx: &SessionCtx,
     sql: &str,
     item: &InsertTable,
+    table_db: Option<&str>,
 ) -> Result<PreparedStmt, TdError> {
     let table_param = item.table.name == "?";
-    let db_explicit = item
-        .table
-        .db
-        .clone()
-        .or_else(|| item.using.as_ref().and_then(|u| u.stable.db.clone()));
+    let stable_db = item.using.as_ref().and_then(|u| u.stable.db.clone());
+    let db_explicit = match table_db {
+        Some(db) if table_param => {
+            if item.using.is_some() && stable_db.is_none() && ctx.db.is_none() {
+                return Err(err(code::TSC_INVALID_OPERATION, "db is not specified"));
+            }
+            Some(db.to_string())
+        }
+        _ if table_param && ctx.db.is_none() => {
+            return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+        }
+        _ => item.table.db.clone().or(stable_db),
+    };
     let dbname = db_key(cat, &resolve_db_name(ctx, db_explicit.as_deref())?);
     let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
     let cx = ConvCtx {
         sql,
-        tz: engine.config().timezone,
+        tz: engine.session_tz(ctx),
         precision: db.precision,
         now: super::time::now(db.precision),
     };
@@ -322,16 +351,15 @@ fn prepare_insert(
             let t = db
                 .tables
                 .get(&item.table.name)
-                .ok_or_else(table_not_exist)?;
+                .ok_or_else(stmt_table_not_exist)?;
             let st = match &t.kind {
                 TableKind::Child { stable, .. } => db.stables.get(stable),
                 TableKind::Normal { .. } => None,
             };
             (db.columns_of(t).to_vec(), st)
         } else {
-            return Err(stmt_error(
-                "insert into ? needs USING <super table> (or a fixed table name)",
-            ));
+            // stmt2 cannot learn the columns of a table it has not seen yet
+            return Err(stmt_table_not_exist());
         };
     let is_stable_target =
         !table_param && item.using.is_none() && db.stables.contains_key(&item.table.name);

@@ -619,7 +619,7 @@ fn stmt2_decimal_and_json_fields_report_like_the_recording() {
     );
     let p = e
         .prepare(
-            &SessionCtx::default(),
+            &SessionCtx::with_db(Some("w".into())),
             "insert into ? using w.stb tags (?) values (?,?,?)",
         )
         .unwrap();
@@ -1004,4 +1004,40 @@ fn topics_with_meta_deliver_the_database_log_in_order() {
     assert_eq!(types(&stable), [2, 1, 2, 1, 2, 3]);
     assert_eq!(e.topic_log_end("dt"), Some(12));
     assert!(e.topic_log("dt", 12, true).unwrap().is_none());
+}
+
+/// m_session_options (TDengine 3.3.7.5): a connection's time zone reads literal local times,
+/// prints `to_iso8601` and `timezone()` and truncates days, while `to_char`, `interval(1d)`
+/// windows and `cast(ts as varchar)` do not follow it.
+#[test]
+fn the_session_time_zone_reads_and_prints_local_times() {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    ok(&e, None, "create database m precision 'ms'");
+    ok(&e, Some("m"), "create table t (ts timestamp, v int)");
+    let mut utc = SessionCtx::with_db(Some("m".into()));
+    let mut sh = SessionCtx { tz: Some(crate::session::SessionTz::named("Asia/Shanghai")), ..utc.clone() };
+    e.execute(&mut utc, "insert into t values ('2024-01-01 12:00:00', 1)").unwrap();
+    e.execute(&mut sh, "insert into t values ('2024-01-02 12:00:00', 2)").unwrap();
+    let cells = |ctx: &mut SessionCtx, sql: &str| match e.execute(ctx, sql) {
+        Ok(Outcome::Rows(rs)) => (0..rs.num_rows()).map(|r| rs.columns.iter().map(|c| c[r].clone()).collect()).collect::<Vec<Vec<Value>>>(),
+        other => panic!("{sql} -> {other:?}"),
+    };
+    let q = "select cast(ts as bigint), to_iso8601(ts), cast(ts as varchar(32)), to_char(ts, 'yyyy-mm-dd hh24:mi:ss'), cast(timetruncate(ts, 1d) as bigint) from t order by v";
+    assert_eq!(
+        cells(&mut sh, q),
+        vec![
+            vec![Value::Int(1704110400000), Value::Str("2024-01-01T20:00:00.000+0800".into()), Value::Str("1704110400000".into()), Value::Str("2024-01-01 12:00:00".into()), Value::Int(1704038400000)],
+            vec![Value::Int(1704168000000), Value::Str("2024-01-02T12:00:00.000+0800".into()), Value::Str("1704168000000".into()), Value::Str("2024-01-02 04:00:00".into()), Value::Int(1704124800000)],
+        ]
+    );
+    assert_eq!(cells(&mut utc, "select to_iso8601(ts) from t where v = 1"), vec![vec![Value::Str("2024-01-01T12:00:00.000+0000".into())]]);
+    assert_eq!(cells(&mut utc, "select v from t where ts = '2024-01-01 12:00:00'"), vec![vec![Value::Int(1)]]);
+    assert!(cells(&mut sh, "select v from t where ts = '2024-01-01 12:00:00'").is_empty());
+    assert_eq!(
+        cells(&mut sh, "select timezone(), to_unixtimestamp('2024-01-01 00:00:00')"),
+        vec![vec![Value::Str("Asia/Shanghai (CST, +0800)".into()), Value::Int(1704038400000)]]
+    );
+    // an unknown zone reads as UTC and keeps its name
+    let mut bad = SessionCtx { tz: Some(crate::session::SessionTz::named("Bad/Zone")), ..utc.clone() };
+    assert_eq!(cells(&mut bad, "select timezone()"), vec![vec![Value::Str("Bad/Zone (UTC, +0000)".into())]]);
 }

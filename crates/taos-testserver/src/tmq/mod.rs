@@ -463,7 +463,7 @@ impl TmqSession {
         }
         let user = a.user.unwrap_or_default();
         let password = a.password.unwrap_or_default();
-        if self.shared.login(&user, &password).is_none() {
+        if self.shared.login(&user, &password).is_err() {
             return vec![err(0xFFFF, "init tscObj failed", "subscribe", req_id, start)];
         }
         let topics = a.topics.unwrap_or_default();

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
+use taos_sqlengine::session::{ConnectionInfo, SessionTz};
 use taos_sqlengine::types::code;
 
 use crate::backend_call::guarded;
@@ -40,7 +41,12 @@ struct ConnArgs {
     password: Option<String>,
     db: Option<String>,
     mode: Option<i64>,
+    /// Accepted and ignored: 3.3.7.5 has no token login on `/ws` (m_session_options).
+    #[allow(dead_code)]
     bearer_token: Option<String>,
+    tz: Option<String>,
+    app: Option<String>,
+    ip: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -51,11 +57,16 @@ struct CheckStatusArgs {
 }
 
 #[derive(Deserialize)]
-#[allow(dead_code)]
 struct ConnOption {
     option: i32,
     value: Option<String>,
 }
+
+/// `options_connection` option numbers (taos.h `TSDB_OPTION_CONNECTION`).
+const OPTION_CHARSET: i32 = 0;
+const OPTION_TIMEZONE: i32 = 1;
+const OPTION_USER_IP: i32 = 2;
+const OPTION_USER_APP: i32 = 3;
 
 #[derive(Deserialize, Default)]
 struct OptionsArgs {
@@ -84,15 +95,27 @@ impl Session {
         ok("get_server_info", req_id, start, InfoResp { info })
     }
 
-    /// `options_connection`: accepted (any option, `value: null` too); nothing changes here.
+    /// `options_connection`: the connection's time zone (1), user IP (2) and app (3); `null`
+    /// resets one; the charset (0) is accepted and changes nothing; another option is 280.
     pub(super) fn options_connection(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {
-        match parse_args::<OptionsArgs>(args) {
-            Ok(a) => {
-                let _ = a.options;
-                ok("options_connection", req_id, start, NoExtra {})
-            }
-            Err(()) => unmarshal_error("options_connection", req_id, start),
+        let action = "options_connection";
+        let Ok(a) = parse_args::<OptionsArgs>(args) else {
+            return unmarshal_error(action, req_id, start);
+        };
+        let options = a.options.unwrap_or_default();
+        if options.iter().any(|o| !(OPTION_CHARSET..=OPTION_USER_APP).contains(&o.option)) {
+            return error(code::INVALID_PARA, "Invalid parameters", action, req_id, start);
         }
+        for o in options {
+            match o.option {
+                OPTION_TIMEZONE => self.ctx.tz = o.value.as_deref().map(SessionTz::named),
+                OPTION_USER_IP => self.ctx.ip = o.value,
+                OPTION_USER_APP => self.ctx.app = o.value,
+                _ => {}
+            }
+        }
+        self.publish_connection();
+        ok(action, req_id, start, NoExtra {})
     }
 
     pub(super) fn conn(&mut self, args: Json, req_id: u64, start: Instant) -> Option<Out> {
@@ -107,17 +130,15 @@ impl Session {
         }
         let user = a.user.unwrap_or_default();
         let password = a.password.unwrap_or_default();
-        let login = self.shared.login(&user, &password);
-        let by_password = login.is_some();
-        let by_token = a
-            .bearer_token
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .is_some_and(|t| self.shared.users.user_for_token(t).is_some());
-        if !by_password && !by_token {
-            return error(code::MND_AUTH_FAILURE, "Authentication failure", "conn", req_id, start);
+        if password.is_empty() {
+            // also with a `bearer_token`: 3.3.7.5 has no token login on /ws
+            return error(code::TSC_INVALID_PASS_LENGTH, "Invalid password length", "conn", req_id, start);
         }
-        if let Some(crate::shared::Login::Sql(u)) = login {
+        let login = match self.shared.login(&user, &password) {
+            Ok(l) => l,
+            Err(e) => return error(e.code(), e.message(), "conn", req_id, start),
+        };
+        if let crate::shared::Login::Sql(u) = login {
             self.ctx.user = Some(u);
         }
         let db = a.db.unwrap_or_default();
@@ -129,7 +150,18 @@ impl Session {
             }
             self.ctx.db = Some(db);
         }
+        self.ctx.tz = a.tz.filter(|t| !t.is_empty()).as_deref().map(SessionTz::named);
+        self.ctx.app = a.app.filter(|s| !s.is_empty());
+        self.ctx.ip = a.ip.filter(|s| !s.is_empty());
         self.connected = true;
+        self.connection = Some(ConnectionInfo {
+            conn_id: self.shared.new_conn_id(),
+            user,
+            user_app: String::new(),
+            user_ip: String::new(),
+            login_time_ms: chrono::Utc::now().timestamp_millis(),
+        });
+        self.publish_connection();
         let shared = self.shared.clone();
         ok("conn", req_id, start, VersionResp { version: shared.server_version() })
     }

@@ -12,7 +12,6 @@ use super::reply::{error, ok, parse_args, unmarshal_error, Out, GENERIC};
 use super::session::Session;
 
 #[derive(Deserialize, Default)]
-#[allow(dead_code)] // ttl is accepted and ignored: nothing expires in memory
 struct InsertArgs {
     protocol: Option<i64>,
     precision: Option<String>,
@@ -41,7 +40,7 @@ impl Session {
         let (precision, data) = (a.precision.unwrap_or_default(), a.data.unwrap_or_default());
         let key = a.table_name_key.filter(|k| !k.is_empty());
         let result = run_blocking(|| {
-            guarded(|| backend.schemaless_insert(ctx, protocol, &precision, &data, key.as_deref()))
+            guarded(|| backend.schemaless_insert(ctx, protocol, &precision, &data, a.ttl.unwrap_or(0), key.as_deref()))
         });
         match result {
             Ok((affected_rows, total_rows)) => {

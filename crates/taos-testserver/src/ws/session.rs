@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde_json::Value as Json;
 use taos_sqlengine::types::{ResultSet, Value};
+use taos_sqlengine::session::ConnectionInfo;
 use taos_sqlengine::{BoundTable, PreparedStmt, SessionCtx};
 
 use crate::shared::Shared;
@@ -42,11 +43,19 @@ pub(super) struct Statement {
     pub(super) bound: Vec<BoundTable>,
     /// Rows of the last executed query, until `stmt2_result` turns them into a result.
     pub(super) rows: Option<ResultSet>,
+    /// v1 `insert into ? …` prepared on a connection without a current database: taosc parses
+    /// it only at `set_table_name`, whose name must then carry the database.
+    pub(super) deferred_sql: Option<String>,
+    /// The error every later action on this statement answers (a failed stmt2 prepare, v1's
+    /// `db is not specified`), instead of running on a statement that does not exist.
+    pub(super) refusal: Option<(u16, String)>,
 }
 
 pub struct Session {
     pub(super) shared: Arc<Shared>,
     pub(super) connected: bool,
+    /// The logged-in connection as `perf_connections` lists it (after `conn`).
+    pub(super) connection: Option<ConnectionInfo>,
     pub(super) ctx: SessionCtx,
     pub(super) next_result_id: u64,
     pub(super) results: HashMap<u64, OpenResult>,
@@ -112,7 +121,32 @@ fn le_u64_partial(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(buf)
 }
 
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(c) = &self.connection {
+            let backend = self.shared.backend.clone();
+            let _ = crate::backend_call::guarded(|| {
+                backend.connection_closed(c.conn_id);
+                Ok(())
+            });
+        }
+    }
+}
+
 impl Session {
+    /// Tells the backend what the connection now is (after `conn` and `options_connection`).
+    pub(super) fn publish_connection(&mut self) {
+        let Some(c) = self.connection.as_mut() else { return };
+        c.user_app = self.ctx.app.clone().unwrap_or_default();
+        c.user_ip = self.ctx.ip.clone().unwrap_or_default();
+        let info = c.clone();
+        let backend = self.shared.backend.clone();
+        let _ = crate::backend_call::guarded(|| {
+            backend.connection_changed(info);
+            Ok(())
+        });
+    }
+
     /// Keeps a result set open under the next result id, for `fetch_raw_block` / `fetch`.
     pub(super) fn open_result(&mut self, rs: ResultSet) -> u64 {
         let id = self.next_result_id;
@@ -125,6 +159,7 @@ impl Session {
         Session {
             shared,
             connected: false,
+            connection: None,
             ctx: SessionCtx::default(),
             next_result_id: 1,
             results: HashMap::new(),

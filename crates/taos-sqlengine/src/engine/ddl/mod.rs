@@ -157,7 +157,7 @@ pub(crate) fn run_ddl(
                 let st = db.stables.get(stname).ok_or_else(table_not_exist)?;
                 let cx = ConvCtx {
                     sql,
-                    tz: engine.config().timezone,
+                    tz: engine.session_tz(ctx),
                     precision: db.precision,
                     now: crate::engine::time::now(db.precision),
                 };

@@ -288,6 +288,40 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
         "ins_vgroups" => super::cluster::vgroups(cat, None),
         "ins_indexes" => super::cluster::indexes(cat, None, None),
         "perf_consumers" => super::tmq::consumers(cat),
+        "perf_connections" => {
+            // Through taosAdapter `app` is always the adapter; the client's own app and address
+            // are `user_app` / `user_ip` (m_session_options).
+            let fields = vec![
+                Field::fixed("conn_id", DataType::UInt),
+                vfield("user", 24),
+                vfield("app", 24),
+                Field::fixed("pid", DataType::UInt),
+                vfield("end_point", 134),
+                ts("login_time"),
+                ts("last_access"),
+                vfield("user_app", 24),
+                vfield("user_ip", 22),
+            ];
+            let now = chrono::Utc::now().timestamp_millis();
+            let rows = cat
+                .connections
+                .values()
+                .map(|c| {
+                    vec![
+                        Value::UInt(u64::from(c.conn_id)),
+                        str_col(&c.user),
+                        str_col("taosadapter"),
+                        Value::UInt(u64::from(std::process::id())),
+                        str_col(""),
+                        Value::Timestamp(c.login_time_ms),
+                        Value::Timestamp(now),
+                        str_col(&c.user_app),
+                        str_col(&c.user_ip),
+                    ]
+                })
+                .collect();
+            ResultSet::from_rows(fields, ms, rows)
+        }
         "ins_topics" => {
             let fields = vec![
                 vfield("topic_name", 192),

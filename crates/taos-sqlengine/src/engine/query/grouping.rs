@@ -393,7 +393,7 @@ pub(super) fn where_time_bounds(
                 }
                 let v = match right.as_ref() {
                     Expr::Str(s) => {
-                        time::parse_timestamp(s, b.engine.config().timezone, b.rel.precision)
+                        time::parse_timestamp(s, b.engine.session_tz(b.ctx), b.rel.precision)
                     }
                     Expr::Int(i) => Some(*i as i64),
                     _ => None,
@@ -421,7 +421,7 @@ pub(super) fn where_time_bounds(
                     (expr.as_ref(), low.as_ref(), high.as_ref())
                 {
                     if name == ts {
-                        let tz = b.engine.config().timezone;
+                        let tz = b.engine.session_tz(b.ctx);
                         *lo = time::parse_timestamp(a, tz, b.rel.precision);
                         *hi = time::parse_timestamp(z, tz, b.rel.precision).map(|x| x + 1);
                     }

@@ -37,7 +37,9 @@ pub(crate) fn eval_env<'e>(
 ) -> EvalEnv<'e> {
     EvalEnv {
         precision,
-        tz: engine.config().timezone,
+        tz: engine.session_tz(ctx),
+        tz_label: ctx.tz.as_ref().map(|t| t.name.as_str()),
+        server_tz: engine.config().timezone,
         db: ctx.db.as_deref(),
         server_version: &engine.config().server_version,
         now: crate::engine::time::now(precision),

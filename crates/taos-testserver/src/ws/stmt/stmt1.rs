@@ -97,6 +97,11 @@ impl Session {
         }
         let done = || ok(action, req_id, start, StmtIdResp { stmt_id });
         let usage = || stmt_error(code::TSC_STMT_API_ERROR, "Stmt API usage error", action, req_id, start, stmt_id);
+        if action != "prepare" {
+            if let Some((c, m)) = self.stmts.get(&stmt_id).and_then(|s| s.refusal.clone()) {
+                return stmt_error(c, &m, action, req_id, start, stmt_id);
+            }
+        }
         match action {
             "prepare" => {
                 let backend = self.shared.backend.clone();
@@ -110,10 +115,40 @@ impl Session {
                         }
                         ok(action, req_id, start, Stmt1PrepareResp { stmt_id, is_insert })
                     }
+                    // `insert into ? …` without a current database: stmt2 refuses it here, v1
+                    // waits for the table name (j_stmt_without_db)
+                    Err(e) if e.code == code::TSC_INVALID_OPERATION && self.ctx.db.is_none() => {
+                        if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                            *s = Statement { v1: true, deferred_sql: Some(sql), ..Statement::default() };
+                        }
+                        ok(action, req_id, start, Stmt1PrepareResp { stmt_id, is_insert: true })
+                    }
                     Err(e) => stmt_error(e.code, &e.message, action, req_id, start, stmt_id),
                 }
             }
             "set_table_name" => {
+                let deferred = self.stmts.get(&stmt_id).and_then(|s| s.deferred_sql.clone());
+                if let Some(sql) = deferred {
+                    let prepared = match a.name.as_deref().and_then(|n| n.split_once('.')) {
+                        Some((db, _)) => {
+                            let backend = self.shared.backend.clone();
+                            let ctx = &self.ctx;
+                            run_blocking(|| guarded(|| backend.prepare_for_table(ctx, &sql, db)))
+                        }
+                        None => Err(taos_sqlengine::types::TdError::new(code::TSC_INVALID_OPERATION, "db is not specified")),
+                    };
+                    let s = self.stmts.get_mut(&stmt_id)?;
+                    match prepared {
+                        Ok(p) => {
+                            s.prepared = Some(p);
+                            s.deferred_sql = None;
+                        }
+                        Err(e) => {
+                            s.refusal = Some((e.code, e.message.clone()));
+                            return stmt_error(e.code, &e.message, action, req_id, start, stmt_id);
+                        }
+                    }
+                }
                 if let Some(s) = self.stmts.get_mut(&stmt_id) {
                     s.table_name = a.name;
                 }
@@ -240,6 +275,9 @@ impl Session {
         let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| s.v1) else {
             return stmt_error(GENERIC, "stmt is nil", name, req_id, start, stmt_id);
         };
+        if let Some((c, m)) = &stmt.refusal {
+            return stmt_error(*c, m, name, req_id, start, stmt_id);
+        }
         let cols = match super::stmt1_block::decode_raw_block(b.get(24..).unwrap_or(&[])) {
             Ok(c) => c,
             Err(msg) => return stmt_error(GENERIC, &msg, name, req_id, start, stmt_id),

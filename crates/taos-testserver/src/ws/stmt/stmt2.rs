@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use taos_sqlengine::types::{code, Value};
+use taos_sqlengine::types::{code, TdError, Value};
 
 use crate::backend_call::{guarded, run_blocking};
 use crate::ws::reply::{ok, parse_args, unmarshal_error, Out, GENERIC};
@@ -74,9 +74,20 @@ impl Session {
         let backend = self.shared.backend.clone();
         let ctx = &self.ctx;
         let sql = a.sql.unwrap_or_default();
-        match run_blocking(|| guarded(|| backend.prepare(ctx, &sql))) {
+        let get_fields = a.get_fields.unwrap_or(false);
+        let prepared = run_blocking(|| guarded(|| backend.prepare(ctx, &sql))).and_then(|p| {
+            if get_fields && !p.is_insert && p.param_count == 0 {
+                // taosc cannot describe the parameters of a query that has none: the adapter
+                // answers 9728 with whatever text its buffer held ("success", "syntax error near")
+                Err(TdError::new(code::PAR_SYNTAX_ERROR, "syntax error near (a query without placeholders, prepared with get_fields)"))
+            } else {
+                Ok(p)
+            }
+        });
+        match prepared {
             Ok(prepared) => {
-                let fields = (prepared.is_insert && a.get_fields.unwrap_or(false)).then(|| {
+                // `fields` only when asked for and there are some; `fields_count` only when asked
+                let fields = (prepared.is_insert && get_fields && !prepared.fields.is_empty()).then(|| {
                     prepared
                         .fields
                         .iter()
@@ -94,14 +105,25 @@ impl Session {
                     stmt_id,
                     is_insert: prepared.is_insert,
                     fields,
-                    fields_count: if prepared.is_insert { prepared.fields.len() } else { prepared.param_count },
+                    fields_count: match (get_fields, prepared.is_insert) {
+                        (false, _) => 0,
+                        (true, true) => prepared.fields.len(),
+                        (true, false) => prepared.param_count,
+                    },
                 };
                 if let Some(s) = self.stmts.get_mut(&stmt_id) {
                     *s = Statement { prepared: Some(prepared), ..Statement::default() };
                 }
                 ok(action, req_id, start, resp)
             }
-            Err(e) => stmt_error(e.code, &e.message, action, req_id, start, stmt_id),
+            Err(e) => {
+                // A later bind or exec answers this error: the real adapter dies on an exec
+                // after a failed prepare (q_stmt2_exec_after_failed_prepare_CRASHED…).
+                if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                    *s = Statement { refusal: Some((e.code, e.message.clone())), ..Statement::default() };
+                }
+                stmt_error(e.code, &e.message, action, req_id, start, stmt_id)
+            }
         }
     }
 
@@ -116,6 +138,9 @@ impl Session {
         let Some(stmt) = self.stmts.get_mut(&stmt_id).filter(|s| !s.v1) else {
             return stmt_error(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
         };
+        if let Some((c, m)) = &stmt.refusal {
+            return stmt_error(*c, m, action, req_id, start, stmt_id);
+        }
         if b.len() < 30 {
             return stmt_error(GENERIC, "message length is too short", action, req_id, start, stmt_id);
         }
@@ -137,7 +162,7 @@ impl Session {
                 stmt.bound.extend(tables);
                 ok(action, req_id, start, StmtIdResp { stmt_id })
             }
-            Err(msg) => stmt_error(GENERIC, &msg, action, req_id, start, stmt_id),
+            Err(e) => stmt_error(e.code, &e.message, action, req_id, start, stmt_id),
         }
     }
 
@@ -159,9 +184,20 @@ impl Session {
             Ok(named) => named,
             Err(answer) => return answer,
         };
+        if let Some((c, m)) = &stmt.refusal {
+            return stmt_error(*c, m, action, req_id, start, stmt_id);
+        }
         let Some(prepared) = stmt.prepared.clone() else {
-            return stmt_error(code::TSC_STMT_API_ERROR, "Stmt API usage error", action, req_id, start, stmt_id);
+            return stmt_error(code::TSC_STMT_API_ERROR, "Stmt API usage error (stmt2_exec before stmt2_prepare)", action, req_id, start, stmt_id);
         };
+        // Sequences that kill the real adapter (q_stmt2_exec_without_bind_CRASHED…,
+        // stmt2_no_placeholders_CRASHED…): refused here, so a test catches the client that sends them.
+        if prepared.is_insert && prepared.fields.is_empty() {
+            return stmt_error(code::TSC_STMT_API_ERROR, "Stmt API usage error (an insert without placeholders cannot be executed through stmt2: run it as a query)", action, req_id, start, stmt_id);
+        }
+        if stmt.bound.is_empty() && (prepared.is_insert || prepared.param_count > 0) {
+            return stmt_error(code::TSC_STMT_API_ERROR, "Stmt API usage error (stmt2_exec without stmt2_bind)", action, req_id, start, stmt_id);
+        }
         let tables = std::mem::take(&mut stmt.bound);
         // Query parameters: one value per `?`, from the first bound "table"'s columns.
         let params: Vec<Value> = tables

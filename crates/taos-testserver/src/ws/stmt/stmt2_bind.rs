@@ -2,7 +2,7 @@
 //! Every length and offset is checked before use: a malformed payload is an error, never a panic.
 
 use taos_sqlengine::BoundTable;
-use taos_sqlengine::types::{DataType, Value};
+use taos_sqlengine::types::{code, DataType, TdError, Value};
 
 struct Reader<'a> {
     b: &'a [u8],
@@ -54,7 +54,7 @@ fn le_uint(b: &[u8]) -> u64 {
 }
 
 /// One field record: `num` values of one type.
-fn read_field(r: &mut Reader<'_>, table: usize, field: usize) -> Result<Vec<Value>, String> {
+fn read_field(r: &mut Reader<'_>, table: usize, field: usize) -> Result<(DataType, Vec<Value>), String> {
     let start = r.pos;
     let length_error = || format!("bind data length error, tableIndex: {table}, fieldIndex: {field}");
     let total = r.u32().map_err(|_| length_error())? as usize;
@@ -103,7 +103,7 @@ fn read_field(r: &mut Reader<'_>, table: usize, field: usize) -> Result<Vec<Valu
             let b: Vec<u8> = (i * size..(i + 1) * size).map(byte_at).collect();
             values.push(Value::Decimal(le_int(&b)));
         }
-        return Ok(values);
+        return Ok((ty, values));
     }
     if have_length {
         let mut off = 0usize;
@@ -123,12 +123,12 @@ fn read_field(r: &mut Reader<'_>, table: usize, field: usize) -> Result<Vec<Valu
                 _ => Value::Bytes(bytes.to_vec()),
             });
         }
-        return Ok(values);
+        return Ok((ty, values));
     }
     let size = ty.fixed_size().ok_or_else(length_error)?;
     let all_null = is_null.iter().all(|&n| n != 0);
     if buffer_length == 0 && all_null {
-        return Ok(vec![Value::Null; num]);
+        return Ok((ty, vec![Value::Null; num]));
     }
     if buffer.len() < num * size {
         return Err(length_error());
@@ -150,11 +150,24 @@ fn read_field(r: &mut Reader<'_>, table: usize, field: usize) -> Result<Vec<Valu
             _ => Value::Null,
         });
     }
-    Ok(values)
+    Ok((ty, values))
 }
 
 /// Parses the payload that follows `u16 version, i32 col_idx` in a binary action 9 frame.
-pub fn parse_bind(p: &[u8]) -> Result<Vec<BoundTable>, String> {
+/// Malformed payloads are the adapter's 65535 errors; what taosc refuses carries its own code.
+pub fn parse_bind(p: &[u8]) -> Result<Vec<BoundTable>, TdError> {
+    let (tables, empty_nchar) = parse_payload(p).map_err(|m| TdError::new(code::ADAPTER_GENERIC, m))?;
+    if empty_nchar {
+        // An NCHAR column whose buffer is empty (only '' and NULL) makes taosc's UCS-4
+        // conversion fail with TSDB_CODE_INVALID_PARA, reported as a syntax error (checked
+        // on TDengine 3.3.7.5: VARCHAR/VARBINARY columns and NCHAR tags are fine).
+        return Err(TdError::new(code::TSC_SQL_SYNTAX_ERROR, "syntax error near 'Unknown error -2147483368'"));
+    }
+    Ok(tables)
+}
+
+/// The bound tables, and whether an NCHAR column holds only empty strings (and NULLs).
+fn parse_payload(p: &[u8]) -> Result<(Vec<BoundTable>, bool), String> {
     let mut r = Reader::at(p, 0);
     let total = r.u32()? as usize;
     if total != p.len() {
@@ -170,6 +183,7 @@ pub fn parse_bind(p: &[u8]) -> Result<Vec<BoundTable>, String> {
         return Err("bind data length error".into());
     }
     let mut tables = vec![BoundTable::default(); count];
+    let mut empty_nchar = false;
 
     if names_off != 0 {
         let mut r = Reader::at(p, names_off);
@@ -193,7 +207,7 @@ pub fn parse_bind(p: &[u8]) -> Result<Vec<BoundTable>, String> {
         }
         for (t, table) in tables.iter_mut().enumerate() {
             for f in 0..tag_count {
-                let mut v = read_field(&mut r, t, f)?;
+                let (_, mut v) = read_field(&mut r, t, f)?;
                 table.tags.push(if v.is_empty() { Value::Null } else { v.swap_remove(0) });
             }
         }
@@ -205,11 +219,16 @@ pub fn parse_bind(p: &[u8]) -> Result<Vec<BoundTable>, String> {
         }
         for (t, table) in tables.iter_mut().enumerate() {
             for f in 0..col_count {
-                table.columns.push(read_field(&mut r, t, f)?);
+                let (ty, values) = read_field(&mut r, t, f)?;
+                let is_empty = |v: &Value| matches!(v, Value::Str(s) if s.is_empty());
+                empty_nchar |= ty == DataType::NChar
+                    && values.iter().any(is_empty)
+                    && values.iter().all(|v| is_empty(v) || matches!(v, Value::Null));
+                table.columns.push(values);
             }
         }
     }
-    Ok(tables)
+    Ok((tables, empty_nchar))
 }
 
 #[cfg(test)]

@@ -256,7 +256,15 @@ impl<'a, 'r> Binder<'a, 'r> {
             ServerVersion | ClientVersion => {
                 vchar("", self.engine.config().server_version.len() as u32)
             }
-            Timezone => vchar("", 64),
+            // as long as its text, like every constant string
+            Timezone => vchar(
+                "",
+                crate::engine::eval::timezone_label(
+                    self.engine.session_tz(self.ctx),
+                    self.ctx.tz.as_ref().map(|t| t.name.as_str()),
+                )
+                .len() as u32,
+            ),
             CurrentUser => vchar("", 29),
         };
         Ok((BExpr::Func(f, bargs), out))

@@ -568,7 +568,7 @@ impl<'a, 'r> Binder<'a, 'r> {
             return Ok(b);
         }
         if let BExpr::Lit(Value::Str(s)) = &b {
-            let t = time::parse_timestamp(s, self.engine.config().timezone, self.env_precision())
+            let t = time::parse_timestamp(s, self.engine.session_tz(self.ctx), self.env_precision())
                 .ok_or_else(|| {
                 err(ecode::INVALID_TIMESTAMP_FORMAT, "Invalid timestamp format")
             })?;

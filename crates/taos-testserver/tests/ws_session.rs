@@ -527,3 +527,17 @@ async fn connection_options_show_in_perf_connections() {
     assert!(left.contains(r#""data":[["root","taosadapter","app_b","10.0.0.1"]]"#), "{left}");
     server.shutdown().await;
 }
+
+/// Checked on TDengine 3.3.7.5: REST `conn_tz` is the request's session zone (it reads literal
+/// local times and names `timezone()`), while `tz` only renders timestamps.
+#[tokio::test]
+async fn rest_conn_tz_is_the_session_zone_and_tz_only_renders() {
+    let server = taos_testserver::start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
+    let sql = "select to_unixtimestamp('2024-01-01 00:00:00'), timezone()";
+    let r = rest_sql(server.addr(), "/rest/sql?conn_tz=Asia/Shanghai", sql).await;
+    assert!(r.text().contains(r#""data":[[1704038400000,"Asia/Shanghai (CST, +0800)"]]"#), "{}", r.text());
+    assert!(r.text().contains(r#"["timezone()","VARCHAR",26]"#), "{}", r.text());
+    let r = rest_sql(server.addr(), "/rest/sql?tz=Asia/Shanghai", sql).await;
+    assert!(r.text().contains(r#""data":[[1704067200000,"#), "{}", r.text());
+    server.shutdown().await;
+}

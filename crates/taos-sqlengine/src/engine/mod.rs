@@ -65,6 +65,7 @@ impl Engine {
     /// Runs one SQL statement (a trailing `;` or several `;` are allowed; only the first
     /// statement of a multi-statement text runs, as in TDengine's REST).
     pub fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {
+        let sql = &crate::sql::lexer::client_lowercase(sql);
         // A bug must not take the server down: report it as an error instead.
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.execute_inner(ctx, sql)

@@ -1041,3 +1041,24 @@ fn the_session_time_zone_reads_and_prints_local_times() {
     let mut bad = SessionCtx { tz: Some(crate::session::SessionTz::named("Bad/Zone")), ..utc.clone() };
     assert_eq!(cells(&mut bad, "select timezone()"), vec![vec![Value::Str("Bad/Zone (UTC, +0000)".into())]]);
 }
+
+/// Checked on TDengine 3.3.7.5: the client lowercases a statement outside quotes, so unquoted
+/// names, aliases and the text quoted in errors are lower case, while backtick-quoted names and
+/// string literals keep their case.
+#[test]
+fn statements_are_lowercased_outside_quotes_and_backticks_keep_case() {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    ok(&e, None, "create database lc");
+    ok(&e, Some("lc"), "create table `MixedCase` (ts timestamp, `Val` int)");
+    assert_eq!(ok(&e, Some("lc"), "INSERT INTO `MixedCase` VALUES (1700000000000, 1)"), 1);
+    let rs = rows(&e, "lc", "select table_name from information_schema.ins_tables where db_name = 'lc'");
+    assert_eq!(rs.columns[0], vec![Value::Str("MixedCase".into())]);
+    let err = run(&e, Some("lc"), "select * from MixedCase").unwrap_err();
+    assert_eq!((err.code, err.message.as_str()), (0x2603, "Table does not exist"));
+    let err = run(&e, Some("lc"), "select Val from `MixedCase`").unwrap_err();
+    assert_eq!((err.code, err.message.as_str()), (0x2602, "Invalid column name: val"));
+    let rs = rows(&e, "lc", "SELECT UPPER('abc') AS Upper_Name, 'AbC' FROM `MixedCase`");
+    assert_eq!(rs.fields[0].name, "upper_name");
+    assert_eq!(rs.columns[0], vec![Value::Str("ABC".into())]);
+    assert_eq!(rs.columns[1], vec![Value::Str("AbC".into())]);
+}

@@ -323,6 +323,37 @@ pub fn unescape(tok_text: &str) -> String {
     out
 }
 
+/// What TDengine's client does to a statement before parsing it: ASCII letters outside quotes
+/// (`'…'`, `"…"`, `` `…` ``; a backslash escapes inside them) become lower case, so error texts
+/// and expression names quote the lowered text.
+pub fn client_lowercase(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in sql.chars() {
+        match quote {
+            _ if escaped => escaped = false,
+            Some(q) => {
+                if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => {
+                if matches!(c, '\'' | '"' | '`') {
+                    quote = Some(c);
+                } else if c.is_ascii_uppercase() {
+                    out.push(c.to_ascii_lowercase());
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,6 +391,14 @@ mod tests {
             ]
         );
         assert_eq!(kinds("1corpus_bad"), vec![Tk::Bad, Tk::Eof]);
+    }
+
+    #[test]
+    fn client_lowercases_outside_quotes() {
+        assert_eq!(
+            client_lowercase("INSERT INTO T VALUES (NULL, 'It''s', \"A\\\"B\", `Mixed`)"),
+            "insert into t values (null, 'It''s', \"A\\\"B\", `Mixed`)"
+        );
     }
 
     #[test]

@@ -471,35 +471,8 @@ pub fn syntax_error_near(sql: &str, at: usize) -> TdError {
     let rest = rest.trim_end_matches(';').trim_end();
     TdError::new(
         code::PAR_SYNTAX_ERROR,
-        format!("syntax error near \"{}\"", lower_outside_quotes(rest)),
+        format!("syntax error near \"{}\"", crate::sql::lexer::client_lowercase(rest)),
     )
-}
-
-fn lower_outside_quotes(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for c in s.chars() {
-        match quote {
-            Some(q) => {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == q {
-                    quote = None;
-                }
-                out.push(c);
-            }
-            None => {
-                if matches!(c, '\'' | '"' | '`') {
-                    quote = Some(c);
-                }
-                out.push(c.to_ascii_lowercase());
-            }
-        }
-    }
-    out
 }
 
 /// `534 syntax error near '<rest>' (<reason>)` as TDengine's INSERT parser words it.

@@ -102,9 +102,19 @@ const TYPES = [
   ['c_nc', 'nchar(8)', ['温度😀', null]],
   ['c_vb', 'varbinary(8)', [Buffer.from([1, 2]), null]],
   ['c_geo', 'geometry(64)', [Buffer.from('0101000000000000000000f03f0000000000000040', 'hex'), null]],
-  ['c_d64', 'decimal(10,2)', ['-12.34', null]],
-  ['c_d128', 'decimal(30,10)', ['1.0000000001', null]],
 ] as const
+
+test('a DECIMAL column cannot be bound through stmt v1, as taosAdapter 3.3.7.5 refuses it (use stmt2)', async (t) => {
+  const { conn, db } = await database(t, 'stmt_v1_decimal')
+  await conn.execute(`create stable ${db}.st (ts timestamp, v int, c_d64 decimal(10,2)) tags (g int)`)
+  await using stmt = await conn.statement()
+  await stmt.prepare(`insert into ? using ${db}.st tags (?) values (?, ?, ?)`)
+  await stmt.setTbname('d1')
+  await stmt.setTags([1])
+  const err = await t.throwsAsync(stmt.bindParam([[1700000000000n], [1], ['-12.34']]), { instanceOf: taos.StatementError })
+  t.is(err!.errno, 0xffff)
+  t.regex(err!.message, /unsupported type: 21, name c_d64/)
+})
 
 test('every type binds in columns and tags, with NULLs', async (t) => {
   const { conn, db } = await database(t, 'stmt_v1_types')

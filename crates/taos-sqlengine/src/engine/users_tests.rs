@@ -154,6 +154,7 @@ fn a_sql_user_runs_as_itself() {
     let mut as_nosys = SessionCtx {
         user: Some("nosys".into()),
         db: Some("information_schema".into()),
+        ..Default::default()
     };
     assert_eq!(e.execute(&mut as_nosys, "select * from ins_users").unwrap_err().code, 9796);
     assert_eq!(e.execute(&mut as_nosys, "show mnodes").unwrap_err().code, 9796);

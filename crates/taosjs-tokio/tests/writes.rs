@@ -93,6 +93,8 @@ fn table(name: &str, tag: i32, ts: Vec<i64>, v: Vec<i32>, s: &[Option<&str>]) ->
 async fn setup(c: &Client, db: &str) {
     exec(c, &format!("create database if not exists {db}")).await;
     exec(c, &format!("create stable {db}.stb (ts timestamp, v int, s nchar(4)) tags (g int, loc varchar(8))")).await;
+    // TDengine prepares `insert into ? …` and stmt v1 inserts only with a current database.
+    exec(c, &format!("use {db}")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,6 +301,7 @@ async fn stmt2_decimals_numbers_and_bytes_round_trip() {
          f float, b bool, vb varbinary(8)) tags (g int)",
     )
     .await;
+    exec(&c, "use w2d").await;
     let id = within(c.stmt2_init(Stmt2InitOptions::default())).await.unwrap();
     let p = within(c.stmt2_prepare(id, "insert into ? using w2d.stb tags (?) values (?,?,?,?,?,?,?)")).await.unwrap();
     assert_eq!(p.fields.len(), 9);

@@ -2,6 +2,8 @@
 //! typed arrays. Every length and offset read from the wire is checked before it is used, so a
 //! malformed block is an error, never a panic or an oversized allocation.
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
 use crate::types::{DataType, Field};
 
@@ -440,6 +442,22 @@ fn ucs4_to_utf8(payload: &[u8], out: &mut Vec<u8>) -> std::result::Result<(), St
         out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
     }
     Ok(())
+}
+
+/// One raw block of a result and the result's fields, which [`FetchedBlock::decode`] needs
+/// (decimal scales). Decoding is left to the caller so that it runs on the caller's thread,
+/// not in the task that moves the connection's frames.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchedBlock {
+    pub raw: Vec<u8>,
+    pub fields: Arc<[Field]>,
+}
+
+impl FetchedBlock {
+    /// The block as columns (see this module).
+    pub fn decode(&self) -> Result<DecodedBlock> {
+        decode_block_with_fields(&self.raw, Some(&self.fields))
+    }
 }
 
 #[cfg(test)]

@@ -302,6 +302,22 @@ pub fn hex_preview(bytes: &[u8]) -> String {
     s
 }
 
+/// Binary query (action 6) and `fetch_raw_block` (7) exist from 3.3.2.0 on. Versions compare by
+/// their first four numeric parts ("3.3.7.5.alpha" is 3.3.7.5); "3.x" means a current 3.x.
+pub(crate) fn supports_binary_queries(version: &str) -> bool {
+    if version == "3.x" {
+        return true;
+    }
+    let parts: Vec<u64> = version
+        .split(['.', '-'])
+        .take(4)
+        .map_while(|p| p.parse().ok())
+        .collect();
+    let mut v = [0u64; 4];
+    v[..parts.len()].copy_from_slice(&parts);
+    !parts.is_empty() && v >= [3, 3, 2, 0]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,11 @@
 //! The TMQ consumer handle: `/rest/tmq` moved by the same socket task as the SQL session, the
-//! protocol in [`taosjs_core::tmq::Consumer`]. Every error is a Tmq error.
+//! protocol in [`taosjs_core::consumer::Consumer`]. Every error is a Tmq error.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use taosjs_core::tmq::{self, ConsumerConfig, TmqMessage, TopicAssignment};
+use taosjs_core::consumer::Consumer as CoreConsumer;
+use taosjs_core::tmq::{ConsumerConfig, TmqMessage, TopicAssignment};
 use taosjs_core::{Error, ErrorKind, Reply};
 
 use crate::{mismatch, Handle};
@@ -14,7 +15,7 @@ use crate::{mismatch, Handle};
 /// again).
 #[derive(Clone)]
 pub struct Consumer {
-    handle: Arc<Handle<tmq::Consumer>>,
+    handle: Arc<Handle<CoreConsumer>>,
     server_version: Arc<str>,
     /// The caller's bound of this handle's calls (a poll: after its blocking time); `None`:
     /// the consumer's `request.timeout.ms`.
@@ -34,7 +35,7 @@ impl Consumer {
     /// timeout) and checks the server's version.
     #[cfg(not(target_family = "wasm"))]
     pub async fn connect(config: ConsumerConfig) -> Result<Consumer, Error> {
-        let consumer = tmq::Consumer::new(config.options.clone());
+        let consumer = CoreConsumer::new(config.options.clone());
         let (handle, server_version) =
             Handle::open(&config.connect, "/rest/tmq", consumer).await.map_err(as_tmq)?;
         Ok(Consumer { handle: Arc::new(handle), server_version: server_version.into(), timeout: None })
@@ -132,14 +133,14 @@ impl Consumer {
 
     async fn call(
         &self,
-        start: impl FnOnce(&mut tmq::Consumer, taosjs_core::Instant) -> taosjs_core::CallId + Send + 'static,
+        start: impl FnOnce(&mut CoreConsumer, taosjs_core::Instant) -> taosjs_core::CallId + Send + 'static,
     ) -> Result<Reply, Error> {
         self.handle.call(self.timeout, start).await.map_err(as_tmq)
     }
 
     async fn done(
         &self,
-        start: impl FnOnce(&mut tmq::Consumer, taosjs_core::Instant) -> taosjs_core::CallId + Send + 'static,
+        start: impl FnOnce(&mut CoreConsumer, taosjs_core::Instant) -> taosjs_core::CallId + Send + 'static,
     ) -> Result<(), Error> {
         match self.call(start).await? {
             Reply::Done => Ok(()),
@@ -149,7 +150,7 @@ impl Consumer {
 
     async fn offsets(
         &self,
-        start: impl FnOnce(&mut tmq::Consumer, taosjs_core::Instant) -> taosjs_core::CallId + Send + 'static,
+        start: impl FnOnce(&mut CoreConsumer, taosjs_core::Instant) -> taosjs_core::CallId + Send + 'static,
     ) -> Result<Vec<Option<i64>>, Error> {
         match self.call(start).await? {
             Reply::TmqOffsets(o) => Ok(o),

@@ -12,7 +12,6 @@
 //! machinery of calls that the TMQ consumer shares (ids, pending requests, deadlines, keepalive)
 //! is [`calls`].
 
-pub(crate) mod calls;
 pub(crate) mod connect;
 mod describe;
 mod query;
@@ -21,7 +20,6 @@ mod schemaless;
 mod statement;
 mod stmt1;
 mod stmt2;
-mod timer;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,52 +29,13 @@ use crate::dsn::ConnectConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, JsonReply};
 
-pub use calls::Conversation;
-pub use query::FetchedBlock;
-pub use reconnect::SocketCommand;
-pub use timer::{Instant, Timer};
-
-use calls::{Calls, Lifecycle as State, Waiter, VERSION_REQ_ID};
+use crate::conversation::calls::{Calls, Conversation, Lifecycle as State, Waiter, VERSION_REQ_ID};
+use crate::conversation::{
+    CallId, Event, Frame, Instant, KeepaliveProbe, Reply, SocketCommand, Timer, DEFAULT_GOODBYE_TIMEOUT,
+};
 use query::OpenResult;
 use reconnect::Replay;
 use statement::{StmtOp, StmtState};
-
-/// Identifies one call until its [`Event::Completed`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CallId(pub u64);
-
-/// What the driver sends or receives on the WebSocket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Frame {
-    Text(String),
-    Binary(Vec<u8>),
-    /// Send a WebSocket close (only ever transmitted, after [`Session::close`]).
-    Close,
-    /// A WebSocket ping: the session sends them for keepalive; a ping from the server is
-    /// reported too (it counts as life; the WebSocket library answers it).
-    Ping(Vec<u8>),
-    /// A WebSocket pong: the answer to a keepalive ping (reported by the driver).
-    Pong(Vec<u8>),
-}
-
-/// How long the goodbye after [`Session::close`] may take before the session gives up on a
-/// peer that does not answer (or does not read).
-pub const DEFAULT_GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// The payload of keepalive pings (the official Rust client sends the same).
-pub const KEEPALIVE_PAYLOAD: &[u8] = b"TAOS";
-
-/// What an idle connection sends to learn whether the server is still there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum KeepaliveProbe {
-    /// A WebSocket ping, answered by a pong (drivers whose WebSocket can send one).
-    #[default]
-    Ping,
-    /// taosAdapter's `version` request, answered at any time with no side effect (req_id 0, which
-    /// no call uses once logged in): for drivers that cannot ping, such as a browser's
-    /// `WebSocket`.
-    Version,
-}
 
 /// Settings the session needs (credentials travel in `conn` and nowhere else).
 #[derive(Clone)]
@@ -174,58 +133,6 @@ impl From<&ConnectConfig> for SessionOptions {
             endpoints: c.endpoints.len().max(1),
         }
     }
-}
-
-/// A successful outcome. Later issues add variants (TMQ), hence `non_exhaustive`.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Reply {
-    /// `connect` finished; the version the server reported.
-    Connected { server_version: String },
-    /// A statement ran. With `result_id != 0` the session holds the open result (its fields
-    /// decode its blocks) until it is read to the end or freed. Field lengths are user lengths
-    /// for every kind of result (VARCHAR(32) → 32).
-    Query(crate::message::QueryInfo),
-    /// The next block of a result, with the fields to decode it; `None` once it is exhausted.
-    Block(Option<FetchedBlock>),
-    /// `stmt2_init` / v1 `init`: the new statement's id.
-    StmtInit { stmt_id: u64 },
-    /// `stmt2_prepare`: the placeholders (kept by the session to check binds).
-    Stmt2Prepared(crate::stmt2::Stmt2Prepared),
-    /// v1 `prepare`.
-    StmtPrepared { stmt_id: u64, is_insert: bool },
-    /// v1 `get_tag_fields` / `get_col_fields`.
-    StmtFields(Vec<crate::bind::StmtField>),
-    /// `stmt2_exec` / v1 `exec`: rows written (0 for queries).
-    Affected(i64),
-    /// A call that returns nothing (bind, set_table_name, add_batch, close, …).
-    Done,
-    /// Schemaless `insert`.
-    Schemaless(crate::schemaless::SchemalessResult),
-    /// TMQ `poll`: a message with everything it carries, or `None` when the poll's time ran out
-    /// without one.
-    TmqMessage(Option<Box<crate::tmq::TmqMessage>>),
-    /// TMQ `assignment` of the topics asked for.
-    TmqAssignment(Vec<crate::tmq::TopicAssignment>),
-    /// TMQ `committed` / `position`: one offset per partition asked (`None`: nothing committed).
-    TmqOffsets(Vec<Option<i64>>),
-    /// TMQ `list_topics`.
-    TmqTopics(Vec<String>),
-}
-
-/// What the session tells its driver: completions, and the connection's life (for the
-/// application: lost and retrying, restored, closed for good).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Event {
-    Completed { call: CallId, outcome: Result<Reply> },
-    /// The connection is lost (or an attempt failed): attempt `attempt` starts after `delay`.
-    Reconnecting { attempt: u32, delay: Duration, reason: String },
-    /// Logged in again through endpoint `endpoint` (index) at attempt `attempt`.
-    Reconnected { attempt: u32, endpoint: usize },
-    /// Closed for good: by [`Session::close`] (`error: None`) or because the connection was
-    /// lost and could not be restored.
-    Closed { error: Option<Error> },
 }
 
 /// The requests of taosAdapter's `/ws` protocol that the session sends, by the `action` name

@@ -5,27 +5,11 @@
 use std::sync::Arc;
 
 use super::{programming, Action, CallId, Expect, Frame, Reply, Session, Waiting};
-use crate::block::{decode_block_with_fields, DecodedBlock};
+use crate::block::FetchedBlock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, BinaryReply, JsonReply, QueryInfo};
 use crate::sql::{replay_safety, ReplaySafety};
 use crate::types::Field;
-
-/// One raw block of a result and the result's fields, which [`FetchedBlock::decode`] needs
-/// (decimal scales). Decoding is left to the caller so that it runs on the caller's thread,
-/// not in the task that moves the connection's frames.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FetchedBlock {
-    pub raw: Vec<u8>,
-    pub fields: Arc<[Field]>,
-}
-
-impl FetchedBlock {
-    /// The block as columns (see [`crate::block`]).
-    pub fn decode(&self) -> Result<DecodedBlock> {
-        decode_block_with_fields(&self.raw, Some(&self.fields))
-    }
-}
 
 #[derive(Debug)]
 pub(super) struct OpenResult {

@@ -25,20 +25,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::query::ResultState;
-use super::{Event, Frame, Instant, Pending, Session, State, Timer, Waiting};
+use super::{Event, Frame, Instant, Pending, Session, SocketCommand, State, Timer, Waiting};
 
 use crate::error::{Error, ErrorKind};
 use crate::message::{self, WIRE_ID_BITS};
-
-/// What the session asks of its driver's socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SocketCommand {
-    /// Open a WebSocket to this endpoint (index into the configured endpoints) and report
-    /// [`Session::handle_socket_opened`] or [`Session::handle_socket_failed`].
-    Open { endpoint: usize },
-    /// Drop the current socket (or the attempt to open one) without a goodbye.
-    Close,
-}
 
 /// Whether a request may be sent again on a new socket.
 #[derive(Debug)]

@@ -110,7 +110,7 @@ fn actions_round_trip_their_wire_names() {
 #[test]
 fn servers_older_than_3_3_2_are_refused() {
     for (v, ok) in [("3.3.7.5.alpha", true), ("3.3.2.0", true), ("3.x", true), ("3.4", true), ("3.3.1.9", false), ("2.6.0.1", false), ("", false), ("abc", false)] {
-        assert_eq!(connect::supports_binary_queries(v), ok, "{v}");
+        assert_eq!(crate::message::supports_binary_queries(v), ok, "{v}");
     }
     let mut s = Session::new(SessionOptions::default());
     let c = s.connect(Instant::ZERO);

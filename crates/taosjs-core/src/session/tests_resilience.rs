@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::tests::*;
 use super::*;
+use crate::conversation::KEEPALIVE_PAYLOAD;
 use crate::stmt2::Stmt2InitOptions;
 
 fn timed_out(outcome: &Result<Reply>) -> bool {

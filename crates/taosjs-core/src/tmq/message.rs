@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use super::config::ConsumerOptions;
 use crate::block::parse_header;
 use crate::error::{Error, ErrorKind, Result};
-use crate::session::FetchedBlock;
+use crate::block::FetchedBlock;
 use crate::types::{DataType, Field, Precision};
 
 /// Action code of `fetch_raw_data`'s binary reply.

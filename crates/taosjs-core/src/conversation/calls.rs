@@ -1,5 +1,5 @@
-//! The call machinery every conversation with taosAdapter shares — the `/ws` [`super::Session`]
-//! and the `/rest/tmq` [`crate::tmq::Consumer`]: call ids, request ids, the table of requests in
+//! The call machinery every conversation with taosAdapter shares — the `/ws` [`crate::Session`]
+//! and the `/rest/tmq` [`crate::consumer::Consumer`]: call ids, request ids, the table of requests in
 //! flight, cancellation, completions, the frames waiting to be sent, the timers, per-call
 //! deadlines ([`Timer::Call`]) and keepalive ([`Timer::Keepalive`]). One owner, so no
 //! conversation writes it again; what a conversation adds is what a timeout or a dead peer
@@ -11,8 +11,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
-use super::timer::TimerTable;
-use super::{CallId, Event, Frame, Instant, KeepaliveProbe, Reply, Timer, KEEPALIVE_PAYLOAD};
+use super::{CallId, Event, Frame, Instant, KeepaliveProbe, Reply, Timer, TimerTable, KEEPALIVE_PAYLOAD};
 use crate::error::{Error, Result};
 
 /// A conversation as its driver sees it (quinn-proto's `Connection` is the model): the driver

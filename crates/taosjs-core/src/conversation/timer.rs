@@ -1,6 +1,6 @@
 //! Time as data (quinn-proto's `timer.rs` is the model): the session never reads a clock. The
-//! driver passes [`Instant`]s in, asks [`super::Session::poll_timeout`] when to wake up next and
-//! calls [`super::Session::handle_timeout`] then; tests drive the same session with a fake clock.
+//! driver passes [`Instant`]s in, asks [`super::Conversation::poll_timeout`] when to wake up next and
+//! calls [`super::Conversation::handle_timeout`] then; tests drive the same conversations with a fake clock.
 //!
 //! Each [`Timer`] is armed at most once at a time. The table is ordered by deadline: per-call
 //! deadlines, keepalive pings and reconnect backoff are variants, not mechanisms of their own.
@@ -51,7 +51,7 @@ pub enum Timer {
     /// After `close`, the goodbye (frees, statement closes, the WebSocket close) may take this
     /// long; then the session gives up on the peer.
     Goodbye,
-    /// The deadline of one call ([`super::Session::set_deadline`]).
+    /// The deadline of one call ([`super::Conversation::set_deadline`]).
     Call(CallId),
     /// The keepalive tick: ping an idle connection, declare a silent one dead.
     Keepalive,

@@ -42,6 +42,7 @@ macro_rules! need {
 mod api;
 mod bindv;
 mod client;
+mod conn;
 mod library;
 mod ptr;
 mod reaper;
@@ -50,9 +51,9 @@ mod stmt;
 mod stmt2;
 mod tmq;
 
-pub use client::{NativeClient, QueryOutcome};
+pub use client::NativeClient;
 pub use library::{check_file, candidates, Candidate, Library, DRIVER_NAME, LIBRARY_NAME, LIBRARY_PATH_ENV};
-pub use result::ResultSet;
+pub use result::{QueryOutcome, ResultSet};
 pub use stmt::NativeStmt;
 pub use stmt2::NativeStmt2;
 pub use tmq::{NativeConsumer, TmqAssignment, TmqBlock, TmqMessage};

@@ -16,11 +16,10 @@ use taosjs_core::{DataType, Error, ErrorKind, FetchedBlock, Field, Precision, Qu
 use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 
 use crate::api;
-use crate::client::{coded, Child, Conn, QueryOutcome};
+use crate::conn::{coded, Child, Conn};
 use crate::library::Library;
 use crate::ptr::Ptr;
 use crate::reaper;
-use crate::stmt2::Stmt2State;
 
 /// A `TAOS_RES*` we own: released (on the release thread) when dropped.
 pub(crate) struct ResGuard {
@@ -90,6 +89,14 @@ pub(crate) fn describe(lib: &Library, res: Ptr) -> Result<(Vec<Field>, Precision
         }
         Ok((fields, precision))
     }
+}
+
+/// What a statement produced: its description and, when it has rows, the result to read.
+#[derive(Debug)]
+pub struct QueryOutcome {
+    /// `result_id` is nonzero exactly when `rows` is present.
+    pub info: QueryInfo,
+    pub rows: Option<ResultSet>,
 }
 
 /// Turns a successful `taos_query_a` result into an outcome: rows to read, or a count.
@@ -172,10 +179,21 @@ impl FetchLock for OwnedMutexGuard<QueryRes> {
     }
 }
 
+/// A future a trait object returns.
+pub(crate) type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+/// What owns rows that are not a plain query's: a stmt2 query's result belongs to its statement
+/// and lives until its next prepare or exec (`generation` tells which exec's rows are meant).
+pub(crate) trait RowsOwner: Send + Sync {
+    /// The next raw block of exec `generation`'s rows (`None`: no more rows).
+    fn fetch_rows(self: Arc<Self>, generation: u64, id: u64) -> BoxFuture<Result<Option<Vec<u8>>, Error>>;
+    /// Ends exec `generation`'s rows (later fetches are Result errors).
+    fn close_rows(self: Arc<Self>, generation: u64) -> BoxFuture<()>;
+}
+
 enum Holder {
     Query(Arc<Mutex<QueryRes>>),
-    /// A stmt2 query's result belongs to its statement and lives until the next exec.
-    Stmt2 { stmt: Arc<Mutex<Stmt2State>>, generation: u64 },
+    Owned { owner: Arc<dyn RowsOwner>, generation: u64 },
 }
 
 /// Rows of a query on the server, read block by block. Dropping it releases them.
@@ -210,14 +228,9 @@ impl std::fmt::Debug for ResultSet {
 }
 
 impl ResultSet {
-    pub(crate) fn of_stmt2(
-        id: u64,
-        fields: Vec<Field>,
-        precision: Precision,
-        stmt: Arc<Mutex<Stmt2State>>,
-        generation: u64,
-    ) -> ResultSet {
-        ResultSet { id, fields: fields.into(), precision, holder: Holder::Stmt2 { stmt, generation }, fetch_abandoned: AtomicBool::new(false) }
+    /// Rows that `owner` fetches and closes.
+    pub(crate) fn owned_by(id: u64, fields: Vec<Field>, precision: Precision, owner: Arc<dyn RowsOwner>, generation: u64) -> ResultSet {
+        ResultSet { id, fields: fields.into(), precision, holder: Holder::Owned { owner, generation }, fetch_abandoned: AtomicBool::new(false) }
     }
 
     /// Nonzero id, unique on its connection.
@@ -266,7 +279,7 @@ impl ResultSet {
                 }
                 block
             }
-            Holder::Stmt2 { stmt, generation } => crate::stmt2::fetch(stmt, *generation, self.id).await,
+            Holder::Owned { owner, generation } => Arc::clone(owner).fetch_rows(*generation, self.id).await,
         }
     }
 
@@ -275,7 +288,7 @@ impl ResultSet {
     pub async fn close(&self) {
         match &self.holder {
             Holder::Query(state) => Arc::clone(state).release().await,
-            Holder::Stmt2 { stmt, generation } => crate::stmt2::close_result(stmt, *generation).await,
+            Holder::Owned { owner, generation } => Arc::clone(owner).close_rows(*generation).await,
         }
     }
 }

@@ -18,7 +18,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::api::{self, TaosFieldE};
 use crate::bindv::MultiBinds;
-use crate::client::{blocking, c_string, coded, thread_error, Child, Conn, NativeClient};
+use crate::client::NativeClient;
+use crate::conn::{blocking, c_string, coded, thread_error, Child, Conn};
 use crate::library::Library;
 use crate::ptr::Ptr;
 use crate::reaper;

@@ -16,11 +16,12 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::api::{self, TaosStmt2Option};
 use crate::bindv::Stmt2Bindv;
-use crate::client::{blocking, c_string, coded, thread_error, Child, Conn, NativeClient, QueryOutcome};
+use crate::client::NativeClient;
+use crate::conn::{blocking, c_string, coded, thread_error, Child, Conn};
 use crate::library::Library;
 use crate::ptr::Ptr;
 use crate::reaper;
-use crate::result::{describe, fetch_raw, Done, FetchLock, ResultSet};
+use crate::result::{describe, fetch_raw, BoxFuture, Done, FetchLock, QueryOutcome, ResultSet, RowsOwner};
 
 /// A stmt2 statement. Calls on one statement run one at a time; dropping it closes it.
 pub struct NativeStmt2 {
@@ -364,7 +365,7 @@ impl NativeStmt2 {
         let info = QueryInfo { result_id, is_update: false, affected_rows: 0, fields: fields.clone(), precision };
         let generation = s.generation;
         drop(s);
-        let rows = ResultSet::of_stmt2(result_id, fields, precision, Arc::clone(&self.state), generation);
+        let rows = ResultSet::owned_by(result_id, fields, precision, Arc::clone(&self.state) as Arc<dyn RowsOwner>, generation);
         Ok(QueryOutcome { info, rows: Some(rows) })
     }
 
@@ -375,8 +376,19 @@ impl NativeStmt2 {
     }
 }
 
+/// A statement's result is fetched and closed through its statement.
+impl RowsOwner for Mutex<Stmt2State> {
+    fn fetch_rows(self: Arc<Self>, generation: u64, id: u64) -> BoxFuture<Result<Option<Vec<u8>>, Error>> {
+        Box::pin(async move { fetch(&self, generation, id).await })
+    }
+
+    fn close_rows(self: Arc<Self>, generation: u64) -> BoxFuture<()> {
+        Box::pin(async move { close_result(&self, generation).await })
+    }
+}
+
 /// A fetch on a statement's result (see [`ResultSet::fetch_block`]).
-pub(crate) async fn fetch(state: &Arc<Mutex<Stmt2State>>, generation: u64, id: u64) -> Result<Option<Vec<u8>>, Error> {
+async fn fetch(state: &Arc<Mutex<Stmt2State>>, generation: u64, id: u64) -> Result<Option<Vec<u8>>, Error> {
     let s = Arc::clone(state).lock_owned().await;
     s.conn.check_open()?;
     if s.stmt.is_null() {
@@ -402,7 +414,7 @@ pub(crate) async fn fetch(state: &Arc<Mutex<Stmt2State>>, generation: u64, id: u
     block
 }
 
-pub(crate) async fn close_result(state: &Arc<Mutex<Stmt2State>>, generation: u64) {
+async fn close_result(state: &Arc<Mutex<Stmt2State>>, generation: u64) {
     let mut s = state.lock().await;
     if s.generation == generation && s.result == Done::Open {
         s.result = Done::Closed;

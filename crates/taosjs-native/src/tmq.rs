@@ -12,7 +12,7 @@ use taosjs_core::{ConnectConfig, Error, ErrorKind, FetchedBlock, Precision};
 use tokio::sync::Mutex;
 
 use crate::api::{self, TmqTopicAssignment, TMQ_RES_DATA, TMQ_RES_METADATA, TMQ_RES_TABLE_META};
-use crate::client::{blocking, c_string};
+use crate::conn::{blocking, c_string};
 use crate::library::Library;
 use crate::ptr::Ptr;
 use crate::reaper;

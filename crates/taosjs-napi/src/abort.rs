@@ -17,7 +17,7 @@ use taosjs_core::ErrorKind;
 use tokio::sync::Notify;
 
 use crate::completion;
-use crate::error::{guarded, js_error};
+use crate::error::{guarded, js_error, to_js};
 
 #[derive(Default)]
 struct State {
@@ -101,4 +101,48 @@ where
     let (promise, settle) = completion::promise(env)?;
     napi::bindgen_prelude::spawn(async move { settle.settle(guarded(limits.run(call)).await) });
     Ok(promise)
+}
+
+/// A handle whose calls can each carry their own deadline: the connection's transport, a
+/// statement, a consumer.
+pub(crate) trait Bounded {
+    /// The same handle, whose calls carry `timeout` (`None`: the connection's request timeout).
+    fn within(&self, timeout: Option<Duration>) -> Self;
+}
+
+/// An error a call rejects with: the core's (classed by `to_js`) or one already made for JS.
+pub(crate) trait IntoJsError {
+    fn into_js(self) -> napi::Error;
+}
+
+impl IntoJsError for taosjs_core::Error {
+    fn into_js(self) -> napi::Error {
+        to_js(self)
+    }
+}
+
+impl IntoJsError for napi::Error {
+    fn into_js(self) -> napi::Error {
+        self
+    }
+}
+
+/// The one shape of every method that talks to the server: `call` runs on `target` made
+/// [`Bounded::within`] the JS call's `timeoutMs`, unless `abort` gives up on it first.
+pub(crate) fn spawn_on<'env, S, T, E, F>(
+    env: &'env Env,
+    target: &S,
+    timeout_ms: Option<u32>,
+    abort: Option<&NativeAbort>,
+    call: impl FnOnce(S) -> F,
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+    S: Bounded,
+    T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
+    E: IntoJsError,
+    F: Future<Output = Result<T, E>> + Send + 'static,
+{
+    let limits = CallLimits::of(timeout_ms, abort);
+    let call = call(target.within(limits.timeout()));
+    spawn(env, limits, async move { call.await.map_err(IntoJsError::into_js) })
 }

@@ -11,7 +11,7 @@ use taosjs_core::Stmt2InitOptions;
 use taosjs_tokio::RestClient;
 use taosjs_tokio::ConnectionEvent;
 
-use crate::abort::{spawn, CallLimits, NativeAbort};
+use crate::abort::{spawn_on, NativeAbort};
 use crate::error::{guarded, to_js};
 use crate::options::{connect_config, req_id_of, rest_config, schemaless_request, NativeConnectOptions, NativeSchemalessOptions};
 use crate::result::NativeResult;
@@ -101,12 +101,7 @@ impl NativeConnection {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, NativeResult>> {
         let req_id = req_id_of(req_id)?;
-        let limits = CallLimits::of(timeout_ms, abort);
-        let client = self.client.within(limits.timeout());
-        spawn(env, limits, async move {
-            let (info, rows) = client.query(&sql, req_id).await.map_err(to_js)?;
-            NativeResult::new(rows, info)
-        })
+        spawn_on(env, &self.client, timeout_ms, abort, move |client| async move { NativeResult::of(client.query(&sql, req_id).await) })
     }
 
     /// Opens a stmt2 statement on the server.
@@ -123,12 +118,9 @@ impl NativeConnection {
     ) -> napi::Result<PromiseRaw<'env, NativeStmt2>> {
         // Checked for the caller's sake; stmt2_init requests use the session's own ids.
         let _ = req_id_of(req_id)?;
-        let limits = CallLimits::of(timeout_ms, abort);
-        let client = self.client.within(limits.timeout());
-        spawn(env, limits, async move {
+        spawn_on(env, &self.client, timeout_ms, abort, move |client| async move {
             let options = Stmt2InitOptions { single_stb_insert, single_table_bind_once };
-            let stmt = client.stmt2_init(options).await.map_err(to_js)?;
-            Ok(NativeStmt2::new(stmt))
+            client.stmt2_init(options).await.map(NativeStmt2::new)
         })
     }
 
@@ -140,9 +132,7 @@ impl NativeConnection {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, NativeStmt>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let client = self.client.within(limits.timeout());
-        spawn(env, limits, async move { Ok(NativeStmt::new(client.stmt_init().await.map_err(to_js)?)) })
+        spawn_on(env, &self.client, timeout_ms, abort, move |client| async move { client.stmt_init().await.map(NativeStmt::new) })
     }
 
     /// Schemaless write; resolves to the affected rows.
@@ -156,11 +146,8 @@ impl NativeConnection {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, i64>> {
         let request = schemaless_request(lines, options)?;
-        let limits = CallLimits::of(timeout_ms, abort);
-        let client = self.client.within(limits.timeout());
-        spawn(env, limits, async move {
-            let r = client.schemaless_insert(request).await.map_err(to_js)?;
-            Ok(r.affected_rows)
+        spawn_on(env, &self.client, timeout_ms, abort, move |client| async move {
+            client.schemaless_insert(request).await.map(|r| r.affected_rows)
         })
     }
 
@@ -168,9 +155,9 @@ impl NativeConnection {
     /// `Authorization: Taosd <token>`.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn rest_token<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, String>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let rest = self.client.within(limits.timeout());
-        spawn(env, limits, async move { rest.rest("the /rest/login token").map_err(to_js)?.login().await.map_err(to_js) })
+        spawn_on(env, &self.client, timeout_ms, abort, move |rest| async move {
+            rest.rest("the /rest/login token")?.login().await
+        })
     }
 
     /// The number of `?` placeholders in `sql` (outside quotes and comments); no I/O.

@@ -12,7 +12,7 @@ use napi_derive::napi;
 use taosjs_core::tmq::{ConsumerConfig, TmqMessage, TopicAssignment};
 use taosjs_core::ErrorKind;
 
-use crate::abort::{spawn, CallLimits, NativeAbort};
+use crate::abort::{spawn_on, NativeAbort};
 use crate::consumer_backend::ConsumerBackend;
 use crate::error::{guarded, js_error, to_js};
 use crate::result::NativeResult;
@@ -133,9 +133,7 @@ impl NativeConsumer {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move { c.subscribe(topics).await.map_err(to_js) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.subscribe(topics).await })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
@@ -145,9 +143,7 @@ impl NativeConsumer {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move { c.unsubscribe().await.map_err(to_js) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.unsubscribe().await })
     }
 
     /// The next message within `waitMs`, or null. Aborting stops waiting; a message the server
@@ -164,11 +160,8 @@ impl NativeConsumer {
             return Err(js_error(ErrorKind::Tmq, format!("poll timeout must be a non-negative number of ms, got {wait_ms}")));
         }
         let wait = Duration::from_secs_f64((wait_ms / 1000.0).min(86_400.0 * 365.0));
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move {
-            let message = c.poll(wait).await.map_err(to_js)?;
-            Ok(message.map(|m| NativeMessage { message: Arc::from(m) }))
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move {
+            c.poll(wait).await.map(|message| message.map(|m| NativeMessage { message: Arc::from(m) }))
         })
     }
 
@@ -186,9 +179,7 @@ impl NativeConsumer {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move { c.commit().await.map_err(to_js) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.commit().await })
     }
 
     /// Commits one message: its vgroup's committed offset becomes where it ends.
@@ -200,10 +191,8 @@ impl NativeConsumer {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
         let m = Arc::clone(&message.message);
-        spawn(env, limits, async move { c.commit_message(m).await.map_err(to_js) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.commit_message(m).await })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
@@ -219,9 +208,7 @@ impl NativeConsumer {
             let offset = offset_of(&o.offset, "offset")?;
             list.push((o.topic, o.vgroup_id, offset));
         }
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move { c.commit_offsets(list).await.map_err(to_js) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.commit_offsets(list).await })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
@@ -235,9 +222,7 @@ impl NativeConsumer {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let offset = offset_of(&offset, "offset")?;
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move { c.seek(topic, vgroup_id, offset).await.map_err(to_js) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.seek(topic, vgroup_id, offset).await })
     }
 
     /// Seeks partitions (every assigned one when null) to the beginning or the end.
@@ -250,9 +235,7 @@ impl NativeConsumer {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move { c.seek_to_edge(partitions.map(pairs), to_end).await.map_err(to_js) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.seek_to_edge(partitions.map(pairs), to_end).await })
     }
 
     #[napi(ts_return_type = "Promise<Array<NativeAssignment>>")]
@@ -263,9 +246,9 @@ impl NativeConsumer {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, Vec<NativeAssignment>>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move { Ok(c.assignment(topic).await.map_err(to_js)?.into_iter().map(Into::into).collect()) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move {
+            c.assignment(topic).await.map(|list| list.into_iter().map(Into::into).collect())
+        })
     }
 
     /// Committed offsets, null where nothing was committed.
@@ -277,9 +260,7 @@ impl NativeConsumer {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, Vec<Option<BigInt>>>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move { Ok(offsets(c.committed(pairs(partitions)).await.map_err(to_js)?)) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.committed(pairs(partitions)).await.map(offsets) })
     }
 
     #[napi(ts_return_type = "Promise<Array<bigint | null>>")]
@@ -290,9 +271,7 @@ impl NativeConsumer {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, Vec<Option<BigInt>>>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move { Ok(offsets(c.position(pairs(partitions)).await.map_err(to_js)?)) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.position(pairs(partitions)).await.map(offsets) })
     }
 
     #[napi(ts_return_type = "Promise<Array<string>>")]
@@ -302,9 +281,7 @@ impl NativeConsumer {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let c = self.backend.within(limits.timeout());
-        spawn(env, limits, async move { c.list_topics().await.map_err(to_js) })
+        spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.list_topics().await })
     }
 
     #[napi(catch_unwind)]

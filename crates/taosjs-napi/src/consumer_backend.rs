@@ -14,6 +14,8 @@ use taosjs_core::{Error, ErrorKind, Scheme};
 use taosjs_native::NativeConsumer as LibConsumer;
 use taosjs_tokio::Consumer;
 
+use crate::abort::Bounded;
+
 #[derive(Clone)]
 pub(crate) enum ConsumerBackend {
     /// `ws://`, `wss://`.
@@ -22,6 +24,21 @@ pub(crate) enum ConsumerBackend {
     /// `timeout` here; a call that times out goes on in the library, and the next call waits
     /// for it.
     Library { consumer: Arc<LibConsumer>, timeout: Duration, closed: Arc<AtomicBool> },
+}
+
+impl Bounded for ConsumerBackend {
+    /// The same consumer, whose calls must each complete within `timeout` (a poll: after its
+    /// blocking time); `None`: the consumer's `request.timeout.ms`.
+    fn within(&self, timeout: Option<Duration>) -> ConsumerBackend {
+        match self {
+            ConsumerBackend::Ws(c) => ConsumerBackend::Ws(c.with_timeout(timeout)),
+            ConsumerBackend::Library { consumer, timeout: default, closed } => ConsumerBackend::Library {
+                consumer: Arc::clone(consumer),
+                timeout: timeout.unwrap_or(*default),
+                closed: Arc::clone(closed),
+            },
+        }
+    }
 }
 
 impl ConsumerBackend {
@@ -38,18 +55,6 @@ impl ConsumerBackend {
         })
     }
 
-    /// The same consumer, whose calls must each complete within `timeout` (a poll: after its
-    /// blocking time); `None`: the consumer's `request.timeout.ms`.
-    pub fn within(&self, timeout: Option<Duration>) -> ConsumerBackend {
-        match self {
-            ConsumerBackend::Ws(c) => ConsumerBackend::Ws(c.with_timeout(timeout)),
-            ConsumerBackend::Library { consumer, timeout: default, closed } => ConsumerBackend::Library {
-                consumer: Arc::clone(consumer),
-                timeout: timeout.unwrap_or(*default),
-                closed: Arc::clone(closed),
-            },
-        }
-    }
 
     pub fn server_version(&self) -> String {
         match self {

@@ -38,6 +38,12 @@ impl NativeResult {
         Ok(NativeResult { rows: Arc::new(rows), first: Mutex::new(Some(first)), closed: AtomicBool::new(false) })
     }
 
+    /// The result a call produced, or its error as a JS error.
+    pub(crate) fn of(outcome: Result<(QueryInfo, Rows), taosjs_core::Error>) -> napi::Result<NativeResult> {
+        let (info, rows) = outcome.map_err(to_js)?;
+        NativeResult::new(rows, info)
+    }
+
     /// Block `index` of `message` as a result of its own (its fields, its precision), decoded
     /// once and handed over with the description, as REST's blocks are.
     pub(crate) fn of_message_block(message: &taosjs_core::tmq::TmqMessage, index: usize) -> napi::Result<Option<NativeResult>> {

@@ -7,9 +7,8 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
-use crate::abort::{spawn, CallLimits, NativeAbort};
+use crate::abort::{spawn_on, NativeAbort};
 use crate::bind::{to_core_columns, to_core_tables, NativeBindColumn, NativeBindTable};
-use crate::error::to_js;
 use crate::fields::{stmt_field, NativeStmt2Prepared, NativeStmtField};
 use crate::result::NativeResult;
 use crate::transport::{Stmt, Stmt2};
@@ -37,11 +36,8 @@ impl NativeStmt2 {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, NativeStmt2Prepared>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move {
-            let p = stmt.prepare(&sql).await.map_err(to_js)?;
-            Ok(NativeStmt2Prepared::from(&p))
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move {
+            stmt.prepare(&sql).await.map(|p| NativeStmt2Prepared::from(&p))
         })
     }
 
@@ -57,17 +53,13 @@ impl NativeStmt2 {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let tables = to_core_tables(&tables)?;
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { stmt.bind(tables).await.map_err(to_js) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.bind(tables).await })
     }
 
     /// Executes what was bound; resolves to the rows written.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn exec<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, i64>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { stmt.exec().await.map_err(to_js) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.exec().await })
     }
 
     /// The rows of an executed query (closing the statement frees them too).
@@ -78,19 +70,12 @@ impl NativeStmt2 {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, NativeResult>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move {
-            let (info, rows) = stmt.result().await.map_err(to_js)?;
-            NativeResult::new(rows, info)
-        })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { NativeResult::of(stmt.result().await) })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
     pub fn close<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, ()>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { stmt.close().await.map_err(to_js) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.close().await })
     }
 }
 
@@ -117,9 +102,7 @@ impl NativeStmt {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, bool>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { stmt.prepare(&sql).await.map_err(to_js) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.prepare(&sql).await })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
@@ -130,9 +113,7 @@ impl NativeStmt {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { stmt.set_table_name(&name).await.map_err(to_js) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.set_table_name(&name).await })
     }
 
     /// Values are copied out of JS memory before the call returns (see `NativeStmt2::bind`).
@@ -145,9 +126,7 @@ impl NativeStmt {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let tags = to_core_columns(&tags)?;
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { stmt.set_tags(tags).await.map_err(to_js) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.set_tags(tags).await })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
@@ -159,23 +138,17 @@ impl NativeStmt {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let columns = to_core_columns(&columns)?;
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { stmt.bind(columns).await.map_err(to_js) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.bind(columns).await })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
     pub fn add_batch<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, ()>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { stmt.add_batch().await.map_err(to_js) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.add_batch().await })
     }
 
     #[napi(ts_return_type = "Promise<number>")]
     pub fn exec<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, i64>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { stmt.exec().await.map_err(to_js) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.exec().await })
     }
 
     #[napi(ts_return_type = "Promise<Array<NativeStmtField>>")]
@@ -185,9 +158,9 @@ impl NativeStmt {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, Vec<NativeStmtField>>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { Ok(stmt.tag_fields().await.map_err(to_js)?.iter().map(stmt_field).collect()) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move {
+            stmt.tag_fields().await.map(|fields| fields.iter().map(stmt_field).collect())
+        })
     }
 
     #[napi(ts_return_type = "Promise<Array<NativeStmtField>>")]
@@ -197,9 +170,9 @@ impl NativeStmt {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, Vec<NativeStmtField>>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { Ok(stmt.col_fields().await.map_err(to_js)?.iter().map(stmt_field).collect()) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move {
+            stmt.col_fields().await.map(|fields| fields.iter().map(stmt_field).collect())
+        })
     }
 
     /// The rows of an executed query (closing the statement frees them too).
@@ -210,18 +183,11 @@ impl NativeStmt {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, NativeResult>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move {
-            let (info, rows) = stmt.use_result().await.map_err(to_js)?;
-            NativeResult::new(rows, info)
-        })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { NativeResult::of(stmt.use_result().await) })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
     pub fn close<'env>(&self, env: &'env Env, timeout_ms: Option<u32>, abort: Option<&NativeAbort>) -> napi::Result<PromiseRaw<'env, ()>> {
-        let limits = CallLimits::of(timeout_ms, abort);
-        let stmt = self.stmt.within(limits.timeout());
-        spawn(env, limits, async move { stmt.close().await.map_err(to_js) })
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.close().await })
     }
 }

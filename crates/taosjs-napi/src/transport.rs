@@ -20,6 +20,8 @@ use taosjs_core::{
 use taosjs_native::{NativeClient, NativeStmt as LibStmt, NativeStmt2 as LibStmt2, ResultSet};
 use taosjs_tokio::{Client, RestClient};
 
+use crate::abort::Bounded;
+
 #[derive(Clone)]
 pub(crate) enum Transport {
     /// `ws://`, `wss://`: one WebSocket session, every feature.
@@ -77,6 +79,19 @@ fn rest_rows(answer: RestAnswer) -> (QueryInfo, Rows) {
     (QueryInfo { result_id: 0, is_update: !has_rows, affected_rows, fields, precision }, rows)
 }
 
+impl Bounded for Transport {
+    /// The same transport whose calls carry `timeout` as their deadline (`None`: the
+    /// connection's `requestTimeoutMs`). The native library has no per-call deadlines: its calls
+    /// are bounded by the library (an abort still gives up on them).
+    fn within(&self, timeout: Option<Duration>) -> Transport {
+        match self {
+            Transport::Ws(c) => Transport::Ws(c.with_timeout(timeout)),
+            Transport::Native(c) => Transport::Native(c.clone()),
+            Transport::Rest(c) => Transport::Rest(c.with_timeout(timeout)),
+        }
+    }
+}
+
 impl Transport {
     /// `taos://` loads the client library (once per process) and connects natively;
     /// `http(s)://` checks the server with `select server_version()`, as a login would; the rest
@@ -97,16 +112,6 @@ impl Transport {
         }
     }
 
-    /// The same transport whose calls carry `timeout` as their deadline (`None`: the
-    /// connection's `requestTimeoutMs`). The native library has no per-call deadlines: its calls
-    /// are bounded by the library (an abort still gives up on them).
-    pub fn within(&self, timeout: Option<Duration>) -> Transport {
-        match self {
-            Transport::Ws(c) => Transport::Ws(c.with_timeout(timeout)),
-            Transport::Native(c) => Transport::Native(c.clone()),
-            Transport::Rest(c) => Transport::Rest(c.with_timeout(timeout)),
-        }
-    }
 
     /// The connection's life (reconnecting, reconnected, closed for good), once. Only the
     /// WebSocket session reconnects in the driver: the native library reconnects by itself and
@@ -257,15 +262,17 @@ impl Rows {
     }
 }
 
-impl Stmt2 {
+impl Bounded for Stmt2 {
     /// The same statement whose calls carry `timeout` (see [`Transport::within`]).
-    pub fn within(&self, timeout: Option<Duration>) -> Stmt2 {
+    fn within(&self, timeout: Option<Duration>) -> Stmt2 {
         match self {
             Stmt2::Ws { client, stmt_id } => Stmt2::Ws { client: client.with_timeout(timeout), stmt_id: *stmt_id },
             Stmt2::Native(s) => Stmt2::Native(Arc::clone(s)),
         }
     }
+}
 
+impl Stmt2 {
     pub async fn prepare(&self, sql: &str) -> Result<Stmt2Prepared, Error> {
         match self {
             Stmt2::Ws { client, stmt_id } => client.stmt2_prepare(*stmt_id, sql).await,
@@ -305,15 +312,17 @@ impl Stmt2 {
     }
 }
 
-impl Stmt {
+impl Bounded for Stmt {
     /// The same statement whose calls carry `timeout` (see [`Transport::within`]).
-    pub fn within(&self, timeout: Option<Duration>) -> Stmt {
+    fn within(&self, timeout: Option<Duration>) -> Stmt {
         match self {
             Stmt::Ws { client, stmt_id } => Stmt::Ws { client: client.with_timeout(timeout), stmt_id: *stmt_id },
             Stmt::Native(s) => Stmt::Native(Arc::clone(s)),
         }
     }
+}
 
+impl Stmt {
     pub async fn prepare(&self, sql: &str) -> Result<bool, Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_prepare(*stmt_id, sql).await,

@@ -6,7 +6,7 @@
 import test from 'ava'
 import * as taos from '../src/index.js'
 import { TestProxy, TestServer } from '../src/testing.js'
-import { dbName, open } from './helpers/server.js'
+import { dbName, open, proxied } from './helpers/server.js'
 
 let server: TestServer
 test.before(async () => {
@@ -16,17 +16,6 @@ test.after.always(() => server.close())
 
 type T = Parameters<typeof open>[0]
 
-/** A connection through a proxy of its own; the proxy heals, then both close, when the test ends. */
-async function proxied(t: T, options: taos.ConnectOptions = {}) {
-  const proxy = await TestProxy.start({ target: server })
-  const conn = await taos.connect(proxy.dsn, { retries: 0, ...options })
-  t.teardown(async () => {
-    proxy.heal()
-    await conn.close()
-    await proxy.close()
-  })
-  return { proxy, conn }
-}
 
 /** A database with table `t (ts timestamp, v int)`, made and dropped on a direct connection. */
 async function database(t: T, prefix: string): Promise<string> {
@@ -39,7 +28,7 @@ async function database(t: T, prefix: string): Promise<string> {
 }
 
 test('a call the server does not answer in time rejects with a TimeoutError naming the request, and the connection lives on', async (t) => {
-  const { proxy, conn } = await proxied(t, { keepaliveMs: 0 })
+  const { proxy, conn } = await proxied(t, server, { keepaliveMs: 0 })
   proxy.delay(400)
   const started = Date.now()
   const err = await t.throwsAsync(conn.query('select 1', { timeoutMs: 100 }), { instanceOf: taos.TimeoutError })
@@ -53,7 +42,7 @@ test('a call the server does not answer in time rejects with a TimeoutError nami
 })
 
 test('requestTimeoutMs is the default deadline of every request', async (t) => {
-  const { proxy, conn } = await proxied(t, { requestTimeoutMs: 150, keepaliveMs: 0 })
+  const { proxy, conn } = await proxied(t, server, { requestTimeoutMs: 150, keepaliveMs: 0 })
   proxy.blackhole()
   await t.throwsAsync(conn.execute('select 1'), { instanceOf: taos.TimeoutError, message: /150 ms/ })
   const cursor = conn.cursor()
@@ -62,7 +51,7 @@ test('requestTimeoutMs is the default deadline of every request', async (t) => {
 })
 
 test('an already-aborted signal rejects before anything is sent', async (t) => {
-  const { proxy, conn } = await proxied(t)
+  const { proxy, conn } = await proxied(t, server)
   proxy.blackhole() // anything sent would hang
   const signal = AbortSignal.abort(new Error('no'))
   const calls: Array<[string, () => Promise<unknown>]> = [
@@ -82,7 +71,7 @@ test('an already-aborted signal rejects before anything is sent', async (t) => {
 })
 
 test('aborting a call in flight rejects at once with AbortError; the connection stays usable', async (t) => {
-  const { proxy, conn } = await proxied(t, { keepaliveMs: 0 })
+  const { proxy, conn } = await proxied(t, server, { keepaliveMs: 0 })
   proxy.delay(300)
   const controller = new AbortController()
   const pending = conn.query('select 1', { signal: controller.signal })
@@ -97,7 +86,7 @@ test('aborting a call in flight rejects at once with AbortError; the connection 
 
 test('a row read that times out frees the result and says why on later reads', async (t) => {
   const db = await database(t, 'rows')
-  const { proxy, conn } = await proxied(t, { keepaliveMs: 0 })
+  const { proxy, conn } = await proxied(t, server, { keepaliveMs: 0 })
   await conn.execute(`insert into ${db}.t values (1700000000000, 1)`)
   const result = await conn.query(`select * from ${db}.t`)
   proxy.blackhole()
@@ -111,7 +100,7 @@ test('a row read that times out frees the result and says why on later reads', a
 })
 
 test('a query’s signal also stops reading its rows', async (t) => {
-  const { proxy, conn } = await proxied(t, { keepaliveMs: 0 })
+  const { proxy, conn } = await proxied(t, server, { keepaliveMs: 0 })
   const controller = new AbortController()
   const result = await conn.query('show databases', { signal: controller.signal })
   proxy.blackhole()
@@ -123,7 +112,7 @@ test('a query’s signal also stops reading its rows', async (t) => {
 
 test('statement calls take timeoutMs and signal', async (t) => {
   const db = await database(t, 'stmt')
-  const { proxy, conn } = await proxied(t, { keepaliveMs: 0 })
+  const { proxy, conn } = await proxied(t, server, { keepaliveMs: 0 })
   const stmt = await conn.statement2(`insert into ${db}.t values (?, ?)`)
   proxy.blackhole()
   await t.throwsAsync(stmt.bindParam(null, null, [[[1700000000000], [1]]], { timeoutMs: 60 }), { instanceOf: taos.TimeoutError, message: /stmt2_bind/ })
@@ -135,7 +124,7 @@ test('statement calls take timeoutMs and signal', async (t) => {
 })
 
 test('bad call options are ProgrammingErrors naming the option, before any I/O', async (t) => {
-  const { proxy, conn } = await proxied(t)
+  const { proxy, conn } = await proxied(t, server)
   proxy.blackhole()
   for (const [options, words] of [
     [{ timeoutMs: -1 }, /timeoutMs .* got -1/],

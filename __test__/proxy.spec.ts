@@ -3,9 +3,10 @@
  * fault as documented: a silent peer is noticed by keepalive, garbage is a protocol violation
  * that names what arrived, a reset mid-frame is a dropped connection.
  */
-import test, { type ExecutionContext } from 'ava'
+import test from 'ava'
 import * as taos from '../src/index.js'
 import { TestProxy, TestServer } from '../src/testing.js'
+import { proxied } from './helpers/server.js'
 
 let server: TestServer
 test.before(async () => {
@@ -13,19 +14,9 @@ test.before(async () => {
 })
 test.after.always(() => server.close())
 
-async function rig(t: ExecutionContext, options: taos.ConnectOptions = {}) {
-  const proxy = await TestProxy.start({ target: server })
-  const conn = await taos.connect(proxy.dsn, { retries: 0, ...options })
-  t.teardown(async () => {
-    proxy.heal()
-    await conn.close()
-    await proxy.close()
-  })
-  return { proxy, conn }
-}
 
 test('the proxy forwards, names its address, and lends the target server’s credentials', async (t) => {
-  const { proxy, conn } = await rig(t)
+  const { proxy, conn } = await proxied(t, server)
   t.regex(proxy.url, /^ws:\/\/127\.0\.0\.1:\d+$/)
   t.is(proxy.dsn, server.dsn.replace(/@.*$/, `@127.0.0.1:${proxy.port}`))
   t.is(proxy.connections, 1)
@@ -37,7 +28,7 @@ test('the proxy forwards, names its address, and lends the target server’s cre
 })
 
 test('cut() drops every connection; new ones are still accepted', async (t) => {
-  const { proxy, conn } = await rig(t)
+  const { proxy, conn } = await proxied(t, server)
   proxy.cut()
   await t.throwsAsync(conn.query('select 1'), { instanceOf: taos.ConnectionError })
   t.true(conn.isClosed)
@@ -47,7 +38,7 @@ test('cut() drops every connection; new ones are still accepted', async (t) => {
 })
 
 test('blackhole(): keepalive notices a silent server within three intervals', async (t) => {
-  const { proxy, conn } = await rig(t, { keepaliveMs: 100 })
+  const { proxy, conn } = await proxied(t, server, { keepaliveMs: 100 })
   proxy.blackhole()
   const started = Date.now()
   const err = await t.throwsAsync(conn.query('select 1'), { instanceOf: taos.ConnectionError, message: /keepalive/ })
@@ -58,7 +49,7 @@ test('blackhole(): keepalive notices a silent server within three intervals', as
 })
 
 test('delay(ms) slows every answer; heal() ends it', async (t) => {
-  const { proxy, conn } = await rig(t)
+  const { proxy, conn } = await proxied(t, server)
   proxy.delay(150)
   let started = Date.now()
   await conn.execute('select 1')
@@ -74,7 +65,7 @@ test('corrupt() garbles the next answer: a protocol violation that names what ar
     ['text', /protocol violation: the server sent a reply that is not taosAdapter's JSON .*"\}\{ this is not JSON"/],
     ['binary', /protocol violation: the server sent a binary frame of 7 bytes that is no reply \(deadbeef010203\)/],
   ] as const) {
-    const { proxy, conn } = await rig(t)
+    const { proxy, conn } = await proxied(t, server)
     const a = conn.query('select 1')
     await a
     proxy.corrupt(kind)
@@ -87,13 +78,13 @@ test('corrupt() garbles the next answer: a protocol violation that names what ar
 })
 
 test('resetMidFrame() sends half a frame and resets: the call fails as a dropped connection', async (t) => {
-  const { proxy, conn } = await rig(t)
+  const { proxy, conn } = await proxied(t, server)
   proxy.resetMidFrame()
   await t.throwsAsync(conn.query('select 1'), { instanceOf: taos.ConnectionError })
 })
 
 test('stopReading() stalls what the client sends; keepalive notices', async (t) => {
-  const { proxy, conn } = await rig(t, { keepaliveMs: 100 })
+  const { proxy, conn } = await proxied(t, server, { keepaliveMs: 100 })
   proxy.stopReading()
   const lines = Array.from({ length: 100_000 }, (_, i) => `sr,g=1 v=${i}i,note="${'y'.repeat(60)}" ${1700000000000 + i}`)
   await t.throwsAsync(conn.schemalessInsert(lines, taos.SmlProtocol.LINE, taos.SmlPrecision.MILLI_SECONDS), { instanceOf: taos.ConnectionError })

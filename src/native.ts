@@ -251,28 +251,8 @@ export interface NativeAbort {
 export type Ms = number | null | undefined
 export type Abort = NativeAbort | null | undefined
 
-export interface NativeConnectOptions {
-  user?: string
-  password?: string
-  host?: string
-  port?: number
-  database?: string
-  timezone?: string
-  token?: string
-  ca?: string
-  cert?: string
-  key?: string
-  rejectUnauthorized?: boolean
-  connectTimeoutMs?: number
-  requestTimeoutMs?: number
-  keepaliveMs?: number
-  retries?: number
-  retryBackoffMs?: number
-  retryBackoffMaxMs?: number
-  maxOpenResults?: number
-  /** REST: sockets open at once. */
-  maxSockets?: number
-}
+/** What the native layer takes of `connect`'s options (checked by `connectOptions` in connection.ts). */
+export type NativeConnectOptions = Generated.NativeConnectOptions
 
 /** An event of a connection's life. */
 export interface NativeEvent {

@@ -5,7 +5,7 @@
 import type { ExecutionContext, TestFn } from 'ava'
 import { connect, type Connection, type ConnectOptions } from '../../src/index.js'
 import { loadedBuild } from '../../src/load-native.js'
-import { TestServer } from '../../src/testing.js'
+import { TestProxy, TestServer } from '../../src/testing.js'
 
 export interface ServerContext {
   dsn: string
@@ -52,4 +52,19 @@ export function restDsn(dsn: string): string {
  */
 export function dbName(prefix: string): string {
   return `${process.env.TAOSJS_TEST_DB_PREFIX ?? ''}${prefix}_${process.pid}_${Math.floor(Math.random() * 1e9)}`
+}
+
+/**
+ * A connection through a proxy of its own to `server`, with reconnecting off unless `options`
+ * say otherwise; the proxy heals, then both close, when the test ends.
+ */
+export async function proxied(t: ExecutionContext, server: TestServer, options: ConnectOptions = {}): Promise<{ proxy: TestProxy; conn: Connection }> {
+  const proxy = await TestProxy.start({ target: server })
+  const conn = await connect(proxy.dsn, { retries: 0, ...options })
+  t.teardown(async () => {
+    proxy.heal()
+    await conn.close()
+    await proxy.close()
+  })
+  return { proxy, conn }
 }

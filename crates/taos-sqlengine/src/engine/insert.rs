@@ -190,12 +190,33 @@ fn plan_insert(
                     .stables
                     .get(&u.stable.name)
                     .ok_or_else(table_not_exist)?;
+                // taosc's insert parser refuses a tag named twice (CREATE TABLE … USING takes it)
+                if let Some(names) = &u.tag_names {
+                    if let Some(n) = names
+                        .iter()
+                        .enumerate()
+                        .find(|(i, n)| names[..*i].contains(n))
+                        .map(|(_, n)| n)
+                    {
+                        return Err(crate::sql::parser::insert_syntax_error(
+                            n,
+                            "duplicated column name",
+                        ));
+                    }
+                }
                 let tags = tag_values(&cx, st, u.tag_names.as_deref(), &u.tags)?;
                 (st.columns.clone(), Some((st.name.clone(), tags)))
             } else {
                 return Err(table_not_exist());
             };
         let map = column_map(&columns, item.columns.as_deref())?;
+        if item.from_file {
+            // the client library reads the file itself; through taosAdapter there is none to read
+            return Err(err(
+                code::TSC_INVALID_OPERATION,
+                "proxy mode does not support csv loading",
+            ));
+        }
         let ncols = columns.len() - 1;
         let mut rows = Vec::with_capacity(item.rows.len());
         if let Some(q) = &item.query {
@@ -297,7 +318,10 @@ fn column_map(columns: &[ColumnSchema], names: Option<&[String]>) -> Result<Vec<
                     .position(|c| c.name == *n)
                     .ok_or_else(|| invalid_column(n))?;
                 if out.contains(&i) {
-                    return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
+                    return Err(crate::sql::parser::insert_syntax_error(
+                        n,
+                        "duplicated column name",
+                    ));
                 }
                 out.push(i);
             }

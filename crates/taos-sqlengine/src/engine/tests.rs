@@ -1061,3 +1061,49 @@ fn statements_are_lowercased_outside_quotes_and_backticks_keep_case() {
     assert_eq!(rs.columns[0], vec![Value::Str("ABC".into())]);
     assert_eq!(rs.columns[1], vec![Value::Str("AbC".into())]);
 }
+
+#[test]
+fn inserts_taosadapter_cannot_run_are_refused_with_its_codes() {
+    let e = engine_with_table();
+    ok(
+        &e,
+        Some("d"),
+        "create stable st (ts timestamp, v int) tags (t int, u int)",
+    );
+    let refused = |sql: &str| {
+        let err = run(&e, Some("d"), sql).unwrap_err();
+        (err.code, err.message)
+    };
+    let dup = |n: &str| {
+        (
+            534,
+            format!("syntax error near '{}' (duplicated column name)", n),
+        )
+    };
+    assert_eq!(
+        refused("insert into t (ts, ts) values (now, now)"),
+        dup("ts")
+    );
+    assert_eq!(
+        refused("insert into t (ts, i, i) values (now, 1, 2)"),
+        dup("i")
+    );
+    assert_eq!(
+        refused("insert into c1 using st (t, t) tags (1, 2) values (now, 1)"),
+        dup("t")
+    );
+    assert_eq!(
+        refused("insert into st (tbname, ts, v, v) values ('c2', now, 1, 2)"),
+        dup("v")
+    );
+    // FILE is read by the native client library; through taosAdapter there is nothing to read it,
+    // but the table is looked up first
+    let csv = (512, "proxy mode does not support csv loading".to_string());
+    assert_eq!(refused("insert into t file '/tmp/x.csv'"), csv);
+    assert_eq!(refused("insert into t (ts, i) file 'x.csv'"), csv);
+    assert_eq!(refused("insert into nosuch file 'x.csv'").0, 9731);
+    assert_eq!(
+        refused("drop index d.nosuch"),
+        (1156, "index not exist".to_string())
+    );
+}

@@ -306,7 +306,8 @@ pub(crate) fn grant(
         })
         .collect();
     if revoke {
-        if matches!(level, PrivLevel::Db(_))
+        // nothing granted to revoke: 280, on a database (`db.*` or a bare name) or a topic
+        if matches!(level, PrivLevel::Db(_) | PrivLevel::Topic(_))
             && !u.privileges.iter().any(|p| {
                 kinds.contains(&p.kind) && targets.iter().any(|(d, t)| p.db == *d && p.table == *t)
             })

@@ -109,6 +109,8 @@ fn grants_are_listed_as_tdengine_lists_them() {
     );
     ok(&e, "revoke all on d.* from u1");
     assert_eq!(code(&e, "revoke read on d.* from u1"), (280, "Invalid parameters".into()));
+    // a bare database name is the database: nothing granted there either
+    assert_eq!(code(&e, "revoke read on d from u1"), (280, "Invalid parameters".into()));
     ok(&e, "revoke write on d.n from u1");
     ok(&e, "drop table d.st");
     let rs = rows(&e, "select count(*) from information_schema.ins_user_privileges where user_name like 'u%'");

@@ -466,6 +466,8 @@ pub struct InsertTable {
     pub rows: Vec<InsRow>,
     /// `INSERT INTO t [(cols)] SELECT …`.
     pub query: Option<Box<Query>>,
+    /// `INSERT INTO t FILE 'path'`: refused once the table is known (taosAdapter has no files).
+    pub from_file: bool,
     /// Position right after the table name, for "near" messages.
     pub after_name: usize,
 }
@@ -488,8 +490,9 @@ pub struct TableOptions {
     pub ttl: Option<i64>,
     /// KEEP in minutes (super tables only).
     pub keep: Option<i64>,
-    /// Options this engine accepts without keeping them (`watermark`, `max_delay`, …), as named.
-    pub ignored: Vec<String>,
+    /// Options TDengine allows only in a database with RETENTIONS (`rollup`, `max_delay`,
+    /// `watermark`, `delete_mark`), as written; the parser refuses a statement that has any.
+    pub retention_only: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -645,6 +648,8 @@ pub enum Statement {
         columns: Vec<String>,
     },
     DropIndex {
+        /// `drop index db.name`: the database the index is in (else the current one).
+        db: Option<String>,
         name: String,
         if_exists: bool,
     },

@@ -67,6 +67,7 @@ pub(crate) fn db_options(
 ) -> Result<(Option<Precision>, DbOptions), TdError> {
     let mut precision = None;
     let mut keep = None;
+    let (mut ss_keeplocal, mut compact_interval, mut compact_range) = (None, None, None);
     let invalid = |m: String| err(ecode::INVALID_OPTION, m);
     let int = |v: &DbOptVal| opt_int(v).unwrap_or(0);
     for (name, v, _) in options {
@@ -183,7 +184,7 @@ pub(crate) fn db_options(
                 o.extra.insert(name.clone(), n.to_string());
             }
             "keep_time_offset" => {
-                let n = int(v);
+                let n = hours(name, v)?;
                 if !(0..=23).contains(&n) {
                     return Err(invalid(format!(
                         "Invalid option keep_time_offset: {} valid range: [0, 23]",
@@ -192,15 +193,73 @@ pub(crate) fn db_options(
                 }
                 o.extra.insert("keep_time_offset".into(), n.to_string());
             }
-            "wal_retention_period" | "wal_retention_size" => {
-                // -1 keeps the WAL forever; below that TDengine keeps its default
-                if int(v) >= -1 {
-                    o.extra.insert(name.clone(), int(v).to_string());
+            "wal_retention_period" => {
+                let n = check_range("walRetentionPeriod", int(v), -1, 2_147_483_647)?;
+                o.extra.insert(name.clone(), n.to_string());
+            }
+            "wal_retention_size" => {
+                let n = check_range("walRetentionSize", int(v), -1, 2_147_483_647)?;
+                o.extra.insert(name.clone(), n.to_string());
+            }
+            // 32-bit options: TDengine reads the number into an int32, so 2^31 wraps negative
+            "wal_roll_period" => {
+                check_range("walRollPeriod", int(v) as i32 as i64, 0, 2_147_483_647)?;
+            }
+            "wal_segment_size" => {
+                check_range("walSegmentSize", int(v) as i32 as i64, 0, 2_147_483_647)?;
+            }
+            // a schemaless database only changes how the native client plans writes
+            "schemaless" => {}
+            "ss_chunkpages" => {
+                let n = check_range("ss_chunkpages", int(v), 131_072, 1_048_576)?;
+                o.extra.insert(name.clone(), n.to_string());
+            }
+            "ss_keeplocal" => {
+                let m = duration_minutes(name, v)?;
+                check_range("ssKeepLocal", m, 1440, 525_600_000)?;
+                ss_keeplocal = Some(m);
+                o.extra.insert(name.clone(), format!("{}m", m));
+            }
+            "ss_compact" => {
+                let n = check_range("ss_compact", int(v), 0, 1)?;
+                o.extra.insert(name.clone(), n.to_string());
+            }
+            "compact_interval" => compact_interval = Some(duration_minutes(name, v)?),
+            "compact_time_range" => {
+                let parts = match v {
+                    DbOptVal::List(l) if l.len() == 2 => [&l[0], &l[1]],
+                    _ => {
+                        return Err(invalid(
+                            "Invalid option compact_time_range, should have 2 values".into(),
+                        ))
+                    }
+                };
+                compact_range = Some((
+                    duration_minutes(name, parts[0])?,
+                    duration_minutes(name, parts[1])?,
+                ));
+            }
+            "compact_time_offset" => {
+                let h = hours(name, v)?;
+                let n = check_range("compact_time_offset", h, 0, 23)?;
+                o.extra.insert(name.clone(), format!("{}h", n));
+            }
+            "encrypt_algorithm" => {
+                let s = opt_text(v);
+                match s.to_ascii_lowercase().as_str() {
+                    "" | "none" => {}
+                    // the community edition has no encryption: the mnode refuses the option
+                    "sm4" => {
+                        return Err(err(code::MND_INVALID_DB_OPTION, "Invalid database options"))
+                    }
+                    _ => return Err(invalid(format!("Invalid option encrypt_algorithm: {}", s))),
                 }
             }
+            "dnodes" => return Err(err(0x0100, "Operation not supported")),
             "retentions" => return Err(crate::engine::errors::unsupported("retentions")),
-            // accepted and shown as TDengine's defaults: storage tiers, compaction, encryption
-            _ => {}
+            // every option the parser reads has an arm above: one without is a gap of ours,
+            // refused rather than accepted as if it had been applied
+            other => return Err(crate::engine::errors::unsupported(other)),
         }
     }
     let prefix = o.extra.get("table_prefix").map(|v| v != "0").unwrap_or(false);
@@ -234,10 +293,72 @@ pub(crate) fn db_options(
             "Invalid duration value, should be keep2 >= keep1 >= keep0 >= 3 * duration".into(),
         ));
     }
+    if ss_keeplocal.is_some_and(|m| m < 3 * duration) {
+        return Err(invalid(
+            "Invalid parameters, should be ss_keeplocal >= 3 * duration".into(),
+        ));
+    }
+    if let Some(m) = compact_interval {
+        if m != 0 {
+            check_range("compact_interval", m, 10, c)?;
+        }
+        o.extra.insert("compact_interval".into(), fmt_minutes(m));
+    }
+    if let Some((start, end)) = compact_range {
+        if (start, end) != (0, 0) {
+            let range = |which: &str, m: i64| {
+                if (-c..=-duration).contains(&m) {
+                    return Ok(());
+                }
+                Err(invalid(format!(
+                    "Invalid option compact_time_range: {}m, {} time should be in range: [{}m, {}m]",
+                    m, which, -c, -duration
+                )))
+            };
+            if start >= end {
+                return Err(invalid(format!(
+                    "Invalid option compact_time_range: {}m,{}m, start time should be less than end time",
+                    start, end
+                )));
+            }
+            range("start", start)?;
+            range("end", end)?;
+        }
+        o.extra.insert(
+            "compact_time_range".into(),
+            format!("{},{}", fmt_minutes(start), fmt_minutes(end)),
+        );
+    }
     if o.minrows > o.maxrows {
         return Err(err(code::MND_INVALID_DB_OPTION, "Invalid database options"));
     }
     Ok((precision, o))
+}
+
+/// A duration option in minutes (plain integers are days); units other than m, h, d are refused
+/// as TDengine's translator does.
+fn duration_minutes(name: &str, v: &DbOptVal) -> Result<i64, TdError> {
+    if let DbOptVal::Duration(_, u) = v {
+        if !matches!(u, 'm' | 'h' | 'd') {
+            return Err(err(
+                ecode::INVALID_OPTION,
+                format!("Invalid option {} unit: {}, only m, h, d allowed", name, u),
+            ));
+        }
+    }
+    Ok(opt_minutes(v).unwrap_or(0))
+}
+
+/// An hour-of-day option: a plain integer or a duration in `h` (other units are refused).
+fn hours(name: &str, v: &DbOptVal) -> Result<i64, TdError> {
+    match v {
+        DbOptVal::Duration(n, 'h') => Ok(*n),
+        DbOptVal::Duration(_, u) => Err(err(
+            ecode::INVALID_OPTION,
+            format!("Invalid option {} unit: {}, only h allowed", name, u),
+        )),
+        other => Ok(opt_int(other).unwrap_or(0)),
+    }
 }
 
 /// Minutes of each comma-separated duration (`10d,1h` → [14400, 60]; `m`/`h`/`d` units).

@@ -236,8 +236,12 @@ pub(crate) fn run_ddl(
             table,
             columns,
         } => create_index(cat, ctx, &name, &table, &columns),
-        Statement::DropIndex { name, if_exists } => {
-            let dbname = resolve_db_name(ctx, None)?;
+        Statement::DropIndex {
+            db,
+            name,
+            if_exists,
+        } => {
+            let dbname = resolve_db_name(ctx, db.as_deref())?;
             let db = cat.dbs.get_mut(&db_key(cat, &dbname)).ok_or_else(db_not_exist)?;
             let mut found = false;
             for st in db.stables.values_mut() {

@@ -205,6 +205,118 @@ fn tag_indexes_one_per_tag_with_unique_names() {
 }
 
 #[test]
+fn storage_and_compaction_options_have_tdengines_ranges_and_are_shown() {
+    let e = engine();
+    let c = |sql: &str| code(&e, sql);
+    assert_eq!(
+        c("create database g ss_chunkpages 1").1,
+        "Invalid option ss_chunkpages: 1, valid range: [131072, 1048576]"
+    );
+    assert_eq!(
+        c("create database g ss_compact 2").1,
+        "Invalid option ss_compact: 2, valid range: [0, 1]"
+    );
+    assert_eq!(
+        c("create database g ss_keeplocal 1h").1,
+        "Invalid option ssKeepLocal: 60, valid range: [1440, 525600000]"
+    );
+    assert_eq!(
+        c("create database g ss_keeplocal 100s").1,
+        "Invalid option ss_keeplocal unit: s, only m, h, d allowed"
+    );
+    assert_eq!(
+        c("create database g duration 20d ss_keeplocal 59d").1,
+        "Invalid parameters, should be ss_keeplocal >= 3 * duration"
+    );
+    assert_eq!(
+        c("create database g compact_interval 5m").1,
+        "Invalid option compact_interval: 5, valid range: [10, 5256000]"
+    );
+    assert_eq!(
+        c("create database g keep 100d compact_interval 200d").1,
+        "Invalid option compact_interval: 288000, valid range: [10, 144000]"
+    );
+    assert_eq!(c("create database g compact_time_range -10d,-20d").1, "Invalid option compact_time_range: -14400m,-28800m, start time should be less than end time");
+    assert_eq!(c("create database g compact_time_range -3651d,-10d").1, "Invalid option compact_time_range: -5257440m, start time should be in range: [-5256000m, -14400m]");
+    assert_eq!(
+        c("create database g compact_time_range -20d,0").1,
+        "Invalid option compact_time_range: 0m, end time should be in range: [-5256000m, -14400m]"
+    );
+    assert_eq!(
+        c("create database g compact_time_range -20d").1,
+        "Invalid option compact_time_range, should have 2 values"
+    );
+    assert_eq!(
+        c("create database g compact_time_offset 24h").1,
+        "Invalid option compact_time_offset: 24, valid range: [0, 23]"
+    );
+    assert_eq!(
+        c("create database g compact_time_offset 1d").1,
+        "Invalid option compact_time_offset unit: d, only h allowed"
+    );
+    assert_eq!(
+        c("create database g keep_time_offset 2d").1,
+        "Invalid option keep_time_offset unit: d, only h allowed"
+    );
+    assert_eq!(
+        c("create database g wal_retention_period -5").1,
+        "Invalid option walRetentionPeriod: -5, valid range: [-1, 2147483647]"
+    );
+    assert_eq!(
+        c("create database g wal_retention_size -5").1,
+        "Invalid option walRetentionSize: -5, valid range: [-1, 2147483647]"
+    );
+    assert_eq!(
+        c("create database g wal_roll_period 2147483648").1,
+        "Invalid option walRollPeriod: -2147483648, valid range: [0, 2147483647]"
+    );
+    // the community edition: no encryption, one dnode list
+    assert_eq!(
+        c("create database g encrypt_algorithm 'sm4'"),
+        (898, "Invalid database options".into())
+    );
+    assert_eq!(
+        c("create database g encrypt_algorithm 'x'").1,
+        "Invalid option encrypt_algorithm: x"
+    );
+    assert_eq!(
+        c("create database g dnodes '1'"),
+        (256, "Operation not supported".into())
+    );
+    ok(&e, "create database g encrypt_algorithm 'none' schemaless 1 wal_roll_period 0 wal_segment_size 0 compact_time_offset 2h keep_time_offset 3h compact_interval 90m compact_time_range -1200h,-20d ss_keeplocal 40d ss_compact 0 ss_chunkpages 262144");
+    assert!(first_text(&e, "show create database g").ends_with(
+        "KEEP_TIME_OFFSET 3 ENCRYPT_ALGORITHM 'none' SS_CHUNKPAGES 262144 SS_KEEPLOCAL 57600m SS_COMPACT 0 COMPACT_INTERVAL 90m COMPACT_TIME_RANGE -50d,-20d COMPACT_TIME_OFFSET 2h"
+    ));
+}
+
+#[test]
+fn table_options_of_rollup_databases_are_refused() {
+    let e = engine();
+    let c = |sql: &str| code(&e, sql);
+    let only = |o: &str| {
+        format!("Invalid option {}: Only supported for create super table in databases configured with the 'RETENTIONS' option", o)
+    };
+    assert_eq!(
+        c("create stable st (ts timestamp, v int) tags (t int) rollup(avg)"),
+        (9754, only("rollup"))
+    );
+    assert_eq!(
+        c("create stable st (ts timestamp, v int) tags (t int) watermark 5s rollup(avg)").1,
+        only("watermark")
+    );
+    assert_eq!(
+        c("create stable st (ts timestamp, v int) tags (t int) rollup(avg) max_delay 5s").1,
+        only("maxdelay")
+    );
+    assert_eq!(
+        c("create table n (ts timestamp, v int) delete_mark 5s").1,
+        only("delete_mark")
+    );
+    // SMA only chooses the columns with block statistics: accepted
+    ok(&e, "create table n (ts timestamp, v int) sma(v)");
+}
+
+#[test]
 fn views_are_not_in_the_community_edition() {
     let e = engine();
     assert_eq!(code(&e, "create view v1 as select 1"), (256, "Operation not supported".into()));

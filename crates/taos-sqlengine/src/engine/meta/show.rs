@@ -57,7 +57,7 @@ pub(crate) fn show(
             let d = cat.dbs.get(name).ok_or_else(db_not_exist)?;
             let o = &d.options;
             let text = format!(
-                "CREATE DATABASE `{}` BUFFER {} CACHESIZE {} CACHEMODEL '{}' COMP {} DURATION {} WAL_FSYNC_PERIOD {} MAXROWS {} MINROWS {} STT_TRIGGER {} KEEP {} PAGES {} PAGESIZE {} PRECISION '{}' REPLICA {} WAL_LEVEL {} VGROUPS {} SINGLE_STABLE {} TABLE_PREFIX {} TABLE_SUFFIX {} TSDB_PAGESIZE {} WAL_RETENTION_PERIOD {} WAL_RETENTION_SIZE {} KEEP_TIME_OFFSET {} ENCRYPT_ALGORITHM 'none' SS_CHUNKPAGES 131072 SS_KEEPLOCAL 525600m SS_COMPACT 1 COMPACT_INTERVAL 0d COMPACT_TIME_RANGE 0d,0d COMPACT_TIME_OFFSET 0h",
+                "CREATE DATABASE `{}` BUFFER {} CACHESIZE {} CACHEMODEL '{}' COMP {} DURATION {} WAL_FSYNC_PERIOD {} MAXROWS {} MINROWS {} STT_TRIGGER {} KEEP {} PAGES {} PAGESIZE {} PRECISION '{}' REPLICA {} WAL_LEVEL {} VGROUPS {} SINGLE_STABLE {} TABLE_PREFIX {} TABLE_SUFFIX {} TSDB_PAGESIZE {} WAL_RETENTION_PERIOD {} WAL_RETENTION_SIZE {} KEEP_TIME_OFFSET {} ENCRYPT_ALGORITHM 'none' SS_CHUNKPAGES {} SS_KEEPLOCAL {} SS_COMPACT {} COMPACT_INTERVAL {} COMPACT_TIME_RANGE {} COMPACT_TIME_OFFSET {}",
                 d.name,
                 o.buffer,
                 o.cachesize,
@@ -82,6 +82,12 @@ pub(crate) fn show(
                 o.extra_or("wal_retention_period", "3600"),
                 o.extra_or("wal_retention_size", "0"),
                 o.extra_or("keep_time_offset", "0"),
+                o.extra_or("ss_chunkpages", "131072"),
+                o.extra_or("ss_keeplocal", "525600m"),
+                o.extra_or("ss_compact", "1"),
+                o.extra_or("compact_interval", "0d"),
+                o.extra_or("compact_time_range", "0d,0d"),
+                o.extra_or("compact_time_offset", "0h"),
             );
             Ok(ResultSet::from_rows(
                 vec![vfield("Database", 63), vfield("Create Database", 65517)],

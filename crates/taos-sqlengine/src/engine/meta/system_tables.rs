@@ -103,14 +103,14 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                     extra_int("table_suffix", 0),
                     extra_int("tsdb_pagesize", 4),
                     extra_int("keep_time_offset", 0),
-                    Value::Int(131072),
-                    str_col("525600m"),
-                    Value::Int(1),
+                    extra_int("ss_chunkpages", 131072),
+                    str_col(o.extra_or("ss_keeplocal", "525600m")),
+                    extra_int("ss_compact", 1),
                     Value::Int(0),
                     str_col("none"),
-                    str_col("0d"),
-                    str_col("0d,0d"),
-                    str_col("0h"),
+                    str_col(o.extra_or("compact_interval", "0d")),
+                    str_col(o.extra_or("compact_time_range", "0d,0d")),
+                    str_col(o.extra_or("compact_time_offset", "0h")),
                 ]);
             }
             ResultSet::from_rows(fields, ms, rows)

@@ -78,10 +78,19 @@ impl<'a> Parser<'a> {
                 IntOrDuration if matches!(vt.kind, Tk::Int | Tk::Duration) => self.db_opt_value()?,
                 Signed if matches!(vt.kind, Tk::Int | Tk::Minus) => self.db_opt_value()?,
                 List if !matches!(vt.kind, Tk::Eof | Tk::Semi) => {
-                    let mut vals = vec![self.db_opt_value()?];
+                    // only COMPACT_TIME_RANGE counts backwards from now: elsewhere `-` is a syntax error
+                    let signed = name == "compact_time_range";
+                    let mut value = |p: &mut Self| {
+                        let at = p.peek();
+                        if at.kind == Tk::Minus && !signed {
+                            return Err(p.err_at(at));
+                        }
+                        p.db_opt_value()
+                    };
+                    let mut vals = vec![value(self)?];
                     while self.peek().kind == Tk::Comma {
                         self.bump();
-                        vals.push(self.db_opt_value()?);
+                        vals.push(value(self)?);
                     }
                     if vals.len() == 1 {
                         vals.pop().unwrap()
@@ -114,6 +123,13 @@ impl<'a> Parser<'a> {
                     .and_then(|v| i64::try_from(v).ok())
                     .ok_or_else(|| self.err_at(t2))?;
                 Ok(DbOptVal::Int(-v))
+            }
+            // COMPACT_TIME_RANGE takes negative durations (`-10d,-5d`)
+            Tk::Minus if self.peek_at(1).kind == Tk::Duration => {
+                self.bump();
+                let t2 = self.bump();
+                let (v, u) = split_duration(self.text(t2)).ok_or_else(|| self.err_at(t2))?;
+                Ok(DbOptVal::Duration(-v, u))
             }
             Tk::Str => {
                 self.bump();
@@ -276,9 +292,33 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// Table options: COMMENT, TTL and KEEP are kept; WATERMARK, MAX_DELAY, DELETE_MARK, SMA and
-    /// ROLLUP are read and ignored (they shape streams and rollups, which this engine has not).
+    /// Table options: COMMENT, TTL and KEEP are kept; SMA is read and ignored (it only chooses
+    /// which columns carry block statistics). ROLLUP, MAX_DELAY, WATERMARK and DELETE_MARK are
+    /// refused as TDengine refuses them outside a database with RETENTIONS, which this engine
+    /// never has (RETENTIONS itself is refused).
     pub(super) fn table_options(&mut self) -> PResult<TableOptions> {
+        let o = self.table_options_read()?;
+        // TDengine's translator names the first of these, in this order, whatever the order written
+        for (written, named) in [
+            ("max_delay", "maxdelay"),
+            ("watermark", "watermark"),
+            ("delete_mark", "delete_mark"),
+            ("rollup", "rollup"),
+        ] {
+            if o.retention_only.iter().any(|w| w == written) {
+                return Err(TdError::new(
+                    0x261A,
+                    format!(
+                        "Invalid option {}: Only supported for create super table in databases configured with the 'RETENTIONS' option",
+                        named
+                    ),
+                ));
+            }
+        }
+        Ok(o)
+    }
+
+    fn table_options_read(&mut self) -> PResult<TableOptions> {
         let mut o = TableOptions::default();
         loop {
             let t = self.peek();
@@ -335,7 +375,9 @@ impl<'a> Parser<'a> {
                 }
                 "watermark" | "max_delay" | "delete_mark" | "sma" | "rollup" => {
                     self.bump();
-                    o.ignored.push(w);
+                    if w != "sma" {
+                        o.retention_only.push(w);
+                    }
                     if self.peek().kind == Tk::LParen {
                         self.skip_parens()?;
                     } else {
@@ -549,8 +591,12 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("index") {
             let if_exists = self.if_exists()?;
-            let name = self.ident()?;
-            return Ok(Statement::DropIndex { name, if_exists });
+            let name = self.table_name()?;
+            return Ok(Statement::DropIndex {
+                db: name.db,
+                name: name.name,
+                if_exists,
+            });
         }
         if self.eat_kw("view") {
             self.if_exists()?;

@@ -54,12 +54,33 @@ impl<'a> Parser<'a> {
                     columns,
                     rows: vec![],
                     query: Some(Box::new(q)),
+                    from_file: false,
                     after_name,
                 });
                 break;
             }
+            if self.eat_kw("file") {
+                let path = self.peek();
+                if path.kind != Tk::Str {
+                    return Err(self.err_at(path));
+                }
+                self.bump();
+                items.push(InsertTable {
+                    table,
+                    using,
+                    columns,
+                    rows: vec![],
+                    query: None,
+                    from_file: true,
+                    after_name,
+                });
+                if !matches!(self.peek().kind, Tk::Ident | Tk::QuotedIdent) {
+                    break;
+                }
+                continue;
+            }
             if !self.eat_kw("values") {
-                if self.is_kw("file") || self.is_kw("select") {
+                if self.is_kw("select") {
                     return Err(syntax_error_near(self.sql, self.peek().start));
                 }
                 return Err(self.err_here());
@@ -81,6 +102,7 @@ impl<'a> Parser<'a> {
                 columns,
                 rows,
                 query: None,
+                from_file: false,
                 after_name,
             });
             if !matches!(self.peek().kind, Tk::Ident | Tk::QuotedIdent) {

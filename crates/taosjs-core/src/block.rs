@@ -460,6 +460,22 @@ impl FetchedBlock {
     }
 }
 
+/// Blocks of a result in order, as a session's `Reply::Batch` and `Reply::Rows` hand them over
+/// (see `session::query`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BlockBatch {
+    pub blocks: Vec<FetchedBlock>,
+    /// No block follows these: the server reported the end (and freed the result itself).
+    pub finished: bool,
+    /// The result was run again after a reconnect: these blocks start it over, and the blocks
+    /// of the provisional batch before them are void.
+    pub restarted: bool,
+    /// Read ahead with the query and not confirmed yet: the next batch may be `restarted` (only
+    /// while the session could re-run the result), so the caller hands out no row of these until
+    /// then.
+    pub provisional: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

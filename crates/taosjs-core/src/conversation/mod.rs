@@ -72,8 +72,13 @@ pub enum Reply {
     /// decode its blocks) until it is read to the end or freed. Field lengths are user lengths
     /// for every kind of result (VARCHAR(32) → 32).
     Query(crate::message::QueryInfo),
+    /// `Session::query_rows` of a statement that opened a result: the reply and its first
+    /// blocks.
+    Rows { info: crate::message::QueryInfo, batch: crate::block::BlockBatch },
     /// The next block of a result, with the fields to decode it; `None` once it is exhausted.
     Block(Option<crate::block::FetchedBlock>),
+    /// `Session::fetch_batch`: the next blocks of a result.
+    Batch(crate::block::BlockBatch),
     /// `stmt2_init` / v1 `init`: the new statement's id.
     StmtInit { stmt_id: u64 },
     /// `stmt2_prepare`: the placeholders (kept by the session to check binds).

@@ -257,11 +257,12 @@ enum Waiting {
     Version,
     Conn,
     Options,
-    /// A query; with its SQL when it only reads (its result can be re-run after a reconnect).
-    Query(CallId, Option<Arc<str>>),
+    /// A query; with its SQL when it only reads (its result can be re-run after a reconnect);
+    /// `ahead`: blocks to read before answering ([`Session::query_rows`]).
+    Query { call: CallId, sql: Option<Arc<str>>, ahead: usize },
     /// The query of result `result` run again after a reconnect (see [`reconnect`]).
     Rerun { result: u64 },
-    Fetch { call: CallId, result_id: u64 },
+    Fetch { reader: Box<query::Reader>, result_id: u64 },
     Stmt { call: CallId, op: StmtOp },
     Schemaless { call: CallId, lines: Vec<String> },
     /// A `DESCRIBE` the session runs itself for `call` (see [`describe`]): the query while
@@ -273,8 +274,8 @@ impl Waiting {
     fn call(&self) -> Option<CallId> {
         match self {
             Waiting::Version | Waiting::Conn | Waiting::Options | Waiting::Rerun { .. } => None,
-            Waiting::Query(call, _)
-            | Waiting::Fetch { call, .. }
+            Waiting::Fetch { reader, .. } => Some(reader.call),
+            Waiting::Query { call, .. }
             | Waiting::Stmt { call, .. }
             | Waiting::Schemaless { call, .. }
             | Waiting::Describe { call, .. } => Some(*call),
@@ -287,7 +288,7 @@ impl Waiting {
     fn is_write(&self) -> bool {
         matches!(
             self,
-            Waiting::Query(..) | Waiting::Schemaless { .. } | Waiting::Stmt { op: StmtOp::Exec { .. } | StmtOp::BatchThenExec { .. }, .. }
+            Waiting::Query { .. } | Waiting::Schemaless { .. } | Waiting::Stmt { op: StmtOp::Exec { .. } | StmtOp::BatchThenExec { .. }, .. }
         )
     }
 }
@@ -475,7 +476,7 @@ impl Session {
     /// frees on the server what it produced, exactly as [`Session::cancel`] would have.
     pub fn discard(&mut self, outcome: Result<Reply>) {
         match outcome {
-            Ok(Reply::Query(info)) if info.result_id != 0 => self.free_result(info.result_id),
+            Ok(Reply::Query(info) | Reply::Rows { info, .. }) if info.result_id != 0 => self.free_result(info.result_id),
             Ok(Reply::StmtInit { stmt_id }) => self.abandon_statement(stmt_id),
             _ => {}
         }
@@ -557,9 +558,9 @@ impl Session {
             Waiting::Version => self.on_version(reply),
             Waiting::Conn => self.on_conn(reply),
             Waiting::Options => self.on_options(reply),
-            Waiting::Query(call, sql) => self.on_query(call, sql, reply),
+            Waiting::Query { call, sql, ahead } => self.on_query(call, sql, ahead, reply),
             Waiting::Rerun { result } => self.on_rerun(result, reply),
-            Waiting::Fetch { call, result_id } => self.on_fetch_refused(call, result_id, reply),
+            Waiting::Fetch { reader, result_id } => self.on_fetch_refused(reader, result_id, reply),
             Waiting::Stmt { call, op } => self.on_stmt_reply(call, op, reply),
             Waiting::Schemaless { call, lines } => self.on_schemaless(call, &lines, reply),
             Waiting::Describe { call, job, result_id: None } => self.on_describe_query(call, job, reply),
@@ -587,7 +588,7 @@ impl Session {
         };
         let Some(p) = self.take_pending(req_id, |e| e == Expect::Binary(expected)) else { return };
         match p.waiting {
-            Waiting::Fetch { call, result_id } => self.on_block(call, result_id, bytes),
+            Waiting::Fetch { reader, result_id } => self.on_block(reader, result_id, bytes),
             Waiting::Describe { call, job, result_id: Some(result_id) } => {
                 self.on_describe_block(call, job, result_id, bytes)
             }
@@ -730,3 +731,5 @@ mod tests;
 mod tests_resilience;
 #[cfg(test)]
 mod tests_reconnect;
+#[cfg(test)]
+mod tests_batches;

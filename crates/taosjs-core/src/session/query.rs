@@ -1,15 +1,55 @@
 //! Queries and their open results. The session is the one owner of a result: it keeps its
 //! fields (which decode its blocks), whether a fetch is in flight, whether the server already
 //! freed it, and which statement produced it; it frees it exactly once.
+//!
+//! Reading in batches: [`Session::query_rows`] answers a query with its first blocks (a small
+//! result arrives whole in ONE completion: the reply, its block and its end), and
+//! [`Session::fetch_batch`] brings up to n blocks per call. Blocks that came with the query are
+//! *read ahead*, not read: until the caller's next fetch confirms them, a reconnect runs the
+//! query again (resilience's rule: a result nothing was read from runs again, unseen), and the
+//! next batch then says [`BlockBatch::restarted`] — the caller drops what it held and starts over.
+//! A batch that may be replaced so is [`BlockBatch::provisional`].
 
 use std::sync::Arc;
 
 use super::{programming, Action, CallId, Expect, Frame, Reply, Session, Waiting};
-use crate::block::FetchedBlock;
+use crate::block::{BlockBatch, FetchedBlock};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, BinaryReply, JsonReply, QueryInfo};
 use crate::sql::{replay_safety, ReplaySafety};
 use crate::types::Field;
+
+/// A caller reading blocks of a result: what it asked for and what arrived so far.
+#[derive(Debug)]
+pub(super) struct Reader {
+    pub call: CallId,
+    /// Blocks to collect before answering (fewer at the end).
+    want: usize,
+    got: Vec<FetchedBlock>,
+    answer: Answer,
+}
+
+impl Reader {
+    pub(super) fn collected(&self) -> &[FetchedBlock] {
+        &self.got
+    }
+
+    /// Drops what was collected: the result runs again from its start.
+    pub(super) fn start_over(&mut self) {
+        self.got.clear();
+    }
+}
+
+/// The reply a [`Reader`] gets.
+#[derive(Debug)]
+enum Answer {
+    /// [`Session::fetch_block`]: [`Reply::Block`].
+    Block,
+    /// [`Session::fetch_batch`]: [`Reply::Batch`].
+    Batch,
+    /// [`Session::query_rows`]: [`Reply::Rows`], the query's reply with its first blocks.
+    Rows(Box<QueryInfo>),
+}
 
 #[derive(Debug)]
 pub(super) struct OpenResult {
@@ -19,8 +59,15 @@ pub(super) struct OpenResult {
     pub owner: Option<u64>,
     /// The id the server knows it by (differs from the session's id once re-run).
     pub wire: u64,
-    /// Blocks handed out so far.
+    /// Blocks handed out so far (and confirmed: see `ahead`).
     pub blocks: u64,
+    /// Blocks handed out with the query ([`Session::query_rows`]) that no fetch of the caller
+    /// confirmed yet: a reconnect before one runs the query again.
+    pub ahead: u64,
+    /// Run again while blocks had been read ahead: the next batch says `restarted`.
+    pub restarted: bool,
+    /// The reader waiting for the re-run (state `Rerun`).
+    pub parked: Option<Box<Reader>>,
     /// The SQL of a plain query that only reads: it can run again after a reconnect.
     pub sql: Option<Arc<str>>,
 }
@@ -31,8 +78,8 @@ pub(super) enum ResultState {
     /// The server reported the end (and freed it itself); fetches answer `None` locally.
     Finished,
     /// Lost with a connection before any block was read: its query runs again on the next
-    /// one; `fetch` waits for that.
-    Rerun { fetch: Option<CallId> },
+    /// one; a fetch waits for that (`OpenResult::parked`).
+    Rerun,
 }
 
 impl OpenResult {
@@ -42,8 +89,22 @@ impl OpenResult {
 }
 
 impl Session {
-    /// Queues a binary query (action 6). A `req_id` given by the caller must not be in flight.
+    /// Queues a binary query (action 6); completes with [`Reply::Query`] when the server answers.
+    /// A `req_id` given by the caller must not be in flight.
     pub fn query(&mut self, sql: &str, req_id: Option<u64>) -> CallId {
+        self.start_query(sql, req_id, 0)
+    }
+
+    /// Like [`Session::query`], but a statement that opens a result completes with
+    /// [`Reply::Rows`]: the reply and up to `blocks` first blocks, fetched before answering (a
+    /// small result comes whole, with its end). Read the rest with [`Session::fetch_batch`],
+    /// which also confirms the blocks read ahead (see the module's documentation). An error the
+    /// server reports for those fetches fails the call.
+    pub fn query_rows(&mut self, sql: &str, req_id: Option<u64>, blocks: usize) -> CallId {
+        self.start_query(sql, req_id, blocks.max(1))
+    }
+
+    fn start_query(&mut self, sql: &str, req_id: Option<u64>, ahead: usize) -> CallId {
         let (call, ready) = self.start_call();
         let started = ready.and_then(|()| self.check_result_room()).and_then(|()| self.resolve_req_id(req_id)).and_then(|req_id| {
             message::binary_query_request(req_id, sql).map(|frame| (req_id, frame))
@@ -57,7 +118,8 @@ impl Session {
                     ReplaySafety::ReadOnly | ReplaySafety::Idempotent => None,
                 });
                 let read_only = (safety == ReplaySafety::ReadOnly).then(|| Arc::from(sql));
-                self.send_with(req_id, Expect::Json(Action::BinaryQuery), Waiting::Query(call, read_only), frame, replay)
+                let waiting = Waiting::Query { call, sql: read_only, ahead };
+                self.send_with(req_id, Expect::Json(Action::BinaryQuery), waiting, frame, replay)
             }
             Err(e) => self.complete(call, Err(e)),
         }
@@ -67,48 +129,93 @@ impl Session {
     /// Queues `fetch_raw_block` (action 7) for an open result; completes with
     /// [`Reply::Block`]. One fetch per result at a time.
     pub fn fetch_block(&mut self, result_id: u64) -> CallId {
+        self.read(result_id, 1, Answer::Block)
+    }
+
+    /// The next blocks of an open result, up to `blocks` (fewer when it ends: then flagged
+    /// `finished`); completes with [`Reply::Batch`], which says `restarted` when the result was
+    /// run again since the blocks [`Session::query_rows`] read ahead. One fetch per result at a
+    /// time.
+    pub fn fetch_batch(&mut self, result_id: u64, blocks: usize) -> CallId {
+        self.read(result_id, blocks.max(1), Answer::Batch)
+    }
+
+    fn read(&mut self, result_id: u64, want: usize, answer: Answer) -> CallId {
         let (call, ready) = self.start_call();
         if let Err(e) = ready {
             self.complete(call, Err(e));
             return call;
         }
-        match self.results.get(&result_id).map(|r| r.state) {
+        let reader = Box::new(Reader { call, want, got: Vec::new(), answer });
+        match self.results.get(&result_id).map(|r| (r.state, r.parked.is_some())) {
             None => {
                 let err = self.lost_error(result_id).unwrap_or_else(|| {
                     Error::new(ErrorKind::Result, format!("result {result_id} is not open (already freed or never returned)"))
                 });
                 self.complete(call, Err(err))
             }
-            Some(ResultState::Finished) => self.complete(call, Ok(Reply::Block(None))),
-            Some(ResultState::Open { fetching: true } | ResultState::Rerun { fetch: Some(_) }) => self.complete(
+            Some((ResultState::Finished, _)) => self.answer(result_id, *reader, true),
+            Some((ResultState::Open { fetching: true }, _) | (ResultState::Rerun, true)) => self.complete(
                 call,
                 Err(programming(format!("a fetch on result {result_id} is already in progress"))),
             ),
-            Some(ResultState::Rerun { fetch: None }) => {
+            Some((ResultState::Rerun, false)) => {
                 // Its query runs again once reconnected; the fetch follows.
                 if let Some(r) = self.results.get_mut(&result_id) {
-                    r.state = ResultState::Rerun { fetch: Some(call) };
+                    r.parked = Some(reader);
                 }
             }
-            Some(ResultState::Open { fetching: false }) => self.send_fetch(call, result_id),
+            Some((ResultState::Open { fetching: false }, _)) => self.send_fetch(reader, result_id),
         }
         call
     }
 
-    /// Sends the fetch of the next block of an open result.
-    pub(super) fn send_fetch(&mut self, call: CallId, result_id: u64) {
+    /// Sends the fetch of the next block of an open result for `reader`.
+    pub(super) fn send_fetch(&mut self, reader: Box<Reader>, result_id: u64) {
         let Some(wire) = self.results.get(&result_id).map(|r| r.wire) else { return };
         self.set_fetching(result_id, true);
         let req_id = self.alloc_req_id();
         let frame = Frame::Binary(message::fetch_raw_block_request(req_id, wire));
-        self.send(req_id, Expect::Binary(Action::FetchRawBlock), Waiting::Fetch { call, result_id }, frame);
+        self.send(req_id, Expect::Binary(Action::FetchRawBlock), Waiting::Fetch { reader, result_id }, frame);
+    }
+
+    /// Answers `reader` with what it collected (`finished`: the result ended).
+    fn answer(&mut self, result_id: u64, reader: Reader, finished: bool) {
+        let Reader { call, mut got, answer, .. } = reader;
+        let reply = match answer {
+            Answer::Block => Reply::Block(got.pop()),
+            Answer::Batch => {
+                let restarted = self.results.get_mut(&result_id).is_some_and(|r| std::mem::take(&mut r.restarted));
+                Reply::Batch(BlockBatch { blocks: got, finished, restarted, provisional: false })
+            }
+            Answer::Rows(info) => {
+                // Replaced only if the session would run it again after a reconnect.
+                let provisional = !finished
+                    && !got.is_empty()
+                    && self.options.retries > 0
+                    && self.results.get(&result_id).is_some_and(|r| r.sql.is_some());
+                Reply::Rows { info: *info, batch: BlockBatch { blocks: got, finished, restarted: false, provisional } }
+            }
+        };
+        self.complete(call, Ok(reply));
+    }
+
+    /// What a reader gets when its result is freed under it: the end, or for a query still
+    /// reading ahead (nobody outside knows the result yet) an error.
+    fn answer_freed(&mut self, reader: Reader) {
+        match reader.answer {
+            Answer::Rows(_) => {
+                self.complete(reader.call, Err(Error::new(ErrorKind::Result, "the result was freed before it was read")))
+            }
+            _ => self.answer(0, Reader { got: Vec::new(), ..reader }, true),
+        }
     }
 
     /// Refuses a statement that could open one result too many (`maxOpenResults`): results the
     /// server holds for us plus queries in flight, which may each open one.
     pub(super) fn check_result_room(&self) -> Result<()> {
         let max = self.options.max_open_results;
-        let in_flight = self.calls.count(|p| matches!(p.waiting, Waiting::Query(..)));
+        let in_flight = self.calls.count(|p| matches!(p.waiting, Waiting::Query { .. }));
         let open = self.open_results();
         if open + in_flight >= max {
             return Err(programming(format!(
@@ -129,9 +236,9 @@ impl Session {
                 self.send_unanswered(message::free_result_request(req_id, r.wire));
             }
             // Not on the server (yet): the re-run's answer is freed when it comes.
-            ResultState::Rerun { fetch } => {
-                if let Some(call) = fetch {
-                    self.complete(call, Ok(Reply::Block(None)));
+            ResultState::Rerun => {
+                if let Some(reader) = r.parked {
+                    self.answer_freed(*reader);
                 }
             }
             ResultState::Finished => {}
@@ -146,11 +253,12 @@ impl Session {
             info.result_id = self.session_id(wire);
             let fields: Arc<[Field]> = info.fields.clone().into();
             let state = ResultState::Open { fetching: false };
-            self.results.insert(info.result_id, OpenResult { fields, state, owner, wire, blocks: 0, sql });
+            let result = OpenResult { fields, state, owner, wire, blocks: 0, ahead: 0, restarted: false, parked: None, sql };
+            self.results.insert(info.result_id, result);
         }
     }
 
-    pub(super) fn on_query(&mut self, call: CallId, sql: Option<Arc<str>>, reply: JsonReply) {
+    pub(super) fn on_query(&mut self, call: CallId, sql: Option<Arc<str>>, ahead: usize, reply: JsonReply) {
         let mut outcome = reply.check(ErrorKind::Query).and_then(|()| reply.query_info());
         if let Ok(info) = &mut outcome {
             if !info.is_update {
@@ -161,31 +269,47 @@ impl Session {
                 self.current_db = Some(db);
             }
         }
-        self.complete(call, outcome.map(Reply::Query));
+        match outcome {
+            // Read its first blocks before answering (unless nobody waits any more).
+            Ok(info) if ahead > 0 && info.result_id != 0 && !self.calls.is_cancelled(call) => {
+                let result_id = info.result_id;
+                let reader = Box::new(Reader { call, want: ahead, got: Vec::new(), answer: Answer::Rows(Box::new(info)) });
+                self.send_fetch(reader, result_id);
+            }
+            outcome => self.complete(call, outcome.map(Reply::Query)),
+        }
     }
 
     /// A fetch answered in JSON: the server refused it before reading it.
-    pub(super) fn on_fetch_refused(&mut self, call: CallId, result_id: u64, reply: JsonReply) {
+    pub(super) fn on_fetch_refused(&mut self, reader: Box<Reader>, result_id: u64, reply: JsonReply) {
         self.set_fetching(result_id, false);
         let err = reply
             .check(ErrorKind::Query)
             .err()
             .unwrap_or_else(|| Error::internal("server answered fetch_raw_block with a JSON success"));
-        self.complete(call, Err(err));
+        self.complete(reader.call, Err(err));
     }
 
-    pub(super) fn on_block(&mut self, call: CallId, result_id: u64, bytes: &[u8]) {
-        let outcome = match message::parse_binary_reply(bytes) {
-            Err(e) => return self.unreadable_binary(call, e),
+    pub(super) fn on_block(&mut self, mut reader: Box<Reader>, result_id: u64, bytes: &[u8]) {
+        match message::parse_binary_reply(bytes) {
+            Err(e) => self.unreadable_binary(reader.call, e),
             Ok(BinaryReply { code: 0, finished: false, block: Some(raw), .. }) => {
                 self.set_fetching(result_id, false);
-                match self.results.get_mut(&result_id) {
-                    Some(r) => {
-                        r.blocks += 1;
-                        Ok(Reply::Block(Some(FetchedBlock { raw, fields: Arc::clone(&r.fields) })))
-                    }
+                let Some(r) = self.results.get_mut(&result_id) else {
                     // Freed while the fetch was in flight: nobody reads it.
-                    None => Ok(Reply::Block(None)),
+                    return self.answer_freed(*reader);
+                };
+                if matches!(reader.answer, Answer::Rows(_)) {
+                    r.ahead += 1;
+                } else {
+                    // The caller's fetch confirms what was read ahead.
+                    r.blocks += std::mem::take(&mut r.ahead) + 1;
+                }
+                reader.got.push(FetchedBlock { raw, fields: Arc::clone(&r.fields) });
+                if reader.got.len() < reader.want {
+                    self.send_fetch(reader, result_id);
+                } else {
+                    self.answer(result_id, *reader, false);
                 }
             }
             Ok(BinaryReply { code, message, .. }) => {
@@ -194,13 +318,12 @@ impl Session {
                     r.state = ResultState::Finished;
                 }
                 if code == 0 {
-                    Ok(Reply::Block(None))
+                    self.answer(result_id, *reader, true);
                 } else {
-                    Err(Error::query((code & 0xFFFF) as i32, message))
+                    self.complete(reader.call, Err(Error::query((code & 0xFFFF) as i32, message)));
                 }
             }
-        };
-        self.complete(call, outcome);
+        }
     }
 
     /// A binary reply we matched but cannot read: the call it answers fails with the rest.

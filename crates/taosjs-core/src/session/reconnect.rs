@@ -126,9 +126,13 @@ impl Session {
         for id in ids {
             let r = &self.results[&id];
             match r.state {
-                ResultState::Finished | ResultState::Rerun { .. } => {}
+                ResultState::Finished | ResultState::Rerun => {}
                 ResultState::Open { .. } if r.blocks == 0 && r.sql.is_some() => {
-                    self.results.get_mut(&id).expect("listed").state = ResultState::Rerun { fetch: None };
+                    let r = self.results.get_mut(&id).expect("listed");
+                    r.state = ResultState::Rerun;
+                    // Blocks read ahead and handed out are void: the caller's next batch says so.
+                    r.restarted |= r.ahead > 0;
+                    r.ahead = 0;
                 }
                 ResultState::Open { .. } => {
                     let blocks = r.blocks;
@@ -149,13 +153,19 @@ impl Session {
         for (req_id, p) in self.calls.take_all_keyed() {
             match (p.waiting, p.replay) {
                 (Waiting::Version | Waiting::Conn | Waiting::Options | Waiting::Rerun { .. }, _) => {}
-                (Waiting::Fetch { call, result_id }, _) => match self.results.get_mut(&result_id) {
-                    Some(r) if matches!(r.state, ResultState::Rerun { fetch: None }) => {
-                        r.state = ResultState::Rerun { fetch: Some(call) };
+                (Waiting::Fetch { mut reader, result_id }, _) => match self.results.get_mut(&result_id) {
+                    Some(r) if r.state == ResultState::Rerun && r.parked.is_none() => {
+                        // Only a query reading ahead can have collected blocks here (a caller's
+                        // fetch counts them as read): nobody saw them, so nothing restarts.
+                        if !reader.collected().is_empty() {
+                            reader.start_over();
+                            r.restarted = false;
+                        }
+                        r.parked = Some(reader);
                     }
                     _ => {
                         let err = self.lost.get(&result_id).cloned().unwrap_or_else(|| lost.to_owned());
-                        self.complete(call, Err(Error::connection(err)));
+                        self.complete(reader.call, Err(Error::connection(err)));
                     }
                 },
                 (waiting, replay @ (Replay::Safe(_) | Replay::Held(..))) => {
@@ -205,7 +215,7 @@ impl Session {
         let mut reruns: Vec<(u64, Arc<str>)> = self
             .results
             .iter()
-            .filter(|(_, r)| matches!(r.state, ResultState::Rerun { .. }))
+            .filter(|(_, r)| r.state == ResultState::Rerun)
             .filter_map(|(&id, r)| r.sql.clone().map(|sql| (id, sql)))
             .collect();
         reruns.sort_by_key(|(id, _)| *id);
@@ -308,13 +318,10 @@ impl Session {
         match info {
             Ok(info) if info.result_id != 0 && !info.is_update && *r.fields == *info.fields => {
                 r.wire = info.result_id;
-                let fetch = match r.state {
-                    ResultState::Rerun { fetch } => fetch,
-                    _ => None,
-                };
+                let parked = if r.state == ResultState::Rerun { r.parked.take() } else { None };
                 r.state = ResultState::Open { fetching: false };
-                if let Some(call) = fetch {
-                    self.send_fetch(call, result);
+                if let Some(reader) = parked {
+                    self.send_fetch(reader, result);
                 }
             }
             Ok(_) => self.result_lost(result, "its query answered differently when run again after the reconnect".into()),
@@ -325,10 +332,8 @@ impl Session {
     /// A result that could not be restored: its waiting fetch fails, later ones too.
     fn result_lost(&mut self, result: u64, why: String) {
         let message = format!("result {result} was lost with the connection: {why}");
-        if let Some(r) = self.results.remove(&result) {
-            if let ResultState::Rerun { fetch: Some(call) } = r.state {
-                self.complete(call, Err(Error::connection(message.clone())));
-            }
+        if let Some(reader) = self.results.remove(&result).and_then(|r| r.parked) {
+            self.complete(reader.call, Err(Error::connection(message.clone())));
         }
         self.lost.insert(result, message);
     }
@@ -343,10 +348,7 @@ impl Session {
         let mut calls: Vec<super::CallId> = self
             .results
             .values()
-            .filter_map(|r| match r.state {
-                ResultState::Rerun { fetch } => fetch,
-                _ => None,
-            })
+            .filter_map(|r| r.parked.as_ref().map(|reader| reader.call))
             .collect();
         calls.sort_unstable();
         calls

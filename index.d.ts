@@ -212,7 +212,14 @@ export declare class NativeSession {
   placeholders(sql: string): number
   get serverVersion(): string
   query(sql: string, reqId?: bigint | undefined | null): number
+  /**
+   * A query answered with up to `blocks` first blocks of its result (`Query`, its `packed`
+   * carrying them); the rest with `fetchBatch`.
+   */
+  queryRows(sql: string, reqId: bigint | undefined | null, blocks: number): number
   fetchBlock(resultId: bigint): number
+  /** The next blocks of a result, up to `blocks` (`Batch`). */
+  fetchBatch(resultId: bigint, blocks: number): number
   freeResult(resultId: bigint): void
   stmt2Init(singleStbInsert: boolean, singleTableBindOnce: boolean): number
   stmt2Prepare(stmtId: bigint, sql: string): number

@@ -10,12 +10,16 @@ import { dbName, open, proxied } from './helpers/server.js'
 
 let server: TestServer
 test.before(async () => {
-  server = await TestServer.start()
+  // Results of a few rows span several blocks: a query brings its first two blocks with it, so
+  // reading the rest needs fetches that can time out.
+  server = await TestServer.start({ blockRows: 2 })
 })
 test.after.always(() => server.close())
 
-type T = Parameters<typeof open>[0]
+/** Rows 1..5 (three blocks) into table `t` of `db`. */
+const FIVE_ROWS = 'values (1700000000000, 1) (1700000000001, 2) (1700000000002, 3) (1700000000003, 4) (1700000000004, 5)'
 
+type T = Parameters<typeof open>[0]
 
 /** A database with table `t (ts timestamp, v int)`, made and dropped on a direct connection. */
 async function database(t: T, prefix: string): Promise<string> {
@@ -87,7 +91,7 @@ test('aborting a call in flight rejects at once with AbortError; the connection 
 test('a row read that times out frees the result and says why on later reads', async (t) => {
   const db = await database(t, 'rows')
   const { proxy, conn } = await proxied(t, server, { keepaliveMs: 0 })
-  await conn.execute(`insert into ${db}.t values (1700000000000, 1)`)
+  await conn.execute(`insert into ${db}.t ${FIVE_ROWS}`)
   const result = await conn.query(`select * from ${db}.t`)
   proxy.blackhole()
   await t.throwsAsync(result.toArray({ timeoutMs: 80 }), { instanceOf: taos.TimeoutError, message: /fetch_raw_block/ })
@@ -96,13 +100,17 @@ test('a row read that times out frees the result and says why on later reads', a
   proxy.heal()
   await cursor.execute(`select * from ${db}.t`)
   proxy.blackhole()
+  // The first four rows came with the query; the fifth needs a fetch.
+  t.is((await cursor.fetchmany(4, { timeoutMs: 80 })).length, 4)
   await t.throwsAsync(cursor.fetchone({ timeoutMs: 80 }), { instanceOf: taos.TimeoutError })
 })
 
 test('a query’s signal also stops reading its rows', async (t) => {
+  const db = await database(t, 'signal')
   const { proxy, conn } = await proxied(t, server, { keepaliveMs: 0 })
+  await conn.execute(`insert into ${db}.t ${FIVE_ROWS}`)
   const controller = new AbortController()
-  const result = await conn.query('show databases', { signal: controller.signal })
+  const result = await conn.query(`select * from ${db}.t`, { signal: controller.signal })
   proxy.blackhole()
   const reading = result.toArray()
   setTimeout(() => controller.abort(), 30)

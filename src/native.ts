@@ -97,6 +97,13 @@ export interface NativeBatch {
   blocks: NativeBlock[]
   /** No block follows these (the server freed the result). */
   finished: boolean
+  /**
+   * The first batch only: blocks read ahead with the query that the next batch may void (a
+   * reconnect before it ran the query again); hand out none of their rows until it arrived.
+   */
+  provisional?: boolean
+  /** These blocks start the result over: the provisional ones before them are void. */
+  restarted?: boolean
 }
 
 /**
@@ -160,6 +167,8 @@ export async function nextBatch(native: NativeResult, timeoutMs: Ms, abort: Abor
 const FORMAT = 1
 const FINISHED = 1
 const INFO = 2
+const RESTARTED = 4
+const PROVISIONAL = 8
 const PRECISIONS: readonly NativePrecision[] = ['ms', 'us', 'ns']
 const TYPED: Array<(b: ArrayBuffer, offset: number, length: number) => FixedData> = [
   () => new Uint8Array(0),
@@ -236,7 +245,11 @@ export function unpackBatch(packed: Uint8Array): NativeBatch {
     }
     blocks[b] = { rows, columns }
   }
-  return info === undefined ? { blocks, finished: (flags & FINISHED) !== 0 } : { info, blocks, finished: (flags & FINISHED) !== 0 }
+  const batch: NativeBatch = { blocks, finished: (flags & FINISHED) !== 0 }
+  if (info !== undefined) batch.info = info
+  if ((flags & PROVISIONAL) !== 0) batch.provisional = true
+  if ((flags & RESTARTED) !== 0) batch.restarted = true
+  return batch
 }
 
 /** Lets a call be given up: `abort()` cancels it in the session, which frees what it produces. */

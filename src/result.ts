@@ -51,7 +51,12 @@ export class RowStream implements Closable {
   /** Row readers by mode, made on first use; `loaded` is the block each has loaded. */
   private readonly rowReaders: Partial<Record<RowMode, { reader: RowReader; loaded: NativeBlock | null }>> = {}
   /** Blocks that arrived and are not read yet. */
-  private readonly queue: NativeBlock[]
+  private queue: NativeBlock[]
+  /**
+   * Blocks read ahead with the query that the next batch confirms, or voids when the session ran
+   * the query again after a reconnect (see `NativeBatch.provisional`): not read before then.
+   */
+  private provisional: NativeBlock[] | null = null
   /** The block being read as rows, and the next row of it. */
   private current: NativeBlock | null = null
   private index = 0
@@ -91,7 +96,8 @@ export class RowStream implements Closable {
     this.affectedRows = info.affectedRows
     this.readers = this.fields.map((f) => columnReader(f, this.precision, options))
     this.keys = this.fields.map((f) => f.name)
-    this.queue = first.blocks
+    this.queue = first.provisional === true ? [] : first.blocks
+    if (first.provisional === true) this.provisional = first.blocks
     this.exhausted = first.finished || !info.hasRows
   }
 
@@ -304,6 +310,13 @@ export class RowStream implements Closable {
     const request = callNative(() => nextBatch(native, timeoutMs, null)).then((batch) => {
       if (this.request === request && !this.closed) {
         this.request = null
+        if (this.provisional !== null) {
+          if (batch.restarted !== true) this.queue.push(...this.provisional)
+          this.provisional = null
+        } else if (batch.restarted === true) {
+          // Never without provisional blocks: rows handed out would be handed out twice.
+          throw new ResultError('the result was run again after a reconnect although rows of it had been read')
+        }
         this.queue.push(...batch.blocks)
         if (batch.finished) {
           this.exhausted = true
@@ -335,13 +348,14 @@ export class RowStream implements Closable {
   }
 
   private hasUnread(): boolean {
-    return !this.exhausted || this.queue.length > 0 || (this.current !== null && this.index < this.current.rows)
+    return !this.exhausted || this.queue.length > 0 || this.provisional !== null || (this.current !== null && this.index < this.current.rows)
   }
 
   private release(): void {
     this.closed = true
     this.current = null
     this.queue.length = 0
+    this.provisional = null
     this.request = null // an answer still on its way is ignored (and cannot reject unhandled)
     this.onClose(this)
     this.detached()

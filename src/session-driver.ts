@@ -459,7 +459,7 @@ class SessionConnection implements NativeConnection {
 
   query(sql: string, reqId?: bigint | null, timeoutMs?: Ms, abort?: Abort): Promise<NativeResult> {
     return this.driver
-      .call((s) => s.query(sql, reqId ?? null), timeoutMs, asSessionAbort(abort))
+      .call((s) => s.queryRows(sql, reqId ?? null, BATCH_BLOCKS), timeoutMs, asSessionAbort(abort))
       .then((reply) => new SessionResult(this.driver, expect(reply, 'Query')))
   }
 
@@ -520,6 +520,12 @@ function asSessionAbort(abort: Abort): SessionAbort | null {
 }
 
 /**
+ * Blocks a query brings with it and a fetch brings (as the native addon's `transport.rs`): a
+ * one-block result comes whole with its query, in one completion.
+ */
+const BATCH_BLOCKS = 2
+
+/**
  * A result as the addon's are: its description (and later each block) packed in one buffer in
  * `block.rs`'s layout, read by the same `unpackBatch` — in the WebAssembly build every buffer that
  * crosses costs, so one per batch, not one per column.
@@ -548,7 +554,7 @@ class SessionResult implements PackedResult {
   async fetchBatch(timeoutMs?: Ms, abort?: Abort): Promise<Uint8Array> {
     if (!this.hasRows) throw new ResultError('the statement produced no rows to fetch')
     if (this.closed) throw new ResultError('the result is closed')
-    return expect(await this.driver.call((s) => s.fetchBlock(this.resultId), timeoutMs, asSessionAbort(abort)), 'Batch').packed
+    return expect(await this.driver.call((s) => s.fetchBatch(this.resultId, BATCH_BLOCKS), timeoutMs, asSessionAbort(abort)), 'Batch').packed
   }
 
   close(): void {

@@ -72,6 +72,11 @@ impl CallLimits {
         self.timeout
     }
 
+    /// Whether the call has an abort handle (then it runs as a future that an abort drops).
+    pub fn abortable(&self) -> bool {
+        self.abort.is_some()
+    }
+
     /// Runs `call` unless aborted first; an abort drops it (and so cancels it in the session).
     pub async fn run<T>(self, call: impl Future<Output = napi::Result<T>>) -> napi::Result<T> {
         let Some(state) = &self.abort else { return call.await };

@@ -7,7 +7,9 @@
 //! Layout (little-endian; offsets are bytes from the buffer start; "UTF-16 offsets" index the
 //! string JS decodes from the bytes):
 //! ```text
-//! header   FORMAT, flags (1 = finished: no block follows, 2 = info present), blocks, dir_words
+//! header   FORMAT, flags (1 = finished: no block follows, 2 = info present, 4 = restarted: these
+//!          blocks start the result over and the provisional ones before them are void,
+//!          8 = provisional: the next batch may restart), blocks, dir_words
 //! info     affected_rows lo, hi (i64), has_rows, precision (0 ms, 1 us, 2 ns), fields,
 //!          strings_off, strings_len, strings_ascii,
 //!          per field: type, bytes, precision, scale, name_start, name_end, type_name_start,
@@ -29,6 +31,8 @@ use crate::error::js_error;
 pub(crate) const FORMAT: u32 = 1;
 pub(crate) const FINISHED: u32 = 1;
 pub(crate) const INFO: u32 = 2;
+const RESTARTED: u32 = 4;
+const PROVISIONAL: u32 = 8;
 const HEADER_WORDS: usize = 4;
 const INFO_WORDS: usize = 8;
 const FIELD_WORDS: usize = 8;
@@ -46,6 +50,33 @@ pub(crate) struct Info<'a> {
     pub has_rows: bool,
     pub precision: Precision,
     pub fields: &'a [Field],
+}
+
+/// Blocks of a result as one call brings them, decoded (the core's `BlockBatch`, see
+/// `taosjs_core::session::query`).
+#[derive(Default)]
+pub(crate) struct Batch {
+    pub blocks: Vec<DecodedBlock>,
+    pub finished: bool,
+    pub restarted: bool,
+    pub provisional: bool,
+}
+
+impl Batch {
+    /// The end of a result, or a result without rows.
+    pub fn finished() -> Batch {
+        Batch { finished: true, ..Batch::default() }
+    }
+
+    /// Blocks in memory that are the whole rest of a result.
+    pub fn last(blocks: Vec<DecodedBlock>) -> Batch {
+        Batch { blocks, finished: true, ..Batch::default() }
+    }
+
+    pub fn decode(batch: taosjs_core::BlockBatch) -> Result<Batch, taosjs_core::Error> {
+        let blocks = batch.blocks.iter().map(|b| b.decode()).collect::<Result<Vec<_>, _>>()?;
+        Ok(Batch { blocks, finished: batch.finished, restarted: batch.restarted, provisional: batch.provisional })
+    }
 }
 
 /// Bytes of a slice of plain numbers (the platform is little-endian, like JS typed arrays here).
@@ -174,7 +205,8 @@ fn strings(fields: &[Field]) -> (String, Vec<u32>) {
 }
 
 /// Packs `blocks` (and `info` for a result's first batch) into one buffer.
-pub(crate) fn pack(info: Option<&Info<'_>>, blocks: &[DecodedBlock], finished: bool) -> napi::Result<Vec<u8>> {
+pub(crate) fn pack(info: Option<&Info<'_>>, batch: &Batch) -> napi::Result<Vec<u8>> {
+    let blocks = &batch.blocks;
     let field_count = info.map_or(0, |i| i.fields.len());
     let dir_words = HEADER_WORDS
         + info.map_or(0, |_| INFO_WORDS + FIELD_WORDS * field_count)
@@ -183,7 +215,11 @@ pub(crate) fn pack(info: Option<&Info<'_>>, blocks: &[DecodedBlock], finished: b
     let (names, bounds) = info.map(|i| strings(i.fields)).unwrap_or_default();
     let mut parts = Parts { parts: Vec::new(), cursor: (dir_words * 4).next_multiple_of(8) };
     let mut dir: Vec<u32> = Vec::with_capacity(dir_words);
-    let flags = if finished { FINISHED } else { 0 } | if info.is_some() { INFO } else { 0 };
+    let flag = |on: bool, bit: u32| if on { bit } else { 0 };
+    let flags = flag(batch.finished, FINISHED)
+        | flag(info.is_some(), INFO)
+        | flag(batch.restarted, RESTARTED)
+        | flag(batch.provisional, PROVISIONAL);
     dir.extend([FORMAT, flags, blocks.len() as u32, dir_words as u32]);
     if let Some(i) = info {
         let strings_off = parts.add(names.as_bytes())?;

@@ -118,6 +118,18 @@ impl Settle {
         }));
     }
 
+    /// Settles with what `make` returns (run here, on the calling thread; a panic in it becomes an
+    /// `InternalError` rejection): for outcomes completed in the connection's task.
+    pub fn settle_guarded<T: ToNapiValue + Send + 'static>(self, make: impl FnOnce() -> napi::Result<T>) {
+        let outcome = catch_unwind(AssertUnwindSafe(make)).unwrap_or_else(|payload| {
+            Err(crate::error::js_error(
+                taosjs_core::ErrorKind::Internal,
+                format!("taosjs panicked (this is a bug): {}", crate::error::panic_message(payload.as_ref())),
+            ))
+        });
+        self.settle(outcome);
+    }
+
     /// Settles with what `produce` makes on the JS thread.
     fn settle_with(mut self, produce: Produce) {
         self.settled = true;

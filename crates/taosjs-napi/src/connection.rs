@@ -11,12 +11,13 @@ use taosjs_core::Stmt2InitOptions;
 use taosjs_tokio::RestClient;
 use taosjs_tokio::ConnectionEvent;
 
-use crate::abort::{spawn_on, NativeAbort};
+use crate::abort::{spawn_on, CallLimits, NativeAbort};
 use crate::error::{guarded, to_js};
 use crate::options::{connect_config, req_id_of, rest_config, schemaless_request, NativeConnectOptions, NativeSchemalessOptions};
 use crate::result::NativeResult;
 use crate::statement::{NativeStmt, NativeStmt2};
-use crate::transport::Transport;
+use crate::completion;
+use crate::transport::{ws_rows, Transport, BATCH_BLOCKS};
 
 /// One event of the connection's life (`ConnectionEvent` in the tokio driver).
 #[napi(object)]
@@ -101,6 +102,16 @@ impl NativeConnection {
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, NativeResult>> {
         let req_id = req_id_of(req_id)?;
+        if let (Transport::Ws(ws), None) = (&self.client, abort) {
+            // Settled from the connection's task: no task of its own between it and JS.
+            let ws = ws.with_timeout(CallLimits::of(timeout_ms, None).timeout());
+            let (promise, settle) = completion::promise(env)?;
+            let owner = ws.clone();
+            ws.query_rows_with(&sql, req_id, BATCH_BLOCKS, move |outcome| {
+                settle.settle_guarded(|| NativeResult::of(outcome.map(|(info, first)| ws_rows(&owner, info, first))))
+            });
+            return Ok(promise);
+        }
         spawn_on(env, &self.client, timeout_ms, abort, move |client| async move { NativeResult::of(client.query(&sql, req_id).await) })
     }
 

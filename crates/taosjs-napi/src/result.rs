@@ -15,9 +15,10 @@ use napi_derive::napi;
 use taosjs_core::{ErrorKind, QueryInfo};
 
 use crate::abort::{spawn, CallLimits, NativeAbort};
-use crate::block::{pack, Info};
+use crate::block::{pack, Batch, Info};
+use crate::completion;
 use crate::error::{js_error, to_js};
-use crate::transport::Rows;
+use crate::transport::{Rows, BATCH_BLOCKS};
 
 /// What a statement produced: an affected-row count, or rows to stream.
 #[napi]
@@ -33,8 +34,7 @@ impl NativeResult {
     /// description.
     pub(crate) fn new(rows: Rows, info: QueryInfo) -> napi::Result<NativeResult> {
         let described = Info { affected_rows: info.affected_rows, has_rows: rows.has_rows(), precision: info.precision, fields: &info.fields };
-        let (blocks, finished) = rows.already_here();
-        let first = pack(Some(&described), &blocks, finished)?;
+        let first = pack(Some(&described), &rows.already_here().map_err(to_js)?)?;
         Ok(NativeResult { rows: Arc::new(rows), first: Mutex::new(Some(first)), closed: AtomicBool::new(false) })
     }
 
@@ -84,12 +84,23 @@ impl NativeResult {
         let limits = CallLimits::of(timeout_ms, abort);
         let (rows, timeout) = (Arc::clone(&self.rows), limits.timeout());
         let closed = self.closed.load(Ordering::Acquire);
+        if let (Rows::Ws { client, result_id, .. }, false, false) = (&*self.rows, closed, limits.abortable()) {
+            // Settled from the connection's task: no task of its own between it and JS.
+            let (promise, settle) = completion::promise(env)?;
+            client.with_timeout(timeout).fetch_batch_with(*result_id, BATCH_BLOCKS, move |outcome| {
+                settle.settle_guarded(|| {
+                    let batch = Batch::decode(outcome.map_err(to_js)?).map_err(to_js)?;
+                    pack(None, &batch).map(Buffer::from)
+                })
+            });
+            return Ok(promise);
+        }
         spawn(env, limits, async move {
             if closed && rows.has_rows() {
                 return Err(js_error(ErrorKind::Result, "the result is closed"));
             }
-            let (blocks, finished) = rows.fetch_batch(timeout).await.map_err(to_js)?;
-            pack(None, &blocks, finished).map(Buffer::from)
+            let batch = rows.fetch_batch(timeout).await.map_err(to_js)?;
+            pack(None, &batch).map(Buffer::from)
         })
     }
 

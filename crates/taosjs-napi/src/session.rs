@@ -24,7 +24,7 @@ use taosjs_core::{
 };
 
 use crate::bind::{to_core_columns, to_core_tables, NativeBindColumn, NativeBindTable};
-use crate::block::{pack, Info};
+use crate::block::{pack, Batch, Info};
 use crate::error::{js_error, native_message};
 use crate::fields::{stmt_field, NativeStmt2Prepared, NativeStmtField};
 use crate::options::{connect_config, req_id_of, schemaless_request, NativeConnectOptions, NativeSchemalessOptions};
@@ -169,8 +169,15 @@ pub type Bytes = napi::bindgen_prelude::Buffer;
 pub type Bytes = Uint8Array;
 
 /// A batch in the packed layout the facade reads for every transport (`block.rs`).
-fn packed(info: Option<&Info<'_>>, blocks: &[taosjs_core::DecodedBlock], finished: bool) -> Result<Bytes, CoreError> {
-    pack(info, blocks, finished).map(Bytes::from).map_err(|e| CoreError::internal(e.reason))
+fn packed(info: Option<&Info<'_>>, batch: &Batch) -> Result<Bytes, CoreError> {
+    pack(info, batch).map(Bytes::from).map_err(|e| CoreError::internal(e.reason))
+}
+
+/// A statement's outcome: its description packed with the blocks that came with it.
+fn query_reply(info: &taosjs_core::QueryInfo, first: &Batch) -> Result<NativeReply, CoreError> {
+    let has_rows = info.result_id != 0;
+    let described = Info { affected_rows: info.affected_rows, has_rows, precision: info.precision, fields: &info.fields };
+    Ok(NativeReply::Query { result_id: BigInt::from(info.result_id), has_rows, packed: packed(Some(&described), first)? })
 }
 
 fn reply(reply: Reply) -> Result<NativeReply, CoreError> {
@@ -178,11 +185,13 @@ fn reply(reply: Reply) -> Result<NativeReply, CoreError> {
         Reply::Connected { server_version } => NativeReply::Connected { server_version },
         Reply::Query(info) => {
             let has_rows = info.result_id != 0;
-            let described = Info { affected_rows: info.affected_rows, has_rows, precision: info.precision, fields: &info.fields };
-            NativeReply::Query { result_id: BigInt::from(info.result_id), has_rows, packed: packed(Some(&described), &[], !has_rows)? }
+            let first = if has_rows { Batch::default() } else { Batch::finished() };
+            query_reply(&info, &first)?
         }
-        Reply::Block(None) => NativeReply::Batch { packed: packed(None, &[], true)? },
-        Reply::Block(Some(block)) => NativeReply::Batch { packed: packed(None, &[block.decode()?], false)? },
+        Reply::Rows { info, batch } => query_reply(&info, &Batch::decode(batch)?)?,
+        Reply::Block(None) => NativeReply::Batch { packed: packed(None, &Batch::finished())? },
+        Reply::Block(Some(block)) => NativeReply::Batch { packed: packed(None, &Batch { blocks: vec![block.decode()?], ..Batch::default() })? },
+        Reply::Batch(batch) => NativeReply::Batch { packed: packed(None, &Batch::decode(batch)?)? },
         Reply::StmtInit { stmt_id } => NativeReply::StmtInit { stmt_id: BigInt::from(stmt_id) },
         Reply::Stmt2Prepared(p) => NativeReply::Stmt2Prepared { prepared: NativeStmt2Prepared::from(&p) },
         Reply::StmtPrepared { is_insert, .. } => NativeReply::StmtPrepared { is_insert },
@@ -437,9 +446,23 @@ impl NativeSession {
         Ok(call_id(self.session.query(&sql, req_id)))
     }
 
+    /// A query answered with up to `blocks` first blocks of its result (`Query`, its `packed`
+    /// carrying them); the rest with `fetchBatch`.
+    #[napi(catch_unwind)]
+    pub fn query_rows(&mut self, sql: String, req_id: Option<BigInt>, blocks: u32) -> napi::Result<u32> {
+        let req_id = req_id_of(req_id)?;
+        Ok(call_id(self.session.query_rows(&sql, req_id, blocks as usize)))
+    }
+
     #[napi(catch_unwind)]
     pub fn fetch_block(&mut self, result_id: BigInt) -> napi::Result<u32> {
         Ok(call_id(self.session.fetch_block(id_of(result_id, "resultId")?)))
+    }
+
+    /// The next blocks of a result, up to `blocks` (`Batch`).
+    #[napi(catch_unwind)]
+    pub fn fetch_batch(&mut self, result_id: BigInt, blocks: u32) -> napi::Result<u32> {
+        Ok(call_id(self.session.fetch_batch(id_of(result_id, "resultId")?, blocks as usize)))
     }
 
     #[napi(catch_unwind)]

@@ -18,7 +18,9 @@ use taosjs_core::{
     Stmt2InitOptions, Stmt2Prepared, StmtField,
 };
 use taosjs_native::{NativeClient, NativeStmt as LibStmt, NativeStmt2 as LibStmt2, ResultSet};
-use taosjs_tokio::{Client, RestClient};
+use taosjs_tokio::{BlockBatch, Client, RestClient};
+
+use crate::block::Batch;
 
 use crate::abort::Bounded;
 
@@ -32,17 +34,18 @@ pub(crate) enum Transport {
     Rest(RestClient),
 }
 
-/// Blocks one `fetch_batch` reads over WebSocket and libtaos when the result goes on: a result
-/// of one block comes with its end in one batch (one crossing into JS instead of two), a larger
-/// one two blocks at a time.
-const BATCH_BLOCKS: usize = 2;
+/// Blocks a query reads with it and one `fetch_batch` reads, over WebSocket and libtaos: a
+/// result of one block comes with its end (over WebSocket with the query itself: one crossing
+/// into JS), a larger one two blocks at a time.
+pub(crate) const BATCH_BLOCKS: usize = 2;
 
 /// The rows of one result, wherever they live.
 pub(crate) enum Rows {
     None,
     /// `released`: the session was told to forget it (`free_result`), which also frees it on
-    /// the server unless the server already did.
-    Ws { client: Client, result_id: u64, released: AtomicBool },
+    /// the server unless the server already did. `first`: the blocks the query read ahead, until
+    /// taken.
+    Ws { client: Client, result_id: u64, released: AtomicBool, first: Mutex<Option<BlockBatch>> },
     Native(Arc<ResultSet>),
     /// Already decoded, handed out in order: a REST answer's blocks, or a block of a polled TMQ
     /// message.
@@ -64,11 +67,12 @@ fn native_rows(outcome: taosjs_native::QueryOutcome) -> (QueryInfo, Rows) {
     (outcome.info, rows)
 }
 
-fn ws_rows(client: &Client, info: QueryInfo) -> (QueryInfo, Rows) {
+pub(crate) fn ws_rows(client: &Client, info: QueryInfo, first: Option<BlockBatch>) -> (QueryInfo, Rows) {
     let rows = if info.result_id == 0 {
         Rows::None
     } else {
-        Rows::Ws { client: client.clone(), result_id: info.result_id, released: AtomicBool::new(false) }
+        let first = Mutex::new(first);
+        Rows::Ws { client: client.clone(), result_id: info.result_id, released: AtomicBool::new(false), first }
     };
     (info, rows)
 }
@@ -149,7 +153,10 @@ impl Transport {
 
     pub async fn query(&self, sql: &str, req_id: Option<u64>) -> Result<(QueryInfo, Rows), Error> {
         match self {
-            Transport::Ws(c) => Ok(ws_rows(c, c.query(sql, req_id).await?)),
+            Transport::Ws(c) => {
+                let (info, first) = c.query_rows(sql, req_id, BATCH_BLOCKS).await?;
+                Ok(ws_rows(c, info, first))
+            }
             Transport::Native(c) => Ok(native_rows(c.query(sql, req_id).await?)),
             Transport::Rest(c) => Ok(rest_rows(c.sql(sql, req_id).await?)),
         }
@@ -196,7 +203,7 @@ impl Drop for Rows {
 impl Rows {
     /// Tells the session to forget a WebSocket result, once.
     fn release(&self) {
-        if let Rows::Ws { client, result_id, released } = self {
+        if let Rows::Ws { client, result_id, released, .. } = self {
             if !released.swap(true, Ordering::AcqRel) {
                 client.free_result(*result_id);
             }
@@ -219,32 +226,40 @@ impl Rows {
         fetched.map(|block| block.decode()).transpose()
     }
 
-    /// The blocks a batch reader gets at once, within `timeout`, and whether they are the last:
-    /// up to [`BATCH_BLOCKS`] over WebSocket and libtaos (fetched when the reader asks, so a
-    /// result nothing was read from stays unread for the session's reconnect), everything left
-    /// over REST.
-    pub async fn fetch_batch(&self, timeout: Option<Duration>) -> Result<(Vec<DecodedBlock>, bool), Error> {
-        if let Rows::Decoded(_) | Rows::None = self {
-            return Ok(self.already_here());
-        }
-        let mut blocks = Vec::new();
-        while blocks.len() < BATCH_BLOCKS {
-            match self.fetch_block(timeout).await? {
-                Some(block) => blocks.push(block),
-                None => return Ok((blocks, true)),
+    /// The blocks a batch reader gets at once, within `timeout`: up to [`BATCH_BLOCKS`] over
+    /// WebSocket (the session's `fetch_batch`, which also says whether the query ran again since
+    /// its blocks read ahead) and libtaos, everything left over REST.
+    pub async fn fetch_batch(&self, timeout: Option<Duration>) -> Result<Batch, Error> {
+        match self {
+            Rows::Decoded(_) | Rows::None => self.already_here(),
+            Rows::Ws { client, result_id, .. } => {
+                Batch::decode(client.with_timeout(timeout).fetch_batch(*result_id, BATCH_BLOCKS).await?)
+            }
+            Rows::Native(_) => {
+                let mut blocks = Vec::new();
+                while blocks.len() < BATCH_BLOCKS {
+                    match self.fetch_block(timeout).await? {
+                        Some(block) => blocks.push(block),
+                        None => return Ok(Batch::last(blocks)),
+                    }
+                }
+                Ok(Batch { blocks, ..Batch::default() })
             }
         }
-        Ok((blocks, false))
     }
 
-    /// The blocks already in memory (REST's answer, handed over whole) and whether no block
-    /// follows them.
-    pub fn already_here(&self) -> (Vec<DecodedBlock>, bool) {
-        match self {
-            Rows::None => (Vec::new(), true),
-            Rows::Decoded(blocks) => (blocks.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect(), true),
-            Rows::Ws { .. } | Rows::Native(_) => (Vec::new(), false),
-        }
+    /// The blocks already in memory (REST's answer, handed over whole; the first blocks a
+    /// WebSocket query read ahead), decoded.
+    pub fn already_here(&self) -> Result<Batch, Error> {
+        Ok(match self {
+            Rows::None => Batch::finished(),
+            Rows::Decoded(blocks) => Batch::last(blocks.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect()),
+            Rows::Ws { first, .. } => match first.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                Some(batch) => Batch::decode(batch)?,
+                None => Batch::default(),
+            },
+            Rows::Native(_) => Batch::default(),
+        })
     }
 
     /// Releases the rows now (in the background for native results, which wait for a fetch
@@ -296,7 +311,7 @@ impl Stmt2 {
 
     pub async fn result(&self) -> Result<(QueryInfo, Rows), Error> {
         match self {
-            Stmt2::Ws { client, stmt_id } => Ok(ws_rows(client, client.stmt2_result(*stmt_id).await?)),
+            Stmt2::Ws { client, stmt_id } => Ok(ws_rows(client, client.stmt2_result(*stmt_id).await?, None)),
             Stmt2::Native(s) => Ok(native_rows(s.result().await?)),
         }
     }
@@ -381,7 +396,7 @@ impl Stmt {
 
     pub async fn use_result(&self) -> Result<(QueryInfo, Rows), Error> {
         match self {
-            Stmt::Ws { client, stmt_id } => Ok(ws_rows(client, client.stmt_use_result(*stmt_id).await?)),
+            Stmt::Ws { client, stmt_id } => Ok(ws_rows(client, client.stmt_use_result(*stmt_id).await?, None)),
             // Only inserts can be prepared natively through stmt v1 (see taosjs_native::NativeStmt).
             Stmt::Native(_) => Err(Error::not_supported(
                 "stmt v1 statements on the native transport are inserts only: they have no result set; use stmt2 for queries",

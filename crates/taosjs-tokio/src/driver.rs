@@ -21,7 +21,7 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use taosjs_core::{CallId, ConnectConfig, Conversation, Error, Event, Frame, Instant, Reply, Scheme, SocketCommand};
 
-use crate::{mismatch, Command, ConnectionEvent};
+use crate::{mismatch, Command, ConnectionEvent, Done};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -113,7 +113,7 @@ pub(crate) fn spawn<P: Conversation>(
 /// A caller waiting for its call.
 struct Responder {
     ticket: u64,
-    done: oneshot::Sender<Result<Reply, Error>>,
+    done: Done,
 }
 
 /// The sending half of the socket, in a task of its own: a peer that stops reading blocks only
@@ -401,8 +401,13 @@ impl<P: Conversation> Driver<P> {
                 continue;
             };
             self.tickets.remove(&responder.ticket);
-            if let Err(outcome) = responder.done.send(outcome) {
-                self.session.discard(outcome);
+            match responder.done {
+                Done::Channel(tx) => {
+                    if let Err(outcome) = tx.send(outcome) {
+                        self.session.discard(outcome);
+                    }
+                }
+                Done::Callback(done) => done.complete(outcome),
             }
         }
     }

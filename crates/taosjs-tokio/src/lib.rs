@@ -28,7 +28,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 pub use taosjs_core::{
-    BindColumn, BindTable, BindType, ColumnValues, ConnectConfig, DataType, Error, ErrorKind, FetchedBlock, QueryInfo,
+    BindColumn, BlockBatch, BindTable, BindType, ColumnValues, ConnectConfig, DataType, Error, ErrorKind, FetchedBlock, QueryInfo,
     SchemalessPrecision, SchemalessProtocol, SchemalessRequest, SchemalessResult, Stmt2InitOptions, Stmt2Prepared,
     StmtField, VarData,
 };
@@ -88,7 +88,7 @@ pub(crate) type Start<P> = Box<dyn FnOnce(&mut P, Instant) -> CallId + Send>;
 pub(crate) enum Command<P> {
     /// A call; `ticket` names it for a later `Cancel`; `timeout` bounds it (`None`: the
     /// conversation's request timeout).
-    Call { ticket: u64, start: Start<P>, timeout: Option<Duration>, done: oneshot::Sender<Result<Reply, Error>> },
+    Call { ticket: u64, start: Start<P>, timeout: Option<Duration>, done: Done },
     /// The caller of `ticket` went away before its completion arrived.
     Cancel { ticket: u64 },
     /// A completion that reached a caller who had already gone away.
@@ -96,6 +96,41 @@ pub(crate) enum Command<P> {
     /// Something nobody waits for (free a result).
     Do(Box<dyn FnOnce(&mut P, Instant) + Send>),
     Close { done: oneshot::Sender<()> },
+}
+
+/// Where a call's outcome goes: to a future waiting for it, or into a [`Completion`] run in the
+/// connection's task.
+pub(crate) enum Done {
+    Channel(oneshot::Sender<Result<Reply, Error>>),
+    Callback(Completion),
+}
+
+/// A function that takes a call's outcome in the connection's task, exactly once: with the
+/// outcome, or with a Connection error when the connection goes away first (a `Completion`
+/// dropped unrun runs so). It must not block: it runs between the connection's frames. Saves the
+/// task, channel and wake-up per call that awaiting a call costs (a binding settles its promise
+/// from here).
+pub(crate) struct Completion(Option<Box<dyn FnOnce(Result<Reply, Error>) + Send>>);
+
+impl Completion {
+    pub(crate) fn new(f: impl FnOnce(Result<Reply, Error>) + Send + 'static) -> Completion {
+        Completion(Some(Box::new(f)))
+    }
+
+    /// Runs the function (a panic in it is caught: it must not end the connection's task).
+    pub(crate) fn complete(mut self, outcome: Result<Reply, Error>) {
+        if let Some(f) = self.0.take() {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || f(outcome)));
+        }
+    }
+}
+
+impl Drop for Completion {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || f(Err(closed()))));
+        }
+    }
 }
 
 pub(crate) fn closed() -> Error {
@@ -156,7 +191,7 @@ impl<P: Conversation> Handle<P> {
     ) -> Result<Reply, Error> {
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
         let (done, rx) = oneshot::channel();
-        self.send(Command::Call { ticket, start: Box::new(start), timeout, done })?;
+        self.send(Command::Call { ticket, start: Box::new(start), timeout, done: Done::Channel(done) })?;
         let mut guard = CallGuard { ticket, rx: Some(rx), commands: self.commands.clone() };
         let outcome = match guard.rx.as_mut() {
             Some(rx) => rx.await,
@@ -164,6 +199,19 @@ impl<P: Conversation> Handle<P> {
         };
         guard.rx = None; // taken: nothing to cancel
         outcome.map_err(|_| closed())?
+    }
+
+    /// Runs a call whose outcome `done` takes in the connection's task (nothing to cancel: it
+    /// is bounded by its deadline).
+    pub(crate) fn call_with(
+        &self,
+        timeout: Option<Duration>,
+        start: impl FnOnce(&mut P, Instant) -> CallId + Send + 'static,
+        done: Completion,
+    ) {
+        let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
+        // Refused when the task is gone: the command, and so `done`, is dropped (closed error).
+        let _ = self.commands.send(Command::Call { ticket, start: Box::new(start), timeout, done: Done::Callback(done) });
     }
 
     /// Runs `action` in the task; nobody waits for it.
@@ -229,6 +277,41 @@ impl Client {
     pub async fn query(&self, sql: &str, req_id: Option<u64>) -> Result<QueryInfo, Error> {
         let sql = sql.to_owned();
         query_info(self.call(move |s| s.query(&sql, req_id)).await?)
+    }
+
+    /// Runs one SQL statement and, when it opens a result, reads up to `blocks` first blocks with
+    /// it (a small result comes whole: one call instead of three). The batch is `None` for a
+    /// statement without rows; read the rest with [`Client::fetch_batch`], whose first batch may
+    /// say `restarted` when the blocks read ahead were `provisional` (the session ran the query
+    /// again after a reconnect; see `taosjs_core::session::query`).
+    pub async fn query_rows(&self, sql: &str, req_id: Option<u64>, blocks: usize) -> Result<(QueryInfo, Option<BlockBatch>), Error> {
+        let sql = sql.to_owned();
+        rows_of(self.call(move |s| s.query_rows(&sql, req_id, blocks)).await?)
+    }
+
+    /// [`Client::query_rows`] whose outcome `done` takes in the connection's task (see
+    /// [`Completion`]; it must not block).
+    pub fn query_rows_with(
+        &self,
+        sql: &str,
+        req_id: Option<u64>,
+        blocks: usize,
+        done: impl FnOnce(Result<(QueryInfo, Option<BlockBatch>), Error>) + Send + 'static,
+    ) {
+        let sql = sql.to_owned();
+        let done = Completion::new(move |outcome| done(outcome.and_then(rows_of)));
+        self.handle.call_with(self.timeout, move |s, _| s.query_rows(&sql, req_id, blocks), done);
+    }
+
+    /// The next blocks of a result, up to `blocks` (fewer at its end, then `finished`).
+    pub async fn fetch_batch(&self, result_id: u64, blocks: usize) -> Result<BlockBatch, Error> {
+        batch_of(self.call(move |s| s.fetch_batch(result_id, blocks)).await?)
+    }
+
+    /// [`Client::fetch_batch`] whose outcome `done` takes in the connection's task.
+    pub fn fetch_batch_with(&self, result_id: u64, blocks: usize, done: impl FnOnce(Result<BlockBatch, Error>) + Send + 'static) {
+        let done = Completion::new(move |outcome| done(outcome.and_then(batch_of)));
+        self.handle.call_with(self.timeout, move |s, _| s.fetch_batch(result_id, blocks), done);
     }
 
     /// The next raw block of a result with its fields (decode it with
@@ -433,6 +516,21 @@ impl Client {
         }
     }
 
+}
+
+fn rows_of(reply: Reply) -> Result<(QueryInfo, Option<BlockBatch>), Error> {
+    match reply {
+        Reply::Rows { info, batch } => Ok((info, Some(batch))),
+        Reply::Query(info) => Ok((info, None)),
+        other => Err(mismatch(&other)),
+    }
+}
+
+fn batch_of(reply: Reply) -> Result<BlockBatch, Error> {
+    match reply {
+        Reply::Batch(batch) => Ok(batch),
+        other => Err(mismatch(&other)),
+    }
 }
 
 fn query_info(reply: Reply) -> Result<QueryInfo, Error> {

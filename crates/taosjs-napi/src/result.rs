@@ -84,13 +84,17 @@ impl NativeResult {
         let limits = CallLimits::of(timeout_ms, abort);
         let (rows, timeout) = (Arc::clone(&self.rows), limits.timeout());
         let closed = self.closed.load(Ordering::Acquire);
-        if let (Rows::Ws { client, result_id, .. }, false, false) = (&*self.rows, closed, limits.abortable()) {
+        if let (Rows::Ws { client, result_id, .. }, true, false, false) =
+            (&*self.rows, self.rows.ws_fetchable(), closed, limits.abortable())
+        {
             // Settled from the connection's task: no task of its own between it and JS.
             let (promise, settle) = completion::promise(env)?;
+            let seen = Arc::clone(&self.rows);
             client.with_timeout(timeout).fetch_batch_with(*result_id, BATCH_BLOCKS, move |outcome| {
                 settle.settle_guarded(|| {
-                    let batch = Batch::decode(outcome.map_err(to_js)?).map_err(to_js)?;
-                    pack(None, &batch).map(Buffer::from)
+                    let batch = outcome.map_err(to_js)?;
+                    seen.saw(&batch);
+                    pack(None, &Batch::decode(batch).map_err(to_js)?).map(Buffer::from)
                 })
             });
             return Ok(promise);

@@ -44,8 +44,9 @@ pub(crate) enum Rows {
     None,
     /// `released`: the session was told to forget it (`free_result`), which also frees it on
     /// the server unless the server already did. `first`: the blocks the query read ahead, until
-    /// taken.
-    Ws { client: Client, result_id: u64, released: AtomicBool, first: Mutex<Option<BlockBatch>> },
+    /// taken. `finished`: a batch said so, and the session forgot the result then (nothing to
+    /// release, nothing more to fetch).
+    Ws { client: Client, result_id: u64, released: AtomicBool, first: Mutex<Option<BlockBatch>>, finished: AtomicBool },
     Native(Arc<ResultSet>),
     /// Already decoded, handed out in order: a REST answer's blocks, or a block of a polled TMQ
     /// message.
@@ -71,8 +72,9 @@ pub(crate) fn ws_rows(client: &Client, info: QueryInfo, first: Option<BlockBatch
     let rows = if info.result_id == 0 {
         Rows::None
     } else {
+        let finished = AtomicBool::new(first.as_ref().is_some_and(|b| b.finished));
         let first = Mutex::new(first);
-        Rows::Ws { client: client.clone(), result_id: info.result_id, released: AtomicBool::new(false), first }
+        Rows::Ws { client: client.clone(), result_id: info.result_id, released: AtomicBool::new(false), first, finished }
     };
     (info, rows)
 }
@@ -203,11 +205,25 @@ impl Drop for Rows {
 impl Rows {
     /// Tells the session to forget a WebSocket result, once.
     fn release(&self) {
-        if let Rows::Ws { client, result_id, released, .. } = self {
-            if !released.swap(true, Ordering::AcqRel) {
+        if let Rows::Ws { client, result_id, released, finished, .. } = self {
+            if !released.swap(true, Ordering::AcqRel) && !finished.load(Ordering::Acquire) {
                 client.free_result(*result_id);
             }
         }
+    }
+
+    /// Records that a batch of a WebSocket result said finished: the session forgot it.
+    pub fn saw(&self, batch: &BlockBatch) {
+        if let Rows::Ws { finished, .. } = self {
+            if batch.finished {
+                finished.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    /// Whether a WebSocket result still has blocks to fetch from the server.
+    pub fn ws_fetchable(&self) -> bool {
+        matches!(self, Rows::Ws { finished, .. } if !finished.load(Ordering::Acquire))
     }
 
     pub fn has_rows(&self) -> bool {
@@ -232,8 +248,11 @@ impl Rows {
     pub async fn fetch_batch(&self, timeout: Option<Duration>) -> Result<Batch, Error> {
         match self {
             Rows::Decoded(_) | Rows::None => self.already_here(),
+            Rows::Ws { finished, .. } if finished.load(Ordering::Acquire) => Ok(Batch::finished()),
             Rows::Ws { client, result_id, .. } => {
-                Batch::decode(client.with_timeout(timeout).fetch_batch(*result_id, BATCH_BLOCKS).await?)
+                let batch = client.with_timeout(timeout).fetch_batch(*result_id, BATCH_BLOCKS).await?;
+                self.saw(&batch);
+                Batch::decode(batch)
             }
             Rows::Native(_) => {
                 let mut blocks = Vec::new();

@@ -179,9 +179,12 @@ impl Session {
         self.send(req_id, Expect::Binary(Action::FetchRawBlock), Waiting::Fetch { reader, result_id }, frame);
     }
 
-    /// Answers `reader` with what it collected (`finished`: the result ended).
+    /// Answers `reader` with what it collected (`finished`: the result ended). A batch that says
+    /// so ends the result for the session too: it forgets it (the server freed it), so the
+    /// caller has nothing to release.
     fn answer(&mut self, result_id: u64, reader: Reader, finished: bool) {
         let Reader { call, mut got, answer, .. } = reader;
+        let batch = !matches!(answer, Answer::Block);
         let reply = match answer {
             Answer::Block => Reply::Block(got.pop()),
             Answer::Batch => {
@@ -197,6 +200,9 @@ impl Session {
                 Reply::Rows { info: *info, batch: BlockBatch { blocks: got, finished, restarted: false, provisional } }
             }
         };
+        if finished && batch && self.results.get(&result_id).is_some_and(|r| r.state == ResultState::Finished) {
+            self.results.remove(&result_id);
+        }
         self.complete(call, Ok(reply));
     }
 

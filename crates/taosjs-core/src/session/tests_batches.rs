@@ -88,6 +88,7 @@ fn a_small_query_completes_once_with_its_block_and_its_end() {
     assert_eq!(raws(batch), [b"b1".to_vec()]);
     assert!(batch.finished && !batch.provisional && !batch.restarted);
     assert!(drain(&mut s).is_empty(), "the server freed it itself");
+    assert_eq!(s.results.len(), 0, "and the session forgot it");
 }
 
 #[test]
@@ -129,8 +130,11 @@ fn a_batch_brings_up_to_the_blocks_asked_for_or_the_end() {
     answer_fetch(&mut s, None);
     let ev = events(&mut s);
     assert!(matches!(ev.as_slice(), [(_, Ok(Reply::Batch(b)))] if raws(b) == [b"b3".to_vec()] && b.finished), "{ev:?}");
+    // A batch that says finished ends the result for the session too: nothing to release.
+    s.free_result(id);
+    assert!(drain(&mut s).is_empty());
     s.fetch_batch(id, 2);
-    assert!(matches!(events(&mut s).as_slice(), [(_, Ok(Reply::Batch(b)))] if b.blocks.is_empty() && b.finished));
+    assert!(matches!(events(&mut s).as_slice(), [(_, Err(e))] if e.kind == ErrorKind::Result));
 }
 
 #[test]

@@ -56,6 +56,28 @@ pub(super) fn reply(s: &mut Session, request: &Frame, name: &str, code: i64, ext
     )));
 }
 
+/// A `fetch_raw_block` reply: a block with `payload` as its (opaque) bytes, or the end.
+pub(super) fn fetch_reply(s: &mut Session, fetch: &Frame, block: Option<&[u8]>) {
+    let mut b = Vec::new();
+    b.extend_from_slice(&u64::MAX.to_le_bytes());
+    b.extend_from_slice(&7u64.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&0u64.to_le_bytes());
+    b.extend_from_slice(&req_id(fetch).to_le_bytes());
+    b.extend_from_slice(&0u32.to_le_bytes()); // code
+    b.extend_from_slice(&0u32.to_le_bytes()); // message length
+    b.extend_from_slice(&0u64.to_le_bytes()); // result id
+    match block {
+        Some(bytes) => {
+            b.push(0);
+            b.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            b.extend_from_slice(bytes);
+        }
+        None => b.push(1),
+    }
+    s.handle_frame(Frame::Binary(b));
+}
+
 /// A logged-in session without keepalive (its own tests turn it on).
 pub(super) fn connected() -> Session {
     connected_with(SessionOptions { keepalive: None, ..Default::default() })

@@ -5,28 +5,6 @@ use super::tests::*;
 use super::*;
 use crate::block::BlockBatch;
 
-/// A `fetch_raw_block` reply: a block with `payload` as its (opaque) bytes, or the end.
-fn fetch_reply(s: &mut Session, fetch: &Frame, block: Option<&[u8]>) {
-    let mut b = Vec::new();
-    b.extend_from_slice(&u64::MAX.to_le_bytes());
-    b.extend_from_slice(&7u64.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&0u64.to_le_bytes());
-    b.extend_from_slice(&req_id(fetch).to_le_bytes());
-    b.extend_from_slice(&0u32.to_le_bytes()); // code
-    b.extend_from_slice(&0u32.to_le_bytes()); // message length
-    b.extend_from_slice(&0u64.to_le_bytes()); // result id
-    match block {
-        Some(bytes) => {
-            b.push(0);
-            b.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-            b.extend_from_slice(bytes);
-        }
-        None => b.push(1),
-    }
-    s.handle_frame(Frame::Binary(b));
-}
-
 fn one(s: &mut Session) -> Frame {
     let sent = drain(s);
     assert_eq!(sent.len(), 1, "{sent:?}");
@@ -38,6 +16,15 @@ fn answer_fetch(s: &mut Session, block: Option<&[u8]>) {
     let fetch = one(s);
     assert_eq!(action(&fetch), "binary 7");
     fetch_reply(s, &fetch, block);
+}
+
+/// A result whose query brought two blocks that are not confirmed yet; its id.
+fn provisional_result(s: &mut Session) -> u64 {
+    rows_of(s, &[b"b1", b"b2"], false);
+    let ev = events(s);
+    let [(_, Ok(Reply::Rows { info, batch }))] = ev.as_slice() else { panic!("{ev:?}") };
+    assert!(batch.provisional);
+    info.result_id
 }
 
 fn raws(batch: &BlockBatch) -> Vec<Vec<u8>> {
@@ -140,12 +127,7 @@ fn a_batch_brings_up_to_the_blocks_asked_for_or_the_end() {
 #[test]
 fn a_reconnect_before_the_callers_next_fetch_runs_the_query_again_and_the_next_batch_restarts() {
     let mut s = reconnecting();
-    rows_of(&mut s, &[b"b1", b"b2"], false);
-    let ev = events(&mut s);
-    let [(_, Ok(Reply::Rows { info, batch }))] = ev.as_slice() else { panic!("{ev:?}") };
-    assert!(batch.provisional);
-    let id = info.result_id;
-
+    let id = provisional_result(&mut s);
     let sent = reconnect(&mut s);
     assert_eq!(sent.iter().map(action).collect::<Vec<_>>(), ["binary 6"], "nothing was read: the query runs again");
     reply(&mut s, &sent[0], "binary_query", 0, &QUERY_OK.replace(r#""id":7"#, r#""id":3"#));
@@ -166,10 +148,7 @@ fn a_reconnect_before_the_callers_next_fetch_runs_the_query_again_and_the_next_b
 #[test]
 fn a_fetch_in_flight_when_the_connection_drops_follows_the_rerun_and_restarts() {
     let mut s = reconnecting();
-    rows_of(&mut s, &[b"b1", b"b2"], false);
-    let ev = events(&mut s);
-    let [(_, Ok(Reply::Rows { info, .. }))] = ev.as_slice() else { panic!("{ev:?}") };
-    let id = info.result_id;
+    let id = provisional_result(&mut s);
     let f = s.fetch_batch(id, 1);
     drain(&mut s);
     let sent = reconnect(&mut s);
@@ -181,10 +160,7 @@ fn a_fetch_in_flight_when_the_connection_drops_follows_the_rerun_and_restarts() 
 #[test]
 fn once_a_fetch_confirmed_the_blocks_read_ahead_a_reconnect_loses_the_result() {
     let mut s = reconnecting();
-    rows_of(&mut s, &[b"b1", b"b2"], false);
-    let ev = events(&mut s);
-    let [(_, Ok(Reply::Rows { info, .. }))] = ev.as_slice() else { panic!("{ev:?}") };
-    let id = info.result_id;
+    let id = provisional_result(&mut s);
     s.fetch_batch(id, 1);
     answer_fetch(&mut s, Some(b"b3"));
     assert!(matches!(events(&mut s).as_slice(), [(_, Ok(Reply::Batch(b)))] if !b.restarted));

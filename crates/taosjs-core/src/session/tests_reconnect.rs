@@ -56,19 +56,7 @@ fn conn_db(frame: &Frame) -> String {
 
 /// A `fetch_raw_block` reply carrying one (opaque) block.
 fn block_reply(s: &mut Session, fetch: &Frame) {
-    let mut b = Vec::new();
-    b.extend_from_slice(&u64::MAX.to_le_bytes());
-    b.extend_from_slice(&7u64.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&0u64.to_le_bytes());
-    b.extend_from_slice(&req_id(fetch).to_le_bytes());
-    b.extend_from_slice(&0u32.to_le_bytes()); // code
-    b.extend_from_slice(&0u32.to_le_bytes()); // message length
-    b.extend_from_slice(&0u64.to_le_bytes()); // result id
-    b.push(0); // not finished
-    b.extend_from_slice(&3u32.to_le_bytes());
-    b.extend_from_slice(&[1, 2, 3]);
-    s.handle_frame(Frame::Binary(b));
+    fetch_reply(s, fetch, Some(&[1, 2, 3]));
 }
 
 fn fetched_result_id(frame: &Frame) -> u64 {

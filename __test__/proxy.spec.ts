@@ -57,7 +57,9 @@ test('delay(ms) slows every answer; heal() ends it', async (t) => {
   proxy.heal()
   started = Date.now()
   await conn.execute('select 1')
-  t.true(Date.now() - started < 100)
+  // Below one delayed answer, with room for the three round trips of a query that brings its
+  // rows (the reply, its block, its end) on a loaded machine.
+  t.true(Date.now() - started < 140)
 })
 
 test('corrupt() garbles the next answer: a protocol violation that names what arrived', async (t) => {

@@ -6,11 +6,17 @@ use std::collections::HashMap;
 use crate::session::{ConnectionInfo, SessionCtx};
 use crate::statement::{BoundTable, PreparedStmt};
 use crate::topic::{TmqConsumer, TopicBatch, TopicLogMessage};
-use crate::types::{code, Outcome, TdError, Value};
+use crate::types::{code, Answer, Outcome, TdError, Value};
 
 pub trait SqlBackend: Send + Sync + 'static {
     fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError>;
     fn validate(&self, ctx: &SessionCtx, sql: &str) -> Result<(), TdError>;
+
+    /// Like `execute`, but a query may answer a [`RowStream`] that produces its rows as they
+    /// are fetched (the WebSocket front end, which fetches block by block, asks for this).
+    fn execute_streaming(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Answer, TdError> {
+        self.execute(ctx, sql).map(Answer::Outcome)
+    }
     fn database_exists(&self, db: &str) -> bool;
 
     /// Whether `user` is a user created by SQL (CREATE USER) whose password is `password`: the

@@ -273,6 +273,66 @@ impl ResultSet {
     }
 }
 
+/// Produces a query's rows a block at a time (see [`RowStream`]).
+pub trait BlockSource: Send {
+    /// Up to `max_rows` more rows, column-major (one vector per field); no rows when done.
+    fn next_columns(&mut self, max_rows: usize) -> Vec<Vec<Value>>;
+}
+
+/// A query answer whose rows are produced as the client fetches them, so that a large result
+/// never sits in memory whole (a plain scan of a table or super table; see
+/// `SqlBackend::execute_streaming`).
+pub struct RowStream {
+    pub fields: Vec<Field>,
+    pub precision: Precision,
+    source: Box<dyn BlockSource>,
+    done: bool,
+}
+
+impl RowStream {
+    pub fn new(fields: Vec<Field>, precision: Precision, source: Box<dyn BlockSource>) -> RowStream {
+        RowStream { fields, precision, source, done: false }
+    }
+
+    /// The next block of up to `max_rows` rows, `None` once every row was given.
+    pub fn next_block(&mut self, max_rows: usize) -> Option<ResultSet> {
+        if self.done {
+            return None;
+        }
+        let columns = self.source.next_columns(max_rows.max(1));
+        let rs = ResultSet { fields: self.fields.clone(), precision: self.precision, columns };
+        if rs.num_rows() == 0 {
+            self.done = true;
+            return None;
+        }
+        Some(rs)
+    }
+
+    /// Every remaining row as one result set.
+    pub fn collect(mut self) -> ResultSet {
+        let mut all = ResultSet { fields: self.fields.clone(), precision: self.precision, columns: vec![Vec::new(); self.fields.len()] };
+        while let Some(b) = self.next_block(65536) {
+            for (dst, src) in all.columns.iter_mut().zip(b.columns) {
+                dst.extend(src);
+            }
+        }
+        all
+    }
+}
+
+impl fmt::Debug for RowStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RowStream").field("fields", &self.fields).field("done", &self.done).finish()
+    }
+}
+
+/// What a statement did, with a query's rows possibly still to be produced.
+#[derive(Debug)]
+pub enum Answer {
+    Outcome(Outcome),
+    Stream(RowStream),
+}
+
 /// What a statement did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {

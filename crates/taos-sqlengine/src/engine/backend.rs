@@ -6,7 +6,7 @@ use crate::backend::SqlBackend;
 use crate::session::SessionCtx;
 use crate::statement::{BoundTable, PreparedStmt};
 use crate::topic::{TmqConsumer, TopicBatch, TopicLogMessage};
-use crate::types::{code, Outcome, TdError, Value};
+use crate::types::{code, Answer, Outcome, TdError, Value};
 
 use super::schemaless::SmlProtocol;
 use super::state::Engine;
@@ -52,6 +52,9 @@ impl SqlBackend for Engine {
     }
     fn validate(&self, ctx: &SessionCtx, sql: &str) -> Result<(), TdError> {
         Engine::validate(self, ctx, sql)
+    }
+    fn execute_streaming(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Answer, TdError> {
+        Engine::execute_streaming(self, ctx, sql)
     }
     fn database_exists(&self, db: &str) -> bool {
         Engine::database_exists(self, db)

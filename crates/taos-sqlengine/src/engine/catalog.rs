@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::session::SessionCtx;
 use crate::types::{code, DataType, Field, Precision, TdError, Value};
 
+use super::column::Column;
 use super::errors::{db_not_exist, err};
 
 /// Every database, by name.
@@ -274,7 +275,9 @@ pub enum TableKind {
 pub struct Table {
     pub name: String,
     pub kind: TableKind,
-    pub data: TableData,
+    /// Shared with the queries streaming it: a write while one is open copies it first
+    /// (`Arc::make_mut`), so a stream reads the table as it was when it started.
+    pub data: std::sync::Arc<TableData>,
     pub seq: u64,
     pub create_time_ms: i64,
     pub comment: Option<String>,
@@ -282,13 +285,14 @@ pub struct Table {
     pub ttl: i64,
 }
 
-/// Columnar rows of one table, ordered by the timestamp key. `cols` excludes the key. With a
-/// composite primary key (`composite_key`: the second column is `PRIMARY KEY`), rows are
+/// Columnar rows of one table, ordered by the timestamp key. `cols` excludes the key; each is a
+/// typed [`Column`] (values of their natural width, strings in one buffer, a NULL bitmap). With
+/// a composite primary key (`composite_key`: the second column is `PRIMARY KEY`), rows are
 /// ordered and identified by (timestamp, `cols[0]`).
 #[derive(Debug, Default, Clone)]
 pub struct TableData {
     pub ts: Vec<i64>,
-    pub cols: Vec<Vec<Value>>,
+    pub cols: Vec<Column>,
     pub composite_key: bool,
 }
 
@@ -312,17 +316,22 @@ pub struct PendingRow {
 }
 
 impl TableData {
+    #[cfg(test)]
     pub fn with_columns(n: usize) -> TableData {
         TableData {
             ts: Vec::new(),
-            cols: vec![Vec::new(); n],
+            cols: (0..n).map(|_| Column::untyped()).collect(),
             composite_key: false,
         }
     }
 
     /// Storage for a table with these columns (ts first).
     pub fn for_columns(columns: &[ColumnSchema]) -> TableData {
-        let mut d = TableData::with_columns(columns.len().saturating_sub(1));
+        let mut d = TableData {
+            ts: Vec::new(),
+            cols: columns.iter().skip(1).map(|c| Column::for_type(c.ty)).collect(),
+            composite_key: false,
+        };
         d.composite_key = columns.get(1).is_some_and(|c| c.primary_key);
         d
     }
@@ -398,11 +407,7 @@ impl TableData {
         // pending rows (both sorted) are merged and appended
         let split = self.ts.partition_point(|&t| t < rows[0].ts);
         let old_ts = self.ts.split_off(split);
-        let mut old_cols: Vec<std::vec::IntoIter<Value>> = self
-            .cols
-            .iter_mut()
-            .map(|c| c.split_off(split).into_iter())
-            .collect();
+        let old_cols: Vec<Column> = self.cols.iter_mut().map(|c| c.split_off(split)).collect();
         let total = old_ts.len() + rows.len();
         self.ts.reserve(total);
         for c in &mut self.cols {
@@ -428,8 +433,8 @@ impl TableData {
             match take_old {
                 Some(true) => {
                     self.ts.push(old_ts[oi]);
-                    for (dst, src) in self.cols.iter_mut().zip(old_cols.iter_mut()) {
-                        dst.push(src.next().unwrap_or(Value::Null));
+                    for (dst, src) in self.cols.iter_mut().zip(&old_cols) {
+                        dst.push(src.get(oi));
                     }
                     oi += 1;
                 }
@@ -443,10 +448,8 @@ impl TableData {
                 None => {
                     let r = rows.next().expect("peeked");
                     self.ts.push(r.ts);
-                    for ((dst, src), v) in self.cols.iter_mut().zip(old_cols.iter_mut()).zip(r.vals)
-                    {
-                        let old = src.next().unwrap_or(Value::Null);
-                        dst.push(v.unwrap_or(old));
+                    for ((dst, src), v) in self.cols.iter_mut().zip(&old_cols).zip(r.vals) {
+                        dst.push(v.unwrap_or_else(|| src.get(oi)));
                     }
                     oi += 1;
                 }
@@ -459,15 +462,18 @@ impl TableData {
     /// `upsert` keyed by (ts, first column): the whole table is merged with the rows.
     fn upsert_composite(&mut self, rows: Vec<PendingRow>) {
         let old_ts = std::mem::take(&mut self.ts);
-        let mut old_cols: Vec<std::vec::IntoIter<Value>> = std::mem::take(&mut self.cols)
-            .into_iter()
-            .map(|c| c.into_iter())
+        let old_cols: Vec<Column> = std::mem::take(&mut self.cols);
+        self.cols = old_cols
+            .iter()
+            .map(|c| {
+                let mut n = c.new_like();
+                n.reserve(old_ts.len() + rows.len());
+                n
+            })
             .collect();
-        let ncols = old_cols.len();
-        self.cols = vec![Vec::with_capacity(old_ts.len() + rows.len()); ncols];
-        let mut old = old_ts.into_iter().map(|ts| PendingRow {
+        let mut old = old_ts.into_iter().enumerate().map(|(i, ts)| PendingRow {
             ts,
-            vals: old_cols.iter_mut().map(|c| c.next()).collect(),
+            vals: old_cols.iter().map(|c| Some(c.get(i))).collect(),
         });
         let mut next_old = old.next();
         let mut rows = rows.into_iter().peekable();
@@ -530,8 +536,8 @@ mod tests {
         d.upsert(merged);
         d.upsert(vec![row(0, &[Some(2), Some(-1)]), row(1, &[Some(0), None])]);
         assert_eq!(d.ts, vec![0, 0, 1]);
-        assert_eq!(d.cols[0], vec![Value::Int(1), Value::Int(2), Value::Int(0)]);
-        assert_eq!(d.cols[1], vec![Value::Int(30), Value::Null, Value::Null]);
+        assert_eq!(d.cols[0].values(), vec![Value::Int(1), Value::Int(2), Value::Int(0)]);
+        assert_eq!(d.cols[1].values(), vec![Value::Int(30), Value::Null, Value::Null]);
     }
 
     fn row(ts: i64, vals: &[Option<i64>]) -> PendingRow {
@@ -573,11 +579,11 @@ mod tests {
         ]);
         assert_eq!(d.ts, vec![5, 10, 20, 30]);
         assert_eq!(
-            d.cols[0],
+            d.cols[0].values(),
             vec![Value::Int(0), Value::Int(1), Value::Int(7), Value::Null]
         );
         assert_eq!(
-            d.cols[1],
+            d.cols[1].values(),
             vec![Value::Null, Value::Int(1), Value::Int(2), Value::Int(3)]
         );
     }

@@ -5,11 +5,15 @@ use std::cmp::Ordering;
 use crate::sql::ast::BinOp;
 use crate::types::{DataType, Field, Precision, Value};
 
+use super::catalog::TableData;
+use super::column::Column;
 use super::pattern::{like_match, Regex};
 
 /// Where a relation column's values come from in one segment (one table of a scan).
 pub enum ColSrc<'a> {
     Vals(&'a [Value]),
+    /// A table's stored column.
+    Stored(&'a Column),
     Ts(&'a [i64]),
     Const(Value),
 }
@@ -17,6 +21,9 @@ pub enum ColSrc<'a> {
 pub struct Segment<'a> {
     pub cols: Vec<ColSrc<'a>>,
     pub n: usize,
+    /// The stored table this segment reads (`cols`: its key, its columns, then constants), kept
+    /// by a streamed scan that outlives the catalog's lock.
+    pub table: Option<&'a std::sync::Arc<TableData>>,
 }
 
 /// A column of a relation as expressions see it.
@@ -72,6 +79,7 @@ impl Relation<'_> {
         // a row past the end (the stand-in row of a table with no rows left) reads NULL
         match &self.segs[r.seg as usize].cols[col] {
             ColSrc::Vals(v) => v.get(r.idx as usize).cloned().unwrap_or(Value::Null),
+            ColSrc::Stored(c) => c.get(r.idx as usize),
             ColSrc::Ts(t) => t
                 .get(r.idx as usize)
                 .map(|&x| Value::Timestamp(x))
@@ -84,6 +92,7 @@ impl Relation<'_> {
     pub fn is_null(&self, col: usize, r: RowRef) -> bool {
         match &self.segs[r.seg as usize].cols[col] {
             ColSrc::Vals(v) => v[r.idx as usize].is_null(),
+            ColSrc::Stored(c) => c.is_null(r.idx as usize),
             ColSrc::Ts(_) => false,
             ColSrc::Const(c) => c.is_null(),
         }

@@ -91,7 +91,7 @@ impl Writes {
                 if let (Some(first), Some(last)) = (merged.first(), merged.last()) {
                     logged[li].1.push((w.table.clone(), first.ts, last.ts));
                 }
-                t.data.upsert(merged);
+                std::sync::Arc::make_mut(&mut t.data).upsert(merged);
             }
         }
         for (db, tables, created) in logged {
@@ -512,7 +512,7 @@ pub(super) fn insert_values(
         let merged = TableData::merge_pending(pending, t.data.composite_key);
         n = merged.len() as u64;
         range = merged.first().zip(merged.last()).map(|(a, b)| (table.to_string(), a.ts, b.ts));
-        t.data.upsert(merged);
+        std::sync::Arc::make_mut(&mut t.data).upsert(merged);
     }
     db.log_rows(range.into_iter().collect(), created);
     Ok(n)

@@ -29,6 +29,7 @@
 
 mod backend;
 mod catalog;
+mod column;
 mod convert;
 mod ddl;
 mod errors;
@@ -48,7 +49,7 @@ mod wal;
 
 use crate::session::SessionCtx;
 use crate::sql::ast::Statement;
-use crate::types::{code, Field, Outcome, Precision, TdError, Value};
+use crate::types::{code, Answer, Field, Outcome, Precision, TdError, Value};
 
 use catalog::{db_key, is_system_db, TableKind, Topic};
 use errors::{db_not_exist, err, table_not_exist};
@@ -65,10 +66,24 @@ impl Engine {
     /// Runs one SQL statement (a trailing `;` or several `;` are allowed; only the first
     /// statement of a multi-statement text runs, as in TDengine's REST).
     pub fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {
+        self.execute_guarded(ctx, sql, false).map(|a| match a {
+            Answer::Outcome(o) => o,
+            Answer::Stream(s) => Outcome::Rows(s.collect()),
+        })
+    }
+
+    /// Like [`Engine::execute`], but a plain scan (columns and expressions of a table or super
+    /// table, with WHERE and LIMIT) answers a [`RowStream`](crate::types::RowStream) that reads
+    /// the tables as they were when the query ran and makes each block as it is fetched.
+    pub fn execute_streaming(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Answer, TdError> {
+        self.execute_guarded(ctx, sql, true)
+    }
+
+    fn execute_guarded(&self, ctx: &mut SessionCtx, sql: &str, stream: bool) -> Result<Answer, TdError> {
         let sql = &crate::sql::lexer::client_lowercase(sql);
         // A bug must not take the server down: report it as an error instead.
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.execute_inner(ctx, sql)
+            self.execute_inner(ctx, sql, stream)
         })) {
             Ok(r) => r,
             Err(_) => Err(err(
@@ -78,12 +93,15 @@ impl Engine {
         }
     }
 
-    fn execute_inner(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {
+    fn execute_inner(&self, ctx: &mut SessionCtx, sql: &str, stream: bool) -> Result<Answer, TdError> {
         let stmt = crate::sql::parse(sql)?;
         users::authorize(&self.read(), ctx, &stmt)?;
-        match stmt {
+        let outcome = match stmt {
             Statement::Query(q) => {
                 let cat = self.read();
+                if stream {
+                    return query::run_query_streaming(self, &cat, ctx, &q);
+                }
                 query::run_query(self, &cat, ctx, &q).map(Outcome::Rows)
             }
             Statement::Insert(items) => {
@@ -110,7 +128,8 @@ impl Engine {
                 let mut cat = self.write();
                 ddl::run_ddl(self, &mut cat, ctx, sql, other).map(|_| Outcome::Affected(0))
             }
-        }
+        };
+        outcome.map(Answer::Outcome)
     }
 
     /// Parses and checks a statement without running it (`validate_sql`).

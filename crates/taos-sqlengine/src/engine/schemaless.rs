@@ -5,6 +5,7 @@
 use crate::types::{code, DataType, TdError, Value};
 
 use super::catalog::{db_key, ColumnSchema, Database, PendingRow, STable, TableData, TableKind};
+use super::column::Column;
 use super::errors::{db_not_exist, err};
 use super::state::Engine;
 
@@ -579,12 +580,16 @@ fn ensure_stable(db: &mut Database, p: &Point) -> Result<(), TdError> {
         }
     }
     if new_cols > 0 || new_tags > 0 {
+        let added: Vec<DataType> = st.columns[st.columns.len() - new_cols..]
+            .iter()
+            .map(|c| c.ty)
+            .collect();
         for t in db.tables.values_mut() {
             if let TableKind::Child { stable, tags } = &mut t.kind {
                 if *stable == stname {
                     let n = t.data.len();
-                    for _ in 0..new_cols {
-                        t.data.cols.push(vec![Value::Null; n]);
+                    for &ty in &added {
+                        std::sync::Arc::make_mut(&mut t.data).cols.push(Column::nulls(ty, n));
                     }
                     tags.extend(std::iter::repeat_n(Value::Null, new_tags));
                 }
@@ -722,7 +727,7 @@ impl Engine {
                 logged.push((name.clone(), a.ts, b.ts));
             }
             if let Some(t) = dbm.tables.get_mut(&name) {
-                t.data.upsert(merged);
+                std::sync::Arc::make_mut(&mut t.data).upsert(merged);
             }
         }
         dbm.log_rows(logged, created);

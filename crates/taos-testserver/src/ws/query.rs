@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use taos_sqlengine::types::Outcome;
+use taos_sqlengine::types::{Answer, Field, Outcome};
 
 use crate::backend_call::{guarded, run_blocking};
 use crate::block::{encode_block_into, fetch_length};
@@ -69,8 +69,13 @@ impl Session {
     pub(super) fn query(&mut self, action: &str, sql: &str, req_id: u64, start: Instant) -> Option<Out> {
         let backend = self.shared.backend.clone();
         let ctx = &mut self.ctx;
-        match run_blocking(|| guarded(|| backend.execute(ctx, sql))) {
-            Ok(Outcome::Affected(n)) => ok(
+        match run_blocking(|| guarded(|| backend.execute_streaming(ctx, sql))) {
+            Ok(Answer::Stream(stream)) => {
+                let resp = query_resp(&stream.fields, stream.precision.code());
+                let resp = QueryResp { id: self.open_stream(stream), ..resp };
+                ok(action, req_id, start, resp)
+            }
+            Ok(Answer::Outcome(Outcome::Affected(n))) => ok(
                 action,
                 req_id,
                 start,
@@ -87,30 +92,33 @@ impl Session {
                     fields_scales: None,
                 },
             ),
-            Ok(Outcome::Rows(rs)) => {
-                let mut resp = QueryResp {
-                    id: 0,
-                    is_update: false,
-                    affected_rows: 0,
-                    fields_count: rs.fields.len(),
-                    fields_names: Some(rs.fields.iter().map(|f| f.name.clone()).collect()),
-                    fields_types: Some(rs.fields.iter().map(|f| f.ty.id()).collect()),
-                    fields_lengths: Some(rs.fields.iter().map(|f| f.len).collect()),
-                    precision: rs.precision.code(),
-                    fields_precisions: Some(rs.fields.iter().map(|f| f.precision).collect()),
-                    fields_scales: Some(rs.fields.iter().map(|f| f.scale).collect()),
-                };
-                resp.id = self.open_result(rs);
+            Ok(Answer::Outcome(Outcome::Rows(rs))) => {
+                let resp = query_resp(&rs.fields, rs.precision.code());
+                let resp = QueryResp { id: self.open_result(rs), ..resp };
                 ok(action, req_id, start, resp)
             }
             Err(e) => error(e.code, &e.message, action, req_id, start),
         }
     }
 
-    /// Next block of an open result: `(rows, block)`, or `None` when it is exhausted.
+    /// Next block of an open result: `(rows, block)`, or `None` when it is exhausted. A
+    /// streamed result makes its next rows now.
     pub(super) fn next_block(&mut self, id: u64, prefix: &[u8]) -> Option<(usize, Vec<u8>)> {
         let block_rows = self.shared.config.block_rows.max(1);
         let r = self.results.get_mut(&id)?;
+        if r.next_row >= r.rs.num_rows() {
+            if let Some(stream) = &mut r.stream {
+                let next = run_blocking(|| guarded(|| Ok(stream.next_block(block_rows))));
+                match next {
+                    Ok(Some(rs)) => {
+                        r.rs = rs;
+                        r.next_row = 0;
+                    }
+                    // the end, or a bug in the engine: the result ends here
+                    Ok(None) | Err(_) => r.stream = None,
+                }
+            }
+        }
         let total = r.rs.num_rows();
         if r.next_row >= total {
             return None;
@@ -257,6 +265,22 @@ impl Session {
                 Out::Binary(out)
             }
         }
+    }
+}
+
+/// The answer to a query that has a result: its columns' descriptions (`id` set by the caller).
+fn query_resp(fields: &[Field], precision: u8) -> QueryResp {
+    QueryResp {
+        id: 0,
+        is_update: false,
+        affected_rows: 0,
+        fields_count: fields.len(),
+        fields_names: Some(fields.iter().map(|f| f.name.clone()).collect()),
+        fields_types: Some(fields.iter().map(|f| f.ty.id()).collect()),
+        fields_lengths: Some(fields.iter().map(|f| f.len).collect()),
+        precision,
+        fields_precisions: Some(fields.iter().map(|f| f.precision).collect()),
+        fields_scales: Some(fields.iter().map(|f| f.scale).collect()),
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value as Json;
-use taos_sqlengine::types::{ResultSet, Value};
+use taos_sqlengine::types::{ResultSet, RowStream, Value};
 use taos_sqlengine::session::ConnectionInfo;
 use taos_sqlengine::{BoundTable, PreparedStmt, SessionCtx};
 
@@ -24,8 +24,11 @@ pub(super) const BIN_STMT2_BIND: u64 = 9;
 pub(super) const BIN_VALIDATE_SQL: u64 = 10;
 
 pub(super) struct OpenResult {
+    /// The rows in hand: the whole result, or of a streamed one the block being served.
     pub(super) rs: ResultSet,
     pub(super) next_row: usize,
+    /// A streamed result's rows still to be produced (a plain scan runs as it is fetched).
+    pub(super) stream: Option<RowStream>,
     /// Block prepared by the last JSON `fetch`, served by `fetch_block`.
     pub(super) fetched_block: Option<Vec<u8>>,
 }
@@ -151,7 +154,16 @@ impl Session {
     pub(super) fn open_result(&mut self, rs: ResultSet) -> u64 {
         let id = self.next_result_id;
         self.next_result_id += 1;
-        self.results.insert(id, OpenResult { rs, next_row: 0, fetched_block: None });
+        self.results.insert(id, OpenResult { rs, next_row: 0, stream: None, fetched_block: None });
+        id
+    }
+
+    /// Keeps a streamed result open: its blocks are made as they are fetched.
+    pub(super) fn open_stream(&mut self, stream: RowStream) -> u64 {
+        let id = self.next_result_id;
+        self.next_result_id += 1;
+        let rs = ResultSet { fields: stream.fields.clone(), precision: stream.precision, columns: vec![] };
+        self.results.insert(id, OpenResult { rs, next_row: 0, stream: Some(stream), fetched_block: None });
         id
     }
 

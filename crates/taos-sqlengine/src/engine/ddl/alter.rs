@@ -3,6 +3,7 @@
 //! 98xx) and of its mnode (87x for names that already exist).
 
 use crate::engine::catalog::*;
+use crate::engine::column::Column;
 use crate::engine::convert::ConvCtx;
 use crate::engine::errors::{ecode, err, invalid_column, table_not_exist};
 use crate::engine::state::Engine;
@@ -115,10 +116,11 @@ fn alter_stable(db: &mut Database, stname: &str, action: AlterAction) -> Result<
             name_taken(st, &cs.name)?;
             db.wal.meta(Some(stname), crate::engine::wal::add_column_json("super", stname, &cs));
             st.no_sma.push(cs.name.clone());
+            let ty = cs.ty;
             st.columns.push(cs);
             child_data(&mut db.tables, &|t| {
                 let n = t.data.len();
-                t.data.cols.push(vec![Value::Null; n]);
+                std::sync::Arc::make_mut(&mut t.data).cols.push(Column::nulls(ty, n));
             });
             Ok(())
         }
@@ -163,7 +165,7 @@ fn alter_stable(db: &mut Database, stname: &str, action: AlterAction) -> Result<
             st.columns.remove(i);
             st.no_sma.retain(|n| *n != c);
             child_data(&mut db.tables, &|t| {
-                t.data.cols.remove(i - 1);
+                std::sync::Arc::make_mut(&mut t.data).cols.remove(i - 1);
             });
             Ok(())
         }
@@ -338,12 +340,13 @@ fn alter_table(
                 return Err(err(ecode::ONE_BLOB, "only one blob column allowed"));
             }
             let logged = crate::engine::wal::add_column_json("normal", name, &cs);
+            let ty = cs.ty;
             if let TableKind::Normal { columns } = &mut t.kind {
                 columns.push(cs);
             }
             db.wal.meta(None, logged);
             let n = t.data.len();
-            t.data.cols.push(vec![Value::Null; n]);
+            std::sync::Arc::make_mut(&mut t.data).cols.push(Column::nulls(ty, n));
             Ok(())
         }
         AlterAction::DropColumn(c) => {
@@ -360,7 +363,7 @@ fn alter_table(
             if let TableKind::Normal { columns } = &mut t.kind {
                 columns.remove(i);
             }
-            t.data.cols.remove(i - 1);
+            std::sync::Arc::make_mut(&mut t.data).cols.remove(i - 1);
             Ok(())
         }
         AlterAction::ModifyColumn(c) => {

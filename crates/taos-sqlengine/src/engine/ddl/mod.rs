@@ -138,7 +138,7 @@ pub(crate) fn run_ddl(
                 Table {
                     name: name.name,
                     kind: TableKind::Normal { columns: cols.clone() },
-                    data: TableData::for_columns(&cols),
+                    data: std::sync::Arc::new(TableData::for_columns(&cols)),
                     seq,
                     create_time_ms: chrono::Utc::now().timestamp_millis(),
                     comment: options.comment,

@@ -30,7 +30,7 @@ pub(crate) fn create_child(
                 stable: stable.to_string(),
                 tags,
             },
-            data,
+            data: std::sync::Arc::new(data),
             seq,
             create_time_ms: chrono::Utc::now().timestamp_millis(),
             comment: options.comment.clone(),

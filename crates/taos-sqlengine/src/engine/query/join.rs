@@ -865,6 +865,7 @@ fn side_view<'s>(
         segs: vec![Segment {
             cols,
             n: if of_left { left.n } else { right.n },
+            table: None,
         }],
         precision: left.precision,
         ts_col: None,
@@ -885,6 +886,7 @@ fn rel_over<'s>(
         segs: vec![Segment {
             cols: rs.columns.iter().map(|c| ColSrc::Vals(&c[..])).collect(),
             n: rs.num_rows(),
+            table: None,
         }],
         precision: rs.precision,
         ts_col: None,

@@ -8,6 +8,7 @@ mod grouping;
 mod join;
 mod relation;
 mod rows;
+mod scan;
 mod select;
 mod signature;
 
@@ -18,7 +19,7 @@ pub(crate) use functions::has_agg_call;
 
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
-use crate::types::{Precision, ResultSet, TdError};
+use crate::types::{Answer, Outcome, Precision, ResultSet, RowStream, TdError};
 
 use super::catalog::Catalog;
 use super::errors::{ecode, err};
@@ -26,7 +27,7 @@ use super::eval::{cast_value, EvalEnv};
 use crate::engine::state::Engine;
 
 use rows::{apply_limit, dedupe, sort_rows, to_rows};
-use select::exec_select;
+use select::{exec_select, exec_select_or_scan, Selected};
 
 /// What expressions of a query see: the precision, the server's zone and identity, the session's
 /// database, the time now.
@@ -44,6 +45,25 @@ pub(crate) fn eval_env<'e>(
         server_version: &engine.config().server_version,
         now: crate::engine::time::now(precision),
     }
+}
+
+/// Runs a query; a single plain scan answers a [`RowStream`] that runs as it is fetched.
+pub(crate) fn run_query_streaming(
+    engine: &Engine,
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    q: &Query,
+) -> Result<Answer, TdError> {
+    if q.selects.len() != 1 {
+        return run_query(engine, cat, ctx, q).map(|rs| Answer::Outcome(Outcome::Rows(rs)));
+    }
+    let sel = &q.selects[0];
+    Ok(match exec_select_or_scan(engine, cat, ctx, sel, &q.order_by, q.limit, q.slimit, true)? {
+        Selected::Rows(rs) => Answer::Outcome(Outcome::Rows(rs)),
+        Selected::Scan(scan) => {
+            Answer::Stream(RowStream::new(scan.fields().to_vec(), scan.precision(), Box::new(scan)))
+        }
+    })
 }
 
 pub(crate) fn run_query(

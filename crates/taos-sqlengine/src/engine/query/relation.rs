@@ -35,6 +35,7 @@ pub(crate) fn build_relation<'c>(
         let seg = Segment {
             cols: rs.columns.iter().map(|c| ColSrc::Vals(&c[..])).collect(),
             n: rs.num_rows(),
+            table: None,
         };
         return Ok(Relation {
             fields,
@@ -50,7 +51,7 @@ pub(crate) fn build_relation<'c>(
         // SELECT without FROM: one row, no columns
         return Ok(Relation {
             fields: vec![],
-            segs: vec![Segment { cols: vec![], n: 1 }],
+            segs: vec![Segment { cols: vec![], n: 1, table: None }],
             precision: Precision::Millisecond,
             ts_col: None,
             qualifiers: vec![],
@@ -96,7 +97,7 @@ pub(crate) fn build_relation<'c>(
             let mut cols: Vec<ColSrc> = Vec::with_capacity(fields.len());
             cols.push(ColSrc::Ts(&t.data.ts));
             for c in &t.data.cols {
-                cols.push(ColSrc::Vals(&c[..]));
+                cols.push(ColSrc::Stored(c));
             }
             for i in 0..st.tags.len() {
                 cols.push(ColSrc::Const(tags.get(i).cloned().unwrap_or(Value::Null)));
@@ -105,6 +106,7 @@ pub(crate) fn build_relation<'c>(
             segs.push(Segment {
                 cols,
                 n: t.data.len(),
+                table: Some(&t.data),
             });
         }
         return Ok(Relation {
@@ -132,7 +134,7 @@ pub(crate) fn build_relation<'c>(
     let mut cols: Vec<ColSrc> = Vec::with_capacity(columns.len() + 1);
     cols.push(ColSrc::Ts(&t.data.ts));
     for c in &t.data.cols {
-        cols.push(ColSrc::Vals(&c[..]));
+        cols.push(ColSrc::Stored(c));
     }
     if let TableKind::Child { stable, tags } = &t.kind {
         if let Some(st) = db.stables.get(stable) {
@@ -155,6 +157,7 @@ pub(crate) fn build_relation<'c>(
         segs: vec![Segment {
             cols,
             n: t.data.len(),
+            table: Some(&t.data),
         }],
         precision: db.precision,
         ts_col: Some(0),

@@ -18,6 +18,7 @@ use super::grouping::{
 use super::join::{self, Joined};
 use super::relation::build_relation;
 use super::rows::{apply_limit, dedupe, key_part, sort_rows, KeyPart};
+use super::scan::ScanPlan;
 use super::{eval_env, run_query};
 
 /// Result column name: alias, else the expression as written (`t.i` → `i`), cut to 64 chars.
@@ -41,6 +42,32 @@ pub(crate) fn exec_select(
     limit: Option<(u64, u64)>,
     slimit: Option<(u64, u64)>,
 ) -> Result<ResultSet, TdError> {
+    match exec_select_or_scan(engine, cat, ctx, sel, order_by, limit, slimit, false)? {
+        Selected::Rows(rs) => Ok(rs),
+        Selected::Scan(scan) => Ok(scan.collect()),
+    }
+}
+
+/// A SELECT's answer: its rows, or (asked for with `stream`) a plain scan to run block by block.
+pub(crate) enum Selected {
+    Rows(ResultSet),
+    Scan(ScanPlan),
+}
+
+/// Runs a SELECT; with `stream`, a plain scan (no aggregation, window, grouping, DISTINCT,
+/// ORDER BY, join or subquery) is checked and bound like any query but answered as a
+/// [`ScanPlan`] whose WHERE, projection and LIMIT run as its blocks are fetched.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn exec_select_or_scan(
+    engine: &Engine,
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    sel: &Select,
+    order_by: &[OrderItem],
+    limit: Option<(u64, u64)>,
+    slimit: Option<(u64, u64)>,
+    stream: bool,
+) -> Result<Selected, TdError> {
     let grouped = !sel.group_by.is_empty() || !sel.partition_by.is_empty();
     if slimit.is_some() && !grouped {
         return Err(err(
@@ -130,8 +157,25 @@ pub(crate) fn exec_select(
 
     b.query_range = where_time_bounds(sel.where_.as_ref(), &b, &rel);
 
+    let plain_scan = stream
+        && matches!(&sel.from, Some(FromItem::Table { .. }))
+        && owned.is_none()
+        && joined.is_none()
+        && !agg_mode
+        && multi.is_none()
+        && !interp_mode
+        && sel.window.is_none()
+        && sel.group_by.is_empty()
+        && sel.partition_by.is_empty()
+        && sel.having.is_none()
+        && !sel.distinct
+        && order_by.is_empty()
+        && slimit.is_none()
+        && rel.segs.iter().all(|s| s.table.is_some());
+    let mut scan_where: Option<(BExpr, bool)> = None;
+
     // WHERE (a join's ON conditions were applied when it was materialised)
-    let mut rows = rel.all_rows();
+    let mut rows = if plain_scan { Vec::new() } else { rel.all_rows() };
     let on_where = sel.where_.clone();
     if let (Some(w), Some(_)) = (&on_where, &sel.window) {
         // window pseudo-columns exist only after the window: not in WHERE
@@ -156,7 +200,10 @@ pub(crate) fn exec_select(
         if cond.contains_agg() {
             return Err(unsupported("aggregate in WHERE"));
         }
-        if is_boolean(&cond) {
+        if plain_scan {
+            let boolean = is_boolean(&cond);
+            scan_where = Some((cond, boolean));
+        } else if is_boolean(&cond) {
             rows.retain(|&r| matches!(cond.eval(&rel, Some(r), None, &env), Value::Bool(true)));
         } else {
             // `where b` on a BOOL column (or a number): truthiness
@@ -356,6 +403,7 @@ pub(crate) fn exec_select(
         }
     }
     let visible = outs.len();
+    let sel_fields: Vec<Field> = outs.iter().map(|c| c.field.clone()).collect();
 
     // Group keys (bound as row-level expressions)
     let mut key_exprs = Vec::new();
@@ -504,6 +552,11 @@ pub(crate) fn exec_select(
     if let Some(e) = joined.as_mut().and_then(|j| j.deferred.take()) {
         return Err(e);
     }
+    if plain_scan {
+        let exprs = outs.into_iter().map(|c| c.expr).collect();
+        let fields = sel_fields;
+        return Ok(Selected::Scan(ScanPlan::new(&rel, &env, fields, exprs, scan_where, limit)));
+    }
     let mut out_rows: Vec<Vec<Value>> =
         if let Some(Window::Interp {
             range, every, fill, ..
@@ -576,7 +629,7 @@ pub(crate) fn exec_select(
     for r in &mut out_rows {
         r.truncate(visible);
     }
-    Ok(ResultSet::from_rows(fields, rel.precision, out_rows))
+    Ok(Selected::Rows(ResultSet::from_rows(fields, rel.precision, out_rows)))
 }
 
 /// INTERP needs RANGE, EVERY and FILL (a single-point RANGE needs no EVERY); those clauses

@@ -23,9 +23,9 @@ export async function startServer(root) {
   const [cmd, args, kind] = bin
     ? [bin, ['--host', '127.0.0.1', '--port', '0'], `taos-testserver binary (${bin.slice(root.length + 1)})`]
     : [process.execPath, [join(root, 'bench', 'lib', 'testserver.mjs')], 'TestServer of dist/testing.mjs']
-  // The server materialises a whole result while serving it (≈ 0.35 KB a row of bench.wide), and
-  // glibc keeps freed memory per thread arena: after a few 10M-row queries it held 23 GB and the
-  // kernel killed it. Two arenas keep it near one result's size.
+  // The server streams a plain scan a block at a time (bench/server-memory.mjs measures it), but
+  // answers other queries whole, and glibc keeps freed memory per thread arena: two arenas keep
+  // it near one result's size (before scans streamed, a few 10M-row queries left 23 GB).
   const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' }
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env })
   const url = await new Promise((resolve, reject) => {

@@ -20,7 +20,8 @@
 //! `query::binder`, expressions evaluated by `eval`, windows and aggregation in
 //! `query::grouping`), DDL to `ddl` (topics to `topic`), SHOW / DESCRIBE and the system tables
 //! to `meta`. `catalog` holds databases, tables and topics (`TableData`: a `ts` vector plus one
-//! `Vec<Value>` per column, kept sorted by ts, appends on the fast path) and how a statement
+//! typed `column::Column` per column, kept sorted by ts, appends on the fast path, shared through
+//! an `Arc` with the streamed scans of `query::scan`) and how a statement
 //! finds its database; `errors` holds the codes and the one way to refuse what is not
 //! implemented (`unsupported`, 9728); `time`, `pattern` (LIKE, MATCH) and `geometry` are leaves.
 //! The recorded TDengine answers in `crates/taos-testserver/tests/data/sql-corpus` are replayed

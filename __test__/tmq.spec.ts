@@ -117,6 +117,82 @@ test('without a commit, rows are delivered again to the next consumer of the gro
   exactlyOnce(t, await drain(second, p.total), p.total)
 })
 
+/** Polls two consumers side by side until `want` rows arrived between them and nothing more comes; commits each message. */
+async function drainTogether(a: Consumer, b: Consumer, want: number): Promise<[number[], number[]]> {
+  const seen: [number[], number[]] = [[], []]
+  const until = Date.now() + PATIENCE_MS
+  const total = (): number => seen[0].length + seen[1].length
+  await Promise.all(
+    [a, b].map(async (c, i) => {
+      let idle = 0
+      while (Date.now() < until) {
+        const m = await c.poll(500)
+        if (m === null) {
+          if (total() >= want && ++idle >= 3) return
+          continue
+        }
+        idle = 0
+        for await (const row of m) seen[i]!.push(row[1] as number)
+        await c.commit(m)
+      }
+    }),
+  )
+  return seen
+}
+
+/** The vgroups each consumer is assigned, once the group's rebalance gave each a share of all `vgroups`. */
+async function settled(a: Consumer, b: Consumer, topic: string, vgroups: number): Promise<[number[], number[]]> {
+  const until = Date.now() + PATIENCE_MS
+  for (;;) {
+    // A real TDengine tells a consumer of a rebalance when it polls.
+    await Promise.all([a.poll(200), b.poll(200)])
+    const shares = (await Promise.all([a.assignment(), b.assignment()])).map((as) => as.filter((x) => x.topic === topic).map((x) => x.vgroupId).sort()) as [number[], number[]]
+    const all = new Set([...shares[0], ...shares[1]])
+    if (shares[0].length > 0 && shares[1].length > 0 && all.size === vgroups && shares[0].length + shares[1].length === vgroups) return shares
+    if (Date.now() > until) throw new Error(`the group never split the ${vgroups} vgroups: ${JSON.stringify(shares)}`)
+  }
+}
+
+test('two consumers of one group split the vgroups: every row is delivered once across them; one that closes hands its vgroups over', async (t) => {
+  const conn = await open(t, server().dsn)
+  const db = dbName('tmq_group')
+  const topic = `${db}_topic`
+  const group = `${db}_g`
+  await conn.execute(`create database ${db} vgroups 2 wal_retention_period 3600`)
+  t.teardown(async () => {
+    await dropTopic(conn, topic)
+    await conn.execute(`drop database if exists ${db}`)
+  })
+  await conn.execute(`create stable ${db}.st (ts timestamp, v int, s nchar(8)) tags (g int)`)
+  await conn.execute(`create topic ${topic} as select ts, v, s from ${db}.st`)
+  const a = await tmqConnect(config(group, { 'client.id': 'a' }), server().dsn)
+  t.teardown(() => a.close())
+  const b = await tmqConnect(config(group, { 'client.id': 'b' }), server().dsn)
+  t.teardown(() => b.close())
+  await a.subscribe([topic])
+  await b.subscribe([topic])
+  const [shareA, shareB] = await settled(a, b, topic, 2)
+  t.is(shareA.length, 1, 'one vgroup each')
+  t.notDeepEqual(shareA, shareB)
+
+  // 20 child tables hash into both vgroups.
+  await insertRows(conn, db, 0, 20, 10)
+  const [seenA, seenB] = await drainTogether(a, b, 200)
+  exactlyOnce(t, [...seenA, ...seenB], 200)
+  t.true(seenA.length > 0 && seenB.length > 0, `both consumers got rows (${seenA.length} + ${seenB.length})`)
+  await Promise.all([a.commit(), b.commit()])
+  for (const [c, share] of [[a, shareA], [b, shareB]] as const) {
+    for (const vg of share) t.is(await c.committed(topic, vg), (await c.assignment()).find((x) => x.vgroupId === vg)!.end, `vgroup ${vg} committed to its end`)
+  }
+
+  // b leaves: a takes over b's vgroup from the group's committed offset — only the new rows.
+  await b.close()
+  await insertRows(conn, db, 200, 20, 2)
+  const rest = await drain(a, 40)
+  t.deepEqual([...rest].sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => 200 + i))
+  t.deepEqual((await a.assignment()).map((x) => x.vgroupId).sort(), [...shareA, ...shareB].sort())
+})
+
 test('seekToBeginning replays everything; committed and position equal each vgroup’s end after commit()', async (t) => {
   const p = await produce(t, 'tmq_seek', 6, 20)
   const c = await consumer(t, p.topic, `${p.db}_g`)

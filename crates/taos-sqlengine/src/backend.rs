@@ -96,15 +96,33 @@ pub trait SqlBackend: Send + Sync + 'static {
         false
     }
 
-    /// TMQ, topics `WITH META`: the next message from log version `from` on (see
-    /// `Engine::topic_log`).
-    fn topic_log(&self, _topic: &str, _from: i64, _batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
+    /// TMQ, topics `WITH META`: the next message from version `from` of vgroup `vgroup`'s log
+    /// on (see `Engine::topic_log`).
+    fn topic_log(&self, _topic: &str, _vgroup: i32, _from: i64, _batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
         Err(TdError::new(code::MND_TOPIC_NOT_EXIST, "Topic not exist"))
     }
 
-    /// TMQ, topics `WITH META`: the version the log's next entry will get (`None`: no topic).
-    fn topic_log_end(&self, _topic: &str) -> Option<i64> {
+    /// TMQ, topics `WITH META`: the version vgroup `vgroup`'s log gives its next entry (`None`:
+    /// no topic, or no such vgroup).
+    fn topic_log_end(&self, _topic: &str, _vgroup: i32) -> Option<i64> {
         None
+    }
+
+    /// The vgroup of database `db` that holds (or would hold) table `table` (`None`: no such
+    /// database).
+    fn table_vgroup(&self, _db: &str, _table: &str) -> Option<i32> {
+        None
+    }
+
+    /// TMQ: the vgroups of a topic's database (`None`: no topic).
+    fn topic_vgroups(&self, _topic: &str) -> Option<Vec<i32>> {
+        None
+    }
+
+    /// TMQ: the vgroups of `topic` assigned to live consumer `consumer` — its share of its
+    /// group's (see `engine::topic::group_assignment`).
+    fn tmq_assigned(&self, _consumer: u64, _topic: &str) -> Vec<i32> {
+        vec![]
     }
 
     /// TMQ: `consumer` subscribed (or subscribed again, replacing its registration).
@@ -114,10 +132,12 @@ pub trait SqlBackend: Send + Sync + 'static {
     /// its topics for a moment, and `drop topic` answers 1007 meanwhile.
     fn tmq_unsubscribed(&self, _id: u64, _closed: bool) {}
 
-    /// TMQ: rows of `topic` after the per-table timestamps in `after` (see `Engine::topic_rows`).
+    /// TMQ: rows of `topic` in vgroup `vgroup` after the per-table timestamps in `after` (see
+    /// `Engine::topic_rows`).
     fn topic_rows(
         &self,
         _topic: &str,
+        _vgroup: i32,
         _after: &HashMap<String, i64>,
         _max_rows: usize,
     ) -> Result<Vec<TopicBatch>, TdError> {

@@ -27,4 +27,4 @@ pub use backend::SqlBackend;
 pub use engine::{Engine, EngineConfig};
 pub use session::SessionCtx;
 pub use statement::{BindType, BoundTable, PreparedStmt, StmtField, StmtPlan};
-pub use topic::{TmqConsumer, TopicBatch, TopicLogBody, TopicLogMessage};
+pub use topic::{RawColumn, TmqConsumer, TopicBatch, TopicLogBody, TopicLogMessage};

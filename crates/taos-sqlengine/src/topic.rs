@@ -17,6 +17,18 @@ pub struct TopicBatch {
     /// Largest timestamp of the table this batch covered (pass it back in `after` to continue);
     /// `rows` may be empty when the topic's filter dropped them all.
     pub last_ts: i64,
+    /// How the raw form of a data message describes each column of `rows`, for database and
+    /// stable topics (whole rows of the table); `None` for a query topic's projection, whose
+    /// columns are numbered in order without flags.
+    pub raw_columns: Option<Vec<RawColumn>>,
+}
+
+/// A column as TDengine's raw data messages describe it: the table's column id (a super table
+/// numbers its columns, then its tags, then columns added later), and the column's flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawColumn {
+    pub id: i16,
+    pub flags: u8,
 }
 
 /// A live TMQ consumer: the protocol side registers it when it subscribes
@@ -30,8 +42,6 @@ pub struct TmqConsumer {
     pub client_id: String,
     pub user: String,
     pub topics: Vec<String>,
-    /// The vgroups assigned in each topic (what `show subscriptions` lists, one row each).
-    pub vgroups: Vec<i32>,
     /// As TDengine prints them: `tbname:1,commit:0,interval:5000ms,reset:latest`.
     pub parameters: String,
     /// When the consumer connected and when it subscribed (epoch ms).
@@ -54,6 +64,9 @@ pub struct TopicLogMessage {
 pub enum TopicLogBody {
     /// Metadata changes (message type 2), each as `fetch_json_meta` shows it.
     Meta(Vec<serde_json::Value>),
+    /// On a topic `ONLY META`: the child tables one insert created (message type 2, always in
+    /// the batched form `{"tmq_meta_version":"1.0","metas":[…]}`).
+    Created(Vec<serde_json::Value>),
     /// Rows (message type 1), with the JSON meta of the child tables the statements that
     /// wrote them created: the first child and a `createList` of all (message type 3).
     Data { batches: Vec<TopicBatch>, created: Option<serde_json::Value> },

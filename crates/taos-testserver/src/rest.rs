@@ -392,7 +392,7 @@ pub fn render_result(rs: &ResultSet, params: &RestParams, start: Instant) -> Opt
 }
 
 
-pub async fn vgid(req: Request<Incoming>, shared: Arc<Shared>, _db: String) -> Response<Full<Bytes>> {
+pub async fn vgid(req: Request<Incoming>, shared: Arc<Shared>, db: String) -> Response<Full<Bytes>> {
     let start = Instant::now();
     let gzip = false;
     let auth = match check_auth(&req) {
@@ -406,8 +406,9 @@ pub async fn vgid(req: Request<Incoming>, shared: Arc<Shared>, _db: String) -> R
     let Ok(names) = serde_json::from_slice::<Vec<String>>(&body) else {
         return error_response(StatusCode::BAD_REQUEST, code::ADAPTER_GENERIC, "unmarshal json error", start, gzip);
     };
-    // The in-memory engine has a single vgroup per database.
-    let ids: Vec<u32> = names.iter().map(|_| 2).collect();
+    // The vgroup the hash of each name puts it in (whether or not the table exists yet).
+    let backend = shared.backend.clone();
+    let ids: Vec<i32> = names.iter().map(|n| backend.table_vgroup(&db, n).unwrap_or(2)).collect();
     let body = format!("{{\"code\":0,\"vgIDs\":{}}}", serde_json::to_string(&ids).unwrap_or_default());
     json_response(StatusCode::OK, body.into_bytes(), gzip)
 }

@@ -18,19 +18,29 @@ impl SqlBackend for Engine {
     fn topic_rows(
         &self,
         topic: &str,
+        vgroup: i32,
         after: &HashMap<String, i64>,
         max_rows: usize,
     ) -> Result<Vec<TopicBatch>, TdError> {
-        Engine::topic_rows(self, topic, after, max_rows)
+        Engine::topic_rows(self, topic, vgroup, after, max_rows)
     }
     fn topic_with_meta(&self, topic: &str) -> bool {
         Engine::topic(self, topic).is_some_and(|t| t.with_meta)
     }
-    fn topic_log(&self, topic: &str, from: i64, batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
-        Engine::topic_log(self, topic, from, batch_meta)
+    fn topic_log(&self, topic: &str, vgroup: i32, from: i64, batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
+        Engine::topic_log(self, topic, vgroup, from, batch_meta)
     }
-    fn topic_log_end(&self, topic: &str) -> Option<i64> {
-        Engine::topic_log_end(self, topic)
+    fn topic_log_end(&self, topic: &str, vgroup: i32) -> Option<i64> {
+        Engine::topic_log_end(self, topic, vgroup)
+    }
+    fn table_vgroup(&self, db: &str, table: &str) -> Option<i32> {
+        Some(self.read().dbs.get(db)?.wal.vgroups().id_of(table))
+    }
+    fn topic_vgroups(&self, topic: &str) -> Option<Vec<i32>> {
+        Engine::topic_vgroups(self, topic)
+    }
+    fn tmq_assigned(&self, consumer: u64, topic: &str) -> Vec<i32> {
+        Engine::tmq_assigned(self, consumer, topic)
     }
     fn topic_kind(&self, topic: &str) -> Option<&'static str> {
         Engine::topic(self, topic).map(|t| t.kind)

@@ -21,6 +21,8 @@ pub struct Catalog {
     pub users: super::users::UserCatalog,
     /// Live client connections by id (`perf_connections`).
     pub connections: std::collections::BTreeMap<u32, crate::session::ConnectionInfo>,
+    /// The id the next database's first vgroup gets (`Catalog::insert_database`).
+    pub next_vgroup_id: i32,
 }
 
 /// A TMQ topic: its database, kind (`column` | `db` | `stable`), the statement text and source.
@@ -34,6 +36,8 @@ pub struct Topic {
     pub create_time_ms: i64,
     /// `WITH META`: the topic delivers the database's log, metadata changes included.
     pub with_meta: bool,
+    /// `ONLY META`: the log's metadata changes and nothing else (`with_meta` is set too).
+    pub only_meta: bool,
 }
 
 /// The system databases: `information_schema`, `performance_schema`.
@@ -159,13 +163,15 @@ pub struct Database {
     pub tables: HashMap<String, Table>,
     /// Creation counter: SHOW TABLES and super-table scans follow creation order.
     pub next_seq: u64,
-    /// The vgroup's write-ahead log: what topics `WITH META` deliver.
+    /// Its vgroups and their write-ahead logs: what topics `WITH META` deliver.
     pub wal: super::wal::Wal,
 }
 
 impl Database {
     pub fn new(name: String, precision: Precision, options: DbOptions) -> Database {
         let create_time_ms = chrono::Utc::now().timestamp_millis();
+        // numbered for real by `Catalog::insert_database`
+        let wal = super::wal::Wal::new(super::vgroup::Vgroups::new(&name, super::vgroup::FIRST_ID, options.vgroups));
         Database {
             name,
             precision,
@@ -174,7 +180,7 @@ impl Database {
             stables: HashMap::new(),
             tables: HashMap::new(),
             next_seq: 0,
-            wal: Default::default(),
+            wal,
         }
     }
 

@@ -46,6 +46,7 @@ mod stmt;
 mod time;
 mod topic;
 mod users;
+mod vgroup;
 mod wal;
 
 use crate::session::SessionCtx;

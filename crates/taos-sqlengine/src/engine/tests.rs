@@ -661,7 +661,7 @@ fn stmt2_decimal_and_json_fields_report_like_the_recording() {
 #[test]
 fn topic_rows_follow_the_topic_definition_and_resume_after_a_timestamp() {
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
-    ok(&e, None, "create database d");
+    ok(&e, None, "create database d vgroups 1");
     ok(
         &e,
         Some("d"),
@@ -679,7 +679,7 @@ fn topic_rows_follow_the_topic_definition_and_resume_after_a_timestamp() {
         "create topic s as stable meters where groupid = 2",
     );
     let batches = e
-        .topic_rows("q", &std::collections::HashMap::new(), 100)
+        .topic_rows("q", 2, &std::collections::HashMap::new(), 100)
         .unwrap();
     let got: Vec<(String, usize)> = batches
         .iter()
@@ -696,7 +696,7 @@ fn topic_rows_follow_the_topic_definition_and_resume_after_a_timestamp() {
         .map(|b| (b.table.clone(), b.last_ts))
         .collect();
     assert!(e
-        .topic_rows("q", &after, 100)
+        .topic_rows("q", 2, &after, 100)
         .unwrap()
         .iter()
         .all(|b| b.rows.num_rows() == 0));
@@ -706,7 +706,7 @@ fn topic_rows_follow_the_topic_definition_and_resume_after_a_timestamp() {
         "insert into a values (1704067202000, 3.5, 240)",
     );
     let next: Vec<_> = e
-        .topic_rows("q", &after, 100)
+        .topic_rows("q", 2, &after, 100)
         .unwrap()
         .into_iter()
         .filter(|b| b.rows.num_rows() > 0)
@@ -718,7 +718,7 @@ fn topic_rows_follow_the_topic_definition_and_resume_after_a_timestamp() {
     );
     // stable topic with a tag filter: every column of the matching child tables
     let s = e
-        .topic_rows("s", &std::collections::HashMap::new(), 100)
+        .topic_rows("s", 2, &std::collections::HashMap::new(), 100)
         .unwrap();
     let rows: usize = s.iter().map(|b| b.rows.num_rows()).sum();
     assert_eq!(
@@ -902,11 +902,11 @@ fn stmt2_json_tag_quoted_twice_is_refused_at_bind() {
 }
 
 #[test]
-fn topics_only_meta_are_refused_by_name_and_live_consumers_guard_their_topics() {
+fn topics_with_meta_on_a_query_are_refused_by_name_and_live_consumers_guard_their_topics() {
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
     ok(&e, None, "create database d");
     ok(&e, Some("d"), "create stable st (ts timestamp, v int) tags (g int)");
-    for sql in ["create topic m only meta as stable d.st", "create topic m with meta as select * from d.st"] {
+    for sql in ["create topic m only meta as select * from d.st", "create topic m with meta as select * from d.st"] {
         let err = run(&e, None, sql).unwrap_err();
         assert_eq!(err.code, crate::types::code::OPS_NOT_SUPPORT, "{sql}");
         assert!(err.message.contains("META"), "{}", err.message);
@@ -918,15 +918,16 @@ fn topics_only_meta_are_refused_by_name_and_live_consumers_guard_their_topics() 
         client_id: "c".into(),
         user: "root".into(),
         topics: vec!["t".into()],
-        vgroups: vec![2],
         parameters: "tbname:1,commit:1,interval:5000ms,reset:latest".into(),
         up_time_ms: 1,
         subscribe_time_ms: 2,
     });
     let consumers = rows(&e, "d", "show consumers");
     assert_eq!((consumers.columns[0][0].clone(), consumers.columns[6][0].clone()), (Value::Str("0x2a".into()), Value::Str("t".into())));
+    // the database's two vgroups, both the one consumer's
     let subs = rows(&e, "d", "show subscriptions");
-    assert_eq!((subs.num_rows(), subs.columns[2][0].clone()), (1, Value::Int(2)));
+    assert_eq!(subs.columns[2], [Value::Int(2), Value::Int(3)]);
+    assert_eq!(subs.columns[3], [Value::Str("0x2a".into()), Value::Str("0x2a".into())]);
     assert_eq!(run(&e, None, "drop topic t").unwrap_err().code, 1003);
     assert_eq!(run(&e, None, "drop database d").unwrap_err().code, 1005);
     e.tmq_unsubscribed(0x2a, false);
@@ -938,11 +939,12 @@ fn topics_only_meta_are_refused_by_name_and_live_consumers_guard_their_topics() 
 fn read_log(e: &Engine, topic: &str, batch_meta: bool) -> Vec<(u8, Option<serde_json::Value>, Vec<(String, usize, usize)>)> {
     let mut out = Vec::new();
     let mut at = 0;
-    while let Some(m) = e.topic_log(topic, at, batch_meta).unwrap() {
+    let vgroup = e.topic_vgroups(topic).unwrap()[0];
+    while let Some(m) = e.topic_log(topic, vgroup, at, batch_meta).unwrap() {
         assert!(m.version >= at && m.next > m.version);
         at = m.next;
         out.push(match m.body {
-            crate::topic::TopicLogBody::Meta(metas) => (2, Some(serde_json::Value::Array(metas)), vec![]),
+            crate::topic::TopicLogBody::Meta(metas) | crate::topic::TopicLogBody::Created(metas) => (2, Some(serde_json::Value::Array(metas)), vec![]),
             crate::topic::TopicLogBody::Data { batches, created } => (
                 if created.is_some() { 3 } else { 1 },
                 created,
@@ -956,7 +958,7 @@ fn read_log(e: &Engine, topic: &str, batch_meta: bool) -> Vec<(u8, Option<serde_
 #[test]
 fn topics_with_meta_deliver_the_database_log_in_order() {
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
-    ok(&e, None, "create database d");
+    ok(&e, None, "create database d vgroups 1");
     ok(&e, Some("d"), "create stable stb (ts timestamp, v int) tags (t int)");
     ok(&e, None, "create topic dt with meta as database d");
     ok(&e, None, "create topic st with meta as stable d.stb");
@@ -1005,8 +1007,8 @@ fn topics_with_meta_deliver_the_database_log_in_order() {
     // the stable topic: no normal table
     let stable = read_log(&e, "st", true);
     assert_eq!(types(&stable), [2, 1, 2, 1, 2, 3]);
-    assert_eq!(e.topic_log_end("dt"), Some(12));
-    assert!(e.topic_log("dt", 12, true).unwrap().is_none());
+    assert_eq!(e.topic_log_end("dt", 2), Some(12));
+    assert!(e.topic_log("dt", 2, 12, true).unwrap().is_none());
 }
 
 /// m_session_options (TDengine 3.3.7.5): a connection's time zone reads literal local times,
@@ -1109,4 +1111,109 @@ fn inserts_taosadapter_cannot_run_are_refused_with_its_codes() {
         refused("drop index d.nosuch"),
         (1156, "index not exist".to_string())
     );
+}
+
+fn consumer(id: u64, group: &str, topic: &str) -> crate::topic::TmqConsumer {
+    crate::topic::TmqConsumer {
+        id,
+        group: group.into(),
+        client_id: String::new(),
+        user: "root".into(),
+        topics: vec![topic.into()],
+        parameters: String::new(),
+        up_time_ms: 1,
+        subscribe_time_ms: 2,
+    }
+}
+
+#[test]
+fn a_database_spreads_its_tables_over_its_vgroups_and_each_vgroup_has_its_own_log() {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    ok(&e, None, "create database one vgroups 1");
+    ok(&e, None, "create database tmq4_v vgroups 2");
+    ok(&e, Some("tmq4_v"), "create stable st (ts timestamp, v int) tags (t int)");
+    for i in 0..6 {
+        ok(&e, Some("tmq4_v"), &format!("create table d{i} using st tags ({i})"));
+    }
+    ok(&e, Some("tmq4_v"), "insert into d0 values (1700000000000, 0) d2 values (1700000000000, 2) d3 values (1700000000000, 3)");
+    ok(&e, None, "create topic t with meta as database tmq4_v");
+    // ids follow the databases' creation; d0, d1 hash into the first vgroup, d2..d5 the second
+    let vgroups = rows(&e, "tmq4_v", "show vgroups");
+    assert_eq!((vgroups.columns[0].clone(), vgroups.columns[2].clone()), (vec![Value::Int(3), Value::Int(4)], vec![Value::Int(2), Value::Int(4)]));
+    let tables = rows(&e, "tmq4_v", "select table_name, vgroup_id from information_schema.ins_tables where db_name = 'tmq4_v' order by table_name");
+    assert_eq!(tables.columns[1], [3, 3, 4, 4, 4, 4].map(Value::Int));
+    assert_eq!(e.topic_vgroups("t"), Some(vec![3, 4]));
+    // the super table in both logs, each child in its own, one insert split in two
+    let first = read_log_of(&e, "t", 3);
+    let second = read_log_of(&e, "t", 4);
+    assert_eq!(first.iter().map(|m| m.0).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(first[1].2, [("d0".to_string(), 1, 2)]);
+    assert_eq!(second.iter().map(|m| m.0).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(second[1].2.iter().map(|b| b.0.as_str()).collect::<Vec<_>>(), ["d2", "d3"]);
+    assert_eq!((e.topic_log_end("t", 3), e.topic_log_end("t", 4), e.topic_log_end("t", 2)), (Some(4), Some(6), None));
+    assert_eq!(e.topic_log("t", 2, 0, true).unwrap_err().code, 0x4008);
+}
+
+/// Reads the log of one vgroup of a topic `WITH META`, batched: (type, meta, tables).
+fn read_log_of(e: &Engine, topic: &str, vgroup: i32) -> Vec<(u8, Option<serde_json::Value>, Vec<(String, usize, usize)>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(m) = e.topic_log(topic, vgroup, at, true).unwrap() {
+        at = m.next;
+        out.push(match m.body {
+            crate::topic::TopicLogBody::Meta(metas) | crate::topic::TopicLogBody::Created(metas) => (2, Some(serde_json::Value::Array(metas)), vec![]),
+            crate::topic::TopicLogBody::Data { batches, created } => (
+                if created.is_some() { 3 } else { 1 },
+                created,
+                batches.iter().map(|b| (b.table.clone(), b.rows.num_rows(), b.rows.fields.len())).collect(),
+            ),
+        });
+    }
+    out
+}
+
+#[test]
+fn consumers_of_one_group_share_a_topics_vgroups_and_take_over_those_of_one_that_leaves() {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    ok(&e, None, "create database d vgroups 4");
+    ok(&e, None, "create topic t as database d");
+    e.tmq_subscribed(consumer(10, "g", "t"));
+    assert_eq!(e.tmq_assigned(10, "t"), [2, 3, 4, 5], "alone: every vgroup");
+    e.tmq_subscribed(consumer(11, "g", "t"));
+    e.tmq_subscribed(consumer(12, "other", "t"));
+    assert_eq!((e.tmq_assigned(10, "t"), e.tmq_assigned(11, "t")), (vec![2, 4], vec![3, 5]), "two of a group split them");
+    assert_eq!(e.tmq_assigned(12, "t"), [2, 3, 4, 5], "another group gets them all");
+    assert!(e.tmq_assigned(10, "u").is_empty());
+    let subs = rows(&e, "d", "show subscriptions");
+    assert_eq!(subs.num_rows(), 8);
+    e.tmq_unsubscribed(10, true);
+    assert_eq!(e.tmq_assigned(11, "t"), [2, 3, 4, 5], "the one left takes over");
+}
+
+#[test]
+fn topics_only_meta_deliver_metas_and_the_tables_inserts_create_never_rows() {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    ok(&e, None, "create database o vgroups 1");
+    ok(&e, Some("o"), "create stable st (ts timestamp, v int) tags (t int)");
+    ok(&e, None, "create topic om only meta as database o");
+    let topics = rows(&e, "o", "select * from information_schema.ins_topics where topic_name = 'om'");
+    assert_eq!(topics.columns[5], [Value::Str("yes".into())]);
+    for sql in [
+        "create table o.c1 using o.st tags (1)",
+        "insert into o.c1 values (1700000000000, 1)",
+        "insert into o.c2 using o.st tags (2) values (1700000000000, 2)",
+        "alter stable o.st add column w int",
+        "create table o.n1 (ts timestamp, a int)",
+        "insert into o.n1 values (1700000000000, 5)",
+    ] {
+        ok(&e, None, sql);
+    }
+    // as TDengine 3.3.7.5 answers it: five meta messages, the auto-created child on its own
+    let log = read_log(&e, "om", false);
+    assert_eq!(log.iter().map(|m| m.0).collect::<Vec<_>>(), [2, 2, 2, 2, 2]);
+    assert!(log.iter().all(|m| m.2.is_empty()), "no rows");
+    let created = &log[2].1.as_ref().unwrap()[0];
+    assert_eq!((created["tableName"].clone(), created["createList"].clone()), (serde_json::json!("c2"), serde_json::json!([])));
+    // an INT column added by ALTER has no colLength
+    assert_eq!(log[3].1.as_ref().unwrap()[0], serde_json::json!({"type": "alter", "tableType": "super", "tableName": "st", "alterType": 5, "colName": "w", "colType": 4}));
 }

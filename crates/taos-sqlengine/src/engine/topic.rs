@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::session::SessionCtx;
 use crate::sql::ast::*;
-use crate::topic::{TopicBatch, TopicLogBody, TopicLogMessage};
+use crate::topic::{RawColumn, TopicBatch, TopicLogBody, TopicLogMessage};
 
 use super::wal::{LoggedRows, WalItem};
 use crate::types::{code, TdError};
@@ -18,16 +18,17 @@ use super::query::{has_agg_call, run_query};
 use super::state::Engine;
 
 impl Engine {
-    /// Rows of `topic` with a timestamp greater than `after[table]` (every row of a table that
-    /// has no entry), table by table, at most about `max_rows` in total.
+    /// Rows of `topic` in vgroup `vgroup` with a timestamp greater than `after[table]` (every
+    /// row of a table that has no entry), table by table, at most about `max_rows` in total.
     pub fn topic_rows(
         &self,
         topic: &str,
+        vgroup: i32,
         after: &HashMap<String, i64>,
         max_rows: usize,
     ) -> Result<Vec<TopicBatch>, TdError> {
         let mut budget = max_rows.max(1);
-        self.topic_batches(topic, &mut |table, ts_data| {
+        self.topic_batches(topic, Some(vgroup), &mut |table, ts_data| {
             if budget == 0 {
                 return None;
             }
@@ -46,11 +47,13 @@ impl Engine {
         })
     }
 
-    /// The topic's rows of each table it covers (in creation order) whose timestamps
-    /// `pick(table, timestamps)` selects (as an index range), run through the topic's query.
+    /// The topic's rows of each table it covers (in creation order; only those of `vgroup` when
+    /// given) whose timestamps `pick(table, timestamps)` selects (as an index range), run
+    /// through the topic's query.
     fn topic_batches(
         &self,
         topic: &str,
+        vgroup: Option<i32>,
         pick: &mut dyn FnMut(&str, &[i64]) -> Option<(usize, usize)>,
     ) -> Result<Vec<TopicBatch>, TdError> {
         let t = self
@@ -60,6 +63,7 @@ impl Engine {
         let db = cat.dbs.get(&t.db).ok_or_else(db_not_exist)?;
         // (table, stable, base select) for every table the topic covers
         let mut plans: Vec<(String, Option<String>, Select, Vec<OrderItem>)> = Vec::new();
+        let whole_rows = !matches!(t.source, TopicSource::Query(_));
         let star = |name: &str, where_: Option<Expr>| Select {
             distinct: false,
             items: vec![SelectItem {
@@ -143,6 +147,9 @@ impl Engine {
             let Some(tbl) = db.tables.get(&table) else {
                 continue;
             };
+            if vgroup.is_some_and(|v| db.wal.vgroups().id_of(&table) != v) {
+                continue;
+            }
             let ts_name = db
                 .columns_of(tbl)
                 .first()
@@ -189,12 +196,14 @@ impl Engine {
             };
             let rows = run_query(self, &cat, &ctx, &q)?;
             // a batch whose rows were all filtered out still reports the progress (`last_ts`)
+            let raw_columns = whole_rows.then(|| raw_columns(db, tbl));
             out.push(TopicBatch {
                 db: t.db.clone(),
                 table,
                 stable,
                 rows,
                 last_ts: hi,
+                raw_columns,
             });
         }
         Ok(out)
@@ -202,18 +211,19 @@ impl Engine {
 }
 
 impl Engine {
-    /// The next message of a topic `WITH META` from log version `from` on: consecutive
-    /// metadata changes (all of them with `batch_meta`, else one), or the rows of consecutive
-    /// statements (with the child tables they created). Rows of tables dropped since are
-    /// skipped, as TDengine does; a stable topic sees only its super table and children.
+    /// The next message of a topic `WITH META` from version `from` of vgroup `vgroup`'s log on:
+    /// consecutive metadata changes (all of them with `batch_meta`, else one), or the rows of
+    /// consecutive statements (with the child tables they created). Rows of tables dropped since
+    /// are skipped, as TDengine does; a stable topic sees only its super table and children.
     /// `None` when nothing is left to deliver.
-    pub fn topic_log(&self, topic: &str, from: i64, batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
+    pub fn topic_log(&self, topic: &str, vgroup: i32, from: i64, batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
         let t = self.topic(topic).ok_or_else(|| err(993, "Topic not exist"))?;
         let only_stable = match &t.source {
             TopicSource::Stable { name, .. } => Some(name.name.clone()),
             _ => None,
         };
         let concerns = |stable: Option<&str>| only_stable.as_deref().is_none_or(|s| stable == Some(s));
+        let only_meta = t.only_meta;
         let mut metas = Vec::new();
         // per table: timestamp range, and the fewest columns its rows were written with
         let mut ranges: HashMap<String, (i64, i64, usize)> = HashMap::new();
@@ -223,7 +233,8 @@ impl Engine {
         {
             let cat = self.read();
             let db = cat.dbs.get(&t.db).ok_or_else(db_not_exist)?;
-            for e in db.wal.since(from) {
+            let Some(v) = db.wal.vgroups().index_of_id(vgroup) else { return Err(vgroup_not_owned()) };
+            for e in db.wal.since(v, from) {
                 match &e.item {
                     WalItem::Meta { stable, json } => {
                         if !ranges.is_empty() {
@@ -236,6 +247,20 @@ impl Engine {
                             if !batch_meta {
                                 break;
                             }
+                        }
+                    }
+                    WalItem::Rows { created: made, .. } if only_meta => {
+                        // ONLY META: no rows; the children an insert created are one message
+                        // of their own, in the batched form (TDengine 3.3.7.5)
+                        if !metas.is_empty() {
+                            break;
+                        }
+                        next = e.version + 1;
+                        let made: Vec<_> = made.iter().filter(|c| concerns(c["using"].as_str())).collect();
+                        if !made.is_empty() {
+                            first.get_or_insert(e.version);
+                            created.extend(made.into_iter().map(|c| super::wal::create_child_json(c, vec![])));
+                            break;
                         }
                     }
                     WalItem::Rows { tables, created: made } => {
@@ -261,10 +286,12 @@ impl Engine {
             }
         }
         let Some(version) = first else { return Ok(None) };
-        let body = if !metas.is_empty() {
+        let body = if only_meta && !created.is_empty() {
+            TopicLogBody::Created(created)
+        } else if !metas.is_empty() {
             TopicLogBody::Meta(metas)
         } else {
-            let batches = self.topic_batches(topic, &mut |table, ts| {
+            let batches = self.topic_batches(topic, None, &mut |table, ts| {
                 let &(lo, hi, _) = ranges.get(table)?;
                 Some((ts.partition_point(|&x| x < lo), ts.partition_point(|&x| x <= hi)))
             })?;
@@ -275,6 +302,9 @@ impl Engine {
                     if n > 0 && n < b.rows.fields.len() {
                         b.rows.fields.truncate(n);
                         b.rows.columns.truncate(n);
+                        if let Some(raw) = b.raw_columns.as_mut() {
+                            raw.truncate(n);
+                        }
                     }
                 }
             }
@@ -287,12 +317,100 @@ impl Engine {
         Ok(Some(TopicLogMessage { db: t.db, version, next, body }))
     }
 
-    /// Where a topic's log ends (the version its next entry will get), `None` if the topic
-    /// does not exist.
-    pub fn topic_log_end(&self, topic: &str) -> Option<i64> {
+    /// Where vgroup `vgroup`'s log ends for a topic (the version its next entry will get),
+    /// `None` if the topic does not exist or its database has no such vgroup.
+    pub fn topic_log_end(&self, topic: &str, vgroup: i32) -> Option<i64> {
         let t = self.topic(topic)?;
-        Some(self.read().dbs.get(&t.db)?.wal.end())
+        let cat = self.read();
+        let wal = &cat.dbs.get(&t.db)?.wal;
+        Some(wal.end(wal.vgroups().index_of_id(vgroup)?))
     }
+
+    /// The vgroups of a topic's database, `None` if the topic does not exist.
+    pub fn topic_vgroups(&self, topic: &str) -> Option<Vec<i32>> {
+        let t = self.topic(topic)?;
+        Some(self.read().dbs.get(&t.db)?.wal.vgroups().ids().to_vec())
+    }
+
+    /// The vgroups of `topic` that consumer `consumer` is assigned (see [`group_assignment`]).
+    pub fn tmq_assigned(&self, consumer: u64, topic: &str) -> Vec<i32> {
+        let cat = self.read();
+        let Some(c) = cat.consumers.get(&consumer) else { return vec![] };
+        group_assignment(&cat, &c.group, topic)
+            .into_iter()
+            .filter_map(|(vg, owner)| (owner == consumer).then_some(vg))
+            .collect()
+    }
+}
+
+/// Column flags of TDengine's schemas (`COL_SMA_ON`, `COL_IS_KEY`, `COL_HAS_TYPE_MOD`).
+const COL_SMA_ON: u8 = 0x1;
+const COL_IS_KEY: u8 = 0x4;
+const COL_HAS_TYPE_MOD: u8 = 0x80;
+
+/// Ids and flags of a table's columns as TDengine 3.3.7.5 keeps them (recorded in
+/// l_tmq_with_meta): a super table's columns are numbered first, its tags next, and a column
+/// added by ALTER after those; columns it was created with have SMA on, one added by ALTER to a
+/// super table only the type-mod flag (the mnode gives every added column one). A normal table
+/// numbers its columns in order, SMA on. Primary keys and DECIMALs carry their flags too.
+fn raw_columns(db: &super::catalog::Database, table: &super::catalog::Table) -> Vec<RawColumn> {
+    let own = |c: &super::catalog::ColumnSchema, sma: bool| {
+        let mut flags = if sma { COL_SMA_ON } else { COL_HAS_TYPE_MOD };
+        if c.primary_key {
+            flags |= COL_IS_KEY;
+        }
+        if c.ty.is_decimal() {
+            flags |= COL_HAS_TYPE_MOD;
+        }
+        flags
+    };
+    match &table.kind {
+        TableKind::Normal { columns } => {
+            columns.iter().enumerate().map(|(i, c)| RawColumn { id: i as i16 + 1, flags: own(c, true) }).collect()
+        }
+        TableKind::Child { stable, .. } => {
+            let Some(st) = db.stables.get(stable) else { return vec![] };
+            let original = st.columns.iter().filter(|c| !st.no_sma.contains(&c.name)).count();
+            let mut next_added = (original + st.tags.len()) as i16;
+            let mut next_original = 0i16;
+            st.columns
+                .iter()
+                .map(|c| {
+                    if st.no_sma.contains(&c.name) {
+                        next_added += 1;
+                        RawColumn { id: next_added, flags: own(c, false) }
+                    } else {
+                        next_original += 1;
+                        RawColumn { id: next_original, flags: own(c, true) }
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+fn vgroup_not_owned() -> TdError {
+    err(0x4008, "VgId does not belong to this consumer")
+}
+
+/// How a consumer group's live consumers share a topic's vgroups: `(vgroup id, consumer id)`
+/// for each vgroup, dealt in turn to the group's consumers in the order they subscribed (their
+/// ids), so that two consumers of a topic over two vgroups get one each, as TDengine's mnode
+/// rebalances them; when a consumer leaves, the others share its vgroups. Empty when nobody of
+/// the group is subscribed to the topic.
+pub(crate) fn group_assignment(cat: &Catalog, group: &str, topic: &str) -> Vec<(i32, u64)> {
+    let members: Vec<u64> = cat
+        .consumers
+        .values()
+        .filter(|c| c.group == group && c.topics.iter().any(|t| t == topic))
+        .map(|c| c.id)
+        .collect();
+    let Some(t) = cat.topics.get(topic) else { return vec![] };
+    let Some(db) = cat.dbs.get(&t.db) else { return vec![] };
+    if members.is_empty() {
+        return vec![];
+    }
+    db.wal.vgroups().ids().iter().enumerate().map(|(i, &vg)| (vg, members[i % members.len()])).collect()
 }
 
 /// Tables whose rows one data message of a topic `WITH META` carries, at most.
@@ -340,12 +458,6 @@ pub(super) fn create_topic(
     meta: Option<&'static str>,
     source: TopicSource,
 ) -> Result<(), TdError> {
-    if meta == Some("ONLY META") {
-        return Err(err(
-            code::OPS_NOT_SUPPORT,
-            "Operation not supported: topics ONLY META are not served by the embedded test server",
-        ));
-    }
     if cat.topics.contains_key(&name) {
         if if_not_exists {
             return Ok(());
@@ -406,6 +518,7 @@ pub(super) fn create_topic(
             source,
             create_time_ms: chrono::Utc::now().timestamp_millis(),
             with_meta: meta.is_some(),
+            only_meta: meta == Some("ONLY META"),
         },
     );
     Ok(())

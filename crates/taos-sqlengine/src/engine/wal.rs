@@ -1,15 +1,25 @@
-//! A database's write-ahead log (one vgroup per database here): versioned metadata changes and
-//! the rows each statement wrote, in the order they were applied. Topics `WITH META` read it;
-//! a log version is their offset.
+//! A database's write-ahead logs, one per vgroup: versioned metadata changes and the rows each
+//! statement wrote, in the order they were applied. Topics `WITH META` read them; a log version
+//! is their offset in that vgroup.
 
 use serde_json::{json, Value as Json};
 
 use super::catalog::{ColumnSchema, Database, TableKind};
 use super::meta::encode_defaults;
+use super::vgroup::Vgroups;
 use crate::types::{DataType, Value};
 
+/// The logs of a database's vgroups: each vgroup numbers its entries from 0 on. A change to a
+/// super table is logged in every vgroup (each vnode applies it); what concerns one table, in
+/// the vgroup that holds it.
 #[derive(Debug, Default)]
 pub struct Wal {
+    vgroups: Vgroups,
+    logs: Vec<VgroupLog>,
+}
+
+#[derive(Debug, Default)]
+struct VgroupLog {
     entries: Vec<WalEntry>,
     next: i64,
 }
@@ -41,27 +51,47 @@ pub(crate) struct LoggedRows {
 }
 
 impl Wal {
-    /// The version the next entry gets (a topic's `end`).
-    pub fn end(&self) -> i64 {
-        self.next
+    pub(crate) fn new(vgroups: Vgroups) -> Wal {
+        let logs = vgroups.ids().iter().map(|_| VgroupLog::default()).collect();
+        Wal { vgroups, logs }
     }
 
-    /// Entries from `version` on.
-    pub(crate) fn since(&self, version: i64) -> &[WalEntry] {
-        let i = self.entries.partition_point(|e| e.version < version);
-        &self.entries[i..]
+    /// The database's vgroups.
+    pub fn vgroups(&self) -> &Vgroups {
+        &self.vgroups
     }
 
-    fn push(&mut self, item: WalItem) {
-        self.entries.push(WalEntry { version: self.next, item });
-        self.next += 1;
+    /// The version the next entry of vgroup `vgroup` (an index) gets (a topic's `end`).
+    pub fn end(&self, vgroup: usize) -> i64 {
+        self.logs.get(vgroup).map_or(0, |l| l.next)
     }
 
+    /// Entries of vgroup `vgroup` (an index) from `version` on.
+    pub(crate) fn since(&self, vgroup: usize, version: i64) -> &[WalEntry] {
+        let Some(log) = self.logs.get(vgroup) else { return &[] };
+        let i = log.entries.partition_point(|e| e.version < version);
+        &log.entries[i..]
+    }
+
+    fn push(&mut self, vgroup: usize, item: WalItem) {
+        if let Some(log) = self.logs.get_mut(vgroup) {
+            log.entries.push(WalEntry { version: log.next, item });
+            log.next += 1;
+        }
+    }
+
+    /// A change to super table `stable` (or the database): logged in every vgroup.
     pub(crate) fn meta(&mut self, stable: Option<&str>, json: Json) {
-        self.push(WalItem::Meta { stable: stable.map(str::to_string), json });
+        for v in 0..self.logs.len() {
+            self.push(v, WalItem::Meta { stable: stable.map(str::to_string), json: json.clone() });
+        }
     }
 
-
+    /// A change to table `table` (child of `stable`, or normal): logged in its vgroup.
+    pub(crate) fn table_meta(&mut self, table: &str, stable: Option<&str>, json: Json) {
+        let v = self.vgroups.index_of(table);
+        self.push(v, WalItem::Meta { stable: stable.map(str::to_string), json });
+    }
 }
 
 /// Bytes a variable-length column declares (`length` in JSON meta).
@@ -128,10 +158,15 @@ pub(crate) fn create_child_json(item: &Json, create_list: Vec<Json>) -> Json {
     o
 }
 
-/// `alter … add column`.
+/// `alter … add column` (`colLength` only for a type with a declared length, as TDengine
+/// 3.3.7.5 writes it).
 pub(crate) fn add_column_json(table_type: &str, table: &str, c: &ColumnSchema) -> Json {
-    json!({"type": "alter", "tableType": table_type, "tableName": table, "alterType": 5,
-        "colName": c.name, "colType": c.ty.id(), "colLength": c.len})
+    let mut o = json!({"type": "alter", "tableType": table_type, "tableName": table, "alterType": 5,
+        "colName": c.name, "colType": c.ty.id()});
+    if let Some(n) = declared_length(c) {
+        o["colLength"] = json!(n);
+    }
+    o
 }
 
 /// `drop table` (one entry per table, as TDengine logs them).
@@ -149,23 +184,33 @@ impl Database {
     pub(crate) fn log_child_created(&mut self, name: &str) {
         let Some(item) = child_item(self, name) else { return };
         let stable = item["using"].as_str().map(str::to_string);
-        self.wal.meta(stable.as_deref(), create_child_json(&item, vec![]));
+        self.wal.table_meta(name, stable.as_deref(), create_child_json(&item, vec![]));
     }
 
     /// Logs the rows one statement wrote, per table (smallest and largest timestamp), and the
-    /// children it created; nothing when it wrote no row and created no table.
+    /// children it created: one entry in each vgroup it wrote to or created a table in; nothing
+    /// when it wrote no row and created no table.
     pub(crate) fn log_rows(&mut self, written: Vec<(String, i64, i64)>, created: Vec<Json>) {
-        if written.is_empty() && created.is_empty() {
-            return;
+        let n = self.wal.logs.len();
+        let mut per_vgroup: Vec<(Vec<LoggedRows>, Vec<Json>)> = (0..n).map(|_| Default::default()).collect();
+        for (table, lo, hi) in written {
+            let columns = self.tables.get(&table).map_or(0, |t| self.columns_of(t).len());
+            let v = self.wal.vgroups.index_of(&table);
+            if let Some(slot) = per_vgroup.get_mut(v) {
+                slot.0.push(LoggedRows { table, lo, hi, columns });
+            }
         }
-        let tables = written
-            .into_iter()
-            .map(|(table, lo, hi)| {
-                let columns = self.tables.get(&table).map_or(0, |t| self.columns_of(t).len());
-                LoggedRows { table, lo, hi, columns }
-            })
-            .collect();
-        self.wal.push(WalItem::Rows { tables, created });
+        for item in created {
+            let v = self.wal.vgroups.index_of(item["tableName"].as_str().unwrap_or_default());
+            if let Some(slot) = per_vgroup.get_mut(v) {
+                slot.1.push(item);
+            }
+        }
+        for (v, (tables, created)) in per_vgroup.into_iter().enumerate() {
+            if !tables.is_empty() || !created.is_empty() {
+                self.wal.push(v, WalItem::Rows { tables, created });
+            }
+        }
     }
 
     /// The super table of `table`, if it is a child.

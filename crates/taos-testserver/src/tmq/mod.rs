@@ -1,10 +1,15 @@
 //! TMQ over WebSocket `/rest/tmq` (reference §7, corrected by wire README §5.7).
 //!
-//! One consumer per connection. Every topic lives in one vgroup ([`VGROUP_ID`]). For a plain
-//! topic an offset is the number of the topic's rows a consumer has been handed, so `begin` is 0
-//! and `end` the topic's row count; a topic `WITH META` reads its database's log
-//! (`SqlBackend::topic_log`), and its offsets are log versions, as on a real vnode. Committed offsets belong to the consumer group and live in [`offsets::TmqGroups`], shared by
-//! every connection of the server.
+//! One consumer per connection. A topic has its database's vgroups (the engine puts each table
+//! in one by a hash of its name); the consumers of one group share them
+//! (`SqlBackend::tmq_assigned`: dealt in turn, taken over when a consumer leaves), and a
+//! consumer keeps a position per vgroup it is assigned. For a plain topic an offset is the
+//! number of the vgroup's rows a consumer has been handed, so `begin` is 0 and `end` the
+//! vgroup's row count; a topic `WITH META` reads the vgroup's log (`SqlBackend::topic_log`), and
+//! its offsets are log versions, as on a real vnode. Committed offsets belong to the consumer
+//! group, per vgroup, and live in [`offsets::TmqGroups`], shared by every connection of the
+//! server: a vgroup that moves to another consumer goes on from its group's committed offset
+//! (at-least-once, as in TDengine).
 
 pub mod offsets;
 
@@ -23,8 +28,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-/// The vgroup every topic's data comes from (REST `vgid` answers the same single vgroup).
-pub const VGROUP_ID: i32 = 2;
 /// `committed` for a vgroup without a committed offset.
 const NO_COMMITTED_OFFSET: i64 = -2147467247;
 /// Rows handed out per poll, at most (about).
@@ -130,7 +133,10 @@ struct Consumer {
     /// The adapter emulates auto-commit: a poll commits the position once this much time passed.
     auto_commit_every: Duration,
     last_auto_commit: Instant,
-    positions: HashMap<String, Position>,
+    /// `auto.offset.reset`: where a vgroup without a committed offset starts.
+    reset: String,
+    /// Per (topic, vgroup) this consumer is assigned.
+    positions: HashMap<(String, i32), Position>,
 }
 
 /// The message a poll handed out, kept until the next poll that returns one.
@@ -283,10 +289,12 @@ fn encode_data_message(batches: &[TopicBatch], with_table_names: bool, offset_be
             put_zvarint(&mut out, rs.fields.len() as i64);
             put_zvarint(&mut out, 0); // schema version
             for (i, f) in rs.fields.iter().enumerate() {
+                // a table's own column ids and flags; a query topic's columns in order, no flags
+                let raw = batch.raw_columns.as_ref().and_then(|r| r.get(i));
                 out.push(f.ty.id());
-                out.push(0);
+                out.push(raw.map_or(0, |r| r.flags));
                 put_zvarint(&mut out, f.storage_bytes() as i64);
-                put_zvarint(&mut out, i as i64 + 1);
+                put_zvarint(&mut out, raw.map_or(i as i64 + 1, |r| i64::from(r.id)));
                 put_cstr(&mut out, &f.name);
             }
             if with_table_names {
@@ -324,12 +332,12 @@ impl TmqSession {
         }
     }
 
-    /// Every row of a topic from the beginning, table by table.
-    fn all_rows(&self, topic: &str) -> Result<Vec<TopicBatch>, TdError> {
+    /// Every row of a topic in one vgroup from the beginning, table by table.
+    fn all_rows(&self, topic: &str, vgroup: i32) -> Result<Vec<TopicBatch>, TdError> {
         let mut after = HashMap::new();
         let mut all = Vec::new();
         loop {
-            let batches = guarded(|| self.shared.backend.topic_rows(topic, &after, MAX_POLL_ROWS))?;
+            let batches = guarded(|| self.shared.backend.topic_rows(topic, vgroup, &after, MAX_POLL_ROWS))?;
             if batches.is_empty() {
                 return Ok(all);
             }
@@ -349,14 +357,14 @@ impl TmqSession {
         }
     }
 
-    /// The position after the first `offset` rows of a topic.
-    fn position_at(&self, topic: &str, offset: i64) -> Position {
+    /// The position after the first `offset` rows of a topic's vgroup.
+    fn position_at(&self, topic: &str, vgroup: i32, offset: i64) -> Position {
         if self.shared.backend.topic_with_meta(topic) {
-            let offset = offset.clamp(0, self.topic_end(topic));
+            let offset = offset.clamp(0, self.topic_end(topic, vgroup));
             return Position { offset, begin: offset, ..Position::default() };
         }
         let mut pos = Position::default();
-        let Ok(all) = self.all_rows(topic) else { return pos };
+        let Ok(all) = self.all_rows(topic, vgroup) else { return pos };
         for b in all {
             let n = b.rows.num_rows() as i64;
             let left = offset - pos.offset;
@@ -375,11 +383,61 @@ impl TmqSession {
         pos
     }
 
-    fn topic_end(&self, topic: &str) -> i64 {
+    fn topic_end(&self, topic: &str, vgroup: i32) -> i64 {
         if self.shared.backend.topic_with_meta(topic) {
-            return self.shared.backend.topic_log_end(topic).unwrap_or(0);
+            return self.shared.backend.topic_log_end(topic, vgroup).unwrap_or(0);
         }
-        self.all_rows(topic).map(|a| rows_in(&a)).unwrap_or(0)
+        self.all_rows(topic, vgroup).map(|a| rows_in(&a)).unwrap_or(0)
+    }
+
+    /// Where a vgroup newly assigned to the consumer starts: its group's committed offset, else
+    /// `auto.offset.reset`.
+    fn starting_position(&self, group: &str, reset: &str, topic: &str, vgroup: i32) -> Position {
+        match self.shared.tmq.entry(group, topic, vgroup, self.shared.backend.topic_created(topic)) {
+            Some((_, Some(exact))) => exact,
+            Some((committed, None)) => self.position_at(topic, vgroup, committed),
+            None if reset == "latest" => self.position_at(topic, vgroup, i64::MAX),
+            None => Position::default(),
+        }
+    }
+
+    /// Brings the consumer's positions in line with its share of its group's vgroups (it
+    /// changes as consumers of the group come and go): a vgroup it lost is forgotten (what it
+    /// polled there and did not commit goes to the new owner again), a vgroup it gained starts
+    /// from the group's committed offset.
+    fn rebalance(&mut self) {
+        let Some(c) = self.consumer.as_ref() else { return };
+        let mut assigned = Vec::new();
+        for t in &c.topics {
+            for vg in self.shared.backend.tmq_assigned(c.id, t) {
+                assigned.push((t.clone(), vg));
+            }
+        }
+        let (group, reset) = (c.group.clone(), c.reset.clone());
+        let gained: Vec<(String, i32)> = assigned.iter().filter(|k| !c.positions.contains_key(*k)).cloned().collect();
+        let started: Vec<((String, i32), Position)> = gained
+            .into_iter()
+            .map(|(t, vg)| {
+                let pos = self.starting_position(&group, &reset, &t, vg);
+                ((t, vg), pos)
+            })
+            .collect();
+        if let Some(c) = self.consumer.as_mut() {
+            c.positions.retain(|k, _| assigned.contains(k));
+            c.positions.extend(started);
+        }
+    }
+
+    /// The consumer's assigned (topic, vgroup) pairs, in topic then vgroup order.
+    fn assigned(&self) -> Vec<(String, i32)> {
+        let Some(c) = self.consumer.as_ref() else { return vec![] };
+        let mut keys: Vec<(String, i32)> = c.positions.keys().cloned().collect();
+        keys.sort_by(|a, b| {
+            let ta = c.topics.iter().position(|t| *t == a.0);
+            let tb = c.topics.iter().position(|t| *t == b.0);
+            (ta, a.1).cmp(&(tb, b.1))
+        });
+        keys
     }
 
     fn handle_text(&mut self, bytes: &[u8]) -> Vec<Reply> {
@@ -472,16 +530,6 @@ impl TmqSession {
                 return vec![err(0x03E1, "Topic not exist", "subscribe", req_id, start)];
             }
         }
-        let mut positions = HashMap::new();
-        for t in &topics {
-            let pos = match self.shared.tmq.entry(&group, t, self.shared.backend.topic_created(t)) {
-                Some((_, Some(exact))) => exact,
-                Some((committed, None)) => self.position_at(t, committed),
-                None if reset == "latest" => self.position_at(t, i64::MAX),
-                None => Position::default(),
-            };
-            positions.insert(t.clone(), pos);
-        }
         let id = NEXT_CONSUMER_ID.fetch_add(1, Ordering::Relaxed);
         self.shared.backend.tmq_subscribed(TmqConsumer {
             id,
@@ -489,7 +537,6 @@ impl TmqSession {
             client_id: a.client_id.unwrap_or_default(),
             user,
             topics: topics.clone(),
-            vgroups: vec![VGROUP_ID],
             parameters: format!(
                 "tbname:{},commit:{},interval:{}ms,reset:{}",
                 u8::from(with_table_names),
@@ -509,8 +556,10 @@ impl TmqSession {
             auto_commit,
             auto_commit_every: Duration::from_millis(interval_ms),
             last_auto_commit: Instant::now(),
-            positions,
+            reset,
+            positions: HashMap::new(),
         });
+        self.rebalance();
         self.ever_subscribed = true;
         let mut out = vec![ok("subscribe", req_id, start, serde_json::json!({"version": self.shared.server_version()}))];
         if let Some(q) = self.queued_poll.take() {
@@ -522,18 +571,23 @@ impl TmqSession {
     /// One poll attempt: a message with the next rows of the first subscribed topic that has
     /// any, or `None`.
     fn try_poll(&mut self, req_id: u64, start: Instant) -> Option<Reply> {
+        self.consumer.as_ref()?;
+        let assigned = {
+            self.rebalance();
+            self.assigned()
+        };
         let consumer = self.consumer.as_mut()?;
         if consumer.auto_commit && consumer.last_auto_commit.elapsed() >= consumer.auto_commit_every {
             consumer.last_auto_commit = Instant::now();
-            for (t, p) in &consumer.positions {
+            for ((t, vg), p) in &consumer.positions {
                 let created = self.shared.backend.topic_created(t);
-                self.shared.tmq.set(&consumer.group, t, created, p.offset, Some(p.clone()));
+                self.shared.tmq.set(&consumer.group, t, *vg, created, p.offset, Some(p.clone()));
             }
         }
-        for topic in consumer.topics.clone() {
-            let pos = consumer.positions.entry(topic.clone()).or_default();
+        for (topic, vgroup) in assigned {
+            let Some(pos) = consumer.positions.get_mut(&(topic.clone(), vgroup)) else { continue };
             if self.shared.backend.topic_with_meta(&topic) {
-                let Ok(Some(m)) = guarded(|| self.shared.backend.topic_log(&topic, pos.offset, consumer.batch_meta)) else {
+                let Ok(Some(m)) = guarded(|| self.shared.backend.topic_log(&topic, vgroup, pos.offset, consumer.batch_meta)) else {
                     continue;
                 };
                 let offset = pos.offset;
@@ -544,6 +598,7 @@ impl TmqSession {
                         (2, Some(serde_json::json!({"tmq_meta_version": "1.0", "metas": metas})), vec![])
                     }
                     TopicLogBody::Meta(mut metas) => (2, metas.pop(), vec![]),
+                    TopicLogBody::Created(metas) => (2, Some(serde_json::json!({"tmq_meta_version": "1.0", "metas": metas})), vec![]),
                     TopicLogBody::Data { batches, created: Some(c) } => (3, Some(c), batches),
                     TopicLogBody::Data { batches, created: None } => (1, None, batches),
                 };
@@ -555,7 +610,7 @@ impl TmqSession {
                     have_message: true,
                     topic,
                     database: m.db,
-                    vgroup_id: VGROUP_ID,
+                    vgroup_id: vgroup,
                     message_type,
                     message_id: id,
                     offset,
@@ -563,7 +618,7 @@ impl TmqSession {
                 self.held = Some(Held { id, reply: reply.clone(), with_table_names, batches, meta, fetch_next: 0, fetch_req_id: 0 });
                 return Some(ok("poll", req_id, start, reply));
             }
-            let Ok(batches) = guarded(|| self.shared.backend.topic_rows(&topic, &pos.after, MAX_POLL_ROWS)) else { continue };
+            let Ok(batches) = guarded(|| self.shared.backend.topic_rows(&topic, vgroup, &pos.after, MAX_POLL_ROWS)) else { continue };
             for b in &batches {
                 pos.after.insert(b.table.clone(), b.last_ts);
             }
@@ -583,7 +638,7 @@ impl TmqSession {
                 have_message: true,
                 topic,
                 database: db,
-                vgroup_id: VGROUP_ID,
+                vgroup_id: vgroup,
                 message_type: 1,
                 message_id: id,
                 offset,
@@ -595,6 +650,7 @@ impl TmqSession {
     }
 
     fn consumer_action(&mut self, action: &str, args: &Json, req_id: u64, message_id: u64, start: Instant) -> Reply {
+        self.rebalance();
         let Some(consumer) = self.consumer.as_ref() else {
             return err(0xFFFF, "tmq not init", action, req_id, start);
         };
@@ -607,7 +663,7 @@ impl TmqSession {
             if !topics.iter().any(|t| t == topic) {
                 return Err((0x4009, "Topic does not belong to this consumer"));
             }
-            if vgroup != VGROUP_ID as i64 {
+            if !consumer.positions.contains_key(&(topic.to_string(), vgroup as i32)) {
                 return Err((0x4008, "VgId does not belong to this consumer"));
             }
             Ok(())
@@ -618,9 +674,15 @@ impl TmqSession {
                 if !topics.contains(&topic_arg) {
                     return err(0x4009, "Topic does not belong to this consumer", action, req_id, start);
                 }
-                let offset = consumer.positions.get(&topic_arg).map_or(0, |p| p.begin);
-                let end = self.topic_end(&topic_arg);
-                let a = vec![Assignment { vgroup_id: VGROUP_ID, offset, begin: 0, end }];
+                let a: Vec<Assignment> = self
+                    .assigned()
+                    .into_iter()
+                    .filter(|(t, _)| *t == topic_arg)
+                    .map(|(t, vgroup_id)| {
+                        let offset = consumer.positions.get(&(t.clone(), vgroup_id)).map_or(0, |p| p.begin);
+                        Assignment { vgroup_id, offset, begin: 0, end: self.topic_end(&t, vgroup_id) }
+                    })
+                    .collect();
                 ok(action, req_id, start, serde_json::json!({ "assignment": a }))
             }
             "committed" | "position" => {
@@ -634,11 +696,12 @@ impl TmqSession {
                     if let Err((code, msg)) = check_vgroup(&p.topic, p.vgroup_id) {
                         return err(code, msg, action, req_id, start);
                     }
+                    let vgroup = p.vgroup_id as i32;
                     values.push(if action == "committed" {
                         let created = self.shared.backend.topic_created(&p.topic);
-                        self.shared.tmq.entry(&group, &p.topic, created).map_or(NO_COMMITTED_OFFSET, |e| e.0)
+                        self.shared.tmq.entry(&group, &p.topic, vgroup, created).map_or(NO_COMMITTED_OFFSET, |e| e.0)
                     } else {
-                        consumer.positions.get(&p.topic).map_or(0, |p| p.offset)
+                        consumer.positions.get(&(p.topic.clone(), vgroup)).map_or(0, |p| p.offset)
                     });
                 }
                 ok(action, req_id, start, serde_json::json!({ action: values }))
@@ -647,16 +710,17 @@ impl TmqSession {
                 if let Err((code, msg)) = check_vgroup(&topic_arg, vgroup_arg) {
                     return err(code, msg, action, req_id, start);
                 }
-                let pos = self.position_at(&topic_arg, offset_arg);
+                let vgroup = vgroup_arg as i32;
+                let pos = self.position_at(&topic_arg, vgroup, offset_arg);
                 if let Some(c) = self.consumer.as_mut() {
-                    c.positions.insert(topic_arg, pos);
+                    c.positions.insert((topic_arg, vgroup), pos);
                 }
                 ok(action, req_id, start, NoExtra {})
             }
             "commit" => {
-                for (t, p) in &consumer.positions {
+                for ((t, vg), p) in &consumer.positions {
                     let created = self.shared.backend.topic_created(t);
-                    self.shared.tmq.set(&group, t, created, p.offset, Some(p.clone()));
+                    self.shared.tmq.set(&group, t, *vg, created, p.offset, Some(p.clone()));
                 }
                 ok(action, req_id, start, MessageIdExtra { message_id })
             }
@@ -665,7 +729,7 @@ impl TmqSession {
                     return err(code, msg, action, req_id, start);
                 }
                 let created = self.shared.backend.topic_created(&topic_arg);
-                self.shared.tmq.set(&group, &topic_arg, created, offset_arg, None);
+                self.shared.tmq.set(&group, &topic_arg, vgroup_arg as i32, created, offset_arg, None);
                 ok(action, req_id, start, CommitOffsetReply { topic: &topic_arg, vgroup_id: vgroup_arg, offset: offset_arg })
             }
             _ => self.fetch_action(action, req_id, message_id, start),

@@ -344,7 +344,7 @@ fn alter_table(
             if let TableKind::Normal { columns } = &mut t.kind {
                 columns.push(cs);
             }
-            db.wal.meta(None, logged);
+            db.wal.table_meta(name, None, logged);
             let n = t.data.len();
             std::sync::Arc::make_mut(&mut t.data).cols.push(Column::nulls(ty, n));
             Ok(())

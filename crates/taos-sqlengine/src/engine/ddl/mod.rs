@@ -45,10 +45,7 @@ pub(crate) fn run_ddl(
                 }
                 return Err(err(code::MND_DB_ALREADY_EXIST, "Database already exists"));
             }
-            cat.dbs.insert(
-                name.clone(),
-                Database::new(name, precision.unwrap_or_default(), opts),
-            );
+            cat.insert_database(Database::new(name, precision.unwrap_or_default(), opts));
             Ok(())
         }
         Statement::AlterDatabase { name, options } => {
@@ -132,7 +129,7 @@ pub(crate) fn run_ddl(
                 return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
             }
             let seq = db.seq();
-            db.wal.meta(None, crate::engine::wal::create_table_json("normal", &name.name, &cols, &[]));
+            db.wal.table_meta(&name.name, None, crate::engine::wal::create_table_json("normal", &name.name, &cols, &[]));
             db.tables.insert(
                 name.name.clone(),
                 Table {
@@ -197,7 +194,7 @@ pub(crate) fn run_ddl(
                         return Err(table_not_exist());
                     }
                 } else {
-                    db.wal.meta(stable.as_deref(), crate::engine::wal::drop_table_json(&n.name));
+                    db.wal.table_meta(&n.name, stable.as_deref(), crate::engine::wal::drop_table_json(&n.name));
                     users::forget(cat, &dbname, Some(&n.name));
                 }
             }

@@ -132,8 +132,8 @@ pub(crate) fn grants() -> ResultSet {
     ResultSet::from_rows(fields, Precision::Millisecond, vec![row])
 }
 
-/// Vgroups of the given databases (all when `None`): ids numbered across the catalog, each on
-/// dnode 1 as leader; tables are spread over a database's vgroups in creation order.
+/// Vgroups of the given databases (all when `None`), each on dnode 1 as leader, with the tables
+/// the hash of their names puts in each (`engine::vgroup`).
 pub(crate) fn vgroups(cat: &Catalog, only: Option<&Database>) -> ResultSet {
     let mut fields = vec![
         Field::fixed("vgroup_id", DataType::Int),
@@ -152,18 +152,17 @@ pub(crate) fn vgroups(cat: &Catalog, only: Option<&Database>) -> ResultSet {
     let mut dbs: Vec<&Database> = cat.dbs.values().collect();
     dbs.sort_by_key(|d| (d.create_time_ms, d.name.clone()));
     let mut rows = Vec::new();
-    let mut next_id = 2;
     for d in dbs {
-        let n = d.options.vgroups.max(1);
-        let ntables = d.tables.len() as i64;
-        for v in 0..n {
-            let id = next_id;
-            next_id += 1;
-            if only.is_some_and(|o| o.name != d.name) {
-                continue;
-            }
-            let tables = ntables / n + i64::from(v < ntables % n);
-            let mut row = vec![Value::Int(id), str_col(&d.name), Value::Int(tables)];
+        if only.is_some_and(|o| o.name != d.name) {
+            continue;
+        }
+        let vgroups = d.wal.vgroups();
+        let mut tables = vec![0i64; vgroups.ids().len()];
+        for t in d.tables.keys() {
+            tables[vgroups.index_of(t)] += 1;
+        }
+        for (&id, &tables) in vgroups.ids().iter().zip(&tables) {
+            let mut row = vec![Value::Int(i64::from(id)), str_col(&d.name), Value::Int(tables)];
             row.extend([Value::Int(1), str_col("leader**"), str_col("0/0")]);
             for _ in 2..=4 {
                 row.extend([Value::Null, Value::Null, Value::Null]);

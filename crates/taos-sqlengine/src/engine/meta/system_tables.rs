@@ -180,7 +180,7 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                         Value::Int(d.columns_of(t).len() as i64),
                         stable,
                         Value::Int(t.seq as i64),
-                        Value::Int(2),
+                        Value::Int(i64::from(d.wal.vgroups().id_of(&t.name))),
                         Value::Int(t.ttl),
                         t.comment.clone().map(Value::Str).unwrap_or(Value::Null),
                         str_col(ty),
@@ -343,7 +343,7 @@ pub(crate) fn system_table(cat: &Catalog, name: &str) -> Option<ResultSet> {
                         Value::Timestamp(t.create_time_ms),
                         str_col(&t.sql),
                         Value::Null,
-                        str_col("no"),
+                        str_col(if t.with_meta { "yes" } else { "no" }),
                         str_col(t.kind),
                     ]
                 })

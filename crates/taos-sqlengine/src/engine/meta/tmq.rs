@@ -3,6 +3,7 @@
 //! `information_schema.ins_subscriptions`, with TDengine 3.3.7.5's columns.
 
 use crate::engine::catalog::Catalog;
+use crate::engine::topic::group_assignment;
 use crate::types::{DataType, Field, Precision, ResultSet, Value};
 
 use super::{str_col, vfield};
@@ -53,8 +54,9 @@ pub(crate) fn consumers(cat: &Catalog) -> ResultSet {
     ResultSet::from_rows(fields, Precision::Millisecond, rows)
 }
 
-/// One row per topic, consumer group and vgroup of a live consumer (`offset` and `rows` are
-/// shown by TDengine only for groups without a live consumer: NULL here).
+/// One row per topic, consumer group and vgroup, naming the live consumer the vgroup is assigned
+/// to (`offset` and `rows` are shown by TDengine only for groups without a live consumer: NULL
+/// here).
 pub(crate) fn subscriptions(cat: &Catalog) -> ResultSet {
     let fields = vec![
         vfield("topic_name", 205),
@@ -67,15 +69,20 @@ pub(crate) fn subscriptions(cat: &Catalog) -> ResultSet {
         Field::fixed("rows", DataType::BigInt),
     ];
     let mut rows = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for c in cat.consumers.values() {
         for topic in &c.topics {
-            for vg in &c.vgroups {
+            if !seen.insert((c.group.clone(), topic.clone())) {
+                continue;
+            }
+            for (vg, owner) in group_assignment(cat, &c.group, topic) {
+                let user = cat.consumers.get(&owner).map_or("", |o| o.user.as_str());
                 rows.push(vec![
                     str_col(topic),
                     str_col(&c.group),
-                    Value::Int(i64::from(*vg)),
-                    consumer_id(c.id),
-                    str_col(&c.user),
+                    Value::Int(i64::from(vg)),
+                    consumer_id(owner),
+                    str_col(user),
                     str_col(FQDN),
                     Value::Null,
                     Value::Null,

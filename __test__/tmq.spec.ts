@@ -36,7 +36,7 @@ async function dropTopic(conn: Connection, topic: string): Promise<void> {
   }
 }
 
-/** A database with `tables` child tables of `rows` rows each (v unique), and a topic on them. */
+/** A database with `tables` child tables of `rows` rows each (v unique; none yet when `rows` is 0), and a topic on them. */
 async function produce(t: ExecutionContext, prefix: string, tables = 20, rows = 50, topicSql = 'as select ts, v, s from {db}.st'): Promise<Produced> {
   const conn = await open(t, server().dsn)
   const db = dbName(prefix)
@@ -47,7 +47,7 @@ async function produce(t: ExecutionContext, prefix: string, tables = 20, rows = 
     await conn.execute(`drop database if exists ${db}`)
   })
   await conn.execute(`create stable ${db}.st (ts timestamp, v int, s nchar(8)) tags (g int)`)
-  await insertRows(conn, db, 0, tables, rows)
+  if (rows > 0) await insertRows(conn, db, 0, tables, rows)
   await conn.execute(`create topic ${topic} ${topicSql.replaceAll('{db}', db)}`)
   return { conn, db, topic, total: tables * rows }
 }
@@ -154,17 +154,9 @@ async function settled(a: Consumer, b: Consumer, topic: string, vgroups: number)
 }
 
 test('two consumers of one group split the vgroups: every row is delivered once across them; one that closes hands its vgroups over', async (t) => {
-  const conn = await open(t, server().dsn)
-  const db = dbName('tmq_group')
-  const topic = `${db}_topic`
+  // Nothing to read until both consumers hold their share: a real TDengine rebalances in seconds.
+  const { conn, db, topic } = await produce(t, 'tmq_group', 20, 0)
   const group = `${db}_g`
-  await conn.execute(`create database ${db} vgroups 2 wal_retention_period 3600`)
-  t.teardown(async () => {
-    await dropTopic(conn, topic)
-    await conn.execute(`drop database if exists ${db}`)
-  })
-  await conn.execute(`create stable ${db}.st (ts timestamp, v int, s nchar(8)) tags (g int)`)
-  await conn.execute(`create topic ${topic} as select ts, v, s from ${db}.st`)
   const a = await tmqConnect(config(group, { 'client.id': 'a' }), server().dsn)
   t.teardown(() => a.close())
   const b = await tmqConnect(config(group, { 'client.id': 'b' }), server().dsn)

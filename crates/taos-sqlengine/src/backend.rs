@@ -102,9 +102,9 @@ pub trait SqlBackend: Send + Sync + 'static {
         Err(TdError::new(code::MND_TOPIC_NOT_EXIST, "Topic not exist"))
     }
 
-    /// TMQ, topics `WITH META`: the version vgroup `vgroup`'s log gives its next entry (`None`:
-    /// no topic, or no such vgroup).
-    fn topic_log_end(&self, _topic: &str, _vgroup: i32) -> Option<i64> {
+    /// TMQ, topics `WITH META`: the first version vgroup `vgroup`'s log still keeps and the
+    /// version it gives its next entry (`None`: no topic, or no such vgroup).
+    fn topic_log_range(&self, _topic: &str, _vgroup: i32) -> Option<(i64, i64)> {
         None
     }
 
@@ -127,6 +127,9 @@ pub trait SqlBackend: Send + Sync + 'static {
 
     /// TMQ: `consumer` subscribed (or subscribed again, replacing its registration).
     fn tmq_subscribed(&self, _consumer: TmqConsumer) {}
+
+    /// TMQ: consumer `id` polls (it stays in its group's share of the vgroups).
+    fn tmq_polled(&self, _id: u64) {}
 
     /// TMQ: consumer `id` unsubscribed, or (`closed`) its socket closed: then TDengine rebalances
     /// its topics for a moment, and `drop topic` answers 1007 meanwhile.

@@ -47,6 +47,11 @@ pub struct TmqConsumer {
     /// When the consumer connected and when it subscribed (epoch ms).
     pub up_time_ms: i64,
     pub subscribe_time_ms: i64,
+    /// `max.poll.interval.ms`: a consumer that has not polled for this long is lost to its group
+    /// (its vgroups go to the others) until it polls again.
+    pub max_poll_interval_ms: i64,
+    /// When it last polled (epoch ms; [`crate::SqlBackend::tmq_polled`]).
+    pub last_poll_ms: i64,
 }
 
 /// A message of a topic `WITH META`: what `Engine::topic_log` hands out.

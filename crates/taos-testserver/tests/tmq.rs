@@ -533,3 +533,96 @@ async fn database_and_stable_topics_name_each_blocks_table_and_the_default_start
     let p = call(&mut d, poll(3, 2000)).await;
     assert_eq!(p["have_message"], true, "new rows arrive: {p}");
 }
+
+/// Polls until an empty poll; every row's `v` (second column) per message's vgroup, committing
+/// each message.
+async fn drain_vgroups(c: &mut WsClient, next_req: &mut u64) -> Vec<(i64, i64)> {
+    let mut seen = Vec::new();
+    loop {
+        *next_req += 1;
+        let p = call(c, poll(*next_req, 50)).await;
+        if p["have_message"] != true {
+            return seen;
+        }
+        let (id, vgroup) = (p["message_id"].as_u64().unwrap(), p["vgroup_id"].as_i64().unwrap());
+        loop {
+            *next_req += 1;
+            let f = call(c, serde_json::json!({"action":"fetch","args":{"req_id":*next_req,"message_id":id}})).await;
+            if f["completed"] == true {
+                break;
+            }
+            c.send_text(&serde_json::json!({"action":"fetch_block","args":{"req_id":*next_req,"message_id":id}}).to_string()).await;
+            let Frame::Binary(b) = c.recv().await else { panic!("fetch_block answers binary") };
+            let block = taos_testserver_block_values(&b[24..]);
+            seen.extend(block.into_iter().map(|v| (vgroup, v)));
+        }
+        *next_req += 1;
+        let r = call(c, serde_json::json!({"action":"commit","args":{"req_id":*next_req,"message_id":id}})).await;
+        assert_eq!(r["code"], 0, "{r}");
+    }
+}
+
+/// The INT values of the second column of a raw block (version 2 layout: 28-byte header, the
+/// schema, column lengths, then per column a null bitmap and the data).
+fn taos_testserver_block_values(block: &[u8]) -> Vec<i64> {
+    let rows = i32::from_le_bytes(block[12..16].try_into().unwrap()) as usize;
+    let cols = i32::from_le_bytes(block[16..20].try_into().unwrap()) as usize;
+    let lengths = 28 + cols * 5;
+    let len0 = i32::from_le_bytes(block[lengths..lengths + 4].try_into().unwrap()) as usize;
+    let bitmap = rows.div_ceil(8);
+    let second = lengths + cols * 4 + bitmap + len0 + bitmap;
+    (0..rows).map(|r| i64::from(i32::from_le_bytes(block[second + 4 * r..second + 4 * r + 4].try_into().unwrap()))).collect()
+}
+
+#[tokio::test]
+async fn two_consumers_of_a_group_split_the_vgroups_and_one_takes_over_when_the_other_closes() {
+    let server = start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
+    for q in ["create database g2 vgroups 2", "create stable g2.st (ts timestamp, v int) tags (t int)", "create topic tg as select ts, v from g2.st"] {
+        assert_eq!(sql(&server, q).await["code"], 0, "{q}");
+    }
+    let join = |client: &'static str| {
+        let addr = server.addr();
+        async move {
+            let mut c = WsClient::connect_path(addr, "/rest/tmq").await;
+            let req = serde_json::json!({"action":"subscribe","args":{"req_id":1,"user":"root","password":"taosdata","group_id":"g",
+                "client_id":client,"offset_rest":"earliest","topics":["tg"],"auto_commit":"false"}});
+            assert_eq!(call(&mut c, req).await["code"], 0);
+            c
+        }
+    };
+    let mut a = join("a").await;
+    let mut b = join("b").await;
+    let share = |r: J| r["assignment"].as_array().unwrap().iter().map(|x| x["vgroup_id"].as_i64().unwrap()).collect::<Vec<_>>();
+    let (sa, sb) = (
+        share(call(&mut a, serde_json::json!({"action":"assignment","args":{"req_id":2,"topic":"tg"}})).await),
+        share(call(&mut b, serde_json::json!({"action":"assignment","args":{"req_id":2,"topic":"tg"}})).await),
+    );
+    assert_eq!((sa.len(), sb.len()), (1, 1), "one vgroup each: {sa:?} {sb:?}");
+    assert_ne!(sa, sb);
+    // a vgroup of the other consumer is not this one's
+    let r = call(&mut a, serde_json::json!({"action":"committed","args":{"req_id":3,"topic_vgroup_ids":[{"topic":"tg","vgroup_id":sb[0]}]}})).await;
+    assert_eq!(r["code"], 0x4008, "{r}");
+    let values: Vec<String> = (0..20).map(|i| format!("g2.c{i} using g2.st tags ({i}) values (1700000000000, {i})")).collect();
+    assert_eq!(sql(&server, &format!("insert into {}", values.join(" "))).await["code"], 0);
+    let mut req = 10;
+    let from_a = drain_vgroups(&mut a, &mut req).await;
+    let from_b = drain_vgroups(&mut b, &mut req).await;
+    assert!(from_a.iter().all(|(vg, _)| *vg == sa[0]) && from_b.iter().all(|(vg, _)| *vg == sb[0]));
+    assert!(!from_a.is_empty() && !from_b.is_empty());
+    let mut all: Vec<i64> = from_a.iter().chain(&from_b).map(|(_, v)| *v).collect();
+    all.sort();
+    assert_eq!(all, (0..20).collect::<Vec<_>>(), "every row once across the two");
+    // b goes: a takes b's vgroup over from the group's committed offset (nothing again)
+    drop(b);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(sql(&server, "insert into g2.c0 values (1700000000001, 100) g2.c5 values (1700000000001, 105)").await["code"], 0);
+    let rest = drain_vgroups(&mut a, &mut req).await;
+    let mut vs: Vec<i64> = rest.iter().map(|(_, v)| *v).collect();
+    vs.sort();
+    assert_eq!(vs, [100, 105]);
+    let mut both = share(call(&mut a, serde_json::json!({"action":"assignment","args":{"req_id":99,"topic":"tg"}})).await);
+    both.sort();
+    let mut want = [sa[0], sb[0]];
+    want.sort();
+    assert_eq!(both, want);
+}

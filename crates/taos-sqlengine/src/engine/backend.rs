@@ -30,8 +30,8 @@ impl SqlBackend for Engine {
     fn topic_log(&self, topic: &str, vgroup: i32, from: i64, batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
         Engine::topic_log(self, topic, vgroup, from, batch_meta)
     }
-    fn topic_log_end(&self, topic: &str, vgroup: i32) -> Option<i64> {
-        Engine::topic_log_end(self, topic, vgroup)
+    fn topic_log_range(&self, topic: &str, vgroup: i32) -> Option<(i64, i64)> {
+        Engine::topic_log_range(self, topic, vgroup)
     }
     fn table_vgroup(&self, db: &str, table: &str) -> Option<i32> {
         Some(self.read().dbs.get(db)?.wal.vgroups().id_of(table))
@@ -53,6 +53,11 @@ impl SqlBackend for Engine {
     }
     fn tmq_subscribed(&self, consumer: TmqConsumer) {
         Engine::tmq_subscribed(self, consumer)
+    }
+    fn tmq_polled(&self, id: u64) {
+        if let Some(c) = self.write().consumers.get_mut(&id) {
+            c.last_poll_ms = chrono::Utc::now().timestamp_millis();
+        }
     }
     fn tmq_unsubscribed(&self, id: u64, closed: bool) {
         Engine::tmq_unsubscribed(self, id, closed)

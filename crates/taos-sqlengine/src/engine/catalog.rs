@@ -171,7 +171,10 @@ impl Database {
     pub fn new(name: String, precision: Precision, options: DbOptions) -> Database {
         let create_time_ms = chrono::Utc::now().timestamp_millis();
         // numbered for real by `Catalog::insert_database`
-        let wal = super::wal::Wal::new(super::vgroup::Vgroups::new(&name, super::vgroup::FIRST_ID, options.vgroups));
+        let wal = super::wal::Wal::new(
+            super::vgroup::Vgroups::new(&name, super::vgroup::FIRST_ID, options.vgroups),
+            super::wal::Retention::of(&options),
+        );
         Database {
             name,
             precision,

@@ -921,6 +921,8 @@ fn topics_with_meta_on_a_query_are_refused_by_name_and_live_consumers_guard_thei
         parameters: "tbname:1,commit:1,interval:5000ms,reset:latest".into(),
         up_time_ms: 1,
         subscribe_time_ms: 2,
+        max_poll_interval_ms: 300_000,
+        last_poll_ms: chrono::Utc::now().timestamp_millis(),
     });
     let consumers = rows(&e, "d", "show consumers");
     assert_eq!((consumers.columns[0][0].clone(), consumers.columns[6][0].clone()), (Value::Str("0x2a".into()), Value::Str("t".into())));
@@ -937,9 +939,13 @@ fn topics_with_meta_on_a_query_are_refused_by_name_and_live_consumers_guard_thei
 
 /// Reads a topic `WITH META` message by message: (message type, JSON meta, tables and row counts).
 fn read_log(e: &Engine, topic: &str, batch_meta: bool) -> Vec<(u8, Option<serde_json::Value>, Vec<(String, usize, usize)>)> {
+    read_log_in(e, topic, e.topic_vgroups(topic).unwrap()[0], batch_meta)
+}
+
+/// The same, from the log of one vgroup.
+fn read_log_in(e: &Engine, topic: &str, vgroup: i32, batch_meta: bool) -> Vec<(u8, Option<serde_json::Value>, Vec<(String, usize, usize)>)> {
     let mut out = Vec::new();
     let mut at = 0;
-    let vgroup = e.topic_vgroups(topic).unwrap()[0];
     while let Some(m) = e.topic_log(topic, vgroup, at, batch_meta).unwrap() {
         assert!(m.version >= at && m.next > m.version);
         at = m.next;
@@ -1007,7 +1013,7 @@ fn topics_with_meta_deliver_the_database_log_in_order() {
     // the stable topic: no normal table
     let stable = read_log(&e, "st", true);
     assert_eq!(types(&stable), [2, 1, 2, 1, 2, 3]);
-    assert_eq!(e.topic_log_end("dt", 2), Some(12));
+    assert_eq!(e.topic_log_range("dt", 2), Some((0, 12)));
     assert!(e.topic_log("dt", 2, 12, true).unwrap().is_none());
 }
 
@@ -1123,6 +1129,8 @@ fn consumer(id: u64, group: &str, topic: &str) -> crate::topic::TmqConsumer {
         parameters: String::new(),
         up_time_ms: 1,
         subscribe_time_ms: 2,
+        max_poll_interval_ms: 300_000,
+        last_poll_ms: chrono::Utc::now().timestamp_millis(),
     }
 }
 
@@ -1144,32 +1152,14 @@ fn a_database_spreads_its_tables_over_its_vgroups_and_each_vgroup_has_its_own_lo
     assert_eq!(tables.columns[1], [3, 3, 4, 4, 4, 4].map(Value::Int));
     assert_eq!(e.topic_vgroups("t"), Some(vec![3, 4]));
     // the super table in both logs, each child in its own, one insert split in two
-    let first = read_log_of(&e, "t", 3);
-    let second = read_log_of(&e, "t", 4);
+    let first = read_log_in(&e, "t", 3, true);
+    let second = read_log_in(&e, "t", 4, true);
     assert_eq!(first.iter().map(|m| m.0).collect::<Vec<_>>(), [2, 1]);
     assert_eq!(first[1].2, [("d0".to_string(), 1, 2)]);
     assert_eq!(second.iter().map(|m| m.0).collect::<Vec<_>>(), [2, 1]);
     assert_eq!(second[1].2.iter().map(|b| b.0.as_str()).collect::<Vec<_>>(), ["d2", "d3"]);
-    assert_eq!((e.topic_log_end("t", 3), e.topic_log_end("t", 4), e.topic_log_end("t", 2)), (Some(4), Some(6), None));
+    assert_eq!((e.topic_log_range("t", 3), e.topic_log_range("t", 4), e.topic_log_range("t", 2)), (Some((0, 4)), Some((0, 6)), None));
     assert_eq!(e.topic_log("t", 2, 0, true).unwrap_err().code, 0x4008);
-}
-
-/// Reads the log of one vgroup of a topic `WITH META`, batched: (type, meta, tables).
-fn read_log_of(e: &Engine, topic: &str, vgroup: i32) -> Vec<(u8, Option<serde_json::Value>, Vec<(String, usize, usize)>)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(m) = e.topic_log(topic, vgroup, at, true).unwrap() {
-        at = m.next;
-        out.push(match m.body {
-            crate::topic::TopicLogBody::Meta(metas) | crate::topic::TopicLogBody::Created(metas) => (2, Some(serde_json::Value::Array(metas)), vec![]),
-            crate::topic::TopicLogBody::Data { batches, created } => (
-                if created.is_some() { 3 } else { 1 },
-                created,
-                batches.iter().map(|b| (b.table.clone(), b.rows.num_rows(), b.rows.fields.len())).collect(),
-            ),
-        });
-    }
-    out
 }
 
 #[test]
@@ -1188,6 +1178,16 @@ fn consumers_of_one_group_share_a_topics_vgroups_and_take_over_those_of_one_that
     assert_eq!(subs.num_rows(), 8);
     e.tmq_unsubscribed(10, true);
     assert_eq!(e.tmq_assigned(11, "t"), [2, 3, 4, 5], "the one left takes over");
+    // one that does not poll within its max.poll.interval.ms is lost until it polls again
+    e.tmq_subscribed(crate::topic::TmqConsumer { max_poll_interval_ms: 50, ..consumer(13, "g", "t") });
+    assert_eq!(e.tmq_assigned(13, "t"), [3, 5]);
+    std::thread::sleep(std::time::Duration::from_millis(60));
+    assert!(e.tmq_assigned(13, "t").is_empty());
+    assert_eq!(e.tmq_assigned(11, "t"), [2, 3, 4, 5]);
+    let consumers = rows(&e, "d", "show consumers");
+    assert_eq!(consumers.columns[5].iter().filter(|s| **s == Value::Str("lost".into())).count(), 1);
+    crate::SqlBackend::tmq_polled(&e, 13);
+    assert_eq!(e.tmq_assigned(13, "t"), [3, 5]);
 }
 
 #[test]
@@ -1216,4 +1216,30 @@ fn topics_only_meta_deliver_metas_and_the_tables_inserts_create_never_rows() {
     assert_eq!((created["tableName"].clone(), created["createList"].clone()), (serde_json::json!("c2"), serde_json::json!([])));
     // an INT column added by ALTER has no colLength
     assert_eq!(log[3].1.as_ref().unwrap()[0], serde_json::json!({"type": "alter", "tableType": "super", "tableName": "st", "alterType": 5, "colName": "w", "colType": 4}));
+}
+
+#[test]
+fn the_log_keeps_what_the_retention_period_says_and_topics_need_one() {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    ok(&e, None, "create database z vgroups 1 wal_retention_period 0");
+    ok(&e, Some("z"), "create table z.t (ts timestamp, v int)");
+    for sql in ["create topic zt as database z", "create topic zt with meta as database z", "create topic zt as select ts, v from z.t"] {
+        assert_eq!(run(&e, None, sql).unwrap_err().code, 0x038C, "{sql}");
+    }
+    ok(&e, None, "create database r vgroups 1 wal_retention_period 1");
+    ok(&e, Some("r"), "create table r.t (ts timestamp, v int)");
+    ok(&e, None, "create topic rt with meta as database r");
+    assert_eq!(run(&e, None, "alter database r wal_retention_period 0").unwrap_err().code, 0x038C);
+    ok(&e, None, "insert into r.t values (1700000000000, 1)");
+    assert_eq!(e.topic_log_range("rt", 3), Some((0, 2)));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(&e, None, "insert into r.t values (1700000000001, 2)");
+    // the create and the first insert are older than a second: gone; a consumer from 0 reads on
+    assert_eq!(e.topic_log_range("rt", 3), Some((2, 3)));
+    let m = e.topic_log("rt", 3, 0, true).unwrap().unwrap();
+    assert_eq!((m.version, m.next), (2, 3));
+    ok(&e, None, "alter database r wal_retention_period -1");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(&e, None, "insert into r.t values (1700000000002, 3)");
+    assert_eq!(e.topic_log_range("rt", 3), Some((2, 4)), "kept for ever");
 }

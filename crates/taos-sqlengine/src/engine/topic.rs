@@ -317,13 +317,15 @@ impl Engine {
         Ok(Some(TopicLogMessage { db: t.db, version, next, body }))
     }
 
-    /// Where vgroup `vgroup`'s log ends for a topic (the version its next entry will get),
-    /// `None` if the topic does not exist or its database has no such vgroup.
-    pub fn topic_log_end(&self, topic: &str, vgroup: i32) -> Option<i64> {
+    /// What vgroup `vgroup`'s log keeps for a topic: the first version still there and the
+    /// version its next entry will get; `None` if the topic does not exist or its database has no
+    /// such vgroup.
+    pub fn topic_log_range(&self, topic: &str, vgroup: i32) -> Option<(i64, i64)> {
         let t = self.topic(topic)?;
         let cat = self.read();
         let wal = &cat.dbs.get(&t.db)?.wal;
-        Some(wal.end(wal.vgroups().index_of_id(vgroup)?))
+        let v = wal.vgroups().index_of_id(vgroup)?;
+        Some((wal.begin(v), wal.end(v)))
     }
 
     /// The vgroups of a topic's database, `None` if the topic does not exist.
@@ -389,6 +391,21 @@ fn raw_columns(db: &super::catalog::Database, table: &super::catalog::Table) -> 
     }
 }
 
+/// Has the consumer gone longer than its `max.poll.interval.ms` without polling?
+pub(crate) fn is_lost(c: &TmqConsumer, now_ms: i64) -> bool {
+    now_ms.saturating_sub(c.last_poll_ms) >= c.max_poll_interval_ms
+}
+
+fn retention_is_zero(db: &super::catalog::Database) -> bool {
+    db.options.extra.get("wal_retention_period").is_some_and(|p| p == "0")
+}
+
+/// A topic needs the WAL: none on a database that keeps it for no time, and such a database
+/// keeps its topics' WAL (TDengine's mnode refuses both, 0x038C).
+pub(crate) fn retention_period_zero() -> TdError {
+    err(0x038C, "WAL retention period is zero")
+}
+
 fn vgroup_not_owned() -> TdError {
     err(0x4008, "VgId does not belong to this consumer")
 }
@@ -396,13 +413,15 @@ fn vgroup_not_owned() -> TdError {
 /// How a consumer group's live consumers share a topic's vgroups: `(vgroup id, consumer id)`
 /// for each vgroup, dealt in turn to the group's consumers in the order they subscribed (their
 /// ids), so that two consumers of a topic over two vgroups get one each, as TDengine's mnode
-/// rebalances them; when a consumer leaves, the others share its vgroups. Empty when nobody of
-/// the group is subscribed to the topic.
+/// rebalances them; when a consumer leaves, or has not polled within its
+/// `max.poll.interval.ms` (it is lost until it polls again), the others share its vgroups.
+/// Empty when nobody of the group is subscribed to the topic.
 pub(crate) fn group_assignment(cat: &Catalog, group: &str, topic: &str) -> Vec<(i32, u64)> {
+    let now = chrono::Utc::now().timestamp_millis();
     let members: Vec<u64> = cat
         .consumers
         .values()
-        .filter(|c| c.group == group && c.topics.iter().any(|t| t == topic))
+        .filter(|c| c.group == group && c.topics.iter().any(|t| t == topic) && !is_lost(c, now))
         .map(|c| c.id)
         .collect();
     let Some(t) = cat.topics.get(topic) else { return vec![] };
@@ -465,6 +484,10 @@ pub(super) fn create_topic(
         return Err(err(992, "Topic already exists"));
     }
     let (db, kind) = match &source {
+        TopicSource::Database(d) if cat.dbs.get(d).is_some_and(retention_is_zero) => return Err(retention_period_zero()),
+        TopicSource::Stable { name: st, .. } if resolve_db(cat, ctx, st.db.as_deref()).is_ok_and(retention_is_zero) => {
+            return Err(retention_period_zero())
+        }
         TopicSource::Database(d) => {
             if !cat.dbs.contains_key(d) {
                 return Err(db_not_exist());
@@ -500,6 +523,9 @@ pub(super) fn create_topic(
                 return Err(invalid());
             };
             let d = resolve_db(cat, ctx, tn.db.as_deref())?;
+            if retention_is_zero(d) {
+                return Err(retention_period_zero());
+            }
             run_query(engine, cat, ctx, q)?;
             if s.items.iter().any(|i| has_agg_call(&i.expr)) {
                 return Err(invalid());

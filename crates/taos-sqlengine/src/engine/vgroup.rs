@@ -56,7 +56,7 @@ impl Catalog {
         let first = self.next_vgroup_id.max(FIRST_ID);
         let vgroups = Vgroups::new(&db.name, first, db.options.vgroups);
         self.next_vgroup_id = first + vgroups.ids().len() as i32;
-        db.wal = super::wal::Wal::new(vgroups);
+        db.wal = super::wal::Wal::new(vgroups, super::wal::Retention::of(&db.options));
         self.dbs.insert(db.name.clone(), db);
     }
 }

@@ -16,18 +16,81 @@ use crate::types::{DataType, Value};
 pub struct Wal {
     vgroups: Vgroups,
     logs: Vec<VgroupLog>,
+    retention: Retention,
+}
+
+/// How long the logs keep an entry (`WAL_RETENTION_PERIOD`, seconds; -1 forever) and how much
+/// they keep at most (`WAL_RETENTION_SIZE`, MB; 0 or -1: no limit). What is older or beyond goes,
+/// topics or not, as on a vnode: a consumer behind it goes on from the first entry kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Retention {
+    pub period_s: i64,
+    pub size_mb: i64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention { period_s: 3600, size_mb: 0 }
+    }
+}
+
+impl Retention {
+    /// The retention a database's options give (TDengine's defaults where they say nothing).
+    pub(crate) fn of(options: &super::catalog::DbOptions) -> Retention {
+        let get = |k: &str, d: i64| options.extra.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+        Retention { period_s: get("wal_retention_period", 3600), size_mb: get("wal_retention_size", 0) }
+    }
 }
 
 #[derive(Debug, Default)]
 struct VgroupLog {
     entries: Vec<WalEntry>,
     next: i64,
+    bytes: usize,
+}
+
+impl VgroupLog {
+    /// Drops the entries older than the retention period, then the oldest while the log is
+    /// larger than the retention size.
+    fn trim(&mut self, retention: Retention, now_ms: i64) {
+        let mut drop = 0;
+        if retention.period_s >= 0 {
+            let oldest = now_ms.saturating_sub(retention.period_s.saturating_mul(1000));
+            drop = self.entries.partition_point(|e| e.at_ms < oldest);
+        }
+        let mut bytes = self.bytes - self.entries[..drop].iter().map(|e| e.bytes).sum::<usize>();
+        if retention.size_mb > 0 {
+            let limit = (retention.size_mb as usize).saturating_mul(1 << 20);
+            while drop < self.entries.len() && bytes > limit {
+                bytes -= self.entries[drop].bytes;
+                drop += 1;
+            }
+        }
+        self.bytes = bytes;
+        self.entries.drain(..drop);
+    }
+}
+
+impl WalItem {
+    /// About what the entry would take in a vnode's WAL: the meta's JSON, or per table the rows'
+    /// key range (the rows themselves stay in the table, not here).
+    fn approximate_bytes(&self) -> usize {
+        match self {
+            WalItem::Meta { json, .. } => json.to_string().len(),
+            WalItem::Rows { tables, created } => {
+                tables.iter().map(|t| t.table.len() + 32).sum::<usize>() + created.iter().map(|c| c.to_string().len()).sum::<usize>()
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct WalEntry {
     pub version: i64,
     pub item: WalItem,
+    /// When it was written (epoch ms) and about how many bytes it takes, for retention.
+    at_ms: i64,
+    bytes: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -51,9 +114,19 @@ pub(crate) struct LoggedRows {
 }
 
 impl Wal {
-    pub(crate) fn new(vgroups: Vgroups) -> Wal {
+    pub(crate) fn new(vgroups: Vgroups, retention: Retention) -> Wal {
         let logs = vgroups.ids().iter().map(|_| VgroupLog::default()).collect();
-        Wal { vgroups, logs }
+        Wal { vgroups, logs, retention }
+    }
+
+    /// The database's retention changed (`ALTER DATABASE`).
+    pub(crate) fn set_retention(&mut self, retention: Retention) {
+        self.retention = retention;
+    }
+
+    /// The first version vgroup `vgroup` (an index) still keeps (a topic's `begin`).
+    pub fn begin(&self, vgroup: usize) -> i64 {
+        self.logs.get(vgroup).map_or(0, |l| l.entries.first().map_or(l.next, |e| e.version))
     }
 
     /// The database's vgroups.
@@ -74,10 +147,14 @@ impl Wal {
     }
 
     fn push(&mut self, vgroup: usize, item: WalItem) {
-        if let Some(log) = self.logs.get_mut(vgroup) {
-            log.entries.push(WalEntry { version: log.next, item });
-            log.next += 1;
-        }
+        let retention = self.retention;
+        let Some(log) = self.logs.get_mut(vgroup) else { return };
+        let at_ms = chrono::Utc::now().timestamp_millis();
+        let bytes = item.approximate_bytes();
+        log.entries.push(WalEntry { version: log.next, item, at_ms, bytes });
+        log.bytes += bytes;
+        log.next += 1;
+        log.trim(retention, at_ms);
     }
 
     /// A change to super table `stable` (or the database): logged in every vgroup.

@@ -384,10 +384,16 @@ impl TmqSession {
     }
 
     fn topic_end(&self, topic: &str, vgroup: i32) -> i64 {
+        self.topic_range(topic, vgroup).1
+    }
+
+    /// The first and one past the last offset of a topic's vgroup: what its log keeps (topics
+    /// `WITH META`), or 0 and its row count.
+    fn topic_range(&self, topic: &str, vgroup: i32) -> (i64, i64) {
         if self.shared.backend.topic_with_meta(topic) {
-            return self.shared.backend.topic_log_end(topic, vgroup).unwrap_or(0);
+            return self.shared.backend.topic_log_range(topic, vgroup).unwrap_or((0, 0));
         }
-        self.all_rows(topic, vgroup).map(|a| rows_in(&a)).unwrap_or(0)
+        (0, self.all_rows(topic, vgroup).map(|a| rows_in(&a)).unwrap_or(0))
     }
 
     /// Where a vgroup newly assigned to the consumer starts: its group's committed offset, else
@@ -502,6 +508,8 @@ impl TmqSession {
         let mut batch_meta = a.enable_batch_meta.as_deref() == Some("1");
         let mut auto_commit = a.auto_commit.as_deref().map(|v| v != "false").unwrap_or(true);
         let mut interval_ms = a.auto_commit_interval_ms.as_deref().and_then(|v| v.parse::<u64>().ok()).unwrap_or(5000);
+        // TDengine's default: a consumer that does not poll for 5 minutes is lost to its group
+        let mut max_poll_interval_ms: i64 = 300_000;
         if let Some(config) = &a.config {
             for (k, v) in config {
                 if !KNOWN_CONFIG_KEYS.contains(&k.as_str()) {
@@ -515,6 +523,7 @@ impl TmqSession {
                     "auto.commit.interval.ms" => interval_ms = v.parse().unwrap_or(interval_ms),
                     "msg.with.table.name" => with_table_names = v == "true",
                     "msg.enable.batchmeta" => batch_meta = v == "1" || v == "true",
+                    "max.poll.interval.ms" => max_poll_interval_ms = v.parse().unwrap_or(max_poll_interval_ms),
                     _ => {}
                 }
             }
@@ -546,6 +555,8 @@ impl TmqSession {
             ),
             up_time_ms: self.opened_ms,
             subscribe_time_ms: chrono::Utc::now().timestamp_millis(),
+            max_poll_interval_ms,
+            last_poll_ms: chrono::Utc::now().timestamp_millis(),
         });
         self.consumer = Some(Consumer {
             id,
@@ -571,7 +582,7 @@ impl TmqSession {
     /// One poll attempt: a message with the next rows of the first subscribed topic that has
     /// any, or `None`.
     fn try_poll(&mut self, req_id: u64, start: Instant) -> Option<Reply> {
-        self.consumer.as_ref()?;
+        self.shared.backend.tmq_polled(self.consumer.as_ref()?.id);
         let assigned = {
             self.rebalance();
             self.assigned()
@@ -680,7 +691,8 @@ impl TmqSession {
                     .filter(|(t, _)| *t == topic_arg)
                     .map(|(t, vgroup_id)| {
                         let offset = consumer.positions.get(&(t.clone(), vgroup_id)).map_or(0, |p| p.begin);
-                        Assignment { vgroup_id, offset, begin: 0, end: self.topic_end(&t, vgroup_id) }
+                        let (begin, end) = self.topic_range(&t, vgroup_id);
+                        Assignment { vgroup_id, offset, begin, end }
                     })
                     .collect();
                 ok(action, req_id, start, serde_json::json!({ "assignment": a }))

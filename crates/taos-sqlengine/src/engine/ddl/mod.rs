@@ -51,6 +51,13 @@ pub(crate) fn run_ddl(
         Statement::AlterDatabase { name, options } => {
             let db = cat.dbs.get_mut(&name).ok_or_else(db_not_exist)?;
             let (_, opts) = db_options(&options, db.options.clone())?;
+            if opts.extra.get("wal_retention_period").is_some_and(|p| p == "0")
+                && cat.topics.values().any(|t| t.db == name)
+            {
+                return Err(crate::engine::topic::retention_period_zero());
+            }
+            let db = cat.dbs.get_mut(&name).ok_or_else(db_not_exist)?;
+            db.wal.set_retention(crate::engine::wal::Retention::of(&opts));
             db.options = opts;
             Ok(())
         }

@@ -33,7 +33,9 @@ pub(crate) fn consumers(cat: &Catalog) -> ResultSet {
         ts("poll_time"),
     ];
     let mut rows = Vec::new();
+    let now = chrono::Utc::now().timestamp_millis();
     for c in cat.consumers.values() {
+        let status = if crate::engine::topic::is_lost(c, now) { "lost" } else { "ready" };
         for topic in &c.topics {
             rows.push(vec![
                 consumer_id(c.id),
@@ -41,7 +43,7 @@ pub(crate) fn consumers(cat: &Catalog) -> ResultSet {
                 str_col(&c.client_id),
                 str_col(&c.user),
                 str_col(FQDN),
-                str_col("ready"),
+                str_col(status),
                 str_col(topic),
                 Value::Timestamp(c.up_time_ms),
                 Value::Timestamp(c.subscribe_time_ms),

@@ -406,9 +406,12 @@ pub async fn vgid(req: Request<Incoming>, shared: Arc<Shared>, db: String) -> Re
     let Ok(names) = serde_json::from_slice::<Vec<String>>(&body) else {
         return error_response(StatusCode::BAD_REQUEST, code::ADAPTER_GENERIC, "unmarshal json error", start, gzip);
     };
-    // The vgroup the hash of each name puts it in (whether or not the table exists yet).
+    // The vgroup the hash of each name puts it in (whether or not the table exists yet); an
+    // unknown database is 904 with HTTP 200, as taosAdapter 3.3.7.5 answers.
     let backend = shared.backend.clone();
-    let ids: Vec<i32> = names.iter().map(|n| backend.table_vgroup(&db, n).unwrap_or(2)).collect();
+    let Some(ids) = names.iter().map(|n| backend.table_vgroup(&db, n)).collect::<Option<Vec<i32>>>() else {
+        return error_response(StatusCode::OK, 904, "Database not exist", start, gzip);
+    };
     let body = format!("{{\"code\":0,\"vgIDs\":{}}}", serde_json::to_string(&ids).unwrap_or_default());
     json_response(StatusCode::OK, body.into_bytes(), gzip)
 }

@@ -565,8 +565,8 @@ async fn drain_vgroups(c: &mut WsClient, next_req: &mut u64) -> Vec<(i64, i64)> 
 /// The INT values of the second column of a raw block (version 2 layout: 28-byte header, the
 /// schema, column lengths, then per column a null bitmap and the data).
 fn taos_testserver_block_values(block: &[u8]) -> Vec<i64> {
-    let rows = i32::from_le_bytes(block[12..16].try_into().unwrap()) as usize;
-    let cols = i32::from_le_bytes(block[16..20].try_into().unwrap()) as usize;
+    let rows = i32::from_le_bytes(block[8..12].try_into().unwrap()) as usize;
+    let cols = i32::from_le_bytes(block[12..16].try_into().unwrap()) as usize;
     let lengths = 28 + cols * 5;
     let len0 = i32::from_le_bytes(block[lengths..lengths + 4].try_into().unwrap()) as usize;
     let bitmap = rows.div_ceil(8);

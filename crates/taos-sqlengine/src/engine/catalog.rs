@@ -25,6 +25,17 @@ pub struct Catalog {
     pub next_vgroup_id: i32,
 }
 
+impl Catalog {
+    /// Adds a database with vgroups of its own (`options.vgroups` of them, fresh ids).
+    pub(crate) fn insert_database(&mut self, mut db: Database) {
+        let first = self.next_vgroup_id.max(super::vgroup::FIRST_ID);
+        let vgroups = super::vgroup::Vgroups::new(&db.name, first, db.options.vgroups);
+        self.next_vgroup_id = first + vgroups.ids().len() as i32;
+        db.wal = super::wal::Wal::new(vgroups, super::wal::Retention::of(&db.options));
+        self.dbs.insert(db.name.clone(), db);
+    }
+}
+
 /// A TMQ topic: its database, kind (`column` | `db` | `stable`), the statement text and source.
 #[derive(Debug, Clone)]
 pub struct Topic {

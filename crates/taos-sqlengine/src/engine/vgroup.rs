@@ -4,8 +4,6 @@
 //! last one up to its end. Checked on TDengine 3.3.7.5: 25 tables over 4 vgroups and 6 over 2
 //! land where `information_schema.ins_tables` says.
 
-use super::catalog::{Catalog, Database};
-
 /// The account every database belongs to (TDengine's `acctId`, part of a table's full name).
 const ACCOUNT: &str = "1";
 const SEED: u32 = 0x1234_5678;
@@ -47,17 +45,6 @@ impl Vgroups {
     /// The index of the vgroup with this id.
     pub fn index_of_id(&self, id: i32) -> Option<usize> {
         self.ids.iter().position(|&v| v == id)
-    }
-}
-
-impl Catalog {
-    /// Adds a database with vgroups of its own (`options.vgroups` of them, fresh ids).
-    pub(crate) fn insert_database(&mut self, mut db: Database) {
-        let first = self.next_vgroup_id.max(FIRST_ID);
-        let vgroups = Vgroups::new(&db.name, first, db.options.vgroups);
-        self.next_vgroup_id = first + vgroups.ids().len() as i32;
-        db.wal = super::wal::Wal::new(vgroups, super::wal::Retention::of(&db.options));
-        self.dbs.insert(db.name.clone(), db);
     }
 }
 

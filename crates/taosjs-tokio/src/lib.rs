@@ -15,7 +15,8 @@
 //! `ConnectConfig::connect_timeout` (default 10 s) bounds each endpoint's upgrade here and the
 //! login in the session. Dropping the future of a call cancels it through the conversation
 //! ([`Conversation::cancel`]): what its reply produces is freed on the server. On wasm32 the crate
-//! compiles but `connect` returns NotSupported (the WASM binding will drive the core from JS).
+//! compiles but `connect` returns NotSupported: there the JavaScript driver
+//! (`src/session-driver.ts`) moves the core's session through the binding's `session.rs`.
 //!
 //! REST (`http://`, `https://`) is [`RestClient`] (module `rest`): one HTTP request per statement,
 //! the request and the decoding of the answer from `taosjs_core::rest`. TLS for `wss://` and
@@ -247,12 +248,13 @@ impl Client {
         Client { handle: Arc::clone(&self.handle), server_version: Arc::clone(&self.server_version), timeout }
     }
 
-    /// WASM has no sockets here: there the JS `WebSocket` will drive `taosjs_core::Session`
-    /// (a later binding), so this build only keeps the API compiling.
+    /// WASM has no sockets here: the WebAssembly build drives `taosjs_core::Session` from
+    /// JavaScript (`taosjs-napi`'s `session.rs`, `src/session-driver.ts`), so this build only
+    /// keeps the API compiling.
     #[cfg(target_family = "wasm")]
     pub async fn connect(config: ConnectConfig) -> Result<Client, Error> {
         let _ = config;
-        Err(Error::not_supported("connections are not available in the WebAssembly build yet"))
+        Err(Error::not_supported("taosjs-tokio has no sockets on WebAssembly: the JavaScript driver connects there"))
     }
 
     /// The version the server reported when connecting.

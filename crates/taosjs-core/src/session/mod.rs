@@ -3,14 +3,14 @@
 //! [`Session::handle_frame`], moves time with [`Session::poll_timeout`] /
 //! [`Session::handle_timeout`], and reads completions from [`Session::poll_event`].
 //!
-//! This file owns what every request shares: call ids, request ids, the table of pending calls
-//! and the routing of replies to them (JSON replies by `(action, req_id)`, binary replies by
-//! `(action, req_id @ 26)`), cancellation, timers and disconnects. One file per conversation:
-//! [`connect`] (login, close and goodbye), [`query`] (queries and their open results), [`stmt2`]
-//! and [`stmt1`] (with the statement states they share in [`statement`], and [`describe`] for
-//! DECIMAL placeholders the server leaves undescribed), [`schemaless`]; time is [`timer`]. The
-//! machinery of calls that the TMQ consumer shares (ids, pending requests, deadlines, keepalive)
-//! is [`calls`].
+//! This file owns the session's state and the routing of replies to its calls (JSON replies by
+//! `(action, req_id)`, binary replies by `(action, req_id @ 26)`) and what a disconnect means
+//! for them; the call machinery itself (call and request ids, the table of pending calls,
+//! cancellation, deadlines, timers), which the TMQ consumer shares, is
+//! [`crate::conversation`]'s. One file per conversation: [`connect`] (login, close and
+//! goodbye), [`query`] (queries and their open results), [`stmt2`] and [`stmt1`] (with the
+//! statement states they share in [`statement`], and [`describe`] for DECIMAL placeholders the
+//! server leaves undescribed), [`schemaless`].
 
 pub(crate) mod connect;
 mod describe;

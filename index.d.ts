@@ -291,6 +291,11 @@ export declare class NativeTestServer {
   get listening(): boolean
   /** Delay added to every reply, in milliseconds (fractions allowed; 0 = none). */
   setLatency(ms: number): void
+  /**
+   * Results the server holds open for its clients (read and not freed yet), every
+   * connection's.
+   */
+  get openResults(): number
   /** The delay added to every reply, in milliseconds. */
   get latency(): number
   /** Ends every open connection without a close frame; resolves once they are gone. */

@@ -400,6 +400,7 @@ export interface NativeTestServer {
   readonly port: number
   readonly listening: boolean
   readonly latency: number
+  readonly openResults: number
   restart(): Promise<void>
   stop(): Promise<void>
   start(): Promise<void>

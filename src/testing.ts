@@ -143,6 +143,14 @@ export class TestServer implements AsyncDisposable {
     }
   }
 
+  /**
+   * Results the server holds open for its clients right now (queried, neither read to the end
+   * nor freed), over every connection: a test can check that its code frees what it opens.
+   */
+  get openResults(): number {
+    return this.native.openResults
+  }
+
   /** The delay added to every reply, in milliseconds (see {@link setLatency}). */
   get latency(): number {
     return this.native.latency

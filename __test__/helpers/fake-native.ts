@@ -595,6 +595,7 @@ export class FakeNative implements NativeModule {
       get latency() {
         return latency
       },
+      openResults: 0,
       setLatency(ms: number) {
         latency = ms
       },

@@ -25,4 +25,5 @@ mod shared;
 pub use config::{ServerConfig, SERVER_VERSION};
 pub use faults::Faults;
 pub use server::{start, start_with_backend, ServerHandle};
+pub use shared::OpenResults;
 pub use taos_sqlengine::{types, Engine, EngineConfig, SessionCtx, SqlBackend};

@@ -3,7 +3,7 @@
 use crate::auth::Users;
 use crate::config::ServerConfig;
 use crate::faults::Faults;
-use crate::shared::Shared;
+use crate::shared::{OpenResults, Shared};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -55,6 +55,12 @@ impl ServerHandle {
     /// test can inject them while another task holds the handle.
     pub fn faults(&self) -> &Arc<Faults> {
         &self.shared.faults
+    }
+
+    /// The count of results the server holds open for its clients (shareable, like
+    /// [`faults`](Self::faults)).
+    pub fn open_results(&self) -> &OpenResults {
+        &self.shared.open_results
     }
 
     /// Whether the server accepts connections (false after [`stop`](Self::stop)).
@@ -136,6 +142,7 @@ pub async fn start_with_backend(config: ServerConfig, backend: Arc<dyn SqlBacken
         tmq: Default::default(),
         faults: Arc::default(),
         next_conn_id: std::sync::atomic::AtomicU32::new(1),
+        open_results: OpenResults::default(),
     });
     let live = Arc::new(());
     let listening = listen(listener, shared.clone(), live.clone());

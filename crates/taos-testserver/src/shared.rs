@@ -2,7 +2,7 @@
 //! consumer groups' committed offsets and the faults it is told to inject. It outlives the
 //! listener: a restarted server serves the same data.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use taos_sqlengine::SqlBackend;
@@ -22,6 +22,35 @@ pub struct Shared {
     pub faults: Arc<Faults>,
     /// Ids of client connections (`perf_connections.conn_id`).
     pub next_conn_id: AtomicU32,
+    /// Results held open for clients, every connection's (see [`HeldResult`]).
+    pub open_results: OpenResults,
+}
+
+/// How many results the server holds open for its clients (read and not freed yet), over every
+/// connection: what a client forgets to free shows here until its connection closes.
+#[derive(Clone, Default)]
+pub struct OpenResults(Arc<AtomicUsize>);
+
+impl OpenResults {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts one result in [`OpenResults`] while it lives.
+pub struct HeldResult(Arc<AtomicUsize>);
+
+impl HeldResult {
+    pub fn new(shared: &Shared) -> HeldResult {
+        shared.open_results.0.fetch_add(1, Ordering::Relaxed);
+        HeldResult(Arc::clone(&shared.open_results.0))
+    }
+}
+
+impl Drop for HeldResult {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Who a password login is: a user of the server's configuration (a super user), or a user

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use napi_derive::napi;
-use taos_testserver::{Faults, ServerConfig, ServerHandle};
+use taos_testserver::{Faults, OpenResults, ServerConfig, ServerHandle};
 use taosjs_core::ErrorKind;
 use tokio::sync::Mutex;
 
@@ -32,6 +32,7 @@ pub struct NativeTestServer {
     handle: Arc<Mutex<Option<ServerHandle>>>,
     /// Held apart from the handle so latency and drops work while a restart is under way.
     faults: Arc<Faults>,
+    open_results: OpenResults,
     host: String,
     port: u32,
 }
@@ -91,6 +92,7 @@ pub async fn start_test_server(options: Option<NativeTestServerOptions>) -> napi
             host: addr.ip().to_string(),
             port: u32::from(addr.port()),
             faults: handle.faults().clone(),
+            open_results: handle.open_results().clone(),
             handle: Arc::new(Mutex::new(Some(handle))),
         })
     })
@@ -171,6 +173,13 @@ impl NativeTestServer {
         }
         self.faults.set_latency(Duration::from_secs_f64(ms / 1000.0));
         Ok(())
+    }
+
+    /// Results the server holds open for its clients (read and not freed yet), every
+    /// connection's.
+    #[napi(getter)]
+    pub fn open_results(&self) -> u32 {
+        u32::try_from(self.open_results.count()).unwrap_or(u32::MAX)
     }
 
     /// The delay added to every reply, in milliseconds.

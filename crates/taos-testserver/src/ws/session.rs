@@ -31,6 +31,8 @@ pub(super) struct OpenResult {
     pub(super) stream: Option<RowStream>,
     /// Block prepared by the last JSON `fetch`, served by `fetch_block`.
     pub(super) fetched_block: Option<Vec<u8>>,
+    /// Counted in the server's open results while held.
+    pub(super) _held: crate::shared::HeldResult,
 }
 
 /// A prepared statement of this connection (stmt2, or stmt v1 when `v1`).
@@ -154,7 +156,7 @@ impl Session {
     pub(super) fn open_result(&mut self, rs: ResultSet) -> u64 {
         let id = self.next_result_id;
         self.next_result_id += 1;
-        self.results.insert(id, OpenResult { rs, next_row: 0, stream: None, fetched_block: None });
+        self.results.insert(id, OpenResult { rs, next_row: 0, stream: None, fetched_block: None, _held: crate::shared::HeldResult::new(&self.shared) });
         id
     }
 
@@ -163,7 +165,7 @@ impl Session {
         let id = self.next_result_id;
         self.next_result_id += 1;
         let rs = ResultSet { fields: stream.fields.clone(), precision: stream.precision, columns: vec![] };
-        self.results.insert(id, OpenResult { rs, next_row: 0, stream: Some(stream), fetched_block: None });
+        self.results.insert(id, OpenResult { rs, next_row: 0, stream: Some(stream), fetched_block: None, _held: crate::shared::HeldResult::new(&self.shared) });
         id
     }
 

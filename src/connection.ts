@@ -174,7 +174,8 @@ export interface ConnectionEvents {
 export class Connection extends EventEmitter<ConnectionEvents> implements AsyncDisposable, StatementHost {
   private closed = false
   private closeEmitted = false
-  private readonly open = new Set<RowStream>()
+  /** Results with rows on the server, held weakly: one nobody can reach is freed (unreachable.ts). */
+  private readonly open = new Set<WeakRef<RowStream>>()
   private readonly resultOptions: ResultOptions
   /** The connection's timezone (for Arrow timestamps). */
   private readonly timezone: string | undefined
@@ -357,7 +358,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    for (const stream of [...this.open]) stream.closeBecauseConnectionClosed()
+    for (const stream of [...this.open]) stream.deref()?.closeBecauseConnectionClosed()
     this.open.clear()
     await callNative(() => this.native.close())
     this.emitClose(undefined)
@@ -429,10 +430,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
    * `limits` (the statement's) also govern reading its rows.
    */
   private openStream(native: NativeResult, options: ResultOptions, onClose?: () => void, limits: CallLimits = CallLimits.NONE): RowStream {
+    // What the stream's onClose holds must not hold the stream (it also runs when it is collected).
+    const tracked: { ref?: WeakRef<RowStream> } = {}
     let stream: RowStream
     try {
-      stream = new RowStream(native, options, (s) => {
-        this.open.delete(s)
+      stream = new RowStream(native, options, () => {
+        if (tracked.ref !== undefined) this.open.delete(tracked.ref)
         onClose?.()
       }, limits)
     } catch (err) {
@@ -442,7 +445,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
       throw err
     }
     if (this.closed) stream.closeBecauseConnectionClosed()
-    else if (stream.hasRows) this.open.add(stream)
+    else if (stream.hasRows) this.open.add((tracked.ref = new WeakRef(stream)))
     return stream
   }
 

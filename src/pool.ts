@@ -201,8 +201,6 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   private drained: (() => void) | undefined
   /** Connections being closed; end() waits for them. */
   private readonly closing = new Set<Promise<void>>()
-  /** Returns the lease of a `pool.query` result that was dropped unread. */
-  private readonly unreadResults = new FinalizationRegistry<PoolLease>((lease) => lease.releaseIfHeld())
 
   /** @internal */
   constructor(
@@ -264,12 +262,8 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       lease.release()
       throw err
     }
-    const token = {}
-    this.unreadResults.register(result, lease, token)
-    result.whenDetached(() => {
-      this.unreadResults.unregister(token)
-      lease.releaseIfHeld()
-    })
+    // Also when the result is garbage-collected unread: its stream is freed then (unreachable.ts).
+    result.whenDetached(() => lease.releaseIfHeld())
     return result
   }
 

@@ -6,6 +6,7 @@ import { AbortError, callNative, InterfaceError, ResultError } from './errors.js
 import { firstBatch, nextBatch, type NativeBatch, type NativeBlock, type NativeResult } from './native.js'
 import { rowReader, type RowReader } from './rows.js'
 import { toTaosField, type Precision, type ResultOptions, type RowMode, type TaosField } from './types.js'
+import { forget, freeWhenUnreachable } from './unreachable.js'
 import { columnReader, type ColumnReader } from './values.js'
 
 export type { ColumnBlock, ResultColumn } from './columns.js'
@@ -73,17 +74,21 @@ export class RowStream implements Closable {
   private reading: CallLimits
   /** Rows handed out so far. */
   rowsRead = 0
-  /** Callbacks of {@link RowStream.whenDetached}, run once. */
-  private detachedCallbacks: Array<() => void> | null = []
+  /** What must stay reachable while the stream is (a statement whose result this is). */
+  owner: object | undefined
+  /** Callbacks of {@link RowStream.whenDetached}, run once (also when the stream is collected). */
+  private readonly detachedCallbacks: Array<() => void> = []
+  private isDetached = false
 
   /**
    * @param native - the result's native object; its description and first blocks are read now
+   * @param onClose - runs once when the stream is closed, finished, or collected unclosed
    * @param limits - the statement's: they govern every block fetch too
    */
   constructor(
     private readonly native: NativeResult,
     options: ResultOptions,
-    private readonly onClose: (stream: RowStream) => void,
+    private readonly onClose: () => void,
     private readonly limits: CallLimits = CallLimits.NONE,
   ) {
     this.reading = limits
@@ -99,6 +104,8 @@ export class RowStream implements Closable {
     this.queue = first.provisional === true ? [] : first.blocks
     if (first.provisional === true) this.provisional = first.blocks
     this.exhausted = first.finished || !info.hasRows
+    // Rows left on the server: freed there if this stream is dropped unclosed (see unreachable.ts).
+    if (!this.exhausted) freeWhenUnreachable(this, freeUnreachable(native, onClose, this.detachedCallbacks))
   }
 
   get isClosed(): boolean {
@@ -111,15 +118,14 @@ export class RowStream implements Closable {
    * afterwards. (A pool returns the connection of `pool.query` then.)
    */
   whenDetached(done: () => void): void {
-    if (this.detachedCallbacks === null || this.exhausted || this.closed) done()
+    if (this.isDetached || this.exhausted || this.closed) done()
     else this.detachedCallbacks.push(done)
   }
 
   private detached(): void {
-    const callbacks = this.detachedCallbacks
-    if (callbacks === null) return
-    this.detachedCallbacks = null
-    for (const done of callbacks) done()
+    if (this.isDetached) return
+    this.isDetached = true
+    for (const done of this.detachedCallbacks.splice(0)) done()
   }
 
   /** What `JSON.stringify` shows: the description, not the blocks held. */
@@ -357,7 +363,8 @@ export class RowStream implements Closable {
     this.queue.length = 0
     this.provisional = null
     this.request = null // an answer still on its way is ignored (and cannot reject unhandled)
-    this.onClose(this)
+    forget(this)
+    this.onClose()
     this.detached()
   }
 
@@ -388,6 +395,18 @@ export class RowStream implements Closable {
     if (this.closed) return
     if (this.hasUnread()) this.closedReason = 'the connection is closed'
     this.release()
+  }
+}
+
+/**
+ * What freeing a stream that was garbage-collected unclosed does: what {@link RowStream.close}
+ * does, from values the stream held (never the stream itself, see unreachable.ts).
+ */
+function freeUnreachable(native: NativeResult, onClose: () => void, detachedCallbacks: Array<() => void>): () => void {
+  return () => {
+    native.close()
+    onClose()
+    for (const done of detachedCallbacks.splice(0)) done()
   }
 }
 
@@ -444,6 +463,14 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
   /** See {@link RowStream.whenDetached}. @internal */
   whenDetached(done: () => void): void {
     this.stream.whenDetached(done)
+  }
+
+  /**
+   * Keeps `owner` (the statement whose result this is) reachable while the rows are: collecting
+   * the statement would close it under its result. @internal
+   */
+  keepReachable(owner: object): void {
+    this.stream.owner = owner
   }
 
   /**

@@ -11,6 +11,7 @@ import { ProgrammingError, StatementError } from './errors.js'
 import type { NativeBindColumn, NativeBindTable, NativeResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
 import type { TaosResult } from './result.js'
 import type { ResultOptions } from './types.js'
+import { forget, freeWhenUnreachable } from './unreachable.js'
 
 /** Options of {@link Connection.statement2} (Python's `TaosStmt2Option`). */
 export interface TaosStmt2Option {
@@ -107,6 +108,21 @@ export function queryParams(params: readonly unknown[]): NativeBindTable {
   return { tags: [], columns: params.map((v, i) => toParamColumn([v], { table: '', role: 'parameter', name: `#${i + 1}` })) }
 }
 
+/** Closes a statement that was garbage-collected unclosed (see unreachable.ts); holds only `native`. */
+function closeUnreachable(native: NativeStmt2 | NativeStmt): () => void {
+  return () => void native.close(null, null).catch(() => undefined)
+}
+
+/**
+ * The `onClose` of a statement's result. It also runs when the result is collected
+ * (unreachable.ts), so it holds the statement (which holds the result) only weakly, and is made
+ * here, apart: a closure made inside a method would share that method's context, `this` included.
+ */
+function whenResultCloses(statement: Stmt2, token: object): () => void {
+  const weak = new WeakRef(statement)
+  return () => weak.deref()?.resultClosed(token)
+}
+
 /**
  * A stmt2 prepared statement (TDengine ≥ 3.3.5 / taosAdapter stmt2). Create with
  * {@link Connection.statement2}.
@@ -122,12 +138,15 @@ export class Stmt2 implements AsyncDisposable {
   private prepared: { isInsert: boolean; fields: NativeStmtField[] } | null = null
   private closed = false
   private openResult: TaosResult<unknown> | null = null
+  private openResultToken: object | null = null
 
   /** @internal */
   constructor(
     private readonly native: NativeStmt2,
     private readonly host: StatementHost,
-  ) {}
+  ) {
+    freeWhenUnreachable(this, closeUnreachable(native))
+  }
 
   /** The placeholders of the prepared insert (empty for queries and before `prepare`). */
   get fields(): StmtField[] {
@@ -205,17 +224,26 @@ export class Stmt2 implements AsyncDisposable {
     this.requirePrepared()
     const limits = CallLimits.of(options)
     const native = await limits.run(this.host.newAbort, (ms, abort) => this.native.result(ms, abort), (late) => late.close())
-    const result = this.host.openResult<Row>(native, options, () => {
-      if (this.openResult === result) this.openResult = null
-    }, limits)
+    const token = {}
+    const result = this.host.openResult<Row>(native, options, whenResultCloses(this, token), limits)
+    result.keepReachable(this)
     this.openResult = result as TaosResult<unknown>
+    this.openResultToken = token
     return result
+  }
+
+  /** The result opened with `token` was closed (or collected). @internal */
+  resultClosed(token: object): void {
+    if (this.openResultToken !== token) return
+    this.openResult = null
+    this.openResultToken = null
   }
 
   /** Closes the statement on the server (and its open result). Safe to call twice; settles within the connection's bounds. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    forget(this)
     await this.openResult?.close()
     // A closed connection took its statements with it.
     if (this.host.isClosed) return
@@ -267,7 +295,9 @@ export class Stmt implements AsyncDisposable {
   constructor(
     private readonly native: NativeStmt,
     private readonly host: StatementHost,
-  ) {}
+  ) {
+    freeWhenUnreachable(this, closeUnreachable(native))
+  }
 
   /** Rows written by the last {@link Stmt.execute}. */
   get affectedRows(): number {
@@ -345,13 +375,16 @@ export class Stmt implements AsyncDisposable {
     this.requirePrepared()
     const limits = CallLimits.of(options)
     const native = await limits.run(this.host.newAbort, (ms, abort) => this.native.useResult(ms, abort), (late) => late.close())
-    return this.host.openResult<Row>(native, options, undefined, limits)
+    const result = this.host.openResult<Row>(native, options, undefined, limits)
+    result.keepReachable(this)
+    return result
   }
 
   /** Closes the statement on the server. Safe to call twice; settles within the connection's bounds. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    forget(this)
     if (this.host.isClosed) return
     await CallLimits.NONE.run(this.host.newAbort, (ms, abort) => this.native.close(ms, abort))
   }

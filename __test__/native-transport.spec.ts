@@ -9,7 +9,7 @@
  */
 import test from 'ava'
 import type * as Arrow from 'apache-arrow'
-import { connect, Consumer, NotSupportedError, QueryError, SmlPrecision, SmlProtocol, StatementError, type Connection } from '../src/index.js'
+import { connect, Consumer, NotSupportedError, OperationalError, QueryError, SmlPrecision, SmlProtocol, StatementError, TimeoutError, type Connection } from '../src/index.js'
 import { dbName } from './helpers/server.js'
 import { EVERY_TYPE_COLUMNS, EVERY_TYPE_ROWS } from './helpers/every-type.js'
 
@@ -187,4 +187,26 @@ it('a taos:// consumer reads what was written over ws://, commits each message a
   t.is(committed, await c.position(topic, a!.vgroupId))
   await c.close()
   t.true(c.isClosed)
+})
+
+// A query of information_schema.ins_columns takes tens of ms in taosd: longer than these bounds.
+const SLOW = 'select count(*) from information_schema.ins_columns'
+
+it('taos:// calls are bounded by timeoutMs and requestTimeoutMs as ws:// calls are, and the connection stays usable', async (t) => {
+  const native = await connect(nativeDsn)
+  t.teardown(() => native.close())
+  const e = await t.throwsAsync(native.query(SLOW, { timeoutMs: 2 }), { instanceOf: TimeoutError, message: /within 2 ms/ })
+  t.true(e instanceof OperationalError)
+  t.is(e!.name, 'TimeoutError')
+  t.deepEqual(await (await native.query('select 1')).toArray(), [[1n]], 'usable after a timeout')
+  t.is((await (await native.query(SLOW, { timeoutMs: 60_000 })).toArray()).length, 1, 'a generous bound lets it finish')
+
+  const bounded = await connect(nativeDsn, { requestTimeoutMs: 2 })
+  t.teardown(() => bounded.close())
+  await t.throwsAsync(bounded.query(SLOW), { instanceOf: TimeoutError, message: /within 2 ms/ })
+  t.deepEqual(await (await bounded.query('select 1', { timeoutMs: 30_000 })).toArray(), [[1n]], 'a call’s own timeoutMs overrides the default')
+  const stmt = await native.statement2(`${SLOW} where table_name <> ?`)
+  await stmt.bindParams(['none'])
+  await t.throwsAsync(stmt.execute({ timeoutMs: 2 }), { instanceOf: TimeoutError, message: /within 2 ms/ }, 'statements too')
+  await stmt.close()
 })

@@ -15,6 +15,7 @@ use taosjs_native::NativeConsumer as LibConsumer;
 use taosjs_tokio::Consumer;
 
 use crate::abort::Bounded;
+use crate::transport::library_call;
 
 #[derive(Clone)]
 pub(crate) enum ConsumerBackend {
@@ -74,14 +75,14 @@ impl ConsumerBackend {
     pub async fn subscribe(&self, topics: Vec<String>) -> Result<(), Error> {
         match self {
             ConsumerBackend::Ws(c) => c.subscribe(topics).await,
-            ConsumerBackend::Library { consumer, timeout, .. } => bounded(*timeout, consumer.subscribe(&topics)).await,
+            ConsumerBackend::Library { consumer, timeout, .. } => library_call(*timeout, consumer.subscribe(&topics)).await,
         }
     }
 
     pub async fn unsubscribe(&self) -> Result<(), Error> {
         match self {
             ConsumerBackend::Ws(c) => c.unsubscribe().await,
-            ConsumerBackend::Library { consumer, timeout, .. } => bounded(*timeout, consumer.unsubscribe()).await,
+            ConsumerBackend::Library { consumer, timeout, .. } => library_call(*timeout, consumer.unsubscribe()).await,
         }
     }
 
@@ -90,7 +91,7 @@ impl ConsumerBackend {
         match self {
             ConsumerBackend::Ws(c) => c.poll(wait).await,
             ConsumerBackend::Library { consumer, timeout, .. } => {
-                let message = bounded(wait + *timeout, consumer.poll(wait)).await?;
+                let message = library_call(wait + *timeout, consumer.poll(wait)).await?;
                 message.map(|m| from_library(m).map(Box::new)).transpose()
             }
         }
@@ -99,7 +100,7 @@ impl ConsumerBackend {
     pub async fn commit(&self) -> Result<(), Error> {
         match self {
             ConsumerBackend::Ws(c) => c.commit().await,
-            ConsumerBackend::Library { consumer, timeout, .. } => bounded(*timeout, consumer.commit()).await,
+            ConsumerBackend::Library { consumer, timeout, .. } => library_call(*timeout, consumer.commit()).await,
         }
     }
 
@@ -120,7 +121,7 @@ impl ConsumerBackend {
         match self {
             ConsumerBackend::Ws(c) => c.commit_offsets(offsets).await,
             ConsumerBackend::Library { consumer, timeout, .. } => {
-                bounded(*timeout, async {
+                library_call(*timeout, async {
                     for (topic, vgroup_id, offset) in &offsets {
                         consumer.commit_offset(topic, *vgroup_id, *offset).await?;
                     }
@@ -134,7 +135,7 @@ impl ConsumerBackend {
     pub async fn seek(&self, topic: String, vgroup_id: i32, offset: i64) -> Result<(), Error> {
         match self {
             ConsumerBackend::Ws(c) => c.seek(topic, vgroup_id, offset).await,
-            ConsumerBackend::Library { consumer, timeout, .. } => bounded(*timeout, consumer.seek(&topic, vgroup_id, offset)).await,
+            ConsumerBackend::Library { consumer, timeout, .. } => library_call(*timeout, consumer.seek(&topic, vgroup_id, offset)).await,
         }
     }
 
@@ -145,7 +146,7 @@ impl ConsumerBackend {
             ConsumerBackend::Ws(c) => c.seek_to_edge(partitions, to_end).await,
             ConsumerBackend::Library { consumer, timeout, .. } => {
                 let assigned = self.assignment(None).await?;
-                bounded(*timeout, async {
+                library_call(*timeout, async {
                     for a in &assigned {
                         let wanted = partitions.as_ref().is_none_or(|p| p.iter().any(|(t, v)| *t == a.topic && *v == a.vgroup_id));
                         if wanted {
@@ -164,7 +165,7 @@ impl ConsumerBackend {
         match self {
             ConsumerBackend::Ws(c) => c.assignment(topic).await,
             ConsumerBackend::Library { consumer, timeout, .. } => {
-                bounded(*timeout, async {
+                library_call(*timeout, async {
                     let topics = match topic {
                         Some(t) => vec![t],
                         None => consumer.subscription().await?,
@@ -188,7 +189,7 @@ impl ConsumerBackend {
         match self {
             ConsumerBackend::Ws(c) => c.committed(partitions).await,
             ConsumerBackend::Library { consumer, timeout, .. } => {
-                bounded(*timeout, each_offset(&partitions, |t, v| consumer.committed(t, v))).await
+                library_call(*timeout, each_offset(&partitions, |t, v| consumer.committed(t, v))).await
             }
         }
     }
@@ -198,7 +199,7 @@ impl ConsumerBackend {
         match self {
             ConsumerBackend::Ws(c) => c.position(partitions).await,
             ConsumerBackend::Library { consumer, timeout, .. } => {
-                bounded(*timeout, each_offset(&partitions, |t, v| consumer.position(t, v))).await
+                library_call(*timeout, each_offset(&partitions, |t, v| consumer.position(t, v))).await
             }
         }
     }
@@ -206,7 +207,7 @@ impl ConsumerBackend {
     pub async fn list_topics(&self) -> Result<Vec<String>, Error> {
         match self {
             ConsumerBackend::Ws(c) => c.list_topics().await,
-            ConsumerBackend::Library { consumer, timeout, .. } => bounded(*timeout, consumer.subscription()).await,
+            ConsumerBackend::Library { consumer, timeout, .. } => library_call(*timeout, consumer.subscription()).await,
         }
     }
 
@@ -221,13 +222,6 @@ impl ConsumerBackend {
     }
 }
 
-/// `call` within `limit`, else a Tmq timeout.
-async fn bounded<T>(limit: Duration, call: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-    match tokio::time::timeout(limit, call).await {
-        Ok(outcome) => outcome,
-        Err(_) => Err(Error::timeout(format!("the client library's consumer did not answer within {} ms", limit.as_millis()))),
-    }
-}
 
 /// One offset per partition; the library answers a negative code where there is none.
 async fn each_offset<'a, F, Fut>(partitions: &'a [(String, i32)], get: F) -> Result<Vec<Option<i64>>, Error>

@@ -4,7 +4,8 @@
 //! TDengine's client library (`taos://`: `taosjs_native::NativeClient`, loaded only when such a
 //! DSN is used). The napi classes above are transport-blind: results, binds and errors are the
 //! core's types whichever arm (`QueryInfo`, `DecodedBlock`, `BindTable`, `Error`), so nothing is
-//! decided twice here — each arm only forwards. What a transport lacks (REST: statements,
+//! decided twice here — each arm only forwards (libtaos's calls within their deadline, see
+//! [`Deadline`]). What a transport lacks (REST: statements,
 //! schemaless) is a NotSupported error naming the DSN that has it.
 
 use std::collections::VecDeque;
@@ -29,7 +30,7 @@ pub(crate) enum Transport {
     /// `ws://`, `wss://`: one WebSocket session, every feature.
     Ws(Client),
     /// `taos://`: libtaos, every feature the library has.
-    Native(NativeClient),
+    Native(Deadline<NativeClient>),
     /// `http://`, `https://`: one HTTP request per statement; SQL only.
     Rest(RestClient),
 }
@@ -47,7 +48,8 @@ pub(crate) enum Rows {
     /// taken. `finished`: a batch said so, and the session forgot the result then (nothing to
     /// release, nothing more to fetch).
     Ws { client: Client, result_id: u64, released: AtomicBool, first: Mutex<Option<BlockBatch>>, finished: AtomicBool },
-    Native(Arc<ResultSet>),
+    /// With the connection's `requestTimeoutMs`, for fetches that name no deadline.
+    Native(Arc<ResultSet>, Duration),
     /// Already decoded, handed out in order: a REST answer's blocks, or a block of a polled TMQ
     /// message.
     Decoded(Mutex<VecDeque<DecodedBlock>>),
@@ -55,16 +57,81 @@ pub(crate) enum Rows {
 
 pub(crate) enum Stmt2 {
     Ws { client: Client, stmt_id: u64 },
-    Native(Arc<LibStmt2>),
+    Native(Deadline<Arc<LibStmt2>>),
 }
 
 pub(crate) enum Stmt {
     Ws { client: Client, stmt_id: u64 },
-    Native(Arc<LibStmt>),
+    Native(Deadline<Arc<LibStmt>>),
 }
 
-fn native_rows(outcome: taosjs_native::QueryOutcome) -> (QueryInfo, Rows) {
-    let rows = outcome.rows.map_or(Rows::None, |r| Rows::Native(Arc::new(r)));
+/// A libtaos object and the deadline its calls run under. libtaos has no session to keep one
+/// (WebSocket's is the session's, REST's the request's), so a native call is bounded here: one
+/// that runs out is a TimeoutError and is dropped as an aborted call is — the library finishes
+/// it, and what it produced (a result, a fetched block) is released.
+#[derive(Clone)]
+pub(crate) struct Deadline<T> {
+    lib: T,
+    /// This call's limit.
+    limit: Duration,
+    /// The connection's `requestTimeoutMs`, for calls that name none.
+    default: Duration,
+}
+
+impl<T: Clone> Deadline<T> {
+    fn new(lib: T, default: Duration) -> Deadline<T> {
+        Deadline { lib, limit: default, default }
+    }
+
+    fn within(&self, timeout: Option<Duration>) -> Deadline<T> {
+        Deadline { lib: self.lib.clone(), limit: timeout.unwrap_or(self.default), default: self.default }
+    }
+
+    /// Something this call made (a statement), under the connection's default.
+    fn made<U>(&self, lib: U) -> Deadline<U> {
+        Deadline { lib, limit: self.default, default: self.default }
+    }
+
+    async fn run<R>(&self, call: impl std::future::Future<Output = Result<R, Error>>) -> Result<R, Error> {
+        library_call(self.limit, call).await
+    }
+}
+
+/// A native statement's close waits for a call still running on it (one that timed out goes on
+/// in the library): the wait is bounded, the close is not given up.
+pub(crate) trait CloseLater: Clone + Send + Sync + 'static {
+    fn close_now(self) -> impl std::future::Future<Output = ()> + Send;
+}
+
+impl CloseLater for Arc<LibStmt2> {
+    async fn close_now(self) {
+        self.close().await
+    }
+}
+
+impl CloseLater for Arc<LibStmt> {
+    async fn close_now(self) {
+        self.close().await
+    }
+}
+
+impl<T: CloseLater> Deadline<T> {
+    async fn close_in_background(&self) -> Result<(), Error> {
+        let closing = napi::bindgen_prelude::spawn(self.lib.clone().close_now());
+        self.run(async { closing.await.map_err(|_| Error::internal("closing a native statement failed")) }).await
+    }
+}
+
+/// A call into the TDengine client library within `limit`, else a TimeoutError.
+pub(crate) async fn library_call<R>(limit: Duration, call: impl std::future::Future<Output = Result<R, Error>>) -> Result<R, Error> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Error::timeout(format!("the TDengine client library did not answer within {} ms", limit.as_millis()))),
+    }
+}
+
+fn native_rows(outcome: taosjs_native::QueryOutcome, default: Duration) -> (QueryInfo, Rows) {
+    let rows = outcome.rows.map_or(Rows::None, |r| Rows::Native(Arc::new(r), default));
     (outcome.info, rows)
 }
 
@@ -87,12 +154,11 @@ fn rest_rows(answer: RestAnswer) -> (QueryInfo, Rows) {
 
 impl Bounded for Transport {
     /// The same transport whose calls carry `timeout` as their deadline (`None`: the
-    /// connection's `requestTimeoutMs`). The native library has no per-call deadlines: its calls
-    /// are bounded by the library (an abort still gives up on them).
+    /// connection's `requestTimeoutMs`), whichever the transport.
     fn within(&self, timeout: Option<Duration>) -> Transport {
         match self {
             Transport::Ws(c) => Transport::Ws(c.with_timeout(timeout)),
-            Transport::Native(c) => Transport::Native(c.clone()),
+            Transport::Native(c) => Transport::Native(c.within(timeout)),
             Transport::Rest(c) => Transport::Rest(c.with_timeout(timeout)),
         }
     }
@@ -104,7 +170,10 @@ impl Transport {
     /// is a WebSocket.
     pub async fn connect(config: ConnectConfig) -> Result<Transport, Error> {
         match config.scheme {
-            Scheme::Native => NativeClient::connect(&config).await.map(Transport::Native),
+            Scheme::Native => {
+                let client = NativeClient::connect(&config).await?;
+                Ok(Transport::Native(Deadline::new(client, config.request_timeout)))
+            }
             Scheme::Http | Scheme::Https => RestClient::connect(&config).await.map(Transport::Rest),
             Scheme::Ws | Scheme::Wss => Client::connect(config).await.map(Transport::Ws),
         }
@@ -132,7 +201,7 @@ impl Transport {
     pub fn server_version(&self) -> String {
         match self {
             Transport::Ws(c) => c.server_version(),
-            Transport::Native(c) => c.server_version(),
+            Transport::Native(c) => c.lib.server_version(),
             Transport::Rest(c) => c.server_version(),
         }
     }
@@ -140,7 +209,7 @@ impl Transport {
     pub fn is_closed(&self) -> bool {
         match self {
             Transport::Ws(c) => c.is_closed(),
-            Transport::Native(c) => c.is_closed(),
+            Transport::Native(c) => c.lib.is_closed(),
             Transport::Rest(c) => c.is_closed(),
         }
     }
@@ -148,7 +217,7 @@ impl Transport {
     pub async fn close(&self) {
         match self {
             Transport::Ws(c) => c.close().await,
-            Transport::Native(c) => c.close().await,
+            Transport::Native(c) => c.lib.close().await,
             Transport::Rest(c) => c.close(),
         }
     }
@@ -159,7 +228,7 @@ impl Transport {
                 let (info, first) = c.query_rows(sql, req_id, BATCH_BLOCKS).await?;
                 Ok(ws_rows(c, info, first))
             }
-            Transport::Native(c) => Ok(native_rows(c.query(sql, req_id).await?)),
+            Transport::Native(c) => Ok(native_rows(c.run(c.lib.query(sql, req_id)).await?, c.default)),
             Transport::Rest(c) => Ok(rest_rows(c.sql(sql, req_id).await?)),
         }
     }
@@ -167,7 +236,7 @@ impl Transport {
     pub async fn stmt2_init(&self, options: Stmt2InitOptions) -> Result<Stmt2, Error> {
         match self {
             Transport::Ws(c) => Ok(Stmt2::Ws { client: c.clone(), stmt_id: c.stmt2_init(options).await? }),
-            Transport::Native(c) => Ok(Stmt2::Native(Arc::new(c.stmt2_init(options).await?))),
+            Transport::Native(c) => Ok(Stmt2::Native(c.made(Arc::new(c.run(c.lib.stmt2_init(options)).await?)))),
             Transport::Rest(c) => Err(c.lacks("stmt2 (prepared statements and parameters)")),
         }
     }
@@ -175,7 +244,7 @@ impl Transport {
     pub async fn stmt_init(&self) -> Result<Stmt, Error> {
         match self {
             Transport::Ws(c) => Ok(Stmt::Ws { client: c.clone(), stmt_id: c.stmt_init().await? }),
-            Transport::Native(c) => Ok(Stmt::Native(Arc::new(c.stmt_init().await?))),
+            Transport::Native(c) => Ok(Stmt::Native(c.made(Arc::new(c.run(c.lib.stmt_init()).await?)))),
             Transport::Rest(c) => Err(c.lacks("stmt (prepared statements)")),
         }
     }
@@ -186,7 +255,7 @@ impl Transport {
                 let SchemalessRequest { lines, protocol, precision, ttl, req_id, table_name_key } = request;
                 c.schemaless_insert(lines, protocol, precision, ttl, req_id, table_name_key).await
             }
-            Transport::Native(c) => c.schemaless_insert(request).await,
+            Transport::Native(c) => c.run(c.lib.schemaless_insert(request)).await,
             Transport::Rest(c) => Err(c.lacks("schemaless writing")),
         }
     }
@@ -236,7 +305,15 @@ impl Rows {
         let fetched = match self {
             Rows::None => return Ok(None),
             Rows::Ws { client, result_id, .. } => client.with_timeout(timeout).fetch_block(*result_id).await?,
-            Rows::Native(r) => r.fetch_block().await?,
+            Rows::Native(r, default) => {
+                let fetched = library_call(timeout.unwrap_or(*default), r.fetch_block()).await;
+                if fetched.is_err() {
+                    // Timed out or failed: its rows can no longer be read in order (a block
+                    // libtaos reads after the deadline is lost), so the result is released.
+                    self.close();
+                }
+                fetched?
+            }
             Rows::Decoded(blocks) => return Ok(blocks.lock().unwrap_or_else(|p| p.into_inner()).pop_front()),
         };
         fetched.map(|block| block.decode()).transpose()
@@ -254,7 +331,7 @@ impl Rows {
                 self.saw(&batch);
                 Batch::decode(batch)
             }
-            Rows::Native(_) => {
+            Rows::Native(..) => {
                 let mut blocks = Vec::new();
                 while blocks.len() < BATCH_BLOCKS {
                     match self.fetch_block(timeout).await? {
@@ -277,7 +354,7 @@ impl Rows {
                 Some(batch) => Batch::decode(batch)?,
                 None => Batch::default(),
             },
-            Rows::Native(_) => Batch::default(),
+            Rows::Native(..) => Batch::default(),
         })
     }
 
@@ -288,7 +365,7 @@ impl Rows {
             Rows::None => {}
             Rows::Ws { .. } => self.release(),
             Rows::Decoded(blocks) => blocks.lock().unwrap_or_else(|p| p.into_inner()).clear(),
-            Rows::Native(r) => {
+            Rows::Native(r, _) => {
                 let r = Arc::clone(r);
                 napi::bindgen_prelude::spawn(async move { r.close().await });
             }
@@ -301,7 +378,7 @@ impl Bounded for Stmt2 {
     fn within(&self, timeout: Option<Duration>) -> Stmt2 {
         match self {
             Stmt2::Ws { client, stmt_id } => Stmt2::Ws { client: client.with_timeout(timeout), stmt_id: *stmt_id },
-            Stmt2::Native(s) => Stmt2::Native(Arc::clone(s)),
+            Stmt2::Native(s) => Stmt2::Native(s.within(timeout)),
         }
     }
 }
@@ -310,38 +387,35 @@ impl Stmt2 {
     pub async fn prepare(&self, sql: &str) -> Result<Stmt2Prepared, Error> {
         match self {
             Stmt2::Ws { client, stmt_id } => client.stmt2_prepare(*stmt_id, sql).await,
-            Stmt2::Native(s) => s.prepare(sql).await,
+            Stmt2::Native(s) => s.run(s.lib.prepare(sql)).await,
         }
     }
 
     pub async fn bind(&self, tables: Vec<BindTable>) -> Result<(), Error> {
         match self {
             Stmt2::Ws { client, stmt_id } => client.stmt2_bind(*stmt_id, tables).await,
-            Stmt2::Native(s) => s.bind(tables).await,
+            Stmt2::Native(s) => s.run(s.lib.bind(tables)).await,
         }
     }
 
     pub async fn exec(&self) -> Result<i64, Error> {
         match self {
             Stmt2::Ws { client, stmt_id } => client.stmt2_exec(*stmt_id).await,
-            Stmt2::Native(s) => s.exec().await,
+            Stmt2::Native(s) => s.run(s.lib.exec()).await,
         }
     }
 
     pub async fn result(&self) -> Result<(QueryInfo, Rows), Error> {
         match self {
             Stmt2::Ws { client, stmt_id } => Ok(ws_rows(client, client.stmt2_result(*stmt_id).await?, None)),
-            Stmt2::Native(s) => Ok(native_rows(s.result().await?)),
+            Stmt2::Native(s) => Ok(native_rows(s.run(s.lib.result()).await?, s.default)),
         }
     }
 
     pub async fn close(&self) -> Result<(), Error> {
         match self {
             Stmt2::Ws { client, stmt_id } => client.stmt2_close(*stmt_id).await,
-            Stmt2::Native(s) => {
-                s.close().await;
-                Ok(())
-            }
+            Stmt2::Native(s) => s.close_in_background().await,
         }
     }
 }
@@ -351,7 +425,7 @@ impl Bounded for Stmt {
     fn within(&self, timeout: Option<Duration>) -> Stmt {
         match self {
             Stmt::Ws { client, stmt_id } => Stmt::Ws { client: client.with_timeout(timeout), stmt_id: *stmt_id },
-            Stmt::Native(s) => Stmt::Native(Arc::clone(s)),
+            Stmt::Native(s) => Stmt::Native(s.within(timeout)),
         }
     }
 }
@@ -360,56 +434,56 @@ impl Stmt {
     pub async fn prepare(&self, sql: &str) -> Result<bool, Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_prepare(*stmt_id, sql).await,
-            Stmt::Native(s) => s.prepare(sql).await,
+            Stmt::Native(s) => s.run(s.lib.prepare(sql)).await,
         }
     }
 
     pub async fn set_table_name(&self, name: &str) -> Result<(), Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_set_table_name(*stmt_id, name).await,
-            Stmt::Native(s) => s.set_table_name(name).await,
+            Stmt::Native(s) => s.run(s.lib.set_table_name(name)).await,
         }
     }
 
     pub async fn set_tags(&self, tags: Vec<BindColumn>) -> Result<(), Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_set_tags(*stmt_id, tags).await,
-            Stmt::Native(s) => s.set_tags(tags).await,
+            Stmt::Native(s) => s.run(s.lib.set_tags(tags)).await,
         }
     }
 
     pub async fn bind(&self, columns: Vec<BindColumn>) -> Result<(), Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_bind(*stmt_id, columns).await,
-            Stmt::Native(s) => s.bind(columns).await,
+            Stmt::Native(s) => s.run(s.lib.bind(columns)).await,
         }
     }
 
     pub async fn add_batch(&self) -> Result<(), Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_add_batch(*stmt_id).await,
-            Stmt::Native(s) => s.add_batch().await,
+            Stmt::Native(s) => s.run(s.lib.add_batch()).await,
         }
     }
 
     pub async fn exec(&self) -> Result<i64, Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_exec(*stmt_id).await,
-            Stmt::Native(s) => s.exec().await,
+            Stmt::Native(s) => s.run(s.lib.exec()).await,
         }
     }
 
     pub async fn tag_fields(&self) -> Result<Vec<StmtField>, Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_get_tag_fields(*stmt_id).await,
-            Stmt::Native(s) => s.get_tag_fields().await,
+            Stmt::Native(s) => s.run(s.lib.get_tag_fields()).await,
         }
     }
 
     pub async fn col_fields(&self) -> Result<Vec<StmtField>, Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_get_col_fields(*stmt_id).await,
-            Stmt::Native(s) => s.get_col_fields().await,
+            Stmt::Native(s) => s.run(s.lib.get_col_fields()).await,
         }
     }
 
@@ -426,10 +500,7 @@ impl Stmt {
     pub async fn close(&self) -> Result<(), Error> {
         match self {
             Stmt::Ws { client, stmt_id } => client.stmt_close(*stmt_id).await,
-            Stmt::Native(s) => {
-                s.close().await;
-                Ok(())
-            }
+            Stmt::Native(s) => s.close_in_background().await,
         }
     }
 }

@@ -106,8 +106,8 @@ test('connectTimeoutMs bounds a server that accepts TCP but never answers', asyn
   t.regex(err!.message, /no answer within/)
 })
 
-test('a CA that is not PEM is an InterfaceError', async (t) => {
-  await t.throwsAsync(taos.connect('wss://127.0.0.1:1', { ca: 'not a certificate' }), { instanceOf: taos.InterfaceError, message: /PEM/ })
+test('a CA that is not PEM is a ProgrammingError naming the option', async (t) => {
+  await t.throwsAsync(taos.connect('wss://127.0.0.1:1', { ca: 'not a certificate' }), { instanceOf: taos.ProgrammingError, message: /PEM/ })
 })
 
 test('waiting on the network never blocks the event loop', async (t) => {

@@ -168,7 +168,7 @@ test('bad credentials, an unknown scheme and a URL without host are refused clea
   t.true(e3!.message.includes('mysql') && e3!.message.includes('http://'), e3!.message)
   t.false(e3!.message.includes(secret))
   for (const bad of ['http://', `http://root:${secret}@/db`, 'https://:6041', `ws://${url.host}`, 'localhost:6041']) {
-    const e = t.throws(() => new RestClient(bad), { instanceOf: InterfaceError })
+    const e = t.throws(() => new RestClient(bad), { instanceOf: ProgrammingError })
     t.false(e!.message.includes(secret), e!.message)
   }
   t.throws(() => new RestClient(rest(), { requestTimeoutMs: -1 }), { instanceOf: ProgrammingError, message: /requestTimeoutMs/ })

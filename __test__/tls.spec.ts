@@ -78,8 +78,8 @@ test('cert and key answer a server that asks for a client certificate', async (t
 
 test('unreadable TLS options are refused before any I/O, naming the option', async (t) => {
   const dsn = await front('server')
-  await t.throwsAsync(taos.connect(dsn, { ca: 'not a certificate' }), { instanceOf: taos.InterfaceError, message: /option ca/ })
+  await t.throwsAsync(taos.connect(dsn, { ca: 'not a certificate' }), { instanceOf: taos.ProgrammingError, message: /option ca/ })
   await t.throwsAsync(taos.connect(dsn, { ca: data('ca.pem'), cert: data('client.pem') }), { instanceOf: taos.ProgrammingError, message: /cert and key/ })
-  await t.throwsAsync(taos.connect(dsn, { ca: data('ca.pem'), cert: data('client.pem'), key: 'nope' }), { instanceOf: taos.InterfaceError, message: /option key/ })
+  await t.throwsAsync(taos.connect(dsn, { ca: data('ca.pem'), cert: data('client.pem'), key: 'nope' }), { instanceOf: taos.ProgrammingError, message: /option key/ })
   await t.throwsAsync(taos.connect(dsn, { rejectUnauthorized: 'no' as never }), { instanceOf: taos.ProgrammingError })
 })

@@ -75,8 +75,8 @@ export class RestClient implements AsyncDisposable {
    * @param url - `http://host:6041` or `https://…`; it may carry `user:password@` and a database
    *   path (`http://root:taosdata@host:6041/power`). No request is sent until the first
    *   statement.
-   * @throws InterfaceError when the URL is not an http(s) URL naming its host; ProgrammingError
-   *   when an option is unknown or of the wrong type.
+   * @throws ProgrammingError when the URL is not an http(s) URL naming its host, or an option is
+   *   unknown or of the wrong type (the rule of `connect()`'s DSN and options).
    */
   constructor(url: string, options: RestClientOptions = {}) {
     this.native = RestClient.open(loadNative(), url, options)

@@ -247,16 +247,16 @@ impl ConnectConfig {
     /// on top: unlike a DSN, it must name its host and use a REST scheme.
     pub fn from_rest_url(url: &str, overrides: ConnectOverrides) -> Result<ConnectConfig> {
         let url = url.trim();
-        let parts = split_dsn(url).map_err(|_| Error::interface("invalid REST URL: expected http://host:6041 or https://host:6041"))?;
+        let parts = split_dsn(url).map_err(|_| Error::programming("invalid REST URL: expected http://host:6041 or https://host:6041"))?;
         if parts.hosts.split(',').all(|h| h.is_empty() || h.starts_with(':')) {
-            return Err(Error::interface(format!(
+            return Err(Error::programming(format!(
                 "invalid REST URL: no host after `{}://` (expected e.g. {}://localhost:6041)",
                 parts.scheme, parts.scheme
             )));
         }
         let config = ConnectConfig::from_parts(Some(url), overrides)?;
         if !config.scheme.is_rest() {
-            return Err(Error::interface(format!(
+            return Err(Error::programming(format!(
                 "a REST URL starts with http:// or https://, not {}:// (use connect() for WebSocket)",
                 config.scheme.as_str()
             )));
@@ -791,10 +791,10 @@ mod tests {
         assert!(!e.message.contains("s3cret") && !e.message.contains("alice"), "{e}");
         for no_host in ["http://", "http:///db", "https://u:p@", "http://root:s3cret@:6041/db", "http://?timezone=UTC"] {
             let e = ConnectConfig::from_rest_url(no_host, ConnectOverrides::default()).unwrap_err();
-            assert_eq!(e.kind, crate::error::ErrorKind::Interface, "{no_host}");
+            assert_eq!(e.kind, crate::error::ErrorKind::Programming, "{no_host}");
             assert!(e.message.contains("no host") && !e.message.contains("s3cret"), "{no_host}: {e}");
         }
-        assert_eq!(ConnectConfig::from_rest_url("ws://h:6041", ConnectOverrides::default()).unwrap_err().kind, crate::error::ErrorKind::Interface);
+        assert_eq!(ConnectConfig::from_rest_url("ws://h:6041", ConnectOverrides::default()).unwrap_err().kind, crate::error::ErrorKind::Programming);
         assert_eq!(ConnectConfig::from_rest_url(" http://u:p@h:7000/db ", ConnectOverrides::default()).unwrap().endpoints, vec![ep("h", 7000)]);
         let c = ConnectConfig::from_dsn("HTTPS://h").unwrap();
         assert_eq!((c.scheme, c.endpoints.clone()), (Scheme::Https, vec![ep("h", 6041)]));

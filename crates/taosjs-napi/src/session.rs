@@ -230,7 +230,7 @@ impl NativeSession {
             }
         }
         if config.endpoints.is_empty() {
-            return Err(js_error(ErrorKind::Interface, "the DSN names no host to connect to"));
+            return Err(js_error(ErrorKind::Programming, "the DSN names no host to connect to"));
         }
         let probe = if can_ping { KeepaliveProbe::Ping } else { KeepaliveProbe::Version };
         let options = SessionOptions { keepalive_probe: probe, ..SessionOptions::from(&config) };

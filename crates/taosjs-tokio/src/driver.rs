@@ -29,7 +29,7 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// tried within the connect timeout.
 pub(crate) async fn open_socket(config: &ConnectConfig, path: &str) -> Result<Ws, Error> {
     if config.endpoints.is_empty() {
-        return Err(Error::interface("no endpoint to connect to"));
+        return Err(Error::programming("no endpoint to connect to"));
     }
     let connector = connector(config)?;
     let mut failures = Vec::new();

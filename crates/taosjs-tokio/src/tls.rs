@@ -20,7 +20,7 @@ use taosjs_core::{ConnectConfig, Error};
 
 /// The client configuration for `config` (its `ca`, `cert`, `key` and `rejectUnauthorized`),
 /// used by the WebSocket and the REST transports; a PEM that cannot be read is an
-/// InterfaceError naming the option.
+/// ProgrammingError naming the option.
 pub(crate) fn client_config(config: &ConnectConfig) -> Result<rustls::ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
@@ -31,13 +31,13 @@ pub(crate) fn client_config(config: &ConnectConfig) -> Result<rustls::ClientConf
     let tls = match (&config.tls_cert_pem, &config.tls_key_pem) {
         (Some(cert), Some(key)) => {
             let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
-                .map_err(|e| Error::interface(format!("TLS option key is not a PEM private key: {e}")))?;
+                .map_err(|e| Error::programming(format!("TLS option key is not a PEM private key: {e}")))?;
             builder
                 .with_client_auth_cert(certificates(cert, "cert")?, key)
-                .map_err(|e| Error::interface(format!("TLS options cert and key do not go together: {e}")))?
+                .map_err(|e| Error::programming(format!("TLS options cert and key do not go together: {e}")))?
         }
         (None, None) => builder.with_no_client_auth(),
-        _ => return Err(Error::interface("TLS options cert and key go together: give both or neither")),
+        _ => return Err(Error::programming("TLS options cert and key go together: give both or neither")),
     };
     Ok(tls)
 }
@@ -64,7 +64,7 @@ fn verifier(config: &ConnectConfig, provider: Arc<CryptoProvider>) -> Result<Ver
         }
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
             .build()
-            .map_err(|e| Error::interface(format!("TLS option ca: no usable certificate ({e})")))?;
+            .map_err(|e| Error::programming(format!("TLS option ca: no usable certificate ({e})")))?;
         Verify { webpki: Some(webpki), pinned, provider }
     } else {
         Verify { webpki: None, pinned: Vec::new(), provider }
@@ -75,9 +75,9 @@ fn verifier(config: &ConnectConfig, provider: Arc<CryptoProvider>) -> Result<Ver
 fn certificates(pem: &str, option: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
     let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::interface(format!("TLS option {option} is not valid PEM: {e}")))?;
+        .map_err(|e| Error::programming(format!("TLS option {option} is not valid PEM: {e}")))?;
     if certs.is_empty() {
-        return Err(Error::interface(format!("TLS option {option} holds no PEM certificate")));
+        return Err(Error::programming(format!("TLS option {option} holds no PEM certificate")));
     }
     Ok(certs)
 }

@@ -104,7 +104,7 @@ async fn wss_works_with_a_trusted_ca_and_fails_without() {
     let mut cfg = ConnectConfig::from_dsn(&dsn).unwrap();
     cfg.tls_ca_pem = Some("not a certificate".into());
     let e = within(Client::connect(cfg)).await.err().unwrap();
-    assert_eq!(e.kind, ErrorKind::Interface);
+    assert_eq!(e.kind, ErrorKind::Programming);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,7 +149,7 @@ async fn a_client_certificate_is_sent_when_the_server_asks_for_one() {
 
     let cfg = ConnectConfig { tls_cert_pem: Some(tls_data("client.pem")), ..trusted() };
     let e = within(Client::connect(cfg)).await.err().unwrap();
-    assert_eq!(e.kind, ErrorKind::Interface);
+    assert_eq!(e.kind, ErrorKind::Programming);
     assert!(e.message.contains("cert and key go together"), "{e}");
 }
 

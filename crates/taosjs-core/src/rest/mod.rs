@@ -100,7 +100,7 @@ impl RestTarget {
     /// otherwise `Basic` with user and password.
     pub fn new(config: &ConnectConfig, endpoint: &Endpoint) -> Result<RestTarget> {
         if !config.scheme.is_rest() {
-            return Err(Error::interface(format!("{}:// is not a REST scheme (use http:// or https://)", config.scheme.as_str())));
+            return Err(Error::programming(format!("{}:// is not a REST scheme (use http:// or https://)", config.scheme.as_str())));
         }
         let authorization = if let Some(token) = config.token.as_deref().filter(|t| !t.is_empty()) {
             format!("Taosd {token}")
@@ -244,6 +244,6 @@ mod tests {
     #[test]
     fn websocket_schemes_are_not_rest() {
         let config = ConnectConfig::from_dsn("ws://h").unwrap();
-        assert_eq!(RestTarget::new(&config, &config.endpoints[0]).unwrap_err().kind, crate::ErrorKind::Interface);
+        assert_eq!(RestTarget::new(&config, &config.endpoints[0]).unwrap_err().kind, crate::ErrorKind::Programming);
     }
 }

@@ -54,7 +54,7 @@ impl RestClient {
     /// A client for the first endpoint of `config`, without any I/O (nothing is checked until the
     /// first request).
     pub fn new(config: &ConnectConfig) -> Result<RestClient, Error> {
-        let endpoint = config.endpoints.first().ok_or_else(|| Error::interface("no host to send REST requests to"))?;
+        let endpoint = config.endpoints.first().ok_or_else(|| Error::programming("no host to send REST requests to"))?;
         Self::for_target(config, RestTarget::new(config, endpoint)?)
     }
 
@@ -63,7 +63,7 @@ impl RestClient {
     /// unknown timezone, …) is a Connection error with TDengine's code.
     pub async fn connect(config: &ConnectConfig) -> Result<RestClient, Error> {
         if config.endpoints.is_empty() {
-            return Err(Error::interface("no host to send REST requests to"));
+            return Err(Error::programming("no host to send REST requests to"));
         }
         let mut failures = Vec::new();
         for endpoint in &config.endpoints {

@@ -38,7 +38,7 @@ impl Connector {
         let tls = match tls {
             Some(config) => {
                 let name = ServerName::try_from(host.to_owned())
-                    .map_err(|_| Error::interface(format!("`{host}` is not a host name TLS can verify")))?;
+                    .map_err(|_| Error::programming(format!("`{host}` is not a host name TLS can verify")))?;
                 Some((TlsConnector::from(Arc::new(config)), name))
             }
             None => None,

@@ -11,7 +11,7 @@
  */
 import { X509Certificate } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { ConnectionError, InterfaceError } from './errors.js'
+import { ConnectionError, InterfaceError, ProgrammingError } from './errors.js'
 import { runtimeName } from './runtime.js'
 import { hasStandardWebSocket, openStandardSocket, type DriverSocket, type OpenSocket, type SocketHandlers, type SocketOptions } from './socket.js'
 
@@ -73,7 +73,7 @@ function openNode(url: string, options: SocketOptions, handlers: SocketHandlers)
     try {
       new X509Certificate(options.ca)
     } catch (err) {
-      return Promise.reject(new InterfaceError(`TLS CA is not valid PEM: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
+      return Promise.reject(new ProgrammingError(`TLS option ca is not valid PEM: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
     }
   }
   return new Promise((resolve, reject) => {

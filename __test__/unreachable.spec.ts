@@ -14,7 +14,9 @@ import { dbName, open } from './helpers/server.js'
 let server: TestServer
 let db: string
 test.before(async () => {
-  server = await TestServer.start()
+  // Blocks of 2 rows: a 10-row result is 5 blocks, more than a query brings with it, so the
+  // server holds it until it is read or freed.
+  server = await TestServer.start({ blockRows: 2 })
   const conn = await taos.connect(server.dsn)
   db = dbName('unreachable')
   await conn.execute(`create database ${db}`)

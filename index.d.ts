@@ -59,8 +59,10 @@ export declare class NativeConsumer {
   subscribe(topics: Array<string>, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
   unsubscribe(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
   /**
-   * The next message within `waitMs`, or null. Aborting stops waiting; a message the server
-   * handed out meanwhile is delivered by the next poll.
+   * The next message within `waitMs`, or null. Aborting (or `timeoutMs` passing) stops
+   * waiting; a message the server — or, for `taos://`, the client library — handed out
+   * meanwhile is delivered by the next poll (the core's `Consumer::discard`; the library's
+   * consumer keeps it, `taosjs_native::NativeConsumer::poll`).
    */
   poll(waitMs: number, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeMessage | null>
   /** A handle to give up on a later call (the last argument of every call). */

@@ -99,8 +99,8 @@ export interface MessageBlock extends ColumnBlock {
 /**
  * Options of {@link Consumer.poll}: the {@link CallOptions} of every call. `timeoutMs` bounds the
  * answer *after* the poll's own waiting time (default `request.timeout.ms`); an aborted poll
- * rejects with an `AbortError` at once, and a message the server handed out meanwhile is
- * delivered by the next poll.
+ * rejects with an `AbortError` at once, and a message the server (or, over `taos://`, the client
+ * library) handed out meanwhile is delivered by the next poll, over every transport.
  */
 export interface PollOptions extends CallOptions {}
 
@@ -161,12 +161,14 @@ function pollTimeout(timeoutMs: unknown): number {
 }
 
 /**
- * A TMQ consumer (TDengine's data subscription) over taosAdapter's WebSocket.
+ * A TMQ consumer (TDengine's data subscription) over taosAdapter's WebSocket (`ws://`, `wss://`)
+ * or TDengine's client library (`taos://`).
  *
  * Delivery is **at least once**: a message's rows count as consumed only once its offset is
  * committed — by {@link Consumer.commit} after you processed it, or with `enable.auto.commit`
  * (the default) by the commit that runs before a later poll once `auto.commit.interval.ms`
- * passed, which covers only messages polled before that poll. Anything polled but not committed
+ * passed, which covers only messages polled before that poll (over `taos://`, the client
+ * library commits on its own timer). Anything polled but not committed
  * when the consumer closes or dies is delivered again to the next consumer of the group; design
  * processing to be idempotent.
  */

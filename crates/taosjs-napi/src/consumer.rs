@@ -146,8 +146,10 @@ impl NativeConsumer {
         spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.unsubscribe().await })
     }
 
-    /// The next message within `waitMs`, or null. Aborting stops waiting; a message the server
-    /// handed out meanwhile is delivered by the next poll.
+    /// The next message within `waitMs`, or null. Aborting (or `timeoutMs` passing) stops
+    /// waiting; a message the server — or, for `taos://`, the client library — handed out
+    /// meanwhile is delivered by the next poll (the core's `Consumer::discard`; the library's
+    /// consumer keeps it, `taosjs_native::NativeConsumer::poll`).
     #[napi(ts_return_type = "Promise<NativeMessage | null>")]
     pub fn poll<'env>(
         &self,

@@ -23,7 +23,7 @@ pub(crate) enum ConsumerBackend {
     Ws(Consumer),
     /// `taos://`: every call runs in the library (one at a time per consumer), bounded by
     /// `timeout` here; a call that times out goes on in the library, and the next call waits
-    /// for it.
+    /// for it (a poll's message then goes to the next poll).
     Library { consumer: Arc<LibConsumer>, timeout: Duration, closed: Arc<AtomicBool> },
 }
 

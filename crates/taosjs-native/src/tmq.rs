@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use taosjs_core::{ConnectConfig, Error, ErrorKind, FetchedBlock, Precision};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::api::{self, TmqTopicAssignment, TMQ_RES_DATA, TMQ_RES_METADATA, TMQ_RES_TABLE_META};
 use crate::conn::{blocking, c_string};
@@ -68,13 +68,21 @@ impl std::fmt::Debug for NativeConsumer {
     }
 }
 
-/// Closes a consumer nobody closed (on the release thread: `tmq_consumer_close` blocks).
-struct Owned(&'static Library, Ptr);
+/// The consumer and what it polled for a caller that stopped waiting. Closes a consumer nobody
+/// closed (on the release thread: `tmq_consumer_close` blocks).
+struct Owned {
+    lib: &'static Library,
+    tmq: Ptr,
+    /// The message a poll got from the library after its caller had given up (a timeout, an
+    /// abort): the library's position is already past it, so it is delivered by the next poll
+    /// instead of being lost. Forgotten when the position moves (seek, subscribe, unsubscribe).
+    undelivered: Option<TmqMessage>,
+}
 
 impl Drop for Owned {
     fn drop(&mut self) {
-        if !self.1.is_null() {
-            let (lib, tmq) = (self.0, self.1);
+        if !self.tmq.is_null() {
+            let (lib, tmq) = (self.lib, self.tmq);
             reaper::release(move || {
                 if let Some(close) = lib.api.tmq_consumer_close {
                     // SAFETY: the last owner of an open consumer.
@@ -150,7 +158,16 @@ impl NativeConsumer {
             }
         })
         .await??;
-        Ok(NativeConsumer { lib, state: Arc::new(Mutex::new(Owned(lib, tmq))) })
+        Ok(NativeConsumer { lib, state: Arc::new(Mutex::new(Owned { lib, tmq, undelivered: None })) })
+    }
+
+    /// The open consumer, locked for one call.
+    async fn open(&self) -> Result<OwnedMutexGuard<Owned>, Error> {
+        let guard = Arc::clone(&self.state).lock_owned().await;
+        if guard.tmq.is_null() {
+            return Err(Error::new(ErrorKind::Tmq, "the consumer is closed"));
+        }
+        Ok(guard)
     }
 
     /// Runs `f` with the open consumer on the blocking pool.
@@ -158,14 +175,25 @@ impl NativeConsumer {
         &self,
         f: impl FnOnce(&'static Library, Ptr) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
-        let guard = Arc::clone(&self.state).lock_owned().await;
-        if guard.1.is_null() {
-            return Err(Error::new(ErrorKind::Tmq, "the consumer is closed"));
-        }
+        let guard = self.open().await?;
+        let lib = self.lib;
+        blocking(move || f(lib, guard.tmq)).await?
+    }
+
+    /// [`Self::with`] for a call that moves the consumer's position: a message held for the
+    /// next poll belongs to the old position and is forgotten once `f` succeeds.
+    async fn moving<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&'static Library, Ptr) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let mut guard = self.open().await?;
         let lib = self.lib;
         blocking(move || {
-            let tmq = guard.1;
-            f(lib, tmq)
+            let outcome = f(lib, guard.tmq);
+            if outcome.is_ok() {
+                guard.undelivered = None;
+            }
+            outcome
         })
         .await?
     }
@@ -176,7 +204,7 @@ impl NativeConsumer {
         let (list_new, append, destroy, subscribe) =
             (need!(lib, tmq_list_new), need!(lib, tmq_list_append), need!(lib, tmq_list_destroy), need!(lib, tmq_subscribe));
         let names = topics.iter().map(|t| c_string(t, "a topic name")).collect::<Result<Vec<_>, _>>()?;
-        self.with(move |lib, tmq| {
+        self.moving(move |lib, tmq| {
             // SAFETY: the list is created, filled and destroyed here; the consumer is open.
             unsafe {
                 let list = list_new();
@@ -222,7 +250,7 @@ impl NativeConsumer {
 
     pub async fn unsubscribe(&self) -> Result<(), Error> {
         let unsubscribe = need!(self.lib, tmq_unsubscribe);
-        self.with(move |lib, tmq| {
+        self.moving(move |lib, tmq| {
             // SAFETY: open consumer.
             let code = unsafe { unsubscribe(tmq.raw()) };
             if code != 0 {
@@ -234,7 +262,9 @@ impl NativeConsumer {
         .await
     }
 
-    /// Waits up to `timeout` for a message; `None` when none came.
+    /// Waits up to `timeout` for a message; `None` when none came. A message the library
+    /// handed out to a poll whose caller stopped waiting (the future was dropped: a timeout,
+    /// an abort) is kept and returned by the next poll, at once.
     pub async fn poll(&self, timeout: Duration) -> Result<Option<TmqMessage>, Error> {
         let lib = self.lib;
         let poll = need!(lib, tmq_consumer_poll);
@@ -247,15 +277,24 @@ impl NativeConsumer {
             need!(lib, tmq_get_table_name),
         );
         let ms = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
-        self.with(move |lib, tmq| {
+        let mut guard = self.open().await?;
+        if let Some(message) = guard.undelivered.take() {
+            return Ok(Some(message));
+        }
+        let lib = self.lib;
+        // The blocking poll runs to its end even when this future is dropped; its message goes
+        // into the consumer's state, and from there to whoever is still waiting, or to the next
+        // poll (the lock guard travels with the work and back).
+        let (mut guard, outcome) = blocking(move || {
+            let tmq = guard.tmq;
             // SAFETY: open consumer; the message is read here and released by its guard.
-            unsafe {
+            let read = || -> Result<Option<TmqMessage>, Error> { unsafe {
                 let res = poll(tmq.raw(), ms);
                 if res.is_null() {
                     let code = (lib.api.taos_errno)(std::ptr::null_mut());
                     return if code == 0 { Ok(None) } else { Err(tmq_error(lib, code, "poll")) };
                 }
-                let guard = ResGuard::new(lib, Ptr(res));
+                let res_guard = ResGuard::new(lib, Ptr(res));
                 let kind = res_type(res);
                 let mut message = TmqMessage {
                     topic: api::text(topic(res)),
@@ -293,7 +332,7 @@ impl NativeConsumer {
                         if rows == 0 || data.is_null() {
                             break;
                         }
-                        let (fields, precision) = describe(lib, guard.ptr())?;
+                        let (fields, precision) = describe(lib, res_guard.ptr())?;
                         let raw = copy_raw(data.cast())?;
                         let name = api::text(table(res));
                         message.blocks.push(TmqBlock {
@@ -303,26 +342,52 @@ impl NativeConsumer {
                         });
                     }
                 }
-                drop(guard);
+                drop(res_guard);
                 Ok(Some(message))
+            } };
+            match read() {
+                Ok(message) => {
+                    guard.undelivered = message;
+                    (guard, Ok(()))
+                }
+                Err(e) => (guard, Err(e)),
             }
         })
-        .await
+        .await?;
+        outcome?;
+        Ok(guard.undelivered.take())
     }
 
-    /// Commits every message polled so far.
+    /// Commits every message polled so far, except one held for the next poll: its vgroup is
+    /// committed where that message begins, so that it is not skipped after a restart.
     pub async fn commit(&self) -> Result<(), Error> {
-        let commit = need!(self.lib, tmq_commit_sync);
-        self.with(move |lib, tmq| {
-            // SAFETY: open consumer; NULL = everything consumed.
+        let (commit, commit_offset) = (need!(self.lib, tmq_commit_sync), need!(self.lib, tmq_commit_offset_sync));
+        let guard = self.open().await?;
+        let held = guard
+            .undelivered
+            .as_ref()
+            // A data message's offset is where it begins (a meta's is where it ends).
+            .filter(|m| m.kind != TMQ_RES_TABLE_META && m.offset >= 0)
+            .map(|m| Ok::<_, Error>((c_string(&m.topic, "the topic name")?, m.vgroup_id, m.offset)))
+            .transpose()?;
+        let lib = self.lib;
+        blocking(move || {
+            let tmq = guard.tmq;
+            // SAFETY: open consumer; NULL = everything consumed; a valid topic string.
             let code = unsafe { commit(tmq.raw(), std::ptr::null()) };
             if code != 0 {
-                Err(tmq_error(lib, code, "commit"))
-            } else {
-                Ok(())
+                return Err(tmq_error(lib, code, "commit"));
             }
+            if let Some((topic, vgroup_id, offset)) = held {
+                // SAFETY: as above.
+                let code = unsafe { commit_offset(tmq.raw(), topic.as_ptr(), vgroup_id, offset) };
+                if code != 0 {
+                    return Err(tmq_error(lib, code, "commit"));
+                }
+            }
+            Ok(())
         })
-        .await
+        .await?
     }
 
     /// Commits `offset` of one vgroup of a topic.
@@ -345,7 +410,7 @@ impl NativeConsumer {
     pub async fn seek(&self, topic: &str, vgroup_id: i32, offset: i64) -> Result<(), Error> {
         let seek = need!(self.lib, tmq_offset_seek);
         let topic = c_string(topic, "the topic name")?;
-        self.with(move |lib, tmq| {
+        self.moving(move |lib, tmq| {
             // SAFETY: open consumer, valid topic string.
             let code = unsafe { seek(tmq.raw(), topic.as_ptr(), vgroup_id, offset) };
             if code != 0 {
@@ -413,7 +478,8 @@ impl NativeConsumer {
     /// Closes the consumer (it leaves its group); later calls are Tmq errors. Idempotent.
     pub async fn close(&self) {
         let mut guard = Arc::clone(&self.state).lock_owned().await;
-        let tmq = std::mem::replace(&mut guard.1, Ptr::NULL);
+        let tmq = std::mem::replace(&mut guard.tmq, Ptr::NULL);
+        guard.undelivered = None;
         drop(guard);
         let lib = self.lib;
         if !tmq.is_null() {

@@ -547,3 +547,56 @@ async fn a_native_consumer_reads_a_topic_and_commits() {
     exec(&n, &format!("drop database {db}")).await;
     n.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_polled_for_a_caller_who_stopped_waiting_is_delivered_by_the_next_poll() {
+    if !enabled() {
+        return;
+    }
+    let n = native().await;
+    let db = db_name("tmq_abandoned");
+    let topic = format!("{db}_topic");
+    exec(&n, &format!("create database {db} vgroups 1 wal_retention_period 3600")).await;
+    exec(&n, &format!("create stable {db}.st (ts timestamp, v int) tags (t int)")).await;
+    exec(&n, &format!("create topic {topic} as select ts, v from {db}.st")).await;
+    exec(&n, &format!("insert into {db}.d1 using {db}.st tags (1) values (1700000000000, 1) (1700000000001, 2) (1700000000002, 3)")).await;
+    let options: Vec<(String, String)> =
+        [("group.id", "tjn_abandoned"), ("auto.offset.reset", "earliest"), ("enable.auto.commit", "false")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+    let consumer = within(taosjs_native::NativeConsumer::new(&native_config(), &options)).await.unwrap();
+    within(consumer.subscribe(&[topic.clone()])).await.unwrap();
+
+    // The call is polled once — the library's poll starts on the blocking pool — and dropped,
+    // as a timeout or an abort drops it: the library goes on, hands out the message, and moves
+    // the consumer past it.
+    let mut call = Box::pin(consumer.poll(Duration::from_secs(30)));
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(std::future::Future::poll(call.as_mut(), cx))).await;
+    assert!(first.is_pending(), "the library was still polling when its caller stopped waiting");
+    drop(call);
+    // A commit meanwhile (it waits for the abandoned poll) does not commit past the held message.
+    within(consumer.commit()).await.unwrap();
+
+    let mut values = Vec::new();
+    let mut first = None;
+    for _ in 0..20 {
+        let Some(m) = within(consumer.poll(Duration::from_millis(500))).await.unwrap() else { continue };
+        first.get_or_insert((m.vgroup_id, m.offset));
+        for b in &m.blocks {
+            let decoded = b.block.decode().unwrap();
+            values.extend(columns(&[decoded]).into_iter().nth(1).unwrap());
+        }
+        if values.len() >= 3 {
+            break;
+        }
+    }
+    let int = |v: i32| Some(v.to_le_bytes().to_vec());
+    assert_eq!(values, vec![int(1), int(2), int(3)], "every row, once");
+    let (vgroup, offset) = first.unwrap();
+    assert_eq!(within(consumer.committed(&topic, vgroup)).await.unwrap(), offset, "committed where the held message begins");
+    consumer.close().await;
+    exec(&n, &format!("drop topic {topic}")).await;
+    exec(&n, &format!("drop database {db}")).await;
+    n.close().await;
+}

@@ -223,7 +223,7 @@ export declare class NativeSession {
   /** The next blocks of a result, up to `blocks` (`Batch`). */
   fetchBatch(resultId: bigint, blocks: number): number
   freeResult(resultId: bigint): void
-  stmt2Init(singleStbInsert: boolean, singleTableBindOnce: boolean): number
+  stmt2Init(reqId: bigint | undefined | null, singleStbInsert: boolean, singleTableBindOnce: boolean): number
   stmt2Prepare(stmtId: bigint, sql: string): number
   /** Values are read out of JS memory now; the session checks them against the placeholders. */
   stmt2Bind(stmtId: bigint, tables: Array<NativeBindTable>): number

@@ -5,6 +5,7 @@
  */
 import test from 'ava'
 import * as taos from '../src/index.js'
+import { FakeAdapter } from './helpers/fake-adapter.js'
 import { dbName, open, useServer } from './helpers/server.js'
 
 const server = useServer(test)
@@ -211,4 +212,16 @@ test('misuse: execute before bind and anything after close are ProgrammingErrors
   await stmt.close()
   await t.throwsAsync(stmt.execute(), { instanceOf: taos.ProgrammingError })
   await t.throwsAsync(conn.statement2('insert into nowhere_db.t values (?, ?)'), { instanceOf: taos.DatabaseError })
+})
+
+test('statement2 sends its reqId with stmt2_init, for tracing the statement in the server', async (t) => {
+  const adapter = await FakeAdapter.start()
+  t.teardown(() => adapter.close())
+  const conn = await open(t, adapter.dsn)
+  await conn.statement2(null, { reqId: 4242 })
+  await conn.statement2(null, { reqId: 4243n })
+  await conn.statement2()
+  const ids = adapter.actions('stmt2_init').map((a) => (a['args'] as Record<string, unknown>)['req_id'])
+  t.deepEqual(ids.slice(0, 2), [4242, 4243])
+  t.true(typeof ids[2] === 'number' && ids[2] !== 4242 && ids[2] !== 4243, 'without one, the session picks its own')
 })

@@ -491,9 +491,8 @@ class SessionConnection implements NativeConnection {
     return this.driver.close()
   }
 
-  async stmt2Init(_reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean, timeoutMs?: Ms, abort?: Abort): Promise<NativeStmt2> {
-    // The request id is checked by the facade; stmt2_init requests use the session's own ids.
-    const reply = await this.driver.call((s) => s.stmt2Init(singleStbInsert, singleTableBindOnce), timeoutMs, asSessionAbort(abort))
+  async stmt2Init(reqId: bigint | null, singleStbInsert: boolean, singleTableBindOnce: boolean, timeoutMs?: Ms, abort?: Abort): Promise<NativeStmt2> {
+    const reply = await this.driver.call((s) => s.stmt2Init(reqId, singleStbInsert, singleTableBindOnce), timeoutMs, asSessionAbort(abort))
     return new SessionStmt2(this.driver, expect(reply, 'StmtInit').stmtId)
   }
 

@@ -22,6 +22,9 @@ pub const ACTION_STMT2_BIND: u64 = 9;
 /// Options of `stmt2_init`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stmt2InitOptions {
+    /// The request id of `stmt2_init` (as a query's: the caller's, for tracing in the server's
+    /// logs, or `None` for the session's next one).
+    pub req_id: Option<u64>,
     /// Every bound table is a child table of one super table (what official clients send).
     pub single_stb_insert: bool,
     /// Each table is bound once per execution.
@@ -30,7 +33,7 @@ pub struct Stmt2InitOptions {
 
 impl Default for Stmt2InitOptions {
     fn default() -> Self {
-        Stmt2InitOptions { single_stb_insert: true, single_table_bind_once: true }
+        Stmt2InitOptions { req_id: None, single_stb_insert: true, single_table_bind_once: true }
     }
 }
 

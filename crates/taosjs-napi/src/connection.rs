@@ -127,10 +127,9 @@ impl NativeConnection {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, NativeStmt2>> {
-        // Checked for the caller's sake; stmt2_init requests use the session's own ids.
-        let _ = req_id_of(req_id)?;
+        let req_id = req_id_of(req_id)?;
         spawn_on(env, &self.client, timeout_ms, abort, move |client| async move {
-            let options = Stmt2InitOptions { single_stb_insert, single_table_bind_once };
+            let options = Stmt2InitOptions { req_id, single_stb_insert, single_table_bind_once };
             client.stmt2_init(options).await.map(NativeStmt2::new)
         })
     }

@@ -472,8 +472,9 @@ impl NativeSession {
     }
 
     #[napi(catch_unwind)]
-    pub fn stmt2_init(&mut self, single_stb_insert: bool, single_table_bind_once: bool) -> u32 {
-        call_id(self.session.stmt2_init(Stmt2InitOptions { single_stb_insert, single_table_bind_once }))
+    pub fn stmt2_init(&mut self, req_id: Option<BigInt>, single_stb_insert: bool, single_table_bind_once: bool) -> napi::Result<u32> {
+        let req_id = req_id_of(req_id)?;
+        Ok(call_id(self.session.stmt2_init(Stmt2InitOptions { req_id, single_stb_insert, single_table_bind_once })))
     }
 
     #[napi(catch_unwind)]

@@ -190,7 +190,8 @@ impl NativeClient {
         let taos = self.conn.taos;
         let stmt = blocking(move || {
             let mut option = TaosStmt2Option {
-                reqid: 0,
+                // The library's own id when the caller gives none (0), as for queries.
+                reqid: options.req_id.map_or(0, |id| id as i64),
                 single_stb_insert: options.single_stb_insert,
                 single_table_bind_once: options.single_table_bind_once,
                 async_exec_fn: None,

@@ -14,11 +14,15 @@ impl Session {
     /// Queues `stmt2_init`; completes with [`super::Reply::StmtInit`]. The statement stays open
     /// until [`Session::stmt2_close`] or the session closes (which closes it on the server).
     pub fn stmt2_init(&mut self, options: Stmt2InitOptions) -> CallId {
-        let ready = self.check_connected();
-        self.checked_call(ready, |s, call| {
-            let req_id = s.alloc_req_id();
-            s.send_stmt(req_id, Action::Stmt2Init, call, StmtOp::Init { v2: true }, stmt2::init_request(req_id, options));
-        })
+        let call = self.new_call();
+        match self.check_connected().and_then(|()| self.resolve_req_id(options.req_id)) {
+            Ok(req_id) => {
+                let text = stmt2::init_request(req_id, options);
+                self.send_stmt(req_id, Action::Stmt2Init, call, StmtOp::Init { v2: true }, text);
+            }
+            Err(e) => self.complete(call, Err(e)),
+        }
+        call
     }
 
     /// Queues `stmt2_prepare` (with `get_fields`); completes with

@@ -227,6 +227,25 @@ fn a_cancelled_stmt_init_closes_the_statement_it_opens() {
 }
 
 #[test]
+fn stmt2_init_carries_the_callers_req_id_as_a_query_does() {
+    let mut s = connected();
+    let c = s.stmt2_init(Stmt2InitOptions { req_id: Some(4242), ..Stmt2InitOptions::default() });
+    let request = drain(&mut s).remove(0);
+    assert_eq!((action(&request), req_id(&request)), ("stmt2_init".to_owned(), 4242));
+    // One in flight cannot be reused; the refused call sends nothing.
+    let again = s.stmt2_init(Stmt2InitOptions { req_id: Some(4242), ..Stmt2InitOptions::default() });
+    assert!(drain(&mut s).is_empty());
+    let refused = events(&mut s);
+    assert_eq!(refused.len(), 1);
+    let (call, outcome) = &refused[0];
+    assert_eq!(*call, again);
+    let e = outcome.as_ref().unwrap_err();
+    assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Programming, "req_id 4242 is already in use by a call in flight"));
+    reply(&mut s, &request, "stmt2_init", 0, r#","stmt_id":4"#);
+    assert!(matches!(events(&mut s).as_slice(), [(call, Ok(Reply::StmtInit { stmt_id: 4, .. }))] if *call == c));
+}
+
+#[test]
 fn a_completion_nobody_received_is_discarded_through_the_session() {
     let mut s = connected();
     let q = s.query("select 1", None);

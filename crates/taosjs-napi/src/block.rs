@@ -79,10 +79,41 @@ impl Batch {
     }
 }
 
-/// Bytes of a slice of plain numbers (the platform is little-endian, like JS typed arrays here).
-fn bytes<T: Copy>(v: &[T]) -> &[u8] {
-    // SAFETY: T is a plain number type (no padding, every bit pattern valid); the length is the
-    // slice's size in bytes.
+// The buffer's numbers are little-endian (`unpackBatch` reads them with typed arrays and
+// DataView's little-endian getters); they are copied in the platform's order, so a big-endian
+// target would hand JS wrong numbers.
+#[cfg(target_endian = "big")]
+compile_error!("taosjs-napi packs blocks in the platform's byte order, which must be little-endian");
+
+/// Numbers whose memory is nothing but their value's bytes: no padding, no pointers.
+///
+/// # Safety
+/// Implemented only for primitive integer and float types.
+unsafe trait PlainNumber: Copy {}
+
+// SAFETY: primitive numbers have no padding bytes.
+unsafe impl PlainNumber for i16 {}
+// SAFETY: as above.
+unsafe impl PlainNumber for u16 {}
+// SAFETY: as above.
+unsafe impl PlainNumber for i32 {}
+// SAFETY: as above.
+unsafe impl PlainNumber for u32 {}
+// SAFETY: as above.
+unsafe impl PlainNumber for i64 {}
+// SAFETY: as above.
+unsafe impl PlainNumber for u64 {}
+// SAFETY: as above.
+unsafe impl PlainNumber for f32 {}
+// SAFETY: as above.
+unsafe impl PlainNumber for f64 {}
+// SAFETY: as above.
+unsafe impl PlainNumber for i8 {}
+
+/// Bytes of a slice of numbers, little-endian (see the `compile_error!` above).
+fn bytes<T: PlainNumber>(v: &[T]) -> &[u8] {
+    // SAFETY: `PlainNumber` types have no padding, so every byte is initialised; the length is
+    // the slice's size in bytes and u8 has no alignment requirement.
     unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v)) }
 }
 
@@ -288,6 +319,15 @@ pub(crate) fn pack(info: Option<&Info<'_>>, batch: &Batch) -> napi::Result<Vec<u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_cross_as_their_little_endian_bytes() {
+        assert_eq!(bytes(&[-2i8, 3]), [0xfe, 3]);
+        assert_eq!(bytes(&[0x0102u16, 0xa0b0]), [2, 1, 0xb0, 0xa0]);
+        assert_eq!(bytes(&[-2i64]), (-2i64).to_le_bytes());
+        assert_eq!(bytes(&[1.5f32, -0.0]), [1.5f32.to_le_bytes(), (-0.0f32).to_le_bytes()].concat());
+        assert_eq!(bytes(&[0u64; 0]), [] as [u8; 0]);
+    }
 
     #[test]
     fn validity_is_arrows_bitmap() {

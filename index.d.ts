@@ -467,6 +467,13 @@ export type NativeReply =
   | { kind: 'Done' }
   | { kind: 'Schemaless'; affectedRows: number }
 
+/** One column of a REST answer's `column_meta`: name, TDengine's type name, length. */
+export interface NativeRestColumn {
+  name: string
+  typeName: string
+  bytes: number
+}
+
 /** Options of `schemalessInsert`. */
 export interface NativeSchemalessOptions {
   protocol: SmlProtocol
@@ -538,6 +545,12 @@ export declare const enum Precision {
   Microseconds = 'us',
   Nanoseconds = 'ns',
 }
+
+/**
+ * The column of taosAdapter's answer to a statement without a result set, which
+ * `RestClient.sql` answers with for such statements (the core owns its shape).
+ */
+export declare function restAffectedRowsColumn(): NativeRestColumn
 
 /**
  * A REST client for `url` (`http://host:6041`, `https://…`, which must name the host), without

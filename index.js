@@ -851,6 +851,7 @@ module.exports.BindType = nativeBinding.BindType
 module.exports.connect = nativeBinding.connect
 module.exports.consumerConfig = nativeBinding.consumerConfig
 module.exports.Precision = nativeBinding.Precision
+module.exports.restAffectedRowsColumn = nativeBinding.restAffectedRowsColumn
 module.exports.restClient = nativeBinding.restClient
 module.exports.SmlPrecision = nativeBinding.SmlPrecision
 module.exports.SmlProtocol = nativeBinding.SmlProtocol

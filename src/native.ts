@@ -477,11 +477,20 @@ export interface NativeConsumer {
   close(): Promise<void>
 }
 
+/** One column of a REST answer's `column_meta`. */
+export interface NativeRestColumn {
+  name: string
+  typeName: string
+  bytes: number
+}
+
 export interface NativeModule {
   /** Checks the DSN and options before any I/O (throws synchronously). */
   connect(dsn: string | null | undefined, options: NativeConnectOptions): Promise<NativeConnection>
   /** A REST client for `url` (must be http(s) and name its host); no I/O. */
   restClient(url: string, options: NativeConnectOptions): NativeConnection
+  /** The column of a REST answer to a statement without a result set (`[["affected_rows","INT",4]]`). */
+  restAffectedRowsColumn(): NativeRestColumn
   /** Checks a consumer configuration; throws a TmqError naming the key (no I/O). */
   consumerConfig(entries: NativeConfigEntry[], dsn: string | null): NativeConsumerConfig
   startTestServer(options: NativeTestServerOptions): Promise<NativeTestServer>

@@ -70,6 +70,8 @@ const REST_KEYS = new Set(['user', 'password', 'database', 'timezone', 'token', 
 export class RestClient implements AsyncDisposable {
   private readonly connection: Connection
   private readonly native: NativeConnection
+  /** taosAdapter's `column_meta` for a statement without a result set, as the core knows it. */
+  private readonly affectedRowsMeta: RestColumnMeta
 
   /**
    * @param url - `http://host:6041` or `https://…`; it may carry `user:password@` and a database
@@ -79,8 +81,11 @@ export class RestClient implements AsyncDisposable {
    *   unknown or of the wrong type (the rule of `connect()`'s DSN and options).
    */
   constructor(url: string, options: RestClientOptions = {}) {
-    this.native = RestClient.open(loadNative(), url, options)
+    const native = loadNative()
+    this.native = RestClient.open(native, url, options)
     this.connection = RestClient.wrap(this.native, options)
+    const column = native.restAffectedRowsColumn()
+    this.affectedRowsMeta = [column.name, column.typeName, column.bytes]
   }
 
   private static open(native: NativeModule, url: string, options: RestClientOptions): NativeConnection {
@@ -114,7 +119,7 @@ export class RestClient implements AsyncDisposable {
   async sql(sql: string, options: RestSqlOptions = {}): Promise<RestResponse> {
     const result = await this.connection.query(sql, { reqId: options.reqId, timeoutMs: options.timeoutMs, signal: options.signal })
     if (result.fieldCount === 0) {
-      return { code: 0, column_meta: [['affected_rows', 'INT', 4]], data: [[result.affectedRows]], rows: 1 }
+      return { code: 0, column_meta: [this.affectedRowsMeta], data: [[result.affectedRows]], rows: 1 }
     }
     const data = await result.toArray()
     const columnMeta = result.fields.map((f): RestColumnMeta => [f.name, f.typeName, f.bytes])

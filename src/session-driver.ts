@@ -67,6 +67,9 @@ export function sessionDriven(
     restClient: () => {
       throw restUnavailable()
     },
+    restAffectedRowsColumn: () => {
+      throw restUnavailable()
+    },
     consumerConfig: () => {
       throw new NotSupportedError(
         `TMQ consumers are not available in ${runtimeName()}, where taosjs runs as WebAssembly: the JavaScript driver carries queries, statements and schemaless writes, not yet a consumer's /rest/tmq conversation. Use the native addon where it loads`,

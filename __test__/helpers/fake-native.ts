@@ -20,6 +20,7 @@ import type {
   NativeEvent,
   NativeField,
   NativeModule,
+  NativeRestColumn,
   NativeResult,
   PackedResult,
   NativeStmtField as StmtFieldShape,
@@ -564,6 +565,10 @@ export class FakeNative implements NativeModule {
     const c = new FakeConnection((sql) => this.answer(sql), this.blockRows)
     this.connections.push(c)
     return c
+  }
+
+  restAffectedRowsColumn(): NativeRestColumn {
+    return { name: 'affected_rows', typeName: 'INT', bytes: 4 }
   }
 
   readonly consumerConfigs: Array<{ entries: NativeConfigEntry[]; dsn: string | null }> = []

@@ -68,11 +68,17 @@ pub fn decode_login(status: u16, body: &[u8]) -> Result<String> {
     top.desc.filter(|d| !d.is_empty()).ok_or_else(|| Error::result("the login answer carries no token (`desc`)"))
 }
 
-/// A statement without a result set answers `column_meta: [["affected_rows","INT",4]]` and one
-/// row. (A query whose only column is an INT named `affected_rows` looks the same; REST cannot
-/// tell them apart.)
+/// The one column of taosAdapter's answer to a statement without a result set: `column_meta:
+/// [["affected_rows","INT",4]]`, and one row, the count. (A query whose only column is an INT
+/// named `affected_rows` looks the same; REST cannot tell them apart.) `RestClient.sql` answers
+/// in this shape too.
+pub fn affected_rows_column() -> Field {
+    Field { name: "affected_rows".to_owned(), ty: DataType::Int, bytes: 4, precision: 0, scale: 0 }
+}
+
 fn is_affected_rows(fields: &[Field]) -> bool {
-    matches!(fields, [f] if f.name == "affected_rows" && f.ty == DataType::Int && f.bytes == 4)
+    let column = affected_rows_column();
+    matches!(fields, [f] if f.name == column.name && f.ty == column.ty && f.bytes == column.bytes)
 }
 
 /// The top-level members of an answer; `data` is kept as raw text until `column_meta` is known.

@@ -24,7 +24,7 @@ use std::fmt;
 
 use base64::Engine as _;
 
-pub use answer::{decode_answer, decode_login, RestAnswer, BLOCK_ROWS};
+pub use answer::{affected_rows_column, decode_answer, decode_login, RestAnswer, BLOCK_ROWS};
 
 use crate::dsn::{percent_encode, rest_lacks, ConnectConfig, Endpoint, Scheme};
 use crate::error::{Error, Result};

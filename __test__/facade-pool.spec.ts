@@ -3,11 +3,13 @@
  * timeouts, leases, broken connections, end(). (pool.spec.ts runs it against the embedded server.)
  */
 import test from 'ava'
+import { mock } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import * as taos from '../src/index.js'
 import { createPoolWith, type PoolOptions } from '../src/pool.js'
 import type { NativeConnectOptions, NativeConnection } from '../src/native.js'
 import { FakeNative, field, type FakeConnection } from './helpers/fake-native.js'
+import { next, until } from './helpers/until.js'
 
 /** A fake addon whose connects take `delayMs`. */
 class SlowNative extends FakeNative {
@@ -63,7 +65,7 @@ test('connections open on demand, up to max; total, idle and waiting count them'
   const b = await pool.connect()
   t.deepEqual([pool.total, pool.idle, pool.waiting], [2, 0, 0])
   const c = pool.connect()
-  await sleep(5)
+  // A caller is queued at once.
   t.deepEqual([pool.total, pool.idle, pool.waiting], [2, 0, 1])
   a.release()
   const lease = await c
@@ -86,7 +88,7 @@ test('waiting callers are served first come, first served; a newcomer queues beh
       return lease
     }),
   )
-  await sleep(5)
+  t.is(pool.waiting, 3, 'queued at once')
   first.release()
   const b = await waiting[0]!
   // Released while c and d wait: e, arriving now, must not overtake them.
@@ -143,7 +145,6 @@ test('an abort signal stops the wait with an AbortError; an aborted signal rejec
   const held = await pool.connect()
   const controller = new AbortController()
   const waiting = pool.connect({ signal: controller.signal })
-  await sleep(5)
   t.is(pool.waiting, 1)
   controller.abort(new Error('user gave up'))
   const err = await t.throwsAsync(waiting, { instanceOf: taos.AbortError })
@@ -258,16 +259,17 @@ test('min connections open at creation, are reopened when discarded, and outlive
   const native = new FakeNative()
   const pool = poolOn(native, { min: 2, max: 4, idleTimeoutMs: 20 })
   t.teardown(() => pool.end())
-  await sleep(10)
+  await until(() => pool.idle === 2, 'min connections are open')
   t.deepEqual([pool.total, pool.idle], [2, 2])
   const leases = await Promise.all([1, 2, 3].map(() => pool.connect()))
   t.is(pool.total, 3)
+  const removed = next(pool, 'remove')
   for (const l of leases) l.release()
-  await sleep(60)
-  t.deepEqual([pool.total, pool.idle], [2, 2], 'the idle timeout closed down to min')
+  await removed
+  t.deepEqual([pool.total, pool.idle], [2, 2], 'the idle timeout closed down to min, no further')
   const lease = await pool.connect()
   lease.release(true)
-  await sleep(10)
+  await until(() => pool.idle === 2, 'the discarded connection is replaced')
   t.deepEqual([pool.total, pool.idle], [2, 2], 'a discarded connection is replaced to keep min')
 })
 
@@ -278,7 +280,7 @@ test('a failure keeping min connections open goes to error listeners', async (t)
   const pool = poolOn(native, { min: 1 })
   pool.on('error', (e) => errors.push(e))
   t.teardown(() => pool.end())
-  await sleep(10)
+  await until(() => errors.length > 0, 'an error is reported')
   t.is(errors.length, 1)
   t.true(errors[0] instanceof taos.ConnectionError)
   t.is(pool.total, 0)
@@ -288,31 +290,38 @@ test('idle connections close after idleTimeoutMs; 0 keeps them', async (t) => {
   const native = new FakeNative()
   const pool = poolOn(native, { idleTimeoutMs: 20 })
   t.teardown(() => pool.end())
-  ;(await pool.connect()).release()
-  t.is(pool.idle, 1)
-  await sleep(60)
-  t.deepEqual([pool.total, pool.idle], [0, 0])
-  t.true(fakeOf(native, 0).closed)
-
   const keeping = poolOn(native, { idleTimeoutMs: 0 })
   t.teardown(() => keeping.end())
-  ;(await keeping.connect()).release()
-  await sleep(60)
-  t.is(keeping.idle, 1)
+  const lease = await pool.connect()
+  const kept = await keeping.connect()
+  kept.release()
+  const removed = next(pool, 'remove')
+  lease.release()
+  t.is(pool.idle, 1)
+  await removed
+  t.deepEqual([pool.total, pool.idle], [0, 0])
+  t.true(fakeOf(native, 0).closed)
+  t.is(keeping.idle, 1, 'idle for longer than the other pool\'s 20 ms, and kept')
 })
 
-test('a connection older than maxLifetimeMs is closed when idle and is not handed out again', async (t) => {
+test.serial('a connection older than maxLifetimeMs is closed when idle and is not handed out again', async (t) => {
+  // The pool's timers run on a mock clock: time passes when the spec says so (serial: no other
+  // spec of this file runs meanwhile).
+  mock.timers.enable({ apis: ['setTimeout'] })
+  t.teardown(() => mock.timers.reset())
   const native = new FakeNative()
   const pool = poolOn(native, { maxLifetimeMs: 30 })
   t.teardown(() => pool.end())
   const lease = await pool.connect()
-  await sleep(50)
+  mock.timers.tick(50)
   t.is(pool.total, 1, 'a leased connection is not closed under its user')
   lease.release()
   t.deepEqual([pool.total, pool.idle], [0, 0], 'closed at release')
   ;(await pool.connect()).release()
   t.is(pool.idle, 1)
-  await sleep(50)
+  mock.timers.tick(29)
+  t.is(pool.idle, 1, 'not before its lifetime')
+  mock.timers.tick(1)
   t.deepEqual([pool.total, pool.idle], [0, 0], 'closed while idle')
   t.is(native.connections.filter((c) => c.closed).length, 2)
 })
@@ -332,7 +341,8 @@ test('end(): idle connections close at once, leased ones when released; end() re
   let ended = false
   void ending.then(() => (ended = true))
   t.is(await leased.execute('insert 1'), 0, 'a lease keeps working until released')
-  await sleep(10)
+  // Everything runnable has run (an immediate comes after pending promise callbacks).
+  await new Promise((resolve) => setImmediate(resolve))
   t.false(ended)
   leased.release()
   await ending
@@ -346,7 +356,6 @@ test('end(): callers waiting for a connection are refused', async (t) => {
   const pool = poolOn(native, { max: 1 })
   const lease = await pool.connect()
   const waiter = pool.connect()
-  await sleep(5)
   t.is(pool.waiting, 1)
   const ending = pool.end()
   await t.throwsAsync(waiter, { instanceOf: taos.InterfaceError, message: /the pool is ending/ })
@@ -414,10 +423,8 @@ test('a pool.query result dropped unread returns its connection when it is garba
     await pool.query('select v') // never read
   })()
   t.is(pool.idle, 0)
-  for (let i = 0; i < 20 && pool.idle === 0; i++) {
-    globalThis.gc!()
-    await sleep(10)
-  }
+  // Finalizers run after a collection, on a later turn of the event loop.
+  await until(() => (globalThis.gc!(), pool.idle === 1), 'the result is collected and its lease returned')
   t.is(pool.idle, 1)
 })
 

@@ -3,6 +3,7 @@ import test from 'ava'
 import * as taos from '../src/index.js'
 import { TestServer } from '../src/testing.js'
 import { dbName, open, useServer } from './helpers/server.js'
+import { next } from './helpers/until.js'
 
 const server = useServer(test)
 
@@ -73,10 +74,14 @@ test('a pool of a server that is not there rejects the caller with a ConnectionE
 test('a pool outlives a server restart: the connections it dropped are replaced (or come back) and every later query is answered', async (t) => {
   await using own = await TestServer.start()
   await using pool = taos.createPool({ dsn: own.dsn, max: 3 })
+  const connections: taos.Connection[] = []
+  pool.on('connect', (c) => connections.push(c))
   await Promise.all(Array.from({ length: 3 }, () => pool.execute('select 1')))
   t.is(pool.total, 3)
+  // Each connection notices the dropped socket: it reconnects, or closes and leaves the pool.
+  const noticed = connections.map((c) => Promise.race([next(c, 'reconnected'), next(c, 'close')]))
   await own.restart()
-  await new Promise((resolve) => setTimeout(resolve, 200)) // the clients notice the dropped sockets
+  await Promise.all(noticed)
   const answers = await Promise.all(Array.from({ length: 20 }, async (_, i) => Number((await (await pool.query(`select ${i}`)).toArray())[0]![0])))
   t.deepEqual(answers, Array.from({ length: 20 }, (_, i) => i))
   t.true(pool.total <= 3)

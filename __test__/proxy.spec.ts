@@ -7,6 +7,7 @@ import test from 'ava'
 import * as taos from '../src/index.js'
 import { TestProxy, TestServer } from '../src/testing.js'
 import { proxied } from './helpers/server.js'
+import { until } from './helpers/until.js'
 
 let server: TestServer
 test.before(async () => {
@@ -25,6 +26,26 @@ test('the proxy forwards, names its address, and lends the target server’s cre
   t.is(other.dsn, other.url)
   await other.close()
   await t.throwsAsync(TestProxy.start({ target: 'nonsense' }), { instanceOf: taos.ProgrammingError })
+})
+
+test('framesFromClients counts each request as it arrives, also one a blackhole drops', async (t) => {
+  const { proxy, conn } = await proxied(t, server)
+  t.true(proxy.framesFromClients >= 2, 'the login (version, conn)')
+  const db = `proxy_frames_${process.pid}`
+  await conn.execute(`create database ${db}`)
+  t.teardown(() => taos.connect(server.dsn).then(async (c) => (await c.execute(`drop database if exists ${db}`), await c.close())))
+  await conn.execute(`create table ${db}.t (ts timestamp, s varchar(60000))`)
+  const before = proxy.framesFromClients
+  // A request of 120 kB arrives in several pieces and counts once.
+  const x = 'x'.repeat(60000)
+  t.is(await conn.execute(`insert into ${db}.t values (1700000000000, '${x}') (1700000000001, '${x}')`), 2)
+  t.is(proxy.framesFromClients, before + 1)
+  t.is(await conn.execute(`insert into ${db}.t values (1700000000002, 'y')`), 1)
+  t.is(proxy.framesFromClients, before + 2)
+  proxy.blackhole()
+  void conn.execute(`insert into ${db}.t values (1700000000003, 'z')`).catch(() => undefined)
+  await until(() => proxy.framesFromClients === before + 3, 'the dropped request is counted')
+  t.pass()
 })
 
 test('cut() drops every connection; new ones are still accepted', async (t) => {

@@ -39,6 +39,11 @@ class Pipe {
   /** Bytes from the server not yet cut into WebSocket frames (after the HTTP upgrade). */
   private pending = Buffer.alloc(0)
   private upgraded = false
+  /** The client's bytes are only counted: an incomplete upgrade request or frame header, and
+   * how much of the current frame's payload is still to come. */
+  private clientHead = Buffer.alloc(0)
+  private clientSkip = 0
+  private clientUpgraded = false
   private readonly toClient: Array<() => void> = []
   private readonly toServer: Array<() => void> = []
 
@@ -69,9 +74,46 @@ class Pipe {
   }
 
   private fromClient(chunk: Buffer): void {
+    this.countClientFrames(chunk)
     this.later(this.toServer, () => {
       if (!this.proxy.silent) this.server.write(chunk)
     })
+  }
+
+  /** Counts the data frames in the client's bytes as they arrive (after its upgrade request). */
+  private countClientFrames(chunk: Buffer): void {
+    let buf = chunk
+    while (buf.length > 0) {
+      if (this.clientSkip > 0) {
+        const n = Math.min(this.clientSkip, buf.length)
+        this.clientSkip -= n
+        buf = buf.subarray(n)
+        continue
+      }
+      // The upgrade request, or a frame's header (at most 14 bytes), may come in pieces.
+      const head = this.clientHead.length === 0 ? buf : Buffer.concat([this.clientHead, buf])
+      this.clientHead = Buffer.alloc(0)
+      if (!this.clientUpgraded) {
+        const end = head.indexOf('\r\n\r\n')
+        if (end < 0) {
+          this.clientHead = Buffer.from(head)
+          return
+        }
+        this.clientUpgraded = true
+        buf = head.subarray(end + 4)
+        continue
+      }
+      const size = frameSize(head)
+      if (size === undefined) {
+        this.clientHead = Buffer.from(head)
+        return
+      }
+      const opcode = head[0]! & 0x0f
+      if (opcode === 1 || opcode === 2) this.proxy.clientFrames++
+      const here = Math.min(size, head.length)
+      this.clientSkip = size - here
+      buf = head.subarray(here)
+    }
   }
 
   private fromServer(chunk: Buffer): void {
@@ -194,6 +236,7 @@ export class TestProxy implements AsyncDisposable {
   /** @internal */ silent = false
   /** @internal */ reading = true
   /** @internal */ delayMs = 0
+  /** @internal */ clientFrames = 0
   private corruptions: Corruption[] = []
   private resets = 0
   private readonly pipes = new Set<Pipe>()
@@ -251,6 +294,15 @@ export class TestProxy implements AsyncDisposable {
   /** Client connections open through the proxy now. */
   get connections(): number {
     return this.pipes.size
+  }
+
+  /**
+   * Data frames (WebSocket text and binary messages: requests) received from clients so far,
+   * counted as they arrive — before any {@link TestProxy.delay} and even while
+   * {@link TestProxy.blackhole} drops them. A test waits on it to know that a call was sent.
+   */
+  get framesFromClients(): number {
+    return this.clientFrames
   }
 
   /** Drops every open connection at once, both ways (new connections are still accepted). */

@@ -402,5 +402,9 @@ pub mod code {
     pub const PAR_DB_NOT_SPECIFIED: u16 = 0x2616;
     pub const PAR_DUPLICATED_COLUMN: u16 = 0x263C;
     pub const PAR_VALUE_TOO_LONG: u16 = 0x2653;
+    /// 9857 Syntax error in regular expression
+    pub const PAR_REGULAR_EXPRESSION_ERROR: u16 = 0x2681;
+    /// 12880 Cannot convert to specific type
+    pub const CANNOT_CONVERT_TYPE: u16 = 0x3250;
     pub const ADAPTER_GENERIC: u16 = 0xFFFF;
 }

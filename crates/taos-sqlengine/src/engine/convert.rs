@@ -1,11 +1,12 @@
 //! Converting INSERT/TAGS literals into stored values, with the INSERT parser's error texts
 //! (`534 syntax error near '…' (<reason>)`).
 
-use crate::sql::ast::{InsVal, InsValKind};
+use crate::sql::ast::{InsVal, InsValKind, NumForm};
 use crate::sql::parser::{insert_syntax_error, parse_int_text};
 use crate::types::{code, DataType, Precision, TdError, Value};
 
 use super::catalog::ColumnSchema;
+use super::insert_number::{self, Written};
 use super::time;
 
 pub struct ConvCtx<'a> {
@@ -28,8 +29,27 @@ impl ConvCtx<'_> {
 
     fn number_text<'s>(&'s self, v: &'s InsVal) -> Option<&'s str> {
         match &v.kind {
-            InsValKind::Number { start, end } => self.sql.get(*start..*end),
+            InsValKind::Number { start, end, .. } => self.sql.get(*start..*end),
             InsValKind::Str(s) => Some(s.trim()),
+            _ => None,
+        }
+    }
+
+    /// The text of a number or string value and how it was written, for the INSERT parser's
+    /// numeric rules ([`insert_number`]); `true`/`false` keywords read as text.
+    fn written<'s>(&'s self, v: &'s InsVal) -> Option<(&'s str, Written)> {
+        match &v.kind {
+            InsValKind::Number { start, end, form } => Some((
+                self.sql.get(*start..*end)?,
+                match form {
+                    NumForm::Integer => Written::Integer,
+                    NumForm::Float => Written::Float,
+                    NumForm::Radix => Written::Radix,
+                },
+            )),
+            InsValKind::Str(s) => Some((s.as_str(), Written::Text)),
+            InsValKind::Bool(true) => Some(("true", Written::Text)),
+            InsValKind::Bool(false) => Some(("false", Written::Text)),
             _ => None,
         }
     }
@@ -39,6 +59,7 @@ impl ConvCtx<'_> {
 #[derive(Debug, Clone, Copy)]
 pub enum Num {
     Int(i128),
+    #[allow(dead_code)]
     Float(f64),
 }
 
@@ -103,6 +124,9 @@ fn int_range(ty: DataType) -> (i128, i128) {
 
 /// Converts one literal for column/tag `col` (not the primary key; see [`convert_ts`]).
 pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Value, TdError> {
+    if v.kind == InsValKind::Invalid {
+        return Err(cx.err(v, "invalid data or symbol"));
+    }
     if is_null_value(v, col.ty) {
         return Ok(Value::Null);
     }
@@ -112,29 +136,20 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
             let word = type_word(col.ty);
             let unsigned = matches!(col.ty, UTinyInt | USmallInt | UInt | UBigInt);
             let invalid = || cx.err(v, &format!("invalid {} data", word));
-            let n: i128 = match &v.kind {
-                InsValKind::Bool(_) => return Err(invalid()),
-                _ => match cx.number_text(v).and_then(parse_num) {
-                    Some(Num::Int(i)) => i,
-                    Some(Num::Float(f)) if f.is_finite() => {
-                        let r = f.round();
-                        if r.abs() > 1e38 {
-                            return Err(invalid());
-                        }
-                        r as i128
-                    }
-                    _ => return Err(invalid()),
-                },
+            if let InsValKind::Str(s) = &v.kind {
+                if s.is_empty() {
+                    return Err(cx.err(v, "invalid numeric data"));
+                }
+            }
+            let (text, how) = cx.written(v).ok_or_else(invalid)?;
+            let n: i128 = if unsigned {
+                insert_number::to_unsigned(text, how).ok_or_else(invalid)? as i128
+            } else {
+                insert_number::to_integer(text, how).ok_or_else(invalid)? as i128
             };
             let (lo, hi) = int_range(col.ty);
             if n < lo || n > hi {
-                if unsigned && n < 0 {
-                    return Err(invalid());
-                }
-                return Err(match col.ty {
-                    BigInt | UBigInt => invalid(),
-                    _ => cx.err(v, &format!("{} data overflow", word)),
-                });
+                return Err(cx.err(v, &format!("{} data overflow", word)));
             }
             Ok(if unsigned {
                 Value::UInt(n as u64)
@@ -142,26 +157,26 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
                 Value::Int(n as i64)
             })
         }
-        Bool => match &v.kind {
-            InsValKind::Bool(b) => Ok(Value::Bool(*b)),
-            InsValKind::Str(s) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
-            InsValKind::Str(s) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
-            _ => match cx.number_text(v).and_then(parse_num) {
-                Some(Num::Int(i)) => Ok(Value::Bool(i != 0)),
-                Some(Num::Float(f)) => Ok(Value::Bool(f != 0.0)),
-                None => Err(cx.err(v, "invalid bool data")),
-            },
-        },
+        Bool => cx
+            .written(v)
+            .and_then(|(text, how)| insert_number::to_bool(text, how))
+            .map(Value::Bool)
+            .ok_or_else(|| cx.err(v, "invalid bool data")),
         Float | Double => {
-            let f = match &v.kind {
-                InsValKind::Bool(b) => *b as i64 as f64,
-                _ => match cx.number_text(v).and_then(parse_num) {
-                    Some(Num::Int(i)) => i as f64,
-                    Some(Num::Float(f)) => f,
-                    None => return Err(cx.err(v, "illegal float data")),
-                },
-            };
-            if !f.is_finite() || (col.ty == Float && f.abs() > f32::MAX as f64) {
+            if let InsValKind::Str(s) = &v.kind {
+                if s.is_empty() {
+                    return Err(cx.err(v, "invalid numeric data"));
+                }
+            }
+            let f = cx
+                .written(v)
+                .filter(|_| !matches!(v.kind, InsValKind::Bool(_)))
+                .and_then(|(text, how)| insert_number::to_double(text, how))
+                .ok_or_else(|| cx.err(v, "illegal float data"))?;
+            if col.ty == Double && !f.is_finite() {
+                return Err(cx.err(v, "illegal double data"));
+            }
+            if col.ty == Float && (!f.is_finite() || f.abs() > f32::MAX as f64) {
                 return Err(cx.err(v, "illegal float data"));
             }
             Ok(if col.ty == Float {
@@ -223,7 +238,7 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
         Json => {
             let s = match &v.kind {
                 InsValKind::Str(s) => s,
-                InsValKind::Number { start, end } => {
+                InsValKind::Number { start, end, .. } => {
                     let near = cx.sql.get(*start..*end).unwrap_or("");
                     return Err(TdError::new(
                         code::TSC_SQL_SYNTAX_ERROR,
@@ -280,7 +295,11 @@ fn is_null_value(v: &InsVal, ty: DataType) -> bool {
             s.eq_ignore_ascii_case("null")
                 && !matches!(
                     ty,
-                    DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry | DataType::Blob
+                    DataType::VarChar
+                        | DataType::NChar
+                        | DataType::VarBinary
+                        | DataType::Geometry
+                        | DataType::Blob
                 )
         }
         _ => false,
@@ -289,6 +308,9 @@ fn is_null_value(v: &InsVal, ty: DataType) -> bool {
 
 /// The primary timestamp of a row.
 pub fn convert_ts(cx: &ConvCtx, v: &InsVal, keep_days: i64) -> Result<i64, TdError> {
+    if v.kind == InsValKind::Invalid {
+        return Err(cx.err(v, "invalid data or symbol"));
+    }
     if is_null_value(v, DataType::Timestamp) {
         return Err(cx.err(v, "Primary timestamp column should not be null"));
     }
@@ -457,7 +479,10 @@ impl<'de> serde::Deserialize<'de> for Members {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Members, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Members, A::Error> {
                 let mut out = Vec::new();
                 while let Some(kv) = m.next_entry::<String, serde_json::Value>()? {
                     out.push(kv);
@@ -475,7 +500,10 @@ impl<'de> serde::Deserialize<'de> for Members {
 /// values are strings, finite numbers, booleans or null; `{}` is NULL. Stored as its text with
 /// keys sorted.
 pub fn normalize_json_tag(s: &str) -> Result<Value, JsonTagError> {
-    let fail = |reason, near: Option<&str>| JsonTagError { reason, near: near.map(str::to_string) };
+    let fail = |reason, near: Option<&str>| JsonTagError {
+        reason,
+        near: near.map(str::to_string),
+    };
     let t = s.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("null") {
         return Ok(Value::Null);

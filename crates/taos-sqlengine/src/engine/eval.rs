@@ -7,7 +7,7 @@ use crate::types::{DataType, Field, Precision, Value};
 
 use super::catalog::TableData;
 use super::column::Column;
-use super::pattern::{like_match, Regex};
+use super::pattern::{LikePattern, Regex};
 
 /// Where a relation column's values come from in one segment (one table of a scan).
 pub enum ColSrc<'a> {
@@ -201,6 +201,8 @@ pub enum BExpr {
     Neg(Box<BExpr>),
     Not(Box<BExpr>),
     Arith(BinOp, Box<BExpr>, Box<BExpr>),
+    /// `&` / `|` on both sides as BIGINT.
+    Bits(BinOp, Box<BExpr>, Box<BExpr>),
     /// TIMESTAMP ± integer units → TIMESTAMP.
     TsArith(bool, Box<BExpr>, Box<BExpr>),
     /// TIMESTAMP moved by calendar months (`ts + 1n`, `ts - 1y`).
@@ -211,7 +213,7 @@ pub enum BExpr {
     IsNull(Box<BExpr>, bool),
     In(Box<BExpr>, Vec<BExpr>, bool),
     Between(Box<BExpr>, Box<BExpr>, Box<BExpr>, bool),
-    Like(Box<BExpr>, String, bool),
+    Like(Box<BExpr>, Box<LikePattern>, bool),
     Regex(Box<BExpr>, Box<Regex>, bool),
     Func(Scalar, Vec<BExpr>),
     Cast(Box<BExpr>, Field),
@@ -269,36 +271,15 @@ pub fn truthy(v: &Value) -> bool {
     }
 }
 
-/// The numeric prefix of a string (`'12abc'` → 12, `'abc'` → 0), as TDengine converts.
+/// The numeric prefix of a string as C's `strtod` reads it, which TDengine uses (`'12abc'` →
+/// 12, `'abc'` → 0, `'0x10'` → 16, `' 1e2x'` → 100). Infinity and NaN texts read as 0.
 pub fn str_to_f64(s: &str) -> f64 {
-    let t = s.trim_start();
-    let b = t.as_bytes();
-    let mut end = 0;
-    if end < b.len() && (b[end] == b'-' || b[end] == b'+') {
-        end += 1;
+    let v = super::insert_number::strtod(s.as_bytes()).0;
+    if v.is_finite() {
+        v
+    } else {
+        0.0
     }
-    while end < b.len() && b[end].is_ascii_digit() {
-        end += 1;
-    }
-    if end < b.len() && b[end] == b'.' {
-        end += 1;
-        while end < b.len() && b[end].is_ascii_digit() {
-            end += 1;
-        }
-    }
-    if end < b.len() && (b[end] == b'e' || b[end] == b'E') {
-        let mut j = end + 1;
-        if j < b.len() && (b[j] == b'-' || b[j] == b'+') {
-            j += 1;
-        }
-        if j < b.len() && b[j].is_ascii_digit() {
-            while j < b.len() && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            end = j;
-        }
-    }
-    t[..end].parse().unwrap_or(0.0)
 }
 
 pub fn to_f64(v: &Value) -> Option<f64> {
@@ -314,6 +295,17 @@ pub fn to_f64(v: &Value) -> Option<f64> {
         Value::Bytes(_) => 0.0,
         Value::Decimal(d) => *d as f64,
     })
+}
+
+/// A value converted to BIGINT the way TDengine's bitwise operators take it: unsigned values
+/// wrap, doubles truncate, strings read their numeric prefix.
+fn as_bigint(v: &Value) -> Option<i64> {
+    match v {
+        Value::Null => None,
+        Value::UInt(u) => Some(*u as i64),
+        Value::Int(i) | Value::Timestamp(i) => Some(*i),
+        other => to_f64(other).map(|f| f as i64),
+    }
 }
 
 fn to_i128(v: &Value) -> Option<i128> {
@@ -373,6 +365,7 @@ impl BExpr {
             | BExpr::Regex(e, _, _)
             | BExpr::Cast(e, _) => e.contains_agg(),
             BExpr::Arith(_, a, b)
+            | BExpr::Bits(_, a, b)
             | BExpr::TsArith(_, a, b)
             | BExpr::Cmp(_, a, b)
             | BExpr::And(a, b)
@@ -437,10 +430,21 @@ impl BExpr {
                 };
                 Value::Double(r)
             }
+            BExpr::Bits(op, a, b) => {
+                let (Some(x), Some(y)) = (
+                    as_bigint(&a.eval(rel, row, g, env)),
+                    as_bigint(&b.eval(rel, row, g, env)),
+                ) else {
+                    return Value::Null;
+                };
+                Value::Int(if *op == BinOp::BitAnd { x & y } else { x | y })
+            }
             BExpr::TsAddMonths(a, months) => match a.eval(rel, row, g, env) {
-                Value::Timestamp(t) | Value::Int(t) => super::time::add_months(t, *months, env.tz, env.precision)
-                    .map(Value::Timestamp)
-                    .unwrap_or(Value::Null),
+                Value::Timestamp(t) | Value::Int(t) => {
+                    super::time::add_months(t, *months, env.tz, env.precision)
+                        .map(Value::Timestamp)
+                        .unwrap_or(Value::Null)
+                }
                 _ => Value::Null,
             },
             BExpr::TsArith(neg, a, b) => {
@@ -499,7 +503,7 @@ impl BExpr {
                 Value::Bool((a != Ordering::Less && b != Ordering::Greater) != *negated)
             }
             BExpr::Like(e, pat, negated) => match e.eval(rel, row, g, env) {
-                Value::Str(s) => Value::Bool(like_match(&s, pat) != *negated),
+                Value::Str(s) => Value::Bool(pat.matches(&s) != *negated),
                 Value::Null => Value::Bool(false),
                 _ => Value::Bool(false),
             },
@@ -629,11 +633,15 @@ pub fn cast_value(v: Value, f: &Field, env: &EvalEnv) -> Value {
     }
     use DataType::*;
     match f.ty {
-        Bool => Value::Bool(truthy(&v)),
+        Bool => match &v {
+            Value::Str(s) => Value::Bool(super::insert_number::integer_prefix(s) != 0),
+            other => Value::Bool(truthy(other)),
+        },
         TinyInt | SmallInt | Int | BigInt => {
             let i = match &v {
                 Value::Int(i) | Value::Timestamp(i) => *i,
                 Value::UInt(u) => *u as i64,
+                Value::Str(s) => super::insert_number::integer_prefix(s),
                 other => to_f64(other).map(|x| x as i64).unwrap_or(0),
             };
             let i = match f.ty {
@@ -648,6 +656,7 @@ pub fn cast_value(v: Value, f: &Field, env: &EvalEnv) -> Value {
             let u = match &v {
                 Value::Int(i) | Value::Timestamp(i) => *i as u64,
                 Value::UInt(u) => *u,
+                Value::Str(s) => super::insert_number::integer_prefix(s) as u64,
                 other => to_f64(other).map(|x| x as u64).unwrap_or(0),
             };
             let u = match f.ty {
@@ -793,7 +802,9 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             Value::Str(String::from_utf8_lossy(&out).into_owned())
         }
         SubstringIndex => match (txt(0), txt(1), num(2)) {
-            (Some(s), Some(delim), Some(count)) => Value::Str(substring_index(&s, &delim, count as i64)),
+            (Some(s), Some(delim), Some(count)) => {
+                Value::Str(substring_index(&s, &delim, count as i64))
+            }
             _ => Value::Null,
         },
         Crc32NChar => match txt(0) {
@@ -1114,8 +1125,9 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
                 let per_day = 86_400 * env.precision.per_second();
                 let off = if u % per_day == 0 {
                     use chrono::Offset;
-                    in_zone(*t, env.precision, env.tz)
-                        .map_or(0, |d| d.offset().fix().local_minus_utc() as i64 * env.precision.per_second())
+                    in_zone(*t, env.precision, env.tz).map_or(0, |d| {
+                        d.offset().fix().local_minus_utc() as i64 * env.precision.per_second()
+                    })
                 } else {
                     0
                 };

@@ -82,7 +82,9 @@ impl Writes {
             if let Some((stable, tags)) = w.create {
                 if !db.tables.contains_key(&w.table) {
                     create_child(db, &w.table, &stable, tags, &Default::default());
-                    logged[li].2.extend(crate::engine::wal::child_item(db, &w.table));
+                    logged[li]
+                        .2
+                        .extend(crate::engine::wal::child_item(db, &w.table));
                 }
             }
             if let Some(t) = db.tables.get_mut(&w.table) {
@@ -350,7 +352,15 @@ fn convert_row(
     }
     let mut vals: Vec<Option<Value>> = vec![None; ncols];
     let mut ts = 0;
-    for (v, &ci) in row.vals.iter().zip(map) {
+    for (k, (v, &ci)) in row.vals.iter().zip(map).enumerate() {
+        // `1704067213000 + 0`: a timestamp reads an operator after it as its own arithmetic
+        if k + 1 == row.vals.len() && columns[ci].ty == DataType::Timestamp {
+            if let Some(at) = row.broken {
+                if matches!(cx.sql.as_bytes().get(at), Some(b'+' | b'-')) {
+                    return Err(cx.err(v, "invalid timestamp"));
+                }
+            }
+        }
         if ci == 0 {
             ts = convert::convert_ts(cx, v, keep)?;
         } else {
@@ -359,6 +369,14 @@ fn convert_row(
     }
     if row.vals.len() > map.len() {
         return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
+    }
+    if let Some(at) = row.broken {
+        let want = if row.vals.len() < map.len() {
+            ", expected"
+        } else {
+            ") expected"
+        };
+        return Err(insert_error(cx.sql, at, want));
     }
     if row.vals.len() < map.len() {
         return Err(insert_error(cx.sql, row.close, ", expected"));
@@ -411,17 +429,26 @@ fn insert_via_stable(
         if row.vals.len() > cols.len() || row.vals.is_empty() {
             return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
         }
+        if let Some(at) = row.broken {
+            let want = if row.vals.len() < cols.len() {
+                ", expected"
+            } else {
+                ") expected"
+            };
+            return Err(insert_error(cx.sql, at, want));
+        }
         if row.vals.len() < cols.len() {
             return Err(insert_error(cx.sql, row.close, ", expected"));
         }
         let tbname = match &row.vals[tbpos].kind {
             InsValKind::Str(s) => s.clone(),
-            InsValKind::Number { start, end } => cx.sql[*start..*end].to_string(),
+            InsValKind::Number { start, end, .. } => cx.sql[*start..*end].to_string(),
             _ => return Err(cx.err(&row.vals[tbpos], "invalid table name")),
         };
         let data_row = InsRow {
             vals: col_pos.iter().map(|&i| row.vals[i].clone()).collect(),
             close: row.close,
+            broken: None,
         };
         let pending = convert_row(cx, &st.columns, &map, &data_row, ncols, keep)?;
         let create = match db.tables.get(&tbname) {

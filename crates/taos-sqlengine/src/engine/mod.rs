@@ -37,6 +37,7 @@ mod errors;
 mod eval;
 mod geometry;
 mod insert;
+mod insert_number;
 mod meta;
 mod pattern;
 mod query;
@@ -254,6 +255,10 @@ pub struct TableSchema {
     pub precision: Precision,
 }
 
+#[cfg(test)]
+mod literal_tests;
+#[cfg(test)]
+mod matching_tests;
 #[cfg(test)]
 mod spec;
 #[cfg(test)]

@@ -427,6 +427,7 @@ pub enum InsValKind {
     Number {
         start: usize,
         end: usize,
+        form: NumForm,
     },
     Str(String),
     Now,
@@ -444,11 +445,24 @@ pub enum InsValKind {
     Invalid,
 }
 
+/// How a number value was written: TDengine converts each form by its own rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumForm {
+    Integer,
+    Float,
+    /// `0x…` / `0b…`
+    Radix,
+}
+
 /// One `( … )` row of VALUES; `close` is the position of its `)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsRow {
     pub vals: Vec<InsVal>,
     pub close: usize,
+    /// Where a value was followed by neither `,` nor `)`: TDengine reads the values before it
+    /// first, then answers `, expected` (more columns were due) or `) expected` there. The
+    /// statement ends at such a row.
+    pub broken: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -539,9 +553,13 @@ pub enum ShowKind {
     Cluster,
     Grants,
     /// `SHOW DNODE n VARIABLES [LIKE]`.
-    DnodeVariables { like: Option<String> },
+    DnodeVariables {
+        like: Option<String>,
+    },
     /// `SHOW LOCAL VARIABLES [LIKE]`.
-    LocalVariables { like: Option<String> },
+    LocalVariables {
+        like: Option<String>,
+    },
     Indexes(TableName),
     Views {
         db: Option<String>,

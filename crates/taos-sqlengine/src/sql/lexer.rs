@@ -9,8 +9,15 @@ pub enum Tk {
     QuotedIdent,
     /// `'string'` or `"string"` (escapes still in the text).
     Str,
-    /// Decimal integer (also `0x..`/`0b..` — see [`Token::is_radix`]).
+    /// Decimal integer.
     Int,
+    /// `0x1f` or `0b101`: TDengine's grammar takes these only as INSERT values and tag values,
+    /// never in expressions (`select 0x10` is a syntax error).
+    Radix,
+    /// Four dotted integers (`1.2.3.4`): TDengine's IP token, which no statement we keep takes.
+    Ip,
+    /// `<<`, `>>` or `~`: operators TDengine's tokenizer reads but no expression takes.
+    UnusedOp,
     /// Number with a fraction or exponent.
     Float,
     /// Integer immediately followed by a time unit: `10s`, `1d`, `500a`.
@@ -36,7 +43,8 @@ pub enum Tk {
     BitAnd,
     BitOr,
     Question,
-    /// Something the lexer cannot read (unterminated string, stray character, `1abc`).
+    /// Something the lexer cannot read (unterminated string, stray character, `0x` without
+    /// digits, `1.2.3`): TDengine answers `unrecognized token: "<rest>"` when the parser reaches it.
     Bad,
     Eof,
 }
@@ -176,6 +184,10 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
                             i += 1;
                             Tk::Ne
                         }
+                        b'<' | b'>' if next == c => {
+                            i += 1;
+                            Tk::UnusedOp
+                        }
                         b'<' if next == b'>' => {
                             i += 1;
                             Tk::Ne
@@ -196,6 +208,7 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
                         }
                         b'|' => Tk::BitOr,
                         b'&' => Tk::BitAnd,
+                        b'~' => Tk::UnusedOp,
                         b'?' => Tk::Question,
                         _ => {
                             // keep multi-byte characters whole
@@ -222,66 +235,100 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
     out
 }
 
+/// Reads one number the way TDengine's tokenizer does: the token ends where its form ends, so
+/// `1e` is `1` then `e`, `1_000` is `1` then `_000`, and `10s` is a duration only when no
+/// identifier character follows the unit.
 fn lex_number(b: &[u8], i: &mut usize) -> Tk {
-    let n = b.len();
+    let at = |j: usize| b.get(j).copied().unwrap_or(0);
     let start = *i;
-    if b[start] == b'0' && start + 1 < n && matches!(b[start + 1], b'x' | b'X' | b'b' | b'B') {
-        let hex = matches!(b[start + 1], b'x' | b'X');
+    if at(start) == b'.' {
+        // `.5`, `.5e3`
+        let mut j = start + 1;
+        while at(j).is_ascii_digit() {
+            j += 1;
+        }
+        *i = exponent_end(b, j);
+        return Tk::Float;
+    }
+    if at(start) == b'0' && matches!(at(start + 1), b'x' | b'X' | b'b' | b'B') {
+        let hex = matches!(at(start + 1), b'x' | b'X');
         let mut j = start + 2;
-        while j < n
-            && (if hex {
-                b[j].is_ascii_hexdigit()
-            } else {
-                b[j] == b'0' || b[j] == b'1'
-            })
-        {
+        while if hex {
+            at(j).is_ascii_hexdigit()
+        } else {
+            matches!(at(j), b'0' | b'1')
+        } {
             j += 1;
         }
-        if j > start + 2 && !(j < n && is_ident_char(b[j])) {
-            *i = j;
-            return Tk::Int;
+        if j == start + 2 {
+            // `0x` / `0b2`: TDengine's tokenizer gives up here
+            *i = start + 2;
+            return Tk::Bad;
         }
+        *i = j;
+        return Tk::Radix;
     }
-    let mut float = false;
-    while *i < n && b[*i].is_ascii_digit() {
-        *i += 1;
+    let mut j = start;
+    while at(j).is_ascii_digit() {
+        j += 1;
     }
-    if *i < n && b[*i] == b'.' {
-        float = true;
-        *i += 1;
-        while *i < n && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
+    if is_duration_unit_byte(at(j)) && !is_ident_char(at(j + 1)) {
+        *i = j + 1;
+        return Tk::Duration;
     }
-    if *i < n && (b[*i] == b'e' || b[*i] == b'E') {
-        let mut j = *i + 1;
-        if j < n && (b[j] == b'+' || b[j] == b'-') {
+    let mut kind = Tk::Int;
+    let mut segments = 1;
+    while at(j) == b'.' && at(j + 1).is_ascii_digit() {
+        j += 2;
+        while at(j).is_ascii_digit() {
             j += 1;
         }
-        if j < n && b[j].is_ascii_digit() {
-            while j < n && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            *i = j;
-            float = true;
-        }
+        kind = Tk::Float;
+        segments += 1;
     }
-    if *i < n && is_ident_char(b[*i]) {
-        let us = *i;
-        while *i < n && is_ident_char(b[*i]) {
-            *i += 1;
-        }
-        let unit = std::str::from_utf8(&b[us..*i]).unwrap_or("");
-        if !float && is_duration_unit(unit) {
-            return Tk::Duration;
-        }
+    if segments == 4 {
+        *i = j;
+        return Tk::Ip;
+    }
+    if segments > 2 {
+        *i = j;
         return Tk::Bad;
     }
-    if float {
-        Tk::Float
-    } else {
-        Tk::Int
+    if at(j) == b'.' && segments == 1 {
+        // `5.` is a float
+        kind = Tk::Float;
+        j += 1;
     }
+    let e = exponent_end(b, j);
+    if e != j {
+        kind = Tk::Float;
+    }
+    *i = e;
+    kind
+}
+
+fn is_duration_unit_byte(c: u8) -> bool {
+    c != 0 && c.is_ascii() && is_duration_unit(std::str::from_utf8(&[c]).unwrap_or(""))
+}
+
+/// The end of an exponent (`e5`, `E-3`) starting at `j`, or `j` when there is none.
+fn exponent_end(b: &[u8], j: usize) -> usize {
+    let at = |k: usize| b.get(k).copied().unwrap_or(0);
+    if !matches!(at(j), b'e' | b'E') {
+        return j;
+    }
+    let digits = if at(j + 1).is_ascii_digit() {
+        j + 1
+    } else if matches!(at(j + 1), b'+' | b'-') && at(j + 2).is_ascii_digit() {
+        j + 2
+    } else {
+        return j;
+    };
+    let mut k = digits;
+    while at(k).is_ascii_digit() {
+        k += 1;
+    }
+    k
 }
 
 /// The content of a string token as TDengine reads it (its `trimString`): a doubled delimiter
@@ -370,8 +417,8 @@ mod tests {
                 Tk::Duration,
                 Tk::Float,
                 Tk::Float,
-                Tk::Int,
-                Tk::Int,
+                Tk::Radix,
+                Tk::Radix,
                 Tk::Int,
                 Tk::Eof
             ]
@@ -390,7 +437,80 @@ mod tests {
                 Tk::Eof
             ]
         );
-        assert_eq!(kinds("1corpus_bad"), vec![Tk::Bad, Tk::Eof]);
+        assert_eq!(kinds("1corpus_bad"), vec![Tk::Int, Tk::Ident, Tk::Eof]);
+        assert_eq!(
+            kinds("a << b >> c"),
+            vec![
+                Tk::Ident,
+                Tk::UnusedOp,
+                Tk::Ident,
+                Tk::UnusedOp,
+                Tk::Ident,
+                Tk::Eof
+            ]
+        );
+    }
+
+    /// Each number form as TDengine 3.3.7.5's tokenizer splits it (verified with `select <form>`
+    /// on a real server: `select 1e` answers a column `e` holding 1).
+    #[test]
+    fn number_forms_end_where_tdengine_ends_them() {
+        let split = |s: &str| -> Vec<(Tk, String)> {
+            tokenize(s)
+                .into_iter()
+                .filter(|t| t.kind != Tk::Eof)
+                .map(|t| (t.kind, t.text(s).to_string()))
+                .collect()
+        };
+        let one = |s: &str| vec![(split(s)[0].0, s.to_string())];
+        for f in [
+            "1.5", "5.", ".5", ".5e1", "1e3", "1E+3", "1e-3", "1.e3", "00012.5",
+        ] {
+            assert_eq!(split(f), vec![(Tk::Float, f.to_string())], "{f}");
+        }
+        assert_eq!(one("00012"), vec![(Tk::Int, "00012".into())]);
+        assert_eq!(
+            split("1e"),
+            vec![(Tk::Int, "1".into()), (Tk::Ident, "e".into())]
+        );
+        assert_eq!(
+            split("1.5e"),
+            vec![(Tk::Float, "1.5".into()), (Tk::Ident, "e".into())]
+        );
+        assert_eq!(
+            split("1_000"),
+            vec![(Tk::Int, "1".into()), (Tk::Ident, "_000".into())]
+        );
+        assert_eq!(
+            split("1e+"),
+            vec![
+                (Tk::Int, "1".into()),
+                (Tk::Ident, "e".into()),
+                (Tk::Plus, "+".into())
+            ]
+        );
+        assert_eq!(
+            split("1..2"),
+            vec![(Tk::Float, "1.".into()), (Tk::Float, ".2".into())]
+        );
+        assert_eq!(split("10s"), vec![(Tk::Duration, "10s".into())]);
+        assert_eq!(
+            split("10sx"),
+            vec![(Tk::Int, "10".into()), (Tk::Ident, "sx".into())]
+        );
+        assert_eq!(split("0x1f"), vec![(Tk::Radix, "0x1f".into())]);
+        assert_eq!(
+            split("0x1g"),
+            vec![(Tk::Radix, "0x1".into()), (Tk::Ident, "g".into())]
+        );
+        assert_eq!(
+            split("0b102"),
+            vec![(Tk::Radix, "0b10".into()), (Tk::Int, "2".into())]
+        );
+        assert_eq!(kinds("0x"), vec![Tk::Bad, Tk::Eof]);
+        assert_eq!(kinds("0b2")[0], Tk::Bad);
+        assert_eq!(kinds("1.2.3")[0], Tk::Bad);
+        assert_eq!(kinds("1.2.3.4"), vec![Tk::Ip, Tk::Eof]);
     }
 
     #[test]

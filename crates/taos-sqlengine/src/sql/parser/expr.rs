@@ -5,7 +5,7 @@
 use crate::sql::ast::*;
 use crate::sql::lexer::{unescape, Tk};
 
-use super::{parse_int_text, split_duration, Parser, PResult};
+use super::{parse_int_text, split_duration, PResult, Parser};
 
 /// Functions that may be called with `()`.
 const NILADIC: &[&str] = &[
@@ -134,7 +134,9 @@ impl<'a> Parser<'a> {
             });
         }
         let negated = if self.is_kw("not")
-            && (self.is_kw_at(1, "in") || self.is_kw_at(1, "between") || self.is_kw_at(1, "like"))
+            && ["in", "between", "like", "regexp", "match", "nmatch"]
+                .iter()
+                .any(|w| self.is_kw_at(1, w))
         {
             self.bump();
             true
@@ -173,10 +175,14 @@ impl<'a> Parser<'a> {
                 negated,
             });
         }
-        if self.eat_kw("match") || self.eat_kw("nmatch") {
-            let neg = self
-                .text(self.toks[self.pos - 1])
-                .eq_ignore_ascii_case("nmatch");
+        if self.is_kw("match") || self.is_kw("nmatch") || self.is_kw("regexp") {
+            // MATCH / NMATCH / REGEXP / NOT REGEXP: TDengine's grammar has no NOT MATCH
+            let word = self.text(self.peek()).to_ascii_lowercase();
+            if negated && word != "regexp" {
+                return Err(self.err_here());
+            }
+            self.bump();
+            let neg = word == "nmatch" || negated;
             let pattern = self.additive()?;
             return Ok(Expr::Match {
                 expr: Box::new(left),
@@ -274,12 +280,11 @@ impl<'a> Parser<'a> {
         match t.kind {
             Tk::Int => {
                 self.bump();
-                match parse_int_text(self.text(t)) {
-                    Some(v) if v <= u64::MAX as i128 => Ok(Expr::Int(v)),
-                    _ => Ok(Expr::Float(
-                        self.text(t).parse::<f64>().unwrap_or(f64::INFINITY),
-                    )),
-                }
+                // TDengine reads an integer literal with strtoull: past u64 it saturates
+                Ok(Expr::Int(
+                    parse_int_text(self.text(t))
+                        .map_or(u64::MAX as i128, |v| v.min(u64::MAX as i128)),
+                ))
             }
             Tk::Float => {
                 self.bump();
@@ -440,14 +445,22 @@ impl<'a> Parser<'a> {
                     args.push(self.additive()?);
                 }
                 self.expect(Tk::RParen)?;
-                return Ok(Expr::Func { name, args, pos: t.start });
+                return Ok(Expr::Func {
+                    name,
+                    args,
+                    pos: t.start,
+                });
             }
             args.push(s);
             while self.eat(Tk::Comma) {
                 args.push(self.additive()?);
             }
             self.expect(Tk::RParen)?;
-            return Ok(Expr::Func { name, args, pos: t.start });
+            return Ok(Expr::Func {
+                name,
+                args,
+                pos: t.start,
+            });
         }
         if self.peek().kind == Tk::RParen {
             if !NILADIC.contains(&name.as_str()) {

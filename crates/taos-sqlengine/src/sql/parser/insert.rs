@@ -4,7 +4,7 @@ use crate::sql::ast::*;
 use crate::sql::lexer::{unescape, Tk};
 use crate::types::{code, TdError};
 
-use super::{insert_error, split_duration, syntax_error_near, Parser, PResult};
+use super::{insert_error, split_duration, syntax_error_near, PResult, Parser};
 
 impl<'a> Parser<'a> {
     pub(super) fn insert(&mut self) -> PResult<Statement> {
@@ -36,7 +36,11 @@ impl<'a> Parser<'a> {
                     None
                 };
                 self.expect_kw("tags")?;
-                let tags = self.value_row()?.vals;
+                let tags = self.value_row()?;
+                if let Some(at) = tags.broken {
+                    return Err(insert_error(self.sql, at, "syntax error"));
+                }
+                let tags = tags.vals;
                 using = Some(Using {
                     stable,
                     tag_names,
@@ -86,8 +90,14 @@ impl<'a> Parser<'a> {
                 return Err(self.err_here());
             }
             let mut rows = Vec::new();
+            let mut broken = false;
             while self.peek().kind == Tk::LParen {
-                rows.push(self.value_row()?);
+                let row = self.value_row()?;
+                broken = row.broken.is_some();
+                rows.push(row);
+                if broken {
+                    break;
+                }
                 self.eat(Tk::Comma);
             }
             if rows.is_empty() {
@@ -105,6 +115,11 @@ impl<'a> Parser<'a> {
                 from_file: false,
                 after_name,
             });
+            if broken {
+                // the rest of the statement is never read; the engine answers at the break
+                self.pos = self.toks.len() - 1;
+                break;
+            }
             if !matches!(self.peek().kind, Tk::Ident | Tk::QuotedIdent) {
                 break;
             }
@@ -117,7 +132,11 @@ impl<'a> Parser<'a> {
         let mut vals = Vec::new();
         if self.peek().kind == Tk::RParen {
             let close = self.bump().start;
-            return Ok(InsRow { vals, close });
+            return Ok(InsRow {
+                vals,
+                close,
+                broken: None,
+            });
         }
         loop {
             vals.push(self.ins_value()?);
@@ -131,9 +150,17 @@ impl<'a> Parser<'a> {
                     return Ok(InsRow {
                         vals,
                         close: t.start,
+                        broken: None,
                     });
                 }
-                _ => return Err(insert_error(self.sql, t.start, "syntax error")),
+                Tk::Eof => return Err(self.err_at(t)),
+                _ => {
+                    return Ok(InsRow {
+                        vals,
+                        close: t.start,
+                        broken: Some(t.start),
+                    })
+                }
             }
         }
     }
@@ -146,19 +173,25 @@ impl<'a> Parser<'a> {
                 self.bump();
                 InsValKind::Str(unescape(self.text(t)))
             }
-            Tk::Int | Tk::Float => {
+            Tk::Int | Tk::Float | Tk::Radix => {
                 self.bump();
                 InsValKind::Number {
                     start: t.start,
                     end: t.end,
+                    form: num_form(t.kind),
                 }
             }
-            Tk::Minus | Tk::Plus if matches!(self.peek_at(1).kind, Tk::Int | Tk::Float) => {
+            // a sign belongs to the number only when nothing separates them (`-1`, not `- 1`)
+            Tk::Minus | Tk::Plus
+                if matches!(self.peek_at(1).kind, Tk::Int | Tk::Float | Tk::Radix)
+                    && self.peek_at(1).start == t.end =>
+            {
                 self.bump();
                 let n = self.bump();
                 InsValKind::Number {
                     start: t.start,
                     end: n.end,
+                    form: num_form(n.kind),
                 }
             }
             Tk::Question => {
@@ -224,15 +257,11 @@ impl<'a> Parser<'a> {
                     pos,
                 });
             }
-            self.skip_value();
-            return Ok(InsVal {
-                kind: InsValKind::Invalid,
-                pos,
-            });
         }
         Ok(InsVal { kind: base, pos })
     }
 
+    #[allow(dead_code)]
     /// Skips the tokens of one value (up to `,` or `)` at depth 0).
     pub(super) fn skip_value(&mut self) {
         let mut depth = 0i32;
@@ -248,5 +277,13 @@ impl<'a> Parser<'a> {
             }
             self.bump();
         }
+    }
+}
+
+fn num_form(k: Tk) -> NumForm {
+    match k {
+        Tk::Float => NumForm::Float,
+        Tk::Radix => NumForm::Radix,
+        _ => NumForm::Integer,
     }
 }

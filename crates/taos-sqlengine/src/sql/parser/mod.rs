@@ -43,6 +43,7 @@ const RESERVED: &[&str] = &[
     "like",
     "match",
     "nmatch",
+    "regexp",
     "between",
     "order",
     "by",
@@ -207,7 +208,7 @@ impl<'a> Parser<'a> {
                 // `select * from n;` is fine; reaching the end where more was needed is "incomplete"
                 TdError::new(code::PAR_INCOMPLETE_SQL, "Incomplete SQL statement")
             }
-            Tk::Bad if matches!(self.sql.as_bytes()[t.start], b'\'' | b'"' | b'`') => TdError::new(
+            Tk::Bad => TdError::new(
                 code::PAR_SYNTAX_ERROR,
                 format!("unrecognized token: \"{}\"", self.sql[t.start..].trim_end()),
             ),

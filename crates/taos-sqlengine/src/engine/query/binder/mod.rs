@@ -7,7 +7,7 @@ mod call;
 
 use crate::engine::errors::{ecode, err, invalid_column, unsupported};
 use crate::engine::eval::{BExpr, Relation};
-use crate::engine::pattern::Regex;
+use crate::engine::pattern::{LikePattern, Regex, RegexError};
 use crate::engine::state::Engine;
 use crate::engine::time;
 use crate::session::SessionCtx;
@@ -41,7 +41,10 @@ pub(crate) fn is_numeric(t: DataType) -> bool {
 
 pub(crate) fn is_integer(t: DataType) -> bool {
     use DataType::*;
-    matches!(t, TinyInt | SmallInt | Int | BigInt | UTinyInt | USmallInt | UInt | UBigInt)
+    matches!(
+        t,
+        TinyInt | SmallInt | Int | BigInt | UTinyInt | USmallInt | UInt | UBigInt
+    )
 }
 
 pub(crate) fn is_string(t: DataType) -> bool {
@@ -79,7 +82,10 @@ pub(crate) struct OutCol {
 /// which sources a VARBINARY target takes (only VARCHAR: the others fail when converted).
 fn check_cast(src: &Field, to: &Field) -> Result<(), TdError> {
     if src.ty == DataType::VarBinary {
-        return Err(err(ecode::FUNC_PARAM_TYPE, "Invalid parameter data type : cast"));
+        return Err(err(
+            ecode::FUNC_PARAM_TYPE,
+            "Invalid parameter data type : cast",
+        ));
     }
     let bytes = match to.ty {
         DataType::NChar => to.len as i64 * 4,
@@ -147,9 +153,8 @@ impl<'a, 'r> Binder<'a, 'r> {
         if invalid {
             return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
         }
-        let moves_ts = |t: DataType| {
-            t == DataType::Bool || (is_integer(t) && t != DataType::UBigInt)
-        };
+        let moves_ts =
+            |t: DataType| t == DataType::Bool || (is_integer(t) && t != DataType::UBigInt);
         let add_sub = matches!(op, BinOp::Add | BinOp::Sub);
         let stamp = Field::fixed("", ts);
         if add_sub && lf.ty == ts && moves_ts(rf.ty) {
@@ -164,12 +169,28 @@ impl<'a, 'r> Binder<'a, 'r> {
                     return Ok((BExpr::TsAddMonths(Box::new(l), m), stamp));
                 }
             }
-            return Ok((BExpr::TsArith(op == BinOp::Sub, Box::new(l), Box::new(r)), stamp));
+            return Ok((
+                BExpr::TsArith(op == BinOp::Sub, Box::new(l), Box::new(r)),
+                stamp,
+            ));
         }
         if add_sub && rf.ty == ts && moves_ts(lf.ty) {
-            return Ok((BExpr::TsArith(op == BinOp::Sub, Box::new(l), Box::new(r)), stamp));
+            return Ok((
+                BExpr::TsArith(op == BinOp::Sub, Box::new(l), Box::new(r)),
+                stamp,
+            ));
         }
-        Ok((BExpr::Arith(op, Box::new(l), Box::new(r)), Field::fixed("", DataType::Double)))
+        if matches!(op, BinOp::BitAnd | BinOp::BitOr) {
+            // bitwise operators work on both sides as BIGINT (an unsigned value wraps)
+            return Ok((
+                BExpr::Bits(op, Box::new(l), Box::new(r)),
+                Field::fixed("", DataType::BigInt),
+            ));
+        }
+        Ok((
+            BExpr::Arith(op, Box::new(l), Box::new(r)),
+            Field::fixed("", DataType::Double),
+        ))
     }
 
     pub(crate) fn env_precision(&self) -> Precision {
@@ -301,9 +322,10 @@ impl<'a, 'r> Binder<'a, 'r> {
                         Field::fixed("", DataType::UBigInt),
                     )
                 } else if *v < i64::MIN as i128 {
+                    // `-9223372036854775809`: the negated constant saturates as a BIGINT
                     (
-                        BExpr::Lit(Value::Double(*v as f64)),
-                        Field::fixed("", DataType::Double),
+                        BExpr::Lit(Value::Int(i64::MIN)),
+                        Field::fixed("", DataType::BigInt),
                     )
                 } else {
                     (
@@ -349,6 +371,27 @@ impl<'a, 'r> Binder<'a, 'r> {
                 let (b, f) = self.bind(inner, in_agg)?;
                 if f.ty.is_decimal() {
                     return Ok((BExpr::NegDecimal(Box::new(b)), f));
+                }
+                // TDengine folds the minus of an integer constant into a BIGINT constant
+                // (saturating: `-(9223372036854775808)` is -9223372036854775808)
+                match &b {
+                    BExpr::Lit(Value::Int(i)) => {
+                        return Ok((
+                            BExpr::Lit(Value::Int(i.checked_neg().unwrap_or(i64::MAX))),
+                            Field::fixed("", DataType::BigInt),
+                        ))
+                    }
+                    BExpr::Lit(Value::UInt(_)) => {
+                        return Ok((
+                            BExpr::Lit(Value::Int(i64::MIN)),
+                            Field::fixed("", DataType::BigInt),
+                        ))
+                    }
+                    _ => {}
+                }
+                // a string column has no minus
+                if matches!(b, BExpr::Col(_)) && f.ty.is_var() {
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
                 }
                 (BExpr::Neg(Box::new(b)), Field::fixed("", DataType::Double))
             }
@@ -451,12 +494,14 @@ impl<'a, 'r> Binder<'a, 'r> {
                 pattern,
                 negated,
             } => {
-                let (b, _) = self.bind(expr, in_agg)?;
+                let (b, f) = self.bind(expr, in_agg)?;
+                check_pattern_operand(&f)?;
                 let Expr::Str(p) = pattern.as_ref() else {
                     return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
                 };
+                let pat = LikePattern::new(p, f.ty == DataType::VarChar);
                 (
-                    BExpr::Like(Box::new(b), p.clone(), *negated),
+                    BExpr::Like(Box::new(b), Box::new(pat), *negated),
                     Field::fixed("", DataType::Bool),
                 )
             }
@@ -465,11 +510,20 @@ impl<'a, 'r> Binder<'a, 'r> {
                 pattern,
                 negated,
             } => {
-                let (b, _) = self.bind(expr, in_agg)?;
+                let (b, f) = self.bind(expr, in_agg)?;
+                check_pattern_operand(&f)?;
                 let Expr::Str(p) = pattern.as_ref() else {
                     return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
                 };
-                let re = Regex::new(p).ok_or_else(|| unsupported(&format!("match '{}'", p)))?;
+                let re = Regex::new(p).map_err(|e| match e {
+                    RegexError::Syntax => err(
+                        code::PAR_REGULAR_EXPRESSION_ERROR,
+                        "Syntax error in regular expression",
+                    ),
+                    RegexError::Unsupported(what) => {
+                        unsupported(&format!("match '{}' ({})", p, what))
+                    }
+                })?;
                 (
                     BExpr::Regex(Box::new(b), Box::new(re), *negated),
                     Field::fixed("", DataType::Bool),
@@ -568,15 +622,15 @@ impl<'a, 'r> Binder<'a, 'r> {
             return Ok(b);
         }
         if let BExpr::Lit(Value::Str(s)) = &b {
-            let t = time::parse_timestamp(s, self.engine.session_tz(self.ctx), self.env_precision())
-                .ok_or_else(|| {
-                err(ecode::INVALID_TIMESTAMP_FORMAT, "Invalid timestamp format")
-            })?;
+            let t =
+                time::parse_timestamp(s, self.engine.session_tz(self.ctx), self.env_precision())
+                    .ok_or_else(|| {
+                        err(ecode::INVALID_TIMESTAMP_FORMAT, "Invalid timestamp format")
+                    })?;
             return Ok(BExpr::Lit(Value::Timestamp(t)));
         }
         Ok(b)
     }
-
 }
 
 /// (precision, scale) of an operand in DECIMAL arithmetic; integers count as DECIMAL(n, 0).
@@ -619,5 +673,18 @@ pub(crate) fn unscale(b: BExpr, f: &Field) -> BExpr {
         BExpr::Unscale(Box::new(b), f.scale)
     } else {
         b
+    }
+}
+
+/// LIKE and MATCH take text: a string column, tag, JSON value or string constant. TDengine
+/// answers 12880 for a GEOMETRY and 512 for anything else.
+fn check_pattern_operand(f: &Field) -> Result<(), TdError> {
+    match f.ty {
+        DataType::VarChar | DataType::NChar | DataType::Json => Ok(()),
+        DataType::Geometry => Err(err(
+            code::CANNOT_CONVERT_TYPE,
+            "Cannot convert to specific type",
+        )),
+        _ => Err(err(code::TSC_INVALID_OPERATION, "Invalid operation")),
     }
 }

@@ -1055,8 +1055,8 @@ fn the_session_time_zone_reads_and_prints_local_times() {
 
 /// Checked on TDengine 3.3.7.5: the client lowercases a statement outside quotes, so unquoted
 /// names, aliases and the text quoted in errors are lower case, while backtick-quoted names and
-/// string literals keep their case. (TDengine also refuses `select Val` for a column created as
-/// `` `Val` `` — 9730 `Invalid column name: val` —, where column lookup here still ignores case.)
+/// string literals keep their case: a column created as `` `Val` `` is found only as `` `Val` ``
+/// (`select Val` is 9730 `Invalid column name: val`).
 #[test]
 fn statements_are_lowercased_outside_quotes_and_backticks_keep_case() {
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
@@ -1071,6 +1071,11 @@ fn statements_are_lowercased_outside_quotes_and_backticks_keep_case() {
     assert_eq!(rs.fields[0].name, "upper_name");
     assert_eq!(rs.columns[0], vec![Value::Str("ABC".into())]);
     assert_eq!(rs.columns[1], vec![Value::Str("AbC".into())]);
+    for sql in ["select Val from `MixedCase`", "select `val` from `MixedCase`", "select max(VAL) from `MixedCase`"] {
+        let err = run(&e, Some("lc"), sql).unwrap_err();
+        assert_eq!((err.code, err.message.as_str()), (0x2602, "Invalid column name: val"), "{sql}");
+    }
+    assert_eq!(rows(&e, "lc", "select `Val` from `MixedCase`").columns[0], vec![Value::Int(1)]);
 }
 
 #[test]

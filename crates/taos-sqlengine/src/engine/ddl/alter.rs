@@ -358,7 +358,7 @@ fn alter_table(
                 .position(|x| x.name == c)
                 .ok_or_else(|| invalid_column(&c))?;
             if i == 0 {
-                return Err(err(0x2623, "Primary timestamp column cannot be dropped"));
+                return Err(err(0x264A, "Primary timestamp column cannot be dropped"));
             }
             if let TableKind::Normal { columns } = &mut t.kind {
                 columns.remove(i);

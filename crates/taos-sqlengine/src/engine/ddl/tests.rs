@@ -71,6 +71,8 @@ fn alter_forms_depend_on_the_kind_of_table() {
     assert_eq!(code(&e, "alter table c1 set tag t1 = 3, t1 = 4"), (9801, "Invalid tag name: t1".into()));
     assert_eq!(code(&e, "alter table nt keep 5d").0, 9754);
     assert_eq!(code(&e, "alter table nt drop column v"), (9809, "No columns can be dropped".into()));
+    ok(&e, "create table nt3 (ts timestamp, a int, b int)");
+    assert_eq!(code(&e, "alter table nt3 drop column ts"), (9802, "Primary timestamp column cannot be dropped".into()));
     assert_eq!(code(&e, "alter table st drop tag t1").1, "the only tag cannot be dropped");
     assert_eq!(code(&e, "alter stable st modify tag zz varchar(3)"), (9742, "Invalid tag name: zz".into()));
     assert_eq!(code(&e, "alter stable st rename tag zz yy"), (874, "Tag does not exist".into()));

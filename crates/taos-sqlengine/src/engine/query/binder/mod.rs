@@ -206,10 +206,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 return joined
                     .iter()
                     .copied()
-                    .find(|&i| {
-                        self.rel.fields[i].field.name == name
-                            || self.rel.fields[i].field.name.eq_ignore_ascii_case(name)
-                    })
+                    .find(|&i| self.rel.fields[i].field.name == name)
                     .ok_or_else(|| invalid_column(name));
             }
             if !self.rel.qualifiers.iter().any(|q| q == t) {
@@ -219,14 +216,11 @@ impl<'a, 'r> Binder<'a, 'r> {
                 ));
             }
         }
-        let mut hits: Vec<usize> = (0..self.rel.fields.len())
+        // names compare exactly: unquoted names arrive lower-cased, and a column created as
+        // `Val` is found only as `Val` (TDengine: `select Val` is 9730 `Invalid column name: val`)
+        let hits: Vec<usize> = (0..self.rel.fields.len())
             .filter(|&i| self.rel.fields[i].field.name == name)
             .collect();
-        if hits.is_empty() {
-            hits = (0..self.rel.fields.len())
-                .filter(|&i| self.rel.fields[i].field.name.eq_ignore_ascii_case(name))
-                .collect();
-        }
         let Some(&first) = hits.first() else {
             if name.eq_ignore_ascii_case("tbname") {
                 // a subquery or system table that did not select tbname

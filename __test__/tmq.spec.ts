@@ -352,3 +352,47 @@ test('for await over messages() stops when its signal aborts', async (t) => {
   }
   exactlyOnce(t, seen, p.total)
 })
+
+/** Table names each schema change of a meta message creates, as `[tableType, tableName]` (batched metas flattened). */
+function createdTables(meta: unknown): Array<[string, string]> {
+  const changes = (meta as { metas?: unknown[] }).metas ?? [meta]
+  return changes
+    .map((m) => m as { type?: string; tableType?: string; tableName?: string })
+    .filter((m) => m.type === 'create')
+    .map((m) => [m.tableType ?? '', m.tableName ?? ''])
+}
+
+test('a WITH META topic delivers the schema changes first, as parsed JSON, then every row once', async (t) => {
+  const conn = await open(t, server().dsn)
+  const db = dbName('tmq_meta')
+  const topic = `${db}_topic`
+  // one vgroup: the order of messages is the order of the statements
+  await conn.execute(`create database ${db} vgroups 1 wal_retention_period 3600`)
+  t.teardown(async () => {
+    await dropTopic(conn, topic)
+    await conn.execute(`drop database if exists ${db}`)
+  })
+  await conn.execute(`create topic ${topic} with meta as database ${db}`)
+  await conn.execute(`create stable ${db}.st (ts timestamp, v int, s nchar(8)) tags (g int)`)
+  await conn.execute(`create table ${db}.t0 using ${db}.st tags (0)`)
+  await insertRows(conn, db, 0, 1, 30)
+  const c = await consumer(t, topic, `${db}_g`)
+  const types: string[] = []
+  const created: Array<[string, string]> = []
+  const seen: number[] = []
+  const until = Date.now() + PATIENCE_MS
+  while (seen.length < 30 && Date.now() < until) {
+    const m = await c.poll(1000)
+    if (m === null) continue
+    types.push(m.type)
+    if (m.type === 'meta' || m.type === 'data+meta') created.push(...createdTables(m.meta))
+    else t.is(m.meta, null)
+    for await (const row of m) seen.push(row[1] as number)
+    await c.commit(m)
+  }
+  t.deepEqual(created, [['super', 'st'], ['child', 't0']])
+  const firstData = types.findIndex((type) => type !== 'meta')
+  t.true(firstData > 0, `messages: ${types.join(', ')}`)
+  t.true(types.slice(0, firstData).every((type) => type === 'meta'))
+  exactlyOnce(t, seen, 30)
+})

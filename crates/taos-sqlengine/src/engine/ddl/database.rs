@@ -86,15 +86,7 @@ pub(crate) fn db_options(
                 };
                 let mut mins = Vec::new();
                 for x in &list {
-                    if let DbOptVal::Duration(_, u) = x {
-                        if !matches!(u, 'm' | 'h' | 'd') {
-                            return Err(invalid(format!(
-                                "Invalid option keep unit: {}, only m, h, d allowed",
-                                u
-                            )));
-                        }
-                    }
-                    mins.push(opt_minutes(x).unwrap_or(0));
+                    mins.push(duration_minutes(name, x)?);
                 }
                 let (a, b, c) = match mins.len() {
                     1 => (mins[0], mins[0], mins[0]),
@@ -105,15 +97,7 @@ pub(crate) fn db_options(
                 o.keep = format!("{},{},{}", fmt_minutes(a), fmt_minutes(b), fmt_minutes(c));
             }
             "duration" => {
-                if let DbOptVal::Duration(_, u) = v {
-                    if !matches!(u, 'm' | 'h' | 'd') {
-                        return Err(invalid(format!(
-                            "Invalid option duration unit: {}, only m, h, d allowed",
-                            u
-                        )));
-                    }
-                }
-                let m = opt_minutes(v).unwrap_or(0);
+                let m = duration_minutes(name, v)?;
                 check_range("daysPerFile", m, 60, 5_256_000)?;
                 o.duration = fmt_minutes(m);
             }

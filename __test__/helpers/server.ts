@@ -30,8 +30,38 @@ export function useServer(test: TestFn): () => ServerContext {
   })
   test.after.always(async () => {
     await ctx.server?.close()
+    // The embedded server forgets everything when it closes; a real TDengine keeps what the
+    // specs made, so drop the databases this process named.
+    if (ctx.server === undefined && ctx.dsn !== '') await dropNamedDatabases(ctx.dsn)
   })
   return () => ctx
+}
+
+/** Every name `dbName` gave out in this process (databases, and topics or groups named alike). */
+const namesGivenOut = new Set<string>()
+
+async function dropNamedDatabases(dsn: string): Promise<void> {
+  if (namesGivenOut.size === 0) return
+  const where = dsn.replace(/\/\/[^@/]*@/, '//')
+  const conn = await connect(dsn).catch((err: unknown) => {
+    // Cleaning up is not what the specs test: say what stays behind rather than fail them.
+    console.warn(`could not connect to ${where} to drop ${[...namesGivenOut].join(', ')}: ${String(err)}`)
+  })
+  if (conn === undefined) return
+  try {
+    // A topic on a database keeps it from being dropped: its topics go first.
+    const names = [...namesGivenOut].map((name) => `'${name}'`).join(', ')
+    const topics = await conn.query(`select topic_name from information_schema.ins_topics where db_name in (${names})`)
+    const drop = (what: string) =>
+      conn.execute(`drop ${what}`).catch((err: unknown) => {
+        console.warn(`could not drop ${what} on ${where}: ${String(err)}`)
+      })
+    for (const [topic] of await topics.toArray()) await drop(`topic if exists ${String(topic)}`)
+    for (const name of namesGivenOut) await drop(`database if exists ${name}`)
+    namesGivenOut.clear()
+  } finally {
+    await conn.close()
+  }
 }
 
 /** Opens a connection that is closed when the test ends. */
@@ -51,7 +81,9 @@ export function restDsn(dsn: string): string {
  * TDengine, so one developer's databases, topics and groups are told apart from another's).
  */
 export function dbName(prefix: string): string {
-  return `${process.env.TAOSJS_TEST_DB_PREFIX ?? ''}${prefix}_${process.pid}_${Math.floor(Math.random() * 1e9)}`
+  const name = `${process.env.TAOSJS_TEST_DB_PREFIX ?? ''}${prefix}_${process.pid}_${Math.floor(Math.random() * 1e9)}`
+  namesGivenOut.add(name)
+  return name
 }
 
 /**

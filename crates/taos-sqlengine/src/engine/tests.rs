@@ -902,14 +902,15 @@ fn stmt2_json_tag_quoted_twice_is_refused_at_bind() {
 }
 
 #[test]
-fn topics_with_meta_on_a_query_are_refused_by_name_and_live_consumers_guard_their_topics() {
+fn topics_with_meta_on_a_query_are_syntax_errors_and_live_consumers_guard_their_topics() {
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
     ok(&e, None, "create database d");
     ok(&e, Some("d"), "create stable st (ts timestamp, v int) tags (g int)");
     for sql in ["create topic m only meta as select * from d.st", "create topic m with meta as select * from d.st"] {
         let err = run(&e, None, sql).unwrap_err();
-        assert_eq!(err.code, crate::types::code::OPS_NOT_SUPPORT, "{sql}");
-        assert!(err.message.contains("META"), "{}", err.message);
+        // TDengine 3.3.7.5: `syntax error near "select * from d.st"`
+        assert_eq!(err.code, crate::types::code::PAR_SYNTAX_ERROR, "{sql}");
+        assert_eq!(err.message, "syntax error near \"select * from d.st\"");
     }
     ok(&e, None, "create topic t as database d");
     e.tmq_subscribed(crate::topic::TmqConsumer {

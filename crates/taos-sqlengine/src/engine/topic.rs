@@ -501,12 +501,6 @@ pub(super) fn create_topic(
             }
             (d.name.clone(), "stable")
         }
-        TopicSource::Query(_) if meta.is_some() => {
-            return Err(err(
-                code::OPS_NOT_SUPPORT,
-                "Operation not supported: topics WITH META on a query (TDengine takes them on a database or a super table)",
-            ));
-        }
         TopicSource::Query(q) => {
             let invalid = || err(9785, "Invalid topic query");
             let s = &q.selects[0];

@@ -210,6 +210,10 @@ impl<'a> Parser<'a> {
                     None
                 };
                 TopicSource::Stable { name, where_ }
+            } else if meta.is_some() {
+                // TDengine's grammar has `WITH META`/`ONLY META` only before `AS DATABASE` and
+                // `AS STABLE`: a query there is a syntax error at the query
+                return Err(self.err_here());
             } else {
                 TopicSource::Query(Box::new(self.query()?))
             };

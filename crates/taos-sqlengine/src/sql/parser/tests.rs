@@ -117,3 +117,14 @@ fn keywords_are_no_column_names_but_pseudo_columns_are() {
     );
     assert!(crate::sql::parse("select tbname, _wstart, `sysinfo` from t").is_ok());
 }
+
+#[test]
+fn with_meta_and_only_meta_topics_take_a_database_or_a_stable_not_a_query() {
+    for sql in ["create topic tp with meta as select * from t", "create topic tp only meta as select v from t where v > 1"] {
+        let e = err(sql);
+        assert_eq!(e.code, code::PAR_SYNTAX_ERROR, "{sql}");
+        assert!(e.message.starts_with("syntax error near \"select "), "{sql}: {}", e.message);
+    }
+    assert!(parse("create topic tp with meta as database d").is_ok());
+    assert!(parse("create topic tp only meta as stable d.st where t > 1").is_ok());
+}

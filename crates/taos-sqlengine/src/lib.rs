@@ -24,7 +24,7 @@ mod engine;
 mod sql;
 
 pub use backend::SqlBackend;
-pub use engine::{Engine, EngineConfig};
+pub use engine::{system_timezone, Engine, EngineConfig};
 pub use session::SessionCtx;
 pub use statement::{BindType, BoundTable, PreparedStmt, StmtField, StmtPlan};
 pub use topic::{RawColumn, TmqConsumer, TopicBatch, TopicLogBody, TopicLogMessage};

@@ -29,13 +29,20 @@ pub struct ServerConfig {
     pub server_info: Option<String>,
 }
 
+/// The engine in the system's zone, named as TDengine names it (`Etc/UTC` where `/etc/localtime`
+/// links to `…/zoneinfo/Etc/UTC`), as a TDengine server without a `timezone` setting runs.
+fn system_zone(engine: EngineConfig) -> EngineConfig {
+    let (name, zone) = taos_sqlengine::system_timezone();
+    EngineConfig { timezone: zone, timezone_name: Some(name), ..engine }
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             host: "127.0.0.1".into(),
             port: 6041,
             users: vec![("root".into(), "taosdata".into())],
-            engine: EngineConfig::new(SERVER_VERSION),
+            engine: system_zone(EngineConfig::new(SERVER_VERSION)),
             block_rows: 4096,
             max_message_bytes: 256 * 1024 * 1024,
             ping_interval: Some(Duration::from_secs(54)),

@@ -8,7 +8,7 @@ const USAGE: &str = "usage: taos-testserver [--host H] [--port P] [--user USER:P
   --port P               TCP port for /ws and /rest/sql (default 6041; 0 picks a free port)
   --user USER:PASSWORD   add a user (repeatable; root:taosdata always exists unless overridden as --user root:OTHER)
   --block-rows N         rows per result block (default 4096)
-  --timezone TZ          server timezone (IANA name, default UTC)
+  --timezone TZ          server timezone (IANA name, default the system's, as TDengine)
   --max-message-bytes N  largest WebSocket message accepted (default 268435456)
   --server-version V     version reported by `version`, `conn`, get_server_info and server_version()
                          (default 3.3.7.5; the wire recordings were made against 3.3.7.5.alpha)
@@ -48,8 +48,11 @@ fn parse_args(args: &[String]) -> Result<ServerConfig, String> {
             }
             "--timezone" => {
                 let v = value()?;
-                config.engine.timezone =
-                    taos_testserver::rest::parse_tz(&v).ok_or_else(|| format!("--timezone: unknown time zone {v}"))?;
+                config.engine = config
+                    .engine
+                    .clone()
+                    .with_timezone(&v)
+                    .ok_or_else(|| format!("--timezone: unknown time zone {v}"))?;
             }
             "--max-message-bytes" => {
                 config.max_message_bytes =

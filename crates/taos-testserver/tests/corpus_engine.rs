@@ -213,6 +213,23 @@ fn normalize_rows(sql: &str, resp: &J, owned: &Owned) -> Vec<J> {
     data
 }
 
+/// Equality as Python's `==` on parsed JSON (what `run_corpus.py` compares): numbers by value
+/// (`0 == -0.0`, `1500 == 1500.0`), objects and arrays member by member.
+fn py_equal(a: &J, b: &J) -> bool {
+    match (a, b) {
+        (J::Number(x), J::Number(y)) => match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+            (Some(p), Some(q), _, _) => p == q,
+            (_, _, Some(p), Some(q)) => p == q,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| py_equal(p, q)),
+        (J::Object(x), J::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| py_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
 fn values_equal(a: &J, b: &J, ty: &str) -> bool {
     let base = ty.split('(').next().unwrap_or("").trim().to_uppercase();
     if a.is_null() || b.is_null() {
@@ -227,7 +244,7 @@ fn values_equal(a: &J, b: &J, ty: &str) -> bool {
         };
         return (x - y).abs() <= f64::max(abs, rel * x.abs().max(y.abs()));
     }
-    a == b
+    py_equal(a, b)
 }
 
 fn sort_key(row: &J, types: &[String]) -> String {
@@ -361,7 +378,10 @@ fn run_scenario(path: &std::path::Path) -> (usize, Vec<Difference>) {
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect();
     let owned = owned_names(&records);
-    let engine = Engine::new(EngineConfig::new(taos_testserver::SERVER_VERSION));
+    let engine = Engine::new(EngineConfig::new(taos_testserver::SERVER_VERSION)
+            // the recording machine's zone, as its TDengine named it (round 2: /etc/localtime → Etc/UTC)
+            .with_timezone("Etc/UTC")
+            .expect("known zone"));
     let mut diffs = Vec::new();
     for (i, rec) in records.iter().enumerate() {
         let sql = rec["sql"].as_str().unwrap_or("");

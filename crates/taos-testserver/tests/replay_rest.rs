@@ -25,7 +25,10 @@ fn without_timing(mut v: J) -> J {
 async fn rest_transcript_replays_with_the_recorded_answers() {
     let server = start(ServerConfig {
         port: 0,
-        engine: EngineConfig::new("3.3.7.5.alpha"),
+        engine: EngineConfig::new("3.3.7.5.alpha")
+            // the recording machine's zone, as its TDengine named it (round 2: /etc/localtime → Etc/UTC)
+            .with_timezone("Etc/UTC")
+            .expect("known zone"),
         ..ServerConfig::default()
     })
     .await

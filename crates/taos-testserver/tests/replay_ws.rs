@@ -242,7 +242,10 @@ fn hex(b: &[u8]) -> String {
 async fn replay(name: &str, text: &str) -> Vec<String> {
     let server = start(ServerConfig {
         port: 0,
-        engine: EngineConfig::new("3.3.7.5.alpha"),
+        engine: EngineConfig::new("3.3.7.5.alpha")
+            // the recording machine's zone, as its TDengine named it (round 2: /etc/localtime → Etc/UTC)
+            .with_timezone("Etc/UTC")
+            .expect("known zone"),
         server_info: Some("ver:3.3.7.5.alpha\nbuild:Linux-x64 2026-11-26 15:50:21 +0000\ngitinfo:no git commit id".into()),
         ..ServerConfig::default()
     })

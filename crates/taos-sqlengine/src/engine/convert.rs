@@ -546,7 +546,64 @@ pub fn normalize_json_tag(s: &str) -> Result<Value, JsonTagError> {
     if kept.is_empty() {
         return Ok(Value::Null);
     }
-    Ok(Value::Str(serde_json::to_string(&kept).unwrap_or_default()))
+    Ok(Value::Str(json_tag_text(&kept)))
+}
+
+/// A JSON tag's text as TDengine prints it (`parseTagDatatoJson`, cJSON unformatted): keys
+/// sorted and cut to 255 bytes (its key buffer), numbers are doubles ([`cjson_number`]: `1500`,
+/// `-0`, `1.2345678901234567e+19`).
+fn json_tag_text(members: &std::collections::BTreeMap<String, serde_json::Value>) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(&k[..k.len().min(255)]).unwrap_or_default());
+        out.push(':');
+        match v {
+            serde_json::Value::Number(n) => out.push_str(&cjson_number(n.as_f64().unwrap_or(0.0))),
+            other => out.push_str(&serde_json::to_string(other).unwrap_or_default()),
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// cJSON's `print_number` for a double (1.7.15, as TDengine links it): 15 significant digits,
+/// or 17 when 15 do not read back the same; `-0` stays `-0`.
+pub(crate) fn cjson_number(d: f64) -> String {
+    if !d.is_finite() {
+        return "null".into();
+    }
+    let short = c_format_g(d, 15);
+    match short.parse::<f64>() {
+        Ok(back) if (back - d).abs() <= back.abs().max(d.abs()) * f64::EPSILON => short,
+        _ => c_format_g(d, 17),
+    }
+}
+
+/// C's `%.<precision>g`.
+pub(crate) fn c_format_g(d: f64, precision: usize) -> String {
+    if d == 0.0 {
+        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let sci = format!("{:.*e}", precision - 1, d);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let strip = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if exp < -4 || exp >= precision as i32 {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{}{:02}", strip(mantissa), sign, exp.abs())
+    } else {
+        let decimals = (precision as i32 - 1 - exp).max(0) as usize;
+        strip(&format!("{:.*}", decimals, d))
+    }
 }
 
 /// WKT (`POINT`, `LINESTRING`, `POLYGON`, `MULTIPOINT`) → little-endian WKB.

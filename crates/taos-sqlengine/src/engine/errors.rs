@@ -48,6 +48,12 @@ pub mod ecode {
     pub const INVALID_EXPR_USAGE: u16 = 9831;
     pub const INVALID_WJOIN_HAVING_EXPR: u16 = 9842;
     pub const VALID_PRIM_TS_REQUIRED: u16 = 9844;
+    /// `TSDB_CODE_QRY_JSON_NOT_SUPPORT_ERROR`: a whole JSON tag compared or sorted.
+    pub const JSON_NOT_SUPPORT: u16 = 0x072D;
+    /// `TSDB_CODE_QRY_JSON_IN_GROUP_ERROR`: a whole JSON tag in GROUP BY / PARTITION BY / DISTINCT.
+    pub const JSON_IN_GROUP: u16 = 0x072E;
+    /// `TSDB_CODE_APP_ERROR` ("Unexpected generic error").
+    pub const APP_ERROR: u16 = 0x0110;
     pub const TRUE_FOR_UNIT: u16 = 9864;
     pub const FUNC_ERROR: u16 = 10240;
     pub const FUNC_PARAM_COUNT: u16 = 10241;

@@ -228,8 +228,25 @@ pub enum BExpr {
     DecText(Box<BExpr>, u8),
     /// A value cast to DECIMAL(p, s) (strings and integers; anything else is NULL).
     ToDecimal(Box<BExpr>, u8, u8),
-    /// `json->'key'`: the member as a native value (string, double, bool).
+    /// `json->'key'`: the member as a native value (string, double, bool; NULL for a JSON null
+    /// and for an absent key).
     JsonGet(Box<BExpr>, String),
+    /// A comparison with a JSON member on either side, as TDengine's `convertJsonValue`: a
+    /// number meets only numbers, a string only strings, a bool only bools; any other pair,
+    /// and a NULL or JSON null on either side, is FALSE (for `!=` too, and never NULL).
+    JsonCmp(BinOp, Box<BExpr>, Box<BExpr>),
+    /// `json->'key'` as a key that orders like TDengine's `compareJsonVal` and tells a JSON
+    /// null member from an absent one (both read as NULL): absent is NULL, then JSON null,
+    /// bools, numbers, strings (by type, then by value). For ORDER BY, GROUP BY / PARTITION BY /
+    /// DISTINCT on a member, and `count(json->'key')` (which counts JSON nulls).
+    JsonKey(Box<BExpr>, String),
+    /// CAST(json->'key' AS type): TDengine's cast has no branch for JSON and reads the member's
+    /// stored bytes (type id, then the value: a double, a bool byte, or a UCS-4 string's 2-byte
+    /// length and code units) as the first two bytes' 16-bit length for numbers and bools
+    /// (`7` for any number whose lowest byte is 0, `1034` for a 1-character string), and as a
+    /// 32-bit integer printed in decimal for strings. Absent keys are NULL, as are members too
+    /// short for the bytes read (a JSON null; a bool or an empty string cast to a string).
+    JsonRawCast(Box<BExpr>, String, Field),
     /// A native value back to JSON text (for JSON-typed output columns).
     ToJson(Box<BExpr>),
     Agg(usize),
@@ -335,6 +352,96 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
+/// Whether a comparison's ordering `o` satisfies `op`.
+fn cmp_holds(op: BinOp, o: Ordering) -> bool {
+    match op {
+        BinOp::Eq => o == Ordering::Equal,
+        BinOp::Ne => o != Ordering::Equal,
+        BinOp::Lt => o == Ordering::Less,
+        BinOp::Le => o != Ordering::Greater,
+        BinOp::Gt => o == Ordering::Greater,
+        BinOp::Ge => o != Ordering::Less,
+        _ => false,
+    }
+}
+
+/// The kind of value a JSON comparison matches (number, string, bool); `None` for NULL and
+/// for kinds a JSON member never meets (timestamps, binary).
+fn json_class(v: &Value) -> Option<u8> {
+    match v {
+        Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Double(_) | Value::Decimal(_) => Some(1),
+        Value::Str(_) => Some(2),
+        Value::Bool(_) => Some(3),
+        _ => None,
+    }
+}
+
+/// A JSON member's bytes as TDengine stores them in a result column: the type id (NULL 0,
+/// BOOL 1, DOUBLE 7, NCHAR 10), then the value.
+fn json_member_bytes(v: &serde_json::Value) -> Vec<u8> {
+    use serde_json::Value as J;
+    match v {
+        J::Null => vec![0],
+        J::Bool(b) => vec![1, *b as u8],
+        J::Number(n) => {
+            let mut out = vec![7];
+            out.extend_from_slice(&n.as_f64().unwrap_or(0.0).to_le_bytes());
+            out
+        }
+        J::String(s) => {
+            let units: Vec<u8> = s.chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
+            let mut out = vec![10];
+            out.extend_from_slice(&(units.len() as u16).to_le_bytes());
+            out.extend(units);
+            out
+        }
+        _ => vec![],
+    }
+}
+
+/// See [`BExpr::JsonRawCast`].
+fn json_raw_cast(v: &serde_json::Value, f: &Field) -> Value {
+    use DataType::*;
+    let bytes = json_member_bytes(v);
+    if f.ty.is_var() {
+        let Some(b) = bytes.get(..4) else { return Value::Null };
+        let text = i32::from_le_bytes([b[0], b[1], b[2], b[3]]).to_string();
+        return Value::Str(text.chars().take(f.len as usize).collect());
+    }
+    let Some(b) = bytes.get(..2) else { return Value::Null };
+    let n = u16::from_le_bytes([b[0], b[1]]);
+    match f.ty {
+        Bool => Value::Bool(n != 0),
+        TinyInt => Value::Int(n as u8 as i8 as i64),
+        SmallInt => Value::Int(n as i16 as i64),
+        Int | BigInt => Value::Int(n as i64),
+        UTinyInt => Value::UInt(n as u8 as u64),
+        USmallInt | UInt | UBigInt => Value::UInt(n as u64),
+        Float => Value::Float(n as f32),
+        Double => Value::Double(n as f64),
+        Timestamp => Value::Timestamp(n as i64),
+        _ => Value::Null,
+    }
+}
+
+/// A present JSON member as a string that sorts like `compareJsonVal` (type id first: NULL 0,
+/// BOOL 1, DOUBLE 7, NCHAR 10; doubles through an order-preserving bit pattern; strings by code
+/// point).
+fn json_key(v: &serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    Value::Str(match v {
+        J::Null => "0".to_string(),
+        J::Bool(b) => format!("1{}", *b as u8),
+        J::Number(n) => {
+            let bits = n.as_f64().unwrap_or(0.0).to_bits();
+            let ordered = if bits >> 63 == 1 { !bits } else { bits | 1 << 63 };
+            format!("7{:016x}", ordered)
+        }
+        J::String(s) => format!("A{}", s),
+        other => format!("B{}", other),
+    })
+}
+
 /// Ordering for ORDER BY / DISTINCT (NULLs handled by the caller).
 pub fn sort_cmp(a: &Value, b: &Value) -> Ordering {
     match (a.is_null(), b.is_null()) {
@@ -353,6 +460,8 @@ impl BExpr {
             BExpr::Unscale(e, _)
             | BExpr::NegDecimal(e)
             | BExpr::JsonGet(e, _)
+            | BExpr::JsonKey(e, _)
+            | BExpr::JsonRawCast(e, _, _)
             | BExpr::ToJson(e)
             | BExpr::DecText(e, _)
             | BExpr::ToDecimal(e, _, _)
@@ -368,6 +477,7 @@ impl BExpr {
             | BExpr::Bits(_, a, b)
             | BExpr::TsArith(_, a, b)
             | BExpr::Cmp(_, a, b)
+            | BExpr::JsonCmp(_, a, b)
             | BExpr::And(a, b)
             | BExpr::Or(a, b) => a.contains_agg() || b.contains_agg(),
             BExpr::In(e, l, _) => e.contains_agg() || l.iter().any(|x| x.contains_agg()),
@@ -456,6 +566,14 @@ impl BExpr {
                     }
                     _ => Value::Null,
                 }
+            }
+            BExpr::JsonCmp(op, a, b) => {
+                let av = a.eval(rel, row, g, env);
+                let bv = b.eval(rel, row, g, env);
+                if json_class(&av).is_none() || json_class(&av) != json_class(&bv) {
+                    return Value::Bool(false);
+                }
+                Value::Bool(compare(&av, &bv).is_some_and(|o| cmp_holds(*op, o)))
             }
             BExpr::Cmp(op, a, b) => {
                 let av = a.eval(rel, row, g, env);
@@ -572,6 +690,22 @@ impl BExpr {
                         Some(serde_json::Value::Bool(b)) => Value::Bool(*b),
                         _ => Value::Null,
                     },
+                    _ => Value::Null,
+                },
+                _ => Value::Null,
+            },
+            BExpr::JsonRawCast(e, key, f) => match e.eval(rel, row, g, env) {
+                Value::Str(s) => match serde_json::from_str::<serde_json::Value>(&s) {
+                    Ok(serde_json::Value::Object(m)) => {
+                        m.get(key).map_or(Value::Null, |v| json_raw_cast(v, f))
+                    }
+                    _ => Value::Null,
+                },
+                _ => Value::Null,
+            },
+            BExpr::JsonKey(e, key) => match e.eval(rel, row, g, env) {
+                Value::Str(s) => match serde_json::from_str::<serde_json::Value>(&s) {
+                    Ok(serde_json::Value::Object(m)) => m.get(key).map_or(Value::Null, json_key),
                     _ => Value::Null,
                 },
                 _ => Value::Null,

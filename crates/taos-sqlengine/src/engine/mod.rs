@@ -58,12 +58,17 @@ use catalog::{db_key, is_system_db, TableKind, Topic};
 use errors::{db_not_exist, err, table_not_exist};
 use insert::AutoCreate;
 
-pub use state::{Engine, EngineConfig};
+pub use state::{system_timezone, Engine, EngineConfig};
 
 impl Engine {
     /// The time zone a session reads and writes local times in: its own, else the server's.
     pub(crate) fn session_tz(&self, ctx: &SessionCtx) -> chrono_tz::Tz {
         ctx.tz.as_ref().map_or(self.config().timezone, |t| t.zone)
+    }
+
+    /// The name `timezone()` shows for that zone: the session's, else the server's.
+    pub(crate) fn session_tz_name<'a>(&'a self, ctx: &'a SessionCtx) -> &'a str {
+        ctx.tz.as_ref().map_or(self.config().timezone_name(), |t| t.name.as_str())
     }
 
     /// Runs one SQL statement (a trailing `;` or several `;` are allowed; only the first
@@ -256,9 +261,13 @@ pub struct TableSchema {
 }
 
 #[cfg(test)]
+mod json_tests;
+#[cfg(test)]
 mod literal_tests;
 #[cfg(test)]
 mod matching_tests;
+#[cfg(test)]
+mod predicate_tests;
 #[cfg(test)]
 mod spec;
 #[cfg(test)]

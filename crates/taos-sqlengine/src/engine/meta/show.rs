@@ -373,15 +373,8 @@ fn variables(
     engine: &Engine,
     list: &[(&str, &str, &str, &str)],
 ) -> Vec<(String, String, String, String)> {
-    let tz = engine.config().timezone;
-    let timezone = {
-        use chrono::{Offset, TimeZone};
-        let now = chrono::Utc::now().naive_utc();
-        let secs = tz.offset_from_utc_datetime(&now).fix().local_minus_utc();
-        let sign = if secs < 0 { '-' } else { '+' };
-        let abbr = chrono::Utc::now().with_timezone(&tz).format("%Z").to_string();
-        format!("{} ({}, {}{:02}{:02})", tz.name(), abbr, sign, secs.abs() / 3600, secs.abs() % 3600 / 60)
-    };
+    let config = engine.config();
+    let timezone = crate::engine::eval::timezone_label(config.timezone, Some(config.timezone_name()));
     list.iter()
         .map(|(n, v, s, c)| {
             let v = if *n == "timezone" { timezone.clone() } else { v.to_string() };

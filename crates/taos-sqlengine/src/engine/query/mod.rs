@@ -39,7 +39,7 @@ pub(crate) fn eval_env<'e>(
     EvalEnv {
         precision,
         tz: engine.session_tz(ctx),
-        tz_label: ctx.tz.as_ref().map(|t| t.name.as_str()),
+        tz_label: Some(engine.session_tz_name(ctx)),
         server_tz: engine.config().timezone,
         db: ctx.db.as_deref(),
         server_version: &engine.config().server_version,

@@ -17,7 +17,7 @@ use super::grouping::{
 };
 use super::join::{self, Joined};
 use super::relation::build_relation;
-use super::rows::{apply_limit, dedupe, key_part, sort_rows, KeyPart};
+use super::rows::{apply_limit, key_part, sort_rows, KeyPart};
 use super::scan::ScanPlan;
 use super::{eval_env, run_query};
 
@@ -412,7 +412,14 @@ pub(crate) fn exec_select_or_scan(
         let saved = b.agg_mode;
         b.agg_mode = false;
         for k in keys_src {
-            let (e, _) = b.bind(k, false)?;
+            let (e, f) = b.bind(k, false)?;
+            // a JSON member groups by its JSON value (a JSON null apart from an absent key);
+            // a whole JSON tag does not group
+            let e = match e {
+                BExpr::JsonGet(inner, key) => BExpr::JsonKey(inner, key),
+                _ if f.ty == DataType::Json => return Err(json_in_group()),
+                other => other,
+            };
             if let BExpr::Col(i) = e {
                 key_cols.push(i);
             }
@@ -475,6 +482,7 @@ pub(crate) fn exec_select_or_scan(
                 outs.len() - 1
             }
         };
+        let idx = json_order_column(&mut outs, idx)?;
         sort_keys.push((idx, o.desc, o.nulls_first.unwrap_or(!o.desc)));
     }
 
@@ -525,6 +533,17 @@ pub(crate) fn exec_select_or_scan(
         having_col = Some(outs.len() - 1);
     }
 
+    // DISTINCT tells JSON members apart by their JSON value (hidden key columns)
+    let mut distinct_cols: Vec<usize> = (0..visible).collect();
+    if sel.distinct {
+        for i in 0..visible {
+            if outs[i].field.ty == DataType::Json {
+                let key = json_member_key(&outs[i].expr).ok_or_else(json_in_group)?;
+                outs.push(OutCol { expr: key, field: Field::new("", DataType::VarChar, 64) });
+                distinct_cols.push(outs.len() - 1);
+            }
+        }
+    }
     // the group keys as hidden columns: LIMIT and SLIMIT count per group
     let key_out = outs.len();
     for e in &key_exprs {
@@ -606,7 +625,8 @@ pub(crate) fn exec_select_or_scan(
         out_rows.retain(|r| truthy(&r[h]));
     }
     if sel.distinct {
-        dedupe(&mut out_rows, visible);
+        let mut seen = std::collections::HashSet::new();
+        out_rows.retain(|r| seen.insert(distinct_cols.iter().map(|&i| key_part(&r[i])).collect::<Vec<_>>()));
     }
     sort_rows(&mut out_rows, &sort_keys);
     if sel.from.is_none() {
@@ -807,4 +827,33 @@ pub(crate) fn is_boolean(e: &BExpr) -> bool {
             | BExpr::Like(..)
             | BExpr::Regex(..)
     )
+}
+
+fn json_in_group() -> TdError {
+    err(ecode::JSON_IN_GROUP, "Json not support in group/partition by")
+}
+
+/// The ordering key of a JSON member output (`info->'k'`, selected or not); `None` for a whole
+/// JSON tag.
+fn json_member_key(e: &BExpr) -> Option<BExpr> {
+    let member = match e {
+        BExpr::ToJson(m) => m.as_ref(),
+        m => m,
+    };
+    match member {
+        BExpr::JsonGet(e, key) => Some(BExpr::JsonKey(e.clone(), key.clone())),
+        _ => None,
+    }
+}
+
+/// ORDER BY a JSON member sorts by its JSON value (a hidden key column, see
+/// [`BExpr::JsonKey`]); ORDER BY a whole JSON tag is refused (1837).
+fn json_order_column(outs: &mut Vec<OutCol>, idx: usize) -> Result<usize, TdError> {
+    if outs[idx].field.ty != DataType::Json {
+        return Ok(idx);
+    }
+    let key = json_member_key(&outs[idx].expr)
+        .ok_or_else(|| err(ecode::JSON_NOT_SUPPORT, "Json not support in this place"))?;
+    outs.push(OutCol { expr: key, field: Field::new("", DataType::VarChar, 64) });
+    Ok(outs.len() - 1)
 }

@@ -32,7 +32,12 @@ const NILADIC: &[&str] = &[
 impl<'a> Parser<'a> {
     pub(super) fn expr(&mut self) -> PResult<Expr> {
         let mut left = self.and_expr()?;
-        while self.eat_kw("or") {
+        while self.is_kw("or") {
+            // AND/OR join predicates only (`b and true` is a syntax error at `and`)
+            if !is_predicate(&left) {
+                return Err(self.err_here());
+            }
+            self.bump();
             let right = self.and_expr()?;
             left = Expr::Binary {
                 op: BinOp::Or,
@@ -45,7 +50,11 @@ impl<'a> Parser<'a> {
 
     pub(super) fn and_expr(&mut self) -> PResult<Expr> {
         let mut left = self.not_expr()?;
-        while self.eat_kw("and") {
+        while self.is_kw("and") {
+            if !is_predicate(&left) {
+                return Err(self.err_here());
+            }
+            self.bump();
             let right = self.not_expr()?;
             left = Expr::Binary {
                 op: BinOp::And,
@@ -58,6 +67,17 @@ impl<'a> Parser<'a> {
 
     pub(super) fn not_expr(&mut self) -> PResult<Expr> {
         if self.eat_kw("not") {
+            // `not (a = 1)`, `not (a = 1 or b = 2)`: a parenthesized predicate
+            if self.peek().kind == Tk::LParen {
+                let save = self.pos;
+                self.bump();
+                if let Ok(e) = self.expr() {
+                    if self.eat(Tk::RParen) && is_predicate(&e) && !self.is_comparison_next() {
+                        return Ok(Expr::Not(Box::new(e)));
+                    }
+                }
+                self.pos = save;
+            }
             // TDengine only negates predicates: `not b` alone is a syntax error at what follows
             let operand = self.additive()?;
             let pred = self.predicate_rest(operand, true)?;
@@ -72,6 +92,11 @@ impl<'a> Parser<'a> {
         }
         let operand = self.additive()?;
         self.predicate_rest(operand, false)
+    }
+
+    /// Whether a comparison operator is at the cursor.
+    fn is_comparison_next(&self) -> bool {
+        matches!(self.peek().kind, Tk::Eq | Tk::Ne | Tk::Lt | Tk::Le | Tk::Gt | Tk::Ge)
     }
 
     /// Whether the parenthesis at the cursor holds a boolean (AND/OR) expression.
@@ -264,13 +289,18 @@ impl<'a> Parser<'a> {
             return self.unary();
         }
         let mut e = self.primary()?;
-        while self.peek().kind == Tk::Arrow {
+        // TDengine's grammar: `column_reference -> 'key'`, once (`info->'k'->'x'` and
+        // `f(x)->'k'` are syntax errors at the arrow)
+        if self.peek().kind == Tk::Arrow && matches!(e, Expr::Column { .. }) {
             self.bump();
             let key = self.string()?;
             e = Expr::JsonGet {
                 expr: Box::new(e),
                 key,
             };
+        }
+        if self.peek().kind == Tk::Arrow {
+            return Err(self.err_here());
         }
         Ok(e)
     }
@@ -561,3 +591,19 @@ impl<'a> Parser<'a> {
 /// The longest VARCHAR (in bytes, without the length header) a value may have:
 /// `cast(x as varchar)` takes it, `nchar` a quarter of it.
 const MAX_VAR_LEN: u32 = 65517;
+
+/// A predicate (what NOT negates): a comparison, AND/OR/NOT, IS NULL, IN, BETWEEN, LIKE, MATCH,
+/// CONTAINS.
+fn is_predicate(e: &Expr) -> bool {
+    match e {
+        Expr::Binary { op, .. } => op.is_cmp() || matches!(op, BinOp::And | BinOp::Or),
+        Expr::Not(_)
+        | Expr::IsNull { .. }
+        | Expr::InList { .. }
+        | Expr::Between { .. }
+        | Expr::Like { .. }
+        | Expr::Match { .. } => true,
+        Expr::Func { name, .. } => name == "contains",
+        _ => false,
+    }
+}

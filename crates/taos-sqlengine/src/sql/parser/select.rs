@@ -117,7 +117,8 @@ impl<'a> Parser<'a> {
         let mut items = Vec::new();
         loop {
             let start = self.peek().start;
-            let expr = self.not_expr()?;
+            // an item is any expression, AND/OR included (`select 2 > 1 and 1 > 2`)
+            let expr = self.expr()?;
             let end = self.toks[self.pos - 1].end;
             let text = self.sql[start..end].to_string();
             let mut alias = None;

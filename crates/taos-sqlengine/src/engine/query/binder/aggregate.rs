@@ -36,6 +36,11 @@ impl<'a, 'r> Binder<'a, 'r> {
                 });
             } else {
                 let (b, f) = self.bind(&args[0], true)?;
+                // a JSON null member counts (only an absent key is NULL here)
+                let b = match b {
+                    BExpr::JsonGet(e, key) => BExpr::JsonKey(e, key),
+                    other => other,
+                };
                 self.aggs.push(AggSpec {
                     kind: AggKind::Count,
                     arg: Some(b),

@@ -158,6 +158,13 @@ impl<'a, 'r> Binder<'a, 'r> {
                 if fields[0].ty != DataType::Json {
                     return Err(bad_type());
                 }
+                // CONTAINS takes a whole JSON tag and a key string
+                if matches!(bargs[0], BExpr::JsonGet(..)) {
+                    return Err(err(ecode::JSON_NOT_SUPPORT, "Json not support in this place"));
+                }
+                if !matches!(args.get(1), Some(Expr::Str(_))) {
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
+                }
                 Field::fixed("", DataType::Bool)
             }
             StGeomFromText => {
@@ -261,7 +268,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 "",
                 crate::engine::eval::timezone_label(
                     self.engine.session_tz(self.ctx),
-                    self.ctx.tz.as_ref().map(|t| t.name.as_str()),
+                    Some(self.engine.session_tz_name(self.ctx)),
                 )
                 .len() as u32,
             ),

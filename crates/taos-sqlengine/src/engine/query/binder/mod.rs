@@ -413,6 +413,9 @@ impl<'a, 'r> Binder<'a, 'r> {
                         ));
                     }
                 }
+                if op.is_cmp() && (lf.ty == DataType::Json || rf.ty == DataType::Json) {
+                    return json_cmp(*op, (l, &lf), (r, &rf));
+                }
                 let l = unscale(l, &lf);
                 let r = unscale(r, &rf);
                 match op {
@@ -455,6 +458,10 @@ impl<'a, 'r> Binder<'a, 'r> {
                 negated,
             } => {
                 let (b, f) = self.bind(expr, in_agg)?;
+                if f.ty == DataType::Json {
+                    // 3.3.7.5 fails to run `info [not] in (...)`, `info->'k' [not] in (...)`
+                    return Err(err(ecode::APP_ERROR, "Unexpected generic error"));
+                }
                 let b = unscale(b, &f);
                 let mut items = Vec::new();
                 for x in list {
@@ -473,6 +480,20 @@ impl<'a, 'r> Binder<'a, 'r> {
                 negated,
             } => {
                 let (b, f) = self.bind(expr, in_agg)?;
+                if f.ty == DataType::Json {
+                    // `x between lo and hi` is `x >= lo and x <= hi` with JSON's comparison
+                    // rules on each side (`not between`: `x < lo or x > hi`)
+                    let (lo, lof) = self.bind(low, in_agg)?;
+                    let (hi, hif) = self.bind(high, in_agg)?;
+                    let (ops, join): ((BinOp, BinOp), fn(Box<BExpr>, Box<BExpr>) -> BExpr) = if *negated {
+                        ((BinOp::Lt, BinOp::Gt), BExpr::Or)
+                    } else {
+                        ((BinOp::Ge, BinOp::Le), BExpr::And)
+                    };
+                    let (a, _) = json_cmp(ops.0, (b.clone(), &f), (lo, &lof))?;
+                    let (z, _) = json_cmp(ops.1, (b, &f), (hi, &hif))?;
+                    return Ok((join(Box::new(a), Box::new(z)), Field::fixed("", DataType::Bool)));
+                }
                 let b = unscale(b, &f);
                 let (lo, _) = self.bind(low, in_agg)?;
                 let (hi, _) = self.bind(high, in_agg)?;
@@ -489,6 +510,9 @@ impl<'a, 'r> Binder<'a, 'r> {
                 negated,
             } => {
                 let (b, f) = self.bind(expr, in_agg)?;
+                if f.ty == DataType::Json {
+                    whole_json_refused(&b)?;
+                }
                 check_pattern_operand(&f)?;
                 let Expr::Str(p) = pattern.as_ref() else {
                     return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
@@ -505,6 +529,9 @@ impl<'a, 'r> Binder<'a, 'r> {
                 negated,
             } => {
                 let (b, f) = self.bind(expr, in_agg)?;
+                if f.ty == DataType::Json {
+                    whole_json_refused(&b)?;
+                }
                 check_pattern_operand(&f)?;
                 let Expr::Str(p) = pattern.as_ref() else {
                     return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
@@ -527,6 +554,9 @@ impl<'a, 'r> Binder<'a, 'r> {
                 let (b, src) = self.bind(expr, in_agg)?;
                 let f = type_name_field(ty);
                 check_cast(&src, &f)?;
+                if src.ty == DataType::Json {
+                    return json_cast(b, f);
+                }
                 if f.ty.is_decimal() {
                     if let BExpr::Lit(v) = &b {
                         // literals are converted now so that an overflow is an error
@@ -591,10 +621,13 @@ impl<'a, 'r> Binder<'a, 'r> {
                     }
                     None => None,
                 };
-                (
-                    BExpr::Case(op, ws, el),
-                    out_field.unwrap_or_else(|| vchar("", 0)),
-                )
+                let mut out_field = out_field.unwrap_or_else(|| vchar("", 0));
+                if out_field.ty == DataType::VarChar {
+                    // a VARCHAR CASE is at least 2 bytes wide in 3.3.7.5 (`then 'y' else 'n'`,
+                    // `then ''`), else as wide as its widest branch
+                    out_field.len = out_field.len.max(2);
+                }
+                (BExpr::Case(op, ws, el), out_field)
             }
             Expr::JsonGet { expr, key } => {
                 let (b, f) = self.bind(expr, in_agg)?;
@@ -681,4 +714,39 @@ fn check_pattern_operand(f: &Field) -> Result<(), TdError> {
         )),
         _ => Err(err(code::TSC_INVALID_OPERATION, "Invalid operation")),
     }
+}
+
+/// A whole JSON tag (not one member) compared, sorted or listed where TDengine refuses it.
+pub(crate) fn whole_json_refused(b: &BExpr) -> Result<(), TdError> {
+    match b {
+        BExpr::JsonGet(..) | BExpr::ToJson(_) => Ok(()),
+        _ => Err(err(ecode::JSON_NOT_SUPPORT, "Json not support in this place")),
+    }
+}
+
+/// A comparison with a JSON value on a side: members compare by TDengine's JSON rules
+/// ([`BExpr::JsonCmp`]); a whole JSON tag compares with nothing (1837).
+fn json_cmp(op: BinOp, l: (BExpr, &Field), r: (BExpr, &Field)) -> Result<(BExpr, Field), TdError> {
+    for (b, f) in [(&l.0, l.1), (&r.0, r.1)] {
+        if f.ty == DataType::Json {
+            whole_json_refused(b)?;
+        }
+    }
+    Ok((
+        BExpr::JsonCmp(op, Box::new(l.0), Box::new(r.0)),
+        Field::fixed("", DataType::Bool),
+    ))
+}
+
+/// CAST of a JSON member reads the member's stored bytes as TDengine's cast does for a type it
+/// has no branch for (see [`BExpr::JsonRawCast`]). A whole JSON tag (its binary layout) and
+/// targets with other rules (DECIMAL, GEOMETRY, VARBINARY, BLOB) are refused with 9728.
+fn json_cast(b: BExpr, f: Field) -> Result<(BExpr, Field), TdError> {
+    let BExpr::JsonGet(obj, key) = b else {
+        return Err(unsupported("cast of a whole JSON tag"));
+    };
+    if f.ty.is_decimal() || matches!(f.ty, DataType::Geometry | DataType::VarBinary | DataType::Blob | DataType::Json) {
+        return Err(unsupported("cast of a JSON value to this type"));
+    }
+    Ok((BExpr::JsonRawCast(obj, key, f.clone()), f))
 }

@@ -201,7 +201,7 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
         VarBinary | Blob => {
             let s = literal_text(cx, v)?;
             let bytes = if let Some(h) = s.strip_prefix("\\x").or_else(|| s.strip_prefix("\\X")) {
-                decode_hex(h).ok_or_else(|| TdError::new(0x266A, "Invalid varbinary value"))?
+                decode_hex(h).ok_or_else(|| TdError::new(0x266A, format!("Invalid varbinary value: {}", col.name)))?
             } else {
                 s.into_bytes()
             };
@@ -450,7 +450,7 @@ pub fn format_decimal(v: i128, scale: u8) -> String {
     }
 }
 
-fn decode_hex(h: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_hex(h: &str) -> Option<Vec<u8>> {
     if !h.len().is_multiple_of(2) {
         return None;
     }

@@ -206,6 +206,21 @@ fn plan_insert(
                         ));
                     }
                 }
+                // the INSERT reader takes one value per tag expected: a value where none is
+                // (`() tags (1)`) or a `)` where one is (`(a, b) tags (1)`, `tags ()`) is a
+                // syntax error there; more values than tags is 9741 (below)
+                let expected = u.tag_names.as_ref().map_or(st.tags.len(), Vec::len);
+                if expected == 0 {
+                    if let Some(v) = u.tags.first() {
+                        return Err(crate::sql::parser::insert_error(cx.sql, v.pos, ") is expected"));
+                    }
+                } else if u.tags.len() < expected {
+                    return Err(crate::sql::parser::insert_error(
+                        cx.sql,
+                        u.tags_close,
+                        "invalid data or symbol",
+                    ));
+                }
                 let tags = tag_values(&cx, st, u.tag_names.as_deref(), &u.tags)?;
                 (st.columns.clone(), Some((st.name.clone(), tags)))
             } else {

@@ -197,7 +197,17 @@ fn sign_and_unsigned(s: &[u8], float: bool) -> Option<(bool, u64)> {
     if range || n != body.len() || v > u64::MAX as f64 || v.is_nan() {
         return None;
     }
-    Some((neg, v.round().max(0.0) as u64))
+    Some((neg, c_double_to_u64(v.round().max(0.0))))
+}
+
+/// `(uint64_t)d` as TDengine's x86-64 build computes it: 2^64 itself (which passes the range
+/// check, `u64::MAX as f64` being 2^64) wraps to 0 (`1.8446744073709552e19` is stored as 0).
+fn c_double_to_u64(d: f64) -> u64 {
+    if d >= 18_446_744_073_709_551_616.0 {
+        0
+    } else {
+        d as u64
+    }
 }
 
 /// `'12.5'` after `strtoll` stopped at the dot: only digits may follow, and the first of them
@@ -268,7 +278,7 @@ pub fn to_unsigned(text: &str, how: Written) -> Option<u64> {
             if r < 0.0 || r > u64::MAX as f64 || range || n != s.len() {
                 return None;
             }
-            return Some(r as u64);
+            return Some(c_double_to_u64(r));
         }
         Written::Radix | Written::Text => {}
     }

@@ -261,6 +261,8 @@ pub struct TableSchema {
 }
 
 #[cfg(test)]
+mod insert_edge_tests;
+#[cfg(test)]
 mod json_tests;
 #[cfg(test)]
 mod literal_tests;

@@ -75,7 +75,9 @@ pub fn parse_timestamp(s: &str, tz: chrono_tz::Tz, p: Precision) -> Option<i64> 
         Some(off) => naive.and_utc().timestamp() - off,
         None => tz.from_local_datetime(&naive).earliest()?.timestamp(),
     };
-    secs.checked_mul(p.per_second())?.checked_add(frac_units)
+    // in i128: the earliest nanosecond (1677-09-21 00:12:43.145224192) is i64::MIN only once its
+    // fraction is added
+    i64::try_from(secs as i128 * p.per_second() as i128 + frac_units as i128).ok()
 }
 
 fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {

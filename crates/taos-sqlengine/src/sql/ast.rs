@@ -468,8 +468,11 @@ pub struct InsRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Using {
     pub stable: TableName,
+    /// `using st (a, b)`; `Some(vec![])` for `using st ()` (then `tags ()`, every tag NULL).
     pub tag_names: Option<Vec<String>>,
     pub tags: Vec<InsVal>,
+    /// Where the tag values' `)` is (a missing value is reported there).
+    pub tags_close: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -30,7 +30,12 @@ impl<'a> Parser<'a> {
             }
             if self.eat_kw("using") {
                 let stable = self.table_name()?;
-                let tag_names = if self.peek().kind == Tk::LParen {
+                let tag_names = if self.peek().kind == Tk::LParen && self.peek_at(1).kind == Tk::RParen {
+                    // `using st () tags ()`: no tag named, all NULL
+                    self.bump();
+                    self.bump();
+                    Some(Vec::new())
+                } else if self.peek().kind == Tk::LParen {
                     Some(self.name_list()?)
                 } else {
                     None
@@ -40,11 +45,13 @@ impl<'a> Parser<'a> {
                 if let Some(at) = tags.broken {
                     return Err(insert_error(self.sql, at, "syntax error"));
                 }
+                let tags_close = tags.close;
                 let tags = tags.vals;
                 using = Some(Using {
                     stable,
                     tag_names,
                     tags,
+                    tags_close,
                 });
                 if columns.is_none() && self.peek().kind == Tk::LParen {
                     columns = Some(self.name_list()?);
@@ -188,6 +195,14 @@ impl<'a> Parser<'a> {
             {
                 self.bump();
                 let n = self.bump();
+                if self.text(n).starts_with('.') {
+                    // TDengine's INSERT reader has no signed `.25` (`+.25`, `-.5e1`); its message
+                    // quotes the reason where the text usually goes
+                    return Err(TdError::new(
+                        code::TSC_SQL_SYNTAX_ERROR,
+                        "syntax error near 'invalid data or symbol'",
+                    ));
+                }
                 InsValKind::Number {
                     start: t.start,
                     end: n.end,

@@ -416,6 +416,12 @@ impl<'a, 'r> Binder<'a, 'r> {
                 if op.is_cmp() && (lf.ty == DataType::Json || rf.ty == DataType::Json) {
                     return json_cmp(*op, (l, &lf), (r, &rf));
                 }
+                // a string compared with VARBINARY is its bytes, `'\x616263'` hex-decoded
+                let (l, r) = if op.is_cmp() {
+                    (varbinary_literal(l, &rf), varbinary_literal(r, &lf))
+                } else {
+                    (l, r)
+                };
                 let l = unscale(l, &lf);
                 let r = unscale(r, &rf);
                 match op {
@@ -466,6 +472,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 let mut items = Vec::new();
                 for x in list {
                     let (xb, _) = self.bind(x, in_agg)?;
+                    let xb = varbinary_literal(xb, &f);
                     items.push(self.ts_literal(xb, &f)?);
                 }
                 (
@@ -749,4 +756,19 @@ fn json_cast(b: BExpr, f: Field) -> Result<(BExpr, Field), TdError> {
         return Err(unsupported("cast of a JSON value to this type"));
     }
     Ok((BExpr::JsonRawCast(obj, key, f.clone()), f))
+}
+
+/// A string literal compared with a VARBINARY value, as the bytes TDengine compares: hex for
+/// `'\x…'` (an even count of hex digits), else the text's bytes.
+fn varbinary_literal(b: BExpr, other: &Field) -> BExpr {
+    match b {
+        BExpr::Lit(Value::Str(s)) if other.ty == DataType::VarBinary => {
+            let hex = s.strip_prefix("\\x").or_else(|| s.strip_prefix("\\X"));
+            let bytes = hex
+                .and_then(crate::engine::convert::decode_hex)
+                .unwrap_or_else(|| s.into_bytes());
+            BExpr::Lit(Value::Bytes(bytes))
+        }
+        other => other,
+    }
 }

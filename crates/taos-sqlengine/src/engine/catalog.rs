@@ -256,6 +256,10 @@ pub struct STable {
     /// Tag indexes: (index name, tag, created ms). A new super table has one on its first tag,
     /// named `<tag>_<stable>`.
     pub indexes: Vec<(String, String, i64)>,
+    /// The database's sequence number when a tag was last dropped (0: never): a child table
+    /// created before keeps the dropped tag in its stored tags, and SHOW CREATE TABLE of it
+    /// fails in 3.3.7.5 (272).
+    pub tag_dropped_at: u64,
 }
 
 impl STable {
@@ -275,6 +279,7 @@ impl STable {
             keep: None,
             no_sma: Vec::new(),
             indexes,
+            tag_dropped_at: 0,
         }
     }
 }

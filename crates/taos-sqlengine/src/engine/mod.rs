@@ -271,6 +271,8 @@ mod matching_tests;
 #[cfg(test)]
 mod predicate_tests;
 #[cfg(test)]
+mod show_tests;
+#[cfg(test)]
 mod spec;
 #[cfg(test)]
 mod tests;

@@ -183,6 +183,7 @@ fn alter_stable(db: &mut Database, stname: &str, action: AlterAction) -> Result<
             }
             let dropped = st.tags.remove(i);
             st.indexes.retain(|(_, tag, _)| *tag != dropped.name);
+            st.tag_dropped_at = db.next_seq;
             child_data(&mut db.tables, &|t| {
                 if let TableKind::Child { tags, .. } = &mut t.kind {
                     if i < tags.len() {

@@ -151,6 +151,9 @@ pub(crate) fn show(
                     }
                     TableKind::Child { stable, tags } => {
                         let st = d.stables.get(stable).ok_or_else(table_not_exist)?;
+                        if t.seq <= st.tag_dropped_at {
+                            return Err(TdError::new(272, "Unexpected generic error"));
+                        }
                         let names = st
                             .tags
                             .iter()

@@ -134,7 +134,9 @@ impl<'a> Parser<'a> {
             "qnodes" => ShowKind::Qnodes,
             "mnodes" => ShowKind::Mnodes,
             "cluster" => ShowKind::Cluster,
-            "grants" => ShowKind::Grants,
+            // the grammar's SHOW LICENCES and SHOW GRANTS are one statement (`licenses` is not
+            // a word of it: 9729)
+            "grants" | "licences" => ShowKind::Grants,
             "variables" => ShowKind::Variables { like: like(self)? },
             "local" => {
                 self.expect_kw("variables")?;

@@ -25,7 +25,7 @@ pub struct ServerConfig {
     pub max_message_bytes: usize,
     /// The server pings idle WebSocket clients at this interval (taosAdapter: 54 s); `None` = never.
     pub ping_interval: Option<Duration>,
-    /// Text of `get_server_info`; `None` = `ver:<version>\nbuild:taos-testserver <v>\ngitinfo:…`.
+    /// Text of `get_server_info`; `None` = `ver:<version>\nbuild:<the recorded build>\ngitinfo:…`.
     pub server_info: Option<String>,
 }
 

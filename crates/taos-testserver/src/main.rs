@@ -12,7 +12,7 @@ const USAGE: &str = "usage: taos-testserver [--host H] [--port P] [--user USER:P
   --max-message-bytes N  largest WebSocket message accepted (default 268435456)
   --server-version V     version reported by `version`, `conn`, get_server_info and server_version()
                          (default 3.3.7.5; the wire recordings were made against 3.3.7.5.alpha)
-  --server-info TEXT     text of get_server_info (default ver:<version>, build:taos-testserver, gitinfo)
+  --server-info TEXT     text of get_server_info (default ver:<version>, the recorded TDengine build, gitinfo)
   --ping-interval SECS   WebSocket keep-alive ping interval (default 54, like taosAdapter; 0 = never)";
 
 fn parse_args(args: &[String]) -> Result<ServerConfig, String> {

@@ -61,6 +61,10 @@ pub enum Login {
     Sql(String),
 }
 
+/// `<os>-<arch> <build time>` of the TDengine 3.3.7.5 the shared recordings came from (TDengine
+/// prints its compile platform and time; `--server-info` replaces the whole text).
+pub const RECORDED_BUILD: &str = "Linux-x64 2026-11-26 15:50:21 +0000";
+
 impl Shared {
     /// Checks a user name and password against the configured users, then the SQL-created ones:
     /// an unknown user is 849, a wrong password 855.
@@ -90,14 +94,15 @@ impl Shared {
         &self.config.engine.server_version
     }
 
-    /// What `get_server_info` answers: TDengine's multi-line `ver:…\nbuild:…\ngitinfo:…`.
+    /// What `get_server_info` answers: TDengine's multi-line `ver:…\nbuild:…\ngitinfo:…`, with
+    /// the build line of the TDengine 3.3.7.5 whose recorded answers this server reproduces.
     pub fn server_info(&self) -> String {
         match &self.config.server_info {
             Some(info) => info.clone(),
             None => format!(
-                "ver:{}\nbuild:taos-testserver {}\ngitinfo:no git commit id",
+                "ver:{}\nbuild:{}\ngitinfo:no git commit id",
                 self.server_version(),
-                env!("CARGO_PKG_VERSION")
+                RECORDED_BUILD
             ),
         }
     }

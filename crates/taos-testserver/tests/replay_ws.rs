@@ -359,6 +359,7 @@ async fn ws_transcripts_replay_with_the_recorded_answers() {
         ("h3_tmq_poll_before_subscribe", include_str!("data/wire/transcripts/h3_tmq_poll_before_subscribe.jsonl")),
         ("j_stmt_without_db", include_str!("data/wire/transcripts/j_stmt_without_db.jsonl")),
         ("k_schemaless_child_names", include_str!("data/wire/transcripts/k_schemaless_child_names.jsonl")),
+        ("m_session_options", include_str!("data/wire/transcripts/m_session_options.jsonl")),
     ] {
         problems.extend(replay(name, text).await);
     }

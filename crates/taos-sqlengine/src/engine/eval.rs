@@ -578,18 +578,7 @@ impl BExpr {
             BExpr::Cmp(op, a, b) => {
                 let av = a.eval(rel, row, g, env);
                 let bv = b.eval(rel, row, g, env);
-                match compare(&av, &bv) {
-                    None => Value::Bool(false),
-                    Some(o) => Value::Bool(match op {
-                        BinOp::Eq => o == Ordering::Equal,
-                        BinOp::Ne => o != Ordering::Equal,
-                        BinOp::Lt => o == Ordering::Less,
-                        BinOp::Le => o != Ordering::Greater,
-                        BinOp::Gt => o == Ordering::Greater,
-                        BinOp::Ge => o != Ordering::Less,
-                        _ => false,
-                    }),
-                }
+                Value::Bool(compare(&av, &bv).is_some_and(|o| cmp_holds(*op, o)))
             }
             BExpr::And(a, b) => {
                 Value::Bool(truthy(&a.eval(rel, row, g, env)) && truthy(&b.eval(rel, row, g, env)))

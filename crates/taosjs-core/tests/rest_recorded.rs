@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use taosjs_core::block::{decode_block, DecodedBlock, DecodedColumn, FixedData};
 use taosjs_core::message::{parse_binary_reply, JsonReply};
-use taosjs_core::rest::{decode_answer, decode_login, RestAnswer, RestTarget, BLOCK_ROWS};
+use taosjs_core::rest::{decode_answer, decode_login, decode_probe, RestAnswer, RestTarget, BLOCK_ROWS};
 use taosjs_core::{ConnectConfig, DataType, ErrorKind, Precision};
 
 mod common;
@@ -177,6 +177,19 @@ fn server_errors_keep_tdengine_s_code_and_class() {
         assert_eq!((e.kind, e.errno), (kind, Some(code)), "{file} seq {seq}: {e}");
         assert!(e.message.contains(text), "{file} seq {seq}: {e}");
     }
+}
+
+#[test]
+fn a_probe_reads_the_version_and_a_refusal_is_a_connection_error_with_its_code() {
+    let ok = br#"{"code":0,"column_meta":[["server_version()","VARCHAR",7]],"data":[["3.3.7.5"]],"rows":1}"#;
+    assert_eq!(decode_probe(200, ok).unwrap(), "3.3.7.5");
+    // A bad time zone refuses every request alike: the probe says so as a connection error.
+    let x = http("i_rest.jsonl", 52);
+    let e = decode_probe(x.status, &x.body).unwrap_err();
+    assert_eq!((e.kind, e.errno), (ErrorKind::Connection, Some(65535)));
+    // No code (not taosAdapter answering): the kind decode_answer gives, so a driver tries on.
+    let e = decode_probe(404, b"404 page not found").unwrap_err();
+    assert_eq!(e.errno, None);
 }
 
 #[test]

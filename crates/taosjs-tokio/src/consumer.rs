@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use taosjs_core::consumer::Consumer as CoreConsumer;
 use taosjs_core::tmq::{ConsumerConfig, TmqMessage, TopicAssignment};
-use taosjs_core::{Error, ErrorKind, Reply};
+use taosjs_core::consumer::consumer_error as as_tmq;
+use taosjs_core::{Error, Reply};
 
 use crate::{mismatch, Handle};
 
@@ -22,13 +23,6 @@ pub struct Consumer {
     timeout: Option<Duration>,
 }
 
-/// A connection problem on the consumer's socket is the consumer's error.
-fn as_tmq(e: Error) -> Error {
-    match e.kind {
-        ErrorKind::Connection => Error { kind: ErrorKind::Tmq, ..e },
-        _ => e,
-    }
-}
 
 impl Consumer {
     /// Opens `/rest/tmq` on the first endpoint that accepts it (each within the connect

@@ -142,6 +142,16 @@ fn tmq(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Tmq, message)
 }
 
+/// What a consumer's caller sees of an error: a connection problem on the consumer's socket (it
+/// cannot be opened, it drops) is the consumer's, a Tmq error; other kinds stay. Every driver
+/// maps what it reports with it.
+pub fn consumer_error(e: Error) -> Error {
+    match e.kind {
+        ErrorKind::Connection => Error { kind: ErrorKind::Tmq, ..e },
+        _ => e,
+    }
+}
+
 fn not_subscribed() -> Error {
     tmq("the consumer is not subscribed to any topic: call subscribe() first")
 }
@@ -171,6 +181,13 @@ impl Consumer {
 
     pub fn server_version(&self) -> Option<&str> {
         self.server_version.as_deref()
+    }
+
+    /// What keepalive sends on an idle connection: a WebSocket ping, or taosAdapter's `version`
+    /// request for a driver that cannot ping (a browser's `WebSocket`; `/rest/tmq` answers it
+    /// at any time, and the answer matches no call).
+    pub fn set_keepalive_probe(&mut self, probe: crate::conversation::KeepaliveProbe) {
+        self.calls.set_keepalive_probe(probe);
     }
 
     /// The topics subscribed now (`None` before `subscribe` and after `unsubscribe`).

@@ -68,6 +68,24 @@ pub fn decode_login(status: u16, body: &[u8]) -> Result<String> {
     top.desc.filter(|d| !d.is_empty()).ok_or_else(|| Error::result("the login answer carries no token (`desc`)"))
 }
 
+/// The server's version from the answer to [`super::RestTarget::probe`]. A refusal (wrong
+/// password, unknown timezone, …) is a Connection error with TDengine's code: every endpoint
+/// would refuse the same way, so a driver tries no other; an error without a code (no answer, an
+/// answer that is not taosAdapter's) lets it try the next endpoint.
+pub fn decode_probe(status: u16, body: &[u8]) -> Result<String> {
+    let answer = decode_answer(status, body).map_err(|e| match e.errno {
+        Some(_) => Error { kind: ErrorKind::Connection, ..e },
+        None => e,
+    })?;
+    let version = answer.blocks.first().and_then(|b| b.columns.first()).and_then(|c| match c {
+        DecodedColumn::Var { .. } => c.var_value(0),
+        DecodedColumn::Fixed { .. } => None,
+    });
+    version
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .ok_or_else(|| Error::result("`select server_version()` answered no version"))
+}
+
 /// The one column of taosAdapter's answer to a statement without a result set: `column_meta:
 /// [["affected_rows","INT",4]]`, and one row, the count. (A query whose only column is an INT
 /// named `affected_rows` looks the same; REST cannot tell them apart.) `RestClient.sql` answers

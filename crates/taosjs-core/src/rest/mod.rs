@@ -24,7 +24,7 @@ use std::fmt;
 
 use base64::Engine as _;
 
-pub use answer::{affected_rows_column, decode_answer, decode_login, RestAnswer, BLOCK_ROWS};
+pub use answer::{affected_rows_column, decode_answer, decode_login, decode_probe, RestAnswer, BLOCK_ROWS};
 
 use crate::dsn::{percent_encode, rest_lacks, ConnectConfig, Endpoint, Scheme};
 use crate::error::{Error, Result};
@@ -174,6 +174,12 @@ impl RestTarget {
             ],
             body: sql.as_bytes().to_vec(),
         }
+    }
+
+    /// The request a REST "connection" is checked with, as a login would be: `select
+    /// server_version()`, read by [`decode_probe`].
+    pub fn probe(&self) -> RestRequest {
+        self.sql("select server_version()", None)
     }
 
     /// `GET /rest/login/<user>/<password>`: answers the token for `Authorization: Taosd`

@@ -20,8 +20,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use tokio::sync::watch;
 
-use taosjs_core::block::DecodedColumn;
-use taosjs_core::rest::{decode_answer, decode_login, Method, RestAnswer, RestRequest, RestTarget};
+use taosjs_core::rest::{decode_answer, decode_login, decode_probe, Method, RestAnswer, RestRequest, RestTarget};
 use taosjs_core::{ConnectConfig, Error, ErrorKind};
 
 use pool::{Connector, Pool};
@@ -77,8 +76,8 @@ impl RestClient {
                     *lock(&client.inner.server_version) = version;
                     return Ok(client);
                 }
-                // The server answered and refused: other endpoints would refuse the same way.
-                Err(e) if e.errno.is_some() => return Err(Error { kind: taosjs_core::ErrorKind::Connection, ..e }),
+                // The server answered and refused (`decode_probe`): other endpoints would refuse the same way.
+                Err(e) if e.errno.is_some() => return Err(e),
                 Err(e) => failures.push(format!("{endpoint}: {}", e.message)),
             }
         }
@@ -151,17 +150,8 @@ impl RestClient {
     }
 
     async fn probe(&self) -> Result<String, Error> {
-        let answer = self.sql("select server_version()", None).await?;
-        let version = answer
-            .blocks
-            .first()
-            .and_then(|b| b.columns.first())
-            .and_then(|c| match c {
-                DecodedColumn::Var { .. } => c.var_value(0),
-                DecodedColumn::Fixed { .. } => None,
-            })
-            .map(|v| String::from_utf8_lossy(v).into_owned());
-        version.ok_or_else(|| Error::result("`select server_version()` answered no version"))
+        let (status, body) = self.send(self.inner.target.probe()).await?;
+        decode_probe(status, &body)
     }
 
     /// Sends `request` within the deadline and reads the whole answer: (HTTP status, body).

@@ -18,6 +18,7 @@ pub mod tmq;
 pub mod ws;
 
 mod backend_call;
+mod cors;
 mod config;
 mod envelope;
 mod shared;

@@ -206,7 +206,25 @@ fn not_found() -> Response<Full<Bytes>> {
     text_response(StatusCode::NOT_FOUND, "404 page not found")
 }
 
+/// Routes a request, with CORS as taosAdapter answers it (`cors.rs`).
 async fn route(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<bool>,
+    live: Arc<()>,
+) -> Response<Full<Bytes>> {
+    match crate::cors::classify(req.method(), req.headers()) {
+        crate::cors::Cors::Preflight => crate::cors::preflight(),
+        crate::cors::Cors::None => route_request(req, shared, shutdown, live).await,
+        crate::cors::Cors::CrossOrigin => {
+            let mut resp = route_request(req, shared, shutdown, live).await;
+            crate::cors::allow(&mut resp);
+            resp
+        }
+    }
+}
+
+async fn route_request(
     req: Request<Incoming>,
     shared: Arc<Shared>,
     shutdown: watch::Receiver<bool>,

@@ -101,28 +101,128 @@ export declare class NativeConsumerConfig {
   connect(): Promise<NativeConsumer>
 }
 
+export declare class NativeConsumerSession {
+  /**
+   * A consumer of the configuration `entries` (TDengine's keys, text values; a TmqError
+   * naming the key otherwise) over `dsn`. `runtime` names where the driver runs, for what it
+   * cannot do (`taos://`); `canPing` as for `NativeSession` (else keepalive probes with
+   * taosAdapter's `version` request).
+   */
+  constructor(entries: Array<NativeConfigEntry>, dsn: string | undefined | null, runtime: string, canPing: boolean)
+  /** The consumer group. */
+  get groupId(): string
+  /** The `/rest/tmq` WebSocket URL of each endpoint, in the order to try them. */
+  get urls(): Array<string>
+  /** How long opening each endpoint's WebSocket may take. */
+  get connectTimeoutMs(): number
+  get tlsCa(): string | null
+  get tlsCert(): string | null
+  get tlsKey(): string | null
+  get tlsVerify(): boolean
+  get serverVersion(): string
+  get isClosed(): boolean
+  get isFinished(): boolean
+  /** Checks the server's version on the open socket; completes with `Connected`. */
+  connect(nowMs: number): number
+  close(nowMs: number): void
+  setDeadline(callId: number, nowMs: number, timeoutMs?: number | undefined | null): void
+  /** The caller went away; a poll's message is delivered by the next poll. */
+  cancel(callId: number): void
+  pollTransmit(): NativeFrame | null
+  handleText(text: string, nowMs: number): void
+  handleBinary(data: Uint8Array, nowMs: number): void
+  handlePong(data: Uint8Array, nowMs: number): void
+  handleDisconnect(reason: string, nowMs: number): void
+  pollTimeout(): number | null
+  handleTimeout(nowMs: number): void
+  /**
+   * The next completion, or null. Errors are the consumer's (`consumer_error`: a lost
+   * socket is a TmqError), as the native addon's consumers report them.
+   */
+  pollEvent(): NativeSessionEvent | null
+  /** Always null: a consumer opens no socket after the first (see `pollEvent`). */
+  pollSocket(): NativeSocketCommand | null
+  handleSocketOpened(nowMs: number): void
+  handleSocketFailed(nowMs: number, reason: string): void
+  subscribe(topics: Array<string>, nowMs: number): number
+  unsubscribe(nowMs: number): number
+  /** The next message within `waitMs` (`TmqMessage`, null when none came). */
+  poll(waitMs: number, nowMs: number): number
+  commit(nowMs: number): number
+  commitMessage(message: NativeMessage, nowMs: number): number
+  commitOffsets(offsets: Array<NativeTopicOffset>, nowMs: number): number
+  seek(topic: string, vgroupId: number, offset: bigint, nowMs: number): number
+  seekToEdge(partitions: Array<NativePartition> | undefined | null, toEnd: boolean, nowMs: number): number
+  assignment(topic: string | undefined | null, nowMs: number): number
+  committed(partitions: Array<NativePartition>, nowMs: number): number
+  position(partitions: Array<NativePartition>, nowMs: number): number
+  listTopics(nowMs: number): number
+}
+
 /**
- * A polled message: where it comes from, its meta (JSON text) and its blocks, each read as a
- * `NativeResult`.
+ * A polled message, in both builds: where it comes from, its meta (JSON text) and its blocks,
+ * each packed on demand as a result of its own (`packedBlock`, any number of times).
  */
 export declare class NativeMessage {
   get topic(): string
   get database(): string
   get vgroupId(): number
-  /** The offset the server reports for the message. */
   get offset(): bigint
-  /** Where the message ends in its vgroup (what committing it commits); null when unknown. */
   get endOffset(): bigint | null
-  /** `'data'`, `'meta'`, `'data+meta'` or `'raw'`. */
   get type(): 'data' | 'meta' | 'data+meta' | 'raw'
-  /** The meta as JSON text, for meta and data+meta messages. */
   get meta(): string | null
-  /** The table of each block (null when the server sent no table names). */
   get tableNames(): Array<string | undefined | null>
-  /** Rows in each block. */
   get blockRows(): Array<number>
-  /** Block `index` as a result (its fields, precision, one block to fetch). */
-  block(index: number): NativeResult
+  /**
+   * Block `index` packed as a whole result: its fields, its precision, the block, finished
+   * (`block.rs`'s layout, the first batch of a query's result).
+   */
+  packedBlock(index: number): Bytes
+}
+
+/**
+ * Where a REST connection's requests go (one target per endpoint of the DSN, in order) and as
+ * whom, with the limits the driver applies.
+ */
+export declare class NativeRestTarget {
+  /**
+   * `connect()`'s REST: `dsn` is an `http(s)://` DSN (several hosts are tried in order when
+   * connecting). `RestClient`'s (`restUrl`): `dsn` is its URL, one host, nothing checked
+   * until the first statement. Errors as the native addon's for the same input.
+   */
+  constructor(dsn: string | undefined | null, options: NativeConnectOptions | undefined | null, restUrl: boolean)
+  /** `http://host:6041` of each endpoint, in order (no credentials: safe for messages). */
+  get baseUrls(): Array<string>
+  /** How long checking an endpoint (`connect`) may take. */
+  get connectTimeoutMs(): number
+  /** The deadline of a request that names none, from the call to the answer's last byte. */
+  get requestTimeoutMs(): number
+  /** Requests in flight at once (`maxSockets`); more wait for a turn within their deadline. */
+  get maxSockets(): number
+  /** The timezone of the DSN or the options, if one was set. */
+  get timezone(): string | null
+  /** The number of `?` placeholders in `sql` (outside quotes and comments); no I/O. */
+  placeholders(sql: string): number
+  /** `POST /rest/sql[/<db>]` running `sql` at endpoint `endpoint`. */
+  sql(endpoint: number, sql: string, reqId?: bigint | undefined | null): NativeHttpRequest
+  /** The request `connect` checks an endpoint with (read by `decodeProbe`). */
+  probe(endpoint: number): NativeHttpRequest
+  /** `GET /rest/login/<user>/<password>` (read by `decodeLogin`). */
+  login(endpoint: number): NativeHttpRequest
+  /**
+   * A statement's answer, packed as every result's first batch (`block.rs`): its description
+   * and all its blocks, finished. A refusal is the error with TDengine's code.
+   */
+  decodeAnswer(status: number, body: Uint8Array): Bytes
+  /**
+   * The server's version from the probe's answer (a refusal is a ConnectionError with its
+   * code: other endpoints would refuse alike; an error without a code: try the next one).
+   */
+  decodeProbe(status: number, body: Uint8Array): string
+  /** The token of `/rest/login`'s answer. */
+  decodeLogin(status: number, body: Uint8Array): string
+  /** What REST lacks, as a NotSupportedError's message naming the ws:// DSN that has it. */
+  lacks(feature: string): string
 }
 
 /** What a statement produced: an affected-row count, or rows to stream. */
@@ -356,6 +456,12 @@ export declare function connect(dsn?: string | undefined | null, options?: Nativ
  */
 export declare function consumerConfig(entries: Array<NativeConfigEntry>, dsn?: string | undefined | null): NativeConsumerConfig
 
+/**
+ * Whether `dsn` names REST (`http://`, `https://`), for a driver that picks its transport by
+ * it. A DSN that does not parse is not (the WebSocket session's constructor then says why).
+ */
+export declare function isRestDsn(dsn?: string | undefined | null): boolean
+
 /** One vgroup assigned to the consumer. */
 export interface NativeAssignment {
   topic: string
@@ -448,6 +554,21 @@ export type NativeFrame =
   | { kind: 'Close' }
   | { kind: 'Ping'; data: Uint8Array }
 
+/** One header of a [`NativeHttpRequest`]. */
+export interface NativeHttpHeader {
+  name: string
+  value: string
+}
+
+/** An HTTP request to send as it is. Its URL and headers may hold credentials: never show them. */
+export interface NativeHttpRequest {
+  /** `GET` or `POST`. */
+  method: string
+  url: string
+  headers: Array<NativeHttpHeader>
+  body: Uint8Array
+}
+
 /** A `(topic, vgroup)` pair. */
 export interface NativePartition {
   topic: string
@@ -466,6 +587,10 @@ export type NativeReply =
   | { kind: 'Affected'; rows: number }
   | { kind: 'Done' }
   | { kind: 'Schemaless'; affectedRows: number }
+  | { kind: 'TmqMessage'; message?: NativeMessage }
+  | { kind: 'TmqAssignment'; assignment: Array<NativeAssignment> }
+  | { kind: 'TmqOffsets'; offsets: Array<bigint | undefined | null> }
+  | { kind: 'TmqTopics'; topics: Array<string> }
 
 /** One column of a REST answer's `column_meta`: name, TDengine's type name, length. */
 export interface NativeRestColumn {

@@ -6,7 +6,6 @@ import type { NativeResult } from '../src/native.js'
 import { RowStream, TaosResult } from '../src/result.js'
 import { encodeColumn, field } from './helpers/fake-native.js'
 import { BASE, EVERY_TYPE_NAMES, everyTypeTable, POINT_1_2 } from './helpers/every-type.js'
-import { loadedBuild } from '../src/load-native.js'
 import { dbName, open, restDsn, useServer } from './helpers/server.js'
 
 const server = useServer(test)
@@ -220,11 +219,9 @@ function plain(block: ColumnBlock): unknown[] {
   }))
 }
 
-// The WebAssembly build has no REST (NotSupportedError, wasm.spec.ts): its rerun skips these.
-const restTest = loadedBuild() === 'wasm32-wasi' ? test.skip : test
 
 for (const precision of ['ms', 'us', 'ns'] as const) {
-  restTest(`REST results give the same rows, columns and Arrow as WebSocket, ${precision} precision`, async (t) => {
+  test(`REST results give the same rows, columns and Arrow as WebSocket, ${precision} precision`, async (t) => {
     const ws = await open(t, server().dsn)
     const rest = await open(t, restDsn(server().dsn))
     const sql = `select * from ${await everyTypeTable(t, ws, 'cols_rest', precision)} order by ts`

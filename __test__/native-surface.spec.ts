@@ -53,7 +53,7 @@ test('the loaded addon has the functions and methods the facade calls', (t) => {
   ] as const) {
     t.is(typeof native.NativeConsumer.prototype[method], 'function', `NativeConsumer.${method}`)
   }
-  t.is(typeof native.NativeMessage.prototype.block, 'function')
+  t.is(typeof native.NativeMessage.prototype.packedBlock, 'function')
 })
 
 test('the public enums carry the words the addon defines', (t) => {

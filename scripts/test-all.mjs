@@ -52,7 +52,7 @@ function run(cmd, args, env = {}) {
 // carry out: per-call deadlines, aborts, keepalive, protocol violations, every call settling when
 // the server vanishes, goes silent, stops reading or sends garbage, reconnects; wasm what the build
 // cannot do (taos://, REST) and says so.
-const WASM_SPECS = ['connection', 'types', 'results', 'columns', 'cursor', 'stmt2', 'stmt', 'schemaless', 'errors', 'call-options', 'settle', 'reconnect', 'unreachable', 'wasm'].map((name) => `__test__/${name}.spec.ts`);
+const WASM_SPECS = ['connection', 'types', 'results', 'columns', 'cursor', 'stmt2', 'stmt', 'schemaless', 'errors', 'call-options', 'settle', 'reconnect', 'unreachable', 'rest', 'rest-faults', 'tmq', 'wasm'].map((name) => `__test__/${name}.spec.ts`);
 
 /** cargo's libtest lines: `test result: ok. 12 passed; 0 failed; 1 ignored; …`. */
 function countCargo(output) {

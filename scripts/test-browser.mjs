@@ -4,7 +4,8 @@
 // A page served by this script (with the COOP/COEP headers the WebAssembly build needs) imports the
 // browser build (dist/browser.mjs; the WebAssembly package through an import map, as a page without
 // a bundler does), connects to a TestServer started here, and reads a table with every type and a
-// row of NULLs in ms, us and ns precision. The values the page read are compared with what the native
+// row of NULLs in ms, us and ns precision, over WebSocket and over REST (fetch, across origins: the
+// server answers CORS as taosAdapter does), and consumes a topic with a TMQ consumer. The values the page read are compared with what the native
 // addon reads from the same table in Node.js, and the page is saved as a screenshot
 // (target/browser-test.png). Then the bad inputs: a page that is not cross-origin isolated, a
 // WebSocket blocked by the page's Content-Security-Policy, and ws:// from an https:// page; each error
@@ -178,6 +179,49 @@ window.taosTest = {
     }
     return out
   },
+  /** REST from the page (fetch, cross-origin: the server answers CORS as taosAdapter does). */
+  async rest(dsn, sql) {
+    const started = performance.now()
+    const taos = await import('/dist/browser.mjs')
+    let conn
+    try {
+      conn = await taos.connect(dsn, { timestampAs: 'bigint' })
+      const result = await conn.query(sql)
+      const rows = []
+      for await (const row of result) rows.push(row.map(plain))
+      const ms = performance.now() - started
+      const answer = await new taos.RestClient(dsn).sql('select 1')
+      return { sql, fields: result.fields.map((f) => f.name + ' ' + f.typeName), rows, ms, restClient: answer.data.map((r) => r.map(plain)) }
+    } catch (err) {
+      return { error: err.name + ': ' + err.message }
+    } finally {
+      await conn?.close()
+    }
+  },
+  /** A TMQ consumer in the page: subscribe, poll until \`want\` rows (committing each message), assignment. */
+  async tmq(dsn, topic, want) {
+    const taos = await import('/dist/browser.mjs')
+    let consumer
+    try {
+      consumer = await taos.tmqConnect({ 'group.id': 'browser', 'auto.offset.reset': 'earliest' }, dsn)
+      await consumer.subscribe([topic])
+      const rows = []
+      const until = performance.now() + 20000
+      while (rows.length < want && performance.now() < until) {
+        const message = await consumer.poll(500)
+        if (message === null) continue
+        for await (const row of message) rows.push(row.map(plain))
+        await consumer.commit(message)
+      }
+      const assignment = await consumer.assignment()
+      const committed = await consumer.committed(assignment.map((a) => ({ topic: a.topic, vgroupId: a.vgroupId })))
+      return { rows, vgroups: assignment.length, committed: committed.every((c, i) => c.offset === assignment[i].end) }
+    } catch (err) {
+      return { error: err.name + ': ' + err.message }
+    } finally {
+      await consumer?.close()
+    }
+  },
   async error(dsn) {
     try {
       const taos = await import('/dist/browser.mjs')
@@ -215,6 +259,13 @@ function handler(req, res) {
   }
   send(404, 'text/plain', 'not found')
 }
+
+// Answers every request, a preflight too, without CORS headers (a proxy that strips them).
+const noCors = createHttpServer((_req, res) => {
+  res.writeHead(404, { 'Content-Type': 'text/plain' })
+  res.end('404 page not found')
+})
+await new Promise((resolve) => noCors.listen(0, '127.0.0.1', resolve))
 
 const http = createHttpServer(handler)
 await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve))
@@ -293,6 +344,35 @@ try {
     await tab.close()
   }
 
+  // REST from the page: the same values as the native addon's (over WebSocket), across origins.
+  {
+    const { tab, logs } = await open(`${origin}/`)
+    const restDsn = dsn.replace(/^ws:/, 'http:')
+    const got = await tab.evaluate(([d, q]) => window.taosTest.rest(d, q), [restDsn, QUERIES[0]]).catch((err) => ({ error: err.message }))
+    const same = got.error === undefined && JSON.stringify({ sql: got.sql, fields: got.fields, rows: got.rows }) === JSON.stringify(expected[0])
+    check('a REST query from the page (fetch, CORS) reads what the native addon reads', same, got.error ? `${got.error}\n${logs.join('\n')}` : same ? `${got.rows.length} rows in ${got.ms.toFixed(0)} ms; RestClient.sql answered ${JSON.stringify(got.restClient)}` : `\n  browser: ${JSON.stringify(got)}\n  native:  ${JSON.stringify(expected[0])}`)
+    check('RestClient in the page', got.error === undefined && JSON.stringify(got.restClient) === JSON.stringify([['bigint:1']]), JSON.stringify(got.restClient))
+    await tab.close()
+  }
+
+  // A TMQ consumer in the page: every row of a topic on a two-vgroup database, once, committed.
+  {
+    const setup = await connect(server.dsn)
+    await setup.execute('create database browser_tmq vgroups 2 wal_retention_period 3600')
+    await setup.execute('create stable browser_tmq.st (ts timestamp, v int, s nchar(8)) tags (g int)')
+    const values = (tb) => Array.from({ length: 10 }, (_, r) => `(${1700000000000 + tb * 10 + r}, ${tb * 10 + r}, ${r % 3 === 0 ? 'null' : `'n${r}'`})`).join(' ')
+    for (let tb = 0; tb < 4; tb++) await setup.execute(`insert into browser_tmq.t${tb} using browser_tmq.st tags (${tb}) values ${values(tb)}`)
+    await setup.execute('create topic browser_topic as select ts, v, s from browser_tmq.st')
+    const { tab, logs } = await open(`${origin}/`)
+    const got = await tab.evaluate(([d, t, n]) => window.taosTest.tmq(d, t, n), [dsn, 'browser_topic', 40]).catch((err) => ({ error: err.message }))
+    const vs = got.rows?.map((r) => Number(String(r[1]).replace('number:', ''))).sort((a, b) => a - b)
+    const every = vs !== undefined && vs.length === 40 && vs.every((v, i) => v === i)
+    const nulls = got.rows?.filter((r) => r[2] === null).length
+    check('a TMQ consumer in the page polls every row once, NULLs as null, and commits', got.error === undefined && every && nulls === 16 && got.committed === true, got.error ? `${got.error}\n${logs.join('\n')}` : `${got.rows.length} rows, ${nulls} NULLs, ${got.vgroups} vgroups, committed ${got.committed}`)
+    await tab.close()
+    await setup.close()
+  }
+
   // Bad input: each error names the cause and the fix.
   const bad = async (name, address, target, { cls, says }) => {
     const { tab, logs } = await open(address)
@@ -312,9 +392,11 @@ try {
     }
     await tab.close()
   }
+  await bad('REST to a server that does not allow the page\'s origin (CORS)', `${origin}/`, `http://127.0.0.1:${noCors.address().port}`, { cls: 'ConnectionError', says: ['CORS', 'Access-Control-Allow-Origin', 'cors.allowOrigins', origin] })
   if (https) {
     const secure = `https://taos.test:${https.address().port}/`
     await bad('ws:// from an https:// page', secure, `ws://root:taosdata@taos.test:${url.port}`, { cls: 'ConnectionError', says: ['mixed content', 'wss://'] })
+    await bad('REST over http:// from an https:// page', secure, `http://root:taosdata@taos.test:${url.port}`, { cls: 'ConnectionError', says: ['mixed content', 'https://'] })
   } else {
     check('bad input, ws:// from an https:// page', false, 'openssl could not make a certificate')
   }
@@ -360,6 +442,7 @@ try {
 } finally {
   await browser?.close()
   http.close()
+  noCors.close()
   https?.close()
   await server.close()
   if (!keep) rmSync(work, { recursive: true, force: true })

@@ -12,6 +12,21 @@ export type { CallOptions } from './call.js'
 export { BindTable, Stmt, Stmt2, type BindTableData, type StmtField, type TaosStmt2Option } from './statement.js'
 export type { ColumnInput, TypedColumn } from './bind.js'
 export { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
+export {
+  Consumer,
+  Message,
+  type ConsumerConfig,
+  type ConsumerOptions,
+  type MessageBlock,
+  type MessagesOptions,
+  type MessageType,
+  type PartitionOffset,
+  type PollOptions,
+  type TopicAssignment,
+  type TopicOffset,
+  type TopicPartition,
+} from './consumer.js'
+export { RestClient, type RestClientOptions, type RestColumnMeta, type RestResponse, type RestSqlOptions } from './rest.js'
 export { TaosResult, type ColumnBlock, type ResultColumn, type RowArray, type RowObject } from './result.js'
 export type { ArrowRecordBatchLike, ArrowTableLike } from './arrow-types.js'
 export { TypeId, type BigintAs, type Precision, type ResultOptions, type RowMode, type TaosField, type TimestampAs } from './types.js'

@@ -20,10 +20,34 @@ import { openConnection, type ConnectOptions, type Connection } from './connecti
 import { InterfaceError } from './errors.js'
 import type { NativeModule } from './native.js'
 import { runtimeName } from './runtime.js'
+import { Consumer, type ConsumerConfig, type ConsumerOptions } from './consumer.js'
+import { setNativeLoader } from './native-loader.js'
+import type { RowArray } from './result.js'
 import { sessionDriven, type SessionBinding } from './session-driver.js'
 import { openStandardSocket } from './socket.js'
 
 let loading: Promise<NativeModule> | undefined
+/** The module once loaded: what `new Consumer()` and `new RestClient()` use. */
+let loaded: NativeModule | undefined
+
+setNativeLoader(() => {
+  if (loaded === undefined) {
+    throw new InterfaceError(
+      'taosjs/browser loads its WebAssembly build asynchronously: `await ready()` (or any `await connect()` / `await tmqConnect()`) before `new Consumer()` or `new RestClient()`',
+    )
+  }
+  return loaded
+})
+
+/**
+ * Loads the WebAssembly build (a fetch and a compile; once). `connect()` and `tmqConnect()` do it
+ * themselves; `new Consumer()` and `new RestClient()` need it done.
+ *
+ * @throws InterfaceError when the page is not cross-origin isolated or the package is missing.
+ */
+export async function ready(): Promise<void> {
+  await loadWasm()
+}
 
 /** Loads the WebAssembly build once (a fetch and a compile), on the first `connect`. */
 function loadWasm(): Promise<NativeModule> {
@@ -45,7 +69,8 @@ function loadWasm(): Promise<NativeModule> {
         { cause: err },
       )
     }
-    return sessionDriven(binding, openStandardSocket)
+    loaded = sessionDriven(binding, openStandardSocket)
+    return loaded
   })()
   // A failed load may succeed later (a network error): do not keep the failure.
   loading.catch(() => (loading = undefined))
@@ -68,6 +93,15 @@ export async function connect(dsnOrOptions?: string | null | ConnectOptions, opt
   const native = await loadWasm()
   if (dsnOrOptions !== null && typeof dsnOrOptions === 'object') return openConnection(native, undefined, dsnOrOptions)
   return openConnection(native, dsnOrOptions ?? undefined, options)
+}
+
+/**
+ * Creates a TMQ consumer and connects it (`/rest/tmq` over the page's WebSocket), loading the
+ * WebAssembly build first. See `Consumer` for the arguments.
+ */
+export async function tmqConnect<Row = RowArray>(config: ConsumerConfig, dsn?: string | null, options: ConsumerOptions = {}): Promise<Consumer<Row>> {
+  await loadWasm()
+  return new Consumer<Row>(config, dsn, options).connect()
 }
 
 export * from './api.js'

@@ -21,8 +21,8 @@ import { CallLimits, type CallOptions } from './call.js'
 import { validateResultOptions } from './connection.js'
 import { envDsn } from './dsn.js'
 import { AbortError, fromNative, NotSupportedError, TmqError, type Error } from './errors.js'
-import { loadNative } from './load-native.js'
-import type { NativeAbort, NativeConfigEntry, NativeConsumer, NativeConsumerConfig, NativeMessage, NativeModule } from './native.js'
+import { currentNative } from './native-loader.js'
+import { WholeResult, type NativeAbort, type NativeConfigEntry, type NativeConsumer, type NativeConsumerConfig, type NativeMessage, type NativeModule } from './native.js'
 import { NOT_READY, RowStream, type ColumnBlock, type RowArray, type RowObject } from './result.js'
 import { type Precision, type ResultOptions, type RowMode, type TaosField } from './types.js'
 
@@ -191,7 +191,7 @@ export class Consumer<Row = RowArray> implements AsyncIterable<Message<Row>>, As
    * @param options - how message rows look (`rowMode`, `timestampAs`, `bigintAs`, `parseJson`).
    */
   constructor(config: ConsumerConfig, dsn?: string | null, options: ConsumerOptions = {}) {
-    this.config = Consumer.checkConfig(loadNative(), config, dsn, options)
+    this.config = Consumer.checkConfig(currentNative(), config, dsn, options)
     this.resultOptions = { ...options }
   }
 
@@ -595,7 +595,7 @@ export class Message<Row = RowArray> implements AsyncIterable<Row> {
 
   /** Block `index` read through the same machinery as a query result (its blocks are in memory: nothing to free). */
   private stream(index: number): RowStream {
-    return new RowStream(this[MESSAGE_NATIVE].block(index), this.options, () => undefined)
+    return new RowStream(new WholeResult(this[MESSAGE_NATIVE].packedBlock(index)), this.options, () => undefined)
   }
 }
 

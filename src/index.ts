@@ -13,6 +13,9 @@
  */
 import { openConnection, type ConnectOptions, type Connection } from './connection.js'
 import { loadNative } from './load-native.js'
+import { setNativeLoader } from './native-loader.js'
+
+setNativeLoader(loadNative)
 
 /**
  * Opens a connection: WebSocket, REST or the native client library, chosen by the DSN's scheme.
@@ -36,22 +39,6 @@ export async function connect(dsnOrOptions?: string | null | ConnectOptions, opt
 }
 
 export * from './api.js'
-export {
-  Consumer,
-  Message,
-  tmqConnect,
-  type ConsumerConfig,
-  type ConsumerOptions,
-  type MessageBlock,
-  type MessagesOptions,
-  type MessageType,
-  type PartitionOffset,
-  type PollOptions,
-  type TopicAssignment,
-  type TopicOffset,
-  type TopicPartition,
-} from './consumer.js'
-// Node.js, Bun and Deno only (for now): REST goes through the native addon's HTTP client, the
-// pool is an EventEmitter of node:events, and TMQ consumers are the native addon's.
-export { RestClient, type RestClientOptions, type RestColumnMeta, type RestResponse, type RestSqlOptions } from './rest.js'
+export { tmqConnect } from './consumer.js'
+// Node.js, Bun and Deno only: the pool is an EventEmitter of node:events.
 export { createPool, Pool, PoolLease, type AcquireOptions, type EndOptions, type PoolEvents, type PoolOptions } from './pool.js'

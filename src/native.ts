@@ -8,7 +8,7 @@
  */
 import type * as Generated from '../index.js'
 import { asBuffer, asciiSlice, utf8Slice } from './bytes.js'
-import { InterfaceError } from './errors.js'
+import { InterfaceError, ResultError } from './errors.js'
 
 /**
  * The shared vocabulary is defined in Rust (`crates/taosjs-napi/src/vocabulary.rs`) and generated
@@ -144,6 +144,28 @@ export interface BlockResult {
 
 /** What a statement produced, one native object per result (see each kind). */
 export type NativeResult = PackedResult | BlockResult
+
+/**
+ * A result that is all in memory — a REST answer, a block of a polled message: its description
+ * and every block in one packed buffer, flagged finished, so nothing is ever fetched.
+ */
+export class WholeResult implements PackedResult {
+  constructor(private packed: Uint8Array | null) {}
+
+  take(): Uint8Array | null {
+    const packed = this.packed
+    this.packed = null
+    return packed
+  }
+
+  async fetchBatch(): Promise<Uint8Array> {
+    throw new ResultError('the result was read whole with its description')
+  }
+
+  close(): void {
+    this.packed = null
+  }
+}
 
 /** The description and the blocks a result starts with. */
 export function firstBatch(native: NativeResult): NativeBatch {
@@ -438,8 +460,8 @@ export interface NativeConsumerConfig {
 }
 
 /**
- * A polled message with everything it holds: its meta as JSON text, its blocks (each read as a
- * {@link NativeResult} through `block(i)`, any number of times).
+ * A polled message with everything it holds: its meta as JSON text, its blocks (each packed as a
+ * whole result through `packedBlock(i)`, any number of times: read it with {@link WholeResult}).
  */
 export interface NativeMessage {
   readonly topic: string
@@ -451,7 +473,7 @@ export interface NativeMessage {
   readonly meta: string | null | undefined
   readonly tableNames: Array<string | null | undefined>
   readonly blockRows: number[]
-  block(index: number): NativeResult
+  packedBlock(index: number): Uint8Array
 }
 
 export interface NativeConsumer {

@@ -9,7 +9,7 @@
 import { CallLimits, type CallOptions } from './call.js'
 import { connectOptions, Connection, type ConnectOptions } from './connection.js'
 import { fromNative, ProgrammingError } from './errors.js'
-import { loadNative } from './load-native.js'
+import { currentNative } from './native-loader.js'
 import type { NativeConnection, NativeModule } from './native.js'
 
 /** Options of {@link RestClient}: those of `connect()` that REST uses. Values given here override the URL's. */
@@ -81,7 +81,7 @@ export class RestClient implements AsyncDisposable {
    *   unknown or of the wrong type (the rule of `connect()`'s DSN and options).
    */
   constructor(url: string, options: RestClientOptions = {}) {
-    const native = loadNative()
+    const native = currentNative()
     this.native = RestClient.open(native, url, options)
     this.connection = RestClient.wrap(this.native, options)
     const column = native.restAffectedRowsColumn()

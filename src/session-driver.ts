@@ -10,6 +10,10 @@
  * `WebSocket` cannot, so there the session probes an idle connection with taosAdapter's
  * `version` request instead (see `KeepaliveProbe` in the core).
  *
+ * The same driver moves the core's TMQ consumer (`NativeConsumerSession`,
+ * crates/taosjs-napi/src/consumer_session.rs: the `/rest/tmq` conversation; `session-consumer.ts`).
+ * REST needs no driver of this kind: one `fetch` per statement (`fetch-rest.ts`).
+ *
  * On top of it, the classes here implement the same native interface as the addon's
  * tokio-driven classes (`NativeConnection`, `NativeResult`, `NativeStmt2`, `NativeStmt`,
  * `NativeAbort`), so the facade cannot tell which one sits behind a connection.
@@ -19,6 +23,8 @@
  */
 import type * as Generated from '../index.js'
 import { AbortError, ConnectionError, fromNative, InternalError, NotSupportedError, ResultError } from './errors.js'
+import { restAffectedRowsColumn, restClient, restConnect, type RestBinding } from './fetch-rest.js'
+import { consumerConfig, type ConsumerBinding } from './session-consumer.js'
 import type {
   Abort,
   Ms,
@@ -47,10 +53,41 @@ type Reply = Generated.NativeReply
 type ReplyOf<K extends Reply['kind']> = Extract<Reply, { kind: K }>
 
 /** What the driver uses of the WebAssembly module's exports. */
-export interface SessionBinding {
+export interface SessionBinding extends RestBinding, ConsumerBinding {
   NativeSession: new (dsn: string | null | undefined, options: NativeConnectOptions | null | undefined, runtime: string, canPing: boolean) => Session
   /** The message of the last Rust panic (the module traps on a panic), if any. */
   takePanicMessage?: () => string | null | undefined
+}
+
+/**
+ * A sans-IO conversation the {@link Driver} moves: the SQL session (`NativeSession`) or a TMQ
+ * consumer (`NativeConsumerSession`). Times are ms since the driver's origin (the session reads
+ * the time only where it needs it and ignores the rest).
+ */
+export interface Conversation {
+  readonly isClosed: boolean
+  readonly isFinished: boolean
+  readonly urls: string[]
+  readonly connectTimeoutMs: number
+  readonly tlsCa?: string | null
+  readonly tlsCert?: string | null
+  readonly tlsKey?: string | null
+  readonly tlsVerify: boolean
+  connect(nowMs: number): number
+  close(nowMs: number): void
+  setDeadline(call: number, nowMs: number, timeoutMs?: number | null): void
+  cancel(call: number): void
+  pollTransmit(): Generated.NativeFrame | null | undefined
+  handleText(text: string, nowMs: number): void
+  handleBinary(data: Uint8Array, nowMs: number): void
+  handlePong(data: Uint8Array, nowMs: number): void
+  handleDisconnect(reason: string, nowMs: number): void
+  pollTimeout(): number | null | undefined
+  handleTimeout(nowMs: number): void
+  pollEvent(): Generated.NativeSessionEvent | null | undefined
+  pollSocket(): Generated.NativeSocketCommand | null | undefined
+  handleSocketOpened(nowMs: number): void
+  handleSocketFailed(nowMs: number, reason: string): void
 }
 
 /**
@@ -63,18 +100,10 @@ export function sessionDriven(
   startTestServer: (options: NativeTestServerOptions) => Promise<NativeTestServer> = testServerUnavailable,
 ): NativeModule & { __panicForTests(): Promise<void> } {
   return {
-    connect: (dsn, options) => SessionConnection.open(binding, openSocket, dsn, options),
-    restClient: () => {
-      throw restUnavailable()
-    },
-    restAffectedRowsColumn: () => {
-      throw restUnavailable()
-    },
-    consumerConfig: () => {
-      throw new NotSupportedError(
-        `TMQ consumers are not available in ${runtimeName()}, where taosjs runs as WebAssembly: the JavaScript driver carries queries, statements and schemaless writes, not yet a consumer's /rest/tmq conversation. Use the native addon where it loads`,
-      )
-    },
+    connect: (dsn, options) => (binding.isRestDsn(dsn ?? null) ? restConnect(binding, dsn, options) : SessionConnection.open(binding, openSocket, dsn, options)),
+    restClient: (url, options) => restClient(binding, url, options),
+    restAffectedRowsColumn: () => restAffectedRowsColumn(binding),
+    consumerConfig: (entries, dsn) => consumerConfig(binding, openSocket, entries, dsn),
     startTestServer,
     // As the addon's `__panicForTests`: what a Rust panic inside the module becomes (not public).
     __panicForTests: async () => {
@@ -92,17 +121,6 @@ export async function testServerUnavailable(): Promise<NativeTestServer> {
   )
 }
 
-/**
- * REST under the WebAssembly build. The core has REST's codec, but no driver moves it over
- * `fetch` yet: say so, and what works.
- */
-function restUnavailable(): NotSupportedError {
-  return new NotSupportedError(
-    `REST (http:// and https://, RestClient) is not available in ${runtimeName()}, where taosjs runs as WebAssembly: ` +
-      'use taosAdapter\'s WebSocket with a ws:// or wss:// DSN (the same host and port), or the native addon where it loads',
-  )
-}
-
 const now = (): number => globalThis.performance.now()
 
 /** One call in flight: its promise, and the abort handle it may be given up through. */
@@ -117,7 +135,7 @@ interface Waiting {
  * so (reconnects are the session's decisions). All its methods run on the JavaScript thread, one
  * at a time, so the session needs no lock.
  */
-class Driver {
+export class Driver<C extends Conversation = Session> {
   private socket: DriverSocket | undefined
   /** Counts the sockets handed out: what a replaced or dropped socket reports later is ignored. */
   private generation = 0
@@ -133,8 +151,8 @@ class Driver {
   private readonly finishedWaiters: Array<() => void> = []
 
   constructor(
-    private readonly session: Session,
-    private readonly binding: SessionBinding,
+    private readonly session: C,
+    private readonly binding: Pick<SessionBinding, 'takePanicMessage'>,
     /** Opens the sockets the session asks for (absent: a driver that never reconnects). */
     private readonly reopen?: { openSocket: OpenSocket; options: SocketOptions },
   ) {}
@@ -159,14 +177,14 @@ class Driver {
     const generation = ++this.generation
     const live = (): boolean => generation === this.generation
     return {
-      text: (data) => live() && this.run((s) => s.handleText(data)),
-      binary: (data) => live() && this.run((s) => s.handleBinary(data)),
-      pong: (data) => live() && this.run((s) => s.handlePong(data)),
+      text: (data) => live() && this.run((s) => s.handleText(data, this.elapsed())),
+      binary: (data) => live() && this.run((s) => s.handleBinary(data, this.elapsed())),
+      pong: (data) => live() && this.run((s) => s.handlePong(data, this.elapsed())),
       closed: (reason) => {
         if (!live()) return
         this.socket = undefined
         this.generation++
-        this.run((s) => s.handleDisconnect(reason))
+        this.run((s) => s.handleDisconnect(reason, this.elapsed()))
       },
     }
   }
@@ -183,7 +201,7 @@ class Driver {
   }
 
   /** Reads something of the session (a getter, `placeholders`), converting a trap. */
-  read<T>(f: (s: Session) => T): T {
+  read<T>(f: (s: C) => T): T {
     if (this.broken) throw this.broken
     return this.guard(() => f(this.session))
   }
@@ -192,10 +210,11 @@ class Driver {
    * Starts a call and resolves with its reply. The session bounds it by `timeoutMs` (absent: the
    * connection's `requestTimeoutMs`); `abort` may give it up.
    */
-  call(start: (s: Session) => number, timeoutMs: Ms = null, abort: SessionAbort | null = null): Promise<Reply> {
+  call(start: (s: C, nowMs: number) => number, timeoutMs: Ms = null, abort: SessionAbort | null = null): Promise<Reply> {
     return this.begin((s) => {
-      const id = start(s)
-      s.setDeadline(id, this.elapsed(), timeoutMs ?? null)
+      const at = this.elapsed()
+      const id = start(s, at)
+      s.setDeadline(id, at, timeoutMs ?? null)
       return id
     }, abort)
   }
@@ -205,7 +224,7 @@ class Driver {
     return this.begin((s) => s.connect(this.elapsed()), null)
   }
 
-  private begin(start: (s: Session) => number, abort: SessionAbort | null): Promise<Reply> {
+  private begin(start: (s: C) => number, abort: SessionAbort | null): Promise<Reply> {
     if (this.broken) return Promise.reject(this.broken)
     if (abort?.aborted) return Promise.reject(abortedError())
     let id: number
@@ -217,7 +236,7 @@ class Driver {
     const pending = new Promise<Reply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, abort })
     })
-    abort?.track(this, id)
+    abort?.track(this as Driver<Conversation>, id)
     this.pump()
     return pending
   }
@@ -232,7 +251,7 @@ class Driver {
   }
 
   /** Runs something that queues frames without a completion (free_result), then sends them. */
-  run(f: (s: Session) => void): void {
+  run(f: (s: C) => void): void {
     if (this.broken) return
     try {
       this.guard(() => f(this.session))
@@ -308,7 +327,7 @@ class Driver {
       this.socket = undefined
       this.generation++ // what the socket reports from now on is old news
       socket.close()
-      this.session.handleDisconnect(`sending failed: ${err instanceof Error ? err.message : String(err)}`)
+      this.session.handleDisconnect(`sending failed: ${err instanceof Error ? err.message : String(err)}`, this.elapsed())
     }
   }
 
@@ -400,12 +419,12 @@ function abortedError(): AbortError {
 }
 
 /** `NativeAbort` of a JavaScript-driven connection: gives up on the calls it was passed to. */
-class SessionAbort implements NativeAbort {
+export class SessionAbort implements NativeAbort {
   aborted = false
   private readonly calls = new Set<number>()
-  private driver: Driver | undefined
+  private driver: Driver<Conversation> | undefined
 
-  track(driver: Driver, call: number): void {
+  track(driver: Driver<Conversation>, call: number): void {
     this.driver = driver
     this.calls.add(call)
   }
@@ -421,9 +440,40 @@ class SessionAbort implements NativeAbort {
   }
 }
 
-function expect<K extends Reply['kind']>(reply: Reply, kind: K): ReplyOf<K> {
+export function expect<K extends Reply['kind']>(reply: Reply, kind: K): ReplyOf<K> {
   if (reply.kind !== kind) throw new InternalError(`the session answered a call with an unexpected reply: ${reply.kind} (expected ${kind})`)
   return reply as ReplyOf<K>
+}
+
+/**
+ * A driver for `conversation` over the first of its endpoints whose WebSocket opens, logged in
+ * (the session's login, the consumer's version check). `reopen`: the conversation may ask for
+ * sockets later (the session's reconnects). Failing every endpoint is a ConnectionError naming
+ * each (the facade of a consumer makes it a TmqError, as the native addon's does).
+ */
+export async function openDriver<C extends Conversation>(conversation: C, binding: Pick<SessionBinding, 'takePanicMessage'>, openSocket: OpenSocket, reopen: boolean): Promise<Driver<C>> {
+  const failures: string[] = []
+  const socketOptions: SocketOptions = { timeoutMs: conversation.connectTimeoutMs }
+  const [ca, cert, key] = [conversation.tlsCa, conversation.tlsCert, conversation.tlsKey]
+  if (ca !== null && ca !== undefined) socketOptions.ca = ca
+  if (cert !== null && cert !== undefined) socketOptions.cert = cert
+  if (key !== null && key !== undefined) socketOptions.key = key
+  if (!conversation.tlsVerify) socketOptions.rejectUnauthorized = false
+  const driver = new Driver(conversation, binding, reopen ? { openSocket, options: socketOptions } : undefined)
+  const urls = conversation.urls
+  for (const url of urls) {
+    try {
+      driver.attach(await openSocket(url, socketOptions, driver.handlers()))
+      break
+    } catch (err) {
+      // Only a failure to reach this endpoint is worth trying the next one for.
+      if (!(err instanceof ConnectionError)) throw err
+      failures.push(`${endpointOf(url)}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+  if (failures.length === urls.length) throw new ConnectionError(`cannot connect to TDengine (${failures.join('; ')})`)
+  expect(await driver.login(), 'Connected')
+  return driver
 }
 
 /** The endpoint part of a WebSocket URL, as errors name it. */
@@ -432,32 +482,12 @@ function endpointOf(url: string): string {
 }
 
 class SessionConnection implements NativeConnection {
-  private constructor(private readonly driver: Driver) {}
+  private constructor(private readonly driver: Driver<Session>) {}
 
   /** Opens the first endpoint's WebSocket that accepts, then logs in. */
   static async open(binding: SessionBinding, openSocket: OpenSocket, dsn: string | null | undefined, options: NativeConnectOptions): Promise<SessionConnection> {
     const session = new binding.NativeSession(dsn ?? null, options, runtimeName(), openSocket.canPing())
-    const failures: string[] = []
-    const socketOptions: SocketOptions = { timeoutMs: session.connectTimeoutMs }
-    const [ca, cert, key] = [session.tlsCa, session.tlsCert, session.tlsKey]
-    if (ca !== null && ca !== undefined) socketOptions.ca = ca
-    if (cert !== null && cert !== undefined) socketOptions.cert = cert
-    if (key !== null && key !== undefined) socketOptions.key = key
-    if (!session.tlsVerify) socketOptions.rejectUnauthorized = false
-    const driver = new Driver(session, binding, { openSocket, options: socketOptions })
-    for (const url of session.urls) {
-      try {
-        driver.attach(await openSocket(url, socketOptions, driver.handlers()))
-        break
-      } catch (err) {
-        // Only a failure to reach this endpoint is worth trying the next one for.
-        if (!(err instanceof ConnectionError)) throw err
-        failures.push(`${endpointOf(url)}: ${err instanceof Error ? err.message : String(err)}`)
-      }
-    }
-    if (failures.length === session.urls.length) throw new ConnectionError(`cannot connect to TDengine (${failures.join('; ')})`)
-    expect(await driver.login(), 'Connected')
-    return new SessionConnection(driver)
+    return new SessionConnection(await openDriver(session, binding, openSocket, true))
   }
 
   query(sql: string, reqId?: bigint | null, timeoutMs?: Ms, abort?: Abort): Promise<NativeResult> {
@@ -510,12 +540,12 @@ class SessionConnection implements NativeConnection {
   }
 
   async restToken(): Promise<string> {
-    // A WebSocket connection has no REST token (the native addon says the same for ws://).
-    throw restUnavailable()
+    // As the native addon says for ws:// (transport.rs, `Transport::rest`).
+    throw new NotSupportedError('the REST token (/rest/login) exists only over REST (http:// or https://)')
   }
 }
 
-function asSessionAbort(abort: Abort): SessionAbort | null {
+export function asSessionAbort(abort: Abort): SessionAbort | null {
   if (abort === null || abort === undefined) return null
   if (!(abort instanceof SessionAbort)) throw new InternalError('an abort handle of another connection kind was passed')
   return abort

@@ -54,6 +54,10 @@ const binding = napiModule.exports as Record<string, unknown>
 export default binding
 export const NativeSession = binding['NativeSession']
 export const takePanicMessage = binding['takePanicMessage']
+export const NativeConsumerSession = binding['NativeConsumerSession']
+export const NativeRestTarget = binding['NativeRestTarget']
+export const restAffectedRowsColumn = binding['restAffectedRowsColumn']
+export const isRestDsn = binding['isRestDsn']
 export const TypeId = binding['TypeId']
 export const Precision = binding['Precision']
 export const BindKind = binding['BindKind']

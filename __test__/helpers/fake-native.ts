@@ -648,25 +648,14 @@ export function fakeMessage(spec: {
     meta: spec.meta ?? null,
     tableNames: blocks.map((b) => b.tableName ?? null),
     blockRows: blocks.map((b) => b.columns[0]?.values.length ?? 0),
-    block(index: number): NativeResult {
+    packedBlock(index: number): Uint8Array {
       const b = blocks[index]
       if (b === undefined) throw new Error(`TmqError: the message has no block ${index}`)
-      // As the addon does: the one block comes with the description (`take`), nothing follows.
-      let taken = false
+      // As the addon does: the one block with the description, finished.
       const rows = b.columns[0]?.values.length ?? 0
-      return {
-        take() {
-          if (taken) return null
-          taken = true
-          const info = { hasRows: true, affectedRows: 0, precision: b.precision ?? 0, fields: b.columns.map((c) => c.field) }
-          const block: NativeBlock = { rows, columns: b.columns.map((c) => encodeColumn(c.field.type, c.values)) }
-          return packBatch({ info, blocks: [block], finished: true })
-        },
-        async fetchBatch() {
-          return packBatch({ blocks: [], finished: true })
-        },
-        close() {},
-      }
+      const info = { hasRows: true, affectedRows: 0, precision: b.precision ?? 0, fields: b.columns.map((c) => c.field) }
+      const block: NativeBlock = { rows, columns: b.columns.map((c) => encodeColumn(c.field.type, c.values)) }
+      return packBatch({ info, blocks: [block], finished: true })
     },
   }
 }

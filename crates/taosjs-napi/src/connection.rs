@@ -87,22 +87,6 @@ pub fn rest_client(url: String, options: Option<NativeConnectOptions>) -> napi::
     Ok(NativeConnection { client: Transport::Rest(client), timezone: config.timezone.clone() })
 }
 
-/// One column of a REST answer's `column_meta`: name, TDengine's type name, length.
-#[napi(object)]
-pub struct NativeRestColumn {
-    pub name: String,
-    pub type_name: String,
-    pub bytes: u32,
-}
-
-/// The column of taosAdapter's answer to a statement without a result set, which
-/// `RestClient.sql` answers with for such statements (the core owns its shape).
-#[napi(catch_unwind)]
-pub fn rest_affected_rows_column() -> NativeRestColumn {
-    let f = taosjs_core::rest::affected_rows_column();
-    NativeRestColumn { type_name: f.ty.full_name(f.bytes, f.precision, f.scale), name: f.name, bytes: f.bytes }
-}
-
 /// Every call that talks to the server takes `timeoutMs` (its deadline; default the
 /// connection's `requestTimeoutMs`) and `abort` (a `NativeAbort` that gives up on it).
 #[napi]

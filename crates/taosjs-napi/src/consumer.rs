@@ -1,7 +1,7 @@
 //! TMQ: `consumerConfig` (checks a configuration, no I/O), `NativeConsumerConfig.connect`,
-//! `NativeConsumer` and `NativeMessage`, thin shells over a [`ConsumerBackend`] (`/rest/tmq` over
-//! WebSocket, or the client library's consumer for `taos://`). A message's blocks are read
-//! through `NativeResult`, like a query's.
+//! `NativeConsumer`, a thin shell over a [`ConsumerBackend`] (`/rest/tmq` over WebSocket, or the
+//! client library's consumer for `taos://`). Polled messages are `NativeMessage`s (`tmq.rs`), whose
+//! blocks cross packed like a query's first batch.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,73 +9,13 @@ use std::time::Duration;
 use napi::bindgen_prelude::{BigInt, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
-use taosjs_core::tmq::{ConsumerConfig, TmqMessage, TopicAssignment};
+use taosjs_core::tmq::ConsumerConfig;
 use taosjs_core::ErrorKind;
 
 use crate::abort::{spawn_on, NativeAbort};
 use crate::consumer_backend::ConsumerBackend;
 use crate::error::{guarded, js_error, to_js};
-use crate::result::NativeResult;
-
-/// One configuration key and its value as text.
-#[napi(object, object_to_js = false)]
-pub struct NativeConfigEntry {
-    pub key: String,
-    pub value: String,
-}
-
-/// A `(topic, vgroup)` pair.
-#[napi(object)]
-pub struct NativePartition {
-    pub topic: String,
-    pub vgroup_id: i32,
-}
-
-/// A partition with an offset (`commitOffsets`).
-#[napi(object, object_to_js = false)]
-pub struct NativeTopicOffset {
-    pub topic: String,
-    pub vgroup_id: i32,
-    pub offset: BigInt,
-}
-
-/// One vgroup assigned to the consumer.
-#[napi(object, object_from_js = false)]
-pub struct NativeAssignment {
-    pub topic: String,
-    pub vgroup_id: i32,
-    pub offset: BigInt,
-    pub begin: BigInt,
-    pub end: BigInt,
-}
-
-impl From<TopicAssignment> for NativeAssignment {
-    fn from(a: TopicAssignment) -> Self {
-        NativeAssignment {
-            topic: a.topic,
-            vgroup_id: a.vgroup_id,
-            offset: a.offset.into(),
-            begin: a.begin.into(),
-            end: a.end.into(),
-        }
-    }
-}
-
-fn offset_of(b: &BigInt, what: &str) -> napi::Result<i64> {
-    let (value, lossless) = b.get_i64();
-    if !lossless {
-        return Err(js_error(ErrorKind::Tmq, format!("{what} must fit in a signed 64-bit integer")));
-    }
-    Ok(value)
-}
-
-fn pairs(partitions: Vec<NativePartition>) -> Vec<(String, i32)> {
-    partitions.into_iter().map(|p| (p.topic, p.vgroup_id)).collect()
-}
-
-fn offsets(values: Vec<Option<i64>>) -> Vec<Option<BigInt>> {
-    values.into_iter().map(|v| v.map(BigInt::from)).collect()
-}
+use crate::tmq::{consumer_settings, offset_of, offsets, pairs, NativeAssignment, NativeConfigEntry, NativeMessage, NativePartition, NativeTopicOffset};
 
 /// A checked configuration: every key known, every value of the right kind (a TmqError naming
 /// the key otherwise). Nothing is sent until `connect`.
@@ -88,10 +28,7 @@ pub struct NativeConsumerConfig {
 /// values, `dsn` may carry the endpoint and credentials.
 #[napi(catch_unwind)]
 pub fn consumer_config(entries: Vec<NativeConfigEntry>, dsn: Option<String>) -> napi::Result<NativeConsumerConfig> {
-    let entries: Vec<(String, String)> = entries.into_iter().map(|e| (e.key, e.value)).collect();
-    let mut config = ConsumerConfig::parse(&entries, dsn.as_deref()).map_err(to_js)?;
-    config.options.connector = Some(format!("taosjs-v{}", env!("CARGO_PKG_VERSION")));
-    Ok(NativeConsumerConfig { config })
+    Ok(NativeConsumerConfig { config: consumer_settings(entries, dsn)? })
 }
 
 #[napi]
@@ -163,7 +100,7 @@ impl NativeConsumer {
         }
         let wait = Duration::from_secs_f64((wait_ms / 1000.0).min(86_400.0 * 365.0));
         spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move {
-            c.poll(wait).await.map(|message| message.map(|m| NativeMessage { message: Arc::from(m) }))
+            c.poll(wait).await.map(|message| message.map(|m| NativeMessage::new(Arc::from(m))))
         })
     }
 
@@ -193,7 +130,7 @@ impl NativeConsumer {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let m = Arc::clone(&message.message);
+        let m = Arc::clone(message.message());
         spawn_on(env, &self.backend, timeout_ms, abort, move |c| async move { c.commit_message(m).await })
     }
 
@@ -306,73 +243,5 @@ impl NativeConsumer {
             Ok(())
         })
         .await
-    }
-}
-
-/// A polled message: where it comes from, its meta (JSON text) and its blocks, each read as a
-/// `NativeResult`.
-#[napi]
-pub struct NativeMessage {
-    message: Arc<TmqMessage>,
-}
-
-#[napi]
-impl NativeMessage {
-    #[napi(getter)]
-    pub fn topic(&self) -> String {
-        self.message.topic.clone()
-    }
-
-    #[napi(getter)]
-    pub fn database(&self) -> String {
-        self.message.database.clone()
-    }
-
-    #[napi(getter)]
-    pub fn vgroup_id(&self) -> i32 {
-        self.message.vgroup_id
-    }
-
-    /// The offset the server reports for the message.
-    #[napi(getter)]
-    pub fn offset(&self) -> BigInt {
-        self.message.offset.into()
-    }
-
-    /// Where the message ends in its vgroup (what committing it commits); null when unknown.
-    #[napi(getter)]
-    pub fn end_offset(&self) -> Option<BigInt> {
-        self.message.end_offset.map(BigInt::from)
-    }
-
-    /// `'data'`, `'meta'`, `'data+meta'` or `'raw'`.
-    #[napi(getter, js_name = "type", ts_return_type = "'data' | 'meta' | 'data+meta' | 'raw'")]
-    pub fn kind(&self) -> String {
-        self.message.kind.as_str().to_owned()
-    }
-
-    /// The meta as JSON text, for meta and data+meta messages.
-    #[napi(getter)]
-    pub fn meta(&self) -> Option<String> {
-        self.message.meta.clone()
-    }
-
-    /// The table of each block (null when the server sent no table names).
-    #[napi(getter)]
-    pub fn table_names(&self) -> Vec<Option<String>> {
-        self.message.blocks.iter().map(|b| b.table_name.clone()).collect()
-    }
-
-    /// Rows in each block.
-    #[napi(getter)]
-    pub fn block_rows(&self) -> Vec<u32> {
-        self.message.blocks.iter().map(|b| u32::try_from(b.rows).unwrap_or(u32::MAX)).collect()
-    }
-
-    /// Block `index` as a result (its fields, precision, one block to fetch).
-    #[napi(catch_unwind)]
-    pub fn block(&self, index: u32) -> napi::Result<NativeResult> {
-        NativeResult::of_message_block(&self.message, index as usize)?
-            .ok_or_else(|| js_error(ErrorKind::Tmq, format!("the message has no block {index}")))
     }
 }

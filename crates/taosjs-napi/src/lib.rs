@@ -5,19 +5,24 @@
 //!   and REST, `taosjs-native` for libtaos; `consumer` for TMQ) and the embedded test server
 //!   (`testserver`);
 //! - the WebAssembly build (`wasm32-wasip1-threads`, no default features): no tokio and no
-//!   sockets; `session` hands the sans-IO session to a driver written in JavaScript.
+//!   sockets; `session` hands the sans-IO session to a driver written in JavaScript, as
+//!   `consumer_session` does the TMQ consumer, and `rest_target` builds REST's requests and reads
+//!   its answers for a driver that sends them with `fetch`.
 //!
 //! Both share what crosses the N-API line the same way: options, bind columns, placeholders,
-//! a batch of blocks as one packed buffer (`block`), errors and the shared vocabulary. The native
-//! addon contains `session` too, so one generated `index.d.ts` describes both.
+//! a batch of blocks as one packed buffer (`block`), errors, TMQ's values (`tmq`) and the shared
+//! vocabulary. The native addon contains `session`, `consumer_session` and `rest_target` too, so one generated `index.d.ts` describes both.
 #![deny(clippy::all)]
 
 mod bind;
 mod block;
+mod consumer_session;
 mod error;
 mod fields;
 mod options;
+mod rest_target;
 mod session;
+mod tmq;
 mod vocabulary;
 
 #[cfg(feature = "tokio-driver")]

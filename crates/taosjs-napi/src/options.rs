@@ -111,7 +111,6 @@ pub(crate) fn connect_config(dsn: Option<&str>, options: Option<NativeConnectOpt
 }
 
 /// The configuration of a REST client for `url` with the options over it.
-#[cfg(feature = "tokio-driver")]
 pub(crate) fn rest_config(url: &str, options: Option<NativeConnectOptions>) -> napi::Result<ConnectConfig> {
     ConnectConfig::from_rest_url(url, overrides(options)?).map_err(to_js)
 }

@@ -3,8 +3,7 @@
 //! came with it (all of them for REST) cross packed into one buffer (`block.rs`) that `take()`
 //! hands over; `fetchBatch()` brings the next blocks, packed the same way: one N-API value per
 //! batch whatever its rows and columns. Fetched over WebSocket and libtaos (decoded once, freed
-//! once), already decoded from the answer over REST, and for a block of a
-//! polled TMQ message (in memory too).
+//! once), already decoded from the answer over REST.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,22 +41,6 @@ impl NativeResult {
     pub(crate) fn of(outcome: Result<(QueryInfo, Rows), taosjs_core::Error>) -> napi::Result<NativeResult> {
         let (info, rows) = outcome.map_err(to_js)?;
         NativeResult::new(rows, info)
-    }
-
-    /// Block `index` of `message` as a result of its own (its fields, its precision), decoded
-    /// once and handed over with the description, as REST's blocks are.
-    pub(crate) fn of_message_block(message: &taosjs_core::tmq::TmqMessage, index: usize) -> napi::Result<Option<NativeResult>> {
-        let Some(block) = message.blocks.get(index) else { return Ok(None) };
-        let info = QueryInfo {
-            result_id: 0,
-            is_update: false,
-            affected_rows: 0,
-            fields: block.block.fields.to_vec(),
-            precision: block.precision,
-        };
-        let decoded = block.block.clone().decode().map_err(crate::error::to_js)?;
-        let rows = Rows::Decoded(Mutex::new(std::collections::VecDeque::from([decoded])));
-        NativeResult::new(rows, info).map(Some)
     }
 }
 

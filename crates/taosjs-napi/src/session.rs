@@ -13,7 +13,7 @@
 //! (`Reconnecting`, `Reconnected`, `Closed`, from `pollEvent`) to the facade. Replies cross as the same objects the
 //! tokio-driven classes hand out (`fields.rs`, `block.rs`), blocks already decoded into columns.
 
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use napi::bindgen_prelude::{BigInt, Uint8Array};
@@ -23,6 +23,7 @@ use taosjs_core::{
     SessionOptions, SocketCommand, Stmt2InitOptions,
 };
 
+use crate::tmq::{offsets, NativeAssignment, NativeMessage};
 use crate::bind::{to_core_columns, to_core_tables, NativeBindColumn, NativeBindTable};
 use crate::block::{pack, Batch, Info};
 use crate::error::{js_error, native_message};
@@ -81,6 +82,14 @@ pub enum NativeReply {
     Done,
     /// `schemalessInsert`.
     Schemaless { affected_rows: i64 },
+    /// A consumer's `poll`: the message, or none when the poll's time ran out.
+    TmqMessage { message: Option<NativeMessage> },
+    /// A consumer's `assignment`.
+    TmqAssignment { assignment: Vec<NativeAssignment> },
+    /// A consumer's `committed` / `position`: one offset per partition asked (null: none).
+    TmqOffsets { offsets: Vec<Option<BigInt>> },
+    /// A consumer's `listTopics`.
+    TmqTopics { topics: Vec<String> },
 }
 
 /// What the session reports: a call's completion (`reply`, or `error` as `"<Class>: [0xCODE]
@@ -136,18 +145,39 @@ pub fn take_panic_message() -> Option<String> {
     LAST_PANIC.lock().ok().and_then(|mut last| last.take())
 }
 
+/// A frame for the driver to send; none for a pong (the WebSocket library answers the server's
+/// pings itself).
+pub(crate) fn outgoing(frame: Frame) -> Option<NativeFrame> {
+    Some(match frame {
+        Frame::Text(text) => NativeFrame::Text { text },
+        Frame::Binary(bytes) => NativeFrame::Binary { data: bytes.into() },
+        Frame::Close => NativeFrame::Close,
+        Frame::Ping(bytes) => NativeFrame::Ping { data: bytes.into() },
+        Frame::Pong(_) => return None,
+    })
+}
+
+/// A call's completion as the driver reads it; `error_of` says what the caller sees of an error.
+pub(crate) fn completed(call: taosjs_core::CallId, outcome: Result<Reply, CoreError>, error_of: impl Fn(CoreError) -> CoreError) -> NativeSessionEvent {
+    let (reply, error) = match outcome.and_then(reply) {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(native_message(&error_of(e)))),
+    };
+    NativeSessionEvent::Completed { call: call_id(call), reply, error }
+}
+
 #[napi]
 pub struct NativeSession {
     session: Session,
     config: ConnectConfig,
 }
 
-fn instant(ms: f64) -> Instant {
+pub(crate) fn instant(ms: f64) -> Instant {
     // NaN and negative times (a clock the driver misread) count as the origin.
     Instant::from_origin(Duration::from_secs_f64(if ms.is_finite() && ms > 0.0 { ms / 1000.0 } else { 0.0 }))
 }
 
-fn call_id(call: taosjs_core::CallId) -> u32 {
+pub(crate) fn call_id(call: taosjs_core::CallId) -> u32 {
     // Call ids count up from 1 per session; 4 billion calls on one connection wrap the JS side's
     // map key, never the session's own id.
     call.0 as u32
@@ -169,7 +199,7 @@ pub type Bytes = napi::bindgen_prelude::Buffer;
 pub type Bytes = Uint8Array;
 
 /// A batch in the packed layout the facade reads for every transport (`block.rs`).
-fn packed(info: Option<&Info<'_>>, batch: &Batch) -> Result<Bytes, CoreError> {
+pub(crate) fn packed(info: Option<&Info<'_>>, batch: &Batch) -> Result<Bytes, CoreError> {
     pack(info, batch).map(Bytes::from).map_err(|e| CoreError::internal(e.reason))
 }
 
@@ -180,7 +210,7 @@ fn query_reply(info: &taosjs_core::QueryInfo, first: &Batch) -> Result<NativeRep
     Ok(NativeReply::Query { result_id: BigInt::from(info.result_id), has_rows, packed: packed(Some(&described), first)? })
 }
 
-fn reply(reply: Reply) -> Result<NativeReply, CoreError> {
+pub(crate) fn reply(reply: Reply) -> Result<NativeReply, CoreError> {
     Ok(match reply {
         Reply::Connected { server_version } => NativeReply::Connected { server_version },
         Reply::Query(info) => {
@@ -199,6 +229,10 @@ fn reply(reply: Reply) -> Result<NativeReply, CoreError> {
         Reply::Affected(rows) => NativeReply::Affected { rows },
         Reply::Done => NativeReply::Done,
         Reply::Schemaless(r) => NativeReply::Schemaless { affected_rows: r.affected_rows },
+        Reply::TmqMessage(m) => NativeReply::TmqMessage { message: m.map(|m| NativeMessage::new(Arc::from(m))) },
+        Reply::TmqAssignment(a) => NativeReply::TmqAssignment { assignment: a.into_iter().map(Into::into).collect() },
+        Reply::TmqOffsets(o) => NativeReply::TmqOffsets { offsets: offsets(o) },
+        Reply::TmqTopics(topics) => NativeReply::TmqTopics { topics },
         #[allow(unreachable_patterns)] // `Reply` is non-exhaustive: new calls add variants.
         other => return Err(CoreError::internal(format!("the session gave a reply this binding does not know: {other:?}"))),
     })
@@ -217,13 +251,13 @@ impl NativeSession {
         let config = connect_config(dsn.as_deref(), options)?;
         match config.scheme {
             Scheme::Ws | Scheme::Wss => {}
-            #[allow(unreachable_patterns)] // schemes for other transports (taos://, REST) join the enum
+            // REST has its own driver (`NativeRestTarget`, picked by `isRestDsn`): what is left is taos://.
             other => {
                 return Err(js_error(
                     ErrorKind::NotSupported,
                     format!(
                         "{}:// connections are not available in {runtime}, where taosjs runs as WebAssembly and reaches \
-                         TDengine only through taosAdapter's WebSocket: use a ws:// or wss:// DSN",
+                         TDengine only through taosAdapter: use a ws:// or wss:// DSN (or http:// or https:// for REST)",
                         other.as_str()
                     ),
                 ))
@@ -323,14 +357,9 @@ impl NativeSession {
     #[napi(catch_unwind)]
     pub fn poll_transmit(&mut self) -> Option<NativeFrame> {
         loop {
-            return Some(match self.session.poll_transmit()? {
-                Frame::Text(text) => NativeFrame::Text { text },
-                Frame::Binary(bytes) => NativeFrame::Binary { data: bytes.into() },
-                Frame::Close => NativeFrame::Close,
-                Frame::Ping(bytes) => NativeFrame::Ping { data: bytes.into() },
-                // The WebSocket library answers the server's pings itself.
-                Frame::Pong(_) => continue,
-            });
+            if let Some(frame) = outgoing(self.session.poll_transmit()?) {
+                return Some(frame);
+            }
         }
     }
 
@@ -372,13 +401,7 @@ impl NativeSession {
     pub fn poll_event(&mut self) -> Option<NativeSessionEvent> {
         loop {
             return Some(match self.session.poll_event()? {
-                Event::Completed { call, outcome } => {
-                    let (reply, error) = match outcome.and_then(reply) {
-                        Ok(r) => (Some(r), None),
-                        Err(e) => (None, Some(native_message(&e))),
-                    };
-                    NativeSessionEvent::Completed { call: call_id(call), reply, error }
-                }
+                Event::Completed { call, outcome } => completed(call, outcome, |e| e),
                 Event::Reconnecting { attempt, delay, reason } => {
                     NativeSessionEvent::Reconnecting { attempt, delay_ms: delay.as_secs_f64() * 1000.0, reason }
                 }

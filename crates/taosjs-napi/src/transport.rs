@@ -50,8 +50,7 @@ pub(crate) enum Rows {
     Ws { client: Client, result_id: u64, released: AtomicBool, first: Mutex<Option<BlockBatch>>, finished: AtomicBool },
     /// With the connection's `requestTimeoutMs`, for fetches that name no deadline.
     Native(Arc<ResultSet>, Duration),
-    /// Already decoded, handed out in order: a REST answer's blocks, or a block of a polled TMQ
-    /// message.
+    /// Already decoded, handed out in order: a REST answer's blocks.
     Decoded(Mutex<VecDeque<DecodedBlock>>),
 }
 

@@ -12,7 +12,7 @@ import { InterfaceError } from './errors.js'
 import type { NativeModule } from './native.js'
 
 let loader: () => NativeModule = () => {
-  throw new InterfaceError('taosjs was imported without an entry point: import it from "taosjs" (or "taosjs/browser")')
+  throw new InterfaceError('taosjs was loaded without an entry point: use the package itself (taosjs) or taosjs/browser, not its internal modules')
 }
 
 /** Called once by the entry point. */

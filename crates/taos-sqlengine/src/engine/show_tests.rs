@@ -54,4 +54,9 @@ fn licences_and_grants_are_the_community_edition() {
         assert_eq!(rs.columns[0][0], Value::Str("TDengine TSDB-OSS".into()), "{}", sql);
         assert_eq!(rs.columns[4][0], Value::Str("ungranted".into()), "{}", sql);
     }
+    let full = rows(&s, "show grants full");
+    assert_eq!((full.fields.len(), full.num_rows()), (4, 0));
+    let logs = rows(&s, "show grants logs");
+    assert_eq!((logs.fields.len(), logs.num_rows()), (5, 0));
+    assert_eq!(code(&s, "show licenses").0, 9729);
 }

@@ -482,6 +482,8 @@ pub(crate) fn authorize(cat: &Catalog, ctx: &SessionCtx, stmt: &Statement) -> Re
                     | ShowKind::UsersFull
                     | ShowKind::UserPrivileges
                     | ShowKind::Grants
+                    | ShowKind::GrantsFull
+                    | ShowKind::GrantsLogs
                     | ShowKind::Vgroups { .. }
                     | ShowKind::DnodeVariables { .. }
             ),

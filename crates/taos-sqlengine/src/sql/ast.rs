@@ -555,6 +555,10 @@ pub enum ShowKind {
     Mnodes,
     Cluster,
     Grants,
+    /// SHOW GRANTS FULL (the community edition lists none)
+    GrantsFull,
+    /// SHOW GRANTS LOGS (the community edition lists none)
+    GrantsLogs,
     /// `SHOW DNODE n VARIABLES [LIKE]`.
     DnodeVariables {
         like: Option<String>,

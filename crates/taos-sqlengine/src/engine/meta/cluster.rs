@@ -101,6 +101,24 @@ pub(crate) fn cluster(cat: &Catalog) -> ResultSet {
     ResultSet::from_rows(fields, Precision::Millisecond, vec![row])
 }
 
+/// SHOW GRANTS FULL: no grant in the community edition.
+pub(crate) fn grants_full() -> ResultSet {
+    let fields = vec![vfield("grant_name", 32), vfield("display_name", 256), vfield("expire", 32), vfield("limits", 512)];
+    ResultSet::from_rows(fields, Precision::Millisecond, vec![])
+}
+
+/// SHOW GRANTS LOGS: no activation log in the community edition.
+pub(crate) fn grants_logs() -> ResultSet {
+    let fields = vec![
+        vfield("state", 1536),
+        vfield("active", 512),
+        vfield("machine", 15600),
+        vfield("active_info", 512),
+        vfield("revoke_info", 30),
+    ];
+    ResultSet::from_rows(fields, Precision::Millisecond, vec![])
+}
+
 pub(crate) fn grants() -> ResultSet {
     let fields = vec![
         vfield("version", 64),

@@ -274,6 +274,8 @@ pub(crate) fn show(
         ShowKind::Qnodes => Ok(super::cluster::qnodes()),
         ShowKind::Cluster => Ok(super::cluster::cluster(cat)),
         ShowKind::Grants => Ok(super::cluster::grants()),
+        ShowKind::GrantsFull => Ok(super::cluster::grants_full()),
+        ShowKind::GrantsLogs => Ok(super::cluster::grants_logs()),
         ShowKind::Vgroups { db } => {
             let d = match resolve_db(cat, ctx, db.as_deref()) {
                 Err(e) if e.code == crate::types::code::PAR_DB_NOT_SPECIFIED => {

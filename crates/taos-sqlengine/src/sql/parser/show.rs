@@ -136,6 +136,8 @@ impl<'a> Parser<'a> {
             "cluster" => ShowKind::Cluster,
             // the grammar's SHOW LICENCES and SHOW GRANTS are one statement (`licenses` is not
             // a word of it: 9729)
+            "grants" if self.eat_kw("full") => ShowKind::GrantsFull,
+            "grants" if self.eat_kw("logs") => ShowKind::GrantsLogs,
             "grants" | "licences" => ShowKind::Grants,
             "variables" => ShowKind::Variables { like: like(self)? },
             "local" => {

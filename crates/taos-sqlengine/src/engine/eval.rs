@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 
 use crate::sql::ast::BinOp;
-use crate::types::{DataType, Field, Precision, Value};
+use crate::types::{Field, Precision, Value};
 
 use super::catalog::TableData;
 use super::column::Column;
@@ -273,6 +273,24 @@ pub struct EvalEnv<'e> {
     pub db: Option<&'e str>,
     pub server_version: &'e str,
     pub now: i64,
+    /// The first error an evaluation met (a value that fails at run time, like a DECIMAL
+    /// overflow): the query answers it instead of its rows.
+    pub fault: std::cell::RefCell<Option<crate::types::TdError>>,
+}
+
+impl EvalEnv<'_> {
+    /// Records a run-time error (the first one wins).
+    pub fn fail(&self, e: crate::types::TdError) {
+        let mut f = self.fault.borrow_mut();
+        if f.is_none() {
+            *f = Some(e);
+        }
+    }
+
+    /// The run-time error met so far, if any.
+    pub fn take_fault(&self) -> Option<crate::types::TdError> {
+        self.fault.borrow_mut().take()
+    }
 }
 
 pub fn truthy(v: &Value) -> bool {
@@ -453,6 +471,71 @@ pub fn sort_cmp(a: &Value, b: &Value) -> Ordering {
 }
 
 impl BExpr {
+    /// Whether evaluating it can fail at run time (see [`EvalEnv::fail`]): such expressions are
+    /// evaluated whole, never streamed, so that the error is the answer.
+    pub fn may_fault(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |e| found |= matches!(e, BExpr::ToDecimal(..)));
+        found
+    }
+
+    /// Calls `f` on this expression and every one inside it.
+    pub fn visit(&self, f: &mut dyn FnMut(&BExpr)) {
+        f(self);
+        match self {
+            BExpr::Col(_) | BExpr::Lit(_) | BExpr::Agg(_) | BExpr::WStart | BExpr::WEnd
+            | BExpr::WDuration => {}
+            BExpr::Unscale(e, _)
+            | BExpr::NegDecimal(e)
+            | BExpr::JsonGet(e, _)
+            | BExpr::ToJson(e)
+            | BExpr::DecText(e, _)
+            | BExpr::ToDecimal(e, _, _)
+            | BExpr::TsAddMonths(e, _)
+            | BExpr::Neg(e)
+            | BExpr::Not(e)
+            | BExpr::IsNull(e, _)
+            | BExpr::Like(e, _, _)
+            | BExpr::Regex(e, _, _)
+            | BExpr::Cast(e, _) => e.visit(f),
+            BExpr::DecArith(_, a, b, _) => {
+                a.0.visit(f);
+                b.0.visit(f);
+            }
+            BExpr::Arith(_, a, b)
+            | BExpr::Bits(_, a, b)
+            | BExpr::TsArith(_, a, b)
+            | BExpr::Cmp(_, a, b)
+            | BExpr::And(a, b)
+            | BExpr::Or(a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            BExpr::In(e, l, _) => {
+                e.visit(f);
+                l.iter().for_each(|x| x.visit(f));
+            }
+            BExpr::Between(a, b, c, _) => {
+                a.visit(f);
+                b.visit(f);
+                c.visit(f);
+            }
+            BExpr::Func(_, args) => args.iter().for_each(|x| x.visit(f)),
+            BExpr::Case(o, w, e) => {
+                if let Some(x) = o {
+                    x.visit(f);
+                }
+                for (a, b) in w {
+                    a.visit(f);
+                    b.visit(f);
+                }
+                if let Some(x) = e {
+                    x.visit(f);
+                }
+            }
+        }
+    }
+
     pub fn contains_agg(&self) -> bool {
         match self {
             BExpr::Agg(_) => true,
@@ -660,11 +743,16 @@ impl BExpr {
                 Value::Decimal(d) => Value::Str(super::convert::format_decimal(d, *scale)),
                 other => other,
             },
-            BExpr::ToDecimal(e, p, sc) => to_decimal(&e.eval(rel, row, g, env), *p, *sc)
-                .ok()
-                .flatten()
-                .map(Value::Decimal)
-                .unwrap_or(Value::Null),
+            BExpr::ToDecimal(e, p, sc) => match to_decimal(&e.eval(rel, row, g, env), *p, *sc) {
+                Ok(v) => v.map(Value::Decimal).unwrap_or(Value::Null),
+                Err(DecimalOverflow) => {
+                    env.fail(crate::types::TdError::new(
+                        crate::types::code::DECIMAL_OVERFLOW,
+                        "Decimal value overflow",
+                    ));
+                    Value::Null
+                }
+            },
             BExpr::NegDecimal(e) => match e.eval(rel, row, g, env) {
                 Value::Decimal(d) => Value::Decimal(-d),
                 other => other,
@@ -750,81 +838,9 @@ pub fn value_to_string(v: &Value, env: &EvalEnv) -> Option<String> {
     })
 }
 
+/// CAST of a value to a non-DECIMAL type (the rules are in `cast`).
 pub fn cast_value(v: Value, f: &Field, env: &EvalEnv) -> Value {
-    if v.is_null() {
-        return Value::Null;
-    }
-    use DataType::*;
-    match f.ty {
-        Bool => match &v {
-            Value::Str(s) => Value::Bool(super::insert_number::integer_prefix(s) != 0),
-            other => Value::Bool(truthy(other)),
-        },
-        TinyInt | SmallInt | Int | BigInt => {
-            let i = match &v {
-                Value::Int(i) | Value::Timestamp(i) => *i,
-                Value::UInt(u) => *u as i64,
-                Value::Str(s) => super::insert_number::integer_prefix(s),
-                other => to_f64(other).map(|x| x as i64).unwrap_or(0),
-            };
-            let i = match f.ty {
-                TinyInt => i as i8 as i64,
-                SmallInt => i as i16 as i64,
-                Int => i as i32 as i64,
-                _ => i,
-            };
-            Value::Int(i)
-        }
-        UTinyInt | USmallInt | UInt | UBigInt => {
-            let u = match &v {
-                Value::Int(i) | Value::Timestamp(i) => *i as u64,
-                Value::UInt(u) => *u,
-                Value::Str(s) => super::insert_number::integer_prefix(s) as u64,
-                other => to_f64(other).map(|x| x as u64).unwrap_or(0),
-            };
-            let u = match f.ty {
-                UTinyInt => u as u8 as u64,
-                USmallInt => u as u16 as u64,
-                UInt => u as u32 as u64,
-                _ => u,
-            };
-            Value::UInt(u)
-        }
-        Float => Value::Float(to_f64(&v).unwrap_or(0.0) as f32),
-        Double => Value::Double(to_f64(&v).unwrap_or(0.0)),
-        Timestamp => match &v {
-            Value::Str(s) => super::time::parse_timestamp(s, env.tz, env.precision)
-                .map(Value::Timestamp)
-                .unwrap_or(Value::Null),
-            other => Value::Timestamp(to_f64(other).unwrap_or(0.0) as i64),
-        },
-        VarChar | NChar => {
-            // a timestamp casts to its integer (m_session_options: '1704110400000')
-            let s = match &v {
-                Value::Timestamp(t) => t.to_string(),
-                v => value_to_string(v, env).unwrap_or_default(),
-            };
-            let s: String = if f.ty == NChar {
-                s.chars().take(f.len as usize).collect()
-            } else {
-                truncate_bytes(&s, f.len as usize)
-            };
-            Value::Str(s)
-        }
-        VarBinary => Value::Bytes(value_to_string(&v, env).unwrap_or_default().into_bytes()),
-        _ => Value::Null,
-    }
-}
-
-fn truncate_bytes(s: &str, n: usize) -> String {
-    if s.len() <= n {
-        return s.to_string();
-    }
-    let mut end = n;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
+    super::cast::cast_value(v, f, env)
 }
 
 fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
@@ -1500,11 +1516,17 @@ pub struct DecimalOverflow;
 pub fn to_decimal(v: &Value, p: u8, s: u8) -> Result<Option<i128>, DecimalOverflow> {
     use super::convert::{parse_decimal, DecimalParse};
     let text = match v {
-        Value::Null | Value::Float(_) | Value::Double(_) => return Ok(None),
-        Value::Int(i) => i.to_string(),
+        Value::Null => return Ok(None),
+        Value::Float(x) => {
+            return super::cast::decimal_from_double(*x as f64, p, s).map(Some).ok_or(DecimalOverflow)
+        }
+        Value::Double(x) => {
+            return super::cast::decimal_from_double(*x, p, s).map(Some).ok_or(DecimalOverflow)
+        }
+        Value::Int(i) | Value::Timestamp(i) => i.to_string(),
         Value::UInt(u) => u.to_string(),
         Value::Bool(b) => (*b as i32).to_string(),
-        Value::Str(t) => t.clone(),
+        Value::Str(t) => super::cast::decimal_cast_text(t).to_string(),
         _ => return Ok(None),
     };
     match parse_decimal(&text, p, s) {

@@ -268,6 +268,7 @@ fn rows_from_result(
         db: None,
         server_version: "",
         now: super::time::now(precision),
+        fault: Default::default(),
     };
     let ncols = columns.len() - 1;
     let mut out = Vec::with_capacity(rs.num_rows());

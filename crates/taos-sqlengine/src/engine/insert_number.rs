@@ -54,7 +54,7 @@ pub fn integer_prefix(s: &str) -> i64 {
 }
 
 /// `strtoll`: saturating value, consumed bytes, ERANGE.
-fn strtoll(s: &[u8]) -> (i64, usize, bool) {
+pub(crate) fn strtoll(s: &[u8]) -> (i64, usize, bool) {
     let (m, neg, n, big) = c_integer_prefix(s);
     if neg {
         if big || m > i64::MAX as u128 + 1 {
@@ -70,7 +70,7 @@ fn strtoll(s: &[u8]) -> (i64, usize, bool) {
 }
 
 /// `strtoull`: a minus sign negates in unsigned arithmetic, as C does.
-fn strtoull(s: &[u8]) -> (u64, usize, bool) {
+pub(crate) fn strtoull(s: &[u8]) -> (u64, usize, bool) {
     let (m, neg, n, big) = c_integer_prefix(s);
     if big {
         return (u64::MAX, n, true);

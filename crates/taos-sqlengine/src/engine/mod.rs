@@ -29,6 +29,7 @@
 //! difference).
 
 mod backend;
+mod cast;
 mod catalog;
 mod column;
 mod convert;
@@ -264,6 +265,8 @@ pub struct TableSchema {
 mod insert_edge_tests;
 #[cfg(test)]
 mod json_tests;
+#[cfg(test)]
+mod cast_tests;
 #[cfg(test)]
 mod literal_tests;
 #[cfg(test)]

@@ -44,6 +44,7 @@ pub(crate) fn eval_env<'e>(
         db: ctx.db.as_deref(),
         server_version: &engine.config().server_version,
         now: crate::engine::time::now(precision),
+        fault: Default::default(),
     }
 }
 

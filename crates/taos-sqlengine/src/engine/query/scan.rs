@@ -125,6 +125,7 @@ impl BlockSource for ScanPlan {
             db: e.db.as_deref(),
             server_version: &e.server_version,
             now: e.now,
+            fault: Default::default(),
         };
         let mut rows = 0;
         while rows < max_rows && self.left > 0 && self.seg < self.tables.len() {

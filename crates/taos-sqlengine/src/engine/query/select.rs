@@ -571,10 +571,24 @@ pub(crate) fn exec_select_or_scan(
     if let Some(e) = joined.as_mut().and_then(|j| j.deferred.take()) {
         return Err(e);
     }
-    if plain_scan {
+    if plain_scan && !outs.iter().any(|c| c.expr.may_fault()) {
         let exprs = outs.into_iter().map(|c| c.expr).collect();
         let fields = sel_fields;
         return Ok(Selected::Scan(ScanPlan::new(&rel, &env, fields, exprs, scan_where, limit)));
+    }
+    if plain_scan {
+        // evaluated whole: a run-time error is the answer, not a cut stream
+        rows = rel.all_rows();
+        if let Some((cond, boolean)) = &scan_where {
+            rows.retain(|&r| {
+                let v = cond.eval(&rel, Some(r), None, &env);
+                if *boolean {
+                    matches!(v, Value::Bool(true))
+                } else {
+                    truthy(&v)
+                }
+            });
+        }
     }
     let mut out_rows: Vec<Vec<Value>> =
         if let Some(Window::Interp {
@@ -644,6 +658,9 @@ pub(crate) fn exec_select_or_scan(
     }
     if joined.as_ref().is_some_and(|j| j.empty) {
         out_rows.clear();
+    }
+    if let Some(e) = env.take_fault() {
+        return Err(e);
     }
     let fields: Vec<Field> = outs[..visible].iter().map(|c| c.field.clone()).collect();
     for r in &mut out_rows {

@@ -566,6 +566,10 @@ impl<'a, 'r> Binder<'a, 'r> {
                 }
                 if f.ty.is_decimal() {
                     if let BExpr::Lit(v) = &b {
+                        // a float literal casts to NULL (a DOUBLE column converts)
+                        if matches!(v, Value::Double(_) | Value::Float(_)) {
+                            return Ok((BExpr::Lit(Value::Null), f));
+                        }
                         // literals are converted now so that an overflow is an error
                         if crate::engine::eval::to_decimal(v, f.precision, f.scale).is_err() {
                             return Err(err(code::DECIMAL_OVERFLOW, "Decimal value overflow"));
@@ -573,8 +577,11 @@ impl<'a, 'r> Binder<'a, 'r> {
                     }
                     return Ok((BExpr::ToDecimal(Box::new(b), f.precision, f.scale), f));
                 }
-                if matches!(f.ty, DataType::Geometry | DataType::Blob) {
-                    return Err(unsupported("cast"));
+                if f.ty == DataType::Blob {
+                    return Err(unsupported("cast to BLOB"));
+                }
+                if f.ty == DataType::Geometry && src.ty.is_decimal() {
+                    return Err(err(ecode::FUNC_PARAM_TYPE, "Invalid function para type"));
                 }
                 let b = if src.ty.is_decimal() {
                     if is_string(f.ty) {

@@ -1,0 +1,142 @@
+//! CAST as TDengine 3.3.7.5 converts (its `castFunction`: the C library's string readers and
+//! x86-64's conversions), on constants and on a table of every source type.
+
+use crate::engine::{Engine, EngineConfig};
+use crate::session::SessionCtx;
+use crate::types::{Outcome, Value};
+
+fn engine() -> (Engine, SessionCtx) {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    let mut ctx = SessionCtx::default();
+    for s in [
+        "create database c",
+        "use c",
+        "create table t (ts timestamp, i int, d double, s varchar(32), n nchar(32), b bool)",
+        "insert into t values ('2024-01-01 00:00:00', 300, 1.5, '123', '2024-03-10 12:34:56', true) \
+         ('2024-01-01 00:00:01', -1, -2.5, 'abc', 'x', false) \
+         ('2024-01-01 00:00:02', null, null, null, null, null)",
+    ] {
+        e.execute(&mut ctx, s).unwrap_or_else(|err| panic!("{s}: {err:?}"));
+    }
+    (e, ctx)
+}
+
+/// The rows, cells as `Debug` of the value, or `error <code>`.
+fn answer(sql: &str) -> String {
+    let (e, mut ctx) = engine();
+    match e.execute(&mut ctx, sql) {
+        Ok(Outcome::Rows(rs)) => (0..rs.num_rows())
+            .map(|r| {
+                rs.columns
+                    .iter()
+                    .map(|c| cell(&c[r]))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Ok(other) => panic!("{sql}: {other:?}"),
+        Err(err) => format!("error {}", err.code),
+    }
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Int(i) | Value::Timestamp(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Double(d) => d.to_string(),
+        Value::Str(s) => format!("'{s}'"),
+        Value::Bytes(b) => format!("x{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
+        Value::Decimal(d) => format!("dec {d}"),
+    }
+}
+
+#[test]
+fn integers_wrap_to_the_target_width() {
+    assert_eq!(
+        answer("select cast(128 as tinyint), cast(-129 as tinyint), cast(65536 as smallint unsigned), cast(-1 as int unsigned)"),
+        "-128|127|0|4294967295"
+    );
+    assert_eq!(
+        answer("select cast(i as tinyint), cast(i as tinyint unsigned) from t order by ts"),
+        "44|44; -1|255; NULL|NULL"
+    );
+}
+
+#[test]
+fn doubles_out_of_range_become_the_integer_indefinite_value() {
+    // x86-64's cvttsd2si: 32 bits for (u)int8/16 and int32, 64 bits for int64/uint32
+    assert_eq!(
+        answer("select cast(1e20 as bigint), cast(1e10 as int), cast(1e10 as tinyint), cast(1e10 as int unsigned), cast(-1e20 as bigint)"),
+        "-9223372036854775808|-2147483648|0|1410065408|-9223372036854775808"
+    );
+    // a negative double to BIGINT UNSIGNED is the signed conversion's bits
+    assert_eq!(
+        answer("select cast(d as bigint unsigned), cast(d as int), cast(d as timestamp) from t order by ts"),
+        "1|1|1; 18446744073709551614|-2|-2; NULL|NULL|NULL"
+    );
+    assert_eq!(answer("select cast(1e20 as bigint unsigned), cast(1e19 as bigint unsigned)"), "0|10000000000000000000");
+}
+
+#[test]
+fn strings_read_as_the_c_library_reads_them() {
+    assert_eq!(
+        answer("select cast('18446744073709551616' as bigint unsigned), cast('9223372036854775808' as bigint), cast('-1' as bigint unsigned)"),
+        "18446744073709551615|9223372036854775807|18446744073709551615"
+    );
+    // strtol then narrowed: '300' wraps, hex is not read, blanks lead
+    assert_eq!(
+        answer("select cast('300' as tinyint), cast('0x1F' as int), cast('  42  ' as int), cast('99999999999' as int), cast('-1' as tinyint unsigned)"),
+        "44|0|42|1215752191|255"
+    );
+    // BOOL goes through TINYINT: '256' is 0, false; words are 0
+    assert_eq!(answer("select cast('256' as bool), cast('2' as bool), cast('true' as bool)"), "false|true|false");
+    assert_eq!(answer("select cast(s as double), cast(s as float) from t order by ts"), "123|123; 0|0; NULL|NULL");
+}
+
+#[test]
+fn a_string_that_is_no_timestamp_casts_to_zero() {
+    assert_eq!(
+        answer("select cast('not a date' as timestamp), cast('2024-02-30' as timestamp), cast('1704067200000' as timestamp)"),
+        "0|0|0"
+    );
+    assert_eq!(
+        answer("select cast(n as timestamp) from t order by ts"),
+        "1710074096000; 0; NULL"
+    );
+}
+
+#[test]
+fn numbers_become_text_as_printf_g_prints_them() {
+    assert_eq!(
+        answer("select cast(1e20 as varchar(30)), cast(0.1 + 0.2 as varchar(30)), cast(cast(1.5 as float) as nchar(10)), cast(1234567890123456789 as varchar(30))"),
+        "'1e+20'|'0.3'|'1.5'|'1234567890123456789'"
+    );
+    assert_eq!(answer("select cast(0.0001 as varchar(10)), cast(0.00001 as varchar(10))"), "'0.0001'|'1e-05'");
+}
+
+#[test]
+fn decimal_casts_round_doubles_and_overflow_with_317() {
+    assert_eq!(
+        answer("select cast(i as decimal(10,2)), cast(d as decimal(38,10)) from t order by ts"),
+        "dec 30000|dec 15000000000; dec -100|dec -25000000000; NULL|NULL"
+    );
+    // 3.3.7.5 reads a string's length minus two bytes: '123' is read as '1'
+    assert_eq!(answer("select cast(s as decimal(5,2)) from t order by ts"), "dec 100; dec 0; NULL");
+    // a float literal is NULL; too many integer digits is an error, for a column too
+    assert_eq!(answer("select cast(1.25 as decimal(5,1))"), "NULL");
+    assert_eq!(answer("select cast(i as decimal(3,1)) from t"), "error 317");
+    assert_eq!(answer("select cast(d as decimal(1,1)) from t"), "error 317");
+}
+
+#[test]
+fn geometry_casts_keep_the_text_bytes() {
+    assert_eq!(
+        answer("select cast(i as geometry(20)), cast('POINT(1 2)' as geometry(32)) from t order by ts"),
+        "x333030|x504f494e542831203229; x2d31|x504f494e542831203229; NULL|x504f494e542831203229"
+    );
+    assert_eq!(answer("select cast(cast(1 as decimal(3,0)) as geometry(20))"), "error 10242");
+}

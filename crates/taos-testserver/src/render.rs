@@ -2,7 +2,7 @@
 //! in a zone, lowercase hex, decimals with their full scale).
 
 use taos_sqlengine::types::{DataType, Field, Precision, Value};
-use chrono::{Offset, TimeZone};
+use chrono::{Datelike, Offset, TimeZone};
 use std::fmt::Write;
 
 /// A float as Go's JSON encoder writes it: shortest round-trip digits, plain notation for
@@ -79,7 +79,14 @@ pub fn rfc3339(ts: i64, precision: Precision, tz: &chrono_tz::Tz) -> String {
         return ts.to_string();
     };
     let mut s = String::with_capacity(36);
-    let _ = write!(s, "{}", local.format("%Y-%m-%dT%H:%M:%S"));
+    // Go prints a year past 9999 with all its digits and no sign (chrono's %Y adds a `+`)
+    let year = local.year();
+    if year < 0 {
+        let _ = write!(s, "-{:04}", year.unsigned_abs());
+    } else {
+        let _ = write!(s, "{year:04}");
+    }
+    let _ = write!(s, "{}", local.format("-%m-%dT%H:%M:%S"));
     match precision {
         Precision::Millisecond => write!(s, ".{frac:03}"),
         Precision::Microsecond => write!(s, ".{frac:06}"),
@@ -223,6 +230,9 @@ mod tests {
         );
         assert_eq!(rfc3339(1700000000002000, Precision::Microsecond, &kol), "2023-11-15T03:43:20.002000+05:30");
         assert_eq!(rfc3339(-1, Precision::Millisecond, &utc), "1969-12-31T23:59:59.999Z");
+        // past year 9999 Go prints every digit of the year, with no sign
+        assert_eq!(rfc3339(1704067200123456, Precision::Millisecond, &utc), "55969-09-28T00:02:03.456Z");
+        assert_eq!(rfc3339(253402300800000, Precision::Millisecond, &sh), "10000-01-01T08:00:00.000+08:00");
         // Extremes never panic.
         for ts in [i64::MIN, i64::MAX] {
             for p in [Precision::Millisecond, Precision::Microsecond, Precision::Nanosecond] {

@@ -1205,44 +1205,10 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         }
         ToIso8601 => match a.first() {
             Some(Value::Timestamp(t)) | Some(Value::Int(t)) => {
-                let per = env.precision.per_second();
-                let (secs, frac) = (t.div_euclid(per), t.rem_euclid(per));
-                let digits = match env.precision {
-                    Precision::Millisecond => 3,
-                    Precision::Microsecond => 6,
-                    Precision::Nanosecond => 9,
-                };
-                let offset_secs = match txt(1) {
-                    Some(z) => parse_offset_text(&z),
-                    None => {
-                        use chrono::Offset;
-                        chrono::DateTime::from_timestamp(secs, 0).map(|d| {
-                            d.with_timezone(&env.tz).offset().fix().local_minus_utc() as i64
-                        })
-                    }
-                };
-                let Some(off) = offset_secs else {
-                    return Value::Null;
-                };
-                let Some(d) = chrono::DateTime::from_timestamp(secs + off, 0) else {
-                    return Value::Null;
-                };
-                let suffix = match txt(1) {
-                    Some(z) => z,
-                    None => format!(
-                        "{}{:02}{:02}",
-                        if off < 0 { '-' } else { '+' },
-                        off.abs() / 3600,
-                        off.abs() % 3600 / 60
-                    ),
-                };
-                Value::Str(format!(
-                    "{}.{:0w$}{}",
-                    d.format("%Y-%m-%dT%H:%M:%S"),
-                    frac,
-                    suffix,
-                    w = digits
-                ))
+                to_iso8601(*t, txt(1).as_deref(), env).map(Value::Str).unwrap_or(Value::Null)
+            }
+            Some(Value::UInt(u)) => {
+                to_iso8601(*u as i64, txt(1).as_deref(), env).map(Value::Str).unwrap_or(Value::Null)
             }
             _ => Value::Null,
         },
@@ -1258,22 +1224,23 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
                 .unwrap_or(Value::Null),
             _ => Value::Null,
         },
-        TimeTruncate => match (a.first(), a.get(1)) {
-            (Some(Value::Timestamp(t)), Some(Value::Int(u))) if *u > 0 => {
-                // whole days are truncated to the session's local midnight
-                let per_day = 86_400 * env.precision.per_second();
-                let off = if u % per_day == 0 {
-                    use chrono::Offset;
-                    in_zone(*t, env.precision, env.tz).map_or(0, |d| {
-                        d.offset().fix().local_minus_utc() as i64 * env.precision.per_second()
-                    })
-                } else {
-                    0
-                };
-                Value::Timestamp((t + off).div_euclid(*u) * u - off)
-            }
-            _ => Value::Null,
-        },
+        TimeTruncate => {
+            let (Some(v), Some(Value::Int(unit))) = (a.first(), a.get(1)) else {
+                return Value::Null;
+            };
+            let t = match v {
+                Value::Null => return Value::Null,
+                _ if !matches!(a.get(3), Some(Value::Bool(true))) => 0,
+                Value::Timestamp(t) | Value::Int(t) => *t,
+                Value::Str(s) => match super::time::parse_timestamp(s, env.tz, env.precision) {
+                    Some(t) => t,
+                    None => return Value::Null,
+                },
+                _ => 0,
+            };
+            let follow_zone = !matches!(a.get(2), Some(Value::Int(0)));
+            Value::Timestamp(time_truncate(t, *unit, follow_zone, env))
+        }
         Now => Value::Timestamp(env.now),
         Today => Value::Timestamp(super::time::today(env.tz, env.precision)),
         Database => env
@@ -1326,6 +1293,63 @@ fn substring_index(s: &str, delim: &str, count: i64) -> String {
             return s.to_string();
         }
         s[hits[hits.len() - n] + delim.len()..].to_string()
+    }
+}
+
+/// `to_iso8601(t[, zone])` as 3.3.7.5 prints it: seconds and fraction split by C's truncating
+/// division (so -1 ms is second 0 with fraction `.-01`: `%03d` of -1, cut to the field's
+/// width), the date in the zone given (else the session's, written `+hhmm`), a year past 9999
+/// with all its digits.
+fn to_iso8601(t: i64, zone: Option<&str>, env: &EvalEnv) -> Option<String> {
+    use chrono::{Datelike, Offset};
+    let per = env.precision.per_second();
+    let (secs, frac) = (t / per, t % per);
+    let digits = super::cast::fraction_digits(env.precision);
+    let offset = match zone {
+        Some(z) => parse_offset_text(z)?,
+        None => chrono::DateTime::from_timestamp(secs, 0)
+            .map(|d| d.with_timezone(&env.tz).offset().fix().local_minus_utc() as i64)?,
+    };
+    let d = chrono::DateTime::from_timestamp(secs.checked_add(offset)?, 0)?;
+    let suffix = match zone {
+        Some(z) => z.to_string(),
+        None => format!(
+            "{}{:02}{:02}",
+            if offset < 0 { '-' } else { '+' },
+            offset.abs() / 3600,
+            offset.abs() % 3600 / 60
+        ),
+    };
+    let mut fraction = format!("{:0w$}", frac, w = digits);
+    fraction.truncate(digits);
+    let year = d.year();
+    let year = if year < 0 { format!("-{:04}", -year) } else { format!("{:04}", year) };
+    Some(format!(
+        "{}{}.{}{}",
+        year,
+        d.format("-%m-%dT%H:%M:%S"),
+        fraction,
+        suffix
+    ))
+}
+
+/// `timetruncate` as 3.3.7.5 computes it, with C's truncating division and remainder: a day
+/// or a week (weeks start on Thursday, as 1970-01-01 did) is cut at the session zone's midnight
+/// when `follow_zone` (its offset now, as the zone text TDengine passes), other units at
+/// multiples of the unit since the epoch.
+fn time_truncate(t: i64, unit: i64, follow_zone: bool, env: &EvalEnv) -> i64 {
+    use chrono::Offset;
+    if unit <= 0 {
+        return t;
+    }
+    let per = env.precision.per_second();
+    let seconds = unit / per;
+    if follow_zone && (seconds == 86_400 || seconds == 604_800) {
+        let offset = in_zone(env.now, env.precision, env.tz)
+            .map_or(0, |d| d.offset().fix().local_minus_utc() as i64);
+        t.wrapping_sub(t.wrapping_add(offset * per) % unit)
+    } else {
+        t / unit * unit
     }
 }
 

@@ -279,3 +279,5 @@ mod show_tests;
 mod spec;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod time_fn_tests;

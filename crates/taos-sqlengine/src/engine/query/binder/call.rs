@@ -5,7 +5,7 @@ use crate::engine::eval::{BExpr, Scalar};
 use crate::engine::query::functions::{scalar_of, AGGREGATES, KNOWN_UNSUPPORTED};
 use crate::engine::query::signature::{self, bytes_of, len_of};
 use crate::sql::ast::*;
-use crate::types::{code, DataType, Field, TdError};
+use crate::types::{code, DataType, Field, TdError, Value};
 
 use super::{is_numeric, vchar, Binder};
 
@@ -253,6 +253,17 @@ impl<'a, 'r> Binder<'a, 'r> {
                 }
             }
             TimeTruncate => {
+                // evaluated with: the unit's ticks, whether whole days/weeks follow the session's
+                // zone (the third argument, default 1), whether the first argument's value is read
+                // (3.3.7.5 reads strings, BIGINT and TIMESTAMP; other integer types count as 0)
+                if bargs.len() == 2 {
+                    bargs.push(BExpr::Lit(Value::Int(1)));
+                }
+                let reads = matches!(
+                    fields[0].ty,
+                    DataType::BigInt | DataType::Timestamp | DataType::VarChar | DataType::NChar
+                );
+                bargs.push(BExpr::Lit(Value::Bool(reads)));
                 Field::fixed("", DataType::Timestamp)
             }
             Now | Today => Field::fixed("", DataType::Timestamp),

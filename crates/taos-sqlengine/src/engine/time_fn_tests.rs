@@ -1,0 +1,89 @@
+//! Time and conversion functions as TDengine 3.3.7.5 computes them (its `sclfunc.c` and
+//! `ttime.c`): to_iso8601, timetruncate, to_char, to_timestamp, week functions, to_json.
+
+use crate::engine::{Engine, EngineConfig};
+use crate::session::SessionCtx;
+use crate::types::{Outcome, Value};
+
+/// An engine with database `m` (ms), `u` (µs) and `n` (ns), each with table `t`.
+fn engine() -> Engine {
+    let e = Engine::new(EngineConfig::new("3.3.7.5"));
+    let mut ctx = SessionCtx::default();
+    for (db, p) in [("m", "ms"), ("u", "us"), ("n", "ns")] {
+        for s in [
+            format!("create database {db} precision '{p}'"),
+            format!("use {db}"),
+            "create table t (ts timestamp, i int, s varchar(32))".to_string(),
+            "insert into t values ('2024-02-29 13:45:30.123', -1, '2024-03-10 12:34:56') \
+             ('2024-03-01 00:00:00', 300, 'abc') ('2024-03-02 00:00:00', null, null)"
+                .to_string(),
+        ] {
+            e.execute(&mut ctx, &s).unwrap_or_else(|err| panic!("{s}: {err:?}"));
+        }
+    }
+    e
+}
+
+/// The rows of `sql` run in database `db`: cells as text, or `error <code>`.
+fn answer(e: &Engine, db: &str, sql: &str) -> String {
+    let mut ctx = SessionCtx { db: Some(db.into()), ..Default::default() };
+    match e.execute(&mut ctx, sql) {
+        Ok(Outcome::Rows(rs)) => (0..rs.num_rows())
+            .map(|r| {
+                rs.columns
+                    .iter()
+                    .map(|c| match &c[r] {
+                        Value::Null => "NULL".to_string(),
+                        Value::Int(i) | Value::Timestamp(i) => i.to_string(),
+                        Value::Str(s) => s.clone(),
+                        other => format!("{other:?}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Ok(other) => panic!("{sql}: {other:?}"),
+        Err(err) => format!("error {}", err.code),
+    }
+}
+
+#[test]
+fn to_iso8601_splits_with_c_division_and_prints_long_years() {
+    let e = engine();
+    // -1 ms: second 0, fraction `%03d` of -1
+    assert_eq!(answer(&e, "m", "select to_iso8601(i) from t order by ts"), "1970-01-01T00:00:00.-01+0000; 1970-01-01T00:00:00.300+0000; NULL");
+    // -1.234567 s: second -1, `%06d` of -234567 cut to the field's width
+    assert_eq!(answer(&e, "u", "select to_iso8601(-1234567) from t limit 1"), "1969-12-31T23:59:59.-23456+0000");
+    assert_eq!(answer(&e, "m", "select to_iso8601(1704067200123456)"), "55969-09-28T00:02:03.456+0000");
+    assert_eq!(answer(&e, "m", "select to_iso8601(0, '+08:00')"), "1970-01-01T08:00:00.000+08:00");
+}
+
+#[test]
+fn timetruncate_follows_the_database_precision() {
+    let e = engine();
+    for db in ["m", "u", "n"] {
+        assert_eq!(
+            answer(&e, db, "select count(*) from t where timetruncate(ts, 1d) = '2024-02-29 00:00:00'"),
+            "1",
+            "{db}"
+        );
+    }
+    assert_eq!(
+        answer(&e, "u", "select timetruncate(ts, 1s), timetruncate(ts, 1w), timetruncate(ts, 1d, 0) from t order by ts limit 1"),
+        "1709214330000000|1709164800000000|1709164800000000"
+    );
+}
+
+#[test]
+fn timetruncate_reads_strings_bigint_and_timestamps_only() {
+    let e = engine();
+    assert_eq!(
+        answer(&e, "m", "select timetruncate('2024-03-10 12:34:56', 1h), timetruncate(1710074096789, 1s), timetruncate('bad', 1s)"),
+        "1710072000000|1710074096000|NULL"
+    );
+    // an INT column is not read: 0, truncated; NULL stays NULL
+    assert_eq!(answer(&e, "m", "select timetruncate(i, 1s), timetruncate(s, 1d) from t order by ts"), "0|1710028800000; 0|NULL; NULL|NULL");
+    // before 1970, C's division truncates toward zero
+    assert_eq!(answer(&e, "m", "select timetruncate(-1500, 1s)"), "-1000");
+}

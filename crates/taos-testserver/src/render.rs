@@ -2,7 +2,7 @@
 //! in a zone, lowercase hex, decimals with their full scale).
 
 use taos_sqlengine::types::{DataType, Field, Precision, Value};
-use chrono::{Datelike, Offset, TimeZone};
+use chrono::{Offset, TimeZone};
 use std::fmt::Write;
 
 /// A float as Go's JSON encoder writes it: shortest round-trip digits, plain notation for
@@ -71,22 +71,22 @@ pub fn rfc3339(ts: i64, precision: Precision, tz: &chrono_tz::Tz) -> String {
     let per_sec = precision.per_second();
     let secs = ts.div_euclid(per_sec);
     let frac = ts.rem_euclid(per_sec);
-    let Some(utc) = chrono::DateTime::from_timestamp(secs, 0) else {
-        return ts.to_string();
-    };
-    let offset_secs = tz.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc();
-    let Some(local) = utc.naive_utc().checked_add_signed(chrono::Duration::seconds(offset_secs as i64)) else {
-        return ts.to_string();
-    };
+    // the zone's offset at that instant (at the nearest one chrono knows, for the far years Go
+    // still prints: i64::MIN ms is year -292275055)
+    let known = secs.clamp(-8_000_000_000_000, 8_000_000_000_000);
+    let offset_secs = chrono::DateTime::from_timestamp(known, 0)
+        .map_or(0, |utc| tz.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc());
+    let local = secs as i128 + offset_secs as i128;
+    let (days, rem) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
     let mut s = String::with_capacity(36);
     // Go prints a year past 9999 with all its digits and no sign (chrono's %Y adds a `+`)
-    let year = local.year();
     if year < 0 {
         let _ = write!(s, "-{:04}", year.unsigned_abs());
     } else {
         let _ = write!(s, "{year:04}");
     }
-    let _ = write!(s, "{}", local.format("-%m-%dT%H:%M:%S"));
+    let _ = write!(s, "-{month:02}-{day:02}T{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
     match precision {
         Precision::Millisecond => write!(s, ".{frac:03}"),
         Precision::Microsecond => write!(s, ".{frac:06}"),
@@ -101,6 +101,21 @@ pub fn rfc3339(ts: i64, precision: Precision, tz: &chrono_tz::Tz) -> String {
         let _ = write!(s, "{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60);
     }
     s
+}
+
+/// (year, month, day) of a day count since 1970-01-01 in the proleptic Gregorian calendar
+/// (Howard Hinnant's days-to-civil), for any year an i64 of nanoseconds to milliseconds reaches.
+fn civil_from_days(days: i128) -> (i128, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+    (year, month, day)
 }
 
 /// A value as plain text (used when a var column received a non-text value).
@@ -233,6 +248,9 @@ mod tests {
         // past year 9999 Go prints every digit of the year, with no sign
         assert_eq!(rfc3339(1704067200123456, Precision::Millisecond, &utc), "55969-09-28T00:02:03.456Z");
         assert_eq!(rfc3339(253402300800000, Precision::Millisecond, &sh), "10000-01-01T08:00:00.000+08:00");
+        // as the real adapter prints cast(1e20 as timestamp) and cast(-1e15 as timestamp)
+        assert_eq!(rfc3339(i64::MIN, Precision::Millisecond, &utc), "-292275055-05-16T16:47:04.192Z");
+        assert_eq!(rfc3339(-1_000_000_000_000_000, Precision::Millisecond, &utc), "-29719-04-05T22:13:20.000Z");
         // Extremes never panic.
         for ts in [i64::MIN, i64::MAX] {
             for p in [Precision::Millisecond, Precision::Microsecond, Precision::Nanosecond] {

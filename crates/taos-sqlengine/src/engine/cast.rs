@@ -6,7 +6,7 @@
 //! is no timestamp becomes 0, numbers become text as `%d`/`%.7g`/`%.15g` print them, and a
 //! GEOMETRY target takes the text's bytes as they are.
 
-use crate::types::{DataType, Field, Precision, Value};
+use crate::types::{code, DataType, Field, Precision, TdError, Value};
 
 use super::eval::{value_to_string, EvalEnv};
 use super::insert_number::{strtod, strtoll, strtoull};
@@ -254,15 +254,67 @@ pub(crate) fn decimal_from_double(x: f64, p: u8, s: u8) -> Option<i128> {
     (v.abs() <= max).then_some(v)
 }
 
-/// The part of a string 3.3.7.5's cast to DECIMAL reads: it passes the text's length minus
-/// the 2-byte header it does not have, so the last two bytes are never seen (`'123'` reads
-/// `'1'`).
-pub(crate) fn decimal_cast_text(s: &str) -> &str {
-    let mut n = s.len().saturating_sub(2);
-    while !s.is_char_boundary(n) {
-        n -= 1;
+/// CAST to DECIMAL(p, s) as 3.3.7.5 converts: integers exactly, doubles rounded
+/// (`round(x * 10^s)`), strings by their longest number prefix — of the text's length minus
+/// the 2-byte header it does not have, so the last two bytes are never read (`'123'` reads
+/// `'1'`; exactly two bytes read nothing: 306). Too many digits for `p` is 317.
+pub(crate) fn to_decimal(v: &Value, p: u8, s: u8) -> Result<Option<i128>, TdError> {
+    use super::convert::{parse_decimal, DecimalParse};
+    let overflow = || TdError::new(code::DECIMAL_OVERFLOW, "Decimal value overflow");
+    let text = match v {
+        Value::Null => return Ok(None),
+        Value::Float(x) => return decimal_from_double(*x as f64, p, s).map(Some).ok_or_else(overflow),
+        Value::Double(x) => return decimal_from_double(*x, p, s).map(Some).ok_or_else(overflow),
+        Value::Int(i) | Value::Timestamp(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Bool(b) => (*b as i32).to_string(),
+        Value::Str(t) => {
+            if t.len() == 2 {
+                return Err(TdError::new(INVALID_DATA_FMT, "Invalid data format"));
+            }
+            let mut n = t.len().saturating_sub(2);
+            while !t.is_char_boundary(n) {
+                n -= 1;
+            }
+            number_prefix(&t[..n]).to_string()
+        }
+        _ => return Ok(None),
+    };
+    match parse_decimal(&text, p, s) {
+        DecimalParse::Ok(x) => Ok(Some(x)),
+        DecimalParse::Invalid => Ok(Some(0)),
+        DecimalParse::Overflow => Err(overflow()),
     }
-    &s[..n]
+}
+
+/// `TSDB_CODE_INVALID_DATA_FMT`.
+const INVALID_DATA_FMT: u16 = 0x0132;
+
+/// The longest prefix that reads as a decimal number: sign, digits, point, digits, exponent
+/// (`'-5.'` of `'-5.55'` cut short, `'1e5'` of `'1e5xx'`); nothing before a blank.
+fn number_prefix(t: &str) -> &str {
+    let b = t.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        i = 1;
+    }
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+        i += 1;
+    }
+    if i < b.len() && matches!(b[i], b'e' | b'E') {
+        let mut j = i + 1;
+        if j < b.len() && matches!(b[j], b'+' | b'-') {
+            j += 1;
+        }
+        let digits = j;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j > digits {
+            i = j;
+        }
+    }
+    &t[..i]
 }
 
 /// The precision's fraction digits (3, 6, 9).

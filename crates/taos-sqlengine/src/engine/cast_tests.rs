@@ -78,7 +78,11 @@ fn doubles_out_of_range_become_the_integer_indefinite_value() {
         answer("select cast(d as bigint unsigned), cast(d as int), cast(d as timestamp) from t order by ts"),
         "1|1|1; 18446744073709551614|-2|-2; NULL|NULL|NULL"
     );
-    assert_eq!(answer("select cast(1e20 as bigint unsigned), cast(1e19 as bigint unsigned)"), "0|10000000000000000000");
+    // checked on 3.3.7.5
+    assert_eq!(
+        answer("select cast(1e10 as smallint unsigned), cast(1e20 as bigint unsigned), cast(1e19 as bigint unsigned), cast(-1.5 as int unsigned), cast(-1.5 as tinyint unsigned)"),
+        "0|0|10000000000000000000|4294967295|255"
+    );
 }
 
 #[test]
@@ -126,6 +130,13 @@ fn decimal_casts_round_doubles_and_overflow_with_317() {
     );
     // 3.3.7.5 reads a string's length minus two bytes: '123' is read as '1'
     assert_eq!(answer("select cast(s as decimal(5,2)) from t order by ts"), "dec 100; dec 0; NULL");
+    // the number prefix of what is read; exactly two bytes read nothing: 306 (checked on
+    // 3.3.7.5: '3.14159' → 3.141, '-5.55' → -5.0, ' 12 ' → 0.0, '1e5xx' → 100000.0, 'ab' → 306)
+    assert_eq!(
+        answer("select cast('3.14159' as decimal(10,3)), cast('-5.55' as decimal(10,1)), cast(' 12 ' as decimal(10,1)), cast('1e5xx' as decimal(10,1)), cast('' as decimal(10,1))"),
+        "dec 3141|dec -50|dec 0|dec 1000000|dec 0"
+    );
+    assert_eq!(answer("select cast('ab' as decimal(10,1))"), "error 306");
     // a float literal is NULL; too many integer digits is an error, for a column too
     assert_eq!(answer("select cast(1.25 as decimal(5,1))"), "NULL");
     assert_eq!(answer("select cast(i as decimal(3,1)) from t"), "error 317");

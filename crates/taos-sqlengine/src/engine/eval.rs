@@ -745,11 +745,8 @@ impl BExpr {
             },
             BExpr::ToDecimal(e, p, sc) => match to_decimal(&e.eval(rel, row, g, env), *p, *sc) {
                 Ok(v) => v.map(Value::Decimal).unwrap_or(Value::Null),
-                Err(DecimalOverflow) => {
-                    env.fail(crate::types::TdError::new(
-                        crate::types::code::DECIMAL_OVERFLOW,
-                        "Decimal value overflow",
-                    ));
+                Err(e) => {
+                    env.fail(e);
                     Value::Null
                 }
             },
@@ -1532,30 +1529,8 @@ pub fn dec_arith(op: BinOp, x: i128, xs: u8, y: i128, ys: u8, out: u8) -> Option
     }
 }
 
-/// The value does not fit the DECIMAL's integer digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DecimalOverflow;
-
-/// CAST to DECIMAL(p, s): `Err` on overflow, `Ok(None)` for values that become NULL.
-pub fn to_decimal(v: &Value, p: u8, s: u8) -> Result<Option<i128>, DecimalOverflow> {
-    use super::convert::{parse_decimal, DecimalParse};
-    let text = match v {
-        Value::Null => return Ok(None),
-        Value::Float(x) => {
-            return super::cast::decimal_from_double(*x as f64, p, s).map(Some).ok_or(DecimalOverflow)
-        }
-        Value::Double(x) => {
-            return super::cast::decimal_from_double(*x, p, s).map(Some).ok_or(DecimalOverflow)
-        }
-        Value::Int(i) | Value::Timestamp(i) => i.to_string(),
-        Value::UInt(u) => u.to_string(),
-        Value::Bool(b) => (*b as i32).to_string(),
-        Value::Str(t) => super::cast::decimal_cast_text(t).to_string(),
-        _ => return Ok(None),
-    };
-    match parse_decimal(&text, p, s) {
-        DecimalParse::Ok(x) => Ok(Some(x)),
-        DecimalParse::Invalid => Ok(Some(0)),
-        DecimalParse::Overflow => Err(DecimalOverflow),
-    }
+/// CAST to DECIMAL(p, s): `Ok(None)` for values that become NULL, `Err` for 317/306 (the
+/// rules are in `cast`).
+pub fn to_decimal(v: &Value, p: u8, s: u8) -> Result<Option<i128>, crate::types::TdError> {
+    super::cast::to_decimal(v, p, s)
 }

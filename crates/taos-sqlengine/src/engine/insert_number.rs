@@ -47,12 +47,6 @@ fn c_integer_prefix(s: &[u8]) -> (u128, bool, usize, bool) {
     (v, neg, i, big)
 }
 
-/// The integer prefix of a text as `strtoll` reads it (`'12abc'` → 12, `'1e2'` → 1, `'0x1f'` →
-/// 0), saturating: what TDengine's CAST of a string to an integer type takes.
-pub fn integer_prefix(s: &str) -> i64 {
-    strtoll(s.as_bytes()).0
-}
-
 /// `strtoll`: saturating value, consumed bytes, ERANGE.
 pub(crate) fn strtoll(s: &[u8]) -> (i64, usize, bool) {
     let (m, neg, n, big) = c_integer_prefix(s);

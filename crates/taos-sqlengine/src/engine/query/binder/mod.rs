@@ -434,8 +434,8 @@ impl<'a, 'r> Binder<'a, 'r> {
                         Field::fixed("", DataType::Bool),
                     ),
                     o if o.is_cmp() => {
-                        let l = self.ts_literal(l, &rf)?;
-                        let r = self.ts_literal(r, &lf)?;
+                        let l = self.ts_literal(l, &rf, &r)?;
+                        let r = self.ts_literal(r, &lf, &l)?;
                         (
                             BExpr::Cmp(*o, Box::new(l), Box::new(r)),
                             Field::fixed("", DataType::Bool),
@@ -473,7 +473,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 for x in list {
                     let (xb, _) = self.bind(x, in_agg)?;
                     let xb = varbinary_literal(xb, &f);
-                    items.push(self.ts_literal(xb, &f)?);
+                    items.push(self.ts_literal(xb, &f, &b)?);
                 }
                 (
                     BExpr::In(Box::new(b), items, *negated),
@@ -504,8 +504,8 @@ impl<'a, 'r> Binder<'a, 'r> {
                 let b = unscale(b, &f);
                 let (lo, _) = self.bind(low, in_agg)?;
                 let (hi, _) = self.bind(high, in_agg)?;
-                let lo = self.ts_literal(lo, &f)?;
-                let hi = self.ts_literal(hi, &f)?;
+                let lo = self.ts_literal(lo, &f, &b)?;
+                let hi = self.ts_literal(hi, &f, &b)?;
                 (
                     BExpr::Between(Box::new(b), Box::new(lo), Box::new(hi), *negated),
                     Field::fixed("", DataType::Bool),
@@ -571,9 +571,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                             return Ok((BExpr::Lit(Value::Null), f));
                         }
                         // literals are converted now so that an overflow is an error
-                        if crate::engine::eval::to_decimal(v, f.precision, f.scale).is_err() {
-                            return Err(err(code::DECIMAL_OVERFLOW, "Decimal value overflow"));
-                        }
+                        crate::engine::eval::to_decimal(v, f.precision, f.scale)?;
                     }
                     return Ok((BExpr::ToDecimal(Box::new(b), f.precision, f.scale), f));
                 }
@@ -657,14 +655,31 @@ impl<'a, 'r> Binder<'a, 'r> {
         })
     }
 
-    /// A string literal compared with a TIMESTAMP becomes a timestamp (295 if unreadable).
-    pub(crate) fn ts_literal(&self, b: BExpr, other: &Field) -> Result<BExpr, TdError> {
-        if other.ty != DataType::Timestamp {
+    /// A string literal compared with a TIMESTAMP (`other`, typed `other_ty`) becomes a
+    /// timestamp (295 if unreadable), in the precision TDengine gives `other`: the database's,
+    /// except for `timetruncate` and `to_unixtimestamp`, whose result type carries none, so a
+    /// literal compared with them is read in milliseconds (on a µs database
+    /// `timetruncate(ts, 1d) = '2024-02-29'` is never true in 3.3.7.5).
+    pub(crate) fn ts_literal(
+        &self,
+        b: BExpr,
+        other_ty: &Field,
+        other: &BExpr,
+    ) -> Result<BExpr, TdError> {
+        if other_ty.ty != DataType::Timestamp {
             return Ok(b);
         }
         if let BExpr::Lit(Value::Str(s)) = &b {
+            let precision = if matches!(
+                other,
+                BExpr::Func(crate::engine::eval::Scalar::TimeTruncate | crate::engine::eval::Scalar::ToUnixTimestamp, _)
+            ) {
+                Precision::Millisecond
+            } else {
+                self.env_precision()
+            };
             let t =
-                time::parse_timestamp(s, self.engine.session_tz(self.ctx), self.env_precision())
+                time::parse_timestamp(s, self.engine.session_tz(self.ctx), precision)
                     .ok_or_else(|| {
                         err(ecode::INVALID_TIMESTAMP_FORMAT, "Invalid timestamp format")
                     })?;

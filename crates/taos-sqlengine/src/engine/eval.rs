@@ -186,6 +186,9 @@ pub enum Scalar {
     Weekday,
     DayOfWeek,
     Week,
+    WeekOfYear,
+    /// `to_json(text)`: the text read as a JSON tag is (NULL when it is none).
+    ToJsonTag,
     TimeDiff,
     JsonContains,
     StAsText,
@@ -1006,28 +1009,30 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
                 .unwrap_or(Value::Null),
             None => Value::Null,
         },
-        Weekday | DayOfWeek | Week => match a.first() {
-            Some(Value::Timestamp(t)) => {
-                use chrono::Datelike;
-                let Some(d) = local_datetime(*t, env) else {
-                    return Value::Null;
-                };
-                let wd = d.weekday();
-                Value::Int(match f {
-                    Weekday => wd.num_days_from_monday() as i64,
-                    DayOfWeek => wd.num_days_from_sunday() as i64 + 1,
-                    _ => {
-                        let jan1 = d
-                            .date_naive()
-                            .with_ordinal(1)
-                            .map(|x| x.weekday().num_days_from_sunday() as i64)
-                            .unwrap_or(0);
-                        (d.ordinal0() as i64 + jan1) / 7
-                    }
-                })
-            }
-            _ => Value::Null,
-        },
+        Weekday | DayOfWeek | Week | WeekOfYear => {
+            // the binder appends whether the value is read (see `time_argument`) and, for
+            // week, the mode
+            let reads = matches!(a.last(), Some(Value::Bool(true)));
+            let Some(t) = time_argument(a.first(), reads, env) else {
+                return Value::Null;
+            };
+            let Some(d) = local_datetime(t, env) else {
+                return Value::Null;
+            };
+            use chrono::Datelike;
+            let wd = d.weekday();
+            Value::Int(match f {
+                Weekday => wd.num_days_from_monday() as i64,
+                DayOfWeek => wd.num_days_from_sunday() as i64 + 1,
+                _ => {
+                    let mode = match a.get(1) {
+                        Some(Value::Int(m)) if f == Week => *m as u32,
+                        _ => 3,
+                    };
+                    super::weeks::week(d.year() as i64, d.month() as i64, d.day() as i64, mode)
+                }
+            })
+        }
         TimeDiff => {
             let ts = |v: &Value| match v {
                 Value::Timestamp(t) | Value::Int(t) => Some(*t),
@@ -1045,6 +1050,10 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
                 _ => Value::Null,
             }
         }
+        ToJsonTag => match a.first() {
+            Some(Value::Str(s)) => super::convert::normalize_json_tag(s).unwrap_or(Value::Null),
+            _ => Value::Null,
+        },
         JsonContains => match (a.first(), txt(1)) {
             (Some(Value::Str(s)), Some(k)) => Value::Bool(
                 matches!(serde_json::from_str::<serde_json::Value>(s), Ok(serde_json::Value::Object(m)) if m.contains_key(&k)),
@@ -1225,15 +1234,9 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             let (Some(v), Some(Value::Int(unit))) = (a.first(), a.get(1)) else {
                 return Value::Null;
             };
-            let t = match v {
-                Value::Null => return Value::Null,
-                _ if !matches!(a.get(3), Some(Value::Bool(true))) => 0,
-                Value::Timestamp(t) | Value::Int(t) => *t,
-                Value::Str(s) => match super::time::parse_timestamp(s, env.tz, env.precision) {
-                    Some(t) => t,
-                    None => return Value::Null,
-                },
-                _ => 0,
+            let reads = matches!(a.get(3), Some(Value::Bool(true)));
+            let Some(t) = time_argument(Some(v), reads, env) else {
+                return Value::Null;
             };
             let follow_zone = !matches!(a.get(2), Some(Value::Int(0)));
             Value::Timestamp(time_truncate(t, *unit, follow_zone, env))
@@ -1328,6 +1331,19 @@ fn to_iso8601(t: i64, zone: Option<&str>, env: &EvalEnv) -> Option<String> {
         fraction,
         suffix
     ))
+}
+
+/// The instant a time function's first argument names, as 3.3.7.5 reads it: a string parsed
+/// (`None`, so NULL, when it is no timestamp), a BIGINT or TIMESTAMP as it is; any other type's
+/// value is not read at all (`reads` false) and counts as 0.
+fn time_argument(v: Option<&Value>, reads: bool, env: &EvalEnv) -> Option<i64> {
+    match v? {
+        Value::Null => None,
+        _ if !reads => Some(0),
+        Value::Timestamp(t) | Value::Int(t) => Some(*t),
+        Value::Str(s) => super::time::parse_timestamp(s, env.tz, env.precision),
+        _ => Some(0),
+    }
 }
 
 /// `timetruncate` as 3.3.7.5 computes it, with C's truncating division and remainder: a day

@@ -50,6 +50,7 @@ mod topic;
 mod users;
 mod vgroup;
 mod wal;
+mod weeks;
 
 use crate::session::SessionCtx;
 use crate::sql::ast::Statement;

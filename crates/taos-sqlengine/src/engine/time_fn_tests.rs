@@ -96,3 +96,28 @@ fn timetruncate_reads_strings_bigint_and_timestamps_only() {
     // before 1970, C's division truncates toward zero
     assert_eq!(answer(&e, "m", "select timetruncate(-1500, 1s)"), "-1000");
 }
+
+#[test]
+fn week_functions_read_like_timetruncate() {
+    let e = engine();
+    // an INT argument is never read: 1970-01-01, a Thursday (recorded from 3.3.7.5)
+    assert_eq!(
+        answer(&e, "m", "select weekday(ts), dayofweek(ts), week(ts), week(ts, 3), weekofyear(ts), weekday(i), weekday(s) from t order by ts"),
+        "3|5|8|9|9|3|6; 4|6|8|9|9|3|NULL; 5|7|8|9|9|NULL|NULL"
+    );
+    assert_eq!(answer(&e, "m", "select weekofyear('2021-01-03'), weekofyear('2020-12-31'), week('bad')"), "53|53|NULL");
+    assert_eq!(answer(&e, "m", "select week(ts, 8) from t"), "error 10243");
+}
+
+#[test]
+fn to_json_reads_its_literal_as_a_json_tag() {
+    let e = engine();
+    // checked on 3.3.7.5: keys sorted, the first value of the text read, anything that is no
+    // JSON tag (arrays, `{}`, 'null', text) is NULL; a column or NULL is refused
+    assert_eq!(
+        answer(&e, "m", r#"select to_json('{"z":1,"a":2}'), to_json('{"a":1} trailing'), to_json('{"a":[1]}'), to_json('{}'), to_json('not json')"#),
+        r#"{"a":2,"z":1}|{"a":1}|NULL|NULL|NULL"#
+    );
+    assert_eq!(answer(&e, "m", "select to_json(s) from t"), "error 10242");
+    assert_eq!(answer(&e, "m", "select to_json(null)"), "error 10242");
+}

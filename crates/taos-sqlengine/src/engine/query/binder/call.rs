@@ -148,12 +148,18 @@ impl<'a, 'r> Binder<'a, 'r> {
             ToTimestamp => {
                 Field::fixed("", DataType::Timestamp)
             }
-            Weekday | DayOfWeek | Week => {
+            Weekday | DayOfWeek | Week | WeekOfYear => {
+                // evaluated with week's mode (default 0) and whether the value is read
+                if f == Week && bargs.len() == 1 {
+                    bargs.push(BExpr::Lit(Value::Int(0)));
+                }
+                bargs.push(BExpr::Lit(Value::Bool(reads_time_value(fields[0].ty))));
                 Field::fixed("", DataType::BigInt)
             }
             TimeDiff => {
                 Field::fixed("", DataType::BigInt)
             }
+            ToJsonTag => Field::new("", DataType::Json, 4095),
             JsonContains => {
                 if fields[0].ty != DataType::Json {
                     return Err(bad_type());
@@ -259,11 +265,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 if bargs.len() == 2 {
                     bargs.push(BExpr::Lit(Value::Int(1)));
                 }
-                let reads = matches!(
-                    fields[0].ty,
-                    DataType::BigInt | DataType::Timestamp | DataType::VarChar | DataType::NChar
-                );
-                bargs.push(BExpr::Lit(Value::Bool(reads)));
+                bargs.push(BExpr::Lit(Value::Bool(reads_time_value(fields[0].ty))));
                 Field::fixed("", DataType::Timestamp)
             }
             Now | Today => Field::fixed("", DataType::Timestamp),
@@ -288,6 +290,13 @@ impl<'a, 'r> Binder<'a, 'r> {
         Ok((BExpr::Func(f, bargs), out))
     }
 
+}
+
+/// Whether 3.3.7.5's time functions read a first argument of this type: strings, BIGINT and
+/// TIMESTAMP; the other integer types are accepted but their value is never read (it counts
+/// as 0: `weekday(i)` is Thursday, 1970-01-01's weekday).
+fn reads_time_value(ty: DataType) -> bool {
+    matches!(ty, DataType::BigInt | DataType::Timestamp | DataType::VarChar | DataType::NChar)
 }
 
 /// The longest variable-length value TDengine sizes a result by (`TSDB_MAX_BINARY_LEN`).

@@ -478,7 +478,9 @@ impl BExpr {
     /// evaluated whole, never streamed, so that the error is the answer.
     pub fn may_fault(&self) -> bool {
         let mut found = false;
-        self.visit(&mut |e| found |= matches!(e, BExpr::ToDecimal(..)));
+        self.visit(&mut |e| {
+            found |= matches!(e, BExpr::ToDecimal(..) | BExpr::Func(Scalar::ToTimestamp, _))
+        });
         found
     }
 
@@ -1000,15 +1002,37 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         },
         ServerStatus => Value::Int(1),
         ToChar => match (a.first(), txt(1)) {
-            (Some(Value::Timestamp(t)), Some(fmt)) => Value::Str(to_char(*t, &fmt, env)),
+            (Some(Value::Timestamp(t)), Some(fmt)) => {
+                super::timefmt::to_char(*t, &fmt, env.precision, env.server_tz)
+                    .map(Value::Str)
+                    .unwrap_or(Value::Null)
+            }
             _ => Value::Null,
         },
-        ToTimestamp => match txt(0) {
-            Some(s) => super::time::parse_timestamp(&s, env.tz, env.precision)
-                .map(Value::Timestamp)
-                .unwrap_or(Value::Null),
-            None => Value::Null,
-        },
+        ToTimestamp => {
+            // the binder appends whether each argument is an NCHAR (read as 3.3.7.5 reads
+            // UCS-4: the first character's bytes up to a zero byte)
+            let text = |i: usize| -> Option<Vec<u8>> {
+                let s = txt(i)?;
+                Some(if matches!(a.get(2 + i), Some(Value::Bool(true))) {
+                    let first = s.chars().next().map_or(0, |c| c as u32).to_le_bytes();
+                    first.iter().take_while(|&&b| b != 0).copied().collect()
+                } else {
+                    s.into_bytes()
+                })
+            };
+            let (Some(s), Some(fmt)) = (text(0), text(1)) else {
+                return Value::Null;
+            };
+            let fmt = String::from_utf8_lossy(&fmt).into_owned();
+            match super::timefmt::to_timestamp(&s, &fmt, env.precision, env.tz) {
+                Ok(t) => Value::Timestamp(t),
+                Err(e) => {
+                    env.fail(e);
+                    Value::Null
+                }
+            }
+        }
         Weekday | DayOfWeek | Week | WeekOfYear => {
             // the binder appends whether the value is read (see `time_argument`) and, for
             // week, the mode
@@ -1415,66 +1439,6 @@ fn local_datetime(t: i64, env: &EvalEnv) -> Option<chrono::DateTime<chrono_tz::T
 fn in_zone(t: i64, p: Precision, tz: chrono_tz::Tz) -> Option<chrono::DateTime<chrono_tz::Tz>> {
     let per = p.per_second();
     chrono::DateTime::from_timestamp(t.div_euclid(per), 0).map(|d| d.with_timezone(&tz))
-}
-
-/// `to_char` with TDengine's format words (yyyy, yy, mm, dd, hh24, hh12/hh, mi, ss, ms, us, ns,
-/// am/pm, month/mon, day/dy); anything else is copied.
-fn to_char(t: i64, fmt: &str, env: &EvalEnv) -> String {
-    use chrono::{Datelike, Timelike};
-    let Some(d) = in_zone(t, env.precision, env.server_tz) else {
-        return String::new();
-    };
-    let per = env.precision.per_second();
-    let frac_ns = t.rem_euclid(per) * (1_000_000_000 / per);
-    let mut out = String::new();
-    let lower = fmt.to_ascii_lowercase();
-    let mut i = 0;
-    let tokens: &[(&str, &dyn Fn() -> String)] = &[
-        ("yyyy", &|| format!("{:04}", d.year())),
-        ("yy", &|| format!("{:02}", d.year() % 100)),
-        ("month", &|| d.format("%B").to_string()),
-        ("mon", &|| d.format("%b").to_string()),
-        ("mm", &|| format!("{:02}", d.month())),
-        ("dd", &|| format!("{:02}", d.day())),
-        ("day", &|| d.format("%A").to_string()),
-        ("dy", &|| d.format("%a").to_string()),
-        ("ddd", &|| format!("{:03}", d.ordinal())),
-        ("hh24", &|| format!("{:02}", d.hour())),
-        ("hh12", &|| format!("{:02}", (d.hour() + 11) % 12 + 1)),
-        ("hh", &|| format!("{:02}", (d.hour() + 11) % 12 + 1)),
-        ("mi", &|| format!("{:02}", d.minute())),
-        ("ss", &|| format!("{:02}", d.second())),
-        ("ms", &|| format!("{:03}", frac_ns / 1_000_000)),
-        ("us", &|| format!("{:06}", frac_ns / 1_000)),
-        ("ns", &|| format!("{:09}", frac_ns)),
-        ("am", &|| {
-            if d.hour() < 12 {
-                "AM".into()
-            } else {
-                "PM".into()
-            }
-        }),
-        ("pm", &|| {
-            if d.hour() < 12 {
-                "AM".into()
-            } else {
-                "PM".into()
-            }
-        }),
-    ];
-    'outer: while i < fmt.len() {
-        for (tok, f) in tokens {
-            if lower[i..].starts_with(tok) {
-                out.push_str(&f());
-                i += tok.len();
-                continue 'outer;
-            }
-        }
-        let c = fmt[i..].chars().next().unwrap_or(' ');
-        out.push(c);
-        i += c.len_utf8();
-    }
-    out
 }
 
 fn dec_operand(v: &Value) -> Option<i128> {

@@ -46,6 +46,7 @@ mod schemaless;
 mod state;
 mod stmt;
 mod time;
+mod timefmt;
 mod topic;
 mod users;
 mod vgroup;

@@ -146,6 +146,9 @@ impl<'a, 'r> Binder<'a, 'r> {
                 vchar("", 4094)
             }
             ToTimestamp => {
+                for f in &fields[..2] {
+                    bargs.push(BExpr::Lit(Value::Bool(f.ty == DataType::NChar)));
+                }
                 Field::fixed("", DataType::Timestamp)
             }
             Weekday | DayOfWeek | Week | WeekOfYear => {

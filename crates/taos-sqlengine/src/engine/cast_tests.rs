@@ -151,3 +151,12 @@ fn geometry_casts_keep_the_text_bytes() {
     );
     assert_eq!(answer("select cast(cast(1 as decimal(3,0)) as geometry(20))"), "error 10242");
 }
+
+#[test]
+fn a_column_beside_aggregates_needs_one_selector_alone() {
+    // checked on 3.3.7.5: max carries s along; with sum or count beside it there is no row
+    assert_eq!(answer("select max(i), s from t"), "300|'123'");
+    assert_eq!(answer("select max(i), s, count(*) from t"), "error 9740");
+    assert_eq!(answer("select last(i), s, sum(i) from t"), "error 9740");
+    assert_eq!(answer("select sum(length(s)), max(i), length(s) + 1 from t"), "error 9740");
+}

@@ -667,6 +667,8 @@ pub(super) fn aggregate(
     // Columns outside aggregates must be group keys, constant per group (tags/tbname when
     // partitioned by tbname), or ride along with exactly one selector.
     let selectors = b.aggs.iter().filter(|a| a.kind.is_selector()).count();
+    // any other aggregate (sum, count, …) beside the selector leaves no row to carry columns from
+    let other_aggs = b.aggs.iter().any(|a| !a.kind.is_selector());
     let by_tbname = key_cols.iter().any(|&c| rel.fields[c].is_tbname);
     for (col, name) in &b.bare {
         let f = &rel.fields[*col];
@@ -680,19 +682,17 @@ pub(super) fn aggregate(
                 format!("Invalid usage of expr: {}", name),
             ));
         }
-        // one selector carries other columns along, with or without GROUP BY
-        if selectors == 1 {
+        // one selector alone carries other columns along, with or without GROUP BY
+        if selectors == 1 && !other_aggs {
             continue;
         }
         if !sel.group_by.is_empty() {
             return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
         }
-        if selectors != 1 {
-            return Err(err(
-                ecode::NOT_SINGLE_GROUP,
-                "Not a single-group group function",
-            ));
-        }
+        return Err(err(
+            ecode::NOT_SINGLE_GROUP,
+            "Not a single-group group function",
+        ));
     }
     // a window query must compute something per window
     if win.is_some() && !outs[..visible].iter().any(|c| c.expr.contains_agg()) {

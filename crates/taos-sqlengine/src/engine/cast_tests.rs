@@ -1,5 +1,6 @@
 //! CAST as TDengine 3.3.7.5 converts (its `castFunction`: the C library's string readers and
-//! x86-64's conversions), on constants and on a table of every source type.
+//! x86-64's conversions), on constants and on a table of every source type; and the scalar
+//! rules next to it: unary minus on constants, degrees/radians/rand, columns beside aggregates.
 
 use crate::engine::{Engine, EngineConfig};
 use crate::session::SessionCtx;
@@ -159,4 +160,26 @@ fn a_column_beside_aggregates_needs_one_selector_alone() {
     assert_eq!(answer("select max(i), s, count(*) from t"), "error 9740");
     assert_eq!(answer("select last(i), s, sum(i) from t"), "error 9740");
     assert_eq!(answer("select sum(length(s)), max(i), length(s) + 1 from t"), "error 9740");
+}
+
+#[test]
+fn minus_rewrites_the_text_of_string_and_bool_constants() {
+    // checked on 3.3.7.5: the constant keeps its length (cut, or padded with a zero byte)
+    assert_eq!(
+        answer("select -'x', -'12abc', -'-5', -(-'5'), -true, -(-true), -'abc' = '-ab'"),
+        "'-'|'-12ab'|'5\u{0}'|'5'|false|true|true"
+    );
+    assert_eq!(answer("select -s from t"), "error 512");
+    assert_eq!(answer("select -b from t order by ts"), "-1; -0; NULL");
+    assert_eq!(answer("select -'5' * 2"), "error 9728");
+}
+
+#[test]
+fn degrees_radians_and_rand() {
+    assert_eq!(answer("select degrees(1), radians(180), degrees(null)"), "57.29577951308232|3.141592653589793|NULL");
+    assert_eq!(answer("select degrees(true)"), "error 10242");
+    assert_eq!(answer("select radians('x')"), "error 10242");
+    // glibc's generator, seeded once per call and query (checked on 3.3.7.5)
+    assert_eq!(answer("select rand(1), rand(1), rand(null)"), "0.8401877171547095|0.8401877171547095|0.39438292681909304");
+    assert_eq!(answer("select rand(1.5)"), "error 10242");
 }

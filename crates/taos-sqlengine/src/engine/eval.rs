@@ -187,6 +187,10 @@ pub enum Scalar {
     DayOfWeek,
     Week,
     WeekOfYear,
+    Degrees,
+    Radians,
+    /// `rand([seed])`.
+    Rand,
     /// `to_json(text)`: the text read as a JSON tag is (NULL when it is none).
     ToJsonTag,
     TimeDiff,
@@ -279,6 +283,9 @@ pub struct EvalEnv<'e> {
     /// The first error an evaluation met (a value that fails at run time, like a DECIMAL
     /// overflow): the query answers it instead of its rows.
     pub fault: std::cell::RefCell<Option<crate::types::TdError>>,
+    /// The `rand` calls (by instance) whose constant seed was applied: TDengine seeds each once
+    /// per query, then draws on.
+    pub rand_seeded: std::cell::RefCell<Vec<i64>>,
 }
 
 impl EvalEnv<'_> {
@@ -889,6 +896,29 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             _ => Value::Null,
         },
         Pi => Value::Double(std::f64::consts::PI),
+        // as TDengine computes them: x * (1/π) * 180 and x / 180 * π
+        Degrees => num(0).map_or(Value::Null, |x| Value::Double(x * std::f64::consts::FRAC_1_PI * 180.0)),
+        Radians => num(0).map_or(Value::Null, |x| Value::Double(x / 180.0 * std::f64::consts::PI)),
+        Rand => {
+            // the binder appends the call's instance number when its seed is a constant
+            let instance = match a.get(1) {
+                Some(Value::Int(i)) => Some(*i),
+                _ => None,
+            };
+            let done = instance.is_some_and(|i| env.rand_seeded.borrow().contains(&i));
+            let seed = match a.first() {
+                Some(Value::Int(i)) => Some(*i as i32 as u32),
+                Some(Value::UInt(u)) => Some(*u as i32 as u32),
+                _ => None,
+            };
+            if let (false, Some(seed)) = (done, seed) {
+                super::crand::seed(seed);
+                if let Some(i) = instance {
+                    env.rand_seeded.borrow_mut().push(i);
+                }
+            }
+            Value::Double(super::crand::next_unit())
+        }
         Asin | Acos | Atan => {
             let Some(x) = num(0) else { return Value::Null };
             let r = match f {

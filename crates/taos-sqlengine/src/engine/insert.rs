@@ -269,6 +269,7 @@ fn rows_from_result(
         server_version: "",
         now: super::time::now(precision),
         fault: Default::default(),
+        rand_seeded: Default::default(),
     };
     let ncols = columns.len() - 1;
     let mut out = Vec::with_capacity(rs.num_rows());

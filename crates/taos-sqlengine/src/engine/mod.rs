@@ -31,6 +31,7 @@
 mod backend;
 mod cast;
 mod catalog;
+mod crand;
 mod column;
 mod convert;
 mod ddl;

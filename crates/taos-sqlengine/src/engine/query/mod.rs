@@ -45,6 +45,7 @@ pub(crate) fn eval_env<'e>(
         server_version: &engine.config().server_version,
         now: crate::engine::time::now(precision),
         fault: Default::default(),
+        rand_seeded: Default::default(),
     }
 }
 

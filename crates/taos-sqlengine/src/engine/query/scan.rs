@@ -126,6 +126,7 @@ impl BlockSource for ScanPlan {
             server_version: &e.server_version,
             now: e.now,
             fault: Default::default(),
+            rand_seeded: Default::default(),
         };
         let mut rows = 0;
         while rows < max_rows && self.left > 0 && self.seg < self.tables.len() {

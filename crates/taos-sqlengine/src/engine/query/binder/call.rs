@@ -71,7 +71,16 @@ impl<'a, 'r> Binder<'a, 'r> {
             Truncate | ModFn => {
                 Field::fixed("", DataType::Double)
             }
-            Pi => {
+            Pi | Degrees | Radians => {
+                Field::fixed("", DataType::Double)
+            }
+            Rand => {
+                // a constant seed is applied once per query: the call gets an instance number
+                if args.first().is_some_and(|a| literal_i64(a).is_some()) {
+                    static INSTANCES: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+                    let n = INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    bargs.push(BExpr::Lit(Value::Int(n)));
+                }
                 Field::fixed("", DataType::Double)
             }
             Replace => {

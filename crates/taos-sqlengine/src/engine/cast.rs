@@ -325,3 +325,44 @@ pub(crate) fn fraction_digits(p: Precision) -> usize {
         Precision::Nanosecond => 9,
     }
 }
+
+/// The type two operands of different types are converted to before they are compared or
+/// combined (TDengine's `vectorGetConvertType` over the types it has in common with this
+/// engine); `None` where TDengine has no conversion.
+pub(crate) fn convert_type(a: DataType, b: DataType) -> Option<DataType> {
+    use DataType::*;
+    if a == b {
+        return Some(a);
+    }
+    // the table's rows in TDengine's type-id order: the lower id picks the row
+    let (lo, hi) = if a.id() < b.id() { (a, b) } else { (b, a) };
+    let ints = |t: DataType| matches!(t, TinyInt | SmallInt | Int | BigInt);
+    let uints = |t: DataType| matches!(t, UTinyInt | USmallInt | UInt | UBigInt);
+    Some(match (lo, hi) {
+        (Bool, t) if ints(t) || uints(t) || matches!(t, Float | Double | Timestamp) => t,
+        (Bool, VarChar | NChar) => BigInt,
+        (l, h) if ints(l) && ints(h) => h,
+        (l, Float | Double) if ints(l) => hi,
+        (l, VarChar | NChar) if ints(l) => BigInt,
+        (l, Timestamp) if ints(l) => Timestamp,
+        // a signed and an unsigned integer: the signed type wide enough, DOUBLE for 64 bits
+        (l, h) if ints(l) && uints(h) => match (l, h) {
+            (_, UBigInt) => Double,
+            (BigInt, _) => BigInt,
+            (TinyInt | SmallInt, UTinyInt) => SmallInt,
+            (TinyInt | SmallInt, USmallInt) | (Int, UTinyInt | USmallInt) => Int,
+            _ => BigInt,
+        },
+        (Float, Double) => Double,
+        (Float, _) => Float,
+        (Double, _) => Double,
+        (VarChar, Timestamp) => Timestamp,
+        (VarChar, NChar) => VarChar,
+        (VarChar | NChar, t) if uints(t) => Double,
+        (Timestamp, NChar) => Timestamp,
+        (Timestamp, t) if uints(t) && t != UBigInt => Timestamp,
+        (Timestamp, UBigInt) => Double,
+        (l, h) if uints(l) && uints(h) => h,
+        _ => return None,
+    })
+}

@@ -989,23 +989,19 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             None => Value::Null,
         },
         Greatest | Least => {
+            // arguments already converted to the result type; any NULL makes NULL; the best
+            // so far gives way to an argument it does not beat (ties: the later one)
             if a.iter().any(|v| v.is_null()) {
                 return Value::Null;
             }
-            let mut best = a[0].clone();
-            for v in &a[1..] {
-                let o = compare(v, &best);
-                if (f == Greatest && o == Some(Ordering::Greater))
-                    || (f == Least && o == Some(Ordering::Less))
-                {
-                    best = v.clone();
+            let beats = if f == Greatest { Ordering::Greater } else { Ordering::Less };
+            let mut best = 0;
+            for j in 1..a.len() {
+                if compare(&a[best], &a[j]) != Some(beats) {
+                    best = j;
                 }
             }
-            match best {
-                Value::Int(i) => Value::Int(i),
-                Value::UInt(u) => Value::Int(u as i64),
-                other => other,
-            }
+            a.get(best).cloned().unwrap_or(Value::Null)
         }
         Md5 => match txt(0) {
             Some(s) => {

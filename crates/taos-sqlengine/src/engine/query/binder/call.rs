@@ -7,7 +7,7 @@ use crate::engine::query::signature::{self, bytes_of, len_of};
 use crate::sql::ast::*;
 use crate::types::{code, DataType, Field, TdError, Value};
 
-use super::{is_numeric, vchar, Binder};
+use super::{vchar, Binder};
 
 impl<'a, 'r> Binder<'a, 'r> {
     pub(crate) fn bind_func(
@@ -112,31 +112,23 @@ impl<'a, 'r> Binder<'a, 'r> {
             Ascii => Field::fixed("", DataType::UTinyInt),
             CharFn => vchar("", 4 * args.len() as u32),
             Greatest | Least => {
-                let ty = if fields.iter().all(|x| {
-                    matches!(
-                        x.ty,
-                        DataType::TinyInt
-                            | DataType::SmallInt
-                            | DataType::Int
-                            | DataType::BigInt
-                            | DataType::UTinyInt
-                            | DataType::USmallInt
-                            | DataType::UInt
-                    )
-                }) {
-                    DataType::BigInt
-                } else if fields.iter().all(|x| is_numeric(x.ty)) {
-                    DataType::Double
-                } else {
-                    return Err(unsupported(name));
-                };
-                if ty == DataType::Double {
-                    bargs = bargs
-                        .into_iter()
-                        .map(|b| BExpr::Cast(Box::new(b), Field::fixed("", DataType::Double)))
-                        .collect();
+                // a bare NULL makes the result NULL, typed VARCHAR(0)
+                if args.iter().any(|a| matches!(a, Expr::Null)) {
+                    return Ok((BExpr::Lit(Value::Null), Field::new("", DataType::VarChar, 0)));
                 }
-                Field::fixed("", ty)
+                let out = greatest_type(name, &fields)?;
+                let bargs = bargs
+                    .into_iter()
+                    .zip(&fields)
+                    .map(|(b, f)| {
+                        if f.ty == out.ty {
+                            b
+                        } else {
+                            BExpr::Cast(Box::new(b), out.clone())
+                        }
+                    })
+                    .collect();
+                return Ok((BExpr::Func(f, bargs), out));
             }
             Md5 => vchar("", 32),
             Crc32 | Crc32NChar => {
@@ -302,6 +294,53 @@ impl<'a, 'r> Binder<'a, 'r> {
         Ok((BExpr::Func(f, bargs), out))
     }
 
+}
+
+/// The result type of `greatest`/`least` as TDengine's translation folds it over the
+/// arguments: numbers, BOOL and TIMESTAMP by the conversion table, strings by the widest, and
+/// strings with integers as strings at least 25 bytes long (`compareAsStrInGreatest`, on by
+/// default). Mixing strings with floating, BOOL or TIMESTAMP values is refused (9728).
+fn greatest_type(name: &str, fields: &[Field]) -> Result<Field, TdError> {
+    use crate::engine::cast::convert_type;
+    let is_str = |t: DataType| matches!(t, DataType::VarChar | DataType::NChar);
+    let strings: Vec<&Field> = fields.iter().filter(|f| is_str(f.ty)).collect();
+    if strings.is_empty() {
+        let mut ty = fields[0].ty;
+        for f in &fields[1..] {
+            ty = convert_type(ty, f.ty).ok_or_else(|| unsupported(name))?;
+        }
+        if ty.is_var() || ty.is_decimal() {
+            return Err(unsupported(name));
+        }
+        return Ok(Field::fixed("", ty));
+    }
+    let numbers_ok = fields.iter().all(|f| {
+        is_str(f.ty)
+            || matches!(
+                f.ty,
+                DataType::TinyInt
+                    | DataType::SmallInt
+                    | DataType::Int
+                    | DataType::BigInt
+                    | DataType::UTinyInt
+                    | DataType::USmallInt
+                    | DataType::UInt
+                    | DataType::UBigInt
+            )
+    });
+    if !numbers_ok {
+        return Err(unsupported(&format!("{} of strings with non-integer values", name)));
+    }
+    let ty = if strings.iter().any(|f| f.ty == DataType::VarChar) {
+        DataType::VarChar
+    } else {
+        DataType::NChar
+    };
+    let mut bytes = strings.iter().map(|f| bytes_of(f)).max().unwrap_or(0);
+    if strings.len() < fields.len() {
+        bytes = bytes.max(25);
+    }
+    Ok(Field::new("", ty, len_of(ty, bytes)))
 }
 
 /// Whether 3.3.7.5's time functions read a first argument of this type: strings, BIGINT and

@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 
 use crate::sql::ast::BinOp;
-use crate::types::{Field, Precision, Value};
+use crate::types::{DataType, Field, Precision, Value};
 
 use super::catalog::TableData;
 use super::column::Column;
@@ -500,6 +500,8 @@ impl BExpr {
             BExpr::Unscale(e, _)
             | BExpr::NegDecimal(e)
             | BExpr::JsonGet(e, _)
+            | BExpr::JsonKey(e, _)
+            | BExpr::JsonRawCast(e, _, _)
             | BExpr::ToJson(e)
             | BExpr::DecText(e, _)
             | BExpr::ToDecimal(e, _, _)
@@ -518,6 +520,7 @@ impl BExpr {
             | BExpr::Bits(_, a, b)
             | BExpr::TsArith(_, a, b)
             | BExpr::Cmp(_, a, b)
+            | BExpr::JsonCmp(_, a, b)
             | BExpr::And(a, b)
             | BExpr::Or(a, b) => {
                 a.visit(f);
@@ -549,41 +552,9 @@ impl BExpr {
     }
 
     pub fn contains_agg(&self) -> bool {
-        match self {
-            BExpr::Agg(_) => true,
-            BExpr::Col(_) | BExpr::Lit(_) | BExpr::WStart | BExpr::WEnd | BExpr::WDuration => false,
-            BExpr::Unscale(e, _)
-            | BExpr::NegDecimal(e)
-            | BExpr::JsonGet(e, _)
-            | BExpr::JsonKey(e, _)
-            | BExpr::JsonRawCast(e, _, _)
-            | BExpr::ToJson(e)
-            | BExpr::DecText(e, _)
-            | BExpr::ToDecimal(e, _, _)
-            | BExpr::TsAddMonths(e, _) => e.contains_agg(),
-            BExpr::DecArith(_, a, b, _) => a.0.contains_agg() || b.0.contains_agg(),
-            BExpr::Neg(e)
-            | BExpr::Not(e)
-            | BExpr::IsNull(e, _)
-            | BExpr::Like(e, _, _)
-            | BExpr::Regex(e, _, _)
-            | BExpr::Cast(e, _) => e.contains_agg(),
-            BExpr::Arith(_, a, b)
-            | BExpr::Bits(_, a, b)
-            | BExpr::TsArith(_, a, b)
-            | BExpr::Cmp(_, a, b)
-            | BExpr::JsonCmp(_, a, b)
-            | BExpr::And(a, b)
-            | BExpr::Or(a, b) => a.contains_agg() || b.contains_agg(),
-            BExpr::In(e, l, _) => e.contains_agg() || l.iter().any(|x| x.contains_agg()),
-            BExpr::Between(a, b, c, _) => a.contains_agg() || b.contains_agg() || c.contains_agg(),
-            BExpr::Func(_, args) => args.iter().any(|x| x.contains_agg()),
-            BExpr::Case(o, w, e) => {
-                o.as_ref().is_some_and(|x| x.contains_agg())
-                    || w.iter().any(|(a, b)| a.contains_agg() || b.contains_agg())
-                    || e.as_ref().is_some_and(|x| x.contains_agg())
-            }
-        }
+        let mut found = false;
+        self.visit(&mut |e| found |= matches!(e, BExpr::Agg(_)));
+        found
     }
 
     /// Evaluates at a row (`row`, if any) inside a group (`g`, if any).

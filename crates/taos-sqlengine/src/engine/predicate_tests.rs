@@ -20,6 +20,14 @@ fn the_select_list_takes_and_or_not_of_predicates() {
     assert_eq!(rows(&s, "select v from t where not (v = 2) order by ts").num_rows(), 1);
     // AND/OR join predicates, not values
     assert_eq!(code(&s, "select b, b and true from t"), (9728, "syntax error near \"and true from t\"".into()));
+    // a parenthesized predicate is not an operand
+    let near = |rest: &str| (9728, format!("syntax error near \"{}\"", rest));
+    assert_eq!(code(&s, "select (1 = 1) = (2 = 2)"), near("= (2 = 2)"));
+    assert_eq!(code(&s, "select (1 = 1) + 1"), near("+ 1"));
+    assert_eq!(code(&s, "select 1 + (1 = 1)"), near("= 1)"));
+    assert_eq!(code(&s, "select (1 = 1) is null"), near("is null"));
+    assert_eq!(code(&s, "select (1 = 1) in (true)"), near("in (true)"));
+    assert_eq!(rows(&s, "select v from t where (v = 1 or v = 2) and (b = true)").num_rows(), 1);
 }
 
 #[test]

@@ -83,6 +83,21 @@ impl<'a> Parser<'a> {
             let pred = self.predicate_rest(operand, true)?;
             return Ok(Expr::Not(Box::new(pred)));
         }
+        if self.peek().kind == Tk::LParen {
+            // `(a = 1)`, `(a = 1 or b = 2)`: a parenthesized predicate is a boolean primary, never
+            // an operand (`(1 = 1) = (2 = 2)`, `(1 = 1) + 1` are syntax errors at the operator)
+            let save = self.pos;
+            self.bump();
+            if let Ok(e) = self.expr() {
+                if self.eat(Tk::RParen) && is_predicate(&e) {
+                    if self.is_operator_next() {
+                        return Err(self.err_here());
+                    }
+                    return Ok(e);
+                }
+            }
+            self.pos = save;
+        }
         if self.peek().kind == Tk::LParen && self.paren_is_boolean() {
             // `(a or b) and c`
             self.bump();
@@ -92,6 +107,17 @@ impl<'a> Parser<'a> {
         }
         let operand = self.additive()?;
         self.predicate_rest(operand, false)
+    }
+
+    /// Whether an operator that takes an expression operand is at the cursor.
+    fn is_operator_next(&self) -> bool {
+        use Tk::*;
+        matches!(
+            self.peek().kind,
+            Eq | Ne | Lt | Le | Gt | Ge | Plus | Minus | Star | Slash | Percent | BitAnd | BitOr | Arrow
+        ) || ["is", "in", "not", "between", "like", "match", "nmatch", "regexp", "contains"]
+            .iter()
+            .any(|k| self.is_kw(k))
     }
 
     /// Whether a comparison operator is at the cursor.
@@ -342,8 +368,10 @@ impl<'a> Parser<'a> {
                 Ok(Expr::Param(self.params - 1))
             }
             Tk::LParen => {
+                // an operand's parentheses hold an expression, not a predicate (`1 + (1 = 1)` is
+                // a syntax error at `=`)
                 self.bump();
-                let e = self.expr()?;
+                let e = self.additive()?;
                 self.expect(Tk::RParen)?;
                 Ok(e)
             }

@@ -45,6 +45,7 @@ pub mod ecode {
     pub const WINDOW_PSEUDO_COLUMN: u16 = 9816;
     pub const INVALID_INTERP_CLAUSE: u16 = 9821;
     pub const NO_VALID_FUNC_IN_WIN: u16 = 9822;
+    pub const ONLY_SUPPORT_SINGLE_TABLE: u16 = 9823;
     pub const INVALID_EXPR_USAGE: u16 = 9831;
     pub const INVALID_WJOIN_HAVING_EXPR: u16 = 9842;
     pub const VALID_PRIM_TS_REQUIRED: u16 = 9844;

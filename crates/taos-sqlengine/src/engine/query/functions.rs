@@ -40,6 +40,8 @@ pub(crate) const AGGREGATES: &[&str] = &[
     "apercentile",
     "irate",
     "leastsquares",
+    "twa",
+    "var_pop",
 ];
 
 /// Functions TDengine has that this engine does not implement (→ 9728, not 884).
@@ -193,7 +195,7 @@ pub(crate) fn scalar_of(name: &str) -> Option<Scalar> {
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum AggKind {
     CountStar,
     Count,
@@ -211,6 +213,12 @@ pub(crate) enum AggKind {
     Spread,
     Stddev,
     Percentile(f64),
+    /// percentile with several points: `[p1, p2, …]` as text.
+    Percentiles(Vec<f64>),
+    /// Population variance.
+    VarPop,
+    /// Time-weighted average (trapezoids between the non-NULL points).
+    Twa,
     Elapsed(i64),
     Mode,
     Hll,
@@ -227,7 +235,7 @@ pub(crate) struct AggSpec {
 }
 
 impl AggKind {
-    pub(crate) fn is_selector(self) -> bool {
+    pub(crate) fn is_selector(&self) -> bool {
         matches!(
             self,
             AggKind::Min

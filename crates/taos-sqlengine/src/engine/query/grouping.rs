@@ -15,6 +15,7 @@ use crate::types::{DataType, Field, Precision, TdError, Value};
 use super::binder::{is_numeric, Binder, OutCol};
 use super::functions::{AggKind, AggSpec};
 use super::rows::{key_part, KeyPart};
+use super::rows_fns::{group_rows, RowsSpec};
 
 /// The window clause, bound.
 pub(super) enum WinKind {
@@ -786,6 +787,18 @@ pub(super) fn aggregate(
                     );
                     continue;
                 }
+                // a time-weighted average follows one time line (tables merged into one group
+                // must not share an instant)
+                if b.aggs.iter().any(|a| a.kind == AggKind::Twa) {
+                    let mut ts: Vec<i64> = g.iter().map(|&r| rel.ts(r)).collect();
+                    ts.sort_unstable();
+                    if ts.windows(2).any(|w| w[0] == w[1]) {
+                        return Err(err(
+                            ecode::DUP_TIMESTAMP,
+                            "Duplicate timestamps not allowed in function",
+                        ));
+                    }
+                }
                 out.push(group_row(b, rel, env, g, outs, selector_idx, None));
             }
             Some(kind) => {
@@ -1063,17 +1076,15 @@ pub(super) fn interp_rows(
     Ok(out)
 }
 
-/// top/bottom/diff/csum per group (partition): each picked row with the function's value.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn multi_rows(
+/// The several-rows functions (diff, csum, top, …) per group (partition): one output row per
+/// answer row, its other columns read from the input row the answer came from.
+pub(super) fn several_rows(
     rel: &Relation,
     env: &EvalEnv,
     rows: &[RowRef],
     outs: &[OutCol],
     key_exprs: &[BExpr],
-    fname: &str,
-    arg: &BExpr,
-    k: i64,
+    specs: &[RowsSpec],
 ) -> Result<Vec<Vec<Value>>, TdError> {
     let mut groups: Vec<Vec<RowRef>> = Vec::new();
     let mut index: HashMap<Vec<KeyPart>, usize> = HashMap::new();
@@ -1091,83 +1102,7 @@ pub(super) fn multi_rows(
     let mut out = Vec::new();
     for mut g in groups {
         g.sort_by_key(|&r| rel.ts(r));
-        // diff and csum follow one time line: two rows at one instant (tables merged into
-        // one group) are refused
-        if matches!(fname, "diff" | "csum") && g.windows(2).any(|w| rel.ts(w[0]) == rel.ts(w[1])) {
-            return Err(err(
-                ecode::DUP_TIMESTAMP,
-                "Duplicate timestamps not allowed in function",
-            ));
-        }
-        let vals: Vec<Value> = g
-            .iter()
-            .map(|&r| arg.eval(rel, Some(r), None, env))
-            .collect();
-        let mut picked: Vec<(RowRef, Value)> = Vec::new();
-        match fname {
-            "top" | "bottom" => {
-                let mut idx: Vec<usize> = (0..g.len()).filter(|&i| !vals[i].is_null()).collect();
-                idx.sort_by(|&a, &b| {
-                    let o = sort_cmp(&vals[a], &vals[b]);
-                    if fname == "top" {
-                        o.reverse()
-                    } else {
-                        o
-                    }
-                });
-                idx.truncate(k as usize);
-                idx.sort();
-                picked = idx.into_iter().map(|i| (g[i], vals[i].clone())).collect();
-            }
-            "diff" => {
-                let mut prev: Option<f64> = None;
-                let float = vals
-                    .iter()
-                    .any(|v| matches!(v, Value::Float(_) | Value::Double(_)));
-                for (i, v) in vals.iter().enumerate() {
-                    match (to_f64(v), prev) {
-                        (None, Some(_)) => picked.push((g[i], Value::Null)),
-                        (None, None) => {}
-                        (Some(x), None) => prev = Some(x),
-                        (Some(x), Some(p)) => {
-                            picked.push((
-                                g[i],
-                                if float {
-                                    Value::Double(x - p)
-                                } else {
-                                    Value::Int((x - p) as i64)
-                                },
-                            ));
-                            prev = Some(x);
-                        }
-                    }
-                }
-            }
-            _ => {
-                // csum: running sum over non-NULL values
-                let mut si: i128 = 0;
-                let mut sf: f64 = 0.0;
-                for (i, v) in vals.iter().enumerate() {
-                    match v {
-                        Value::Null => {}
-                        Value::Float(_) | Value::Double(_) => {
-                            sf += to_f64(v).unwrap_or(0.0);
-                            picked.push((g[i], Value::Double(sf)));
-                        }
-                        Value::UInt(u) => {
-                            si += *u as i128;
-                            picked.push((g[i], Value::UInt(si as u64)));
-                        }
-                        other => {
-                            si += to_f64(other).unwrap_or(0.0) as i128;
-                            picked.push((g[i], Value::Int(si as i64)));
-                        }
-                    }
-                }
-            }
-        }
-        for (r, v) in picked {
-            let aggs = [v];
+        for (r, aggs) in group_rows(rel, env, &g, specs)? {
             let gc = GroupCtx {
                 aggs: &aggs,
                 window: None,
@@ -1233,7 +1168,7 @@ pub(super) fn compute_agg(
         Some(c) => rel.value(c, r),
         None => arg(r),
     };
-    match a.kind {
+    match a.kind.clone() {
         AggKind::CountStar => (Value::Int(rows.len() as i64), None),
         AggKind::BlobEmpty => (Value::Bytes(Vec::new()), None),
         AggKind::Count => {
@@ -1399,11 +1334,52 @@ pub(super) fn compute_agg(
                 return (Value::Null, None);
             }
             vals.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
-            let pos = p / 100.0 * (vals.len() - 1) as f64;
-            let lo = pos.floor() as usize;
-            let hi = pos.ceil() as usize;
-            let v = vals[lo] + (vals[hi] - vals[lo]) * (pos - lo as f64);
-            (Value::Double(v), None)
+            (Value::Double(interpolated_percentile(&vals, p)), None)
+        }
+        AggKind::Percentiles(points) => {
+            let mut vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if vals.is_empty() {
+                return (Value::Null, None);
+            }
+            vals.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
+            let parts: Vec<String> = points
+                .iter()
+                .map(|p| format!("{:.6}", interpolated_percentile(&vals, *p)))
+                .collect();
+            (Value::Str(format!("[{}]", parts.join(", "))), None)
+        }
+        AggKind::VarPop => {
+            // as TDengine computes it: mean of squares minus square of the mean
+            let vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
+            if vals.is_empty() {
+                return (Value::Null, None);
+            }
+            let n = vals.len() as f64;
+            let mean = vals.iter().sum::<f64>() / n;
+            let squares = vals.iter().map(|x| x * x).sum::<f64>();
+            (Value::Double((squares / n - mean * mean).abs()), None)
+        }
+        AggKind::Twa => {
+            let mut pts: Vec<(i64, f64)> = rows
+                .iter()
+                .filter_map(|&r| to_f64(&val(r)).map(|v| (rel.ts(r), v)))
+                .collect();
+            pts.sort_by_key(|p| p.0);
+            match pts.len() {
+                0 => (Value::Null, None),
+                1 => (Value::Double(pts[0].1), None),
+                _ => {
+                    let area: f64 = pts
+                        .windows(2)
+                        .map(|w| (w[0].1 + w[1].1) / 2.0 * (w[1].0 - w[0].0) as f64)
+                        .sum();
+                    let span = (pts[pts.len() - 1].0 - pts[0].0) as f64;
+                    if span == 0.0 {
+                        return (Value::Double(pts[0].1), None);
+                    }
+                    (Value::Double(area / span), None)
+                }
+            }
         }
         AggKind::APercentile(p) => {
             let mut vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
@@ -1494,4 +1470,12 @@ pub(super) fn compute_agg(
             (Value::Int(set.len() as i64), None)
         }
     }
+}
+
+/// The `p`-th percentile of sorted values, interpolated between the two nearest ranks.
+fn interpolated_percentile(sorted: &[f64], p: f64) -> f64 {
+    let pos = p / 100.0 * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }

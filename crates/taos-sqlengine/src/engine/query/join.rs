@@ -206,6 +206,8 @@ pub(crate) fn materialize(
         interp: false,
         group_keys: vec![],
         query_range: (None, None),
+        rows_mode: false,
+        rows_fns: vec![],
     };
 
     let on_conjuncts: Vec<&Expr> = j.on.as_ref().map(Expr::conjuncts).unwrap_or_default();

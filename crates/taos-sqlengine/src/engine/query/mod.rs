@@ -8,12 +8,15 @@ mod grouping;
 mod join;
 mod relation;
 mod rows;
+mod rows_fns;
 mod scan;
 mod select;
 mod signature;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod rows_tests;
 
 pub(crate) use functions::has_agg_call;
 

@@ -12,8 +12,9 @@ use crate::types::{code, DataType, Field, ResultSet, TdError, Value};
 
 use super::binder::{is_numeric, Binder, OutCol};
 use super::functions::{has_agg_call, AggKind, AggSpec};
+use super::rows_fns::{check_mixing, has_rows_call, RowsFn, RowsSpec};
 use super::grouping::{
-    aggregate, interp_rows, multi_rows, where_time_bounds, window_kind, WinKind,
+    aggregate, interp_rows, several_rows, where_time_bounds, window_kind, WinKind,
 };
 use super::join::{self, Joined};
 use super::relation::build_relation;
@@ -90,6 +91,18 @@ pub(crate) fn exec_select_or_scan(
             return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
         }
     }
+    check_mixing(sel, order_by)?;
+    if !sel.partition_by.is_empty()
+        && sel.items.iter().any(|i| {
+            i.expr
+                .any(&|x| matches!(x, Expr::Func { name, .. } if name == "percentile"))
+        })
+    {
+        return Err(err(
+            ecode::NOT_ALLOWED_FUNC,
+            "percentile function is not supported in partition query",
+        ));
+    }
     // Materialise joins, subqueries and information_schema tables first.
     let mut joined: Option<Joined> = None;
     let owned: Option<ResultSet> = match &sel.from {
@@ -120,18 +133,11 @@ pub(crate) fn exec_select_or_scan(
     }
     let env = eval_env(engine, ctx, rel.precision);
 
-    // top/bottom/diff/csum: one output row per picked input row
-    let multi = sel.items.iter().find_map(|i| match &i.expr {
-        Expr::Func { name, args, .. }
-            if matches!(name.as_str(), "top" | "bottom" | "diff" | "csum") =>
-        {
-            Some((name.clone(), args.clone()))
-        }
-        _ => None,
-    });
+    // several-rows functions (diff, csum, top, …): one output row per answer row
+    let rows_query = sel.items.iter().any(|i| has_rows_call(&i.expr));
     let interp_mode = matches!(sel.window, Some(Window::Interp { .. }));
     let mut interp_args: Vec<(BExpr, Field)> = Vec::new();
-    let agg_mode = multi.is_none()
+    let agg_mode = !rows_query
         && !interp_mode
         && (sel.window.is_some()
             || !sel.group_by.is_empty()
@@ -139,7 +145,6 @@ pub(crate) fn exec_select_or_scan(
             || sel.having.as_ref().is_some_and(has_agg_call)
             // `order by max(v)` makes the query an aggregation too
             || order_by.iter().any(|o| has_agg_call(&o.expr)));
-    let mut multi_spec: Option<(String, BExpr, i64)> = None;
     let interp = matches!(sel.window, Some(Window::Interp { .. }));
     let mut b = Binder {
         engine,
@@ -153,6 +158,8 @@ pub(crate) fn exec_select_or_scan(
         interp,
         group_keys: vec![],
         query_range: (None, None),
+        rows_mode: false,
+        rows_fns: vec![],
     };
 
     b.query_range = where_time_bounds(sel.where_.as_ref(), &b, &rel);
@@ -162,7 +169,7 @@ pub(crate) fn exec_select_or_scan(
         && owned.is_none()
         && joined.is_none()
         && !agg_mode
-        && multi.is_none()
+        && !rows_query
         && !interp_mode
         && sel.window.is_none()
         && sel.group_by.is_empty()
@@ -280,74 +287,6 @@ pub(crate) fn exec_select_or_scan(
                     field: f,
                 });
             }
-            Expr::Func { name, args, .. } if multi.as_ref().is_some_and(|m| m.0 == *name) => {
-                if multi_spec.is_some() {
-                    return Err(unsupported(&item.text));
-                }
-                if matches!(&sel.from, Some(FromItem::Subquery { query, .. }) if query.selects.len() > 1)
-                {
-                    // a UNION has no single time line
-                    return Err(err(
-                        ecode::NOT_ALLOWED_FUNC,
-                        format!("{} function requires valid time series input", name),
-                    ));
-                }
-                if rel.ts_col.is_none() {
-                    // diff/csum/top/bottom run in timestamp order
-                    return Err(err(
-                        ecode::VALID_PRIM_TS_REQUIRED,
-                        "Valid primary timestamp required",
-                    ));
-                }
-                let bad_count = || {
-                    err(
-                        ecode::FUNC_PARAM_COUNT,
-                        format!("Invalid number of parameters : {}", name),
-                    )
-                };
-                let want = if matches!(name.as_str(), "top" | "bottom") {
-                    2
-                } else {
-                    1
-                };
-                if args.len() != want {
-                    return Err(bad_count());
-                }
-                let (arg, af) = b.bind(&args[0], true)?;
-                if !is_numeric(af.ty) || af.ty == DataType::Bool || af.ty.is_decimal() {
-                    return Err(err(
-                        ecode::FUNC_PARAM_TYPE,
-                        format!("Invalid parameter data type : {}", name),
-                    ));
-                }
-                let k = match args.get(1) {
-                    Some(Expr::Int(k)) if (1..=100).contains(k) => *k as i64,
-                    Some(_) => {
-                        return Err(err(
-                            ecode::FUNC_PARAM_RANGE,
-                            format!("Invalid parameter range : {}", name),
-                        ))
-                    }
-                    None => 0,
-                };
-                let unsigned = matches!(
-                    af.ty,
-                    DataType::UTinyInt | DataType::USmallInt | DataType::UInt | DataType::UBigInt
-                );
-                let float = matches!(af.ty, DataType::Float | DataType::Double);
-                let mut field = match name.as_str() {
-                    "top" | "bottom" => af.clone(),
-                    _ if float => Field::fixed("", DataType::Double),
-                    "csum" if unsigned => Field::fixed("", DataType::UBigInt),
-                    _ => Field::fixed("", DataType::BigInt),
-                };
-                field.name = out_name(item);
-                multi_spec = Some((name.clone(), arg, k));
-                outs.push(OutCol {
-                    expr: BExpr::Agg(0),
-                    field,
-                });
-            }
             Expr::Func { name, args, .. }
                 if agg_mode
                     && matches!(name.as_str(), "first" | "last" | "last_row")
@@ -393,7 +332,10 @@ pub(crate) fn exec_select_or_scan(
                 }
             }
             _ => {
-                let (mut e, mut f) = b.bind(&item.expr, false)?;
+                b.rows_mode = rows_query;
+                let bound = b.bind(&item.expr, false);
+                b.rows_mode = false;
+                let (mut e, mut f) = bound?;
                 f.name = out_name(item);
                 if matches!(e, BExpr::JsonGet(..)) {
                     e = BExpr::ToJson(Box::new(e));
@@ -403,6 +345,10 @@ pub(crate) fn exec_select_or_scan(
         }
     }
     let visible = outs.len();
+    let rows_specs = std::mem::take(&mut b.rows_fns);
+    if rows_query {
+        check_rows_query(sel, &rel, &rows_specs)?;
+    }
     let sel_fields: Vec<Field> = outs.iter().map(|c| c.field.clone()).collect();
 
     // Group keys (bound as row-level expressions)
@@ -607,8 +553,8 @@ pub(crate) fn exec_select_or_scan(
                 every.as_ref(),
                 fill.as_ref(),
             )?
-        } else if let Some((fname, arg, k)) = &multi_spec {
-            multi_rows(&rel, &env, &rows, &outs, &key_exprs, fname, arg, *k)?
+        } else if rows_query {
+            several_rows(&rel, &env, &rows, &outs, &key_exprs, &rows_specs)?
         } else if !agg_mode {
             let mut v = Vec::with_capacity(rows.len());
             for &r in &rows {
@@ -873,4 +819,51 @@ fn json_order_column(outs: &mut Vec<OutCol>, idx: usize) -> Result<usize, TdErro
         .ok_or_else(|| err(ecode::JSON_NOT_SUPPORT, "Json not support in this place"))?;
     outs.push(OutCol { expr: key, field: Field::new("", DataType::VarChar, 64) });
     Ok(outs.len() - 1)
+}
+
+/// What a query with several-rows functions needs beyond their mixing rules: a time line (a
+/// primary timestamp; a UNION has none), no window for the multi-rows aggregates (not
+/// implemented here), and beside `histogram` no column that is not a group key (9740).
+fn check_rows_query(sel: &Select, rel: &Relation, specs: &[RowsSpec]) -> Result<(), TdError> {
+    let timeline = specs
+        .iter()
+        .find(|s| s.func.timeline() || matches!(s.func, RowsFn::Top(_) | RowsFn::Bottom(_)));
+    if let Some(t) = timeline {
+        if let Some(FromItem::Subquery { query, .. }) = &sel.from {
+            if query.selects.len() > 1 {
+                return Err(err(
+                    ecode::NOT_ALLOWED_FUNC,
+                    format!("{} function requires valid time series input", t.func.name()),
+                ));
+            }
+        }
+        if rel.ts_col.is_none() {
+            return Err(err(
+                ecode::VALID_PRIM_TS_REQUIRED,
+                "Valid primary timestamp required",
+            ));
+        }
+    }
+    if sel.window.is_some() {
+        return Err(unsupported("top/bottom/sample/histogram in a window query"));
+    }
+    if specs.iter().any(|s| matches!(s.func, RowsFn::Histogram(..))) {
+        let keys: Vec<&Expr> = sel.group_by.iter().chain(sel.partition_by.iter()).collect();
+        for item in &sel.items {
+            if has_rows_call(&item.expr) {
+                continue;
+            }
+            let mut bare = matches!(item.expr, Expr::Star { .. });
+            item.expr.walk(&mut |x| {
+                if let Expr::Column { name, .. } = x {
+                    let is_key = keys.iter().any(|k| matches!(k, Expr::Column { name: kn, .. } if kn == name));
+                    bare |= !is_key;
+                }
+            });
+            if bare {
+                return Err(err(ecode::NOT_SINGLE_GROUP, "Not a single-group group function"));
+            }
+        }
+    }
+    Ok(())
 }

@@ -224,7 +224,7 @@ pub(crate) fn check(
 }
 
 /// A time-unit parameter is a duration of one unit no finer than the database precision.
-fn check_time_unit(name: &str, a: &Expr, precision: Precision) -> Result<(), TdError> {
+pub(crate) fn check_time_unit(name: &str, a: &Expr, precision: Precision) -> Result<(), TdError> {
     let Expr::Duration { value, unit } = a else {
         return Err(err(ecode::TIME_UNIT_INVALID, format!("Invalid timzone format : {}", name)));
     };

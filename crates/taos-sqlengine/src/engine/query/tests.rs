@@ -6,7 +6,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::session::SessionCtx;
 use crate::types::{Outcome, ResultSet, Value};
 
-fn setup(stmts: &[&str]) -> Engine {
+pub(super) fn setup(stmts: &[&str]) -> Engine {
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
     let mut ctx = SessionCtx { db: None, ..Default::default() };
     e.execute(&mut ctx, "create database q")
@@ -67,7 +67,7 @@ fn cell(v: &Value) -> String {
     }
 }
 
-fn check(e: &Engine, cases: &[(&str, &str)]) {
+pub(super) fn check(e: &Engine, cases: &[(&str, &str)]) {
     let mut wrong = Vec::new();
     for (sql, want) in cases {
         let got = answer(e, sql);

@@ -53,7 +53,8 @@ impl<'a, 'r> Binder<'a, 'r> {
             ));
         }
         let max_args = match name {
-            "percentile" | "elapsed" => 2,
+            "percentile" => 11,
+            "elapsed" => 2,
             "apercentile" | "leastsquares" => 3,
             _ => 1,
         };
@@ -67,6 +68,12 @@ impl<'a, 'r> Binder<'a, 'r> {
         }
         if matches!(args[0], Expr::Star { .. }) {
             return Err(unsupported(&format!("{}(*)", name)));
+        }
+        if name == "percentile" && self.rel.is_super {
+            return Err(err(
+                ecode::ONLY_SUPPORT_SINGLE_TABLE,
+                "percentile is only supported in single table query",
+            ));
         }
         let (b, f) = self.bind(&args[0], true)?;
         let (kind, out) = match name {
@@ -133,6 +140,43 @@ impl<'a, 'r> Binder<'a, 'r> {
                 (AggKind::Stddev, Field::fixed("", DataType::Double))
             }
             "hyperloglog" => (AggKind::Hll, Field::fixed("", DataType::BigInt)),
+            "percentile" if args.len() > 2 => {
+                if !is_numeric(f.ty) || f.ty.is_decimal() {
+                    return Err(bad_type());
+                }
+                let mut points = Vec::with_capacity(args.len() - 1);
+                for a in &args[1..] {
+                    let p = match a {
+                        Expr::Int(i) => *i as f64,
+                        Expr::Float(x) => *x,
+                        _ => return Err(bad_type()),
+                    };
+                    if !(0.0..=100.0).contains(&p) {
+                        return Err(err(
+                            ecode::FUNC_PARAM_RANGE,
+                            format!("Invalid parameter range : {}", name),
+                        ));
+                    }
+                    points.push(p);
+                }
+                (AggKind::Percentiles(points), vchar("", 3198))
+            }
+            "var_pop" => {
+                if !is_numeric(f.ty) || f.ty == DataType::Bool {
+                    return Err(bad_type());
+                }
+                (AggKind::VarPop, Field::fixed("", DataType::Double))
+            }
+            "twa" => {
+                if !is_numeric(f.ty) || f.ty == DataType::Bool {
+                    return Err(bad_type());
+                }
+                if self.has_window {
+                    // TDengine interpolates at the window bounds; not reproduced here
+                    return Err(unsupported("twa in a window query"));
+                }
+                (AggKind::Twa, Field::fixed("", DataType::Double))
+            }
             "percentile" | "apercentile" => {
                 if !is_numeric(f.ty) {
                     return Err(bad_type());

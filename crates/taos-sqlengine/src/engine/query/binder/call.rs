@@ -3,6 +3,7 @@
 use crate::engine::errors::{ecode, err, unsupported};
 use crate::engine::eval::{BExpr, Scalar};
 use crate::engine::query::functions::{scalar_of, AGGREGATES, KNOWN_UNSUPPORTED};
+use crate::engine::query::rows_fns;
 use crate::engine::query::signature::{self, bytes_of, len_of};
 use crate::sql::ast::*;
 use crate::types::{code, DataType, Field, TdError, Value};
@@ -16,6 +17,12 @@ impl<'a, 'r> Binder<'a, 'r> {
         args: &[Expr],
         in_agg: bool,
     ) -> Result<(BExpr, Field), TdError> {
+        if rows_fns::is_rows_fn(name) {
+            if !self.rows_mode || in_agg {
+                return Err(err(ecode::NOT_ALLOWED_FUNC, rows_fns::NOT_ALLOWED_MSG));
+            }
+            return self.bind_rows_fn(name, args);
+        }
         if AGGREGATES.contains(&name) {
             if !self.agg_mode || in_agg {
                 return Err(unsupported(name));

@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod call;
+mod rows;
 
 use crate::engine::errors::{ecode, err, invalid_column, unsupported};
 use crate::engine::eval::{BExpr, Relation};
@@ -15,6 +16,7 @@ use crate::sql::ast::*;
 use crate::types::{code, DataType, Field, Precision, TdError, Value};
 
 use super::functions::AggSpec;
+use super::rows_fns::RowsSpec;
 
 pub(crate) fn vchar(name: &str, len: u32) -> Field {
     Field::new(name, DataType::VarChar, len)
@@ -69,6 +71,10 @@ pub(crate) struct Binder<'a, 'r> {
     pub(crate) group_keys: Vec<Expr>,
     /// `[start, end)` of the primary timestamp in WHERE, for `_qstart`, `_qend`, `_qduration`.
     pub(crate) query_range: (Option<i64>, Option<i64>),
+    /// Binding the select list of a query with several-rows functions (`diff`, `top`, …):
+    /// each call becomes `BExpr::Agg(i)` of [`Self::rows_fns`]; elsewhere they are 9807.
+    pub(crate) rows_mode: bool,
+    pub(crate) rows_fns: Vec<RowsSpec>,
 }
 
 /// One output column: its expression and result field.

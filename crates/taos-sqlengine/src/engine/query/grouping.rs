@@ -15,6 +15,7 @@ use crate::types::{DataType, Field, Precision, TdError, Value};
 use super::binder::{is_numeric, Binder, OutCol};
 use super::functions::{AggKind, AggSpec};
 use super::rows::{key_part, KeyPart};
+use super::mode::mode_pick;
 use super::rows_fns::{group_rows, RowsSpec};
 
 /// The window clause, bound.
@@ -1442,21 +1443,9 @@ pub(super) fn compute_agg(
             }
         }
         AggKind::Mode => {
-            let mut counts: HashMap<KeyPart, (usize, Value, RowRef)> = HashMap::new();
-            let mut best: Option<(usize, Value, RowRef)> = None;
-            for &r in rows {
-                let v = val(r);
-                if v.is_null() {
-                    continue;
-                }
-                let e = counts.entry(key_part(&v)).or_insert((0, v, r));
-                e.0 += 1;
-                if best.as_ref().is_none_or(|b| e.0 >= b.0) {
-                    best = Some(e.clone());
-                }
-            }
-            match best {
-                Some((_, v, r)) => (v, Some(r)),
+            let vals: Vec<Value> = rows.iter().map(|&r| val(r)).collect();
+            match mode_pick(&vals, a.arg_ty) {
+                Some((i, last)) => (vals[i].clone(), Some(rows[last])),
                 None => (Value::Null, None),
             }
         }

@@ -7,6 +7,7 @@ mod functions;
 mod grouping;
 mod join;
 mod relation;
+mod mode;
 mod rows;
 mod rows_fns;
 mod scan;

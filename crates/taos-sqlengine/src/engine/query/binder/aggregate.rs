@@ -75,6 +75,21 @@ impl<'a, 'r> Binder<'a, 'r> {
                 "percentile is only supported in single table query",
             ));
         }
+        // a percentile's point: a number literal in [0, 100]
+        let point = |a: &Expr| -> Result<f64, TdError> {
+            let p = match a {
+                Expr::Int(i) => *i as f64,
+                Expr::Float(x) => *x,
+                _ => return Err(bad_type()),
+            };
+            if !(0.0..=100.0).contains(&p) {
+                return Err(err(
+                    ecode::FUNC_PARAM_RANGE,
+                    format!("Invalid parameter range : {}", name),
+                ));
+            }
+            Ok(p)
+        };
         let (b, f) = self.bind(&args[0], true)?;
         let (kind, out) = match name {
             "sum" => {
@@ -144,21 +159,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 if !is_numeric(f.ty) || f.ty.is_decimal() {
                     return Err(bad_type());
                 }
-                let mut points = Vec::with_capacity(args.len() - 1);
-                for a in &args[1..] {
-                    let p = match a {
-                        Expr::Int(i) => *i as f64,
-                        Expr::Float(x) => *x,
-                        _ => return Err(bad_type()),
-                    };
-                    if !(0.0..=100.0).contains(&p) {
-                        return Err(err(
-                            ecode::FUNC_PARAM_RANGE,
-                            format!("Invalid parameter range : {}", name),
-                        ));
-                    }
-                    points.push(p);
-                }
+                let points = args[1..].iter().map(point).collect::<Result<Vec<f64>, _>>()?;
                 (AggKind::Percentiles(points), vchar("", 3198))
             }
             "var_pop" => {
@@ -181,17 +182,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 if !is_numeric(f.ty) {
                     return Err(bad_type());
                 }
-                let p = match &args[1] {
-                    Expr::Int(i) => *i as f64,
-                    Expr::Float(x) => *x,
-                    _ => return Err(bad_type()),
-                };
-                if !(0.0..=100.0).contains(&p) {
-                    return Err(err(
-                        ecode::FUNC_PARAM_RANGE,
-                        format!("Invalid parameter range : {}", name),
-                    ));
-                }
+                let p = point(&args[1])?;
                 let kind = if name == "percentile" {
                     AggKind::Percentile(p)
                 } else {

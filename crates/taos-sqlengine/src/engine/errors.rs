@@ -46,6 +46,8 @@ pub mod ecode {
     pub const INVALID_INTERP_CLAUSE: u16 = 9821;
     pub const NO_VALID_FUNC_IN_WIN: u16 = 9822;
     pub const ONLY_SUPPORT_SINGLE_TABLE: u16 = 9823;
+    pub const AGG_FUNC_NESTING: u16 = 9767;
+    pub const INVALID_COLS_SELECTFUNC: u16 = 9866;
     pub const INVALID_EXPR_USAGE: u16 = 9831;
     pub const INVALID_WJOIN_HAVING_EXPR: u16 = 9842;
     pub const VALID_PRIM_TS_REQUIRED: u16 = 9844;

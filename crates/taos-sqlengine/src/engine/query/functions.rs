@@ -108,7 +108,6 @@ pub(crate) const KNOWN_UNSUPPORTED: &[&str] = &[
     "block_dist",
     "tbuid",
     "contains",
-    "cols",
     "fill_forward",
     "ceiling",
     "_isfilled",
@@ -219,6 +218,9 @@ pub(crate) enum AggKind {
     VarPop,
     /// Time-weighted average (trapezoids between the non-NULL points).
     Twa,
+    /// `cols(selector, c)`: column `c` (the spec's argument) of the row aggregate `n` (a
+    /// selector bound before it) picked.
+    Cols(usize),
     Elapsed(i64),
     Mode,
     Hll,

@@ -1086,6 +1086,7 @@ pub(super) fn several_rows(
     outs: &[OutCol],
     key_exprs: &[BExpr],
     specs: &[RowsSpec],
+    win: Option<&WinKind>,
 ) -> Result<Vec<Vec<Value>>, TdError> {
     let mut groups: Vec<Vec<RowRef>> = Vec::new();
     let mut index: HashMap<Vec<KeyPart>, usize> = HashMap::new();
@@ -1103,16 +1104,30 @@ pub(super) fn several_rows(
     let mut out = Vec::new();
     for mut g in groups {
         g.sort_by_key(|&r| rel.ts(r));
-        for (r, aggs) in group_rows(rel, env, &g, specs)? {
-            let gc = GroupCtx {
-                aggs: &aggs,
-                window: None,
-            };
-            out.push(
-                outs.iter()
-                    .map(|c| c.expr.eval(rel, Some(r), Some(&gc), env))
-                    .collect(),
-            );
+        // the whole group, or each of its windows (the multi-rows aggregates only)
+        let parts: Vec<(std::ops::Range<usize>, Option<(i64, i64, i64)>)> = match win {
+            None => vec![(0..g.len(), None)],
+            Some(kind) => {
+                let ts: Vec<i64> = g.iter().map(|&r| rel.ts(r)).collect();
+                compute_windows(kind, rel, env, &g, &ts)
+                    .into_iter()
+                    .filter(|w| !w.rows.is_empty())
+                    .map(|w| (w.rows, Some((w.start, w.end, w.duration))))
+                    .collect()
+            }
+        };
+        for (range, window) in parts {
+            for (r, aggs) in group_rows(rel, env, &g[range], specs)? {
+                let gc = GroupCtx {
+                    aggs: &aggs,
+                    window,
+                };
+                out.push(
+                    outs.iter()
+                        .map(|c| c.expr.eval(rel, Some(r), Some(&gc), env))
+                        .collect(),
+                );
+            }
         }
     }
     Ok(out)
@@ -1128,9 +1143,18 @@ pub(super) fn group_row(
     window: Option<(i64, i64, i64)>,
 ) -> Vec<Value> {
     let mut aggs = Vec::with_capacity(b.aggs.len());
+    let mut picked: Vec<Option<RowRef>> = Vec::with_capacity(b.aggs.len());
     let mut rep = rows.first().copied();
     for (i, a) in b.aggs.iter().enumerate() {
-        let (v, row) = compute_agg(a, rel, env, rows);
+        let (v, row) = match a.kind {
+            // the selector's row (no row: NULL)
+            AggKind::Cols(s) => match (picked.get(s).copied().flatten(), &a.arg) {
+                (Some(r), Some(e)) => (e.eval(rel, Some(r), None, env), None),
+                _ => (Value::Null, None),
+            },
+            _ => compute_agg(a, rel, env, rows),
+        };
+        picked.push(row);
         if Some(i) == selector_idx {
             if let Some(r) = row {
                 rep = Some(r);
@@ -1171,6 +1195,8 @@ pub(super) fn compute_agg(
     };
     match a.kind.clone() {
         AggKind::CountStar => (Value::Int(rows.len() as i64), None),
+        // computed by `group_row` from its selector's row
+        AggKind::Cols(_) => (Value::Null, None),
         AggKind::BlobEmpty => (Value::Bytes(Vec::new()), None),
         AggKind::Count => {
             let n = match col {

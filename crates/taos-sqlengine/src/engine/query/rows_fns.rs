@@ -100,6 +100,16 @@ pub(crate) fn check_mixing(sel: &Select, order_by: &[OrderItem]) -> Result<(), T
     }
     for (name, args) in &calls {
         let agg = is_agg(name);
+        if agg
+            && args.iter().any(|a| {
+                a.any(&|x| matches!(x, Expr::Func { name, .. } if is_agg(name) || is_rows_fn(name)))
+            })
+        {
+            return Err(err(
+                ecode::AGG_FUNC_NESTING,
+                "Aggregate functions do not support nesting",
+            ));
+        }
         let indef = indefinite_rows(name, args);
         let multi = is_multi_rows(name);
         if agg && (has_indef || has_multi) {
@@ -382,6 +392,10 @@ impl RowsFn {
                 idx.truncate(*k);
                 idx.sort();
                 out = idx.into_iter().map(|i| (g[i], vals[i].clone())).collect();
+                if out.is_empty() && !g.is_empty() {
+                    // rows, all NULL: one NULL answer
+                    out.push((g[0], Value::Null));
+                }
             }
             RowsFn::Sample(k) => {
                 // k of the non-NULL rows at random (reservoir sampling), in timestamp order
@@ -404,6 +418,9 @@ impl RowsFn {
                 }
                 picked.sort();
                 out = picked.into_iter().map(|i| (g[i], vals[i].clone())).collect();
+                if out.is_empty() && !g.is_empty() {
+                    out.push((g[0], Value::Null));
+                }
             }
             RowsFn::Histogram(bins, normalized) => {
                 let mut counts = vec![0i64; bins.len()];

@@ -178,3 +178,53 @@ fn several_rows_functions_mix_only_as_tdengine_allows() {
         ("select ts, top(v, 2), s from t order by ts", "00:00:05|5|b; 00:00:07|5|a"),
     ]);
 }
+
+#[test]
+fn multi_rows_aggregates_answer_per_window_and_per_group() {
+    check(&data(), &[
+        ("select _wstart, top(v, 2) from t interval(4s) order by 1, 2",
+         "00:00:00|1; 00:00:00|3; 00:00:04|5; 00:00:04|5"),
+        ("select _wstart, bottom(v, 1), ts from t interval(3s)", "00:00:00|1|00:00:00; 00:00:03|2|00:00:04; 00:00:06|5|00:00:07"),
+        ("select _wstart, histogram(v, 'user_input', '[1,3,5]', 0) from t interval(4s) order by 1, 2",
+         r#"00:00:00|{"lower_bin":1, "upper_bin":3, "count":1}; 00:00:00|{"lower_bin":3, "upper_bin":5, "count":0}; 00:00:04|{"lower_bin":1, "upper_bin":3, "count":1}; 00:00:04|{"lower_bin":3, "upper_bin":5, "count":2}"#),
+        // a group whose values are all NULL answers one NULL row
+        ("select b, top(v, 2) from t group by b order by b", "NULL|NULL; false|3; false|5; true|2; true|5"),
+        ("select top(v, 1) from e", ""),
+    ]);
+}
+
+#[test]
+fn rowts_is_the_rows_timestamp() {
+    check(&data(), &[
+        ("select diff(v), _rowts from t order by ts", "2|00:00:01; NULL|00:00:02; -1|00:00:04; 3|00:00:05; 0|00:00:07"),
+        ("select top(v, 2), _rowts from t", "5|00:00:05; 5|00:00:07"),
+        ("select max(v), _rowts from t", "5|00:00:05"),
+        ("select count(*), _rowts from t", "error 9740"),
+    ]);
+}
+
+#[test]
+fn nesting_aggregates_is_9767() {
+    check(&data(), &[
+        ("select max(diff(v)) from t", "error 9767"),
+        ("select max(min(v)) from t", "error 9767"),
+        ("select cols(last(v), count(*)) from t", "error 9767"),
+    ]);
+}
+
+#[test]
+fn cols_reads_the_row_a_selector_picked() {
+    check(&data(), &[
+        ("select cols(last(v), ts) from t", "00:00:07"),
+        ("select cols(first(v), ts), cols(last(v), ts) from t", "00:00:00|00:00:07"),
+        ("select cols(max(v), ts), max(v) from t", "00:00:05|5"),
+        ("select cols(last_row(v), ts, v) from t", "00:00:07|5"),
+        ("select b, cols(last(v), ts) from t group by b order by b", "NULL|NULL; false|00:00:07; true|00:00:05"),
+        ("select _wstart, cols(max(v), ts) from t interval(4s)", "00:00:00|00:00:01; 00:00:04|00:00:05"),
+        ("select cols(mode(s), ts) from t", "00:00:07"),
+        ("select cols(max(d), d) from t where ts < 0", ""),
+        ("select cols(count(v), ts) from t", "error 9866"),
+        ("select cols(top(v, 2), ts) from t", "error 9866"),
+        ("select cols(v, ts) from t", "error 9728"),
+    ]);
+}

@@ -287,6 +287,9 @@ pub(crate) fn exec_select_or_scan(
                     field: f,
                 });
             }
+            Expr::Func { name, args, .. } if agg_mode && name == "cols" => {
+                bind_cols(&mut b, &rel, item, args, &mut outs)?;
+            }
             Expr::Func { name, args, .. }
                 if agg_mode
                     && matches!(name.as_str(), "first" | "last" | "last_row")
@@ -432,7 +435,7 @@ pub(crate) fn exec_select_or_scan(
         sort_keys.push((idx, o.desc, o.nulls_first.unwrap_or(!o.desc)));
     }
 
-    let win = if agg_mode {
+    let win = if agg_mode || rows_query {
         window_kind(sel, &mut b, &rel)?
     } else {
         None
@@ -554,7 +557,7 @@ pub(crate) fn exec_select_or_scan(
                 fill.as_ref(),
             )?
         } else if rows_query {
-            several_rows(&rel, &env, &rows, &outs, &key_exprs, &rows_specs)?
+            several_rows(&rel, &env, &rows, &outs, &key_exprs, &rows_specs, win.as_ref())?
         } else if !agg_mode {
             let mut v = Vec::with_capacity(rows.len());
             for &r in &rows {
@@ -822,8 +825,8 @@ fn json_order_column(outs: &mut Vec<OutCol>, idx: usize) -> Result<usize, TdErro
 }
 
 /// What a query with several-rows functions needs beyond their mixing rules: a time line (a
-/// primary timestamp; a UNION has none), no window for the multi-rows aggregates (not
-/// implemented here), and beside `histogram` no column that is not a group key (9740).
+/// primary timestamp; a UNION has none), no FILL for the multi-rows aggregates in a window
+/// (not implemented here), and beside `histogram` no column that is not a group key (9740).
 fn check_rows_query(sel: &Select, rel: &Relation, specs: &[RowsSpec]) -> Result<(), TdError> {
     let timeline = specs
         .iter()
@@ -844,8 +847,10 @@ fn check_rows_query(sel: &Select, rel: &Relation, specs: &[RowsSpec]) -> Result<
             ));
         }
     }
-    if sel.window.is_some() {
-        return Err(unsupported("top/bottom/sample/histogram in a window query"));
+    if let Some(Window::Interval { fill: Some(f), .. }) = &sel.window {
+        if *f != Fill::None {
+            return Err(unsupported("FILL with top/bottom/sample/histogram"));
+        }
     }
     if specs.iter().any(|s| matches!(s.func, RowsFn::Histogram(..))) {
         let keys: Vec<&Expr> = sel.group_by.iter().chain(sel.partition_by.iter()).collect();
@@ -856,7 +861,12 @@ fn check_rows_query(sel: &Select, rel: &Relation, specs: &[RowsSpec]) -> Result<
             let mut bare = matches!(item.expr, Expr::Star { .. });
             item.expr.walk(&mut |x| {
                 if let Expr::Column { name, .. } = x {
-                    let is_key = keys.iter().any(|k| matches!(k, Expr::Column { name: kn, .. } if kn == name));
+                    let pseudo = matches!(
+                        name.to_ascii_lowercase().as_str(),
+                        "_wstart" | "_wend" | "_wduration" | "_qstart" | "_qend" | "_qduration"
+                    );
+                    let is_key = pseudo
+                        || keys.iter().any(|k| matches!(k, Expr::Column { name: kn, .. } if kn == name));
                     bare |= !is_key;
                 }
             });
@@ -864,6 +874,60 @@ fn check_rows_query(sel: &Select, rel: &Relation, specs: &[RowsSpec]) -> Result<
                 return Err(err(ecode::NOT_SINGLE_GROUP, "Not a single-group group function"));
             }
         }
+    }
+    Ok(())
+}
+
+/// `cols(selector(x), c1, c2, …)`: columns of the row a single-row selector picked, one output
+/// column each (named as the column, or the item's alias when it has one column).
+fn bind_cols(
+    b: &mut Binder,
+    rel: &Relation,
+    item: &SelectItem,
+    args: &[Expr],
+    outs: &mut Vec<OutCol>,
+) -> Result<(), TdError> {
+    if args.len() < 2 {
+        return Err(err(code::PAR_SYNTAX_ERROR, format!("syntax error near \"{}\"", item.text)));
+    }
+    let single_row_selector = matches!(&args[0], Expr::Func { name, .. }
+        if matches!(name.as_str(), "first" | "last" | "last_row" | "min" | "max" | "mode"));
+    if !single_row_selector {
+        return Err(err(
+            ecode::INVALID_COLS_SELECTFUNC,
+            "cols function's first param must be a select function that output a single row",
+        ));
+    }
+    let (sel_expr, _) = b.bind(&args[0], false)?;
+    let BExpr::Agg(selector) = sel_expr else {
+        return Err(unsupported(&item.text));
+    };
+    for a in &args[1..] {
+        if has_agg_call(a) {
+            return Err(err(
+                ecode::AGG_FUNC_NESTING,
+                "Aggregate functions do not support nesting",
+            ));
+        }
+        let Expr::Column { table, name } = a else {
+            // the output column's name is the expression as written, which is not kept
+            return Err(unsupported("cols() of an expression"));
+        };
+        let c = b.find_column(table.as_deref(), name)?;
+        let mut field = rel.fields[c].field.clone();
+        field.name = match &item.alias {
+            Some(alias) if args.len() == 2 => alias.clone(),
+            _ => name.clone(),
+        };
+        b.aggs.push(AggSpec {
+            kind: AggKind::Cols(selector),
+            arg: Some(BExpr::Col(c)),
+            arg_ty: field.ty,
+        });
+        outs.push(OutCol {
+            expr: BExpr::Agg(b.aggs.len() - 1),
+            field,
+        });
     }
     Ok(())
 }

@@ -23,6 +23,17 @@ impl<'a, 'r> Binder<'a, 'r> {
             }
             return self.bind_rows_fn(name, args);
         }
+        if name == "cols" {
+            // bound as a select item of an aggregation; anywhere else TDengine's grammar
+            // refuses it (its first argument must be a function call)
+            if matches!(args.first(), Some(Expr::Func { .. })) && args.len() > 1 {
+                return Err(err(
+                    ecode::INVALID_COLS_SELECTFUNC,
+                    "cols function's first param must be a select function that output a single row",
+                ));
+            }
+            return Err(unsupported(&format!("{}()", name)));
+        }
         if AGGREGATES.contains(&name) {
             if !self.agg_mode || in_agg {
                 return Err(unsupported(name));

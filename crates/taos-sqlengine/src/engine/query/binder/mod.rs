@@ -263,6 +263,16 @@ impl<'a, 'r> Binder<'a, 'r> {
         Ok(match e {
             Expr::Column { table, name } => {
                 let lname = name.to_ascii_lowercase();
+                if table.is_none() && lname == "_rowts" {
+                    // the row's primary timestamp, wherever `ts` itself may stand
+                    if let Some(c) = self.rel.ts_col {
+                        let ts = Expr::Column {
+                            table: None,
+                            name: self.rel.fields[c].field.name.clone(),
+                        };
+                        return self.bind(&ts, in_agg);
+                    }
+                }
                 if table.is_none() && lname == "_irowts" && self.interp {
                     return Ok((BExpr::WStart, Field::fixed("_irowts", DataType::Timestamp)));
                 }

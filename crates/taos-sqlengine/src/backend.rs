@@ -1,11 +1,10 @@
 //! What the protocol side needs from a SQL engine. The real [`Engine`](crate::Engine) implements
 //! it; tests and benches can plug in a small fake (e.g. one that serves a prepared result set).
 
-use std::collections::HashMap;
 
 use crate::session::{ConnectionInfo, SessionCtx};
 use crate::statement::{BoundTable, PreparedStmt};
-use crate::topic::{TmqConsumer, TopicBatch, TopicLogMessage};
+use crate::topic::{TmqConsumer, TopicLogMessage};
 use crate::types::{code, Answer, Outcome, TdError, Value};
 
 pub trait SqlBackend: Send + Sync + 'static {
@@ -90,20 +89,19 @@ pub trait SqlBackend: Send + Sync + 'static {
         None
     }
 
-    /// Whether a topic was created `WITH META` (its messages come from the database's log,
-    /// [`SqlBackend::topic_log`]; its offsets are log versions).
+    /// Whether a topic was created `WITH META` (its messages carry metadata changes too).
     fn topic_with_meta(&self, _topic: &str) -> bool {
         false
     }
 
-    /// TMQ, topics `WITH META`: the next message from version `from` of vgroup `vgroup`'s log
-    /// on (see `Engine::topic_log`).
+    /// TMQ: a topic's next message from version `from` of vgroup `vgroup`'s log on (see
+    /// `Engine::topic_log`).
     fn topic_log(&self, _topic: &str, _vgroup: i32, _from: i64, _batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
         Err(TdError::new(code::MND_TOPIC_NOT_EXIST, "Topic not exist"))
     }
 
-    /// TMQ, topics `WITH META`: the first version vgroup `vgroup`'s log still keeps and the
-    /// version it gives its next entry (`None`: no topic, or no such vgroup).
+    /// TMQ: the first version vgroup `vgroup`'s log still keeps for a topic and the version it
+    /// gives its next entry (`None`: no topic, or no such vgroup).
     fn topic_log_range(&self, _topic: &str, _vgroup: i32) -> Option<(i64, i64)> {
         None
     }
@@ -134,16 +132,4 @@ pub trait SqlBackend: Send + Sync + 'static {
     /// TMQ: consumer `id` unsubscribed, or (`closed`) its socket closed: then TDengine rebalances
     /// its topics for a moment, and `drop topic` answers 1007 meanwhile.
     fn tmq_unsubscribed(&self, _id: u64, _closed: bool) {}
-
-    /// TMQ: rows of `topic` in vgroup `vgroup` after the per-table timestamps in `after` (see
-    /// `Engine::topic_rows`).
-    fn topic_rows(
-        &self,
-        _topic: &str,
-        _vgroup: i32,
-        _after: &HashMap<String, i64>,
-        _max_rows: usize,
-    ) -> Result<Vec<TopicBatch>, TdError> {
-        Err(TdError::new(code::MND_TOPIC_NOT_EXIST, "Topic not exist"))
-    }
 }

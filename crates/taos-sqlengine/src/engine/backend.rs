@@ -1,11 +1,10 @@
 //! The engine as the protocol side sees it: [`SqlBackend`] over [`Engine`].
 
-use std::collections::HashMap;
 
 use crate::backend::SqlBackend;
 use crate::session::SessionCtx;
 use crate::statement::{BoundTable, PreparedStmt};
-use crate::topic::{TmqConsumer, TopicBatch, TopicLogMessage};
+use crate::topic::{TmqConsumer, TopicLogMessage};
 use crate::types::{code, Answer, Outcome, TdError, Value};
 
 use super::schemaless::SmlProtocol;
@@ -14,15 +13,6 @@ use super::state::Engine;
 impl SqlBackend for Engine {
     fn topic_created(&self, topic: &str) -> Option<i64> {
         Engine::topic(self, topic).map(|t| t.create_time_ms)
-    }
-    fn topic_rows(
-        &self,
-        topic: &str,
-        vgroup: i32,
-        after: &HashMap<String, i64>,
-        max_rows: usize,
-    ) -> Result<Vec<TopicBatch>, TdError> {
-        Engine::topic_rows(self, topic, vgroup, after, max_rows)
     }
     fn topic_with_meta(&self, topic: &str) -> bool {
         Engine::topic(self, topic).is_some_and(|t| t.with_meta)

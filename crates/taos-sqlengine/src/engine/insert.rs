@@ -66,8 +66,8 @@ impl Writes {
 
     fn apply(self, cat: &mut Catalog) -> u64 {
         let mut affected = 0;
-        // what the statement logs, per database: tables written (ts range) and children created
-        let mut logged: Vec<(String, Vec<(String, i64, i64)>, Vec<serde_json::Value>)> = Vec::new();
+        // what the statement logs, per database: tables written (timestamps) and children created
+        let mut logged: Vec<(String, Vec<(String, Vec<i64>)>, Vec<serde_json::Value>)> = Vec::new();
         for w in self.list {
             let Some(db) = cat.dbs.get_mut(&w.db) else {
                 continue;
@@ -90,9 +90,7 @@ impl Writes {
             if let Some(t) = db.tables.get_mut(&w.table) {
                 let merged = TableData::merge_pending(w.rows, t.data.composite_key);
                 affected += merged.len() as u64;
-                if let (Some(first), Some(last)) = (merged.first(), merged.last()) {
-                    logged[li].1.push((w.table.clone(), first.ts, last.ts));
-                }
+                logged[li].1.push((w.table.clone(), merged.iter().map(|r| r.ts).collect()));
                 std::sync::Arc::make_mut(&mut t.data).upsert(merged);
             }
         }
@@ -551,14 +549,14 @@ pub(super) fn insert_values(
         pending.push(row);
     }
     let mut n = 0;
-    let mut range = None;
+    let mut written = Vec::new();
     if let Some(t) = db.tables.get_mut(table) {
         let merged = TableData::merge_pending(pending, t.data.composite_key);
         n = merged.len() as u64;
-        range = merged.first().zip(merged.last()).map(|(a, b)| (table.to_string(), a.ts, b.ts));
+        written.push((table.to_string(), merged.iter().map(|r| r.ts).collect()));
         std::sync::Arc::make_mut(&mut t.data).upsert(merged);
     }
-    db.log_rows(range.into_iter().collect(), created);
+    db.log_rows(written, created);
     Ok(n)
 }
 

@@ -723,9 +723,7 @@ impl Engine {
         for (name, rows) in per_table {
             let merged = TableData::merge_pending(rows, false);
             affected += merged.len() as u64;
-            if let (Some(a), Some(b)) = (merged.first(), merged.last()) {
-                logged.push((name.clone(), a.ts, b.ts));
-            }
+            logged.push((name.clone(), merged.iter().map(|r| r.ts).collect()));
             if let Some(t) = dbm.tables.get_mut(&name) {
                 std::sync::Arc::make_mut(&mut t.data).upsert(merged);
             }

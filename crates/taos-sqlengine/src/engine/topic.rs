@@ -18,44 +18,15 @@ use super::query::{has_agg_call, run_query};
 use super::state::Engine;
 
 impl Engine {
-    /// Rows of `topic` in vgroup `vgroup` with a timestamp greater than `after[table]` (every
-    /// row of a table that has no entry), table by table, at most about `max_rows` in total.
-    pub fn topic_rows(
-        &self,
-        topic: &str,
-        vgroup: i32,
-        after: &HashMap<String, i64>,
-        max_rows: usize,
-    ) -> Result<Vec<TopicBatch>, TdError> {
-        let mut budget = max_rows.max(1);
-        self.topic_batches(topic, Some(vgroup), &mut |table, ts_data| {
-            if budget == 0 {
-                return None;
-            }
-            let pending = match after.get(table) {
-                Some(&a) => ts_data.len() - ts_data.partition_point(|&x| x <= a),
-                None => ts_data.len(),
-            };
-            if pending == 0 {
-                return None;
-            }
-            // only the next `budget` timestamps of this table
-            let start = ts_data.len() - pending;
-            let end = (start + budget).min(ts_data.len());
-            budget = budget.saturating_sub(end - start);
-            Some((start, end))
-        })
-    }
-
-    /// The topic's rows of each table it covers (in creation order; only those of `vgroup` when
-    /// given) whose timestamps `pick(table, timestamps)` selects (as an index range), run
-    /// through the topic's query.
+    /// The topic's rows of each table it covers (only those of `vgroup` when given) whose
+    /// timestamps `pick(table, timestamps)` selects, as index ranges each with a key, run through
+    /// the topic's query: one batch per range, with its key.
     fn topic_batches(
         &self,
         topic: &str,
         vgroup: Option<i32>,
-        pick: &mut dyn FnMut(&str, &[i64]) -> Option<(usize, usize)>,
-    ) -> Result<Vec<TopicBatch>, TdError> {
+        pick: &mut dyn FnMut(&str, &[i64]) -> Vec<(usize, usize, usize)>,
+    ) -> Result<Vec<(usize, TopicBatch)>, TdError> {
         let t = self
             .topic(topic)
             .ok_or_else(|| err(993, "Topic not exist"))?;
@@ -143,7 +114,7 @@ impl Engine {
             ..Default::default()
         };
         let mut out = Vec::new();
-        for (table, stable, mut sel, order_by) in plans {
+        for (table, stable, sel, order_by) in plans {
             let Some(tbl) = db.tables.get(&table) else {
                 continue;
             };
@@ -156,10 +127,12 @@ impl Engine {
                 .map(|c| c.name.clone())
                 .unwrap_or_else(|| "ts".into());
             let ts_data = &tbl.data.ts;
-            let Some((start, end)) = pick(&table, ts_data).filter(|(a, b)| a < b) else {
+            for (start, end, key) in pick(&table, ts_data) {
+            if start >= end || end > ts_data.len() {
                 continue;
-            };
+            }
             let (lo, hi) = (ts_data[start], ts_data[end - 1]);
+            let mut sel = sel.clone();
             let col = || {
                 Box::new(Expr::Column {
                     table: None,
@@ -190,32 +163,35 @@ impl Engine {
             let q = Query {
                 selects: vec![sel],
                 union_distinct: false,
-                order_by,
+                order_by: order_by.clone(),
                 slimit: None,
                 limit: None,
             };
             let rows = run_query(self, &cat, &ctx, &q)?;
-            // a batch whose rows were all filtered out still reports the progress (`last_ts`)
             let raw_columns = whole_rows.then(|| raw_columns(db, tbl));
-            out.push(TopicBatch {
+            out.push((key, TopicBatch {
                 db: t.db.clone(),
-                table,
-                stable,
+                table: table.clone(),
+                stable: stable.clone(),
                 rows,
                 last_ts: hi,
                 raw_columns,
-            });
+            }));
+            }
         }
         Ok(out)
     }
 }
 
 impl Engine {
-    /// The next message of a topic `WITH META` from version `from` of vgroup `vgroup`'s log on:
-    /// consecutive metadata changes (all of them with `batch_meta`, else one), or the rows of
-    /// consecutive statements (with the child tables they created). Rows of tables dropped since
-    /// are skipped, as TDengine does; a stable topic sees only its super table and children.
-    /// `None` when nothing is left to deliver.
+    /// The next message of a topic from version `from` of vgroup `vgroup`'s log on, as a vnode
+    /// reads its WAL: the rows of consecutive statements, one block per statement and table in
+    /// the order they were written (a row written twice is delivered twice). A topic `WITH META`
+    /// also gets consecutive metadata changes (all of them with `batch_meta`, else one) and the
+    /// child tables the statements created; other topics skip the metadata. Rows of tables
+    /// dropped since are skipped, as TDengine does; a stable topic sees only its super table and
+    /// children. `None` when nothing is left to deliver; a message without rows (the topic's
+    /// WHERE kept none) only moves the position on.
     pub fn topic_log(&self, topic: &str, vgroup: i32, from: i64, batch_meta: bool) -> Result<Option<TopicLogMessage>, TdError> {
         let t = self.topic(topic).ok_or_else(|| err(993, "Topic not exist"))?;
         let only_stable = match &t.source {
@@ -223,10 +199,12 @@ impl Engine {
             _ => None,
         };
         let concerns = |stable: Option<&str>| only_stable.as_deref().is_none_or(|s| stable == Some(s));
-        let only_meta = t.only_meta;
+        let (with_meta, only_meta) = (t.with_meta, t.only_meta);
+        let whole_rows = !matches!(t.source, TopicSource::Query(_));
         let mut metas = Vec::new();
-        // per table: timestamp range, and the fewest columns its rows were written with
-        let mut ranges: HashMap<String, (i64, i64, usize)> = HashMap::new();
+        // what the statements wrote, in log order: (table, timestamps, columns then)
+        let mut blocks: Vec<(String, Vec<i64>, usize)> = Vec::new();
+        let mut rows = 0;
         let mut created = Vec::new();
         let mut first = None;
         let mut next = from;
@@ -236,8 +214,13 @@ impl Engine {
             let Some(v) = db.wal.vgroups().index_of_id(vgroup) else { return Err(vgroup_not_owned()) };
             for e in db.wal.since(v, from) {
                 match &e.item {
+                    WalItem::Meta { .. } if !with_meta => {
+                        if blocks.is_empty() {
+                            next = e.version + 1;
+                        }
+                    }
                     WalItem::Meta { stable, json } => {
-                        if !ranges.is_empty() {
+                        if !blocks.is_empty() {
                             break;
                         }
                         next = e.version + 1;
@@ -264,7 +247,7 @@ impl Engine {
                         }
                     }
                     WalItem::Rows { tables, created: made } => {
-                        if !metas.is_empty() || ranges.len() >= MAX_LOG_TABLES {
+                        if !metas.is_empty() || blocks.len() >= MAX_LOG_TABLES || rows >= MAX_LOG_ROWS {
                             break;
                         }
                         next = e.version + 1;
@@ -277,39 +260,75 @@ impl Engine {
                         }
                         first.get_or_insert(e.version);
                         for w in live {
-                            let r = ranges.entry(w.table.clone()).or_insert((w.lo, w.hi, w.columns));
-                            *r = (r.0.min(w.lo), r.1.max(w.hi), r.2.min(w.columns));
+                            rows += w.ts.len();
+                            blocks.push((w.table.clone(), w.ts.clone(), w.columns));
                         }
-                        created.extend(made.iter().filter(|c| concerns(c["using"].as_str())).cloned());
+                        if with_meta {
+                            created.extend(made.iter().filter(|c| concerns(c["using"].as_str())).cloned());
+                        }
                     }
                 }
             }
         }
-        let Some(version) = first else { return Ok(None) };
+        let version = match first {
+            Some(v) => v,
+            None if next > from => from,
+            None => return Ok(None),
+        };
         let body = if only_meta && !created.is_empty() {
             TopicLogBody::Created(created)
         } else if !metas.is_empty() {
             TopicLogBody::Meta(metas)
         } else {
-            let batches = self.topic_batches(topic, None, &mut |table, ts| {
-                let &(lo, hi, _) = ranges.get(table)?;
-                Some((ts.partition_point(|&x| x < lo), ts.partition_point(|&x| x <= hi)))
-            })?;
-            let mut batches: Vec<TopicBatch> = batches.into_iter().filter(|b| b.rows.num_rows() > 0).collect();
-            // rows carry the columns their table had when they were written
-            for b in &mut batches {
-                if let Some(&(.., n)) = ranges.get(&b.table) {
-                    if n > 0 && n < b.rows.fields.len() {
-                        b.rows.fields.truncate(n);
-                        b.rows.columns.truncate(n);
-                        if let Some(raw) = b.raw_columns.as_mut() {
-                            raw.truncate(n);
+            // each block's rows: the runs of consecutive rows its timestamps are in the table now
+            let mut by_table: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, (table, ..)) in blocks.iter().enumerate() {
+                by_table.entry(table.as_str()).or_default().push(i);
+            }
+            let picked = self.topic_batches(topic, None, &mut |table, ts| {
+                let mut runs = Vec::new();
+                for &b in by_table.get(table).map_or(&[][..], |v| v.as_slice()) {
+                    for &x in &blocks[b].1 {
+                        let i = ts.partition_point(|&y| y < x);
+                        if ts.get(i) != Some(&x) {
+                            continue; // gone since (rewritten with the table?)
+                        }
+                        let end = i + ts[i..].partition_point(|&y| y == x);
+                        match runs.last_mut() {
+                            Some((_, e, k)) if *k == b && *e == i => *e = end,
+                            _ => runs.push((i, end, b)),
                         }
                     }
                 }
+                runs
+            })?;
+            // one batch per block, in log order
+            let mut merged: Vec<Option<TopicBatch>> = (0..blocks.len()).map(|_| None).collect();
+            for (b, batch) in picked {
+                match &mut merged[b] {
+                    Some(m) => {
+                        for (dst, src) in m.rows.columns.iter_mut().zip(batch.rows.columns) {
+                            dst.extend(src);
+                        }
+                        m.last_ts = batch.last_ts;
+                    }
+                    slot => *slot = Some(batch),
+                }
             }
-            if batches.is_empty() && created.is_empty() {
-                return Ok(None);
+            let mut batches = Vec::new();
+            for (b, batch) in merged.into_iter().enumerate() {
+                let Some(mut batch) = batch.filter(|x| x.rows.num_rows() > 0) else { continue };
+                // rows of a database or stable topic carry the columns their table had when
+                // they were written (a query topic's are its select list)
+                let n = blocks[b].2;
+                if whole_rows && n > 0 && n < batch.rows.fields.len() {
+                    batch.rows.fields.truncate(n);
+                    batch.rows.columns.truncate(n);
+                    if let Some(raw) = batch.raw_columns.as_mut() {
+                        raw.truncate(n);
+                    }
+                }
+                batches.push(batch);
             }
             let created = created.first().map(|c| super::wal::create_child_json(c, created.clone()));
             TopicLogBody::Data { batches, created }
@@ -432,8 +451,10 @@ pub(crate) fn group_assignment(cat: &Catalog, group: &str, topic: &str) -> Vec<(
     db.wal.vgroups().ids().iter().enumerate().map(|(i, &vg)| (vg, members[i % members.len()])).collect()
 }
 
-/// Tables whose rows one data message of a topic `WITH META` carries, at most.
+/// Blocks (a statement's rows of one table) one data message carries, at most.
 const MAX_LOG_TABLES: usize = 1024;
+/// Rows a data message gathers before it stops taking statements (it takes whole statements).
+const MAX_LOG_ROWS: usize = 4096;
 
 /// How long `drop topic` answers 1007 after a subscribed consumer's socket closed (TDengine
 /// rebalances its vgroups; recorded: 1–3 s, sometimes not at all).

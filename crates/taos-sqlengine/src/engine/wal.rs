@@ -78,7 +78,8 @@ impl WalItem {
         match self {
             WalItem::Meta { json, .. } => json.to_string().len(),
             WalItem::Rows { tables, created } => {
-                tables.iter().map(|t| t.table.len() + 32).sum::<usize>() + created.iter().map(|c| c.to_string().len()).sum::<usize>()
+                tables.iter().map(|t| t.table.len() + 32 + 8 * t.ts.len()).sum::<usize>()
+                    + created.iter().map(|c| c.to_string().len()).sum::<usize>()
             }
         }
     }
@@ -102,13 +103,14 @@ pub(crate) enum WalItem {
     Rows { tables: Vec<LoggedRows>, created: Vec<Json> },
 }
 
-/// Rows one statement wrote into one table.
+/// Rows one statement wrote into one table: their timestamps, not their values (a topic reads
+/// the table's values at those timestamps; a row written again later shows its later values in
+/// both messages, where TDengine's WAL has the older values in the older one).
 #[derive(Debug, Clone)]
 pub(crate) struct LoggedRows {
     pub table: String,
-    /// Smallest and largest timestamp written.
-    pub lo: i64,
-    pub hi: i64,
+    /// The timestamps written, ascending, each once (a composite key's rows share one).
+    pub ts: Vec<i64>,
     /// How many columns the table had then: a column added later is not in these rows.
     pub columns: usize,
 }
@@ -264,17 +266,21 @@ impl Database {
         self.wal.table_meta(name, stable.as_deref(), create_child_json(&item, vec![]));
     }
 
-    /// Logs the rows one statement wrote, per table (smallest and largest timestamp), and the
+    /// Logs the rows one statement wrote, per table (their timestamps, ascending), and the
     /// children it created: one entry in each vgroup it wrote to or created a table in; nothing
     /// when it wrote no row and created no table.
-    pub(crate) fn log_rows(&mut self, written: Vec<(String, i64, i64)>, created: Vec<Json>) {
+    pub(crate) fn log_rows(&mut self, written: Vec<(String, Vec<i64>)>, created: Vec<Json>) {
         let n = self.wal.logs.len();
         let mut per_vgroup: Vec<(Vec<LoggedRows>, Vec<Json>)> = (0..n).map(|_| Default::default()).collect();
-        for (table, lo, hi) in written {
+        for (table, mut ts) in written {
+            if ts.is_empty() {
+                continue;
+            }
+            ts.dedup();
             let columns = self.tables.get(&table).map_or(0, |t| self.columns_of(t).len());
             let v = self.wal.vgroups.index_of(&table);
             if let Some(slot) = per_vgroup.get_mut(v) {
-                slot.0.push(LoggedRows { table, lo, hi, columns });
+                slot.0.push(LoggedRows { table, ts, columns });
             }
         }
         for item in created {

@@ -3,12 +3,11 @@
 //! One consumer per connection. A topic has its database's vgroups (the engine puts each table
 //! in one by a hash of its name); the consumers of one group share them
 //! (`SqlBackend::tmq_assigned`: dealt in turn, taken over when a consumer leaves), and a
-//! consumer keeps a position per vgroup it is assigned. For a plain topic an offset is the
-//! number of the vgroup's rows a consumer has been handed, so `begin` is 0 and `end` the
-//! vgroup's row count; a topic `WITH META` reads the vgroup's log (`SqlBackend::topic_log`), and
-//! its offsets are log versions, as on a real vnode. Committed offsets belong to the consumer
-//! group, per vgroup, and live in [`offsets::TmqGroups`], shared by every connection of the
-//! server: a vgroup that moves to another consumer goes on from its group's committed offset
+//! consumer keeps a position per vgroup it is assigned. Every topic reads the vgroup's log
+//! (`SqlBackend::topic_log`) and its offsets are log versions, as on a real vnode: each
+//! statement's rows are delivered in the order they were written, a row written twice twice.
+//! Committed offsets belong to the consumer group, per vgroup, and live in
+//! [`offsets::TmqGroups`], shared by every connection of the server: a vgroup that moves to another consumer goes on from its group's committed offset
 //! (at-least-once, as in TDengine).
 
 pub mod offsets;
@@ -18,7 +17,7 @@ use crate::envelope::{reply_json, timing_ns, NoExtra};
 use crate::shared::Shared;
 use crate::ws::frame::{FrameReader, FrameWriter, Message, ReadError};
 use offsets::Position;
-use taos_sqlengine::types::{DataType, ResultSet, TdError, Value};
+use taos_sqlengine::types::ResultSet;
 use taos_sqlengine::{TmqConsumer, TopicBatch, TopicLogBody};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -30,8 +29,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 /// `committed` for a vgroup without a committed offset.
 const NO_COMMITTED_OFFSET: i64 = -2147467247;
-/// Rows handed out per poll, at most (about).
-const MAX_POLL_ROWS: usize = 4096;
 
 /// Consumer options TDengine knows; any other key in `config` fails the subscribe (65534).
 const KNOWN_CONFIG_KEYS: &[&str] = &[
@@ -310,15 +307,6 @@ fn rows_in(batches: &[TopicBatch]) -> i64 {
     batches.iter().map(|b| b.rows.num_rows() as i64).sum()
 }
 
-/// Timestamp of row `r` (the first timestamp column), for resuming inside a table.
-fn row_ts(rs: &ResultSet, r: usize) -> Option<i64> {
-    let c = rs.fields.iter().position(|f| f.ty == DataType::Timestamp)?;
-    match rs.columns.get(c)?.get(r)? {
-        Value::Timestamp(t) => Some(*t),
-        _ => None,
-    }
-}
-
 impl TmqSession {
     fn new(shared: Arc<Shared>) -> Self {
         let opened_ms = chrono::Utc::now().timestamp_millis();
@@ -332,68 +320,16 @@ impl TmqSession {
         }
     }
 
-    /// Every row of a topic in one vgroup from the beginning, table by table.
-    fn all_rows(&self, topic: &str, vgroup: i32) -> Result<Vec<TopicBatch>, TdError> {
-        let mut after = HashMap::new();
-        let mut all = Vec::new();
-        loop {
-            let batches = guarded(|| self.shared.backend.topic_rows(topic, vgroup, &after, MAX_POLL_ROWS))?;
-            if batches.is_empty() {
-                return Ok(all);
-            }
-            let mut progressed = false;
-            for b in batches {
-                if after.get(&b.table) != Some(&b.last_ts) {
-                    progressed = true;
-                }
-                after.insert(b.table.clone(), b.last_ts);
-                if b.rows.num_rows() > 0 {
-                    all.push(b);
-                }
-            }
-            if !progressed {
-                return Ok(all);
-            }
-        }
-    }
-
-    /// The position after the first `offset` rows of a topic's vgroup.
+    /// The position at log version `offset` of a topic's vgroup (clamped to what the log holds).
     fn position_at(&self, topic: &str, vgroup: i32, offset: i64) -> Position {
-        if self.shared.backend.topic_with_meta(topic) {
-            let offset = offset.clamp(0, self.topic_end(topic, vgroup));
-            return Position { offset, begin: offset, ..Position::default() };
-        }
-        let mut pos = Position::default();
-        let Ok(all) = self.all_rows(topic, vgroup) else { return pos };
-        for b in all {
-            let n = b.rows.num_rows() as i64;
-            let left = offset - pos.offset;
-            if left <= 0 {
-                break;
-            }
-            if n <= left {
-                pos.after.insert(b.table.clone(), b.last_ts);
-                pos.offset += n;
-            } else if let Some(ts) = row_ts(&b.rows, left as usize - 1) {
-                pos.after.insert(b.table.clone(), ts);
-                pos.offset += left;
-            }
-        }
-        pos.begin = pos.offset;
-        pos
+        let (begin, end) = self.topic_range(topic, vgroup);
+        let offset = offset.clamp(begin, end);
+        Position { offset, begin: offset }
     }
 
-    fn topic_end(&self, topic: &str, vgroup: i32) -> i64 {
-        self.topic_range(topic, vgroup).1
-    }
-
-    /// The first and one past the last offset of a topic's vgroup: what its log keeps (topics
-    /// `WITH META`), or 0 and its row count.
+    /// The first and one past the last offset of a topic's vgroup: the versions its log keeps.
     fn topic_range(&self, topic: &str, vgroup: i32) -> (i64, i64) {
-        if self.shared.backend.topic_with_meta(topic) {
-            return self.shared.backend.topic_log_range(topic, vgroup).unwrap_or((0, 0));
-        }
-        (0, self.all_rows(topic, vgroup).map(|a| rows_in(&a)).unwrap_or(0))
+        self.shared.backend.topic_log_range(topic, vgroup).unwrap_or((0, 0))
     }
 
     /// Where a vgroup newly assigned to the consumer starts: its group's committed offset, else
@@ -403,7 +339,7 @@ impl TmqSession {
             Some((_, Some(exact))) => exact,
             Some((committed, None)) => self.position_at(topic, vgroup, committed),
             None if reset == "latest" => self.position_at(topic, vgroup, i64::MAX),
-            None => Position::default(),
+            None => self.position_at(topic, vgroup, 0),
         }
     }
 
@@ -597,64 +533,45 @@ impl TmqSession {
         }
         for (topic, vgroup) in assigned {
             let Some(pos) = consumer.positions.get_mut(&(topic.clone(), vgroup)) else { continue };
-            if self.shared.backend.topic_with_meta(&topic) {
-                let Ok(Some(m)) = guarded(|| self.shared.backend.topic_log(&topic, vgroup, pos.offset, consumer.batch_meta)) else {
-                    continue;
-                };
-                let offset = pos.offset;
-                pos.begin = offset;
-                pos.offset = m.next;
-                let (message_type, meta, batches) = match m.body {
-                    TopicLogBody::Meta(metas) if consumer.batch_meta => {
-                        (2, Some(serde_json::json!({"tmq_meta_version": "1.0", "metas": metas})), vec![])
+            // statements the topic's WHERE kept nothing of only move the position on
+            let m = loop {
+                match guarded(|| self.shared.backend.topic_log(&topic, vgroup, pos.offset, consumer.batch_meta)) {
+                    Ok(Some(m)) if matches!(&m.body, TopicLogBody::Data { batches, created: None } if batches.is_empty()) => {
+                        pos.offset = m.next;
                     }
-                    TopicLogBody::Meta(mut metas) => (2, metas.pop(), vec![]),
-                    TopicLogBody::Created(metas) => (2, Some(serde_json::json!({"tmq_meta_version": "1.0", "metas": metas})), vec![]),
-                    TopicLogBody::Data { batches, created: Some(c) } => (3, Some(c), batches),
-                    TopicLogBody::Data { batches, created: None } => (1, None, batches),
-                };
-                // data+meta messages name each block's table (wire README l_tmq_with_meta #3)
-                let with_table_names = message_type == 3 || consumer.with_table_names;
-                self.last_message_id += 1;
-                let id = self.last_message_id;
-                let reply = PollReply {
-                    have_message: true,
-                    topic,
-                    database: m.db,
-                    vgroup_id: vgroup,
-                    message_type,
-                    message_id: id,
-                    offset,
-                };
-                self.held = Some(Held { id, reply: reply.clone(), with_table_names, batches, meta, fetch_next: 0, fetch_req_id: 0 });
-                return Some(ok("poll", req_id, start, reply));
-            }
-            let Ok(batches) = guarded(|| self.shared.backend.topic_rows(&topic, vgroup, &pos.after, MAX_POLL_ROWS)) else { continue };
-            for b in &batches {
-                pos.after.insert(b.table.clone(), b.last_ts);
-            }
-            let batches: Vec<TopicBatch> = batches.into_iter().filter(|b| b.rows.num_rows() > 0).collect();
-            if batches.is_empty() {
-                continue;
-            }
+                    Ok(Some(m)) => break Some(m),
+                    _ => break None,
+                }
+            };
+            let Some(m) = m else { continue };
             let offset = pos.offset;
             pos.begin = offset;
-            pos.offset += rows_in(&batches);
-            let db = batches[0].db.clone();
-            let with_table_names =
-                consumer.with_table_names && matches!(self.shared.backend.topic_kind(&topic), Some("db" | "stable"));
+            pos.offset = m.next;
+            let (message_type, meta, batches) = match m.body {
+                TopicLogBody::Meta(metas) if consumer.batch_meta => {
+                    (2, Some(serde_json::json!({"tmq_meta_version": "1.0", "metas": metas})), vec![])
+                }
+                TopicLogBody::Meta(mut metas) => (2, metas.pop(), vec![]),
+                TopicLogBody::Created(metas) => (2, Some(serde_json::json!({"tmq_meta_version": "1.0", "metas": metas})), vec![]),
+                TopicLogBody::Data { batches, created: Some(c) } => (3, Some(c), batches),
+                TopicLogBody::Data { batches, created: None } => (1, None, batches),
+            };
+            // data+meta messages name each block's table (wire README l_tmq_with_meta #3); other
+            // messages when the consumer asked, for database and stable topics
+            let with_table_names = message_type == 3
+                || (consumer.with_table_names && matches!(self.shared.backend.topic_kind(&topic), Some("db" | "stable")));
             self.last_message_id += 1;
             let id = self.last_message_id;
             let reply = PollReply {
                 have_message: true,
                 topic,
-                database: db,
+                database: m.db,
                 vgroup_id: vgroup,
-                message_type: 1,
+                message_type,
                 message_id: id,
                 offset,
             };
-            self.held = Some(Held { id, reply: reply.clone(), with_table_names, batches, meta: None, fetch_next: 0, fetch_req_id: 0 });
+            self.held = Some(Held { id, reply: reply.clone(), with_table_names, batches, meta, fetch_next: 0, fetch_req_id: 0 });
             return Some(ok("poll", req_id, start, reply));
         }
         None

@@ -35,11 +35,9 @@ impl TmqGroups {
 /// Where a consumer is in one vgroup of a topic.
 #[derive(Default, Clone)]
 pub struct Position {
-    /// Rows of the vgroup handed out so far (the offset), or a log version (topics `WITH META`).
+    /// The log version of the next message (the offset).
     pub(super) offset: i64,
     /// Where the last message began, or where subscribe/seek put the consumer: what `assignment`
     /// reports as `offset` (recorded: still 0 after a message of 3 rows was polled and committed).
     pub(super) begin: i64,
-    /// Last timestamp handed out, per table (what `SqlBackend::topic_rows` resumes from).
-    pub(super) after: HashMap<String, i64>,
 }

@@ -20,8 +20,8 @@ EXPECTED_FAILURES=(
 # Transcripts that replay clean semantically but keep a known difference in strict mode (named in
 # crates/taos-testserver/README.md): left out of the strict pass, counted as skipped.
 STRICT_DIFFERENCES=(
-  "h3_tmq_poll_before_subscribe.jsonl:TMQ offsets are WAL versions on the real vnode, row counts here"
-  "h_tmq.jsonl:TMQ offsets are WAL versions on the real vnode, row counts here"
+  "h3_tmq_poll_before_subscribe.jsonl:TMQ offsets are log versions here too, but a real vnode's WAL holds entries this log does not (offsets differ)"
+  "h_tmq.jsonl:TMQ offsets are log versions here too, but a real vnode's WAL holds entries this log does not (offsets differ)"
   "l_tmq_with_meta.jsonl:log versions start after the entries a real vnode writes before the first table (offsets differ by a constant); JSON meta key order"
 )
 

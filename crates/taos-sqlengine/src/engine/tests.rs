@@ -1243,3 +1243,15 @@ fn the_log_keeps_what_the_retention_period_says_and_topics_need_one() {
     assert_eq!(e.topic_log_range("rt", 3), Some((2, 4)), "kept for ever");
 }
 
+
+#[test]
+fn the_log_keeps_evenly_spaced_timestamps_as_a_step_and_a_count() {
+    use crate::engine::wal::LoggedTimestamps;
+    let even = LoggedTimestamps::new((0..1000).map(|i| 1_700_000_000_000 + 10 * i).collect());
+    assert_eq!(even, LoggedTimestamps::Even { first: 1_700_000_000_000, step: 10, count: 1000 });
+    assert_eq!(even.iter().nth(999), Some(1_700_000_009_990));
+    assert_eq!(LoggedTimestamps::new(vec![5]).iter().collect::<Vec<_>>(), [5]);
+    let uneven = LoggedTimestamps::new(vec![1, 2, 4]);
+    assert_eq!(uneven, LoggedTimestamps::Listed(vec![1, 2, 4]));
+    assert_eq!((uneven.len(), uneven.iter().collect::<Vec<_>>()), (3, vec![1, 2, 4]));
+}

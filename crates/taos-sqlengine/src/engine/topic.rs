@@ -8,7 +8,7 @@ use crate::session::SessionCtx;
 use crate::sql::ast::*;
 use crate::topic::{RawColumn, TopicBatch, TopicLogBody, TopicLogMessage};
 
-use super::wal::{LoggedRows, WalItem};
+use super::wal::{LoggedRows, LoggedTimestamps, WalItem};
 use crate::types::{code, TdError};
 
 use super::catalog::{resolve_db, Catalog, TableKind, Topic};
@@ -203,7 +203,7 @@ impl Engine {
         let whole_rows = !matches!(t.source, TopicSource::Query(_));
         let mut metas = Vec::new();
         // what the statements wrote, in log order: (table, timestamps, columns then)
-        let mut blocks: Vec<(String, Vec<i64>, usize)> = Vec::new();
+        let mut blocks: Vec<(String, LoggedTimestamps, usize)> = Vec::new();
         let mut rows = 0;
         let mut created = Vec::new();
         let mut first = None;
@@ -288,7 +288,7 @@ impl Engine {
             let picked = self.topic_batches(topic, None, &mut |table, ts| {
                 let mut runs = Vec::new();
                 for &b in by_table.get(table).map_or(&[][..], |v| v.as_slice()) {
-                    for &x in &blocks[b].1 {
+                    for x in blocks[b].1.iter() {
                         let i = ts.partition_point(|&y| y < x);
                         if ts.get(i) != Some(&x) {
                             continue; // gone since (rewritten with the table?)

@@ -145,6 +145,9 @@ struct Held {
     /// The blocks carry their table's name (stable and database topics, `with_table_name`).
     with_table_names: bool,
     batches: Vec<TopicBatch>,
+    /// The log version the next message begins at: where this one ends, what `fetch_raw_data`'s
+    /// offset section says and a commit of it resumes from.
+    end: i64,
     /// What `fetch_json_meta` answers: metadata (type 2) or created tables (type 3).
     meta: Option<Json>,
     /// Next batch for the legacy `fetch` path, and the `fetch` req_id `fetch_block` echoes.
@@ -301,10 +304,6 @@ fn encode_data_message(batches: &[TopicBatch], with_table_names: bool, offset_be
     }
     out.extend_from_slice(&0i64.to_le_bytes()); // sleep time
     out
-}
-
-fn rows_in(batches: &[TopicBatch]) -> i64 {
-    batches.iter().map(|b| b.rows.num_rows() as i64).sum()
 }
 
 impl TmqSession {
@@ -571,7 +570,7 @@ impl TmqSession {
                 message_id: id,
                 offset,
             };
-            self.held = Some(Held { id, reply: reply.clone(), with_table_names, batches, meta, fetch_next: 0, fetch_req_id: 0 });
+            self.held = Some(Held { id, reply: reply.clone(), with_table_names, batches, end: m.next, meta, fetch_next: 0, fetch_req_id: 0 });
             return Some(ok("poll", req_id, start, reply));
         }
         None
@@ -700,11 +699,11 @@ impl TmqSession {
         }
         match action {
             "fetch_raw_data" => {
-                let raw = encode_data_message(&held.batches, held.with_table_names, 0, rows_in(&held.batches));
+                let raw = encode_data_message(&held.batches, held.with_table_names, held.reply.offset, held.end);
                 Reply::Binary(action8_frame(req_id, 0, "", message_id, start, Some((2, &raw))))
             }
             "fetch_raw" => {
-                let raw = encode_data_message(&held.batches, held.with_table_names, 0, rows_in(&held.batches));
+                let raw = encode_data_message(&held.batches, held.with_table_names, held.reply.offset, held.end);
                 let mut out = Vec::with_capacity(38 + raw.len());
                 out.extend_from_slice(&timing_ns(start).to_le_bytes());
                 out.extend_from_slice(&req_id.to_le_bytes());

@@ -95,6 +95,9 @@ async function freshDatabase() {
 async function stmt2(columns) {
   await freshDatabase()
   await conn.execute(STABLE_SQL(job.db))
+  // `insert into ? using db.stb`: TDengine resolves the `?` child names in the current database
+  // (3.3.7.5 refuses the prepare without one: 0x0200 Invalid operation).
+  await conn.execute(`use ${job.db}`)
   const batches = stmt2Batches(job, columns)
   const stmt = await conn.statement2(STMT2_SQL(job.db))
   w.start()

@@ -29,6 +29,7 @@ BUILDERS = [
 def stmt2():
     fresh_database()
     conn.execute(stable_sql(job["db"]))
+    conn.execute(f"use {job['db']}")  # the `?` child names live in the current database
     batches = stmt2_batches(job)
     stmt = conn.stmt2_statement()
     stmt.prepare(stmt2_sql(job["db"]))

@@ -57,6 +57,7 @@ async function freshDatabase() {
 async function stmt2() {
   await freshDatabase()
   await sql.exec(STABLE_SQL(job.db))
+  await sql.exec(`use ${job.db}`) // the `?` child names live in the current database
   // Its binder wants bigint for TIMESTAMP/BIGINT: converted before the window, like the data.
   const batches = stmt2Batches(job, (start, n, tsBase) => {
     const cols = plainColumns(start, n, tsBase)

@@ -325,8 +325,11 @@ export declare class NativeSession {
   freeResult(resultId: bigint): void
   stmt2Init(reqId: bigint | undefined | null, singleStbInsert: boolean, singleTableBindOnce: boolean): number
   stmt2Prepare(stmtId: bigint, sql: string): number
-  /** Values are read out of JS memory now; the session checks them against the placeholders. */
-  stmt2Bind(stmtId: bigint, tables: Array<NativeBindTable>): number
+  /**
+   * A bind packed into one buffer (`src/bind-pack.ts`, layout in `taosjs_core::packed`): the
+   * session checks it against the placeholders and encodes it, reading the values in place.
+   */
+  stmt2BindPacked(stmtId: bigint, packed: Uint8Array): number
   stmt2Exec(stmtId: bigint): number
   stmt2Result(stmtId: bigint): number
   stmt2Close(stmtId: bigint): number
@@ -368,11 +371,12 @@ export declare class NativeStmt {
 export declare class NativeStmt2 {
   prepare(sql: string, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeStmt2Prepared>
   /**
-   * Copies the values out of JS memory now (so later changes to the caller's arrays cannot
-   * race the send), then checks every value against the prepared placeholders and sends one
-   * `stmt2_bind`.
+   * Binds a whole bind packed into one buffer by the facade (`src/bind-pack.ts`, layout in
+   * `taosjs_core::packed`): one copy of its bytes now, on the JS thread (so the facade may
+   * reuse the buffer, and nothing the caller changes later can race the send); the values are
+   * checked against the prepared placeholders and encoded off the JS thread, read in place.
    */
-  bind(tables: Array<NativeBindTable>, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
+  bind(packed: Uint8Array, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
   /** Executes what was bound; resolves to the rows written. */
   exec(timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<number>
   /** The rows of an executed query (closing the statement frees them too). */
@@ -482,12 +486,6 @@ export interface NativeBindColumn {
   nulls?: Uint8Array
   /** Wire type to send a query parameter as. */
   type?: TypeId
-}
-
-export interface NativeBindTable {
-  name?: string
-  tags: Array<NativeBindColumn>
-  columns: Array<NativeBindColumn>
 }
 
 /** One configuration key and its value as text. */

@@ -151,7 +151,7 @@ test('string columns are encoded once per column, each value keeping its own UTF
   }
 })
 
-test('typed arrays cross as views of their own memory (no per-cell conversion)', async (t) => {
+test('typed arrays go in whole, as their own bytes (no per-cell conversion)', async (t) => {
   const { conn, fake } = await setup([stmtField('ts', T.Timestamp), stmtField('v', T.Double), stmtField('i', T.Int)])
   const stmt = await conn.statement2('insert into t values (?,?,?)')
   const ts = BigInt64Array.from([1n, 2n, 3n])
@@ -160,8 +160,9 @@ test('typed arrays cross as views of their own memory (no per-cell conversion)',
   await stmt.bindParamWithTables([new taos.BindTable().addColData(ts).addColData(v).addColData(i)])
   const cols = fake.stmt2s[0]!.binds[0]![0]!.columns
   t.deepEqual(cols.map((c) => c.kind), ['ts', 'f64', 'i32'])
-  t.is(cols[0]!.data.buffer, ts.buffer)
-  t.is(cols[1]!.data.buffer, v.buffer)
+  t.deepEqual(cols[0]!.data, new Uint8Array(ts.buffer))
+  t.deepEqual(cols[1]!.data, new Uint8Array(v.buffer))
+  t.deepEqual(cols[2]!.data, new Uint8Array(i.buffer))
   t.deepEqual(bindValues(cols[1]!), [0.5, 1.5, 2.5])
 })
 
@@ -340,4 +341,28 @@ test('executemany on a query, text that is no date-time and unbindable parameter
   const stmt = await conn.statement2('insert into t values (?)')
   await t.throwsAsync(stmt.bindParam(null, null, [[['yesterday']]]), { instanceOf: taos.StatementError, message: /column ts \(TIMESTAMP\), row 0: "yesterday" is not a date-time text/ })
   await t.throwsAsync(stmt.bindParam(null, null, [[[true]]]), { instanceOf: taos.StatementError, message: /row 0: true is not a timestamp/ })
+})
+
+test('a bind larger than the packing buffer keeps every table, tag, value and NULL in place', async (t) => {
+  const { conn, fake } = await setup(insertFields([stmtField('gid', T.Int, 2)], [stmtField('ts', T.Timestamp), stmtField('i', T.Int), stmtField('s', T.NChar, 1, 0, 82), stmtField('d', T.Double)]))
+  const stmt = await conn.statement2('insert into ? using st tags (?) values (?,?,?,?)')
+  const rows = 20_000
+  const columns = (k: number) => ({
+    ts: Array.from({ length: rows }, (_, i) => 1_700_000_000_000 + i),
+    i: Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? null : k * rows + i)),
+    s: Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? null : `ü${k}-${i}`)),
+    d: Float64Array.from({ length: rows }, (_, i) => i / 3),
+  })
+  const data = [0, 1, 2].map(columns)
+  const tables = data.map((c, k) => ({ name: `d${k}`, tags: [k], columns: [c.ts, c.i, c.s, c.d] }))
+  await stmt.bindParamWithTables(tables)
+  const bound = fake.stmt2s[0]!.binds[0]!
+  t.deepEqual(bound.map((b) => b.name), ['d0', 'd1', 'd2'])
+  bound.forEach((b, k) => {
+    t.deepEqual(bindValues(b.tags[0]!), [k])
+    t.deepEqual(bindValues(b.columns[0]!), data[k]!.ts.map((v) => BigInt(v)))
+    t.deepEqual(bindValues(b.columns[1]!), data[k]!.i)
+    t.deepEqual(bindValues(b.columns[2]!), data[k]!.s)
+    t.deepEqual(bindValues(b.columns[3]!), Array.from(data[k]!.d))
+  })
 })

@@ -6,9 +6,13 @@
  * range, length and type check against the placeholder — and the error that names table, column,
  * row and value — is the Rust core's, done once before anything is sent.
  *
+ * The conversion writes into arrays a {@link ColumnSink} hands out: fresh typed arrays for stmt
+ * v1 (a `NativeBindColumn` per placeholder), regions of one buffer for stmt2 (`bind-pack.ts`:
+ * a whole bind crosses into the core as ONE `Uint8Array`).
+ *
  * @internal
  */
-import { allocBytes, isBuffer, utf8Bytes, utf8Length, utf8Write } from './bytes.js'
+import { isBuffer, utf8Bytes, utf8Length, utf8Write } from './bytes.js'
 import { StatementError } from './errors.js'
 import type { NativeBindColumn, NativeBindKind, NativeStmtField } from './native.js'
 import { TypeId } from './types.js'
@@ -36,6 +40,39 @@ export interface Place {
   /** `"column"`, `"tag"` or `"parameter"`. */
   role: string
   name: string
+}
+
+/**
+ * Where converted columns go. The arrays it hands out start zeroed and are filled by the
+ * conversion; `column` then takes them (or any other bytes: a caller's typed array) as one
+ * column.
+ */
+export interface ColumnSink<T> {
+  f64(n: number): Float64Array
+  i64(n: number): BigInt64Array
+  u64(n: number): BigUint64Array
+  u8(n: number): Uint8Array
+  u32(n: number): Uint32Array
+  /** `text` as UTF-8, in the sink's memory. */
+  utf8(text: string): Uint8Array
+  column(kind: NativeBindKind, data: Uint8Array, offsets?: Uint32Array, nulls?: Uint8Array, type?: number): T
+}
+
+/** Fresh arrays, one `NativeBindColumn` per column (stmt v1, which binds a table at a time). */
+export const COLUMN_OBJECTS: ColumnSink<NativeBindColumn> = {
+  f64: (n) => new Float64Array(n),
+  i64: (n) => new BigInt64Array(n),
+  u64: (n) => new BigUint64Array(n),
+  u8: (n) => new Uint8Array(n),
+  u32: (n) => new Uint32Array(n),
+  utf8: utf8Bytes,
+  column(kind, data, offsets, nulls, type) {
+    const col: NativeBindColumn = { kind, data }
+    if (offsets !== undefined) col.offsets = offsets
+    if (nulls !== undefined) col.nulls = nulls
+    if (type !== undefined) col.type = type
+    return col
+  },
 }
 
 /** The placeholder a column is converted for: its type, and its name in messages. */
@@ -84,7 +121,7 @@ function typedKind(values: TypedColumn, ty: number | undefined): NativeBindKind 
   return 'f64'
 }
 
-function bytesOf(values: TypedColumn): Uint8Array {
+export function bytesOf(values: TypedColumn): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
 }
 
@@ -126,43 +163,43 @@ export function toTimestamp(value: unknown, code: number): bigint | string {
 /**
  * Strings as one UTF-8 buffer with offsets, encoded in ONE call for the whole column (a call
  * per value costs more than the value); the offsets come from the JS lengths when the column is
- * ASCII, else from each value's UTF-8 length counted in JS.
+ * ASCII, else from each value's UTF-8 length counted in JS. `null`/`undefined` join as ''.
  */
-function packStrings(parts: Array<string | null>, nulls: Uint8Array | undefined): NativeBindColumn {
-  const joined = parts.join('') // null joins as ''
-  let data = utf8Bytes(joined)
+function packStrings<T>(parts: ReadonlyArray<unknown>, nulls: Uint8Array | undefined, sink: ColumnSink<T>): T {
+  const joined = parts.join('')
+  let data = sink.utf8(joined)
   const ascii = data.length === joined.length
-  const offsets = new Uint32Array(parts.length + 1)
+  const offsets = sink.u32(parts.length + 1)
   let total = 0
   for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]
+    const p = parts[i] as string | null | undefined
     if (p !== null && p !== undefined) total += ascii ? p.length : utf8Length(p)
     offsets[i + 1] = total
   }
   if (total !== data.length) {
     // Halves of a surrogate pair in two neighbouring values joined into one character: encode
     // value by value so that each keeps its own bytes.
-    data = allocBytes(total)
+    data = sink.u8(total)
     parts.forEach((p, i) => {
-      if (p !== null && p !== undefined) utf8Write(p, data, offsets[i]!)
+      if (p !== null && p !== undefined) utf8Write(p as string, data, offsets[i]!)
     })
   }
-  return nulls === undefined ? { kind: 'str', data, offsets } : { kind: 'str', data, offsets, nulls }
+  return sink.column('str', data, offsets, nulls)
 }
 
 /** Byte strings packed into one buffer with offsets. */
-function packBytes(parts: Array<Uint8Array | null>, nulls: Uint8Array | undefined): NativeBindColumn {
-  const offsets = new Uint32Array(parts.length + 1)
+function packBytes<T>(parts: Array<Uint8Array | null>, nulls: Uint8Array | undefined, sink: ColumnSink<T>): T {
+  const offsets = sink.u32(parts.length + 1)
   let total = 0
   parts.forEach((p, i) => {
     total += p === null ? 0 : p.length
     offsets[i + 1] = total
   })
-  const data = allocBytes(total)
+  const data = sink.u8(total)
   parts.forEach((p, i) => {
     if (p !== null) data.set(p, offsets[i]!)
   })
-  return nulls === undefined ? { kind: 'bytes', data, offsets } : { kind: 'bytes', data, offsets, nulls }
+  return sink.column('bytes', data, offsets, nulls)
 }
 
 /**
@@ -170,40 +207,46 @@ function packBytes(parts: Array<Uint8Array | null>, nulls: Uint8Array | undefine
  * of the column's range), bigints as i64/u64 when they fit, else as decimal text for the core
  * to refuse with the value.
  */
-function integerColumn(
+function integerColumn<T>(
   values: readonly unknown[],
   wide: boolean,
   fail: (i: number, reason: string) => never,
-  nulls: () => Uint8Array | undefined,
-): NativeBindColumn {
+  nulls: Uint8Array | undefined,
+  sink: ColumnSink<T>,
+): T {
   // Plain loops: forEach closures and TypedArray.from with a map function cost more per value
   // than the value's conversion.
   const n = values.length
-  const out = new Float64Array(n)
   let hasBigint = false
   for (let i = 0; i < n; i++) {
     const v = values[i]
     if (typeof v === 'number') {
       // A 64-bit value JavaScript rounded is not the value the caller meant.
       if (wide && !Number.isSafeInteger(v) && Number.isInteger(v)) fail(i, 'is beyond 2^53 as a number: use a bigint')
-      out[i] = v
     } else if (typeof v === 'bigint') hasBigint = true
     else if (v !== null && v !== undefined) fail(i, 'is not an integer')
   }
-  const withNulls = (col: NativeBindColumn): NativeBindColumn => {
-    const n = nulls()
-    return n === undefined ? col : { ...col, nulls: n }
+  if (!hasBigint) {
+    const out = sink.f64(n)
+    for (let i = 0; i < n; i++) {
+      const v = values[i]
+      if (typeof v === 'number') out[i] = v
+    }
+    return sink.column('f64', bytesOf(out), undefined, nulls)
   }
-  if (!hasBigint) return withNulls({ kind: 'f64', data: bytesOf(out) })
   const ints = values.map((v) => (typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : null))
   const exact = values.every((v, i) => v === null || v === undefined || ints[i] !== null)
   if (exact && ints.every((x) => x === null || (x >= I64_MIN && x <= I64_MAX))) {
-    return withNulls({ kind: 'i64', data: bytesOf(BigInt64Array.from(ints, (x) => x ?? 0n)) })
+    const out = sink.i64(n)
+    ints.forEach((x, i) => (out[i] = x ?? 0n))
+    return sink.column('i64', bytesOf(out), undefined, nulls)
   }
   if (exact && ints.every((x) => x === null || (x >= 0n && x <= U64_MAX))) {
-    return withNulls({ kind: 'u64', data: bytesOf(BigUint64Array.from(ints, (x) => x ?? 0n)) })
+    const out = sink.u64(n)
+    ints.forEach((x, i) => (out[i] = x ?? 0n))
+    return sink.column('u64', bytesOf(out), undefined, nulls)
   }
-  return packStrings(values.map((v) => (v === null || v === undefined ? null : String(v))), nulls())
+  return packStrings(values.map((v) => (v === null || v === undefined ? null : String(v))), nulls, sink)
 }
 
 /**
@@ -211,10 +254,10 @@ function integerColumn(
  * type `target`. Throws a {@link StatementError} naming the place and row of the first value of
  * the wrong JavaScript type; everything else is checked by the core.
  */
-export function toBindColumn(values: ColumnInput, target: BindTarget, place: Place): NativeBindColumn {
+export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: Place, sink: ColumnSink<T>): T {
   const ty = target.type
   if (isTypedColumn(values)) {
-    return { kind: typedKind(values, ty), data: bytesOf(values) }
+    return sink.column(typedKind(values, ty), bytesOf(values))
   }
   if (!Array.isArray(values)) {
     throw new StatementError(`${where(place, target.typeName)}: values must be an array or a typed array, got ${show(values)}`)
@@ -231,7 +274,6 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
   const fail = (i: number, reason: string): never => {
     throw jsTypeError(place, target.typeName, i, values[i], reason)
   }
-  const withNulls = (col: NativeBindColumn): NativeBindColumn => (nullMask === undefined ? col : { ...col, nulls: nullMask })
 
   switch (ty) {
     case TypeId.TinyInt:
@@ -242,32 +284,32 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
     case TypeId.UInt:
     case TypeId.BigInt:
     case TypeId.UBigInt:
-      return integerColumn(values, ty === TypeId.BigInt || ty === TypeId.UBigInt, fail, () => nullMask)
+      return integerColumn(values, ty === TypeId.BigInt || ty === TypeId.UBigInt, fail, nullMask, sink)
     case TypeId.Bool: {
-      const out = new Uint8Array(n)
+      const out = sink.u8(n)
       for (let i = 0; i < n; i++) {
         const v = values[i]
         if (typeof v === 'boolean') out[i] = v ? 1 : 0
         else if (v === 0 || v === 1) out[i] = v
         else if (!isNull(v)) fail(i, 'is not a boolean')
       }
-      return withNulls({ kind: 'bool', data: out })
+      return sink.column('bool', out, undefined, nullMask)
     }
     case TypeId.Float:
     case TypeId.Double: {
-      const out = new Float64Array(n)
+      const out = sink.f64(n)
       for (let i = 0; i < n; i++) {
         const v = values[i]
         if (typeof v === 'number') out[i] = v
         else if (typeof v === 'bigint') out[i] = Number(v)
         else if (!isNull(v)) fail(i, 'is not a number')
       }
-      return withNulls({ kind: 'f64', data: bytesOf(out) })
+      return sink.column('f64', bytesOf(out), undefined, nullMask)
     }
     case TypeId.Timestamp: {
-      const out = new BigInt64Array(n)
+      const out = sink.i64(n)
       // Integer numbers and millisecond Dates are written as two 32-bit halves, without a BigInt.
-      const words = new Int32Array(out.buffer)
+      const words = new Int32Array(out.buffer, out.byteOffset, 2 * n)
       const perMs = MS_SCALE[target.precision]
       for (let i = 0; i < n; i++) {
         const v = values[i]
@@ -282,24 +324,31 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
         if (typeof t === 'string') fail(i, t)
         out[i] = t as bigint
       }
-      return withNulls({ kind: 'ts', data: bytesOf(out) })
+      return sink.column('ts', bytesOf(out), undefined, nullMask)
     }
     case TypeId.VarChar:
     case TypeId.NChar:
     case TypeId.Json: {
-      const parts = values.map((v, i) => {
-        if (isNull(v)) return null
-        if (typeof v === 'string') return v
-        if (ty === TypeId.Json && typeof v === 'object' && !(v instanceof Uint8Array)) {
-          try {
-            return JSON.stringify(v)
-          } catch {
-            return fail(i, 'cannot be written as JSON')
+      // Strings and NULLs (the common case) are joined as they are, without a copy of the array.
+      let parts: readonly unknown[] = values
+      for (let i = 0; i < n; i++) {
+        const v = values[i]
+        if (typeof v === 'string' || isNull(v)) continue
+        parts = values.map((v, i) => {
+          if (isNull(v)) return null
+          if (typeof v === 'string') return v
+          if (ty === TypeId.Json && typeof v === 'object' && !(v instanceof Uint8Array)) {
+            try {
+              return JSON.stringify(v)
+            } catch {
+              return fail(i, 'cannot be written as JSON')
+            }
           }
-        }
-        return fail(i, ty === TypeId.Json ? 'is not JSON text or an object' : 'is not a string')
-      })
-      return packStrings(parts, nullMask)
+          return fail(i, ty === TypeId.Json ? 'is not JSON text or an object' : 'is not a string')
+        })
+        break
+      }
+      return packStrings(parts, nullMask, sink)
     }
     case TypeId.VarBinary:
     case TypeId.Blob:
@@ -312,7 +361,7 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
         if (typeof v === 'string' && ty !== TypeId.Geometry) return utf8Bytes(v)
         return fail(i, ty === TypeId.Geometry ? 'is not WKB bytes (Buffer or Uint8Array)' : 'is not a Buffer or Uint8Array')
       })
-      return packBytes(parts, nullMask)
+      return packBytes(parts, nullMask, sink)
     }
     case TypeId.Decimal:
     case TypeId.Decimal64: {
@@ -323,7 +372,7 @@ export function toBindColumn(values: ColumnInput, target: BindTarget, place: Pla
         if (typeof v === 'bigint' || typeof v === 'number') return String(v)
         return fail(i, 'is not a decimal number (string, number or bigint)')
       })
-      return packStrings(parts, nullMask)
+      return packStrings(parts, nullMask, sink)
     }
     default:
       throw new StatementError(`${where(place, target.typeName)}: this type cannot be bound`)
@@ -358,8 +407,17 @@ const PARAM_NAMES: Record<number, string> = {
  * A query parameter as a column typed by its (first non-NULL) value: normally one value; the
  * core refuses a parameter that is not exactly one value.
  */
-export function toParamColumn(values: readonly unknown[], place: Place): NativeBindColumn {
+export function toParamColumn<T>(values: readonly unknown[], place: Place, sink: ColumnSink<T>): T {
   const type = paramType(values.find((v) => v !== null && v !== undefined), place)
   const target: BindTarget = { type, typeName: PARAM_NAMES[type]!, precision: 0 }
-  return { ...toBindColumn(values, target, place), type }
+  const typed: ColumnSink<T> = {
+    f64: (n) => sink.f64(n),
+    i64: (n) => sink.i64(n),
+    u64: (n) => sink.u64(n),
+    u8: (n) => sink.u8(n),
+    u32: (n) => sink.u32(n),
+    utf8: (text) => sink.utf8(text),
+    column: (kind, data, offsets, nulls) => sink.column(kind, data, offsets, nulls, type),
+  }
+  return toBindColumn(values, target, place, typed)
 }

@@ -410,7 +410,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
         return this.openStream(affectedOnly(await limits.run(this.newAbort, (ms, abort) => stmt.exec(ms, abort))), options)
       }
       if (rows.length !== 1) throw new ProgrammingError('executemany runs writes; run a query with execute(sql, params)')
-      const params = [queryParams(rows[0]!)]
+      const params = queryParams(rows[0]!)
       await limits.run(this.newAbort, (ms, abort) => stmt.bind(params, ms, abort))
       await limits.run(this.newAbort, (ms, abort) => stmt.exec(ms, abort))
       const native = await limits.run(this.newAbort, (ms, abort) => stmt.result(ms, abort), (r) => r.close())

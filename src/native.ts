@@ -343,12 +343,6 @@ export interface NativeBindColumn {
   type?: number
 }
 
-export interface NativeBindTable {
-  name?: string
-  tags: NativeBindColumn[]
-  columns: NativeBindColumn[]
-}
-
 /**
  * A placeholder as `stmt2_prepare` (or stmt v1 `get_*_fields`) describes it, DECIMAL precision
  * and scale included (the core reads them when the server leaves them out).
@@ -377,8 +371,11 @@ export interface NativeStmt2Prepared {
 
 export interface NativeStmt2 {
   prepare(sql: string, timeoutMs?: Ms, abort?: Abort): Promise<NativeStmt2Prepared>
-  /** Checks and encodes every value against the prepared placeholders, then sends the bind. */
-  bind(tables: NativeBindTable[], timeoutMs?: Ms, abort?: Abort): Promise<void>
+  /**
+   * Checks and encodes every value of a bind packed into one buffer (`bind-pack.ts`) against the
+   * prepared placeholders, then sends it. The bytes are copied before the call returns.
+   */
+  bind(packed: Uint8Array, timeoutMs?: Ms, abort?: Abort): Promise<void>
   /** Refused unless a bind was accepted since the prepare or the last exec. */
   exec(timeoutMs?: Ms, abort?: Abort): Promise<number>
   result(timeoutMs?: Ms, abort?: Abort): Promise<NativeResult>

@@ -30,7 +30,6 @@ import type {
   Ms,
   NativeAbort,
   NativeBindColumn,
-  NativeBindTable,
   NativeConnection,
   NativeConnectOptions,
   NativeEvent,
@@ -608,8 +607,8 @@ class SessionStmt2 implements NativeStmt2 {
     return expect(reply, 'Stmt2Prepared').prepared as NativeStmt2Prepared
   }
 
-  async bind(tables: NativeBindTable[], timeoutMs?: Ms, abort?: Abort): Promise<void> {
-    expect(await this.driver.call((s) => s.stmt2Bind(this.stmtId, tables as Generated.NativeBindTable[]), timeoutMs, asSessionAbort(abort)), 'Done')
+  async bind(packed: Uint8Array, timeoutMs?: Ms, abort?: Abort): Promise<void> {
+    expect(await this.driver.call((s) => s.stmt2BindPacked(this.stmtId, packed), timeoutMs, asSessionAbort(abort)), 'Done')
   }
 
   async exec(timeoutMs?: Ms, abort?: Abort): Promise<number> {

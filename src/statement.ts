@@ -5,10 +5,11 @@
  * keeps each statement's state: it never executes a statement whose prepare failed or that has
  * nothing bound (sequences that crash taosAdapter 3.3.7.5).
  */
-import { isTypedColumn, toBindColumn, toParamColumn, type BindTarget, type ColumnInput, type Place } from './bind.js'
+import { COLUMN_OBJECTS, isTypedColumn, toBindColumn, toParamColumn, type BindTarget, type ColumnInput, type ColumnSink, type Place } from './bind.js'
+import { BindPacker } from './bind-pack.js'
 import { CallLimits, type AbortFactory, type CallOptions } from './call.js'
 import { ProgrammingError, StatementError } from './errors.js'
-import type { NativeBindColumn, NativeBindTable, NativeResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
+import type { NativeBindColumn, NativeResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
 import type { TaosResult } from './result.js'
 import type { ResultOptions } from './types.js'
 import { forget, freeWhenUnreachable } from './unreachable.js'
@@ -66,26 +67,28 @@ export interface StatementHost {
 }
 
 /** An entry beyond the placeholders: the core refuses the count before it looks at values. */
-const SURPLUS: NativeBindColumn = { kind: 'u8', data: new Uint8Array(0) }
+const SURPLUS = new Uint8Array(0)
 
 function tableLabel(name: unknown, index: number): string {
   return typeof name === 'string' && name !== '' ? `table ${name}` : `table #${index}`
 }
 
 /** A column for `field`, or a surplus entry when there is no such placeholder. */
-function columnFor(values: unknown, field: BindTarget | undefined, place: Place): NativeBindColumn {
-  if (field === undefined) return SURPLUS
-  return toBindColumn(values as ColumnInput, field, place)
+function columnFor<T>(values: unknown, field: BindTarget | undefined, place: Place, sink: ColumnSink<T>): T {
+  if (field === undefined) return sink.column('u8', SURPLUS)
+  return toBindColumn(values as ColumnInput, field, place, sink)
 }
 
 /**
- * Converts tables for an insert statement: each table's name, one value per tag and one column
- * per column placeholder. The counts, names and row counts are the core's to check. @internal
+ * Packs an insert's tables into one stmt2 bind (`bind-pack.ts`): each table's name, one value
+ * per tag and one column per column placeholder. The counts, names and row counts are the
+ * core's to check. @internal
  */
-export function insertTables(fields: readonly NativeStmtField[], tables: readonly BindTableData[]): NativeBindTable[] {
+export function insertTables(fields: readonly NativeStmtField[], tables: readonly BindTableData[]): Uint8Array {
   const tagFields = fields.filter((f) => f.bindType === 'tag')
   const colFields = fields.filter((f) => f.bindType === 'column')
-  return tables.map((t, i) => {
+  const packer = new BindPacker()
+  tables.forEach((t, i) => {
     if (t === null || typeof t !== 'object') throw new StatementError(`table #${i}: expected { name, tags, columns }, got ${String(t)}`)
     const label = tableLabel(t.name, i)
     const name = t.name ?? undefined
@@ -94,18 +97,29 @@ export function insertTables(fields: readonly NativeStmtField[], tables: readonl
     if (!Array.isArray(tags)) throw new StatementError(`${label}: tags must be an array (one value per tag placeholder)`)
     const columns = t.columns ?? []
     if (!Array.isArray(columns)) throw new StatementError(`${label}: columns must be an array (one array per column placeholder)`)
-    const out: NativeBindTable = {
-      tags: tags.map((v, k) => columnFor([v], tagFields[k], { table: label, role: 'tag', name: tagFields[k]?.name ?? '' })),
-      columns: columns.map((c, k) => columnFor(c, colFields[k], { table: label, role: 'column', name: colFields[k]?.name ?? '' })),
-    }
-    if (name !== undefined) out.name = name
-    return out
+    packer.table(name, tags.length, columns.length)
+    tags.forEach((v, k) => columnFor([v], tagFields[k], { table: label, role: 'tag', name: tagFields[k]?.name ?? '' }, packer))
+    columns.forEach((c, k) => columnFor(c, colFields[k], { table: label, role: 'column', name: colFields[k]?.name ?? '' }, packer))
   })
+  return packer.finish()
 }
 
-/** Query parameters: one value per `?`, each sent in its own type. @internal */
-export function queryParams(params: readonly unknown[]): NativeBindTable {
-  return { tags: [], columns: params.map((v, i) => toParamColumn([v], { table: '', role: 'parameter', name: `#${i + 1}` })) }
+/** A query's parameters, one value per `?`, each sent in its own type, as one packed bind. @internal */
+export function queryParams(params: readonly unknown[]): Uint8Array {
+  return packParams(params.map((v) => [v]))
+}
+
+/** Parameters given as one-value columns, packed. */
+function packParams(columns: ReadonlyArray<readonly unknown[]>): Uint8Array {
+  const packer = new BindPacker()
+  packer.table(undefined, 0, columns.length)
+  columns.forEach((c, i) => toParamColumn(c, { table: '', role: 'parameter', name: `#${i + 1}` }, packer))
+  return packer.finish()
+}
+
+/** Query parameters as stmt v1 columns. */
+function paramColumns(params: readonly unknown[]): NativeBindColumn[] {
+  return params.map((v, i) => toParamColumn([v], { table: '', role: 'parameter', name: `#${i + 1}` }, COLUMN_OBJECTS))
 }
 
 /** Closes a statement that was garbage-collected unclosed (see unreachable.ts); holds only `native`. */
@@ -206,7 +220,7 @@ export class Stmt2 implements AsyncDisposable {
     const limits = CallLimits.of(options)
     if (p.isInsert) throw new ProgrammingError('bindParams is for query statements; use bindParam or bindParamWithTables for inserts')
     if (!Array.isArray(params)) throw new ProgrammingError('bindParams: params must be an array (one value per ?)')
-    await this.send([queryParams(params)], limits)
+    await this.send(queryParams(params), limits)
   }
 
   /**
@@ -258,15 +272,14 @@ export class Stmt2 implements AsyncDisposable {
   private async bindQueryColumns(columns: readonly ColumnInput[], limits: CallLimits): Promise<void> {
     if (!Array.isArray(columns)) throw new StatementError('a query statement takes its parameters as an array of one-value arrays')
     const params = columns.map((c: unknown, i: number) => {
-      const place = { table: '', role: 'parameter', name: `#${i + 1}` }
       if (!Array.isArray(c) && !isTypedColumn(c)) throw new StatementError(`parameter #${i + 1}: expected a one-value array, got ${String(c)}`)
-      return toParamColumn(Array.from(c as ArrayLike<unknown>), place)
+      return Array.from(c as ArrayLike<unknown>)
     })
-    await this.send([{ tags: [], columns: params }], limits)
+    await this.send(packParams(params), limits)
   }
 
-  private async send(tables: NativeBindTable[], limits: CallLimits): Promise<void> {
-    await limits.run(this.host.newAbort, (ms, abort) => this.native.bind(tables, ms, abort))
+  private async send(packed: Uint8Array, limits: CallLimits): Promise<void> {
+    await limits.run(this.host.newAbort, (ms, abort) => this.native.bind(packed, ms, abort))
   }
 
   private checkOpen(): void {
@@ -329,7 +342,7 @@ export class Stmt implements AsyncDisposable {
     if (!Array.isArray(tags)) throw new StatementError('setTags: tags must be an array (one value per tag placeholder)')
     const fields = await limits.run(this.host.newAbort, (ms, abort) => this.native.tagFields(ms, abort))
     const table = this.table === '' ? '' : `table ${this.table}`
-    const columns = tags.map((v, i) => columnFor([v], fields[i], { table, role: 'tag', name: fields[i]?.name ?? '' }))
+    const columns = tags.map((v, i) => columnFor([v], fields[i], { table, role: 'tag', name: fields[i]?.name ?? '' }, COLUMN_OBJECTS))
     await limits.run(this.host.newAbort, (ms, abort) => this.native.setTags(columns, ms, abort))
   }
 
@@ -345,9 +358,9 @@ export class Stmt implements AsyncDisposable {
     if (this.isInsert) {
       const fields = await limits.run(this.host.newAbort, (ms, abort) => this.native.colFields(ms, abort))
       const table = this.table === '' ? '' : `table ${this.table}`
-      columns = params.map((c, k) => columnFor(c, fields[k], { table, role: 'column', name: fields[k]?.name ?? '' }))
+      columns = params.map((c, k) => columnFor(c, fields[k], { table, role: 'column', name: fields[k]?.name ?? '' }, COLUMN_OBJECTS))
     } else {
-      columns = queryParams(params).columns
+      columns = paramColumns(params)
     }
     await limits.run(this.host.newAbort, (ms, abort) => this.native.bind(columns, ms, abort))
   }

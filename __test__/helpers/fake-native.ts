@@ -7,7 +7,7 @@ import type {
   Ms,
   NativeAbort,
   NativeBindColumn,
-  NativeBindTable,
+  NativeBindKind,
   NativeSchemalessOptions,
   NativeStmt,
   NativeStmt2,
@@ -264,6 +264,49 @@ class FakeAbort implements NativeAbort {
   }
 }
 
+/** One table of a stmt2 bind, as the fake reads it back out of the packed buffer. */
+export interface NativeBindTable {
+  name?: string
+  tags: NativeBindColumn[]
+  columns: NativeBindColumn[]
+}
+
+const PACKED_KINDS: NativeBindKind[] = ['bool', 'u8', 'i8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'f32', 'f64', 'ts', 'str', 'bytes']
+
+/**
+ * Reads a packed stmt2 bind (layout: crates/taosjs-core/src/packed.rs) back into tables of
+ * columns, as the core reads it: the fake's way to see what the facade sent.
+ */
+export function unpackBind(packed: Uint8Array): NativeBindTable[] {
+  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength)
+  let at = view.getUint32(packed.length - 4, true)
+  const word = (): number => {
+    const w = view.getUint32(at, true)
+    at += 4
+    return w
+  }
+  const bytes = (offset: number, length: number): Uint8Array => packed.slice(offset, offset + length)
+  if (word() !== 0x0142_4a54) throw new Error('not a packed bind')
+  const tables: NativeBindTable[] = []
+  for (let t = word(); t > 0; t--) {
+    const [nameAt, nameLen, tags, columns] = [word(), word(), word(), word()]
+    const column = (): NativeBindColumn => {
+      const kindType = word()
+      const col: NativeBindColumn = { kind: PACKED_KINDS[kindType & 0xff]!, data: bytes(word(), word()) }
+      if (kindType >> 8 !== 0) col.type = (kindType >> 8) - 1
+      const [offsetsAt, offsetsCount, nullsAt, nullsLen] = [word(), word(), word(), word()]
+      if (offsetsCount > 0) col.offsets = new Uint32Array(bytes(offsetsAt, 4 * offsetsCount).buffer)
+      if (nullsLen !== 0xffff_ffff) col.nulls = bytes(nullsAt, nullsLen)
+      return col
+    }
+    const table: NativeBindTable = { tags: Array.from({ length: tags }, column), columns: [] }
+    table.columns = Array.from({ length: columns }, column)
+    if (nameLen !== 0xffff_ffff) table.name = Buffer.from(bytes(nameAt, nameLen)).toString('utf8')
+    tables.push(table)
+  }
+  return tables
+}
+
 /** How the fake server answers `prepare`: placeholders for inserts, a `?` count for queries. */
 export type FakePrepare = (sql: string) => NativeStmt2Prepared | Error
 
@@ -287,7 +330,8 @@ export class FakeStmt2 implements NativeStmt2 {
     return p
   }
 
-  async bind(tables: NativeBindTable[]): Promise<void> {
+  async bind(packed: Uint8Array): Promise<void> {
+    const tables = unpackBind(packed)
     this.calls.push('bind')
     if (this.closed) throw new Error('ProgrammingError: the statement is closed')
     const bad = this.conn.bindError?.(tables)

@@ -321,6 +321,74 @@ pub struct BindTable {
     pub columns: Vec<BindColumn>,
 }
 
+/// What the encoders read of one column, whichever form it arrived in: a [`BindColumn`] built in
+/// Rust, or a column of a packed bind read in place (`packed.rs`). One encoder serves both.
+pub(crate) trait BindValues {
+    fn rows(&self) -> usize;
+    /// Nonzero = NULL; `None` = no NULLs.
+    fn null_mask(&self) -> Option<&[u8]>;
+    fn cell(&self, row: usize) -> Cell<'_>;
+    /// The type a query parameter is sent as, when the caller chose one.
+    fn chosen_type(&self) -> Option<DataType>;
+    fn natural_type(&self) -> DataType;
+    fn kind_name(&self) -> &'static str;
+    /// Variable-length values without their `rows + 1` offsets.
+    fn lacks_offsets(&self) -> bool;
+    /// Fixed-width values as their little-endian bytes, when they are held that way (the
+    /// encoders copy them whole when the placeholder has the same type).
+    fn raw_fixed(&self) -> Option<(crate::packed::PackedKind, &[u8])> {
+        None
+    }
+    fn is_null(&self, row: usize) -> bool {
+        self.null_mask().is_some_and(|n| n[row] != 0)
+    }
+}
+
+impl BindValues for BindColumn {
+    fn rows(&self) -> usize {
+        self.values.len()
+    }
+    fn null_mask(&self) -> Option<&[u8]> {
+        self.nulls.as_deref()
+    }
+    fn cell(&self, row: usize) -> Cell<'_> {
+        self.values.cell(row)
+    }
+    fn chosen_type(&self) -> Option<DataType> {
+        self.ty
+    }
+    fn natural_type(&self) -> DataType {
+        self.values.natural_type()
+    }
+    fn kind_name(&self) -> &'static str {
+        self.values.kind_name()
+    }
+    fn lacks_offsets(&self) -> bool {
+        matches!(&self.values, ColumnValues::Str(v) | ColumnValues::Bytes(v) if v.offsets.is_empty())
+    }
+}
+
+/// What the stmt2 encoder reads of one table (see [`BindValues`]).
+pub(crate) trait BindRows {
+    type Column: BindValues;
+    fn name(&self) -> Option<&str>;
+    fn tags(&self) -> &[Self::Column];
+    fn columns(&self) -> &[Self::Column];
+}
+
+impl BindRows for BindTable {
+    type Column = BindColumn;
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn tags(&self) -> &[BindColumn] {
+        &self.tags
+    }
+    fn columns(&self) -> &[BindColumn] {
+        &self.columns
+    }
+}
+
 /// One input value, independent of the vector type it came from.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Cell<'a> {
@@ -416,32 +484,30 @@ impl Target {
 }
 
 /// Checks the shape of a column: nulls as long as the values, the expected row count.
-pub(crate) fn check_shape(col: &BindColumn, rows: usize, place: &Place<'_>, ty: DataType) -> Result<()> {
+pub(crate) fn check_shape<C: BindValues + ?Sized>(col: &C, rows: usize, place: &Place<'_>, ty: DataType) -> Result<()> {
     if col.rows() != rows {
         return Err(place.error(ty, format_args!("has {} values, expected {rows}", col.rows())));
     }
-    if let Some(n) = &col.nulls {
+    if let Some(n) = col.null_mask() {
         if n.len() != col.rows() {
             return Err(place.error(ty, format_args!("null mask has {} entries for {} values", n.len(), col.rows())));
         }
     }
-    if let ColumnValues::Str(v) | ColumnValues::Bytes(v) = &col.values {
-        if v.offsets.is_empty() {
-            return Err(place.error(ty, "variable-length values need rows + 1 offsets"));
-        }
+    if col.lacks_offsets() {
+        return Err(place.error(ty, "variable-length values need rows + 1 offsets"));
     }
     Ok(())
 }
 
 /// A fixed-width value converted to its little-endian wire bytes (up to 16).
-pub(crate) fn fixed_bytes(
+pub(crate) fn fixed_bytes<C: BindValues + ?Sized>(
     t: Target,
-    col: &BindColumn,
+    col: &C,
     row: usize,
     place: &Place<'_>,
     out: &mut Vec<u8>,
 ) -> Result<()> {
-    let cell = col.values.cell(row);
+    let cell = col.cell(row);
     let err = |reason: &str| place.cell_error(t.ty, row, cell, reason);
     macro_rules! int {
         ($ty:ty) => {{
@@ -510,8 +576,8 @@ pub(crate) fn fixed_bytes(
 
 /// A variable-length value as the bytes to send (UTF-8 for text types), checked against the
 /// placeholder's declared length.
-pub(crate) fn var_bytes<'a>(t: Target, col: &'a BindColumn, row: usize, place: &Place<'_>) -> Result<&'a [u8]> {
-    let cell = col.values.cell(row);
+pub(crate) fn var_bytes<'a, C: BindValues + ?Sized>(t: Target, col: &'a C, row: usize, place: &Place<'_>) -> Result<&'a [u8]> {
+    let cell = col.cell(row);
     let err = |reason: &str| place.cell_error(t.ty, row, cell, reason);
     let bytes: &[u8] = match (t.ty, cell) {
         (_, Cell::Invalid(_)) => return Err(err("")),
@@ -523,7 +589,7 @@ pub(crate) fn var_bytes<'a>(t: Target, col: &'a BindColumn, row: usize, place: &
             b
         }
         (DataType::Geometry, Cell::Str(_)) => return Err(err("is text, GEOMETRY takes WKB bytes")),
-        _ => return Err(err(&format!("cannot be bound to {} (a column of {})", t.ty.name(), col.values.kind_name()))),
+        _ => return Err(err(&format!("cannot be bound to {} (a column of {})", t.ty.name(), col.kind_name()))),
     };
     if let Some(max) = t.max_len {
         let len = if t.ty == DataType::NChar {

@@ -12,6 +12,7 @@ pub mod decimals;
 pub mod dsn;
 pub mod error;
 pub mod message;
+pub mod packed;
 pub mod rest;
 pub mod schemaless;
 pub mod session;

@@ -11,7 +11,8 @@
 
 use serde_json::json;
 
-use crate::bind::{self, BindColumn, BindTable, BindType, Place, StmtField, Target};
+use crate::bind::{self, BindRows, BindTable, BindType, BindValues, Place, StmtField, Target};
+use crate::packed::{self, PackedKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::DataType;
 use crate::message::wire_id;
@@ -100,6 +101,15 @@ pub fn prepare_request(req_id: u64, stmt_id: u64, sql: &str) -> String {
 /// checking every table, tag, column and value against `prepared`. Errors are
 /// [`ErrorKind::Statement`] and name the table, placeholder, row and value.
 pub fn encode_bind(req_id: u64, prepared: &Stmt2Prepared, tables: &[BindTable]) -> Result<Vec<u8>> {
+    encode_rows(req_id, prepared, tables)
+}
+
+/// [`encode_bind`] for a bind packed into one buffer (see [`crate::packed`]), read in place.
+pub fn encode_bind_packed(req_id: u64, prepared: &Stmt2Prepared, packed: &[u8]) -> Result<Vec<u8>> {
+    encode_rows(req_id, prepared, &packed::parse(packed)?)
+}
+
+fn encode_rows<T: BindRows>(req_id: u64, prepared: &Stmt2Prepared, tables: &[T]) -> Result<Vec<u8>> {
     if prepared.is_insert {
         encode_insert(req_id, prepared, tables)
     } else {
@@ -133,14 +143,14 @@ fn len_u32(n: usize, what: &str) -> Result<u32> {
     u32::try_from(n).map_err(|_| statement_error(format!("{what} of {n} bytes is too large for one bind")))
 }
 
-fn table_label(t: &BindTable, index: usize) -> String {
-    match &t.name {
+fn table_label<T: BindRows>(t: &T, index: usize) -> String {
+    match t.name() {
         Some(n) => format!("table {n}"),
         None => format!("table #{index}"),
     }
 }
 
-fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result<Vec<u8>> {
+fn encode_insert<T: BindRows>(req_id: u64, p: &Stmt2Prepared, tables: &[T]) -> Result<Vec<u8>> {
     let tag_fields: Vec<&StmtField> = p.tag_fields().collect();
     let col_fields: Vec<&StmtField> = p.column_fields().collect();
     let named = p.has_table_name();
@@ -156,7 +166,7 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result
     // Shape checks for every table first, so a bad last table fails before any encoding work.
     for (i, t) in tables.iter().enumerate() {
         let label = table_label(t, i);
-        match (&t.name, named) {
+        match (t.name(), named) {
             (None, true) => return Err(statement_error(format!("{label}: the statement takes a table name (`insert into ? …`) but none was given"))),
             (Some(n), true) if n.is_empty() || n.contains('\0') => {
                 return Err(statement_error(format!("{label}: invalid table name {n:?}")))
@@ -167,30 +177,30 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result
             (Some(_), false) => return Err(statement_error(format!("{label}: the statement names its table itself; do not pass a table name"))),
             _ => {}
         }
-        if t.tags.len() != tag_fields.len() {
+        if t.tags().len() != tag_fields.len() {
             return Err(statement_error(format!(
                 "{label}: the statement has {} tag placeholders, {} tags were given",
                 tag_fields.len(),
-                t.tags.len()
+                t.tags().len()
             )));
         }
-        if t.columns.len() != col_fields.len() {
+        if t.columns().len() != col_fields.len() {
             return Err(statement_error(format!(
                 "{label}: the statement has {} column placeholders, {} columns were given",
                 col_fields.len(),
-                t.columns.len()
+                t.columns().len()
             )));
         }
-        for (f, tag) in tag_fields.iter().zip(&t.tags) {
+        for (f, tag) in tag_fields.iter().zip(t.tags()) {
             let place = Place { table: &label, role: "tag", name: &f.name };
             bind::check_shape(tag, 1, &place, f.ty)?;
         }
-        if let Some(first) = t.columns.first() {
+        if let Some(first) = t.columns().first() {
             let rows = first.rows();
             if rows == 0 && !col_fields.is_empty() {
                 return Err(statement_error(format!("{label}: no rows to bind")));
             }
-            for (f, col) in col_fields.iter().zip(&t.columns) {
+            for (f, col) in col_fields.iter().zip(t.columns()) {
                 let place = Place { table: &label, role: "column", name: &f.name };
                 bind::check_shape(col, rows, &place, f.ty)?;
             }
@@ -203,11 +213,11 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result
     if named {
         names_offset = out.len() - PAYLOAD;
         for t in tables {
-            let n = t.name.as_deref().unwrap_or_default();
+            let n = t.name().unwrap_or_default();
             out.extend_from_slice(&((n.len() + 1) as u16).to_le_bytes());
         }
         for t in tables {
-            out.extend_from_slice(t.name.as_deref().unwrap_or_default().as_bytes());
+            out.extend_from_slice(t.name().unwrap_or_default().as_bytes());
             out.push(0);
         }
     }
@@ -219,7 +229,7 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result
         for (i, t) in tables.iter().enumerate() {
             let label = table_label(t, i);
             let start = out.len();
-            for (f, tag) in tag_fields.iter().zip(&t.tags) {
+            for (f, tag) in tag_fields.iter().zip(t.tags()) {
                 let place = Place { table: &label, role: "tag", name: &f.name };
                 write_record(&mut out, f.ty, Target::of_field(f), tag, &place)?;
             }
@@ -235,7 +245,7 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result
         for (i, t) in tables.iter().enumerate() {
             let label = table_label(t, i);
             let start = out.len();
-            for (f, col) in col_fields.iter().zip(&t.columns) {
+            for (f, col) in col_fields.iter().zip(t.columns()) {
                 let place = Place { table: &label, role: "column", name: &f.name };
                 write_record(&mut out, f.ty, Target::of_field(f), col, &place)?;
             }
@@ -246,51 +256,51 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result
     finish(out, count, tag_fields.len(), col_fields.len(), names_offset, tags_offset, cols_offset)
 }
 
-fn encode_query(req_id: u64, p: &Stmt2Prepared, tables: &[BindTable]) -> Result<Vec<u8>> {
+fn encode_query<T: BindRows>(req_id: u64, p: &Stmt2Prepared, tables: &[T]) -> Result<Vec<u8>> {
     let [t] = tables else {
         return Err(statement_error(format!(
             "a query statement takes its parameters as one table (got {})",
             tables.len()
         )));
     };
-    if t.name.is_some() || !t.tags.is_empty() {
+    if t.name().is_some() || !t.tags().is_empty() {
         return Err(statement_error("a query statement takes no table name and no tags, only parameters"));
     }
     if p.fields_count == 0 {
         // The server wants at least one record per table; there is nothing to bind anyway.
         return Err(statement_error("the query has no parameters: execute it without binding"));
     }
-    if t.columns.len() != p.fields_count {
+    if t.columns().len() != p.fields_count {
         return Err(statement_error(format!(
             "the query has {} parameters, {} were given",
             p.fields_count,
-            t.columns.len()
+            t.columns().len()
         )));
     }
-    let names: Vec<String> = (1..=t.columns.len()).map(|i| format!("#{i}")).collect();
-    for (param, name) in t.columns.iter().zip(&names) {
+    let names: Vec<String> = (1..=t.columns().len()).map(|i| format!("#{i}")).collect();
+    for (param, name) in t.columns().iter().zip(&names) {
         let ty = param_type(param, name)?;
         let place = Place { table: "", role: "parameter", name };
         bind::check_shape(param, 1, &place, ty)?;
     }
-    let mut out = header(req_id, p.stmt_id, 64 + 32 * t.columns.len());
+    let mut out = header(req_id, p.stmt_id, 64 + 32 * t.columns().len());
     let cols_offset = out.len() - PAYLOAD;
     let lens_at = out.len();
     out.extend_from_slice(&[0; 4]);
     let start = out.len();
-    for (param, name) in t.columns.iter().zip(&names) {
+    for (param, name) in t.columns().iter().zip(&names) {
         let ty = param_type(param, name)?;
         let place = Place { table: "", role: "parameter", name };
         write_record(&mut out, ty, Target::natural(ty), param, &place)?;
     }
     let len = len_u32(out.len() - start, "parameters")?;
     put_u32(&mut out, lens_at, len);
-    finish(out, 1, 0, t.columns.len(), 0, 0, cols_offset)
+    finish(out, 1, 0, t.columns().len(), 0, 0, cols_offset)
 }
 
 /// The wire type of a query parameter: the caller's choice or the values' own type.
-pub(crate) fn param_type(param: &BindColumn, name: &str) -> Result<DataType> {
-    let ty = param.ty.unwrap_or_else(|| param.values.natural_type());
+pub(crate) fn param_type<C: BindValues + ?Sized>(param: &C, name: &str) -> Result<DataType> {
+    let ty = param.chosen_type().unwrap_or_else(|| param.natural_type());
     if ty.is_decimal() {
         return Err(statement_error(format!(
             "parameter {name}: bind DECIMAL parameters as decimal values or strings without a DECIMAL type (no precision/scale is known for query parameters)"
@@ -319,13 +329,13 @@ fn finish(
 }
 
 /// One TAOS_STMT2_BIND record (reference §5.2.2), written in place.
-fn write_record(out: &mut Vec<u8>, wire: DataType, target: Target, col: &BindColumn, place: &Place<'_>) -> Result<()> {
+fn write_record<C: BindValues>(out: &mut Vec<u8>, wire: DataType, target: Target, col: &C, place: &Place<'_>) -> Result<()> {
     let num = col.rows();
     let start = out.len();
     out.extend_from_slice(&[0; 4]); // total_length, patched below
     out.extend_from_slice(&(wire.id() as i32).to_le_bytes());
     out.extend_from_slice(&(num as i32).to_le_bytes());
-    match &col.nulls {
+    match col.null_mask() {
         Some(n) => out.extend(n.iter().map(|&x| (x != 0) as u8)),
         None => out.resize(out.len() + num, 0),
     }
@@ -335,7 +345,7 @@ fn write_record(out: &mut Vec<u8>, wire: DataType, target: Target, col: &BindCol
         let all_null = num > 0 && out[nulls..nulls + num].iter().all(|&x| x == 1);
         let buf_len = if all_null { 0 } else { num * size };
         out.extend_from_slice(&len_u32(buf_len, "a column")?.to_le_bytes());
-        if !all_null {
+        if !all_null && !write_fixed_fast(target, col, size, place, out)? {
             for row in 0..num {
                 if col.is_null(row) {
                     out.resize(out.len() + size, 0);
@@ -364,6 +374,73 @@ fn write_record(out: &mut Vec<u8>, wire: DataType, target: Target, col: &BindCol
     let total = len_u32(out.len() - start, "a column")?;
     put_u32(out, start, total);
     Ok(())
+}
+
+/// Writes a column held as little-endian bytes without a [`bind::Cell`] per value, when the
+/// conversion is one of the common ones: the same type (copied whole), JS numbers (f64) into an
+/// integer or FLOAT placeholder, bytes into BOOL. The checks are `fixed_bytes`'s; a value that
+/// fails one is handed to `fixed_bytes`, which names it. NULL rows are zeros, as there.
+/// `Ok(false)`: not such a column, nothing written.
+fn write_fixed_fast<C: BindValues>(t: Target, col: &C, size: usize, place: &Place<'_>, out: &mut Vec<u8>) -> Result<bool> {
+    let Some((kind, data)) = col.raw_fixed() else { return Ok(false) };
+    let nulls = col.null_mask();
+    let is_null = |row: usize| nulls.is_some_and(|n| n[row] != 0);
+    let num = col.rows();
+    if kind.same_wire(t.ty) {
+        let at = out.len();
+        out.extend_from_slice(data);
+        if let Some(n) = nulls {
+            for (row, _) in n.iter().enumerate().filter(|(_, x)| **x != 0) {
+                out[at + row * size..at + (row + 1) * size].fill(0);
+            }
+        }
+        return Ok(true);
+    }
+    match (kind, t.ty) {
+        (PackedKind::Bool | PackedKind::U8, DataType::Bool) => {
+            out.extend(data.iter().enumerate().map(|(row, &b)| (!is_null(row) && b != 0) as u8));
+        }
+        (PackedKind::F64, DataType::Float) => {
+            out.reserve(4 * num);
+            for (row, b) in data.chunks_exact(8).enumerate() {
+                let x = f64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+                if is_null(row) {
+                    out.extend_from_slice(&[0; 4]);
+                } else if x.is_finite() && x.abs() > f32::MAX as f64 {
+                    bind::fixed_bytes(t, col, row, place, out)?;
+                } else {
+                    out.extend_from_slice(&(x as f32).to_le_bytes());
+                }
+            }
+        }
+        (PackedKind::F64, ty) => {
+            let (lo, hi): (f64, f64) = match ty {
+                DataType::TinyInt => (i8::MIN as f64, i8::MAX as f64),
+                DataType::SmallInt => (i16::MIN as f64, i16::MAX as f64),
+                DataType::Int => (i32::MIN as f64, i32::MAX as f64),
+                DataType::BigInt | DataType::Timestamp => (i64::MIN as f64, i64::MAX as f64),
+                DataType::UTinyInt => (0.0, u8::MAX as f64),
+                DataType::USmallInt => (0.0, u16::MAX as f64),
+                DataType::UInt => (0.0, u32::MAX as f64),
+                DataType::UBigInt => (0.0, u64::MAX as f64),
+                _ => return Ok(false),
+            };
+            out.reserve(size * num);
+            for (row, b) in data.chunks_exact(8).enumerate() {
+                let x = f64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+                if is_null(row) {
+                    out.resize(out.len() + size, 0);
+                } else if x.is_finite() && x.fract() == 0.0 && x >= lo && x <= hi && (size < 8 || x.abs() < 9.2e18) {
+                    // Integral and in range: exact in i64 (the 2^63 edge goes the careful way).
+                    out.extend_from_slice(&(x as i64).to_le_bytes()[..size]);
+                } else {
+                    bind::fixed_bytes(t, col, row, place, out)?;
+                }
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// One `TAOS_STMT2_BIND` record of an encoded bind, borrowed from the message. The binary

@@ -1,11 +1,12 @@
-//! Bind values as they cross from JS: columnar, one `NativeBindColumn` (a byte view plus offsets
-//! and a null mask) per placeholder, turned into the core's `BindColumn`s with one copy per
-//! column. The core checks every shape, range, length and type and encodes the bind message;
+//! stmt v1 bind values as they cross from JS: columnar, one `NativeBindColumn` (a byte view plus
+//! offsets and a null mask) per placeholder, turned into the core's `BindColumn`s with one copy
+//! per column. The core checks every shape, range, length and type and encodes the bind message;
 //! this module only reads the bytes. Both drivers use it (tokio statements, `NativeSession`).
+//! stmt2 binds cross as ONE packed buffer instead (`taosjs_core::packed`, `src/bind-pack.ts`).
 
 use napi::bindgen_prelude::{Uint32Array, Uint8Array};
 use napi_derive::napi;
-use taosjs_core::{BindColumn, BindTable, ColumnValues, ErrorKind, VarData};
+use taosjs_core::{BindColumn, ColumnValues, ErrorKind, VarData};
 
 use crate::error::js_error;
 use crate::vocabulary::{BindKind, TypeId};
@@ -23,13 +24,6 @@ pub struct NativeBindColumn {
     /// Wire type to send a query parameter as.
     #[napi(js_name = "type")]
     pub ty: Option<TypeId>,
-}
-
-#[napi(object, object_to_js = false)]
-pub struct NativeBindTable {
-    pub name: Option<String>,
-    pub tags: Vec<NativeBindColumn>,
-    pub columns: Vec<NativeBindColumn>,
 }
 
 fn bad(message: String) -> napi::Error {
@@ -78,12 +72,4 @@ fn to_core_column(c: &NativeBindColumn) -> napi::Result<BindColumn> {
 
 pub(crate) fn to_core_columns(columns: &[NativeBindColumn]) -> napi::Result<Vec<BindColumn>> {
     columns.iter().map(to_core_column).collect()
-}
-
-/// The tables of a stmt2 bind.
-pub(crate) fn to_core_tables(tables: &[NativeBindTable]) -> napi::Result<Vec<BindTable>> {
-    tables
-        .iter()
-        .map(|t| Ok(BindTable { name: t.name.clone(), tags: to_core_columns(&t.tags)?, columns: to_core_columns(&t.columns)? }))
-        .collect()
 }

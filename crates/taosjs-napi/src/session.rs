@@ -24,7 +24,7 @@ use taosjs_core::{
 };
 
 use crate::tmq::{offsets, NativeAssignment, NativeMessage};
-use crate::bind::{to_core_columns, to_core_tables, NativeBindColumn, NativeBindTable};
+use crate::bind::{to_core_columns, NativeBindColumn};
 use crate::block::{pack, Batch, Info};
 use crate::error::{js_error, native_message};
 use crate::fields::{stmt_field, NativeStmt2Prepared, NativeStmtField};
@@ -505,11 +505,12 @@ impl NativeSession {
         Ok(call_id(self.session.stmt2_prepare(id_of(stmt_id, "stmtId")?, &sql)))
     }
 
-    /// Values are read out of JS memory now; the session checks them against the placeholders.
+    /// A bind packed into one buffer (`src/bind-pack.ts`, layout in `taosjs_core::packed`): the
+    /// session checks it against the placeholders and encodes it, reading the values in place.
     #[napi(catch_unwind)]
-    pub fn stmt2_bind(&mut self, stmt_id: BigInt, tables: Vec<NativeBindTable>) -> napi::Result<u32> {
-        let (stmt_id, tables) = (id_of(stmt_id, "stmtId")?, to_core_tables(&tables)?);
-        Ok(call_id(self.session.stmt2_bind(stmt_id, &tables)))
+    pub fn stmt2_bind_packed(&mut self, stmt_id: BigInt, packed: Uint8Array) -> napi::Result<u32> {
+        let stmt_id = id_of(stmt_id, "stmtId")?;
+        Ok(call_id(self.session.stmt2_bind_packed(stmt_id, &packed)))
     }
 
     #[napi(catch_unwind)]

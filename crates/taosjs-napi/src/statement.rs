@@ -3,12 +3,12 @@
 //! `NativeBindColumn` per placeholder (`bind.rs`); the core checks and encodes them. The
 //! placeholders go back described by the core (`fields.rs`).
 
-use napi::bindgen_prelude::PromiseRaw;
+use napi::bindgen_prelude::{PromiseRaw, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
 
 use crate::abort::{spawn_on, NativeAbort};
-use crate::bind::{to_core_columns, to_core_tables, NativeBindColumn, NativeBindTable};
+use crate::bind::{to_core_columns, NativeBindColumn};
 use crate::fields::{stmt_field, NativeStmt2Prepared, NativeStmtField};
 use crate::result::NativeResult;
 use crate::transport::{Stmt, Stmt2};
@@ -41,19 +41,20 @@ impl NativeStmt2 {
         })
     }
 
-    /// Copies the values out of JS memory now (so later changes to the caller's arrays cannot
-    /// race the send), then checks every value against the prepared placeholders and sends one
-    /// `stmt2_bind`.
+    /// Binds a whole bind packed into one buffer by the facade (`src/bind-pack.ts`, layout in
+    /// `taosjs_core::packed`): one copy of its bytes now, on the JS thread (so the facade may
+    /// reuse the buffer, and nothing the caller changes later can race the send); the values are
+    /// checked against the prepared placeholders and encoded off the JS thread, read in place.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn bind<'env>(
         &self,
         env: &'env Env,
-        tables: Vec<NativeBindTable>,
+        packed: Uint8Array,
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let tables = to_core_tables(&tables)?;
-        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.bind(tables).await })
+        let packed = packed.to_vec();
+        spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.bind_packed(packed).await })
     }
 
     /// Executes what was bound; resolves to the rows written.

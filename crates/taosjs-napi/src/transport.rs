@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use taosjs_core::rest::RestAnswer;
 use taosjs_core::{
-    BindColumn, BindTable, ConnectConfig, DecodedBlock, Error, QueryInfo, Scheme, SchemalessRequest, SchemalessResult,
+    BindColumn, ConnectConfig, DecodedBlock, Error, QueryInfo, Scheme, SchemalessRequest, SchemalessResult,
     Stmt2InitOptions, Stmt2Prepared, StmtField,
 };
 use taosjs_native::{NativeClient, NativeStmt as LibStmt, NativeStmt2 as LibStmt2, ResultSet};
@@ -390,10 +390,11 @@ impl Stmt2 {
         }
     }
 
-    pub async fn bind(&self, tables: Vec<BindTable>) -> Result<(), Error> {
+    /// A bind packed into one buffer (`taosjs_core::packed`), read in place by the encoder.
+    pub async fn bind_packed(&self, packed: Vec<u8>) -> Result<(), Error> {
         match self {
-            Stmt2::Ws { client, stmt_id } => client.stmt2_bind(*stmt_id, tables).await,
-            Stmt2::Native(s) => s.run(s.lib.bind(tables)).await,
+            Stmt2::Ws { client, stmt_id } => client.stmt2_bind_packed(*stmt_id, packed).await,
+            Stmt2::Native(s) => s.run(s.lib.bind_packed(packed)).await,
         }
     }
 

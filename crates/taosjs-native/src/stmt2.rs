@@ -274,6 +274,15 @@ impl NativeStmt2 {
     /// naming table, placeholder, row and value; nothing reaches libtaos then), then
     /// `taos_stmt2_bind_param`. See `taosjs_core::bind` for the input model.
     pub async fn bind(&self, tables: Vec<BindTable>) -> Result<(), Error> {
+        self.bind_encoded(|p| stmt2::encode_bind(0, p, &tables)).await
+    }
+
+    /// [`NativeStmt2::bind`] of a bind packed into one buffer (`taosjs_core::packed`).
+    pub async fn bind_packed(&self, packed: Vec<u8>) -> Result<(), Error> {
+        self.bind_encoded(|p| stmt2::encode_bind_packed(0, p, &packed)).await
+    }
+
+    async fn bind_encoded(&self, encode: impl FnOnce(&stmt2::Stmt2Prepared) -> Result<Vec<u8>, Error>) -> Result<(), Error> {
         let mut s = self.open().await?;
         let lib = s.conn.lib;
         let bind = need!(lib, taos_stmt2_bind_param);
@@ -286,7 +295,7 @@ impl NativeStmt2 {
                 "statement {id} has no placeholders: there is nothing to bind (run it as plain SQL)"
             )));
         }
-        let message = stmt2::encode_bind(0, prepared, &tables)?;
+        let message = encode(prepared)?;
         blocking(move || {
             let records = stmt2::bind_records(&message)?;
             let mut c = Stmt2Bindv::new(&records);

@@ -376,6 +376,15 @@ impl Client {
         }
     }
 
+    /// [`Client::stmt2_bind`] of a bind packed into one buffer (`taosjs_core::packed`): the
+    /// connection's task checks and encodes it, reading the values in place.
+    pub async fn stmt2_bind_packed(&self, stmt_id: u64, packed: Vec<u8>) -> Result<(), Error> {
+        match self.call(move |s| s.stmt2_bind_packed(stmt_id, &packed)).await? {
+            Reply::Done => Ok(()),
+            other => Err(mismatch(&other)),
+        }
+    }
+
     /// Executes what was bound; returns the rows written (0 for a query, whose rows are then
     /// read through [`Client::stmt2_result`]).
     pub async fn stmt2_exec(&self, stmt_id: u64) -> Result<i64, Error> {

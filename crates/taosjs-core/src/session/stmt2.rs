@@ -45,6 +45,16 @@ impl Session {
     /// (or a Programming error when the statement is not prepared, not open, or has no
     /// placeholders).
     pub fn stmt2_bind(&mut self, stmt_id: u64, tables: &[BindTable]) -> CallId {
+        self.stmt2_bind_with(stmt_id, |req_id, p| stmt2::encode_bind(req_id, p, tables))
+    }
+
+    /// [`Session::stmt2_bind`] for a bind packed into one buffer ([`crate::packed`]), read in
+    /// place: the facade's one crossing per bind.
+    pub fn stmt2_bind_packed(&mut self, stmt_id: u64, packed: &[u8]) -> CallId {
+        self.stmt2_bind_with(stmt_id, |req_id, p| stmt2::encode_bind_packed(req_id, p, packed))
+    }
+
+    fn stmt2_bind_with(&mut self, stmt_id: u64, encode: impl FnOnce(u64, &stmt2::Stmt2Prepared) -> Result<Vec<u8>>) -> CallId {
         let call = self.new_call();
         let req_id = self.alloc_req_id();
         let frame = self.v2_prepared(stmt_id, "bind").and_then(|v2| {
@@ -54,7 +64,7 @@ impl Session {
                     "statement {stmt_id} has no placeholders: there is nothing to bind (run it as plain SQL)"
                 )));
             }
-            stmt2::encode_bind(req_id, p, tables)
+            encode(req_id, p)
         });
         match frame {
             Ok(frame) => self.send(

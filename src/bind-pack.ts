@@ -34,8 +34,24 @@ const NONE = 0xffff_ffff
 const encoder = new TextEncoder()
 const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
 
-/** Sizes of recent binds, so that a bind like the last one starts with room for it. */
-let lastSize = 64 * 1024
+/**
+ * The buffer of the last bind, once the core has copied it out (see {@link recycle}): the next
+ * bind packs into it. A new buffer per bind would count against V8's external memory and bring
+ * full garbage collections of the caller's whole heap, often more costly than the bind itself.
+ */
+let spare: ArrayBuffer | null = null
+/** Larger buffers are not kept. */
+const KEEP_AT_MOST = 32 * 1024 * 1024
+
+/** Hands `packed`'s buffer back for the next bind, once the core has copied what it needed. */
+export function recycle(packed: Uint8Array): void {
+  const buf = packed.buffer
+  if (buf instanceof ArrayBuffer && buf.byteLength <= KEEP_AT_MOST && (spare === null || spare.byteLength < buf.byteLength)) {
+    // Zeroed again: the conversion relies on fresh regions being zero.
+    new Uint8Array(buf, 0, packed.byteLength).fill(0)
+    spare = buf
+  }
+}
 
 export class BindPacker implements ColumnSink<void> {
   private buf: ArrayBuffer
@@ -46,7 +62,8 @@ export class BindPacker implements ColumnSink<void> {
   private readonly dir: number[] = [MAGIC, 0]
 
   constructor() {
-    this.buf = new ArrayBuffer(lastSize)
+    this.buf = spare ?? new ArrayBuffer(64 * 1024)
+    spare = null
     this.bytes = new Uint8Array(this.buf)
     this.node = NodeBuffer?.from(this.buf)
   }
@@ -67,7 +84,6 @@ export class BindPacker implements ColumnSink<void> {
     const words = new Uint32Array(this.buf, dirAt, this.dir.length + 1)
     words.set(this.dir)
     words[this.dir.length] = dirAt
-    lastSize = Math.max(64 * 1024, this.at)
     return new Uint8Array(this.buf, 0, this.at)
   }
 

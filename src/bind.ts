@@ -267,7 +267,7 @@ export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: 
   for (let i = 0; i < n; i++) {
     const v = values[i]
     if (v !== null && v !== undefined) continue
-    nullMask ??= new Uint8Array(n)
+    nullMask ??= sink.u8(n)
     nullMask[i] = 1
   }
   const isNull = (v: unknown): boolean => v === null || v === undefined

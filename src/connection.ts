@@ -7,7 +7,7 @@ import { callNative, ConnectionError, fromNative, InterfaceError, NotSupportedEr
 import type { NativeAbort, NativeConnectOptions, NativeConnection, NativeEvent, NativeModule, NativeResult, NativeStmtField } from './native.js'
 import { RowStream, TaosResult, type RowArray, type RowObject } from './result.js'
 import { SmlPrecision, SmlProtocol, type SchemalessOptions } from './schemaless.js'
-import { insertTables, queryParams, Stmt, Stmt2, type BindTableData, type StatementHost, type TaosStmt2Option } from './statement.js'
+import { bindPacked, insertTables, queryParams, Stmt, Stmt2, type BindTableData, type StatementHost, type TaosStmt2Option } from './statement.js'
 import { envDsn } from './dsn.js'
 import type { ResultOptions } from './types.js'
 
@@ -406,12 +406,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
       const prepared = await limits.run(this.newAbort, (ms, abort) => stmt.prepare(sql, ms, abort))
       if (prepared.isInsert) {
         const tables = insertTables(prepared.fields, rowsToTables(prepared.fields, rows))
-        await limits.run(this.newAbort, (ms, abort) => stmt.bind(tables, ms, abort))
+        await limits.run(this.newAbort, (ms, abort) => bindPacked(stmt, tables, ms, abort))
         return this.openStream(affectedOnly(await limits.run(this.newAbort, (ms, abort) => stmt.exec(ms, abort))), options)
       }
       if (rows.length !== 1) throw new ProgrammingError('executemany runs writes; run a query with execute(sql, params)')
       const params = queryParams(rows[0]!)
-      await limits.run(this.newAbort, (ms, abort) => stmt.bind(params, ms, abort))
+      await limits.run(this.newAbort, (ms, abort) => bindPacked(stmt, params, ms, abort))
       await limits.run(this.newAbort, (ms, abort) => stmt.exec(ms, abort))
       const native = await limits.run(this.newAbort, (ms, abort) => stmt.result(ms, abort), (r) => r.close())
       // The result belongs to the statement: close the statement once the rows are done.

@@ -6,10 +6,10 @@
  * nothing bound (sequences that crash taosAdapter 3.3.7.5).
  */
 import { COLUMN_OBJECTS, isTypedColumn, toBindColumn, toParamColumn, type BindTarget, type ColumnInput, type ColumnSink, type Place } from './bind.js'
-import { BindPacker } from './bind-pack.js'
+import { BindPacker, recycle } from './bind-pack.js'
 import { CallLimits, type AbortFactory, type CallOptions } from './call.js'
 import { ProgrammingError, StatementError } from './errors.js'
-import type { NativeBindColumn, NativeResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
+import type { NativeAbort, NativeBindColumn, NativeResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
 import type { TaosResult } from './result.js'
 import type { ResultOptions } from './types.js'
 import { forget, freeWhenUnreachable } from './unreachable.js'
@@ -115,6 +115,18 @@ function packParams(columns: ReadonlyArray<readonly unknown[]>): Uint8Array {
   packer.table(undefined, 0, columns.length)
   columns.forEach((c, i) => toParamColumn(c, { table: '', role: 'parameter', name: `#${i + 1}` }, packer))
   return packer.finish()
+}
+
+/**
+ * Sends a packed bind; its buffer goes back to the packer as soon as the call returned (the
+ * native side copies the bytes before it returns). @internal
+ */
+export function bindPacked(native: NativeStmt2, packed: Uint8Array, ms: number | null, abort: NativeAbort | null): Promise<void> {
+  try {
+    return native.bind(packed, ms, abort)
+  } finally {
+    recycle(packed)
+  }
 }
 
 /** Query parameters as stmt v1 columns. */
@@ -279,7 +291,7 @@ export class Stmt2 implements AsyncDisposable {
   }
 
   private async send(packed: Uint8Array, limits: CallLimits): Promise<void> {
-    await limits.run(this.host.newAbort, (ms, abort) => this.native.bind(packed, ms, abort))
+    await limits.run(this.host.newAbort, (ms, abort) => bindPacked(this.native, packed, ms, abort))
   }
 
   private checkOpen(): void {

@@ -484,7 +484,7 @@ impl Target {
 }
 
 /// Checks the shape of a column: nulls as long as the values, the expected row count.
-pub(crate) fn check_shape<C: BindValues + ?Sized>(col: &C, rows: usize, place: &Place<'_>, ty: DataType) -> Result<()> {
+pub(crate) fn check_shape(col: &dyn BindValues, rows: usize, place: &Place<'_>, ty: DataType) -> Result<()> {
     if col.rows() != rows {
         return Err(place.error(ty, format_args!("has {} values, expected {rows}", col.rows())));
     }
@@ -500,9 +500,9 @@ pub(crate) fn check_shape<C: BindValues + ?Sized>(col: &C, rows: usize, place: &
 }
 
 /// A fixed-width value converted to its little-endian wire bytes (up to 16).
-pub(crate) fn fixed_bytes<C: BindValues + ?Sized>(
+pub(crate) fn fixed_bytes(
     t: Target,
-    col: &C,
+    col: &dyn BindValues,
     row: usize,
     place: &Place<'_>,
     out: &mut Vec<u8>,
@@ -576,7 +576,7 @@ pub(crate) fn fixed_bytes<C: BindValues + ?Sized>(
 
 /// A variable-length value as the bytes to send (UTF-8 for text types), checked against the
 /// placeholder's declared length.
-pub(crate) fn var_bytes<'a, C: BindValues + ?Sized>(t: Target, col: &'a C, row: usize, place: &Place<'_>) -> Result<&'a [u8]> {
+pub(crate) fn var_bytes<'a>(t: Target, col: &'a dyn BindValues, row: usize, place: &Place<'_>) -> Result<&'a [u8]> {
     let cell = col.cell(row);
     let err = |reason: &str| place.cell_error(t.ty, row, cell, reason);
     let bytes: &[u8] = match (t.ty, cell) {

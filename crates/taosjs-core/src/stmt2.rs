@@ -109,11 +109,27 @@ pub fn encode_bind_packed(req_id: u64, prepared: &Stmt2Prepared, packed: &[u8]) 
     encode_rows(req_id, prepared, &packed::parse(packed)?)
 }
 
+/// One table as the encoder reads it, whichever form the values came in (one encoder, compiled
+/// once).
+struct TableRef<'a> {
+    name: Option<&'a str>,
+    tags: Vec<&'a dyn BindValues>,
+    columns: Vec<&'a dyn BindValues>,
+}
+
 fn encode_rows<T: BindRows>(req_id: u64, prepared: &Stmt2Prepared, tables: &[T]) -> Result<Vec<u8>> {
+    let refs: Vec<TableRef<'_>> = tables
+        .iter()
+        .map(|t| TableRef {
+            name: t.name(),
+            tags: t.tags().iter().map(|c| c as &dyn BindValues).collect(),
+            columns: t.columns().iter().map(|c| c as &dyn BindValues).collect(),
+        })
+        .collect();
     if prepared.is_insert {
-        encode_insert(req_id, prepared, tables)
+        encode_insert(req_id, prepared, &refs)
     } else {
-        encode_query(req_id, prepared, tables)
+        encode_query(req_id, prepared, &refs)
     }
 }
 
@@ -143,14 +159,14 @@ fn len_u32(n: usize, what: &str) -> Result<u32> {
     u32::try_from(n).map_err(|_| statement_error(format!("{what} of {n} bytes is too large for one bind")))
 }
 
-fn table_label<T: BindRows>(t: &T, index: usize) -> String {
-    match t.name() {
+fn table_label(t: &TableRef<'_>, index: usize) -> String {
+    match t.name {
         Some(n) => format!("table {n}"),
         None => format!("table #{index}"),
     }
 }
 
-fn encode_insert<T: BindRows>(req_id: u64, p: &Stmt2Prepared, tables: &[T]) -> Result<Vec<u8>> {
+fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[TableRef<'_>]) -> Result<Vec<u8>> {
     let tag_fields: Vec<&StmtField> = p.tag_fields().collect();
     let col_fields: Vec<&StmtField> = p.column_fields().collect();
     let named = p.has_table_name();
@@ -166,7 +182,7 @@ fn encode_insert<T: BindRows>(req_id: u64, p: &Stmt2Prepared, tables: &[T]) -> R
     // Shape checks for every table first, so a bad last table fails before any encoding work.
     for (i, t) in tables.iter().enumerate() {
         let label = table_label(t, i);
-        match (t.name(), named) {
+        match (t.name, named) {
             (None, true) => return Err(statement_error(format!("{label}: the statement takes a table name (`insert into ? …`) but none was given"))),
             (Some(n), true) if n.is_empty() || n.contains('\0') => {
                 return Err(statement_error(format!("{label}: invalid table name {n:?}")))
@@ -177,30 +193,30 @@ fn encode_insert<T: BindRows>(req_id: u64, p: &Stmt2Prepared, tables: &[T]) -> R
             (Some(_), false) => return Err(statement_error(format!("{label}: the statement names its table itself; do not pass a table name"))),
             _ => {}
         }
-        if t.tags().len() != tag_fields.len() {
+        if t.tags.len() != tag_fields.len() {
             return Err(statement_error(format!(
                 "{label}: the statement has {} tag placeholders, {} tags were given",
                 tag_fields.len(),
-                t.tags().len()
+                t.tags.len()
             )));
         }
-        if t.columns().len() != col_fields.len() {
+        if t.columns.len() != col_fields.len() {
             return Err(statement_error(format!(
                 "{label}: the statement has {} column placeholders, {} columns were given",
                 col_fields.len(),
-                t.columns().len()
+                t.columns.len()
             )));
         }
-        for (f, tag) in tag_fields.iter().zip(t.tags()) {
+        for (f, tag) in tag_fields.iter().zip(t.tags.iter().copied()) {
             let place = Place { table: &label, role: "tag", name: &f.name };
             bind::check_shape(tag, 1, &place, f.ty)?;
         }
-        if let Some(first) = t.columns().first() {
+        if let Some(first) = t.columns.first() {
             let rows = first.rows();
             if rows == 0 && !col_fields.is_empty() {
                 return Err(statement_error(format!("{label}: no rows to bind")));
             }
-            for (f, col) in col_fields.iter().zip(t.columns()) {
+            for (f, col) in col_fields.iter().zip(t.columns.iter().copied()) {
                 let place = Place { table: &label, role: "column", name: &f.name };
                 bind::check_shape(col, rows, &place, f.ty)?;
             }
@@ -213,11 +229,11 @@ fn encode_insert<T: BindRows>(req_id: u64, p: &Stmt2Prepared, tables: &[T]) -> R
     if named {
         names_offset = out.len() - PAYLOAD;
         for t in tables {
-            let n = t.name().unwrap_or_default();
+            let n = t.name.unwrap_or_default();
             out.extend_from_slice(&((n.len() + 1) as u16).to_le_bytes());
         }
         for t in tables {
-            out.extend_from_slice(t.name().unwrap_or_default().as_bytes());
+            out.extend_from_slice(t.name.unwrap_or_default().as_bytes());
             out.push(0);
         }
     }
@@ -229,7 +245,7 @@ fn encode_insert<T: BindRows>(req_id: u64, p: &Stmt2Prepared, tables: &[T]) -> R
         for (i, t) in tables.iter().enumerate() {
             let label = table_label(t, i);
             let start = out.len();
-            for (f, tag) in tag_fields.iter().zip(t.tags()) {
+            for (f, tag) in tag_fields.iter().zip(t.tags.iter().copied()) {
                 let place = Place { table: &label, role: "tag", name: &f.name };
                 write_record(&mut out, f.ty, Target::of_field(f), tag, &place)?;
             }
@@ -245,7 +261,7 @@ fn encode_insert<T: BindRows>(req_id: u64, p: &Stmt2Prepared, tables: &[T]) -> R
         for (i, t) in tables.iter().enumerate() {
             let label = table_label(t, i);
             let start = out.len();
-            for (f, col) in col_fields.iter().zip(t.columns()) {
+            for (f, col) in col_fields.iter().zip(t.columns.iter().copied()) {
                 let place = Place { table: &label, role: "column", name: &f.name };
                 write_record(&mut out, f.ty, Target::of_field(f), col, &place)?;
             }
@@ -256,50 +272,50 @@ fn encode_insert<T: BindRows>(req_id: u64, p: &Stmt2Prepared, tables: &[T]) -> R
     finish(out, count, tag_fields.len(), col_fields.len(), names_offset, tags_offset, cols_offset)
 }
 
-fn encode_query<T: BindRows>(req_id: u64, p: &Stmt2Prepared, tables: &[T]) -> Result<Vec<u8>> {
+fn encode_query(req_id: u64, p: &Stmt2Prepared, tables: &[TableRef<'_>]) -> Result<Vec<u8>> {
     let [t] = tables else {
         return Err(statement_error(format!(
             "a query statement takes its parameters as one table (got {})",
             tables.len()
         )));
     };
-    if t.name().is_some() || !t.tags().is_empty() {
+    if t.name.is_some() || !t.tags.is_empty() {
         return Err(statement_error("a query statement takes no table name and no tags, only parameters"));
     }
     if p.fields_count == 0 {
         // The server wants at least one record per table; there is nothing to bind anyway.
         return Err(statement_error("the query has no parameters: execute it without binding"));
     }
-    if t.columns().len() != p.fields_count {
+    if t.columns.len() != p.fields_count {
         return Err(statement_error(format!(
             "the query has {} parameters, {} were given",
             p.fields_count,
-            t.columns().len()
+            t.columns.len()
         )));
     }
-    let names: Vec<String> = (1..=t.columns().len()).map(|i| format!("#{i}")).collect();
-    for (param, name) in t.columns().iter().zip(&names) {
+    let names: Vec<String> = (1..=t.columns.len()).map(|i| format!("#{i}")).collect();
+    for (param, name) in t.columns.iter().copied().zip(&names) {
         let ty = param_type(param, name)?;
         let place = Place { table: "", role: "parameter", name };
         bind::check_shape(param, 1, &place, ty)?;
     }
-    let mut out = header(req_id, p.stmt_id, 64 + 32 * t.columns().len());
+    let mut out = header(req_id, p.stmt_id, 64 + 32 * t.columns.len());
     let cols_offset = out.len() - PAYLOAD;
     let lens_at = out.len();
     out.extend_from_slice(&[0; 4]);
     let start = out.len();
-    for (param, name) in t.columns().iter().zip(&names) {
+    for (param, name) in t.columns.iter().copied().zip(&names) {
         let ty = param_type(param, name)?;
         let place = Place { table: "", role: "parameter", name };
         write_record(&mut out, ty, Target::natural(ty), param, &place)?;
     }
     let len = len_u32(out.len() - start, "parameters")?;
     put_u32(&mut out, lens_at, len);
-    finish(out, 1, 0, t.columns().len(), 0, 0, cols_offset)
+    finish(out, 1, 0, t.columns.len(), 0, 0, cols_offset)
 }
 
 /// The wire type of a query parameter: the caller's choice or the values' own type.
-pub(crate) fn param_type<C: BindValues + ?Sized>(param: &C, name: &str) -> Result<DataType> {
+pub(crate) fn param_type(param: &dyn BindValues, name: &str) -> Result<DataType> {
     let ty = param.chosen_type().unwrap_or_else(|| param.natural_type());
     if ty.is_decimal() {
         return Err(statement_error(format!(
@@ -329,7 +345,7 @@ fn finish(
 }
 
 /// One TAOS_STMT2_BIND record (reference §5.2.2), written in place.
-fn write_record<C: BindValues>(out: &mut Vec<u8>, wire: DataType, target: Target, col: &C, place: &Place<'_>) -> Result<()> {
+fn write_record(out: &mut Vec<u8>, wire: DataType, target: Target, col: &dyn BindValues, place: &Place<'_>) -> Result<()> {
     let num = col.rows();
     let start = out.len();
     out.extend_from_slice(&[0; 4]); // total_length, patched below
@@ -381,7 +397,7 @@ fn write_record<C: BindValues>(out: &mut Vec<u8>, wire: DataType, target: Target
 /// integer or FLOAT placeholder, bytes into BOOL. The checks are `fixed_bytes`'s; a value that
 /// fails one is handed to `fixed_bytes`, which names it. NULL rows are zeros, as there.
 /// `Ok(false)`: not such a column, nothing written.
-fn write_fixed_fast<C: BindValues>(t: Target, col: &C, size: usize, place: &Place<'_>, out: &mut Vec<u8>) -> Result<bool> {
+fn write_fixed_fast(t: Target, col: &dyn BindValues, size: usize, place: &Place<'_>, out: &mut Vec<u8>) -> Result<bool> {
     let Some((kind, data)) = col.raw_fixed() else { return Ok(false) };
     let nulls = col.null_mask();
     let is_null = |row: usize| nulls.is_some_and(|n| n[row] != 0);

@@ -8,6 +8,7 @@
 
 use crate::types::{code, DataType, Field, Precision, TdError, Value};
 
+use super::convert::c_format_g;
 use super::eval::{value_to_string, EvalEnv};
 use super::insert_number::{strtod, strtoll, strtoull};
 
@@ -112,43 +113,11 @@ fn str_to_integer(s: &str, ty: DataType) -> Value {
     }
 }
 
-/// C's `%.*g`: `digits` significant digits, trailing zeros dropped, the exponent form below
-/// 1e-4 and from 10^digits on (`1e+20`).
-pub(crate) fn format_g(x: f64, digits: usize) -> String {
-    if x.is_nan() {
-        return if x.is_sign_negative() { "-nan" } else { "nan" }.into();
-    }
-    if x.is_infinite() {
-        return if x < 0.0 { "-inf" } else { "inf" }.into();
-    }
-    let p = digits.max(1);
-    let sci = format!("{:.*e}", p - 1, x);
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let strip = |s: &str| -> String {
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    if exp < -4 || exp >= p as i32 {
-        format!(
-            "{}e{}{:02}",
-            strip(mantissa),
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        )
-    } else {
-        strip(&format!("{:.*}", (p as i32 - 1 - exp).max(0) as usize, x))
-    }
-}
-
 /// The text NUM_TO_STRING makes of a number (and `true`/`false` of a BOOL).
 fn number_text(v: &Value, env: &EvalEnv) -> String {
     match v {
-        Value::Float(f) => format_g(*f as f64, 6),
-        Value::Double(d) => format_g(*d, 15),
+        Value::Float(f) => c_format_g(*f as f64, 6),
+        Value::Double(d) => c_format_g(*d, 15),
         Value::Timestamp(t) => t.to_string(),
         other => value_to_string(other, env).unwrap_or_default(),
     }

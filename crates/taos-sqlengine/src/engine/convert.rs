@@ -582,11 +582,16 @@ pub(crate) fn cjson_number(d: f64) -> String {
     }
 }
 
-/// C's `%.<precision>g`.
+/// C's `%.<precision>g`: `precision` significant digits, trailing zeros dropped, the exponent
+/// form below 1e-4 and from 10^precision on (`1e+20`); glibc's `nan`/`inf` words.
 pub(crate) fn c_format_g(d: f64, precision: usize) -> String {
-    if d == 0.0 {
-        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+    if d.is_nan() {
+        return if d.is_sign_negative() { "-nan" } else { "nan" }.into();
     }
+    if d.is_infinite() {
+        return if d < 0.0 { "-inf" } else { "inf" }.into();
+    }
+    let precision = precision.max(1);
     let sci = format!("{:.*e}", precision - 1, d);
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);

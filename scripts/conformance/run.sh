@@ -13,9 +13,7 @@ VENV="${VENV:-$ROOT/.venv}"
 # Transcripts known to fail for now (features of later issues, or engine gaps that make the
 # transcript differ although its actions are served): not replayed, counted as skipped so the
 # final line stays honest. Remove a name when it replays clean.
-EXPECTED_FAILURES=(
-  "m_session_options.jsonl:per-connection time zone, app/ip in perf_connections and show dnodes/mnodes/cluster are not all served yet"
-)
+EXPECTED_FAILURES=()
 
 # Transcripts that replay clean semantically but keep a known difference in strict mode (named in
 # crates/taos-testserver/README.md): left out of the strict pass, counted as skipped.

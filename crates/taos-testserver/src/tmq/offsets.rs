@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// (when the topic was created, committed offset, exact position if committed from one).
+/// (when the topic was created, committed offset, the position it was committed from if any).
 type Committed = (i64, i64, Option<Position>);
 
 /// Committed offsets by (group id, topic, vgroup), shared by every connection: a vgroup that
@@ -12,9 +12,9 @@ type Committed = (i64, i64, Option<Position>);
 #[derive(Default)]
 pub struct TmqGroups {
     /// By (group, topic, vgroup): when the topic was created (dropping a topic drops its groups'
-    /// offsets, so entries of an earlier topic of the same name are ignored), the offset, and the
-    /// exact position when it was committed from one (rows inserted later into tables already
-    /// consumed must not shift it).
+    /// offsets, so entries of an earlier topic of the same name are ignored), the offset (a log
+    /// version), and the position it was committed from, if any: its `begin`, where the last
+    /// message began, is what `assignment` reports to the consumer that takes the vgroup over.
     committed: Mutex<HashMap<(String, String, i32), Committed>>,
 }
 

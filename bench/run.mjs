@@ -140,7 +140,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 try {
   // ---- data, once
   const size = (id) => (workloads.some((w) => w.id === id && !kept.has(id)) ? WORKLOADS.find((w) => w.id === id).size[scale] : 0)
-  const wide = Math.max(size('rows'), size('objects'), size('blocks'), size('columns'), size('arrow'))
+  const wide = Math.max(size('rows'), size('objects'), size('blocks'), size('columns'), size('arrow'), size('tmq'))
   const big = size('stream')
   const t0 = Date.now()
   log(`bench: loading bench.wide (${wide} rows) and bench.big (${big} rows)`)

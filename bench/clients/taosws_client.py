@@ -1,5 +1,7 @@
 """taos-ws-py (the official Python WebSocket client, `taosws`) running one benchmark workload in
 its own process: python bench/clients/taosws_client.py '<job json>'."""
+import os
+
 import taosws
 
 from data import Window, job as read_job, run, line_batches, stable_sql, stmt2_batches, stmt2_sql
@@ -66,6 +68,40 @@ def schemaless():
     w.stop(n)
 
 
+TMQ_IDLE_POLLS = 30  # empty polls (1 s each) in a row after which the workload gives up
+
+
+def tmq():
+    """A topic of this run over the workload's query, read from the start by a new consumer
+    group, row by row."""
+    topic = f"{job['db']}_topic_{os.getpid()}"
+    conn.execute(f"create topic {topic} as {job['sql']}")
+    consumer = taosws.Consumer(conf={
+        "td.connect.websocket.scheme": "ws", "td.connect.ip": job["host"], "td.connect.port": str(job["port"]),
+        "td.connect.user": job["user"], "td.connect.pass": job["password"],
+        "group.id": f"{topic}_{os.getpid()}", "auto.offset.reset": "earliest"})
+    w.start()
+    consumer.subscribe([topic])
+    n, idle = 0, 0
+    while n < job["rows"]:
+        message = consumer.poll(1.0)
+        if message is None:
+            idle += 1
+            if idle == TMQ_IDLE_POLLS:
+                raise RuntimeError(f"tmq: {n} of {job['rows']} rows, then {idle} empty polls")
+            continue
+        idle = 0
+        for block in message:
+            for _row in block:
+                n += 1
+    w.stop(n)
+    consumer.close()
+    try:  # TDengine refuses the drop for a moment after the consumer left (0x03EF)
+        conn.execute(f"drop topic if exists {topic}")
+    except taosws.Error:
+        pass
+
+
 WORKLOADS = {
     "rows": lambda: fetch(False),
     "objects": lambda: fetch(True),
@@ -74,6 +110,7 @@ WORKLOADS = {
     "small-query": lambda: w.queries(job, small_query, False),
     "latency": lambda: w.queries(job, small_query, True),
     "schemaless": schemaless,
+    "tmq": tmq,
 }
 
 run(job, WORKLOADS, "taos-ws-py", conn)

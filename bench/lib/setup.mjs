@@ -1,5 +1,5 @@
 // Loads the data the read workloads query, once per benchmark run, through taosjs (stmt2):
-//   bench.wide  N rows × 10 columns   (rows, objects, blocks)
+//   bench.wide  N rows × 10 columns   (rows, objects, blocks, columns, arrow, tmq)
 //   bench.big   M rows × 10 columns   (stream)
 //   bench.one   1 row × 10 columns    (small-query, latency)
 //   node bench/lib/setup.mjs '{"root":…,"host":…,"port":…,"user":…,"password":…,"wide":N,"big":M}'

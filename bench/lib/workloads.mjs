@@ -1,5 +1,6 @@
 // What `npm run bench` measures: the workloads of issue 23, the clients that can run each, and
 // the targets the report checks. One place to add a workload or a client.
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
 /**
@@ -12,7 +13,12 @@ export function clients({ root, python, peerNodeDir }) {
   return {
     taosjs: { label: 'taosjs', command: node('taosjs.mjs'), needs: [] },
     // The same client on the WebAssembly build (NAPI_RS_FORCE_WASI=1; `npm run build:wasm` first).
-    'taosjs-wasm': { label: 'taosjs (WASM)', command: node('taosjs-wasm.mjs'), needs: [] },
+    'taosjs-wasm': {
+      label: 'taosjs (WASM)',
+      command: node('taosjs-wasm.mjs'),
+      needs: [],
+      skip: existsSync(join(root, 'taosjs.wasm32-wasi.wasm')) ? undefined : 'the WebAssembly build is missing: run `npm run build:wasm` first',
+    },
     'taos-ws-py': { label: 'taos-ws-py', command: py('taosws_client.py'), needs: ['python'] },
     'taospy-rest': { label: 'taospy REST', command: py('taosrest_client.py'), needs: ['python'] },
     'tdengine-rest': { label: '@tdengine/rest', command: node('tdengine-rest.mjs'), needs: ['bench-npm'] },
@@ -146,10 +152,11 @@ export const WORKLOADS = [
   },
   {
     id: 'tmq',
-    title: 'TMQ consumption (when taosjs has a consumer)',
+    title: 'TMQ consumption: a new consumer group reads a topic over rows × 10 columns from the start, row by row',
     unit: 'row',
     size: { full: 1_000_000, quick: 50_000 },
-    clients: ['taosjs'],
+    sql: 'select * from bench.wide',
+    clients: ['taosjs', 'taosjs-wasm', 'taos-ws-py'],
   },
 ]
 

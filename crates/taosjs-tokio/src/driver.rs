@@ -3,18 +3,21 @@
 //! moves frames and time (the conversation's clock is the time since the task started),
 //! resolves each call's oneshot when the conversation reports its completion, and opens or drops
 //! sockets when the conversation says so (reconnects are the session's decisions:
-//! `SocketCommand`).
+//! `SocketCommand`). The conversation is shared with the threads that make calls ([`Shared`]):
+//! a call made while the task has nothing queued starts on the caller's thread and its request
+//! is written from there, so the task, parked until the next frame, is not woken to send it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 
 use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
@@ -82,7 +85,7 @@ pub(crate) struct Reopen {
 }
 
 /// Starts the task: logs in (the conversation bounds the login), answers on `connected`;
-/// reports the connection's life on `events`.
+/// reports the connection's life on `events`. Returns what callers share with the task.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn spawn<P: Conversation>(
     ws: Ws,
@@ -92,25 +95,36 @@ pub(crate) fn spawn<P: Conversation>(
     commands: mpsc::UnboundedReceiver<Command<P>>,
     closed: Arc<AtomicBool>,
     events: mpsc::UnboundedSender<ConnectionEvent>,
-) {
-    let mut driver = Driver {
-        socket: Some(Socket::new(ws)),
-        opening: None,
-        reopen: Arc::new(reopen),
-        events,
-        session,
+) -> Arc<Shared<P>> {
+    let (reader, writer) = Socket::open(ws);
+    let reopen = Arc::new(reopen);
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            session,
+            responders: HashMap::new(),
+            tickets: HashMap::new(),
+            connected: Some(connected),
+            connect_call: None,
+            closers: Vec::new(),
+            events,
+            writer: Some(writer),
+            armed: None,
+            socket_commands: VecDeque::new(),
+            closed,
+            reopen: Arc::clone(&reopen),
+        }),
+        nudge: Notify::new(),
+        queued: AtomicUsize::new(0),
         origin: tokio::time::Instant::now(),
-        responders: HashMap::new(),
-        tickets: HashMap::new(),
-        connected: Some(connected),
-        connect_call: None,
-        commands,
-        closers: Vec::new(),
-        closed,
-    };
-    let now = driver.now();
-    driver.connect_call = Some(driver.session.connect(now));
+    });
+    {
+        let mut state = shared.lock();
+        let now = shared.now();
+        state.connect_call = Some(state.session.connect(now));
+    }
+    let driver = Driver { shared: Arc::clone(&shared), socket: Some(reader), opening: None, reopen, commands };
     tokio::spawn(driver.run());
+    shared
 }
 
 /// A caller waiting for its call.
@@ -119,42 +133,108 @@ struct Responder {
     done: Done,
 }
 
-/// The sending half of the socket, in a task of its own: a peer that stops reading blocks only
-/// this task, never the loop that reads replies, runs the timers and takes commands. Dropping
-/// the `Writer` ends the task (and drops the socket's sending half).
+/// What goes to the writer task: a frame, or the word to flush what a caller's thread left in
+/// the socket's buffer.
+enum Outgoing {
+    Frame(Message),
+    Flush,
+}
+
+/// The sending half of the socket. Frames are written at once when nothing is queued before
+/// them (by the connection's task, or by a caller's thread starting a call: no wake-up of the
+/// task to send a request); what cannot be written at once goes to a task of its own, so that a
+/// peer that stops reading blocks only that task, never the loop that reads replies, runs the
+/// timers and takes commands. Dropping the `Writer` ends the task (and drops the socket's
+/// sending half).
 struct Writer {
-    frames: mpsc::UnboundedSender<Message>,
+    queue: mpsc::UnboundedSender<Outgoing>,
+    sink: Arc<tokio::sync::Mutex<SplitSink<Ws, Message>>>,
+    /// Items handed to the task and not yet written: a frame is written at once only when this
+    /// is zero, so frames leave in the order they were made.
+    queued: Arc<AtomicUsize>,
+    /// Where a failed write made on a caller's thread is reported (the task reports its own).
+    failed: mpsc::UnboundedSender<String>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Writer {
     /// The writer and the channel on which it reports why it stopped writing.
-    fn spawn(mut sink: SplitSink<Ws, Message>) -> (Writer, mpsc::UnboundedReceiver<String>) {
-        let (frames, mut queued) = mpsc::unbounded_channel::<Message>();
+    fn spawn(sink: SplitSink<Ws, Message>) -> (Writer, mpsc::UnboundedReceiver<String>) {
+        let (queue, mut items) = mpsc::unbounded_channel::<Outgoing>();
         let (failed_tx, failed) = mpsc::unbounded_channel();
+        let sink = Arc::new(tokio::sync::Mutex::new(sink));
+        let queued = Arc::new(AtomicUsize::new(0));
+        let (task_sink, task_queued, failed_now) = (Arc::clone(&sink), Arc::clone(&queued), failed_tx.clone());
         let task = tokio::spawn(async move {
-            while let Some(first) = queued.recv().await {
+            while let Some(first) = items.recv().await {
+                let mut sink = task_sink.lock().await;
                 // Feed everything queued, then flush once.
+                let mut taken = 0;
                 let mut next = Some(first);
-                while let Some(message) = next.take() {
-                    if let Err(e) = sink.feed(message).await {
-                        let _ = failed_tx.send(e.to_string());
-                        return;
+                while let Some(item) = next.take() {
+                    taken += 1;
+                    if let Outgoing::Frame(message) = item {
+                        if let Err(e) = sink.feed(message).await {
+                            let _ = failed_tx.send(e.to_string());
+                            return;
+                        }
                     }
-                    next = queued.try_recv().ok();
+                    next = items.try_recv().ok();
                 }
                 if let Err(e) = sink.flush().await {
                     let _ = failed_tx.send(e.to_string());
                     return;
                 }
+                drop(sink);
+                task_queued.fetch_sub(taken, Ordering::AcqRel);
             }
         });
-        (Writer { frames, task }, failed)
+        (Writer { queue, sink, queued, failed: failed_now, task }, failed)
     }
 
+    /// Writes `message` now if nothing is queued before it and the socket takes it without
+    /// waiting; else queues it for the task.
     fn send(&self, message: Message) {
+        if let Err(message) = self.write_now(message) {
+            self.enqueue(Outgoing::Frame(message));
+        }
+    }
+
+    fn enqueue(&self, item: Outgoing) {
+        self.queued.fetch_add(1, Ordering::AcqRel);
         // A closed channel means the task already reported its failure.
-        let _ = self.frames.send(message);
+        if self.queue.send(item).is_err() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// One attempt without waiting (from any thread): `Err` gives the frame back when something
+    /// is queued or the sink is busy. A frame taken but not flushed (the socket's buffer is
+    /// full, or the reading half held the socket for a moment) is left to the task to flush; a
+    /// failed write is reported as the task reports its own.
+    fn write_now(&self, message: Message) -> Result<(), Message> {
+        if self.queued.load(Ordering::Acquire) != 0 {
+            return Err(message);
+        }
+        let Ok(mut sink) = self.sink.try_lock() else { return Err(message) };
+        let mut cx = Context::from_waker(futures_util::task::noop_waker_ref());
+        let mut sink = Pin::new(&mut *sink);
+        match sink.as_mut().poll_ready(&mut cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(_)) | Poll::Pending => return Err(message),
+        }
+        let flushed = match sink.as_mut().start_send(message) {
+            Ok(()) => sink.as_mut().poll_flush(&mut cx),
+            Err(e) => Poll::Ready(Err(e)),
+        };
+        match flushed {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(e)) => {
+                let _ = self.failed.send(e.to_string());
+            }
+            Poll::Pending => self.enqueue(Outgoing::Flush),
+        }
+        Ok(())
     }
 }
 
@@ -164,10 +244,10 @@ impl Drop for Writer {
     }
 }
 
-/// An open WebSocket: the reading half, and the writer task with its failure report.
+/// The reading half of an open WebSocket, with its writer's failure report (the writer itself
+/// is in [`State`], where callers' threads reach it).
 struct Socket {
     reader: SplitStream<Ws>,
-    writer: Writer,
     write_failed: mpsc::UnboundedReceiver<String>,
 }
 
@@ -178,10 +258,10 @@ enum SocketEvent {
 }
 
 impl Socket {
-    fn new(ws: Ws) -> Socket {
+    fn open(ws: Ws) -> (Socket, Writer) {
         let (sink, reader) = ws.split();
         let (writer, write_failed) = Writer::spawn(sink);
-        Socket { reader, writer, write_failed }
+        (Socket { reader, write_failed }, writer)
     }
 
     /// The next thing that happens on `socket`; never, without one.
@@ -204,115 +284,102 @@ async fn opened(opening: &mut Option<Opening>) -> Result<Ws, String> {
     }
 }
 
-struct Driver<P: Conversation> {
-    socket: Option<Socket>,
-    /// A socket the conversation asked for, being opened.
-    opening: Option<Opening>,
-    reopen: Arc<Reopen>,
-    events: mpsc::UnboundedSender<ConnectionEvent>,
-    session: P,
-    /// The session's clock is the time since this instant.
+/// What the connection's task and the threads that make calls share. A call made while the
+/// task has nothing queued is started on the caller's thread ([`Shared::start_here`]): its
+/// request leaves from there, so the task, parked until the reply, is not woken to send it.
+pub(crate) struct Shared<P> {
+    state: Mutex<State<P>>,
+    /// Wakes the task when a call started on a caller's thread needs it: a timer earlier than
+    /// the one it sleeps until, a socket to open or drop, the conversation finishing.
+    nudge: Notify,
+    /// Commands sent to the task and not yet applied: a caller starts a call itself only when
+    /// there are none, so the conversation sees calls in the order they were made.
+    queued: AtomicUsize,
+    /// The conversation's clock is the time since this instant.
     origin: tokio::time::Instant,
+}
+
+/// The conversation and who waits for what (locked briefly, never across an await).
+struct State<P> {
+    session: P,
     responders: HashMap<CallId, Responder>,
     tickets: HashMap<u64, CallId>,
     connected: Option<oneshot::Sender<Result<String, Error>>>,
     connect_call: Option<CallId>,
-    commands: mpsc::UnboundedReceiver<Command<P>>,
     closers: Vec<oneshot::Sender<()>>,
+    events: mpsc::UnboundedSender<ConnectionEvent>,
+    /// The open socket's sending half.
+    writer: Option<Writer>,
+    /// The time the task sleeps until (its next timer), as it last looked.
+    armed: Option<Instant>,
+    /// What the conversation asked of the socket on a caller's thread, for the task to do.
+    socket_commands: VecDeque<SocketCommand>,
     closed: Arc<AtomicBool>,
+    reopen: Arc<Reopen>,
 }
 
-impl<P: Conversation> Driver<P> {
+impl<P: Conversation> Shared<P> {
+    fn lock(&self) -> MutexGuard<'_, State<P>> {
+        // A panic in a completion is caught; the state stays usable.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn now(&self) -> Instant {
         Instant::from_origin(self.origin.elapsed())
     }
 
-    fn deadline(&self) -> Option<tokio::time::Instant> {
-        self.session.poll_timeout().map(|at| self.origin + at.since_origin())
+    /// Counts a command about to be sent to the task.
+    pub(crate) fn sending(&self) {
+        self.queued.fetch_add(1, Ordering::AcqRel);
     }
 
-    async fn run(mut self) {
-        loop {
-            self.transmit();
-            self.obey_socket_commands();
-            self.dispatch_events();
-            if self.session.is_closed() {
-                self.closed.store(true, Ordering::Release);
-            }
-            if self.session.is_finished() {
-                break;
-            }
-            let deadline = self.deadline();
-            let timer = async move {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                command = self.commands.recv() => match command {
-                    Some(command) => self.apply(command),
-                    // Every handle is gone: nobody can use the results any more.
-                    None => {
-                        let now = self.now();
-                        self.session.close(now);
-                    }
-                },
-                event = Socket::next(&mut self.socket) => {
-                    let now = self.now();
-                    match event {
-                        SocketEvent::Message(Some(Ok(Message::Text(text)))) => self.session.handle_frame(Frame::Text(text.as_str().to_owned()), now),
-                        SocketEvent::Message(Some(Ok(Message::Binary(bytes)))) => self.session.handle_frame(Frame::Binary(Vec::from(bytes)), now),
-                        // tungstenite answers pings itself; both count as life.
-                        SocketEvent::Message(Some(Ok(Message::Ping(p)))) => self.session.handle_frame(Frame::Ping(Vec::from(p)), now),
-                        SocketEvent::Message(Some(Ok(Message::Pong(p)))) => self.session.handle_frame(Frame::Pong(Vec::from(p)), now),
-                        SocketEvent::Message(Some(Ok(Message::Close(_))) | None) => {
-                            self.socket = None;
-                            self.session.handle_disconnect("the server closed the connection", now);
-                        }
-                        SocketEvent::Message(Some(Ok(Message::Frame(_)))) => {}
-                        SocketEvent::Message(Some(Err(e))) => {
-                            self.socket = None;
-                            self.session.handle_disconnect(&e.to_string(), now);
-                        }
-                        SocketEvent::WriteFailed(reason) => {
-                            self.socket = None;
-                            self.session.handle_disconnect(&reason, now);
-                        }
-                    }
-                },
-                result = opened(&mut self.opening) => {
-                    self.opening = None;
-                    let now = self.now();
-                    match result {
-                        Ok(ws) => {
-                            self.socket = Some(Socket::new(ws));
-                            self.session.handle_socket_opened(now);
-                        }
-                        Err(reason) => self.session.handle_socket_failed(now, &reason),
-                    }
-                },
-                () = timer => {
-                    let now = self.now();
-                    self.session.handle_timeout(now);
-                }
-            }
-        }
-        self.closed.store(true, Ordering::Release);
-        self.dispatch_events();
-        self.commands.close();
-        while let Ok(command) = self.commands.try_recv() {
-            self.apply(command);
-        }
-        for closer in self.closers.drain(..) {
-            let _ = closer.send(());
-        }
+    /// A command the task will not apply (it is gone).
+    pub(crate) fn unsent(&self) {
+        self.queued.fetch_sub(1, Ordering::AcqRel);
     }
 
-    fn apply(&mut self, command: Command<P>) {
+    /// Starts `command` (a call) on this thread when nothing waits to be applied before it and
+    /// the connection is up; its frames are written from here when the socket takes them. The
+    /// task is nudged only when the call needs it. `Err` gives the command back: send it.
+    pub(crate) fn start_here(&self, command: Command<P>) -> Result<(), Command<P>> {
+        if self.queued.load(Ordering::Acquire) != 0 {
+            return Err(command);
+        }
+        // The task is busy with the state: let it take the command in order.
+        let Ok(mut state) = self.state.try_lock() else { return Err(command) };
+        let ready = state.writer.is_some() && state.connected.is_none() && state.socket_commands.is_empty() && !state.session.is_closed();
+        if !ready || self.queued.load(Ordering::Acquire) != 0 {
+            return Err(command);
+        }
+        let now = self.now();
+        state.apply(command, now);
+        state.transmit();
+        while let Some(socket_command) = state.session.poll_socket() {
+            state.socket_commands.push_back(socket_command);
+        }
+        state.dispatch_events();
+        if state.session.is_closed() {
+            state.closed.store(true, Ordering::Release);
+        }
+        let next = state.session.poll_timeout();
+        let earlier = match (next, state.armed) {
+            (Some(next), Some(armed)) => next < armed,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let needs_task = earlier || !state.socket_commands.is_empty() || state.session.is_finished();
+        drop(state);
+        if needs_task {
+            self.nudge.notify_one();
+        }
+        Ok(())
+    }
+}
+
+impl<P: Conversation> State<P> {
+    fn apply(&mut self, command: Command<P>, now: Instant) {
         match command {
             Command::Call { ticket, start, timeout, done } => {
-                let now = self.now();
                 let call = start(&mut self.session, now);
                 self.session.set_deadline(call, now, timeout);
                 self.responders.insert(call, Responder { ticket, done });
@@ -325,40 +392,21 @@ impl<P: Conversation> Driver<P> {
                 }
             }
             Command::Discard(outcome) => self.session.discard(outcome),
-            Command::Do(action) => {
-                let now = self.now();
-                action(&mut self.session, now);
-            }
+            Command::Do(action) => action(&mut self.session, now),
             Command::Close { done } => {
                 self.closers.push(done);
-                let now = self.now();
                 self.session.close(now);
             }
         }
         self.dispatch_events();
     }
 
-    /// Opens and drops sockets as the conversation says.
-    fn obey_socket_commands(&mut self) {
-        while let Some(command) = self.session.poll_socket() {
-            self.socket = None;
-            self.opening = None;
-            if let SocketCommand::Open { endpoint } = command {
-                let reopen = Arc::clone(&self.reopen);
-                self.opening = Some(Box::pin(async move {
-                    let connector = connector(&reopen.config).map_err(|e| e.message)?;
-                    open_endpoint(&reopen.config, reopen.path, endpoint, connector).await
-                }));
-            }
-        }
-    }
-
-    /// Hands what the session queued to the writer task (never waits for the peer).
+    /// Hands what the conversation queued to the socket (never waits for the peer).
     fn transmit(&mut self) {
         while let Some(frame) = self.session.poll_transmit() {
-            // Without a socket there is nobody to send to (the session holds what matters).
-            let Some(socket) = &self.socket else { continue };
-            socket.writer.send(match frame {
+            // Without a socket there is nobody to send to (the conversation holds what matters).
+            let Some(writer) = &self.writer else { continue };
+            writer.send(match frame {
                 Frame::Text(t) => Message::text(t),
                 Frame::Binary(b) => Message::binary(b),
                 Frame::Ping(p) => Message::Ping(p.into()),
@@ -399,7 +447,7 @@ impl<P: Conversation> Driver<P> {
                 continue;
             }
             let Some(responder) = self.responders.remove(&call) else {
-                // The caller went away: the session frees what the reply produced.
+                // The caller went away: the conversation frees what the reply produced.
                 self.session.discard(outcome);
                 continue;
             };
@@ -411,6 +459,135 @@ impl<P: Conversation> Driver<P> {
                     }
                 }
                 Done::Callback(done) => done.complete(outcome),
+            }
+        }
+    }
+}
+
+/// The connection's task: the socket's reading half, the socket being opened, the commands.
+struct Driver<P: Conversation> {
+    shared: Arc<Shared<P>>,
+    socket: Option<Socket>,
+    /// A socket the conversation asked for, being opened.
+    opening: Option<Opening>,
+    reopen: Arc<Reopen>,
+    commands: mpsc::UnboundedReceiver<Command<P>>,
+}
+
+impl<P: Conversation> Driver<P> {
+    async fn run(mut self) {
+        let shared = Arc::clone(&self.shared);
+        loop {
+            let deadline = {
+                let mut state = shared.lock();
+                state.transmit();
+                self.obey_socket_commands(&mut state);
+                state.dispatch_events();
+                if state.session.is_closed() {
+                    state.closed.store(true, Ordering::Release);
+                }
+                if state.session.is_finished() {
+                    break;
+                }
+                state.armed = state.session.poll_timeout();
+                state.armed.map(|at| shared.origin + at.since_origin())
+            };
+            let timer = async move {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                command = self.commands.recv() => match command {
+                    Some(command) => {
+                        let now = shared.now();
+                        shared.lock().apply(command, now);
+                        shared.unsent();
+                    }
+                    // Every handle is gone: nobody can use the results any more.
+                    None => {
+                        let now = shared.now();
+                        shared.lock().session.close(now);
+                    }
+                },
+                event = Socket::next(&mut self.socket) => {
+                    let now = shared.now();
+                    let mut state = shared.lock();
+                    let lost = |state: &mut State<P>, reason: &str| {
+                        state.writer = None;
+                        state.session.handle_disconnect(reason, now);
+                    };
+                    match event {
+                        SocketEvent::Message(Some(Ok(Message::Text(text)))) => state.session.handle_frame(Frame::Text(text.as_str().to_owned()), now),
+                        SocketEvent::Message(Some(Ok(Message::Binary(bytes)))) => state.session.handle_frame(Frame::Binary(Vec::from(bytes)), now),
+                        // tungstenite answers pings itself; both count as life.
+                        SocketEvent::Message(Some(Ok(Message::Ping(p)))) => state.session.handle_frame(Frame::Ping(Vec::from(p)), now),
+                        SocketEvent::Message(Some(Ok(Message::Pong(p)))) => state.session.handle_frame(Frame::Pong(Vec::from(p)), now),
+                        SocketEvent::Message(Some(Ok(Message::Close(_))) | None) => {
+                            self.socket = None;
+                            lost(&mut *state, "the server closed the connection");
+                        }
+                        SocketEvent::Message(Some(Ok(Message::Frame(_)))) => {}
+                        SocketEvent::Message(Some(Err(e))) => {
+                            self.socket = None;
+                            lost(&mut *state, &e.to_string());
+                        }
+                        SocketEvent::WriteFailed(reason) => {
+                            self.socket = None;
+                            lost(&mut *state, &reason);
+                        }
+                    }
+                },
+                result = opened(&mut self.opening) => {
+                    self.opening = None;
+                    let now = shared.now();
+                    let mut state = shared.lock();
+                    match result {
+                        Ok(ws) => {
+                            let (reader, writer) = Socket::open(ws);
+                            self.socket = Some(reader);
+                            state.writer = Some(writer);
+                            state.session.handle_socket_opened(now);
+                        }
+                        Err(reason) => state.session.handle_socket_failed(now, &reason),
+                    }
+                },
+                () = timer => {
+                    let now = shared.now();
+                    shared.lock().session.handle_timeout(now);
+                },
+                () = shared.nudge.notified() => {}
+            }
+        }
+        let mut state = shared.lock();
+        state.closed.store(true, Ordering::Release);
+        state.dispatch_events();
+        self.commands.close();
+        while let Ok(command) = self.commands.try_recv() {
+            let now = shared.now();
+            state.apply(command, now);
+            shared.unsent();
+        }
+        for closer in state.closers.drain(..) {
+            let _ = closer.send(());
+        }
+    }
+
+    /// Opens and drops sockets as the conversation says (also what it said on a caller's
+    /// thread).
+    fn obey_socket_commands(&mut self, state: &mut State<P>) {
+        loop {
+            let Some(command) = state.socket_commands.pop_front().or_else(|| state.session.poll_socket()) else { break };
+            self.socket = None;
+            state.writer = None;
+            self.opening = None;
+            if let SocketCommand::Open { endpoint } = command {
+                let reopen = Arc::clone(&self.reopen);
+                self.opening = Some(Box::pin(async move {
+                    let connector = connector(&reopen.config).map_err(|e| e.message)?;
+                    open_endpoint(&reopen.config, reopen.path, endpoint, connector).await
+                }));
             }
         }
     }

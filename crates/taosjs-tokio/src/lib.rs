@@ -75,6 +75,9 @@ pub enum ConnectionEvent {
 /// The caller's end of one connection task: sends it calls, cancels and closes.
 pub(crate) struct Handle<P> {
     commands: mpsc::UnboundedSender<Command<P>>,
+    /// What the callers share with the task: the conversation, and how many commands wait.
+    #[cfg(not(target_family = "wasm"))]
+    shared: Arc<driver::Shared<P>>,
     /// Set by the driver once the conversation accepts no more calls (closed for good).
     closed: Arc<AtomicBool>,
     next_ticket: AtomicU64,
@@ -139,13 +142,13 @@ pub(crate) fn closed() -> Error {
 }
 
 /// Cancels its call through the conversation when dropped before the completion was taken.
-struct CallGuard<P> {
+struct CallGuard<'h, P: Conversation> {
     ticket: u64,
     rx: Option<oneshot::Receiver<Result<Reply, Error>>>,
-    commands: mpsc::UnboundedSender<Command<P>>,
+    handle: &'h Handle<P>,
 }
 
-impl<P> Drop for CallGuard<P> {
+impl<P: Conversation> Drop for CallGuard<'_, P> {
     fn drop(&mut self) {
         let Some(mut rx) = self.rx.take() else { return };
         rx.close();
@@ -154,7 +157,7 @@ impl<P> Drop for CallGuard<P> {
             Ok(outcome) => Command::Discard(outcome),
             Err(_) => Command::Cancel { ticket: self.ticket },
         };
-        let _ = self.commands.send(command);
+        let _ = self.handle.send(command);
     }
 }
 
@@ -168,11 +171,11 @@ impl<P: Conversation> Handle<P> {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let is_closed = Arc::new(AtomicBool::new(false));
         let reopen = driver::Reopen { config: config.clone(), path };
-        driver::spawn(ws, reopen, conversation, connected_tx, rx, Arc::clone(&is_closed), events_tx);
+        let shared = driver::spawn(ws, reopen, conversation, connected_tx, rx, Arc::clone(&is_closed), events_tx);
         // The conversation bounds the login and answers in any case.
         let server_version = connected_rx.await.map_err(|_| closed())??;
         let events = std::sync::Mutex::new(Some(events_rx));
-        Ok((Handle { commands, closed: is_closed, next_ticket: AtomicU64::new(1), events }, server_version))
+        Ok((Handle { commands, shared, closed: is_closed, next_ticket: AtomicU64::new(1), events }, server_version))
     }
 
     /// The connection's life, for the first caller only.
@@ -193,7 +196,7 @@ impl<P: Conversation> Handle<P> {
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
         let (done, rx) = oneshot::channel();
         self.send(Command::Call { ticket, start: Box::new(start), timeout, done: Done::Channel(done) })?;
-        let mut guard = CallGuard { ticket, rx: Some(rx), commands: self.commands.clone() };
+        let mut guard = CallGuard { ticket, rx: Some(rx), handle: self };
         let outcome = match guard.rx.as_mut() {
             Some(rx) => rx.await,
             None => return Err(closed()),
@@ -202,8 +205,10 @@ impl<P: Conversation> Handle<P> {
         outcome.map_err(|_| closed())?
     }
 
-    /// Runs a call whose outcome `done` takes in the connection's task (nothing to cancel: it
-    /// is bounded by its deadline).
+    /// Runs a call whose outcome `done` takes where the conversation reports it (nothing to
+    /// cancel: it is bounded by its deadline). When the connection's task has nothing queued,
+    /// the call starts here and its request leaves from this thread: the task, parked until a
+    /// frame arrives, is not woken to send it.
     pub(crate) fn call_with(
         &self,
         timeout: Option<Duration>,
@@ -211,24 +216,35 @@ impl<P: Conversation> Handle<P> {
         done: Completion,
     ) {
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
+        let command = Command::Call { ticket, start: Box::new(start), timeout, done: Done::Callback(done) };
+        #[cfg(not(target_family = "wasm"))]
+        let Err(command) = self.shared.start_here(command) else { return };
         // Refused when the task is gone: the command, and so `done`, is dropped (closed error).
-        let _ = self.commands.send(Command::Call { ticket, start: Box::new(start), timeout, done: Done::Callback(done) });
+        let _ = self.send(command);
     }
 
     /// Runs `action` in the task; nobody waits for it.
     pub(crate) fn run(&self, action: impl FnOnce(&mut P, Instant) + Send + 'static) {
-        let _ = self.commands.send(Command::Do(Box::new(action)));
+        let _ = self.send(Command::Do(Box::new(action)));
     }
 
     pub(crate) async fn close(&self) {
         let (done, rx) = oneshot::channel();
-        if self.commands.send(Command::Close { done }).is_ok() {
+        if self.send(Command::Close { done }).is_ok() {
             let _ = rx.await;
         }
     }
 
+    /// Hands `command` to the task (counted, so that no call starts on a caller's thread
+    /// before it).
     fn send(&self, command: Command<P>) -> Result<(), Error> {
-        self.commands.send(command).map_err(|_| closed())
+        #[cfg(not(target_family = "wasm"))]
+        self.shared.sending();
+        self.commands.send(command).map_err(|_| {
+            #[cfg(not(target_family = "wasm"))]
+            self.shared.unsent();
+            closed()
+        })
     }
 }
 

@@ -341,13 +341,30 @@ impl<P: Conversation> Shared<P> {
     /// Starts `command` (a call) on this thread when nothing waits to be applied before it and
     /// the connection is up; its frames are written from here when the socket takes them. The
     /// task is nudged only when the call needs it. `Err` gives the command back: send it.
+    /// A panic in the conversation here (a bug) must not unwind into the caller (the JS
+    /// thread): it is caught, the command's completion says the connection closed, and the
+    /// task, nudged, finds the state poisoned and ends.
     pub(crate) fn start_here(&self, command: Command<P>) -> Result<(), Command<P>> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.try_start_here(command))) {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                self.nudge.notify_one();
+                Ok(())
+            }
+        }
+    }
+
+    fn try_start_here(&self, command: Command<P>) -> Result<(), Command<P>> {
         if self.queued.load(Ordering::Acquire) != 0 {
             return Err(command);
         }
         // The task is busy with the state: let it take the command in order.
         let Ok(mut state) = self.state.try_lock() else { return Err(command) };
-        let ready = state.writer.is_some() && state.connected.is_none() && state.socket_commands.is_empty() && !state.session.is_closed();
+        let ready = state.writer.is_some()
+            && state.connected.is_none()
+            && state.socket_commands.is_empty()
+            && !state.closed.load(Ordering::Acquire)
+            && !state.session.is_closed();
         if !ready || self.queued.load(Ordering::Acquire) != 0 {
             return Err(command);
         }
@@ -474,10 +491,30 @@ struct Driver<P: Conversation> {
     commands: mpsc::UnboundedReceiver<Command<P>>,
 }
 
+impl<P: Conversation> Drop for Driver<P> {
+    /// However the task ends (also by a panic, which tokio catches): no call is started or
+    /// written from a caller's thread any more, and every caller still waiting is told the
+    /// connection closed (its completion runs, its channel closes) instead of waiting forever.
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        state.closed.store(true, Ordering::Release);
+        state.writer = None;
+        state.tickets.clear();
+        let waiting = std::mem::take(&mut state.responders);
+        drop(state);
+        drop(waiting);
+    }
+}
+
 impl<P: Conversation> Driver<P> {
     async fn run(mut self) {
         let shared = Arc::clone(&self.shared);
         loop {
+            // A panic on a caller's thread while it held the state (a bug, caught there): the
+            // conversation cannot be trusted any more; end as a panicking task would.
+            if shared.state.is_poisoned() {
+                break;
+            }
             let deadline = {
                 let mut state = shared.lock();
                 state.transmit();

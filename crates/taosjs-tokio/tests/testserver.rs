@@ -309,6 +309,55 @@ async fn fifty_concurrent_queries_share_one_connection() {
     }
 }
 
+/// `query_rows_with` from a thread outside the runtime (a JS thread's place): the outcome of
+/// each call, waited for on that thread.
+fn query_rows_here(c: &Client, sql: &str) -> Result<(taosjs_core::QueryInfo, Option<taosjs_core::BlockBatch>), taosjs_core::Error> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    c.query_rows_with(sql, None, 2, move |outcome| {
+        let _ = tx.send(outcome);
+    });
+    rx.recv_timeout(Duration::from_secs(60)).expect("the completion runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_made_on_threads_outside_the_runtime_start_there_and_complete() {
+    let s = server().await;
+    let c = within(Client::connect(config(&s))).await.unwrap();
+    exec(&c, "create database if not exists here").await;
+    exec(&c, "create table here.t (ts timestamp, v int)").await;
+    let threads: Vec<_> = (0..4)
+        .map(|k| {
+            let c = c.clone();
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    // One call after another on this thread, several threads at once.
+                    let v = k * 1000 + i;
+                    let (info, _) = query_rows_here(&c, &format!("insert into here.t values ({}, {v})", 1_700_000_000_000_i64 + i64::from(v))).unwrap();
+                    assert_eq!(info.affected_rows, 1);
+                    let (info, batch) = query_rows_here(&c, &format!("select v from here.t where v = {v}")).unwrap();
+                    assert_eq!(info.fields.len(), 1);
+                    let batch = batch.expect("the query brings its first blocks");
+                    assert!(batch.finished);
+                    assert_eq!(batch.blocks.len(), 1);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        tokio::task::spawn_blocking(move || t.join()).await.unwrap().unwrap();
+    }
+    let (_, blocks) = fetch_all(&c, "select count(*) from here.t").await;
+    match &blocks[0].columns[0] {
+        DecodedColumn::Fixed { data: FixedData::I64(v), .. } => assert_eq!(v[0], 200),
+        other => panic!("{other:?}"),
+    }
+    // After close, a call from such a thread fails at once instead of waiting.
+    within(c.close()).await;
+    let c2 = c.clone();
+    let e = tokio::task::spawn_blocking(move || query_rows_here(&c2, "select 1")).await.unwrap().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Connection);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn freeing_early_releases_the_result_and_the_connection_goes_on() {
     let s = server().await;

@@ -3,9 +3,11 @@
  * timeouts, leases, broken connections, end(). (pool.spec.ts runs it against the embedded server.)
  */
 import test from 'ava'
+import { once } from 'node:events'
 import { mock } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import * as taos from '../src/index.js'
+import { EventEmitter } from '../src/emitter.js'
 import { createPoolWith, type PoolOptions } from '../src/pool.js'
 import type { NativeConnectOptions, NativeConnection } from '../src/native.js'
 import { FakeNative, field, type FakeConnection } from './helpers/fake-native.js'
@@ -437,6 +439,39 @@ test('events: connect, acquire, release, remove', async (t) => {
   lease.release()
   await pool.end()
   t.deepEqual(seen, ['connect', 'acquire', 'release', 'remove'])
+})
+
+test('the pool is the emitter every runtime has (no node:events), and node:events once() still works with it', async (t) => {
+  const native = new FakeNative()
+  const pool = poolOn(native)
+  t.true(pool instanceof EventEmitter, 'the emitter of src/emitter.ts, which the browser build has')
+  const connected = once(pool, 'connect')
+  const lease = await pool.connect()
+  t.is((await connected)[0], lease.connection)
+  lease.release()
+  await pool.end()
+  // 'error' with nobody listening is thrown, as by Node.js's EventEmitter.
+  t.throws(() => pool.emit('error', new Error('nobody listens')), { message: 'nobody listens' })
+})
+
+test('a pool opens its connections through a module loaded asynchronously (the WebAssembly build of the browser entry)', async (t) => {
+  const native = new FakeNative()
+  let loads = 0
+  const pool = createPoolWith(
+    async () => {
+      loads++
+      await sleep(5)
+      return native
+    },
+    { dsn: 'ws://fake:6041', max: 2 },
+  )
+  t.teardown(() => pool.end())
+  t.is(loads, 0, 'nothing is loaded before the first connection')
+  const [a, b] = await Promise.all([pool.connect(), pool.connect()])
+  t.not(a.connection, b.connection)
+  t.is(native.connections.length, 2)
+  a.release()
+  b.release()
 })
 
 test('connection options reach every connection the pool opens', async (t) => {

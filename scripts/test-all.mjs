@@ -51,8 +51,8 @@ function run(cmd, args, env = {}) {
 // call-options, settle and reconnect check what the session decides and the JavaScript driver must
 // carry out: per-call deadlines, aborts, keepalive, protocol violations, every call settling when
 // the server vanishes, goes silent, stops reading or sends garbage, reconnects; wasm what the build
-// cannot do (taos://, REST) and says so.
-const WASM_SPECS = ['connection', 'types', 'results', 'columns', 'cursor', 'stmt2', 'stmt', 'schemaless', 'errors', 'call-options', 'settle', 'reconnect', 'unreachable', 'rest', 'rest-faults', 'tmq', 'wasm'].map((name) => `__test__/${name}.spec.ts`);
+// cannot do (taos://, REST) and says so; pool the pool taosjs/browser exports too, on the driven connections.
+const WASM_SPECS = ['connection', 'types', 'results', 'columns', 'cursor', 'stmt2', 'stmt', 'schemaless', 'errors', 'call-options', 'settle', 'reconnect', 'unreachable', 'rest', 'rest-faults', 'tmq', 'wasm', 'pool'].map((name) => `__test__/${name}.spec.ts`);
 
 /** cargo's libtest lines: `test result: ok. 12 passed; 0 failed; 1 ignored; …`. */
 function countCargo(output) {

@@ -5,7 +5,7 @@
 // browser build (dist/browser.mjs; the WebAssembly package through an import map, as a page without
 // a bundler does), connects to a TestServer started here, and reads a table with every type and a
 // row of NULLs in ms, us and ns precision, over WebSocket and over REST (fetch, across origins: the
-// server answers CORS as taosAdapter does), and consumes a topic with a TMQ consumer. The values the page read are compared with what the native
+// server answers CORS as taosAdapter does), runs queries through a pool (createPool), and consumes a topic with a TMQ consumer. The values the page read are compared with what the native
 // addon reads from the same table in Node.js, and the page is saved as a screenshot
 // (target/browser-test.png). Then the bad inputs: a page that is not cross-origin isolated, a
 // WebSocket blocked by the page's Content-Security-Policy, and ws:// from an https:// page; each error
@@ -198,6 +198,28 @@ window.taosTest = {
       await conn?.close()
     }
   },
+  /** A pool in the page (its first connection loads the module): concurrent queries, a lease, events, end(). */
+  async pool(dsn, max, queries) {
+    const taos = await import('/dist/browser.mjs')
+    const events = { connect: 0, acquire: 0, release: 0, remove: 0 }
+    let pool
+    try {
+      pool = taos.createPool({ dsn, max })
+      for (const name of Object.keys(events)) pool.on(name, () => events[name]++)
+      let peak = 0
+      pool.on('acquire', () => (peak = Math.max(peak, pool.total)))
+      const answers = await Promise.all(Array.from({ length: queries }, async (_, i) => Number((await (await pool.query('select ' + i + ' + 100')).toArray())[0][0])))
+      const lease = await pool.connect()
+      const leased = (await (await lease.query('select 7')).toArray())[0][0]
+      lease.release()
+      const before = { total: pool.total, idle: pool.idle, waiting: pool.waiting }
+      await pool.end()
+      return { answers, leased: Number(leased), peak, before, events, ended: pool.ended, total: pool.total }
+    } catch (err) {
+      await pool?.end()
+      return { error: err.name + ': ' + err.message }
+    }
+  },
   /** A TMQ consumer in the page: subscribe, poll until \`want\` rows (committing each message), assignment. */
   async tmq(dsn, topic, want) {
     const taos = await import('/dist/browser.mjs')
@@ -352,6 +374,21 @@ try {
     const same = got.error === undefined && JSON.stringify({ sql: got.sql, fields: got.fields, rows: got.rows }) === JSON.stringify(expected[0])
     check('a REST query from the page (fetch, CORS) reads what the native addon reads', same, got.error ? `${got.error}\n${logs.join('\n')}` : same ? `${got.rows.length} rows in ${got.ms.toFixed(0)} ms; RestClient.sql answered ${JSON.stringify(got.restClient)}` : `\n  browser: ${JSON.stringify(got)}\n  native:  ${JSON.stringify(expected[0])}`)
     check('RestClient in the page', got.error === undefined && JSON.stringify(got.restClient) === JSON.stringify([['bigint:1']]), JSON.stringify(got.restClient))
+    await tab.close()
+  }
+
+  // The pool of taosjs/browser: the same code as Node.js's, on the page's WebAssembly connections.
+  {
+    const { tab, logs } = await open(`${origin}/`)
+    const got = await tab.evaluate(([d]) => window.taosTest.pool(d, 3, 30), [dsn]).catch((err) => ({ error: err.message }))
+    const right = got.answers?.length === 30 && got.answers.every((v, i) => v === i + 100) && got.leased === 7
+    const bounded = got.peak <= 3 && got.events?.connect >= 1 && got.events.connect <= 3
+    const events = got.events?.acquire === 31 && got.events.release === 31 && got.events.remove === got.events.connect
+    check(
+      'a pool in the page (createPool of taosjs/browser): 30 concurrent queries through 3 connections, a lease, its events, end()',
+      got.error === undefined && right && bounded && events && got.before?.waiting === 0 && got.before.idle === got.before.total && got.ended === true && got.total === 0,
+      got.error ? `${got.error}\n${logs.join('\n')}` : JSON.stringify({ ...got, answers: got.answers?.length }),
+    )
     await tab.close()
   }
 

@@ -26,6 +26,7 @@ export {
   type TopicOffset,
   type TopicPartition,
 } from './consumer.js'
+export { createPool, Pool, PoolLease, type AcquireOptions, type EndOptions, type PoolEvents, type PoolOptions } from './pool.js'
 export { RestClient, type RestClientOptions, type RestColumnMeta, type RestResponse, type RestSqlOptions } from './rest.js'
 export { TaosResult, type ColumnBlock, type ResultColumn, type RowArray, type RowObject } from './result.js'
 export type { ArrowRecordBatchLike, ArrowTableLike } from './arrow-types.js'

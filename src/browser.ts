@@ -30,14 +30,17 @@ let loading: Promise<NativeModule> | undefined
 /** The module once loaded: what `new Consumer()` and `new RestClient()` use. */
 let loaded: NativeModule | undefined
 
-setNativeLoader(() => {
-  if (loaded === undefined) {
-    throw new InterfaceError(
-      'taosjs/browser loads its WebAssembly build asynchronously: `await ready()` (or any `await connect()` / `await tmqConnect()`) before `new Consumer()` or `new RestClient()`',
-    )
-  }
-  return loaded
-})
+setNativeLoader(
+  () => {
+    if (loaded === undefined) {
+      throw new InterfaceError(
+        'taosjs/browser loads its WebAssembly build asynchronously: `await ready()` (or any `await connect()` / `await tmqConnect()`) before `new Consumer()` or `new RestClient()`',
+      )
+    }
+    return loaded
+  },
+  () => loadWasm(),
+)
 
 /**
  * Loads the WebAssembly build (a fetch and a compile; once). `connect()` and `tmqConnect()` do it

@@ -1,7 +1,7 @@
 /**
- * The `EventEmitter` a `Connection` is, in every runtime: Node.js's API — `on`/`addListener`,
+ * The `EventEmitter` a `Connection` and a `Pool` are, in every runtime: Node.js's API — `on`/`addListener`,
  * `prependListener`, `once`, `prependOnceListener`, `off`/`removeListener`,
- * `removeAllListeners`, `emit`, `listenerCount`, `listeners`, `eventNames` — with Node's
+ * `removeAllListeners`, `emit`, `listenerCount`, `listeners`, `rawListeners`, `eventNames` — with Node's
  * semantics (listeners run in order, synchronously; one added with `once` is removed before it
  * runs; an `'error'` emitted with nobody listening is thrown), typed by an event map as
  * `EventEmitter<T>` of `node:events` is, and without `node:events`, so that the browser build
@@ -103,6 +103,11 @@ export class EventEmitter<E extends { [K in keyof E]: unknown[] } = Record<strin
 
   listeners<K extends keyof E & (string | symbol)>(name: K): Array<(...args: Args<E, K>) => void> {
     return (this.#entries.get(name) ?? []).map((e) => e.listener)
+  }
+
+  /** The listeners of `name` as registered (Node.js wraps `once` listeners; here they are the same). */
+  rawListeners<K extends keyof E & (string | symbol)>(name: K): Array<(...args: Args<E, K>) => void> {
+    return this.listeners(name)
   }
 
   eventNames(): Array<keyof E & (string | symbol)> {

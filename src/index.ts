@@ -40,5 +40,3 @@ export async function connect(dsnOrOptions?: string | null | ConnectOptions, opt
 
 export * from './api.js'
 export { tmqConnect } from './consumer.js'
-// Node.js, Bun and Deno only: the pool is an EventEmitter of node:events.
-export { createPool, Pool, PoolLease, type AcquireOptions, type EndOptions, type PoolEvents, type PoolOptions } from './pool.js'

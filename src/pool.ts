@@ -1,18 +1,19 @@
 /**
  * A pool of connections: `createPool({ dsn, max })`, then `pool.query`/`pool.execute` for one
- * statement, or `pool.connect()` for a lease on one connection. Semantics follow node-postgres's
+ * statement, or `pool.connect()` for a lease on one connection (in Node.js, Bun and Deno, and in
+ * browsers through `taosjs/browser`). Semantics follow node-postgres's
  * `Pool` where they fit: connections are opened on demand up to `max`, waiting callers are
  * served first come, first served, idle connections close after `idleTimeoutMs`, a broken
  * connection is discarded and replaced.
  *
  * @module
  */
-import { EventEmitter } from 'node:events'
 import { checkConnectOptions, openConnection, type Connection, type ConnectOptions, type ExecuteOptions, type QueryOptions } from './connection.js'
 import { checkSignal } from './call.js'
+import { EventEmitter } from './emitter.js'
 import { AbortError, InterfaceError, ProgrammingError, TimeoutError } from './errors.js'
-import { loadNative } from './load-native.js'
 import type { NativeModule } from './native.js'
+import { readyNative } from './native-loader.js'
 import type { RowArray, RowObject, TaosResult } from './result.js'
 
 /**
@@ -185,8 +186,11 @@ interface Waiter {
  * replaced when needed. Session state set on a leased connection (`use <db>`) stays with it for
  * the next user: give the database in the DSN instead.
  *
- * Events (EventEmitter): `'connect'`, `'acquire'`, `'release'`, `'remove'`, `'error'` — see
- * {@link PoolEvents}.
+ * Events (an `EventEmitter` with Node.js's API in every runtime, browsers included): `'connect'`,
+ * `'acquire'`, `'release'`, `'remove'`, `'error'` — see {@link PoolEvents}.
+ *
+ * In a browser (`import { createPool } from 'taosjs/browser'`) the pool is the same; its first
+ * connection loads the WebAssembly build when `ready()` or `connect()` has not yet.
  */
 export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   private readonly slots = new Set<Slot>()
@@ -442,7 +446,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
         slot.expired = true
         if (this.idleSlots.includes(slot)) this.discard(slot)
       }, this.settings.maxLifetimeMs)
-      slot.lifetimeTimer.unref()
+      unref(slot.lifetimeTimer)
     }
     return slot
   }
@@ -465,7 +469,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
         slot.idleTimer = undefined
         if (this.slots.size > this.settings.min) this.discard(slot)
       }, this.settings.idleTimeoutMs)
-      slot.idleTimer.unref()
+      unref(slot.idleTimer)
     }
   }
 
@@ -594,7 +598,7 @@ export class PoolLease implements AsyncDisposable {
  *   `min` above `max`, or an option nobody knows.
  */
 export function createPool(options: PoolOptions = {}): Pool {
-  return createPoolWith(loadNative, options)
+  return createPoolWith(readyNative, options)
 }
 
 /**
@@ -603,7 +607,12 @@ export function createPool(options: PoolOptions = {}): Pool {
  *
  * @internal
  */
-export function createPoolWith(native: () => NativeModule, options: PoolOptions = {}): Pool {
+export function createPoolWith(native: () => NativeModule | Promise<NativeModule>, options: PoolOptions = {}): Pool {
   const s = settings(options)
-  return new Pool(s, async () => openConnection(native(), s.dsn, s.connectOptions))
+  return new Pool(s, async () => openConnection(await native(), s.dsn, s.connectOptions))
+}
+
+/** Node.js's timers keep the process alive unless unref'd (a pool's timers must not); a browser's are numbers. */
+function unref(timer: ReturnType<typeof setTimeout>): void {
+  ;(timer as { unref?: () => void }).unref?.()
 }

@@ -99,6 +99,25 @@ test('fetchAllIntoDict returns objects; rowMode object streams objects', async (
   t.deepEqual(objects, [{ v: 0 }])
 })
 
+test('one result read row by row, a block at a time and as objects in turn hands out every row once, in order', async (t) => {
+  const conn = await open(t, server().dsn)
+  const result = await conn.query(`select v from ${db}.t order by ts`)
+  const seen: number[] = []
+  const rows = result[Symbol.asyncIterator]()
+  for (let i = 0; i < 3; i++) seen.push((await rows.next()).value![0] as number)
+  // the rest of the first block, then rows again from where it stopped
+  const batches = result.rowBatches()[Symbol.asyncIterator]()
+  for (const row of (await batches.next()).value!) seen.push(row[0] as number)
+  for (let i = 0; i < 2; i++) seen.push((await rows.next()).value![0] as number)
+  // the same block as objects, then as arrays again
+  const objects = await result.fetchAllIntoDict()
+  t.deepEqual(objects[0], { v: seen.length })
+  for (const o of objects) seen.push(o.v as number)
+  t.true((await rows.next()).done)
+  t.is(seen.length, ROWS)
+  t.true(seen.every((v, i) => v === i))
+})
+
 test('closing the connection frees its open results', async (t) => {
   const conn = await taos.connect(server().dsn)
   const result = await conn.query(`select v from ${db}.t`)

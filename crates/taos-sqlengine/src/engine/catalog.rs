@@ -176,6 +176,9 @@ pub struct Database {
     pub next_seq: u64,
     /// Its vgroups and their write-ahead logs: what topics `WITH META` deliver.
     pub wal: super::wal::Wal,
+    /// Rows DELETE removed, per table, while the log still holds the statements that wrote
+    /// them: a topic delivers them as TDengine does from its WAL (`delete.rs`).
+    pub deleted: HashMap<String, Vec<super::delete::DeletedRows>>,
 }
 
 impl Database {
@@ -195,6 +198,7 @@ impl Database {
             tables: HashMap::new(),
             next_seq: 0,
             wal,
+            deleted: HashMap::new(),
         }
     }
 
@@ -284,7 +288,7 @@ impl STable {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum TableKind {
     Normal {
         columns: Vec<ColumnSchema>,

@@ -253,6 +253,17 @@ impl Column {
         tail
     }
 
+    /// Removes rows `lo..hi` (a DELETE), keeping the others in order; answers the rows removed.
+    pub fn remove_range(&mut self, lo: usize, hi: usize) -> Column {
+        let rest = self.split_off(hi);
+        let removed = self.split_off(lo);
+        self.reserve(rest.len);
+        for i in 0..rest.len {
+            self.push(rest.get(i));
+        }
+        removed
+    }
+
     fn empty_like(&self) -> Data {
         match &self.data {
             Data::Bool(_) => Data::Bool(Vec::new()),

@@ -35,6 +35,7 @@ mod crand;
 mod column;
 mod convert;
 mod ddl;
+mod delete;
 mod errors;
 mod eval;
 mod geometry;
@@ -119,6 +120,10 @@ impl Engine {
             Statement::Insert(items) => {
                 let mut cat = self.write();
                 insert::run_insert(self, &mut cat, ctx, sql, &items).map(Outcome::Affected)
+            }
+            Statement::Delete { table, where_ } => {
+                let mut cat = self.write();
+                delete::run_delete(self, &mut cat, ctx, &table, where_.as_ref()).map(Outcome::Affected)
             }
             Statement::Show(kind) => {
                 let cat = self.read();
@@ -264,6 +269,8 @@ pub struct TableSchema {
     pub precision: Precision,
 }
 
+#[cfg(test)]
+mod delete_tests;
 #[cfg(test)]
 mod insert_edge_tests;
 #[cfg(test)]

@@ -31,6 +31,17 @@ impl Engine {
             .topic(topic)
             .ok_or_else(|| err(993, "Topic not exist"))?;
         let cat = self.read();
+        self.topic_batches_in(&cat, &t, vgroup, pick)
+    }
+
+    /// [`Engine::topic_batches`] over the tables of `cat` (the catalog, or a view of one table).
+    fn topic_batches_in(
+        &self,
+        cat: &Catalog,
+        t: &Topic,
+        vgroup: Option<i32>,
+        pick: &mut dyn FnMut(&str, &[i64]) -> Vec<(usize, usize, usize)>,
+    ) -> Result<Vec<(usize, TopicBatch)>, TdError> {
         let db = cat.dbs.get(&t.db).ok_or_else(db_not_exist)?;
         // (table, stable, base select) for every table the topic covers
         let mut plans: Vec<(String, Option<String>, Select, Vec<OrderItem>)> = Vec::new();
@@ -167,7 +178,7 @@ impl Engine {
                 slimit: None,
                 limit: None,
             };
-            let rows = run_query(self, &cat, &ctx, &q)?;
+            let rows = run_query(self, cat, &ctx, &q)?;
             let raw_columns = whole_rows.then(|| raw_columns(db, tbl));
             out.push((key, TopicBatch {
                 db: t.db.clone(),
@@ -204,6 +215,9 @@ impl Engine {
         let mut metas = Vec::new();
         // what the statements wrote, in log order: (table, timestamps, columns then)
         let mut blocks: Vec<(String, LoggedTimestamps, usize)> = Vec::new();
+        // blocks some of whose rows a DELETE removed since: a view of the table holding the
+        // block's rows as written (TDengine delivers them from its WAL)
+        let mut views: Vec<(usize, Catalog)> = Vec::new();
         let mut rows = 0;
         let mut created = Vec::new();
         let mut first = None;
@@ -261,6 +275,9 @@ impl Engine {
                         first.get_or_insert(e.version);
                         for w in live {
                             rows += w.ts.len();
+                            if let Some(view) = view_with_removed_rows(db, &w.table, &w.ts, e.version) {
+                                views.push((blocks.len(), view));
+                            }
                             blocks.push((w.table.clone(), w.ts.clone(), w.columns));
                         }
                         if with_meta {
@@ -283,9 +300,11 @@ impl Engine {
             // each block's rows: the runs of consecutive rows its timestamps are in the table now
             let mut by_table: HashMap<&str, Vec<usize>> = HashMap::new();
             for (i, (table, ..)) in blocks.iter().enumerate() {
-                by_table.entry(table.as_str()).or_default().push(i);
+                if !views.iter().any(|(b, _)| *b == i) {
+                    by_table.entry(table.as_str()).or_default().push(i);
+                }
             }
-            let picked = self.topic_batches(topic, None, &mut |table, ts| {
+            let mut picked = self.topic_batches(topic, None, &mut |table, ts| {
                 let mut runs = Vec::new();
                 for &b in by_table.get(table).map_or(&[][..], |v| v.as_slice()) {
                     for x in blocks[b].1.iter() {
@@ -302,6 +321,11 @@ impl Engine {
                 }
                 runs
             })?;
+            for (b, view) in &views {
+                picked.extend(self.topic_batches_in(view, &t, None, &mut |table, ts| {
+                    if table == blocks[*b].0 { vec![(0, ts.len(), *b)] } else { vec![] }
+                })?);
+            }
             // one batch per block, in log order
             let mut merged: Vec<Option<TopicBatch>> = (0..blocks.len()).map(|_| None).collect();
             for (b, batch) in picked {
@@ -582,4 +606,58 @@ pub(super) fn drop_topic(cat: &mut Catalog, name: &str, if_exists: bool) -> Resu
         return Err(err(993, "Topic not exist"));
     }
     Ok(())
+}
+
+/// A catalog holding only table `table` of `db` as the write logged at `version` left it at the
+/// timestamps `written`: its rows still there, and those a DELETE removed since (`None` when
+/// none was removed). A topic reads a block of rows from it instead of from the table.
+fn view_with_removed_rows(db: &super::catalog::Database, table: &str, written: &LoggedTimestamps, version: i64) -> Option<Catalog> {
+    use super::catalog::{Database, Table, TableData};
+    let tbl = db.tables.get(table)?;
+    db.deleted.get(table)?;
+    let live = &tbl.data;
+    let mut view = TableData {
+        ts: Vec::new(),
+        cols: live.cols.iter().map(|c| c.new_like()).collect(),
+        composite_key: live.composite_key,
+    };
+    let mut any_removed = false;
+    for x in written.iter() {
+        let i = live.ts.partition_point(|&y| y < x);
+        let (src, at) = if live.ts.get(i) == Some(&x) {
+            (&**live, i)
+        } else if let Some(found) = super::delete::removed_since(db, table, version, x) {
+            any_removed = true;
+            found
+        } else {
+            continue;
+        };
+        let end = at + src.ts[at..].partition_point(|&y| y == x);
+        for r in at..end {
+            view.ts.push(x);
+            for (dst, col) in view.cols.iter_mut().zip(&src.cols) {
+                dst.push(col.get(r));
+            }
+        }
+    }
+    if !any_removed {
+        return None;
+    }
+    let mut copy = Database::new(db.name.clone(), db.precision, db.options.clone());
+    copy.stables = db.stables.clone();
+    copy.tables.insert(
+        table.to_string(),
+        Table {
+            name: tbl.name.clone(),
+            kind: tbl.kind.clone(),
+            data: std::sync::Arc::new(view),
+            seq: tbl.seq,
+            create_time_ms: tbl.create_time_ms,
+            comment: tbl.comment.clone(),
+            ttl: tbl.ttl,
+        },
+    );
+    let mut cat = Catalog::default();
+    cat.dbs.insert(db.name.clone(), copy);
+    Some(cat)
 }

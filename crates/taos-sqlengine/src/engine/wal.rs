@@ -208,6 +208,12 @@ impl Wal {
         }
     }
 
+    /// A DELETE as vgroup `vgroup` (an index) logs it (`{"type":"delete","sql":…}`), under the
+    /// super table of the rows it concerns.
+    pub(crate) fn log_delete(&mut self, vgroup: usize, stable: Option<&str>, json: Json) {
+        self.push(vgroup, WalItem::Meta { stable: stable.map(str::to_string), json });
+    }
+
     /// A change to table `table` (child of `stable`, or normal): logged in its vgroup.
     pub(crate) fn table_meta(&mut self, table: &str, stable: Option<&str>, json: Json) {
         let v = self.vgroups.index_of(table);

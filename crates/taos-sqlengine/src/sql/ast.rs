@@ -652,6 +652,11 @@ pub enum Statement {
         action: AlterAction,
     },
     Insert(Vec<InsertTable>),
+    /// `DELETE FROM [db.]table [WHERE …]`.
+    Delete {
+        table: TableName,
+        where_: Option<Expr>,
+    },
     Query(Box<Query>),
     Show(ShowKind),
     Describe(TableName),

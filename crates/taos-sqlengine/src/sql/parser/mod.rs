@@ -412,6 +412,14 @@ impl<'a> Parser<'a> {
         match kw.as_str() {
             "select" => Ok(Statement::Query(Box::new(self.query()?))),
             "insert" => self.insert(),
+            "delete" => {
+                // cmd ::= DELETE FROM full_table_name where_clause_opt (TDengine's sql.y)
+                self.bump();
+                self.expect_kw("from")?;
+                let table = self.table_name()?;
+                let where_ = if self.eat_kw("where") { Some(self.expr()?) } else { None };
+                Ok(Statement::Delete { table, where_ })
+            }
             "create" => self.create(),
             "drop" => self.drop(),
             "use" => {
@@ -430,7 +438,7 @@ impl<'a> Parser<'a> {
                 self.grant(kw == "revoke")
             }
             // statements TDengine has and this engine does not: refused by name
-            "delete" | "kill" | "compact" | "flush" | "balance" | "redistribute" | "trim"
+            "kill" | "compact" | "flush" | "balance" | "redistribute" | "trim"
             | "explain" | "split" | "restore" | "pause" | "resume" | "recalculate" => {
                 Err(not_supported(&kw.to_uppercase()))
             }

@@ -53,8 +53,9 @@ impl Drop for HeldResult {
     }
 }
 
-/// Who a password login is: a user of the server's configuration (a super user), or a user
-/// created by SQL (`CREATE USER`), whose sessions run as that user.
+/// Who a password login is: a user of the server's configuration the SQL catalog does not know
+/// (a super user), or a user the catalog knows (`CREATE USER`, and root), whose sessions run as
+/// that user.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Login {
     Configured,
@@ -70,11 +71,16 @@ impl Shared {
     /// an unknown user is 849, a wrong password 855.
     pub fn login(&self, user: &str, password: &str) -> Result<Login, crate::auth::AuthError> {
         let configured = self.users.check(user, password);
-        if configured.is_ok() {
-            return Ok(Login::Configured);
-        }
         let backend = self.backend.clone();
         let (u, p) = (user.to_string(), password.to_string());
+        if configured.is_ok() {
+            // a configured user the SQL catalog also has (root) is that user in its sessions,
+            // so that ALTER USER (e.g. `sysinfo 0`) applies to them as on TDengine
+            if crate::backend_call::guarded(|| Ok(backend.user_exists(&u))).unwrap_or(false) {
+                return Ok(Login::Sql(u));
+            }
+            return Ok(Login::Configured);
+        }
         if crate::backend_call::guarded(|| Ok(backend.login(&u, &p))).unwrap_or(false) {
             return Ok(Login::Sql(user.to_string()));
         }

@@ -56,3 +56,23 @@ async fn a_sql_user_logs_in_and_is_refused_what_tdengine_refuses() {
     let r = sql_as(&server, &nosys, "show databases").await;
     assert!(r.starts_with(r#"{"code":0,"#), "{r}");
 }
+
+/// Checked on 3.3.7.5: `alter user root sysinfo 0` closes the cluster's tables to root too
+/// (9796), leaves it its databases and connections, and `sysinfo 1` opens them again.
+#[tokio::test]
+async fn root_without_sysinfo_is_refused_the_cluster_tables_too() {
+    let server = engine_server().await;
+    let root = basic("root", "taosdata");
+    assert!(sql_as(&server, &root, "alter user root sysinfo 0").await.starts_with(r#"{"code":0,"#));
+    for s in ["show users", "show user privileges", "show dnodes", "select name from information_schema.ins_users"] {
+        let r = sql_as(&server, &root, s).await;
+        assert!(r.contains(r#""code":9796,"desc":"Permission denied or target object not exist""#), "{s}: {r}");
+    }
+    for s in ["show databases", "show connections"] {
+        let r = sql_as(&server, &root, s).await;
+        assert!(r.starts_with(r#"{"code":0,"#), "{s}: {r}");
+    }
+    assert!(sql_as(&server, &root, "alter user root sysinfo 1").await.starts_with(r#"{"code":0,"#));
+    let r = sql_as(&server, &root, "show users").await;
+    assert!(r.starts_with(r#"{"code":0,"#), "{r}");
+}

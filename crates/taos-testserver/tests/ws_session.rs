@@ -515,6 +515,10 @@ async fn connection_options_show_in_perf_connections() {
         "{}",
         r.text()
     );
+    // SHOW CONNECTIONS answers the same table (3.3.7.5: same columns, same rows)
+    let r = rest_sql(addr, "/rest/sql", "show connections").await.text();
+    assert!(r.contains(r#""column_meta":[["conn_id","INT UNSIGNED",4],["user","VARCHAR",24],["app","VARCHAR",24],["pid","INT UNSIGNED",4],["end_point","VARCHAR",134],["login_time","TIMESTAMP",8],["last_access","TIMESTAMP",8],["user_app","VARCHAR",24],["user_ip","VARCHAR",22]]"#), "{r}");
+    assert!(r.contains(r#""rows":2"#) && r.contains("app_a") && r.contains("app_b"), "{r}");
     drop(a);
     let mut left = String::new();
     for _ in 0..50 {

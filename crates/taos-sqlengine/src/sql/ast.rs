@@ -585,6 +585,8 @@ pub enum ShowKind {
     Topics,
     Consumers,
     Subscriptions,
+    /// `SHOW CONNECTIONS`: `performance_schema.perf_connections`.
+    Connections,
 }
 
 /// What a topic subscribes to.

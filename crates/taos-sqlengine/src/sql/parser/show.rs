@@ -162,6 +162,7 @@ impl<'a> Parser<'a> {
             "topics" => ShowKind::Topics,
             "subscriptions" => ShowKind::Subscriptions,
             "consumers" => ShowKind::Consumers,
+            "connections" => ShowKind::Connections,
             _ => return Err(incomplete()),
         };
         Ok(Statement::Show(kind))

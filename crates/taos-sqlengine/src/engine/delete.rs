@@ -264,6 +264,28 @@ struct Removed {
     last: i64,
 }
 
+/// What a DELETE removes: from which tables of which database, in which range.
+struct Plan {
+    db: String,
+    /// The table named, its primary timestamp's name and the super table its rows are under.
+    name: String,
+    key_col: String,
+    stable: Option<String>,
+    range: (i64, i64),
+    targets: Vec<String>,
+}
+
+/// Checks a DELETE without running it (`validate_sql`).
+pub(super) fn check_delete(
+    engine: &Engine,
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    table: &TableName,
+    where_: Option<&Expr>,
+) -> Result<(), TdError> {
+    plan_delete(engine, cat, ctx, table, where_).map(|_| ())
+}
+
 /// Runs a DELETE; answers the rows removed.
 pub(super) fn run_delete(
     engine: &Engine,
@@ -272,6 +294,17 @@ pub(super) fn run_delete(
     table: &TableName,
     where_: Option<&Expr>,
 ) -> Result<u64, TdError> {
+    let plan = plan_delete(engine, cat, ctx, table, where_)?;
+    Ok(apply(cat, plan))
+}
+
+fn plan_delete(
+    engine: &Engine,
+    cat: &Catalog,
+    ctx: &SessionCtx,
+    table: &TableName,
+    where_: Option<&Expr>,
+) -> Result<Plan, TdError> {
     let db_name = resolve_db_name(ctx, table.db.as_deref())?;
     if is_system_db(&db_name) {
         return Err(err(
@@ -336,7 +369,14 @@ pub(super) fn run_delete(
         targets.retain(|t| chosen.iter().any(|c| c == t));
     }
 
-    let db = cat.dbs.get_mut(&key).ok_or_else(db_not_exist)?;
+    Ok(Plan { db: key, name: name.to_string(), key_col: key_col.name.clone(), stable, range, targets })
+}
+
+/// Removes the rows, keeps them for the topics and logs the statement; answers the rows removed.
+fn apply(cat: &mut Catalog, plan: Plan) -> u64 {
+    let Plan { db, name, key_col, stable, range, targets } = plan;
+    let name = name.as_str();
+    let Some(db) = cat.dbs.get_mut(&db) else { return 0 };
     let vgroups = db.wal.vgroups().ids().len();
     let mut removed = vec![Removed::default(); vgroups];
     // the rows removed per table, kept for the topics that have not read them yet
@@ -381,7 +421,7 @@ pub(super) fn run_delete(
     for v in reached {
         let r = removed.get(v).copied().unwrap_or_default();
         let (a, b) = if r.rows > 0 { (r.first, r.last) } else { range };
-        let sql = format!("delete from `{}` where `{}` >= {} and `{}` <= {}", name, key_col.name, a, key_col.name, b);
+        let sql = format!("delete from `{}` where `{}` >= {} and `{}` <= {}", name, key_col, a, key_col, b);
         if let Some(slot) = versions.get_mut(v) {
             *slot = db.wal.end(v);
         }
@@ -392,7 +432,7 @@ pub(super) fn run_delete(
         db.deleted.entry(t).or_default().push(DeletedRows { version, data });
     }
     forget_unlogged(db);
-    Ok(removed.iter().map(|r| r.rows).sum())
+    removed.iter().map(|r| r.rows).sum()
 }
 
 /// The tables of `table` (a super table's children, or the table itself) that have a row and

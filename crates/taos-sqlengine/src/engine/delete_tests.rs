@@ -131,6 +131,13 @@ fn other_conditions_are_refused_with_tdengines_codes() {
         assert!(m.contains("not supported by taos-testserver"), "{m}");
     }
     assert_eq!(rows(&s, "select count(*) from nt").columns[0][0], Value::Int(6), "nothing removed");
+    // validate_sql checks the same without removing anything
+    let mut ctx = crate::session::SessionCtx { db: Some("d".into()), ..Default::default() };
+    assert_eq!(s.validate(&ctx, "delete from nt where v = 1").unwrap_err().code, 9813);
+    assert!(s.validate(&ctx, "delete from nt").is_ok());
+    assert_eq!(rows(&s, "select count(*) from nt").columns[0][0], Value::Int(6));
+    ctx.db = None;
+    assert_eq!(s.validate(&ctx, "delete from nt").unwrap_err().code, 9750);
     let no_db = Spec::new(None, &["create database e"]);
     assert_eq!(code(&no_db, "delete from nt"), (9750, "Database not specified".into()));
 }
@@ -199,6 +206,7 @@ fn topics_deliver_deleted_rows_as_written_and_with_meta_the_deletes() {
             "create topic tst as stable t.st",
             "create topic tstm with meta as stable t.st",
             "create topic tq as select * from t.st",
+            "create topic tom only meta as database t",
         ],
     );
     ok(&s, &format!("insert into c1 values ({T1}, 1) ({T2}, 2) ({T3}, 3) nt values ({T1}, 1) ({T2}, 2)"));
@@ -218,6 +226,8 @@ fn topics_deliver_deleted_rows_as_written_and_with_meta_the_deletes() {
     let d3 = "delete from `c1` where `ts` >= 1796169600001 and `ts` <= 9223372036854775807".to_string();
     assert_eq!(read_topic(&s, "tdbm", vg), ["data c1:3 nt:2".to_string(), d1.clone(), d2, d3.clone(), "data c1:1".into()]);
     assert_eq!(read_topic(&s, "tstm", vg), ["data c1:3".to_string(), d1, d3, "data c1:1".into()]);
+    // ONLY META: no rows and no deletes
+    assert!(read_topic(&s, "tom", vg).is_empty());
     // the values delivered are those written, not those of a later row
     let m = s.topic_log("tdb", vg, 0, false).unwrap().unwrap();
     let TopicLogBody::Data { batches, .. } = m.body else { panic!() };

@@ -156,6 +156,7 @@ impl Engine {
         match stmt {
             Statement::Query(q) => query::run_query(self, &cat, ctx, &q).map(|_| ()),
             Statement::Insert(items) => insert::check_insert(self, &cat, ctx, sql, &items),
+            Statement::Delete { table, where_ } => delete::check_delete(self, &cat, ctx, &table, where_.as_ref()),
             _ => Ok(()),
         }
     }

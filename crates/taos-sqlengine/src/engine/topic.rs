@@ -228,7 +228,8 @@ impl Engine {
             let Some(v) = db.wal.vgroups().index_of_id(vgroup) else { return Err(vgroup_not_owned()) };
             for e in db.wal.since(v, from) {
                 match &e.item {
-                    WalItem::Meta { .. } if !with_meta => {
+                    // ONLY META topics get no deletes (checked on 3.3.7.5)
+                    WalItem::Meta { json, .. } if !with_meta || (only_meta && json["type"] == "delete") => {
                         if blocks.is_empty() {
                             next = e.version + 1;
                         }

@@ -631,3 +631,32 @@ async fn two_consumers_of_a_group_split_the_vgroups_and_one_takes_over_when_the_
     want.sort();
     assert_eq!(both, want);
 }
+
+/// As taosAdapter 3.3.7.5 serves it: each `fetch` reads the next block whether or not
+/// `fetch_block` fetched the last one (checked with raw frames on the real server);
+/// `fetch_block` sends the block the last `fetch` read, again if asked twice, and before any
+/// `fetch` answers `no fetch data` (its controller/ws/tmq/tmq.go keeps one buffer per message).
+#[tokio::test]
+async fn fetch_moves_on_by_itself_and_fetch_block_sends_the_last_block_fetched() {
+    let server = server_with_topic().await;
+    let mut c = consumer(&server, "g_fetch").await;
+    let p = call(&mut c, poll(2, 500)).await;
+    assert_eq!(p["have_message"], true, "{p}");
+    let id = p["message_id"].clone();
+    let r = call(&mut c, serde_json::json!({"action":"fetch_block","args":{"req_id":3,"message_id":id}})).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(0xFFFF), Some("no fetch data")), "{r}");
+    let mut tables = Vec::new();
+    for req in 4.. {
+        let f = call(&mut c, serde_json::json!({"action":"fetch","args":{"req_id":req,"message_id":id}})).await;
+        if f["completed"] == true {
+            break;
+        }
+        tables.push(f["rows"].as_i64().unwrap());
+    }
+    assert_eq!(tables, [2, 1], "t1's rows, then t2's");
+    for _ in 0..2 {
+        c.send_text(&serde_json::json!({"action":"fetch_block","args":{"req_id":9,"message_id":id}}).to_string()).await;
+        let Frame::Binary(b) = c.recv().await else { panic!("fetch_block answers binary") };
+        assert_eq!(common::block_rows(&b[24..]), 1, "the last block fetched: t2's");
+    }
+}

@@ -152,6 +152,9 @@ struct Held {
     meta: Option<Json>,
     /// Next batch for the legacy `fetch` path, and the `fetch` req_id `fetch_block` echoes.
     fetch_next: usize,
+    /// The block the last successful `fetch` read: what `fetch_block` sends (taosAdapter keeps
+    /// it in the message's buffer; `fetch` moves on, `fetch_block` does not).
+    fetched: Option<usize>,
     fetch_req_id: u64,
 }
 
@@ -570,7 +573,7 @@ impl TmqSession {
                 message_id: id,
                 offset,
             };
-            self.held = Some(Held { id, reply: reply.clone(), with_table_names, batches, end: m.next, meta, fetch_next: 0, fetch_req_id: 0 });
+            self.held = Some(Held { id, reply: reply.clone(), with_table_names, batches, end: m.next, meta, fetch_next: 0, fetched: None, fetch_req_id: 0 });
             return Some(ok("poll", req_id, start, reply));
         }
         None
@@ -726,6 +729,8 @@ impl TmqSession {
                     });
                     return Reply::Text(serde_json::to_vec(&body).unwrap_or_default());
                 };
+                held.fetched = Some(held.fetch_next);
+                held.fetch_next += 1;
                 let rs = &b.rows;
                 let table_name = if held.with_table_names { b.table.as_str() } else { "" };
                 let extra = serde_json::json!({
@@ -739,12 +744,10 @@ impl TmqSession {
                 ok(action, req_id, start, extra)
             }
             "fetch_block" => {
-                let idx = held.fetch_next;
-                let Some(b) = held.batches.get(idx) else {
+                let Some(b) = held.fetched.and_then(|i| held.batches.get(i)) else {
                     return err(0xFFFF, "no fetch data", action, req_id, start);
                 };
                 let block = version2_block(&b.rows);
-                held.fetch_next += 1;
                 let mut out = Vec::with_capacity(24 + block.len());
                 out.extend_from_slice(&timing_ns(start).to_le_bytes());
                 out.extend_from_slice(&held.fetch_req_id.to_le_bytes());

@@ -328,6 +328,10 @@ test('schemalessInsert passes protocol, precision, ttl and reqId; errors are Sch
     instanceOf: taos.SchemalessError,
   })
   t.regex(err!.message, /line 2: broken/)
+  // Line and telnet lines cross as one string, joined as on the wire; JSON texts one by one.
+  t.deepEqual(fake.schemaless[1]!.lines, ['ok 1\nbroken'])
+  await conn.schemalessInsert(['[{"a": 1}]', '[{"b": 2}]'], taos.SmlProtocol.JSON, taos.SmlPrecision.MILLI_SECONDS)
+  t.deepEqual(fake.schemaless[2]!.lines, ['[{"a": 1}]', '[{"b": 2}]'])
   await t.throwsAsync(conn.schemalessInsert(['x'], 7 as taos.SmlProtocol), { instanceOf: taos.InterfaceError })
   await t.throwsAsync(conn.schemalessInsert(['x'], taos.SmlProtocol.LINE, 'us' as taos.SmlPrecision), { instanceOf: taos.InterfaceError })
 })

@@ -215,25 +215,21 @@ function integerColumn<T>(
   sink: ColumnSink<T>,
 ): T {
   // Plain loops: forEach closures and TypedArray.from with a map function cost more per value
-  // than the value's conversion.
+  // than the value's conversion. One pass checks and writes the numbers; with a bigint among
+  // them the numbers written are left unused (the column goes as i64, u64 or text below).
   const n = values.length
   let hasBigint = false
+  const out = sink.f64(n)
   for (let i = 0; i < n; i++) {
     const v = values[i]
     if (typeof v === 'number') {
       // A 64-bit value JavaScript rounded is not the value the caller meant.
       if (wide && !Number.isSafeInteger(v) && Number.isInteger(v)) fail(i, 'is beyond 2^53 as a number: use a bigint')
+      out[i] = v
     } else if (typeof v === 'bigint') hasBigint = true
     else if (v !== null && v !== undefined) fail(i, 'is not an integer')
   }
-  if (!hasBigint) {
-    const out = sink.f64(n)
-    for (let i = 0; i < n; i++) {
-      const v = values[i]
-      if (typeof v === 'number') out[i] = v
-    }
-    return sink.column('f64', bytesOf(out), undefined, nulls)
-  }
+  if (!hasBigint) return sink.column('f64', bytesOf(out), undefined, nulls)
   const ints = values.map((v) => (typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : null))
   const exact = values.every((v, i) => v === null || v === undefined || ints[i] !== null)
   if (exact && ints.every((x) => x === null || (x >= I64_MIN && x <= I64_MAX))) {

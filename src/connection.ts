@@ -326,7 +326,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
       ...(reqId === null ? {} : { reqId }),
       ...(options.tableNameKey === undefined ? {} : { tableNameKey: options.tableNameKey }),
     }
-    return limits.run(this.newAbort, (ms, abort) => this.native.schemalessInsert([...list], native, ms, abort))
+    // Line and telnet lines cross as ONE string, joined as the wire joins them: a string per line
+    // would cost a native conversion each (and flatten every line built with `+` or a template
+    // into a new heap string, which the GC then pays for). The core counts the lines in it. JSON
+    // texts stay apart (each is one document).
+    const sent = protocol === SmlProtocol.JSON || list.length < 2 ? [...list] : [list.join('\n')]
+    return limits.run(this.newAbort, (ms, abort) => this.native.schemalessInsert(sent, native, ms, abort))
   }
 
   /** @internal */

@@ -538,9 +538,11 @@ export class FakeConnection implements NativeConnection {
 
   async schemalessInsert(lines: string[], options: NativeSchemalessOptions): Promise<number> {
     this.schemaless.push({ lines, options })
-    const bad = lines.findIndex((l) => !/\s/.test(l))
-    if (bad >= 0) throw new Error(`SchemalessError: [0x3000] SML invalid data (line ${bad + 1}: ${lines[bad]})`)
-    return lines.length
+    // As the core counts them: line and telnet lines are the `\n`-separated lines of all the strings.
+    const sent = (options.protocol as number) === 3 ? lines : lines.flatMap((l) => l.split('\n'))
+    const bad = sent.findIndex((l) => !/\s/.test(l))
+    if (bad >= 0) throw new Error(`SchemalessError: [0x3000] SML invalid data (line ${bad + 1}: ${sent[bad]})`)
+    return sent.length
   }
 
   /** Milliseconds every query takes. */

@@ -339,6 +339,12 @@ pub(crate) trait BindValues {
     fn raw_fixed(&self) -> Option<(crate::packed::PackedKind, &[u8])> {
         None
     }
+    /// Variable-length values as their concatenated bytes and `rows + 1` little-endian u32
+    /// offsets, when they are held that way (the encoder then checks and copies them without a
+    /// [`Cell`] per value).
+    fn raw_var(&self) -> Option<(crate::packed::PackedKind, &[u8], &[u8])> {
+        None
+    }
     fn is_null(&self, row: usize) -> bool {
         self.null_mask().is_some_and(|n| n[row] != 0)
     }

@@ -315,6 +315,10 @@ impl BindValues for PackedColumn<'_> {
     fn raw_fixed(&self) -> Option<(PackedKind, &[u8])> {
         self.kind.size().map(|_| (self.kind, self.data))
     }
+
+    fn raw_var(&self) -> Option<(PackedKind, &[u8], &[u8])> {
+        self.kind.size().is_none().then_some((self.kind, self.data, self.offsets))
+    }
 }
 
 impl<'a> BindRows for PackedTable<'a> {

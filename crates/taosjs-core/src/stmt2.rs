@@ -375,14 +375,16 @@ fn write_record(out: &mut Vec<u8>, wire: DataType, target: Target, col: &dyn Bin
         let lengths = out.len();
         out.resize(out.len() + 4 * num + 4, 0);
         let buf_start = out.len();
-        for row in 0..num {
-            if col.is_null(row) {
-                continue;
+        if !write_var_fast(target, col, lengths, out) {
+            for row in 0..num {
+                if col.is_null(row) {
+                    continue;
+                }
+                let bytes = bind::var_bytes(target, col, row, place)?;
+                let len = len_u32(bytes.len(), "a value")?;
+                put_u32(out, lengths + 4 * row, len);
+                out.extend_from_slice(bytes);
             }
-            let bytes = bind::var_bytes(target, col, row, place)?;
-            let len = len_u32(bytes.len(), "a value")?;
-            put_u32(out, lengths + 4 * row, len);
-            out.extend_from_slice(bytes);
         }
         let buf_len = len_u32(out.len() - buf_start, "a column")?;
         put_u32(out, lengths + 4 * num, buf_len);
@@ -390,6 +392,68 @@ fn write_record(out: &mut Vec<u8>, wire: DataType, target: Target, col: &dyn Bin
     let total = len_u32(out.len() - start, "a column")?;
     put_u32(out, start, total);
     Ok(())
+}
+
+/// Writes a text or bytes column held as one buffer with offsets (a packed bind's) without a
+/// [`bind::Cell`] per value: the text is checked as UTF-8 once, each value's length against the
+/// placeholder's, and the bytes of rows that are not NULL are copied at once when they lie back
+/// to back. Anything `var_bytes` would refuse or convert — a value too long, offsets out of
+/// order, invalid UTF-8, bytes into NCHAR/JSON, text into GEOMETRY — makes it write nothing and
+/// return `false`, so that the per-value path names the value with the same error.
+fn write_var_fast(t: Target, col: &dyn BindValues, lengths: usize, out: &mut Vec<u8>) -> bool {
+    let Some((kind, data, offsets)) = col.raw_var() else { return false };
+    let text = match (kind, t.ty) {
+        (PackedKind::Str, DataType::VarChar | DataType::NChar | DataType::Json | DataType::VarBinary | DataType::Blob) => true,
+        (PackedKind::Bytes, DataType::VarChar | DataType::VarBinary | DataType::Blob | DataType::Geometry) => false,
+        _ => return false,
+    };
+    let num = col.rows();
+    if offsets.len() != 4 * (num + 1) || (text && std::str::from_utf8(data).is_err()) {
+        return false;
+    }
+    let offset = |i: usize| u32::from_le_bytes([offsets[4 * i], offsets[4 * i + 1], offsets[4 * i + 2], offsets[4 * i + 3]]) as usize;
+    // UTF-8 starts of characters: a row boundary inside a character is not valid text.
+    let boundary = |at: usize| at == data.len() || (data[at] as i8) >= -0x40;
+    let nchar = t.ty == DataType::NChar;
+    let mut contiguous = true;
+    for row in 0..num {
+        let (from, to) = (offset(row), offset(row + 1));
+        if from > to || to > data.len() {
+            return false;
+        }
+        if col.is_null(row) {
+            contiguous &= from == to;
+            continue;
+        }
+        if text && !(boundary(from) && boundary(to)) {
+            return false;
+        }
+        if let Some(max) = t.max_len {
+            let bytes = &data[from..to];
+            // NCHAR(n) counts characters: the bytes that start one.
+            let len = if nchar { bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() } else { bytes.len() };
+            if len > max {
+                return false;
+            }
+        }
+    }
+    let (first, last) = (offset(0), offset(num));
+    if u32::try_from(last - first).is_err() {
+        return false;
+    }
+    for row in 0..num {
+        if !col.is_null(row) {
+            put_u32(out, lengths + 4 * row, (offset(row + 1) - offset(row)) as u32);
+        }
+    }
+    if contiguous {
+        out.extend_from_slice(&data[first..last]);
+    } else {
+        for row in (0..num).filter(|&row| !col.is_null(row)) {
+            out.extend_from_slice(&data[offset(row)..offset(row + 1)]);
+        }
+    }
+    true
 }
 
 /// Writes a column held as little-endian bytes without a [`bind::Cell`] per value, when the
@@ -446,8 +510,9 @@ fn write_fixed_fast(t: Target, col: &dyn BindValues, size: usize, place: &Place<
                 let x = f64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
                 if is_null(row) {
                     out.resize(out.len() + size, 0);
-                } else if x.is_finite() && x.fract() == 0.0 && x >= lo && x <= hi && (size < 8 || x.abs() < 9.2e18) {
-                    // Integral and in range: exact in i64 (the 2^63 edge goes the careful way).
+                } else if x >= lo && x <= hi && (size < 8 || x.abs() < 9.2e18) && (x as i64) as f64 == x {
+                    // In range (so finite) and integral: exact in i64 (the 2^63 edge goes the
+                    // careful way). The cast back, not `fract()`: that is a libm call per value.
                     out.extend_from_slice(&(x as i64).to_le_bytes()[..size]);
                 } else {
                     bind::fixed_bytes(t, col, row, place, out)?;

@@ -163,7 +163,16 @@ fn text_and_bytes_into_variable_length_and_decimal_placeholders_give_the_same_by
         ColumnValues::Str(bad_utf8.clone()),
         ColumnValues::Bytes(bad_utf8),
         ColumnValues::Str(VarData { data: b"abc".to_vec(), offsets: vec![0, 9] }),
+        // A row boundary inside a character; offsets out of order.
+        ColumnValues::Str(VarData { data: "日本".as_bytes().to_vec(), offsets: vec![0, 1, 6] }),
+        ColumnValues::Str(VarData { data: b"abcdef".to_vec(), offsets: vec![0, 4, 2] }),
+        // Exactly as long as NCHAR(2) and VARCHAR(10) allow, and one more.
+        ColumnValues::Str(VarData::from_values([Some("日本"), Some("0123456789"), Some("日本語"), Some("0123456789a")])),
+        ColumnValues::Str(VarData::from_values([Some("日本"), Some("01234"), None, Some(""), Some("ab"), Some("x")])),
+        ColumnValues::Bytes(VarData::from_values([Some("日本"), Some("01234"), None, Some(""), Some("ab"), Some("x")])),
     ];
+    // NULL rows whose values still have bytes (the facade writes '' for them; others may not).
+    let nulls_with_bytes = vec![1, 0, 0, 0, 1, 1];
     for (ty, bytes) in [
         (DataType::VarChar, 10),
         (DataType::NChar, 4 * 8 + 2),
@@ -180,6 +189,7 @@ fn text_and_bytes_into_variable_length_and_decimal_placeholders_give_the_same_by
             let _ = assert_same(&p, &[table(n, BindColumn::new(values.clone()))]);
             if n == nulls.len() {
                 let _ = assert_same(&p, &[table(n, BindColumn::with_nulls(values.clone(), nulls.clone()))]);
+                let _ = assert_same(&p, &[table(n, BindColumn::with_nulls(values.clone(), nulls_with_bytes.clone()))]);
             }
         }
     }

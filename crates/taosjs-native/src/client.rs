@@ -226,6 +226,7 @@ impl NativeClient {
         let taos = self.conn.taos;
         let conn = Arc::clone(&self.conn);
         let lines = request.lines;
+        let sent_as = request.protocol;
         let ttl = request.ttl;
         blocking(move || {
             let mut total: i32 = 0;
@@ -251,14 +252,14 @@ impl NativeClient {
             drop(conn);
             if res.is_null() {
                 let e = thread_error(lib, ErrorKind::Schemaless, "schemaless insert");
-                return Err(schemaless::error(i64::from(e.errno.unwrap_or(0)), &e.message, &lines));
+                return Err(schemaless::error(i64::from(e.errno.unwrap_or(0)), &e.message, sent_as, &lines));
             }
             // SAFETY: a live result we own.
             let (code, text, affected) = unsafe {
                 ((lib.api.taos_errno)(res.ptr().raw()), api::text((lib.api.taos_errstr)(res.ptr().raw())), (lib.api.taos_affected_rows64)(res.ptr().raw()))
             };
             if code != 0 {
-                return Err(schemaless::error(i64::from(code & 0xFFFF), &text, &lines));
+                return Err(schemaless::error(i64::from(code & 0xFFFF), &text, sent_as, &lines));
             }
             Ok(SchemalessResult { affected_rows: affected, total_rows: i64::from(total) })
         })

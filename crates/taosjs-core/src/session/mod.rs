@@ -28,6 +28,7 @@ use std::time::Duration;
 use crate::dsn::ConnectConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, JsonReply};
+use crate::schemaless::SchemalessProtocol;
 
 use crate::conversation::calls::{Calls, Conversation, Lifecycle as State, Waiter, VERSION_REQ_ID};
 use crate::conversation::{
@@ -264,7 +265,7 @@ enum Waiting {
     Rerun { result: u64 },
     Fetch { reader: Box<query::Reader>, result_id: u64 },
     Stmt { call: CallId, op: StmtOp },
-    Schemaless { call: CallId, lines: Vec<String> },
+    Schemaless { call: CallId, protocol: SchemalessProtocol, lines: Vec<String> },
     /// A `DESCRIBE` the session runs itself for `call` (see [`describe`]): the query while
     /// `result_id` is `None`, then its fetches.
     Describe { call: CallId, job: Box<describe::DescribeJob>, result_id: Option<u64> },
@@ -562,7 +563,7 @@ impl Session {
             Waiting::Rerun { result } => self.on_rerun(result, reply),
             Waiting::Fetch { reader, result_id } => self.on_fetch_refused(reader, result_id, reply),
             Waiting::Stmt { call, op } => self.on_stmt_reply(call, op, reply),
-            Waiting::Schemaless { call, lines } => self.on_schemaless(call, &lines, reply),
+            Waiting::Schemaless { call, protocol, lines } => self.on_schemaless(call, protocol, &lines, reply),
             Waiting::Describe { call, job, result_id: None } => self.on_describe_query(call, job, reply),
             Waiting::Describe { call, result_id: Some(_), .. } => {
                 let err = reply

@@ -2,7 +2,7 @@
 
 use super::{Action, CallId, Expect, Frame, Reply, Session, Waiting};
 use crate::message::JsonReply;
-use crate::schemaless::{self, SchemalessRequest, SchemalessResult};
+use crate::schemaless::{self, SchemalessProtocol, SchemalessRequest, SchemalessResult};
 
 impl Session {
     /// Queues a schemaless `insert`; completes with [`Reply::Schemaless`]. Server errors are
@@ -14,7 +14,7 @@ impl Session {
             Err(e) => self.complete(call, Err(e)),
             Ok(req_id) => {
                 let frame = Frame::Text(schemaless::insert_request(req_id, request));
-                let waiting = Waiting::Schemaless { call, lines: request.lines.clone() };
+                let waiting = Waiting::Schemaless { call, protocol: request.protocol, lines: request.lines.clone() };
                 let replay = self.replay_for(&frame, schemaless::replay_hazard(request));
                 self.send_with(req_id, Expect::Json(Action::SchemalessInsert), waiting, frame, replay);
             }
@@ -22,9 +22,9 @@ impl Session {
         call
     }
 
-    pub(super) fn on_schemaless(&mut self, call: CallId, lines: &[String], reply: JsonReply) {
+    pub(super) fn on_schemaless(&mut self, call: CallId, protocol: SchemalessProtocol, lines: &[String], reply: JsonReply) {
         let outcome = if reply.code != 0 {
-            Err(schemaless::error(reply.code, &reply.message, lines))
+            Err(schemaless::error(reply.code, &reply.message, protocol, lines))
         } else {
             Ok(Reply::Schemaless(SchemalessResult { affected_rows: reply.affected_rows, total_rows: reply.total_rows }))
         };

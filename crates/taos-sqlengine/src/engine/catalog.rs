@@ -178,7 +178,7 @@ pub struct Database {
     pub wal: super::wal::Wal,
     /// Rows DELETE removed, per table, while the log still holds the statements that wrote
     /// them: a topic delivers them as TDengine does from its WAL (`delete.rs`).
-    pub deleted: HashMap<String, Vec<super::delete::DeletedRows>>,
+    pub deleted: HashMap<String, Vec<DeletedRows>>,
 }
 
 impl Database {
@@ -543,6 +543,14 @@ impl TableData {
             }
         }
     }
+}
+
+/// Rows one DELETE removed from one table, and the log version of that DELETE in the table's
+/// vgroup: a logged write older than it that finds its row gone from the table reads it here.
+#[derive(Debug, Clone)]
+pub(crate) struct DeletedRows {
+    pub version: i64,
+    pub data: TableData,
 }
 
 #[cfg(test)]

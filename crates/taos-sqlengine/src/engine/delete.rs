@@ -16,7 +16,7 @@
 
 use serde_json::json;
 
-use super::catalog::{db_key, is_system_db, resolve_db_name, Catalog, Database, TableData, TableKind};
+use super::catalog::{db_key, is_system_db, resolve_db_name, Catalog, Database, DeletedRows, TableData, TableKind};
 use super::errors::{db_not_exist, err, ecode, invalid_column, table_not_exist, unsupported};
 use super::state::Engine;
 use super::time;
@@ -226,14 +226,6 @@ impl Bounds<'_> {
         walk_columns(e, &mut |_, name| reads |= self.names.is_key(name));
         reads
     }
-}
-
-/// Rows one DELETE removed from one table, and the log version of that DELETE in the table's
-/// vgroup: a logged write older than it that finds its row gone from the table reads it here.
-#[derive(Debug, Clone)]
-pub(crate) struct DeletedRows {
-    pub version: i64,
-    pub data: TableData,
 }
 
 /// Forgets removed rows no kept log entry can deliver any more (every write before their

@@ -95,6 +95,15 @@ function checkTargets(summary) {
   })
 }
 
+/** What the load average says about the figures: a machine busier than its cores makes absolute figures noisy. */
+function loadNote(m) {
+  const cores = Number(/× (\d+)$/.exec(m.cpu)?.[1] ?? 0)
+  const busiest = Math.max(...m.loadAverage.map(Number))
+  return cores > 0 && busiest <= cores
+    ? 'a shared VM, quiet during the run: no other work above its core count; still, read the ratios, measured side by side in the same run, as the result'
+    : "a shared VM: other work ran at the same time, so read absolute figures as noisy and the ratios, measured side by side in the same run, as the result"
+}
+
 export function markdown(summary, workloads, clients, meta, chartPath) {
   const present = Object.keys(clients).filter((c) => workloads.some((w) => summary[w.id]?.[c]))
   // A client that was not given (PEER_NODE_DIR) gets a sentence, not a column of dashes.
@@ -108,7 +117,7 @@ export function markdown(summary, workloads, clients, meta, chartPath) {
   lines.push(
     `Measured ${meta.date.slice(0, 16).replace('T', ' ')} UTC${meta.resumedAt ? ` (the workloads that had not completed measured again ${meta.resumedAt.slice(0, 16).replace('T', ' ')} UTC with \`--resume\`)` : ''}, ${meta.scale} scale, median of ${meta.runs} alternating run(s) per figure, with \`${meta.command}\` ` +
       `(taosjs ${m.commit}${m.dirty ? ' + local changes' : ''}). Machine: ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}` +
-      `${meta.versions.python ? `, Python ${meta.versions.python}` : ''}; load average ${m.loadAverage.join(' → ')} (a shared VM: other engineers' builds ran at the same time, so read absolute figures as noisy and the ratios, measured side by side in the same run, as the result). ` +
+      `${meta.versions.python ? `, Python ${meta.versions.python}` : ''}; load average ${m.loadAverage.join(' → ')} (${loadNote(m)}). ` +
       `Server: ${meta.server}, started once in its own process. Clients: ${shown.map((c) => `${clients[c].label}${meta.versions[c] && c !== 'taosjs' ? ` ${meta.versions[c]}` : ''}`).join(', ')}; each run is its own process.` +
       skipped.map((c) => ` Not measured: ${clients[c].label} (${clients[c].skip}).`).join(''),
   )

@@ -21,7 +21,7 @@ export async function startServer(root) {
     bin = undefined // no rustc: use the package's embedded server
   }
   const [cmd, args, kind] = bin
-    ? [bin, ['--host', '127.0.0.1', '--port', '0'], `taos-testserver binary (${bin.slice(root.length + 1)})`]
+    ? [bin, ['--host', '127.0.0.1', '--port', '0'], `taos-testserver binary (${bin.startsWith(root + '/') ? bin.slice(root.length + 1) : bin})`]
     : [process.execPath, [join(root, 'bench', 'lib', 'testserver.mjs')], 'TestServer of dist/testing.mjs']
   // The server streams a plain scan a block at a time (bench/server-memory.mjs measures it), but
   // answers other queries whole, and glibc keeps freed memory per thread arena: two arenas keep

@@ -35,7 +35,16 @@ function run(cmd, argv) {
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 
-const host = spawnSync('rustc', ['-vV'], { encoding: 'utf8' }).stdout?.match(/^host: (\S+)$/m)?.[1]
+const rustcHost = () => spawnSync('rustc', ['-vV'], { cwd: root, encoding: 'utf8' }).stdout?.match(/^host: (\S+)$/m)?.[1]
+let host = rustcHost()
+if (!host && spawnSync('rustup', ['--version'], { stdio: 'ignore' }).status === 0) {
+  // rustup ≥ 1.28 no longer installs the toolchain rust-toolchain.toml pins on first use: without
+  // a word, `rustc` here only says it is not installed. `rustup toolchain install` with no name
+  // installs that one, with the targets the file lists.
+  console.log('build-native: installing the Rust toolchain rust-toolchain.toml pins (rustup toolchain install)')
+  spawnSync('rustup', ['toolchain', 'install', '--no-self-update'], { cwd: root, stdio: 'inherit' })
+  host = rustcHost()
+}
 const target = args.target ?? host
 if (!target) {
   console.error('build-native: `rustc` was not found; install Rust ≥ 1.88 with rustup (see README, "Two commands")')

@@ -598,18 +598,24 @@ pub(crate) fn var_bytes<'a>(t: Target, col: &'a dyn BindValues, row: usize, plac
         _ => return Err(err(&format!("cannot be bound to {} (a column of {})", t.ty.name(), col.kind_name()))),
     };
     if let Some(max) = t.max_len {
-        let len = if t.ty == DataType::NChar {
-            // NCHAR(n) counts characters; `bytes` is valid UTF-8 here.
-            std::str::from_utf8(bytes).map(|s| s.chars().count()).unwrap_or(bytes.len())
-        } else {
-            bytes.len()
-        };
+        // `bytes` is valid UTF-8 here for NCHAR (text, or bytes checked above).
+        let len = placeholder_len(t.ty, bytes);
         if len > max {
             let unit = if t.ty == DataType::NChar { "characters" } else { "bytes" };
             return Err(err(&format!("is too long: {len} {unit}, at most {max} fit")));
         }
     }
     Ok(bytes)
+}
+
+/// A variable-length value's length as its placeholder's limit counts it: NCHAR(n) counts
+/// characters (in valid UTF-8, the bytes that start one), every other type bytes.
+pub(crate) fn placeholder_len(ty: DataType, bytes: &[u8]) -> usize {
+    if ty == DataType::NChar {
+        bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+    } else {
+        bytes.len()
+    }
 }
 
 fn to_int(cell: Cell<'_>, lo: i128, hi: i128) -> std::result::Result<i128, String> {

@@ -414,7 +414,6 @@ fn write_var_fast(t: Target, col: &dyn BindValues, lengths: usize, out: &mut Vec
     let offset = |i: usize| u32::from_le_bytes([offsets[4 * i], offsets[4 * i + 1], offsets[4 * i + 2], offsets[4 * i + 3]]) as usize;
     // UTF-8 starts of characters: a row boundary inside a character is not valid text.
     let boundary = |at: usize| at == data.len() || (data[at] as i8) >= -0x40;
-    let nchar = t.ty == DataType::NChar;
     let mut contiguous = true;
     for row in 0..num {
         let (from, to) = (offset(row), offset(row + 1));
@@ -428,13 +427,8 @@ fn write_var_fast(t: Target, col: &dyn BindValues, lengths: usize, out: &mut Vec
         if text && !(boundary(from) && boundary(to)) {
             return false;
         }
-        if let Some(max) = t.max_len {
-            let bytes = &data[from..to];
-            // NCHAR(n) counts characters: the bytes that start one.
-            let len = if nchar { bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() } else { bytes.len() };
-            if len > max {
-                return false;
-            }
+        if t.max_len.is_some_and(|max| bind::placeholder_len(t.ty, &data[from..to]) > max) {
+            return false;
         }
     }
     let (first, last) = (offset(0), offset(num));

@@ -2,9 +2,10 @@
 //! x86-64's conversions), on constants and on a table of every source type; and the scalar
 //! rules next to it: unary minus on constants, degrees/radians/rand, columns beside aggregates.
 
+use crate::engine::spec::{answer_text, cell, Cells};
 use crate::engine::{Engine, EngineConfig};
 use crate::session::SessionCtx;
-use crate::types::{Outcome, Value};
+use crate::types::Outcome;
 
 fn engine() -> (Engine, SessionCtx) {
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
@@ -22,37 +23,10 @@ fn engine() -> (Engine, SessionCtx) {
     (e, ctx)
 }
 
-/// The rows, cells as `Debug` of the value, or `error <code>`.
+/// The rows, cells typed (strings quoted), or `error <code>`.
 fn answer(sql: &str) -> String {
     let (e, mut ctx) = engine();
-    match e.execute(&mut ctx, sql) {
-        Ok(Outcome::Rows(rs)) => (0..rs.num_rows())
-            .map(|r| {
-                rs.columns
-                    .iter()
-                    .map(|c| cell(&c[r]))
-                    .collect::<Vec<_>>()
-                    .join("|")
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Ok(other) => panic!("{sql}: {other:?}"),
-        Err(err) => format!("error {}", err.code),
-    }
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => "NULL".into(),
-        Value::Int(i) | Value::Timestamp(i) => i.to_string(),
-        Value::UInt(u) => u.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Float(f) => f.to_string(),
-        Value::Double(d) => d.to_string(),
-        Value::Str(s) => format!("'{s}'"),
-        Value::Bytes(b) => format!("x{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
-        Value::Decimal(d) => format!("dec {d}"),
-    }
+    answer_text(sql, e.execute(&mut ctx, sql), Cells::Typed)
 }
 
 #[test]
@@ -196,7 +170,7 @@ fn types(sql: &str) -> String {
     match e.execute(&mut ctx, sql) {
         Ok(Outcome::Rows(rs)) => {
             let ts: Vec<String> = rs.fields.iter().map(|f| format!("{}({})", f.type_name(), f.len)).collect();
-            let row: Vec<String> = rs.columns.iter().map(|c| cell(&c[0])).collect();
+            let row: Vec<String> = rs.columns.iter().map(|c| cell(&c[0], Cells::Typed)).collect();
             format!("{} = {}", ts.join(" "), row.join("|"))
         }
         Ok(other) => panic!("{sql}: {other:?}"),

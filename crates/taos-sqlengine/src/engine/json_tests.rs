@@ -4,7 +4,7 @@
 //! null from an absent key; ORDER BY sorts by kind; a whole JSON tag is neither compared, sorted
 //! nor grouped.
 
-use super::spec::{code, rows, Spec};
+use super::spec::{code, column_texts, rows, Cells, Spec};
 use crate::types::Value;
 
 fn tagged() -> Spec {
@@ -26,14 +26,7 @@ fn tagged() -> Spec {
 }
 
 fn names(s: &Spec, sql: &str) -> Vec<String> {
-    let rs = rows(s, sql);
-    rs.columns[0]
-        .iter()
-        .map(|v| match v {
-            Value::Str(t) => t.clone(),
-            other => format!("{:?}", other),
-        })
-        .collect()
+    column_texts(&rows(s, sql), 0, Cells::Plain)
 }
 
 fn column(s: &Spec, sql: &str, c: usize) -> Vec<Value> {

@@ -2,7 +2,7 @@
 //! (checked on a real server): which operands they take and with what code they refuse. The
 //! pattern rules themselves are specified in `pattern.rs`.
 
-use super::spec::{code, ok, rows, Spec};
+use super::spec::{code, column_texts, ok, rows, Cells, Spec};
 use crate::types::Value;
 
 fn data() -> Spec {
@@ -29,13 +29,7 @@ fn data() -> Spec {
 }
 
 fn texts(s: &Spec, sql: &str) -> Vec<String> {
-    rows(s, sql).columns[0]
-        .iter()
-        .map(|v| match v {
-            Value::Str(t) => t.clone(),
-            other => format!("{:?}", other),
-        })
-        .collect()
+    column_texts(&rows(s, sql), 0, Cells::Plain)
 }
 
 #[test]

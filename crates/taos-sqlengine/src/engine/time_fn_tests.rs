@@ -1,9 +1,9 @@
 //! Time and conversion functions as TDengine 3.3.7.5 computes them (its `sclfunc.c` and
 //! `ttime.c`): to_iso8601, timetruncate, to_char, to_timestamp, week functions, to_json.
 
+use crate::engine::spec::{answer_text, Cells};
 use crate::engine::{Engine, EngineConfig};
 use crate::session::SessionCtx;
-use crate::types::{Outcome, Value};
 
 /// An engine with database `m` (ms), `u` (µs) and `n` (ns), each with table `t`.
 fn engine() -> Engine {
@@ -27,26 +27,7 @@ fn engine() -> Engine {
 /// The rows of `sql` run in database `db`: cells as text, or `error <code>`.
 fn answer(e: &Engine, db: &str, sql: &str) -> String {
     let mut ctx = SessionCtx { db: Some(db.into()), ..Default::default() };
-    match e.execute(&mut ctx, sql) {
-        Ok(Outcome::Rows(rs)) => (0..rs.num_rows())
-            .map(|r| {
-                rs.columns
-                    .iter()
-                    .map(|c| match &c[r] {
-                        Value::Null => "NULL".to_string(),
-                        Value::Int(i) | Value::Timestamp(i) => i.to_string(),
-                        Value::Str(s) => s.clone(),
-                        Value::Bool(b) => b.to_string(),
-                        other => format!("{other:?}"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("|")
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Ok(other) => panic!("{sql}: {other:?}"),
-        Err(err) => format!("error {}", err.code),
-    }
+    answer_text(sql, e.execute(&mut ctx, sql), Cells::Plain)
 }
 
 #[test]

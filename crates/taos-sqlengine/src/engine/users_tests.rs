@@ -1,8 +1,8 @@
 //! Users, privileges and SHOW specifications: each answer was checked against TDengine 3.3.7.5.
 
-use crate::engine::spec::{code, ok, rows, Spec};
+use crate::engine::spec::{code, grid, ok, rows, Cells, Spec};
 use crate::session::SessionCtx;
-use crate::types::{ResultSet, Value};
+use crate::types::Value;
 
 fn engine() -> Spec {
     Spec::new(
@@ -15,20 +15,6 @@ fn engine() -> Spec {
             "create user u1 pass 'Abcdef12!'",
         ],
     )
-}
-
-fn texts(rs: &ResultSet) -> Vec<Vec<String>> {
-    (0..rs.num_rows())
-        .map(|r| {
-            rs.columns
-                .iter()
-                .map(|c| match &c[r] {
-                    Value::Str(s) => s.clone(),
-                    v => format!("{:?}", v),
-                })
-                .collect()
-        })
-        .collect()
 }
 
 #[test]
@@ -54,10 +40,10 @@ fn passwords_must_be_strong_and_names_short() {
     ok(&e, "create user hosted pass 'Abcdef12!' host '10.0.0.0/8'");
     let rs = rows(&e, "select name, `sysinfo`, `createdb`, allowed_host from information_schema.ins_users where name in ('upper', 'hosted') order by name");
     assert_eq!(
-        texts(&rs),
+        grid(&rs, Cells::Plain),
         vec![
-            vec!["hosted".to_string(), "Int(1)".into(), "Int(0)".into(), "10.0.0.0/8,127.0.0.1/32".into()],
-            vec!["upper".to_string(), "Int(0)".into(), "Int(1)".into(), "127.0.0.1/32,::1/128".into()],
+            vec!["hosted".to_string(), "1".into(), "0".into(), "10.0.0.0/8,127.0.0.1/32".into()],
+            vec!["upper".to_string(), "0".into(), "1".into(), "127.0.0.1/32,::1/128".into()],
         ]
     );
 }
@@ -94,7 +80,7 @@ fn grants_are_listed_as_tdengine_lists_them() {
     assert_eq!(code(&e, "grant subscribe on d.* to u1"), (993, "Topic not exist".into()));
     assert_eq!(code(&e, "grant select on d.* to u1").1, "syntax error near \"select on d.* to u1\"");
     let rs = rows(&e, "select user_name, privilege, table_name, `condition` from information_schema.ins_user_privileges where user_name like 'u%' order by user_name, privilege, table_name");
-    let got: Vec<String> = texts(&rs).into_iter().map(|r| r.join("|")).collect();
+    let got: Vec<String> = grid(&rs, Cells::Plain).into_iter().map(|r| r.join("|")).collect();
     assert_eq!(
         got,
         vec![
@@ -116,7 +102,7 @@ fn grants_are_listed_as_tdengine_lists_them() {
     let rs = rows(&e, "select count(*) from information_schema.ins_user_privileges where user_name like 'u%'");
     assert_eq!(rs.columns[0][0], Value::Int(0));
     let root = rows(&e, "show user privileges");
-    assert!(texts(&root).contains(&vec!["root".into(), "all".into(), "all".into(), "".into(), "".into(), "".into()]));
+    assert!(grid(&root, Cells::Plain).contains(&vec!["root".into(), "all".into(), "all".into(), "".into(), "".into(), "".into()]));
 }
 
 #[test]
@@ -129,7 +115,7 @@ fn show_like_ignores_case_and_the_cluster_is_one_node() {
     assert_eq!(rs.columns[0], vec![Value::Str("st".into())]);
     assert_eq!(code(&e, "show vgroups"), (9728, "database not specified".into()));
     let rs = rows(&e, "select id, endpoint, status from information_schema.ins_dnodes");
-    assert_eq!(texts(&rs), vec![vec!["Int(1)".to_string(), "localhost:6030".into(), "ready".into()]]);
+    assert_eq!(grid(&rs, Cells::Plain), vec![vec!["1".to_string(), "localhost:6030".into(), "ready".into()]]);
     let rs = rows(&e, "select version from information_schema.ins_cluster");
     assert_eq!(rs.columns[0], vec![Value::Str("community".into())]);
     assert_eq!(rows(&e, "show qnodes").num_rows(), 0);

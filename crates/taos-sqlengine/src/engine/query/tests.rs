@@ -2,9 +2,9 @@
 //! like the corpus', each answer (rows, or the error code) as TDengine 3.3.7.5 gave it for the
 //! same statement (recorded against a real server; rows without ORDER BY compared sorted).
 
+use crate::engine::spec::{row_texts, Cells};
 use crate::engine::{Engine, EngineConfig};
 use crate::session::SessionCtx;
-use crate::types::{Outcome, ResultSet, Value};
 
 pub(super) fn setup(stmts: &[&str]) -> Engine {
     let e = Engine::new(EngineConfig::new("3.3.7.5"));
@@ -25,45 +25,14 @@ fn answer(e: &Engine, sql: &str) -> String {
         db: Some("q".into()),
         ..Default::default()
     };
-    let rs: ResultSet = match e.execute(&mut ctx, sql) {
-        Ok(Outcome::Rows(rs)) => rs,
-        Ok(other) => panic!("{sql}: {other:?}"),
-        Err(err) => return format!("error {}", err.code),
-    };
-    let mut rows: Vec<String> = (0..rs.num_rows())
-        .map(|r| {
-            rs.columns
-                .iter()
-                .map(|c| cell(&c[r]))
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect();
-    if !sql.to_ascii_lowercase().contains("order by") {
-        rows.sort();
-    }
-    rows.join("; ")
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => "NULL".into(),
-        Value::Timestamp(ms) => {
-            let t = chrono::DateTime::from_timestamp_millis(*ms).expect("in range");
-            if t.date_naive() == chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date") {
-                t.format("%H:%M:%S").to_string()
-            } else {
-                t.format("%Y-%m-%dT%H:%M:%S").to_string()
+    match row_texts(sql, e.execute(&mut ctx, sql), Cells::Clock) {
+        Err(err) => err,
+        Ok(mut rows) => {
+            if !sql.to_ascii_lowercase().contains("order by") {
+                rows.sort();
             }
+            rows.join("; ")
         }
-        Value::Double(d) if d.fract() == 0.0 => format!("{}", *d as i64),
-        Value::Double(d) => format!("{}", d),
-        Value::Float(f) => format!("{}", f),
-        Value::Str(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::UInt(u) => u.to_string(),
-        other => format!("{other:?}"),
     }
 }
 

@@ -370,14 +370,8 @@ impl<P: Conversation> Shared<P> {
         }
         let now = self.now();
         state.apply(command, now);
-        state.transmit();
-        while let Some(socket_command) = state.session.poll_socket() {
-            state.socket_commands.push_back(socket_command);
-        }
-        state.dispatch_events();
-        if state.session.is_closed() {
-            state.closed.store(true, Ordering::Release);
-        }
+        // This thread has no socket to open or drop: the task does what the conversation asks.
+        state.settle(State::queue_socket_commands);
         let next = state.session.poll_timeout();
         let earlier = match (next, state.armed) {
             (Some(next), Some(armed)) => next < armed,
@@ -416,6 +410,28 @@ impl<P: Conversation> State<P> {
             }
         }
         self.dispatch_events();
+    }
+
+    /// What follows input to the conversation (a command, a frame, the time, a socket opened or
+    /// lost), on the task and on a caller's thread alike: its frames are written, its socket
+    /// decisions handed to `take_socket_commands` (the task obeys them, a caller's thread queues
+    /// them for the task), then its events dispatched (completions run), and the connection is
+    /// marked closed once the conversation is.
+    fn settle(&mut self, take_socket_commands: impl FnOnce(&mut Self)) {
+        self.transmit();
+        take_socket_commands(self);
+        self.dispatch_events();
+        if self.session.is_closed() {
+            self.closed.store(true, Ordering::Release);
+        }
+    }
+
+    /// Keeps what the conversation asked of the socket for the task (which alone owns the
+    /// socket; a caller starts no call on this connection until the task has done it).
+    fn queue_socket_commands(&mut self) {
+        while let Some(command) = self.session.poll_socket() {
+            self.socket_commands.push_back(command);
+        }
     }
 
     /// Hands what the conversation queued to the socket (never waits for the peer).
@@ -517,12 +533,7 @@ impl<P: Conversation> Driver<P> {
             }
             let deadline = {
                 let mut state = shared.lock();
-                state.transmit();
-                self.obey_socket_commands(&mut state);
-                state.dispatch_events();
-                if state.session.is_closed() {
-                    state.closed.store(true, Ordering::Release);
-                }
+                state.settle(|state| self.obey_socket_commands(state));
                 if state.session.is_finished() {
                     break;
                 }
@@ -627,5 +638,76 @@ impl<P: Conversation> Driver<P> {
                 }));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc as std_mpsc;
+    use std::time::Duration;
+
+    use taos_testserver::{start, ServerConfig};
+    use taosjs_core::{ConnectConfig, Error, ErrorKind, Reply, Session, SessionOptions};
+
+    use crate::{Completion, Handle};
+
+    type Outcome = Result<Reply, Error>;
+
+    fn answered(rx: &std_mpsc::Receiver<(&'static str, Outcome)>) -> (&'static str, Outcome) {
+        rx.recv_timeout(Duration::from_secs(60)).expect("every call is answered")
+    }
+
+    /// A bug in the conversation met while a call starts on a caller's thread (the JS thread,
+    /// in the addon) must not unwind into that thread: the call fails with a Connection error,
+    /// the call in flight is answered, the connection closes and later calls fail at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_while_a_call_starts_on_a_callers_thread_fails_that_call_and_closes_the_connection() {
+        let server = start(ServerConfig { port: 0, ..Default::default() }).await.expect("test server starts");
+        let config = ConnectConfig::from_dsn(&format!("ws://root:taosdata@{}", server.addr())).unwrap();
+        let session = Session::new(SessionOptions::from(&config));
+        let (handle, _) = Handle::open(&config, "/ws", session).await.unwrap();
+        let handle = std::sync::Arc::new(handle);
+        let caller = std::sync::Arc::clone(&handle);
+        let (first, panicked) = std::thread::spawn(move || {
+            let (tx, rx) = std_mpsc::channel();
+            let in_flight = tx.clone();
+            caller.call_with(
+                None,
+                |s, _| s.query("select server_version()", None),
+                Completion::new(move |outcome| {
+                    let _ = in_flight.send(("in flight", outcome));
+                }),
+            );
+            caller.call_with(
+                None,
+                |_, _| panic!("a deliberate bug in the conversation"),
+                Completion::new(move |outcome| {
+                    let _ = tx.send(("panicked", outcome));
+                }),
+            );
+            let mut outcomes = [answered(&rx), answered(&rx)];
+            outcomes.sort_by_key(|(name, _)| *name);
+            let [first, panicked] = outcomes;
+            (first.1, panicked.1)
+        })
+        .join()
+        .expect("the panic stays inside the driver");
+        // Answered by the server before the panic, or told the connection closed.
+        if let Err(e) = first {
+            assert_eq!(e.kind, ErrorKind::Connection, "{e}");
+        }
+        let e = panicked.expect_err("the call whose start panicked fails");
+        assert_eq!(e.kind, ErrorKind::Connection, "{e}");
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while !handle.is_closed() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("the connection closes");
+        let later = tokio::time::timeout(Duration::from_secs(10), handle.call(None, |s, _| s.query("select 1", None)))
+            .await
+            .expect("a later call does not wait");
+        assert_eq!(later.expect_err("a later call fails").kind, ErrorKind::Connection);
     }
 }

@@ -1,10 +1,11 @@
 /**
- * Runs 10k queries (half read fully, half abandoned with break) and prints RSS after a warm-up
- * and at the end. Run with `node --expose-gc --import=tsx __test__/leak-check.mts`.
+ * Runs 10k queries (half read fully, half abandoned with break) and prints RSS every 500 queries
+ * from the 2,000th on (helpers/rss.mts; leak.spec.ts judges it). Run with
+ * `node --expose-gc --import=tsx __test__/leak-check.mts`.
  */
 import { connect } from '../src/index.js'
 import { TestServer } from '../src/testing.js'
-import { rssAcross } from './helpers/rss.mjs'
+import { rssSamples } from './helpers/rss.mjs'
 
 // Small blocks: an abandoned result leaves most of its rows on the server unless it is freed.
 const server = await TestServer.start({ blockRows: 100 })
@@ -23,8 +24,9 @@ async function round(i: number): Promise<void> {
 }
 
 const TOTAL = 10_000
-const WARM = 1_000
-const { warmRss, endRss } = await rssAcross(TOTAL, WARM, round)
+const WARM = 2_000
+const EVERY = 500
+const samples = await rssSamples(TOTAL, EVERY, round)
 await conn.close()
 await server.close()
-console.log(JSON.stringify({ queries: TOTAL, warmRss, endRss }))
+console.log(JSON.stringify({ rounds: TOTAL, every: EVERY, samples: samples.slice(WARM / EVERY - 1) }))

@@ -1,6 +1,6 @@
 //! SHOW statements as TDengine 3.3.7.5 answers them (checked against a real server).
 
-use super::spec::{code, first_text, ok, rows, Spec};
+use super::spec::{code, column_texts, first_text, ok, rows, Cells, Spec};
 use super::EngineConfig;
 use crate::types::Value;
 
@@ -59,4 +59,49 @@ fn licences_and_grants_are_the_community_edition() {
     let logs = rows(&s, "show grants logs");
     assert_eq!((logs.fields.len(), logs.num_rows()), (5, 0));
     assert_eq!(code(&s, "show licenses").0, 9729);
+}
+
+/// The names a SHOW answers, one per row.
+fn names(s: &Spec, sql: &str) -> Vec<String> {
+    column_texts(&rows(s, sql), 0, Cells::Plain)
+}
+
+#[test]
+fn a_table_kind_and_a_database_may_precede_the_table_lists() {
+    // what sqlalchemy's taos dialects send to list tables (`show \`db\`.stables`, `show normal
+    // \`db\`.tables`), and the rest of the grammar's table_kind_db_name_cond_opt, as 3.3.7.5
+    // answers it
+    let s = Spec::new(
+        None,
+        &[
+            "create database sk",
+            "create table sk.meters (ts timestamp, c1 int) tags (t1 int)",
+            "create table sk.d0 using sk.meters tags (0)",
+            "create table sk.ntb (ts timestamp, age int)",
+        ],
+    );
+    assert_eq!(names(&s, "show `sk`.stables"), ["meters"]);
+    assert_eq!(names(&s, "show normal `sk`.tables"), ["ntb"]);
+    assert_eq!(names(&s, "show normal sk.tables like 'n%'"), ["ntb"]);
+    assert_eq!(names(&s, "show child `sk`.tables like '%'"), ["d0"]);
+    assert_eq!(names(&s, "show normal sk.stables"), ["meters"]);
+    // this server keeps no virtual tables: the lists are empty, the database must exist
+    assert!(names(&s, "show virtual sk.stables").is_empty());
+    assert!(names(&s, "show sk.vtables").is_empty());
+    assert!(names(&s, "show child sk.vtables").is_empty());
+    assert_eq!(rows(&s, "show sk.vtables").fields[0].name, "table_name");
+    assert_eq!(code(&s, "show normal nosuch.tables"), (904, "Database not exist".into()));
+    assert_eq!(code(&s, "show nosuch.vtables"), (904, "Database not exist".into()));
+    // a kind the list does not take
+    for sql in ["show child sk.stables", "show virtual sk.tables", "show virtual sk.vtables", "show virtual tables"] {
+        assert_eq!(code(&s, sql), (9728, "syntax error near".into()), "{sql}");
+    }
+    assert_eq!(code(&s, "show normal sk.vgroups"), (9728, "syntax error near \"vgroups\"".into()));
+    assert_eq!(code(&s, "show sk.foo"), (9728, "syntax error near \"foo\"".into()));
+    for sql in ["show normal", "show normal sk.", "show sk.", "show normal sk.tables like"] {
+        assert_eq!(code(&s, sql), (9729, "Incomplete SQL statement".into()), "{sql}");
+    }
+    // without a current database
+    assert_eq!(code(&s, "show normal tables"), (9728, "database not specified".into()));
+    assert_eq!(code(&s, "show normal stables"), (9728, "database not specified".into()));
 }

@@ -538,6 +538,13 @@ pub enum ShowKind {
     Stables {
         db: Option<String>,
         like: Option<String>,
+        /// `SHOW VIRTUAL STABLES`: only virtual super tables (this engine creates none).
+        virtual_only: bool,
+    },
+    /// `SHOW [NORMAL|CHILD] [db.]VTABLES`: virtual tables (this engine creates none).
+    Vtables {
+        db: Option<String>,
+        like: Option<String>,
     },
     CreateDatabase(String),
     CreateTable(TableName),

@@ -5,8 +5,9 @@
 //! The public surface is the contract with the protocol front ends, and nothing else:
 //! - [`types`]: data types, values, fields, result sets, outcomes and TDengine errors;
 //! - [`backend::SqlBackend`]: what a front end may ask of an engine;
-//! - [`session::SessionCtx`], [`statement`] (prepared statements and bound values) and
-//!   [`topic::TopicBatch`] (what a TMQ consumer is handed), the trait's parameters and answers;
+//! - [`session::SessionCtx`], [`statement`] (prepared statements and bound values),
+//!   [`topic::TopicBatch`] (what a TMQ consumer is handed) and [`MetaJson`] (the text of its
+//!   metas), the trait's parameters and answers;
 //! - [`Engine`] and [`EngineConfig`], the implementation and how it is configured (the server's
 //!   identity, such as the version `server_version()` reports, is passed in, never looked up).
 //!
@@ -24,7 +25,7 @@ mod engine;
 mod sql;
 
 pub use backend::SqlBackend;
-pub use engine::{system_timezone, Engine, EngineConfig};
+pub use engine::{system_timezone, Engine, EngineConfig, MetaJson};
 pub use session::SessionCtx;
 pub use statement::{BindType, BoundTable, PreparedStmt, StmtField, StmtPlan};
 pub use topic::{RawColumn, TmqConsumer, TopicBatch, TopicLogBody, TopicLogMessage};

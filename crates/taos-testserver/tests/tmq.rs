@@ -660,3 +660,97 @@ async fn fetch_moves_on_by_itself_and_fetch_block_sends_the_last_block_fetched()
         assert_eq!(common::block_rows(&b[24..]), 1, "the last block fetched: t2's");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_metas_are_the_text_tdengine_writes() {
+    // every statement and meta text below as a 3.3.7.5 server answered them over raw /rest/tmq
+    // frames: keys in cJSON's insertion order, numbers as cJSON prints doubles, child tags
+    // without NULLs, createList only for several children, `<>&` escaped as Go's encoder does
+    let server = start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
+    for q in ["create database mj vgroups 1", "create topic mjt with meta as database mj"] {
+        assert_eq!(sql(&server, q).await["code"], 0, "{q}");
+    }
+    let statements = [
+        r#"create stable mj.stb (ts timestamp, v int, s varchar(10), n nchar(4), vb varbinary(6), g geometry(50)) tags (t int, ts2 varchar(8), tn nchar(3))"#,
+        r#"create table mj.c1 using mj.stb tags (1, 'ab', 'xy')"#,
+        r#"insert into mj.c2 using mj.stb tags (2, null, 'z') values (1700000000000, 1, 'a', 'b', '\x01', 'POINT(1 1)')"#,
+        r#"alter stable mj.stb add column w varchar(8)"#,
+        r#"alter stable mj.stb add column w2 nchar(3)"#,
+        r#"alter stable mj.stb add column w3 bigint"#,
+        r#"create table mj.nt (ts timestamp, a int, b varchar(5))"#,
+        r#"alter table mj.nt add column c nchar(2)"#,
+        r#"alter table mj.nt add column d double"#,
+        r#"insert into mj.c3 using mj.stb tags (3, 'q', null) (ts, v, s, n, vb, g) values (1700000000000, 1, 'a', 'b', '\x01', 'POINT(1 1)') mj.c4 using mj.stb (t) tags (4) (ts, v, s, n, vb, g) values (1700000000000, 2, 'a', 'b', '\x01', 'POINT(1 1)')"#,
+        r#"delete from mj.c2"#,
+        r#"create stable mj.stb2 (ts timestamp, b blob) tags (t int)"#,
+        r#"create table mj.nb (ts timestamp, b blob)"#,
+        r#"create stable mj.st (ts timestamp, v int) tags (b bool, ti tinyint, bi bigint, ub bigint unsigned, f float, d double, tt timestamp, vc varchar(8), nc nchar(4), vb varbinary(8), g geometry(40))"#,
+        r#"create table mj.k1 using mj.st tags (true, -3, 1700000000000, 18446744073709551615, 1.5, 0.1, 1700000000123, 'a<b&c', '中文', '\x0aff', 'POINT(1 2)')"#,
+        r#"create table mj.k2 using mj.st tags (false, null, 2147483648, 5, 3.3, -2.5e300, 0, '', 'x', 'ab', null)"#,
+        r#"create stable mj.sj (ts timestamp, v int) tags (j json)"#,
+        r#"create table mj.j1 using mj.sj tags ('{"k":1,"s":"v"}')"#,
+        r#"create table mj.j2 using mj.sj tags (null)"#,
+    ];
+    for q in statements {
+        assert_eq!(sql(&server, q).await["code"], 0, "{q}");
+    }
+    let drops = ["drop table mj.c1", "drop table mj.nt", "drop stable mj.stb"];
+    let recorded = [
+        r#"{"type":"create","tableType":"super","tableName":"stb","columns":[{"name":"ts","type":9,"isPrimarykey":false,"encode":"delta-i","compress":"lz4","level":"medium"},{"name":"v","type":4,"isPrimarykey":false,"encode":"simple8b","compress":"lz4","level":"medium"},{"name":"s","type":8,"length":10,"isPrimarykey":false,"encode":"disabled","compress":"zstd","level":"medium"},{"name":"n","type":10,"length":4,"isPrimarykey":false,"encode":"disabled","compress":"zstd","level":"medium"},{"name":"vb","type":16,"length":6,"isPrimarykey":false,"encode":"disabled","compress":"zstd","level":"medium"},{"name":"g","type":20,"length":50,"isPrimarykey":false,"encode":"disabled","compress":"lz4","level":"medium"}],"tags":[{"name":"t","type":4},{"name":"ts2","type":8,"length":8},{"name":"tn","type":10,"length":3}]}"#,
+        r#"{"type":"create","tableType":"child","tableName":"c1","using":"stb","tagNum":3,"tags":[{"name":"t","type":4,"value":1},{"name":"ts2","type":8,"value":"\"ab\""},{"name":"tn","type":10,"value":"\"xy\""}],"createList":[]}"#,
+        r#"{"type":"create","tableType":"child","tableName":"c2","using":"stb","tagNum":3,"tags":[{"name":"t","type":4,"value":2},{"name":"tn","type":10,"value":"\"z\""}],"createList":[]}"#,
+        r#"{"type":"alter","tableType":"super","tableName":"stb","alterType":5,"colName":"w","colType":8,"colLength":8}"#,
+        r#"{"type":"alter","tableType":"super","tableName":"stb","alterType":5,"colName":"w2","colType":10,"colLength":3}"#,
+        r#"{"type":"alter","tableType":"super","tableName":"stb","alterType":5,"colName":"w3","colType":5}"#,
+        r#"{"type":"create","tableType":"normal","tableName":"nt","columns":[{"name":"ts","type":9,"isPrimarykey":false,"encode":"delta-i","compress":"lz4","level":"medium"},{"name":"a","type":4,"isPrimarykey":false,"encode":"simple8b","compress":"lz4","level":"medium"},{"name":"b","type":8,"length":5,"isPrimarykey":false,"encode":"disabled","compress":"zstd","level":"medium"}],"tags":[]}"#,
+        r#"{"type":"alter","tableType":"normal","tableName":"nt","alterType":5,"colName":"c","colType":10,"colLength":2}"#,
+        r#"{"type":"alter","tableType":"normal","tableName":"nt","alterType":5,"colName":"d","colType":7}"#,
+        r#"{"type":"create","tableType":"child","tableName":"c3","using":"stb","tagNum":3,"tags":[{"name":"t","type":4,"value":3},{"name":"ts2","type":8,"value":"\"q\""}],"createList":[{"tableName":"c3","using":"stb","tagNum":3,"tags":[{"name":"t","type":4,"value":3},{"name":"ts2","type":8,"value":"\"q\""}]},{"tableName":"c4","using":"stb","tagNum":3,"tags":[{"name":"t","type":4,"value":4}]}]}"#,
+        r#"{"type":"delete","sql":"delete from `c2` where `ts` \u003e= 1700000000000 and `ts` \u003c= 1700000000000"}"#,
+        r#"{"type":"create","tableType":"super","tableName":"stb2","columns":[{"name":"ts","type":9,"isPrimarykey":false,"encode":"delta-i","compress":"lz4","level":"medium"},{"name":"b","type":18,"length":1,"isPrimarykey":false,"encode":"disabled","compress":"lz4","level":"medium"}],"tags":[{"name":"t","type":4}]}"#,
+        r#"{"type":"create","tableType":"normal","tableName":"nb","columns":[{"name":"ts","type":9,"isPrimarykey":false,"encode":"delta-i","compress":"lz4","level":"medium"},{"name":"b","type":18,"length":1,"isPrimarykey":false,"encode":"disabled","compress":"lz4","level":"medium"}],"tags":[]}"#,
+        r#"{"type":"create","tableType":"super","tableName":"st","columns":[{"name":"ts","type":9,"isPrimarykey":false,"encode":"delta-i","compress":"lz4","level":"medium"},{"name":"v","type":4,"isPrimarykey":false,"encode":"simple8b","compress":"lz4","level":"medium"}],"tags":[{"name":"b","type":1},{"name":"ti","type":2},{"name":"bi","type":5},{"name":"ub","type":14},{"name":"f","type":6},{"name":"d","type":7},{"name":"tt","type":9},{"name":"vc","type":8,"length":8},{"name":"nc","type":10,"length":4},{"name":"vb","type":16,"length":8},{"name":"g","type":20,"length":40}]}"#,
+        r#"{"type":"create","tableType":"child","tableName":"k1","using":"st","tagNum":11,"tags":[{"name":"b","type":1,"value":1},{"name":"ti","type":2,"value":-3},{"name":"bi","type":5,"value":1700000000000},{"name":"ub","type":14,"value":1.8446744073709552e+19},{"name":"f","type":6,"value":1.5},{"name":"d","type":7,"value":0.1},{"name":"tt","type":9,"value":1700000000123},{"name":"vc","type":8,"value":"\"a\u003cb\u0026c\""},{"name":"nc","type":10,"value":"\"中文\""},{"name":"vb","type":16,"value":"\"\\x0AFF\""},{"name":"g","type":20,"value":"\"\u0001\u0001"}],"createList":[]}"#,
+        r#"{"type":"create","tableType":"child","tableName":"k2","using":"st","tagNum":11,"tags":[{"name":"b","type":1,"value":0},{"name":"bi","type":5,"value":2147483648},{"name":"ub","type":14,"value":5},{"name":"f","type":6,"value":3.2999999523162842},{"name":"d","type":7,"value":-2.5e+300},{"name":"tt","type":9,"value":0},{"name":"vc","type":8,"value":"\"\""},{"name":"nc","type":10,"value":"\"x\""},{"name":"vb","type":16,"value":"\"\\x6162\""}],"createList":[]}"#,
+        r#"{"type":"create","tableType":"super","tableName":"sj","columns":[{"name":"ts","type":9,"isPrimarykey":false,"encode":"delta-i","compress":"lz4","level":"medium"},{"name":"v","type":4,"isPrimarykey":false,"encode":"simple8b","compress":"lz4","level":"medium"}],"tags":[{"name":"j","type":15}]}"#,
+        r#"{"type":"create","tableType":"child","tableName":"j1","using":"sj","tagNum":1,"tags":[{"name":"j","type":15,"value":"{\"k\":1,\"s\":\"v\"}"}],"createList":[]}"#,
+        r#"{"type":"create","tableType":"child","tableName":"j2","using":"sj","tagNum":1,"tags":[],"createList":[]}"#,
+        r#"{"type":"drop","tableNameList":["c1"]}"#,
+        r#"{"type":"drop","tableNameList":["nt"]}"#,
+        r#"{"type":"drop","tableType":"super","tableName":"stb"}"#,
+    ];
+    let mut c = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let sub = serde_json::json!({"action":"subscribe","args":{"req_id":1,"user":"root","password":"taosdata","group_id":"gm",
+        "offset_rest":"earliest","topics":["mjt"],"auto_commit":"false","enable_batch_meta":"0"}});
+    assert_eq!(call(&mut c, sub).await["code"], 0);
+    let mut texts = Vec::new();
+    let mut req = 2;
+    for phase in 0..2 {
+        if phase == 1 {
+            for q in drops {
+                assert_eq!(sql(&server, q).await["code"], 0, "{q}");
+            }
+        }
+        loop {
+            req += 1;
+            let p = call(&mut c, poll(req, 300)).await;
+            if p["have_message"] != true {
+                break;
+            }
+            let id = p["message_id"].as_u64().unwrap();
+            if p["message_type"] != 1 {
+                req += 1;
+                c.send_text(&serde_json::json!({"action":"fetch_json_meta","args":{"req_id":req,"message_id":id}}).to_string()).await;
+                let text = c.recv_text().await;
+                let at = text.find(r#","data":"#).expect("a data field") + 8;
+                texts.push(text[at..text.len() - 1].to_string());
+            }
+            req += 1;
+            call(&mut c, serde_json::json!({"action":"commit","args":{"req_id":req,"message_id":id}})).await;
+        }
+    }
+    assert_eq!(texts.len(), recorded.len(), "{texts:#?}");
+    for (ours, real) in texts.iter().zip(recorded) {
+        assert_eq!(ours, real);
+    }
+}

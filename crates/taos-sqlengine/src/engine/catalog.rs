@@ -26,6 +26,11 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// Whether a topic reads database `db` (its log: rows and metadata).
+    pub(crate) fn has_topics(&self, db: &str) -> bool {
+        self.topics.values().any(|t| t.db == db)
+    }
+
     /// Adds a database with vgroups of its own (`options.vgroups` of them, fresh ids).
     pub(crate) fn insert_database(&mut self, mut db: Database) {
         let first = self.next_vgroup_id.max(super::vgroup::FIRST_ID);
@@ -176,9 +181,10 @@ pub struct Database {
     pub next_seq: u64,
     /// Its vgroups and their write-ahead logs: what topics `WITH META` deliver.
     pub wal: super::wal::Wal,
-    /// Rows DELETE removed, per table, while the log still holds the statements that wrote
-    /// them: a topic delivers them as TDengine does from its WAL (`delete.rs`).
-    pub deleted: HashMap<String, Vec<DeletedRows>>,
+    /// Rows a DELETE removed or a later write replaced, per table, while the log still holds
+    /// the statements that wrote them: a topic delivers each write's rows as they were written,
+    /// as TDengine does from its WAL.
+    pub superseded: HashMap<String, Vec<SupersededRows>>,
 }
 
 impl Database {
@@ -198,7 +204,7 @@ impl Database {
             tables: HashMap::new(),
             next_seq: 0,
             wal,
-            deleted: HashMap::new(),
+            superseded: HashMap::new(),
         }
     }
 
@@ -545,12 +551,78 @@ impl TableData {
     }
 }
 
-/// Rows one DELETE removed from one table, and the log version of that DELETE in the table's
-/// vgroup: a logged write older than it that finds its row gone from the table reads it here.
+/// Rows one DELETE removed from one table, or one write replaced (same timestamps), and the
+/// log version of that statement in the table's vgroup: a logged write older than it reads its
+/// rows here rather than from the table.
 #[derive(Debug, Clone)]
-pub(crate) struct DeletedRows {
+pub(crate) struct SupersededRows {
     pub version: i64,
     pub data: TableData,
+}
+
+impl Database {
+    /// Writes `rows` (merged, ascending) into table `table`. While a topic reads the database
+    /// (`topics`), the rows they replace are kept first, under the version the statement's log
+    /// entry gets: the older entry that wrote them still delivers their values then (checked on
+    /// 3.3.7.5: a row written, deleted and written again is in each message as each write wrote
+    /// it). Without a topic nothing is kept, so that rewriting the same rows does not grow the
+    /// server; a topic created later shows a row replaced before it with its later values.
+    pub(crate) fn write_rows(&mut self, table: &str, rows: Vec<PendingRow>, topics: bool) {
+        let version = self.wal.end(self.wal.vgroups().index_of(table));
+        let Some(t) = self.tables.get_mut(table) else { return };
+        let replaced = if topics { t.data.rows_at(rows.iter().map(|r| r.ts)) } else { None };
+        std::sync::Arc::make_mut(&mut t.data).upsert(rows);
+        if let Some(data) = replaced {
+            self.superseded.entry(table.to_string()).or_default().push(SupersededRows { version, data });
+            self.forget_superseded();
+        }
+    }
+
+    /// The row a write logged at `version` into `table` wrote at `ts`, if a later statement
+    /// removed or replaced it: from the first such statement after the write.
+    pub(crate) fn superseded_since(&self, table: &str, version: i64, ts: i64) -> Option<(&TableData, usize)> {
+        self.superseded.get(table)?.iter().filter(|c| c.version > version).find_map(|c| {
+            let i = c.data.ts.partition_point(|&x| x < ts);
+            (c.data.ts.get(i) == Some(&ts)).then_some((&c.data, i))
+        })
+    }
+
+    /// Forgets superseded rows no kept log entry can deliver any more (every write before
+    /// their statement has left the log), and those of tables dropped since.
+    pub(crate) fn forget_superseded(&mut self) {
+        let Database { superseded, wal, tables, .. } = self;
+        superseded.retain(|t, chunks| {
+            let begin = wal.begin(wal.vgroups().index_of(t));
+            chunks.retain(|c| c.version >= begin);
+            !chunks.is_empty() && tables.contains_key(t)
+        });
+    }
+}
+
+impl TableData {
+    /// The rows at the timestamps `wanted` (ascending), every row of each one a composite key
+    /// holds; `None` when the table has none of them (always so for rows after its last).
+    fn rows_at(&self, wanted: impl Iterator<Item = i64>) -> Option<TableData> {
+        let mut wanted = wanted.peekable();
+        let last = *self.ts.last()?;
+        if wanted.peek().is_none_or(|&first| first > last) {
+            return None;
+        }
+        let mut out = TableData { ts: Vec::new(), cols: self.cols.iter().map(|c| c.new_like()).collect(), composite_key: self.composite_key };
+        let mut from = 0;
+        for x in wanted {
+            let at = from + self.ts[from..].partition_point(|&y| y < x);
+            let end = at + self.ts[at..].partition_point(|&y| y == x);
+            for r in at..end {
+                out.ts.push(x);
+                for (dst, col) in out.cols.iter_mut().zip(&self.cols) {
+                    dst.push(col.get(r));
+                }
+            }
+            from = end;
+        }
+        (!out.ts.is_empty()).then_some(out)
+    }
 }
 
 #[cfg(test)]

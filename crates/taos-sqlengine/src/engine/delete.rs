@@ -16,7 +16,7 @@
 
 use serde_json::json;
 
-use super::catalog::{db_key, is_system_db, resolve_db_name, Catalog, Database, DeletedRows, TableData, TableKind};
+use super::catalog::{db_key, is_system_db, resolve_db_name, Catalog, SupersededRows, TableData, TableKind};
 use super::errors::{db_not_exist, err, ecode, invalid_column, table_not_exist, unsupported};
 use super::state::Engine;
 use super::time;
@@ -228,26 +228,6 @@ impl Bounds<'_> {
     }
 }
 
-/// Forgets removed rows no kept log entry can deliver any more (every write before their
-/// DELETE has left the log), and those of tables dropped since.
-fn forget_unlogged(db: &mut Database) {
-    let Database { deleted, wal, tables, .. } = db;
-    deleted.retain(|t, chunks| {
-        let begin = wal.begin(wal.vgroups().index_of(t));
-        chunks.retain(|c| c.version >= begin);
-        !chunks.is_empty() && tables.contains_key(t)
-    });
-}
-
-/// The rows a write logged at `version` into `table` wrote at the timestamps `wanted` that a
-/// later DELETE removed: for each timestamp, from the first DELETE after the write.
-pub(crate) fn removed_since<'d>(db: &'d Database, table: &str, version: i64, ts: i64) -> Option<(&'d TableData, usize)> {
-    db.deleted.get(table)?.iter().filter(|c| c.version > version).find_map(|c| {
-        let i = c.data.ts.partition_point(|&x| x < ts);
-        (c.data.ts.get(i) == Some(&ts)).then_some((&c.data, i))
-    })
-}
-
 /// What one vgroup saw of the statement: rows removed, and their first and last timestamps.
 #[derive(Default, Clone, Copy)]
 struct Removed {
@@ -421,9 +401,9 @@ fn apply(cat: &mut Catalog, plan: Plan) -> u64 {
     }
     for (t, v, data) in archived {
         let version = versions.get(v).copied().unwrap_or_default();
-        db.deleted.entry(t).or_default().push(DeletedRows { version, data });
+        db.superseded.entry(t).or_default().push(SupersededRows { version, data });
     }
-    forget_unlogged(db);
+    db.forget_superseded();
     removed.iter().map(|r| r.rows).sum()
 }
 

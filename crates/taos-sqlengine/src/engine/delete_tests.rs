@@ -2,7 +2,7 @@
 //! real 3.3.7.5 server (REST and raw `/rest/tmq` frames); timestamps are 2026-12-01 00:00:0N
 //! UTC (`T1` … `T6`, milliseconds) so that they are inside every database's KEEP.
 
-use super::spec::{code, exec, ok, rows, Spec};
+use super::spec::{code, exec, grid, ok, rows, Cells, Spec};
 use crate::topic::TopicLogBody;
 use crate::types::{Outcome, Value};
 
@@ -232,6 +232,54 @@ fn topics_deliver_deleted_rows_as_written_and_with_meta_the_deletes() {
     let m = s.topic_log("tdb", vg, 0, false).unwrap().unwrap();
     let TopicLogBody::Data { batches, .. } = m.body else { panic!() };
     assert_eq!(batches[0].rows.columns[1], [Value::Int(1), Value::Int(2), Value::Int(3)]);
+}
+
+/// Each data block of `topic`, from the start: its table, then its rows as `ts|v`.
+fn topic_values(s: &Spec, topic: &str, vgroup: i32) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(m) = s.topic_log(topic, vgroup, at, false).unwrap() {
+        at = m.next;
+        if let TopicLogBody::Data { batches, .. } = m.body {
+            for b in batches.iter().filter(|b| b.rows.num_rows() > 0) {
+                out.push((b.table.clone(), grid(&b.rows, Cells::Plain).into_iter().map(|r| r.join("|")).collect()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_row_deleted_or_replaced_then_written_again_is_in_each_message_as_that_write_wrote_it() {
+    // taos-ws-py on 3.3.7.5, topics with and without meta alike: (T1,1) (T2,10); delete T1;
+    // (T1,2); (T2,11); delete all; (T1,3) gives four messages 1 10 | 2 | 11 | 3
+    let s = Spec::new(
+        Some("r"),
+        &[
+            "create database r vgroups 1",
+            "create table r.nt (ts timestamp, v int)",
+            "create topic rt as database r",
+            "create topic rtm with meta as database r",
+        ],
+    );
+    for sql in [
+        format!("insert into nt values ({T1}, 1) ({T2}, 10)"),
+        format!("delete from nt where ts = {T1}"),
+        format!("insert into nt values ({T1}, 2)"),
+        format!("insert into nt values ({T2}, 11)"),
+        "delete from nt".to_string(),
+        format!("insert into nt values ({T1}, 3)"),
+    ] {
+        ok(&s, &sql);
+    }
+    let block = |rows: &[(i64, i32)]| ("nt".to_string(), rows.iter().map(|(ts, v)| format!("{ts}|{v}")).collect::<Vec<_>>());
+    let expected = vec![block(&[(T1, 1), (T2, 10)]), block(&[(T1, 2)]), block(&[(T2, 11)]), block(&[(T1, 3)])];
+    for topic in ["rt", "rtm"] {
+        let vg = s.topic_vgroups(topic).unwrap()[0];
+        assert_eq!(topic_values(&s, topic, vg), expected, "{topic}");
+    }
+    // the table itself holds only the last write
+    assert_eq!(rows(&s, "select v from nt").columns[0], [Value::Int(3)]);
 }
 
 #[test]

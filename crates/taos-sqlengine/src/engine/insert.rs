@@ -69,6 +69,7 @@ impl Writes {
         // what the statement logs, per database: tables written (timestamps) and children created
         let mut logged: Vec<(String, Vec<(String, Vec<i64>)>, Vec<serde_json::Value>)> = Vec::new();
         for w in self.list {
+            let topics = cat.has_topics(&w.db);
             let Some(db) = cat.dbs.get_mut(&w.db) else {
                 continue;
             };
@@ -87,11 +88,11 @@ impl Writes {
                         .extend(crate::engine::wal::child_item(db, &w.table));
                 }
             }
-            if let Some(t) = db.tables.get_mut(&w.table) {
+            if let Some(t) = db.tables.get(&w.table) {
                 let merged = TableData::merge_pending(w.rows, t.data.composite_key);
                 affected += merged.len() as u64;
                 logged[li].1.push((w.table.clone(), merged.iter().map(|r| r.ts).collect()));
-                std::sync::Arc::make_mut(&mut t.data).upsert(merged);
+                db.write_rows(&w.table, merged, topics);
             }
         }
         for (db, tables, created) in logged {
@@ -496,6 +497,7 @@ pub(super) fn insert_values(
     create: Option<AutoCreate>,
 ) -> Result<u64, TdError> {
     let key = super::catalog::db_key(cat, dbname);
+    let topics = cat.has_topics(&key);
     let db = cat.dbs.get_mut(&key).ok_or_else(db_not_exist)?;
     let mut created = Vec::new();
     let schema: Vec<ColumnSchema> = match db.tables.get(table) {
@@ -550,11 +552,11 @@ pub(super) fn insert_values(
     }
     let mut n = 0;
     let mut written = Vec::new();
-    if let Some(t) = db.tables.get_mut(table) {
+    if let Some(t) = db.tables.get(table) {
         let merged = TableData::merge_pending(pending, t.data.composite_key);
         n = merged.len() as u64;
         written.push((table.to_string(), merged.iter().map(|r| r.ts).collect()));
-        std::sync::Arc::make_mut(&mut t.data).upsert(merged);
+        db.write_rows(table, merged, topics);
     }
     db.log_rows(written, created);
     Ok(n)

@@ -64,6 +64,7 @@ use errors::{db_not_exist, err, table_not_exist};
 use insert::AutoCreate;
 
 pub use state::{system_timezone, Engine, EngineConfig};
+pub use wal::MetaJson;
 
 impl Engine {
     /// The time zone a session reads and writes local times in: its own, else the server's.

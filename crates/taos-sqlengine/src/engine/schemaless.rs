@@ -657,6 +657,7 @@ impl Engine {
             .collect();
         let mut cat = self.write();
         let key = db_key(&cat, db);
+        let topics = cat.has_topics(&key);
         let dbm: &mut Database = cat.dbs.get_mut(&key).ok_or_else(db_not_exist)?;
         let now_ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) as i128;
         let per_ns: i128 = match dbm.precision {
@@ -724,9 +725,7 @@ impl Engine {
             let merged = TableData::merge_pending(rows, false);
             affected += merged.len() as u64;
             logged.push((name.clone(), merged.iter().map(|r| r.ts).collect()));
-            if let Some(t) = dbm.tables.get_mut(&name) {
-                std::sync::Arc::make_mut(&mut t.data).upsert(merged);
-            }
+            dbm.write_rows(&name, merged, topics);
         }
         dbm.log_rows(logged, created);
         Ok((affected, total))

@@ -355,7 +355,8 @@ impl Engine {
                 }
                 batches.push(batch);
             }
-            let created = created.first().map(|c| super::wal::create_child_json(c, created.clone()));
+            let list = if created.len() > 1 { created.clone() } else { Vec::new() };
+            let created = created.first().map(|c| super::wal::create_child_json(c, list));
             TopicLogBody::Data { batches, created }
         };
         Ok(Some(TopicLogMessage { db: t.db, version, next, body }))
@@ -610,12 +611,14 @@ pub(super) fn drop_topic(cat: &mut Catalog, name: &str, if_exists: bool) -> Resu
 }
 
 /// A catalog holding only table `table` of `db` as the write logged at `version` left it at the
-/// timestamps `written`: its rows still there, and those a DELETE removed since (`None` when
-/// none was removed). A topic reads a block of rows from it instead of from the table.
+/// timestamps `written`: the rows a DELETE removed since, as they stood then (also when the
+/// timestamp was written again after: TDengine's log holds the values a write wrote), and the
+/// table's rows at the others (`None` when no row was removed since). A topic reads a block of
+/// rows from it instead of from the table.
 fn view_with_removed_rows(db: &super::catalog::Database, table: &str, written: &LoggedTimestamps, version: i64) -> Option<Catalog> {
     use super::catalog::{Database, Table, TableData};
     let tbl = db.tables.get(table)?;
-    db.deleted.get(table)?;
+    db.superseded.get(table)?;
     let live = &tbl.data;
     let mut view = TableData {
         ts: Vec::new(),
@@ -625,11 +628,11 @@ fn view_with_removed_rows(db: &super::catalog::Database, table: &str, written: &
     let mut any_removed = false;
     for x in written.iter() {
         let i = live.ts.partition_point(|&y| y < x);
-        let (src, at) = if live.ts.get(i) == Some(&x) {
-            (&**live, i)
-        } else if let Some(found) = super::delete::removed_since(db, table, version, x) {
+        let (src, at) = if let Some(found) = db.superseded_since(table, version, x) {
             any_removed = true;
             found
+        } else if live.ts.get(i) == Some(&x) {
+            (&**live, i)
         } else {
             continue;
         };

@@ -104,8 +104,9 @@ pub(crate) enum WalItem {
 }
 
 /// Rows one statement wrote into one table: their timestamps, not their values (a topic reads
-/// the table's values at those timestamps; a row written again later shows its later values in
-/// both messages, where TDengine's WAL has the older values in the older one).
+/// the table's values at those timestamps, or the rows a DELETE removed since as they stood
+/// then; a row written again later without a DELETE between shows its later values in both
+/// messages, where TDengine's WAL has the older values in the older one).
 #[derive(Debug, Clone)]
 pub(crate) struct LoggedRows {
     pub table: String,
@@ -221,10 +222,14 @@ impl Wal {
     }
 }
 
-/// Bytes a variable-length column declares (`length` in JSON meta).
+/// Bytes a variable-length column declares (`length` in JSON meta; characters for NCHAR). A
+/// BLOB shows its schema bytes (5) less its 4-byte length header: 1 (recorded on 3.3.7.5).
 fn declared_length(c: &ColumnSchema) -> Option<u32> {
-    matches!(c.ty, DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry)
-        .then_some(c.len)
+    match c.ty {
+        DataType::VarChar | DataType::NChar | DataType::VarBinary | DataType::Geometry => Some(c.len),
+        DataType::Blob => Some(1),
+        _ => None,
+    }
 }
 
 fn column_json(c: &ColumnSchema) -> Json {
@@ -237,31 +242,48 @@ fn column_json(c: &ColumnSchema) -> Json {
     o
 }
 
-fn tag_json(c: &ColumnSchema, value: Option<&Value>) -> Json {
+/// A tag of a super table's schema.
+fn tag_json(c: &ColumnSchema) -> Json {
     let mut o = json!({"name": c.name, "type": c.ty.id()});
     if let Some(n) = declared_length(c) {
         o["length"] = json!(n);
     }
-    if let Some(v) = value {
-        o["value"] = match v {
-            Value::Null => Json::Null,
-            Value::Bool(b) => json!(b),
-            Value::Int(i) | Value::Timestamp(i) => json!(i),
-            Value::UInt(u) => json!(u),
-            Value::Float(f) => json!(f),
-            Value::Double(d) => json!(d),
-            Value::Str(s) => json!(s),
-            other => json!(super::meta::value_text(other, false)),
-        };
-    }
     o
+}
+
+/// A child table's tag as TDengine's client writes it from the stored tag values (recorded on
+/// 3.3.7.5): a NULL tag is left out; numbers (booleans 1/0, timestamps) are doubles; text is
+/// quoted inside the string (`"\"ab\""`), VARBINARY as `"\x0AFF"`, GEOMETRY as its WKB bytes
+/// up to the first zero byte (`"\"\u0001\u0001"` for a point); a JSON tag is its JSON text.
+fn child_tag_json(c: &ColumnSchema, value: &Value) -> Option<Json> {
+    let value = match value {
+        Value::Null => return None,
+        Value::Bool(b) => json!(u8::from(*b)),
+        // kept exact here; MetaJson prints every number as the double cJSON has
+        Value::Int(i) | Value::Timestamp(i) => json!(i),
+        Value::UInt(u) => json!(u),
+        Value::Float(f) => json!(f64::from(*f)),
+        Value::Double(d) => json!(d),
+        Value::Str(s) if c.ty == DataType::Json => json!(s),
+        Value::Str(s) => json!(format!("\"{s}\"")),
+        Value::Bytes(b) if c.ty == DataType::Geometry => {
+            let upto = b.iter().position(|&x| x == 0).unwrap_or(b.len());
+            json!(format!("\"{}", String::from_utf8_lossy(&b[..upto])))
+        }
+        Value::Bytes(b) => {
+            let hex: String = b.iter().map(|x| format!("{x:02X}")).collect();
+            json!(format!("\"\\x{hex}\""))
+        }
+        other => json!(super::meta::value_text(other, false)),
+    };
+    Some(json!({"name": c.name, "type": c.ty.id(), "value": value}))
 }
 
 /// `create stable` / `create table` (normal).
 pub(crate) fn create_table_json(table_type: &str, name: &str, columns: &[ColumnSchema], tags: &[ColumnSchema]) -> Json {
     json!({"type": "create", "tableType": table_type, "tableName": name,
         "columns": columns.iter().map(column_json).collect::<Vec<_>>(),
-        "tags": tags.iter().map(|t| tag_json(t, None)).collect::<Vec<_>>()})
+        "tags": tags.iter().map(tag_json).collect::<Vec<_>>()})
 }
 
 /// A child table as a `createList` item (no `type`/`tableType`), `None` if `name` is not one.
@@ -270,10 +292,11 @@ pub(crate) fn child_item(db: &Database, name: &str) -> Option<Json> {
     let TableKind::Child { stable, tags } = &t.kind else { return None };
     let st = db.stables.get(stable)?;
     Some(json!({"tableName": name, "using": stable, "tagNum": st.tags.len(),
-        "tags": st.tags.iter().zip(tags).map(|(c, v)| tag_json(c, Some(v))).collect::<Vec<_>>()}))
+        "tags": st.tags.iter().zip(tags).filter_map(|(c, v)| child_tag_json(c, v)).collect::<Vec<_>>()}))
 }
 
-/// `create table … using`: the child, with the `createList` given.
+/// `create table … using`: the child, with the `createList` given (TDengine lists the children
+/// only when one request created more than one; else `[]`).
 pub(crate) fn create_child_json(item: &Json, create_list: Vec<Json>) -> Json {
     let mut o = json!({"type": "create", "tableType": "child"});
     if let Some(fields) = item.as_object() {
@@ -286,11 +309,12 @@ pub(crate) fn create_child_json(item: &Json, create_list: Vec<Json>) -> Json {
 }
 
 /// `alter … add column` (`colLength` only for a type with a declared length, as TDengine
-/// 3.3.7.5 writes it).
+/// 3.3.7.5 writes it: a normal table's added BLOB has none, a super table's has).
 pub(crate) fn add_column_json(table_type: &str, table: &str, c: &ColumnSchema) -> Json {
     let mut o = json!({"type": "alter", "tableType": table_type, "tableName": table, "alterType": 5,
         "colName": c.name, "colType": c.ty.id()});
-    if let Some(n) = declared_length(c) {
+    let length = declared_length(c).filter(|_| !(c.ty == DataType::Blob && table_type == "normal"));
+    if let Some(n) = length {
         o["colLength"] = json!(n);
     }
     o
@@ -351,4 +375,72 @@ impl Database {
             TableKind::Normal { .. } => None,
         }
     }
+}
+
+/// A JSON meta of a [`crate::TopicLogBody`] as `fetch_json_meta` writes it: object keys in the order
+/// TDengine's client builds them (cJSON keeps insertion order, and taosAdapter passes the text
+/// on; `serde_json`'s map sorts them). Recorded on 3.3.7.5 for every meta this engine logs:
+/// `{"type":"create","tableType":"super","tableName":…,"columns":[{"name","type","length"?,
+/// "isPrimarykey","encode","compress","level"}],"tags":[{"name","type","length"?}]}`; a child
+/// `type, tableType, tableName, using, tagNum, tags[{name, type, value}], createList`; an
+/// added column `type, tableType, tableName, alterType, colName, colType, colLength?`;
+/// `type, sql` (delete); `type, tableNameList` or `type, tableType, tableName` (drop); the
+/// batched form `tmq_meta_version, metas`.
+pub struct MetaJson<'a>(pub &'a serde_json::Value);
+
+/// Every key a meta object has, in the one order that fits all of them (each object's keys are
+/// a subsequence of it); a key not listed would follow them, sorted.
+const META_KEY_ORDER: &[&str] = &[
+    "tmq_meta_version", "metas", "name", "type", "tableType", "tableName", "using", "tagNum",
+    "columns", "tags", "createList", "alterType", "colName", "colType", "colLength",
+    "tableNameList", "sql", "length", "isPrimarykey", "encode", "compress", "level", "value",
+];
+
+impl serde::Serialize for MetaJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self.0 {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                let rank = |k: &str| META_KEY_ORDER.iter().position(|o| *o == k).unwrap_or(META_KEY_ORDER.len());
+                entries.sort_by_key(|(k, _)| rank(k));
+                let mut m = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    m.serialize_entry(k, &MetaJson(v))?;
+                }
+                m.end()
+            }
+            serde_json::Value::Array(items) => s.collect_seq(items.iter().map(MetaJson)),
+            serde_json::Value::Number(n) => {
+                let text = super::convert::cjson_number(n.as_f64().unwrap_or(f64::NAN));
+                serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?.serialize(s)
+            }
+            serde_json::Value::String(text) => {
+                let raw = go_json_string(text).map_err(serde::ser::Error::custom)?;
+                serde_json::value::RawValue::from_string(raw).map_err(serde::ser::Error::custom)?.serialize(s)
+            }
+            other => other.serialize(s),
+        }
+    }
+}
+
+/// A JSON string as taosAdapter's Go encoder writes it: `<`, `>`, `&`, U+2028 and U+2029 as
+/// `\u` escapes (`delete from … where \`ts\` \u003e= …`, recorded on 3.3.7.5).
+fn go_json_string(text: &str) -> serde_json::Result<String> {
+    let plain = serde_json::to_string(text)?;
+    if !plain.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+        return Ok(plain);
+    }
+    let mut out = String::with_capacity(plain.len() + 16);
+    for ch in plain.chars() {
+        match ch {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            other => out.push(other),
+        }
+    }
+    Ok(out)
 }

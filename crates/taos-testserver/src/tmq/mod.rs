@@ -18,7 +18,7 @@ use crate::shared::Shared;
 use crate::ws::frame::{FrameReader, FrameWriter, Message, ReadError};
 use offsets::Position;
 use taos_sqlengine::types::ResultSet;
-use taos_sqlengine::{TmqConsumer, TopicBatch, TopicLogBody};
+use taos_sqlengine::{MetaJson, TmqConsumer, TopicBatch, TopicLogBody};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use std::collections::HashMap;
@@ -80,6 +80,13 @@ struct CommitOffsetReply<'a> {
 #[derive(Serialize)]
 struct MessageIdExtra {
     message_id: u64,
+}
+
+/// `fetch_json_meta`: the message id, then the meta as TDengine orders its keys.
+#[derive(Serialize)]
+struct JsonMetaReply<'a> {
+    message_id: u64,
+    data: MetaJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -683,7 +690,7 @@ impl TmqSession {
         match action {
             "fetch_json_meta" => {
                 return match &held.meta {
-                    Some(data) => ok(action, req_id, start, serde_json::json!({"message_id": message_id, "data": data})),
+                    Some(data) => ok(action, req_id, start, JsonMetaReply { message_id, data: MetaJson(data) }),
                     None => json(0xFFFF, &format!("message type can not get meta, type: {message_type}"), action, req_id, start, MessageIdExtra { message_id }),
                 };
             }

@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod call;
+mod case_type;
 mod rows;
 
 use crate::engine::errors::{ecode, err, invalid_column, unsupported};
@@ -648,38 +649,35 @@ impl<'a, 'r> Binder<'a, 'r> {
                     None => None,
                 };
                 let mut ws = Vec::new();
-                let mut out_field: Option<Field> = None;
+                let mut fields = Vec::new();
                 for (c, v) in whens {
                     let (cb, _) = self.bind(c, in_agg)?;
                     let (vb, vf) = self.bind(v, in_agg)?;
-                    if !matches!(v, Expr::Null) {
-                        out_field = Some(match out_field {
-                            Some(mut of) if of.ty.is_var() && of.ty == vf.ty => {
-                                of.len = of.len.max(vf.len);
-                                of
-                            }
-                            Some(of) => of,
-                            None => vf,
-                        });
-                    }
+                    fields.push(if matches!(v, Expr::Null) { Field::new("", DataType::Null, 0) } else { vf });
                     ws.push((cb, vb));
                 }
-                let el = match else_ {
+                let mut el = match else_ {
                     Some(e) => {
                         let (eb, ef) = self.bind(e, in_agg)?;
-                        out_field = Some(match out_field {
-                            Some(mut of) if of.ty.is_var() && of.ty == ef.ty => {
-                                of.len = of.len.max(ef.len);
-                                of
-                            }
-                            Some(of) => of,
-                            None => ef,
-                        });
+                        fields.push(if matches!(**e, Expr::Null) { Field::new("", DataType::Null, 0) } else { ef });
                         Some(Box::new(eb))
                     }
                     None => None,
                 };
-                let mut out_field = out_field.unwrap_or_else(|| vchar("", 0));
+                let Some(mut out_field) = case_type::case_field(&fields)? else {
+                    // every branch NULL: a NULL VARCHAR of length 0 (3.3.7.5)
+                    return Ok((BExpr::Case(op, ws, el), vchar("", 0)));
+                };
+                // a branch of another type is cast to the CASE's
+                let cast = |b: BExpr, f: &Field| match f.ty {
+                    t if t == out_field.ty || t == DataType::Null => b,
+                    _ => BExpr::Cast(Box::new(b), out_field.clone()),
+                };
+                let (then_fields, else_field) = fields.split_at(ws.len());
+                ws = ws.into_iter().zip(then_fields).map(|((c, v), f)| (c, cast(v, f))).collect();
+                if let (Some(e), Some(f)) = (el.take(), else_field.first()) {
+                    el = Some(Box::new(cast(*e, f)));
+                }
                 if out_field.ty == DataType::VarChar {
                     // a VARCHAR CASE is at least 2 bytes wide in 3.3.7.5 (`then 'y' else 'n'`,
                     // `then ''`), else as wide as its widest branch

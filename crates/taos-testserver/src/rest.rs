@@ -271,6 +271,13 @@ pub async fn sql(req: Request<Incoming>, shared: Arc<Shared>, db: Option<String>
         Ok(u) => u,
         Err(resp) => return resp,
     };
+    let pool_user = match &auth {
+        Auth::Credentials(u, _) => Some(u.clone()),
+        Auth::Taosd(t) => shared.users.user_for_token(t).map(str::to_string),
+    };
+    if let Some(name) = pool_user {
+        shared.rest_pool_connection(&name);
+    }
     // taosc's limit on one statement, counted after trailing blanks (n_rest_variants)
     if sql.trim_end().len() > MAX_SQL_LEN {
         return error_response(StatusCode::OK, SQL_TOO_LONG, "SQL statement too long", start, gzip);

@@ -142,6 +142,7 @@ pub async fn start_with_backend(config: ServerConfig, backend: Arc<dyn SqlBacken
         tmq: Default::default(),
         faults: Arc::default(),
         next_conn_id: std::sync::atomic::AtomicU32::new(1),
+        rest_pool: Default::default(),
         open_results: OpenResults::default(),
     });
     let live = Arc::new(());

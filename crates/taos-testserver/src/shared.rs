@@ -22,6 +22,8 @@ pub struct Shared {
     pub faults: Arc<Faults>,
     /// Ids of client connections (`perf_connections.conn_id`).
     pub next_conn_id: AtomicU32,
+    /// The connection REST requests run on, per user (taosAdapter's connection pool), by id.
+    pub rest_pool: std::sync::Mutex<std::collections::HashMap<String, u32>>,
     /// Results held open for clients, every connection's (see [`HeldResult`]).
     pub open_results: OpenResults,
 }
@@ -94,6 +96,29 @@ impl Shared {
 
     pub fn new_conn_id(&self) -> u32 {
         self.next_conn_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A REST request of `user` runs on a connection of taosAdapter's pool for that user: the
+    /// first one opens it (listed in `perf_connections` from then on, without `user_app` and
+    /// `user_ip`, as 3.3.7.5 lists the adapter's pooled connection) and later ones reuse it.
+    pub fn rest_pool_connection(&self, user: &str) {
+        let mut pool = self.rest_pool.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.contains_key(user) {
+            return;
+        }
+        let info = taos_sqlengine::session::ConnectionInfo {
+            conn_id: self.new_conn_id(),
+            user: user.to_string(),
+            user_app: String::new(),
+            user_ip: String::new(),
+            login_time_ms: chrono::Utc::now().timestamp_millis(),
+        };
+        pool.insert(user.to_string(), info.conn_id);
+        let backend = self.backend.clone();
+        let _ = crate::backend_call::guarded(|| {
+            backend.connection_changed(info);
+            Ok(())
+        });
     }
 
     pub fn server_version(&self) -> &str {

@@ -494,7 +494,8 @@ async fn many_connections_at_once_each_get_their_own_results() {
 
 /// m_session_options: `conn`'s `app`/`ip` and `options_connection` (2 = ip, 3 = app) are what
 /// `performance_schema.perf_connections` shows as `user_app`/`user_ip` (`app` is the adapter's);
-/// an unknown option is 280, and a closed connection leaves the view.
+/// an unknown option is 280, and a closed connection leaves the view. The REST requests run on
+/// the adapter's pooled connection, listed without `user_app`/`user_ip` (3.3.7.5).
 #[tokio::test]
 async fn connection_options_show_in_perf_connections() {
     let server = taos_testserver::start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
@@ -511,14 +512,14 @@ async fn connection_options_show_in_perf_connections() {
     let sql = "select `user`, app, user_app, user_ip from performance_schema.perf_connections order by user_app";
     let r = rest_sql(addr, "/rest/sql", sql).await;
     assert!(
-        r.text().contains(r#""data":[["root","taosadapter","app_a","10.1.2.3"],["root","taosadapter","app_b","10.0.0.1"]]"#),
+        r.text().contains(r#""data":[["root","taosadapter","",""],["root","taosadapter","app_a","10.1.2.3"],["root","taosadapter","app_b","10.0.0.1"]]"#),
         "{}",
         r.text()
     );
     // SHOW CONNECTIONS answers the same table (3.3.7.5: same columns, same rows)
     let r = rest_sql(addr, "/rest/sql", "show connections").await.text();
     assert!(r.contains(r#""column_meta":[["conn_id","INT UNSIGNED",4],["user","VARCHAR",24],["app","VARCHAR",24],["pid","INT UNSIGNED",4],["end_point","VARCHAR",134],["login_time","TIMESTAMP",8],["last_access","TIMESTAMP",8],["user_app","VARCHAR",24],["user_ip","VARCHAR",22]]"#), "{r}");
-    assert!(r.contains(r#""rows":2"#) && r.contains("app_a") && r.contains("app_b"), "{r}");
+    assert!(r.contains(r#""rows":3"#) && r.contains("app_a") && r.contains("app_b"), "{r}");
     drop(a);
     let mut left = String::new();
     for _ in 0..50 {
@@ -528,7 +529,28 @@ async fn connection_options_show_in_perf_connections() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert!(left.contains(r#""data":[["root","taosadapter","app_b","10.0.0.1"]]"#), "{left}");
+    assert!(left.contains(r#""data":[["root","taosadapter","",""],["root","taosadapter","app_b","10.0.0.1"]]"#), "{left}");
+    server.shutdown().await;
+}
+
+/// taosAdapter runs REST requests on a pool of connections per user, opened at the user's first
+/// request and kept: `perf_connections` lists it (3.3.7.5: one `taosadapter` row without
+/// `user_app`/`user_ip` after REST requests alone), once per user however many requests ran.
+#[tokio::test]
+async fn rest_requests_run_on_one_pooled_connection_per_user() {
+    let server = taos_testserver::start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
+    let addr = server.addr();
+    let sql = "select `user`, app, user_app, user_ip from performance_schema.perf_connections";
+    for _ in 0..3 {
+        let r = rest_sql(addr, "/rest/sql", sql).await.text();
+        assert!(r.contains(r#""data":[["root","taosadapter","",""]],"rows":1"#), "{r}");
+    }
+    let r = rest_sql(addr, "/rest/sql", "create user pooled pass 'Pooled_1234'").await.text();
+    assert!(r.starts_with(r#"{"code":0,"#), "{r}");
+    let as_pooled = common::http(addr, "POST", "/rest/sql", &[("Authorization", "Basic cG9vbGVkOlBvb2xlZF8xMjM0")], b"select 1").await.text();
+    assert!(as_pooled.starts_with(r#"{"code":0,"#), "{as_pooled}");
+    let r = rest_sql(addr, "/rest/sql", &format!("{sql} order by `user`")).await.text();
+    assert!(r.contains(r#""data":[["pooled","taosadapter","",""],["root","taosadapter","",""]],"rows":2"#), "{r}");
     server.shutdown().await;
 }
 

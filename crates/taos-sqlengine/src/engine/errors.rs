@@ -28,6 +28,8 @@ pub mod ecode {
     pub const SLIDING_TOO_LARGE: u16 = 9777;
     pub const ONLY_ONE_JSON_TAG: u16 = 9779;
     pub const FILL_RANGE_REQUIRED: u16 = 9787;
+    /// `TSDB_CODE_PAR_FILL_NOT_ALLOWED_FUNC`: top/bottom/sample/histogram with FILL.
+    pub const FILL_NOT_ALLOWED_FUNC: u16 = 9815;
     pub const ILLEGAL_COLUMNS: u16 = 9791;
     pub const FIRST_COLUMN_TS: u16 = 9793;
     pub const INVALID_VAR_LEN: u16 = 9794;

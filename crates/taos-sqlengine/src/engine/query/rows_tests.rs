@@ -228,3 +228,23 @@ fn cols_reads_the_row_a_selector_picked() {
         ("select cols(v, ts) from t", "error 9728"),
     ]);
 }
+
+#[test]
+fn top_bottom_sample_and_histogram_refuse_any_fill() {
+    // 3.3.7.5: FILL's time range is checked first (9787), then these functions refuse every
+    // FILL mode, `none` too (9815 naming the function)
+    let e = data();
+    let range = "where ts >= '2024-01-01 00:00:00' and ts < '2024-01-01 00:00:08'";
+    check(&e, &[
+        ("select _wstart, top(v, 2) from t interval(4s) fill(null)", "error 9787"),
+        ("select _wstart, top(v, 1) from t interval(4s) fill(linear)", "error 9787"),
+        ("select _wstart, top(v, 2) from t interval(4s) fill(none)", "error 9815"),
+        ("select _wstart, count(*), top(v, 1) from t interval(4s) fill(none)", "error 9815"),
+        (&format!("select _wstart, bottom(v, 1) from t {range} interval(4s) fill(prev)"), "error 9815"),
+        (&format!("select _wstart, sample(v, 1) from t {range} interval(4s) fill(value, 0)"), "error 9815"),
+        ("select _wstart, histogram(v, 'user_input', '[1,3,5]', 0) from t interval(4s) fill(none)", "error 9815"),
+    ]);
+    let mut ctx = crate::session::SessionCtx::with_db(Some("q".into()));
+    let refusal = e.execute(&mut ctx, "select _wstart, top(v, 2) from t interval(4s) fill(none)").unwrap_err();
+    assert_eq!(refusal.message, "top function is not supported in fill query");
+}

@@ -14,7 +14,7 @@ use super::binder::{is_numeric, Binder, OutCol};
 use super::functions::{has_agg_call, AggKind, AggSpec};
 use super::rows_fns::{check_mixing, has_rows_call, RowsFn, RowsSpec};
 use super::grouping::{
-    aggregate, interp_rows, several_rows, where_time_bounds, window_kind, WinKind,
+    aggregate, interp_rows, several_rows, where_time_bounds, where_time_range, window_kind, WinKind,
 };
 use super::join::{self, Joined};
 use super::relation::build_relation;
@@ -90,6 +90,11 @@ pub(crate) fn exec_select_or_scan(
         } else if !grouped && sel.window.is_none() {
             return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
         }
+    }
+    if matches!(&sel.window, Some(Window::Interval { fill: Some(Fill::None), .. })) {
+        // FILL(NONE) needs no time range: its refusal of these functions comes before the
+        // mixing rules (a FILL that needs a range is checked once the range is known)
+        fill_forbidden(sel)?;
     }
     check_mixing(sel, order_by)?;
     if !sel.partition_by.is_empty()
@@ -350,7 +355,7 @@ pub(crate) fn exec_select_or_scan(
     let visible = outs.len();
     let rows_specs = std::mem::take(&mut b.rows_fns);
     if rows_query {
-        check_rows_query(sel, &rel, &rows_specs)?;
+        check_rows_query(sel, &b, &rel, &rows_specs)?;
     }
     let sel_fields: Vec<Field> = outs.iter().map(|c| c.field.clone()).collect();
 
@@ -824,10 +829,32 @@ fn json_order_column(outs: &mut Vec<OutCol>, idx: usize) -> Result<usize, TdErro
     Ok(outs.len() - 1)
 }
 
+/// top, bottom, sample and histogram refuse any FILL of an INTERVAL, `none` too (9815 naming the
+/// first; 3.3.7.5 checks it as it translates each function, after FILL's time range).
+fn fill_forbidden(sel: &Select) -> Result<(), TdError> {
+    if !matches!(&sel.window, Some(Window::Interval { fill: Some(_), .. })) {
+        return Ok(());
+    }
+    let mut named = None;
+    for item in &sel.items {
+        item.expr.walk(&mut |x| {
+            if let Expr::Func { name, .. } = x {
+                if named.is_none() && matches!(name.as_str(), "top" | "bottom" | "sample" | "histogram") {
+                    named = Some(name.clone());
+                }
+            }
+        });
+    }
+    match named {
+        Some(name) => Err(err(ecode::FILL_NOT_ALLOWED_FUNC, format!("{name} function is not supported in fill query"))),
+        None => Ok(()),
+    }
+}
+
 /// What a query with several-rows functions needs beyond their mixing rules: a time line (a
-/// primary timestamp; a UNION has none), no FILL for the multi-rows aggregates in a window
-/// (not implemented here), and beside `histogram` no column that is not a group key (9740).
-fn check_rows_query(sel: &Select, rel: &Relation, specs: &[RowsSpec]) -> Result<(), TdError> {
+/// primary timestamp; a UNION has none), no FILL beside top/bottom/sample/histogram, and
+/// beside `histogram` no column that is not a group key (9740).
+fn check_rows_query(sel: &Select, b: &Binder, rel: &Relation, specs: &[RowsSpec]) -> Result<(), TdError> {
     let timeline = specs
         .iter()
         .find(|s| s.func.timeline() || matches!(s.func, RowsFn::Top(_) | RowsFn::Bottom(_)));
@@ -848,9 +875,12 @@ fn check_rows_query(sel: &Select, rel: &Relation, specs: &[RowsSpec]) -> Result<
         }
     }
     if let Some(Window::Interval { fill: Some(f), .. }) = &sel.window {
-        if *f != Fill::None {
-            return Err(unsupported("FILL with top/bottom/sample/histogram"));
+        // TDengine checks FILL's time range with the window (9787), then the functions: top,
+        // bottom, sample and histogram refuse any FILL, `none` too (9815, checked on 3.3.7.5)
+        if *f != Fill::None && where_time_range(sel.where_.as_ref(), b, rel).is_none() {
+            return Err(err(ecode::FILL_RANGE_REQUIRED, "Start(end) time of query range required or time range too large"));
         }
+        fill_forbidden(sel)?;
     }
     if specs.iter().any(|s| matches!(s.func, RowsFn::Histogram(..))) {
         let keys: Vec<&Expr> = sel.group_by.iter().chain(sel.partition_by.iter()).collect();

@@ -68,7 +68,7 @@ fn json_response(status: StatusCode, body: Vec<u8>, gzip: bool) -> Response<Full
 }
 
 fn error_response(status: StatusCode, code: u16, desc: &str, start: Instant, gzip: bool) -> Response<Full<Bytes>> {
-    let body = serde_json::to_vec(&ErrorBody { code, desc, timing: timing_ns(start) }).unwrap_or_default();
+    let body = crate::envelope::go_json(&ErrorBody { code, desc, timing: timing_ns(start) });
     json_response(status, body, gzip)
 }
 
@@ -194,7 +194,7 @@ pub fn login<T>(shared: &Shared, user: &str, password: &str, req: &Request<T>) -
         return error_response(StatusCode::UNAUTHORIZED, LOGIN_FAILED, "Authentication failure", start, gzip);
     }
     let token = Users::token_for(&user, &password);
-    let body = serde_json::to_vec(&LoginBody { code: 0, desc: &token }).unwrap_or_default();
+    let body = crate::envelope::go_json(&LoginBody { code: 0, desc: &token });
     json_response(StatusCode::OK, body, gzip)
 }
 

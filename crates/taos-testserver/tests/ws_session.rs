@@ -567,3 +567,22 @@ async fn rest_conn_tz_is_the_session_zone_and_tz_only_renders() {
     assert!(r.text().contains(r#""data":[[1704067200000,"#), "{}", r.text());
     server.shutdown().await;
 }
+
+/// taosAdapter writes its JSON replies with Go's encoder: `<`, `>` and `&` in strings are `\u`
+/// escapes in WebSocket replies and REST errors, while REST result rows are written as they are
+/// (3.3.7.5, same statements).
+#[tokio::test]
+async fn replies_escape_html_characters_as_gos_encoder_does() {
+    let server = taos_testserver::start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
+    let addr = server.addr();
+    let mut ws = WsClient::connect_root(addr).await;
+    let r = ws.call(r#"{"action":"query","args":{"req_id":2,"sql":"select * from x.t where v < 1 & v > 2"}}"#).await;
+    assert!(r.starts_with(r#"{"code":9728,"message":"syntax error near \"\u003e 2\"","action":"query""#), "{r}");
+    let r = ws.call(r#"{"action":"query","args":{"req_id":3,"sql":"select 1 as `a<b`"}}"#).await;
+    assert!(r.contains(r#""fields_names":["a\u003cb"]"#), "{r}");
+    let r = rest_sql(addr, "/rest/sql", "select * from x.t where v < 1 & v > 2").await.text();
+    assert!(r.starts_with(r#"{"code":9728,"desc":"syntax error near \"\u003e 2\"""#), "{r}");
+    let r = rest_sql(addr, "/rest/sql", "select 'a<b&c>' as `a<b`").await.text();
+    assert!(r.starts_with(r#"{"code":0,"column_meta":[["a<b","VARCHAR",6]],"data":[["a<b&c>"]]"#), "{r}");
+    server.shutdown().await;
+}

@@ -415,32 +415,8 @@ impl serde::Serialize for MetaJson<'_> {
                 let text = super::convert::cjson_number(n.as_f64().unwrap_or(f64::NAN));
                 serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?.serialize(s)
             }
-            serde_json::Value::String(text) => {
-                let raw = go_json_string(text).map_err(serde::ser::Error::custom)?;
-                serde_json::value::RawValue::from_string(raw).map_err(serde::ser::Error::custom)?.serialize(s)
-            }
             other => other.serialize(s),
         }
     }
 }
 
-/// A JSON string as taosAdapter's Go encoder writes it: `<`, `>`, `&`, U+2028 and U+2029 as
-/// `\u` escapes (`delete from … where \`ts\` \u003e= …`, recorded on 3.3.7.5).
-fn go_json_string(text: &str) -> serde_json::Result<String> {
-    let plain = serde_json::to_string(text)?;
-    if !plain.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
-        return Ok(plain);
-    }
-    let mut out = String::with_capacity(plain.len() + 16);
-    for ch in plain.chars() {
-        match ch {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            other => out.push(other),
-        }
-    }
-    Ok(out)
-}

@@ -82,6 +82,25 @@ struct MessageIdExtra {
     message_id: u64,
 }
 
+/// The legacy `fetch` after a data message's last block (wire README §5.7 #51).
+#[derive(Serialize)]
+struct FetchCompleted<'a> {
+    code: u16,
+    message: &'a str,
+    action: &'a str,
+    req_id: u64,
+    timing: u64,
+    message_id: u64,
+    completed: bool,
+    table_name: &'a str,
+    rows: u64,
+    fields_count: u64,
+    fields_names: Option<Vec<String>>,
+    fields_types: Option<Vec<u8>>,
+    fields_lengths: Option<Vec<u32>>,
+    precision: u8,
+}
+
 /// `fetch_json_meta`: the message id, then the meta as TDengine orders its keys.
 #[derive(Serialize)]
 struct JsonMetaReply<'a> {
@@ -728,13 +747,13 @@ impl TmqSession {
                 held.fetch_req_id = req_id;
                 let Some(b) = held.batches.get(held.fetch_next) else {
                     // After the last block: completed, no timing, null arrays (wire README §5.7 #51).
-                    let body = serde_json::json!({
-                        "code": 0, "message": "", "action": "fetch", "req_id": req_id, "timing": 0,
-                        "message_id": message_id, "completed": true, "table_name": "", "rows": 0,
-                        "fields_count": 0, "fields_names": null, "fields_types": null,
-                        "fields_lengths": null, "precision": 0,
-                    });
-                    return Reply::Text(serde_json::to_vec(&body).unwrap_or_default());
+                    // (its keys in the recorded order; serde_json's map would sort them)
+                    let body = FetchCompleted {
+                        code: 0, message: "", action: "fetch", req_id, timing: 0, message_id, completed: true,
+                        table_name: "", rows: 0, fields_count: 0, fields_names: None, fields_types: None,
+                        fields_lengths: None, precision: 0,
+                    };
+                    return Reply::Text(crate::envelope::go_json(&body));
                 };
                 held.fetched = Some(held.fetch_next);
                 held.fetch_next += 1;

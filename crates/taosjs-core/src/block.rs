@@ -211,73 +211,235 @@ pub fn decode_block(block: &[u8]) -> Result<DecodedBlock> {
 /// Decodes a raw block; `fields` (from the query reply) supplies decimal scales when the schema
 /// bytes do not carry them, and must then have one entry per column.
 pub fn decode_block_with_fields(block: &[u8], fields: Option<&[Field]>) -> Result<DecodedBlock> {
-    let header = parse_header(block)?;
-    let mut r = Reader { bytes: &block[..header.length], pos: HEADER_LEN };
-    let rows = header.rows;
-    let cols = header.cols;
-    // Each column needs at least 9 bytes of schema+length: bounds the column count before allocating.
-    let meta_len = cols
-        .checked_mul(SCHEMA_ENTRY_LEN + 4)
-        .filter(|&n| n <= header.length - HEADER_LEN)
-        .ok_or_else(|| malformed(format!("{cols} columns do not fit in {} bytes", header.length)))?;
-    let _ = meta_len;
-    if let Some(f) = fields {
-        if f.len() != cols {
-            return Err(malformed(format!(
-                "block has {cols} columns but the result has {} fields",
-                f.len()
-            )));
-        }
-    }
-    let schema = read_schema(&mut r, cols)?;
-    let mut lengths = Vec::with_capacity(cols);
-    for c in 0..cols {
-        let len = r.i32("column lengths")?;
-        lengths.push(non_negative(len, &format!("data length of column {c}"))?);
-    }
-    let mut columns = Vec::with_capacity(cols);
-    for c in 0..cols {
-        let (ty, schema_bytes) = schema[c];
-        let data_len = lengths[c];
-        let column = match ty.fixed_size() {
-            Some(size) => {
-                let bitmap = r.take(rows.div_ceil(8), "null bitmap")?;
-                let needed = rows
-                    .checked_mul(size)
-                    .ok_or_else(|| malformed(format!("{rows} rows overflow column {c}")))?;
-                if data_len < needed {
-                    return Err(malformed(format!(
-                        "column {c} ({}) has {data_len} data bytes for {rows} rows of {size}",
-                        ty.name()
-                    )));
+    let raw = RawBlock::parse(block, fields)?;
+    let rows = raw.rows;
+    let mut columns = Vec::with_capacity(raw.columns.len());
+    for column in &raw.columns {
+        columns.push(match *column {
+            RawColumn::Fixed { ty, bitmap, data, decimal_scale } => {
+                let nulls: Vec<u8> = (0..rows).map(|i| null_bit(bitmap, i)).collect();
+                match decimal_scale {
+                    Some(scale) => decode_decimal(ty, data, scale, nulls),
+                    None => decode_fixed(ty, data, nulls)?,
                 }
-                let data = r.take(data_len, "column data")?;
-                let nulls: Vec<u8> = (0..rows).map(|i| (bitmap[i >> 3] >> (7 - (i & 7))) & 1).collect();
-                decode_fixed(ty, c, schema_bytes, fields, &data[..needed], nulls)?
             }
-            None => {
-                let offsets_raw = r.take(
-                    rows.checked_mul(4)
-                        .ok_or_else(|| malformed(format!("{rows} rows overflow column {c}")))?,
-                    "var-data offsets",
-                )?;
-                let area = r.take(data_len, "var-data area")?;
-                decode_var(ty, c, offsets_raw, area)?
+            RawColumn::Var { ty, .. } => {
+                let mut nulls = Vec::with_capacity(rows);
+                let mut offsets = Vec::with_capacity(rows + 1);
+                offsets.push(0i32);
+                let mut out: Vec<u8> = Vec::new();
+                column.var_values(|value| {
+                    nulls.push(u8::from(value.is_none()));
+                    if let Some(value) = value {
+                        value.append_to(&mut out)?;
+                    }
+                    offsets.push(var_end(column, out.len())?);
+                    Ok(())
+                })?;
+                DecodedColumn::Var { ty, nulls, data: out, offsets }
             }
-        };
-        columns.push(column);
+        });
     }
     Ok(DecodedBlock { rows, columns })
 }
 
-fn decode_fixed(
-    ty: DataType,
+/// Whether row `i` is NULL in TDengine's bitmap of a fixed column (most significant bit first): 1
+/// or 0.
+#[inline]
+pub fn null_bit(bitmap: &[u8], i: usize) -> u8 {
+    (bitmap[i >> 3] >> (7 - (i & 7))) & 1
+}
+
+/// The end offset of a variable column's value that ends at `len` bytes of its data.
+#[inline]
+pub fn var_end(column: &RawColumn<'_>, len: usize) -> Result<i32> {
+    i32::try_from(len).map_err(|_| malformed(format!("column {} holds more than 2 GiB of data", column.index())))
+}
+
+/// A raw block checked and cut into its columns, nothing decoded or copied: what
+/// [`decode_block_with_fields`] builds [`DecodedBlock`]s from, and what a consumer that lays the
+/// values out its own way (the napi binding's packed batches) reads straight from the frame.
+/// Every slice is within the block; the values of a variable column are checked as they are read
+/// ([`RawColumn::var_values`]).
+#[derive(Debug, Clone)]
+pub struct RawBlock<'a> {
+    pub rows: usize,
+    pub columns: Vec<RawColumn<'a>>,
+}
+
+/// One column of a [`RawBlock`].
+#[derive(Debug, Clone, Copy)]
+pub enum RawColumn<'a> {
+    /// `bitmap`: `rows.div_ceil(8)` bytes, bit `7 - i % 8` of byte `i / 8` set for NULL ([`null_bit`]);
+    /// `data`: exactly `rows` little-endian values (NULL rows hold whatever the server put there).
+    /// DECIMAL columns carry their scale (their values become text).
+    Fixed { ty: DataType, bitmap: &'a [u8], data: &'a [u8], decimal_scale: Option<u32> },
+    /// `offsets`: `rows` little-endian i32 offsets into `area` (-1 = NULL), each value a length
+    /// prefix and its bytes.
+    Var { ty: DataType, col: usize, offsets: &'a [u8], area: &'a [u8] },
+}
+
+/// A variable column's value as it travels: text and bytes as they are, NCHAR as UCS-4 code
+/// points (see [`VarValue::append_to`]).
+#[derive(Debug, Clone, Copy)]
+pub struct VarValue<'a> {
+    pub bytes: &'a [u8],
+    /// The bytes are UCS-4 code points (NCHAR), not checked yet.
+    pub ucs4: bool,
     col: usize,
-    schema_bytes: i32,
-    fields: Option<&[Field]>,
-    data: &[u8],
-    nulls: Vec<u8>,
-) -> Result<DecodedColumn> {
+    row: usize,
+}
+
+impl VarValue<'_> {
+    /// Appends the value as it is handed out: UTF-8 for NCHAR (an error unless the code points
+    /// are whole valid characters), else its bytes. Returns the UTF-16 units of an NCHAR value
+    /// (0 for others).
+    #[inline]
+    pub fn append_to(&self, out: &mut Vec<u8>) -> Result<usize> {
+        if !self.ucs4 {
+            out.extend_from_slice(self.bytes);
+            return Ok(0);
+        }
+        let bad = |detail: String| malformed(format!("column {} row {}: {detail}", self.col, self.row));
+        if !self.bytes.len().is_multiple_of(4) {
+            return Err(bad(format!("NCHAR value of {} bytes is not whole UCS-4 characters", self.bytes.len())));
+        }
+        // UTF-8 takes at most the UCS-4 bytes.
+        out.reserve(self.bytes.len());
+        let mut buf = [0u8; 4];
+        let mut units = 0;
+        for c in self.bytes.chunks_exact(4) {
+            let cp = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            if cp < 0x80 {
+                out.push(cp as u8);
+                units += 1;
+                continue;
+            }
+            let ch = char::from_u32(cp).ok_or_else(|| bad(format!("invalid code point U+{cp:X} in NCHAR")))?;
+            units += ch.len_utf16();
+            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+        }
+        Ok(units)
+    }
+}
+
+impl<'a> RawBlock<'a> {
+    /// Checks `block`'s header, schema and column sections; `fields` as for
+    /// [`decode_block_with_fields`].
+    pub fn parse(block: &'a [u8], fields: Option<&[Field]>) -> Result<RawBlock<'a>> {
+        let header = parse_header(block)?;
+        let mut r = Reader { bytes: &block[..header.length], pos: HEADER_LEN };
+        let rows = header.rows;
+        let cols = header.cols;
+        // Each column needs at least 9 bytes of schema+length: bounds the column count before allocating.
+        cols.checked_mul(SCHEMA_ENTRY_LEN + 4)
+            .filter(|&n| n <= header.length - HEADER_LEN)
+            .ok_or_else(|| malformed(format!("{cols} columns do not fit in {} bytes", header.length)))?;
+        if let Some(f) = fields {
+            if f.len() != cols {
+                return Err(malformed(format!(
+                    "block has {cols} columns but the result has {} fields",
+                    f.len()
+                )));
+            }
+        }
+        let schema = read_schema(&mut r, cols)?;
+        let mut lengths = Vec::with_capacity(cols);
+        for c in 0..cols {
+            let len = r.i32("column lengths")?;
+            lengths.push(non_negative(len, &format!("data length of column {c}"))?);
+        }
+        let mut columns = Vec::with_capacity(cols);
+        for c in 0..cols {
+            let (ty, schema_bytes) = schema[c];
+            let data_len = lengths[c];
+            let column = match ty.fixed_size() {
+                Some(size) => {
+                    let bitmap = r.take(rows.div_ceil(8), "null bitmap")?;
+                    let needed = rows
+                        .checked_mul(size)
+                        .ok_or_else(|| malformed(format!("{rows} rows overflow column {c}")))?;
+                    if data_len < needed {
+                        return Err(malformed(format!(
+                            "column {c} ({}) has {data_len} data bytes for {rows} rows of {size}",
+                            ty.name()
+                        )));
+                    }
+                    let data = r.take(data_len, "column data")?;
+                    let decimal_scale = match ty {
+                        DataType::Decimal | DataType::Decimal64 => Some(decimal_scale(ty, c, schema_bytes, fields)?),
+                        _ => None,
+                    };
+                    RawColumn::Fixed { ty, bitmap, data: &data[..needed], decimal_scale }
+                }
+                None => {
+                    let offsets = r.take(
+                        rows.checked_mul(4)
+                            .ok_or_else(|| malformed(format!("{rows} rows overflow column {c}")))?,
+                        "var-data offsets",
+                    )?;
+                    let area = r.take(data_len, "var-data area")?;
+                    RawColumn::Var { ty, col: c, offsets, area }
+                }
+            };
+            columns.push(column);
+        }
+        Ok(RawBlock { rows, columns })
+    }
+}
+
+impl<'a> RawColumn<'a> {
+    pub fn ty(&self) -> DataType {
+        match self {
+            RawColumn::Fixed { ty, .. } | RawColumn::Var { ty, .. } => *ty,
+        }
+    }
+
+    fn index(&self) -> usize {
+        match self {
+            RawColumn::Var { col, .. } => *col,
+            RawColumn::Fixed { .. } => 0,
+        }
+    }
+
+    /// Calls `each` with every value of a variable column in row order (`None` for NULL), each
+    /// checked to lie within the column's data area (NCHAR's characters are checked as
+    /// [`VarValue::append_to`] converts them). Nothing for a fixed column.
+    pub fn var_values(&self, mut each: impl FnMut(Option<VarValue<'a>>) -> Result<()>) -> Result<()> {
+        let RawColumn::Var { ty, col, offsets, area } = *self else { return Ok(()) };
+        let prefix = if ty == DataType::Blob { 4 } else { 2 };
+        let ucs4 = ty == DataType::NChar;
+        for (row, o) in offsets.chunks_exact(4).enumerate() {
+            let off = i32::from_le_bytes([o[0], o[1], o[2], o[3]]);
+            if off == -1 {
+                each(None)?;
+                continue;
+            }
+            let start = usize::try_from(off).map_err(|_| malformed(format!("column {col} row {row} has offset {off}")))?;
+            let len_bytes = start.checked_add(prefix).and_then(|end| area.get(start..end)).ok_or_else(|| {
+                malformed(format!(
+                    "column {col} row {row}: offset {start} is outside the {}-byte data area",
+                    area.len()
+                ))
+            })?;
+            let len = if prefix == 4 {
+                u32::from_le_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]) as usize
+            } else {
+                u16::from_le_bytes([len_bytes[0], len_bytes[1]]) as usize
+            };
+            let bytes = (start + prefix).checked_add(len).and_then(|end| area.get(start + prefix..end)).ok_or_else(|| {
+                malformed(format!(
+                    "column {col} row {row}: value of {len} bytes at offset {start} overruns the {}-byte data area",
+                    area.len()
+                ))
+            })?;
+            each(Some(VarValue { bytes, ucs4, col, row }))?;
+        }
+        Ok(())
+    }
+}
+
+fn decode_fixed(ty: DataType, data: &[u8], nulls: Vec<u8>) -> Result<DecodedColumn> {
     macro_rules! le {
         ($t:ty, $n:literal) => {
             data.chunks_exact($n)
@@ -301,10 +463,6 @@ fn decode_fixed(
         DataType::UBigInt => FixedData::U64(le!(u64, 8)),
         DataType::Float => FixedData::F32(le!(f32, 4)),
         DataType::Double => FixedData::F64(le!(f64, 8)),
-        DataType::Decimal | DataType::Decimal64 => {
-            let scale = decimal_scale(ty, col, schema_bytes, fields)?;
-            return Ok(decode_decimal(ty, data, scale, nulls));
-        }
         _ => return Err(Error::internal(format!("{} is not a fixed-width type", ty.name()))),
     };
     Ok(DecodedColumn::Fixed { ty, nulls, data })
@@ -331,27 +489,31 @@ fn decimal_scale(ty: DataType, col: usize, schema_bytes: i32, fields: Option<&[F
 }
 
 fn decode_decimal(ty: DataType, data: &[u8], scale: u32, nulls: Vec<u8>) -> DecodedColumn {
-    let size = if ty == DataType::Decimal { 16 } else { 8 };
     let mut out = Vec::with_capacity(nulls.len() * 8);
     let mut offsets = Vec::with_capacity(nulls.len() + 1);
     offsets.push(0i32);
-    for (chunk, &null) in data.chunks_exact(size).zip(&nulls) {
+    for (row, &null) in nulls.iter().enumerate() {
         if null == 0 {
-            let unscaled: i128 = if size == 16 {
-                let mut a = [0u8; 16];
-                a.copy_from_slice(chunk);
-                i128::from_le_bytes(a)
-            } else {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(chunk);
-                i128::from(i64::from_le_bytes(a))
-            };
-            format_decimal(unscaled, scale, &mut out);
+            format_decimal(decimal_at(ty, data, row), scale, &mut out);
         }
         // A decimal renders in at most 41 bytes, so a column of i32::MAX/41 rows cannot overflow.
         offsets.push(out.len() as i32);
     }
     DecodedColumn::Var { ty, nulls, data: out, offsets }
+}
+
+/// The unscaled value of row `row` of a DECIMAL (16 bytes) or DECIMAL64 (8 bytes) column's data.
+#[inline]
+pub fn decimal_at(ty: DataType, data: &[u8], row: usize) -> i128 {
+    if ty == DataType::Decimal {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&data[16 * row..16 * row + 16]);
+        i128::from_le_bytes(a)
+    } else {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&data[8 * row..8 * row + 8]);
+        i128::from(i64::from_le_bytes(a))
+    }
 }
 
 /// Appends `unscaled / 10^scale` with exactly `scale` fraction digits ("-12.34", "0.0000").
@@ -378,85 +540,52 @@ pub fn format_decimal(unscaled: i128, scale: u32, out: &mut Vec<u8>) {
     }
 }
 
-fn decode_var(ty: DataType, col: usize, offsets_raw: &[u8], area: &[u8]) -> Result<DecodedColumn> {
-    let rows = offsets_raw.len() / 4;
-    let prefix = if ty == DataType::Blob { 4 } else { 2 };
-    let mut nulls = Vec::with_capacity(rows);
-    let mut offsets = Vec::with_capacity(rows + 1);
-    offsets.push(0i32);
-    let mut out: Vec<u8> = Vec::with_capacity(area.len());
-    for (row, o) in offsets_raw.chunks_exact(4).enumerate() {
-        let off = i32::from_le_bytes([o[0], o[1], o[2], o[3]]);
-        if off == -1 {
-            nulls.push(1);
-        } else {
-            nulls.push(0);
-            let start = usize::try_from(off)
-                .map_err(|_| malformed(format!("column {col} row {row} has offset {off}")))?;
-            let len_bytes = start
-                .checked_add(prefix)
-                .and_then(|end| area.get(start..end))
-                .ok_or_else(|| {
-                    malformed(format!(
-                        "column {col} row {row}: offset {start} is outside the {}-byte data area",
-                        area.len()
-                    ))
-                })?;
-            let len = if prefix == 4 {
-                u32::from_le_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]) as usize
-            } else {
-                u16::from_le_bytes([len_bytes[0], len_bytes[1]]) as usize
-            };
-            let payload = (start + prefix)
-                .checked_add(len)
-                .and_then(|end| area.get(start + prefix..end))
-                .ok_or_else(|| {
-                    malformed(format!(
-                        "column {col} row {row}: value of {len} bytes at offset {start} overruns the {}-byte data area",
-                        area.len()
-                    ))
-                })?;
-            if ty == DataType::NChar {
-                ucs4_to_utf8(payload, &mut out)
-                    .map_err(|detail| malformed(format!("column {col} row {row}: {detail}")))?;
-            } else {
-                out.extend_from_slice(payload);
-            }
-        }
-        let end = i32::try_from(out.len())
-            .map_err(|_| malformed(format!("column {col} holds more than 2 GiB of data")))?;
-        offsets.push(end);
-    }
-    Ok(DecodedColumn::Var { ty, nulls, data: out, offsets })
-}
-
-/// NCHAR values travel as UCS-4 little-endian code points.
-fn ucs4_to_utf8(payload: &[u8], out: &mut Vec<u8>) -> std::result::Result<(), String> {
-    if !payload.len().is_multiple_of(4) {
-        return Err(format!("NCHAR value of {} bytes is not whole UCS-4 characters", payload.len()));
-    }
-    let mut buf = [0u8; 4];
-    for c in payload.chunks_exact(4) {
-        let cp = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        let ch = char::from_u32(cp).ok_or_else(|| format!("invalid code point U+{cp:X} in NCHAR"))?;
-        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-    }
-    Ok(())
-}
-
 /// One raw block of a result and the result's fields, which [`FetchedBlock::decode`] needs
 /// (decimal scales). Decoding is left to the caller so that it runs on the caller's thread,
-/// not in the task that moves the connection's frames.
-#[derive(Debug, Clone, PartialEq)]
+/// not in the task that moves the connection's frames. The block may stay inside the frame it
+/// arrived in ([`FetchedBlock::in_frame`]): nothing copies it before it is decoded or packed.
+#[derive(Debug, Clone)]
 pub struct FetchedBlock {
-    pub raw: Vec<u8>,
+    /// The block, or the frame that holds it at `start..end`.
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
     pub fields: Arc<[Field]>,
 }
 
+impl PartialEq for FetchedBlock {
+    fn eq(&self, other: &FetchedBlock) -> bool {
+        self.raw() == other.raw() && self.fields == other.fields
+    }
+}
+
 impl FetchedBlock {
+    /// A block of its own.
+    pub fn new(raw: Vec<u8>, fields: Arc<[Field]>) -> FetchedBlock {
+        let end = raw.len();
+        FetchedBlock { bytes: raw, start: 0, end, fields }
+    }
+
+    /// The block at `range` of the frame it arrived in (a range outside the frame is an empty
+    /// block, which decodes as malformed).
+    pub fn in_frame(frame: Vec<u8>, range: std::ops::Range<usize>, fields: Arc<[Field]>) -> FetchedBlock {
+        let (start, end) = if range.start <= range.end && range.end <= frame.len() { (range.start, range.end) } else { (0, 0) };
+        FetchedBlock { bytes: frame, start, end, fields }
+    }
+
+    /// The raw block's bytes.
+    pub fn raw(&self) -> &[u8] {
+        &self.bytes[self.start..self.end]
+    }
+
     /// The block as columns (see this module).
     pub fn decode(&self) -> Result<DecodedBlock> {
-        decode_block_with_fields(&self.raw, Some(&self.fields))
+        decode_block_with_fields(self.raw(), Some(&self.fields))
+    }
+
+    /// The block checked and cut into columns, nothing copied (see [`RawBlock`]).
+    pub fn columns(&self) -> Result<RawBlock<'_>> {
+        RawBlock::parse(self.raw(), Some(&self.fields))
     }
 }
 

@@ -23,7 +23,7 @@ pub mod tmq;
 pub mod types;
 
 pub use bind::{BindColumn, BindTable, BindType, ColumnValues, StmtField, VarData};
-pub use block::{decode_block, decode_block_with_fields, BlockBatch, DecodedBlock, DecodedColumn, FetchedBlock, FixedData};
+pub use block::{decode_block, decode_block_with_fields, BlockBatch, DecodedBlock, DecodedColumn, FetchedBlock, FixedData, RawBlock, RawColumn, VarValue};
 pub use dsn::{ConnectConfig, ConnectOverrides, Endpoint, Scheme};
 pub use error::{Error, ErrorKind, Result};
 pub use message::QueryInfo;

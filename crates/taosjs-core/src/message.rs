@@ -233,8 +233,9 @@ pub struct BinaryReply {
     pub message: String,
     pub result_id: u64,
     pub finished: bool,
-    /// The raw block (present when `code == 0` and not finished).
-    pub block: Option<Vec<u8>>,
+    /// Where the raw block lies in the frame (present when `code == 0` and not finished): the
+    /// caller keeps the frame and cuts the block out of it, nothing is copied.
+    pub block: Option<std::ops::Range<usize>>,
 }
 
 /// `req_id` and action of a binary reply, read without parsing the rest (for matching).
@@ -273,7 +274,8 @@ pub fn parse_binary_reply(frame: &[u8]) -> Result<BinaryReply> {
         let len = u32_at(msg_end + 9)? as usize;
         let start = msg_end + 13;
         let end = start.checked_add(len).ok_or_else(short)?;
-        Some(frame.get(start..end).ok_or_else(short)?.to_vec())
+        frame.get(start..end).ok_or_else(short)?;
+        Some(start..end)
     } else {
         None
     };

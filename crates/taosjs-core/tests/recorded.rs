@@ -42,7 +42,8 @@ fn frame(records: &[Recorded], seq: u64) -> Frame {
 
 fn block_at(records: &[Recorded], seq: u64) -> Vec<u8> {
     let Frame::Binary(bytes) = frame(records, seq) else { panic!("seq {seq} is not binary") };
-    parse_binary_reply(&bytes).unwrap().block.expect("a data frame")
+    let range = parse_binary_reply(&bytes).unwrap().block.expect("a data frame");
+    bytes[range].to_vec()
 }
 
 fn texts(col: &DecodedColumn, rows: usize) -> Vec<Option<String>> {
@@ -300,7 +301,7 @@ fn query_fetch_to_the_end_then_free_sends_nothing() {
     let (call, outcome) = h.events().pop().unwrap();
     assert_eq!(call, f);
     let Ok(Reply::Block(Some(block))) = outcome else { panic!("{outcome:?}") };
-    check_stb_all(&block.raw);
+    check_stb_all(block.raw());
 
     let f = h.session.fetch_block(1);
     let sent = h.drain();

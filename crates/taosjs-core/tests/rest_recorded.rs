@@ -45,7 +45,7 @@ fn ws_block(name: &str, seq: u64) -> DecodedBlock {
     let text = std::fs::read_to_string(path).unwrap();
     let v: Value = text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).find(|v| v["seq"] == seq).unwrap();
     let bytes = base64::engine::general_purpose::STANDARD.decode(v["b64"].as_str().unwrap()).unwrap();
-    decode_block(&parse_binary_reply(&bytes).unwrap().block.unwrap()).unwrap()
+    decode_block(&bytes[parse_binary_reply(&bytes).unwrap().block.unwrap()]).unwrap()
 }
 
 fn ws_query_info(name: &str, seq: u64) -> taosjs_core::QueryInfo {

@@ -2,7 +2,9 @@
 //! description) becomes ONE buffer — a directory of u32 words, then every column part 8-byte
 //! aligned — so a batch costs one N-API call for the buffer whatever its rows and columns, and
 //! `src/native.ts` (`unpackBatch`, the other half of this layout) makes the typed-array views.
-//! Any source of `DecodedBlock`s (WebSocket, REST, native) packs through [`pack`].
+//! Every source packs through [`pack`]: blocks fetched over WebSocket and libtaos straight from
+//! their raw bytes (still in the frame they arrived in: each value is copied once, from the frame
+//! into the batch), REST's answers from the `DecodedBlock`s its JSON became.
 //!
 //! Layout (little-endian; offsets are bytes from the buffer start; "UTF-16 offsets" index the
 //! string JS decodes from the bytes):
@@ -24,9 +26,7 @@
 //! 0 bytes, 1 ASCII text (byte offsets are UTF-16 offsets), 2 UTF-8 text with `rows + 1` UTF-16
 //! offsets at `utf16_off`, 3 text that is not valid UTF-8 (decoded value by value).
 
-use taosjs_core::{DataType, DecodedBlock, DecodedColumn, Field, FixedData, Precision};
-
-use crate::error::js_error;
+use taosjs_core::{DataType, DecodedBlock, DecodedColumn, Error, ErrorKind, FetchedBlock, Field, FixedData, Precision, RawBlock, RawColumn};
 
 pub(crate) const FORMAT: u32 = 1;
 pub(crate) const FINISHED: u32 = 1;
@@ -38,6 +38,8 @@ const INFO_WORDS: usize = 8;
 const FIELD_WORDS: usize = 8;
 const COLUMN_WORDS: usize = 9;
 
+const KIND_I8: u32 = 1;
+const KIND_U8: u32 = 2;
 const KIND_VAR: u32 = 11;
 const TEXT_BYTES: u32 = 0;
 const TEXT_ASCII: u32 = 1;
@@ -52,11 +54,19 @@ pub(crate) struct Info<'a> {
     pub fields: &'a [Field],
 }
 
-/// Blocks of a result as one call brings them, decoded (the core's `BlockBatch`, see
+/// A block as a source hands it over.
+pub(crate) enum Block {
+    /// Raw, as fetched (packed straight from its bytes).
+    Fetched(FetchedBlock),
+    /// Decoded already (REST's JSON answers).
+    Decoded(DecodedBlock),
+}
+
+/// Blocks of a result as one call brings them (the core's `BlockBatch`, see
 /// `taosjs_core::session::query`).
 #[derive(Default)]
 pub(crate) struct Batch {
-    pub blocks: Vec<DecodedBlock>,
+    pub blocks: Vec<Block>,
     pub finished: bool,
     pub restarted: bool,
     pub provisional: bool,
@@ -69,13 +79,21 @@ impl Batch {
     }
 
     /// Blocks in memory that are the whole rest of a result.
-    pub fn last(blocks: Vec<DecodedBlock>) -> Batch {
+    pub fn last(blocks: Vec<Block>) -> Batch {
         Batch { blocks, finished: true, ..Batch::default() }
     }
 
-    pub fn decode(batch: taosjs_core::BlockBatch) -> Result<Batch, taosjs_core::Error> {
-        let blocks = batch.blocks.iter().map(|b| b.decode()).collect::<Result<Vec<_>, _>>()?;
-        Ok(Batch { blocks, finished: batch.finished, restarted: batch.restarted, provisional: batch.provisional })
+    /// Decoded blocks that are the whole rest of a result.
+    pub fn last_decoded(blocks: Vec<DecodedBlock>) -> Batch {
+        Batch::last(blocks.into_iter().map(Block::Decoded).collect())
+    }
+}
+
+impl From<taosjs_core::BlockBatch> for Batch {
+    /// Fetched blocks, not decoded: [`pack`] reads them where they lie.
+    fn from(batch: taosjs_core::BlockBatch) -> Batch {
+        let blocks = batch.blocks.into_iter().map(Block::Fetched).collect();
+        Batch { blocks, finished: batch.finished, restarted: batch.restarted, provisional: batch.provisional }
     }
 }
 
@@ -119,8 +137,8 @@ fn bytes<T: PlainNumber>(v: &[T]) -> &[u8] {
 
 fn fixed(data: &FixedData) -> (u32, &[u8]) {
     match data {
-        FixedData::I8(v) => (1, bytes(v)),
-        FixedData::Bool(v) | FixedData::U8(v) => (2, v.as_slice()),
+        FixedData::I8(v) => (KIND_I8, bytes(v)),
+        FixedData::Bool(v) | FixedData::U8(v) => (KIND_U8, v.as_slice()),
         FixedData::I16(v) => (3, bytes(v)),
         FixedData::U16(v) => (4, bytes(v)),
         FixedData::I32(v) => (5, bytes(v)),
@@ -130,6 +148,24 @@ fn fixed(data: &FixedData) -> (u32, &[u8]) {
         FixedData::F32(v) => (9, bytes(v)),
         FixedData::F64(v) => (10, bytes(v)),
     }
+}
+
+/// The typed-array kind a fixed column's raw little-endian values are read as (the same bytes:
+/// see `fixed`); BOOL is normalised to 0/1 and DECIMAL becomes text, so neither is here.
+fn raw_kind(ty: DataType) -> Option<u32> {
+    Some(match ty {
+        DataType::TinyInt => KIND_I8,
+        DataType::UTinyInt => KIND_U8,
+        DataType::SmallInt => 3,
+        DataType::USmallInt => 4,
+        DataType::Int => 5,
+        DataType::UInt => 6,
+        DataType::BigInt | DataType::Timestamp => 7,
+        DataType::UBigInt => 8,
+        DataType::Float => 9,
+        DataType::Double => 10,
+        _ => return None,
+    })
 }
 
 fn is_text(ty: DataType) -> bool {
@@ -177,46 +213,201 @@ fn text_of(data: &[u8], offsets: &[i32]) -> (u32, Option<Vec<i32>>) {
     (TEXT_UTF8, Some(units))
 }
 
-/// A buffer laid out part by part, each part 8-byte aligned.
-struct Parts<'a> {
-    /// (part, its offset)
-    parts: Vec<&'a [u8]>,
-    cursor: usize,
+fn too_big() -> Error {
+    Error::new(ErrorKind::Result, "a batch of blocks exceeds 4 GiB")
 }
 
-impl<'a> Parts<'a> {
-    fn add(&mut self, part: &'a [u8]) -> napi::Result<u32> {
-        let offset = self.cursor;
-        self.cursor = (self.cursor + part.len()).next_multiple_of(8);
-        self.parts.push(part);
-        u32::try_from(offset).map_err(|_| js_error(taosjs_core::ErrorKind::Result, "a batch of blocks exceeds 4 GiB"))
+/// The packed buffer as it is written: the directory's room first, then part after part, each
+/// 8-byte aligned, written in place (a raw block's values go from the frame straight here).
+struct Writer {
+    out: Vec<u8>,
+    /// Reused between variable columns: their offsets and UTF-16 offsets.
+    offsets: Vec<i32>,
+    units: Vec<i32>,
+}
+
+impl Writer {
+    /// Where the next part starts (the buffer padded to it).
+    fn begin(&mut self) -> Result<u32, Error> {
+        let at = self.out.len().next_multiple_of(8);
+        self.out.resize(at, 0);
+        u32::try_from(at).map_err(|_| too_big())
     }
-}
 
-/// Owned parts computed while packing (validity bitmaps, UTF-16 offsets, strings).
-struct Computed {
-    validity: Vec<Vec<u8>>,
-    utf16: Vec<Option<Vec<i32>>>,
-    texts: Vec<u32>,
-    null_counts: Vec<u32>,
-}
+    fn part(&mut self, bytes: &[u8]) -> Result<u32, Error> {
+        let at = self.begin()?;
+        self.out.extend_from_slice(bytes);
+        Ok(at)
+    }
 
-fn compute(blocks: &[DecodedBlock]) -> Computed {
-    let mut c = Computed { validity: Vec::new(), utf16: Vec::new(), texts: Vec::new(), null_counts: Vec::new() };
-    for block in blocks {
-        for column in &block.columns {
-            let (bits, nulls) = validity(column.nulls());
-            c.validity.push(bits);
-            c.null_counts.push(nulls);
-            let (text, utf16) = match column {
-                DecodedColumn::Var { ty, data, offsets, .. } if is_text(*ty) => text_of(data, offsets),
-                _ => (TEXT_BYTES, None),
-            };
-            c.texts.push(text);
-            c.utf16.push(utf16);
+    /// A decoded column's parts; its directory words.
+    fn decoded(&mut self, column: &DecodedColumn) -> Result<[u32; COLUMN_WORDS], Error> {
+        let nulls_off = self.part(column.nulls())?;
+        let (bits, null_count) = validity(column.nulls());
+        let validity_off = self.part(&bits)?;
+        match column {
+            DecodedColumn::Fixed { data, .. } => {
+                let (kind, data) = fixed(data);
+                let data_off = self.part(data)?;
+                Ok([kind, null_count, nulls_off, validity_off, data_off, data.len() as u32, 0, TEXT_BYTES, 0])
+            }
+            DecodedColumn::Var { ty, data, offsets, .. } => {
+                let data_off = self.part(data)?;
+                let offsets_off = self.part(bytes(offsets))?;
+                let (text, utf16) = if is_text(*ty) { text_of(data, offsets) } else { (TEXT_BYTES, None) };
+                let utf16_off = match utf16 {
+                    Some(u) => self.part(bytes(&u))?,
+                    None => 0,
+                };
+                Ok([KIND_VAR, null_count, nulls_off, validity_off, data_off, data.len() as u32, offsets_off, text, utf16_off])
+            }
         }
     }
-    c
+
+    /// A raw fixed column's NULL mask and validity bitmap, from TDengine's bitmap (most
+    /// significant bit first, 1 = NULL; bits past the last row ignored): (nulls, validity, NULL count).
+    fn bitmap(&mut self, rows: usize, bitmap: &[u8]) -> Result<(u32, u32, u32), Error> {
+        let nulls_off = self.begin()?;
+        self.out.extend((0..rows).map(|i| taosjs_core::block::null_bit(bitmap, i)));
+        let validity_off = self.begin()?;
+        let mut null_count = 0;
+        for (j, &b) in bitmap.iter().enumerate() {
+            let left = rows - 8 * j;
+            let mask = if left >= 8 { 0xFF } else { 0xFFu8 << (8 - left) };
+            let b = b & mask;
+            null_count += b.count_ones();
+            // Arrow's bit i is 1 for a value, least significant first.
+            self.out.push(!b.reverse_bits() & mask.reverse_bits());
+        }
+        Ok((nulls_off, validity_off, null_count))
+    }
+
+    /// A raw column's parts, each value copied once, from the block into the batch.
+    fn raw(&mut self, rows: usize, column: &RawColumn<'_>) -> Result<[u32; COLUMN_WORDS], Error> {
+        match *column {
+            RawColumn::Fixed { ty, bitmap, data, decimal_scale } => {
+                let (nulls_off, validity_off, null_count) = self.bitmap(rows, bitmap)?;
+                if let Some(scale) = decimal_scale {
+                    return self.decimal(rows, ty, data, scale, [null_count, nulls_off, validity_off]);
+                }
+                let kind = match raw_kind(ty) {
+                    Some(kind) => kind,
+                    None if ty == DataType::Bool => KIND_U8,
+                    None => return Err(Error::internal(format!("{} is not a fixed-width type", ty.name()))),
+                };
+                let data_off = self.begin()?;
+                if ty == DataType::Bool {
+                    self.out.extend(data.iter().map(|&b| u8::from(b != 0)));
+                } else {
+                    self.out.extend_from_slice(data);
+                }
+                Ok([kind, null_count, nulls_off, validity_off, data_off, data.len() as u32, 0, TEXT_BYTES, 0])
+            }
+            RawColumn::Var { ty, offsets, .. } => {
+                // The NULLs first (an offset of -1), the values' checks as they are copied.
+                let nulls_off = self.begin()?;
+                self.out.extend(offsets.chunks_exact(4).map(|o| u8::from(o == [0xFF; 4])));
+                let (bits, null_count) = validity(&self.out[nulls_off as usize..]);
+                let validity_off = self.part(&bits)?;
+                let data_off = self.begin()?;
+                let base = self.out.len();
+                let (mut offsets, mut units) = (std::mem::take(&mut self.offsets), std::mem::take(&mut self.units));
+                offsets.clear();
+                offsets.push(0);
+                units.clear();
+                units.push(0);
+                let ucs4 = ty == DataType::NChar;
+                let mut total_units = 0;
+                column.var_values(|value| {
+                    if let Some(value) = value {
+                        total_units += value.append_to(&mut self.out)?;
+                    }
+                    offsets.push(taosjs_core::block::var_end(column, self.out.len() - base)?);
+                    if ucs4 {
+                        units.push(total_units as i32);
+                    }
+                    Ok(())
+                })?;
+                let data_len = self.out.len() - base;
+                let data = &self.out[base..];
+                let (text, utf16) = if !is_text(ty) {
+                    (TEXT_BYTES, false)
+                } else if ucs4 {
+                    // Made from code points: valid UTF-8 cut at characters, and its UTF-16 offsets
+                    // counted on the way.
+                    if total_units == data_len { (TEXT_ASCII, false) } else { (TEXT_UTF8, true) }
+                } else {
+                    let (text, u) = text_of(data, &offsets);
+                    if let Some(u) = u {
+                        units = u;
+                    }
+                    (text, text == TEXT_UTF8)
+                };
+                let offsets_off = self.part(bytes(&offsets))?;
+                let utf16_off = if utf16 { self.part(bytes(&units))? } else { 0 };
+                (self.offsets, self.units) = (offsets, units);
+                Ok([KIND_VAR, null_count, nulls_off, validity_off, data_off, data_len as u32, offsets_off, text, utf16_off])
+            }
+        }
+    }
+
+    /// A DECIMAL column rendered as text with exactly `scale` fraction digits.
+    fn decimal(&mut self, rows: usize, ty: DataType, data: &[u8], scale: u32, [null_count, nulls_off, validity_off]: [u32; 3]) -> Result<[u32; COLUMN_WORDS], Error> {
+        let data_off = self.begin()?;
+        let base = self.out.len();
+        let mut offsets = std::mem::take(&mut self.offsets);
+        offsets.clear();
+        offsets.push(0);
+        let nulls = nulls_off as usize;
+        for row in 0..rows {
+            if self.out[nulls + row] == 0 {
+                taosjs_core::block::format_decimal(taosjs_core::block::decimal_at(ty, data, row), scale, &mut self.out);
+            }
+            // A decimal renders in at most 41 bytes, so a column of i32::MAX/41 rows cannot overflow.
+            offsets.push((self.out.len() - base) as i32);
+        }
+        let data_len = self.out.len() - base;
+        // Digits, '-' and '.': ASCII.
+        let offsets_off = self.part(bytes(&offsets))?;
+        self.offsets = offsets;
+        Ok([KIND_VAR, null_count, nulls_off, validity_off, data_off, data_len as u32, offsets_off, TEXT_ASCII, 0])
+    }
+}
+
+/// An upper bound of a batch's packed size (one allocation; an underestimate only costs a
+/// reallocation).
+fn room(dir_words: usize, names: usize, blocks: &[Block], raw: &[Option<RawBlock<'_>>]) -> usize {
+    let mut n = dir_words * 4 + names + 8;
+    for (block, raw) in blocks.iter().zip(raw) {
+        let (rows, columns) = match (block, raw) {
+            (_, Some(r)) => (r.rows, r.columns.len()),
+            (Block::Decoded(d), None) => (d.rows, d.columns.len()),
+            (Block::Fetched(_), None) => (0, 0),
+        };
+        // NULL mask, validity, offsets and UTF-16 offsets of every column, and the padding.
+        n += columns * (rows + rows / 8 + 8 * (rows + 1) + 40);
+        match (block, raw) {
+            (_, Some(r)) => {
+                for c in &r.columns {
+                    n += match *c {
+                        RawColumn::Fixed { decimal_scale: Some(_), .. } => 42 * rows,
+                        RawColumn::Fixed { data, .. } => data.len(),
+                        RawColumn::Var { area, .. } => area.len(),
+                    };
+                }
+            }
+            (Block::Decoded(d), None) => {
+                for c in &d.columns {
+                    n += match c {
+                        DecodedColumn::Fixed { data, .. } => fixed(data).1.len(),
+                        DecodedColumn::Var { data, .. } => data.len(),
+                    };
+                }
+            }
+            (Block::Fetched(_), None) => {}
+        }
+    }
+    n
 }
 
 /// Names and type names as one UTF-8 string with UTF-16 (start, end) pairs.
@@ -235,16 +426,30 @@ fn strings(fields: &[Field]) -> (String, Vec<u32>) {
     (s, bounds)
 }
 
-/// Packs `blocks` (and `info` for a result's first batch) into one buffer.
-pub(crate) fn pack(info: Option<&Info<'_>>, batch: &Batch) -> napi::Result<Vec<u8>> {
+/// Packs `batch` (and `info` for a result's first batch) into one buffer; a malformed raw block
+/// is a [`ErrorKind::Result`] error.
+pub(crate) fn pack(info: Option<&Info<'_>>, batch: &Batch) -> Result<Vec<u8>, Error> {
     let blocks = &batch.blocks;
+    let raw = blocks
+        .iter()
+        .map(|b| match b {
+            Block::Fetched(f) => f.columns().map(Some),
+            Block::Decoded(_) => Ok(None),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let column_count = |k: usize| match (&blocks[k], &raw[k]) {
+        (_, Some(r)) => r.columns.len(),
+        (Block::Decoded(d), _) => d.columns.len(),
+        (Block::Fetched(_), None) => 0,
+    };
     let field_count = info.map_or(0, |i| i.fields.len());
     let dir_words = HEADER_WORDS
         + info.map_or(0, |_| INFO_WORDS + FIELD_WORDS * field_count)
-        + blocks.iter().map(|b| 2 + COLUMN_WORDS * b.columns.len()).sum::<usize>();
-    let computed = compute(blocks);
+        + (0..blocks.len()).map(|k| 2 + COLUMN_WORDS * column_count(k)).sum::<usize>();
     let (names, bounds) = info.map(|i| strings(i.fields)).unwrap_or_default();
-    let mut parts = Parts { parts: Vec::new(), cursor: (dir_words * 4).next_multiple_of(8) };
+    let mut w = Writer { out: Vec::with_capacity(room(dir_words, names.len(), blocks, &raw)), offsets: Vec::new(), units: Vec::new() };
+    // The directory's room, filled in at the end.
+    w.out.resize(dir_words * 4, 0);
     let mut dir: Vec<u32> = Vec::with_capacity(dir_words);
     let flag = |on: bool, bit: u32| if on { bit } else { 0 };
     let flags = flag(batch.finished, FINISHED)
@@ -253,7 +458,7 @@ pub(crate) fn pack(info: Option<&Info<'_>>, batch: &Batch) -> napi::Result<Vec<u
         | flag(batch.provisional, PROVISIONAL);
     dir.extend([FORMAT, flags, blocks.len() as u32, dir_words as u32]);
     if let Some(i) = info {
-        let strings_off = parts.add(names.as_bytes())?;
+        let strings_off = w.part(names.as_bytes())?;
         dir.extend([
             i.affected_rows as u32,
             (i.affected_rows >> 32) as u32,
@@ -269,56 +474,183 @@ pub(crate) fn pack(info: Option<&Info<'_>>, batch: &Batch) -> napi::Result<Vec<u
             dir.extend([f.ty as u32, f.bytes, u32::from(f.precision), u32::from(f.scale), b[0], b[1], b[2], b[3]]);
         }
     }
-    let mut k = 0;
-    for block in blocks {
-        dir.extend([block.rows as u32, block.columns.len() as u32]);
-        for column in &block.columns {
-            let nulls_off = parts.add(column.nulls())?;
-            let validity_off = parts.add(&computed.validity[k])?;
-            let (kind, data, offsets) = match column {
-                DecodedColumn::Fixed { data, .. } => {
-                    let (kind, data) = fixed(data);
-                    (kind, data, None)
+    for (block, raw) in blocks.iter().zip(&raw) {
+        match (block, raw) {
+            (_, Some(r)) => {
+                dir.extend([r.rows as u32, r.columns.len() as u32]);
+                for column in &r.columns {
+                    dir.extend(w.raw(r.rows, column)?);
                 }
-                DecodedColumn::Var { data, offsets, .. } => (KIND_VAR, data.as_slice(), Some(bytes(offsets))),
-            };
-            let data_off = parts.add(data)?;
-            let offsets_off = match offsets {
-                Some(o) => parts.add(o)?,
-                None => 0,
-            };
-            let utf16_off = match &computed.utf16[k] {
-                Some(u) => parts.add(bytes(u))?,
-                None => 0,
-            };
-            dir.extend([
-                kind,
-                computed.null_counts[k],
-                nulls_off,
-                validity_off,
-                data_off,
-                data.len() as u32,
-                offsets_off,
-                computed.texts[k],
-                utf16_off,
-            ]);
-            k += 1;
+            }
+            (Block::Decoded(d), None) => {
+                dir.extend([d.rows as u32, d.columns.len() as u32]);
+                for column in &d.columns {
+                    dir.extend(w.decoded(column)?);
+                }
+            }
+            (Block::Fetched(_), None) => unreachable!("a fetched block was parsed above"),
         }
     }
     debug_assert_eq!(dir.len(), dir_words);
-    let mut out = Vec::with_capacity(parts.cursor);
-    out.extend_from_slice(bytes(&dir));
-    for part in &parts.parts {
-        out.resize(out.len().next_multiple_of(8), 0);
-        out.extend_from_slice(part);
-    }
-    out.resize(parts.cursor, 0);
-    Ok(out)
+    w.begin()?;
+    w.out[..dir_words * 4].copy_from_slice(bytes(&dir));
+    Ok(w.out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A linear congruential generator: deterministic "random" blocks without extra dependencies.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 29
+        }
+        fn below(&mut self, n: u64) -> usize {
+            (self.next() % n) as usize
+        }
+    }
+
+    /// Every type a block can hold.
+    fn types() -> Vec<DataType> {
+        (0..=u8::MAX).filter_map(DataType::from_id).collect()
+    }
+
+    /// A raw block (reference §4) of `rows` random values of each type, NULLs included, and its
+    /// fields.
+    fn raw_block(rng: &mut Lcg, rows: usize, types: &[DataType]) -> (Vec<u8>, Vec<Field>) {
+        let texts = ["", "a", "abc", "é", "中文", "😀x", "ü12"];
+        let mut schema = Vec::new();
+        let mut lengths = Vec::new();
+        let mut body = Vec::new();
+        let mut fields = Vec::new();
+        for (c, &ty) in types.iter().enumerate() {
+            let null = |rng: &mut Lcg| rng.below(4) == 0;
+            schema.push(ty as u8);
+            let scale = (c % 5) as u8;
+            let schema_bytes: u32 = match ty.fixed_size() {
+                Some(size) if ty.is_decimal() => ((size as u32) << 24) | (18 << 8) | u32::from(scale),
+                Some(size) => size as u32,
+                None => 64,
+            };
+            schema.extend(schema_bytes.to_le_bytes());
+            fields.push(Field { name: format!("c{c}"), ty, bytes: schema_bytes, precision: 0, scale: 0 });
+            match ty.fixed_size() {
+                Some(size) => {
+                    let mut bitmap = vec![0u8; rows.div_ceil(8)];
+                    let mut data: Vec<u8> = Vec::new();
+                    for i in 0..rows {
+                        if null(rng) {
+                            bitmap[i >> 3] |= 0x80 >> (i & 7);
+                        }
+                        let v = rng.next();
+                        let bytes = if ty.is_decimal() { (v as i64 as i128 / 7).to_le_bytes().to_vec() } else { v.to_le_bytes().to_vec() };
+                        data.extend(&bytes[..size]);
+                    }
+                    // Bits past the last row are set: they must not count.
+                    if rows % 8 != 0 {
+                        *bitmap.last_mut().unwrap() |= 0xFF >> (rows % 8);
+                    }
+                    lengths.push(data.len() as i32);
+                    body.extend(bitmap);
+                    body.extend(data);
+                }
+                None => {
+                    let mut offsets = Vec::new();
+                    let mut area = Vec::new();
+                    for _ in 0..rows {
+                        if null(rng) {
+                            offsets.extend((-1i32).to_le_bytes());
+                            continue;
+                        }
+                        offsets.extend((area.len() as i32).to_le_bytes());
+                        let text = texts[rng.below(texts.len() as u64)];
+                        let payload: Vec<u8> = match ty {
+                            DataType::NChar => text.chars().flat_map(|ch| (ch as u32).to_le_bytes()).collect(),
+                            DataType::VarBinary | DataType::Geometry | DataType::Blob => (0..rng.below(6)).map(|_| rng.next() as u8).collect(),
+                            _ => text.as_bytes().to_vec(),
+                        };
+                        if ty == DataType::Blob {
+                            area.extend((payload.len() as u32).to_le_bytes());
+                        } else {
+                            area.extend((payload.len() as u16).to_le_bytes());
+                        }
+                        area.extend(payload);
+                    }
+                    lengths.push(area.len() as i32);
+                    body.extend(offsets);
+                    body.extend(area);
+                }
+            }
+        }
+        let mut block = Vec::new();
+        let total = 28 + schema.len() + 4 * lengths.len() + body.len();
+        for word in [1i32, total as i32, rows as i32, types.len() as i32, 0] {
+            block.extend(word.to_le_bytes());
+        }
+        block.extend(0u64.to_le_bytes());
+        block.extend(schema);
+        block.extend(lengths.iter().flat_map(|l| l.to_le_bytes()));
+        block.extend(body);
+        (block, fields)
+    }
+
+    fn packed_both_ways(blocks: &[(Vec<u8>, Vec<Field>)], info: Option<&Info<'_>>) -> (Result<Vec<u8>, Error>, Result<Vec<u8>, Error>) {
+        let fetched = |(raw, fields): &(Vec<u8>, Vec<Field>)| FetchedBlock::new(raw.clone(), fields.clone().into());
+        let raw = Batch::last(blocks.iter().map(|b| Block::Fetched(fetched(b))).collect());
+        let decoded = blocks.iter().map(|b| fetched(b).decode()).collect::<Result<Vec<_>, _>>().map(Batch::last_decoded);
+        (pack(info, &raw), decoded.and_then(|d| pack(info, &d)))
+    }
+
+    #[test]
+    fn raw_blocks_pack_exactly_as_their_decoded_columns() {
+        let mut rng = Lcg(0x2545_F491_4F6C_DD1D);
+        let all = types();
+        for round in 0..200 {
+            let rows = [0, 1, 7, 8, 9, 64, 100][round % 7] + rng.below(3) * (round % 2);
+            let types: Vec<DataType> = (0..1 + rng.below(8)).map(|_| all[rng.below(all.len() as u64)]).collect();
+            let blocks: Vec<_> = (0..1 + rng.below(3)).map(|_| raw_block(&mut rng, rows, &types)).collect();
+            let fields = blocks[0].1.clone();
+            let info = Info { affected_rows: 0, has_rows: true, precision: Precision::Microsecond, fields: &fields };
+            let info = (round % 3 == 0).then_some(&info);
+            let (raw, decoded) = packed_both_ways(&blocks, info);
+            assert_eq!(raw.unwrap(), decoded.unwrap(), "round {round}: {rows} rows of {types:?}");
+        }
+        // Every type at once, in a block that is the reference's size.
+        let blocks = vec![raw_block(&mut rng, 4096, &all)];
+        let (raw, decoded) = packed_both_ways(&blocks, None);
+        assert_eq!(raw.unwrap(), decoded.unwrap());
+    }
+
+    #[test]
+    fn a_malformed_raw_block_is_the_same_result_error_as_decoding_it() {
+        let mut rng = Lcg(0x9E37_79B9_7F4A_7C15);
+        let types = [DataType::Int, DataType::NChar, DataType::VarChar, DataType::Decimal];
+        let (good, fields) = raw_block(&mut rng, 20, &types);
+        for round in 0..2000 {
+            let mut bad = good.clone();
+            if round % 2 == 0 {
+                bad.truncate(rng.below(good.len() as u64));
+            }
+            for _ in 0..1 + rng.below(3) {
+                let i = rng.below(bad.len().max(1) as u64);
+                if let Some(b) = bad.get_mut(i) {
+                    *b = rng.next() as u8;
+                }
+            }
+            let (raw, decoded) = packed_both_ways(&[(bad, fields.clone())], None);
+            match (raw, decoded) {
+                (Ok(r), Ok(d)) => assert_eq!(r, d),
+                (Err(r), Err(d)) => {
+                    assert_eq!(r.kind, ErrorKind::Result, "{}", r.message);
+                    assert_eq!(r.message, d.message);
+                }
+                (r, d) => panic!("round {round}: raw {r:?}, decoded {d:?}"),
+            }
+        }
+    }
 
     #[test]
     fn numbers_cross_as_their_little_endian_bytes() {

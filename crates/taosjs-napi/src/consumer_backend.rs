@@ -242,7 +242,7 @@ fn from_library(m: taosjs_native::TmqMessage) -> Result<TmqMessage, Error> {
     let kind = MessageKind::from_type(m.kind).ok_or_else(|| Error::new(ErrorKind::Tmq, format!("a message of unknown type {}", m.kind)))?;
     let mut blocks = Vec::with_capacity(m.blocks.len());
     for b in m.blocks {
-        let rows = taosjs_core::block::parse_header(&b.block.raw)?.rows;
+        let rows = taosjs_core::block::parse_header(b.block.raw())?.rows;
         blocks.push(MessageBlock { table_name: b.table_name, precision: b.precision, rows, block: b.block });
     }
     Ok(TmqMessage {

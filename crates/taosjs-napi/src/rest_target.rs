@@ -153,7 +153,7 @@ impl NativeRestTarget {
     pub fn decode_answer(&self, status: u32, body: Uint8Array) -> napi::Result<Bytes> {
         let answer = decode_answer(http_status(status), &body).map_err(to_js)?;
         let described = Info { affected_rows: answer.affected_rows, has_rows: answer.has_rows, precision: answer.precision, fields: &answer.fields };
-        let batch = if answer.has_rows { Batch::last(answer.blocks) } else { Batch::finished() };
+        let batch = if answer.has_rows { Batch::last_decoded(answer.blocks) } else { Batch::finished() };
         packed(Some(&described), &batch).map_err(to_js)
     }
 

@@ -33,7 +33,7 @@ impl NativeResult {
     /// description.
     pub(crate) fn new(rows: Rows, info: QueryInfo) -> napi::Result<NativeResult> {
         let described = Info { affected_rows: info.affected_rows, has_rows: rows.has_rows(), precision: info.precision, fields: &info.fields };
-        let first = pack(Some(&described), &rows.already_here().map_err(to_js)?)?;
+        let first = pack(Some(&described), &rows.already_here().map_err(to_js)?).map_err(to_js)?;
         Ok(NativeResult { rows: Arc::new(rows), first: Mutex::new(Some(first)), closed: AtomicBool::new(false) })
     }
 
@@ -77,7 +77,7 @@ impl NativeResult {
                 settle.settle_guarded(|| {
                     let batch = outcome.map_err(to_js)?;
                     seen.saw(&batch);
-                    pack(None, &Batch::decode(batch).map_err(to_js)?).map(Buffer::from)
+                    pack(None, &Batch::from(batch)).map(Buffer::from).map_err(to_js)
                 })
             });
             return Ok(promise);
@@ -87,7 +87,7 @@ impl NativeResult {
                 return Err(js_error(ErrorKind::Result, "the result is closed"));
             }
             let batch = rows.fetch_batch(timeout).await.map_err(to_js)?;
-            pack(None, &batch).map(Buffer::from)
+            pack(None, &batch).map(Buffer::from).map_err(to_js)
         })
     }
 

@@ -25,7 +25,7 @@ use taosjs_core::{
 
 use crate::tmq::{offsets, NativeAssignment, NativeMessage};
 use crate::bind::{to_core_columns, NativeBindColumn};
-use crate::block::{pack, Batch, Info};
+use crate::block::{pack, Batch, Block, Info};
 use crate::error::{js_error, native_message};
 use crate::fields::{stmt_field, NativeStmt2Prepared, NativeStmtField};
 use crate::options::{connect_config, req_id_of, schemaless_request, NativeConnectOptions, NativeSchemalessOptions};
@@ -200,7 +200,7 @@ pub type Bytes = Uint8Array;
 
 /// A batch in the packed layout the facade reads for every transport (`block.rs`).
 pub(crate) fn packed(info: Option<&Info<'_>>, batch: &Batch) -> Result<Bytes, CoreError> {
-    pack(info, batch).map(Bytes::from).map_err(|e| CoreError::internal(e.reason))
+    pack(info, batch).map(Bytes::from)
 }
 
 /// A statement's outcome: its description packed with the blocks that came with it.
@@ -218,10 +218,10 @@ pub(crate) fn reply(reply: Reply) -> Result<NativeReply, CoreError> {
             let first = if has_rows { Batch::default() } else { Batch::finished() };
             query_reply(&info, &first)?
         }
-        Reply::Rows { info, batch } => query_reply(&info, &Batch::decode(batch)?)?,
+        Reply::Rows { info, batch } => query_reply(&info, &Batch::from(batch))?,
         Reply::Block(None) => NativeReply::Batch { packed: packed(None, &Batch::finished())? },
-        Reply::Block(Some(block)) => NativeReply::Batch { packed: packed(None, &Batch { blocks: vec![block.decode()?], ..Batch::default() })? },
-        Reply::Batch(batch) => NativeReply::Batch { packed: packed(None, &Batch::decode(batch)?)? },
+        Reply::Block(Some(block)) => NativeReply::Batch { packed: packed(None, &Batch { blocks: vec![Block::Fetched(block)], ..Batch::default() })? },
+        Reply::Batch(batch) => NativeReply::Batch { packed: packed(None, &Batch::from(batch))? },
         Reply::StmtInit { stmt_id } => NativeReply::StmtInit { stmt_id: BigInt::from(stmt_id) },
         Reply::Stmt2Prepared(p) => NativeReply::Stmt2Prepared { prepared: NativeStmt2Prepared::from(&p) },
         Reply::StmtPrepared { is_insert, .. } => NativeReply::StmtPrepared { is_insert },

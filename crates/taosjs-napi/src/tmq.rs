@@ -9,7 +9,7 @@ use napi_derive::napi;
 use taosjs_core::tmq::{ConsumerConfig, TmqMessage, TopicAssignment};
 use taosjs_core::ErrorKind;
 
-use crate::block::{Batch, Info};
+use crate::block::{Batch, Block, Info};
 use crate::error::{js_error, to_js};
 use crate::session::{packed, Bytes};
 
@@ -156,7 +156,6 @@ impl NativeMessage {
         };
         let fields = block.block.fields.to_vec();
         let described = Info { affected_rows: 0, has_rows: true, precision: block.precision, fields: &fields };
-        let decoded = block.block.clone().decode().map_err(to_js)?;
-        packed(Some(&described), &Batch::last(vec![decoded])).map_err(to_js)
+        packed(Some(&described), &Batch::last(vec![Block::Fetched(block.block.clone())])).map_err(to_js)
     }
 }

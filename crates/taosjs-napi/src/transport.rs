@@ -21,7 +21,7 @@ use taosjs_core::{
 use taosjs_native::{NativeClient, NativeStmt as LibStmt, NativeStmt2 as LibStmt2, ResultSet};
 use taosjs_tokio::{BlockBatch, Client, RestClient};
 
-use crate::block::Batch;
+use crate::block::{Batch, Block};
 
 use crate::abort::Bounded;
 
@@ -328,29 +328,29 @@ impl Rows {
             Rows::Ws { client, result_id, .. } => {
                 let batch = client.with_timeout(timeout).fetch_batch(*result_id, BATCH_BLOCKS).await?;
                 self.saw(&batch);
-                Batch::decode(batch)
+                Ok(Batch::from(batch))
             }
             Rows::Native(..) => {
                 let mut blocks = Vec::new();
                 while blocks.len() < BATCH_BLOCKS {
                     match self.fetch_block(timeout).await? {
                         Some(block) => blocks.push(block),
-                        None => return Ok(Batch::last(blocks)),
+                        None => return Ok(Batch::last_decoded(blocks)),
                     }
                 }
-                Ok(Batch { blocks, ..Batch::default() })
+                Ok(Batch { blocks: blocks.into_iter().map(Block::Decoded).collect(), ..Batch::default() })
             }
         }
     }
 
     /// The blocks already in memory (REST's answer, handed over whole; the first blocks a
-    /// WebSocket query read ahead), decoded.
+    /// WebSocket query read ahead).
     pub fn already_here(&self) -> Result<Batch, Error> {
         Ok(match self {
             Rows::None => Batch::finished(),
-            Rows::Decoded(blocks) => Batch::last(blocks.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect()),
+            Rows::Decoded(blocks) => Batch::last_decoded(blocks.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect()),
             Rows::Ws { first, .. } => match first.lock().unwrap_or_else(|p| p.into_inner()).take() {
-                Some(batch) => Batch::decode(batch)?,
+                Some(batch) => Batch::from(batch),
                 None => Batch::default(),
             },
             Rows::Native(..) => Batch::default(),

@@ -251,7 +251,7 @@ impl ResultSet {
     /// released). Errors from the server are Query errors with TDengine's code.
     pub async fn fetch_block(&self) -> Result<Option<FetchedBlock>, Error> {
         let raw = self.fetch_raw_block().await?;
-        Ok(raw.map(|raw| FetchedBlock { raw, fields: Arc::clone(&self.fields) }))
+        Ok(raw.map(|raw| FetchedBlock::new(raw, Arc::clone(&self.fields))))
     }
 
     async fn fetch_raw_block(&self) -> Result<Option<Vec<u8>>, Error> {

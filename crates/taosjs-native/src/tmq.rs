@@ -338,7 +338,7 @@ impl NativeConsumer {
                         message.blocks.push(TmqBlock {
                             table_name: (!name.is_empty()).then_some(name),
                             precision,
-                            block: FetchedBlock { raw, fields: fields.into() },
+                            block: FetchedBlock::new(raw, fields.into()),
                         });
                     }
                 }

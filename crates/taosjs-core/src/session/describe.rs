@@ -90,7 +90,7 @@ impl Session {
     pub(super) fn on_describe_block(&mut self, call: CallId, mut job: Box<DescribeJob>, result_id: u64, bytes: &[u8]) {
         match message::parse_binary_reply(bytes) {
             Ok(BinaryReply { code: 0, finished: false, block: Some(raw), .. }) => {
-                match crate::block::decode_block(&raw) {
+                match crate::block::decode_block(&bytes[raw]) {
                     Ok(block) => {
                         decimals::apply_describe_block(job.target.fields_mut(), &block);
                         self.describe_fetch(call, job, result_id);

@@ -539,7 +539,7 @@ impl Session {
         self.calls.heard();
         match frame {
             Frame::Text(text) => self.handle_text(&text),
-            Frame::Binary(bytes) => self.handle_binary(&bytes),
+            Frame::Binary(bytes) => self.handle_binary(bytes),
             Frame::Close => self.handle_disconnect("the server closed the connection"),
             Frame::Ping(_) | Frame::Pong(_) => {}
         }
@@ -575,12 +575,12 @@ impl Session {
         }
     }
 
-    fn handle_binary(&mut self, bytes: &[u8]) {
-        let Some((action, req_id)) = message::binary_reply_key(bytes) else {
+    fn handle_binary(&mut self, bytes: Vec<u8>) {
+        let Some((action, req_id)) = message::binary_reply_key(&bytes) else {
             return self.protocol_violation(format!(
                 "a binary frame of {} bytes that is no reply ({})",
                 bytes.len(),
-                message::hex_preview(bytes)
+                message::hex_preview(&bytes)
             ));
         };
         let expected = match action {
@@ -591,7 +591,7 @@ impl Session {
         match p.waiting {
             Waiting::Fetch { reader, result_id } => self.on_block(reader, result_id, bytes),
             Waiting::Describe { call, job, result_id: Some(result_id) } => {
-                self.on_describe_block(call, job, result_id, bytes)
+                self.on_describe_block(call, job, result_id, &bytes)
             }
             _ => {}
         }

@@ -296,8 +296,10 @@ impl Session {
         self.complete(reader.call, Err(err));
     }
 
-    pub(super) fn on_block(&mut self, mut reader: Box<Reader>, result_id: u64, bytes: &[u8]) {
-        match message::parse_binary_reply(bytes) {
+    /// A fetched block's frame: kept whole, the block is read where it lies (see
+    /// [`FetchedBlock::in_frame`]).
+    pub(super) fn on_block(&mut self, mut reader: Box<Reader>, result_id: u64, frame: Vec<u8>) {
+        match message::parse_binary_reply(&frame) {
             Err(e) => self.unreadable_binary(reader.call, e),
             Ok(BinaryReply { code: 0, finished: false, block: Some(raw), .. }) => {
                 self.set_fetching(result_id, false);
@@ -311,7 +313,7 @@ impl Session {
                     // The caller's fetch confirms what was read ahead.
                     r.blocks += std::mem::take(&mut r.ahead) + 1;
                 }
-                reader.got.push(FetchedBlock { raw, fields: Arc::clone(&r.fields) });
+                reader.got.push(FetchedBlock::in_frame(frame, raw, Arc::clone(&r.fields)));
                 if reader.got.len() < reader.want {
                     self.send_fetch(reader, result_id);
                 } else {

@@ -28,7 +28,7 @@ fn provisional_result(s: &mut Session) -> u64 {
 }
 
 fn raws(batch: &BlockBatch) -> Vec<Vec<u8>> {
-    batch.blocks.iter().map(|b| b.raw.clone()).collect()
+    batch.blocks.iter().map(|b| b.raw().to_vec()).collect()
 }
 
 fn reconnecting() -> Session {

@@ -388,7 +388,7 @@ pub fn parse_data_payload(raw: &[u8]) -> Result<DataPayload> {
             table_name,
             precision,
             rows: header.rows,
-            block: FetchedBlock { raw: block.to_vec(), fields },
+            block: FetchedBlock::new(block.to_vec(), fields),
         });
     }
     Ok(DataPayload { end_offset, blocks })

@@ -6,10 +6,14 @@
  * writer). `bind.ts` converts each column straight into the buffer through the
  * {@link ColumnSink} this packer is.
  *
+ * The packer is a bump allocator over one `ArrayBuffer` with ONE view of each element type over
+ * the whole buffer: a bind of 100 tables × 10 columns writes through those views at offsets,
+ * instead of making a typed array (or two) per column; its directory is a `Uint32Array`.
+ *
  * @internal
  */
-import type { ColumnSink } from './bind.js'
-import type { NativeBindKind } from './native.js'
+import type { ColumnSink, TypedColumn } from './bind.js'
+import type { NativeBindColumn, NativeBindKind } from './native.js'
 
 /** `PackedKind` codes of the layout. */
 const KIND: Record<NativeBindKind, number> = {
@@ -33,9 +37,11 @@ const NONE = 0xffff_ffff
 
 const encoder = new TextEncoder()
 const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
+/** Texts at least this long are encoded by the runtime (one call); shorter ones in a JS loop, cheaper than the call. */
+const LONG_TEXT = 48
 
 /**
- * The buffer of the last bind, once the core has copied it out (see {@link recycle}): the next
+ * The buffer of the last bind, once the core is done with it (see {@link recycle}): the next
  * bind packs into it. A new buffer per bind would count against V8's external memory and bring
  * full garbage collections of the caller's whole heap, often more costly than the bind itself.
  */
@@ -43,7 +49,10 @@ let spare: ArrayBuffer | null = null
 /** Larger buffers are not kept. */
 const KEEP_AT_MOST = 32 * 1024 * 1024
 
-/** Hands `packed`'s buffer back for the next bind, once the core has copied what it needed. */
+/**
+ * Hands `packed`'s buffer back for the next bind, once the core no longer reads it (the native
+ * addon reads a bind in place until the call resolves).
+ */
 export function recycle(packed: Uint8Array): void {
   const buf = packed.buffer
   if (buf instanceof ArrayBuffer && buf.byteLength <= KEEP_AT_MOST && (spare === null || spare.byteLength < buf.byteLength)) {
@@ -53,94 +62,74 @@ export function recycle(packed: Uint8Array): void {
   }
 }
 
-export class BindPacker implements ColumnSink<void> {
-  private buf: ArrayBuffer
-  private bytes: Uint8Array
-  /** A Buffer over `buf` in Node.js (its UTF-8 writer is the fastest there). */
-  private node: Buffer | undefined
-  private at = 0
-  private readonly dir: number[] = [MAGIC, 0]
+/** A caller's typed array's constructor, for a view of the same type over the packer's buffer. */
+type TypedConstructor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): TypedColumn; readonly BYTES_PER_ELEMENT: number }
+/** The typed arrays whose own type a view over the buffer is made of (a subclass's bytes are copied as bytes). */
+const STANDARD = new Set<TypedConstructor>([
+  Int8Array,
+  Uint8Array,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  BigInt64Array,
+  BigUint64Array,
+  Float32Array,
+  Float64Array,
+])
 
-  constructor() {
-    this.buf = spare ?? new ArrayBuffer(64 * 1024)
-    spare = null
-    this.bytes = new Uint8Array(this.buf)
-    this.node = NodeBuffer?.from(this.buf)
+export class BindPacker implements ColumnSink<void> {
+  private buf!: ArrayBuffer
+  u8!: Uint8Array
+  i32!: Int32Array
+  u32!: Uint32Array
+  f64!: Float64Array
+  i64!: BigInt64Array
+  u64!: BigUint64Array
+  /** A Buffer over `buf` in Node.js (its UTF-8 writer is the fastest there for long texts). */
+  private node: Buffer | undefined
+  /** Views of the other element types, made when a caller's typed array of that type is copied in. */
+  private others = new Map<TypedConstructor, TypedColumn>()
+  private at = 0
+  private dir = new Uint32Array(256)
+  private words = 2
+
+  /** `fresh`: a buffer of its own, never the recycled one (the caller keeps views of it). */
+  constructor(fresh = false) {
+    const buf = fresh ? null : spare
+    if (!fresh) spare = null
+    this.use(buf ?? new ArrayBuffer(64 * 1024))
+    this.dir[0] = MAGIC
   }
 
   /** Starts the next table; then its tags, then its columns, go to {@link BindPacker.column}. */
   table(name: string | undefined, tags: number, columns: number): void {
-    this.dir[1] = this.dir[1]! + 1
-    if (name === undefined) this.dir.push(0, NONE, tags, columns)
-    else {
-      const bytes = this.utf8(name)
-      this.dir.push(bytes.byteOffset, bytes.length, tags, columns)
+    this.dir[1]!++
+    let at = 0
+    let len = NONE
+    if (name !== undefined) {
+      at = this.reserve(3 * name.length, 1)
+      const end = this.utf8At(name, at)
+      this.at = end
+      len = end - at
     }
+    const dir = this.room(4)
+    dir[this.words++] = at
+    dir[this.words++] = len
+    dir[this.words++] = tags
+    dir[this.words++] = columns
   }
 
   /** The bind: the data, the directory, and the directory's offset in the last 4 bytes. */
   finish(): Uint8Array {
-    const dirAt = this.reserve(4 * this.dir.length + 4, 4)
-    const words = new Uint32Array(this.buf, dirAt, this.dir.length + 1)
-    words.set(this.dir)
-    words[this.dir.length] = dirAt
+    const dirAt = this.reserve(4 * this.words + 4, 4)
+    const base = dirAt >>> 2
+    this.u32.set(this.dir.subarray(0, this.words), base)
+    this.u32[base + this.words] = dirAt
     return new Uint8Array(this.buf, 0, this.at)
   }
 
-  f64(n: number): Float64Array {
-    const at = this.reserve(8 * n, 8) // first: it may grow the buffer
-    return new Float64Array(this.buf, at, n)
-  }
-
-  i64(n: number): BigInt64Array {
-    const at = this.reserve(8 * n, 8) // first: it may grow the buffer
-    return new BigInt64Array(this.buf, at, n)
-  }
-
-  u64(n: number): BigUint64Array {
-    const at = this.reserve(8 * n, 8) // first: it may grow the buffer
-    return new BigUint64Array(this.buf, at, n)
-  }
-
-  u8(n: number): Uint8Array {
-    const at = this.reserve(n, 1) // first: it may grow the buffer
-    return new Uint8Array(this.buf, at, n)
-  }
-
-  u32(n: number): Uint32Array {
-    const at = this.reserve(4 * n, 4) // first: it may grow the buffer
-    return new Uint32Array(this.buf, at, n)
-  }
-
-  utf8(text: string): Uint8Array {
-    // At most 3 bytes per UTF-16 unit; what is not used is given back.
-    const at = this.reserve(3 * text.length, 1)
-    const written =
-      this.node !== undefined ? this.node.write(text, at, 'utf8') : encoder.encodeInto(text, this.bytes.subarray(at)).written
-    this.at = at + written
-    return new Uint8Array(this.buf, at, written)
-  }
-
-  column(kind: NativeBindKind, data: Uint8Array, offsets?: Uint32Array, nulls?: Uint8Array, type?: number): void {
-    const [dataAt, dataLen] = this.place(data, kind === 'str' || kind === 'bytes' || kind === 'bool' || kind === 'u8' || kind === 'i8' ? 1 : 8)
-    this.dir.push(KIND[kind] | ((type === undefined ? 0 : type + 1) << 8), dataAt, dataLen)
-    if (offsets === undefined) this.dir.push(0, 0)
-    else this.dir.push(this.place(offsets, 4)[0], offsets.length)
-    if (nulls === undefined) this.dir.push(0, NONE)
-    else this.dir.push(...this.place(nulls, 1))
-  }
-
-  /** Where `view`'s bytes are in the buffer: where they were written, or a copy of them. */
-  private place(view: ArrayBufferView, align: number): [number, number] {
-    if (view.buffer === this.buf) return [view.byteOffset, view.byteLength]
-    // A caller's typed array, or a region written before the buffer grew.
-    const at = this.reserve(view.byteLength, align)
-    this.bytes.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), at)
-    return [at, view.byteLength]
-  }
-
-  /** `n` bytes at an offset aligned to `align`, zeroed; grows the buffer when needed. */
-  private reserve(n: number, align: number): number {
+  reserve(n: number, align: number): number {
     const at = (this.at + align - 1) & ~(align - 1)
     const end = at + n
     if (end > this.buf.byteLength) this.grow(end)
@@ -148,12 +137,153 @@ export class BindPacker implements ColumnSink<void> {
     return at
   }
 
-  private grow(need: number): void {
-    const buf = new ArrayBuffer(Math.max(need, 2 * this.buf.byteLength))
-    const bytes = new Uint8Array(buf)
-    bytes.set(this.bytes.subarray(0, this.at))
+  trim(end: number): void {
+    this.at = end
+  }
+
+  utf8At(text: string, at: number): number {
+    const n = text.length
+    if (n >= LONG_TEXT) {
+      return at + (this.node !== undefined ? this.node.write(text, at, 'utf8') : encoder.encodeInto(text, this.u8.subarray(at)).written)
+    }
+    // UTF-8 as the runtime writes it: a lone surrogate becomes U+FFFD.
+    const out = this.u8
+    for (let i = 0; i < n; i++) {
+      let c = text.charCodeAt(i)
+      if (c < 0x80) {
+        out[at++] = c
+        continue
+      }
+      if (c < 0x800) {
+        out[at++] = 0xc0 | (c >> 6)
+        out[at++] = 0x80 | (c & 0x3f)
+        continue
+      }
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 1 < n ? text.charCodeAt(i + 1) : 0
+        if (c <= 0xdbff && (d & 0xfc00) === 0xdc00) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
+          out[at++] = 0xf0 | (cp >> 18)
+          out[at++] = 0x80 | ((cp >> 12) & 0x3f)
+          out[at++] = 0x80 | ((cp >> 6) & 0x3f)
+          out[at++] = 0x80 | (cp & 0x3f)
+          i++
+          continue
+        }
+        c = 0xfffd
+      }
+      out[at++] = 0xe0 | (c >> 12)
+      out[at++] = 0x80 | ((c >> 6) & 0x3f)
+      out[at++] = 0x80 | (c & 0x3f)
+    }
+    return at
+  }
+
+  copy(values: TypedColumn): number {
+    const ctor = values.constructor as TypedConstructor
+    const standard = STANDARD.has(ctor)
+    const size = standard ? ctor.BYTES_PER_ELEMENT : 8
+    const at = this.reserve(values.byteLength, size)
+    if (!standard) {
+      this.u8.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at)
+      return at
+    }
+    // A view of the same type copies as one block, and no view of `values` is made.
+    let view = this.others.get(ctor)
+    if (view === undefined) {
+      view = new ctor(this.buf, 0, Math.floor(this.buf.byteLength / size))
+      this.others.set(ctor, view)
+    }
+    ;(view as Uint8Array).set(values as Uint8Array, at / size)
+    return at
+  }
+
+  column(kind: NativeBindKind, dataAt: number, dataLen: number, rows: number, nullsAt: number, offsetsAt: number, type?: number): void {
+    const dir = this.room(7)
+    let w = this.words
+    dir[w++] = KIND[kind] | ((type === undefined ? 0 : type + 1) << 8)
+    dir[w++] = dataAt
+    dir[w++] = dataLen
+    dir[w++] = offsetsAt < 0 ? 0 : offsetsAt
+    dir[w++] = offsetsAt < 0 ? 0 : rows + 1
+    dir[w++] = nullsAt < 0 ? 0 : nullsAt
+    dir[w++] = nullsAt < 0 ? NONE : rows
+    this.words = w
+  }
+
+  /** The directory, with room for `n` more words. */
+  private room(n: number): Uint32Array {
+    if (this.words + n > this.dir.length) {
+      const dir = new Uint32Array(2 * this.dir.length)
+      dir.set(this.dir)
+      this.dir = dir
+    }
+    return this.dir
+  }
+
+  private use(buf: ArrayBuffer): void {
     this.buf = buf
-    this.bytes = bytes
+    this.u8 = new Uint8Array(buf)
+    this.i32 = new Int32Array(buf, 0, buf.byteLength >>> 2)
+    this.u32 = new Uint32Array(buf, 0, buf.byteLength >>> 2)
+    this.f64 = new Float64Array(buf, 0, buf.byteLength >>> 3)
+    this.i64 = new BigInt64Array(buf, 0, buf.byteLength >>> 3)
+    this.u64 = new BigUint64Array(buf, 0, buf.byteLength >>> 3)
     this.node = NodeBuffer?.from(buf)
+    this.others.clear()
+  }
+
+  private grow(need: number): void {
+    // A multiple of 8, so that every view covers the whole buffer.
+    const buf = new ArrayBuffer((Math.max(need, 2 * this.buf.byteLength) + 7) & ~7)
+    new Uint8Array(buf).set(this.u8.subarray(0, this.at))
+    this.use(buf)
+  }
+}
+
+/**
+ * stmt v1's columns: converted like a stmt2 bind's, into a buffer of their own, each handed
+ * out as a `NativeBindColumn` of views of it (the addon copies them during the call).
+ */
+export class ColumnObjects implements ColumnSink<NativeBindColumn> {
+  private readonly packer = new BindPacker(true)
+  get u8(): Uint8Array {
+    return this.packer.u8
+  }
+  get i32(): Int32Array {
+    return this.packer.i32
+  }
+  get u32(): Uint32Array {
+    return this.packer.u32
+  }
+  get f64(): Float64Array {
+    return this.packer.f64
+  }
+  get i64(): BigInt64Array {
+    return this.packer.i64
+  }
+  get u64(): BigUint64Array {
+    return this.packer.u64
+  }
+  reserve(n: number, align: number): number {
+    return this.packer.reserve(n, align)
+  }
+  trim(end: number): void {
+    this.packer.trim(end)
+  }
+  utf8At(text: string, at: number): number {
+    return this.packer.utf8At(text, at)
+  }
+  copy(values: TypedColumn): number {
+    return this.packer.copy(values)
+  }
+  column(kind: NativeBindKind, dataAt: number, dataLen: number, rows: number, nullsAt: number, offsetsAt: number, type?: number): NativeBindColumn {
+    // Views of the buffer as it is now: a later growth copies it, these keep the bytes written.
+    const buf = this.packer.u8.buffer
+    const col: NativeBindColumn = { kind, data: new Uint8Array(buf, dataAt, dataLen) }
+    if (offsetsAt >= 0) col.offsets = new Uint32Array(buf, offsetsAt, rows + 1)
+    if (nullsAt >= 0) col.nulls = new Uint8Array(buf, nullsAt, rows)
+    if (type !== undefined) col.type = type
+    return col
   }
 }

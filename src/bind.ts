@@ -12,9 +12,9 @@
  *
  * @internal
  */
-import { isBuffer, utf8Bytes, utf8Length, utf8Write } from './bytes.js'
+import { isBuffer, utf8Bytes } from './bytes.js'
 import { StatementError } from './errors.js'
-import type { NativeBindColumn, NativeBindKind, NativeStmtField } from './native.js'
+import type { NativeBindKind, NativeStmtField } from './native.js'
 import { TypeId } from './types.js'
 
 /** Typed arrays accepted as whole columns (zero conversion). */
@@ -43,36 +43,31 @@ export interface Place {
 }
 
 /**
- * Where converted columns go. The arrays it hands out start zeroed and are filled by the
- * conversion; `column` then takes them (or any other bytes: a caller's typed array) as one
- * column.
+ * Where converted columns go: one memory the conversion writes into through the sink's views at
+ * offsets it reserves (no typed array per column), then `column` takes the regions written as
+ * one column. A stmt2 bind's packer (`bind-pack.ts`), or stmt v1's column objects.
  */
 export interface ColumnSink<T> {
-  f64(n: number): Float64Array
-  i64(n: number): BigInt64Array
-  u64(n: number): BigUint64Array
-  u8(n: number): Uint8Array
-  u32(n: number): Uint32Array
-  /** `text` as UTF-8, in the sink's memory. */
-  utf8(text: string): Uint8Array
-  column(kind: NativeBindKind, data: Uint8Array, offsets?: Uint32Array, nulls?: Uint8Array, type?: number): T
-}
-
-/** Fresh arrays, one `NativeBindColumn` per column (stmt v1, which binds a table at a time). */
-export const COLUMN_OBJECTS: ColumnSink<NativeBindColumn> = {
-  f64: (n) => new Float64Array(n),
-  i64: (n) => new BigInt64Array(n),
-  u64: (n) => new BigUint64Array(n),
-  u8: (n) => new Uint8Array(n),
-  u32: (n) => new Uint32Array(n),
-  utf8: utf8Bytes,
-  column(kind, data, offsets, nulls, type) {
-    const col: NativeBindColumn = { kind, data }
-    if (offsets !== undefined) col.offsets = offsets
-    if (nulls !== undefined) col.nulls = nulls
-    if (type !== undefined) col.type = type
-    return col
-  },
+  /** Views of the sink's whole memory; a {@link ColumnSink.reserve} may replace them: read them after it. */
+  readonly u8: Uint8Array
+  readonly i32: Int32Array
+  readonly u32: Uint32Array
+  readonly f64: Float64Array
+  readonly i64: BigInt64Array
+  readonly u64: BigUint64Array
+  /** The byte offset of `n` zeroed bytes aligned to `align`. */
+  reserve(n: number, align: number): number
+  /** Gives back what the last reservation did not use: the memory in use now ends at `end`. */
+  trim(end: number): void
+  /** Writes `text` as UTF-8 at byte offset `at` (room for 3 bytes per UTF-16 unit reserved); where it ends. */
+  utf8At(text: string, at: number): number
+  /** Copies a caller's typed array in whole; its byte offset. */
+  copy(values: TypedColumn): number
+  /**
+   * The column of `rows` values at `dataAt` (`dataLen` bytes), with `rows + 1` u32 offsets at
+   * `offsetsAt` (`str`/`bytes`) and a null mask of `rows` bytes at `nullsAt` (-1: none).
+   */
+  column(kind: NativeBindKind, dataAt: number, dataLen: number, rows: number, nullsAt: number, offsetsAt: number, type?: number): T
 }
 
 /** The placeholder a column is converted for: its type, and its name in messages. */
@@ -121,10 +116,6 @@ function typedKind(values: TypedColumn, ty: number | undefined): NativeBindKind 
   return 'f64'
 }
 
-export function bytesOf(values: TypedColumn): Uint8Array {
-  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
-}
-
 export function isTypedColumn(values: unknown): values is TypedColumn {
   return ArrayBuffer.isView(values) && !(values instanceof DataView) && !isBuffer(values)
 }
@@ -161,45 +152,50 @@ export function toTimestamp(value: unknown, code: number): bigint | string {
 }
 
 /**
- * Strings as one UTF-8 buffer with offsets, encoded in ONE call for the whole column (a call
- * per value costs more than the value); the offsets come from the JS lengths when the column is
- * ASCII, else from each value's UTF-8 length counted in JS. `null`/`undefined` join as ''.
+ * Strings as one UTF-8 buffer with `n + 1` offsets, each value written straight into the sink
+ * (no joined copy of the column). `null`/`undefined` are empty.
  */
-function packStrings<T>(parts: ReadonlyArray<unknown>, nulls: Uint8Array | undefined, sink: ColumnSink<T>): T {
-  const joined = parts.join('')
-  let data = sink.utf8(joined)
-  const ascii = data.length === joined.length
-  const offsets = sink.u32(parts.length + 1)
-  let total = 0
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i] as string | null | undefined
-    if (p !== null && p !== undefined) total += ascii ? p.length : utf8Length(p)
-    offsets[i + 1] = total
+function packStrings<T>(parts: ReadonlyArray<unknown>, nullsAt: number, sink: ColumnSink<T>, type?: number, known = -1): T {
+  const n = parts.length
+  let units = known
+  if (units < 0) {
+    units = 0
+    for (let i = 0; i < n; i++) {
+      const p = parts[i]
+      if (typeof p === 'string') units += p.length
+    }
   }
-  if (total !== data.length) {
-    // Halves of a surrogate pair in two neighbouring values joined into one character: encode
-    // value by value so that each keeps its own bytes.
-    data = sink.u8(total)
-    parts.forEach((p, i) => {
-      if (p !== null && p !== undefined) utf8Write(p as string, data, offsets[i]!)
-    })
+  const offsetsAt = sink.reserve(4 * (n + 1), 4)
+  // At most 3 bytes per UTF-16 unit; what is not used is given back below.
+  const dataAt = sink.reserve(3 * units, 1)
+  const offsets = sink.u32
+  const first = offsetsAt >>> 2
+  let at = dataAt
+  for (let i = 0; i < n; i++) {
+    const p = parts[i]
+    if (typeof p === 'string') at = sink.utf8At(p, at)
+    offsets[first + i + 1] = at - dataAt
   }
-  return sink.column('str', data, offsets, nulls)
+  sink.trim(at)
+  return sink.column('str', dataAt, at - dataAt, n, nullsAt, offsetsAt, type)
 }
 
 /** Byte strings packed into one buffer with offsets. */
-function packBytes<T>(parts: Array<Uint8Array | null>, nulls: Uint8Array | undefined, sink: ColumnSink<T>): T {
-  const offsets = sink.u32(parts.length + 1)
+function packBytes<T>(parts: Array<Uint8Array | null>, nullsAt: number, sink: ColumnSink<T>, type?: number): T {
+  const n = parts.length
+  const offsetsAt = sink.reserve(4 * (n + 1), 4)
   let total = 0
-  parts.forEach((p, i) => {
-    total += p === null ? 0 : p.length
-    offsets[i + 1] = total
-  })
-  const data = sink.u8(total)
-  parts.forEach((p, i) => {
-    if (p !== null) data.set(p, offsets[i]!)
-  })
-  return sink.column('bytes', data, offsets, nulls)
+  for (let i = 0; i < n; i++) {
+    total += parts[i]?.length ?? 0
+    sink.u32[(offsetsAt >>> 2) + i + 1] = total
+  }
+  const dataAt = sink.reserve(total, 1)
+  const data = sink.u8
+  for (let i = 0; i < n; i++) {
+    const p = parts[i]
+    if (p != null) data.set(p, dataAt + sink.u32[(offsetsAt >>> 2) + i]!)
+  }
+  return sink.column('bytes', dataAt, total, n, nullsAt, offsetsAt, type)
 }
 
 /**
@@ -207,70 +203,95 @@ function packBytes<T>(parts: Array<Uint8Array | null>, nulls: Uint8Array | undef
  * of the column's range), bigints as i64/u64 when they fit, else as decimal text for the core
  * to refuse with the value.
  */
-function integerColumn<T>(
-  values: readonly unknown[],
-  wide: boolean,
-  fail: (i: number, reason: string) => never,
-  nulls: Uint8Array | undefined,
-  sink: ColumnSink<T>,
-): T {
+function integerColumn<T>(values: readonly unknown[], wide: boolean, at: Place, target: BindTarget, sink: ColumnSink<T>, type?: number): T {
   // Plain loops: forEach closures and TypedArray.from with a map function cost more per value
-  // than the value's conversion. One pass checks and writes the numbers; with a bigint among
-  // them the numbers written are left unused (the column goes as i64, u64 or text below).
+  // than the value's conversion. One pass checks and writes the numbers and the null mask; with
+  // a bigint among them the numbers written are left unused (the column goes as i64, u64 or
+  // text below).
   const n = values.length
   let hasBigint = false
-  const out = sink.f64(n)
+  let hasNull = false
+  const dataAt = sink.reserve(8 * n, 8)
+  const maskAt = sink.reserve(n, 1)
+  const out = sink.f64
+  const mask = sink.u8
+  const first = dataAt >>> 3
   for (let i = 0; i < n; i++) {
     const v = values[i]
     if (typeof v === 'number') {
       // A 64-bit value JavaScript rounded is not the value the caller meant.
-      if (wide && !Number.isSafeInteger(v) && Number.isInteger(v)) fail(i, 'is beyond 2^53 as a number: use a bigint')
-      out[i] = v
+      if (wide && !Number.isSafeInteger(v) && Number.isInteger(v)) fail(at, target, values, i, 'is beyond 2^53 as a number: use a bigint')
+      out[first + i] = v
+    } else if (v === null || v === undefined) {
+      mask[maskAt + i] = 1
+      hasNull = true
     } else if (typeof v === 'bigint') hasBigint = true
-    else if (v !== null && v !== undefined) fail(i, 'is not an integer')
+    else fail(at, target, values, i, 'is not an integer')
   }
-  if (!hasBigint) return sink.column('f64', bytesOf(out), undefined, nulls)
+  if (!hasBigint) return fixedColumn(sink, 'f64', dataAt, n, maskAt, hasNull, type)
+  const nullsAt = hasNull ? maskAt : -1
   const ints = values.map((v) => (typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : null))
   const exact = values.every((v, i) => v === null || v === undefined || ints[i] !== null)
   if (exact && ints.every((x) => x === null || (x >= I64_MIN && x <= I64_MAX))) {
-    const out = sink.i64(n)
-    ints.forEach((x, i) => (out[i] = x ?? 0n))
-    return sink.column('i64', bytesOf(out), undefined, nulls)
+    const wideAt = sink.reserve(8 * n, 8)
+    const out = sink.i64
+    ints.forEach((x, i) => (out[(wideAt >>> 3) + i] = x ?? 0n))
+    return sink.column('i64', wideAt, 8 * n, n, nullsAt, -1, type)
   }
   if (exact && ints.every((x) => x === null || (x >= 0n && x <= U64_MAX))) {
-    const out = sink.u64(n)
-    ints.forEach((x, i) => (out[i] = x ?? 0n))
-    return sink.column('u64', bytesOf(out), undefined, nulls)
+    const wideAt = sink.reserve(8 * n, 8)
+    const out = sink.u64
+    ints.forEach((x, i) => (out[(wideAt >>> 3) + i] = x ?? 0n))
+    return sink.column('u64', wideAt, 8 * n, n, nullsAt, -1, type)
   }
-  return packStrings(values.map((v) => (v === null || v === undefined ? null : String(v))), nulls, sink)
+  return packStrings(values.map((v) => (v === null || v === undefined ? null : String(v))), nullsAt, sink, type)
 }
+
+/**
+ * Ends a fixed-width column of `n` values at `dataAt` whose null mask was reserved right after
+ * them, at `maskAt`: without a NULL the mask is given back.
+ */
+function fixedColumn<T>(sink: ColumnSink<T>, kind: NativeBindKind, dataAt: number, n: number, maskAt: number, hasNull: boolean, type?: number): T {
+  if (!hasNull) sink.trim(maskAt)
+  return sink.column(kind, dataAt, maskAt - dataAt, n, hasNull ? maskAt : -1, -1, type)
+}
+
+/** Marks the NULLs (`null`/`undefined`) of `values` in the mask at `maskAt`, reserved at the first one (-1: none yet); the mask's offset or -1. */
+function nullMask<T>(values: readonly unknown[], sink: ColumnSink<T>, maskAt = -1): number {
+  const n = values.length
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (v !== null && v !== undefined) continue
+    if (maskAt < 0) maskAt = sink.reserve(n, 1)
+    sink.u8[maskAt + i] = 1
+  }
+  return maskAt
+}
+
+/** Throws the error for `values[row]`, a value of the wrong JavaScript type. */
+function fail(place: Place, target: BindTarget, values: readonly unknown[], row: number, reason: string): never {
+  throw jsTypeError(place, target.typeName, row, values[row], reason)
+}
+
+const isNull = (v: unknown): boolean => v === null || v === undefined
 
 /**
  * Converts a column (or a single tag/parameter as a one-value column) for a placeholder of
  * type `target`. Throws a {@link StatementError} naming the place and row of the first value of
- * the wrong JavaScript type; everything else is checked by the core.
+ * the wrong JavaScript type; everything else is checked by the core. `type`: the wire type a
+ * query parameter is sent as.
  */
-export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: Place, sink: ColumnSink<T>): T {
+export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: Place, sink: ColumnSink<T>, type?: number): T {
   const ty = target.type
   if (isTypedColumn(values)) {
-    return sink.column(typedKind(values, ty), bytesOf(values))
+    return sink.column(typedKind(values, ty), sink.copy(values), values.byteLength, values.length, -1, -1, type)
   }
   if (!Array.isArray(values)) {
     throw new StatementError(`${where(place, target.typeName)}: values must be an array or a typed array, got ${show(values)}`)
   }
   const n = values.length
-  let nullMask: Uint8Array | undefined
-  for (let i = 0; i < n; i++) {
-    const v = values[i]
-    if (v !== null && v !== undefined) continue
-    nullMask ??= sink.u8(n)
-    nullMask[i] = 1
-  }
-  const isNull = (v: unknown): boolean => v === null || v === undefined
-  const fail = (i: number, reason: string): never => {
-    throw jsTypeError(place, target.typeName, i, values[i], reason)
-  }
-
+  // Fixed-width columns mark their NULLs in the pass that converts them, in a mask reserved
+  // right after the values (given back when there is none).
   switch (ty) {
     case TypeId.TinyInt:
     case TypeId.SmallInt:
@@ -280,56 +301,91 @@ export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: 
     case TypeId.UInt:
     case TypeId.BigInt:
     case TypeId.UBigInt:
-      return integerColumn(values, ty === TypeId.BigInt || ty === TypeId.UBigInt, fail, nullMask, sink)
+      return integerColumn(values, ty === TypeId.BigInt || ty === TypeId.UBigInt, place, target, sink, type)
     case TypeId.Bool: {
-      const out = sink.u8(n)
+      const dataAt = sink.reserve(n, 1)
+      const maskAt = sink.reserve(n, 1)
+      const out = sink.u8
+      let hasNull = false
       for (let i = 0; i < n; i++) {
         const v = values[i]
-        if (typeof v === 'boolean') out[i] = v ? 1 : 0
-        else if (v === 0 || v === 1) out[i] = v
-        else if (!isNull(v)) fail(i, 'is not a boolean')
+        if (typeof v === 'boolean') out[dataAt + i] = v ? 1 : 0
+        else if (v === 0 || v === 1) out[dataAt + i] = v
+        else if (isNull(v)) {
+          out[maskAt + i] = 1
+          hasNull = true
+        } else fail(place, target, values, i, 'is not a boolean')
       }
-      return sink.column('bool', out, undefined, nullMask)
+      return fixedColumn(sink, 'bool', dataAt, n, maskAt, hasNull, type)
     }
     case TypeId.Float:
     case TypeId.Double: {
-      const out = sink.f64(n)
+      const dataAt = sink.reserve(8 * n, 8)
+      const maskAt = sink.reserve(n, 1)
+      const out = sink.f64
+      const mask = sink.u8
+      const first = dataAt >>> 3
+      let hasNull = false
       for (let i = 0; i < n; i++) {
         const v = values[i]
-        if (typeof v === 'number') out[i] = v
-        else if (typeof v === 'bigint') out[i] = Number(v)
-        else if (!isNull(v)) fail(i, 'is not a number')
+        if (typeof v === 'number') out[first + i] = v
+        else if (typeof v === 'bigint') out[first + i] = Number(v)
+        else if (isNull(v)) {
+          mask[maskAt + i] = 1
+          hasNull = true
+        } else fail(place, target, values, i, 'is not a number')
       }
-      return sink.column('f64', bytesOf(out), undefined, nullMask)
+      return fixedColumn(sink, 'f64', dataAt, n, maskAt, hasNull, type)
     }
     case TypeId.Timestamp: {
-      const out = sink.i64(n)
+      const dataAt = sink.reserve(8 * n, 8)
+      const maskAt = sink.reserve(n, 1)
       // Integer numbers and millisecond Dates are written as two 32-bit halves, without a BigInt.
-      const words = new Int32Array(out.buffer, out.byteOffset, 2 * n)
+      const words = sink.i32
+      const mask = sink.u8
+      const first = dataAt >>> 2
       const perMs = MS_SCALE[target.precision]
+      let hasNull = false
       for (let i = 0; i < n; i++) {
         const v = values[i]
-        if (isNull(v)) continue
+        if (isNull(v)) {
+          mask[maskAt + i] = 1
+          hasNull = true
+          continue
+        }
         const units = typeof v === 'number' && Number.isSafeInteger(v) ? v : v instanceof Date && perMs !== undefined ? v.getTime() * perMs : NaN
         if (Number.isSafeInteger(units)) {
-          words[2 * i] = units | 0
-          words[2 * i + 1] = Math.floor(units / 4294967296)
+          words[first + 2 * i] = units | 0
+          words[first + 2 * i + 1] = Math.floor(units / 4294967296)
           continue
         }
         const t = toTimestamp(v, target.precision)
-        if (typeof t === 'string') fail(i, t)
-        out[i] = t as bigint
+        if (typeof t === 'string') fail(place, target, values, i, t)
+        sink.i64[(dataAt >>> 3) + i] = t as bigint
       }
-      return sink.column('ts', bytesOf(out), undefined, nullMask)
+      return fixedColumn(sink, 'ts', dataAt, n, maskAt, hasNull, type)
     }
     case TypeId.VarChar:
     case TypeId.NChar:
     case TypeId.Json: {
-      // Strings and NULLs (the common case) are joined as they are, without a copy of the array.
+      // Strings and NULLs (the common case) are written as they are, without a copy of the
+      // array; this pass also marks the NULLs and counts the UTF-16 units.
       let parts: readonly unknown[] = values
+      let maskAt = -1
+      let units = 0
       for (let i = 0; i < n; i++) {
         const v = values[i]
-        if (typeof v === 'string' || isNull(v)) continue
+        if (typeof v === 'string') {
+          units += v.length
+          continue
+        }
+        if (isNull(v)) {
+          if (maskAt < 0) maskAt = sink.reserve(n, 1)
+          sink.u8[maskAt + i] = 1
+          continue
+        }
+        maskAt = nullMask(values, sink, maskAt)
+        units = -1
         parts = values.map((v, i) => {
           if (isNull(v)) return null
           if (typeof v === 'string') return v
@@ -337,14 +393,14 @@ export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: 
             try {
               return JSON.stringify(v)
             } catch {
-              return fail(i, 'cannot be written as JSON')
+              return fail(place, target, values, i, 'cannot be written as JSON')
             }
           }
-          return fail(i, ty === TypeId.Json ? 'is not JSON text or an object' : 'is not a string')
+          return fail(place, target, values, i, ty === TypeId.Json ? 'is not JSON text or an object' : 'is not a string')
         })
         break
       }
-      return packStrings(parts, nullMask, sink)
+      return packStrings(parts, maskAt, sink, type, units)
     }
     case TypeId.VarBinary:
     case TypeId.Blob:
@@ -355,9 +411,9 @@ export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: 
         if (v instanceof Uint8Array) return v
         if (v instanceof ArrayBuffer) return new Uint8Array(v)
         if (typeof v === 'string' && ty !== TypeId.Geometry) return utf8Bytes(v)
-        return fail(i, ty === TypeId.Geometry ? 'is not WKB bytes (Buffer or Uint8Array)' : 'is not a Buffer or Uint8Array')
+        return fail(place, target, values, i, ty === TypeId.Geometry ? 'is not WKB bytes (Buffer or Uint8Array)' : 'is not a Buffer or Uint8Array')
       })
-      return packBytes(parts, nullMask, sink)
+      return packBytes(parts, nullMask(values, sink), sink, type)
     }
     case TypeId.Decimal:
     case TypeId.Decimal64: {
@@ -366,9 +422,9 @@ export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: 
         if (isNull(v)) return null
         if (typeof v === 'string') return v.trim()
         if (typeof v === 'bigint' || typeof v === 'number') return String(v)
-        return fail(i, 'is not a decimal number (string, number or bigint)')
+        return fail(place, target, values, i, 'is not a decimal number (string, number or bigint)')
       })
-      return packStrings(parts, nullMask, sink)
+      return packStrings(parts, nullMask(values, sink), sink, type)
     }
     default:
       throw new StatementError(`${where(place, target.typeName)}: this type cannot be bound`)
@@ -406,14 +462,5 @@ const PARAM_NAMES: Record<number, string> = {
 export function toParamColumn<T>(values: readonly unknown[], place: Place, sink: ColumnSink<T>): T {
   const type = paramType(values.find((v) => v !== null && v !== undefined), place)
   const target: BindTarget = { type, typeName: PARAM_NAMES[type]!, precision: 0 }
-  const typed: ColumnSink<T> = {
-    f64: (n) => sink.f64(n),
-    i64: (n) => sink.i64(n),
-    u64: (n) => sink.u64(n),
-    u8: (n) => sink.u8(n),
-    u32: (n) => sink.u32(n),
-    utf8: (text) => sink.utf8(text),
-    column: (kind, data, offsets, nulls) => sink.column(kind, data, offsets, nulls, type),
-  }
-  return toBindColumn(values, target, place, typed)
+  return toBindColumn(values, target, place, sink, type)
 }

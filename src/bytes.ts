@@ -18,21 +18,6 @@ export const utf8Slice: (bytes: Uint8Array, start: number, end: number) => strin
     ? (bytes, start, end) => (NodeBuffer.isBuffer(bytes) ? bytes.toString('utf8', start, end) : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', start, end))
     : (bytes, start, end) => decoder.decode(bytes.subarray(start, end))
 
-/** UTF-8 length of `s` as `Buffer.from(s)` encodes it (a lone surrogate becomes 3 bytes). */
-export function utf8Length(s: string): number {
-  let n = s.length
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) continue
-    if (c < 0x800) n += 1
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2 // a pair: 2 units, 4 bytes
-      i++
-    } else n += 2
-  }
-  return n
-}
-
 /** The text of `bytes[start..end]`, known to be ASCII (Node.js decodes it fastest as latin1). */
 export const asciiSlice: (bytes: Uint8Array, start: number, end: number) => string =
   NodeBuffer !== undefined
@@ -59,12 +44,6 @@ export const concatBytes: (parts: Uint8Array[]) => Uint8Array =
 
 /** `text` as UTF-8 bytes. */
 export const utf8Bytes: (text: string) => Uint8Array = NodeBuffer !== undefined ? (text) => NodeBuffer.from(text, 'utf8') : (text) => encoder.encode(text)
-
-/** Writes `text` as UTF-8 into `into` at `offset` (which has room for it). */
-export const utf8Write: (text: string, into: Uint8Array, offset: number) => void =
-  NodeBuffer !== undefined
-    ? (text, into, offset) => void (NodeBuffer.isBuffer(into) ? into : NodeBuffer.from(into.buffer, into.byteOffset, into.byteLength)).write(text, offset, 'utf8')
-    : (text, into, offset) => void encoder.encodeInto(text, into.subarray(offset))
 
 /** `n` bytes to be overwritten. */
 export const allocBytes: (n: number) => Uint8Array = NodeBuffer !== undefined ? (n) => NodeBuffer.allocUnsafe(n) : (n) => new Uint8Array(n)

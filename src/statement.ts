@@ -5,8 +5,8 @@
  * keeps each statement's state: it never executes a statement whose prepare failed or that has
  * nothing bound (sequences that crash taosAdapter 3.3.7.5).
  */
-import { COLUMN_OBJECTS, isTypedColumn, toBindColumn, toParamColumn, type BindTarget, type ColumnInput, type ColumnSink, type Place } from './bind.js'
-import { BindPacker, recycle } from './bind-pack.js'
+import { isTypedColumn, toBindColumn, toParamColumn, type BindTarget, type ColumnInput, type ColumnSink, type Place } from './bind.js'
+import { BindPacker, ColumnObjects, recycle } from './bind-pack.js'
 import { CallLimits, type AbortFactory, type CallOptions } from './call.js'
 import { ProgrammingError, StatementError } from './errors.js'
 import type { NativeAbort, NativeBindColumn, NativeResult, NativeStmt, NativeStmt2, NativeStmtField } from './native.js'
@@ -66,16 +66,14 @@ export interface StatementHost {
   readonly newAbort: AbortFactory
 }
 
-/** An entry beyond the placeholders: the core refuses the count before it looks at values. */
-const SURPLUS = new Uint8Array(0)
-
 function tableLabel(name: unknown, index: number): string {
   return typeof name === 'string' && name !== '' ? `table ${name}` : `table #${index}`
 }
 
 /** A column for `field`, or a surplus entry when there is no such placeholder. */
 function columnFor<T>(values: unknown, field: BindTarget | undefined, place: Place, sink: ColumnSink<T>): T {
-  if (field === undefined) return sink.column('u8', SURPLUS)
+  // An entry beyond the placeholders: the core refuses the count before it looks at values.
+  if (field === undefined) return sink.column('u8', 0, 0, 0, -1, -1)
   return toBindColumn(values as ColumnInput, field, place, sink)
 }
 
@@ -88,7 +86,8 @@ export function insertTables(fields: readonly NativeStmtField[], tables: readonl
   const tagFields = fields.filter((f) => f.bindType === 'tag')
   const colFields = fields.filter((f) => f.bindType === 'column')
   const packer = new BindPacker()
-  tables.forEach((t, i) => {
+  for (let i = 0; i < tables.length; i++) {
+    const t = tables[i]
     if (t === null || typeof t !== 'object') throw new StatementError(`table #${i}: expected { name, tags, columns }, got ${String(t)}`)
     const label = tableLabel(t.name, i)
     const name = t.name ?? undefined
@@ -98,9 +97,13 @@ export function insertTables(fields: readonly NativeStmtField[], tables: readonl
     const columns = t.columns ?? []
     if (!Array.isArray(columns)) throw new StatementError(`${label}: columns must be an array (one array per column placeholder)`)
     packer.table(name, tags.length, columns.length)
-    tags.forEach((v, k) => columnFor([v], tagFields[k], { table: label, role: 'tag', name: tagFields[k]?.name ?? '' }, packer))
-    columns.forEach((c, k) => columnFor(c, colFields[k], { table: label, role: 'column', name: colFields[k]?.name ?? '' }, packer))
-  })
+    for (let k = 0; k < tags.length; k++) {
+      columnFor([tags[k]], tagFields[k], { table: label, role: 'tag', name: tagFields[k]?.name ?? '' }, packer)
+    }
+    for (let k = 0; k < columns.length; k++) {
+      columnFor(columns[k], colFields[k], { table: label, role: 'column', name: colFields[k]?.name ?? '' }, packer)
+    }
+  }
   return packer.finish()
 }
 
@@ -118,20 +121,19 @@ function packParams(columns: ReadonlyArray<readonly unknown[]>): Uint8Array {
 }
 
 /**
- * Sends a packed bind; its buffer goes back to the packer as soon as the call returned (the
- * native side copies the bytes before it returns). @internal
+ * Sends a packed bind. The addon reads it in place until the call resolves: only then does its
+ * buffer go back to the packer (a bind that failed leaves it to the garbage collector: the core
+ * may still be reading it). @internal
  */
-export function bindPacked(native: NativeStmt2, packed: Uint8Array, ms: number | null, abort: NativeAbort | null): Promise<void> {
-  try {
-    return native.bind(packed, ms, abort)
-  } finally {
-    recycle(packed)
-  }
+export async function bindPacked(native: NativeStmt2, packed: Uint8Array, ms: number | null, abort: NativeAbort | null): Promise<void> {
+  await native.bind(packed, ms, abort)
+  recycle(packed)
 }
 
 /** Query parameters as stmt v1 columns. */
 function paramColumns(params: readonly unknown[]): NativeBindColumn[] {
-  return params.map((v, i) => toParamColumn([v], { table: '', role: 'parameter', name: `#${i + 1}` }, COLUMN_OBJECTS))
+  const sink = new ColumnObjects()
+  return params.map((v, i) => toParamColumn([v], { table: '', role: 'parameter', name: `#${i + 1}` }, sink))
 }
 
 /** Closes a statement that was garbage-collected unclosed (see unreachable.ts); holds only `native`. */
@@ -354,7 +356,8 @@ export class Stmt implements AsyncDisposable {
     if (!Array.isArray(tags)) throw new StatementError('setTags: tags must be an array (one value per tag placeholder)')
     const fields = await limits.run(this.host.newAbort, (ms, abort) => this.native.tagFields(ms, abort))
     const table = this.table === '' ? '' : `table ${this.table}`
-    const columns = tags.map((v, i) => columnFor([v], fields[i], { table, role: 'tag', name: fields[i]?.name ?? '' }, COLUMN_OBJECTS))
+    const sink = new ColumnObjects()
+    const columns = tags.map((v, i) => columnFor([v], fields[i], { table, role: 'tag', name: fields[i]?.name ?? '' }, sink))
     await limits.run(this.host.newAbort, (ms, abort) => this.native.setTags(columns, ms, abort))
   }
 
@@ -370,7 +373,8 @@ export class Stmt implements AsyncDisposable {
     if (this.isInsert) {
       const fields = await limits.run(this.host.newAbort, (ms, abort) => this.native.colFields(ms, abort))
       const table = this.table === '' ? '' : `table ${this.table}`
-      columns = params.map((c, k) => columnFor(c, fields[k], { table, role: 'column', name: fields[k]?.name ?? '' }, COLUMN_OBJECTS))
+      const sink = new ColumnObjects()
+      columns = params.map((c, k) => columnFor(c, fields[k], { table, role: 'column', name: fields[k]?.name ?? '' }, sink))
     } else {
       columns = paramColumns(params)
     }

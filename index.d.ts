@@ -372,9 +372,10 @@ export declare class NativeStmt2 {
   prepare(sql: string, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<NativeStmt2Prepared>
   /**
    * Binds a whole bind packed into one buffer by the facade (`src/bind-pack.ts`, layout in
-   * `taosjs_core::packed`): one copy of its bytes now, on the JS thread (so the facade may
-   * reuse the buffer, and nothing the caller changes later can race the send); the values are
-   * checked against the prepared placeholders and encoded off the JS thread, read in place.
+   * `taosjs_core::packed`): the values are checked against the prepared placeholders and
+   * encoded off the JS thread, read in place in the JS buffer, which is not copied (a bind is
+   * ≈ 1 MB). The facade owns that buffer and leaves it alone until the call resolves; the
+   * reference to it is dropped as soon as the bind is encoded.
    */
   bind(packed: Uint8Array, timeoutMs?: number | undefined | null, abort?: NativeAbort | undefined | null): Promise<void>
   /** Executes what was bound; resolves to the rows written. */

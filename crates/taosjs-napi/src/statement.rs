@@ -42,9 +42,10 @@ impl NativeStmt2 {
     }
 
     /// Binds a whole bind packed into one buffer by the facade (`src/bind-pack.ts`, layout in
-    /// `taosjs_core::packed`): one copy of its bytes now, on the JS thread (so the facade may
-    /// reuse the buffer, and nothing the caller changes later can race the send); the values are
-    /// checked against the prepared placeholders and encoded off the JS thread, read in place.
+    /// `taosjs_core::packed`): the values are checked against the prepared placeholders and
+    /// encoded off the JS thread, read in place in the JS buffer, which is not copied (a bind is
+    /// ≈ 1 MB). The facade owns that buffer and leaves it alone until the call resolves; the
+    /// reference to it is dropped as soon as the bind is encoded.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn bind<'env>(
         &self,
@@ -53,7 +54,6 @@ impl NativeStmt2 {
         timeout_ms: Option<u32>,
         abort: Option<&NativeAbort>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let packed = packed.to_vec();
         spawn_on(env, &self.stmt, timeout_ms, abort, move |stmt| async move { stmt.bind_packed(packed).await })
     }
 

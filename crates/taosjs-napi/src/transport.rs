@@ -391,7 +391,7 @@ impl Stmt2 {
     }
 
     /// A bind packed into one buffer (`taosjs_core::packed`), read in place by the encoder.
-    pub async fn bind_packed(&self, packed: Vec<u8>) -> Result<(), Error> {
+    pub async fn bind_packed(&self, packed: impl AsRef<[u8]> + Send + 'static) -> Result<(), Error> {
         match self {
             Stmt2::Ws { client, stmt_id } => client.stmt2_bind_packed(*stmt_id, packed).await,
             Stmt2::Native(s) => s.run(s.lib.bind_packed(packed)).await,

@@ -278,8 +278,8 @@ impl NativeStmt2 {
     }
 
     /// [`NativeStmt2::bind`] of a bind packed into one buffer (`taosjs_core::packed`).
-    pub async fn bind_packed(&self, packed: Vec<u8>) -> Result<(), Error> {
-        self.bind_encoded(|p| stmt2::encode_bind_packed(0, p, &packed)).await
+    pub async fn bind_packed(&self, packed: impl AsRef<[u8]>) -> Result<(), Error> {
+        self.bind_encoded(|p| stmt2::encode_bind_packed(0, p, packed.as_ref())).await
     }
 
     async fn bind_encoded(&self, encode: impl FnOnce(&stmt2::Stmt2Prepared) -> Result<Vec<u8>, Error>) -> Result<(), Error> {

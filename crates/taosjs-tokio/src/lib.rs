@@ -393,9 +393,10 @@ impl Client {
     }
 
     /// [`Client::stmt2_bind`] of a bind packed into one buffer (`taosjs_core::packed`): the
-    /// connection's task checks and encodes it, reading the values in place.
-    pub async fn stmt2_bind_packed(&self, stmt_id: u64, packed: Vec<u8>) -> Result<(), Error> {
-        match self.call(move |s| s.stmt2_bind_packed(stmt_id, &packed)).await? {
+    /// connection's task checks and encodes it, reading the values in place (`packed` may be
+    /// the caller's memory: it is dropped once encoded).
+    pub async fn stmt2_bind_packed(&self, stmt_id: u64, packed: impl AsRef<[u8]> + Send + 'static) -> Result<(), Error> {
+        match self.call(move |s| s.stmt2_bind_packed(stmt_id, packed.as_ref())).await? {
             Reply::Done => Ok(()),
             other => Err(mismatch(&other)),
         }

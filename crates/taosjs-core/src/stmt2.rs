@@ -223,7 +223,7 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[TableRef<'_>]) -> Res
         }
     }
 
-    let mut out = header(req_id, p.stmt_id, 64 + tables.len() * 64);
+    let mut out = header(req_id, p.stmt_id, insert_bound(tables, &tag_fields, &col_fields));
     let count = tables.len();
     let mut names_offset = 0;
     if named {
@@ -270,6 +270,30 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[TableRef<'_>]) -> Res
         }
     }
     finish(out, count, tag_fields.len(), col_fields.len(), names_offset, tags_offset, cols_offset)
+}
+
+/// The capacity an insert's message is written into, so that a bind of hundreds of kilobytes is
+/// not grown (and copied) several times as it is written: its size at most, for a packed bind.
+fn insert_bound(tables: &[TableRef<'_>], tag_fields: &[&StmtField], col_fields: &[&StmtField]) -> usize {
+    let mut bound = PAYLOAD + 28;
+    for t in tables {
+        bound += 2 + t.name.map_or(0, str::len) + 1 + 8;
+        for (f, col) in tag_fields.iter().zip(&t.tags).chain(col_fields.iter().zip(&t.columns)) {
+            bound += record_bound(f.ty, *col);
+        }
+    }
+    bound
+}
+
+/// One record's bytes at most (exact for fixed-width types; text not held as one buffer is
+/// guessed at 16 bytes a value).
+fn record_bound(wire: DataType, col: &dyn BindValues) -> usize {
+    let num = col.rows();
+    17 + num
+        + match wire.fixed_size() {
+            Some(size) => num * size,
+            None => 4 * num + 4 + col.raw_var().map_or(16 * num, |(_, data, _)| data.len()),
+        }
 }
 
 fn encode_query(req_id: u64, p: &Stmt2Prepared, tables: &[TableRef<'_>]) -> Result<Vec<u8>> {

@@ -180,17 +180,16 @@ export class BindPacker implements ColumnSink<void> {
   }
 
   copy(values: TypedColumn): number {
-    const ctor = values.constructor as TypedConstructor
-    const standard = STANDARD.has(ctor)
-    const size = standard ? ctor.BYTES_PER_ELEMENT : 8
+    const size = values.BYTES_PER_ELEMENT
     const at = this.reserve(values.byteLength, size)
-    if (!standard) {
-      this.u8.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at)
-      return at
-    }
     // A view of the same type copies as one block, and no view of `values` is made.
+    const ctor = values.constructor as TypedConstructor
     let view = this.others.get(ctor)
     if (view === undefined) {
+      if (!STANDARD.has(ctor)) {
+        this.u8.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at)
+        return at
+      }
       view = new ctor(this.buf, 0, Math.floor(this.buf.byteLength / size))
       this.others.set(ctor, view)
     }

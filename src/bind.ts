@@ -283,10 +283,8 @@ const isNull = (v: unknown): boolean => v === null || v === undefined
  */
 export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: Place, sink: ColumnSink<T>, type?: number): T {
   const ty = target.type
-  if (isTypedColumn(values)) {
-    return sink.column(typedKind(values, ty), sink.copy(values), values.byteLength, values.length, -1, -1, type)
-  }
   if (!Array.isArray(values)) {
+    if (isTypedColumn(values)) return sink.column(typedKind(values, ty), sink.copy(values), values.byteLength, values.length, -1, -1, type)
     throw new StatementError(`${where(place, target.typeName)}: values must be an array or a typed array, got ${show(values)}`)
   }
   const n = values.length

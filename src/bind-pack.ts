@@ -78,8 +78,12 @@ const STANDARD = new Set<TypedConstructor>([
   Float64Array,
 ])
 
-export class BindPacker implements ColumnSink<void> {
-  private buf!: ArrayBuffer
+/**
+ * The memory a bind is converted into: a bump allocator over one `ArrayBuffer`, with one view
+ * of each element type over all of it.
+ */
+abstract class BindMemory {
+  protected buf!: ArrayBuffer
   u8!: Uint8Array
   i32!: Int32Array
   u32!: Uint32Array
@@ -90,43 +94,10 @@ export class BindPacker implements ColumnSink<void> {
   private node: Buffer | undefined
   /** Views of the other element types, made when a caller's typed array of that type is copied in. */
   private others = new Map<TypedConstructor, TypedColumn>()
-  private at = 0
-  private dir = new Uint32Array(256)
-  private words = 2
+  protected at = 0
 
-  /** `fresh`: a buffer of its own, never the recycled one (the caller keeps views of it). */
-  constructor(fresh = false) {
-    const buf = fresh ? null : spare
-    if (!fresh) spare = null
-    this.use(buf ?? new ArrayBuffer(64 * 1024))
-    this.dir[0] = MAGIC
-  }
-
-  /** Starts the next table; then its tags, then its columns, go to {@link BindPacker.column}. */
-  table(name: string | undefined, tags: number, columns: number): void {
-    this.dir[1]!++
-    let at = 0
-    let len = NONE
-    if (name !== undefined) {
-      at = this.reserve(3 * name.length, 1)
-      const end = this.utf8At(name, at)
-      this.at = end
-      len = end - at
-    }
-    const dir = this.room(4)
-    dir[this.words++] = at
-    dir[this.words++] = len
-    dir[this.words++] = tags
-    dir[this.words++] = columns
-  }
-
-  /** The bind: the data, the directory, and the directory's offset in the last 4 bytes. */
-  finish(): Uint8Array {
-    const dirAt = this.reserve(4 * this.words + 4, 4)
-    const base = dirAt >>> 2
-    this.u32.set(this.dir.subarray(0, this.words), base)
-    this.u32[base + this.words] = dirAt
-    return new Uint8Array(this.buf, 0, this.at)
+  constructor(buf: ArrayBuffer) {
+    this.use(buf)
   }
 
   reserve(n: number, align: number): number {
@@ -197,6 +168,63 @@ export class BindPacker implements ColumnSink<void> {
     return at
   }
 
+  private use(buf: ArrayBuffer): void {
+    this.buf = buf
+    this.u8 = new Uint8Array(buf)
+    this.i32 = new Int32Array(buf, 0, buf.byteLength >>> 2)
+    this.u32 = new Uint32Array(buf, 0, buf.byteLength >>> 2)
+    this.f64 = new Float64Array(buf, 0, buf.byteLength >>> 3)
+    this.i64 = new BigInt64Array(buf, 0, buf.byteLength >>> 3)
+    this.u64 = new BigUint64Array(buf, 0, buf.byteLength >>> 3)
+    this.node = NodeBuffer?.from(buf)
+    this.others.clear()
+  }
+
+  private grow(need: number): void {
+    // A multiple of 8, so that every view covers the whole buffer.
+    const buf = new ArrayBuffer((Math.max(need, 2 * this.buf.byteLength) + 7) & ~7)
+    new Uint8Array(buf).set(this.u8.subarray(0, this.at))
+    this.use(buf)
+  }
+}
+
+export class BindPacker extends BindMemory implements ColumnSink<void> {
+  private dir = new Uint32Array(256)
+  private words = 2
+
+  constructor() {
+    super(spare ?? new ArrayBuffer(64 * 1024))
+    spare = null
+    this.dir[0] = MAGIC
+  }
+
+  /** Starts the next table; then its tags, then its columns, go to {@link BindPacker.column}. */
+  table(name: string | undefined, tags: number, columns: number): void {
+    this.dir[1]!++
+    let at = 0
+    let len = NONE
+    if (name !== undefined) {
+      at = this.reserve(3 * name.length, 1)
+      const end = this.utf8At(name, at)
+      this.at = end
+      len = end - at
+    }
+    const dir = this.room(4)
+    dir[this.words++] = at
+    dir[this.words++] = len
+    dir[this.words++] = tags
+    dir[this.words++] = columns
+  }
+
+  /** The bind: the data, the directory, and the directory's offset in the last 4 bytes. */
+  finish(): Uint8Array {
+    const dirAt = this.reserve(4 * this.words + 4, 4)
+    const base = dirAt >>> 2
+    this.u32.set(this.dir.subarray(0, this.words), base)
+    this.u32[base + this.words] = dirAt
+    return new Uint8Array(this.buf, 0, this.at)
+  }
+
   column(kind: NativeBindKind, dataAt: number, dataLen: number, rows: number, nullsAt: number, offsetsAt: number, type?: number): void {
     const dir = this.room(7)
     let w = this.words
@@ -220,65 +248,20 @@ export class BindPacker implements ColumnSink<void> {
     return this.dir
   }
 
-  private use(buf: ArrayBuffer): void {
-    this.buf = buf
-    this.u8 = new Uint8Array(buf)
-    this.i32 = new Int32Array(buf, 0, buf.byteLength >>> 2)
-    this.u32 = new Uint32Array(buf, 0, buf.byteLength >>> 2)
-    this.f64 = new Float64Array(buf, 0, buf.byteLength >>> 3)
-    this.i64 = new BigInt64Array(buf, 0, buf.byteLength >>> 3)
-    this.u64 = new BigUint64Array(buf, 0, buf.byteLength >>> 3)
-    this.node = NodeBuffer?.from(buf)
-    this.others.clear()
-  }
-
-  private grow(need: number): void {
-    // A multiple of 8, so that every view covers the whole buffer.
-    const buf = new ArrayBuffer((Math.max(need, 2 * this.buf.byteLength) + 7) & ~7)
-    new Uint8Array(buf).set(this.u8.subarray(0, this.at))
-    this.use(buf)
-  }
 }
 
 /**
  * stmt v1's columns: converted like a stmt2 bind's, into a buffer of their own, each handed
  * out as a `NativeBindColumn` of views of it (the addon copies them during the call).
  */
-export class ColumnObjects implements ColumnSink<NativeBindColumn> {
-  private readonly packer = new BindPacker(true)
-  get u8(): Uint8Array {
-    return this.packer.u8
+export class ColumnObjects extends BindMemory implements ColumnSink<NativeBindColumn> {
+  constructor() {
+    super(new ArrayBuffer(4 * 1024))
   }
-  get i32(): Int32Array {
-    return this.packer.i32
-  }
-  get u32(): Uint32Array {
-    return this.packer.u32
-  }
-  get f64(): Float64Array {
-    return this.packer.f64
-  }
-  get i64(): BigInt64Array {
-    return this.packer.i64
-  }
-  get u64(): BigUint64Array {
-    return this.packer.u64
-  }
-  reserve(n: number, align: number): number {
-    return this.packer.reserve(n, align)
-  }
-  trim(end: number): void {
-    this.packer.trim(end)
-  }
-  utf8At(text: string, at: number): number {
-    return this.packer.utf8At(text, at)
-  }
-  copy(values: TypedColumn): number {
-    return this.packer.copy(values)
-  }
+
   column(kind: NativeBindKind, dataAt: number, dataLen: number, rows: number, nullsAt: number, offsetsAt: number, type?: number): NativeBindColumn {
     // Views of the buffer as it is now: a later growth copies it, these keep the bytes written.
-    const buf = this.packer.u8.buffer
+    const buf = this.buf
     const col: NativeBindColumn = { kind, data: new Uint8Array(buf, dataAt, dataLen) }
     if (offsetsAt >= 0) col.offsets = new Uint32Array(buf, offsetsAt, rows + 1)
     if (nullsAt >= 0) col.nulls = new Uint8Array(buf, nullsAt, rows)

@@ -1,7 +1,5 @@
 //! Schemaless writes: the `insert` JSON action on `/ws` (reference §6, wire README §5.6).
 
-use serde::{Serialize, Serializer};
-
 use crate::error::{Error, ErrorKind};
 
 /// Line format of the data (`protocol` 1/2/3).
@@ -89,62 +87,79 @@ pub struct SchemalessResult {
     pub total_rows: i64,
 }
 
-/// The `insert` action's JSON text. The lines are written straight into it, escaped once: no
-/// joined copy of a batch and no JSON tree of it first (a batch of 10k lines is ~1 MB). Keys in
-/// the order `json!` would give them.
+/// The `insert` action's JSON text, keys in the order `json!` gives them. The lines are written
+/// straight into it, escaped once: no joined copy of a batch and no JSON tree of it first (a batch
+/// of 10k lines is ~1 MB), and no second pass to check the text is UTF-8 (it is built from `str`s).
 pub fn insert_request(req_id: u64, r: &SchemalessRequest) -> String {
-    /// The lines joined with `\n`, serialised as one JSON string without being joined first.
-    struct Joined<'a>(&'a [String]);
-    impl Serialize for Joined<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-            match self.0 {
-                [one] => s.serialize_str(one),
-                lines => s.collect_str(&JoinedText(lines)),
-            }
+    use std::fmt::Write;
+    let key = r.table_name_key.as_deref().unwrap_or("");
+    let bytes: usize = r.lines.iter().map(|l| l.len() + 2).sum::<usize>() + key.len();
+    let mut out = String::with_capacity(bytes + bytes / 16 + 160);
+    out.push_str(r#"{"action":"insert","args":{"data":""#);
+    for (i, line) in r.lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\\n");
         }
+        push_json_escaped(&mut out, line);
     }
-    struct JoinedText<'a>(&'a [String]);
-    impl std::fmt::Display for JoinedText<'_> {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            for (i, line) in self.0.iter().enumerate() {
-                if i > 0 {
-                    f.write_str("\n")?;
-                }
-                f.write_str(line)?;
-            }
-            Ok(())
-        }
-    }
-    #[derive(Serialize)]
-    struct Args<'a> {
-        data: Joined<'a>,
-        precision: &'a str,
-        protocol: i32,
-        req_id: u64,
-        table_name_key: &'a str,
-        ttl: i32,
-    }
-    #[derive(Serialize)]
-    struct Insert<'a> {
-        action: &'static str,
-        args: Args<'a>,
-    }
-    let bytes: usize = r.lines.iter().map(|l| l.len() + 1).sum();
-    let mut out = Vec::with_capacity(bytes + bytes / 8 + 160);
-    let insert = Insert {
-        action: "insert",
-        args: Args {
-            data: Joined(&r.lines),
-            precision: r.precision.wire(),
-            protocol: r.protocol as i32,
-            req_id,
-            table_name_key: r.table_name_key.as_deref().unwrap_or(""),
-            ttl: r.ttl,
-        },
+    // Writing into a String cannot fail.
+    let _ = write!(out, r#"","precision":"{}","protocol":{},"req_id":{req_id},"table_name_key":""#, r.precision.wire(), r.protocol as i32);
+    push_json_escaped(&mut out, key);
+    let _ = write!(out, r#"","ttl":{}}}}}"#, r.ttl);
+    out
+}
+
+/// Appends `text` escaped as the inside of a JSON string, as serde_json escapes it (`\"`, `\\`,
+/// the short forms `\b \t \n \f \r`, other control characters as `\u00xx`). Line protocol has
+/// a quote or backslash every few dozen bytes, so it skips eight bytes at a time that need none.
+fn push_json_escaped(out: &mut String, text: &str) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The bytes of `w` below 0x20, or `"` or `\\`, as their high bits: the lowest bit set is
+    // the first such byte (a borrow only carries upwards from a byte that matches).
+    let to_escape = |w: u64| {
+        let below = |v: u64, n: u64| v.wrapping_sub(ONES * n) & !v & HIGH;
+        below(w, 0x20) | below(w ^ (ONES * b'"' as u64), 1) | below(w ^ (ONES * b'\\' as u64), 1)
     };
-    // Writing JSON into a Vec cannot fail, and what serde_json writes is UTF-8.
-    let _ = serde_json::to_writer(&mut out, &insert);
-    String::from_utf8(out).unwrap_or_default()
+    let b = text.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        if let Some(chunk) = b.get(i..i + 8) {
+            let found = to_escape(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
+            if found == 0 {
+                i += 8;
+                continue;
+            }
+            i += found.trailing_zeros() as usize / 8;
+        }
+        let short = match b[i] {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        // Every byte escaped is ASCII, so `i` is a character boundary.
+        out.push_str(&text[start..i]);
+        if short.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            for c in ['\\', 'u', '0', '0', HEX[usize::from(b[i] >> 4)] as char, HEX[usize::from(b[i] & 0xf)] as char] {
+                out.push(c);
+            }
+        } else {
+            out.push_str(short);
+        }
+        i += 1;
+        start = i;
+    }
+    out.push_str(&text[start..]);
 }
 
 /// A schemaless error with TDengine's code; names the line: the one the server's message quotes
@@ -315,6 +330,12 @@ mod tests {
         let one = SchemalessRequest::new(vec![r.lines.join("\n")], SchemalessProtocol::Line, SchemalessPrecision::Milliseconds);
         let (a, b): (serde_json::Value, serde_json::Value) = (serde_json::from_str(&insert_request(9, &one)).unwrap(), serde_json::from_str(&expected).unwrap());
         assert_eq!(a["args"]["data"], b["args"]["data"], "one joined string goes out as the lines did");
+        let mut odd = SchemalessRequest::new(vec![(0u8..0x80).map(char::from).collect::<String>() + "é€😀\"\\ twelve bytes", "x".into()], SchemalessProtocol::Json, SchemalessPrecision::NotConfigured);
+        odd.table_name_key = Some("k\"\\\n".into());
+        let expected = serde_json::json!({"action": "insert", "args": {
+            "req_id": 1, "protocol": 3, "precision": "", "ttl": 0, "data": odd.lines.join("\n"), "table_name_key": "k\"\\\n",
+        }});
+        assert_eq!(insert_request(1, &odd), expected.to_string(), "every ASCII byte, escaped as serde_json escapes it");
         assert_eq!(line_timestamp("m,t=a\\ b s=\"x y\" 17"), Some("17"));
         assert_eq!(line_timestamp("m v=1"), None);
         assert_eq!(line_timestamp("m v=1 2 3"), None);

@@ -26,7 +26,7 @@ fn recorded_args(r: &[(u64, taosjs_core::Frame)], seq: u64) -> Value {
 /// Sends `request`, checks its args against the recorded request (all but `req_id` unless the
 /// request chose one), answers with the recorded reply.
 fn insert(h: &mut Harness, r: &[(u64, taosjs_core::Frame)], request: &SchemalessRequest, seqs: (u64, u64)) -> Result<Reply, taosjs_core::Error> {
-    let call = h.session.schemaless_insert(request);
+    let call = h.session.schemaless_insert(request.clone());
     let sent = h.one_sent();
     let ours = json(&sent);
     assert_eq!(ours["action"], "insert");
@@ -123,7 +123,7 @@ fn refusals_are_schemaless_errors_with_tdengine_codes_naming_the_line() {
     assert!(e.message.contains("SML telnet parse timestamp failed"), "{}", e.message);
 
     // With several lines, the error names the one the server quotes.
-    let call = h.session.schemaless_insert(&SchemalessRequest::new(
+    let call = h.session.schemaless_insert(SchemalessRequest::new(
         vec!["ok 1710000000000 1 host=a".into(), "tel_metric 1710000000000000 4 host=host0 interface=eth0".into()],
         SchemalessProtocol::Telnet,
         SchemalessPrecision::Milliseconds,
@@ -133,7 +133,7 @@ fn refusals_are_schemaless_errors_with_tdengine_codes_naming_the_line() {
     let e = h.outcome(call).unwrap_err();
     assert!(e.message.contains("(line 2: tel_metric"), "{}", e.message);
 
-    let call = h.session.schemaless_insert(&SchemalessRequest::new(
+    let call = h.session.schemaless_insert(SchemalessRequest::new(
         vec!["bad".into()],
         SchemalessProtocol::Line,
         SchemalessPrecision::Milliseconds,

@@ -588,6 +588,6 @@ impl NativeSession {
     #[napi(catch_unwind)]
     pub fn schemaless_insert(&mut self, lines: Vec<String>, options: NativeSchemalessOptions) -> napi::Result<u32> {
         let request = schemaless_request(lines, options)?;
-        Ok(call_id(self.session.schemaless_insert(&request)))
+        Ok(call_id(self.session.schemaless_insert(request)))
     }
 }

@@ -520,7 +520,7 @@ impl Client {
         table_name_key: Option<String>,
     ) -> Result<SchemalessResult, Error> {
         let request = SchemalessRequest { lines, protocol, precision, ttl, req_id, table_name_key };
-        match self.call(move |s| s.schemaless_insert(&request)).await? {
+        match self.call(move |s| s.schemaless_insert(request)).await? {
             Reply::Schemaless(r) => Ok(r),
             other => Err(mismatch(&other)),
         }

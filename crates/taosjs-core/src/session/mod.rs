@@ -28,7 +28,7 @@ use std::time::Duration;
 use crate::dsn::ConnectConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, JsonReply};
-use crate::schemaless::SchemalessProtocol;
+use crate::schemaless::SchemalessRequest;
 
 use crate::conversation::calls::{Calls, Conversation, Lifecycle as State, Waiter, VERSION_REQ_ID};
 use crate::conversation::{
@@ -265,7 +265,9 @@ enum Waiting {
     Rerun { result: u64 },
     Fetch { reader: Box<query::Reader>, result_id: u64 },
     Stmt { call: CallId, op: StmtOp },
-    Schemaless { call: CallId, protocol: SchemalessProtocol, lines: Vec<String> },
+    /// A schemaless write, with its request: the error names a line of it, and a reconnect
+    /// rebuilds its frame if it may be sent again.
+    Schemaless { call: CallId, request: Box<SchemalessRequest> },
     /// A `DESCRIBE` the session runs itself for `call` (see [`describe`]): the query while
     /// `result_id` is `None`, then its fetches.
     Describe { call: CallId, job: Box<describe::DescribeJob>, result_id: Option<u64> },
@@ -563,7 +565,7 @@ impl Session {
             Waiting::Rerun { result } => self.on_rerun(result, reply),
             Waiting::Fetch { reader, result_id } => self.on_fetch_refused(reader, result_id, reply),
             Waiting::Stmt { call, op } => self.on_stmt_reply(call, op, reply),
-            Waiting::Schemaless { call, protocol, lines } => self.on_schemaless(call, protocol, &lines, reply),
+            Waiting::Schemaless { call, request } => self.on_schemaless(call, &request, reply),
             Waiting::Describe { call, job, result_id: None } => self.on_describe_query(call, job, reply),
             Waiting::Describe { call, result_id: Some(_), .. } => {
                 let err = reply

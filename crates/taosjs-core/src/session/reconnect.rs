@@ -40,6 +40,10 @@ pub(super) enum Replay {
     /// Queued while reconnecting and not sent yet; once sent it becomes `Safe`, or `No` with
     /// this reason.
     Held(Frame, Option<&'static str>),
+    /// Sent; decided only if the connection is lost, from what the pending call keeps (a
+    /// schemaless write keeps its request: checking every line and holding a second copy of a
+    /// batch's frame on each send would cost more than the rare reconnect that needs them).
+    OnLoss,
 }
 
 /// An attempt in progress.
@@ -92,11 +96,16 @@ impl Session {
         if self.state == State::Reconnecting {
             Replay::Held(frame.clone(), unsafe_why)
         } else {
-            match unsafe_why {
-                Some(why) => Replay::No(why),
-                None if self.options.retries > 0 => Replay::Safe(frame.clone()),
-                None => Replay::No("reconnecting is off (retries = 0)"),
-            }
+            self.sent_replay(unsafe_why, || frame.clone())
+        }
+    }
+
+    /// Whether a request already sent may be sent again (`frame` builds what to send).
+    pub(super) fn sent_replay(&self, unsafe_why: Option<&'static str>, frame: impl FnOnce() -> Frame) -> Replay {
+        match unsafe_why {
+            Some(why) => Replay::No(why),
+            None if self.options.retries > 0 => Replay::Safe(frame()),
+            None => Replay::No("reconnecting is off (retries = 0)"),
         }
     }
 
@@ -150,7 +159,10 @@ impl Session {
             self.stmts.remove(&id);
             self.lost.insert(id, format!("statement {id} was lost with the connection ({lost}); open and prepare it again"));
         }
-        for (req_id, p) in self.calls.take_all_keyed() {
+        for (req_id, mut p) in self.calls.take_all_keyed() {
+            if let (Waiting::Schemaless { request, .. }, Replay::OnLoss) = (&p.waiting, &p.replay) {
+                p.replay = self.schemaless_replay(req_id, request);
+            }
             match (p.waiting, p.replay) {
                 (Waiting::Version | Waiting::Conn | Waiting::Options | Waiting::Rerun { .. }, _) => {}
                 (Waiting::Fetch { mut reader, result_id }, _) => match self.results.get_mut(&result_id) {
@@ -171,8 +183,10 @@ impl Session {
                 (waiting, replay @ (Replay::Safe(_) | Replay::Held(..))) => {
                     self.calls.hold(req_id, Pending { expect: p.expect, waiting, replay });
                 }
-                (waiting, Replay::No(why)) => {
+                (waiting, replay @ (Replay::No(_) | Replay::OnLoss)) => {
                     let Some(call) = waiting.call() else { continue };
+                    // `OnLoss` was decided above; only a request that cannot say stays so.
+                    let why = if let Replay::No(why) = replay { why } else { "it may not be repeated" };
                     let what = p.expect.action().name();
                     let message = if waiting.is_write() {
                         format!("{lost}; the {what} in flight may or may not have been applied, and it is not repeated because {why}")
@@ -205,7 +219,7 @@ impl Session {
                 Replay::Safe(frame) => (Replay::Safe(frame.clone()), Some(frame)),
                 Replay::Held(frame, None) => (Replay::Safe(frame.clone()), Some(frame)),
                 Replay::Held(frame, Some(why)) => (Replay::No(why), Some(frame)),
-                no @ Replay::No(_) => (no, None),
+                no @ (Replay::No(_) | Replay::OnLoss) => (no, None),
             };
             p.replay = replay;
             if let Some(frame) = frame {

@@ -146,11 +146,44 @@ fn the_new_socket_logs_in_with_the_current_database_and_timezone_then_replays_wh
 }
 
 #[test]
+fn a_schemaless_write_in_flight_is_sent_again_as_it_was_only_when_every_line_has_a_timestamp() {
+    use crate::schemaless::{SchemalessPrecision, SchemalessProtocol, SchemalessRequest};
+    let mut s = reconnecting(SessionOptions::default());
+    let write = |s: &mut Session, lines: &str| {
+        let mut r = SchemalessRequest::new(vec![lines.into()], SchemalessProtocol::Line, SchemalessPrecision::Milliseconds);
+        r.ttl = 3;
+        s.schemaless_insert(r)
+    };
+    let timed = write(&mut s, "m,t=a v=1i 1700000000000\nm,t=b s=\"x y\" 1700000000001");
+    let untimed = write(&mut s, "m,t=a v=1i 1700000000000\nm,t=a v=2i");
+    let sent = drain(&mut s);
+    assert_eq!(sent.len(), 2);
+    s.handle_disconnect("reset");
+    let ev = events(&mut s);
+    assert!(matches!(ev.as_slice(), [(c, Err(e))] if *c == untimed && e.kind == ErrorKind::Connection
+        && e.message.contains("may or may not have been applied") && e.message.contains("carry no timestamp")), "{ev:?}");
+    sockets(&mut s);
+    s.handle_socket_opened(at(1));
+    let after = log_in(&mut s);
+    assert_eq!(after[2..], sent[..1], "the timestamped write, byte for byte (same req_id, ttl, lines)");
+    reply(&mut s, &after[2], "insert", 0, r#","affected_rows":2,"total_rows":2"#);
+    assert!(matches!(events(&mut s).as_slice(), [(c, Ok(Reply::Schemaless(r)))] if *c == timed && r.affected_rows == 2));
+
+    // With reconnecting off nothing is kept, however the lines look.
+    let mut s = connected_with(SessionOptions { keepalive: None, retries: 0, ..Default::default() });
+    let timed = write(&mut s, "m v=1i 1700000000000");
+    drain(&mut s);
+    s.handle_disconnect("reset");
+    let ev = events(&mut s);
+    assert!(matches!(ev.as_slice(), [(c, Err(e))] if *c == timed && e.kind == ErrorKind::Connection), "{ev:?}");
+}
+
+#[test]
 fn calls_made_while_reconnecting_wait_for_the_new_socket_and_are_sent_once() {
     let mut s = reconnecting(SessionOptions::default());
     s.handle_disconnect("reset");
     let w = s.query("insert into t values (now, 1)", None);
-    let sl = s.schemaless_insert(&crate::schemaless::SchemalessRequest::new(
+    let sl = s.schemaless_insert(crate::schemaless::SchemalessRequest::new(
         vec!["m v=1i".into()],
         crate::schemaless::SchemalessProtocol::Line,
         crate::schemaless::SchemalessPrecision::Milliseconds,

@@ -306,9 +306,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
     this.checkOpen()
     options = optionsObject(options, 'schemalessInsert options')
     const list = typeof lines === 'string' ? [lines] : lines
-    if (!Array.isArray(list) || list.some((l) => typeof l !== 'string')) {
-      throw new InterfaceError('schemalessInsert: lines must be a string or an array of strings')
-    }
+    if (!Array.isArray(list)) throw new InterfaceError('schemalessInsert: lines must be a string or an array of strings')
     if (!Object.values(SmlProtocol).includes(protocol)) {
       throw new InterfaceError(`schemalessInsert: unknown protocol ${String(protocol)} (use SmlProtocol)`)
     }
@@ -326,11 +324,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
       ...(reqId === null ? {} : { reqId }),
       ...(options.tableNameKey === undefined ? {} : { tableNameKey: options.tableNameKey }),
     }
-    // Line and telnet lines cross as ONE string, joined as the wire joins them: a string per line
-    // would cost a native conversion each (and flatten every line built with `+` or a template
-    // into a new heap string, which the GC then pays for). The core counts the lines in it. JSON
-    // texts stay apart (each is one document).
-    const sent = protocol === SmlProtocol.JSON || list.length < 2 ? [...list] : [list.join('\n')]
+    const sent = protocol === SmlProtocol.JSON ? textsOf(list) : joinedLines(list)
     return limits.run(this.newAbort, (ms, abort) => this.native.schemalessInsert(sent, native, ms, abort))
   }
 
@@ -599,4 +593,39 @@ function rowsToTables(fields: readonly NativeStmtField[], rows: ReadonlyArray<re
     values.forEach((v, c) => table.columns[c]!.push(v))
   })
   return [...byName.values()]
+}
+
+/**
+ * Line and telnet lines as they cross to the native call: a few strings of up to
+ * {@link JOINED_CHARS} characters, each its lines joined as the wire joins them (`\n`); the core
+ * counts the lines in them, so an error names the same line. A string per line would cost a
+ * native conversion each, and flatten every line built with `+` or a template into a new heap
+ * string; one string per batch (~1 MB for 10k lines) is a large object V8 maps fresh pages for
+ * each time, where strings this size stay in the young generation's reused pages.
+ */
+function joinedLines(list: readonly unknown[]): string[] {
+  const out: string[] = []
+  let from = 0
+  let chars = 0
+  for (let i = 0; i < list.length; i++) {
+    const line = list[i]
+    if (typeof line !== 'string') throw new InterfaceError('schemalessInsert: lines must be a string or an array of strings')
+    chars += line.length + 1
+    if (chars >= JOINED_CHARS) {
+      out.push(i === from ? line : list.slice(from, i + 1).join('\n'))
+      from = i + 1
+      chars = 0
+    }
+  }
+  if (from < list.length) out.push(from === 0 ? (list as string[]).join('\n') : list.slice(from).join('\n'))
+  return out
+}
+
+/** Characters per joined string: under V8's largest young-generation object (128 KiB) even at two bytes a character. */
+const JOINED_CHARS = 32 * 1024
+
+/** OpenTSDB JSON texts, one string each (each is one document). */
+function textsOf(list: readonly unknown[]): string[] {
+  if (list.some((l) => typeof l !== 'string')) throw new InterfaceError('schemalessInsert: lines must be a string or an array of strings')
+  return [...(list as string[])]
 }

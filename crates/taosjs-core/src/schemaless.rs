@@ -165,14 +165,21 @@ fn push_json_escaped(out: &mut String, text: &str) {
 /// A schemaless error with TDengine's code; names the line: the one the server's message quotes
 /// (part of) when several were sent, the only one (shortened) when one was sent. Line and
 /// telnet lines are counted as the server sees them (the `\n`-separated lines of `lines`
-/// joined), so a facade may hand a whole batch over as one string; JSON texts are counted as
-/// given.
-pub fn error(code: i64, message: &str, protocol: SchemalessProtocol, lines: &[String]) -> Error {
+/// joined), so a facade may hand a batch over as a few strings of joined lines; JSON texts are
+/// counted as given.
+pub fn error<'a>(code: i64, message: &str, protocol: SchemalessProtocol, lines: &'a [String]) -> Error {
     let mut text = message.to_owned();
-    fn pieces(protocol: SchemalessProtocol, l: &str) -> Vec<&str> {
-        if protocol == SchemalessProtocol::Json { vec![l] } else { l.strip_suffix('\n').unwrap_or(l).split('\n').collect() }
+    // The lines of the wire's text: the strings joined with `\n`, a final `\n` ending the last.
+    let last = lines.len().saturating_sub(1);
+    fn pieces(protocol: SchemalessProtocol, last: bool, l: &str) -> Vec<&str> {
+        if protocol == SchemalessProtocol::Json {
+            vec![l]
+        } else {
+            (if last { l.strip_suffix('\n').unwrap_or(l) } else { l }).split('\n').collect()
+        }
     }
-    let mut sent = lines.iter().flat_map(|l| pieces(protocol, l));
+    let pieces = |(i, l): (usize, &'a String)| pieces(protocol, i == last, l);
+    let mut sent = lines.iter().enumerate().flat_map(pieces);
     let first = sent.next();
     if let (Some(line), None) = (first, sent.next()) {
         let shown: String = line.chars().take(120).collect();
@@ -181,7 +188,7 @@ pub fn error(code: i64, message: &str, protocol: SchemalessProtocol, lines: &[St
     } else if first.is_some() {
         let quoted = message.rsplit_once(": ").map(|(_, tail)| tail.trim()).filter(|t| t.len() >= 3);
         if let Some(tail) = quoted {
-            let sent = lines.iter().flat_map(|l| pieces(protocol, l));
+            let sent = lines.iter().enumerate().flat_map(pieces);
             if let Some((i, line)) = sent.enumerate().find(|(_, l)| l.contains(tail)) {
                 text = format!("{message} (line {}: {})", i + 1, line);
             }
@@ -305,6 +312,14 @@ mod tests {
         let joined = vec![lines.join("\n")];
         let e = error(295, "SML telnet parse timestamp failed: 4 host=host0 interface=eth0", SchemalessProtocol::Telnet, &joined);
         assert_eq!(e.message, format!("SML telnet parse timestamp failed: 4 host=host0 interface=eth0 (line 2: {})", lines[1]));
+        // Split anywhere, as the facade splits a long batch, it names the same line.
+        let batch: Vec<String> = (0..9).map(|i| format!("m v={i}i {i}")).chain(["m w=\"ends\" 9\n".into(), String::new(), "bad one".into(), "m v=1i 12".into()]).collect();
+        let whole = error(12290, "SML parse failed: bad one", SchemalessProtocol::Line, &[batch.join("\n")]);
+        assert!(whole.message.ends_with("(line 13: bad one)"), "{}", whole.message);
+        for cut in 1..batch.len() {
+            let split = vec![batch[..cut].join("\n"), batch[cut..].join("\n")];
+            assert_eq!(error(12290, "SML parse failed: bad one", SchemalessProtocol::Line, &split).message, whole.message, "cut at {cut}");
+        }
         let e = error(12290, "SML line cols is empty", SchemalessProtocol::Line, &[format!("{}\n", lines[0])]);
         assert_eq!(e.message, "SML line cols is empty (line 1: ok 1 2 host=a)", "a final newline ends the line");
         // JSON text is one text however many lines it spans.

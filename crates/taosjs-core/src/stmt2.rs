@@ -159,9 +159,16 @@ fn len_u32(n: usize, what: &str) -> Result<u32> {
     u32::try_from(n).map_err(|_| statement_error(format!("{what} of {n} bytes is too large for one bind")))
 }
 
+/// "table d1" or "table #2", for messages: made once per table and bind (not with `format!`: a
+/// bind of hundreds of tables makes one per table).
 fn table_label(t: &TableRef<'_>, index: usize) -> String {
     match t.name {
-        Some(n) => format!("table {n}"),
+        Some(n) => {
+            let mut label = String::with_capacity(6 + n.len());
+            label.push_str("table ");
+            label.push_str(n);
+            label
+        }
         None => format!("table #{index}"),
     }
 }
@@ -179,9 +186,9 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[TableRef<'_>]) -> Res
             tables.len()
         )));
     }
+    let labels: Vec<String> = tables.iter().enumerate().map(|(i, t)| table_label(t, i)).collect();
     // Shape checks for every table first, so a bad last table fails before any encoding work.
-    for (i, t) in tables.iter().enumerate() {
-        let label = table_label(t, i);
+    for (t, label) in tables.iter().zip(&labels) {
         match (t.name, named) {
             (None, true) => return Err(statement_error(format!("{label}: the statement takes a table name (`insert into ? …`) but none was given"))),
             (Some(n), true) if n.is_empty() || n.contains('\0') => {
@@ -242,11 +249,10 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[TableRef<'_>]) -> Res
         tags_offset = out.len() - PAYLOAD;
         let lens_at = out.len();
         out.resize(out.len() + 4 * count, 0);
-        for (i, t) in tables.iter().enumerate() {
-            let label = table_label(t, i);
+        for (i, (t, label)) in tables.iter().zip(&labels).enumerate() {
             let start = out.len();
             for (f, tag) in tag_fields.iter().zip(t.tags.iter().copied()) {
-                let place = Place { table: &label, role: "tag", name: &f.name };
+                let place = Place { table: label, role: "tag", name: &f.name };
                 write_record(&mut out, f.ty, Target::of_field(f), tag, &place)?;
             }
             let len = len_u32(out.len() - start, "tags")?;
@@ -258,11 +264,10 @@ fn encode_insert(req_id: u64, p: &Stmt2Prepared, tables: &[TableRef<'_>]) -> Res
         cols_offset = out.len() - PAYLOAD;
         let lens_at = out.len();
         out.resize(out.len() + 4 * count, 0);
-        for (i, t) in tables.iter().enumerate() {
-            let label = table_label(t, i);
+        for (i, (t, label)) in tables.iter().zip(&labels).enumerate() {
             let start = out.len();
             for (f, col) in col_fields.iter().zip(t.columns.iter().copied()) {
-                let place = Place { table: &label, role: "column", name: &f.name };
+                let place = Place { table: label, role: "column", name: &f.name };
                 write_record(&mut out, f.ty, Target::of_field(f), col, &place)?;
             }
             let len = len_u32(out.len() - start, "columns")?;
@@ -385,7 +390,7 @@ fn write_record(out: &mut Vec<u8>, wire: DataType, target: Target, col: &dyn Bin
         let all_null = num > 0 && out[nulls..nulls + num].iter().all(|&x| x == 1);
         let buf_len = if all_null { 0 } else { num * size };
         out.extend_from_slice(&len_u32(buf_len, "a column")?.to_le_bytes());
-        if !all_null && !write_fixed_fast(target, col, size, place, out)? {
+        if !all_null && !write_fixed_fast(target, col, size, out) {
             for row in 0..num {
                 if col.is_null(row) {
                     out.resize(out.len() + size, 0);
@@ -476,11 +481,12 @@ fn write_var_fast(t: Target, col: &dyn BindValues, lengths: usize, out: &mut Vec
 
 /// Writes a column held as little-endian bytes without a [`bind::Cell`] per value, when the
 /// conversion is one of the common ones: the same type (copied whole), JS numbers (f64) into an
-/// integer or FLOAT placeholder, bytes into BOOL. The checks are `fixed_bytes`'s; a value that
-/// fails one is handed to `fixed_bytes`, which names it. NULL rows are zeros, as there.
-/// `Ok(false)`: not such a column, nothing written.
-fn write_fixed_fast(t: Target, col: &dyn BindValues, size: usize, place: &Place<'_>, out: &mut Vec<u8>) -> Result<bool> {
-    let Some((kind, data)) = col.raw_fixed() else { return Ok(false) };
+/// integer or FLOAT placeholder, bytes into BOOL. The checks are `fixed_bytes`'s; at a value
+/// that fails one nothing is written, and the caller converts the column value by value with
+/// `fixed_bytes`, which converts or names it. NULL rows are zeros, as there.
+/// `false`: not such a column (or such a value), nothing written.
+fn write_fixed_fast(t: Target, col: &dyn BindValues, size: usize, out: &mut Vec<u8>) -> bool {
+    let Some((kind, data)) = col.raw_fixed() else { return false };
     let nulls = col.null_mask();
     let is_null = |row: usize| nulls.is_some_and(|n| n[row] != 0);
     let num = col.rows();
@@ -492,23 +498,19 @@ fn write_fixed_fast(t: Target, col: &dyn BindValues, size: usize, place: &Place<
                 out[at + row * size..at + (row + 1) * size].fill(0);
             }
         }
-        return Ok(true);
+        return true;
     }
     match (kind, t.ty) {
         (PackedKind::Bool | PackedKind::U8, DataType::Bool) => {
             out.extend(data.iter().enumerate().map(|(row, &b)| (!is_null(row) && b != 0) as u8));
         }
         (PackedKind::F64, DataType::Float) => {
-            out.reserve(4 * num);
-            for (row, b) in data.chunks_exact(8).enumerate() {
-                let x = f64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
-                if is_null(row) {
-                    out.extend_from_slice(&[0; 4]);
-                } else if x.is_finite() && x.abs() > f32::MAX as f64 {
-                    bind::fixed_bytes(t, col, row, place, out)?;
-                } else {
-                    out.extend_from_slice(&(x as f32).to_le_bytes());
-                }
+            let at = out.len();
+            out.resize(at + 4 * num, 0);
+            let fits = |x: f64| !(x.is_finite() && x.abs() > f32::MAX as f64);
+            if !convert_f64::<4>(data, nulls, &mut out[at..], fits, |x| (x as f32).to_le_bytes()) {
+                out.truncate(at);
+                return false;
             }
         }
         (PackedKind::F64, ty) => {
@@ -521,25 +523,51 @@ fn write_fixed_fast(t: Target, col: &dyn BindValues, size: usize, place: &Place<
                 DataType::USmallInt => (0.0, u16::MAX as f64),
                 DataType::UInt => (0.0, u32::MAX as f64),
                 DataType::UBigInt => (0.0, u64::MAX as f64),
-                _ => return Ok(false),
+                _ => return false,
             };
-            out.reserve(size * num);
-            for (row, b) in data.chunks_exact(8).enumerate() {
-                let x = f64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
-                if is_null(row) {
-                    out.resize(out.len() + size, 0);
-                } else if x >= lo && x <= hi && (size < 8 || x.abs() < 9.2e18) && (x as i64) as f64 == x {
-                    // In range (so finite) and integral: exact in i64 (the 2^63 edge goes the
-                    // careful way). The cast back, not `fract()`: that is a libm call per value.
-                    out.extend_from_slice(&(x as i64).to_le_bytes()[..size]);
-                } else {
-                    bind::fixed_bytes(t, col, row, place, out)?;
-                }
+            // In range (so finite) and integral: exact in i64 (the 2^63 edge goes the careful
+            // way). The cast back, not `fract()`: that is a libm call per value.
+            let fits = |x: f64| x >= lo && x <= hi && (size < 8 || x.abs() < 9.2e18) && (x as i64) as f64 == x;
+            let at = out.len();
+            out.resize(at + size * num, 0);
+            let dst = &mut out[at..];
+            let done = match size {
+                1 => convert_f64::<1>(data, nulls, dst, fits, |x| [x as i64 as u8]),
+                2 => convert_f64::<2>(data, nulls, dst, fits, |x| (x as i64 as u16).to_le_bytes()),
+                4 => convert_f64::<4>(data, nulls, dst, fits, |x| (x as i64 as u32).to_le_bytes()),
+                _ => convert_f64::<8>(data, nulls, dst, fits, |x| (x as i64).to_le_bytes()),
+            };
+            if !done {
+                out.truncate(at);
+                return false;
             }
         }
-        _ => return Ok(false),
+        _ => return false,
     }
-    Ok(true)
+    true
+}
+
+/// Converts JS numbers (f64) into `N`-byte wire values in `dst` (zeroed; NULL rows stay zeros)
+/// while every value `fits`; `false` at the first that does not, for the per-value path to
+/// convert or name (so a column goes one way or the other, never half).
+fn convert_f64<const N: usize>(
+    data: &[u8],
+    nulls: Option<&[u8]>,
+    dst: &mut [u8],
+    fits: impl Fn(f64) -> bool,
+    wire: impl Fn(f64) -> [u8; N],
+) -> bool {
+    for (row, (b, d)) in data.chunks_exact(8).zip(dst.chunks_exact_mut(N)).enumerate() {
+        if nulls.is_some_and(|n| n[row] != 0) {
+            continue;
+        }
+        let x = f64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+        if !fits(x) {
+            return false;
+        }
+        d.copy_from_slice(&wire(x));
+    }
+    true
 }
 
 /// One `TAOS_STMT2_BIND` record of an encoded bind, borrowed from the message. The binary

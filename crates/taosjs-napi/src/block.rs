@@ -374,20 +374,46 @@ impl Writer {
     }
 }
 
+/// A block's columns as `pack` reads them: cut from its frame, or decoded already.
+enum Columns<'a> {
+    Raw(RawBlock<'a>),
+    Decoded(&'a DecodedBlock),
+}
+
+impl<'a> Columns<'a> {
+    /// A fetched block is cut into its columns here (a malformed one is an error).
+    fn of(block: &'a Block) -> Result<Columns<'a>, Error> {
+        Ok(match block {
+            Block::Fetched(f) => Columns::Raw(f.columns()?),
+            Block::Decoded(d) => Columns::Decoded(d),
+        })
+    }
+
+    fn rows(&self) -> usize {
+        match self {
+            Columns::Raw(r) => r.rows,
+            Columns::Decoded(d) => d.rows,
+        }
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            Columns::Raw(r) => r.columns.len(),
+            Columns::Decoded(d) => d.columns.len(),
+        }
+    }
+}
+
 /// An upper bound of a batch's packed size (one allocation; an underestimate only costs a
 /// reallocation).
-fn room(dir_words: usize, names: usize, blocks: &[Block], raw: &[Option<RawBlock<'_>>]) -> usize {
+fn room(dir_words: usize, names: usize, blocks: &[Columns<'_>]) -> usize {
     let mut n = dir_words * 4 + names + 8;
-    for (block, raw) in blocks.iter().zip(raw) {
-        let (rows, columns) = match (block, raw) {
-            (_, Some(r)) => (r.rows, r.columns.len()),
-            (Block::Decoded(d), None) => (d.rows, d.columns.len()),
-            (Block::Fetched(_), None) => (0, 0),
-        };
+    for block in blocks {
+        let rows = block.rows();
         // NULL mask, validity, offsets and UTF-16 offsets of every column, and the padding.
-        n += columns * (rows + rows / 8 + 8 * (rows + 1) + 40);
-        match (block, raw) {
-            (_, Some(r)) => {
+        n += block.count() * (rows + rows / 8 + 8 * (rows + 1) + 40);
+        match block {
+            Columns::Raw(r) => {
                 for c in &r.columns {
                     n += match *c {
                         RawColumn::Fixed { decimal_scale: Some(_), .. } => 42 * rows,
@@ -396,7 +422,7 @@ fn room(dir_words: usize, names: usize, blocks: &[Block], raw: &[Option<RawBlock
                     };
                 }
             }
-            (Block::Decoded(d), None) => {
+            Columns::Decoded(d) => {
                 for c in &d.columns {
                     n += match c {
                         DecodedColumn::Fixed { data, .. } => fixed(data).1.len(),
@@ -404,7 +430,6 @@ fn room(dir_words: usize, names: usize, blocks: &[Block], raw: &[Option<RawBlock
                     };
                 }
             }
-            (Block::Fetched(_), None) => {}
         }
     }
     n
@@ -429,25 +454,13 @@ fn strings(fields: &[Field]) -> (String, Vec<u32>) {
 /// Packs `batch` (and `info` for a result's first batch) into one buffer; a malformed raw block
 /// is a [`ErrorKind::Result`] error.
 pub(crate) fn pack(info: Option<&Info<'_>>, batch: &Batch) -> Result<Vec<u8>, Error> {
-    let blocks = &batch.blocks;
-    let raw = blocks
-        .iter()
-        .map(|b| match b {
-            Block::Fetched(f) => f.columns().map(Some),
-            Block::Decoded(_) => Ok(None),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let column_count = |k: usize| match (&blocks[k], &raw[k]) {
-        (_, Some(r)) => r.columns.len(),
-        (Block::Decoded(d), _) => d.columns.len(),
-        (Block::Fetched(_), None) => 0,
-    };
+    let blocks = batch.blocks.iter().map(Columns::of).collect::<Result<Vec<_>, _>>()?;
     let field_count = info.map_or(0, |i| i.fields.len());
     let dir_words = HEADER_WORDS
         + info.map_or(0, |_| INFO_WORDS + FIELD_WORDS * field_count)
-        + (0..blocks.len()).map(|k| 2 + COLUMN_WORDS * column_count(k)).sum::<usize>();
+        + blocks.iter().map(|b| 2 + COLUMN_WORDS * b.count()).sum::<usize>();
     let (names, bounds) = info.map(|i| strings(i.fields)).unwrap_or_default();
-    let mut w = Writer { out: Vec::with_capacity(room(dir_words, names.len(), blocks, &raw)), offsets: Vec::new(), units: Vec::new() };
+    let mut w = Writer { out: Vec::with_capacity(room(dir_words, names.len(), &blocks)), offsets: Vec::new(), units: Vec::new() };
     // The directory's room, filled in at the end.
     w.out.resize(dir_words * 4, 0);
     let mut dir: Vec<u32> = Vec::with_capacity(dir_words);
@@ -474,21 +487,19 @@ pub(crate) fn pack(info: Option<&Info<'_>>, batch: &Batch) -> Result<Vec<u8>, Er
             dir.extend([f.ty as u32, f.bytes, u32::from(f.precision), u32::from(f.scale), b[0], b[1], b[2], b[3]]);
         }
     }
-    for (block, raw) in blocks.iter().zip(&raw) {
-        match (block, raw) {
-            (_, Some(r)) => {
-                dir.extend([r.rows as u32, r.columns.len() as u32]);
+    for block in &blocks {
+        dir.extend([block.rows() as u32, block.count() as u32]);
+        match block {
+            Columns::Raw(r) => {
                 for column in &r.columns {
                     dir.extend(w.raw(r.rows, column)?);
                 }
             }
-            (Block::Decoded(d), None) => {
-                dir.extend([d.rows as u32, d.columns.len() as u32]);
+            Columns::Decoded(d) => {
                 for column in &d.columns {
                     dir.extend(w.decoded(column)?);
                 }
             }
-            (Block::Fetched(_), None) => unreachable!("a fetched block was parsed above"),
         }
     }
     debug_assert_eq!(dir.len(), dir_words);

@@ -427,8 +427,9 @@ fn write_record(out: &mut Vec<u8>, wire: DataType, target: Target, col: &dyn Bin
 /// [`bind::Cell`] per value: the text is checked as UTF-8 once, each value's length against the
 /// placeholder's, and the bytes of rows that are not NULL are copied at once when they lie back
 /// to back. Anything `var_bytes` would refuse or convert — a value too long, offsets out of
-/// order, invalid UTF-8, bytes into NCHAR/JSON, text into GEOMETRY — makes it write nothing and
-/// return `false`, so that the per-value path names the value with the same error.
+/// order, invalid UTF-8, bytes into NCHAR/JSON, text into GEOMETRY — makes it return `false`
+/// before a value's bytes are written, so that the per-value path names the value with the same
+/// error.
 fn write_var_fast(t: Target, col: &dyn BindValues, lengths: usize, out: &mut Vec<u8>) -> bool {
     let Some((kind, data, offsets)) = col.raw_var() else { return false };
     let text = match (kind, t.ty) {
@@ -440,40 +441,54 @@ fn write_var_fast(t: Target, col: &dyn BindValues, lengths: usize, out: &mut Vec
     if offsets.len() != 4 * (num + 1) || (text && std::str::from_utf8(data).is_err()) {
         return false;
     }
-    let offset = |i: usize| u32::from_le_bytes([offsets[4 * i], offsets[4 * i + 1], offsets[4 * i + 2], offsets[4 * i + 3]]) as usize;
+    // One pass over the rows, with the mask and the offsets read once (not through a call per
+    // row): each value is checked, and its length written into the record's lengths (every row
+    // the per-value path would fill; when this returns `false` the message is written again or
+    // dropped, so the lengths written so far do no harm).
+    let nulls = col.null_mask().filter(|n| n.len() == num);
+    if col.null_mask().is_some() && nulls.is_none() {
+        return false;
+    }
+    let offset = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
     // UTF-8 starts of characters: a row boundary inside a character is not valid text.
     let boundary = |at: usize| at == data.len() || (data[at] as i8) >= -0x40;
+    let nchar = t.ty == DataType::NChar;
+    let max = t.max_len.unwrap_or(usize::MAX);
     let mut contiguous = true;
-    for row in 0..num {
-        let (from, to) = (offset(row), offset(row + 1));
+    let mut from = offset(&offsets[0..4]);
+    let lens = &mut out[lengths..lengths + 4 * num];
+    for (row, (to, len)) in offsets[4..].chunks_exact(4).map(offset).zip(lens.chunks_exact_mut(4)).enumerate() {
         if from > to || to > data.len() {
             return false;
         }
-        if col.is_null(row) {
+        if nulls.is_some_and(|n| n[row] != 0) {
             contiguous &= from == to;
-            continue;
+        } else {
+            if text && !(boundary(from) && boundary(to)) {
+                return false;
+            }
+            // NCHAR(n) counts characters; a value of at most n bytes has at most n of them.
+            let n = to - from;
+            if n > max && (!nchar || bind::placeholder_len(t.ty, &data[from..to]) > max) {
+                return false;
+            }
+            len.copy_from_slice(&(n as u32).to_le_bytes());
         }
-        if text && !(boundary(from) && boundary(to)) {
-            return false;
-        }
-        if t.max_len.is_some_and(|max| bind::placeholder_len(t.ty, &data[from..to]) > max) {
-            return false;
-        }
+        from = to;
     }
-    let (first, last) = (offset(0), offset(num));
+    let (first, last) = (offset(&offsets[0..4]), from);
     if u32::try_from(last - first).is_err() {
         return false;
-    }
-    for row in 0..num {
-        if !col.is_null(row) {
-            put_u32(out, lengths + 4 * row, (offset(row + 1) - offset(row)) as u32);
-        }
     }
     if contiguous {
         out.extend_from_slice(&data[first..last]);
     } else {
-        for row in (0..num).filter(|&row| !col.is_null(row)) {
-            out.extend_from_slice(&data[offset(row)..offset(row + 1)]);
+        let mut at = first;
+        for (row, to) in offsets[4..].chunks_exact(4).map(offset).enumerate() {
+            if !nulls.is_some_and(|n| n[row] != 0) {
+                out.extend_from_slice(&data[at..to]);
+            }
+            at = to;
         }
     }
     true

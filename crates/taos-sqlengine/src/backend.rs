@@ -130,6 +130,9 @@ pub trait SqlBackend: Send + Sync + 'static {
     fn tmq_polled(&self, _id: u64) {}
 
     /// TMQ: consumer `id` unsubscribed, or (`closed`) its socket closed: then TDengine rebalances
-    /// its topics for a moment, and `drop topic` answers 1007 meanwhile.
-    fn tmq_unsubscribed(&self, _id: u64, _closed: bool) {}
+    /// its topics for a moment, and `drop topic` answers 1007 meanwhile. Answers how long that
+    /// rebalance lasts (zero when nothing is rebalanced).
+    fn tmq_unsubscribed(&self, _id: u64, _closed: bool) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }

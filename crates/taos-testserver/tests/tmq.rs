@@ -512,6 +512,29 @@ async fn subscribed_topics_cannot_be_dropped_and_consumers_are_listed() {
     assert_eq!(none["code"], 0, "{none}");
 }
 
+/// Verified on 3.3.7.5: taosAdapter unsubscribes a subscribed consumer before it answers the
+/// client's close frame (≈2 s), so a client that waits for that answer drops the topic at once
+/// (one that only closes its socket meets 1007, above). A consumer never subscribed closes at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_close_frame_is_answered_after_the_unsubscribe_so_the_topic_drops_at_once() {
+    let server = server_with_topic().await;
+    let mut c = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let r = call(&mut c, subscribe_req(1, "closing", serde_json::json!({"topics":["tp"]}))).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let start = std::time::Instant::now();
+    c.send_raw_frame(0x88, &1000u16.to_be_bytes()).await;
+    assert_eq!(c.recv().await, Frame::Close(Some(1000)));
+    assert!(start.elapsed() >= std::time::Duration::from_millis(1500), "answered after the rebalance: {:?}", start.elapsed());
+    let dropped = sql(&server, "drop topic tp").await;
+    assert_eq!(dropped["code"], 0, "{dropped}");
+
+    let mut idle = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let start = std::time::Instant::now();
+    idle.send_raw_frame(0x88, &1000u16.to_be_bytes()).await;
+    assert_eq!(idle.recv().await, Frame::Close(Some(1000)));
+    assert!(start.elapsed() < std::time::Duration::from_millis(1000), "{:?}", start.elapsed());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_and_stable_topics_name_each_blocks_table_and_the_default_start_is_latest() {
     let server = server_with_topic().await;

@@ -49,7 +49,7 @@ impl SqlBackend for Engine {
             c.last_poll_ms = chrono::Utc::now().timestamp_millis();
         }
     }
-    fn tmq_unsubscribed(&self, id: u64, closed: bool) {
+    fn tmq_unsubscribed(&self, id: u64, closed: bool) -> std::time::Duration {
         Engine::tmq_unsubscribed(self, id, closed)
     }
     fn execute(&self, ctx: &mut SessionCtx, sql: &str) -> Result<Outcome, TdError> {

@@ -496,16 +496,19 @@ impl Engine {
         cat.consumers.insert(consumer.id, consumer);
     }
 
-    /// Removes a consumer; when its socket `closed`, its topics are being rebalanced for a moment.
-    pub fn tmq_unsubscribed(&self, id: u64, closed: bool) {
+    /// Removes a consumer; when its socket `closed`, its topics are being rebalanced for a
+    /// moment: answers how long (zero when it was not subscribed, or unsubscribed itself).
+    pub fn tmq_unsubscribed(&self, id: u64, closed: bool) -> std::time::Duration {
         let mut cat = self.write();
-        let Some(c) = cat.consumers.remove(&id) else { return };
-        if closed {
-            let until = chrono::Utc::now().timestamp_millis() + REBALANCE_MS;
-            for t in c.topics {
-                cat.rebalancing.insert(t, until);
-            }
+        let Some(c) = cat.consumers.remove(&id) else { return std::time::Duration::ZERO };
+        if !closed || c.topics.is_empty() {
+            return std::time::Duration::ZERO;
         }
+        let until = chrono::Utc::now().timestamp_millis() + REBALANCE_MS;
+        for t in c.topics {
+            cat.rebalancing.insert(t, until);
+        }
+        std::time::Duration::from_millis(REBALANCE_MS as u64)
     }
 }
 

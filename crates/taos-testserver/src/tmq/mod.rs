@@ -342,9 +342,11 @@ impl TmqSession {
     }
 
     /// The consumer leaves (an `unsubscribe`, or its socket `closed`): the engine forgets it.
-    fn leave(&mut self, closed: bool) {
-        if let Some(c) = self.consumer.take() {
-            self.shared.backend.tmq_unsubscribed(c.id, closed);
+    /// Answers how long TDengine then rebalances its topics (zero after an `unsubscribe`).
+    fn leave(&mut self, closed: bool) -> Duration {
+        match self.consumer.take() {
+            Some(c) => self.shared.backend.tmq_unsubscribed(c.id, closed),
+            None => Duration::ZERO,
         }
     }
 
@@ -804,7 +806,7 @@ impl Drop for TmqSession {
     /// subscribed consumer is gone: TDengine rebalances its topics for a moment (`drop topic` →
     /// 1007 meanwhile).
     fn drop(&mut self) {
-        self.leave(true);
+        let _ = self.leave(true);
     }
 }
 
@@ -838,6 +840,16 @@ async fn serve_session<R, W>(
                 vec![]
             }
             Ok(Message::Close(_)) => {
+                // taosAdapter unsubscribes a subscribed consumer before it answers the close
+                // (verified on 3.3.7.5: the answer takes ≈2 s): a client that waits for it can
+                // drop the topics at once, one that does not meets the rebalance (1007).
+                let rebalance = session.leave(true);
+                if !rebalance.is_zero() {
+                    tokio::select! {
+                        _ = tokio::time::sleep(rebalance) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
                 let _ = writer.close(1000).await;
                 let _ = writer.flush().await;
                 return;

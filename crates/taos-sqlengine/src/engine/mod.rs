@@ -108,7 +108,7 @@ impl Engine {
     }
 
     fn execute_inner(&self, ctx: &mut SessionCtx, sql: &str, stream: bool) -> Result<Answer, TdError> {
-        let stmt = crate::sql::parse(sql)?;
+        let stmt = crate::sql::parse_in(sql, ctx.db.is_some())?;
         users::authorize(&self.read(), ctx, &stmt)?;
         let outcome = match stmt {
             Statement::Query(q) => {
@@ -152,7 +152,7 @@ impl Engine {
 
     /// Parses and checks a statement without running it (`validate_sql`).
     pub fn validate(&self, ctx: &SessionCtx, sql: &str) -> Result<(), TdError> {
-        let stmt = crate::sql::parse(sql)?;
+        let stmt = crate::sql::parse_in(sql, ctx.db.is_some())?;
         let cat = self.read();
         match stmt {
             Statement::Query(q) => query::run_query(self, &cat, ctx, &q).map(|_| ()),

@@ -97,7 +97,7 @@ impl Engine {
     }
 
     fn prepare_in(&self, ctx: &SessionCtx, sql: &str, table_db: Option<&str>) -> Result<PreparedStmt, TdError> {
-        let stmt = crate::sql::parse(sql)?;
+        let stmt = crate::sql::parse_in(sql, ctx.db.is_some() || table_db.is_some())?;
         let cat = self.read();
         match stmt {
             Statement::Query(q) => {

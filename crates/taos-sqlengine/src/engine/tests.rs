@@ -86,6 +86,62 @@ fn aggregates_match_reference_computation() {
     assert_eq!(rs.fields[1].ty, DataType::BigInt);
 }
 
+/// Verified on 3.3.7.5 without a current database: TDengine's parser answers 9750 as soon as it
+/// has read a table name without a database, so a syntax error later in the statement, a
+/// missing database named elsewhere (904) or an unknown function never shows; an error before
+/// the name does. `SHOW TAGS/INDEXES FROM t` may name the database after (9728 `database not
+/// specified` when it does not).
+#[test]
+fn without_a_current_database_a_table_named_without_one_is_9750_before_what_follows() {
+    let e = engine_with_table();
+    for sql in [
+        "select * from t where v < 1 & v > 2",
+        "select * from t )",
+        "select * from t t2 t3",
+        "select * from t,",
+        "select * from t1, t2 where (",
+        "select * from (select * from t) where v <",
+        "select t.v from t where",
+        "select * from nosuchdb.t1, t2",
+        "select * from t1 join nosuchdb.t2 on (",
+        "select * from t1 where v in (select v from nosuchdb.t2 where (",
+        "select foo(v) from t",
+        "select * from t interval(1s) fill(xx)",
+        "select * from t limit -1",
+        "describe t xx",
+        "show create table t xx",
+        "show table distributed t xx",
+        "drop table t xx",
+        "drop stable st xx",
+        "create table t (ts timestamp, v int) xx",
+        "create table t using st tags(1) xx",
+        "create table nosuchdb.t using st tags(1)",
+        "create stable st (ts timestamp, v int) tags (t int) xx",
+        "alter table t add column xx",
+        "delete from t where (",
+        "create view v as select * from t where (",
+        "drop view v xx",
+        "create topic tp as select * from t where (",
+        "create topic tp as stable st xx",
+        "create index ix on t (v) xx",
+    ] {
+        let got = run(&e, None, sql).unwrap_err();
+        assert_eq!((got.code, got.message.as_str()), (9750, "Database not specified"), "{sql}");
+    }
+    for (sql, code) in [
+        ("select v < 1 & v > 2 from t", 9728),
+        ("select * from (select 1 a) where a <", 9729),
+        ("select * from information_schema.ins_tables where (", 9729),
+        ("show tags from t xx", 9728),
+        ("show indexes from t xx", 9728),
+        ("select * from nosuchdb.t", 904),
+    ] {
+        assert_eq!(run(&e, None, sql).unwrap_err().code, code, "{sql}");
+    }
+    // With a current database the syntax error shows.
+    assert_eq!(run(&e, Some("d"), "select * from t where v < 1 & v > 2").unwrap_err().code, 9728);
+}
+
 #[test]
 fn errors_carry_tdengine_codes() {
     let e = engine_with_table();

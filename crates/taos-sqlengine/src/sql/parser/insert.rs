@@ -20,7 +20,7 @@ impl<'a> Parser<'a> {
                     name: "?".to_string(),
                 }
             } else {
-                self.table_name()?
+                self.table_name_cond()?
             };
             let after_name = self.toks[self.pos - 1].end;
             let mut using = None;
@@ -29,7 +29,7 @@ impl<'a> Parser<'a> {
                 columns = Some(self.name_list()?);
             }
             if self.eat_kw("using") {
-                let stable = self.table_name()?;
+                let stable = self.table_name_cond()?;
                 let tag_names = if self.peek().kind == Tk::LParen && self.peek_at(1).kind == Tk::RParen {
                     // `using st () tags ()`: no tag named, all NULL
                     self.bump();

@@ -21,13 +21,27 @@ use crate::sql::lexer::{tokenize, unescape, Tk, Token};
 use crate::types::{code, TdError};
 
 /// Parses the first statement of `sql` (text after a `;` is ignored, as TDengine's REST does).
+#[cfg(test)]
 pub fn parse(sql: &str) -> Result<Statement, TdError> {
+    parse_in(sql, true)
+}
+
+/// Parses the first statement of `sql` on a connection that has a current database (`has_db`)
+/// or not (text after a `;` is ignored, as TDengine's REST does). Without
+/// one, TDengine's parser answers 9750 `Database not specified` the moment it has read a table
+/// name without a database (its `createRealTableNode`, on every `full_table_name`): before a
+/// syntax error later in the statement and before any check of the translator. INSERT's own
+/// parser words this differently and is left to the engine.
+pub fn parse_in(sql: &str, has_db: bool) -> Result<Statement, TdError> {
     let mut p = Parser::new(sql);
-    let st = p.statement()?;
-    match p.peek().kind {
+    let parsed = p.statement().and_then(|st| match p.peek().kind {
         Tk::Eof | Tk::Semi => Ok(st),
         _ => Err(p.err_here()),
+    });
+    if !has_db && p.table_without_db && !matches!(parsed, Ok(Statement::Insert(_))) {
+        return Err(TdError::new(code::PAR_DB_NOT_SPECIFIED, "Database not specified"));
     }
+    parsed
 }
 
 const RESERVED: &[&str] = &[
@@ -163,6 +177,8 @@ pub struct Parser<'a> {
     pos: usize,
     /// `?` placeholders seen in expressions so far (their indexes).
     params: usize,
+    /// A table was named without its database (see [`parse_in`]).
+    table_without_db: bool,
 }
 
 type PResult<T> = Result<T, TdError>;
@@ -174,6 +190,7 @@ impl<'a> Parser<'a> {
             toks: tokenize(sql),
             pos: 0,
             params: 0,
+            table_without_db: false,
         }
     }
 
@@ -337,6 +354,9 @@ impl<'a> Parser<'a> {
 
     /// The name of a table being created: as [`Self::def_ident`], and without a `.`.
     fn def_table_name(&mut self) -> PResult<TableName> {
+        if self.peek_at(1).kind != Tk::Dot {
+            self.table_without_db = true;
+        }
         let name = if self.peek_at(1).kind == Tk::Dot {
             let db = self.def_ident(65)?;
             self.bump();
@@ -356,7 +376,17 @@ impl<'a> Parser<'a> {
         Ok(name)
     }
 
+    /// A table's name, `[db.]name` (TDengine's `full_table_name`).
     fn table_name(&mut self) -> PResult<TableName> {
+        if self.peek_at(1).kind != Tk::Dot {
+            self.table_without_db = true;
+        }
+        self.table_name_cond()
+    }
+
+    /// A table's name where a missing database is not an error of the parser (`SHOW TAGS FROM`,
+    /// `SHOW INDEXES FROM`: their `FROM db` may follow; INSERT's own names).
+    fn table_name_cond(&mut self) -> PResult<TableName> {
         let t = self.peek();
         let first = self.ident()?;
         if self.peek().kind == Tk::Dot {

@@ -66,7 +66,7 @@ impl<'a> Parser<'a> {
             }
             "tags" => {
                 self.expect_kw("from")?;
-                let mut tn = self.table_name()?;
+                let mut tn = self.table_name_cond()?;
                 if self.eat_kw("from") {
                     tn.db = Some(self.ident()?);
                 }
@@ -88,7 +88,7 @@ impl<'a> Parser<'a> {
                     Some(c)
                 };
                 self.expect_kw("from")?;
-                let mut tn = self.table_name()?;
+                let mut tn = self.table_name_cond()?;
                 if self.eat_kw("from") {
                     tn.db = Some(self.ident()?);
                 }
@@ -123,7 +123,7 @@ impl<'a> Parser<'a> {
             }
             "indexes" | "index" => {
                 self.expect_kw("from")?;
-                let mut tn = self.table_name()?;
+                let mut tn = self.table_name_cond()?;
                 if self.eat_kw("from") {
                     tn.db = Some(self.ident()?);
                 }

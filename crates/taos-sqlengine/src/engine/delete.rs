@@ -421,7 +421,7 @@ fn tables_passing(
     let q = Query {
         selects: vec![Select {
             distinct: true,
-            items: vec![SelectItem { expr: tbname, alias: None, text: "tbname".into() }],
+            items: vec![SelectItem { expr: tbname, alias: None, text: "tbname".into(), cols_args: vec![] }],
             from: Some(FromItem::Table { name: TableName { db: Some(db.to_string()), name: table.to_string() }, alias: None }),
             where_: Some(cond),
             partition_by: vec![],

@@ -50,6 +50,7 @@ pub mod ecode {
     pub const ONLY_SUPPORT_SINGLE_TABLE: u16 = 9823;
     pub const AGG_FUNC_NESTING: u16 = 9767;
     pub const INVALID_COLS_SELECTFUNC: u16 = 9866;
+    pub const INVALID_COLS_ALIAS: u16 = 9867;
     pub const INVALID_EXPR_USAGE: u16 = 9831;
     pub const INVALID_WJOIN_HAVING_EXPR: u16 = 9842;
     pub const VALID_PRIM_TS_REQUIRED: u16 = 9844;

@@ -52,6 +52,7 @@ impl Engine {
                 expr: Expr::Star { table: None },
                 alias: None,
                 text: "*".into(),
+                cols_args: vec![],
             }],
             from: Some(FromItem::Table {
                 name: TableName {

@@ -274,6 +274,16 @@ pub struct SelectItem {
     pub alias: Option<String>,
     /// The expression as written (result column name).
     pub text: String,
+    /// For `cols(selector, e1 [[AS] a1], …)`: how each `eN` was written (see [`ColsArg`]).
+    pub cols_args: Vec<ColsArg>,
+}
+
+/// An argument after the selector of `cols()`, as written: TDengine names its output column by
+/// the alias, else a column by its name, else by the text as written (≤ 64 bytes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColsArg {
+    pub text: String,
+    pub alias: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

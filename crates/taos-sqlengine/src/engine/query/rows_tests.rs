@@ -248,3 +248,75 @@ fn top_bottom_sample_and_histogram_refuse_any_fill() {
     let refusal = e.execute(&mut ctx, "select _wstart, top(v, 2) from t interval(4s) fill(none)").unwrap_err();
     assert_eq!(refusal.message, "top function is not supported in fill query");
 }
+
+/// `cols()` of expressions, each answer (name, type, values) as TDengine 3.3.7.5 gave it on the
+/// same four rows: a column is named as the column, anything else as written (lower-cased
+/// outside quotes, spacing kept, ≤ 64 bytes, from inside a leading backquote), an alias inside
+/// names its argument, the item's alias only a single argument (else 9867), `*` is every column.
+#[test]
+fn cols_of_expressions_are_named_as_written_and_read_the_selected_row() {
+    use crate::engine::spec::{code, rows, Spec};
+    use crate::types::DataType;
+    let s = Spec::new(Some("c"), &[
+        "create database c",
+        "create table c.t (ts timestamp, v int, f double, s varchar(10))",
+        "insert into c.t values ('2024-01-01 00:00:00', 1, 1.5, 'a') ('2024-01-01 00:00:01', 5, null, 'bb') \
+         ('2024-01-01 00:00:02', null, 2.5, null) ('2024-01-01 00:00:03', 3, -1, 'ccc')",
+    ]);
+    let long = "v + 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12 + 13 + 14 + 15 + 16 + 17 + 18 + 19";
+    let cases: &[(&str, &[(&str, DataType)], &str)] = &[
+        ("select cols(max(v), v+1) from t", &[("v+1", DataType::Double)], "6"),
+        ("select cols(max(v), V   +   1) from t", &[("v   +   1", DataType::Double)], "6"),
+        ("select cols(max(v), v+1, f*2) from t", &[("v+1", DataType::Double), ("f*2", DataType::Double)], "6|NULL"),
+        ("select cols(max(v), v+1 as x, s) from t", &[("x", DataType::Double), ("s", DataType::VarChar)], "6|bb"),
+        ("select cols(max(v), v x, f y) from t", &[("x", DataType::Int), ("y", DataType::Double)], "5|NULL"),
+        ("select cols(max(v), v+1) as y from t", &[("y", DataType::Double)], "6"),
+        ("select cols(last(v), concat(s, 'z')) from t", &[("concat(s, 'z')", DataType::VarChar)], "cccz"),
+        ("select cols(min(v), abs(f)) from t", &[("abs(f)", DataType::Double)], "1.5"),
+        ("select cols(max(v), 1) from t", &[("1", DataType::BigInt)], "1"),
+        ("select cols(max(v), 'abc') from t", &[("'abc'", DataType::VarChar)], "abc"),
+        ("select cols(max(v), (v)) from t", &[("v", DataType::Int)], "5"),
+        ("select cols(max(v), (v+1)) from t", &[("(v+1)", DataType::Double)], "6"),
+        ("select cols(max(v), `v`+1) from t", &[("v`+1", DataType::Double)], "6"),
+        ("select cols(max(v), t.v+1) from t", &[("t.v+1", DataType::Double)], "6"),
+        ("select cols(max(v), t.v) from t", &[("v", DataType::Int)], "5"),
+        ("select cols(max(v), cast(v as bigint)) from t", &[("cast(v as bigint)", DataType::BigInt)], "5"),
+        ("select cols(max(f), v+1) from t", &[("v+1", DataType::Double)], "NULL"),
+        ("select cols(max(v), -v) from t", &[("-v", DataType::Double)], "-5"),
+        ("select cols(first(v), v, v+1 q) from t", &[("v", DataType::Int), ("q", DataType::Double)], "1|2"),
+        ("select cols(max(v), v as a, v+1 as a) from t", &[("a", DataType::Int), ("a", DataType::Double)], "5|6"),
+        ("select cols(max(v), v+1) from t where v is null", &[("v+1", DataType::Double)], "NULL"),
+        ("select cols(max(v), v + 1) from t interval(2s)", &[("v + 1", DataType::Double)], "6; 4"),
+        ("select cols(mode(v), v*2) from t", &[("v*2", DataType::Double)], "10"),
+        ("select cols(max(v), ts + 1s) from t", &[("ts + 1s", DataType::Timestamp)], "1704067202000"),
+        (
+            "select cols(max(v), *) as x from t",
+            &[("ts", DataType::Timestamp), ("v", DataType::Int), ("f", DataType::Double), ("s", DataType::VarChar)],
+            "1704067201000|5|NULL|bb",
+        ),
+        (&format!("select cols(max(v), {long}) from t"), &[(&long[..64], DataType::Double)], "195"),
+    ];
+    for (sql, fields, values) in cases {
+        let rs = rows(&s, sql);
+        let got: Vec<(&str, DataType)> = rs.fields.iter().map(|f| (f.name.as_str(), f.ty)).collect();
+        assert_eq!(got, *fields, "{sql}");
+        let text = crate::engine::spec::grid(&rs, crate::engine::spec::Cells::Plain)
+            .into_iter()
+            .map(|r| r.join("|"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        assert_eq!(text, *values, "{sql}");
+    }
+    for (sql, want) in [
+        ("select cols(max(v), v+1 x) as y from t", 9867),
+        ("select cols(max(v), v+1, f) as y from t", 9867),
+        ("select cols(max(v), max(v)+1) from t", 9767),
+        ("select cols(max(v)) from t", 9728),
+        ("select cols(max(v), t.*) from t", 9728),
+        ("select cols(max(v), v+?) from t", 9728),
+        ("select cols(max(v), v > 2) from t", 9728),
+    ] {
+        assert_eq!(code(&s, sql).0, want, "{sql}");
+    }
+    assert_eq!(code(&s, "select cols(max(v)) from t").1, "syntax error near \") from t\"");
+}

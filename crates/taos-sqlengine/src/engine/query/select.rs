@@ -908,8 +908,10 @@ fn check_rows_query(sel: &Select, b: &Binder, rel: &Relation, specs: &[RowsSpec]
     Ok(())
 }
 
-/// `cols(selector(x), c1, c2, …)`: columns of the row a single-row selector picked, one output
-/// column each (named as the column, or the item's alias when it has one column).
+/// `cols(selector(x), e1 [[AS] a1], e2, …)`: expressions over the row a single-row selector
+/// picked, one output column each, named by its alias, else as the column it is, else as it was
+/// written (≤ 64 bytes); the item's alias names a single one, and is 9867 with several or with
+/// an alias inside (all as TDengine 3.3.7.5 answers).
 fn bind_cols(
     b: &mut Binder,
     rel: &Relation,
@@ -932,26 +934,52 @@ fn bind_cols(
     let BExpr::Agg(selector) = sel_expr else {
         return Err(unsupported(&item.text));
     };
-    for a in &args[1..] {
+    // (`cols(max(v), *) as x` is one argument: the alias is not taken, as on 3.3.7.5)
+    if item.alias.is_some() && (args.len() > 2 || item.cols_args.iter().any(|a| a.alias.is_some())) {
+        return Err(err(ecode::INVALID_COLS_ALIAS, "Invalid using alias for cols function"));
+    }
+    for (i, a) in args[1..].iter().enumerate() {
         if has_agg_call(a) {
             return Err(err(
                 ecode::AGG_FUNC_NESTING,
                 "Aggregate functions do not support nesting",
             ));
         }
-        let Expr::Column { table, name } = a else {
-            // the output column's name is the expression as written, which is not kept
-            return Err(unsupported("cols() of an expression"));
+        if let Expr::Star { .. } = a {
+            // every column of the row, named as the columns
+            for (c, f) in rel.fields.iter().enumerate().filter(|(_, f)| f.in_star && !f.is_tag) {
+                b.aggs.push(AggSpec {
+                    kind: AggKind::Cols(selector),
+                    arg: Some(BExpr::Col(c)),
+                    arg_ty: f.field.ty,
+                });
+                outs.push(OutCol {
+                    expr: BExpr::Agg(b.aggs.len() - 1),
+                    field: f.field.clone(),
+                });
+            }
+            continue;
+        }
+        let written = item.cols_args.get(i);
+        let (arg, mut field) = match a {
+            Expr::Column { table, name } => {
+                let c = b.find_column(table.as_deref(), name)?;
+                let mut field = rel.fields[c].field.clone();
+                field.name = name.clone();
+                (BExpr::Col(c), field)
+            }
+            _ => {
+                let (arg, mut field) = b.bind(a, true)?;
+                field.name = written.map(|w| w.text.clone()).unwrap_or_else(|| item.text.clone());
+                (arg, field)
+            }
         };
-        let c = b.find_column(table.as_deref(), name)?;
-        let mut field = rel.fields[c].field.clone();
-        field.name = match &item.alias {
-            Some(alias) if args.len() == 2 => alias.clone(),
-            _ => name.clone(),
-        };
+        if let Some(alias) = written.and_then(|w| w.alias.clone()).or_else(|| item.alias.clone()) {
+            field.name = alias;
+        }
         b.aggs.push(AggSpec {
             kind: AggKind::Cols(selector),
-            arg: Some(BExpr::Col(c)),
+            arg: Some(arg),
             arg_ty: field.ty,
         });
         outs.push(OutCol {

@@ -520,6 +520,9 @@ impl<'a> Parser<'a> {
                 pos: t.start,
             });
         }
+        if name == "cols" && self.peek().kind != Tk::RParen {
+            return self.cols_call(t.start, name);
+        }
         if self.peek().kind == Tk::RParen {
             if !NILADIC.contains(&name.as_str()) {
                 return Err(self.err_here());
@@ -552,6 +555,60 @@ impl<'a> Parser<'a> {
             args,
             pos: t.start,
         })
+    }
+
+    /// `cols(selector, e1 [[AS] alias1], …)`: the arguments after the selector may carry an
+    /// alias, and name their output columns by how they were written (kept by the call's
+    /// position for the select item). TDengine's text starts where the first token's name
+    /// starts: inside a leading backquote (`` `v`+1 `` is named ``v`+1``).
+    fn cols_call(&mut self, pos: usize, name: String) -> PResult<Expr> {
+        let mut args = vec![self.additive()?];
+        let mut written = Vec::new();
+        // `cols(max(v))` is 9728 near the `)`
+        if self.peek().kind != Tk::Comma {
+            return Err(self.err_here());
+        }
+        while self.eat(Tk::Comma) {
+            let first = self.peek();
+            let start = if first.kind == Tk::QuotedIdent { first.start + 1 } else { first.start };
+            let from = self.pos;
+            if first.kind == Tk::Star {
+                // `cols(max(v), *)`: every column of the row (`t.*` is no argument of it)
+                self.bump();
+                args.push(Expr::Star { table: None });
+            } else {
+                args.push(self.additive()?);
+            }
+            // a placeholder or `t.*` is no argument of cols() in TDengine's grammar
+            if let Some(t) = self.toks[from..self.pos].iter().find(|t| t.kind == Tk::Question)
+                .or_else(|| matches!(args.last(), Some(Expr::Star { table: Some(_) })).then(|| &self.toks[self.pos - 1]))
+            {
+                return Err(super::syntax_error_near(self.sql, t.start));
+            }
+            let end = self.toks[self.pos - 1].end;
+            let mut text = &self.sql[start..end.max(start)];
+            let mut cut = text.len().min(64);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text = &text[..cut];
+            let alias = if first.kind == Tk::Star {
+                None
+            } else if self.eat_kw("as") {
+                Some(self.ident()?)
+            } else {
+                let t = self.peek();
+                if (t.kind == Tk::Ident && !self.is_reserved(t)) || t.kind == Tk::QuotedIdent {
+                    Some(self.ident()?)
+                } else {
+                    None
+                }
+            };
+            written.push(ColsArg { text: text.to_string(), alias });
+        }
+        self.expect(Tk::RParen)?;
+        self.cols_args.insert(pos, written);
+        Ok(Expr::Func { name, args, pos })
     }
 
     /// `trim(s)`, `trim([both|leading|trailing] [chars] from s)`: the side becomes the internal

@@ -179,6 +179,8 @@ pub struct Parser<'a> {
     params: usize,
     /// A table was named without its database (see [`parse_in`]).
     table_without_db: bool,
+    /// How the arguments of each `cols()` call were written, by the call's position.
+    cols_args: std::collections::HashMap<usize, Vec<ColsArg>>,
 }
 
 type PResult<T> = Result<T, TdError>;
@@ -191,6 +193,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             params: 0,
             table_without_db: false,
+            cols_args: Default::default(),
         }
     }
 

@@ -97,6 +97,7 @@ impl<'a> Parser<'a> {
                     expr: Expr::Star { table: None },
                     alias: None,
                     text,
+                    cols_args: vec![],
                 }],
                 from: Some(FromItem::Subquery {
                     query: Box::new(query),
@@ -132,7 +133,11 @@ impl<'a> Parser<'a> {
                     alias = Some(self.ident()?);
                 }
             }
-            items.push(SelectItem { expr, alias, text });
+            let cols_args = match &expr {
+                Expr::Func { name, pos, .. } if name == "cols" => self.cols_args.remove(pos).unwrap_or_default(),
+                _ => vec![],
+            };
+            items.push(SelectItem { expr, alias, text, cols_args });
             if !self.eat(Tk::Comma) {
                 break;
             }

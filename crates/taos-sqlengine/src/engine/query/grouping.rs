@@ -318,8 +318,8 @@ pub(super) fn window_kind(
             end,
             true_for: tf,
         } => WinKind::Event {
-            start: b.bind(start, false)?.0,
-            end: b.bind(end, false)?.0,
+            start: event_condition(b, start)?,
+            end: event_condition(b, end)?,
             true_for: true_for(tf)?,
         },
         Window::Interp { .. } => return Err(unsupported("range/every outside interp")),
@@ -1493,4 +1493,23 @@ fn interpolated_percentile(sorted: &[f64], p: f64) -> f64 {
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// An EVENT_WINDOW's START WITH / END WITH condition, as TDengine 3.3.7.5's executor takes it:
+/// a bare column (of any type, BOOL too) or a constant that is not boolean is 1807 `invalid
+/// input`; another expression must be boolean (`v + 1`, `abs(v)`: 280 `Invalid parameters`); a
+/// constant boolean condition (`true`, `1 > 0`) opens no window at all.
+fn event_condition(b: &mut Binder, cond: &Expr) -> Result<BExpr, TdError> {
+    let invalid_input = || err(1807, "invalid input");
+    if matches!(cond, Expr::Column { .. }) {
+        return Err(invalid_input());
+    }
+    let (e, f) = b.bind(cond, false)?;
+    let constant = !cond.any(&|x| matches!(x, Expr::Column { .. }));
+    match (constant, f.ty == DataType::Bool) {
+        (true, true) => Ok(BExpr::Lit(Value::Null)),
+        (true, false) => Err(invalid_input()),
+        (false, true) => Ok(e),
+        (false, false) => Err(err(280, "Invalid parameters")),
+    }
 }

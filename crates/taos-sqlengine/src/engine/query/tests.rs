@@ -323,3 +323,36 @@ fn unions_and_subqueries_answer_like_tdengine() {
         ],
     );
 }
+
+/// EVENT_WINDOW's conditions as TDengine 3.3.7.5 takes them (each answer checked on it with
+/// these rows): a bare column, of any type, and a constant that is not boolean are 1807 `invalid
+/// input`, another expression that is not boolean is 280, and a constant boolean opens no window.
+#[test]
+fn event_window_conditions_must_be_boolean_expressions() {
+    let e = setup(&[
+        "create table tb (ts timestamp, b bool, v int, f double, s varchar(10))",
+        "insert into tb values ('2024-01-01 00:00:00', true, 1, 1.5, 'a') ('2024-01-01 00:00:01', false, 5, null, 'b') \
+         ('2024-01-01 00:00:02', null, 3, 2.5, 'a') ('2024-01-01 00:00:03', true, 7, -1, null) ('2024-01-01 00:00:04', false, 2, 2, 'b')",
+    ]);
+    check(
+        &e,
+        &[
+            ("select _wstart, count(*) from tb event_window start with b = true end with v < 4", "00:00:00|1; 00:00:03|2"),
+            ("select _wstart, count(*) from tb event_window start with cast(v as bool) end with v < 4", "00:00:00|1; 00:00:01|2; 00:00:03|2"),
+            ("select _wstart, count(*) from tb event_window start with b end with v < 4", "error 1807"),
+            ("select _wstart, count(*) from tb event_window start with v > 2 end with b", "error 1807"),
+            ("select _wstart, count(*) from tb event_window start with v end with v < 4", "error 1807"),
+            ("select _wstart, count(*) from tb event_window start with s end with v < 4", "error 1807"),
+            ("select _wstart, count(*) from tb event_window start with f end with v < 4", "error 1807"),
+            ("select _wstart, count(*) from tb event_window start with 1 end with v < 4", "error 1807"),
+            ("select _wstart, count(*) from tb event_window start with null end with v < 4", "error 1807"),
+            ("select _wstart, count(*) from tb event_window start with 'a' end with v < 4", "error 1807"),
+            ("select _wstart, count(*) from tb event_window start with v+1 end with v < 4", "error 280"),
+            ("select _wstart, count(*) from tb event_window start with abs(v) end with v < 4", "error 280"),
+            ("select _wstart, count(*) from tb event_window start with false end with v < 4", ""),
+            ("select _wstart, count(*) from tb event_window start with 1 > 0 end with v < 4", ""),
+            ("select _wstart, count(*) from tb event_window start with v > 2 end with true", ""),
+            ("select _wstart, count(*) from tb event_window start with v > 2 end with 1 < 0", ""),
+        ],
+    );
+}

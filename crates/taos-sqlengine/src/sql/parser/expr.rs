@@ -39,6 +39,10 @@ impl<'a> Parser<'a> {
             }
             self.bump();
             let right = self.and_expr()?;
+            // and so does the right operand (`v > 2 or true` ends too early: 9729)
+            if !is_predicate(&right) {
+                return Err(self.err_here());
+            }
             left = Expr::Binary {
                 op: BinOp::Or,
                 left: Box::new(left),
@@ -56,6 +60,9 @@ impl<'a> Parser<'a> {
             }
             self.bump();
             let right = self.not_expr()?;
+            if !is_predicate(&right) {
+                return Err(self.err_here());
+            }
             left = Expr::Binary {
                 op: BinOp::And,
                 left: Box::new(left),

@@ -128,3 +128,26 @@ fn with_meta_and_only_meta_topics_take_a_database_or_a_stable_not_a_query() {
     assert!(parse("create topic tp with meta as database d").is_ok());
     assert!(parse("create topic tp only meta as stable d.st where t > 1").is_ok());
 }
+
+/// TDengine's grammar joins predicates with AND/OR (`boolean_primary`): a right operand that is
+/// no predicate ends the statement too early (9729) or is a syntax error at what follows it, as
+/// 3.3.7.5 answers.
+#[test]
+fn and_or_take_predicates_on_the_right_too() {
+    for sql in [
+        "select * from tb where v > 2 or true",
+        "select * from tb where v > 2 and b",
+        "select * from tb where (v > 2) and (b)",
+        "select * from tb where v > 2 and v",
+        "select * from tb where v > 2 and 1",
+        "select * from tb where v > 2 and null",
+        "select * from tb where v between 1 and 3 and b",
+        "select * from tb where v in (1, 2) and b",
+        "select count(*) from tb having count(*) > 1 or true",
+    ] {
+        assert_eq!(err(sql).code, 9729, "{sql}");
+    }
+    assert_eq!(err("select v > 2 and b from tb").message, "syntax error near \"from tb\"");
+    assert_eq!(err("select * from tb where v > 2 and b order by ts").message, "syntax error near \"order by ts\"");
+    assert!(parse("select * from tb where b = true and v > 2 or v in (1, 2) and not v > 3").is_ok());
+}

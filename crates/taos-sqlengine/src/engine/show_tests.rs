@@ -105,3 +105,28 @@ fn a_table_kind_and_a_database_may_precede_the_table_lists() {
     assert_eq!(code(&s, "show normal tables"), (9728, "database not specified".into()));
     assert_eq!(code(&s, "show normal stables"), (9728, "database not specified".into()));
 }
+
+/// SHOW words as 3.3.7.5's grammar reads them: a keyword that is no SHOW statement is 9728 near
+/// it (`show index`: only INDEXES is one), a plain name may still be a database's (`show foo`
+/// ends too early: 9729), two statements that are gone answer their codes, and the lists this
+/// engine does not keep (3.3.7.5 answers them, mostly empty) are refused by name.
+#[test]
+fn show_words_are_read_as_the_grammar_reads_them() {
+    let s = Spec::new(Some("sw"), &["create database sw", "create stable sw.st (ts timestamp, v int) tags (g int)"]);
+    for (sql, want) in [
+        ("show index from st", (9728, "syntax error near \"index from st\"")),
+        ("show tag from t", (9728, "syntax error near \"tag from t\"")),
+        ("show 1", (9728, "syntax error near \"1\"")),
+        ("show foo", (9729, "Incomplete SQL statement")),
+        ("show", (9729, "Incomplete SQL statement")),
+        ("show scores", (0x0100, "Operation not supported")),
+        ("show accounts", (9748, "This statement is no longer supported")),
+    ] {
+        assert_eq!(code(&s, sql), (want.0, want.1.to_string()), "{sql}");
+    }
+    assert_eq!(rows(&s, "show indexes from st").num_rows(), 1);
+    for sql in ["show queries", "show transactions", "show apps", "show compacts", "show snodes", "show tsmas", "show cluster alive", "show cluster machines"] {
+        let (c, message) = code(&s, sql);
+        assert!(c == 9728 && message.ends_with("(not supported by taos-testserver)"), "{sql}: {message}");
+    }
+}

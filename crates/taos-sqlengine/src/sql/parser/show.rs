@@ -12,7 +12,7 @@ impl<'a> Parser<'a> {
         let incomplete = || TdError::new(code::PAR_INCOMPLETE_SQL, "Incomplete SQL statement");
         let t = self.peek();
         if t.kind != Tk::Ident && t.kind != Tk::QuotedIdent {
-            return Err(incomplete());
+            return Err(self.err_here());
         }
         // `show [normal|child|virtual] [db.]tables|stables|vtables` and `show db.<list>`: the
         // grammar's table_kind_db_name_cond_opt / db_name_cond_opt
@@ -105,6 +105,9 @@ impl<'a> Parser<'a> {
             }
             "qnodes" => ShowKind::Qnodes,
             "mnodes" => ShowKind::Mnodes,
+            "cluster" if self.is_kw("alive") || self.is_kw("machines") => {
+                return Err(super::not_supported(&format!("SHOW CLUSTER {}", self.text(self.peek()).to_uppercase())));
+            }
             "cluster" => ShowKind::Cluster,
             // the grammar's SHOW LICENCES and SHOW GRANTS are one statement (`licenses` is not
             // a word of it: 9729)
@@ -121,7 +124,7 @@ impl<'a> Parser<'a> {
                 self.expect_kw("variables")?;
                 ShowKind::DnodeVariables { like: self.like_opt()? }
             }
-            "indexes" | "index" => {
+            "indexes" => {
                 self.expect_kw("from")?;
                 let mut tn = self.table_name_cond()?;
                 if self.eat_kw("from") {
@@ -135,6 +138,17 @@ impl<'a> Parser<'a> {
             "subscriptions" => ShowKind::Subscriptions,
             "consumers" => ShowKind::Consumers,
             "connections" => ShowKind::Connections,
+            // 3.3.7.5's answers to two that are gone
+            "scores" => return Err(TdError::new(0x0100, "Operation not supported")),
+            "accounts" => return Err(TdError::new(9748, "This statement is no longer supported")),
+            // lists 3.3.7.5 has that this engine does not keep: refused by name
+            "queries" | "transactions" | "apps" | "compacts" | "compact" | "encryptions" | "arbgroups"
+            | "snodes" | "bnodes" | "tsmas" | "mounts" | "anodes" => {
+                return Err(super::not_supported(&format!("SHOW {}", w.to_uppercase())));
+            }
+            // another keyword is no SHOW statement (`show index`); a name may still be a
+            // database's (`show db.tables`): the statement ends too early
+            _ if self.is_keyword(t) => return Err(super::syntax_error_near(self.sql, t.start)),
             _ => return Err(incomplete()),
         };
         Ok(Statement::Show(kind))

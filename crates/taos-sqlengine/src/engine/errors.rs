@@ -71,6 +71,9 @@ pub mod ecode {
     pub const FUNC_RESULT_TOO_LONG: u16 = 10254;
     pub const TIME_UNIT_TOO_SMALL: u16 = 10251;
     pub const ONE_BLOB: u16 = 25350;
+    pub const BLOB_TAG: u16 = 25345;
+    /// ALTER … ADD TAG of a BLOB: 3.3.7.5's code has no text (`Unknown error`).
+    pub const BLOB_TAG_ADDED: u16 = 25349;
 }
 
 pub(crate) fn err(code: u16, msg: impl Into<String>) -> TdError {

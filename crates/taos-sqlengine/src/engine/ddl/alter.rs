@@ -125,6 +125,10 @@ fn alter_stable(db: &mut Database, stname: &str, action: AlterAction) -> Result<
             Ok(())
         }
         AlterAction::AddTag(c) => {
+            // before any other check of the tag (its name too), as 3.3.7.5 answers
+            if c.ty == TypeName::Blob {
+                return Err(err(ecode::BLOB_TAG_ADDED, "Unknown error"));
+            }
             if c.ty == TypeName::Json {
                 return Err(err(ecode::ONLY_ONE_JSON_TAG, "Only one tag if there is a json tag"));
             }

@@ -247,5 +247,9 @@ pub(crate) fn check_table_shape(cols: &[ColumnSchema], tags: Option<&[ColumnSche
     if row_bytes(cols) > MAX_ROW_BYTES {
         return Err(row_too_long());
     }
+    // checked after the translator's checks, as 3.3.7.5 answers
+    if tags.iter().any(|t| t.ty == DataType::Blob) {
+        return Err(err(ecode::BLOB_TAG, "Blob type not support on tag"));
+    }
     Ok(())
 }

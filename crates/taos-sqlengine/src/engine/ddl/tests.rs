@@ -333,3 +333,23 @@ fn views_are_not_in_the_community_edition() {
     assert_eq!(e.execute(&mut no_db, "create view v1 as select 1").unwrap_err().code, 9750);
     assert_eq!(e.execute(&mut no_db, "show views").unwrap_err().message, "database not specified");
 }
+
+/// BLOB is no tag type (3.3.7.5): CREATE answers 25345 after the translator's checks, ALTER …
+/// ADD TAG 25349 (a code without text) before any other check of the tag.
+#[test]
+fn blob_tags_are_refused() {
+    let e = engine();
+    ok(&e, "create stable sa (ts timestamp, v int) tags (g int, n varchar(8))");
+    ok(&e, "create table ta (ts timestamp, v int)");
+    let blob_tag = (25345, "Blob type not support on tag".to_string());
+    assert_eq!(code(&e, "create stable sb (ts timestamp, v int) tags (b blob)"), blob_tag);
+    assert_eq!(code(&e, "create stable sb (ts timestamp, v int) tags (g int, b blob)"), blob_tag);
+    assert_eq!(code(&e, "create table sb (ts timestamp, v int) tags (b blob)"), blob_tag);
+    assert_eq!(code(&e, "create stable sb (ts timestamp, v int) tags (g int, g blob)").0, 9788);
+    assert_eq!(code(&e, "create stable sb (ts timestamp, v int) tags (j json, b blob)").0, 9779);
+    assert_eq!(code(&e, "create stable sb (ts timestamp, b blob, c blob) tags (b2 blob)").0, 25350);
+    assert_eq!(code(&e, "alter table sa add tag b blob"), (25349, "Unknown error".into()));
+    assert_eq!(code(&e, "alter stable sa add tag g blob"), (25349, "Unknown error".into()));
+    assert_eq!(code(&e, "alter table ta add tag g blob").0, 9801);
+    assert_eq!(code(&e, "alter table sa modify tag n blob").0, 9803);
+}

@@ -834,19 +834,26 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         _ => Value::Double(r),
     };
     match f {
-        Round if a.len() > 1 => {
+        // round(x, d) / truncate(x, d) as TDengine's scalar functions compute them: scaled by
+        // 10^d (d need not be whole), in FLOAT's own precision for a FLOAT, then cast back to
+        // x's type (an integer truncates); an infinite or NaN result is NULL
+        Round | Truncate if a.len() > 1 => {
             let (Some(x), Some(d)) = (num(0), num(1)) else {
                 return Value::Null;
             };
-            let m = 10f64.powi(d as i32);
-            Value::Double((x * m).round() / m)
-        }
-        Truncate => {
-            let (Some(x), Some(d)) = (num(0), num(1)) else {
-                return Value::Null;
-            };
-            let m = 10f64.powi(d as i32);
-            Value::Double((x * m).trunc() / m)
+            let round = f == Round;
+            match &a[0] {
+                Value::Float(x) => {
+                    let r = scaled_f32(*x, d as f32, round);
+                    if r.is_finite() { Value::Float(r) } else { Value::Null }
+                }
+                Value::Int(_) => Value::Int(scaled_f64(x, d, round) as i64),
+                Value::UInt(_) => Value::UInt(scaled_f64(x, d, round) as u64),
+                _ => {
+                    let r = scaled_f64(x, d, round);
+                    if r.is_finite() { Value::Double(r) } else { Value::Null }
+                }
+            }
         }
         Sign => match num(0) {
             Some(x) => Value::Double(if x > 0.0 {
@@ -1101,12 +1108,13 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             }
             _ => Value::Null,
         },
-        Abs | Ceil | Floor | Round => {
+        Abs | Ceil | Floor | Round | Truncate => {
             let Some(x) = num(0) else { return Value::Null };
             let r = match f {
                 Abs => x.abs(),
                 Ceil => x.ceil(),
                 Floor => x.floor(),
+                Truncate => x.trunc(),
                 _ => x.round(),
             };
             keep_int(&a[0], r)
@@ -1119,16 +1127,23 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
                 Sin => x.sin(),
                 Cos => x.cos(),
                 Tan => x.tan(),
-                Log => match num(1) {
-                    Some(b) if a.len() > 1 => x.ln() / b.ln(),
-                    _ => x.ln(),
+                // log(x, base): NULL with a NULL base, and for base 1 (TDengine's tlog2)
+                Log if a.len() > 1 => match num(1) {
+                    Some(b) if b.ln() == 0.0 && x.ln().is_finite() => f64::INFINITY,
+                    Some(b) => {
+                        let (l, lb) = (x.ln(), b.ln());
+                        if !l.is_finite() { l } else if !lb.is_finite() { lb } else { l / lb }
+                    }
+                    None => return Value::Null,
                 },
+                Log => x.ln(),
                 _ => match num(1) {
                     Some(y) => x.powf(y),
                     None => return Value::Null,
                 },
             };
-            if r.is_nan() {
+            // TDengine answers NULL for an infinite result too (exp(1000), log(0))
+            if !r.is_finite() {
                 Value::Null
             } else {
                 Value::Double(r)
@@ -1510,4 +1525,39 @@ pub fn dec_arith(op: BinOp, x: i128, xs: u8, y: i128, ys: u8, out: u8) -> Option
 /// rules are in `cast`).
 pub fn to_decimal(v: &Value, p: u8, s: u8) -> Result<Option<i128>, crate::types::TdError> {
     super::cast::to_decimal(v, p, s)
+}
+
+/// TDengine's `decimalFn`: `x` rounded (or truncated) at `d` decimal places through the scale
+/// 10^d; an infinite `x`, or a scaled value out of range for d ≥ 0, is `x` itself.
+fn scaled_f64(x: f64, d: f64, round: bool) -> f64 {
+    let f = |v: f64| if round { v.round() } else { v.trunc() };
+    if x.is_infinite() {
+        return x;
+    }
+    let scale = 10f64.powf(d);
+    if d < 0.0 {
+        return f(x * scale) / scale;
+    }
+    let scaled = x * scale;
+    if scaled.is_infinite() {
+        return x;
+    }
+    f(scaled) / scale
+}
+
+/// [`scaled_f64`] in FLOAT's precision (TDengine's `decimalfFn`).
+fn scaled_f32(x: f32, d: f32, round: bool) -> f32 {
+    let f = |v: f32| if round { v.round() } else { v.trunc() };
+    if x.is_infinite() {
+        return x;
+    }
+    let scale = 10f32.powf(d);
+    if d < 0.0 {
+        return f(x * scale) / scale;
+    }
+    let scaled = x * scale;
+    if scaled.is_infinite() {
+        return x;
+    }
+    f(scaled) / scale
 }

@@ -356,3 +356,64 @@ fn event_window_conditions_must_be_boolean_expressions() {
         ],
     );
 }
+
+/// Scalar math and function arguments as TDengine 3.3.7.5 answers them (each checked on it
+/// with these rows): round/truncate scale by 10^d for any d and keep x's type (an integer
+/// truncates, FLOAT computes in FLOAT); log with base 1, a non-positive base or argument, and
+/// any infinite result are NULL; elapsed's unit; apercentile's algorithm; functions without
+/// arguments take none (a syntax error at the argument).
+#[test]
+fn math_and_function_arguments_answer_like_tdengine() {
+    let e = setup(&[
+        "create table t (ts timestamp, v int, f double, s varchar(10))",
+        "insert into t values ('2024-01-01 00:00:00', 1, 1.5, 'a') ('2024-01-01 00:00:01', 5, null, 'b') ('2024-01-01 00:00:02', null, 2.5, 'a') \
+         ('2024-01-01 00:00:04', 3, -1, null) ('2024-01-01 00:00:05', 7, 2, 'b') ('2024-01-01 00:00:09', 2, 4, 'a')",
+    ]);
+    check(
+        &e,
+        &[
+            ("select round(v, 1.5) from t order by ts", "1; 4; NULL; 3; 6; 1"),
+            ("select round(v, 1.4) from t order by ts", "0; 5; NULL; 2; 7; 1"),
+            ("select round(v, -1) from t order by ts", "0; 10; NULL; 0; 10; 0"),
+            ("select round(f, 1.5) from t order by ts", "1.4862705002791383; NULL; 2.4981993515330196; -1.0119288512538813; 1.992234925906079; 3.984469851812158"),
+            ("select round(f, 0.5) from t order by ts", "1.5811388300841895; NULL; 2.5298221281347035; -0.9486832980505138; 1.8973665961010275; 4.110960958218893"),
+            ("select truncate(f, 0.5) from t order by ts", "1.2649110640673518; NULL; 2.2135943621178655; -0.9486832980505138; 1.8973665961010275; 3.794733192202055"),
+            ("select truncate(v, 1.5) from t order by ts", "0; 4; NULL; 2; 6; 1"),
+            ("select round(cast(v as float), 1.5) from t order by ts", "1.0119289; 4.996399; NULL; 3.0041637; 6.9886336; 1.992235"),
+            ("select round(f, 1) from t order by ts", "1.5; NULL; 2.5; -1; 2; 4"),
+            // (-0: both servers send `-0`)
+            ("select log(v, 0.5) from t order by ts", "-0; -2.321928094887362; NULL; -1.5849625007211563; -2.807354922057604; -1"),
+            ("select log(v, 1) from t order by ts", "NULL; NULL; NULL; NULL; NULL; NULL"),
+            ("select log(v, -2) from t order by ts", "NULL; NULL; NULL; NULL; NULL; NULL"),
+            ("select log(0, 2) from t order by ts", "NULL; NULL; NULL; NULL; NULL; NULL"),
+            ("select log(2, 0) from t order by ts", "NULL; NULL; NULL; NULL; NULL; NULL"),
+            ("select log(0) from t order by ts", "NULL; NULL; NULL; NULL; NULL; NULL"),
+            ("select log(v, f) from t order by ts", "0; NULL; NULL; NULL; 2.807354922057604; 0.5"),
+            ("select exp(1000), pow(10, 400), sqrt(-1) from t order by ts", "NULL|NULL|NULL; NULL|NULL|NULL; NULL|NULL|NULL; NULL|NULL|NULL; NULL|NULL|NULL; NULL|NULL|NULL"),
+            ("select elapsed(ts, 1s) from t", "9"),
+            ("select elapsed(ts, 1a) from t", "9000"),
+            ("select elapsed(ts, 0s) from t", "error 10250"),
+            ("select elapsed(ts, -1s) from t", "error 10250"),
+            ("select elapsed(ts, 1n) from t", "error 10250"),
+            ("select elapsed(ts, 1y) from t", "error 10250"),
+            ("select elapsed(ts, 1b) from t", "error 10251"),
+            ("select elapsed(ts, 1u) from t", "error 10251"),
+            ("select apercentile(v, 50, 'x') from t", "error 10243"),
+            ("select apercentile(v, 50, '') from t", "error 10243"),
+            ("select apercentile(v, 50, 1) from t", "error 10242"),
+            ("select now(1) from t", "error 9728"),
+            ("select today(1) from t", "error 9728"),
+            ("select timezone(1) from t", "error 9728"),
+            ("select pi(1) from t", "error 9728"),
+            ("select database(1) from t", "error 9728"),
+            ("select server_version(1) from t", "error 9728"),
+            ("select user(1) from t", "error 9728"),
+            ("select current_user(1) from t", "error 9728"),
+        ],
+    );
+    let mut ctx = SessionCtx { db: Some("q".into()), ..Default::default() };
+    let refusal = e.execute(&mut ctx, "select now(1) from t").unwrap_err();
+    assert_eq!(refusal.message, "syntax error near \"1) from t\"");
+    let refusal = e.execute(&mut ctx, "select elapsed(ts, 1n) from t").unwrap_err();
+    assert_eq!(refusal.message, "Invalid timzone format : elapsed");
+}

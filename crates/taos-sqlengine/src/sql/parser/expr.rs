@@ -29,6 +29,20 @@ const NILADIC: &[&str] = &[
     "_irowts",
 ];
 
+/// TDengine's `noarg_func`s: called with `()` only.
+const NO_ARGS: &[&str] = &[
+    "now",
+    "today",
+    "timezone",
+    "database",
+    "client_version",
+    "server_version",
+    "server_status",
+    "current_user",
+    "user",
+    "pi",
+];
+
 impl<'a> Parser<'a> {
     pub(super) fn expr(&mut self) -> PResult<Expr> {
         let mut left = self.and_expr()?;
@@ -526,6 +540,10 @@ impl<'a> Parser<'a> {
                 args,
                 pos: t.start,
             });
+        }
+        // the grammar's noarg_func: an argument is a syntax error at it
+        if NO_ARGS.contains(&name.as_str()) && self.peek().kind != Tk::RParen {
+            return Err(self.err_here());
         }
         if name == "cols" && self.peek().kind != Tk::RParen {
             return self.cols_call(t.start, name);

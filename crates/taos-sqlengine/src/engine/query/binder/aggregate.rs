@@ -183,6 +183,20 @@ impl<'a, 'r> Binder<'a, 'r> {
                     return Err(bad_type());
                 }
                 let p = point(&args[1])?;
+                // apercentile's algorithm: 'default' or 't-digest', any case (3.3.7.5)
+                if name == "apercentile" {
+                    match args.get(2) {
+                        None => {}
+                        Some(Expr::Str(a)) if a.eq_ignore_ascii_case("default") => {}
+                        Some(Expr::Str(a)) if a.eq_ignore_ascii_case("t-digest") => {
+                            return Err(unsupported("apercentile with 't-digest'"));
+                        }
+                        Some(Expr::Str(_)) => {
+                            return Err(err(ecode::FUNC_PARAM_VALUE, "Invalid parameter value : apercentile"));
+                        }
+                        Some(_) => return Err(bad_type()),
+                    }
+                }
                 let kind = if name == "percentile" {
                     AggKind::Percentile(p)
                 } else {
@@ -214,12 +228,19 @@ impl<'a, 'r> Binder<'a, 'r> {
                 if f.ty != DataType::Timestamp {
                     return Err(bad_type());
                 }
+                // 3.3.7.5: a unit that is not positive or a calendar one is 10250 (its text
+                // says "timzone"), one finer than the database's precision 10251
+                let bad_unit = || err(10250, "Invalid timzone format : elapsed");
                 let unit = match args.get(1) {
                     Some(Expr::Duration { value, unit }) => {
+                        if *value <= 0 || matches!(unit, 'n' | 'y') {
+                            return Err(bad_unit());
+                        }
                         time::duration_units(*value, *unit, self.env_precision())
                             .filter(|u| *u > 0)
-                            .ok_or_else(bad_type)?
+                            .ok_or_else(|| err(10251, "Time unit is too small : elapsed"))?
                     }
+                    Some(Expr::Neg(d)) if matches!(**d, Expr::Duration { .. }) => return Err(bad_unit()),
                     Some(_) => return Err(bad_type()),
                     None => 1,
                 };

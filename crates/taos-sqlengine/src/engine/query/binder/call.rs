@@ -76,13 +76,10 @@ impl<'a, 'r> Binder<'a, 'r> {
         };
         use Scalar::*;
         let out = match f {
-            Abs | Ceil | Floor | Round => {
-                if args.len() > 1 {
-                    Field::fixed("", DataType::Double)
-                } else {
-                    fields[0].clone()
-                }
-            }
+            Abs | Ceil | Floor => fields[0].clone(),
+            // round(x, d) / truncate(x, d) keep x's type, as TDengine's (integers, FLOAT, DOUBLE)
+            Round | Truncate if args.len() == 1 || keeps_numeric_type(fields[0].ty) => fields[0].clone(),
+            Round => Field::fixed("", DataType::Double),
             Sign | Ln | Asin | Acos | Atan => {
                 Field::fixed("", DataType::Double)
             }
@@ -378,4 +375,21 @@ fn literal_i64(e: &Expr) -> Option<i64> {
         Expr::Neg(x) => literal_i64(x).map(|v| -v),
         _ => None,
     }
+}
+
+/// The types round(x, d) and truncate(x, d) answer in: x's own.
+fn keeps_numeric_type(ty: DataType) -> bool {
+    matches!(
+        ty,
+        DataType::TinyInt
+            | DataType::SmallInt
+            | DataType::Int
+            | DataType::BigInt
+            | DataType::UTinyInt
+            | DataType::USmallInt
+            | DataType::UInt
+            | DataType::UBigInt
+            | DataType::Float
+            | DataType::Double
+    )
 }

@@ -4,7 +4,8 @@
 // One server process for all; the data is written once. Each process also prints its threads'
 // shares (the JS thread, V8's helper threads, the connection's tokio thread, from /proc).
 //   node bench/rows-spread.mjs [--procs 12] [--rows 1000000] [--mode rows|objects|blocks] [-- node flags…]
-// Environment: SPREAD_READS=n reads per process (the first is what the bench measures);
+// Environment: SPREAD_READS=n reads per process (the first is what the bench measures; later ones
+// show a warm process: no fresh pages for the batches);
 // SPREAD_CONTROL=1 also times a fixed library-free `for await` loop just before and after the
 // reads (a gauge of how fast the machine is running that process at that moment);
 // SPREAD_WRAP='cmd args' runs each process under cmd (taskset, perf record, strace);
@@ -79,6 +80,7 @@ if (process.argv[2] === '--child') {
   const reads = []
   for (let k = 0; k < Number(process.env.SPREAD_READS ?? 1); k++) {
     const threads0 = threadTimes()
+    const faults0 = process.resourceUsage().minorPageFault
     const cpu0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
     const result = await conn.query('select * from rowspread.t', options)
@@ -87,11 +89,12 @@ if (process.argv[2] === '--child') {
     else for await (const _row of result) n++
     const cpu = process.cpuUsage(cpu0)
     const threads1 = threadTimes()
+    const faults = ((process.resourceUsage().minorPageFault - faults0) / n) * 1000
     const wall = Number(process.hrtime.bigint() - t0) / 1e3
-    reads.push({ n, cpu: (cpu.user + cpu.system) / n, sys: cpu.system / n, wall: wall / n, threads: threadsDelta(threads0, threads1, n) })
+    reads.push({ n, cpu: (cpu.user + cpu.system) / n, sys: cpu.system / n, faults, wall: wall / n, threads: threadsDelta(threads0, threads1, n) })
   }
   const control = process.env.SPREAD_CONTROL ? [before, await controlLoop()] : undefined
-  console.log(`SPREAD ${JSON.stringify({ ...reads[0], control, later: reads.slice(1).map((r) => r.cpu) })}`)
+  console.log(`SPREAD ${JSON.stringify({ ...reads[0], control, later: reads.slice(1).map((r) => [r.cpu, r.sys, r.faults]) })}`)
   await conn.close()
   process.exit(0)
 }
@@ -122,8 +125,8 @@ for (let k = 0; k < Number(args.procs); k++) {
   runs.push(m.cpu)
   const threads = Object.entries(m.threads).filter(([, v]) => v > 0).map(([name, v]) => `${name} ${v.toFixed(2)}`).join(', ')
   const control = m.control !== undefined ? `; control before/after ${m.control.map((x) => x.toFixed(3)).join('/')}` : ''
-  const later = m.later.length > 0 ? `; later reads ${m.later.map((x) => x.toFixed(3)).join(' ')}` : ''
-  console.log(`process ${String(k).padStart(2)}: ${m.cpu.toFixed(3)} µs CPU/row (sys ${m.sys.toFixed(3)}, wall ${m.wall.toFixed(3)}; threads ${threads})${control}${later}`)
+  const later = m.later.map(([cpu, sys, faults]) => `; then ${cpu.toFixed(3)} (sys ${sys.toFixed(3)}, ${faults.toFixed(1)} faults/1k rows)`).join('')
+  console.log(`process ${String(k).padStart(2)}: ${m.cpu.toFixed(3)} µs CPU/row (sys ${m.sys.toFixed(3)}, ${m.faults.toFixed(1)} minor faults/1k rows, wall ${m.wall.toFixed(3)}; threads ${threads})${control}${later}`)
   if (process.env.SPREAD_KEEP) (await import('node:fs')).writeFileSync(`${process.env.SPREAD_KEEP}.${k}.${m.cpu.toFixed(3)}.log`, r.stdout + r.stderr)
 }
 runs.sort((a, b) => a - b)

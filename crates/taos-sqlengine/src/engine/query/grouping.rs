@@ -86,6 +86,15 @@ pub(super) fn window_kind(
             "GROUP BY and WINDOW-clause can't be used together",
         ));
     }
+    // a window over a UNION without ORDER BY: 3.3.7.5 answers code 3 with 9808's text
+    if let Some(FromItem::Subquery { query, .. }) = &sel.from {
+        if query.selects.len() > 1 && query.order_by.is_empty() && !matches!(w, Window::Interp { .. }) {
+            return Err(err(
+                3,
+                "Window query not supported, since not valid primary timestamp column as input",
+            ));
+        }
+    }
     // a window needs a primary timestamp to run over (a subquery may not have one)
     if rel.ts_col.is_none() && !matches!(w, Window::Interp { .. }) {
         if let Window::Session { .. } = w {
@@ -199,6 +208,11 @@ pub(super) fn window_kind(
                         ecode::INTER_SLIDING_UNIT,
                         "Does not support sliding when interval is natural month/year",
                     ));
+                }
+                // 3.3.7.5 slides a calendar interval by a fixed step (a window a month long
+                // every day); this engine does not
+                if months > 0 {
+                    return Err(unsupported("SLIDING with a calendar INTERVAL"));
                 }
             }
             let sl = match sliding {

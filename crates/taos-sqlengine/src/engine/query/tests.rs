@@ -417,3 +417,24 @@ fn math_and_function_arguments_answer_like_tdengine() {
     let refusal = e.execute(&mut ctx, "select elapsed(ts, 1n) from t").unwrap_err();
     assert_eq!(refusal.message, "Invalid timzone format : elapsed");
 }
+
+/// A window over a UNION without ORDER BY is refused with code 3 (3.3.7.5's answer, with 9808's
+/// text; ordered, the union has a primary timestamp again), and a calendar INTERVAL with a fixed
+/// SLIDING (3.3.7.5 answers a month-long window every day) is refused by name.
+#[test]
+fn windows_over_unions_and_calendar_intervals_with_a_fixed_sliding_are_refused() {
+    let e = windows_data();
+    check(
+        &e,
+        &[
+            ("select _wstart, count(*) from (select * from c1 union all select * from c1) interval(10s)", "error 3"),
+            ("select _wstart, count(*) from (select * from c1 union select * from c1) session(ts, 1s)", "error 3"),
+            ("select _wstart, count(*) from (select * from c1 union all select * from c1) state_window(v)", "error 3"),
+            ("select _wstart, count(*) from c1 interval(1n) sliding(1d)", "error 9728"),
+            ("select _wstart, count(*) from c1 interval(1n) sliding(2d)", "error 9728"),
+        ],
+    );
+    let mut ctx = SessionCtx { db: Some("q".into()), ..Default::default() };
+    let ordered = "select _wstart, count(*) from (select * from c1 union all select * from c1 order by ts) interval(10s)";
+    assert!(e.execute(&mut ctx, ordered).is_ok());
+}

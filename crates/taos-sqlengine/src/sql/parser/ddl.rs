@@ -614,7 +614,7 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("database") {
             let if_exists = self.if_exists()?;
-            let name = self.ident()?;
+            let name = self.db_name()?;
             return Ok(Statement::DropDatabase { name, if_exists });
         }
         if self.eat_kw("stable") {
@@ -639,7 +639,7 @@ impl<'a> Parser<'a> {
             return self.alter_user();
         }
         if self.eat_kw("database") {
-            let name = self.ident()?;
+            let name = self.db_name()?;
             let t = self.peek();
             let options = self.db_options(true)?;
             if options.is_empty() {

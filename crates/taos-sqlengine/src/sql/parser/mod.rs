@@ -355,6 +355,15 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// An existing database's name: 9751 when it is longer than any database's may be (64
+    /// bytes), whether or not the statement would have needed it (`drop database if exists`).
+    fn db_name(&mut self) -> PResult<String> {
+        let t = self.peek();
+        let name = self.ident()?;
+        self.check_name_len(t, &name, 65)?;
+        Ok(name)
+    }
+
     /// The name of a table being created: as [`Self::def_ident`], and without a `.`.
     fn def_table_name(&mut self) -> PResult<TableName> {
         if self.peek_at(1).kind != Tk::Dot {
@@ -457,7 +466,7 @@ impl<'a> Parser<'a> {
             "drop" => self.drop(),
             "use" => {
                 self.bump();
-                let name = self.ident()?;
+                let name = self.db_name()?;
                 Ok(Statement::Use { name })
             }
             "show" => self.show(),

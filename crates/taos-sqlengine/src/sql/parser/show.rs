@@ -55,7 +55,7 @@ impl<'a> Parser<'a> {
             }
             "create" => {
                 if self.eat_kw("database") {
-                    ShowKind::CreateDatabase(self.ident()?)
+                    ShowKind::CreateDatabase(self.db_name()?)
                 } else if self.eat_kw("table") {
                     ShowKind::CreateTable(self.table_name()?)
                 } else if self.eat_kw("stable") {

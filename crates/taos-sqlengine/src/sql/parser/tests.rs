@@ -151,3 +151,23 @@ fn and_or_take_predicates_on_the_right_too() {
     assert_eq!(err("select * from tb where v > 2 and b order by ts").message, "syntax error near \"order by ts\"");
     assert!(parse("select * from tb where b = true and v > 2 or v in (1, 2) and not v > 3").is_ok());
 }
+
+/// A database name of 65 bytes or more is 9751 wherever a database is named, before its
+/// existence is looked at (3.3.7.5; `drop database if exists` too).
+#[test]
+fn database_names_longer_than_64_bytes_are_9751() {
+    let long = format!("d{}", "x".repeat(64));
+    for sql in [
+        format!("drop database {long}"),
+        format!("drop database if exists {long}"),
+        format!("use {long}"),
+        format!("alter database {long} keep 10"),
+        format!("show create database {long}"),
+        format!("create database {long}"),
+    ] {
+        let e = err(&sql);
+        assert_eq!(e.code, 9751, "{sql}");
+        assert!(e.message.starts_with(&format!("Invalid identifier name: {long}")), "{sql}: {}", e.message);
+    }
+    assert!(parse(&format!("drop database if exists {}", &long[..64])).is_ok());
+}

@@ -189,7 +189,7 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("topic") {
             let if_not_exists = self.if_not_exists()?;
-            let name = self.ident()?;
+            let name = self.topic_name()?;
             let meta = if self.eat_kw("with") {
                 self.expect_kw("meta")?;
                 Some("WITH META")
@@ -609,7 +609,7 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("topic") {
             let if_exists = self.if_exists()?;
-            let name = self.ident()?;
+            let name = self.topic_name()?;
             return Ok(Statement::DropTopic { name, if_exists });
         }
         if self.eat_kw("database") {

@@ -171,3 +171,12 @@ fn database_names_longer_than_64_bytes_are_9751() {
     }
     assert!(parse(&format!("drop database if exists {}", &long[..64])).is_ok());
 }
+
+/// A topic name of 193 bytes or more is 9751, creating or dropping (3.3.7.5).
+#[test]
+fn topic_names_longer_than_192_bytes_are_9751() {
+    let long = "t".repeat(193);
+    assert_eq!(err(&format!("create topic {long} as database d")).code, 9751);
+    assert_eq!(err(&format!("drop topic if exists {long}")).code, 9751);
+    assert!(parse(&format!("drop topic if exists {}", &long[..192])).is_ok());
+}

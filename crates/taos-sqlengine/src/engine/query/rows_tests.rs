@@ -200,6 +200,9 @@ fn rowts_is_the_rows_timestamp() {
         ("select top(v, 2), _rowts from t", "5|00:00:05; 5|00:00:07"),
         ("select max(v), _rowts from t", "5|00:00:05"),
         ("select count(*), _rowts from t", "error 9740"),
+        // `_c0` is the same pseudo column (3.3.7.5; it was 9730 here)
+        ("select max(v), _c0 from t", "5|00:00:05"),
+        ("select v from t where _c0 > '2024-01-01 00:00:04' order by _c0", "5; 5"),
     ]);
 }
 

@@ -264,7 +264,7 @@ impl<'a, 'r> Binder<'a, 'r> {
         Ok(match e {
             Expr::Column { table, name } => {
                 let lname = name.to_ascii_lowercase();
-                if table.is_none() && lname == "_rowts" {
+                if table.is_none() && (lname == "_rowts" || lname == "_c0") {
                     // the row's primary timestamp, wherever `ts` itself may stand
                     if let Some(c) = self.rel.ts_col {
                         let ts = Expr::Column {

@@ -765,6 +765,10 @@ pub(super) fn aggregate(
         .filter(|&i| outs[i].expr.contains_agg())
         .collect();
 
+    // 3.3.7.5: without GROUP/PARTITION BY, a query with first()/last() answers no row for a
+    // window (or the whole input) where every aggregate found no value (see `no_result`);
+    // FILL then fills that window as an empty one
+    let drop_empty = key_exprs.is_empty() && b.aggs.iter().any(|a| matches!(a.kind, AggKind::First | AggKind::Last));
     let mut out = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
         match win {
@@ -814,7 +818,10 @@ pub(super) fn aggregate(
                         ));
                     }
                 }
-                out.push(group_row(b, rel, env, g, outs, selector_idx, None));
+                match group_row(b, rel, env, g, outs, selector_idx, None, None) {
+                    (_, true) if drop_empty => {}
+                    (row, _) => out.push(row),
+                }
             }
             Some(kind) => {
                 let mut sorted = g.clone();
@@ -830,7 +837,26 @@ pub(super) fn aggregate(
                     Vec::with_capacity(windows.len());
                 for w in windows {
                     let bounds = Some((w.start, w.end, w.duration));
-                    if w.rows.is_empty() {
+                    // elapsed() in an INTERVAL window runs from the window's start when a row
+                    // precedes it, and to its end when one follows (3.3.7.5), else from/to the
+                    // window's own first/last row
+                    let span = match kind {
+                        WinKind::Interval { .. } if !w.rows.is_empty() => Some((
+                            if w.rows.start > 0 { w.start } else { ts[w.rows.start] },
+                            if w.rows.end < ts.len() { w.end } else { ts[w.rows.end - 1] },
+                        )),
+                        _ => None,
+                    };
+                    let computed = if w.rows.is_empty() {
+                        None
+                    } else {
+                        match group_row(b, rel, env, &sorted[w.rows.clone()], outs, selector_idx, bounds, span) {
+                            (_, true) if drop_empty && fill.is_none() => continue,
+                            (_, true) if drop_empty => None,
+                            (row, _) => Some(row),
+                        }
+                    };
+                    let Some(row) = computed else {
                         // an empty window (FILL): window columns now, the rest filled below
                         let aggs = vec![Value::Null; b.aggs.len()];
                         let gc = GroupCtx {
@@ -845,16 +871,7 @@ pub(super) fn aggregate(
                         group_out.push((w.start, None));
                         out.push(row);
                         continue;
-                    }
-                    let row = group_row(
-                        b,
-                        rel,
-                        env,
-                        &sorted[w.rows.clone()],
-                        outs,
-                        selector_idx,
-                        bounds,
-                    );
+                    };
                     group_out.push((w.start, Some(row.clone())));
                     out.push(row);
                 }
@@ -1155,7 +1172,8 @@ pub(super) fn group_row(
     outs: &[OutCol],
     selector_idx: Option<usize>,
     window: Option<(i64, i64, i64)>,
-) -> Vec<Value> {
+    elapsed_span: Option<(i64, i64)>,
+) -> (Vec<Value>, bool) {
     let mut aggs = Vec::with_capacity(b.aggs.len());
     let mut picked: Vec<Option<RowRef>> = Vec::with_capacity(b.aggs.len());
     let mut rep = rows.first().copied();
@@ -1165,6 +1183,13 @@ pub(super) fn group_row(
             AggKind::Cols(s) => match (picked.get(s).copied().flatten(), &a.arg) {
                 (Some(r), Some(e)) => (e.eval(rel, Some(r), None, env), None),
                 _ => (Value::Null, None),
+            },
+            AggKind::Elapsed(unit) if elapsed_span.is_some() => match compute_agg(a, rel, env, rows) {
+                (Value::Null, r) => (Value::Null, r),
+                (_, r) => {
+                    let (lo, hi) = elapsed_span.unwrap_or_default();
+                    (Value::Double((hi - lo) as f64 / unit as f64), r)
+                }
             },
             _ => compute_agg(a, rel, env, rows),
         };
@@ -1180,9 +1205,35 @@ pub(super) fn group_row(
         aggs: &aggs,
         window,
     };
-    outs.iter()
-        .map(|c| c.expr.eval(rel, rep, Some(&gc), env))
-        .collect()
+    let row = outs.iter().map(|c| c.expr.eval(rel, rep, Some(&gc), env)).collect();
+    let empty = b.aggs.iter().zip(&aggs).all(|(a, v)| no_result(&a.kind) && v.is_null());
+    (row, empty)
+}
+
+/// Whether an aggregate that answered NULL found no value at all (TDengine counts it as no
+/// result): first/last, sum/avg, min/max, spread, stddev, var_pop, mode, the percentiles,
+/// leastsquares and cols(). count, last_row, elapsed, twa, irate and hyperloglog always answer
+/// (checked one by one on 3.3.7.5).
+fn no_result(kind: &AggKind) -> bool {
+    matches!(
+        kind,
+        AggKind::First
+            | AggKind::Last
+            | AggKind::Sum
+            | AggKind::Avg
+            | AggKind::AvgDecimal(_)
+            | AggKind::Min
+            | AggKind::Max
+            | AggKind::Spread
+            | AggKind::Stddev
+            | AggKind::VarPop
+            | AggKind::Mode
+            | AggKind::Percentile(_)
+            | AggKind::Percentiles(_)
+            | AggKind::APercentile(_)
+            | AggKind::LeastSquares(..)
+            | AggKind::Cols(_)
+    )
 }
 
 /// One aggregate over a group's rows; also returns the row a selector picked.

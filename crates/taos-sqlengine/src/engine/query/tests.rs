@@ -438,3 +438,45 @@ fn windows_over_unions_and_calendar_intervals_with_a_fixed_sliding_are_refused()
     let ordered = "select _wstart, count(*) from (select * from c1 union all select * from c1 order by ts) interval(10s)";
     assert!(e.execute(&mut ctx, ordered).is_ok());
 }
+
+/// Checked on 3.3.7.5 with these rows: without GROUP/PARTITION BY, a query with first()/last()
+/// answers no row for a window (or the whole input) where every aggregate found no value (FILL
+/// then fills it as an empty window); count, last_row and a value elsewhere keep it. And
+/// elapsed() in an INTERVAL window runs from the window's start when a row precedes it and to
+/// its end when one follows.
+#[test]
+fn first_last_windows_without_values_and_elapsed_in_intervals_answer_like_tdengine() {
+    let e = setup(&[
+        "create table t (ts timestamp, v int, f double, s varchar(10))",
+        "insert into t values ('2024-01-01 00:00:00', 1, 1.5, 'a') ('2024-01-01 00:00:01', 5, null, 'b') ('2024-01-01 00:00:02', null, 2.5, 'a') \
+         ('2024-01-01 00:00:04', 3, -1, null) ('2024-01-01 00:00:05', 7, 2, 'b') ('2024-01-01 00:00:09', 2, 4, 'a')",
+    ]);
+    check(
+        &e,
+        &[
+            ("select _wstart, first(v) from t interval(2s) order by _wstart", "00:00:00|1; 00:00:04|3; 00:00:08|2"),
+            ("select _wstart, first(v), last(v) from t interval(2s) order by _wstart", "00:00:00|1|5; 00:00:04|3|7; 00:00:08|2|2"),
+            ("select _wstart, first(v), sum(v) from t interval(2s) order by _wstart", "00:00:00|1|6; 00:00:04|3|10; 00:00:08|2|2"),
+            ("select _wstart, first(v), count(*) from t interval(2s) order by _wstart", "00:00:00|1|2; 00:00:02|NULL|1; 00:00:04|3|2; 00:00:08|2|1"),
+            ("select _wstart, first(v), count(v) from t interval(2s) order by _wstart", "00:00:00|1|2; 00:00:02|NULL|0; 00:00:04|3|2; 00:00:08|2|1"),
+            ("select _wstart, max(v) from t interval(2s) order by _wstart", "00:00:00|5; 00:00:02|NULL; 00:00:04|7; 00:00:08|2"),
+            ("select _wstart, first(v), first(s) from t interval(2s) order by _wstart", "00:00:00|1|a; 00:00:02|NULL|a; 00:00:04|3|b; 00:00:08|2|a"),
+            ("select _wstart, first(v), last_row(v) from t interval(2s) order by _wstart", "00:00:00|1|5; 00:00:02|NULL|NULL; 00:00:04|3|7; 00:00:08|2|2"),
+            ("select _wstart, first(v)+1, _wend from t interval(2s) order by _wstart", "00:00:00|2|00:00:02; 00:00:04|4|00:00:06; 00:00:08|3|00:00:10"),
+            ("select _wstart, first(v) from t where ts >= '2024-01-01 00:00:00' and ts < '2024-01-01 00:00:10' interval(2s) fill(null) order by _wstart", "00:00:00|1; 00:00:02|NULL; 00:00:04|3; 00:00:06|NULL; 00:00:08|2"),
+            ("select _wstart, first(v) from t where ts >= '2024-01-01 00:00:00' and ts < '2024-01-01 00:00:10' interval(2s) fill(prev) order by _wstart", "00:00:00|1; 00:00:02|1; 00:00:04|3; 00:00:06|3; 00:00:08|2"),
+            ("select _wstart, first(v) from t state_window(s) order by _wstart", "00:00:00|1; 00:00:01|5; 00:00:05|7; 00:00:09|2"),
+            ("select first(v), sum(v) from t where ts = '2024-01-01 00:00:02'", ""),
+            ("select max(v) from t where ts = '2024-01-01 00:00:02'", "NULL"),
+            ("select first(v), count(*) from t where ts = '2024-01-01 00:00:02'", "NULL|1"),
+            ("select cols(first(v), s) from t where ts = '2024-01-01 00:00:02'", ""),
+            ("select first(v) from t where ts = '2024-01-01 00:00:02' group by s", "NULL"),
+            ("select s, _wstart, first(v) from t partition by s interval(2s) order by s, _wstart", "NULL|00:00:04|3; a|00:00:00|1; a|00:00:02|NULL; a|00:00:08|2; b|00:00:00|5; b|00:00:04|7"),
+            ("select _wstart, elapsed(ts) from t interval(2s) order by _wstart", "00:00:00|2000; 00:00:02|2000; 00:00:04|2000; 00:00:08|1000"),
+            ("select _wstart, elapsed(ts) from t where ts >= '2024-01-01 00:00:00.500' and ts < '2024-01-01 00:00:09.5' interval(2s) order by _wstart", "00:00:00|1000; 00:00:02|2000; 00:00:04|2000; 00:00:08|1000"),
+            ("select _wstart, elapsed(ts, 1s) from t interval(3s) order by _wstart", "00:00:00|3; 00:00:03|3; 00:00:09|0"),
+            ("select _wstart, elapsed(ts) from t interval(2s) sliding(1s) order by _wstart", "2023-12-31T23:59:59|1000; 00:00:00|2000; 00:00:01|2000; 00:00:02|2000; 00:00:03|2000; 00:00:04|2000; 00:00:05|2000; 00:00:08|1000; 00:00:09|0"),
+            ("select _wstart, elapsed(ts) from t session(ts, 1s) order by _wstart", "00:00:00|2000; 00:00:04|1000; 00:00:09|0"),
+        ],
+    );
+}

@@ -1527,37 +1527,27 @@ pub fn to_decimal(v: &Value, p: u8, s: u8) -> Result<Option<i128>, crate::types:
     super::cast::to_decimal(v, p, s)
 }
 
-/// TDengine's `decimalFn`: `x` rounded (or truncated) at `d` decimal places through the scale
-/// 10^d; an infinite `x`, or a scaled value out of range for d ≥ 0, is `x` itself.
-fn scaled_f64(x: f64, d: f64, round: bool) -> f64 {
-    let f = |v: f64| if round { v.round() } else { v.trunc() };
-    if x.is_infinite() {
-        return x;
-    }
-    let scale = 10f64.powf(d);
-    if d < 0.0 {
-        return f(x * scale) / scale;
-    }
-    let scaled = x * scale;
-    if scaled.is_infinite() {
-        return x;
-    }
-    f(scaled) / scale
+/// TDengine's `decimalFn` (`decimalfFn` for FLOAT, in its own precision): `x` rounded (or
+/// truncated) at `d` decimal places through the scale 10^d; an infinite `x`, or a scaled value
+/// out of range for d ≥ 0, is `x` itself.
+macro_rules! scaled_fn {
+    ($name:ident, $t:ty) => {
+        fn $name(x: $t, d: $t, round: bool) -> $t {
+            let f = |v: $t| if round { v.round() } else { v.trunc() };
+            if x.is_infinite() {
+                return x;
+            }
+            let scale = (10.0 as $t).powf(d);
+            if d < 0.0 {
+                return f(x * scale) / scale;
+            }
+            let scaled = x * scale;
+            if scaled.is_infinite() {
+                return x;
+            }
+            f(scaled) / scale
+        }
+    };
 }
-
-/// [`scaled_f64`] in FLOAT's precision (TDengine's `decimalfFn`).
-fn scaled_f32(x: f32, d: f32, round: bool) -> f32 {
-    let f = |v: f32| if round { v.round() } else { v.trunc() };
-    if x.is_infinite() {
-        return x;
-    }
-    let scale = 10f32.powf(d);
-    if d < 0.0 {
-        return f(x * scale) / scale;
-    }
-    let scaled = x * scale;
-    if scaled.is_infinite() {
-        return x;
-    }
-    f(scaled) / scale
-}
+scaled_fn!(scaled_f64, f64);
+scaled_fn!(scaled_f32, f32);

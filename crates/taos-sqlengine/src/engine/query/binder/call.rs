@@ -329,20 +329,7 @@ fn greatest_type(name: &str, fields: &[Field]) -> Result<Field, TdError> {
         }
         return Ok(Field::fixed("", ty));
     }
-    let numbers_ok = fields.iter().all(|f| {
-        is_str(f.ty)
-            || matches!(
-                f.ty,
-                DataType::TinyInt
-                    | DataType::SmallInt
-                    | DataType::Int
-                    | DataType::BigInt
-                    | DataType::UTinyInt
-                    | DataType::USmallInt
-                    | DataType::UInt
-                    | DataType::UBigInt
-            )
-    });
+    let numbers_ok = fields.iter().all(|f| is_str(f.ty) || super::is_integer(f.ty));
     if !numbers_ok {
         return Err(unsupported(&format!("{} of strings with non-integer values", name)));
     }
@@ -379,17 +366,5 @@ fn literal_i64(e: &Expr) -> Option<i64> {
 
 /// The types round(x, d) and truncate(x, d) answer in: x's own.
 fn keeps_numeric_type(ty: DataType) -> bool {
-    matches!(
-        ty,
-        DataType::TinyInt
-            | DataType::SmallInt
-            | DataType::Int
-            | DataType::BigInt
-            | DataType::UTinyInt
-            | DataType::USmallInt
-            | DataType::UInt
-            | DataType::UBigInt
-            | DataType::Float
-            | DataType::Double
-    )
+    super::is_integer(ty) || matches!(ty, DataType::Float | DataType::Double)
 }

@@ -22,13 +22,12 @@ use super::rows::{apply_limit, key_part, sort_rows, KeyPart};
 use super::scan::ScanPlan;
 use super::{eval_env, run_query};
 
-/// Result column name: alias, else the expression as written (`t.i` → `i`), cut to 64 chars.
+/// Result column name: alias, else a column's own name however it was written (`t.i`, `(i)`,
+/// `+i` → `i`, as 3.3.7.5), else the expression as written, cut to 64 chars.
 pub(crate) fn out_name(item: &SelectItem) -> String {
     let n = match (&item.alias, &item.expr) {
         (Some(a), _) => a.clone(),
-        (None, Expr::Column { table, name }) if table.is_some() || item.text.starts_with('`') => {
-            name.clone()
-        }
+        (None, Expr::Column { name, .. }) => name.clone(),
         _ => item.text.clone(),
     };
     n.chars().take(64).collect()

@@ -482,3 +482,15 @@ fn first_last_windows_without_values_and_elapsed_in_intervals_answer_like_tdengi
         ],
     );
 }
+
+/// A column is named as itself however it is written (`(v)`, `((v))`, `(t.v)`, `+v`, `` `v` ``);
+/// any other expression as written (`+(v+1)`, `+1`), as 3.3.7.5 names them.
+#[test]
+fn a_column_is_named_as_itself_however_it_is_written() {
+    let e = nullable_data();
+    let mut ctx = SessionCtx { db: Some("q".into()), ..Default::default() };
+    let sql = "select (v), ((v)), (t.v), +v, + v, `v`, +(v+1), +1, abs(+v) from t";
+    let Ok(crate::types::Outcome::Rows(rs)) = e.execute(&mut ctx, sql) else { panic!("{sql}") };
+    let names: Vec<&str> = rs.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["v", "v", "v", "v", "v", "v", "+(v+1)", "+1", "abs(+v)"]);
+}

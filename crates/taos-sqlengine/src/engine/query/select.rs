@@ -477,8 +477,11 @@ pub(crate) fn exec_select_or_scan(
         }
         let before = b.bare.len();
         let (e, f) = b.bind(h, false)?;
-        let new_bare: Vec<usize> = b.bare[before..].iter().map(|x| x.0).collect();
-        if new_bare.iter().any(|c| !key_cols.contains(c)) {
+        if let Some((_, name)) = b.bare[before..].iter().find(|(c, _)| !key_cols.contains(c)) {
+            // in a window query 3.3.7.5 names the column
+            if sel.window.is_some() {
+                return Err(err(ecode::INVALID_EXPR_USAGE, format!("Invalid usage of expr: {}", name)));
+            }
             return Err(err(ecode::NOT_GROUP_BY_EXPR, "Not a GROUP BY expression"));
         }
         b.bare.truncate(before);

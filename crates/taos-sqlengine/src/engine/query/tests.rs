@@ -438,6 +438,10 @@ fn windows_over_unions_and_calendar_intervals_with_a_fixed_sliding_are_refused()
             ("select _wstart, count(*) from (select * from c1 union all select * from c1) state_window(v)", "error 3"),
             ("select _wstart, count(*) from c1 interval(1n) sliding(1d)", "error 9728"),
             ("select _wstart, count(*) from c1 interval(1n) sliding(2d)", "error 9728"),
+            // HAVING on a bare column of a window query names it (3.3.7.5: 9831, not 9738)
+            ("select _wstart, count(*) from c1 interval(10s) having v > 1", "error 9831"),
+            ("select _wstart, count(*) from c1 interval(10s) having s = 'a'", "error 9831"),
+            ("select count(*) from c1 group by s having v > 1", "error 9738"),
         ],
     );
     let mut ctx = SessionCtx { db: Some("q".into()), ..Default::default() };

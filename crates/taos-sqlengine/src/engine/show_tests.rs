@@ -130,3 +130,26 @@ fn show_words_are_read_as_the_grammar_reads_them() {
         assert!(c == 9728 && message.ends_with("(not supported by taos-testserver)"), "{sql}: {message}");
     }
 }
+
+/// `SHOW TAGS FROM` lists a child table's tags; a super table answers no rows, a normal table
+/// 9829 and an unknown name 9826 (checked on 3.3.7.5, with `db.` and with `FROM db`).
+#[test]
+fn show_tags_lists_a_child_table_and_refuses_a_normal_one() {
+    let s = Spec::new(
+        Some("tg"),
+        &[
+            "create database tg",
+            "create table tg.t (ts timestamp, v int)",
+            "create stable tg.st (ts timestamp, v int) tags (g int, s binary(8))",
+            "create table tg.c1 using tg.st tags (1, 'a')",
+        ],
+    );
+    assert_eq!(rows(&s, "show tags from tg.c1").num_rows(), 2);
+    assert_eq!(rows(&s, "show tags from c1 from tg").num_rows(), 2);
+    assert_eq!(rows(&s, "show tags from tg.st").num_rows(), 0);
+    assert_eq!(rows(&s, "show tags from st from tg").num_rows(), 0);
+    for sql in ["show tags from tg.t", "show tags from t from tg"] {
+        assert_eq!(code(&s, sql), (9829, "Tags can only applied to super table and child table".into()), "{sql}");
+    }
+    assert_eq!(code(&s, "show tags from tg.nope"), (9826, "Fail to get table info, error: Table does not exist".into()));
+}

@@ -198,7 +198,15 @@ pub(crate) fn show(
         }
         ShowKind::Tags(name) => {
             let d = listed_db(cat, ctx, name.db.as_deref())?;
-            let t = d.tables.get(&name.name).ok_or_else(table_not_exist)?;
+            // 3.3.7.5: a super table lists no rows, a normal table is 9829, an unknown name 9826
+            let t = match d.tables.get(&name.name) {
+                Some(t) if matches!(t.kind, TableKind::Normal { .. }) => {
+                    return Err(err(9829, "Tags can only applied to super table and child table"));
+                }
+                Some(t) => Some(t),
+                None if d.stables.contains_key(&name.name) => None,
+                None => return Err(err(9826, "Fail to get table info, error: Table does not exist")),
+            };
             let fields = vec![
                 vfield("table_name", 192),
                 vfield("db_name", 64),
@@ -208,7 +216,7 @@ pub(crate) fn show(
                 vfield("tag_value", 16384),
             ];
             let mut rows = Vec::new();
-            if let TableKind::Child { stable, tags } = &t.kind {
+            if let Some(t @ crate::engine::catalog::Table { kind: TableKind::Child { stable, tags }, .. }) = t {
                 if let Some(st) = d.stables.get(stable) {
                     for (c, v) in st.tags.iter().zip(tags) {
                         rows.push(vec![

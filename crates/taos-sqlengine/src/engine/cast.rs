@@ -6,6 +6,7 @@
 //! is no timestamp becomes 0, numbers become text as `%d`/`%.7g`/`%.15g` print them, and a
 //! GEOMETRY target takes the text's bytes as they are.
 
+use crate::sql::lexer::byte_prefix;
 use crate::types::{code, DataType, Field, Precision, TdError, Value};
 
 use super::convert::c_format_g;
@@ -123,16 +124,6 @@ fn number_text(v: &Value, env: &EvalEnv) -> String {
     }
 }
 
-fn truncate_bytes(s: &str, n: usize) -> String {
-    if s.len() <= n {
-        return s.to_string();
-    }
-    let mut end = n;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
-}
 
 /// A string as CAST reads it as a timestamp: TDengine's timestamp text forms, else 0.
 fn str_to_timestamp(s: &str, env: &EvalEnv) -> i64 {
@@ -194,7 +185,7 @@ pub fn cast_value(v: Value, f: &Field, env: &EvalEnv) -> Value {
             Value::Str(if f.ty == NChar {
                 s.chars().take(f.len as usize).collect()
             } else {
-                truncate_bytes(&s, f.len as usize)
+                byte_prefix(&s, f.len as usize).to_string()
             })
         }
         Geometry => {

@@ -331,6 +331,16 @@ fn exponent_end(b: &[u8], j: usize) -> usize {
     k
 }
 
+/// The longest start of `s` of at most `max` bytes that ends between characters (TDengine cuts
+/// names and quoted text by bytes).
+pub(crate) fn byte_prefix(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// The content of a string token as TDengine reads it (its `trimString`): a doubled delimiter
 /// is one delimiter; `\n \r \t \f \b \\ \' \"` are escapes; `\%`, `\_` and `\x` keep
 /// their backslash (LIKE patterns and VARBINARY hex read them later); any other escaped character

@@ -3,7 +3,7 @@
 //! CASE, CAST, subqueries).
 
 use crate::sql::ast::*;
-use crate::sql::lexer::{unescape, Tk};
+use crate::sql::lexer::{byte_prefix, unescape, Tk};
 
 use super::{parse_int_text, split_duration, PResult, Parser};
 
@@ -611,24 +611,8 @@ impl<'a> Parser<'a> {
                 return Err(super::syntax_error_near(self.sql, t.start));
             }
             let end = self.toks[self.pos - 1].end;
-            let mut text = &self.sql[start..end.max(start)];
-            let mut cut = text.len().min(64);
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text = &text[..cut];
-            let alias = if first.kind == Tk::Star {
-                None
-            } else if self.eat_kw("as") {
-                Some(self.ident()?)
-            } else {
-                let t = self.peek();
-                if (t.kind == Tk::Ident && !self.is_reserved(t)) || t.kind == Tk::QuotedIdent {
-                    Some(self.ident()?)
-                } else {
-                    None
-                }
-            };
+            let text = byte_prefix(&self.sql[start..end.max(start)], 64);
+            let alias = if first.kind == Tk::Star { None } else { self.opt_alias()? };
             written.push(ColsArg { text: text.to_string(), alias });
         }
         self.expect(Tk::RParen)?;

@@ -17,7 +17,7 @@ mod show;
 mod user;
 
 use crate::sql::ast::*;
-use crate::sql::lexer::{tokenize, unescape, Tk, Token};
+use crate::sql::lexer::{byte_prefix, tokenize, unescape, Tk, Token};
 use crate::types::{code, TdError};
 
 /// Parses the first statement of `sql` (text after a `;` is ignored, as TDengine's REST does).
@@ -542,13 +542,9 @@ pub fn insert_error(sql: &str, at: usize, reason: &str) -> TdError {
 
 /// `534 syntax error near '<near>' (<reason>)`: TDengine quotes at most 63 bytes of `near`.
 pub fn insert_syntax_error(near: &str, reason: &str) -> TdError {
-    let mut end = near.len().min(63);
-    while !near.is_char_boundary(end) {
-        end -= 1;
-    }
     TdError::new(
         code::TSC_SQL_SYNTAX_ERROR,
-        format!("syntax error near '{}' ({})", &near[..end], reason),
+        format!("syntax error near '{}' ({})", byte_prefix(near, 63), reason),
     )
 }
 

@@ -122,17 +122,8 @@ impl<'a> Parser<'a> {
             let expr = self.expr()?;
             let end = self.toks[self.pos - 1].end;
             let text = self.sql[start..end].to_string();
-            let mut alias = None;
-            if matches!(expr, Expr::Star { .. }) {
-                // `*` takes no alias
-            } else if self.eat_kw("as") {
-                alias = Some(self.ident()?);
-            } else {
-                let t = self.peek();
-                if (t.kind == Tk::Ident && !self.is_reserved(t)) || t.kind == Tk::QuotedIdent {
-                    alias = Some(self.ident()?);
-                }
-            }
+            // `*` takes no alias
+            let alias = if matches!(expr, Expr::Star { .. }) { None } else { self.opt_alias()? };
             let cols_args = match &expr {
                 Expr::Func { name, pos, .. } if name == "cols" => self.cols_args.remove(pos).unwrap_or_default(),
                 _ => vec![],

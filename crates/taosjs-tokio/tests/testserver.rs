@@ -502,17 +502,24 @@ async fn a_socket_dropped_mid_query_fails_the_pending_call() {
     assert_eq!(e.kind, ErrorKind::Connection, "{e}");
 }
 
-/// A WebSocket man-in-the-middle in front of `backend` that records what the client sends.
-async fn recording_proxy(backend: std::net::SocketAddr) -> (std::net::SocketAddr, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+/// Replies from the server wait at the proxy while a test holds this lock.
+type ReplyGate = std::sync::Arc<tokio::sync::Mutex<()>>;
+
+/// A WebSocket man-in-the-middle in front of `backend` that records what the client sends and
+/// holds the server's replies while the returned gate is locked.
+async fn recording_proxy(backend: std::net::SocketAddr) -> (std::net::SocketAddr, std::sync::Arc<std::sync::Mutex<Vec<String>>>, ReplyGate) {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let record = seen.clone();
+    let gate = ReplyGate::default();
+    let replies = gate.clone();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let record = record.clone();
+            let replies = replies.clone();
             tokio::spawn(async move {
                 let client = tokio_tungstenite::accept_async(tcp).await.unwrap();
                 let (server, _) = tokio_tungstenite::connect_async(format!("ws://{backend}/ws")).await.unwrap();
@@ -530,6 +537,7 @@ async fn recording_proxy(backend: std::net::SocketAddr) -> (std::net::SocketAddr
                 };
                 let down = async {
                     while let Some(Ok(m)) = server_rx.next().await {
+                        let _open = replies.lock().await;
                         if client_tx.send(m).await.is_err() {
                             break;
                         }
@@ -539,7 +547,7 @@ async fn recording_proxy(backend: std::net::SocketAddr) -> (std::net::SocketAddr
             });
         }
     });
-    (addr, seen)
+    (addr, seen, gate)
 }
 
 fn frees(seen: &std::sync::Mutex<Vec<String>>) -> Vec<u64> {
@@ -556,7 +564,7 @@ fn frees(seen: &std::sync::Mutex<Vec<String>>) -> Vec<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_result_is_freed_exactly_once_and_only_if_still_open() {
     let s = server().await;
-    let (proxy, seen) = recording_proxy(s.addr()).await;
+    let (proxy, seen, _) = recording_proxy(s.addr()).await;
     let cfg = ConnectConfig::from_dsn(&format!("ws://{proxy}")).unwrap();
     let c = within(Client::connect(cfg.clone())).await.unwrap();
     hundred_thousand_rows(&c).await;
@@ -597,16 +605,19 @@ fn actions(seen: &std::sync::Mutex<Vec<String>>) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_whose_caller_went_away_frees_on_the_server_what_it_produced() {
     let s = server().await;
-    let (proxy, seen) = recording_proxy(s.addr()).await;
+    let (proxy, seen, replies) = recording_proxy(s.addr()).await;
     let c = within(Client::connect(ConnectConfig::from_dsn(&format!("ws://{proxy}")).unwrap())).await.unwrap();
     exec(&c, "create database gone").await;
     exec(&c, "create table gone.t (ts timestamp, v int)").await;
     exec(&c, "insert into gone.t values (1700000000000, 1)").await;
     // The callers stop waiting right after their requests went out: each future is polled once
-    // (which sends the request) and dropped before any reply can arrive.
+    // (which sends the request) and dropped while the proxy holds the replies back, so no reply
+    // can reach them first, however the threads are scheduled.
     use futures_util::FutureExt;
+    let held = replies.lock().await;
     assert!(c.query("select * from gone.t", None).now_or_never().is_none());
     assert!(c.stmt2_init(Stmt2InitOptions::default()).now_or_never().is_none());
+    drop(held);
     for _ in 0..100 {
         let sent = actions(&seen);
         if sent.contains(&"free_result".to_owned()) && sent.contains(&"stmt2_close".to_owned()) {

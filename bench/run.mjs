@@ -10,6 +10,8 @@
 //   npm run bench -- --resume              keep the workloads the output directory's results.json
 //                                          measured completely; run only the others
 //   PEER_NODE_DIR=/path/to/built/@tdengine/websocket npm run bench   adds that client
+//   BASELINE_DIR=/path/to/another/built/taosjs npm run bench   adds that build as client
+//                                          taosjs-baseline (an A/B of two builds in one run)
 //
 // The server starts once, in its own process; the data is loaded once; then every (workload,
 // client, run) is a fresh process that measures its own window (getrusage: user+sys of all its
@@ -49,6 +51,7 @@ const wantClients = opts.clients?.split(',')
 const venv = process.env.VENV ?? join(root, '.venv')
 const python = join(venv, 'bin', 'python')
 const peerNodeDir = process.env.PEER_NODE_DIR
+const baselineDir = process.env.BASELINE_DIR
 
 // The resilience figures of issue 21 (bench/resilience-*.mjs): taosjs alone against a server of
 // their own that they restart, drop and slow down, so they run apart from the side-by-side
@@ -67,11 +70,11 @@ if (only?.some((id) => id === 'resilience' || RESILIENCE.includes(id))) {
   process.exit(failed > 0 ? 1 : 0)
 }
 
-const CLIENTS = allClients({ root, python, peerNodeDir })
+const CLIENTS = allClients({ root, python, peerNodeDir, baselineDir })
 for (const id of [...(only ?? [])]) if (!WORKLOADS.some((w) => w.id === id)) fail(`--only: no workload ${id} (have ${WORKLOADS.map((w) => w.id).join(', ')})`)
 for (const id of wantClients ?? []) if (!(id in CLIENTS)) fail(`--clients: no client ${id} (have ${Object.keys(CLIENTS).join(', ')})`)
 const workloads = WORKLOADS.filter((w) => only === undefined || only.includes(w.id))
-const clientsOf = (w) => w.clients.filter((c) => wantClients === undefined || wantClients.includes(c))
+const clientsOf = (w) => w.clients.filter((c) => c in CLIENTS && (wantClients === undefined || wantClients.includes(c)))
 
 function fail(message) {
   console.error(`bench: ${message}`)
@@ -202,7 +205,7 @@ function writeReport() {
     commit: git(['rev-parse', '--short', 'HEAD']),
     dirty: git(['status', '--porcelain', '--', 'src', 'crates', 'bench', ':!bench/results']) !== '',
   }
-  const command = `${peerNodeDir ? 'PEER_NODE_DIR=… ' : ''}npm run bench${opts.quick ? ' -- --quick' : ''}${only ? ` --only ${only.join(',')}` : ''}${wantClients ? ` --clients ${wantClients.join(',')}` : ''}${opts.runs ? ` --runs ${runs}` : ''}`
+  const command = `${peerNodeDir ? 'PEER_NODE_DIR=… ' : ''}${baselineDir ? 'BASELINE_DIR=… ' : ''}npm run bench${opts.quick ? ' -- --quick' : ''}${only ? ` --only ${only.join(',')}` : ''}${wantClients ? ` --clients ${wantClients.join(',')}` : ''}${opts.runs ? ` --runs ${runs}` : ''}`
   const meta = { date: (resumedFrom ?? started.toISOString()), resumedAt: resumedFrom ? started.toISOString() : undefined, resumedFrom, scale, runs, command, server: server.kind, machine, versions }
   const summary = aggregate(results, workloads)
   mkdirSync(outDir, { recursive: true })

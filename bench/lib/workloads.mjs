@@ -7,11 +7,14 @@ import { join } from 'node:path'
  * The clients. Each runs a workload in its own process (`command(job)`), so its CPU time and
  * peak RSS are its own; `needs` names what the harness installs first.
  */
-export function clients({ root, python, peerNodeDir }) {
+export function clients({ root, python, peerNodeDir, baselineDir }) {
   const node = (script) => (job) => [process.execPath, [join(root, 'bench', 'clients', script), JSON.stringify(job)]]
   const py = (script) => (job) => [python, [join(root, 'bench', 'clients', script), JSON.stringify(job)]]
   return {
     taosjs: { label: 'taosjs', command: node('taosjs.mjs'), needs: [] },
+    // An A/B of two builds in one run (BASELINE_DIR: another built checkout, e.g. main's): the
+    // same client script, loading that checkout's dist/. Only there when the directory is given.
+    ...(baselineDir ? { 'taosjs-baseline': { label: 'taosjs (baseline)', command: (job) => node('taosjs.mjs')({ ...job, root: baselineDir }), needs: [] } } : {}),
     // The same client on the WebAssembly build (NAPI_RS_FORCE_WASI=1; `npm run build:wasm` first).
     'taosjs-wasm': {
       label: 'taosjs (WASM)',
@@ -102,12 +105,12 @@ export const WORKLOADS = [
   },
   {
     id: 'stmt2-arrays',
-    title: 'stmt2 insert from plain arrays, 10k-row batches over 100 child tables',
+    title: 'stmt2 insert from plain arrays, 10k-row batches over 100 child tables; floor: the bind message built in plain JS',
     unit: 'row',
     size: { full: 1_000_000, quick: 50_000 },
     tables: 100,
     batchRows: 10_000,
-    clients: WS_WRITERS,
+    clients: [...WS_WRITERS, 'floor'],
   },
   {
     id: 'stmt2-typed',
@@ -116,7 +119,7 @@ export const WORKLOADS = [
     size: { full: 1_000_000, quick: 50_000 },
     tables: 100,
     batchRows: 10_000,
-    clients: ['taosjs'],
+    clients: ['taosjs', 'floor'],
     reference: 'stmt2-arrays',
   },
   {
@@ -160,10 +163,13 @@ export const WORKLOADS = [
   },
 ]
 
+// The baseline build runs wherever taosjs does (when BASELINE_DIR is given).
+for (const w of WORKLOADS) if (w.clients.includes('taosjs')) w.clients = [...w.clients, 'taosjs-baseline']
+
 /**
- * Issue 23's targets as checks on the medians: `check(fig)` gets a lookup
- * `fig(workloadId, clientId, metric)` and returns { value, goal, met } or undefined when a
- * figure is missing.
+ * Issue 23's targets as checks on the medians: each compares taosjs's figure with the `ratio`
+ * figure (workload, client, metric) against `max`, or with an `absolute` bound. A `reading` only
+ * reports the ratio (N× of a floor): informational, never met or missed.
  */
 export const TARGETS = [
   { workload: 'rows', text: 'taosjs ≤ 1/3 of taos-ws-py CPU/row', ratio: ['rows', 'taos-ws-py', 'cpuPerUnitUs'], max: 1 / 3 },
@@ -174,6 +180,9 @@ export const TARGETS = [
   { workload: 'columns', text: 'taosjs columns within 3× of the floor (blocks off the socket, copied once)', ratio: ['blocks', 'floor', 'cpuPerUnitUs'], max: 3 },
   { workload: 'stmt2-arrays', text: 'taosjs ≤ 1/3 of taos-ws-py CPU/row', ratio: ['stmt2-arrays', 'taos-ws-py', 'cpuPerUnitUs'], max: 1 / 3 },
   { workload: 'stmt2-typed', text: 'taosjs ≤ 1/3 of taos-ws-py CPU/row', ratio: ['stmt2-arrays', 'taos-ws-py', 'cpuPerUnitUs'], max: 1 / 3 },
+  // Readings, not targets: how far taosjs is from the stmt2 floor (the bind message built in plain JS, no checks).
+  { workload: 'stmt2-arrays', text: 'reading: taosjs within N× of the floor (the bind built in plain JS)', ratio: ['stmt2-arrays', 'floor', 'cpuPerUnitUs'], reading: true },
+  { workload: 'stmt2-typed', text: 'reading: taosjs within N× of the floor (the bind built in plain JS)', ratio: ['stmt2-typed', 'floor', 'cpuPerUnitUs'], reading: true },
   { workload: 'small-query', text: 'taosjs ≤ 1/2 of taos-ws-py CPU/query', ratio: ['small-query', 'taos-ws-py', 'cpuPerUnitUs'], max: 0.5 },
   { workload: 'latency', text: 'taosjs p50 within 1.5× of the bare round trips (floor)', metric: 'p50Us', ratio: ['latency', 'floor', 'p50Us'], max: 1.5 },
   { workload: 'latency', text: 'taosjs p99 no worse than taos-ws-py', metric: 'p99Us', ratio: ['latency', 'taos-ws-py', 'p99Us'], max: 1 },

@@ -113,6 +113,60 @@ test('every type binds in columns and tags, with NULL rows and NULL tags', async
   t.deepEqual(nullTags[0], tagValues.map(() => null))
 })
 
+test('one statement binds batch after batch of different shapes, NULLs in different rows each time, and every value reads back (nothing of an earlier bind leaks into a later one)', async (t) => {
+  // Each bind is packed into the buffer the previous one used: a NULL mask, text offset or
+  // value left over from an earlier batch would show here as a wrong NULL, value or string.
+  const { conn, db } = await database(t, 'stmt2_reuse')
+  await conn.execute(`create stable ${db}.st (ts timestamp, b bool, i int, big bigint, d double, s varchar(12), n nchar(6), vb varbinary(8)) tags (g int)`)
+  await using stmt = await conn.statement2(`insert into ? using ${db}.st tags (?) values (?, ?, ?, ?, ?, ?, ?, ?)`)
+  // One NULL every `every[k]` cells in batch k (1: all NULL, 0: none), at positions that move.
+  const every = [2, 3, 0, 1, 5, 2, 0, 3, 4, 1]
+  const expected = new Map<string, unknown[][]>()
+  let inserted = 0
+  for (let k = 0; k < every.length; k++) {
+    const names: string[] = []
+    const tags: unknown[][] = []
+    const datas: unknown[][][] = []
+    for (let tb = 0; tb < 3; tb++) {
+      const name = `t${tb}`
+      const rows = 1 + ((k * 7 + tb * 5) % 13)
+      const isNull = (row: number, col: number) => every[k] !== 0 && (row + col + k + tb) % every[k]! === 0
+      const cols: unknown[][] = Array.from({ length: 8 }, () => [])
+      for (let row = 0; row < rows; row++) {
+        const v = k * 1000 + tb * 100 + row
+        const cells = [
+          1700000000000 + k * 100 + row,
+          v % 3 === 0,
+          v - 500,
+          v * 1_000_001,
+          v / 8,
+          `s${'x'.repeat((v * 7) % 10)}`,
+          `ü${v % 100}`.slice(0, 6),
+          Buffer.from([v & 0xff, (v >> 8) & 0xff].slice(0, 1 + (v % 2))),
+        ]
+        cells.forEach((c, col) => cols[col]!.push(col > 0 && isNull(row, col) ? null : c))
+        // Read back: TIMESTAMP and BIGINT as bigints (timestampAs 'bigint').
+        const want: unknown[] = cells.map((c, col) => (col > 0 && isNull(row, col) ? null : c))
+        want[0] = BigInt(want[0] as number)
+        want[3] = want[3] === null ? null : BigInt(want[3] as number)
+        expected.set(name, [...(expected.get(name) ?? []), want])
+      }
+      names.push(name)
+      tags.push([tb === 1 && every[k] === 1 ? null : tb])
+      datas.push(cols)
+      inserted += rows
+    }
+    await stmt.bindParam(names, tags, datas)
+    t.is(await stmt.execute(), datas.reduce((sum, cols) => sum + cols[0]!.length, 0), `batch ${k}`)
+  }
+  t.is(inserted, [...expected.values()].reduce((sum, rows) => sum + rows.length, 0))
+  for (const [name, rows] of expected) {
+    const got = await (await conn.query(`select ts, b, i, big, d, s, n, vb from ${db}.${name} order by ts`)).toArray()
+    const norm = (r: unknown[]) => r.map((c) => (c instanceof Uint8Array ? [...c] : c))
+    t.deepEqual(got.map(norm), rows.map(norm), `table ${name}`)
+  }
+})
+
 test('timestamps from Date, number, bigint and ISO text keep sub-millisecond digits', async (t) => {
   for (const precision of ['ms', 'us', 'ns'] as const) {
     const { conn, db } = await database(t, `stmt2_ts_${precision}`, precision)

@@ -55,11 +55,9 @@ const KEEP_AT_MOST = 32 * 1024 * 1024
  */
 export function recycle(packed: Uint8Array): void {
   const buf = packed.buffer
-  if (buf instanceof ArrayBuffer && buf.byteLength <= KEEP_AT_MOST && (spare === null || spare.byteLength < buf.byteLength)) {
-    // Zeroed again: the conversion relies on fresh regions being zero.
-    new Uint8Array(buf, 0, packed.byteLength).fill(0)
-    spare = buf
-  }
+  // Not zeroed: the conversion writes every byte it hands on, and zeroes the regions it only
+  // partly writes (null masks) when it reserves them.
+  if (buf instanceof ArrayBuffer && buf.byteLength <= KEEP_AT_MOST && (spare === null || spare.byteLength < buf.byteLength)) spare = buf
 }
 
 /** A caller's typed array's constructor, for a view of the same type over the packer's buffer. */
@@ -105,6 +103,12 @@ abstract class BindMemory {
     const end = at + n
     if (end > this.buf.byteLength) this.grow(end)
     this.at = end
+    return at
+  }
+
+  zeroed(n: number, align: number): number {
+    const at = this.reserve(n, align)
+    this.u8.fill(0, at, at + n)
     return at
   }
 

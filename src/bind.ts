@@ -55,8 +55,14 @@ export interface ColumnSink<T> {
   readonly f64: Float64Array
   readonly i64: BigInt64Array
   readonly u64: BigUint64Array
-  /** The byte offset of `n` zeroed bytes aligned to `align`. */
+  /**
+   * The byte offset of `n` bytes aligned to `align`, NOT zeroed (a stmt2 bind reuses the last
+   * bind's buffer): every byte the core reads must be written (a null mask is zeroed at its
+   * column's first NULL, or reserved with {@link ColumnSink.zeroed}).
+   */
   reserve(n: number, align: number): number
+  /** {@link ColumnSink.reserve}, zeroed: for a null mask, where only the NULL rows are written. */
+  zeroed(n: number, align: number): number
   /** Gives back what the last reservation did not use: the memory in use now ends at `end`. */
   trim(end: number): void
   /** Writes `text` as UTF-8 at byte offset `at` (room for 3 bytes per UTF-16 unit reserved); where it ends. */
@@ -170,6 +176,7 @@ function packStrings<T>(parts: ReadonlyArray<unknown>, nullsAt: number, sink: Co
   const dataAt = sink.reserve(3 * units, 1)
   const offsets = sink.u32
   const first = offsetsAt >>> 2
+  offsets[first] = 0
   let at = dataAt
   for (let i = 0; i < n; i++) {
     const p = parts[i]
@@ -184,6 +191,7 @@ function packStrings<T>(parts: ReadonlyArray<unknown>, nullsAt: number, sink: Co
 function packBytes<T>(parts: Array<Uint8Array | null>, nullsAt: number, sink: ColumnSink<T>, type?: number): T {
   const n = parts.length
   const offsetsAt = sink.reserve(4 * (n + 1), 4)
+  sink.u32[offsetsAt >>> 2] = 0
   let total = 0
   for (let i = 0; i < n; i++) {
     total += parts[i]?.length ?? 0
@@ -223,7 +231,7 @@ function integerColumn<T>(values: readonly unknown[], wide: boolean, at: Place, 
       if (wide && !Number.isSafeInteger(v) && Number.isInteger(v)) fail(at, target, values, i, 'is beyond 2^53 as a number: use a bigint')
       out[first + i] = v
     } else if (v === null || v === undefined) {
-      mask[maskAt + i] = 1
+      markNull(mask, maskAt, n, i, hasNull)
       hasNull = true
     } else if (typeof v === 'bigint') hasBigint = true
     else fail(at, target, values, i, 'is not an integer')
@@ -248,6 +256,16 @@ function integerColumn<T>(values: readonly unknown[], wide: boolean, at: Place, 
 }
 
 /**
+ * Marks row `i` NULL in the mask of `n` bytes at `maskAt`. Such a mask is reserved unzeroed
+ * (given back when the column has no NULL, the common case): the column's first NULL
+ * (`seen` false) zeroes it.
+ */
+function markNull(mask: Uint8Array, maskAt: number, n: number, i: number, seen: boolean): void {
+  if (!seen) mask.fill(0, maskAt, maskAt + n)
+  mask[maskAt + i] = 1
+}
+
+/**
  * Ends a fixed-width column of `n` values at `dataAt` whose null mask was reserved right after
  * them, at `maskAt`: without a NULL the mask is given back.
  */
@@ -262,7 +280,7 @@ function nullMask<T>(values: readonly unknown[], sink: ColumnSink<T>, maskAt = -
   for (let i = 0; i < n; i++) {
     const v = values[i]
     if (v !== null && v !== undefined) continue
-    if (maskAt < 0) maskAt = sink.reserve(n, 1)
+    if (maskAt < 0) maskAt = sink.zeroed(n, 1)
     sink.u8[maskAt + i] = 1
   }
   return maskAt
@@ -310,7 +328,7 @@ export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: 
         if (typeof v === 'boolean') out[dataAt + i] = v ? 1 : 0
         else if (v === 0 || v === 1) out[dataAt + i] = v
         else if (isNull(v)) {
-          out[maskAt + i] = 1
+          markNull(out, maskAt, n, i, hasNull)
           hasNull = true
         } else fail(place, target, values, i, 'is not a boolean')
       }
@@ -329,7 +347,7 @@ export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: 
         if (typeof v === 'number') out[first + i] = v
         else if (typeof v === 'bigint') out[first + i] = Number(v)
         else if (isNull(v)) {
-          mask[maskAt + i] = 1
+          markNull(mask, maskAt, n, i, hasNull)
           hasNull = true
         } else fail(place, target, values, i, 'is not a number')
       }
@@ -347,7 +365,7 @@ export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: 
       for (let i = 0; i < n; i++) {
         const v = values[i]
         if (isNull(v)) {
-          mask[maskAt + i] = 1
+          markNull(mask, maskAt, n, i, hasNull)
           hasNull = true
           continue
         }
@@ -378,7 +396,7 @@ export function toBindColumn<T>(values: ColumnInput, target: BindTarget, place: 
           continue
         }
         if (isNull(v)) {
-          if (maskAt < 0) maskAt = sink.reserve(n, 1)
+          if (maskAt < 0) maskAt = sink.zeroed(n, 1)
           sink.u8[maskAt + i] = 1
           continue
         }

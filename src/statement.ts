@@ -77,14 +77,24 @@ function columnFor<T>(values: unknown, field: BindTarget | undefined, place: Pla
   return toBindColumn(values as ColumnInput, field, place, sink)
 }
 
+/** A prepared statement's tag and column placeholders, split once per `fields` (a statement binds many times). */
+const placeholders = new WeakMap<readonly NativeStmtField[], { tagFields: NativeStmtField[]; colFields: NativeStmtField[] }>()
+function placeholdersOf(fields: readonly NativeStmtField[]): { tagFields: NativeStmtField[]; colFields: NativeStmtField[] } {
+  let split = placeholders.get(fields)
+  if (split === undefined) {
+    split = { tagFields: fields.filter((f) => f.bindType === 'tag'), colFields: fields.filter((f) => f.bindType === 'column') }
+    placeholders.set(fields, split)
+  }
+  return split
+}
+
 /**
  * Packs an insert's tables into one stmt2 bind (`bind-pack.ts`): each table's name, one value
  * per tag and one column per column placeholder. The counts, names and row counts are the
  * core's to check. @internal
  */
 export function insertTables(fields: readonly NativeStmtField[], tables: readonly BindTableData[]): Uint8Array {
-  const tagFields = fields.filter((f) => f.bindType === 'tag')
-  const colFields = fields.filter((f) => f.bindType === 'column')
+  const { tagFields, colFields } = placeholdersOf(fields)
   const packer = new BindPacker()
   for (let i = 0; i < tables.length; i++) {
     const t = tables[i]

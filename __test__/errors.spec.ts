@@ -1,7 +1,7 @@
 import test from 'ava'
 import * as taos from '../src/index.js'
 import { TestServer } from '../src/testing.js'
-import { open, useServer } from './helpers/server.js'
+import { dbName, open, useServer } from './helpers/server.js'
 
 const server = useServer(test)
 
@@ -15,8 +15,9 @@ test('a syntax error is a QueryError with code 0x2600', async (t) => {
 
 test('a missing table is a QueryError with code 0x2603', async (t) => {
   const conn = await open(t, server().dsn)
-  await conn.execute('create database if not exists errs_db')
-  const err = await t.throwsAsync(conn.query('select * from errs_db.no_such_table'), { instanceOf: taos.QueryError })
+  const db = dbName('errs_db')
+  await conn.execute(`create database if not exists ${db}`)
+  const err = await t.throwsAsync(conn.query(`select * from ${db}.no_such_table`), { instanceOf: taos.QueryError })
   t.is(err!.errno, 0x2603)
   t.regex(err!.message, /Table does not exist/)
 })

@@ -14,15 +14,20 @@ pub struct ConvCtx<'a> {
     pub tz: chrono_tz::Tz,
     pub precision: Precision,
     pub now: i64,
+    /// Whether an error names the value's own token (CREATE TABLE … TAGS and ALTER … SET TAG,
+    /// which TDengine's translator checks) rather than the rest of the statement (INSERT).
+    pub near_token: bool,
 }
 
 impl ConvCtx<'_> {
     /// `syntax error near '<x>' (<reason>)`: a string value is quoted by its content, anything
-    /// else by the rest of the statement from where it starts.
+    /// else by its token or by the rest of the statement from where it starts.
     pub fn err(&self, v: &InsVal, reason: &str) -> TdError {
+        let rest = self.sql.get(v.pos..).unwrap_or("");
         let near = match &v.kind {
             InsValKind::Str(s) => s.clone(),
-            _ => self.sql.get(v.pos..).unwrap_or("").trim_end().to_string(),
+            _ if self.near_token => rest.split([',', ')']).next().unwrap_or("").trim().to_string(),
+            _ => rest.trim_end().to_string(),
         };
         insert_syntax_error(&near, reason)
     }

@@ -143,12 +143,16 @@ fn plan_insert(
             return Err(err(code::TSC_INVALID_OPERATION, "db is not specified"));
         }
         let dbname = super::catalog::db_key(cat, &resolve_db_name(ctx, item.table.db.as_deref())?);
+        if super::catalog::is_system_db(&dbname) {
+            return Err(err(9833, "System table not allowed"));
+        }
         let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
         let cx = ConvCtx {
             sql,
             tz,
             precision: db.precision,
             now: super::time::now(db.precision),
+            near_token: false,
         };
         let keep = keep_days(db);
         let name = &item.table.name;
@@ -220,7 +224,7 @@ fn plan_insert(
                         "invalid data or symbol",
                     ));
                 }
-                let tags = tag_values(&cx, st, u.tag_names.as_deref(), &u.tags)?;
+                let tags = tag_values(&cx, st, u.tag_names.as_deref(), &u.tags, invalid_column)?;
                 (st.columns.clone(), Some((st.name.clone(), tags)))
             } else {
                 return Err(table_not_exist());
@@ -478,7 +482,7 @@ fn insert_via_stable(
                 let tag_vals: Vec<InsVal> = tag_pos.iter().map(|&i| row.vals[i].clone()).collect();
                 Some((
                     st.name.clone(),
-                    tag_values(cx, st, Some(&tag_names), &tag_vals)?,
+                    tag_values(cx, st, Some(&tag_names), &tag_vals, invalid_column)?,
                 ))
             }
         };

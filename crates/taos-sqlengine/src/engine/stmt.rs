@@ -331,6 +331,7 @@ fn prepare_insert(
         tz: engine.session_tz(ctx),
         precision: db.precision,
         now: super::time::now(db.precision),
+        near_token: false,
     };
     let mut fields = Vec::new();
     if table_param {

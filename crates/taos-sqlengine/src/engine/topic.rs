@@ -11,7 +11,7 @@ use crate::topic::{RawColumn, TopicBatch, TopicLogBody, TopicLogMessage};
 use super::wal::{LoggedRows, LoggedTimestamps, WalItem};
 use crate::types::{code, TdError};
 
-use super::catalog::{resolve_db, Catalog, TableKind, Topic};
+use super::catalog::{resolve_db, Catalog, STable, TableKind, Topic};
 use super::errors::{db_not_exist, err};
 use crate::topic::TmqConsumer;
 use super::query::{has_agg_call, run_query};
@@ -545,10 +545,13 @@ pub(super) fn create_topic(
             }
             (d.clone(), "db")
         }
-        TopicSource::Stable { name: st, .. } => {
+        TopicSource::Stable { name: st, where_ } => {
             let d = resolve_db(cat, ctx, st.db.as_deref())?;
-            if !d.stables.contains_key(&st.name) {
+            let Some(stable) = d.stables.get(&st.name) else {
                 return Err(err(code::MND_STB_NOT_EXIST, "STable not exist"));
+            };
+            if let Some(w) = where_ {
+                check_stable_topic_filter(stable, w)?;
             }
             (d.name.clone(), "stable")
         }
@@ -556,6 +559,7 @@ pub(super) fn create_topic(
             let invalid = || err(9785, "Invalid topic query");
             let s = &q.selects[0];
             if q.selects.len() != 1
+                || s.distinct
                 || !q.order_by.is_empty()
                 || s.window.is_some()
                 || !s.group_by.is_empty()
@@ -593,6 +597,29 @@ pub(super) fn create_topic(
         },
     );
     Ok(())
+}
+
+/// The WHERE of `CREATE TOPIC … AS STABLE` filters child tables: it may name tags and `tbname`
+/// only; a column is refused ("Columns are forbidden in where clause") and an unknown name too
+/// ("Invalid column name"), both with code 9728 as 3.3.7.5 answers.
+fn check_stable_topic_filter(stable: &STable, filter: &Expr) -> Result<(), TdError> {
+    let mut refused = None;
+    filter.walk(&mut |e| {
+        if let (Expr::Column { name, .. }, None) = (e, &refused) {
+            if name.eq_ignore_ascii_case("tbname") || stable.tags.iter().any(|t| t.name == *name) {
+                return;
+            }
+            refused = Some(if stable.columns.iter().any(|c| c.name == *name) {
+                "Columns are forbidden in where clause"
+            } else {
+                "Invalid column name"
+            });
+        }
+    });
+    match refused {
+        Some(why) => Err(err(code::PAR_SYNTAX_ERROR, why)),
+        None => Ok(()),
+    }
 }
 
 /// `DROP TOPIC`: refused while a consumer is subscribed (1003) and for a moment after one's

@@ -37,6 +37,16 @@ pub struct ColumnDef {
     pub primary_key: bool,
     /// Byte offset of the column's type (for error messages).
     pub pos: usize,
+    /// `ENCODE`, `COMPRESS`, `LEVEL` as written (checked against the type when the table is made).
+    pub compression: ColumnCompression,
+}
+
+/// A column's compression options as written; `None` when absent (the type's default).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnCompression {
+    pub encode: Option<String>,
+    pub compress: Option<String>,
+    pub level: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -520,6 +530,8 @@ pub struct TableOptions {
     /// Options TDengine allows only in a database with RETENTIONS (`rollup`, `max_delay`,
     /// `watermark`, `delete_mark`), as written; the parser refuses a statement that has any.
     pub retention_only: Vec<String>,
+    /// The columns named by `SMA(...)`, as written.
+    pub sma: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -52,6 +52,10 @@ pub(crate) fn alter(
         return alter_stable(db, &name.name, action);
     }
     if is_stable {
+        // a missing table is 9731; a normal or child table is not a super table (866)
+        if !db.tables.contains_key(&name.name) {
+            return Err(table_not_exist());
+        }
         return Err(err(code::MND_STB_NOT_EXIST, "STable not exist"));
     }
     alter_table(engine, db, sql, &name.name, action)
@@ -104,6 +108,7 @@ fn alter_stable(db: &mut Database, stname: &str, action: AlterAction) -> Result<
                 return Err(err(ecode::ONLY_TAG_JSON, "Only tag can be json type"));
             }
             let cs = column_schema(&c, false)?;
+            check_compression(std::slice::from_ref(&c), std::slice::from_ref(&cs))?;
             if st.columns.len() >= MAX_COLUMNS {
                 return Err(err(ecode::TOO_MANY_COLUMNS, "Too many columns"));
             }
@@ -307,16 +312,20 @@ fn alter_table(
                 tz: engine.config().timezone,
                 precision,
                 now: crate::engine::time::now(precision),
+                near_token: true,
             };
             // all values are checked before any is written
             let mut new_vals: Vec<(usize, Value)> = Vec::new();
+            // in order: an unknown name (9801), a name set twice (9788), the value
             for (n, v) in &sets {
                 let i = st
                     .tags
                     .iter()
                     .position(|x| x.name == *n)
-                    .filter(|i| !new_vals.iter().any(|(j, _)| j == i))
                     .ok_or_else(|| invalid_alter(&format!("Invalid tag name: {}", n)))?;
+                if new_vals.iter().any(|(j, _)| *j == i) {
+                    return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
+                }
                 new_vals.push((i, convert::convert_value(&cx, v, &st.tags[i])?));
             }
             for (i, v) in new_vals {
@@ -335,6 +344,7 @@ fn alter_table(
                 return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
             }
             let cs = column_schema(&c, false)?;
+            check_compression(std::slice::from_ref(&c), std::slice::from_ref(&cs))?;
             if columns.len() >= MAX_COLUMNS {
                 return Err(err(ecode::TOO_MANY_COLUMNS, "Too many columns"));
             }

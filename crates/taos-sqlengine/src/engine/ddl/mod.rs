@@ -49,6 +49,12 @@ pub(crate) fn run_ddl(
             Ok(())
         }
         Statement::AlterDatabase { name, options } => {
+            if is_system_db(&name) {
+                return Err(err(
+                    code::TSC_INVALID_OPERATION,
+                    format!("Cannot alter system database: `{}`", name),
+                ));
+            }
             let db = cat.dbs.get_mut(&name).ok_or_else(db_not_exist)?;
             let (_, opts) = db_options(&options, db.options.clone())?;
             if opts.extra.get("wal_retention_period").is_some_and(|p| p == "0")
@@ -84,10 +90,13 @@ pub(crate) fn run_ddl(
             tags,
             options,
         } => {
+            refuse_system_table(ctx, &name, "create")?;
             let db = db_mut(cat, ctx, name.db.as_deref())?;
+            check_sma_columns(&options, &columns)?;
             let cols = column_schemas(&columns, false)?;
             let tags = column_schemas(&tags, true)?;
             check_table_shape(&cols, Some(&tags))?;
+            check_compression(&columns, &cols)?;
             if options.ttl.is_some() {
                 return Err(err(
                     9754,
@@ -123,9 +132,12 @@ pub(crate) fn run_ddl(
             columns,
             options,
         } => {
+            refuse_system_table(ctx, &name, "create")?;
             let db = db_mut(cat, ctx, name.db.as_deref())?;
+            check_sma_columns(&options, &columns)?;
             let cols = column_schemas(&columns, false)?;
             check_table_shape(&cols, None)?;
+            check_compression(&columns, &cols)?;
             if options.keep.is_some() {
                 return Err(err(9754, "KEEP parameter is not allowed when creating normal table"));
             }
@@ -152,10 +164,22 @@ pub(crate) fn run_ddl(
             Ok(())
         }
         Statement::CreateChildren(children) => {
-            // validate all first: one failing table fails the statement
+            if children.iter().any(|c| c.options.keep.is_some()) {
+                return Err(err(9754, "child table cannot set keep duration"));
+            }
+            // validate all first: one failing table fails the statement; but a name given twice
+            // fails only at its second clause, after the tables before it are made (as TDengine,
+            // whose vnode makes them in order, answers)
             let mut prepared = Vec::new();
+            let mut named: Vec<(String, &str)> = Vec::new();
+            let mut repeated = false;
             for c in &children {
                 let dbname = crate::engine::catalog::db_key(cat, &resolve_db_name(ctx, c.name.db.as_deref())?);
+                if named.contains(&(dbname.clone(), c.name.name.as_str())) {
+                    repeated = true;
+                    break;
+                }
+                named.push((dbname.clone(), &c.name.name));
                 let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
                 let stname = &c.stable.name;
                 let st = db.stables.get(stname).ok_or_else(table_not_exist)?;
@@ -164,8 +188,9 @@ pub(crate) fn run_ddl(
                     tz: engine.session_tz(ctx),
                     precision: db.precision,
                     now: crate::engine::time::now(db.precision),
+                    near_token: true,
                 };
-                let tags = tag_values(&cx, st, c.tag_names.as_deref(), &c.tags)?;
+                let tags = tag_values(&cx, st, c.tag_names.as_deref(), &c.tags, invalid_tag)?;
                 if db.tables.contains_key(&c.name.name) || db.stables.contains_key(&c.name.name) {
                     if c.if_not_exists {
                         continue;
@@ -180,9 +205,27 @@ pub(crate) fn run_ddl(
                     db.log_child_created(&name);
                 }
             }
+            if repeated {
+                return Err(err(code::TDB_TABLE_ALREADY_EXIST, "Table already exists"));
+            }
             Ok(())
         }
         Statement::DropTables { names, if_exists } => {
+            // checked for every name before anything is dropped. IF EXISTS spares only a missing
+            // first name: 3.3.7.5 answers 9731 for a missing second or later one (probed: `if
+            // exists a, nosuch` and `if exists nosuch, nosuch2, a` fail, `if exists nosuch, a`
+            // drops a)
+            for (i, n) in names.iter().enumerate() {
+                refuse_system_table(ctx, n, "drop")?;
+                let db = db_mut(cat, ctx, n.db.as_deref())?;
+                if db.stables.contains_key(&n.name) {
+                    if names.len() > 1 {
+                        return Err(err(9786, "Cannot drop super table in batch"));
+                    }
+                } else if !db.tables.contains_key(&n.name) && (!if_exists || i > 0) {
+                    return Err(table_not_exist());
+                }
+            }
             for n in &names {
                 let db = db_mut(cat, ctx, n.db.as_deref())?;
                 let dbname = db.name.clone();
@@ -227,7 +270,10 @@ pub(crate) fn run_ddl(
             stable,
             name,
             action,
-        } => alter(engine, cat, ctx, sql, stable, &name, action),
+        } => {
+            refuse_system_table(ctx, &name, "alter")?;
+            alter(engine, cat, ctx, sql, stable, &name, action)
+        }
         Statement::CreateTopic {
             name,
             if_not_exists,
@@ -343,6 +389,18 @@ pub(crate) fn check_stable_keep(db: &Database, minutes: i64) -> Result<(), TdErr
         ));
     }
     Ok(())
+}
+
+/// Tables of `information_schema` and `performance_schema` are not made, altered or dropped
+/// (512, naming the table, as TDengine's translator answers).
+fn refuse_system_table(ctx: &SessionCtx, name: &TableName, verb: &str) -> Result<(), TdError> {
+    match name.db.as_deref().or(ctx.db.as_deref()) {
+        Some(db) if is_system_db(db) => Err(err(
+            code::TSC_INVALID_OPERATION,
+            format!("Cannot {} table of system database: `{}`.`{}`", verb, db, name.name),
+        )),
+        _ => Ok(()),
+    }
 }
 
 pub(crate) fn db_mut<'c>(

@@ -40,11 +40,14 @@ pub(crate) fn create_child(
 }
 
 /// Tag values for a new child table, in the super table's tag order (unnamed tags are NULL).
+/// A name that is not a tag is `unknown_tag`'s error: INSERT … USING answers 9730 "Invalid
+/// column name", CREATE TABLE … USING 9742 "Invalid tag name".
 pub(crate) fn tag_values(
     cx: &ConvCtx,
     st: &STable,
     names: Option<&[String]>,
     vals: &[InsVal],
+    unknown_tag: fn(&str) -> TdError,
 ) -> Result<Vec<Value>, TdError> {
     let mut out = vec![Value::Null; st.tags.len()];
     match names {
@@ -65,7 +68,7 @@ pub(crate) fn tag_values(
                     .tags
                     .iter()
                     .position(|t| t.name == *n)
-                    .ok_or_else(|| invalid_column(n))?;
+                    .ok_or_else(|| unknown_tag(n))?;
                 out[i] = convert::convert_value(cx, v, &st.tags[i])?;
             }
         }
@@ -252,4 +255,65 @@ pub(crate) fn check_table_shape(cols: &[ColumnSchema], tags: Option<&[ColumnSche
         return Err(err(ecode::BLOB_TAG, "Blob type not support on tag"));
     }
     Ok(())
+}
+
+/// The checks TDengine makes on a column's `ENCODE`, `COMPRESS` and `LEVEL` (`tcol.c`), in its
+/// order, after the table's shape: an encoding the type takes (561), a known compression, `tsz`
+/// only for FLOAT/DOUBLE (563), a level `high`/`medium`/`low` or its first letter (564). Names
+/// are case-insensitive; an empty string is refused.
+pub(crate) fn check_compression(defs: &[ColumnDef], cols: &[ColumnSchema]) -> Result<(), TdError> {
+    for (d, c) in defs.iter().zip(cols) {
+        let o = &d.compression;
+        if let Some(e) = &o.encode {
+            if !encode_fits(c.ty, &e.to_ascii_lowercase()) {
+                return Err(err(561, "Invalid encode param"));
+            }
+        }
+        if let Some(z) = &o.compress {
+            let z = z.to_ascii_lowercase();
+            let known = matches!(z.as_str(), "lz4" | "zlib" | "zstd" | "xz" | "disabled")
+                || (z == "tsz" && matches!(c.ty, DataType::Float | DataType::Double));
+            if !known {
+                return Err(err(563, "Invalid compress param"));
+            }
+        }
+        if let Some(l) = &o.level {
+            let l = l.to_ascii_lowercase();
+            if !matches!(l.as_str(), "high" | "medium" | "low" | "h" | "m" | "l") {
+                return Err(err(564, "Invalid compress level param"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a column of type `ty` takes encoding `e` (`validColEncode`): `disabled` always, else
+/// the one of its family (`delta-i` also for BIGINT / BIGINT UNSIGNED).
+fn encode_fits(ty: DataType, e: &str) -> bool {
+    use DataType as T;
+    if e == "disabled" {
+        return true;
+    }
+    match ty {
+        T::Bool => e == "bit-packing",
+        T::TinyInt | T::SmallInt | T::Int | T::UTinyInt | T::USmallInt | T::UInt => e == "simple8b",
+        T::BigInt | T::UBigInt => e == "simple8b" || e == "delta-i",
+        T::Float | T::Double => e == "delta-d",
+        T::Timestamp => e == "delta-i",
+        _ => false,
+    }
+}
+
+/// CREATE TABLE … USING's error for a name in its tag list that is not a tag.
+pub(crate) fn invalid_tag(name: &str) -> TdError {
+    err(9742, format!("Invalid tag name: {}", name))
+}
+
+/// `SMA(...)` names columns of the table being made (tags are not columns): an unknown name is
+/// 9730, checked before the table's shape as TDengine's translator does.
+pub(crate) fn check_sma_columns(options: &TableOptions, defs: &[ColumnDef]) -> Result<(), TdError> {
+    match options.sma.iter().find(|n| !defs.iter().any(|d| d.name == **n)) {
+        Some(n) => Err(invalid_column(n)),
+        None => Ok(()),
+    }
 }

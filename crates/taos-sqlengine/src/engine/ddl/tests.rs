@@ -68,7 +68,7 @@ fn alter_forms_depend_on_the_kind_of_table() {
     assert_eq!(code(&e, "alter table st set tag t1 = 5").1, "Set tag value only available for child table");
     assert_eq!(code(&e, "alter stable st rename column v v2").1, "Rename column only available for normal table");
     assert_eq!(code(&e, "alter table nt set tag t = 1"), (9801, "Invalid tag name: t".into()));
-    assert_eq!(code(&e, "alter table c1 set tag t1 = 3, t1 = 4"), (9801, "Invalid tag name: t1".into()));
+    assert_eq!(code(&e, "alter table c1 set tag t1 = 3, t1 = 4"), (9788, "Duplicated column names".into()));
     assert_eq!(code(&e, "alter table nt keep 5d").0, 9754);
     assert_eq!(code(&e, "alter table nt drop column v"), (9809, "No columns can be dropped".into()));
     ok(&e, "create table nt3 (ts timestamp, a int, b int)");
@@ -352,4 +352,160 @@ fn blob_tags_are_refused() {
     assert_eq!(code(&e, "alter stable sa add tag g blob"), (25349, "Unknown error".into()));
     assert_eq!(code(&e, "alter table ta add tag g blob").0, 9801);
     assert_eq!(code(&e, "alter table sa modify tag n blob").0, 9803);
+}
+
+/// The one value a query answers, as text.
+fn single(e: &Spec, sql: &str) -> String {
+    crate::engine::spec::cell(&crate::engine::spec::rows(e, sql).columns[0][0], crate::engine::spec::Cells::Plain)
+}
+
+#[test]
+fn column_compression_options_are_checked_against_the_type() {
+    let e = engine();
+    ok(&e, "create table f1 (ts timestamp, v int encode 'Simple8B' compress 'LZ4' level 'H')");
+    ok(&e, "create table f2 (ts timestamp, v bigint encode 'delta-i', d double compress 'tsz', b bool encode 'bit-packing', s varchar(4) encode 'disabled' compress 'disabled' level 'low')");
+    let encode = (561, "Invalid encode param".to_string());
+    assert_eq!(code(&e, "create table f3 (ts timestamp encode 'simple8b', v int)"), encode);
+    assert_eq!(code(&e, "create table f4 (ts timestamp, v int encode 'delta-i')"), encode);
+    assert_eq!(code(&e, "create table f5 (ts timestamp, v varchar(3) encode 'simple8b')"), encode);
+    assert_eq!(code(&e, "create table f6 (ts timestamp, v int encode '')"), encode);
+    assert_eq!(code(&e, "create table f7 (ts timestamp, g geometry(10) encode 'simple8b')"), encode);
+    assert_eq!(code(&e, "create table f8 (ts timestamp, d decimal(10,2) encode 'delta-d')"), encode);
+    let compress = (563, "Invalid compress param".to_string());
+    assert_eq!(code(&e, "create table f9 (ts timestamp, v int compress 'tsz')"), compress);
+    assert_eq!(code(&e, "create stable s1 (ts timestamp, v int compress 'bad') tags (t int)"), compress);
+    let level = (564, "Invalid compress level param".to_string());
+    assert_eq!(code(&e, "create table f10 (ts timestamp, v int level 'x')"), level);
+    assert_eq!(code(&e, "create table f11 (ts timestamp, v int compress 'disabled' level 'x')"), level);
+    // the table's shape is checked first
+    assert_eq!(code(&e, "create table f12 (ts timestamp, v int encode 'bad', v int)").0, 9788);
+    // and so is a column added later
+    assert_eq!(code(&e, "alter table f1 add column q int encode 'bad'"), encode);
+    assert_eq!(code(&e, "alter stable s0 add column q int level 'x'").0, 9731);
+    ok(&e, "create stable s0 (ts timestamp, v int) tags (t int)");
+    assert_eq!(code(&e, "alter stable s0 add column q int compress 'tsz'"), compress);
+}
+
+#[test]
+fn table_options_ttl_sma_and_keep_have_their_limits() {
+    let e = engine();
+    ok(&e, "create table a1 (ts timestamp, v int) ttl 2147483647");
+    let range = (548, "Value out of range".to_string());
+    assert_eq!(code(&e, "create table a2 (ts timestamp, v int) ttl 2147483648"), range);
+    assert_eq!(code(&e, "create table a3 (ts timestamp, v int) ttl 99999999999999999999"), range);
+    ok(&e, "create table a4 (ts timestamp, v int) sma(v)");
+    assert_eq!(
+        code(&e, "create stable s1 (ts timestamp, v int) tags (t int) sma(nosuch)"),
+        (9730, "Invalid column name: nosuch".into())
+    );
+    ok(&e, "create stable st (ts timestamp, v int) tags (t1 int, tn nchar(4))");
+    // no child table of the statement is made
+    let keep = (9754, "child table cannot set keep duration".to_string());
+    assert_eq!(code(&e, "create table d3 using st tags (1, 'a') d4 using st tags (2, 'b') keep 1d"), keep);
+    assert_eq!(code(&e, "create table d5 using st tags (1, 'a') keep 10 d6 using st tags (2, 'b')"), keep);
+    assert_eq!(single(&e, "select count(*) from information_schema.ins_tables where db_name = 'd' and stable_name = 'st'"), "0");
+}
+
+#[test]
+fn child_tables_made_together_stop_at_a_repeated_name() {
+    let e = engine();
+    ok(&e, "create stable st (ts timestamp, v int) tags (t1 int, tn nchar(4))");
+    let exists = (1539, "Table already exists".to_string());
+    assert_eq!(code(&e, "create table d1 using st tags (1, 'a') d1 using st tags (2, 'b')"), exists);
+    assert_eq!(code(&e, "create table if not exists d2 using st tags (1, 'a') d2 using st tags (2, 'b')"), exists);
+    // the first of each was made, with its own tags
+    assert_eq!(single(&e, "select count(*) from information_schema.ins_tables where db_name = 'd'"), "2");
+    let tags = crate::engine::spec::rows(&e, "show table tags tbname, t1 from st");
+    assert_eq!(crate::engine::spec::grid(&tags, crate::engine::spec::Cells::Plain), [["d1", "1"], ["d2", "1"]]);
+    // CREATE TABLE names a wrong tag 9742; INSERT … USING 9730
+    assert_eq!(code(&e, "create table d3 using st (nosuch) tags (1)"), (9742, "Invalid tag name: nosuch".into()));
+    assert_eq!(
+        code(&e, "insert into d4 using st (nosuch) tags (1) values (now, 1)"),
+        (9730, "Invalid column name: nosuch".into())
+    );
+    // a bad tag value is named by its own token, not by the rest of the statement
+    assert_eq!(
+        code(&e, "create table d5 using st tags (2147483648, 'ab')"),
+        (534, "syntax error near '2147483648' (int data overflow)".into())
+    );
+    assert_eq!(
+        code(&e, "alter table d1 set tag t1 = true, tn = 'a'"),
+        (534, "syntax error near 'true' (invalid int data)".into())
+    );
+}
+
+#[test]
+fn dropping_several_tables_checks_them_all_first() {
+    let e = engine();
+    ok(&e, "create stable st (ts timestamp, v int) tags (t int)");
+    ok(&e, "create table c1 using st tags (1)");
+    ok(&e, "create table n1 (ts timestamp, v int)");
+    ok(&e, "create table n2 (ts timestamp, v int)");
+    let missing = (9731, "Table does not exist".to_string());
+    // IF EXISTS spares a missing first name only (3.3.7.5 answers so)
+    assert_eq!(code(&e, "drop table if exists c1, nosuch"), missing);
+    assert_eq!(code(&e, "drop table if exists nosuch, nosuch2"), missing);
+    assert_eq!(code(&e, "drop table if exists n2, nosuch, c1"), missing);
+    assert_eq!(code(&e, "drop table n1, nosuch"), missing);
+    assert_eq!(single(&e, "select count(*) from information_schema.ins_tables where db_name = 'd'"), "3");
+    ok(&e, "drop table if exists nosuch");
+    ok(&e, "drop table if exists nosuch, n2");
+    assert_eq!(code(&e, "drop table n1, st"), (9786, "Cannot drop super table in batch".into()));
+    assert_eq!(single(&e, "select count(*) from information_schema.ins_tables where db_name = 'd'"), "2");
+}
+
+#[test]
+fn system_databases_take_no_tables() {
+    let e = engine();
+    assert_eq!(
+        code(&e, "create table information_schema.t (ts timestamp, v int)"),
+        (512, "Cannot create table of system database: `information_schema`.`t`".into())
+    );
+    assert_eq!(
+        code(&e, "create stable information_schema.s (ts timestamp, v int) tags (t int)"),
+        (512, "Cannot create table of system database: `information_schema`.`s`".into())
+    );
+    assert_eq!(
+        code(&e, "alter table information_schema.ins_tables add column x int"),
+        (512, "Cannot alter table of system database: `information_schema`.`ins_tables`".into())
+    );
+    assert_eq!(
+        code(&e, "drop table information_schema.ins_tables"),
+        (512, "Cannot drop table of system database: `information_schema`.`ins_tables`".into())
+    );
+    assert_eq!(
+        code(&e, "alter database performance_schema keep 100d"),
+        (512, "Cannot alter system database: `performance_schema`".into())
+    );
+    assert_eq!(
+        code(&e, "insert into performance_schema.perf_apps values (now, 1)"),
+        (9833, "System table not allowed".into())
+    );
+    assert_eq!(code(&e, "alter database d"), (9729, "Incomplete SQL statement".into()));
+}
+
+#[test]
+fn super_table_alters_name_what_is_missing() {
+    let e = engine();
+    ok(&e, "create table n1 (ts timestamp, v int)");
+    assert_eq!(code(&e, "alter stable nosuch add column q int"), (9731, "Table does not exist".into()));
+    assert_eq!(code(&e, "alter stable n1 add tag q int"), (866, "STable not exist".into()));
+    ok(&e, "create stable st (ts timestamp, v int) tags (t1 int)");
+    ok(&e, "create table c1 using st tags (1)");
+    // SET TAG in order: an unknown name, then a name set twice
+    assert_eq!(code(&e, "alter table c1 set tag t1 = 3, nosuch = 4, t1 = 5"), (9801, "Invalid tag name: nosuch".into()));
+}
+
+#[test]
+fn topic_filters_and_queries_are_checked() {
+    let e = engine();
+    ok(&e, "create stable st (ts timestamp, v int) tags (t1 int)");
+    ok(&e, "create table nt (ts timestamp, v int)");
+    // a super table topic filters child tables by tags and tbname only
+    ok(&e, "create topic tq1 as stable st where tbname = 'c1' and t1 > 0");
+    let columns = (9728, "Columns are forbidden in where clause".to_string());
+    assert_eq!(code(&e, "create topic tq2 as stable st where v > 0"), columns);
+    assert_eq!(code(&e, "create topic tq3 as stable st where t1 > 0 and ts > 0"), columns);
+    assert_eq!(code(&e, "create topic tq4 as stable st where nosuch > 0"), (9728, "Invalid column name".into()));
+    assert_eq!(code(&e, "create topic tq5 as select distinct v from nt"), (9785, "Invalid topic query".into()));
 }

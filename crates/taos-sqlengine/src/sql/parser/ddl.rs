@@ -347,8 +347,14 @@ impl<'a> Parser<'a> {
                 "ttl" => {
                     self.bump();
                     let v = self.peek();
-                    let n = self.uint()?;
-                    o.ttl = Some(i64::try_from(n).map_err(|_| self.err_at(v))?);
+                    if v.kind != Tk::Int {
+                        return Err(self.err_at(v));
+                    }
+                    self.bump();
+                    // TDengine keeps a TTL in an int32: a larger number is out of range
+                    let n = parse_int_text(self.text(v)).and_then(|n| i32::try_from(n).ok()).filter(|n| *n >= 0);
+                    let n = n.ok_or_else(|| TdError::new(548, "Value out of range"))?;
+                    o.ttl = Some(i64::from(n));
                 }
                 "keep" => {
                     self.bump();
@@ -376,6 +382,10 @@ impl<'a> Parser<'a> {
                         _ => return Err(self.err_at(v)),
                     };
                     o.keep = Some(minutes);
+                }
+                "sma" if self.peek_at(1).kind == Tk::LParen => {
+                    self.bump();
+                    o.sma.extend(self.name_list()?);
                 }
                 "watermark" | "max_delay" | "delete_mark" | "sma" | "rollup" => {
                     self.bump();
@@ -474,6 +484,7 @@ impl<'a> Parser<'a> {
                 ty,
                 primary_key: false,
                 pos,
+                compression: ColumnCompression::default(),
             });
             if !self.eat(Tk::Comma) {
                 break;
@@ -488,12 +499,15 @@ impl<'a> Parser<'a> {
         let pos = self.peek().start;
         let ty = self.type_name()?;
         let mut primary_key = false;
+        let mut compression = ColumnCompression::default();
         loop {
-            if self.eat_kw("encode")
-                || self.eat_kw("compress")
-                || self.eat_kw("level")
-                || self.eat_kw("comment")
-            {
+            if self.eat_kw("encode") {
+                compression.encode = Some(self.string()?);
+            } else if self.eat_kw("compress") {
+                compression.compress = Some(self.string()?);
+            } else if self.eat_kw("level") {
+                compression.level = Some(self.string()?);
+            } else if self.eat_kw("comment") {
                 self.string()?;
             } else if self.is_kw("primary") && self.is_kw_at(1, "key") {
                 self.bump();
@@ -511,6 +525,7 @@ impl<'a> Parser<'a> {
             ty,
             primary_key,
             pos,
+            compression,
         })
     }
 
@@ -643,7 +658,7 @@ impl<'a> Parser<'a> {
             let t = self.peek();
             let options = self.db_options(true)?;
             if options.is_empty() {
-                return Err(syntax_error_near(self.sql, t.start));
+                return Err(self.err_at(t));
             }
             return Ok(Statement::AlterDatabase { name, options });
         }

@@ -496,18 +496,27 @@ export class TaosResult<Row = RowArray> implements AsyncIterable<Row>, AsyncDisp
   private iterateRows(call: CallLimits): AsyncIterator<Row> {
     const stream = this.stream
     const mode = this.rowMode
+    const waitForRow = async (): Promise<IteratorResult<Row>> => {
+      try {
+        const row = await stream.next(mode, call)
+        if (row === undefined) return { done: true, value: undefined }
+        return { done: false, value: row as Row }
+      } catch (err) {
+        stream.close()
+        throw err
+      }
+    }
     return {
-      async next(): Promise<IteratorResult<Row>> {
-        const buffered = stream.nextBuffered(mode)
-        if (buffered !== NOT_READY) return { done: false, value: buffered as Row }
+      // Not an async function: each call of one allocates its suspended frame, and most rows are
+      // in memory already (≈ 0.02 µs/row, bench/rows-ablation.mjs). Same promises as before.
+      next(): Promise<IteratorResult<Row>> {
+        let buffered: RowArray | RowObject | typeof NOT_READY
         try {
-          const row = await stream.next(mode, call)
-          if (row === undefined) return { done: true, value: undefined }
-          return { done: false, value: row as Row }
+          buffered = stream.nextBuffered(mode)
         } catch (err) {
-          stream.close()
-          throw err
+          return Promise.reject(err)
         }
+        return buffered !== NOT_READY ? Promise.resolve({ done: false, value: buffered as Row }) : waitForRow()
       },
       async return(): Promise<IteratorResult<Row>> {
         stream.close()

@@ -132,6 +132,9 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
     if v.kind == InsValKind::Invalid {
         return Err(cx.err(v, "invalid data or symbol"));
     }
+    if v.kind == InsValKind::Param {
+        return Err(only_in_stmt(cx, v));
+    }
     if is_null_value(v, col.ty) {
         return Ok(Value::Null);
     }
@@ -204,9 +207,14 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
             Ok(Value::Str(s))
         }
         VarBinary | Blob => {
+            let invalid = || TdError::new(0x266A, format!("Invalid varbinary value: {}", col.name));
+            // a VARBINARY takes a string only: a number, a bool or NOW is 9834
+            if col.ty == VarBinary && !matches!(v.kind, InsValKind::Str(_)) {
+                return Err(invalid());
+            }
             let s = literal_text(cx, v)?;
             let bytes = if let Some(h) = s.strip_prefix("\\x").or_else(|| s.strip_prefix("\\X")) {
-                decode_hex(h).ok_or_else(|| TdError::new(0x266A, format!("Invalid varbinary value: {}", col.name)))?
+                decode_hex(h).ok_or_else(invalid)?
             } else {
                 s.into_bytes()
             };
@@ -227,6 +235,9 @@ pub fn convert_value(cx: &ConvCtx, v: &InsVal, col: &ColumnSchema) -> Result<Val
             Ok(Value::Bytes(wkb))
         }
         Decimal | Decimal64 => {
+            if matches!(&v.kind, InsValKind::Str(s) if s.is_empty()) {
+                return Err(cx.err(v, "invalid numeric data"));
+            }
             let text = match &v.kind {
                 InsValKind::Number { .. } | InsValKind::Str(_) => cx.number_text(v).unwrap_or(""),
                 _ => "0",
@@ -330,9 +341,15 @@ pub fn convert_ts(cx: &ConvCtx, v: &InsVal, keep_days: i64) -> Result<i64, TdErr
     Ok(ts)
 }
 
+/// A `?` outside a prepared statement.
+fn only_in_stmt(cx: &ConvCtx, v: &InsVal) -> TdError {
+    cx.err(v, "? only used in stmt")
+}
+
 fn convert_ts_inner(cx: &ConvCtx, v: &InsVal) -> Result<i64, TdError> {
     let invalid = || cx.err(v, "invalid timestamp");
     match &v.kind {
+        InsValKind::Param => Err(only_in_stmt(cx, v)),
         InsValKind::Now => Ok(cx.now),
         InsValKind::Today => Ok(time::today(cx.tz, cx.precision)),
         InsValKind::Number { .. } => match cx.number_text(v).and_then(parse_num) {
@@ -355,6 +372,10 @@ fn convert_ts_inner(cx: &ConvCtx, v: &InsVal) -> Result<i64, TdError> {
             unit,
         } => {
             let b = convert_ts_inner(cx, base).map_err(|_| invalid())?;
+            // calendar units are not offsets of a written timestamp
+            if matches!(unit, 'n' | 'y') {
+                return Err(invalid());
+            }
             let d = time::duration_units(*value, *unit, cx.precision).ok_or_else(invalid)?;
             Ok(if *negative { b - d } else { b + d })
         }
@@ -380,7 +401,10 @@ pub fn parse_decimal(text: &str, precision: u8, scale: u8) -> DecimalParse {
     // exponent form: go through the digits of the expanded number
     let expanded;
     let body = if body.contains(['e', 'E']) {
+        // beyond a double's range either way (1e309, 1e-400) is an overflow, as TDengine answers
+        let mantissa_zero = body.split(['e', 'E']).next().is_some_and(|m| m.bytes().all(|c| matches!(c, b'0' | b'.')));
         match body.parse::<f64>() {
+            Ok(f) if f.is_infinite() || (f == 0.0 && !mantissa_zero) => return DecimalParse::Overflow,
             Ok(f) if f.is_finite() => {
                 expanded = format!("{:.*}", scale as usize + 2, f);
                 expanded.as_str()

@@ -177,6 +177,11 @@ fn plan_insert(
 
         let (columns, create): (Vec<ColumnSchema>, Option<(String, Vec<Value>)>) =
             if let Some(t) = db.tables.get(name) {
+                if let Some(u) = &item.using {
+                    if !is_child_of(t, &u.stable.name) {
+                        return Err(in_other_stable());
+                    }
+                }
                 (db.columns_of(t).to_vec(), None)
             } else if let Some(stname) = writes.pending_create(&dbname, name) {
                 (
@@ -430,6 +435,9 @@ fn insert_via_stable(
             col_names.push(n.clone());
             col_pos.push(i);
         } else if st.tags.iter().any(|c| c.name == *n) {
+            if tag_names.contains(n) {
+                return Err(crate::sql::parser::insert_syntax_error(n, "duplicated column name"));
+            }
             tag_names.push(n.clone());
             tag_pos.push(i);
         } else {
@@ -461,6 +469,10 @@ fn insert_via_stable(
             return Err(insert_error(cx.sql, row.close, ", expected"));
         }
         let tbname = match &row.vals[tbpos].kind {
+            InsValKind::Str(s) if s.is_empty() => {
+                return Err(err(code::TSC_INVALID_OPERATION, "tbname can not be empty"))
+            }
+            InsValKind::Null => return Err(err(code::TSC_INVALID_OPERATION, "tbname can not be null value")),
             InsValKind::Str(s) => s.clone(),
             InsValKind::Number { start, end, .. } => cx.sql[*start..*end].to_string(),
             _ => return Err(cx.err(&row.vals[tbpos], "invalid table name")),
@@ -473,8 +485,8 @@ fn insert_via_stable(
         let pending = convert_row(cx, &st.columns, &map, &data_row, ncols, keep)?;
         let create = match db.tables.get(&tbname) {
             Some(t) => {
-                if !matches!(&t.kind, TableKind::Child { stable, .. } if *stable == st.name) {
-                    return Err(table_not_exist());
+                if !is_child_of(t, &st.name) {
+                    return Err(in_other_stable());
                 }
                 None
             }
@@ -688,4 +700,14 @@ pub fn coerce_value(v: Value, col: &ColumnSchema) -> Result<Value, TdError> {
             ));
         }
     })
+}
+
+fn is_child_of(t: &Table, stable_name: &str) -> bool {
+    matches!(&t.kind, TableKind::Child { stable, .. } if stable == stable_name)
+}
+
+/// An INSERT that names an existing normal table, or a child of another super table, as a child
+/// of this one (`USING st`, or `tbname` in an INSERT into st).
+fn in_other_stable() -> TdError {
+    err(1565, "Table already exists in other stables")
 }

@@ -82,3 +82,71 @@ fn a_string_compared_with_varbinary_is_its_bytes_or_its_hex() {
     assert_eq!(n("select b from n where b > 'abc'"), 1);
     assert_eq!(n(r"select b from n where b in ('abc', '\x706c61696e')"), 2);
 }
+
+#[test]
+fn a_varbinary_takes_a_string_only() {
+    let s = stable();
+    let invalid = (9834, "Invalid varbinary value: b".to_string());
+    for v in ["1", "-1", "1.5", "1e3", "0x7f", "true", "now", "18446744073709551616"] {
+        assert_eq!(code(&s, &format!("insert into n (ts, b) values (1700000000000, {v})")), invalid, "{v}");
+    }
+    ok(&s, "insert into n (ts, b) values (1700000000000, '12')");
+    ok(&s, "insert into n (ts, b) values (1700000000001, null)");
+}
+
+#[test]
+fn a_decimal_overflows_beyond_a_doubles_range_and_refuses_an_empty_string() {
+    let s = stable();
+    ok(&s, "create table dc (ts timestamp, d decimal(10,2))");
+    let overflow = (317, "Decimal value overflow".to_string());
+    for v in ["1e309", "1e-400", "'1e309'", "1e10"] {
+        assert_eq!(code(&s, &format!("insert into dc values (1700000000000, {v})")), overflow, "{v}");
+    }
+    assert_eq!(
+        code(&s, "insert into dc values (1700000000000, '')"),
+        (534, "syntax error near '' (invalid numeric data)".into())
+    );
+    // text that is not a number is 0, as TDengine stores it
+    ok(&s, "insert into dc values (1700000000000, 'abc')");
+}
+
+#[test]
+fn a_timestamp_offset_takes_no_calendar_unit_and_a_placeholder_is_for_stmt_only() {
+    let s = stable();
+    for v in ["now - 10y", "now + 1n"] {
+        assert_eq!(
+            code(&s, &format!("insert into n (ts, d) values ({v}, 1)")),
+            (534, format!("syntax error near '{v}, 1)' (invalid timestamp)")),
+        );
+    }
+    ok(&s, "insert into n (ts, d) values (now + 1w, 1)");
+    assert_eq!(
+        code(&s, "insert into n (ts, d) values (?, ?)"),
+        (534, "syntax error near '?, ?)' (? only used in stmt)".into())
+    );
+    assert_eq!(
+        code(&s, "insert into n (ts, d) values (now, ?)"),
+        (534, "syntax error near '?)' (? only used in stmt)".into())
+    );
+}
+
+#[test]
+fn an_insert_into_a_super_table_checks_tbname_and_its_tags() {
+    let s = stable();
+    assert_eq!(
+        code(&s, "insert into st (tbname, ts, v, a, a) values ('c1', now, 2, 1, 1)"),
+        (534, "syntax error near 'a' (duplicated column name)".into())
+    );
+    assert_eq!(
+        code(&s, "insert into st (tbname, ts, v, a) values ('', now, 2, 1)"),
+        (512, "tbname can not be empty".into())
+    );
+    assert_eq!(
+        code(&s, "insert into st (tbname, ts, v, a) values (null, now, 2, 1)"),
+        (512, "tbname can not be null value".into())
+    );
+    // a table that is not a child of this super table
+    let other = (1565, "Table already exists in other stables".to_string());
+    assert_eq!(code(&s, "insert into st (tbname, ts, v, a) values ('n', now, 1, 1)"), other);
+    assert_eq!(code(&s, "insert into n using st tags (1, 'b', 2.5) values (now, 1, 'a')"), other);
+}

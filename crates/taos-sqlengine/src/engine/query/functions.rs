@@ -224,7 +224,7 @@ pub(crate) enum AggKind {
     Elapsed(i64),
     Mode,
     Hll,
-    /// Nearest-rank percentile (what `apercentile` answers on small inputs).
+    /// `apercentile` with the default algorithm (TDengine's streaming histogram).
     APercentile(f64),
     Irate,
     LeastSquares(f64, f64),

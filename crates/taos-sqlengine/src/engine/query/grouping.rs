@@ -15,6 +15,7 @@ use crate::types::{DataType, Field, Precision, TdError, Value};
 use super::binder::{is_numeric, Binder, OutCol};
 use super::functions::{AggKind, AggSpec};
 use super::rows::{key_part, KeyPart};
+use super::approx_percentile::Histogram;
 use super::mode::mode_pick;
 use super::rows_fns::{group_rows, RowsSpec};
 
@@ -1474,13 +1475,9 @@ pub(super) fn compute_agg(
             }
         }
         AggKind::APercentile(p) => {
-            let mut vals: Vec<f64> = rows.iter().filter_map(|&r| to_f64(&val(r))).collect();
-            if vals.is_empty() {
-                return (Value::Null, None);
-            }
-            vals.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
-            let rank = ((p / 100.0) * vals.len() as f64).ceil().max(1.0) as usize;
-            (Value::Double(vals[rank.min(vals.len()) - 1]), None)
+            let mut histogram = Histogram::new();
+            rows.iter().filter_map(|&r| to_f64(&val(r))).for_each(|v| histogram.add(v));
+            (histogram.value_at(p).map_or(Value::Null, Value::Double), None)
         }
         AggKind::Irate => {
             let pts: Vec<(i64, f64)> = rows

@@ -2,6 +2,7 @@
 //! Each SELECT runs in [`select`] over a [`relation`], with expressions bound by [`binder`];
 //! groups, partitions and windows are in [`grouping`].
 
+mod approx_percentile;
 mod binder;
 mod functions;
 mod grouping;

@@ -404,6 +404,9 @@ fn math_and_function_arguments_answer_like_tdengine() {
             ("select elapsed(ts, 1y) from t", "error 10250"),
             ("select elapsed(ts, 1b) from t", "error 10251"),
             ("select elapsed(ts, 1u) from t", "error 10251"),
+            // the default algorithm interpolates between histogram bins (3.3.7.5: 2.5, not 3)
+            ("select apercentile(v, 50), apercentile(v, 0), apercentile(v, 20), apercentile(v, 100) from t", "2.5|1|1|7"),
+            ("select apercentile(v, 50, 'DEFAULT') from t", "2.5"),
             ("select apercentile(v, 50, 'x') from t", "error 10243"),
             ("select apercentile(v, 50, '') from t", "error 10243"),
             ("select apercentile(v, 50, 1) from t", "error 10242"),

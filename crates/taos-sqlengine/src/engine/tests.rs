@@ -142,6 +142,34 @@ fn without_a_current_database_a_table_named_without_one_is_9750_before_what_foll
     assert_eq!(run(&e, Some("d"), "select * from t where v < 1 & v > 2").unwrap_err().code, 9728);
 }
 
+/// INSERT's own parser (a statement with VALUES, USING or FILE before any SELECT) answers 512
+/// `db is not specified` without a current database when it reads a table or super table named
+/// without one, before anything after the name; the tables before it are read first, their
+/// values too (checked on 3.3.7.5).
+#[test]
+fn without_a_current_database_insert_stops_at_the_first_name_without_one() {
+    let e = engine_with_table();
+    for sql in [
+        "insert into t values (",
+        "insert into t values (1",
+        "insert into t values",
+        "insert into t (ts, i values (now, 1)",
+        "insert into t values (now, 1) xx",
+        "insert into t file",
+        "insert into d.t values (now, 1, 'a') t2 values (",
+        "insert into d.c1 using st tags (",
+        "insert into d.c1 using st (a tags (1) values (now, 1)",
+    ] {
+        let got = run(&e, None, sql).unwrap_err();
+        assert_eq!((got.code, got.message.as_str()), (512, "db is not specified"), "{sql}");
+    }
+    // the values of a table read before it are checked first
+    let got = run(&e, None, "insert into d.t values (now, 'x', 'a') t2 values (").unwrap_err();
+    assert_eq!(got.code, 534);
+    // with a current database the syntax error shows
+    assert_eq!(run(&e, Some("d"), "insert into t values (").unwrap_err().code, 9729);
+}
+
 #[test]
 fn errors_carry_tdengine_codes() {
     let e = engine_with_table();

@@ -509,6 +509,14 @@ pub struct InsertTable {
     pub after_name: usize,
 }
 
+impl InsertTable {
+    /// A table whose clause was not read past its name (or its super table's name): the
+    /// statement ends there.
+    pub fn named_only(table: TableName, using: Option<Using>, after_name: usize) -> Self {
+        InsertTable { table, using, columns: None, rows: vec![], query: None, from_file: false, after_name }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateChild {
     pub name: TableName,

@@ -7,12 +7,19 @@ use crate::types::{code, TdError};
 use super::{insert_error, split_duration, syntax_error_near, PResult, Parser};
 
 impl<'a> Parser<'a> {
+    /// INSERT as TDengine's insert parser reads it, table by table. Without a current
+    /// database that parser answers 512 `db is not specified` at the first table or super
+    /// table named without one, before anything after the name (3.3.7.5: `insert into t
+    /// values (` is 512, not 9729); the tables before it are read (and their values checked)
+    /// first. The statement then ends at that table, left to the engine to answer.
     pub(super) fn insert(&mut self) -> PResult<Statement> {
         self.bump();
         self.expect_kw("into")?;
+        let stops_without_db = !self.has_db && self.read_by_insert_parser();
         let mut items = Vec::new();
         loop {
-            let table = if self.peek().kind == Tk::Question {
+            let named = self.peek().kind != Tk::Question;
+            let table = if !named {
                 // `insert into ? …` (stmt): the name comes with the bound data
                 self.bump();
                 TableName {
@@ -23,6 +30,12 @@ impl<'a> Parser<'a> {
                 self.table_name_cond()?
             };
             let after_name = self.toks[self.pos - 1].end;
+            let db_missing = stops_without_db && named;
+            if db_missing && table.db.is_none() {
+                items.push(InsertTable::named_only(table, None, after_name));
+                self.pos = self.toks.len() - 1;
+                break;
+            }
             let mut using = None;
             let mut columns = None;
             if self.peek().kind == Tk::LParen {
@@ -30,6 +43,12 @@ impl<'a> Parser<'a> {
             }
             if self.eat_kw("using") {
                 let stable = self.table_name_cond()?;
+                if db_missing && stable.db.is_none() {
+                    let using = Using { stable, tag_names: None, tags: vec![], tags_close: after_name };
+                    items.push(InsertTable::named_only(table, Some(using), after_name));
+                    self.pos = self.toks.len() - 1;
+                    break;
+                }
                 let tag_names = if self.peek().kind == Tk::LParen && self.peek_at(1).kind == Tk::RParen {
                     // `using st () tags ()`: no tag named, all NULL
                     self.bump();
@@ -132,6 +151,17 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Statement::Insert(items))
+    }
+
+    /// Whether TDengine reads this INSERT with its own insert parser rather than its grammar
+    /// (`qIsInsertValuesSql`): USING, VALUES or FILE comes before any SELECT.
+    fn read_by_insert_parser(&self) -> bool {
+        self.toks[self.pos..]
+            .iter()
+            .filter(|t| t.kind == Tk::Ident)
+            .map(|t| self.text(*t))
+            .take_while(|w| !w.eq_ignore_ascii_case("select"))
+            .any(|w| ["using", "values", "file"].iter().any(|k| w.eq_ignore_ascii_case(k)))
     }
 
     pub(super) fn value_row(&mut self) -> PResult<InsRow> {

@@ -31,9 +31,11 @@ pub fn parse(sql: &str) -> Result<Statement, TdError> {
 /// one, TDengine's parser answers 9750 `Database not specified` the moment it has read a table
 /// name without a database (its `createRealTableNode`, on every `full_table_name`): before a
 /// syntax error later in the statement and before any check of the translator. INSERT's own
-/// parser words this differently and is left to the engine.
+/// parser words this differently (512 `db is not specified`) and stops at that name: the
+/// statement ends there and the engine answers it (see [`Parser::insert`]).
 pub fn parse_in(sql: &str, has_db: bool) -> Result<Statement, TdError> {
     let mut p = Parser::new(sql);
+    p.has_db = has_db;
     let parsed = p.statement().and_then(|st| match p.peek().kind {
         Tk::Eof | Tk::Semi => Ok(st),
         _ => Err(p.err_here()),
@@ -179,6 +181,8 @@ pub struct Parser<'a> {
     params: usize,
     /// A table was named without its database (see [`parse_in`]).
     table_without_db: bool,
+    /// The connection has a current database (see [`parse_in`]).
+    has_db: bool,
     /// How the arguments of each `cols()` call were written, by the call's position.
     cols_args: std::collections::HashMap<usize, Vec<ColsArg>>,
 }
@@ -193,6 +197,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             params: 0,
             table_without_db: false,
+            has_db: true,
             cols_args: Default::default(),
         }
     }

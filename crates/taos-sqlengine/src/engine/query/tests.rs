@@ -407,6 +407,12 @@ fn math_and_function_arguments_answer_like_tdengine() {
             // the default algorithm interpolates between histogram bins (3.3.7.5: 2.5, not 3)
             ("select apercentile(v, 50), apercentile(v, 0), apercentile(v, 20), apercentile(v, 100) from t", "2.5|1|1|7"),
             ("select apercentile(v, 50, 'DEFAULT') from t", "2.5"),
+            ("select apercentile(v, 99), apercentile(v, 75) from t", "6.9|4.5"),
+            ("select _wstart, apercentile(v, 60) from t interval(3s)", "00:00:00|1.7999999999999998; 00:00:03|3.8; 00:00:09|2"),
+            // its point is an integer (percentile's any number)
+            ("select apercentile(v, 50.0) from t", "error 10242"),
+            ("select apercentile(v, 1e1) from t", "error 10242"),
+            ("select percentile(v, 33.3) from t", "2.332"),
             ("select apercentile(v, 50, 'x') from t", "error 10243"),
             ("select apercentile(v, 50, '') from t", "error 10243"),
             ("select apercentile(v, 50, 1) from t", "error 10242"),

@@ -77,9 +77,10 @@ impl<'a, 'r> Binder<'a, 'r> {
         }
         // a percentile's point: a number literal in [0, 100]
         let point = |a: &Expr| -> Result<f64, TdError> {
+            // percentile's points are any number, apercentile's an integer (its catalog entry)
             let p = match a {
                 Expr::Int(i) => *i as f64,
-                Expr::Float(x) => *x,
+                Expr::Float(x) if name != "apercentile" => *x,
                 _ => return Err(bad_type()),
             };
             if !(0.0..=100.0).contains(&p) {

@@ -135,6 +135,12 @@ fn without_a_current_database_a_table_named_without_one_is_9750_before_what_foll
         ("show tags from t xx", 9728),
         ("show indexes from t xx", 9728),
         ("select * from nosuchdb.t", 904),
+        // a keyword is no name: the grammar stops before it (`key`, `values`, `view`… too)
+        ("create table value (ts timestamp, v int)", 9728),
+        ("create table key (ts timestamp, v int)", 9728),
+        ("create table values (ts timestamp, v int)", 9728),
+        ("select key from t", 9728),
+        ("select view from t", 9728),
     ] {
         assert_eq!(run(&e, None, sql).unwrap_err().code, code, "{sql}");
     }

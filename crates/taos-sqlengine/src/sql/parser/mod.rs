@@ -121,9 +121,11 @@ const RESERVED: &[&str] = &[
     "jlimit",
 ];
 
-/// TDengine's keywords (its tokenizer's table), less the few its grammar lets fall back to an
-/// identifier: unquoted, none of these names a database, table or column in a definition
-/// (`create table t (ts timestamp, value int)` is 9728 near `value int)`). Sorted.
+/// TDengine's keywords (its tokenizer's table): unquoted, none of these names a database,
+/// table or column in a definition (`create table t (ts timestamp, value int)` is 9728 near
+/// `value int)`). Its grammar's `%fallback` list (`end`, `file`, `key`, `values`, `view`…)
+/// falls back to ABORT, not to an identifier: those are no names either (3.3.7.5: `create table
+/// key (…)` and `select key from t` are 9728). Sorted.
 const KEYWORDS: &[&str] = &[
     "_c0", "_fhigh", "_flow", "_frowts", "_irowts", "_irowts_origin", "_isfilled", "_qduration",
     "_qend", "_qstart", "_rowts", "_tags", "_tcurrent_ts", "_tgrpid", "_tlocaltime",
@@ -139,16 +141,16 @@ const KEYWORDS: &[&str] = &[
     "count", "count_window", "create", "createdb", "current_user", "database", "databases", "dbs",
     "decimal", "delete", "delete_mark", "delete_output_table", "delete_recalc", "desc",
     "describe", "disk_info", "distinct", "distributed", "dnode", "dnodes", "double", "drop",
-    "duration", "else", "enable", "encrypt_algorithm", "encrypt_key", "encryptions", "event_type",
-    "event_window", "every", "exists", "expired_time", "explain", "fill", "fill_history",
-    "fill_history_first", "first", "float", "flush", "force", "force_output", "from", "full",
+    "duration", "else", "enable", "encrypt_algorithm", "encrypt_key", "encryptions", "end", "event_type",
+    "event_window", "every", "exists", "expired_time", "explain", "file", "fill", "fill_history",
+    "fill_history_first", "first", "float", "flush", "for", "force", "force_output", "from", "full",
     "function", "functions", "geometry", "grant", "grants", "group", "hash_join", "having",
-    "host", "if", "ignore", "ignore_disorder", "ignore_nodata_trigger", "in", "index", "indexes",
+    "host", "if", "ignore", "ignore_disorder", "ignore_nodata_trigger", "import", "in", "index", "indexes",
     "inner", "insert", "int", "integer", "interval", "into", "is", "is_import", "jlimit", "join",
-    "json", "keep", "keep_time_offset", "kill", "language", "last", "last_row", "leader",
+    "json", "keep", "keep_time_offset", "key", "kill", "language", "last", "last_row", "leader",
     "leading", "left", "licences", "like", "limit", "linear", "local", "logs", "low_latency_calc",
     "machines", "match", "max_delay", "maxrows", "mediumblob", "merge", "meta", "meta_only",
-    "minrows", "minus", "mnode", "mnodes", "modify", "mount", "mounts", "nchar", "near", "next",
+    "minrows", "minus", "mnode", "mnodes", "modify", "modules", "mount", "mounts", "nchar", "near", "next",
     "nmatch", "no_batch_scan", "none", "normal", "not", "notify", "notify_history",
     "notify_options", "now", "null", "null_f", "nulls", "offset", "on", "only", "or", "order",
     "outer", "output_subtable", "outputtype", "pages", "pagesize", "para_tables_sort",
@@ -156,18 +158,18 @@ const KEYWORDS: &[&str] = &[
     "pre_filter", "precision", "prev", "primary", "privileges", "qnode", "qnodes", "qtime",
     "queries", "query", "rand", "range", "ratio", "read", "recalculate", "recursive",
     "redistribute", "regexp", "rename", "replace", "replica", "replicas", "reset", "restore",
-    "retentions", "revoke", "right", "rollup", "schemaless", "scores", "select", "server_status",
+    "retentions", "revoke", "right", "rollup", "schemaless", "scores", "select", "semi", "server_status",
     "server_version", "session", "set", "show", "single_stable", "skip_tsma", "sliding", "slimit",
     "sma", "smalldata_ts_sort", "smallint", "snode", "snodes", "soffset", "sort_for_group",
     "split", "ss_chunkpages", "ss_compact", "ss_keeplocal", "ssmigrate", "stable", "stables",
     "start", "state", "state_window", "stop", "storage", "stream", "stream_options", "streams",
-    "stt_trigger", "subscribe", "subscriptions", "substr", "substring", "sysinfo", "system",
+    "strict", "stt_trigger", "subscribe", "subscriptions", "substr", "substring", "sysinfo", "system",
     "table", "table_prefix", "table_suffix", "tables", "tag", "tags", "tbname", "then",
     "timestamp", "timezone", "tinyint", "to", "today", "topic", "topics", "trailing",
     "transaction", "transactions", "trim", "trows", "true_for", "tsdb_pagesize", "tseries",
     "tsma", "tsmas", "ttl", "union", "unsafe", "unsigned", "untreated", "update", "use", "user",
-    "users", "using", "value", "value_f", "varbinary", "varchar", "variables", "verbose",
-    "vgroup", "vgroups", "views", "virtual", "vnode", "vnodes", "vtable", "vtables",
+    "users", "using", "value", "value_f", "values", "varbinary", "varchar", "variables", "verbose",
+    "vgroup", "vgroups", "view", "views", "virtual", "vnode", "vnodes", "vtable", "vtables",
     "wal_fsync_period", "wal_level", "wal_retention_period", "wal_retention_size",
     "wal_roll_period", "wal_segment_size", "watermark", "when", "where", "window", "window_close",
     "window_offset", "window_open", "with", "write",
@@ -379,9 +381,6 @@ impl<'a> Parser<'a> {
 
     /// The name of a table being created: as [`Self::def_ident`], and without a `.`.
     fn def_table_name(&mut self) -> PResult<TableName> {
-        if self.peek_at(1).kind != Tk::Dot {
-            self.table_without_db = true;
-        }
         let name = if self.peek_at(1).kind == Tk::Dot {
             let db = self.def_ident(65)?;
             self.bump();
@@ -390,10 +389,13 @@ impl<'a> Parser<'a> {
                 name: self.def_ident(193)?,
             }
         } else {
-            TableName {
-                db: None,
-                name: self.def_ident(193)?,
+            // a keyword is a syntax error before the name counts as one without a database
+            // (which then comes before its length)
+            if self.is_keyword(self.peek()) {
+                return Err(self.err_here());
             }
+            self.table_without_db = true;
+            TableName { db: None, name: self.def_ident(193)? }
         };
         if name.name.contains('.') {
             return Err(TdError::new(9751, "The table name cannot contain '.'"));

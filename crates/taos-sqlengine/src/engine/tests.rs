@@ -169,9 +169,22 @@ fn without_a_current_database_insert_stops_at_the_first_name_without_one() {
         let got = run(&e, None, sql).unwrap_err();
         assert_eq!((got.code, got.message.as_str()), (512, "db is not specified"), "{sql}");
     }
+    // without VALUES, USING or FILE TDengine's grammar reads the statement: 9750 at the name
+    for sql in ["insert into t select * from d.t", "insert into t (ts, i) select ts, i from d.t", "insert into t", "insert into d.t select * from t"] {
+        let got = run(&e, None, sql).unwrap_err();
+        assert_eq!((got.code, got.message.as_str()), (9750, "Database not specified"), "{sql}");
+    }
     // the values of a table read before it are checked first
     let got = run(&e, None, "insert into d.t values (now, 'x', 'a') t2 values (").unwrap_err();
     assert_eq!(got.code, 534);
+    // a keyword is no table name there, with or without a current database
+    for db in [None, Some("d")] {
+        let got = run(&e, db, "insert into values (now, 1)").unwrap_err();
+        assert_eq!(
+            (got.code, got.message.as_str()),
+            (534, "syntax error near 'values (now, 1)' (table_name is expected)")
+        );
+    }
     // with a current database the syntax error shows
     assert_eq!(run(&e, Some("d"), "insert into t values (").unwrap_err().code, 9729);
 }

@@ -15,7 +15,9 @@ impl<'a> Parser<'a> {
     pub(super) fn insert(&mut self) -> PResult<Statement> {
         self.bump();
         self.expect_kw("into")?;
-        let stops_without_db = !self.has_db && self.read_by_insert_parser();
+        // otherwise TDengine's grammar reads it: a name without a database is 9750 there
+        let by_insert_parser = self.read_by_insert_parser();
+        let stops_without_db = !self.has_db && by_insert_parser;
         let mut items = Vec::new();
         loop {
             let named = self.peek().kind != Tk::Question;
@@ -26,8 +28,15 @@ impl<'a> Parser<'a> {
                     db: None,
                     name: "?".to_string(),
                 }
-            } else {
+            } else if by_insert_parser {
+                // its tokenizer's keywords are not names there (`insert into values …`)
+                let t = self.peek();
+                if !(t.kind == Tk::QuotedIdent || t.kind == Tk::Ident && !self.is_keyword(t)) {
+                    return Err(insert_error(self.sql, t.start, "table_name is expected"));
+                }
                 self.table_name_cond()?
+            } else {
+                self.table_name()?
             };
             let after_name = self.toks[self.pos - 1].end;
             let db_missing = stops_without_db && named;

@@ -30,9 +30,10 @@ pub fn parse(sql: &str) -> Result<Statement, TdError> {
 /// or not (text after a `;` is ignored, as TDengine's REST does). Without
 /// one, TDengine's parser answers 9750 `Database not specified` the moment it has read a table
 /// name without a database (its `createRealTableNode`, on every `full_table_name`): before a
-/// syntax error later in the statement and before any check of the translator. INSERT's own
-/// parser words this differently (512 `db is not specified`) and stops at that name: the
-/// statement ends there and the engine answers it (see [`Parser::insert`]).
+/// syntax error later in the statement and before any check of the translator (`insert into
+/// t select …` too). INSERT's own parser (VALUES, USING, FILE) words this differently (512 `db
+/// is not specified`) and stops at that name: the statement ends there and the engine answers
+/// it (see [`Parser::insert`]).
 pub fn parse_in(sql: &str, has_db: bool) -> Result<Statement, TdError> {
     let mut p = Parser::new(sql);
     p.has_db = has_db;
@@ -40,7 +41,7 @@ pub fn parse_in(sql: &str, has_db: bool) -> Result<Statement, TdError> {
         Tk::Eof | Tk::Semi => Ok(st),
         _ => Err(p.err_here()),
     });
-    if !has_db && p.table_without_db && !matches!(parsed, Ok(Statement::Insert(_))) {
+    if !has_db && p.table_without_db {
         return Err(TdError::new(code::PAR_DB_NOT_SPECIFIED, "Database not specified"));
     }
     parsed

@@ -2,9 +2,10 @@
 //! rows, which this engine does not implement (answered with 9728, not 884), and the scalar
 //! function a name denotes.
 
+use crate::engine::errors::{ecode, err};
 use crate::engine::eval::{BExpr, Scalar};
 use crate::sql::ast::*;
-use crate::types::DataType;
+use crate::types::{code, DataType, TdError};
 
 /// Functions that return several rows per group (not implemented; they make a query non-plain).
 pub(crate) const MULTI_ROW: &[&str] = &[
@@ -251,6 +252,31 @@ impl AggKind {
 }
 
 /// Whether an expression calls an aggregate function.
+/// Functions TDengine gives the primary timestamp as a hidden argument (its catalog's
+/// FUNC_MGT_IMPLICIT_TS_FUNC): over a subquery without one they answer 9844.
+const IMPLICIT_TS: &[&str] = &[
+    "first", "last", "last_row", "interp", "irate", "twa", "derivative", "diff", "csum", "mavg",
+    "statecount", "stateduration", "tail", "unique",
+];
+
+/// Whether `e` calls a function that needs the primary timestamp (see [`IMPLICIT_TS`]).
+pub(crate) fn needs_primary_ts(e: &Expr) -> bool {
+    e.any(&|x| matches!(x, Expr::Func { name, .. } if IMPLICIT_TS.contains(&name.as_str())))
+}
+
+/// The error binding `e` gave where aggregates are not allowed (WHERE, an event window's
+/// conditions): the binder refuses an aggregate there as unsupported when it meets it, where
+/// TDengine's translator answers 9736 `There mustn't be aggregation` (3.3.7.5; an unknown
+/// column before it still answers first).
+pub(crate) fn aggregate_refused(e: &Expr, error: TdError) -> TdError {
+    let has_aggregate =
+        e.any(&|x| matches!(x, Expr::Func { name, .. } if AGGREGATES.contains(&name.as_str())));
+    if error.code == code::PAR_SYNTAX_ERROR && has_aggregate {
+        return err(ecode::ILLEGAL_USE_AGG, "There mustn't be aggregation");
+    }
+    error
+}
+
 pub(crate) fn has_agg_call(e: &Expr) -> bool {
     match e {
         Expr::Func { name, args, .. } => {

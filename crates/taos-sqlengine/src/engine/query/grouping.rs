@@ -13,7 +13,7 @@ use crate::sql::ast::*;
 use crate::types::{DataType, Field, Precision, TdError, Value};
 
 use super::binder::{is_numeric, Binder, OutCol};
-use super::functions::{AggKind, AggSpec};
+use super::functions::{aggregate_refused, AggKind, AggSpec};
 use super::rows::{key_part, KeyPart};
 use super::approx_percentile::Histogram;
 use super::mode::mode_pick;
@@ -1566,7 +1566,7 @@ fn event_condition(b: &mut Binder, cond: &Expr) -> Result<BExpr, TdError> {
     if matches!(cond, Expr::Column { .. }) {
         return Err(invalid_input());
     }
-    let (e, f) = b.bind(cond, false)?;
+    let (e, f) = b.bind(cond, false).map_err(|x| aggregate_refused(cond, x))?;
     let constant = !cond.any(&|x| matches!(x, Expr::Column { .. }));
     match (constant, f.ty == DataType::Bool) {
         (true, true) => Ok(BExpr::Lit(Value::Null)),

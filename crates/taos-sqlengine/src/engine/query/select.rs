@@ -11,7 +11,7 @@ use crate::sql::ast::*;
 use crate::types::{code, DataType, Field, ResultSet, TdError, Value};
 
 use super::binder::{is_numeric, Binder, OutCol};
-use super::functions::{has_agg_call, AggKind, AggSpec};
+use super::functions::{aggregate_refused, has_agg_call, needs_primary_ts, AggKind, AggSpec};
 use super::rows_fns::{check_mixing, has_rows_call, RowsFn, RowsSpec};
 use super::grouping::{
     aggregate, interp_rows, several_rows, where_time_bounds, where_time_range, window_kind, WinKind,
@@ -128,6 +128,7 @@ pub(crate) fn exec_select_or_scan(
         }
         None => None,
     };
+    let system_table_from = matches!(&sel.from, Some(FromItem::Table { .. })) && owned.is_some();
     let mut rel = build_relation(cat, ctx, sel.from.as_ref(), owned.as_ref())?;
     if let Some(jn) = &mut joined {
         rel.fields = std::mem::take(&mut jn.fields);
@@ -207,7 +208,7 @@ pub(crate) fn exec_select_or_scan(
         }
     }
     if let Some(w) = &on_where {
-        let (cond, _) = b.bind(w, false)?;
+        let (cond, _) = b.bind(w, false).map_err(|x| aggregate_refused(w, x))?;
         if cond.contains_agg() {
             return Err(unsupported("aggregate in WHERE"));
         }
@@ -220,6 +221,11 @@ pub(crate) fn exec_select_or_scan(
             // `where b` on a BOOL column (or a number): truthiness
             rows.retain(|&r| truthy(&cond.eval(&rel, Some(r), None, &env)));
         }
+    }
+
+    // a window (INTERP is none) over a system table: after WHERE, before the select list
+    if system_table_from && sel.window.as_ref().is_some_and(|w| !matches!(w, Window::Interp { .. })) {
+        return Err(err(9833, "WINDOW is not supported in system table query"));
     }
 
     // `select distinct tbname from st` lists every child table, empty ones included
@@ -429,6 +435,11 @@ pub(crate) fn exec_select_or_scan(
                     "Not SELECTed expression",
                 ));
             }
+            // INTERP answers one row per point in time: a data column outside interp() names
+            // no value of it (3.3.7.5: `order by v`, `order by ts`)
+            None if interp_mode && orders_by_data_column(&o.expr, &b, &rel) => {
+                return Err(err(ecode::NOT_SINGLE_GROUP, "Not a single-group group function"));
+            }
             None => {
                 let (e, f) = b.bind(&o.expr, false)?;
                 outs.push(OutCol { expr: e, field: f });
@@ -487,6 +498,14 @@ pub(crate) fn exec_select_or_scan(
         b.bare.truncate(before);
         outs.push(OutCol { expr: e, field: f });
         having_col = Some(outs.len() - 1);
+    }
+
+    // TDengine appends the primary timestamp to the functions that need it after every other
+    // check: over a subquery without one they answer 9844 (3.3.7.5: `select last(v) from
+    // (select v from t)`)
+    let uses_primary_ts = sel.items.iter().map(|i| &i.expr).chain(sel.having.iter()).chain(order_by.iter().map(|o| &o.expr)).any(needs_primary_ts);
+    if uses_primary_ts && rel.ts_col.is_none() && matches!(sel.from, Some(FromItem::Subquery { .. })) {
+        return Err(err(ecode::VALID_PRIM_TS_REQUIRED, "Valid primary timestamp required"));
     }
 
     // DISTINCT tells JSON members apart by their JSON value (hidden key columns)
@@ -829,6 +848,21 @@ fn json_order_column(outs: &mut Vec<OutCol>, idx: usize) -> Result<usize, TdErro
         .ok_or_else(|| err(ecode::JSON_NOT_SUPPORT, "Json not support in this place"))?;
     outs.push(OutCol { expr: key, field: Field::new("", DataType::VarChar, 64) });
     Ok(outs.len() - 1)
+}
+
+/// Whether an ORDER BY expression of an INTERP query reads a data column (not a tag, `tbname`
+/// or pseudo column) outside any interp() call.
+fn orders_by_data_column(e: &Expr, b: &Binder, rel: &Relation) -> bool {
+    let in_interp = e.any(&|x| matches!(x, Expr::Func { name, .. } if name == "interp"));
+    !in_interp
+        && e.any(&|x| match x {
+            Expr::Column { table, name } => {
+                !name.starts_with('_')
+                    && b.find_column(table.as_deref(), name)
+                        .is_ok_and(|c| !rel.fields[c].is_tag && !rel.fields[c].is_tbname)
+            }
+            _ => false,
+        })
 }
 
 /// top, bottom, sample and histogram refuse any FILL of an INTERVAL, `none` too (9815 naming the

@@ -214,6 +214,12 @@ fn interp_answers_like_tdengine() {
             ("select interp(v) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:10') every(2s)", "error 9821"),
             ("select _irowts, interp(v) from c1 range('2024-01-01 00:00:05')", "error 9733"),
             ("select count(*) from c1 fill(prev)", "error 9821"),
+            // ORDER BY a data column outside interp() is 9740; pseudo columns and items are not
+            ("select interp(v) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:04') every(2s) fill(prev) order by v", "error 9740"),
+            ("select interp(v) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:04') every(2s) fill(prev) order by ts", "error 9740"),
+            ("select interp(v) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:04') every(2s) fill(prev) order by abs(v)", "error 9740"),
+            ("select interp(v) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:04') every(2s) fill(prev) order by _irowts desc", "2; 1; 1"),
+            ("select interp(v) a from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:04') every(2s) fill(prev) order by a desc", "2; 1; 1"),
             ("select _irowts, interp(v) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:10') every(2s) fill(prev, 5)", "error 9733"),
             ("select _irowts, interp(s) from c1 range('2024-01-01 00:00:00', '2024-01-01 00:00:04') every(1s) fill(prev)", "error 10242"),
             ("select _wstart, count(*) from c1 interval(10s) fill(near)", "error 9728"),
@@ -353,6 +359,46 @@ fn event_window_conditions_must_be_boolean_expressions() {
             ("select _wstart, count(*) from tb event_window start with 1 > 0 end with v < 4", ""),
             ("select _wstart, count(*) from tb event_window start with v > 2 end with true", ""),
             ("select _wstart, count(*) from tb event_window start with v > 2 end with 1 < 0", ""),
+            // an aggregate is no condition (nor in WHERE)
+            ("select count(*) from tb event_window start with count(*) > 1 end with v < 4", "error 9736"),
+            ("select count(*) from tb where count(*) > 1", "error 9736"),
+            ("select v from tb where sum(v) > 1", "error 9736"),
+            ("select v from tb where nosuch > 1 and sum(v) > 1", "error 9730"),
+            ("select v from tb where sum(v) > 1 and nosuch > 1", "error 9736"),
+        ],
+    );
+}
+
+/// Functions on the time line take the primary timestamp of their FROM: a subquery without
+/// one answers 9844 `Valid primary timestamp required` (3.3.7.5), after the other checks.
+#[test]
+fn time_line_functions_need_a_primary_timestamp_from_a_subquery() {
+    let e = nullable_data();
+    check(
+        &e,
+        &[
+            ("select last(*) from (select v, s from t)", "error 9844"),
+            ("select first(v) from (select v from t)", "error 9844"),
+            ("select last_row(*) from (select v, s from t)", "error 9844"),
+            ("select last(*) from (select v, s from t) group by s", "error 9844"),
+            ("select last(v) from (select ts, v from t)", "2"),
+            ("select max(v), count(*) from (select v, s from t)", "7|6"),
+        ],
+    );
+}
+
+/// Windows over a system table are refused after WHERE and before the select list (3.3.7.5:
+/// 9833 `WINDOW is not supported in system table query`); INTERP is no window.
+#[test]
+fn windows_over_system_tables_are_refused() {
+    let e = setup(&["create table tb (ts timestamp, v int)"]);
+    check(
+        &e,
+        &[
+            ("select count(*) from information_schema.ins_tables interval(1s)", "error 9833"),
+            ("select * from information_schema.ins_tables interval(1s)", "error 9833"),
+            ("select count(*) from information_schema.ins_tables session(create_time, 1s)", "error 9833"),
+            ("select count(*) from information_schema.ins_tables where count(*) > 1 interval(1s)", "error 9736"),
         ],
     );
 }

@@ -310,7 +310,10 @@ pub(super) fn window_kind(
             let integer = is_numeric(f.ty)
                 && !matches!(f.ty, DataType::Float | DataType::Double)
                 && !f.ty.is_decimal();
-            if !(integer || f.ty.is_var() && f.ty != DataType::Json) || f.ty == DataType::Timestamp
+            // a bare NULL is bound as VARCHAR(0) but is no column of a type that has states
+            if !(integer || f.ty.is_var() && f.ty != DataType::Json)
+                || f.ty == DataType::Timestamp
+                || matches!(expr, Expr::Null)
             {
                 return Err(err(
                     ecode::INVALID_STATE_WIN_TYPE,

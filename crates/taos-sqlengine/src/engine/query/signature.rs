@@ -293,3 +293,18 @@ pub(crate) fn iso8601_zone_ok(z: &str) -> bool {
         }
     }
 }
+
+/// The catalog's parameter attributes beyond types for aggregate and several-rows functions:
+/// first/last/last_row take no NULL literal (VALUE_NODE_NOT_NULL: 10242), mode and unique
+/// must read a column (MUST_HAVE_COLUMN: 10260 `Parameter should have column : f`). Checked
+/// once the count is right (3.3.7.5).
+pub(crate) fn check_attributes(name: &str, args: &[Expr]) -> Result<(), TdError> {
+    if matches!(name, "first" | "last" | "last_row") && args.iter().any(|a| matches!(a, Expr::Null)) {
+        return Err(err(ecode::FUNC_PARAM_TYPE, format!("Invalid parameter data type : {name}")));
+    }
+    let reads_column = |a: &Expr| a.any(&|x| matches!(x, Expr::Column { .. }));
+    if matches!(name, "mode" | "unique") && !args.first().is_some_and(reads_column) {
+        return Err(err(10260, format!("Parameter should have column : {name}")));
+    }
+    Ok(())
+}

@@ -387,6 +387,26 @@ fn time_line_functions_need_a_primary_timestamp_from_a_subquery() {
     );
 }
 
+/// The catalog's parameter attributes (3.3.7.5): first/last/last_row take no NULL literal
+/// (10242), mode and unique must read a column (10260); a STATE_WINDOW of NULL is 9768.
+#[test]
+fn null_literals_and_constants_where_a_column_is_due_are_refused() {
+    let e = nullable_data();
+    check(
+        &e,
+        &[
+            ("select first(null) from t", "error 10242"),
+            ("select last(null), last(v) from t", "error 10242"),
+            ("select last_row(null) from t", "error 10242"),
+            ("select mode('abc') from t", "error 10260"),
+            ("select mode(null) from t", "error 10260"),
+            ("select unique(1) from t", "error 10260"),
+            ("select mode(abs(v)) from t", "5"),
+            ("select count(*) from t state_window(null)", "error 9768"),
+        ],
+    );
+}
+
 /// Windows over a system table are refused after WHERE and before the select list (3.3.7.5:
 /// 9833 `WINDOW is not supported in system table query`); INTERP is no window.
 #[test]

@@ -4,6 +4,7 @@
 use crate::engine::errors::{ecode, err, unsupported};
 use crate::engine::eval::BExpr;
 use crate::engine::query::functions::{AggKind, AggSpec};
+use crate::engine::query::signature::check_attributes;
 use crate::engine::time;
 use crate::sql::ast::*;
 use crate::types::{DataType, Field, TdError};
@@ -66,6 +67,7 @@ impl<'a, 'r> Binder<'a, 'r> {
         if args.len() < min_args || args.len() > max_args {
             return Err(bad_count());
         }
+        check_attributes(name, args)?;
         if matches!(args[0], Expr::Star { .. }) {
             return Err(unsupported(&format!("{}(*)", name)));
         }

@@ -6,7 +6,7 @@
 use crate::engine::errors::{ecode, err, unsupported};
 use crate::engine::eval::BExpr;
 use crate::engine::query::rows_fns::{RowsFn, RowsSpec, StateOp};
-use crate::engine::query::signature::{accepts, check_time_unit, class};
+use crate::engine::query::signature::{accepts, check_attributes, check_time_unit, class};
 use crate::engine::time;
 use crate::sql::ast::*;
 use crate::types::{DataType, Field, TdError};
@@ -50,6 +50,7 @@ impl<'a, 'r> Binder<'a, 'r> {
         if args.len() < min || args.len() > max {
             return Err(count());
         }
+        check_attributes(name, args)?;
         if matches!(args[0], Expr::Star { .. }) {
             return Err(bad_type());
         }

@@ -403,6 +403,9 @@ fn null_literals_and_constants_where_a_column_is_due_are_refused() {
             ("select unique(1) from t", "error 10260"),
             ("select mode(abs(v)) from t", "5"),
             ("select count(*) from t state_window(null)", "error 9768"),
+            // these read a bare NULL and answer NULL
+            ("select sum(null), avg(null), stddev(null), max(null), min(null), var_pop(null), stddev_pop(null) from t", "NULL|NULL|NULL|NULL|NULL|NULL|NULL"),
+            ("select sum(null), count(*) from t group by s", "NULL|1; NULL|2; NULL|3"),
         ],
     );
 }

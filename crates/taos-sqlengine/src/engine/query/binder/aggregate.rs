@@ -68,6 +68,15 @@ impl<'a, 'r> Binder<'a, 'r> {
             return Err(bad_count());
         }
         check_attributes(name, args)?;
+        if matches!(args[0], Expr::Null)
+            && matches!(name, "sum" | "min" | "max" | "avg" | "stddev" | "stddev_pop" | "var_pop" | "twa")
+        {
+            // the catalog lets these read a bare NULL: they answer NULL, typed as over a BIGINT
+            // column (3.3.7.5: sum/min/max BIGINT, the others DOUBLE)
+            let mut typed = args.to_vec();
+            typed[0] = Expr::Cast { expr: Box::new(Expr::Null), ty: TypeName::BigInt };
+            return self.bind_agg(name, &typed);
+        }
         if matches!(args[0], Expr::Star { .. }) {
             return Err(unsupported(&format!("{}(*)", name)));
         }

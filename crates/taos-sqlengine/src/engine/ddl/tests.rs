@@ -509,3 +509,23 @@ fn topic_filters_and_queries_are_checked() {
     assert_eq!(code(&e, "create topic tq4 as stable st where nosuch > 0"), (9728, "Invalid column name".into()));
     assert_eq!(code(&e, "create topic tq5 as select distinct v from nt"), (9785, "Invalid topic query".into()));
 }
+
+#[test]
+fn a_modified_column_or_tag_takes_a_type_and_nothing_after_it() {
+    let e = engine();
+    ok(&e, "create table nt (ts timestamp, s varchar(8), v int)");
+    ok(&e, "create stable st (ts timestamp, v int) tags (tn nchar(4))");
+    assert_eq!(
+        code(&e, "alter table nt modify column s varchar(20) encode 'disabled'"),
+        (9728, "syntax error near \"encode 'disabled'\"".into())
+    );
+    assert_eq!(
+        code(&e, "alter table nt modify column s varchar(20) primary key"),
+        (9728, "syntax error near \"primary key\"".into())
+    );
+    assert_eq!(
+        code(&e, "alter stable st modify tag tn nchar(8) comment 'x'"),
+        (9728, "syntax error near \"comment 'x'\"".into())
+    );
+    ok(&e, "alter table nt modify column s varchar(20)");
+}

@@ -529,6 +529,21 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// `MODIFY COLUMN|TAG name type`: a new type takes no options (`encode …` after it is a
+    /// syntax error there, as TDengine's grammar has it).
+    fn modified_def(&mut self) -> PResult<ColumnDef> {
+        let name = self.def_ident(65)?;
+        let pos = self.peek().start;
+        let ty = self.type_name()?;
+        Ok(ColumnDef {
+            name,
+            ty,
+            primary_key: false,
+            pos,
+            compression: ColumnCompression::default(),
+        })
+    }
+
     pub(super) fn paren_len(&mut self) -> PResult<u32> {
         self.expect(Tk::LParen)?;
         let t = self.peek();
@@ -700,8 +715,8 @@ impl<'a> Parser<'a> {
                     ("add", true) => AlterAction::AddTag(self.column_def()?),
                     ("drop", false) => AlterAction::DropColumn(self.ident()?),
                     ("drop", true) => AlterAction::DropTag(self.ident()?),
-                    ("modify", false) => AlterAction::ModifyColumn(self.column_def()?),
-                    ("modify", true) => AlterAction::ModifyTag(self.column_def()?),
+                    ("modify", false) => AlterAction::ModifyColumn(self.modified_def()?),
+                    ("modify", true) => AlterAction::ModifyTag(self.modified_def()?),
                     ("rename", true) => {
                         let a = self.ident()?;
                         let b = self.def_ident(65)?;

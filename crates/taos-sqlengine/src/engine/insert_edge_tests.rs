@@ -150,3 +150,13 @@ fn an_insert_into_a_super_table_checks_tbname_and_its_tags() {
     assert_eq!(code(&s, "insert into st (tbname, ts, v, a) values ('n', now, 1, 1)"), other);
     assert_eq!(code(&s, "insert into n using st tags (1, 'b', 2.5) values (now, 1, 'a')"), other);
 }
+
+#[test]
+fn an_insert_select_into_a_super_table_is_refused_as_unsupported_never_a_silent_yes() {
+    // 3.3.7.5 makes child table cq with both rows; this engine names what it does not do
+    let s = stable();
+    ok(&s, "insert into n (ts, d) values (1700000000000, 1) (1700000001000, 2)");
+    let (code_, desc) = code(&s, "insert into st (tbname, ts, v, a) select 'cq', ts, d, 1 from n");
+    assert_eq!(code_, 9728);
+    assert!(desc.contains("INSERT INTO a super table … SELECT"), "{desc}");
+}

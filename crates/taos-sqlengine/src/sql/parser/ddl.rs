@@ -4,7 +4,7 @@
 use crate::sql::ast::*;
 use crate::sql::lexer::{unescape, Tk};
 
-use super::{parse_int_text, split_duration, syntax_error_near, Parser, PResult};
+use super::{parse_int_text, split_duration, Parser, PResult};
 use crate::types::TdError;
 
 impl<'a> Parser<'a> {
@@ -80,7 +80,7 @@ impl<'a> Parser<'a> {
                 List if !matches!(vt.kind, Tk::Eof | Tk::Semi) => {
                     // only COMPACT_TIME_RANGE counts backwards from now: elsewhere `-` is a syntax error
                     let signed = name == "compact_time_range";
-                    let mut value = |p: &mut Self| {
+                    let value = |p: &mut Self| {
                         let at = p.peek();
                         if at.kind == Tk::Minus && !signed {
                             return Err(p.err_at(at));

@@ -119,6 +119,17 @@ fn decimal_casts_round_doubles_and_overflow_with_317() {
 }
 
 #[test]
+fn a_decimal_cast_to_text_keeps_its_scale_except_zero_which_is_0() {
+    // checked on 3.3.7.5 for columns and constants, VARCHAR and NCHAR
+    assert_eq!(
+        answer("select cast(cast(0 as decimal(10,2)) as varchar(30)), cast(cast(0 as decimal(30,5)) as nchar(30)), cast(cast(10 as decimal(10,2)) as varchar(30)), cast(cast(-1 as decimal(10,2)) as nchar(30))"),
+        "'0'|'0'|'10.00'|'-1.00'"
+    );
+    assert_eq!(answer("select cast(cast(i as decimal(10,2)) as varchar(30)) from t order by ts"), "'300.00'; '-1.00'; NULL");
+    assert_eq!(answer("select cast(cast(0 as decimal(10,2)) as varchar(1)), cast(cast(1 as decimal(10,2)) as varchar(3))"), "'0'|'1.0'");
+}
+
+#[test]
 fn geometry_casts_keep_the_text_bytes() {
     assert_eq!(
         answer("select cast(i as geometry(20)), cast('POINT(1 2)' as geometry(32)) from t order by ts"),

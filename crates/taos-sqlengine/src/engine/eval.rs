@@ -723,6 +723,8 @@ impl BExpr {
                     .unwrap_or(Value::Null)
             }
             BExpr::DecText(e, scale) => match e.eval(rel, row, g, env) {
+                // 3.3.7.5 writes a zero as '0' whatever its scale (0.10 stays '0.10')
+                Value::Decimal(0) => Value::Str("0".to_owned()),
                 Value::Decimal(d) => Value::Str(super::convert::format_decimal(d, *scale)),
                 other => other,
             },

@@ -124,7 +124,6 @@ fn number_text(v: &Value, env: &EvalEnv) -> String {
     }
 }
 
-
 /// A string as CAST reads it as a timestamp: TDengine's timestamp text forms, else 0.
 fn str_to_timestamp(s: &str, env: &EvalEnv) -> i64 {
     super::time::parse_timestamp(s, env.tz, env.precision).unwrap_or(0)

@@ -108,7 +108,7 @@ fn alter_stable(db: &mut Database, stname: &str, action: AlterAction) -> Result<
                 return Err(err(ecode::ONLY_TAG_JSON, "Only tag can be json type"));
             }
             let cs = column_schema(&c, false)?;
-            check_compression(std::slice::from_ref(&c), std::slice::from_ref(&cs))?;
+            check_compression(&c, cs.ty)?;
             if st.columns.len() >= MAX_COLUMNS {
                 return Err(err(ecode::TOO_MANY_COLUMNS, "Too many columns"));
             }
@@ -344,7 +344,7 @@ fn alter_table(
                 return Err(err(code::PAR_DUPLICATED_COLUMN, "Duplicated column names"));
             }
             let cs = column_schema(&c, false)?;
-            check_compression(std::slice::from_ref(&c), std::slice::from_ref(&cs))?;
+            check_compression(&c, cs.ty)?;
             if columns.len() >= MAX_COLUMNS {
                 return Err(err(ecode::TOO_MANY_COLUMNS, "Too many columns"));
             }

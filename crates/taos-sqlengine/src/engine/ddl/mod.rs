@@ -92,11 +92,7 @@ pub(crate) fn run_ddl(
         } => {
             refuse_system_table(ctx, &name, "create")?;
             let db = db_mut(cat, ctx, name.db.as_deref())?;
-            check_sma_columns(&options, &columns)?;
-            let cols = column_schemas(&columns, false)?;
-            let tags = column_schemas(&tags, true)?;
-            check_table_shape(&cols, Some(&tags))?;
-            check_compression(&columns, &cols)?;
+            let (cols, tags) = new_table_schema(&options, &columns, Some(&tags))?;
             if options.ttl.is_some() {
                 return Err(err(
                     9754,
@@ -134,10 +130,7 @@ pub(crate) fn run_ddl(
         } => {
             refuse_system_table(ctx, &name, "create")?;
             let db = db_mut(cat, ctx, name.db.as_deref())?;
-            check_sma_columns(&options, &columns)?;
-            let cols = column_schemas(&columns, false)?;
-            check_table_shape(&cols, None)?;
-            check_compression(&columns, &cols)?;
+            let (cols, _) = new_table_schema(&options, &columns, None)?;
             if options.keep.is_some() {
                 return Err(err(9754, "KEEP parameter is not allowed when creating normal table"));
             }

@@ -261,30 +261,49 @@ pub(crate) fn check_table_shape(cols: &[ColumnSchema], tags: Option<&[ColumnSche
 /// order, after the table's shape: an encoding the type takes (561), a known compression, `tsz`
 /// only for FLOAT/DOUBLE (563), a level `high`/`medium`/`low` or its first letter (564). Names
 /// are case-insensitive; an empty string is refused.
-pub(crate) fn check_compression(defs: &[ColumnDef], cols: &[ColumnSchema]) -> Result<(), TdError> {
-    for (d, c) in defs.iter().zip(cols) {
-        let o = &d.compression;
-        if let Some(e) = &o.encode {
-            if !encode_fits(c.ty, &e.to_ascii_lowercase()) {
-                return Err(err(561, "Invalid encode param"));
-            }
+pub(crate) fn check_compression(def: &ColumnDef, ty: DataType) -> Result<(), TdError> {
+    let o = &def.compression;
+    if let Some(e) = &o.encode {
+        if !encode_fits(ty, &e.to_ascii_lowercase()) {
+            return Err(err(561, "Invalid encode param"));
         }
-        if let Some(z) = &o.compress {
-            let z = z.to_ascii_lowercase();
-            let known = matches!(z.as_str(), "lz4" | "zlib" | "zstd" | "xz" | "disabled")
-                || (z == "tsz" && matches!(c.ty, DataType::Float | DataType::Double));
-            if !known {
-                return Err(err(563, "Invalid compress param"));
-            }
+    }
+    if let Some(z) = &o.compress {
+        let z = z.to_ascii_lowercase();
+        let known = matches!(z.as_str(), "lz4" | "zlib" | "zstd" | "xz" | "disabled")
+            || (z == "tsz" && matches!(ty, DataType::Float | DataType::Double));
+        if !known {
+            return Err(err(563, "Invalid compress param"));
         }
-        if let Some(l) = &o.level {
-            let l = l.to_ascii_lowercase();
-            if !matches!(l.as_str(), "high" | "medium" | "low" | "h" | "m" | "l") {
-                return Err(err(564, "Invalid compress level param"));
-            }
+    }
+    if let Some(l) = &o.level {
+        let l = l.to_ascii_lowercase();
+        if !matches!(l.as_str(), "high" | "medium" | "low" | "h" | "m" | "l") {
+            return Err(err(564, "Invalid compress level param"));
         }
     }
     Ok(())
+}
+
+/// A new table's columns, and a super table's tags (empty for a normal table), checked in
+/// TDengine's order: the names `SMA(...)` gives, each definition, the table's shape, then each
+/// column's compression.
+pub(crate) fn new_table_schema(
+    options: &TableOptions,
+    columns: &[ColumnDef],
+    tags: Option<&[ColumnDef]>,
+) -> Result<(Vec<ColumnSchema>, Vec<ColumnSchema>), TdError> {
+    check_sma_columns(options, columns)?;
+    let cols = column_schemas(columns, false)?;
+    let tags = match tags {
+        Some(defs) => Some(column_schemas(defs, true)?),
+        None => None,
+    };
+    check_table_shape(&cols, tags.as_deref())?;
+    for (d, c) in columns.iter().zip(&cols) {
+        check_compression(d, c.ty)?;
+    }
+    Ok((cols, tags.unwrap_or_default()))
 }
 
 /// Whether a column of type `ty` takes encoding `e` (`validColEncode`): `disabled` always, else
@@ -311,7 +330,7 @@ pub(crate) fn invalid_tag(name: &str) -> TdError {
 
 /// `SMA(...)` names columns of the table being made (tags are not columns): an unknown name is
 /// 9730, checked before the table's shape as TDengine's translator does.
-pub(crate) fn check_sma_columns(options: &TableOptions, defs: &[ColumnDef]) -> Result<(), TdError> {
+fn check_sma_columns(options: &TableOptions, defs: &[ColumnDef]) -> Result<(), TdError> {
     match options.sma.iter().find(|n| !defs.iter().any(|d| d.name == **n)) {
         Some(n) => Err(invalid_column(n)),
         None => Ok(()),

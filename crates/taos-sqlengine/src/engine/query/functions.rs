@@ -251,7 +251,6 @@ impl AggKind {
     }
 }
 
-/// Whether an expression calls an aggregate function.
 /// Functions TDengine gives the primary timestamp as a hidden argument (its catalog's
 /// FUNC_MGT_IMPLICIT_TS_FUNC): over a subquery without one they answer 9844.
 const IMPLICIT_TS: &[&str] = &[
@@ -277,6 +276,7 @@ pub(crate) fn aggregate_refused(e: &Expr, error: TdError) -> TdError {
     error
 }
 
+/// Whether an expression calls an aggregate (or several-rows) function.
 pub(crate) fn has_agg_call(e: &Expr) -> bool {
     match e {
         Expr::Func { name, args, .. } => {

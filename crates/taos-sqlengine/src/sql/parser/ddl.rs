@@ -495,43 +495,34 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn column_def(&mut self) -> PResult<ColumnDef> {
-        let name = self.def_ident(65)?;
-        let pos = self.peek().start;
-        let ty = self.type_name()?;
-        let mut primary_key = false;
-        let mut compression = ColumnCompression::default();
+        let mut def = self.bare_column_def()?;
         loop {
+            let o = &mut def.compression;
             if self.eat_kw("encode") {
-                compression.encode = Some(self.string()?);
+                o.encode = Some(self.string()?);
             } else if self.eat_kw("compress") {
-                compression.compress = Some(self.string()?);
+                o.compress = Some(self.string()?);
             } else if self.eat_kw("level") {
-                compression.level = Some(self.string()?);
+                o.level = Some(self.string()?);
             } else if self.eat_kw("comment") {
                 self.string()?;
             } else if self.is_kw("primary") && self.is_kw_at(1, "key") {
                 self.bump();
                 self.bump();
-                primary_key = true;
+                def.primary_key = true;
             } else if self.eat_kw("composite") {
                 self.expect_kw("key")?;
-                primary_key = true;
+                def.primary_key = true;
             } else {
                 break;
             }
         }
-        Ok(ColumnDef {
-            name,
-            ty,
-            primary_key,
-            pos,
-            compression,
-        })
+        Ok(def)
     }
 
-    /// `MODIFY COLUMN|TAG name type`: a new type takes no options (`encode …` after it is a
-    /// syntax error there, as TDengine's grammar has it).
-    fn modified_def(&mut self) -> PResult<ColumnDef> {
+    /// A column's name and type without options: all that `MODIFY COLUMN|TAG` takes (`encode …`
+    /// after the type is a syntax error there, as TDengine's grammar has it).
+    fn bare_column_def(&mut self) -> PResult<ColumnDef> {
         let name = self.def_ident(65)?;
         let pos = self.peek().start;
         let ty = self.type_name()?;
@@ -715,8 +706,8 @@ impl<'a> Parser<'a> {
                     ("add", true) => AlterAction::AddTag(self.column_def()?),
                     ("drop", false) => AlterAction::DropColumn(self.ident()?),
                     ("drop", true) => AlterAction::DropTag(self.ident()?),
-                    ("modify", false) => AlterAction::ModifyColumn(self.modified_def()?),
-                    ("modify", true) => AlterAction::ModifyTag(self.modified_def()?),
+                    ("modify", false) => AlterAction::ModifyColumn(self.bare_column_def()?),
+                    ("modify", true) => AlterAction::ModifyTag(self.bare_column_def()?),
                     ("rename", true) => {
                         let a = self.ident()?;
                         let b = self.def_ident(65)?;

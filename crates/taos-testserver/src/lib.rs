@@ -14,6 +14,7 @@ pub mod faults;
 pub mod render;
 pub mod rest;
 pub mod server;
+mod sml_http;
 pub mod tmq;
 pub mod ws;
 
@@ -21,6 +22,7 @@ mod backend_call;
 mod cors;
 mod config;
 mod envelope;
+mod goparse;
 mod shared;
 
 pub use config::{ServerConfig, SERVER_VERSION};

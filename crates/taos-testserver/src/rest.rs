@@ -111,7 +111,7 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn query_params<T>(req: &Request<T>) -> Vec<(String, String)> {
+pub(crate) fn query_params<T>(req: &Request<T>) -> Vec<(String, String)> {
     req.uri()
         .query()
         .unwrap_or("")
@@ -124,27 +124,6 @@ fn query_params<T>(req: &Request<T>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Go's `strconv.ParseBool`.
-fn go_parse_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
-/// Go's `strconv.ParseInt(s, 10, 64)` error text.
-fn go_parse_int(s: &str) -> Result<i64, String> {
-    s.parse::<i64>().map_err(|_| {
-        let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-        let why = if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) {
-            "value out of range"
-        } else {
-            "invalid syntax"
-        };
-        format!("strconv.ParseInt: parsing \"{s}\": {why}")
-    })
-}
 
 /// Who the `Authorization` header names, or the HTTP-level refusal.
 enum Auth {
@@ -158,29 +137,35 @@ fn check_auth<T>(req: &Request<T>) -> Result<Auth, (u16, &'static str)> {
         return Err((NO_AUTH_INFO, "no auth info input"));
     };
     let h = String::from_utf8_lossy(h.as_bytes()).into_owned();
+    // the adapter trims the header, then needs the scheme and at least one byte after its
+    // separator: `Basic ` alone is an unknown type (checked on 3.3.7.5)
     let h = h.trim();
-    let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
-    let rest = rest.trim();
-    match scheme {
-        "Basic" => {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(rest)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok());
-            match decoded.as_deref().and_then(|d| d.split_once(':')) {
-                Some((u, p)) if !u.is_empty() && !p.is_empty() => Ok(Auth::Credentials(u.to_string(), p.to_string())),
-                _ => Err((INVALID_BASIC_AUTH, "invalid basic Authorization")),
-            }
-        }
-        "Taosd" => {
-            if rest.is_empty() {
-                Err((INVALID_TAOSD_AUTH, "invalid taosd Authorization"))
-            } else {
-                Ok(Auth::Taosd(rest.to_string()))
-            }
-        }
+    let credentials = h.get(6..).filter(|_| h.len() > 6);
+    match credentials {
+        Some(c) if h.starts_with("Basic") => match decode_basic(c) {
+            Ok((u, p)) if !u.is_empty() && !p.is_empty() => Ok(Auth::Credentials(u, p)),
+            _ => Err((INVALID_BASIC_AUTH, "invalid basic Authorization")),
+        },
+        Some(c) if h.starts_with("Taosd") => Ok(Auth::Taosd(c.to_string())),
         // `Bearer` tokens came after 3.3.7.5: refused like any unknown scheme
         _ => Err((INVALID_AUTH_TYPE, "invalid type of Authorization")),
+    }
+}
+
+/// The user and password of HTTP Basic credentials (base64 of `user:password`), or Go's error
+/// text (taosAdapter's `DecodeBasic`; the password may contain `:`).
+pub(crate) fn decode_basic(credentials: &str) -> Result<(String, String), String> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(credentials).map_err(|e| {
+        let at = match e {
+            base64::DecodeError::InvalidByte(i, _) | base64::DecodeError::InvalidLastSymbol(i, _) => i,
+            _ => credentials.len(),
+        };
+        format!("illegal base64 data at input byte {at}")
+    })?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    match text.split_once(':') {
+        Some((u, p)) => Ok((u.to_string(), p.to_string())),
+        None => Err("wrong basic auth".into()),
     }
 }
 
@@ -212,16 +197,16 @@ fn parse_params<T>(req: &Request<T>, default_tz: chrono_tz::Tz) -> Result<RestPa
     for (k, v) in query_params(req) {
         match k.as_str() {
             "req_id" if !v.is_empty() => {
-                go_parse_int(&v).map_err(|e| format!("illegal param, req_id must be numeric {e}"))?;
+                crate::goparse::parse_int(&v).map_err(|e| format!("illegal param, req_id must be numeric {e}"))?;
             }
             "row_with_meta" if !v.is_empty() => {
-                p.row_with_meta = go_parse_bool(&v).ok_or_else(|| {
-                    format!("illegal param, row_with_meta must be boolean strconv.ParseBool: parsing \"{v}\": invalid syntax")
+                p.row_with_meta = crate::goparse::parse_bool(&v).ok_or_else(|| {
+                    format!("illegal param, row_with_meta must be boolean {}", crate::goparse::bool_error(&v))
                 })?;
             }
             "timing" if !v.is_empty() => {
-                p.timing = go_parse_bool(&v).ok_or_else(|| {
-                    format!("illegal param, timing must be boolean strconv.ParseBool: parsing \"{v}\": invalid syntax")
+                p.timing = crate::goparse::parse_bool(&v).ok_or_else(|| {
+                    format!("illegal param, timing must be boolean {}", crate::goparse::bool_error(&v))
                 })?;
             }
             "tz" if !v.is_empty() => tz_name = Some(v),
@@ -347,7 +332,7 @@ fn authorize(
     }
 }
 
-async fn read_body(req: Request<Incoming>) -> Option<Bytes> {
+pub(crate) async fn read_body(req: Request<Incoming>) -> Option<Bytes> {
     let limited = http_body_util::Limited::new(req.into_body(), MAX_BODY);
     limited.collect().await.ok().map(|c| c.to_bytes())
 }

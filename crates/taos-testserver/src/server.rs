@@ -225,6 +225,63 @@ async fn route(
     }
 }
 
+/// What a request asks for (method and path).
+enum Route {
+    Ws,
+    Tmq,
+    Ping,
+    Login(String, String),
+    Sql(Option<String>),
+    Vgid(String),
+    Schemaless(crate::sml_http::Plugin, Option<String>),
+}
+
+fn route_of(method: &str, segments: &[&str]) -> Option<Route> {
+    use crate::sml_http::Plugin;
+    let db = |d: &str| crate::rest::percent_decode(d);
+    // a path parameter is never empty (gin): `/rest/sql/` is not `/rest/sql/<db>`
+    if segments.iter().skip(1).any(|s| s.is_empty()) {
+        return None;
+    }
+    Some(match (method, segments) {
+        ("GET", ["ws"]) => Route::Ws,
+        ("GET", ["rest", "tmq"]) => Route::Tmq,
+        ("GET" | "HEAD", ["-", "ping"]) => Route::Ping,
+        ("GET", ["rest", "login", user, password]) => Route::Login(user.to_string(), password.to_string()),
+        ("POST", ["rest", "sql"]) => Route::Sql(None),
+        ("POST", ["rest", "sql", d]) => Route::Sql(Some(db(d))),
+        ("POST", ["rest", "sql", d, "vgid"]) => Route::Vgid(db(d)),
+        ("POST", ["influxdb", "v1", "write"]) => Route::Schemaless(Plugin::Influxdb, None),
+        ("POST", ["opentsdb", "v1", "put", "json", d]) => Route::Schemaless(Plugin::OpentsdbJson, Some(db(d))),
+        ("POST", ["opentsdb", "v1", "put", "telnet", d]) => Route::Schemaless(Plugin::OpentsdbTelnet, Some(db(d))),
+        _ => return None,
+    })
+}
+
+/// gin's answer to a path that is a route plus a trailing slash: a redirect to the route
+/// (301 for GET, 307 otherwise, keeping the query; HTML body only for GET/HEAD, like Go's
+/// `http.Redirect`). Checked on 3.3.7.5: `POST /rest/sql/<db>/` → 307, empty body.
+fn trailing_slash_redirect(method: &str, path: &str, query: Option<&str>) -> Option<Response<Full<Bytes>>> {
+    let trimmed = path.strip_suffix('/').filter(|p| !p.is_empty())?;
+    let segments: Vec<&str> = trimmed.trim_start_matches('/').split('/').collect();
+    route_of(method, &segments)?;
+    let location = match query {
+        Some(q) => format!("{trimmed}?{q}"),
+        None => trimmed.to_string(),
+    };
+    let get = matches!(method, "GET" | "HEAD");
+    let body = if get { format!("<a href=\"{location}\">Moved Permanently</a>.\n\n") } else { String::new() };
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = if get { StatusCode::MOVED_PERMANENTLY } else { StatusCode::TEMPORARY_REDIRECT };
+    if let Ok(v) = hyper::header::HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(hyper::header::LOCATION, v);
+    }
+    if get {
+        resp.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/html; charset=utf-8"));
+    }
+    Some(resp)
+}
+
 async fn route_request(
     req: Request<Incoming>,
     shared: Arc<Shared>,
@@ -232,25 +289,21 @@ async fn route_request(
     live: Arc<()>,
 ) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_string();
-    let method = req.method().clone();
+    let method = req.method().as_str().to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     // The upgrade handshake too: with latency, opening a connection takes longer as well.
     shared.faults.delay_reply().await;
-    match (method.as_str(), segments.as_slice()) {
-        ("GET", ["ws"]) => upgrade_ws(req, shared, shutdown, live, false),
-        ("GET", ["rest", "tmq"]) => upgrade_ws(req, shared, shutdown, live, true),
-        ("GET" | "HEAD", ["-", "ping"]) => text_response(StatusCode::OK, ""),
-        ("GET", ["rest", "login", user, password]) => crate::rest::login(&shared, user, password, &req),
-        ("POST", ["rest", "sql"]) => crate::rest::sql(req, shared, None).await,
-        ("POST", ["rest", "sql", db]) => {
-            let db = crate::rest::percent_decode(db);
-            crate::rest::sql(req, shared, Some(db)).await
-        }
-        ("POST", ["rest", "sql", db, "vgid"]) => {
-            let db = crate::rest::percent_decode(db);
-            crate::rest::vgid(req, shared, db).await
-        }
-        _ => not_found(),
+    let Some(route) = route_of(&method, &segments) else {
+        return trailing_slash_redirect(&method, &path, req.uri().query()).unwrap_or_else(not_found);
+    };
+    match route {
+        Route::Ws => upgrade_ws(req, shared, shutdown, live, false),
+        Route::Tmq => upgrade_ws(req, shared, shutdown, live, true),
+        Route::Ping => text_response(StatusCode::OK, ""),
+        Route::Login(user, password) => crate::rest::login(&shared, &user, &password, &req),
+        Route::Sql(db) => crate::rest::sql(req, shared, db).await,
+        Route::Vgid(db) => crate::rest::vgid(req, shared, db).await,
+        Route::Schemaless(plugin, db) => crate::sml_http::write(req, shared, plugin, db).await,
     }
 }
 

@@ -212,3 +212,29 @@ async fn gzip_when_asked() {
     flate2::read::GzDecoder::new(&r.body[..]).read_to_string(&mut text).unwrap();
     assert_eq!(text, r#"{"code":0,"column_meta":[["1","BIGINT",8]],"data":[[1]],"rows":1}"#);
 }
+
+/// The adapter trims the `Authorization` header and needs at least one byte after the scheme's
+/// separator: a scheme alone is an unknown type (checked on 3.3.7.5 for `Basic ` and `Taosd `).
+#[tokio::test]
+async fn a_scheme_without_credentials_is_an_unknown_authorization_type() {
+    let server = default_fake_server().await;
+    for h in ["Basic ", "Taosd ", "Basic", "basic cm9vdDp0YW9zZGF0YQ=="] {
+        let r = http(server.addr(), "POST", "/rest/sql", &[("Authorization", h)], b"select 1").await;
+        assert_eq!((r.status, r.masked()), (401, r#"{"code":4386,"desc":"invalid type of Authorization","timing":0}"#.into()), "{h:?}");
+    }
+}
+
+/// gin redirects a route's path with a trailing slash to the route: 307 for POST, with the
+/// query kept and no body (checked on 3.3.7.5: `/rest/sql/<db>/`, `/rest/sql/`).
+#[tokio::test]
+async fn a_trailing_slash_is_redirected_to_the_route() {
+    let server = default_fake_server().await;
+    let auth = [("Authorization", "Basic cm9vdDp0YW9zZGF0YQ==")];
+    for (target, location) in [("/rest/sql/", "/rest/sql"), ("/rest/sql/db1/?tz=UTC", "/rest/sql/db1?tz=UTC")] {
+        let r = http(server.addr(), "POST", target, &auth, b"select 1").await;
+        assert_eq!((r.status, r.text()), (307, String::new()), "{target}");
+        assert_eq!(r.header("location").as_deref(), Some(location), "{target}");
+    }
+    let r = http(server.addr(), "POST", "/rest/nosuch/", &auth, b"select 1").await;
+    assert_eq!((r.status, r.text()), (404, "404 page not found".to_string()));
+}

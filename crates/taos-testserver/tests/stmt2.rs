@@ -57,10 +57,16 @@ async fn stmt2_insert_then_query_with_parameters() {
         c.call(r#"{"action":"stmt2_exec","args":{"req_id":4,"stmt_id":1}}"#).await,
         r#"{"code":0,"message":"","action":"stmt2_exec","req_id":4,"timing":0,"stmt_id":1,"affected":2}"#
     );
+    // an executed insert's result has no fields (3.3.7.5; the reference's 65535 "stmt is insert,
+    // no result set" is a later adapter's)
     assert_eq!(
         c.call(r#"{"action":"stmt2_result","args":{"req_id":5,"stmt_id":1}}"#).await,
-        r#"{"code":65535,"message":"stmt is insert, no result set","action":"stmt2_result","req_id":5,"timing":0,"stmt_id":1}"#
+        concat!(
+            r#"{"code":0,"message":"","action":"stmt2_result","req_id":5,"timing":0,"stmt_id":1,"id":1,"fields_count":0,"#,
+            r#""fields_names":[],"fields_types":[],"fields_lengths":[],"precision":0,"fields_precisions":[],"fields_scales":[]}"#
+        )
     );
+    c.send_text(r#"{"action":"free_result","args":{"req_id":5,"id":1}}"#).await;
     let r = rest_sql(server.addr(), "/rest/sql", "select tbname, t, ts, v from st2.stb order by ts").await;
     assert_eq!(
         r.text(),
@@ -98,9 +104,9 @@ async fn stmt2_insert_then_query_with_parameters() {
     );
     assert_eq!(
         c.call(r#"{"action":"stmt2_result","args":{"req_id":10,"stmt_id":2}}"#).await,
-        r#"{"code":0,"message":"","action":"stmt2_result","req_id":10,"timing":0,"stmt_id":2,"id":1,"fields_count":2,"fields_names":["ts","v"],"fields_types":[9,8],"fields_lengths":[8,10],"precision":0,"fields_precisions":[0,0],"fields_scales":[0,0]}"#
+        r#"{"code":0,"message":"","action":"stmt2_result","req_id":10,"timing":0,"stmt_id":2,"id":2,"fields_count":2,"fields_names":["ts","v"],"fields_types":[9,8],"fields_lengths":[8,10],"precision":0,"fields_precisions":[0,0],"fields_scales":[0,0]}"#
     );
-    c.send_binary(&fetch_raw_block(11, 1)).await;
+    c.send_binary(&fetch_raw_block(11, 2)).await;
     let raw = parse_raw_reply(&c.recv_binary().await);
     assert_eq!(block_rows(&raw.block.expect("one block")), 1, "only the row after the bound ts");
     assert_eq!(
@@ -171,5 +177,120 @@ async fn stmt2_prepare_answers_like_the_adapter_and_exec_refuses_what_kills_it()
     assert!(answer.starts_with(r#"{"code":9728,"#), "{answer}");
     let (_, answer) = prepare(&mut c, "select * from sr.t where v > ?", true).await;
     assert!(answer.ends_with(r#""is_insert":false,"fields":null,"fields_count":1}"#), "{answer}");
+    server.shutdown().await;
+}
+
+/// One stmt2 field record (reference §5.2.2): fixed-width values as little-endian bytes of
+/// `size`, or variable ones (`have_length` 1); `None` is NULL.
+fn field(ty: i32, size: usize, values: &[Option<&[u8]>]) -> Vec<u8> {
+    let var = size == 0;
+    let mut body = Vec::new();
+    body.extend_from_slice(&ty.to_le_bytes());
+    body.extend_from_slice(&(values.len() as i32).to_le_bytes());
+    body.extend(values.iter().map(|v| u8::from(v.is_none())));
+    body.push(u8::from(var));
+    let mut buf = Vec::new();
+    for v in values {
+        if var {
+            body.extend_from_slice(&(v.map_or(0, <[u8]>::len) as i32).to_le_bytes());
+            buf.extend_from_slice(v.unwrap_or_default());
+        } else {
+            buf.extend_from_slice(&v.map_or(vec![0; size], <[u8]>::to_vec));
+        }
+    }
+    body.extend_from_slice(&(buf.len() as u32).to_le_bytes());
+    body.extend_from_slice(&buf);
+    [(body.len() as u32 + 4).to_le_bytes().to_vec(), body].concat()
+}
+
+/// A binary action 9 frame binding one table: its name (if any), tags and columns.
+fn bind_one(req_id: u64, stmt_id: u64, name: Option<&str>, tags: &[Vec<u8>], cols: &[Vec<u8>]) -> Vec<u8> {
+    let mut sections = Vec::new();
+    let mut offsets = [0u32; 3];
+    if let Some(n) = name {
+        offsets[0] = 28 + sections.len() as u32;
+        let raw = [n.as_bytes(), &[0]].concat();
+        sections.extend_from_slice(&(raw.len() as u16).to_le_bytes());
+        sections.extend_from_slice(&raw);
+    }
+    for (i, part) in [tags, cols].into_iter().enumerate() {
+        if !part.is_empty() {
+            offsets[i + 1] = 28 + sections.len() as u32;
+            let all = part.concat();
+            sections.extend_from_slice(&(all.len() as u32).to_le_bytes());
+            sections.extend_from_slice(&all);
+        }
+    }
+    let mut payload = Vec::new();
+    for v in [28 + sections.len() as u32, 1, tags.len() as u32, cols.len() as u32, offsets[0], offsets[1], offsets[2]] {
+        payload.extend_from_slice(&v.to_le_bytes());
+    }
+    payload.extend_from_slice(&sections);
+    bin_request(req_id, stmt_id, 9, &[&1u16.to_le_bytes()[..], &(-1i32).to_le_bytes(), &payload].concat())
+}
+
+/// What taosc refuses at `stmt2_bind` of an INSERT, before anything is written (checked on
+/// TDengine 3.3.7.5 with hand-made frames; each refused statement is closed, never executed).
+#[tokio::test]
+async fn stmt2_bind_refuses_what_taosc_refuses_and_an_executed_insert_has_an_empty_result() {
+    let server = start(ServerConfig { port: 0, ..ServerConfig::default() }).await.unwrap();
+    let mut c = WsClient::connect_root(server.addr()).await;
+    for sql in ["create database sb", "use sb", "create stable st (ts timestamp, v int, s varchar(4)) tags (t int)"] {
+        c.send_binary(&binary_query(1, sql)).await;
+        assert!(c.recv_text().await.contains(r#""code":0"#));
+    }
+    let ts = |ms: i64| ms.to_le_bytes().to_vec();
+    let int = |v: i32| v.to_le_bytes().to_vec();
+    let tag = vec![field(4, 4, &[Some(&int(2))])];
+    let good = || vec![field(9, 8, &[Some(&ts(1700000000000))]), field(4, 4, &[Some(&int(1))]), field(8, 0, &[Some(b"ab")])];
+    let mut stmt = 0;
+    let mut bind = async |c: &mut WsClient, name: Option<&str>, cols: Vec<Vec<u8>>| {
+        stmt += 1;
+        c.call(r#"{"action":"stmt2_init","args":{"req_id":1}}"#).await;
+        let p = c.call(&format!(r#"{{"action":"stmt2_prepare","args":{{"req_id":2,"stmt_id":{stmt},"sql":"insert into ? using st tags(?) values(?,?,?)","get_fields":true}}}}"#)).await;
+        assert!(p.starts_with(r#"{"code":0,"#), "{p}");
+        c.send_binary(&bind_one(3, stmt, name, &tag, &cols)).await;
+        (stmt, mask_timing(&c.recv_text().await))
+    };
+    let refused = |code: u32, message: &str, stmt: u64| {
+        format!(r#"{{"code":{code},"message":"{message}","action":"stmt2_bind","req_id":3,"timing":0,"stmt_id":{stmt}}}"#)
+    };
+    // an INT column bound as BIGINT, as VARCHAR; the timestamp bound as INT
+    let (id, a) = bind(&mut c, Some("c1"), vec![good()[0].clone(), field(5, 8, &[Some(&1i64.to_le_bytes())]), good()[2].clone()]).await;
+    assert_eq!(a, refused(512, "column type mis-match with buffer type", id));
+    let (id, a) = bind(&mut c, Some("c1"), vec![good()[0].clone(), field(8, 0, &[Some(b"1")]), good()[2].clone()]).await;
+    assert_eq!(a, refused(512, "column type mis-match with buffer type", id));
+    let (id, a) = bind(&mut c, Some("c1"), vec![field(4, 4, &[Some(&int(17))]), good()[1].clone(), good()[2].clone()]).await;
+    assert_eq!(a, refused(512, "column type mis-match with buffer type", id));
+    // columns of different lengths; fewer columns than placeholders
+    let two_ts = field(9, 8, &[Some(&ts(1700000000000)), Some(&ts(1700000001000))]);
+    let (id, a) = bind(&mut c, Some("c1"), vec![two_ts, good()[1].clone(), good()[2].clone()]).await;
+    assert_eq!(a, refused(512, "row number in each bind param should be the same", id));
+    let (id, a) = bind(&mut c, Some("c1"), good()[..2].to_vec()).await;
+    assert_eq!(a, refused(512, "row number in each bind param should be the same", id));
+    // a VARCHAR(4) value of 8 bytes; a NULL timestamp (the primary key); no table name
+    let (id, a) = bind(&mut c, Some("c1"), vec![good()[0].clone(), good()[1].clone(), field(8, 0, &[Some(b"abcdefgh")])]).await;
+    assert_eq!(a, refused(9811, "Value too long for column/tag", id));
+    let (id, a) = bind(&mut c, Some("c1"), vec![field(9, 8, &[None]), good()[1].clone(), good()[2].clone()]).await;
+    assert_eq!(a, refused(9851, "Primary key column should not be null", id));
+    let (id, a) = bind(&mut c, Some(""), good()).await;
+    assert_eq!(a, refused(555, "Stmt table name not set correctly", id));
+    // a lone NULL may come with any buffer type
+    let (id, a) = bind(&mut c, Some("c1"), vec![good()[0].clone(), field(8, 0, &[None]), good()[2].clone()]).await;
+    assert_eq!(a, format!(r#"{{"code":0,"message":"","action":"stmt2_bind","req_id":3,"timing":0,"stmt_id":{id}}}"#));
+    let exec = c.call(&format!(r#"{{"action":"stmt2_exec","args":{{"req_id":4,"stmt_id":{id}}}}}"#)).await;
+    assert!(exec.ends_with(r#""affected":1}"#), "{exec}");
+    // the executed insert's result: no fields (3.3.7.5 answers it, it does not refuse)
+    let result = c.call(&format!(r#"{{"action":"stmt2_result","args":{{"req_id":5,"stmt_id":{id}}}}}"#)).await;
+    assert!(
+        result.ends_with(r#""fields_count":0,"fields_names":[],"fields_types":[],"fields_lengths":[],"precision":0,"fields_precisions":[],"fields_scales":[]}"#),
+        "{result}"
+    );
+
+    // a bind before any prepare
+    c.call(r#"{"action":"stmt2_init","args":{"req_id":1}}"#).await;
+    let id = id + 1;
+    c.send_binary(&bind_one(3, id, Some("c1"), &tag, &good())).await;
+    assert_eq!(mask_timing(&c.recv_text().await), refused(554, "Stmt API usage error", id));
     server.shutdown().await;
 }

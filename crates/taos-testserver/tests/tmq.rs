@@ -777,3 +777,59 @@ async fn json_metas_are_the_text_tdengine_writes() {
         assert_eq!(ours, real);
     }
 }
+
+/// Consumer options are checked before a consumer exists, as taosAdapter 3.3.7.5 and taosc's
+/// `tmq_conf_set` check them (recorded by hand against the real server).
+#[tokio::test]
+async fn subscribe_options_are_checked_like_taosc_and_the_adapter() {
+    let server = server_with_topic().await;
+    let mut c = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let cases = [
+        // a value taosc refuses: −1
+        (serde_json::json!({"offset_rest":"sometimes"}), 65535, "fail"),
+        (serde_json::json!({"with_table_name":"yes"}), 65535, "fail"),
+        (serde_json::json!({"config":{"session.timeout.ms":"100"}}), 65535, "fail"),
+        // the adapter's own Go parsing
+        (serde_json::json!({"auto_commit":"maybe"}), 65535, "strconv.ParseBool: parsing \"maybe\": invalid syntax"),
+        (serde_json::json!({"auto_commit_interval_ms":"abc"}), 65535, "strconv.ParseInt: parsing \"abc\": invalid syntax"),
+        // a key taosc does not know: −2 (3.3.7.5 has no td.connect.token)
+        (serde_json::json!({"config":{"td.connect.token":"t"}}), 65534, "Unknown error 65534"),
+    ];
+    for (i, (extra, code, message)) in cases.into_iter().enumerate() {
+        let r = call(&mut c, subscribe_req(i as u64 + 1, "g", extra.clone())).await;
+        assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(code), Some(message)), "{extra}: {r}");
+    }
+    // none of them left a consumer behind
+    let r = call(&mut c, serde_json::json!({"action":"list_topics","args":{"req_id":9}})).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(65535), Some("tmq not init")), "{r}");
+    // values taosc takes, in any case, and `config` overriding the named options
+    let extra = serde_json::json!({"offset_rest":"sometimes","config":{"auto.offset.reset":"EARLIEST","msg.with.table.name":"True"}});
+    let r = call(&mut c, subscribe_req(10, "g", extra)).await;
+    assert_eq!(r["code"], 0, "{r}");
+}
+
+/// After `unsubscribe` the consumer still exists, with no topics; subscribing to an empty list
+/// makes a consumer that has nothing to poll (both checked on 3.3.7.5).
+#[tokio::test]
+async fn an_unsubscribed_consumer_has_no_topics_and_an_empty_subscription_cannot_poll() {
+    let server = server_with_topic().await;
+    let mut c = consumer(&server, "gu").await;
+    let r = call(&mut c, serde_json::json!({"action":"unsubscribe","args":{"req_id":2}})).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let r = call(&mut c, serde_json::json!({"action":"list_topics","args":{"req_id":3}})).await;
+    assert_eq!((r["code"].as_i64(), &r["topics"]), (Some(0), &serde_json::json!([])), "{r}");
+    let r = call(&mut c, serde_json::json!({"action":"assignment","args":{"req_id":4,"topic":"tp"}})).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(16393), Some("Topic does not belong to this consumer")), "{r}");
+    let r = call(&mut c, serde_json::json!({"action":"commit","args":{"req_id":5,"message_id":0}})).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let r = call(&mut c, poll(6, 50)).await;
+    assert_eq!((r["code"].as_i64(), r["have_message"].as_bool()), (Some(0), Some(false)), "{r}");
+
+    let mut e = WsClient::connect_path(server.addr(), "/rest/tmq").await;
+    let r = call(&mut e, subscribe_req(1, "ge", serde_json::json!({"topics":[]}))).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let r = call(&mut e, poll(2, 50)).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(998), Some("Consumer not exist")), "{r}");
+    let r = call(&mut e, subscribe_req(3, "ge", serde_json::json!({}))).await;
+    assert_eq!((r["code"].as_i64(), r["message"].as_str()), (Some(65535), Some("tmq should have unsubscribed first")), "{r}");
+}

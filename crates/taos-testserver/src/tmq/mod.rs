@@ -11,6 +11,7 @@
 //! (at-least-once, as in TDengine).
 
 pub mod offsets;
+mod options;
 
 use crate::backend_call::{guarded, run_blocking};
 use crate::envelope::{reply_json, timing_ns, NoExtra};
@@ -21,7 +22,7 @@ use taos_sqlengine::types::ResultSet;
 use taos_sqlengine::{MetaJson, TmqConsumer, TopicBatch, TopicLogBody};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,30 +31,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 /// `committed` for a vgroup without a committed offset.
 const NO_COMMITTED_OFFSET: i64 = -2147467247;
 
-/// Consumer options TDengine knows; any other key in `config` fails the subscribe (65534).
-const KNOWN_CONFIG_KEYS: &[&str] = &[
-    "group.id",
-    "client.id",
-    "td.connect.ip",
-    "td.connect.port",
-    "td.connect.user",
-    "td.connect.pass",
-    "td.connect.db",
-    "td.connect.token",
-    "enable.auto.commit",
-    "auto.commit.interval.ms",
-    "auto.offset.reset",
-    "msg.with.table.name",
-    "experimental.snapshot.enable",
-    "msg.enable.batchmeta",
-    "msg.consume.excluded",
-    "msg.consume.rawdata",
-    "session.timeout.ms",
-    "max.poll.interval.ms",
-    "enable.replay",
-    "fetch.max.wait.ms",
-    "min.poll.rows",
-];
 
 
 /// Consumer ids, unique per server process (`show consumers` prints them).
@@ -130,6 +107,12 @@ struct SubscribeArgs {
     auto_commit: Option<String>,
     auto_commit_interval_ms: Option<String>,
     enable_batch_meta: Option<String>,
+    snapshot_enable: Option<String>,
+    session_timeout_ms: Option<String>,
+    max_poll_interval_ms: Option<String>,
+    msg_consume_excluded: Option<String>,
+    msg_consume_rawdata: Option<String>,
+    db: Option<String>,
     config: Option<HashMap<String, Json>>,
 }
 
@@ -430,6 +413,10 @@ impl TmqSession {
                     self.queued_poll = Some(QueuedPoll { req_id, blocking_ms, start });
                     return vec![];
                 }
+                if self.consumer.as_ref().is_some_and(|c| c.topics.is_empty()) {
+                    // subscribed to an empty list: taosc has no consumer to poll (3.3.7.5)
+                    return vec![err(0x03E6, "Consumer not exist", "poll", req_id, start)];
+                }
                 // The recovery rule (taosAdapter's checkPollMessageID, checked on TDengine
                 // 3.3.7.5): a poll that names another message than the one held gets the held
                 // message again; a poll without `message_id` just polls.
@@ -446,7 +433,8 @@ impl TmqSession {
             }
             "list_topics" | "assignment" | "committed" | "position" | "seek" | "commit" | "commit_offset"
             | "fetch" | "fetch_block" | "fetch_raw" | "fetch_raw_data" | "fetch_json_meta" => {
-                if self.consumer.is_none() {
+                // after `unsubscribe` the consumer still exists, with no topics
+                if !self.ever_subscribed {
                     return match action.as_str() {
                         "fetch_raw_data" => {
                             vec![Reply::Binary(action8_frame(req_id, 0xFFFF, "tmq not init", message_id, start, None))]
@@ -467,33 +455,45 @@ impl TmqSession {
         if self.consumer.is_some() {
             return vec![err(0xFFFF, "tmq should have unsubscribed first", "subscribe", req_id, start)];
         }
-        let mut group = a.group_id.clone().unwrap_or_default();
-        // TDengine's default is `latest`: a group without committed offsets sees only new data.
-        let mut reset = a.offset_reset.clone().or(a.offset_rest.clone()).filter(|r| !r.is_empty()).unwrap_or_else(|| "latest".into());
-        let mut with_table_names = a.with_table_name.as_deref() == Some("true");
-        let mut batch_meta = a.enable_batch_meta.as_deref() == Some("1");
-        let mut auto_commit = a.auto_commit.as_deref().map(|v| v != "false").unwrap_or(true);
-        let mut interval_ms = a.auto_commit_interval_ms.as_deref().and_then(|v| v.parse::<u64>().ok()).unwrap_or(5000);
-        // TDengine's default: a consumer that does not poll for 5 minutes is lost to its group
-        let mut max_poll_interval_ms: i64 = 300_000;
-        if let Some(config) = &a.config {
-            for (k, v) in config {
-                if !KNOWN_CONFIG_KEYS.contains(&k.as_str()) {
-                    return vec![err(0xFFFE, "Unknown error 65534", "subscribe", req_id, start)];
-                }
-                let v = v.as_str().unwrap_or_default();
-                match k.as_str() {
-                    "group.id" => group = v.to_string(),
-                    "auto.offset.reset" => reset = v.to_string(),
-                    "enable.auto.commit" => auto_commit = v != "false",
-                    "auto.commit.interval.ms" => interval_ms = v.parse().unwrap_or(interval_ms),
-                    "msg.with.table.name" => with_table_names = v == "true",
-                    "msg.enable.batchmeta" => batch_meta = v == "1" || v == "true",
-                    "max.poll.interval.ms" => max_poll_interval_ms = v.parse().unwrap_or(max_poll_interval_ms),
-                    _ => {}
-                }
-            }
+        let config: BTreeMap<String, String> = a
+            .config
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .collect();
+        let offset_reset = a.offset_reset.as_deref().filter(|r| !r.is_empty()).or(a.offset_rest.as_deref());
+        let o = options::collect(
+            &[
+                ("group.id", a.group_id.as_deref()),
+                ("client.id", a.client_id.as_deref()),
+                ("td.connect.db", a.db.as_deref()),
+                ("experimental.snapshot.enable", a.snapshot_enable.as_deref()),
+                ("msg.enable.batchmeta", a.enable_batch_meta.as_deref()),
+                ("session.timeout.ms", a.session_timeout_ms.as_deref()),
+                ("max.poll.interval.ms", a.max_poll_interval_ms.as_deref()),
+                ("msg.consume.rawdata", a.msg_consume_rawdata.as_deref()),
+                ("msg.with.table.name", a.with_table_name.as_deref()),
+                ("msg.consume.excluded", a.msg_consume_excluded.as_deref()),
+                ("enable.auto.commit", a.auto_commit.as_deref()),
+                ("auto.commit.interval.ms", a.auto_commit_interval_ms.as_deref()),
+                ("auto.offset.reset", offset_reset),
+            ],
+            &config,
+        );
+        if let Err((code, message)) = options::check(&o) {
+            return vec![err(code, &message, "subscribe", req_id, start)];
         }
+        let get = |k: &str| o.get(k).map(String::as_str);
+        let group = get("group.id").unwrap_or_default().to_string();
+        // TDengine's default is `latest`: a group without committed offsets sees only new data.
+        let reset = get("auto.offset.reset").unwrap_or("latest").to_ascii_lowercase();
+        let with_table_names = get("msg.with.table.name").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        // taosc: a number other than 0
+        let batch_meta = get("msg.enable.batchmeta").and_then(options::str2int64).is_some_and(|n| n != 0);
+        let auto_commit = get("enable.auto.commit").and_then(crate::goparse::parse_bool).unwrap_or(true);
+        let interval_ms = get("auto.commit.interval.ms").and_then(|v| v.parse::<u64>().ok()).unwrap_or(5000);
+        // TDengine's default: a consumer that does not poll for 5 minutes is lost to its group
+        let max_poll_interval_ms: i64 = get("max.poll.interval.ms").and_then(|v| v.parse().ok()).unwrap_or(300_000);
         let user = a.user.unwrap_or_default();
         let password = a.password.unwrap_or_default();
         if self.shared.login(&user, &password).is_err() {
@@ -509,7 +509,7 @@ impl TmqSession {
         self.shared.backend.tmq_subscribed(TmqConsumer {
             id,
             group: group.clone(),
-            client_id: a.client_id.unwrap_or_default(),
+            client_id: get("client.id").unwrap_or_default().to_string(),
             user,
             topics: topics.clone(),
             parameters: format!(
@@ -610,7 +610,18 @@ impl TmqSession {
     fn consumer_action(&mut self, action: &str, args: &Json, req_id: u64, message_id: u64, start: Instant) -> Reply {
         self.rebalance();
         let Some(consumer) = self.consumer.as_ref() else {
-            return err(0xFFFF, "tmq not init", action, req_id, start);
+            // unsubscribed: a consumer without topics (checked on 3.3.7.5)
+            return match action {
+                "list_topics" => ok(action, req_id, start, serde_json::json!({"topics": Vec::<String>::new()})),
+                "commit" => ok(action, req_id, start, MessageIdExtra { message_id }),
+                "committed" | "position" if args.get("topic_vgroup_ids").and_then(Json::as_array).is_none_or(Vec::is_empty) => {
+                    ok(action, req_id, start, serde_json::json!({ action: Vec::<i64>::new() }))
+                }
+                "assignment" | "committed" | "position" | "seek" | "commit_offset" => {
+                    err(0x4009, "Topic does not belong to this consumer", action, req_id, start)
+                }
+                _ => self.fetch_action(action, req_id, message_id, start),
+            };
         };
         let group = consumer.group.clone();
         let topics = consumer.topics.clone();

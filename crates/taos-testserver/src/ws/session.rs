@@ -51,6 +51,9 @@ pub(super) struct Statement {
     /// v1 `insert into ? …` prepared on a connection without a current database: taosc parses
     /// it only at `set_table_name`, whose name must then carry the database.
     pub(super) deferred_sql: Option<String>,
+    /// v1 `insert into ? values …` without USING: prepared for good at `set_table_name`, with
+    /// the named table in place of the `?`.
+    pub(super) named_table_sql: Option<String>,
     /// The error every later action on this statement answers (a failed stmt2 prepare, v1's
     /// `db is not specified`), instead of running on a statement that does not exist.
     pub(super) refusal: Option<(u16, String)>,

@@ -6,6 +6,7 @@ mod stmt1;
 pub(super) mod stmt1_block;
 mod stmt2;
 pub(super) mod stmt2_bind;
+mod stmt2_check;
 
 use std::time::Instant;
 
@@ -94,7 +95,14 @@ impl Session {
         let ctx = &self.ctx;
         let outcome = run_blocking(|| guarded(|| backend.execute_prepared(ctx, prepared, tables, params)));
         match outcome {
-            Ok(Outcome::Affected(affected)) => ok(action, req_id, start, ExecResp { stmt_id, affected }),
+            Ok(Outcome::Affected(affected)) => {
+                // taosc keeps the insert's result: it has no fields (stmt2_result answers an
+                // empty field list for it on 3.3.7.5, with precision 0)
+                if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                    s.rows = Some(ResultSet::default());
+                }
+                ok(action, req_id, start, ExecResp { stmt_id, affected })
+            }
             Ok(Outcome::Rows(rs)) => {
                 if let Some(s) = self.stmts.get_mut(&stmt_id) {
                     s.rows = Some(rs);

@@ -80,6 +80,38 @@ fn unbindable_column(prepared: &PreparedStmt) -> Option<String> {
         .map(|f| format!("stmt get column type error, err:unsupported type: {}, name {}", f.field.ty.id(), f.field.name))
 }
 
+/// taosc's `qIsInsertValuesSql` as far as v1's `prepare` answers it: the first word.
+fn starts_insert(sql: &str) -> bool {
+    let word: String = sql.trim_start().chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    word.eq_ignore_ascii_case("insert") || word.eq_ignore_ascii_case("import")
+}
+
+/// Where the `?` of `insert into ? …` is, when the table is a placeholder.
+fn table_placeholder(sql: &str) -> Option<usize> {
+    let into = sql.to_ascii_lowercase().find("into")? + 4;
+    let rest = &sql[into..];
+    let at = into + (rest.len() - rest.trim_start().len());
+    sql[at..].starts_with('?').then_some(at)
+}
+
+/// taosc's length check of bound values (sticky: the statement's answer from then on): a
+/// VARCHAR/VARBINARY/GEOMETRY value longer than its column, an NCHAR one longer in UCS-4.
+fn too_long(fields: &[&taos_sqlengine::StmtField], values: &[Vec<Value>]) -> Option<(u16, String)> {
+    for (f, col) in fields.iter().zip(values) {
+        let limit = (f.bytes as usize).saturating_sub(2);
+        let over = col.iter().any(|v| match (f.field.ty, v) {
+            (DataType::NChar, Value::Str(s)) => s.chars().count() * 4 > limit,
+            (DataType::VarChar | DataType::VarBinary | DataType::Geometry, Value::Str(s)) => s.len() > limit,
+            (DataType::VarChar | DataType::VarBinary | DataType::Geometry, Value::Bytes(b)) => b.len() > limit,
+            _ => false,
+        });
+        if over {
+            return Some((code::PAR_VALUE_TOO_LONG, "Value too long for column/tag".to_string()));
+        }
+    }
+    None
+}
+
 impl Session {
     /// `init`: a new v1 statement.
     pub(crate) fn stmt1_init(&mut self, req_id: u64, start: Instant) -> Option<Out> {
@@ -135,7 +167,22 @@ impl Session {
                         }
                         ok(action, req_id, start, Stmt1PrepareResp { stmt_id, is_insert: true })
                     }
-                    Err(e) => stmt_error(e.code, &e.message, action, req_id, start, stmt_id),
+                    // `insert into ? values …` (no USING): the columns are learnt from the table
+                    // `set_table_name` names
+                    Err(e) if e.code == code::TSC_STMT_TBNAME_ERROR && table_placeholder(&sql).is_some() => {
+                        if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                            *s = Statement { v1: true, named_table_sql: Some(sql), ..Statement::default() };
+                        }
+                        ok(action, req_id, start, Stmt1PrepareResp { stmt_id, is_insert: true })
+                    }
+                    // taosc's v1 prepare only keeps the text (is_insert from its first word); what
+                    // is wrong with it is the answer of every later call (checked on 3.3.7.5)
+                    Err(e) => {
+                        if let Some(s) = self.stmts.get_mut(&stmt_id) {
+                            *s = Statement { v1: true, refusal: Some((e.code, e.message.clone())), ..Statement::default() };
+                        }
+                        ok(action, req_id, start, Stmt1PrepareResp { stmt_id, is_insert: starts_insert(&sql) })
+                    }
                 }
             }
             "set_table_name" => {
@@ -160,6 +207,31 @@ impl Session {
                             return stmt_error(e.code, &e.message, action, req_id, start, stmt_id);
                         }
                     }
+                }
+                let named = self.stmts.get(&stmt_id).and_then(|s| s.named_table_sql.clone());
+                if let Some(sql) = named {
+                    let name = a.name.clone().unwrap_or_default();
+                    let backend = self.shared.backend.clone();
+                    let ctx = &self.ctx;
+                    let fixed = table_placeholder(&sql).map(|at| format!("{}{}{}", &sql[..at], name, &sql[at + 1..]));
+                    let prepared = run_blocking(|| guarded(|| backend.prepare(ctx, fixed.as_deref().unwrap_or(&sql))));
+                    let s = self.stmts.get_mut(&stmt_id)?;
+                    match prepared {
+                        Ok(p) => s.prepared = Some(p),
+                        Err(e) => {
+                            // the statement's answer from now on
+                            let e = if e.code == code::TSC_STMT_TBNAME_ERROR {
+                                taos_sqlengine::types::TdError::new(code::PAR_TABLE_NOT_EXIST, "Table does not exist")
+                            } else {
+                                e
+                            };
+                            s.refusal = Some((e.code, e.message.clone()));
+                            return stmt_error(e.code, &e.message, action, req_id, start, stmt_id);
+                        }
+                    }
+                    // the table is part of the prepared text now: binds name no table
+                    s.table_name = None;
+                    return done();
                 }
                 if let Some(s) = self.stmts.get_mut(&stmt_id) {
                     s.table_name = a.name;
@@ -197,6 +269,23 @@ impl Session {
                         })
                         .collect()
                 };
+                let converted = converted.and_then(|values| {
+                    // the adapter's JSON reading wants every column as long as the first
+                    let want = values.first().map_or(0, Vec::len);
+                    match values.iter().find(|c| c.len() != want) {
+                        Some(c) if action == "bind" => {
+                            Err(format!("stmt parse column json:wrong row length: want {want} rows got {}", c.len()))
+                        }
+                        _ => Ok(values),
+                    }
+                });
+                if let Ok(values) = &converted {
+                    if let Some(e) = too_long(&fields, values) {
+                        let s = self.stmts.get_mut(&stmt_id)?;
+                        s.refusal = Some(e.clone());
+                        return stmt_error(e.0, &e.1, action, req_id, start, stmt_id);
+                    }
+                }
                 match converted {
                     Ok(values) => {
                         let s = self.stmts.get_mut(&stmt_id)?;
@@ -242,6 +331,13 @@ impl Session {
             }
             "get_tag_fields" | "get_col_fields" => {
                 let want = if action == "get_tag_fields" { BindType::Tag } else { BindType::Column };
+                let stmt = &self.stmts[&stmt_id];
+                let unnamed = stmt.table_name.is_none()
+                    && stmt.prepared.as_ref().is_some_and(|p| p.fields.iter().any(|f| f.bind_type == BindType::TableName));
+                if want == BindType::Tag && unnamed {
+                    // taosc needs the table to describe its tags (not kept as the statement's error)
+                    return stmt_error(code::TSC_STMT_TBNAME_ERROR, "Stmt table name not set correctly", action, req_id, start, stmt_id);
+                }
                 let fields: Vec<Stmt1Field> = self.stmts[&stmt_id]
                     .prepared
                     .iter()
@@ -279,7 +375,7 @@ impl Session {
                         start,
                         GetParamResp { stmt_id, index, data_type: f.field.ty.id(), length: f.bytes },
                     ),
-                    None => usage(),
+                    None => stmt_error(code::INVALID_PARA, "Invalid parameters", action, req_id, start, stmt_id),
                 }
             }
             _ => stmt_error(GENERIC, "stmt is nil", action, req_id, start, stmt_id),

@@ -148,13 +148,21 @@ impl Session {
         if version != 1 {
             return stmt_error(GENERIC, "unknown stmt2 bind version", action, req_id, start, stmt_id);
         }
+        let prepared = stmt.prepared.clone();
         match super::stmt2_bind::parse_bind(&b[30..]) {
-            Ok(tables) => {
-                if let Some(prepared) = stmt.prepared.clone() {
-                    let backend = self.shared.backend.clone();
-                    if let Err(e) = guarded(|| backend.check_bind(&prepared, &tables)) {
+            Ok((tables, types)) => {
+                // the adapter reads the payload first; taosc then wants a prepared statement
+                let Some(prepared) = prepared else {
+                    return stmt_error(code::TSC_STMT_API_ERROR, "Stmt API usage error", action, req_id, start, stmt_id);
+                };
+                if prepared.is_insert {
+                    if let Err(e) = super::stmt2_check::check_insert_bind(&prepared.fields, &tables, &types) {
                         return stmt_error(e.code, &e.message, action, req_id, start, stmt_id);
                     }
+                }
+                let backend = self.shared.backend.clone();
+                if let Err(e) = guarded(|| backend.check_bind(&prepared, &tables)) {
+                    return stmt_error(e.code, &e.message, action, req_id, start, stmt_id);
                 }
                 let Some(stmt) = self.stmts.get_mut(&stmt_id) else {
                     return stmt_error(GENERIC, "stmt2 is nil", action, req_id, start, stmt_id);
@@ -213,7 +221,8 @@ impl Session {
             Ok(named) => named,
             Err(answer) => return answer,
         };
-        if stmt.prepared.as_ref().is_some_and(|p| p.is_insert) {
+        if stmt.rows.is_none() && stmt.prepared.as_ref().is_some_and(|p| p.is_insert) {
+            // never executed: taosc has no result (the 3.3.7.5 adapter dies reading it)
             return stmt_error(GENERIC, "stmt is insert, no result set", action, req_id, start, stmt_id);
         }
         let Some(rs) = stmt.rows.take() else {

@@ -153,21 +153,31 @@ fn read_field(r: &mut Reader<'_>, table: usize, field: usize) -> Result<(DataTyp
     Ok((ty, values))
 }
 
-/// Parses the payload that follows `u16 version, i32 col_idx` in a binary action 9 frame.
+/// The data type each bound field arrived as (its `buffer_type`), per table: what taosc checks
+/// against the placeholders' types (values alone cannot tell an INT from a BIGINT).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct WireTypes {
+    pub tags: Vec<DataType>,
+    pub columns: Vec<DataType>,
+}
+
+/// Parses the payload that follows `u16 version, i32 col_idx` in a binary action 9 frame into
+/// the bound tables and their fields' wire types.
 /// Malformed payloads are the adapter's 65535 errors; what taosc refuses carries its own code.
-pub fn parse_bind(p: &[u8]) -> Result<Vec<BoundTable>, TdError> {
-    let (tables, empty_nchar) = parse_payload(p).map_err(|m| TdError::new(code::ADAPTER_GENERIC, m))?;
+pub fn parse_bind(p: &[u8]) -> Result<(Vec<BoundTable>, Vec<WireTypes>), TdError> {
+    let (tables, types, empty_nchar) = parse_payload(p).map_err(|m| TdError::new(code::ADAPTER_GENERIC, m))?;
     if empty_nchar {
         // An NCHAR column whose buffer is empty (only '' and NULL) makes taosc's UCS-4
         // conversion fail with TSDB_CODE_INVALID_PARA, reported as a syntax error (checked
         // on TDengine 3.3.7.5: VARCHAR/VARBINARY columns and NCHAR tags are fine).
         return Err(TdError::new(code::TSC_SQL_SYNTAX_ERROR, "syntax error near 'Unknown error -2147483368'"));
     }
-    Ok(tables)
+    Ok((tables, types))
 }
 
-/// The bound tables, and whether an NCHAR column holds only empty strings (and NULLs).
-fn parse_payload(p: &[u8]) -> Result<(Vec<BoundTable>, bool), String> {
+/// The bound tables, their fields' wire types, and whether an NCHAR column holds only empty
+/// strings (and NULLs).
+fn parse_payload(p: &[u8]) -> Result<(Vec<BoundTable>, Vec<WireTypes>, bool), String> {
     let mut r = Reader::at(p, 0);
     let total = r.u32()? as usize;
     if total != p.len() {
@@ -183,6 +193,7 @@ fn parse_payload(p: &[u8]) -> Result<(Vec<BoundTable>, bool), String> {
         return Err("bind data length error".into());
     }
     let mut tables = vec![BoundTable::default(); count];
+    let mut types = vec![WireTypes::default(); count];
     let mut empty_nchar = false;
 
     if names_off != 0 {
@@ -207,7 +218,8 @@ fn parse_payload(p: &[u8]) -> Result<(Vec<BoundTable>, bool), String> {
         }
         for (t, table) in tables.iter_mut().enumerate() {
             for f in 0..tag_count {
-                let (_, mut v) = read_field(&mut r, t, f)?;
+                let (ty, mut v) = read_field(&mut r, t, f)?;
+                types[t].tags.push(ty);
                 table.tags.push(if v.is_empty() { Value::Null } else { v.swap_remove(0) });
             }
         }
@@ -220,6 +232,7 @@ fn parse_payload(p: &[u8]) -> Result<(Vec<BoundTable>, bool), String> {
         for (t, table) in tables.iter_mut().enumerate() {
             for f in 0..col_count {
                 let (ty, values) = read_field(&mut r, t, f)?;
+                types[t].columns.push(ty);
                 let is_empty = |v: &Value| matches!(v, Value::Str(s) if s.is_empty());
                 empty_nchar |= ty == DataType::NChar
                     && values.iter().any(is_empty)
@@ -228,7 +241,7 @@ fn parse_payload(p: &[u8]) -> Result<(Vec<BoundTable>, bool), String> {
             }
         }
     }
-    Ok((tables, empty_nchar))
+    Ok((tables, types, empty_nchar))
 }
 
 #[cfg(test)]
@@ -254,7 +267,7 @@ mod tests {
         .split_whitespace()
         .map(|h| u8::from_str_radix(h, 16).unwrap())
         .collect();
-        let tables = parse_bind(&frame[30..]).unwrap();
+        let (tables, _) = parse_bind(&frame[30..]).unwrap();
         assert_eq!(tables.len(), 1);
         assert_eq!(tables[0].name.as_deref(), Some("d1"));
         assert_eq!(tables[0].tags, vec![Value::Int(1)]);
@@ -291,7 +304,7 @@ mod tests {
         .chunks(2)
         .map(|h| u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap())
         .collect();
-        let tables = parse_bind(&frame[30..]).unwrap();
+        let (tables, _) = parse_bind(&frame[30..]).unwrap();
         let d64 = &tables[0].columns[1];
         let d128 = &tables[0].columns[2];
         assert_eq!(
@@ -330,7 +343,7 @@ mod tests {
         let header: Vec<u8> = [60u32, 1, 0, 1, 0, 0, 28, 28].iter().flat_map(|v| v.to_le_bytes()).collect();
         let payload = [header, field].concat();
         assert_eq!(payload.len(), 60);
-        let tables = parse_bind(&payload).unwrap();
+        let (tables, _) = parse_bind(&payload).unwrap();
         assert_eq!(tables[0].columns, vec![vec![Value::Decimal(0x31), Value::Decimal(0)]]);
     }
 }

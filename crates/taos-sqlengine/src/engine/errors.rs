@@ -54,6 +54,8 @@ pub mod ecode {
     pub const INVALID_EXPR_USAGE: u16 = 9831;
     pub const INVALID_WJOIN_HAVING_EXPR: u16 = 9842;
     pub const VALID_PRIM_TS_REQUIRED: u16 = 9844;
+    /// `TSDB_CODE_PAR_NOT_SUPPORT_MULTI_RESULT`: `first(a, b)` inside an expression.
+    pub const NOT_SUPPORT_MULTI_RESULT: u16 = 9840;
     /// `TSDB_CODE_QRY_JSON_NOT_SUPPORT_ERROR`: a whole JSON tag compared or sorted.
     pub const JSON_NOT_SUPPORT: u16 = 0x072D;
     /// `TSDB_CODE_QRY_JSON_IN_GROUP_ERROR`: a whole JSON tag in GROUP BY / PARTITION BY / DISTINCT.

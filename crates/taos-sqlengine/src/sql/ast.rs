@@ -284,7 +284,8 @@ pub struct SelectItem {
     pub alias: Option<String>,
     /// The expression as written (result column name).
     pub text: String,
-    /// For `cols(selector, e1 [[AS] a1], …)`: how each `eN` was written (see [`ColsArg`]).
+    /// For `cols(selector, e1 [[AS] a1], …)`: how each `eN` was written (see [`ColsArg`]); for
+    /// `first`/`last`/`last_row` with several arguments: how each argument was written.
     pub cols_args: Vec<ColsArg>,
 }
 

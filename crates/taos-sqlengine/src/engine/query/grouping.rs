@@ -965,6 +965,7 @@ pub(super) fn interp_rows(
     outs: &[OutCol],
     key_exprs: &[BExpr],
     args: &[(BExpr, Field)],
+    ignore_null: bool,
     range: Option<&(Expr, Option<Expr>)>,
     every: Option<&Expr>,
     fill: Option<&Fill>,
@@ -1015,6 +1016,11 @@ pub(super) fn interp_rows(
     let mut out = Vec::new();
     for mut g in groups {
         g.sort_by_key(|&r| rel.ts(r));
+        if ignore_null {
+            // interp(v, 1): the only argument; a row with v NULL is as if absent
+            let arg = &args[0].0;
+            g.retain(|&r| !matches!(arg.eval(rel, Some(r), None, env), Value::Null));
+        }
         let ts: Vec<i64> = g.iter().map(|&r| rel.ts(r)).collect();
         let vals: Vec<Vec<Value>> = args
             .iter()

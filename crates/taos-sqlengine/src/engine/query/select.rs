@@ -142,6 +142,8 @@ pub(crate) fn exec_select_or_scan(
     let rows_query = sel.items.iter().any(|i| has_rows_call(&i.expr));
     let interp_mode = matches!(sel.window, Some(Window::Interp { .. }));
     let mut interp_args: Vec<(BExpr, Field)> = Vec::new();
+    // `interp(v, 1)`: rows where v is NULL are not there for it
+    let mut interp_ignore_null = false;
     let agg_mode = !rows_query
         && !interp_mode
         && (sel.window.is_some()
@@ -277,12 +279,8 @@ pub(crate) fn exec_select_or_scan(
                 }
             }
             Expr::Func { name, args, .. } if interp_mode && name == "interp" => {
-                if args.len() != 1 {
-                    return Err(err(
-                        ecode::FUNC_PARAM_COUNT,
-                        "Invalid number of parameters : interp",
-                    ));
-                }
+                // the arguments' count and the flag were checked with the clauses
+                interp_ignore_null |= matches!(args.get(1), Some(Expr::Int(1)));
                 let (arg, mut f) = b.bind(&args[0], true)?;
                 if !is_numeric(f.ty) || f.ty.is_decimal() {
                     return Err(err(
@@ -305,46 +303,58 @@ pub(crate) fn exec_select_or_scan(
                     && matches!(name.as_str(), "first" | "last" | "last_row")
                     && (args.len() > 1 || matches!(args.first(), Some(Expr::Star { .. }))) =>
             {
-                // first(*) / last_row(a, b): one column per argument
-                let cols: Vec<(usize, String)> = if matches!(args.first(), Some(Expr::Star { .. }))
-                {
-                    rel.fields
+                // first(*): one column per column of the row
+                if matches!(args.first(), Some(Expr::Star { .. })) {
+                    let cols: Vec<usize> = rel
+                        .fields
                         .iter()
                         .enumerate()
                         .filter(|(_, f)| f.in_star && !f.is_tag)
-                        .map(|(i, f)| (i, f.field.name.clone()))
-                        .collect()
-                } else {
-                    let mut v = Vec::new();
-                    for a in args {
-                        let Expr::Column { table, name: cn } = a else {
-                            return Err(unsupported(&item.text));
+                        .map(|(i, _)| i)
+                        .collect();
+                    for i in cols {
+                        let kind = match name.as_str() {
+                            "first" => AggKind::First,
+                            "last" => AggKind::Last,
+                            _ => AggKind::LastRow,
                         };
-                        v.push((b.find_column(table.as_deref(), cn)?, cn.clone()));
+                        let f = rel.fields[i].field.clone();
+                        b.aggs.push(AggSpec {
+                            kind,
+                            arg: Some(BExpr::Col(i)),
+                            arg_ty: f.ty,
+                        });
+                        let mut field = f.clone();
+                        field.name = format!("{}({})", name, f.name).chars().take(64).collect();
+                        outs.push(OutCol {
+                            expr: BExpr::Agg(b.aggs.len() - 1),
+                            field,
+                        });
                     }
-                    v
-                };
-                for (i, cn) in cols {
-                    let kind = match name.as_str() {
-                        "first" => AggKind::First,
-                        "last" => AggKind::Last,
-                        _ => AggKind::LastRow,
-                    };
-                    let f = rel.fields[i].field.clone();
-                    b.aggs.push(AggSpec {
-                        kind,
-                        arg: Some(BExpr::Col(i)),
-                        arg_ty: f.ty,
-                    });
-                    let mut field = f;
-                    field.name = format!("{}({})", name, cn).chars().take(64).collect();
-                    outs.push(OutCol {
-                        expr: BExpr::Agg(b.aggs.len() - 1),
-                        field,
-                    });
+                } else {
+                    // last_row(a, b) is last_row(a), last_row(b): each argument its own call,
+                    // named by the argument as written (3.3.7.5: `first(v, 1)` gives columns
+                    // `first(v)` and `first(1)`)
+                    for (i, a) in args.iter().enumerate() {
+                        let call = Expr::Func {
+                            name: name.clone(),
+                            args: vec![a.clone()],
+                            pos: 0,
+                        };
+                        let (e, mut field) = b.bind(&call, false)?;
+                        let written = match a {
+                            Expr::Column { name: cn, .. } => cn.as_str(),
+                            _ => item.cols_args.get(i).map_or("", |w| w.text.as_str()),
+                        };
+                        field.name = format!("{}({})", name, written).chars().take(64).collect();
+                        outs.push(OutCol { expr: e, field });
+                    }
                 }
             }
             _ => {
+                if interp_mode && names_data_outside_partition(&item.expr, sel, &b, &rel) {
+                    return Err(err(ecode::NOT_SINGLE_GROUP, "Not a single-group group function"));
+                }
                 b.rows_mode = rows_query;
                 let bound = b.bind(&item.expr, false);
                 b.rows_mode = false;
@@ -578,6 +588,7 @@ pub(crate) fn exec_select_or_scan(
                 &outs,
                 &key_exprs,
                 &interp_args,
+                interp_ignore_null,
                 range.as_ref(),
                 every.as_ref(),
                 fill.as_ref(),
@@ -647,10 +658,39 @@ pub(crate) fn exec_select_or_scan(
 /// INTERP needs RANGE, EVERY and FILL (a single-point RANGE needs no EVERY); those clauses
 /// need INTERP; PREV/NEXT/NEAR take no fill values.
 fn check_interp_clauses(sel: &Select) -> Result<(), TdError> {
-    let has_interp = sel
-        .items
-        .iter()
-        .any(|i| i.expr.any(&|e| matches!(e, Expr::Func { name, .. } if name == "interp")));
+    let mut calls = Vec::new();
+    for i in &sel.items {
+        i.expr.walk(&mut |e| {
+            if let Expr::Func { name, args, .. } = e {
+                if name == "interp" {
+                    calls.push(args.clone());
+                }
+            }
+        });
+    }
+    let has_interp = !calls.is_empty();
+    // the catalog's checks of each call come first: interp(expr [, ignore_null_values]),
+    // expr no literal, the flag the integer 0 or 1 (a literal of another type: 10242)
+    let fault = |c: u16, what: &str| Err(err(c, format!("{} : interp", what)));
+    for args in &calls {
+        if args.is_empty() || args.len() > 2 {
+            return fault(ecode::FUNC_PARAM_COUNT, "Invalid number of parameters");
+        }
+        if matches!(args[0], Expr::Int(_) | Expr::Float(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null) {
+            return fault(ecode::FUNC_PARAM_TYPE, "Invalid parameter data type");
+        }
+        match args.get(1) {
+            None | Some(Expr::Int(0 | 1)) => {}
+            Some(Expr::Int(_)) => return fault(ecode::FUNC_PARAM_VALUE, "Invalid parameter value"),
+            Some(_) => return fault(ecode::FUNC_PARAM_TYPE, "Invalid parameter data type"),
+        }
+    }
+    if calls.len() > 1 && calls.iter().any(|a| matches!(a.get(1), Some(Expr::Int(1)))) {
+        return Err(err(
+            ecode::NOT_ALLOWED_FUNC,
+            "interp ignoring null value options cannot be used when applying to multiple columns",
+        ));
+    }
     let missing = || {
         err(
             ecode::INVALID_INTERP_CLAUSE,
@@ -863,6 +903,34 @@ fn orders_by_data_column(e: &Expr, b: &Binder, rel: &Relation) -> bool {
             }
             _ => false,
         })
+}
+
+/// Whether a select item of an INTERP query names a column that is not constant in its
+/// partition: a data column, or a tag / tbname of a super table unless partitioned by tbname
+/// or by that very tag (3.3.7.5: `interp(v), v` and `interp(v), tbname from st` are 9740;
+/// `interp(v), tn … partition by tbname` and `interp(v), g … partition by g` are answered).
+fn names_data_outside_partition(e: &Expr, sel: &Select, b: &Binder, rel: &Relation) -> bool {
+    let key = |n: &str| {
+        sel.partition_by
+            .iter()
+            .any(|k| matches!(k, Expr::Column { name, .. } if name.eq_ignore_ascii_case(n)))
+    };
+    let by_tbname = key("tbname");
+    // interp() inside an expression is refused where it is bound
+    let in_interp = e.any(&|x| matches!(x, Expr::Func { name, .. } if name == "interp"));
+    !in_interp
+        && e.any(&|x| match x {
+        Expr::Column { table, name } => {
+            !name.starts_with('_')
+                && !key(name)
+                && b.find_column(table.as_deref(), name).is_ok_and(|c| {
+                    let f = &rel.fields[c];
+                    let constant = (f.is_tag || f.is_tbname) && (by_tbname || !rel.is_super);
+                    !constant
+                })
+        }
+        _ => false,
+    })
 }
 
 /// top, bottom, sample and histogram refuse any FILL of an INTERVAL, `none` too (9815 naming the

@@ -576,3 +576,100 @@ fn a_column_is_named_as_itself_however_it_is_written() {
     let names: Vec<&str> = rs.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["v", "v", "v", "v", "v", "v", "+(v+1)", "+1", "abs(+v)"]);
 }
+
+/// The names of a statement's result columns.
+fn column_names(e: &Engine, sql: &str) -> Vec<String> {
+    let mut ctx = SessionCtx { db: Some("q".into()), ..Default::default() };
+    let Ok(crate::types::Outcome::Rows(rs)) = e.execute(&mut ctx, sql) else { panic!("{sql}") };
+    rs.fields.iter().map(|f| f.name.clone()).collect()
+}
+
+/// `first`/`last`/`last_row` with several arguments are one call per argument, each column
+/// named by its argument as written and each taking its own first/last non-NULL value; inside
+/// an expression they are 9840, and a `*` after the first argument is a syntax error
+/// (3.3.7.5 over REST, same rows).
+#[test]
+fn selectors_with_several_arguments_give_one_column_per_argument() {
+    let e = nullable_data();
+    check(
+        &e,
+        &[
+            ("select first(v, 1) from t", "1|1"),
+            ("select last(v, f) from t", "2|4"),
+            ("select last(v, 'a'), last_row(v, 1.5, true) from t", "2|a|2|1.5|true"),
+            ("select first(v + 1, s) from t", "2|a"),
+            ("select first(v, abs(v)) from t", "1|1"),
+            ("select first(1, 2) from t", "1|2"),
+            ("select first(v, f) from t where v > 100", ""),
+            ("select first(v, null) from t", "error 10242"),
+            ("select first(v, f) + 1 from t", "error 9840"),
+            ("select first(v, *) from t", "error 9728"),
+            ("select count(v, *) from t", "error 9728"),
+        ],
+    );
+    assert_eq!(column_names(&e, "select first(v, 1) from t"), ["first(v)", "first(1)"]);
+    assert_eq!(column_names(&e, "select first(v + 1, s) from t"), ["first(v + 1)", "first(s)"]);
+    assert_eq!(column_names(&e, "select last(v, 'a') from t"), ["last(v)", "last('a')"]);
+}
+
+/// `interp(expr, ignore_null_values)`: with 1 a row whose value is NULL is as if absent (filled
+/// like a gap, `_isfilled` true); the flag is the integer 0 or 1 (another integer 10243, any
+/// other literal 10242), checked before the clauses; with 1 only one interp() may be selected
+/// (9807); interp() of a literal is 10242; beside interp() only what is constant in the
+/// partition may be selected (9740). Each as 3.3.7.5 answered over REST on these rows.
+#[test]
+fn interp_ignores_null_values_when_asked_and_selects_only_partition_constants() {
+    let e = nullable_data();
+    let r = "range('2024-01-01 00:00:00','2024-01-01 00:00:09') every(1s)";
+    let q = |s: &str| s.replace("$R", r);
+    check(
+        &e,
+        &[
+            (&q("select interp(v,1) from t $R fill(prev) order by _irowts"), "1; 5; 5; 5; 3; 7; 7; 7; 7; 2"),
+            (&q("select interp(v,0) from t $R fill(prev) order by _irowts"), "1; 5; NULL; NULL; 3; 7; 7; 7; 7; 2"),
+            (&q("select interp(v,1) from t $R fill(next) order by _irowts"), "1; 5; 3; 3; 3; 7; 2; 2; 2; 2"),
+            (&q("select interp(f,1) from t $R fill(linear) order by _irowts"), "1.5; 2; 2.5; 0.75; -1; 2; 2.5; 3; 3.5; 4"),
+            (&q("select _isfilled, interp(v,1) from t $R fill(value, 9) order by _irowts"),
+             "false|1; false|5; true|9; true|9; false|3; false|7; true|9; true|9; true|9; false|2"),
+            ("select interp(v,1) from t range('2024-01-01 00:00:02') fill(null)", "NULL"),
+            (&q("select interp(v,0), interp(f,0) from t $R fill(prev) order by _irowts"),
+             "1|1.5; 5|NULL; NULL|2.5; NULL|2.5; 3|-1; 7|2; 7|2; 7|2; 7|2; 2|4"),
+            (&q("select interp(v,1), interp(f) from t $R fill(prev)"), "error 9807"),
+            (&q("select interp(v,2) from t $R fill(prev)"), "error 10243"),
+            (&q("select interp(v,-1) from t $R fill(prev)"), "error 10243"),
+            (&q("select interp(v,1.0) from t $R fill(prev)"), "error 10242"),
+            (&q("select interp(v,'a') from t $R fill(prev)"), "error 10242"),
+            (&q("select interp(v,null) from t $R fill(prev)"), "error 10242"),
+            (&q("select interp(v,1,1) from t $R fill(prev)"), "error 10241"),
+            (&q("select interp(1) from t $R fill(prev)"), "error 10242"),
+            ("select interp(v, 3) from t", "error 10243"),
+            (&q("select interp(v), v from t $R fill(prev)"), "error 9740"),
+            (&q("select interp(v), abs(v) from t $R fill(prev)"), "error 9740"),
+            (&q("select interp(v), ts from t $R fill(prev)"), "error 9740"),
+        ],
+    );
+}
+
+/// stddev, stddev_pop, spread and irate take no BOOL (10242, as 3.3.7.5 answers); only
+/// count/first/last/last_row take a `*` (any other function: 9728 at the star).
+#[test]
+fn aggregates_refuse_bool_and_star_like_tdengine() {
+    let e = setup(&[
+        "create table t (ts timestamp, v int, b bool)",
+        "insert into t values ('2024-01-01 00:00:00', 1, true) ('2024-01-01 00:00:01', 2, false)",
+    ]);
+    check(
+        &e,
+        &[
+            ("select stddev(b) from t", "error 10242"),
+            ("select stddev_pop(b) from t", "error 10242"),
+            ("select spread(b) from t", "error 10242"),
+            ("select irate(b) from t", "error 10242"),
+            ("select spread(ts) from t", "1000"),
+            ("select sum(*) from t", "error 9728"),
+            ("select mode(*) from t", "error 9728"),
+            ("select top(*) from t", "error 9728"),
+            ("select count(*), last_row(*) from t", "2|00:00:01|2|false"),
+        ],
+    );
+}

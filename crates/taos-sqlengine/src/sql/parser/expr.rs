@@ -559,8 +559,15 @@ impl<'a> Parser<'a> {
                 pos: t.start,
             });
         }
+        let mut written = Vec::new();
         loop {
+            let start = self.peek().start;
             if self.peek().kind == Tk::Star {
+                // the grammar's star functions take a `*`, and only as the whole list or its
+                // start (`first(v, *)`, `sum(*)`: 9728 at the star)
+                if !args.is_empty() || !matches!(name.as_str(), "count" | "first" | "last" | "last_row") {
+                    return Err(self.err_here());
+                }
                 self.bump();
                 args.push(Expr::Star { table: None });
                 // `count(*, v)`: a star stands alone
@@ -570,11 +577,17 @@ impl<'a> Parser<'a> {
             } else {
                 args.push(self.additive()?);
             }
+            let end = self.toks[self.pos - 1].end;
+            written.push(ColsArg { text: self.sql[start..end].to_string(), alias: None });
             if !self.eat(Tk::Comma) {
                 break;
             }
         }
         self.expect(Tk::RParen)?;
+        // `first(a, b)` is `first(a), first(b)`, each column named by its argument as written
+        if args.len() > 1 && matches!(name.as_str(), "first" | "last" | "last_row") {
+            self.cols_args.insert(t.start, written);
+        }
         Ok(Expr::Func {
             name,
             args,

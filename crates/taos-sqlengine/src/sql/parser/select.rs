@@ -125,7 +125,9 @@ impl<'a> Parser<'a> {
             // `*` takes no alias
             let alias = if matches!(expr, Expr::Star { .. }) { None } else { self.opt_alias()? };
             let cols_args = match &expr {
-                Expr::Func { name, pos, .. } if name == "cols" => self.cols_args.remove(pos).unwrap_or_default(),
+                Expr::Func { name, pos, .. } if matches!(name.as_str(), "cols" | "first" | "last" | "last_row") => {
+                    self.cols_args.remove(pos).unwrap_or_default()
+                }
                 _ => vec![],
             };
             items.push(SelectItem { expr, alias, text, cols_args });

@@ -53,6 +53,13 @@ impl<'a, 'r> Binder<'a, 'r> {
                 Field::fixed("", DataType::BigInt),
             ));
         }
+        if args.len() > 1 && matches!(name, "first" | "last" | "last_row") {
+            // several arguments make several columns: only a whole select item can be one
+            return Err(err(
+                ecode::NOT_SUPPORT_MULTI_RESULT,
+                format!("Operator not supported multi result: {}", written_call(name, args)),
+            ));
+        }
         let max_args = match name {
             "percentile" => 11,
             "elapsed" => 2,
@@ -155,13 +162,13 @@ impl<'a, 'r> Binder<'a, 'r> {
             "last_row" => (AggKind::LastRow, f.clone()),
             "mode" => (AggKind::Mode, f.clone()),
             "spread" => {
-                if !is_numeric(f.ty) && f.ty != DataType::Timestamp {
+                if (!is_numeric(f.ty) || f.ty == DataType::Bool) && f.ty != DataType::Timestamp {
                     return Err(bad_type());
                 }
                 (AggKind::Spread, Field::fixed("", DataType::Double))
             }
             "stddev" | "stddev_pop" => {
-                if !is_numeric(f.ty) {
+                if !is_numeric(f.ty) || f.ty == DataType::Bool {
                     return Err(bad_type());
                 }
                 (AggKind::Stddev, Field::fixed("", DataType::Double))
@@ -217,7 +224,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 (kind, Field::fixed("", DataType::Double))
             }
             "irate" => {
-                if !is_numeric(f.ty) {
+                if !is_numeric(f.ty) || f.ty == DataType::Bool {
                     return Err(bad_type());
                 }
                 (AggKind::Irate, Field::fixed("", DataType::Double))
@@ -268,4 +275,18 @@ impl<'a, 'r> Binder<'a, 'r> {
         Ok((BExpr::Agg(self.aggs.len() - 1), out))
     }
 
+}
+
+/// `name(a, b)` as TDengine names a call in a message (columns and literals as written).
+fn written_call(name: &str, args: &[Expr]) -> String {
+    let arg = |a: &Expr| match a {
+        Expr::Column { name, .. } => name.clone(),
+        Expr::Int(i) => i.to_string(),
+        Expr::Float(x) => x.to_string(),
+        Expr::Str(s) => format!("'{}'", s),
+        Expr::Bool(b) => b.to_string(),
+        Expr::Null => "null".to_string(),
+        _ => "…".to_string(),
+    };
+    format!("{}({})", name, args.iter().map(arg).collect::<Vec<_>>().join(", "))
 }

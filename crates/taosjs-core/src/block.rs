@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use crate::error::{Error, Result};
 use crate::types::{DataType, Field};
 
@@ -546,10 +548,8 @@ pub fn format_decimal(unscaled: i128, scale: u32, out: &mut Vec<u8>) {
 /// arrived in ([`FetchedBlock::in_frame`]): nothing copies it before it is decoded or packed.
 #[derive(Debug, Clone)]
 pub struct FetchedBlock {
-    /// The block, or the frame that holds it at `start..end`.
-    bytes: Vec<u8>,
-    start: usize,
-    end: usize,
+    /// The block's bytes (a view of the frame it arrived in, which it keeps alive).
+    bytes: Bytes,
     pub fields: Arc<[Field]>,
 }
 
@@ -561,21 +561,20 @@ impl PartialEq for FetchedBlock {
 
 impl FetchedBlock {
     /// A block of its own.
-    pub fn new(raw: Vec<u8>, fields: Arc<[Field]>) -> FetchedBlock {
-        let end = raw.len();
-        FetchedBlock { bytes: raw, start: 0, end, fields }
+    pub fn new(raw: impl Into<Bytes>, fields: Arc<[Field]>) -> FetchedBlock {
+        FetchedBlock { bytes: raw.into(), fields }
     }
 
     /// The block at `range` of the frame it arrived in (a range outside the frame is an empty
     /// block, which decodes as malformed).
-    pub fn in_frame(frame: Vec<u8>, range: std::ops::Range<usize>, fields: Arc<[Field]>) -> FetchedBlock {
-        let (start, end) = if range.start <= range.end && range.end <= frame.len() { (range.start, range.end) } else { (0, 0) };
-        FetchedBlock { bytes: frame, start, end, fields }
+    pub fn in_frame(frame: Bytes, range: std::ops::Range<usize>, fields: Arc<[Field]>) -> FetchedBlock {
+        let bytes = if range.start <= range.end && range.end <= frame.len() { frame.slice(range) } else { Bytes::new() };
+        FetchedBlock { bytes, fields }
     }
 
     /// The raw block's bytes.
     pub fn raw(&self) -> &[u8] {
-        &self.bytes[self.start..self.end]
+        &self.bytes
     }
 
     /// The block as columns (see this module).

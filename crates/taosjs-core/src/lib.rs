@@ -27,7 +27,7 @@ pub use block::{decode_block, decode_block_with_fields, BlockBatch, DecodedBlock
 pub use dsn::{ConnectConfig, ConnectOverrides, Endpoint, Scheme};
 pub use error::{Error, ErrorKind, Result};
 pub use message::QueryInfo;
-pub use conversation::{CallId, Conversation, Event, Frame, Instant, KeepaliveProbe, Reply, SocketCommand, Timer};
+pub use conversation::{Bytes, CallId, Conversation, Event, Frame, Instant, KeepaliveProbe, Reply, SocketCommand, Timer};
 pub use session::{Action, Session, SessionOptions};
 pub use schemaless::{SchemalessPrecision, SchemalessProtocol, SchemalessRequest, SchemalessResult};
 pub use stmt2::{Stmt2InitOptions, Stmt2Prepared};

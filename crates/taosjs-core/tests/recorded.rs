@@ -26,7 +26,7 @@ fn load(name: &str) -> Vec<Recorded> {
             }
             let frame = match v["opcode"].as_str().unwrap() {
                 "text" => Frame::Text(v["text"].as_str().unwrap().to_owned()),
-                _ => Frame::Binary(base64::engine::general_purpose::STANDARD.decode(v["b64"].as_str().unwrap()).unwrap()),
+                _ => Frame::Binary(base64::engine::general_purpose::STANDARD.decode(v["b64"].as_str().unwrap()).unwrap().into()),
             };
             Some(Recorded {
                 seq: v["seq"].as_u64().unwrap(),
@@ -228,9 +228,10 @@ impl Harness {
                 v["req_id"] = Value::from(req_id);
                 Frame::Text(v.to_string())
             }
-            Frame::Binary(mut b) => {
+            Frame::Binary(b) => {
+                let mut b = Vec::from(b);
                 b[26..34].copy_from_slice(&req_id.to_le_bytes());
-                Frame::Binary(b)
+                Frame::Binary(b.into())
             }
             other => other,
         };
@@ -321,7 +322,7 @@ fn query_fetch_to_the_end_then_free_sends_nothing() {
 
 fn fetch_template(r: &[Recorded], seq: u64) -> Vec<u8> {
     match frame(r, seq) {
-        Frame::Binary(b) => b,
+        Frame::Binary(b) => b.into(),
         _ => panic!(),
     }
 }
@@ -501,7 +502,8 @@ fn mutated_server_frames_never_panic_the_session() {
         }
         let mut f = frames[(rand() % frames.len() as u64) as usize].clone();
         match &mut f {
-            Frame::Binary(b) if !b.is_empty() => {
+            Frame::Binary(frame) if !frame.is_empty() => {
+                let mut b = Vec::from(std::mem::take(frame));
                 for _ in 0..1 + rand() % 3 {
                     let i = (rand() % b.len() as u64) as usize;
                     b[i] = rand() as u8;
@@ -514,6 +516,7 @@ fn mutated_server_frames_never_panic_the_session() {
                     let n = (rand() % b.len() as u64) as usize;
                     b.truncate(n);
                 }
+                *frame = b.into();
             }
             Frame::Text(t) => {
                 let mut bytes = t.clone().into_bytes();

@@ -150,7 +150,7 @@ impl NativeConsumerSession {
 
     #[napi(catch_unwind)]
     pub fn handle_binary(&mut self, data: Uint8Array, now_ms: f64) {
-        self.consumer.handle_frame(Frame::Binary(data.to_vec()), instant(now_ms));
+        self.consumer.handle_frame(Frame::Binary(data.to_vec().into()), instant(now_ms));
     }
 
     #[napi(catch_unwind)]

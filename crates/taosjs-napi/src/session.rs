@@ -150,7 +150,7 @@ pub fn take_panic_message() -> Option<String> {
 pub(crate) fn outgoing(frame: Frame) -> Option<NativeFrame> {
     Some(match frame {
         Frame::Text(text) => NativeFrame::Text { text },
-        Frame::Binary(bytes) => NativeFrame::Binary { data: bytes.into() },
+        Frame::Binary(bytes) => NativeFrame::Binary { data: Vec::from(bytes).into() },
         Frame::Close => NativeFrame::Close,
         Frame::Ping(bytes) => NativeFrame::Ping { data: bytes.into() },
         Frame::Pong(_) => return None,
@@ -370,7 +370,7 @@ impl NativeSession {
 
     #[napi(catch_unwind)]
     pub fn handle_binary(&mut self, data: Uint8Array) {
-        self.session.handle_frame(Frame::Binary(data.to_vec()));
+        self.session.handle_frame(Frame::Binary(data.to_vec().into()));
     }
 
     /// The answer to a keepalive ping arrived.

@@ -568,7 +568,8 @@ impl<P: Conversation> Driver<P> {
                     };
                     match event {
                         SocketEvent::Message(Some(Ok(Message::Text(text)))) => state.session.handle_frame(Frame::Text(text.as_str().to_owned()), now),
-                        SocketEvent::Message(Some(Ok(Message::Binary(bytes)))) => state.session.handle_frame(Frame::Binary(Vec::from(bytes)), now),
+                        // The payload stays in tungstenite's read buffer (its next read starts a new one).
+                        SocketEvent::Message(Some(Ok(Message::Binary(bytes)))) => state.session.handle_frame(Frame::Binary(bytes), now),
                         // tungstenite answers pings itself; both count as life.
                         SocketEvent::Message(Some(Ok(Message::Ping(p)))) => state.session.handle_frame(Frame::Ping(Vec::from(p)), now),
                         SocketEvent::Message(Some(Ok(Message::Pong(p)))) => state.session.handle_frame(Frame::Pong(Vec::from(p)), now),

@@ -90,7 +90,7 @@ impl Server {
         f.extend_from_slice(&2u16.to_le_bytes());
         f.extend_from_slice(&(payload.len() as u32).to_le_bytes());
         f.extend_from_slice(payload);
-        self.c.handle_frame(Frame::Binary(f), now);
+        self.c.handle_frame(Frame::Binary(f.into()), now);
     }
 
     fn poll_reply(&mut self, request: &Value, message_type: i32, message_id: u64, offset: i64, now: Instant) {

@@ -8,6 +8,8 @@ mod timer;
 
 use std::time::Duration;
 
+pub use bytes::Bytes;
+
 use crate::error::{Error, Result};
 
 pub use calls::Conversation;
@@ -22,7 +24,10 @@ pub struct CallId(pub u64);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
     Text(String),
-    Binary(Vec<u8>),
+    /// A binary message. [`Bytes`] so that neither direction copies it: a received block stays
+    /// in the WebSocket library's read buffer until it is packed for JS, and a request goes to
+    /// the library's writer as built.
+    Binary(Bytes),
     /// Send a WebSocket close (only ever transmitted, after [`Conversation::close`]).
     Close,
     /// A WebSocket ping: a conversation sends them for keepalive; a ping from the server is

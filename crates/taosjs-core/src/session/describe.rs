@@ -64,7 +64,7 @@ impl Session {
                 req_id,
                 Expect::Json(Action::BinaryQuery),
                 Waiting::Describe { call, job: Box::new(job), result_id: None },
-                Frame::Binary(frame),
+                Frame::Binary(frame.into()),
             ),
             Err(e) => self.complete(call, Err(e)),
         }
@@ -81,7 +81,7 @@ impl Session {
 
     fn describe_fetch(&mut self, call: CallId, job: Box<DescribeJob>, result_id: u64) {
         let req_id = self.alloc_req_id();
-        let frame = Frame::Binary(message::fetch_raw_block_request(req_id, result_id));
+        let frame = Frame::Binary(message::fetch_raw_block_request(req_id, result_id).into());
         let waiting = Waiting::Describe { call, job, result_id: Some(result_id) };
         self.send(req_id, Expect::Binary(Action::FetchRawBlock), waiting, frame);
     }

@@ -25,6 +25,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use crate::dsn::ConnectConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, JsonReply};
@@ -577,7 +579,7 @@ impl Session {
         }
     }
 
-    fn handle_binary(&mut self, bytes: Vec<u8>) {
+    fn handle_binary(&mut self, bytes: Bytes) {
         let Some((action, req_id)) = message::binary_reply_key(&bytes) else {
             return self.protocol_violation(format!(
                 "a binary frame of {} bytes that is no reply ({})",

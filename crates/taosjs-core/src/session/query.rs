@@ -12,6 +12,8 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use super::{programming, Action, CallId, Expect, Frame, Reply, Session, Waiting};
 use crate::block::{BlockBatch, FetchedBlock};
 use crate::error::{Error, ErrorKind, Result};
@@ -112,7 +114,7 @@ impl Session {
         match started {
             Ok((req_id, frame)) => {
                 let safety = replay_safety(sql);
-                let frame = Frame::Binary(frame);
+                let frame = Frame::Binary(frame.into());
                 let replay = self.replay_for(&frame, match safety {
                     ReplaySafety::Unsafe(why) => Some(why),
                     ReplaySafety::ReadOnly | ReplaySafety::Idempotent => None,
@@ -175,7 +177,7 @@ impl Session {
         let Some(wire) = self.results.get(&result_id).map(|r| r.wire) else { return };
         self.set_fetching(result_id, true);
         let req_id = self.alloc_req_id();
-        let frame = Frame::Binary(message::fetch_raw_block_request(req_id, wire));
+        let frame = Frame::Binary(message::fetch_raw_block_request(req_id, wire).into());
         self.send(req_id, Expect::Binary(Action::FetchRawBlock), Waiting::Fetch { reader, result_id }, frame);
     }
 
@@ -298,7 +300,7 @@ impl Session {
 
     /// A fetched block's frame: kept whole, the block is read where it lies (see
     /// [`FetchedBlock::in_frame`]).
-    pub(super) fn on_block(&mut self, mut reader: Box<Reader>, result_id: u64, frame: Vec<u8>) {
+    pub(super) fn on_block(&mut self, mut reader: Box<Reader>, result_id: u64, frame: Bytes) {
         match message::parse_binary_reply(&frame) {
             Err(e) => self.unreadable_binary(reader.call, e),
             Ok(BinaryReply { code: 0, finished: false, block: Some(raw), .. }) => {

@@ -310,7 +310,7 @@ impl Session {
                 req_id,
                 super::Expect::Json(super::Action::BinaryQuery),
                 Waiting::Rerun { result },
-                Frame::Binary(frame),
+                Frame::Binary(frame.into()),
                 Replay::No("it is re-run on the next connection instead"),
             ),
             Err(e) => self.result_lost(result, e.message),

@@ -285,7 +285,7 @@ impl Session {
         };
         let op = if tags { StmtOp::Done } else { StmtOp::Bound { stmt_id } };
         match frame {
-            Ok(frame) => self.send(req_id, Expect::Json(action), Waiting::Stmt { call, op }, Frame::Binary(frame)),
+            Ok(frame) => self.send(req_id, Expect::Json(action), Waiting::Stmt { call, op }, Frame::Binary(frame.into())),
             Err(e) => self.complete(call, Err(e)),
         }
     }

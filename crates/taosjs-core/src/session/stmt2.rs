@@ -71,7 +71,7 @@ impl Session {
                 req_id,
                 Expect::Json(Action::Stmt2Bind),
                 Waiting::Stmt { call, op: StmtOp::Bound { stmt_id } },
-                Frame::Binary(frame),
+                Frame::Binary(frame.into()),
             ),
             Err(e) => self.complete(call, Err(e)),
         }

@@ -75,7 +75,7 @@ pub(super) fn fetch_reply(s: &mut Session, fetch: &Frame, block: Option<&[u8]>) 
         }
         None => b.push(1),
     }
-    s.handle_frame(Frame::Binary(b));
+    s.handle_frame(Frame::Binary(b.into()));
 }
 
 /// A logged-in session without keepalive (its own tests turn it on).

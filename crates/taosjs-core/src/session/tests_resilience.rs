@@ -235,8 +235,8 @@ fn a_json_reply_with_fields_of_the_wrong_type_is_a_protocol_violation() {
 
 #[test]
 fn a_binary_frame_shorter_than_a_reply_header_is_a_protocol_violation() {
-    violation(Frame::Binary(vec![0xff; 30]), "30 bytes");
-    violation(Frame::Binary(vec![1, 2, 3]), "010203");
+    violation(Frame::Binary(vec![0xff; 30].into()), "30 bytes");
+    violation(Frame::Binary(vec![1, 2, 3].into()), "010203");
 }
 
 #[test]
@@ -253,7 +253,7 @@ fn a_block_reply_that_cannot_be_read_is_a_protocol_violation() {
     bytes.extend_from_slice(&0u64.to_le_bytes());
     bytes.extend_from_slice(&req_id(&fetch).to_le_bytes());
     bytes.extend_from_slice(&0u32.to_le_bytes());
-    s.handle_frame(Frame::Binary(bytes));
+    s.handle_frame(Frame::Binary(bytes.into()));
     let ev = events(&mut s);
     assert_eq!(ev.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [f, q]);
     assert!(ev.iter().all(|(_, o)| matches!(o, Err(e) if e.message.contains("protocol violation"))), "{ev:?}");

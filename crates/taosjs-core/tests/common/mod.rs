@@ -19,7 +19,7 @@ pub fn load(name: &str) -> Vec<(u64, Frame)> {
             }
             let frame = match v["opcode"].as_str().unwrap() {
                 "text" => Frame::Text(v["text"].as_str().unwrap().to_owned()),
-                _ => Frame::Binary(base64::engine::general_purpose::STANDARD.decode(v["b64"].as_str().unwrap()).unwrap()),
+                _ => Frame::Binary(base64::engine::general_purpose::STANDARD.decode(v["b64"].as_str().unwrap()).unwrap().into()),
             };
             Some((v["seq"].as_u64().unwrap(), frame))
         })
@@ -32,7 +32,7 @@ pub fn at(r: &[(u64, Frame)], seq: u64) -> Frame {
 
 pub fn binary_at(r: &[(u64, Frame)], seq: u64) -> Vec<u8> {
     match at(r, seq) {
-        Frame::Binary(b) => b,
+        Frame::Binary(b) => b.into(),
         other => panic!("seq {seq} is not binary: {other:?}"),
     }
 }
@@ -90,9 +90,10 @@ impl Harness {
                 Frame::Text(v.to_string())
             }
             // Binary replies (fetch_raw_block) carry the req_id at byte 26.
-            Frame::Binary(mut b) => {
+            Frame::Binary(b) => {
+                let mut b = Vec::from(b);
                 b[26..34].copy_from_slice(&req_id.to_le_bytes());
-                Frame::Binary(b)
+                Frame::Binary(b.into())
             }
             other => other,
         };
@@ -126,9 +127,9 @@ impl Harness {
             r#"{"code":0,"message":"","action":"binary_query","req_id":0,"timing":1,"id":99,"is_update":false,"affected_rows":0,"fields_count":2,"fields_names":["field","type"],"fields_types":[8,8],"fields_lengths":[64,32],"precision":0}"#.into(),
         ));
         let fetch = self.one_sent();
-        self.answer(&fetch, Frame::Binary(fetch_reply(Some(&var_block(rows)))));
+        self.answer(&fetch, Frame::Binary(fetch_reply(Some(&var_block(rows))).into()));
         let fetch = self.one_sent();
-        self.answer(&fetch, Frame::Binary(fetch_reply(None)));
+        self.answer(&fetch, Frame::Binary(fetch_reply(None).into()));
     }
 
     pub fn init_and_prepare(&mut self, r: &[(u64, Frame)], init_seq: u64, prepare_seq: u64, sql: &str) -> Stmt2Prepared {

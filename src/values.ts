@@ -45,16 +45,23 @@ const readBool = reader('bool', data, (d: Uint8Array, i) => d[i] !== 0)
 const readInt64 = reader('i64', data, (d: BigInt64Array, i) => d[i])
 const readUint64 = reader('u64', data, (d: BigUint64Array, i) => d[i])
 
+// A block's prepared views are class instances, not object literals: a literal's second
+// evaluation creates its boilerplate, which generalises the field types of the literal's map,
+// and V8 then throws away the row function it had optimised against them (its "code
+// dependencies" deopt when the second block is loaded, and a second compilation per process).
+
 /** 64-bit values as their low and high 32-bit halves. */
-interface Halves {
-  lo: Uint32Array
-  hi: Int32Array | Uint32Array
+class Halves {
+  constructor(
+    readonly lo: Uint32Array,
+    readonly hi: Int32Array | Uint32Array,
+  ) {}
 }
 
 function halves(c: NativeColumn): Halves {
   const d = c.data as BigInt64Array | BigUint64Array
   const lo = new Uint32Array(d.buffer, d.byteOffset, d.length * 2)
-  return { lo, hi: d instanceof BigUint64Array ? lo : new Int32Array(d.buffer, d.byteOffset, d.length * 2) }
+  return new Halves(lo, d instanceof BigUint64Array ? lo : new Int32Array(d.buffer, d.byteOffset, d.length * 2))
 }
 
 // Exactly like `Number(bigint)`: two exact doubles summed, rounded once.
@@ -114,12 +121,14 @@ function timestampReader(precision: Precision, as: ResultOptions['timestampAs'])
  * its column's string alive (V8 slices long values without copying): about the size of the
  * values themselves.
  */
-interface Text {
-  whole: string | null
-  offsets: Int32Array
-  /** Where `whole` starts in `offsets`' units. */
-  base: number
-  bytes: Uint8Array
+class Text {
+  constructor(
+    readonly whole: string | null,
+    readonly offsets: Int32Array,
+    /** Where `whole` starts in `offsets`' units. */
+    readonly base: number,
+    readonly bytes: Uint8Array,
+  ) {}
 }
 
 function text(c: NativeColumn): Text {
@@ -128,9 +137,9 @@ function text(c: NativeColumn): Text {
   const n = offsets.length - 1
   if (c.text === 1 || c.text === 2) {
     const cut = c.text === 1 ? offsets : c.utf16Offsets!
-    return { whole: (c.text === 1 ? asciiSlice : utf8Slice)(bytes, offsets[0]!, offsets[n]!), offsets: cut, base: cut[0]!, bytes }
+    return new Text((c.text === 1 ? asciiSlice : utf8Slice)(bytes, offsets[0]!, offsets[n]!), cut, cut[0]!, bytes)
   }
-  return { whole: null, offsets, base: 0, bytes }
+  return new Text(null, offsets, 0, bytes)
 }
 
 export const readText = reader('text', text, (v: Text, i) =>

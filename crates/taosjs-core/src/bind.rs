@@ -597,15 +597,20 @@ pub(crate) fn var_bytes<'a>(t: Target, col: &'a dyn BindValues, row: usize, plac
         (DataType::Geometry, Cell::Str(_)) => return Err(err("is text, GEOMETRY takes WKB bytes")),
         _ => return Err(err(&format!("cannot be bound to {} (a column of {})", t.ty.name(), col.kind_name()))),
     };
-    if let Some(max) = t.max_len {
-        // `bytes` is valid UTF-8 here for NCHAR (text, or bytes checked above).
-        let len = placeholder_len(t.ty, bytes);
-        if len > max {
-            let unit = if t.ty == DataType::NChar { "characters" } else { "bytes" };
-            return Err(err(&format!("is too long: {len} {unit}, at most {max} fit")));
-        }
+    // `bytes` is valid UTF-8 here for NCHAR (text, or bytes checked above).
+    match too_long(t, bytes) {
+        Some(reason) => Err(err(&reason)),
+        None => Ok(bytes),
     }
-    Ok(bytes)
+}
+
+/// Why a variable-length value does not fit its placeholder's declared length, or `None` when it
+/// does (`bytes` valid UTF-8 for NCHAR).
+pub(crate) fn too_long(t: Target, bytes: &[u8]) -> Option<String> {
+    let max = t.max_len?;
+    let len = placeholder_len(t.ty, bytes);
+    let unit = if t.ty == DataType::NChar { "characters" } else { "bytes" };
+    (len > max).then(|| format!("is too long: {len} {unit}, at most {max} fit"))
 }
 
 /// A variable-length value's length as its placeholder's limit counts it: NCHAR(n) counts

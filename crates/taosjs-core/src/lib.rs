@@ -19,6 +19,7 @@ pub mod session;
 pub mod sql;
 pub mod stmt;
 pub mod stmt2;
+pub mod stmt2_message;
 pub mod tmq;
 pub mod types;
 

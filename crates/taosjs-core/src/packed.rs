@@ -7,6 +7,8 @@
 //! Layout (every integer little-endian; the writer is `src/bind-pack.ts`):
 //!
 //! ```text
+//! 8 zero bytes                 (where a stmt2 message the facade wrote has its marker:
+//!                              `crate::stmt2_message`, which `encode_bind_packed` also takes)
 //! data …                       values, offsets, null masks and table names, anywhere before the directory
 //! directory (u32 words, 4-aligned):
 //!   MAGIC, table count
@@ -337,7 +339,7 @@ impl<'a> BindRows for PackedTable<'a> {
 /// Writes a packed bind (the layout above) of `tables`: what the JS facade builds, for Rust
 /// callers and tests.
 pub fn pack(tables: &[PackedTable<'_>]) -> Vec<u8> {
-    let mut out = Vec::new();
+    let mut out = vec![0; 8];
     let mut dir: Vec<u32> = vec![MAGIC, tables.len() as u32];
     let put = |out: &mut Vec<u8>, bytes: &[u8]| -> u32 {
         while out.len() % 8 != 0 {

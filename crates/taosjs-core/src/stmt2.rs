@@ -1,6 +1,6 @@
-//! stmt2 (reference §5.2): the JSON requests and the binary `stmt2_bind` message (action 9),
-//! encoded in one pass from columnar [`BindTable`]s and checked against the placeholders
-//! `stmt2_prepare` reported before a byte is sent.
+//! stmt2 (reference §5.2): the JSON requests and the binary `stmt2_bind` message (action 9;
+//! its layout: [`crate::stmt2_message`]), encoded in one pass from columnar [`BindTable`]s and
+//! checked against the placeholders `stmt2_prepare` reported before a byte is sent.
 //!
 //! Wire facts this encoder follows (wire README §5.5): strings, NCHAR and JSON are UTF-8;
 //! decimals are sent as binary unscaled integers (DECIMAL64 8-byte LE i64, DECIMAL 16-byte LE
@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::bind::{self, BindRows, BindTable, BindType, BindValues, Place, StmtField, Target};
 use crate::packed::{self, PackedKind};
+use crate::stmt2_message;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::DataType;
 use crate::message::wire_id;
@@ -104,8 +105,13 @@ pub fn encode_bind(req_id: u64, prepared: &Stmt2Prepared, tables: &[BindTable]) 
     encode_rows(req_id, prepared, tables)
 }
 
-/// [`encode_bind`] for a bind packed into one buffer (see [`crate::packed`]), read in place.
+/// [`encode_bind`] for a bind the facade wrote into one buffer, read in place: either the
+/// message itself ([`crate::stmt2_message`], an insert's), checked and sent as it is, or a packed
+/// bind ([`crate::packed`]: queries, and what the facade does not write as wire values), encoded.
 pub fn encode_bind_packed(req_id: u64, prepared: &Stmt2Prepared, packed: &[u8]) -> Result<Vec<u8>> {
+    if stmt2_message::is_message(packed) {
+        return stmt2_message::checked(req_id, prepared, packed);
+    }
     encode_rows(req_id, prepared, &packed::parse(packed)?)
 }
 

@@ -4,7 +4,10 @@
  * table or column to read property by property, no typed array per column to copy. The core
  * reads the values in place (`crates/taosjs-core/src/packed.rs` owns the layout; this is its
  * writer). `bind.ts` converts each column straight into the buffer through the
- * {@link ColumnSink} this packer is.
+ * {@link ColumnSink} this packer is. An insert whose values are all of the usual kinds goes as
+ * the stmt2 message itself instead (`bind-message.ts`); this layout carries queries' parameters
+ * and what that writer leaves to the core's conversions (DECIMAL, text into numbers, values to
+ * refuse, …).
  *
  * The packer is a bump allocator over one `ArrayBuffer` with ONE view of each element type over
  * the whole buffer: a bind of 100 tables × 10 columns writes through those views at offsets,
@@ -76,11 +79,18 @@ const STANDARD = new Set<TypedConstructor>([
   Float64Array,
 ])
 
+/** The last bind's buffer for the next one (see {@link recycle}); `null` when a bind is using it. */
+export function takeSpare(): ArrayBuffer {
+  const buf = spare ?? new ArrayBuffer(64 * 1024)
+  spare = null
+  return buf
+}
+
 /**
  * The memory a bind is converted into: a bump allocator over one `ArrayBuffer`, with one view
  * of each element type over all of it.
  */
-abstract class BindMemory {
+export abstract class BindMemory {
   protected buf!: ArrayBuffer
   u8!: Uint8Array
   i32!: Int32Array
@@ -88,6 +98,8 @@ abstract class BindMemory {
   f64!: Float64Array
   i64!: BigInt64Array
   u64!: BigUint64Array
+  /** For values at unaligned offsets (a stmt2 message's). */
+  dv!: DataView
   /** A Buffer over `buf` in Node.js (its UTF-8 writer is the fastest there for long texts). */
   private node: Buffer | undefined
   /** Views of the other element types, made when a caller's typed array of that type is copied in. */
@@ -114,6 +126,11 @@ abstract class BindMemory {
 
   trim(end: number): void {
     this.at = end
+  }
+
+  /** Hands the memory back unused, for the next bind (see {@link recycle}). */
+  giveBack(): void {
+    recycle(new Uint8Array(this.buf, 0, 0))
   }
 
   utf8At(text: string, at: number): number {
@@ -180,6 +197,7 @@ abstract class BindMemory {
     this.f64 = new Float64Array(buf, 0, buf.byteLength >>> 3)
     this.i64 = new BigInt64Array(buf, 0, buf.byteLength >>> 3)
     this.u64 = new BigUint64Array(buf, 0, buf.byteLength >>> 3)
+    this.dv = new DataView(buf)
     this.node = NodeBuffer?.from(buf)
     this.others.clear()
   }
@@ -196,10 +214,11 @@ export class BindPacker extends BindMemory implements ColumnSink<void> {
   private dir = new Uint32Array(256)
   private words = 2
 
-  constructor() {
-    super(spare ?? new ArrayBuffer(64 * 1024))
-    spare = null
+  constructor(buf: ArrayBuffer = takeSpare()) {
+    super(buf)
     this.dir[0] = MAGIC
+    // Never the marker of a stmt2 message (bind-message.ts), which the core takes as well.
+    this.zeroed(8, 8)
   }
 
   /** Starts the next table; then its tags, then its columns, go to {@link BindPacker.column}. */

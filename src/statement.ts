@@ -6,6 +6,7 @@
  * nothing bound (sequences that crash taosAdapter 3.3.7.5).
  */
 import { isTypedColumn, toBindColumn, toParamColumn, type BindTarget, type ColumnInput, type ColumnSink, type Place } from './bind.js'
+import { writeInsertMessage, type InsertPlaceholders } from './bind-message.js'
 import { BindPacker, ColumnObjects, recycle } from './bind-pack.js'
 import { CallLimits, type AbortFactory, type CallOptions } from './call.js'
 import { ProgrammingError, StatementError } from './errors.js'
@@ -78,23 +79,36 @@ function columnFor<T>(values: unknown, field: BindTarget | undefined, place: Pla
 }
 
 /** A prepared statement's tag and column placeholders, split once per `fields` (a statement binds many times). */
-const placeholders = new WeakMap<readonly NativeStmtField[], { tagFields: NativeStmtField[]; colFields: NativeStmtField[] }>()
-function placeholdersOf(fields: readonly NativeStmtField[]): { tagFields: NativeStmtField[]; colFields: NativeStmtField[] } {
+const placeholders = new WeakMap<readonly NativeStmtField[], InsertPlaceholders>()
+function placeholdersOf(fields: readonly NativeStmtField[]): InsertPlaceholders {
   let split = placeholders.get(fields)
   if (split === undefined) {
-    split = { tagFields: fields.filter((f) => f.bindType === 'tag'), colFields: fields.filter((f) => f.bindType === 'column') }
+    split = {
+      tagFields: fields.filter((f) => f.bindType === 'tag'),
+      colFields: fields.filter((f) => f.bindType === 'column'),
+      named: fields.some((f) => f.bindType === 'tbname'),
+    }
     placeholders.set(fields, split)
   }
   return split
 }
 
 /**
- * Packs an insert's tables into one stmt2 bind (`bind-pack.ts`): each table's name, one value
- * per tag and one column per column placeholder. The counts, names and row counts are the
- * core's to check. @internal
+ * An insert's tables as one stmt2 bind: the message itself when every value is of a usual kind
+ * (`bind-message.ts`), else packed for the core to convert (`bind-pack.ts`). Either way the
+ * counts, names, row counts and lengths are the core's to check. @internal
  */
 export function insertTables(fields: readonly NativeStmtField[], tables: readonly BindTableData[]): Uint8Array {
-  const { tagFields, colFields } = placeholdersOf(fields)
+  const p = placeholdersOf(fields)
+  return writeInsertMessage(p, tables) ?? packInsert(p, tables)
+}
+
+/**
+ * Packs an insert's tables into one packed bind (`bind-pack.ts`): each table's name, one value
+ * per tag and one column per column placeholder. @internal (exported for the specs that compare
+ * both ways' bytes)
+ */
+export function packInsert({ tagFields, colFields }: InsertPlaceholders, tables: readonly BindTableData[]): Uint8Array {
   const packer = new BindPacker()
   for (let i = 0; i < tables.length; i++) {
     const t = tables[i]

@@ -307,6 +307,64 @@ export function unpackBind(packed: Uint8Array): NativeBindTable[] {
   return tables
 }
 
+/** The kind a wire type's values read back as. */
+const WIRE_KINDS: Record<number, NativeBindKind> = {
+  1: 'bool', 2: 'i8', 3: 'i16', 4: 'i32', 5: 'i64', 6: 'f32', 7: 'f64', 8: 'str', 9: 'ts', 10: 'str',
+  11: 'u8', 12: 'u16', 13: 'u32', 14: 'u64', 15: 'str', 16: 'bytes', 18: 'bytes', 20: 'bytes',
+}
+const WIRE_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 4, 7: 8, 9: 8, 11: 1, 12: 2, 13: 4, 14: 8 }
+
+/** Whether the facade wrote a stmt2 message (its marker "TJS2BIND") rather than a packed bind. */
+export function isMessage(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.subarray(0, 8)).toString('latin1') === 'TJS2BIND'
+}
+
+/**
+ * Reads an insert's stmt2 message (layout: crates/taosjs-core/src/stmt2_message.rs) back into
+ * tables of columns of the wire's kinds: the fake's way to see what the facade sent that way.
+ */
+export function readMessage(m: Uint8Array): NativeBindTable[] {
+  const view = new DataView(m.buffer, m.byteOffset, m.byteLength)
+  const u32 = (at: number): number => view.getUint32(at, true)
+  const P = 30
+  const count = u32(P + 4)
+  const tables: NativeBindTable[] = Array.from({ length: count }, () => ({ tags: [], columns: [] }))
+  if (u32(P + 16) !== 0) {
+    let at = P + u32(P + 16) + 2 * count
+    tables.forEach((t, i) => {
+      const len = view.getUint16(P + u32(P + 16) + 2 * i, true)
+      t.name = Buffer.from(m.subarray(at, at + len - 1)).toString('utf8')
+      at += len
+    })
+  }
+  for (const [offset, per, key] of [[u32(P + 20), u32(P + 8), 'tags'], [u32(P + 24), u32(P + 12), 'columns']] as const) {
+    if (offset === 0) continue
+    let at = P + offset + 4 * count
+    for (const t of tables) {
+      for (let k = 0; k < per; k++) {
+        const [total, type, num] = [u32(at), view.getInt32(at + 4, true), u32(at + 8)]
+        const isNull = m.slice(at + 12, at + 12 + num)
+        let p = at + 13 + num
+        const col: NativeBindColumn = { kind: WIRE_KINDS[type]!, data: new Uint8Array(0) }
+        if (m[at + 12 + num] === 1) {
+          const offsets = new Uint32Array(num + 1)
+          for (let i = 0; i < num; i++) offsets[i + 1] = offsets[i]! + u32(p + 4 * i)
+          p += 4 * num
+          col.data = m.slice(p + 4, p + 4 + u32(p))
+          col.offsets = offsets
+        } else {
+          const length = u32(p)
+          col.data = length === 0 ? new Uint8Array(num * WIRE_SIZES[type]!) : m.slice(p + 4, p + 4 + length)
+        }
+        if (isNull.some((x) => x !== 0)) col.nulls = isNull
+        t[key].push(col)
+        at += total
+      }
+    }
+  }
+  return tables
+}
+
 /** How the fake server answers `prepare`: placeholders for inserts, a `?` count for queries. */
 export type FakePrepare = (sql: string) => NativeStmt2Prepared | Error
 
@@ -330,8 +388,13 @@ export class FakeStmt2 implements NativeStmt2 {
     return p
   }
 
+  /** How each bind came: the stmt2 message itself, or packed for the core to convert. */
+  readonly bindForms: Array<'message' | 'packed'> = []
+
   async bind(packed: Uint8Array): Promise<void> {
-    const tables = unpackBind(packed)
+    const message = isMessage(packed)
+    this.bindForms.push(message ? 'message' : 'packed')
+    const tables = message ? readMessage(packed) : unpackBind(packed)
     this.calls.push('bind')
     if (this.closed) throw new Error('ProgrammingError: the statement is closed')
     const bad = this.conn.bindError?.(tables)

@@ -1,12 +1,12 @@
 //! The stmt2 bind message the facade writes itself (`taosjs_core::stmt2_message`): every message
 //! the encoder writes passes the check and goes out byte for byte (ids filled in), and a message
 //! that strays from the layout — in a flag, a length, a type, an offset, a value the placeholder
-//! refuses — is refused before anything is sent, the session still usable.
+//! refuses — is refused before anything is sent (through the session: `stmt2_validation.rs`).
 
 use taosjs_core::bind::{BindColumn, BindTable, BindType, ColumnValues, StmtField, VarData};
-use taosjs_core::stmt2::{self, Stmt2InitOptions, Stmt2Prepared};
+use taosjs_core::stmt2::{self, Stmt2Prepared};
 use taosjs_core::stmt2_message::MARKER;
-use taosjs_core::{DataType, Error, ErrorKind, Event, Frame, Reply, Session, SessionOptions};
+use taosjs_core::{DataType, Error, ErrorKind};
 
 fn field(name: &str, ty: DataType, bytes: u32, bind_type: BindType) -> StmtField {
     StmtField {
@@ -419,97 +419,4 @@ fn a_value_too_long_for_its_placeholder_is_refused_as_the_encoder_refuses_it() {
         assert_eq!((e.kind, &e.message), (expected.kind, &expected.message));
         assert!(e.message.contains("is too long"), "{}", e.message);
     }
-}
-
-fn connected_session() -> Session {
-    let mut s = Session::new(SessionOptions {
-        user: "root".into(),
-        password: "taosdata".into(),
-        ..Default::default()
-    });
-    s.connect(taosjs_core::Instant::ZERO);
-    let sent: Vec<Frame> = std::iter::from_fn(|| s.poll_transmit()).collect();
-    let conn_req = match &sent[1] {
-        Frame::Text(t) => serde_json::from_str::<serde_json::Value>(t).unwrap()["args"]["req_id"]
-            .as_u64()
-            .unwrap(),
-        _ => unreachable!(),
-    };
-    s.handle_frame(Frame::Text(format!(
-        r#"{{"code":0,"message":"","action":"conn","req_id":{conn_req},"timing":1,"version":"3.3.7.5"}}"#
-    )));
-    s.handle_frame(Frame::Text(
-        r#"{"code":0,"message":"","action":"version","req_id":0,"timing":1,"version":"3.3.7.5"}"#
-            .into(),
-    ));
-    while s.poll_event().is_some() {}
-    s
-}
-
-fn reply_to_last(s: &mut Session, body: &str) -> Result<Reply, Error> {
-    let sent: Vec<Frame> = std::iter::from_fn(|| s.poll_transmit()).collect();
-    let Some(Frame::Text(t)) = sent.last() else {
-        panic!("expected a JSON request, got {sent:?}")
-    };
-    let v: serde_json::Value = serde_json::from_str(t).unwrap();
-    let (req_id, action) = (
-        v["args"]["req_id"].as_u64().unwrap(),
-        v["action"].as_str().unwrap().to_owned(),
-    );
-    s.handle_frame(Frame::Text(format!(
-        r#"{{"code":0,"message":"","action":"{action}","req_id":{req_id},"timing":1{body}}}"#
-    )));
-    last_outcome(s)
-}
-
-fn last_outcome(s: &mut Session) -> Result<Reply, Error> {
-    let mut last = None;
-    while let Some(Event::Completed { outcome, .. }) = s.poll_event() {
-        last = Some(outcome);
-    }
-    last.expect("a completion")
-}
-
-#[test]
-fn through_the_session_a_malformed_message_sends_nothing_and_the_next_goes_out_as_written() {
-    let mut s = connected_session();
-    s.stmt2_init(Stmt2InitOptions::default());
-    reply_to_last(&mut s, r#","stmt_id":3"#).unwrap();
-    s.stmt2_prepare(3, "insert into ? using stb tags (?) values (?,?)");
-    let fields = r#","stmt_id":3,"is_insert":true,"fields_count":4,"fields":[
-        {"name":"tbname","field_type":8,"precision":0,"scale":0,"bytes":271,"bind_type":4},
-        {"name":"g","field_type":4,"precision":0,"scale":0,"bytes":4,"bind_type":2},
-        {"name":"ts","field_type":9,"precision":0,"scale":0,"bytes":8,"bind_type":1},
-        {"name":"v","field_type":2,"precision":0,"scale":0,"bytes":1,"bind_type":1}]"#;
-    let Ok(Reply::Stmt2Prepared(p)) = reply_to_last(&mut s, fields) else {
-        panic!("prepare")
-    };
-    let t = BindTable {
-        name: Some("d9".into()),
-        tags: vec![c(ColumnValues::I32(vec![1]))],
-        columns: vec![
-            c(ColumnValues::Timestamp(vec![1, 2])),
-            nulls(ColumnValues::I8(vec![5, 0]), &[0, 1]),
-        ],
-    };
-    let message = as_facade(&encoded(&p, std::slice::from_ref(&t)));
-    let mut bad = message.clone();
-    let last = bad.len() - 1; // the i8 record's NULL row's value
-    bad[last] = 1;
-    s.stmt2_bind_packed(3, &bad);
-    let e = last_outcome(&mut s).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Interface);
-    assert!(e.message.contains("NULL but has a value"), "{}", e.message);
-    assert!(s.poll_transmit().is_none(), "nothing sent");
-    s.stmt2_bind_packed(3, &message);
-    let Some(Frame::Binary(sent)) = s.poll_transmit() else {
-        panic!("the bind goes out")
-    };
-    assert_eq!(sent[16..], message[16..], "as written");
-    assert_eq!(
-        u64::from_le_bytes(sent[8..16].try_into().unwrap()),
-        3,
-        "the statement's id"
-    );
-    assert_ne!(sent[0..8], MARKER, "the session's req_id");
 }

@@ -4,6 +4,7 @@
 
 use taosjs_core::bind::{BindColumn, BindTable, BindType, ColumnValues, StmtField, VarData};
 use taosjs_core::stmt2::{self, Stmt2InitOptions, Stmt2Prepared};
+use taosjs_core::stmt2_message::MARKER;
 use taosjs_core::{DataType, Error, ErrorKind, Event, Frame, Reply, Session, SessionOptions};
 
 fn field(name: &str, ty: DataType, bytes: u32, bind_type: BindType) -> StmtField {
@@ -356,8 +357,9 @@ fn executing_after_close_is_a_programming_error_and_sends_nothing() {
     assert!(s.poll_transmit().is_none());
 }
 
-#[test]
-fn a_bad_value_is_refused_before_sending_through_the_session() {
+/// A session with statement 3 prepared as `insert into ? using stb tags (?) values (?,?)`
+/// (tag g INT, columns ts TIMESTAMP and v TINYINT).
+fn session_with_insert_prepared() -> (Session, Stmt2Prepared) {
     let mut s = connected_session();
     s.stmt2_init(Stmt2InitOptions::default());
     reply_to_last(&mut s, r#","stmt_id":3"#).unwrap();
@@ -367,7 +369,13 @@ fn a_bad_value_is_refused_before_sending_through_the_session() {
         {"name":"g","field_type":4,"precision":0,"scale":0,"bytes":4,"bind_type":2},
         {"name":"ts","field_type":9,"precision":0,"scale":0,"bytes":8,"bind_type":1},
         {"name":"v","field_type":2,"precision":0,"scale":0,"bytes":1,"bind_type":1}]"#;
-    assert!(matches!(reply_to_last(&mut s, fields), Ok(Reply::Stmt2Prepared(_))));
+    let Ok(Reply::Stmt2Prepared(p)) = reply_to_last(&mut s, fields) else { panic!("prepare") };
+    (s, p)
+}
+
+#[test]
+fn a_bad_value_is_refused_before_sending_through_the_session() {
+    let (mut s, _) = session_with_insert_prepared();
     let t = BindTable {
         name: Some("d9".into()),
         tags: vec![c(ColumnValues::I32(vec![1]))],
@@ -458,4 +466,40 @@ fn a_query_without_parameters_takes_no_bind() {
     let e = stmt2::encode_bind(1, &p, &[BindTable::default()]).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Statement);
     assert_names(&e, &["no parameters"]);
+}
+
+#[test]
+fn through_the_session_a_malformed_message_sends_nothing_and_the_next_goes_out_as_written() {
+    let (mut s, p) = session_with_insert_prepared();
+    let t = BindTable {
+        name: Some("d9".into()),
+        tags: vec![c(ColumnValues::I32(vec![1]))],
+        columns: vec![
+            c(ColumnValues::Timestamp(vec![1, 2])),
+            BindColumn::with_nulls(ColumnValues::I8(vec![5, 0]), vec![0, 1]),
+        ],
+    };
+    // The message as the facade writes it: the encoder's, with the marker in the req_id's place.
+    let mut message = stmt2::encode_bind(7, &p, std::slice::from_ref(&t)).unwrap();
+    message[0..8].copy_from_slice(&MARKER);
+    message[8..16].fill(0);
+    let mut bad = message.clone();
+    let last = bad.len() - 1; // the i8 record's NULL row's value
+    bad[last] = 1;
+    s.stmt2_bind_packed(3, &bad);
+    let e = last_outcome(&mut s).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Interface);
+    assert!(e.message.contains("NULL but has a value"), "{}", e.message);
+    assert!(s.poll_transmit().is_none(), "nothing sent");
+    s.stmt2_bind_packed(3, &message);
+    let Some(Frame::Binary(sent)) = s.poll_transmit() else {
+        panic!("the bind goes out")
+    };
+    assert_eq!(sent[16..], message[16..], "as written");
+    assert_eq!(
+        u64::from_le_bytes(sent[8..16].try_into().unwrap()),
+        3,
+        "the statement's id"
+    );
+    assert_ne!(sent[0..8], MARKER, "the session's req_id");
 }

@@ -26,7 +26,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::conversation::calls::{Calls, Conversation, Lifecycle as State, Waiter, VERSION_REQ_ID};
-use crate::conversation::{CallId, Event, Frame, Instant, Reply, Timer, DEFAULT_GOODBYE_TIMEOUT};
+use crate::conversation::{Bytes, CallId, Event, Frame, Instant, Reply, Timer, DEFAULT_GOODBYE_TIMEOUT};
 use crate::error::{Error, ErrorKind, Result};
 use crate::tmq::message::{self, DataPayload, TmqReply};
 use crate::tmq::{ConsumerOptions, MessageKind, TmqAction, TmqMessage, TopicAssignment, NO_COMMITTED_OFFSET};
@@ -540,7 +540,7 @@ impl Consumer {
         self.on_reply(p, Ok(reply), now);
     }
 
-    fn handle_binary(&mut self, bytes: &[u8], now: Instant) {
+    fn handle_binary(&mut self, bytes: &Bytes, now: Instant) {
         let Some((action, req_id)) = crate::message::binary_reply_key(bytes) else {
             let what = format!(
                 "a binary frame of {} bytes that is no reply ({})",

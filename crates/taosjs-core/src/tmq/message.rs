@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -213,12 +215,13 @@ pub struct RawDataReply {
     pub message: String,
     pub message_id: u64,
     pub raw_type: u16,
-    pub raw: Vec<u8>,
+    /// A view of the frame, not a copy.
+    pub raw: Bytes,
 }
 
 /// Reads an action-8 frame: header, code, message and message id, then on success the raw type
 /// and the raw bytes.
-pub fn parse_raw_data_reply(frame: &[u8]) -> Result<RawDataReply> {
+pub fn parse_raw_data_reply(frame: &Bytes) -> Result<RawDataReply> {
     let short = || Error::new(ErrorKind::Tmq, format!("fetch_raw_data reply of {} bytes is truncated", frame.len()));
     let mut r = Cursor { b: frame, pos: 0, short: &short };
     if r.u64()? != u64::MAX || r.u64()? != ACTION_FETCH_RAW_DATA {
@@ -232,11 +235,11 @@ pub fn parse_raw_data_reply(frame: &[u8]) -> Result<RawDataReply> {
     let message = String::from_utf8_lossy(r.take(len)?).into_owned();
     let message_id = r.u64()?;
     if code != 0 {
-        return Ok(RawDataReply { req_id, code, message, message_id, raw_type: 0, raw: Vec::new() });
+        return Ok(RawDataReply { req_id, code, message, message_id, raw_type: 0, raw: Bytes::new() });
     }
     let raw_type = r.u16()?;
     let len = r.u32()? as usize;
-    let raw = r.take(len)?.to_vec();
+    let raw = frame.slice_ref(r.take(len)?);
     Ok(RawDataReply { req_id, code, message, message_id, raw_type, raw })
 }
 
@@ -326,8 +329,9 @@ fn read_offset<F: Fn() -> Error>(r: &mut Cursor<'_, F>) -> Result<Option<i64>> {
 }
 
 /// Decodes the raw bytes of a data message (reference §7.6): the offsets, then per block the
-/// 18-byte block header, a version-2 raw block, its schema and its table name.
-pub fn parse_data_payload(raw: &[u8]) -> Result<DataPayload> {
+/// 18-byte block header, a version-2 raw block, its schema and its table name. Each block is a
+/// view of `raw`, not a copy.
+pub fn parse_data_payload(raw: &Bytes) -> Result<DataPayload> {
     let short = || Error::new(ErrorKind::Tmq, format!("data message of {} bytes is truncated or malformed", raw.len()));
     let mut r = Cursor { b: raw, pos: 0, short: &short };
     let end_offset = if raw.first().is_some_and(|&v| v >= 100) {
@@ -388,7 +392,7 @@ pub fn parse_data_payload(raw: &[u8]) -> Result<DataPayload> {
             table_name,
             precision,
             rows: header.rows,
-            block: FetchedBlock::new(block.to_vec(), fields),
+            block: FetchedBlock::new(raw.slice_ref(block), fields),
         });
     }
     Ok(DataPayload { end_offset, blocks })
@@ -421,7 +425,7 @@ mod tests {
 
     #[test]
     fn a_recorded_data_message_gives_blocks_fields_table_names_and_its_end() {
-        let p = parse_data_payload(&hex(DATABASE_TOPIC_MESSAGE)).unwrap();
+        let p = parse_data_payload(&hex(DATABASE_TOPIC_MESSAGE).into()).unwrap();
         assert_eq!(p.end_offset, Some(7));
         assert_eq!(p.blocks.len(), 1);
         let b = &p.blocks[0];
@@ -439,10 +443,10 @@ mod tests {
 
     #[test]
     fn every_truncation_of_a_recorded_message_is_an_error_not_a_panic() {
-        let raw = hex(DATABASE_TOPIC_MESSAGE);
+        let raw = Bytes::from(hex(DATABASE_TOPIC_MESSAGE));
         // The trailing 8 bytes (sleep time) are not read.
         for n in 0..raw.len() - 8 {
-            assert!(parse_data_payload(&raw[..n]).is_err(), "{n}");
+            assert!(parse_data_payload(&raw.slice(..n)).is_err(), "{n}");
         }
     }
 
@@ -452,11 +456,12 @@ mod tests {
         let mut frame = hex("ffffffffffffffff080000000000000001007b54020000000000eb030000000000000000000000000000010000000000000002000400000064120000");
         frame.truncate(frame.len() - 4);
         frame.extend_from_slice(&[0xAA, 0xBB, 0xCC, 0xDD]);
+        let frame = Bytes::from(frame);
         let r = parse_raw_data_reply(&frame).unwrap();
         assert_eq!((r.req_id, r.code, r.message_id, r.raw_type), (1003, 0, 1, 2));
         assert_eq!(r.raw, vec![0xAA, 0xBB, 0xCC, 0xDD]);
         for n in 0..frame.len() {
-            assert!(parse_raw_data_reply(&frame[..n]).is_err());
+            assert!(parse_raw_data_reply(&frame.slice(..n)).is_err());
         }
     }
 

@@ -370,6 +370,8 @@ impl std::error::Error for TdError {}
 /// TDengine error codes (low 16 bits) the server produces. Names follow `taoserror.h`.
 pub mod code {
     pub const OPS_NOT_SUPPORT: u16 = 0x0100;
+    /// 277 `Invalid message`.
+    pub const INVALID_MSG: u16 = 0x0115;
     pub const INVALID_PARA: u16 = 0x0118;
     pub const TSC_INVALID_OPERATION: u16 = 0x0200;
     pub const TSC_INVALID_PASS_LENGTH: u16 = 0x0208;

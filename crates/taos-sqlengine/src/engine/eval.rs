@@ -152,6 +152,8 @@ pub enum Scalar {
     SubstringIndex,
     /// `crc32()` of an NCHAR: computed over its UCS-4LE storage.
     Crc32NChar,
+    /// `to_base64()` of an NCHAR: its UCS-4LE storage encoded (3.3.7.5: 'x' is `eAAAAA==`).
+    ToBase64NChar,
     ToIso8601,
     TimeTruncate,
     ToUnixTimestamp,
@@ -858,7 +860,7 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             }
         }
         Sign => match num(0) {
-            Some(x) => Value::Double(if x > 0.0 {
+            Some(x) => keep_int(&a[0], if x > 0.0 {
                 1.0
             } else if x < 0.0 {
                 -1.0
@@ -961,10 +963,15 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
         Crc32NChar => match txt(0) {
             Some(s) => {
                 let mut c = flate2::Crc::new();
-                for ch in s.chars() {
-                    c.update(&(ch as u32).to_le_bytes());
-                }
+                c.update(&ucs4(&s));
                 Value::UInt(c.sum() as u64)
+            }
+            None => Value::Null,
+        },
+        ToBase64NChar => match txt(0) {
+            Some(s) => {
+                use base64::Engine as _;
+                Value::Str(base64::engine::general_purpose::STANDARD.encode(ucs4(&s)))
             }
             None => Value::Null,
         },
@@ -991,7 +998,15 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
             }
             None => Value::Null,
         },
-        Crc32 => match txt(0) {
+        // over the value as text; 3.3.7.5 writes a BOOL as 1/0 and a TIMESTAMP as its local
+        // time to the second (`2024-01-01 00:00:00` for .000 and .123 alike)
+        Crc32 => match match a.first() {
+            Some(Value::Bool(b)) => Some(if *b { "1" } else { "0" }.to_string()),
+            Some(Value::Timestamp(t)) => {
+                local_datetime(*t, env).map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+            }
+            _ => txt(0),
+        } {
             Some(s) => {
                 let mut c = flate2::Crc::new();
                 c.update(s.as_bytes());
@@ -1055,8 +1070,12 @@ fn eval_scalar(f: Scalar, a: &[Value], env: &EvalEnv) -> Value {
                 Weekday => wd.num_days_from_monday() as i64,
                 DayOfWeek => wd.num_days_from_sunday() as i64 + 1,
                 _ => {
+                    // a mode read from a column outside 0..=7 names no week
                     let mode = match a.get(1) {
-                        Some(Value::Int(m)) if f == Week => *m as u32,
+                        Some(Value::Int(m)) if f == Week && (0..=7).contains(m) => *m as u32,
+                        Some(Value::UInt(m)) if f == Week && *m <= 7 => *m as u32,
+                        Some(Value::Bool(_)) | None => 3,
+                        _ if f == Week => return Value::Null,
                         _ => 3,
                     };
                     super::weeks::week(d.year() as i64, d.month() as i64, d.day() as i64, mode)
@@ -1444,6 +1463,11 @@ pub(crate) fn timezone_label(tz: chrono_tz::Tz, label: Option<&str>) -> String {
         secs.abs() / 3600,
         secs.abs() % 3600 / 60
     )
+}
+
+/// A string as NCHAR stores it: UCS-4, little-endian.
+fn ucs4(s: &str) -> Vec<u8> {
+    s.chars().flat_map(|ch| (ch as u32).to_le_bytes()).collect()
 }
 
 fn local_datetime(t: i64, env: &EvalEnv) -> Option<chrono::DateTime<chrono_tz::Tz>> {

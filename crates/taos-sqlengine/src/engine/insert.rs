@@ -201,10 +201,9 @@ fn plan_insert(
                     Some(d) => cat.dbs.get(d).ok_or_else(db_not_exist)?,
                     None => db,
                 };
-                let st = stdb
-                    .stables
-                    .get(&u.stable.name)
-                    .ok_or_else(table_not_exist)?;
+                let Some(st) = stdb.stables.get(&u.stable.name) else {
+                    return Err(using_a_table(&cx, stdb, u));
+                };
                 // taosc's insert parser refuses a tag named twice (CREATE TABLE … USING takes it)
                 if let Some(names) = &u.tag_names {
                     if let Some(n) = names
@@ -260,6 +259,31 @@ fn plan_insert(
         w.rows.extend(rows);
     }
     Ok(writes)
+}
+
+/// `INSERT … USING x` where x is no super table: taosc's reader takes a normal table as one
+/// with no tags and a child table as one with its super table's tags, and answers as it reads
+/// (3.3.7.5): a tag name is 9730, a tag value where none is due `) is expected` at it, too few
+/// values `invalid data or symbol` at the `)`, no tags at all 277 from the server.
+fn using_a_table(cx: &ConvCtx, db: &Database, u: &Using) -> TdError {
+    let tag_count = match db.tables.get(&u.stable.name).map(|t| &t.kind) {
+        Some(TableKind::Child { stable, .. }) => db.stables.get(stable).map_or(0, |s| s.tags.len()),
+        Some(_) => 0,
+        None => return table_not_exist(),
+    };
+    if let Some(n) = u.tag_names.as_ref().and_then(|n| n.first()) {
+        if tag_count == 0 {
+            return invalid_column(n);
+        }
+    } else if tag_count == 0 {
+        return match u.tags.first() {
+            Some(v) => insert_error(cx.sql, v.pos, ") is expected"),
+            None => err(code::INVALID_MSG, "Invalid message"),
+        };
+    } else if u.tags.len() < tag_count {
+        return insert_error(cx.sql, u.tags_close, "invalid data or symbol");
+    }
+    table_not_exist()
 }
 
 /// `INSERT … SELECT`: result columns map to the target columns by position.
@@ -383,6 +407,10 @@ fn convert_row(
     let mut vals: Vec<Option<Value>> = vec![None; ncols];
     let mut ts = 0;
     for (k, (v, &ci)) in row.vals.iter().zip(map).enumerate() {
+        // `(now, )`: a `)` where a value is due ends the row short (3.3.7.5: 9791)
+        if matches!(v.kind, InsValKind::Invalid) && cx.sql.as_bytes().get(v.pos) == Some(&b')') {
+            return Err(err(ecode::ILLEGAL_COLUMNS, "Illegal number of columns"));
+        }
         // `1704067213000 + 0`: a timestamp reads an operator after it as its own arithmetic
         if k + 1 == row.vals.len() && columns[ci].ty == DataType::Timestamp {
             if let Some(at) = row.broken {

@@ -274,6 +274,8 @@ pub struct TableSchema {
 #[cfg(test)]
 mod delete_tests;
 #[cfg(test)]
+mod function_tests;
+#[cfg(test)]
 mod insert_edge_tests;
 #[cfg(test)]
 mod json_tests;

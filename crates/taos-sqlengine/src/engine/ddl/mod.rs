@@ -11,7 +11,7 @@ use crate::types::{code, TdError};
 
 use super::catalog::*;
 use super::convert::ConvCtx;
-use super::errors::{db_not_exist, err, table_not_exist};
+use super::errors::{db_not_exist, ecode, err, table_not_exist};
 use crate::engine::state::Engine;
 use crate::engine::users;
 
@@ -175,7 +175,13 @@ pub(crate) fn run_ddl(
                 named.push((dbname.clone(), &c.name.name));
                 let db = cat.dbs.get(&dbname).ok_or_else(db_not_exist)?;
                 let stname = &c.stable.name;
-                let st = db.stables.get(stname).ok_or_else(table_not_exist)?;
+                let Some(st) = db.stables.get(stname) else {
+                    // a normal or child table has no tags of its own to take (3.3.7.5)
+                    if db.tables.contains_key(stname) {
+                        return Err(err(ecode::TAGS_NOT_MATCHED, "Tags number not matched"));
+                    }
+                    return Err(table_not_exist());
+                };
                 let cx = ConvCtx {
                     sql,
                     tz: engine.session_tz(ctx),

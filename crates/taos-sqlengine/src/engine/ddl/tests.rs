@@ -529,3 +529,42 @@ fn a_modified_column_or_tag_takes_a_type_and_nothing_after_it() {
     );
     ok(&e, "alter table nt modify column s varchar(20)");
 }
+
+/// USING names a table that is no super table: CREATE TABLE answers 9741 (a normal table has no
+/// tags, a child table none of its own); INSERT reads a normal table as one without tags (a tag
+/// value: `) is expected` at it; a tag name 9730; `tags ()` 277) and a child table as one with
+/// its super table's tags (too few: `invalid data or symbol` at the `)`). `tags ()` is a syntax
+/// error in CREATE TABLE. All as 3.3.7.5 answered over REST.
+#[test]
+fn using_a_table_that_is_no_super_table_is_refused_like_tdengine() {
+    let e = engine();
+    ok(&e, "create stable st (ts timestamp, v int) tags (g int, tn varchar(8))");
+    ok(&e, "create table c1 using st tags (1, 'one')");
+    ok(&e, "create table nt (ts timestamp, v int)");
+    let tags = (9741, "Tags number not matched".to_string());
+    assert_eq!(code(&e, "create table x1 using nt tags (1)"), tags);
+    assert_eq!(code(&e, "create table x1 using nt (a) tags (1)"), tags);
+    assert_eq!(code(&e, "create table x1 using c1 tags (1)"), tags);
+    assert_eq!(code(&e, "create table x1 using st tags ()"), (9728, "syntax error near \")\"".into()));
+    assert_eq!(
+        code(&e, "insert into x2 using nt tags (1) values (now, 1)"),
+        (534, "syntax error near '1) values (now, 1)' () is expected)".into())
+    );
+    assert_eq!(code(&e, "insert into x2 using nt (a, b) tags (1, 2) values (now, 1)"), (9730, "Invalid column name: a".into()));
+    assert_eq!(code(&e, "insert into x2 using nt () tags () values (now, 1)"), (277, "Invalid message".into()));
+    assert_eq!(
+        code(&e, "insert into x2 using c1 tags (1) values (now, 1)"),
+        (534, "syntax error near ') values (now, 1)' (invalid data or symbol)".into())
+    );
+}
+
+/// A `)` where a row's next value is due ends the row short: 9791 once the values before it
+/// are read (3.3.7.5: `values (now, )`, `(ts, v) values (now, )`).
+#[test]
+fn a_row_closed_after_a_comma_has_too_few_values() {
+    let e = engine();
+    ok(&e, "create table nt (ts timestamp, v int)");
+    let illegal = (9791, "Illegal number of columns".to_string());
+    assert_eq!(code(&e, "insert into nt values (now, )"), illegal);
+    assert_eq!(code(&e, "insert into nt (ts, v) values (now, )"), illegal);
+}

@@ -890,6 +890,9 @@ pub(super) fn aggregate(
 }
 
 /// FILL for the empty windows of one group (`windows[i].1` is `None` when window `i` was empty).
+/// PREV, NEXT and VALUE also fill a NULL a window computed (3.3.7.5: `avg(v)` of a window whose
+/// only v is NULL takes the previous window's average), from the nearest non-NULL value;
+/// LINEAR fills empty windows only.
 pub(super) fn apply_fill(
     rows: &mut [Vec<Value>],
     windows: &[(i64, Option<Vec<Value>>)],
@@ -898,16 +901,21 @@ pub(super) fn apply_fill(
     outs: &[OutCol],
     env: &EvalEnv,
 ) {
+    let fills_nulls = matches!(mode, Fill::Prev | Fill::Next | Fill::Value(_));
+    let known = |j: usize, c: usize| {
+        windows[j]
+            .1
+            .as_ref()
+            .map(|r| (windows[j].0, r[c].clone()))
+            .filter(|(_, v)| !fills_nulls || !v.is_null())
+    };
     for i in 0..rows.len() {
-        if windows[i].1.is_some() {
-            continue;
-        }
         for (k, &c) in fillable.iter().enumerate() {
-            let prev = (0..i)
-                .rev()
-                .find_map(|j| windows[j].1.as_ref().map(|r| (windows[j].0, r[c].clone())));
-            let next = (i + 1..rows.len())
-                .find_map(|j| windows[j].1.as_ref().map(|r| (windows[j].0, r[c].clone())));
+            if windows[i].1.as_ref().is_some_and(|r| !fills_nulls || !r[c].is_null()) {
+                continue;
+            }
+            let prev = (0..i).rev().find_map(|j| known(j, c));
+            let next = (i + 1..rows.len()).find_map(|j| known(j, c));
             rows[i][c] = match mode {
                 // NEAR is INTERP's; the parser refuses it for windows
                 Fill::Null | Fill::None | Fill::Near => Value::Null,

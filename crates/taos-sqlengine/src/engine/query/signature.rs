@@ -147,8 +147,11 @@ pub(crate) fn signature(name: &str) -> Option<Signature> {
         "timediff" => sig(2, 3, vec![p(1, 2, VARCHAR | NCHAR | TIMESTAMP | INTEGER | NULL), unit(3, INTEGER | NULL)],
         ),
         "weekday" | "dayofweek" | "weekofyear" => sig(1, 1, vec![p(1, 1, UNIX_TS | NULL)]),
-        "week" => sig(1, 2, vec![p(1, 1, UNIX_TS | NULL), fixed(2, INTEGER | NULL, &[0, 1, 2, 3, 4, 5, 6, 7])],
-        ),
+        // the mode may also be read from an integer column (3.3.7.5: `week(ts, v)`)
+        "week" => sig(1, 2, vec![
+            p(1, 1, UNIX_TS | NULL),
+            Param { literal: false, ..fixed(2, INTEGER | NULL, &[0, 1, 2, 3, 4, 5, 6, 7]) },
+        ]),
         "greatest" | "least" => sig(2, MANY, vec![p(1, 0, NUMERIC | NULL | BOOL | TIMESTAMP | VARCHAR | NCHAR)],
         ),
         "st_geomfromtext" => sig(1, 1, vec![p(1, 1, STRING | NULL)]),
@@ -210,7 +213,8 @@ pub(crate) fn check(
         if param.unit && !is_null {
             check_time_unit(name, a, precision)?;
         }
-        if !param.fixed.is_empty() && !is_null {
+        // a fixed set of values is checked on a literal (a column is checked as it is read)
+        if !param.fixed.is_empty() && !is_null && lit.is_some() {
             let ok = matches!(lit, Some(Some(v)) if param.fixed.iter().any(|&x| x as i128 == v));
             if !ok {
                 return Err(err(

@@ -673,3 +673,26 @@ fn aggregates_refuse_bool_and_star_like_tdengine() {
         ],
     );
 }
+
+/// FILL(PREV|NEXT|VALUE) fills a NULL a window computed too (the window 00:00:02 holds one row,
+/// v NULL), from the nearest non-NULL value; FILL(LINEAR) and FILL(NULL) leave it (3.3.7.5).
+#[test]
+fn fill_fills_null_results_of_windows_with_rows_too() {
+    let e = nullable_data();
+    let q = |fill: &str| {
+        format!("select _wstart, avg(v) from t where ts >= '2024-01-01' and ts < '2024-01-01 00:00:12' interval(2s) fill({fill})")
+    };
+    check(
+        &e,
+        &[
+            (&q("prev"), "00:00:00|3; 00:00:02|3; 00:00:04|5; 00:00:06|5; 00:00:08|2; 00:00:10|2"),
+            (&q("next"), "00:00:00|3; 00:00:02|5; 00:00:04|5; 00:00:06|2; 00:00:08|2; 00:00:10|NULL"),
+            (&q("value, 1"), "00:00:00|3; 00:00:02|1; 00:00:04|5; 00:00:06|1; 00:00:08|2; 00:00:10|1"),
+            (&q("null"), "00:00:00|3; 00:00:02|NULL; 00:00:04|5; 00:00:06|NULL; 00:00:08|2; 00:00:10|NULL"),
+            (
+                "select _wstart, avg(v), last(s), count(v) from t where ts >= '2024-01-01' and ts < '2024-01-01 00:00:06' interval(1s) fill(value, 9, 'z', 7)",
+                "00:00:00|1|a|1; 00:00:01|5|b|1; 00:00:02|9|a|0; 00:00:03|9|z|7; 00:00:04|3|z|1; 00:00:05|7|b|1",
+            ),
+        ],
+    );
+}

@@ -284,6 +284,11 @@ impl<'a> Parser<'a> {
             None
         };
         self.expect_kw("tags")?;
+        // the grammar's tag list holds a value at least (`tags ()`: 9728 at the `)`)
+        if self.peek().kind == Tk::LParen && self.toks.get(self.pos + 1).is_some_and(|t| t.kind == Tk::RParen) {
+            self.bump();
+            return Err(self.err_here());
+        }
         let tags = self.value_row()?.vals;
         let options = self.table_options()?;
         Ok(CreateChild {

@@ -68,19 +68,18 @@ impl<'a, 'r> Binder<'a, 'r> {
             let shown = name.split(' ').next().unwrap_or(name);
             signature::check(shown, &sig, args, &fields, self.env_precision())?;
         }
-        let bad_type = || {
-            err(
-                ecode::FUNC_PARAM_TYPE,
-                format!("Invalid parameter data type : {}", name),
-            )
-        };
         use Scalar::*;
         let out = match f {
-            Abs | Ceil | Floor => fields[0].clone(),
+            // of a bare NULL: a BIGINT NULL (3.3.7.5: abs(null), round(null, 1), sign(null))
+            Abs | Ceil | Floor | Sign | Round | Truncate if matches!(args[0], Expr::Null) => {
+                Field::fixed("", DataType::BigInt)
+            }
+            // sign(x) keeps x's type like abs(x) (3.3.7.5: sign(INT) INT, sign(INT UNSIGNED) …)
+            Abs | Ceil | Floor | Sign => fields[0].clone(),
             // round(x, d) / truncate(x, d) keep x's type, as TDengine's (integers, FLOAT, DOUBLE)
             Round | Truncate if args.len() == 1 || keeps_numeric_type(fields[0].ty) => fields[0].clone(),
             Round => Field::fixed("", DataType::Double),
-            Sign | Ln | Asin | Acos | Atan => {
+            Ln | Asin | Acos | Atan => {
                 Field::fixed("", DataType::Double)
             }
             Truncate | ModFn => {
@@ -152,10 +151,14 @@ impl<'a, 'r> Binder<'a, 'r> {
                 }
                 Field::fixed("", DataType::UInt)
             }
-            ToBase64 => {
+            ToBase64 | ToBase64NChar => {
                 // base64 of the whole storage size, header included
                 let bytes = (bytes_of(&fields[0]) + 2) / 3 * 4;
-                vchar("", len_of(DataType::VarChar, bytes))
+                let out = vchar("", len_of(DataType::VarChar, bytes));
+                if fields[0].ty == DataType::NChar {
+                    return Ok((BExpr::Func(ToBase64NChar, bargs), out));
+                }
+                out
             }
             ServerStatus => Field::fixed("", DataType::Int),
             ToChar => {
@@ -180,8 +183,9 @@ impl<'a, 'r> Binder<'a, 'r> {
             }
             ToJsonTag => Field::new("", DataType::Json, 4095),
             JsonContains => {
+                // of anything but a JSON tag: 512 (3.3.7.5 for VARCHAR, NCHAR, INT, BOOL columns)
                 if fields[0].ty != DataType::Json {
-                    return Err(bad_type());
+                    return Err(err(code::TSC_INVALID_OPERATION, "Invalid operation"));
                 }
                 // CONTAINS takes a whole JSON tag and a key string
                 if matches!(bargs[0], BExpr::JsonGet(..)) {

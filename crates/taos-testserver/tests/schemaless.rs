@@ -34,7 +34,7 @@ async fn schemaless_insert_over_ws() {
     );
     assert_eq!(
         c.call(r#"{"action":"insert","args":{"req_id":9,"protocol":"1"}}"#).await,
-        r#"{"code":65535,"message":"unmarshal insert request error","action":"insert","req_id":9,"timing":0}"#
+        r#"{"code":65535,"message":"unmarshal schemaless insert request error","action":"insert","req_id":9,"timing":0}"#
     );
     // The rows are there.
     let r = rest_sql(server.addr(), "/rest/sql", "select count(*) from sml_ws.rawb_m").await;

@@ -46,6 +46,9 @@ async fn influxdb_line_protocol_writes_answer_204_and_the_plugins_errors() {
     assert_eq!((r.status, r.text()), (500, r#"{"code":"internal error","message":"[0x388] Database not exist"}"#.into()));
     let r = post("/influxdb/v1/write?db=sh".into(), vec![("Authorization", "Basic cm9vdDp3cm9uZw==")], "m1,h=a v=1i 1").await;
     assert_eq!((r.status, r.text()), (500, r#"{"code":"internal error","message":"[0x357] Authentication failure"}"#.into()));
+    // a timestamp older than the database's keep (a 13-digit value read as nanoseconds: 1970)
+    let r = post("/influxdb/v1/write?db=sh".into(), vec![ROOT], "m1,h=c v=3i 1700000004000").await;
+    assert_eq!((r.status, r.text()), (500, r#"{"code":"internal error","message":"[0x60b] Timestamp data out of range"}"#.into()));
     // only POST
     let r = http(a, "GET", "/influxdb/v1/write?db=sh", &[ROOT], b"").await;
     assert_eq!(r.status, 404);

@@ -22,6 +22,9 @@ async fn v1_prepares_lazily_and_keeps_taoscs_errors() {
         (j["code"].as_i64().unwrap(), j["message"].as_str().unwrap().to_string(), j)
     };
     c.call(r#"{"action":"init","args":{"req_id":1}}"#).await;
+    // arguments of the wrong type: the adapter's text names v1's request "stmt prepare"
+    let (code, message, _) = call(&mut c, "prepare", r#","sql":5"#).await;
+    assert_eq!((code, message.as_str()), (65535, "unmarshal stmt prepare request error"));
     // prepare keeps the text: even broken SQL answers 0, is_insert from the first word
     for (sql, insert) in [("insert into ? using st tags(?) values(?,?", true), ("selec ?", false), ("", false)] {
         let (code, _, j) = call(&mut c, "prepare", &format!(r#","sql":"{sql}""#)).await;

@@ -287,6 +287,13 @@ async fn stmt2_bind_refuses_what_taosc_refuses_and_an_executed_insert_has_an_emp
         "{result}"
     );
 
+    // a timestamp older than the database's keep passes the bind and fails the exec (1547)
+    let (old, a) = bind(&mut c, Some("c1"), vec![field(9, 8, &[Some(&ts(1000))]), good()[1].clone(), good()[2].clone()]).await;
+    assert!(a.starts_with(r#"{"code":0,"#), "{a}");
+    let exec = c.call(&format!(r#"{{"action":"stmt2_exec","args":{{"req_id":4,"stmt_id":{old}}}}}"#)).await;
+    assert!(exec.starts_with(r#"{"code":1547,"message":"Timestamp data out of range""#), "{exec}");
+    let id = old;
+
     // a bind before any prepare
     c.call(r#"{"action":"stmt2_init","args":{"req_id":1}}"#).await;
     let id = id + 1;

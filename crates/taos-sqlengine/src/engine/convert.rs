@@ -331,14 +331,23 @@ pub fn convert_ts(cx: &ConvCtx, v: &InsVal, keep_days: i64) -> Result<i64, TdErr
         return Err(cx.err(v, "Primary timestamp column should not be null"));
     }
     let ts = convert_ts_inner(cx, v)?;
-    let keep = time::duration_units(keep_days, 'd', cx.precision).unwrap_or(i64::MAX);
-    if ts < cx.now.saturating_sub(keep) || ts > max_key(cx.precision) {
+    check_ts_range(ts, cx.precision, keep_days, cx.now)?;
+    Ok(ts)
+}
+
+/// The primary timestamps a database takes: none older than its `keep` days before `now`, none
+/// past the largest key of its precision (0x060B otherwise). Every write path checks it: SQL,
+/// stmt binds and schemaless (3.3.7.5 refuses a 1970 timestamp bound through stmt2 or written
+/// by the InfluxDB plugin alike).
+pub fn check_ts_range(ts: i64, precision: Precision, keep_days: i64, now: i64) -> Result<(), TdError> {
+    let keep = time::duration_units(keep_days, 'd', precision).unwrap_or(i64::MAX);
+    if ts < now.saturating_sub(keep) || ts > max_key(precision) {
         return Err(TdError::new(
             code::TDB_TIMESTAMP_OUT_OF_RANGE,
             "Timestamp data out of range",
         ));
     }
-    Ok(ts)
+    Ok(())
 }
 
 /// A `?` outside a prepared statement.

@@ -572,6 +572,7 @@ pub(super) fn insert_values(
     };
     let map = column_map(&schema, columns)?;
     let ncols = schema.len() - 1;
+    let (precision, keep, now) = (db.precision, keep_days(db), super::time::now(db.precision));
     let mut pending = Vec::with_capacity(rows.len());
     for r in rows {
         if r.len() != map.len() {
@@ -595,6 +596,7 @@ pub(super) fn insert_values(
                 "Primary timestamp column should not be null",
             )
         })?;
+        convert::check_ts_range(ts, precision, keep, now)?;
         let row = PendingRow { ts, vals };
         check_key(&schema, &row)?;
         pending.push(row);

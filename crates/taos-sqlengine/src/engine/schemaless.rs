@@ -665,6 +665,8 @@ impl Engine {
             crate::types::Precision::Microsecond => 1_000,
             crate::types::Precision::Nanosecond => 1,
         };
+        let keep = super::ddl::database::keep_days(dbm);
+        let now = super::time::now(dbm.precision);
         // schema first (so every point of the batch fits), then the rows per child table
         for p in &points {
             ensure_stable(dbm, p)?;
@@ -706,6 +708,7 @@ impl Engine {
                 }
             }
             let ts = (p.ts_ns.unwrap_or(now_ns) / per_ns) as i64;
+            super::convert::check_ts_range(ts, dbm.precision, keep, now)?;
             let mut vals = vec![None; st.columns.len() - 1];
             for (k, v) in &p.fields {
                 if let Some(i) = st.columns.iter().position(|c| c.name == *k) {

@@ -43,7 +43,19 @@ pub fn error_with<T: Serialize>(code: u16, message: &str, action: &str, req_id: 
 
 /// `args` that do not decode into the action's arguments.
 pub fn unmarshal_error(action: &str, req_id: u64, start: Instant) -> Option<Out> {
-    error(GENERIC, &format!("unmarshal {action} request error"), action, req_id, start)
+    error(GENERIC, &format!("unmarshal {} request error", request_name(action)), action, req_id, start)
+}
+
+/// How taosAdapter 3.3.7.5 names an action's request in its "unmarshal … request error"
+/// (controller/ws/ws/handler.go): `insert` is the "schemaless insert", v1's are "stmt …".
+fn request_name(action: &str) -> String {
+    match action {
+        "conn" => "connect".into(),
+        "insert" => "schemaless insert".into(),
+        "init" | "prepare" | "set_table_name" | "set_tags" | "bind" | "add_batch" | "exec" | "close"
+        | "get_tag_fields" | "get_col_fields" | "use_result" => format!("stmt {}", action.replace('_', " ")),
+        _ => action.replace('_', " "),
+    }
 }
 
 /// Decodes `args` into an action's argument struct; absent/null args mean all defaults.

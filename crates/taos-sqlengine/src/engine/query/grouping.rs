@@ -690,9 +690,13 @@ pub(super) fn aggregate(
     // any other aggregate (sum, count, …) beside the selector leaves no row to carry columns from
     let other_aggs = b.aggs.iter().any(|a| !a.kind.is_selector());
     let by_tbname = key_cols.iter().any(|&c| rel.fields[c].is_tbname);
+    // one table's own name and tags are constant over its rows: outside windows they need no
+    // grouping (3.3.7.5: `select tbname, count(*) from t`, `select g, count(*) from c1`)
+    let one_table = !rel.is_super && matches!(sel.from, Some(FromItem::Table { .. })) && win.is_none();
     for (col, name) in &b.bare {
         let f = &rel.fields[*col];
-        let allowed = key_cols.contains(col) || (by_tbname && (f.is_tag || f.is_tbname));
+        let allowed = key_cols.contains(col)
+            || ((by_tbname || one_table) && (f.is_tag || f.is_tbname));
         if allowed {
             continue;
         }

@@ -696,3 +696,28 @@ fn fill_fills_null_results_of_windows_with_rows_too() {
         ],
     );
 }
+
+/// Over one table (normal or child) its tbname and tags need no grouping outside windows;
+/// over a super table, a subquery or in a window they do (3.3.7.5); `from ('a')` is 9728.
+#[test]
+fn one_tables_name_and_tags_are_constant_over_its_rows() {
+    let e = setup(&[
+        "create stable st (ts timestamp, v int) tags (g int)",
+        "insert into c1 using st tags (7) values ('2024-01-01 00:00:00', 1) ('2024-01-01 00:00:01', 2)",
+        "create table t (ts timestamp, v int)",
+        "insert into t values ('2024-01-01 00:00:00', 1) ('2024-01-01 00:00:01', 2)",
+    ]);
+    check(
+        &e,
+        &[
+            ("select tbname, count(*) from t", "t|2"),
+            ("select tbname, count(*) from t group by v", "t|1; t|1"),
+            ("select g, tbname, count(*) from c1", "7|c1|2"),
+            ("select tbname, count(*) from st", "error 9740"),
+            ("select tbname, count(*) from (select tbname, v from st)", "error 9740"),
+            ("select tbname, _wstart, count(*) from t interval(3s)", "error 9831"),
+            ("select x from ('a')", "error 9728"),
+            ("select x from ()", "error 9728"),
+        ],
+    );
+}

@@ -304,6 +304,10 @@ impl<'a> Parser<'a> {
                 });
             }
             self.bump();
+            // `from ('a')`, `from ()`: a syntax error at what is no table
+            if !matches!(self.peek().kind, Tk::Ident | Tk::QuotedIdent | Tk::LParen) {
+                return Err(self.err_here());
+            }
             let inner = self.table_reference()?;
             if !inner.is_join() {
                 return Err(self.err_here());

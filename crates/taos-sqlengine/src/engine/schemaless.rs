@@ -12,6 +12,15 @@ use super::state::Engine;
 /// SML error codes (low 16 bits).
 const SML_INVALID_DATA: u16 = 0x3002;
 const INVALID_TIMESTAMP: u16 = 295;
+/// taosc's TSDB_CODE_TSC_INVALID_TABLE_ID_LENGTH: an empty (or too long) measure.
+const EMPTY_MEASURE: u16 = 522;
+/// taosc's TSDB_CODE_TSC_INVALID_JSON / _JSON_TYPE.
+const INVALID_JSON: u16 = 545;
+const INVALID_JSON_TYPE: u16 = 546;
+/// A point naming one tag or field twice, or a tag and a field alike.
+const DUPLICATED_COLUMN: u16 = 9788;
+/// What 3.3.7.5 answers a JSON array without points.
+const INVALID_INPUT: u16 = 1807;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmlProtocol {
@@ -212,6 +221,55 @@ fn typed_number(num: &str, ty: DataType) -> Option<SmlValue> {
     Some(SmlValue::Typed(ty, v))
 }
 
+/// The lines of a line-protocol or telnet payload as taosc's raw interface counts them (what the
+/// adapter calls for `/ws` `insert`): pieces between `\n`, a final `\n` ending the last line
+/// rather than starting an empty one, and line-protocol `#` comments not counted. Each line comes
+/// with its byte offset in `data`. No line at all is 12290; an empty line between lines, or a
+/// second trailing `\n`, is an empty measure (522) when its turn comes, as on 3.3.7.5.
+fn raw_lines(data: &str, protocol: SmlProtocol) -> Result<Vec<(usize, &str)>, TdError> {
+    let mut lines = Vec::new();
+    let mut at = 0;
+    for piece in data.split('\n') {
+        let start = at;
+        at += piece.len() + 1;
+        let last = at > data.len();
+        if last && piece.is_empty() {
+            break; // after the final `\n` (or an empty payload)
+        }
+        if protocol == SmlProtocol::Line && piece.starts_with('#') {
+            continue;
+        }
+        lines.push((start, piece));
+    }
+    if lines.is_empty() {
+        return Err(sml_err("line num is invalid"));
+    }
+    Ok(lines)
+}
+
+/// The refusal of a line that holds no measure; telnet's message quotes the payload from where
+/// the measure should have begun to its end, as taosc's does.
+fn empty_measure(protocol: SmlProtocol, data: &str, start: usize, line: &str) -> TdError {
+    match protocol {
+        SmlProtocol::Telnet => {
+            let from = start + (line.len() - line.trim_start_matches(' ').len());
+            err(EMPTY_MEASURE, format!("SML telnet invalid measure:{}", &data[from..]))
+        }
+        _ => err(EMPTY_MEASURE, "SML line measure is empty or too large than 192"),
+    }
+}
+
+/// A point's tags and fields share one namespace (they become one super table's columns).
+fn check_distinct_names(p: &Point) -> Result<(), TdError> {
+    let mut seen = std::collections::HashSet::new();
+    for (name, _) in p.tags.iter().chain(&p.fields) {
+        if !seen.insert(name.as_str()) {
+            return Err(err(DUPLICATED_COLUMN, "Duplicated column names"));
+        }
+    }
+    Ok(())
+}
+
 fn parse_line(line: &str, unit: i128) -> Result<Point, TdError> {
     let parts = split_unescaped(line, ' ');
     let parts: Vec<&str> = parts.into_iter().filter(|p| !p.is_empty()).collect();
@@ -363,20 +421,39 @@ fn json_tag_order(data: &str) -> Vec<Vec<String>> {
     items.into_iter().map(|i| i.tags.map(|k| k.0).unwrap_or_default()).collect()
 }
 
+/// The points of an OpenTSDB JSON payload, checked as taosc checks them: one object or an array
+/// of them, each with exactly `metric`, `timestamp`, `value` and `tags` (a non-empty object);
+/// a typed value is exactly `{"value", "type"}`. Shapes taosc refuses are 545; an empty array is
+/// 1807. (A non-string `metric` crashes 3.3.7.5's adapter; it is refused here as a bad shape.)
 fn json_points(doc: &serde_json::Value, tag_order: &[Vec<String>], unit: Option<i128>) -> Result<Vec<Point>, TdError> {
+    let bad_shape = || err(INVALID_JSON, "Invalid JSON format");
     let items: Vec<&serde_json::Value> = match doc {
+        serde_json::Value::Array(a) if a.is_empty() => {
+            return Err(err(INVALID_INPUT, "invalid input"))
+        }
         serde_json::Value::Array(a) => a.iter().collect(),
-        other => vec![other],
+        serde_json::Value::Object(_) => vec![doc],
+        _ => return Err(bad_shape()),
     };
     let mut out = Vec::new();
     for (n, it) in items.into_iter().enumerate() {
-        let metric = it
-            .get("metric")
-            .and_then(|m| m.as_str())
-            .ok_or_else(|| sml_err("SML json invalid data: metric"))?;
-        let ts_raw = match it.get("timestamp") {
-            Some(serde_json::Value::Number(n)) => n.as_i64().map(|x| x as i128),
-            Some(serde_json::Value::Object(o)) => {
+        let Some(o) = it.as_object().filter(|o| o.len() == 4) else {
+            return Err(bad_shape());
+        };
+        let (Some(metric), Some(ts), Some(value), Some(serde_json::Value::Object(tags_in))) =
+            (o.get("metric"), o.get("timestamp"), o.get("value"), o.get("tags"))
+        else {
+            return Err(bad_shape());
+        };
+        let Some(metric) = metric.as_str() else {
+            return Err(bad_shape());
+        };
+        if tags_in.is_empty() {
+            return Err(bad_shape());
+        }
+        let ts_raw = match ts {
+            serde_json::Value::Number(n) => n.as_i64().map(|x| x as i128),
+            serde_json::Value::Object(o) => {
                 o.get("value").and_then(|v| v.as_i64()).map(|x| x as i128)
             }
             _ => None,
@@ -391,46 +468,34 @@ fn json_points(doc: &serde_json::Value, tag_order: &[Vec<String>], unit: Option<
                     .ok_or_else(|| err(INVALID_TIMESTAMP, "Invalid timestamp format"))?,
             )
         };
-        let value = match it.get("value") {
-            Some(serde_json::Value::Number(n)) => {
+        let value = match value {
+            serde_json::Value::Number(n) => {
                 SmlValue::Typed(DataType::Double, Value::Double(n.as_f64().unwrap_or(0.0)))
             }
-            Some(serde_json::Value::Bool(b)) => SmlValue::Typed(DataType::Bool, Value::Bool(*b)),
-            Some(serde_json::Value::String(s)) => SmlValue::VarChar(s.clone()),
-            Some(serde_json::Value::Object(o)) => {
-                match (o.get("value"), o.get("type").and_then(|t| t.as_str())) {
-                    (Some(v), Some(t)) => {
-                        json_typed(v, t).ok_or_else(|| sml_err("SML json invalid value"))?
-                    }
-                    _ => return Err(sml_err("SML json invalid value")),
-                }
-            }
+            serde_json::Value::Bool(b) => SmlValue::Typed(DataType::Bool, Value::Bool(*b)),
+            serde_json::Value::String(s) => SmlValue::VarChar(s.clone()),
+            serde_json::Value::Object(o) => json_typed_object(o, "SML json invalid value")?,
             _ => return Err(sml_err("SML json invalid value")),
         };
         let mut tags = Vec::new();
-        if let Some(serde_json::Value::Object(t)) = it.get("tags") {
-            for (k, v) in t {
-                let tag = match v {
-                    serde_json::Value::String(s) => SmlValue::VarChar(s.clone()),
-                    serde_json::Value::Number(n) => {
-                        SmlValue::Typed(DataType::Double, Value::Double(n.as_f64().unwrap_or(0.0)))
-                    }
-                    serde_json::Value::Bool(b) => SmlValue::Typed(DataType::Bool, Value::Bool(*b)),
-                    serde_json::Value::Object(o) => {
-                        match (o.get("value"), o.get("type").and_then(|t| t.as_str())) {
-                            (Some(v), Some(t)) => {
-                                json_typed(v, t).ok_or_else(|| sml_err("SML json invalid tag"))?
-                            }
-                            _ => return Err(sml_err("SML json invalid tag")),
-                        }
-                    }
-                    _ => return Err(sml_err("SML json invalid tag")),
-                };
-                tags.push((k.clone(), tag));
+        for (k, v) in tags_in {
+            let tag = match v {
+                serde_json::Value::String(s) => SmlValue::VarChar(s.clone()),
+                serde_json::Value::Number(n) => {
+                    SmlValue::Typed(DataType::Double, Value::Double(n.as_f64().unwrap_or(0.0)))
+                }
+                serde_json::Value::Bool(b) => SmlValue::Typed(DataType::Bool, Value::Bool(*b)),
+                serde_json::Value::Object(o) => json_typed_object(o, "SML json invalid tag")?,
+                _ => return Err(sml_err("SML json invalid tag")),
+            };
+            tags.push((k.clone(), tag));
+        }
+        if let Some(order) = tag_order.get(n) {
+            // serde's map kept one of a key written twice; taosc sees both
+            if order.len() != tags.len() {
+                return Err(err(DUPLICATED_COLUMN, "Duplicated column names"));
             }
-            if let Some(order) = tag_order.get(n) {
-                tags.sort_by_key(|(k, _)| order.iter().position(|o| o == k).unwrap_or(usize::MAX));
-            }
+            tags.sort_by_key(|(k, _)| order.iter().position(|o| o == k).unwrap_or(usize::MAX));
         }
         out.push(Point {
             stable: metric.to_string(),
@@ -442,13 +507,28 @@ fn json_points(doc: &serde_json::Value, tag_order: &[Vec<String>], unit: Option<
     Ok(out)
 }
 
-fn json_typed(v: &serde_json::Value, t: &str) -> Option<SmlValue> {
+/// A `{"value": …, "type": "<name>"}` value or tag: exactly those two keys and a string type
+/// (545 otherwise), a type taosc knows (546 otherwise), and a value of that type.
+fn json_typed_object(
+    o: &serde_json::Map<String, serde_json::Value>,
+    invalid: &str,
+) -> Result<SmlValue, TdError> {
+    let (Some(v), Some(serde_json::Value::String(t)), 2) = (o.get("value"), o.get("type"), o.len())
+    else {
+        return Err(err(INVALID_JSON, "Invalid JSON format"));
+    };
+    json_typed(v, t)?.ok_or_else(|| sml_err(invalid))
+}
+
+/// A typed JSON value: `None` when the value does not fit the type, 546 for a type taosc does
+/// not know.
+fn json_typed(v: &serde_json::Value, t: &str) -> Result<Option<SmlValue>, TdError> {
     let text = match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    match t {
-        "bool" => Some(SmlValue::Typed(DataType::Bool, Value::Bool(v.as_bool()?))),
+    Ok(match t {
+        "bool" => v.as_bool().map(|b| SmlValue::Typed(DataType::Bool, Value::Bool(b))),
         "binary" | "varchar" => Some(SmlValue::VarChar(text)),
         "nchar" => Some(SmlValue::NChar(text)),
         "tinyint" => typed_number(&text, DataType::TinyInt),
@@ -457,8 +537,8 @@ fn json_typed(v: &serde_json::Value, t: &str) -> Option<SmlValue> {
         "bigint" => typed_number(&text, DataType::BigInt),
         "float" => typed_number(&text, DataType::Float),
         "double" => typed_number(&text, DataType::Double),
-        _ => None,
-    }
+        _ => return Err(err(INVALID_JSON_TYPE, "Invalid JSON data type")),
+    })
 }
 
 /// Initial/widened length of a VARCHAR/NCHAR column created by schemaless (room to grow).
@@ -625,30 +705,32 @@ impl Engine {
     ) -> Result<(u64, u64), TdError> {
         let unit = unit_ns(precision);
         let (points, total) = match protocol {
-            SmlProtocol::Line => {
+            SmlProtocol::Line | SmlProtocol::Telnet => {
                 let mut v = Vec::new();
-                for line in data
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                {
-                    v.push(parse_line(line, unit.unwrap_or(1))?);
-                }
-                let n = v.len() as u64;
-                (v, n)
-            }
-            SmlProtocol::Telnet => {
-                let mut v = Vec::new();
-                for line in data.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                    v.push(parse_telnet(line, unit)?);
+                for (start, raw) in raw_lines(data, protocol)? {
+                    let line = raw.trim();
+                    if line.is_empty() {
+                        return Err(empty_measure(protocol, data, start, raw));
+                    }
+                    let p = if protocol == SmlProtocol::Line {
+                        parse_line(line, unit.unwrap_or(1))?
+                    } else {
+                        parse_telnet(line, unit)?
+                    };
+                    check_distinct_names(&p)?;
+                    v.push(p);
                 }
                 let n = v.len() as u64;
                 (v, n)
             }
             SmlProtocol::Json => {
-                let doc: serde_json::Value =
-                    serde_json::from_str(data).map_err(|_| sml_err("SML json parse error"))?;
-                (json_points(&doc, &json_tag_order(data), unit)?, 1)
+                let doc: serde_json::Value = serde_json::from_str(data)
+                    .map_err(|_| err(INVALID_JSON, "Invalid JSON format"))?;
+                let points = json_points(&doc, &json_tag_order(data), unit)?;
+                for p in &points {
+                    check_distinct_names(p)?;
+                }
+                (points, 1)
             }
         };
         let points: Vec<Point> = points
@@ -809,6 +891,84 @@ mod tests {
         };
         assert_eq!(rs.columns[0][0], Value::Int(3));
         assert_eq!(rs.columns[1][0], Value::Int(1));
+    }
+
+    /// The refusal (code, message) of one `schemaless_insert` into a fresh database.
+    fn refusal(protocol: SmlProtocol, data: &str) -> Option<(u16, String)> {
+        let e = Engine::new(EngineConfig::new("3.3.7.5"));
+        e.execute(&mut SessionCtx::default(), "create database sml").unwrap();
+        e.schemaless_insert("sml", protocol, "ms", data, None)
+            .err()
+            .map(|e| (e.code, e.message))
+    }
+
+    #[test]
+    fn lines_are_counted_as_taosc_counts_raw_lines() {
+        use SmlProtocol::*;
+        let empty_measure = Some((522, "SML line measure is empty or too large than 192".to_string()));
+        // one final newline ends the last line; comments do not count
+        assert_eq!(refusal(Line, "m v=1i 1700000000000\n"), None);
+        assert_eq!(refusal(Line, "#c\nm v=1i 1700000000000\n#d\n"), None);
+        assert_eq!(refusal(Telnet, "m 1700000000000 6 host=a\n"), None);
+        // an empty line between lines, a second final newline, a blank line: an empty measure
+        assert_eq!(refusal(Line, "m v=1i 1700000000000\n\nm v=2i 1700000000001"), empty_measure);
+        assert_eq!(refusal(Line, "m v=1i 1700000000000\n\n"), empty_measure);
+        assert_eq!(refusal(Line, "\nm v=1i 1700000000000"), empty_measure);
+        assert_eq!(refusal(Line, "m v=1i 1700000000000\n  \nm v=2i 1700000000001"), empty_measure);
+        // telnet's message quotes the payload from the empty line on
+        assert_eq!(
+            refusal(Telnet, "m 1700000000000 6 host=a\n\nm 1700000000001 7 host=a"),
+            Some((522, "SML telnet invalid measure:\nm 1700000000001 7 host=a".into()))
+        );
+        assert_eq!(refusal(Telnet, "  "), Some((522, "SML telnet invalid measure:".into())));
+        // nothing to write
+        let no_lines = Some((0x3002, "line num is invalid".to_string()));
+        assert_eq!(refusal(Line, ""), no_lines);
+        assert_eq!(refusal(Line, "#only a comment"), no_lines);
+        assert_eq!(refusal(Telnet, ""), no_lines);
+    }
+
+    #[test]
+    fn a_point_names_each_tag_and_field_once() {
+        use SmlProtocol::*;
+        let dup = Some((9788, "Duplicated column names".to_string()));
+        assert_eq!(refusal(Line, "m v=1i,v=2i 1700000000000"), dup);
+        assert_eq!(refusal(Line, "m,t=1,t=2 v=1i 1700000000000"), dup);
+        assert_eq!(refusal(Line, "m,t=1 t=2i 1700000000000"), dup);
+        assert_eq!(refusal(Telnet, "m 1700000000000 6 host=a host=b"), dup);
+        let js = |tags: &str| format!(r#"{{"metric":"m","timestamp":1700000000000,"value":1,"tags":{tags}}}"#);
+        assert_eq!(refusal(Json, &js(r#"{"h":"a","h":"b"}"#)), dup);
+        assert_eq!(refusal(Json, &js(r#"{"_value":"a"}"#)), dup, "the value's column is _value");
+        assert_eq!(refusal(Json, &js(r#"{"h":"a"}"#)), None);
+    }
+
+    #[test]
+    fn json_points_have_exactly_metric_timestamp_value_and_tags() {
+        use SmlProtocol::Json;
+        let bad = Some((545, "Invalid JSON format".to_string()));
+        for doc in [
+            "",
+            "{not json",
+            "5",
+            "{}",
+            r#"{"metric":"m","timestamp":1700000000000,"value":1}"#,
+            r#"{"metric":"m","value":1,"tags":{"h":"a"}}"#,
+            r#"{"metric":"m","timestamp":1700000000000,"value":1,"tags":{}}"#,
+            r#"{"metric":"m","timestamp":1700000000000,"value":1,"tags":5}"#,
+            r#"{"metric":"m","timestamp":1700000000000,"value":1,"tags":{"h":"a"},"x":1}"#,
+            r#"{"metric":5,"timestamp":1700000000000,"value":1,"tags":{"h":"a"}}"#,
+            r#"[{"metric":"m","timestamp":1700000000000,"value":1,"tags":{"h":"a"}},5]"#,
+            r#"{"metric":"m","timestamp":1700000000000,"value":{"value":1},"tags":{"h":"a"}}"#,
+            r#"{"metric":"m","timestamp":1700000000000,"value":{"value":1,"type":5},"tags":{"h":"a"}}"#,
+            r#"{"metric":"m","timestamp":1700000000000,"value":1,"tags":{"h":{"value":"a","type":"nchar","x":1}}}"#,
+        ] {
+            assert_eq!(refusal(Json, doc), bad, "{doc}");
+        }
+        assert_eq!(refusal(Json, "[]"), Some((1807, "invalid input".into())));
+        assert_eq!(
+            refusal(Json, r#"{"metric":"m","timestamp":1700000000000,"value":{"value":1,"type":"nosuch"},"tags":{"h":"a"}}"#),
+            Some((546, "Invalid JSON data type".into()))
+        );
     }
 
     #[test]

@@ -73,3 +73,28 @@ test('a malformed line is a SchemalessError with TDengine’s code, naming the l
   t.regex(single!.message, /\(line 1: nofields\)$/)
   t.is(typeof single!.errno, 'number')
 })
+
+test('a JSON point whose metric is not a string is refused before it is sent, and the connection stays usable', async (t) => {
+  // TDengine 3.3.7.5's client library reads the metric as a string: its adapter goes down on it
+  const { conn } = await database(t, 'sml_metric', 'ms')
+  const points = JSON.stringify([{ metric: 'ok', timestamp: 1648432611249, value: 1, tags: { h: 'a' } }, { metric: 5, timestamp: 1648432611250, value: 2, tags: { h: 'a' } }])
+  const err = await t.throwsAsync(conn.schemalessInsert(points, SmlProtocol.JSON, SmlPrecision.MILLI_SECONDS), { instanceOf: taos.SchemalessError })
+  t.is(err!.errno, 545)
+  t.regex(err!.message, /metric of point 2 is 5, not a string/)
+  t.is(await conn.schemalessInsert(JSON.stringify({ metric: 'ok', timestamp: 1648432611251, value: 3, tags: { h: 'a' } }), SmlProtocol.JSON, SmlPrecision.MILLI_SECONDS), 1)
+})
+
+test('what TDengine refuses in a batch refuses the whole batch: an empty line between lines, a name given twice, a JSON point without tags', async (t) => {
+  const { conn, db } = await database(t, 'sml_refused', 'ms')
+  const refused = async (lines: string | string[], protocol: SmlProtocol, errno: number) => {
+    const err = await t.throwsAsync(conn.schemalessInsert(lines, protocol, SmlPrecision.MILLI_SECONDS), { instanceOf: taos.SchemalessError })
+    t.is(err!.errno, errno, String(lines))
+  }
+  await refused('m v=1i 1648432611249\n\nm v=2i 1648432611250', SmlProtocol.LINE, 522)
+  await refused(['m v=1i,v=2i 1648432611249'], SmlProtocol.LINE, 9788)
+  await refused(['m 1648432611249 1 host=a host=b'], SmlProtocol.TELNET, 9788)
+  await refused(JSON.stringify({ metric: 'm', timestamp: 1648432611249, value: 1 }), SmlProtocol.JSON, 545)
+  await refused('[]', SmlProtocol.JSON, 1807)
+  // nothing of any of them was written
+  t.deepEqual(await (await conn.query(`select count(*) from information_schema.ins_stables where db_name = '${db}'`)).toArray(), [[0n]])
+})

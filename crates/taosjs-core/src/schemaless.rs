@@ -197,6 +197,34 @@ pub fn error<'a>(code: i64, message: &str, protocol: SchemalessProtocol, lines: 
     Error::with_code(ErrorKind::Schemaless, code as i32, text)
 }
 
+/// Refuses, before anything is sent, what TDengine's own client library cannot survive: an
+/// OpenTSDB JSON point whose `metric` is not a string (3.3.7.5's taosc reads it as a string and
+/// takes the taosAdapter process, or with a native connection this one, down). The refusal is
+/// the code TDengine gives other malformed JSON points, 545.
+pub fn check(r: &SchemalessRequest) -> Result<(), Error> {
+    if r.protocol != SchemalessProtocol::Json {
+        return Ok(());
+    }
+    for text in &r.lines {
+        // Text that is not JSON at all is the server's to refuse (545 too).
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { continue };
+        let points = match &value {
+            serde_json::Value::Array(points) => points.iter().collect::<Vec<_>>(),
+            point => vec![point],
+        };
+        for (i, point) in points.iter().enumerate() {
+            match point.get("metric") {
+                Some(metric) if !metric.is_string() => {
+                    let message = format!("Invalid JSON format: the metric of point {} is {metric}, not a string", i + 1);
+                    return Err(Error::with_code(ErrorKind::Schemaless, 545, message));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Why writing `r` a second time could write different rows, or `None` when every line carries
 /// its own timestamp (TDengine then overwrites the same rows: repeating it after a reconnect is
 /// harmless). A line without a timestamp, or with 0, gets the server's current time.
@@ -270,6 +298,25 @@ fn json_timestamped(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_point_whose_metric_is_not_a_string_is_refused_before_it_is_sent() {
+        use SchemalessProtocol::*;
+        let req = |p, texts: &[&str]| SchemalessRequest::new(texts.iter().map(|t| t.to_string()).collect(), p, SchemalessPrecision::Milliseconds);
+        let ok = r#"{"metric":"m","timestamp":1700000000000,"value":1,"tags":{"h":"a"}}"#;
+        assert!(check(&req(Json, &[ok])).is_ok());
+        assert!(check(&req(Json, &["{not json"])).is_ok(), "the server refuses text that is not JSON");
+        for bad in [
+            r#"{"metric":5,"timestamp":1700000000000,"value":1,"tags":{"h":"a"}}"#,
+            r#"[{"metric":"m","timestamp":1,"value":1,"tags":{"h":"a"}},{"metric":null,"timestamp":1,"value":1,"tags":{"h":"a"}}]"#,
+        ] {
+            let e = check(&req(Json, &[ok, bad])).unwrap_err();
+            assert_eq!((e.kind, e.errno), (ErrorKind::Schemaless, Some(545)), "{bad}");
+            assert!(e.message.contains("not a string"), "{}", e.message);
+        }
+        // line and telnet text is never read as JSON
+        assert!(check(&req(Line, &[r#"{"metric":5}"#])).is_ok());
+    }
 
     #[test]
     fn only_lines_that_all_carry_timestamps_may_be_written_again() {

@@ -205,6 +205,8 @@ impl NativeClient {
     /// naming the line the server quotes, as on WebSocket.
     pub async fn schemaless_insert(&self, request: SchemalessRequest) -> Result<SchemalessResult, Error> {
         self.conn.check_open()?;
+        // what libtaos would crash this process on
+        schemaless::check(&request)?;
         let lib = self.conn.lib;
         let with_key = lib.api.taos_schemaless_insert_raw_ttl_with_reqid_tbname_key;
         let plain = lib.api.taos_schemaless_insert_raw_ttl_with_reqid;

@@ -11,7 +11,7 @@ impl Session {
     /// flight.
     pub fn schemaless_insert(&mut self, request: SchemalessRequest) -> CallId {
         let (call, ready) = self.start_call();
-        match ready.and_then(|()| self.resolve_req_id(request.req_id)) {
+        match ready.and_then(|()| schemaless::check(&request)).and_then(|()| self.resolve_req_id(request.req_id)) {
             Err(e) => self.complete(call, Err(e)),
             Ok(req_id) => {
                 let frame = Frame::Text(schemaless::insert_request(req_id, &request));

@@ -468,27 +468,10 @@ fn json_points(doc: &serde_json::Value, tag_order: &[Vec<String>], unit: Option<
                     .ok_or_else(|| err(INVALID_TIMESTAMP, "Invalid timestamp format"))?,
             )
         };
-        let value = match value {
-            serde_json::Value::Number(n) => {
-                SmlValue::Typed(DataType::Double, Value::Double(n.as_f64().unwrap_or(0.0)))
-            }
-            serde_json::Value::Bool(b) => SmlValue::Typed(DataType::Bool, Value::Bool(*b)),
-            serde_json::Value::String(s) => SmlValue::VarChar(s.clone()),
-            serde_json::Value::Object(o) => json_typed_object(o, "SML json invalid value")?,
-            _ => return Err(sml_err("SML json invalid value")),
-        };
+        let value = json_value(value, "SML json invalid value")?;
         let mut tags = Vec::new();
         for (k, v) in tags_in {
-            let tag = match v {
-                serde_json::Value::String(s) => SmlValue::VarChar(s.clone()),
-                serde_json::Value::Number(n) => {
-                    SmlValue::Typed(DataType::Double, Value::Double(n.as_f64().unwrap_or(0.0)))
-                }
-                serde_json::Value::Bool(b) => SmlValue::Typed(DataType::Bool, Value::Bool(*b)),
-                serde_json::Value::Object(o) => json_typed_object(o, "SML json invalid tag")?,
-                _ => return Err(sml_err("SML json invalid tag")),
-            };
-            tags.push((k.clone(), tag));
+            tags.push((k.clone(), json_value(v, "SML json invalid tag")?));
         }
         if let Some(order) = tag_order.get(n) {
             // serde's map kept one of a key written twice; taosc sees both
@@ -505,6 +488,20 @@ fn json_points(doc: &serde_json::Value, tag_order: &[Vec<String>], unit: Option<
         });
     }
     Ok(out)
+}
+
+/// A point's value or one of its tags: a string is VARCHAR, a number DOUBLE, a boolean BOOL, an
+/// object names its type; anything else is refused with `invalid`.
+fn json_value(v: &serde_json::Value, invalid: &str) -> Result<SmlValue, TdError> {
+    Ok(match v {
+        serde_json::Value::String(s) => SmlValue::VarChar(s.clone()),
+        serde_json::Value::Number(n) => {
+            SmlValue::Typed(DataType::Double, Value::Double(n.as_f64().unwrap_or(0.0)))
+        }
+        serde_json::Value::Bool(b) => SmlValue::Typed(DataType::Bool, Value::Bool(*b)),
+        serde_json::Value::Object(o) => json_typed_object(o, invalid)?,
+        _ => return Err(sml_err(invalid)),
+    })
 }
 
 /// A `{"value": …, "type": "<name>"}` value or tag: exactly those two keys and a string type

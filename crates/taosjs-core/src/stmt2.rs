@@ -139,7 +139,7 @@ fn encode_rows<T: BindRows>(req_id: u64, prepared: &Stmt2Prepared, tables: &[T])
     }
 }
 
-fn statement_error(message: impl Into<String>) -> Error {
+pub(crate) fn statement_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Statement, message)
 }
 

@@ -32,7 +32,7 @@
 use crate::bind::{self, Cell, Place, StmtField, Target};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::wire_id;
-use crate::stmt2::{Stmt2Prepared, ACTION_STMT2_BIND};
+use crate::stmt2::{statement_error, Stmt2Prepared, ACTION_STMT2_BIND};
 use crate::types::DataType;
 
 /// The first 8 bytes of a message the facade wrote (in the req_id's place): "TJS2BIND".
@@ -65,10 +65,6 @@ fn malformed(what: impl std::fmt::Display) -> Error {
         ErrorKind::Interface,
         format!("malformed stmt2 bind message: {what}"),
     )
-}
-
-fn statement_error(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Statement, message)
 }
 
 /// Bounds-checked reads of one region (no arithmetic that can overflow, on 32-bit targets too).
